@@ -1,0 +1,69 @@
+/**
+ * Errors as codes. Every failure the LSP reports carries one code from {@link ErrorCode}; one
+ * table maps each code to an HTTP status and an LSPS JSON-RPC error code.
+ */
+
+/** The codes the LSP reports. Values are stable strings used on the wire. */
+export const ErrorCode = {
+  InvalidInput: 'invalid_input',
+  NotFound: 'not_found',
+  Unauthorized: 'unauthorized',
+  Forbidden: 'forbidden',
+  Conflict: 'conflict',
+  InsufficientFunds: 'insufficient_funds',
+  LightningUnavailable: 'lightning_unavailable',
+  LightningRejected: 'lightning_rejected',
+  PeerUnreachable: 'peer_unreachable',
+  DatabaseUnavailable: 'database_unavailable',
+  Timeout: 'timeout',
+  Aborted: 'aborted',
+  Internal: 'internal',
+} as const;
+
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+interface ErrorMapping {
+  readonly http: number;
+  readonly lsps: number;
+}
+
+/** How each code is reported over HTTP and over LSPS JSON-RPC. */
+export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
+  invalid_input: { http: 400, lsps: -32602 },
+  not_found: { http: 404, lsps: -32602 },
+  unauthorized: { http: 401, lsps: 1 },
+  forbidden: { http: 403, lsps: 1 },
+  conflict: { http: 409, lsps: -32602 },
+  insufficient_funds: { http: 402, lsps: -32603 },
+  lightning_unavailable: { http: 503, lsps: -32603 },
+  lightning_rejected: { http: 422, lsps: -32603 },
+  peer_unreachable: { http: 422, lsps: -32603 },
+  database_unavailable: { http: 503, lsps: -32603 },
+  timeout: { http: 504, lsps: -32603 },
+  aborted: { http: 499, lsps: -32603 },
+  internal: { http: 500, lsps: -32603 },
+};
+
+/** The one error type of the LSP: a code, a human message, and optional structured details. */
+export class LspError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LspError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The HTTP status this error is reported with. */
+  get httpStatus(): number {
+    return errorMappings[this.code].http;
+  }
+}
+
+/** True when `err` is an {@link LspError}, optionally with the given code. */
+export function isLspError(err: unknown, code?: ErrorCode): err is LspError {
+  return err instanceof LspError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './lightning/backend.ts';
+export type * from './lightning/types.ts';
+export * from './money.ts';

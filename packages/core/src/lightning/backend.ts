@@ -1,0 +1,118 @@
+/**
+ * The one port through which the LSP talks to its Lightning node. The LND adapter in
+ * `@blgv/lnd` implements it; tests of pure logic may implement small fakes of it.
+ *
+ * Every call takes an `AbortSignal`. Failures are {@link LspError}s with a code. Streams are
+ * async iterables that reconnect on their own when the node restarts and end when the signal
+ * aborts.
+ */
+import type { Hex32, Pubkey, Scid } from '../ids.ts';
+import type {
+  AddHoldInvoiceRequest,
+  AddInvoiceRequest,
+  Channel,
+  ChannelBalance,
+  ChannelEvent,
+  ChannelOpenDecision,
+  ChannelOpenProposal,
+  ChannelPoint,
+  ChannelPolicyUpdate,
+  CloseChannelRequest,
+  CreatedInvoice,
+  CustomMessage,
+  DecodedPaymentRequest,
+  FeeEstimate,
+  ForwardingEvent,
+  ForwardingHistoryQuery,
+  HtlcResolution,
+  InterceptedHtlc,
+  InvoiceStatus,
+  MacaroonPermission,
+  NodeInfo,
+  OpenChannelRequest,
+  OpenChannelResult,
+  PaymentResult,
+  Peer,
+  PendingChannel,
+  SendPaymentRequest,
+  WalletBalance,
+} from './types.ts';
+
+/** Options every stream takes. */
+export interface StreamOptions {
+  /** Ends the stream. */
+  readonly signal: AbortSignal;
+  /** Called each time the stream is (re)established with the node. */
+  readonly onConnected?: () => void;
+}
+
+/** A live HTLC interceptor: HTLCs come in, resolutions go out. */
+export interface HtlcInterceptor {
+  /** HTLCs as LND hands them over; after a reconnect LND replays the ones still held. */
+  readonly htlcs: AsyncIterable<InterceptedHtlc>;
+  /** Resolves one held HTLC. */
+  resolve(resolution: HtlcResolution): Promise<void>;
+}
+
+/** Everything the LSP needs from a Lightning node. */
+export interface LightningBackend {
+  getInfo(signal: AbortSignal): Promise<NodeInfo>;
+  newAddress(signal: AbortSignal): Promise<string>;
+  walletBalance(signal: AbortSignal): Promise<WalletBalance>;
+  channelBalance(signal: AbortSignal): Promise<ChannelBalance>;
+  /** Connects to a peer; succeeds when already connected. */
+  connectPeer(pubkey: Pubkey, host: string, signal: AbortSignal): Promise<void>;
+  listPeers(signal: AbortSignal): Promise<Peer[]>;
+  listChannels(signal: AbortSignal): Promise<Channel[]>;
+  pendingChannels(signal: AbortSignal): Promise<PendingChannel[]>;
+  /** Opens a channel and returns once its funding transaction is published. */
+  openChannel(request: OpenChannelRequest, signal: AbortSignal): Promise<OpenChannelResult>;
+  /** Opens several channels in one funding transaction. */
+  batchOpenChannels(
+    requests: readonly OpenChannelRequest[],
+    options: { readonly satPerVbyte?: bigint; readonly targetConf?: number },
+    signal: AbortSignal,
+  ): Promise<OpenChannelResult[]>;
+  /** Starts a close and returns the closing transaction id once it is published. */
+  closeChannel(request: CloseChannelRequest, signal: AbortSignal): Promise<{ closingTxid: Hex32 }>;
+  addInvoice(request: AddInvoiceRequest, signal: AbortSignal): Promise<CreatedInvoice>;
+  addHoldInvoice(request: AddHoldInvoiceRequest, signal: AbortSignal): Promise<{ paymentRequest: string }>;
+  settleInvoice(preimage: Hex32, signal: AbortSignal): Promise<void>;
+  cancelInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<void>;
+  lookupInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<InvoiceStatus>;
+  /** Updates of one invoice, starting with its current state. */
+  subscribeInvoice(paymentHash: Hex32, options: StreamOptions): AsyncIterable<InvoiceStatus>;
+  /** Every invoice added or settled after the given indexes. */
+  subscribeInvoices(
+    from: { readonly addIndex?: bigint; readonly settleIndex?: bigint },
+    options: StreamOptions,
+  ): AsyncIterable<InvoiceStatus>;
+  /** Pays and waits for the final outcome. */
+  sendPayment(request: SendPaymentRequest, signal: AbortSignal): Promise<PaymentResult>;
+  decodePaymentRequest(paymentRequest: string, signal: AbortSignal): Promise<DecodedPaymentRequest>;
+  channelEvents(options: StreamOptions): AsyncIterable<ChannelEvent>;
+  sendCustomMessage(message: CustomMessage, signal: AbortSignal): Promise<void>;
+  customMessages(options: StreamOptions): AsyncIterable<CustomMessage>;
+  /** Registers as LND's HTLC interceptor (one at a time per node). */
+  interceptHtlcs(options: StreamOptions): HtlcInterceptor;
+  /** Registers a channel acceptor that answers every inbound open with `decide`. */
+  acceptChannels(
+    decide: (proposal: ChannelOpenProposal) => ChannelOpenDecision | Promise<ChannelOpenDecision>,
+    options: StreamOptions,
+  ): Promise<void>;
+  /** Makes `alias` route to the channel whose confirmed or base scid is `base`. */
+  addChannelAlias(alias: Scid, base: Scid, signal: AbortSignal): Promise<void>;
+  /** Bakes a macaroon with exactly these permissions; returns it as hex. */
+  bakeMacaroon(permissions: readonly MacaroonPermission[], signal: AbortSignal): Promise<string>;
+  updateChannelPolicy(update: ChannelPolicyUpdate, signal: AbortSignal): Promise<void>;
+  forwardingHistory(query: ForwardingHistoryQuery, signal: AbortSignal): Promise<ForwardingEvent[]>;
+  /** Fee rate for confirmation within `targetConf` blocks. */
+  estimateFee(targetConf: number, signal: AbortSignal): Promise<FeeEstimate>;
+  /** Releases connections. */
+  close(): void;
+}
+
+/** Formats a channel point as `txid:index`. */
+export function formatChannelPoint(point: ChannelPoint): string {
+  return `${point.txid}:${point.outputIndex}`;
+}

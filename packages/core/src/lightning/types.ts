@@ -1,0 +1,333 @@
+/**
+ * Plain domain types that cross the {@link LightningBackend} port. Nothing here knows LND.
+ */
+import type { Hex32, Pubkey, Scid } from '../ids.ts';
+import type { Msat, Sat } from '../money.ts';
+
+/** What a node says about itself. */
+export interface NodeInfo {
+  readonly pubkey: Pubkey;
+  readonly alias: string;
+  readonly color: string;
+  readonly blockHeight: number;
+  readonly blockHash: string;
+  readonly syncedToChain: boolean;
+  readonly syncedToGraph: boolean;
+  /** `pubkey@host:port` for each address the node listens on. */
+  readonly uris: readonly string[];
+  readonly version: string;
+  readonly numActiveChannels: number;
+  readonly numPendingChannels: number;
+  readonly numPeers: number;
+}
+
+/** On-chain wallet balance. */
+export interface WalletBalance {
+  readonly confirmed: Sat;
+  readonly unconfirmed: Sat;
+  /** Confirmed funds held back for anchor channels, not spendable for new channels. */
+  readonly reservedForAnchors: Sat;
+}
+
+/** Sum of channel balances. */
+export interface ChannelBalance {
+  readonly local: Msat;
+  readonly remote: Msat;
+  readonly pendingOpenLocal: Msat;
+}
+
+/** A connected peer. */
+export interface Peer {
+  readonly pubkey: Pubkey;
+  readonly address: string;
+  readonly inbound: boolean;
+}
+
+/** Funding outpoint of a channel, `txid:index`. */
+export interface ChannelPoint {
+  readonly txid: Hex32;
+  readonly outputIndex: number;
+}
+
+/** An open channel. */
+export interface Channel {
+  readonly channelPoint: ChannelPoint;
+  /** The confirmed short channel id, or an alias for unconfirmed zero-conf channels. */
+  readonly scid: Scid;
+  readonly aliasScids: readonly Scid[];
+  /** The alias the peer should use in route hints (scid-alias channels). */
+  readonly peerAliasScid: Scid | undefined;
+  readonly remotePubkey: Pubkey;
+  readonly capacity: Sat;
+  readonly localBalance: Sat;
+  readonly remoteBalance: Sat;
+  readonly active: boolean;
+  readonly private: boolean;
+  readonly initiator: boolean;
+  readonly zeroConf: boolean;
+  readonly confirmed: boolean;
+}
+
+/** A channel whose funding transaction has not confirmed yet. */
+export interface PendingChannel {
+  readonly channelPoint: ChannelPoint;
+  readonly remotePubkey: Pubkey;
+  readonly capacity: Sat;
+  readonly localBalance: Sat;
+  readonly remoteBalance: Sat;
+  readonly initiator: boolean;
+  readonly private: boolean;
+  /** Blocks until the channel opens (when LND knows). */
+  readonly confirmationsUntilActive: number | undefined;
+}
+
+/** Parameters of a new channel. */
+export interface OpenChannelRequest {
+  readonly remotePubkey: Pubkey;
+  readonly localAmount: Sat;
+  readonly pushAmount?: Sat;
+  readonly private?: boolean;
+  /** Funding fee rate; LND picks one from its estimator when absent. */
+  readonly satPerVbyte?: bigint;
+  /** Confirmation target used when no fee rate is given. */
+  readonly targetConf?: number;
+  readonly zeroConf?: boolean;
+  readonly scidAlias?: boolean;
+  /** Where the LSP's side goes on cooperative close. */
+  readonly closeAddress?: string;
+  readonly remoteChanReserve?: Sat;
+  readonly minHtlc?: Msat;
+  readonly baseFee?: Msat;
+  readonly feeRatePpm?: bigint;
+}
+
+/** The outcome of publishing a channel's funding transaction. */
+export interface OpenChannelResult {
+  readonly channelPoint: ChannelPoint;
+}
+
+/** How to close a channel. */
+export interface CloseChannelRequest {
+  readonly channelPoint: ChannelPoint;
+  readonly force?: boolean;
+  readonly satPerVbyte?: bigint;
+}
+
+/** A plain BOLT11 invoice we created. */
+export interface CreatedInvoice {
+  readonly paymentRequest: string;
+  readonly paymentHash: Hex32;
+  readonly addIndex: bigint;
+}
+
+/** Parameters of a new invoice. */
+export interface AddInvoiceRequest {
+  /** Absent for an amountless invoice. */
+  readonly amount?: Msat;
+  readonly memo?: string;
+  readonly expirySeconds?: number;
+  /** Include route hints for private channels. */
+  readonly private?: boolean;
+  readonly preimage?: Hex32;
+}
+
+/** Parameters of a new hold invoice (the preimage stays with the caller). */
+export interface AddHoldInvoiceRequest {
+  readonly paymentHash: Hex32;
+  readonly amount?: Msat;
+  readonly memo?: string;
+  readonly expirySeconds?: number;
+  readonly cltvExpiry?: number;
+  readonly private?: boolean;
+}
+
+/** Lifecycle of an invoice: `accepted` means a hold invoice's HTLCs are held. */
+export type InvoiceState = 'open' | 'accepted' | 'settled' | 'canceled';
+
+/** An invoice's current state. */
+export interface InvoiceStatus {
+  readonly paymentHash: Hex32;
+  readonly paymentRequest: string;
+  readonly state: InvoiceState;
+  readonly amount: Msat;
+  readonly amountPaid: Msat;
+  readonly preimage: Hex32 | undefined;
+  readonly settleIndex: bigint;
+  readonly addIndex: bigint;
+  readonly memo: string;
+}
+
+/** A decoded BOLT11 payment request. */
+export interface DecodedPaymentRequest {
+  readonly destination: Pubkey;
+  readonly paymentHash: Hex32;
+  readonly amount: Msat;
+  readonly timestamp: Date;
+  readonly expirySeconds: number;
+  readonly description: string;
+  readonly cltvExpiry: number;
+  readonly routeHints: readonly (readonly RouteHintHop[])[];
+}
+
+/** One hop of a route hint. */
+export interface RouteHintHop {
+  readonly nodeId: Pubkey;
+  readonly scid: Scid;
+  readonly feeBaseMsat: Msat;
+  readonly feeProportionalMillionths: number;
+  readonly cltvExpiryDelta: number;
+}
+
+/** What to pay and within which limits. */
+export interface SendPaymentRequest {
+  readonly paymentRequest: string;
+  /** For amountless invoices. */
+  readonly amount?: Msat;
+  readonly feeLimit: Msat;
+  readonly timeoutSeconds: number;
+  readonly maxParts?: number;
+  /** Restrict the first hop to this channel. */
+  readonly outgoingScid?: Scid;
+}
+
+/** Why a payment failed, as LND classifies it. */
+export type PaymentFailureReason =
+  | 'timeout'
+  | 'no_route'
+  | 'error'
+  | 'incorrect_payment_details'
+  | 'insufficient_balance'
+  | 'canceled'
+  | 'unknown';
+
+/** The final outcome of a payment. */
+export type PaymentResult =
+  | {
+      readonly status: 'succeeded';
+      readonly paymentHash: Hex32;
+      readonly preimage: Hex32;
+      readonly amount: Msat;
+      readonly fee: Msat;
+      readonly htlcCount: number;
+    }
+  | {
+      readonly status: 'failed';
+      readonly paymentHash: Hex32;
+      readonly reason: PaymentFailureReason;
+      readonly htlcCount: number;
+    };
+
+/** A change in the set of channels. */
+export type ChannelEvent =
+  | { readonly type: 'pending_open'; readonly channelPoint: ChannelPoint }
+  | { readonly type: 'open'; readonly channel: Channel }
+  | { readonly type: 'active' | 'inactive' | 'fully_resolved'; readonly channelPoint: ChannelPoint }
+  | { readonly type: 'closed'; readonly channelPoint: ChannelPoint; readonly closingTxid: string };
+
+/** A custom peer message (LSPS0 uses type 37913). */
+export interface CustomMessage {
+  readonly peer: Pubkey;
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** An HTLC held by the interceptor until we resolve it. */
+export interface InterceptedHtlc {
+  /** Identifies the HTLC for {@link HtlcResolution}. */
+  readonly incomingScid: Scid;
+  readonly incomingHtlcId: bigint;
+  /** The short channel id the payer addressed; a JIT scid when it is one of ours. */
+  readonly outgoingScid: Scid;
+  readonly paymentHash: Hex32;
+  readonly incomingAmount: Msat;
+  readonly outgoingAmount: Msat;
+  readonly incomingExpiry: number;
+  readonly outgoingExpiry: number;
+  readonly customRecords: ReadonlyMap<bigint, Uint8Array>;
+  readonly onionBlob: Uint8Array;
+  /** Block height at which LND fails the HTLC back on its own. */
+  readonly autoFailHeight: number;
+}
+
+/** What to do with an intercepted HTLC. */
+export type HtlcResolution =
+  | { readonly action: 'resume'; readonly incomingScid: Scid; readonly incomingHtlcId: bigint }
+  | {
+      readonly action: 'resume_modified';
+      readonly incomingScid: Scid;
+      readonly incomingHtlcId: bigint;
+      readonly outgoingAmount: Msat;
+      /** Custom records (types >= 65536) for the outgoing HTLC, e.g. 65537 `extra_fee`. */
+      readonly outgoingCustomRecords?: ReadonlyMap<bigint, Uint8Array>;
+    }
+  | {
+      readonly action: 'fail';
+      readonly incomingScid: Scid;
+      readonly incomingHtlcId: bigint;
+      /**
+       * Stock LND's interceptor can only fail with `temporary_channel_failure` (or onion
+       * errors), so that is the one failure offered.
+       */
+      readonly failure: 'temporary_channel_failure';
+    }
+  | {
+      readonly action: 'settle';
+      readonly incomingScid: Scid;
+      readonly incomingHtlcId: bigint;
+      readonly preimage: Hex32;
+    };
+
+/** A peer's request to open a channel to us. */
+export interface ChannelOpenProposal {
+  readonly remotePubkey: Pubkey;
+  readonly pendingChanId: Uint8Array;
+  readonly fundingAmount: Sat;
+  readonly pushAmount: Msat;
+  readonly wantsZeroConf: boolean;
+  readonly wantsScidAlias: boolean;
+  readonly private: boolean;
+}
+
+/** Our answer to a {@link ChannelOpenProposal}. */
+export type ChannelOpenDecision =
+  | { readonly accept: true; readonly zeroConf?: boolean }
+  | { readonly accept: false; readonly error: string };
+
+/** Permissions for a baked macaroon, as `entity:action` pairs or URIs. */
+export interface MacaroonPermission {
+  readonly entity: string;
+  readonly action: string;
+}
+
+/** Forwarding policy for one channel or all channels. */
+export interface ChannelPolicyUpdate {
+  /** Absent to apply to every channel. */
+  readonly channelPoint?: ChannelPoint;
+  readonly baseFee: Msat;
+  readonly feeRatePpm: bigint;
+  readonly timeLockDelta: number;
+}
+
+/** One forwarded payment. */
+export interface ForwardingEvent {
+  readonly timestamp: Date;
+  readonly incomingScid: Scid;
+  readonly outgoingScid: Scid;
+  readonly amountIn: Msat;
+  readonly amountOut: Msat;
+  readonly fee: Msat;
+}
+
+/** Which forwards to list. */
+export interface ForwardingHistoryQuery {
+  readonly start: Date;
+  readonly end: Date;
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** An on-chain fee estimate. */
+export interface FeeEstimate {
+  readonly satPerVbyte: bigint;
+  readonly targetConf: number;
+}

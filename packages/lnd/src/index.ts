@@ -1,0 +1,7 @@
+export {
+  connectLnd,
+  type LndClients,
+  type LndConnectionConfig,
+  lndConnectionFromFiles,
+} from './connection.ts';
+export { LndBackend, type LndBackendOptions } from './lnd-backend.ts';

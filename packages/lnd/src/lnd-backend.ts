@@ -1,0 +1,643 @@
+/**
+ * {@link LightningBackend} on LND gRPC. The only class in the project that talks to LND.
+ */
+
+import {
+  type AddHoldInvoiceRequest,
+  type AddInvoiceRequest,
+  type Channel,
+  type ChannelBalance,
+  type ChannelEvent,
+  type ChannelOpenDecision,
+  type ChannelOpenProposal,
+  type ChannelPolicyUpdate,
+  type CloseChannelRequest,
+  type CreatedInvoice,
+  type CustomMessage,
+  type DecodedPaymentRequest,
+  ErrorCode,
+  type FeeEstimate,
+  type ForwardingEvent,
+  type ForwardingHistoryQuery,
+  type Hex32,
+  type HtlcInterceptor,
+  type HtlcResolution,
+  type InterceptedHtlc,
+  type InvoiceStatus,
+  type LightningBackend,
+  LspError,
+  type MacaroonPermission,
+  msat,
+  type NodeInfo,
+  type OpenChannelRequest,
+  type OpenChannelResult,
+  type PaymentResult,
+  type Peer,
+  type PendingChannel,
+  type Pubkey,
+  parseHex32,
+  parsePubkey,
+  type Scid,
+  type SendPaymentRequest,
+  type StreamOptions,
+  sat,
+  scid,
+  type WalletBalance,
+} from '@blgv/core';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { BatchOpenChannel } from '../generated/types/lnrpc/BatchOpenChannel.ts';
+import type { ChannelAcceptRequest__Output } from '../generated/types/lnrpc/ChannelAcceptRequest.ts';
+import type { ChannelAcceptResponse } from '../generated/types/lnrpc/ChannelAcceptResponse.ts';
+import type { ForwardHtlcInterceptRequest__Output } from '../generated/types/routerrpc/ForwardHtlcInterceptRequest.ts';
+import type { ForwardHtlcInterceptResponse } from '../generated/types/routerrpc/ForwardHtlcInterceptResponse.ts';
+import { AsyncQueue } from './async-queue.ts';
+import { aborted, unary } from './call.ts';
+import { connectLnd, type LndClients, type LndConnectionConfig } from './connection.ts';
+import { toLspError } from './errors.ts';
+import {
+  channelEventFromLnd,
+  channelFromLnd,
+  channelPointFromMessage,
+  channelPointMessage,
+  invoiceFromLnd,
+  paymentResultFromLnd,
+  payReqFromLnd,
+  pendingChannelFromLnd,
+  txidFromBytes,
+} from './mappers.ts';
+import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
+
+/** Options of {@link LndBackend}. */
+export interface LndBackendOptions {
+  /** Told when a stream breaks and is retried (for logs). */
+  readonly onStreamRetry?: StreamHooks['onRetry'];
+}
+
+const PEER_CONNECT_TIMEOUT_S = 15;
+
+function records(map: ReadonlyMap<bigint, Uint8Array> | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of map ?? []) out[k.toString()] = Buffer.from(v);
+  return out;
+}
+
+function batchChannel(r: OpenChannelRequest): BatchOpenChannel {
+  const anchors = r.zeroConf || r.scidAlias;
+  return {
+    node_pubkey: Buffer.from(r.remotePubkey, 'hex'),
+    local_funding_amount: r.localAmount.toString(),
+    push_sat: (r.pushAmount ?? 0n).toString(),
+    private: r.private ?? false,
+    zero_conf: r.zeroConf ?? false,
+    scid_alias: r.scidAlias ?? false,
+    ...(anchors ? { commitment_type: 'ANCHORS' as const } : {}),
+    ...(r.closeAddress ? { close_address: r.closeAddress } : {}),
+    ...(r.remoteChanReserve !== undefined ? { remote_chan_reserve_sat: r.remoteChanReserve.toString() } : {}),
+    ...(r.minHtlc !== undefined ? { min_htlc_msat: r.minHtlc.toString() } : {}),
+    ...(r.baseFee !== undefined ? { base_fee: r.baseFee.toString(), use_base_fee: true } : {}),
+    ...(r.feeRatePpm !== undefined ? { fee_rate: r.feeRatePpm.toString(), use_fee_rate: true } : {}),
+  };
+}
+
+/** The LND implementation of {@link LightningBackend}. */
+export class LndBackend implements LightningBackend {
+  readonly #c: LndClients;
+  readonly #hooks: StreamHooks;
+
+  constructor(config: LndConnectionConfig, options: LndBackendOptions = {}) {
+    this.#c = connectLnd(config);
+    this.#hooks = {
+      ping: (signal) => this.getInfo(signal),
+      ...(options.onStreamRetry ? { onRetry: options.onStreamRetry } : {}),
+    };
+  }
+
+  async getInfo(signal: AbortSignal): Promise<NodeInfo> {
+    const ln = this.#c.lightning;
+    const r = await unary('GetInfo', ln.GetInfo.bind(ln), {}, signal);
+    return {
+      pubkey: parsePubkey(r.identity_pubkey),
+      alias: r.alias,
+      color: r.color,
+      blockHeight: r.block_height,
+      blockHash: r.block_hash,
+      syncedToChain: r.synced_to_chain,
+      syncedToGraph: r.synced_to_graph,
+      uris: r.uris,
+      version: r.version,
+      numActiveChannels: r.num_active_channels,
+      numPendingChannels: r.num_pending_channels,
+      numPeers: r.num_peers,
+    };
+  }
+
+  async newAddress(signal: AbortSignal): Promise<string> {
+    const ln = this.#c.lightning;
+    const r = await unary('NewAddress', ln.NewAddress.bind(ln), { type: 'WITNESS_PUBKEY_HASH' }, signal);
+    return r.address;
+  }
+
+  async walletBalance(signal: AbortSignal): Promise<WalletBalance> {
+    const ln = this.#c.lightning;
+    const r = await unary('WalletBalance', ln.WalletBalance.bind(ln), {}, signal);
+    return {
+      confirmed: sat(r.confirmed_balance),
+      unconfirmed: sat(r.unconfirmed_balance),
+      reservedForAnchors: sat(r.reserved_balance_anchor_chan),
+    };
+  }
+
+  async channelBalance(signal: AbortSignal): Promise<ChannelBalance> {
+    const ln = this.#c.lightning;
+    const r = await unary('ChannelBalance', ln.ChannelBalance.bind(ln), {}, signal);
+    return {
+      local: msat(r.local_balance?.msat ?? '0'),
+      remote: msat(r.remote_balance?.msat ?? '0'),
+      pendingOpenLocal: msat(r.pending_open_local_balance?.msat ?? '0'),
+    };
+  }
+
+  async connectPeer(pubkey: Pubkey, host: string, signal: AbortSignal): Promise<void> {
+    const ln = this.#c.lightning;
+    try {
+      await unary(
+        'ConnectPeer',
+        ln.ConnectPeer.bind(ln),
+        { addr: { pubkey, host }, perm: false, timeout: String(PEER_CONNECT_TIMEOUT_S) },
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof LspError && /already connected/i.test(err.message)) return;
+      throw err;
+    }
+  }
+
+  async listPeers(signal: AbortSignal): Promise<Peer[]> {
+    const ln = this.#c.lightning;
+    const r = await unary('ListPeers', ln.ListPeers.bind(ln), {}, signal);
+    return r.peers.map((p) => ({ pubkey: parsePubkey(p.pub_key), address: p.address, inbound: p.inbound }));
+  }
+
+  async listChannels(signal: AbortSignal): Promise<Channel[]> {
+    const ln = this.#c.lightning;
+    const r = await unary('ListChannels', ln.ListChannels.bind(ln), {}, signal);
+    return r.channels.map(channelFromLnd);
+  }
+
+  async pendingChannels(signal: AbortSignal): Promise<PendingChannel[]> {
+    const ln = this.#c.lightning;
+    const r = await unary('PendingChannels', ln.PendingChannels.bind(ln), {}, signal);
+    return r.pending_open_channels.map(pendingChannelFromLnd);
+  }
+
+  async openChannel(request: OpenChannelRequest, signal: AbortSignal): Promise<OpenChannelResult> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'OpenChannelSync',
+      ln.OpenChannelSync.bind(ln),
+      {
+        ...batchChannel(request),
+        ...(request.satPerVbyte !== undefined ? { sat_per_vbyte: request.satPerVbyte.toString() } : {}),
+        ...(request.targetConf !== undefined ? { target_conf: request.targetConf } : {}),
+      },
+      signal,
+    );
+    return { channelPoint: channelPointFromMessage(r) };
+  }
+
+  async batchOpenChannels(
+    requests: readonly OpenChannelRequest[],
+    options: { readonly satPerVbyte?: bigint; readonly targetConf?: number },
+    signal: AbortSignal,
+  ): Promise<OpenChannelResult[]> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'BatchOpenChannel',
+      ln.BatchOpenChannel.bind(ln),
+      {
+        channels: requests.map(batchChannel),
+        ...(options.satPerVbyte !== undefined ? { sat_per_vbyte: options.satPerVbyte.toString() } : {}),
+        ...(options.targetConf !== undefined ? { target_conf: options.targetConf } : {}),
+      },
+      signal,
+    );
+    return r.pending_channels.map((p) => ({
+      channelPoint: { txid: txidFromBytes(p.txid), outputIndex: p.output_index },
+    }));
+  }
+
+  closeChannel(request: CloseChannelRequest, signal: AbortSignal): Promise<{ closingTxid: Hex32 }> {
+    const ln = this.#c.lightning;
+    return new Promise((resolve, reject) => {
+      const stream = ln.CloseChannel({
+        channel_point: channelPointMessage(request.channelPoint),
+        force: request.force ?? false,
+        ...(request.satPerVbyte !== undefined ? { sat_per_vbyte: request.satPerVbyte.toString() } : {}),
+      });
+      const onAbort = () => {
+        stream.cancel();
+        reject(aborted('CloseChannel', signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const finish = () => {
+        signal.removeEventListener('abort', onAbort);
+        stream.cancel();
+      };
+      stream.on('data', (u) => {
+        const txid = u.close_pending?.txid ?? u.chan_close?.closing_txid;
+        if (!txid) return;
+        finish();
+        resolve({ closingTxid: txidFromBytes(txid) });
+      });
+      stream.on('error', (err: Error) => {
+        finish();
+        reject(toLspError(err, 'CloseChannel'));
+      });
+    });
+  }
+
+  async addInvoice(request: AddInvoiceRequest, signal: AbortSignal): Promise<CreatedInvoice> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'AddInvoice',
+      ln.AddInvoice.bind(ln),
+      {
+        memo: request.memo ?? '',
+        value_msat: (request.amount ?? 0n).toString(),
+        expiry: String(request.expirySeconds ?? 3600),
+        private: request.private ?? false,
+        ...(request.preimage ? { r_preimage: Buffer.from(request.preimage, 'hex') } : {}),
+      },
+      signal,
+    );
+    return {
+      paymentRequest: r.payment_request,
+      paymentHash: parseHex32(r.r_hash.toString('hex')),
+      addIndex: BigInt(r.add_index),
+    };
+  }
+
+  async addHoldInvoice(
+    request: AddHoldInvoiceRequest,
+    signal: AbortSignal,
+  ): Promise<{ paymentRequest: string }> {
+    const inv = this.#c.invoices;
+    const r = await unary(
+      'AddHoldInvoice',
+      inv.AddHoldInvoice.bind(inv),
+      {
+        hash: Buffer.from(request.paymentHash, 'hex'),
+        memo: request.memo ?? '',
+        value_msat: (request.amount ?? 0n).toString(),
+        expiry: String(request.expirySeconds ?? 3600),
+        private: request.private ?? false,
+        ...(request.cltvExpiry !== undefined ? { cltv_expiry: String(request.cltvExpiry) } : {}),
+      },
+      signal,
+    );
+    return { paymentRequest: r.payment_request };
+  }
+
+  async settleInvoice(preimage: Hex32, signal: AbortSignal): Promise<void> {
+    const inv = this.#c.invoices;
+    await unary(
+      'SettleInvoice',
+      inv.SettleInvoice.bind(inv),
+      { preimage: Buffer.from(preimage, 'hex') },
+      signal,
+    );
+  }
+
+  async cancelInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<void> {
+    const inv = this.#c.invoices;
+    await unary(
+      'CancelInvoice',
+      inv.CancelInvoice.bind(inv),
+      { payment_hash: Buffer.from(paymentHash, 'hex') },
+      signal,
+    );
+  }
+
+  async lookupInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<InvoiceStatus> {
+    const inv = this.#c.invoices;
+    const r = await unary(
+      'LookupInvoiceV2',
+      inv.LookupInvoiceV2.bind(inv),
+      { payment_hash: Buffer.from(paymentHash, 'hex') },
+      signal,
+    );
+    return invoiceFromLnd(r);
+  }
+
+  subscribeInvoice(paymentHash: Hex32, options: StreamOptions): AsyncIterable<InvoiceStatus> {
+    const inv = this.#c.invoices;
+    return resilientStream(
+      'SubscribeSingleInvoice',
+      () => inv.SubscribeSingleInvoice({ r_hash: Buffer.from(paymentHash, 'hex') }),
+      invoiceFromLnd,
+      options,
+      this.#hooks,
+    );
+  }
+
+  subscribeInvoices(
+    from: { readonly addIndex?: bigint; readonly settleIndex?: bigint },
+    options: StreamOptions,
+  ): AsyncIterable<InvoiceStatus> {
+    const ln = this.#c.lightning;
+    // Resume after the last update seen, so a reconnect neither loses nor repeats updates.
+    let addIndex = from.addIndex ?? 0n;
+    let settleIndex = from.settleIndex ?? 0n;
+    return resilientStream(
+      'SubscribeInvoices',
+      () => ln.SubscribeInvoices({ add_index: addIndex.toString(), settle_index: settleIndex.toString() }),
+      (m) => {
+        const i = invoiceFromLnd(m);
+        if (i.addIndex > addIndex) addIndex = i.addIndex;
+        if (i.settleIndex > settleIndex) settleIndex = i.settleIndex;
+        return i;
+      },
+      options,
+      this.#hooks,
+    );
+  }
+
+  sendPayment(request: SendPaymentRequest, signal: AbortSignal): Promise<PaymentResult> {
+    const router = this.#c.router;
+    return new Promise((resolve, reject) => {
+      const stream = router.SendPaymentV2({
+        payment_request: request.paymentRequest,
+        fee_limit_msat: request.feeLimit.toString(),
+        timeout_seconds: request.timeoutSeconds,
+        max_parts: request.maxParts ?? 16,
+        no_inflight_updates: true,
+        ...(request.amount !== undefined ? { amt_msat: request.amount.toString() } : {}),
+        ...(request.outgoingScid !== undefined
+          ? { outgoing_chan_ids: [request.outgoingScid.toString()] }
+          : {}),
+      });
+      const onAbort = () => {
+        stream.cancel();
+        reject(aborted('SendPaymentV2', signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', (p) => {
+        const result = paymentResultFromLnd(p);
+        if (!result) return;
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      });
+      stream.on('error', (err: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(toLspError(err, 'SendPaymentV2'));
+      });
+    });
+  }
+
+  async decodePaymentRequest(paymentRequest: string, signal: AbortSignal): Promise<DecodedPaymentRequest> {
+    const ln = this.#c.lightning;
+    try {
+      const r = await unary('DecodePayReq', ln.DecodePayReq.bind(ln), { pay_req: paymentRequest }, signal);
+      return payReqFromLnd(r);
+    } catch (err) {
+      if (err instanceof LspError && err.code === ErrorCode.LightningRejected) {
+        throw new LspError(
+          ErrorCode.InvalidInput,
+          `invalid payment request: ${err.details?.lnd ?? err.message}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  channelEvents(options: StreamOptions): AsyncIterable<ChannelEvent> {
+    const ln = this.#c.lightning;
+    return resilientStream(
+      'SubscribeChannelEvents',
+      () => ln.SubscribeChannelEvents({}),
+      channelEventFromLnd,
+      options,
+      this.#hooks,
+    );
+  }
+
+  async sendCustomMessage(message: CustomMessage, signal: AbortSignal): Promise<void> {
+    const ln = this.#c.lightning;
+    await unary(
+      'SendCustomMessage',
+      ln.SendCustomMessage.bind(ln),
+      { peer: Buffer.from(message.peer, 'hex'), type: message.type, data: Buffer.from(message.data) },
+      signal,
+    );
+  }
+
+  customMessages(options: StreamOptions): AsyncIterable<CustomMessage> {
+    const ln = this.#c.lightning;
+    return resilientStream(
+      'SubscribeCustomMessages',
+      () => ln.SubscribeCustomMessages({}),
+      (m) => ({ peer: parsePubkey(m.peer.toString('hex')), type: m.type, data: new Uint8Array(m.data) }),
+      options,
+      this.#hooks,
+    );
+  }
+
+  interceptHtlcs(options: StreamOptions): HtlcInterceptor {
+    const router = this.#c.router;
+    const queue = new AsyncQueue<InterceptedHtlc>();
+    type Duplex = ClientDuplexStream<ForwardHtlcInterceptResponse, ForwardHtlcInterceptRequest__Output>;
+    let current: Duplex | undefined;
+    keepStreaming<ForwardHtlcInterceptRequest__Output, Duplex>(
+      'HtlcInterceptor',
+      () => router.HtlcInterceptor(),
+      (m) => queue.push(interceptedFromLnd(m)),
+      options,
+      this.#hooks,
+      (s) => {
+        current = s;
+      },
+    ).then(
+      () => queue.end(),
+      (err: unknown) => queue.end(err),
+    );
+    return {
+      htlcs: queue,
+      resolve: (resolution) => {
+        const stream = current;
+        if (!stream) {
+          return Promise.reject(
+            new LspError(
+              ErrorCode.LightningUnavailable,
+              'HTLC interceptor is reconnecting; LND will replay the HTLC',
+            ),
+          );
+        }
+        return new Promise<void>((resolve, reject) =>
+          stream.write(interceptResponse(resolution), (err: Error | null | undefined) =>
+            err ? reject(toLspError(err, 'HtlcInterceptor')) : resolve(),
+          ),
+        );
+      },
+    };
+  }
+
+  async acceptChannels(
+    decide: (proposal: ChannelOpenProposal) => ChannelOpenDecision | Promise<ChannelOpenDecision>,
+    options: StreamOptions,
+  ): Promise<void> {
+    const ln = this.#c.lightning;
+    type Duplex = ClientDuplexStream<ChannelAcceptResponse, ChannelAcceptRequest__Output>;
+    const answer = async (req: ChannelAcceptRequest__Output, stream: Duplex) => {
+      let decision: ChannelOpenDecision;
+      try {
+        decision = await decide(proposalFromLnd(req));
+      } catch (err) {
+        decision = { accept: false, error: err instanceof Error ? err.message : 'rejected' };
+      }
+      stream.write(
+        decision.accept
+          ? {
+              pending_chan_id: req.pending_chan_id,
+              accept: true,
+              ...(decision.zeroConf ? { zero_conf: true, min_accept_depth: 0 } : {}),
+            }
+          : { pending_chan_id: req.pending_chan_id, accept: false, error: decision.error },
+      );
+    };
+    void keepStreaming<ChannelAcceptRequest__Output, Duplex>(
+      'ChannelAcceptor',
+      () => ln.ChannelAcceptor(),
+      (req, stream) => void answer(req, stream),
+      options,
+      this.#hooks,
+    );
+  }
+
+  async addChannelAlias(alias: Scid, base: Scid, signal: AbortSignal): Promise<void> {
+    const router = this.#c.router;
+    await unary(
+      'XAddLocalChanAliases',
+      router.XAddLocalChanAliases.bind(router),
+      { alias_maps: [{ base_scid: base.toString(), aliases: [alias.toString()] }] },
+      signal,
+    );
+  }
+
+  async bakeMacaroon(permissions: readonly MacaroonPermission[], signal: AbortSignal): Promise<string> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'BakeMacaroon',
+      ln.BakeMacaroon.bind(ln),
+      { permissions: permissions.map((p) => ({ entity: p.entity, action: p.action })) },
+      signal,
+    );
+    return r.macaroon;
+  }
+
+  async updateChannelPolicy(update: ChannelPolicyUpdate, signal: AbortSignal): Promise<void> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'UpdateChannelPolicy',
+      ln.UpdateChannelPolicy.bind(ln),
+      {
+        ...(update.channelPoint
+          ? { chan_point: channelPointMessage(update.channelPoint) }
+          : { global: true }),
+        base_fee_msat: update.baseFee.toString(),
+        fee_rate_ppm: Number(update.feeRatePpm),
+        time_lock_delta: update.timeLockDelta,
+      },
+      signal,
+    );
+    if (r.failed_updates.length > 0) {
+      const reasons = r.failed_updates.map((f) => f.update_error).join('; ');
+      throw new LspError(ErrorCode.LightningRejected, `channel policy update failed: ${reasons}`);
+    }
+  }
+
+  async forwardingHistory(query: ForwardingHistoryQuery, signal: AbortSignal): Promise<ForwardingEvent[]> {
+    const ln = this.#c.lightning;
+    const r = await unary(
+      'ForwardingHistory',
+      ln.ForwardingHistory.bind(ln),
+      {
+        start_time: String(Math.floor(query.start.getTime() / 1000)),
+        end_time: String(Math.ceil(query.end.getTime() / 1000)),
+        index_offset: query.offset ?? 0,
+        num_max_events: query.limit ?? 1000,
+      },
+      signal,
+    );
+    return r.forwarding_events.map((f) => ({
+      timestamp: new Date(Number(BigInt(f.timestamp_ns) / 1_000_000n)),
+      incomingScid: scid(f.chan_id_in),
+      outgoingScid: scid(f.chan_id_out),
+      amountIn: msat(f.amt_in_msat),
+      amountOut: msat(f.amt_out_msat),
+      fee: msat(f.fee_msat),
+    }));
+  }
+
+  async estimateFee(targetConf: number, signal: AbortSignal): Promise<FeeEstimate> {
+    const wk = this.#c.walletKit;
+    const r = await unary('EstimateFee', wk.EstimateFee.bind(wk), { conf_target: targetConf }, signal);
+    // sat/kw -> sat/vB: one vbyte is four weight units; round up so we never under-pay.
+    const satPerVbyte = (BigInt(r.sat_per_kw) * 4n + 999n) / 1000n;
+    return { satPerVbyte, targetConf };
+  }
+
+  close(): void {
+    this.#c.close();
+  }
+}
+
+function interceptedFromLnd(m: ForwardHtlcInterceptRequest__Output): InterceptedHtlc {
+  const key = m.incoming_circuit_key;
+  const customRecords = new Map<bigint, Uint8Array>();
+  for (const [k, v] of Object.entries(m.in_wire_custom_records ?? {}))
+    customRecords.set(BigInt(k), new Uint8Array(v));
+  return {
+    incomingScid: scid(key?.chan_id ?? '0'),
+    incomingHtlcId: BigInt(key?.htlc_id ?? '0'),
+    outgoingScid: scid(m.outgoing_requested_chan_id),
+    paymentHash: parseHex32(m.payment_hash.toString('hex')),
+    incomingAmount: msat(m.incoming_amount_msat),
+    outgoingAmount: msat(m.outgoing_amount_msat),
+    incomingExpiry: m.incoming_expiry,
+    outgoingExpiry: m.outgoing_expiry,
+    customRecords,
+    onionBlob: new Uint8Array(m.onion_blob),
+    autoFailHeight: m.auto_fail_height,
+  };
+}
+
+function interceptResponse(r: HtlcResolution): ForwardHtlcInterceptResponse {
+  const incoming_circuit_key = { chan_id: r.incomingScid.toString(), htlc_id: r.incomingHtlcId.toString() };
+  switch (r.action) {
+    case 'resume':
+      return { incoming_circuit_key, action: 'RESUME' };
+    case 'resume_modified':
+      return {
+        incoming_circuit_key,
+        action: 'RESUME_MODIFIED',
+        out_amount_msat: r.outgoingAmount.toString(),
+        ...(r.outgoingCustomRecords ? { out_wire_custom_records: records(r.outgoingCustomRecords) } : {}),
+      };
+    case 'fail':
+      return { incoming_circuit_key, action: 'FAIL', failure_code: 'TEMPORARY_CHANNEL_FAILURE' };
+    case 'settle':
+      return { incoming_circuit_key, action: 'SETTLE', preimage: Buffer.from(r.preimage, 'hex') };
+  }
+}
+
+function proposalFromLnd(req: ChannelAcceptRequest__Output): ChannelOpenProposal {
+  return {
+    remotePubkey: parsePubkey(req.node_pubkey.toString('hex')),
+    pendingChanId: new Uint8Array(req.pending_chan_id),
+    fundingAmount: sat(req.funding_amt),
+    pushAmount: msat(req.push_amt),
+    wantsZeroConf: req.wants_zero_conf,
+    wantsScidAlias: req.wants_scid_alias,
+    private: (req.channel_flags & 1) === 0,
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Conversions from LND's generated message types to our domain types. No LND type leaves
+ * this package: everything returned by the backend goes through one of these.
+ */
+import {
+  type Channel,
+  type ChannelEvent,
+  type ChannelPoint,
+  type DecodedPaymentRequest,
+  type Hex32,
+  type InvoiceState,
+  type InvoiceStatus,
+  msat,
+  type PaymentFailureReason,
+  type PaymentResult,
+  type PendingChannel,
+  parseHex32,
+  parsePubkey,
+  sat,
+  scid,
+} from '@blgv/core';
+import type { Channel__Output } from '../generated/types/lnrpc/Channel.ts';
+import type { ChannelEventUpdate__Output } from '../generated/types/lnrpc/ChannelEventUpdate.ts';
+import type { ChannelPoint__Output } from '../generated/types/lnrpc/ChannelPoint.ts';
+import type { Invoice__Output } from '../generated/types/lnrpc/Invoice.ts';
+import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
+import type { PayReq__Output } from '../generated/types/lnrpc/PayReq.ts';
+import type { _lnrpc_PendingChannelsResponse_PendingOpenChannel__Output as PendingOpen } from '../generated/types/lnrpc/PendingChannelsResponse.ts';
+
+/** Txids travel as bytes in little-endian order; humans and `txid:n` strings use big-endian. */
+export function txidFromBytes(bytes: Uint8Array): Hex32 {
+  return parseHex32(Buffer.from(bytes).reverse().toString('hex'));
+}
+
+/** Parses LND's `txid:index` channel point string. */
+export function parseChannelPointString(value: string): ChannelPoint {
+  const [txid, index] = value.split(':');
+  return { txid: parseHex32(txid ?? ''), outputIndex: Number(index) };
+}
+
+/** Reads LND's ChannelPoint message. */
+export function channelPointFromMessage(point: ChannelPoint__Output): ChannelPoint {
+  const txid = point.funding_txid_str
+    ? parseHex32(point.funding_txid_str)
+    : txidFromBytes(point.funding_txid_bytes ?? Buffer.alloc(0));
+  return { txid, outputIndex: point.output_index };
+}
+
+/** Builds LND's ChannelPoint message (by string, so no byte-order confusion). */
+export function channelPointMessage(point: ChannelPoint): { funding_txid_str: string; output_index: number } {
+  return { funding_txid_str: point.txid, output_index: point.outputIndex };
+}
+
+/** Maps an open channel. */
+export function channelFromLnd(c: Channel__Output): Channel {
+  const confirmedScid = c.zero_conf ? c.zero_conf_confirmed_scid : c.chan_id;
+  return {
+    channelPoint: parseChannelPointString(c.channel_point),
+    scid: scid(c.chan_id),
+    aliasScids: c.alias_scids.map((a) => scid(a)),
+    peerAliasScid: c.peer_scid_alias !== '0' ? scid(c.peer_scid_alias) : undefined,
+    remotePubkey: parsePubkey(c.remote_pubkey),
+    capacity: sat(c.capacity),
+    localBalance: sat(c.local_balance),
+    remoteBalance: sat(c.remote_balance),
+    active: c.active,
+    private: c.private,
+    initiator: c.initiator,
+    zeroConf: c.zero_conf,
+    confirmed: confirmedScid !== '0',
+  };
+}
+
+/** Maps a channel waiting for its funding confirmation. */
+export function pendingChannelFromLnd(p: PendingOpen): PendingChannel {
+  const c = p.channel;
+  if (!c) throw new Error('pending channel without details');
+  return {
+    channelPoint: parseChannelPointString(c.channel_point),
+    remotePubkey: parsePubkey(c.remote_node_pub),
+    capacity: sat(c.capacity),
+    localBalance: sat(c.local_balance),
+    remoteBalance: sat(c.remote_balance),
+    initiator: c.initiator === 'INITIATOR_LOCAL',
+    private: c.private,
+    confirmationsUntilActive: p.confirmations_until_active || undefined,
+  };
+}
+
+const invoiceStates: Record<string, InvoiceState> = {
+  OPEN: 'open',
+  ACCEPTED: 'accepted',
+  SETTLED: 'settled',
+  CANCELED: 'canceled',
+};
+
+/** Maps an invoice. */
+export function invoiceFromLnd(i: Invoice__Output): InvoiceStatus {
+  const preimage = i.r_preimage.length === 32 ? parseHex32(i.r_preimage.toString('hex')) : undefined;
+  return {
+    paymentHash: parseHex32(i.r_hash.toString('hex')),
+    paymentRequest: i.payment_request,
+    state: invoiceStates[i.state] ?? 'open',
+    amount: msat(i.value_msat),
+    amountPaid: msat(i.amt_paid_msat),
+    preimage: i.state === 'SETTLED' ? preimage : undefined,
+    settleIndex: BigInt(i.settle_index),
+    addIndex: BigInt(i.add_index),
+    memo: i.memo,
+  };
+}
+
+const failureReasons: Record<string, PaymentFailureReason> = {
+  FAILURE_REASON_TIMEOUT: 'timeout',
+  FAILURE_REASON_NO_ROUTE: 'no_route',
+  FAILURE_REASON_ERROR: 'error',
+  FAILURE_REASON_INCORRECT_PAYMENT_DETAILS: 'incorrect_payment_details',
+  FAILURE_REASON_INSUFFICIENT_BALANCE: 'insufficient_balance',
+  FAILURE_REASON_CANCELED: 'canceled',
+};
+
+/** Maps a payment in a final state; `undefined` while it is still in flight. */
+export function paymentResultFromLnd(p: Payment__Output): PaymentResult | undefined {
+  const paymentHash = parseHex32(p.payment_hash);
+  if (p.status === 'SUCCEEDED') {
+    return {
+      status: 'succeeded',
+      paymentHash,
+      preimage: parseHex32(p.payment_preimage),
+      amount: msat(p.value_msat),
+      fee: msat(p.fee_msat),
+      htlcCount: p.htlcs.filter((h) => h.status === 'SUCCEEDED').length,
+    };
+  }
+  if (p.status === 'FAILED') {
+    return {
+      status: 'failed',
+      paymentHash,
+      reason: failureReasons[p.failure_reason] ?? 'unknown',
+      htlcCount: p.htlcs.length,
+    };
+  }
+  return undefined;
+}
+
+/** Maps a decoded payment request. */
+export function payReqFromLnd(p: PayReq__Output): DecodedPaymentRequest {
+  return {
+    destination: parsePubkey(p.destination),
+    paymentHash: parseHex32(p.payment_hash),
+    amount: msat(p.num_msat),
+    timestamp: new Date(Number(p.timestamp) * 1000),
+    expirySeconds: Number(p.expiry),
+    description: p.description,
+    cltvExpiry: Number(p.cltv_expiry),
+    routeHints: p.route_hints.map((r) =>
+      r.hop_hints.map((h) => ({
+        nodeId: parsePubkey(h.node_id),
+        scid: scid(h.chan_id),
+        feeBaseMsat: msat(h.fee_base_msat),
+        feeProportionalMillionths: h.fee_proportional_millionths,
+        cltvExpiryDelta: h.cltv_expiry_delta,
+      })),
+    ),
+  };
+}
+
+/** Maps a channel event; `undefined` for kinds we do not report. */
+export function channelEventFromLnd(e: ChannelEventUpdate__Output): ChannelEvent | undefined {
+  switch (e.channel) {
+    case 'open_channel':
+      return e.open_channel ? { type: 'open', channel: channelFromLnd(e.open_channel) } : undefined;
+    case 'pending_open_channel': {
+      const p = e.pending_open_channel;
+      return p
+        ? { type: 'pending_open', channelPoint: { txid: txidFromBytes(p.txid), outputIndex: p.output_index } }
+        : undefined;
+    }
+    case 'active_channel':
+      return e.active_channel
+        ? { type: 'active', channelPoint: channelPointFromMessage(e.active_channel) }
+        : undefined;
+    case 'inactive_channel':
+      return e.inactive_channel
+        ? { type: 'inactive', channelPoint: channelPointFromMessage(e.inactive_channel) }
+        : undefined;
+    case 'fully_resolved_channel':
+      return e.fully_resolved_channel
+        ? { type: 'fully_resolved', channelPoint: channelPointFromMessage(e.fully_resolved_channel) }
+        : undefined;
+    case 'closed_channel': {
+      const c = e.closed_channel;
+      return c
+        ? {
+            type: 'closed',
+            channelPoint: parseChannelPointString(c.channel_point),
+            closingTxid: c.closing_tx_hash,
+          }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Builds the pinned Lightning binaries (lnd, lncli, btcd, btcctl) from their Go modules and
+ * prepares the gRPC protos and TypeScript types for `@blgv/lnd`.
+ *
+ *   node scripts/lightning.ts build   # binaries (cached by version) + protos
+ *   node scripts/lightning.ts protos  # protos + generated types only
+ *
+ * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo in
+ * `$BLGV_LSP_CACHE` (default `~/.cache/blgv-lsp`) under a key made of the lnd version and a
+ * hash of go.mod, go.sum and the build tags, so a warm run returns at once.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsDir = join(root, 'tools', 'lnd');
+const generatedDir = join(root, 'packages', 'lnd', 'generated');
+
+/** lnd build tags: the RPC sub-servers the LSP uses (see LND.md). No `integration` tag. */
+const TAGS = ['signrpc', 'walletrpc', 'chainrpc', 'invoicesrpc', 'peersrpc', 'autopilotrpc'];
+const PACKAGES = [
+  'github.com/lightningnetwork/lnd/cmd/lnd',
+  'github.com/lightningnetwork/lnd/cmd/lncli',
+  'github.com/btcsuite/btcd',
+  'github.com/btcsuite/btcd/cmd/btcctl',
+];
+const BINARIES = ['lnd', 'lncli', 'btcd', 'btcctl'];
+/** The proto files the LND adapter loads, relative to lnd's `lnrpc/` directory. */
+const PROTOS = [
+  'lightning.proto',
+  'walletunlocker.proto',
+  'stateservice.proto',
+  'routerrpc/router.proto',
+  'invoicesrpc/invoices.proto',
+  'walletrpc/walletkit.proto',
+  'signrpc/signer.proto',
+  'chainrpc/chainnotifier.proto',
+  'peersrpc/peers.proto',
+  'autopilotrpc/autopilot.proto',
+  'verrpc/verrpc.proto',
+];
+
+const goEnv = { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
+
+function log(msg: string): void {
+  process.stderr.write(`[lightning] ${msg}\n`);
+}
+
+function lndVersion(): string {
+  const mod = readFileSync(join(toolsDir, 'go.mod'), 'utf8');
+  const m = /github\.com\/lightningnetwork\/lnd (v\S+)/.exec(mod);
+  if (!m?.[1]) throw new Error('tools/lnd/go.mod does not require github.com/lightningnetwork/lnd');
+  return m[1];
+}
+
+/** Where the cached binaries of the pinned version live. */
+export function binDir(): string {
+  const hash = createHash('sha256')
+    .update(readFileSync(join(toolsDir, 'go.mod')))
+    .update(readFileSync(join(toolsDir, 'go.sum')))
+    .update(TAGS.join(','))
+    .digest('hex')
+    .slice(0, 10);
+  const cache = process.env.BLGV_LSP_CACHE ?? join(homedir(), '.cache', 'blgv-lsp');
+  return join(cache, 'bin', `lnd-${lndVersion()}-${hash}`);
+}
+
+function go(args: string[]): string {
+  const r = spawnSync('go', args, { cwd: toolsDir, env: goEnv, encoding: 'utf8' });
+  if (r.error)
+    throw new Error(`cannot run go (${r.error.message}); install Go ${goVersionWanted()} or newer`);
+  if (r.status !== 0) throw new Error(`go ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function goVersionWanted(): string {
+  return /^go (\S+)/m.exec(readFileSync(join(toolsDir, 'go.mod'), 'utf8'))?.[1] ?? '?';
+}
+
+function lndModuleDir(): string {
+  log(`resolving lnd ${lndVersion()} in the Go module cache`);
+  return go(['list', '-m', '-f', '{{.Dir}}', 'github.com/lightningnetwork/lnd']);
+}
+
+/** Copies the pinned protos next to the adapter and generates their TypeScript types. */
+function protos(): void {
+  const stamp = join(generatedDir, 'VERSION');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === lndVersion()) return;
+  const src = join(lndModuleDir(), 'lnrpc');
+  const tmp = `${generatedDir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  for (const p of PROTOS) {
+    mkdirSync(dirname(join(tmp, 'proto', p)), { recursive: true });
+    cpSync(join(src, p), join(tmp, 'proto', p));
+  }
+  log(`generating TypeScript types for ${PROTOS.length} protos`);
+  const gen = join(root, 'node_modules', '.bin', 'proto-loader-gen-types');
+  const r = spawnSync(
+    gen,
+    [
+      ...PROTOS,
+      '--longs=String',
+      '--enums=String',
+      '--defaults',
+      '--oneofs',
+      '--bytes=Buffer',
+      '--keepCase',
+      '--grpcLib=@grpc/grpc-js',
+      `--outDir=${join(tmp, 'types')}`,
+      '--importFileExtension=.ts',
+      `--includeDirs=${join(tmp, 'proto')}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`proto-loader-gen-types failed:\n${r.stderr}${r.stdout}`);
+  writeFileSync(join(tmp, 'VERSION'), `${lndVersion()}\n`);
+  rmSync(generatedDir, { recursive: true, force: true });
+  renameSync(tmp, generatedDir);
+  log(`protos and types ready in ${relative(root, generatedDir)}`);
+}
+
+function haveBinaries(dir: string): boolean {
+  return BINARIES.every((b) => existsSync(join(dir, b)) && statSync(join(dir, b)).size > 0);
+}
+
+/** Runs `go build -v`, turning its per-package lines into a progress percentage. */
+async function buildBinaries(dir: string): Promise<void> {
+  const started = Date.now();
+  log(`building lnd ${lndVersion()} + btcd with Go (a cold build takes several minutes)`);
+  log('downloading Go modules…');
+  go(['mod', 'download']);
+  const tagArg = `-tags=${TAGS.join(' ')}`;
+  const total = go(['list', '-deps', tagArg, ...PACKAGES]).split('\n').length;
+  const tmp = `${dir}.partial-${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('go', ['build', '-v', '-trimpath', tagArg, '-o', `${tmp}/`, ...PACKAGES], {
+      cwd: toolsDir,
+      env: goEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let done = 0;
+    let lastPct = -1;
+    let errText = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) {
+        if (!line.trim()) continue;
+        if (/^[\w.\-/]+$/.test(line.trim())) done++;
+        else errText += `${line}\n`;
+      }
+      const pct = Math.min(99, Math.floor((done / total) * 100));
+      if (pct >= lastPct + 5) {
+        lastPct = pct;
+        log(`compiling: ${pct}% (${done}/${total} packages, ${Math.round((Date.now() - started) / 1000)}s)`);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`go build exited with ${code}:\n${errText}`)),
+    );
+  });
+  mkdirSync(dirname(dir), { recursive: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  log(`built ${BINARIES.join(', ')} in ${Math.round((Date.now() - started) / 1000)}s into ${dir}`);
+}
+
+async function main(): Promise<void> {
+  const cmd = process.argv[2] ?? 'build';
+  if (cmd === 'protos') {
+    protos();
+    return;
+  }
+  if (cmd === 'bin-dir') {
+    process.stdout.write(`${binDir()}\n`);
+    return;
+  }
+  if (cmd !== 'build') throw new Error(`unknown command ${cmd}; use build, protos or bin-dir`);
+  const dir = binDir();
+  if (haveBinaries(dir)) log(`binaries found in ${dir}`);
+  else await buildBinaries(dir);
+  protos();
+  for (const stale of readdirSync(dirname(dir)).filter((d) => d.includes('.partial-'))) {
+    rmSync(join(dirname(dir), stale), { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  log(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});
