@@ -5,12 +5,11 @@
  *   node scripts/lightning.ts build   # binaries (cached by version) + protos
  *   node scripts/lightning.ts protos  # protos + generated types only
  *
- * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo in
- * `$BLGV_LSP_CACHE` (default `~/.cache/blgv-lsp`) under a key made of the lnd version and a
- * hash of go.mod, go.sum and the build tags, so a warm run returns at once.
+ * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo (see
+ * `lightningBinDir` in `@blgv/regtest`), keyed by the lnd version and a hash of go.mod, go.sum
+ * and the build tags, so a warm run returns at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -22,23 +21,28 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  LIGHTNING_BINARIES,
+  LND_BUILD_TAGS,
+  lightningBinDir,
+  pinnedLndVersion,
+  repoRoot,
+} from '../packages/regtest/src/binaries.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = repoRoot;
 const toolsDir = join(root, 'tools', 'lnd');
 const generatedDir = join(root, 'packages', 'lnd', 'generated');
-
-/** lnd build tags: the RPC sub-servers the LSP uses (see LND.md). No `integration` tag. */
-const TAGS = ['signrpc', 'walletrpc', 'chainrpc', 'invoicesrpc', 'peersrpc', 'autopilotrpc'];
+const TAGS = LND_BUILD_TAGS;
+const BINARIES = LIGHTNING_BINARIES;
+const lndVersion = pinnedLndVersion;
+const binDir = lightningBinDir;
 const PACKAGES = [
   'github.com/lightningnetwork/lnd/cmd/lnd',
   'github.com/lightningnetwork/lnd/cmd/lncli',
   'github.com/btcsuite/btcd',
   'github.com/btcsuite/btcd/cmd/btcctl',
 ];
-const BINARIES = ['lnd', 'lncli', 'btcd', 'btcctl'];
 /** The proto files the LND adapter loads, relative to lnd's `lnrpc/` directory. */
 const PROTOS = [
   'lightning.proto',
@@ -58,25 +62,6 @@ const goEnv = { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS:
 
 function log(msg: string): void {
   process.stderr.write(`[lightning] ${msg}\n`);
-}
-
-function lndVersion(): string {
-  const mod = readFileSync(join(toolsDir, 'go.mod'), 'utf8');
-  const m = /github\.com\/lightningnetwork\/lnd (v\S+)/.exec(mod);
-  if (!m?.[1]) throw new Error('tools/lnd/go.mod does not require github.com/lightningnetwork/lnd');
-  return m[1];
-}
-
-/** Where the cached binaries of the pinned version live. */
-export function binDir(): string {
-  const hash = createHash('sha256')
-    .update(readFileSync(join(toolsDir, 'go.mod')))
-    .update(readFileSync(join(toolsDir, 'go.sum')))
-    .update(TAGS.join(','))
-    .digest('hex')
-    .slice(0, 10);
-  const cache = process.env.BLGV_LSP_CACHE ?? join(homedir(), '.cache', 'blgv-lsp');
-  return join(cache, 'bin', `lnd-${lndVersion()}-${hash}`);
 }
 
 function go(args: string[]): string {

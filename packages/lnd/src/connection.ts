@@ -88,6 +88,9 @@ export function connectLnd(config: LndConnectionConfig): LndClients {
   );
   const options: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // LND's certificate names `localhost`; checking against it avoids SNI with an IP address.
+    'grpc.ssl_target_name_override': 'localhost',
+    'grpc.default_authority': 'localhost',
     'grpc.keepalive_time_ms': 30_000,
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 2_000,

@@ -37,6 +37,7 @@ import {
   type Pubkey,
   parseHex32,
   parsePubkey,
+  type RouteHintHop,
   type Scid,
   type SendPaymentRequest,
   type StreamOptions,
@@ -267,6 +268,7 @@ export class LndBackend implements LightningBackend {
         expiry: String(request.expirySeconds ?? 3600),
         private: request.private ?? false,
         ...(request.preimage ? { r_preimage: Buffer.from(request.preimage, 'hex') } : {}),
+        ...(request.routeHints ? { route_hints: request.routeHints.map(routeHintMessage) } : {}),
       },
       signal,
     );
@@ -589,6 +591,18 @@ export class LndBackend implements LightningBackend {
   close(): void {
     this.#c.close();
   }
+}
+
+function routeHintMessage(hops: readonly RouteHintHop[]) {
+  return {
+    hop_hints: hops.map((h) => ({
+      node_id: h.nodeId,
+      chan_id: h.scid.toString(),
+      fee_base_msat: Number(h.feeBaseMsat),
+      fee_proportional_millionths: h.feeProportionalMillionths,
+      cltv_expiry_delta: h.cltvExpiryDelta,
+    })),
+  };
 }
 
 function interceptedFromLnd(m: ForwardHtlcInterceptRequest__Output): InterceptedHtlc {

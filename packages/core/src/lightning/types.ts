@@ -129,6 +129,8 @@ export interface AddInvoiceRequest {
   /** Include route hints for private channels. */
   readonly private?: boolean;
   readonly preimage?: Hex32;
+  /** Route hints to put in the invoice (e.g. an LSPS2 JIT scid through the LSP). */
+  readonly routeHints?: readonly (readonly RouteHintHop[])[];
 }
 
 /** Parameters of a new hold invoice (the preimage stays with the caller). */

@@ -1,0 +1,51 @@
+/**
+ * Where the pinned lnd/btcd binaries live. `scripts/lightning.ts build` puts them there; the
+ * key (lnd version + hash of the pinning module and build tags) must match the one it uses.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is `packages/regtest/src/binaries.ts`). */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const toolsDir = join(repoRoot, 'tools', 'lnd');
+
+/** lnd build tags: the RPC sub-servers the LSP uses. No `integration` tag (it disables anchors). */
+export const LND_BUILD_TAGS = ['signrpc', 'walletrpc', 'chainrpc', 'invoicesrpc', 'peersrpc', 'autopilotrpc'];
+
+/** The binaries we build. */
+export const LIGHTNING_BINARIES = ['lnd', 'lncli', 'btcd', 'btcctl'] as const;
+
+/** The lnd version pinned in `tools/lnd/go.mod`. */
+export function pinnedLndVersion(): string {
+  const mod = readFileSync(join(toolsDir, 'go.mod'), 'utf8');
+  const m = /github\.com\/lightningnetwork\/lnd (v\S+)/.exec(mod);
+  if (!m?.[1]) throw new Error('tools/lnd/go.mod does not require github.com/lightningnetwork/lnd');
+  return m[1];
+}
+
+/** The cache root, `$BLGV_LSP_CACHE` or `~/.cache/blgv-lsp`. */
+export function cacheDir(): string {
+  return process.env.BLGV_LSP_CACHE ?? join(homedir(), '.cache', 'blgv-lsp');
+}
+
+/** The directory holding the binaries of the pinned version (`$BLGV_LSP_BIN_DIR` overrides). */
+export function lightningBinDir(): string {
+  if (process.env.BLGV_LSP_BIN_DIR) return process.env.BLGV_LSP_BIN_DIR;
+  const hash = createHash('sha256')
+    .update(readFileSync(join(toolsDir, 'go.mod')))
+    .update(readFileSync(join(toolsDir, 'go.sum')))
+    .update(LND_BUILD_TAGS.join(','))
+    .digest('hex')
+    .slice(0, 10);
+  return join(cacheDir(), 'bin', `lnd-${pinnedLndVersion()}-${hash}`);
+}
+
+/** Path of one binary; throws with the fix when it has not been built. */
+export function lightningBinary(name: (typeof LIGHTNING_BINARIES)[number]): string {
+  const path = join(lightningBinDir(), name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build:lightning\` first`);
+  return path;
+}

@@ -1,0 +1,119 @@
+/**
+ * btcd in regtest and a small JSON-RPC client for it.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { lightningBinary } from './binaries.ts';
+import { freePort } from './ports.ts';
+import { type ManagedProcess, startProcess } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+/** A running btcd. */
+export interface Btcd {
+  readonly rpcHost: string;
+  readonly p2pHost: string;
+  readonly rpcUser: string;
+  readonly rpcPass: string;
+  readonly rpcCertPath: string;
+  readonly process: ManagedProcess;
+  /** Calls a JSON-RPC method. */
+  rpc<T>(method: string, params?: readonly unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts btcd in `dir`, paying block rewards to `miningAddress`. */
+export async function startBtcd(dir: string, miningAddress: string): Promise<Btcd> {
+  mkdirSync(dir, { recursive: true });
+  const [rpcPort, p2pPort] = [await freePort(), await freePort()];
+  const rpcUser = 'blgv';
+  const rpcPass = 'blgv';
+  const rpcCertPath = join(dir, 'rpc.cert');
+  const proc = startProcess(
+    'btcd',
+    lightningBinary('btcd'),
+    [
+      '--regtest',
+      `--datadir=${join(dir, 'data')}`,
+      `--logdir=${join(dir, 'logs')}`,
+      `--rpcuser=${rpcUser}`,
+      `--rpcpass=${rpcPass}`,
+      `--rpclisten=127.0.0.1:${rpcPort}`,
+      `--listen=127.0.0.1:${p2pPort}`,
+      `--rpccert=${rpcCertPath}`,
+      `--rpckey=${join(dir, 'rpc.key')}`,
+      '--txindex',
+      '--rejectnonstd',
+      '--nobanning',
+      '--nostalldetect',
+      '--trickleinterval=100ms',
+      '--debuglevel=info',
+      `--miningaddr=${miningAddress}`,
+    ],
+    join(dir, 'btcd.out.log'),
+  );
+  const rpcHost = `127.0.0.1:${rpcPort}`;
+  let ca: Buffer | undefined;
+  const rpc = <T>(method: string, params: readonly unknown[] = []): Promise<T> => {
+    ca ??= readFileSync(rpcCertPath);
+    const body = JSON.stringify({ jsonrpc: '1.0', id: 1, method, params });
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: rpcPort,
+          method: 'POST',
+          ca,
+          servername: 'localhost',
+          auth: `${rpcUser}:${rpcPass}`,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          timeout: 120_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+          });
+          res.on('end', () => {
+            try {
+              const parsed = JSON.parse(text) as {
+                result: T;
+                error: { message: string; code: number } | null;
+              };
+              if (parsed.error)
+                reject(new Error(`btcd ${method}: ${parsed.error.message} (${parsed.error.code})`));
+              else resolve(parsed.result);
+            } catch {
+              reject(new Error(`btcd ${method}: HTTP ${res.statusCode} ${text.slice(0, 200)}`));
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`btcd ${method} timed out`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
+  await waitFor(
+    async () => {
+      if (!proc.running) throw new Error(`btcd exited; see ${join(dir, 'btcd.out.log')}`);
+      if (!existsSync(rpcCertPath)) return false;
+      return rpc<number>('getblockcount').then(
+        () => true,
+        () => false,
+      );
+    },
+    { what: 'btcd RPC', timeoutMs: 30_000 },
+  );
+  return {
+    rpcHost,
+    p2pHost: `127.0.0.1:${p2pPort}`,
+    rpcUser,
+    rpcPass,
+    rpcCertPath,
+    process: proc,
+    rpc,
+    stop: () => proc.stop(),
+  };
+}

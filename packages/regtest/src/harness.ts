@@ -1,0 +1,186 @@
+/**
+ * A regtest Lightning network in a temp dir: one btcd, any number of named LND nodes, a miner
+ * wallet, and the verbs tests and `npm start` use (`newNode`, `fund`, `openChannel`, `mine`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Channel, type ChannelPoint, formatChannelPoint, type Sat, sat } from '@blgv/core';
+import { type Btcd, startBtcd } from './btcd.ts';
+import { LndNode, type LndNodeOptions } from './lnd-node.ts';
+import { Miner } from './miner.ts';
+import { onShutdown } from './processes.ts';
+import { type WaitOptions, waitFor } from './wait.ts';
+
+/** Blocks mined at start: segwit (a BIP9 deployment on btcd regtest) is active from 432. */
+const SEGWIT_ACTIVATION_BLOCKS = 432;
+/** Confirmations for a channel to be announced and usable in others' path finding. */
+const ANNOUNCE_CONFS = 6;
+
+/** Options of {@link Harness.start}. */
+export interface HarnessOptions {
+  /** Keep the temp dir (logs, data) after stop. Also `BLGV_KEEP_REGTEST=1`. */
+  readonly keepDir?: boolean;
+  /** Progress lines (default: silent). */
+  readonly log?: (line: string) => void;
+}
+
+/** Options of {@link Harness.openChannel}. */
+export interface OpenOptions {
+  readonly push?: Sat;
+  readonly private?: boolean;
+  /** Zero-conf with scid alias; the receiver must accept it with a channel acceptor. */
+  readonly zeroConf?: boolean;
+}
+
+/** A regtest network and the verbs to drive it. */
+export class Harness implements AsyncDisposable {
+  readonly dir: string;
+  readonly btcd: Btcd;
+  readonly miner: Miner;
+  readonly nodes = new Map<string, LndNode>();
+  readonly #keepDir: boolean;
+  readonly #log: (line: string) => void;
+  readonly #unregister: () => void;
+  #stopped = false;
+
+  private constructor(dir: string, btcd: Btcd, miner: Miner, options: HarnessOptions) {
+    this.dir = dir;
+    this.btcd = btcd;
+    this.miner = miner;
+    this.#keepDir = options.keepDir ?? process.env.BLGV_KEEP_REGTEST === '1';
+    this.#log = options.log ?? (() => {});
+    this.#unregister = onShutdown(() => this.stop());
+  }
+
+  /** Starts btcd and mines until segwit is active and coinbases have matured. */
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const log = options.log ?? (() => {});
+    const dir = mkdtempSync(join(tmpdir(), 'blgv-regtest-'));
+    const miner = new Miner();
+    log(`starting btcd (regtest) in ${dir}`);
+    const btcd = await startBtcd(join(dir, 'btcd'), miner.address);
+    miner.attach(btcd);
+    const h = new Harness(dir, btcd, miner, options);
+    try {
+      log(`mining ${SEGWIT_ACTIVATION_BLOCKS} blocks to activate segwit`);
+      await miner.mine(SEGWIT_ACTIVATION_BLOCKS);
+      const info = await btcd.rpc<{ bip9_softforks?: Record<string, { status: string }> }>(
+        'getblockchaininfo',
+      );
+      const segwit = info.bip9_softforks?.segwit?.status;
+      if (segwit !== 'active') throw new Error(`segwit is ${segwit ?? 'unknown'} after mining`);
+    } catch (err) {
+      await h.stop();
+      throw err;
+    }
+    return h;
+  }
+
+  /** Starts an LND node named `name` and waits until it is synced. */
+  async newNode(name: string, options: LndNodeOptions = {}): Promise<LndNode> {
+    if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
+    this.#log(`starting lnd node ${name}`);
+    const node = await LndNode.start(name, join(this.dir, name), this.btcd, options);
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  /** Mines `n` blocks and waits until every running node has seen them. */
+  async mine(n = 1): Promise<number> {
+    const height = await this.miner.mine(n);
+    await Promise.all(
+      [...this.nodes.values()]
+        .filter((node) => node.pid !== undefined)
+        .map((node) => node.waitSynced(height)),
+    );
+    return height;
+  }
+
+  /** Pays each node's wallet (one confirmed output per entry) and waits until they see it. */
+  async fund(...grants: readonly (readonly [LndNode, Sat])[]): Promise<void> {
+    const signal = AbortSignal.timeout(30_000);
+    const before = await Promise.all(grants.map(([n]) => n.lnd.walletBalance(signal)));
+    const outputs = new Map<string, bigint>();
+    for (const [node, amount] of grants) outputs.set(await node.lnd.newAddress(signal), amount);
+    await this.miner.pay(outputs);
+    await this.mine(1);
+    await Promise.all(
+      grants.map(([node, amount], i) =>
+        this.waitFor(
+          async () => {
+            const b = await node.lnd.walletBalance(AbortSignal.timeout(5_000));
+            return b.confirmed >= (before[i]?.confirmed ?? 0n) + amount;
+          },
+          { what: `${node.name}'s wallet to show ${amount} sat more` },
+        ),
+      ),
+    );
+  }
+
+  /** Connects `a` to `b` as peers. */
+  async connect(a: LndNode, b: LndNode): Promise<void> {
+    await a.lnd.connectPeer(b.pubkey, b.host, AbortSignal.timeout(20_000));
+    await this.waitFor(
+      async () => (await b.lnd.listPeers(AbortSignal.timeout(5_000))).some((p) => p.pubkey === a.pubkey),
+      { what: `${b.name} to see ${a.name} as a peer` },
+    );
+  }
+
+  /**
+   * Opens a channel from `a` to `b` and returns it once both sides see it active. Normal
+   * channels are mined to announcement depth; zero-conf ones are usable before any block.
+   */
+  async openChannel(a: LndNode, b: LndNode, amount: Sat, options: OpenOptions = {}): Promise<Channel> {
+    await this.connect(a, b);
+    const { channelPoint } = await a.lnd.openChannel(
+      {
+        remotePubkey: b.pubkey,
+        localAmount: amount,
+        pushAmount: options.push ?? sat(0),
+        private: options.private ?? options.zeroConf ?? false,
+        zeroConf: options.zeroConf ?? false,
+        scidAlias: options.zeroConf ?? false,
+      },
+      AbortSignal.timeout(30_000),
+    );
+    if (!options.zeroConf) await this.mine(ANNOUNCE_CONFS);
+    await this.waitChannelActive(b, channelPoint);
+    return this.waitChannelActive(a, channelPoint);
+  }
+
+  /** Waits until `node` lists the channel at `point` as active and returns it. */
+  waitChannelActive(node: LndNode, point: ChannelPoint): Promise<Channel> {
+    const id = formatChannelPoint(point);
+    return this.waitFor(
+      async () =>
+        (await node.lnd.listChannels(AbortSignal.timeout(5_000))).find(
+          (c) => c.active && formatChannelPoint(c.channelPoint) === id,
+        ),
+      { what: `${node.name} to see channel ${id} active` },
+    );
+  }
+
+  /** Polls a condition against a deadline (see {@link waitFor}). */
+  waitFor<T>(
+    check: () => Promise<T | undefined | false> | T | undefined | false,
+    options: WaitOptions,
+  ): Promise<T> {
+    return waitFor(check, options);
+  }
+
+  /** Stops every node and btcd, and removes the temp dir unless asked to keep it. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#unregister();
+    await Promise.allSettled([...this.nodes.values()].map((n) => n.shutdown()));
+    await this.btcd.stop();
+    if (this.#keepDir) this.#log(`regtest data kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * One LND process on regtest, with its backend client.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LightningBackend, NodeInfo, Pubkey } from '@blgv/core';
+import { LndBackend, type LndConnectionConfig, lndConnectionFromFiles } from '@blgv/lnd';
+import { lightningBinary } from './binaries.ts';
+import type { Btcd } from './btcd.ts';
+import { freePort } from './ports.ts';
+import { type ManagedProcess, startProcess } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+/** Options of a node. */
+export interface LndNodeOptions {
+  /** Hold HTLCs while no interceptor is connected (`--requireinterceptor`). */
+  readonly requireInterceptor?: boolean;
+  /** More lnd flags. */
+  readonly extraArgs?: readonly string[];
+}
+
+/** Flags that make lnd fast on regtest (as lnd's own integration tests use). */
+const SPEED_ARGS = [
+  '--bitcoin.defaultchanconfs=1',
+  '--bitcoin.defaultremotedelay=4',
+  '--trickledelay=50',
+  '--gossip.sub-batch-delay=5ms',
+  '--db.batch-commit-interval=10ms',
+  '--caches.rpc-graph-cache-duration=100ms',
+];
+
+/** A running (or stopped) LND node. */
+export class LndNode {
+  readonly name: string;
+  readonly dir: string;
+  readonly rpcPort: number;
+  readonly p2pPort: number;
+  readonly #args: string[];
+  #process: ManagedProcess | undefined;
+  #backend: LndBackend | undefined;
+  #pubkey: Pubkey | undefined;
+
+  private constructor(name: string, dir: string, rpcPort: number, p2pPort: number, args: string[]) {
+    this.name = name;
+    this.dir = dir;
+    this.rpcPort = rpcPort;
+    this.p2pPort = p2pPort;
+    this.#args = args;
+  }
+
+  /** Starts a node named `name` in `dir` against `btcd` and waits until it is synced. */
+  static async start(name: string, dir: string, btcd: Btcd, options: LndNodeOptions = {}): Promise<LndNode> {
+    mkdirSync(dir, { recursive: true });
+    const [rpcPort, p2pPort] = [await freePort(), await freePort()];
+    const args = [
+      '--bitcoin.regtest',
+      '--bitcoin.node=btcd',
+      `--btcd.rpchost=${btcd.rpcHost}`,
+      `--btcd.rpcuser=${btcd.rpcUser}`,
+      `--btcd.rpcpass=${btcd.rpcPass}`,
+      `--btcd.rpccert=${btcd.rpcCertPath}`,
+      `--lnddir=${dir}`,
+      '--noseedbackup',
+      '--nobootstrap',
+      '--norest',
+      `--rpclisten=127.0.0.1:${rpcPort}`,
+      `--listen=127.0.0.1:${p2pPort}`,
+      `--alias=${name}`,
+      '--debuglevel=info',
+      '--protocol.zero-conf',
+      '--protocol.option-scid-alias',
+      '--accept-keysend',
+      '--maxpendingchannels=50',
+      ...SPEED_ARGS,
+      ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
+      ...(options.extraArgs ?? []),
+    ];
+    const node = new LndNode(name, dir, rpcPort, p2pPort, args);
+    await node.start();
+    return node;
+  }
+
+  /** The node's identity key. */
+  get pubkey(): Pubkey {
+    if (!this.#pubkey) throw new Error(`${this.name} has not started`);
+    return this.#pubkey;
+  }
+
+  /** The node's p2p address, `127.0.0.1:port`. */
+  get host(): string {
+    return `127.0.0.1:${this.p2pPort}`;
+  }
+
+  /** The backend client of this node. */
+  get lnd(): LightningBackend {
+    if (!this.#backend) throw new Error(`${this.name} is not running`);
+    return this.#backend;
+  }
+
+  /** The OS process id (while running). */
+  get pid(): number | undefined {
+    return this.#process?.running ? this.#process.pid : undefined;
+  }
+
+  /** Files a client needs to connect: gRPC address, TLS cert and admin macaroon. */
+  get connection(): LndConnectionConfig {
+    return lndConnectionFromFiles(
+      `127.0.0.1:${this.rpcPort}`,
+      join(this.dir, 'tls.cert'),
+      join(this.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
+    );
+  }
+
+  /** Starts the process (again) and waits until it answers and is synced to the chain. */
+  async start(): Promise<void> {
+    this.#process = startProcess(
+      `lnd-${this.name}`,
+      lightningBinary('lnd'),
+      this.#args,
+      join(this.dir, 'lnd.out.log'),
+    );
+    const proc = this.#process;
+    const macaroon = join(this.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon');
+    await waitFor(
+      () => {
+        if (!proc.running) throw new Error(`lnd ${this.name} exited; see ${join(this.dir, 'lnd.out.log')}`);
+        return existsSync(macaroon) && existsSync(join(this.dir, 'tls.cert'));
+      },
+      { what: `${this.name}'s macaroon`, timeoutMs: 60_000 },
+    );
+    this.#backend ??= new LndBackend(this.connection);
+    const info = await this.waitSynced();
+    this.#pubkey = info.pubkey;
+  }
+
+  /** Waits until lnd answers and reports itself synced to the chain. */
+  waitSynced(minHeight = 0): Promise<NodeInfo> {
+    return waitFor(
+      async () => {
+        if (!this.#process?.running) throw new Error(`lnd ${this.name} is not running`);
+        const info = await this.lnd.getInfo(AbortSignal.timeout(5_000));
+        return info.syncedToChain && info.blockHeight >= minHeight ? info : undefined;
+      },
+      { what: `${this.name} synced to height ${minHeight}`, timeoutMs: 90_000 },
+    );
+  }
+
+  /** Stops the process (the backend client stays and reconnects after {@link start}). */
+  async stop(): Promise<void> {
+    await this.#process?.stop();
+  }
+
+  /** Stops and starts the process, keeping ports and data. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Stops the process and closes the client. */
+  async shutdown(): Promise<void> {
+    await this.stop();
+    this.#backend?.close();
+    this.#backend = undefined;
+  }
+}
