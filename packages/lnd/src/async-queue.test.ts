@@ -23,3 +23,14 @@ test('an error ends the iteration with that error', async () => {
   q.end(new Error('boom'));
   await assert.rejects(pending, /boom/);
 });
+
+test('breaking out of the loop tells the producer', async () => {
+  let stopped = false;
+  const q = new AsyncQueue<number>(() => {
+    stopped = true;
+  });
+  q.push(1);
+  for await (const _ of q) break;
+  assert.equal(stopped, true);
+  assert.equal(q.ended, true);
+});

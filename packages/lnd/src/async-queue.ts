@@ -8,6 +8,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   #failWaiting: ((err: unknown) => void) | undefined;
   #ended = false;
   #error: unknown;
+  readonly #onReturn: (() => void) | undefined;
+
+  /** `onReturn` runs when the consumer stops iterating early (`break`, `return`, a throw). */
+  constructor(onReturn?: () => void) {
+    this.#onReturn = onReturn;
+  }
 
   /** Adds an item; dropped if the queue has ended. */
   push(item: T): void {
@@ -56,6 +62,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       },
       return: () => {
         this.end();
+        this.#onReturn?.();
         return Promise.resolve({ value: undefined, done: true });
       },
     };

@@ -65,6 +65,7 @@ import {
   payReqFromLnd,
   pendingChannelFromLnd,
   txidFromBytes,
+  uint64MapKey,
 } from './mappers.ts';
 import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
 
@@ -609,7 +610,7 @@ function interceptedFromLnd(m: ForwardHtlcInterceptRequest__Output): Intercepted
   const key = m.incoming_circuit_key;
   const customRecords = new Map<bigint, Uint8Array>();
   for (const [k, v] of Object.entries(m.in_wire_custom_records ?? {}))
-    customRecords.set(BigInt(k), new Uint8Array(v));
+    customRecords.set(uint64MapKey(k), new Uint8Array(v));
   return {
     incomingScid: scid(key?.chan_id ?? '0'),
     incomingHtlcId: BigInt(key?.htlc_id ?? '0'),

@@ -27,6 +27,18 @@ import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
 import type { PayReq__Output } from '../generated/types/lnrpc/PayReq.ts';
 import type { _lnrpc_PendingChannelsResponse_PendingOpenChannel__Output as PendingOpen } from '../generated/types/lnrpc/PendingChannelsResponse.ts';
 
+/**
+ * Reads a uint64 map key as protobufjs delivers it: a decimal string, or an 8-character
+ * "long hash" whose char codes are the little-endian bytes of the value.
+ */
+export function uint64MapKey(key: string): bigint {
+  if (/^\d+$/.test(key)) return BigInt(key);
+  if (key.length !== 8) throw new Error(`unexpected uint64 map key ${JSON.stringify(key)}`);
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(key.charCodeAt(i) & 0xff);
+  return v;
+}
+
 /** Txids travel as bytes in little-endian order; humans and `txid:n` strings use big-endian. */
 export function txidFromBytes(bytes: Uint8Array): Hex32 {
   return parseHex32(Buffer.from(bytes).reverse().toString('hex'));
@@ -68,6 +80,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
     initiator: c.initiator,
     zeroConf: c.zero_conf,
     confirmed: confirmedScid !== '0',
+    pendingHtlcs: c.pending_htlcs.length,
   };
 }
 

@@ -86,7 +86,9 @@ export function resilientStream<Out, T>(
   options: StreamOptions,
   hooks: StreamHooks,
 ): AsyncIterable<T> {
-  const queue = new AsyncQueue<T>();
+  // Stopping the iteration early ends the gRPC stream too.
+  const stop = new AbortController();
+  const queue = new AsyncQueue<T>(() => stop.abort());
   keepStreaming<Out, ClientReadableStream<Out>>(
     name,
     open,
@@ -94,7 +96,7 @@ export function resilientStream<Out, T>(
       const v = map(m);
       if (v !== undefined) queue.push(v);
     },
-    options,
+    { ...options, signal: AbortSignal.any([options.signal, stop.signal]) },
     hooks,
   ).then(
     () => queue.end(),

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Channel, type ChannelPoint, formatChannelPoint, type Sat, sat } from '@blgv/core';
+import { type Channel, type ChannelPoint, formatChannelPoint, msat, type Sat, sat } from '@blgv/core';
 import { type Btcd, startBtcd } from './btcd.ts';
 import { LndNode, type LndNodeOptions } from './lnd-node.ts';
 import { Miner } from './miner.ts';
@@ -16,6 +16,8 @@ import { type WaitOptions, waitFor } from './wait.ts';
 const SEGWIT_ACTIVATION_BLOCKS = 432;
 /** Confirmations for a channel to be announced and usable in others' path finding. */
 const ANNOUNCE_CONFS = 6;
+/** Amount of the probe payment that checks a new channel can carry payments. */
+const PROBE_MSAT = 1_000_000n;
 
 /** Options of {@link Harness.start}. */
 export interface HarnessOptions {
@@ -146,7 +148,32 @@ export class Harness implements AsyncDisposable {
     );
     if (!options.zeroConf) await this.mine(ANNOUNCE_CONFS);
     await this.waitChannelActive(b, channelPoint);
-    return this.waitChannelActive(a, channelPoint);
+    const channel = await this.waitChannelActive(a, channelPoint);
+    await this.waitCanPay(a, b);
+    return channel;
+  }
+
+  /**
+   * Waits until `a` can pay `b` directly. LND lists a channel as active a moment before its
+   * link forwards; the probe pays an invoice `b` has cancelled, so it reaches `b` and fails
+   * there, proving the route while moving no money.
+   */
+  async waitCanPay(a: LndNode, b: LndNode): Promise<void> {
+    const probe = await b.lnd.addInvoice(
+      { amount: msat(PROBE_MSAT), memo: 'harness probe' },
+      AbortSignal.timeout(10_000),
+    );
+    await b.lnd.cancelInvoice(probe.paymentHash, AbortSignal.timeout(10_000));
+    await this.waitFor(
+      async () => {
+        const r = await a.lnd.sendPayment(
+          { paymentRequest: probe.paymentRequest, feeLimit: msat(0), timeoutSeconds: 10 },
+          AbortSignal.timeout(20_000),
+        );
+        return r.status === 'failed' && r.reason === 'incorrect_payment_details';
+      },
+      { what: `${a.name} to be able to pay ${b.name}`, intervalMs: 200 },
+    );
   }
 
   /** Waits until `node` lists the channel at `point` as active and returns it. */

@@ -66,6 +66,8 @@ export interface Channel {
   readonly initiator: boolean;
   readonly zeroConf: boolean;
   readonly confirmed: boolean;
+  /** HTLCs in flight on the channel. */
+  readonly pendingHtlcs: number;
 }
 
 /** A channel whose funding transaction has not confirmed yet. */
