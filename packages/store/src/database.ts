@@ -1,0 +1,72 @@
+/**
+ * Opens the database: Postgres when a URL is given, otherwise embedded PGlite in a data
+ * directory (or in memory). Both speak the same SQL through the same Kysely types; int8
+ * columns come back as `bigint` from both.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { Schema } from './schema.ts';
+
+/** Where the data lives. */
+export type DatabaseConfig =
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly schema?: string;
+      readonly maxConnections?: number;
+    }
+  | { readonly kind: 'pglite'; readonly dataDir: string | 'memory' };
+
+/** An open database. */
+export interface Database {
+  readonly db: Kysely<Schema>;
+  readonly kind: DatabaseConfig['kind'];
+  /** Answers once the database does (for health checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** Opens the database described by `config`. */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  let db: Kysely<Schema>;
+  if (config.kind === 'postgres') {
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format),
+    };
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.maxConnections ?? 10,
+      types,
+      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+    });
+    if (config.schema) {
+      const c = await pool.connect();
+      try {
+        await c.query(`create schema if not exists "${config.schema.replaceAll('"', '')}"`);
+      } finally {
+        c.release();
+      }
+    }
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    if (config.dataDir !== 'memory') mkdirSync(config.dataDir, { recursive: true });
+    const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir, {
+      parsers: { [INT8_OID]: (v: string) => BigInt(v) },
+    });
+    db = new Kysely<Schema>({ dialect: new PGliteDialect(client) });
+  }
+  return {
+    db,
+    kind: config.kind,
+    async ping() {
+      await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+    },
+    close: () => db.destroy(),
+  };
+}
