@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * `blgv-lsp`: the command line of the LSP server.
+ *
+ *   blgv-lsp start   start the LSP (on an embedded regtest network unless LND is configured)
+ *   blgv-lsp help    this text and the configuration variables
+ */
+import { join } from 'node:path';
+import { onShutdown } from '@blgv/regtest';
+import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
+import { createLogger } from '../logger.ts';
+import { type RunningLsp, startLsp } from '../runtime.ts';
+
+function usage(): string {
+  const vars = Object.entries(ENV_VARS).map(([k, v]) => `  ${k.padEnd(18)} ${v}`);
+  return [
+    'usage: blgv-lsp <command>',
+    '',
+    'commands:',
+    '  start   start the LSP server',
+    '  help    show this help',
+    '',
+    'configuration (environment):',
+    ...vars,
+    '',
+  ].join('\n');
+}
+
+function banner(lsp: RunningLsp): string {
+  const lines = ['', 'BLGV LSP is running', `  API:          ${lsp.url}   (health: ${lsp.url}/healthz)`];
+  const host = lsp.regtest?.lsp.host ?? lsp.node.uris[0]?.split('@')[1];
+  lines.push(`  LSP node:     ${lsp.node.pubkey}${host ? `@${host}` : ''}`);
+  if (lsp.regtest) {
+    const { lsp: node, client, harness } = lsp.regtest;
+    lines.push(
+      `  LND gRPC:     127.0.0.1:${node.rpcPort}  (tls.cert and macaroons under ${node.dir})`,
+      `  Demo client:  ${client.pubkey}@${client.host}  (gRPC 127.0.0.1:${client.rpcPort})`,
+      `  Network:      regtest, btcd RPC ${harness.btcd.rpcHost} (user/pass blgv/blgv)`,
+      `  Data/logs:    ${harness.dir}  (e.g. ${join(node.dir, 'lnd.out.log')})`,
+    );
+  }
+  lines.push(`  Database:     ${lsp.database.kind}`, '', 'Press Ctrl-C to stop.', '');
+  return lines.join('\n');
+}
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  log.info({ lightning: config.lightning.mode, database: config.database.kind }, 'starting BLGV LSP');
+  const lsp = await startLsp(config, log);
+  onShutdown(async () => {
+    log.info('stopping');
+    await lsp.stop();
+  });
+  process.stdout.write(banner(lsp));
+}
+
+async function main(): Promise<void> {
+  const command = process.argv[2] ?? 'help';
+  if (command === 'start') return start();
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(usage());
+    return;
+  }
+  process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage()}`);
+  process.exitCode = 2;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`blgv-lsp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * The HTTP application: Fastify with our error handling and every route registered. Built from
+ * its dependencies, so tests pass real ones and nothing is a module-level singleton.
+ */
+import { errorMappings, isLspError, type LightningBackend } from '@blgv/core';
+import type { Database } from '@blgv/store';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerHealthRoutes } from './health-routes.ts';
+
+/** What the HTTP application needs. */
+export interface AppDeps {
+  readonly log: Logger;
+  readonly lightning: LightningBackend;
+  readonly database: Database;
+}
+
+/** Largest request body accepted. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Builds the Fastify application (not yet listening). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isLspError(err)) {
+      return reply
+        .code(errorMappings[err.code].http)
+        .send({
+          error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+        });
+    }
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
+    if (status === 500) req.log.error({ err }, 'unhandled error');
+    return reply.code(status).send({
+      error: {
+        code: status === 500 ? 'internal' : 'invalid_input',
+        message: status === 500 ? 'internal error' : err.message,
+      },
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }),
+  );
+  registerHealthRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * Story: a newcomer runs `blgv-lsp start` (what `npm start` runs) with nothing configured:
+ * it brings up regtest, the LSP's node, a demo client with a channel, PGlite and the server,
+ * prints where everything is, answers /healthz, and Ctrl-C leaves no process behind.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { waitFor } from '@blgv/regtest';
+
+const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
+
+function processesUsing(dir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'));
+}
+
+test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it all', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, BLGV_PORT: '0', LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  delete env.LND_RPC_ADDRESS;
+  const proc = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+
+  await waitFor(() => out.includes('Press Ctrl-C to stop.'), {
+    what: `the startup banner; output so far:\n${out}`,
+    timeoutMs: 120_000,
+  });
+  const url = /API:\s+(http:\/\/\S+)/.exec(out)?.[1];
+  const node = /LSP node:\s+(0[23][0-9a-f]{64})@(127\.0\.0\.1:\d+)/.exec(out);
+  const client = /Demo client:\s+(0[23][0-9a-f]{64})@/.exec(out);
+  const dir = /Data\/logs:\s+(\S+)/.exec(out)?.[1];
+  assert.ok(url, 'prints the API URL');
+  assert.ok(node, "prints the LSP node's pubkey@host:port");
+  assert.ok(client, "prints the demo client's pubkey");
+  assert.ok(dir, 'prints where regtest data lives');
+  assert.ok(processesUsing(dir).length >= 3, 'btcd and two lnd nodes run');
+
+  const res = await fetch(`${url}/healthz`);
+  assert.equal(res.status, 200);
+  const health = (await res.json()) as {
+    status: string;
+    lightning: { pubkey: string; syncedToChain: boolean };
+    database: { ok: boolean; kind: string };
+  };
+  assert.equal(health.status, 'ok');
+  assert.equal(health.lightning.pubkey, node[1]);
+  assert.equal(health.lightning.syncedToChain, true);
+  assert.deepEqual(health.database, { ok: true, kind: 'pglite' });
+
+  proc.kill('SIGINT');
+  await exited;
+  await waitFor(() => processesUsing(dir).length === 0, {
+    what: `every process under ${dir} to exit`,
+    timeoutMs: 30_000,
+  });
+});
