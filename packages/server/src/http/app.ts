@@ -27,11 +27,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isLspError(err)) {
-      return reply
-        .code(errorMappings[err.code].http)
-        .send({
-          error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
-        });
+      return reply.code(errorMappings[err.code].http).send({
+        error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      });
     }
     const status =
       typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
