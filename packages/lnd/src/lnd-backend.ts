@@ -553,7 +553,7 @@ export class LndBackend implements LightningBackend {
       signal,
     );
     if (r.failed_updates.length > 0) {
-      const reasons = r.failed_updates.map((f) => f.update_error).join('; ');
+      const reasons = r.failed_updates.map((f) => `${f.reason}: ${f.update_error}`).join('; ');
       throw new LspError(ErrorCode.LightningRejected, `channel policy update failed: ${reasons}`);
     }
   }
