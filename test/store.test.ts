@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { isLspError } from '@blgv/core';
 import {
+  ApiKeysRepository,
   type Database,
   type DatabaseConfig,
+  LedgerRepository,
   migrate,
   openDatabase,
   sql,
@@ -40,10 +42,13 @@ for (const [name, config] of Object.entries(dialects)) {
 
     test('migrations run once, in order, and a second run does nothing', async () => {
       const ran = await migrate(database.db);
-      assert.deepEqual(ran, ['0001_tenants']);
+      assert.deepEqual(ran, ['0001_tenants', '0002_channel_sales']);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
-      assert.deepEqual(rows, [{ version: 1, name: 'tenants' }]);
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        [1, 2],
+      );
     });
 
     test('tenants round-trip and names are unique', async () => {
@@ -79,6 +84,66 @@ for (const [name, config] of Object.entries(dialects)) {
         (await tenants.list()).some((t) => t.name === 'half'),
         false,
       );
+    });
+
+    test('the ledger derives balances and never records the same entry twice', async () => {
+      const tenant = await new TenantsRepository(database.db).create('ledger-tenant');
+      const ledger = new LedgerRepository(database.db);
+      assert.equal(await ledger.balance(tenant.id), 0n);
+      assert.equal(
+        await ledger.append({
+          tenantId: tenant.id,
+          kind: 'topup',
+          amount: 50_000n,
+          reference: 'hash1',
+          description: 'top-up',
+        }),
+        true,
+      );
+      assert.equal(
+        await ledger.append({
+          tenantId: tenant.id,
+          kind: 'topup',
+          amount: 50_000n,
+          reference: 'hash1',
+          description: 'again',
+        }),
+        false,
+      );
+      await ledger.append({
+        tenantId: tenant.id,
+        kind: 'channel_fee',
+        amount: -2_000n,
+        reference: 'req1',
+        description: 'fee',
+      });
+      assert.equal(await ledger.balance(tenant.id), 48_000n);
+      assert.deepEqual(
+        (await ledger.entries(tenant.id)).map((e) => [e.kind, e.amount]),
+        [
+          ['channel_fee', -2_000n],
+          ['topup', 50_000n],
+        ],
+      );
+    });
+
+    test('a nonce is accepted once per key', async () => {
+      const tenant = await new TenantsRepository(database.db).create('nonce-tenant');
+      const keys = new ApiKeysRepository(database.db);
+      await keys.insert({
+        id: 'key_a',
+        tenantId: tenant.id,
+        scope: 'tenant',
+        secretCiphertext: 'x',
+        label: '',
+      });
+      assert.equal(await keys.rememberNonce('key_a', 'nonce-1'), true);
+      assert.equal(await keys.rememberNonce('key_a', 'nonce-1'), false);
+      assert.equal(await keys.rememberNonce('key_b', 'nonce-1'), true, 'nonces are per key');
+      assert.equal(await keys.pruneNonces(new Date(Date.now() + 1000)), 2n);
+      assert.equal(await keys.revoke('key_a'), true);
+      assert.equal(await keys.revoke('key_a'), false);
+      assert.ok((await keys.get('key_a'))?.revokedAt instanceof Date);
     });
 
     test('concurrent writes queue up instead of interleaving', async () => {

@@ -11,6 +11,16 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   Conflict: 'conflict',
   InsufficientFunds: 'insufficient_funds',
+  /** The tenant's balance does not cover the charge (comes with a top-up invoice). */
+  PaymentRequired: 'payment_required',
+  /** The LSP itself lacks the on-chain funds or liquidity to serve the request. */
+  LspInsufficientFunds: 'lsp_insufficient_funds',
+  /** The request's timestamp is outside the allowed window. */
+  StaleTimestamp: 'stale_timestamp',
+  /** The request's nonce was already used with this key. */
+  NonceReused: 'nonce_reused',
+  /** The request is too large or too frequent. */
+  RateLimited: 'rate_limited',
   LightningUnavailable: 'lightning_unavailable',
   LightningRejected: 'lightning_rejected',
   PeerUnreachable: 'peer_unreachable',
@@ -36,6 +46,11 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   forbidden: { http: 403, lsps: 1 },
   conflict: { http: 409, lsps: -32602 },
   insufficient_funds: { http: 402, lsps: -32603 },
+  payment_required: { http: 402, lsps: -32603 },
+  lsp_insufficient_funds: { http: 503, lsps: -32603 },
+  stale_timestamp: { http: 401, lsps: 1 },
+  nonce_reused: { http: 401, lsps: 1 },
+  rate_limited: { http: 429, lsps: -32603 },
   lightning_unavailable: { http: 503, lsps: -32603 },
   lightning_rejected: { http: 422, lsps: -32603 },
   peer_unreachable: { http: 422, lsps: -32603 },

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './fees/schedule.ts';
 export * from './ids.ts';
 export * from './lightning/backend.ts';
 export type * from './lightning/types.ts';

@@ -56,9 +56,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   } else {
     if (config.dataDir !== 'memory') mkdirSync(config.dataDir, { recursive: true });
-    const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir, {
-      parsers: { [INT8_OID]: (v: string) => BigInt(v) },
-    });
+    const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir);
     db = new Kysely<Schema>({ dialect: new PGliteDialect(client) });
   }
   return {

@@ -1,6 +1,13 @@
-export { sql } from 'kysely';
+export { type Kysely, sql, type Transaction } from 'kysely';
+export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
+export {
+  type ChannelRequest,
+  ChannelRequestsRepository,
+  type ChannelRequestUpdate,
+} from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
+export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
-export type { Schema } from './schema.ts';
+export type { ChannelRequestState, LedgerKind, Schema, TopupState } from './schema.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';

@@ -14,6 +14,9 @@ import {
   type QueryResult,
 } from 'kysely';
 
+/** int8 arrives as an exact `bigint`, as with our `pg` setup. */
+const QUERY_OPTIONS = { parsers: { 20: (v: string) => BigInt(v) } };
+
 class PGliteConnection implements DatabaseConnection {
   readonly #client: PGlite;
 
@@ -24,14 +27,14 @@ class PGliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (compiled.parameters.length === 0) {
       // Parameterless SQL may hold several statements (migrations): run it as a script.
-      const results = await this.#client.exec(compiled.sql);
+      const results = await this.#client.exec(compiled.sql, QUERY_OPTIONS);
       const last = results.at(-1);
       return {
         rows: (last?.rows ?? []) as R[],
         ...(last?.affectedRows !== undefined ? { numAffectedRows: BigInt(last.affectedRows) } : {}),
       };
     }
-    const r = await this.#client.query<R>(compiled.sql, [...compiled.parameters]);
+    const r = await this.#client.query<R>(compiled.sql, [...compiled.parameters], QUERY_OPTIONS);
     return {
       rows: r.rows,
       ...(r.affectedRows !== undefined ? { numAffectedRows: BigInt(r.affectedRows) } : {}),

@@ -17,8 +17,83 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Date>;
 }
 
+/** `api_keys`: key ids, scopes and encrypted secrets. */
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  scope: 'admin' | 'tenant';
+  secret_ciphertext: string;
+  label: Generated<string>;
+  created_at: ColumnType<Date, never, never>;
+  revoked_at: Date | null;
+}
+
+/** `api_nonces`: nonces seen per key within the signature window. */
+export interface ApiNoncesTable {
+  key_id: string;
+  nonce: string;
+  seen_at: Generated<Date>;
+}
+
+/** Kinds of ledger entries. */
+export type LedgerKind = 'topup' | 'channel_fee' | 'channel_fee_refund';
+
+/** `ledger_entries`: the append-only account ledger. */
+export interface LedgerEntriesTable {
+  id: Generated<bigint>;
+  tenant_id: string;
+  kind: LedgerKind;
+  amount_sat: bigint;
+  reference: string;
+  description: Generated<string>;
+  created_at: ColumnType<Date, never, never>;
+}
+
+/** States of a top-up invoice. */
+export type TopupState = 'open' | 'settled' | 'canceled';
+
+/** `topups`: invoices that credit a tenant's balance when paid. */
+export interface TopupsTable {
+  payment_hash: string;
+  tenant_id: string;
+  amount_sat: bigint;
+  payment_request: string;
+  state: TopupState;
+  expires_at: Date;
+  created_at: ColumnType<Date, never, never>;
+  settled_at: Date | null;
+}
+
+/** States of a channel sold over REST. */
+export type ChannelRequestState = 'queued' | 'opening' | 'pending' | 'open' | 'closed' | 'failed';
+
+/** `channel_requests`: channels sold through the REST API. */
+export interface ChannelRequestsTable {
+  id: string;
+  tenant_id: string;
+  idempotency_key: string | null;
+  client_pubkey: string;
+  capacity_sat: bigint;
+  push_sat: bigint;
+  fee_rate_sat_per_vbyte: bigint | null;
+  private: boolean;
+  fee_sat: bigint;
+  state: ChannelRequestState;
+  funding_txid: string | null;
+  funding_output_index: number | null;
+  failure: string | null;
+  estimated_blocks: number;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
 /** All tables. */
 export interface Schema {
   tenants: TenantsTable;
   schema_migrations: SchemaMigrationsTable;
+  api_keys: ApiKeysTable;
+  api_nonces: ApiNoncesTable;
+  ledger_entries: LedgerEntriesTable;
+  topups: TopupsTable;
+  channel_requests: ChannelRequestsTable;
 }

@@ -1,0 +1,95 @@
+/**
+ * API keys and the nonces seen with them.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiKeysTable, Schema } from './schema.ts';
+
+/** A stored API key (the secret still encrypted). */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly scope: ApiKeysTable['scope'];
+  readonly secretCiphertext: string;
+  readonly label: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+/** Reads and writes API keys and nonces. */
+export class ApiKeysRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  async insert(key: Omit<ApiKeyRecord, 'createdAt' | 'revokedAt'>): Promise<ApiKeyRecord> {
+    const r = await this.#db
+      .insertInto('api_keys')
+      .values({
+        id: key.id,
+        tenant_id: key.tenantId,
+        scope: key.scope,
+        secret_ciphertext: key.secretCiphertext,
+        label: key.label,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRecord(r);
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | undefined> {
+    const r = await this.#db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toRecord(r);
+  }
+
+  /** Keys of one tenant, newest first. */
+  async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    const rows = await this.#db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Revokes a key; false when it does not exist or was already revoked. */
+  async revoke(id: string): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Records a nonce for a key; false when it was seen before (a replay). */
+  async rememberNonce(keyId: string, nonce: string): Promise<boolean> {
+    const r = await this.#db
+      .insertInto('api_nonces')
+      .values({ key_id: keyId, nonce })
+      .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
+      .executeTakeFirst();
+    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  }
+
+  /** Forgets nonces seen before `before`; returns how many. */
+  async pruneNonces(before: Date): Promise<bigint> {
+    const r = await this.#db.deleteFrom('api_nonces').where('seen_at', '<', before).executeTakeFirst();
+    return r.numDeletedRows;
+  }
+}
+
+function toRecord(r: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    scope: r.scope,
+    secretCiphertext: r.secret_ciphertext,
+    label: r.label,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Channels sold through the REST API and the states they pass through.
+ */
+import { type Sat, sat } from '@blgv/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
+
+/** A channel request as stored. */
+export interface ChannelRequest {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly idempotencyKey: string | null;
+  readonly clientPubkey: string;
+  readonly capacity: Sat;
+  readonly push: Sat;
+  readonly feeRateSatPerVbyte: bigint | null;
+  readonly private: boolean;
+  readonly fee: Sat;
+  readonly state: ChannelRequestState;
+  readonly fundingTxid: string | null;
+  readonly fundingOutputIndex: number | null;
+  readonly failure: string | null;
+  readonly estimatedBlocks: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Fields a state change may set. */
+export interface ChannelRequestUpdate {
+  readonly state: ChannelRequestState;
+  readonly fundingTxid?: string;
+  readonly fundingOutputIndex?: number;
+  readonly failure?: string;
+}
+
+/** Reads and writes channel requests. */
+export class ChannelRequestsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  async insert(
+    r: Omit<
+      ChannelRequest,
+      'state' | 'fundingTxid' | 'fundingOutputIndex' | 'failure' | 'createdAt' | 'updatedAt'
+    >,
+  ): Promise<ChannelRequest> {
+    const row = await this.#db
+      .insertInto('channel_requests')
+      .values({
+        id: r.id,
+        tenant_id: r.tenantId,
+        idempotency_key: r.idempotencyKey,
+        client_pubkey: r.clientPubkey,
+        capacity_sat: r.capacity,
+        push_sat: r.push,
+        fee_rate_sat_per_vbyte: r.feeRateSatPerVbyte,
+        private: r.private,
+        fee_sat: r.fee,
+        state: 'queued',
+        estimated_blocks: r.estimatedBlocks,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRequest(row);
+  }
+
+  /** One tenant's request by id (another tenant's is `undefined`). */
+  async get(tenantId: string, id: string): Promise<ChannelRequest | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const row = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return row && toRequest(row);
+  }
+
+  async byIdempotencyKey(tenantId: string, key: string): Promise<ChannelRequest | undefined> {
+    const row = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row && toRequest(row);
+  }
+
+  async byOutpoint(txid: string, outputIndex: number): Promise<ChannelRequest | undefined> {
+    const row = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('funding_txid', '=', txid)
+      .where('funding_output_index', '=', outputIndex)
+      .executeTakeFirst();
+    return row && toRequest(row);
+  }
+
+  async inStates(states: readonly ChannelRequestState[]): Promise<ChannelRequest[]> {
+    const rows = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('state', 'in', [...states])
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRequest);
+  }
+
+  /** Moves a request to a new state, only from one of `from`; false if it was elsewhere. */
+  async transition(
+    id: string,
+    from: readonly ChannelRequestState[],
+    update: ChannelRequestUpdate,
+  ): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('channel_requests')
+      .set({
+        state: update.state,
+        updated_at: new Date(),
+        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
+        ...(update.fundingOutputIndex !== undefined
+          ? { funding_output_index: update.fundingOutputIndex }
+          : {}),
+        ...(update.failure !== undefined ? { failure: update.failure } : {}),
+      })
+      .where('id', '=', id)
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toRequest(r: Selectable<ChannelRequestsTable>): ChannelRequest {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    idempotencyKey: r.idempotency_key,
+    clientPubkey: r.client_pubkey,
+    capacity: sat(r.capacity_sat),
+    push: sat(r.push_sat),
+    feeRateSatPerVbyte: r.fee_rate_sat_per_vbyte,
+    private: r.private,
+    fee: sat(r.fee_sat),
+    state: r.state,
+    fundingTxid: r.funding_txid,
+    fundingOutputIndex: r.funding_output_index,
+    failure: r.failure,
+    estimatedBlocks: r.estimated_blocks,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
