@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Harness, type LndNode } from '@blgv/regtest';
-import { buildApp, createLogger } from '@blgv/server';
+import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
 import { type Database, migrate, openDatabase } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
 
@@ -19,7 +19,9 @@ before(async () => {
   lsp = await h.newNode('lsp');
   database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
-  app = buildApp({ log: createLogger('silent', false), lightning: lsp.lnd, database });
+  const log = createLogger('silent', false);
+  const services = createServices({ config: loadConfig({}), database, lightning: lsp.lnd, log });
+  app = buildApp({ log, lightning: lsp.lnd, database, services });
 });
 after(async () => {
   await app?.close();

@@ -1,3 +1,4 @@
+export * from './channels/confirmation.ts';
 export * from './errors.ts';
 export * from './fees/schedule.ts';
 export * from './ids.ts';

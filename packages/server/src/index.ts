@@ -3,3 +3,6 @@ export { type AppDeps, buildApp } from './http/app.ts';
 export { createLogger } from './logger.ts';
 export { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
 export { type RunningLsp, startLsp } from './runtime.ts';
+export { type CreatedKey, type Principal, ApiKeys } from './auth/api-keys.ts';
+export { SecretBox } from './auth/secret-box.ts';
+export { createServices, feeScheduleFrom, type LspServices } from './services.ts';

@@ -4,11 +4,13 @@
  */
 import type { LightningBackend, NodeInfo } from '@blgv/core';
 import { LndBackend, lndConnectionFromFiles } from '@blgv/lnd';
-import { type Database, migrate, openDatabase } from '@blgv/store';
+import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/store';
 import type { Logger } from 'pino';
+import type { CreatedKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
 import { buildApp } from './http/app.ts';
 import { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
+import { createServices, type LspServices } from './services.ts';
 
 /** A running LSP. */
 export interface RunningLsp {
@@ -17,7 +19,18 @@ export interface RunningLsp {
   /** The embedded network, when the LSP runs on regtest. */
   readonly regtest: RegtestNetwork | undefined;
   readonly database: Database;
+  readonly services: LspServices;
+  /** The admin key made at first start (its secret is shown this once). */
+  readonly bootstrapKey: CreatedKey | undefined;
   stop(): Promise<void>;
+}
+
+/** On a database with no admin key, creates the `operator` tenant and an admin key. */
+async function bootstrapAdmin(database: Database, services: LspServices): Promise<CreatedKey | undefined> {
+  if (await new ApiKeysRepository(database.db).hasActiveAdmin()) return undefined;
+  const existing = (await services.tenants.list()).find((t) => t.name === 'operator');
+  const tenant = existing ?? (await services.tenants.create('operator'));
+  return services.apiKeys.create(tenant.id, 'admin', 'created at first start');
 }
 
 /** Starts everything the configuration asks for. */
@@ -53,10 +66,16 @@ export async function startLsp(config: Config, log: Logger): Promise<RunningLsp>
     const applied = await migrate(database.db);
     log.info({ database: config.database.kind, applied }, 'database ready');
 
-    const app = buildApp({ log, lightning, database });
+    const services = createServices({ config, database, lightning, log });
+    const bootstrapKey = await bootstrapAdmin(database, services);
+    const jobs = new AbortController();
+    services.startJobs(jobs.signal);
+    cleanup.push(async () => jobs.abort());
+
+    const app = buildApp({ log, lightning, database, services });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: config.server.host, port: config.server.port });
-    return { url, node, regtest, database, stop };
+    return { url, node, regtest, database, services, bootstrapKey, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -54,6 +54,18 @@ export class ApiKeysRepository {
     return rows.map(toRecord);
   }
 
+  /** True when at least one admin key is not revoked. */
+  async hasActiveAdmin(): Promise<boolean> {
+    const r = await this.#db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('scope', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** Revokes a key; false when it does not exist or was already revoked. */
   async revoke(id: string): Promise<boolean> {
     const r = await this.#db

@@ -39,7 +39,16 @@ function banner(lsp: RunningLsp): string {
       `  Data/logs:    ${harness.dir}  (e.g. ${join(node.dir, 'lnd.out.log')})`,
     );
   }
-  lines.push(`  Database:     ${lsp.database.kind}`, '', 'Press Ctrl-C to stop.', '');
+  lines.push(`  Database:     ${lsp.database.kind}`, `  API docs:     ${lsp.url}/docs`);
+  if (lsp.bootstrapKey) {
+    lines.push(
+      '',
+      'Admin API key (shown once; keep it):',
+      `  key id:       ${lsp.bootstrapKey.keyId}`,
+      `  secret:       ${lsp.bootstrapKey.secret}`,
+    );
+  }
+  lines.push('', 'Press Ctrl-C to stop.', '');
   return lines.join('\n');
 }
 

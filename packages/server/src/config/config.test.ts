@@ -6,14 +6,23 @@ test('with the regtest network the database defaults to in-memory PGlite', () =>
   assert.deepEqual(loadConfig({}).database, { kind: 'pglite', dataDir: 'memory' });
 });
 
-test('defaults: regtest lightning, PGlite, 127.0.0.1:8080, info logs', () => {
-  const c = loadConfig({ BLGV_DATA_DIR: '/tmp/x' });
-  assert.deepEqual(c, {
-    server: { host: '127.0.0.1', port: 8080 },
-    database: { kind: 'pglite', dataDir: '/tmp/x' },
-    lightning: { mode: 'regtest' },
-    logLevel: 'info',
-  });
+const KEY = 'ab'.repeat(32);
+
+test('defaults: regtest lightning, PGlite, 127.0.0.1:8080, info logs, the spec fee schedule', () => {
+  const c = loadConfig({ BLGV_DATA_DIR: '/tmp/x', BLGV_SECRETS_KEY: KEY });
+  assert.deepEqual(c.server, { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(c.database, { kind: 'pglite', dataDir: '/tmp/x' });
+  assert.deepEqual(c.lightning, { mode: 'regtest' });
+  assert.equal(c.logLevel, 'info');
+  assert.deepEqual(c.fees.channelOpening, { baseFee: 1000, capacityFeePpm: 1000 });
+  assert.deepEqual(c.fees.routing, { baseFeeMsat: 1000, feeRatePpm: 100 });
+  assert.equal(c.channels.batchWindowMs, 1000);
+});
+
+test('a persistent database needs a secrets key; inverted limits are refused', () => {
+  assert.throws(() => loadConfig({ BLGV_DATA_DIR: '/tmp/x' }), /secretsKey: required/);
+  const file = JSON.stringify({ channels: { minCapacity: 10, maxCapacity: 5 } });
+  assert.throws(() => loadConfig({ BLGV_CONFIG: 'c.json' }, () => file), /minCapacity is above maxCapacity/);
 });
 
 test('environment selects Postgres and an existing LND', () => {
@@ -23,6 +32,7 @@ test('environment selects Postgres and an existing LND', () => {
     LND_TLS_CERT_PATH: '/lnd/tls.cert',
     LND_MACAROON_PATH: '/lnd/admin.macaroon',
     BLGV_PORT: '9000',
+    BLGV_SECRETS_KEY: KEY,
   });
   assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://u@db:5432/lsp' });
   assert.deepEqual(c.lightning, {
@@ -36,7 +46,7 @@ test('environment selects Postgres and an existing LND', () => {
 
 test('the file is read and the environment wins over it', () => {
   const file = JSON.stringify({ server: { host: '0.0.0.0', port: 7000 }, logLevel: 'debug' });
-  const c = loadConfig({ BLGV_CONFIG: '/etc/lsp.json', BLGV_PORT: '7001', BLGV_DATA_DIR: '/d' }, () => file);
+  const c = loadConfig({ BLGV_CONFIG: '/etc/lsp.json', BLGV_PORT: '7001', BLGV_DATA_DIR: '/d', BLGV_SECRETS_KEY: KEY }, () => file);
   assert.equal(c.server.host, '0.0.0.0');
   assert.equal(c.server.port, 7001);
   assert.equal(c.logLevel, 'debug');

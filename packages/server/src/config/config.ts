@@ -8,6 +8,16 @@ import { join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+/** A non-negative satoshi (or msat) amount in config, with its default. */
+function Sat(defaultValue: number) {
+  return Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: defaultValue });
+}
+
+/** A parts-per-million rate in config, with its default. */
+function Ppm(defaultValue: number) {
+  return Type.Integer({ minimum: 0, maximum: 1_000_000, default: defaultValue });
+}
+
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l)));
 
 /** The schema of the configuration (also documented in the README). */
@@ -43,6 +53,43 @@ export const ConfigSchema = Type.Object(
       ),
     ]),
     logLevel: LogLevel,
+    /**
+     * 32 bytes as 64 hex characters: encrypts API secrets at rest. Required with a persistent
+     * database; a random one is made for an in-memory database.
+     */
+    secretsKey: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    fees: Type.Object(
+      {
+        channelOpening: Type.Object(
+          { baseFee: Sat(1000), capacityFeePpm: Ppm(1000) },
+          { additionalProperties: false, default: {} },
+        ),
+        liquidity: Type.Object({ reservationFee: Sat(100), utilizationFeePpm: Ppm(500) }, { additionalProperties: false, default: {} }),
+        routing: Type.Object({ baseFeeMsat: Sat(1000), feeRatePpm: Ppm(100) }, { additionalProperties: false, default: {} }),
+        hosting: Type.Object({ monthlyFee: Sat(50_000), transactionFee: Sat(100) }, { additionalProperties: false, default: {} }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    channels: Type.Object(
+      {
+        minCapacity: Sat(20_000),
+        maxCapacity: Sat(16_777_215),
+        minFeeRate: Type.Integer({ minimum: 1, default: 1, description: 'sat/vB' }),
+        maxFeeRate: Type.Integer({ minimum: 1, default: 500, description: 'sat/vB' }),
+        /** Requests arriving within this window share one funding transaction. */
+        batchWindowMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+        maxBatchSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    topups: Type.Object(
+      {
+        minAmount: Sat(1_000),
+        maxAmount: Sat(100_000_000),
+        expirySeconds: Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600, default: 3600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -73,6 +120,7 @@ export const ENV_VARS = {
   LND_TLS_CERT_PATH: "lightning.tlsCertPath: LND's tls.cert",
   LND_MACAROON_PATH: 'lightning.macaroonPath: an LND macaroon (admin.macaroon)',
   LOG_LEVEL: 'logLevel: fatal, error, warn, info (default), debug or trace',
+  BLGV_SECRETS_KEY: 'secretsKey: 64 hex chars encrypting API secrets at rest (required with a persistent database)',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,7 +150,15 @@ function fromEnv(env: Env, file: Record<string, unknown>): Record<string, unknow
       lightning.mode === 'regtest' ? 'memory' : join(homedir(), '.local', 'share', 'blgv-lsp', 'pglite');
     database = { kind: 'pglite', dataDir: dir };
   }
-  return { ...file, server, database, lightning, logLevel: env.LOG_LEVEL ?? file.logLevel ?? 'info' };
+  const secretsKey = env.BLGV_SECRETS_KEY ?? file.secretsKey;
+  return {
+    ...file,
+    server,
+    database,
+    lightning,
+    logLevel: env.LOG_LEVEL ?? file.logLevel ?? 'info',
+    ...(secretsKey !== undefined ? { secretsKey } : {}),
+  };
 }
 
 /** Builds and validates the configuration; throws {@link ConfigError} naming every problem. */
@@ -128,6 +184,13 @@ export function loadConfig(
     (e) =>
       `${e.path || '/'}: ${e.message}${e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`,
   );
+  const config = candidate as Config;
+  const persistent = !(config.database.kind === 'pglite' && config.database.dataDir === 'memory');
+  if (problems.length === 0 && persistent && !config.secretsKey) {
+    problems.push('/secretsKey: required with a persistent database (set BLGV_SECRETS_KEY to 64 hex characters)');
+  }
+  if (config.channels?.minCapacity > config.channels?.maxCapacity) problems.push('/channels: minCapacity is above maxCapacity');
+  if (config.channels?.minFeeRate > config.channels?.maxFeeRate) problems.push('/channels: minFeeRate is above maxFeeRate');
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
-  return candidate as Config;
+  return config;
 }

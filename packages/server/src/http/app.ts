@@ -4,8 +4,15 @@
  */
 import { errorMappings, isLspError, type LightningBackend } from '@blgv/core';
 import type { Database } from '@blgv/store';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { LspServices } from '../services.ts';
+import { registerAccountRoutes } from './account-routes.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { installAuth } from './auth-hook.ts';
+import { registerChannelRoutes } from './channel-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 
 /** What the HTTP application needs. */
@@ -13,12 +20,13 @@ export interface AppDeps {
   readonly log: Logger;
   readonly lightning: LightningBackend;
   readonly database: Database;
+  readonly services: LspServices;
 }
 
 /** Largest request body accepted. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Builds the Fastify application (not yet listening). */
+/** Builds the Fastify application (not yet listening); await `app.ready()` before use. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
@@ -46,6 +54,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } }),
   );
-  registerHealthRoutes(app, deps);
+  void app.register(swagger, {
+    openapi: {
+      info: { title: 'BLGV LSP API', version: '0.1.0', description: 'Signed REST API of the BLGV Lightning Service Provider. See docs/api.md for request signing.' },
+      components: {
+        securitySchemes: {
+          signedRequest: { type: 'apiKey', in: 'header', name: 'x-blgv-signature', description: 'HMAC-SHA256 request signature with x-blgv-key, x-blgv-timestamp and x-blgv-nonce' },
+        },
+      },
+    },
+  });
+  void app.register(swaggerUi, { routePrefix: '/docs' });
+  void app.register(async (api) => {
+    installAuth(api, deps.services.apiKeys);
+    registerHealthRoutes(api, deps);
+    registerChannelRoutes(api, deps.services);
+    registerAccountRoutes(api, deps.services);
+    registerAdminRoutes(api, deps.services);
+  });
   return app;
 }

@@ -1,0 +1,147 @@
+/**
+ * The REST API's request and response shapes, as TypeBox schemas: the server validates with
+ * them and generates its OpenAPI document from them; the SDK derives its types from them.
+ * Sat amounts are JSON integers (never fractions); ids are strings.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+/** A satoshi amount on the wire. */
+export const SatAmount = (description: string, minimum = 0) =>
+  Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, description: `${description} (sat)` });
+
+const Pubkey = Type.String({ pattern: '^0[23][0-9a-fA-F]{64}$', description: 'node public key, 33 bytes hex' });
+const HostPort = Type.String({ pattern: '^[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$', maxLength: 260, description: 'host:port' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+/** Every error: `{ error: { code, message, details? } }`. */
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.String({ description: 'stable machine-readable code' }),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+});
+
+/** `GET /v1/fees`. */
+export const FeesResponse = Type.Object({
+  channelOpening: Type.Object({ baseFee: SatAmount('fixed fee per channel'), capacityFeePpm: Type.Integer({ description: 'parts per million of capacity' }) }),
+  liquidity: Type.Object({ reservationFee: SatAmount('fee per reservation'), utilizationFeePpm: Type.Integer() }),
+  routing: Type.Object({ baseFeeMsat: Type.Integer(), feeRatePpm: Type.Integer() }),
+  hosting: Type.Object({ monthlyFee: SatAmount('per hosted node and month'), transactionFee: SatAmount('per transaction') }),
+});
+
+/** The spec's `ChannelRequest`, as a body of `POST /v1/channels`. */
+export const ChannelRequestBody = Type.Object(
+  {
+    clientPubkey: Pubkey,
+    channelSize: SatAmount('channel capacity', 1),
+    pushAmount: Type.Optional(SatAmount('amount pushed to the client at open')),
+    feeRate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'funding fee rate, sat/vB' })),
+    isPrivate: Type.Optional(Type.Boolean({ description: 'unannounced channel' })),
+    clientHost: Type.Optional(HostPort),
+  },
+  { additionalProperties: false },
+);
+export type ChannelRequestBody = Static<typeof ChannelRequestBody>;
+
+/** `POST /v1/channels/quote`. */
+export const ChannelQuoteBody = Type.Object(
+  {
+    channelSize: SatAmount('channel capacity', 1),
+    pushAmount: Type.Optional(SatAmount('amount pushed to the client')),
+    feeRate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'sat/vB' })),
+  },
+  { additionalProperties: false },
+);
+export type ChannelQuoteBody = Static<typeof ChannelQuoteBody>;
+
+const EstimatedConfirmation = Type.Object({
+  blocks: Type.Integer({ description: 'expected blocks until the funding transaction confirms' }),
+  seconds: Type.Integer({ description: 'the same, at ten minutes a block' }),
+});
+
+const FeeBreakdown = Type.Object({ baseFee: SatAmount('fixed part'), capacityFee: SatAmount('capacity part'), total: SatAmount('fee charged') });
+
+export const ChannelQuoteResponse = Type.Object({
+  capacity: SatAmount('channel capacity'),
+  pushAmount: SatAmount('amount pushed'),
+  fee: FeeBreakdown,
+  estimatedConfirmation: EstimatedConfirmation,
+});
+export type ChannelQuoteResponse = Static<typeof ChannelQuoteResponse>;
+
+/** Where a sold channel is. */
+export const ChannelStatus = Type.Union(['opening', 'pending', 'open', 'closed', 'failed'].map((s) => Type.Literal(s)));
+
+/** The spec's `ChannelResponse`, extended with what a client needs to follow it. */
+export const ChannelResponse = Type.Object({
+  channelId: Type.String({ description: 'id of this channel request (UUID)' }),
+  status: ChannelStatus,
+  clientPubkey: Type.String(),
+  capacity: SatAmount('channel capacity'),
+  pushAmount: SatAmount('amount pushed'),
+  fee: SatAmount('opening fee charged'),
+  feeRate: Type.Union([Type.Integer(), Type.Null()]),
+  isPrivate: Type.Boolean(),
+  fundingTxid: Type.Union([Type.String(), Type.Null()]),
+  outputIndex: Type.Union([Type.Integer(), Type.Null()]),
+  estimatedConfirmation: EstimatedConfirmation,
+  failure: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ChannelResponse = Static<typeof ChannelResponse>;
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
+
+/** `POST /v1/account/topups`. */
+export const TopupBody = Type.Object({ amount: SatAmount('amount to credit', 1) }, { additionalProperties: false });
+export type TopupBody = Static<typeof TopupBody>;
+
+export const TopupResponse = Type.Object({
+  paymentHash: Type.String(),
+  paymentRequest: Type.String({ description: 'BOLT11 invoice to pay' }),
+  amount: SatAmount('amount credited when paid'),
+  state: Type.Union(['open', 'settled', 'canceled'].map((s) => Type.Literal(s))),
+  expiresAt: Timestamp,
+});
+export type TopupResponse = Static<typeof TopupResponse>;
+
+export const BalanceResponse = Type.Object({ tenantId: Type.String(), balance: SatAmount('balance') });
+export type BalanceResponse = Static<typeof BalanceResponse>;
+
+export const LedgerResponse = Type.Object({
+  entries: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      kind: Type.String(),
+      amount: Type.Integer({ description: 'credit (+) or charge (-), sat' }),
+      reference: Type.String(),
+      description: Type.String(),
+      createdAt: Timestamp,
+    }),
+  ),
+});
+export type LedgerResponse = Static<typeof LedgerResponse>;
+
+/** `POST /v1/admin/tenants`. */
+export const TenantBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const TenantResponse = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Timestamp });
+export type TenantResponse = Static<typeof TenantResponse>;
+
+/** `POST /v1/admin/keys`. */
+export const KeyBody = Type.Object(
+  {
+    tenantId: Type.String({ format: 'uuid' }),
+    scope: Type.Union([Type.Literal('admin'), Type.Literal('tenant')]),
+    label: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+export const KeyResponse = Type.Object({
+  keyId: Type.String(),
+  secret: Type.String({ description: 'shown once; store it now' }),
+  tenantId: Type.String(),
+  scope: Type.String(),
+});
+export type KeyResponse = Static<typeof KeyResponse>;

@@ -1,0 +1,88 @@
+/**
+ * Tenant accounts: a balance in sats derived from an append-only ledger, topped up by paying
+ * BOLT11 invoices the LSP issues and credited only once LND reports them settled.
+ */
+import { ErrorCode, type LightningBackend, LspError, type Sat, satToMsat } from '@blgv/core';
+import { type Database, type LedgerEntry, LedgerRepository, type Topup } from '@blgv/store';
+import type { Logger } from 'pino';
+
+/** Limits of top-ups. */
+export interface TopupLimits {
+  readonly minAmount: number;
+  readonly maxAmount: number;
+  readonly expirySeconds: number;
+}
+
+/** Accounts and top-ups. */
+export class Accounts {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #limits: TopupLimits;
+  readonly #log: Logger;
+
+  constructor(deps: { database: Database; lightning: LightningBackend; limits: TopupLimits; log: Logger }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  balance(tenantId: string): Promise<Sat> {
+    return new LedgerRepository(this.#database.db).balance(tenantId);
+  }
+
+  ledger(tenantId: string, limit?: number): Promise<LedgerEntry[]> {
+    return new LedgerRepository(this.#database.db).entries(tenantId, limit);
+  }
+
+  /** Issues a top-up invoice; the balance is credited when it is paid. */
+  async createTopup(tenantId: string, amount: Sat): Promise<Topup> {
+    const { minAmount, maxAmount, expirySeconds } = this.#limits;
+    if (amount < BigInt(minAmount) || amount > BigInt(maxAmount)) {
+      throw new LspError(ErrorCode.InvalidInput, `amount must be between ${minAmount} and ${maxAmount} sat`, { field: 'amount' });
+    }
+    const invoice = await this.#lightning.addInvoice(
+      { amount: satToMsat(amount), memo: `BLGV LSP account top-up (${amount} sat)`, expirySeconds },
+      AbortSignal.timeout(15_000),
+    );
+    return new LedgerRepository(this.#database.db).createTopup({
+      paymentHash: invoice.paymentHash,
+      tenantId,
+      amount,
+      paymentRequest: invoice.paymentRequest,
+      expiresAt: new Date(Date.now() + expirySeconds * 1000),
+    });
+  }
+
+  /** One tenant's top-up, or undefined. */
+  async topup(tenantId: string, paymentHash: string): Promise<Topup | undefined> {
+    const t = await new LedgerRepository(this.#database.db).getTopup(paymentHash);
+    return t?.tenantId === tenantId ? t : undefined;
+  }
+
+  /**
+   * Credits a settled top-up exactly once: the state change and the ledger entry commit
+   * together. Returns false when there was nothing to credit.
+   */
+  async creditSettled(paymentHash: string, paidSat: Sat): Promise<boolean> {
+    return this.#database.db.transaction().execute(async (trx) => {
+      const ledger = new LedgerRepository(trx);
+      const topup = await ledger.getTopup(paymentHash);
+      if (!topup || !(await ledger.finishTopup(paymentHash, 'settled'))) return false;
+      await ledger.append({
+        tenantId: topup.tenantId,
+        kind: 'topup',
+        amount: paidSat,
+        reference: paymentHash,
+        description: 'account top-up',
+      });
+      this.#log.info({ tenant: topup.tenantId, amount: Number(paidSat), paymentHash }, 'top-up credited');
+      return true;
+    });
+  }
+
+  /** Marks an open top-up canceled (expired unpaid). */
+  cancelTopup(paymentHash: string): Promise<boolean> {
+    return new LedgerRepository(this.#database.db).finishTopup(paymentHash, 'canceled');
+  }
+}

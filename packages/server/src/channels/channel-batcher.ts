@@ -1,0 +1,112 @@
+/**
+ * Opens queued channel requests together: requests arriving within the batch window (and
+ * asking the same fee rate) share one funding transaction. If LND refuses the batch, each
+ * request is opened on its own, so one bad request never costs the others their channel.
+ */
+import { type LightningBackend, type OpenChannelRequest, parsePubkey, sat } from '@blgv/core';
+import type { ChannelRequest } from '@blgv/store';
+import type { Logger } from 'pino';
+
+/** What happened to one request. */
+export type OpenOutcome =
+  | { readonly ok: true; readonly txid: string; readonly outputIndex: number }
+  | { readonly ok: false; readonly reason: string };
+
+/** Callbacks that persist each step (the batcher itself keeps no state worth keeping). */
+export interface BatcherHooks {
+  /** Called before LND is asked, for the requests about to be opened. */
+  opening(requests: readonly ChannelRequest[]): Promise<void>;
+  /** Called once per request with its outcome. */
+  finished(request: ChannelRequest, outcome: OpenOutcome): Promise<void>;
+}
+
+interface Waiting {
+  readonly request: ChannelRequest;
+  readonly done: (outcome: OpenOutcome) => void;
+}
+
+/** Collects requests and opens them in batches. */
+export class ChannelBatcher {
+  readonly #lightning: LightningBackend;
+  readonly #hooks: BatcherHooks;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
+  readonly #log: Logger;
+  #queue: Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: { lightning: LightningBackend; hooks: BatcherHooks; windowMs: number; maxBatch: number; log: Logger }) {
+    this.#lightning = deps.lightning;
+    this.#hooks = deps.hooks;
+    this.#windowMs = deps.windowMs;
+    this.#maxBatch = deps.maxBatch;
+    this.#log = deps.log;
+  }
+
+  /** Queues a request; resolves once its funding transaction is published or it failed. */
+  submit(request: ChannelRequest): Promise<OpenOutcome> {
+    return new Promise((done) => {
+      this.#queue.push({ request, done });
+      if (this.#queue.length >= this.#maxBatch) this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+    });
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const taken = this.#queue.splice(0, this.#maxBatch);
+    if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#flush(), this.#windowMs);
+    const byFeeRate = new Map<string, Waiting[]>();
+    for (const w of taken) {
+      const k = String(w.request.feeRateSatPerVbyte ?? 'auto');
+      byFeeRate.set(k, [...(byFeeRate.get(k) ?? []), w]);
+    }
+    for (const group of byFeeRate.values()) void this.#open(group);
+  }
+
+  async #open(group: Waiting[]): Promise<void> {
+    const finish = async (w: Waiting, outcome: OpenOutcome) => {
+      await this.#hooks.finished(w.request, outcome).catch((err: unknown) => this.#log.error({ err, id: w.request.id }, 'recording outcome failed'));
+      w.done(outcome);
+    };
+    try {
+      await this.#hooks.opening(group.map((w) => w.request));
+    } catch (err) {
+      for (const w of group) await finish(w, { ok: false, reason: `could not record the open: ${String(err)}` });
+      return;
+    }
+    const feeRate = group[0]?.request.feeRateSatPerVbyte ?? undefined;
+    const options = feeRate !== undefined ? { satPerVbyte: feeRate } : { targetConf: 6 };
+    if (group.length > 1) {
+      try {
+        const results = await this.#lightning.batchOpenChannels(group.map((w) => toOpen(w.request)), options, AbortSignal.timeout(60_000));
+        this.#log.info({ channels: group.length, txid: results[0]?.channelPoint.txid }, 'batch funding transaction published');
+        for (const [i, w] of group.entries()) {
+          const point = results[i]?.channelPoint;
+          await finish(w, point ? { ok: true, txid: point.txid, outputIndex: point.outputIndex } : { ok: false, reason: 'LND returned no channel point' });
+        }
+        return;
+      } catch (err) {
+        this.#log.warn({ err: String(err), channels: group.length }, 'batch open refused; opening one by one');
+      }
+    }
+    for (const w of group) {
+      try {
+        const { channelPoint } = await this.#lightning.openChannel({ ...toOpen(w.request), ...options }, AbortSignal.timeout(60_000));
+        await finish(w, { ok: true, txid: channelPoint.txid, outputIndex: channelPoint.outputIndex });
+      } catch (err) {
+        await finish(w, { ok: false, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+}
+
+function toOpen(r: ChannelRequest): OpenChannelRequest {
+  return {
+    remotePubkey: parsePubkey(r.clientPubkey),
+    localAmount: r.capacity,
+    pushAmount: sat(r.push),
+    private: r.private,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The tenant's account: balance, ledger and top-ups.
+ */
+import { ErrorCode, LspError, sat } from '@blgv/core';
+import { BalanceResponse, ErrorResponse, LedgerResponse, TopupBody, TopupResponse } from '@blgv/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { LspServices } from '../services.ts';
+import { principalOf } from './auth-hook.ts';
+import { topupToWire } from './wire.ts';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
+
+/** Registers the account routes. */
+export function registerAccountRoutes(app: FastifyInstance, services: LspServices): void {
+  app.get('/v1/account', { config: { auth: 'tenant' }, schema: { summary: 'Account balance', tags: ['account'], response: { 200: BalanceResponse, ...errors } } }, async (req) => {
+    const { tenantId } = principalOf(req);
+    return { tenantId, balance: Number(await services.accounts.balance(tenantId)) };
+  });
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/v1/account/ledger',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Ledger entries, newest first',
+        tags: ['account'],
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
+        response: { 200: LedgerResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const entries = await services.accounts.ledger(principalOf(req).tenantId, req.query.limit);
+      return {
+        entries: entries.map((e) => ({
+          id: e.id.toString(),
+          kind: e.kind,
+          amount: Number(e.amount),
+          reference: e.reference,
+          description: e.description,
+          createdAt: e.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post<{ Body: TopupBody }>(
+    '/v1/account/topups',
+    { config: { auth: 'tenant' }, schema: { summary: 'Get an invoice that tops up the balance', tags: ['account'], body: TopupBody, response: { 201: TopupResponse, ...errors } } },
+    async (req, reply) => reply.code(201).send(topupToWire(await services.accounts.createTopup(principalOf(req).tenantId, sat(req.body.amount)))),
+  );
+
+  app.get<{ Params: { paymentHash: string } }>(
+    '/v1/account/topups/:paymentHash',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'A top-up and whether it was paid',
+        tags: ['account'],
+        params: Type.Object({ paymentHash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+        response: { 200: TopupResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const t = await services.accounts.topup(principalOf(req).tenantId, req.params.paymentHash);
+      if (!t) throw new LspError(ErrorCode.NotFound, `no top-up ${req.params.paymentHash}`);
+      return topupToWire(t);
+    },
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Channel sales over REST: fees, quotes, requests and their status.
+ */
+import { ErrorCode, LspError, parsePubkey, sat } from '@blgv/core';
+import {
+  ChannelQuoteBody,
+  ChannelQuoteResponse,
+  ChannelRequestBody,
+  ChannelResponse,
+  ErrorResponse,
+  FeesResponse,
+  IdParams,
+} from '@blgv/protocol';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { LspServices } from '../services.ts';
+import { principalOf } from './auth-hook.ts';
+import { channelToWire } from './wire.ts';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 402: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'retries with the same key return the first result' })),
+});
+
+/** Registers the channel routes. */
+export function registerChannelRoutes(app: FastifyInstance, services: LspServices): void {
+  app.get('/v1/fees', { config: { auth: 'tenant' }, schema: { summary: 'The fee schedule', tags: ['fees'], response: { 200: FeesResponse, ...errors } } }, async () => {
+    const f = services.fees;
+    return {
+      channelOpening: { baseFee: Number(f.channelOpening.baseFee), capacityFeePpm: Number(f.channelOpening.capacityFeePpm) },
+      liquidity: { reservationFee: Number(f.liquidity.reservationFee), utilizationFeePpm: Number(f.liquidity.utilizationFeePpm) },
+      routing: { baseFeeMsat: Number(f.routing.baseFee), feeRatePpm: Number(f.routing.feeRatePpm) },
+      hosting: { monthlyFee: Number(f.hosting.monthlyFee), transactionFee: Number(f.hosting.transactionFee) },
+    };
+  });
+
+  app.post<{ Body: ChannelQuoteBody }>(
+    '/v1/channels/quote',
+    { config: { auth: 'tenant' }, schema: { summary: 'Quote a channel before buying it', tags: ['channels'], body: ChannelQuoteBody, response: { 200: ChannelQuoteResponse, ...errors } } },
+    async (req) => {
+      const q = await services.channels.quote({
+        channelSize: sat(req.body.channelSize),
+        pushAmount: sat(req.body.pushAmount ?? 0),
+        ...(req.body.feeRate !== undefined ? { feeRate: BigInt(req.body.feeRate) } : {}),
+      });
+      return {
+        capacity: Number(q.capacity),
+        pushAmount: Number(q.push),
+        fee: { baseFee: Number(q.fee.baseFee), capacityFee: Number(q.fee.capacityFee), total: Number(q.fee.total) },
+        estimatedConfirmation: q.estimatedConfirmation,
+      };
+    },
+  );
+
+  app.post<{ Body: ChannelRequestBody; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/channels',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Buy a channel from the LSP to a client node',
+        description: 'Charges the quoted opening fee to the account and answers once the funding transaction is published. 402 with a top-up invoice when the balance is short.',
+        tags: ['channels'],
+        body: ChannelRequestBody,
+        headers: IdempotencyHeaders,
+        response: { 200: ChannelResponse, 201: ChannelResponse, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId } = principalOf(req);
+      const b = req.body;
+      const key = req.headers['idempotency-key'];
+      const { request: r, replayed } = await services.channels.request(
+        tenantId,
+        {
+          clientPubkey: parsePubkey(b.clientPubkey),
+          channelSize: sat(b.channelSize),
+          pushAmount: sat(b.pushAmount ?? 0),
+          isPrivate: b.isPrivate ?? false,
+          ...(b.clientHost !== undefined ? { clientHost: b.clientHost } : {}),
+          ...(b.feeRate !== undefined ? { feeRate: BigInt(b.feeRate) } : {}),
+        },
+        key,
+      );
+      if (r.state === 'failed' && !replayed) {
+        throw new LspError(ErrorCode.LightningRejected, `the channel could not be opened (${r.failure}); the fee was refunded`, { channelId: r.id });
+      }
+      return reply.code(replayed ? 200 : 201).send(channelToWire(r));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/channels/:id',
+    { config: { auth: 'tenant' }, schema: { summary: 'Status of a bought channel', tags: ['channels'], params: IdParams, response: { 200: ChannelResponse, ...errors } } },
+    async (req) => channelToWire(await services.channels.get(principalOf(req).tenantId, req.params.id)),
+  );
+}
