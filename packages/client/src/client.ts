@@ -97,15 +97,23 @@ export class LSPClient {
 
   /** Admin keys only: operator calls. */
   readonly admin = {
-    createTenant: (name: string): Promise<TenantResponse> => this.#call('POST', '/v1/admin/tenants', { name }),
+    createTenant: (name: string): Promise<TenantResponse> =>
+      this.#call('POST', '/v1/admin/tenants', { name }),
     createKey: (tenantId: string, scope: 'admin' | 'tenant', label?: string): Promise<KeyResponse> =>
       this.#call('POST', '/v1/admin/keys', { tenantId, scope, ...(label ? { label } : {}) }),
-    revokeKey: (keyId: string): Promise<void> => this.#call('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`),
+    revokeKey: (keyId: string): Promise<void> =>
+      this.#call('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`),
   };
 
   async #call<T>(method: string, path: string, body?: unknown, options: MutationOptions = {}): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const headers: Record<string, string> = signRequest({ keyId: this.#keyId, secret: this.#secret, method, path, body: text });
+    const headers: Record<string, string> = signRequest({
+      keyId: this.#keyId,
+      secret: this.#secret,
+      method,
+      path,
+      body: text,
+    });
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
     let res: Response;
@@ -117,13 +125,24 @@ export class LSPClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
-      throw new LspApiError(0, 'unreachable', `cannot reach ${this.#endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new LspApiError(
+        0,
+        'unreachable',
+        `cannot reach ${this.#endpoint}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (res.status === 204) return undefined as T;
-    const payload = (await res.json().catch(() => undefined)) as { error?: { code: string; message: string; details?: Record<string, unknown> } } | undefined;
+    const payload = (await res.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string; details?: Record<string, unknown> } }
+      | undefined;
     if (!res.ok) {
       const e = payload?.error;
-      throw new LspApiError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`, e?.details);
+      throw new LspApiError(
+        res.status,
+        e?.code ?? 'http_error',
+        e?.message ?? `HTTP ${res.status}`,
+        e?.details,
+      );
     }
     return payload as T;
   }

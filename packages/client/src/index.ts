@@ -1,5 +1,3 @@
-export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
-export { LspApiError } from './errors.ts';
 export type {
   BalanceResponse,
   ChannelQuoteBody,
@@ -11,3 +9,5 @@ export type {
   TenantResponse,
   TopupResponse,
 } from '@blgv/protocol';
+export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
+export { LspApiError } from './errors.ts';

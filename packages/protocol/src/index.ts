@@ -1,2 +1,2 @@
-export * from './signing.ts';
 export * from './rest.ts';
+export * from './signing.ts';

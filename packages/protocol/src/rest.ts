@@ -9,8 +9,15 @@ import { type Static, Type } from '@sinclair/typebox';
 export const SatAmount = (description: string, minimum = 0) =>
   Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, description: `${description} (sat)` });
 
-const Pubkey = Type.String({ pattern: '^0[23][0-9a-fA-F]{64}$', description: 'node public key, 33 bytes hex' });
-const HostPort = Type.String({ pattern: '^[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$', maxLength: 260, description: 'host:port' });
+const Pubkey = Type.String({
+  pattern: '^0[23][0-9a-fA-F]{64}$',
+  description: 'node public key, 33 bytes hex',
+});
+const HostPort = Type.String({
+  pattern: '^[A-Za-z0-9.\\-]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:]+\\]:[0-9]{1,5}$',
+  maxLength: 260,
+  description: 'host:port',
+});
 const Timestamp = Type.String({ format: 'date-time' });
 
 /** Every error: `{ error: { code, message, details? } }`. */
@@ -24,10 +31,19 @@ export const ErrorResponse = Type.Object({
 
 /** `GET /v1/fees`. */
 export const FeesResponse = Type.Object({
-  channelOpening: Type.Object({ baseFee: SatAmount('fixed fee per channel'), capacityFeePpm: Type.Integer({ description: 'parts per million of capacity' }) }),
-  liquidity: Type.Object({ reservationFee: SatAmount('fee per reservation'), utilizationFeePpm: Type.Integer() }),
+  channelOpening: Type.Object({
+    baseFee: SatAmount('fixed fee per channel'),
+    capacityFeePpm: Type.Integer({ description: 'parts per million of capacity' }),
+  }),
+  liquidity: Type.Object({
+    reservationFee: SatAmount('fee per reservation'),
+    utilizationFeePpm: Type.Integer(),
+  }),
   routing: Type.Object({ baseFeeMsat: Type.Integer(), feeRatePpm: Type.Integer() }),
-  hosting: Type.Object({ monthlyFee: SatAmount('per hosted node and month'), transactionFee: SatAmount('per transaction') }),
+  hosting: Type.Object({
+    monthlyFee: SatAmount('per hosted node and month'),
+    transactionFee: SatAmount('per transaction'),
+  }),
 });
 
 /** The spec's `ChannelRequest`, as a body of `POST /v1/channels`. */
@@ -36,7 +52,9 @@ export const ChannelRequestBody = Type.Object(
     clientPubkey: Pubkey,
     channelSize: SatAmount('channel capacity', 1),
     pushAmount: Type.Optional(SatAmount('amount pushed to the client at open')),
-    feeRate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'funding fee rate, sat/vB' })),
+    feeRate: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100_000, description: 'funding fee rate, sat/vB' }),
+    ),
     isPrivate: Type.Optional(Type.Boolean({ description: 'unannounced channel' })),
     clientHost: Type.Optional(HostPort),
   },
@@ -60,7 +78,11 @@ const EstimatedConfirmation = Type.Object({
   seconds: Type.Integer({ description: 'the same, at ten minutes a block' }),
 });
 
-const FeeBreakdown = Type.Object({ baseFee: SatAmount('fixed part'), capacityFee: SatAmount('capacity part'), total: SatAmount('fee charged') });
+const FeeBreakdown = Type.Object({
+  baseFee: SatAmount('fixed part'),
+  capacityFee: SatAmount('capacity part'),
+  total: SatAmount('fee charged'),
+});
 
 export const ChannelQuoteResponse = Type.Object({
   capacity: SatAmount('channel capacity'),
@@ -71,7 +93,9 @@ export const ChannelQuoteResponse = Type.Object({
 export type ChannelQuoteResponse = Static<typeof ChannelQuoteResponse>;
 
 /** Where a sold channel is. */
-export const ChannelStatus = Type.Union(['opening', 'pending', 'open', 'closed', 'failed'].map((s) => Type.Literal(s)));
+export const ChannelStatus = Type.Union(
+  ['opening', 'pending', 'open', 'closed', 'failed'].map((s) => Type.Literal(s)),
+);
 
 /** The spec's `ChannelResponse`, extended with what a client needs to follow it. */
 export const ChannelResponse = Type.Object({
@@ -95,7 +119,10 @@ export type ChannelResponse = Static<typeof ChannelResponse>;
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
 
 /** `POST /v1/account/topups`. */
-export const TopupBody = Type.Object({ amount: SatAmount('amount to credit', 1) }, { additionalProperties: false });
+export const TopupBody = Type.Object(
+  { amount: SatAmount('amount to credit', 1) },
+  { additionalProperties: false },
+);
 export type TopupBody = Static<typeof TopupBody>;
 
 export const TopupResponse = Type.Object({
@@ -125,7 +152,10 @@ export const LedgerResponse = Type.Object({
 export type LedgerResponse = Static<typeof LedgerResponse>;
 
 /** `POST /v1/admin/tenants`. */
-export const TenantBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const TenantBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
 export const TenantResponse = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Timestamp });
 export type TenantResponse = Static<typeof TenantResponse>;
 

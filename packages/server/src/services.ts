@@ -27,9 +27,18 @@ export interface LspServices {
 export function feeScheduleFrom(config: Config): FeeSchedule {
   const f = config.fees;
   return {
-    channelOpening: { baseFee: sat(f.channelOpening.baseFee), capacityFeePpm: BigInt(f.channelOpening.capacityFeePpm) },
-    liquidity: { reservationFee: sat(f.liquidity.reservationFee), utilizationFeePpm: BigInt(f.liquidity.utilizationFeePpm) },
-    routing: { baseFee: BigInt(f.routing.baseFeeMsat) as FeeSchedule['routing']['baseFee'], feeRatePpm: BigInt(f.routing.feeRatePpm) },
+    channelOpening: {
+      baseFee: sat(f.channelOpening.baseFee),
+      capacityFeePpm: BigInt(f.channelOpening.capacityFeePpm),
+    },
+    liquidity: {
+      reservationFee: sat(f.liquidity.reservationFee),
+      utilizationFeePpm: BigInt(f.liquidity.utilizationFeePpm),
+    },
+    routing: {
+      baseFee: BigInt(f.routing.baseFeeMsat) as FeeSchedule['routing']['baseFee'],
+      feeRatePpm: BigInt(f.routing.feeRatePpm),
+    },
     hosting: { monthlyFee: sat(f.hosting.monthlyFee), transactionFee: sat(f.hosting.transactionFee) },
   };
 }
@@ -37,13 +46,32 @@ export function feeScheduleFrom(config: Config): FeeSchedule {
 const NONCE_PRUNE_INTERVAL_MS = 60_000;
 
 /** Builds the services. */
-export function createServices(deps: { config: Config; database: Database; lightning: LightningBackend; log: Logger }): LspServices {
+export function createServices(deps: {
+  config: Config;
+  database: Database;
+  lightning: LightningBackend;
+  log: Logger;
+}): LspServices {
   const { config, database, lightning, log } = deps;
-  const box = config.secretsKey ? new SecretBox(Buffer.from(config.secretsKey, 'hex')) : SecretBox.ephemeral();
+  const box = config.secretsKey
+    ? new SecretBox(Buffer.from(config.secretsKey, 'hex'))
+    : SecretBox.ephemeral();
   const apiKeys = new ApiKeys(new ApiKeysRepository(database.db), box);
-  const accounts = new Accounts({ database, lightning, limits: config.topups, log: log.child({ sub: 'accounts' }) });
+  const accounts = new Accounts({
+    database,
+    lightning,
+    limits: config.topups,
+    log: log.child({ sub: 'accounts' }),
+  });
   const fees = feeScheduleFrom(config);
-  const channels = new ChannelService({ database, lightning, accounts, schedule: fees, limits: config.channels, log: log.child({ sub: 'channels' }) });
+  const channels = new ChannelService({
+    database,
+    lightning,
+    accounts,
+    schedule: fees,
+    limits: config.channels,
+    log: log.child({ sub: 'channels' }),
+  });
   return {
     fees,
     apiKeys,

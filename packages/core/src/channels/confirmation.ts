@@ -19,7 +19,10 @@ export interface ConfirmationEstimate {
  * The smallest target whose estimated fee rate `feeRate` (sat/vB) meets; the largest target
  * when it meets none.
  */
-export function estimateConfirmation(feeRate: bigint, estimates: readonly FeeEstimate[]): ConfirmationEstimate {
+export function estimateConfirmation(
+  feeRate: bigint,
+  estimates: readonly FeeEstimate[],
+): ConfirmationEstimate {
   const sorted = [...estimates].sort((a, b) => a.targetConf - b.targetConf);
   const hit = sorted.find((e) => feeRate >= e.satPerVbyte);
   const blocks = hit?.targetConf ?? sorted.at(-1)?.targetConf ?? CONFIRMATION_TARGETS.at(-1)!;

@@ -39,7 +39,9 @@ export class Accounts {
   async createTopup(tenantId: string, amount: Sat): Promise<Topup> {
     const { minAmount, maxAmount, expirySeconds } = this.#limits;
     if (amount < BigInt(minAmount) || amount > BigInt(maxAmount)) {
-      throw new LspError(ErrorCode.InvalidInput, `amount must be between ${minAmount} and ${maxAmount} sat`, { field: 'amount' });
+      throw new LspError(ErrorCode.InvalidInput, `amount must be between ${minAmount} and ${maxAmount} sat`, {
+        field: 'amount',
+      });
     }
     const invoice = await this.#lightning.addInvoice(
       { amount: satToMsat(amount), memo: `BLGV LSP account top-up (${amount} sat)`, expirySeconds },

@@ -16,16 +16,22 @@ export async function watchTopups(
   const { accounts, lightning, log } = deps;
   const invoices = lightning.subscribeInvoices({}, { signal });
   for (const topup of await new LedgerRepository(deps.database.db).openTopups()) {
-    const status = await lightning.lookupInvoice(parseHex32(topup.paymentHash), AbortSignal.timeout(10_000)).catch(() => undefined);
-    if (status?.state === 'settled') await accounts.creditSettled(topup.paymentHash, msatToSatFloor(status.amountPaid));
-    else if (status?.state === 'canceled' || topup.expiresAt.getTime() < Date.now()) await accounts.cancelTopup(topup.paymentHash);
+    const status = await lightning
+      .lookupInvoice(parseHex32(topup.paymentHash), AbortSignal.timeout(10_000))
+      .catch(() => undefined);
+    if (status?.state === 'settled')
+      await accounts.creditSettled(topup.paymentHash, msatToSatFloor(status.amountPaid));
+    else if (status?.state === 'canceled' || topup.expiresAt.getTime() < Date.now())
+      await accounts.cancelTopup(topup.paymentHash);
   }
   try {
     for await (const invoice of invoices) {
       if (invoice.state !== 'settled') continue;
-      await accounts.creditSettled(invoice.paymentHash, msatToSatFloor(invoice.amountPaid)).catch((err: unknown) => {
-        log.error({ err, paymentHash: invoice.paymentHash }, 'crediting a top-up failed');
-      });
+      await accounts
+        .creditSettled(invoice.paymentHash, msatToSatFloor(invoice.amountPaid))
+        .catch((err: unknown) => {
+          log.error({ err, paymentHash: invoice.paymentHash }, 'crediting a top-up failed');
+        });
     }
   } catch (err) {
     if (!signal.aborted) log.error({ err }, 'top-up watcher stopped');

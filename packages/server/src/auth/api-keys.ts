@@ -78,13 +78,22 @@ export class ApiKeys {
     const sig = header(req, AUTH_HEADERS.signature);
     if (!keyId || !timestamp || !nonce || !sig) throw refuse();
     if (!/^\d{1,16}$/.test(timestamp) || Math.abs(this.#now() - Number(timestamp)) > SIGNATURE_WINDOW_MS) {
-      throw new LspError(ErrorCode.StaleTimestamp, 'request timestamp is outside the 5 minute window; check the client clock');
+      throw new LspError(
+        ErrorCode.StaleTimestamp,
+        'request timestamp is outside the 5 minute window; check the client clock',
+      );
     }
     if (!NONCE_PATTERN.test(nonce) || !/^[0-9a-f]{64}$/.test(sig)) throw refuse();
     const key = await this.#repo.get(keyId);
     if (!key || key.revokedAt) throw refuse();
     const secret = this.#secret(key.secretCiphertext);
-    const expected = signature(secret, { timestamp, nonce, method: req.method, path: req.url, body: req.body });
+    const expected = signature(secret, {
+      timestamp,
+      nonce,
+      method: req.method,
+      path: req.url,
+      body: req.body,
+    });
     if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(sig, 'hex'))) throw refuse();
     if (!(await this.#repo.rememberNonce(keyId, nonce))) {
       throw new LspError(ErrorCode.NonceReused, 'this nonce was already used with this key');

@@ -35,7 +35,13 @@ export class ChannelBatcher {
   #queue: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(deps: { lightning: LightningBackend; hooks: BatcherHooks; windowMs: number; maxBatch: number; log: Logger }) {
+  constructor(deps: {
+    lightning: LightningBackend;
+    hooks: BatcherHooks;
+    windowMs: number;
+    maxBatch: number;
+    log: Logger;
+  }) {
     this.#lightning = deps.lightning;
     this.#hooks = deps.hooks;
     this.#windowMs = deps.windowMs;
@@ -67,33 +73,54 @@ export class ChannelBatcher {
 
   async #open(group: Waiting[]): Promise<void> {
     const finish = async (w: Waiting, outcome: OpenOutcome) => {
-      await this.#hooks.finished(w.request, outcome).catch((err: unknown) => this.#log.error({ err, id: w.request.id }, 'recording outcome failed'));
+      await this.#hooks
+        .finished(w.request, outcome)
+        .catch((err: unknown) => this.#log.error({ err, id: w.request.id }, 'recording outcome failed'));
       w.done(outcome);
     };
     try {
       await this.#hooks.opening(group.map((w) => w.request));
     } catch (err) {
-      for (const w of group) await finish(w, { ok: false, reason: `could not record the open: ${String(err)}` });
+      for (const w of group)
+        await finish(w, { ok: false, reason: `could not record the open: ${String(err)}` });
       return;
     }
     const feeRate = group[0]?.request.feeRateSatPerVbyte ?? undefined;
     const options = feeRate !== undefined ? { satPerVbyte: feeRate } : { targetConf: 6 };
     if (group.length > 1) {
       try {
-        const results = await this.#lightning.batchOpenChannels(group.map((w) => toOpen(w.request)), options, AbortSignal.timeout(60_000));
-        this.#log.info({ channels: group.length, txid: results[0]?.channelPoint.txid }, 'batch funding transaction published');
+        const results = await this.#lightning.batchOpenChannels(
+          group.map((w) => toOpen(w.request)),
+          options,
+          AbortSignal.timeout(60_000),
+        );
+        this.#log.info(
+          { channels: group.length, txid: results[0]?.channelPoint.txid },
+          'batch funding transaction published',
+        );
         for (const [i, w] of group.entries()) {
           const point = results[i]?.channelPoint;
-          await finish(w, point ? { ok: true, txid: point.txid, outputIndex: point.outputIndex } : { ok: false, reason: 'LND returned no channel point' });
+          await finish(
+            w,
+            point
+              ? { ok: true, txid: point.txid, outputIndex: point.outputIndex }
+              : { ok: false, reason: 'LND returned no channel point' },
+          );
         }
         return;
       } catch (err) {
-        this.#log.warn({ err: String(err), channels: group.length }, 'batch open refused; opening one by one');
+        this.#log.warn(
+          { err: String(err), channels: group.length },
+          'batch open refused; opening one by one',
+        );
       }
     }
     for (const w of group) {
       try {
-        const { channelPoint } = await this.#lightning.openChannel({ ...toOpen(w.request), ...options }, AbortSignal.timeout(60_000));
+        const { channelPoint } = await this.#lightning.openChannel(
+          { ...toOpen(w.request), ...options },
+          AbortSignal.timeout(60_000),
+        );
         await finish(w, { ok: true, txid: channelPoint.txid, outputIndex: channelPoint.outputIndex });
       } catch (err) {
         await finish(w, { ok: false, reason: err instanceof Error ? err.message : String(err) });

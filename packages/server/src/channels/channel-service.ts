@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  CONFIRMATION_TARGETS,
   type ChannelOpeningQuote,
+  CONFIRMATION_TARGETS,
   type ConfirmationEstimate,
   ErrorCode,
   estimateConfirmation,
@@ -109,13 +109,26 @@ export class ChannelService {
   validate(order: Pick<ChannelOrder, 'channelSize' | 'pushAmount' | 'feeRate'>): void {
     const { minCapacity, maxCapacity, minFeeRate, maxFeeRate } = this.#limits;
     if (order.channelSize < BigInt(minCapacity) || order.channelSize > BigInt(maxCapacity)) {
-      throw new LspError(ErrorCode.InvalidInput, `channelSize must be between ${minCapacity} and ${maxCapacity} sat`, { field: 'channelSize' });
+      throw new LspError(
+        ErrorCode.InvalidInput,
+        `channelSize must be between ${minCapacity} and ${maxCapacity} sat`,
+        { field: 'channelSize' },
+      );
     }
     if (order.pushAmount >= order.channelSize) {
-      throw new LspError(ErrorCode.InvalidInput, 'pushAmount must be below channelSize', { field: 'pushAmount' });
+      throw new LspError(ErrorCode.InvalidInput, 'pushAmount must be below channelSize', {
+        field: 'pushAmount',
+      });
     }
-    if (order.feeRate !== undefined && (order.feeRate < BigInt(minFeeRate) || order.feeRate > BigInt(maxFeeRate))) {
-      throw new LspError(ErrorCode.InvalidInput, `feeRate must be between ${minFeeRate} and ${maxFeeRate} sat/vB`, { field: 'feeRate' });
+    if (
+      order.feeRate !== undefined &&
+      (order.feeRate < BigInt(minFeeRate) || order.feeRate > BigInt(maxFeeRate))
+    ) {
+      throw new LspError(
+        ErrorCode.InvalidInput,
+        `feeRate must be between ${minFeeRate} and ${maxFeeRate} sat/vB`,
+        { field: 'feeRate' },
+      );
     }
   }
 
@@ -134,7 +147,11 @@ export class ChannelService {
    * Sells a channel. With an idempotency key, a retry returns the first request instead of
    * opening another channel. Resolves once the funding transaction is published (or failed).
    */
-  async request(tenantId: string, order: ChannelOrder, idempotencyKey?: string): Promise<{ request: ChannelRequest; replayed: boolean }> {
+  async request(
+    tenantId: string,
+    order: ChannelOrder,
+    idempotencyKey?: string,
+  ): Promise<{ request: ChannelRequest; replayed: boolean }> {
     const repo = new ChannelRequestsRepository(this.#database.db);
     if (idempotencyKey) {
       const first = await repo.byIdempotencyKey(tenantId, idempotencyKey);
@@ -173,13 +190,17 @@ export class ChannelService {
     const repo = new ChannelRequestsRepository(this.#database.db);
     try {
       for await (const e of events) {
-        const point = e.type === 'open' ? e.channel.channelPoint : e.type === 'closed' ? e.channelPoint : undefined;
+        const point =
+          e.type === 'open' ? e.channel.channelPoint : e.type === 'closed' ? e.channelPoint : undefined;
         if (!point) continue;
         const r = await repo.byOutpoint(point.txid, point.outputIndex);
         if (!r) continue;
         if (e.type === 'open') await repo.transition(r.id, ['pending'], { state: 'open' });
         else await repo.transition(r.id, ['pending', 'open'], { state: 'closed' });
-        this.#log.info({ id: r.id, event: e.type, channelPoint: formatChannelPoint(point) }, 'channel state changed');
+        this.#log.info(
+          { id: r.id, event: e.type, channelPoint: formatChannelPoint(point) },
+          'channel state changed',
+        );
       }
     } catch (err) {
       if (!signal.aborted) this.#log.error({ err }, 'channel tracker stopped');
@@ -193,17 +214,24 @@ export class ChannelService {
   async reconcile(): Promise<void> {
     const signal = AbortSignal.timeout(30_000);
     const repo = new ChannelRequestsRepository(this.#database.db);
-    const [open, pending] = await Promise.all([this.#lightning.listChannels(signal), this.#lightning.pendingChannels(signal)]);
+    const [open, pending] = await Promise.all([
+      this.#lightning.listChannels(signal),
+      this.#lightning.pendingChannels(signal),
+    ]);
     const openPoints = new Set(open.map((c) => formatChannelPoint(c.channelPoint)));
     const pendingPoints = new Set(pending.map((c) => formatChannelPoint(c.channelPoint)));
     for (const r of await repo.inStates(['queued', 'opening', 'pending', 'open'])) {
       if (r.state === 'queued' || r.state === 'opening') {
-        await this.#record(r, { ok: false, reason: 'interrupted by a server restart before the channel was funded' });
+        await this.#record(r, {
+          ok: false,
+          reason: 'interrupted by a server restart before the channel was funded',
+        });
         continue;
       }
       const point = `${r.fundingTxid}:${r.fundingOutputIndex}`;
       if (openPoints.has(point)) await repo.transition(r.id, ['pending'], { state: 'open' });
-      else if (!pendingPoints.has(point)) await repo.transition(r.id, ['pending', 'open'], { state: 'closed' });
+      else if (!pendingPoints.has(point))
+        await repo.transition(r.id, ['pending', 'open'], { state: 'closed' });
     }
   }
 
@@ -214,12 +242,20 @@ export class ChannelService {
         await this.#lightning.connectPeer(order.clientPubkey, order.clientHost, signal);
         return;
       } catch (err) {
-        throw new LspError(ErrorCode.PeerUnreachable, `cannot connect to ${order.clientPubkey}@${order.clientHost}: ${err instanceof Error ? err.message : String(err)}`, { field: 'clientHost' });
+        throw new LspError(
+          ErrorCode.PeerUnreachable,
+          `cannot connect to ${order.clientPubkey}@${order.clientHost}: ${err instanceof Error ? err.message : String(err)}`,
+          { field: 'clientHost' },
+        );
       }
     }
     const peers = await this.#lightning.listPeers(signal);
     if (!peers.some((p) => p.pubkey === order.clientPubkey)) {
-      throw new LspError(ErrorCode.PeerUnreachable, 'the client node is not connected to the LSP; give clientHost (host:port) so the LSP can connect', { field: 'clientHost' });
+      throw new LspError(
+        ErrorCode.PeerUnreachable,
+        'the client node is not connected to the LSP; give clientHost (host:port) so the LSP can connect',
+        { field: 'clientHost' },
+      );
     }
   }
 
@@ -227,13 +263,21 @@ export class ChannelService {
     const wallet = await this.#lightning.walletBalance(AbortSignal.timeout(10_000));
     const spendable = wallet.confirmed - wallet.reservedForAnchors - this.#committed;
     if (spendable < capacity + FUNDING_MARGIN_SAT) {
-      throw new LspError(ErrorCode.LspInsufficientFunds, 'the LSP does not have the on-chain funds for this channel right now; try a smaller channel or later');
+      throw new LspError(
+        ErrorCode.LspInsufficientFunds,
+        'the LSP does not have the on-chain funds for this channel right now; try a smaller channel or later',
+      );
     }
     this.#committed += capacity;
   }
 
   /** Records the request and charges its fee in one transaction; 402 with a top-up if short. */
-  async #charge(tenantId: string, order: ChannelOrder, quote: ChannelQuote, idempotencyKey?: string): Promise<ChannelRequest> {
+  async #charge(
+    tenantId: string,
+    order: ChannelOrder,
+    quote: ChannelQuote,
+    idempotencyKey?: string,
+  ): Promise<ChannelRequest> {
     const result = await this.#database.db.transaction().execute(async (trx) => {
       const ledger = new LedgerRepository(trx);
       await ledger.lockTenant(tenantId);
@@ -261,12 +305,23 @@ export class ChannelService {
       return { request };
     });
     if (result.request) return result.request;
-    const topup = await this.#accounts.createTopup(tenantId, sat(result.short > 1000n ? result.short : 1000n));
-    throw new LspError(ErrorCode.PaymentRequired, `the balance of ${result.balance} sat does not cover the ${quote.fee.total} sat fee; pay the top-up invoice and retry`, {
-      balance: Number(result.balance),
-      required: Number(quote.fee.total),
-      topup: { paymentRequest: topup.paymentRequest, paymentHash: topup.paymentHash, amount: Number(topup.amount) },
-    });
+    const topup = await this.#accounts.createTopup(
+      tenantId,
+      sat(result.short > 1000n ? result.short : 1000n),
+    );
+    throw new LspError(
+      ErrorCode.PaymentRequired,
+      `the balance of ${result.balance} sat does not cover the ${quote.fee.total} sat fee; pay the top-up invoice and retry`,
+      {
+        balance: Number(result.balance),
+        required: Number(quote.fee.total),
+        topup: {
+          paymentRequest: topup.paymentRequest,
+          paymentHash: topup.paymentHash,
+          amount: Number(topup.amount),
+        },
+      },
+    );
   }
 
   /** Persists an open's outcome; a failure refunds the fee in the same transaction. */
@@ -281,7 +336,10 @@ export class ChannelService {
     }
     this.#log.warn({ id: request.id, reason: outcome.reason }, 'channel open failed; refunding the fee');
     await this.#database.db.transaction().execute(async (trx) => {
-      const moved = await new ChannelRequestsRepository(trx).transition(request.id, ['queued', 'opening'], { state: 'failed', failure: outcome.reason });
+      const moved = await new ChannelRequestsRepository(trx).transition(request.id, ['queued', 'opening'], {
+        state: 'failed',
+        failure: outcome.reason,
+      });
       if (!moved || request.fee === 0n) return;
       await new LedgerRepository(trx).append({
         tenantId: request.tenantId,
@@ -296,7 +354,9 @@ export class ChannelService {
   async #confirmation(feeRate: bigint | undefined): Promise<ConfirmationEstimate> {
     if (!this.#estimates || Date.now() - this.#estimates.at > FEE_ESTIMATE_TTL_MS) {
       const signal = AbortSignal.timeout(10_000);
-      const values = await Promise.all(CONFIRMATION_TARGETS.map((t) => this.#lightning.estimateFee(t, signal)));
+      const values = await Promise.all(
+        CONFIRMATION_TARGETS.map((t) => this.#lightning.estimateFee(t, signal)),
+      );
       this.#estimates = { at: Date.now(), values };
     }
     const rate = feeRate ?? this.#estimates.values.find((e) => e.targetConf === 6)?.satPerVbyte ?? 1n;

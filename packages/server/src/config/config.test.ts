@@ -46,7 +46,10 @@ test('environment selects Postgres and an existing LND', () => {
 
 test('the file is read and the environment wins over it', () => {
   const file = JSON.stringify({ server: { host: '0.0.0.0', port: 7000 }, logLevel: 'debug' });
-  const c = loadConfig({ BLGV_CONFIG: '/etc/lsp.json', BLGV_PORT: '7001', BLGV_DATA_DIR: '/d', BLGV_SECRETS_KEY: KEY }, () => file);
+  const c = loadConfig(
+    { BLGV_CONFIG: '/etc/lsp.json', BLGV_PORT: '7001', BLGV_DATA_DIR: '/d', BLGV_SECRETS_KEY: KEY },
+    () => file,
+  );
   assert.equal(c.server.host, '0.0.0.0');
   assert.equal(c.server.port, 7001);
   assert.equal(c.logLevel, 'debug');

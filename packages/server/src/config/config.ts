@@ -64,9 +64,18 @@ export const ConfigSchema = Type.Object(
           { baseFee: Sat(1000), capacityFeePpm: Ppm(1000) },
           { additionalProperties: false, default: {} },
         ),
-        liquidity: Type.Object({ reservationFee: Sat(100), utilizationFeePpm: Ppm(500) }, { additionalProperties: false, default: {} }),
-        routing: Type.Object({ baseFeeMsat: Sat(1000), feeRatePpm: Ppm(100) }, { additionalProperties: false, default: {} }),
-        hosting: Type.Object({ monthlyFee: Sat(50_000), transactionFee: Sat(100) }, { additionalProperties: false, default: {} }),
+        liquidity: Type.Object(
+          { reservationFee: Sat(100), utilizationFeePpm: Ppm(500) },
+          { additionalProperties: false, default: {} },
+        ),
+        routing: Type.Object(
+          { baseFeeMsat: Sat(1000), feeRatePpm: Ppm(100) },
+          { additionalProperties: false, default: {} },
+        ),
+        hosting: Type.Object(
+          { monthlyFee: Sat(50_000), transactionFee: Sat(100) },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -120,7 +129,8 @@ export const ENV_VARS = {
   LND_TLS_CERT_PATH: "lightning.tlsCertPath: LND's tls.cert",
   LND_MACAROON_PATH: 'lightning.macaroonPath: an LND macaroon (admin.macaroon)',
   LOG_LEVEL: 'logLevel: fatal, error, warn, info (default), debug or trace',
-  BLGV_SECRETS_KEY: 'secretsKey: 64 hex chars encrypting API secrets at rest (required with a persistent database)',
+  BLGV_SECRETS_KEY:
+    'secretsKey: 64 hex chars encrypting API secrets at rest (required with a persistent database)',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -187,10 +197,14 @@ export function loadConfig(
   const config = candidate as Config;
   const persistent = !(config.database.kind === 'pglite' && config.database.dataDir === 'memory');
   if (problems.length === 0 && persistent && !config.secretsKey) {
-    problems.push('/secretsKey: required with a persistent database (set BLGV_SECRETS_KEY to 64 hex characters)');
+    problems.push(
+      '/secretsKey: required with a persistent database (set BLGV_SECRETS_KEY to 64 hex characters)',
+    );
   }
-  if (config.channels?.minCapacity > config.channels?.maxCapacity) problems.push('/channels: minCapacity is above maxCapacity');
-  if (config.channels?.minFeeRate > config.channels?.maxFeeRate) problems.push('/channels: minFeeRate is above maxFeeRate');
+  if (config.channels?.minCapacity > config.channels?.maxCapacity)
+    problems.push('/channels: minCapacity is above maxCapacity');
+  if (config.channels?.minFeeRate > config.channels?.maxFeeRate)
+    problems.push('/channels: minFeeRate is above maxFeeRate');
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return config;
 }

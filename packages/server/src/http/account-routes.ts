@@ -13,10 +13,21 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503
 
 /** Registers the account routes. */
 export function registerAccountRoutes(app: FastifyInstance, services: LspServices): void {
-  app.get('/v1/account', { config: { auth: 'tenant' }, schema: { summary: 'Account balance', tags: ['account'], response: { 200: BalanceResponse, ...errors } } }, async (req) => {
-    const { tenantId } = principalOf(req);
-    return { tenantId, balance: Number(await services.accounts.balance(tenantId)) };
-  });
+  app.get(
+    '/v1/account',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Account balance',
+        tags: ['account'],
+        response: { 200: BalanceResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { tenantId } = principalOf(req);
+      return { tenantId, balance: Number(await services.accounts.balance(tenantId)) };
+    },
+  );
 
   app.get<{ Querystring: { limit?: number } }>(
     '/v1/account/ledger',
@@ -25,7 +36,10 @@ export function registerAccountRoutes(app: FastifyInstance, services: LspService
       schema: {
         summary: 'Ledger entries, newest first',
         tags: ['account'],
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: LedgerResponse, ...errors },
       },
     },
@@ -46,8 +60,21 @@ export function registerAccountRoutes(app: FastifyInstance, services: LspService
 
   app.post<{ Body: TopupBody }>(
     '/v1/account/topups',
-    { config: { auth: 'tenant' }, schema: { summary: 'Get an invoice that tops up the balance', tags: ['account'], body: TopupBody, response: { 201: TopupResponse, ...errors } } },
-    async (req, reply) => reply.code(201).send(topupToWire(await services.accounts.createTopup(principalOf(req).tenantId, sat(req.body.amount)))),
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Get an invoice that tops up the balance',
+        tags: ['account'],
+        body: TopupBody,
+        response: { 201: TopupResponse, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(
+          topupToWire(await services.accounts.createTopup(principalOf(req).tenantId, sat(req.body.amount))),
+        ),
   );
 
   app.get<{ Params: { paymentHash: string } }>(

@@ -7,13 +7,27 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
 
 /** Registers the admin routes. */
 export function registerAdminRoutes(app: FastifyInstance, services: LspServices): void {
   app.post<{ Body: Static<typeof TenantBody> }>(
     '/v1/admin/tenants',
-    { config: { auth: 'admin' }, schema: { summary: 'Create a tenant', tags: ['admin'], body: TenantBody, response: { 201: TenantResponse, ...errors } } },
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Create a tenant',
+        tags: ['admin'],
+        body: TenantBody,
+        response: { 201: TenantResponse, ...errors },
+      },
+    },
     async (req, reply) => {
       const t = await services.tenants.create(req.body.name);
       return reply.code(201).send({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString() });
@@ -22,10 +36,21 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
 
   app.post<{ Body: Static<typeof KeyBody> }>(
     '/v1/admin/keys',
-    { config: { auth: 'admin' }, schema: { summary: 'Create an API key (the secret is shown once)', tags: ['admin'], body: KeyBody, response: { 201: KeyResponse, ...errors } } },
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Create an API key (the secret is shown once)',
+        tags: ['admin'],
+        body: KeyBody,
+        response: { 201: KeyResponse, ...errors },
+      },
+    },
     async (req, reply) => {
-      if (!(await services.tenants.get(req.body.tenantId))) throw new LspError(ErrorCode.NotFound, `no tenant ${req.body.tenantId}`);
-      return reply.code(201).send(await services.apiKeys.create(req.body.tenantId, req.body.scope, req.body.label ?? ''));
+      if (!(await services.tenants.get(req.body.tenantId)))
+        throw new LspError(ErrorCode.NotFound, `no tenant ${req.body.tenantId}`);
+      return reply
+        .code(201)
+        .send(await services.apiKeys.create(req.body.tenantId, req.body.scope, req.body.label ?? ''));
     },
   );
 
@@ -33,10 +58,16 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     '/v1/admin/keys/:keyId',
     {
       config: { auth: 'admin' },
-      schema: { summary: 'Revoke an API key', tags: ['admin'], params: Type.Object({ keyId: Type.String({ maxLength: 100 }) }), response: { 204: Type.Null(), ...errors } },
+      schema: {
+        summary: 'Revoke an API key',
+        tags: ['admin'],
+        params: Type.Object({ keyId: Type.String({ maxLength: 100 }) }),
+        response: { 204: Type.Null(), ...errors },
+      },
     },
     async (req, reply) => {
-      if (!(await services.apiKeys.revoke(req.params.keyId))) throw new LspError(ErrorCode.NotFound, `no active key ${req.params.keyId}`);
+      if (!(await services.apiKeys.revoke(req.params.keyId)))
+        throw new LspError(ErrorCode.NotFound, `no active key ${req.params.keyId}`);
       return reply.code(204).send();
     },
   );

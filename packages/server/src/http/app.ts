@@ -56,10 +56,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   void app.register(swagger, {
     openapi: {
-      info: { title: 'BLGV LSP API', version: '0.1.0', description: 'Signed REST API of the BLGV Lightning Service Provider. See docs/api.md for request signing.' },
+      info: {
+        title: 'BLGV LSP API',
+        version: '0.1.0',
+        description:
+          'Signed REST API of the BLGV Lightning Service Provider. See docs/api.md for request signing.',
+      },
       components: {
         securitySchemes: {
-          signedRequest: { type: 'apiKey', in: 'header', name: 'x-blgv-signature', description: 'HMAC-SHA256 request signature with x-blgv-key, x-blgv-timestamp and x-blgv-nonce' },
+          signedRequest: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-blgv-signature',
+            description: 'HMAC-SHA256 request signature with x-blgv-key, x-blgv-timestamp and x-blgv-nonce',
+          },
         },
       },
     },

@@ -17,26 +17,63 @@ import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
 import { channelToWire } from './wire.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 402: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  402: ErrorResponse,
+  404: ErrorResponse,
+  422: ErrorResponse,
+  503: ErrorResponse,
+};
 const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'retries with the same key return the first result' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'retries with the same key return the first result',
+    }),
+  ),
 });
 
 /** Registers the channel routes. */
 export function registerChannelRoutes(app: FastifyInstance, services: LspServices): void {
-  app.get('/v1/fees', { config: { auth: 'tenant' }, schema: { summary: 'The fee schedule', tags: ['fees'], response: { 200: FeesResponse, ...errors } } }, async () => {
-    const f = services.fees;
-    return {
-      channelOpening: { baseFee: Number(f.channelOpening.baseFee), capacityFeePpm: Number(f.channelOpening.capacityFeePpm) },
-      liquidity: { reservationFee: Number(f.liquidity.reservationFee), utilizationFeePpm: Number(f.liquidity.utilizationFeePpm) },
-      routing: { baseFeeMsat: Number(f.routing.baseFee), feeRatePpm: Number(f.routing.feeRatePpm) },
-      hosting: { monthlyFee: Number(f.hosting.monthlyFee), transactionFee: Number(f.hosting.transactionFee) },
-    };
-  });
+  app.get(
+    '/v1/fees',
+    {
+      config: { auth: 'tenant' },
+      schema: { summary: 'The fee schedule', tags: ['fees'], response: { 200: FeesResponse, ...errors } },
+    },
+    async () => {
+      const f = services.fees;
+      return {
+        channelOpening: {
+          baseFee: Number(f.channelOpening.baseFee),
+          capacityFeePpm: Number(f.channelOpening.capacityFeePpm),
+        },
+        liquidity: {
+          reservationFee: Number(f.liquidity.reservationFee),
+          utilizationFeePpm: Number(f.liquidity.utilizationFeePpm),
+        },
+        routing: { baseFeeMsat: Number(f.routing.baseFee), feeRatePpm: Number(f.routing.feeRatePpm) },
+        hosting: {
+          monthlyFee: Number(f.hosting.monthlyFee),
+          transactionFee: Number(f.hosting.transactionFee),
+        },
+      };
+    },
+  );
 
   app.post<{ Body: ChannelQuoteBody }>(
     '/v1/channels/quote',
-    { config: { auth: 'tenant' }, schema: { summary: 'Quote a channel before buying it', tags: ['channels'], body: ChannelQuoteBody, response: { 200: ChannelQuoteResponse, ...errors } } },
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Quote a channel before buying it',
+        tags: ['channels'],
+        body: ChannelQuoteBody,
+        response: { 200: ChannelQuoteResponse, ...errors },
+      },
+    },
     async (req) => {
       const q = await services.channels.quote({
         channelSize: sat(req.body.channelSize),
@@ -46,7 +83,11 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       return {
         capacity: Number(q.capacity),
         pushAmount: Number(q.push),
-        fee: { baseFee: Number(q.fee.baseFee), capacityFee: Number(q.fee.capacityFee), total: Number(q.fee.total) },
+        fee: {
+          baseFee: Number(q.fee.baseFee),
+          capacityFee: Number(q.fee.capacityFee),
+          total: Number(q.fee.total),
+        },
         estimatedConfirmation: q.estimatedConfirmation,
       };
     },
@@ -58,7 +99,8 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       config: { auth: 'tenant' },
       schema: {
         summary: 'Buy a channel from the LSP to a client node',
-        description: 'Charges the quoted opening fee to the account and answers once the funding transaction is published. 402 with a top-up invoice when the balance is short.',
+        description:
+          'Charges the quoted opening fee to the account and answers once the funding transaction is published. 402 with a top-up invoice when the balance is short.',
         tags: ['channels'],
         body: ChannelRequestBody,
         headers: IdempotencyHeaders,
@@ -82,7 +124,11 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
         key,
       );
       if (r.state === 'failed' && !replayed) {
-        throw new LspError(ErrorCode.LightningRejected, `the channel could not be opened (${r.failure}); the fee was refunded`, { channelId: r.id });
+        throw new LspError(
+          ErrorCode.LightningRejected,
+          `the channel could not be opened (${r.failure}); the fee was refunded`,
+          { channelId: r.id },
+        );
       }
       return reply.code(replayed ? 200 : 201).send(channelToWire(r));
     },
@@ -90,7 +136,15 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
 
   app.get<{ Params: { id: string } }>(
     '/v1/channels/:id',
-    { config: { auth: 'tenant' }, schema: { summary: 'Status of a bought channel', tags: ['channels'], params: IdParams, response: { 200: ChannelResponse, ...errors } } },
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Status of a bought channel',
+        tags: ['channels'],
+        params: IdParams,
+        response: { 200: ChannelResponse, ...errors },
+      },
+    },
     async (req) => channelToWire(await services.channels.get(principalOf(req).tenantId, req.params.id)),
   );
 }

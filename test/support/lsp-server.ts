@@ -1,0 +1,64 @@
+/**
+ * Runs the LSP server against a test network's `lsp` node, listening on a real port, and
+ * hands out SDK clients: tests then talk to it as customers would, over HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import { LSPClient } from '@blgv/lsp-client';
+import { buildApp, type Config, createLogger, createServices, loadConfig } from '@blgv/server';
+import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import type { Network } from './network.ts';
+
+/** A running server and an admin client. */
+export interface TestLsp {
+  readonly url: string;
+  readonly admin: LSPClient;
+  readonly database: Database;
+  /** Creates a tenant and returns a client signed with a fresh tenant key. */
+  newTenant(name: string): Promise<{ client: LSPClient; tenantId: string; keyId: string; secret: string }>;
+  stop(): Promise<void>;
+}
+
+const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Starts the server; `postgres: true` uses a throwaway schema on the test Postgres. */
+export async function startTestLsp(
+  net: Network,
+  options: { postgres?: boolean; env?: Record<string, string> } = {},
+): Promise<TestLsp> {
+  const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
+  const config: Config = loadConfig({ BLGV_PORT: '0', ...options.env });
+  const database = await openDatabase(
+    options.postgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
+  );
+  await migrate(database.db);
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
+  const services = createServices({ config, database, lightning: net.lsp.lnd, log });
+  const jobs = new AbortController();
+  services.startJobs(jobs.signal);
+  const app = buildApp({ log, lightning: net.lsp.lnd, database, services });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const operator = await services.tenants.create('operator');
+  const adminKey = await services.apiKeys.create(operator.id, 'admin');
+  const admin = new LSPClient({ endpoint: url, apiKey: adminKey.keyId, apiSecret: adminKey.secret });
+  return {
+    url,
+    admin,
+    database,
+    async newTenant(name) {
+      const tenant = await admin.admin.createTenant(name);
+      const key = await admin.admin.createKey(tenant.id, 'tenant');
+      return {
+        client: new LSPClient({ endpoint: url, apiKey: key.keyId, apiSecret: key.secret }),
+        tenantId: tenant.id,
+        keyId: key.keyId,
+        secret: key.secret,
+      };
+    },
+    async stop() {
+      jobs.abort();
+      await app.close();
+      if (options.postgres) await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
+      await database.close();
+    },
+  };
+}
