@@ -3,6 +3,7 @@
  * `blgv-lsp`: the command line of the LSP server.
  *
  *   blgv-lsp start   start the LSP (on an embedded regtest network unless LND is configured)
+ *   blgv-lsp keys    create or revoke API keys
  *   blgv-lsp help    this text and the configuration variables
  */
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { onShutdown } from '@blgv/regtest';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { type RunningLsp, startLsp } from '../runtime.ts';
+import { KEYS_USAGE, keysCommand } from './keys-command.ts';
 
 function usage(): string {
   const vars = Object.entries(ENV_VARS).map(([k, v]) => `  ${k.padEnd(18)} ${v}`);
@@ -67,6 +69,10 @@ async function start(): Promise<void> {
 async function main(): Promise<void> {
   const command = process.argv[2] ?? 'help';
   if (command === 'start') return start();
+  if (command === 'keys') {
+    process.stdout.write(await keysCommand(loadConfig(), process.argv.slice(3)));
+    return;
+  }
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(usage());
     return;
@@ -77,6 +83,11 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else process.stderr.write(`blgv-lsp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  else {
+    const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+    process.stderr.write(
+      `blgv-lsp: ${err instanceof Error ? ((debug ? err.stack : undefined) ?? err.message) : String(err)}\n`,
+    );
+  }
   process.exit(1);
 });
