@@ -46,13 +46,18 @@ function bytes(body: Uint8Array | string): Uint8Array {
 
 /** The canonical string of a request. */
 export function canonicalString(parts: SignedParts): string {
+  return canonicalStringWithBodyHash(parts, bytesToHex(sha256(bytes(parts.body))));
+}
+
+/** The canonical string, given the hex SHA-256 of the body (for callers with faster hashing). */
+export function canonicalStringWithBodyHash(parts: Omit<SignedParts, 'body'>, bodySha256Hex: string): string {
   return [
     SIGNATURE_SCHEME,
     parts.timestamp,
     parts.nonce,
     parts.method.toUpperCase(),
     parts.path,
-    bytesToHex(sha256(bytes(parts.body))),
+    bodySha256Hex,
   ].join('\n');
 }
 

@@ -79,6 +79,14 @@ export class ChannelRequestsRepository {
     return row && toRequest(row);
   }
 
+  /** Many requests by id in one query (any tenant: callers check ownership). */
+  async getMany(ids: readonly string[]): Promise<Map<string, ChannelRequest>> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (valid.length === 0) return new Map();
+    const rows = await this.#db.selectFrom('channel_requests').selectAll().where('id', 'in', valid).execute();
+    return new Map(rows.map((r) => [r.id, toRequest(r)]));
+  }
+
   async byIdempotencyKey(tenantId: string, key: string): Promise<ChannelRequest | undefined> {
     const row = await this.#db
       .selectFrom('channel_requests')

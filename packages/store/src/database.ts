@@ -41,7 +41,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     };
     const pool = new pg.Pool({
       connectionString: config.url,
-      max: config.maxConnections ?? 10,
+      max: config.maxConnections ?? 20,
       types,
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     });

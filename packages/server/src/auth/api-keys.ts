@@ -2,11 +2,22 @@
  * Creating, verifying and revoking API keys. A key is a public id (`key_…`) plus a secret
  * (`sk_…`) shown once at creation and stored only encrypted.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, LspError } from '@blgv/core';
-import { AUTH_HEADERS, NONCE_PATTERN, SIGNATURE_WINDOW_MS, signature } from '@blgv/protocol';
-import type { ApiKeysRepository } from '@blgv/store';
+import {
+  AUTH_HEADERS,
+  canonicalStringWithBodyHash,
+  NONCE_PATTERN,
+  SIGNATURE_WINDOW_MS,
+} from '@blgv/protocol';
+import type { ApiKeyRecord, ApiKeysRepository } from '@blgv/store';
+import { NonceWriter } from './nonce-writer.ts';
 import type { SecretBox } from './secret-box.ts';
+
+/** The refusal of a replayed request. */
+export function nonceReused(): LspError {
+  return new LspError(ErrorCode.NonceReused, 'this nonce was already used with this key');
+}
 
 /** Who made a request. */
 export interface Principal {
@@ -32,6 +43,11 @@ export interface SignedRequest {
   readonly body: Uint8Array;
 }
 
+/** How long a key read from the database is trusted before it is read again. */
+const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MAX = 10_000;
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
 const refuse = () => new LspError(ErrorCode.Unauthorized, 'request signature is missing or invalid');
 
 function header(req: SignedRequest, name: string): string | undefined {
@@ -44,13 +60,24 @@ export class ApiKeys {
   readonly #repo: ApiKeysRepository;
   readonly #box: SecretBox;
   readonly #now: () => number;
-  /** Decrypted secrets by ciphertext: decrypting is the costly part, the row is read each time. */
-  readonly #secrets = new Map<string, string>();
+  /**
+   * Recently read keys with their decrypted secrets. An entry lives `cacheMs`: a revocation
+   * on this server takes effect at once, on other replicas within `cacheMs`.
+   */
+  readonly #cache = new Map<string, { key: ApiKeyRecord; secret: string; at: number }>();
+  readonly #cacheMs: number;
+  readonly #nonces: NonceWriter;
 
-  constructor(repo: ApiKeysRepository, box: SecretBox, now: () => number = Date.now) {
+  constructor(
+    repo: ApiKeysRepository,
+    box: SecretBox,
+    options: { now?: () => number; cacheMs?: number } = {},
+  ) {
     this.#repo = repo;
     this.#box = box;
-    this.#now = now;
+    this.#now = options.now ?? Date.now;
+    this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+    this.#nonces = new NonceWriter(repo);
   }
 
   /** Creates a key for a tenant. */
@@ -63,6 +90,7 @@ export class ApiKeys {
 
   /** Revokes a key; false if unknown or already revoked. */
   revoke(keyId: string): Promise<boolean> {
+    this.#cache.delete(keyId);
     return this.#repo.revoke(keyId);
   }
 
@@ -72,6 +100,17 @@ export class ApiKeys {
    * which part failed.
    */
   async authenticate(req: SignedRequest): Promise<Principal> {
+    const { principal, nonceIsNew } = await this.verify(req);
+    if (!(await nonceIsNew)) throw nonceReused();
+    return principal;
+  }
+
+  /**
+   * Verifies the signature and starts recording the nonce without waiting for it: a caller
+   * serving a read-only request may do its read meanwhile, but must not answer before
+   * `nonceIsNew` resolves true (see {@link nonceReused}).
+   */
+  async verify(req: SignedRequest): Promise<{ principal: Principal; nonceIsNew: Promise<boolean> }> {
     const keyId = header(req, AUTH_HEADERS.key);
     const timestamp = header(req, AUTH_HEADERS.timestamp);
     const nonce = header(req, AUTH_HEADERS.nonce);
@@ -84,21 +123,21 @@ export class ApiKeys {
       );
     }
     if (!NONCE_PATTERN.test(nonce) || !/^[0-9a-f]{64}$/.test(sig)) throw refuse();
-    const key = await this.#repo.get(keyId);
-    if (!key || key.revokedAt) throw refuse();
-    const secret = this.#secret(key.secretCiphertext);
-    const expected = signature(secret, {
-      timestamp,
-      nonce,
-      method: req.method,
-      path: req.url,
-      body: req.body,
-    });
-    if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(sig, 'hex'))) throw refuse();
-    if (!(await this.#repo.rememberNonce(keyId, nonce))) {
-      throw new LspError(ErrorCode.NonceReused, 'this nonce was already used with this key');
-    }
-    return { keyId, tenantId: key.tenantId, scope: key.scope };
+    const found = await this.#key(keyId);
+    if (!found) throw refuse();
+    const { key, secret } = found;
+    const bodyHash =
+      req.body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(req.body).digest('hex');
+    const canonical = canonicalStringWithBodyHash(
+      { timestamp, nonce, method: req.method, path: req.url },
+      bodyHash,
+    );
+    const expected = createHmac('sha256', secret).update(canonical).digest();
+    if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) throw refuse();
+    return {
+      principal: { keyId, tenantId: key.tenantId, scope: key.scope },
+      nonceIsNew: this.#nonces.remember(keyId, nonce),
+    };
   }
 
   /** Forgets nonces older than the signature window (a replay of them fails on the timestamp). */
@@ -106,12 +145,18 @@ export class ApiKeys {
     return this.#repo.pruneNonces(new Date(this.#now() - SIGNATURE_WINDOW_MS - 60_000));
   }
 
-  #secret(ciphertext: string): string {
-    let s = this.#secrets.get(ciphertext);
-    if (s === undefined) {
-      s = this.#box.open(ciphertext);
-      this.#secrets.set(ciphertext, s);
+  async #key(keyId: string): Promise<{ key: ApiKeyRecord; secret: string } | undefined> {
+    const now = this.#now();
+    const cached = this.#cache.get(keyId);
+    if (cached && now - cached.at < this.#cacheMs) return cached;
+    const key = await this.#repo.get(keyId);
+    if (!key || key.revokedAt) {
+      this.#cache.delete(keyId);
+      return undefined;
     }
-    return s;
+    const entry = { key, secret: this.#box.open(key.secretCiphertext), at: now };
+    if (this.#cache.size >= KEY_CACHE_MAX) this.#cache.clear();
+    this.#cache.set(keyId, entry);
+    return entry;
   }
 }

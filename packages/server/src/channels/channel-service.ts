@@ -27,6 +27,7 @@ import {
   isUniqueViolation,
   LedgerRepository,
 } from '@blgv/store';
+import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import { ChannelBatcher, type OpenOutcome } from './channel-batcher.ts';
@@ -73,6 +74,15 @@ export class ChannelService {
   readonly #log: Logger;
   readonly #batcher: ChannelBatcher;
   #estimates: { at: number; values: FeeEstimate[] } | undefined;
+  /** Batches concurrent reads by id; no caching, every call reads fresh rows. */
+  readonly #reads = new DataLoader<string, ChannelRequest | undefined>(
+    async (ids) => {
+      const found = await new ChannelRequestsRepository(this.#database.db).getMany(ids);
+      return ids.map((id) => found.get(id));
+    },
+    // setImmediate: collect the reads of every request parsed in this turn of the event loop.
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
   /** Sats promised to requests not yet funded, so concurrent requests do not overbook. */
   #committed = 0n;
 
@@ -176,10 +186,13 @@ export class ChannelService {
     return { request: (await repo.get(tenantId, request.id)) ?? request, replayed: false };
   }
 
-  /** One tenant's channel request (another tenant's is not found). */
+  /**
+   * One tenant's channel request (another tenant's is not found). Reads of the same tick go
+   * to the database as one query.
+   */
   async get(tenantId: string, id: string): Promise<ChannelRequest> {
-    const r = await new ChannelRequestsRepository(this.#database.db).get(tenantId, id);
-    if (!r) throw new LspError(ErrorCode.NotFound, `no channel ${id}`);
+    const r = await this.#reads.load(id);
+    if (!r || r.tenantId !== tenantId) throw new LspError(ErrorCode.NotFound, `no channel ${id}`);
     return r;
   }
 

@@ -5,7 +5,7 @@
  */
 import { ErrorCode, LspError } from '@blgv/core';
 import type { FastifyInstance } from 'fastify';
-import type { ApiKeys, Principal } from '../auth/api-keys.ts';
+import { type ApiKeys, nonceReused, type Principal } from '../auth/api-keys.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,6 +13,8 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** Who signed the request (on authenticated routes). */
     principal?: Principal;
+    /** For read-only requests: resolves whether the nonce was new; checked before answering. */
+    nonceIsNew?: Promise<boolean>;
   }
   interface FastifyContextConfig {
     /** `tenant`: any valid key; `admin`: a key with the admin scope. */
@@ -35,15 +37,39 @@ export function installAuth(app: FastifyInstance, apiKeys: ApiKeys): void {
   app.addHook('preValidation', async (req) => {
     const need = req.routeOptions.config.auth;
     if (!need) return;
-    req.principal = await apiKeys.authenticate({
+    const { principal, nonceIsNew } = await apiKeys.verify({
       headers: req.headers,
       method: req.method,
       url: req.url,
       body: req.rawBody ?? EMPTY,
     });
-    if (need === 'admin' && req.principal.scope !== 'admin') {
+    // A read-only request may read while its nonce is written; anything else waits for it.
+    if (req.method === 'GET' || req.method === 'HEAD') req.nonceIsNew = nonceIsNew;
+    else if (!(await nonceIsNew)) throw nonceReused();
+    req.principal = principal;
+    if (need === 'admin' && principal.scope !== 'admin') {
       throw new LspError(ErrorCode.Forbidden, 'this route needs an admin key');
     }
+  });
+  // Nothing read under a replayed nonce leaves the server.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const check = req.nonceIsNew;
+    if (!check) return payload;
+    req.nonceIsNew = undefined;
+    const isNew = await check.catch((e: unknown) => e);
+    if (isNew === true) return payload;
+    const err =
+      isNew === false
+        ? nonceReused()
+        : new LspError(
+            ErrorCode.DatabaseUnavailable,
+            'could not record the request nonce; retry',
+            undefined,
+            { cause: isNew },
+          );
+    if (isNew !== false) req.log.error({ err: isNew }, 'recording a nonce failed');
+    reply.code(err.httpStatus).header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify({ error: { code: err.code, message: err.message } });
   });
 }
 

@@ -1,0 +1,119 @@
+/**
+ * The signed `GET /v1/channels/:id` (signature check, nonce insert, database read) against a
+ * bare Fastify route in the same process, at 50 connections; then the on-chain vbytes per
+ * channel of one batch of 10 against ten single opens. Goal: signed >= 30 % of bare throughput.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { formatChannelPoint, sat } from '@blgv/core';
+import { Harness } from '@blgv/regtest';
+import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
+import { ChannelRequestsRepository, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import Fastify from 'fastify';
+
+const loader = join(import.meta.dirname, 'support', 'load.ts');
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 50;
+const result = (name: string, value: number, unit: string) =>
+  process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
+
+/** Runs the load generator in a child process (signing requests when given a key). */
+async function load(url: string, signing?: { keyId: string; secret: string; path: string }) {
+  const args = [
+    loader,
+    url,
+    String(DURATION_S),
+    String(CONNECTIONS),
+    ...(signing ? [signing.keyId, signing.secret, signing.path] : []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const r = JSON.parse(out) as { rps: number; p99: number; non2xx: number; errors: number };
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r;
+}
+
+const h = await Harness.start();
+const schema = `bench_${randomBytes(4).toString('hex')}`;
+const database = await openDatabase({
+  kind: 'postgres',
+  url: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  schema,
+});
+try {
+  const [lsp, bob, carol] = await Promise.all([h.newNode('lsp'), h.newNode('bob'), h.newNode('carol')]);
+  await h.fund([lsp, sat(50_000_000)], [lsp, sat(50_000_000)]);
+  await migrate(database.db);
+  const log = createLogger('silent', false);
+  const services = createServices({ config: loadConfig({}), database, lightning: lsp.lnd, log });
+  const app = buildApp({ log, lightning: lsp.lnd, database, services });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const tenant = await new TenantsRepository(database.db).create('bench');
+  const key = await services.apiKeys.create(tenant.id, 'tenant');
+  const id = (
+    await new ChannelRequestsRepository(database.db).insert({
+      id: crypto.randomUUID(),
+      tenantId: tenant.id,
+      idempotencyKey: null,
+      clientPubkey: bob.pubkey,
+      capacity: sat(100_000),
+      push: sat(0),
+      feeRateSatPerVbyte: null,
+      private: false,
+      fee: sat(1100),
+      estimatedBlocks: 6,
+    })
+  ).id;
+  const path = `/v1/channels/${id}`;
+
+  const bare = Fastify();
+  bare.get('/v1/channels/:id', async () => ({ channelId: id, status: 'pending' }));
+  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+  const baseline = await load(`${bareUrl}${path}`);
+  const signed = await load(`${url}${path}`, { keyId: key.keyId, secret: key.secret, path });
+  result('bare_fastify_rps', baseline.rps, 'req/s');
+  result('bare_fastify_p99', baseline.p99, 'ms');
+  result('signed_get_channel_rps', signed.rps, 'req/s');
+  result('signed_get_channel_p99', signed.p99, 'ms');
+  result('signed_vs_bare_throughput_ratio', signed.rps / baseline.rps, 'x');
+  await bare.close();
+  await app.close();
+
+  // On-chain cost: 10 channels in one transaction vs 10 transactions.
+  await h.connect(lsp, bob);
+  await h.connect(lsp, carol);
+  const vsize = async (txid: string) =>
+    (await h.btcd.rpc<{ vsize: number }>('getrawtransaction', [txid, 1])).vsize;
+  const targets = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? bob : carol));
+  const batch = await lsp.lnd.batchOpenChannels(
+    targets.map((t) => ({ remotePubkey: t.pubkey, localAmount: sat(100_000) })),
+    { satPerVbyte: 2n },
+    AbortSignal.timeout(60_000),
+  );
+  const batchTxid = batch[0]!.channelPoint.txid;
+  const batchVbytes = await vsize(batchTxid);
+  await h.mine(1);
+  let singleVbytes = 0;
+  for (const t of targets) {
+    const { channelPoint } = await lsp.lnd.openChannel(
+      { remotePubkey: t.pubkey, localAmount: sat(100_000), satPerVbyte: 2n },
+      AbortSignal.timeout(60_000),
+    );
+    singleVbytes += await vsize(channelPoint.txid);
+    await h.mine(1);
+    void formatChannelPoint(channelPoint);
+  }
+  result('batch_of_10_vbytes_per_channel', batchVbytes / 10, 'vB');
+  result('single_open_vbytes_per_channel', singleVbytes / 10, 'vB');
+  result('batch_vs_single_vbytes_ratio', batchVbytes / singleVbytes, 'x');
+} finally {
+  await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
+  await database.close();
+  await h.stop();
+}

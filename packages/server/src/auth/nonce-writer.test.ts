@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NonceWriter } from './nonce-writer.ts';
+
+/** A fake of the one repository method the writer uses, with a primary key like the table's. */
+function fakeRepo() {
+  const seen = new Set<string>();
+  const calls: number[] = [];
+  return {
+    calls,
+    async rememberNonces(pairs: readonly { keyId: string; nonce: string }[]) {
+      calls.push(pairs.length);
+      const inserted = new Set<string>();
+      for (const p of pairs) {
+        const k = `${p.keyId} ${p.nonce}`;
+        if (!seen.has(k)) {
+          seen.add(k);
+          inserted.add(k);
+        }
+      }
+      return inserted;
+    },
+  };
+}
+
+test('concurrent nonces share one statement; each learns whether it was new', async () => {
+  const repo = fakeRepo();
+  const w = new NonceWriter(repo);
+  const results = await Promise.all([
+    w.remember('k', 'a'),
+    w.remember('k', 'b'),
+    w.remember('j', 'a'),
+    w.remember('k', 'a'),
+  ]);
+  assert.deepEqual(results, [true, true, true, false], 'a repeat within the batch is a replay');
+  assert.deepEqual(repo.calls, [3]);
+  assert.equal(await w.remember('k', 'b'), false, 'a repeat in a later batch is a replay');
+});
+
+test('a database failure fails every request of the batch', async () => {
+  const w = new NonceWriter({ rememberNonces: () => Promise.reject(new Error('db down')) });
+  await assert.rejects(w.remember('k', 'a'), /db down/);
+});
