@@ -42,12 +42,12 @@ for (const [name, config] of Object.entries(dialects)) {
 
     test('migrations run once, in order, and a second run does nothing', async () => {
       const ran = await migrate(database.db);
-      assert.deepEqual(ran, ['0001_tenants', '0002_channel_sales']);
+      assert.deepEqual(ran, ['0001_tenants', '0002_channel_sales', '0003_lsps1_orders']);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2],
+        [1, 2, 3],
       );
     });
 

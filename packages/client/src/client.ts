@@ -8,12 +8,16 @@ import {
   type ChannelRequestBody,
   type ChannelResponse,
   type KeyResponse,
+  type CreateOrderParams,
   type LedgerResponse,
+  type Lsps1Info,
+  type Lsps1Order,
+  newNonce,
   signRequest,
   type TenantResponse,
   type TopupResponse,
 } from '@blgv/protocol';
-import { LspApiError } from './errors.ts';
+import { LspApiError, LspsRpcError } from './errors.ts';
 
 /** How to reach the LSP and sign requests. */
 export interface LSPClientOptions {
@@ -95,6 +99,21 @@ export class LSPClient {
     return this.#call('GET', `/v1/account/ledger${limit === undefined ? '' : `?limit=${limit}`}`);
   }
 
+  /** LSPS0 over HTTP. */
+  readonly lsps0 = {
+    listProtocols: (): Promise<{ protocols: number[] }> => this.#rpc('lsps0.list_protocols', {}),
+  };
+
+  /**
+   * LSPS1 (buy a channel, paid by a hold invoice) over HTTP. Over HTTP `createOrder` needs
+   * `client_node_pubkey` (and `client_node_host` unless that node is a peer of the LSP).
+   */
+  readonly lsps1 = {
+    getInfo: (): Promise<Lsps1Info> => this.#rpc('lsps1.get_info', {}),
+    createOrder: (params: CreateOrderParams): Promise<Lsps1Order> => this.#rpc('lsps1.create_order', params),
+    getOrder: (orderId: string): Promise<Lsps1Order> => this.#rpc('lsps1.get_order', { order_id: orderId }),
+  };
+
   /** Admin keys only: operator calls. */
   readonly admin = {
     createTenant: (name: string): Promise<TenantResponse> =>
@@ -104,6 +123,17 @@ export class LSPClient {
     revokeKey: (keyId: string): Promise<void> =>
       this.#call('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`),
   };
+
+  async #rpc<T>(method: string, params: object): Promise<T> {
+    const res = await this.#call<{ result?: T; error?: { code: number; message: string; data?: unknown } }>('POST', '/lsps', {
+      jsonrpc: '2.0',
+      method,
+      params,
+      id: newNonce(),
+    });
+    if (res.error) throw new LspsRpcError(res.error.code, res.error.message, res.error.data);
+    return res.result as T;
+  }
 
   async #call<T>(method: string, path: string, body?: unknown, options: MutationOptions = {}): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);

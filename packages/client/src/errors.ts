@@ -18,3 +18,16 @@ export class LspApiError extends Error {
     this.details = details;
   }
 }
+
+/** An LSPS JSON-RPC error (bLIP-50 codes: 100 option mismatch, 101 not found, -32602 …). */
+export class LspsRpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'LspsRpcError';
+    this.code = code;
+    this.data = data;
+  }
+}

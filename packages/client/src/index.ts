@@ -4,10 +4,13 @@ export type {
   ChannelQuoteResponse,
   ChannelRequestBody,
   ChannelResponse,
+  CreateOrderParams,
+  Lsps1Info,
+  Lsps1Order,
   KeyResponse,
   LedgerResponse,
   TenantResponse,
   TopupResponse,
 } from '@blgv/protocol';
 export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
-export { LspApiError } from './errors.ts';
+export { LspApiError, LspsRpcError } from './errors.ts';

@@ -98,6 +98,7 @@ function batchChannel(r: OpenChannelRequest): BatchOpenChannel {
     ...(r.minHtlc !== undefined ? { min_htlc_msat: r.minHtlc.toString() } : {}),
     ...(r.baseFee !== undefined ? { base_fee: r.baseFee.toString(), use_base_fee: true } : {}),
     ...(r.feeRatePpm !== undefined ? { fee_rate: r.feeRatePpm.toString(), use_fee_rate: true } : {}),
+    ...(r.memo ? { memo: r.memo } : {}),
   };
 }
 

@@ -81,6 +81,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
     zeroConf: c.zero_conf,
     confirmed: confirmedScid !== '0',
     pendingHtlcs: c.pending_htlcs.length,
+    memo: c.memo,
   };
 }
 
@@ -97,6 +98,7 @@ export function pendingChannelFromLnd(p: PendingOpen): PendingChannel {
     initiator: c.initiator === 'INITIATOR_LOCAL',
     private: c.private,
     confirmationsUntilActive: p.confirmations_until_active || undefined,
+    memo: c.memo,
   };
 }
 

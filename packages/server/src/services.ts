@@ -11,6 +11,9 @@ import { ApiKeys } from './auth/api-keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
 import type { Config } from './config/config.ts';
+import { Lsps1Service } from './lsps/lsps1-service.ts';
+import { LspsRouter } from './lsps/lsps-router.ts';
+import { servePeerMessages } from './lsps/peer-transport.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -19,7 +22,10 @@ export interface LspServices {
   readonly tenants: TenantsRepository;
   readonly accounts: Accounts;
   readonly channels: ChannelService;
-  /** Starts the background jobs (top-up credits, channel tracking, nonce pruning). */
+  readonly lsps1: Lsps1Service;
+  /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
+  readonly lsps: LspsRouter;
+  /** Starts the background jobs (top-up credits, channel tracking, LSPS, nonce pruning). */
   startJobs(signal: AbortSignal): void;
 }
 
@@ -72,8 +78,19 @@ export function createServices(deps: {
     limits: config.channels,
     log: log.child({ sub: 'channels' }),
   });
+  const lsps1 = new Lsps1Service({
+    database,
+    lightning,
+    box,
+    schedule: fees,
+    limits: { ...config.lsps1, minLspBalance: config.channels.minCapacity, maxLspBalance: config.channels.maxCapacity },
+    log: log.child({ sub: 'lsps1' }),
+  });
+  const lsps = new LspsRouter(lsps1, log.child({ sub: 'lsps' }));
   return {
     fees,
+    lsps1,
+    lsps,
     apiKeys,
     tenants: new TenantsRepository(database.db),
     accounts,
@@ -81,6 +98,8 @@ export function createServices(deps: {
     startJobs(signal) {
       void watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, signal);
       void channels.track(signal).catch((err: unknown) => log.error({ err }, 'channel tracker failed'));
+      void lsps1.run(signal).catch((err: unknown) => log.error({ err }, 'LSPS1 runner failed'));
+      void servePeerMessages({ lightning, router: lsps, log: log.child({ sub: 'lsps0' }) }, signal);
       const prune = setInterval(() => void apiKeys.pruneNonces().catch(() => {}), NONCE_PRUNE_INTERVAL_MS);
       prune.unref();
       signal.addEventListener('abort', () => clearInterval(prune), { once: true });

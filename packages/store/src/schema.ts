@@ -87,6 +87,36 @@ export interface ChannelRequestsTable {
   updated_at: ColumnType<Date, never, Date>;
 }
 
+/** `lsps1_orders`: LSPS1 channel orders and their state machine's state. */
+export interface Lsps1OrdersTable {
+  id: string;
+  owner_kind: 'node' | 'tenant';
+  owner: string;
+  client_pubkey: string;
+  client_host: string | null;
+  lsp_balance_sat: bigint;
+  client_balance_sat: bigint;
+  required_channel_confirmations: number;
+  funding_confirms_within_blocks: number;
+  channel_expiry_blocks: number;
+  token: string;
+  refund_onchain_address: string | null;
+  announce_channel: boolean;
+  fee_total_sat: bigint;
+  order_total_sat: bigint;
+  payment_hash: string;
+  invoice: string;
+  preimage_ciphertext: string;
+  invoice_expires_at: Date;
+  state: string;
+  failure: string | null;
+  funding_txid: string | null;
+  funding_output_index: number | null;
+  funded_at: Date | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
 /** All tables. */
 export interface Schema {
   tenants: TenantsTable;
@@ -96,4 +126,5 @@ export interface Schema {
   ledger_entries: LedgerEntriesTable;
   topups: TopupsTable;
   channel_requests: ChannelRequestsTable;
+  lsps1_orders: Lsps1OrdersTable;
 }

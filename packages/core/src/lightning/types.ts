@@ -68,6 +68,8 @@ export interface Channel {
   readonly confirmed: boolean;
   /** HTLCs in flight on the channel. */
   readonly pendingHtlcs: number;
+  /** The note given at open (we tag channels with what they were opened for). */
+  readonly memo: string;
 }
 
 /** A channel whose funding transaction has not confirmed yet. */
@@ -81,6 +83,7 @@ export interface PendingChannel {
   readonly private: boolean;
   /** Blocks until the channel opens (when LND knows). */
   readonly confirmationsUntilActive: number | undefined;
+  readonly memo: string;
 }
 
 /** Parameters of a new channel. */
@@ -101,6 +104,8 @@ export interface OpenChannelRequest {
   readonly minHtlc?: Msat;
   readonly baseFee?: Msat;
   readonly feeRatePpm?: bigint;
+  /** A note stored with the channel (at most 500 bytes), e.g. the order it was opened for. */
+  readonly memo?: string;
 }
 
 /** The outcome of publishing a channel's funding transaction. */

@@ -91,6 +91,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    lsps1: Type.Object(
+      {
+        maxClientBalance: Sat(1_000_000),
+        maxChannelExpiryBlocks: Type.Integer({ minimum: 1, default: 13_000 }),
+        invoiceExpirySeconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+        openDeadlineSeconds: Type.Integer({ minimum: 60, default: 3600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     topups: Type.Object(
       {
         minAmount: Sat(1_000),

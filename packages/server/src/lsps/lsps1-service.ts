@@ -1,0 +1,318 @@
+/**
+ * LSPS1 channel orders: priced from the fee schedule, paid by a hold invoice, driven by the
+ * order state machine in `core`. Each transition is persisted before its effects run; the
+ * hold invoice is settled only after the funding transaction is published and cancelled (the
+ * payer refunded) if the channel cannot be opened.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  type FeeSchedule,
+  FINAL_ORDER_STATES,
+  isLspError,
+  type LightningBackend,
+  lsps1OrderState,
+  lsps1PaymentState,
+  nextOrderState,
+  type OrderEvent,
+  type OrderState,
+  parseHex32,
+  parsePubkey,
+  quoteChannelOpening,
+  type Pubkey,
+  sat,
+  satToMsat,
+} from '@blgv/core';
+import { type CreateOrderParams, Lsps1Error, type Lsps1Info, type Lsps1Order } from '@blgv/protocol';
+import { type Database, type Lsps1OrderRecord, Lsps1OrdersRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { RpcError } from './rpc-error.ts';
+
+/** Who placed an order: a node over peer messages, or a tenant over HTTP. */
+export type OrderOwner = { readonly kind: 'node'; readonly pubkey: Pubkey } | { readonly kind: 'tenant'; readonly tenantId: string };
+
+/** LSPS1 limits (from config). */
+export interface Lsps1Limits {
+  readonly minLspBalance: number;
+  readonly maxLspBalance: number;
+  readonly maxClientBalance: number;
+  readonly maxChannelExpiryBlocks: number;
+  readonly invoiceExpirySeconds: number;
+  /** How long a paid order may wait for its client to come online before it is refunded. */
+  readonly openDeadlineSeconds: number;
+}
+
+/** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
+const REQUIRED_CONFIRMATIONS = 1;
+/** CLTV delta of the hold invoice: room to open the channel before the payer's HTLC expires. */
+const HOLD_INVOICE_CLTV = 144;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+const MEMO_PREFIX = 'lsps1:';
+
+/** The LSPS1 service. */
+export class Lsps1Service {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #box: SecretBox;
+  readonly #schedule: FeeSchedule;
+  readonly #limits: Lsps1Limits;
+  readonly #log: Logger;
+  /** One driver at a time per order. */
+  readonly #driving = new Map<string, Promise<void>>();
+  #signal: AbortSignal = AbortSignal.abort();
+
+  constructor(deps: { database: Database; lightning: LightningBackend; box: SecretBox; schedule: FeeSchedule; limits: Lsps1Limits; log: Logger }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#box = deps.box;
+    this.#schedule = deps.schedule;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /** `lsps1.get_info`. */
+  info(): Lsps1Info {
+    const l = this.#limits;
+    return {
+      min_required_channel_confirmations: REQUIRED_CONFIRMATIONS,
+      min_funding_confirms_within_blocks: 1,
+      supports_zero_channel_reserve: false,
+      max_channel_expiry_blocks: l.maxChannelExpiryBlocks,
+      min_initial_client_balance_sat: '0',
+      max_initial_client_balance_sat: String(l.maxClientBalance),
+      min_initial_lsp_balance_sat: String(l.minLspBalance),
+      max_initial_lsp_balance_sat: String(l.maxLspBalance),
+      min_channel_balance_sat: String(l.minLspBalance),
+      max_channel_balance_sat: String(l.maxLspBalance + l.maxClientBalance),
+    };
+  }
+
+  /** `lsps1.create_order`: checks the options, issues the hold invoice, records the order. */
+  async createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
+    const l = this.#limits;
+    const lspBalance = BigInt(p.lsp_balance_sat);
+    const clientBalance = BigInt(p.client_balance_sat);
+    const mismatch = (property: string, message: string) => new RpcError(Lsps1Error.OptionMismatch, 'option mismatch', { property, message });
+    if (lspBalance < BigInt(l.minLspBalance) || lspBalance > BigInt(l.maxLspBalance)) {
+      throw mismatch('lsp_balance_sat', `must be between ${l.minLspBalance} and ${l.maxLspBalance}`);
+    }
+    if (clientBalance > BigInt(l.maxClientBalance)) throw mismatch('client_balance_sat', `must be at most ${l.maxClientBalance}`);
+    if (p.required_channel_confirmations < REQUIRED_CONFIRMATIONS || p.required_channel_confirmations > 6) {
+      throw mismatch('required_channel_confirmations', `must be between ${REQUIRED_CONFIRMATIONS} and 6`);
+    }
+    if (p.funding_confirms_within_blocks < 1) throw mismatch('funding_confirms_within_blocks', 'must be at least 1');
+    if (p.channel_expiry_blocks > l.maxChannelExpiryBlocks) throw mismatch('channel_expiry_blocks', `must be at most ${l.maxChannelExpiryBlocks}`);
+    if (p.token) throw new RpcError(Lsps1Error.BadToken, 'unrecognized token', { token: p.token });
+
+    let clientPubkey: Pubkey;
+    if (owner.kind === 'node') clientPubkey = owner.pubkey;
+    else if (p.client_node_pubkey) clientPubkey = parsePubkey(p.client_node_pubkey);
+    else throw new RpcError(-32602, 'invalid params', { property: 'client_node_pubkey', message: 'required over HTTP: the node to open the channel to' });
+
+    const fee = quoteChannelOpening(this.#schedule, sat(lspBalance + clientBalance)).total;
+    const orderTotal = fee + clientBalance;
+    const preimage = randomBytes(32);
+    const paymentHash = parseHex32(createHash('sha256').update(preimage).digest('hex'));
+    const id = randomUUID();
+    const signal = AbortSignal.timeout(15_000);
+    const { paymentRequest } = await this.#lightning.addHoldInvoice(
+      {
+        paymentHash,
+        amount: satToMsat(sat(orderTotal)),
+        memo: `LSPS1 order ${id}`,
+        expirySeconds: l.invoiceExpirySeconds,
+        cltvExpiry: HOLD_INVOICE_CLTV,
+      },
+      signal,
+    );
+    const record = await new Lsps1OrdersRepository(this.#database.db).insert({
+      id,
+      owner_kind: owner.kind,
+      owner: owner.kind === 'node' ? owner.pubkey : owner.tenantId,
+      client_pubkey: clientPubkey,
+      client_host: p.client_node_host ?? null,
+      lsp_balance_sat: lspBalance,
+      client_balance_sat: clientBalance,
+      required_channel_confirmations: p.required_channel_confirmations,
+      funding_confirms_within_blocks: p.funding_confirms_within_blocks,
+      channel_expiry_blocks: p.channel_expiry_blocks,
+      token: p.token ?? '',
+      refund_onchain_address: p.refund_onchain_address ?? null,
+      announce_channel: p.announce_channel,
+      fee_total_sat: fee,
+      order_total_sat: orderTotal,
+      payment_hash: paymentHash,
+      invoice: paymentRequest,
+      preimage_ciphertext: this.#box.seal(preimage.toString('hex')),
+      invoice_expires_at: new Date(Date.now() + l.invoiceExpirySeconds * 1000),
+      state: 'awaiting_payment',
+    });
+    this.#log.info({ order: id, client: clientPubkey, lspBalance: Number(lspBalance), fee: Number(fee) }, 'order created');
+    this.#drive(id);
+    return toWire(record);
+  }
+
+  /** `lsps1.get_order`: only the owner sees an order. */
+  async getOrder(owner: OrderOwner, orderId: string): Promise<Lsps1Order> {
+    const r = await new Lsps1OrdersRepository(this.#database.db).getOwned(orderId, owner.kind, owner.kind === 'node' ? owner.pubkey : owner.tenantId);
+    if (!r) throw new RpcError(Lsps1Error.NotFound, 'not found', { order_id: orderId });
+    return toWire(r);
+  }
+
+  /** Resumes every unfinished order and keeps driving new ones until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
+    for (const order of await new Lsps1OrdersRepository(this.#database.db).active()) this.#drive(order.id);
+  }
+
+  /** Drives an order from its stored state; one driver per order at a time. */
+  #drive(id: string): void {
+    if (this.#signal.aborted || this.#driving.has(id)) return;
+    const run = this.#step(id)
+      .catch((err: unknown) => this.#log.error({ err, order: id }, 'order step failed'))
+      .finally(() => this.#driving.delete(id));
+    this.#driving.set(id, run);
+  }
+
+  async #step(id: string): Promise<void> {
+    const repo = new Lsps1OrdersRepository(this.#database.db);
+    for (let delay = RETRY_MIN_MS; !this.#signal.aborted; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      const order = await repo.get(id);
+      if (!order || FINAL_ORDER_STATES.includes(order.state as OrderState)) return;
+      const progressed = await this.#advance(order);
+      if (progressed) {
+        delay = RETRY_MIN_MS / 2;
+        continue;
+      }
+      // Nothing could happen now (e.g. the client is offline): retry with backoff.
+      await new Promise((r) => setTimeout(r, delay).unref()); // retry backoff
+    }
+  }
+
+  /** Performs what the order's state calls for; true when the state moved. */
+  async #advance(order: Lsps1OrderRecord): Promise<boolean> {
+    const state = order.state as OrderState;
+    const signal = AbortSignal.any([this.#signal, AbortSignal.timeout(60_000)]);
+    const hash = parseHex32(order.payment_hash);
+    switch (state) {
+      case 'awaiting_payment': {
+        for await (const inv of this.#lightning.subscribeInvoice(hash, { signal: this.#signal })) {
+          if (inv.state === 'accepted') return this.#apply(order, { type: 'payment_held' });
+          if (inv.state === 'canceled') return this.#apply(order, { type: 'invoice_expired' });
+          if (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now()) return this.#apply(order, { type: 'invoice_expired' });
+        }
+        return false;
+      }
+      case 'payment_held': {
+        if (Date.now() - order.updated_at.getTime() > this.#limits.openDeadlineSeconds * 1000) {
+          return this.#apply(order, { type: 'open_failed', reason: 'the client node did not come online in time' });
+        }
+        const client = parsePubkey(order.client_pubkey);
+        const online = await this.#reachable(client, order.client_host, signal);
+        if (!online) return false;
+        if (!(await this.#apply(order, { type: 'open_started' }))) return true;
+        try {
+          const { channelPoint } = await this.#lightning.openChannel(
+            {
+              remotePubkey: client,
+              localAmount: sat(order.lsp_balance_sat + order.client_balance_sat),
+              pushAmount: sat(order.client_balance_sat),
+              private: !order.announce_channel,
+              targetConf: Math.max(1, order.funding_confirms_within_blocks),
+              memo: `${MEMO_PREFIX}${order.id}`,
+            },
+            signal,
+          );
+          return this.#apply({ ...order, state: 'opening' }, { type: 'funding_published', txid: channelPoint.txid, outputIndex: channelPoint.outputIndex });
+        } catch (err) {
+          return this.#apply({ ...order, state: 'opening' }, { type: 'open_failed', reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      case 'opening': {
+        // Interrupted between recording the open and hearing its result: LND knows.
+        const [pending, open] = await Promise.all([this.#lightning.pendingChannels(signal), this.#lightning.listChannels(signal)]);
+        const memo = `${MEMO_PREFIX}${order.id}`;
+        const found = [...pending, ...open].find((c) => c.memo === memo);
+        if (found) return this.#apply(order, { type: 'funding_published', txid: found.channelPoint.txid, outputIndex: found.channelPoint.outputIndex });
+        return this.#apply(order, { type: 'open_failed', reason: 'the open was interrupted before a funding transaction was published' });
+      }
+      case 'settling':
+        await this.#lightning.settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal).catch((err: unknown) => {
+          if (!/already settled/i.test(String(err))) throw err;
+        });
+        return this.#apply(order, { type: 'settled' });
+      case 'refunding':
+        await this.#lightning.cancelInvoice(hash, signal).catch((err: unknown) => {
+          if (!/already canceled|already cancelled/i.test(String(err)) && !isLspError(err, ErrorCode.NotFound)) throw err;
+        });
+        return this.#apply(order, { type: 'canceled' });
+      default:
+        return false;
+    }
+  }
+
+  /** Applies an event: persists the transition (only from the state we read), then its effects. */
+  async #apply(order: Lsps1OrderRecord, event: OrderEvent): Promise<boolean> {
+    const from = order.state as OrderState;
+    const t = nextOrderState(from, event);
+    const moved = await new Lsps1OrdersRepository(this.#database.db).transition(order.id, from, {
+      state: t.state,
+      ...(t.failure !== undefined ? { failure: t.failure } : {}),
+      ...(t.funding ? { fundingTxid: t.funding.txid, fundingOutputIndex: t.funding.outputIndex, fundedAt: new Date() } : {}),
+    });
+    if (!moved) return false;
+    this.#log.info({ order: order.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) }, 'order transition');
+    // Effects with a follow-up state are performed by the next step; a final cancel runs here.
+    if (t.state === 'expired') {
+      await this.#lightning.cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000)).catch(() => {});
+    }
+    return true;
+  }
+
+  async #reachable(client: Pubkey, host: string | null, signal: AbortSignal): Promise<boolean> {
+    const peers = await this.#lightning.listPeers(signal);
+    if (peers.some((p) => p.pubkey === client)) return true;
+    if (!host) return false;
+    return this.#lightning.connectPeer(client, host, signal).then(
+      () => true,
+      () => false,
+    );
+  }
+}
+
+function toWire(r: Lsps1OrderRecord): Lsps1Order {
+  const state = r.state as OrderState;
+  return {
+    order_id: r.id,
+    lsp_balance_sat: r.lsp_balance_sat.toString(),
+    client_balance_sat: r.client_balance_sat.toString(),
+    required_channel_confirmations: r.required_channel_confirmations,
+    funding_confirms_within_blocks: r.funding_confirms_within_blocks,
+    channel_expiry_blocks: r.channel_expiry_blocks,
+    token: r.token,
+    created_at: r.created_at.toISOString(),
+    announce_channel: r.announce_channel,
+    order_state: lsps1OrderState(state),
+    payment: {
+      bolt11: {
+        state: lsps1PaymentState(state),
+        expires_at: r.invoice_expires_at.toISOString(),
+        fee_total_sat: r.fee_total_sat.toString(),
+        order_total_sat: r.order_total_sat.toString(),
+        invoice: r.invoice,
+      },
+      bolt12: null,
+      onchain: null,
+    },
+    channel:
+      r.funding_txid && r.funded_at
+        ? {
+            funded_at: r.funded_at.toISOString(),
+            funding_outpoint: `${r.funding_txid}:${r.funding_output_index}`,
+            expires_at: new Date(r.funded_at.getTime() + r.channel_expiry_blocks * 600_000).toISOString(),
+          }
+        : null,
+  };
+}

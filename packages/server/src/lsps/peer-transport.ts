@@ -1,0 +1,85 @@
+/**
+ * LSPS0 over Lightning peer messages (type 37913): reads requests from LND's custom message
+ * stream and answers each peer over the same channel. One peer is bounded in message size,
+ * request rate and requests in flight, so no peer can make the LSP do unbounded work.
+ */
+import type { LightningBackend, Pubkey } from '@blgv/core';
+import { Lsps0Error, LSPS0_MAX_MESSAGE_BYTES, LSPS0_MESSAGE_TYPE, type JsonRpcResponse } from '@blgv/protocol';
+import type { Logger } from 'pino';
+import type { LspsRouter } from './lsps-router.ts';
+
+/** Per-peer bounds. */
+export interface PeerBounds {
+  /** Requests a peer may make per second on average. */
+  readonly ratePerSecond: number;
+  /** Requests a peer may make in a burst. */
+  readonly burst: number;
+  /** Requests of one peer being worked on at once. */
+  readonly maxInFlight: number;
+}
+
+/** Defaults: generous for a wallet, tight for a flood. */
+export const DEFAULT_PEER_BOUNDS: PeerBounds = { ratePerSecond: 5, burst: 20, maxInFlight: 4 };
+
+interface PeerState {
+  tokens: number;
+  at: number;
+  inFlight: number;
+}
+
+/** Serves LSPS over peer messages until `signal` aborts. */
+export async function servePeerMessages(
+  deps: { lightning: LightningBackend; router: LspsRouter; log: Logger; bounds?: PeerBounds },
+  signal: AbortSignal,
+): Promise<void> {
+  const { lightning, router, log } = deps;
+  const bounds = deps.bounds ?? DEFAULT_PEER_BOUNDS;
+  const peers = new Map<string, PeerState>();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+
+  const reply = (peer: Pubkey, response: JsonRpcResponse) => {
+    const data = new TextEncoder().encode(JSON.stringify(response));
+    lightning.sendCustomMessage({ peer, type: LSPS0_MESSAGE_TYPE, data }, AbortSignal.timeout(10_000)).catch((err: unknown) => {
+      log.warn({ peer, err: String(err) }, 'could not answer a peer');
+    });
+  };
+  const refuse = (peer: Pubkey, message: string) => reply(peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ClientRejected, message } });
+
+  try {
+    for await (const msg of lightning.customMessages({ signal })) {
+      if (msg.type !== LSPS0_MESSAGE_TYPE) continue;
+      const now = Date.now();
+      const state = peers.get(msg.peer) ?? { tokens: bounds.burst, at: now, inFlight: 0 };
+      state.tokens = Math.min(bounds.burst, state.tokens + ((now - state.at) / 1000) * bounds.ratePerSecond);
+      state.at = now;
+      peers.set(msg.peer, state);
+      if (msg.data.length > LSPS0_MAX_MESSAGE_BYTES) {
+        refuse(msg.peer, `message larger than ${LSPS0_MAX_MESSAGE_BYTES} bytes`);
+        continue;
+      }
+      if (state.tokens < 1 || state.inFlight >= bounds.maxInFlight) {
+        log.warn({ peer: msg.peer }, 'peer over its request bounds');
+        refuse(msg.peer, 'too many requests; slow down');
+        continue;
+      }
+      state.tokens -= 1;
+      state.inFlight += 1;
+      let text: string;
+      try {
+        text = decoder.decode(msg.data);
+      } catch {
+        state.inFlight -= 1;
+        reply(msg.peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ParseError, message: 'parse error: not UTF-8' } });
+        continue;
+      }
+      void router
+        .handle({ kind: 'node', pubkey: msg.peer }, text)
+        .then((response) => reply(msg.peer, response))
+        .finally(() => {
+          state.inFlight -= 1;
+        });
+    }
+  } catch (err) {
+    if (!signal.aborted) log.error({ err }, 'LSPS peer transport stopped');
+  }
+}

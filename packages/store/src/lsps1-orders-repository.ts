@@ -1,0 +1,78 @@
+/**
+ * LSPS1 orders. The state column belongs to the order state machine; `transition` moves it
+ * only from the expected state, so two runners can never both act on one transition.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Lsps1OrdersTable, Schema } from './schema.ts';
+
+/** A stored order (amounts as bigint sats). */
+export type Lsps1OrderRecord = Selectable<Lsps1OrdersTable>;
+
+/** Fields a transition may set. */
+export interface OrderUpdate {
+  readonly state: string;
+  readonly failure?: string;
+  readonly fundingTxid?: string;
+  readonly fundingOutputIndex?: number;
+  readonly fundedAt?: Date;
+}
+
+/** Reads and writes LSPS1 orders. */
+export class Lsps1OrdersRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  async insert(order: Omit<Lsps1OrderRecord, 'created_at' | 'updated_at' | 'failure' | 'funding_txid' | 'funding_output_index' | 'funded_at'>): Promise<Lsps1OrderRecord> {
+    return this.#db.insertInto('lsps1_orders').values(order).returningAll().executeTakeFirstOrThrow();
+  }
+
+  /** The order if it exists and belongs to this owner. */
+  async getOwned(id: string, ownerKind: 'node' | 'tenant', owner: string): Promise<Lsps1OrderRecord | undefined> {
+    if (!UUID.test(id)) return undefined;
+    return this.#db
+      .selectFrom('lsps1_orders')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_kind', '=', ownerKind)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+  }
+
+  async get(id: string): Promise<Lsps1OrderRecord | undefined> {
+    if (!UUID.test(id)) return undefined;
+    return this.#db.selectFrom('lsps1_orders').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Orders not in a final state, oldest first. */
+  async active(): Promise<Lsps1OrderRecord[]> {
+    return this.#db
+      .selectFrom('lsps1_orders')
+      .selectAll()
+      .where('state', 'not in', ['completed', 'failed', 'expired'])
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
+  async transition(id: string, from: string, update: OrderUpdate): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('lsps1_orders')
+      .set({
+        state: update.state,
+        updated_at: new Date(),
+        ...(update.failure !== undefined ? { failure: update.failure } : {}),
+        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
+        ...(update.fundingOutputIndex !== undefined ? { funding_output_index: update.fundingOutputIndex } : {}),
+        ...(update.fundedAt !== undefined ? { funded_at: update.fundedAt } : {}),
+      })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
