@@ -15,6 +15,8 @@ export interface TestLsp {
   readonly database: Database;
   /** Creates a tenant and returns a client signed with a fresh tenant key. */
   newTenant(name: string): Promise<{ client: LSPClient; tenantId: string; keyId: string; secret: string }>;
+  /** Stops the server and starts a new one on the same database (nothing kept in memory). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,17 +28,27 @@ export async function startTestLsp(
   options: { postgres?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestLsp> {
   const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
-  const config: Config = loadConfig({ BLGV_PORT: '0', ...options.env });
+  // A fixed secrets key, as in production: a restarted server must read what the last one sealed.
+  const config: Config = loadConfig({
+    BLGV_PORT: '0',
+    BLGV_SECRETS_KEY: randomBytes(32).toString('hex'),
+    ...options.env,
+  });
   const database = await openDatabase(
     options.postgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
   );
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
-  const services = createServices({ config, database, lightning: net.lsp.lnd, log });
-  const jobs = new AbortController();
-  services.startJobs(jobs.signal);
-  const app = buildApp({ log, lightning: net.lsp.lnd, database, services });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const boot = async (port: number) => {
+    const services = createServices({ config, database, lightning: net.lsp.lnd, log });
+    const jobs = new AbortController();
+    services.startJobs(jobs.signal);
+    const app = buildApp({ log, lightning: net.lsp.lnd, database, services });
+    const url = await app.listen({ host: '127.0.0.1', port });
+    return { services, jobs, app, url };
+  };
+  let server = await boot(0);
+  const { services, url } = server;
   const operator = await services.tenants.create('operator');
   const adminKey = await services.apiKeys.create(operator.id, 'admin');
   const admin = new LSPClient({ endpoint: url, apiKey: adminKey.keyId, apiSecret: adminKey.secret });
@@ -54,9 +66,14 @@ export async function startTestLsp(
         secret: key.secret,
       };
     },
+    async restart() {
+      server.jobs.abort();
+      await server.app.close();
+      server = await boot(Number(new URL(url).port));
+    },
     async stop() {
-      jobs.abort();
-      await app.close();
+      server.jobs.abort();
+      await server.app.close();
       if (options.postgres) await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
       await database.close();
     },

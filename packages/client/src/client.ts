@@ -7,8 +7,8 @@ import {
   type ChannelQuoteResponse,
   type ChannelRequestBody,
   type ChannelResponse,
-  type KeyResponse,
   type CreateOrderParams,
+  type KeyResponse,
   type LedgerResponse,
   type Lsps1Info,
   type Lsps1Order,
@@ -125,12 +125,16 @@ export class LSPClient {
   };
 
   async #rpc<T>(method: string, params: object): Promise<T> {
-    const res = await this.#call<{ result?: T; error?: { code: number; message: string; data?: unknown } }>('POST', '/lsps', {
-      jsonrpc: '2.0',
-      method,
-      params,
-      id: newNonce(),
-    });
+    const res = await this.#call<{ result?: T; error?: { code: number; message: string; data?: unknown } }>(
+      'POST',
+      '/lsps',
+      {
+        jsonrpc: '2.0',
+        method,
+        params,
+        id: newNonce(),
+      },
+    );
     if (res.error) throw new LspsRpcError(res.error.code, res.error.message, res.error.data);
     return res.result as T;
   }

@@ -5,10 +5,10 @@ export type {
   ChannelRequestBody,
   ChannelResponse,
   CreateOrderParams,
-  Lsps1Info,
-  Lsps1Order,
   KeyResponse,
   LedgerResponse,
+  Lsps1Info,
+  Lsps1Order,
   TenantResponse,
   TopupResponse,
 } from '@blgv/protocol';

@@ -1,4 +1,4 @@
-export * from './rest.ts';
-export * from './signing.ts';
 export * from './lsps0.ts';
 export * from './lsps1.ts';
+export * from './rest.ts';
+export * from './signing.ts';

@@ -39,7 +39,9 @@ export type JsonRpcResponse =
   | { readonly jsonrpc: '2.0'; readonly id: string | null; readonly error: JsonRpcError };
 
 /** Parsing outcome: a request, or the error response to send (`id` null when unknown). */
-export type ParsedRequest = { readonly ok: true; readonly request: JsonRpcRequest } | { readonly ok: false; readonly response: JsonRpcResponse };
+export type ParsedRequest =
+  | { readonly ok: true; readonly request: JsonRpcRequest }
+  | { readonly ok: false; readonly response: JsonRpcResponse };
 
 const fail = (id: string | null, code: number, message: string): ParsedRequest => ({
   ok: false,
@@ -55,7 +57,11 @@ export function parseJsonRpcRequest(text: string): ParsedRequest {
     return fail(null, Lsps0Error.ParseError, 'parse error: not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(null, Lsps0Error.InvalidRequest, Array.isArray(value) ? 'batches are not supported' : 'a request must be an object');
+    return fail(
+      null,
+      Lsps0Error.InvalidRequest,
+      Array.isArray(value) ? 'batches are not supported' : 'a request must be an object',
+    );
   }
   const v = value as Record<string, unknown>;
   const id = typeof v.id === 'string' ? v.id : null;
@@ -66,5 +72,8 @@ export function parseJsonRpcRequest(text: string): ParsedRequest {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
     return fail(id, Lsps0Error.InvalidParams, 'params must be an object (named parameters only)');
   }
-  return { ok: true, request: { jsonrpc: '2.0', method: v.method, params: params as Record<string, unknown>, id } };
+  return {
+    ok: true,
+    request: { jsonrpc: '2.0', method: v.method, params: params as Record<string, unknown>, id },
+  };
 }

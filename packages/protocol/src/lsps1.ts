@@ -11,7 +11,10 @@ export const Lsps1Error = {
   BadToken: 102,
 } as const;
 
-const SatString = Type.String({ pattern: '^(0|[1-9][0-9]{0,18})$', description: 'satoshis as a decimal string' });
+const SatString = Type.String({
+  pattern: '^(0|[1-9][0-9]{0,18})$',
+  description: 'satoshis as a decimal string',
+});
 
 /** `lsps1.create_order` params (plus, over HTTP only, the client node to open to). */
 export const CreateOrderParams = Type.Object(
@@ -34,7 +37,10 @@ export const CreateOrderParams = Type.Object(
 export type CreateOrderParams = Static<typeof CreateOrderParams>;
 
 /** `lsps1.get_order` params. */
-export const GetOrderParams = Type.Object({ order_id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
+export const GetOrderParams = Type.Object(
+  { order_id: Type.String({ maxLength: 100 }) },
+  { additionalProperties: false },
+);
 export type GetOrderParams = Static<typeof GetOrderParams>;
 
 /** `lsps1.get_info` params. */
@@ -77,5 +83,9 @@ export interface Lsps1Order {
     readonly bolt12: null;
     readonly onchain: null;
   };
-  readonly channel: { readonly funded_at: string; readonly funding_outpoint: string; readonly expires_at: string } | null;
+  readonly channel: {
+    readonly funded_at: string;
+    readonly funding_outpoint: string;
+    readonly expires_at: string;
+  } | null;
 }

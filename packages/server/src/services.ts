@@ -11,8 +11,8 @@ import { ApiKeys } from './auth/api-keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
 import type { Config } from './config/config.ts';
-import { Lsps1Service } from './lsps/lsps1-service.ts';
 import { LspsRouter } from './lsps/lsps-router.ts';
+import { Lsps1Service } from './lsps/lsps1-service.ts';
 import { servePeerMessages } from './lsps/peer-transport.ts';
 
 /** Everything the routes use. */
@@ -83,7 +83,11 @@ export function createServices(deps: {
     lightning,
     box,
     schedule: fees,
-    limits: { ...config.lsps1, minLspBalance: config.channels.minCapacity, maxLspBalance: config.channels.maxCapacity },
+    limits: {
+      ...config.lsps1,
+      minLspBalance: config.channels.minCapacity,
+      maxLspBalance: config.channels.maxCapacity,
+    },
     log: log.child({ sub: 'lsps1' }),
   });
   const lsps = new LspsRouter(lsps1, log.child({ sub: 'lsps' }));

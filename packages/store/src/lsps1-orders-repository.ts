@@ -25,12 +25,21 @@ export class Lsps1OrdersRepository {
     this.#db = db;
   }
 
-  async insert(order: Omit<Lsps1OrderRecord, 'created_at' | 'updated_at' | 'failure' | 'funding_txid' | 'funding_output_index' | 'funded_at'>): Promise<Lsps1OrderRecord> {
+  async insert(
+    order: Omit<
+      Lsps1OrderRecord,
+      'created_at' | 'updated_at' | 'failure' | 'funding_txid' | 'funding_output_index' | 'funded_at'
+    >,
+  ): Promise<Lsps1OrderRecord> {
     return this.#db.insertInto('lsps1_orders').values(order).returningAll().executeTakeFirstOrThrow();
   }
 
   /** The order if it exists and belongs to this owner. */
-  async getOwned(id: string, ownerKind: 'node' | 'tenant', owner: string): Promise<Lsps1OrderRecord | undefined> {
+  async getOwned(
+    id: string,
+    ownerKind: 'node' | 'tenant',
+    owner: string,
+  ): Promise<Lsps1OrderRecord | undefined> {
     if (!UUID.test(id)) return undefined;
     return this.#db
       .selectFrom('lsps1_orders')
@@ -65,7 +74,9 @@ export class Lsps1OrdersRepository {
         updated_at: new Date(),
         ...(update.failure !== undefined ? { failure: update.failure } : {}),
         ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
-        ...(update.fundingOutputIndex !== undefined ? { funding_output_index: update.fundingOutputIndex } : {}),
+        ...(update.fundingOutputIndex !== undefined
+          ? { funding_output_index: update.fundingOutputIndex }
+          : {}),
         ...(update.fundedAt !== undefined ? { funded_at: update.fundedAt } : {}),
       })
       .where('id', '=', id)

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidOrderTransition, lsps1OrderState, lsps1PaymentState, nextOrderState } from './order-machine.ts';
+import {
+  InvalidOrderTransition,
+  lsps1OrderState,
+  lsps1PaymentState,
+  nextOrderState,
+} from './order-machine.ts';
 
 test('the happy path: paid, held, opened, published, settled', () => {
   let t = nextOrderState('awaiting_payment', { type: 'payment_held' });
@@ -8,7 +13,11 @@ test('the happy path: paid, held, opened, published, settled', () => {
   t = nextOrderState(t.state, { type: 'open_started' });
   assert.equal(t.state, 'opening');
   t = nextOrderState(t.state, { type: 'funding_published', txid: 'ab', outputIndex: 1 });
-  assert.deepEqual(t, { state: 'settling', effects: [{ type: 'settle_invoice' }], funding: { txid: 'ab', outputIndex: 1 } });
+  assert.deepEqual(t, {
+    state: 'settling',
+    effects: [{ type: 'settle_invoice' }],
+    funding: { txid: 'ab', outputIndex: 1 },
+  });
   t = nextOrderState(t.state, { type: 'settled' });
   assert.equal(t.state, 'completed');
   assert.equal(lsps1OrderState(t.state), 'COMPLETED');
@@ -18,7 +27,11 @@ test('the happy path: paid, held, opened, published, settled', () => {
 test('a failed open cancels the hold invoice and the order fails refunded', () => {
   for (const from of ['payment_held', 'opening'] as const) {
     const t = nextOrderState(from, { type: 'open_failed', reason: 'peer refused' });
-    assert.deepEqual(t, { state: 'refunding', effects: [{ type: 'cancel_invoice' }], failure: 'peer refused' });
+    assert.deepEqual(t, {
+      state: 'refunding',
+      effects: [{ type: 'cancel_invoice' }],
+      failure: 'peer refused',
+    });
     const end = nextOrderState(t.state, { type: 'canceled' });
     assert.equal(end.state, 'failed');
     assert.equal(lsps1OrderState(end.state), 'FAILED');
@@ -36,6 +49,12 @@ test('the hold invoice is settled only after the funding transaction is publishe
   for (const state of ['awaiting_payment', 'payment_held', 'refunding'] as const) {
     assert.throws(() => nextOrderState(state, { type: 'settled' }), InvalidOrderTransition);
   }
-  assert.throws(() => nextOrderState('payment_held', { type: 'funding_published', txid: 'a', outputIndex: 0 }), InvalidOrderTransition);
-  assert.throws(() => nextOrderState('completed', { type: 'open_failed', reason: 'x' }), InvalidOrderTransition);
+  assert.throws(
+    () => nextOrderState('payment_held', { type: 'funding_published', txid: 'a', outputIndex: 0 }),
+    InvalidOrderTransition,
+  );
+  assert.throws(
+    () => nextOrderState('completed', { type: 'open_failed', reason: 'x' }),
+    InvalidOrderTransition,
+  );
 });

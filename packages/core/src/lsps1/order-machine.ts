@@ -4,7 +4,7 @@
  * state before performing them, so a restart resumes where it stopped.
  *
  *   awaiting_payment --held--> payment_held --open_started--> opening --published--> settling --settled--> completed
- *          |                       |   (client offline: stays, retried)  |                          
+ *          |                       |   (client offline: stays, retried)  |
  *          +--expired--> expired    +--open_failed / deadline--> refunding --canceled--> failed
  */
 
@@ -60,18 +60,30 @@ export class InvalidOrderTransition extends Error {
 export function nextOrderState(state: OrderState, event: OrderEvent): Transition {
   switch (state) {
     case 'awaiting_payment':
-      if (event.type === 'payment_held') return { state: 'payment_held', effects: [{ type: 'open_channel' }] };
-      if (event.type === 'invoice_expired') return { state: 'expired', effects: [{ type: 'cancel_invoice' }], failure: 'the order was not paid in time' };
+      if (event.type === 'payment_held')
+        return { state: 'payment_held', effects: [{ type: 'open_channel' }] };
+      if (event.type === 'invoice_expired')
+        return {
+          state: 'expired',
+          effects: [{ type: 'cancel_invoice' }],
+          failure: 'the order was not paid in time',
+        };
       break;
     case 'payment_held':
       if (event.type === 'open_started') return { state: 'opening', effects: [] };
-      if (event.type === 'open_failed') return { state: 'refunding', effects: [{ type: 'cancel_invoice' }], failure: event.reason };
+      if (event.type === 'open_failed')
+        return { state: 'refunding', effects: [{ type: 'cancel_invoice' }], failure: event.reason };
       break;
     case 'opening':
       if (event.type === 'funding_published') {
-        return { state: 'settling', effects: [{ type: 'settle_invoice' }], funding: { txid: event.txid, outputIndex: event.outputIndex } };
+        return {
+          state: 'settling',
+          effects: [{ type: 'settle_invoice' }],
+          funding: { txid: event.txid, outputIndex: event.outputIndex },
+        };
       }
-      if (event.type === 'open_failed') return { state: 'refunding', effects: [{ type: 'cancel_invoice' }], failure: event.reason };
+      if (event.type === 'open_failed')
+        return { state: 'refunding', effects: [{ type: 'cancel_invoice' }], failure: event.reason };
       break;
     case 'settling':
       if (event.type === 'settled') return { state: 'completed', effects: [] };

@@ -4,7 +4,14 @@
  * nothing throws out of `handle`.
  */
 import { errorMappings, isLspError } from '@blgv/core';
-import { CreateOrderParams, GetInfoParams, GetOrderParams, type JsonRpcResponse, Lsps0Error, parseJsonRpcRequest } from '@blgv/protocol';
+import {
+  CreateOrderParams,
+  GetInfoParams,
+  GetOrderParams,
+  type JsonRpcResponse,
+  Lsps0Error,
+  parseJsonRpcRequest,
+} from '@blgv/protocol';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
@@ -27,10 +34,19 @@ export class LspsRouter {
   constructor(lsps1: Lsps1Service, log: Logger) {
     this.#log = log;
     this.#methods = {
-      'lsps0.list_protocols': { params: Type.Object({}, { additionalProperties: false }), run: () => ({ protocols: [...SUPPORTED_PROTOCOLS] }) },
+      'lsps0.list_protocols': {
+        params: Type.Object({}, { additionalProperties: false }),
+        run: () => ({ protocols: [...SUPPORTED_PROTOCOLS] }),
+      },
       'lsps1.get_info': { params: GetInfoParams, run: () => lsps1.info() },
-      'lsps1.create_order': { params: CreateOrderParams, run: (caller, p: CreateOrderParams) => lsps1.createOrder(caller, p) },
-      'lsps1.get_order': { params: GetOrderParams, run: (caller, p: GetOrderParams) => lsps1.getOrder(caller, p.order_id) },
+      'lsps1.create_order': {
+        params: CreateOrderParams,
+        run: (caller, p: CreateOrderParams) => lsps1.createOrder(caller, p),
+      },
+      'lsps1.get_order': {
+        params: GetOrderParams,
+        run: (caller, p: GetOrderParams) => lsps1.getOrder(caller, p.order_id),
+      },
     };
   }
 
@@ -40,7 +56,12 @@ export class LspsRouter {
     if (!parsed.ok) return parsed.response;
     const { id, method, params } = parsed.request;
     const m = this.#methods[method];
-    if (!m) return { jsonrpc: '2.0', id, error: { code: Lsps0Error.MethodNotFound, message: `method not found: ${method}` } };
+    if (!m)
+      return {
+        jsonrpc: '2.0',
+        id,
+        error: { code: Lsps0Error.MethodNotFound, message: `method not found: ${method}` },
+      };
     if (!Value.Check(m.params, params)) {
       const first = [...Value.Errors(m.params, params)][0];
       return {
@@ -56,7 +77,16 @@ export class LspsRouter {
     try {
       return { jsonrpc: '2.0', id, result: await m.run(caller, params as never) };
     } catch (err) {
-      if (err instanceof RpcError) return { jsonrpc: '2.0', id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) } };
+      if (err instanceof RpcError)
+        return {
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: err.code,
+            message: err.message,
+            ...(err.data !== undefined ? { data: err.data } : {}),
+          },
+        };
       if (isLspError(err)) {
         return { jsonrpc: '2.0', id, error: { code: errorMappings[err.code].lsps, message: err.message } };
       }

@@ -16,10 +16,10 @@ import {
   nextOrderState,
   type OrderEvent,
   type OrderState,
+  type Pubkey,
   parseHex32,
   parsePubkey,
   quoteChannelOpening,
-  type Pubkey,
   sat,
   satToMsat,
 } from '@blgv/core';
@@ -30,7 +30,9 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { RpcError } from './rpc-error.ts';
 
 /** Who placed an order: a node over peer messages, or a tenant over HTTP. */
-export type OrderOwner = { readonly kind: 'node'; readonly pubkey: Pubkey } | { readonly kind: 'tenant'; readonly tenantId: string };
+export type OrderOwner =
+  | { readonly kind: 'node'; readonly pubkey: Pubkey }
+  | { readonly kind: 'tenant'; readonly tenantId: string };
 
 /** LSPS1 limits (from config). */
 export interface Lsps1Limits {
@@ -63,7 +65,14 @@ export class Lsps1Service {
   readonly #driving = new Map<string, Promise<void>>();
   #signal: AbortSignal = AbortSignal.abort();
 
-  constructor(deps: { database: Database; lightning: LightningBackend; box: SecretBox; schedule: FeeSchedule; limits: Lsps1Limits; log: Logger }) {
+  constructor(deps: {
+    database: Database;
+    lightning: LightningBackend;
+    box: SecretBox;
+    schedule: FeeSchedule;
+    limits: Lsps1Limits;
+    log: Logger;
+  }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#box = deps.box;
@@ -94,22 +103,30 @@ export class Lsps1Service {
     const l = this.#limits;
     const lspBalance = BigInt(p.lsp_balance_sat);
     const clientBalance = BigInt(p.client_balance_sat);
-    const mismatch = (property: string, message: string) => new RpcError(Lsps1Error.OptionMismatch, 'option mismatch', { property, message });
+    const mismatch = (property: string, message: string) =>
+      new RpcError(Lsps1Error.OptionMismatch, 'option mismatch', { property, message });
     if (lspBalance < BigInt(l.minLspBalance) || lspBalance > BigInt(l.maxLspBalance)) {
       throw mismatch('lsp_balance_sat', `must be between ${l.minLspBalance} and ${l.maxLspBalance}`);
     }
-    if (clientBalance > BigInt(l.maxClientBalance)) throw mismatch('client_balance_sat', `must be at most ${l.maxClientBalance}`);
+    if (clientBalance > BigInt(l.maxClientBalance))
+      throw mismatch('client_balance_sat', `must be at most ${l.maxClientBalance}`);
     if (p.required_channel_confirmations < REQUIRED_CONFIRMATIONS || p.required_channel_confirmations > 6) {
       throw mismatch('required_channel_confirmations', `must be between ${REQUIRED_CONFIRMATIONS} and 6`);
     }
-    if (p.funding_confirms_within_blocks < 1) throw mismatch('funding_confirms_within_blocks', 'must be at least 1');
-    if (p.channel_expiry_blocks > l.maxChannelExpiryBlocks) throw mismatch('channel_expiry_blocks', `must be at most ${l.maxChannelExpiryBlocks}`);
+    if (p.funding_confirms_within_blocks < 1)
+      throw mismatch('funding_confirms_within_blocks', 'must be at least 1');
+    if (p.channel_expiry_blocks > l.maxChannelExpiryBlocks)
+      throw mismatch('channel_expiry_blocks', `must be at most ${l.maxChannelExpiryBlocks}`);
     if (p.token) throw new RpcError(Lsps1Error.BadToken, 'unrecognized token', { token: p.token });
 
     let clientPubkey: Pubkey;
     if (owner.kind === 'node') clientPubkey = owner.pubkey;
     else if (p.client_node_pubkey) clientPubkey = parsePubkey(p.client_node_pubkey);
-    else throw new RpcError(-32602, 'invalid params', { property: 'client_node_pubkey', message: 'required over HTTP: the node to open the channel to' });
+    else
+      throw new RpcError(-32602, 'invalid params', {
+        property: 'client_node_pubkey',
+        message: 'required over HTTP: the node to open the channel to',
+      });
 
     const fee = quoteChannelOpening(this.#schedule, sat(lspBalance + clientBalance)).total;
     const orderTotal = fee + clientBalance;
@@ -149,14 +166,21 @@ export class Lsps1Service {
       invoice_expires_at: new Date(Date.now() + l.invoiceExpirySeconds * 1000),
       state: 'awaiting_payment',
     });
-    this.#log.info({ order: id, client: clientPubkey, lspBalance: Number(lspBalance), fee: Number(fee) }, 'order created');
+    this.#log.info(
+      { order: id, client: clientPubkey, lspBalance: Number(lspBalance), fee: Number(fee) },
+      'order created',
+    );
     this.#drive(id);
     return toWire(record);
   }
 
   /** `lsps1.get_order`: only the owner sees an order. */
   async getOrder(owner: OrderOwner, orderId: string): Promise<Lsps1Order> {
-    const r = await new Lsps1OrdersRepository(this.#database.db).getOwned(orderId, owner.kind, owner.kind === 'node' ? owner.pubkey : owner.tenantId);
+    const r = await new Lsps1OrdersRepository(this.#database.db).getOwned(
+      orderId,
+      owner.kind,
+      owner.kind === 'node' ? owner.pubkey : owner.tenantId,
+    );
     if (!r) throw new RpcError(Lsps1Error.NotFound, 'not found', { order_id: orderId });
     return toWire(r);
   }
@@ -201,13 +225,17 @@ export class Lsps1Service {
         for await (const inv of this.#lightning.subscribeInvoice(hash, { signal: this.#signal })) {
           if (inv.state === 'accepted') return this.#apply(order, { type: 'payment_held' });
           if (inv.state === 'canceled') return this.#apply(order, { type: 'invoice_expired' });
-          if (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now()) return this.#apply(order, { type: 'invoice_expired' });
+          if (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now())
+            return this.#apply(order, { type: 'invoice_expired' });
         }
         return false;
       }
       case 'payment_held': {
         if (Date.now() - order.updated_at.getTime() > this.#limits.openDeadlineSeconds * 1000) {
-          return this.#apply(order, { type: 'open_failed', reason: 'the client node did not come online in time' });
+          return this.#apply(order, {
+            type: 'open_failed',
+            reason: 'the client node did not come online in time',
+          });
         }
         const client = parsePubkey(order.client_pubkey);
         const online = await this.#reachable(client, order.client_host, signal);
@@ -225,27 +253,50 @@ export class Lsps1Service {
             },
             signal,
           );
-          return this.#apply({ ...order, state: 'opening' }, { type: 'funding_published', txid: channelPoint.txid, outputIndex: channelPoint.outputIndex });
+          return this.#apply(
+            { ...order, state: 'opening' },
+            { type: 'funding_published', txid: channelPoint.txid, outputIndex: channelPoint.outputIndex },
+          );
         } catch (err) {
-          return this.#apply({ ...order, state: 'opening' }, { type: 'open_failed', reason: err instanceof Error ? err.message : String(err) });
+          return this.#apply(
+            { ...order, state: 'opening' },
+            { type: 'open_failed', reason: err instanceof Error ? err.message : String(err) },
+          );
         }
       }
       case 'opening': {
         // Interrupted between recording the open and hearing its result: LND knows.
-        const [pending, open] = await Promise.all([this.#lightning.pendingChannels(signal), this.#lightning.listChannels(signal)]);
+        const [pending, open] = await Promise.all([
+          this.#lightning.pendingChannels(signal),
+          this.#lightning.listChannels(signal),
+        ]);
         const memo = `${MEMO_PREFIX}${order.id}`;
         const found = [...pending, ...open].find((c) => c.memo === memo);
-        if (found) return this.#apply(order, { type: 'funding_published', txid: found.channelPoint.txid, outputIndex: found.channelPoint.outputIndex });
-        return this.#apply(order, { type: 'open_failed', reason: 'the open was interrupted before a funding transaction was published' });
+        if (found)
+          return this.#apply(order, {
+            type: 'funding_published',
+            txid: found.channelPoint.txid,
+            outputIndex: found.channelPoint.outputIndex,
+          });
+        return this.#apply(order, {
+          type: 'open_failed',
+          reason: 'the open was interrupted before a funding transaction was published',
+        });
       }
       case 'settling':
-        await this.#lightning.settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal).catch((err: unknown) => {
-          if (!/already settled/i.test(String(err))) throw err;
-        });
+        await this.#lightning
+          .settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal)
+          .catch((err: unknown) => {
+            if (!/already settled/i.test(String(err))) throw err;
+          });
         return this.#apply(order, { type: 'settled' });
       case 'refunding':
         await this.#lightning.cancelInvoice(hash, signal).catch((err: unknown) => {
-          if (!/already canceled|already cancelled/i.test(String(err)) && !isLspError(err, ErrorCode.NotFound)) throw err;
+          if (
+            !/already canceled|already cancelled/i.test(String(err)) &&
+            !isLspError(err, ErrorCode.NotFound)
+          )
+            throw err;
         });
         return this.#apply(order, { type: 'canceled' });
       default:
@@ -260,13 +311,20 @@ export class Lsps1Service {
     const moved = await new Lsps1OrdersRepository(this.#database.db).transition(order.id, from, {
       state: t.state,
       ...(t.failure !== undefined ? { failure: t.failure } : {}),
-      ...(t.funding ? { fundingTxid: t.funding.txid, fundingOutputIndex: t.funding.outputIndex, fundedAt: new Date() } : {}),
+      ...(t.funding
+        ? { fundingTxid: t.funding.txid, fundingOutputIndex: t.funding.outputIndex, fundedAt: new Date() }
+        : {}),
     });
     if (!moved) return false;
-    this.#log.info({ order: order.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) }, 'order transition');
+    this.#log.info(
+      { order: order.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) },
+      'order transition',
+    );
     // Effects with a follow-up state are performed by the next step; a final cancel runs here.
     if (t.state === 'expired') {
-      await this.#lightning.cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000)).catch(() => {});
+      await this.#lightning
+        .cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000))
+        .catch(() => {});
     }
     return true;
   }

@@ -4,7 +4,12 @@
  * request rate and requests in flight, so no peer can make the LSP do unbounded work.
  */
 import type { LightningBackend, Pubkey } from '@blgv/core';
-import { Lsps0Error, LSPS0_MAX_MESSAGE_BYTES, LSPS0_MESSAGE_TYPE, type JsonRpcResponse } from '@blgv/protocol';
+import {
+  type JsonRpcResponse,
+  LSPS0_MAX_MESSAGE_BYTES,
+  LSPS0_MESSAGE_TYPE,
+  Lsps0Error,
+} from '@blgv/protocol';
 import type { Logger } from 'pino';
 import type { LspsRouter } from './lsps-router.ts';
 
@@ -39,11 +44,14 @@ export async function servePeerMessages(
 
   const reply = (peer: Pubkey, response: JsonRpcResponse) => {
     const data = new TextEncoder().encode(JSON.stringify(response));
-    lightning.sendCustomMessage({ peer, type: LSPS0_MESSAGE_TYPE, data }, AbortSignal.timeout(10_000)).catch((err: unknown) => {
-      log.warn({ peer, err: String(err) }, 'could not answer a peer');
-    });
+    lightning
+      .sendCustomMessage({ peer, type: LSPS0_MESSAGE_TYPE, data }, AbortSignal.timeout(10_000))
+      .catch((err: unknown) => {
+        log.warn({ peer, err: String(err) }, 'could not answer a peer');
+      });
   };
-  const refuse = (peer: Pubkey, message: string) => reply(peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ClientRejected, message } });
+  const refuse = (peer: Pubkey, message: string) =>
+    reply(peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ClientRejected, message } });
 
   try {
     for await (const msg of lightning.customMessages({ signal })) {
@@ -69,7 +77,11 @@ export async function servePeerMessages(
         text = decoder.decode(msg.data);
       } catch {
         state.inFlight -= 1;
-        reply(msg.peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ParseError, message: 'parse error: not UTF-8' } });
+        reply(msg.peer, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: Lsps0Error.ParseError, message: 'parse error: not UTF-8' },
+        });
         continue;
       }
       void router
