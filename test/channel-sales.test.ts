@@ -192,3 +192,38 @@ test('without balance: 402 with a top-up invoice, nothing charged; a failed open
     ['channel_fee', -1100],
   ]);
 });
+
+test('one refused channel in a batch costs the others nothing', async () => {
+  const { h, alice, bob } = net;
+  await h.mine(1);
+  const { client } = await lsp.newTenant('mixed-co');
+  await topUp(client, 10_000);
+  const stop = new AbortController();
+  let refusing = false;
+  await bob.lnd.acceptChannels(() => ({ accept: false, error: 'bob is full' }), {
+    signal: stop.signal,
+    onConnected: () => (refusing = true),
+  });
+  await h.waitFor(() => refusing, { what: "bob's refusing acceptor" });
+  try {
+    const orders = [alice, bob, alice].map((peer, i) => ({
+      clientPubkey: peer.pubkey,
+      channelSize: 200_000 + i * 1000,
+      feeRate: 4,
+    }));
+    const results = await Promise.allSettled(orders.map((o) => client.requestChannel(o)));
+    assert.equal(
+      results[0]?.status,
+      'fulfilled',
+      results[0]?.status === 'rejected' ? String(results[0].reason) : '',
+    );
+    assert.equal(results[2]?.status, 'fulfilled');
+    assert.equal(results[1]?.status, 'rejected', "bob's channel fails");
+    for (const r of [results[0], results[2]])
+      assert.equal(r?.status === 'fulfilled' && r.value.status, 'pending');
+  } finally {
+    stop.abort();
+  }
+  const fees = [200_000, 202_000].reduce((s, c) => s + 1000 + c / 1000, 0);
+  assert.equal((await client.getBalance()).balance, 10_000 - fees, "only alice's two channels were paid for");
+});

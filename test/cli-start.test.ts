@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LSPClient } from '@blgv/lsp-client';
 import { waitFor } from '@blgv/regtest';
 
 const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
@@ -55,6 +56,15 @@ test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it a
   assert.equal(health.lightning.pubkey, node[1]);
   assert.equal(health.lightning.syncedToChain, true);
   assert.deepEqual(health.database, { ok: true, kind: 'pglite' });
+
+  // The admin key printed once works, and the API documents itself.
+  const keyId = /key id:\s+(key_\S+)/.exec(out)?.[1];
+  const secret = /secret:\s+(sk_\S+)/.exec(out)?.[1];
+  assert.ok(keyId && secret, 'prints an admin API key');
+  const admin = new LSPClient({ endpoint: url, apiKey: keyId, apiSecret: secret });
+  assert.equal((await admin.getFees()).channelOpening.baseFee, 1000);
+  const docs = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+  assert.ok(docs.paths['/v1/channels'] && docs.paths['/lsps'], 'OpenAPI lists the routes');
 
   proc.kill('SIGINT');
   await exited;

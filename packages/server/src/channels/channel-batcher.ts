@@ -1,7 +1,8 @@
 /**
  * Opens queued channel requests together: requests arriving within the batch window (and
- * asking the same fee rate) share one funding transaction. If LND refuses the batch, each
- * request is opened on its own, so one bad request never costs the others their channel.
+ * asking the same fee rate) share one funding transaction. If a peer refuses, the batch is
+ * retried without that peer's requests (or, when LND does not say who refused, each request
+ * is opened on its own), so one bad request never costs the others their channel.
  */
 import { type LightningBackend, type OpenChannelRequest, parsePubkey, sat } from '@blgv/core';
 import type { ChannelRequest } from '@blgv/store';
@@ -87,18 +88,21 @@ export class ChannelBatcher {
     }
     const feeRate = group[0]?.request.feeRateSatPerVbyte ?? undefined;
     const options = feeRate !== undefined ? { satPerVbyte: feeRate } : { targetConf: 6 };
-    if (group.length > 1) {
+    let remaining = group;
+    // Try the batch; when LND names the peer that refused, drop its requests and try again
+    // with the rest, so the others still share one transaction (and its confirmed inputs).
+    while (remaining.length > 1) {
       try {
         const results = await this.#lightning.batchOpenChannels(
-          group.map((w) => toOpen(w.request)),
+          remaining.map((w) => toOpen(w.request)),
           options,
           AbortSignal.timeout(60_000),
         );
         this.#log.info(
-          { channels: group.length, txid: results[0]?.channelPoint.txid },
+          { channels: remaining.length, txid: results[0]?.channelPoint.txid },
           'batch funding transaction published',
         );
-        for (const [i, w] of group.entries()) {
+        for (const [i, w] of remaining.entries()) {
           const point = results[i]?.channelPoint;
           await finish(
             w,
@@ -109,13 +113,24 @@ export class ChannelBatcher {
         }
         return;
       } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        const culprits = remaining.filter((w) => reason.includes(w.request.clientPubkey));
+        if (culprits.length === 0 || culprits.length === remaining.length) {
+          this.#log.warn(
+            { err: reason, channels: remaining.length },
+            'batch open refused; opening one by one',
+          );
+          break;
+        }
         this.#log.warn(
-          { err: String(err), channels: group.length },
-          'batch open refused; opening one by one',
+          { err: reason, dropped: culprits.length },
+          'batch open refused by a peer; retrying without it',
         );
+        for (const w of culprits) await finish(w, { ok: false, reason });
+        remaining = remaining.filter((w) => !culprits.includes(w));
       }
     }
-    for (const w of group) {
+    for (const w of remaining) {
       try {
         const { channelPoint } = await this.#lightning.openChannel(
           { ...toOpen(w.request), ...options },
