@@ -2,40 +2,22 @@
  * Story: a custom peer message of type 37913 (LSPS0's) goes from alice to the LSP and back.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { CustomMessage } from '@blgv/core';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { test } from 'node:test';
+import { collect, useNetwork, within } from './support/network.ts';
 
 const LSPS0_MESSAGE_TYPE = 37913;
-let net: Network;
-const stop = new AbortController();
-before(async () => {
-  net = await startNetwork();
-});
-after(async () => {
-  stop.abort();
-  await net?.h.stop();
-});
-
-/** Collects the custom messages a node receives. */
-function collect(messages: AsyncIterable<CustomMessage>): CustomMessage[] {
-  const seen: CustomMessage[] = [];
-  void (async () => {
-    for await (const m of messages) seen.push(m);
-  })();
-  return seen;
-}
+const ctx = useNetwork();
 
 test('a type 37913 message goes from alice to the lsp and back', async () => {
-  const { h, alice, lsp } = net;
+  const { h, alice, lsp } = ctx.net;
   await h.connect(alice, lsp);
   let lspListening = false;
   let aliceListening = false;
   const atLsp = collect(
-    lsp.lnd.customMessages({ signal: stop.signal, onConnected: () => (lspListening = true) }),
+    lsp.lnd.customMessages({ signal: ctx.signal, onConnected: () => (lspListening = true) }),
   );
   const atAlice = collect(
-    alice.lnd.customMessages({ signal: stop.signal, onConnected: () => (aliceListening = true) }),
+    alice.lnd.customMessages({ signal: ctx.signal, onConnected: () => (aliceListening = true) }),
   );
   await h.waitFor(() => lspListening && aliceListening, { what: 'both subscriptions' });
 

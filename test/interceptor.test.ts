@@ -3,27 +3,19 @@
  * exist, fails it back, and alice's payment fails cleanly with her money back.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type InterceptedHtlc, msat, sat, scidFromParts } from '@blgv/core';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { useNetwork, within } from './support/network.ts';
 
-let net: Network;
-const stop = new AbortController();
-before(async () => {
-  net = await startNetwork();
-});
-after(async () => {
-  stop.abort();
-  await net?.h.stop();
-});
+const ctx = useNetwork();
 
 test('an HTLC to an unknown scid is intercepted and failed back', async () => {
-  const { h, alice, lsp, bob } = net;
+  const { h, alice, lsp, bob } = ctx.net;
   await h.openChannel(alice, lsp, sat(1_000_000));
   const unknownScid = scidFromParts(999_999, 42, 0);
 
   let connected = false;
-  const interceptor = lsp.lnd.interceptHtlcs({ signal: stop.signal, onConnected: () => (connected = true) });
+  const interceptor = lsp.lnd.interceptHtlcs({ signal: ctx.signal, onConnected: () => (connected = true) });
   const seen: InterceptedHtlc[] = [];
   void (async () => {
     for await (const htlc of interceptor.htlcs) {

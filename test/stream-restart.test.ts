@@ -4,7 +4,7 @@
  * delivering.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   type ChannelEvent,
   type CustomMessage,
@@ -14,33 +14,16 @@ import {
   sat,
   scidFromParts,
 } from '@blgv/core';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { collect, useNetwork, within } from './support/network.ts';
 
-let net: Network;
-const stop = new AbortController();
-before(async () => {
-  net = await startNetwork();
-});
-after(async () => {
-  stop.abort();
-  await net?.h.stop();
-});
-
-/** Drains an iterable into an array in the background. */
-function collect<T>(items: AsyncIterable<T>): T[] {
-  const seen: T[] = [];
-  void (async () => {
-    for await (const item of items) seen.push(item);
-  })();
-  return seen;
-}
+const ctx = useNetwork();
 
 test("the backend's streams survive an LND restart", async () => {
-  const { h, alice, lsp, bob } = net;
+  const { h, alice, lsp, bob } = ctx.net;
   await h.openChannel(alice, lsp, sat(1_000_000));
 
   const connects = { events: 0, messages: 0, invoices: 0, htlcs: 0 };
-  const options = (k: keyof typeof connects) => ({ signal: stop.signal, onConnected: () => connects[k]++ });
+  const options = (k: keyof typeof connects) => ({ signal: ctx.signal, onConnected: () => connects[k]++ });
   const events: ChannelEvent[] = collect(lsp.lnd.channelEvents(options('events')));
   const messages: CustomMessage[] = collect(lsp.lnd.customMessages(options('messages')));
   const invoices: InvoiceStatus[] = collect(lsp.lnd.subscribeInvoices({}, options('invoices')));

@@ -3,22 +3,14 @@
  * it, and it carries a payment before any block is mined.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type ChannelOpenProposal, msat, sat } from '@blgv/core';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { useNetwork, within } from './support/network.ts';
 
-let net: Network;
-const stop = new AbortController();
-before(async () => {
-  net = await startNetwork();
-});
-after(async () => {
-  stop.abort();
-  await net?.h.stop();
-});
+const ctx = useNetwork();
 
 test('a zero-conf scid-alias channel carries a payment before any block is mined', async () => {
-  const { h, lsp, bob } = net;
+  const { h, lsp, bob } = ctx.net;
   const proposals: ChannelOpenProposal[] = [];
   let acceptorUp = false;
   await bob.lnd.acceptChannels(
@@ -28,7 +20,7 @@ test('a zero-conf scid-alias channel carries a payment before any block is mined
         ? { accept: true, zeroConf: p.wantsZeroConf }
         : { accept: false, error: 'who are you' };
     },
-    { signal: stop.signal, onConnected: () => (acceptorUp = true) },
+    { signal: ctx.signal, onConnected: () => (acceptorUp = true) },
   );
   await h.waitFor(() => acceptorUp, { what: "bob's channel acceptor to connect" });
 

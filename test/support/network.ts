@@ -2,6 +2,7 @@
  * The network most integration stories start from: btcd plus three funded LND nodes,
  * alice (a payer), lsp (our LSP's node) and bob (a client).
  */
+import { after, before } from 'node:test';
 import { sat } from '@blgv/core';
 import { Harness, type LndNode, type LndNodeOptions } from '@blgv/regtest';
 
@@ -33,4 +34,41 @@ export async function startNetwork(options: { lsp?: LndNodeOptions } = {}): Prom
 /** A signal that aborts after `ms` (default 30 s): every backend call in tests takes one. */
 export function within(ms = 30_000): AbortSignal {
   return AbortSignal.timeout(ms);
+}
+
+/** What {@link useNetwork} hands a test file. */
+export interface NetworkContext {
+  /** The network (available inside tests, after `before`). */
+  readonly net: Network;
+  /** Aborted after the file's tests: pass it to streams the tests open. */
+  readonly signal: AbortSignal;
+}
+
+/** Starts a network before the file's tests and stops it, and every stream on `signal`, after. */
+export function useNetwork(options: { lsp?: LndNodeOptions } = {}): NetworkContext {
+  let current: Network | undefined;
+  const stop = new AbortController();
+  before(async () => {
+    current = await startNetwork(options);
+  });
+  after(async () => {
+    stop.abort();
+    await current?.h.stop();
+  });
+  return {
+    get net() {
+      if (!current) throw new Error('the network starts in before()');
+      return current;
+    },
+    signal: stop.signal,
+  };
+}
+
+/** Drains an async iterable into an array in the background (for streams under test). */
+export function collect<T>(items: AsyncIterable<T>): T[] {
+  const seen: T[] = [];
+  void (async () => {
+    for await (const item of items) seen.push(item);
+  })();
+  return seen;
 }
