@@ -1,0 +1,71 @@
+/**
+ * Story: an integrator installs the built `@blgv/lsp-client`: plain Node (no TypeScript)
+ * imports it as ESM and gets typed errors, and TypeScript checks calls against its `.d.ts`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const root = join(import.meta.dirname, '..');
+
+test('the built SDK runs as plain ESM and type-checks a consumer', () => {
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'pack-sdk.ts')], { encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  const app = mkdtempSync(join(tmpdir(), 'blgv-sdk-consumer-'));
+  try {
+    // Install the built package as npm would lay it out; its dependencies come from ours.
+    const modules = join(app, 'node_modules');
+    cpSync(join(root, '.pack', 'lsp-client'), join(modules, '@blgv', 'lsp-client'), { recursive: true });
+    for (const dep of ['@noble', '@sinclair'])
+      symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+    writeFileSync(join(app, 'package.json'), '{"type":"module"}');
+
+    writeFileSync(
+      join(app, 'main.js'),
+      `import { LSPClient, LspApiError } from '@blgv/lsp-client';
+const lsp = new LSPClient({ endpoint: 'http://127.0.0.1:9', apiKey: 'key_x', apiSecret: 'sk_x', timeoutMs: 2000 });
+try { await lsp.getFees(); console.log('unexpected'); }
+catch (e) { console.log(e instanceof LspApiError ? 'typed:' + e.code : 'untyped'); }
+`,
+    );
+    const run = spawnSync(process.execPath, ['--no-experimental-strip-types', join(app, 'main.js')], {
+      encoding: 'utf8',
+      cwd: app,
+    });
+    assert.equal(run.stdout.trim(), 'typed:unreachable', run.stderr);
+
+    mkdirSync(join(app, 'src'));
+    writeFileSync(
+      join(app, 'src', 'use.ts'),
+      `import { type ChannelResponse, LSPClient } from '@blgv/lsp-client';
+const lsp = new LSPClient({ endpoint: 'https://lsp.example', apiKey: 'key_x', apiSecret: 'sk_x' });
+export const ok: Promise<ChannelResponse> = lsp.requestChannel({ clientPubkey: '02ab', channelSize: 1_000_000, pushAmount: 100_000 });
+// @ts-expect-error channelSize is a number of sats, not a string
+export const bad = lsp.requestChannel({ clientPubkey: '02ab', channelSize: '1000000' });
+export const order = lsp.lsps1.getOrder('id').then((o) => o.payment.bolt11.invoice.length);
+`,
+    );
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          noEmit: true,
+          skipLibCheck: false,
+          lib: ['es2022', 'dom'],
+          types: [],
+        },
+        include: ['src'],
+      }),
+    );
+    const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', app], { encoding: 'utf8' });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
