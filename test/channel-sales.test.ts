@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { msat, parsePubkey, sat } from '@blgv/core';
+import { msat, parseHex32, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -91,6 +91,11 @@ test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and fo
     ],
   );
   assert.equal((await tenant.getBalance()).balance, 8000);
+
+  // The LSP closes the channel: the status follows to closed.
+  await net.lsp.lnd.closeChannel({ channelPoint: { txid: parseHex32(channel.fundingTxid ?? ''), outputIndex: channel.outputIndex ?? 0 } }, within());
+  await h.mine(1);
+  await h.waitFor(async () => (await tenant.getChannelStatus(channel.channelId)).status === 'closed', { what: 'the channel to be reported closed' });
 });
 
 test('ten requests sent together share funding transactions, each with its own push and fee', async () => {
