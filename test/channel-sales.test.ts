@@ -4,9 +4,11 @@
  * idempotent retries and refunds on failure included. Everything goes through the SDK.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { msat, parseHex32, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
+import { ChannelRequestsRepository, LedgerRepository } from '@blgv/store';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
@@ -93,9 +95,14 @@ test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and fo
   assert.equal((await tenant.getBalance()).balance, 8000);
 
   // The LSP closes the channel: the status follows to closed.
-  await net.lsp.lnd.closeChannel({ channelPoint: { txid: parseHex32(channel.fundingTxid ?? ''), outputIndex: channel.outputIndex ?? 0 } }, within());
+  await net.lsp.lnd.closeChannel(
+    { channelPoint: { txid: parseHex32(channel.fundingTxid ?? ''), outputIndex: channel.outputIndex ?? 0 } },
+    within(),
+  );
   await h.mine(1);
-  await h.waitFor(async () => (await tenant.getChannelStatus(channel.channelId)).status === 'closed', { what: 'the channel to be reported closed' });
+  await h.waitFor(async () => (await tenant.getChannelStatus(channel.channelId)).status === 'closed', {
+    what: 'the channel to be reported closed',
+  });
 });
 
 test('ten requests sent together share funding transactions, each with its own push and fee', async () => {
@@ -231,4 +238,63 @@ test('one refused channel in a batch costs the others nothing', async () => {
   }
   const fees = [200_000, 202_000].reduce((s, c) => s + 1000 + c / 1000, 0);
   assert.equal((await client.getBalance()).balance, 10_000 - fees, "only alice's two channels were paid for");
+});
+
+test('after a crash mid-open, a request LND funded is adopted and one it never saw is refunded', async () => {
+  const { h, bob } = net;
+  await h.mine(1);
+  const { client, tenantId } = await lsp.newTenant('crash-co');
+  await topUp(client, 5_000);
+  // The state a crash leaves: two requests charged and marked opening; LND funded only one.
+  const repo = new ChannelRequestsRepository(lsp.database.db);
+  const ledger = new LedgerRepository(lsp.database.db);
+  const make = async () => {
+    const r = await repo.insert({
+      id: randomUUID(),
+      tenantId,
+      idempotencyKey: null,
+      clientPubkey: bob.pubkey,
+      capacity: sat(100_000),
+      push: sat(0),
+      feeRateSatPerVbyte: null,
+      private: false,
+      fee: sat(1100),
+      estimatedBlocks: 6,
+    });
+    await ledger.append({
+      tenantId,
+      kind: 'channel_fee',
+      amount: -1100n,
+      reference: r.id,
+      description: 'fee',
+    });
+    await repo.transition(r.id, ['queued'], { state: 'opening' });
+    return r.id;
+  };
+  const funded = await make();
+  const lost = await make();
+  await h.connect(net.lsp, bob);
+  const { channelPoint } = await net.lsp.lnd.openChannel(
+    { remotePubkey: bob.pubkey, localAmount: sat(100_000), memo: `channel:${funded}` },
+    within(),
+  );
+
+  await lsp.restart();
+  const adopted = await h.waitFor(
+    async () => {
+      const s = await client.getChannelStatus(funded);
+      return s.status === 'pending' ? s : undefined;
+    },
+    { what: 'the funded request to be adopted' },
+  );
+  assert.equal(adopted.fundingTxid, channelPoint.txid);
+  const refunded = await h.waitFor(
+    async () => {
+      const s = await client.getChannelStatus(lost);
+      return s.status === 'failed' ? s : undefined;
+    },
+    { what: 'the lost request to fail' },
+  );
+  assert.match(refunded.failure ?? '', /interrupted/);
+  assert.equal((await client.getBalance()).balance, 5_000 - 1100, 'only the funded channel is paid for');
 });

@@ -144,11 +144,17 @@ export class ChannelBatcher {
   }
 }
 
+/** The memo tagging a channel with the request it was opened for (found again after a crash). */
+export function channelMemo(requestId: string): string {
+  return `channel:${requestId}`;
+}
+
 function toOpen(r: ChannelRequest): OpenChannelRequest {
   return {
     remotePubkey: parsePubkey(r.clientPubkey),
     localAmount: r.capacity,
     pushAmount: sat(r.push),
     private: r.private,
+    memo: channelMemo(r.id),
   };
 }

@@ -30,7 +30,7 @@ import {
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
-import { ChannelBatcher, type OpenOutcome } from './channel-batcher.ts';
+import { ChannelBatcher, channelMemo, type OpenOutcome } from './channel-batcher.ts';
 
 /** Limits on channel requests (from config). */
 export interface ChannelLimits {
@@ -233,12 +233,19 @@ export class ChannelService {
     ]);
     const openPoints = new Set(open.map((c) => formatChannelPoint(c.channelPoint)));
     const pendingPoints = new Set(pending.map((c) => formatChannelPoint(c.channelPoint)));
+    const byMemo = new Map([...pending, ...open].map((c) => [c.memo, c.channelPoint]));
     for (const r of await repo.inStates(['queued', 'opening', 'pending', 'open'])) {
       if (r.state === 'queued' || r.state === 'opening') {
-        await this.#record(r, {
-          ok: false,
-          reason: 'interrupted by a server restart before the channel was funded',
-        });
+        // Interrupted: if LND funded the channel (found by its memo) adopt it, else refund.
+        const funded = byMemo.get(channelMemo(r.id));
+        await this.#record(
+          r,
+          funded
+            ? { ok: true, txid: funded.txid, outputIndex: funded.outputIndex }
+            : { ok: false, reason: 'interrupted by a server restart before the channel was funded' },
+        );
+        if (funded && openPoints.has(formatChannelPoint(funded)))
+          await repo.transition(r.id, ['pending'], { state: 'open' });
         continue;
       }
       const point = `${r.fundingTxid}:${r.fundingOutputIndex}`;
