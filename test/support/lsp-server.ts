@@ -25,15 +25,19 @@ const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.
 /** Starts the server; `postgres: true` uses a throwaway schema on the test Postgres. */
 export async function startTestLsp(
   net: Network,
-  options: { postgres?: boolean; env?: Record<string, string> } = {},
+  options: { postgres?: boolean; env?: Record<string, string>; file?: Record<string, unknown> } = {},
 ): Promise<TestLsp> {
   const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
   // A fixed secrets key, as in production: a restarted server must read what the last one sealed.
-  const config: Config = loadConfig({
-    BLGV_PORT: '0',
-    BLGV_SECRETS_KEY: randomBytes(32).toString('hex'),
-    ...options.env,
-  });
+  const config: Config = loadConfig(
+    {
+      BLGV_PORT: '0',
+      BLGV_SECRETS_KEY: randomBytes(32).toString('hex'),
+      ...(options.file ? { BLGV_CONFIG: 'test-config.json' } : {}),
+      ...options.env,
+    },
+    () => JSON.stringify(options.file ?? {}),
+  );
   const database = await openDatabase(
     options.postgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
   );

@@ -95,7 +95,7 @@ export const ConfigSchema = Type.Object(
       {
         maxClientBalance: Sat(1_000_000),
         maxChannelExpiryBlocks: Type.Integer({ minimum: 1, default: 13_000 }),
-        invoiceExpirySeconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+        invoiceExpirySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 3600 }),
         openDeadlineSeconds: Type.Integer({ minimum: 60, default: 3600 }),
       },
       { additionalProperties: false, default: {} },
