@@ -4,6 +4,7 @@
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
+import { isUuid } from './uuid.ts';
 
 /** A channel request as stored. */
 export interface ChannelRequest {
@@ -69,7 +70,7 @@ export class ChannelRequestsRepository {
 
   /** One tenant's request by id (another tenant's is `undefined`). */
   async get(tenantId: string, id: string): Promise<ChannelRequest | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const row = await this.#db
       .selectFrom('channel_requests')
       .selectAll()
@@ -81,7 +82,7 @@ export class ChannelRequestsRepository {
 
   /** Many requests by id in one query (any tenant: callers check ownership). */
   async getMany(ids: readonly string[]): Promise<Map<string, ChannelRequest>> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     if (valid.length === 0) return new Map();
     const rows = await this.#db.selectFrom('channel_requests').selectAll().where('id', 'in', valid).execute();
     return new Map(rows.map((r) => [r.id, toRequest(r)]));
@@ -140,8 +141,6 @@ export class ChannelRequestsRepository {
     return r.numUpdatedRows > 0n;
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toRequest(r: Selectable<ChannelRequestsTable>): ChannelRequest {
   return {

@@ -4,6 +4,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Lsps1OrdersTable, Schema } from './schema.ts';
+import { isUuid } from './uuid.ts';
 
 /** A stored order (amounts as bigint sats). */
 export type Lsps1OrderRecord = Selectable<Lsps1OrdersTable>;
@@ -40,7 +41,7 @@ export class Lsps1OrdersRepository {
     ownerKind: 'node' | 'tenant',
     owner: string,
   ): Promise<Lsps1OrderRecord | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     return this.#db
       .selectFrom('lsps1_orders')
       .selectAll()
@@ -51,7 +52,7 @@ export class Lsps1OrdersRepository {
   }
 
   async get(id: string): Promise<Lsps1OrderRecord | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     return this.#db.selectFrom('lsps1_orders').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
@@ -85,5 +86,3 @@ export class Lsps1OrdersRepository {
     return r.numUpdatedRows > 0n;
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -5,8 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, LspError } from '@blgv/core';
 import type { Kysely } from 'kysely';
 import type { Schema } from './schema.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './uuid.ts';
 
 /** A tenant as the rest of the system sees it. */
 export interface Tenant {
@@ -46,7 +45,7 @@ export class TenantsRepository {
 
   /** The tenant with this id, if any. */
   async get(id: string): Promise<Tenant | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const row = await this.#db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && { id: row.id, name: row.name, createdAt: row.created_at };
   }
