@@ -6,3 +6,4 @@ export * from './lightning/backend.ts';
 export type * from './lightning/types.ts';
 export * from './lsps1/order-machine.ts';
 export * from './money.ts';
+export type * from './liquidity/source.ts';
