@@ -7,3 +7,6 @@ export type * from './lightning/types.ts';
 export * from './lsps1/order-machine.ts';
 export * from './money.ts';
 export type * from './liquidity/source.ts';
+export * from './lsps2/jit-channel-machine.ts';
+export * from './lsps2/jit-payment.ts';
+export * from './lsps2/opening-fee.ts';
