@@ -8,6 +8,11 @@ export {
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export { type Lsps1OrderRecord, Lsps1OrdersRepository, type OrderUpdate } from './lsps1-orders-repository.ts';
+export {
+  type JitChannelRecord,
+  type JitChannelUpdate,
+  Lsps2JitChannelsRepository,
+} from './lsps2-jit-channels-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
 export type { ChannelRequestState, LedgerKind, Schema, TopupState } from './schema.ts';

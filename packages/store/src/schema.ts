@@ -1,7 +1,9 @@
 /**
  * The database schema as Kysely sees it. Each table's interface matches its migration.
  */
+
 import type { ColumnType, Generated } from 'kysely';
+import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 
 /** `tenants`: the customers of the LSP; every record of theirs points here. */
 export interface TenantsTable {
@@ -127,4 +129,5 @@ export interface Schema {
   topups: TopupsTable;
   channel_requests: ChannelRequestsTable;
   lsps1_orders: Lsps1OrdersTable;
+  lsps2_jit_channels: Lsps2JitChannelsTable;
 }

@@ -1,0 +1,135 @@
+/**
+ * LSPS2 JIT channels. The state column belongs to the JIT channel state machine;
+ * `transition` moves it only from the expected state, so two forwarders can never both act on
+ * one transition, and the unique payment hash means one payment opens at most one channel.
+ */
+import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { Schema } from './schema.ts';
+import { isUuid } from './uuid.ts';
+
+/** `lsps2_jit_channels`: one row per `lsps2.buy`. Amounts are bigint msat (sat for capacity). */
+export interface Lsps2JitChannelsTable {
+  id: string;
+  owner_kind: 'node' | 'tenant';
+  owner: string;
+  client_pubkey: string;
+  jit_scid: bigint;
+  min_fee_msat: bigint;
+  proportional: bigint;
+  valid_until: Date;
+  min_lifetime: number;
+  max_client_to_self_delay: number;
+  min_payment_size_msat: bigint;
+  max_payment_size_msat: bigint;
+  payment_size_msat: bigint | null;
+  state: string;
+  payment_hash: string | null;
+  fee_msat: bigint | null;
+  channel_capacity_sat: bigint | null;
+  funding_txid: string | null;
+  funding_output_index: number | null;
+  channel_scid: bigint | null;
+  failure: string | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
+/** A stored JIT channel. */
+export type JitChannelRecord = Selectable<Lsps2JitChannelsTable>;
+
+/** Fields a transition may set. */
+export interface JitChannelUpdate {
+  readonly state: string;
+  readonly paymentHash?: string;
+  readonly feeMsat?: bigint;
+  readonly channelCapacitySat?: bigint;
+  readonly fundingTxid?: string;
+  readonly fundingOutputIndex?: number;
+  readonly channelScid?: bigint;
+  readonly failure?: string;
+}
+
+/** Reads and writes JIT channels. */
+export class Lsps2JitChannelsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  async insert(
+    row: Pick<
+      JitChannelRecord,
+      | 'id'
+      | 'owner_kind'
+      | 'owner'
+      | 'client_pubkey'
+      | 'jit_scid'
+      | 'min_fee_msat'
+      | 'proportional'
+      | 'valid_until'
+      | 'min_lifetime'
+      | 'max_client_to_self_delay'
+      | 'min_payment_size_msat'
+      | 'max_payment_size_msat'
+      | 'payment_size_msat'
+      | 'state'
+    >,
+  ): Promise<JitChannelRecord> {
+    return this.#db.insertInto('lsps2_jit_channels').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async get(id: string): Promise<JitChannelRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    return this.#db.selectFrom('lsps2_jit_channels').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async byScid(jitScid: bigint): Promise<JitChannelRecord | undefined> {
+    return this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where('jit_scid', '=', jitScid)
+      .executeTakeFirst();
+  }
+
+  /** Every JIT scid we have handed out (the forwarder's index of which HTLCs are ours). */
+  async allScids(): Promise<bigint[]> {
+    const rows = await this.#db.selectFrom('lsps2_jit_channels').select('jit_scid').execute();
+    return rows.map((r) => r.jit_scid);
+  }
+
+  /** JIT channels in the given states, oldest first. */
+  async inStates(states: readonly string[]): Promise<JitChannelRecord[]> {
+    return this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where('state', 'in', [...states])
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Moves a JIT channel from `from` to the new state; false if it was no longer in `from`. */
+  async transition(id: string, from: string, update: JitChannelUpdate): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('lsps2_jit_channels')
+      .set({
+        state: update.state,
+        updated_at: new Date(),
+        ...(update.paymentHash !== undefined ? { payment_hash: update.paymentHash } : {}),
+        ...(update.feeMsat !== undefined ? { fee_msat: update.feeMsat } : {}),
+        ...(update.channelCapacitySat !== undefined
+          ? { channel_capacity_sat: update.channelCapacitySat }
+          : {}),
+        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
+        ...(update.fundingOutputIndex !== undefined
+          ? { funding_output_index: update.fundingOutputIndex }
+          : {}),
+        ...(update.channelScid !== undefined ? { channel_scid: update.channelScid } : {}),
+        ...(update.failure !== undefined ? { failure: update.failure } : {}),
+      })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+}
