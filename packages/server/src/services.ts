@@ -14,6 +14,9 @@ import type { Config } from './config/config.ts';
 import { LspsRouter } from './lsps/lsps-router.ts';
 import { Lsps1Service } from './lsps/lsps1-service.ts';
 import { servePeerMessages } from './lsps/peer-transport.ts';
+import { FeePromises } from './lsps2/fee-promise.ts';
+import { JitForwarder } from './lsps2/jit-forwarder.ts';
+import { Lsps2Service } from './lsps2/lsps2-service.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -23,6 +26,9 @@ export interface LspServices {
   readonly accounts: Accounts;
   readonly channels: ChannelService;
   readonly lsps1: Lsps1Service;
+  readonly lsps2: Lsps2Service;
+  /** LSPS2's HTLC interceptor; its `run` is started by `startJobs` when LSPS2 is enabled. */
+  readonly jitForwarder: JitForwarder;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
   /** Starts the background jobs (top-up credits, channel tracking, LSPS, nonce pruning). */
@@ -90,10 +96,26 @@ export function createServices(deps: {
     },
     log: log.child({ sub: 'lsps1' }),
   });
-  const lsps = new LspsRouter(lsps1, log.child({ sub: 'lsps' }));
+  const jitForwarder = new JitForwarder({
+    database,
+    lightning,
+    schedule: fees,
+    limits: config.lsps2,
+    log: log.child({ sub: 'jit' }),
+  });
+  const lsps2 = new Lsps2Service({
+    database,
+    schedule: fees,
+    limits: config.lsps2,
+    promises: new FeePromises(box.deriveKey('lsps2-promise')),
+    log: log.child({ sub: 'lsps2' }),
+  });
+  const lsps = new LspsRouter(lsps1, lsps2, log.child({ sub: 'lsps' }));
   return {
     fees,
     lsps1,
+    lsps2,
+    jitForwarder,
     lsps,
     apiKeys,
     tenants: new TenantsRepository(database.db),
@@ -103,6 +125,8 @@ export function createServices(deps: {
       void watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, signal);
       void channels.track(signal).catch((err: unknown) => log.error({ err }, 'channel tracker failed'));
       void lsps1.run(signal).catch((err: unknown) => log.error({ err }, 'LSPS1 runner failed'));
+      if (config.lsps2.enabled)
+        void jitForwarder.run(signal).catch((err: unknown) => log.error({ err }, 'JIT forwarder failed'));
       void servePeerMessages({ lightning, router: lsps, log: log.child({ sub: 'lsps0' }) }, signal);
       const prune = setInterval(() => void apiKeys.pruneNonces().catch(() => {}), NONCE_PRUNE_INTERVAL_MS);
       prune.unref();

@@ -1,7 +1,7 @@
 /**
  * Encrypts secrets at rest with AES-256-GCM under the server's secrets key.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -19,6 +19,11 @@ export class SecretBox {
   /** A box with a random key, for in-memory databases that die with the process. */
   static ephemeral(): SecretBox {
     return new SecretBox(randomBytes(32));
+  }
+
+  /** A 32-byte key for one purpose (e.g. signing LSPS2 fee promises), derived with HKDF. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `blgv-lsp:${purpose}`, 32));
   }
 
   seal(plaintext: string): string {

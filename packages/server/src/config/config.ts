@@ -100,6 +100,27 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    lsps2: Type.Object(
+      {
+        /** Serve LSPS2 (runs LND's HTLC interceptor for the node). */
+        enabled: Type.Boolean({ default: true }),
+        /** How long an `opening_fee_params` entry stays valid after `get_info`. */
+        paramsValidSeconds: Type.Integer({ minimum: 10, maximum: 7 * 86_400, default: 600 }),
+        minPaymentSizeMsat: Sat(10_000_000),
+        maxPaymentSizeMsat: Sat(1_000_000_000),
+        /** Smallest JIT channel; a channel is twice the payment when that is larger. */
+        minChannelSize: Sat(100_000),
+        maxChannelSize: Sat(2_000_000),
+        /** Blocks the client's channel is kept open at least (`min_lifetime`). */
+        minLifetimeBlocks: Type.Integer({ minimum: 0, default: 4320 }),
+        maxClientToSelfDelay: Type.Integer({ minimum: 0, default: 2016 }),
+        /** The CLTV delta of the JIT hop (matches LND's default channel time-lock delta). */
+        cltvExpiryDelta: Type.Integer({ minimum: 18, maximum: 2016, default: 80 }),
+        /** How long multi-part parts are held before they are failed back (bLIP-52: 90 s). */
+        mppTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 90 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     topups: Type.Object(
       {
         minAmount: Sat(1_000),

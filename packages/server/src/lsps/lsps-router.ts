@@ -10,11 +10,14 @@ import {
   GetOrderParams,
   type JsonRpcResponse,
   Lsps0Error,
+  Lsps2BuyParams,
+  Lsps2GetInfoParams,
   parseJsonRpcRequest,
 } from '@blgv/protocol';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
+import type { Lsps2Service } from '../lsps2/lsps2-service.ts';
 import type { Lsps1Service, OrderOwner } from './lsps1-service.ts';
 import { RpcError } from './rpc-error.ts';
 
@@ -24,14 +27,14 @@ interface Method {
 }
 
 /** The LSPS protocols we serve, as `lsps0.list_protocols` reports them. */
-export const SUPPORTED_PROTOCOLS = [1] as const;
+export const SUPPORTED_PROTOCOLS = [1, 2] as const;
 
 /** Routes LSPS requests. */
 export class LspsRouter {
   readonly #methods: Record<string, Method>;
   readonly #log: Logger;
 
-  constructor(lsps1: Lsps1Service, log: Logger) {
+  constructor(lsps1: Lsps1Service, lsps2: Lsps2Service, log: Logger) {
     this.#log = log;
     this.#methods = {
       'lsps0.list_protocols': {
@@ -47,6 +50,11 @@ export class LspsRouter {
         params: GetOrderParams,
         run: (caller, p: GetOrderParams) => lsps1.getOrder(caller, p.order_id),
       },
+      'lsps2.get_info': {
+        params: Lsps2GetInfoParams,
+        run: (_, p: Lsps2GetInfoParams) => lsps2.info(p.token),
+      },
+      'lsps2.buy': { params: Lsps2BuyParams, run: (caller, p: Lsps2BuyParams) => lsps2.buy(caller, p) },
     };
   }
 

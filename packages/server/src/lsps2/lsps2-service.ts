@@ -1,0 +1,161 @@
+/**
+ * LSPS2 `get_info` and `buy`: a fee menu priced from the fee schedule and signed with a
+ * promise, and JIT scids recorded for the forwarder, which does the rest when the payment
+ * arrives.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type FeeSchedule,
+  formatScid,
+  type Msat,
+  msat,
+  openingFee,
+  type Pubkey,
+  parsePubkey,
+  satToMsat,
+} from '@blgv/core';
+import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
+import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { OrderOwner } from '../lsps/lsps1-service.ts';
+import { RpcError } from '../lsps/rpc-error.ts';
+import type { FeePromises } from './fee-promise.ts';
+import { randomJitScid } from './jit-scid.ts';
+
+/** LSPS2 limits (from config). */
+export interface Lsps2Limits {
+  readonly paramsValidSeconds: number;
+  readonly minPaymentSizeMsat: number;
+  readonly maxPaymentSizeMsat: number;
+  readonly minLifetimeBlocks: number;
+  readonly maxClientToSelfDelay: number;
+  readonly cltvExpiryDelta: number;
+}
+
+/** The LSPS2 methods. */
+export class Lsps2Service {
+  readonly #database: Database;
+  readonly #schedule: FeeSchedule;
+  readonly #limits: Lsps2Limits;
+  readonly #promises: FeePromises;
+  readonly #log: Logger;
+
+  constructor(deps: {
+    database: Database;
+    schedule: FeeSchedule;
+    limits: Lsps2Limits;
+    promises: FeePromises;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#schedule = deps.schedule;
+    this.#limits = deps.limits;
+    this.#promises = deps.promises;
+    this.#log = deps.log;
+  }
+
+  /** `lsps2.get_info`: one menu entry priced from the schedule's channel-opening fees. */
+  info(token: string | undefined): Lsps2Info {
+    if (token !== undefined && token !== '')
+      throw new RpcError(Lsps2Error.UnrecognizedOrStaleToken, 'unrecognized or stale token');
+    const l = this.#limits;
+    const validUntil = new Date(Math.ceil(Date.now() / 1000) * 1000 + l.paramsValidSeconds * 1000);
+    return {
+      opening_fee_params_menu: [
+        this.#promises.sign({
+          min_fee_msat: satToMsat(this.#schedule.channelOpening.baseFee).toString(),
+          proportional: Number(this.#schedule.channelOpening.capacityFeePpm),
+          valid_until: validUntil.toISOString(),
+          min_lifetime: l.minLifetimeBlocks,
+          max_client_to_self_delay: l.maxClientToSelfDelay,
+          min_payment_size_msat: String(l.minPaymentSizeMsat),
+          max_payment_size_msat: String(l.maxPaymentSizeMsat),
+        }),
+      ],
+    };
+  }
+
+  /** `lsps2.buy`: checks the promise, validity and payment size, then hands out a JIT scid. */
+  async buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
+    const params = p.opening_fee_params;
+    const validUntil = new Date(params.valid_until);
+    if (!this.#promises.verify(params))
+      throw new RpcError(
+        Lsps2Error.InvalidOpeningFeeParams,
+        'invalid opening_fee_params: the promise does not match',
+      );
+    if (Number.isNaN(validUntil.getTime()) || validUntil.getTime() <= Date.now())
+      throw new RpcError(Lsps2Error.InvalidOpeningFeeParams, 'invalid opening_fee_params: expired', {
+        valid_until: params.valid_until,
+      });
+    const client = this.#client(owner, p);
+    const minSize = msat(params.min_payment_size_msat);
+    const maxSize = msat(params.max_payment_size_msat);
+    let paymentSize: Msat | undefined;
+    if (p.payment_size_msat !== undefined) {
+      paymentSize = msat(p.payment_size_msat);
+      if (paymentSize < minSize)
+        throw new RpcError(Lsps2Error.PaymentSizeTooSmall, 'payment size too small', {
+          min_payment_size_msat: params.min_payment_size_msat,
+        });
+      if (paymentSize > maxSize)
+        throw new RpcError(Lsps2Error.PaymentSizeTooLarge, 'payment size too large', {
+          max_payment_size_msat: params.max_payment_size_msat,
+        });
+      const fee = openingFee(
+        { minFeeMsat: msat(params.min_fee_msat), proportional: BigInt(params.proportional) },
+        paymentSize,
+      );
+      // The client must receive something: a fee that eats the payment is "too small".
+      if (fee === undefined || fee >= paymentSize)
+        throw new RpcError(Lsps2Error.PaymentSizeTooSmall, 'payment size too small to pay the opening fee');
+    }
+    const repo = new Lsps2JitChannelsRepository(this.#database.db);
+    for (let attempt = 0; ; attempt++) {
+      const jitScid = randomJitScid();
+      try {
+        const row = await repo.insert({
+          id: randomUUID(),
+          owner_kind: owner.kind,
+          owner: owner.kind === 'node' ? owner.pubkey : owner.tenantId,
+          client_pubkey: client,
+          jit_scid: jitScid,
+          min_fee_msat: BigInt(params.min_fee_msat),
+          proportional: BigInt(params.proportional),
+          valid_until: validUntil,
+          min_lifetime: params.min_lifetime,
+          max_client_to_self_delay: params.max_client_to_self_delay,
+          min_payment_size_msat: minSize,
+          max_payment_size_msat: maxSize,
+          payment_size_msat: paymentSize ?? null,
+          state: 'awaiting_payment',
+        });
+        this.#log.info(
+          {
+            jit: row.id,
+            client,
+            scid: formatScid(jitScid),
+            paymentSizeMsat: paymentSize?.toString() ?? 'variable',
+          },
+          'JIT channel bought',
+        );
+        return {
+          jit_channel_scid: formatScid(jitScid),
+          lsp_cltv_expiry_delta: this.#limits.cltvExpiryDelta,
+          client_trusts_lsp: false,
+        };
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  #client(owner: OrderOwner, p: Lsps2BuyParams): Pubkey {
+    if (owner.kind === 'node') return owner.pubkey;
+    if (p.client_node_pubkey) return parsePubkey(p.client_node_pubkey);
+    throw new RpcError(-32602, 'invalid params', {
+      property: 'client_node_pubkey',
+      message: 'over HTTP, lsps2.buy needs client_node_pubkey: the node the JIT channel opens to',
+    });
+  }
+}
