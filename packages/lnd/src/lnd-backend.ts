@@ -29,16 +29,21 @@ import {
   type MacaroonPermission,
   msat,
   type NodeInfo,
+  type OnchainTransaction,
   type OpenChannelRequest,
   type OpenChannelResult,
   type PaymentResult,
   type Peer,
   type PendingChannel,
+  type ProbeRequest,
   type Pubkey,
   parseHex32,
   parsePubkey,
   type RouteHintHop,
+  type Sat,
   type Scid,
+  type SendCoinsRequest,
+  type SendFeeEstimate,
   type SendPaymentRequest,
   type StreamOptions,
   sat,
@@ -61,13 +66,14 @@ import {
   channelPointFromMessage,
   channelPointMessage,
   invoiceFromLnd,
-  paymentResultFromLnd,
   payReqFromLnd,
   pendingChannelFromLnd,
   txidFromBytes,
   uint64MapKey,
 } from './mappers.ts';
+import { probe, routerPayment } from './payments.ts';
 import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
+import { estimateSendFee, listOnchainTransactions, sendCoins } from './wallet.ts';
 
 /** Options of {@link LndBackend}. */
 export interface LndBackendOptions {
@@ -367,35 +373,24 @@ export class LndBackend implements LightningBackend {
   }
 
   sendPayment(request: SendPaymentRequest, signal: AbortSignal): Promise<PaymentResult> {
-    const router = this.#c.router;
-    return new Promise((resolve, reject) => {
-      const stream = router.SendPaymentV2({
+    return routerPayment(
+      this.#c,
+      {
         payment_request: request.paymentRequest,
         fee_limit_msat: request.feeLimit.toString(),
         timeout_seconds: request.timeoutSeconds,
         max_parts: request.maxParts ?? 16,
-        no_inflight_updates: true,
         ...(request.amount !== undefined ? { amt_msat: request.amount.toString() } : {}),
         ...(request.outgoingScid !== undefined
           ? { outgoing_chan_ids: [request.outgoingScid.toString()] }
           : {}),
-      });
-      const onAbort = () => {
-        stream.cancel();
-        reject(aborted('SendPaymentV2', signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.on('data', (p) => {
-        const result = paymentResultFromLnd(p);
-        if (!result) return;
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      });
-      stream.on('error', (err: Error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(toLspError(err, 'SendPaymentV2'));
-      });
-    });
+      },
+      signal,
+    );
+  }
+
+  probe(request: ProbeRequest, signal: AbortSignal): Promise<PaymentResult> {
+    return probe(this.#c, request, signal);
   }
 
   async decodePaymentRequest(paymentRequest: string, signal: AbortSignal): Promise<DecodedPaymentRequest> {
@@ -588,6 +583,24 @@ export class LndBackend implements LightningBackend {
     // sat/kw -> sat/vB: one vbyte is four weight units; round up so we never under-pay.
     const satPerVbyte = (BigInt(r.sat_per_kw) * 4n + 999n) / 1000n;
     return { satPerVbyte, targetConf };
+  }
+
+  estimateSendFee(
+    request: { readonly address: string; readonly amount: Sat; readonly targetConf: number },
+    signal: AbortSignal,
+  ): Promise<SendFeeEstimate> {
+    return estimateSendFee(this.#c, request, signal);
+  }
+
+  sendCoins(request: SendCoinsRequest, signal: AbortSignal): Promise<{ txid: Hex32 }> {
+    return sendCoins(this.#c, request, signal);
+  }
+
+  listOnchainTransactions(
+    query: { readonly startHeight: number },
+    signal: AbortSignal,
+  ): Promise<OnchainTransaction[]> {
+    return listOnchainTransactions(this.#c, query, signal);
   }
 
   close(): void {

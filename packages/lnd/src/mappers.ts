@@ -75,6 +75,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
     capacity: sat(c.capacity),
     localBalance: sat(c.local_balance),
     remoteBalance: sat(c.remote_balance),
+    localReserve: sat(c.local_constraints?.chan_reserve_sat ?? c.local_chan_reserve_sat),
     active: c.active,
     private: c.private,
     initiator: c.initiator,

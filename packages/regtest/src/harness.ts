@@ -99,6 +99,34 @@ export class Harness implements AsyncDisposable {
     return height;
   }
 
+  /**
+   * A simulated chain: mines a block whenever btcd's mempool holds a transaction, until
+   * `signal` aborts, so on-chain payments and channel opens confirm as soon as they are
+   * published. Resolves once aborted.
+   */
+  async mineWhilePending(signal: AbortSignal, options: { readonly intervalMs?: number } = {}): Promise<void> {
+    const interval = options.intervalMs ?? 200;
+    while (!signal.aborted) {
+      const pool = await this.btcd.rpc<string[]>('getrawmempool').catch(() => []);
+      if (pool.length > 0 && !signal.aborted) {
+        await this.mine(1).catch((err: unknown) => this.#log(`auto-mine: ${String(err)}`));
+        continue;
+      }
+      // Poll interval of the mempool watch.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
   /** Pays each node's wallet (one confirmed output per entry) and waits until they see it. */
   async fund(...grants: readonly (readonly [LndNode, Sat])[]): Promise<void> {
     const signal = AbortSignal.timeout(30_000);

@@ -7,6 +7,7 @@
  * aborts.
  */
 import type { Hex32, Pubkey, Scid } from '../ids.ts';
+import type { Sat } from '../money.ts';
 import type {
   AddHoldInvoiceRequest,
   AddInvoiceRequest,
@@ -29,11 +30,15 @@ import type {
   InvoiceStatus,
   MacaroonPermission,
   NodeInfo,
+  OnchainTransaction,
   OpenChannelRequest,
   OpenChannelResult,
   PaymentResult,
   Peer,
   PendingChannel,
+  ProbeRequest,
+  SendCoinsRequest,
+  SendFeeEstimate,
   SendPaymentRequest,
   WalletBalance,
 } from './types.ts';
@@ -108,6 +113,23 @@ export interface LightningBackend {
   forwardingHistory(query: ForwardingHistoryQuery, signal: AbortSignal): Promise<ForwardingEvent[]>;
   /** Fee rate for confirmation within `targetConf` blocks. */
   estimateFee(targetConf: number, signal: AbortSignal): Promise<FeeEstimate>;
+  /** What paying `amount` to `address` from the wallet would cost now. */
+  estimateSendFee(
+    request: { readonly address: string; readonly amount: Sat; readonly targetConf: number },
+    signal: AbortSignal,
+  ): Promise<SendFeeEstimate>;
+  /** Pays from the on-chain wallet and returns the txid once the transaction is published. */
+  sendCoins(request: SendCoinsRequest, signal: AbortSignal): Promise<{ txid: Hex32 }>;
+  /** Wallet transactions confirmed at or above `startHeight`, and unconfirmed ones. */
+  listOnchainTransactions(
+    query: { readonly startHeight: number },
+    signal: AbortSignal,
+  ): Promise<OnchainTransaction[]>;
+  /**
+   * Sends an HTLC no one can settle: a result of `failed` with `incorrect_payment_details`
+   * proves the route (e.g. a new channel) carries `amount`. Moves no money.
+   */
+  probe(request: ProbeRequest, signal: AbortSignal): Promise<PaymentResult>;
   /** Releases connections. */
   close(): void;
 }

@@ -61,6 +61,8 @@ export interface Channel {
   readonly capacity: Sat;
   readonly localBalance: Sat;
   readonly remoteBalance: Sat;
+  /** What we must keep on our side (the channel reserve): spendable is `localBalance` minus this. */
+  readonly localReserve: Sat;
   readonly active: boolean;
   readonly private: boolean;
   readonly initiator: boolean;
@@ -339,4 +341,65 @@ export interface ForwardingHistoryQuery {
 export interface FeeEstimate {
   readonly satPerVbyte: bigint;
   readonly targetConf: number;
+}
+
+/** One output of an on-chain wallet transaction. */
+export interface OnchainOutput {
+  readonly outputIndex: number;
+  /** Empty when the script has no address form. */
+  readonly address: string;
+  readonly amount: Sat;
+  /** Pays an address of our wallet. */
+  readonly ours: boolean;
+}
+
+/** A transaction touching the node's on-chain wallet. */
+export interface OnchainTransaction {
+  readonly txid: Hex32;
+  /** 0 while in the mempool. */
+  readonly confirmations: number;
+  /** 0 while unconfirmed. */
+  readonly blockHeight: number;
+  /** Fee we paid (0 for transactions others sent us). */
+  readonly fee: Sat;
+  /** The label given when we sent it (e.g. what it paid for). */
+  readonly label: string;
+  readonly outputs: readonly OnchainOutput[];
+}
+
+/** An outpoint of the wallet. */
+export interface Outpoint {
+  readonly txid: Hex32;
+  readonly outputIndex: number;
+}
+
+/**
+ * An on-chain payment from the node's wallet: either `amount` to `address` (the fee on top),
+ * or everything in `sweep` to `address` (the fee taken out of it).
+ */
+export type SendCoinsRequest = {
+  readonly address: string;
+  /** Fee rate; LND picks one for `targetConf` when absent. */
+  readonly satPerVbyte?: bigint;
+  readonly targetConf?: number;
+  /** Stored with the transaction, so a restart can find what it already sent. */
+  readonly label?: string;
+} & (
+  | { readonly amount: Sat; readonly sweep?: undefined }
+  | { readonly sweep: readonly Outpoint[]; readonly amount?: undefined }
+);
+
+/** What sending `amount` to an address would cost now. */
+export interface SendFeeEstimate {
+  readonly fee: Sat;
+  readonly satPerVbyte: bigint;
+}
+
+/** A probe: an HTLC of `amount` to `destination` with a hash nobody knows. */
+export interface ProbeRequest {
+  readonly destination: Pubkey;
+  readonly amount: Msat;
+  /** Restrict the first hop to this channel. */
+  readonly outgoingScid?: Scid;
+  readonly timeoutSeconds: number;
 }
