@@ -12,6 +12,9 @@ import {
   type LedgerResponse,
   type Lsps1Info,
   type Lsps1Order,
+  type Lsps2BuyParams,
+  type Lsps2BuyResult,
+  type Lsps2Info,
   newNonce,
   signRequest,
   type TenantResponse,
@@ -112,6 +115,16 @@ export class LSPClient {
     getInfo: (): Promise<Lsps1Info> => this.#rpc('lsps1.get_info', {}),
     createOrder: (params: CreateOrderParams): Promise<Lsps1Order> => this.#rpc('lsps1.create_order', params),
     getOrder: (orderId: string): Promise<Lsps1Order> => this.#rpc('lsps1.get_order', { order_id: orderId }),
+  };
+
+  /**
+   * LSPS2 (JIT channels) over HTTP. `buy` needs `client_node_pubkey`: the node the channel
+   * opens to. Build the invoice's route hint with {@link lsps2RouteHint}.
+   */
+  readonly lsps2 = {
+    getInfo: (token?: string): Promise<Lsps2Info> =>
+      this.#rpc('lsps2.get_info', token === undefined ? {} : { token }),
+    buy: (params: Lsps2BuyParams): Promise<Lsps2BuyResult> => this.#rpc('lsps2.buy', params),
   };
 
   /** Admin keys only: operator calls. */

@@ -9,8 +9,13 @@ export type {
   LedgerResponse,
   Lsps1Info,
   Lsps1Order,
+  Lsps2BuyParams,
+  Lsps2BuyResult,
+  Lsps2Info,
+  OpeningFeeParams,
   TenantResponse,
   TopupResponse,
 } from '@blgv/protocol';
 export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
 export { LspApiError, LspsRpcError } from './errors.ts';
+export { lsps2OpeningFee, lsps2RouteHint, type RouteHintHop, scidToBigInt } from './lsps2.ts';
