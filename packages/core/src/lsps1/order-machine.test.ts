@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   InvalidOrderTransition,
+  lsps1OnchainPaymentState,
   lsps1OrderState,
   lsps1PaymentState,
   nextOrderState,
@@ -57,4 +58,32 @@ test('the hold invoice is settled only after the funding transaction is publishe
     () => nextOrderState('completed', { type: 'open_failed', reason: 'x' }),
     InvalidOrderTransition,
   );
+});
+
+test('paid on-chain: the unused invoice is cancelled, nothing to settle, a failure refunds on-chain', () => {
+  let t = nextOrderState('awaiting_payment', { type: 'onchain_paid' });
+  assert.deepEqual(t, {
+    state: 'payment_held',
+    effects: [{ type: 'cancel_invoice' }, { type: 'open_channel' }],
+  });
+  assert.equal(lsps1OnchainPaymentState(t.state, 'onchain'), 'PAID');
+  assert.equal(lsps1PaymentState(t.state, 'onchain'), 'REFUNDED', 'the invoice is closed');
+  t = nextOrderState('opening', { type: 'funding_published', txid: 'ab', outputIndex: 0 }, 'onchain');
+  assert.deepEqual(t.effects, [], 'no invoice to settle');
+  assert.equal(nextOrderState(t.state, { type: 'settled' }, 'onchain').state, 'completed');
+  const failed = nextOrderState('payment_held', { type: 'open_failed', reason: 'offline' }, 'onchain');
+  assert.deepEqual(failed.effects, [{ type: 'refund_onchain' }]);
+  assert.equal(
+    lsps1OnchainPaymentState(nextOrderState(failed.state, { type: 'canceled' }).state, 'onchain'),
+    'REFUNDED',
+  );
+});
+
+test('an underpaid order expires into a refund; the on-chain option of a bolt11 order is closed', () => {
+  const t = nextOrderState('awaiting_payment', { type: 'underpaid_expired' });
+  assert.equal(t.state, 'refunding');
+  assert.deepEqual(t.effects, [{ type: 'cancel_invoice' }, { type: 'refund_onchain' }]);
+  assert.equal(lsps1OnchainPaymentState('awaiting_payment'), 'EXPECT_PAYMENT');
+  assert.equal(lsps1OnchainPaymentState('completed', 'bolt11'), 'REFUNDED');
+  assert.equal(lsps1PaymentState('completed', 'bolt11'), 'PAID');
 });
