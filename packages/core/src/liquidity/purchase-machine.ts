@@ -1,0 +1,80 @@
+/**
+ * Buying outbound liquidity from an upstream LSP over LSPS1, as a state machine. The runner
+ * persists each transition before acting on it, so a restart resumes a purchase instead of
+ * paying for a second one.
+ *
+ *   ordered --fee_accepted--> paying --paid--> paid --order_completed--> opening --usable--> completed
+ *      |                        |                |                          |
+ *      +--refused--> refused    +--not_sent-->   +--order_failed /          +--gave_up--> failed
+ *      (nothing spent)             failed           gave_up--> failed
+ *
+ * `ordered`: the upstream's order exists, nothing is paid. `paying`: the on-chain payment is
+ * being sent (after a crash the wallet's labelled transactions tell whether it went out).
+ * `paid`: waiting for the upstream to open the channel. `opening`: its funding is published,
+ * waiting until the channel is active and carries a payment.
+ */
+
+/** Where a purchase is. Final: `completed`, `refused`, `failed`. */
+export type PurchaseState = 'ordered' | 'paying' | 'paid' | 'opening' | 'completed' | 'refused' | 'failed';
+
+/** What happened. */
+export type PurchaseEvent =
+  | { readonly type: 'fee_accepted' }
+  | { readonly type: 'refused'; readonly reason: string }
+  | { readonly type: 'paid'; readonly txid: string; readonly onchainFee: bigint }
+  | { readonly type: 'not_sent'; readonly reason: string }
+  | { readonly type: 'order_completed'; readonly fundingOutpoint: string }
+  | { readonly type: 'order_failed'; readonly reason: string }
+  | { readonly type: 'usable'; readonly outbound: bigint }
+  | { readonly type: 'gave_up'; readonly reason: string };
+
+/** The new state and what it records. */
+export interface PurchaseTransition {
+  readonly state: PurchaseState;
+  readonly failure?: string;
+  readonly paymentTxid?: string;
+  readonly onchainFee?: bigint;
+  readonly fundingOutpoint?: string;
+  readonly outbound?: bigint;
+}
+
+/** Final states: nothing more happens to the purchase. */
+export const FINAL_PURCHASE_STATES: readonly PurchaseState[] = ['completed', 'refused', 'failed'];
+
+/** Thrown for an event the state does not accept (a bug in the caller). */
+export class InvalidPurchaseTransition extends Error {
+  constructor(state: PurchaseState, event: PurchaseEvent['type']) {
+    super(`purchase in state ${state} cannot take event ${event}`);
+    this.name = 'InvalidPurchaseTransition';
+  }
+}
+
+/** The transition function. */
+export function nextPurchaseState(state: PurchaseState, event: PurchaseEvent): PurchaseTransition {
+  switch (state) {
+    case 'ordered':
+      if (event.type === 'fee_accepted') return { state: 'paying' };
+      if (event.type === 'refused') return { state: 'refused', failure: event.reason };
+      break;
+    case 'paying':
+      if (event.type === 'paid')
+        return { state: 'paid', paymentTxid: event.txid, onchainFee: event.onchainFee };
+      if (event.type === 'not_sent') return { state: 'failed', failure: event.reason };
+      break;
+    case 'paid':
+      if (event.type === 'order_completed')
+        return { state: 'opening', fundingOutpoint: event.fundingOutpoint };
+      if (event.type === 'order_failed' || event.type === 'gave_up')
+        return { state: 'failed', failure: event.reason };
+      break;
+    case 'opening':
+      if (event.type === 'usable') return { state: 'completed', outbound: event.outbound };
+      if (event.type === 'gave_up') return { state: 'failed', failure: event.reason };
+      break;
+    case 'completed':
+    case 'refused':
+    case 'failed':
+      break;
+  }
+  throw new InvalidPurchaseTransition(state, event.type);
+}
