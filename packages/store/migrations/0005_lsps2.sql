@@ -6,7 +6,8 @@ create table lsps2_jit_channels (
   owner_kind text not null check (owner_kind in ('node', 'tenant')),
   owner text not null,
   client_pubkey text not null,
-  jit_scid bigint not null unique,
+  -- scids in LND's alias range exceed a signed bigint: stored as decimal text.
+  jit_scid text not null unique,
   min_fee_msat bigint not null check (min_fee_msat >= 0),
   proportional bigint not null check (proportional >= 0),
   valid_until timestamptz not null,
@@ -21,7 +22,7 @@ create table lsps2_jit_channels (
   channel_capacity_sat bigint,
   funding_txid text,
   funding_output_index integer,
-  channel_scid bigint,
+  channel_scid text,
   failure text,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()

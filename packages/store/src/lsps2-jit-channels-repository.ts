@@ -13,7 +13,8 @@ export interface Lsps2JitChannelsTable {
   owner_kind: 'node' | 'tenant';
   owner: string;
   client_pubkey: string;
-  jit_scid: bigint;
+  /** Decimal: scids in the alias range do not fit a signed bigint column. */
+  jit_scid: string;
   min_fee_msat: bigint;
   proportional: bigint;
   valid_until: Date;
@@ -28,7 +29,7 @@ export interface Lsps2JitChannelsTable {
   channel_capacity_sat: bigint | null;
   funding_txid: string | null;
   funding_output_index: number | null;
-  channel_scid: bigint | null;
+  channel_scid: string | null;
   failure: string | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
@@ -45,7 +46,7 @@ export interface JitChannelUpdate {
   readonly channelCapacitySat?: bigint;
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
-  readonly channelScid?: bigint;
+  readonly channelScid?: string;
   readonly failure?: string;
 }
 
@@ -84,18 +85,12 @@ export class Lsps2JitChannelsRepository {
     return this.#db.selectFrom('lsps2_jit_channels').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async byScid(jitScid: bigint): Promise<JitChannelRecord | undefined> {
+  async byScid(jitScid: string): Promise<JitChannelRecord | undefined> {
     return this.#db
       .selectFrom('lsps2_jit_channels')
       .selectAll()
       .where('jit_scid', '=', jitScid)
       .executeTakeFirst();
-  }
-
-  /** Every JIT scid we have handed out (the forwarder's index of which HTLCs are ours). */
-  async allScids(): Promise<bigint[]> {
-    const rows = await this.#db.selectFrom('lsps2_jit_channels').select('jit_scid').execute();
-    return rows.map((r) => r.jit_scid);
   }
 
   /** JIT channels in the given states, oldest first. */

@@ -28,6 +28,7 @@ import {
   parsePubkey,
   type Scid,
   sat,
+  scid,
   splitFee,
 } from '@blgv/core';
 import {
@@ -116,7 +117,9 @@ export class JitForwarder {
   }
 
   async #onHtlc(htlc: InterceptedHtlc): Promise<void> {
-    const record = isAliasScid(htlc.outgoingScid) ? await this.#repo().byScid(htlc.outgoingScid) : undefined;
+    const record = isAliasScid(htlc.outgoingScid)
+      ? await this.#repo().byScid(htlc.outgoingScid.toString())
+      : undefined;
     if (!record) return this.#resolve({ action: 'resume', ...ids(htlc) });
     let held = this.#held.get(record.id);
     if (!held) {
@@ -209,7 +212,7 @@ export class JitForwarder {
   /** Maps the JIT scid onto the new channel and records it usable. */
   async #ready(record: JitChannelRecord, point: { txid: string; outputIndex: number }, channelScid: Scid) {
     await this.#lightning
-      .addChannelAlias(record.jit_scid as Scid, channelScid, this.#signal)
+      .addChannelAlias(scid(record.jit_scid), channelScid, this.#signal)
       .catch((err: unknown) => {
         // After a restart the alias may already be there.
         if (!/already exists/i.test(String(err))) throw err;
@@ -222,7 +225,7 @@ export class JitForwarder {
       {
         jit: record.id,
         channel: `${point.txid}:${point.outputIndex}`,
-        scid: formatScid(record.jit_scid as Scid),
+        scid: formatScid(scid(record.jit_scid)),
       },
       'JIT channel open; forwarding',
     );
@@ -362,7 +365,7 @@ export class JitForwarder {
       ...(typeof r.fee === 'bigint' ? { feeMsat: r.fee } : {}),
       ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
       ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
-      ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid } : {}),
+      ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
       ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
       ...extra,
     });

@@ -119,7 +119,7 @@ export class Lsps2Service {
           owner_kind: owner.kind,
           owner: owner.kind === 'node' ? owner.pubkey : owner.tenantId,
           client_pubkey: client,
-          jit_scid: jitScid,
+          jit_scid: jitScid.toString(),
           min_fee_msat: BigInt(params.min_fee_msat),
           proportional: BigInt(params.proportional),
           valid_until: validUntil,

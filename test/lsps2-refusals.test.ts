@@ -1,0 +1,190 @@
+/**
+ * Story: LSPS2 says no, and nothing is lost. A wallet (bob) asks the LSP for its fee menu over
+ * peer messages and tries to buy with altered, expired or out-of-range terms: each `buy` is
+ * refused with its bLIP-52 code. Payments that do not fit what was bought (too small, after
+ * the fee params expired, or to a client that refuses the channel) are failed back by the
+ * interceptor: the payer's money returns and no channel is opened.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type LightningBackend, msat, parseScid, sat } from '@blgv/core';
+import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
+import type { LndNode } from '@blgv/regtest';
+import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { forgetPaymentFailures } from './support/mission-control.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+
+let net: Network;
+let server: TestLsp;
+let wallet: LspsPeerClient;
+const streams = new AbortController();
+
+before(async () => {
+  net = await startNetwork({ lsp: { requireInterceptor: true } });
+  const { h, alice, lsp, bob } = net;
+  // Fee params live 10 s here, so the expiry story does not wait long.
+  server = await startTestLsp(net, { file: { lsps2: { paramsValidSeconds: 10 } } });
+  await h.openChannel(alice, lsp, sat(1_000_000));
+  await bob.lnd.connectPeer(lsp.pubkey, lsp.host, within());
+  wallet = new LspsPeerClient(bob, lsp.pubkey);
+  await h.waitFor(() => wallet.ready, { what: "the wallet's peer-message stream" });
+});
+after(async () => {
+  streams.abort();
+  wallet?.close();
+  await server?.stop();
+  await net?.h.stop();
+});
+
+async function menu(): Promise<OpeningFeeParams> {
+  const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
+  const params = info.result?.opening_fee_params_menu[0];
+  assert.ok(params, `a fee menu: ${JSON.stringify(info)}`);
+  return params;
+}
+
+async function buy(params: object): Promise<Lsps2BuyResult> {
+  const r = await wallet.call<Lsps2BuyResult>('lsps2.buy', params);
+  assert.ok(r.result, `bought: ${JSON.stringify(r.error)}`);
+  return r.result;
+}
+
+/** An invoice from `client` whose only route is the JIT scid through the LSP. */
+async function jitInvoice(client: LndNode, lsp: LndNode, bought: Lsps2BuyResult, amountMsat: bigint) {
+  return client.lnd.addInvoice(
+    {
+      amount: msat(amountMsat),
+      routeHints: [
+        [
+          {
+            nodeId: lsp.pubkey,
+            scid: parseScid(bought.jit_channel_scid),
+            feeBaseMsat: msat(0),
+            feeProportionalMillionths: 0,
+            cltvExpiryDelta: bought.lsp_cltv_expiry_delta,
+          },
+        ],
+      ],
+    },
+    within(),
+  );
+}
+
+/** The stored JIT channel for a `buy` result. */
+function jitRecord(bought: Lsps2BuyResult) {
+  return server.database.db
+    .selectFrom('lsps2_jit_channels')
+    .selectAll()
+    .where('jit_scid', '=', parseScid(bought.jit_channel_scid).toString())
+    .executeTakeFirst();
+}
+
+/** Pays and checks the payment failed, the payer's balance came back and no channel opened. */
+async function assertFailsBack(payer: LndNode, paymentRequest: string, lspNode: LightningBackend) {
+  const { h, bob } = net;
+  await forgetPaymentFailures(payer);
+  const before = await payer.lnd.channelBalance(within());
+  const channelsBefore = (await lspNode.listChannels(within())).length;
+  const result = await payer.lnd.sendPayment(
+    { paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60, maxParts: 1 },
+    within(90_000),
+  );
+  assert.equal(result.status, 'failed');
+  await h.waitFor(
+    async () => ((await payer.lnd.channelBalance(within())).local === before.local ? true : undefined),
+    { what: "the payer's balance to return" },
+  );
+  assert.equal((await lspNode.listChannels(within())).length, channelsBefore, 'no channel was opened');
+  assert.equal(
+    (await lspNode.pendingChannels(within())).filter((c) => c.remotePubkey === bob.pubkey).length,
+    0,
+    'none is pending either',
+  );
+}
+
+test('get_info lists LSPS2 and offers one fee entry priced from the schedule', async () => {
+  const protocols = await wallet.call<{ protocols: number[] }>('lsps0.list_protocols', {});
+  assert.deepEqual(protocols.result?.protocols, [1, 2]);
+  const params = await menu();
+  assert.equal(params.min_fee_msat, '1000000', 'the schedule base fee of 1,000 sat');
+  assert.equal(params.proportional, 1000);
+  assert.match(params.promise, /^[0-9a-f]{64}$/);
+  assert.ok(new Date(params.valid_until).getTime() > Date.now());
+  const token = await wallet.call('lsps2.get_info', { token: 'not-ours' });
+  assert.equal(token.error?.code, 200);
+});
+
+test('buy refuses altered params, out-of-range sizes and malformed input with their codes', async () => {
+  const params = await menu();
+  const cases: [string, object, number][] = [
+    ['altered fee', { opening_fee_params: { ...params, min_fee_msat: '1' } }, 201],
+    ['altered promise', { opening_fee_params: { ...params, promise: '00'.repeat(32) } }, 201],
+    ['too small', { opening_fee_params: params, payment_size_msat: '9999999' }, 202],
+    ['too large', { opening_fee_params: params, payment_size_msat: '1000000001' }, 203],
+    ['fee eats the payment', { opening_fee_params: { ...params }, payment_size_msat: '10000000' }, 0],
+    ['not a number', { opening_fee_params: params, payment_size_msat: '-5' }, -32602],
+    ['unknown field', { opening_fee_params: params, extra: 1 }, -32602],
+    ['missing params', {}, -32602],
+  ];
+  for (const [name, p, code] of cases) {
+    const r = await wallet.call('lsps2.buy', p);
+    if (code === 0) assert.ok(r.result, `${name}: 10,000 sat pays a 1,000 sat fee and is accepted`);
+    else assert.equal(r.error?.code, code, `${name}: ${JSON.stringify(r)}`);
+  }
+});
+
+test('a variable-amount payment below the minimum is failed back', async () => {
+  const { alice, lsp, bob } = net;
+  const bought = await buy({ opening_fee_params: await menu() });
+  const invoice = await jitInvoice(bob, lsp, bought, 5_000_000n);
+  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+});
+
+test('a payment after the fee params expired is failed back, and buying with them is refused', async () => {
+  const { h, alice, lsp, bob } = net;
+  const params = await menu();
+  const bought = await buy({ opening_fee_params: params, payment_size_msat: '50000000' });
+  await h.waitFor(() => Date.now() > new Date(params.valid_until).getTime(), {
+    what: 'the fee params to expire',
+    timeoutMs: 20_000,
+  });
+  const late = await wallet.call('lsps2.buy', { opening_fee_params: params });
+  assert.equal(late.error?.code, 201);
+  const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
+  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+  assert.equal(
+    (await jitRecord(bought))?.state,
+    'expired',
+    'the HTLC reached the LSP, which ended the JIT channel',
+  );
+});
+
+test('a client that refuses the channel gets nothing opened and the payer is refunded', async () => {
+  const { h, alice, lsp, bob } = net;
+  let refusals = 0;
+  let acceptorUp = false;
+  const stop = new AbortController();
+  await bob.lnd.acceptChannels(
+    () => {
+      refusals++;
+      return { accept: false, error: 'no thanks' };
+    },
+    { signal: AbortSignal.any([stop.signal, streams.signal]), onConnected: () => (acceptorUp = true) },
+  );
+  await h.waitFor(() => acceptorUp, { what: "bob's channel acceptor" });
+  try {
+    const bought = await buy({ opening_fee_params: await menu() });
+    const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
+    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+    const record = await jitRecord(bought);
+    assert.equal(
+      record?.state,
+      'failed',
+      JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+    assert.ok(refusals >= 1, 'the LSP tried to open and bob refused');
+  } finally {
+    stop.abort();
+  }
+});
