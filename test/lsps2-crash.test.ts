@@ -1,0 +1,167 @@
+/**
+ * Story: the LSP server process is killed (SIGKILL) while a JIT payment is between intercept and
+ * forward. LND keeps holding the HTLC (`--requireinterceptor`); a new server process on the same
+ * database picks it up from the stored state and either forwards it over the channel that was
+ * opened or fails it back, and in no case opens a second channel.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { msat, parseScid, sat } from '@blgv/core';
+import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
+import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+
+const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const dbName = `lsp_crash_${randomBytes(4).toString('hex')}`;
+const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+const secretsKey = randomBytes(32).toString('hex');
+
+let net: Network;
+let admin: Database;
+let db: Database;
+let server: ChildProcess | undefined;
+
+/** Starts `blgv-lsp start` against the test network's LSP node and waits for its banner. */
+async function startServer(): Promise<ChildProcess> {
+  const dir = net.lsp.dir;
+  const proc = spawn(process.execPath, [cli, 'start'], {
+    env: {
+      ...process.env,
+      BLGV_PORT: '0',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      DATABASE_URL: dbUrl,
+      BLGV_SECRETS_KEY: secretsKey,
+      LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
+      LND_TLS_CERT_PATH: join(dir, 'tls.cert'),
+      LND_MACAROON_PATH: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  await net.h.waitFor(
+    () => {
+      if (proc.exitCode !== null) throw new Error(`the server exited:\n${out}`);
+      return out.includes('Press Ctrl-C to stop.');
+    },
+    { what: 'the server banner', timeoutMs: 60_000 },
+  );
+  return proc;
+}
+
+before(async () => {
+  admin = await openDatabase({ kind: 'postgres', url: adminUrl });
+  await sql.raw(`create database ${dbName}`).execute(admin.db);
+  db = await openDatabase({ kind: 'postgres', url: dbUrl });
+  await migrate(db.db);
+  net = await startNetwork({ lsp: { requireInterceptor: true } });
+  await net.h.openChannel(net.alice, net.lsp, sat(1_000_000));
+});
+after(async () => {
+  server?.kill('SIGKILL');
+  await net?.h.stop();
+  await db?.close();
+  await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin.db);
+  await admin?.close();
+});
+
+test('a server killed between intercept and forward leaves the payment whole and one channel at most', async (t) => {
+  const { h, alice, lsp, bob } = net;
+  let acceptorUp = false;
+  const streams = new AbortController();
+  await bob.lnd.acceptChannels((p) => ({ accept: true, zeroConf: p.wantsZeroConf }), {
+    signal: streams.signal,
+    onConnected: () => (acceptorUp = true),
+  });
+  await h.waitFor(() => acceptorUp, { what: "the client's channel acceptor" });
+  await bob.lnd.connectPeer(lsp.pubkey, lsp.host, within());
+  server = await startServer();
+  const wallet = new LspsPeerClient(bob, lsp.pubkey);
+  try {
+    await h.waitFor(() => wallet.ready, { what: "the wallet's peer messages" });
+    const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
+    const params = info.result?.opening_fee_params_menu[0];
+    assert.ok(params);
+    const bought = (await wallet.call<Lsps2BuyResult>('lsps2.buy', { opening_fee_params: params })).result;
+    assert.ok(bought);
+    const scid = parseScid(bought.jit_channel_scid).toString();
+    const invoice = await bob.lnd.addInvoice(
+      {
+        amount: msat(100_000_000),
+        routeHints: [
+          [
+            {
+              nodeId: lsp.pubkey,
+              scid: parseScid(bought.jit_channel_scid),
+              feeBaseMsat: msat(0),
+              feeProportionalMillionths: 0,
+              cltvExpiryDelta: bought.lsp_cltv_expiry_delta,
+            },
+          ],
+        ],
+      },
+      within(),
+    );
+    const aliceBefore = await alice.lnd.channelBalance(within());
+    const payment = alice.lnd.sendPayment(
+      { paymentRequest: invoice.paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 120, maxParts: 1 },
+      within(180_000),
+    );
+
+    // Kill the server the moment it has recorded the payment and begun to open the channel.
+    const state = () =>
+      db.db
+        .selectFrom('lsps2_jit_channels')
+        .select(['state'])
+        .where('jit_scid', '=', scid)
+        .executeTakeFirst();
+    const caught = await h.waitFor(
+      async () => {
+        const s = (await state())?.state;
+        return s && s !== 'awaiting_payment' ? s : undefined;
+      },
+      { what: 'the JIT channel to leave awaiting_payment', intervalMs: 5 },
+    );
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server?.once('exit', resolve));
+    const channelsAtKill = (await lsp.lnd.listChannels(within())).filter(
+      (c) => c.remotePubkey === bob.pubkey,
+    );
+
+    server = await startServer();
+    const result = await payment;
+    const final = await h.waitFor(
+      async () => {
+        const s = (await state())?.state;
+        return s === 'completed' || s === 'failed' ? s : undefined;
+      },
+      { what: 'the JIT channel to reach a final state' },
+    );
+    const toBob = [
+      ...(await lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === bob.pubkey),
+      ...(await lsp.lnd.pendingChannels(within())).filter((c) => c.remotePubkey === bob.pubkey),
+    ];
+    assert.ok(toBob.length <= 1, `at most one channel to the client (state caught at the kill: ${caught})`);
+    assert.ok(channelsAtKill.length <= toBob.length);
+    if (final === 'completed') {
+      assert.equal(toBob.length, 1, 'forwarded over the one channel it opened');
+    } else {
+      assert.equal(result.status, 'failed');
+      await h.waitFor(
+        async () =>
+          (await alice.lnd.channelBalance(within())).local === aliceBefore.local ? true : undefined,
+        { what: "the payer's money to return" },
+      );
+    }
+    t.diagnostic(`killed in ${caught}; ended ${final}; payment ${result.status}`);
+  } finally {
+    wallet.close();
+    streams.abort();
+  }
+});
