@@ -8,8 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type LightningBackend, msat, parseScid, sat } from '@blgv/core';
+import { LspApiError, LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
+import fc from 'fast-check';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
@@ -187,4 +189,77 @@ test('a client that refuses the channel gets nothing opened and the payer is ref
   } finally {
     stop.abort();
   }
+});
+
+test('over signed HTTP a tenant buys for a named node, and generated params never cause an internal error', async () => {
+  const { bob } = net;
+  const { client } = await server.newTenant('wallet-co');
+  const [params] = (await client.lsps2.getInfo()).opening_fee_params_menu;
+  assert.ok(params);
+  const bought = await client.lsps2.buy({ opening_fee_params: params, client_node_pubkey: bob.pubkey });
+  assert.match(bought.jit_channel_scid, /^\d+x\d+x\d+$/);
+  assert.equal((await jitRecord(bought))?.client_pubkey, bob.pubkey);
+  await assert.rejects(client.lsps2.buy({ opening_fee_params: params }), (err: unknown) => {
+    assert.ok(err instanceof LspsRpcError);
+    assert.equal(err.code, -32602);
+    assert.match(err.message + JSON.stringify(err.data), /client_node_pubkey/);
+    return true;
+  });
+
+  const amount = fc.oneof(
+    fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String),
+    fc.string(),
+    fc.integer(),
+    fc.constant(null),
+  );
+  const mutated = fc.record(
+    {
+      min_fee_msat: amount,
+      proportional: fc.oneof(fc.integer(), fc.double(), fc.string()),
+      valid_until: fc.oneof(
+        fc.constant(params.valid_until),
+        fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+        fc.string(),
+      ),
+      min_payment_size_msat: amount,
+      max_payment_size_msat: amount,
+      promise: fc.oneof(
+        fc.constant(params.promise),
+        fc.stringMatching(/^[0-9a-f]{0,80}$/),
+        fc.string({ maxLength: 600 }),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const buyParams = fc.oneof(
+    fc.record(
+      {
+        opening_fee_params: mutated.map((m) => ({ ...params, ...m })),
+        payment_size_msat: fc.option(amount, { nil: undefined }),
+        client_node_pubkey: fc.oneof(
+          fc.constant(bob.pubkey),
+          fc.stringMatching(/^0[23][0-9a-f]{64}$/),
+          fc.string(),
+        ),
+      },
+      { requiredKeys: ['opening_fee_params'] },
+    ),
+    fc.dictionary(fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 3 })),
+  );
+  let runs = 0;
+  await fc.assert(
+    fc.asyncProperty(buyParams, async (p) => {
+      runs++;
+      try {
+        await client.lsps2.buy(p as never);
+        return true;
+      } catch (err) {
+        // A body Fastify's parser refuses (e.g. a `__proto__` key) is a 400 before JSON-RPC.
+        if (err instanceof LspApiError) return err.status < 500;
+        return err instanceof LspsRpcError && err.code !== -32603;
+      }
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(runs, 500);
 });
