@@ -25,7 +25,11 @@ export async function startRegtestNetwork(log: Logger): Promise<RegtestNetwork> 
   const harness = await Harness.start({ log: (line) => log.info(line) });
   try {
     const [lsp, client] = await Promise.all([
-      harness.newNode('lsp', { extraArgs: ['--bitcoin.basefee=1000', '--bitcoin.feerate=100'] }),
+      // --requireinterceptor: JIT (LSPS2) HTLCs stay held while the server restarts.
+      harness.newNode('lsp', {
+        requireInterceptor: true,
+        extraArgs: ['--bitcoin.basefee=1000', '--bitcoin.feerate=100'],
+      }),
       harness.newNode('client'),
     ]);
     log.info('funding the lsp and client wallets with 1 BTC each');
