@@ -15,6 +15,14 @@ export const ErrorCode = {
   PaymentRequired: 'payment_required',
   /** The LSP itself lacks the on-chain funds or liquidity to serve the request. */
   LspInsufficientFunds: 'lsp_insufficient_funds',
+  /** The fee of a request would exceed the most the caller said it would pay. */
+  FeeRateExceeded: 'fee_rate_exceeded',
+  /** The liquidity reservation is released, expired or used up. */
+  ReservationInactive: 'reservation_inactive',
+  /** The payment needs more than what is left of its liquidity reservation. */
+  ReservationExceeded: 'reservation_exceeded',
+  /** The invoice's expiry has passed. */
+  InvoiceExpired: 'invoice_expired',
   /** The request's timestamp is outside the allowed window. */
   StaleTimestamp: 'stale_timestamp',
   /** The request's nonce was already used with this key. */
@@ -48,6 +56,10 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   insufficient_funds: { http: 402, lsps: -32603 },
   payment_required: { http: 402, lsps: -32603 },
   lsp_insufficient_funds: { http: 503, lsps: -32603 },
+  fee_rate_exceeded: { http: 422, lsps: -32602 },
+  reservation_inactive: { http: 409, lsps: -32602 },
+  reservation_exceeded: { http: 422, lsps: -32602 },
+  invoice_expired: { http: 400, lsps: -32602 },
   stale_timestamp: { http: 401, lsps: 1 },
   nonce_reused: { http: 401, lsps: 1 },
   rate_limited: { http: 429, lsps: -32603 },

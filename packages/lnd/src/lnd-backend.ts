@@ -71,7 +71,7 @@ import {
   txidFromBytes,
   uint64MapKey,
 } from './mappers.ts';
-import { probe, routerPayment } from './payments.ts';
+import { probe, routerPayment, trackPayment } from './payments.ts';
 import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
 import { estimateSendFee, listOnchainTransactions, sendCoins } from './wallet.ts';
 
@@ -387,6 +387,10 @@ export class LndBackend implements LightningBackend {
       },
       signal,
     );
+  }
+
+  trackPayment(paymentHash: Hex32, signal: AbortSignal): Promise<PaymentResult | undefined> {
+    return trackPayment(this.#c, paymentHash, signal);
   }
 
   probe(request: ProbeRequest, signal: AbortSignal): Promise<PaymentResult> {

@@ -14,6 +14,19 @@ export {
   Lsps2JitChannelsRepository,
 } from './lsps2-jit-channels-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
+export {
+  type Payment,
+  type PaymentAttempt,
+  type PaymentOutcome,
+  type PaymentStatus,
+  PaymentsRepository,
+} from './payments-repository.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
+export {
+  type CommittedLiquidity,
+  type LiquidityReservationsTable,
+  type Reservation,
+  ReservationsRepository,
+} from './reservations-repository.ts';
 export type { ChannelRequestState, LedgerKind, Schema, TopupState } from './schema.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';

@@ -4,6 +4,8 @@
 
 import type { ColumnType, Generated } from 'kysely';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
+import type { PaymentsTable } from './payments-repository.ts';
+import type { LiquidityReservationsTable } from './reservations-repository.ts';
 
 /** `tenants`: the customers of the LSP; every record of theirs points here. */
 export interface TenantsTable {
@@ -38,7 +40,15 @@ export interface ApiNoncesTable {
 }
 
 /** Kinds of ledger entries. */
-export type LedgerKind = 'topup' | 'channel_fee' | 'channel_fee_refund';
+export type LedgerKind =
+  | 'topup'
+  | 'channel_fee'
+  | 'channel_fee_refund'
+  | 'reservation_fee'
+  | 'payment'
+  | 'routing_fee'
+  | 'utilization_fee'
+  | 'payment_refund';
 
 /** `ledger_entries`: the append-only account ledger. */
 export interface LedgerEntriesTable {
@@ -130,4 +140,6 @@ export interface Schema {
   channel_requests: ChannelRequestsTable;
   lsps1_orders: Lsps1OrdersTable;
   lsps2_jit_channels: Lsps2JitChannelsTable;
+  liquidity_reservations: LiquidityReservationsTable;
+  payments: PaymentsTable;
 }

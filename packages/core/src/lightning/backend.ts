@@ -94,6 +94,11 @@ export interface LightningBackend {
   ): AsyncIterable<InvoiceStatus>;
   /** Pays and waits for the final outcome. */
   sendPayment(request: SendPaymentRequest, signal: AbortSignal): Promise<PaymentResult>;
+  /**
+   * Waits for the final outcome of a payment this node sent (at once when it is already
+   * final); `undefined` when the node never sent a payment with this hash.
+   */
+  trackPayment(paymentHash: Hex32, signal: AbortSignal): Promise<PaymentResult | undefined>;
   decodePaymentRequest(paymentRequest: string, signal: AbortSignal): Promise<DecodedPaymentRequest>;
   channelEvents(options: StreamOptions): AsyncIterable<ChannelEvent>;
   sendCustomMessage(message: CustomMessage, signal: AbortSignal): Promise<void>;

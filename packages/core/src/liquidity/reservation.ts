@@ -1,0 +1,126 @@
+/**
+ * Liquidity reservations (the spec's `LiquidityRequest` -> `LiquidityResponse`): outbound
+ * liquidity of the LSP node set aside for one tenant for a while. The fee arithmetic and the
+ * reservation's small state machine live here; the server persists every transition.
+ */
+import { type FeeSchedule, PPM, ppmOfCeil } from '../fees/schedule.ts';
+import type { Channel } from '../lightning/types.ts';
+import type { Sat } from '../money.ts';
+
+/** Where a reservation is. Only `active` holds liquidity. */
+export type ReservationState = 'active' | 'released' | 'expired' | 'exhausted';
+
+/** What can happen to a reservation. */
+export type ReservationEvent =
+  /** The tenant gave it back early. */
+  | { readonly type: 'release' }
+  /** Its duration ran out. */
+  | { readonly type: 'expire' }
+  /** A payment took `amount` of it. */
+  | { readonly type: 'use'; readonly amount: Sat }
+  /** A failed payment gave `amount` back. */
+  | { readonly type: 'restore'; readonly amount: Sat };
+
+/** The part of a reservation the machine looks at. */
+export interface ReservationSnapshot {
+  readonly state: ReservationState;
+  readonly amount: Sat;
+  readonly used: Sat;
+}
+
+/** The outcome of {@link reservationTransition}: the next snapshot, or why the event is refused. */
+export type ReservationStep =
+  | { readonly ok: true; readonly next: ReservationSnapshot }
+  | { readonly ok: false; readonly reason: 'inactive' | 'exceeded' };
+
+/**
+ * The reservation state machine. `use` needs an active reservation with enough left and moves
+ * it to `exhausted` when nothing is left; `restore` gives back what a failed payment took (an
+ * exhausted reservation becomes active again); `release` and `expire` end an active or
+ * exhausted one. A `restore` on an ended reservation only lowers `used`.
+ */
+export function reservationTransition(r: ReservationSnapshot, event: ReservationEvent): ReservationStep {
+  const live = r.state === 'active' || r.state === 'exhausted';
+  switch (event.type) {
+    case 'release':
+      return live ? { ok: true, next: { ...r, state: 'released' } } : { ok: false, reason: 'inactive' };
+    case 'expire':
+      return live ? { ok: true, next: { ...r, state: 'expired' } } : { ok: false, reason: 'inactive' };
+    case 'use': {
+      if (r.state !== 'active') return { ok: false, reason: 'inactive' };
+      const used = (r.used + event.amount) as Sat;
+      if (used > r.amount) return { ok: false, reason: 'exceeded' };
+      return { ok: true, next: { ...r, used, state: used === r.amount ? 'exhausted' : 'active' } };
+    }
+    case 'restore': {
+      const used = (r.used > event.amount ? r.used - event.amount : 0n) as Sat;
+      return { ok: true, next: { ...r, used, state: r.state === 'exhausted' ? 'active' : r.state } };
+    }
+  }
+}
+
+/** What is left of a reservation to pay with (nothing once it has ended). */
+export function reservationRemaining(r: ReservationSnapshot): Sat {
+  return (r.state === 'active' ? r.amount - r.used : 0n) as Sat;
+}
+
+/** The fees of a reservation of `amount`. */
+export interface ReservationQuote {
+  /** Charged when the reservation is made. */
+  readonly reservationFee: Sat;
+  /** Charged on each payment, on what it uses. */
+  readonly utilizationFeePpm: bigint;
+  /** The utilization fee if the whole reservation is used. */
+  readonly maxUtilizationFee: Sat;
+  /**
+   * The effective rate if the whole reservation is used, in ppm of `amount`, rounded up:
+   * `ceil((reservationFee + maxUtilizationFee) * 1e6 / amount)`.
+   */
+  readonly feeRatePpm: bigint;
+}
+
+/** Quotes a reservation of `amount` (> 0) sat. */
+export function quoteReservation(schedule: FeeSchedule, amount: Sat): ReservationQuote {
+  if (amount <= 0n) throw new RangeError('a reservation amount must be positive');
+  const { reservationFee, utilizationFeePpm } = schedule.liquidity;
+  const maxUtilizationFee = ppmOfCeil(amount, utilizationFeePpm) as Sat;
+  const total = reservationFee + maxUtilizationFee;
+  return {
+    reservationFee,
+    utilizationFeePpm,
+    maxUtilizationFee,
+    feeRatePpm: (total * PPM + amount - 1n) / amount,
+  };
+}
+
+/** The utilization fee on `used` sat of a reservation. */
+export function utilizationFee(schedule: FeeSchedule, used: Sat): Sat {
+  return ppmOfCeil(used, schedule.liquidity.utilizationFeePpm) as Sat;
+}
+
+/**
+ * Liquidity the LSP can still promise: the node's spendable outbound balance minus what active
+ * reservations have not used yet and what payments in flight may still take. Never negative.
+ */
+export function availableLiquidity(parts: {
+  readonly spendable: Sat;
+  readonly reservedRemaining: Sat;
+  readonly pendingPayments: Sat;
+}): Sat {
+  const a = parts.spendable - parts.reservedRemaining - parts.pendingPayments;
+  return (a > 0n ? a : 0n) as Sat;
+}
+
+/**
+ * What the node can send now: over its active channels, the local balance above the channel
+ * reserve it must keep.
+ */
+export function spendableOutbound(
+  channels: readonly Pick<Channel, 'active' | 'localBalance' | 'localReserve'>[],
+): Sat {
+  let total = 0n;
+  for (const c of channels) {
+    if (c.active && c.localBalance > c.localReserve) total += c.localBalance - c.localReserve;
+  }
+  return total as Sat;
+}

@@ -1,0 +1,202 @@
+/**
+ * Payments tenants send through the LSP node: one row per payment hash, `pending` until the
+ * node reports the outcome. A failed payment may be attempted again under a new attempt
+ * number; `finish` moves only the attempt it names, so an outcome is never recorded twice.
+ */
+import { type Msat, msat, type Sat, sat } from '@blgv/core';
+import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** Where a payment is. */
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+
+/** `payments` (0004). */
+export interface PaymentsTable {
+  payment_hash: string;
+  tenant_id: string;
+  attempt: number;
+  payment_request: string;
+  destination: string;
+  amount_msat: bigint;
+  reservation_id: string | null;
+  reserved_sat: bigint;
+  liquidity_sat: bigint;
+  fee_limit_msat: bigint;
+  amount_sat: bigint;
+  routing_fee_sat: bigint;
+  utilization_fee_sat: bigint;
+  status: PaymentStatus;
+  failure: string | null;
+  network_fee_msat: bigint | null;
+  htlc_count: number | null;
+  preimage: string | null;
+  expires_at: Date;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
+/** A payment as stored. */
+export interface Payment {
+  readonly paymentHash: string;
+  readonly tenantId: string;
+  readonly attempt: number;
+  readonly paymentRequest: string;
+  readonly destination: string;
+  readonly amountMsat: Msat;
+  readonly reservationId: string | null;
+  /** Liquidity this attempt took from its reservation. */
+  readonly reserved: Sat;
+  /** Outbound liquidity this attempt may take while in flight. */
+  readonly liquidity: Sat;
+  readonly feeLimitMsat: Msat;
+  /** Charged: the amount (sat, rounded up), the routing fee and the utilization fee. */
+  readonly amount: Sat;
+  readonly routingFee: Sat;
+  readonly utilizationFee: Sat;
+  readonly status: PaymentStatus;
+  readonly failure: string | null;
+  /** What the node paid the network (once it succeeded). */
+  readonly networkFeeMsat: Msat | null;
+  readonly htlcCount: number | null;
+  readonly preimage: string | null;
+  /** When the invoice expires. */
+  readonly expiresAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** The fields of a new attempt. */
+export type PaymentAttempt = Omit<
+  Payment,
+  'attempt' | 'status' | 'failure' | 'networkFeeMsat' | 'htlcCount' | 'preimage' | 'createdAt' | 'updatedAt'
+>;
+
+/** The final outcome of an attempt. */
+export type PaymentOutcome =
+  | {
+      readonly status: 'succeeded';
+      readonly networkFeeMsat: Msat;
+      readonly htlcCount: number;
+      readonly preimage: string;
+    }
+  | { readonly status: 'failed'; readonly failure: string; readonly htlcCount: number };
+
+/** Reads and writes payments. Pass a transaction to combine writes. */
+export class PaymentsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /** A payment by hash; `lock` locks its row until the transaction ends. */
+  async get(paymentHash: string, options: { lock?: boolean } = {}): Promise<Payment | undefined> {
+    let q = this.#db.selectFrom('payments').selectAll().where('payment_hash', '=', paymentHash);
+    if (options.lock) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row && toPayment(row);
+  }
+
+  /** Records the first attempt of a payment. */
+  async insert(p: PaymentAttempt): Promise<Payment> {
+    const row = await this.#db
+      .insertInto('payments')
+      .values({ ...columns(p), attempt: 1, status: 'pending' })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toPayment(row);
+  }
+
+  /** Starts attempt `attempt` of a payment whose previous attempt failed. */
+  async retry(p: PaymentAttempt, attempt: number): Promise<Payment> {
+    const row = await this.#db
+      .updateTable('payments')
+      .set({
+        ...columns(p),
+        attempt,
+        status: 'pending',
+        failure: null,
+        network_fee_msat: null,
+        htlc_count: null,
+        preimage: null,
+        updated_at: new Date(),
+      })
+      .where('payment_hash', '=', p.paymentHash)
+      .where('status', '=', 'failed')
+      .where('attempt', '=', attempt - 1)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toPayment(row);
+  }
+
+  /** Records the outcome of a pending attempt; undefined when it was not pending any more. */
+  async finish(paymentHash: string, attempt: number, outcome: PaymentOutcome): Promise<Payment | undefined> {
+    const row = await this.#db
+      .updateTable('payments')
+      .set({
+        status: outcome.status,
+        htlc_count: outcome.htlcCount,
+        updated_at: new Date(),
+        ...(outcome.status === 'succeeded'
+          ? { network_fee_msat: outcome.networkFeeMsat, preimage: outcome.preimage }
+          : { failure: outcome.failure }),
+      })
+      .where('payment_hash', '=', paymentHash)
+      .where('attempt', '=', attempt)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    return row && toPayment(row);
+  }
+
+  /** Every payment still pending (to resolve after a restart). */
+  async pending(): Promise<Payment[]> {
+    return (await this.#db.selectFrom('payments').selectAll().where('status', '=', 'pending').execute()).map(
+      toPayment,
+    );
+  }
+}
+
+function columns(p: PaymentAttempt) {
+  return {
+    payment_hash: p.paymentHash,
+    tenant_id: p.tenantId,
+    payment_request: p.paymentRequest,
+    destination: p.destination,
+    amount_msat: p.amountMsat,
+    reservation_id: p.reservationId,
+    reserved_sat: p.reserved,
+    liquidity_sat: p.liquidity,
+    fee_limit_msat: p.feeLimitMsat,
+    amount_sat: p.amount,
+    routing_fee_sat: p.routingFee,
+    utilization_fee_sat: p.utilizationFee,
+    expires_at: p.expiresAt,
+  };
+}
+
+function toPayment(r: Selectable<PaymentsTable>): Payment {
+  return {
+    paymentHash: r.payment_hash,
+    tenantId: r.tenant_id,
+    attempt: r.attempt,
+    paymentRequest: r.payment_request,
+    destination: r.destination,
+    amountMsat: msat(r.amount_msat),
+    reservationId: r.reservation_id,
+    reserved: sat(r.reserved_sat),
+    liquidity: sat(r.liquidity_sat),
+    feeLimitMsat: msat(r.fee_limit_msat),
+    amount: sat(r.amount_sat),
+    routingFee: sat(r.routing_fee_sat),
+    utilizationFee: sat(r.utilization_fee_sat),
+    status: r.status,
+    failure: r.failure,
+    networkFeeMsat: r.network_fee_msat === null ? null : msat(r.network_fee_msat),
+    htlcCount: r.htlc_count,
+    preimage: r.preimage,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

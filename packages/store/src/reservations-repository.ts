@@ -1,0 +1,189 @@
+/**
+ * Liquidity reservations and the lock that serializes their allocation: across every server
+ * replica, one transaction at a time checks what is committed and inserts new reservations.
+ */
+import { type ReservationState, type Sat, sat } from '@blgv/core';
+import { type ColumnType, type Kysely, type Selectable, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+import { isUuid } from './uuid.ts';
+
+/** `liquidity_reservations` (0004). */
+export interface LiquidityReservationsTable {
+  id: string;
+  tenant_id: string;
+  amount_sat: bigint;
+  used_sat: ColumnType<bigint, bigint | undefined, bigint>;
+  state: ReservationState;
+  reservation_fee_sat: bigint;
+  utilization_fee_ppm: bigint;
+  fee_rate_ppm: bigint;
+  max_fee_rate_ppm: bigint;
+  duration_ms: bigint;
+  expires_at: Date;
+  external_reference: string | null;
+  external_fee_sat: bigint | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
+/** A reservation as stored. */
+export interface Reservation {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly amount: Sat;
+  readonly used: Sat;
+  readonly state: ReservationState;
+  readonly reservationFee: Sat;
+  readonly utilizationFeePpm: bigint;
+  readonly feeRatePpm: bigint;
+  readonly maxFeeRatePpm: bigint;
+  readonly durationMs: bigint;
+  readonly expiresAt: Date;
+  readonly externalReference: string | null;
+  readonly externalFee: Sat | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** What is promised already: unused remainders of live reservations, payments in flight. */
+export interface CommittedLiquidity {
+  readonly reservedRemaining: Sat;
+  readonly pendingPayments: Sat;
+  /** The value of the `liquidity_epoch` sequence (moves when a payment succeeds). */
+  readonly epoch: bigint;
+}
+
+/** Arbitrary constant naming the allocation lock (`pg_advisory_xact_lock`). */
+const ALLOCATION_LOCK_ID = 7_242_004;
+
+/** Reads and writes reservations. Pass a transaction to combine writes. */
+export class ReservationsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /**
+   * Takes the allocation lock until the surrounding transaction ends: allocations on every
+   * replica (and payments that use unreserved liquidity) run one at a time.
+   */
+  async lockAllocation(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${ALLOCATION_LOCK_ID})`.execute(this.#db);
+  }
+
+  /** What is committed now, read in one statement (one snapshot). */
+  async committed(): Promise<CommittedLiquidity> {
+    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`select
+      (select coalesce(sum(amount_sat - used_sat), 0)::int8 from liquidity_reservations
+        where state = 'active' and expires_at > now()) as reserved,
+      (select coalesce(sum(liquidity_sat), 0)::int8 from payments where status = 'pending') as pending,
+      (select last_value from liquidity_epoch) as epoch`.execute(this.#db);
+    const row = r.rows[0];
+    if (!row) throw new Error('committed liquidity: no row');
+    return {
+      reservedRemaining: sat(row.reserved),
+      pendingPayments: sat(row.pending),
+      epoch: BigInt(row.epoch),
+    };
+  }
+
+  /** The current liquidity epoch. */
+  async epoch(): Promise<bigint> {
+    const r = await sql<{ epoch: bigint }>`select last_value as epoch from liquidity_epoch`.execute(this.#db);
+    return BigInt(r.rows[0]?.epoch ?? 0n);
+  }
+
+  /** Moves the liquidity epoch on (a payment's money left the node). */
+  async bumpEpoch(): Promise<void> {
+    await sql`select nextval('liquidity_epoch')`.execute(this.#db);
+  }
+
+  async insert(r: Omit<Reservation, 'used' | 'state' | 'createdAt' | 'updatedAt'>): Promise<Reservation> {
+    const row = await this.#db
+      .insertInto('liquidity_reservations')
+      .values({
+        id: r.id,
+        tenant_id: r.tenantId,
+        amount_sat: r.amount,
+        state: 'active',
+        reservation_fee_sat: r.reservationFee,
+        utilization_fee_ppm: r.utilizationFeePpm,
+        fee_rate_ppm: r.feeRatePpm,
+        max_fee_rate_ppm: r.maxFeeRatePpm,
+        duration_ms: r.durationMs,
+        expires_at: r.expiresAt,
+        external_reference: r.externalReference,
+        external_fee_sat: r.externalFee,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toReservation(row);
+  }
+
+  /** A reservation by id (undefined for an unknown or malformed id); `lock` locks its row. */
+  async get(id: string, options: { lock?: boolean } = {}): Promise<Reservation | undefined> {
+    if (!isUuid(id)) return undefined;
+    let q = this.#db.selectFrom('liquidity_reservations').selectAll().where('id', '=', id);
+    if (options.lock) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row && toReservation(row);
+  }
+
+  /** Writes a transition of the state machine; false when the row was no longer in `from`. */
+  async transition(
+    id: string,
+    from: ReservationState,
+    next: { readonly state: ReservationState; readonly used: Sat },
+  ): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('liquidity_reservations')
+      .set({ state: next.state, used_sat: next.used, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Moves every live reservation whose time is up to `expired`; returns them. */
+  async expireDue(): Promise<Reservation[]> {
+    const rows = await this.#db
+      .updateTable('liquidity_reservations')
+      .set({ state: 'expired', updated_at: new Date() })
+      .where('state', 'in', ['active', 'exhausted'])
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .returningAll()
+      .execute();
+    return rows.map(toReservation);
+  }
+
+  /** When the next live reservation expires, if any does. */
+  async nextExpiry(): Promise<Date | undefined> {
+    const r = await this.#db
+      .selectFrom('liquidity_reservations')
+      .select((eb) => eb.fn.min('expires_at').as('next'))
+      .where('state', 'in', ['active', 'exhausted'])
+      .executeTakeFirst();
+    return r?.next ? new Date(r.next) : undefined;
+  }
+}
+
+function toReservation(r: Selectable<LiquidityReservationsTable>): Reservation {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    amount: sat(r.amount_sat),
+    used: sat(r.used_sat),
+    state: r.state,
+    reservationFee: sat(r.reservation_fee_sat),
+    utilizationFeePpm: r.utilization_fee_ppm,
+    feeRatePpm: r.fee_rate_ppm,
+    maxFeeRatePpm: r.max_fee_rate_ppm,
+    durationMs: r.duration_ms,
+    expiresAt: r.expires_at,
+    externalReference: r.external_reference,
+    externalFee: r.external_fee_sat === null ? null : sat(r.external_fee_sat),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
