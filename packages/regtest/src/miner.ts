@@ -26,6 +26,8 @@ export class Miner {
   readonly #payment = p2wpkh(secp256k1.getPublicKey(this.#key, true), REGTEST_NETWORK);
   readonly #coinbases: Coinbase[] = [];
   #btcd: Btcd | undefined;
+  /** The last `generate` in progress; the next waits for it. */
+  #mining: Promise<unknown> = Promise.resolve();
 
   /** The address block rewards go to (btcd's `--miningaddr`). */
   get address(): string {
@@ -43,12 +45,19 @@ export class Miner {
     return this.#btcd.rpc;
   }
 
-  /** Mines `n` blocks, remembering their coinbases; returns the new height. */
-  async mine(n: number): Promise<number> {
-    const start = await this.#rpc<number>('getblockcount');
-    const hashes = await this.#rpc<string[]>('generate', [n]);
-    for (const [i, hash] of hashes.entries()) this.#coinbases.push({ height: start + 1 + i, hash });
-    return start + hashes.length;
+  /**
+   * Mines `n` blocks, remembering their coinbases; returns the new height. Calls run one at a
+   * time: btcd refuses a `generate` while another is running.
+   */
+  mine(n: number): Promise<number> {
+    const run = this.#mining.then(async () => {
+      const start = await this.#rpc<number>('getblockcount');
+      const hashes = await this.#rpc<string[]>('generate', [n]);
+      for (const [i, hash] of hashes.entries()) this.#coinbases.push({ height: start + 1 + i, hash });
+      return start + hashes.length;
+    });
+    this.#mining = run.catch(() => undefined);
+    return run;
   }
 
   /**
