@@ -1,13 +1,14 @@
 /**
- * Builds the pinned Lightning binaries (lnd, lncli, btcd, btcctl) from their Go modules and
- * prepares the gRPC protos and TypeScript types for `@blgv/lnd`.
+ * Builds the pinned Lightning binaries (lnd, lncli, btcd, btcctl, and our lnd-lsps2-client: lnd
+ * with the LSPS2 client hook) from their Go modules and prepares the gRPC protos and TypeScript
+ * types for `@blgv/lnd`.
  *
  *   node scripts/lightning.ts build   # binaries (cached by version) + protos
  *   node scripts/lightning.ts protos  # protos + generated types only
  *
  * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo (see
- * `lightningBinDir` in `@blgv/regtest`), keyed by the lnd version and a hash of go.mod, go.sum
- * and the build tags, so a warm run returns at once.
+ * `lightningBinDir` in `@blgv/regtest`), keyed by the lnd version and a hash of go.mod, go.sum,
+ * our Go sources under `tools/lnd/cmd/` and the build tags, so a warm run returns at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -42,6 +43,8 @@ const PACKAGES = [
   'github.com/lightningnetwork/lnd/cmd/lncli',
   'github.com/btcsuite/btcd',
   'github.com/btcsuite/btcd/cmd/btcctl',
+  // Ours, in the same module as the pins, so it links exactly the lnd above (same tags too).
+  'github.com/blgv/lsp/tools/lnd/cmd/lnd-lsps2-client',
 ];
 /** The proto files the LND adapter loads, relative to lnd's `lnrpc/` directory. */
 const PROTOS = [
@@ -125,7 +128,7 @@ function haveBinaries(dir: string): boolean {
 /** Runs `go build -v`, turning its per-package lines into a progress percentage. */
 async function buildBinaries(dir: string): Promise<void> {
   const started = Date.now();
-  log(`building lnd ${lndVersion()} + btcd with Go (a cold build takes several minutes)`);
+  log(`building lnd ${lndVersion()}, lnd-lsps2-client + btcd with Go (a cold build takes several minutes)`);
   log('downloading Go modules…');
   go(['mod', 'download']);
   const tagArg = `-tags=${TAGS.join(' ')}`;

@@ -1,5 +1,5 @@
 // Pins the lnd release we build (and, through lnd's own go.mod, the btcd it
-// uses). Built by scripts/build-lightning.mjs; never imported by Go code.
+// uses). Built by scripts/lightning.ts, with our own cmd/lnd-lsps2-client.
 module github.com/blgv/lsp/tools/lnd
 
 go 1.25.13

@@ -1,9 +1,10 @@
 /**
  * Where the pinned lnd/btcd binaries live. `scripts/lightning.ts build` puts them there; the
- * key (lnd version + hash of the pinning module and build tags) must match the one it uses.
+ * key (lnd version + hash of the pinning module, our own Go sources and the build tags) must
+ * match the one it uses.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,24 @@ const toolsDir = join(repoRoot, 'tools', 'lnd');
 /** lnd build tags: the RPC sub-servers the LSP uses. No `integration` tag (it disables anchors). */
 export const LND_BUILD_TAGS = ['signrpc', 'walletrpc', 'chainrpc', 'invoicesrpc', 'peersrpc', 'autopilotrpc'];
 
-/** The binaries we build. */
-export const LIGHTNING_BINARIES = ['lnd', 'lncli', 'btcd', 'btcctl'] as const;
+/**
+ * The binaries we build. `lnd-lsps2-client` is lnd with the LSPS2 client hook
+ * (`tools/lnd/cmd/lnd-lsps2-client`): a wallet node that accepts JIT channel payments with the
+ * opening fee deducted. The LSP itself runs the stock `lnd`.
+ */
+export const LIGHTNING_BINARIES = ['lnd', 'lncli', 'btcd', 'btcctl', 'lnd-lsps2-client'] as const;
+
+/** Our own Go programs in `tools/lnd/cmd/`, built with the pinned lnd. */
+const OWN_GO_COMMANDS_DIR = join(toolsDir, 'cmd');
+
+/** Every file under `dir`, as paths relative to it, sorted (so a hash over them is stable). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
 
 /** The lnd version pinned in `tools/lnd/go.mod`. */
 export function pinnedLndVersion(): string {
@@ -37,10 +54,13 @@ export function lightningBinDir(): string {
   const hash = createHash('sha256')
     .update(readFileSync(join(toolsDir, 'go.mod')))
     .update(readFileSync(join(toolsDir, 'go.sum')))
-    .update(LND_BUILD_TAGS.join(','))
-    .digest('hex')
-    .slice(0, 10);
-  return join(cacheDir(), 'bin', `lnd-${pinnedLndVersion()}-${hash}`);
+    .update(LND_BUILD_TAGS.join(','));
+  // Our Go sources are part of the key, so editing them rebuilds.
+  for (const file of filesUnder(OWN_GO_COMMANDS_DIR)) {
+    hash.update(`\0${file}\0`).update(readFileSync(join(OWN_GO_COMMANDS_DIR, file)));
+  }
+  const key = hash.digest('hex').slice(0, 10);
+  return join(cacheDir(), 'bin', `lnd-${pinnedLndVersion()}-${key}`);
 }
 
 /** Path of one binary; throws with the fix when it has not been built. */
