@@ -77,3 +77,18 @@ export function parseJsonRpcRequest(text: string): ParsedRequest {
     request: { jsonrpc: '2.0', method: v.method, params: params as Record<string, unknown>, id },
   };
 }
+
+/**
+ * True when `text` is a JSON-RPC response (it has `result` or `error` and no `method`): a
+ * node that is both an LSPS server and a client of another LSP sees the answers to its own
+ * requests on the same message stream, and must not answer them.
+ */
+export function isJsonRpcResponse(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    return !('method' in v) && ('result' in v || 'error' in v);
+  } catch {
+    return false;
+  }
+}

@@ -60,6 +60,20 @@ export interface Lsps1Info {
   readonly max_channel_balance_sat: string;
 }
 
+/** The on-chain payment option of an order. */
+export interface Lsps1OnchainPayment {
+  readonly state: 'EXPECT_PAYMENT' | 'PAID' | 'REFUNDED';
+  readonly expires_at: string;
+  readonly fee_total_sat: string;
+  readonly order_total_sat: string;
+  /** Pay `order_total_sat` here. */
+  readonly address: string;
+  readonly min_onchain_payment_confirmations: number;
+  /** Null: we do not take unconfirmed payments. */
+  readonly min_fee_for_0conf: number | null;
+  readonly refund_onchain_address: string;
+}
+
 /** The order object returned by `create_order` and `get_order`. */
 export interface Lsps1Order {
   readonly order_id: string;
@@ -81,7 +95,8 @@ export interface Lsps1Order {
       readonly invoice: string;
     };
     readonly bolt12: null;
-    readonly onchain: null;
+    /** Offered when the client gave `refund_onchain_address` (bLIP-51 3.3). */
+    readonly onchain: Lsps1OnchainPayment | null;
   };
   readonly channel: {
     readonly funded_at: string;

@@ -91,6 +91,7 @@ export function createServices(deps: {
     schedule: fees,
     limits: {
       ...config.lsps1,
+      onchain: config.lsps1.onchain.enabled ? config.lsps1.onchain : undefined,
       minLspBalance: config.channels.minCapacity,
       maxLspBalance: config.channels.maxCapacity,
     },

@@ -7,6 +7,11 @@ export {
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
+export {
+  type LiquidityPurchaseRecord,
+  LiquidityPurchasesRepository,
+  type PurchaseUpdate,
+} from './liquidity-purchases-repository.ts';
 export { type Lsps1OrderRecord, Lsps1OrdersRepository, type OrderUpdate } from './lsps1-orders-repository.ts';
 export {
   type JitChannelRecord,

@@ -16,6 +16,9 @@ export interface OrderUpdate {
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
   readonly fundedAt?: Date;
+  /** How the order was paid, set with the transition that takes the payment. */
+  readonly paymentMethod?: 'bolt11' | 'onchain';
+  readonly refundTxid?: string;
 }
 
 /** Reads and writes LSPS1 orders. */
@@ -29,7 +32,14 @@ export class Lsps1OrdersRepository {
   async insert(
     order: Omit<
       Lsps1OrderRecord,
-      'created_at' | 'updated_at' | 'failure' | 'funding_txid' | 'funding_output_index' | 'funded_at'
+      | 'created_at'
+      | 'updated_at'
+      | 'failure'
+      | 'funding_txid'
+      | 'funding_output_index'
+      | 'funded_at'
+      | 'payment_method'
+      | 'refund_txid'
     >,
   ): Promise<Lsps1OrderRecord> {
     return this.#db.insertInto('lsps1_orders').values(order).returningAll().executeTakeFirstOrThrow();
@@ -79,6 +89,8 @@ export class Lsps1OrdersRepository {
           ? { funding_output_index: update.fundingOutputIndex }
           : {}),
         ...(update.fundedAt !== undefined ? { funded_at: update.fundedAt } : {}),
+        ...(update.paymentMethod !== undefined ? { payment_method: update.paymentMethod } : {}),
+        ...(update.refundTxid !== undefined ? { refund_txid: update.refundTxid } : {}),
       })
       .where('id', '=', id)
       .where('state', '=', from)

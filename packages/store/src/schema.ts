@@ -125,6 +125,36 @@ export interface Lsps1OrdersTable {
   funding_txid: string | null;
   funding_output_index: number | null;
   funded_at: Date | null;
+  /** A fresh address of ours, when the order may be paid on-chain (0006). */
+  onchain_address: string | null;
+  onchain_start_height: number | null;
+  onchain_confirmations: number | null;
+  onchain_expires_at: Date | null;
+  payment_method: 'bolt11' | 'onchain' | null;
+  refund_txid: string | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+
+/** `liquidity_purchases`: channels bought from an upstream LSP (the purchase state machine). */
+export interface LiquidityPurchasesTable {
+  id: string;
+  upstream_pubkey: string;
+  amount_sat: bigint;
+  max_fee_sat: bigint;
+  order_id: string;
+  lsp_balance_sat: bigint;
+  client_balance_sat: bigint;
+  fee_total_sat: bigint;
+  order_total_sat: bigint;
+  pay_address: string;
+  refund_address: string;
+  state: string;
+  failure: string | null;
+  payment_txid: string | null;
+  onchain_fee_sat: bigint | null;
+  funding_outpoint: string | null;
+  outbound_sat: bigint | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }
@@ -139,6 +169,7 @@ export interface Schema {
   topups: TopupsTable;
   channel_requests: ChannelRequestsTable;
   lsps1_orders: Lsps1OrdersTable;
+  liquidity_purchases: LiquidityPurchasesTable;
   lsps2_jit_channels: Lsps2JitChannelsTable;
   liquidity_reservations: LiquidityReservationsTable;
   payments: PaymentsTable;

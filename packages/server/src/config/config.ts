@@ -97,6 +97,47 @@ export const ConfigSchema = Type.Object(
         maxChannelExpiryBlocks: Type.Integer({ minimum: 1, default: 13_000 }),
         invoiceExpirySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 3600 }),
         openDeadlineSeconds: Type.Integer({ minimum: 60, default: 3600 }),
+        /** On-chain payment of orders that give `refund_onchain_address` (bLIP-51 3.3). */
+        onchain: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            /** Confirmations a payment needs before the channel opens. */
+            confirmations: Type.Integer({ minimum: 1, maximum: 6, default: 1 }),
+            /** How long the on-chain option stays open (never shorter than the invoice). */
+            expirySeconds: Type.Integer({ minimum: 10, maximum: 7 * 86_400, default: 86_400 }),
+            /** How often an unpaid order's address is checked. */
+            pollIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** External liquidity: channels bought from an upstream LSP when outbound is short. */
+    liquidity: Type.Object(
+      {
+        upstream: Type.Optional(
+          Type.Object(
+            {
+              /** The upstream LSP's node, `pubkey@host:port`; LSPS1 runs over peer messages. */
+              uri: Type.String({ pattern: '^0[23][0-9a-fA-F]{64}@[^\\s@]+:\\d+$' }),
+              /** The most a purchase may cost (its fee plus our on-chain payment's fee), in ppm. */
+              maxFeePpm: Ppm(20_000),
+              /** Outbound bought on top of the amount, so routing fees of the payment fit. */
+              headroomPpm: Ppm(5_000),
+              channelExpiryBlocks: Type.Integer({ minimum: 1, default: 4320 }),
+              requiredConfirmations: Type.Integer({ minimum: 0, maximum: 6, default: 1 }),
+              fundingConfirmsWithinBlocks: Type.Integer({ minimum: 1, default: 6 }),
+              /** Confirmation target of our on-chain payment of the order. */
+              paymentTargetConf: Type.Integer({ minimum: 1, maximum: 1008, default: 6 }),
+              /** How long a paid purchase waits for its channel to carry payments. */
+              timeoutSeconds: Type.Integer({ minimum: 10, default: 7200 }),
+              /** How often the order and the channel are checked while waiting. */
+              pollIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2_000 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

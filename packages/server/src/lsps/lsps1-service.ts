@@ -1,8 +1,9 @@
 /**
- * LSPS1 channel orders: priced from the fee schedule, paid by a hold invoice, driven by the
- * order state machine in `core`. Each transition is persisted before its effects run; the
- * hold invoice is settled only after the funding transaction is published and cancelled (the
- * payer refunded) if the channel cannot be opened.
+ * LSPS1 channel orders: priced from the fee schedule, paid by a hold invoice or (when the
+ * client gives a refund address) on-chain, driven by the order state machine in `core`. Each
+ * transition is persisted before its effects run; the hold invoice is settled only after the
+ * funding transaction is published and cancelled (the payer refunded) if the channel cannot
+ * be opened; an on-chain payment is refunded to the refund address instead.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -11,11 +12,10 @@ import {
   FINAL_ORDER_STATES,
   isLspError,
   type LightningBackend,
-  lsps1OrderState,
-  lsps1PaymentState,
   nextOrderState,
   type OrderEvent,
   type OrderState,
+  type PaymentMethod,
   type Pubkey,
   parseHex32,
   parsePubkey,
@@ -27,6 +27,14 @@ import { type CreateOrderParams, Lsps1Error, type Lsps1Info, type Lsps1Order } f
 import { type Database, type Lsps1OrderRecord, Lsps1OrdersRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { pause } from '../poll.ts';
+import {
+  NO_ONCHAIN_OPTION,
+  type OnchainPaymentLimits,
+  OnchainPayments,
+  takesOnchain,
+} from './lsps1-onchain.ts';
+import { orderToWire } from './lsps1-wire.ts';
 import { RpcError } from './rpc-error.ts';
 
 /** Who placed an order: a node over peer messages, or a tenant over HTTP. */
@@ -43,6 +51,8 @@ export interface Lsps1Limits {
   readonly invoiceExpirySeconds: number;
   /** How long a paid order may wait for its client to come online before it is refunded. */
   readonly openDeadlineSeconds: number;
+  /** On-chain payment of orders that give a refund address; absent: bolt11 only. */
+  readonly onchain?: OnchainPaymentLimits;
 }
 
 /** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
@@ -61,6 +71,7 @@ export class Lsps1Service {
   readonly #schedule: FeeSchedule;
   readonly #limits: Lsps1Limits;
   readonly #log: Logger;
+  readonly #onchain: OnchainPayments | undefined;
   /** One driver at a time per order. */
   readonly #driving = new Map<string, Promise<void>>();
   #signal: AbortSignal = AbortSignal.abort();
@@ -79,6 +90,9 @@ export class Lsps1Service {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
+    this.#onchain = deps.limits.onchain
+      ? new OnchainPayments({ lightning: deps.lightning, limits: deps.limits.onchain, log: deps.log })
+      : undefined;
   }
 
   /** `lsps1.get_info`. */
@@ -134,6 +148,11 @@ export class Lsps1Service {
     const paymentHash = parseHex32(createHash('sha256').update(preimage).digest('hex'));
     const id = randomUUID();
     const signal = AbortSignal.timeout(15_000);
+    const invoiceExpiresAt = new Date(Date.now() + l.invoiceExpirySeconds * 1000);
+    const onchain =
+      p.refund_onchain_address && this.#onchain
+        ? await this.#onchain.option(p.refund_onchain_address, invoiceExpiresAt, signal)
+        : NO_ONCHAIN_OPTION;
     const { paymentRequest } = await this.#lightning.addHoldInvoice(
       {
         paymentHash,
@@ -163,7 +182,8 @@ export class Lsps1Service {
       payment_hash: paymentHash,
       invoice: paymentRequest,
       preimage_ciphertext: this.#box.seal(preimage.toString('hex')),
-      invoice_expires_at: new Date(Date.now() + l.invoiceExpirySeconds * 1000),
+      invoice_expires_at: invoiceExpiresAt,
+      ...onchain,
       state: 'awaiting_payment',
     });
     this.#log.info(
@@ -171,7 +191,7 @@ export class Lsps1Service {
       'order created',
     );
     this.#drive(id);
-    return toWire(record);
+    return orderToWire(record);
   }
 
   /** `lsps1.get_order`: only the owner sees an order. */
@@ -182,7 +202,7 @@ export class Lsps1Service {
       owner.kind === 'node' ? owner.pubkey : owner.tenantId,
     );
     if (!r) throw new RpcError(Lsps1Error.NotFound, 'not found', { order_id: orderId });
-    return toWire(r);
+    return orderToWire(r);
   }
 
   /** Resumes every unfinished order and keeps driving new ones until `signal` aborts. */
@@ -211,7 +231,7 @@ export class Lsps1Service {
         continue;
       }
       // Nothing could happen now (e.g. the client is offline): retry with backoff.
-      await new Promise((r) => setTimeout(r, delay).unref()); // retry backoff
+      await pause(delay, this.#signal); // retry backoff
     }
   }
 
@@ -222,13 +242,8 @@ export class Lsps1Service {
     const hash = parseHex32(order.payment_hash);
     switch (state) {
       case 'awaiting_payment': {
-        for await (const inv of this.#lightning.subscribeInvoice(hash, { signal: this.#signal })) {
-          if (inv.state === 'accepted') return this.#apply(order, { type: 'payment_held' });
-          if (inv.state === 'canceled') return this.#apply(order, { type: 'invoice_expired' });
-          if (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now())
-            return this.#apply(order, { type: 'invoice_expired' });
-        }
-        return false;
+        const event = await this.#payment(order);
+        return event ? this.#apply(order, event) : false;
       }
       case 'payment_held': {
         if (Date.now() - order.updated_at.getTime() > this.#limits.openDeadlineSeconds * 1000) {
@@ -284,6 +299,7 @@ export class Lsps1Service {
         });
       }
       case 'settling':
+        if (order.payment_method === 'onchain') return this.#apply(order, { type: 'settled' });
         await this.#lightning
           .settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal)
           .catch((err: unknown) => {
@@ -291,6 +307,7 @@ export class Lsps1Service {
           });
         return this.#apply(order, { type: 'settled' });
       case 'refunding':
+        if (order.payment_method === 'onchain') return this.#refundOnchain(order, signal);
         await this.#lightning.cancelInvoice(hash, signal).catch((err: unknown) => {
           if (
             !/already canceled|already cancelled/i.test(String(err)) &&
@@ -304,12 +321,61 @@ export class Lsps1Service {
     }
   }
 
+  /**
+   * Waits for the order's payment: its hold invoice held, or (when offered) a confirmed
+   * on-chain payment, whichever comes first; or its expiry. `undefined` when stopped.
+   */
+  async #payment(order: Lsps1OrderRecord): Promise<OrderEvent | undefined> {
+    const done = new AbortController();
+    const signal = AbortSignal.any([this.#signal, done.signal]);
+    const onchain = this.#onchain && takesOnchain(order) ? this.#onchain.outcome(order, signal) : undefined;
+    const invoice = (async (): Promise<OrderEvent | undefined> => {
+      const hash = parseHex32(order.payment_hash);
+      for await (const inv of this.#lightning.subscribeInvoice(hash, { signal })) {
+        if (inv.state === 'accepted') return { type: 'payment_held' };
+        const expired =
+          inv.state === 'canceled' ||
+          (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now());
+        // With an on-chain option the order lives on until that option expires.
+        if (expired) return onchain ? onchain : { type: 'invoice_expired' };
+      }
+      return undefined;
+    })();
+    try {
+      return await Promise.race(onchain ? [invoice, onchain] : [invoice]);
+    } finally {
+      done.abort();
+    }
+  }
+
+  /** Refunds an on-chain payment (once), then records the order as refunded. */
+  async #refundOnchain(order: Lsps1OrderRecord, signal: AbortSignal): Promise<boolean> {
+    if (!this.#onchain || !takesOnchain(order)) return this.#apply(order, { type: 'canceled' });
+    await this.#lightning.cancelInvoice(parseHex32(order.payment_hash), signal).catch(() => {});
+    try {
+      const txid = await this.#onchain.refund(order, signal);
+      return this.#apply(order, { type: 'canceled' }, txid ? { refundTxid: txid } : {});
+    } catch (err) {
+      if (!isLspError(err, ErrorCode.InsufficientFunds)) throw err;
+      // Too little arrived to pay for its own refund: nothing can be sent back.
+      this.#log.warn({ order: order.id, err: err.message }, 'on-chain payment too small to refund');
+      return this.#apply(order, { type: 'canceled' });
+    }
+  }
+
   /** Applies an event: persists the transition (only from the state we read), then its effects. */
-  async #apply(order: Lsps1OrderRecord, event: OrderEvent): Promise<boolean> {
+  async #apply(
+    order: Lsps1OrderRecord,
+    event: OrderEvent,
+    extra: { readonly refundTxid?: string } = {},
+  ): Promise<boolean> {
     const from = order.state as OrderState;
-    const t = nextOrderState(from, event);
+    const method = paymentMethodOf(event) ?? order.payment_method ?? undefined;
+    const t = nextOrderState(from, event, method);
     const moved = await new Lsps1OrdersRepository(this.#database.db).transition(order.id, from, {
       state: t.state,
+      ...(method && !order.payment_method ? { paymentMethod: method } : {}),
+      ...extra,
       ...(t.failure !== undefined ? { failure: t.failure } : {}),
       ...(t.funding
         ? { fundingTxid: t.funding.txid, fundingOutputIndex: t.funding.outputIndex, fundedAt: new Date() }
@@ -320,8 +386,9 @@ export class Lsps1Service {
       { order: order.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) },
       'order transition',
     );
-    // Effects with a follow-up state are performed by the next step; a final cancel runs here.
-    if (t.state === 'expired') {
+    // Effects with a follow-up state are performed by the next step; a cancel of an invoice
+    // that no later step looks at (expired, or paid on-chain instead) runs here.
+    if (t.state === 'expired' || event.type === 'onchain_paid') {
       await this.#lightning
         .cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000))
         .catch(() => {});
@@ -340,37 +407,9 @@ export class Lsps1Service {
   }
 }
 
-function toWire(r: Lsps1OrderRecord): Lsps1Order {
-  const state = r.state as OrderState;
-  return {
-    order_id: r.id,
-    lsp_balance_sat: r.lsp_balance_sat.toString(),
-    client_balance_sat: r.client_balance_sat.toString(),
-    required_channel_confirmations: r.required_channel_confirmations,
-    funding_confirms_within_blocks: r.funding_confirms_within_blocks,
-    channel_expiry_blocks: r.channel_expiry_blocks,
-    token: r.token,
-    created_at: r.created_at.toISOString(),
-    announce_channel: r.announce_channel,
-    order_state: lsps1OrderState(state),
-    payment: {
-      bolt11: {
-        state: lsps1PaymentState(state),
-        expires_at: r.invoice_expires_at.toISOString(),
-        fee_total_sat: r.fee_total_sat.toString(),
-        order_total_sat: r.order_total_sat.toString(),
-        invoice: r.invoice,
-      },
-      bolt12: null,
-      onchain: null,
-    },
-    channel:
-      r.funding_txid && r.funded_at
-        ? {
-            funded_at: r.funded_at.toISOString(),
-            funding_outpoint: `${r.funding_txid}:${r.funding_output_index}`,
-            expires_at: new Date(r.funded_at.getTime() + r.channel_expiry_blocks * 600_000).toISOString(),
-          }
-        : null,
-  };
+/** The payment method an event establishes, if any. */
+function paymentMethodOf(event: OrderEvent): PaymentMethod | undefined {
+  if (event.type === 'payment_held') return 'bolt11';
+  if (event.type === 'onchain_paid' || event.type === 'underpaid_expired') return 'onchain';
+  return undefined;
 }

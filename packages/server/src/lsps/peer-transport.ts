@@ -5,6 +5,7 @@
  */
 import type { LightningBackend, Pubkey } from '@blgv/core';
 import {
+  isJsonRpcResponse,
   type JsonRpcResponse,
   LSPS0_MAX_MESSAGE_BYTES,
   LSPS0_MESSAGE_TYPE,
@@ -82,6 +83,12 @@ export async function servePeerMessages(
           id: null,
           error: { code: Lsps0Error.ParseError, message: 'parse error: not UTF-8' },
         });
+        continue;
+      }
+      if (isJsonRpcResponse(text)) {
+        // An answer to a request we made as a client (e.g. to an upstream LSP): not ours to serve.
+        state.inFlight -= 1;
+        state.tokens += 1;
         continue;
       }
       void router

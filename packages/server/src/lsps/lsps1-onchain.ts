@@ -1,0 +1,172 @@
+/**
+ * LSPS1 orders paid on-chain (bLIP-51 3.3): each order gets a fresh address of the node's
+ * wallet; the order is paid once transactions to that address carry at least the order
+ * total with the required confirmations. Whatever an order's address received goes back to
+ * the client's refund address when the order fails or expires underpaid, minus the refund
+ * transaction's fee, in one sweep labelled with the order, so a restart never refunds twice.
+ */
+import {
+  type Hex32,
+  type LightningBackend,
+  type OnchainTransaction,
+  type OrderEvent,
+  type Outpoint,
+  type Sat,
+  sat,
+} from '@blgv/core';
+import { Lsps0Error } from '@blgv/protocol';
+import type { Lsps1OrderRecord } from '@blgv/store';
+import type { Logger } from 'pino';
+import { pause } from '../poll.ts';
+import { isAddressOfNetwork } from './onchain-address.ts';
+import { RpcError } from './rpc-error.ts';
+
+/** On-chain payment settings (from config). */
+export interface OnchainPaymentLimits {
+  /** Confirmations a payment needs before the channel opens. */
+  readonly confirmations: number;
+  /** How long the on-chain option stays open (at least as long as the invoice). */
+  readonly expirySeconds: number;
+  /** How often an unpaid order's address is checked. */
+  readonly pollIntervalMs: number;
+}
+
+/** What an order's address has received so far. */
+export interface Received {
+  /** In transactions with the required confirmations. */
+  readonly confirmed: Sat;
+  /** In all transactions, the mempool included. */
+  readonly total: Sat;
+  /** Every output paying the address. */
+  readonly outpoints: readonly Outpoint[];
+}
+
+/** The order columns of the on-chain option. */
+type OnchainColumns = Pick<
+  Lsps1OrderRecord,
+  'onchain_address' | 'onchain_start_height' | 'onchain_confirmations' | 'onchain_expires_at'
+>;
+
+/** The columns of an order without an on-chain option. */
+export const NO_ONCHAIN_OPTION: OnchainColumns = {
+  onchain_address: null,
+  onchain_start_height: null,
+  onchain_confirmations: null,
+  onchain_expires_at: null,
+};
+
+/** Confirmation target of refunds. */
+const REFUND_TARGET_CONF = 6;
+const REFUND_LABEL_PREFIX = 'lsps1-refund:';
+
+/** The fields of an order that take on-chain payments. */
+type OnchainOrder = Lsps1OrderRecord & { readonly onchain_address: string };
+
+/** True when the order offers on-chain payment. */
+export function takesOnchain(order: Lsps1OrderRecord): order is OnchainOrder {
+  return order.onchain_address !== null;
+}
+
+/** Watches and refunds on-chain payments of LSPS1 orders. */
+export class OnchainPayments {
+  readonly #lightning: LightningBackend;
+  readonly #log: Logger;
+  readonly limits: OnchainPaymentLimits;
+
+  constructor(deps: { lightning: LightningBackend; limits: OnchainPaymentLimits; log: Logger }) {
+    this.#lightning = deps.lightning;
+    this.limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /**
+   * The on-chain option of a new order: a fresh address, the height to scan from, and an
+   * expiry no earlier than the invoice's. Refuses a refund address that is not valid on the
+   * node's network (`-32602`), since no refund could reach it.
+   */
+  async option(refundAddress: string, invoiceExpiresAt: Date, signal: AbortSignal): Promise<OnchainColumns> {
+    const [address, info] = await Promise.all([
+      this.#lightning.newAddress(signal),
+      this.#lightning.getInfo(signal),
+    ]);
+    if (!isAddressOfNetwork(refundAddress, address)) {
+      throw new RpcError(Lsps0Error.InvalidParams, 'invalid params', {
+        property: 'refund_onchain_address',
+        message: "not a valid address of the LSP's network",
+      });
+    }
+    const expiresAt = Math.max(invoiceExpiresAt.getTime(), Date.now() + this.limits.expirySeconds * 1000);
+    return {
+      onchain_address: address,
+      onchain_start_height: info.blockHeight,
+      onchain_confirmations: this.limits.confirmations,
+      onchain_expires_at: new Date(expiresAt),
+    };
+  }
+
+  /** What the order's address has received. */
+  async received(order: OnchainOrder, signal: AbortSignal): Promise<Received> {
+    const txs = await this.#transactions(order, signal);
+    const needed = order.onchain_confirmations ?? this.limits.confirmations;
+    let confirmed = 0n;
+    let total = 0n;
+    const outpoints: Outpoint[] = [];
+    for (const tx of txs) {
+      for (const o of tx.outputs) {
+        if (o.address !== order.onchain_address) continue;
+        total += o.amount;
+        if (tx.confirmations >= needed) confirmed += o.amount;
+        outpoints.push({ txid: tx.txid, outputIndex: o.outputIndex });
+      }
+    }
+    return { confirmed: sat(confirmed), total: sat(total), outpoints };
+  }
+
+  /**
+   * Waits until the order is paid on-chain (`onchain_paid`) or its on-chain option expires
+   * (`underpaid_expired` when something arrived, else `invoice_expired`); `undefined` when
+   * `signal` aborts first. A payment of the full total seen before the expiry is waited for
+   * until it confirms.
+   */
+  async outcome(order: OnchainOrder, signal: AbortSignal): Promise<OrderEvent | undefined> {
+    const expiresAt = order.onchain_expires_at?.getTime() ?? 0;
+    while (!signal.aborted) {
+      const r = await this.received(order, signal);
+      if (r.confirmed >= order.order_total_sat) {
+        this.#log.info({ order: order.id, received: Number(r.confirmed) }, 'on-chain payment confirmed');
+        return { type: 'onchain_paid' };
+      }
+      if (r.total < order.order_total_sat && Date.now() >= expiresAt) {
+        return r.total > 0n ? { type: 'underpaid_expired' } : { type: 'invoice_expired' };
+      }
+      await pause(this.limits.pollIntervalMs, signal);
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends everything the order's address received to its refund address, once: a sweep
+   * labelled with the order is looked for first. Returns the refund's txid, or `undefined`
+   * when nothing arrived or there is no refund address.
+   */
+  async refund(order: OnchainOrder, signal: AbortSignal): Promise<Hex32 | undefined> {
+    const label = `${REFUND_LABEL_PREFIX}${order.id}`;
+    const sent = (await this.#transactions(order, signal)).find((t) => t.label === label);
+    if (sent) return sent.txid;
+    const { outpoints, total } = await this.received(order, signal);
+    if (outpoints.length === 0 || !order.refund_onchain_address) return undefined;
+    const { txid } = await this.#lightning.sendCoins(
+      { address: order.refund_onchain_address, sweep: outpoints, targetConf: REFUND_TARGET_CONF, label },
+      signal,
+    );
+    this.#log.info(
+      { order: order.id, txid, received: Number(total), to: order.refund_onchain_address },
+      'on-chain payment refunded',
+    );
+    return txid;
+  }
+
+  #transactions(order: OnchainOrder, signal: AbortSignal): Promise<OnchainTransaction[]> {
+    return this.#lightning.listOnchainTransactions({ startHeight: order.onchain_start_height ?? 0 }, signal);
+  }
+}
