@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LSPClient } from '@blgv/lsp-client';
+import type { LndNode } from '@blgv/regtest';
 import { buildApp, type Config, createLogger, createServices, loadConfig } from '@blgv/server';
 import { type Database, migrate, openDatabase, sql } from '@blgv/store';
 import type { Network } from './network.ts';
@@ -25,8 +26,15 @@ const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.
 /** Starts the server; `postgres: true` uses a throwaway schema on the test Postgres. */
 export async function startTestLsp(
   net: Network,
-  options: { postgres?: boolean; env?: Record<string, string>; file?: Record<string, unknown> } = {},
+  options: {
+    postgres?: boolean;
+    env?: Record<string, string>;
+    file?: Record<string, unknown>;
+    /** The LND node the server runs on (default: the network's `lsp`), e.g. an upstream LSP's. */
+    node?: LndNode;
+  } = {},
 ): Promise<TestLsp> {
+  const lightning = (options.node ?? net.lsp).lnd;
   const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
   // A fixed secrets key, as in production: a restarted server must read what the last one sealed.
   const config: Config = loadConfig(
@@ -44,10 +52,10 @@ export async function startTestLsp(
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
   const boot = async (port: number) => {
-    const services = createServices({ config, database, lightning: net.lsp.lnd, log });
+    const services = createServices({ config, database, lightning, log });
     const jobs = new AbortController();
     services.startJobs(jobs.signal);
-    const app = buildApp({ log, lightning: net.lsp.lnd, database, services });
+    const app = buildApp({ log, lightning, database, services });
     const url = await app.listen({ host: '127.0.0.1', port });
     return { services, jobs, app, url };
   };
