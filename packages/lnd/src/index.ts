@@ -5,3 +5,11 @@ export {
   lndConnectionFromFiles,
 } from './connection.ts';
 export { LndBackend, type LndBackendOptions } from './lnd-backend.ts';
+export {
+  EXTRA_FEE_TLV_TYPE,
+  extraFee,
+  extraFeeRecord,
+  type Lsps2ClientOptions,
+  lsps2HtlcDecision,
+  runLsps2Client,
+} from './lsps2-client.ts';

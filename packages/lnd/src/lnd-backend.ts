@@ -23,6 +23,8 @@ import {
   type HtlcInterceptor,
   type HtlcResolution,
   type InterceptedHtlc,
+  type InvoiceHtlc,
+  type InvoiceHtlcDecision,
   type InvoiceStatus,
   type LightningBackend,
   LspError,
@@ -60,16 +62,17 @@ import { AsyncQueue } from './async-queue.ts';
 import { aborted, unary } from './call.ts';
 import { connectLnd, type LndClients, type LndConnectionConfig } from './connection.ts';
 import { toLspError } from './errors.ts';
+import { modifyInvoiceHtlcs } from './invoice-htlc-modifier.ts';
 import {
   channelEventFromLnd,
   channelFromLnd,
   channelPointFromMessage,
   channelPointMessage,
+  customRecordsFromLnd,
   invoiceFromLnd,
   payReqFromLnd,
   pendingChannelFromLnd,
   txidFromBytes,
-  uint64MapKey,
 } from './mappers.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
 import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
@@ -516,6 +519,13 @@ export class LndBackend implements LightningBackend {
     );
   }
 
+  modifyInvoiceHtlcs(
+    decide: (htlc: InvoiceHtlc) => InvoiceHtlcDecision | Promise<InvoiceHtlcDecision>,
+    options: StreamOptions,
+  ): Promise<void> {
+    return modifyInvoiceHtlcs(this.#c, decide, options, this.#hooks);
+  }
+
   async addChannelAlias(alias: Scid, base: Scid, signal: AbortSignal): Promise<void> {
     const router = this.#c.router;
     await unary(
@@ -626,9 +636,7 @@ function routeHintMessage(hops: readonly RouteHintHop[]) {
 
 function interceptedFromLnd(m: ForwardHtlcInterceptRequest__Output): InterceptedHtlc {
   const key = m.incoming_circuit_key;
-  const customRecords = new Map<bigint, Uint8Array>();
-  for (const [k, v] of Object.entries(m.in_wire_custom_records ?? {}))
-    customRecords.set(uint64MapKey(k), new Uint8Array(v));
+  const customRecords = customRecordsFromLnd(m.in_wire_custom_records);
   return {
     incomingScid: scid(key?.chan_id ?? '0'),
     incomingHtlcId: BigInt(key?.htlc_id ?? '0'),

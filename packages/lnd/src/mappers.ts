@@ -39,6 +39,13 @@ export function uint64MapKey(key: string): bigint {
   return v;
 }
 
+/** A `map<uint64, bytes>` of TLV records (custom records) as a map keyed by type. */
+export function customRecordsFromLnd(records: Record<string, Buffer> | undefined): Map<bigint, Uint8Array> {
+  const out = new Map<bigint, Uint8Array>();
+  for (const [k, v] of Object.entries(records ?? {})) out.set(uint64MapKey(k), new Uint8Array(v));
+  return out;
+}
+
 /** Txids travel as bytes in little-endian order; humans and `txid:n` strings use big-endian. */
 export function txidFromBytes(bytes: Uint8Array): Hex32 {
   return parseHex32(Buffer.from(bytes).reverse().toString('hex'));

@@ -15,6 +15,12 @@ import { waitFor } from './wait.ts';
 export interface LndNodeOptions {
   /** Hold HTLCs while no interceptor is connected (`--requireinterceptor`). */
   readonly requireInterceptor?: boolean;
+  /**
+   * Run `lnd-lsps2-client` (lnd with the LSPS2 client hook) instead of stock lnd: a wallet that
+   * receives JIT channel payments with the opening fee deducted. Pair it with `runLsps2Client`
+   * from `@blgv/lnd` (zero-conf acceptor for the LSP + invoice HTLC modifier).
+   */
+  readonly lsps2Client?: boolean;
   /** More lnd flags. */
   readonly extraArgs?: readonly string[];
 }
@@ -36,16 +42,24 @@ export class LndNode {
   readonly rpcPort: number;
   readonly p2pPort: number;
   readonly #args: string[];
+  readonly #binary: 'lnd' | 'lnd-lsps2-client';
   #process: ManagedProcess | undefined;
   #backend: LndBackend | undefined;
   #pubkey: Pubkey | undefined;
 
-  private constructor(name: string, dir: string, rpcPort: number, p2pPort: number, args: string[]) {
+  private constructor(
+    name: string,
+    dir: string,
+    ports: { rpc: number; p2p: number },
+    args: string[],
+    binary: 'lnd' | 'lnd-lsps2-client',
+  ) {
     this.name = name;
     this.dir = dir;
-    this.rpcPort = rpcPort;
-    this.p2pPort = p2pPort;
+    this.rpcPort = ports.rpc;
+    this.p2pPort = ports.p2p;
     this.#args = args;
+    this.#binary = binary;
   }
 
   /** Starts a node named `name` in `dir` against `btcd` and waits until it is synced. */
@@ -75,7 +89,8 @@ export class LndNode {
       ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
       ...(options.extraArgs ?? []),
     ];
-    const node = new LndNode(name, dir, rpcPort, p2pPort, args);
+    const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
+    const node = new LndNode(name, dir, { rpc: rpcPort, p2p: p2pPort }, args, binary);
     await node.start();
     return node;
   }
@@ -115,7 +130,7 @@ export class LndNode {
   async start(): Promise<void> {
     this.#process = startProcess(
       `lnd-${this.name}`,
-      lightningBinary('lnd'),
+      lightningBinary(this.#binary),
       this.#args,
       join(this.dir, 'lnd.out.log'),
     );

@@ -27,6 +27,8 @@ import type {
   ForwardingHistoryQuery,
   HtlcResolution,
   InterceptedHtlc,
+  InvoiceHtlc,
+  InvoiceHtlcDecision,
   InvoiceStatus,
   MacaroonPermission,
   NodeInfo,
@@ -108,6 +110,16 @@ export interface LightningBackend {
   /** Registers a channel acceptor that answers every inbound open with `decide`. */
   acceptChannels(
     decide: (proposal: ChannelOpenProposal) => ChannelOpenDecision | Promise<ChannelOpenDecision>,
+    options: StreamOptions,
+  ): Promise<void>;
+  /**
+   * Registers as the node's invoice HTLC modifier (one at a time per node): every HTLC paying one
+   * of our invoices waits for `decide` before the node counts it. Answer quickly: the node
+   * handles invoice HTLCs one at a time meanwhile. A `decide` that throws or takes longer than
+   * a few seconds counts the HTLC as it is.
+   */
+  modifyInvoiceHtlcs(
+    decide: (htlc: InvoiceHtlc) => InvoiceHtlcDecision | Promise<InvoiceHtlcDecision>,
     options: StreamOptions,
   ): Promise<void>;
   /** Makes `alias` route to the channel whose confirmed or base scid is `base`. */

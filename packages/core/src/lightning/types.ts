@@ -403,3 +403,47 @@ export interface ProbeRequest {
   readonly outgoingScid?: Scid;
   readonly timeoutSeconds: number;
 }
+
+/** State of one HTLC held by an invoice. */
+export type InvoiceHtlcState = 'accepted' | 'settled' | 'canceled';
+
+/** An HTLC an invoice already holds. */
+export interface InvoiceHtlcRecord {
+  readonly incomingScid: Scid;
+  readonly incomingHtlcId: bigint;
+  /** What it counted towards the invoice (which a modifier may have raised above what it carries). */
+  readonly amount: Msat;
+  readonly state: InvoiceHtlcState;
+  /** Its onion and `update_add_htlc` TLV records, merged (types >= 65536). */
+  readonly customRecords: ReadonlyMap<bigint, Uint8Array>;
+}
+
+/**
+ * An HTLC paying one of our invoices, handed over before the node counts it (LND's invoice HTLC
+ * modifier). The answer is an {@link InvoiceHtlcDecision}.
+ */
+export interface InvoiceHtlc {
+  readonly incomingScid: Scid;
+  readonly incomingHtlcId: bigint;
+  readonly paymentHash: Hex32;
+  /** What the HTLC carries. */
+  readonly amount: Msat;
+  readonly expiry: number;
+  readonly currentHeight: number;
+  /** The `update_add_htlc` TLV records (types >= 65536), e.g. LSPS2's 65537 `extra_fee`. */
+  readonly wireCustomRecords: ReadonlyMap<bigint, Uint8Array>;
+  /** The invoice as it stands before this HTLC. */
+  readonly invoice: InvoiceStatus;
+  /** The HTLCs the invoice already holds (this one excluded unless it is replayed). */
+  readonly invoiceHtlcs: readonly InvoiceHtlcRecord[];
+}
+
+/**
+ * What to do with an {@link InvoiceHtlc}: `{}` counts it as it is; `amountPaid` counts it as
+ * paying that much instead; `cancelSet` fails it and every HTLC the invoice holds (the invoice
+ * stays open).
+ */
+export interface InvoiceHtlcDecision {
+  readonly amountPaid?: Msat;
+  readonly cancelSet?: boolean;
+}
