@@ -16,6 +16,10 @@ import {
   type Lsps2BuyResult,
   type Lsps2Info,
   newNonce,
+  type PaymentBody,
+  type PaymentResponse,
+  type ReservationBody,
+  type ReservationResponse,
   signRequest,
   type TenantResponse,
   type TopupResponse,
@@ -100,6 +104,38 @@ export class LSPClient {
 
   getLedger(limit?: number): Promise<LedgerResponse> {
     return this.#call('GET', `/v1/account/ledger${limit === undefined ? '' : `?limit=${limit}`}`);
+  }
+
+  /**
+   * Reserves outbound liquidity for payments (the spec's `provideLiquidity`): `amount` sat for
+   * `duration` ms, refused with `fee_rate_exceeded` when the fee, fully used, is above
+   * `maxFeeRate` ppm. The answer's `reservationId` goes with {@link sendPayment}.
+   */
+  requestLiquidity(request: ReservationBody): Promise<ReservationResponse> {
+    return this.#call('POST', '/v1/liquidity/reservations', request);
+  }
+
+  /** A reservation: what is used, what is left, until when. */
+  getReservation(reservationId: string): Promise<ReservationResponse> {
+    return this.#call('GET', `/v1/liquidity/reservations/${encodeURIComponent(reservationId)}`);
+  }
+
+  /** Gives a reservation back before it expires (its fee is not refunded). */
+  releaseReservation(reservationId: string): Promise<ReservationResponse> {
+    return this.#call('POST', `/v1/liquidity/reservations/${encodeURIComponent(reservationId)}/release`);
+  }
+
+  /**
+   * Pays a BOLT11 invoice from the account balance, optionally with a reservation; resolves
+   * with the outcome. Paying the same invoice again returns the first payment.
+   */
+  sendPayment(request: PaymentBody): Promise<PaymentResponse> {
+    return this.#call('POST', '/v1/payments', request);
+  }
+
+  /** A payment's status, network fee paid and number of routes (HTLCs). */
+  getPayment(paymentHash: string): Promise<PaymentResponse> {
+    return this.#call('GET', `/v1/payments/${encodeURIComponent(paymentHash)}`);
   }
 
   /** LSPS0 over HTTP. */

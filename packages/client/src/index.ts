@@ -13,6 +13,10 @@ export type {
   Lsps2BuyResult,
   Lsps2Info,
   OpeningFeeParams,
+  PaymentBody,
+  PaymentResponse,
+  ReservationBody,
+  ReservationResponse,
   TenantResponse,
   TopupResponse,
 } from '@blgv/protocol';

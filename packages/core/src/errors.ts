@@ -55,7 +55,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   conflict: { http: 409, lsps: -32602 },
   insufficient_funds: { http: 402, lsps: -32603 },
   payment_required: { http: 402, lsps: -32603 },
-  lsp_insufficient_funds: { http: 503, lsps: -32603 },
+  lsp_insufficient_funds: { http: 409, lsps: -32603 },
   fee_rate_exceeded: { http: 422, lsps: -32602 },
   reservation_inactive: { http: 409, lsps: -32602 },
   reservation_exceeded: { http: 422, lsps: -32602 },

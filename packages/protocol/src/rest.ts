@@ -175,3 +175,72 @@ export const KeyResponse = Type.Object({
   scope: Type.String(),
 });
 export type KeyResponse = Static<typeof KeyResponse>;
+
+/** `POST /v1/liquidity/reservations` (the spec's `LiquidityRequest`). */
+export const ReservationBody = Type.Object(
+  {
+    amount: SatAmount('outbound liquidity to set aside', 1),
+    duration: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'how long, ms' }),
+    maxFeeRate: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      description: 'the most the reservation may cost if fully used, ppm of amount',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ReservationBody = Static<typeof ReservationBody>;
+
+/** The spec's `LiquidityResponse`, extended with what a client needs to follow it. */
+export const ReservationResponse = Type.Object({
+  reservationId: Type.String({ description: 'UUID' }),
+  state: Type.Union(['active', 'exhausted', 'released', 'expired'].map((s) => Type.Literal(s))),
+  allocated: SatAmount('liquidity set aside'),
+  used: SatAmount('taken by payments so far'),
+  remaining: SatAmount('left to pay with'),
+  feeRate: Type.Integer({ description: 'effective fee if fully used, ppm of allocated (rounded up)' }),
+  reservationFee: SatAmount('charged when reserved'),
+  utilizationFeePpm: Type.Integer({ description: 'charged on each payment, ppm of its amount' }),
+  externalLiquidity: Type.Boolean({ description: 'liquidity was bought from an upstream LSP for it' }),
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+});
+export type ReservationResponse = Static<typeof ReservationResponse>;
+
+/** `POST /v1/payments` (the spec's `sendPayment`). */
+export const PaymentBody = Type.Object(
+  {
+    invoice: Type.String({ minLength: 1, maxLength: 7089, description: 'BOLT11 payment request' }),
+    reservationId: Type.Optional(Type.String({ maxLength: 100, description: 'pay with this reservation' })),
+    amount: Type.Optional(SatAmount('for an invoice without an amount', 1)),
+  },
+  { additionalProperties: false },
+);
+export type PaymentBody = Static<typeof PaymentBody>;
+
+export const PaymentHashParams = Type.Object(
+  { paymentHash: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: '32 bytes hex' }) },
+  { additionalProperties: false },
+);
+
+export const PaymentResponse = Type.Object({
+  paymentHash: Type.String(),
+  status: Type.Union(['pending', 'succeeded', 'failed'].map((s) => Type.Literal(s))),
+  amountMsat: Type.String({ pattern: '^[0-9]+$', description: 'amount paid to the destination, msat' }),
+  destination: Type.String(),
+  reservationId: Type.Union([Type.String(), Type.Null()]),
+  charged: Type.Object({
+    amount: SatAmount('the amount, rounded up'),
+    routingFee: SatAmount("the schedule's routing fee"),
+    utilizationFee: SatAmount('the reservation utilization fee'),
+    total: SatAmount('charged to the balance (refunded if the payment fails)'),
+  }),
+  feePaidMsat: Type.Union([Type.String(), Type.Null()], { description: 'what the network took, msat' }),
+  routeCount: Type.Union([Type.Integer(), Type.Null()], { description: 'HTLCs (parts) used' }),
+  preimage: Type.Union([Type.String(), Type.Null()]),
+  failure: Type.Union([Type.String(), Type.Null()]),
+  attempt: Type.Integer(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type PaymentResponse = Static<typeof PaymentResponse>;

@@ -10,13 +10,17 @@ import { watchTopups } from './accounts/topup-watcher.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
+import { maintainForwardingPolicy } from './channels/forwarding-policy.ts';
 import type { Config } from './config/config.ts';
+import { SpendableReader } from './liquidity/liquidity-lock.ts';
+import { ReservationService } from './liquidity/reservation-service.ts';
 import { LspsRouter } from './lsps/lsps-router.ts';
 import { Lsps1Service } from './lsps/lsps1-service.ts';
 import { servePeerMessages } from './lsps/peer-transport.ts';
 import { FeePromises } from './lsps2/fee-promise.ts';
 import { JitForwarder } from './lsps2/jit-forwarder.ts';
 import { Lsps2Service } from './lsps2/lsps2-service.ts';
+import { PaymentService } from './payments/payment-service.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -25,13 +29,20 @@ export interface LspServices {
   readonly tenants: TenantsRepository;
   readonly accounts: Accounts;
   readonly channels: ChannelService;
+  /** Liquidity reservations (`/v1/liquidity/reservations`). */
+  readonly reservations: ReservationService;
+  /** Payments for tenants (`/v1/payments`). */
+  readonly payments: PaymentService;
   readonly lsps1: Lsps1Service;
   readonly lsps2: Lsps2Service;
   /** LSPS2's HTLC interceptor; its `run` is started by `startJobs` when LSPS2 is enabled. */
   readonly jitForwarder: JitForwarder;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
-  /** Starts the background jobs (top-up credits, channel tracking, LSPS, nonce pruning). */
+  /**
+   * Starts the background jobs (top-up credits, channel tracking, LSPS, reservation expiry,
+   * pending payments, forwarding fees, nonce pruning).
+   */
   startJobs(signal: AbortSignal): void;
 }
 
@@ -111,6 +122,24 @@ export function createServices(deps: {
     promises: new FeePromises(box.deriveKey('lsps2-promise')),
     log: log.child({ sub: 'lsps2' }),
   });
+  const spendable = new SpendableReader({ database, lightning });
+  const reservations = new ReservationService({
+    database,
+    spendable,
+    accounts,
+    schedule: fees,
+    limits: config.reservations,
+    log: log.child({ sub: 'reservations' }),
+  });
+  const payments = new PaymentService({
+    database,
+    lightning,
+    accounts,
+    spendable,
+    schedule: fees,
+    limits: config.payments,
+    log: log.child({ sub: 'payments' }),
+  });
   const lsps = new LspsRouter(lsps1, lsps2, log.child({ sub: 'lsps' }));
   return {
     fees,
@@ -122,12 +151,25 @@ export function createServices(deps: {
     tenants: new TenantsRepository(database.db),
     accounts,
     channels,
+    reservations,
+    payments,
     startJobs(signal) {
       void watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, signal);
       void channels.track(signal).catch((err: unknown) => log.error({ err }, 'channel tracker failed'));
       void lsps1.run(signal).catch((err: unknown) => log.error({ err }, 'LSPS1 runner failed'));
       if (config.lsps2.enabled)
         void jitForwarder.run(signal).catch((err: unknown) => log.error({ err }, 'JIT forwarder failed'));
+      void reservations.run(signal).catch((err: unknown) => log.error({ err }, 'reservation expiry failed'));
+      void payments.run(signal).catch((err: unknown) => log.error({ err }, 'payment resolver failed'));
+      void maintainForwardingPolicy(
+        {
+          lightning,
+          schedule: fees,
+          timeLockDelta: config.lsps2.cltvExpiryDelta,
+          log: log.child({ sub: 'fees' }),
+        },
+        signal,
+      );
       void servePeerMessages({ lightning, router: lsps, log: log.child({ sub: 'lsps0' }) }, signal);
       const prune = setInterval(() => void apiKeys.pruneNonces().catch(() => {}), NONCE_PRUNE_INTERVAL_MS);
       prune.unref();

@@ -2,7 +2,7 @@
  * Tenant accounts: a balance in sats derived from an append-only ledger, topped up by paying
  * BOLT11 invoices the LSP issues and credited only once LND reports them settled.
  */
-import { ErrorCode, type LightningBackend, LspError, type Sat, satToMsat } from '@blgv/core';
+import { ErrorCode, type LightningBackend, LspError, type Sat, sat, satToMsat } from '@blgv/core';
 import { type Database, type LedgerEntry, LedgerRepository, type Topup } from '@blgv/store';
 import type { Logger } from 'pino';
 
@@ -54,6 +54,31 @@ export class Accounts {
       paymentRequest: invoice.paymentRequest,
       expiresAt: new Date(Date.now() + expirySeconds * 1000),
     });
+  }
+
+  /**
+   * The `payment_required` error for a balance short of `required`, with a top-up invoice for
+   * the difference (at least the smallest top-up) in its details.
+   */
+  async paymentRequired(tenantId: string, balance: Sat, required: Sat, what: string): Promise<LspError> {
+    const short = required - balance;
+    const topup = await this.createTopup(
+      tenantId,
+      sat(short > BigInt(this.#limits.minAmount) ? short : this.#limits.minAmount),
+    );
+    return new LspError(
+      ErrorCode.PaymentRequired,
+      `the balance of ${balance} sat does not cover ${what} of ${required} sat; pay the top-up invoice and retry`,
+      {
+        balance: Number(balance),
+        required: Number(required),
+        topup: {
+          paymentRequest: topup.paymentRequest,
+          paymentHash: topup.paymentHash,
+          amount: Number(topup.amount),
+        },
+      },
+    );
   }
 
   /** One tenant's top-up, or undefined. */

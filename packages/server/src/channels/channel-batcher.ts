@@ -7,6 +7,7 @@
 import { type LightningBackend, type OpenChannelRequest, parsePubkey, sat } from '@blgv/core';
 import type { ChannelRequest } from '@blgv/store';
 import type { Logger } from 'pino';
+import type { ForwardingFees } from './forwarding-policy.ts';
 
 /** What happened to one request. */
 export type OpenOutcome =
@@ -33,6 +34,7 @@ export class ChannelBatcher {
   readonly #windowMs: number;
   readonly #maxBatch: number;
   readonly #log: Logger;
+  readonly #policy: ForwardingFees;
   #queue: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
 
@@ -42,12 +44,15 @@ export class ChannelBatcher {
     windowMs: number;
     maxBatch: number;
     log: Logger;
+    /** The forwarding fees every new channel starts with. */
+    policy?: ForwardingFees;
   }) {
     this.#lightning = deps.lightning;
     this.#hooks = deps.hooks;
     this.#windowMs = deps.windowMs;
     this.#maxBatch = deps.maxBatch;
     this.#log = deps.log;
+    this.#policy = deps.policy ?? {};
   }
 
   /** Queues a request; resolves once its funding transaction is published or it failed. */
@@ -94,7 +99,7 @@ export class ChannelBatcher {
     while (remaining.length > 1) {
       try {
         const results = await this.#lightning.batchOpenChannels(
-          remaining.map((w) => toOpen(w.request)),
+          remaining.map((w) => toOpen(w.request, this.#policy)),
           options,
           AbortSignal.timeout(60_000),
         );
@@ -133,7 +138,7 @@ export class ChannelBatcher {
     for (const w of remaining) {
       try {
         const { channelPoint } = await this.#lightning.openChannel(
-          { ...toOpen(w.request), ...options },
+          { ...toOpen(w.request, this.#policy), ...options },
           AbortSignal.timeout(60_000),
         );
         await finish(w, { ok: true, txid: channelPoint.txid, outputIndex: channelPoint.outputIndex });
@@ -149,8 +154,9 @@ export function channelMemo(requestId: string): string {
   return `channel:${requestId}`;
 }
 
-function toOpen(r: ChannelRequest): OpenChannelRequest {
+function toOpen(r: ChannelRequest, policy: ForwardingFees): OpenChannelRequest {
   return {
+    ...policy,
     remotePubkey: parsePubkey(r.clientPubkey),
     localAmount: r.capacity,
     pushAmount: sat(r.push),

@@ -31,6 +31,7 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import { ChannelBatcher, channelMemo, type OpenOutcome } from './channel-batcher.ts';
+import { forwardingFees } from './forwarding-policy.ts';
 
 /** Limits on channel requests (from config). */
 export interface ChannelLimits {
@@ -105,6 +106,7 @@ export class ChannelService {
       windowMs: deps.limits.batchWindowMs,
       maxBatch: deps.limits.maxBatchSize,
       log: deps.log,
+      policy: forwardingFees(deps.schedule),
       hooks: {
         opening: async (requests) => {
           const repo = new ChannelRequestsRepository(this.#database.db);
@@ -302,7 +304,7 @@ export class ChannelService {
       const ledger = new LedgerRepository(trx);
       await ledger.lockTenant(tenantId);
       const balance = await ledger.balance(tenantId);
-      if (balance < quote.fee.total) return { short: quote.fee.total - balance, balance };
+      if (balance < quote.fee.total) return { balance };
       const request = await new ChannelRequestsRepository(trx).insert({
         id: randomUUID(),
         tenantId,
@@ -325,23 +327,7 @@ export class ChannelService {
       return { request };
     });
     if (result.request) return result.request;
-    const topup = await this.#accounts.createTopup(
-      tenantId,
-      sat(result.short > 1000n ? result.short : 1000n),
-    );
-    throw new LspError(
-      ErrorCode.PaymentRequired,
-      `the balance of ${result.balance} sat does not cover the ${quote.fee.total} sat fee; pay the top-up invoice and retry`,
-      {
-        balance: Number(result.balance),
-        required: Number(quote.fee.total),
-        topup: {
-          paymentRequest: topup.paymentRequest,
-          paymentHash: topup.paymentHash,
-          amount: Number(topup.amount),
-        },
-      },
-    );
+    throw await this.#accounts.paymentRequired(tenantId, result.balance, quote.fee.total, 'the fee');
   }
 
   /** Persists an open's outcome; a failure refunds the fee in the same transaction. */

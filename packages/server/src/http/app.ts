@@ -14,6 +14,7 @@ import { registerAdminRoutes } from './admin-routes.ts';
 import { installAuth } from './auth-hook.ts';
 import { registerChannelRoutes } from './channel-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
 
 /** What the HTTP application needs. */
@@ -81,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerHealthRoutes(api, deps);
     registerChannelRoutes(api, deps.services);
     registerAccountRoutes(api, deps.services);
+    registerLiquidityRoutes(api, deps.services);
     registerAdminRoutes(api, deps.services);
     registerLspsRoutes(api, deps.services.lsps);
   });

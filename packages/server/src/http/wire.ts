@@ -1,8 +1,9 @@
 /**
  * Domain records to wire shapes. Sat amounts become JSON integers (all fit in 2^53).
  */
-import type { ChannelResponse, TopupResponse } from '@blgv/protocol';
-import type { ChannelRequest, Topup } from '@blgv/store';
+import { reservationRemaining } from '@blgv/core';
+import type { ChannelResponse, PaymentResponse, ReservationResponse, TopupResponse } from '@blgv/protocol';
+import type { ChannelRequest, Payment, Reservation, Topup } from '@blgv/store';
 
 const statuses: Record<ChannelRequest['state'], ChannelResponse['status']> = {
   queued: 'opening',
@@ -41,5 +42,46 @@ export function topupToWire(t: Topup): TopupResponse {
     amount: Number(t.amount),
     state: t.state,
     expiresAt: t.expiresAt.toISOString(),
+  };
+}
+
+/** A reservation as the API shows it (the spec's `LiquidityResponse`). */
+export function reservationToWire(r: Reservation): ReservationResponse {
+  return {
+    reservationId: r.id,
+    state: r.state,
+    allocated: Number(r.amount),
+    used: Number(r.used),
+    remaining: Number(reservationRemaining(r)),
+    feeRate: Number(r.feeRatePpm),
+    reservationFee: Number(r.reservationFee),
+    utilizationFeePpm: Number(r.utilizationFeePpm),
+    externalLiquidity: r.externalReference !== null,
+    expiresAt: r.expiresAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+/** A payment as the API shows it. */
+export function paymentToWire(p: Payment): PaymentResponse {
+  return {
+    paymentHash: p.paymentHash,
+    status: p.status,
+    amountMsat: String(p.amountMsat),
+    destination: p.destination,
+    reservationId: p.reservationId,
+    charged: {
+      amount: Number(p.amount),
+      routingFee: Number(p.routingFee),
+      utilizationFee: Number(p.utilizationFee),
+      total: Number(p.amount + p.routingFee + p.utilizationFee),
+    },
+    feePaidMsat: p.networkFeeMsat === null ? null : String(p.networkFeeMsat),
+    routeCount: p.htlcCount,
+    preimage: p.preimage,
+    failure: p.failure,
+    attempt: p.attempt,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
   };
 }

@@ -27,6 +27,7 @@ import { type CreateOrderParams, Lsps1Error, type Lsps1Info, type Lsps1Order } f
 import { type Database, type Lsps1OrderRecord, Lsps1OrdersRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { forwardingFees } from '../channels/forwarding-policy.ts';
 import { pause } from '../poll.ts';
 import {
   NO_ONCHAIN_OPTION,
@@ -259,6 +260,7 @@ export class Lsps1Service {
         try {
           const { channelPoint } = await this.#lightning.openChannel(
             {
+              ...forwardingFees(this.#schedule),
               remotePubkey: client,
               localAmount: sat(order.lsp_balance_sat + order.client_balance_sat),
               pushAmount: sat(order.client_balance_sat),

@@ -1,0 +1,346 @@
+/**
+ * Payments for tenants (the spec's `sendPayment({ invoice, reservationId })`): decodes the
+ * invoice, charges amount + routing fee (+ utilization fee with a reservation) to the ledger
+ * together with a `pending` record, then pays through the node with the routing fee as fee
+ * limit. A failed attempt is refunded and gives its reservation back; the same invoice paid
+ * twice returns the first payment. Payments left pending (a crash, a timeout) are resolved by
+ * asking the node.
+ */
+import {
+  type DecodedPaymentRequest,
+  ErrorCode,
+  type FeeSchedule,
+  type Hex32,
+  isLspError,
+  type LightningBackend,
+  LspError,
+  type Msat,
+  type PaymentResult,
+  parseHex32,
+  quotePayment,
+  type Sat,
+  satToMsat,
+} from '@blgv/core';
+import { type Database, isUniqueViolation, type Payment, PaymentsRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.ts';
+import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
+import { recordOutcome, startAttempt } from './payment-ledger.ts';
+
+/** How payments are made (from config). */
+export interface PaymentLimits {
+  readonly timeoutSeconds: number;
+  readonly maxParts: number;
+}
+
+/** A payment order from a tenant. */
+export interface PaymentOrder {
+  readonly invoice: string;
+  readonly reservationId?: string;
+  /** For an invoice without an amount. */
+  readonly amount?: Sat;
+}
+
+/** A payment outcome, with a human reason when the node refused it outright. */
+type Outcome = PaymentResult & { readonly message?: string };
+
+/** Time given to LND beyond the payment timeout before we stop waiting for an answer. */
+const ANSWER_MARGIN_MS = 30_000;
+/** Pending payments younger than this are left to the request that started them. */
+const SWEEP_MIN_AGE_MS = 30_000;
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** The payment service. */
+export class PaymentService {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #accounts: Accounts;
+  readonly #spendable: SpendableReader;
+  readonly #schedule: FeeSchedule;
+  readonly #limits: PaymentLimits;
+  readonly #log: Logger;
+  /** Payment hashes this process is waiting on. */
+  readonly #watching = new Set<string>();
+  #jobs: AbortSignal | undefined;
+  #ownPubkey: Promise<string> | undefined;
+
+  constructor(deps: {
+    database: Database;
+    lightning: LightningBackend;
+    accounts: Accounts;
+    spendable: SpendableReader;
+    schedule: FeeSchedule;
+    limits: PaymentLimits;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#accounts = deps.accounts;
+    this.#spendable = deps.spendable;
+    this.#schedule = deps.schedule;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /**
+   * Pays an invoice for the tenant and resolves with the payment once it is final (or still
+   * pending after the timeout). `replayed` when the invoice was paid (or is being paid)
+   * already: the first payment is returned and nothing is charged again.
+   */
+  async pay(tenantId: string, order: PaymentOrder): Promise<{ payment: Payment; replayed: boolean }> {
+    const decoded = await this.#decode(order.invoice);
+    const amount = this.#amount(decoded, order.amount);
+    const quote = quotePayment(this.#schedule, amount);
+    const attempt = {
+      paymentHash: decoded.paymentHash,
+      tenantId,
+      paymentRequest: order.invoice,
+      destination: decoded.destination,
+      amountMsat: amount,
+      reservationId: order.reservationId ?? null,
+      liquidity: quote.liquidity,
+      feeLimitMsat: quote.feeLimit,
+      amount: quote.amount,
+      routingFee: quote.routingFee,
+      expiresAt: new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000),
+    };
+    let started: Awaited<ReturnType<typeof startAttempt>>;
+    try {
+      started = await startAttempt(
+        { database: this.#database, spendable: this.#spendable, schedule: this.#schedule },
+        attempt,
+        quote,
+      );
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another request recorded this payment hash first.
+      started = { replay: await this.#existing(tenantId, decoded.paymentHash) };
+    }
+    if ('replay' in started) return { payment: started.replay, replayed: true };
+    if ('short' in started) {
+      throw await this.#accounts.paymentRequired(tenantId, started.balance, started.required, 'the payment');
+    }
+    this.#log.info(
+      {
+        tenant: tenantId,
+        paymentHash: decoded.paymentHash,
+        amountMsat: String(amount),
+        reservation: order.reservationId,
+        attempt: started.payment.attempt,
+      },
+      'paying an invoice',
+    );
+    return { payment: await this.#send(started.payment), replayed: false };
+  }
+
+  /** One tenant's payment (another tenant's is not found). */
+  async get(tenantId: string, paymentHash: string): Promise<Payment> {
+    const p = await new PaymentsRepository(this.#database.db).get(paymentHash);
+    if (!p || p.tenantId !== tenantId) throw new LspError(ErrorCode.NotFound, `no payment ${paymentHash}`);
+    return p;
+  }
+
+  /**
+   * Resolves pending payments until `signal` aborts: at start every one (a crash left them),
+   * then, now and then, those nobody here is waiting on.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#jobs = signal;
+    let minAgeMs = 0;
+    while (!signal.aborted) {
+      try {
+        const cutoff = Date.now() - minAgeMs;
+        for (const p of await new PaymentsRepository(this.#database.db).pending()) {
+          if (!this.#watching.has(p.paymentHash) && p.updatedAt.getTime() <= cutoff) void this.#resume(p);
+        }
+      } catch (err) {
+        if (!signal.aborted) this.#log.error({ err }, 'pending payment sweep failed');
+      }
+      minAgeMs = SWEEP_MIN_AGE_MS;
+      await new Promise<void>((resolve) => {
+        // The sweep's schedule (not a wait in a test): pending payments are few and rare.
+        const timer = setTimeout(resolve, SWEEP_INTERVAL_MS);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  async #decode(invoice: string): Promise<DecodedPaymentRequest> {
+    let decoded: DecodedPaymentRequest;
+    try {
+      decoded = await this.#lightning.decodePaymentRequest(invoice, AbortSignal.timeout(10_000));
+    } catch (err) {
+      if (isLspError(err, ErrorCode.InvalidInput)) {
+        throw new LspError(ErrorCode.InvalidInput, `invoice: ${err.message}`, { field: 'invoice' });
+      }
+      throw err;
+    }
+    this.#ownPubkey ??= this.#lightning
+      .getInfo(AbortSignal.timeout(10_000))
+      .then((i) => i.pubkey)
+      .catch((err: unknown) => {
+        this.#ownPubkey = undefined;
+        throw err;
+      });
+    if (decoded.destination === (await this.#ownPubkey)) {
+      throw new LspError(ErrorCode.InvalidInput, 'invoice: it pays the LSP node itself', {
+        field: 'invoice',
+      });
+    }
+    const expiresAt = decoded.timestamp.getTime() + decoded.expirySeconds * 1000;
+    if (expiresAt <= Date.now()) {
+      throw new LspError(
+        ErrorCode.InvoiceExpired,
+        `invoice: expired at ${new Date(expiresAt).toISOString()}`,
+        { field: 'invoice' },
+      );
+    }
+    return decoded;
+  }
+
+  #amount(decoded: DecodedPaymentRequest, given: Sat | undefined): Msat {
+    if (decoded.amount > 0n) {
+      if (given !== undefined) {
+        throw new LspError(ErrorCode.InvalidInput, 'amount: the invoice has an amount; leave amount out', {
+          field: 'amount',
+        });
+      }
+      return decoded.amount;
+    }
+    if (given === undefined || given <= 0n) {
+      throw new LspError(ErrorCode.InvalidInput, 'amount: the invoice has no amount; give one (sat)', {
+        field: 'amount',
+      });
+    }
+    return satToMsat(given);
+  }
+
+  async #existing(tenantId: string, paymentHash: Hex32): Promise<Payment> {
+    const p = await new PaymentsRepository(this.#database.db).get(paymentHash);
+    if (!p) throw new LspError(ErrorCode.Internal, `payment ${paymentHash} vanished`);
+    if (p.tenantId !== tenantId) {
+      throw new LspError(ErrorCode.Conflict, 'invoice: another account is paying or has paid it', {
+        field: 'invoice',
+      });
+    }
+    return p;
+  }
+
+  /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */
+  async #send(p: Payment): Promise<Payment> {
+    this.#watching.add(p.paymentHash);
+    try {
+      let result: Outcome | undefined;
+      try {
+        result = await this.#lightning.sendPayment(
+          {
+            paymentRequest: p.paymentRequest,
+            ...(isAmountless(p) ? { amount: p.amountMsat } : {}),
+            feeLimit: p.feeLimitMsat,
+            timeoutSeconds: this.#limits.timeoutSeconds,
+            maxParts: this.#limits.maxParts,
+          },
+          AbortSignal.timeout(this.#limits.timeoutSeconds * 1000 + ANSWER_MARGIN_MS),
+        );
+      } catch (err) {
+        result = await this.#afterRefusal(p, err);
+      }
+      if (!result) {
+        this.#watching.delete(p.paymentHash);
+        void this.#resume(p);
+        return p;
+      }
+      return await this.#record(p, result);
+    } finally {
+      if (this.#jobs === undefined) this.#watching.delete(p.paymentHash);
+    }
+  }
+
+  /**
+   * LND refused to start the payment or did not answer in time: what it knows decides. A
+   * refusal of a payment it never started is a failure (refunded); silence stays pending.
+   */
+  async #afterRefusal(p: Payment, err: unknown): Promise<Outcome | undefined> {
+    const known = await this.#lightning
+      .trackPayment(parseHex32(p.paymentHash), AbortSignal.timeout(5_000))
+      .catch(() => undefined);
+    if (known) return known;
+    const silent =
+      isLspError(err) &&
+      (err.code === ErrorCode.Timeout ||
+        err.code === ErrorCode.LightningUnavailable ||
+        err.code === ErrorCode.Aborted);
+    if (silent) return undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    this.#log.warn({ paymentHash: p.paymentHash, err: message }, 'the node refused the payment');
+    return {
+      status: 'failed',
+      paymentHash: parseHex32(p.paymentHash),
+      reason: 'error',
+      htlcCount: 0,
+      message,
+    };
+  }
+
+  /** Follows a pending payment to its outcome (after a restart or a timeout). */
+  async #resume(p: Payment): Promise<void> {
+    if (this.#watching.has(p.paymentHash)) return;
+    this.#watching.add(p.paymentHash);
+    const signal = this.#jobs ?? AbortSignal.timeout(3_600_000);
+    try {
+      const known = await this.#lightning.trackPayment(parseHex32(p.paymentHash), signal);
+      if (known) {
+        await this.#record(p, known);
+      } else if (p.expiresAt.getTime() <= Date.now()) {
+        await this.#record(p, {
+          status: 'failed',
+          paymentHash: parseHex32(p.paymentHash),
+          reason: 'error',
+          htlcCount: 0,
+          message: 'interrupted before it was sent, and the invoice has expired since',
+        });
+      } else {
+        // Charged, then interrupted before the node was asked: ask it now.
+        this.#watching.delete(p.paymentHash);
+        await this.#send(p);
+        return;
+      }
+    } catch (err) {
+      if (!signal.aborted)
+        this.#log.warn({ err, paymentHash: p.paymentHash }, 'could not resolve a payment yet');
+    }
+    this.#watching.delete(p.paymentHash);
+  }
+
+  async #record(p: Payment, result: Outcome): Promise<Payment> {
+    const final = await recordOutcome(this.#database, p, result);
+    this.#log.info(
+      {
+        tenant: p.tenantId,
+        paymentHash: p.paymentHash,
+        status: final.status,
+        htlcs: final.htlcCount,
+        networkFeeMsat: final.networkFeeMsat === null ? undefined : String(final.networkFeeMsat),
+        failure: final.failure ?? undefined,
+      },
+      'payment finished',
+    );
+    return final;
+  }
+}
+
+/**
+ * True when the invoice carries no amount (the tenant gave it). In BOLT11 the amount is the
+ * digits after the network prefix in the human-readable part, which no prefix contains.
+ */
+function isAmountless(p: Payment): boolean {
+  const hrp = p.paymentRequest.toLowerCase().slice(0, p.paymentRequest.lastIndexOf('1'));
+  return !/\d/.test(hrp);
+}
