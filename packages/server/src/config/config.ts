@@ -113,7 +113,12 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** External liquidity: channels bought from an upstream LSP when outbound is short. */
+    /**
+     * External liquidity: when outbound is short (a reservation larger than the node's
+     * spendable balance), the LSP buys a channel from an upstream LSP over LSPS1, paid on-chain
+     * from its wallet. The LSP bears the cost; the most it pays per purchase is set by the
+     * caller (`reservations.externalMaxFee*`). Absent `upstream`: nothing is bought.
+     */
     liquidity: Type.Object(
       {
         upstream: Type.Optional(
@@ -121,19 +126,28 @@ export const ConfigSchema = Type.Object(
             {
               /** The upstream LSP's node, `pubkey@host:port`; LSPS1 runs over peer messages. */
               uri: Type.String({ pattern: '^0[23][0-9a-fA-F]{64}@[^\\s@]+:\\d+$' }),
-              /** The most a purchase may cost (its fee plus our on-chain payment's fee), in ppm. */
-              maxFeePpm: Ppm(20_000),
               /** Outbound bought on top of the amount, so routing fees of the payment fit. */
               headroomPpm: Ppm(5_000),
+              /** How long the upstream must keep the channel open (LSPS1 `channel_expiry_blocks`). */
               channelExpiryBlocks: Type.Integer({ minimum: 1, default: 4320 }),
-              requiredConfirmations: Type.Integer({ minimum: 0, maximum: 6, default: 1 }),
+              /**
+               * Confirmations of the channel's funding before it is used (at least 1: the
+               * balance on our side is money we paid, so we do not trust an unconfirmed funding).
+               */
+              requiredConfirmations: Type.Integer({ minimum: 1, maximum: 6, default: 1 }),
+              /** Confirmation target the upstream funds the channel with. */
               fundingConfirmsWithinBlocks: Type.Integer({ minimum: 1, default: 6 }),
               /** Confirmation target of our on-chain payment of the order. */
               paymentTargetConf: Type.Integer({ minimum: 1, maximum: 1008, default: 6 }),
-              /** How long a paid purchase waits for its channel to carry payments. */
+              /**
+               * How long a paid purchase waits for its channel to carry payments before it is
+               * recorded failed (a caller stops waiting earlier, at its own deadline).
+               */
               timeoutSeconds: Type.Integer({ minimum: 10, default: 7200 }),
               /** How often the order and the channel are checked while waiting. */
               pollIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2_000 }),
+              /** Deadline of one LSPS call to the upstream. */
+              callTimeoutMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 30_000 }),
             },
             { additionalProperties: false },
           ),
