@@ -14,6 +14,7 @@ import { maintainForwardingPolicy } from './channels/forwarding-policy.ts';
 import type { Config } from './config/config.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
 import { ReservationService } from './liquidity/reservation-service.ts';
+import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
 import { LspsRouter } from './lsps/lsps-router.ts';
 import { Lsps1Service } from './lsps/lsps1-service.ts';
 import { servePeerMessages } from './lsps/peer-transport.ts';
@@ -123,12 +124,27 @@ export function createServices(deps: {
     log: log.child({ sub: 'lsps2' }),
   });
   const spendable = new SpendableReader({ database, lightning });
+  const upstream = liquiditySourceFromConfig(config, {
+    lightning,
+    database,
+    log: log.child({ sub: 'upstream' }),
+  });
   const reservations = new ReservationService({
     database,
     spendable,
     accounts,
     schedule: fees,
     limits: config.reservations,
+    ...(upstream
+      ? {
+          external: {
+            source: upstream,
+            maxFeeBase: sat(config.reservations.externalMaxFeeBase),
+            maxFeePpm: BigInt(config.reservations.externalMaxFeePpm),
+            timeoutMs: config.reservations.externalTimeoutSeconds * 1000,
+          },
+        }
+      : {}),
     log: log.child({ sub: 'reservations' }),
   });
   const payments = new PaymentService({
@@ -160,6 +176,8 @@ export function createServices(deps: {
       if (config.lsps2.enabled)
         void jitForwarder.run(signal).catch((err: unknown) => log.error({ err }, 'JIT forwarder failed'));
       void reservations.run(signal).catch((err: unknown) => log.error({ err }, 'reservation expiry failed'));
+      if (upstream)
+        void upstream.run(signal).catch((err: unknown) => log.error({ err }, 'upstream liquidity failed'));
       void payments.run(signal).catch((err: unknown) => log.error({ err }, 'payment resolver failed'));
       void maintainForwardingPolicy(
         {
