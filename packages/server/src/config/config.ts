@@ -184,6 +184,34 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Liquidity reservations (`POST /v1/liquidity/reservations`). */
+    reservations: Type.Object(
+      {
+        minAmount: Sat(1_000),
+        maxAmount: Sat(100_000_000),
+        minDurationMs: Type.Integer({ minimum: 1, default: 10_000 }),
+        maxDurationMs: Type.Integer({ minimum: 1, default: 7 * 24 * 3600 * 1000 }),
+        /**
+         * The most the LSP pays (it bears the cost) for liquidity bought from outside to serve
+         * one reservation, in ppm of the shortfall, plus `externalMaxFeeBase` sat.
+         */
+        externalMaxFeePpm: Ppm(20_000),
+        externalMaxFeeBase: Sat(5_000),
+        /** How long a reservation request waits for bought liquidity to become usable. */
+        externalTimeoutSeconds: Type.Integer({ minimum: 1, default: 600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Payments sent for tenants (`POST /v1/payments`). */
+    payments: Type.Object(
+      {
+        /** How long the node tries to pay before giving up. */
+        timeoutSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
+        /** The most parts (HTLCs) one payment is split into. */
+        maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -290,6 +318,10 @@ export function loadConfig(
     problems.push('/channels: minCapacity is above maxCapacity');
   if (config.channels?.minFeeRate > config.channels?.maxFeeRate)
     problems.push('/channels: minFeeRate is above maxFeeRate');
+  if (config.reservations?.minAmount > config.reservations?.maxAmount)
+    problems.push('/reservations: minAmount is above maxAmount');
+  if (config.reservations?.minDurationMs > config.reservations?.maxDurationMs)
+    problems.push('/reservations: minDurationMs is above maxDurationMs');
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return config;
 }
