@@ -1,0 +1,220 @@
+/**
+ * Story: wallets with no channels receive their first payment through an LSPS2 JIT channel.
+ * carol and dave run `lnd-lsps2-client` with `runLsps2Client` (zero-conf acceptor for the LSP,
+ * invoice HTLC modifier). Each buys a JIT scid, puts it in an invoice as the only route hint,
+ * and alice pays. The LSP holds the payment, opens one zero-conf private channel, and forwards
+ * with its opening fee deducted (TLV 65537); the wallet counts each HTLC as amount + extra_fee,
+ * so its invoice settles and it holds exactly the payment less the opening fee.
+ *
+ * The fee schedule here (100 sat minimum, 5,000 ppm) makes the proportional part decide the
+ * fee, and the amounts carry odd msat, so the rounding (`ceil`) and the msat accounting show.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Hex32, type Msat, msat, type Pubkey, parseScid, type Scid, sat } from '@blgv/core';
+import { extraFee } from '@blgv/lnd';
+import { lsps2OpeningFee } from '@blgv/lsp-client';
+import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
+import type { LndNode } from '@blgv/regtest';
+import { JitWallet } from './support/jit-wallet.ts';
+import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+
+let net: Network;
+let server: TestLsp;
+let carol: JitWallet;
+let dave: JitWallet;
+const streams = new AbortController();
+
+before(async () => {
+  net = await startNetwork({ lsp: { requireInterceptor: true } });
+  const { h, alice, lsp } = net;
+  server = await startTestLsp(net, {
+    file: { fees: { channelOpening: { baseFee: 100, capacityFeePpm: 5000 } } },
+  });
+  // Two channels, each smaller than the fixed-amount payment: alice must split it.
+  for (let i = 0; i < 2; i++) {
+    const channel = await h.openChannel(alice, lsp, sat(200_000));
+    await waitCanSend(alice, lsp, channel.scid, msat(100_000_000n));
+  }
+  const [carolNode, daveNode] = await Promise.all([
+    h.newNode('carol', { lsps2Client: true }),
+    h.newNode('dave', { lsps2Client: true }),
+  ]);
+  [carol, dave] = await Promise.all([
+    JitWallet.start(h, carolNode, lsp, streams.signal),
+    JitWallet.start(h, daveNode, lsp, streams.signal),
+  ]);
+});
+after(async () => {
+  streams.abort();
+  await server?.stop();
+  await net?.h.stop();
+});
+
+/** JSON with bigints as strings, for assertion messages. */
+const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x));
+
+/** The stored JIT channel for a `buy` result. */
+function jitRecord(bought: Lsps2BuyResult) {
+  return server.database.db
+    .selectFrom('lsps2_jit_channels')
+    .selectAll()
+    .where('jit_scid', '=', parseScid(bought.jit_channel_scid).toString())
+    .executeTakeFirst();
+}
+
+/** Waits until the LSP has recorded the JIT channel final, and returns the record. */
+async function finalRecord(bought: Lsps2BuyResult) {
+  return net.h.waitFor(
+    async () => {
+      const r = await jitRecord(bought);
+      return r && ['completed', 'failed', 'expired'].includes(r.state) ? r : undefined;
+    },
+    { what: 'the JIT channel to reach a final state' },
+  );
+}
+
+/**
+ * Waits until `payer` can send `amount` to `to` over the channel `first` (a probe reaches `to`
+ * and fails there): LND lists a new channel active a moment before its path finding uses it.
+ */
+async function waitCanSend(payer: LndNode, to: LndNode, first: Scid, amount: Msat): Promise<void> {
+  await net.h.waitFor(
+    async () => {
+      const r = await payer.lnd.probe(
+        { destination: to.pubkey, amount, outgoingScid: first, timeoutSeconds: 10 },
+        within(),
+      );
+      return r.status === 'failed' && r.reason === 'incorrect_payment_details';
+    },
+    { what: `${payer.name} to be able to send ${amount} msat over ${first}`, intervalMs: 200 },
+  );
+}
+
+/**
+ * What the wallet must end with after a JIT payment of `amount` for `fee`: one new channel,
+ * private and zero-conf, from the LSP; the invoice settled for the full amount; HTLCs that
+ * carried exactly `amount - fee` and claimed exactly `fee` in `extra_fee`; and a channel
+ * balance of exactly `amount - fee`.
+ */
+async function assertReceived(wallet: JitWallet, hash: Hex32, amount: Msat, fee: Msat, lsp: Pubkey) {
+  const node: LndNode = wallet.node;
+  const invoice = await node.lnd.lookupInvoice(hash, within());
+  assert.equal(invoice.state, 'settled');
+  assert.equal(invoice.amountPaid, amount, 'the invoice counts the payment in full');
+
+  const seen = wallet.htlcsOf(hash);
+  assert.ok(seen.length >= 1);
+  const carried = seen.reduce((s, x) => s + x.htlc.amount, 0n);
+  const claimed = seen.reduce((s, x) => s + (extraFee(x.htlc.wireCustomRecords) ?? 0n), 0n);
+  assert.equal(carried, amount - fee, 'the HTLCs carried the payment less the opening fee');
+  assert.equal(claimed, fee, 'their extra_fee records add up to the opening fee');
+  for (const { htlc, decision } of seen) {
+    const own = extraFee(htlc.wireCustomRecords);
+    assert.ok(own !== undefined && own > 0n, 'each part carries its share of the fee');
+    assert.deepEqual(decision, { amountPaid: htlc.amount + own });
+  }
+
+  // The invoice settles before the commitments drop the HTLCs: wait until they have.
+  const channels = await net.h.waitFor(
+    async () => {
+      const list = await node.lnd.listChannels(within());
+      return list.every((c) => c.pendingHtlcs === 0) ? list : undefined;
+    },
+    { what: `${node.name}'s channel to settle the HTLCs` },
+  );
+  assert.equal(channels.length, 1, 'exactly one channel');
+  const [channel] = channels;
+  assert.ok(channel);
+  assert.equal(channel.remotePubkey, lsp);
+  assert.equal(channel.private, true);
+  assert.equal(channel.zeroConf, true);
+  assert.equal(channel.initiator, false, 'the LSP opened it');
+  // The LSP funds the channel and pays its commitment fee; the wallet's side is what it got.
+  assert.equal(channel.capacity, ((amount + 999n) / 1000n) * 2n, 'twice the payment, rounded up to sat');
+  assert.equal(channel.localBalance, (amount - fee) / 1000n);
+  const balance = await node.lnd.channelBalance(within());
+  assert.equal(balance.local, amount - fee, 'the wallet holds the payment less the fee, to the msat');
+}
+
+test('fixed amount, multi-part: a wallet with no channels is paid in parts through one new JIT channel', async () => {
+  const { alice, lsp } = net;
+  assert.equal((await carol.node.lnd.listChannels(within())).length, 0, 'carol starts with no channel');
+  const rpc = new LspsPeerClient(carol.node, lsp.pubkey);
+  try {
+    await net.h.waitFor(() => rpc.ready, { what: "carol's peer messages" });
+    const info = await rpc.call<Lsps2Info>('lsps2.get_info', {});
+    const params: OpeningFeeParams | undefined = info.result?.opening_fee_params_menu[0];
+    assert.ok(params, JSON.stringify(info));
+    assert.equal(params.min_fee_msat, '100000');
+    assert.equal(params.proportional, 5000);
+
+    const amount = msat(300_000_123n);
+    const fee = msat(lsps2OpeningFee(params, amount) ?? -1n);
+    assert.equal(fee, 1_500_001n, 'ceil(300,000,123 x 5,000 / 1e6) is above the 100,000 minimum');
+    const buy = await rpc.call<Lsps2BuyResult>('lsps2.buy', {
+      opening_fee_params: params,
+      payment_size_msat: amount.toString(),
+    });
+    const bought = buy.result;
+    assert.ok(bought, JSON.stringify(buy.error));
+    const invoice = await carol.invoice(bought, amount, fee);
+
+    const paid = await alice.lnd.sendPayment(
+      { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 60 },
+      within(90_000),
+    );
+    assert.equal(paid.status, 'succeeded', show(paid));
+    assert.ok(paid.htlcCount > 1, `paid in ${paid.htlcCount} parts`);
+    assert.equal(paid.amount, amount);
+    assert.equal(paid.fee, 0n, 'the JIT hop is free to the payer: the fee comes out of the payment');
+    assert.equal(carol.htlcsOf(invoice.paymentHash).length, paid.htlcCount, 'carol got every part');
+
+    await assertReceived(carol, invoice.paymentHash, amount, fee, lsp.pubkey);
+    const record = await finalRecord(bought);
+    assert.equal(record.state, 'completed');
+    assert.equal(record.fee_msat, fee);
+    assert.equal(record.payment_size_msat, amount);
+    assert.equal(record.payment_hash, invoice.paymentHash);
+  } finally {
+    rpc.close();
+  }
+});
+
+test('variable amount, single part: bought over HTTP, the fee is priced on and taken from the one HTLC', async () => {
+  const { h, alice, lsp } = net;
+  assert.equal((await dave.node.lnd.listChannels(within())).length, 0, 'dave starts with no channel');
+  // The first story spent most of alice's two channels; this payment goes in one part.
+  const channel = await h.openChannel(alice, lsp, sat(500_000));
+  await waitCanSend(alice, lsp, channel.scid, msat(200_000_000n));
+  const { client } = await server.newTenant('wallet-co');
+  const [params] = (await client.lsps2.getInfo()).opening_fee_params_menu;
+  assert.ok(params);
+  const bought = await client.lsps2.buy({ opening_fee_params: params, client_node_pubkey: dave.node.pubkey });
+
+  const amount = msat(150_000_777n);
+  const fee = msat(lsps2OpeningFee(params, amount) ?? -1n);
+  assert.equal(fee, 750_004n, 'ceil(150,000,777 x 5,000 / 1e6)');
+  const invoice = await dave.invoice(bought, amount, fee);
+  const paid = await alice.lnd.sendPayment(
+    { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 60, maxParts: 1 },
+    within(90_000),
+  );
+  assert.equal(paid.status, 'succeeded', show(paid));
+  assert.equal(paid.htlcCount, 1);
+  assert.equal(paid.amount, amount);
+  assert.equal(paid.fee, 0n);
+
+  const [only, ...more] = dave.htlcsOf(invoice.paymentHash);
+  assert.ok(only);
+  assert.equal(more.length, 0);
+  assert.equal(only.htlc.amount, amount - fee, 'the one HTLC carries the payment less the fee');
+  assert.equal(extraFee(only.htlc.wireCustomRecords), fee);
+  await assertReceived(dave, invoice.paymentHash, amount, fee, lsp.pubkey);
+  const record = await finalRecord(bought);
+  assert.equal(record.state, 'completed');
+  assert.equal(record.payment_size_msat, null, 'variable amount: no size was bought');
+  assert.equal(record.fee_msat, fee);
+});
