@@ -22,8 +22,6 @@ import {
   type ChannelPoint,
   ErrorCode,
   FINAL_PURCHASE_STATES,
-  formatChannelPoint,
-  isLspError,
   type LightningBackend,
   type LiquidityLimits,
   type LiquiditySource,
@@ -36,16 +34,16 @@ import {
   parsePubkey,
   type Sat,
   sat,
-  satToMsat,
 } from '@blgv/core';
 import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { LspsCallError, LspsPeerClient } from '../lsps/lsps-peer-client.ts';
 import { pause } from '../poll.ts';
-import { parseUpstreamInfo, parseUpstreamOrder, type UpstreamOrder } from './upstream-lsps1-wire.ts';
-import { sizeUpstreamOrder, spendableOf } from './upstream-order-size.ts';
+import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
+import { sizeUpstreamOrder } from './upstream-order-size.ts';
 import { findPurchasePayment, purchasePaymentLabel } from './upstream-payment.ts';
+import { errorMessage, PurchaseWaits, stopped, until } from './upstream-purchase-waits.ts';
 
 /** Where the upstream is and how we buy from it (from config). */
 export interface UpstreamSettings {
@@ -70,12 +68,8 @@ export interface UpstreamSettings {
 const SEND_TIMEOUT_MS = 60_000;
 /** A purchase left `ordered` or `paying` this long by another runner is taken as interrupted. */
 const STALE_AFTER_MS = 2 * SEND_TIMEOUT_MS;
-/** Deadline of the probe proving the channel carries the amount. */
-const PROBE_TIMEOUT_SECONDS = 30;
 /** LSPS1 `100`: the order's options do not fit the upstream's limits. */
 const LSPS1_OPTION_MISMATCH = 100;
-/** LSPS1 `101`: no such order. */
-const LSPS1_NOT_FOUND = 101;
 
 /** Buys outbound liquidity from one upstream LSP over LSPS1, paying on-chain. */
 export class UpstreamLsps1Source implements LiquiditySource {
@@ -89,8 +83,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
     string,
     { readonly amount: bigint; readonly done: Promise<AcquiredLiquidity> }
   >();
-  /** Wakes waits on the next channel event. */
-  readonly #wakers = new Set<() => void>();
+  readonly #waits: PurchaseWaits;
   #life: AbortSignal | undefined;
 
   constructor(deps: {
@@ -108,6 +101,14 @@ export class UpstreamLsps1Source implements LiquiditySource {
       peer: deps.settings.pubkey,
       timeoutMs: deps.settings.callTimeoutMs,
     });
+    this.#waits = new PurchaseWaits({
+      lightning: deps.lightning,
+      call: (method, params, signal) => this.#call(method, params, signal),
+      upstream: deps.settings,
+      timeoutMs: deps.settings.timeoutMs,
+      pollIntervalMs: deps.settings.pollIntervalMs,
+      log: deps.log,
+    });
   }
 
   /**
@@ -117,7 +118,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
    */
   async run(signal: AbortSignal): Promise<void> {
     this.#life = signal;
-    void this.#watchChannels(signal);
+    void this.#waits.run(signal);
     await this.#client.start(signal);
     for (const r of await this.#repo().active()) {
       if (r.upstream_pubkey !== this.#settings.pubkey) {
@@ -176,7 +177,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
         signal,
       ),
     );
-    const onchain = checkOrder(order, size);
+    const onchain = payableOnchain(order, size);
     const estimate = await this.#lightning.estimateSendFee(
       { address: onchain.address, amount: onchain.orderTotal, targetConf: s.paymentTargetConf },
       signal,
@@ -200,36 +201,42 @@ export class UpstreamLsps1Source implements LiquiditySource {
       { purchase: record.id, order: order.id, amount: Number(amount), fee: Number(onchain.feeTotal) },
       'upstream order placed',
     );
-    const refuse = async (code: ErrorCode, message: string, details: Record<string, unknown>) => {
-      await this.#apply(record, { type: 'refused', reason: message });
-      return new LspError(code, message, { purchase: record.id, ...details });
-    };
-    if (cost > limits.maxFee) {
-      throw await refuse(
-        ErrorCode.FeeRateExceeded,
-        `buying ${amount} sat of outbound from the upstream costs ${cost} sat (its fee ${onchain.feeTotal} + on-chain ${estimate.fee}), above the limit of ${limits.maxFee} sat`,
-        { fee: Number(cost), maxFee: Number(limits.maxFee) },
-      );
+    // Until the fee is accepted nothing is spent: any failure here leaves the order unpaid.
+    let blockHeight: number;
+    try {
+      if (cost > limits.maxFee) {
+        throw new LspError(
+          ErrorCode.FeeRateExceeded,
+          `buying ${amount} sat of outbound from the upstream costs ${cost} sat (its fee ${onchain.feeTotal} + on-chain ${estimate.fee}), above the limit of ${limits.maxFee} sat`,
+          { purchase: record.id, fee: Number(cost), maxFee: Number(limits.maxFee) },
+        );
+      }
+      const [wallet, tip] = await Promise.all([
+        this.#lightning.walletBalance(signal),
+        this.#lightning.getInfo(signal),
+      ]);
+      blockHeight = tip.blockHeight;
+      const needed = onchain.orderTotal + estimate.fee;
+      if (wallet.confirmed - wallet.reservedForAnchors < needed) {
+        throw new LspError(
+          ErrorCode.LspInsufficientFunds,
+          `the wallet cannot pay the upstream order: ${needed} sat needed`,
+          { purchase: record.id, needed: Number(needed) },
+        );
+      }
+      if (signal.aborted) throw stopped(signal);
+    } catch (err) {
+      await this.#apply(record, { type: 'refused', reason: errorMessage(err) });
+      throw err;
     }
-    const wallet = await this.#lightning.walletBalance(signal);
-    const needed = onchain.orderTotal + estimate.fee;
-    if (wallet.confirmed - wallet.reservedForAnchors < needed) {
-      throw await refuse(
-        ErrorCode.LspInsufficientFunds,
-        `the wallet cannot pay the upstream order: ${needed} sat needed`,
-        { needed: Number(needed) },
-      );
-    }
-    if (signal.aborted) throw await refuse(stopped(signal).code, 'stopped before paying', {});
     if (!(await this.#apply(record, { type: 'fee_accepted' })))
       throw new LspError(ErrorCode.Conflict, `purchase ${record.id} was taken over before it was paid`);
-    await this.#pay({ ...record, state: 'paying' }, estimate.satPerVbyte);
+    await this.#pay({ ...record, state: 'paying' }, estimate.satPerVbyte, blockHeight);
     return record.id;
   }
 
   /** Sends the on-chain payment (once) and records it paid, or failed when it did not go out. */
-  async #pay(record: LiquidityPurchaseRecord, satPerVbyte: bigint): Promise<void> {
-    const { blockHeight } = await this.#lightning.getInfo(AbortSignal.timeout(SEND_TIMEOUT_MS));
+  async #pay(record: LiquidityPurchaseRecord, satPerVbyte: bigint, blockHeight: number): Promise<void> {
     let event: PurchaseEvent;
     try {
       const { txid } = await this.#lightning.sendCoins(
@@ -272,14 +279,8 @@ export class UpstreamLsps1Source implements LiquiditySource {
       const state = r.state as PurchaseState;
       if (state === 'completed') return acquiredOf(r);
       if (FINAL_PURCHASE_STATES.includes(state)) {
-        throw new LspError(
-          ErrorCode.LspInsufficientFunds,
-          `liquidity purchase ${state}: ${r.failure ?? ''}`,
-          {
-            purchase: id,
-            state,
-          },
-        );
+        const message = `liquidity purchase ${state}: ${r.failure ?? ''}`;
+        throw new LspError(ErrorCode.LspInsufficientFunds, message, { purchase: id, state });
       }
       const stale = Date.now() - r.updated_at.getTime() > STALE_AFTER_MS;
       if ((state === 'ordered' || state === 'paying') && !stale) {
@@ -310,81 +311,9 @@ export class UpstreamLsps1Source implements LiquiditySource {
           : { type: 'not_sent', reason: 'interrupted before the payment went out' };
       }
       case 'paid':
-        return this.#awaitChannel(r, life);
+        return this.#waits.channelFunded(r, life);
       default:
-        return this.#awaitUsable(r, life);
-    }
-  }
-
-  /** Waits (in `paid`) until the upstream publishes the channel's funding, fails, or times out. */
-  async #awaitChannel(r: LiquidityPurchaseRecord, signal: AbortSignal): Promise<PurchaseEvent> {
-    const deadline = r.updated_at.getTime() + this.#settings.timeoutMs;
-    for (;;) {
-      try {
-        const order = parseUpstreamOrder(
-          await this.#call('lsps1.get_order', { order_id: r.order_id }, signal),
-        );
-        if (order.state === 'FAILED')
-          return {
-            type: 'order_failed',
-            reason: 'the upstream failed the order (it refunds the payment to our refund address)',
-          };
-        if (order.fundingOutpoint)
-          return { type: 'order_completed', fundingOutpoint: formatChannelPoint(order.fundingOutpoint) };
-      } catch (err) {
-        if (isLspError(err, ErrorCode.Aborted)) throw err;
-        if (err instanceof LspError && err.details?.lspsCode === LSPS1_NOT_FOUND)
-          return { type: 'order_failed', reason: `the upstream does not know order ${r.order_id}` };
-        this.#log.debug({ purchase: r.id, err: errorMessage(err) }, 'upstream order not readable; retrying');
-        const s = this.#settings;
-        await this.#lightning.connectPeer(s.pubkey, s.host, signal).catch(() => {});
-      }
-      if (Date.now() > deadline)
-        return {
-          type: 'gave_up',
-          reason: `no channel from the upstream within ${this.#settings.timeoutMs / 1000} s`,
-        };
-      await this.#nextChannelEventOr(this.#settings.pollIntervalMs, signal);
-      if (signal.aborted) throw stopped(signal);
-    }
-  }
-
-  /** Waits (in `opening`) until the channel is active and a probe proves it carries the amount. */
-  async #awaitUsable(r: LiquidityPurchaseRecord, signal: AbortSignal): Promise<PurchaseEvent> {
-    const deadline = r.updated_at.getTime() + this.#settings.timeoutMs;
-    const point = r.funding_outpoint ?? '';
-    for (;;) {
-      const channel = (await this.#lightning.listChannels(signal)).find(
-        (c) => c.active && formatChannelPoint(c.channelPoint) === point,
-      );
-      const spendable = channel ? spendableOf(channel) : sat(0n);
-      if (channel && spendable > 0n) {
-        const probe = spendable < r.amount_sat ? spendable : sat(r.amount_sat);
-        const result = await this.#lightning.probe(
-          {
-            destination: this.#settings.pubkey,
-            amount: satToMsat(probe),
-            outgoingScid: channel.scid,
-            timeoutSeconds: PROBE_TIMEOUT_SECONDS,
-          },
-          signal,
-        );
-        if (result.status === 'failed' && result.reason === 'incorrect_payment_details') {
-          if (spendable < r.amount_sat)
-            this.#log.warn(
-              { purchase: r.id, spendable: Number(spendable) },
-              'bought channel carries less than asked',
-            );
-          return { type: 'usable', outbound: spendable };
-        }
-      }
-      if (Date.now() > deadline)
-        return {
-          type: 'gave_up',
-          reason: `channel ${point} not usable within ${this.#settings.timeoutMs / 1000} s`,
-        };
-      await this.#nextChannelEventOr(this.#settings.pollIntervalMs, signal);
-      if (signal.aborted) throw stopped(signal);
+        return this.#waits.channelUsable(r, life);
     }
   }
 
@@ -424,31 +353,6 @@ export class UpstreamLsps1Source implements LiquiditySource {
     return findPurchasePayment(txs, { id: r.id, payAddress: r.pay_address });
   }
 
-  /** Resolves at the next channel event, after `ms`, or when `signal` aborts. */
-  #nextChannelEventOr(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakers.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  async #watchChannels(signal: AbortSignal): Promise<void> {
-    try {
-      for await (const _ of this.#lightning.channelEvents({ signal })) {
-        for (const wake of [...this.#wakers]) wake();
-      }
-    } catch (err) {
-      if (!signal.aborted) this.#log.warn({ err: errorMessage(err) }, 'channel events ended; polling only');
-    }
-  }
-
   #repo(): LiquidityPurchasesRepository {
     return new LiquidityPurchasesRepository(this.#database.db);
   }
@@ -482,30 +386,6 @@ export function liquiditySourceFromConfig(
   });
 }
 
-/** Checks the order is the one we asked for and payable on-chain; returns its on-chain option. */
-function checkOrder(order: UpstreamOrder, size: { lspBalance: Sat; clientBalance: Sat }) {
-  if (order.lspBalance !== size.lspBalance || order.clientBalance !== size.clientBalance) {
-    throw new LspError(
-      ErrorCode.LightningRejected,
-      `the upstream's order ${order.id} has other balances than asked`,
-    );
-  }
-  const onchain = order.onchain;
-  if (!onchain) {
-    throw new LspError(
-      ErrorCode.LspInsufficientFunds,
-      'the upstream LSP offers no on-chain payment, and Lightning cannot pay it while outbound is short',
-    );
-  }
-  if (onchain.orderTotal !== onchain.feeTotal + order.clientBalance) {
-    throw new LspError(
-      ErrorCode.LightningRejected,
-      `the upstream's order total ${onchain.orderTotal} is not its fee ${onchain.feeTotal} plus the client balance ${order.clientBalance}`,
-    );
-  }
-  return onchain;
-}
-
 /** The liquidity a completed purchase gave. */
 function acquiredOf(r: LiquidityPurchaseRecord): AcquiredLiquidity {
   const [txid, index] = (r.funding_outpoint ?? '').split(':');
@@ -516,26 +396,4 @@ function acquiredOf(r: LiquidityPurchaseRecord): AcquiredLiquidity {
     channelPoint,
     reference: `lsps1:${r.upstream_pubkey}:${r.order_id}`,
   };
-}
-
-/** Waits for `done` until `signal` aborts; the work itself goes on. */
-function until<T>(done: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(stopped(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(stopped(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    done.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** The error for a wait ended by `signal`: `timeout` for a deadline, else `aborted`. */
-function stopped(signal: AbortSignal): LspError {
-  const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-  return timedOut
-    ? new LspError(ErrorCode.Timeout, 'gave up waiting for liquidity from the upstream LSP')
-    : new LspError(ErrorCode.Aborted, 'stopped waiting for liquidity from the upstream LSP');
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

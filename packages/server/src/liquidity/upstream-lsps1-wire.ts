@@ -127,6 +127,36 @@ export function parseUpstreamOrder(result: unknown): UpstreamOrder {
   };
 }
 
+/**
+ * Checks the order is the one we asked for (same balances, total = fee + client balance) and
+ * payable on-chain; returns its on-chain option.
+ */
+export function payableOnchain(
+  order: UpstreamOrder,
+  size: { readonly lspBalance: Sat; readonly clientBalance: Sat },
+): UpstreamOnchainPayment {
+  if (order.lspBalance !== size.lspBalance || order.clientBalance !== size.clientBalance) {
+    throw new LspError(
+      ErrorCode.LightningRejected,
+      `the upstream's order ${order.id} has other balances than asked`,
+    );
+  }
+  const onchain = order.onchain;
+  if (!onchain) {
+    throw new LspError(
+      ErrorCode.LspInsufficientFunds,
+      'the upstream LSP offers no on-chain payment, and Lightning cannot pay it while outbound is short',
+    );
+  }
+  if (onchain.orderTotal !== onchain.feeTotal + order.clientBalance) {
+    throw new LspError(
+      ErrorCode.LightningRejected,
+      `the upstream's order total ${onchain.orderTotal} is not its fee ${onchain.feeTotal} plus the client balance ${order.clientBalance}`,
+    );
+  }
+  return onchain;
+}
+
 function checked<T extends TSchema>(schema: T, value: unknown, what: string) {
   if (Value.Check(schema, value)) return value;
   const first = [...Value.Errors(schema, value)][0];
