@@ -42,7 +42,7 @@ before(async () => {
   await net.h.fund([upstreamNode, sat(10_000_000)]);
   upstream = await startTestLsp(net, {
     node: upstreamNode,
-    file: { lsps1: { onchain: { confirmations: 1, pollIntervalMs: 200 } } },
+    file: { lsps1: { maxClientBalance: 6_000_000, onchain: { confirmations: 1, pollIntervalMs: 200 } } },
   });
   database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
@@ -146,14 +146,15 @@ test('a fee above maxFee is refused before paying: the order stays unpaid, the w
   assert.equal(afterwards.unconfirmed, before.unconfirmed);
 });
 
-test('acquire buys a channel whose outbound is ours, pays the quoted fee, and it carries payments', async () => {
+test('acquire buys 0.05 BTC of outbound on our side of the channel, pays the quoted fee, and the amount goes out over it', async () => {
   const chain = lifetime();
   void net.h.mineWhilePending(chain.signal);
   const source = await startSource(lifetime().signal);
   const walletBefore = await settledBalance();
 
-  const amount = sat(100_000);
-  const bought = await source.acquire(amount, { maxFee: sat(10_000), signal: within(300_000) });
+  // More than one HTLC can carry (2^32 msat): usable means payable in parts.
+  const amount = sat(5_000_000);
+  const bought = await source.acquire(amount, { maxFee: sat(20_000), signal: within(300_000) });
   const [, upstreamKey, orderId = ''] = bought.reference.split(':');
   assert.equal(upstreamKey, upstreamNode.pubkey);
 
@@ -194,7 +195,7 @@ test('acquire buys a channel whose outbound is ours, pays the quoted fee, and it
     within(),
   );
   const paid = await net.lsp.lnd.sendPayment(
-    { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 30 },
+    { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 30, maxParts: 16 },
     within(60_000),
   );
   assert.equal(paid.status, 'succeeded');

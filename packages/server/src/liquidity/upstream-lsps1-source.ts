@@ -8,7 +8,8 @@
  * (the upstream's, plus our on-chain payment's) is checked against the caller's `maxFee`; above
  * it the order is left unpaid, costing nothing. Otherwise the order total is paid on-chain from
  * our wallet (we cannot pay over Lightning while short of outbound), and the purchase waits
- * until the upstream's channel is active and a probe proves it carries `amount`.
+ * until the upstream's channel is active with `amount` spendable on our side and a probe routes
+ * over it.
  *
  * Every step runs on the purchase state machine (`core/liquidity/purchase-machine.ts`), each
  * transition written before it is acted on. A purchase survives a restart: `run` resumes it;

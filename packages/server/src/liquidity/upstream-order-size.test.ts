@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, isLspError, sat } from '@blgv/core';
 import type { UpstreamInfo } from './upstream-lsps1-wire.ts';
-import { channelReserve, sizeUpstreamOrder, spendableOf } from './upstream-order-size.ts';
+import { channelReserve, OPENER_FEE_BUFFER, sizeUpstreamOrder, spendableOf } from './upstream-order-size.ts';
 
 const INFO: UpstreamInfo = {
   minRequiredConfirmations: 1,
@@ -21,22 +21,30 @@ test('the reserve is 1 % of the capacity, rounded up, at least 354 sat', () => {
   assert.equal(channelReserve(20_000n), 354n);
 });
 
-test('the client side covers the amount, the headroom and its own reserve; the LSP side is the minimum', () => {
+test('the client side covers the amount, the headroom and its reserve; the LSP side its reserve and fee buffer', () => {
   const size = sizeUpstreamOrder(sat(100_000), 5_000n, INFO);
-  assert.equal(size.lspBalance, 20_000n);
   const reserve = channelReserve(size.lspBalance + size.clientBalance);
+  assert.equal(size.lspBalance, reserve + OPENER_FEE_BUFFER, 'above the 20,000 sat minimum');
   assert.ok(size.clientBalance - reserve >= 100_500n, 'spendable after the reserve covers amount + 0.5 %');
   assert.ok(size.clientBalance - reserve < 100_500n + 5n, 'and not much more');
 });
 
-test('a small order is raised to the minimum capacity on the LSP side', () => {
+test('a 0.1 BTC order keeps the upstream side above its 1 % reserve', () => {
+  const size = sizeUpstreamOrder(sat(10_000_000), 5_000n, { ...INFO, maxClientBalance: sat(16_000_000) });
+  const reserve = channelReserve(size.lspBalance + size.clientBalance);
+  assert.ok(reserve > 100_000n);
+  assert.equal(size.lspBalance, reserve + OPENER_FEE_BUFFER);
+  assert.ok(size.clientBalance - reserve >= 10_050_000n);
+});
+
+test('a small order is raised to the minimum capacity', () => {
   const size = sizeUpstreamOrder(sat(1_000), 0n, {
     ...INFO,
     minLspBalance: sat(0),
-    minChannelBalance: sat(50_000),
+    minChannelBalance: sat(100_000),
   });
   const capacity = size.lspBalance + size.clientBalance;
-  assert.ok(capacity >= 50_000n && capacity < 50_010n, `capacity ${capacity} is about the minimum`);
+  assert.ok(capacity >= 100_000n && capacity < 100_010n, `capacity ${capacity} is about the minimum`);
   assert.equal(
     size.clientBalance,
     1_000n + channelReserve(capacity),

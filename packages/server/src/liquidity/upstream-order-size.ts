@@ -11,7 +11,9 @@
  * keep: LND's default is 1 % of the capacity, at least 354 sat (its dust limit for unknown
  * witnesses). The initiator pays the commitment and anchor fees, so nothing else comes off our
  * side. The LSP side is kept at the upstream's minimum: it is capacity we pay a fee on and do
- * not need.
+ * not need, but never below its reserve plus a fee buffer: the opener pays the commitment fee
+ * of every HTLC we add, and LND lets us add none while that would leave the opener under its
+ * reserve.
  */
 import { ErrorCode, LspError, ppmOfCeil, type Sat, sat } from '@blgv/core';
 import type { UpstreamInfo } from './upstream-lsps1-wire.ts';
@@ -20,6 +22,12 @@ import type { UpstreamInfo } from './upstream-lsps1-wire.ts';
 export const MIN_CHANNEL_RESERVE = 354n;
 /** The reserve as a share of the capacity (LND: 1 %). */
 const RESERVE_DIVISOR = 100n;
+
+/**
+ * What the upstream side keeps above its reserve for commitment fees: a commitment with many
+ * HTLCs at a high fee rate (about 50 HTLCs at 100 sat/vB on an anchor channel).
+ */
+export const OPENER_FEE_BUFFER = 50_000n;
 
 /** The balances to order. */
 export interface UpstreamOrderSize {
@@ -44,9 +52,14 @@ export function sizeUpstreamOrder(amount: Sat, headroomPpm: bigint, info: Upstre
   // point (it grows by at most 1 % per round), counting the capacity at least the minimum.
   const capacityOf = (c: bigint) => larger(lsp + c, info.minChannelBalance);
   for (let i = 0; i < 20; i++) {
-    const next = wanted + channelReserve(capacityOf(client));
-    if (next === client) break;
+    const reserve = channelReserve(capacityOf(client));
+    const next = wanted + reserve;
+    // The upstream side must stay above its own reserve after paying the commitment fee of
+    // our HTLCs (the opener pays it): below that, LND gives our side no bandwidth at all.
+    const nextLsp = larger(info.minLspBalance, reserve + OPENER_FEE_BUFFER);
+    if (next === client && nextLsp === lsp) break;
     client = next;
+    lsp = nextLsp;
   }
   if (lsp + client < info.minChannelBalance) lsp = info.minChannelBalance - client;
   if (client < info.minClientBalance) client = info.minClientBalance;

@@ -1,7 +1,7 @@
 /**
  * The waiting parts of an upstream liquidity purchase, after it is paid: for the upstream to
  * publish the channel's funding (`paid`), then for the channel to carry the amount
- * (`opening`). Both poll, and wake early on any channel event of our node; both give up at the
+ * (`opening`: active, with a small probe routed to the upstream). Both poll, and wake early on any channel event of our node; both give up at the
  * purchase's deadline, counted from its last transition.
  */
 import {
@@ -10,8 +10,10 @@ import {
   isLspError,
   type LightningBackend,
   LspError,
+  type Msat,
   type Pubkey,
   type PurchaseEvent,
+  type Sat,
   sat,
   satToMsat,
 } from '@blgv/core';
@@ -104,14 +106,24 @@ export class PurchaseWaits {
       const spendable = channel ? spendableOf(channel) : sat(0n);
       if (channel && spendable > 0n) {
         // A probe nobody can settle: `incorrect_payment_details` from the upstream proves the hop.
+        // How much the channel carries is its balance; the probe proves it routes.
+        const probe = probeAmount(spendable, sat(r.amount_sat));
         const result = await lightning.probe(
           {
             destination: upstream.pubkey,
-            amount: satToMsat(spendable < r.amount_sat ? spendable : sat(r.amount_sat)),
+            amount: probe,
             outgoingScid: channel.scid,
             timeoutSeconds: PROBE_TIMEOUT_SECONDS,
           },
           signal,
+        );
+        this.#deps.log.debug(
+          {
+            purchase: r.id,
+            probeMsat: Number(probe),
+            result: result.status === 'failed' ? result.reason : result.status,
+          },
+          'probe of the bought channel',
         );
         if (result.status === 'failed' && result.reason === 'incorrect_payment_details') {
           if (spendable < r.amount_sat)
@@ -169,4 +181,17 @@ export function stopped(signal: AbortSignal): LspError {
 /** The message of anything thrown. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * What the probe sends: it proves the channel routes to the upstream (how much it can carry is
+ * LND's balance, read above). A small probe, because one HTLC of the whole amount may exceed
+ * per-HTLC limits (2^32 msat without large channels, the peers' `max_htlc`) that a real,
+ * multi-part payment does not meet.
+ */
+const PROBE_MAX_MSAT = 10_000_000n;
+
+function probeAmount(spendable: Sat, wanted: Sat): Msat {
+  const amount = satToMsat(spendable < wanted ? spendable : wanted);
+  return (amount < PROBE_MAX_MSAT ? amount : PROBE_MAX_MSAT) as Msat;
 }
