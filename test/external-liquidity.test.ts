@@ -1,0 +1,175 @@
+/**
+ * Story: an exchange reserves 0.1 BTC of outbound liquidity, more than the LSP's node can
+ * spend. The LSP buys the shortfall from its upstream LSP (a second instance of our own server
+ * on its own LND) over LSPS1 peer messages, paid on-chain, and grants the reservation once the
+ * bought channel is usable. The exchange then pays a 0.1 BTC invoice with it; the ledger shows
+ * amount, routing fee, reservation fee and utilization fee exactly (the LSP bears the cost of
+ * the bought channel). A reservation the upstream cannot meet fails with its code, costing the
+ * tenant nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { msat, parseHex32, sat, spendableOutbound } from '@blgv/core';
+import { type LSPClient, LspApiError } from '@blgv/lsp-client';
+import type { LndNode } from '@blgv/regtest';
+import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+
+let net: Network;
+let upstreamNode: LndNode;
+let upstream: TestLsp;
+let lsp: TestLsp;
+let exchange: LSPClient;
+const chain = new AbortController();
+
+const AMOUNT = 10_000_000; // 0.1 BTC
+
+before(async () => {
+  net = await startNetwork();
+  const { h, alice, bob } = net;
+  upstreamNode = await h.newNode('upstream');
+  // Our LSP pays for the bought outbound on-chain: it needs the coins (client balance + fee).
+  await h.fund([upstreamNode, sat(40_000_000)], [alice, sat(20_000_000)], [net.lsp, sat(20_000_000)]);
+  // alice pays the top-ups; bob, the exchange's customer, is reached through the upstream.
+  await h.openChannel(alice, net.lsp, sat(16_000_000));
+  await h.openChannel(upstreamNode, bob, sat(15_000_000), { push: sat(0), private: true });
+  upstream = await startTestLsp(net, {
+    node: upstreamNode,
+    file: {
+      lsps1: { maxClientBalance: 16_000_000, onchain: { confirmations: 1, pollIntervalMs: 200 } },
+      // No base fee: should a payment travel in several parts, each would pay it again.
+      fees: { routing: { baseFeeMsat: 0, feeRatePpm: 50 } },
+    },
+  });
+  lsp = await startTestLsp(net, {
+    postgres: true,
+    file: {
+      liquidity: { upstream: { uri: `${upstreamNode.pubkey}@${upstreamNode.host}`, pollIntervalMs: 200 } },
+      reservations: { externalTimeoutSeconds: 300 },
+    },
+  });
+  exchange = (await lsp.newTenant('exchange')).client;
+  // The chain: a block whenever a transaction waits (the on-chain payment, the funding).
+  void h.mineWhilePending(chain.signal);
+});
+after(async () => {
+  chain.abort();
+  await lsp?.stop();
+  await upstream?.stop();
+  await net?.h.stop();
+});
+
+async function topUp(amount: number): Promise<void> {
+  const start = (await exchange.getBalance()).balance;
+  const topup = await exchange.topUp(amount);
+  const paid = await net.alice.lnd.sendPayment(
+    { paymentRequest: topup.paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60 },
+    within(90_000),
+  );
+  assert.equal(paid.status, 'succeeded');
+  await net.h.waitFor(async () => (await exchange.getBalance()).balance === start + amount, {
+    what: `the top-up of ${amount} sat`,
+  });
+}
+
+test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream, then pays a 0.1 BTC invoice', async () => {
+  await topUp(1_000);
+  const before = spendableOutbound(await net.lsp.lnd.listChannels(within()));
+  assert.ok(before < BigInt(AMOUNT), `the LSP can spend ${before} sat: less than the reservation`);
+  const upstreamChannelsBefore = (await net.lsp.lnd.listChannels(within())).filter(
+    (c) => c.remotePubkey === upstreamNode.pubkey,
+  );
+  assert.equal(upstreamChannelsBefore.length, 0);
+
+  const reservation = await exchange.requestLiquidity({
+    amount: AMOUNT,
+    duration: 3_600_000,
+    maxFeeRate: 2_000,
+  });
+  assert.equal(reservation.externalLiquidity, true);
+  assert.equal(reservation.allocated, AMOUNT);
+  assert.equal(reservation.state, 'active');
+  // 100 sat + 500 ppm of 10,000,000 sat = 5,100 sat if fully used: 510 ppm.
+  assert.equal(reservation.feeRate, 510);
+  const bought = (await net.lsp.lnd.listChannels(within())).filter(
+    (c) => c.remotePubkey === upstreamNode.pubkey,
+  );
+  assert.equal(bought.length, 1, 'one channel bought from the upstream');
+  assert.ok(bought[0]?.active);
+  assert.ok(spendableOutbound(bought) >= BigInt(AMOUNT), `bought ${spendableOutbound(bought)} sat spendable`);
+  // The tenant paid the reservation fee only: the bought channel is the LSP's cost.
+  assert.deepEqual(
+    (await exchange.getLedger()).entries.map((e) => `${e.kind} ${e.amount}`),
+    ['reservation_fee -100', 'topup 1000'],
+  );
+
+  // The payment: 0.1 BTC to bob, through the upstream.
+  await topUp(AMOUNT + 10_000);
+  // bob's channel is private and the upstream has no public channel (so no node announcement
+  // for LND to build a hint from): bob names the hop himself, at the upstream's routing fees.
+  const toBob = (await net.bob.lnd.listChannels(within())).find(
+    (c) => c.remotePubkey === upstreamNode.pubkey,
+  );
+  assert.ok(toBob);
+  const invoice = await net.bob.lnd.addInvoice(
+    {
+      amount: msat(BigInt(AMOUNT) * 1000n),
+      memo: 'withdrawal',
+      routeHints: [
+        [
+          {
+            nodeId: upstreamNode.pubkey,
+            // The alias the upstream gave bob for the channel (what LND itself would put in a hint).
+            scid: toBob.peerAliasScid ?? toBob.scid,
+            feeBaseMsat: msat(0n),
+            feeProportionalMillionths: 50,
+            cltvExpiryDelta: 80,
+          },
+        ],
+      ],
+    },
+    within(),
+  );
+  const payment = await exchange.sendPayment({
+    invoice: invoice.paymentRequest,
+    reservationId: reservation.reservationId,
+  });
+  assert.equal(payment.status, 'succeeded', payment.failure ?? '');
+  // Routing fee: 1,000 msat + 100 ppm of 10,000,000,000 msat = 1,001,000 msat = 1,001 sat.
+  // Utilization fee: 500 ppm of 10,000,000 sat = 5,000 sat.
+  assert.deepEqual(payment.charged, {
+    amount: AMOUNT,
+    routingFee: 1_001,
+    utilizationFee: 5_000,
+    total: AMOUNT + 6_001,
+  });
+  // The network (the upstream's 50 ppm) took about 500,000 msat: within the 1,001 sat charged.
+  assert.ok(payment.routeCount !== null && payment.routeCount >= 1, `${payment.routeCount} parts`);
+  const networkFee = BigInt(payment.feePaidMsat ?? '-1');
+  assert.ok(networkFee >= 499_000n && networkFee <= 500_000n, `network fee ${networkFee} msat`);
+  assert.deepEqual(
+    (await exchange.getLedger()).entries.slice(0, 4).map((e) => `${e.kind} ${e.amount}`),
+    ['utilization_fee -5000', 'routing_fee -1001', `payment -${AMOUNT}`, `topup ${AMOUNT + 10_000}`],
+  );
+  assert.equal((await exchange.getBalance()).balance, 1_000 - 100 + AMOUNT + 10_000 - (AMOUNT + 6_001));
+  const received = await net.bob.lnd.lookupInvoice(parseHex32(invoice.paymentHash), within());
+  assert.equal(received.state, 'settled');
+  assert.equal(received.amountPaid, BigInt(AMOUNT) * 1000n);
+  assert.equal((await exchange.getReservation(reservation.reservationId)).state, 'exhausted');
+});
+
+test('a reservation the upstream cannot meet either is refused with its code and costs nothing', async () => {
+  const balance = (await exchange.getBalance()).balance;
+  const ledger = (await exchange.getLedger()).entries.length;
+  // Above what the upstream sells in one channel (lsps1.maxClientBalance) and what we hold.
+  try {
+    await exchange.requestLiquidity({ amount: 60_000_000, duration: 60_000, maxFeeRate: 5_000 });
+    assert.fail('expected a refusal');
+  } catch (err) {
+    assert.ok(err instanceof LspApiError, String(err));
+    assert.equal(err.code, 'lsp_insufficient_funds');
+    assert.equal(err.status, 409);
+  }
+  assert.equal((await exchange.getBalance()).balance, balance);
+  assert.equal((await exchange.getLedger()).entries.length, ledger);
+});
