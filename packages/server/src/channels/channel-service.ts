@@ -18,7 +18,6 @@ import {
   type Pubkey,
   quoteChannelOpening,
   type Sat,
-  sat,
 } from '@blgv/core';
 import {
   type ChannelRequest,

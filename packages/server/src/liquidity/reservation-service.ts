@@ -143,7 +143,7 @@ export class ReservationService {
       await repo.transition(id, r.state, step.next);
       return { ...r, ...step.next };
     });
-    if (!released || released.state !== 'released') {
+    if (released?.state !== 'released') {
       throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${released?.state ?? 'gone'}`, {
         state: released?.state,
       });
