@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { msat, parseHex32, parsePubkey, sat } from '@blgv/core';
+import { parseHex32, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { ChannelRequestsRepository, LedgerRepository } from '@blgv/store';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;
@@ -28,25 +29,9 @@ after(async () => {
   await net?.h.stop();
 });
 
-/** alice pays a top-up invoice; resolves once the account shows it. */
-async function topUp(client: LSPClient, amount: number): Promise<void> {
-  const before = (await client.getBalance()).balance;
-  const topup = await client.topUp(amount);
-  assert.equal(topup.state, 'open');
-  const paid = await net.alice.lnd.sendPayment(
-    { paymentRequest: topup.paymentRequest, feeLimit: msat(10_000), timeoutSeconds: 30 },
-    within(60_000),
-  );
-  assert.equal(paid.status, 'succeeded');
-  await net.h.waitFor(async () => (await client.getBalance()).balance === before + amount, {
-    what: `the top-up of ${amount} sat to be credited`,
-  });
-  assert.equal((await client.getTopup(topup.paymentHash)).state, 'settled');
-}
-
 test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and follows it to open', async () => {
   const { h, bob } = net;
-  await topUp(tenant, 10_000);
+  await topUp(net.h, net.alice, tenant, 10_000);
 
   const fees = await tenant.getFees();
   assert.deepEqual(fees.channelOpening, { baseFee: 1000, capacityFeePpm: 1000 });
@@ -108,7 +93,7 @@ test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and fo
 test('ten requests sent together share funding transactions, each with its own push and fee', async () => {
   const { h, bob, alice } = net;
   const { client } = await lsp.newTenant('exchange-co');
-  await topUp(client, 20_000);
+  await topUp(net.h, net.alice, client, 20_000);
   const orders = Array.from({ length: 10 }, (_, i) => ({
     clientPubkey: i % 2 === 0 ? bob.pubkey : alice.pubkey,
     channelSize: 100_000 + i * 1000,
@@ -144,7 +129,7 @@ test('ten requests sent together share funding transactions, each with its own p
 test('a retried request with the same idempotency key opens one channel', async () => {
   const { bob } = net;
   const { client } = await lsp.newTenant('retry-co');
-  await topUp(client, 5_000);
+  await topUp(net.h, net.alice, client, 5_000);
   const order = { clientPubkey: bob.pubkey, channelSize: 50_000, pushAmount: 0 };
   const [a, b] = await Promise.all([
     client.requestChannel(order, { idempotencyKey: 'order-42' }),
@@ -174,7 +159,7 @@ test('without balance: 402 with a top-up invoice, nothing charged; a failed open
   assert.deepEqual((await client.getLedger()).entries, []);
 
   // A client node that is not connected and gives no address: refused before any charge.
-  await topUp(client, 5_000);
+  await topUp(net.h, net.alice, client, 5_000);
   const stranger = parsePubkey(`02${'11'.repeat(32)}`);
   await assert.rejects(
     client.requestChannel({ clientPubkey: stranger, channelSize: 100_000 }),
@@ -209,7 +194,7 @@ test('one refused channel in a batch costs the others nothing', async () => {
   const { h, alice, bob } = net;
   await h.mine(1);
   const { client } = await lsp.newTenant('mixed-co');
-  await topUp(client, 10_000);
+  await topUp(net.h, net.alice, client, 10_000);
   const stop = new AbortController();
   let refusing = false;
   await bob.lnd.acceptChannels(() => ({ accept: false, error: 'bob is full' }), {
@@ -244,7 +229,7 @@ test('after a crash mid-open, a request LND funded is adopted and one it never s
   const { h, bob } = net;
   await h.mine(1);
   const { client, tenantId } = await lsp.newTenant('crash-co');
-  await topUp(client, 5_000);
+  await topUp(net.h, net.alice, client, 5_000);
   // The state a crash leaves: two requests charged and marked opening; LND funded only one.
   const repo = new ChannelRequestsRepository(lsp.database.db);
   const ledger = new LedgerRepository(lsp.database.db);

@@ -14,6 +14,7 @@ import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
 
 let net: Network;
 let upstreamNode: LndNode;
@@ -59,21 +60,8 @@ after(async () => {
   await net?.h.stop();
 });
 
-async function topUp(amount: number): Promise<void> {
-  const start = (await exchange.getBalance()).balance;
-  const topup = await exchange.topUp(amount);
-  const paid = await net.alice.lnd.sendPayment(
-    { paymentRequest: topup.paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60 },
-    within(90_000),
-  );
-  assert.equal(paid.status, 'succeeded');
-  await net.h.waitFor(async () => (await exchange.getBalance()).balance === start + amount, {
-    what: `the top-up of ${amount} sat`,
-  });
-}
-
 test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream, then pays a 0.1 BTC invoice', async () => {
-  await topUp(1_000);
+  await topUp(net.h, net.alice, exchange, 1_000);
   const before = spendableOutbound(await net.lsp.lnd.listChannels(within()));
   assert.ok(before < BigInt(AMOUNT), `the LSP can spend ${before} sat: less than the reservation`);
   const upstreamChannelsBefore = (await net.lsp.lnd.listChannels(within())).filter(
@@ -104,7 +92,7 @@ test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream,
   );
 
   // The payment: 0.1 BTC to bob, through the upstream.
-  await topUp(AMOUNT + 10_000);
+  await topUp(net.h, net.alice, exchange, AMOUNT + 10_000);
   // bob's channel is private and the upstream has no public channel (so no node announcement
   // for LND to build a hint from): bob names the hop himself, at the upstream's routing fees.
   const toBob = (await net.bob.lnd.listChannels(within())).find(

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { msat, sat, spendableOutbound } from '@blgv/core';
+import { sat, spendableOutbound } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { signRequest } from '@blgv/protocol';
 import { ReservationsRepository } from '@blgv/store';
 import fc from 'fast-check';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;
@@ -38,26 +39,12 @@ before(async () => {
   });
   tenants = [await lsp.newTenant('exchange-a'), await lsp.newTenant('exchange-b')];
   broke = (await lsp.newTenant('broke')).client;
-  for (const t of tenants) await topUp(t.client, 5_000);
+  for (const t of tenants) await topUp(h, alice, t.client, 5_000);
 });
 after(async () => {
   await lsp?.stop();
   await net?.h.stop();
 });
-
-/** alice pays a top-up invoice; resolves once the account shows it. */
-async function topUp(client: LSPClient, amount: number): Promise<void> {
-  const start = (await client.getBalance()).balance;
-  const topup = await client.topUp(amount);
-  const paid = await net.alice.lnd.sendPayment(
-    { paymentRequest: topup.paymentRequest, feeLimit: msat(10_000), timeoutSeconds: 30 },
-    within(60_000),
-  );
-  assert.equal(paid.status, 'succeeded');
-  await net.h.waitFor(async () => (await client.getBalance()).balance === start + amount, {
-    what: `the top-up of ${amount} sat to be credited`,
-  });
-}
 
 /** The error code of a refused call (fails the test if the call succeeded). */
 async function refusal(call: Promise<unknown>): Promise<string> {

@@ -10,6 +10,7 @@ import { msat, parseHex32, sat } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;
@@ -28,13 +29,7 @@ before(async () => {
     file: { fees: { liquidity: { reservationFee: RESERVATION_FEE, utilizationFeePpm: UTILIZATION_PPM } } },
   });
   exchange = (await lsp.newTenant('exchange')).client;
-  const topup = await exchange.topUp(400_000);
-  const paid = await alice.lnd.sendPayment(
-    { paymentRequest: topup.paymentRequest, feeLimit: msat(10_000), timeoutSeconds: 30 },
-    within(60_000),
-  );
-  assert.equal(paid.status, 'succeeded');
-  await h.waitFor(async () => (await exchange.getBalance()).balance === 400_000, { what: 'the top-up' });
+  await topUp(h, alice, exchange, 400_000);
 });
 after(async () => {
   await lsp?.stop();

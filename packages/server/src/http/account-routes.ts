@@ -2,14 +2,15 @@
  * The tenant's account: balance, ledger and top-ups.
  */
 import { ErrorCode, LspError, sat } from '@blgv/core';
-import { BalanceResponse, ErrorResponse, LedgerResponse, TopupBody, TopupResponse } from '@blgv/protocol';
+import { BalanceResponse, LedgerResponse, TopupBody, TopupResponse } from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
 import { topupToWire } from './wire.ts';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse };
+const errors = errorResponses(400, 401, 404, 503);
 
 /** Registers the account routes. */
 export function registerAccountRoutes(app: FastifyInstance, services: LspServices): void {

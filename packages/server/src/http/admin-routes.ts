@@ -2,18 +2,13 @@
  * Operator routes (admin keys only): tenants and their API keys.
  */
 import { ErrorCode, LspError } from '@blgv/core';
-import { ErrorResponse, KeyBody, KeyResponse, TenantBody, TenantResponse } from '@blgv/protocol';
+import { KeyBody, KeyResponse, TenantBody, TenantResponse } from '@blgv/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
+import { errorResponses } from './error-responses.ts';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 
 /** Registers the admin routes. */
 export function registerAdminRoutes(app: FastifyInstance, services: LspServices): void {

@@ -7,7 +7,6 @@ import {
   ChannelQuoteResponse,
   ChannelRequestBody,
   ChannelResponse,
-  ErrorResponse,
   FeesResponse,
   IdParams,
 } from '@blgv/protocol';
@@ -15,16 +14,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
 import { channelToWire } from './wire.ts';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  402: ErrorResponse,
-  404: ErrorResponse,
-  422: ErrorResponse,
-  503: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({

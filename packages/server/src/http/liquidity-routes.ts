@@ -4,7 +4,6 @@
  */
 import { sat } from '@blgv/core';
 import {
-  ErrorResponse,
   IdParams,
   PaymentBody,
   PaymentHashParams,
@@ -15,17 +14,10 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
 import { paymentToWire, reservationToWire } from './wire.ts';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  402: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  422: ErrorResponse,
-  503: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 
 /** Registers the reservation and payment routes. */
 export function registerLiquidityRoutes(app: FastifyInstance, services: LspServices): void {

@@ -25,6 +25,7 @@ import { type Database, isUniqueViolation, type Payment, PaymentsRepository } fr
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
+import { pause } from '../poll.ts';
 import { recordOutcome, startAttempt } from './payment-ledger.ts';
 
 /** How payments are made (from config). */
@@ -157,18 +158,8 @@ export class PaymentService {
         if (!signal.aborted) this.#log.error({ err }, 'pending payment sweep failed');
       }
       minAgeMs = SWEEP_MIN_AGE_MS;
-      await new Promise<void>((resolve) => {
-        // The sweep's schedule (not a wait in a test): pending payments are few and rare.
-        const timer = setTimeout(resolve, SWEEP_INTERVAL_MS);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
+      // The sweep's schedule (not a wait in a test): pending payments are few and rare.
+      await pause(SWEEP_INTERVAL_MS, signal);
     }
   }
 
