@@ -42,12 +42,19 @@ for (const [name, config] of Object.entries(dialects)) {
 
     test('migrations run once, in order, and a second run does nothing', async () => {
       const ran = await migrate(database.db);
-      assert.deepEqual(ran, ['0001_tenants', '0002_channel_sales', '0003_lsps1_orders']);
+      assert.deepEqual(ran, [
+        '0001_tenants',
+        '0002_channel_sales',
+        '0003_lsps1_orders',
+        '0004_liquidity',
+        '0005_lsps2',
+        '0006_liquidity_purchases',
+      ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3],
+        [1, 2, 3, 4, 5, 6],
       );
     });
 
