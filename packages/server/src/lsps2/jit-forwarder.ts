@@ -38,6 +38,7 @@ import {
   Lsps2JitChannelsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { forwardingFees } from '../channels/forwarding-policy.ts';
 import { activeChannel } from './channel-open.ts';
 import { isAliasScid } from './jit-scid.ts';
 
@@ -181,24 +182,37 @@ export class JitForwarder {
       if (isUniqueViolation(err)) return this.#release(id, held, 'fail');
       throw err;
     }
-    held.opening = true;
-    try {
-      const channel = await activeChannel(
+    await this.#openThenForward(record, held, () =>
+      activeChannel(
         this.#lightning,
         {
           open: {
+            ...forwardingFees(this.#schedule),
             remotePubkey: parsePubkey(record.client_pubkey),
             localAmount: sat(capacity),
             private: true,
             zeroConf: true,
             scidAlias: true,
-            baseFee: this.#schedule.routing.baseFee,
-            feeRatePpm: this.#schedule.routing.feeRatePpm,
             memo: `${MEMO_PREFIX}${id}`,
           },
         },
         AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
-      );
+      ),
+    );
+  }
+
+  /**
+   * Gets the channel from `open`, maps the JIT scid onto it and forwards the held parts; an
+   * open that fails fails them back.
+   */
+  async #openThenForward(
+    record: JitChannelRecord,
+    held: Held,
+    open: () => Promise<{ channelPoint: { txid: string; outputIndex: number }; scid: Scid }>,
+  ): Promise<void> {
+    held.opening = true;
+    try {
+      const channel = await open();
       await this.#ready(record, channel.channelPoint, channel.scid);
     } catch (err) {
       await this.#openFailed(record, held, err);
@@ -206,7 +220,7 @@ export class JitForwarder {
     } finally {
       held.opening = false;
     }
-    await this.#forwardHeld((await this.#repo().get(id)) ?? record, held);
+    await this.#forwardHeld((await this.#repo().get(record.id)) ?? record, held);
   }
 
   /** Maps the JIT scid onto the new channel and records it usable. */
@@ -261,35 +275,20 @@ export class JitForwarder {
 
   /** After a restart mid-open: adopt the channel LND funded, or fail the HTLCs back. */
   async #resumeOpening(record: JitChannelRecord, held: Held): Promise<void> {
-    held.opening = true;
-    try {
+    await this.#openThenForward(record, held, async () => {
       const memo = `${MEMO_PREFIX}${record.id}`;
       const [pending, open] = await Promise.all([
         this.#lightning.pendingChannels(this.#signal),
         this.#lightning.listChannels(this.#signal),
       ]);
       const found = [...open, ...pending].find((c) => c.memo === memo);
-      if (!found) {
-        await this.#openFailed(
-          record,
-          held,
-          new Error('the open was interrupted before a channel was funded'),
-        );
-        return;
-      }
-      const channel = await activeChannel(
+      if (!found) throw new Error('the open was interrupted before a channel was funded');
+      return activeChannel(
         this.#lightning,
         { channelPoint: found.channelPoint },
         AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
       );
-      await this.#ready(record, channel.channelPoint, channel.scid);
-    } catch (err) {
-      await this.#openFailed(record, held, err);
-      return;
-    } finally {
-      held.opening = false;
-    }
-    await this.#forwardHeld((await this.#repo().get(record.id)) ?? record, held);
+    });
   }
 
   /** JIT channels left in `opening` with no HTLC replayed (e.g. the payer gave up) end here. */

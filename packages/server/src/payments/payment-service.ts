@@ -10,7 +10,6 @@ import {
   type DecodedPaymentRequest,
   ErrorCode,
   type FeeSchedule,
-  type Hex32,
   isLspError,
   type LightningBackend,
   LspError,
@@ -21,7 +20,7 @@ import {
   type Sat,
   satToMsat,
 } from '@blgv/core';
-import { type Database, isUniqueViolation, type Payment, PaymentsRepository } from '@blgv/store';
+import { type Database, type Payment, PaymentsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
@@ -105,18 +104,12 @@ export class PaymentService {
       routingFee: quote.routingFee,
       expiresAt: new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000),
     };
-    let started: Awaited<ReturnType<typeof startAttempt>>;
-    try {
-      started = await startAttempt(
-        { database: this.#database, spendable: this.#spendable, schedule: this.#schedule },
-        attempt,
-        quote,
-      );
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      // Another request recorded this payment hash first.
-      started = { replay: await this.#existing(tenantId, decoded.paymentHash) };
-    }
+    // Under the allocation lock: a second request for the same payment hash sees the first.
+    const started = await startAttempt(
+      { database: this.#database, spendable: this.#spendable, schedule: this.#schedule },
+      attempt,
+      quote,
+    );
     if ('replay' in started) return { payment: started.replay, replayed: true };
     if ('short' in started) {
       throw await this.#accounts.paymentRequired(tenantId, started.balance, started.required, 'the payment');
@@ -211,17 +204,6 @@ export class PaymentService {
       });
     }
     return satToMsat(given);
-  }
-
-  async #existing(tenantId: string, paymentHash: Hex32): Promise<Payment> {
-    const p = await new PaymentsRepository(this.#database.db).get(paymentHash);
-    if (!p) throw new LspError(ErrorCode.Internal, `payment ${paymentHash} vanished`);
-    if (p.tenantId !== tenantId) {
-      throw new LspError(ErrorCode.Conflict, 'invoice: another account is paying or has paid it', {
-        field: 'invoice',
-      });
-    }
-    return p;
   }
 
   /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */
