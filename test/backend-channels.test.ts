@@ -1,11 +1,13 @@
 /**
- * Story: the LSP's everyday channel and node operations through the backend port: batch-open
- * two channels in one transaction, watch them pending then open, set their forwarding policy,
+ * Story: the LSP's everyday channel and node operations through the backend port: fund two
+ * channels in one transaction through the PSBT flow (peers sign before we do; we publish),
+ * cancel one before anyone signed, watch them pending then open, set their forwarding policy,
  * bake a restricted macaroon, estimate fees, and close a channel.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { formatChannelPoint, isLspError, LspError, msat, sat } from '@blgv/core';
+import { randomBytes } from 'node:crypto';
+import { formatChannelPoint, isLspError, LspError, msat, parseHex32, sat } from '@blgv/core';
 import { LndBackend } from '@blgv/lnd';
 import { type Network, startNetwork, within } from './support/network.ts';
 
@@ -15,44 +17,91 @@ before(async () => {
 });
 after(() => net?.h.stop());
 
-test('batch open puts two channels in one funding transaction; pending, then open', async () => {
+test('PSBT funding: two peers sign before anything is signed on our side; one transaction, published by us', async () => {
   const { h, alice, lsp, bob } = net;
   await h.connect(lsp, alice);
   await h.connect(lsp, bob);
   const before = await lsp.lnd.walletBalance(within());
   assert.ok(before.confirmed >= 10_000_000n);
 
-  const opened = await lsp.lnd.batchOpenChannels(
-    [
-      { remotePubkey: alice.pubkey, localAmount: sat(400_000), pushAmount: sat(10_000) },
-      { remotePubkey: bob.pubkey, localAmount: sat(300_000), private: true },
-    ],
-    { satPerVbyte: 5n },
-    within(),
-  );
-  assert.equal(opened.length, 2);
-  assert.equal(opened[0]?.channelPoint.txid, opened[1]?.channelPoint.txid, 'one funding transaction');
-
-  const pending = await lsp.lnd.pendingChannels(within());
+  const lockId = parseHex32(randomBytes(32).toString('hex'));
+  const toAlice = lsp.lnd.negotiateChannel({
+    pendingChanId: parseHex32(randomBytes(32).toString('hex')),
+    remotePubkey: alice.pubkey,
+    localAmount: sat(400_000),
+    pushAmount: sat(10_000),
+    memo: 'psbt:alice',
+  });
+  const toBob = lsp.lnd.negotiateChannel({
+    pendingChanId: parseHex32(randomBytes(32).toString('hex')),
+    remotePubkey: bob.pubkey,
+    localAmount: sat(300_000),
+    private: true,
+  });
+  const outputs = await Promise.all([toAlice.accepted, toBob.accepted]);
   assert.deepEqual(
-    pending.map((p) => [p.remotePubkey, p.capacity]).sort(),
-    [
-      [alice.pubkey, 400_000n],
-      [bob.pubkey, 300_000n],
-    ].sort(),
+    outputs.map((o) => o.amount),
+    [400_000n, 300_000n],
   );
+  const funded = await lsp.lnd.fundPsbt({ outputs, satPerVbyte: 5n, lockId, lockSeconds: 600 }, within());
+  assert.ok(funded.fee > 0n && funded.fee >= BigInt(funded.vsize) * 5n, `fee ${funded.fee} for ${funded.vsize} vB`);
+  const leased = (await lsp.lnd.listLeases(within())).filter((l) => l.lockId === lockId);
+  assert.equal(leased.length, funded.lockedInputs.length, 'the inputs are leased under our id');
+
+  await lsp.lnd.verifyPsbtFunding(toAlice.pendingChanId, funded.psbt, within());
+  await lsp.lnd.verifyPsbtFunding(toBob.pendingChanId, funded.psbt, within());
+  const points = await Promise.all([toAlice.signed, toBob.signed]);
+  assert.equal(points[0].txid, funded.txid);
+  assert.equal(points[1].txid, funded.txid, 'one funding transaction');
+
+  // Signed by the peers, not by us: nothing is on the chain or in btcd's mempool yet.
+  const mempool = await h.btcd.rpc<string[]>('getrawmempool', []);
+  assert.ok(!mempool.includes(funded.txid), 'not published before we publish');
+
+  const tx = await lsp.lnd.signPsbt(funded.psbt, within());
+  assert.equal(tx.txid, funded.txid);
+  await lsp.lnd.publishTransaction(tx, 'test funding', within());
+  await lsp.lnd.publishTransaction(tx, 'test funding', within()); // again: harmless
+  await h.waitFor(async () => (await h.btcd.rpc<string[]>('getrawmempool', [])).includes(funded.txid), {
+    what: 'the funding transaction in the mempool',
+  });
 
   await h.mine(6);
-  const toAlice = await h.waitChannelActive(lsp, opened[0]!.channelPoint);
-  const toBob = await h.waitChannelActive(lsp, opened[1]!.channelPoint);
-  assert.equal(toAlice.remoteBalance, 10_000n);
-  assert.equal(toBob.private, true);
-  assert.equal(toAlice.confirmed, true);
-  const aliceSide = await h.waitChannelActive(alice, opened[0]!.channelPoint);
+  const atAlice = await h.waitChannelActive(lsp, points[0]);
+  const atBob = await h.waitChannelActive(lsp, points[1]);
+  assert.equal(atAlice.remoteBalance, 10_000n);
+  assert.equal(atAlice.pushAmount, 10_000n);
+  assert.equal(atAlice.memo, 'psbt:alice');
+  assert.equal(atBob.private, true);
+  assert.equal(atAlice.confirmed, true);
+  const aliceSide = await h.waitChannelActive(alice, points[0]);
   assert.equal(aliceSide.localBalance, 10_000n, 'alice got the push');
+  toAlice.close();
+  toBob.close();
+});
 
-  const balance = await lsp.lnd.channelBalance(within());
-  assert.ok(balance.local > 0n && balance.local < 700_000_000n);
+test('PSBT funding cancelled before anyone signed: no channel, inputs released', async () => {
+  const { h, lsp, bob } = net;
+  await h.mine(1);
+  const lockId = parseHex32(randomBytes(32).toString('hex'));
+  const n = lsp.lnd.negotiateChannel({
+    pendingChanId: parseHex32(randomBytes(32).toString('hex')),
+    remotePubkey: bob.pubkey,
+    localAmount: sat(200_000),
+  });
+  const output = await n.accepted;
+  const funded = await lsp.lnd.fundPsbt({ outputs: [output], satPerVbyte: 2n, lockId, lockSeconds: 600 }, within());
+  await lsp.lnd.cancelPsbtFunding(n.pendingChanId, within());
+  await assert.rejects(n.signed, /cancel/i);
+  await lsp.lnd.cancelPsbtFunding(n.pendingChanId, within()); // unknown now: still fine
+  for (const input of funded.lockedInputs) await lsp.lnd.releaseOutput(lockId, input, within());
+  assert.deepEqual(
+    (await lsp.lnd.listLeases(within())).filter((l) => l.lockId === lockId),
+    [],
+    'inputs released',
+  );
+  const pending = await lsp.lnd.pendingChannels(within());
+  assert.ok(!pending.some((p) => p.channelPoint.txid === funded.txid), 'no channel');
 });
 
 test('forwarding policy, a restricted macaroon and a fee estimate', async () => {
@@ -122,6 +171,9 @@ test('a channel closes cooperatively and an unknown one is a not_found error', a
       what: 'the closed channel to leave the list',
     },
   );
+  const closed = (await lsp.lnd.closedChannels(within())).find((c) => formatChannelPoint(c.channelPoint) === id);
+  assert.ok(closed, 'LND lists it among its closed (or closing) channels');
+  assert.equal(closed.capacity, target.capacity);
 
   const bogus = { txid: target.channelPoint.txid, outputIndex: 99 };
   await assert.rejects(

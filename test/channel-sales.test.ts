@@ -1,17 +1,17 @@
 /**
  * Story: a tenant tops up its account over Lightning, buys channels to client nodes, and
- * follows them from pending to open; the ledger shows exactly the quoted fees. Batching,
- * idempotent retries and refunds on failure included. Everything goes through the SDK.
+ * follows them from pending to open; the ledger shows exactly the quoted price, item by item
+ * (opening fee, push, network fee). Batching, idempotent retries and refunds on failure
+ * included. Everything goes through the SDK, and every test ends with a clean audit.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { parseHex32, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
-import { ChannelRequestsRepository, LedgerRepository } from '@blgv/store';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+import { payTopup, topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;
@@ -29,27 +29,44 @@ after(async () => {
   await net?.h.stop();
 });
 
-test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and follows it to open', async () => {
+test("the spec's mobile-wallet channel: 60,000 sat do not buy it (402 for the shortfall); paid in full it is charged fee + push + network fee, exactly", async () => {
   const { h, bob } = net;
-  await topUp(net.h, net.alice, tenant, 10_000);
+  await topUp(net.h, net.alice, tenant, 60_000);
 
   const fees = await tenant.getFees();
   assert.deepEqual(fees.channelOpening, { baseFee: 1000, capacityFeePpm: 1000 });
-  const quote = await tenant.quoteChannel({ channelSize: 1_000_000, pushAmount: 100_000, feeRate: 5 });
+  const order = { channelSize: 1_000_000, pushAmount: 100_000, feeRate: 5 };
+  const quote = await tenant.quoteChannel(order);
   assert.deepEqual(quote.fee, { baseFee: 1000, capacityFee: 1000, total: 2000 });
+  assert.deepEqual(quote.networkFee, { feeRate: 5, vbytes: 165, total: 825 });
+  assert.equal(quote.pushAmount, 100_000);
+  assert.equal(quote.total, 2000 + 100_000 + 825, 'the quote itemises everything the LSP gives away');
   assert.ok(quote.estimatedConfirmation.blocks >= 1);
 
-  const channel = await tenant.requestChannel({
-    clientPubkey: bob.pubkey,
-    channelSize: 1_000_000,
-    pushAmount: 100_000,
-    feeRate: 5,
-    clientHost: bob.host,
-  });
+  const request = { ...order, clientPubkey: bob.pubkey, clientHost: bob.host };
+  const refusal = await tenant.requestChannel(request).then(
+    () => assert.fail('a 60,000 sat balance must not buy a 102,825 sat channel'),
+    (e: Error & { status?: number; code?: string; details?: Record<string, unknown> }) => e,
+  );
+  assert.equal(refusal.status, 402);
+  assert.equal(refusal.code, 'payment_required');
+  const topup = refusal.details?.topup as { paymentRequest: string; amount: number };
+  assert.equal(refusal.details?.required, quote.total);
+  assert.equal(topup.amount, quote.total - 60_000, 'the top-up invoice is for the shortfall');
+  assert.deepEqual(
+    (await tenant.getLedger()).entries.map((e) => e.kind),
+    ['topup'],
+    'nothing was charged',
+  );
+  await payTopup(h, net.alice, tenant, topup.paymentRequest, topup.amount);
+
+  const channel = await tenant.requestChannel(request);
   assert.equal(channel.status, 'pending');
   assert.match(channel.fundingTxid ?? '', /^[0-9a-f]{64}$/);
   assert.equal(channel.capacity, 1_000_000);
   assert.equal(channel.fee, 2000);
+  assert.equal(channel.networkFee, 825);
+  assert.equal(channel.charged, quote.total, 'the charge equals the quote');
   assert.equal((await tenant.getChannelStatus(channel.channelId)).status, 'pending');
 
   await h.mine(1);
@@ -73,11 +90,15 @@ test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and fo
   assert.deepEqual(
     ledger.entries.map((e) => [e.kind, e.amount]),
     [
+      ['channel_network_fee', -825],
+      ['channel_push', -100_000],
       ['channel_fee', -2000],
-      ['topup', 10_000],
+      ['topup', topup.amount],
+      ['topup', 60_000],
     ],
   );
-  assert.equal((await tenant.getBalance()).balance, 8000);
+  assert.equal((await tenant.getBalance()).balance, 0);
+  await assertCleanAudit(lsp);
 
   // The LSP closes the channel: the status follows to closed.
   await net.lsp.lnd.closeChannel(
@@ -88,12 +109,13 @@ test('a tenant tops up, buys a 1,000,000 sat channel with 100,000 pushed, and fo
   await h.waitFor(async () => (await tenant.getChannelStatus(channel.channelId)).status === 'closed', {
     what: 'the channel to be reported closed',
   });
+  await assertCleanAudit(lsp);
 });
 
 test('ten requests sent together share funding transactions, each with its own push and fee', async () => {
   const { h, bob, alice } = net;
   const { client } = await lsp.newTenant('exchange-co');
-  await topUp(net.h, net.alice, client, 20_000);
+  await topUp(net.h, net.alice, client, 40_000);
   const orders = Array.from({ length: 10 }, (_, i) => ({
     clientPubkey: i % 2 === 0 ? bob.pubkey : alice.pubkey,
     channelSize: 100_000 + i * 1000,
@@ -108,6 +130,8 @@ test('ten requests sent together share funding transactions, each with its own p
     assert.equal(r.capacity, orders[i]?.channelSize);
     assert.equal(r.pushAmount, orders[i]?.pushAmount);
     assert.equal(r.fee, 1000 + Math.ceil((orders[i]?.channelSize ?? 0) / 1000));
+    assert.equal(r.networkFee, 3 * 165);
+    assert.equal(r.charged, r.fee + r.pushAmount + r.networkFee);
   }
   await h.mine(1);
   for (const r of results) {
@@ -122,15 +146,18 @@ test('ten requests sent together share funding transactions, each with its own p
     assert.equal(c.capacity, BigInt(r.capacity));
     assert.equal(c.localBalance, BigInt(r.pushAmount), 'the client got exactly its push');
   }
-  const totalFees = results.reduce((s, r) => s + r.fee, 0);
-  assert.equal((await client.getBalance()).balance, 20_000 - totalFees);
+  const charged = results.reduce((s, r) => s + r.charged, 0);
+  assert.equal((await client.getBalance()).balance, 40_000 - charged);
+  await assertCleanAudit(lsp);
 });
 
 test('a retried request with the same idempotency key opens one channel', async () => {
   const { bob } = net;
   const { client } = await lsp.newTenant('retry-co');
-  await topUp(net.h, net.alice, client, 5_000);
   const order = { clientPubkey: bob.pubkey, channelSize: 50_000, pushAmount: 0 };
+  // No fee rate: the LSP's estimate is quoted, and charged.
+  const quote = await client.quoteChannel({ channelSize: 50_000 });
+  await topUp(net.h, net.alice, client, quote.total);
   const [a, b] = await Promise.all([
     client.requestChannel(order, { idempotencyKey: 'order-42' }),
     client.requestChannel(order, { idempotencyKey: 'order-42' }),
@@ -140,7 +167,9 @@ test('a retried request with the same idempotency key opens one channel', async 
   assert.equal(a.channelId, c.channelId);
   const fees = (await client.getLedger()).entries.filter((e) => e.kind === 'channel_fee');
   assert.equal(fees.length, 1, 'charged once');
-  assert.equal((await client.getBalance()).balance, 5_000 - 1050);
+  assert.equal(a.charged, quote.total);
+  assert.equal((await client.getBalance()).balance, 0);
+  await assertCleanAudit(lsp);
 });
 
 test('without balance: 402 with a top-up invoice, nothing charged; a failed open is refunded', async () => {
@@ -160,9 +189,10 @@ test('without balance: 402 with a top-up invoice, nothing charged; a failed open
 
   // A client node that is not connected and gives no address: refused before any charge.
   await topUp(net.h, net.alice, client, 5_000);
+  const order = { clientPubkey: bob.pubkey, channelSize: 100_000, feeRate: 2 };
   const stranger = parsePubkey(`02${'11'.repeat(32)}`);
   await assert.rejects(
-    client.requestChannel({ clientPubkey: stranger, channelSize: 100_000 }),
+    client.requestChannel({ ...order, clientPubkey: stranger }),
     (e: Error & { status?: number; code?: string }) => e.status === 422 && e.code === 'peer_unreachable',
   );
   assert.equal((await client.getBalance()).balance, 5_000);
@@ -177,17 +207,19 @@ test('without balance: 402 with a top-up invoice, nothing charged; a failed open
   await net.h.waitFor(() => acceptorUp, { what: "bob's refusing acceptor" });
   try {
     await assert.rejects(
-      client.requestChannel({ clientPubkey: bob.pubkey, channelSize: 100_000 }),
+      client.requestChannel(order),
       (e: Error & { status?: number; code?: string }) => e.status === 422 && e.code === 'lightning_rejected',
     );
   } finally {
     stop.abort();
   }
   assert.equal((await client.getBalance()).balance, 5_000);
-  assert.deepEqual((await client.getLedger()).entries.map((e) => [e.kind, e.amount]).slice(0, 2), [
-    ['channel_fee_refund', 1100],
+  assert.deepEqual((await client.getLedger()).entries.map((e) => [e.kind, e.amount]).slice(0, 3), [
+    ['channel_refund', 1100 + 330],
+    ['channel_network_fee', -330],
     ['channel_fee', -1100],
   ]);
+  await assertCleanAudit(lsp);
 });
 
 test('one refused channel in a batch costs the others nothing', async () => {
@@ -221,65 +253,7 @@ test('one refused channel in a batch costs the others nothing', async () => {
   } finally {
     stop.abort();
   }
-  const fees = [200_000, 202_000].reduce((s, c) => s + 1000 + c / 1000, 0);
-  assert.equal((await client.getBalance()).balance, 10_000 - fees, "only alice's two channels were paid for");
-});
-
-test('after a crash mid-open, a request LND funded is adopted and one it never saw is refunded', async () => {
-  const { h, bob } = net;
-  await h.mine(1);
-  const { client, tenantId } = await lsp.newTenant('crash-co');
-  await topUp(net.h, net.alice, client, 5_000);
-  // The state a crash leaves: two requests charged and marked opening; LND funded only one.
-  const repo = new ChannelRequestsRepository(lsp.database.db);
-  const ledger = new LedgerRepository(lsp.database.db);
-  const make = async () => {
-    const r = await repo.insert({
-      id: randomUUID(),
-      tenantId,
-      idempotencyKey: null,
-      clientPubkey: bob.pubkey,
-      capacity: sat(100_000),
-      push: sat(0),
-      feeRateSatPerVbyte: null,
-      private: false,
-      fee: sat(1100),
-      estimatedBlocks: 6,
-    });
-    await ledger.append({
-      tenantId,
-      kind: 'channel_fee',
-      amount: -1100n,
-      reference: r.id,
-      description: 'fee',
-    });
-    await repo.transition(r.id, ['queued'], { state: 'opening' });
-    return r.id;
-  };
-  const funded = await make();
-  const lost = await make();
-  await h.connect(net.lsp, bob);
-  const { channelPoint } = await net.lsp.lnd.openChannel(
-    { remotePubkey: bob.pubkey, localAmount: sat(100_000), memo: `channel:${funded}` },
-    within(),
-  );
-
-  await lsp.restart();
-  const adopted = await h.waitFor(
-    async () => {
-      const s = await client.getChannelStatus(funded);
-      return s.status === 'pending' ? s : undefined;
-    },
-    { what: 'the funded request to be adopted' },
-  );
-  assert.equal(adopted.fundingTxid, channelPoint.txid);
-  const refunded = await h.waitFor(
-    async () => {
-      const s = await client.getChannelStatus(lost);
-      return s.status === 'failed' ? s : undefined;
-    },
-    { what: 'the lost request to fail' },
-  );
-  assert.match(refunded.failure ?? '', /interrupted/);
-  assert.equal((await client.getBalance()).balance, 5_000 - 1100, 'only the funded channel is paid for');
+  const charges = [200_000, 202_000].reduce((s, c) => s + 1000 + c / 1000 + 4 * 165, 0);
+  assert.equal((await client.getBalance()).balance, 10_000 - charges, "only alice's two channels were paid for");
+  await assertCleanAudit(lsp);
 });

@@ -144,10 +144,14 @@ for (const [name, config] of Object.entries(dialects)) {
         secretCiphertext: 'x',
         label: '',
       });
-      assert.equal(await keys.rememberNonce('key_a', 'nonce-1'), true);
-      assert.equal(await keys.rememberNonce('key_a', 'nonce-1'), false);
-      assert.equal(await keys.rememberNonce('key_b', 'nonce-1'), true, 'nonces are per key');
-      assert.equal(await keys.pruneNonces(new Date(Date.now() + 1000)), 2n);
+      const remember = async (keyId: string, nonce: string, expiresAt: Date) =>
+        (await keys.rememberNonces([{ keyId, nonce, expiresAt }])).size === 1;
+      const soon = new Date(Date.now() + 1000);
+      assert.equal(await remember('key_a', 'nonce-1', soon), true);
+      assert.equal(await remember('key_a', 'nonce-1', soon), false);
+      assert.equal(await remember('key_b', 'nonce-1', soon), true, 'nonces are per key');
+      assert.equal(await remember('key_b', 'nonce-2', new Date(Date.now() + 600_000)), true);
+      assert.equal(await keys.pruneNonces(new Date(Date.now() + 2000)), 2n, 'only expired nonces go');
       assert.equal(await keys.revoke('key_a'), true);
       assert.equal(await keys.revoke('key_a'), false);
       assert.ok((await keys.get('key_a'))?.revokedAt instanceof Date);

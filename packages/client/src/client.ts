@@ -2,6 +2,7 @@
  * `LSPClient`: the BLGV LSP REST API with every request signed (see docs/api.md).
  */
 import {
+  type AuditResponse,
   type BalanceResponse,
   type ChannelQuoteBody,
   type ChannelQuoteResponse,
@@ -171,6 +172,8 @@ export class LSPClient {
       this.#call('POST', '/v1/admin/keys', { tenantId, scope, ...(label ? { label } : {}) }),
     revokeKey: (keyId: string): Promise<void> =>
       this.#call('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`),
+    /** Reconciles the ledger with LND; `clean` is true when nothing disagrees. */
+    audit: (): Promise<AuditResponse> => this.#call('GET', '/v1/admin/audit'),
   };
 
   async #rpc<T>(method: string, params: object): Promise<T> {

@@ -13,3 +13,6 @@ export * from './lsps2/jit-payment.ts';
 export * from './lsps2/opening-fee.ts';
 export * from './money.ts';
 export * from './payments/charges.ts';
+export * from './channels/channel-price.ts';
+export * from './channels/channel-request-machine.ts';
+export * from './machine.ts';

@@ -10,8 +10,11 @@ import {
   type ChannelEvent,
   type ChannelOpenDecision,
   type ChannelOpenProposal,
+  type ChannelNegotiation,
+  type ChannelPoint,
   type ChannelPolicyUpdate,
   type CloseChannelRequest,
+  type ClosedChannel,
   type CreatedInvoice,
   type CustomMessage,
   type DecodedPaymentRequest,
@@ -19,6 +22,8 @@ import {
   type FeeEstimate,
   type ForwardingEvent,
   type ForwardingHistoryQuery,
+  type FundedPsbt,
+  type FundPsbtRequest,
   type Hex32,
   type HtlcInterceptor,
   type HtlcResolution,
@@ -34,10 +39,13 @@ import {
   type OnchainTransaction,
   type OpenChannelRequest,
   type OpenChannelResult,
+  type Outpoint,
+  type OutputLease,
   type PaymentResult,
   type Peer,
   type PendingChannel,
   type ProbeRequest,
+  type PsbtOpenRequest,
   type Pubkey,
   parseHex32,
   parsePubkey,
@@ -47,13 +55,13 @@ import {
   type SendCoinsRequest,
   type SendFeeEstimate,
   type SendPaymentRequest,
+  type SignedTransaction,
   type StreamOptions,
   sat,
   scid,
   type WalletBalance,
 } from '@blgv/core';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import type { BatchOpenChannel } from '../generated/types/lnrpc/BatchOpenChannel.ts';
 import type { ChannelAcceptRequest__Output } from '../generated/types/lnrpc/ChannelAcceptRequest.ts';
 import type { ChannelAcceptResponse } from '../generated/types/lnrpc/ChannelAcceptResponse.ts';
 import type { ForwardHtlcInterceptRequest__Output } from '../generated/types/routerrpc/ForwardHtlcInterceptRequest.ts';
@@ -71,10 +79,23 @@ import {
   customRecordsFromLnd,
   invoiceFromLnd,
   payReqFromLnd,
+  openChannelFields,
+  parseChannelPointString,
   pendingChannelFromLnd,
   txidFromBytes,
 } from './mappers.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
+import {
+  abandonChannel,
+  cancelPsbtFunding,
+  fundPsbt,
+  listLeases,
+  negotiateChannel,
+  publishTransaction,
+  releaseOutput,
+  signPsbt,
+  verifyPsbtFunding,
+} from './psbt-funding.ts';
 import { keepStreaming, resilientStream, type StreamHooks } from './streams.ts';
 import { estimateSendFee, listOnchainTransactions, sendCoins } from './wallet.ts';
 
@@ -90,25 +111,6 @@ function records(map: ReadonlyMap<bigint, Uint8Array> | undefined): Record<strin
   const out: Record<string, Buffer> = {};
   for (const [k, v] of map ?? []) out[k.toString()] = Buffer.from(v);
   return out;
-}
-
-function batchChannel(r: OpenChannelRequest): BatchOpenChannel {
-  const anchors = r.zeroConf || r.scidAlias;
-  return {
-    node_pubkey: Buffer.from(r.remotePubkey, 'hex'),
-    local_funding_amount: r.localAmount.toString(),
-    push_sat: (r.pushAmount ?? 0n).toString(),
-    private: r.private ?? false,
-    zero_conf: r.zeroConf ?? false,
-    scid_alias: r.scidAlias ?? false,
-    ...(anchors ? { commitment_type: 'ANCHORS' as const } : {}),
-    ...(r.closeAddress ? { close_address: r.closeAddress } : {}),
-    ...(r.remoteChanReserve !== undefined ? { remote_chan_reserve_sat: r.remoteChanReserve.toString() } : {}),
-    ...(r.minHtlc !== undefined ? { min_htlc_msat: r.minHtlc.toString() } : {}),
-    ...(r.baseFee !== undefined ? { base_fee: r.baseFee.toString(), use_base_fee: true } : {}),
-    ...(r.feeRatePpm !== undefined ? { fee_rate: r.feeRatePpm.toString(), use_fee_rate: true } : {}),
-    ...(r.memo ? { memo: r.memo } : {}),
-  };
 }
 
 /** The LND implementation of {@link LightningBackend}. */
@@ -208,7 +210,7 @@ export class LndBackend implements LightningBackend {
       'OpenChannelSync',
       ln.OpenChannelSync.bind(ln),
       {
-        ...batchChannel(request),
+        ...openChannelFields(request),
         ...(request.satPerVbyte !== undefined ? { sat_per_vbyte: request.satPerVbyte.toString() } : {}),
         ...(request.targetConf !== undefined ? { target_conf: request.targetConf } : {}),
       },
@@ -217,25 +219,74 @@ export class LndBackend implements LightningBackend {
     return { channelPoint: channelPointFromMessage(r) };
   }
 
-  async batchOpenChannels(
-    requests: readonly OpenChannelRequest[],
-    options: { readonly satPerVbyte?: bigint; readonly targetConf?: number },
-    signal: AbortSignal,
-  ): Promise<OpenChannelResult[]> {
+  async closedChannels(signal: AbortSignal): Promise<ClosedChannel[]> {
     const ln = this.#c.lightning;
-    const r = await unary(
-      'BatchOpenChannel',
-      ln.BatchOpenChannel.bind(ln),
-      {
-        channels: requests.map(batchChannel),
-        ...(options.satPerVbyte !== undefined ? { sat_per_vbyte: options.satPerVbyte.toString() } : {}),
-        ...(options.targetConf !== undefined ? { target_conf: options.targetConf } : {}),
-      },
-      signal,
+    // LND lists a channel as closed only once its close is fully resolved; until then it is
+    // among the pending channels, waiting for the close (or force close) to confirm.
+    const [closed, pending] = await Promise.all([
+      unary('ClosedChannels', ln.ClosedChannels.bind(ln), {}, signal),
+      unary('PendingChannels', ln.PendingChannels.bind(ln), {}, signal),
+    ]);
+    const closing = [
+      ...pending.waiting_close_channels.map((w) => w.channel),
+      ...pending.pending_force_closing_channels.map((f) => f.channel),
+    ].flatMap((c) =>
+      c
+        ? [
+            {
+              channelPoint: parseChannelPointString(c.channel_point),
+              remotePubkey: parsePubkey(c.remote_node_pub),
+              capacity: sat(c.capacity),
+              closeType: 'CLOSING',
+            },
+          ]
+        : [],
     );
-    return r.pending_channels.map((p) => ({
-      channelPoint: { txid: txidFromBytes(p.txid), outputIndex: p.output_index },
-    }));
+    return [
+      ...closed.channels.map((c) => ({
+        channelPoint: parseChannelPointString(c.channel_point),
+        remotePubkey: parsePubkey(c.remote_pubkey),
+        capacity: sat(c.capacity),
+        closeType: c.close_type,
+      })),
+      ...closing,
+    ];
+  }
+
+  negotiateChannel(request: PsbtOpenRequest): ChannelNegotiation {
+    return negotiateChannel(this.#c, request);
+  }
+
+  fundPsbt(request: FundPsbtRequest, signal: AbortSignal): Promise<FundedPsbt> {
+    return fundPsbt(this.#c, request, signal);
+  }
+
+  verifyPsbtFunding(pendingChanId: Hex32, psbt: string, signal: AbortSignal): Promise<void> {
+    return verifyPsbtFunding(this.#c, pendingChanId, psbt, signal);
+  }
+
+  cancelPsbtFunding(pendingChanId: Hex32, signal: AbortSignal): Promise<void> {
+    return cancelPsbtFunding(this.#c, pendingChanId, signal);
+  }
+
+  signPsbt(psbt: string, signal: AbortSignal): Promise<SignedTransaction> {
+    return signPsbt(this.#c, psbt, signal);
+  }
+
+  publishTransaction(tx: SignedTransaction, label: string, signal: AbortSignal): Promise<void> {
+    return publishTransaction(this.#c, tx, label, signal);
+  }
+
+  listLeases(signal: AbortSignal): Promise<OutputLease[]> {
+    return listLeases(this.#c, signal);
+  }
+
+  releaseOutput(lockId: Hex32, outpoint: Outpoint, signal: AbortSignal): Promise<void> {
+    return releaseOutput(this.#c, lockId, outpoint, signal);
+  }
+
+  abandonChannel(point: ChannelPoint, signal: AbortSignal): Promise<void> {
+    return abandonChannel(this.#c, point, signal);
   }
 
   closeChannel(request: CloseChannelRequest, signal: AbortSignal): Promise<{ closingTxid: Hex32 }> {

@@ -11,6 +11,7 @@ import {
   type InvoiceState,
   type InvoiceStatus,
   msat,
+  type OpenChannelRequest,
   type PaymentFailureReason,
   type PaymentResult,
   type PendingChannel,
@@ -19,6 +20,7 @@ import {
   sat,
   scid,
 } from '@blgv/core';
+import type { BatchOpenChannel } from '../generated/types/lnrpc/BatchOpenChannel.ts';
 import type { Channel__Output } from '../generated/types/lnrpc/Channel.ts';
 import type { ChannelEventUpdate__Output } from '../generated/types/lnrpc/ChannelEventUpdate.ts';
 import type { ChannelPoint__Output } from '../generated/types/lnrpc/ChannelPoint.ts';
@@ -82,6 +84,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
     capacity: sat(c.capacity),
     localBalance: sat(c.local_balance),
     remoteBalance: sat(c.remote_balance),
+    pushAmount: sat(c.push_amount_sat),
     localReserve: sat(c.local_constraints?.chan_reserve_sat ?? c.local_chan_reserve_sat),
     active: c.active,
     private: c.private,
@@ -224,4 +227,24 @@ export function channelEventFromLnd(e: ChannelEventUpdate__Output): ChannelEvent
     default:
       return undefined;
   }
+}
+
+/** The fields of an open request LND's `OpenChannel` and `BatchOpenChannel` share. */
+export function openChannelFields(r: Omit<OpenChannelRequest, 'satPerVbyte' | 'targetConf'>): BatchOpenChannel {
+  const anchors = r.zeroConf || r.scidAlias;
+  return {
+    node_pubkey: Buffer.from(r.remotePubkey, 'hex'),
+    local_funding_amount: r.localAmount.toString(),
+    push_sat: (r.pushAmount ?? 0n).toString(),
+    private: r.private ?? false,
+    zero_conf: r.zeroConf ?? false,
+    scid_alias: r.scidAlias ?? false,
+    ...(anchors ? { commitment_type: 'ANCHORS' as const } : {}),
+    ...(r.closeAddress ? { close_address: r.closeAddress } : {}),
+    ...(r.remoteChanReserve !== undefined ? { remote_chan_reserve_sat: r.remoteChanReserve.toString() } : {}),
+    ...(r.minHtlc !== undefined ? { min_htlc_msat: r.minHtlc.toString() } : {}),
+    ...(r.baseFee !== undefined ? { base_fee: r.baseFee.toString(), use_base_fee: true } : {}),
+    ...(r.feeRatePpm !== undefined ? { fee_rate: r.feeRatePpm.toString(), use_fee_rate: true } : {}),
+    ...(r.memo ? { memo: r.memo } : {}),
+  };
 }

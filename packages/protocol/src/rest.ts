@@ -81,13 +81,24 @@ const EstimatedConfirmation = Type.Object({
 const FeeBreakdown = Type.Object({
   baseFee: SatAmount('fixed part'),
   capacityFee: SatAmount('capacity part'),
-  total: SatAmount('fee charged'),
+  total: SatAmount('opening fee charged'),
 });
+
+const NetworkFee = Type.Object(
+  {
+    feeRate: Type.Integer({ description: 'sat/vB the funding transaction pays' }),
+    vbytes: Type.Integer({ description: "the channel's share of the funding transaction" }),
+    total: SatAmount('feeRate x vbytes, charged at cost'),
+  },
+  { description: "the channel's share of its funding transaction at the fee rate used" },
+);
 
 export const ChannelQuoteResponse = Type.Object({
   capacity: SatAmount('channel capacity'),
-  pushAmount: SatAmount('amount pushed'),
+  pushAmount: SatAmount('amount pushed: charged sat for sat (it is the LSP\'s money handed to the client)'),
   fee: FeeBreakdown,
+  networkFee: NetworkFee,
+  total: SatAmount('what buying this channel charges: fee.total + pushAmount + networkFee.total'),
   estimatedConfirmation: EstimatedConfirmation,
 });
 export type ChannelQuoteResponse = Static<typeof ChannelQuoteResponse>;
@@ -103,9 +114,11 @@ export const ChannelResponse = Type.Object({
   status: ChannelStatus,
   clientPubkey: Type.String(),
   capacity: SatAmount('channel capacity'),
-  pushAmount: SatAmount('amount pushed'),
+  pushAmount: SatAmount('amount pushed (charged sat for sat)'),
   fee: SatAmount('opening fee charged'),
-  feeRate: Type.Union([Type.Integer(), Type.Null()]),
+  networkFee: SatAmount('network fee charged: the channel\'s share of its funding transaction'),
+  charged: SatAmount('everything charged: fee + pushAmount + networkFee'),
+  feeRate: Type.Union([Type.Integer(), Type.Null()], { description: 'sat/vB of the funding transaction' }),
   isPrivate: Type.Boolean(),
   fundingTxid: Type.Union([Type.String(), Type.Null()]),
   outputIndex: Type.Union([Type.Integer(), Type.Null()]),
@@ -157,6 +170,32 @@ export const TenantBody = Type.Object(
   { additionalProperties: false },
 );
 export const TenantResponse = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Timestamp });
+
+/** `GET /v1/admin/audit`: the ledger reconciled with LND. */
+export const AuditResponse = Type.Object({
+  at: Timestamp,
+  clean: Type.Boolean({ description: 'true when nothing disagrees' }),
+  discrepancies: Type.Array(
+    Type.Object({
+      check: Type.String({ description: 'the check that found it, e.g. channel_refunded_but_funded' }),
+      subject: Type.String({ description: 'what it is about, e.g. channel_request:<id>' }),
+      message: Type.String(),
+    }),
+  ),
+  checked: Type.Record(Type.String(), Type.Integer(), { description: 'records looked at, per kind' }),
+  inFlight: Type.Record(Type.String(), Type.Integer(), { description: 'records still moving, not judged' }),
+  totals: Type.Object({
+    ledgerByKind: Type.Record(Type.String(), Type.Integer(), {
+      description: 'net sat per ledger entry kind (credits positive)',
+    }),
+    openingFees: SatAmount('opening fees of funded REST channels'),
+    pushesSold: SatAmount('pushes sold (sats handed to clients, paid for)'),
+    networkFeesCharged: SatAmount('network fees charged for funded channels'),
+    networkFeesPaid: SatAmount("what the LSP's funding transactions paid the miners"),
+    topupsCredited: SatAmount('top-ups credited'),
+  }),
+});
+export type AuditResponse = Static<typeof AuditResponse>;
 export type TenantResponse = Static<typeof TenantResponse>;
 
 /** `POST /v1/admin/keys`. */

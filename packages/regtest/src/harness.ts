@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Channel, type ChannelPoint, formatChannelPoint, msat, type Sat, sat } from '@blgv/core';
 import { type Btcd, startBtcd } from './btcd.ts';
+import { FeeServer } from './fee-server.ts';
 import { LndNode, type LndNodeOptions } from './lnd-node.ts';
 import { Miner } from './miner.ts';
 import { onShutdown } from './processes.ts';
@@ -18,6 +19,8 @@ const SEGWIT_ACTIVATION_BLOCKS = 432;
 const ANNOUNCE_CONFS = 6;
 /** Amount of the probe payment that checks a new channel can carry payments. */
 const PROBE_MSAT = 1_000_000n;
+/** The fee rate every node estimates until a story changes it (sat/vB). */
+const DEFAULT_FEE_RATE = 2;
 
 /** Options of {@link Harness.start}. */
 export interface HarnessOptions {
@@ -40,16 +43,19 @@ export class Harness implements AsyncDisposable {
   readonly dir: string;
   readonly btcd: Btcd;
   readonly miner: Miner;
+  /** The fee estimates the nodes use: `fees.set(n)` makes every node estimate n sat/vB. */
+  readonly fees: FeeServer;
   readonly nodes = new Map<string, LndNode>();
   readonly #keepDir: boolean;
   readonly #log: (line: string) => void;
   readonly #unregister: () => void;
   #stopped = false;
 
-  private constructor(dir: string, btcd: Btcd, miner: Miner, options: HarnessOptions) {
+  private constructor(dir: string, btcd: Btcd, miner: Miner, fees: FeeServer, options: HarnessOptions) {
     this.dir = dir;
     this.btcd = btcd;
     this.miner = miner;
+    this.fees = fees;
     this.#keepDir = options.keepDir ?? process.env.BLGV_KEEP_REGTEST === '1';
     this.#log = options.log ?? (() => {});
     this.#unregister = onShutdown(() => this.stop());
@@ -63,7 +69,8 @@ export class Harness implements AsyncDisposable {
     log(`starting btcd (regtest) in ${dir}`);
     const btcd = await startBtcd(join(dir, 'btcd'), miner.address);
     miner.attach(btcd);
-    const h = new Harness(dir, btcd, miner, options);
+    const fees = await FeeServer.start(DEFAULT_FEE_RATE);
+    const h = new Harness(dir, btcd, miner, fees, options);
     try {
       log(`mining ${SEGWIT_ACTIVATION_BLOCKS} blocks to activate segwit`);
       await miner.mine(SEGWIT_ACTIVATION_BLOCKS);
@@ -83,7 +90,10 @@ export class Harness implements AsyncDisposable {
   async newNode(name: string, options: LndNodeOptions = {}): Promise<LndNode> {
     if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
     this.#log(`starting lnd node ${name}`);
-    const node = await LndNode.start(name, join(this.dir, name), this.btcd, options);
+    const node = await LndNode.start(name, join(this.dir, name), this.btcd, {
+      ...options,
+      extraArgs: [`--fee.url=${this.fees.url}`, ...(options.extraArgs ?? [])],
+    });
     this.nodes.set(name, node);
     return node;
   }
@@ -231,6 +241,7 @@ export class Harness implements AsyncDisposable {
     this.#unregister();
     await Promise.allSettled([...this.nodes.values()].map((n) => n.shutdown()));
     await this.btcd.stop();
+    await this.fees.stop();
     if (this.#keepDir) this.#log(`regtest data kept in ${this.dir}`);
     else rmSync(this.dir, { recursive: true, force: true });
   }

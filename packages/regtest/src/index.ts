@@ -6,3 +6,4 @@ export { Miner, REGTEST_NETWORK } from './miner.ts';
 export { freePort } from './ports.ts';
 export { type ManagedProcess, onShutdown, pidAlive, startProcess } from './processes.ts';
 export { type WaitOptions, waitFor } from './wait.ts';
+export { FeeServer } from './fee-server.ts';

@@ -12,6 +12,8 @@ import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
 import { maintainForwardingPolicy } from './channels/forwarding-policy.ts';
 import type { Config } from './config/config.ts';
+import { type AuditReport, runAudit } from './audit/audit.ts';
+import { ChannelFunder } from './funding/channel-funder.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
 import { ReservationService } from './liquidity/reservation-service.ts';
 import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
@@ -29,6 +31,8 @@ export interface LspServices {
   readonly apiKeys: ApiKeys;
   readonly tenants: TenantsRepository;
   readonly accounts: Accounts;
+  /** Funds every channel the LSP opens, with one commit point per funding transaction. */
+  readonly funder: ChannelFunder;
   readonly channels: ChannelService;
   /** Liquidity reservations (`/v1/liquidity/reservations`). */
   readonly reservations: ReservationService;
@@ -40,6 +44,8 @@ export interface LspServices {
   readonly jitForwarder: JitForwarder;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
+  /** Reconciles the ledger with LND. */
+  audit(): Promise<AuditReport>;
   /**
    * Starts the background jobs (top-up credits, channel tracking, LSPS, reservation expiry,
    * pending payments, forwarding fees, nonce pruning).
@@ -88,12 +94,14 @@ export function createServices(deps: {
     log: log.child({ sub: 'accounts' }),
   });
   const fees = feeScheduleFrom(config);
+  const funder = new ChannelFunder({ database, lightning, log: log.child({ sub: 'funding' }) });
   const channels = new ChannelService({
     database,
     lightning,
     accounts,
     schedule: fees,
     limits: config.channels,
+    funder,
     log: log.child({ sub: 'channels' }),
   });
   const lsps1 = new Lsps1Service({
@@ -106,20 +114,35 @@ export function createServices(deps: {
       onchain: config.lsps1.onchain.enabled ? config.lsps1.onchain : undefined,
       minLspBalance: config.channels.minCapacity,
       maxLspBalance: config.channels.maxCapacity,
+      openTimeoutSeconds: config.channels.openTimeoutSeconds,
+      minFeeRate: config.channels.minFeeRate,
+      maxFeeRate: config.channels.maxFeeRate,
     },
+    funder,
     log: log.child({ sub: 'lsps1' }),
   });
   const jitForwarder = new JitForwarder({
     database,
     lightning,
     schedule: fees,
-    limits: config.lsps2,
+    funder,
+    limits: {
+      ...config.lsps2,
+      openTimeoutSeconds: config.channels.openTimeoutSeconds,
+      minFeeRate: config.channels.minFeeRate,
+      maxFeeRate: config.channels.maxFeeRate,
+    },
     log: log.child({ sub: 'jit' }),
   });
   const lsps2 = new Lsps2Service({
     database,
+    lightning,
     schedule: fees,
-    limits: config.lsps2,
+    limits: {
+      ...config.lsps2,
+      minFeeRate: config.channels.minFeeRate,
+      maxFeeRate: config.channels.maxFeeRate,
+    },
     promises: new FeePromises(box.deriveKey('lsps2-promise')),
     log: log.child({ sub: 'lsps2' }),
   });
@@ -166,10 +189,15 @@ export function createServices(deps: {
     apiKeys,
     tenants: new TenantsRepository(database.db),
     accounts,
+    funder,
     channels,
     reservations,
     payments,
+    audit: () => runAudit({ database, lightning }),
     startJobs(signal) {
+      void funder.run(signal).catch((err: unknown) => {
+        if (!signal.aborted) log.error({ err }, 'channel funder failed');
+      });
       void watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, signal);
       void channels.track(signal).catch((err: unknown) => log.error({ err }, 'channel tracker failed'));
       void lsps1.run(signal).catch((err: unknown) => log.error({ err }, 'LSPS1 runner failed'));

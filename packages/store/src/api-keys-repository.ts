@@ -77,34 +77,26 @@ export class ApiKeysRepository {
     return r.numUpdatedRows > 0n;
   }
 
-  /** Records a nonce for a key; false when it was seen before (a replay). */
-  async rememberNonce(keyId: string, nonce: string): Promise<boolean> {
-    const r = await this.#db
-      .insertInto('api_nonces')
-      .values({ key_id: keyId, nonce })
-      .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
-      .executeTakeFirst();
-    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
-  }
-
   /**
    * Records many (key, nonce) pairs in one statement; returns the pairs that were new, as
    * `keyId + ' ' + nonce` strings. A pair not returned was seen before (a replay).
    */
-  async rememberNonces(pairs: readonly { keyId: string; nonce: string }[]): Promise<Set<string>> {
+  async rememberNonces(
+    pairs: readonly { keyId: string; nonce: string; expiresAt: Date }[],
+  ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
     const rows = await this.#db
       .insertInto('api_nonces')
-      .values(pairs.map((p) => ({ key_id: p.keyId, nonce: p.nonce })))
+      .values(pairs.map((p) => ({ key_id: p.keyId, nonce: p.nonce, expires_at: p.expiresAt })))
       .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
       .returning(['key_id', 'nonce'])
       .execute();
     return new Set(rows.map((r) => `${r.key_id} ${r.nonce}`));
   }
 
-  /** Forgets nonces seen before `before`; returns how many. */
-  async pruneNonces(before: Date): Promise<bigint> {
-    const r = await this.#db.deleteFrom('api_nonces').where('seen_at', '<', before).executeTakeFirst();
+  /** Forgets nonces whose requests could no longer be accepted at `now`; returns how many. */
+  async pruneNonces(now: Date): Promise<bigint> {
+    const r = await this.#db.deleteFrom('api_nonces').where('expires_at', '<', now).executeTakeFirst();
     return r.numDeletedRows;
   }
 }

@@ -16,10 +16,15 @@ export interface ChannelRequest {
   readonly push: Sat;
   readonly feeRateSatPerVbyte: bigint | null;
   readonly private: boolean;
+  /** The opening fee charged. */
   readonly fee: Sat;
+  /** The network fee charged (its share of the funding transaction). */
+  readonly networkFee: Sat;
   readonly state: ChannelRequestState;
   readonly fundingTxid: string | null;
   readonly fundingOutputIndex: number | null;
+  /** The funding transaction it was committed in. */
+  readonly fundingId: string | null;
   readonly failure: string | null;
   readonly estimatedBlocks: number;
   readonly createdAt: Date;
@@ -31,6 +36,7 @@ export interface ChannelRequestUpdate {
   readonly state: ChannelRequestState;
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
+  readonly fundingId?: string;
   readonly failure?: string;
 }
 
@@ -45,7 +51,7 @@ export class ChannelRequestsRepository {
   async insert(
     r: Omit<
       ChannelRequest,
-      'state' | 'fundingTxid' | 'fundingOutputIndex' | 'failure' | 'createdAt' | 'updatedAt'
+      'state' | 'fundingTxid' | 'fundingOutputIndex' | 'fundingId' | 'failure' | 'createdAt' | 'updatedAt'
     >,
   ): Promise<ChannelRequest> {
     const row = await this.#db
@@ -60,6 +66,7 @@ export class ChannelRequestsRepository {
         fee_rate_sat_per_vbyte: r.feeRateSatPerVbyte,
         private: r.private,
         fee_sat: r.fee,
+        network_fee_sat: r.networkFee,
         state: 'queued',
         estimated_blocks: r.estimatedBlocks,
       })
@@ -77,6 +84,13 @@ export class ChannelRequestsRepository {
       .where('id', '=', id)
       .where('tenant_id', '=', tenantId)
       .executeTakeFirst();
+    return row && toRequest(row);
+  }
+
+  /** A request by id, whoever's it is. */
+  async getAny(id: string): Promise<ChannelRequest | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await this.#db.selectFrom('channel_requests').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRequest(row);
   }
 
@@ -118,6 +132,16 @@ export class ChannelRequestsRepository {
     return rows.map(toRequest);
   }
 
+  /** Requests committed in one funding transaction. */
+  async byFunding(fundingId: string): Promise<ChannelRequest[]> {
+    const rows = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('funding_id', '=', fundingId)
+      .execute();
+    return rows.map(toRequest);
+  }
+
   /** Moves a request to a new state, only from one of `from`; false if it was elsewhere. */
   async transition(
     id: string,
@@ -133,6 +157,7 @@ export class ChannelRequestsRepository {
         ...(update.fundingOutputIndex !== undefined
           ? { funding_output_index: update.fundingOutputIndex }
           : {}),
+        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
         ...(update.failure !== undefined ? { failure: update.failure } : {}),
       })
       .where('id', '=', id)
@@ -153,9 +178,11 @@ function toRequest(r: Selectable<ChannelRequestsTable>): ChannelRequest {
     feeRateSatPerVbyte: r.fee_rate_sat_per_vbyte,
     private: r.private,
     fee: sat(r.fee_sat),
+    networkFee: sat(r.network_fee_sat),
     state: r.state,
     fundingTxid: r.funding_txid,
     fundingOutputIndex: r.funding_output_index,
+    fundingId: r.funding_id,
     failure: r.failure,
     estimatedBlocks: r.estimated_blocks,
     createdAt: r.created_at,

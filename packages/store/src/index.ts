@@ -1,5 +1,13 @@
 export { type Kysely, sql, type Transaction } from 'kysely';
 export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
+export { AuditRepository, type BalanceMismatch } from './audit-repository.ts';
+export {
+  type ChannelFunding,
+  ChannelFundingsRepository,
+  type FundedFacts,
+  type FundingChannelRecord,
+  type FundingState,
+} from './channel-fundings-repository.ts';
 export {
   type ChannelRequest,
   ChannelRequestsRepository,

@@ -1,6 +1,7 @@
 /**
- * The account ledger (append-only) and top-up invoices. A balance is always derived from the
- * entries; nothing stores it.
+ * The account ledger (append-only) and top-up invoices. Each entry moves the tenant's running
+ * balance in the same statement, so reading a balance costs the same whatever the history; the
+ * ledger stays the truth and the audit checks the two agree.
  */
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
@@ -45,30 +46,44 @@ export class LedgerRepository {
     await sql`select id from tenants where id = ${tenantId} for update`.execute(this.#db);
   }
 
+  /** The running balance (0 for an unknown tenant). */
   async balance(tenantId: string): Promise<Sat> {
     const r = await this.#db
+      .selectFrom('tenants')
+      .select('balance_sat')
+      .where('id', '=', tenantId)
+      .executeTakeFirst();
+    return sat(r?.balance_sat ?? 0n);
+  }
+
+  /** The sum of a tenant's entries (what the running balance must equal). */
+  async ledgerSum(tenantId: string): Promise<Sat> {
+    const r = await this.#db
       .selectFrom('ledger_entries')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('amount_sat'), sql<bigint>`0::int8`).as('balance'))
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('amount_sat'), sql<bigint>`0::int8`).as('sum'))
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
     // sum(int8) is numeric in Postgres: it arrives as a decimal string.
-    return sat(String(r.balance));
+    return sat(String(r.sum));
   }
 
-  /** Appends an entry; false when an entry with the same kind and reference exists. */
+  /**
+   * Appends an entry and moves the running balance by its amount, in one statement; false when
+   * an entry with the same kind and reference exists (nothing changes then). A charge that
+   * would take the balance below zero fails.
+   */
   async append(entry: Omit<LedgerEntry, 'id' | 'createdAt'>): Promise<boolean> {
-    const r = await this.#db
-      .insertInto('ledger_entries')
-      .values({
-        tenant_id: entry.tenantId,
-        kind: entry.kind,
-        amount_sat: entry.amount,
-        reference: entry.reference,
-        description: entry.description,
-      })
-      .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
-      .executeTakeFirst();
-    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    const r = await sql<{ id: string }>`
+      with entry as (
+        insert into ledger_entries (tenant_id, kind, amount_sat, reference, description)
+        values (${entry.tenantId}, ${entry.kind}, ${entry.amount}, ${entry.reference}, ${entry.description})
+        on conflict (kind, reference) do nothing
+        returning tenant_id, amount_sat
+      )
+      update tenants set balance_sat = tenants.balance_sat + entry.amount_sat
+      from entry where tenants.id = entry.tenant_id
+      returning tenants.id`.execute(this.#db);
+    return r.rows.length > 0;
   }
 
   /** A tenant's entries, newest first. */

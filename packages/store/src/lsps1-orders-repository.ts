@@ -15,6 +15,7 @@ export interface OrderUpdate {
   readonly failure?: string;
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
+  readonly fundingId?: string;
   readonly fundedAt?: Date;
   /** How the order was paid, set with the transition that takes the payment. */
   readonly paymentMethod?: 'bolt11' | 'onchain';
@@ -88,6 +89,7 @@ export class Lsps1OrdersRepository {
         ...(update.fundingOutputIndex !== undefined
           ? { funding_output_index: update.fundingOutputIndex }
           : {}),
+        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
         ...(update.fundedAt !== undefined ? { funded_at: update.fundedAt } : {}),
         ...(update.paymentMethod !== undefined ? { payment_method: update.paymentMethod } : {}),
         ...(update.refundTxid !== undefined ? { refund_txid: update.refundTxid } : {}),

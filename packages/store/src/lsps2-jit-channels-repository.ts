@@ -29,6 +29,8 @@ export interface Lsps2JitChannelsTable {
   channel_capacity_sat: bigint | null;
   funding_txid: string | null;
   funding_output_index: number | null;
+  /** The funding transaction it was committed in (0007). */
+  funding_id: ColumnType<string | null, string | null | undefined, string | null>;
   channel_scid: string | null;
   failure: string | null;
   created_at: ColumnType<Date, never, never>;
@@ -46,6 +48,7 @@ export interface JitChannelUpdate {
   readonly channelCapacitySat?: bigint;
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
+  readonly fundingId?: string;
   readonly channelScid?: string;
   readonly failure?: string;
 }
@@ -116,6 +119,7 @@ export class Lsps2JitChannelsRepository {
           ? { channel_capacity_sat: update.channelCapacitySat }
           : {}),
         ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
+        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
         ...(update.fundingOutputIndex !== undefined
           ? { funding_output_index: update.fundingOutputIndex }
           : {}),

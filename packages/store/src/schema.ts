@@ -2,7 +2,9 @@
  * The database schema as Kysely sees it. Each table's interface matches its migration.
  */
 
+import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
+import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
 import type { LiquidityReservationsTable } from './reservations-repository.ts';
@@ -11,6 +13,8 @@ import type { LiquidityReservationsTable } from './reservations-repository.ts';
 export interface TenantsTable {
   id: string;
   name: string;
+  /** The running balance, kept with each ledger entry (0007). */
+  balance_sat: ColumnType<bigint, never, never>;
   created_at: ColumnType<Date, never, never>;
 }
 
@@ -37,6 +41,8 @@ export interface ApiNoncesTable {
   key_id: string;
   nonce: string;
   seen_at: Generated<Date>;
+  /** The request's timestamp plus the signature window: until then a replay could be accepted. */
+  expires_at: Date;
 }
 
 /** Kinds of ledger entries. */
@@ -44,6 +50,11 @@ export type LedgerKind =
   | 'topup'
   | 'channel_fee'
   | 'channel_fee_refund'
+  | 'channel_push'
+  | 'channel_network_fee'
+  | 'channel_refund'
+  | 'reservation_purchase_fee'
+  | 'reservation_refund'
   | 'reservation_fee'
   | 'payment'
   | 'routing_fee'
@@ -76,8 +87,8 @@ export interface TopupsTable {
   settled_at: Date | null;
 }
 
-/** States of a channel sold over REST. */
-export type ChannelRequestState = 'queued' | 'opening' | 'pending' | 'open' | 'closed' | 'failed';
+/** States of a channel sold over REST (the machine in `core/channels`). */
+export type { ChannelRequestState };
 
 /** `channel_requests`: channels sold through the REST API. */
 export interface ChannelRequestsTable {
@@ -90,6 +101,9 @@ export interface ChannelRequestsTable {
   fee_rate_sat_per_vbyte: bigint | null;
   private: boolean;
   fee_sat: bigint;
+  /** The channel's share of its funding transaction, charged (0007). */
+  network_fee_sat: Generated<bigint>;
+  funding_id: string | null;
   state: ChannelRequestState;
   funding_txid: string | null;
   funding_output_index: number | null;
@@ -115,6 +129,9 @@ export interface Lsps1OrdersTable {
   refund_onchain_address: string | null;
   announce_channel: boolean;
   fee_total_sat: bigint;
+  /** The part of `fee_total_sat` that pays the funding transaction (0007). */
+  network_fee_sat: Generated<bigint>;
+  funding_id: Generated<string | null>;
   order_total_sat: bigint;
   payment_hash: string;
   invoice: string;
@@ -146,6 +163,9 @@ export interface LiquidityPurchasesTable {
   lsp_balance_sat: bigint;
   client_balance_sat: bigint;
   fee_total_sat: bigint;
+  /** The part of `fee_total_sat` that pays the funding transaction (0007). */
+  network_fee_sat: Generated<bigint>;
+  funding_id: Generated<string | null>;
   order_total_sat: bigint;
   pay_address: string;
   refund_address: string;
@@ -159,8 +179,17 @@ export interface LiquidityPurchasesTable {
   updated_at: ColumnType<Date, never, Date>;
 }
 
+/** `job_cursors`: where a job's stream resumes (0007). */
+export interface JobCursorsTable {
+  name: string;
+  value: bigint;
+  updated_at: Generated<Date>;
+}
+
 /** All tables. */
 export interface Schema {
+  channel_fundings: ChannelFundingsTable;
+  job_cursors: JobCursorsTable;
   tenants: TenantsTable;
   schema_migrations: SchemaMigrationsTable;
   api_keys: ApiKeysTable;

@@ -16,14 +16,18 @@ import type {
   ChannelEvent,
   ChannelOpenDecision,
   ChannelOpenProposal,
+  ChannelNegotiation,
   ChannelPoint,
   ChannelPolicyUpdate,
   CloseChannelRequest,
+  ClosedChannel,
   CreatedInvoice,
   CustomMessage,
   DecodedPaymentRequest,
   FeeEstimate,
   ForwardingEvent,
+  FundedPsbt,
+  FundPsbtRequest,
   ForwardingHistoryQuery,
   HtlcResolution,
   InterceptedHtlc,
@@ -35,13 +39,17 @@ import type {
   OnchainTransaction,
   OpenChannelRequest,
   OpenChannelResult,
+  Outpoint,
+  OutputLease,
   PaymentResult,
   Peer,
   PendingChannel,
   ProbeRequest,
+  PsbtOpenRequest,
   SendCoinsRequest,
   SendFeeEstimate,
   SendPaymentRequest,
+  SignedTransaction,
   WalletBalance,
 } from './types.ts';
 
@@ -72,14 +80,44 @@ export interface LightningBackend {
   listPeers(signal: AbortSignal): Promise<Peer[]>;
   listChannels(signal: AbortSignal): Promise<Channel[]>;
   pendingChannels(signal: AbortSignal): Promise<PendingChannel[]>;
-  /** Opens a channel and returns once its funding transaction is published. */
+  /**
+   * Channels closed, abandoned, or closing (their close not yet confirmed: `closeType`
+   * `CLOSING`).
+   */
+  closedChannels(signal: AbortSignal): Promise<ClosedChannel[]>;
+  /**
+   * Opens a channel and lets the node fund and publish it (tests and the demo network; the LSP
+   * opens through the PSBT calls below, which leave publishing to it).
+   */
   openChannel(request: OpenChannelRequest, signal: AbortSignal): Promise<OpenChannelResult>;
-  /** Opens several channels in one funding transaction. */
-  batchOpenChannels(
-    requests: readonly OpenChannelRequest[],
-    options: { readonly satPerVbyte?: bigint; readonly targetConf?: number },
-    signal: AbortSignal,
-  ): Promise<OpenChannelResult[]>;
+  /**
+   * Starts negotiating a channel whose funding transaction the caller supplies and publishes
+   * (`fundPsbt`, `verifyPsbtFunding`, `signPsbt`, `publishTransaction`). Until the caller
+   * publishes, nothing reaches the chain.
+   */
+  negotiateChannel(request: PsbtOpenRequest): ChannelNegotiation;
+  /** Builds an unsigned transaction paying `outputs` from the wallet, leasing its inputs. */
+  fundPsbt(request: FundPsbtRequest, signal: AbortSignal): Promise<FundedPsbt>;
+  /**
+   * Gives a negotiation its funding transaction (unsigned). The peer is asked to sign our
+   * commitment at once; the negotiation's `signed` resolves when it has.
+   */
+  verifyPsbtFunding(pendingChanId: Hex32, psbt: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Cancels a negotiation that has not been given its transaction yet (the peer is told);
+   * one the node no longer knows counts as cancelled.
+   */
+  cancelPsbtFunding(pendingChanId: Hex32, signal: AbortSignal): Promise<void>;
+  /** Signs the wallet's inputs of a funded PSBT. */
+  signPsbt(psbt: string, signal: AbortSignal): Promise<SignedTransaction>;
+  /** Publishes a transaction; publishing one already in the mempool or mined succeeds. */
+  publishTransaction(tx: SignedTransaction, label: string, signal: AbortSignal): Promise<void>;
+  /** Wallet outputs leased against other spends. */
+  listLeases(signal: AbortSignal): Promise<OutputLease[]>;
+  /** Ends a lease (releasing what is not leased succeeds). */
+  releaseOutput(lockId: Hex32, outpoint: Outpoint, signal: AbortSignal): Promise<void>;
+  /** Forgets a pending channel whose funding transaction will never be published. */
+  abandonChannel(point: ChannelPoint, signal: AbortSignal): Promise<void>;
   /** Starts a close and returns the closing transaction id once it is published. */
   closeChannel(request: CloseChannelRequest, signal: AbortSignal): Promise<{ closingTxid: Hex32 }>;
   addInvoice(request: AddInvoiceRequest, signal: AbortSignal): Promise<CreatedInvoice>;

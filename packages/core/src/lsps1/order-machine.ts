@@ -3,9 +3,14 @@
  * an event and returns the next state and the effects to perform; the runner persists the new
  * state before performing them, so a restart resumes where it stopped.
  *
- *   awaiting_payment --held--> payment_held --open_started--> opening --published--> settling --settled--> completed
- *          |                       |   (client offline: stays, retried)  |
- *          +--expired--> expired    +--open_failed / deadline--> refunding --canceled--> failed
+ *   awaiting_payment --held--> payment_held --open_started--> opening --committed--> publishing --published--> settling --settled--> completed
+ *          |                       |   (client offline: stays, retried)  |            (funded from here: never refunded)
+ *          +--expired--> expired    +--open_failed / deadline-------------+--> refunding --canceled--> failed
+ *
+ * `opening`: the channel is negotiated; its funding transaction is not signed, so a failure, a
+ * timeout or a crash here cancels for certain and refunds. `publishing` is the commit point,
+ * persisted with the txid before the transaction is signed and published; the hold invoice is
+ * settled once it is published.
  *
  * An order is paid by its hold invoice (`bolt11`) or, when the client gave a refund address,
  * on-chain (`onchain_paid`). The method decides the effects: an on-chain payment has no
@@ -17,11 +22,14 @@
 /** How an order was paid. */
 export type PaymentMethod = 'bolt11' | 'onchain';
 
+import { moved, refuse, type Step } from '../machine.ts';
+
 /** Where an order is. Final: `completed`, `failed`, `expired`. */
 export type OrderState =
   | 'awaiting_payment'
   | 'payment_held'
   | 'opening'
+  | 'publishing'
   | 'settling'
   | 'completed'
   | 'refunding'
@@ -35,7 +43,13 @@ export type OrderEvent =
   | { readonly type: 'underpaid_expired' }
   | { readonly type: 'invoice_expired' }
   | { readonly type: 'open_started' }
-  | { readonly type: 'funding_published'; readonly txid: string; readonly outputIndex: number }
+  | {
+      readonly type: 'committed';
+      readonly fundingId: string;
+      readonly txid: string;
+      readonly outputIndex: number;
+    }
+  | { readonly type: 'published' }
   | { readonly type: 'open_failed'; readonly reason: string }
   | { readonly type: 'settled' }
   | { readonly type: 'canceled' };
@@ -43,84 +57,71 @@ export type OrderEvent =
 /** What the runner must do after persisting the new state. */
 export type OrderEffect =
   | { readonly type: 'open_channel' }
+  | { readonly type: 'publish'; readonly fundingId: string }
   | { readonly type: 'settle_invoice' }
   | { readonly type: 'cancel_invoice' }
   | { readonly type: 'refund_onchain' };
 
-/** The result of a transition. */
-export interface Transition {
-  readonly state: OrderState;
-  readonly effects: readonly OrderEffect[];
-  /** Set on `funding_published`. */
-  readonly funding?: { readonly txid: string; readonly outputIndex: number };
+/** What a transition records with the new state. */
+export interface OrderRecord {
+  /** Set at the commit point. */
+  readonly funding?: { readonly fundingId: string; readonly txid: string; readonly outputIndex: number };
   /** Set when the order fails. */
   readonly failure?: string;
 }
 
+/** The answer of {@link nextOrderState}. */
+export type OrderStep = Step<OrderState, OrderEffect, OrderRecord>;
+
 /** Final states: nothing more happens to the order. */
 export const FINAL_ORDER_STATES: readonly OrderState[] = ['completed', 'failed', 'expired'];
-
-/** Thrown for an event the state does not accept (a bug in the caller). */
-export class InvalidOrderTransition extends Error {
-  constructor(state: OrderState, event: OrderEvent['type']) {
-    super(`order in state ${state} cannot take event ${event}`);
-    this.name = 'InvalidOrderTransition';
-  }
-}
 
 /**
  * The transition function. `paidBy` is how the order was paid (absent before it is); it
  * decides how a payment is kept or returned.
  */
-export function nextOrderState(state: OrderState, event: OrderEvent, paidBy?: PaymentMethod): Transition {
+export function nextOrderState(state: OrderState, event: OrderEvent, paidBy?: PaymentMethod): OrderStep {
   const refund: OrderEffect = { type: paidBy === 'onchain' ? 'refund_onchain' : 'cancel_invoice' };
   switch (state) {
     case 'awaiting_payment':
-      if (event.type === 'payment_held')
-        return { state: 'payment_held', effects: [{ type: 'open_channel' }] };
+      if (event.type === 'payment_held') return moved('payment_held', [{ type: 'open_channel' }]);
       if (event.type === 'onchain_paid')
-        return { state: 'payment_held', effects: [{ type: 'cancel_invoice' }, { type: 'open_channel' }] };
+        return moved('payment_held', [{ type: 'cancel_invoice' }, { type: 'open_channel' }]);
       if (event.type === 'invoice_expired')
-        return {
-          state: 'expired',
-          effects: [{ type: 'cancel_invoice' }],
-          failure: 'the order was not paid in time',
-        };
+        return moved('expired', [{ type: 'cancel_invoice' }], { failure: 'the order was not paid in time' });
       if (event.type === 'underpaid_expired')
-        return {
-          state: 'refunding',
-          effects: [{ type: 'cancel_invoice' }, { type: 'refund_onchain' }],
+        return moved('refunding', [{ type: 'cancel_invoice' }, { type: 'refund_onchain' }], {
           failure: 'the order was not paid in full in time',
-        };
+        });
       break;
     case 'payment_held':
-      if (event.type === 'open_started') return { state: 'opening', effects: [] };
-      if (event.type === 'open_failed')
-        return { state: 'refunding', effects: [refund], failure: event.reason };
+      if (event.type === 'open_started') return moved('opening');
+      if (event.type === 'open_failed') return moved('refunding', [refund], { failure: event.reason });
       break;
     case 'opening':
-      if (event.type === 'funding_published') {
-        return {
-          state: 'settling',
-          effects: paidBy === 'onchain' ? [] : [{ type: 'settle_invoice' }],
-          funding: { txid: event.txid, outputIndex: event.outputIndex },
-        };
+      if (event.type === 'committed') {
+        const funding = { fundingId: event.fundingId, txid: event.txid, outputIndex: event.outputIndex };
+        return moved('publishing', [{ type: 'publish', fundingId: event.fundingId }], { funding });
       }
-      if (event.type === 'open_failed')
-        return { state: 'refunding', effects: [refund], failure: event.reason };
+      // Before the commit point only: nothing was signed, so nothing can be funded.
+      if (event.type === 'open_failed') return moved('refunding', [refund], { failure: event.reason });
+      break;
+    case 'publishing':
+      if (event.type === 'published')
+        return moved('settling', paidBy === 'onchain' ? [] : [{ type: 'settle_invoice' }]);
       break;
     case 'settling':
-      if (event.type === 'settled') return { state: 'completed', effects: [] };
+      if (event.type === 'settled') return moved('completed');
       break;
     case 'refunding':
-      if (event.type === 'canceled') return { state: 'failed', effects: [] };
+      if (event.type === 'canceled') return moved('failed');
       break;
     case 'completed':
     case 'failed':
     case 'expired':
       break;
   }
-  throw new InvalidOrderTransition(state, event.type);
+  return refuse(state, event.type);
 }
 
 /** The LSPS1 `order_state` of an internal state. */
@@ -144,6 +145,7 @@ export function lsps1PaymentState(
       return 'EXPECT_PAYMENT';
     case 'payment_held':
     case 'opening':
+    case 'publishing':
     case 'settling':
       return 'HOLD';
     case 'completed':
@@ -169,6 +171,7 @@ export function lsps1OnchainPaymentState(
   switch (state) {
     case 'payment_held':
     case 'opening':
+    case 'publishing':
     case 'settling':
     case 'completed':
       return 'PAID';

@@ -6,30 +6,51 @@ import { type JitChannelEvent, type JitChannelState, nextJitState } from './jit-
 
 const events: JitChannelEvent[] = [
   { type: 'payment_arrived', paymentHash: 'aa'.repeat(32) as Hex32, paymentSize: msat(1), fee: msat(0) },
-  { type: 'channel_ready', txid: 'bb'.repeat(32) as Hex32, outputIndex: 0, channelScid: 1n as Scid },
+  { type: 'committed', fundingId: 'f', txid: 'bb'.repeat(32) as Hex32, outputIndex: 0 },
+  { type: 'channel_ready', channelScid: 1n as Scid },
   { type: 'forwarded' },
 ];
 
-test('the happy path runs awaiting_payment -> opening -> forwarding -> completed', () => {
+const moves = (from: JitChannelState, e: JitChannelEvent) => nextJitState(from, e).ok;
+
+test('the happy path runs awaiting_payment -> opening -> publishing -> forwarding -> completed', () => {
   let state: JitChannelState = 'awaiting_payment';
-  for (const e of events) state = nextJitState(state, e)?.state ?? assert.fail(`${e.type} from ${state}`);
-  assert.equal(state, 'completed');
+  const path: JitChannelState[] = [state];
+  for (const e of events) {
+    const step = nextJitState(state, e);
+    assert.ok(step.ok, `${e.type} from ${state}`);
+    state = step.state;
+    path.push(state);
+  }
+  assert.deepEqual(path, ['awaiting_payment', 'opening', 'publishing', 'forwarding', 'completed']);
+});
+
+test('the commit records the funding and asks to publish it', () => {
+  const step = nextJitState('opening', events[1] as JitChannelEvent);
+  assert.ok(step.ok);
+  assert.deepEqual(step.effects, [{ type: 'publish', fundingId: 'f' }]);
+  assert.deepEqual(step.record, { fundingId: 'f', txid: 'bb'.repeat(32), outputIndex: 0 });
 });
 
 test('a second payment cannot open a second channel, and final states stay final', () => {
-  assert.equal(nextJitState('opening', events[0] as JitChannelEvent), undefined);
-  assert.equal(nextJitState('forwarding', events[0] as JitChannelEvent), undefined);
+  assert.equal(moves('opening', events[0] as JitChannelEvent), false);
+  assert.equal(moves('forwarding', events[0] as JitChannelEvent), false);
   for (const s of ['completed', 'failed', 'expired'] as const)
     for (const e of [
       ...events,
       { type: 'open_failed', reason: 'x' } as const,
       { type: 'params_expired' } as const,
     ])
-      assert.equal(nextJitState(s, e), undefined);
+      assert.equal(moves(s, e), false);
 });
 
-test('a failed open and expired params end the channel', () => {
-  assert.equal(nextJitState('opening', { type: 'open_failed', reason: 'refused' })?.state, 'failed');
-  assert.equal(nextJitState('awaiting_payment', { type: 'params_expired' })?.state, 'expired');
-  assert.equal(nextJitState('opening', { type: 'params_expired' }), undefined);
+test('a failed open ends the channel only before the commit point; expired params end it', () => {
+  const failed = nextJitState('opening', { type: 'open_failed', reason: 'refused' });
+  assert.ok(failed.ok);
+  assert.equal(failed.state, 'failed');
+  assert.deepEqual(failed.effects, [{ type: 'fail_htlcs' }]);
+  assert.equal(moves('publishing', { type: 'open_failed', reason: 'late' }), false);
+  assert.equal(moves('forwarding', { type: 'open_failed', reason: 'late' }), false);
+  assert.equal(nextJitState('awaiting_payment', { type: 'params_expired' }).ok, true);
+  assert.equal(moves('opening', { type: 'params_expired' }), false);
 });

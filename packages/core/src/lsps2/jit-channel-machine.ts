@@ -1,21 +1,24 @@
 /**
- * The life of one LSPS2 JIT channel, as data. The forwarder persists every transition before
- * acting on it, so a restarted server knows whether a channel may already be funded
- * (`opening`), is usable (`forwarding`), or is done.
+ * The life of one LSPS2 JIT channel, as data (the one machine shape: see `machine.ts`). The
+ * forwarder persists every transition before acting on it, so a restarted server knows whether
+ * the channel is not funded (`opening`: its funding transaction was never signed), funded
+ * (`publishing` and after), usable (`forwarding`), or done.
  *
  * ```
- * awaiting_payment --payment_arrived--> opening --channel_ready--> forwarding --forwarded--> completed
- *        |                                 |
- *        +--params_expired--> expired      +--open_failed--> failed
+ * awaiting_payment --payment_arrived--> opening --committed--> publishing --channel_ready--> forwarding --forwarded--> completed
+ *        |                                 |                   (funded from here)
+ *        +--params_expired--> expired      +--open_failed--> failed (HTLCs failed back)
  * ```
  */
 import type { Hex32, Scid } from '../ids.ts';
+import { moved, refuse, type Step } from '../machine.ts';
 import type { Msat } from '../money.ts';
 
 /** The states of a JIT channel. */
 export type JitChannelState =
   | 'awaiting_payment'
   | 'opening'
+  | 'publishing'
   | 'forwarding'
   | 'completed'
   | 'failed'
@@ -33,33 +36,53 @@ export type JitChannelEvent =
       readonly fee: Msat;
     }
   | {
-      readonly type: 'channel_ready';
+      readonly type: 'committed';
+      readonly fundingId: string;
       readonly txid: Hex32;
       readonly outputIndex: number;
-      readonly channelScid: Scid;
     }
+  | { readonly type: 'channel_ready'; readonly channelScid: Scid }
   | { readonly type: 'open_failed'; readonly reason: string }
   | { readonly type: 'forwarded' }
   | { readonly type: 'params_expired' };
 
-/** A transition: the new state and what to record with it. */
-export interface JitTransition {
-  readonly state: JitChannelState;
+/** What the forwarder does after persisting a transition. */
+export type JitChannelEffect =
+  | { readonly type: 'open_channel' }
+  | { readonly type: 'publish'; readonly fundingId: string }
+  | { readonly type: 'forward_htlcs' }
+  | { readonly type: 'fail_htlcs' };
+
+/** What a transition records: the event's facts. */
+export interface JitRecord {
   readonly record: Omit<JitChannelEvent, 'type'>;
 }
 
-const NEXT: Readonly<Record<JitChannelEvent['type'], readonly [JitChannelState, JitChannelState]>> = {
-  payment_arrived: ['awaiting_payment', 'opening'],
-  channel_ready: ['opening', 'forwarding'],
-  open_failed: ['opening', 'failed'],
-  forwarded: ['forwarding', 'completed'],
-  params_expired: ['awaiting_payment', 'expired'],
+const NEXT: Readonly<
+  Record<JitChannelEvent['type'], readonly [JitChannelState, JitChannelState, JitChannelEffect['type'] | undefined]>
+> = {
+  payment_arrived: ['awaiting_payment', 'opening', 'open_channel'],
+  committed: ['opening', 'publishing', 'publish'],
+  channel_ready: ['publishing', 'forwarding', 'forward_htlcs'],
+  // Only before the commit point: a funded channel is never given up.
+  open_failed: ['opening', 'failed', 'fail_htlcs'],
+  forwarded: ['forwarding', 'completed', undefined],
+  params_expired: ['awaiting_payment', 'expired', 'fail_htlcs'],
 };
 
-/** The state `event` leads to from `from`, or `undefined` when it does not apply there. */
-export function nextJitState(from: JitChannelState, event: JitChannelEvent): JitTransition | undefined {
-  const [source, target] = NEXT[event.type];
-  if (from !== source) return undefined;
+/** The transition function. */
+export function nextJitState(
+  from: JitChannelState,
+  event: JitChannelEvent,
+): Step<JitChannelState, JitChannelEffect, JitRecord> {
+  const [source, target, effect] = NEXT[event.type];
+  if (from !== source) return refuse(from, event.type);
   const { type: _type, ...record } = event;
-  return { state: target, record };
+  const effects: JitChannelEffect[] =
+    effect === undefined
+      ? []
+      : effect === 'publish' && event.type === 'committed'
+        ? [{ type: 'publish', fundingId: event.fundingId }]
+        : [{ type: effect } as JitChannelEffect];
+  return moved(target, effects, { record });
 }

@@ -136,13 +136,18 @@ export class ApiKeys {
     if (!timingSafeEqual(expected, Buffer.from(sig, 'hex'))) throw refuse();
     return {
       principal: { keyId, tenantId: key.tenantId, scope: key.scope },
-      nonceIsNew: this.#nonces.remember(keyId, nonce),
+      // Kept until a request with this timestamp would be refused as stale, however far the
+      // client's clock is ahead: a replay is refused on the nonce until then, on time after.
+      nonceIsNew: this.#nonces.remember(keyId, nonce, new Date(Number(timestamp) + SIGNATURE_WINDOW_MS)),
     };
   }
 
-  /** Forgets nonces older than the signature window (a replay of them fails on the timestamp). */
+  /**
+   * Forgets nonces whose requests could no longer be accepted (a replay of them now fails on
+   * the timestamp). A minute of margin covers clock drift between replicas.
+   */
   pruneNonces(): Promise<bigint> {
-    return this.#repo.pruneNonces(new Date(this.#now() - SIGNATURE_WINDOW_MS - 60_000));
+    return this.#repo.pruneNonces(new Date(this.#now() - 60_000));
   }
 
   async #key(keyId: string): Promise<{ key: ApiKeyRecord; secret: string } | undefined> {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NonceWriter } from './nonce-writer.ts';
 
+const later = new Date(Date.now() + 600_000);
+
 /** A fake of the one repository method the writer uses, with a primary key like the table's. */
 function fakeRepo() {
   const seen = new Set<string>();
@@ -27,17 +29,17 @@ test('concurrent nonces share one statement; each learns whether it was new', as
   const repo = fakeRepo();
   const w = new NonceWriter(repo);
   const results = await Promise.all([
-    w.remember('k', 'a'),
-    w.remember('k', 'b'),
-    w.remember('j', 'a'),
-    w.remember('k', 'a'),
+    w.remember('k', 'a', later),
+    w.remember('k', 'b', later),
+    w.remember('j', 'a', later),
+    w.remember('k', 'a', later),
   ]);
   assert.deepEqual(results, [true, true, true, false], 'a repeat within the batch is a replay');
   assert.deepEqual(repo.calls, [3]);
-  assert.equal(await w.remember('k', 'b'), false, 'a repeat in a later batch is a replay');
+  assert.equal(await w.remember('k', 'b', later), false, 'a repeat in a later batch is a replay');
 });
 
 test('a database failure fails every request of the batch', async () => {
   const w = new NonceWriter({ rememberNonces: () => Promise.reject(new Error('db down')) });
-  await assert.rejects(w.remember('k', 'a'), /db down/);
+  await assert.rejects(w.remember('k', 'a', later), /db down/);
 });

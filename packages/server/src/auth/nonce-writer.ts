@@ -12,6 +12,7 @@ const MAX_BATCH = 200;
 interface Pending {
   readonly keyId: string;
   readonly nonce: string;
+  readonly expiresAt: Date;
   readonly done: (isNew: boolean) => void;
   readonly fail: (err: unknown) => void;
 }
@@ -26,10 +27,13 @@ export class NonceWriter {
     this.#repo = repo;
   }
 
-  /** Resolves true when the nonce was new for the key, false when it was seen before. */
-  remember(keyId: string, nonce: string): Promise<boolean> {
+  /**
+   * Resolves true when the nonce was new for the key, false when it was seen before. The nonce
+   * is kept until `expiresAt` (when a request carrying it could no longer be accepted).
+   */
+  remember(keyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
     return new Promise((done, fail) => {
-      this.#queue.push({ keyId, nonce, done, fail });
+      this.#queue.push({ keyId, nonce, expiresAt, done, fail });
       if (this.#queue.length >= MAX_BATCH) this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;

@@ -1,12 +1,13 @@
 /**
  * The channel opening service (the spec's `ChannelRequest` -> `ChannelResponse`): validates a
- * request, connects to the client, charges the quoted fee to the tenant's ledger, opens the
- * channel (batched with others) and follows it until it closes.
+ * request, prices it (opening fee + push + network fee at the fee rate used), connects to the
+ * client, charges the price to the tenant's ledger item by item, hands the request to the
+ * {@link ChannelRunner} (which funds it with one commit point) and follows it until it closes.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type ChannelOpeningQuote,
   CONFIRMATION_TARGETS,
+  type ChannelPrice,
   type ConfirmationEstimate,
   ErrorCode,
   estimateConfirmation,
@@ -16,7 +17,7 @@ import {
   type LightningBackend,
   LspError,
   type Pubkey,
-  quoteChannelOpening,
+  priceChannel,
   type Sat,
 } from '@blgv/core';
 import {
@@ -29,7 +30,8 @@ import {
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
-import { ChannelBatcher, channelMemo, type OpenOutcome } from './channel-batcher.ts';
+import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { ChannelRunner, channelMemo } from './channel-runner.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
 /** Limits on channel requests (from config). */
@@ -40,6 +42,8 @@ export interface ChannelLimits {
   readonly maxFeeRate: number;
   readonly batchWindowMs: number;
   readonly maxBatchSize: number;
+  /** How long a client node has to accept, and then to sign, before the open is cancelled. */
+  readonly openTimeoutSeconds: number;
 }
 
 /** A validated channel request from a tenant. */
@@ -52,17 +56,19 @@ export interface ChannelOrder {
   readonly isPrivate: boolean;
 }
 
-/** A quote: the fee and the expected confirmation. */
+/** A quote: the price item by item (what a request is charged) and the expected confirmation. */
 export interface ChannelQuote {
   readonly capacity: Sat;
   readonly push: Sat;
-  readonly fee: ChannelOpeningQuote;
+  readonly price: ChannelPrice;
   readonly estimatedConfirmation: ConfirmationEstimate;
 }
 
 /** On-chain sats kept aside beyond the channel itself for the funding fee and anchor reserve. */
 const FUNDING_MARGIN_SAT = 50_000n;
 const FEE_ESTIMATE_TTL_MS = 30_000;
+/** Confirmation target of the LSP's own fee estimate, when the buyer gives no fee rate. */
+const DEFAULT_TARGET_CONF = 6;
 
 /** The channel opening service. */
 export class ChannelService {
@@ -72,7 +78,7 @@ export class ChannelService {
   readonly #schedule: FeeSchedule;
   readonly #limits: ChannelLimits;
   readonly #log: Logger;
-  readonly #batcher: ChannelBatcher;
+  readonly #runner: ChannelRunner;
   #estimates: { at: number; values: FeeEstimate[] } | undefined;
   /** Batches concurrent reads by id; no caching, every call reads fresh rows. */
   readonly #reads = new DataLoader<string, ChannelRequest | undefined>(
@@ -92,6 +98,7 @@ export class ChannelService {
     accounts: Accounts;
     schedule: FeeSchedule;
     limits: ChannelLimits;
+    funder: ChannelFunder;
     log: Logger;
   }) {
     this.#database = deps.database;
@@ -100,19 +107,12 @@ export class ChannelService {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
-    this.#batcher = new ChannelBatcher({
-      lightning: deps.lightning,
-      windowMs: deps.limits.batchWindowMs,
-      maxBatch: deps.limits.maxBatchSize,
-      log: deps.log,
+    this.#runner = new ChannelRunner({
+      database: deps.database,
+      funder: deps.funder,
+      limits: deps.limits,
       policy: forwardingFees(deps.schedule),
-      hooks: {
-        opening: async (requests) => {
-          const repo = new ChannelRequestsRepository(this.#database.db);
-          for (const r of requests) await repo.transition(r.id, ['queued'], { state: 'opening' });
-        },
-        finished: (request, outcome) => this.#record(request, outcome),
-      },
+      log: deps.log,
     });
   }
 
@@ -143,20 +143,26 @@ export class ChannelService {
     }
   }
 
-  /** The fee and confirmation estimate for an order, before any work. */
+  /**
+   * The price of an order item by item, and when it should confirm, before any work. Without a
+   * fee rate the LSP's estimate (6 blocks, within the configured bounds) is used, and charged.
+   */
   async quote(order: Pick<ChannelOrder, 'channelSize' | 'pushAmount' | 'feeRate'>): Promise<ChannelQuote> {
     this.validate(order);
+    const estimates = await this.#feeEstimates();
+    const feeRate = order.feeRate ?? this.#clampFeeRate(rateFor(estimates, DEFAULT_TARGET_CONF));
     return {
       capacity: order.channelSize,
       push: order.pushAmount,
-      fee: quoteChannelOpening(this.#schedule, order.channelSize),
-      estimatedConfirmation: await this.#confirmation(order.feeRate),
+      price: priceChannel(this.#schedule, { capacity: order.channelSize, push: order.pushAmount, feeRate }),
+      estimatedConfirmation: estimateConfirmation(feeRate, estimates),
     };
   }
 
   /**
-   * Sells a channel. With an idempotency key, a retry returns the first request instead of
-   * opening another channel. Resolves once the funding transaction is published (or failed).
+   * Sells a channel: charges its quoted price, then funds it. With an idempotency key, a retry
+   * returns the first request instead of opening another channel. Resolves once the funding
+   * transaction is published (or the request failed and was refunded).
    */
   async request(
     tenantId: string,
@@ -173,7 +179,12 @@ export class ChannelService {
     await this.#reserveFunds(order.channelSize);
     let request: ChannelRequest;
     try {
-      request = await this.#charge(tenantId, order, quote, idempotencyKey);
+      const charged = await this.#charge(tenantId, order, quote, idempotencyKey);
+      if (charged.replayed) {
+        this.#committed -= order.channelSize;
+        return { request: charged.request, replayed: true };
+      }
+      request = charged.request;
     } catch (err) {
       this.#committed -= order.channelSize;
       if (idempotencyKey && isUniqueViolation(err)) {
@@ -182,8 +193,11 @@ export class ChannelService {
       }
       throw err;
     }
-    await this.#batcher.submit(request);
-    this.#committed -= order.channelSize;
+    try {
+      await this.#runner.submit(request);
+    } finally {
+      this.#committed -= order.channelSize;
+    }
     return { request: (await repo.get(tenantId, request.id)) ?? request, replayed: false };
   }
 
@@ -197,8 +211,12 @@ export class ChannelService {
     return r;
   }
 
-  /** Follows LND's channel events into the requests' states until `signal` aborts. */
+  /**
+   * Resumes interrupted requests, then follows LND's channel events into the requests' states
+   * until `signal` aborts.
+   */
   async track(signal: AbortSignal): Promise<void> {
+    this.#runner.start(signal);
     const events = this.#lightning.channelEvents({ signal });
     await this.reconcile();
     const repo = new ChannelRequestsRepository(this.#database.db);
@@ -209,8 +227,7 @@ export class ChannelService {
         if (!point) continue;
         const r = await repo.byOutpoint(point.txid, point.outputIndex);
         if (!r) continue;
-        if (e.type === 'open') await repo.transition(r.id, ['pending'], { state: 'open' });
-        else await repo.transition(r.id, ['pending', 'open'], { state: 'closed' });
+        await this.#runner.apply(r, { type: e.type === 'open' ? 'confirmed' : 'closed' });
         this.#log.info(
           { id: r.id, event: e.type, channelPoint: formatChannelPoint(point) },
           'channel state changed',
@@ -222,37 +239,26 @@ export class ChannelService {
   }
 
   /**
-   * Brings stored states in line with LND after a restart: pending channels that opened or
-   * vanished, and requests whose opening was interrupted (refunded unless LND funded them).
+   * Brings stored states in line with LND after a restart: interrupted requests are resumed
+   * (see {@link ChannelRunner.resume}); pending channels that opened or closed meanwhile move on.
    */
   async reconcile(): Promise<void> {
     const signal = AbortSignal.timeout(30_000);
     const repo = new ChannelRequestsRepository(this.#database.db);
-    const [open, pending] = await Promise.all([
+    await this.#runner.resume(await repo.inStates(['queued', 'opening', 'publishing']));
+    const [open, pending, closed] = await Promise.all([
       this.#lightning.listChannels(signal),
       this.#lightning.pendingChannels(signal),
+      this.#lightning.closedChannels(signal),
     ]);
     const openPoints = new Set(open.map((c) => formatChannelPoint(c.channelPoint)));
     const pendingPoints = new Set(pending.map((c) => formatChannelPoint(c.channelPoint)));
-    const byMemo = new Map([...pending, ...open].map((c) => [c.memo, c.channelPoint]));
-    for (const r of await repo.inStates(['queued', 'opening', 'pending', 'open'])) {
-      if (r.state === 'queued' || r.state === 'opening') {
-        // Interrupted: if LND funded the channel (found by its memo) adopt it, else refund.
-        const funded = byMemo.get(channelMemo(r.id));
-        await this.#record(
-          r,
-          funded
-            ? { ok: true, txid: funded.txid, outputIndex: funded.outputIndex }
-            : { ok: false, reason: 'interrupted by a server restart before the channel was funded' },
-        );
-        if (funded && openPoints.has(formatChannelPoint(funded)))
-          await repo.transition(r.id, ['pending'], { state: 'open' });
-        continue;
-      }
+    const closedPoints = new Set(closed.map((c) => formatChannelPoint(c.channelPoint)));
+    for (const r of await repo.inStates(['pending', 'open'])) {
       const point = `${r.fundingTxid}:${r.fundingOutputIndex}`;
-      if (openPoints.has(point)) await repo.transition(r.id, ['pending'], { state: 'open' });
-      else if (!pendingPoints.has(point))
-        await repo.transition(r.id, ['pending', 'open'], { state: 'closed' });
+      if (r.state === 'pending' && openPoints.has(point)) await this.#runner.apply(r, { type: 'confirmed' });
+      else if (closedPoints.has(point) && !pendingPoints.has(point))
+        await this.#runner.apply(r, { type: 'closed' });
     }
   }
 
@@ -292,18 +298,27 @@ export class ChannelService {
     this.#committed += capacity;
   }
 
-  /** Records the request and charges its fee in one transaction; 402 with a top-up if short. */
+  /**
+   * Records the request and charges its price, item by item, in one transaction; 402 with a
+   * top-up invoice for the shortfall when the balance does not cover it.
+   */
   async #charge(
     tenantId: string,
     order: ChannelOrder,
     quote: ChannelQuote,
     idempotencyKey?: string,
-  ): Promise<ChannelRequest> {
+  ): Promise<{ request: ChannelRequest; replayed: boolean }> {
+    const { price } = quote;
     const result = await this.#database.db.transaction().execute(async (trx) => {
       const ledger = new LedgerRepository(trx);
       await ledger.lockTenant(tenantId);
+      // Under the tenant's lock: a concurrent request with the same key has committed by now.
+      const first = idempotencyKey
+        ? await new ChannelRequestsRepository(trx).byIdempotencyKey(tenantId, idempotencyKey)
+        : undefined;
+      if (first) return { request: first, replayed: true };
       const balance = await ledger.balance(tenantId);
-      if (balance < quote.fee.total) return { balance };
+      if (balance < price.total) return { balance };
       const request = await new ChannelRequestsRepository(trx).insert({
         id: randomUUID(),
         tenantId,
@@ -311,52 +326,40 @@ export class ChannelService {
         clientPubkey: order.clientPubkey,
         capacity: order.channelSize,
         push: order.pushAmount,
-        feeRateSatPerVbyte: order.feeRate ?? null,
+        feeRateSatPerVbyte: price.networkFee.feeRate,
         private: order.isPrivate,
-        fee: quote.fee.total,
+        fee: price.openingFee.total,
+        networkFee: price.networkFee.total,
         estimatedBlocks: quote.estimatedConfirmation.blocks,
       });
-      await ledger.append({
-        tenantId,
-        kind: 'channel_fee',
-        amount: -quote.fee.total,
-        reference: request.id,
-        description: `opening fee of a ${order.channelSize} sat channel to ${order.clientPubkey}`,
-      });
-      return { request };
+      const what = `a ${order.channelSize} sat channel to ${order.clientPubkey}`;
+      const items = [
+        { kind: 'channel_fee', amount: price.openingFee.total, description: `opening fee of ${what}` },
+        { kind: 'channel_push', amount: price.push, description: `amount pushed to the client with ${what}` },
+        {
+          kind: 'channel_network_fee',
+          amount: price.networkFee.total,
+          description: `network fee of ${what}: ${price.networkFee.vbytes} vB at ${price.networkFee.feeRate} sat/vB`,
+        },
+      ] as const;
+      for (const item of items) {
+        if (item.amount === 0n) continue;
+        await ledger.append({
+          tenantId,
+          kind: item.kind,
+          amount: -item.amount,
+          reference: request.id,
+          description: item.description,
+        });
+      }
+      return { request, replayed: false };
     });
-    if (result.request) return result.request;
-    throw await this.#accounts.paymentRequired(tenantId, result.balance, quote.fee.total, 'the fee');
+    if (result.request) return { request: result.request, replayed: result.replayed };
+    throw await this.#accounts.paymentRequired(tenantId, result.balance, price.total, 'the channel');
   }
 
-  /** Persists an open's outcome; a failure refunds the fee in the same transaction. */
-  async #record(request: ChannelRequest, outcome: OpenOutcome): Promise<void> {
-    if (outcome.ok) {
-      await new ChannelRequestsRepository(this.#database.db).transition(request.id, ['queued', 'opening'], {
-        state: 'pending',
-        fundingTxid: outcome.txid,
-        fundingOutputIndex: outcome.outputIndex,
-      });
-      return;
-    }
-    this.#log.warn({ id: request.id, reason: outcome.reason }, 'channel open failed; refunding the fee');
-    await this.#database.db.transaction().execute(async (trx) => {
-      const moved = await new ChannelRequestsRepository(trx).transition(request.id, ['queued', 'opening'], {
-        state: 'failed',
-        failure: outcome.reason,
-      });
-      if (!moved || request.fee === 0n) return;
-      await new LedgerRepository(trx).append({
-        tenantId: request.tenantId,
-        kind: 'channel_fee_refund',
-        amount: request.fee,
-        reference: request.id,
-        description: 'refund: the channel could not be opened',
-      });
-    });
-  }
-
-  async #confirmation(feeRate: bigint | undefined): Promise<ConfirmationEstimate> {
+  /** The node's fee estimates for every target (cached briefly). */
+  async #feeEstimates(): Promise<FeeEstimate[]> {
     if (!this.#estimates || Date.now() - this.#estimates.at > FEE_ESTIMATE_TTL_MS) {
       const signal = AbortSignal.timeout(10_000);
       const values = await Promise.all(
@@ -364,7 +367,17 @@ export class ChannelService {
       );
       this.#estimates = { at: Date.now(), values };
     }
-    const rate = feeRate ?? this.#estimates.values.find((e) => e.targetConf === 6)?.satPerVbyte ?? 1n;
-    return estimateConfirmation(rate, this.#estimates.values);
+    return this.#estimates.values;
   }
+
+  #clampFeeRate(rate: bigint): bigint {
+    const min = BigInt(this.#limits.minFeeRate);
+    const max = BigInt(this.#limits.maxFeeRate);
+    return rate < min ? min : rate > max ? max : rate;
+  }
+}
+
+/** The estimate for `target` blocks (1 sat/vB when the node has none). */
+function rateFor(estimates: readonly FeeEstimate[], target: number): bigint {
+  return estimates.find((e) => e.targetConf === target)?.satPerVbyte ?? 1n;
 }

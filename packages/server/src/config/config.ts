@@ -88,6 +88,12 @@ export const ConfigSchema = Type.Object(
         /** Requests arriving within this window share one funding transaction. */
         batchWindowMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
         maxBatchSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        /**
+         * How long a client node has to accept a channel, and then to sign its commitment, before
+         * the open is cancelled (nothing funded) and refunded. Applies to every open (REST,
+         * LSPS1, JIT).
+         */
+        openTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 60 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -1,8 +1,8 @@
 /**
- * Operator routes (admin keys only): tenants and their API keys.
+ * Operator routes (admin keys only): tenants and their API keys, and the audit.
  */
 import { ErrorCode, LspError } from '@blgv/core';
-import { KeyBody, KeyResponse, TenantBody, TenantResponse } from '@blgv/protocol';
+import { AuditResponse, KeyBody, KeyResponse, TenantBody, TenantResponse } from '@blgv/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
@@ -65,5 +65,20 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
         throw new LspError(ErrorCode.NotFound, `no active key ${req.params.keyId}`);
       return reply.code(204).send();
     },
+  );
+
+  app.get(
+    '/v1/admin/audit',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Reconcile the ledger with LND',
+        description:
+          'Checks every charged channel against its LND channel (capacity, push), every refund against the absence of one, every credited top-up against a settled invoice, every payment against LND, and every running balance against its ledger. 200 either way; `clean` says whether anything disagrees, `discrepancies` lists what.',
+        tags: ['admin'],
+        response: { 200: AuditResponse, ...errors },
+      },
+    },
+    () => services.audit(),
   );
 }

@@ -62,6 +62,8 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       config: { auth: 'tenant' },
       schema: {
         summary: 'Quote a channel before buying it',
+        description:
+          'Itemises what buying the channel charges: the opening fee of the schedule, the push (sat for sat) and the network fee (the channel\'s share of its funding transaction, 165 vB, at the given feeRate or the LSP\'s 6-block estimate). A request with the same body charges exactly `total`.',
         tags: ['channels'],
         body: ChannelQuoteBody,
         response: { 200: ChannelQuoteResponse, ...errors },
@@ -73,14 +75,21 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
         pushAmount: sat(req.body.pushAmount ?? 0),
         ...(req.body.feeRate !== undefined ? { feeRate: BigInt(req.body.feeRate) } : {}),
       });
+      const { openingFee, networkFee } = q.price;
       return {
         capacity: Number(q.capacity),
         pushAmount: Number(q.push),
         fee: {
-          baseFee: Number(q.fee.baseFee),
-          capacityFee: Number(q.fee.capacityFee),
-          total: Number(q.fee.total),
+          baseFee: Number(openingFee.baseFee),
+          capacityFee: Number(openingFee.capacityFee),
+          total: Number(openingFee.total),
         },
+        networkFee: {
+          feeRate: Number(networkFee.feeRate),
+          vbytes: Number(networkFee.vbytes),
+          total: Number(networkFee.total),
+        },
+        total: Number(q.price.total),
         estimatedConfirmation: q.estimatedConfirmation,
       };
     },
@@ -93,7 +102,7 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       schema: {
         summary: 'Buy a channel from the LSP to a client node',
         description:
-          'Charges the quoted opening fee to the account and answers once the funding transaction is published. 402 with a top-up invoice when the balance is short.',
+          'Charges the quoted price (opening fee + push + network fee) to the account and answers once the funding transaction is published. 402 with a top-up invoice for the shortfall when the balance is short. A client that does not accept (or sign) in time fails the request and everything is refunded; a request past the commit point is never refunded.',
         tags: ['channels'],
         body: ChannelRequestBody,
         headers: IdempotencyHeaders,
@@ -119,7 +128,7 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       if (r.state === 'failed' && !replayed) {
         throw new LspError(
           ErrorCode.LightningRejected,
-          `the channel could not be opened (${r.failure}); the fee was refunded`,
+          `the channel could not be opened (${r.failure}); everything charged was refunded`,
           { channelId: r.id },
         );
       }

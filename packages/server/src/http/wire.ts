@@ -8,6 +8,7 @@ import type { ChannelRequest, Payment, Reservation, Topup } from '@blgv/store';
 const statuses: Record<ChannelRequest['state'], ChannelResponse['status']> = {
   queued: 'opening',
   opening: 'opening',
+  publishing: 'pending',
   pending: 'pending',
   open: 'open',
   closed: 'closed',
@@ -23,6 +24,8 @@ export function channelToWire(r: ChannelRequest): ChannelResponse {
     capacity: Number(r.capacity),
     pushAmount: Number(r.push),
     fee: Number(r.fee),
+    networkFee: Number(r.networkFee),
+    charged: Number(r.fee + r.push + r.networkFee),
     feeRate: r.feeRateSatPerVbyte === null ? null : Number(r.feeRateSatPerVbyte),
     isPrivate: r.private,
     fundingTxid: r.fundingTxid,

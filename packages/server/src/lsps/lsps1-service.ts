@@ -1,12 +1,17 @@
 /**
- * LSPS1 channel orders: priced from the fee schedule, paid by a hold invoice or (when the
- * client gives a refund address) on-chain, driven by the order state machine in `core`. Each
- * transition is persisted before its effects run; the hold invoice is settled only after the
- * funding transaction is published and cancelled (the payer refunded) if the channel cannot
- * be opened; an on-chain payment is refunded to the refund address instead.
+ * LSPS1 channel orders: priced from the fee schedule plus the network fee of the channel's
+ * funding (at the LSP's estimate for the order's confirmation target), paid by a hold invoice
+ * or (when the client gives a refund address) on-chain, driven by the order state machine in
+ * `core`. Each transition is persisted before its effects run, and a step that fails is retried
+ * with backoff until the order is final. The channel is funded through the
+ * {@link ChannelFunder} (one commit point); the hold invoice is settled only after the funding
+ * transaction is published, and cancelled (the payer refunded) if the channel is not funded; an
+ * on-chain payment is refunded to the refund address instead.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
+  CHANNEL_FUNDING_VBYTES,
+  channelNetworkFee,
   ErrorCode,
   type FeeSchedule,
   FINAL_ORDER_STATES,
@@ -24,10 +29,17 @@ import {
   satToMsat,
 } from '@blgv/core';
 import { type CreateOrderParams, Lsps1Error, type Lsps1Info, type Lsps1Order } from '@blgv/protocol';
-import { type Database, type Lsps1OrderRecord, Lsps1OrdersRepository } from '@blgv/store';
+import {
+  type Database,
+  type Kysely,
+  type Lsps1OrderRecord,
+  Lsps1OrdersRepository,
+  type Schema,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
+import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { pause } from '../poll.ts';
 import {
   NO_ONCHAIN_OPTION,
@@ -52,6 +64,11 @@ export interface Lsps1Limits {
   readonly invoiceExpirySeconds: number;
   /** How long a paid order may wait for its client to come online before it is refunded. */
   readonly openDeadlineSeconds: number;
+  /** How long an online client has to accept, and then to sign, the channel. */
+  readonly openTimeoutSeconds: number;
+  /** Bounds of the funding fee rate (sat/vB) the network fee is priced at. */
+  readonly minFeeRate: number;
+  readonly maxFeeRate: number;
   /** On-chain payment of orders that give a refund address; absent: bolt11 only. */
   readonly onchain?: OnchainPaymentLimits;
 }
@@ -73,6 +90,7 @@ export class Lsps1Service {
   readonly #limits: Lsps1Limits;
   readonly #log: Logger;
   readonly #onchain: OnchainPayments | undefined;
+  readonly #funder: ChannelFunder;
   /** One driver at a time per order. */
   readonly #driving = new Map<string, Promise<void>>();
   #signal: AbortSignal = AbortSignal.abort();
@@ -83,10 +101,12 @@ export class Lsps1Service {
     box: SecretBox;
     schedule: FeeSchedule;
     limits: Lsps1Limits;
+    funder: ChannelFunder;
     log: Logger;
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
+    this.#funder = deps.funder;
     this.#box = deps.box;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
@@ -143,12 +163,16 @@ export class Lsps1Service {
         message: 'required over HTTP: the node to open the channel to',
       });
 
-    const fee = quoteChannelOpening(this.#schedule, sat(lspBalance + clientBalance)).total;
+    const signal = AbortSignal.timeout(15_000);
+    // The network fee: the channel's share of its funding at the LSP's estimate for the
+    // confirmation target the client asked for.
+    const feeRate = await this.#feeRate(p.funding_confirms_within_blocks, signal);
+    const networkFee = channelNetworkFee(feeRate).total;
+    const fee = quoteChannelOpening(this.#schedule, sat(lspBalance + clientBalance)).total + networkFee;
     const orderTotal = fee + clientBalance;
     const preimage = randomBytes(32);
     const paymentHash = parseHex32(createHash('sha256').update(preimage).digest('hex'));
     const id = randomUUID();
-    const signal = AbortSignal.timeout(15_000);
     const invoiceExpiresAt = new Date(Date.now() + l.invoiceExpirySeconds * 1000);
     const onchain =
       p.refund_onchain_address && this.#onchain
@@ -179,6 +203,8 @@ export class Lsps1Service {
       refund_onchain_address: p.refund_onchain_address ?? null,
       announce_channel: p.announce_channel,
       fee_total_sat: fee,
+      network_fee_sat: networkFee,
+      funding_id: null,
       order_total_sat: orderTotal,
       payment_hash: paymentHash,
       invoice: paymentRequest,
@@ -188,7 +214,13 @@ export class Lsps1Service {
       state: 'awaiting_payment',
     });
     this.#log.info(
-      { order: id, client: clientPubkey, lspBalance: Number(lspBalance), fee: Number(fee) },
+      {
+        order: id,
+        client: clientPubkey,
+        lspBalance: Number(lspBalance),
+        fee: Number(fee),
+        networkFee: Number(networkFee),
+      },
       'order created',
     );
     this.#drive(id);
@@ -216,22 +248,36 @@ export class Lsps1Service {
   #drive(id: string): void {
     if (this.#signal.aborted || this.#driving.has(id)) return;
     const run = this.#step(id)
-      .catch((err: unknown) => this.#log.error({ err, order: id }, 'order step failed'))
+      .catch((err: unknown) => {
+        if (!this.#signal.aborted) this.#log.error({ err, order: id }, 'order driver stopped');
+      })
       .finally(() => this.#driving.delete(id));
     this.#driving.set(id, run);
   }
 
+  /**
+   * Advances an order until it is final. A step that cannot happen yet (the client offline)
+   * or that fails (LND or the database down) is tried again with backoff: nothing waits for a
+   * restart.
+   */
   async #step(id: string): Promise<void> {
     const repo = new Lsps1OrdersRepository(this.#database.db);
     for (let delay = RETRY_MIN_MS; !this.#signal.aborted; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-      const order = await repo.get(id);
-      if (!order || FINAL_ORDER_STATES.includes(order.state as OrderState)) return;
-      const progressed = await this.#advance(order);
+      let progressed = false;
+      try {
+        const order = await repo.get(id);
+        if (!order || FINAL_ORDER_STATES.includes(order.state as OrderState)) return;
+        progressed = await this.#advance(order);
+      } catch (err) {
+        this.#log.warn(
+          { order: id, err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+          'order step failed; retrying',
+        );
+      }
       if (progressed) {
         delay = RETRY_MIN_MS / 2;
         continue;
       }
-      // Nothing could happen now (e.g. the client is offline): retry with backoff.
       await pause(delay, this.#signal); // retry backoff
     }
   }
@@ -257,50 +303,21 @@ export class Lsps1Service {
         const online = await this.#reachable(client, order.client_host, signal);
         if (!online) return false;
         if (!(await this.#apply(order, { type: 'open_started' }))) return true;
-        try {
-          const { channelPoint } = await this.#lightning.openChannel(
-            {
-              ...forwardingFees(this.#schedule),
-              remotePubkey: client,
-              localAmount: sat(order.lsp_balance_sat + order.client_balance_sat),
-              pushAmount: sat(order.client_balance_sat),
-              private: !order.announce_channel,
-              targetConf: Math.max(1, order.funding_confirms_within_blocks),
-              memo: `${MEMO_PREFIX}${order.id}`,
-            },
-            signal,
-          );
-          return this.#apply(
-            { ...order, state: 'opening' },
-            { type: 'funding_published', txid: channelPoint.txid, outputIndex: channelPoint.outputIndex },
-          );
-        } catch (err) {
-          return this.#apply(
-            { ...order, state: 'opening' },
-            { type: 'open_failed', reason: err instanceof Error ? err.message : String(err) },
-          );
-        }
+        return this.#open({ ...order, state: 'opening' });
       }
-      case 'opening': {
-        // Interrupted between recording the open and hearing its result: LND knows.
-        const [pending, open] = await Promise.all([
-          this.#lightning.pendingChannels(signal),
-          this.#lightning.listChannels(signal),
-        ]);
-        const memo = `${MEMO_PREFIX}${order.id}`;
-        const found = [...pending, ...open].find((c) => c.memo === memo);
-        if (found)
-          return this.#apply(order, {
-            type: 'funding_published',
-            txid: found.channelPoint.txid,
-            outputIndex: found.channelPoint.outputIndex,
-          });
+      case 'opening':
+        // Nothing is negotiating it (the driver that was died with a restart, or its funding
+        // failed): its transaction was never signed, so it is not funded.
         return this.#apply(order, {
           type: 'open_failed',
-          reason: 'the open was interrupted before a funding transaction was published',
+          reason: 'the open was interrupted before the channel was funded',
         });
-      }
+      case 'publishing':
+        if (!order.funding_id) throw new Error(`order ${order.id} is publishing without a funding`);
+        await this.#funder.published(order.funding_id, this.#signal);
+        return this.#apply(order, { type: 'published' });
       case 'settling':
+        // Published: the channel is funded, so the payment is kept.
         if (order.payment_method === 'onchain') return this.#apply(order, { type: 'settled' });
         await this.#lightning
           .settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal)
@@ -321,6 +338,60 @@ export class Lsps1Service {
       default:
         return false;
     }
+  }
+
+  /** Funds the order's channel (one commit point); true once it is committed or failed. */
+  async #open(order: Lsps1OrderRecord): Promise<boolean> {
+    const result = await this.#funder.fund(
+      [
+        {
+          owner: `lsps1:${order.id}`,
+          open: {
+            ...forwardingFees(this.#schedule),
+            remotePubkey: parsePubkey(order.client_pubkey),
+            localAmount: sat(order.lsp_balance_sat + order.client_balance_sat),
+            pushAmount: sat(order.client_balance_sat),
+            private: !order.announce_channel,
+            memo: `${MEMO_PREFIX}${order.id}`,
+          },
+        },
+      ],
+      {
+        feeRate: this.#orderFeeRate(order),
+        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+        signal: this.#signal,
+        commit: async (trx, c) => {
+          const channel = c.channels[0];
+          if (!channel) throw new Error('a funding without the order');
+          const event: OrderEvent = {
+            type: 'committed',
+            fundingId: c.fundingId,
+            txid: c.txid,
+            outputIndex: channel.outputIndex,
+          };
+          if (!(await this.#apply(order, event, {}, trx)))
+            throw new Error(`order ${order.id} left opening before its commit`);
+        },
+      },
+    );
+    const failure = result.failed.get(`lsps1:${order.id}`);
+    if (failure !== undefined) return this.#apply(order, { type: 'open_failed', reason: failure });
+    return result.committed !== undefined;
+  }
+
+  /** The fee rate the order's network fee was priced at (its share is exact: rate x vbytes). */
+  #orderFeeRate(order: Lsps1OrderRecord): bigint {
+    const rate = order.network_fee_sat / CHANNEL_FUNDING_VBYTES;
+    return rate >= 1n ? rate : 1n;
+  }
+
+  /** The funding fee rate for a confirmation target, within the configured bounds. */
+  async #feeRate(targetConf: number, signal: AbortSignal): Promise<bigint> {
+    const target = Math.min(Math.max(targetConf, 1), 1008);
+    const { satPerVbyte } = await this.#lightning.estimateFee(target, signal);
+    const min = BigInt(this.#limits.minFeeRate);
+    const max = BigInt(this.#limits.maxFeeRate);
+    return satPerVbyte < min ? min : satPerVbyte > max ? max : satPerVbyte;
   }
 
   /**
@@ -365,32 +436,45 @@ export class Lsps1Service {
     }
   }
 
-  /** Applies an event: persists the transition (only from the state we read), then its effects. */
+  /**
+   * Applies an event: persists the transition (only from the state we read), with what it
+   * records, then its effects (in `db` when given: the funder's commit transaction).
+   */
   async #apply(
     order: Lsps1OrderRecord,
     event: OrderEvent,
     extra: { readonly refundTxid?: string } = {},
+    db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
     const from = order.state as OrderState;
     const method = paymentMethodOf(event) ?? order.payment_method ?? undefined;
-    const t = nextOrderState(from, event, method);
-    const moved = await new Lsps1OrdersRepository(this.#database.db).transition(order.id, from, {
-      state: t.state,
+    const step = nextOrderState(from, event, method);
+    if (!step.ok) {
+      this.#log.warn({ order: order.id, from, event: event.type, reason: step.reason }, 'order event refused');
+      return false;
+    }
+    const moved = await new Lsps1OrdersRepository(db).transition(order.id, from, {
+      state: step.state,
       ...(method && !order.payment_method ? { paymentMethod: method } : {}),
       ...extra,
-      ...(t.failure !== undefined ? { failure: t.failure } : {}),
-      ...(t.funding
-        ? { fundingTxid: t.funding.txid, fundingOutputIndex: t.funding.outputIndex, fundedAt: new Date() }
+      ...(step.failure !== undefined ? { failure: step.failure } : {}),
+      ...(step.funding
+        ? {
+            fundingId: step.funding.fundingId,
+            fundingTxid: step.funding.txid,
+            fundingOutputIndex: step.funding.outputIndex,
+            fundedAt: new Date(),
+          }
         : {}),
     });
     if (!moved) return false;
     this.#log.info(
-      { order: order.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) },
+      { order: order.id, from, to: step.state, ...(step.failure ? { failure: step.failure } : {}) },
       'order transition',
     );
     // Effects with a follow-up state are performed by the next step; a cancel of an invoice
     // that no later step looks at (expired, or paid on-chain instead) runs here.
-    if (t.state === 'expired' || event.type === 'onchain_paid') {
+    if (step.state === 'expired' || event.type === 'onchain_paid') {
       await this.#lightning
         .cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000))
         .catch(() => {});

@@ -1,12 +1,13 @@
 /**
  * The LSPS2 forwarder: LND's HTLC interceptor for the LSP node. HTLCs for other channels are
  * resumed at once. HTLCs for a JIT scid are held until they cover the payment; then one
- * zero-conf, scid-alias, private channel is opened to the client, the JIT scid is added as an
- * alias of it (so LND routes the scid there), and each part is resumed with its share of the
- * opening fee deducted and marked in TLV 65537. Every step is persisted first (see
- * `nextJitState`); after a restart LND replays the HTLCs it still holds and the forwarder picks
- * up from the stored state. A channel found in `opening` with no funding in LND is not opened
- * again: its HTLCs are failed back.
+ * zero-conf, scid-alias, private channel is funded to the client through the
+ * {@link ChannelFunder} (one commit point), the JIT scid is added as an alias of it (so LND
+ * routes the scid there), and each part is resumed with its share of the opening fee deducted
+ * and marked in TLV 65537. Every step is persisted first (see `nextJitState`); after a restart
+ * LND replays the HTLCs it still holds and the forwarder picks up from the stored state. A
+ * channel found in `opening` was never signed, so it is not funded: its HTLCs are failed back.
+ * A channel past the commit point is published and made usable, retrying until it is.
  */
 import {
   decideJitPayment,
@@ -35,10 +36,14 @@ import {
   type Database,
   isUniqueViolation,
   type JitChannelRecord,
+  type Kysely,
   Lsps2JitChannelsRepository,
+  type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
+import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { retryUntilDone } from '../jobs/retry.ts';
 import { activeChannel } from './channel-open.ts';
 import { isAliasScid } from './jit-scid.ts';
 
@@ -50,6 +55,11 @@ export interface JitForwarderLimits {
   readonly minChannelSize: number;
   readonly maxChannelSize: number;
   readonly mppTimeoutSeconds: number;
+  /** How long the client has to accept, and then to sign, the channel. */
+  readonly openTimeoutSeconds: number;
+  /** Bounds of the funding fee rate (sat/vB). */
+  readonly minFeeRate: number;
+  readonly maxFeeRate: number;
 }
 
 const MEMO_PREFIX = 'lsps2:';
@@ -75,6 +85,7 @@ export class JitForwarder {
   readonly #schedule: FeeSchedule;
   readonly #limits: JitForwarderLimits;
   readonly #log: Logger;
+  readonly #funder: ChannelFunder;
   readonly #held = new Map<string, Held>();
   #interceptor: HtlcInterceptor | undefined;
   #signal: AbortSignal = AbortSignal.abort();
@@ -84,10 +95,12 @@ export class JitForwarder {
     lightning: LightningBackend;
     schedule: FeeSchedule;
     limits: JitForwarderLimits;
+    funder: ChannelFunder;
     log: Logger;
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
+    this.#funder = deps.funder;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
@@ -148,9 +161,9 @@ export class JitForwarder {
     if (state === 'completed') return this.#release(id, held, 'resume');
     if (FINAL_JIT_STATES.includes(state)) return this.#release(id, held, 'fail');
     if (state === 'forwarding') return this.#forwardHeld(record, held);
-    if (state === 'opening') {
+    if (state === 'opening' || state === 'publishing') {
       // This process is opening it: the part waits. Otherwise we were restarted mid-open.
-      if (!held.opening) await this.#resumeOpening(record, held);
+      if (!held.opening) await this.#resume(record, held);
       return;
     }
     const decision = decideJitPayment(terms(record), parts.map(toPart), held.firstAt);
@@ -182,10 +195,32 @@ export class JitForwarder {
       if (isUniqueViolation(err)) return this.#release(id, held, 'fail');
       throw err;
     }
-    await this.#openThenForward(record, held, () =>
-      activeChannel(
-        this.#lightning,
+    await this.#openThenForward({ ...record, state: 'opening' }, held, capacity);
+  }
+
+  /**
+   * Funds the channel (one commit point), makes it usable and forwards the held parts. A
+   * channel that is not funded fails the parts back.
+   */
+  async #openThenForward(record: JitChannelRecord, held: Held, capacity: bigint): Promise<void> {
+    held.opening = true;
+    try {
+      const failure = await this.#fund(record, capacity);
+      if (failure !== undefined) return await this.#openFailed(record, held, new Error(failure));
+      await this.#activate(record.id);
+    } finally {
+      held.opening = false;
+    }
+    await this.#forwardHeld((await this.#repo().get(record.id)) ?? record, held);
+  }
+
+  /** Negotiates and commits the channel's funding; the reason when it will not be funded. */
+  async #fund(record: JitChannelRecord, capacity: bigint): Promise<string | undefined> {
+    const owner = `jit:${record.id}`;
+    const result = await this.#funder.fund(
+      [
         {
+          owner,
           open: {
             ...forwardingFees(this.#schedule),
             remotePubkey: parsePubkey(record.client_pubkey),
@@ -193,34 +228,59 @@ export class JitForwarder {
             private: true,
             zeroConf: true,
             scidAlias: true,
-            memo: `${MEMO_PREFIX}${id}`,
+            memo: `${MEMO_PREFIX}${record.id}`,
           },
         },
-        AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
-      ),
+      ],
+      {
+        feeRate: await this.#feeRate(),
+        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+        signal: this.#signal,
+        commit: async (trx, c) => {
+          const event: JitChannelEvent = {
+            type: 'committed',
+            fundingId: c.fundingId,
+            txid: c.txid,
+            outputIndex: c.channels[0]?.outputIndex ?? 0,
+          };
+          if (!(await this.#apply(record, event, {}, trx)))
+            throw new Error(`JIT channel ${record.id} left opening before its commit`);
+        },
+      },
     );
+    if (result.committed) return undefined;
+    return result.failed.get(owner) ?? 'the channel could not be funded';
   }
 
   /**
-   * Gets the channel from `open`, maps the JIT scid onto it and forwards the held parts; an
-   * open that fails fails them back.
+   * After the commit point: publishes the funding, waits until the channel is active, maps the
+   * JIT scid onto it and records it ready; retried until done (the channel is funded).
    */
-  async #openThenForward(
-    record: JitChannelRecord,
-    held: Held,
-    open: () => Promise<{ channelPoint: { txid: string; outputIndex: number }; scid: Scid }>,
-  ): Promise<void> {
-    held.opening = true;
-    try {
-      const channel = await open();
-      await this.#ready(record, channel.channelPoint, channel.scid);
-    } catch (err) {
-      await this.#openFailed(record, held, err);
-      return;
-    } finally {
-      held.opening = false;
-    }
-    await this.#forwardHeld((await this.#repo().get(record.id)) ?? record, held);
+  async #activate(id: string): Promise<void> {
+    await retryUntilDone(
+      async () => {
+        const record = await this.#repo().get(id);
+        if (!record || record.state !== 'publishing') return;
+        if (!record.funding_id || !record.funding_txid || record.funding_output_index === null)
+          throw new Error(`JIT channel ${id} is publishing without its funding`);
+        await this.#funder.published(record.funding_id, this.#signal);
+        const channel = await activeChannel(
+          this.#lightning,
+          { channelPoint: { txid: parseHex32(record.funding_txid), outputIndex: record.funding_output_index } },
+          AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
+        );
+        await this.#ready(record, channel.channelPoint, channel.scid);
+      },
+      { what: 'making a funded JIT channel usable', signal: this.#signal, log: this.#log, subject: { jit: id } },
+    );
+  }
+
+  /** The funding fee rate: the node's 6-block estimate within the configured bounds. */
+  async #feeRate(): Promise<bigint> {
+    const { satPerVbyte } = await this.#lightning.estimateFee(6, AbortSignal.timeout(10_000));
+    const min = BigInt(this.#limits.minFeeRate);
+    const max = BigInt(this.#limits.maxFeeRate);
+    return satPerVbyte < min ? min : satPerVbyte > max ? max : satPerVbyte;
   }
 
   /** Maps the JIT scid onto the new channel and records it usable. */
@@ -231,10 +291,7 @@ export class JitForwarder {
         // After a restart the alias may already be there.
         if (!/already exists/i.test(String(err))) throw err;
       });
-    await this.#apply(
-      { ...record, state: 'opening' },
-      { type: 'channel_ready', txid: parseHex32(point.txid), outputIndex: point.outputIndex, channelScid },
-    );
+    await this.#apply({ ...record, state: 'publishing' }, { type: 'channel_ready', channelScid });
     this.#log.info(
       {
         jit: record.id,
@@ -273,27 +330,30 @@ export class JitForwarder {
     await this.#release(record.id, held, 'fail');
   }
 
-  /** After a restart mid-open: adopt the channel LND funded, or fail the HTLCs back. */
-  async #resumeOpening(record: JitChannelRecord, held: Held): Promise<void> {
-    await this.#openThenForward(record, held, async () => {
-      const memo = `${MEMO_PREFIX}${record.id}`;
-      const [pending, open] = await Promise.all([
-        this.#lightning.pendingChannels(this.#signal),
-        this.#lightning.listChannels(this.#signal),
-      ]);
-      const found = [...open, ...pending].find((c) => c.memo === memo);
-      if (!found) throw new Error('the open was interrupted before a channel was funded');
-      return activeChannel(
-        this.#lightning,
-        { channelPoint: found.channelPoint },
-        AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
-      );
-    });
+  /**
+   * After a restart mid-open: a channel caught before the commit point was never signed, so it
+   * is not funded and its HTLCs go back; one past it is published, made usable and forwarded.
+   */
+  async #resume(record: JitChannelRecord, held: Held): Promise<void> {
+    if (record.state === 'opening') {
+      return this.#openFailed(record, held, new Error('interrupted before the channel was funded'));
+    }
+    held.opening = true;
+    try {
+      await this.#activate(record.id);
+    } finally {
+      held.opening = false;
+    }
+    const current = await this.#repo().get(record.id);
+    if (current?.state === 'forwarding') await this.#forwardHeld(current, held);
   }
 
-  /** JIT channels left in `opening` with no HTLC replayed (e.g. the payer gave up) end here. */
+  /**
+   * JIT channels left mid-open with no HTLC replayed (e.g. the payer gave up) end here: failed
+   * when not funded, made usable when funded.
+   */
   async #recoverOpenings(): Promise<void> {
-    for (const record of await this.#repo().inStates(['opening'])) {
+    for (const record of await this.#repo().inStates(['opening', 'publishing'])) {
       if (this.#held.has(record.id)) continue;
       const held: Held = {
         parts: new Map(),
@@ -303,13 +363,13 @@ export class JitForwarder {
         opening: false,
       };
       this.#held.set(record.id, held);
-      held.queue = held.queue.then(() => this.#resumeOpening(record, held));
+      held.queue = held.queue.then(() => this.#resume(record, held));
     }
   }
 
   async #openFailed(record: JitChannelRecord, held: Held, err: unknown): Promise<void> {
     const reason = err instanceof Error ? err.message : String(err);
-    this.#log.warn({ jit: record.id, reason }, 'JIT channel open failed; failing the HTLCs back');
+    this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; failing the HTLCs back');
     await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason });
     await this.#release(record.id, held, 'fail');
   }
@@ -353,22 +413,24 @@ export class JitForwarder {
     record: JitChannelRecord,
     event: JitChannelEvent,
     extra: { channelCapacitySat?: bigint } = {},
+    db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
     const from = record.state as JitChannelState;
-    const t = nextJitState(from, event);
-    if (!t) return false;
-    const r = t.record as Partial<Record<string, unknown>>;
-    const moved = await this.#repo().transition(record.id, from, {
-      state: t.state,
+    const step = nextJitState(from, event);
+    if (!step.ok) return false;
+    const r = step.record as Partial<Record<string, unknown>>;
+    const moved = await new Lsps2JitChannelsRepository(db).transition(record.id, from, {
+      state: step.state,
       ...(typeof r.paymentHash === 'string' ? { paymentHash: r.paymentHash } : {}),
       ...(typeof r.fee === 'bigint' ? { feeMsat: r.fee } : {}),
+      ...(typeof r.fundingId === 'string' ? { fundingId: r.fundingId } : {}),
       ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
       ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
       ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
       ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
       ...extra,
     });
-    if (moved) this.#log.info({ jit: record.id, from, to: t.state }, 'JIT channel transition');
+    if (moved) this.#log.info({ jit: record.id, from, to: step.state }, 'JIT channel transition');
     return moved;
   }
 

@@ -1,18 +1,19 @@
 /**
- * LSPS2 `get_info` and `buy`: a fee menu priced from the fee schedule and signed with a
- * promise, and JIT scids recorded for the forwarder, which does the rest when the payment
- * arrives.
+ * LSPS2 `get_info` and `buy`: a fee menu priced from the fee schedule and the channel's
+ * on-chain cost (never below it at the current estimate), signed with a promise, and JIT scids
+ * recorded for the forwarder, which does the rest when the payment arrives.
  */
 import { randomUUID } from 'node:crypto';
 import {
   type FeeSchedule,
   formatScid,
+  jitMinFee,
+  type LightningBackend,
   type Msat,
   msat,
   openingFee,
   type Pubkey,
   parsePubkey,
-  satToMsat,
 } from '@blgv/core';
 import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
 import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
@@ -30,11 +31,15 @@ export interface Lsps2Limits {
   readonly minLifetimeBlocks: number;
   readonly maxClientToSelfDelay: number;
   readonly cltvExpiryDelta: number;
+  /** Bounds of the funding fee rate (sat/vB) the on-chain cost is priced at. */
+  readonly minFeeRate: number;
+  readonly maxFeeRate: number;
 }
 
 /** The LSPS2 methods. */
 export class Lsps2Service {
   readonly #database: Database;
+  readonly #lightning: LightningBackend;
   readonly #schedule: FeeSchedule;
   readonly #limits: Lsps2Limits;
   readonly #promises: FeePromises;
@@ -42,28 +47,38 @@ export class Lsps2Service {
 
   constructor(deps: {
     database: Database;
+    lightning: LightningBackend;
     schedule: FeeSchedule;
     limits: Lsps2Limits;
     promises: FeePromises;
     log: Logger;
   }) {
     this.#database = deps.database;
+    this.#lightning = deps.lightning;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#promises = deps.promises;
     this.#log = deps.log;
   }
 
-  /** `lsps2.get_info`: one menu entry priced from the schedule's channel-opening fees. */
-  info(token: string | undefined): Lsps2Info {
+  /**
+   * `lsps2.get_info`: one menu entry priced from the schedule's channel-opening fees, its
+   * `min_fee_msat` never below the base fee plus the channel's network fee at the node's
+   * current 6-block estimate (so no channel is sold below its on-chain cost).
+   */
+  async info(token: string | undefined): Promise<Lsps2Info> {
     if (token !== undefined && token !== '')
       throw new RpcError(Lsps2Error.UnrecognizedOrStaleToken, 'unrecognized or stale token');
     const l = this.#limits;
+    const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(10_000));
+    const min = BigInt(l.minFeeRate);
+    const max = BigInt(l.maxFeeRate);
+    const feeRate = estimate.satPerVbyte < min ? min : estimate.satPerVbyte > max ? max : estimate.satPerVbyte;
     const validUntil = new Date(Math.ceil(Date.now() / 1000) * 1000 + l.paramsValidSeconds * 1000);
     return {
       opening_fee_params_menu: [
         this.#promises.sign({
-          min_fee_msat: satToMsat(this.#schedule.channelOpening.baseFee).toString(),
+          min_fee_msat: jitMinFee(this.#schedule, feeRate).toString(),
           proportional: Number(this.#schedule.channelOpening.capacityFeePpm),
           valid_until: validUntil.toISOString(),
           min_lifetime: l.minLifetimeBlocks,

@@ -1,0 +1,270 @@
+/**
+ * The referee: reconciles the ledger with LND. Every charged channel has its LND channel with
+ * the capacity and push sold; every refunded one has none; every credited top-up a settled
+ * invoice; every succeeded payment an LND payment that fits what was charged; every refund a
+ * payment that failed or was never sent; every running balance its ledger's sum. Prints each
+ * discrepancy; records still moving are counted as in flight, not judged.
+ */
+import { type LightningBackend, parseHex32 } from '@blgv/core';
+import { AuditRepository, type Database } from '@blgv/store';
+import { LndSnapshot } from './lnd-snapshot.ts';
+
+/** One thing that does not add up. */
+export interface Discrepancy {
+  /** Which check found it, e.g. `channel_refunded_but_funded`. */
+  readonly check: string;
+  /** What it is about, e.g. `channel_request:<id>`. */
+  readonly subject: string;
+  readonly message: string;
+}
+
+/** Money totals, in sat. */
+export interface AuditTotals {
+  /** Net ledger amount per entry kind (credits positive, charges negative). */
+  readonly ledgerByKind: Readonly<Record<string, number>>;
+  /** Opening fees kept (REST channels, net of refunds). */
+  readonly openingFees: number;
+  /** Pushes sold and kept: sats the LSP handed to clients, paid for. */
+  readonly pushesSold: number;
+  /** Network fees charged for channels (REST and LSPS1) that were funded. */
+  readonly networkFeesCharged: number;
+  /** What the LSP's funding transactions paid the miners. */
+  readonly networkFeesPaid: number;
+  readonly topupsCredited: number;
+}
+
+/** The audit's answer. */
+export interface AuditReport {
+  readonly at: string;
+  readonly clean: boolean;
+  readonly discrepancies: readonly Discrepancy[];
+  /** Records looked at, per kind. */
+  readonly checked: Readonly<Record<string, number>>;
+  /** Records still moving (not judged), per kind. */
+  readonly inFlight: Readonly<Record<string, number>>;
+  readonly totals: AuditTotals;
+}
+
+const CHANNEL_KINDS = ['channel_fee', 'channel_push', 'channel_network_fee', 'channel_refund', 'channel_fee_refund'] as const;
+const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
+const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
+const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
+const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
+
+/** Runs the audit. */
+export async function runAudit(deps: { database: Database; lightning: LightningBackend }): Promise<AuditReport> {
+  const repo = new AuditRepository(deps.database.db);
+  const lnd = await LndSnapshot.read(deps.lightning);
+  const found: Discrepancy[] = [];
+  const checked: Record<string, number> = {};
+  const inFlight: Record<string, number> = {};
+  const flag = (check: string, subject: string, message: string) => found.push({ check, subject, message });
+  const count = (into: Record<string, number>, what: string) => {
+    into[what] = (into[what] ?? 0) + 1;
+  };
+
+  // Running balances against their ledgers.
+  for (const m of await repo.balanceMismatches()) {
+    flag('balance', `tenant:${m.tenantId}`, `running balance ${m.balance} sat, ledger sum ${m.ledgerSum} sat`);
+  }
+
+  // Channels sold over REST.
+  let openingFees = 0n;
+  let pushesSold = 0n;
+  let networkFeesCharged = 0n;
+  const channelNet = await repo.netByReference(CHANNEL_KINDS);
+  for (const r of await repo.channelRequests()) {
+    const subject = `channel_request:${r.id}`;
+    count(checked, 'channel_requests');
+    const charged = r.fee_sat + r.push_sat + r.network_fee_sat;
+    const net = channelNet.get(r.id) ?? 0n;
+    if (r.state === 'failed') {
+      if (net !== 0n) flag('channel_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
+      const live = lnd.liveByMemo(`channel:${r.id}`);
+      if (live) flag('channel_refunded_but_funded', subject, `refunded, yet LND has its channel (${live.where})`);
+      continue;
+    }
+    if (net !== -charged) flag('channel_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
+    if (!FUNDED_REQUEST.has(r.state)) {
+      count(inFlight, 'channel_requests');
+      continue;
+    }
+    openingFees += r.fee_sat;
+    pushesSold += r.push_sat;
+    networkFeesCharged += r.network_fee_sat;
+    const seen =
+      r.funding_txid && r.funding_output_index !== null
+        ? lnd.channel(r.funding_txid, r.funding_output_index)
+        : undefined;
+    if (!seen) {
+      if (r.state === 'publishing') count(inFlight, 'channel_requests');
+      else flag('channel_missing', subject, `${r.state}, but LND has no channel at ${r.funding_txid}:${r.funding_output_index}`);
+      continue;
+    }
+    if (seen.capacity !== r.capacity_sat)
+      flag('channel_capacity', subject, `sold ${r.capacity_sat} sat, LND's channel holds ${seen.capacity} sat`);
+    if (seen.push !== undefined && seen.push !== r.push_sat)
+      flag('channel_push', subject, `sold a push of ${r.push_sat} sat, LND's channel pushed ${seen.push} sat`);
+  }
+
+  // Funding transactions: cancelled ones left nothing behind.
+  let networkFeesPaid = 0n;
+  for (const f of await repo.fundings()) {
+    const subject = `funding:${f.id}`;
+    count(checked, 'fundings');
+    if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee_sat ?? 0n;
+    if (f.state === 'negotiating' || f.state === 'publishing') count(inFlight, 'fundings');
+    if (f.state !== 'cancelled') continue;
+    if (f.txid && lnd.hasLiveTxid(f.txid))
+      flag('funding_cancelled_but_channel', subject, `cancelled, yet LND holds a channel funded by ${f.txid}`);
+    if (lnd.leases.some((l) => l.lockId === f.lock_id))
+      flag('funding_inputs_leased', subject, 'cancelled, yet wallet inputs are still leased for it');
+  }
+
+  // Top-ups: each credit a settled invoice, each settled invoice credited.
+  let topupsCredited = 0n;
+  const topupNet = await repo.netByReference(['topup']);
+  for (const t of await repo.topups()) {
+    const subject = `topup:${t.payment_hash}`;
+    count(checked, 'topups');
+    const credited = topupNet.get(t.payment_hash) ?? 0n;
+    topupsCredited += credited;
+    const invoice = await lnd.invoice(parseHex32(t.payment_hash));
+    if (t.state === 'settled') {
+      if (invoice?.state !== 'settled')
+        flag('topup_credited_unpaid', subject, `credited ${credited} sat, LND's invoice is ${invoice?.state ?? 'unknown'}`);
+      else if (credited !== invoice.amountPaid / 1000n)
+        flag('topup_amount', subject, `credited ${credited} sat, the invoice was paid ${invoice.amountPaid} msat`);
+      continue;
+    }
+    if (credited !== 0n) flag('topup_credited_unpaid', subject, `${t.state}, yet credited ${credited} sat`);
+    if (invoice?.state === 'settled') flag('topup_paid_not_credited', subject, 'LND settled it, the account was not credited');
+    if (t.state === 'open') count(inFlight, 'topups');
+  }
+
+  // Payments sent for tenants.
+  const paymentNet = await repo.netByReference(PAYMENT_KINDS);
+  for (const p of await repo.payments()) {
+    const subject = `payment:${p.payment_hash}`;
+    count(checked, 'payments');
+    if (p.status === 'pending') {
+      count(inFlight, 'payments');
+      continue;
+    }
+    const net = paymentNet.get(`${p.payment_hash}:${p.attempt}`) ?? 0n;
+    const outcome = await lnd.payment(parseHex32(p.payment_hash)).catch(() => 'unanswered' as const);
+    if (outcome === 'unanswered') {
+      count(inFlight, 'payments');
+      continue;
+    }
+    if (p.status === 'succeeded') {
+      const charged = p.amount_sat + p.routing_fee_sat + p.utilization_fee_sat;
+      if (net !== -charged) flag('payment_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
+      if (outcome?.status !== 'succeeded')
+        flag('payment_not_sent', subject, `recorded succeeded, LND says ${outcome?.status ?? 'never sent'}`);
+      else {
+        if (outcome.amount !== p.amount_msat)
+          flag('payment_amount', subject, `charged for ${p.amount_msat} msat, LND paid ${outcome.amount} msat`);
+        if (outcome.fee > p.fee_limit_msat)
+          flag('payment_fee', subject, `LND paid ${outcome.fee} msat of fees, above the ${p.fee_limit_msat} msat charged`);
+      }
+    } else {
+      if (net !== 0n) flag('payment_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
+      if (outcome?.status === 'succeeded')
+        flag('payment_refunded_but_paid', subject, 'refunded, yet LND paid it');
+    }
+  }
+
+  // LSPS1 orders.
+  for (const o of await repo.lsps1Orders()) {
+    const subject = `lsps1:${o.id}`;
+    count(checked, 'lsps1_orders');
+    const bolt11 = o.payment_method === 'bolt11';
+    if (FUNDED_ORDER.has(o.state)) {
+      networkFeesCharged += o.network_fee_sat;
+      const seen =
+        o.funding_txid && o.funding_output_index !== null
+          ? lnd.channel(o.funding_txid, o.funding_output_index)
+          : undefined;
+      if (!seen) {
+        if (o.state === 'completed') flag('order_channel_missing', subject, 'completed, but LND has no channel');
+        else count(inFlight, 'lsps1_orders');
+      } else {
+        const capacity = o.lsp_balance_sat + o.client_balance_sat;
+        if (seen.capacity !== capacity)
+          flag('order_capacity', subject, `sold ${capacity} sat, LND's channel holds ${seen.capacity} sat`);
+        if (seen.push !== undefined && seen.push !== o.client_balance_sat)
+          flag('order_push', subject, `sold ${o.client_balance_sat} sat to the client, LND pushed ${seen.push} sat`);
+      }
+      if (o.state === 'completed' && bolt11) {
+        const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+        if (invoice?.state !== 'settled')
+          flag('order_unpaid', subject, `completed, its invoice is ${invoice?.state ?? 'unknown'}`);
+      }
+      continue;
+    }
+    if (o.state === 'failed' || o.state === 'expired') {
+      const live = lnd.liveByMemo(`lsps1:${o.id}`);
+      if (live) flag('order_refunded_but_funded', subject, `${o.state}, yet LND has its channel (${live.where})`);
+      const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+      if (invoice?.state === 'settled') flag('order_kept_payment', subject, `${o.state}, yet its invoice was settled`);
+      continue;
+    }
+    count(inFlight, 'lsps1_orders');
+  }
+
+  // LSPS2 JIT channels.
+  for (const j of await repo.jitChannels()) {
+    const subject = `jit:${j.id}`;
+    count(checked, 'jit_channels');
+    if (FUNDED_JIT.has(j.state)) {
+      const seen =
+        j.funding_txid && j.funding_output_index !== null
+          ? lnd.channel(j.funding_txid, j.funding_output_index)
+          : undefined;
+      if (!seen) {
+        if (j.state === 'completed') flag('jit_channel_missing', subject, 'completed, but LND has no channel');
+        else count(inFlight, 'jit_channels');
+      } else if (j.channel_capacity_sat !== null && seen.capacity !== j.channel_capacity_sat)
+        flag('jit_capacity', subject, `opened ${j.channel_capacity_sat} sat, LND's channel holds ${seen.capacity} sat`);
+      continue;
+    }
+    if (j.state === 'failed') {
+      const live = lnd.liveByMemo(`lsps2:${j.id}`);
+      if (live) flag('jit_failed_but_funded', subject, `failed, yet LND has its channel (${live.where})`);
+    } else if (j.state === 'opening') count(inFlight, 'jit_channels');
+  }
+
+  const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));
+  return {
+    at: new Date().toISOString(),
+    clean: found.length === 0,
+    discrepancies: found,
+    checked,
+    inFlight,
+    totals: {
+      ledgerByKind,
+      openingFees: Number(openingFees),
+      pushesSold: Number(pushesSold),
+      networkFeesCharged: Number(networkFeesCharged),
+      networkFeesPaid: Number(networkFeesPaid),
+      topupsCredited: Number(topupsCredited),
+    },
+  };
+}
+
+/** The report as text for a terminal: totals, then each discrepancy on its own line. */
+export function formatAudit(report: AuditReport): string {
+  const lines = [`audit at ${report.at}: ${report.clean ? 'clean' : `${report.discrepancies.length} discrepancies`}`];
+  const counts = Object.entries(report.checked).map(
+    ([k, v]) => `${k} ${v}${report.inFlight[k] ? ` (${report.inFlight[k]} in flight)` : ''}`,
+  );
+  lines.push(`checked: ${counts.join(', ') || 'nothing'}`);
+  const t = report.totals;
+  lines.push(
+    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}`,
+  );
+  for (const [kind, amount] of Object.entries(t.ledgerByKind)) lines.push(`  ledger ${kind}: ${amount}`);
+  for (const d of report.discrepancies) lines.push(`DISCREPANCY ${d.check} ${d.subject}: ${d.message}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isLspError } from '@blgv/core';
+import { signRequest } from '@blgv/protocol';
+import { ApiKeysRepository, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import { ApiKeys } from './api-keys.ts';
+import { SecretBox } from './secret-box.ts';
+
+const MIN = 60_000;
+
+test('a request stamped 5 minutes ahead is refused on replay at any later time', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    // The real time: the database stamps rows with its own clock.
+    const start = Date.now();
+    let now = start;
+    const keys = new ApiKeys(new ApiKeysRepository(database.db), SecretBox.ephemeral(), {
+      now: () => now,
+      cacheMs: 0,
+    });
+    const tenant = await new TenantsRepository(database.db).create('clock-skew');
+    const key = await keys.create(tenant.id, 'tenant');
+    const headers = signRequest({
+      keyId: key.keyId,
+      secret: key.secret,
+      method: 'GET',
+      path: '/v1/account',
+      now: start + 5 * MIN,
+    });
+    const request = { headers, method: 'GET', url: '/v1/account', body: new Uint8Array() };
+
+    assert.equal((await keys.authenticate(request)).tenantId, tenant.id, 'accepted once');
+    // Replays from just after the first use until long after the timestamp left the window,
+    // with the nonce pruning job run before each: refused on the nonce while the timestamp
+    // could still pass, on the timestamp after.
+    let pruned = 0n;
+    for (const at of [1, 6, 7, 9, 9.9, 10.1, 11, 12, 60]) {
+      now = start + at * MIN;
+      pruned += await keys.pruneNonces();
+      const expected = at < 10 ? 'nonce_reused' : 'stale_timestamp';
+      await assert.rejects(
+        keys.authenticate(request),
+        (e: unknown) => isLspError(e, expected),
+        `replay at +${at} min is refused with ${expected}`,
+      );
+    }
+    assert.equal(pruned, 1n, 'the nonce was forgotten once its request could no longer pass');
+  } finally {
+    await database.close();
+  }
+});

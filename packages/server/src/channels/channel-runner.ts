@@ -1,0 +1,280 @@
+/**
+ * Drives channel requests (the machine in `core/channels/channel-request-machine.ts`): queued
+ * requests arriving within the batch window at the same fee rate are funded together through
+ * the {@link ChannelFunder}, each transition is persisted with its event, and every effect
+ * (publishing, refunding) is retried until done. A peer that refuses, or does not answer in
+ * time, fails its own request (refunded) and costs the others nothing.
+ */
+import {
+  type ChannelRequestEvent,
+  nextChannelRequestState,
+  type OpenChannelRequest,
+  parsePubkey,
+  sat,
+} from '@blgv/core';
+import {
+  type ChannelRequest,
+  ChannelRequestsRepository,
+  type Database,
+  type Kysely,
+  LedgerRepository,
+  type Schema,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import type { ChannelFunder, FundingCommit } from '../funding/channel-funder.ts';
+import { retryUntilDone } from '../jobs/retry.ts';
+import type { ForwardingFees } from './forwarding-policy.ts';
+
+/** How the runner opens channels (from config). */
+export interface ChannelRunnerLimits {
+  readonly batchWindowMs: number;
+  readonly maxBatchSize: number;
+  /** How long a client node has to accept, and then to sign, before its open is cancelled. */
+  readonly openTimeoutSeconds: number;
+}
+
+/** The funding owner string of a channel request. */
+export const channelOwner = (id: string) => `channel_request:${id}`;
+
+/** The memo tagging a channel with the request it was opened for. */
+export function channelMemo(requestId: string): string {
+  return `channel:${requestId}`;
+}
+
+/** How long a request's caller waits for the publication after the commit point. */
+const PUBLISH_WAIT_MS = 15_000;
+
+interface Waiting {
+  readonly request: ChannelRequest;
+  readonly done: () => void;
+}
+
+/** Batches, funds and follows channel requests. */
+export class ChannelRunner {
+  readonly #database: Database;
+  readonly #funder: ChannelFunder;
+  readonly #limits: ChannelRunnerLimits;
+  readonly #policy: ForwardingFees;
+  readonly #log: Logger;
+  #queue: Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #signal: AbortSignal = new AbortController().signal;
+
+  constructor(deps: {
+    database: Database;
+    funder: ChannelFunder;
+    limits: ChannelRunnerLimits;
+    policy: ForwardingFees;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#funder = deps.funder;
+    this.#limits = deps.limits;
+    this.#policy = deps.policy;
+    this.#log = deps.log;
+  }
+
+  /** Stops the runner's retries when `signal` aborts. */
+  start(signal: AbortSignal): void {
+    this.#signal = signal;
+  }
+
+  /**
+   * Queues a request; resolves once it failed (refunded) or passed the commit point and its
+   * transaction was published (or is still being published after a short wait).
+   */
+  submit(request: ChannelRequest): Promise<void> {
+    return new Promise((done) => {
+      this.#queue.push({ request, done });
+      if (this.#queue.length >= this.#limits.maxBatchSize) this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#limits.batchWindowMs);
+    });
+  }
+
+  /**
+   * Resumes requests a restart interrupted: queued ones are opened, those caught before the
+   * commit point are refunded (their transaction was never signed), committed ones published.
+   */
+  async resume(requests: readonly ChannelRequest[]): Promise<void> {
+    for (const r of requests) {
+      if (r.state === 'queued') void this.submit(r);
+      else if (r.state === 'opening')
+        await this.apply(r, { type: 'open_failed', reason: 'interrupted before the channel was funded' });
+      else if (r.state === 'publishing' && r.fundingId) void this.#publish(r, r.fundingId);
+    }
+  }
+
+  /**
+   * Applies an event: persists the transition (only from the state read) and, in the same
+   * database transaction, a refund when the step calls for one; then starts the other effects.
+   * Returns the updated request, or `undefined` when the event did not apply.
+   */
+  async apply(
+    request: ChannelRequest,
+    event: ChannelRequestEvent,
+    db: Kysely<Schema> = this.#database.db,
+  ): Promise<ChannelRequest | undefined> {
+    const step = nextChannelRequestState(request.state, event);
+    if (!step.ok) return undefined;
+    const write = async (trx: Kysely<Schema>) => {
+      const moved = await new ChannelRequestsRepository(trx).transition(request.id, [request.state], {
+        state: step.state,
+        ...(step.funding
+          ? {
+              fundingId: step.funding.fundingId,
+              fundingTxid: step.funding.txid,
+              fundingOutputIndex: step.funding.outputIndex,
+            }
+          : {}),
+        ...(step.failure !== undefined ? { failure: step.failure } : {}),
+      });
+      if (!moved) return false;
+      if (step.effects.some((e) => e.type === 'refund')) await refund(trx, request);
+      return true;
+    };
+    const moved =
+      db === this.#database.db ? await this.#database.db.transaction().execute(write) : await write(db);
+    if (!moved) return undefined;
+    this.#log.info(
+      { id: request.id, from: request.state, to: step.state, event: event.type, failure: step.failure },
+      'channel request transition',
+    );
+    const next: ChannelRequest = {
+      ...request,
+      state: step.state,
+      ...(step.funding
+        ? {
+            fundingId: step.funding.fundingId,
+            fundingTxid: step.funding.txid,
+            fundingOutputIndex: step.funding.outputIndex,
+          }
+        : {}),
+      ...(step.failure !== undefined ? { failure: step.failure } : {}),
+    };
+    return next;
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const taken = this.#queue.splice(0, this.#limits.maxBatchSize);
+    if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#flush(), this.#limits.batchWindowMs);
+    const byFeeRate = new Map<string, Waiting[]>();
+    for (const w of taken) {
+      const k = String(w.request.feeRateSatPerVbyte);
+      byFeeRate.set(k, [...(byFeeRate.get(k) ?? []), w]);
+    }
+    for (const group of byFeeRate.values()) {
+      void this.#open(group)
+        .catch((err: unknown) => this.#log.error({ err }, 'opening a batch failed'))
+        .finally(() => {
+          for (const w of group) w.done();
+        });
+    }
+  }
+
+  async #open(group: readonly Waiting[]): Promise<void> {
+    const opening: ChannelRequest[] = [];
+    for (const w of group) {
+      const r = await retryUntilDone(() => this.apply(w.request, { type: 'open_started' }), {
+        what: 'recording an open',
+        signal: this.#signal,
+        log: this.#log,
+      });
+      if (r) opening.push(r);
+    }
+    if (opening.length === 0) return;
+    const byOwner = new Map(opening.map((r) => [channelOwner(r.id), r]));
+    const result = await this.#funder.fund(
+      opening.map((r) => ({ owner: channelOwner(r.id), open: this.#toOpen(r) })),
+      {
+        feeRate: opening[0]?.feeRateSatPerVbyte ?? 1n,
+        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+        signal: this.#signal,
+        commit: (trx, commit) => this.#commit(trx, commit, byOwner),
+      },
+    );
+    for (const [owner, reason] of result.failed) {
+      const r = byOwner.get(owner);
+      if (r)
+        await retryUntilDone(() => this.apply(r, { type: 'open_failed', reason }), {
+          what: 'refunding a channel that could not be opened',
+          signal: this.#signal,
+          log: this.#log,
+          subject: { id: r.id },
+        });
+    }
+    const committed = result.committed;
+    if (!committed) return;
+    this.#log.info(
+      { channels: committed.channels.length, txid: committed.txid, fee: Number(committed.fee) },
+      'channel requests committed to one funding transaction',
+    );
+    const published = this.#funder.published(committed.fundingId, this.#signal).then(async () => {
+      for (const c of committed.channels) {
+        const r = byOwner.get(c.owner);
+        if (r) await this.#published(r.id);
+      }
+    });
+    published.catch(() => {});
+    await Promise.race([published, new Promise((resolve) => setTimeout(resolve, PUBLISH_WAIT_MS).unref())]);
+  }
+
+  /** Moves each committed request to `publishing`, inside the funder's commit transaction. */
+  async #commit(
+    trx: Kysely<Schema>,
+    commit: FundingCommit,
+    byOwner: ReadonlyMap<string, ChannelRequest>,
+  ): Promise<void> {
+    for (const c of commit.channels) {
+      const r = byOwner.get(c.owner);
+      if (!r) continue;
+      const moved = await this.apply(
+        { ...r, state: 'opening' },
+        { type: 'committed', fundingId: commit.fundingId, txid: commit.txid, outputIndex: c.outputIndex },
+        trx,
+      );
+      if (!moved) throw new Error(`channel request ${r.id} left opening before its commit`);
+    }
+  }
+
+  /** Publishes a committed request's transaction (after a restart), then records it. */
+  async #publish(r: ChannelRequest, fundingId: string): Promise<void> {
+    await this.#funder.published(fundingId, this.#signal).catch(() => {});
+    await this.#published(r.id);
+  }
+
+  async #published(id: string): Promise<void> {
+    await retryUntilDone(
+      async () => {
+        const current = await new ChannelRequestsRepository(this.#database.db).getAny(id);
+        if (current?.state === 'publishing') await this.apply(current, { type: 'published' });
+      },
+      { what: 'recording a published funding', signal: this.#signal, log: this.#log, subject: { id } },
+    ).catch(() => {});
+  }
+
+  #toOpen(r: ChannelRequest): Omit<OpenChannelRequest, 'satPerVbyte' | 'targetConf'> {
+    return {
+      ...this.#policy,
+      remotePubkey: parsePubkey(r.clientPubkey),
+      localAmount: r.capacity,
+      pushAmount: sat(r.push),
+      private: r.private,
+      memo: channelMemo(r.id),
+    };
+  }
+}
+
+/** Gives back everything charged for a channel that was never funded. */
+async function refund(trx: Kysely<Schema>, r: ChannelRequest): Promise<void> {
+  const total = r.fee + r.push + r.networkFee;
+  if (total === 0n) return;
+  await new LedgerRepository(trx).append({
+    tenantId: r.tenantId,
+    kind: 'channel_refund',
+    amount: total,
+    reference: r.id,
+    description: `refund: the channel could not be opened (opening fee ${r.fee}, push ${r.push}, network fee ${r.networkFee} sat)`,
+  });
+}

@@ -1,0 +1,418 @@
+/**
+ * Every channel the LSP opens (REST single and batch, LSPS1, JIT) is funded here, with one
+ * commit point per funding transaction.
+ *
+ * 1. A `negotiating` row is written, then LND negotiates each channel with its peer under a
+ *    PSBT shim that never publishes.
+ * 2. Peers that refuse, or do not accept within the deadline, are dropped (their negotiation
+ *    cancelled); the wallet funds one transaction for the rest, its inputs leased under an id
+ *    stored in the row.
+ * 3. Every peer is handed the unsigned transaction and signs its commitment. Nothing is signed
+ *    on our side yet, so until the next step no one can publish it.
+ * 4. Once every peer has signed, the row moves to `publishing` (with the txid and the PSBT) in
+ *    the same database transaction as the callers' own machines: that is the commit point.
+ *    Only then is the transaction signed and published ({@link ChannelFunder.published}).
+ *
+ * A failure or timeout before the commit point cancels for certain: negotiations are
+ * cancelled, channels a peer already signed are abandoned, the inputs are released. A peer
+ * that fails after others signed costs the others nothing: they are negotiated again in a
+ * fresh attempt. After a crash, `recover` cancels every attempt left `negotiating` and
+ * publishes every one left `publishing`. Nothing ever retries an open whose outcome is
+ * unknown: there is none.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  type ChannelNegotiation,
+  type FundedPsbt,
+  formatChannelPoint,
+  type Hex32,
+  type LightningBackend,
+  type PsbtOpenRequest,
+  parseHex32,
+  type Sat,
+} from '@blgv/core';
+import {
+  type ChannelFunding,
+  ChannelFundingsRepository,
+  type Database,
+  type FundingChannelRecord,
+  type Schema,
+  type Transaction,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import { pause } from '../poll.ts';
+import { retryUntilDone, settleBy } from '../jobs/retry.ts';
+
+/** A channel to fund, and who it is for. */
+export interface FundingChannel {
+  /** Names the channel's owner, e.g. `channel_request:<id>`: outcomes are keyed by it. */
+  readonly owner: string;
+  readonly open: Omit<PsbtOpenRequest, 'pendingChanId'>;
+}
+
+/** A channel that passed the commit point. */
+export interface CommittedChannel {
+  readonly owner: string;
+  readonly outputIndex: number;
+}
+
+/** A funding transaction at its commit point. */
+export interface FundingCommit {
+  readonly fundingId: string;
+  readonly txid: Hex32;
+  /** What the transaction pays the miners. */
+  readonly fee: Sat;
+  readonly vsize: number;
+  readonly channels: readonly CommittedChannel[];
+}
+
+/** How to fund. */
+export interface FundOptions {
+  /** sat/vB of the funding transaction. */
+  readonly feeRate: bigint;
+  /** How long peers have to accept and then to sign, each. */
+  readonly deadlineMs: number;
+  /**
+   * Runs in the database transaction that passes the commit point: the callers persist their
+   * own machines' transitions here, so they commit together with the funding.
+   */
+  commit(trx: Transaction<Schema>, commit: FundingCommit): Promise<void>;
+  /** Ends the negotiation early (as a failure, before the commit point). */
+  readonly signal?: AbortSignal;
+}
+
+/** What became of a set of channels: those committed together, and those never to be funded. */
+export interface FundingResult {
+  readonly committed?: FundingCommit;
+  /** Owner -> why its channel will not be funded (nothing was spent for it). */
+  readonly failed: ReadonlyMap<string, string>;
+}
+
+/** What one attempt ended with. */
+interface AttemptResult {
+  readonly committed?: FundingCommit;
+  readonly failed: Map<string, string>;
+  /** Channels that did nothing wrong but were cancelled with the attempt. */
+  readonly retry: readonly FundingChannel[];
+}
+
+interface Member {
+  readonly channel: FundingChannel;
+  readonly pendingChanId: Hex32;
+  readonly negotiation: ChannelNegotiation;
+}
+
+/** How long the inputs of an unpublished funding transaction stay leased (released earlier). */
+const LOCK_SECONDS = 86_400;
+/** How often abandoned negotiations are looked for (late signatures of cancelled attempts). */
+const SWEEP_INTERVAL_MS = 60_000;
+const CALL_TIMEOUT_MS = 30_000;
+
+const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Funds channels through the PSBT flow with one commit point per transaction. */
+export class ChannelFunder {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #log: Logger;
+  /** Attempts this process is running (recovery leaves them alone). */
+  readonly #live = new Set<string>();
+  /** Publications in progress, shared by everyone waiting on one funding. */
+  readonly #publishing = new Map<string, Promise<void>>();
+  #signal: AbortSignal = new AbortController().signal;
+
+  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#log = deps.log;
+  }
+
+  /**
+   * Negotiates and funds `channels` in one transaction. Resolves at the commit point (or when
+   * every channel failed); then call {@link published} to sign and publish.
+   */
+  async fund(channels: readonly FundingChannel[], options: FundOptions): Promise<FundingResult> {
+    const failed = new Map<string, string>();
+    let remaining = channels;
+    for (let attempt = 0; remaining.length > 0 && attempt <= channels.length; attempt++) {
+      const r = await this.#attempt(remaining, options);
+      for (const [owner, reason] of r.failed) failed.set(owner, reason);
+      if (r.committed) return { committed: r.committed, failed };
+      remaining = r.retry;
+    }
+    for (const c of remaining) failed.set(c.owner, 'the funding transaction could not be completed');
+    return { failed };
+  }
+
+  /**
+   * Signs and publishes a committed funding transaction (again, after a crash: publishing
+   * twice is harmless), retrying until it is out. Concurrent callers share one publication.
+   */
+  published(fundingId: string, signal: AbortSignal = this.#signal): Promise<void> {
+    let running = this.#publishing.get(fundingId);
+    if (!running) {
+      running = retryUntilDone(() => this.#publish(fundingId), {
+        what: 'publishing a funding transaction',
+        signal: AbortSignal.any([signal, this.#signal]),
+        log: this.#log,
+        subject: { funding: fundingId },
+      }).finally(() => this.#publishing.delete(fundingId));
+      this.#publishing.set(fundingId, running);
+    }
+    return running;
+  }
+
+  /** The funding as stored. */
+  get(fundingId: string): Promise<ChannelFunding | undefined> {
+    return new ChannelFundingsRepository(this.#database.db).get(fundingId);
+  }
+
+  /**
+   * Finishes what a crash left: cancels every attempt left negotiating (none of them was
+   * signed, so none can reach the chain) and publishes every one left publishing.
+   */
+  async recover(): Promise<void> {
+    const repo = new ChannelFundingsRepository(this.#database.db);
+    for (const f of await repo.inStates(['negotiating'])) {
+      if (this.#live.has(f.id)) continue;
+      await this.#cancel(f, 'interrupted before the commit point');
+    }
+    for (const f of await repo.inStates(['publishing'])) void this.published(f.id).catch(() => {});
+  }
+
+  /**
+   * Runs recovery, then keeps abandoning channels of cancelled attempts that a peer signed
+   * late, until `signal` aborts.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
+    await retryUntilDone(() => this.recover(), { what: 'funding recovery', signal, log: this.#log });
+    while (!signal.aborted) {
+      await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'funding sweep failed'));
+      await pause(SWEEP_INTERVAL_MS, signal); // the sweep's schedule
+    }
+  }
+
+  /** Abandons channels LND holds for cancelled funding transactions (never published). */
+  async sweep(): Promise<number> {
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const [pending, open] = await Promise.all([
+      this.#lightning.pendingChannels(signal),
+      this.#lightning.listChannels(signal),
+    ]);
+    const points = [...pending, ...open].map((c) => c.channelPoint);
+    const fundings = await new ChannelFundingsRepository(this.#database.db).byTxids([
+      ...new Set(points.map((p) => p.txid)),
+    ]);
+    const cancelled = new Set(fundings.filter((f) => f.state === 'cancelled').map((f) => f.txid));
+    let abandoned = 0;
+    for (const p of points) {
+      if (!cancelled.has(p.txid)) continue;
+      await this.#lightning.abandonChannel(p, signal);
+      this.#log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a cancelled funding');
+      abandoned++;
+    }
+    return abandoned;
+  }
+
+  async #attempt(channels: readonly FundingChannel[], options: FundOptions): Promise<AttemptResult> {
+    const id = randomUUID();
+    const lockId = random32();
+    const records = channels.map(
+      (c): FundingChannelRecord => ({
+        owner: c.owner,
+        pendingChanId: random32(),
+        remotePubkey: c.open.remotePubkey,
+        amountSat: c.open.localAmount.toString(),
+      }),
+    );
+    const repo = new ChannelFundingsRepository(this.#database.db);
+    await repo.insert({ id, feeRate: options.feeRate, lockId, channels: records });
+    this.#live.add(id);
+    const members: Member[] = channels.map((channel, i) => {
+      const pendingChanId = (records[i] as FundingChannelRecord).pendingChanId;
+      return {
+        channel,
+        pendingChanId,
+        negotiation: this.#lightning.negotiateChannel({ ...channel.open, pendingChanId }),
+      };
+    });
+    const failed = new Map<string, string>();
+    const cancelled = async (reason: string, retry: readonly FundingChannel[] = []): Promise<AttemptResult> => {
+      const funding = await repo.get(id);
+      if (funding) await this.#cancel(funding, reason);
+      return { failed, retry };
+    };
+    const wait = () => AbortSignal.any([options.signal ?? this.#signal, AbortSignal.timeout(options.deadlineMs)]);
+    const seconds = Math.round(options.deadlineMs / 1000);
+    try {
+      // 1. Every peer accepts, or is dropped (its negotiation cancelled; nothing is funded yet).
+      const accepted = await settleBy(
+        members.map((m) => m.negotiation.accepted),
+        wait(),
+      );
+      const live: { member: Member; address: string; amount: Sat }[] = [];
+      for (const [i, r] of accepted.entries()) {
+        const m = members[i] as Member;
+        if (r.ok) live.push({ member: m, ...r.value });
+        else {
+          failed.set(m.channel.owner, peerFailure(r.error, 'accept the channel', seconds));
+          await this.#lightning
+            .cancelPsbtFunding(m.pendingChanId, AbortSignal.timeout(CALL_TIMEOUT_MS))
+            .catch((err: unknown) => this.#log.warn({ err, funding: id }, 'cancelling a negotiation failed'));
+        }
+      }
+      if (live.length === 0) return await cancelled('no peer accepted');
+      if (live.length < members.length) {
+        await repo.keepChannels(
+          id,
+          records.filter((r) => live.some((l) => l.member.pendingChanId === r.pendingChanId)),
+        );
+      }
+
+      // 2. One transaction for every accepted channel, its inputs leased under the attempt's id.
+      let funded: FundedPsbt;
+      try {
+        funded = await this.#lightning.fundPsbt(
+          {
+            outputs: live.map((l) => ({ address: l.address, amount: l.amount })),
+            satPerVbyte: options.feeRate,
+            lockId,
+            lockSeconds: LOCK_SECONDS,
+          },
+          AbortSignal.timeout(CALL_TIMEOUT_MS),
+        );
+      } catch (err) {
+        const reason = `the LSP could not fund the channel: ${reasonOf(err)}`;
+        for (const l of live) failed.set(l.member.channel.owner, reason);
+        return await cancelled(reason);
+      }
+      await repo.recordFunded(id, funded);
+
+      // 3. Each peer gets the unsigned transaction and signs its commitment.
+      const refusedVerify: Member[] = [];
+      for (const l of live) {
+        try {
+          await this.#lightning.verifyPsbtFunding(
+            l.member.pendingChanId,
+            funded.psbt,
+            AbortSignal.timeout(CALL_TIMEOUT_MS),
+          );
+        } catch (err) {
+          failed.set(l.member.channel.owner, `LND refused the funding: ${reasonOf(err)}`);
+          refusedVerify.push(l.member);
+        }
+      }
+      const others = live.map((l) => l.member).filter((m) => !refusedVerify.includes(m));
+      if (refusedVerify.length > 0) {
+        return await cancelled(
+          'a channel of the transaction was refused',
+          others.map((m) => m.channel),
+        );
+      }
+      const signed = await settleBy(
+        others.map((m) => m.negotiation.signed),
+        wait(),
+      );
+      const signers = others.filter((_, i) => signed[i]?.ok);
+      if (signers.length < others.length) {
+        for (const [i, r] of signed.entries()) {
+          if (!r.ok) failed.set((others[i] as Member).channel.owner, peerFailure(r.error, 'sign', seconds));
+        }
+        return await cancelled(
+          'a peer did not sign its commitment',
+          signers.map((m) => m.channel),
+        );
+      }
+
+      // 4. The commit point, together with the callers' machines.
+      const committedChannels = others.map((m, i) => {
+        const r = signed[i];
+        const point = r?.ok ? r.value : undefined;
+        if (!point || point.txid !== funded.txid)
+          throw new Error(`peer signed a different funding transaction (${point?.txid})`);
+        return { owner: m.channel.owner, outputIndex: point.outputIndex };
+      });
+      const commit: FundingCommit = {
+        fundingId: id,
+        txid: funded.txid,
+        fee: funded.fee,
+        vsize: funded.vsize,
+        channels: committedChannels,
+      };
+      const passed = await this.#database.db.transaction().execute(async (trx) => {
+        if (!(await new ChannelFundingsRepository(trx).transition(id, 'negotiating', 'publishing'))) return false;
+        await options.commit(trx, commit);
+        return true;
+      });
+      if (!passed) {
+        for (const m of others) failed.set(m.channel.owner, 'the funding was cancelled');
+        return await cancelled('cancelled before the commit point');
+      }
+      this.#log.info(
+        { funding: id, txid: funded.txid, channels: committedChannels.length, fee: Number(funded.fee) },
+        'funding transaction committed',
+      );
+      return { committed: commit, failed, retry: [] };
+    } catch (err) {
+      // Anything unexpected before the commit point: cancel, and let no channel count as funded.
+      const reason = `the open failed: ${reasonOf(err)}`;
+      for (const m of members) if (!failed.has(m.channel.owner)) failed.set(m.channel.owner, reason);
+      const funding = await repo.get(id).catch(() => undefined);
+      if (funding?.state === 'negotiating') await this.#cancel(funding, reason).catch(() => {});
+      if (funding && funding.state !== 'negotiating' && funding.state !== 'cancelled') throw err;
+      return { failed, retry: [] };
+    } finally {
+      this.#live.delete(id);
+      for (const m of members) m.negotiation.close();
+    }
+  }
+
+  /**
+   * Cancels an attempt that never passed the commit point: cancels its negotiations, abandons
+   * what a peer already signed, releases the leased inputs, and records it cancelled.
+   */
+  async #cancel(funding: ChannelFunding, reason: string): Promise<void> {
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    for (const c of funding.channels) {
+      await this.#lightning.cancelPsbtFunding(c.pendingChanId, signal).catch(() => {});
+    }
+    const repo = new ChannelFundingsRepository(this.#database.db);
+    // Recorded first: from here the sweep abandons whatever a late signature still creates.
+    if (!(await repo.transition(funding.id, 'negotiating', 'cancelled', reason))) return;
+    if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
+    const leases = await this.#lightning.listLeases(signal);
+    for (const lease of leases) {
+      if (lease.lockId === funding.lockId)
+        await this.#lightning.releaseOutput(funding.lockId, lease.outpoint, signal);
+    }
+    this.#log.info({ funding: funding.id, reason }, 'funding cancelled; nothing was published');
+  }
+
+  async #publish(fundingId: string): Promise<void> {
+    const repo = new ChannelFundingsRepository(this.#database.db);
+    const f = await repo.get(fundingId);
+    if (!f) throw new Error(`no funding ${fundingId}`);
+    if (f.state === 'published') return;
+    if (f.state !== 'publishing' || !f.psbt || !f.txid)
+      throw new Error(`funding ${fundingId} is ${f.state}, not committed`);
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const tx = await this.#lightning.signPsbt(f.psbt, signal);
+    if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
+    await this.#lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
+    await repo.transition(fundingId, 'publishing', 'published');
+    // The inputs are spent now; their leases only clutter the wallet's list.
+    for (const input of f.lockedInputs) {
+      await this.#lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
+    }
+    this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+  }
+}
+
+/** Why a peer's step failed, in words for the buyer. */
+function peerFailure(err: unknown, step: string, seconds: number): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError')
+    return `the client node did not ${step} within ${seconds} s`;
+  return `the client node refused the channel: ${reasonOf(err)}`;
+}

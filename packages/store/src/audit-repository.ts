@@ -1,0 +1,75 @@
+/**
+ * The reads the ledger-vs-LND audit needs: balances against their ledgers, what each subject
+ * was charged (net of refunds), and every record that claims money moved.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { LedgerKind, Schema } from './schema.ts';
+
+/** A tenant whose running balance differs from the sum of its ledger. */
+export interface BalanceMismatch {
+  readonly tenantId: string;
+  readonly balance: bigint;
+  readonly ledgerSum: bigint;
+}
+
+/** Read-only queries for the audit. */
+export class AuditRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /** Tenants whose running balance is not the sum of their entries. */
+  async balanceMismatches(): Promise<BalanceMismatch[]> {
+    const r = await sql<{ id: string; balance: string; ledger: string }>`
+      select t.id, t.balance_sat::text as balance, coalesce(sum(e.amount_sat), 0)::text as ledger
+      from tenants t left join ledger_entries e on e.tenant_id = t.id
+      group by t.id, t.balance_sat
+      having t.balance_sat <> coalesce(sum(e.amount_sat), 0)`.execute(this.#db);
+    return r.rows.map((x) => ({ tenantId: x.id, balance: BigInt(x.balance), ledgerSum: BigInt(x.ledger) }));
+  }
+
+  /** The net ledger amount per reference, for entries of these kinds. */
+  async netByReference(kinds: readonly LedgerKind[]): Promise<Map<string, bigint>> {
+    const r = await sql<{ reference: string; net: string }>`
+      select reference, sum(amount_sat)::text as net from ledger_entries
+      where kind in (${sql.join(kinds)}) group by reference`.execute(this.#db);
+    return new Map(r.rows.map((x) => [x.reference, BigInt(x.net)]));
+  }
+
+  /** Ledger totals by kind (credits positive, charges negative). */
+  async totalsByKind(): Promise<Map<string, bigint>> {
+    const r = await sql<{ kind: string; total: string }>`
+      select kind, sum(amount_sat)::text as total from ledger_entries group by kind`.execute(this.#db);
+    return new Map(r.rows.map((x) => [x.kind, BigInt(x.total)]));
+  }
+
+  channelRequests() {
+    return this.#db.selectFrom('channel_requests').selectAll().execute();
+  }
+
+  topups() {
+    return this.#db.selectFrom('topups').selectAll().execute();
+  }
+
+  payments() {
+    return this.#db.selectFrom('payments').selectAll().execute();
+  }
+
+  lsps1Orders() {
+    return this.#db.selectFrom('lsps1_orders').selectAll().execute();
+  }
+
+  jitChannels() {
+    return this.#db.selectFrom('lsps2_jit_channels').selectAll().execute();
+  }
+
+  fundings() {
+    return this.#db.selectFrom('channel_fundings').selectAll().execute();
+  }
+
+  reservations() {
+    return this.#db.selectFrom('liquidity_reservations').selectAll().execute();
+  }
+}
