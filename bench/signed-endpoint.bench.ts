@@ -1,12 +1,13 @@
 /**
  * The signed `GET /v1/channels/:id` (signature check, nonce insert, database read) against a
  * bare Fastify route in the same process, at 50 connections; then the on-chain vbytes per
- * channel of one batch of 10 against ten single opens. Goal: signed >= 30 % of bare throughput.
+ * channel of one funding transaction of 10 channels against ten single-channel fundings (both
+ * through the LSP's PSBT funder). Goal: signed >= 30 % of bare throughput.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { formatChannelPoint, sat } from '@blgv/core';
+import { sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
 import { ChannelRequestsRepository, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
@@ -63,9 +64,10 @@ try {
       clientPubkey: bob.pubkey,
       capacity: sat(100_000),
       push: sat(0),
-      feeRateSatPerVbyte: null,
+      feeRateSatPerVbyte: 2n,
       private: false,
       fee: sat(1100),
+      networkFee: sat(330),
       estimatedBlocks: 6,
     })
   ).id;
@@ -91,23 +93,25 @@ try {
   const vsize = async (txid: string) =>
     (await h.btcd.rpc<{ vsize: number }>('getrawtransaction', [txid, 1])).vsize;
   const targets = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? bob : carol));
-  const batch = await lsp.lnd.batchOpenChannels(
-    targets.map((t) => ({ remotePubkey: t.pubkey, localAmount: sat(100_000) })),
-    { satPerVbyte: 2n },
-    AbortSignal.timeout(60_000),
-  );
-  const batchTxid = batch[0]!.channelPoint.txid;
-  const batchVbytes = await vsize(batchTxid);
+  // Funded the way the LSP funds every channel: the PSBT flow, one commit point per transaction.
+  const fund = async (peers: typeof targets) => {
+    const result = await services.funder.fund(
+      peers.map((t, i) => ({
+        owner: `bench:${i}`,
+        open: { remotePubkey: t.pubkey, localAmount: sat(100_000) },
+      })),
+      { feeRate: 2n, deadlineMs: 60_000, commit: async () => {} },
+    );
+    if (!result.committed) throw new Error(`funding failed: ${[...result.failed.values()].join('; ')}`);
+    await services.funder.published(result.committed.fundingId, AbortSignal.timeout(60_000));
+    return result.committed.txid;
+  };
+  const batchVbytes = await vsize(await fund(targets));
   await h.mine(1);
   let singleVbytes = 0;
   for (const t of targets) {
-    const { channelPoint } = await lsp.lnd.openChannel(
-      { remotePubkey: t.pubkey, localAmount: sat(100_000), satPerVbyte: 2n },
-      AbortSignal.timeout(60_000),
-    );
-    singleVbytes += await vsize(channelPoint.txid);
+    singleVbytes += await vsize(await fund([t]));
     await h.mine(1);
-    void formatChannelPoint(channelPoint);
   }
   result('batch_of_10_vbytes_per_channel', batchVbytes / 10, 'vB');
   result('single_open_vbytes_per_channel', singleVbytes / 10, 'vB');

@@ -5,8 +5,8 @@
  * bake a restricted macaroon, estimate fees, and close a channel.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
 import { formatChannelPoint, isLspError, LspError, msat, parseHex32, sat } from '@blgv/core';
 import { LndBackend } from '@blgv/lnd';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -44,7 +44,10 @@ test('PSBT funding: two peers sign before anything is signed on our side; one tr
     [400_000n, 300_000n],
   );
   const funded = await lsp.lnd.fundPsbt({ outputs, satPerVbyte: 5n, lockId, lockSeconds: 600 }, within());
-  assert.ok(funded.fee > 0n && funded.fee >= BigInt(funded.vsize) * 5n, `fee ${funded.fee} for ${funded.vsize} vB`);
+  assert.ok(
+    funded.fee > 0n && funded.fee >= BigInt(funded.vsize) * 5n,
+    `fee ${funded.fee} for ${funded.vsize} vB`,
+  );
   const leased = (await lsp.lnd.listLeases(within())).filter((l) => l.lockId === lockId);
   assert.equal(leased.length, funded.lockedInputs.length, 'the inputs are leased under our id');
 
@@ -90,7 +93,10 @@ test('PSBT funding cancelled before anyone signed: no channel, inputs released',
     localAmount: sat(200_000),
   });
   const output = await n.accepted;
-  const funded = await lsp.lnd.fundPsbt({ outputs: [output], satPerVbyte: 2n, lockId, lockSeconds: 600 }, within());
+  const funded = await lsp.lnd.fundPsbt(
+    { outputs: [output], satPerVbyte: 2n, lockId, lockSeconds: 600 },
+    within(),
+  );
   await lsp.lnd.cancelPsbtFunding(n.pendingChanId, within());
   await assert.rejects(n.signed, /cancel/i);
   await lsp.lnd.cancelPsbtFunding(n.pendingChanId, within()); // unknown now: still fine
@@ -171,7 +177,9 @@ test('a channel closes cooperatively and an unknown one is a not_found error', a
       what: 'the closed channel to leave the list',
     },
   );
-  const closed = (await lsp.lnd.closedChannels(within())).find((c) => formatChannelPoint(c.channelPoint) === id);
+  const closed = (await lsp.lnd.closedChannels(within())).find(
+    (c) => formatChannelPoint(c.channelPoint) === id,
+  );
   assert.ok(closed, 'LND lists it among its closed (or closing) channels');
   assert.equal(closed.capacity, target.capacity);
 

@@ -254,6 +254,10 @@ test('one refused channel in a batch costs the others nothing', async () => {
     stop.abort();
   }
   const charges = [200_000, 202_000].reduce((s, c) => s + 1000 + c / 1000 + 4 * 165, 0);
-  assert.equal((await client.getBalance()).balance, 10_000 - charges, "only alice's two channels were paid for");
+  assert.equal(
+    (await client.getBalance()).balance,
+    10_000 - charges,
+    "only alice's two channels were paid for",
+  );
   await assertCleanAudit(lsp);
 });

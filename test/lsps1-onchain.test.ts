@@ -79,8 +79,8 @@ test('an order with a refund address is paid on-chain: confirmed, channel opened
   const onchain = created.payment.onchain;
   assert.ok(onchain);
   assert.equal(onchain.state, 'EXPECT_PAYMENT');
-  assert.equal(onchain.fee_total_sat, '1300', '1000 base + 0.1 % of 300,000');
-  assert.equal(onchain.order_total_sat, '101300');
+  assert.equal(onchain.fee_total_sat, '1630', '1000 base + 0.1 % of 300,000 + 165 vB at 2 sat/vB');
+  assert.equal(onchain.order_total_sat, '101630');
   assert.equal(onchain.min_onchain_payment_confirmations, 1);
   assert.equal(onchain.min_fee_for_0conf, null);
   assert.equal(onchain.refund_onchain_address, refund);

@@ -66,11 +66,15 @@ test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the cha
   assert.ok(order, JSON.stringify(created.error));
   assert.equal(order.order_state, 'CREATED');
   assert.equal(order.payment.bolt11.state, 'EXPECT_PAYMENT');
-  assert.equal(order.payment.bolt11.fee_total_sat, '1500', '1000 base + 0.1 % of 500,000');
-  assert.equal(order.payment.bolt11.order_total_sat, '1500');
+  assert.equal(
+    order.payment.bolt11.fee_total_sat,
+    '1830',
+    '1000 base + 0.1 % of 500,000 + the network fee (165 vB at the 2 sat/vB estimate)',
+  );
+  assert.equal(order.payment.bolt11.order_total_sat, '1830');
   assert.equal(order.channel, null);
   const decoded = await net.bob.lnd.decodePaymentRequest(order.payment.bolt11.invoice, within());
-  assert.equal(decoded.amount, 1_500_000n);
+  assert.equal(decoded.amount, 1_830_000n);
 
   const payment = net.bob.lnd.sendPayment(
     { paymentRequest: order.payment.bolt11.invoice, feeLimit: msat(10_000), timeoutSeconds: 60 },

@@ -148,12 +148,13 @@ test('fixed amount, multi-part: a wallet with no channels is paid in parts throu
     const info = await rpc.call<Lsps2Info>('lsps2.get_info', {});
     const params: OpeningFeeParams | undefined = info.result?.opening_fee_params_menu[0];
     assert.ok(params, JSON.stringify(info));
-    assert.equal(params.min_fee_msat, '100000');
+    // The base fee plus the channel's on-chain cost: 165 vB at the network's 2 sat/vB.
+    assert.equal(params.min_fee_msat, '430000');
     assert.equal(params.proportional, 5000);
 
     const amount = msat(300_000_123n);
     const fee = msat(lsps2OpeningFee(params, amount) ?? -1n);
-    assert.equal(fee, 1_500_001n, 'ceil(300,000,123 x 5,000 / 1e6) is above the 100,000 minimum');
+    assert.equal(fee, 1_500_001n, 'ceil(300,000,123 x 5,000 / 1e6) is above the 430,000 minimum');
     const buy = await rpc.call<Lsps2BuyResult>('lsps2.buy', {
       opening_fee_params: params,
       payment_size_msat: amount.toString(),

@@ -109,7 +109,11 @@ test('get_info lists LSPS2 and offers one fee entry priced from the schedule', a
   const protocols = await wallet.call<{ protocols: number[] }>('lsps0.list_protocols', {});
   assert.deepEqual(protocols.result?.protocols, [1, 2]);
   const params = await menu();
-  assert.equal(params.min_fee_msat, '1000000', 'the schedule base fee of 1,000 sat');
+  assert.equal(
+    params.min_fee_msat,
+    '1330000',
+    'the schedule base fee of 1,000 sat plus the channel on-chain cost (165 vB at 2 sat/vB)',
+  );
   assert.equal(params.proportional, 1000);
   assert.match(params.promise, /^[0-9a-f]{64}$/);
   assert.ok(new Date(params.valid_until).getTime() > Date.now());
@@ -131,7 +135,7 @@ test('buy refuses altered params, out-of-range sizes and malformed input with th
   ];
   for (const [name, p, code] of cases) {
     const r = await wallet.call('lsps2.buy', p);
-    if (code === 0) assert.ok(r.result, `${name}: 10,000 sat pays a 1,000 sat fee and is accepted`);
+    if (code === 0) assert.ok(r.result, `${name}: 10,000 sat pays a 1,330 sat fee and is accepted`);
     else assert.equal(r.error?.code, code, `${name}: ${JSON.stringify(r)}`);
   }
 });

@@ -49,12 +49,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0004_liquidity',
         '0005_lsps2',
         '0006_liquidity_purchases',
+        '0007_money_safety',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6],
+        [1, 2, 3, 4, 5, 6, 7],
       );
     });
 
@@ -93,7 +94,7 @@ for (const [name, config] of Object.entries(dialects)) {
       );
     });
 
-    test('the ledger derives balances and never records the same entry twice', async () => {
+    test('the ledger keeps a running balance with each entry, never records one twice, never overdraws', async () => {
       const tenant = await new TenantsRepository(database.db).create('ledger-tenant');
       const ledger = new LedgerRepository(database.db);
       assert.equal(await ledger.balance(tenant.id), 0n);
@@ -125,6 +126,7 @@ for (const [name, config] of Object.entries(dialects)) {
         description: 'fee',
       });
       assert.equal(await ledger.balance(tenant.id), 48_000n);
+      assert.equal(await ledger.ledgerSum(tenant.id), 48_000n, 'the running balance is the ledger sum');
       assert.deepEqual(
         (await ledger.entries(tenant.id)).map((e) => [e.kind, e.amount]),
         [
@@ -132,6 +134,18 @@ for (const [name, config] of Object.entries(dialects)) {
           ['topup', 50_000n],
         ],
       );
+      // A charge beyond the balance fails whole: no entry, the balance unchanged.
+      await assert.rejects(
+        ledger.append({
+          tenantId: tenant.id,
+          kind: 'channel_fee',
+          amount: -48_001n,
+          reference: 'req2',
+          description: 'too much',
+        }),
+      );
+      assert.equal(await ledger.balance(tenant.id), 48_000n);
+      assert.equal((await ledger.entries(tenant.id)).length, 2);
     });
 
     test('a nonce is accepted once per key', async () => {

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  channelNetworkFee,
   DEFAULT_FEE_SCHEDULE,
   ErrorCode,
   formatChannelPoint,
@@ -165,7 +166,11 @@ test('acquire buys 0.05 BTC of outbound on our side of the channel, pays the quo
   assert.equal(order.state, 'completed');
   assert.equal(purchase.fee_total_sat, order.fee_total_sat, 'we recorded the fee the upstream quoted');
   const capacity = sat(order.lsp_balance_sat + order.client_balance_sat);
-  assert.equal(order.fee_total_sat, quoteChannelOpening(DEFAULT_FEE_SCHEDULE, capacity).total);
+  assert.equal(
+    order.fee_total_sat,
+    quoteChannelOpening(DEFAULT_FEE_SCHEDULE, capacity).total + channelNetworkFee(2n).total,
+    "the upstream's opening fee plus the channel's network fee at the 2 sat/vB estimate",
+  );
   const onchainFee = purchase.onchain_fee_sat ?? 0n;
   assert.ok(onchainFee > 0n, 'our payment transaction had a fee');
   assert.equal(

@@ -21,6 +21,8 @@ export const ErrorCode = {
   ReservationInactive: 'reservation_inactive',
   /** The payment needs more than what is left of its liquidity reservation. */
   ReservationExceeded: 'reservation_exceeded',
+  /** The tenant already holds as much as it may at once (e.g. reserved liquidity). */
+  TenantLimitExceeded: 'tenant_limit_exceeded',
   /** The invoice's expiry has passed. */
   InvoiceExpired: 'invoice_expired',
   /** The request's timestamp is outside the allowed window. */
@@ -59,6 +61,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   fee_rate_exceeded: { http: 422, lsps: -32602 },
   reservation_inactive: { http: 409, lsps: -32602 },
   reservation_exceeded: { http: 422, lsps: -32602 },
+  tenant_limit_exceeded: { http: 422, lsps: -32602 },
   invoice_expired: { http: 400, lsps: -32602 },
   stale_timestamp: { http: 401, lsps: 1 },
   nonce_reused: { http: 401, lsps: 1 },

@@ -1,3 +1,5 @@
+export * from './channels/channel-price.ts';
+export * from './channels/channel-request-machine.ts';
 export * from './channels/confirmation.ts';
 export * from './errors.ts';
 export * from './fees/schedule.ts';
@@ -11,8 +13,6 @@ export * from './lsps1/order-machine.ts';
 export * from './lsps2/jit-channel-machine.ts';
 export * from './lsps2/jit-payment.ts';
 export * from './lsps2/opening-fee.ts';
+export * from './machine.ts';
 export * from './money.ts';
 export * from './payments/charges.ts';
-export * from './channels/channel-price.ts';
-export * from './channels/channel-request-machine.ts';
-export * from './machine.ts';

@@ -48,3 +48,8 @@ export function msatToSatFloor(amount: Msat): Sat {
 export function msatToSatCeil(amount: Msat): Sat {
   return ((amount + 999n) / 1000n) as Sat;
 }
+
+/** The smaller of two amounts of the same unit. */
+export function smaller<T extends bigint>(a: T, b: T): T {
+  return a < b ? a : b;
+}

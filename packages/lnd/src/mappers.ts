@@ -230,7 +230,9 @@ export function channelEventFromLnd(e: ChannelEventUpdate__Output): ChannelEvent
 }
 
 /** The fields of an open request LND's `OpenChannel` and `BatchOpenChannel` share. */
-export function openChannelFields(r: Omit<OpenChannelRequest, 'satPerVbyte' | 'targetConf'>): BatchOpenChannel {
+export function openChannelFields(
+  r: Omit<OpenChannelRequest, 'satPerVbyte' | 'targetConf'>,
+): BatchOpenChannel {
   const anchors = r.zeroConf || r.scidAlias;
   return {
     node_pubkey: Buffer.from(r.remotePubkey, 'hex'),

@@ -67,7 +67,11 @@ export function negotiateChannel(c: LndClients, request: PsbtOpenRequest): Chann
 }
 
 /** Funds `outputs` from the wallet at a fee rate, leasing the inputs under `lockId`. */
-export async function fundPsbt(c: LndClients, request: FundPsbtRequest, signal: AbortSignal): Promise<FundedPsbt> {
+export async function fundPsbt(
+  c: LndClients,
+  request: FundPsbtRequest,
+  signal: AbortSignal,
+): Promise<FundedPsbt> {
   const wk = c.walletKit;
   const outputs: Record<string, string> = {};
   for (const o of request.outputs) outputs[o.address] = o.amount.toString();
@@ -115,7 +119,11 @@ export async function verifyPsbtFunding(
 }
 
 /** Cancels a negotiation LND still holds; one it no longer knows is already gone. */
-export async function cancelPsbtFunding(c: LndClients, pendingChanId: Hex32, signal: AbortSignal): Promise<void> {
+export async function cancelPsbtFunding(
+  c: LndClients,
+  pendingChanId: Hex32,
+  signal: AbortSignal,
+): Promise<void> {
   const ln = c.lightning;
   try {
     await unary(

@@ -95,7 +95,7 @@ const NetworkFee = Type.Object(
 
 export const ChannelQuoteResponse = Type.Object({
   capacity: SatAmount('channel capacity'),
-  pushAmount: SatAmount('amount pushed: charged sat for sat (it is the LSP\'s money handed to the client)'),
+  pushAmount: SatAmount("amount pushed: charged sat for sat (it is the LSP's money handed to the client)"),
   fee: FeeBreakdown,
   networkFee: NetworkFee,
   total: SatAmount('what buying this channel charges: fee.total + pushAmount + networkFee.total'),
@@ -116,7 +116,7 @@ export const ChannelResponse = Type.Object({
   capacity: SatAmount('channel capacity'),
   pushAmount: SatAmount('amount pushed (charged sat for sat)'),
   fee: SatAmount('opening fee charged'),
-  networkFee: SatAmount('network fee charged: the channel\'s share of its funding transaction'),
+  networkFee: SatAmount("network fee charged: the channel's share of its funding transaction"),
   charged: SatAmount('everything charged: fee + pushAmount + networkFee'),
   feeRate: Type.Union([Type.Integer(), Type.Null()], { description: 'sat/vB of the funding transaction' }),
   isPrivate: Type.Boolean(),

@@ -7,12 +7,12 @@ import { ApiKeysRepository, type Database, TenantsRepository } from '@blgv/store
 import type { Logger } from 'pino';
 import { Accounts } from './accounts/accounts.ts';
 import { watchTopups } from './accounts/topup-watcher.ts';
+import { type AuditReport, runAudit } from './audit/audit.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
 import { maintainForwardingPolicy } from './channels/forwarding-policy.ts';
 import type { Config } from './config/config.ts';
-import { type AuditReport, runAudit } from './audit/audit.ts';
 import { ChannelFunder } from './funding/channel-funder.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
 import { ReservationService } from './liquidity/reservation-service.ts';

@@ -88,7 +88,11 @@ export class ChannelFundingsRepository {
   }
 
   async get(id: string): Promise<ChannelFunding | undefined> {
-    const r = await this.#db.selectFrom('channel_fundings').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom('channel_fundings')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return r && toFunding(r);
   }
 
@@ -105,7 +109,11 @@ export class ChannelFundingsRepository {
   /** Every funding with one of these txids (to tell ours from others' in LND's lists). */
   async byTxids(txids: readonly string[]): Promise<ChannelFunding[]> {
     if (txids.length === 0) return [];
-    const rows = await this.#db.selectFrom('channel_fundings').selectAll().where('txid', 'in', [...txids]).execute();
+    const rows = await this.#db
+      .selectFrom('channel_fundings')
+      .selectAll()
+      .where('txid', 'in', [...txids])
+      .execute();
     return rows.map(toFunding);
   }
 

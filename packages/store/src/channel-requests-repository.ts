@@ -90,7 +90,11 @@ export class ChannelRequestsRepository {
   /** A request by id, whoever's it is. */
   async getAny(id: string): Promise<ChannelRequest | undefined> {
     if (!isUuid(id)) return undefined;
-    const row = await this.#db.selectFrom('channel_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toRequest(row);
   }
 

@@ -14,6 +14,7 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
+export { JobCursorsRepository } from './job-cursors-repository.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,

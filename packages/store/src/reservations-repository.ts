@@ -88,6 +88,14 @@ export class ReservationsRepository {
     };
   }
 
+  /** What a tenant's live reservations still hold (their unused amounts). */
+  async reservedBy(tenantId: string): Promise<Sat> {
+    const r = await sql<{ reserved: bigint }>`
+      select coalesce(sum(amount_sat - used_sat), 0)::int8 as reserved from liquidity_reservations
+      where tenant_id = ${tenantId} and state = 'active' and expires_at > now()`.execute(this.#db);
+    return sat(r.rows[0]?.reserved ?? 0n);
+  }
+
   /** The current liquidity epoch. */
   async epoch(): Promise<bigint> {
     const r = await sql<{ epoch: bigint }>`select last_value as epoch from liquidity_epoch`.execute(this.#db);

@@ -62,3 +62,16 @@ export function priceChannel(
 export function jitMinFee(schedule: FeeSchedule, feeRate: bigint): Msat {
   return ((schedule.channelOpening.baseFee + channelNetworkFee(feeRate).total) * 1000n) as Msat;
 }
+
+/** Bounds of the funding fee rate, sat/vB (from config). */
+export interface FeeRateBounds {
+  readonly minFeeRate: number;
+  readonly maxFeeRate: number;
+}
+
+/** A fee rate estimate held within the configured bounds. */
+export function boundedFeeRate(estimate: bigint, bounds: FeeRateBounds): bigint {
+  const min = BigInt(bounds.minFeeRate);
+  const max = BigInt(bounds.maxFeeRate);
+  return estimate < min ? min : estimate > max ? max : estimate;
+}

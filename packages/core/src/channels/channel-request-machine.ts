@@ -16,7 +16,14 @@
 import { type Moved, moved, refuse, type Step } from '../machine.ts';
 
 /** Where a channel request is. Final: `closed`, `failed`. */
-export type ChannelRequestState = 'queued' | 'opening' | 'publishing' | 'pending' | 'open' | 'closed' | 'failed';
+export type ChannelRequestState =
+  | 'queued'
+  | 'opening'
+  | 'publishing'
+  | 'pending'
+  | 'open'
+  | 'closed'
+  | 'failed';
 
 /** What happens to a channel request. */
 export type ChannelRequestEvent =

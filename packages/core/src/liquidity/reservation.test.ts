@@ -5,12 +5,14 @@ import { DEFAULT_FEE_SCHEDULE, type FeeSchedule } from '../fees/schedule.ts';
 import { type Sat, sat } from '../money.ts';
 import {
   availableLiquidity,
+  purchaseBudget,
   quoteReservation,
   type ReservationSnapshot,
   reservationRemaining,
   reservationTransition,
   spendableOutbound,
   utilizationFee,
+  withPurchaseFee,
 } from './reservation.ts';
 
 test("the spec's example: 0.1 BTC for an hour costs 100 sat + 500 ppm, 510 ppm if fully used", () => {
@@ -124,4 +126,16 @@ test('spendable outbound counts active channels above their reserve', () => {
   });
   assert.equal(spendableOutbound([ch(true, 1000, 100), ch(false, 5000, 0), ch(true, 50, 100)]), 900n);
   assert.equal(spendableOutbound([]), 0n);
+});
+
+test('a purchase may cost what maxFeeRate leaves after the reservation fees; the quote then carries it', () => {
+  const amount = sat(10_000_000);
+  const quote = quoteReservation(DEFAULT_FEE_SCHEDULE, amount);
+  // 1000 ppm of 0.1 BTC is 10,000 sat; the reservation itself costs 100 + 5,000.
+  assert.equal(purchaseBudget(quote, amount, 1000n), 4900n);
+  assert.equal(purchaseBudget(quote, amount, 400n), 0n, 'nothing left: no purchase is affordable');
+  const bought = withPurchaseFee(quote, amount, sat(3000));
+  assert.equal(bought.reservationFee, 3100n);
+  assert.equal(bought.feeRatePpm, 810n, '(100 + 3,000 + 5,000) sat of 0.1 BTC');
+  assert.ok(bought.feeRatePpm <= 1000n);
 });

@@ -93,6 +93,30 @@ export function quoteReservation(schedule: FeeSchedule, amount: Sat): Reservatio
   };
 }
 
+/**
+ * The most liquidity bought from outside may cost for a reservation to stay within
+ * `maxFeeRatePpm` when fully used: what that rate allows on `amount`, minus the reservation's
+ * own fees. Zero when nothing is left for it.
+ */
+export function purchaseBudget(quote: ReservationQuote, amount: Sat, maxFeeRatePpm: bigint): Sat {
+  const allowed = (amount * maxFeeRatePpm) / PPM;
+  const left = allowed - quote.reservationFee - quote.maxUtilizationFee;
+  return (left > 0n ? left : 0n) as Sat;
+}
+
+/**
+ * A reservation's quote with the cost of liquidity bought for it: the purchase is charged with
+ * the reservation fee, and counts in the effective rate.
+ */
+export function withPurchaseFee(quote: ReservationQuote, amount: Sat, purchaseFee: Sat): ReservationQuote {
+  const total = quote.reservationFee + purchaseFee + quote.maxUtilizationFee;
+  return {
+    ...quote,
+    reservationFee: (quote.reservationFee + purchaseFee) as Sat,
+    feeRatePpm: (total * PPM + amount - 1n) / amount,
+  };
+}
+
 /** The utilization fee on `used` sat of a reservation. */
 export function utilizationFee(schedule: FeeSchedule, used: Sat): Sat {
   return ppmOfCeil(used, schedule.liquidity.utilizationFeePpm) as Sat;

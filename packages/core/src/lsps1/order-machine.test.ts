@@ -14,7 +14,11 @@ import {
 const committed: OrderEvent = { type: 'committed', fundingId: 'f1', txid: 'ab', outputIndex: 1 };
 
 /** Applies an event that must move the order. */
-function step(state: OrderState, event: OrderEvent, paidBy?: PaymentMethod): Extract<OrderStep, { ok: true }> {
+function step(
+  state: OrderState,
+  event: OrderEvent,
+  paidBy?: PaymentMethod,
+): Extract<OrderStep, { ok: true }> {
   const s = nextOrderState(state, event, paidBy);
   assert.ok(s.ok, `${event.type} from ${state}: ${s.ok ? '' : s.reason}`);
   return s;
@@ -87,5 +91,8 @@ test('paid on-chain: the unused invoice is cancelled, nothing to settle, a failu
   assert.equal(step(t.state, { type: 'settled' }, 'onchain').state, 'completed');
   const failed = step('payment_held', { type: 'open_failed', reason: 'offline' }, 'onchain');
   assert.deepEqual(failed.effects, [{ type: 'refund_onchain' }]);
-  assert.equal(lsps1OnchainPaymentState(step(failed.state, { type: 'canceled' }).state, 'onchain'), 'REFUNDED');
+  assert.equal(
+    lsps1OnchainPaymentState(step(failed.state, { type: 'canceled' }).state, 'onchain'),
+    'REFUNDED',
+  );
 });

@@ -59,7 +59,10 @@ export interface JitRecord {
 }
 
 const NEXT: Readonly<
-  Record<JitChannelEvent['type'], readonly [JitChannelState, JitChannelState, JitChannelEffect['type'] | undefined]>
+  Record<
+    JitChannelEvent['type'],
+    readonly [JitChannelState, JitChannelState, JitChannelEffect['type'] | undefined]
+  >
 > = {
   payment_arrived: ['awaiting_payment', 'opening', 'open_channel'],
   committed: ['opening', 'publishing', 'publish'],

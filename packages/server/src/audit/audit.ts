@@ -45,14 +45,23 @@ export interface AuditReport {
   readonly totals: AuditTotals;
 }
 
-const CHANNEL_KINDS = ['channel_fee', 'channel_push', 'channel_network_fee', 'channel_refund', 'channel_fee_refund'] as const;
+const CHANNEL_KINDS = [
+  'channel_fee',
+  'channel_push',
+  'channel_network_fee',
+  'channel_refund',
+  'channel_fee_refund',
+] as const;
 const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
 const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
 
 /** Runs the audit. */
-export async function runAudit(deps: { database: Database; lightning: LightningBackend }): Promise<AuditReport> {
+export async function runAudit(deps: {
+  database: Database;
+  lightning: LightningBackend;
+}): Promise<AuditReport> {
   const repo = new AuditRepository(deps.database.db);
   const lnd = await LndSnapshot.read(deps.lightning);
   const found: Discrepancy[] = [];
@@ -65,7 +74,11 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
 
   // Running balances against their ledgers.
   for (const m of await repo.balanceMismatches()) {
-    flag('balance', `tenant:${m.tenantId}`, `running balance ${m.balance} sat, ledger sum ${m.ledgerSum} sat`);
+    flag(
+      'balance',
+      `tenant:${m.tenantId}`,
+      `running balance ${m.balance} sat, ledger sum ${m.ledgerSum} sat`,
+    );
   }
 
   // Channels sold over REST.
@@ -79,9 +92,11 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
     const charged = r.fee_sat + r.push_sat + r.network_fee_sat;
     const net = channelNet.get(r.id) ?? 0n;
     if (r.state === 'failed') {
-      if (net !== 0n) flag('channel_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
+      if (net !== 0n)
+        flag('channel_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
       const live = lnd.liveByMemo(`channel:${r.id}`);
-      if (live) flag('channel_refunded_but_funded', subject, `refunded, yet LND has its channel (${live.where})`);
+      if (live)
+        flag('channel_refunded_but_funded', subject, `refunded, yet LND has its channel (${live.where})`);
       continue;
     }
     if (net !== -charged) flag('channel_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
@@ -98,13 +113,26 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
         : undefined;
     if (!seen) {
       if (r.state === 'publishing') count(inFlight, 'channel_requests');
-      else flag('channel_missing', subject, `${r.state}, but LND has no channel at ${r.funding_txid}:${r.funding_output_index}`);
+      else
+        flag(
+          'channel_missing',
+          subject,
+          `${r.state}, but LND has no channel at ${r.funding_txid}:${r.funding_output_index}`,
+        );
       continue;
     }
     if (seen.capacity !== r.capacity_sat)
-      flag('channel_capacity', subject, `sold ${r.capacity_sat} sat, LND's channel holds ${seen.capacity} sat`);
+      flag(
+        'channel_capacity',
+        subject,
+        `sold ${r.capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
+      );
     if (seen.push !== undefined && seen.push !== r.push_sat)
-      flag('channel_push', subject, `sold a push of ${r.push_sat} sat, LND's channel pushed ${seen.push} sat`);
+      flag(
+        'channel_push',
+        subject,
+        `sold a push of ${r.push_sat} sat, LND's channel pushed ${seen.push} sat`,
+      );
   }
 
   // Funding transactions: cancelled ones left nothing behind.
@@ -116,7 +144,11 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
     if (f.state === 'negotiating' || f.state === 'publishing') count(inFlight, 'fundings');
     if (f.state !== 'cancelled') continue;
     if (f.txid && lnd.hasLiveTxid(f.txid))
-      flag('funding_cancelled_but_channel', subject, `cancelled, yet LND holds a channel funded by ${f.txid}`);
+      flag(
+        'funding_cancelled_but_channel',
+        subject,
+        `cancelled, yet LND holds a channel funded by ${f.txid}`,
+      );
     if (lnd.leases.some((l) => l.lockId === f.lock_id))
       flag('funding_inputs_leased', subject, 'cancelled, yet wallet inputs are still leased for it');
   }
@@ -132,13 +164,22 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
     const invoice = await lnd.invoice(parseHex32(t.payment_hash));
     if (t.state === 'settled') {
       if (invoice?.state !== 'settled')
-        flag('topup_credited_unpaid', subject, `credited ${credited} sat, LND's invoice is ${invoice?.state ?? 'unknown'}`);
+        flag(
+          'topup_credited_unpaid',
+          subject,
+          `credited ${credited} sat, LND's invoice is ${invoice?.state ?? 'unknown'}`,
+        );
       else if (credited !== invoice.amountPaid / 1000n)
-        flag('topup_amount', subject, `credited ${credited} sat, the invoice was paid ${invoice.amountPaid} msat`);
+        flag(
+          'topup_amount',
+          subject,
+          `credited ${credited} sat, the invoice was paid ${invoice.amountPaid} msat`,
+        );
       continue;
     }
     if (credited !== 0n) flag('topup_credited_unpaid', subject, `${t.state}, yet credited ${credited} sat`);
-    if (invoice?.state === 'settled') flag('topup_paid_not_credited', subject, 'LND settled it, the account was not credited');
+    if (invoice?.state === 'settled')
+      flag('topup_paid_not_credited', subject, 'LND settled it, the account was not credited');
     if (t.state === 'open') count(inFlight, 'topups');
   }
 
@@ -159,17 +200,27 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
     }
     if (p.status === 'succeeded') {
       const charged = p.amount_sat + p.routing_fee_sat + p.utilization_fee_sat;
-      if (net !== -charged) flag('payment_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
+      if (net !== -charged)
+        flag('payment_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
       if (outcome?.status !== 'succeeded')
         flag('payment_not_sent', subject, `recorded succeeded, LND says ${outcome?.status ?? 'never sent'}`);
       else {
         if (outcome.amount !== p.amount_msat)
-          flag('payment_amount', subject, `charged for ${p.amount_msat} msat, LND paid ${outcome.amount} msat`);
+          flag(
+            'payment_amount',
+            subject,
+            `charged for ${p.amount_msat} msat, LND paid ${outcome.amount} msat`,
+          );
         if (outcome.fee > p.fee_limit_msat)
-          flag('payment_fee', subject, `LND paid ${outcome.fee} msat of fees, above the ${p.fee_limit_msat} msat charged`);
+          flag(
+            'payment_fee',
+            subject,
+            `LND paid ${outcome.fee} msat of fees, above the ${p.fee_limit_msat} msat charged`,
+          );
       }
     } else {
-      if (net !== 0n) flag('payment_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
+      if (net !== 0n)
+        flag('payment_refund', subject, `failed, but ${-net} sat of its charge was not refunded`);
       if (outcome?.status === 'succeeded')
         flag('payment_refunded_but_paid', subject, 'refunded, yet LND paid it');
     }
@@ -187,14 +238,19 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
           ? lnd.channel(o.funding_txid, o.funding_output_index)
           : undefined;
       if (!seen) {
-        if (o.state === 'completed') flag('order_channel_missing', subject, 'completed, but LND has no channel');
+        if (o.state === 'completed')
+          flag('order_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'lsps1_orders');
       } else {
         const capacity = o.lsp_balance_sat + o.client_balance_sat;
         if (seen.capacity !== capacity)
           flag('order_capacity', subject, `sold ${capacity} sat, LND's channel holds ${seen.capacity} sat`);
         if (seen.push !== undefined && seen.push !== o.client_balance_sat)
-          flag('order_push', subject, `sold ${o.client_balance_sat} sat to the client, LND pushed ${seen.push} sat`);
+          flag(
+            'order_push',
+            subject,
+            `sold ${o.client_balance_sat} sat to the client, LND pushed ${seen.push} sat`,
+          );
       }
       if (o.state === 'completed' && bolt11) {
         const invoice = await lnd.invoice(parseHex32(o.payment_hash));
@@ -205,9 +261,11 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
     }
     if (o.state === 'failed' || o.state === 'expired') {
       const live = lnd.liveByMemo(`lsps1:${o.id}`);
-      if (live) flag('order_refunded_but_funded', subject, `${o.state}, yet LND has its channel (${live.where})`);
+      if (live)
+        flag('order_refunded_but_funded', subject, `${o.state}, yet LND has its channel (${live.where})`);
       const invoice = await lnd.invoice(parseHex32(o.payment_hash));
-      if (invoice?.state === 'settled') flag('order_kept_payment', subject, `${o.state}, yet its invoice was settled`);
+      if (invoice?.state === 'settled')
+        flag('order_kept_payment', subject, `${o.state}, yet its invoice was settled`);
       continue;
     }
     count(inFlight, 'lsps1_orders');
@@ -223,10 +281,15 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
           ? lnd.channel(j.funding_txid, j.funding_output_index)
           : undefined;
       if (!seen) {
-        if (j.state === 'completed') flag('jit_channel_missing', subject, 'completed, but LND has no channel');
+        if (j.state === 'completed')
+          flag('jit_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'jit_channels');
       } else if (j.channel_capacity_sat !== null && seen.capacity !== j.channel_capacity_sat)
-        flag('jit_capacity', subject, `opened ${j.channel_capacity_sat} sat, LND's channel holds ${seen.capacity} sat`);
+        flag(
+          'jit_capacity',
+          subject,
+          `opened ${j.channel_capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
+        );
       continue;
     }
     if (j.state === 'failed') {
@@ -255,7 +318,9 @@ export async function runAudit(deps: { database: Database; lightning: LightningB
 
 /** The report as text for a terminal: totals, then each discrepancy on its own line. */
 export function formatAudit(report: AuditReport): string {
-  const lines = [`audit at ${report.at}: ${report.clean ? 'clean' : `${report.discrepancies.length} discrepancies`}`];
+  const lines = [
+    `audit at ${report.at}: ${report.clean ? 'clean' : `${report.discrepancies.length} discrepancies`}`,
+  ];
   const counts = Object.entries(report.checked).map(
     ([k, v]) => `${k} ${v}${report.inFlight[k] ? ` (${report.inFlight[k]} in flight)` : ''}`,
   );

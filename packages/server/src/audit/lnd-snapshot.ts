@@ -89,7 +89,9 @@ export class LndSnapshot {
 
   /** An invoice's state, or `undefined` when LND does not know it. */
   async invoice(paymentHash: Hex32): Promise<InvoiceStatus | undefined> {
-    return this.#lightning.lookupInvoice(paymentHash, AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(() => undefined);
+    return this.#lightning
+      .lookupInvoice(paymentHash, AbortSignal.timeout(CALL_TIMEOUT_MS))
+      .catch(() => undefined);
   }
 
   /** A payment's final outcome (`undefined`: never sent). */

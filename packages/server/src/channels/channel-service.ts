@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  CONFIRMATION_TARGETS,
+  boundedFeeRate,
   type ChannelPrice,
+  CONFIRMATION_TARGETS,
   type ConfirmationEstimate,
   ErrorCode,
   estimateConfirmation,
@@ -31,7 +32,7 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
-import { ChannelRunner, channelMemo } from './channel-runner.ts';
+import { ChannelRunner } from './channel-runner.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
 /** Limits on channel requests (from config). */
@@ -150,7 +151,7 @@ export class ChannelService {
   async quote(order: Pick<ChannelOrder, 'channelSize' | 'pushAmount' | 'feeRate'>): Promise<ChannelQuote> {
     this.validate(order);
     const estimates = await this.#feeEstimates();
-    const feeRate = order.feeRate ?? this.#clampFeeRate(rateFor(estimates, DEFAULT_TARGET_CONF));
+    const feeRate = order.feeRate ?? boundedFeeRate(rateFor(estimates, DEFAULT_TARGET_CONF), this.#limits);
     return {
       capacity: order.channelSize,
       push: order.pushAmount,
@@ -368,12 +369,6 @@ export class ChannelService {
       this.#estimates = { at: Date.now(), values };
     }
     return this.#estimates.values;
-  }
-
-  #clampFeeRate(rate: bigint): bigint {
-    const min = BigInt(this.#limits.minFeeRate);
-    const max = BigInt(this.#limits.maxFeeRate);
-    return rate < min ? min : rate > max ? max : rate;
   }
 }
 

@@ -197,9 +197,12 @@ export const ConfigSchema = Type.Object(
         maxAmount: Sat(100_000_000),
         minDurationMs: Type.Integer({ minimum: 1, default: 10_000 }),
         maxDurationMs: Type.Integer({ minimum: 1, default: 7 * 24 * 3600 * 1000 }),
+        /** The most one tenant may hold reserved at once (unused amounts of live reservations). */
+        maxPerTenant: Sat(20_000_000),
         /**
-         * The most the LSP pays (it bears the cost) for liquidity bought from outside to serve
-         * one reservation, in ppm of the shortfall, plus `externalMaxFeeBase` sat.
+         * The most liquidity bought from outside to serve one reservation may cost, in ppm of
+         * the shortfall, plus `externalMaxFeeBase` sat. The reservation pays it (within its own
+         * `maxFeeRate`).
          */
         externalMaxFeePpm: Ppm(20_000),
         externalMaxFeeBase: Sat(5_000),

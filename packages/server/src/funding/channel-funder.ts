@@ -40,8 +40,8 @@ import {
   type Transaction,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { pause } from '../poll.ts';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
+import { pause } from '../poll.ts';
 
 /** A channel to fund, and who it is for. */
 export interface FundingChannel {
@@ -239,12 +239,16 @@ export class ChannelFunder {
       };
     });
     const failed = new Map<string, string>();
-    const cancelled = async (reason: string, retry: readonly FundingChannel[] = []): Promise<AttemptResult> => {
+    const cancelled = async (
+      reason: string,
+      retry: readonly FundingChannel[] = [],
+    ): Promise<AttemptResult> => {
       const funding = await repo.get(id);
       if (funding) await this.#cancel(funding, reason);
       return { failed, retry };
     };
-    const wait = () => AbortSignal.any([options.signal ?? this.#signal, AbortSignal.timeout(options.deadlineMs)]);
+    const wait = () =>
+      AbortSignal.any([options.signal ?? this.#signal, AbortSignal.timeout(options.deadlineMs)]);
     const seconds = Math.round(options.deadlineMs / 1000);
     try {
       // 1. Every peer accepts, or is dropped (its negotiation cancelled; nothing is funded yet).
@@ -342,7 +346,8 @@ export class ChannelFunder {
         channels: committedChannels,
       };
       const passed = await this.#database.db.transaction().execute(async (trx) => {
-        if (!(await new ChannelFundingsRepository(trx).transition(id, 'negotiating', 'publishing'))) return false;
+        if (!(await new ChannelFundingsRepository(trx).transition(id, 'negotiating', 'publishing')))
+          return false;
         await options.commit(trx, commit);
         return true;
       });

@@ -63,7 +63,7 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       schema: {
         summary: 'Quote a channel before buying it',
         description:
-          'Itemises what buying the channel charges: the opening fee of the schedule, the push (sat for sat) and the network fee (the channel\'s share of its funding transaction, 165 vB, at the given feeRate or the LSP\'s 6-block estimate). A request with the same body charges exactly `total`.',
+          "Itemises what buying the channel charges: the opening fee of the schedule, the push (sat for sat) and the network fee (the channel's share of its funding transaction, 165 vB, at the given feeRate or the LSP's 6-block estimate). A request with the same body charges exactly `total`.",
         tags: ['channels'],
         body: ChannelQuoteBody,
         response: { 200: ChannelQuoteResponse, ...errors },

@@ -34,7 +34,10 @@ test('retrying stops when its signal aborts', async () => {
 test('settleBy reports what settled before the deadline and what did not', async () => {
   const deadline = new AbortController();
   const never = new Promise<string>(() => {});
-  const results = settleBy([Promise.resolve('a'), Promise.reject(new Error('refused')), never], deadline.signal);
+  const results = settleBy(
+    [Promise.resolve('a'), Promise.reject(new Error('refused')), never],
+    deadline.signal,
+  );
   deadline.abort(new Error('deadline'));
   const [a, b, c] = await results;
   assert.deepEqual(a, { ok: true, value: 'a' });

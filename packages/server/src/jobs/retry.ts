@@ -33,7 +33,12 @@ export async function retryUntilDone<T>(step: () => Promise<T>, options: RetryOp
     } catch (err) {
       if (options.signal.aborted) throw options.signal.reason;
       options.log.warn(
-        { ...options.subject, err: err instanceof Error ? err.message : String(err), attempt, retryInMs: delay },
+        {
+          ...options.subject,
+          err: err instanceof Error ? err.message : String(err),
+          attempt,
+          retryInMs: delay,
+        },
         `${options.what} failed; retrying`,
       );
       await pause(delay + Math.floor(Math.random() * (delay / 4)), options.signal);
@@ -43,7 +48,9 @@ export async function retryUntilDone<T>(step: () => Promise<T>, options: RetryOp
 }
 
 /** The outcome of waiting for one promise against a shared deadline. */
-export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+export type Settled<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown };
 
 /**
  * Waits for every promise until `deadline` aborts; those still unsettled then count as failed

@@ -15,8 +15,14 @@ export interface AllocationRequest {
   readonly durationMs: number;
   readonly maxFeeRatePpm: bigint;
   readonly quote: ReservationQuote;
-  /** Liquidity bought from outside for this request. */
-  readonly external?: { readonly reference: string; readonly fee: Sat };
+  /**
+   * Liquidity bought from outside for this request: its cost (charged with the reservation,
+   * within `quote.reservationFee`), and what was held from the tenant's balance for it before
+   * buying (the difference is given back here).
+   */
+  readonly external?: { readonly reference: string; readonly fee: Sat; readonly held: Sat };
+  /** The most the tenant may hold reserved at once, this reservation included. */
+  readonly tenantLimit: Sat;
 }
 
 /** What became of one request. */
@@ -25,7 +31,9 @@ export type AllocationOutcome =
   /** Not enough liquidity: `available` is what there was. */
   | { readonly ok: false; readonly reason: 'liquidity'; readonly available: Sat }
   /** The tenant's balance does not cover the reservation fee. */
-  | { readonly ok: false; readonly reason: 'balance'; readonly balance: Sat };
+  | { readonly ok: false; readonly reason: 'balance'; readonly balance: Sat }
+  /** The tenant already holds `reserved` sat, and this would take it past its limit. */
+  | { readonly ok: false; readonly reason: 'tenant_limit'; readonly reserved: Sat };
 
 interface Queued {
   readonly request: AllocationRequest;
@@ -83,11 +91,19 @@ export class ReservationAllocator {
         const ledger = new LedgerRepository(trx);
         let available = availableAtStart;
         const outcomes: AllocationOutcome[] = [];
+        /** What each tenant holds, counting the grants of this batch. */
+        const held = new Map<string, Sat>();
         for (const r of requests) {
           // A tenant that cannot pay the fee is told so first, whatever the liquidity.
           await ledger.lockTenant(r.tenantId);
+          const reserved = held.get(r.tenantId) ?? (await reservations.reservedBy(r.tenantId));
+          if (reserved + r.amount > r.tenantLimit) {
+            outcomes.push({ ok: false, reason: 'tenant_limit', reserved });
+            continue;
+          }
           const balance = await ledger.balance(r.tenantId);
-          if (balance < r.quote.reservationFee) {
+          const owed = r.external ? r.quote.reservationFee - r.external.held : r.quote.reservationFee;
+          if (balance < owed) {
             outcomes.push({ ok: false, reason: 'balance', balance });
             continue;
           }
@@ -108,15 +124,28 @@ export class ReservationAllocator {
             externalReference: r.external?.reference ?? null,
             externalFee: r.external?.fee ?? null,
           });
-          if (r.quote.reservationFee > 0n) {
+          const purchase = r.external?.fee ?? 0n;
+          const ownFee = r.quote.reservationFee - purchase;
+          if (ownFee > 0n) {
             await ledger.append({
               tenantId: r.tenantId,
               kind: 'reservation_fee',
-              amount: -r.quote.reservationFee,
+              amount: -ownFee,
               reference: r.id,
               description: `reservation of ${r.amount} sat for ${r.durationMs} ms`,
             });
           }
+          if (r.external && r.external.held > r.external.fee) {
+            // The purchase cost less than was held for it: the rest goes back.
+            await ledger.append({
+              tenantId: r.tenantId,
+              kind: 'reservation_refund',
+              amount: r.external.held - r.external.fee,
+              reference: r.id,
+              description: `held for buying liquidity, not needed (it cost ${r.external.fee} sat)`,
+            });
+          }
+          held.set(r.tenantId, (reserved + r.amount) as Sat);
           available = (available - r.amount) as Sat;
           outcomes.push({ ok: true, reservation });
         }

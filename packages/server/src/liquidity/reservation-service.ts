@@ -1,22 +1,28 @@
 /**
  * Liquidity reservations (the spec's `JITLiquidityService.provideLiquidity`): validates and
- * prices a request, allocates it atomically, buys liquidity from outside when the node is
- * short (the LSP bears that cost), and lets the tenant read and release it. A job expires
- * reservations whose time is up.
+ * prices a request, allocates it atomically (within the tenant's limit of reserved liquidity
+ * at once), buys liquidity from outside when the node is short, and lets the tenant read and
+ * release it. A purchase is paid by the reservation that needs it: its cost is charged with the
+ * reservation fee, and a reservation whose `maxFeeRate` that cost would exceed is refused with
+ * `fee_rate_exceeded` before anything is bought. A job expires reservations whose time is up.
  */
 import { randomUUID } from 'node:crypto';
 import {
   ErrorCode,
   type FeeSchedule,
+  isLspError,
   type LiquiditySource,
   LspError,
   ppmOfCeil,
+  purchaseBudget,
   quoteReservation,
   reservationTransition,
   type Sat,
   sat,
+  smaller,
+  withPurchaseFee,
 } from '@blgv/core';
-import { type Database, type Reservation, ReservationsRepository } from '@blgv/store';
+import { type Database, LedgerRepository, type Reservation, ReservationsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from './liquidity-lock.ts';
@@ -33,12 +39,17 @@ export interface ReservationLimits {
   readonly maxAmount: number;
   readonly minDurationMs: number;
   readonly maxDurationMs: number;
+  /** The most one tenant may hold reserved at once (sat, unused amounts of live reservations). */
+  readonly maxPerTenant: number;
 }
 
 /** Where bought liquidity comes from, and what the LSP pays for it at most. */
 export interface ExternalLiquidity {
   readonly source: LiquiditySource;
-  /** Most the LSP pays: `maxFeeBase + shortfall * maxFeePpm / 1e6`. */
+  /**
+   * Most a purchase may cost, whoever pays: `maxFeeBase + shortfall * maxFeePpm / 1e6` (the
+   * reservation's own `maxFeeRate` may allow less).
+   */
   readonly maxFeeBase: Sat;
   readonly maxFeePpm: bigint;
   readonly timeoutMs: number;
@@ -83,8 +94,9 @@ export class ReservationService {
   }
 
   /**
-   * Reserves liquidity for the tenant and charges the reservation fee. Refused with
-   * `fee_rate_exceeded`, `payment_required` or `lsp_insufficient_funds`, charging nothing.
+   * Reserves liquidity for the tenant and charges the reservation fee (with the cost of any
+   * liquidity bought for it). Refused with `fee_rate_exceeded`, `payment_required`,
+   * `tenant_limit_exceeded` or `lsp_insufficient_funds`, charging nothing.
    */
   async reserve(tenantId: string, order: ReservationOrder): Promise<Reservation> {
     this.#validate(order);
@@ -103,12 +115,11 @@ export class ReservationService {
       durationMs: order.durationMs,
       maxFeeRatePpm: order.maxFeeRatePpm,
       quote,
+      tenantLimit: sat(this.#limits.maxPerTenant),
     };
     let outcome = await this.#allocator.allocate(request);
     if (!outcome.ok && outcome.reason === 'liquidity' && this.#external) {
-      const balance = await this.#accounts.balance(tenantId);
-      if (balance < quote.reservationFee) outcome = { ok: false, reason: 'balance', balance };
-      else outcome = await this.#withBoughtLiquidity(request, this.#external);
+      outcome = await this.#withBoughtLiquidity(request, this.#external);
     }
     if (outcome.ok) {
       this.#expiryNudge?.(outcome.reservation.expiresAt);
@@ -183,15 +194,29 @@ export class ReservationService {
   }
 
   /**
-   * Buys the shortfall from outside, then allocates again. Purchases run one at a time, and
-   * each waiting request first tries again: the previous purchase may have covered it.
+   * Buys the shortfall from outside, then allocates again; the reservation pays the purchase.
+   * Purchases run one at a time, and each waiting request first tries again: the previous
+   * purchase may have covered it. Before buying, the most the purchase may cost (the smaller of
+   * the operator's limit and what the request's `maxFeeRate` leaves) is held from the tenant's
+   * balance; what it did not cost is given back, and all of it when nothing was bought.
    */
   #withBoughtLiquidity(request: AllocationRequest, external: ExternalLiquidity): Promise<AllocationOutcome> {
     const run = this.#buying.then(async (): Promise<AllocationOutcome> => {
       const retried = await this.#allocator.allocate(request);
       if (retried.ok || retried.reason !== 'liquidity') return retried;
       const shortfall = sat(request.amount - retried.available);
-      const maxFee = sat(external.maxFeeBase + ppmOfCeil(shortfall, external.maxFeePpm));
+      const operatorMax = sat(external.maxFeeBase + ppmOfCeil(shortfall, external.maxFeePpm));
+      const budget = purchaseBudget(request.quote, request.amount, request.maxFeeRatePpm);
+      const maxFee = smaller(budget, operatorMax);
+      if (maxFee === 0n) {
+        throw new LspError(
+          ErrorCode.FeeRateExceeded,
+          `the LSP would have to buy ${shortfall} sat of liquidity for this reservation, and maxFeeRate ${request.maxFeeRatePpm} ppm leaves nothing to pay for it`,
+          { field: 'maxFeeRate', maxFeeRate: Number(request.maxFeeRatePpm) },
+        );
+      }
+      const held = await this.#hold(request, maxFee);
+      if (!held.ok) return { ok: false, reason: 'balance', balance: held.balance };
       let bought: Awaited<ReturnType<LiquiditySource['acquire']>>;
       try {
         bought = await external.source.acquire(shortfall, {
@@ -199,7 +224,19 @@ export class ReservationService {
           signal: AbortSignal.timeout(external.timeoutMs),
         });
       } catch (err) {
+        await this.#release(request, maxFee, 'nothing was bought');
         this.#log.warn({ err, shortfall: Number(shortfall) }, 'could not buy liquidity for a reservation');
+        if (isLspError(err, ErrorCode.FeeRateExceeded) && budget < operatorMax) {
+          throw new LspError(
+            ErrorCode.FeeRateExceeded,
+            `the liquidity this reservation needs costs more than its maxFeeRate of ${request.maxFeeRatePpm} ppm allows (at most ${budget} sat for ${shortfall} sat bought)`,
+            {
+              field: 'maxFeeRate',
+              maxFeeRate: Number(request.maxFeeRatePpm),
+              maxPurchaseFee: Number(budget),
+            },
+          );
+        }
         return retried;
       }
       this.#log.info(
@@ -211,15 +248,55 @@ export class ReservationService {
           fee: Number(bought.fee),
           reference: bought.reference,
         },
-        'bought liquidity for a reservation (the LSP bears the fee)',
+        'bought liquidity for a reservation (the reservation pays its cost)',
       );
-      return this.#allocator.allocate({
+      const allocated = await this.#allocator.allocate({
         ...request,
-        external: { reference: bought.reference, fee: bought.fee },
+        quote: withPurchaseFee(request.quote, request.amount, bought.fee),
+        external: { reference: bought.reference, fee: bought.fee, held: maxFee },
       });
+      if (!allocated.ok) {
+        // Bought, then taken by others meanwhile: the tenant gets its hold back; the LSP keeps
+        // the liquidity (and its cost).
+        await this.#release(request, maxFee, 'the liquidity bought went to other reservations');
+        this.#log.warn(
+          { reservation: request.id, reason: allocated.reason },
+          'bought liquidity not allocated',
+        );
+      }
+      return allocated;
     });
     this.#buying = run.catch(() => {});
     return run;
+  }
+
+  /** Holds `amount` of the tenant's balance for a purchase; refused when the balance is short. */
+  async #hold(request: AllocationRequest, amount: Sat): Promise<{ ok: true } | { ok: false; balance: Sat }> {
+    return this.#database.db.transaction().execute(async (trx) => {
+      const ledger = new LedgerRepository(trx);
+      await ledger.lockTenant(request.tenantId);
+      const balance = await ledger.balance(request.tenantId);
+      if (balance < request.quote.reservationFee + amount) return { ok: false as const, balance };
+      await ledger.append({
+        tenantId: request.tenantId,
+        kind: 'reservation_purchase_fee',
+        amount: -amount,
+        reference: request.id,
+        description: `liquidity bought from outside for a reservation of ${request.amount} sat (held: at most ${amount} sat)`,
+      });
+      return { ok: true as const };
+    });
+  }
+
+  /** Gives a purchase hold back. */
+  async #release(request: AllocationRequest, amount: Sat, why: string): Promise<void> {
+    await new LedgerRepository(this.#database.db).append({
+      tenantId: request.tenantId,
+      kind: 'reservation_refund',
+      amount,
+      reference: request.id,
+      description: `held for buying liquidity, given back: ${why}`,
+    });
   }
 
   async #refusal(
@@ -233,6 +310,13 @@ export class ReservationService {
         outcome.balance,
         request.quote.reservationFee,
         'the reservation fee',
+      );
+    }
+    if (outcome.reason === 'tenant_limit') {
+      return new LspError(
+        ErrorCode.TenantLimitExceeded,
+        `this reservation would take what the tenant holds reserved to ${outcome.reserved + request.amount} sat, above its limit of ${request.tenantLimit} sat; release or use a reservation first`,
+        { reserved: Number(outcome.reserved), limit: Number(request.tenantLimit) },
       );
     }
     return new LspError(

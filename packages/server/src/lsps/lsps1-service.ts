@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
+  boundedFeeRate,
   CHANNEL_FUNDING_VBYTES,
   channelNetworkFee,
   ErrorCode,
@@ -389,9 +390,7 @@ export class Lsps1Service {
   async #feeRate(targetConf: number, signal: AbortSignal): Promise<bigint> {
     const target = Math.min(Math.max(targetConf, 1), 1008);
     const { satPerVbyte } = await this.#lightning.estimateFee(target, signal);
-    const min = BigInt(this.#limits.minFeeRate);
-    const max = BigInt(this.#limits.maxFeeRate);
-    return satPerVbyte < min ? min : satPerVbyte > max ? max : satPerVbyte;
+    return boundedFeeRate(satPerVbyte, this.#limits);
   }
 
   /**
@@ -450,7 +449,10 @@ export class Lsps1Service {
     const method = paymentMethodOf(event) ?? order.payment_method ?? undefined;
     const step = nextOrderState(from, event, method);
     if (!step.ok) {
-      this.#log.warn({ order: order.id, from, event: event.type, reason: step.reason }, 'order event refused');
+      this.#log.warn(
+        { order: order.id, from, event: event.type, reason: step.reason },
+        'order event refused',
+      );
       return false;
     }
     const moved = await new Lsps1OrdersRepository(db).transition(order.id, from, {

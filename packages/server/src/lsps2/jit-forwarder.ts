@@ -10,6 +10,7 @@
  * A channel past the commit point is published and made usable, retrying until it is.
  */
 import {
+  boundedFeeRate,
   decideJitPayment,
   type FeeSchedule,
   FINAL_JIT_STATES,
@@ -260,27 +261,32 @@ export class JitForwarder {
     await retryUntilDone(
       async () => {
         const record = await this.#repo().get(id);
-        if (!record || record.state !== 'publishing') return;
+        if (record?.state !== 'publishing') return;
         if (!record.funding_id || !record.funding_txid || record.funding_output_index === null)
           throw new Error(`JIT channel ${id} is publishing without its funding`);
         await this.#funder.published(record.funding_id, this.#signal);
         const channel = await activeChannel(
           this.#lightning,
-          { channelPoint: { txid: parseHex32(record.funding_txid), outputIndex: record.funding_output_index } },
+          {
+            channelPoint: { txid: parseHex32(record.funding_txid), outputIndex: record.funding_output_index },
+          },
           AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
         );
         await this.#ready(record, channel.channelPoint, channel.scid);
       },
-      { what: 'making a funded JIT channel usable', signal: this.#signal, log: this.#log, subject: { jit: id } },
+      {
+        what: 'making a funded JIT channel usable',
+        signal: this.#signal,
+        log: this.#log,
+        subject: { jit: id },
+      },
     );
   }
 
   /** The funding fee rate: the node's 6-block estimate within the configured bounds. */
   async #feeRate(): Promise<bigint> {
     const { satPerVbyte } = await this.#lightning.estimateFee(6, AbortSignal.timeout(10_000));
-    const min = BigInt(this.#limits.minFeeRate);
-    const max = BigInt(this.#limits.maxFeeRate);
-    return satPerVbyte < min ? min : satPerVbyte > max ? max : satPerVbyte;
+    return boundedFeeRate(satPerVbyte, this.#limits);
   }
 
   /** Maps the JIT scid onto the new channel and records it usable. */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  boundedFeeRate,
   type FeeSchedule,
   formatScid,
   jitMinFee,
@@ -71,9 +72,7 @@ export class Lsps2Service {
       throw new RpcError(Lsps2Error.UnrecognizedOrStaleToken, 'unrecognized or stale token');
     const l = this.#limits;
     const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(10_000));
-    const min = BigInt(l.minFeeRate);
-    const max = BigInt(l.maxFeeRate);
-    const feeRate = estimate.satPerVbyte < min ? min : estimate.satPerVbyte > max ? max : estimate.satPerVbyte;
+    const feeRate = boundedFeeRate(estimate.satPerVbyte, l);
     const validUntil = new Date(Math.ceil(Date.now() / 1000) * 1000 + l.paramsValidSeconds * 1000);
     return {
       opening_fee_params_menu: [

@@ -2,9 +2,12 @@
  * Payments for tenants (the spec's `sendPayment({ invoice, reservationId })`): decodes the
  * invoice, charges amount + routing fee (+ utilization fee with a reservation) to the ledger
  * together with a `pending` record, then pays through the node with the routing fee as fee
- * limit. A failed attempt is refunded and gives its reservation back; the same invoice paid
- * twice returns the first payment. Payments left pending (a crash, a timeout) are resolved by
- * asking the node.
+ * limit. The same invoice paid twice returns the first payment.
+ *
+ * Unknown is not failed: an attempt is refunded (and gives its reservation back) only when LND
+ * reports it failed, or reports it never sent once the invoice has expired (it can never be
+ * sent then). An error from `SendPaymentV2`, a timeout or a crash leaves it pending; it is asked
+ * about again, with backoff, until LND says (sending again is safe: LND pays a hash once).
  */
 import {
   type DecodedPaymentRequest,
@@ -49,6 +52,9 @@ const ANSWER_MARGIN_MS = 30_000;
 /** Pending payments younger than this are left to the request that started them. */
 const SWEEP_MIN_AGE_MS = 30_000;
 const SWEEP_INTERVAL_MS = 60_000;
+/** Backoff between asking LND again about a payment it did not answer for. */
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 /** The payment service. */
 export class PaymentService {
@@ -207,67 +213,77 @@ export class PaymentService {
   }
 
   /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */
-  async #send(p: Payment): Promise<Payment> {
+  async #send(p: Payment, retryDelayMs = RETRY_MIN_MS): Promise<Payment> {
     this.#watching.add(p.paymentHash);
+    let result: Outcome | undefined;
     try {
-      let result: Outcome | undefined;
-      try {
-        result = await this.#lightning.sendPayment(
-          {
-            paymentRequest: p.paymentRequest,
-            ...(isAmountless(p) ? { amount: p.amountMsat } : {}),
-            feeLimit: p.feeLimitMsat,
-            timeoutSeconds: this.#limits.timeoutSeconds,
-            maxParts: this.#limits.maxParts,
-          },
-          AbortSignal.timeout(this.#limits.timeoutSeconds * 1000 + ANSWER_MARGIN_MS),
-        );
-      } catch (err) {
-        result = await this.#afterRefusal(p, err);
-      }
-      if (!result) {
-        this.#watching.delete(p.paymentHash);
-        void this.#resume(p);
-        return p;
-      }
+      result = await this.#lightning.sendPayment(
+        {
+          paymentRequest: p.paymentRequest,
+          ...(isAmountless(p) ? { amount: p.amountMsat } : {}),
+          feeLimit: p.feeLimitMsat,
+          timeoutSeconds: this.#limits.timeoutSeconds,
+          maxParts: this.#limits.maxParts,
+        },
+        AbortSignal.timeout(this.#limits.timeoutSeconds * 1000 + ANSWER_MARGIN_MS),
+      );
+    } catch (err) {
+      result = await this.#afterRefusal(p, err);
+    }
+    if (!result) {
+      // Still pending: asked again after a backoff (the sweep is the backstop).
+      this.#watching.delete(p.paymentHash);
+      void this.#resume(p, retryDelayMs);
+      return p;
+    }
+    try {
       return await this.#record(p, result);
     } finally {
-      if (this.#jobs === undefined) this.#watching.delete(p.paymentHash);
+      this.#watching.delete(p.paymentHash);
     }
   }
 
   /**
-   * LND refused to start the payment or did not answer in time: what it knows decides. A
-   * refusal of a payment it never started is a failure (refunded); silence stays pending.
+   * `SendPaymentV2` failed or did not answer in time: only what LND knows decides. A payment it
+   * reports is followed to its outcome; one it never sent is failed only once its invoice has
+   * expired (it can never be sent then), else it stays pending and is tried again.
    */
   async #afterRefusal(p: Payment, err: unknown): Promise<Outcome | undefined> {
+    const message = err instanceof Error ? err.message : String(err);
     const known = await this.#lightning
       .trackPayment(parseHex32(p.paymentHash), AbortSignal.timeout(5_000))
-      .catch(() => undefined);
-    if (known) return known;
-    const silent =
-      isLspError(err) &&
-      (err.code === ErrorCode.Timeout ||
-        err.code === ErrorCode.LightningUnavailable ||
-        err.code === ErrorCode.Aborted);
-    if (silent) return undefined;
-    const message = err instanceof Error ? err.message : String(err);
-    this.#log.warn({ paymentHash: p.paymentHash, err: message }, 'the node refused the payment');
-    return {
-      status: 'failed',
-      paymentHash: parseHex32(p.paymentHash),
-      reason: 'error',
-      htlcCount: 0,
-      message,
-    };
+      .catch(() => 'unanswered' as const);
+    if (known !== 'unanswered' && known) return known;
+    if (known === undefined && p.expiresAt.getTime() <= Date.now()) {
+      this.#log.warn({ paymentHash: p.paymentHash, err: message }, 'payment never sent; its invoice expired');
+      return {
+        status: 'failed',
+        paymentHash: parseHex32(p.paymentHash),
+        reason: 'error',
+        htlcCount: 0,
+        message: `never sent (${message}), and the invoice has expired`,
+      };
+    }
+    this.#log.warn(
+      { paymentHash: p.paymentHash, err: message },
+      'the node did not report the payment; it stays pending and is asked again',
+    );
+    return undefined;
   }
 
-  /** Follows a pending payment to its outcome (after a restart or a timeout). */
-  async #resume(p: Payment): Promise<void> {
+  /**
+   * Follows a pending payment to its outcome (after a restart, a timeout or an error), after
+   * `delayMs`: LND's answer when it has one; a failure when it never sent it and the invoice
+   * has expired; else it is sent again (LND pays a payment hash at most once).
+   */
+  async #resume(p: Payment, delayMs = 0): Promise<void> {
     if (this.#watching.has(p.paymentHash)) return;
     this.#watching.add(p.paymentHash);
     const signal = this.#jobs ?? AbortSignal.timeout(3_600_000);
+    let handedOver = false;
     try {
+      if (delayMs > 0) await pause(delayMs, signal); // backoff before asking again
+      if (signal.aborted) return;
       const known = await this.#lightning.trackPayment(parseHex32(p.paymentHash), signal);
       if (known) {
         await this.#record(p, known);
@@ -277,19 +293,21 @@ export class PaymentService {
           paymentHash: parseHex32(p.paymentHash),
           reason: 'error',
           htlcCount: 0,
-          message: 'interrupted before it was sent, and the invoice has expired since',
+          message: 'never sent, and the invoice has expired since',
         });
       } else {
-        // Charged, then interrupted before the node was asked: ask it now.
+        // Charged, then not sent (interrupted, or the node refused to start it): send now.
+        // `#send` watches it from here (and hands it on if the node still does not say).
+        handedOver = true;
         this.#watching.delete(p.paymentHash);
-        await this.#send(p);
-        return;
+        await this.#send(p, Math.min(Math.max(delayMs * 2, RETRY_MIN_MS), RETRY_MAX_MS));
       }
     } catch (err) {
       if (!signal.aborted)
         this.#log.warn({ err, paymentHash: p.paymentHash }, 'could not resolve a payment yet');
+    } finally {
+      if (!handedOver) this.#watching.delete(p.paymentHash);
     }
-    this.#watching.delete(p.paymentHash);
   }
 
   async #record(p: Payment, result: Outcome): Promise<Payment> {
