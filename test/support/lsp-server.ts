@@ -3,6 +3,7 @@
  * hands out SDK clients: tests then talk to it as customers would, over HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import type { LightningBackend } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
 import { buildApp, type Config, createLogger, createServices, loadConfig } from '@blgv/server';
@@ -18,6 +19,10 @@ export interface TestLsp {
   newTenant(name: string): Promise<{ client: LSPClient; tenantId: string; keyId: string; secret: string }>;
   /** Stops the server and starts a new one on the same database (nothing kept in memory). */
   restart(): Promise<void>;
+  /** Stops the server (its jobs and HTTP), keeping the database: the LSP is down. */
+  down(): Promise<void>;
+  /** Starts a new server on the same database and port after {@link down}. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,9 +37,12 @@ export async function startTestLsp(
     file?: Record<string, unknown>;
     /** The LND node the server runs on (default: the network's `lsp`), e.g. an upstream LSP's. */
     node?: LndNode;
+    /** Wraps the node's backend (e.g. to inject faults around the real LND). */
+    wrap?: (lightning: LightningBackend) => LightningBackend;
   } = {},
 ): Promise<TestLsp> {
-  const lightning = (options.node ?? net.lsp).lnd;
+  const node = (options.node ?? net.lsp).lnd;
+  const lightning = options.wrap ? options.wrap(node) : node;
   const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
   // A fixed secrets key, as in production: a restarted server must read what the last one sealed.
   const config: Config = loadConfig(
@@ -81,6 +89,13 @@ export async function startTestLsp(
     async restart() {
       server.jobs.abort();
       await server.app.close();
+      server = await boot(Number(new URL(url).port));
+    },
+    async down() {
+      server.jobs.abort();
+      await server.app.close();
+    },
+    async up() {
       server = await boot(Number(new URL(url).port));
     },
     async stop() {

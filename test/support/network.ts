@@ -14,14 +14,20 @@ export interface Network {
   readonly bob: LndNode;
 }
 
+/** Options of the network's nodes. */
+export interface NetworkOptions {
+  readonly lsp?: LndNodeOptions;
+  readonly bob?: LndNodeOptions;
+}
+
 /** Starts btcd, alice, lsp and bob, and gives each wallet 0.1 BTC. */
-export async function startNetwork(options: { lsp?: LndNodeOptions } = {}): Promise<Network> {
+export async function startNetwork(options: NetworkOptions = {}): Promise<Network> {
   const h = await Harness.start();
   try {
     const [alice, lsp, bob] = await Promise.all([
       h.newNode('alice'),
       h.newNode('lsp', options.lsp),
-      h.newNode('bob'),
+      h.newNode('bob', options.bob),
     ]);
     await h.fund([alice, sat(10_000_000)], [lsp, sat(10_000_000)], [bob, sat(10_000_000)]);
     return { h, alice, lsp, bob };
@@ -45,7 +51,7 @@ export interface NetworkContext {
 }
 
 /** Starts a network before the file's tests and stops it, and every stream on `signal`, after. */
-export function useNetwork(options: { lsp?: LndNodeOptions } = {}): NetworkContext {
+export function useNetwork(options: NetworkOptions = {}): NetworkContext {
   let current: Network | undefined;
   const stop = new AbortController();
   before(async () => {

@@ -238,7 +238,10 @@ export const ReservationResponse = Type.Object({
   used: SatAmount('taken by payments so far'),
   remaining: SatAmount('left to pay with'),
   feeRate: Type.Integer({ description: 'effective fee if fully used, ppm of allocated (rounded up)' }),
-  reservationFee: SatAmount('charged when reserved'),
+  reservationFee: SatAmount('charged when reserved (purchaseFee included)'),
+  purchaseFee: SatAmount(
+    'what the liquidity bought from outside for it cost (0 when none was bought); the reservation pays it',
+  ),
   utilizationFeePpm: Type.Integer({ description: 'charged on each payment, ppm of its amount' }),
   externalLiquidity: Type.Boolean({ description: 'liquidity was bought from an upstream LSP for it' }),
   expiresAt: Timestamp,

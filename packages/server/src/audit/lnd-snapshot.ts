@@ -5,9 +5,11 @@
 import {
   type Channel,
   type ClosedChannel,
+  ErrorCode,
   formatChannelPoint,
   type Hex32,
   type InvoiceStatus,
+  isLspError,
   type LightningBackend,
   type OutputLease,
   type PaymentResult,

@@ -58,6 +58,7 @@ export function reservationToWire(r: Reservation): ReservationResponse {
     remaining: Number(reservationRemaining(r)),
     feeRate: Number(r.feeRatePpm),
     reservationFee: Number(r.reservationFee),
+    purchaseFee: Number(r.externalFee ?? 0n),
     utilizationFeePpm: Number(r.utilizationFeePpm),
     externalLiquidity: r.externalReference !== null,
     expiresAt: r.expiresAt.toISOString(),

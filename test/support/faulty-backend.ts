@@ -1,0 +1,102 @@
+/**
+ * A fault-injecting wrapper of our `LightningBackend` port around the real LND: a test names a
+ * call and what goes wrong with it (once or more), and every other call goes through untouched.
+ */
+import { ErrorCode, type LightningBackend, LspError } from '@blgv/core';
+
+/** What goes wrong with a call. */
+export type FaultMode =
+  /** Fails before LND is asked (LND never sees the call). */
+  | 'fail'
+  /** Asks LND and fails at once, without waiting for its answer (as if the answer was lost). */
+  | 'fail_after'
+  /** Asks LND, then never answers (the caller waits forever). */
+  | 'hang_after'
+  /** Never asks LND and never answers. */
+  | 'hang';
+
+interface Fault {
+  readonly mode: FaultMode;
+  times: number;
+  readonly error: () => Error;
+  readonly hit: PromiseWithResolvers<void>;
+}
+
+type Method = keyof LightningBackend;
+const STREAMS = new Set<Method>(['subscribeInvoices', 'subscribeInvoice', 'channelEvents', 'customMessages']);
+
+/** Faults for one backend. */
+export class Faults {
+  readonly #faults = new Map<Method, Fault>();
+
+  /**
+   * Makes the next `times` calls of `method` go wrong; resolves `hit` the first time. For a
+   * stream, the fault breaks it (new or already running) at its next item, which is lost, as
+   * when a connection drops.
+   */
+  inject(
+    method: Method,
+    mode: FaultMode,
+    options: { times?: number; error?: () => Error } = {},
+  ): { hit: Promise<void> } {
+    const hit = Promise.withResolvers<void>();
+    this.#faults.set(method, {
+      mode,
+      times: options.times ?? 1,
+      error:
+        options.error ??
+        (() =>
+          new LspError(ErrorCode.LightningUnavailable, `injected fault in ${method}: LND is not reachable`)),
+      hit,
+    });
+    return { hit: hit.promise };
+  }
+
+  /** The backend with the faults applied. */
+  wrap(backend: LightningBackend): LightningBackend {
+    return new Proxy(backend, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        const method = prop as Method;
+        return (...args: unknown[]) => {
+          const call = () => (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (STREAMS.has(method)) return this.#breakable(method, call() as AsyncIterable<unknown>);
+          const fault = this.#take(method);
+          if (!fault) return call();
+          fault.hit.resolve();
+          switch (fault.mode) {
+            case 'fail':
+              return Promise.reject(fault.error());
+            case 'hang':
+              return new Promise(() => {});
+            case 'fail_after':
+              Promise.resolve(call()).catch(() => {});
+              return Promise.reject(fault.error());
+            case 'hang_after':
+              return Promise.resolve(call()).then(() => new Promise(() => {}));
+          }
+        };
+      },
+    });
+  }
+
+  /** A stream that fails at the item after a fault is injected into `method`. */
+  async *#breakable(method: Method, stream: AsyncIterable<unknown>): AsyncIterable<unknown> {
+    for await (const item of stream) {
+      const fault = this.#take(method);
+      if (fault) {
+        fault.hit.resolve();
+        throw fault.error();
+      }
+      yield item;
+    }
+  }
+
+  #take(method: Method): Fault | undefined {
+    const f = this.#faults.get(method);
+    if (!f || f.times <= 0) return undefined;
+    f.times--;
+    return f;
+  }
+}
