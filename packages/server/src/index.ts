@@ -4,5 +4,5 @@ export { type Config, ConfigError, ConfigSchema, ENV_VARS, loadConfig } from './
 export { type AppDeps, buildApp } from './http/app.ts';
 export { createLogger } from './logger.ts';
 export { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
-export { type RunningLsp, startLsp } from './runtime.ts';
+export { type RunningLsp, type StartOptions, startLsp } from './runtime.ts';
 export { createServices, feeScheduleFrom, type LspServices } from './services.ts';

@@ -33,8 +33,14 @@ async function bootstrapAdmin(database: Database, services: LspServices): Promis
   return services.apiKeys.create(tenant.id, 'admin', 'created at first start');
 }
 
+/** Options of {@link startLsp} for embedding (tests, tools). */
+export interface StartOptions {
+  /** Wraps the LND backend before anything uses it (e.g. a fault-injecting wrapper in tests). */
+  readonly wrapLightning?: (lightning: LightningBackend) => LightningBackend;
+}
+
 /** Starts everything the configuration asks for. */
-export async function startLsp(config: Config, log: Logger): Promise<RunningLsp> {
+export async function startLsp(config: Config, log: Logger, options: StartOptions = {}): Promise<RunningLsp> {
   const cleanup: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of cleanup.reverse())
@@ -58,6 +64,7 @@ export async function startLsp(config: Config, log: Logger): Promise<RunningLsp>
       cleanup.push(async () => backend.close());
       lightning = backend;
     }
+    if (options.wrapLightning) lightning = options.wrapLightning(lightning);
     const node = await lightning.getInfo(AbortSignal.timeout(15_000));
     log.info({ pubkey: node.pubkey, alias: node.alias, height: node.blockHeight }, 'connected to LND');
 
