@@ -1,17 +1,19 @@
 /**
  * Story: an exchange reserves 0.1 BTC of outbound liquidity, more than the LSP's node can
- * spend. The LSP buys the shortfall from its upstream LSP (a second instance of our own server
- * on its own LND) over LSPS1 peer messages, paid on-chain, and grants the reservation once the
- * bought channel is usable. The exchange then pays a 0.1 BTC invoice with it; the ledger shows
- * amount, routing fee, reservation fee and utilization fee exactly (the LSP bears the cost of
- * the bought channel). A reservation the upstream cannot meet fails with its code, costing the
- * tenant nothing.
+ * spend. A reservation whose `maxFeeRate` cannot pay for the liquidity it needs is refused with
+ * `fee_rate_exceeded` and costs nothing (nothing is bought). One that can is granted once the
+ * LSP has bought the shortfall from its upstream LSP (a second instance of our own server on its
+ * own LND) over LSPS1 peer messages, paid on-chain: the reservation is charged the purchase's
+ * cost with its fee. The exchange then pays a 0.1 BTC invoice with it; the ledger shows amount,
+ * routing fee, reservation fee and utilization fee exactly. A reservation the upstream cannot
+ * meet fails with its code, costing nothing. Each test ends with a clean audit.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat, spendableOutbound } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
@@ -46,7 +48,7 @@ before(async () => {
     postgres: true,
     file: {
       liquidity: { upstream: { uri: `${upstreamNode.pubkey}@${upstreamNode.host}`, pollIntervalMs: 200 } },
-      reservations: { externalTimeoutSeconds: 300 },
+      reservations: { externalTimeoutSeconds: 300, maxPerTenant: 100_000_000 },
     },
   });
   exchange = (await lsp.newTenant('exchange')).client;
@@ -60,8 +62,28 @@ after(async () => {
   await net?.h.stop();
 });
 
-test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream, then pays a 0.1 BTC invoice', async () => {
-  await topUp(net.h, net.alice, exchange, 1_000);
+test('a reservation whose maxFeeRate cannot pay for the liquidity it needs is refused and costs nothing', async () => {
+  await topUp(net.h, net.alice, exchange, 100_000);
+  const before = (await exchange.getBalance()).balance;
+  const channels = (await net.lsp.lnd.listChannels(within())).length;
+  // 1,000 ppm of 0.1 BTC is 10,000 sat; the reservation's own fees take 5,100 of it, which
+  // leaves 4,900 sat: less than a channel from the upstream costs.
+  await assert.rejects(
+    exchange.requestLiquidity({ amount: AMOUNT, duration: 3_600_000, maxFeeRate: 1_000 }),
+    (err: unknown) => {
+      assert.ok(err instanceof LspApiError, String(err));
+      assert.equal(err.code, 'fee_rate_exceeded');
+      assert.equal(err.status, 422);
+      return true;
+    },
+  );
+  assert.equal((await exchange.getBalance()).balance, before, 'it cost nothing');
+  assert.equal((await net.lsp.lnd.listChannels(within())).length, channels, 'nothing was bought');
+  await assertCleanAudit(lsp);
+});
+
+test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream, charged its cost, then pays a 0.1 BTC invoice', async () => {
+  const start = (await exchange.getBalance()).balance;
   const before = spendableOutbound(await net.lsp.lnd.listChannels(within()));
   assert.ok(before < BigInt(AMOUNT), `the LSP can spend ${before} sat: less than the reservation`);
   const upstreamChannelsBefore = (await net.lsp.lnd.listChannels(within())).filter(
@@ -72,24 +94,35 @@ test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream,
   const reservation = await exchange.requestLiquidity({
     amount: AMOUNT,
     duration: 3_600_000,
-    maxFeeRate: 2_000,
+    maxFeeRate: 5_000,
   });
   assert.equal(reservation.externalLiquidity, true);
   assert.equal(reservation.allocated, AMOUNT);
   assert.equal(reservation.state, 'active');
-  // 100 sat + 500 ppm of 10,000,000 sat = 5,100 sat if fully used: 510 ppm.
-  assert.equal(reservation.feeRate, 510);
+  // The purchase: the upstream's fee plus our on-chain payment; it is in the reservation fee.
+  const purchase = reservation.purchaseFee;
+  assert.ok(purchase > 0, 'the purchase cost something');
+  assert.equal(reservation.reservationFee, 100 + purchase);
+  // (100 + purchase) sat + 500 ppm of 10,000,000 sat, if fully used, in ppm, rounded up.
+  assert.equal(reservation.feeRate, Math.ceil(((100 + purchase + 5_000) * 1_000_000) / AMOUNT));
+  assert.ok(reservation.feeRate <= 5_000, 'within the maxFeeRate asked');
   const bought = (await net.lsp.lnd.listChannels(within())).filter(
     (c) => c.remotePubkey === upstreamNode.pubkey,
   );
   assert.equal(bought.length, 1, 'one channel bought from the upstream');
   assert.ok(bought[0]?.active);
   assert.ok(spendableOutbound(bought) >= BigInt(AMOUNT), `bought ${spendableOutbound(bought)} sat spendable`);
-  // The tenant paid the reservation fee only: the bought channel is the LSP's cost.
-  assert.deepEqual(
-    (await exchange.getLedger()).entries.map((e) => `${e.kind} ${e.amount}`),
-    ['reservation_fee -100', 'topup 1000'],
+  // The tenant paid the reservation fee and the purchase: what was held for it (the most
+  // maxFeeRate allowed) less what it did not cost.
+  const charges = (await exchange.getLedger()).entries.filter(
+    (e) => e.reference === reservation.reservationId,
   );
+  const byKind = Object.fromEntries(charges.map((e) => [e.kind, e.amount]));
+  assert.equal(byKind.reservation_fee, -100);
+  const held = -(byKind.reservation_purchase_fee ?? 0);
+  assert.equal(held, (AMOUNT * 5_000) / 1_000_000 - 100 - 5_000, 'held: what maxFeeRate leaves');
+  assert.equal(byKind.reservation_refund, held - purchase, 'the rest of the hold given back');
+  assert.equal((await exchange.getBalance()).balance, start - 100 - purchase, 'charged exactly its cost');
 
   // The payment: 0.1 BTC to bob, through the upstream.
   await topUp(net.h, net.alice, exchange, AMOUNT + 10_000);
@@ -139,11 +172,15 @@ test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream,
     (await exchange.getLedger()).entries.slice(0, 4).map((e) => `${e.kind} ${e.amount}`),
     ['utilization_fee -5000', 'routing_fee -1001', `payment -${AMOUNT}`, `topup ${AMOUNT + 10_000}`],
   );
-  assert.equal((await exchange.getBalance()).balance, 1_000 - 100 + AMOUNT + 10_000 - (AMOUNT + 6_001));
+  assert.equal(
+    (await exchange.getBalance()).balance,
+    start - 100 - purchase + AMOUNT + 10_000 - (AMOUNT + 6_001),
+  );
   const received = await net.bob.lnd.lookupInvoice(parseHex32(invoice.paymentHash), within());
   assert.equal(received.state, 'settled');
   assert.equal(received.amountPaid, BigInt(AMOUNT) * 1000n);
   assert.equal((await exchange.getReservation(reservation.reservationId)).state, 'exhausted');
+  await assertCleanAudit(lsp);
 });
 
 test('a reservation the upstream cannot meet either is refused with its code and costs nothing', async () => {
@@ -160,4 +197,5 @@ test('a reservation the upstream cannot meet either is refused with its code and
   }
   assert.equal((await exchange.getBalance()).balance, balance);
   assert.equal((await exchange.getLedger()).entries.length, ledger);
+  await assertCleanAudit(lsp);
 });

@@ -11,6 +11,7 @@ import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { signRequest } from '@blgv/protocol';
 import { ReservationsRepository } from '@blgv/store';
 import fc from 'fast-check';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
@@ -140,6 +141,7 @@ test('300 concurrent requests never get more than the node can spend; each refus
   });
   assert.equal(again?.allocated, Number(known - 1_000n));
   await tenants[0]?.client.releaseReservation(again?.reservationId ?? '');
+  await assertCleanAudit(lsp);
 });
 
 test('a reservation is read, released early (twice harmlessly), and another tenant cannot see it', async () => {
@@ -156,6 +158,33 @@ test('a reservation is read, released early (twice harmlessly), and another tena
   assert.equal(released.state, 'released');
   assert.equal(released.remaining, 0);
   assert.equal((await a.client.releaseReservation(r.reservationId)).state, 'released');
+  await assertCleanAudit(lsp);
+});
+
+test('a tenant cannot hold more than its limit reserved at once; what it releases counts again', async () => {
+  // A second server on the same node, with a small limit per tenant (its own database).
+  const limited = await startTestLsp(net, {
+    file: { reservations: { maxPerTenant: 100_000 }, lsps2: { enabled: false } },
+  });
+  try {
+    const { client } = await limited.newTenant('greedy');
+    await topUp(net.h, net.alice, client, 2_000);
+    const first = await client.requestLiquidity({ amount: 60_000, duration: 60_000, maxFeeRate: 100_000 });
+    const balance = (await client.getBalance()).balance;
+    assert.equal(
+      await refusal(client.requestLiquidity({ amount: 50_000, duration: 60_000, maxFeeRate: 100_000 })),
+      'tenant_limit_exceeded',
+    );
+    assert.equal((await client.getBalance()).balance, balance, 'the refusal cost nothing');
+    await client.releaseReservation(first.reservationId);
+    const second = await client.requestLiquidity({ amount: 50_000, duration: 60_000, maxFeeRate: 100_000 });
+    assert.equal(second.state, 'active');
+    await client.releaseReservation(second.reservationId);
+    await assertCleanAudit(limited);
+  } finally {
+    await limited.stop();
+  }
+  await assertCleanAudit(lsp);
 });
 
 test('a reservation whose time is up is expired by the job, without anyone reading it', async () => {
@@ -172,6 +201,7 @@ test('a reservation whose time is up is expired by the job, without anyone readi
   assert.ok(expired.updatedAt.getTime() >= Date.parse(r.expiresAt));
   assert.equal((await t.client.getReservation(r.reservationId)).state, 'expired');
   assert.equal(await refusal(t.client.releaseReservation(r.reservationId)), 'reservation_inactive');
+  await assertCleanAudit(lsp);
 });
 
 test('bad reservation and payment requests get 4xx codes naming the problem, and charge nothing', async () => {
@@ -221,6 +251,7 @@ test('bad reservation and payment requests get 4xx codes naming the problem, and
     }
   }
   assert.deepEqual(await t.client.getLedger(), before);
+  await assertCleanAudit(lsp);
 });
 
 test('generated bodies and ids on the reservation and payment endpoints never produce a 5xx', async () => {
@@ -297,4 +328,5 @@ test('generated bodies and ids on the reservation and payment endpoints never pr
     { numRuns: 600 },
   );
   assert.equal(count, 600);
+  await assertCleanAudit(lsp);
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Lsps1Order } from '@blgv/protocol';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
@@ -44,4 +45,5 @@ test('an unpaid order expires: invoice cancelled, order FAILED, no channel', asy
   const { paymentHash } = await net.bob.lnd.decodePaymentRequest(order.payment.bolt11.invoice, within());
   assert.equal((await net.lsp.lnd.lookupInvoice(paymentHash, within())).state, 'canceled');
   assert.equal((await net.lsp.lnd.pendingChannels(within())).length, 0);
+  await assertCleanAudit(lsp);
 });

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseHex32, sat } from '@blgv/core';
 import type { Lsps1Order } from '@blgv/protocol';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -102,6 +103,7 @@ test('an order with a refund address is paid on-chain: confirmed, channel opened
   assert.equal(channel.capacity, 300_000n);
   assert.equal(channel.localBalance, 100_000n, 'the client balance was pushed to bob');
   assert.equal(channel.private, true);
+  await assertCleanAudit(lsp);
 });
 
 test('a refund address of another network is refused', async () => {
@@ -111,6 +113,7 @@ test('a refund address of another network is refused', async () => {
   });
   assert.equal(r.error?.code, -32602);
   assert.equal(r.error?.data?.property, 'refund_onchain_address');
+  await assertCleanAudit(lsp);
 });
 
 test('an underpaid order expires FAILED and what arrived goes back to the refund address', async () => {
@@ -137,4 +140,5 @@ test('an underpaid order expires FAILED and what arrived goes back to the refund
   assert.ok(sweep, "the LSP's refund is labelled with the order");
   assert.ok(sweep.fee > 0n);
   assert.equal(back.amount, paid - sweep.fee, 'everything that arrived, minus the refund fee');
+  await assertCleanAudit(lsp);
 });

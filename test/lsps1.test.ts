@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat } from '@blgv/core';
 import { LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps1Info, Lsps1Order } from '@blgv/protocol';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -95,6 +96,7 @@ test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the cha
   assert.equal(atBob.capacity, 500_000n);
   assert.equal(atBob.private, true);
   await net.h.mine(1);
+  await assertCleanAudit(lsp);
 });
 
 test('bad requests get the LSPS error codes', async () => {
@@ -114,6 +116,7 @@ test('bad requests get the LSPS error codes', async () => {
   assert.equal(unknown.error?.code, -32601);
   const positional = await bob.send('{"jsonrpc":"2.0","method":"lsps1.get_info","params":[],"id":"pos1"}');
   assert.equal(positional.error?.code, -32602);
+  await assertCleanAudit(lsp);
 });
 
 test('an order whose channel cannot be opened ends FAILED and the payer gets the money back', async () => {
@@ -141,6 +144,7 @@ test('an order whose channel cannot be opened ends FAILED and the payer gets the
   } finally {
     stop.abort();
   }
+  await assertCleanAudit(lsp);
 });
 
 test('a server restart while an order is held resumes it to COMPLETED', async () => {
@@ -181,6 +185,7 @@ test('a server restart while an order is held resumes it to COMPLETED', async ()
     'succeeded',
     "alice's payment went through once the channel was funded",
   );
+  await assertCleanAudit(lsp);
 });
 
 test('LSPS1 over HTTP: the same methods, signed, for a tenant naming its client node', async () => {
@@ -208,6 +213,7 @@ test('LSPS1 over HTTP: the same methods, signed, for a tenant naming its client 
     other.client.lsps1.getOrder(order.order_id),
     (e) => e instanceof LspsRpcError && e.code === 101,
   );
+  await assertCleanAudit(lsp);
 });
 
 test('a flooding or oversized peer is bounded and told so', async () => {
@@ -244,4 +250,5 @@ test('a flooding or oversized peer is bounded and told so', async () => {
     what: 'the peer to be served again',
     intervalMs: 500,
   });
+  await assertCleanAudit(lsp);
 });

@@ -16,6 +16,7 @@ import { extraFee } from '@blgv/lnd';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
+import { assertCleanAudit } from './support/audit.ts';
 import { JitWallet } from './support/jit-wallet.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
@@ -182,6 +183,7 @@ test('fixed amount, multi-part: a wallet with no channels is paid in parts throu
   } finally {
     rpc.close();
   }
+  await assertCleanAudit(server);
 });
 
 test('variable amount, single part: bought over HTTP, the fee is priced on and taken from the one HTLC', async () => {
@@ -218,4 +220,5 @@ test('variable amount, single part: bought over HTTP, the fee is priced on and t
   assert.equal(record.state, 'completed');
   assert.equal(record.payment_size_msat, null, 'variable amount: no size was bought');
   assert.equal(record.fee_msat, fee);
+  await assertCleanAudit(server);
 });

@@ -12,6 +12,7 @@ import { LspApiError, LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
 import fc from 'fast-check';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
@@ -119,6 +120,7 @@ test('get_info lists LSPS2 and offers one fee entry priced from the schedule', a
   assert.ok(new Date(params.valid_until).getTime() > Date.now());
   const token = await wallet.call('lsps2.get_info', { token: 'not-ours' });
   assert.equal(token.error?.code, 200);
+  await assertCleanAudit(server);
 });
 
 test('buy refuses altered params, out-of-range sizes and malformed input with their codes', async () => {
@@ -138,6 +140,7 @@ test('buy refuses altered params, out-of-range sizes and malformed input with th
     if (code === 0) assert.ok(r.result, `${name}: 10,000 sat pays a 1,330 sat fee and is accepted`);
     else assert.equal(r.error?.code, code, `${name}: ${JSON.stringify(r)}`);
   }
+  await assertCleanAudit(server);
 });
 
 test('a variable-amount payment below the minimum is failed back', async () => {
@@ -145,6 +148,7 @@ test('a variable-amount payment below the minimum is failed back', async () => {
   const bought = await buy({ opening_fee_params: await menu() });
   const invoice = await jitInvoice(bob, lsp, bought, 5_000_000n);
   await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+  await assertCleanAudit(server);
 });
 
 test('a payment after the fee params expired is failed back, and buying with them is refused', async () => {
@@ -164,6 +168,7 @@ test('a payment after the fee params expired is failed back, and buying with the
     'expired',
     'the HTLC reached the LSP, which ended the JIT channel',
   );
+  await assertCleanAudit(server);
 });
 
 test('a client that refuses the channel gets nothing opened and the payer is refunded', async () => {
@@ -193,6 +198,7 @@ test('a client that refuses the channel gets nothing opened and the payer is ref
   } finally {
     stop.abort();
   }
+  await assertCleanAudit(server);
 });
 
 test('over signed HTTP a tenant buys for a named node, and generated params never cause an internal error', async () => {
@@ -266,4 +272,5 @@ test('over signed HTTP a tenant buys for a named node, and generated params neve
     { numRuns: 500 },
   );
   assert.equal(runs, 500);
+  await assertCleanAudit(server);
 });

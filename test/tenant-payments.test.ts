@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
@@ -127,6 +128,7 @@ test('a reserved payment of 100,000 sat: ledger shows amount, routing, reservati
     'reservation_inactive',
   );
   assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 4);
+  await assertCleanAudit(lsp);
 });
 
 test('a payment the recipient refuses fails, is refunded, and gives its reservation back; a retry is a new attempt', async () => {
@@ -171,6 +173,7 @@ test('a payment the recipient refuses fails, is refunded, and gives its reservat
   assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 8);
   assert.equal((await exchange.getBalance()).balance, balance);
   await exchange.releaseReservation(reservation.reservationId);
+  await assertCleanAudit(lsp);
 });
 
 test('an amountless invoice is paid without a reservation for the amount given; bad orders are refused', async () => {
@@ -208,4 +211,5 @@ test('an amountless invoice is paid without a reservation for the amount given; 
   const huge = await bobInvoice(5_000_000);
   assert.equal(await code(exchange.sendPayment({ invoice: huge.paymentRequest })), 'lsp_insufficient_funds');
   assert.equal((await exchange.getBalance()).balance, balance - 5_002);
+  await assertCleanAudit(lsp);
 });

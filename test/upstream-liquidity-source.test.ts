@@ -27,6 +27,7 @@ import {
   liquiditySourceFromConfig,
   type UpstreamLsps1Source,
 } from '../packages/server/src/liquidity/upstream-lsps1-source.ts';
+import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
@@ -145,6 +146,7 @@ test('a fee above maxFee is refused before paying: the order stays unpaid, the w
   const afterwards = await net.lsp.lnd.walletBalance(within());
   assert.equal(afterwards.confirmed, before.confirmed);
   assert.equal(afterwards.unconfirmed, before.unconfirmed);
+  await assertCleanAudit(upstream);
 });
 
 test('acquire buys 0.05 BTC of outbound on our side of the channel, pays the quoted fee, and the amount goes out over it', async () => {
@@ -205,6 +207,7 @@ test('acquire buys 0.05 BTC of outbound on our side of the channel, pays the quo
   );
   assert.equal(paid.status, 'succeeded');
   chain.abort();
+  await assertCleanAudit(upstream);
 });
 
 test('a purchase interrupted after its payment is resumed by the next process and paid once', async () => {
@@ -247,4 +250,5 @@ test('a purchase interrupted after its payment is resumed by the next process an
   assert.equal(rows.length, 1, 'no second purchase');
   assert.equal((await paymentsTo(paid.pay_address)).length, 1, 'paid once');
   chain.abort();
+  await assertCleanAudit(upstream);
 });
