@@ -28,6 +28,7 @@ const faultServer = join(import.meta.dirname, 'support', 'fault-server.ts');
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lsp_commit_${randomBytes(4).toString('hex')}`;
 const secretsKey = randomBytes(32).toString('hex');
+const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
 
 let net: Network;
 let admin: Database;
@@ -42,7 +43,7 @@ async function startServer(fault?: { method: string; mode: string }) {
       ...process.env,
       BLGV_PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      DATABASE_URL: adminUrl.replace(/\/[^/]*$/, `/${dbName}`),
+      DATABASE_URL: dbUrl,
       BLGV_SECRETS_KEY: secretsKey,
       BLGV_CONFIG: join(dir, 'server-config.json'),
       LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
@@ -166,7 +167,46 @@ test('killed right after the commit point: the new process publishes, the channe
   const audit = await second.admin.admin.audit();
   assert.deepEqual(audit.discrepancies, []);
   await second.kill();
+
+  // The same audit from the command line, as an operator's cron job runs it: clean, exit 0.
+  const clean = await runAudit();
+  assert.equal(clean.code, 0, clean.out);
+  assert.match(clean.out, /: clean/);
+  // A ledger that disagrees (a corrupted database, say) is caught: exit 1, naming it.
+  const db = await openDatabase({ kind: 'postgres', url: dbUrl });
+  try {
+    await sql`update channel_requests set state = 'failed' where id = ${id}`.execute(db.db);
+    const caught = await runAudit();
+    assert.equal(caught.code, 1, caught.out);
+    assert.match(caught.out, new RegExp(`DISCREPANCY channel_refund channel_request:${id}`));
+    assert.match(caught.out, new RegExp(`DISCREPANCY channel_refunded_but_funded channel_request:${id}`));
+    await sql`update channel_requests set state = 'open' where id = ${id}`.execute(db.db);
+  } finally {
+    await db.close();
+  }
 });
+
+/** Runs `blgv-lsp audit` against the test database and the LSP's node. */
+async function runAudit(): Promise<{ code: number | null; out: string }> {
+  const dir = net.lsp.dir;
+  const proc = spawn(process.execPath, [cli, 'audit'], {
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: dbUrl,
+      BLGV_SECRETS_KEY: secretsKey,
+      LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
+      LND_TLS_CERT_PATH: join(dir, 'tls.cert'),
+      LND_MACAROON_PATH: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  return { code, out };
+}
 
 /** The LSP's channels (open or pending) with `peer`. */
 async function lspChannelsWith(peer: string): Promise<number> {

@@ -184,8 +184,9 @@ test('a 0.1 BTC reservation beyond the node is met by a channel bought upstream,
 });
 
 test('a reservation the upstream cannot meet either is refused with its code and costs nothing', async () => {
+  // Enough balance for what the purchase could cost (it is held while buying, then given back).
+  await topUp(net.h, net.alice, exchange, 300_000);
   const balance = (await exchange.getBalance()).balance;
-  const ledger = (await exchange.getLedger()).entries.length;
   // Above what the upstream sells in one channel (lsps1.maxClientBalance) and what we hold.
   try {
     await exchange.requestLiquidity({ amount: 60_000_000, duration: 60_000, maxFeeRate: 5_000 });
@@ -195,7 +196,6 @@ test('a reservation the upstream cannot meet either is refused with its code and
     assert.equal(err.code, 'lsp_insufficient_funds');
     assert.equal(err.status, 409);
   }
-  assert.equal((await exchange.getBalance()).balance, balance);
-  assert.equal((await exchange.getLedger()).entries.length, ledger);
+  assert.equal((await exchange.getBalance()).balance, balance, 'it cost nothing');
   await assertCleanAudit(lsp);
 });

@@ -14,6 +14,8 @@
  * waiting until the channel is active and carries a payment.
  */
 
+import { moved, refuse, type Step } from '../machine.ts';
+
 /** Where a purchase is. Final: `completed`, `refused`, `failed`. */
 export type PurchaseState = 'ordered' | 'paying' | 'paid' | 'opening' | 'completed' | 'refused' | 'failed';
 
@@ -28,9 +30,8 @@ export type PurchaseEvent =
   | { readonly type: 'usable'; readonly outbound: bigint }
   | { readonly type: 'gave_up'; readonly reason: string };
 
-/** The new state and what it records. */
-export interface PurchaseTransition {
-  readonly state: PurchaseState;
+/** What a transition records with the new state. */
+export interface PurchaseRecord {
   readonly failure?: string;
   readonly paymentTxid?: string;
   readonly onchainFee?: bigint;
@@ -41,40 +42,39 @@ export interface PurchaseTransition {
 /** Final states: nothing more happens to the purchase. */
 export const FINAL_PURCHASE_STATES: readonly PurchaseState[] = ['completed', 'refused', 'failed'];
 
-/** Thrown for an event the state does not accept (a bug in the caller). */
-export class InvalidPurchaseTransition extends Error {
-  constructor(state: PurchaseState, event: PurchaseEvent['type']) {
-    super(`purchase in state ${state} cannot take event ${event}`);
-    this.name = 'InvalidPurchaseTransition';
-  }
-}
-
-/** The transition function. */
-export function nextPurchaseState(state: PurchaseState, event: PurchaseEvent): PurchaseTransition {
+/**
+ * The transition function (the one machine shape: see `machine.ts`). The runner performs each
+ * state's work itself (pay, wait for the order, wait for the channel), so steps carry no
+ * effects; what they record is persisted with the state.
+ */
+export function nextPurchaseState(
+  state: PurchaseState,
+  event: PurchaseEvent,
+): Step<PurchaseState, never, PurchaseRecord> {
   switch (state) {
     case 'ordered':
-      if (event.type === 'fee_accepted') return { state: 'paying' };
-      if (event.type === 'refused') return { state: 'refused', failure: event.reason };
+      if (event.type === 'fee_accepted') return moved('paying');
+      if (event.type === 'refused') return moved('refused', [], { failure: event.reason });
       break;
     case 'paying':
       if (event.type === 'paid')
-        return { state: 'paid', paymentTxid: event.txid, onchainFee: event.onchainFee };
-      if (event.type === 'not_sent') return { state: 'failed', failure: event.reason };
+        return moved('paid', [], { paymentTxid: event.txid, onchainFee: event.onchainFee });
+      if (event.type === 'not_sent') return moved('failed', [], { failure: event.reason });
       break;
     case 'paid':
       if (event.type === 'order_completed')
-        return { state: 'opening', fundingOutpoint: event.fundingOutpoint };
+        return moved('opening', [], { fundingOutpoint: event.fundingOutpoint });
       if (event.type === 'order_failed' || event.type === 'gave_up')
-        return { state: 'failed', failure: event.reason };
+        return moved('failed', [], { failure: event.reason });
       break;
     case 'opening':
-      if (event.type === 'usable') return { state: 'completed', outbound: event.outbound };
-      if (event.type === 'gave_up') return { state: 'failed', failure: event.reason };
+      if (event.type === 'usable') return moved('completed', [], { outbound: event.outbound });
+      if (event.type === 'gave_up') return moved('failed', [], { failure: event.reason });
       break;
     case 'completed':
     case 'refused':
     case 'failed':
       break;
   }
-  throw new InvalidPurchaseTransition(state, event.type);
+  return refuse(state, event.type);
 }

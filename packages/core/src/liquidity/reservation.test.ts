@@ -62,9 +62,9 @@ const active = (amount: number, used = 0): ReservationSnapshot => ({
 
 test('use takes from what is left and exhausts the reservation at zero', () => {
   const r1 = reservationTransition(active(1000), { type: 'use', amount: sat(400) });
-  assert.deepEqual(r1, { ok: true, next: active(1000, 400) });
+  assert.deepEqual(r1, { ok: true, state: 'active', effects: [], used: 400n });
   const r2 = reservationTransition(active(1000, 400), { type: 'use', amount: sat(600) });
-  assert.deepEqual(r2, { ok: true, next: { state: 'exhausted', amount: 1000n, used: 1000n } });
+  assert.deepEqual(r2, { ok: true, state: 'exhausted', effects: [], used: 1000n });
   assert.deepEqual(reservationTransition(active(1000, 400), { type: 'use', amount: sat(601) }), {
     ok: false,
     reason: 'exceeded',
@@ -76,11 +76,13 @@ test('a failed payment restores an exhausted reservation to active', () => {
   const exhausted: ReservationSnapshot = { state: 'exhausted', amount: sat(1000), used: sat(1000) };
   assert.deepEqual(reservationTransition(exhausted, { type: 'restore', amount: sat(300) }), {
     ok: true,
-    next: active(1000, 700),
+    state: 'active',
+    effects: [],
+    used: 700n,
   });
   const released: ReservationSnapshot = { state: 'released', amount: sat(1000), used: sat(1000) };
   const step = reservationTransition(released, { type: 'restore', amount: sat(1000) });
-  assert.deepEqual(step, { ok: true, next: { state: 'released', amount: 1000n, used: 0n } });
+  assert.deepEqual(step, { ok: true, state: 'released', effects: [], used: 0n });
   assert.equal(reservationRemaining(released), 0n, 'an ended reservation holds nothing');
 });
 
@@ -89,7 +91,9 @@ test('release and expire end live reservations only', () => {
     const to = type === 'release' ? 'released' : 'expired';
     assert.deepEqual(reservationTransition(active(10), { type }), {
       ok: true,
-      next: { ...active(10), state: to },
+      state: to,
+      effects: [],
+      used: 0n,
     });
     for (const state of ['released', 'expired'] as const) {
       assert.deepEqual(reservationTransition({ ...active(10), state }, { type }), {

@@ -5,6 +5,7 @@
  */
 import { type FeeSchedule, PPM, ppmOfCeil } from '../fees/schedule.ts';
 import type { Channel } from '../lightning/types.ts';
+import { moved, type Step } from '../machine.ts';
 import type { Sat } from '../money.ts';
 
 /** Where a reservation is. Only `active` holds liquidity. */
@@ -28,10 +29,13 @@ export interface ReservationSnapshot {
   readonly used: Sat;
 }
 
-/** The outcome of {@link reservationTransition}: the next snapshot, or why the event is refused. */
-export type ReservationStep =
-  | { readonly ok: true; readonly next: ReservationSnapshot }
-  | { readonly ok: false; readonly reason: 'inactive' | 'exceeded' };
+/**
+ * The answer of {@link reservationTransition} (the one machine shape: see `machine.ts`): the next
+ * state with what is used of it, or the refusal (`inactive` or `exceeded`).
+ */
+export type ReservationStep = Step<ReservationState, never, { readonly used: Sat }>;
+
+const refused = (reason: 'inactive' | 'exceeded') => ({ ok: false, reason }) as const;
 
 /**
  * The reservation state machine. `use` needs an active reservation with enough left and moves
@@ -43,18 +47,18 @@ export function reservationTransition(r: ReservationSnapshot, event: Reservation
   const live = r.state === 'active' || r.state === 'exhausted';
   switch (event.type) {
     case 'release':
-      return live ? { ok: true, next: { ...r, state: 'released' } } : { ok: false, reason: 'inactive' };
+      return live ? moved('released', [], { used: r.used }) : refused('inactive');
     case 'expire':
-      return live ? { ok: true, next: { ...r, state: 'expired' } } : { ok: false, reason: 'inactive' };
+      return live ? moved('expired', [], { used: r.used }) : refused('inactive');
     case 'use': {
-      if (r.state !== 'active') return { ok: false, reason: 'inactive' };
+      if (r.state !== 'active') return refused('inactive');
       const used = (r.used + event.amount) as Sat;
-      if (used > r.amount) return { ok: false, reason: 'exceeded' };
-      return { ok: true, next: { ...r, used, state: used === r.amount ? 'exhausted' : 'active' } };
+      if (used > r.amount) return refused('exceeded');
+      return moved(used === r.amount ? 'exhausted' : 'active', [], { used });
     }
     case 'restore': {
       const used = (r.used > event.amount ? r.used - event.amount : 0n) as Sat;
-      return { ok: true, next: { ...r, used, state: r.state === 'exhausted' ? 'active' : r.state } };
+      return moved(r.state === 'exhausted' ? 'active' : r.state, [], { used });
     }
   }
 }

@@ -4,6 +4,7 @@
  *
  *   blgv-lsp start   start the LSP (on an embedded regtest network unless LND is configured)
  *   blgv-lsp keys    create or revoke API keys
+ *   blgv-lsp audit   reconcile the ledger with LND (exit 1 on any discrepancy)
  *   blgv-lsp help    this text and the configuration variables
  */
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { onShutdown } from '@blgv/regtest';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { type RunningLsp, startLsp } from '../runtime.ts';
+import { AUDIT_USAGE, auditCommand } from './audit-command.ts';
 import { KEYS_USAGE, keysCommand } from './keys-command.ts';
 
 function usage(): string {
@@ -21,9 +23,11 @@ function usage(): string {
     'commands:',
     '  start   start the LSP server',
     '  keys    create or revoke API keys',
+    '  audit   reconcile the ledger with LND (exit 1 on any discrepancy)',
     '  help    show this help',
     '',
     KEYS_USAGE,
+    AUDIT_USAGE,
     '',
     'configuration (environment):',
     ...vars,
@@ -74,6 +78,12 @@ async function main(): Promise<void> {
   if (command === 'start') return start();
   if (command === 'keys') {
     process.stdout.write(await keysCommand(loadConfig(), process.argv.slice(3)));
+    return;
+  }
+  if (command === 'audit') {
+    const { text, clean } = await auditCommand(loadConfig(), process.argv.slice(3));
+    process.stdout.write(text);
+    if (!clean) process.exitCode = 1;
     return;
   }
   if (command === 'help' || command === '--help' || command === '-h') {

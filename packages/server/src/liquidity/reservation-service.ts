@@ -151,8 +151,8 @@ export class ReservationService {
       if (!r) return undefined;
       const step = reservationTransition(r, { type: 'release' });
       if (!step.ok) return r;
-      await repo.transition(id, r.state, step.next);
-      return { ...r, ...step.next };
+      await repo.transition(id, r.state, { state: step.state, used: step.used });
+      return { ...r, state: step.state, used: step.used };
     });
     if (released?.state !== 'released') {
       throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${released?.state ?? 'gone'}`, {

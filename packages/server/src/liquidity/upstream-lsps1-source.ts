@@ -321,11 +321,19 @@ export class UpstreamLsps1Source implements LiquiditySource {
   /** Persists a transition from the record's state; false when the purchase had moved on. */
   async #apply(r: LiquidityPurchaseRecord, event: PurchaseEvent): Promise<boolean> {
     const from = r.state as PurchaseState;
-    const t = nextPurchaseState(from, event);
-    const moved = await this.#repo().transition(r.id, from, t);
+    const step = nextPurchaseState(from, event);
+    if (!step.ok) {
+      this.#log.warn(
+        { purchase: r.id, from, event: event.type, reason: step.reason },
+        'purchase event refused',
+      );
+      return false;
+    }
+    const { ok: _ok, effects: _effects, ...transition } = step;
+    const moved = await this.#repo().transition(r.id, from, transition);
     if (moved)
       this.#log.info(
-        { purchase: r.id, from, to: t.state, ...(t.failure ? { failure: t.failure } : {}) },
+        { purchase: r.id, from, to: step.state, ...(step.failure ? { failure: step.failure } : {}) },
         'purchase transition',
       );
     return moved;

@@ -1,8 +1,8 @@
 /**
- * Opening the JIT channel and waiting until it is active, on LND's channel events rather than
- * a timer, so the held HTLCs go out the moment the channel can carry them.
+ * Waiting until a funded JIT channel is active, on LND's channel events rather than a timer,
+ * so the held HTLCs go out the moment the channel can carry them.
  */
-import type { Channel, ChannelEvent, ChannelPoint, LightningBackend, OpenChannelRequest } from '@blgv/core';
+import type { Channel, ChannelEvent, ChannelPoint, LightningBackend } from '@blgv/core';
 
 const same = (a: ChannelPoint, b: ChannelPoint) => a.txid === b.txid && a.outputIndex === b.outputIndex;
 
@@ -11,13 +11,10 @@ function concerns(e: ChannelEvent, point: ChannelPoint): boolean {
   return same(e.channelPoint, point);
 }
 
-/**
- * Opens a channel (`{ open }`) or takes one already funded (`{ channelPoint }`, e.g. found after
- * a restart) and resolves with it once LND lists it active.
- */
+/** Resolves with the channel at `channelPoint` once LND lists it active. */
 export async function activeChannel(
   lightning: LightningBackend,
-  target: { readonly open: OpenChannelRequest } | { readonly channelPoint: ChannelPoint },
+  target: { readonly channelPoint: ChannelPoint },
   signal: AbortSignal,
 ): Promise<Channel> {
   const stop = new AbortController();
@@ -27,12 +24,9 @@ export async function activeChannel(
     [Symbol.asyncIterator]();
   let next = events.next();
   try {
-    // Listen before opening, so the `active` event cannot slip past.
+    // Listen before looking, so the `active` event cannot slip past.
     await Promise.race([connected.promise, next]);
-    const point =
-      'open' in target
-        ? (await lightning.openChannel(target.open, signal)).channelPoint
-        : target.channelPoint;
+    const point = target.channelPoint;
     for (;;) {
       const channel = (await lightning.listChannels(signal)).find(
         (c) => c.active && same(c.channelPoint, point),

@@ -146,7 +146,7 @@ export async function recordOutcome(
       const reservations = new ReservationsRepository(trx);
       const r = await reservations.get(finished.reservationId, { lock: true });
       const step = r && reservationTransition(r, { type: 'restore', amount: finished.reserved });
-      if (r && step?.ok) await reservations.transition(r.id, r.state, step.next);
+      if (r && step?.ok) await reservations.transition(r.id, r.state, { state: step.state, used: step.used });
     }
     return finished;
   });
@@ -186,7 +186,7 @@ async function takeReservation(
   }
   const step = reservationTransition(r, { type: 'use', amount: take });
   if (!step.ok) throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${r.state}`);
-  await reservations.transition(r.id, r.state, step.next);
+  await reservations.transition(r.id, r.state, { state: step.state, used: step.used });
   return take;
 }
 
