@@ -1,7 +1,8 @@
 /**
  * Story: a newcomer runs `blgv-lsp start` (what `npm start` runs) with nothing configured:
- * it brings up regtest, the LSP's node, a demo client with a channel, PGlite and the server,
- * prints where everything is, answers /healthz, and Ctrl-C leaves no process behind.
+ * it brings up regtest, the LSP's node, a demo client with channels, PGlite and the server,
+ * prints where everything is, answers /healthz, runs the README's walk-through (the spec's
+ * integration examples, `npm run demo`) to a clean audit, and Ctrl-C leaves no process behind.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ function processesUsing(dir: string): string[] {
   return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'));
 }
 
-test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it all', async () => {
+test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it all', async (t) => {
   const env: NodeJS.ProcessEnv = { ...process.env, BLGV_PORT: '0', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.LND_RPC_ADDRESS;
@@ -30,6 +31,10 @@ test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it a
     out += c;
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // Whatever fails below, the server does not outlive the test.
+  t.after(() => {
+    if (proc.exitCode === null) proc.kill('SIGINT');
+  });
 
   await waitFor(() => out.includes('Press Ctrl-C to stop.'), {
     what: `the startup banner; output so far:\n${out}`,
@@ -65,6 +70,24 @@ test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it a
   assert.equal((await admin.getFees()).channelOpening.baseFee, 1000);
   const docs = (await (await fetch(`${url}/docs/json`)).json()) as { paths: Record<string, unknown> };
   assert.ok(docs.paths['/v1/channels'] && docs.paths['/lsps'], 'OpenAPI lists the routes');
+
+  // The README's walk-through: the spec's two integration examples against this LSP.
+  const demoFile = /Walk-through:\s+npm run demo -- (\S+)/.exec(out)?.[1];
+  assert.ok(demoFile, 'prints the walk-through command');
+  const demo = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, '..', 'scripts', 'demo.ts'), demoFile],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+    },
+  );
+  assert.equal(demo.status, 0, `${demo.stdout}\n${demo.stderr}`);
+  assert.match(demo.stdout, /402 for the channel/);
+  // 2,000 opening fee + 100,000 push + 330 network fee (165 vB at the demo chain's 2 sat/vB).
+  assert.match(demo.stdout, /charged 102,330 sat \(the quote was 102,330 sat\)/);
+  assert.match(demo.stdout, /payment [0-9a-f]{64}: succeeded/);
+  assert.match(demo.stdout, /audit: clean/);
 
   proc.kill('SIGINT');
   await exited;

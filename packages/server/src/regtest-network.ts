@@ -1,6 +1,8 @@
 /**
  * The embedded demo network `npm start` runs when no LND is configured: btcd, the LSP's LND
- * node and one demo client node, both funded, with a channel from the LSP to the client.
+ * node and one demo client node, both funded, with a channel each way (enough for the spec's
+ * integration examples: a 0.01 BTC channel bought from a topped-up account, a 0.1 BTC
+ * reservation and payment), and a chain that mines a block whenever a transaction waits.
  */
 import { sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -8,15 +10,21 @@ import type { Logger } from 'pino';
 
 /** Wallet funds each node starts with (1 BTC). */
 const WALLET_FUNDS = sat(100_000_000);
-/** The demo channel from the LSP to the client, with part pushed to the client. */
-const DEMO_CHANNEL = sat(1_000_000);
+/**
+ * The demo channels: the LSP's outbound to the client (enough to reserve and pay 0.1 BTC), with
+ * a little pushed to the client, and the client's to the LSP (to pay the account's top-ups).
+ */
+const DEMO_CHANNEL = sat(16_000_000);
 const DEMO_PUSH = sat(100_000);
+const CLIENT_CHANNEL = sat(16_000_000);
 
 /** A started demo network. */
 export interface RegtestNetwork {
   readonly harness: Harness;
   readonly lsp: LndNode;
   readonly client: LndNode;
+  /** Stops the simulated chain (before the harness stops). */
+  stopMining(): void;
 }
 
 /** Starts the demo network, logging each step. */
@@ -36,8 +44,13 @@ export async function startRegtestNetwork(log: Logger): Promise<RegtestNetwork> 
     await harness.fund([lsp, WALLET_FUNDS], [client, WALLET_FUNDS]);
     log.info(`opening a ${DEMO_CHANNEL} sat channel lsp -> client (push ${DEMO_PUSH} sat)`);
     await harness.openChannel(lsp, client, DEMO_CHANNEL, { push: DEMO_PUSH });
+    log.info(`opening a ${CLIENT_CHANNEL} sat channel client -> lsp (to pay top-ups)`);
+    await harness.openChannel(client, lsp, CLIENT_CHANNEL);
+    // A chain that confirms what is published: a block whenever the mempool holds a transaction.
+    const mining = new AbortController();
+    void harness.mineWhilePending(mining.signal);
     log.info(`regtest network ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { harness, lsp, client };
+    return { harness, lsp, client, stopMining: () => mining.abort() };
   } catch (err) {
     await harness.stop();
     throw err;

@@ -51,8 +51,9 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     let lightning: LightningBackend;
     if (config.lightning.mode === 'regtest') {
       regtest = await startRegtestNetwork(log.child({ sub: 'regtest' }));
-      const harness = regtest.harness;
+      const { harness, stopMining } = regtest;
       cleanup.push(() => harness.stop());
+      cleanup.push(async () => stopMining());
       lightning = regtest.lsp.lnd;
     } else {
       const { rpcAddress, tlsCertPath, macaroonPath } = config.lightning;

@@ -89,11 +89,15 @@ export class LndSnapshot {
     return this.#liveTxids.has(txid);
   }
 
-  /** An invoice's state, or `undefined` when LND does not know it. */
+  /** An invoice's state, or `undefined` when LND does not know it (other errors end the audit). */
   async invoice(paymentHash: Hex32): Promise<InvoiceStatus | undefined> {
-    return this.#lightning
-      .lookupInvoice(paymentHash, AbortSignal.timeout(CALL_TIMEOUT_MS))
-      .catch(() => undefined);
+    try {
+      return await this.#lightning.lookupInvoice(paymentHash, AbortSignal.timeout(CALL_TIMEOUT_MS));
+    } catch (err) {
+      // Not known to LND: the audit reports it. Anything else ends the audit (it cannot judge).
+      if (isLspError(err, ErrorCode.NotFound)) return undefined;
+      throw err;
+    }
   }
 
   /** A payment's final outcome (`undefined`: never sent). */

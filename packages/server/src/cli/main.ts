@@ -7,6 +7,7 @@
  *   blgv-lsp audit   reconcile the ledger with LND (exit 1 on any discrepancy)
  *   blgv-lsp help    this text and the configuration variables
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onShutdown } from '@blgv/regtest';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
@@ -49,6 +50,11 @@ function banner(lsp: RunningLsp): string {
     );
   }
   lines.push(`  Database:     ${lsp.database.kind}`, `  API docs:     ${lsp.url}/docs`);
+  if (lsp.regtest) {
+    lines.push(
+      `  Walk-through: npm run demo -- ${join(lsp.regtest.harness.dir, 'demo.json')}   (the spec's integration examples)`,
+    );
+  }
   if (lsp.bootstrapKey) {
     lines.push(
       '',
@@ -70,7 +76,32 @@ async function start(): Promise<void> {
     log.info('stopping');
     await lsp.stop();
   });
+  if (lsp.regtest && lsp.bootstrapKey) writeDemoFile(lsp);
   process.stdout.write(banner(lsp));
+}
+
+/**
+ * Writes what the walk-through needs to reach the demo LSP and its client (`demo.json` in the
+ * regtest data dir, which lives only as long as this run): the API, the admin key, and the demo
+ * client's LND.
+ */
+function writeDemoFile(lsp: RunningLsp): void {
+  const regtest = lsp.regtest;
+  if (!regtest || !lsp.bootstrapKey) return;
+  const { client } = regtest;
+  const demo = {
+    url: lsp.url,
+    admin: { keyId: lsp.bootstrapKey.keyId, secret: lsp.bootstrapKey.secret },
+    client: {
+      pubkey: client.pubkey,
+      rpcAddress: `127.0.0.1:${client.rpcPort}`,
+      tlsCertPath: join(client.dir, 'tls.cert'),
+      macaroonPath: join(client.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
+    },
+  };
+  writeFileSync(join(regtest.harness.dir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 async function main(): Promise<void> {
