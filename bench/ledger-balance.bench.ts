@@ -5,17 +5,15 @@
  * 1,000,000, on Postgres, in one run. Goal: no measurable slowdown. For reference, the old way
  * of reading a balance (a SUM over the whole ledger) is timed on both tenants too.
  */
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, type LightningBackend, LspError } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
-import { LedgerRepository, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { LedgerRepository, sql, TenantsRepository } from '@blgv/store';
+import { benchDatabase, result } from './support/database.ts';
 
 const CHARGES = Number(process.env.BENCH_CHARGES ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const READS = Number(process.env.BENCH_READS ?? 500);
-const result = (name: string, value: number, unit: string) =>
-  process.stdout.write(`RESULT ${name} ${Number(value.toFixed(3))} ${unit}\n`);
 const progress = (line: string) => process.stderr.write(`[ledger-balance] ${line}\n`);
 
 /** Nothing here talks to LND: any call is a bug in the benchmark. */
@@ -28,14 +26,8 @@ const noLightning = new Proxy({} as LightningBackend, {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 
-const schema = `bench_${randomBytes(4).toString('hex')}`;
-const database = await openDatabase({
-  kind: 'postgres',
-  url: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  schema,
-});
+const database = await benchDatabase();
 try {
-  await migrate(database.db);
   const log = createLogger('silent', false);
   const services = createServices({
     config: loadConfig({}, () => '{}'),
@@ -155,6 +147,5 @@ try {
   }
   await app.close();
 } finally {
-  await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
-  await database.close();
+  await database.drop();
 }

@@ -4,30 +4,22 @@
  * ledger) against signed `GET /v1/account` (signature check, nonce, one balance read) as the
  * baseline, same server, same client, same concurrency, in one run.
  */
-import { randomBytes } from 'node:crypto';
 import { sat } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
 import { Harness } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
-import { LedgerRepository, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { LedgerRepository, sql, TenantsRepository } from '@blgv/store';
+import { benchDatabase, result } from './support/database.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const result = (name: string, value: number, unit: string) =>
-  process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
 
 const h = await Harness.start();
-const schema = `bench_${randomBytes(4).toString('hex')}`;
-const database = await openDatabase({
-  kind: 'postgres',
-  url: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  schema,
-});
+const database = await benchDatabase();
 try {
   const [lsp, bob] = await Promise.all([h.newNode('lsp'), h.newNode('bob')]);
   await h.fund([lsp, sat(20_000_000)]);
   await h.openChannel(lsp, bob, sat(10_000_000), { push: sat(0) });
-  await migrate(database.db);
   const log = createLogger('silent', false);
   const config = loadConfig({}, () => '{}');
   const services = createServices({
@@ -86,7 +78,6 @@ try {
   result('reservations_vs_signed_read_ratio', reservations / baseline, 'x');
   await app.close();
 } finally {
-  await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
-  await database.close();
+  await database.drop();
   await h.stop();
 }

@@ -5,19 +5,17 @@
  * through the LSP's PSBT funder). Goal: signed >= 30 % of bare throughput.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
-import { ChannelRequestsRepository, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { ChannelRequestsRepository, TenantsRepository } from '@blgv/store';
 import Fastify from 'fastify';
+import { benchDatabase, result } from './support/database.ts';
 
 const loader = join(import.meta.dirname, 'support', 'load.ts');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
-const result = (name: string, value: number, unit: string) =>
-  process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
 
 /** Runs the load generator in a child process (signing requests when given a key). */
 async function load(url: string, signing?: { keyId: string; secret: string; path: string }) {
@@ -40,16 +38,10 @@ async function load(url: string, signing?: { keyId: string; secret: string; path
 }
 
 const h = await Harness.start();
-const schema = `bench_${randomBytes(4).toString('hex')}`;
-const database = await openDatabase({
-  kind: 'postgres',
-  url: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  schema,
-});
+const database = await benchDatabase();
 try {
   const [lsp, bob, carol] = await Promise.all([h.newNode('lsp'), h.newNode('bob'), h.newNode('carol')]);
   await h.fund([lsp, sat(50_000_000)], [lsp, sat(50_000_000)]);
-  await migrate(database.db);
   const log = createLogger('silent', false);
   const services = createServices({ config: loadConfig({}), database, lightning: lsp.lnd, log });
   const app = buildApp({ log, lightning: lsp.lnd, database, services });
@@ -117,7 +109,6 @@ try {
   result('single_open_vbytes_per_channel', singleVbytes / 10, 'vB');
   result('batch_vs_single_vbytes_ratio', batchVbytes / singleVbytes, 'x');
 } finally {
-  await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
-  await database.close();
+  await database.drop();
   await h.stop();
 }

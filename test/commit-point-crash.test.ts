@@ -19,11 +19,10 @@ import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import { type Database, openDatabase, sql } from '@blgv/store';
+import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
 
-const root = join(import.meta.dirname, '..');
-const cli = join(root, 'packages', 'server', 'src', 'cli', 'main.ts');
 const faultServer = join(import.meta.dirname, 'support', 'fault-server.ts');
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lsp_commit_${randomBytes(4).toString('hex')}`;
@@ -37,20 +36,15 @@ let key: { keyId: string; secret: string } | undefined;
 
 /** Starts the server as a process (with a fault, when given) and waits until it listens. */
 async function startServer(fault?: { method: string; mode: string }) {
-  const dir = net.lsp.dir;
-  const proc = spawn(process.execPath, fault ? [faultServer] : [cli, 'start'], {
-    env: {
-      ...process.env,
-      BLGV_PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      DATABASE_URL: dbUrl,
-      BLGV_SECRETS_KEY: secretsKey,
-      BLGV_CONFIG: join(dir, 'server-config.json'),
-      LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
-      LND_TLS_CERT_PATH: join(dir, 'tls.cert'),
-      LND_MACAROON_PATH: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
-      ...(fault ? { BLGV_TEST_FAULT: JSON.stringify(fault) } : {}),
-    },
+  const proc = spawn(process.execPath, fault ? [faultServer] : [CLI, 'start'], {
+    env: lspProcessEnv(net.lsp, {
+      databaseUrl: dbUrl,
+      secretsKey,
+      extra: {
+        BLGV_CONFIG: join(net.lsp.dir, 'server-config.json'),
+        ...(fault ? { BLGV_TEST_FAULT: JSON.stringify(fault) } : {}),
+      },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server = proc;
@@ -188,17 +182,8 @@ test('killed right after the commit point: the new process publishes, the channe
 
 /** Runs `blgv-lsp audit` against the test database and the LSP's node. */
 async function runAudit(): Promise<{ code: number | null; out: string }> {
-  const dir = net.lsp.dir;
-  const proc = spawn(process.execPath, [cli, 'audit'], {
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: dbUrl,
-      BLGV_SECRETS_KEY: secretsKey,
-      LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
-      LND_TLS_CERT_PATH: join(dir, 'tls.cert'),
-      LND_MACAROON_PATH: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
-    },
+  const proc = spawn(process.execPath, [CLI, 'audit'], {
+    env: lspProcessEnv(net.lsp, { databaseUrl: dbUrl, secretsKey }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

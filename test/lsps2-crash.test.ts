@@ -7,15 +7,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { msat, parseScid, sat } from '@blgv/core';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
-const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lsp_crash_${randomBytes(4).toString('hex')}`;
 const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
@@ -28,18 +27,8 @@ let server: ChildProcess | undefined;
 
 /** Starts `blgv-lsp start` against the test network's LSP node and waits for its banner. */
 async function startServer(): Promise<ChildProcess> {
-  const dir = net.lsp.dir;
-  const proc = spawn(process.execPath, [cli, 'start'], {
-    env: {
-      ...process.env,
-      BLGV_PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      DATABASE_URL: dbUrl,
-      BLGV_SECRETS_KEY: secretsKey,
-      LND_RPC_ADDRESS: `127.0.0.1:${net.lsp.rpcPort}`,
-      LND_TLS_CERT_PATH: join(dir, 'tls.cert'),
-      LND_MACAROON_PATH: join(dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
-    },
+  const proc = spawn(process.execPath, [CLI, 'start'], {
+    env: lspProcessEnv(net.lsp, { databaseUrl: dbUrl, secretsKey }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

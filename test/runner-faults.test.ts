@@ -44,8 +44,7 @@ after(async () => {
 
 test('an LSPS1 order whose invoice settlement fails once still completes', async () => {
   const { h, bob } = net;
-  const client = new LspsPeerClient(bob, net.lsp.pubkey);
-  await h.waitFor(() => client.ready, { what: "bob's custom message stream" });
+  const client = await LspsPeerClient.connect(h, bob, net.lsp.pubkey);
   try {
     const created = await client.call<Lsps1Order>('lsps1.create_order', {
       lsp_balance_sat: '150000',
@@ -82,8 +81,7 @@ test('an LSPS1 order whose invoice settlement fails once still completes', async
 test('a JIT channel whose scid mapping fails once still carries its payment', async () => {
   const { h, alice } = net;
   await h.mine(1); // the LSP funds channels from confirmed coins: confirm the last funding's change
-  const client = new LspsPeerClient(carol.node, net.lsp.pubkey);
-  await h.waitFor(() => client.ready, { what: "carol's custom message stream" });
+  const client = await LspsPeerClient.connect(h, carol.node, net.lsp.pubkey);
   try {
     const info = await client.call<Lsps2Info>('lsps2.get_info', {});
     const params = info.result?.opening_fee_params_menu[0];

@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type ChannelOpenProposal, msat, type Pubkey, sat, scid } from '@blgv/core';
-import { lsps2RouteHint } from '@blgv/lsp-client';
+import { type ChannelOpenProposal, msat, type Pubkey, sat } from '@blgv/core';
 import type { Lsps1Order, Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
 import { assertCleanAudit } from './support/audit.ts';
+import { jitInvoice } from './support/jit-wallet.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -138,8 +138,7 @@ test('REST: a client that accepts after the deadline gets no channel; the charge
 test("LSPS1: a client that accepts after the deadline gets no channel; the payer's hold invoice is cancelled", async () => {
   const { h, bob } = net;
   const before = await channelsWith(bob.pubkey);
-  const peer = new LspsPeerClient(bob, net.lsp.pubkey);
-  await h.waitFor(() => peer.ready, { what: "bob's custom message stream" });
+  const peer = await LspsPeerClient.connect(h, bob, net.lsp.pubkey);
   const acceptor = await slowAcceptor(bob);
   try {
     const created = await peer.call<Lsps1Order>('lsps1.create_order', {
@@ -177,8 +176,7 @@ test('JIT: a client that accepts after the deadline gets no channel; the HTLC is
   const { h, alice } = net;
   const before = await channelsWith(dave.pubkey);
   await h.connect(dave, net.lsp);
-  const peer = new LspsPeerClient(dave, net.lsp.pubkey);
-  await h.waitFor(() => peer.ready, { what: "dave's custom message stream" });
+  const peer = await LspsPeerClient.connect(h, dave, net.lsp.pubkey);
   const acceptor = await slowAcceptor(dave);
   try {
     const info = await peer.call<Lsps2Info>('lsps2.get_info', {});
@@ -186,25 +184,7 @@ test('JIT: a client that accepts after the deadline gets no channel; the HTLC is
     assert.ok(params, JSON.stringify(info.error));
     const bought = await peer.call<Lsps2BuyResult>('lsps2.buy', { opening_fee_params: params });
     assert.ok(bought.result, JSON.stringify(bought.error));
-    const hint = lsps2RouteHint(net.lsp.pubkey, bought.result);
-    const invoice = await dave.lnd.addInvoice(
-      {
-        amount: msat(50_000_000n),
-        memo: 'jit',
-        routeHints: [
-          [
-            {
-              nodeId: net.lsp.pubkey,
-              scid: scid(hint.chanId),
-              feeBaseMsat: msat(hint.feeBaseMsat),
-              feeProportionalMillionths: hint.feeProportionalMillionths,
-              cltvExpiryDelta: hint.cltvExpiryDelta,
-            },
-          ],
-        ],
-      },
-      within(),
-    );
+    const invoice = await jitInvoice(dave, net.lsp.pubkey, bought.result, msat(50_000_000n));
     const paid = await alice.lnd.sendPayment(
       { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 60, maxParts: 1 },
       within(90_000),

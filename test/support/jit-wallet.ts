@@ -10,6 +10,7 @@ import {
   type InvoiceHtlcDecision,
   type Msat,
   msat,
+  type Pubkey,
   parsePubkey,
   scid,
 } from '@blgv/core';
@@ -59,25 +60,7 @@ export class JitWallet {
    * accepts `fee` deducted in total.
    */
   async invoice(bought: Lsps2BuyResult, amount: Msat, fee: Msat): Promise<CreatedInvoice> {
-    const hint = lsps2RouteHint(this.lsp.pubkey, bought);
-    const created = await this.node.lnd.addInvoice(
-      {
-        amount,
-        memo: 'jit',
-        routeHints: [
-          [
-            {
-              nodeId: parsePubkey(hint.nodeId),
-              scid: scid(hint.chanId),
-              feeBaseMsat: msat(hint.feeBaseMsat),
-              feeProportionalMillionths: hint.feeProportionalMillionths,
-              cltvExpiryDelta: hint.cltvExpiryDelta,
-            },
-          ],
-        ],
-      },
-      within(),
-    );
+    const created = await jitInvoice(this.node, this.lsp.pubkey, bought, amount);
     this.#allowances.set(created.paymentHash, fee);
     return created;
   }
@@ -86,4 +69,32 @@ export class JitWallet {
   htlcsOf(hash: Hex32): SeenHtlc[] {
     return this.seen.filter((s) => s.htlc.paymentHash === hash);
   }
+}
+
+/** An invoice of `amount` by `node` whose only route is the JIT scid it bought from `lsp`. */
+export function jitInvoice(
+  node: LndNode,
+  lsp: Pubkey,
+  bought: Lsps2BuyResult,
+  amount: Msat,
+): Promise<CreatedInvoice> {
+  const hint = lsps2RouteHint(lsp, bought);
+  return node.lnd.addInvoice(
+    {
+      amount,
+      memo: 'jit',
+      routeHints: [
+        [
+          {
+            nodeId: parsePubkey(hint.nodeId),
+            scid: scid(hint.chanId),
+            feeBaseMsat: msat(hint.feeBaseMsat),
+            feeProportionalMillionths: hint.feeProportionalMillionths,
+            cltvExpiryDelta: hint.cltvExpiryDelta,
+          },
+        ],
+      ],
+    },
+    within(),
+  );
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pubkey } from '@blgv/core';
 import { LSPS0_MESSAGE_TYPE } from '@blgv/protocol';
-import type { LndNode } from '@blgv/regtest';
+import type { Harness, LndNode } from '@blgv/regtest';
 
 /** An answer: `result` or `error`. */
 export interface RpcAnswer<T = unknown> {
@@ -37,6 +37,13 @@ export class LspsPeerClient {
         else this.unmatched.push(answer);
       }
     })().catch(() => {});
+  }
+
+  /** A client on `node` for `lsp`, once its custom message stream is up. */
+  static async connect(h: Harness, node: LndNode, lsp: Pubkey): Promise<LspsPeerClient> {
+    const client = new LspsPeerClient(node, lsp);
+    await h.waitFor(() => client.ready, { what: `${node.name}'s custom message stream` });
+    return client;
   }
 
   get ready(): boolean {

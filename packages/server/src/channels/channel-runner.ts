@@ -116,17 +116,21 @@ export class ChannelRunner {
   ): Promise<ChannelRequest | undefined> {
     const step = nextChannelRequestState(request.state, event);
     if (!step.ok) return undefined;
+    // What the step records, as stored and as returned.
+    const recorded = {
+      ...(step.funding
+        ? {
+            fundingId: step.funding.fundingId,
+            fundingTxid: step.funding.txid,
+            fundingOutputIndex: step.funding.outputIndex,
+          }
+        : {}),
+      ...(step.failure !== undefined ? { failure: step.failure } : {}),
+    };
     const write = async (trx: Kysely<Schema>) => {
       const moved = await new ChannelRequestsRepository(trx).transition(request.id, [request.state], {
         state: step.state,
-        ...(step.funding
-          ? {
-              fundingId: step.funding.fundingId,
-              fundingTxid: step.funding.txid,
-              fundingOutputIndex: step.funding.outputIndex,
-            }
-          : {}),
-        ...(step.failure !== undefined ? { failure: step.failure } : {}),
+        ...recorded,
       });
       if (!moved) return false;
       if (step.effects.some((e) => e.type === 'refund')) await refund(trx, request);
@@ -139,19 +143,7 @@ export class ChannelRunner {
       { id: request.id, from: request.state, to: step.state, event: event.type, failure: step.failure },
       'channel request transition',
     );
-    const next: ChannelRequest = {
-      ...request,
-      state: step.state,
-      ...(step.funding
-        ? {
-            fundingId: step.funding.fundingId,
-            fundingTxid: step.funding.txid,
-            fundingOutputIndex: step.funding.outputIndex,
-          }
-        : {}),
-      ...(step.failure !== undefined ? { failure: step.failure } : {}),
-    };
-    return next;
+    return { ...request, state: step.state, ...recorded };
   }
 
   #flush(): void {
