@@ -35,6 +35,9 @@ test("the spec's mobile-wallet channel: 60,000 sat do not buy it (402 for the sh
 
   const fees = await tenant.getFees();
   assert.deepEqual(fees.channelOpening, { baseFee: 1000, capacityFeePpm: 1000 });
+  // The schedule explains what else a channel costs: the push, and the network fee now.
+  assert.match(fees.channelPush, /sat for sat/);
+  assert.deepEqual(fees.network, { channelVbytes: 165, feeRate: 2, channelFee: 330 });
   const order = { channelSize: 1_000_000, pushAmount: 100_000, feeRate: 5 };
   const quote = await tenant.quoteChannel(order);
   assert.deepEqual(quote.fee, { baseFee: 1000, capacityFee: 1000, total: 2000 });

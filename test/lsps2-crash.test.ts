@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { msat, parseScid, sat } from '@blgv/core';
+import { LSPClient } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import { assertCleanAudit } from './support/audit.ts';
 import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -24,6 +26,8 @@ let net: Network;
 let admin: Database;
 let db: Database;
 let server: ChildProcess | undefined;
+/** The server's API and the admin key its first start printed. */
+let api: { url: string; keyId?: string; secret?: string } = { url: '' };
 
 /** Starts `blgv-lsp start` against the test network's LSP node and waits for its banner. */
 async function startServer(): Promise<ChildProcess> {
@@ -41,6 +45,12 @@ async function startServer(): Promise<ChildProcess> {
     },
     { what: 'the server banner', timeoutMs: 60_000 },
   );
+  api = {
+    ...api,
+    url: /API:\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '',
+    ...(/key id:\s+(key_\S+)/.exec(out) ? { keyId: /key id:\s+(key_\S+)/.exec(out)?.[1] } : {}),
+    ...(/secret:\s+(sk_\S+)/.exec(out) ? { secret: /secret:\s+(sk_\S+)/.exec(out)?.[1] } : {}),
+  };
   return proc;
 }
 
@@ -149,6 +159,10 @@ test('a server killed between intercept and forward leaves the payment whole and
       );
     }
     t.diagnostic(`killed in ${caught}; ended ${final}; payment ${result.status}`);
+    assert.ok(api.keyId && api.secret, 'the first start printed an admin key');
+    await assertCleanAudit({
+      admin: new LSPClient({ endpoint: api.url, apiKey: api.keyId, apiSecret: api.secret }),
+    });
   } finally {
     wallet.close();
     streams.abort();

@@ -9,6 +9,7 @@ import {
   type ChannelRequestBody,
   type ChannelResponse,
   type CreateOrderParams,
+  type FeesResponse,
   type KeyResponse,
   type LedgerResponse,
   type Lsps1Info,
@@ -47,13 +48,8 @@ export interface MutationOptions {
   readonly idempotencyKey?: string;
 }
 
-/** The fee schedule as the API reports it. */
-export type Fees = {
-  channelOpening: { baseFee: number; capacityFeePpm: number };
-  liquidity: { reservationFee: number; utilizationFeePpm: number };
-  routing: { baseFeeMsat: number; feeRatePpm: number };
-  hosting: { monthlyFee: number; transactionFee: number };
-};
+/** The fee schedule as the API reports it, with the other parts of a price. */
+export type Fees = FeesResponse;
 
 /** A typed client of the BLGV LSP. */
 export class LSPClient {

@@ -1,6 +1,7 @@
 export * from './channels/channel-price.ts';
 export * from './channels/channel-request-machine.ts';
 export * from './channels/confirmation.ts';
+export * from './channels/funding-machine.ts';
 export * from './errors.ts';
 export * from './fees/schedule.ts';
 export * from './ids.ts';

@@ -29,22 +29,58 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-/** `GET /v1/fees`. */
+/** `GET /v1/fees`: the fee schedule, and what else a purchase pays for. */
 export const FeesResponse = Type.Object({
-  channelOpening: Type.Object({
-    baseFee: SatAmount('fixed fee per channel'),
-    capacityFeePpm: Type.Integer({ description: 'parts per million of capacity' }),
+  channelOpening: Type.Object(
+    {
+      baseFee: SatAmount('fixed fee per channel'),
+      capacityFeePpm: Type.Integer({ description: 'parts per million of capacity' }),
+    },
+    { description: 'the opening fee of a channel: baseFee + capacityFeePpm of its capacity, rounded up' },
+  ),
+  channelPush: Type.String({
+    description:
+      "what a channel with a pushAmount costs on top: the push itself, sat for sat (it is the LSP's money handed to the client)",
   }),
-  liquidity: Type.Object({
-    reservationFee: SatAmount('fee per reservation'),
-    utilizationFeePpm: Type.Integer(),
-  }),
-  routing: Type.Object({ baseFeeMsat: Type.Integer(), feeRatePpm: Type.Integer() }),
+  network: Type.Object(
+    {
+      channelVbytes: Type.Integer({ description: "a channel's share of its funding transaction, in vB" }),
+      feeRate: Type.Integer({
+        description: "the LSP's 6-block estimate now (sat/vB), used when a request gives no feeRate",
+      }),
+      channelFee: SatAmount('channelVbytes x feeRate: the network fee of a channel at that rate'),
+    },
+    {
+      description:
+        "the network fee of a channel: its share of the funding transaction at the fee rate used, at cost (REST quotes and LSPS1 fee_total_sat include it; LSPS2's min_fee_msat never goes below it)",
+    },
+  ),
+  liquidity: Type.Object(
+    {
+      reservationFee: SatAmount('fee per reservation'),
+      utilizationFeePpm: Type.Integer({ description: 'ppm of what each payment takes from a reservation' }),
+    },
+    {
+      description:
+        'a reservation also pays for liquidity bought from outside for it (purchaseFee), within its maxFeeRate',
+    },
+  ),
+  routing: Type.Object(
+    {
+      baseFeeMsat: Type.Integer({ description: 'per payment, msat' }),
+      feeRatePpm: Type.Integer({ description: 'ppm of the amount' }),
+    },
+    {
+      description:
+        "a payment's routing fee (also the most the network may take), and the LSP node's forwarding fees",
+    },
+  ),
   hosting: Type.Object({
     monthlyFee: SatAmount('per hosted node and month'),
     transactionFee: SatAmount('per transaction'),
   }),
 });
+export type FeesResponse = Static<typeof FeesResponse>;
 
 /** The spec's `ChannelRequest`, as a body of `POST /v1/channels`. */
 export const ChannelRequestBody = Type.Object(

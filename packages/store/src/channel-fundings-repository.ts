@@ -2,12 +2,12 @@
  * Funding transactions the LSP builds (one row per attempt). `transition` moves a row only
  * from the state it was read in, so the commit point is passed at most once.
  */
-import type { Hex32, Outpoint, Pubkey, Sat } from '@blgv/core';
+import type { FundingState, Hex32, Outpoint, Pubkey, Sat } from '@blgv/core';
 import { type ColumnType, type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
 
-/** Where a funding transaction is (see migration 0007). */
-export type FundingState = 'negotiating' | 'publishing' | 'published' | 'cancelled';
+/** Where a funding transaction is (the machine in `core/channels/funding-machine.ts`). */
+export type { FundingState };
 
 /** One channel of a funding transaction. */
 export interface FundingChannelRecord {

@@ -10,6 +10,7 @@ import {
   type ChannelPrice,
   CONFIRMATION_TARGETS,
   type ConfirmationEstimate,
+  channelNetworkFee,
   ErrorCode,
   estimateConfirmation,
   type FeeEstimate,
@@ -17,6 +18,7 @@ import {
   formatChannelPoint,
   type LightningBackend,
   LspError,
+  type NetworkFee,
   type Pubkey,
   priceChannel,
   type Sat,
@@ -115,6 +117,12 @@ export class ChannelService {
       policy: forwardingFees(deps.schedule),
       log: deps.log,
     });
+  }
+
+  /** A channel's network fee at the LSP's own estimate now (what a request without a feeRate pays). */
+  async networkFeeNow(): Promise<NetworkFee> {
+    const rate = boundedFeeRate(rateFor(await this.#feeEstimates(), DEFAULT_TARGET_CONF), this.#limits);
+    return channelNetworkFee(rate);
   }
 
   /** Checks an order against the limits; throws `invalid_input` naming the field. */

@@ -24,9 +24,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
   type FundedPsbt,
+  type FundingEvent,
   formatChannelPoint,
   type Hex32,
   type LightningBackend,
+  nextFundingState,
   type PsbtOpenRequest,
   parseHex32,
   type Sat,
@@ -346,7 +348,8 @@ export class ChannelFunder {
         channels: committedChannels,
       };
       const passed = await this.#database.db.transaction().execute(async (trx) => {
-        if (!(await new ChannelFundingsRepository(trx).transition(id, 'negotiating', 'publishing')))
+        const committed = { type: 'committed' } as const;
+        if (!(await move(new ChannelFundingsRepository(trx), { id, state: 'negotiating' }, committed)))
           return false;
         await options.commit(trx, commit);
         return true;
@@ -385,7 +388,7 @@ export class ChannelFunder {
     }
     const repo = new ChannelFundingsRepository(this.#database.db);
     // Recorded first: from here the sweep abandons whatever a late signature still creates.
-    if (!(await repo.transition(funding.id, 'negotiating', 'cancelled', reason))) return;
+    if (!(await move(repo, funding, { type: 'cancelled', reason }))) return;
     if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
     const leases = await this.#lightning.listLeases(signal);
     for (const lease of leases) {
@@ -406,13 +409,24 @@ export class ChannelFunder {
     const tx = await this.#lightning.signPsbt(f.psbt, signal);
     if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
     await this.#lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
-    await repo.transition(fundingId, 'publishing', 'published');
+    await move(repo, f, { type: 'published' });
     // The inputs are spent now; their leases only clutter the wallet's list.
     for (const input of f.lockedInputs) {
       await this.#lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
     }
     this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
   }
+}
+
+/** Persists a funding's transition (only from the state read); false when it did not apply. */
+async function move(
+  repo: ChannelFundingsRepository,
+  funding: Pick<ChannelFunding, 'id' | 'state'>,
+  event: FundingEvent,
+): Promise<boolean> {
+  const step = nextFundingState(funding.state, event);
+  if (!step.ok) return false;
+  return repo.transition(funding.id, funding.state, step.state, step.failure);
 }
 
 /** Why a peer's step failed, in words for the buyer. */

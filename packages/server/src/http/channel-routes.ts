@@ -34,14 +34,27 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
     '/v1/fees',
     {
       config: { auth: 'tenant' },
-      schema: { summary: 'The fee schedule', tags: ['fees'], response: { 200: FeesResponse, ...errors } },
+      schema: {
+        summary: 'The fee schedule, and every other part of a price',
+        description:
+          'The schedule (channel opening, liquidity, routing, hosting) and what else a purchase pays for: the push of a channel, sat for sat, and its network fee at the current estimate. `POST /v1/channels/quote` prices one channel item by item.',
+        tags: ['fees'],
+        response: { 200: FeesResponse, ...errors },
+      },
     },
     async () => {
       const f = services.fees;
+      const network = await services.channels.networkFeeNow();
       return {
         channelOpening: {
           baseFee: Number(f.channelOpening.baseFee),
           capacityFeePpm: Number(f.channelOpening.capacityFeePpm),
+        },
+        channelPush: 'charged sat for sat',
+        network: {
+          channelVbytes: Number(network.vbytes),
+          feeRate: Number(network.feeRate),
+          channelFee: Number(network.total),
         },
         liquidity: {
           reservationFee: Number(f.liquidity.reservationFee),

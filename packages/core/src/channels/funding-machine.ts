@@ -1,0 +1,49 @@
+/**
+ * A funding transaction the LSP builds, as a state machine (the one shape: see `machine.ts`).
+ *
+ * ```
+ * negotiating --committed--> publishing --published--> published
+ *      |                    (the commit point: funded from here)
+ *      +--cancelled--> cancelled (never signed, never published)
+ * ```
+ *
+ * `negotiating`: peers are asked to sign; nothing is signed on our side, so nothing can reach
+ * the chain. `publishing` is written, with the txid and the PSBT, before the transaction is
+ * signed and published; a restart publishes it again.
+ */
+import { moved, refuse, type Step } from '../machine.ts';
+
+/** Where a funding transaction is. Final: `published`, `cancelled`. */
+export type FundingState = 'negotiating' | 'publishing' | 'published' | 'cancelled';
+
+/** What happens to a funding transaction. */
+export type FundingEvent =
+  | { readonly type: 'committed' }
+  | { readonly type: 'published' }
+  | { readonly type: 'cancelled'; readonly reason: string };
+
+/** What the funder does after persisting a transition. */
+export type FundingEffect =
+  | { readonly type: 'sign_and_publish' }
+  /** Cancel the negotiations, abandon what peers signed, release the leased inputs. */
+  | { readonly type: 'unwind' };
+
+/** The transition function. */
+export function nextFundingState(
+  state: FundingState,
+  event: FundingEvent,
+): Step<FundingState, FundingEffect, { readonly failure?: string }> {
+  switch (event.type) {
+    case 'committed':
+      return state === 'negotiating'
+        ? moved('publishing', [{ type: 'sign_and_publish' }])
+        : refuse(state, event.type);
+    case 'published':
+      return state === 'publishing' ? moved('published') : refuse(state, event.type);
+    case 'cancelled':
+      // Only before the commit point: a committed transaction is published, never cancelled.
+      return state === 'negotiating'
+        ? moved('cancelled', [{ type: 'unwind' }], { failure: event.reason })
+        : refuse(state, event.type);
+  }
+}
