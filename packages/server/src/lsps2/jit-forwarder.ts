@@ -206,7 +206,11 @@ export class JitForwarder {
   async #openThenForward(record: JitChannelRecord, held: Held, capacity: bigint): Promise<void> {
     held.opening = true;
     try {
-      const failure = await this.#fund(record, capacity);
+      // The funder answers every failure before the commit point as data; an error means it
+      // could not even start (the database, say): nothing was funded either way.
+      const failure = await this.#fund(record, capacity).catch((err: unknown) =>
+        err instanceof Error ? err.message : String(err),
+      );
       if (failure !== undefined) return await this.#openFailed(record, held, new Error(failure));
       await this.#activate(record.id);
     } finally {
@@ -375,8 +379,12 @@ export class JitForwarder {
 
   async #openFailed(record: JitChannelRecord, held: Held, err: unknown): Promise<void> {
     const reason = err instanceof Error ? err.message : String(err);
+    if (!(await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason }))) {
+      // Not `opening` any more: past the commit point, the channel is funded and is used.
+      const current = await this.#repo().get(record.id);
+      if (current?.state === 'publishing' || current?.state === 'forwarding') return this.#resume(current, held);
+    }
     this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; failing the HTLCs back');
-    await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason });
     await this.#release(record.id, held, 'fail');
   }
 
