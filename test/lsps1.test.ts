@@ -102,10 +102,10 @@ test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the cha
 test('bad requests get the LSPS error codes', async () => {
   const tooBig = await bob.call('lsps1.create_order', { ...ORDER, lsp_balance_sat: '999999999999' });
   assert.equal(tooBig.error?.code, 100);
-  assert.equal(tooBig.error?.data?.property, 'lsp_balance_sat');
+  assert.equal(tooBig.error?.data?.property, 'max_initial_lsp_balance_sat', 'the get_info option it exceeds');
   const zeroConf = await bob.call('lsps1.create_order', { ...ORDER, required_channel_confirmations: 0 });
   assert.equal(zeroConf.error?.code, 100);
-  assert.equal(zeroConf.error?.data?.property, 'required_channel_confirmations');
+  assert.equal(zeroConf.error?.data?.property, 'min_required_channel_confirmations');
   const token = await bob.call('lsps1.create_order', { ...ORDER, token: 'nope' });
   assert.equal(token.error?.code, 102);
   const notFound = await bob.call('lsps1.get_order', { order_id: '00000000-0000-4000-8000-000000000000' });
@@ -233,7 +233,7 @@ test('a flooding or oversized peer is bounded and told so', async () => {
   assert.ok(
     bob.unmatched
       .slice(before)
-      .every((a) => a.error?.code === 1 && /too many requests/.test(a.error.message)),
+      .every((a) => a.error?.code === 1 && /too many requests/.test(String(a.error.data?.message))),
   );
 
   const big = JSON.stringify({
@@ -244,7 +244,7 @@ test('a flooding or oversized peer is bounded and told so', async () => {
   });
   const refusedBefore = bob.unmatched.length;
   await assert.rejects(bob.send(big, 3_000), /no LSPS answer/, 'an oversized request is not served');
-  assert.match(bob.unmatched[refusedBefore]?.error?.message ?? '', /larger than 65000 bytes/);
+  assert.match(String(bob.unmatched[refusedBefore]?.error?.data?.message), /larger than 65000 bytes/);
   // The bucket refills: the peer is served again.
   await net.h.waitFor(async () => (await bob.call('lsps0.list_protocols', {})).result !== undefined, {
     what: 'the peer to be served again',

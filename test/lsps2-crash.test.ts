@@ -135,12 +135,20 @@ test('a server killed between intercept and forward leaves the payment whole and
 
     server = await startServer();
     const result = await payment;
+    // Forwarded over the channel, or the open was given up before funding (the HTLC failed
+    // back, the JIT scid waiting for a payment again, bLIP-52).
     const final = await h.waitFor(
       async () => {
-        const s = (await state())?.state;
-        return s === 'completed' || s === 'failed' ? s : undefined;
+        const r = await db.db
+          .selectFrom('lsps2_jit_channels')
+          .select(['state', 'failure'])
+          .where('jit_scid', '=', scid)
+          .executeTakeFirst();
+        if (r?.state === 'completed') return 'completed';
+        if (r?.state === 'failed' || (r?.state === 'awaiting_payment' && r.failure)) return 'failed';
+        return undefined;
       },
-      { what: 'the JIT channel to reach a final state' },
+      { what: 'the JIT channel to be forwarded or given up' },
     );
     const toBob = [
       ...(await lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === bob.pubkey),

@@ -189,11 +189,13 @@ test('a client that refuses the channel gets nothing opened and the payer is ref
     const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
     await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
     const record = await jitRecord(bought);
+    // bLIP-52: the open failed before funding, so the JIT scid waits for a payment again.
     assert.equal(
       record?.state,
-      'failed',
+      'awaiting_payment',
       JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
+    assert.match(record?.failure ?? '', /refused|no thanks/);
     assert.ok(refusals >= 1, 'the LSP tried to open and bob refused');
   } finally {
     stop.abort();

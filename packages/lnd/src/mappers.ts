@@ -86,6 +86,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
     remoteBalance: sat(c.remote_balance),
     pushAmount: sat(c.push_amount_sat),
     localReserve: sat(c.local_constraints?.chan_reserve_sat ?? c.local_chan_reserve_sat),
+    remoteReserve: sat(c.remote_constraints?.chan_reserve_sat ?? c.remote_chan_reserve_sat),
     active: c.active,
     private: c.private,
     initiator: c.initiator,

@@ -23,7 +23,7 @@ export const CreateOrderParams = Type.Object(
     client_balance_sat: SatString,
     required_channel_confirmations: Type.Integer({ minimum: 0, maximum: 65535 }),
     funding_confirms_within_blocks: Type.Integer({ minimum: 0, maximum: 65535 }),
-    channel_expiry_blocks: Type.Integer({ minimum: 0, maximum: 4_294_967_295 }),
+    channel_expiry_blocks: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }),
     token: Type.Optional(Type.String({ maxLength: 512 })),
     refund_onchain_address: Type.Optional(Type.String({ maxLength: 100 })),
     announce_channel: Type.Boolean(),
@@ -69,8 +69,8 @@ export interface Lsps1OnchainPayment {
   /** Pay `order_total_sat` here. */
   readonly address: string;
   readonly min_onchain_payment_confirmations: number;
-  /** Null: we do not take unconfirmed payments. */
-  readonly min_fee_for_0conf: number | null;
+  /** Absent: we take no unconfirmed payments (bLIP-51: null or absent when confirmations > 0). */
+  readonly min_fee_for_0conf?: number;
   readonly refund_onchain_address: string;
 }
 
@@ -94,9 +94,8 @@ export interface Lsps1Order {
       readonly order_total_sat: string;
       readonly invoice: string;
     };
-    readonly bolt12: null;
-    /** Offered when the client gave `refund_onchain_address` (bLIP-51 3.3). */
-    readonly onchain: Lsps1OnchainPayment | null;
+    /** Offered only when the client gave `refund_onchain_address` (else omitted, bLIP-51). */
+    readonly onchain?: Lsps1OnchainPayment;
   };
   readonly channel: {
     readonly funded_at: string;

@@ -216,7 +216,22 @@ export function createServices(deps: {
         },
         signal,
       );
-      void servePeerMessages({ lightning, router: lsps, log: log.child({ sub: 'lsps0' }) }, signal);
+      const upstreamUri = config.liquidity.upstream?.uri;
+      void servePeerMessages(
+        {
+          lightning,
+          router: lsps,
+          log: log.child({ sub: 'lsps0' }),
+          bounds: {
+            ratePerSecond: config.lsps0.peerRatePerSecond,
+            burst: config.lsps0.peerBurst,
+            maxInFlight: config.lsps0.peerMaxInFlight,
+          },
+          // Answers from our upstream LSP are read by the upstream source, not served.
+          servers: new Set(upstreamUri ? [upstreamUri.split('@')[0]?.toLowerCase() ?? ''] : []),
+        },
+        signal,
+      );
       const prune = setInterval(() => void apiKeys.pruneNonces().catch(() => {}), NONCE_PRUNE_INTERVAL_MS);
       prune.unref();
       signal.addEventListener('abort', () => clearInterval(prune), { once: true });

@@ -157,7 +157,8 @@ export class ReservationsRepository {
   async expireDue(): Promise<Reservation[]> {
     const rows = await this.#db
       .updateTable('liquidity_reservations')
-      .set({ state: 'expired', updated_at: new Date() })
+      // The database's clock on both sides: a row is marked expired at a time past its expiry.
+      .set({ state: 'expired', updated_at: sql<Date>`now()` })
       .where('state', 'in', ['active', 'exhausted'])
       .where('expires_at', '<=', sql<Date>`now()`)
       .returningAll()

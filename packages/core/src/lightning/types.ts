@@ -65,6 +65,8 @@ export interface Channel {
   readonly pushAmount: Sat;
   /** What we must keep on our side (the channel reserve): spendable is `localBalance` minus this. */
   readonly localReserve: Sat;
+  /** What the peer must keep on its side: what it can send us is `remoteBalance` minus this. */
+  readonly remoteReserve: Sat;
   readonly active: boolean;
   readonly private: boolean;
   readonly initiator: boolean;

@@ -44,10 +44,10 @@ test('a second payment cannot open a second channel, and final states stay final
       assert.equal(moves(s, e), false);
 });
 
-test('a failed open ends the channel only before the commit point; expired params end it', () => {
+test('a failed open goes back to waiting for payment, only before the commit point; expired params end it', () => {
   const failed = nextJitState('opening', { type: 'open_failed', reason: 'refused' });
   assert.ok(failed.ok);
-  assert.equal(failed.state, 'failed');
+  assert.equal(failed.state, 'awaiting_payment', 'bLIP-52: return to the previous step');
   assert.deepEqual(failed.effects, [{ type: 'fail_htlcs' }]);
   assert.equal(moves('publishing', { type: 'open_failed', reason: 'late' }), false);
   assert.equal(moves('forwarding', { type: 'open_failed', reason: 'late' }), false);

@@ -6,9 +6,13 @@
  *
  * ```
  * awaiting_payment --payment_arrived--> opening --committed--> publishing --channel_ready--> forwarding --forwarded--> completed
- *        |                                 |                   (funded from here)
- *        +--params_expired--> expired      +--open_failed--> failed (HTLCs failed back)
+ *        |      ^                          |                   (funded from here)
+ *        |      +-------open_failed--------+  (HTLCs failed back; bLIP-52: back to waiting for payment)
+ *        +--params_expired--> expired
  * ```
+ *
+ * An open that does not reach the commit point (the client refused, went away or was too slow)
+ * fails the held HTLCs back and the JIT scid waits for a payment again, until `valid_until`.
  */
 import type { Hex32, Scid } from '../ids.ts';
 import { moved, refuse, type Step } from '../machine.ts';
@@ -68,7 +72,7 @@ const NEXT: Readonly<
   committed: ['opening', 'publishing', 'publish'],
   channel_ready: ['publishing', 'forwarding', 'forward_htlcs'],
   // Only before the commit point: a funded channel is never given up.
-  open_failed: ['opening', 'failed', 'fail_htlcs'],
+  open_failed: ['opening', 'awaiting_payment', 'fail_htlcs'],
   forwarded: ['forwarding', 'completed', undefined],
   params_expired: ['awaiting_payment', 'expired', 'fail_htlcs'],
 };

@@ -292,10 +292,12 @@ export async function runAudit(deps: {
         );
       continue;
     }
-    if (j.state === 'failed') {
+    if (j.state === 'opening') count(inFlight, 'jit_channels');
+    else {
+      // Never funded (failed, expired, or waiting for a payment again after a failed open).
       const live = lnd.liveByMemo(`lsps2:${j.id}`);
-      if (live) flag('jit_failed_but_funded', subject, `failed, yet LND has its channel (${live.where})`);
-    } else if (j.state === 'opening') count(inFlight, 'jit_channels');
+      if (live) flag('jit_failed_but_funded', subject, `${j.state}, yet LND has its channel (${live.where})`);
+    }
   }
 
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));

@@ -97,6 +97,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** LSPS0 over peer messages: how much one peer may ask of the LSP. */
+    lsps0: Type.Object(
+      {
+        /** Requests a peer may make per second on average. */
+        peerRatePerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 10_000, default: 5 }),
+        /** Requests a peer may make in a burst. */
+        peerBurst: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+        /** Requests of one peer worked on at once. */
+        peerMaxInFlight: Type.Integer({ minimum: 1, maximum: 1_000, default: 4 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     lsps1: Type.Object(
       {
         maxClientBalance: Sat(1_000_000),

@@ -1,6 +1,9 @@
 /**
  * LSPS over HTTP: `POST /lsps` carries one LSPS0 JSON-RPC request, signed like every REST
- * request; the caller is the tenant of the key.
+ * request; the caller is the tenant of the key. The body is handed to the same router as peer
+ * messages, as it came: whatever it holds (not JSON, a batch, any content type), the answer is
+ * the JSON-RPC response the peer transport would send (a parse error included), with HTTP 200; a
+ * notification (no `id`) gets 204 and no body.
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -9,23 +12,34 @@ import { principalOf } from './auth-hook.ts';
 
 /** Registers `POST /lsps`. */
 export function registerLspsRoutes(app: FastifyInstance, router: LspsRouter): void {
-  app.post(
-    '/lsps',
-    {
-      config: { auth: 'tenant' },
-      schema: {
-        summary:
-          'LSPS0 JSON-RPC over HTTP (lsps0.list_protocols, lsps1.get_info, lsps1.create_order, lsps1.get_order)',
-        description:
-          'Always 200 with a JSON-RPC response; errors carry the LSPS codes. Over HTTP, lsps1.create_order takes client_node_pubkey (and client_node_host) naming the node to open to.',
-        tags: ['lsps'],
-        response: { 200: Type.Unknown() },
+  void app.register(async (scope) => {
+    // The body goes to the JSON-RPC parser untouched: no parser of Fastify's answers here.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+      req.rawBody = body as Buffer;
+      done(null, undefined);
+    });
+    scope.post(
+      '/lsps',
+      {
+        config: { auth: 'tenant' },
+        schema: {
+          summary:
+            'LSPS0 JSON-RPC over HTTP (lsps0.list_protocols, lsps1.get_info, lsps1.create_order, lsps1.get_order, lsps2.get_info, lsps2.buy)',
+          description:
+            'Always 200 with a JSON-RPC response, errors carrying the LSPS codes (a body that is not one JSON-RPC request object is a parse error, -32700); 204 for a notification. Over HTTP, lsps1.create_order takes client_node_pubkey (and client_node_host) and lsps2.buy takes client_node_pubkey, naming the node to open to.',
+          tags: ['lsps'],
+          response: { 200: Type.Unknown(), 204: Type.Null() },
+        },
       },
-    },
-    async (req) =>
-      router.handle(
-        { kind: 'tenant', tenantId: principalOf(req).tenantId },
-        (req.rawBody ?? Buffer.alloc(0)).toString('utf8'),
-      ),
-  );
+      async (req, reply) => {
+        const response = await router.handle(
+          { kind: 'tenant', tenantId: principalOf(req).tenantId },
+          new Uint8Array(req.rawBody ?? Buffer.alloc(0)),
+        );
+        if (!response) return reply.code(204).send();
+        return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(response);
+      },
+    );
+  });
 }

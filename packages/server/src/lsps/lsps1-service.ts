@@ -48,6 +48,7 @@ import {
   OnchainPayments,
   takesOnchain,
 } from './lsps1-onchain.ts';
+import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
 import { RpcError } from './rpc-error.ts';
 
@@ -92,6 +93,7 @@ export class Lsps1Service {
   readonly #log: Logger;
   readonly #onchain: OnchainPayments | undefined;
   readonly #funder: ChannelFunder;
+  readonly #options: Lsps1Info;
   /** One driver at a time per order. */
   readonly #driving = new Map<string, Promise<void>>();
   #signal: AbortSignal = AbortSignal.abort();
@@ -112,48 +114,42 @@ export class Lsps1Service {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
+    this.#options = lsps1Options({
+      minChannel: deps.limits.minLspBalance,
+      maxChannel: deps.limits.maxLspBalance,
+      maxClientBalance: deps.limits.maxClientBalance,
+      maxChannelExpiryBlocks: deps.limits.maxChannelExpiryBlocks,
+      minRequiredConfirmations: REQUIRED_CONFIRMATIONS,
+    });
     this.#onchain = deps.limits.onchain
       ? new OnchainPayments({ lightning: deps.lightning, limits: deps.limits.onchain, log: deps.log })
       : undefined;
   }
 
-  /** `lsps1.get_info`. */
+  /** `lsps1.get_info`: the options every order is checked against. */
   info(): Lsps1Info {
-    const l = this.#limits;
-    return {
-      min_required_channel_confirmations: REQUIRED_CONFIRMATIONS,
-      min_funding_confirms_within_blocks: 1,
-      supports_zero_channel_reserve: false,
-      max_channel_expiry_blocks: l.maxChannelExpiryBlocks,
-      min_initial_client_balance_sat: '0',
-      max_initial_client_balance_sat: String(l.maxClientBalance),
-      min_initial_lsp_balance_sat: String(l.minLspBalance),
-      max_initial_lsp_balance_sat: String(l.maxLspBalance),
-      min_channel_balance_sat: String(l.minLspBalance),
-      max_channel_balance_sat: String(l.maxLspBalance + l.maxClientBalance),
-    };
+    return this.#options;
   }
 
-  /** `lsps1.create_order`: checks the options, issues the hold invoice, records the order. */
+  /**
+   * `lsps1.create_order`: checks the order against the advertised options (`100` naming the
+   * option it falls outside of), issues the hold invoice, records the order.
+   */
   async createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
     const l = this.#limits;
     const lspBalance = BigInt(p.lsp_balance_sat);
     const clientBalance = BigInt(p.client_balance_sat);
-    const mismatch = (property: string, message: string) =>
-      new RpcError(Lsps1Error.OptionMismatch, 'option mismatch', { property, message });
-    if (lspBalance < BigInt(l.minLspBalance) || lspBalance > BigInt(l.maxLspBalance)) {
-      throw mismatch('lsp_balance_sat', `must be between ${l.minLspBalance} and ${l.maxLspBalance}`);
-    }
-    if (clientBalance > BigInt(l.maxClientBalance))
-      throw mismatch('client_balance_sat', `must be at most ${l.maxClientBalance}`);
-    if (p.required_channel_confirmations < REQUIRED_CONFIRMATIONS || p.required_channel_confirmations > 6) {
-      throw mismatch('required_channel_confirmations', `must be between ${REQUIRED_CONFIRMATIONS} and 6`);
-    }
-    if (p.funding_confirms_within_blocks < 1)
-      throw mismatch('funding_confirms_within_blocks', 'must be at least 1');
-    if (p.channel_expiry_blocks > l.maxChannelExpiryBlocks)
-      throw mismatch('channel_expiry_blocks', `must be at most ${l.maxChannelExpiryBlocks}`);
-    if (p.token) throw new RpcError(Lsps1Error.BadToken, 'unrecognized token', { token: p.token });
+    const mismatch = optionMismatch(this.#options, {
+      lspBalance,
+      clientBalance,
+      requiredChannelConfirmations: p.required_channel_confirmations,
+      fundingConfirmsWithinBlocks: p.funding_confirms_within_blocks,
+      channelExpiryBlocks: p.channel_expiry_blocks,
+    });
+    if (mismatch) throw new RpcError(Lsps1Error.OptionMismatch, 'Option mismatch', mismatch);
+    // We issue no tokens: any token is unrecognized (bLIP-51: 102, data {}).
+    if (p.token !== undefined && p.token !== '')
+      throw new RpcError(Lsps1Error.BadToken, 'Unrecognized or stale token', {});
 
     let clientPubkey: Pubkey;
     if (owner.kind === 'node') clientPubkey = owner.pubkey;
@@ -235,7 +231,7 @@ export class Lsps1Service {
       owner.kind,
       owner.kind === 'node' ? owner.pubkey : owner.tenantId,
     );
-    if (!r) throw new RpcError(Lsps1Error.NotFound, 'not found', { order_id: orderId });
+    if (!r) throw new RpcError(Lsps1Error.NotFound, 'Not found', {});
     return orderToWire(r);
   }
 
@@ -465,9 +461,10 @@ export class Lsps1Service {
             fundingId: step.funding.fundingId,
             fundingTxid: step.funding.txid,
             fundingOutputIndex: step.funding.outputIndex,
-            fundedAt: new Date(),
           }
         : {}),
+      // bLIP-51: the channel object appears once the funding transaction is published.
+      ...(event.type === 'published' ? { fundedAt: new Date() } : {}),
     });
     if (!moved) return false;
     this.#log.info(

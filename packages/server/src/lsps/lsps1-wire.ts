@@ -1,5 +1,7 @@
 /**
- * The LSPS1 order object on the wire (bLIP-51), from a stored order.
+ * The LSPS1 order object on the wire (bLIP-51), from a stored order. Payment options the LSP
+ * does not offer are omitted (bLIP-51: `onchain` MUST be omitted without a refund address; we
+ * offer no `bolt12`); `channel` is `null` until the funding transaction is published.
  */
 import { lsps1OnchainPaymentState, lsps1OrderState, lsps1PaymentState, type OrderState } from '@blgv/core';
 import type { Lsps1Order } from '@blgv/protocol';
@@ -28,23 +30,22 @@ export function orderToWire(r: Lsps1OrderRecord): Lsps1Order {
         order_total_sat: r.order_total_sat.toString(),
         invoice: r.invoice,
       },
-      bolt12: null,
-      onchain:
-        r.onchain_address && r.onchain_expires_at && r.refund_onchain_address
-          ? {
+      ...(r.onchain_address && r.onchain_expires_at && r.refund_onchain_address
+        ? {
+            onchain: {
               state: lsps1OnchainPaymentState(state, paidBy),
               expires_at: r.onchain_expires_at.toISOString(),
               fee_total_sat: r.fee_total_sat.toString(),
               order_total_sat: r.order_total_sat.toString(),
               address: r.onchain_address,
               min_onchain_payment_confirmations: r.onchain_confirmations ?? 1,
-              min_fee_for_0conf: null,
               refund_onchain_address: r.refund_onchain_address,
-            }
-          : null,
+            },
+          }
+        : {}),
     },
     channel:
-      r.funding_txid && r.funded_at
+      r.funding_txid && r.funded_at && r.funding_output_index !== null
         ? {
             funded_at: r.funded_at.toISOString(),
             funding_outpoint: `${r.funding_txid}:${r.funding_output_index}`,

@@ -10,14 +10,15 @@ const REGTEST_P2WPKH = 'bcrt1qs758ursh4q9z627kt3pp5yysm78ddny6txaqgw';
 const MAIN_P2PKH = '1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2';
 const TEST_P2PKH = 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn';
 
-test('valid addresses of the node network pass; others do not', () => {
+test('SegWit addresses (P2WPKH, P2WSH, P2TR) of the node network pass; others do not', () => {
   assert.equal(isAddressOfNetwork(MAIN_P2TR, MAIN_P2WPKH), true);
-  assert.equal(isAddressOfNetwork(MAIN_P2PKH, MAIN_P2WPKH), true);
   assert.equal(isAddressOfNetwork(REGTEST_P2WPKH, REGTEST_P2WPKH), true);
-  assert.equal(isAddressOfNetwork(TEST_P2PKH, REGTEST_P2WPKH), true, 'base58 testnet versions serve regtest');
+  assert.equal(isAddressOfNetwork(TEST_P2WSH, 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx'), true);
   assert.equal(isAddressOfNetwork(TEST_P2WSH, REGTEST_P2WPKH), false, 'tb1 is not regtest');
   assert.equal(isAddressOfNetwork(MAIN_P2WPKH, REGTEST_P2WPKH), false);
-  assert.equal(isAddressOfNetwork(TEST_P2PKH, MAIN_P2WPKH), false);
+  // bLIP-50: an on-chain address MUST be a SegWit address.
+  assert.equal(isAddressOfNetwork(MAIN_P2PKH, MAIN_P2WPKH), false, 'base58 is not SegWit');
+  assert.equal(isAddressOfNetwork(TEST_P2PKH, REGTEST_P2WPKH), false);
 });
 
 test('addresses with a bad checksum, mixed case or a wrong encoding are refused', () => {

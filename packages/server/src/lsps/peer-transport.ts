@@ -33,15 +33,24 @@ interface PeerState {
   inFlight: number;
 }
 
-/** Serves LSPS over peer messages until `signal` aborts. */
+/**
+ * Serves LSPS over peer messages until `signal` aborts. `servers` are the LSPs this node is a
+ * client of (the upstream): their responses are answers to our own requests, read elsewhere;
+ * a response from anyone else is a bad message format (bLIP-50) and gets a parse error.
+ */
 export async function servePeerMessages(
-  deps: { lightning: LightningBackend; router: LspsRouter; log: Logger; bounds?: PeerBounds },
+  deps: {
+    lightning: LightningBackend;
+    router: LspsRouter;
+    log: Logger;
+    bounds?: PeerBounds;
+    servers?: ReadonlySet<string>;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   const { lightning, router, log } = deps;
   const bounds = deps.bounds ?? DEFAULT_PEER_BOUNDS;
   const peers = new Map<string, PeerState>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
 
   const reply = (peer: Pubkey, response: JsonRpcResponse) => {
     const data = new TextEncoder().encode(JSON.stringify(response));
@@ -52,7 +61,11 @@ export async function servePeerMessages(
       });
   };
   const refuse = (peer: Pubkey, message: string) =>
-    reply(peer, { jsonrpc: '2.0', id: null, error: { code: Lsps0Error.ClientRejected, message } });
+    reply(peer, {
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: Lsps0Error.ClientRejected, message: 'Client rejected', data: { message } },
+    });
 
   try {
     for await (const msg of lightning.customMessages({ signal })) {
@@ -73,27 +86,17 @@ export async function servePeerMessages(
       }
       state.tokens -= 1;
       state.inFlight += 1;
-      let text: string;
-      try {
-        text = decoder.decode(msg.data);
-      } catch {
-        state.inFlight -= 1;
-        reply(msg.peer, {
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: Lsps0Error.ParseError, message: 'parse error: not UTF-8' },
-        });
-        continue;
-      }
-      if (isJsonRpcResponse(text)) {
-        // An answer to a request we made as a client (e.g. to an upstream LSP): not ours to serve.
+      if (deps.servers?.has(msg.peer) && isJsonRpcResponse(new TextDecoder().decode(msg.data))) {
+        // An answer to a request we made as a client (to our upstream LSP): not ours to serve.
         state.inFlight -= 1;
         state.tokens += 1;
         continue;
       }
       void router
-        .handle({ kind: 'node', pubkey: msg.peer }, text)
-        .then((response) => reply(msg.peer, response))
+        .handle({ kind: 'node', pubkey: msg.peer }, msg.data)
+        .then((response) => {
+          if (response) reply(msg.peer, response);
+        })
         .finally(() => {
           state.inFlight -= 1;
         });

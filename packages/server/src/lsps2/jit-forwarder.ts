@@ -382,7 +382,8 @@ export class JitForwarder {
     if (!(await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason }))) {
       // Not `opening` any more: past the commit point, the channel is funded and is used.
       const current = await this.#repo().get(record.id);
-      if (current?.state === 'publishing' || current?.state === 'forwarding') return this.#resume(current, held);
+      if (current?.state === 'publishing' || current?.state === 'forwarding')
+        return this.#resume(current, held);
     }
     this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; failing the HTLCs back');
     await this.#release(record.id, held, 'fail');

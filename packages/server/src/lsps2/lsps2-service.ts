@@ -89,19 +89,24 @@ export class Lsps2Service {
     };
   }
 
-  /** `lsps2.buy`: checks the promise, validity and payment size, then hands out a JIT scid. */
+  /**
+   * `lsps2.buy`: checks the promise and validity (201), the payment size against the menu entry
+   * (202 below its minimum or when the fee would eat it, 203 above its maximum, when the fee
+   * overflows 64 bits, or beyond what the LSP can receive now), then hands out a JIT scid.
+   */
   async buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
     const params = p.opening_fee_params;
     const validUntil = new Date(params.valid_until);
     if (!this.#promises.verify(params))
       throw new RpcError(
         Lsps2Error.InvalidOpeningFeeParams,
-        'invalid opening_fee_params: the promise does not match',
+        'invalid_opening_fee_params: the promise does not match the parameters',
       );
     if (Number.isNaN(validUntil.getTime()) || validUntil.getTime() <= Date.now())
-      throw new RpcError(Lsps2Error.InvalidOpeningFeeParams, 'invalid opening_fee_params: expired', {
-        valid_until: params.valid_until,
-      });
+      throw new RpcError(
+        Lsps2Error.InvalidOpeningFeeParams,
+        'invalid_opening_fee_params: valid_until has passed',
+      );
     const client = this.#client(owner, p);
     const minSize = msat(params.min_payment_size_msat);
     const maxSize = msat(params.max_payment_size_msat);
@@ -109,20 +114,36 @@ export class Lsps2Service {
     if (p.payment_size_msat !== undefined) {
       paymentSize = msat(p.payment_size_msat);
       if (paymentSize < minSize)
-        throw new RpcError(Lsps2Error.PaymentSizeTooSmall, 'payment size too small', {
-          min_payment_size_msat: params.min_payment_size_msat,
-        });
+        throw new RpcError(
+          Lsps2Error.PaymentSizeTooSmall,
+          'payment_size_too_small: below min_payment_size_msat',
+        );
       if (paymentSize > maxSize)
-        throw new RpcError(Lsps2Error.PaymentSizeTooLarge, 'payment size too large', {
-          max_payment_size_msat: params.max_payment_size_msat,
-        });
+        throw new RpcError(
+          Lsps2Error.PaymentSizeTooLarge,
+          'payment_size_too_large: above max_payment_size_msat',
+        );
       const fee = openingFee(
         { minFeeMsat: msat(params.min_fee_msat), proportional: BigInt(params.proportional) },
         paymentSize,
       );
+      if (fee === undefined)
+        throw new RpcError(
+          Lsps2Error.PaymentSizeTooLarge,
+          'payment_size_too_large: the opening fee overflows',
+        );
       // The client must receive something: a fee that eats the payment is "too small".
-      if (fee === undefined || fee >= paymentSize)
-        throw new RpcError(Lsps2Error.PaymentSizeTooSmall, 'payment size too small to pay the opening fee');
+      if (fee >= paymentSize)
+        throw new RpcError(
+          Lsps2Error.PaymentSizeTooSmall,
+          'payment_size_too_small: the opening fee is not below the payment size',
+        );
+      const inbound = await this.#inbound();
+      if (paymentSize > inbound)
+        throw new RpcError(
+          Lsps2Error.PaymentSizeTooLarge,
+          'payment_size_too_large: more than the LSP can receive from the network now',
+        );
     }
     const repo = new Lsps2JitChannelsRepository(this.#database.db);
     for (let attempt = 0; ; attempt++) {
@@ -162,6 +183,19 @@ export class Lsps2Service {
         if (!isUniqueViolation(err) || attempt >= 3) throw err;
       }
     }
+  }
+
+  /**
+   * What the LSP node can receive now, in msat: over its active channels, what the other side
+   * holds above the reserve it must keep (bLIP-52: refuse a payment it cannot receive).
+   */
+  async #inbound(): Promise<Msat> {
+    const channels = await this.#lightning.listChannels(AbortSignal.timeout(10_000));
+    let total = 0n;
+    for (const c of channels) {
+      if (c.active && c.remoteBalance > c.remoteReserve) total += c.remoteBalance - c.remoteReserve;
+    }
+    return (total * 1000n) as Msat;
   }
 
   #client(owner: OrderOwner, p: Lsps2BuyParams): Pubkey {
