@@ -11,6 +11,7 @@ import { sat } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Answer, lspsTransports, type Transport } from './support/lsps-transports.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
@@ -20,14 +21,7 @@ let httpKey: { keyId: string; secret: string };
 const streams = new AbortController();
 
 /** A valid order (within every advertised option). */
-const ORDER = {
-  lsp_balance_sat: '100000',
-  client_balance_sat: '0',
-  required_channel_confirmations: 1,
-  funding_confirms_within_blocks: 6,
-  channel_expiry_blocks: 1000,
-  announce_channel: false,
-};
+const ORDER = lsps1Order();
 
 before(async () => {
   net = await startNetwork();

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Lsps1Order } from '@blgv/protocol';
 import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
@@ -23,12 +24,7 @@ after(async () => {
 test('an unpaid order expires: invoice cancelled, order FAILED, no channel', async () => {
   const { client } = await lsp.newTenant('slow-payer');
   const order = await client.lsps1.createOrder({
-    lsp_balance_sat: '100000',
-    client_balance_sat: '0',
-    required_channel_confirmations: 1,
-    funding_confirms_within_blocks: 6,
-    channel_expiry_blocks: 1000,
-    announce_channel: false,
+    ...lsps1Order(),
     client_node_pubkey: net.bob.pubkey,
     client_node_host: net.bob.host,
   });

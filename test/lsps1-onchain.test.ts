@@ -13,6 +13,7 @@ import type { Lsps1Order } from '@blgv/protocol';
 import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
@@ -22,14 +23,7 @@ const chain = new AbortController();
 
 /** The on-chain option expires this long after an order is made. */
 const EXPIRY_SECONDS = 20;
-const ORDER = {
-  lsp_balance_sat: '200000',
-  client_balance_sat: '100000',
-  required_channel_confirmations: 1,
-  funding_confirms_within_blocks: 6,
-  channel_expiry_blocks: 1000,
-  announce_channel: false,
-};
+const ORDER = lsps1Order({ lsp_balance_sat: '200000', client_balance_sat: '100000' });
 
 before(async () => {
   net = await startNetwork();

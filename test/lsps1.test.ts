@@ -12,20 +12,14 @@ import type { Lsps1Info, Lsps1Order } from '@blgv/protocol';
 import { assertCleanAudit } from './support/audit.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let lsp: TestLsp;
 let bob: LspsPeerClient;
 
-const ORDER = {
-  lsp_balance_sat: '500000',
-  client_balance_sat: '0',
-  required_channel_confirmations: 1,
-  funding_confirms_within_blocks: 6,
-  channel_expiry_blocks: 1000,
-  announce_channel: false,
-};
+const ORDER = lsps1Order({ lsp_balance_sat: '500000' });
 
 before(async () => {
   net = await startNetwork();

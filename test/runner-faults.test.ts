@@ -16,6 +16,7 @@ import { Faults } from './support/faulty-backend.ts';
 import { JitWallet } from './support/jit-wallet.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
 
@@ -46,14 +47,10 @@ test('an LSPS1 order whose invoice settlement fails once still completes', async
   const { h, bob } = net;
   const client = await LspsPeerClient.connect(h, bob, net.lsp.pubkey);
   try {
-    const created = await client.call<Lsps1Order>('lsps1.create_order', {
-      lsp_balance_sat: '150000',
-      client_balance_sat: '0',
-      required_channel_confirmations: 1,
-      funding_confirms_within_blocks: 6,
-      channel_expiry_blocks: 1000,
-      announce_channel: false,
-    });
+    const created = await client.call<Lsps1Order>(
+      'lsps1.create_order',
+      lsps1Order({ lsp_balance_sat: '150000' }),
+    );
     const order = created.result;
     assert.ok(order, JSON.stringify(created.error));
     const { hit } = faults.inject('settleInvoice', 'fail');

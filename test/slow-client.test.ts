@@ -16,6 +16,7 @@ import { assertCleanAudit } from './support/audit.ts';
 import { jitInvoice } from './support/jit-wallet.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { lsps1Order } from './support/lsps1-order.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
 
@@ -141,14 +142,10 @@ test("LSPS1: a client that accepts after the deadline gets no channel; the payer
   const peer = await LspsPeerClient.connect(h, bob, net.lsp.pubkey);
   const acceptor = await slowAcceptor(bob);
   try {
-    const created = await peer.call<Lsps1Order>('lsps1.create_order', {
-      lsp_balance_sat: '100000',
-      client_balance_sat: '10000',
-      required_channel_confirmations: 1,
-      funding_confirms_within_blocks: 6,
-      channel_expiry_blocks: 1000,
-      announce_channel: false,
-    });
+    const created = await peer.call<Lsps1Order>(
+      'lsps1.create_order',
+      lsps1Order({ lsp_balance_sat: '100000', client_balance_sat: '10000' }),
+    );
     const order = created.result;
     assert.ok(order, JSON.stringify(created.error));
     const paid = await bob.lnd.sendPayment(
