@@ -1,6 +1,6 @@
 /**
- * The on-chain wallet calls of {@link LndBackend}: fee estimates, sending coins (an amount, or
- * a sweep of chosen outputs) and listing wallet transactions with their outputs.
+ * The on-chain wallet calls of {@link LndBackend}: fee estimates, sending coins and listing
+ * wallet transactions with their outputs.
  */
 import {
   type Hex32,
@@ -31,7 +31,7 @@ export async function estimateSendFee(
   return { fee: sat(r.fee_sat), satPerVbyte: BigInt(r.sat_per_vbyte) };
 }
 
-/** LND's `SendCoins`: an amount with the fee on top, or a sweep of outpoints minus the fee. */
+/** LND's `SendCoins`: an amount with the fee on top. */
 export async function sendCoins(
   c: LndClients,
   request: SendCoinsRequest,
@@ -43,15 +43,7 @@ export async function sendCoins(
     ln.SendCoins.bind(ln),
     {
       addr: request.address,
-      ...(request.sweep
-        ? {
-            send_all: true,
-            outpoints: request.sweep.map((o) => ({ txid_str: o.txid, output_index: o.outputIndex })),
-            // The outputs to sweep may be unconfirmed (a refund of a payment that came late).
-            min_confs: 0,
-            spend_unconfirmed: true,
-          }
-        : { amount: request.amount.toString() }),
+      amount: request.amount.toString(),
       ...(request.satPerVbyte !== undefined ? { sat_per_vbyte: request.satPerVbyte.toString() } : {}),
       ...(request.targetConf !== undefined ? { target_conf: request.targetConf } : {}),
       ...(request.label ? { label: request.label } : {}),

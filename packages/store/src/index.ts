@@ -23,6 +23,11 @@ export {
 } from './liquidity-purchases-repository.ts';
 export { type Lsps1OrderRecord, Lsps1OrdersRepository, type OrderUpdate } from './lsps1-orders-repository.ts';
 export {
+  type Lsps1Refund,
+  Lsps1RefundsRepository,
+  type NewLsps1Refund,
+} from './lsps1-refunds-repository.ts';
+export {
   type JitChannelRecord,
   type JitChannelUpdate,
   Lsps2JitChannelsRepository,

@@ -5,6 +5,7 @@
 import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
+import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
 import type { LiquidityReservationsTable } from './reservations-repository.ts';
@@ -198,6 +199,7 @@ export interface Schema {
   topups: TopupsTable;
   channel_requests: ChannelRequestsTable;
   lsps1_orders: Lsps1OrdersTable;
+  lsps1_refunds: Lsps1RefundsTable;
   liquidity_purchases: LiquidityPurchasesTable;
   lsps2_jit_channels: Lsps2JitChannelsTable;
   liquidity_reservations: LiquidityReservationsTable;

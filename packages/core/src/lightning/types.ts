@@ -377,21 +377,16 @@ export interface Outpoint {
   readonly outputIndex: number;
 }
 
-/**
- * An on-chain payment from the node's wallet: either `amount` to `address` (the fee on top),
- * or everything in `sweep` to `address` (the fee taken out of it).
- */
-export type SendCoinsRequest = {
+/** An on-chain payment of `amount` to `address` from the node's wallet (the fee on top). */
+export interface SendCoinsRequest {
   readonly address: string;
+  readonly amount: Sat;
   /** Fee rate; LND picks one for `targetConf` when absent. */
   readonly satPerVbyte?: bigint;
   readonly targetConf?: number;
   /** Stored with the transaction, so a restart can find what it already sent. */
   readonly label?: string;
-} & (
-  | { readonly amount: Sat; readonly sweep?: undefined }
-  | { readonly sweep: readonly Outpoint[]; readonly amount?: undefined }
-);
+}
 
 /** What sending `amount` to an address would cost now. */
 export interface SendFeeEstimate {

@@ -125,6 +125,11 @@ export const ConfigSchema = Type.Object(
             expirySeconds: Type.Integer({ minimum: 10, maximum: 7 * 86_400, default: 86_400 }),
             /** How often an unpaid order's address is checked. */
             pollIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+            /**
+             * How long a refund may stay unconfirmed before it is replaced at a higher fee rate
+             * (bLIP-51: within 6 hours).
+             */
+            refundBumpAfterSeconds: Type.Integer({ minimum: 1, maximum: 21_600, default: 21_600 }),
           },
           { additionalProperties: false, default: {} },
         ),

@@ -3,22 +3,25 @@
  * wallet; the order is paid once transactions to that address carry at least the order
  * total with the required confirmations. Whatever an order's address received goes back to
  * the client's refund address when the order fails or expires underpaid, minus the refund
- * transaction's fee, in one sweep labelled with the order, so a restart never refunds twice.
+ * transaction's fee ({@link OnchainRefunds}: once, and bumped while it does not confirm).
+ * Every refund of an order spends the same outputs, so no two can both confirm.
  */
 import {
+  type FeeRateBounds,
   type Hex32,
   type LightningBackend,
   type OnchainTransaction,
   type OrderEvent,
-  type Outpoint,
   type Sat,
   sat,
 } from '@blgv/core';
 import { Lsps0Error } from '@blgv/protocol';
-import type { Lsps1OrderRecord } from '@blgv/store';
+import type { Database, Lsps1OrderRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
+import { OnchainRefunds, REFUND_LABEL_PREFIX, type RefundLimits } from './lsps1-refunds.ts';
 import { isAddressOfNetwork } from './onchain-address.ts';
+import { outputsTo, type RefundInput } from './refund-transaction.ts';
 import { RpcError } from './rpc-error.ts';
 
 /** On-chain payment settings (from config). */
@@ -29,6 +32,8 @@ export interface OnchainPaymentLimits {
   readonly expirySeconds: number;
   /** How often an unpaid order's address is checked. */
   readonly pollIntervalMs: number;
+  /** How long a refund may stay unconfirmed before its fee is bumped (at most 6 hours). */
+  readonly refundBumpAfterSeconds: number;
 }
 
 /** What an order's address has received so far. */
@@ -38,7 +43,7 @@ export interface Received {
   /** In all transactions, the mempool included. */
   readonly total: Sat;
   /** Every output paying the address. */
-  readonly outpoints: readonly Outpoint[];
+  readonly outputs: readonly RefundInput[];
 }
 
 /** The order columns of the on-chain option. */
@@ -55,10 +60,6 @@ export const NO_ONCHAIN_OPTION: OnchainColumns = {
   onchain_expires_at: null,
 };
 
-/** Confirmation target of refunds. */
-const REFUND_TARGET_CONF = 6;
-const REFUND_LABEL_PREFIX = 'lsps1-refund:';
-
 /** The fields of an order that take on-chain payments. */
 type OnchainOrder = Lsps1OrderRecord & { readonly onchain_address: string };
 
@@ -71,12 +72,30 @@ export function takesOnchain(order: Lsps1OrderRecord): order is OnchainOrder {
 export class OnchainPayments {
   readonly #lightning: LightningBackend;
   readonly #log: Logger;
+  readonly #refunds: OnchainRefunds;
   readonly limits: OnchainPaymentLimits;
 
-  constructor(deps: { lightning: LightningBackend; limits: OnchainPaymentLimits; log: Logger }) {
+  constructor(deps: {
+    database: Database;
+    lightning: LightningBackend;
+    limits: OnchainPaymentLimits;
+    /** Bounds of the refund's fee rate, sat/vB. */
+    feeRates: FeeRateBounds;
+    log: Logger;
+  }) {
     this.#lightning = deps.lightning;
     this.limits = deps.limits;
     this.#log = deps.log;
+    const refundLimits: RefundLimits = {
+      ...deps.feeRates,
+      bumpAfterSeconds: deps.limits.refundBumpAfterSeconds,
+    };
+    this.#refunds = new OnchainRefunds({ ...deps, limits: refundLimits });
+  }
+
+  /** Watches the refunds sent until `signal` aborts, bumping those that do not confirm. */
+  watchRefunds(signal: AbortSignal): Promise<void> {
+    return this.#refunds.watch(signal);
   }
 
   /**
@@ -106,20 +125,15 @@ export class OnchainPayments {
 
   /** What the order's address has received. */
   async received(order: OnchainOrder, signal: AbortSignal): Promise<Received> {
-    const txs = await this.#transactions(order, signal);
+    const outputs = outputsTo(await this.#transactions(order, signal), order.onchain_address);
     const needed = order.onchain_confirmations ?? this.limits.confirmations;
     let confirmed = 0n;
     let total = 0n;
-    const outpoints: Outpoint[] = [];
-    for (const tx of txs) {
-      for (const o of tx.outputs) {
-        if (o.address !== order.onchain_address) continue;
-        total += o.amount;
-        if (tx.confirmations >= needed) confirmed += o.amount;
-        outpoints.push({ txid: tx.txid, outputIndex: o.outputIndex });
-      }
+    for (const o of outputs) {
+      total += o.amount;
+      if (o.confirmations >= needed) confirmed += o.amount;
     }
-    return { confirmed: sat(confirmed), total: sat(total), outpoints };
+    return { confirmed: sat(confirmed), total: sat(total), outputs };
   }
 
   /**
@@ -145,25 +159,22 @@ export class OnchainPayments {
   }
 
   /**
-   * Sends everything the order's address received to its refund address, once: a sweep
-   * labelled with the order is looked for first. Returns the refund's txid, or `undefined`
-   * when nothing arrived or there is no refund address.
+   * Sends everything the order's address received to its refund address, once. Returns the
+   * refund's txid, or `undefined` when nothing arrived or there is no refund address. A refund
+   * sent by an earlier version (LND's `SendCoins`, labelled with the order) counts as sent.
    */
   async refund(order: OnchainOrder, signal: AbortSignal): Promise<Hex32 | undefined> {
+    const txs = await this.#transactions(order, signal);
+    const outputs = outputsTo(txs, order.onchain_address);
+    if (outputs.length === 0 || !order.refund_onchain_address) return undefined;
     const label = `${REFUND_LABEL_PREFIX}${order.id}`;
-    const sent = (await this.#transactions(order, signal)).find((t) => t.label === label);
-    if (sent) return sent.txid;
-    const { outpoints, total } = await this.received(order, signal);
-    if (outpoints.length === 0 || !order.refund_onchain_address) return undefined;
-    const { txid } = await this.#lightning.sendCoins(
-      { address: order.refund_onchain_address, sweep: outpoints, targetConf: REFUND_TARGET_CONF, label },
+    const earlier = txs.find((t) => t.label === label);
+    return this.#refunds.send(
+      { id: order.id, refundAddress: order.refund_onchain_address },
+      outputs,
       signal,
+      earlier?.txid,
     );
-    this.#log.info(
-      { order: order.id, txid, received: Number(total), to: order.refund_onchain_address },
-      'on-chain payment refunded',
-    );
-    return txid;
   }
 
   #transactions(order: OnchainOrder, signal: AbortSignal): Promise<OnchainTransaction[]> {

@@ -122,7 +122,13 @@ export class Lsps1Service {
       minRequiredConfirmations: REQUIRED_CONFIRMATIONS,
     });
     this.#onchain = deps.limits.onchain
-      ? new OnchainPayments({ lightning: deps.lightning, limits: deps.limits.onchain, log: deps.log })
+      ? new OnchainPayments({
+          database: deps.database,
+          lightning: deps.lightning,
+          limits: deps.limits.onchain,
+          feeRates: deps.limits,
+          log: deps.log,
+        })
       : undefined;
   }
 
@@ -235,9 +241,13 @@ export class Lsps1Service {
     return orderToWire(r);
   }
 
-  /** Resumes every unfinished order and keeps driving new ones until `signal` aborts. */
+  /**
+   * Resumes every unfinished order and keeps driving new ones, and watches on-chain refunds
+   * until they confirm, until `signal` aborts.
+   */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
+    void this.#onchain?.watchRefunds(signal);
     for (const order of await new Lsps1OrdersRepository(this.#database.db).active()) this.#drive(order.id);
   }
 

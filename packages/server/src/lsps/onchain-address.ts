@@ -13,6 +13,12 @@ const NETWORKS: Readonly<Record<string, typeof NETWORK>> = {
   bcrt: { ...TEST_NETWORK, bech32: 'bcrt' },
 };
 
+/** The network of a SegWit address (by its bech32 prefix), or `undefined`. */
+export function networkOf(address: string): typeof NETWORK | undefined {
+  const prefix = /^(bc|tb|bcrt)1/i.exec(address)?.[1]?.toLowerCase();
+  return prefix ? NETWORKS[prefix] : undefined;
+}
+
 /** The SegWit outputs bLIP-50 says readers must support and writers should only emit. */
 const SEGWIT_TYPES = new Set(['wpkh', 'wsh', 'tr']);
 
@@ -22,8 +28,7 @@ const SEGWIT_TYPES = new Set(['wpkh', 'wsh', 'tr']);
  * of other networks are refused.
  */
 export function isAddressOfNetwork(address: string, ours: string): boolean {
-  const prefix = /^(bc|tb|bcrt)1/i.exec(ours)?.[1]?.toLowerCase();
-  const network = prefix ? NETWORKS[prefix] : undefined;
+  const network = networkOf(ours);
   if (!network || !address.toLowerCase().startsWith(`${network.bech32}1`)) return false;
   try {
     const decoded = Address(network).decode(address);

@@ -1,0 +1,257 @@
+/**
+ * On-chain refunds of LSPS1 orders (bLIP-51 3.3): sent once, and bumped while they do not
+ * confirm. A refund spends everything the order's address received to the client's refund
+ * address, minus its fee (51-57), at the LSP's 6-block estimate. It is written (signed) before
+ * it is published, so a restart publishes the same transaction rather than building a second.
+ * Whenever a refund has waited `bumpAfterSeconds` (at most 6 hours, 51-58) without confirming,
+ * it is replaced (BIP-125: same inputs, one output, a higher fee rate); the client's refund
+ * pays the higher fee, as 51-57 prices every refund. The watcher also publishes the live
+ * refund again on every pass (harmless when it is in the mempool; it puts back one a mempool
+ * dropped) and records the one that confirms.
+ */
+import { boundedFeeRate, type FeeRateBounds, type Hex32, type LightningBackend } from '@blgv/core';
+import {
+  type Database,
+  Lsps1OrdersRepository,
+  type Lsps1Refund,
+  Lsps1RefundsRepository,
+  type NewLsps1Refund,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import { pause } from '../poll.ts';
+import {
+  bumpedFeeRate,
+  outputsTo,
+  type RefundInput,
+  refundPsbt,
+  spentOutpoints,
+} from './refund-transaction.ts';
+
+/** Refund settings (from config). */
+export interface RefundLimits extends FeeRateBounds {
+  /** How long a refund may stay unconfirmed before it is bumped (bLIP-51: 6 hours at most). */
+  readonly bumpAfterSeconds: number;
+}
+
+/** What the watcher does for an order's refunds now. */
+export type RefundStep =
+  | { readonly kind: 'confirmed'; readonly txid: Hex32 }
+  | { readonly kind: 'bump'; readonly live: Lsps1Refund }
+  | { readonly kind: 'publish'; readonly live: Lsps1Refund }
+  | { readonly kind: 'none' };
+
+/** Confirmation target of a first refund. */
+const REFUND_TARGET_CONF = 6;
+/** Confirmation target of a bump: the next blocks. */
+const BUMP_TARGET_CONF = 2;
+/** The watcher looks at least this often. */
+const MAX_WATCH_INTERVAL_MS = 60_000;
+/** The label of an order's refund transactions in LND's wallet. */
+export const REFUND_LABEL_PREFIX = 'lsps1-refund:';
+
+/**
+ * Decides what an order's refunds call for: any of them confirmed (they all spend the same
+ * inputs, so at most one can) ends the watch; otherwise the live one is bumped once it has
+ * waited `bumpAfterMs`, and published again before that.
+ */
+export function nextRefundStep(
+  refunds: readonly Lsps1Refund[],
+  confirmations: (txid: Hex32) => number,
+  now: Date,
+  bumpAfterMs: number,
+): RefundStep {
+  const confirmed = refunds.find((r) => confirmations(r.txid) > 0);
+  if (confirmed) return { kind: 'confirmed', txid: confirmed.txid };
+  const live = refunds.find((r) => r.replacedBy === null && r.confirmedAt === null);
+  if (!live) return { kind: 'none' };
+  return now.getTime() - live.createdAt.getTime() >= bumpAfterMs
+    ? { kind: 'bump', live }
+    : { kind: 'publish', live };
+}
+
+/** Sends, watches and bumps LSPS1 on-chain refunds. */
+export class OnchainRefunds {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #limits: RefundLimits;
+  readonly #log: Logger;
+
+  constructor(deps: { database: Database; lightning: LightningBackend; limits: RefundLimits; log: Logger }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /**
+   * Refunds `outputs` (what the order's address received) to `refundAddress`, once: when the
+   * order already has a refund, that one is published again and its txid returned; so is
+   * `earlier`, a refund sent before refunds were recorded. Refuses (`insufficient_funds`) when
+   * the outputs cannot pay their own refund.
+   */
+  async send(
+    order: { readonly id: string; readonly refundAddress: string },
+    outputs: readonly RefundInput[],
+    signal: AbortSignal,
+    earlier?: Hex32,
+  ): Promise<Hex32> {
+    const repo = new Lsps1RefundsRepository(this.#database.db);
+    const existing = await repo.forOrder(order.id);
+    const live = existing.find((r) => r.replacedBy === null) ?? existing.at(-1);
+    if (live) {
+      // Written before a crash, maybe never published; the watcher settles any conflict.
+      await this.#publish(live, signal).catch((err: unknown) =>
+        this.#log.warn({ order: order.id, txid: live.txid, err: String(err) }, 'refund not published again'),
+      );
+      return live.txid;
+    }
+    if (earlier) return earlier;
+    const { satPerVbyte } = await this.#lightning.estimateFee(REFUND_TARGET_CONF, signal);
+    const refund = await this.#sign(
+      order.id,
+      outputs,
+      order.refundAddress,
+      boundedFeeRate(satPerVbyte, this.#limits),
+      signal,
+    );
+    await repo.insert(refund);
+    await this.#publish(refund, signal);
+    this.#log.info(
+      {
+        order: order.id,
+        txid: refund.txid,
+        amount: Number(refund.amount),
+        fee: Number(refund.fee),
+        to: refund.refundAddress,
+      },
+      'on-chain payment refunded',
+    );
+    return refund.txid;
+  }
+
+  /** Watches unconfirmed refunds until `signal` aborts. */
+  async watch(signal: AbortSignal): Promise<void> {
+    const bumpAfterMs = this.#limits.bumpAfterSeconds * 1000;
+    const interval = Math.max(250, Math.min(MAX_WATCH_INTERVAL_MS, bumpAfterMs / 4));
+    while (!signal.aborted) {
+      try {
+        await this.pass(AbortSignal.any([signal, AbortSignal.timeout(60_000)]));
+      } catch (err) {
+        if (!signal.aborted) this.#log.warn({ err: String(err) }, 'refund watch failed; trying again');
+      }
+      await pause(interval, signal);
+    }
+  }
+
+  /** One look at every unconfirmed refund: record, publish again or bump. */
+  async pass(signal: AbortSignal): Promise<void> {
+    const refunds = new Lsps1RefundsRepository(this.#database.db);
+    const orderIds = await refunds.unconfirmedOrders();
+    if (orderIds.length === 0) return;
+    const ordersRepo = new Lsps1OrdersRepository(this.#database.db);
+    const orders = (await Promise.all(orderIds.map((id) => ordersRepo.get(id)))).filter(
+      (o) => o !== undefined,
+    );
+    const startHeight = Math.min(...orders.map((o) => o.onchain_start_height ?? 0));
+    const txs = await this.#lightning.listOnchainTransactions({ startHeight }, signal);
+    const confirmations = new Map(txs.map((t) => [t.txid, t.confirmations]));
+    const now = new Date();
+    for (const order of orders) {
+      const step = nextRefundStep(
+        await refunds.forOrder(order.id),
+        (txid) => confirmations.get(txid) ?? 0,
+        now,
+        this.#limits.bumpAfterSeconds * 1000,
+      );
+      if (step.kind === 'confirmed') {
+        await refunds.confirm(order.id, step.txid);
+        this.#log.info({ order: order.id, txid: step.txid }, 'on-chain refund confirmed');
+      } else if (step.kind === 'publish') {
+        await this.#publish(step.live, signal).catch((err: unknown) =>
+          this.#log.warn(
+            { order: order.id, txid: step.live.txid, err: String(err) },
+            'refund not published again',
+          ),
+        );
+      } else if (step.kind === 'bump' && order.onchain_address) {
+        const spent = new Set(spentOutpoints(step.live.rawTx).map((o) => `${o.txid}:${o.outputIndex}`));
+        const inputs = outputsTo(txs, order.onchain_address).filter((o) =>
+          spent.has(`${o.outpoint.txid}:${o.outpoint.outputIndex}`),
+        );
+        if (inputs.length !== spent.size) {
+          this.#log.error(
+            { order: order.id, txid: step.live.txid },
+            'refund inputs not found in the wallet; not bumped',
+          );
+          continue;
+        }
+        await this.#bump(step.live, inputs, signal);
+      }
+    }
+  }
+
+  /** Replaces `live` by the same refund at a higher fee rate. */
+  async #bump(live: Lsps1Refund, inputs: readonly RefundInput[], signal: AbortSignal): Promise<void> {
+    const { satPerVbyte } = await this.#lightning.estimateFee(BUMP_TARGET_CONF, signal);
+    const rate = bumpedFeeRate(live.feeRate, satPerVbyte, this.#limits);
+    if (rate === undefined) {
+      this.#log.warn(
+        { order: live.orderId, txid: live.txid, feeRate: Number(live.feeRate) },
+        'refund unconfirmed, but already at the maximum fee rate; not bumped',
+      );
+      return;
+    }
+    let bump: NewLsps1Refund;
+    try {
+      bump = await this.#sign(live.orderId, inputs, live.refundAddress, rate, signal);
+    } catch (err) {
+      this.#log.warn(
+        { order: live.orderId, txid: live.txid, err: String(err) },
+        'refund cannot pay a higher fee; not bumped',
+      );
+      return;
+    }
+    if (!(await new Lsps1RefundsRepository(this.#database.db).replace(live.txid, bump))) return;
+    await this.#publish(bump, signal);
+    this.#log.info(
+      {
+        order: live.orderId,
+        replaced: live.txid,
+        txid: bump.txid,
+        feeRate: Number(rate),
+        previousFeeRate: Number(live.feeRate),
+        amount: Number(bump.amount),
+      },
+      'on-chain refund bumped',
+    );
+  }
+
+  /** Builds and signs a refund (nothing is published). */
+  async #sign(
+    orderId: string,
+    inputs: readonly RefundInput[],
+    to: string,
+    feeRate: bigint,
+    signal: AbortSignal,
+  ): Promise<NewLsps1Refund> {
+    const built = refundPsbt(inputs, to, feeRate);
+    const signed = await this.#lightning.signPsbt(built.psbt, signal);
+    return {
+      txid: signed.txid,
+      orderId,
+      rawTx: signed.rawTx,
+      feeRate,
+      fee: built.fee,
+      amount: built.amount,
+      refundAddress: to,
+    };
+  }
+
+  #publish(refund: Pick<Lsps1Refund, 'txid' | 'rawTx' | 'orderId'>, signal: AbortSignal): Promise<void> {
+    return this.#lightning.publishTransaction(
+      { txid: refund.txid, rawTx: refund.rawTx },
+      `${REFUND_LABEL_PREFIX}${refund.orderId}`,
+      signal,
+    );
+  }
+}
