@@ -18,6 +18,9 @@ import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
+/** bLIP-52 `max_client_to_self_delay` offered here. */
+const MAX_CLIENT_TO_SELF_DELAY = 1500;
+
 let net: Network;
 let server: TestLsp;
 let wallet: LspsPeerClient;
@@ -26,8 +29,11 @@ const streams = new AbortController();
 before(async () => {
   net = await startNetwork({ lsp: { requireInterceptor: true } });
   const { h, alice, lsp, bob } = net;
-  // Fee params live 10 s here, so the expiry story does not wait long.
-  server = await startTestLsp(net, { file: { lsps2: { paramsValidSeconds: 10 } } });
+  // Fee params live 10 s here, so the expiry story does not wait long. The client's
+  // to_self_delay is held below LND's own default bound (2016), so the LSP's bound is what acts.
+  server = await startTestLsp(net, {
+    file: { lsps2: { paramsValidSeconds: 10, maxClientToSelfDelay: MAX_CLIENT_TO_SELF_DELAY } },
+  });
   await h.openChannel(alice, lsp, sat(1_000_000));
   await bob.lnd.connectPeer(lsp.pubkey, lsp.host, within());
   wallet = new LspsPeerClient(bob, lsp.pubkey);
@@ -83,8 +89,16 @@ function jitRecord(bought: Lsps2BuyResult) {
     .executeTakeFirst();
 }
 
-/** Pays and checks the payment failed, the payer's balance came back and no channel opened. */
-async function assertFailsBack(payer: LndNode, paymentRequest: string, lspNode: LightningBackend) {
+/**
+ * Pays and checks the payment failed with `failure` from the LSP (the route's second hop), the
+ * payer's balance came back and no channel opened.
+ */
+async function assertFailsBack(
+  payer: LndNode,
+  paymentRequest: string,
+  lspNode: LightningBackend,
+  failure: 'unknown_next_peer' | 'temporary_channel_failure',
+) {
   const { h, bob } = net;
   await forgetPaymentFailures(payer);
   const before = await payer.lnd.channelBalance(within());
@@ -93,7 +107,12 @@ async function assertFailsBack(payer: LndNode, paymentRequest: string, lspNode: 
     { paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60, maxParts: 1 },
     within(90_000),
   );
-  assert.equal(result.status, 'failed');
+  assert.ok(result.status === 'failed', `the payment failed: ${result.status}`);
+  assert.deepEqual(
+    result.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`),
+    [`${failure}@1`],
+    'the LSP failed the HTLC with the code bLIP-52 names',
+  );
   await h.waitFor(
     async () => ((await payer.lnd.channelBalance(within())).local === before.local ? true : undefined),
     { what: "the payer's balance to return" },
@@ -143,15 +162,15 @@ test('buy refuses altered params, out-of-range sizes and malformed input with th
   await assertCleanAudit(server);
 });
 
-test('a variable-amount payment below the minimum is failed back', async () => {
+test('a variable-amount payment below the minimum is failed back with unknown_next_peer', async () => {
   const { alice, lsp, bob } = net;
   const bought = await buy({ opening_fee_params: await menu() });
   const invoice = await jitInvoice(bob, lsp, bought, 5_000_000n);
-  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
   await assertCleanAudit(server);
 });
 
-test('a payment after the fee params expired is failed back, and buying with them is refused', async () => {
+test('52-44 a payment after the fee params expired is failed back with unknown_next_peer, and buying with them is refused', async () => {
   const { h, alice, lsp, bob } = net;
   const params = await menu();
   const bought = await buy({ opening_fee_params: params, payment_size_msat: '50000000' });
@@ -162,7 +181,7 @@ test('a payment after the fee params expired is failed back, and buying with the
   const late = await wallet.call('lsps2.buy', { opening_fee_params: params });
   assert.equal(late.error?.code, 201);
   const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
-  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
   assert.equal(
     (await jitRecord(bought))?.state,
     'expired',
@@ -171,7 +190,7 @@ test('a payment after the fee params expired is failed back, and buying with the
   await assertCleanAudit(server);
 });
 
-test('a client that refuses the channel gets nothing opened and the payer is refunded', async () => {
+test('52-51 a client that refuses the channel gets nothing opened and the payer gets unknown_next_peer', async () => {
   const { h, alice, lsp, bob } = net;
   let refusals = 0;
   let acceptorUp = false;
@@ -187,7 +206,7 @@ test('a client that refuses the channel gets nothing opened and the payer is ref
   try {
     const bought = await buy({ opening_fee_params: await menu() });
     const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
-    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd);
+    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
     const record = await jitRecord(bought);
     // bLIP-52: the open failed before funding, so the JIT scid waits for a payment again.
     assert.equal(
@@ -197,6 +216,33 @@ test('a client that refuses the channel gets nothing opened and the payer is ref
     );
     assert.match(record?.failure ?? '', /refused|no thanks/);
     assert.ok(refusals >= 1, 'the LSP tried to open and bob refused');
+  } finally {
+    stop.abort();
+  }
+  await assertCleanAudit(server);
+});
+
+test('52-50 a client asking a to_self_delay above max_client_to_self_delay gets no channel', async () => {
+  const { h, alice, lsp, bob } = net;
+  const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
+  const allowed = info.result?.opening_fee_params_menu[0]?.max_client_to_self_delay;
+  assert.equal(allowed, MAX_CLIENT_TO_SELF_DELAY, 'the menu offers the configured max_client_to_self_delay');
+  let asked = 0;
+  let acceptorUp = false;
+  const stop = new AbortController();
+  await bob.lnd.acceptChannels(
+    () => {
+      asked++;
+      return { accept: true, zeroConf: true, csvDelay: allowed + 1 };
+    },
+    { signal: AbortSignal.any([stop.signal, streams.signal]), onConnected: () => (acceptorUp = true) },
+  );
+  await h.waitFor(() => acceptorUp, { what: "bob's channel acceptor" });
+  try {
+    const bought = await buy({ opening_fee_params: await menu() });
+    const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
+    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
+    assert.ok(asked >= 1, `bob was asked and answered with to_self_delay ${allowed + 1}`);
   } finally {
     stop.abort();
   }

@@ -186,7 +186,12 @@ test('JIT: a client that accepts after the deadline gets no channel; the HTLC is
       { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 60, maxParts: 1 },
       within(90_000),
     );
-    assert.equal(paid.status, 'failed', 'the HTLC was failed back: the payer keeps the money');
+    assert.ok(paid.status === 'failed', 'the HTLC was failed back: the payer keeps the money');
+    assert.deepEqual(
+      paid.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`),
+      ['temporary_channel_failure@1'],
+      'bLIP-52: a client that does not answer is not a refusal; the JIT scid stays usable',
+    );
     await acceptor.proposed;
     assert.equal(await leases(), 0, "the LSP's wallet inputs are not leased");
     acceptor.release();

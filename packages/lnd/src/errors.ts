@@ -10,7 +10,7 @@ const notReady =
 const insufficient = /insufficient|not enough witness outputs|not enough funds|reserved value/i;
 const notFound = /unable to locate|not found|no such|unknown channel|unable to find/i;
 const peerIssue =
-  /unable to connect|peer is not online|not connected|no connection to peer|dial tcp|peer exists|connection refused/i;
+  /unable to connect|peer is not online|not connected|no connection to peer|dial tcp|peer exists|connection refused|peer disconnected/i;
 
 /** True for a gRPC error (it has a numeric `code`). */
 export function isServiceError(err: unknown): err is ServiceError {

@@ -557,6 +557,7 @@ export class LndBackend implements LightningBackend {
               pending_chan_id: req.pending_chan_id,
               accept: true,
               ...(decision.zeroConf ? { zero_conf: true, min_accept_depth: 0 } : {}),
+              ...(decision.csvDelay !== undefined ? { csv_delay: decision.csvDelay } : {}),
             }
           : { pending_chan_id: req.pending_chan_id, accept: false, error: decision.error },
       );
@@ -716,7 +717,11 @@ function interceptResponse(r: HtlcResolution): ForwardHtlcInterceptResponse {
         ...(r.outgoingCustomRecords ? { out_wire_custom_records: records(r.outgoingCustomRecords) } : {}),
       };
     case 'fail':
-      return { incoming_circuit_key, action: 'FAIL', failure_code: 'TEMPORARY_CHANNEL_FAILURE' };
+      // LND's interceptor cannot originate unknown_next_peer; an HTLC let go on to a scid that
+      // leads to no channel is failed by LND's switch with exactly that.
+      return r.failure === 'unknown_next_peer'
+        ? { incoming_circuit_key, action: 'RESUME' }
+        : { incoming_circuit_key, action: 'FAIL', failure_code: 'TEMPORARY_CHANNEL_FAILURE' };
     case 'settle':
       return { incoming_circuit_key, action: 'SETTLE', preimage: Buffer.from(r.preimage, 'hex') };
   }

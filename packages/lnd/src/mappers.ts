@@ -165,6 +165,11 @@ export function paymentResultFromLnd(p: Payment__Output): PaymentResult | undefi
       paymentHash,
       reason: failureReasons[p.failure_reason] ?? 'unknown',
       htlcCount: p.htlcs.length,
+      attemptFailures: p.htlcs.flatMap((h) =>
+        h.failure
+          ? [{ code: String(h.failure.code).toLowerCase(), sourceIndex: h.failure.failure_source_index }]
+          : [],
+      ),
     };
   }
   return undefined;
@@ -248,6 +253,7 @@ export function openChannelFields(
     ...(r.minHtlc !== undefined ? { min_htlc_msat: r.minHtlc.toString() } : {}),
     ...(r.baseFee !== undefined ? { base_fee: r.baseFee.toString(), use_base_fee: true } : {}),
     ...(r.feeRatePpm !== undefined ? { fee_rate: r.feeRatePpm.toString(), use_fee_rate: true } : {}),
+    ...(r.maxLocalCsv !== undefined ? { max_local_csv: r.maxLocalCsv } : {}),
     ...(r.memo ? { memo: r.memo } : {}),
   };
 }

@@ -110,6 +110,11 @@ export interface OpenChannelRequest {
   readonly minHtlc?: Msat;
   readonly baseFee?: Msat;
   readonly feeRatePpm?: bigint;
+  /**
+   * The most blocks the peer may make us wait for our funds after we force-close (its
+   * `to_self_delay`); a peer asking more is refused. LND's `bitcoin.maxlocaldelay` when absent.
+   */
+  readonly maxLocalCsv?: number;
   /** A note stored with the channel (at most 500 bytes), e.g. the order it was opened for. */
   readonly memo?: string;
 }
@@ -230,7 +235,17 @@ export type PaymentResult =
       readonly paymentHash: Hex32;
       readonly reason: PaymentFailureReason;
       readonly htlcCount: number;
+      /** Why each HTLC attempt failed, in the order tried. */
+      readonly attemptFailures: readonly HtlcAttemptFailure[];
     };
+
+/** How one HTLC attempt of a payment failed. */
+export interface HtlcAttemptFailure {
+  /** The BOLT 4 failure, lower case, e.g. `unknown_next_peer`. */
+  readonly code: string;
+  /** Which hop of the route sent it: 0 is the payer, 1 the first hop, and so on. */
+  readonly sourceIndex: number;
+}
 
 /** A change in the set of channels. */
 export type ChannelEvent =
@@ -280,10 +295,12 @@ export type HtlcResolution =
       readonly incomingScid: Scid;
       readonly incomingHtlcId: bigint;
       /**
-       * Stock LND's interceptor can only fail with `temporary_channel_failure` (or onion
-       * errors), so that is the one failure offered.
+       * BOLT 4 `temporary_channel_failure` (0x1007), or `unknown_next_peer` (PERM|10). The
+       * second only for an HTLC whose outgoing scid leads to no channel: LND's interceptor
+       * cannot originate it, so the HTLC is let go on and LND's switch fails it with
+       * `unknown_next_peer`, as it fails any HTLC to an unknown channel.
        */
-      readonly failure: 'temporary_channel_failure';
+      readonly failure: 'temporary_channel_failure' | 'unknown_next_peer';
     }
   | {
       readonly action: 'settle';
@@ -305,7 +322,12 @@ export interface ChannelOpenProposal {
 
 /** Our answer to a {@link ChannelOpenProposal}. */
 export type ChannelOpenDecision =
-  | { readonly accept: true; readonly zeroConf?: boolean }
+  | {
+      readonly accept: true;
+      readonly zeroConf?: boolean;
+      /** The `to_self_delay` we ask of the opener (LND's default when absent). */
+      readonly csvDelay?: number;
+    }
   | { readonly accept: false; readonly error: string };
 
 /** Permissions for a baked macaroon, as `entity:action` pairs or URIs. */

@@ -23,10 +23,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
+  ErrorCode,
   type FundedPsbt,
   type FundingEvent,
   formatChannelPoint,
   type Hex32,
+  isLspError,
   type LightningBackend,
   nextFundingState,
   type PsbtOpenRequest,
@@ -88,12 +90,18 @@ export interface FundingResult {
   readonly committed?: FundingCommit;
   /** Owner -> why its channel will not be funded (nothing was spent for it). */
   readonly failed: ReadonlyMap<string, string>;
+  /**
+   * Owners whose client node refused the channel (it answered with an error, or asked for
+   * terms LND would not take), as opposed to not answering in time or going away.
+   */
+  readonly refused: ReadonlySet<string>;
 }
 
 /** What one attempt ended with. */
 interface AttemptResult {
   readonly committed?: FundingCommit;
   readonly failed: Map<string, string>;
+  readonly refused: Set<string>;
   /** Channels that did nothing wrong but were cancelled with the attempt. */
   readonly retry: readonly FundingChannel[];
 }
@@ -136,15 +144,17 @@ export class ChannelFunder {
    */
   async fund(channels: readonly FundingChannel[], options: FundOptions): Promise<FundingResult> {
     const failed = new Map<string, string>();
+    const refused = new Set<string>();
     let remaining = channels;
     for (let attempt = 0; remaining.length > 0 && attempt <= channels.length; attempt++) {
       const r = await this.#attempt(remaining, options);
       for (const [owner, reason] of r.failed) failed.set(owner, reason);
-      if (r.committed) return { committed: r.committed, failed };
+      for (const owner of r.refused) refused.add(owner);
+      if (r.committed) return { committed: r.committed, failed, refused };
       remaining = r.retry;
     }
     for (const c of remaining) failed.set(c.owner, 'the funding transaction could not be completed');
-    return { failed };
+    return { failed, refused };
   }
 
   /**
@@ -241,17 +251,23 @@ export class ChannelFunder {
       };
     });
     const failed = new Map<string, string>();
+    const refused = new Set<string>();
     const cancelled = async (
       reason: string,
       retry: readonly FundingChannel[] = [],
     ): Promise<AttemptResult> => {
       const funding = await repo.get(id);
       if (funding) await this.#cancel(funding, reason);
-      return { failed, retry };
+      return { failed, refused, retry };
     };
     const wait = () =>
       AbortSignal.any([options.signal ?? this.#signal, AbortSignal.timeout(options.deadlineMs)]);
     const seconds = Math.round(options.deadlineMs / 1000);
+    const peerFailed = (owner: string, err: unknown, step: string) => {
+      const f = peerFailure(err, step, seconds);
+      failed.set(owner, f.reason);
+      if (f.refused) refused.add(owner);
+    };
     try {
       // 1. Every peer accepts, or is dropped (its negotiation cancelled; nothing is funded yet).
       const accepted = await settleBy(
@@ -263,7 +279,7 @@ export class ChannelFunder {
         const m = members[i] as Member;
         if (r.ok) live.push({ member: m, ...r.value });
         else {
-          failed.set(m.channel.owner, peerFailure(r.error, 'accept the channel', seconds));
+          peerFailed(m.channel.owner, r.error, 'accept the channel');
           await this.#lightning
             .cancelPsbtFunding(m.pendingChanId, AbortSignal.timeout(CALL_TIMEOUT_MS))
             .catch((err: unknown) => this.#log.warn({ err, funding: id }, 'cancelling a negotiation failed'));
@@ -324,7 +340,7 @@ export class ChannelFunder {
       const signers = others.filter((_, i) => signed[i]?.ok);
       if (signers.length < others.length) {
         for (const [i, r] of signed.entries()) {
-          if (!r.ok) failed.set((others[i] as Member).channel.owner, peerFailure(r.error, 'sign', seconds));
+          if (!r.ok) peerFailed((others[i] as Member).channel.owner, r.error, 'sign');
         }
         return await cancelled(
           'a peer did not sign its commitment',
@@ -362,7 +378,7 @@ export class ChannelFunder {
         { funding: id, txid: funded.txid, channels: committedChannels.length, fee: Number(funded.fee) },
         'funding transaction committed',
       );
-      return { committed: commit, failed, retry: [] };
+      return { committed: commit, failed, refused, retry: [] };
     } catch (err) {
       // Anything unexpected before the commit point: cancel, and let no channel count as funded.
       const reason = `the open failed: ${reasonOf(err)}`;
@@ -370,7 +386,7 @@ export class ChannelFunder {
       const funding = await repo.get(id).catch(() => undefined);
       if (funding?.state === 'negotiating') await this.#cancel(funding, reason).catch(() => {});
       if (funding && funding.state !== 'negotiating' && funding.state !== 'cancelled') throw err;
-      return { failed, retry: [] };
+      return { failed, refused, retry: [] };
     } finally {
       this.#live.delete(id);
       for (const m of members) m.negotiation.close();
@@ -429,9 +445,11 @@ async function move(
   return repo.transition(funding.id, funding.state, step.state, step.failure);
 }
 
-/** Why a peer's step failed, in words for the buyer. */
-function peerFailure(err: unknown, step: string, seconds: number): string {
+/** Why a peer's step failed, in words for the buyer, and whether the peer refused. */
+function peerFailure(err: unknown, step: string, seconds: number): { reason: string; refused: boolean } {
   if (err instanceof DOMException && err.name === 'TimeoutError')
-    return `the client node did not ${step} within ${seconds} s`;
-  return `the client node refused the channel: ${reasonOf(err)}`;
+    return { reason: `the client node did not ${step} within ${seconds} s`, refused: false };
+  if (isLspError(err, ErrorCode.PeerUnreachable))
+    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, refused: false };
+  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true };
 }

@@ -58,12 +58,24 @@ export interface JitForwarderLimits {
   readonly mppTimeoutSeconds: number;
   /** How long the client has to accept, and then to sign, the channel. */
   readonly openTimeoutSeconds: number;
+  /** The most `to_self_delay` a client may ask of us (bLIP-52 `max_client_to_self_delay`). */
+  readonly maxClientToSelfDelay: number;
   /** Bounds of the funding fee rate (sat/vB). */
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
 }
 
 const MEMO_PREFIX = 'lsps2:';
+
+/** The BOLT 4 failures HTLCs are sent back with. */
+type HtlcFailure = 'temporary_channel_failure' | 'unknown_next_peer';
+
+/** Why a JIT channel will not be funded. */
+interface OpenFailure {
+  readonly reason: string;
+  /** The client refused the channel (bLIP-52: `unknown_next_peer`). */
+  readonly refused: boolean;
+}
 const OPEN_TIMEOUT_MS = 60_000;
 
 /** The HTLCs held for one JIT channel, in arrival order. */
@@ -160,7 +172,8 @@ export class JitForwarder {
     const parts = [...held.parts.values()];
     const state = record.state as JitChannelState;
     if (state === 'completed') return this.#release(id, held, 'resume');
-    if (FINAL_JIT_STATES.includes(state)) return this.#release(id, held, 'fail');
+    // The JIT scid no longer leads anywhere.
+    if (FINAL_JIT_STATES.includes(state)) return this.#release(id, held, 'unknown_next_peer');
     if (state === 'forwarding') return this.#forwardHeld(record, held);
     if (state === 'opening' || state === 'publishing') {
       // This process is opening it: the part waits. Otherwise we were restarted mid-open.
@@ -175,7 +188,8 @@ export class JitForwarder {
     if (decision.kind === 'fail') {
       this.#log.info({ jit: id, reason: decision.reason, parts: parts.length }, 'JIT payment refused');
       if (decision.reason === 'params_expired') await this.#apply(record, { type: 'params_expired' });
-      return this.#release(id, held, 'fail');
+      // bLIP-52: parts after valid_until, a fee the payment cannot carry, a size out of bounds.
+      return this.#release(id, held, 'unknown_next_peer');
     }
     clearTimeout(held.timer);
     const capacity = this.#capacity(decision.paymentSize);
@@ -193,7 +207,7 @@ export class JitForwarder {
       if (!moved) return this.#evaluate(id, held);
     } catch (err) {
       // Another JIT channel already took this payment hash: one payment, one channel.
-      if (isUniqueViolation(err)) return this.#release(id, held, 'fail');
+      if (isUniqueViolation(err)) return this.#release(id, held, 'unknown_next_peer');
       throw err;
     }
     await this.#openThenForward({ ...record, state: 'opening' }, held, capacity);
@@ -208,10 +222,11 @@ export class JitForwarder {
     try {
       // The funder answers every failure before the commit point as data; an error means it
       // could not even start (the database, say): nothing was funded either way.
-      const failure = await this.#fund(record, capacity).catch((err: unknown) =>
-        err instanceof Error ? err.message : String(err),
-      );
-      if (failure !== undefined) return await this.#openFailed(record, held, new Error(failure));
+      const failure = await this.#fund(record, capacity).catch((err: unknown) => ({
+        reason: err instanceof Error ? err.message : String(err),
+        refused: false,
+      }));
+      if (failure !== undefined) return await this.#openFailed(record, held, failure);
       await this.#activate(record.id);
     } finally {
       held.opening = false;
@@ -219,8 +234,11 @@ export class JitForwarder {
     await this.#forwardHeld((await this.#repo().get(record.id)) ?? record, held);
   }
 
-  /** Negotiates and commits the channel's funding; the reason when it will not be funded. */
-  async #fund(record: JitChannelRecord, capacity: bigint): Promise<string | undefined> {
+  /**
+   * Negotiates and commits the channel's funding; when it will not be funded, why, and whether
+   * the client refused it.
+   */
+  async #fund(record: JitChannelRecord, capacity: bigint): Promise<OpenFailure | undefined> {
     const owner = `jit:${record.id}`;
     const result = await this.#funder.fund(
       [
@@ -233,6 +251,8 @@ export class JitForwarder {
             private: true,
             zeroConf: true,
             scidAlias: true,
+            // bLIP-52: the client's to_self_delay is at most the max_client_to_self_delay offered.
+            maxLocalCsv: this.#limits.maxClientToSelfDelay,
             memo: `${MEMO_PREFIX}${record.id}`,
           },
         },
@@ -254,7 +274,10 @@ export class JitForwarder {
       },
     );
     if (result.committed) return undefined;
-    return result.failed.get(owner) ?? 'the channel could not be funded';
+    return {
+      reason: result.failed.get(owner) ?? 'the channel could not be funded',
+      refused: result.refused.has(owner),
+    };
   }
 
   /**
@@ -336,8 +359,9 @@ export class JitForwarder {
       { jit: record.id, parts: forwards.length, feeMsat: String(record.fee_msat) },
       'JIT payment forwarded',
     );
-    // Anything else held for this scid (another payment hash) goes back.
-    await this.#release(record.id, held, 'fail');
+    // Anything else held for this scid (another payment hash) goes back; the scid now leads to
+    // the channel, so unknown_next_peer is not ours to give.
+    await this.#release(record.id, held, 'temporary_channel_failure');
   }
 
   /**
@@ -346,7 +370,10 @@ export class JitForwarder {
    */
   async #resume(record: JitChannelRecord, held: Held): Promise<void> {
     if (record.state === 'opening') {
-      return this.#openFailed(record, held, new Error('interrupted before the channel was funded'));
+      return this.#openFailed(record, held, {
+        reason: 'interrupted before the channel was funded',
+        refused: false,
+      });
     }
     held.opening = true;
     try {
@@ -377,8 +404,13 @@ export class JitForwarder {
     }
   }
 
-  async #openFailed(record: JitChannelRecord, held: Held, err: unknown): Promise<void> {
-    const reason = err instanceof Error ? err.message : String(err);
+  /**
+   * A channel that will not be funded: its parts fail back with `unknown_next_peer` when the
+   * client refused it (bLIP-52), else `temporary_channel_failure` (it did not answer, or went
+   * away: the JIT scid waits for the payment again).
+   */
+  async #openFailed(record: JitChannelRecord, held: Held, failure: OpenFailure): Promise<void> {
+    const { reason } = failure;
     if (!(await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason }))) {
       // Not `opening` any more: past the commit point, the channel is funded and is used.
       const current = await this.#repo().get(record.id);
@@ -386,7 +418,7 @@ export class JitForwarder {
         return this.#resume(current, held);
     }
     this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; failing the HTLCs back');
-    await this.#release(record.id, held, 'fail');
+    await this.#release(record.id, held, failure.refused ? 'unknown_next_peer' : 'temporary_channel_failure');
   }
 
   #timeout(id: string, held: Held): void {
@@ -397,24 +429,28 @@ export class JitForwarder {
         { jit: id, parts: held.parts.size },
         'JIT parts did not cover the payment in time; failing them back',
       );
-      await this.#release(id, held, 'fail');
+      // bLIP-52: the MPP timeout fails with temporary_channel_failure.
+      await this.#release(id, held, 'temporary_channel_failure');
     });
   }
 
-  /** Resumes or fails every part held for a JIT channel and forgets them. */
-  async #release(id: string, held: Held, how: 'resume' | 'fail'): Promise<void> {
+  /** Resumes, or fails with `how`, every part held for a JIT channel and forgets them. */
+  async #release(id: string, held: Held, how: 'resume' | HtlcFailure): Promise<void> {
     clearTimeout(held.timer);
     const parts = [...held.parts.values()];
     held.parts.clear();
     if (this.#held.get(id) === held) this.#held.delete(id);
-    if (how === 'fail') await this.#fail(parts);
-    else for (const p of parts) await this.#resolve({ action: 'resume', ...ids(p) });
+    if (how === 'resume') for (const p of parts) await this.#resolve({ action: 'resume', ...ids(p) });
+    else await this.#fail(parts, how);
   }
 
-  async #fail(parts: readonly InterceptedHtlc[]): Promise<void> {
+  async #fail(
+    parts: readonly InterceptedHtlc[],
+    failure: HtlcFailure = 'temporary_channel_failure',
+  ): Promise<void> {
     for (const p of parts)
-      await this.#resolve({ action: 'fail', ...ids(p), failure: 'temporary_channel_failure' }).catch(
-        (err: unknown) => this.#log.warn({ err }, 'could not fail an HTLC back'),
+      await this.#resolve({ action: 'fail', ...ids(p), failure }).catch((err: unknown) =>
+        this.#log.warn({ err }, 'could not fail an HTLC back'),
       );
   }
 

@@ -256,13 +256,7 @@ export class PaymentService {
     if (known !== 'unanswered' && known) return known;
     if (known === undefined && p.expiresAt.getTime() <= Date.now()) {
       this.#log.warn({ paymentHash: p.paymentHash, err: message }, 'payment never sent; its invoice expired');
-      return {
-        status: 'failed',
-        paymentHash: parseHex32(p.paymentHash),
-        reason: 'error',
-        htlcCount: 0,
-        message: `never sent (${message}), and the invoice has expired`,
-      };
+      return neverSent(p, `never sent (${message}), and the invoice has expired`);
     }
     this.#log.warn(
       { paymentHash: p.paymentHash, err: message },
@@ -288,13 +282,7 @@ export class PaymentService {
       if (known) {
         await this.#record(p, known);
       } else if (p.expiresAt.getTime() <= Date.now()) {
-        await this.#record(p, {
-          status: 'failed',
-          paymentHash: parseHex32(p.paymentHash),
-          reason: 'error',
-          htlcCount: 0,
-          message: 'never sent, and the invoice has expired since',
-        });
+        await this.#record(p, neverSent(p, 'never sent, and the invoice has expired since'));
       } else {
         // Charged, then not sent (interrupted, or the node refused to start it): send now.
         // `#send` watches it from here (and hands it on if the node still does not say).
@@ -334,4 +322,16 @@ export class PaymentService {
 function isAmountless(p: Payment): boolean {
   const hrp = p.paymentRequest.toLowerCase().slice(0, p.paymentRequest.lastIndexOf('1'));
   return !/\d/.test(hrp);
+}
+
+/** The outcome of a payment LND never sent, given up once its invoice expired. */
+function neverSent(p: Payment, message: string): Outcome {
+  return {
+    status: 'failed',
+    paymentHash: parseHex32(p.paymentHash),
+    reason: 'error',
+    htlcCount: 0,
+    attemptFailures: [],
+    message,
+  };
 }
