@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type LightningBackend, msat, parseScid, sat } from '@blgv/core';
+import { type ChannelOpenDecision, type LightningBackend, msat, parseScid, sat } from '@blgv/core';
 import { LspApiError, LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
@@ -190,62 +190,67 @@ test('52-44 a payment after the fee params expired is failed back with unknown_n
   await assertCleanAudit(server);
 });
 
-test('52-51 a client that refuses the channel gets nothing opened and the payer gets unknown_next_peer', async () => {
-  const { h, alice, lsp, bob } = net;
-  let refusals = 0;
+/** Runs `story` while bob's node answers every channel proposal with `decide`. */
+async function whileBobAnswers(
+  decide: () => ChannelOpenDecision,
+  story: (proposals: () => number) => Promise<void>,
+): Promise<void> {
+  let proposals = 0;
   let acceptorUp = false;
   const stop = new AbortController();
-  await bob.lnd.acceptChannels(
+  await net.bob.lnd.acceptChannels(
     () => {
-      refusals++;
-      return { accept: false, error: 'no thanks' };
+      proposals++;
+      return decide();
     },
     { signal: AbortSignal.any([stop.signal, streams.signal]), onConnected: () => (acceptorUp = true) },
   );
-  await h.waitFor(() => acceptorUp, { what: "bob's channel acceptor" });
+  await net.h.waitFor(() => acceptorUp, { what: "bob's channel acceptor" });
   try {
-    const bought = await buy({ opening_fee_params: await menu() });
-    const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
-    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
-    const record = await jitRecord(bought);
-    // bLIP-52: the open failed before funding, so the JIT scid waits for a payment again.
-    assert.equal(
-      record?.state,
-      'awaiting_payment',
-      JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
-    );
-    assert.match(record?.failure ?? '', /refused|no thanks/);
-    assert.ok(refusals >= 1, 'the LSP tried to open and bob refused');
+    await story(() => proposals);
   } finally {
     stop.abort();
   }
+}
+
+/** Buys a JIT channel for bob and checks alice's payment to it is refused with unknown_next_peer. */
+async function refusedJitPayment(): Promise<Lsps2BuyResult> {
+  const { alice, lsp, bob } = net;
+  const bought = await buy({ opening_fee_params: await menu() });
+  const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
+  await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
+  return bought;
+}
+
+test('52-51 a client that refuses the channel gets nothing opened and the payer gets unknown_next_peer', async () => {
+  await whileBobAnswers(
+    () => ({ accept: false, error: 'no thanks' }),
+    async (proposals) => {
+      const record = await jitRecord(await refusedJitPayment());
+      // bLIP-52: the open failed before funding, so the JIT scid waits for a payment again.
+      assert.equal(
+        record?.state,
+        'awaiting_payment',
+        JSON.stringify(record, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
+      assert.match(record?.failure ?? '', /refused|no thanks/);
+      assert.ok(proposals() >= 1, 'the LSP tried to open and bob refused');
+    },
+  );
   await assertCleanAudit(server);
 });
 
 test('52-50 a client asking a to_self_delay above max_client_to_self_delay gets no channel', async () => {
-  const { h, alice, lsp, bob } = net;
   const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
   const allowed = info.result?.opening_fee_params_menu[0]?.max_client_to_self_delay;
   assert.equal(allowed, MAX_CLIENT_TO_SELF_DELAY, 'the menu offers the configured max_client_to_self_delay');
-  let asked = 0;
-  let acceptorUp = false;
-  const stop = new AbortController();
-  await bob.lnd.acceptChannels(
-    () => {
-      asked++;
-      return { accept: true, zeroConf: true, csvDelay: allowed + 1 };
+  await whileBobAnswers(
+    () => ({ accept: true, zeroConf: true, csvDelay: MAX_CLIENT_TO_SELF_DELAY + 1 }),
+    async (proposals) => {
+      await refusedJitPayment();
+      assert.ok(proposals() >= 1, 'bob was asked, and asked for one block more than allowed');
     },
-    { signal: AbortSignal.any([stop.signal, streams.signal]), onConnected: () => (acceptorUp = true) },
   );
-  await h.waitFor(() => acceptorUp, { what: "bob's channel acceptor" });
-  try {
-    const bought = await buy({ opening_fee_params: await menu() });
-    const invoice = await jitInvoice(bob, lsp, bought, 50_000_000n);
-    await assertFailsBack(alice, invoice.paymentRequest, lsp.lnd, 'unknown_next_peer');
-    assert.ok(asked >= 1, `bob was asked and answered with to_self_delay ${allowed + 1}`);
-  } finally {
-    stop.abort();
-  }
   await assertCleanAudit(server);
 });
 
