@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { isLspError } from '@blgv/core';
+import { type Hex32, isLspError, sat } from '@blgv/core';
 import {
   ApiKeysRepository,
   type Database,
   type DatabaseConfig,
   LedgerRepository,
+  Lsps1OrdersRepository,
+  Lsps1RefundsRepository,
   migrate,
   openDatabase,
   sql,
@@ -50,12 +52,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0005_lsps2',
         '0006_liquidity_purchases',
         '0007_money_safety',
+        '0008_lsps1_refunds',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7, 8],
       );
     });
 
@@ -175,6 +178,70 @@ for (const [name, config] of Object.entries(dialects)) {
       const tenants = new TenantsRepository(database.db);
       await Promise.all(Array.from({ length: 20 }, (_, i) => tenants.create(`t${i}`)));
       assert.equal((await tenants.list()).filter((t) => /^t\d+$/.test(t.name)).length, 20);
+    });
+
+    test('an order has one live refund: a bump replaces it once, and the one that confirms is kept', async () => {
+      const order = await new Lsps1OrdersRepository(database.db).insert({
+        id: crypto.randomUUID(),
+        owner_kind: 'node',
+        owner: 'n',
+        client_pubkey: `02${'11'.repeat(32)}`,
+        client_host: null,
+        lsp_balance_sat: 100_000n,
+        client_balance_sat: 0n,
+        required_channel_confirmations: 1,
+        funding_confirms_within_blocks: 6,
+        channel_expiry_blocks: 1000,
+        token: '',
+        refund_onchain_address: 'bcrt1qrefund',
+        announce_channel: false,
+        fee_total_sat: 1_000n,
+        network_fee_sat: 330n,
+        funding_id: null,
+        order_total_sat: 1_000n,
+        payment_hash: randomBytes(32).toString('hex'),
+        invoice: 'lnbcrt1',
+        preimage_ciphertext: 'x',
+        invoice_expires_at: new Date(),
+        state: 'refunding',
+        onchain_address: 'bcrt1qorder',
+        onchain_start_height: 1,
+        onchain_confirmations: 1,
+        onchain_expires_at: new Date(),
+      });
+      const refunds = new Lsps1RefundsRepository(database.db);
+      const refund = (txid: string, feeRate: bigint) => ({
+        txid: txid.repeat(64) as Hex32,
+        orderId: order.id,
+        rawTx: '00',
+        feeRate,
+        fee: sat(110n * feeRate),
+        amount: sat(900n - 110n * feeRate),
+        refundAddress: 'bcrt1qrefund',
+      });
+      await refunds.insert(refund('a', 2n));
+      assert.deepEqual(await refunds.unconfirmedOrders(), [order.id]);
+      assert.equal(await refunds.replace(refund('a', 2n).txid, refund('b', 3n)), true);
+      assert.equal(
+        await refunds.replace(refund('a', 2n).txid, refund('c', 4n)),
+        false,
+        'a replaced refund cannot be replaced again',
+      );
+      assert.deepEqual(
+        (await refunds.forOrder(order.id)).map((r) => [r.txid[0], r.replacedBy?.[0] ?? null]),
+        [
+          ['a', 'b'],
+          ['b', null],
+        ],
+        'the refused bump left nothing behind',
+      );
+      // The first one confirmed after all (the bump came too late): it is the refund.
+      await refunds.confirm(order.id, refund('a', 2n).txid);
+      const after = await refunds.forOrder(order.id);
+      assert.ok(after[0]?.confirmedAt);
+      assert.equal(after[0]?.replacedBy, null);
+      assert.equal(after[1]?.replacedBy, refund('a', 2n).txid);
+      assert.deepEqual(await refunds.unconfirmedOrders(), []);
     });
   });
 }
