@@ -78,6 +78,21 @@ async function slowAcceptor(node: LndNode) {
 }
 
 /** The LSP's leased wallet outputs (an open in progress leases its inputs). */
+/**
+ * After an open cancelled at the deadline: no wallet input stays leased, and when the client
+ * finally accepts, nothing opens from it (only the next channel appears).
+ */
+async function lateAcceptanceGetsNothing(
+  acceptor: Awaited<ReturnType<typeof slowAcceptor>>,
+  client: LndNode,
+  before: number,
+): Promise<void> {
+  assert.equal(await leases(), 0, "the LSP's wallet inputs are not leased");
+  acceptor.release();
+  await acceptor.answered;
+  await onlyTheNextChannelAppears(client, before);
+}
+
 async function leases(): Promise<number> {
   return (await net.lsp.lnd.listLeases(within())).length;
 }
@@ -126,10 +141,7 @@ test('REST: a client that accepts after the deadline gets no channel; the charge
     assert.ok(Date.now() - started >= OPEN_TIMEOUT_S * 1000, 'refused at the deadline, not before');
     await acceptor.proposed;
     assert.equal((await client.getBalance()).balance, 20_000, 'everything charged was refunded');
-    assert.equal(await leases(), 0, "the LSP's wallet inputs are not leased");
-    acceptor.release();
-    await acceptor.answered;
-    await onlyTheNextChannelAppears(bob, before);
+    await lateAcceptanceGetsNothing(acceptor, bob, before);
   } finally {
     acceptor.stop();
   }
@@ -158,10 +170,7 @@ test("LSPS1: a client that accepts after the deadline gets no channel; the payer
     assert.equal(failed.result?.order_state, 'FAILED');
     assert.equal(failed.result?.payment.bolt11.state, 'REFUNDED');
     assert.equal(failed.result?.channel, null);
-    assert.equal(await leases(), 0, "the LSP's wallet inputs are not leased");
-    acceptor.release();
-    await acceptor.answered;
-    await onlyTheNextChannelAppears(bob, before);
+    await lateAcceptanceGetsNothing(acceptor, bob, before);
   } finally {
     acceptor.stop();
     peer.close();
@@ -193,10 +202,7 @@ test('JIT: a client that accepts after the deadline gets no channel; the HTLC is
       'bLIP-52: a client that does not answer is not a refusal; the JIT scid stays usable',
     );
     await acceptor.proposed;
-    assert.equal(await leases(), 0, "the LSP's wallet inputs are not leased");
-    acceptor.release();
-    await acceptor.answered;
-    await onlyTheNextChannelAppears(dave, before);
+    await lateAcceptanceGetsNothing(acceptor, dave, before);
   } finally {
     acceptor.stop();
     peer.close();

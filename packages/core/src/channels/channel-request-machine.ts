@@ -13,7 +13,9 @@
  * commit point: it is persisted with the txid before the transaction is signed and published,
  * and from then on the channel counts as funded whatever happens.
  */
+
 import { type Moved, moved, refuse, type Step } from '../machine.ts';
+import type { CommittedEvent, FundingCommitment } from './funding-machine.ts';
 
 /** Where a channel request is. Final: `closed`, `failed`. */
 export type ChannelRequestState =
@@ -28,12 +30,7 @@ export type ChannelRequestState =
 /** What happens to a channel request. */
 export type ChannelRequestEvent =
   | { readonly type: 'open_started' }
-  | {
-      readonly type: 'committed';
-      readonly fundingId: string;
-      readonly txid: string;
-      readonly outputIndex: number;
-    }
+  | CommittedEvent
   | { readonly type: 'published' }
   | { readonly type: 'open_failed'; readonly reason: string }
   | { readonly type: 'confirmed' }
@@ -47,7 +44,7 @@ export type ChannelRequestEffect =
 
 /** What a transition records with the new state. */
 export interface ChannelRequestRecord {
-  readonly funding?: { readonly fundingId: string; readonly txid: string; readonly outputIndex: number };
+  readonly funding?: FundingCommitment;
   readonly failure?: string;
 }
 

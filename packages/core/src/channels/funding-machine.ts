@@ -16,6 +16,16 @@ import { moved, refuse, type Step } from '../machine.ts';
 /** Where a funding transaction is. Final: `published`, `cancelled`. */
 export type FundingState = 'negotiating' | 'publishing' | 'published' | 'cancelled';
 
+/** Where a buyer's channel was committed: the funding attempt, its txid and the channel's output. */
+export interface FundingCommitment {
+  readonly fundingId: string;
+  readonly txid: string;
+  readonly outputIndex: number;
+}
+
+/** The event a buyer's machine (channel request, LSPS1 order, JIT channel) takes at the commit point. */
+export type CommittedEvent = { readonly type: 'committed' } & FundingCommitment;
+
 /** What happens to a funding transaction. */
 export type FundingEvent =
   | { readonly type: 'committed' }

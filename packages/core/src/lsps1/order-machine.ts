@@ -22,6 +22,7 @@
 /** How an order was paid. */
 export type PaymentMethod = 'bolt11' | 'onchain';
 
+import type { CommittedEvent, FundingCommitment } from '../channels/funding-machine.ts';
 import { moved, refuse, type Step } from '../machine.ts';
 
 /** Where an order is. Final: `completed`, `failed`, `expired`. */
@@ -43,12 +44,7 @@ export type OrderEvent =
   | { readonly type: 'underpaid_expired' }
   | { readonly type: 'invoice_expired' }
   | { readonly type: 'open_started' }
-  | {
-      readonly type: 'committed';
-      readonly fundingId: string;
-      readonly txid: string;
-      readonly outputIndex: number;
-    }
+  | CommittedEvent
   | { readonly type: 'published' }
   | { readonly type: 'open_failed'; readonly reason: string }
   | { readonly type: 'settled' }
@@ -65,7 +61,7 @@ export type OrderEffect =
 /** What a transition records with the new state. */
 export interface OrderRecord {
   /** Set at the commit point. */
-  readonly funding?: { readonly fundingId: string; readonly txid: string; readonly outputIndex: number };
+  readonly funding?: FundingCommitment;
   /** Set when the order fails. */
   readonly failure?: string;
 }

@@ -14,6 +14,7 @@
  * An open that does not reach the commit point (the client refused, went away or was too slow)
  * fails the held HTLCs back and the JIT scid waits for a payment again, until `valid_until`.
  */
+import type { CommittedEvent } from '../channels/funding-machine.ts';
 import type { Hex32, Scid } from '../ids.ts';
 import { moved, refuse, type Step } from '../machine.ts';
 import type { Msat } from '../money.ts';
@@ -39,12 +40,7 @@ export type JitChannelEvent =
       readonly paymentSize: Msat;
       readonly fee: Msat;
     }
-  | {
-      readonly type: 'committed';
-      readonly fundingId: string;
-      readonly txid: Hex32;
-      readonly outputIndex: number;
-    }
+  | CommittedEvent
   | { readonly type: 'channel_ready'; readonly channelScid: Scid }
   | { readonly type: 'open_failed'; readonly reason: string }
   | { readonly type: 'forwarded' }

@@ -74,16 +74,19 @@ function compactSizeLength(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : 5;
 }
 
-function scriptOf(address: string): Uint8Array {
+/** The decoded output of a SegWit address. */
+function decoded(address: string) {
   const network = networkOf(address);
   if (!network) throw new LspError(ErrorCode.InvalidInput, `not a SegWit address: ${address}`);
-  return OutScript.encode(Address(network).decode(address));
+  return Address(network).decode(address);
+}
+
+function scriptOf(address: string): Uint8Array {
+  return OutScript.encode(decoded(address));
 }
 
 function inputKind(address: string): string {
-  const network = networkOf(address);
-  if (!network) throw new LspError(ErrorCode.InvalidInput, `not a SegWit address: ${address}`);
-  return Address(network).decode(address).type;
+  return decoded(address).type;
 }
 
 /** The refund's virtual size once signed, at most: `inputs` spent to one output paying `to`. */

@@ -17,6 +17,7 @@ import {
   formatScid,
   type HeldPart,
   type HtlcInterceptor,
+  type HtlcResolution,
   type InterceptedHtlc,
   type JitChannelEvent,
   type JitChannelState,
@@ -68,7 +69,7 @@ export interface JitForwarderLimits {
 const MEMO_PREFIX = 'lsps2:';
 
 /** The BOLT 4 failures HTLCs are sent back with. */
-type HtlcFailure = 'temporary_channel_failure' | 'unknown_next_peer';
+type HtlcFailure = Extract<HtlcResolution, { readonly action: 'fail' }>['failure'];
 
 /** Why a JIT channel will not be funded. */
 interface OpenFailure {
