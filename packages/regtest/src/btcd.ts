@@ -53,9 +53,11 @@ export async function startBtcd(dir: string, miningAddress: string): Promise<Btc
     join(dir, 'btcd.out.log'),
   );
   const rpcHost = `127.0.0.1:${rpcPort}`;
-  let ca: Buffer | undefined;
+  // The certificate is read again until a call succeeds: btcd may still be writing it when it
+  // first appears, and a half-read PEM kept for good would fail every call.
+  let trustedCa: Buffer | undefined;
   const rpc = <T>(method: string, params: readonly unknown[] = []): Promise<T> => {
-    ca ??= readFileSync(rpcCertPath);
+    const ca = trustedCa ?? readFileSync(rpcCertPath);
     const body = JSON.stringify({ jsonrpc: '1.0', id: 1, method, params });
     return new Promise<T>((resolve, reject) => {
       const req = request(
@@ -81,6 +83,7 @@ export async function startBtcd(dir: string, miningAddress: string): Promise<Btc
                 result: T;
                 error: { message: string; code: number } | null;
               };
+              trustedCa = ca;
               if (parsed.error)
                 reject(new Error(`btcd ${method}: ${parsed.error.message} (${parsed.error.code})`));
               else resolve(parsed.result);
@@ -95,17 +98,22 @@ export async function startBtcd(dir: string, miningAddress: string): Promise<Btc
       req.end(body);
     });
   };
-  await waitFor(
-    async () => {
-      if (!proc.running) throw new Error(`btcd exited; see ${join(dir, 'btcd.out.log')}`);
-      if (!existsSync(rpcCertPath)) return false;
-      return rpc<number>('getblockcount').then(
-        () => true,
-        () => false,
-      );
-    },
-    { what: 'btcd RPC', timeoutMs: 30_000 },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (!proc.running) throw new Error(`btcd exited; see ${join(dir, 'btcd.out.log')}`);
+        if (!existsSync(rpcCertPath)) return false;
+        await rpc<number>('getblockcount');
+        return true;
+      },
+      { what: 'btcd RPC', timeoutMs: 60_000 },
+    );
+  } catch (err) {
+    // A btcd that never answered must not outlive the failed start (it would keep the caller's
+    // process alive).
+    await proc.stop(5_000);
+    throw err;
+  }
   return {
     rpcHost,
     p2pHost: `127.0.0.1:${p2pPort}`,

@@ -46,6 +46,8 @@ export class Harness implements AsyncDisposable {
   /** The fee estimates the nodes use: `fees.set(n)` makes every node estimate n sat/vB. */
   readonly fees: FeeServer;
   readonly nodes = new Map<string, LndNode>();
+  /** Node starts under way: `stop()` waits for them, so no node comes up after it. */
+  readonly #starting = new Set<Promise<unknown>>();
   readonly #keepDir: boolean;
   readonly #log: (line: string) => void;
   readonly #unregister: () => void;
@@ -89,13 +91,22 @@ export class Harness implements AsyncDisposable {
   /** Starts an LND node named `name` and waits until it is synced. */
   async newNode(name: string, options: LndNodeOptions = {}): Promise<LndNode> {
     if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
+    if (this.#stopped) throw new Error(`the harness is stopped; cannot start ${name}`);
     this.#log(`starting lnd node ${name}`);
-    const node = await LndNode.start(name, join(this.dir, name), this.btcd, {
-      ...options,
-      extraArgs: [`--fee.url=${this.fees.url}`, ...(options.extraArgs ?? [])],
-    });
-    this.nodes.set(name, node);
-    return node;
+    const starting = (async () => {
+      const node = await LndNode.start(name, join(this.dir, name), this.btcd, {
+        ...options,
+        extraArgs: [`--fee.url=${this.fees.url}`, ...(options.extraArgs ?? [])],
+      });
+      this.nodes.set(name, node);
+      return node;
+    })();
+    this.#starting.add(starting);
+    try {
+      return await starting;
+    } finally {
+      this.#starting.delete(starting);
+    }
   }
 
   /** Mines `n` blocks and waits until every running node has seen them. */
@@ -239,6 +250,7 @@ export class Harness implements AsyncDisposable {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#unregister();
+    await Promise.allSettled(this.#starting);
     await Promise.allSettled([...this.nodes.values()].map((n) => n.shutdown()));
     await this.btcd.stop();
     await this.fees.stop();

@@ -91,7 +91,13 @@ export class LndNode {
     ];
     const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
     const node = new LndNode(name, dir, { rpc: rpcPort, p2p: p2pPort }, args, binary);
-    await node.start();
+    try {
+      await node.start();
+    } catch (err) {
+      // A node that did not come up must not outlive the failed start.
+      await node.shutdown();
+      throw err;
+    }
     return node;
   }
 
