@@ -53,6 +53,7 @@ try {
       id: crypto.randomUUID(),
       tenantId: tenant.id,
       idempotencyKey: null,
+      idempotencyFingerprint: null,
       clientPubkey: bob.pubkey,
       capacity: sat(100_000),
       push: sat(0),

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseHex32, parsePubkey, sat } from '@blgv/core';
-import type { LSPClient } from '@blgv/lsp-client';
+import type { LSPClient, LspApiError } from '@blgv/lsp-client';
 import { assertCleanAudit } from './support/audit.ts';
+import { statesOf } from './support/events.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { payTopup, topUp } from './support/topup.ts';
@@ -112,6 +113,20 @@ test("the spec's mobile-wallet channel: 60,000 sat do not buy it (402 for the sh
   await h.waitFor(async () => (await tenant.getChannelStatus(channel.channelId)).status === 'closed', {
     what: 'the channel to be reported closed',
   });
+  // The event log tells the same story, one event per transition, in order.
+  assert.deepEqual(await statesOf(tenant, 'channel_request', channel.channelId), [
+    'queued',
+    'opening',
+    'publishing',
+    'pending',
+    'open',
+    'closed',
+  ]);
+  assert.deepEqual(
+    await statesOf(tenant, 'ledger_entry'),
+    ['topup', 'topup', 'channel_fee', 'channel_push', 'channel_network_fee'],
+    'one event per ledger entry, in the order they were written',
+  );
   await assertCleanAudit(lsp);
 });
 
@@ -168,6 +183,16 @@ test('a retried request with the same idempotency key opens one channel', async 
   const c = await client.requestChannel(order, { idempotencyKey: 'order-42' });
   assert.equal(a.channelId, b.channelId);
   assert.equal(a.channelId, c.channelId);
+  // The same key with another body is refused: it is not the request it names.
+  const reused = await client
+    .requestChannel({ ...order, channelSize: 60_000 }, { idempotencyKey: 'order-42' })
+    .then(
+      () => assert.fail('a key reused with another body must be refused'),
+      (e: LspApiError) => e,
+    );
+  assert.equal(reused.status, 422);
+  assert.equal(reused.code, 'idempotency_key_reused');
+  assert.equal(reused.details?.channelId, a.channelId);
   const fees = (await client.getLedger()).entries.filter((e) => e.kind === 'channel_fee');
   assert.equal(fees.length, 1, 'charged once');
   assert.equal(a.charged, quote.total);
@@ -198,6 +223,18 @@ test('without balance: 402 with a top-up invoice, nothing charged; a failed open
     client.requestChannel({ ...order, clientPubkey: stranger }),
     (e: Error & { status?: number; code?: string }) => e.status === 422 && e.code === 'peer_unreachable',
   );
+  // An address where nothing listens: refused with a code saying why, not LND's words.
+  const offline = parsePubkey('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798');
+  const dial = await client
+    .requestChannel({ ...order, clientPubkey: offline, clientHost: '127.0.0.1:1' })
+    .then(
+      () => assert.fail('nothing listens on port 1'),
+      (e: LspApiError) => e,
+    );
+  assert.equal(dial.status, 422);
+  assert.equal(dial.code, 'peer_unreachable');
+  assert.deepEqual(dial.details, { field: 'clientHost', reason: 'connection_refused' });
+  assert.doesNotMatch(dial.message, /dial tcp|rpc error/, 'no LND text');
   assert.equal((await client.getBalance()).balance, 5_000);
 
   // bob refuses channels while this acceptor runs: LND fails the open, the fee comes back.

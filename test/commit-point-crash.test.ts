@@ -86,7 +86,11 @@ before(async () => {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(
     join(net.lsp.dir, 'server-config.json'),
-    JSON.stringify({ lsps2: { enabled: false }, channels: { batchWindowMs: 100 } }),
+    JSON.stringify({
+      lsps2: { enabled: false },
+      channels: { batchWindowMs: 100 },
+      jobs: { leaseSeconds: 5 },
+    }),
   );
 });
 after(async () => {

@@ -10,6 +10,7 @@ import { msat, parseHex32, sat } from '@blgv/core';
 import { LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps1Info, Lsps1Order } from '@blgv/protocol';
 import { assertCleanAudit } from './support/audit.ts';
+import { statesOf } from './support/events.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
@@ -90,6 +91,15 @@ test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the cha
   assert.equal(atBob.capacity, 500_000n);
   assert.equal(atBob.private, true);
   await net.h.mine(1);
+  // The event log tells the order's story, one event per transition.
+  assert.deepEqual(await statesOf(lsp.admin, 'lsps1_order', order.order_id), [
+    'awaiting_payment',
+    'payment_held',
+    'opening',
+    'publishing',
+    'settling',
+    'completed',
+  ]);
   await assertCleanAudit(lsp);
 });
 

@@ -11,8 +11,9 @@ import { after, before, test } from 'node:test';
 import { msat, parseScid, sat } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
-import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import { type Database, openDatabase, sql } from '@blgv/store';
 import { assertCleanAudit } from './support/audit.ts';
+import { assertEventsEndIn } from './support/events.ts';
 import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -24,10 +25,15 @@ const secretsKey = randomBytes(32).toString('hex');
 
 let net: Network;
 let admin: Database;
-let db: Database;
 let server: ChildProcess | undefined;
 /** The server's API and the admin key its first start printed. */
 let api: { url: string; keyId?: string; secret?: string } = { url: '' };
+
+/** An admin client of the running server (the key its first start printed). */
+function adminClient(): LSPClient {
+  assert.ok(api.keyId && api.secret, 'the first start printed an admin key');
+  return new LSPClient({ endpoint: api.url, apiKey: api.keyId, apiSecret: api.secret });
+}
 
 /** Starts `blgv-lsp start` against the test network's LSP node and waits for its banner. */
 async function startServer(): Promise<ChildProcess> {
@@ -57,15 +63,12 @@ async function startServer(): Promise<ChildProcess> {
 before(async () => {
   admin = await openDatabase({ kind: 'postgres', url: adminUrl });
   await sql.raw(`create database ${dbName}`).execute(admin.db);
-  db = await openDatabase({ kind: 'postgres', url: dbUrl });
-  await migrate(db.db);
   net = await startNetwork({ lsp: { requireInterceptor: true } });
   await net.h.openChannel(net.alice, net.lsp, sat(1_000_000));
 });
 after(async () => {
   server?.kill('SIGKILL');
   await net?.h.stop();
-  await db?.close();
   await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin.db);
   await admin?.close();
 });
@@ -89,7 +92,6 @@ test('a server killed between intercept and forward leaves the payment whole and
     assert.ok(params);
     const bought = (await wallet.call<Lsps2BuyResult>('lsps2.buy', { opening_fee_params: params })).result;
     assert.ok(bought);
-    const scid = parseScid(bought.jit_channel_scid).toString();
     const invoice = await bob.lnd.addInvoice(
       {
         amount: msat(100_000_000),
@@ -114,16 +116,11 @@ test('a server killed between intercept and forward leaves the payment whole and
     );
 
     // Kill the server the moment it has recorded the payment and begun to open the channel.
-    const state = () =>
-      db.db
-        .selectFrom('lsps2_jit_channels')
-        .select(['state'])
-        .where('jit_scid', '=', scid)
-        .executeTakeFirst();
+    const state = () => adminClient().admin.jitChannel(bought.jit_channel_scid);
     const caught = await h.waitFor(
       async () => {
-        const s = (await state())?.state;
-        return s && s !== 'awaiting_payment' ? s : undefined;
+        const s = (await state()).state;
+        return s !== 'awaiting_payment' ? s : undefined;
       },
       { what: 'the JIT channel to leave awaiting_payment', intervalMs: 5 },
     );
@@ -139,13 +136,9 @@ test('a server killed between intercept and forward leaves the payment whole and
     // back, the JIT scid waiting for a payment again, bLIP-52).
     const final = await h.waitFor(
       async () => {
-        const r = await db.db
-          .selectFrom('lsps2_jit_channels')
-          .select(['state', 'failure'])
-          .where('jit_scid', '=', scid)
-          .executeTakeFirst();
-        if (r?.state === 'completed') return 'completed';
-        if (r?.state === 'failed' || (r?.state === 'awaiting_payment' && r.failure)) return 'failed';
+        const r = await state();
+        if (r.state === 'completed') return 'completed';
+        if (r.state === 'failed' || (r.state === 'awaiting_payment' && r.failure)) return 'failed';
         return undefined;
       },
       { what: 'the JIT channel to be forwarded or given up' },
@@ -167,10 +160,11 @@ test('a server killed between intercept and forward leaves the payment whole and
       );
     }
     t.diagnostic(`killed in ${caught}; ended ${final}; payment ${result.status}`);
-    assert.ok(api.keyId && api.secret, 'the first start printed an admin key');
-    await assertCleanAudit({
-      admin: new LSPClient({ endpoint: api.url, apiKey: api.keyId, apiSecret: api.secret }),
-    });
+    // Every state the kill and the restart left has its event, and only those.
+    const record = await state();
+    const states = await assertEventsEndIn(adminClient(), 'jit_channel', record.id, record.state);
+    assert.ok(states.includes(caught), `the state caught at the kill is in the log: ${states.join(' -> ')}`);
+    await assertCleanAudit({ admin: adminClient() });
   } finally {
     wallet.close();
     streams.abort();

@@ -11,21 +11,27 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Hex32, type Msat, msat, type Pubkey, parseScid, type Scid, sat } from '@blgv/core';
+import { type Hex32, type Msat, msat, type Pubkey, type Scid, sat } from '@blgv/core';
 import { extraFee } from '@blgv/lnd';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
 import { assertCleanAudit } from './support/audit.ts';
+import { statesOf } from './support/events.ts';
+import { HtlcGate } from './support/htlc-gate.ts';
 import { JitWallet } from './support/jit-wallet.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
+import { forgetPaymentFailures } from './support/mission-control.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let server: TestLsp;
 let carol: JitWallet;
 let dave: JitWallet;
+let erin: JitWallet;
+/** Keeps back all but the first HTLC of a payment, so the LSP holds it half-arrived. */
+const gate = new HtlcGate();
 const streams = new AbortController();
 
 before(async () => {
@@ -33,19 +39,22 @@ before(async () => {
   const { h, alice, lsp } = net;
   server = await startTestLsp(net, {
     file: { fees: { channelOpening: { baseFee: 100, capacityFeePpm: 5000 } } },
+    wrap: (lightning) => gate.wrap(lightning),
   });
   // Two channels, each smaller than the fixed-amount payment: alice must split it.
   for (let i = 0; i < 2; i++) {
     const channel = await h.openChannel(alice, lsp, sat(200_000));
     await waitCanSend(alice, lsp, channel.scid, msat(100_000_000n));
   }
-  const [carolNode, daveNode] = await Promise.all([
+  const [carolNode, daveNode, erinNode] = await Promise.all([
     h.newNode('carol', { lsps2Client: true }),
     h.newNode('dave', { lsps2Client: true }),
+    h.newNode('erin', { lsps2Client: true }),
   ]);
-  [carol, dave] = await Promise.all([
+  [carol, dave, erin] = await Promise.all([
     JitWallet.start(h, carolNode, lsp, streams.signal),
     JitWallet.start(h, daveNode, lsp, streams.signal),
+    JitWallet.start(h, erinNode, lsp, streams.signal),
   ]);
 });
 after(async () => {
@@ -57,13 +66,9 @@ after(async () => {
 /** JSON with bigints as strings, for assertion messages. */
 const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x));
 
-/** The stored JIT channel for a `buy` result. */
+/** The JIT channel of a `buy` result, as the admin API shows it. */
 function jitRecord(bought: Lsps2BuyResult) {
-  return server.database.db
-    .selectFrom('lsps2_jit_channels')
-    .selectAll()
-    .where('jit_scid', '=', parseScid(bought.jit_channel_scid).toString())
-    .executeTakeFirst();
+  return server.admin.admin.jitChannel(bought.jit_channel_scid);
 }
 
 /** Waits until the LSP has recorded the JIT channel final, and returns the record. */
@@ -177,9 +182,16 @@ test('fixed amount, multi-part: a wallet with no channels is paid in parts throu
     await assertReceived(carol, invoice.paymentHash, amount, fee, lsp.pubkey);
     const record = await finalRecord(bought);
     assert.equal(record.state, 'completed');
-    assert.equal(record.fee_msat, fee);
-    assert.equal(record.payment_size_msat, amount);
-    assert.equal(record.payment_hash, invoice.paymentHash);
+    assert.equal(record.feeMsat, fee.toString());
+    assert.equal(record.paymentSizeMsat, amount.toString());
+    assert.equal(record.paymentHash, invoice.paymentHash);
+    assert.deepEqual(await statesOf(server.admin, 'jit_channel', record.id), [
+      'awaiting_payment',
+      'opening',
+      'publishing',
+      'forwarding',
+      'completed',
+    ]);
   } finally {
     rpc.close();
   }
@@ -218,7 +230,63 @@ test('variable amount, single part: bought over HTTP, the fee is priced on and t
   await assertReceived(dave, invoice.paymentHash, amount, fee, lsp.pubkey);
   const record = await finalRecord(bought);
   assert.equal(record.state, 'completed');
-  assert.equal(record.payment_size_msat, null, 'variable amount: no size was bought');
-  assert.equal(record.fee_msat, fee);
+  assert.equal(record.paymentSizeMsat, undefined, 'variable amount: no size was bought');
+  assert.equal(record.feeMsat, fee.toString());
+  await assertCleanAudit(server);
+});
+
+test('a stray HTLC of another payment for a JIT scid in use fails alone; the held parts stay and complete', async () => {
+  const { alice, lsp } = net;
+  // The earlier stories' funding transactions confirm: the LSP's wallet funds from confirmed coins.
+  await net.h.mine(1);
+  const { client } = await server.newTenant('stray-co');
+  const [params] = (await client.lsps2.getInfo()).opening_fee_params_menu;
+  assert.ok(params);
+  const amount = msat(60_000_000n);
+  const fee = msat(lsps2OpeningFee(params, amount) ?? -1n);
+  const bought = await client.lsps2.buy({
+    opening_fee_params: params,
+    payment_size_msat: amount.toString(),
+    client_node_pubkey: erin.node.pubkey,
+  });
+  const invoice = await erin.invoice(bought, amount, fee);
+  const stray = await erin.invoice(bought, msat(20_000_000n), fee);
+
+  // The payment goes in two parts; the LSP sees the first and holds it, waiting for the rest.
+  gate.gate(invoice.paymentHash);
+  const paying = alice.lnd.sendPayment(
+    {
+      paymentRequest: invoice.paymentRequest,
+      feeLimit: msat(0),
+      timeoutSeconds: 60,
+      maxShardSize: msat(30_000_000n),
+    },
+    within(90_000),
+  );
+  await gate.keptOne.promise;
+  // Another payment to the same JIT scid meanwhile: failed back alone.
+  await forgetPaymentFailures(alice);
+  const strayResult = await alice.lnd.sendPayment(
+    { paymentRequest: stray.paymentRequest, feeLimit: msat(0), timeoutSeconds: 30, maxParts: 1 },
+    within(60_000),
+  );
+  assert.equal(strayResult.status, 'failed', show(strayResult));
+  assert.deepEqual(
+    strayResult.status === 'failed'
+      ? strayResult.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`)
+      : [],
+    ['unknown_next_peer@1'],
+    'the LSP failed the stray HTLC',
+  );
+  assert.equal((await jitRecord(bought)).state, 'awaiting_payment', 'the held payment is untouched');
+
+  gate.release();
+  const paid = await paying;
+  assert.equal(paid.status, 'succeeded', show(paid));
+  assert.ok(paid.htlcCount >= 2, `paid in ${paid.htlcCount} parts`);
+  const record = await finalRecord(bought);
+  assert.equal(record.state, 'completed');
+  assert.equal(record.paymentHash, invoice.paymentHash);
+  await assertReceived(erin, invoice.paymentHash, amount, fee, lsp.pubkey);
   await assertCleanAudit(server);
 });

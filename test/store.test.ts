@@ -10,6 +10,7 @@ import {
   ApiKeysRepository,
   type Database,
   type DatabaseConfig,
+  EventsRepository,
   LedgerRepository,
   Lsps1OrdersRepository,
   Lsps1RefundsRepository,
@@ -53,12 +54,14 @@ for (const [name, config] of Object.entries(dialects)) {
         '0006_liquidity_purchases',
         '0007_money_safety',
         '0008_lsps1_refunds',
+        '0009_events',
+        '0010_replicas',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       );
     });
 
@@ -243,5 +246,84 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.equal(after[1]?.replacedBy, refund('a', 2n).txid);
       assert.deepEqual(await refunds.unconfirmedOrders(), []);
     });
+
+    test('every transition appends its event in its own transaction, and a rolled-back one leaves neither', async () => {
+      const tenant = await new TenantsRepository(database.db).create('events-tenant');
+      const ledger = new LedgerRepository(database.db);
+      const events = new EventsRepository(database.db);
+      const hash = randomBytes(32).toString('hex');
+      await ledger.createTopup({
+        paymentHash: hash,
+        tenantId: tenant.id,
+        amount: sat(2n ** 60n),
+        paymentRequest: 'lnbcrt1',
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+      await ledger.finishTopup(hash, 'settled');
+      await ledger.finishTopup(hash, 'settled'); // no transition: no event
+      await assert.rejects(
+        database.db.transaction().execute(async (trx) => {
+          await new LedgerRepository(trx).append({
+            tenantId: tenant.id,
+            kind: 'topup',
+            amount: 5n,
+            reference: 'rolled-back',
+            description: '',
+          });
+          throw new Error('abort after the entry');
+        }),
+        /abort after/,
+      );
+      await events.sequence();
+      const mine = await events.list({ tenantId: tenant.id, limit: 100 });
+      assert.deepEqual(
+        mine.map((e) => [e.subjectKind, e.subjectId, e.state]),
+        [
+          ['topup', hash, 'open'],
+          ['topup', hash, 'settled'],
+        ],
+      );
+      assert.deepEqual(mine[1]?.facts, { amount_sat: (2n ** 60n).toString() }, 'amounts are exact strings');
+      assert.ok((mine[0]?.position ?? 0n) < (mine[1]?.position ?? 0n));
+      assert.deepEqual(await events.list({ tenantId: tenant.id, after: mine[1]?.position, limit: 100 }), []);
+    });
   });
 }
+
+test('on Postgres, an event gets its position only once no running transaction can precede it', async () => {
+  const database = await openDatabase({ kind: 'postgres', url: postgresUrl, schema });
+  try {
+    await migrate(database.db);
+    const tenants = new TenantsRepository(database.db);
+    const [slow, quick] = [await tenants.create('late-slow'), await tenants.create('late-quick')];
+    const events = new EventsRepository(database.db);
+    await events.sequence();
+    const from = (await events.list({ limit: 100_000 })).at(-1)?.position ?? 0n;
+    const entry = (tenantId: string, reference: string) => ({
+      tenantId,
+      kind: 'topup' as const,
+      amount: 1n,
+      reference,
+      description: '',
+    });
+    const references = async (after: bigint) =>
+      (await events.list({ after, limit: 10 })).map((e) => String(e.facts.reference));
+    const seen: string[][] = [];
+    // The slow transaction writes first, then waits while a quick one commits after it.
+    await database.db.transaction().execute(async (trx) => {
+      await new LedgerRepository(trx).append(entry(slow.id, 'slow'));
+      await new LedgerRepository(database.db).append(entry(quick.id, 'quick'));
+      await events.sequence();
+      seen.push(await references(from));
+    });
+    await events.sequence();
+    seen.push(await references(from));
+    assert.deepEqual(
+      seen,
+      [[], ['slow', 'quick']],
+      'the quick event waited for the slow one; none was skipped',
+    );
+  } finally {
+    await database.close();
+  }
+});

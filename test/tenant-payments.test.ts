@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { assertCleanAudit } from './support/audit.ts';
+import { statesOf } from './support/events.ts';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
@@ -128,6 +129,11 @@ test('a reserved payment of 100,000 sat: ledger shows amount, routing, reservati
     'reservation_inactive',
   );
   assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 4);
+  assert.deepEqual(await statesOf(exchange, 'payment', invoice.paymentHash), ['pending', 'succeeded']);
+  assert.deepEqual(await statesOf(exchange, 'reservation', reservation.reservationId), [
+    'active',
+    'released',
+  ]);
   await assertCleanAudit(lsp);
 });
 

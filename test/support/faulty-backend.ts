@@ -10,7 +10,7 @@ export type FaultMode =
   | 'fail'
   /** Asks LND and fails at once, without waiting for its answer (as if the answer was lost). */
   | 'fail_after'
-  /** Asks LND, then never answers (the caller waits forever). */
+  /** Asks LND, then never answers (the caller waits forever); the fault counts as hit once LND answered. */
   | 'hang_after'
   /** Never asks LND and never answers. */
   | 'hang';
@@ -64,17 +64,22 @@ export class Faults {
           if (STREAMS.has(method)) return this.#breakable(method, call() as AsyncIterable<unknown>);
           const fault = this.#take(method);
           if (!fault) return call();
-          fault.hit.resolve();
           switch (fault.mode) {
             case 'fail':
+              fault.hit.resolve();
               return Promise.reject(fault.error());
             case 'hang':
+              fault.hit.resolve();
               return new Promise(() => {});
             case 'fail_after':
+              fault.hit.resolve();
               Promise.resolve(call()).catch(() => {});
               return Promise.reject(fault.error());
             case 'hang_after':
-              return Promise.resolve(call()).then(() => new Promise(() => {}));
+              // Hit once LND has answered: a test that kills the process then knows LND acted.
+              return Promise.resolve(call())
+                .finally(() => fault.hit.resolve())
+                .then(() => new Promise(() => {}));
           }
         };
       },

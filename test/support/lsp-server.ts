@@ -62,10 +62,15 @@ export async function startTestLsp(
   const boot = async (port: number) => {
     const services = createServices({ config, database, lightning, log });
     const jobs = new AbortController();
-    services.startJobs(jobs.signal);
+    const runner = services.startJobs(jobs.signal);
     const app = buildApp({ log, lightning, database, services });
     const url = await app.listen({ host: '127.0.0.1', port });
-    return { services, jobs, app, url };
+    /** Stops the jobs (giving their leases back) and the HTTP server. */
+    const halt = async () => {
+      jobs.abort();
+      await Promise.all([runner.stopped(), app.close()]);
+    };
+    return { services, halt, app, url };
   };
   let server = await boot(0);
   const { services, url } = server;
@@ -87,20 +92,17 @@ export async function startTestLsp(
       };
     },
     async restart() {
-      server.jobs.abort();
-      await server.app.close();
+      await server.halt();
       server = await boot(Number(new URL(url).port));
     },
     async down() {
-      server.jobs.abort();
-      await server.app.close();
+      await server.halt();
     },
     async up() {
       server = await boot(Number(new URL(url).port));
     },
     async stop() {
-      server.jobs.abort();
-      await server.app.close();
+      await server.halt();
       if (options.postgres) await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
       await database.close();
     },

@@ -2,6 +2,9 @@
  * `LSPClient`: the BLGV LSP REST API with every request signed (see docs/api.md).
  */
 import {
+  type AdminJitChannelResponse,
+  type AdminJobsResponse,
+  type AdminLiquidityPurchaseResponse,
   type AuditResponse,
   type BalanceResponse,
   type ChannelQuoteBody,
@@ -9,6 +12,8 @@ import {
   type ChannelRequestBody,
   type ChannelResponse,
   type CreateOrderParams,
+  type EventsQuery,
+  type EventsResponse,
   type FeesResponse,
   type KeyResponse,
   type LedgerResponse,
@@ -104,6 +109,18 @@ export class LSPClient {
   }
 
   /**
+   * State transitions in order (channel requests, LSPS1 orders, JIT channels, reservations,
+   * payments, top-ups, ledger entries): this tenant's, or everyone's with an admin key. Read on
+   * with `after` set to the answer's `next`.
+   */
+  listEvents(query: EventsQuery = {}): Promise<EventsResponse> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    return this.#call('GET', `/v1/events${qs ? `?${qs}` : ''}`);
+  }
+
+  /**
    * Reserves outbound liquidity for payments (the spec's `provideLiquidity`): `amount` sat for
    * `duration` ms, refused with `fee_rate_exceeded` when the fee, fully used, is above
    * `maxFeeRate` ppm. The answer's `reservationId` goes with {@link sendPayment}.
@@ -170,6 +187,14 @@ export class LSPClient {
       this.#call('DELETE', `/v1/admin/keys/${encodeURIComponent(keyId)}`),
     /** Reconciles the ledger with LND; `clean` is true when nothing disagrees. */
     audit: (): Promise<AuditResponse> => this.#call('GET', '/v1/admin/audit'),
+    /** The background jobs: which replica runs each. */
+    jobs: (): Promise<AdminJobsResponse> => this.#call('GET', '/v1/admin/jobs'),
+    /** An LSPS2 JIT channel by the scid `lsps2.buy` handed out (`BxTxO`). */
+    jitChannel: (jitScid: string): Promise<AdminJitChannelResponse> =>
+      this.#call('GET', `/v1/admin/jit-channels/${encodeURIComponent(jitScid)}`),
+    /** A purchase of liquidity from the upstream LSP. */
+    liquidityPurchase: (id: string): Promise<AdminLiquidityPurchaseResponse> =>
+      this.#call('GET', `/v1/admin/liquidity/purchases/${encodeURIComponent(id)}`),
   };
 
   async #rpc<T>(method: string, params: object): Promise<T> {

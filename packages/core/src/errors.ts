@@ -25,6 +25,8 @@ export const ErrorCode = {
   TenantLimitExceeded: 'tenant_limit_exceeded',
   /** The invoice's expiry has passed. */
   InvoiceExpired: 'invoice_expired',
+  /** An `Idempotency-Key` was used again with a different request body. */
+  IdempotencyKeyReused: 'idempotency_key_reused',
   /** The request's timestamp is outside the allowed window. */
   StaleTimestamp: 'stale_timestamp',
   /** The request's nonce was already used with this key. */
@@ -63,6 +65,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   reservation_exceeded: { http: 422, lsps: -32602 },
   tenant_limit_exceeded: { http: 422, lsps: -32602 },
   invoice_expired: { http: 400, lsps: -32602 },
+  idempotency_key_reused: { http: 422, lsps: -32602 },
   stale_timestamp: { http: 401, lsps: 1 },
   nonce_reused: { http: 401, lsps: 1 },
   rate_limited: { http: 429, lsps: -32603 },

@@ -1,3 +1,4 @@
+export { AsyncQueue } from './async-queue.ts';
 export {
   connectLnd,
   type LndClients,

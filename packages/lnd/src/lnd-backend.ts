@@ -106,6 +106,37 @@ export interface LndBackendOptions {
 }
 
 const PEER_CONNECT_TIMEOUT_S = 15;
+/** Why a peer could not be dialled, as a code (LND's words vary by version and OS). */
+export type DialFailure =
+  | 'connection_refused'
+  | 'timeout'
+  | 'unresolvable_host'
+  | 'unreachable'
+  | 'handshake_failed'
+  | 'invalid_address'
+  | 'connect_failed';
+
+/** Codes of ConnectPeer errors that mean LND could not dial the peer. */
+const DIAL_ERROR_CODES: readonly ErrorCode[] = [
+  ErrorCode.PeerUnreachable,
+  ErrorCode.LightningRejected,
+  ErrorCode.Timeout,
+];
+
+/** The {@link DialFailure} an LND ConnectPeer error names. */
+export function dialFailure(message: string): DialFailure {
+  if (/connection refused/i.test(message)) return 'connection_refused';
+  if (/i\/o timeout|timed out|deadline exceeded|timeout/i.test(message)) return 'timeout';
+  if (/no such host|lookup .* on|server misbehaving/i.test(message)) return 'unresolvable_host';
+  if (/network is unreachable|no route to host|host is down/i.test(message)) return 'unreachable';
+  if (/handshake|brontide|act (one|two|three)|noise|eof/i.test(message)) return 'handshake_failed';
+  if (/missing port|invalid (address|host)|unable to parse|too many colons/i.test(message))
+    return 'invalid_address';
+  return 'connect_failed';
+}
+
+/** Invoices read per ListInvoices call. */
+const INVOICE_PAGE = 1000;
 
 function records(map: ReadonlyMap<bigint, Uint8Array> | undefined): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
@@ -182,7 +213,15 @@ export class LndBackend implements LightningBackend {
       );
     } catch (err) {
       if (err instanceof LspError && /already connected/i.test(err.message)) return;
-      throw err;
+      // LND answered that it could not dial (or its own dial timed out); anything else is ours.
+      if (!(err instanceof LspError) || !DIAL_ERROR_CODES.includes(err.code)) throw err;
+      const reason = dialFailure(err.message);
+      throw new LspError(
+        ErrorCode.PeerUnreachable,
+        `cannot connect to the peer: ${reason}`,
+        { reason },
+        { cause: err },
+      );
     }
   }
 
@@ -393,6 +432,22 @@ export class LndBackend implements LightningBackend {
     return invoiceFromLnd(r);
   }
 
+  async openInvoices(signal: AbortSignal): Promise<InvoiceStatus[]> {
+    const ln = this.#c.lightning;
+    const open: InvoiceStatus[] = [];
+    for (let offset = '0'; ; ) {
+      const r = await unary(
+        'ListInvoices',
+        ln.ListInvoices.bind(ln),
+        { pending_only: true, index_offset: offset, num_max_invoices: INVOICE_PAGE },
+        signal,
+      );
+      open.push(...r.invoices.map(invoiceFromLnd));
+      if (r.invoices.length < INVOICE_PAGE) return open;
+      offset = r.last_index_offset;
+    }
+  }
+
   subscribeInvoice(paymentHash: Hex32, options: StreamOptions): AsyncIterable<InvoiceStatus> {
     const inv = this.#c.invoices;
     return resilientStream(
@@ -434,6 +489,9 @@ export class LndBackend implements LightningBackend {
         fee_limit_msat: request.feeLimit.toString(),
         timeout_seconds: request.timeoutSeconds,
         max_parts: request.maxParts ?? 16,
+        ...(request.maxShardSize !== undefined
+          ? { max_shard_size_msat: request.maxShardSize.toString() }
+          : {}),
         ...(request.amount !== undefined ? { amt_msat: request.amount.toString() } : {}),
         ...(request.outgoingScid !== undefined
           ? { outgoing_chan_ids: [request.outgoingScid.toString()] }

@@ -322,3 +322,125 @@ export const PaymentResponse = Type.Object({
   updatedAt: Timestamp,
 });
 export type PaymentResponse = Static<typeof PaymentResponse>;
+
+/** `GET /v1/events` query. */
+export const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(
+      Type.String({
+        pattern: '^(0|[1-9][0-9]{0,17})$',
+        description: 'a cursor from an earlier answer: events after it (default: from the start)',
+      }),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 100' })),
+    subjectKind: Type.Optional(Type.String({ maxLength: 50, description: 'e.g. `channel_request`' })),
+    subjectId: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type EventsQuery = Static<typeof EventsQuery>;
+
+/** One state transition, as `GET /v1/events` lists it. */
+export const EventResponse = Type.Object({
+  cursor: Type.String({ description: "the event's place in the log; pass it as `after` to read on" }),
+  at: Timestamp,
+  subjectKind: Type.String({
+    description:
+      'channel_request, lsps1_order, lsps1_refund, jit_channel, channel_funding, reservation, payment, topup, liquidity_purchase or ledger_entry',
+  }),
+  subjectId: Type.String(),
+  tenantId: Type.Optional(Type.String()),
+  state: Type.String({ description: "the subject's state after the transition (a ledger entry's kind)" }),
+  facts: Type.Object(
+    {},
+    {
+      additionalProperties: true,
+      description:
+        'what the transition recorded: amounts as decimal strings (*_sat, *_msat, *_ppm), txid, scid, failure',
+    },
+  ),
+});
+export type EventResponse = Static<typeof EventResponse>;
+
+/** `GET /v1/events`. */
+export const EventsResponse = Type.Object({
+  events: Type.Array(EventResponse),
+  next: Type.String({
+    description: 'pass as `after` to read the events that follow (the last cursor, or `after` when none)',
+  }),
+});
+export type EventsResponse = Static<typeof EventsResponse>;
+
+const MsatString = (description: string) =>
+  Type.String({ pattern: '^[0-9]+$', description: `${description}, msat` });
+const SatString = (description: string) =>
+  Type.String({ pattern: '^[0-9]+$', description: `${description}, sat` });
+
+/** `GET /v1/admin/jit-channels/:scid`: one LSPS2 JIT channel as the LSP recorded it. */
+export const AdminJitChannelResponse = Type.Object({
+  id: Type.String(),
+  jitScid: Type.String({ description: 'the scid handed to the client in `lsps2.buy` (`BxTxO`)' }),
+  owner: Type.Object({ kind: Type.Union([Type.Literal('node'), Type.Literal('tenant')]), id: Type.String() }),
+  clientPubkey: Type.String(),
+  state: Type.String({
+    description: 'awaiting_payment, opening, publishing, forwarding, completed, failed or expired',
+  }),
+  validUntil: Timestamp,
+  minFeeMsat: MsatString('minimum opening fee'),
+  proportional: Type.String({ description: 'opening fee, ppm of the payment' }),
+  paymentSizeMsat: Type.Optional(MsatString('the payment size bought (absent: variable amount)')),
+  paymentHash: Type.Optional(Type.String()),
+  feeMsat: Type.Optional(MsatString('the opening fee taken')),
+  channelCapacity: Type.Optional(SatString('capacity of the channel opened')),
+  fundingTxid: Type.Optional(Type.String()),
+  fundingOutputIndex: Type.Optional(Type.Integer()),
+  channelScid: Type.Optional(Type.String({ description: "the new channel's alias scid" })),
+  failure: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type AdminJitChannelResponse = Static<typeof AdminJitChannelResponse>;
+
+/** `GET /v1/admin/liquidity/purchases/:id`: one purchase of liquidity from the upstream LSP. */
+export const AdminLiquidityPurchaseResponse = Type.Object({
+  id: Type.String(),
+  upstreamPubkey: Type.String(),
+  orderId: Type.String({ description: "the upstream LSP's LSPS1 order id" }),
+  state: Type.String({ description: 'ordered, paying, paid, opening, completed, refused or failed' }),
+  amount: SatString('outbound liquidity asked for'),
+  maxFee: SatString('the most the purchase may cost'),
+  lspBalance: SatString("the channel's LSP-side balance ordered"),
+  clientBalance: SatString("the channel's client-side balance ordered (our outbound)"),
+  feeTotal: SatString("the upstream's fee"),
+  orderTotal: SatString('what the order costs in all'),
+  payAddress: Type.String(),
+  refundAddress: Type.String(),
+  paymentTxid: Type.Optional(Type.String()),
+  onchainFee: Type.Optional(SatString('mining fee of the payment')),
+  fundingOutpoint: Type.Optional(Type.String()),
+  outbound: Type.Optional(SatString('outbound the channel gave us')),
+  failure: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type AdminLiquidityPurchaseResponse = Static<typeof AdminLiquidityPurchaseResponse>;
+
+/** `GET /v1/admin/jobs`: the background jobs, who runs each, and how they fare here. */
+export const AdminJobsResponse = Type.Object({
+  replica: Type.String({ description: "this server's name in the lease table" }),
+  jobs: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      holder: Type.Optional(
+        Type.String({ description: 'the replica that holds the lease (absent: nobody)' }),
+      ),
+      leaseExpiresAt: Type.Optional(Timestamp),
+      runningHere: Type.Boolean(),
+      restartsHere: Type.Integer({
+        description: 'times the job failed (or returned) and was restarted here',
+      }),
+      lastErrorHere: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type AdminJobsResponse = Static<typeof AdminJobsResponse>;

@@ -77,8 +77,11 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const services = createServices({ config, database, lightning, log });
     const bootstrapKey = await bootstrapAdmin(database, services);
     const jobs = new AbortController();
-    services.startJobs(jobs.signal);
-    cleanup.push(async () => jobs.abort());
+    const runner = services.startJobs(jobs.signal);
+    cleanup.push(async () => {
+      jobs.abort();
+      await runner.stopped();
+    });
 
     const app = buildApp({ log, lightning, database, services });
     cleanup.push(() => app.close());

@@ -3,23 +3,31 @@
  * down. Tests build them the same way.
  */
 import { type FeeSchedule, type LightningBackend, sat } from '@blgv/core';
-import { ApiKeysRepository, type Database, TenantsRepository } from '@blgv/store';
+import {
+  ApiKeysRepository,
+  type Database,
+  type JitChannelRecord,
+  type LiquidityPurchaseRecord,
+  LiquidityPurchasesRepository,
+  Lsps2JitChannelsRepository,
+  TenantsRepository,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import { Accounts } from './accounts/accounts.ts';
-import { watchTopups } from './accounts/topup-watcher.ts';
 import { type AuditReport, runAudit } from './audit/audit.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { SecretBox } from './auth/secret-box.ts';
 import { ChannelService } from './channels/channel-service.ts';
-import { maintainForwardingPolicy } from './channels/forwarding-policy.ts';
 import type { Config } from './config/config.ts';
+import { EventLog } from './events/event-log.ts';
 import { ChannelFunder } from './funding/channel-funder.ts';
+import type { JobRunner } from './jobs/job-runner.ts';
+import { lspJobs } from './jobs/lsp-jobs.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
 import { ReservationService } from './liquidity/reservation-service.ts';
 import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
 import { LspsRouter } from './lsps/lsps-router.ts';
 import { Lsps1Service } from './lsps/lsps1-service.ts';
-import { servePeerMessages } from './lsps/peer-transport.ts';
 import { FeePromises } from './lsps2/fee-promise.ts';
 import { JitForwarder } from './lsps2/jit-forwarder.ts';
 import { Lsps2Service } from './lsps2/lsps2-service.ts';
@@ -44,13 +52,22 @@ export interface LspServices {
   readonly jitForwarder: JitForwarder;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
+  /** Every state transition, in order (`/v1/events`). */
+  readonly events: EventLog;
+  /** Records the operator reads through the admin API. */
+  readonly records: {
+    jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
+    purchase(id: string): Promise<LiquidityPurchaseRecord | undefined>;
+  };
   /** Reconciles the ledger with LND. */
   audit(): Promise<AuditReport>;
   /**
-   * Starts the background jobs (top-up credits, channel tracking, LSPS, reservation expiry,
-   * pending payments, forwarding fees, nonce pruning).
+   * The background jobs (channel opening, top-up credits, reservation expiry, pending
+   * payments, forwarding fees, LSPS peer messages, nonce pruning), each run under its lease.
    */
-  startJobs(signal: AbortSignal): void;
+  readonly jobs: JobRunner;
+  /** Starts {@link jobs} until `signal` aborts; its `stopped()` resolves once they have stopped. */
+  startJobs(signal: AbortSignal): JobRunner;
 }
 
 /** The fee schedule from config, in integers. */
@@ -72,8 +89,6 @@ export function feeScheduleFrom(config: Config): FeeSchedule {
     hosting: { monthlyFee: sat(f.hosting.monthlyFee), transactionFee: sat(f.hosting.transactionFee) },
   };
 }
-
-const NONCE_PRUNE_INTERVAL_MS = 60_000;
 
 /** Builds the services. */
 export function createServices(deps: {
@@ -180,12 +195,34 @@ export function createServices(deps: {
     log: log.child({ sub: 'payments' }),
   });
   const lsps = new LspsRouter(lsps1, lsps2, log.child({ sub: 'lsps' }));
+  const runner = lspJobs({
+    config,
+    database,
+    lightning,
+    log,
+    fees,
+    apiKeys,
+    accounts,
+    funder,
+    channels,
+    lsps1,
+    jitForwarder,
+    reservations,
+    upstream,
+    payments,
+    lsps,
+  });
   return {
     fees,
     lsps1,
     lsps2,
     jitForwarder,
     lsps,
+    events: new EventLog(database),
+    records: {
+      jitChannel: (jitScid) => new Lsps2JitChannelsRepository(database.db).byScid(jitScid.toString()),
+      purchase: (id) => new LiquidityPurchasesRepository(database.db).get(id),
+    },
     apiKeys,
     tenants: new TenantsRepository(database.db),
     accounts,
@@ -194,47 +231,10 @@ export function createServices(deps: {
     reservations,
     payments,
     audit: () => runAudit({ database, lightning }),
+    jobs: runner,
     startJobs(signal) {
-      void funder.run(signal).catch((err: unknown) => {
-        if (!signal.aborted) log.error({ err }, 'channel funder failed');
-      });
-      void watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, signal);
-      void channels.track(signal).catch((err: unknown) => log.error({ err }, 'channel tracker failed'));
-      void lsps1.run(signal).catch((err: unknown) => log.error({ err }, 'LSPS1 runner failed'));
-      if (config.lsps2.enabled)
-        void jitForwarder.run(signal).catch((err: unknown) => log.error({ err }, 'JIT forwarder failed'));
-      void reservations.run(signal).catch((err: unknown) => log.error({ err }, 'reservation expiry failed'));
-      if (upstream)
-        void upstream.run(signal).catch((err: unknown) => log.error({ err }, 'upstream liquidity failed'));
-      void payments.run(signal).catch((err: unknown) => log.error({ err }, 'payment resolver failed'));
-      void maintainForwardingPolicy(
-        {
-          lightning,
-          schedule: fees,
-          timeLockDelta: config.lsps2.cltvExpiryDelta,
-          log: log.child({ sub: 'fees' }),
-        },
-        signal,
-      );
-      const upstreamUri = config.liquidity.upstream?.uri;
-      void servePeerMessages(
-        {
-          lightning,
-          router: lsps,
-          log: log.child({ sub: 'lsps0' }),
-          bounds: {
-            ratePerSecond: config.lsps0.peerRatePerSecond,
-            burst: config.lsps0.peerBurst,
-            maxInFlight: config.lsps0.peerMaxInFlight,
-          },
-          // Answers from our upstream LSP are read by the upstream source, not served.
-          servers: new Set(upstreamUri ? [upstreamUri.split('@')[0]?.toLowerCase() ?? ''] : []),
-        },
-        signal,
-      );
-      const prune = setInterval(() => void apiKeys.pruneNonces().catch(() => {}), NONCE_PRUNE_INTERVAL_MS);
-      prune.unref();
-      signal.addEventListener('abort', () => clearInterval(prune), { once: true });
+      runner.start(signal);
+      return runner;
     },
   };
 }

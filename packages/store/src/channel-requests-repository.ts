@@ -11,6 +11,8 @@ export interface ChannelRequest {
   readonly id: string;
   readonly tenantId: string;
   readonly idempotencyKey: string | null;
+  /** What the idempotency key was first used with (a digest of the request body). */
+  readonly idempotencyFingerprint: string | null;
   readonly clientPubkey: string;
   readonly capacity: Sat;
   readonly push: Sat;
@@ -60,6 +62,7 @@ export class ChannelRequestsRepository {
         id: r.id,
         tenant_id: r.tenantId,
         idempotency_key: r.idempotencyKey,
+        idempotency_fingerprint: r.idempotencyFingerprint,
         client_pubkey: r.clientPubkey,
         capacity_sat: r.capacity,
         push_sat: r.push,
@@ -176,6 +179,7 @@ function toRequest(r: Selectable<ChannelRequestsTable>): ChannelRequest {
     id: r.id,
     tenantId: r.tenant_id,
     idempotencyKey: r.idempotency_key,
+    idempotencyFingerprint: r.idempotency_fingerprint,
     clientPubkey: r.client_pubkey,
     capacity: sat(r.capacity_sat),
     push: sat(r.push_sat),

@@ -14,7 +14,9 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
+export { type EventQuery, EventsRepository, type EventsTable, type LspEvent } from './events-repository.ts';
 export { JobCursorsRepository } from './job-cursors-repository.ts';
+export { type JobLease, JobLeasesRepository, type JobLeasesTable } from './job-leases-repository.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,
@@ -33,6 +35,7 @@ export {
   Lsps2JitChannelsRepository,
 } from './lsps2-jit-channels-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
+export { committedToOpens, lockOpenCommitments } from './open-commitments.ts';
 export {
   type Payment,
   type PaymentAttempt,

@@ -3,6 +3,7 @@
  * only from the expected state, so two runners can never both act on one transition.
  */
 import type { Kysely, Selectable } from 'kysely';
+import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Lsps1OrdersTable, Schema } from './schema.ts';
 import { isUuid } from './uuid.ts';
 
@@ -78,6 +79,11 @@ export class Lsps1OrdersRepository {
   }
 
   /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
+  /** Unpaid orders (awaiting payment): the owner's, and everyone's. */
+  countUnpaid(ownerKind: 'node' | 'tenant', owner: string): Promise<OwnerCounts> {
+    return ownerCounts(this.#db, 'lsps1_orders', { kind: ownerKind, owner }, 'awaiting_payment');
+  }
+
   async transition(id: string, from: string, update: OrderUpdate): Promise<boolean> {
     const r = await this.#db
       .updateTable('lsps1_orders')

@@ -19,6 +19,8 @@ export interface Lsps1RefundsTable {
   refund_address: string;
   replaced_by: string | null;
   confirmed_at: Date | null;
+  /** `published`, `replaced` or `confirmed`, generated from the columns above (0009). */
+  state: ColumnType<string, never, never>;
   created_at: ColumnType<Date, never, never>;
 }
 

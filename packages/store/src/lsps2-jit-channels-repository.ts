@@ -4,6 +4,7 @@
  * one transition, and the unique payment hash means one payment opens at most one channel.
  */
 import type { ColumnType, Kysely, Selectable } from 'kysely';
+import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Schema } from './schema.ts';
 import { isUuid } from './uuid.ts';
 
@@ -94,6 +95,32 @@ export class Lsps2JitChannelsRepository {
       .selectAll()
       .where('jit_scid', '=', jitScid)
       .executeTakeFirst();
+  }
+
+  /** Buys waiting for their payment whose fee params are still valid: the owner's, and everyone's. */
+  countOpenBuys(ownerKind: 'node' | 'tenant', owner: string): Promise<OwnerCounts> {
+    return ownerCounts(
+      this.#db,
+      'lsps2_jit_channels',
+      { kind: ownerKind, owner },
+      'awaiting_payment',
+      new Date(),
+    );
+  }
+
+  /**
+   * Buys still waiting for a payment whose fee params ran out before `before`: their JIT scids
+   * lead nowhere any more (bLIP-52).
+   */
+  async expiredBuys(before: Date): Promise<JitChannelRecord[]> {
+    return this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where('state', '=', 'awaiting_payment')
+      .where('valid_until', '<', before)
+      .orderBy('valid_until')
+      .limit(1000)
+      .execute();
   }
 
   /** JIT channels in the given states, oldest first. */

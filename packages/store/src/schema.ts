@@ -5,6 +5,8 @@
 import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
+import type { EventsTable } from './events-repository.ts';
+import type { JobLeasesTable } from './job-leases-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
@@ -96,6 +98,8 @@ export interface ChannelRequestsTable {
   id: string;
   tenant_id: string;
   idempotency_key: string | null;
+  /** Digest of the body the key was first used with (0010). */
+  idempotency_fingerprint: string | null;
   client_pubkey: string;
   capacity_sat: bigint;
   push_sat: bigint;
@@ -190,7 +194,9 @@ export interface JobCursorsTable {
 /** All tables. */
 export interface Schema {
   channel_fundings: ChannelFundingsTable;
+  events: EventsTable;
   job_cursors: JobCursorsTable;
+  job_leases: JobLeasesTable;
   tenants: TenantsTable;
   schema_migrations: SchemaMigrationsTable;
   api_keys: ApiKeysTable;

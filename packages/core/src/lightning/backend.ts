@@ -125,6 +125,8 @@ export interface LightningBackend {
   settleInvoice(preimage: Hex32, signal: AbortSignal): Promise<void>;
   cancelInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<void>;
   lookupInvoice(paymentHash: Hex32, signal: AbortSignal): Promise<InvoiceStatus>;
+  /** Invoices not settled or cancelled yet (open, or accepted hold invoices), oldest first. */
+  openInvoices(signal: AbortSignal): Promise<InvoiceStatus[]>;
   /** Updates of one invoice, starting with its current state. */
   subscribeInvoice(paymentHash: Hex32, options: StreamOptions): AsyncIterable<InvoiceStatus>;
   /** Every invoice added or settled after the given indexes. */

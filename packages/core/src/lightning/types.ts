@@ -206,6 +206,8 @@ export interface SendPaymentRequest {
   readonly feeLimit: Msat;
   readonly timeoutSeconds: number;
   readonly maxParts?: number;
+  /** The largest part a payment is split into (LND's default: no bound). */
+  readonly maxShardSize?: Msat;
   /** Restrict the first hop to this channel. */
   readonly outgoingScid?: Scid;
 }

@@ -57,8 +57,12 @@ export class ChannelRunner {
   readonly #policy: ForwardingFees;
   readonly #log: Logger;
   #queue: Waiting[] = [];
+  /** Ids of requests queued or being opened here. */
+  readonly #taken = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
-  #signal: AbortSignal = new AbortController().signal;
+  /** Aborted until {@link start}: only the replica that runs the channel job opens channels. */
+  #signal: AbortSignal = AbortSignal.abort();
+  readonly #onTransition: (id: string) => void;
 
   constructor(deps: {
     database: Database;
@@ -66,7 +70,10 @@ export class ChannelRunner {
     limits: ChannelRunnerLimits;
     policy: ForwardingFees;
     log: Logger;
+    /** Told of every transition this runner persists (to wake callers waiting on a request). */
+    onTransition?: (id: string) => void;
   }) {
+    this.#onTransition = deps.onTransition ?? (() => {});
     this.#database = deps.database;
     this.#funder = deps.funder;
     this.#limits = deps.limits;
@@ -74,21 +81,30 @@ export class ChannelRunner {
     this.#log = deps.log;
   }
 
-  /** Stops the runner's retries when `signal` aborts. */
+  /** Runs until `signal` aborts: requests queued then stay queued for the next runner. */
   start(signal: AbortSignal): void {
     this.#signal = signal;
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        for (const w of this.#queue.splice(0)) w.done();
+      },
+      { once: true },
+    );
   }
 
   /**
-   * Queues a request; resolves once it failed (refunded) or passed the commit point and its
-   * transaction was published (or is still being published after a short wait).
+   * Queues a queued request once (a request already on its way is left alone); it is opened
+   * with the others of its batch window.
    */
-  submit(request: ChannelRequest): Promise<void> {
-    return new Promise((done) => {
-      this.#queue.push({ request, done });
-      if (this.#queue.length >= this.#limits.maxBatchSize) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#limits.batchWindowMs);
-    });
+  enqueue(request: ChannelRequest): void {
+    if (this.#signal.aborted || this.#taken.has(request.id)) return;
+    this.#taken.add(request.id);
+    this.#queue.push({ request, done: () => this.#taken.delete(request.id) });
+    if (this.#queue.length >= this.#limits.maxBatchSize) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), this.#limits.batchWindowMs);
   }
 
   /**
@@ -97,7 +113,7 @@ export class ChannelRunner {
    */
   async resume(requests: readonly ChannelRequest[]): Promise<void> {
     for (const r of requests) {
-      if (r.state === 'queued') void this.submit(r);
+      if (r.state === 'queued') this.enqueue(r);
       else if (r.state === 'opening')
         await this.apply(r, { type: 'open_failed', reason: 'interrupted before the channel was funded' });
       else if (r.state === 'publishing' && r.fundingId) void this.#publish(r, r.fundingId);
@@ -143,6 +159,7 @@ export class ChannelRunner {
       { id: request.id, from: request.state, to: step.state, event: event.type, failure: step.failure },
       'channel request transition',
     );
+    this.#onTransition(request.id);
     return { ...request, state: step.state, ...recorded };
   }
 

@@ -4,9 +4,10 @@
  * client, charges the price to the tenant's ledger item by item, hands the request to the
  * {@link ChannelRunner} (which funds it with one commit point) and follows it until it closes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   boundedFeeRate,
+  type ChannelEvent,
   type ChannelPrice,
   CONFIRMATION_TARGETS,
   type ConfirmationEstimate,
@@ -16,6 +17,7 @@ import {
   type FeeEstimate,
   type FeeSchedule,
   formatChannelPoint,
+  isLspError,
   type LightningBackend,
   LspError,
   type NetworkFee,
@@ -26,14 +28,17 @@ import {
 import {
   type ChannelRequest,
   ChannelRequestsRepository,
+  committedToOpens,
   type Database,
   isUniqueViolation,
   LedgerRepository,
+  lockOpenCommitments,
 } from '@blgv/store';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { KeyedWakeup, pause, Wakeup } from '../poll.ts';
 import { ChannelRunner } from './channel-runner.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
@@ -70,6 +75,18 @@ export interface ChannelQuote {
 /** On-chain sats kept aside beyond the channel itself for the funding fee and anchor reserve. */
 const FUNDING_MARGIN_SAT = 50_000n;
 const FEE_ESTIMATE_TTL_MS = 30_000;
+/** How long a caller waits for the publication once its request passed the commit point. */
+const PUBLISH_WAIT_MS = 15_000;
+/** Beyond the batch window and the peer's deadlines, how long a caller may wait for its open. */
+const SETTLE_SLACK_MS = 30_000;
+/** How often a caller re-reads its request (a transition in this replica wakes it at once). */
+const SETTLE_POLL_MS = 250;
+/** States a caller waits through. */
+const UNSETTLED_STATES: readonly ChannelRequest['state'][] = ['queued', 'opening', 'publishing'];
+/** How often pending and open requests are checked against LND (events can be missed). */
+const RECHECK_INTERVAL_MS = 15_000;
+/** How often the channel job looks for requests queued through another replica. */
+const QUEUED_SCAN_MIN_MS = 250;
 /** Confirmation target of the LSP's own fee estimate, when the buyer gives no fee rate. */
 const DEFAULT_TARGET_CONF = 6;
 
@@ -92,8 +109,10 @@ export class ChannelService {
     // setImmediate: collect the reads of every request parsed in this turn of the event loop.
     { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
   );
-  /** Sats promised to requests not yet funded, so concurrent requests do not overbook. */
-  #committed = 0n;
+  /** Wakes the channel job's scan for queued requests (when it runs in this replica). */
+  readonly #queued = new Wakeup();
+  /** Wakes callers waiting on a request when this replica's runner moves it. */
+  readonly #transitions = new KeyedWakeup();
 
   constructor(deps: {
     database: Database;
@@ -116,6 +135,7 @@ export class ChannelService {
       limits: deps.limits,
       policy: forwardingFees(deps.schedule),
       log: deps.log,
+      onTransition: (id) => this.#transitions.wake(id),
     });
   }
 
@@ -169,9 +189,11 @@ export class ChannelService {
   }
 
   /**
-   * Sells a channel: charges its quoted price, then funds it. With an idempotency key, a retry
-   * returns the first request instead of opening another channel. Resolves once the funding
-   * transaction is published (or the request failed and was refunded).
+   * Sells a channel: charges its quoted price and queues it; the replica that runs the
+   * channel-opening job funds it. With an idempotency key, a retry with the same body returns
+   * the first request instead of opening another channel (another body is refused). Resolves
+   * once the funding transaction is published or the request failed and was refunded (or,
+   * past a deadline, with the request still opening: its status tells the rest).
    */
   async request(
     tenantId: string,
@@ -179,35 +201,49 @@ export class ChannelService {
     idempotencyKey?: string,
   ): Promise<{ request: ChannelRequest; replayed: boolean }> {
     const repo = new ChannelRequestsRepository(this.#database.db);
+    const fingerprint = idempotencyKey ? orderFingerprint(order) : undefined;
     if (idempotencyKey) {
       const first = await repo.byIdempotencyKey(tenantId, idempotencyKey);
-      if (first) return { request: first, replayed: true };
+      if (first) return { request: sameOrder(first, fingerprint), replayed: true };
     }
     const quote = await this.quote(order);
     await this.#connect(order);
-    await this.#reserveFunds(order.channelSize);
-    let request: ChannelRequest;
+    const wallet = await this.#lightning.walletBalance(AbortSignal.timeout(10_000));
+    let charged: { request: ChannelRequest; replayed: boolean };
     try {
-      const charged = await this.#charge(tenantId, order, quote, idempotencyKey);
-      if (charged.replayed) {
-        this.#committed -= order.channelSize;
-        return { request: charged.request, replayed: true };
-      }
-      request = charged.request;
+      charged = await this.#charge(tenantId, order, quote, wallet.confirmed - wallet.reservedForAnchors, {
+        key: idempotencyKey,
+        fingerprint,
+      });
     } catch (err) {
-      this.#committed -= order.channelSize;
       if (idempotencyKey && isUniqueViolation(err)) {
         const first = await repo.byIdempotencyKey(tenantId, idempotencyKey);
-        if (first) return { request: first, replayed: true };
+        if (first) return { request: sameOrder(first, fingerprint), replayed: true };
       }
       throw err;
     }
-    try {
-      await this.#runner.submit(request);
-    } finally {
-      this.#committed -= order.channelSize;
+    if (charged.replayed) return { request: sameOrder(charged.request, fingerprint), replayed: true };
+    this.#queued.wake();
+    return { request: await this.#settled(tenantId, charged.request.id), replayed: false };
+  }
+
+  /**
+   * Waits until a request has been funded (its transaction published, or publishing for a
+   * while) or failed, or until the opening deadline has passed, and returns it as it is then.
+   */
+  async #settled(tenantId: string, id: string): Promise<ChannelRequest> {
+    const repo = new ChannelRequestsRepository(this.#database.db);
+    const deadline =
+      Date.now() + this.#limits.batchWindowMs + 2 * this.#limits.openTimeoutSeconds * 1000 + SETTLE_SLACK_MS;
+    let publishingSince: number | undefined;
+    for (;;) {
+      const r = await repo.get(tenantId, id);
+      if (!r) throw new LspError(ErrorCode.NotFound, `no channel ${id}`);
+      if (r.state === 'publishing') publishingSince ??= Date.now();
+      const published = publishingSince !== undefined && Date.now() - publishingSince >= PUBLISH_WAIT_MS;
+      if (!UNSETTLED_STATES.includes(r.state) || published || Date.now() >= deadline) return r;
+      await this.#transitions.wait(id, SETTLE_POLL_MS);
     }
-    return { request: (await repo.get(tenantId, request.id)) ?? request, replayed: false };
   }
 
   /**
@@ -221,30 +257,61 @@ export class ChannelService {
   }
 
   /**
-   * Resumes interrupted requests, then follows LND's channel events into the requests' states
+   * The channel-opening job's part: resumes interrupted requests, opens queued ones (this
+   * replica's and every other's), and follows LND's channel events into the requests' states,
    * until `signal` aborts.
    */
   async track(signal: AbortSignal): Promise<void> {
     this.#runner.start(signal);
     const events = this.#lightning.channelEvents({ signal });
     await this.reconcile();
-    const repo = new ChannelRequestsRepository(this.#database.db);
-    try {
-      for await (const e of events) {
-        const point =
-          e.type === 'open' ? e.channel.channelPoint : e.type === 'closed' ? e.channelPoint : undefined;
-        if (!point) continue;
-        const r = await repo.byOutpoint(point.txid, point.outputIndex);
-        if (!r) continue;
-        await this.#runner.apply(r, { type: e.type === 'open' ? 'confirmed' : 'closed' });
-        this.#log.info(
-          { id: r.id, event: e.type, channelPoint: formatChannelPoint(point) },
-          'channel state changed',
-        );
-      }
-    } catch (err) {
-      if (!signal.aborted) this.#log.error({ err }, 'channel tracker stopped');
+    await Promise.all([this.#openQueued(signal), this.#follow(events, signal), this.#recheck(signal)]);
+  }
+
+  /**
+   * Now and then, moves pending and open requests on from what LND shows: a channel event
+   * missed while no replica followed the stream (a crash, a takeover) is caught up with here.
+   */
+  async #recheck(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await pause(RECHECK_INTERVAL_MS, signal);
+      if (signal.aborted) return;
+      await this.#catchUp().catch((err: unknown) =>
+        this.#log.warn({ err }, 'checking channels against LND failed'),
+      );
     }
+  }
+
+  /** Hands every queued request to the runner, found by a scan or woken by this replica's API. */
+  async #openQueued(signal: AbortSignal): Promise<void> {
+    const repo = new ChannelRequestsRepository(this.#database.db);
+    const interval = Math.max(QUEUED_SCAN_MIN_MS, this.#limits.batchWindowMs);
+    while (!signal.aborted) {
+      try {
+        for (const r of await repo.inStates(['queued'])) this.#runner.enqueue(r);
+      } catch (err) {
+        if (!signal.aborted) this.#log.warn({ err }, 'scanning queued channel requests failed');
+      }
+      await this.#queued.wait(interval, signal);
+    }
+  }
+
+  /** Moves requests on as LND reports their channels open or closed; fails when the stream does. */
+  async #follow(events: AsyncIterable<ChannelEvent>, signal: AbortSignal): Promise<void> {
+    const repo = new ChannelRequestsRepository(this.#database.db);
+    for await (const e of events) {
+      const point =
+        e.type === 'open' ? e.channel.channelPoint : e.type === 'closed' ? e.channelPoint : undefined;
+      if (!point) continue;
+      const r = await repo.byOutpoint(point.txid, point.outputIndex);
+      if (!r) continue;
+      await this.#runner.apply(r, { type: e.type === 'open' ? 'confirmed' : 'closed' });
+      this.#log.info(
+        { id: r.id, event: e.type, channelPoint: formatChannelPoint(point) },
+        'channel state changed',
+      );
+    }
+    if (!signal.aborted) throw new Error('the channel event stream ended');
   }
 
   /**
@@ -252,9 +319,15 @@ export class ChannelService {
    * (see {@link ChannelRunner.resume}); pending channels that opened or closed meanwhile move on.
    */
   async reconcile(): Promise<void> {
-    const signal = AbortSignal.timeout(30_000);
     const repo = new ChannelRequestsRepository(this.#database.db);
     await this.#runner.resume(await repo.inStates(['queued', 'opening', 'publishing']));
+    await this.#catchUp();
+  }
+
+  /** Moves pending requests whose channel opened, and open ones whose channel closed, on. */
+  async #catchUp(): Promise<void> {
+    const signal = AbortSignal.timeout(30_000);
+    const repo = new ChannelRequestsRepository(this.#database.db);
     const [open, pending, closed] = await Promise.all([
       this.#lightning.listChannels(signal),
       this.#lightning.pendingChannels(signal),
@@ -278,10 +351,17 @@ export class ChannelService {
         await this.#lightning.connectPeer(order.clientPubkey, order.clientHost, signal);
         return;
       } catch (err) {
+        // A code, not LND's words: they vary, and they describe our node's network.
+        const reason =
+          isLspError(err) && typeof err.details?.reason === 'string' ? err.details.reason : 'connect_failed';
+        this.#log.info(
+          { client: order.clientPubkey, host: order.clientHost, reason, err },
+          'client node unreachable',
+        );
         throw new LspError(
           ErrorCode.PeerUnreachable,
-          `cannot connect to ${order.clientPubkey}@${order.clientHost}: ${err instanceof Error ? err.message : String(err)}`,
-          { field: 'clientHost' },
+          `cannot connect to ${order.clientPubkey}@${order.clientHost} (${reason})`,
+          { field: 'clientHost', reason },
         );
       }
     }
@@ -295,18 +375,6 @@ export class ChannelService {
     }
   }
 
-  async #reserveFunds(capacity: Sat): Promise<void> {
-    const wallet = await this.#lightning.walletBalance(AbortSignal.timeout(10_000));
-    const spendable = wallet.confirmed - wallet.reservedForAnchors - this.#committed;
-    if (spendable < capacity + FUNDING_MARGIN_SAT) {
-      throw new LspError(
-        ErrorCode.LspInsufficientFunds,
-        'the LSP does not have the on-chain funds for this channel right now; try a smaller channel or later',
-      );
-    }
-    this.#committed += capacity;
-  }
-
   /**
    * Records the request and charges its price, item by item, in one transaction; 402 with a
    * top-up invoice for the shortfall when the balance does not cover it.
@@ -315,23 +383,33 @@ export class ChannelService {
     tenantId: string,
     order: ChannelOrder,
     quote: ChannelQuote,
-    idempotencyKey?: string,
+    spendable: bigint,
+    idempotency: { readonly key: string | undefined; readonly fingerprint: string | undefined },
   ): Promise<{ request: ChannelRequest; replayed: boolean }> {
     const { price } = quote;
     const result = await this.#database.db.transaction().execute(async (trx) => {
       const ledger = new LedgerRepository(trx);
       await ledger.lockTenant(tenantId);
       // Under the tenant's lock: a concurrent request with the same key has committed by now.
-      const first = idempotencyKey
-        ? await new ChannelRequestsRepository(trx).byIdempotencyKey(tenantId, idempotencyKey)
+      const first = idempotency.key
+        ? await new ChannelRequestsRepository(trx).byIdempotencyKey(tenantId, idempotency.key)
         : undefined;
       if (first) return { request: first, replayed: true };
       const balance = await ledger.balance(tenantId);
       if (balance < price.total) return { balance };
+      // Under the commitments lock, every replica's promised funds are counted once.
+      await lockOpenCommitments(trx);
+      if (spendable - (await committedToOpens(trx)) < order.channelSize + FUNDING_MARGIN_SAT) {
+        throw new LspError(
+          ErrorCode.LspInsufficientFunds,
+          'the LSP does not have the on-chain funds for this channel right now; try a smaller channel or later',
+        );
+      }
       const request = await new ChannelRequestsRepository(trx).insert({
         id: randomUUID(),
         tenantId,
-        idempotencyKey: idempotencyKey ?? null,
+        idempotencyKey: idempotency.key ?? null,
+        idempotencyFingerprint: idempotency.fingerprint ?? null,
         clientPubkey: order.clientPubkey,
         capacity: order.channelSize,
         push: order.pushAmount,
@@ -383,4 +461,29 @@ export class ChannelService {
 /** The estimate for `target` blocks (1 sat/vB when the node has none). */
 function rateFor(estimates: readonly FeeEstimate[], target: number): bigint {
   return estimates.find((e) => e.targetConf === target)?.satPerVbyte ?? 1n;
+}
+
+/** A digest of what a request asks for, kept with its idempotency key. */
+function orderFingerprint(order: ChannelOrder): string {
+  const canonical = JSON.stringify([
+    order.clientPubkey,
+    order.channelSize.toString(),
+    order.pushAmount.toString(),
+    order.isPrivate,
+    order.clientHost ?? null,
+    order.feeRate?.toString() ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The first request of an idempotency key, when the replay asks for the same; else a 422. */
+function sameOrder(first: ChannelRequest, fingerprint: string | undefined): ChannelRequest {
+  if (first.idempotencyFingerprint !== null && first.idempotencyFingerprint !== fingerprint) {
+    throw new LspError(
+      ErrorCode.IdempotencyKeyReused,
+      'this Idempotency-Key was used with a different request body; use a new key for a new request',
+      { channelId: first.id },
+    );
+  }
+  return first;
 }

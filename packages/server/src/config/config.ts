@@ -115,6 +115,10 @@ export const ConfigSchema = Type.Object(
         maxChannelExpiryBlocks: Type.Integer({ minimum: 1, default: 13_000 }),
         invoiceExpirySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 3600 }),
         openDeadlineSeconds: Type.Integer({ minimum: 60, default: 3600 }),
+        /** Unpaid orders (each a hold invoice) one client may have at once. */
+        maxUnpaidOrdersPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 5 }),
+        /** Unpaid orders of all clients together. */
+        maxUnpaidOrders: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
         /** On-chain payment of orders that give `refund_onchain_address` (bLIP-51 3.3). */
         onchain: Type.Object(
           {
@@ -196,6 +200,10 @@ export const ConfigSchema = Type.Object(
         cltvExpiryDelta: Type.Integer({ minimum: 18, maximum: 2016, default: 80 }),
         /** How long multi-part parts are held before they are failed back (bLIP-52: 90 s). */
         mppTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 90 }),
+        /** Buys waiting for their payment (fee params still valid) one client may have at once. */
+        maxOpenBuysPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
+        /** Such buys of all clients together. */
+        maxOpenBuys: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -225,6 +233,19 @@ export const ConfigSchema = Type.Object(
         externalMaxFeeBase: Sat(5_000),
         /** How long a reservation request waits for bought liquidity to become usable. */
         externalTimeoutSeconds: Type.Integer({ minimum: 1, default: 600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /**
+     * Background jobs. Each runs under a lease in the database, so with several replicas on one
+     * database exactly one runs it; a replica that dies hands its jobs over within
+     * `leaseSeconds` (one that stops, at once).
+     */
+    jobs: Type.Object(
+      {
+        leaseSeconds: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),
+        /** This replica's name in the lease table (default: a random id per process). */
+        replicaName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -270,6 +291,7 @@ export const ENV_VARS = {
   LOG_LEVEL: 'logLevel: fatal, error, warn, info (default), debug or trace',
   BLGV_SECRETS_KEY:
     'secretsKey: 64 hex chars encrypting API secrets at rest (required with a persistent database)',
+  BLGV_REPLICA: "jobs.replicaName: this replica's name in the job lease table (default: random)",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -300,8 +322,12 @@ function fromEnv(env: Env, file: Record<string, unknown>): Record<string, unknow
     database = { kind: 'pglite', dataDir: dir };
   }
   const secretsKey = env.BLGV_SECRETS_KEY ?? file.secretsKey;
+  const jobs = env.BLGV_REPLICA
+    ? { ...(file.jobs as object | undefined), replicaName: env.BLGV_REPLICA }
+    : file.jobs;
   return {
     ...file,
+    ...(jobs !== undefined ? { jobs } : {}),
     server,
     database,
     lightning,

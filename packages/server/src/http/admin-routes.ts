@@ -1,12 +1,24 @@
 /**
- * Operator routes (admin keys only): tenants and their API keys, and the audit.
+ * Operator routes (admin keys only): tenants and their API keys, the audit, and the records
+ * of JIT channels and liquidity purchases.
  */
-import { ErrorCode, LspError } from '@blgv/core';
-import { AuditResponse, KeyBody, KeyResponse, TenantBody, TenantResponse } from '@blgv/protocol';
+import { ErrorCode, LspError, parseScid } from '@blgv/core';
+import {
+  AdminJitChannelResponse,
+  AdminJobsResponse,
+  AdminLiquidityPurchaseResponse,
+  AuditResponse,
+  IdParams,
+  KeyBody,
+  KeyResponse,
+  TenantBody,
+  TenantResponse,
+} from '@blgv/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { errorResponses } from './error-responses.ts';
+import { jitChannelToWire, purchaseToWire } from './wire.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 
@@ -81,4 +93,81 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     },
     () => services.audit(),
   );
+
+  app.get(
+    '/v1/admin/jobs',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Background jobs: which replica runs each, and how they fare in this one',
+        tags: ['admin'],
+        response: { 200: AdminJobsResponse, ...errors },
+      },
+    },
+    async () => {
+      const leases = new Map((await services.jobs.leases()).map((l) => [l.name, l]));
+      return {
+        replica: services.jobs.holder,
+        jobs: services.jobs.status().map((j) => {
+          const lease = leases.get(j.name);
+          return {
+            name: j.name,
+            ...(lease ? { holder: lease.holder, leaseExpiresAt: lease.expiresAt.toISOString() } : {}),
+            runningHere: j.running,
+            restartsHere: j.restarts,
+            ...(j.lastError ? { lastErrorHere: j.lastError } : {}),
+          };
+        }),
+      };
+    },
+  );
+
+  app.get<{ Params: { scid: string } }>(
+    '/v1/admin/jit-channels/:scid',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'One LSPS2 JIT channel, by the scid `lsps2.buy` handed out',
+        tags: ['admin'],
+        params: Type.Object(
+          { scid: Type.String({ pattern: '^([0-9]{1,8}x[0-9]{1,8}x[0-9]{1,5}|[0-9]{1,20})$' }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: AdminJitChannelResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const scid = parseScidParam(req.params.scid);
+      const r = await services.records.jitChannel(scid);
+      if (!r) throw new LspError(ErrorCode.NotFound, `no JIT channel ${req.params.scid}`);
+      return jitChannelToWire(r);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/admin/liquidity/purchases/:id',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'One purchase of liquidity from the upstream LSP',
+        tags: ['admin'],
+        params: IdParams,
+        response: { 200: AdminLiquidityPurchaseResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const r = await services.records.purchase(req.params.id);
+      if (!r) throw new LspError(ErrorCode.NotFound, `no liquidity purchase ${req.params.id}`);
+      return purchaseToWire(r);
+    },
+  );
+}
+
+/** A scid from the path, or a 400 naming it when it is out of range. */
+function parseScidParam(value: string): bigint {
+  try {
+    return parseScid(value);
+  } catch {
+    throw new LspError(ErrorCode.InvalidInput, `not a short channel id: ${value}`, { field: 'scid' });
+  }
 }

@@ -6,6 +6,8 @@ import { errorMappings, isLspError, type LightningBackend } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { LspServices } from '../services.ts';
@@ -13,6 +15,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { installAuth } from './auth-hook.ts';
 import { registerChannelRoutes } from './channel-routes.ts';
+import { registerEventRoutes } from './event-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
@@ -25,6 +28,13 @@ export interface AppDeps {
   readonly services: LspServices;
 }
 
+/** An Ajv for request validation; `coerce` reads numbers and booleans from text. */
+function validatorAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({ coerceTypes: coerce, useDefaults: true, removeAdditional: false, allErrors: true });
+  addFormats(ajv);
+  return ajv;
+}
+
 /** Largest request body accepted. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -33,8 +43,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
+  // Bodies are JSON and validated as sent; query strings and paths are text, so their numbers
+  // and booleans are read from it.
+  const bodies = validatorAjv(false);
+  const texts = validatorAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'querystring' || httpPart === 'params' ? texts : bodies).compile(schema),
+  );
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isLspError(err)) {
       return reply.code(errorMappings[err.code].http).send({
@@ -84,6 +100,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerAccountRoutes(api, deps.services);
     registerLiquidityRoutes(api, deps.services);
     registerAdminRoutes(api, deps.services);
+    registerEventRoutes(api, deps.services);
     registerLspsRoutes(api, deps.services.lsps);
   });
   return app;

@@ -1,9 +1,28 @@
 /**
  * Domain records to wire shapes. Sat amounts become JSON integers (all fit in 2^53).
  */
-import { reservationRemaining } from '@blgv/core';
-import type { ChannelResponse, PaymentResponse, ReservationResponse, TopupResponse } from '@blgv/protocol';
-import type { ChannelRequest, Payment, Reservation, Topup } from '@blgv/store';
+import { formatScid, parseScid, reservationRemaining } from '@blgv/core';
+import type {
+  AdminJitChannelResponse,
+  AdminLiquidityPurchaseResponse,
+  ChannelResponse,
+  PaymentResponse,
+  ReservationResponse,
+  TopupResponse,
+} from '@blgv/protocol';
+import type {
+  ChannelRequest,
+  JitChannelRecord,
+  LiquidityPurchaseRecord,
+  Payment,
+  Reservation,
+  Topup,
+} from '@blgv/store';
+
+/** `{ [key]: value }`, or nothing when the value is null: optional fields are omitted, not null. */
+function present<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
 
 const statuses: Record<ChannelRequest['state'], ChannelResponse['status']> = {
   queued: 'opening',
@@ -87,5 +106,54 @@ export function paymentToWire(p: Payment): PaymentResponse {
     attempt: p.attempt,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** A stored JIT channel on the admin API. */
+export function jitChannelToWire(r: JitChannelRecord): AdminJitChannelResponse {
+  return {
+    id: r.id,
+    jitScid: formatScid(parseScid(r.jit_scid)),
+    owner: { kind: r.owner_kind, id: r.owner },
+    clientPubkey: r.client_pubkey,
+    state: r.state,
+    validUntil: r.valid_until.toISOString(),
+    minFeeMsat: r.min_fee_msat.toString(),
+    proportional: r.proportional.toString(),
+    ...present('paymentSizeMsat', r.payment_size_msat?.toString()),
+    ...present('paymentHash', r.payment_hash),
+    ...present('feeMsat', r.fee_msat?.toString()),
+    ...present('channelCapacity', r.channel_capacity_sat?.toString()),
+    ...present('fundingTxid', r.funding_txid),
+    ...present('fundingOutputIndex', r.funding_output_index),
+    ...present('channelScid', r.channel_scid === null ? null : formatScid(parseScid(r.channel_scid))),
+    ...present('failure', r.failure),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** A stored liquidity purchase on the admin API. */
+export function purchaseToWire(r: LiquidityPurchaseRecord): AdminLiquidityPurchaseResponse {
+  return {
+    id: r.id,
+    upstreamPubkey: r.upstream_pubkey,
+    orderId: r.order_id,
+    state: r.state,
+    amount: r.amount_sat.toString(),
+    maxFee: r.max_fee_sat.toString(),
+    lspBalance: r.lsp_balance_sat.toString(),
+    clientBalance: r.client_balance_sat.toString(),
+    feeTotal: r.fee_total_sat.toString(),
+    orderTotal: r.order_total_sat.toString(),
+    payAddress: r.pay_address,
+    refundAddress: r.refund_address,
+    ...present('paymentTxid', r.payment_txid),
+    ...present('onchainFee', r.onchain_fee_sat?.toString()),
+    ...present('fundingOutpoint', r.funding_outpoint),
+    ...present('outbound', r.outbound_sat?.toString()),
+    ...present('failure', r.failure),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
   };
 }

@@ -23,6 +23,7 @@ import { OnchainRefunds, REFUND_LABEL_PREFIX, type RefundLimits } from './lsps1-
 import { isAddressOfNetwork } from './onchain-address.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
 import { RpcError } from './rpc-error.ts';
+import { WalletScan } from './wallet-scan.ts';
 
 /** On-chain payment settings (from config). */
 export interface OnchainPaymentLimits {
@@ -73,6 +74,8 @@ export class OnchainPayments {
   readonly #lightning: LightningBackend;
   readonly #log: Logger;
   readonly #refunds: OnchainRefunds;
+  /** One wallet scan serves every order waiting for its payment. */
+  readonly #scan: WalletScan;
   readonly limits: OnchainPaymentLimits;
 
   constructor(deps: {
@@ -84,6 +87,7 @@ export class OnchainPayments {
     log: Logger;
   }) {
     this.#lightning = deps.lightning;
+    this.#scan = new WalletScan(deps.lightning);
     this.limits = deps.limits;
     this.#log = deps.log;
     const refundLimits: RefundLimits = {
@@ -123,9 +127,10 @@ export class OnchainPayments {
     };
   }
 
-  /** What the order's address has received. */
-  async received(order: OnchainOrder, signal: AbortSignal): Promise<Received> {
-    const outputs = outputsTo(await this.#transactions(order, signal), order.onchain_address);
+  /** What the order's address has received (from a wallet scan shared with the other orders). */
+  async received(order: OnchainOrder): Promise<Received> {
+    const scanned = await this.#scan.read(order.onchain_start_height ?? 0, this.limits.pollIntervalMs / 2);
+    const outputs = outputsTo(scanned, order.onchain_address);
     const needed = order.onchain_confirmations ?? this.limits.confirmations;
     let confirmed = 0n;
     let total = 0n;
@@ -145,7 +150,7 @@ export class OnchainPayments {
   async outcome(order: OnchainOrder, signal: AbortSignal): Promise<OrderEvent | undefined> {
     const expiresAt = order.onchain_expires_at?.getTime() ?? 0;
     while (!signal.aborted) {
-      const r = await this.received(order, signal);
+      const r = await this.received(order);
       if (r.confirmed >= order.order_total_sat) {
         this.#log.info({ order: order.id, received: Number(r.confirmed) }, 'on-chain payment confirmed');
         return { type: 'onchain_paid' };

@@ -42,6 +42,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { pause } from '../poll.ts';
+import { Admission } from './admission.ts';
 import {
   NO_ONCHAIN_OPTION,
   type OnchainPaymentLimits,
@@ -73,6 +74,9 @@ export interface Lsps1Limits {
   readonly maxFeeRate: number;
   /** On-chain payment of orders that give a refund address; absent: bolt11 only. */
   readonly onchain?: OnchainPaymentLimits;
+  /** Unpaid orders one client, and all together, may have at once. */
+  readonly maxUnpaidOrdersPerClient: number;
+  readonly maxUnpaidOrders: number;
 }
 
 /** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
@@ -81,6 +85,8 @@ const REQUIRED_CONFIRMATIONS = 1;
 const HOLD_INVOICE_CLTV = 144;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+/** How often unfinished orders are looked for (orders taken through another replica). */
+const ORDER_SCAN_MS = 1_000;
 const MEMO_PREFIX = 'lsps1:';
 
 /** The LSPS1 service. */
@@ -97,6 +103,7 @@ export class Lsps1Service {
   /** One driver at a time per order. */
   readonly #driving = new Map<string, Promise<void>>();
   #signal: AbortSignal = AbortSignal.abort();
+  readonly #admission: Admission;
 
   constructor(deps: {
     database: Database;
@@ -113,6 +120,11 @@ export class Lsps1Service {
     this.#box = deps.box;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
+    this.#admission = new Admission(
+      'unpaid orders',
+      { perOwner: deps.limits.maxUnpaidOrdersPerClient, total: deps.limits.maxUnpaidOrders },
+      (kind, owner) => new Lsps1OrdersRepository(deps.database.db).countUnpaid(kind, owner),
+    );
     this.#log = deps.log;
     this.#options = lsps1Options({
       minChannel: deps.limits.minLspBalance,
@@ -142,6 +154,10 @@ export class Lsps1Service {
    * option it falls outside of), issues the hold invoice, records the order.
    */
   async createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
+    return this.#admission.admit(owner, () => this.#createOrder(owner, p));
+  }
+
+  async #createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
     const l = this.#limits;
     const lspBalance = BigInt(p.lsp_balance_sat);
     const clientBalance = BigInt(p.client_balance_sat);
@@ -242,13 +258,24 @@ export class Lsps1Service {
   }
 
   /**
-   * Resumes every unfinished order and keeps driving new ones, and watches on-chain refunds
-   * until they confirm, until `signal` aborts.
+   * Resumes every unfinished order and keeps driving new ones (those created through another
+   * replica are found by a scan every second), and watches on-chain refunds until they
+   * confirm, until `signal` aborts.
    */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
-    void this.#onchain?.watchRefunds(signal);
-    for (const order of await new Lsps1OrdersRepository(this.#database.db).active()) this.#drive(order.id);
+    const refunds = this.#onchain?.watchRefunds(signal);
+    const repo = new Lsps1OrdersRepository(this.#database.db);
+    try {
+      // Orders taken by another replica's API are found here: one driver per order, in the
+      // replica that holds this job's lease.
+      while (!signal.aborted) {
+        for (const order of await repo.active()) this.#drive(order.id);
+        await pause(ORDER_SCAN_MS, signal);
+      }
+    } finally {
+      await Promise.allSettled([...this.#driving.values(), refunds]);
+    }
   }
 
   /** Drives an order from its stored state; one driver per order at a time. */

@@ -46,6 +46,7 @@ import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
+import { pause } from '../poll.ts';
 import { activeChannel } from './channel-open.ts';
 import { isAliasScid } from './jit-scid.ts';
 
@@ -132,6 +133,7 @@ export class JitForwarder {
     });
     this.#interceptor = interceptor;
     void this.#recoverOpenings().catch((err: unknown) => this.#log.error({ err }, 'JIT recovery failed'));
+    const expiring = this.#expireBuys(signal);
     for await (const htlc of interceptor.htlcs) {
       this.#onHtlc(htlc).catch((err: unknown) => {
         this.#log.error(
@@ -142,6 +144,27 @@ export class JitForwarder {
       });
     }
     for (const h of this.#held.values()) clearTimeout(h.timer);
+    await expiring;
+  }
+
+  /**
+   * Moves buys whose fee params ran out (and whose last parts could no longer be waiting) to
+   * `expired`, so they stop counting against the buy caps and their scids lead nowhere.
+   */
+  async #expireBuys(signal: AbortSignal): Promise<void> {
+    const repo = this.#repo();
+    while (!signal.aborted) {
+      try {
+        const before = new Date(Date.now() - this.#limits.mppTimeoutSeconds * 1000);
+        for (const record of await repo.expiredBuys(before)) {
+          if (this.#held.has(record.id)) continue;
+          await this.#apply(record, { type: 'params_expired' });
+        }
+      } catch (err) {
+        if (!signal.aborted) this.#log.warn({ err }, 'expiring JIT buys failed');
+      }
+      await pause(BUY_EXPIRY_SCAN_MS, signal);
+    }
   }
 
   async #onHtlc(htlc: InterceptedHtlc): Promise<void> {
@@ -150,6 +173,17 @@ export class JitForwarder {
       : undefined;
     if (!record) return this.#resolve({ action: 'resume', ...ids(htlc) });
     let held = this.#held.get(record.id);
+    const heldHash = held?.parts.values().next().value?.paymentHash;
+    const takenBy = OPENING_JIT_STATES.includes(record.state) ? record.payment_hash : null;
+    if ((heldHash ?? takenBy ?? htlc.paymentHash) !== htlc.paymentHash) {
+      // Another payment is being held for (or took) this JIT scid: this one fails alone, and
+      // the held parts stay.
+      this.#log.info(
+        { jit: record.id, paymentHash: htlc.paymentHash, heldFor: heldHash ?? takenBy },
+        'an HTLC of another payment for a JIT scid in use: failed alone',
+      );
+      return this.#fail([htlc], 'unknown_next_peer');
+    }
     if (!held) {
       held = {
         parts: new Map(),
@@ -502,6 +536,12 @@ export class JitForwarder {
 function ids(h: InterceptedHtlc) {
   return { incomingScid: h.incomingScid, incomingHtlcId: h.incomingHtlcId };
 }
+
+/** How often buys whose fee params ran out are looked for. */
+const BUY_EXPIRY_SCAN_MS = 10_000;
+
+/** States in which a JIT channel is being opened for one payment (its hash recorded). */
+const OPENING_JIT_STATES: readonly string[] = ['opening', 'publishing', 'forwarding'];
 
 function toPart(h: InterceptedHtlc): HeldPart<string> {
   return { id: key(h), paymentHash: h.paymentHash, amount: h.outgoingAmount };

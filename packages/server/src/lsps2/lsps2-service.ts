@@ -19,6 +19,7 @@ import {
 import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
 import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
+import { Admission } from '../lsps/admission.ts';
 import type { OrderOwner } from '../lsps/lsps1-service.ts';
 import { RpcError } from '../lsps/rpc-error.ts';
 import type { FeePromises } from './fee-promise.ts';
@@ -35,6 +36,9 @@ export interface Lsps2Limits {
   /** Bounds of the funding fee rate (sat/vB) the on-chain cost is priced at. */
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
+  /** Buys waiting for their payment one client, and all together, may have at once. */
+  readonly maxOpenBuysPerClient: number;
+  readonly maxOpenBuys: number;
 }
 
 /** The LSPS2 methods. */
@@ -45,6 +49,7 @@ export class Lsps2Service {
   readonly #limits: Lsps2Limits;
   readonly #promises: FeePromises;
   readonly #log: Logger;
+  readonly #admission: Admission;
 
   constructor(deps: {
     database: Database;
@@ -58,6 +63,11 @@ export class Lsps2Service {
     this.#lightning = deps.lightning;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
+    this.#admission = new Admission(
+      'open JIT channel buys',
+      { perOwner: deps.limits.maxOpenBuysPerClient, total: deps.limits.maxOpenBuys },
+      (kind, owner) => new Lsps2JitChannelsRepository(deps.database.db).countOpenBuys(kind, owner),
+    );
     this.#promises = deps.promises;
     this.#log = deps.log;
   }
@@ -95,6 +105,10 @@ export class Lsps2Service {
    * overflows 64 bits, or beyond what the LSP can receive now), then hands out a JIT scid.
    */
   async buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
+    return this.#admission.admit(owner, () => this.#buy(owner, p));
+  }
+
+  async #buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
     const params = p.opening_fee_params;
     const validUntil = new Date(params.valid_until);
     if (!this.#promises.verify(params))

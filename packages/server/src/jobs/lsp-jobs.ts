@@ -1,0 +1,110 @@
+/**
+ * The LSP's background jobs, each under its lease (see {@link JobRunner}): which parts must run
+ * together in one replica, and what each job is.
+ */
+import type { FeeSchedule, LightningBackend } from '@blgv/core';
+import type { Database } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.ts';
+import { watchTopups } from '../accounts/topup-watcher.ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
+import { maintainForwardingPolicy } from '../channels/forwarding-policy.ts';
+import type { Config } from '../config/config.ts';
+import type { ChannelFunder } from '../funding/channel-funder.ts';
+import type { ReservationService } from '../liquidity/reservation-service.ts';
+import type { UpstreamLsps1Source } from '../liquidity/upstream-lsps1-source.ts';
+import type { LspsRouter } from '../lsps/lsps-router.ts';
+import type { Lsps1Service } from '../lsps/lsps1-service.ts';
+import { servePeerMessages } from '../lsps/peer-transport.ts';
+import type { JitForwarder } from '../lsps2/jit-forwarder.ts';
+import type { PaymentService } from '../payments/payment-service.ts';
+import { every, JobRunner, together } from './job-runner.ts';
+
+const NONCE_PRUNE_INTERVAL_MS = 60_000;
+
+/** What the jobs drive. */
+export interface LspJobDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly lightning: LightningBackend;
+  readonly log: Logger;
+  readonly fees: FeeSchedule;
+  readonly apiKeys: ApiKeys;
+  readonly accounts: Accounts;
+  readonly funder: ChannelFunder;
+  readonly channels: ChannelService;
+  readonly lsps1: Lsps1Service;
+  readonly jitForwarder: JitForwarder;
+  readonly reservations: ReservationService;
+  readonly upstream: UpstreamLsps1Source | undefined;
+  readonly payments: PaymentService;
+  readonly lsps: LspsRouter;
+}
+
+/** The job runner with every job of the LSP added (not started). */
+export function lspJobs(deps: LspJobDeps): JobRunner {
+  const { config, database, lightning, log, fees, apiKeys, accounts, funder, channels, lsps1 } = deps;
+  const { jitForwarder, reservations, upstream, payments, lsps } = deps;
+  const runner = new JobRunner({
+    database,
+    leaseMs: config.jobs.leaseSeconds * 1000,
+    ...(config.jobs.replicaName ? { holder: config.jobs.replicaName } : {}),
+    log: log.child({ sub: 'jobs' }),
+  });
+  // Everything that funds channels runs in one replica: the funder's recovery cancels
+  // every attempt it does not drive itself, so no other replica may be driving one.
+  runner.add(
+    together('channel-opening', [
+      (s) => funder.run(s),
+      (s) => channels.track(s),
+      (s) => lsps1.run(s),
+      ...(config.lsps2.enabled ? [(s: AbortSignal) => jitForwarder.run(s)] : []),
+    ]),
+  );
+  runner.add({
+    name: 'topup-watcher',
+    run: (s) => watchTopups({ accounts, database, lightning, log: log.child({ sub: 'topups' }) }, s),
+  });
+  runner.add({ name: 'reservation-expiry', run: (s) => reservations.run(s) });
+  if (upstream) runner.add({ name: 'upstream-liquidity', run: (s) => upstream.run(s) });
+  runner.add({ name: 'payment-resolver', run: (s) => payments.run(s) });
+  runner.add({
+    name: 'forwarding-policy',
+    run: (s) =>
+      maintainForwardingPolicy(
+        {
+          lightning,
+          schedule: fees,
+          timeLockDelta: config.lsps2.cltvExpiryDelta,
+          log: log.child({ sub: 'fees' }),
+        },
+        s,
+      ),
+  });
+  const upstreamUri = config.liquidity.upstream?.uri;
+  runner.add({
+    name: 'lsps-peer-messages',
+    run: (s) =>
+      servePeerMessages(
+        {
+          lightning,
+          router: lsps,
+          log: log.child({ sub: 'lsps0' }),
+          bounds: {
+            ratePerSecond: config.lsps0.peerRatePerSecond,
+            burst: config.lsps0.peerBurst,
+            maxInFlight: config.lsps0.peerMaxInFlight,
+          },
+          // Answers from our upstream LSP are read by the upstream source, not served.
+          servers: new Set(upstreamUri ? [upstreamUri.split('@')[0]?.toLowerCase() ?? ''] : []),
+        },
+        s,
+      ),
+  });
+  runner.add({
+    name: 'nonce-pruning',
+    run: (s) => every(NONCE_PRUNE_INTERVAL_MS, () => apiKeys.pruneNonces(), s),
+  });
+  return runner;
+}

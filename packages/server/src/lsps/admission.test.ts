@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Lsps0Error } from '@blgv/protocol';
+import { Admission } from './admission.ts';
+import { RpcError } from './rpc-error.ts';
+
+/** A store of open things per owner, counted like the repositories do. */
+function openThings() {
+  const open = new Map<string, number>();
+  const count = async (_kind: string, owner: string) => ({
+    owner: open.get(owner) ?? 0,
+    all: [...open.values()].reduce((a, b) => a + b, 0),
+  });
+  const create = (owner: string) => async () => {
+    // The creation takes a while: concurrent requests of one owner must not pass the cap together.
+    await new Promise((r) => setImmediate(r));
+    open.set(owner, (open.get(owner) ?? 0) + 1);
+    return owner;
+  };
+  return { count, create };
+}
+
+const node = (pubkey: string) => ({ kind: 'tenant' as const, tenantId: pubkey });
+
+test('concurrent requests of one owner stop at its cap; the refusal is client_rejected with a message', async () => {
+  const { count, create } = openThings();
+  const admission = new Admission('unpaid orders', { perOwner: 2, total: 100 }, count);
+  const results = await Promise.allSettled(
+    Array.from({ length: 5 }, () => admission.admit(node('a'), create('a'))),
+  );
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+  const refusal = results.find((r) => r.status === 'rejected')?.reason as RpcError;
+  assert.ok(refusal instanceof RpcError);
+  assert.equal(refusal.code, Lsps0Error.ClientRejected);
+  assert.match(String(refusal.data?.message), /2 unpaid orders/);
+});
+
+test('the global cap refuses a newcomer once everyone together holds it', async () => {
+  const { count, create } = openThings();
+  const admission = new Admission('unpaid orders', { perOwner: 10, total: 3 }, count);
+  for (const owner of ['a', 'b', 'c']) await admission.admit(node(owner), create(owner));
+  await assert.rejects(admission.admit(node('d'), create('d')), (e: RpcError) =>
+    /the LSP holds as many unpaid orders/.test(String(e.data?.message)),
+  );
+});

@@ -1,0 +1,107 @@
+/**
+ * The event log: one row per state transition of every machine, appended by triggers in the
+ * transaction that made the transition (migration 0009). Readers page by `position`, which
+ * {@link EventsRepository.sequence} gives to rows in an order no later commit can precede.
+ */
+import { type ColumnType, type Generated, type Kysely, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** `events` (0009). */
+export interface EventsTable {
+  id: Generated<bigint>;
+  position: bigint | null;
+  xid: ColumnType<string, never, never>;
+  at: ColumnType<Date, never, never>;
+  subject_kind: string;
+  subject_id: string;
+  tenant_id: string | null;
+  state: string;
+  facts: ColumnType<Record<string, unknown>, string, never>;
+}
+
+/** One event, as readers see it. */
+export interface LspEvent {
+  /** Where the event sits in the log; read on from here with `after`. */
+  readonly position: bigint;
+  readonly at: Date;
+  /** What kind of thing changed: `channel_request`, `lsps1_order`, `jit_channel`, `payment`, ... */
+  readonly subjectKind: string;
+  readonly subjectId: string;
+  /** The tenant the subject belongs to (none for peers' and the LSP's own subjects). */
+  readonly tenantId: string | undefined;
+  /** The subject's state after the transition (a ledger entry's kind). */
+  readonly state: string;
+  /** The facts recorded with it: amounts (decimal strings), txid, scid, failure, ... */
+  readonly facts: Record<string, unknown>;
+}
+
+/** What to read. */
+export interface EventQuery {
+  /** Events after this position (default: from the start). */
+  readonly after?: bigint;
+  /** Only this tenant's events (default: everyone's). */
+  readonly tenantId?: string;
+  readonly subjectKind?: string;
+  readonly subjectId?: string;
+  readonly limit: number;
+}
+
+/** Lock key of the sequencer, so replicas give out positions one at a time. */
+const SEQUENCER_LOCK_ID = 0x6576656e7473n; // "events"
+/** Rows given positions per pass. */
+const SEQUENCE_BATCH = 5000;
+
+/** Reads the event log and gives its new rows their positions. */
+export class EventsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /**
+   * Gives positions to the rows whose transactions have committed and that no running
+   * transaction can still precede: in insert order, up to the first row of a transaction
+   * older than every running one's horizon. Returns how many rows got one.
+   */
+  async sequence(): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${SEQUENCER_LOCK_ID})`.execute(trx);
+      const r = await sql`
+        with pending as (
+          select id, xid < pg_snapshot_xmin(pg_current_snapshot()) as settled
+          from events where position is null order by id limit ${SEQUENCE_BATCH}
+        ), cut as (
+          select coalesce(min(id) filter (where not settled), 9223372036854775807) as below from pending
+        ), numbered as (
+          select p.id,
+                 (select coalesce(max(position), 0) from events) + row_number() over (order by p.id) as position
+          from pending p, cut where p.id < cut.below
+        )
+        update events e set position = n.position from numbered n where e.id = n.id`.execute(trx);
+      return Number(r.numAffectedRows ?? 0n);
+    });
+  }
+
+  /** Positioned events in order, after `query.after`. */
+  async list(query: EventQuery): Promise<LspEvent[]> {
+    let q = this.#db
+      .selectFrom('events')
+      .select(['position', 'at', 'subject_kind', 'subject_id', 'tenant_id', 'state', 'facts'])
+      .where('position', 'is not', null)
+      .where('position', '>', query.after ?? 0n);
+    if (query.tenantId !== undefined) q = q.where('tenant_id', '=', query.tenantId);
+    if (query.subjectKind !== undefined) q = q.where('subject_kind', '=', query.subjectKind);
+    if (query.subjectId !== undefined) q = q.where('subject_id', '=', query.subjectId);
+    const rows = await q.orderBy('position').limit(query.limit).execute();
+    return rows.map((r) => ({
+      position: r.position as bigint,
+      at: r.at,
+      subjectKind: r.subject_kind,
+      subjectId: r.subject_id,
+      tenantId: r.tenant_id ?? undefined,
+      state: r.state,
+      facts: r.facts,
+    }));
+  }
+}
