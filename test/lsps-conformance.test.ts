@@ -31,8 +31,13 @@ before(async () => {
   await h.connect(bob, node);
   lsp = await startTestLsp(net, {
     // A payment size small enough for the opening fee to eat it (the 202 case).
-    // Many requests in a row from one peer: a generous rate (the in-flight bound still holds).
-    file: { lsps2: { minPaymentSizeMsat: 1_000_000 }, lsps0: { peerRatePerSecond: 1000, peerBurst: 1000 } },
+    // Many requests in a row from one peer: a generous rate (the in-flight bound still holds),
+    // and room for every unpaid order and open buy the suite leaves (caps have their own story).
+    file: {
+      lsps0: { peerRatePerSecond: 1000, peerBurst: 1000 },
+      lsps1: { maxUnpaidOrdersPerClient: 1000 },
+      lsps2: { minPaymentSizeMsat: 1_000_000, maxOpenBuysPerClient: 1000 },
+    },
   });
   const tenant = await lsp.newTenant('conformance');
   httpKey = { keyId: tenant.keyId, secret: tenant.secret };
