@@ -3,21 +3,8 @@
  * transaction that made the transition (migration 0009). Readers page by `position`, which
  * {@link EventsRepository.sequence} gives to rows in an order no later commit can precede.
  */
-import { type ColumnType, type Generated, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** `events` (0009). */
-export interface EventsTable {
-  id: Generated<bigint>;
-  position: bigint | null;
-  xid: ColumnType<string, never, never>;
-  at: ColumnType<Date, never, never>;
-  subject_kind: string;
-  subject_id: string;
-  tenant_id: string | null;
-  state: string;
-  facts: ColumnType<Record<string, unknown>, string, never>;
-}
 
 /** One event, as readers see it. */
 export interface LspEvent {

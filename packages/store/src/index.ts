@@ -14,9 +14,9 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
-export { type EventQuery, EventsRepository, type EventsTable, type LspEvent } from './events-repository.ts';
+export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export { JobCursorsRepository } from './job-cursors-repository.ts';
-export { type JobLease, JobLeasesRepository, type JobLeasesTable } from './job-leases-repository.ts';
+export { type JobLease, JobLeasesRepository } from './job-leases-repository.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,
@@ -50,5 +50,12 @@ export {
   type Reservation,
   ReservationsRepository,
 } from './reservations-repository.ts';
-export type { ChannelRequestState, LedgerKind, Schema, TopupState } from './schema.ts';
+export type {
+  ChannelRequestState,
+  EventsTable,
+  JobLeasesTable,
+  LedgerKind,
+  Schema,
+  TopupState,
+} from './schema.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';

@@ -3,16 +3,8 @@
  * holder, and deleted when the holder stops. Times are the database's own clock, so replicas
  * with skewed clocks still agree on who holds what.
  */
-import { type ColumnType, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** `job_leases`. */
-export interface JobLeasesTable {
-  name: string;
-  holder: string;
-  acquired_at: ColumnType<Date, never, never>;
-  expires_at: Date;
-}
 
 /** A lease as the operator sees it. */
 export interface JobLease {

@@ -5,8 +5,6 @@
 import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
-import type { EventsTable } from './events-repository.ts';
-import type { JobLeasesTable } from './job-leases-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
@@ -189,6 +187,27 @@ export interface JobCursorsTable {
   name: string;
   value: bigint;
   updated_at: Generated<Date>;
+}
+
+/** `events` (0009). */
+export interface EventsTable {
+  id: Generated<bigint>;
+  position: bigint | null;
+  xid: ColumnType<string, never, never>;
+  at: ColumnType<Date, never, never>;
+  subject_kind: string;
+  subject_id: string;
+  tenant_id: string | null;
+  state: string;
+  facts: ColumnType<Record<string, unknown>, string, never>;
+}
+
+/** `job_leases`. */
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  acquired_at: ColumnType<Date, never, never>;
+  expires_at: Date;
 }
 
 /** All tables. */

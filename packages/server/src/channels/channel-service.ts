@@ -7,7 +7,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   boundedFeeRate,
-  type ChannelEvent,
   type ChannelPrice,
   CONFIRMATION_TARGETS,
   type ConfirmationEstimate,
@@ -16,7 +15,6 @@ import {
   estimateConfirmation,
   type FeeEstimate,
   type FeeSchedule,
-  formatChannelPoint,
   isLspError,
   type LightningBackend,
   LspError,
@@ -38,8 +36,9 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
-import { KeyedWakeup, pause, Wakeup } from '../poll.ts';
+import { KeyedWakeup, Wakeup } from '../poll.ts';
 import { ChannelRunner } from './channel-runner.ts';
+import { ChannelTracker } from './channel-tracker.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
 /** Limits on channel requests (from config). */
@@ -83,10 +82,6 @@ const SETTLE_SLACK_MS = 30_000;
 const SETTLE_POLL_MS = 250;
 /** States a caller waits through. */
 const UNSETTLED_STATES: readonly ChannelRequest['state'][] = ['queued', 'opening', 'publishing'];
-/** How often pending and open requests are checked against LND (events can be missed). */
-const RECHECK_INTERVAL_MS = 15_000;
-/** How often the channel job looks for requests queued through another replica. */
-const QUEUED_SCAN_MIN_MS = 250;
 /** Confirmation target of the LSP's own fee estimate, when the buyer gives no fee rate. */
 const DEFAULT_TARGET_CONF = 6;
 
@@ -99,6 +94,7 @@ export class ChannelService {
   readonly #limits: ChannelLimits;
   readonly #log: Logger;
   readonly #runner: ChannelRunner;
+  readonly #tracker: ChannelTracker;
   #estimates: { at: number; values: FeeEstimate[] } | undefined;
   /** Batches concurrent reads by id; no caching, every call reads fresh rows. */
   readonly #reads = new DataLoader<string, ChannelRequest | undefined>(
@@ -136,6 +132,14 @@ export class ChannelService {
       policy: forwardingFees(deps.schedule),
       log: deps.log,
       onTransition: (id) => this.#transitions.wake(id),
+    });
+    this.#tracker = new ChannelTracker({
+      database: deps.database,
+      lightning: deps.lightning,
+      runner: this.#runner,
+      queued: this.#queued,
+      batchWindowMs: deps.limits.batchWindowMs,
+      log: deps.log,
     });
   }
 
@@ -257,91 +261,11 @@ export class ChannelService {
   }
 
   /**
-   * The channel-opening job's part: resumes interrupted requests, opens queued ones (this
-   * replica's and every other's), and follows LND's channel events into the requests' states,
-   * until `signal` aborts.
+   * The channel-opening job's part (see {@link ChannelTracker}): resumes interrupted requests,
+   * opens queued ones and follows their channels, until `signal` aborts.
    */
-  async track(signal: AbortSignal): Promise<void> {
-    this.#runner.start(signal);
-    const events = this.#lightning.channelEvents({ signal });
-    await this.reconcile();
-    await Promise.all([this.#openQueued(signal), this.#follow(events, signal), this.#recheck(signal)]);
-  }
-
-  /**
-   * Now and then, moves pending and open requests on from what LND shows: a channel event
-   * missed while no replica followed the stream (a crash, a takeover) is caught up with here.
-   */
-  async #recheck(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await pause(RECHECK_INTERVAL_MS, signal);
-      if (signal.aborted) return;
-      await this.#catchUp().catch((err: unknown) =>
-        this.#log.warn({ err }, 'checking channels against LND failed'),
-      );
-    }
-  }
-
-  /** Hands every queued request to the runner, found by a scan or woken by this replica's API. */
-  async #openQueued(signal: AbortSignal): Promise<void> {
-    const repo = new ChannelRequestsRepository(this.#database.db);
-    const interval = Math.max(QUEUED_SCAN_MIN_MS, this.#limits.batchWindowMs);
-    while (!signal.aborted) {
-      try {
-        for (const r of await repo.inStates(['queued'])) this.#runner.enqueue(r);
-      } catch (err) {
-        if (!signal.aborted) this.#log.warn({ err }, 'scanning queued channel requests failed');
-      }
-      await this.#queued.wait(interval, signal);
-    }
-  }
-
-  /** Moves requests on as LND reports their channels open or closed; fails when the stream does. */
-  async #follow(events: AsyncIterable<ChannelEvent>, signal: AbortSignal): Promise<void> {
-    const repo = new ChannelRequestsRepository(this.#database.db);
-    for await (const e of events) {
-      const point =
-        e.type === 'open' ? e.channel.channelPoint : e.type === 'closed' ? e.channelPoint : undefined;
-      if (!point) continue;
-      const r = await repo.byOutpoint(point.txid, point.outputIndex);
-      if (!r) continue;
-      await this.#runner.apply(r, { type: e.type === 'open' ? 'confirmed' : 'closed' });
-      this.#log.info(
-        { id: r.id, event: e.type, channelPoint: formatChannelPoint(point) },
-        'channel state changed',
-      );
-    }
-    if (!signal.aborted) throw new Error('the channel event stream ended');
-  }
-
-  /**
-   * Brings stored states in line with LND after a restart: interrupted requests are resumed
-   * (see {@link ChannelRunner.resume}); pending channels that opened or closed meanwhile move on.
-   */
-  async reconcile(): Promise<void> {
-    const repo = new ChannelRequestsRepository(this.#database.db);
-    await this.#runner.resume(await repo.inStates(['queued', 'opening', 'publishing']));
-    await this.#catchUp();
-  }
-
-  /** Moves pending requests whose channel opened, and open ones whose channel closed, on. */
-  async #catchUp(): Promise<void> {
-    const signal = AbortSignal.timeout(30_000);
-    const repo = new ChannelRequestsRepository(this.#database.db);
-    const [open, pending, closed] = await Promise.all([
-      this.#lightning.listChannels(signal),
-      this.#lightning.pendingChannels(signal),
-      this.#lightning.closedChannels(signal),
-    ]);
-    const openPoints = new Set(open.map((c) => formatChannelPoint(c.channelPoint)));
-    const pendingPoints = new Set(pending.map((c) => formatChannelPoint(c.channelPoint)));
-    const closedPoints = new Set(closed.map((c) => formatChannelPoint(c.channelPoint)));
-    for (const r of await repo.inStates(['pending', 'open'])) {
-      const point = `${r.fundingTxid}:${r.fundingOutputIndex}`;
-      if (r.state === 'pending' && openPoints.has(point)) await this.#runner.apply(r, { type: 'confirmed' });
-      else if (closedPoints.has(point) && !pendingPoints.has(point))
-        await this.#runner.apply(r, { type: 'closed' });
-    }
+  track(signal: AbortSignal): Promise<void> {
+    return this.#tracker.track(signal);
   }
 
   async #connect(order: ChannelOrder): Promise<void> {

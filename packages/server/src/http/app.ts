@@ -19,6 +19,7 @@ import { registerEventRoutes } from './event-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
+import { registerPaymentRoutes } from './payment-routes.ts';
 
 /** What the HTTP application needs. */
 export interface AppDeps {
@@ -99,6 +100,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerChannelRoutes(api, deps.services);
     registerAccountRoutes(api, deps.services);
     registerLiquidityRoutes(api, deps.services);
+    registerPaymentRoutes(api, deps.services);
     registerAdminRoutes(api, deps.services);
     registerEventRoutes(api, deps.services);
     registerLspsRoutes(api, deps.services.lsps);

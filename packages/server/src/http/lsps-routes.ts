@@ -7,7 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspsRouter } from '../lsps/lsps-router.ts';
+import type { LspsRouter } from '../lsps0/lsps-router.ts';
 import { principalOf } from './auth-hook.ts';
 
 /** Registers `POST /lsps`. */

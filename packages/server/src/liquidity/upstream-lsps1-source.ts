@@ -39,7 +39,7 @@ import {
 import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { LspsCallError, LspsPeerClient } from '../lsps/lsps-peer-client.ts';
+import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
 import { pause } from '../poll.ts';
 import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
 import { sizeUpstreamOrder } from './upstream-order-size.ts';

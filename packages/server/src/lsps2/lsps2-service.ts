@@ -19,9 +19,9 @@ import {
 import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
 import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
-import { Admission } from '../lsps/admission.ts';
-import type { OrderOwner } from '../lsps/lsps1-service.ts';
-import { RpcError } from '../lsps/rpc-error.ts';
+import { Admission } from '../lsps0/admission.ts';
+import type { OrderOwner } from '../lsps0/order-owner.ts';
+import { RpcError } from '../lsps0/rpc-error.ts';
 import type { FeePromises } from './fee-promise.ts';
 import { randomJitScid } from './jit-scid.ts';
 

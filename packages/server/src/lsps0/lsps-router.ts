@@ -21,8 +21,9 @@ import {
 import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
+import type { Lsps1Service } from '../lsps1/lsps1-service.ts';
 import type { Lsps2Service } from '../lsps2/lsps2-service.ts';
-import type { Lsps1Service, OrderOwner } from './lsps1-service.ts';
+import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
 
 interface Method {

@@ -6,7 +6,7 @@
  * cap together (in this replica: peer messages are all served by the one that holds their job).
  */
 import { Lsps0Error } from '@blgv/protocol';
-import type { OrderOwner } from './lsps1-service.ts';
+import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
 
 /** How many of a thing an owner, and everyone together, may hold open. */

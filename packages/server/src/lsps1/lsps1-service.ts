@@ -41,8 +41,10 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { Admission } from '../lsps0/admission.ts';
+import type { OrderOwner } from '../lsps0/order-owner.ts';
+import { RpcError } from '../lsps0/rpc-error.ts';
 import { pause } from '../poll.ts';
-import { Admission } from './admission.ts';
 import {
   NO_ONCHAIN_OPTION,
   type OnchainPaymentLimits,
@@ -51,12 +53,6 @@ import {
 } from './lsps1-onchain.ts';
 import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
-import { RpcError } from './rpc-error.ts';
-
-/** Who placed an order: a node over peer messages, or a tenant over HTTP. */
-export type OrderOwner =
-  | { readonly kind: 'node'; readonly pubkey: Pubkey }
-  | { readonly kind: 'tenant'; readonly tenantId: string };
 
 /** LSPS1 limits (from config). */
 export interface Lsps1Limits {

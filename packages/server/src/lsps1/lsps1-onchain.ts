@@ -18,11 +18,11 @@ import {
 import { Lsps0Error } from '@blgv/protocol';
 import type { Database, Lsps1OrderRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+import { RpcError } from '../lsps0/rpc-error.ts';
 import { pause } from '../poll.ts';
 import { OnchainRefunds, REFUND_LABEL_PREFIX, type RefundLimits } from './lsps1-refunds.ts';
 import { isAddressOfNetwork } from './onchain-address.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
-import { RpcError } from './rpc-error.ts';
 import { WalletScan } from './wallet-scan.ts';
 
 /** On-chain payment settings (from config). */

@@ -1,0 +1,56 @@
+/**
+ * Payments over REST: the spec's `sendPayment`, paid from the tenant's balance.
+ */
+import { sat } from '@blgv/core';
+import { PaymentBody, PaymentHashParams, PaymentResponse } from '@blgv/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { LspServices } from '../services.ts';
+import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
+import { paymentToWire } from './wire.ts';
+
+const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
+
+/** Registers the payment routes. */
+export function registerPaymentRoutes(app: FastifyInstance, services: LspServices): void {
+  app.post<{ Body: PaymentBody }>(
+    '/v1/payments',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Pay a BOLT11 invoice from the account balance',
+        description:
+          "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit, multi-part allowed, within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before. A failed payment is refunded.",
+        tags: ['payments'],
+        body: PaymentBody,
+        response: { 200: PaymentResponse, 201: PaymentResponse, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const { payment, replayed } = await services.payments.pay(principalOf(req).tenantId, {
+        invoice: b.invoice,
+        ...(b.reservationId !== undefined ? { reservationId: b.reservationId } : {}),
+        ...(b.amount !== undefined ? { amount: sat(b.amount) } : {}),
+      });
+      return reply.code(replayed ? 200 : 201).send(paymentToWire(payment));
+    },
+  );
+
+  app.get<{ Params: { paymentHash: string } }>(
+    '/v1/payments/:paymentHash',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Status of a payment: fee paid, routes used',
+        tags: ['payments'],
+        params: PaymentHashParams,
+        response: { 200: PaymentResponse, ...errors },
+      },
+    },
+    async (req) =>
+      paymentToWire(
+        await services.payments.get(principalOf(req).tenantId, req.params.paymentHash.toLowerCase()),
+      ),
+  );
+}
