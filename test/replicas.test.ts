@@ -142,7 +142,7 @@ test('every job runs in exactly one replica, and both serve the API', async () =
   assert.deepEqual(holders(two), holders(one), 'both see the same leases');
 });
 
-test('a channel request, an LSPS1 order and a JIT payment sent to either replica complete exactly once', async () => {
+test('channel requests, LSPS1 orders and JIT payments sent to both replicas complete exactly once each', async () => {
   const { bob, alice, h } = net;
   await topUp(h, alice, viaSecond, 20_000);
   const order = { clientPubkey: bob.pubkey, clientHost: bob.host, channelSize: 100_000, feeRate: 2 };
@@ -160,25 +160,34 @@ test('a channel request, an LSPS1 order and a JIT payment sent to either replica
   const charges = (await viaFirst.getLedger()).entries.filter((e) => e.kind === 'channel_fee');
   assert.equal(charges.length, 2, 'one charge each');
 
-  // An LSPS1 order taken by the second replica, driven by the first (which holds the job).
-  const created = await viaSecond.lsps1.createOrder({ ...lsps1Order(), client_node_pubkey: bob.pubkey });
-  const payment = alice.lnd.sendPayment(
-    { paymentRequest: created.payment.bolt11.invoice, feeLimit: msat(10_000), timeoutSeconds: 60 },
-    within(120_000),
-  );
-  await orderIn(viaFirst, created.order_id, 'COMPLETED');
-  assert.equal((await payment).status, 'succeeded');
+  // An LSPS1 order taken by each replica, both driven by the first (which holds the job).
+  const orders = [];
+  for (const via of [viaFirst, viaSecond]) {
+    const created = await via.lsps1.createOrder({ ...lsps1Order(), client_node_pubkey: bob.pubkey });
+    const payment = alice.lnd.sendPayment(
+      { paymentRequest: created.payment.bolt11.invoice, feeLimit: msat(10_000), timeoutSeconds: 60 },
+      within(120_000),
+    );
+    // Read through the other replica: both see the same order.
+    await orderIn(via === viaFirst ? viaSecond : viaFirst, created.order_id, 'COMPLETED');
+    assert.equal((await payment).status, 'succeeded');
+    orders.push(created.order_id);
+  }
 
-  // A JIT channel bought through the second replica; the first replica's interceptor opens it.
-  const { bought } = await jitPayment(viaSecond, 50_000n);
-  const jit = await first.client(key).admin.jitChannel(bought.jit_channel_scid);
-  assert.equal(jit.state, 'completed');
+  // A JIT channel bought through each replica; the first replica's interceptor opens both.
+  const jits = [];
+  for (const via of [viaFirst, viaSecond]) {
+    const { bought } = await jitPayment(via, 50_000n);
+    const jit = await second.client(key).admin.jitChannel(bought.jit_channel_scid);
+    assert.equal(jit.state, 'completed');
+    jits.push(jit.id);
+  }
 
   // Each went through its states once: the event log has one event per transition.
   const operator = second.client(key);
   for (const c of [a, b]) await assertEventsEndIn(operator, 'channel_request', c.channelId, 'pending');
-  await assertEventsEndIn(operator, 'lsps1_order', created.order_id, 'completed');
-  await assertEventsEndIn(operator, 'jit_channel', jit.id, 'completed');
+  for (const id of orders) await assertEventsEndIn(operator, 'lsps1_order', id, 'completed');
+  for (const id of jits) await assertEventsEndIn(operator, 'jit_channel', id, 'completed');
   await h.mine(1);
   await assertCleanAudit({ admin: operator });
 });
