@@ -65,13 +65,14 @@ export class LndSnapshot {
   /** Reads LND. */
   static async read(lightning: LightningBackend): Promise<LndSnapshot> {
     const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
-    const [open, pending, closed, leases] = await Promise.all([
-      lightning.listChannels(signal),
-      lightning.pendingChannels(signal),
-      lightning.closedChannels(signal),
-      lightning.listLeases(signal),
-    ]);
-    return new LndSnapshot(lightning, open, pending, closed, leases);
+    const leases = lightning.listLeases(signal);
+    leases.catch(() => {}); // awaited below; a failure then is the one reported
+    // In the order channels move (pending, then open, then closed): one that moves while we
+    // read is seen in its later list, never missed between two lists read at once.
+    const pending = await lightning.pendingChannels(signal);
+    const open = await lightning.listChannels(signal);
+    const closed = await lightning.closedChannels(signal);
+    return new LndSnapshot(lightning, open, pending, closed, await leases);
   }
 
   /** The channel at `txid:index`, open, pending or closed. */

@@ -41,9 +41,7 @@ export function channelMemo(requestId: string): string {
   return `channel:${requestId}`;
 }
 
-/** How long a request's caller waits for the publication after the commit point. */
-const PUBLISH_WAIT_MS = 15_000;
-
+/** A queued request, and what to call once the runner is done opening it. */
 interface Waiting {
   readonly request: ChannelRequest;
   readonly done: () => void;
@@ -219,14 +217,17 @@ export class ChannelRunner {
       { channels: committed.channels.length, txid: committed.txid, fee: Number(committed.fee) },
       'channel requests committed to one funding transaction',
     );
-    const published = this.#funder.published(committed.fundingId, this.#signal).then(async () => {
-      for (const c of committed.channels) {
-        const r = byOwner.get(c.owner);
-        if (r) await this.#published(r.id);
-      }
-    });
-    published.catch(() => {});
-    await Promise.race([published, new Promise((resolve) => setTimeout(resolve, PUBLISH_WAIT_MS).unref())]);
+    // Past the commit point the requests are no longer queued: publishing goes on (retried
+    // until done) while the runner takes the next batch; callers follow the stored state.
+    void this.#funder
+      .published(committed.fundingId, this.#signal)
+      .then(async () => {
+        for (const c of committed.channels) {
+          const r = byOwner.get(c.owner);
+          if (r) await this.#published(r.id);
+        }
+      })
+      .catch(() => {});
   }
 
   /** Moves each committed request to `publishing`, inside the funder's commit transaction. */

@@ -44,16 +44,19 @@ test('one replica runs a job; when it stops, the other takes it over at its next
   b.add(recordingJob('work', runs, 'b'));
   a.start(stopA.signal);
   await until(() => runs.length === 1, 'a to start the job');
+  const leases = new JobLeasesRepository(database.db);
+  const expiryAt = async () => (await leases.list())[0]?.expiresAt.getTime() ?? 0;
+  const before = await expiryAt();
   b.start(stopB.signal);
-  // Several renewals later, b still does not run it.
-  await new Promise((r) => setTimeout(r, 400));
+  // a renews twice more (its lease moves on by two ticks) while b asks for it: b still does not run it.
+  await until(async () => (await expiryAt()) >= before + 200, 'a to renew its lease twice');
   assert.deepEqual(runs, ['a']);
   stopA.abort();
   await a.stopped();
   await until(() => runs.length === 2, 'b to take the job over');
   assert.deepEqual(runs, ['a', 'b']);
   assert.deepEqual(
-    (await new JobLeasesRepository(database.db).list()).map((l) => [l.name, l.holder]),
+    (await leases.list()).map((l) => [l.name, l.holder]),
     [['work', 'b']],
   );
   stopB.abort();
