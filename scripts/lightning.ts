@@ -7,7 +7,7 @@
  *   node scripts/lightning.ts protos  # protos + generated types only
  *
  * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo (see
- * `lightningBinDir` in `@blgv/regtest`), keyed by the lnd version and a hash of go.mod, go.sum,
+ * `lightningBinDir` in `@blgv/node-runner`), keyed by the lnd version and a hash of go.mod, go.sum,
  * our Go sources under `tools/lnd/cmd/` and the build tags, so a warm run returns at once.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,7 +29,7 @@ import {
   lightningBinDir,
   pinnedLndVersion,
   repoRoot,
-} from '../packages/regtest/src/binaries.ts';
+} from '../packages/node-runner/src/binaries.ts';
 
 const root = repoRoot;
 const toolsDir = join(root, 'tools', 'lnd');

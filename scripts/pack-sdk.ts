@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot } from '../packages/regtest/src/binaries.ts';
+import { repoRoot } from '../packages/node-runner/src/binaries.ts';
 
 const out = join(repoRoot, '.pack', 'lsp-client');
 rmSync(out, { recursive: true, force: true });

@@ -1,13 +1,19 @@
 /**
  * btcd in regtest and a small JSON-RPC client for it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { lightningBinary } from './binaries.ts';
-import { freePort } from './ports.ts';
-import { type ManagedProcess, startProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+import {
+  type ChainBackend,
+  freePort,
+  lightningBinary,
+  logTail,
+  type ManagedProcess,
+  startProcess,
+  WaitAbandoned,
+  waitFor,
+} from '@blgv/node-runner';
 
 /** A running btcd. */
 export interface Btcd {
@@ -16,14 +22,35 @@ export interface Btcd {
   readonly rpcUser: string;
   readonly rpcPass: string;
   readonly rpcCertPath: string;
+  /** This btcd as the chain backend of an lnd. */
+  readonly chain: ChainBackend;
   readonly process: ManagedProcess;
   /** Calls a JSON-RPC method. */
   rpc<T>(method: string, params?: readonly unknown[]): Promise<T>;
   stop(): Promise<void>;
 }
 
-/** Starts btcd in `dir`, paying block rewards to `miningAddress`. */
+/** Attempts at starting a btcd that exits while starting (a port taken, a crash). */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts btcd in `dir`, paying block rewards to `miningAddress`. A btcd that exits while
+ * starting is started again on fresh ports in an emptied `dir`; its log's last lines are printed
+ * and end the error.
+ */
 export async function startBtcd(dir: string, miningAddress: string): Promise<Btcd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBtcdOnce(dir, miningAddress);
+    } catch (err) {
+      if (!(err instanceof WaitAbandoned) || attempt >= START_ATTEMPTS) throw err;
+      process.stderr.write(`${err.message}\n(starting btcd again, attempt ${attempt + 1})\n`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> {
   mkdirSync(dir, { recursive: true });
   const [rpcPort, p2pPort] = [await freePort(), await freePort()];
   const rpcUser = 'blgv';
@@ -101,7 +128,10 @@ export async function startBtcd(dir: string, miningAddress: string): Promise<Btc
   try {
     await waitFor(
       async () => {
-        if (!proc.running) throw new Error(`btcd exited; see ${join(dir, 'btcd.out.log')}`);
+        if (!proc.running) {
+          const log = join(dir, 'btcd.out.log');
+          throw new WaitAbandoned(`btcd exited; last lines of ${log}:\n${logTail(log)}`);
+        }
         if (!existsSync(rpcCertPath)) return false;
         await rpc<number>('getblockcount');
         return true;
@@ -120,6 +150,7 @@ export async function startBtcd(dir: string, miningAddress: string): Promise<Btc
     rpcUser,
     rpcPass,
     rpcCertPath,
+    chain: { kind: 'btcd', network: 'regtest', rpcHost, rpcUser, rpcPass, rpcCertPath },
     process: proc,
     rpc,
     stop: () => proc.stop(),

@@ -6,12 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Channel, type ChannelPoint, formatChannelPoint, msat, type Sat, sat } from '@blgv/core';
+import { onShutdown, type WaitOptions, waitFor } from '@blgv/node-runner';
 import { type Btcd, startBtcd } from './btcd.ts';
 import { FeeServer } from './fee-server.ts';
 import { LndNode, type LndNodeOptions } from './lnd-node.ts';
 import { Miner } from './miner.ts';
-import { onShutdown } from './processes.ts';
-import { type WaitOptions, waitFor } from './wait.ts';
 
 /** Blocks mined at start: segwit (a BIP9 deployment on btcd regtest) is active from 432. */
 const SEGWIT_ACTIVATION_BLOCKS = 432;

@@ -1,9 +1,22 @@
-export * from './binaries.ts';
+// Process running lives in @blgv/node-runner (shared with the hosting drivers); re-exported for
+// the tests and scripts that drive a harness.
+export {
+  freePort,
+  LIGHTNING_BINARIES,
+  lightningBinary,
+  lightningBinDir,
+  logTail,
+  type ManagedProcess,
+  onShutdown,
+  pidAlive,
+  repoRoot,
+  startProcess,
+  WaitAbandoned,
+  type WaitOptions,
+  waitFor,
+} from '@blgv/node-runner';
 export { type Btcd, startBtcd } from './btcd.ts';
 export { FeeServer } from './fee-server.ts';
 export { Harness, type HarnessOptions, type OpenOptions } from './harness.ts';
 export { LndNode, type LndNodeOptions } from './lnd-node.ts';
 export { Miner, REGTEST_NETWORK } from './miner.ts';
-export { freePort } from './ports.ts';
-export { type ManagedProcess, onShutdown, pidAlive, startProcess } from './processes.ts';
-export { type WaitOptions, waitFor } from './wait.ts';

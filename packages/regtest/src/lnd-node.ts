@@ -1,15 +1,24 @@
 /**
  * One LND process on regtest, with its backend client.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightningBackend, NodeInfo, Pubkey } from '@blgv/core';
 import { LndBackend, type LndConnectionConfig, lndConnectionFromFiles } from '@blgv/lnd';
-import { lightningBinary } from './binaries.ts';
+import {
+  freePort,
+  lightningBinary,
+  lndArgs,
+  logTail,
+  type ManagedProcess,
+  startProcess,
+  WaitAbandoned,
+  waitFor,
+} from '@blgv/node-runner';
 import type { Btcd } from './btcd.ts';
-import { freePort } from './ports.ts';
-import { type ManagedProcess, startProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+
+/** Attempts at starting a new node whose process exits while starting (a port taken, a crash). */
+const START_ATTEMPTS = 3;
 
 /** Options of a node. */
 export interface LndNodeOptions {
@@ -62,43 +71,28 @@ export class LndNode {
     this.#binary = binary;
   }
 
-  /** Starts a node named `name` in `dir` against `btcd` and waits until it is synced. */
+  /**
+   * Starts a node named `name` in `dir` against `btcd` and waits until it is synced. A process
+   * that exits while starting is started again on fresh ports in an emptied `dir` (up to
+   * {@link START_ATTEMPTS} times); its log's last lines are printed and end the error.
+   */
   static async start(name: string, dir: string, btcd: Btcd, options: LndNodeOptions = {}): Promise<LndNode> {
-    mkdirSync(dir, { recursive: true });
-    const [rpcPort, p2pPort] = [await freePort(), await freePort()];
-    const args = [
-      '--bitcoin.regtest',
-      '--bitcoin.node=btcd',
-      `--btcd.rpchost=${btcd.rpcHost}`,
-      `--btcd.rpcuser=${btcd.rpcUser}`,
-      `--btcd.rpcpass=${btcd.rpcPass}`,
-      `--btcd.rpccert=${btcd.rpcCertPath}`,
-      `--lnddir=${dir}`,
-      '--noseedbackup',
-      '--nobootstrap',
-      '--norest',
-      `--rpclisten=127.0.0.1:${rpcPort}`,
-      `--listen=127.0.0.1:${p2pPort}`,
-      `--alias=${name}`,
-      '--debuglevel=info',
-      '--protocol.zero-conf',
-      '--protocol.option-scid-alias',
-      '--accept-keysend',
-      '--maxpendingchannels=50',
-      ...SPEED_ARGS,
-      ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
-      ...(options.extraArgs ?? []),
-    ];
-    const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
-    const node = new LndNode(name, dir, { rpc: rpcPort, p2p: p2pPort }, args, binary);
-    try {
-      await node.start();
-    } catch (err) {
-      // A node that did not come up must not outlive the failed start.
-      await node.shutdown();
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      mkdirSync(dir, { recursive: true });
+      const ports = { rpc: await freePort(), p2p: await freePort() };
+      const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
+      const node = new LndNode(name, dir, ports, regtestArgs(name, dir, btcd, ports, options), binary);
+      try {
+        await node.start();
+        return node;
+      } catch (err) {
+        // A node that did not come up must not outlive the failed start.
+        await node.shutdown();
+        if (!(err instanceof WaitAbandoned) || attempt >= START_ATTEMPTS) throw err;
+        process.stderr.write(`${err.message}\n(starting ${name} again, attempt ${attempt + 1})\n`);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
-    return node;
   }
 
   /** The node's identity key. */
@@ -144,7 +138,7 @@ export class LndNode {
     const macaroon = join(this.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon');
     await waitFor(
       () => {
-        if (!proc.running) throw new Error(`lnd ${this.name} exited; see ${join(this.dir, 'lnd.out.log')}`);
+        if (!proc.running) throw this.#exited();
         return existsSync(macaroon) && existsSync(join(this.dir, 'tls.cert'));
       },
       { what: `${this.name}'s macaroon`, timeoutMs: 60_000 },
@@ -158,12 +152,17 @@ export class LndNode {
   waitSynced(minHeight = 0): Promise<NodeInfo> {
     return waitFor(
       async () => {
-        if (!this.#process?.running) throw new Error(`lnd ${this.name} is not running`);
+        if (!this.#process?.running) throw this.#exited();
         const info = await this.lnd.getInfo(AbortSignal.timeout(5_000));
         return info.syncedToChain && info.blockHeight >= minHeight ? info : undefined;
       },
       { what: `${this.name} synced to height ${minHeight}`, timeoutMs: 90_000 },
     );
+  }
+
+  #exited(): WaitAbandoned {
+    const log = join(this.dir, 'lnd.out.log');
+    return new WaitAbandoned(`lnd ${this.name} is not running; last lines of ${log}:\n${logTail(log)}`);
   }
 
   /** Stops the process (the backend client stays and reconnects after {@link start}). */
@@ -183,4 +182,31 @@ export class LndNode {
     this.#backend?.close();
     this.#backend = undefined;
   }
+}
+
+function regtestArgs(
+  name: string,
+  dir: string,
+  btcd: Btcd,
+  ports: { rpc: number; p2p: number },
+  options: LndNodeOptions,
+): string[] {
+  return lndArgs({
+    dir,
+    alias: name,
+    chain: btcd.chain,
+    rpcPort: ports.rpc,
+    p2pPort: ports.p2p,
+    extra: [
+      '--noseedbackup',
+      '--debuglevel=info',
+      '--protocol.zero-conf',
+      '--protocol.option-scid-alias',
+      '--accept-keysend',
+      '--maxpendingchannels=50',
+      ...SPEED_ARGS,
+      ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
+      ...(options.extraArgs ?? []),
+    ],
+  });
 }

@@ -8,7 +8,7 @@
  * 3. on SIGINT/SIGTERM, registered shutdown hooks (harness `stop()`) run, then we exit.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 const live = new Set<ChildProcess>();
 const shutdownHooks = new Set<() => Promise<void>>();
@@ -99,4 +99,13 @@ export function pidAlive(pid: number): boolean {
   }
   const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
   return stat !== '' && !stat.startsWith('Z');
+}
+
+/** The last `lines` lines of a process's log file (empty when there is none), for error messages. */
+export function logTail(logFile: string, lines = 15): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file is `packages/regtest/src/binaries.ts`). */
+/** The repository root (this file is `packages/node-runner/src/binaries.ts`). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const toolsDir = join(repoRoot, 'tools', 'lnd');
 

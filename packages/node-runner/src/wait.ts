@@ -14,8 +14,15 @@ export interface WaitOptions {
 }
 
 /**
+ * Thrown from a {@link waitFor} check when waiting longer cannot help (the awaited process has
+ * exited): the wait ends at once with this error instead of at its deadline.
+ */
+export class WaitAbandoned extends Error {}
+
+/**
  * Polls `check` until it returns something other than `undefined`/`false` and returns that,
- * or throws naming `what` and the last error once the deadline passes.
+ * or throws naming `what` and the last error once the deadline passes. A check that throws
+ * {@link WaitAbandoned} ends the wait at once with that error.
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -31,6 +38,7 @@ export async function waitFor<T>(
       if (v !== undefined && v !== false) return v;
       lastError = undefined;
     } catch (err) {
+      if (err instanceof WaitAbandoned) throw err;
       lastError = err;
     }
     if (Date.now() >= deadline) {

@@ -1,0 +1,6 @@
+export * from './binaries.ts';
+export { adoptDetached, startDetached } from './detached.ts';
+export { type ChainBackend, type LndLaunch, lndArgs } from './lnd-args.ts';
+export { freePort, PortRange } from './ports.ts';
+export { logTail, type ManagedProcess, onShutdown, pidAlive, startProcess } from './processes.ts';
+export { WaitAbandoned, type WaitOptions, waitFor } from './wait.ts';
