@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import type { LightningBackend } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
-import { buildApp, type Config, createLogger, createServices, loadConfig } from '@blgv/server';
+import {
+  buildApp,
+  type Config,
+  createLogger,
+  createServices,
+  type HostingRuntime,
+  loadConfig,
+} from '@blgv/server';
 import { type Database, migrate, openDatabase, sql } from '@blgv/store';
 import type { Network } from './network.ts';
 
@@ -39,6 +46,8 @@ export async function startTestLsp(
     node?: LndNode;
     /** Wraps the node's backend (e.g. to inject faults around the real LND). */
     wrap?: (lightning: LightningBackend) => LightningBackend;
+    /** Hosted nodes' drivers, from the config (one runtime kept across restarts). */
+    hosting?: (config: Config) => HostingRuntime | undefined;
   } = {},
 ): Promise<TestLsp> {
   const node = (options.node ?? net.lsp).lnd;
@@ -59,8 +68,9 @@ export async function startTestLsp(
   );
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
+  const hosting = options.hosting?.(config);
   const boot = async (port: number) => {
-    const services = createServices({ config, database, lightning, log });
+    const services = createServices({ config, database, lightning, log, ...(hosting ? { hosting } : {}) });
     const jobs = new AbortController();
     const runner = services.startJobs(jobs.signal);
     const app = buildApp({ log, lightning, database, services });
@@ -69,6 +79,7 @@ export async function startTestLsp(
     const halt = async () => {
       jobs.abort();
       await Promise.all([runner.stopped(), app.close()]);
+      services.hosting?.close();
     };
     return { services, halt, app, url };
   };

@@ -12,9 +12,14 @@ import {
   type ChannelRequestBody,
   type ChannelResponse,
   type CreateOrderParams,
+  type DeleteNodeBody,
   type EventsQuery,
   type EventsResponse,
   type FeesResponse,
+  type HostedNodeConfigBody,
+  type HostedNodeQuoteResponse,
+  type HostedNodeResponse,
+  type HostedNodesResponse,
   type KeyResponse,
   type LedgerResponse,
   type Lsps1Info,
@@ -22,6 +27,8 @@ import {
   type Lsps2BuyParams,
   type Lsps2BuyResult,
   type Lsps2Info,
+  type MacaroonBody,
+  type NodeBackupResponse,
   newNonce,
   type PaymentBody,
   type PaymentResponse,
@@ -150,6 +157,36 @@ export class LSPClient {
   /** A payment's status, network fee paid and number of routes (HTLCs). */
   getPayment(paymentHash: string): Promise<PaymentResponse> {
     return this.#call('GET', `/v1/payments/${encodeURIComponent(paymentHash)}`);
+  }
+
+  /**
+   * Hosted Lightning nodes (the spec's `createHostedNode`): quote, create (the answer carries
+   * the wallet seed once), list, read, stop, start, delete, the latest channel backup, and
+   * extra macaroons.
+   */
+  readonly nodes = {
+    quote: (config: HostedNodeConfigBody): Promise<HostedNodeQuoteResponse> =>
+      this.#call('POST', '/v1/nodes/quote', config),
+    create: (config: HostedNodeConfigBody): Promise<HostedNodeResponse> =>
+      this.#call('POST', '/v1/nodes', config),
+    list: (): Promise<HostedNodesResponse> => this.#call('GET', '/v1/nodes'),
+    get: (nodeId: string): Promise<HostedNodeResponse> =>
+      this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}`),
+    stop: (nodeId: string): Promise<HostedNodeResponse> =>
+      this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/stop`),
+    start: (nodeId: string): Promise<HostedNodeResponse> =>
+      this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/start`),
+    remove: (nodeId: string, options: DeleteNodeBody = {}): Promise<HostedNodeResponse> =>
+      this.#call('DELETE', `/v1/nodes/${encodeURIComponent(nodeId)}`, options),
+    backup: (nodeId: string): Promise<NodeBackupResponse> =>
+      this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}/backup`),
+    bakeMacaroon: (nodeId: string, permissions: MacaroonBody['permissions']): Promise<{ macaroon: string }> =>
+      this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons`, { permissions }),
+  };
+
+  /** The spec's `createHostedNode`: same as `nodes.create`. */
+  createHostedNode(config: HostedNodeConfigBody): Promise<HostedNodeResponse> {
+    return this.nodes.create(config);
   }
 
   /** LSPS0 over HTTP. */

@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as AutopilotProto } from '../generated/types/autopilot.ts';
+import type { AutopilotClient } from '../generated/types/autopilotrpc/Autopilot.ts';
 import type { ProtoGrpcType as InvoicesProto } from '../generated/types/invoices.ts';
 import type { InvoicesClient } from '../generated/types/invoicesrpc/Invoices.ts';
 import type { ProtoGrpcType as LightningProto } from '../generated/types/lightning.ts';
@@ -40,18 +42,22 @@ export interface LndClients {
   readonly router: RouterClient;
   readonly invoices: InvoicesClient;
   readonly walletKit: WalletKitClient;
+  /** autopilotrpc: only on nodes built with it and started with autopilot. */
+  readonly autopilot: AutopilotClient;
   close(): void;
 }
 
-const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'generated', 'proto');
+/** Where the pinned protos are (generated at setup). */
+export const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'generated', 'proto');
 const protoFiles = [
   'lightning.proto',
   'routerrpc/router.proto',
   'invoicesrpc/invoices.proto',
   'walletrpc/walletkit.proto',
+  'autopilotrpc/autopilot.proto',
 ];
 
-type Loaded = LightningProto & RouterProto & InvoicesProto & WalletKitProto;
+type Loaded = LightningProto & RouterProto & InvoicesProto & WalletKitProto & AutopilotProto;
 let loaded: Loaded | undefined;
 
 function loadProtos(): Loaded {
@@ -73,6 +79,17 @@ function loadProtos(): Loaded {
   return loaded;
 }
 
+/** gRPC channel options for every connection to an LND. */
+export const LND_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  // LND's certificate names `localhost`; checking against it avoids SNI with an IP address.
+  'grpc.ssl_target_name_override': 'localhost',
+  'grpc.default_authority': 'localhost',
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
 /** Opens gRPC clients that send the macaroon with every call over TLS. */
 export function connectLnd(config: LndConnectionConfig): LndClients {
   const pkg = loadProtos();
@@ -86,26 +103,20 @@ export function connectLnd(config: LndConnectionConfig): LndClients {
     grpc.credentials.createSsl(config.tlsCert),
     callCreds,
   );
-  const options: grpc.ChannelOptions = {
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    // LND's certificate names `localhost`; checking against it avoids SNI with an IP address.
-    'grpc.ssl_target_name_override': 'localhost',
-    'grpc.default_authority': 'localhost',
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 2_000,
-  };
+  const options = LND_CHANNEL_OPTIONS;
   const lightning = new pkg.lnrpc.Lightning(config.rpcAddress, creds, options);
   // Sub-servers share the first client's channel, so one connection carries every call.
   const shared = { ...options, channelOverride: lightning.getChannel() } as grpc.ClientOptions;
   const router = new pkg.routerrpc.Router(config.rpcAddress, creds, shared);
   const invoices = new pkg.invoicesrpc.Invoices(config.rpcAddress, creds, shared);
   const walletKit = new pkg.walletrpc.WalletKit(config.rpcAddress, creds, shared);
+  const autopilot = new pkg.autopilotrpc.Autopilot(config.rpcAddress, creds, shared);
   return {
     lightning,
     router,
     invoices,
     walletKit,
+    autopilot,
     close() {
       lightning.close();
     },

@@ -5,6 +5,7 @@ export {
   type LndConnectionConfig,
   lndConnectionFromFiles,
 } from './connection.ts';
+export { connectLightning } from './connector.ts';
 export { LndBackend, type LndBackendOptions } from './lnd-backend.ts';
 export {
   EXTRA_FEE_TLV_TYPE,
@@ -14,3 +15,4 @@ export {
   lsps2HtlcDecision,
   runLsps2Client,
 } from './lsps2-client.ts';
+export { lndNodeWallets } from './wallet-unlocker.ts';

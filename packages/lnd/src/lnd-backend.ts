@@ -6,6 +6,7 @@ import {
   type AddHoldInvoiceRequest,
   type AddInvoiceRequest,
   type Channel,
+  type ChannelBackup,
   type ChannelBalance,
   type ChannelEvent,
   type ChannelNegotiation,
@@ -55,6 +56,8 @@ import {
   type SendCoinsRequest,
   type SendFeeEstimate,
   type SendPaymentRequest,
+  type SentPayment,
+  type SentPaymentsQuery,
   type SignedTransaction,
   type StreamOptions,
   sat,
@@ -84,6 +87,7 @@ import {
   pendingChannelFromLnd,
   txidFromBytes,
 } from './mappers.ts';
+import { channelBackups, listPayments, setAutopilotScores } from './node-calls.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
 import {
   abandonChannel,
@@ -725,6 +729,18 @@ export class LndBackend implements LightningBackend {
     signal: AbortSignal,
   ): Promise<OnchainTransaction[]> {
     return listOnchainTransactions(this.#c, query, signal);
+  }
+
+  listPayments(query: SentPaymentsQuery, signal: AbortSignal): Promise<SentPayment[]> {
+    return listPayments(this.#c, query, signal);
+  }
+
+  channelBackups(options: StreamOptions): AsyncIterable<ChannelBackup> {
+    return channelBackups(this.#c, options, this.#hooks);
+  }
+
+  setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void> {
+    return setAutopilotScores(this.#c, scores, signal);
   }
 
   close(): void {

@@ -43,7 +43,7 @@ export async function sendCoins(
     ln.SendCoins.bind(ln),
     {
       addr: request.address,
-      amount: request.amount.toString(),
+      ...(request.sendAll ? { send_all: true } : { amount: request.amount.toString() }),
       ...(request.satPerVbyte !== undefined ? { sat_per_vbyte: request.satPerVbyte.toString() } : {}),
       ...(request.targetConf !== undefined ? { target_conf: request.targetConf } : {}),
       ...(request.label ? { label: request.label } : {}),

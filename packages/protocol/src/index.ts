@@ -1,3 +1,4 @@
+export * from './hosting.ts';
 export * from './lsps0.ts';
 export * from './lsps1.ts';
 export * from './lsps2.ts';

@@ -8,6 +8,7 @@ import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/s
 import type { Logger } from 'pino';
 import type { CreatedKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
+import { hostingFromConfig } from './hosting/hosting-setup.ts';
 import { buildApp } from './http/app.ts';
 import { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
 import { createServices, type LspServices } from './services.ts';
@@ -74,7 +75,17 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const applied = await migrate(database.db);
     log.info({ database: config.database.kind, applied }, 'database ready');
 
-    const services = createServices({ config, database, lightning, log });
+    const hosting = hostingFromConfig(
+      config,
+      regtest ? { chain: regtest.harness.btcd.chain, dir: regtest.harness.dir } : undefined,
+    );
+    if (hosting) {
+      // Without outliveServer (the demo) this stops the nodes; otherwise they keep running.
+      cleanup.push(() => hosting.orchestrator.close());
+      log.info({ driver: hosting.orchestrator.driver }, 'hosted nodes enabled');
+    }
+    const services = createServices({ config, database, lightning, log, ...(hosting ? { hosting } : {}) });
+    cleanup.push(async () => services.hosting?.close());
     const bootstrapKey = await bootstrapAdmin(database, services);
     const jobs = new AbortController();
     const runner = services.startJobs(jobs.signal);

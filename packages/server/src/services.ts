@@ -21,6 +21,8 @@ import { ChannelService } from './channels/channel-service.ts';
 import type { Config } from './config/config.ts';
 import { EventLog } from './events/event-log.ts';
 import { ChannelFunder } from './funding/channel-funder.ts';
+import { HostingService } from './hosting/hosting-service.ts';
+import type { HostingRuntime } from './hosting/hosting-setup.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
 import { lspJobs } from './jobs/lsp-jobs.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
@@ -54,6 +56,10 @@ export interface LspServices {
   readonly lsps: LspsRouter;
   /** Every state transition, in order (`/v1/events`). */
   readonly events: EventLog;
+  /** Hosted nodes (`/v1/nodes`), when hosting is configured. */
+  readonly hosting: HostingService | undefined;
+  /** Base of hosted nodes' endpoints when configured (else the server's own URL). */
+  readonly publicUrl: string | undefined;
   /** Records the operator reads through the admin API. */
   readonly records: {
     jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
@@ -96,6 +102,8 @@ export function createServices(deps: {
   database: Database;
   lightning: LightningBackend;
   log: Logger;
+  /** Drivers of hosted nodes; no `/v1/nodes` without them. */
+  hosting?: HostingRuntime;
 }): LspServices {
   const { config, database, lightning, log } = deps;
   const box = config.secretsKey
@@ -195,6 +203,23 @@ export function createServices(deps: {
     log: log.child({ sub: 'payments' }),
   });
   const lsps = new LspsRouter(lsps1, lsps2, log.child({ sub: 'lsps' }));
+  const hosting = deps.hosting
+    ? new HostingService({
+        database,
+        ...deps.hosting,
+        lightning,
+        accounts,
+        channels,
+        box,
+        schedule: fees,
+        limits: {
+          ...config.hosting,
+          minChannelSize: config.channels.minCapacity,
+          maxChannelSize: config.channels.maxCapacity,
+        },
+        log: log.child({ sub: 'hosting' }),
+      })
+    : undefined;
   const runner = lspJobs({
     config,
     database,
@@ -211,8 +236,11 @@ export function createServices(deps: {
     upstream,
     payments,
     lsps,
+    hosting,
   });
   return {
+    hosting,
+    publicUrl: deps.hosting?.publicUrl,
     fees,
     lsps1,
     lsps2,

@@ -15,6 +15,11 @@ export {
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
+export {
+  type HostedNodeRecord,
+  HostedNodesRepository,
+  type ProvisionedNode,
+} from './hosted-nodes-repository.ts';
 export { JobCursorsRepository } from './job-cursors-repository.ts';
 export { type JobLease, JobLeasesRepository } from './job-leases-repository.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';

@@ -5,6 +5,7 @@
 import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
+import type { HostedNodeChecksTable, HostedNodesTable } from './hosted-nodes-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
@@ -60,7 +61,10 @@ export type LedgerKind =
   | 'payment'
   | 'routing_fee'
   | 'utilization_fee'
-  | 'payment_refund';
+  | 'payment_refund'
+  | 'hosting_monthly_fee'
+  | 'hosting_transaction_fee'
+  | 'hosting_fee_refund';
 
 /** `ledger_entries`: the append-only account ledger. */
 export interface LedgerEntriesTable {
@@ -229,4 +233,6 @@ export interface Schema {
   lsps2_jit_channels: Lsps2JitChannelsTable;
   liquidity_reservations: LiquidityReservationsTable;
   payments: PaymentsTable;
+  hosted_nodes: HostedNodesTable;
+  hosted_node_checks: HostedNodeChecksTable;
 }

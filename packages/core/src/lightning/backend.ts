@@ -12,6 +12,7 @@ import type {
   AddHoldInvoiceRequest,
   AddInvoiceRequest,
   Channel,
+  ChannelBackup,
   ChannelBalance,
   ChannelEvent,
   ChannelNegotiation,
@@ -49,6 +50,8 @@ import type {
   SendCoinsRequest,
   SendFeeEstimate,
   SendPaymentRequest,
+  SentPayment,
+  SentPaymentsQuery,
   SignedTransaction,
   WalletBalance,
 } from './types.ts';
@@ -187,6 +190,12 @@ export interface LightningBackend {
    * proves the route (e.g. a new channel) carries `amount`. Moves no money.
    */
   probe(request: ProbeRequest, signal: AbortSignal): Promise<PaymentResult>;
+  /** Payments this node sent, by payment index after `afterIndex`, oldest first (at most `max`). */
+  listPayments(query: SentPaymentsQuery, signal: AbortSignal): Promise<SentPayment[]>;
+  /** The node's static channel backup each time it changes (the current one first). */
+  channelBackups(options: StreamOptions): AsyncIterable<ChannelBackup>;
+  /** Scores for LND's autopilot `externalscore` heuristic (0..1 per node). */
+  setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void>;
   /** Releases connections. */
   close(): void;
 }

@@ -410,6 +410,8 @@ export interface SendCoinsRequest {
   readonly targetConf?: number;
   /** Stored with the transaction, so a restart can find what it already sent. */
   readonly label?: string;
+  /** Send the whole confirmed balance (`amount` is then ignored). */
+  readonly sendAll?: boolean;
 }
 
 /** What sending `amount` to an address would cost now. */
@@ -550,4 +552,30 @@ export interface ClosedChannel {
   readonly capacity: Sat;
   /** LND's close type (`COOPERATIVE_CLOSE`, `ABANDONED`, …), or `CLOSING` while it confirms. */
   readonly closeType: string;
+}
+
+/** Which sent payments to list. */
+export interface SentPaymentsQuery {
+  /** Only payments with a larger payment index. */
+  readonly afterIndex: bigint;
+  readonly max: number;
+}
+
+/** A payment a node sent. */
+export interface SentPayment {
+  /** The node's own sequence number of the payment. */
+  readonly paymentIndex: bigint;
+  readonly paymentHash: Hex32;
+  readonly status: 'in_flight' | 'succeeded' | 'failed';
+  readonly amount: Msat;
+  readonly fee: Msat;
+  readonly createdAt: Date;
+}
+
+/** A node's static channel backup (all its channels), as LND exports it. */
+export interface ChannelBackup {
+  /** The encrypted multi-channel backup, base64. */
+  readonly multiChannelBackup: string;
+  /** How many channels it covers. */
+  readonly channelCount: number;
 }

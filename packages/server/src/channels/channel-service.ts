@@ -260,6 +260,11 @@ export class ChannelService {
     return r;
   }
 
+  /** A tenant's channel request made with `idempotencyKey`, if any. */
+  byIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<ChannelRequest | undefined> {
+    return new ChannelRequestsRepository(this.#database.db).byIdempotencyKey(tenantId, idempotencyKey);
+  }
+
   /**
    * The channel-opening job's part (see {@link ChannelTracker}): resumes interrupted requests,
    * opens queued ones and follows their channels, until `signal` aborts.

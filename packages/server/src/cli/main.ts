@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onShutdown } from '@blgv/regtest';
+import { onShutdown } from '@blgv/node-runner';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { type RunningLsp, startLsp } from '../runtime.ts';

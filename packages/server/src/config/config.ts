@@ -249,6 +249,72 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * Hosted nodes (`/v1/nodes`): one LND per customer node, run by the `local` driver on this
+     * machine. On regtest the nodes use the embedded btcd; with an existing LND, `chain` says
+     * which chain backend they use (hosting is off without it).
+     */
+    hosting: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** One directory per node (default: under the regtest network's directory, else ~/.local/share/blgv-lsp/nodes). */
+        dataDir: Type.Optional(Type.String({ minLength: 1 })),
+        /** Ports of the nodes (3 per node: gRPC, REST, p2p); keep it below the OS's ephemeral range. */
+        portFrom: Type.Integer({ minimum: 1024, maximum: 65_535, default: 19_000 }),
+        portTo: Type.Integer({ minimum: 1024, maximum: 65_535, default: 19_999 }),
+        /** Address the nodes' listeners bind. */
+        listenHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        /** Host customers reach the nodes' gRPC and p2p ports at; named in their TLS certificates. */
+        publicHost: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        /** Base of each node's `endpoint` (default: the server's own URL). */
+        publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+$' })),
+        /** Nodes keep running while the server restarts (default: true, false in the regtest demo). */
+        outliveServer: Type.Optional(Type.Boolean()),
+        maxNodes: Type.Integer({ minimum: 0, maximum: 10_000, default: 50 }),
+        maxNodesPerTenant: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
+        /** How long a month of hosting lasts (30 days; shorter only for tests and demos). */
+        billingPeriodSeconds: Type.Integer({ minimum: 1, default: 30 * 86_400 }),
+        /** How long an unpaid node keeps running before it is suspended. */
+        gracePeriodSeconds: Type.Integer({ minimum: 0, default: 3 * 86_400 }),
+        /** How often the keeper checks every node (and restarts dead ones). */
+        checkIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+        /** How often sent payments are billed. */
+        billingIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+        /** The lnd binary (default: the one `npm run build:lightning` built). */
+        lndBinary: Type.Optional(Type.String({ minLength: 1 })),
+        /** More lnd flags for every hosted node. */
+        extraLndArgs: Type.Array(Type.String(), { default: [] }),
+        /** The nodes' chain backend when the LSP runs on an existing LND (bitcoind in production). */
+        chain: Type.Optional(
+          Type.Union([
+            Type.Object(
+              {
+                kind: Type.Literal('btcd'),
+                network: Type.Union(['regtest', 'testnet', 'signet', 'mainnet'].map((n) => Type.Literal(n))),
+                rpcHost: Type.String({ minLength: 1 }),
+                rpcUser: Type.String(),
+                rpcPass: Type.String(),
+                rpcCertPath: Type.String({ minLength: 1 }),
+              },
+              { additionalProperties: false },
+            ),
+            Type.Object(
+              {
+                kind: Type.Literal('bitcoind'),
+                network: Type.Union(['regtest', 'testnet', 'signet', 'mainnet'].map((n) => Type.Literal(n))),
+                rpcHost: Type.String({ minLength: 1 }),
+                rpcUser: Type.String(),
+                rpcPass: Type.String(),
+                zmqPubRawBlock: Type.String({ minLength: 1 }),
+                zmqPubRawTx: Type.String({ minLength: 1 }),
+              },
+              { additionalProperties: false },
+            ),
+          ]),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Payments sent for tenants (`POST /v1/payments`). */
     payments: Type.Object(
       {
@@ -374,6 +440,7 @@ export function loadConfig(
     problems.push('/reservations: minAmount is above maxAmount');
   if (config.reservations?.minDurationMs > config.reservations?.maxDurationMs)
     problems.push('/reservations: minDurationMs is above maxDurationMs');
+  if (config.hosting?.portFrom > config.hosting?.portTo) problems.push('/hosting: portFrom is above portTo');
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return config;
 }

@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { installNodeProxy } from '../hosting/node-proxy.ts';
 import type { LspServices } from '../services.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
@@ -19,6 +20,7 @@ import { registerEventRoutes } from './event-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
+import { registerNodeRoutes } from './node-routes.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
 
 /** What the HTTP application needs. */
@@ -94,6 +96,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
+  const hosting = deps.services.hosting;
+  if (hosting) installNodeProxy(app, (id) => hosting.repo.get(id));
+  const publicUrl = () => deps.services.publicUrl ?? listeningUrl(app);
   void app.register(async (api) => {
     installAuth(api, deps.services.apiKeys);
     registerHealthRoutes(api, deps);
@@ -104,6 +109,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerAdminRoutes(api, deps.services);
     registerEventRoutes(api, deps.services);
     registerLspsRoutes(api, deps.services.lsps);
+    if (hosting) registerNodeRoutes(api, hosting, publicUrl);
   });
   return app;
+}
+
+/** `http://host:port` of a listening app. */
+function listeningUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') return 'http://127.0.0.1';
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }

@@ -12,6 +12,9 @@ import type { ChannelService } from '../channels/channel-service.ts';
 import { maintainForwardingPolicy } from '../channels/forwarding-policy.ts';
 import type { Config } from '../config/config.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { billHostedNodes } from '../hosting/hosting-billing.ts';
+import type { HostingService } from '../hosting/hosting-service.ts';
+import { keepNodes } from '../hosting/node-keeper.ts';
 import type { ReservationService } from '../liquidity/reservation-service.ts';
 import type { UpstreamLsps1Source } from '../liquidity/upstream-lsps1-source.ts';
 import type { LspsRouter } from '../lsps0/lsps-router.ts';
@@ -40,12 +43,13 @@ export interface LspJobDeps {
   readonly upstream: UpstreamLsps1Source | undefined;
   readonly payments: PaymentService;
   readonly lsps: LspsRouter;
+  readonly hosting: HostingService | undefined;
 }
 
 /** The job runner with every job of the LSP added (not started). */
 export function lspJobs(deps: LspJobDeps): JobRunner {
   const { config, database, lightning, log, fees, apiKeys, accounts, funder, channels, lsps1 } = deps;
-  const { jitForwarder, reservations, upstream, payments, lsps } = deps;
+  const { jitForwarder, reservations, upstream, payments, lsps, hosting } = deps;
   const runner = new JobRunner({
     database,
     leaseMs: config.jobs.leaseSeconds * 1000,
@@ -106,5 +110,29 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
     name: 'nonce-pruning',
     run: (s) => every(NONCE_PRUNE_INTERVAL_MS, () => apiKeys.pruneNonces(), s),
   });
+  if (hosting) {
+    runner.add({
+      name: 'hosted-nodes',
+      run: (s) =>
+        keepNodes(
+          { hosting, intervalMs: config.hosting.checkIntervalMs, log: log.child({ sub: 'keeper' }) },
+          s,
+        ),
+    });
+    runner.add({
+      name: 'hosting-billing',
+      run: (s) =>
+        billHostedNodes(
+          {
+            database,
+            hosting,
+            schedule: fees,
+            intervalMs: config.hosting.billingIntervalMs,
+            log: log.child({ sub: 'billing' }),
+          },
+          s,
+        ),
+    });
+  }
   return runner;
 }

@@ -1,0 +1,60 @@
+/**
+ * The port through which the LSP runs hosted nodes: a driver (local processes, Kubernetes)
+ * creates, starts, stops and destroys isolated Lightning nodes and says how they are doing. No
+ * process, container or LND type crosses it; wallets and channels are the service's business,
+ * through {@link NodeWallets} and the node's own `LightningBackend`.
+ */
+import type { NodeFeatures } from './hosted-node.ts';
+
+/** What a driver needs to create one node. */
+export interface NodeSpec {
+  /** The LSP's id of the node (also its directory, pod or volume name). */
+  readonly nodeId: string;
+  readonly alias: string;
+  /** `#rrggbb`. */
+  readonly color: string;
+  readonly features: NodeFeatures;
+  /** LND autopilot options, when it is on. */
+  readonly autopilot?: {
+    readonly maxChannels: number;
+    readonly allocationPercent: number;
+    readonly minChannelSize: bigint;
+    readonly maxChannelSize: bigint;
+  };
+}
+
+/** How a node is reached. */
+export interface NodeEndpoints {
+  /** gRPC `host:port` the LSP dials. */
+  readonly rpcAddress: string;
+  /** gRPC `host:port` a customer dials (the public host). */
+  readonly publicRpcAddress: string;
+  /** REST `host:port` the LSP's reverse proxy dials. */
+  readonly restAddress: string;
+  /** Lightning p2p `host:port`. */
+  readonly p2pAddress: string;
+  /** PEM of the node's TLS certificate (stable across restarts). */
+  readonly tlsCert: string;
+}
+
+/** Whether a node's process (pod) is up, down, or gone. */
+export type NodeRunStatus = 'running' | 'stopped' | 'missing';
+
+/** A driver of hosted nodes. Every call takes an `AbortSignal`. */
+export interface NodeOrchestrator {
+  /** `local`, `kubernetes`, ... for logs and docs. */
+  readonly driver: string;
+  /** Creates the node's resources, starts it and waits until its RPC answers (wallet not yet created). */
+  create(spec: NodeSpec, signal: AbortSignal): Promise<NodeEndpoints>;
+  /** Starts a stopped node (no-op when running); waits until its RPC answers. */
+  start(nodeId: string, signal: AbortSignal): Promise<void>;
+  /** Stops a node, keeping its data (no-op when stopped). */
+  stop(nodeId: string, signal: AbortSignal): Promise<void>;
+  /** Stops a node and deletes its data (no-op when missing). */
+  destroy(nodeId: string, signal: AbortSignal): Promise<void>;
+  status(nodeId: string, signal: AbortSignal): Promise<NodeRunStatus>;
+  /** How to reach a node the driver knows (after a restart too); `undefined` when missing. */
+  endpoints(nodeId: string, signal: AbortSignal): Promise<NodeEndpoints | undefined>;
+  /** Releases what the driver holds (not the nodes: they outlive the server unless told). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+/**
+ * The `LightningConnector` on LND: a backend to any node (the LSP's own, or a hosted one) from
+ * its access and a macaroon.
+ */
+import type { LightningConnector } from '@blgv/core';
+import { LndBackend } from './lnd-backend.ts';
+
+/** Opens an {@link LndBackend} to the node at `access` with `macaroonHex`. */
+export const connectLightning: LightningConnector = (access, macaroonHex) =>
+  new LndBackend({
+    rpcAddress: access.rpcAddress,
+    tlsCert: Buffer.from(access.tlsCert),
+    macaroon: Buffer.from(macaroonHex, 'hex'),
+  });

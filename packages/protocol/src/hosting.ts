@@ -1,0 +1,187 @@
+/**
+ * Hosted nodes on the wire (`/v1/nodes`): the spec's `HostedNodeConfig` in, its `HostedNode`
+ * out, with what a customer needs to reach the node.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { SatAmount } from './rest.ts';
+
+/** Protocol features a node can turn on; see docs/hosting.md. Unknown names are refused. */
+export const NodeFeaturesBody = Type.Object(
+  {
+    keysend: Type.Optional(Type.Boolean({ description: 'accept keysend payments (default true)' })),
+    amp: Type.Optional(Type.Boolean({ description: 'accept AMP payments (default false)' })),
+    wumbo: Type.Optional(
+      Type.Boolean({ description: 'allow channels above 16,777,215 sat (default false)' }),
+    ),
+    zeroConf: Type.Optional(
+      Type.Boolean({ description: 'accept zero-conf channels (turns on scidAlias; default false)' }),
+    ),
+    scidAlias: Type.Optional(Type.Boolean({ description: 'option-scid-alias channels (default false)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** One initial channel: inbound liquidity from the LSP node, sold like `POST /v1/channels`. */
+export const ChannelConfigBody = Type.Object(
+  {
+    capacity: SatAmount('channel size, funded by the LSP', 1),
+    pushAmount: Type.Optional(SatAmount('pushed to the hosted node at open, charged sat for sat')),
+    isPrivate: Type.Optional(Type.Boolean({ description: 'unannounced channel (default false)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** LND's autopilot, preferring the LSP as peer. */
+export const AutopilotConfigBody = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    maxChannels: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: 'default 3' })),
+    allocationPercent: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'share of on-chain funds put into channels (default 60)',
+      }),
+    ),
+    minChannelSize: Type.Optional(SatAmount('smallest channel autopilot opens (default 20,000)', 20_000)),
+    maxChannelSize: Type.Optional(SatAmount('largest channel autopilot opens (default 16,777,215)', 20_000)),
+  },
+  { additionalProperties: false },
+);
+
+/** `POST /v1/nodes` and `POST /v1/nodes/quote`: the spec's `HostedNodeConfig`. */
+export const HostedNodeConfigBody = Type.Object(
+  {
+    alias: Type.String({ minLength: 1, maxLength: 32, description: 'node alias, at most 32 bytes of UTF-8' }),
+    color: Type.Optional(
+      Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb (default #3399ff)' }),
+    ),
+    features: Type.Optional(NodeFeaturesBody),
+    channels: Type.Optional(
+      Type.Array(ChannelConfigBody, { maxItems: 5, description: 'initial inbound channels' }),
+    ),
+    autopilot: Type.Optional(AutopilotConfigBody),
+  },
+  { additionalProperties: false },
+);
+export type HostedNodeConfigBody = Static<typeof HostedNodeConfigBody>;
+
+/** Where a node is in its life. */
+export const HostedNodeStatus = Type.Union(
+  ['creating', 'running', 'stopped', 'suspended', 'deleting', 'deleted', 'failed'].map((s) =>
+    Type.Literal(s),
+  ),
+);
+
+/** The price of a node: the first month and each initial channel item by item. */
+export const HostedNodeQuoteResponse = Type.Object({
+  monthlyFee: SatAmount('hosting, charged now for the first 30 days and then every 30 days'),
+  transactionFee: SatAmount('charged for each payment the node sends'),
+  channels: Type.Array(
+    Type.Object({
+      capacity: SatAmount('channel size'),
+      openingFee: SatAmount('opening fee of the schedule'),
+      push: SatAmount('push, sat for sat'),
+      networkFee: SatAmount("the channel's share of its funding transaction"),
+      total: SatAmount('what this channel charges'),
+    }),
+  ),
+  total: SatAmount('charged at creation: the first month and every channel'),
+});
+export type HostedNodeQuoteResponse = Static<typeof HostedNodeQuoteResponse>;
+
+/** One initial channel of a node as sold. */
+const HostedNodeChannel = Type.Object({
+  id: Type.String({ description: 'the channel request (`GET /v1/channels/:id`)' }),
+  status: Type.String(),
+  capacity: SatAmount('channel size'),
+});
+
+/** A hosted node (the spec's `HostedNode` plus what a customer needs to use it). */
+export const HostedNodeResponse = Type.Object({
+  nodeId: Type.String(),
+  alias: Type.String(),
+  color: Type.String(),
+  status: HostedNodeStatus,
+  pubkey: Type.Union([Type.String(), Type.Null()]),
+  endpoint: Type.String({
+    description: "<public URL>/nodes/<nodeId>: the node's LND REST API through the LSP",
+  }),
+  grpcHost: Type.Union([Type.String(), Type.Null()], { description: 'host:port of LND gRPC' }),
+  p2pHost: Type.Union([Type.String(), Type.Null()], {
+    description: 'host:port of the Lightning p2p listener',
+  }),
+  macaroon: Type.Union([Type.String(), Type.Null()], {
+    description: "the customer's macaroon, hex (see docs/hosting.md for its permissions)",
+  }),
+  readOnlyMacaroon: Type.Union([Type.String(), Type.Null()], {
+    description: 'a macaroon that can only read, hex',
+  }),
+  tlsCert: Type.Union([Type.String(), Type.Null()], { description: "PEM of the node's TLS certificate" }),
+  lndconnect: Type.Union([Type.String(), Type.Null()], {
+    description: 'lndconnect:// URI for wallets (gRPC)',
+  }),
+  seed: Type.Optional(
+    Type.Array(Type.String(), { description: 'the wallet seed (24 words): shown once, at creation' }),
+  ),
+  channels: Type.Array(HostedNodeChannel),
+  paidUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  failure: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type HostedNodeResponse = Static<typeof HostedNodeResponse>;
+
+/** `GET /v1/nodes`. */
+export const HostedNodesResponse = Type.Object({ nodes: Type.Array(HostedNodeResponse) });
+export type HostedNodesResponse = Static<typeof HostedNodesResponse>;
+
+/** `DELETE /v1/nodes/:id`: what to do with channels and funds. */
+export const DeleteNodeBody = Type.Object(
+  {
+    closeChannels: Type.Optional(Type.Boolean({ description: 'close every channel cooperatively first' })),
+    sweepAddress: Type.Optional(
+      Type.String({
+        minLength: 14,
+        maxLength: 100,
+        description: 'send the on-chain funds here before deleting',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DeleteNodeBody = Static<typeof DeleteNodeBody>;
+
+/** `POST /v1/nodes/:id/macaroons`. */
+export const MacaroonBody = Type.Object(
+  {
+    permissions: Type.Array(
+      Type.Object(
+        {
+          entity: Type.Union(
+            ['onchain', 'offchain', 'address', 'message', 'peers', 'info', 'invoices', 'signer'].map((e) =>
+              Type.Literal(e),
+            ),
+          ),
+          action: Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('generate')]),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 32 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MacaroonBody = Static<typeof MacaroonBody>;
+
+/** A baked macaroon. */
+export const MacaroonResponse = Type.Object({ macaroon: Type.String({ description: 'hex' }) });
+
+/** `GET /v1/nodes/:id/backup`. */
+export const NodeBackupResponse = Type.Object({
+  multiChannelBackup: Type.String({
+    description: "base64 of LND's encrypted multi-channel backup (restore with the seed)",
+  }),
+  channelCount: Type.Integer(),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type NodeBackupResponse = Static<typeof NodeBackupResponse>;

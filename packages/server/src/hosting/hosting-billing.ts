@@ -1,0 +1,122 @@
+/**
+ * Billing of hosted nodes (one job, under its lease). Each month (`billingPeriodSeconds`) is
+ * charged when the last one runs out; a tenant who cannot pay keeps the node for the grace
+ * period, then it is suspended (stopped, data kept) and runs again as soon as a charge
+ * succeeds. Each payment a running node sent successfully is charged the schedule's
+ * transaction fee, in payment-index order, once (the ledger reference names the node and the
+ * payment index).
+ */
+import { type FeeSchedule, sat } from '@blgv/core';
+import { type Database, type HostedNodeRecord, HostedNodesRepository, LedgerRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import { every } from '../jobs/job-runner.ts';
+import { type HostingService, monthReference } from './hosting-service.ts';
+
+/** Payments read from a node per call. */
+const PAYMENTS_PAGE = 100;
+
+/** What the billing job needs. */
+export interface HostingBillingDeps {
+  readonly database: Database;
+  readonly hosting: HostingService;
+  readonly schedule: FeeSchedule;
+  readonly intervalMs: number;
+  readonly log: Logger;
+}
+
+/** Bills every node each `intervalMs` until `signal` aborts. */
+export function billHostedNodes(deps: HostingBillingDeps, signal: AbortSignal): Promise<void> {
+  return every(
+    deps.intervalMs,
+    async () => {
+      for (const node of await deps.hosting.repo.live()) {
+        try {
+          await billMonths(deps, node);
+          if (node.state === 'running') await billPayments(deps, node);
+        } catch (err) {
+          deps.log.warn({ nodeId: node.id, err }, 'hosted node billing failed');
+        }
+      }
+    },
+    signal,
+  );
+}
+
+async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
+  if (!['running', 'stopped', 'suspended'].includes(node.state) || !node.paidUntil) return;
+  const periodMs = deps.hosting.limits.billingPeriodSeconds * 1000;
+  let paidUntil = node.paidUntil;
+  while (paidUntil.getTime() <= Date.now()) {
+    const month = Math.round((paidUntil.getTime() - node.createdAt.getTime()) / periodMs) + 1;
+    const next = new Date(paidUntil.getTime() + periodMs);
+    const paid = await deps.database.db
+      .transaction()
+      .execute(async (tx) => {
+        await new LedgerRepository(tx).append({
+          tenantId: node.tenantId,
+          kind: 'hosting_monthly_fee',
+          amount: sat(-deps.schedule.hosting.monthlyFee),
+          reference: monthReference(node.id, month),
+          description: `hosting of node ${node.id} (${node.alias}), month ${month}`,
+        });
+        await new HostedNodesRepository(tx).setPaidUntil(node.id, next, tx);
+        return true;
+      })
+      .catch(() => false);
+    if (!paid) {
+      const graceEnds = paidUntil.getTime() + deps.hosting.limits.gracePeriodSeconds * 1000;
+      if (Date.now() >= graceEnds && node.state !== 'suspended') {
+        await deps.hosting.move(node, { type: 'suspended' });
+        await deps.hosting.orchestrator.stop(node.id, AbortSignal.timeout(60_000));
+        deps.log.warn(
+          { nodeId: node.id, tenantId: node.tenantId, month },
+          'hosted node suspended: month unpaid',
+        );
+      }
+      return;
+    }
+    deps.log.info({ nodeId: node.id, month }, 'hosting month charged');
+    paidUntil = next;
+  }
+  if (node.state === 'suspended') {
+    await deps.hosting.move(node, { type: 'resumed' });
+    const fresh = await deps.hosting.repo.get(node.id);
+    if (fresh) await deps.hosting.ensureRunning(fresh, AbortSignal.timeout(120_000));
+    deps.log.info({ nodeId: node.id }, 'hosted node resumed: hosting paid');
+  }
+}
+
+async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
+  const fee = deps.schedule.hosting.transactionFee;
+  const backend = deps.hosting.backend(node);
+  let after = node.billedPaymentIndex;
+  for (;;) {
+    const page = await backend.listPayments(
+      { afterIndex: after, max: PAYMENTS_PAGE },
+      AbortSignal.timeout(15_000),
+    );
+    for (const payment of page) {
+      // Bill in order: an in-flight payment holds the ones after it until it ends.
+      if (payment.status === 'in_flight') return;
+      const billed = await deps.database.db
+        .transaction()
+        .execute(async (tx) => {
+          if (payment.status === 'succeeded' && fee > 0n) {
+            await new LedgerRepository(tx).append({
+              tenantId: node.tenantId,
+              kind: 'hosting_transaction_fee',
+              amount: sat(-fee),
+              reference: `hosting:${node.id}:payment:${payment.paymentIndex}`,
+              description: `payment ${payment.paymentHash} sent by node ${node.id}`,
+            });
+          }
+          await new HostedNodesRepository(tx).setBilledPaymentIndex(node.id, payment.paymentIndex, tx);
+          return true;
+        })
+        .catch(() => false);
+      if (!billed) return;
+      after = payment.paymentIndex;
+    }
+    if (page.length < PAYMENTS_PAGE) return;
+  }
+}

@@ -1,0 +1,638 @@
+/**
+ * Hosted Lightning nodes for tenants (`/v1/nodes`): quotes, creation (process, wallet,
+ * macaroons, initial channels, autopilot, the first month charged), start/stop, deletion,
+ * backups and extra macaroons. The keeper and billing jobs (`node-keeper.ts`,
+ * `hosting-billing.ts`) keep the nodes alive and paid for.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorCode,
+  type FeeSchedule,
+  type HostedNodeConfig,
+  type HostedNodeState,
+  type LightningBackend,
+  type LightningConnector,
+  LspError,
+  type MacaroonPermission,
+  type NodeAccess,
+  type NodeOrchestrator,
+  type NodeWallets,
+  nextHostedNodeState,
+  type Pubkey,
+  parsePubkey,
+  type Sat,
+  sat,
+} from '@blgv/core';
+import type { HostedNodeConfigBody } from '@blgv/protocol';
+import { type Database, type HostedNodeRecord, HostedNodesRepository, LedgerRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
+import type { ChannelService } from '../channels/channel-service.ts';
+import { retryUntil } from '../poll.ts';
+import {
+  CUSTOMER_PERMISSIONS,
+  checkRequestedPermissions,
+  READ_ONLY_PERMISSIONS,
+} from './macaroon-permissions.ts';
+import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
+
+/** Hosting limits and periods (from config). */
+export interface HostingLimits {
+  readonly maxNodes: number;
+  readonly maxNodesPerTenant: number;
+  readonly billingPeriodSeconds: number;
+  readonly gracePeriodSeconds: number;
+  readonly minChannelSize: number;
+  readonly maxChannelSize: number;
+}
+
+/** What the LSP keeps secret for a node (sealed with the secrets key). */
+export interface NodeSecrets {
+  readonly seed: readonly string[];
+  /** The wallet password, hex. */
+  readonly password: string;
+  readonly adminMacaroon: string;
+  readonly readOnlyMacaroon: string;
+}
+
+/** The price of a node at creation. */
+export interface HostedNodeQuote {
+  readonly monthlyFee: Sat;
+  readonly transactionFee: Sat;
+  readonly channels: readonly {
+    capacity: Sat;
+    openingFee: Sat;
+    push: Sat;
+    networkFee: Sat;
+    total: Sat;
+  }[];
+  readonly total: Sat;
+}
+
+/** A node as its tenant sees it. */
+export interface HostedNodeView {
+  readonly record: HostedNodeRecord;
+  readonly macaroon: string | null;
+  readonly readOnlyMacaroon: string | null;
+  readonly channels: readonly { id: string; status: string; capacity: Sat }[];
+}
+
+/** How long a node may take from process start to an active wallet. */
+const PROVISION_TIMEOUT_MS = 90_000;
+
+/** The idempotency key of a node's `i`th initial channel (its channel request). */
+export function initialChannelKey(nodeId: string, i: number): string {
+  return `hosted-node:${nodeId}:channel:${i}`;
+}
+
+/** The ledger reference of a node's `n`th month (1-based). */
+export function monthReference(nodeId: string, n: number): string {
+  return `hosting:${nodeId}:month:${n}`;
+}
+
+/** Hosted nodes for tenants. */
+export class HostingService {
+  readonly #database: Database;
+  readonly #repo: HostedNodesRepository;
+  readonly #orchestrator: NodeOrchestrator;
+  readonly #wallets: NodeWallets;
+  readonly #connect: LightningConnector;
+  readonly #lightning: LightningBackend;
+  readonly #accounts: Accounts;
+  readonly #channels: ChannelService;
+  readonly #box: SecretBox;
+  readonly #schedule: FeeSchedule;
+  readonly #limits: HostingLimits;
+  readonly #log: Logger;
+  readonly #backends = new Map<string, LightningBackend>();
+
+  constructor(deps: {
+    database: Database;
+    orchestrator: NodeOrchestrator;
+    wallets: NodeWallets;
+    connect: LightningConnector;
+    lightning: LightningBackend;
+    accounts: Accounts;
+    channels: ChannelService;
+    box: SecretBox;
+    schedule: FeeSchedule;
+    limits: HostingLimits;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#repo = new HostedNodesRepository(deps.database.db);
+    this.#orchestrator = deps.orchestrator;
+    this.#wallets = deps.wallets;
+    this.#connect = deps.connect;
+    this.#lightning = deps.lightning;
+    this.#accounts = deps.accounts;
+    this.#channels = deps.channels;
+    this.#box = deps.box;
+    this.#schedule = deps.schedule;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /** The driver running the nodes. */
+  get orchestrator(): NodeOrchestrator {
+    return this.#orchestrator;
+  }
+
+  /** The limits in force. */
+  get limits(): HostingLimits {
+    return this.#limits;
+  }
+
+  /** Parses a tenant's config (4xx naming the field when it is wrong). */
+  parse(body: HostedNodeConfigBody): HostedNodeConfig {
+    return parseNodeConfig(body, this.#limits);
+  }
+
+  /** What creating a node with `config` charges. */
+  async quote(config: HostedNodeConfig): Promise<HostedNodeQuote> {
+    const channels = await Promise.all(
+      config.channels.map(async (c) => {
+        const q = await this.#channels.quote({ channelSize: c.capacity, pushAmount: c.pushAmount });
+        return {
+          capacity: c.capacity,
+          openingFee: q.price.openingFee.total,
+          push: q.price.push,
+          networkFee: q.price.networkFee.total,
+          total: q.price.total,
+        };
+      }),
+    );
+    const monthlyFee = this.#schedule.hosting.monthlyFee;
+    return {
+      monthlyFee,
+      transactionFee: this.#schedule.hosting.transactionFee,
+      channels,
+      total: sat(channels.reduce((sum: bigint, c) => sum + c.total, monthlyFee as bigint)),
+    };
+  }
+
+  /**
+   * Creates a node: charges the first month, starts the node, creates its wallet (seed and
+   * password kept sealed), bakes the customer's macaroons, buys its initial channels and turns
+   * autopilot on. Answers with the node and its seed (shown this once).
+   */
+  async create(
+    tenantId: string,
+    config: HostedNodeConfig,
+  ): Promise<{ view: HostedNodeView; seed: readonly string[] }> {
+    const counts = await this.#repo.counts(tenantId);
+    if (counts.tenant >= this.#limits.maxNodesPerTenant) {
+      throw new LspError(
+        ErrorCode.TenantLimitExceeded,
+        `at most ${this.#limits.maxNodesPerTenant} nodes per tenant`,
+        {
+          field: 'nodes',
+          limit: this.#limits.maxNodesPerTenant,
+        },
+      );
+    }
+    if (counts.total >= this.#limits.maxNodes) {
+      throw new LspError(ErrorCode.LspInsufficientFunds, 'the LSP hosts as many nodes as it can; try later', {
+        field: 'nodes',
+        limit: this.#limits.maxNodes,
+      });
+    }
+    const quote = await this.quote(config);
+    const balance = await this.#accounts.balance(tenantId);
+    if (balance < quote.total) {
+      throw await this.#accounts.paymentRequired(
+        tenantId,
+        balance,
+        quote.total,
+        'the node, its first month and its channels',
+      );
+    }
+    const nodeId = `n${randomBytes(8).toString('hex')}`;
+    await this.#chargeFirstMonth(tenantId, nodeId, config, quote.monthlyFee);
+    let provisioned: { pubkey: Pubkey; p2pAddress: string; seed: readonly string[] };
+    try {
+      provisioned = await this.#provision(nodeId, config);
+    } catch (err) {
+      await this.#failCreation(tenantId, nodeId, quote.monthlyFee, err);
+      throw new LspError(ErrorCode.LightningUnavailable, `the node could not be created: ${messageOf(err)}`, {
+        nodeId,
+      });
+    }
+    await this.#openInitialChannels(tenantId, nodeId, provisioned.pubkey, provisioned.p2pAddress, config);
+    if (config.autopilot.enabled) await this.#preferLsp(nodeId);
+    return { view: await this.get(tenantId, nodeId), seed: provisioned.seed };
+  }
+
+  async #chargeFirstMonth(
+    tenantId: string,
+    nodeId: string,
+    config: HostedNodeConfig,
+    fee: Sat,
+  ): Promise<void> {
+    try {
+      await this.#database.db.transaction().execute(async (tx) => {
+        const repo = new HostedNodesRepository(tx);
+        await repo.insert({
+          id: nodeId,
+          tenantId,
+          alias: config.alias,
+          color: config.color,
+          config: nodeConfigToJson(config),
+        });
+        const charged = await new LedgerRepository(tx).append({
+          tenantId,
+          kind: 'hosting_monthly_fee',
+          amount: sat(-fee),
+          reference: monthReference(nodeId, 1),
+          description: `hosting of node ${nodeId} (${config.alias}), month 1`,
+        });
+        if (!charged) throw new Error(`month 1 of ${nodeId} charged twice`);
+        await repo.setPaidUntil(nodeId, new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000));
+      });
+    } catch (err) {
+      // The balance moved between the check and the charge.
+      const balance = await this.#accounts.balance(tenantId);
+      if (balance < fee)
+        throw await this.#accounts.paymentRequired(tenantId, balance, fee, 'the first month of hosting');
+      throw err;
+    }
+  }
+
+  async #provision(
+    nodeId: string,
+    config: HostedNodeConfig,
+  ): Promise<{ pubkey: Pubkey; p2pAddress: string; seed: readonly string[] }> {
+    const signal = AbortSignal.timeout(PROVISION_TIMEOUT_MS);
+    const endpoints = await this.#orchestrator.create(
+      {
+        nodeId,
+        alias: config.alias,
+        color: config.color,
+        features: config.features,
+        ...(config.autopilot.enabled ? { autopilot: config.autopilot } : {}),
+      },
+      signal,
+    );
+    const access: NodeAccess = { rpcAddress: endpoints.rpcAddress, tlsCert: endpoints.tlsCert };
+    const password = randomBytes(32);
+    const wallet = await retryUntil(() => this.#wallets.create(access, password, signal), {
+      signal,
+      what: 'wallet creation',
+    });
+    const backend = this.#connect(access, wallet.adminMacaroon);
+    this.#backends.set(nodeId, backend);
+    const info = await retryUntil(() => backend.getInfo(AbortSignal.timeout(5_000)), {
+      signal,
+      what: 'node RPC',
+    });
+    const [customer, readOnly] = [
+      await backend.bakeMacaroon(CUSTOMER_PERMISSIONS, signal),
+      await backend.bakeMacaroon(READ_ONLY_PERMISSIONS, signal),
+    ];
+    const secrets: NodeSecrets = {
+      seed: wallet.mnemonic,
+      password: password.toString('hex'),
+      adminMacaroon: wallet.adminMacaroon,
+      readOnlyMacaroon: readOnly,
+    };
+    await this.#database.db.transaction().execute(async (tx) => {
+      const repo = new HostedNodesRepository(tx);
+      await repo.provisioned(
+        nodeId,
+        {
+          pubkey: info.pubkey,
+          rpcAddress: endpoints.rpcAddress,
+          publicRpcAddress: endpoints.publicRpcAddress,
+          restAddress: endpoints.restAddress,
+          p2pAddress: endpoints.p2pAddress,
+          tlsCert: endpoints.tlsCert,
+          sealedSecrets: this.#box.seal(JSON.stringify(secrets)),
+          sealedCustomerMacaroon: this.#box.seal(customer),
+        },
+        tx,
+      );
+      await this.#move(nodeId, 'creating', { type: 'created' }, repo);
+    });
+    this.#log.info({ nodeId, pubkey: info.pubkey }, 'hosted node created');
+    return { pubkey: info.pubkey, p2pAddress: endpoints.p2pAddress, seed: wallet.mnemonic };
+  }
+
+  async #failCreation(tenantId: string, nodeId: string, fee: Sat, err: unknown): Promise<void> {
+    this.#log.error({ nodeId, err }, 'hosted node creation failed');
+    this.#backends.get(nodeId)?.close();
+    this.#backends.delete(nodeId);
+    await this.#orchestrator.destroy(nodeId, AbortSignal.timeout(60_000)).catch((e: unknown) => {
+      this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
+    });
+    await this.#database.db.transaction().execute(async (tx) => {
+      const repo = new HostedNodesRepository(tx);
+      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, repo);
+      await new LedgerRepository(tx).append({
+        tenantId,
+        kind: 'hosting_fee_refund',
+        amount: fee,
+        reference: monthReference(nodeId, 1),
+        description: `node ${nodeId} could not be created`,
+      });
+    });
+  }
+
+  async #openInitialChannels(
+    tenantId: string,
+    nodeId: string,
+    pubkey: Pubkey,
+    p2pAddress: string,
+    config: HostedNodeConfig,
+  ): Promise<void> {
+    await Promise.all(
+      config.channels.map(async (c, i) => {
+        try {
+          await this.#channels.request(
+            tenantId,
+            {
+              clientPubkey: pubkey,
+              clientHost: p2pAddress,
+              channelSize: c.capacity,
+              pushAmount: c.pushAmount,
+              isPrivate: c.isPrivate,
+            },
+            initialChannelKey(nodeId, i),
+          );
+        } catch (err) {
+          // The node exists and is paid for; the channel request (or its refusal) is the tenant's to see.
+          this.#log.warn({ nodeId, channel: i, err }, 'initial channel not opened');
+        }
+      }),
+    );
+  }
+
+  /** Connects the LSP to the node (gossip) and scores the LSP first for the node's autopilot. */
+  async #preferLsp(nodeId: string): Promise<void> {
+    try {
+      const record = await this.#require(nodeId);
+      const lsp = await this.#lightning.getInfo(AbortSignal.timeout(10_000));
+      if (record.pubkey && record.p2pAddress) {
+        await this.#lightning.connectPeer(
+          parsePubkey(record.pubkey),
+          record.p2pAddress,
+          AbortSignal.timeout(20_000),
+        );
+      }
+      await this.backend(record).setAutopilotScores(new Map([[lsp.pubkey, 1]]), AbortSignal.timeout(10_000));
+    } catch (err) {
+      this.#log.warn({ nodeId, err }, 'autopilot could not be pointed at the LSP');
+    }
+  }
+
+  /** Points a node's autopilot at the LSP again (after a restart LND forgets the scores). */
+  async preferLsp(record: HostedNodeRecord): Promise<void> {
+    if (nodeConfigFromJson(record.config).autopilot.enabled) await this.#preferLsp(record.id);
+  }
+
+  /** A tenant's node. */
+  async get(tenantId: string, nodeId: string): Promise<HostedNodeView> {
+    const record = await this.#repo.getOwned(tenantId, nodeId);
+    if (!record) throw new LspError(ErrorCode.NotFound, `no node ${nodeId}`);
+    return this.#view(record);
+  }
+
+  /** A tenant's nodes. */
+  async list(tenantId: string): Promise<HostedNodeView[]> {
+    return Promise.all((await this.#repo.list(tenantId)).map((r) => this.#view(r)));
+  }
+
+  async #view(record: HostedNodeRecord): Promise<HostedNodeView> {
+    const secrets = record.sealedSecrets ? this.secretsOf(record) : undefined;
+    const config = nodeConfigFromJson(record.config);
+    const channels = await Promise.all(
+      config.channels.map(async (c, i) => {
+        const request = await this.#channels.byIdempotencyKey(
+          record.tenantId,
+          initialChannelKey(record.id, i),
+        );
+        return { id: request?.id ?? '', status: request?.state ?? 'not_requested', capacity: c.capacity };
+      }),
+    );
+    return {
+      record,
+      macaroon: record.sealedCustomerMacaroon ? this.#box.open(record.sealedCustomerMacaroon) : null,
+      readOnlyMacaroon: secrets?.readOnlyMacaroon ?? null,
+      channels,
+    };
+  }
+
+  /** Stops a running node (its data kept). */
+  async stop(tenantId: string, nodeId: string): Promise<HostedNodeView> {
+    const record = await this.#owned(tenantId, nodeId);
+    await this.#move(nodeId, record.state, { type: 'stop' });
+    await this.#orchestrator.stop(nodeId, AbortSignal.timeout(60_000));
+    return this.get(tenantId, nodeId);
+  }
+
+  /** Starts a stopped node and unlocks it. */
+  async start(tenantId: string, nodeId: string): Promise<HostedNodeView> {
+    const record = await this.#owned(tenantId, nodeId);
+    await this.#move(nodeId, record.state, { type: 'start' });
+    await this.ensureRunning(await this.#require(nodeId), AbortSignal.timeout(PROVISION_TIMEOUT_MS));
+    return this.get(tenantId, nodeId);
+  }
+
+  /**
+   * Deletes a node. Refused while it has channels or funds, unless `closeChannels` (channels
+   * closed cooperatively) and a `sweepAddress` for the funds are given: then the keeper closes,
+   * sweeps and removes it, and the node shows `deleting` until it is gone.
+   */
+  async remove(
+    tenantId: string,
+    nodeId: string,
+    options: { closeChannels?: boolean; sweepAddress?: string },
+  ): Promise<HostedNodeView> {
+    const record = await this.#owned(tenantId, nodeId);
+    const holdings =
+      record.state === 'running' ? await this.holdings(record) : { channels: 0, funds: sat(0) };
+    if (holdings.channels > 0 && !options.closeChannels) {
+      throw new LspError(
+        ErrorCode.Conflict,
+        `the node has ${holdings.channels} channels; delete with closeChannels and a sweepAddress`,
+        {
+          field: 'closeChannels',
+          channels: holdings.channels,
+        },
+      );
+    }
+    if ((holdings.funds > 0n || holdings.channels > 0) && !options.sweepAddress) {
+      throw new LspError(
+        ErrorCode.Conflict,
+        `the node holds ${holdings.funds} sat on-chain; delete with a sweepAddress`,
+        {
+          field: 'sweepAddress',
+          funds: Number(holdings.funds),
+        },
+      );
+    }
+    if (record.state !== 'running' && (options.closeChannels || options.sweepAddress)) {
+      throw new LspError(
+        ErrorCode.Conflict,
+        `a ${record.state} node cannot close channels or sweep; start it first`,
+        {
+          field: 'state',
+        },
+      );
+    }
+    await this.#move(nodeId, record.state, { type: 'delete' }, this.#repo, {
+      ...(options.sweepAddress ? { sweepAddress: options.sweepAddress } : {}),
+      closeChannels: options.closeChannels ?? false,
+    });
+    if (holdings.channels === 0 && holdings.funds === 0n)
+      await this.finishDeletion(await this.#require(nodeId));
+    return this.get(tenantId, nodeId).catch(() => this.#view(record));
+  }
+
+  /** Open and pending channels and on-chain funds of a running node. */
+  async holdings(record: HostedNodeRecord): Promise<{ channels: number; funds: Sat }> {
+    const backend = this.backend(record);
+    const signal = AbortSignal.timeout(15_000);
+    const [open, pending, wallet] = await Promise.all([
+      backend.listChannels(signal),
+      backend.pendingChannels(signal),
+      backend.walletBalance(signal),
+    ]);
+    return { channels: open.length + pending.length, funds: sat(wallet.confirmed + wallet.unconfirmed) };
+  }
+
+  /** Removes a node in `deleting` whose channels and funds are gone. */
+  async finishDeletion(record: HostedNodeRecord): Promise<void> {
+    this.#backends.get(record.id)?.close();
+    this.#backends.delete(record.id);
+    await this.#orchestrator.destroy(record.id, AbortSignal.timeout(60_000));
+    await this.#move(record.id, 'deleting', { type: 'destroyed' });
+    this.#log.info({ nodeId: record.id }, 'hosted node deleted');
+  }
+
+  /** Bakes another macaroon for the node, within the customer's permissions. */
+  async bakeMacaroon(
+    tenantId: string,
+    nodeId: string,
+    permissions: readonly MacaroonPermission[],
+  ): Promise<string> {
+    checkRequestedPermissions(permissions);
+    const record = await this.#owned(tenantId, nodeId);
+    if (record.state !== 'running')
+      throw new LspError(ErrorCode.Conflict, `the node is ${record.state}`, { field: 'state' });
+    return this.backend(record).bakeMacaroon(permissions, AbortSignal.timeout(15_000));
+  }
+
+  /** The node's latest static channel backup. */
+  async backup(
+    tenantId: string,
+    nodeId: string,
+  ): Promise<{ multiChannelBackup: string; channelCount: number; updatedAt: Date }> {
+    const record = await this.#owned(tenantId, nodeId);
+    if (!record.backup || !record.backupAt)
+      throw new LspError(ErrorCode.NotFound, `node ${nodeId} has no channel backup yet`);
+    const parsed = JSON.parse(record.backup) as { multiChannelBackup: string; channelCount: number };
+    return { ...parsed, updatedAt: record.backupAt };
+  }
+
+  /** The LSP's admin connection to a provisioned node. */
+  backend(record: HostedNodeRecord): LightningBackend {
+    const known = this.#backends.get(record.id);
+    if (known) return known;
+    if (!record.rpcAddress || !record.tlsCert)
+      throw new LspError(ErrorCode.Conflict, `node ${record.id} is not provisioned`);
+    const backend = this.#connect(
+      { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert },
+      this.secretsOf(record).adminMacaroon,
+    );
+    this.#backends.set(record.id, backend);
+    return backend;
+  }
+
+  /** A node's sealed secrets, opened. */
+  secretsOf(record: HostedNodeRecord): NodeSecrets {
+    if (!record.sealedSecrets) throw new Error(`node ${record.id} has no secrets`);
+    return JSON.parse(this.#box.open(record.sealedSecrets)) as NodeSecrets;
+  }
+
+  /**
+   * Makes sure a node that should run runs and is unlocked: starts its process when it is not
+   * running, unlocks its wallet when it is locked, and waits until its RPC answers.
+   */
+  async ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+    if ((await this.#orchestrator.status(record.id, signal)) !== 'running') {
+      this.#log.warn({ nodeId: record.id }, 'hosted node not running: starting it');
+      await this.#orchestrator.start(record.id, signal);
+    }
+    if (!record.tlsCert || !record.rpcAddress) return;
+    const access: NodeAccess = { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert };
+    const state = await retryUntil(() => this.#wallets.state(access, signal), {
+      signal,
+      what: 'wallet state',
+    });
+    if (state === 'locked') {
+      await this.#wallets.unlock(access, Buffer.from(this.secretsOf(record).password, 'hex'), signal);
+      this.#log.info({ nodeId: record.id }, 'hosted node unlocked');
+      await retryUntil(() => this.backend(record).getInfo(AbortSignal.timeout(5_000)), {
+        signal,
+        what: 'node RPC',
+      });
+      await this.preferLsp(record);
+    }
+  }
+
+  /** Applies an event to a node's machine and persists the new state (compare-and-set). */
+  async #move(
+    nodeId: string,
+    from: HostedNodeState,
+    event: Parameters<typeof nextHostedNodeState>[1],
+    repo: HostedNodesRepository = this.#repo,
+    patch: { sweepAddress?: string; closeChannels?: boolean } = {},
+  ): Promise<HostedNodeState> {
+    const step = nextHostedNodeState(from, event);
+    if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'state', state: from });
+    const moved = await repo.transition(nodeId, from, step.state, {
+      ...(step.failure ? { failure: step.failure } : {}),
+      ...(step.state === 'suspended' ? { suspendedAt: new Date() } : {}),
+      ...(from === 'suspended' ? { suspendedAt: null } : {}),
+      ...patch,
+    });
+    if (!moved)
+      throw new LspError(ErrorCode.Conflict, `node ${nodeId} changed meanwhile; try again`, {
+        field: 'state',
+      });
+    return step.state;
+  }
+
+  /** Moves a node by an event (for the jobs). */
+  move(record: HostedNodeRecord, event: Parameters<typeof nextHostedNodeState>[1]): Promise<HostedNodeState> {
+    return this.#move(record.id, record.state, event);
+  }
+
+  async #owned(tenantId: string, nodeId: string): Promise<HostedNodeRecord> {
+    const record = await this.#repo.getOwned(tenantId, nodeId);
+    if (!record) throw new LspError(ErrorCode.NotFound, `no node ${nodeId}`);
+    return record;
+  }
+
+  async #require(nodeId: string): Promise<HostedNodeRecord> {
+    const record = await this.#repo.get(nodeId);
+    if (!record) throw new Error(`hosted node ${nodeId} vanished`);
+    return record;
+  }
+
+  /** The repository (for the jobs). */
+  get repo(): HostedNodesRepository {
+    return this.#repo;
+  }
+
+  /** Closes the connections to the nodes (not the nodes). */
+  close(): void {
+    for (const b of this.#backends.values()) b.close();
+    this.#backends.clear();
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

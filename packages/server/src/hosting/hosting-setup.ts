@@ -1,0 +1,59 @@
+/**
+ * Hosting from config: the `local` driver with the nodes' chain backend, data directory, port
+ * range and lnd binary, and the LND wallet and connection adapters.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { LightningConnector, NodeOrchestrator, NodeWallets } from '@blgv/core';
+import { LocalOrchestrator } from '@blgv/hosting';
+import { connectLightning, lndNodeWallets } from '@blgv/lnd';
+import { type ChainBackend, lightningBinary, PortRange } from '@blgv/node-runner';
+import type { Config } from '../config/config.ts';
+
+/** What the hosting service runs on. */
+export interface HostingRuntime {
+  readonly orchestrator: NodeOrchestrator;
+  readonly wallets: NodeWallets;
+  readonly connect: LightningConnector;
+  /** Base of each node's `endpoint` (default: the server's URL). */
+  readonly publicUrl?: string;
+}
+
+/** lnd flags that make hosted nodes quick on regtest (as the harness's nodes). */
+export const REGTEST_HOSTED_ARGS = [
+  '--bitcoin.defaultchanconfs=1',
+  '--trickledelay=50',
+  '--gossip.sub-batch-delay=5ms',
+  '--db.batch-commit-interval=10ms',
+];
+
+/**
+ * The hosting runtime from config, or `undefined` when hosting is off or has no chain backend.
+ * `regtest` gives the embedded network's btcd and directory (nodes then die with the demo).
+ */
+export function hostingFromConfig(
+  config: Config,
+  regtest?: { readonly chain: ChainBackend; readonly dir: string },
+): HostingRuntime | undefined {
+  const h = config.hosting;
+  const chain = regtest?.chain ?? (h.chain as ChainBackend | undefined);
+  if (!h.enabled || !chain) return undefined;
+  const orchestrator = new LocalOrchestrator({
+    dataDir:
+      h.dataDir ??
+      (regtest ? join(regtest.dir, 'hosted-nodes') : join(homedir(), '.local', 'share', 'blgv-lsp', 'nodes')),
+    lndBinary: h.lndBinary ?? lightningBinary('lnd'),
+    ports: new PortRange(h.portFrom, h.portTo),
+    chain,
+    listenHost: h.listenHost,
+    publicHost: h.publicHost,
+    extraArgs: [...(chain.network === 'regtest' ? REGTEST_HOSTED_ARGS : []), ...h.extraLndArgs],
+    outliveServer: h.outliveServer ?? !regtest,
+  });
+  return {
+    orchestrator,
+    wallets: lndNodeWallets,
+    connect: connectLightning,
+    ...(h.publicUrl ? { publicUrl: h.publicUrl } : {}),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The keeper of hosted nodes (one job, under its lease): on every tick it looks at each node
+ * that should run, restarts a dead one (with backoff per node) and unlocks a locked one,
+ * records whether it answered (the uptime intervals monitoring reads), keeps each running
+ * node's latest static channel backup, finishes deletions (close channels, sweep, remove) and
+ * stops nodes that should not run.
+ */
+import { formatChannelPoint, shouldRun } from '@blgv/core';
+import type { HostedNodeRecord as StoredNode } from '@blgv/store';
+import type { Logger } from 'pino';
+import { every } from '../jobs/job-runner.ts';
+import type { HostingService } from './hosting-service.ts';
+
+/** The most a dead node waits between restart attempts. */
+const MAX_RESTART_BACKOFF_MS = 5 * 60_000;
+
+/** Runs the keeper every `intervalMs` until `signal` aborts. */
+export async function keepNodes(
+  deps: { hosting: HostingService; intervalMs: number; log: Logger },
+  signal: AbortSignal,
+): Promise<void> {
+  const { hosting, log } = deps;
+  const backoff = new Map<string, { until: number; delayMs: number }>();
+  const backups = new Map<string, AbortController>();
+  const tick = async () => {
+    const nodes = await hosting.repo.live();
+    const running = new Set<string>();
+    await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          if (shouldRun(node.state)) {
+            running.add(node.id);
+            await keepRunning(node);
+          } else if (node.state === 'deleting') {
+            await continueDeletion(node);
+          } else if (node.state === 'stopped' || node.state === 'suspended') {
+            await hosting.orchestrator.stop(node.id, signal);
+            await hosting.repo.recordCheck(node.id, false);
+          }
+        } catch (err) {
+          log.warn({ nodeId: node.id, state: node.state, err }, 'hosted node check failed');
+        }
+      }),
+    );
+    for (const [id, stop] of backups) {
+      if (!running.has(id)) {
+        stop.abort();
+        backups.delete(id);
+      }
+    }
+  };
+
+  const keepRunning = async (node: StoredNode) => {
+    const wait = backoff.get(node.id);
+    if (wait && Date.now() < wait.until) return;
+    try {
+      await hosting.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+      await hosting.backend(node).getInfo(AbortSignal.timeout(5_000));
+      backoff.delete(node.id);
+      await hosting.repo.recordCheck(node.id, true);
+      if (!backups.has(node.id)) followBackups(node);
+    } catch (err) {
+      const delayMs = Math.min((wait?.delayMs ?? 1_000) * 2, MAX_RESTART_BACKOFF_MS);
+      backoff.set(node.id, { until: Date.now() + delayMs, delayMs });
+      await hosting.repo.recordCheck(node.id, false);
+      log.warn({ nodeId: node.id, err, retryInMs: delayMs }, 'hosted node down');
+    }
+  };
+
+  const followBackups = (node: StoredNode) => {
+    const stop = new AbortController();
+    backups.set(node.id, stop);
+    void (async () => {
+      for await (const backup of hosting
+        .backend(node)
+        .channelBackups({ signal: AbortSignal.any([signal, stop.signal]) })) {
+        await hosting.repo.setBackup(node.id, JSON.stringify(backup));
+      }
+    })().catch((err: unknown) => {
+      log.warn({ nodeId: node.id, err }, 'channel backup stream ended');
+      backups.delete(node.id);
+    });
+  };
+
+  const continueDeletion = async (node: StoredNode) => {
+    const closing = closingOf(node);
+    if (!closing) return hosting.finishDeletion(node);
+    await hosting.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+    const backend = hosting.backend(node);
+    const s = AbortSignal.timeout(30_000);
+    const [open, pending] = await Promise.all([backend.listChannels(s), backend.pendingChannels(s)]);
+    if (closing.closeChannels) {
+      for (const channel of open) {
+        await backend.closeChannel({ channelPoint: channel.channelPoint }, s).catch((err: unknown) => {
+          log.warn(
+            { nodeId: node.id, channel: formatChannelPoint(channel.channelPoint), err },
+            'cooperative close failed',
+          );
+        });
+      }
+    }
+    if (open.length > 0 || pending.length > 0) return;
+    const wallet = await backend.walletBalance(s);
+    if (wallet.unconfirmed > 0n) return;
+    if (wallet.confirmed > 0n && closing.sweepAddress) {
+      const { txid } = await backend.sendCoins(
+        {
+          address: closing.sweepAddress,
+          amount: wallet.confirmed,
+          sendAll: true,
+          targetConf: 6,
+          label: `sweep ${node.id}`,
+        },
+        s,
+      );
+      log.info({ nodeId: node.id, txid, amount: wallet.confirmed.toString() }, 'hosted node swept');
+      return;
+    }
+    await hosting.finishDeletion(node);
+  };
+
+  await every(deps.intervalMs, tick, signal);
+  for (const stop of backups.values()) stop.abort();
+}
+
+/** What a deletion still has to do: nothing when the node had no channels and no funds. */
+function closingOf(node: StoredNode): { closeChannels: boolean; sweepAddress: string | null } | undefined {
+  return node.closeChannels || node.sweepAddress
+    ? { closeChannels: node.closeChannels, sweepAddress: node.sweepAddress }
+    : undefined;
+}

@@ -1,0 +1,217 @@
+/**
+ * Hosted nodes over REST (`/v1/nodes`): quote, create, list, read, stop, start, delete, backup
+ * and extra macaroons. Tenant-scoped: another tenant's node is not found.
+ */
+import {
+  DeleteNodeBody,
+  HostedNodeConfigBody,
+  HostedNodeQuoteResponse,
+  HostedNodeResponse,
+  HostedNodesResponse,
+  IdParams,
+  MacaroonBody,
+  MacaroonResponse,
+  NodeBackupResponse,
+} from '@blgv/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { HostedNodeQuote, HostedNodeView, HostingService } from '../hosting/hosting-service.ts';
+import { lndconnectUri } from '../hosting/lndconnect.ts';
+import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
+
+const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
+const tags = ['nodes'];
+type NodeParams = { id: string };
+
+/** Registers the hosted-node routes; `publicUrl` is the base of each node's `endpoint`. */
+export function registerNodeRoutes(
+  app: FastifyInstance,
+  hosting: HostingService,
+  publicUrl: () => string,
+): void {
+  const wire = (view: HostedNodeView, seed?: readonly string[]): HostedNodeResponse => {
+    const r = view.record;
+    return {
+      nodeId: r.id,
+      alias: r.alias,
+      color: r.color,
+      status: r.state,
+      pubkey: r.pubkey,
+      endpoint: `${publicUrl()}/nodes/${r.id}`,
+      grpcHost: r.publicRpcAddress,
+      p2pHost: r.p2pAddress,
+      macaroon: view.macaroon,
+      readOnlyMacaroon: view.readOnlyMacaroon,
+      tlsCert: r.tlsCert,
+      lndconnect:
+        r.publicRpcAddress && r.tlsCert && view.macaroon
+          ? lndconnectUri(r.publicRpcAddress, r.tlsCert, view.macaroon)
+          : null,
+      ...(seed ? { seed: [...seed] } : {}),
+      channels: view.channels.map((c) => ({ id: c.id, status: c.status, capacity: Number(c.capacity) })),
+      paidUntil: r.paidUntil?.toISOString() ?? null,
+      failure: r.failure,
+      createdAt: r.createdAt.toISOString(),
+    };
+  };
+  const quoteWire = (q: HostedNodeQuote) => ({
+    monthlyFee: Number(q.monthlyFee),
+    transactionFee: Number(q.transactionFee),
+    channels: q.channels.map((c) => ({
+      capacity: Number(c.capacity),
+      openingFee: Number(c.openingFee),
+      push: Number(c.push),
+      networkFee: Number(c.networkFee),
+      total: Number(c.total),
+    })),
+    total: Number(q.total),
+  });
+
+  app.post<{ Body: HostedNodeConfigBody }>(
+    '/v1/nodes/quote',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Price a hosted node before creating it',
+        description:
+          'The first month of hosting and each initial channel, itemised as `POST /v1/channels/quote` does. Creating the node with the same body charges `total`.',
+        tags,
+        body: HostedNodeConfigBody,
+        response: { 200: HostedNodeQuoteResponse, ...errors },
+      },
+    },
+    async (req) => quoteWire(await hosting.quote(hosting.parse(req.body))),
+  );
+
+  app.post<{ Body: HostedNodeConfigBody }>(
+    '/v1/nodes',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Create a hosted Lightning node',
+        description:
+          "Creates an isolated LND for the tenant (the spec's `HostedNodeConfig` -> `HostedNode`): charges the first month, creates the wallet, bakes the customer's macaroons, opens the initial inbound channels from the LSP (each charged as a channel sale) and turns autopilot on. The answer holds the wallet seed: it is shown this once.",
+        tags,
+        body: HostedNodeConfigBody,
+        response: { 201: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { view, seed } = await hosting.create(principalOf(req).tenantId, hosting.parse(req.body));
+      return reply.code(201).send(wire(view, seed));
+    },
+  );
+
+  app.get(
+    '/v1/nodes',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: "The tenant's hosted nodes",
+        tags,
+        response: { 200: HostedNodesResponse, ...errors },
+      },
+    },
+    async (req) => ({ nodes: (await hosting.list(principalOf(req).tenantId)).map((v) => wire(v)) }),
+  );
+
+  app.get<{ Params: NodeParams }>(
+    '/v1/nodes/:id',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'One hosted node',
+        tags,
+        params: IdParams,
+        response: { 200: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req) => wire(await hosting.get(principalOf(req).tenantId, req.params.id)),
+  );
+
+  app.post<{ Params: NodeParams }>(
+    '/v1/nodes/:id/stop',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Stop a node (data kept; still billed)',
+        tags,
+        params: IdParams,
+        response: { 200: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req) => wire(await hosting.stop(principalOf(req).tenantId, req.params.id)),
+  );
+
+  app.post<{ Params: NodeParams }>(
+    '/v1/nodes/:id/start',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Start a stopped node (and unlock it)',
+        tags,
+        params: IdParams,
+        response: { 200: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req) => wire(await hosting.start(principalOf(req).tenantId, req.params.id)),
+  );
+
+  app.delete<{ Params: NodeParams; Body: DeleteNodeBody | undefined }>(
+    '/v1/nodes/:id',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Delete a node',
+        description:
+          'Refused (409) while the node has channels or on-chain funds, unless `closeChannels` is true and a `sweepAddress` is given: then the channels are closed cooperatively, the funds sent to the address, and the node removed (it shows `deleting` until then).',
+        tags,
+        params: IdParams,
+        body: DeleteNodeBody,
+        response: { 200: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req) => wire(await hosting.remove(principalOf(req).tenantId, req.params.id, req.body ?? {})),
+  );
+
+  app.get<{ Params: NodeParams }>(
+    '/v1/nodes/:id/backup',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: "The node's latest static channel backup",
+        tags,
+        params: IdParams,
+        response: { 200: NodeBackupResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const b = await hosting.backup(principalOf(req).tenantId, req.params.id);
+      return { ...b, updatedAt: b.updatedAt.toISOString() };
+    },
+  );
+
+  app.post<{ Params: NodeParams; Body: MacaroonBody }>(
+    '/v1/nodes/:id/macaroons',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Bake another macaroon for the node',
+        description:
+          "Any subset of the customer macaroon's permissions (docs/hosting.md); `macaroon:*` and `info:write` are never granted.",
+        tags,
+        params: IdParams,
+        body: MacaroonBody,
+        response: { 201: MacaroonResponse, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const macaroon = await hosting.bakeMacaroon(
+        principalOf(req).tenantId,
+        req.params.id,
+        req.body.permissions,
+      );
+      return reply.code(201).send({ macaroon });
+    },
+  );
+}

@@ -1,0 +1,306 @@
+/**
+ * Hosted nodes (0011): who owns each, what it was asked to be, where it is reached, its sealed
+ * secrets, how far its hosting is paid, its latest channel backup, and the keeper's up/down
+ * intervals.
+ */
+import type { HostedNodeState } from '@blgv/core';
+import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** `hosted_nodes`. */
+export interface HostedNodesTable {
+  id: string;
+  tenant_id: string;
+  alias: string;
+  color: string;
+  /** The parsed `HostedNodeConfig`, amounts as decimal strings. */
+  config: unknown;
+  state: HostedNodeState;
+  pubkey: string | null;
+  rpc_address: string | null;
+  public_rpc_address: string | null;
+  rest_address: string | null;
+  p2p_address: string | null;
+  tls_cert: string | null;
+  sealed_secrets: string | null;
+  sealed_customer_macaroon: string | null;
+  paid_until: Date | null;
+  billed_payment_index: Generated<bigint>;
+  suspended_at: Date | null;
+  failure: string | null;
+  sweep_address: string | null;
+  close_channels: Generated<boolean>;
+  backup: string | null;
+  backup_at: Date | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: Generated<Date>;
+}
+
+/** `hosted_node_checks`: intervals a node was up (or down). */
+export interface HostedNodeChecksTable {
+  node_id: string;
+  up: boolean;
+  since: Generated<Date>;
+  until: Generated<Date>;
+}
+
+/** A hosted node as stored. */
+export interface HostedNodeRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly alias: string;
+  readonly color: string;
+  readonly config: unknown;
+  readonly state: HostedNodeState;
+  readonly pubkey: string | null;
+  readonly rpcAddress: string | null;
+  readonly publicRpcAddress: string | null;
+  readonly restAddress: string | null;
+  readonly p2pAddress: string | null;
+  readonly tlsCert: string | null;
+  readonly sealedSecrets: string | null;
+  readonly sealedCustomerMacaroon: string | null;
+  readonly paidUntil: Date | null;
+  readonly billedPaymentIndex: bigint;
+  readonly suspendedAt: Date | null;
+  readonly failure: string | null;
+  readonly sweepAddress: string | null;
+  readonly closeChannels: boolean;
+  readonly backup: string | null;
+  readonly backupAt: Date | null;
+  readonly createdAt: Date;
+}
+
+/** What a provisioned node records (endpoints and sealed secrets). */
+export interface ProvisionedNode {
+  readonly pubkey: string;
+  readonly rpcAddress: string;
+  readonly publicRpcAddress: string;
+  readonly restAddress: string;
+  readonly p2pAddress: string;
+  readonly tlsCert: string;
+  readonly sealedSecrets: string;
+  readonly sealedCustomerMacaroon: string;
+}
+
+const LIVE: readonly HostedNodeState[] = ['creating', 'running', 'stopped', 'suspended', 'deleting'];
+
+function toRecord(r: Selectable<HostedNodesTable>): HostedNodeRecord {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    alias: r.alias,
+    color: r.color,
+    config: r.config,
+    state: r.state,
+    pubkey: r.pubkey,
+    rpcAddress: r.rpc_address,
+    publicRpcAddress: r.public_rpc_address,
+    restAddress: r.rest_address,
+    p2pAddress: r.p2p_address,
+    tlsCert: r.tls_cert,
+    sealedSecrets: r.sealed_secrets,
+    sealedCustomerMacaroon: r.sealed_customer_macaroon,
+    paidUntil: r.paid_until,
+    billedPaymentIndex: BigInt(r.billed_payment_index),
+    suspendedAt: r.suspended_at,
+    failure: r.failure,
+    sweepAddress: r.sweep_address,
+    closeChannels: r.close_channels,
+    backup: r.backup,
+    backupAt: r.backup_at,
+    createdAt: r.created_at,
+  };
+}
+
+/** Reads and writes hosted nodes. */
+export class HostedNodesRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /** Records a node being created. */
+  async insert(node: {
+    id: string;
+    tenantId: string;
+    alias: string;
+    color: string;
+    config: unknown;
+  }): Promise<void> {
+    await this.#db
+      .insertInto('hosted_nodes')
+      .values({
+        id: node.id,
+        tenant_id: node.tenantId,
+        alias: node.alias,
+        color: node.color,
+        config: JSON.stringify(node.config),
+        state: 'creating',
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<HostedNodeRecord | undefined> {
+    const r = await this.#db.selectFrom('hosted_nodes').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** A tenant's node (`undefined` for another tenant's or a deleted one). */
+  async getOwned(tenantId: string, id: string): Promise<HostedNodeRecord | undefined> {
+    const r = await this.#db
+      .selectFrom('hosted_nodes')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('state', '!=', 'deleted')
+      .executeTakeFirst();
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** A tenant's nodes (all tenants' without one), oldest first, deleted ones left out. */
+  async list(tenantId?: string): Promise<HostedNodeRecord[]> {
+    let q = this.#db.selectFrom('hosted_nodes').selectAll().where('state', '!=', 'deleted');
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(toRecord);
+  }
+
+  /** Nodes not in a final state (the keeper's and the billing job's work). */
+  async live(): Promise<HostedNodeRecord[]> {
+    const rows = await this.#db
+      .selectFrom('hosted_nodes')
+      .selectAll()
+      .where('state', 'in', [...LIVE])
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** How many live nodes the tenant has, and in total. */
+  async counts(tenantId: string): Promise<{ tenant: number; total: number }> {
+    const r = await this.#db
+      .selectFrom('hosted_nodes')
+      .select([
+        sql<string>`count(*) filter (where tenant_id = ${tenantId})`.as('tenant'),
+        sql<string>`count(*)`.as('total'),
+      ])
+      .where('state', 'in', [...LIVE])
+      .executeTakeFirstOrThrow();
+    return { tenant: Number(r.tenant), total: Number(r.total) };
+  }
+
+  /**
+   * Moves a node from `from` to `to` (compare-and-set): false when it was not in `from`.
+   * Runs in the caller's transaction when given one.
+   */
+  async transition(
+    id: string,
+    from: HostedNodeState,
+    to: HostedNodeState,
+    patch: {
+      failure?: string;
+      suspendedAt?: Date | null;
+      sweepAddress?: string;
+      closeChannels?: boolean;
+    } = {},
+    db: Kysely<Schema> = this.#db,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('hosted_nodes')
+      .set({
+        state: to,
+        updated_at: sql`now()`,
+        ...(patch.failure !== undefined ? { failure: patch.failure } : {}),
+        ...(patch.suspendedAt !== undefined ? { suspended_at: patch.suspendedAt } : {}),
+        ...(patch.sweepAddress !== undefined ? { sweep_address: patch.sweepAddress } : {}),
+        ...(patch.closeChannels !== undefined ? { close_channels: patch.closeChannels } : {}),
+      })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** Records where a created node is reached and its sealed secrets. */
+  async provisioned(id: string, p: ProvisionedNode, db: Kysely<Schema> = this.#db): Promise<void> {
+    await db
+      .updateTable('hosted_nodes')
+      .set({
+        pubkey: p.pubkey,
+        rpc_address: p.rpcAddress,
+        public_rpc_address: p.publicRpcAddress,
+        rest_address: p.restAddress,
+        p2p_address: p.p2pAddress,
+        tls_cert: p.tlsCert,
+        sealed_secrets: p.sealedSecrets,
+        sealed_customer_macaroon: p.sealedCustomerMacaroon,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Extends the paid period. */
+  async setPaidUntil(id: string, paidUntil: Date, db: Kysely<Schema> = this.#db): Promise<void> {
+    await db
+      .updateTable('hosted_nodes')
+      .set({ paid_until: paidUntil, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Records the highest payment index billed. */
+  async setBilledPaymentIndex(id: string, index: bigint, db: Kysely<Schema> = this.#db): Promise<void> {
+    await db
+      .updateTable('hosted_nodes')
+      .set({ billed_payment_index: index })
+      .where('id', '=', id)
+      .where('billed_payment_index', '<', index)
+      .execute();
+  }
+
+  /** Keeps the latest static channel backup (base64). */
+  async setBackup(id: string, backup: string): Promise<void> {
+    await this.#db
+      .updateTable('hosted_nodes')
+      .set({ backup, backup_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Records a check: extends the node's last interval when `up` is unchanged, else opens a new one. */
+  async recordCheck(nodeId: string, up: boolean): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      const last = await tx
+        .selectFrom('hosted_node_checks')
+        .select(['since', 'up'])
+        .where('node_id', '=', nodeId)
+        .orderBy('since', 'desc')
+        .limit(1)
+        .forUpdate()
+        .executeTakeFirst();
+      if (last && last.up === up) {
+        await tx
+          .updateTable('hosted_node_checks')
+          .set({ until: sql`now()` })
+          .where('node_id', '=', nodeId)
+          .where('since', '=', last.since)
+          .execute();
+      } else {
+        await tx.insertInto('hosted_node_checks').values({ node_id: nodeId, up }).execute();
+      }
+    });
+  }
+
+  /** The intervals of a node overlapping `[from, now]`, oldest first. */
+  async checks(nodeId: string, from: Date): Promise<{ up: boolean; since: Date; until: Date }[]> {
+    return this.#db
+      .selectFrom('hosted_node_checks')
+      .select(['up', 'since', 'until'])
+      .where('node_id', '=', nodeId)
+      .where('until', '>=', from)
+      .orderBy('since')
+      .execute();
+  }
+}

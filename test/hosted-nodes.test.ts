@@ -1,0 +1,250 @@
+/**
+ * Hosted nodes: a tenant creates an LND of its own with one inbound channel from the LSP, and
+ * uses it only through what the LSP handed back (endpoint, macaroons, TLS certificate, gRPC
+ * address). The node is paid for, kept alive, isolated from other tenants, and suspended when
+ * its month is not paid.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { msat, sat } from '@blgv/core';
+import type { LSPClient } from '@blgv/lsp-client';
+import type { HostedNodeResponse } from '@blgv/protocol';
+import { lightningBinary, pidAlive } from '@blgv/regtest';
+import { assertCleanAudit } from './support/audit.ts';
+import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
+
+const ctx = { net: undefined as unknown as Network };
+let hosting: HostingLsp;
+let tenant: LSPClient;
+let node: HostedNodeResponse;
+const MONTH = 50_000;
+
+before(async () => {
+  ctx.net = await startNetwork();
+  const { h, alice, lsp } = ctx.net;
+  hosting = await startHostingLsp(ctx.net);
+  tenant = (await hosting.lsp.newTenant('merchant')).client;
+  // alice pays through the LSP: a channel alice -> lsp.
+  await h.openChannel(alice, lsp, sat(3_000_000));
+  await topUp(h, alice, tenant, 1_000_000);
+});
+
+after(async () => {
+  await hosting?.stop();
+  await ctx.net?.h.stop();
+});
+
+async function channelActive(endpoint: string, macaroon: string): Promise<boolean> {
+  const r = await nodeRest<{ channels?: { active: boolean }[] }>(endpoint, macaroon, 'GET', '/v1/channels');
+  return r.status === 200 && (r.body.channels ?? []).some((c) => c.active);
+}
+
+test('a tenant creates a node with a 500,000 sat inbound channel and uses it with what it was given', async () => {
+  const { h, alice } = ctx.net;
+  const config = {
+    alias: 'merchant-1',
+    color: '#ff9900',
+    channels: [{ capacity: 500_000 }],
+    autopilot: { enabled: false },
+  };
+  const quote = await tenant.nodes.quote(config);
+  assert.equal(quote.monthlyFee, MONTH);
+  assert.equal(quote.channels.length, 1);
+  const before = (await tenant.getBalance()).balance;
+  node = await tenant.nodes.create(config);
+  assert.equal(node.status, 'running');
+  assert.match(node.pubkey ?? '', /^0[23][0-9a-f]{64}$/);
+  assert.equal(node.seed?.length, 24, 'the seed is shown at creation');
+  assert.equal((await tenant.nodes.get(node.nodeId)).seed, undefined, 'and never again');
+  assert.equal((await tenant.getBalance()).balance, before - quote.total, 'charged exactly the quote');
+  assert.ok(node.macaroon && node.tlsCert && node.grpcHost && node.lndconnect?.startsWith('lndconnect://'));
+  assert.equal(node.endpoint, `${hosting.lsp.url}/nodes/${node.nodeId}`);
+
+  // Only what the response returned: the endpoint and the macaroon.
+  const info = await nodeRest<{ identity_pubkey: string; alias: string }>(
+    node.endpoint,
+    node.macaroon,
+    'GET',
+    '/v1/getinfo',
+  );
+  assert.equal(info.status, 200);
+  assert.equal(info.body.identity_pubkey, node.pubkey);
+  assert.equal(info.body.alias, 'merchant-1');
+
+  // Six blocks: the channel is announced, so alice finds a route to the node.
+  await h.mine(6);
+  await h.waitFor(() => channelActive(node.endpoint, node.macaroon ?? ''), {
+    what: 'the inbound channel active',
+    timeoutMs: 90_000,
+  });
+  const invoice = await nodeRest<{ payment_request: string }>(
+    node.endpoint,
+    node.macaroon,
+    'POST',
+    '/v1/invoices',
+    {
+      value: '12345',
+      memo: 'first sale',
+    },
+  );
+  assert.equal(invoice.status, 200);
+  const paid = await h.waitFor(
+    async () => {
+      const r = await alice.lnd.sendPayment(
+        { paymentRequest: invoice.body.payment_request, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
+        within(60_000),
+      );
+      return r.status === 'succeeded' ? r : undefined;
+    },
+    { what: 'alice paying the hosted node', timeoutMs: 90_000 },
+  );
+  assert.equal(paid.status, 'succeeded');
+  await h.waitFor(
+    async () => {
+      const r = await nodeRest<{ local_balance?: { sat: string } }>(
+        node.endpoint,
+        node.macaroon ?? '',
+        'GET',
+        '/v1/balance/channels',
+      );
+      return r.body.local_balance?.sat === '12345';
+    },
+    { what: "the node's channel balance to show the 12,345 sat received" },
+  );
+
+  // lncli with the returned certificate and macaroon at the returned gRPC address.
+  const dir = mkdtempSync(join(tmpdir(), 'lncli-'));
+  writeFileSync(join(dir, 'tls.cert'), node.tlsCert ?? '');
+  writeFileSync(join(dir, 'customer.macaroon'), Buffer.from(node.macaroon, 'hex'));
+  const out = execFileSync(
+    lightningBinary('lncli'),
+    [
+      `--rpcserver=${node.grpcHost}`,
+      `--tlscertpath=${join(dir, 'tls.cert')}`,
+      `--macaroonpath=${join(dir, 'customer.macaroon')}`,
+      '--network=regtest',
+      'getinfo',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal((JSON.parse(out) as { identity_pubkey: string }).identity_pubkey, node.pubkey);
+});
+
+test('the customer macaroon cannot bake macaroons or stop the daemon; the read-only one cannot pay; other tenants are strangers', async () => {
+  const mac = node.macaroon ?? '';
+  const bake = await nodeRest(node.endpoint, mac, 'POST', '/v1/macaroon', {
+    permissions: [{ entity: 'info', action: 'read' }],
+  });
+  assert.notEqual(bake.status, 200);
+  assert.match(JSON.stringify(bake.body), /permission denied/);
+  const stop = await nodeRest(node.endpoint, mac, 'POST', '/v1/stop', {});
+  assert.notEqual(stop.status, 200);
+  assert.match(JSON.stringify(stop.body), /permission denied/);
+  const readOnly = node.readOnlyMacaroon ?? '';
+  assert.equal((await nodeRest(node.endpoint, readOnly, 'GET', '/v1/getinfo')).status, 200);
+  const pay = await nodeRest(node.endpoint, readOnly, 'POST', '/v1/invoices', { value: '1' });
+  assert.notEqual(pay.status, 200);
+  assert.match(JSON.stringify(pay.body), /permission denied/);
+  // A macaroon baked with chosen permissions, within the customer's.
+  const baked = await tenant.nodes.bakeMacaroon(node.nodeId, [{ entity: 'info', action: 'read' }]);
+  assert.equal((await nodeRest(node.endpoint, baked.macaroon, 'GET', '/v1/getinfo')).status, 200);
+  await assert.rejects(
+    tenant.nodes.bakeMacaroon(node.nodeId, [{ entity: 'info', action: 'write' }]),
+    /info:write/,
+  );
+
+  const stranger = (await hosting.lsp.newTenant('stranger')).client;
+  await assert.rejects(stranger.nodes.get(node.nodeId), (err: { status?: number }) => err.status === 404);
+  await topUp(ctx.net.h, ctx.net.alice, stranger, 200_000);
+  const theirs = await stranger.nodes.create({ alias: 'stranger-node' });
+  const refused = await nodeRest(node.endpoint, theirs.macaroon ?? '', 'GET', '/v1/getinfo');
+  assert.notEqual(refused.status, 200, "another node's macaroon is refused by this node");
+});
+
+test('a killed node is restarted and unlocked by itself; a server restart leaves it running and paid', async () => {
+  const { h, alice } = ctx.net;
+  const pid = hosting.pidOf(node.nodeId);
+  process.kill(pid, 'SIGKILL');
+  await h.waitFor(
+    async () => {
+      const r = await nodeRest(node.endpoint, node.macaroon ?? '', 'GET', '/v1/getinfo').catch(() => ({
+        status: 0,
+      }));
+      return r.status === 200 && hosting.pidOf(node.nodeId) !== pid;
+    },
+    { what: 'the node running and unlocked again', timeoutMs: 120_000 },
+  );
+  await h.waitFor(() => channelActive(node.endpoint, node.macaroon ?? ''), {
+    what: 'the channel active again',
+    timeoutMs: 90_000,
+  });
+
+  const running = hosting.pidOf(node.nodeId);
+  const invoice = await nodeRest<{ payment_request: string }>(
+    node.endpoint,
+    node.macaroon ?? '',
+    'POST',
+    '/v1/invoices',
+    {
+      value: '1000',
+    },
+  );
+  assert.equal(invoice.status, 200);
+  await hosting.lsp.down();
+  assert.ok(pidAlive(running), 'the node outlives the server');
+  const paid = await alice.lnd.sendPayment(
+    { paymentRequest: invoice.body.payment_request, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
+    within(60_000),
+  );
+  assert.equal(paid.status, 'succeeded', 'a payment to the node while the server is down succeeds');
+  await hosting.lsp.up();
+  assert.equal(hosting.pidOf(node.nodeId), running, 'the restarted server adopted the running node');
+  assert.equal((await tenant.nodes.get(node.nodeId)).status, 'running');
+});
+
+test('each payment the node sends is billed its transaction fee once, each month exactly the monthly fee; audit clean', async () => {
+  const { h, alice } = ctx.net;
+  // Each payment the node sends costs the schedule's transaction fee.
+  const invoice = await alice.lnd.addInvoice(
+    { amount: msat(2_000_000), memo: 'from the hosted node' },
+    within(),
+  );
+  // Router's SendPaymentV2 answers with a stream of updates: the proxy streams it through.
+  const res = await fetch(`${node.endpoint}/v2/router/send`, {
+    method: 'POST',
+    headers: { 'Grpc-Metadata-macaroon': node.macaroon ?? '', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      payment_request: invoice.paymentRequest,
+      timeout_seconds: 30,
+      fee_limit_sat: '1000',
+    }),
+    signal: within(60_000),
+  });
+  assert.equal(res.status, 200);
+  const updates = (await res.text())
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { result?: { status: string } }).result?.status);
+  assert.ok(updates.length >= 2, `several updates streamed (${updates.join(', ')})`);
+  assert.equal(updates.at(-1), 'SUCCEEDED');
+  await h.waitFor(
+    async () => (await tenant.getLedger()).entries.some((e) => e.kind === 'hosting_transaction_fee'),
+    { what: 'the transaction fee billed' },
+  );
+  const ledger = (await tenant.getLedger()).entries;
+  const txFees = ledger.filter((e) => e.kind === 'hosting_transaction_fee');
+  assert.deepEqual(
+    txFees.map((e) => e.amount),
+    [-100],
+    'one payment, one fee of 100 sat',
+  );
+  const months = ledger.filter((e) => e.kind === 'hosting_monthly_fee');
+  assert.ok(months.length >= 1 && months.every((e) => e.amount === -MONTH));
+  await assertCleanAudit(hosting.lsp);
+});
