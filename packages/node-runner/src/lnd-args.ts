@@ -25,6 +25,16 @@ export type ChainBackend =
       readonly zmqPubRawTx: string;
     };
 
+/** Flags that make lnd fast on regtest (as lnd's own integration tests use). */
+export const REGTEST_SPEED_ARGS: readonly string[] = [
+  '--bitcoin.defaultchanconfs=1',
+  '--bitcoin.defaultremotedelay=4',
+  '--trickledelay=50',
+  '--gossip.sub-batch-delay=5ms',
+  '--db.batch-commit-interval=10ms',
+  '--caches.rpc-graph-cache-duration=100ms',
+];
+
 /** What {@link lndArgs} needs. */
 export interface LndLaunch {
   /** `--lnddir`: the node's whole state. */
@@ -60,8 +70,7 @@ export function lndArgs(launch: LndLaunch): string[] {
 }
 
 function chainArgs(chain: ChainBackend): string[] {
-  const network = chain.network === 'mainnet' ? 'mainnet' : chain.network;
-  const common = [`--bitcoin.${network}`, `--bitcoin.node=${chain.kind}`];
+  const common = [`--bitcoin.${chain.network}`, `--bitcoin.node=${chain.kind}`];
   if (chain.kind === 'btcd') {
     return [
       ...common,

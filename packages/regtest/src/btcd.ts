@@ -1,7 +1,7 @@
 /**
  * btcd in regtest and a small JSON-RPC client for it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,7 @@ import {
   logTail,
   type ManagedProcess,
   startProcess,
+  startWithRetries,
   WaitAbandoned,
   waitFor,
 } from '@blgv/node-runner';
@@ -30,24 +31,13 @@ export interface Btcd {
   stop(): Promise<void>;
 }
 
-/** Attempts at starting a btcd that exits while starting (a port taken, a crash). */
-const START_ATTEMPTS = 3;
-
 /**
  * Starts btcd in `dir`, paying block rewards to `miningAddress`. A btcd that exits while
  * starting is started again on fresh ports in an emptied `dir`; its log's last lines are printed
  * and end the error.
  */
-export async function startBtcd(dir: string, miningAddress: string): Promise<Btcd> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startBtcdOnce(dir, miningAddress);
-    } catch (err) {
-      if (!(err instanceof WaitAbandoned) || attempt >= START_ATTEMPTS) throw err;
-      process.stderr.write(`${err.message}\n(starting btcd again, attempt ${attempt + 1})\n`);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+export function startBtcd(dir: string, miningAddress: string): Promise<Btcd> {
+  return startWithRetries('btcd', dir, () => startBtcdOnce(dir, miningAddress));
 }
 
 async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> {

@@ -1,7 +1,7 @@
 /**
  * One LND process on regtest, with its backend client.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightningBackend, NodeInfo, Pubkey } from '@blgv/core';
 import { LndBackend, type LndConnectionConfig, lndConnectionFromFiles } from '@blgv/lnd';
@@ -11,14 +11,13 @@ import {
   lndArgs,
   logTail,
   type ManagedProcess,
+  REGTEST_SPEED_ARGS,
   startProcess,
+  startWithRetries,
   WaitAbandoned,
   waitFor,
 } from '@blgv/node-runner';
 import type { Btcd } from './btcd.ts';
-
-/** Attempts at starting a new node whose process exits while starting (a port taken, a crash). */
-const START_ATTEMPTS = 3;
 
 /** Options of a node. */
 export interface LndNodeOptions {
@@ -33,16 +32,6 @@ export interface LndNodeOptions {
   /** More lnd flags. */
   readonly extraArgs?: readonly string[];
 }
-
-/** Flags that make lnd fast on regtest (as lnd's own integration tests use). */
-const SPEED_ARGS = [
-  '--bitcoin.defaultchanconfs=1',
-  '--bitcoin.defaultremotedelay=4',
-  '--trickledelay=50',
-  '--gossip.sub-batch-delay=5ms',
-  '--db.batch-commit-interval=10ms',
-  '--caches.rpc-graph-cache-duration=100ms',
-];
 
 /** A running (or stopped) LND node. */
 export class LndNode {
@@ -73,11 +62,11 @@ export class LndNode {
 
   /**
    * Starts a node named `name` in `dir` against `btcd` and waits until it is synced. A process
-   * that exits while starting is started again on fresh ports in an emptied `dir` (up to
-   * {@link START_ATTEMPTS} times); its log's last lines are printed and end the error.
+   * that exits while starting is started again on fresh ports in an emptied `dir`
+   * (`startWithRetries`); its log's last lines are printed and end the error.
    */
   static async start(name: string, dir: string, btcd: Btcd, options: LndNodeOptions = {}): Promise<LndNode> {
-    for (let attempt = 1; ; attempt++) {
+    return startWithRetries(name, dir, async () => {
       mkdirSync(dir, { recursive: true });
       const ports = { rpc: await freePort(), p2p: await freePort() };
       const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
@@ -88,11 +77,9 @@ export class LndNode {
       } catch (err) {
         // A node that did not come up must not outlive the failed start.
         await node.shutdown();
-        if (!(err instanceof WaitAbandoned) || attempt >= START_ATTEMPTS) throw err;
-        process.stderr.write(`${err.message}\n(starting ${name} again, attempt ${attempt + 1})\n`);
-        rmSync(dir, { recursive: true, force: true });
+        throw err;
       }
-    }
+    });
   }
 
   /** The node's identity key. */
@@ -204,7 +191,7 @@ function regtestArgs(
       '--protocol.option-scid-alias',
       '--accept-keysend',
       '--maxpendingchannels=50',
-      ...SPEED_ARGS,
+      ...REGTEST_SPEED_ARGS,
       ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
       ...(options.extraArgs ?? []),
     ],

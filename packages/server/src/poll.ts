@@ -97,27 +97,3 @@ export class KeyedWakeup {
     }
   }
 }
-
-/**
- * Calls `attempt` until it resolves, pausing `intervalMs` (default 250 ms) after each failure;
- * when `signal` aborts, rejects with the last failure (for calls to a process that is still
- * starting).
- */
-export async function retryUntil<T>(
-  attempt: () => Promise<T>,
-  options: { readonly what: string; readonly signal: AbortSignal; readonly intervalMs?: number },
-): Promise<T> {
-  let last: unknown;
-  while (!options.signal.aborted) {
-    try {
-      return await attempt();
-    } catch (err) {
-      last = err;
-    }
-    await pause(options.intervalMs ?? 250, options.signal);
-  }
-  const why = last instanceof Error ? `: ${last.message}` : '';
-  throw new LspError(ErrorCode.Timeout, `gave up waiting for ${options.what}${why}`, undefined, {
-    cause: last,
-  });
-}

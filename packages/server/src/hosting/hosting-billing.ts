@@ -6,11 +6,12 @@
  * transaction fee, in payment-index order, once (the ledger reference names the node and the
  * payment index).
  */
-import { type FeeSchedule, sat } from '@blgv/core';
-import { type Database, type HostedNodeRecord, HostedNodesRepository, LedgerRepository } from '@blgv/store';
+import type { FeeSchedule } from '@blgv/core';
+import type { Database, HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
-import { type HostingService, monthReference } from './hosting-service.ts';
+import { chargeMonth, chargeSentPayment } from './hosting-ledger.ts';
+import type { HostingService } from './hosting-service.ts';
 
 /** Payments read from a node per call. */
 const PAYMENTS_PAGE = 100;
@@ -51,18 +52,11 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
     const next = new Date(paidUntil.getTime() + periodMs);
     const paid = await deps.database.db
       .transaction()
-      .execute(async (tx) => {
-        await new LedgerRepository(tx).append({
-          tenantId: node.tenantId,
-          kind: 'hosting_monthly_fee',
-          amount: sat(-deps.schedule.hosting.monthlyFee),
-          reference: monthReference(node.id, month),
-          description: `hosting of node ${node.id} (${node.alias}), month ${month}`,
-        });
-        await new HostedNodesRepository(tx).setPaidUntil(node.id, next, tx);
-        return true;
-      })
-      .catch(() => false);
+      .execute((tx) => chargeMonth(tx, node, month, deps.schedule.hosting.monthlyFee, next))
+      .then(
+        () => true,
+        () => false,
+      );
     if (!paid) {
       const graceEnds = paidUntil.getTime() + deps.hosting.limits.gracePeriodSeconds * 1000;
       if (Date.now() >= graceEnds && node.state !== 'suspended') {
@@ -81,14 +75,14 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
   if (node.state === 'suspended') {
     await deps.hosting.move(node, { type: 'resumed' });
     const fresh = await deps.hosting.repo.get(node.id);
-    if (fresh) await deps.hosting.ensureRunning(fresh, AbortSignal.timeout(120_000));
+    if (fresh) await deps.hosting.nodes.ensureRunning(fresh, AbortSignal.timeout(120_000));
     deps.log.info({ nodeId: node.id }, 'hosted node resumed: hosting paid');
   }
 }
 
 async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
   const fee = deps.schedule.hosting.transactionFee;
-  const backend = deps.hosting.backend(node);
+  const backend = deps.hosting.nodes.backend(node);
   let after = node.billedPaymentIndex;
   for (;;) {
     const page = await backend.listPayments(
@@ -100,20 +94,11 @@ async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): P
       if (payment.status === 'in_flight') return;
       const billed = await deps.database.db
         .transaction()
-        .execute(async (tx) => {
-          if (payment.status === 'succeeded' && fee > 0n) {
-            await new LedgerRepository(tx).append({
-              tenantId: node.tenantId,
-              kind: 'hosting_transaction_fee',
-              amount: sat(-fee),
-              reference: `hosting:${node.id}:payment:${payment.paymentIndex}`,
-              description: `payment ${payment.paymentHash} sent by node ${node.id}`,
-            });
-          }
-          await new HostedNodesRepository(tx).setBilledPaymentIndex(node.id, payment.paymentIndex, tx);
-          return true;
-        })
-        .catch(() => false);
+        .execute((tx) => chargeSentPayment(tx, node, payment, fee))
+        .then(
+          () => true,
+          () => false,
+        );
       if (!billed) return;
       after = payment.paymentIndex;
     }

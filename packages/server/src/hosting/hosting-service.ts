@@ -24,18 +24,19 @@ import {
   sat,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
-import { type Database, type HostedNodeRecord, HostedNodesRepository, LedgerRepository } from '@blgv/store';
+import { type Database, type HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
-import { retryUntil } from '../poll.ts';
+import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
 import {
   CUSTOMER_PERMISSIONS,
   checkRequestedPermissions,
   READ_ONLY_PERMISSIONS,
 } from './macaroon-permissions.ts';
 import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
+import { NodeConnections, type NodeSecrets } from './node-connections.ts';
 
 /** Hosting limits and periods (from config). */
 export interface HostingLimits {
@@ -45,15 +46,6 @@ export interface HostingLimits {
   readonly gracePeriodSeconds: number;
   readonly minChannelSize: number;
   readonly maxChannelSize: number;
-}
-
-/** What the LSP keeps secret for a node (sealed with the secrets key). */
-export interface NodeSecrets {
-  readonly seed: readonly string[];
-  /** The wallet password, hex. */
-  readonly password: string;
-  readonly adminMacaroon: string;
-  readonly readOnlyMacaroon: string;
 }
 
 /** The price of a node at creation. */
@@ -86,18 +78,12 @@ export function initialChannelKey(nodeId: string, i: number): string {
   return `hosted-node:${nodeId}:channel:${i}`;
 }
 
-/** The ledger reference of a node's `n`th month (1-based). */
-export function monthReference(nodeId: string, n: number): string {
-  return `hosting:${nodeId}:month:${n}`;
-}
-
 /** Hosted nodes for tenants. */
 export class HostingService {
   readonly #database: Database;
   readonly #repo: HostedNodesRepository;
   readonly #orchestrator: NodeOrchestrator;
   readonly #wallets: NodeWallets;
-  readonly #connect: LightningConnector;
   readonly #lightning: LightningBackend;
   readonly #accounts: Accounts;
   readonly #channels: ChannelService;
@@ -105,7 +91,8 @@ export class HostingService {
   readonly #schedule: FeeSchedule;
   readonly #limits: HostingLimits;
   readonly #log: Logger;
-  readonly #backends = new Map<string, LightningBackend>();
+  /** Connections to the nodes, their secrets, keeping them running. */
+  readonly nodes: NodeConnections;
 
   constructor(deps: {
     database: Database;
@@ -124,7 +111,6 @@ export class HostingService {
     this.#repo = new HostedNodesRepository(deps.database.db);
     this.#orchestrator = deps.orchestrator;
     this.#wallets = deps.wallets;
-    this.#connect = deps.connect;
     this.#lightning = deps.lightning;
     this.#accounts = deps.accounts;
     this.#channels = deps.channels;
@@ -132,6 +118,14 @@ export class HostingService {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
+    this.nodes = new NodeConnections({
+      orchestrator: deps.orchestrator,
+      wallets: deps.wallets,
+      connect: deps.connect,
+      box: deps.box,
+      log: deps.log,
+      onUnlocked: (record) => this.preferLsp(record),
+    });
   }
 
   /** The driver running the nodes. */
@@ -230,25 +224,16 @@ export class HostingService {
     config: HostedNodeConfig,
     fee: Sat,
   ): Promise<void> {
+    const node = { id: nodeId, tenantId, alias: config.alias };
+    const paidUntil = new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000);
     try {
       await this.#database.db.transaction().execute(async (tx) => {
-        const repo = new HostedNodesRepository(tx);
-        await repo.insert({
-          id: nodeId,
-          tenantId,
-          alias: config.alias,
+        await new HostedNodesRepository(tx).insert({
+          ...node,
           color: config.color,
           config: nodeConfigToJson(config),
         });
-        const charged = await new LedgerRepository(tx).append({
-          tenantId,
-          kind: 'hosting_monthly_fee',
-          amount: sat(-fee),
-          reference: monthReference(nodeId, 1),
-          description: `hosting of node ${nodeId} (${config.alias}), month 1`,
-        });
-        if (!charged) throw new Error(`month 1 of ${nodeId} charged twice`);
-        await repo.setPaidUntil(nodeId, new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000));
+        await chargeMonth(tx, node, 1, fee, paidUntil);
       });
     } catch (err) {
       // The balance moved between the check and the charge.
@@ -276,16 +261,17 @@ export class HostingService {
     );
     const access: NodeAccess = { rpcAddress: endpoints.rpcAddress, tlsCert: endpoints.tlsCert };
     const password = randomBytes(32);
-    const wallet = await retryUntil(() => this.#wallets.create(access, password, signal), {
+    const wallet = await this.nodes.retry(
+      'wallet creation',
+      () => this.#wallets.create(access, password, signal),
       signal,
-      what: 'wallet creation',
-    });
-    const backend = this.#connect(access, wallet.adminMacaroon);
-    this.#backends.set(nodeId, backend);
-    const info = await retryUntil(() => backend.getInfo(AbortSignal.timeout(5_000)), {
+    );
+    const backend = this.nodes.open(nodeId, access, wallet.adminMacaroon);
+    const info = await this.nodes.retry(
+      'node RPC',
+      () => backend.getInfo(AbortSignal.timeout(5_000)),
       signal,
-      what: 'node RPC',
-    });
+    );
     const [customer, readOnly] = [
       await backend.bakeMacaroon(CUSTOMER_PERMISSIONS, signal),
       await backend.bakeMacaroon(READ_ONLY_PERMISSIONS, signal),
@@ -307,7 +293,7 @@ export class HostingService {
           restAddress: endpoints.restAddress,
           p2pAddress: endpoints.p2pAddress,
           tlsCert: endpoints.tlsCert,
-          sealedSecrets: this.#box.seal(JSON.stringify(secrets)),
+          sealedSecrets: this.nodes.seal(secrets),
           sealedCustomerMacaroon: this.#box.seal(customer),
         },
         tx,
@@ -320,21 +306,14 @@ export class HostingService {
 
   async #failCreation(tenantId: string, nodeId: string, fee: Sat, err: unknown): Promise<void> {
     this.#log.error({ nodeId, err }, 'hosted node creation failed');
-    this.#backends.get(nodeId)?.close();
-    this.#backends.delete(nodeId);
+    this.nodes.forget(nodeId);
     await this.#orchestrator.destroy(nodeId, AbortSignal.timeout(60_000)).catch((e: unknown) => {
       this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
     });
     await this.#database.db.transaction().execute(async (tx) => {
       const repo = new HostedNodesRepository(tx);
       await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, repo);
-      await new LedgerRepository(tx).append({
-        tenantId,
-        kind: 'hosting_fee_refund',
-        amount: fee,
-        reference: monthReference(nodeId, 1),
-        description: `node ${nodeId} could not be created`,
-      });
+      await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' }, fee);
     });
   }
 
@@ -379,7 +358,9 @@ export class HostingService {
           AbortSignal.timeout(20_000),
         );
       }
-      await this.backend(record).setAutopilotScores(new Map([[lsp.pubkey, 1]]), AbortSignal.timeout(10_000));
+      await this.nodes
+        .backend(record)
+        .setAutopilotScores(new Map([[lsp.pubkey, 1]]), AbortSignal.timeout(10_000));
     } catch (err) {
       this.#log.warn({ nodeId, err }, 'autopilot could not be pointed at the LSP');
     }
@@ -403,7 +384,7 @@ export class HostingService {
   }
 
   async #view(record: HostedNodeRecord): Promise<HostedNodeView> {
-    const secrets = record.sealedSecrets ? this.secretsOf(record) : undefined;
+    const secrets = record.sealedSecrets ? this.nodes.secretsOf(record) : undefined;
     const config = nodeConfigFromJson(record.config);
     const channels = await Promise.all(
       config.channels.map(async (c, i) => {
@@ -434,7 +415,7 @@ export class HostingService {
   async start(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
     await this.#move(nodeId, record.state, { type: 'start' });
-    await this.ensureRunning(await this.#require(nodeId), AbortSignal.timeout(PROVISION_TIMEOUT_MS));
+    await this.nodes.ensureRunning(await this.#require(nodeId), AbortSignal.timeout(PROVISION_TIMEOUT_MS));
     return this.get(tenantId, nodeId);
   }
 
@@ -486,12 +467,13 @@ export class HostingService {
     });
     if (holdings.channels === 0 && holdings.funds === 0n)
       await this.finishDeletion(await this.#require(nodeId));
-    return this.get(tenantId, nodeId).catch(() => this.#view(record));
+    // Read again: a node removed at once is `deleted`, which `get` no longer finds.
+    return this.#view(await this.#require(nodeId));
   }
 
   /** Open and pending channels and on-chain funds of a running node. */
   async holdings(record: HostedNodeRecord): Promise<{ channels: number; funds: Sat }> {
-    const backend = this.backend(record);
+    const backend = this.nodes.backend(record);
     const signal = AbortSignal.timeout(15_000);
     const [open, pending, wallet] = await Promise.all([
       backend.listChannels(signal),
@@ -503,8 +485,7 @@ export class HostingService {
 
   /** Removes a node in `deleting` whose channels and funds are gone. */
   async finishDeletion(record: HostedNodeRecord): Promise<void> {
-    this.#backends.get(record.id)?.close();
-    this.#backends.delete(record.id);
+    this.nodes.forget(record.id);
     await this.#orchestrator.destroy(record.id, AbortSignal.timeout(60_000));
     await this.#move(record.id, 'deleting', { type: 'destroyed' });
     this.#log.info({ nodeId: record.id }, 'hosted node deleted');
@@ -520,7 +501,7 @@ export class HostingService {
     const record = await this.#owned(tenantId, nodeId);
     if (record.state !== 'running')
       throw new LspError(ErrorCode.Conflict, `the node is ${record.state}`, { field: 'state' });
-    return this.backend(record).bakeMacaroon(permissions, AbortSignal.timeout(15_000));
+    return this.nodes.backend(record).bakeMacaroon(permissions, AbortSignal.timeout(15_000));
   }
 
   /** The node's latest static channel backup. */
@@ -533,52 +514,6 @@ export class HostingService {
       throw new LspError(ErrorCode.NotFound, `node ${nodeId} has no channel backup yet`);
     const parsed = JSON.parse(record.backup) as { multiChannelBackup: string; channelCount: number };
     return { ...parsed, updatedAt: record.backupAt };
-  }
-
-  /** The LSP's admin connection to a provisioned node. */
-  backend(record: HostedNodeRecord): LightningBackend {
-    const known = this.#backends.get(record.id);
-    if (known) return known;
-    if (!record.rpcAddress || !record.tlsCert)
-      throw new LspError(ErrorCode.Conflict, `node ${record.id} is not provisioned`);
-    const backend = this.#connect(
-      { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert },
-      this.secretsOf(record).adminMacaroon,
-    );
-    this.#backends.set(record.id, backend);
-    return backend;
-  }
-
-  /** A node's sealed secrets, opened. */
-  secretsOf(record: HostedNodeRecord): NodeSecrets {
-    if (!record.sealedSecrets) throw new Error(`node ${record.id} has no secrets`);
-    return JSON.parse(this.#box.open(record.sealedSecrets)) as NodeSecrets;
-  }
-
-  /**
-   * Makes sure a node that should run runs and is unlocked: starts its process when it is not
-   * running, unlocks its wallet when it is locked, and waits until its RPC answers.
-   */
-  async ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
-    if ((await this.#orchestrator.status(record.id, signal)) !== 'running') {
-      this.#log.warn({ nodeId: record.id }, 'hosted node not running: starting it');
-      await this.#orchestrator.start(record.id, signal);
-    }
-    if (!record.tlsCert || !record.rpcAddress) return;
-    const access: NodeAccess = { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert };
-    const state = await retryUntil(() => this.#wallets.state(access, signal), {
-      signal,
-      what: 'wallet state',
-    });
-    if (state === 'locked') {
-      await this.#wallets.unlock(access, Buffer.from(this.secretsOf(record).password, 'hex'), signal);
-      this.#log.info({ nodeId: record.id }, 'hosted node unlocked');
-      await retryUntil(() => this.backend(record).getInfo(AbortSignal.timeout(5_000)), {
-        signal,
-        what: 'node RPC',
-      });
-      await this.preferLsp(record);
-    }
   }
 
   /** Applies an event to a node's machine and persists the new state (compare-and-set). */
@@ -628,8 +563,7 @@ export class HostingService {
 
   /** Closes the connections to the nodes (not the nodes). */
   close(): void {
-    for (const b of this.#backends.values()) b.close();
-    this.#backends.clear();
+    this.nodes.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LightningConnector, NodeOrchestrator, NodeWallets } from '@blgv/core';
 import { LocalOrchestrator } from '@blgv/hosting';
 import { connectLightning, lndNodeWallets } from '@blgv/lnd';
-import { type ChainBackend, lightningBinary, PortRange } from '@blgv/node-runner';
+import { type ChainBackend, lightningBinary, PortRange, REGTEST_SPEED_ARGS } from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
 
 /** What the hosting service runs on. */
@@ -18,14 +18,6 @@ export interface HostingRuntime {
   /** Base of each node's `endpoint` (default: the server's URL). */
   readonly publicUrl?: string;
 }
-
-/** lnd flags that make hosted nodes quick on regtest (as the harness's nodes). */
-export const REGTEST_HOSTED_ARGS = [
-  '--bitcoin.defaultchanconfs=1',
-  '--trickledelay=50',
-  '--gossip.sub-batch-delay=5ms',
-  '--db.batch-commit-interval=10ms',
-];
 
 /**
  * The hosting runtime from config, or `undefined` when hosting is off or has no chain backend.
@@ -47,7 +39,7 @@ export function hostingFromConfig(
     chain,
     listenHost: h.listenHost,
     publicHost: h.publicHost,
-    extraArgs: [...(chain.network === 'regtest' ? REGTEST_HOSTED_ARGS : []), ...h.extraLndArgs],
+    extraArgs: [...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []), ...h.extraLndArgs],
     outliveServer: h.outliveServer ?? !regtest,
   });
   return {

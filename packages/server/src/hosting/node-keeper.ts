@@ -53,9 +53,19 @@ export async function keepNodes(
   const keepRunning = async (node: StoredNode) => {
     const wait = backoff.get(node.id);
     if (wait && Date.now() < wait.until) return;
+    const answers = () => hosting.nodes.backend(node).getInfo(AbortSignal.timeout(5_000));
     try {
-      await hosting.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
-      await hosting.backend(node).getInfo(AbortSignal.timeout(5_000));
+      // A node that answers is up and unlocked: the process and wallet are looked at only when
+      // it does not (a tick then costs one call per node).
+      if (
+        !(await answers().then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await hosting.nodes.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+        await answers();
+      }
       backoff.delete(node.id);
       await hosting.repo.recordCheck(node.id, true);
       if (!backups.has(node.id)) followBackups(node);
@@ -71,9 +81,10 @@ export async function keepNodes(
     const stop = new AbortController();
     backups.set(node.id, stop);
     void (async () => {
-      for await (const backup of hosting
+      const stream = hosting.nodes
         .backend(node)
-        .channelBackups({ signal: AbortSignal.any([signal, stop.signal]) })) {
+        .channelBackups({ signal: AbortSignal.any([signal, stop.signal]) });
+      for await (const backup of stream) {
         await hosting.repo.setBackup(node.id, JSON.stringify(backup));
       }
     })().catch((err: unknown) => {
@@ -85,8 +96,8 @@ export async function keepNodes(
   const continueDeletion = async (node: StoredNode) => {
     const closing = closingOf(node);
     if (!closing) return hosting.finishDeletion(node);
-    await hosting.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
-    const backend = hosting.backend(node);
+    await hosting.nodes.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+    const backend = hosting.nodes.backend(node);
     const s = AbortSignal.timeout(30_000);
     const [open, pending] = await Promise.all([backend.listChannels(s), backend.pendingChannels(s)]);
     if (closing.closeChannels) {

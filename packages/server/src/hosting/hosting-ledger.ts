@@ -1,0 +1,74 @@
+/**
+ * What hosting writes to the ledger, in the caller's transaction: a month of hosting (and how
+ * far it covers the node), the refund of a node that could not be created, and the fee of a
+ * payment a node sent. Each entry's reference names the node, so none is written twice.
+ */
+import { type Sat, type SentPayment, sat } from '@blgv/core';
+import { HostedNodesRepository, type Kysely, LedgerRepository, type Schema } from '@blgv/store';
+
+/** The node an entry is about. */
+interface BilledNode {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly alias: string;
+}
+
+/** The ledger reference of a node's `n`th month (1-based). */
+export function monthReference(nodeId: string, n: number): string {
+  return `hosting:${nodeId}:month:${n}`;
+}
+
+/**
+ * Charges month `month` of `node` and records that the node is paid until `paidUntil`. Throws
+ * (rolling the caller's transaction back) when the balance does not cover it; a month already
+ * charged is not charged again.
+ */
+export async function chargeMonth(
+  tx: Kysely<Schema>,
+  node: BilledNode,
+  month: number,
+  fee: Sat,
+  paidUntil: Date,
+): Promise<void> {
+  await new LedgerRepository(tx).append({
+    tenantId: node.tenantId,
+    kind: 'hosting_monthly_fee',
+    amount: sat(-fee),
+    reference: monthReference(node.id, month),
+    description: `hosting of node ${node.id} (${node.alias}), month ${month}`,
+  });
+  await new HostedNodesRepository(tx).setPaidUntil(node.id, paidUntil, tx);
+}
+
+/** Gives back the first month of a node that could not be created. */
+export async function refundFirstMonth(tx: Kysely<Schema>, node: BilledNode, fee: Sat): Promise<void> {
+  await new LedgerRepository(tx).append({
+    tenantId: node.tenantId,
+    kind: 'hosting_fee_refund',
+    amount: fee,
+    reference: monthReference(node.id, 1),
+    description: `node ${node.id} could not be created`,
+  });
+}
+
+/**
+ * Charges the transaction fee of a payment the node sent (only a succeeded one costs it) and
+ * moves the node's billed payment index past it. Throws when the balance does not cover it.
+ */
+export async function chargeSentPayment(
+  tx: Kysely<Schema>,
+  node: BilledNode,
+  payment: SentPayment,
+  fee: Sat,
+): Promise<void> {
+  if (payment.status === 'succeeded' && fee > 0n) {
+    await new LedgerRepository(tx).append({
+      tenantId: node.tenantId,
+      kind: 'hosting_transaction_fee',
+      amount: sat(-fee),
+      reference: `hosting:${node.id}:payment:${payment.paymentIndex}`,
+      description: `payment ${payment.paymentHash} sent by node ${node.id}`,
+    });
+  }
+  await new HostedNodesRepository(tx).setBilledPaymentIndex(node.id, payment.paymentIndex, tx);
+}

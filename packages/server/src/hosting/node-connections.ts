@@ -1,0 +1,134 @@
+/**
+ * The LSP's reach into each hosted node: its admin connection (one per node, kept), its sealed
+ * secrets opened, and keeping a node that should run running and unlocked.
+ */
+import {
+  ErrorCode,
+  type LightningBackend,
+  type LightningConnector,
+  LspError,
+  type NodeAccess,
+  type NodeOrchestrator,
+  type NodeWallets,
+} from '@blgv/core';
+import type { HostedNodeRecord } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { retryUntilDone } from '../jobs/retry.ts';
+
+/** What the LSP keeps secret for a node (sealed with the secrets key). */
+export interface NodeSecrets {
+  readonly seed: readonly string[];
+  /** The wallet password, hex. */
+  readonly password: string;
+  readonly adminMacaroon: string;
+  readonly readOnlyMacaroon: string;
+}
+
+/** Connections to hosted nodes and what keeps them usable. */
+export class NodeConnections {
+  readonly #orchestrator: NodeOrchestrator;
+  readonly #wallets: NodeWallets;
+  readonly #connect: LightningConnector;
+  readonly #box: SecretBox;
+  readonly #log: Logger;
+  /** Called after a node was unlocked (it forgot what it was told at runtime). */
+  readonly #onUnlocked: (record: HostedNodeRecord) => Promise<void>;
+  readonly #backends = new Map<string, LightningBackend>();
+
+  constructor(deps: {
+    orchestrator: NodeOrchestrator;
+    wallets: NodeWallets;
+    connect: LightningConnector;
+    box: SecretBox;
+    log: Logger;
+    onUnlocked: (record: HostedNodeRecord) => Promise<void>;
+  }) {
+    this.#orchestrator = deps.orchestrator;
+    this.#wallets = deps.wallets;
+    this.#connect = deps.connect;
+    this.#box = deps.box;
+    this.#log = deps.log;
+    this.#onUnlocked = deps.onUnlocked;
+  }
+
+  /** Opens (and keeps) the admin connection of a node just created. */
+  open(nodeId: string, access: NodeAccess, adminMacaroon: string): LightningBackend {
+    const backend = this.#connect(access, adminMacaroon);
+    this.#backends.set(nodeId, backend);
+    return backend;
+  }
+
+  /** The LSP's admin connection to a provisioned node. */
+  backend(record: HostedNodeRecord): LightningBackend {
+    const known = this.#backends.get(record.id);
+    if (known) return known;
+    if (!record.rpcAddress || !record.tlsCert)
+      throw new LspError(ErrorCode.Conflict, `node ${record.id} is not provisioned`);
+    return this.open(
+      record.id,
+      { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert },
+      this.secretsOf(record).adminMacaroon,
+    );
+  }
+
+  /** A node's sealed secrets, opened. */
+  secretsOf(record: HostedNodeRecord): NodeSecrets {
+    if (!record.sealedSecrets) throw new Error(`node ${record.id} has no secrets`);
+    return JSON.parse(this.#box.open(record.sealedSecrets)) as NodeSecrets;
+  }
+
+  /** Seals a node's secrets for storage. */
+  seal(secrets: NodeSecrets): string {
+    return this.#box.seal(JSON.stringify(secrets));
+  }
+
+  /**
+   * Makes sure a node that should run runs and is unlocked: starts its process when it is not
+   * running, unlocks its wallet when it is locked, and waits until its RPC answers.
+   */
+  async ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+    if ((await this.#orchestrator.status(record.id, signal)) !== 'running') {
+      this.#log.warn({ nodeId: record.id }, 'hosted node not running: starting it');
+      await this.#orchestrator.start(record.id, signal);
+    }
+    if (!record.tlsCert || !record.rpcAddress) return;
+    const access: NodeAccess = { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert };
+    const state = await this.retry('wallet state', () => this.#wallets.state(access, signal), signal);
+    if (state === 'locked') {
+      await this.#wallets.unlock(access, Buffer.from(this.secretsOf(record).password, 'hex'), signal);
+      this.#log.info({ nodeId: record.id }, 'hosted node unlocked');
+      await this.retry('node RPC', () => this.backend(record).getInfo(AbortSignal.timeout(5_000)), signal);
+      await this.#onUnlocked(record);
+    }
+  }
+
+  /** Retries a call to a node that may still be starting; a `timeout` error once `signal` aborts. */
+  async retry<T>(what: string, attempt: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    try {
+      return await retryUntilDone(attempt, {
+        what,
+        signal,
+        log: this.#log,
+        minDelayMs: 250,
+        maxDelayMs: 2_000,
+      });
+    } catch (err) {
+      if (signal.aborted)
+        throw new LspError(ErrorCode.Timeout, `gave up waiting for ${what}`, undefined, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Closes a node's connection (the node is being removed). */
+  forget(nodeId: string): void {
+    this.#backends.get(nodeId)?.close();
+    this.#backends.delete(nodeId);
+  }
+
+  /** Closes every connection (not the nodes). */
+  close(): void {
+    for (const b of this.#backends.values()) b.close();
+    this.#backends.clear();
+  }
+}
