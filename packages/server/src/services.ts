@@ -258,7 +258,7 @@ export function createServices(deps: {
     channels,
     reservations,
     payments,
-    audit: () => runAudit({ database, lightning }),
+    audit: () => runAudit({ database, lightning, hostingPeriodSeconds: config.hosting.billingPeriodSeconds }),
     jobs: runner,
     startJobs(signal) {
       runner.start(signal);

@@ -69,6 +69,13 @@ export class AuditRepository {
     return this.#db.selectFrom('channel_fundings').selectAll().execute();
   }
 
+  hostedNodes() {
+    return this.#db
+      .selectFrom('hosted_nodes')
+      .select(['id', 'state', 'created_at', 'paid_until', 'billed_payment_index'])
+      .execute();
+  }
+
   reservations() {
     return this.#db.selectFrom('liquidity_reservations').selectAll().execute();
   }

@@ -83,6 +83,9 @@ export interface ProvisionedNode {
   readonly sealedCustomerMacaroon: string;
 }
 
+/** Arbitrary constant naming the node creation lock (`pg_advisory_xact_lock`). */
+const CREATION_LOCK_ID = 7_242_011;
+
 const LIVE: readonly HostedNodeState[] = ['creating', 'running', 'stopped', 'suspended', 'deleting'];
 
 function toRecord(r: Selectable<HostedNodesTable>): HostedNodeRecord {
@@ -175,6 +178,14 @@ export class HostedNodesRepository {
       .orderBy('created_at')
       .execute();
     return rows.map(toRecord);
+  }
+
+  /**
+   * Takes the creation lock until the surrounding transaction ends, so that on every replica
+   * one node at a time is counted against the limits and inserted.
+   */
+  async lockCreation(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${CREATION_LOCK_ID})`.execute(this.#db);
   }
 
   /** How many live nodes the tenant has, and in total. */

@@ -2,7 +2,8 @@
  * The referee: reconciles the ledger with LND. Every charged channel has its LND channel with
  * the capacity and push sold; every refunded one has none; every credited top-up a settled
  * invoice; every succeeded payment an LND payment that fits what was charged; every refund a
- * payment that failed or was never sent; every running balance its ledger's sum. Prints each
+ * payment that failed or was never sent; every hosted node as many months charged as it is paid
+ * for (none kept of one never created); every running balance its ledger's sum. Prints each
  * discrepancy; records still moving are counted as in flight, not judged.
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
@@ -53,6 +54,7 @@ const CHANNEL_KINDS = [
   'channel_fee_refund',
 ] as const;
 const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
+const HOSTING_KINDS = ['hosting_monthly_fee', 'hosting_fee_refund', 'hosting_transaction_fee'] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
 const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
@@ -61,6 +63,8 @@ const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
 export async function runAudit(deps: {
   database: Database;
   lightning: LightningBackend;
+  /** Hosting's billing period; without it the number of months per node is not judged. */
+  hostingPeriodSeconds?: number;
 }): Promise<AuditReport> {
   const repo = new AuditRepository(deps.database.db);
   const lnd = await LndSnapshot.read(deps.lightning);
@@ -298,6 +302,56 @@ export async function runAudit(deps: {
       const live = lnd.liveByMemo(`lsps2:${j.id}`);
       if (live) flag('jit_failed_but_funded', subject, `${j.state}, yet LND has its channel (${live.where})`);
     }
+  }
+
+  // Hosted nodes: months charged as far as each node is paid, a failed creation refunded, and
+  // no payment billed that the node's billing has not reached.
+  const hostingByNode = new Map<string, { months: number[]; net: bigint; paymentIndexes: bigint[] }>();
+  for (const [reference, net] of await repo.netByReference(HOSTING_KINDS)) {
+    const m = /^hosting:([^:]+):(month|payment):(\d+)$/.exec(reference);
+    if (!m?.[1] || !m[3]) continue;
+    const entry = hostingByNode.get(m[1]) ?? { months: [], net: 0n, paymentIndexes: [] };
+    if (m[2] === 'month') {
+      entry.net += net;
+      if (net < 0n) entry.months.push(Number(m[3]));
+    } else entry.paymentIndexes.push(BigInt(m[3]));
+    hostingByNode.set(m[1], entry);
+  }
+  for (const n of await repo.hostedNodes()) {
+    const subject = `hosted_node:${n.id}`;
+    count(checked, 'hosted_nodes');
+    const billed = hostingByNode.get(n.id) ?? { months: [], net: 0n, paymentIndexes: [] };
+    if (n.state === 'creating') count(inFlight, 'hosted_nodes');
+    if (n.state === 'failed') {
+      if (billed.net !== 0n)
+        flag(
+          'hosting_refund',
+          subject,
+          `never created, but ${-billed.net} sat of its month was not refunded`,
+        );
+      continue;
+    }
+    const months = billed.months.sort((a, b) => a - b);
+    if (months.some((m, i) => m !== i + 1))
+      flag(
+        'hosting_months',
+        subject,
+        `months charged are ${months.join(', ')}: not one of each from the first`,
+      );
+    if (deps.hostingPeriodSeconds && n.paid_until && n.state !== 'creating') {
+      const periods = Math.round(
+        (n.paid_until.getTime() - n.created_at.getTime()) / (deps.hostingPeriodSeconds * 1000),
+      );
+      if (periods !== months.length)
+        flag('hosting_months', subject, `paid for ${periods} months, charged ${months.length}`);
+    }
+    const beyond = billed.paymentIndexes.filter((i) => i > BigInt(n.billed_payment_index));
+    if (beyond.length > 0)
+      flag(
+        'hosting_payment_fee',
+        subject,
+        `fees charged for payments ${beyond.join(', ')}, beyond the billed index ${n.billed_payment_index}`,
+      );
   }
 
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));

@@ -32,7 +32,11 @@ export async function auditCommand(
   const database = await openDatabase(config.database);
   try {
     await migrate(database.db);
-    const report = await runAudit({ database, lightning });
+    const report = await runAudit({
+      database,
+      lightning,
+      hostingPeriodSeconds: config.hosting.billingPeriodSeconds,
+    });
     const text = args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report);
     return { text, clean: report.clean };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Billing of hosted nodes (one job, under its lease). Each month (`billingPeriodSeconds`) is
- * charged when the last one runs out; a tenant who cannot pay keeps the node for the grace
- * period, then it is suspended (stopped, data kept) and runs again as soon as a charge
+ * charged when the last one runs out; a tenant whose balance does not cover it keeps the node
+ * for the grace period, then it is suspended (stopped, data kept) and runs again as soon as a charge
  * succeeds. Each payment a running node sent successfully is charged the schedule's
  * transaction fee, in payment-index order, once (the ledger reference names the node and the
  * payment index).
@@ -9,6 +9,7 @@
 import type { FeeSchedule } from '@blgv/core';
 import type { Database, HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+import { ShortBalance } from '../accounts/short-balance.ts';
 import { every } from '../jobs/job-runner.ts';
 import { chargeMonth, chargeSentPayment } from './hosting-ledger.ts';
 import type { HostingService } from './hosting-service.ts';
@@ -50,13 +51,12 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
   while (paidUntil.getTime() <= Date.now()) {
     const month = Math.round((paidUntil.getTime() - node.createdAt.getTime()) / periodMs) + 1;
     const next = new Date(paidUntil.getTime() + periodMs);
-    const paid = await deps.database.db
-      .transaction()
-      .execute((tx) => chargeMonth(tx, node, month, deps.schedule.hosting.monthlyFee, next))
-      .then(
-        () => true,
-        () => false,
-      );
+    // Only a short balance is the tenant's doing; any other failure is thrown (and retried).
+    const paid = await whenCovered(
+      deps.database.db
+        .transaction()
+        .execute((tx) => chargeMonth(tx, node, month, deps.schedule.hosting.monthlyFee, next)),
+    );
     if (!paid) {
       const graceEnds = paidUntil.getTime() + deps.hosting.limits.gracePeriodSeconds * 1000;
       if (Date.now() >= graceEnds && node.state !== 'suspended') {
@@ -80,6 +80,17 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
   }
 }
 
+/** True once `charge` succeeded, false when the balance did not cover it; other errors throw. */
+function whenCovered(charge: Promise<void>): Promise<boolean> {
+  return charge.then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof ShortBalance) return false;
+      throw err;
+    },
+  );
+}
+
 async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
   const fee = deps.schedule.hosting.transactionFee;
   const backend = deps.hosting.nodes.backend(node);
@@ -92,13 +103,9 @@ async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): P
     for (const payment of page) {
       // Bill in order: an in-flight payment holds the ones after it until it ends.
       if (payment.status === 'in_flight') return;
-      const billed = await deps.database.db
-        .transaction()
-        .execute((tx) => chargeSentPayment(tx, node, payment, fee))
-        .then(
-          () => true,
-          () => false,
-        );
+      const billed = await whenCovered(
+        deps.database.db.transaction().execute((tx) => chargeSentPayment(tx, node, payment, fee)),
+      );
       if (!billed) return;
       after = payment.paymentIndex;
     }

@@ -5,6 +5,7 @@
  */
 import { type Sat, type SentPayment, sat } from '@blgv/core';
 import { HostedNodesRepository, type Kysely, LedgerRepository, type Schema } from '@blgv/store';
+import { requireBalance, type ShortBalance } from '../accounts/short-balance.ts';
 
 /** The node an entry is about. */
 interface BilledNode {
@@ -20,8 +21,8 @@ export function monthReference(nodeId: string, n: number): string {
 
 /**
  * Charges month `month` of `node` and records that the node is paid until `paidUntil`. Throws
- * (rolling the caller's transaction back) when the balance does not cover it; a month already
- * charged is not charged again.
+ * {@link ShortBalance} (rolling the caller's transaction back) when the balance does not cover
+ * it; a month already charged is not charged again.
  */
 export async function chargeMonth(
   tx: Kysely<Schema>,
@@ -30,7 +31,9 @@ export async function chargeMonth(
   fee: Sat,
   paidUntil: Date,
 ): Promise<void> {
-  await new LedgerRepository(tx).append({
+  const ledger = new LedgerRepository(tx);
+  await requireBalance(ledger, node.tenantId, fee);
+  await ledger.append({
     tenantId: node.tenantId,
     kind: 'hosting_monthly_fee',
     amount: sat(-fee),
@@ -53,7 +56,8 @@ export async function refundFirstMonth(tx: Kysely<Schema>, node: BilledNode, fee
 
 /**
  * Charges the transaction fee of a payment the node sent (only a succeeded one costs it) and
- * moves the node's billed payment index past it. Throws when the balance does not cover it.
+ * moves the node's billed payment index past it. Throws {@link ShortBalance} when the balance
+ * does not cover it.
  */
 export async function chargeSentPayment(
   tx: Kysely<Schema>,
@@ -62,7 +66,9 @@ export async function chargeSentPayment(
   fee: Sat,
 ): Promise<void> {
   if (payment.status === 'succeeded' && fee > 0n) {
-    await new LedgerRepository(tx).append({
+    const ledger = new LedgerRepository(tx);
+    await requireBalance(ledger, node.tenantId, fee);
+    await ledger.append({
       tenantId: node.tenantId,
       kind: 'hosting_transaction_fee',
       amount: sat(-fee),

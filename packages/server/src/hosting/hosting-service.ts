@@ -27,6 +27,7 @@ import type { HostedNodeConfigBody } from '@blgv/protocol';
 import { type Database, type HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
+import { ShortBalance } from '../accounts/short-balance.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
@@ -175,23 +176,8 @@ export class HostingService {
     tenantId: string,
     config: HostedNodeConfig,
   ): Promise<{ view: HostedNodeView; seed: readonly string[] }> {
-    const counts = await this.#repo.counts(tenantId);
-    if (counts.tenant >= this.#limits.maxNodesPerTenant) {
-      throw new LspError(
-        ErrorCode.TenantLimitExceeded,
-        `at most ${this.#limits.maxNodesPerTenant} nodes per tenant`,
-        {
-          field: 'nodes',
-          limit: this.#limits.maxNodesPerTenant,
-        },
-      );
-    }
-    if (counts.total >= this.#limits.maxNodes) {
-      throw new LspError(ErrorCode.LspInsufficientFunds, 'the LSP hosts as many nodes as it can; try later', {
-        field: 'nodes',
-        limit: this.#limits.maxNodes,
-      });
-    }
+    // Checked first to refuse early, and again under the creation lock when the node is inserted.
+    this.#checkLimits(await this.#repo.counts(tenantId));
     const quote = await this.quote(config);
     const balance = await this.#accounts.balance(tenantId);
     if (balance < quote.total) {
@@ -218,6 +204,23 @@ export class HostingService {
     return { view: await this.get(tenantId, nodeId), seed: provisioned.seed };
   }
 
+  /** Throws when one more node would pass the per-tenant or the total limit. */
+  #checkLimits(counts: { tenant: number; total: number }): void {
+    if (counts.tenant >= this.#limits.maxNodesPerTenant) {
+      throw new LspError(
+        ErrorCode.TenantLimitExceeded,
+        `at most ${this.#limits.maxNodesPerTenant} nodes per tenant`,
+        { field: 'nodes', limit: this.#limits.maxNodesPerTenant },
+      );
+    }
+    if (counts.total >= this.#limits.maxNodes) {
+      throw new LspError(ErrorCode.LspInsufficientFunds, 'the LSP hosts as many nodes as it can; try later', {
+        field: 'nodes',
+        limit: this.#limits.maxNodes,
+      });
+    }
+  }
+
   async #chargeFirstMonth(
     tenantId: string,
     nodeId: string,
@@ -228,7 +231,10 @@ export class HostingService {
     const paidUntil = new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000);
     try {
       await this.#database.db.transaction().execute(async (tx) => {
-        await new HostedNodesRepository(tx).insert({
+        const repo = new HostedNodesRepository(tx);
+        await repo.lockCreation();
+        this.#checkLimits(await repo.counts(tenantId));
+        await repo.insert({
           ...node,
           color: config.color,
           config: nodeConfigToJson(config),
@@ -237,9 +243,8 @@ export class HostingService {
       });
     } catch (err) {
       // The balance moved between the check and the charge.
-      const balance = await this.#accounts.balance(tenantId);
-      if (balance < fee)
-        throw await this.#accounts.paymentRequired(tenantId, balance, fee, 'the first month of hosting');
+      if (err instanceof ShortBalance)
+        throw await this.#accounts.paymentRequired(tenantId, err.balance, fee, 'the first month of hosting');
       throw err;
     }
   }

@@ -27,6 +27,7 @@ import {
   ReservationsRepository,
   type Transaction,
 } from '@blgv/store';
+import { requireBalance, ShortBalance } from '../accounts/short-balance.ts';
 import { type SpendableReader, withAvailableLiquidity } from '../liquidity/liquidity-lock.ts';
 
 /** A new attempt, before the reservation and utilization fee are worked out. */
@@ -76,12 +77,8 @@ export function startAttempt(
     const utilization = reserved > 0n ? utilizationFee(deps.schedule, quote.amount) : sat(0n);
     const required = sat(quote.amount + quote.routingFee + utilization);
     const ledger = new LedgerRepository(trx);
-    await ledger.lockTenant(draft.tenantId);
-    const balance = await ledger.balance(draft.tenantId);
-    if (balance < required) {
-      // Undo the reservation take: nothing of a refused payment may stay written.
-      throw new ShortBalance(balance, required);
-    }
+    // Short: the throw undoes the reservation take, so nothing of a refused payment stays written.
+    await requireBalance(ledger, draft.tenantId, required);
     const attempt: PaymentAttempt = { ...draft, reserved, utilizationFee: utilization };
     const payment = existing
       ? await payments.retry(attempt, existing.attempt + 1)
@@ -188,16 +185,4 @@ async function takeReservation(
   if (!step.ok) throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${r.state}`);
   await reservations.transition(r.id, r.state, { state: step.state, used: step.used });
   return take;
-}
-
-/** Thrown inside the transaction to roll it back when the balance is short. */
-class ShortBalance extends Error {
-  readonly balance: Sat;
-  readonly required: Sat;
-
-  constructor(balance: Sat, required: Sat) {
-    super('balance short');
-    this.balance = balance;
-    this.required = required;
-  }
 }
