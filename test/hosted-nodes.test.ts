@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
-import { lightningBinary, pidAlive } from '@blgv/regtest';
+import { lightningBinary } from '@blgv/regtest';
 import { assertCleanAudit } from './support/audit.ts';
 import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
@@ -167,8 +167,8 @@ test('the customer macaroon cannot bake macaroons or stop the daemon; the read-o
   assert.notEqual(refused.status, 200, "another node's macaroon is refused by this node");
 });
 
-test('a killed node is restarted and unlocked by itself; a server restart leaves it running and paid', async () => {
-  const { h, alice } = ctx.net;
+test('a killed node is restarted and unlocked by itself', async () => {
+  const { h } = ctx.net;
   const pid = hosting.pidOf(node.nodeId);
   process.kill(pid, 'SIGKILL');
   await h.waitFor(
@@ -185,26 +185,6 @@ test('a killed node is restarted and unlocked by itself; a server restart leaves
     timeoutMs: 90_000,
   });
 
-  const running = hosting.pidOf(node.nodeId);
-  const invoice = await nodeRest<{ payment_request: string }>(
-    node.endpoint,
-    node.macaroon ?? '',
-    'POST',
-    '/v1/invoices',
-    {
-      value: '1000',
-    },
-  );
-  assert.equal(invoice.status, 200);
-  await hosting.lsp.down();
-  assert.ok(pidAlive(running), 'the node outlives the server');
-  const paid = await alice.lnd.sendPayment(
-    { paymentRequest: invoice.body.payment_request, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
-    within(60_000),
-  );
-  assert.equal(paid.status, 'succeeded', 'a payment to the node while the server is down succeeds');
-  await hosting.lsp.up();
-  assert.equal(hosting.pidOf(node.nodeId), running, 'the restarted server adopted the running node');
   assert.equal((await tenant.nodes.get(node.nodeId)).status, 'running');
 });
 

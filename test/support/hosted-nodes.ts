@@ -26,14 +26,12 @@ export async function startHostingLsp(
   hosting: Record<string, unknown> = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
-  // A range of 120 ports of our own below the ephemeral range (other test files run beside us).
-  const portFrom = 20_000 + Math.floor(Math.random() * 100) * 120;
   const lsp = await startTestLsp(net, {
     file: {
       hosting: {
         dataDir,
-        portFrom,
-        portTo: portFrom + 119,
+        // Ports of our own (other test files run beside us).
+        ...hostedPortRange(),
         outliveServer: true,
         checkIntervalMs: 500,
         billingIntervalMs: 500,
@@ -42,34 +40,53 @@ export async function startHostingLsp(
     },
     hosting: (config) => hostingFromConfig(config, { chain: net.h.btcd.chain, dir: dataDir }),
   });
-  const pidOf = (nodeId: string) => Number(readFileSync(join(dataDir, nodeId, 'lnd.pid'), 'utf8').trim());
   return {
     lsp,
     dataDir,
-    pidOf,
+    pidOf: (nodeId) => hostedNodePid(dataDir, nodeId),
     async stop() {
       await lsp.stop();
-      for (const id of existsSync(dataDir) ? readdirSync(dataDir) : []) {
-        try {
-          process.kill(pidOf(id), 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      rmSync(dataDir, { recursive: true, force: true });
+      removeHostedNodes(dataDir);
     },
   };
 }
 
-/** Calls a hosted node's LND REST API through its `endpoint` with a macaroon (hex). */
+/** A free range of 120 ports for one story's nodes, below the ephemeral range. */
+export function hostedPortRange(): { portFrom: number; portTo: number } {
+  const portFrom = 20_000 + Math.floor(Math.random() * 100) * 120;
+  return { portFrom, portTo: portFrom + 119 };
+}
+
+/** The pid of the lnd of hosted node `nodeId` kept under `dataDir`. */
+export function hostedNodePid(dataDir: string, nodeId: string): number {
+  return Number(readFileSync(join(dataDir, nodeId, 'lnd.pid'), 'utf8').trim());
+}
+
+/** Kills every node process under `dataDir` (they outlive servers) and removes their data. */
+export function removeHostedNodes(dataDir: string): void {
+  for (const id of existsSync(dataDir) ? readdirSync(dataDir) : []) {
+    try {
+      process.kill(hostedNodePid(dataDir, id), 'SIGKILL');
+    } catch {
+      // Already gone, or never started.
+    }
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Calls a hosted node's LND REST API through its `endpoint` with a macaroon (hex), with `client`
+ * (default: the global fetch).
+ */
 export async function nodeRest<T = Record<string, unknown>>(
   endpoint: string,
   macaroon: string,
   method: string,
   path: string,
   body?: unknown,
+  client: typeof fetch = fetch,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${endpoint}${path}`, {
+  const res = await client(`${endpoint}${path}`, {
     method,
     headers: { 'Grpc-Metadata-macaroon': macaroon, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),

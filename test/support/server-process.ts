@@ -20,6 +20,8 @@ export interface ServerProcessOptions {
   readonly env?: Record<string, string>;
   /** One backend call that goes wrong (see `fault-server.ts`). */
   readonly fault?: { readonly method: string; readonly mode: string };
+  /** The `fetch` its clients use (e.g. one trusting the server's TLS certificate). */
+  readonly fetch?: typeof fetch;
 }
 
 /** A running server process. */
@@ -59,7 +61,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       if (ready) return JSON.parse(ready) as { url: string; keyId?: string; secret?: string };
       if (!out.includes('Press Ctrl-C to stop.')) return undefined;
       return {
-        url: /API:\s+(http:\/\/\S+)/.exec(out)?.[1] ?? '',
+        url: /API:\s+(https?:\/\/\S+)/.exec(out)?.[1] ?? '',
         keyId: /key id:\s+(key_\S+)/.exec(out)?.[1],
         secret: /secret:\s+(sk_\S+)/.exec(out)?.[1],
       };
@@ -72,7 +74,13 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     url,
     bootstrapKey: keyId && secret ? { keyId, secret } : undefined,
     output: () => out,
-    client: (key) => new LSPClient({ endpoint: url, apiKey: key.keyId, apiSecret: key.secret }),
+    client: (key) =>
+      new LSPClient({
+        endpoint: url,
+        apiKey: key.keyId,
+        apiSecret: key.secret,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
         const gone = new Promise((resolve) => proc.once('exit', resolve));

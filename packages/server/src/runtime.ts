@@ -2,6 +2,7 @@
  * The composition root: builds the Lightning backend, the database and the HTTP server from
  * the configuration, and stops them in reverse order.
  */
+import { readFileSync } from 'node:fs';
 import type { LightningBackend, NodeInfo } from '@blgv/core';
 import { LndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/store';
@@ -94,7 +95,14 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
       await runner.stopped();
     });
 
-    const app = buildApp({ log, lightning, database, services });
+    const { tls } = config.server;
+    const app = buildApp({
+      log,
+      lightning,
+      database,
+      services,
+      ...(tls ? { tls: { cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } } : {}),
+    });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: config.server.host, port: config.server.port });
     return { url, node, regtest, database, services, bootstrapKey, stop };

@@ -78,3 +78,9 @@ test('an unreadable or non-object config file is a clear error', () => {
   );
   assert.throws(() => loadConfig({ BLGV_CONFIG: '/a.json' }, () => '[1]'), /JSON object/);
 });
+
+test('HTTPS takes a certificate and its key; one without the other is named', () => {
+  const c = loadConfig({ BLGV_TLS_CERT: '/etc/lsp/cert.pem', BLGV_TLS_KEY: '/etc/lsp/key.pem' });
+  assert.deepEqual(c.server.tls, { certPath: '/etc/lsp/cert.pem', keyPath: '/etc/lsp/key.pem' });
+  assert.throws(() => loadConfig({ BLGV_TLS_CERT: '/etc/lsp/cert.pem' }), /\/server\/tls\/keyPath/);
+});

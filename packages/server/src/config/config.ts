@@ -27,6 +27,16 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        /**
+         * Serve HTTPS with this certificate and key (PEM files). Without it the server speaks
+         * plain HTTP and a TLS terminator in front of it is expected in production.
+         */
+        tls: Type.Optional(
+          Type.Object(
+            { certPath: Type.String({ minLength: 1 }), keyPath: Type.String({ minLength: 1 }) },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -348,6 +358,8 @@ export const ENV_VARS = {
   BLGV_CONFIG: 'path of a JSON file with any part of the configuration',
   BLGV_HOST: 'server.host: address the HTTP server listens on (default 127.0.0.1)',
   BLGV_PORT: 'server.port: HTTP port (default 8080; 0 picks a free one)',
+  BLGV_TLS_CERT: 'server.tls.certPath: PEM certificate to serve HTTPS with (set with BLGV_TLS_KEY)',
+  BLGV_TLS_KEY: "server.tls.keyPath: the certificate's PEM private key",
   DATABASE_URL: 'database: Postgres URL; when unset, embedded PGlite is used',
   BLGV_DATA_DIR:
     "database.dataDir for PGlite (default: in memory with the regtest network, else ~/.local/share/blgv-lsp/pglite; 'memory' keeps it in memory)",
@@ -366,6 +378,8 @@ function fromEnv(env: Env, file: Record<string, unknown>): Record<string, unknow
   const server = { ...(file.server as object | undefined) } as Record<string, unknown>;
   if (env.BLGV_HOST) server.host = env.BLGV_HOST;
   if (env.BLGV_PORT) server.port = /^\d+$/.test(env.BLGV_PORT) ? Number(env.BLGV_PORT) : env.BLGV_PORT;
+  if (env.BLGV_TLS_CERT || env.BLGV_TLS_KEY)
+    server.tls = { certPath: env.BLGV_TLS_CERT, keyPath: env.BLGV_TLS_KEY };
 
   let lightning = (file.lightning as Record<string, unknown> | undefined) ?? { mode: 'regtest' };
   const lndVars = [env.LND_RPC_ADDRESS, env.LND_TLS_CERT_PATH, env.LND_MACAROON_PATH];

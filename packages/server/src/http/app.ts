@@ -29,6 +29,8 @@ export interface AppDeps {
   readonly lightning: LightningBackend;
   readonly database: Database;
   readonly services: LspServices;
+  /** Serve HTTPS with this PEM certificate and key. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** An Ajv for request validation; `coerce` reads numbers and booleans from text. */
@@ -43,10 +45,13 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the Fastify application (not yet listening); await `app.ready()` before use. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({
+  const options = {
     loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-  });
+    ...(deps.tls ? { https: deps.tls } : {}),
+  };
+  // Fastify types an HTTPS instance apart; routes and hooks are the same, so one type serves.
+  const app = Fastify(options as typeof options & { https?: never }) as FastifyInstance;
   // Bodies are JSON and validated as sent; query strings and paths are text, so their numbers
   // and booleans are read from it.
   const bodies = validatorAjv(false);
@@ -119,5 +124,6 @@ function listeningUrl(app: FastifyInstance): string {
   const address = app.server.address();
   if (!address || typeof address === 'string') return 'http://127.0.0.1';
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  const scheme = app.initialConfig.https ? 'https' : 'http';
+  return `${scheme}://${host}:${address.port}`;
 }
