@@ -53,6 +53,7 @@ export function hostedLndArgs(
     color: spec.color,
     chain: settings.chain,
     listenHost: settings.listenHost,
+    announceHost: settings.publicHost,
     rpcPort: ports.rpc,
     restPort: ports.rest,
     p2pPort: ports.p2p,

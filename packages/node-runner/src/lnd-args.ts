@@ -49,6 +49,11 @@ export interface LndLaunch {
   readonly p2pPort: number;
   /** The REST port; no REST listener when absent. */
   readonly restPort?: number;
+  /**
+   * Host announced to the network with the p2p port (`--externalip`), so that other nodes (and
+   * their autopilots) can dial this one from the graph; nothing is announced when absent.
+   */
+  readonly announceHost?: string;
   /** More flags, appended last. */
   readonly extra?: readonly string[];
 }
@@ -64,6 +69,7 @@ export function lndArgs(launch: LndLaunch): string[] {
     `--rpclisten=${host}:${launch.rpcPort}`,
     `--listen=${host}:${launch.p2pPort}`,
     ...(launch.restPort === undefined ? ['--norest'] : [`--restlisten=${host}:${launch.restPort}`]),
+    ...(launch.announceHost ? [`--externalip=${launch.announceHost}:${launch.p2pPort}`] : []),
     '--nobootstrap',
     ...(launch.extra ?? []),
   ];

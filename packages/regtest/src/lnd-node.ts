@@ -184,6 +184,7 @@ function regtestArgs(
     chain: btcd.chain,
     rpcPort: ports.rpc,
     p2pPort: ports.p2p,
+    announceHost: '127.0.0.1',
     extra: [
       '--noseedbackup',
       '--debuglevel=info',

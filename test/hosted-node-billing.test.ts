@@ -1,0 +1,129 @@
+/**
+ * Hosted nodes that live on their own: a tenant that cannot pay the next month sees its node
+ * suspended after the grace period (stopped, data kept) and running again, unlocked, once it
+ * has topped up, each month charged exactly once; a funded node with autopilot on opens its
+ * channel to the LSP by itself. Months are 30 seconds here, so the story sees several.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sat } from '@blgv/core';
+import { assertCleanAudit } from './support/audit.ts';
+import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
+import { topUp } from './support/topup.ts';
+
+const MONTH = 50_000;
+const PERIOD_SECONDS = 30;
+
+const ctx = { net: undefined as unknown as Network };
+let hosting: HostingLsp;
+
+before(async () => {
+  ctx.net = await startNetwork();
+  // The LSP's node has an announced channel, so a node that syncs the graph from it knows it.
+  await ctx.net.h.openChannel(ctx.net.alice, ctx.net.lsp, sat(3_000_000));
+  hosting = await startHostingLsp(ctx.net, { billingPeriodSeconds: PERIOD_SECONDS, gracePeriodSeconds: 2 });
+});
+
+after(async () => {
+  await hosting?.stop();
+  await ctx.net?.h.stop();
+});
+
+/** The node answers `getinfo` through its endpoint (it runs and is unlocked). */
+async function answers(endpoint: string, macaroon: string): Promise<boolean> {
+  const r = await nodeRest(endpoint, macaroon, 'GET', '/v1/getinfo').catch(() => ({ status: 0 }));
+  return r.status === 200;
+}
+
+test('a tenant without funds for the next month is suspended after the grace period, and runs again after a top-up', async () => {
+  const { h, alice } = ctx.net;
+  const poor = (await hosting.lsp.newTenant('poor')).client;
+  await topUp(h, alice, poor, MONTH);
+  const node = await poor.nodes.create({ alias: 'one-month' });
+  assert.equal((await poor.getBalance()).balance, 0, 'the first month took the whole balance');
+  const mac = node.macaroon ?? '';
+  assert.ok(await answers(node.endpoint, mac));
+
+  // The month runs out, the balance cannot pay the next, the grace period passes.
+  const suspended = await h.waitFor(
+    async () => {
+      const n = await poor.nodes.get(node.nodeId);
+      return n.status === 'suspended' ? n : undefined;
+    },
+    { what: 'the unpaid node suspended', timeoutMs: (PERIOD_SECONDS + 60) * 1000 },
+  );
+  assert.equal(suspended.paidUntil, node.paidUntil, 'nothing was charged for the unpaid month');
+  await h.waitFor(async () => !(await answers(node.endpoint, mac)), { what: 'the suspended node stopped' });
+  await assert.rejects(poor.nodes.start(node.nodeId), (err: { status?: number }) => err.status === 409);
+
+  // A top-up pays the month owed: the node runs again, unlocked, with its data.
+  await topUp(h, alice, poor, 3 * MONTH);
+  await h.waitFor(async () => (await poor.nodes.get(node.nodeId)).status === 'running', {
+    what: 'the node running again after the top-up',
+  });
+  const info = await h.waitFor(
+    async () => {
+      const r = await nodeRest<{ identity_pubkey: string }>(node.endpoint, mac, 'GET', '/v1/getinfo');
+      return r.status === 200 ? r.body : undefined;
+    },
+    { what: 'the resumed node unlocked and answering', timeoutMs: 120_000 },
+  );
+  assert.equal(info.identity_pubkey, node.pubkey, 'the same node, its data kept');
+
+  const months = (await poor.getLedger()).entries.filter((e) => e.kind === 'hosting_monthly_fee');
+  assert.ok(months.length >= 2, `the first month and the one owed (${months.length} charged)`);
+  assert.ok(
+    months.every((e) => e.amount === -MONTH),
+    'each month exactly the monthly fee',
+  );
+  const references = new Set(months.map((e) => e.reference));
+  assert.equal(references.size, months.length, 'no month charged twice');
+  await assertCleanAudit(hosting.lsp);
+});
+
+test('a funded node with autopilot on opens a channel to the LSP by itself', async () => {
+  const { h, alice, lsp } = ctx.net;
+  const tenant = (await hosting.lsp.newTenant('autopilot')).client;
+  // Months are short here: enough for the whole story, so the node is not suspended meanwhile.
+  await topUp(h, alice, tenant, 20 * MONTH);
+  const node = await tenant.nodes.create({
+    alias: 'autopiloted',
+    autopilot: { enabled: true, maxChannels: 1, allocationPercent: 60, maxChannelSize: 200_000 },
+  });
+  const mac = node.macaroon ?? '';
+  const address = await nodeRest<{ address: string }>(node.endpoint, mac, 'GET', '/v1/newaddress');
+  assert.equal(address.status, 200);
+  // The customer funds the node's wallet from elsewhere.
+  await alice.lnd.sendCoins({ address: address.body.address, amount: sat(500_000) }, within());
+  await h.mine(1);
+
+  const opened = await h.waitFor(
+    async () => {
+      await h.mine(1);
+      const r = await nodeRest<{
+        pending_open_channels?: { channel: { remote_node_pub: string; capacity: string } }[];
+      }>(node.endpoint, mac, 'GET', '/v1/channels/pending');
+      const open = await nodeRest<{ channels?: { remote_pubkey: string; capacity: string }[] }>(
+        node.endpoint,
+        mac,
+        'GET',
+        '/v1/channels',
+      );
+      const pending = (r.body.pending_open_channels ?? []).map((p) => ({
+        peer: p.channel.remote_node_pub,
+        capacity: p.channel.capacity,
+      }));
+      const active = (open.body.channels ?? []).map((c) => ({ peer: c.remote_pubkey, capacity: c.capacity }));
+      return [...pending, ...active].find((c) => c.peer === lsp.pubkey);
+    },
+    { what: "autopilot's channel to the LSP", timeoutMs: 180_000, intervalMs: 2_000 },
+  );
+  assert.ok(BigInt(opened.capacity) >= 20_000n && BigInt(opened.capacity) <= 200_000n, opened.capacity);
+  const charged = (await tenant.getLedger()).entries.filter((e) => e.kind !== 'topup');
+  assert.ok(
+    charged.every((e) => e.kind === 'hosting_monthly_fee' && e.amount === -MONTH),
+    'the channel autopilot opened is paid by the node itself: the tenant is charged only its months',
+  );
+  await assertCleanAudit(hosting.lsp);
+});
