@@ -118,6 +118,22 @@ try {
   );
   if (payment.status !== 'succeeded') throw new Error(`the payment ${payment.status}: ${payment.failure}`);
 
+  say('\n3. Merchant: a hosted Lightning node of its own');
+  const node = await withTopUp(
+    'the node',
+    () => lspClient.createHostedNode({ alias: 'demo-merchant' }),
+    lspClient,
+  );
+  const info = (await (
+    await fetch(`${node.endpoint}/v1/getinfo`, {
+      headers: { 'Grpc-Metadata-macaroon': node.macaroon ?? '' },
+      signal: AbortSignal.timeout(10_000),
+    })
+  ).json()) as { alias: string; identity_pubkey: string; synced_to_chain: boolean };
+  say(`  hosted node ${node.nodeId}: ${node.status}, paid until ${node.paidUntil}`);
+  say(`  GET ${node.endpoint}/v1/getinfo with its macaroon: ${info.alias} ${info.identity_pubkey}`);
+  if (info.identity_pubkey !== node.pubkey) throw new Error('the endpoint answered for another node');
+
   const audit = await admin.admin.audit();
   say(`\naudit: ${audit.clean ? 'clean' : `${audit.discrepancies.length} discrepancies`}`);
   say(`balance left: ${sats((await lspClient.getBalance()).balance)}`);

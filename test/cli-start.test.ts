@@ -2,7 +2,8 @@
  * Story: a newcomer runs `blgv-lsp start` (what `npm start` runs) with nothing configured:
  * it brings up regtest, the LSP's node, a demo client with channels, PGlite and the server,
  * prints where everything is, answers /healthz, runs the README's walk-through (the spec's
- * integration examples, `npm run demo`) to a clean audit, and Ctrl-C leaves no process behind.
+ * integration examples and a hosted node, `npm run demo`) to a clean audit, and Ctrl-C leaves no
+ * process behind (hosted nodes included).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -87,6 +88,12 @@ test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it a
   // 2,000 opening fee + 100,000 push + 330 network fee (165 vB at the demo chain's 2 sat/vB).
   assert.match(demo.stdout, /charged 102,330 sat \(the quote was 102,330 sat\)/);
   assert.match(demo.stdout, /payment [0-9a-f]{64}: succeeded/);
+  assert.match(demo.stdout, /hosted node n[0-9a-f]{16}: running/);
+  assert.match(demo.stdout, /getinfo with its macaroon: demo-merchant 0[23][0-9a-f]{64}/);
+  assert.ok(
+    processesUsing(dir).some((l) => l.includes('--alias=demo-merchant')),
+    "the hosted node's lnd runs under the demo's directory",
+  );
   assert.match(demo.stdout, /audit: clean/);
 
   proc.kill('SIGINT');

@@ -62,6 +62,9 @@ async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> 
       '--txindex',
       '--rejectnonstd',
       '--nobanning',
+      // Each lnd holds 3-4 websocket clients (hosted nodes estimate fees through btcd too);
+      // btcd's default of 25 would stop the 5th hosted node from syncing.
+      '--rpcmaxwebsockets=1000',
       '--nostalldetect',
       '--trickleinterval=100ms',
       '--debuglevel=info',

@@ -272,9 +272,14 @@ export class HostingService {
       signal,
     );
     const backend = this.nodes.open(nodeId, access, wallet.adminMacaroon);
+    // `running` means usable: the node answers and has caught up with the chain.
     const info = await this.nodes.retry(
-      'node RPC',
-      () => backend.getInfo(AbortSignal.timeout(5_000)),
+      'node synced to chain',
+      async () => {
+        const i = await backend.getInfo(AbortSignal.timeout(5_000));
+        if (!i.syncedToChain) throw new Error('not synced to chain yet');
+        return i;
+      },
       signal,
     );
     const [customer, readOnly] = [

@@ -110,8 +110,9 @@ export class NodeConnections {
         what,
         signal,
         log: this.#log,
+        // A local node that is starting: ask often, it answers within seconds.
         minDelayMs: 250,
-        maxDelayMs: 2_000,
+        maxDelayMs: 500,
       });
     } catch (err) {
       if (signal.aborted)
