@@ -11,13 +11,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { msat, sat } from '@blgv/core';
+import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { pidAlive } from '@blgv/regtest';
 import { type Database, openDatabase, sql } from '@blgv/store';
 import { assertCleanAudit } from './support/audit.ts';
-import { hostedNodePid, hostedPortRange, nodeRest, removeHostedNodes } from './support/hosted-nodes.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
+import {
+  channelActive,
+  hostedNodePid,
+  hostedPortRange,
+  nodeRest,
+  payUntilSucceeded,
+  removeHostedNodes,
+} from './support/hosted-nodes.ts';
+import { type Network, startNetwork } from './support/network.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { fetchTrusting, selfSignedCertificate } from './support/tls.ts';
 import { topUp } from './support/topup.ts';
@@ -109,20 +116,10 @@ test('the server process is killed: its node keeps running and is paid meanwhile
   assert.equal(info.status, 200);
   assert.equal(info.body.identity_pubkey, node.pubkey);
   await h.mine(6);
-  await h.waitFor(
-    async () => {
-      const r = await nodeRest<{ channels?: { active: boolean }[] }>(
-        node.endpoint,
-        mac,
-        'GET',
-        '/v1/channels',
-        undefined,
-        https,
-      );
-      return (r.body.channels ?? []).some((c) => c.active);
-    },
-    { what: 'the inbound channel active', timeoutMs: 90_000 },
-  );
+  await h.waitFor(() => channelActive(node.endpoint, mac, https), {
+    what: 'the inbound channel active',
+    timeoutMs: 90_000,
+  });
   const invoice = await nodeRest<{ payment_request: string }>(
     node.endpoint,
     mac,
@@ -137,15 +134,11 @@ test('the server process is killed: its node keeps running and is paid meanwhile
   const pid = hostedNodePid(dataDir, node.nodeId);
   await server.kill();
   assert.ok(pidAlive(pid), 'the node outlives the SIGKILLed server');
-  const paid = await h.waitFor(
-    async () => {
-      const r = await alice.lnd.sendPayment(
-        { paymentRequest: invoice.body.payment_request, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
-        within(60_000),
-      );
-      return r.status === 'succeeded' ? r : undefined;
-    },
-    { what: 'alice paying the hosted node while no server runs', timeoutMs: 90_000 },
+  const paid = await payUntilSucceeded(
+    h,
+    alice,
+    invoice.body.payment_request,
+    'alice paying the hosted node while no server runs',
   );
   assert.equal(paid.status, 'succeeded');
 

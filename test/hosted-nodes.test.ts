@@ -15,7 +15,13 @@ import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { lightningBinary } from '@blgv/regtest';
 import { assertCleanAudit } from './support/audit.ts';
-import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
+import {
+  channelActive,
+  type HostingLsp,
+  nodeRest,
+  payUntilSucceeded,
+  startHostingLsp,
+} from './support/hosted-nodes.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
 
@@ -39,11 +45,6 @@ after(async () => {
   await hosting?.stop();
   await ctx.net?.h.stop();
 });
-
-async function channelActive(endpoint: string, macaroon: string): Promise<boolean> {
-  const r = await nodeRest<{ channels?: { active: boolean }[] }>(endpoint, macaroon, 'GET', '/v1/channels');
-  return r.status === 200 && (r.body.channels ?? []).some((c) => c.active);
-}
 
 test('a tenant creates a node with a 500,000 sat inbound channel and uses it with what it was given', async () => {
   const { h, alice } = ctx.net;
@@ -94,15 +95,11 @@ test('a tenant creates a node with a 500,000 sat inbound channel and uses it wit
     },
   );
   assert.equal(invoice.status, 200);
-  const paid = await h.waitFor(
-    async () => {
-      const r = await alice.lnd.sendPayment(
-        { paymentRequest: invoice.body.payment_request, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
-        within(60_000),
-      );
-      return r.status === 'succeeded' ? r : undefined;
-    },
-    { what: 'alice paying the hosted node', timeoutMs: 90_000 },
+  const paid = await payUntilSucceeded(
+    h,
+    alice,
+    invoice.body.payment_request,
+    'alice paying the hosted node',
   );
   assert.equal(paid.status, 'succeeded');
   await h.waitFor(

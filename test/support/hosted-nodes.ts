@@ -6,6 +6,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { msat } from '@blgv/core';
+import type { Harness, LndNode } from '@blgv/regtest';
 import { hostingFromConfig } from '@blgv/server';
 import { startTestLsp, type TestLsp } from './lsp-server.ts';
 import type { Network } from './network.ts';
@@ -100,4 +102,38 @@ export async function nodeRest<T = Record<string, unknown>>(
     // Not JSON (an error page); kept as text.
   }
   return { status: res.status, body: parsed as T };
+}
+
+/** True when the node lists an active channel (asked through its endpoint). */
+export async function channelActive(
+  endpoint: string,
+  macaroon: string,
+  client: typeof fetch = fetch,
+): Promise<boolean> {
+  const r = await nodeRest<{ channels?: { active: boolean }[] }>(
+    endpoint,
+    macaroon,
+    'GET',
+    '/v1/channels',
+    undefined,
+    client,
+  );
+  return r.status === 200 && (r.body.channels ?? []).some((c) => c.active);
+}
+
+/**
+ * `payer` pays `paymentRequest`, again until it succeeds (a fresh channel's route may take a
+ * moment to be usable); resolves with the succeeded payment.
+ */
+export function payUntilSucceeded(h: Harness, payer: LndNode, paymentRequest: string, what: string) {
+  return h.waitFor(
+    async () => {
+      const r = await payer.lnd.sendPayment(
+        { paymentRequest, feeLimit: msat(1_000_000), timeoutSeconds: 30 },
+        AbortSignal.timeout(60_000),
+      );
+      return r.status === 'succeeded' ? r : undefined;
+    },
+    { what, timeoutMs: 90_000 },
+  );
 }
