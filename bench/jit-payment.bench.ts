@@ -8,7 +8,7 @@
  * -> wallet, same modifier). Each figure runs from `sendPayment` called to the payer holding
  * the preimage (single part). Prints medians and the difference.
  */
-import { type Channel, type Msat, msat, type RouteHintHop, type Scid, sat } from '@blgv/core';
+import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
 import { JitWallet } from '../test/support/jit-wallet.ts';
@@ -28,20 +28,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-/** Waits until `payer` can send `amount` to `to` over `first` (a probe fails at `to`). */
-async function waitCanSend(h: Harness, payer: LndNode, to: LndNode, first: Scid, amount: Msat) {
-  await h.waitFor(
-    async () => {
-      const r = await payer.lnd.probe(
-        { destination: to.pubkey, amount, outgoingScid: first, timeoutSeconds: 10 },
-        within(),
-      );
-      return r.status === 'failed' && r.reason === 'incorrect_payment_details';
-    },
-    { what: `${payer.name} to be able to send over ${first}`, intervalMs: 200 },
-  );
 }
 
 /**
@@ -98,7 +84,7 @@ try {
   );
   try {
     const channel = await h.openChannel(alice, lsp, sat(3_000_000));
-    await waitCanSend(h, alice, lsp, channel.scid, AMOUNT);
+    await h.waitCanSend(alice, lsp, channel.scid, AMOUNT);
     const wallets = await Promise.all(clients.map((c) => JitWallet.start(h, c, lsp, streams.signal)));
     const { client } = await server.newTenant('bench');
 

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Hex32, type Msat, msat, type Pubkey, type Scid, sat } from '@blgv/core';
+import { type Hex32, type Msat, msat, type Pubkey, sat } from '@blgv/core';
 import { extraFee } from '@blgv/lnd';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
@@ -44,7 +44,7 @@ before(async () => {
   // Two channels, each smaller than the fixed-amount payment: alice must split it.
   for (let i = 0; i < 2; i++) {
     const channel = await h.openChannel(alice, lsp, sat(200_000));
-    await waitCanSend(alice, lsp, channel.scid, msat(100_000_000n));
+    await net.h.waitCanSend(alice, lsp, channel.scid, msat(100_000_000n));
   }
   const [carolNode, daveNode, erinNode] = await Promise.all([
     h.newNode('carol', { lsps2Client: true }),
@@ -79,23 +79,6 @@ async function finalRecord(bought: Lsps2BuyResult) {
       return r && ['completed', 'failed', 'expired'].includes(r.state) ? r : undefined;
     },
     { what: 'the JIT channel to reach a final state' },
-  );
-}
-
-/**
- * Waits until `payer` can send `amount` to `to` over the channel `first` (a probe reaches `to`
- * and fails there): LND lists a new channel active a moment before its path finding uses it.
- */
-async function waitCanSend(payer: LndNode, to: LndNode, first: Scid, amount: Msat): Promise<void> {
-  await net.h.waitFor(
-    async () => {
-      const r = await payer.lnd.probe(
-        { destination: to.pubkey, amount, outgoingScid: first, timeoutSeconds: 10 },
-        within(),
-      );
-      return r.status === 'failed' && r.reason === 'incorrect_payment_details';
-    },
-    { what: `${payer.name} to be able to send ${amount} msat over ${first}`, intervalMs: 200 },
   );
 }
 
@@ -203,7 +186,7 @@ test('variable amount, single part: bought over HTTP, the fee is priced on and t
   assert.equal((await dave.node.lnd.listChannels(within())).length, 0, 'dave starts with no channel');
   // The first story spent most of alice's two channels; this payment goes in one part.
   const channel = await h.openChannel(alice, lsp, sat(500_000));
-  await waitCanSend(alice, lsp, channel.scid, msat(200_000_000n));
+  await net.h.waitCanSend(alice, lsp, channel.scid, msat(200_000_000n));
   const { client } = await server.newTenant('wallet-co');
   const [params] = (await client.lsps2.getInfo()).opening_fee_params_menu;
   assert.ok(params);

@@ -5,7 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Channel, type ChannelPoint, formatChannelPoint, msat, type Sat, sat } from '@blgv/core';
+import {
+  type Channel,
+  type ChannelPoint,
+  formatChannelPoint,
+  type Msat,
+  msat,
+  type Sat,
+  type Scid,
+  sat,
+} from '@blgv/core';
 import { onShutdown, type WaitOptions, waitFor } from '@blgv/node-runner';
 import { type Btcd, startBtcd } from './btcd.ts';
 import { FeeServer } from './fee-server.ts';
@@ -221,6 +230,23 @@ export class Harness implements AsyncDisposable {
         return r.status === 'failed' && r.reason === 'incorrect_payment_details';
       },
       { what: `${a.name} to be able to pay ${b.name}`, intervalMs: 200 },
+    );
+  }
+
+  /**
+   * Waits until `payer` can send `amount` to `to` over the channel `first` (a probe reaches `to`
+   * and fails there): LND lists a new channel active a moment before its path finding uses it.
+   */
+  async waitCanSend(payer: LndNode, to: LndNode, first: Scid, amount: Msat): Promise<void> {
+    await this.waitFor(
+      async () => {
+        const r = await payer.lnd.probe(
+          { destination: to.pubkey, amount, outgoingScid: first, timeoutSeconds: 10 },
+          AbortSignal.timeout(30_000),
+        );
+        return r.status === 'failed' && r.reason === 'incorrect_payment_details';
+      },
+      { what: `${payer.name} to be able to send ${amount} msat over ${first}`, intervalMs: 200 },
     );
   }
 
