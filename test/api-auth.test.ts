@@ -19,7 +19,8 @@ let channelOfAcme: string;
 before(async () => {
   net = await startNetwork();
   await net.h.openChannel(net.alice, net.lsp, sat(1_000_000));
-  lsp = await startTestLsp(net);
+  // As in production: webhooks may only point at public addresses.
+  lsp = await startTestLsp(net, { file: { webhooks: { allowPrivateTargets: false } } });
   acme = await lsp.newTenant('acme');
   const topup = await acme.client.topUp(5_000);
   await net.alice.lnd.sendPayment(
@@ -235,4 +236,27 @@ test('thousands of generated bodies never produce a 5xx', async () => {
     { numRuns: 2000 },
   );
   assert.equal(count, 2000);
+});
+
+test('a webhook URL that points at a private, loopback or link-local address is refused with its reason', async () => {
+  const targets = [
+    'https://127.0.0.1:8443/hook',
+    'https://localhost/hook',
+    'https://10.1.2.3/hook',
+    'https://192.168.1.20/hook',
+    'https://169.254.169.254/latest/meta-data',
+    'https://[::1]/hook',
+    'https://[fd00::1]/hook',
+  ];
+  for (const url of targets) {
+    const err = await acme.client.webhooks.create({ url, events: ['*'] }).then(
+      () => assert.fail(`${url} was accepted`),
+      (e: { status?: number; code?: string; message?: string; details?: Record<string, unknown> }) => e,
+    );
+    assert.equal(err.status, 422, url);
+    assert.equal(err.code, 'webhook_url_refused', url);
+    assert.equal(err.details?.field, 'url');
+    assert.match(err.message ?? '', /non-public address/, url);
+  }
+  assert.deepEqual((await acme.client.webhooks.list()).webhooks, [], 'nothing was registered');
 });

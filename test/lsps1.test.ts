@@ -52,7 +52,7 @@ function waitOrder(orderId: string, done: (o: Lsps1Order) => boolean, what: stri
 
 test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the channel funded', async () => {
   const protocols = await bob.call<{ protocols: number[] }>('lsps0.list_protocols', {});
-  assert.deepEqual(protocols.result, { protocols: [1, 2] });
+  assert.deepEqual(protocols.result, { protocols: [1, 2, 5] });
   const info = await bob.call<Lsps1Info>('lsps1.get_info', {});
   assert.equal(info.result?.min_initial_lsp_balance_sat, '20000');
   assert.equal(info.result?.min_required_channel_confirmations, 1);
@@ -194,7 +194,7 @@ test('a server restart while an order is held resumes it to COMPLETED', async ()
 
 test('LSPS1 over HTTP: the same methods, signed, for a tenant naming its client node', async () => {
   const { client } = await lsp.newTenant('wallet-http');
-  assert.deepEqual(await client.lsps0.listProtocols(), { protocols: [1, 2] });
+  assert.deepEqual(await client.lsps0.listProtocols(), { protocols: [1, 2, 5] });
   assert.equal((await client.lsps1.getInfo()).max_initial_lsp_balance_sat, '16777215');
   await assert.rejects(
     client.lsps1.createOrder(ORDER),

@@ -123,7 +123,7 @@ async function assertFailsBack(
 
 test('get_info lists LSPS2 and offers one fee entry priced from the schedule', async () => {
   const protocols = await wallet.call<{ protocols: number[] }>('lsps0.list_protocols', {});
-  assert.deepEqual(protocols.result?.protocols, [1, 2]);
+  assert.deepEqual(protocols.result?.protocols, [1, 2, 5]);
   const params = await menu();
   assert.equal(
     params.min_fee_msat,

@@ -57,12 +57,14 @@ for (const [name, config] of Object.entries(dialects)) {
         '0009_events',
         '0010_replicas',
         '0011_hosted_nodes',
+        '0012_webhooks',
+        '0013_lsps5',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
       );
     });
 

@@ -32,6 +32,11 @@ export class JitWallet {
   readonly lsp: LndNode;
   /** Decisions on HTLCs carrying `extra_fee`, in order. */
   readonly seen: SeenHtlc[] = [];
+  /**
+   * Times its acceptor or invoice modifier (re)connected once both were up: after the node
+   * restarts, it rises by 2 when both are back.
+   */
+  connections = 0;
   readonly #allowances = new Map<Hex32, Msat>();
 
   private constructor(node: LndNode, lsp: LndNode) {
@@ -48,7 +53,10 @@ export class JitWallet {
       lsp: lsp.pubkey,
       maxFee: (hash) => wallet.#allowances.get(hash),
       onDecision: (htlc, decision) => wallet.seen.push({ htlc, decision }),
-      onConnected: () => (up = true),
+      onConnected: () => {
+        up = true;
+        wallet.connections++;
+      },
       signal,
     });
     await h.waitFor(() => up, { what: `${node.name}'s LSPS2 acceptor and invoice modifier` });

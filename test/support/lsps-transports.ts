@@ -142,7 +142,8 @@ function httpTransport(options: {
     notify: async (payload) => (await post(payload)) === undefined,
     call: async (method, params) => {
       const id = randomBytes(12).toString('hex');
-      const needsNode = method === 'lsps1.create_order' || method === 'lsps2.buy';
+      const needsNode =
+        method === 'lsps1.create_order' || method === 'lsps2.buy' || method.startsWith('lsps5.');
       const named =
         needsNode && !('client_node_pubkey' in params)
           ? { ...params, client_node_pubkey: options.node.pubkey }

@@ -12,6 +12,7 @@ import {
   type ChannelRequestBody,
   type ChannelResponse,
   type CreateOrderParams,
+  type CreateWebhookBody,
   type DeleteNodeBody,
   type EventsQuery,
   type EventsResponse,
@@ -22,6 +23,7 @@ import {
   type HostedNodesResponse,
   type KeyResponse,
   type LedgerResponse,
+  type ListWebhooksResult,
   type Lsps1Info,
   type Lsps1Order,
   type Lsps2BuyParams,
@@ -34,9 +36,14 @@ import {
   type PaymentResponse,
   type ReservationBody,
   type ReservationResponse,
+  type SetWebhookResult,
   signRequest,
   type TenantResponse,
   type TopupResponse,
+  type WebhookDeliveriesResponse,
+  type WebhookDelivery,
+  type WebhookResponse,
+  type WebhooksResponse,
 } from '@blgv/protocol';
 import { LspApiError, LspsRpcError } from './errors.ts';
 
@@ -184,10 +191,47 @@ export class LSPClient {
       this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons`, { permissions }),
   };
 
+  /**
+   * REST webhooks (`/v1/webhooks`): `create` answers the endpoint with its `secret` (shown this
+   * once); check what arrives with {@link verifyWebhook}.
+   */
+  readonly webhooks = {
+    create: (body: CreateWebhookBody): Promise<WebhookResponse> => this.#call('POST', '/v1/webhooks', body),
+    list: (): Promise<WebhooksResponse> => this.#call('GET', '/v1/webhooks'),
+    get: (id: string): Promise<WebhookResponse> =>
+      this.#call('GET', `/v1/webhooks/${encodeURIComponent(id)}`),
+    remove: (id: string): Promise<void> => this.#call('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`),
+    enable: (id: string): Promise<WebhookResponse> =>
+      this.#call('POST', `/v1/webhooks/${encodeURIComponent(id)}/enable`),
+    deliveries: (id: string, limit?: number): Promise<WebhookDeliveriesResponse> =>
+      this.#call(
+        'GET',
+        `/v1/webhooks/${encodeURIComponent(id)}/deliveries${limit === undefined ? '' : `?limit=${limit}`}`,
+      ),
+    redeliver: (id: string, deliveryId: string): Promise<WebhookDelivery> =>
+      this.#call(
+        'POST',
+        `/v1/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
+      ),
+  };
+
   /** The spec's `createHostedNode`: same as `nodes.create`. */
   createHostedNode(config: HostedNodeConfigBody): Promise<HostedNodeResponse> {
     return this.nodes.create(config);
   }
+
+  /**
+   * LSPS5 (webhooks that wake a wallet) over HTTP: each call names the client node the webhooks
+   * are for (`client_node_pubkey`); a tenant sees and removes only the webhooks it registered.
+   */
+  readonly lsps5 = {
+    setWebhook: (clientNodePubkey: string, appName: string, webhook: string): Promise<SetWebhookResult> =>
+      this.#rpc('lsps5.set_webhook', { client_node_pubkey: clientNodePubkey, app_name: appName, webhook }),
+    listWebhooks: (clientNodePubkey: string): Promise<ListWebhooksResult> =>
+      this.#rpc('lsps5.list_webhooks', { client_node_pubkey: clientNodePubkey }),
+    removeWebhook: (clientNodePubkey: string, appName: string): Promise<Record<string, never>> =>
+      this.#rpc('lsps5.remove_webhook', { client_node_pubkey: clientNodePubkey, app_name: appName }),
+  };
 
   /** LSPS0 over HTTP. */
   readonly lsps0 = {

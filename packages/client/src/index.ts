@@ -19,7 +19,11 @@ export type {
   ReservationResponse,
   TenantResponse,
   TopupResponse,
+  WebhookDelivery,
+  WebhookMessage,
+  WebhookResponse,
 } from '@blgv/protocol';
+export { verifyWebhook, WEBHOOK_HEADERS, WebhookVerificationError } from '@blgv/protocol';
 export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
 export { LspApiError, LspsRpcError } from './errors.ts';
 export { lsps2OpeningFee, lsps2RouteHint, type RouteHintHop, scidToBigInt } from './lsps2.ts';

@@ -33,6 +33,8 @@ export const ErrorCode = {
   NonceReused: 'nonce_reused',
   /** The request is too large or too frequent. */
   RateLimited: 'rate_limited',
+  /** A webhook URL that is not https, does not resolve, or points at a non-public address. */
+  WebhookUrlRefused: 'webhook_url_refused',
   LightningUnavailable: 'lightning_unavailable',
   LightningRejected: 'lightning_rejected',
   PeerUnreachable: 'peer_unreachable',
@@ -69,6 +71,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   stale_timestamp: { http: 401, lsps: 1 },
   nonce_reused: { http: 401, lsps: 1 },
   rate_limited: { http: 429, lsps: -32603 },
+  webhook_url_refused: { http: 422, lsps: -32602 },
   lightning_unavailable: { http: 503, lsps: -32603 },
   lightning_rejected: { http: 422, lsps: -32603 },
   peer_unreachable: { http: 422, lsps: -32603 },

@@ -20,3 +20,4 @@ export * from './lsps2/opening-fee.ts';
 export * from './machine.ts';
 export * from './money.ts';
 export * from './payments/charges.ts';
+export * from './webhooks/delivery.ts';

@@ -44,6 +44,7 @@ import {
   type OutputLease,
   type PaymentResult,
   type Peer,
+  type PeerEvent,
   type PendingChannel,
   type ProbeRequest,
   type PsbtOpenRequest,
@@ -62,6 +63,7 @@ import {
   type StreamOptions,
   sat,
   scid,
+  type VerifiedMessage,
   type WalletBalance,
 } from '@blgv/core';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
@@ -89,6 +91,7 @@ import {
 } from './mappers.ts';
 import { channelBackups, listPayments, setAutopilotScores } from './node-calls.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
+import { peerEvents, signMessage, verifyMessage } from './peer-messages.ts';
 import {
   abandonChannel,
   cancelPsbtFunding,
@@ -233,6 +236,18 @@ export class LndBackend implements LightningBackend {
     const ln = this.#c.lightning;
     const r = await unary('ListPeers', ln.ListPeers.bind(ln), {}, signal);
     return r.peers.map((p) => ({ pubkey: parsePubkey(p.pub_key), address: p.address, inbound: p.inbound }));
+  }
+
+  peerEvents(options: StreamOptions): AsyncIterable<PeerEvent> {
+    return peerEvents(this.#c, options, this.#hooks);
+  }
+
+  signMessage(message: Uint8Array, signal: AbortSignal): Promise<string> {
+    return signMessage(this.#c, message, signal);
+  }
+
+  verifyMessage(message: Uint8Array, signature: string, signal: AbortSignal): Promise<VerifiedMessage> {
+    return verifyMessage(this.#c, message, signature, signal);
   }
 
   async listChannels(signal: AbortSignal): Promise<Channel[]> {

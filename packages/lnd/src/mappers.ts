@@ -93,6 +93,11 @@ export function channelFromLnd(c: Channel__Output): Channel {
     zeroConf: c.zero_conf,
     confirmed: confirmedScid !== '0',
     pendingHtlcs: c.pending_htlcs.length,
+    htlcs: c.pending_htlcs.map((h) => ({
+      incoming: h.incoming,
+      amount: sat(h.amount),
+      expirationHeight: h.expiration_height,
+    })),
     memo: c.memo,
   };
 }

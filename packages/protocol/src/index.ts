@@ -2,5 +2,8 @@ export * from './hosting.ts';
 export * from './lsps0.ts';
 export * from './lsps1.ts';
 export * from './lsps2.ts';
+export * from './lsps5.ts';
 export * from './rest.ts';
 export * from './signing.ts';
+export * from './webhook-signing.ts';
+export * from './webhooks.ts';

@@ -33,7 +33,13 @@ import { Lsps1Service } from './lsps1/lsps1-service.ts';
 import { FeePromises } from './lsps2/fee-promise.ts';
 import { JitForwarder } from './lsps2/jit-forwarder.ts';
 import { Lsps2Service } from './lsps2/lsps2-service.ts';
+import { Lsps5Notifier } from './lsps5/lsps5-notifier.ts';
+import { Lsps5Service } from './lsps5/lsps5-service.ts';
+import { PeerPresence } from './lsps5/peer-presence.ts';
 import { PaymentService } from './payments/payment-service.ts';
+import { Wakeup } from './poll.ts';
+import { WebhookService } from './webhooks/webhook-service.ts';
+import { outboundPolicyFromConfig, retryPolicyFromConfig } from './webhooks/webhook-setup.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -54,10 +60,14 @@ export interface LspServices {
   readonly jitForwarder: JitForwarder;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
+  /** LSPS5 notifications to client nodes that are not connected. */
+  readonly lsps5Notifier: Lsps5Notifier;
   /** Every state transition, in order (`/v1/events`). */
   readonly events: EventLog;
   /** Hosted nodes (`/v1/nodes`), when hosting is configured. */
   readonly hosting: HostingService | undefined;
+  /** Tenants' REST webhooks (`/v1/webhooks`). */
+  readonly webhooks: WebhookService;
   /** Base of hosted nodes' endpoints when configured (else the server's own URL). */
   readonly publicUrl: string | undefined;
   /** Records the operator reads through the admin API. */
@@ -144,11 +154,23 @@ export function createServices(deps: {
     funder,
     log: log.child({ sub: 'lsps1' }),
   });
+  const lsps5Outbox = new Wakeup();
+  const presence = new PeerPresence(lightning);
+  const lsps5Notifier = new Lsps5Notifier({
+    database,
+    lightning,
+    presence,
+    cooldownSeconds: config.lsps5.cooldownSeconds,
+    wakeSeconds: config.lsps5.wakeSeconds,
+    outbox: lsps5Outbox,
+    log: log.child({ sub: 'lsps5' }),
+  });
   const jitForwarder = new JitForwarder({
     database,
     lightning,
     schedule: fees,
     funder,
+    waker: lsps5Notifier,
     limits: {
       ...config.lsps2,
       openTimeoutSeconds: config.channels.openTimeoutSeconds,
@@ -202,7 +224,14 @@ export function createServices(deps: {
     limits: config.payments,
     log: log.child({ sub: 'payments' }),
   });
-  const lsps = new LspsRouter(lsps1, lsps2, log.child({ sub: 'lsps' }));
+  const lsps5 = new Lsps5Service({
+    database,
+    policy: outboundPolicyFromConfig(config),
+    maxWebhooks: config.lsps5.maxWebhooks,
+    outbox: lsps5Outbox,
+    log: log.child({ sub: 'lsps5' }),
+  });
+  const lsps = new LspsRouter(lsps1, lsps2, lsps5, log.child({ sub: 'lsps' }));
   const hosting = deps.hosting
     ? new HostingService({
         database,
@@ -220,6 +249,14 @@ export function createServices(deps: {
         log: log.child({ sub: 'hosting' }),
       })
     : undefined;
+  const webhooks = new WebhookService({
+    database,
+    box,
+    policy: outboundPolicyFromConfig(config),
+    retry: retryPolicyFromConfig(config),
+    maxEndpointsPerTenant: config.webhooks.maxEndpointsPerTenant,
+    log: log.child({ sub: 'webhooks' }),
+  });
   const runner = lspJobs({
     config,
     database,
@@ -237,15 +274,19 @@ export function createServices(deps: {
     payments,
     lsps,
     hosting,
+    box,
+    lsps5: { presence, notifier: lsps5Notifier, outbox: lsps5Outbox },
   });
   return {
     hosting,
+    webhooks,
     publicUrl: deps.hosting?.publicUrl,
     fees,
     lsps1,
     lsps2,
     jitForwarder,
     lsps,
+    lsps5Notifier,
     events: new EventLog(database),
     records: {
       jitChannel: (jitScid) => new Lsps2JitChannelsRepository(database.db).byScid(jitScid.toString()),

@@ -70,6 +70,15 @@ export class EventsRepository {
     });
   }
 
+  /** The highest position given so far (0 when none): readers from "now on" start here. */
+  async latestPosition(): Promise<bigint> {
+    const r = await this.#db
+      .selectFrom('events')
+      .select(sql<string>`coalesce(max(position), 0)::text`.as('p'))
+      .executeTakeFirstOrThrow();
+    return BigInt(r.p);
+  }
+
   /** Positioned events in order, after `query.after`. */
   async list(query: EventQuery): Promise<LspEvent[]> {
     let q = this.#db

@@ -39,6 +39,15 @@ export {
   type JitChannelUpdate,
   Lsps2JitChannelsRepository,
 } from './lsps2-jit-channels-repository.ts';
+export {
+  type DueLsps5Notification,
+  type Lsps5NotificationRecord,
+  type Lsps5NotificationState,
+  type Lsps5Registrant,
+  Lsps5Repository,
+  type Lsps5WebhookRecord,
+  type NewLsps5Notification,
+} from './lsps5-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
 export { committedToOpens, lockOpenCommitments } from './open-commitments.ts';
 export {
@@ -64,3 +73,11 @@ export type {
   TopupState,
 } from './schema.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';
+export {
+  type AttemptOutcome,
+  type DueDelivery,
+  type WebhookAttemptRecord,
+  type WebhookDeliveryRecord,
+  type WebhookEndpointRecord,
+  WebhooksRepository,
+} from './webhooks-repository.ts';

@@ -8,8 +8,19 @@ import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
 import type { HostedNodeChecksTable, HostedNodesTable } from './hosted-nodes-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
+import type {
+  Lsps5ClientsTable,
+  Lsps5CooldownsTable,
+  Lsps5NotificationsTable,
+  Lsps5WebhooksTable,
+} from './lsps5-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
 import type { LiquidityReservationsTable } from './reservations-repository.ts';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from './webhooks-repository.ts';
 
 /** `tenants`: the customers of the LSP; every record of theirs points here. */
 export interface TenantsTable {
@@ -235,4 +246,11 @@ export interface Schema {
   payments: PaymentsTable;
   hosted_nodes: HostedNodesTable;
   hosted_node_checks: HostedNodeChecksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  lsps5_webhooks: Lsps5WebhooksTable;
+  lsps5_clients: Lsps5ClientsTable;
+  lsps5_cooldowns: Lsps5CooldownsTable;
+  lsps5_notifications: Lsps5NotificationsTable;
 }

@@ -44,6 +44,7 @@ import type {
   OutputLease,
   PaymentResult,
   Peer,
+  PeerEvent,
   PendingChannel,
   ProbeRequest,
   PsbtOpenRequest,
@@ -53,6 +54,7 @@ import type {
   SentPayment,
   SentPaymentsQuery,
   SignedTransaction,
+  VerifiedMessage,
   WalletBalance,
 } from './types.ts';
 
@@ -81,6 +83,18 @@ export interface LightningBackend {
   /** Connects to a peer; succeeds when already connected. */
   connectPeer(pubkey: Pubkey, host: string, signal: AbortSignal): Promise<void>;
   listPeers(signal: AbortSignal): Promise<Peer[]>;
+  /**
+   * Peers connecting and disconnecting, as they happen (after a reconnect, events missed
+   * meanwhile are not replayed: `listPeers` tells who is connected).
+   */
+  peerEvents(options: StreamOptions): AsyncIterable<PeerEvent>;
+  /**
+   * Signs `message` with the node key, as LND `SignMessage` (bLIP-50 `ln_signature`):
+   * `zbase32(SigRec(SHA256(SHA256("Lightning Signed Message:" + message))))`.
+   */
+  signMessage(message: Uint8Array, signal: AbortSignal): Promise<string>;
+  /** Verifies a {@link signMessage} signature and recovers the key that made it. */
+  verifyMessage(message: Uint8Array, signature: string, signal: AbortSignal): Promise<VerifiedMessage>;
   listChannels(signal: AbortSignal): Promise<Channel[]>;
   pendingChannels(signal: AbortSignal): Promise<PendingChannel[]>;
   /**

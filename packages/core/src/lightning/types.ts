@@ -74,8 +74,33 @@ export interface Channel {
   readonly confirmed: boolean;
   /** HTLCs in flight on the channel. */
   readonly pendingHtlcs: number;
+  /** Those HTLCs, with the block height each times out at. */
+  readonly htlcs: readonly ChannelHtlc[];
   /** The note given at open (we tag channels with what they were opened for). */
   readonly memo: string;
+}
+
+/** An HTLC in flight on a channel. */
+export interface ChannelHtlc {
+  /** True when the peer offered it to us. */
+  readonly incoming: boolean;
+  readonly amount: Sat;
+  /** The block height its CLTV expires at. */
+  readonly expirationHeight: number;
+}
+
+/** A peer connecting or disconnecting. */
+export interface PeerEvent {
+  readonly pubkey: Pubkey;
+  readonly online: boolean;
+}
+
+/** What verifying a signed message found. */
+export interface VerifiedMessage {
+  /** True when the signature is valid over the message (for the key it recovers). */
+  readonly valid: boolean;
+  /** The node key the signature recovers to. */
+  readonly pubkey: Pubkey | undefined;
 }
 
 /** A channel whose funding transaction has not confirmed yet. */

@@ -217,6 +217,39 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** LSPS5 (bLIP-55): webhooks that wake a client node when it is not connected. */
+    lsps5: Type.Object(
+      {
+        /** Webhooks one client node may have (`max_webhooks`), per registrant. */
+        maxWebhooks: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+        /**
+         * After a notification of one method, no other of that method goes to the client until
+         * this passes, unless it connected and disconnected meanwhile (bLIP-55: "minutes").
+         */
+        cooldownSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 300 }),
+        /**
+         * Webhooks of a client with no channel are kept this long after it last had one (or
+         * after they were set); bLIP-55 asks for at least 7 days.
+         */
+        retentionDays: Type.Integer({ minimum: 7, maximum: 3650, default: 7 }),
+        /** How long a JIT payment for a client that is not connected waits for it to come online. */
+        wakeSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 45 }),
+        /**
+         * Blocks before an HTLC's expiry at which LND goes on chain for it (LND's broadcast
+         * delta, 10 by default): `expiry_soon`'s `timeout` is the expiry less this.
+         */
+        forceCloseMarginBlocks: Type.Integer({ minimum: 0, maximum: 144, default: 10 }),
+        /** Attempts of one notification before it is given up (only HTTP 200 delivers). */
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+        /** First retry delay; it doubles with each attempt (5 attempts: about a minute in all). */
+        retryBaseMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 5_000 }),
+        /** How often the outbox is looked at (a new notification is sent at once). */
+        intervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000 }),
+        /** How often channels are scanned for HTLCs close to expiry, and webhooks for retention. */
+        scanIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     topups: Type.Object(
       {
         minAmount: Sat(1_000),
@@ -332,6 +365,33 @@ export const ConfigSchema = Type.Object(
         timeoutSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
         /** The most parts (HTLCs) one payment is split into. */
         maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Tenants' REST webhooks (`/v1/webhooks`) and how every webhook is sent. */
+    webhooks: Type.Object(
+      {
+        /**
+         * Allow webhook targets on loopback, private and link-local addresses (default: only
+         * on the embedded regtest network).
+         */
+        allowPrivateTargets: Type.Optional(Type.Boolean()),
+        /** PEM file of CA certificates trusted besides the system's (e.g. an internal CA). */
+        caCertPath: Type.Optional(Type.String({ minLength: 1 })),
+        /** How long one request may take, connect to last byte. */
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+        /** Bytes of a receiver's answer read at most. */
+        maxResponseBytes: Type.Integer({ minimum: 0, maximum: 10_485_760, default: 65_536 }),
+        /** How often the delivery job looks for new events and due retries. */
+        intervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000 }),
+        /** First retry delay; it doubles (with jitter) up to `retryMaxMs`. */
+        retryBaseMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5_000 }),
+        retryMaxMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 3_600_000 }),
+        /** How long a delivery is retried before it is given up and its endpoint disabled. */
+        retryWindowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 86_400 }),
+        maxEndpointsPerTenant: Type.Integer({ minimum: 0, maximum: 1_000, default: 10 }),
+        /** Deliveries sent at once. */
+        concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -455,6 +515,8 @@ export function loadConfig(
   if (config.reservations?.minDurationMs > config.reservations?.maxDurationMs)
     problems.push('/reservations: minDurationMs is above maxDurationMs');
   if (config.hosting?.portFrom > config.hosting?.portTo) problems.push('/hosting: portFrom is above portTo');
+  if (config.webhooks?.retryBaseMs > config.webhooks?.retryMaxMs)
+    problems.push('/webhooks: retryBaseMs is above retryMaxMs');
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return config;
 }

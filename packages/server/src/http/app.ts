@@ -20,8 +20,10 @@ import { registerEventRoutes } from './event-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
+import { registerLsps5AdminRoutes } from './lsps5-admin-routes.ts';
 import { registerNodeRoutes } from './node-routes.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
+import { registerWebhookRoutes } from './webhook-routes.ts';
 
 /** What the HTTP application needs. */
 export interface AppDeps {
@@ -113,7 +115,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerPaymentRoutes(api, deps.services);
     registerAdminRoutes(api, deps.services);
     registerEventRoutes(api, deps.services);
+    registerWebhookRoutes(api, deps.services.webhooks);
     registerLspsRoutes(api, deps.services.lsps);
+    registerLsps5AdminRoutes(api, deps.services.lsps5Notifier);
     if (hosting) registerNodeRoutes(api, hosting, publicUrl);
   });
   return app;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import { watchTopups } from '../accounts/topup-watcher.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { maintainForwardingPolicy } from '../channels/forwarding-policy.ts';
 import type { Config } from '../config/config.ts';
@@ -21,7 +22,13 @@ import type { LspsRouter } from '../lsps0/lsps-router.ts';
 import { servePeerMessages } from '../lsps0/peer-transport.ts';
 import type { Lsps1Service } from '../lsps1/lsps1-service.ts';
 import type { JitForwarder } from '../lsps2/jit-forwarder.ts';
+import { lsps5Job } from '../lsps5/lsps5-job.ts';
+import type { Lsps5Notifier } from '../lsps5/lsps5-notifier.ts';
+import type { PeerPresence } from '../lsps5/peer-presence.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
+import type { Wakeup } from '../poll.ts';
+import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
+import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import { every, JobRunner, together } from './job-runner.ts';
 
 const NONCE_PRUNE_INTERVAL_MS = 60_000;
@@ -44,6 +51,14 @@ export interface LspJobDeps {
   readonly payments: PaymentService;
   readonly lsps: LspsRouter;
   readonly hosting: HostingService | undefined;
+  /** Opens webhook secrets. */
+  readonly box: SecretBox;
+  /** LSPS5: who is connected, what is queued, and the wakeup of its outbox. */
+  readonly lsps5: {
+    readonly presence: PeerPresence;
+    readonly notifier: Lsps5Notifier;
+    readonly outbox: Wakeup;
+  };
 }
 
 /** The job runner with every job of the LSP added (not started). */
@@ -110,6 +125,32 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
     name: 'nonce-pruning',
     run: (s) => every(NONCE_PRUNE_INTERVAL_MS, () => apiKeys.pruneNonces(), s),
   });
+  runner.add({
+    name: 'webhooks',
+    run: (s) =>
+      deliverWebhooks(
+        {
+          database,
+          box: deps.box,
+          policy: outboundPolicyFromConfig(config),
+          retry: retryPolicyFromConfig(config),
+          intervalMs: config.webhooks.intervalMs,
+          concurrency: config.webhooks.concurrency,
+          log: log.child({ sub: 'webhooks' }),
+        },
+        s,
+      ),
+  });
+  runner.add(
+    lsps5Job({
+      database,
+      lightning,
+      ...deps.lsps5,
+      policy: outboundPolicyFromConfig(config),
+      limits: config.lsps5,
+      log: log.child({ sub: 'lsps5' }),
+    }),
+  );
   if (hosting) {
     runner.add({
       name: 'hosted-nodes',

@@ -12,17 +12,21 @@ import {
   invalidParams,
   type JsonRpcId,
   type JsonRpcResponse,
+  ListWebhooksParams,
   Lsps0Error,
   Lsps2BuyParams,
   Lsps2GetInfoParams,
   parseError,
   parseJsonRpcRequest,
+  RemoveWebhookParams,
+  SetWebhookParams,
 } from '@blgv/protocol';
 import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
 import type { Lsps1Service } from '../lsps1/lsps1-service.ts';
 import type { Lsps2Service } from '../lsps2/lsps2-service.ts';
+import type { Lsps5Service } from '../lsps5/lsps5-service.ts';
 import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
 
@@ -32,7 +36,7 @@ interface Method {
 }
 
 /** The LSPS protocols we serve, as `lsps0.list_protocols` reports them. */
-export const SUPPORTED_PROTOCOLS = [1, 2] as const;
+export const SUPPORTED_PROTOCOLS = [1, 2, 5] as const;
 
 /**
  * Params only the HTTP transport takes: an HTTP caller is a tenant, so it names the client node;
@@ -48,7 +52,7 @@ export class LspsRouter {
   readonly #methods: Record<string, Method>;
   readonly #log: Logger;
 
-  constructor(lsps1: Lsps1Service, lsps2: Lsps2Service, log: Logger) {
+  constructor(lsps1: Lsps1Service, lsps2: Lsps2Service, lsps5: Lsps5Service, log: Logger) {
     this.#log = log;
     this.#methods = {
       'lsps0.list_protocols': {
@@ -69,6 +73,18 @@ export class LspsRouter {
         run: (_, p: Lsps2GetInfoParams) => lsps2.info(p.token),
       },
       'lsps2.buy': { params: Lsps2BuyParams, run: (caller, p: Lsps2BuyParams) => lsps2.buy(caller, p) },
+      'lsps5.set_webhook': {
+        params: SetWebhookParams,
+        run: (caller, p: SetWebhookParams) => lsps5.setWebhook(caller, p),
+      },
+      'lsps5.list_webhooks': {
+        params: ListWebhooksParams,
+        run: (caller, p: ListWebhooksParams) => lsps5.listWebhooks(caller, p),
+      },
+      'lsps5.remove_webhook': {
+        params: RemoveWebhookParams,
+        run: (caller, p: RemoveWebhookParams) => lsps5.removeWebhook(caller, p),
+      },
     };
   }
 

@@ -27,6 +27,7 @@ import {
   msat,
   nextJitState,
   type PartForward,
+  type Pubkey,
   parseHex32,
   parsePubkey,
   type Scid,
@@ -69,6 +70,20 @@ export interface JitForwarderLimits {
 
 const MEMO_PREFIX = 'lsps2:';
 
+/**
+ * Wakes client nodes that are not connected (LSPS5): told of each HTLC the forwarder sees, and
+ * asked to wait for a JIT channel's client before the channel is opened to it.
+ */
+export interface ClientWaker {
+  /**
+   * An HTLC arrived for a JIT channel of `client`, or (`client` undefined) for the channel
+   * `outgoingScid`. Returns at once; never throws.
+   */
+  htlcArrived(outgoingScid: Scid, client: Pubkey | undefined, signal: AbortSignal): void;
+  /** Resolves true once `client` is connected, false when it did not come within the wait allowed. */
+  awaitClient(client: Pubkey, signal: AbortSignal): Promise<boolean>;
+}
+
 /** The BOLT 4 failures HTLCs are sent back with. */
 type HtlcFailure = Extract<HtlcResolution, { readonly action: 'fail' }>['failure'];
 
@@ -101,6 +116,7 @@ export class JitForwarder {
   readonly #limits: JitForwarderLimits;
   readonly #log: Logger;
   readonly #funder: ChannelFunder;
+  readonly #waker: ClientWaker | undefined;
   readonly #held = new Map<string, Held>();
   #interceptor: HtlcInterceptor | undefined;
   #signal: AbortSignal = AbortSignal.abort();
@@ -111,11 +127,14 @@ export class JitForwarder {
     schedule: FeeSchedule;
     limits: JitForwarderLimits;
     funder: ChannelFunder;
+    /** LSPS5: wakes clients that are not connected when their payment arrives. */
+    waker?: ClientWaker;
     log: Logger;
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#funder = deps.funder;
+    this.#waker = deps.waker;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
@@ -171,6 +190,9 @@ export class JitForwarder {
     const record = isAliasScid(htlc.outgoingScid)
       ? await this.#repo().byScid(htlc.outgoingScid.toString())
       : undefined;
+    // LSPS5: a payment for the client (not for a JIT scid that leads nowhere any more).
+    if (!record || !['failed', 'expired'].includes(record.state))
+      this.#waker?.htlcArrived(htlc.outgoingScid, record && parsePubkey(record.client_pubkey), this.#signal);
     if (!record) return this.#resolve({ action: 'resume', ...ids(htlc) });
     let held = this.#held.get(record.id);
     const heldHash = held?.parts.values().next().value?.paymentHash;
@@ -227,6 +249,9 @@ export class JitForwarder {
       return this.#release(id, held, 'unknown_next_peer');
     }
     clearTimeout(held.timer);
+    // LSPS5: a client that is asleep was just told of the payment; give it time to come online.
+    if (this.#waker && !(await this.#waker.awaitClient(parsePubkey(record.client_pubkey), this.#signal)))
+      this.#log.info({ jit: id }, 'the JIT client did not come online in time; opening anyway');
     const capacity = this.#capacity(decision.paymentSize);
     try {
       const moved = await this.#apply(

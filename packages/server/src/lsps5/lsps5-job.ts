@@ -1,0 +1,155 @@
+/**
+ * The `lsps5` job (one replica at a time, under its lease), in three parts:
+ *
+ * - the outbox: each notification due is signed (LND `SignMessage` over bLIP-55's string, with
+ *   the timestamp of this attempt) and POSTed; only an HTTP 200 delivers. Anything else is
+ *   retried after `retryBaseMs`, doubling, until `maxAttempts`, then given up. An event
+ *   notification whose client has connected meanwhile is dropped (it is awake). A webhook gets
+ *   its notifications one at a time, in order (`webhook_registered` first).
+ * - peers: a client that disconnects (it was online, now offline) has its cooldowns cleared.
+ * - scans, every `scanIntervalMs`: `expiry_soon` for HTLCs close to forcing a close on a
+ *   channel with a client that is not connected; and retention (webhooks of a client with no
+ *   channel go after `retentionDays`, counted from when it was last seen with one, or from when
+ *   they were set, whichever is later).
+ */
+import { type LightningBackend, parsePubkey } from '@blgv/core';
+import { LSPS5_HEADERS, Lsps5Method, lsps5SignedMessage } from '@blgv/protocol';
+import { type Database, type DueLsps5Notification, Lsps5Repository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { Job } from '../jobs/job-runner.ts';
+import { every, together } from '../jobs/job-runner.ts';
+import type { Wakeup } from '../poll.ts';
+import { type OutboundPolicy, postWebhook } from '../webhooks/outbound.ts';
+import { expiringSoon } from './expiry-soon.ts';
+import type { Lsps5Notifier } from './lsps5-notifier.ts';
+import type { PeerPresence } from './peer-presence.ts';
+
+/** The job's settings (from config). */
+export interface Lsps5JobLimits {
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly intervalMs: number;
+  readonly scanIntervalMs: number;
+  readonly retentionDays: number;
+  readonly forceCloseMarginBlocks: number;
+}
+
+/** What the job needs. */
+export interface Lsps5JobDeps {
+  readonly database: Database;
+  readonly lightning: LightningBackend;
+  readonly presence: PeerPresence;
+  readonly notifier: Lsps5Notifier;
+  readonly policy: OutboundPolicy;
+  readonly limits: Lsps5JobLimits;
+  /** Woken when a notification is queued in this process. */
+  readonly outbox: Wakeup;
+  readonly log: Logger;
+}
+
+/** Notifications sent per pass (one per webhook at a time). */
+const BATCH = 32;
+
+/** The job. */
+export function lsps5Job(deps: Lsps5JobDeps): Job {
+  return together('lsps5', [
+    (s) => sendOutbox(deps, s),
+    (s) => clearCooldownsOnDisconnect(deps, s),
+    (s) => every(deps.limits.scanIntervalMs, () => scan(deps, s), s),
+  ]);
+}
+
+async function sendOutbox(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void> {
+  const repo = new Lsps5Repository(deps.database.db);
+  while (!signal.aborted) {
+    const due = await repo.due(BATCH);
+    await Promise.all(due.map((n) => sendOne(deps, repo, n, signal)));
+    // A full batch: more may be due at once.
+    if (due.length < BATCH) await deps.outbox.wait(deps.limits.intervalMs, signal);
+  }
+}
+
+async function sendOne(
+  deps: Lsps5JobDeps,
+  repo: Lsps5Repository,
+  n: DueLsps5Notification,
+  signal: AbortSignal,
+): Promise<void> {
+  const log = { notification: n.id.toString(), client: n.client_pubkey, method: n.method };
+  if (
+    n.method !== Lsps5Method.WebhookRegistered &&
+    (await deps.presence.isOnline(parsePubkey(n.client_pubkey), signal))
+  ) {
+    await repo.recordAttempt(n, {
+      state: 'dropped',
+      status: undefined,
+      error: 'the client connected before it was sent',
+      nextAttemptAt: undefined,
+      countsAsAttempt: false,
+    });
+    deps.log.info(log, 'LSPS5 notification dropped: the client is connected');
+    return;
+  }
+  const timestamp = new Date().toISOString();
+  const signature = await deps.lightning.signMessage(
+    new TextEncoder().encode(lsps5SignedMessage(timestamp, n.body)),
+    AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+  );
+  const result = await postWebhook(
+    new URL(n.url),
+    n.body,
+    { [LSPS5_HEADERS.timestamp]: timestamp, [LSPS5_HEADERS.signature]: signature },
+    deps.policy,
+  );
+  // bLIP-55: only 200 OK is a success.
+  const delivered = result.status === 200;
+  const attempts = n.attempts + 1;
+  const gaveUp = !delivered && attempts >= deps.limits.maxAttempts;
+  const error = delivered ? undefined : result.ok ? `answered ${result.status}` : result.error;
+  await repo.recordAttempt(n, {
+    state: delivered ? 'delivered' : gaveUp ? 'failed' : 'pending',
+    status: result.status,
+    error,
+    nextAttemptAt:
+      delivered || gaveUp ? undefined : new Date(Date.now() + deps.limits.retryBaseMs * 2 ** (attempts - 1)),
+    countsAsAttempt: true,
+  });
+  if (delivered) deps.log.info({ ...log, attempt: attempts }, 'LSPS5 notification delivered');
+  else if (gaveUp) deps.log.warn({ ...log, attempts, error }, 'LSPS5 notification given up');
+  else deps.log.info({ ...log, attempt: attempts, error }, 'LSPS5 notification attempt failed');
+}
+
+/** bLIP-55: the cooldown resets once the client comes online and then goes offline. */
+async function clearCooldownsOnDisconnect(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void> {
+  const repo = new Lsps5Repository(deps.database.db);
+  for await (const e of deps.lightning.peerEvents({ signal })) {
+    if (!e.online) await repo.clearCooldowns(e.pubkey);
+  }
+}
+
+async function scan(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void> {
+  const call = () => AbortSignal.any([signal, AbortSignal.timeout(10_000)]);
+  const repo = new Lsps5Repository(deps.database.db);
+  const clients = await repo.clients();
+  if (clients.length === 0) return;
+  const [info, channels, pending, online] = await Promise.all([
+    deps.lightning.getInfo(call()),
+    deps.lightning.listChannels(call()),
+    deps.lightning.pendingChannels(call()),
+    deps.presence.online(call()),
+  ]);
+  const registered = new Set(clients);
+  const sleeping = channels.filter((c) => registered.has(c.remotePubkey) && !online.has(c.remotePubkey));
+  for (const [client, timeout] of expiringSoon(
+    sleeping,
+    info.blockHeight,
+    deps.limits.forceCloseMarginBlocks,
+  )) {
+    const outcome = await deps.notifier.notify(client, Lsps5Method.ExpirySoon, { timeout }, signal);
+    deps.log.debug({ client, timeout, outcome }, 'expiry_soon');
+  }
+  const withChannel = new Set([...channels, ...pending].map((c) => c.remotePubkey as string));
+  await repo.recordChannels(new Map(clients.map((c) => [c, withChannel.has(c)])));
+  const pruned = await repo.prune(deps.limits.retentionDays * 86_400);
+  if (pruned > 0) deps.log.info({ pruned }, 'LSPS5 webhooks of clients without channels pruned');
+}

@@ -1,0 +1,190 @@
+/**
+ * Outbound webhook requests, shared by the tenants' REST webhooks and LSPS5: only `https`
+ * URLs; targets that resolve to loopback, private, link-local or other non-public addresses
+ * refused unless the operator allows them (checked when the URL is registered and again on
+ * every connection, so a DNS answer that changes cannot slip one through); a bounded time and
+ * response size; redirects never followed (a 3xx is just not a 200).
+ */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+import { ErrorCode, LspError } from '@blgv/core';
+
+/** How webhooks may be sent. */
+export interface OutboundPolicy {
+  /** Allow targets on loopback, private and link-local addresses (the regtest demo, tests). */
+  readonly allowPrivateTargets: boolean;
+  /** Whole request, connect to last byte. */
+  readonly timeoutMs: number;
+  /** A longer answer is cut off (the status still counts). */
+  readonly maxResponseBytes: number;
+  /** Extra CA certificates (PEM) trusted besides the system's, e.g. a test receiver's. */
+  readonly ca?: string;
+}
+
+/** What one POST came to. */
+export type OutboundResult =
+  | { readonly ok: true; readonly status: number; readonly durationMs: number }
+  | {
+      readonly ok: false;
+      readonly status: number | undefined;
+      readonly error: string;
+      readonly durationMs: number;
+    };
+
+const NON_PUBLIC = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+
+/** True when `address` (an IP literal) is not a public unicast address. */
+export function isNonPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return NON_PUBLIC.check(mapped, 'ipv4');
+  return NON_PUBLIC.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function refused(reason: string, field: string): LspError {
+  return new LspError(ErrorCode.WebhookUrlRefused, `the webhook URL is refused: ${reason}`, {
+    field,
+    reason,
+  });
+}
+
+/** Every address `host` resolves to. */
+function resolveAll(host: string): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) =>
+    dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
+}
+
+/**
+ * Parses and checks a webhook URL: `https`, no credentials, a host that resolves, and (unless
+ * allowed) only to public addresses. Throws `webhook_url_refused` naming `field`.
+ */
+export async function checkWebhookUrl(text: string, policy: OutboundPolicy, field = 'url'): Promise<URL> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refused('not a URL', field);
+  }
+  if (url.protocol !== 'https:') throw refused('only https URLs are allowed', field);
+  if (url.username || url.password) throw refused('credentials in the URL are not allowed', field);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: LookupAddress[];
+  try {
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolveAll(host);
+  } catch {
+    throw refused(`the host ${host} does not resolve`, field);
+  }
+  if (!policy.allowPrivateTargets) {
+    const inner = addresses.find((a) => isNonPublicAddress(a.address));
+    if (inner) throw refused(`${host} resolves to the non-public address ${inner.address}`, field);
+  }
+  return url;
+}
+
+/** A `lookup` for `https.request` that refuses non-public answers (unless allowed). */
+function guardedLookup(policy: OutboundPolicy) {
+  return (
+    hostname: string,
+    options: { all?: boolean },
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    dnsLookup(hostname, { all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const usable = policy.allowPrivateTargets
+        ? addresses
+        : addresses.filter((a) => !isNonPublicAddress(a.address));
+      if (usable.length === 0) {
+        const e: NodeJS.ErrnoException = new Error(`${hostname} resolves only to non-public addresses`);
+        e.code = 'EWEBHOOKTARGET';
+        return callback(e, []);
+      }
+      const first = usable[0] as LookupAddress;
+      if (options.all) callback(null, usable);
+      else callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * POSTs `body` (sent byte for byte as given, so what was signed is what arrives) to `url`.
+ * Never throws: a failure to connect, a timeout or a non-2xx answer is a result.
+ */
+export function postWebhook(
+  url: URL,
+  body: string,
+  headers: Readonly<Record<string, string>>,
+  policy: OutboundPolicy,
+): Promise<OutboundResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) && !policy.allowPrivateTargets && isNonPublicAddress(host)) {
+      resolve({ ok: false, status: undefined, error: `${host} is not a public address`, durationMs: 0 });
+      return;
+    }
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body).toString(),
+          'user-agent': 'blgv-lsp-webhooks',
+        },
+        lookup: guardedLookup(policy) as never,
+        timeout: policy.timeoutMs,
+        ...(policy.ca ? { ca: policy.ca } : {}),
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      },
+      (res) => {
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > policy.maxResponseBytes) res.destroy();
+        });
+        const done = () => {
+          const status = res.statusCode ?? 0;
+          resolve(
+            status >= 200 && status < 300
+              ? { ok: true, status, durationMs: elapsed() }
+              : { ok: false, status, error: `answered ${status}`, durationMs: elapsed() },
+          );
+        };
+        res.once('end', done);
+        res.once('close', done);
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${policy.timeoutMs} ms`)));
+    req.once('error', (err) =>
+      resolve({ ok: false, status: undefined, error: err.message, durationMs: elapsed() }),
+    );
+    req.end(body);
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * The `webhooks` job (one replica at a time, under its lease). Each tick it
+ *
+ * 1. hands every enabled endpoint the events of its tenant after the endpoint's cursor that it
+ *    wants, as deliveries, moving the cursor in the same transaction (so a restart or another
+ *    replica neither loses nor repeats one);
+ * 2. sends the deliveries that are due, at most one per subject and endpoint at a time (a
+ *    subject's events arrive in order), signed the Standard Webhooks way, and records each
+ *    attempt: a 2xx delivers; anything else is retried with backoff and jitter until the retry
+ *    window ends, when the delivery is given up and the endpoint disabled.
+ */
+import { nextWebhookDeliveryState, type WebhookRetryPolicy, webhookWants } from '@blgv/core';
+import { signWebhook, WEBHOOK_HEADERS, type WebhookMessage } from '@blgv/protocol';
+import {
+  type Database,
+  type DueDelivery,
+  EventsRepository,
+  type LspEvent,
+  WebhooksRepository,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { every } from '../jobs/job-runner.ts';
+import { type OutboundPolicy, postWebhook } from './outbound.ts';
+
+/** Events read per endpoint per tick. */
+const EVENTS_PAGE = 500;
+
+/** What the job needs. */
+export interface WebhookDeliveryDeps {
+  readonly database: Database;
+  readonly box: SecretBox;
+  readonly policy: OutboundPolicy;
+  readonly retry: WebhookRetryPolicy;
+  readonly intervalMs: number;
+  readonly concurrency: number;
+  readonly log: Logger;
+}
+
+/** The type of an event: `<subject kind>.<state>`. */
+export function eventType(event: Pick<LspEvent, 'subjectKind' | 'state'>): string {
+  return `${event.subjectKind}.${event.state}`;
+}
+
+/** The body POSTed for an event. */
+export function webhookMessage(event: LspEvent): WebhookMessage {
+  return {
+    type: eventType(event),
+    timestamp: event.at.toISOString(),
+    data: {
+      cursor: event.position.toString(),
+      subjectKind: event.subjectKind,
+      subjectId: event.subjectId,
+      state: event.state,
+      facts: event.facts,
+    },
+  };
+}
+
+/** Runs the job until `signal` aborts. */
+export function deliverWebhooks(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
+  return every(
+    deps.intervalMs,
+    async () => {
+      await fanOut(deps);
+      await sendDue(deps, signal);
+    },
+    signal,
+  );
+}
+
+async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
+  const events = new EventsRepository(deps.database.db);
+  await events.sequence();
+  for (const endpoint of await new WebhooksRepository(deps.database.db).enabledEndpoints()) {
+    const page = await events.list({
+      after: endpoint.cursor,
+      tenantId: endpoint.tenant_id,
+      limit: EVENTS_PAGE,
+    });
+    const last = page.at(-1);
+    if (!last) continue;
+    const deliveries = page
+      .filter((e) => webhookWants(endpoint.events, eventType(e)))
+      .map((e) => ({
+        message_id: `evt_${e.position}`,
+        event_position: e.position,
+        event_type: eventType(e),
+        subject: `${e.subjectKind}:${e.subjectId}`,
+        body: JSON.stringify(webhookMessage(e)),
+      }));
+    await deps.database.db
+      .transaction()
+      .execute((tx) =>
+        new WebhooksRepository(tx).enqueue(endpoint.id, endpoint.cursor, last.position, deliveries),
+      );
+  }
+}
+
+async function sendDue(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
+  const repo = new WebhooksRepository(deps.database.db);
+  const due = await repo.due(deps.concurrency * 4);
+  for (let i = 0; i < due.length && !signal.aborted; i += deps.concurrency) {
+    await Promise.all(due.slice(i, i + deps.concurrency).map((d) => sendOne(deps, repo, d)));
+  }
+}
+
+async function sendOne(deps: WebhookDeliveryDeps, repo: WebhooksRepository, d: DueDelivery): Promise<void> {
+  const secret = deps.box.open(d.sealed_secret);
+  const sentAt = Math.floor(Date.now() / 1000);
+  const result = await postWebhook(
+    new URL(d.url),
+    d.body,
+    {
+      [WEBHOOK_HEADERS.id]: d.message_id,
+      [WEBHOOK_HEADERS.timestamp]: String(sentAt),
+      [WEBHOOK_HEADERS.signature]: signWebhook(secret, d.message_id, sentAt, d.body),
+    },
+    deps.policy,
+  );
+  const at = new Date();
+  const step = nextWebhookDeliveryState(
+    'pending',
+    {
+      type: 'attempted',
+      ok: result.ok,
+      at,
+      attemptsBefore: d.attempts,
+      firstAttemptAt: d.first_attempt_at ?? at,
+    },
+    deps.retry,
+  );
+  if (!step.ok) return;
+  const recorded = await repo.recordAttempt(d, {
+    state: step.state,
+    status: result.status,
+    error: result.ok ? undefined : result.error,
+    durationMs: result.durationMs,
+    at,
+    nextAttemptAt: step.nextAttemptAt,
+  });
+  const log = {
+    webhookId: d.endpoint_id,
+    deliveryId: d.id.toString(),
+    type: d.event_type,
+    attempt: d.attempts + 1,
+  };
+  if (!recorded) return;
+  if (result.ok) deps.log.debug({ ...log, status: result.status }, 'webhook delivered');
+  else deps.log.info({ ...log, status: result.status, error: result.error }, 'webhook attempt failed');
+  if (step.gaveUp) {
+    const reason = `delivery ${d.id} (${d.event_type}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
+    await repo.setEndpointState(d.endpoint_id, 'disabled', reason);
+    deps.log.warn({ ...log, reason }, 'webhook endpoint disabled');
+  }
+}

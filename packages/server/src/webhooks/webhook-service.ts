@@ -1,0 +1,159 @@
+/**
+ * Tenants' webhook endpoints: registered with an `https` URL that passes the outbound policy
+ * and the event types wanted; the secret is made here, shown once and kept sealed. An endpoint
+ * receives events from the moment it is created. Everything is tenant-scoped: another tenant's
+ * endpoint is not found.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorCode,
+  LspError,
+  nextWebhookDeliveryState,
+  WEBHOOK_EVENT_PATTERN,
+  WEBHOOK_SUBJECT_KINDS,
+  type WebhookRetryPolicy,
+} from '@blgv/core';
+import { newWebhookSecret } from '@blgv/protocol';
+import {
+  type Database,
+  EventsRepository,
+  type WebhookAttemptRecord,
+  type WebhookDeliveryRecord,
+  type WebhookEndpointRecord,
+  WebhooksRepository,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../auth/secret-box.ts';
+import { checkWebhookUrl, type OutboundPolicy } from './outbound.ts';
+
+/** What the service needs. */
+export interface WebhookServiceDeps {
+  readonly database: Database;
+  readonly box: SecretBox;
+  readonly policy: OutboundPolicy;
+  readonly retry: WebhookRetryPolicy;
+  readonly maxEndpointsPerTenant: number;
+  readonly log: Logger;
+}
+
+/** What a tenant asks for. */
+export interface NewWebhook {
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly description?: string | undefined;
+}
+
+/** A delivery with its attempts. */
+export type DeliveryView = WebhookDeliveryRecord & { readonly attemptLog: WebhookAttemptRecord[] };
+
+const KINDS: ReadonlySet<string> = new Set(WEBHOOK_SUBJECT_KINDS);
+
+function invalid(field: string, message: string): LspError {
+  return new LspError(ErrorCode.InvalidInput, `${field}: ${message}`, { field });
+}
+
+/** Checks event-type patterns: known subject kinds, `kind.state`, `kind.*` or `*`. */
+export function parseEventPatterns(events: readonly string[]): string[] {
+  return events.map((p, i) => {
+    if (!WEBHOOK_EVENT_PATTERN.test(p))
+      throw invalid(`events[${i}]`, 'must be "*", "<subject kind>.*" or "<subject kind>.<state>"');
+    const kind = p.split('.')[0] ?? '';
+    if (p !== '*' && !KINDS.has(kind))
+      throw invalid(
+        `events[${i}]`,
+        `unknown subject kind "${kind}"; one of ${WEBHOOK_SUBJECT_KINDS.join(', ')}`,
+      );
+    return p;
+  });
+}
+
+/** Registers, reads and removes tenants' webhook endpoints. */
+export class WebhookService {
+  readonly #deps: WebhookServiceDeps;
+  readonly #repo: WebhooksRepository;
+
+  constructor(deps: WebhookServiceDeps) {
+    this.#deps = deps;
+    this.#repo = new WebhooksRepository(deps.database.db);
+  }
+
+  /** Registers an endpoint; answers it with its secret (shown this once). */
+  async create(
+    tenantId: string,
+    request: NewWebhook,
+  ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    const events = parseEventPatterns(request.events);
+    const url = await checkWebhookUrl(request.url, this.#deps.policy);
+    if ((await this.#repo.countEndpoints(tenantId)) >= this.#deps.maxEndpointsPerTenant) {
+      throw new LspError(
+        ErrorCode.TenantLimitExceeded,
+        `at most ${this.#deps.maxEndpointsPerTenant} webhook endpoints per tenant`,
+        { field: 'webhooks', limit: this.#deps.maxEndpointsPerTenant },
+      );
+    }
+    const secret = newWebhookSecret();
+    const log = new EventsRepository(this.#deps.database.db);
+    await log.sequence();
+    const endpoint = await this.#repo.insertEndpoint({
+      id: `wh_${randomBytes(8).toString('hex')}`,
+      tenant_id: tenantId,
+      url: url.toString(),
+      events,
+      description: request.description ?? null,
+      sealed_secret: this.#deps.box.seal(secret),
+      state: 'enabled',
+      disabled_reason: null,
+      cursor: await log.latestPosition(),
+    });
+    this.#deps.log.info({ tenantId, webhookId: endpoint.id, url: endpoint.url }, 'webhook endpoint created');
+    return { endpoint, secret };
+  }
+
+  list(tenantId: string): Promise<WebhookEndpointRecord[]> {
+    return this.#repo.endpoints(tenantId);
+  }
+
+  /** The tenant's endpoint, or `not_found`. */
+  async get(tenantId: string, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.#repo.endpoint(id);
+    if (!endpoint || endpoint.tenant_id !== tenantId)
+      throw new LspError(ErrorCode.NotFound, `no webhook endpoint ${id}`);
+    return endpoint;
+  }
+
+  /** Removes an endpoint and its delivery log. */
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.get(tenantId, id);
+    await this.#repo.deleteEndpoint(id);
+  }
+
+  /** Enables an endpoint again (after it was disabled for sustained failure). */
+  async enable(tenantId: string, id: string): Promise<WebhookEndpointRecord> {
+    await this.get(tenantId, id);
+    await this.#repo.setEndpointState(id, 'enabled', null);
+    return this.get(tenantId, id);
+  }
+
+  /** An endpoint's deliveries, newest first, with every attempt. */
+  async deliveries(tenantId: string, id: string, limit: number): Promise<DeliveryView[]> {
+    await this.get(tenantId, id);
+    return this.#repo.deliveries(id, limit);
+  }
+
+  /** Sends a delivered or given-up delivery again (a pending one is `conflict`). */
+  async redeliver(tenantId: string, id: string, deliveryId: string): Promise<DeliveryView> {
+    await this.get(tenantId, id);
+    const delivery = /^\d{1,18}$/.test(deliveryId)
+      ? await this.#repo.delivery(id, BigInt(deliveryId))
+      : undefined;
+    if (!delivery) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
+    const now = new Date();
+    const step = nextWebhookDeliveryState(delivery.state, { type: 'redeliver', at: now }, this.#deps.retry);
+    if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'deliveryId' });
+    if (!(await this.#repo.redeliver(delivery.id, delivery.state, step.nextAttemptAt ?? now)))
+      throw new LspError(ErrorCode.Conflict, 'the delivery changed meanwhile; read it again');
+    const [view] = await this.#repo.deliveries(id, 1, delivery.id);
+    if (!view) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
+    return view;
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * LSPS5 (0013): the webhooks client nodes registered, per-method notification cooldowns, what
+ * retention needs to know about each client, and the outbox of notifications.
+ */
+import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** `lsps5_webhooks`. */
+export interface Lsps5WebhooksTable {
+  id: string;
+  owner_kind: 'node' | 'tenant';
+  owner: string;
+  client_pubkey: string;
+  app_name: string;
+  url: string;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: Generated<Date>;
+}
+
+/** `lsps5_clients`. */
+export interface Lsps5ClientsTable {
+  client_pubkey: string;
+  no_channel_since: Date | null;
+}
+
+/** `lsps5_cooldowns`. */
+export interface Lsps5CooldownsTable {
+  client_pubkey: string;
+  method: string;
+  sent_at: Date;
+}
+
+/** Where a notification is. */
+export type Lsps5NotificationState = 'pending' | 'delivered' | 'failed' | 'dropped';
+
+/** `lsps5_notifications`. */
+export interface Lsps5NotificationsTable {
+  id: Generated<bigint>;
+  webhook_id: string;
+  client_pubkey: string;
+  method: string;
+  body: string;
+  state: Lsps5NotificationState;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: ColumnType<Date, never, never>;
+  finished_at: Date | null;
+}
+
+/** A webhook as stored. */
+export type Lsps5WebhookRecord = Selectable<Lsps5WebhooksTable>;
+/** A notification as stored. */
+export type Lsps5NotificationRecord = Selectable<Lsps5NotificationsTable>;
+/** A notification due now, with its webhook's URL. */
+export type DueLsps5Notification = Lsps5NotificationRecord & { readonly url: string };
+
+/** Who registered webhooks, for which client node. */
+export interface Lsps5Registrant {
+  readonly ownerKind: 'node' | 'tenant';
+  readonly owner: string;
+  readonly client: string;
+}
+
+/** A notification to add to the outbox. */
+export interface NewLsps5Notification {
+  readonly webhookId: string;
+  readonly client: string;
+  readonly method: string;
+  readonly body: string;
+}
+
+/** Reads and writes LSPS5 state. Pass a transaction to combine writes. */
+export class Lsps5Repository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /** Serialises changes to one registrant's webhooks until the transaction ends. */
+  async lock(r: Lsps5Registrant): Promise<void> {
+    const key = `lsps5:${r.ownerKind}:${r.owner}:${r.client}`;
+    await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(this.#db);
+  }
+
+  /** A registrant's webhooks, oldest first. */
+  async webhooks(r: Lsps5Registrant): Promise<Lsps5WebhookRecord[]> {
+    return this.#db
+      .selectFrom('lsps5_webhooks')
+      .selectAll()
+      .where('owner_kind', '=', r.ownerKind)
+      .where('owner', '=', r.owner)
+      .where('client_pubkey', '=', r.client)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Every webhook of a client node, whoever registered it. */
+  async webhooksOfClient(client: string): Promise<Lsps5WebhookRecord[]> {
+    return this.#db
+      .selectFrom('lsps5_webhooks')
+      .selectAll()
+      .where('client_pubkey', '=', client)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Client nodes that have at least one webhook. */
+  async clients(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('lsps5_webhooks').select('client_pubkey').distinct().execute();
+    return rows.map((r) => r.client_pubkey);
+  }
+
+  async insertWebhook(
+    r: Lsps5Registrant,
+    w: { readonly id: string; readonly appName: string; readonly url: string },
+  ): Promise<void> {
+    await this.#db
+      .insertInto('lsps5_webhooks')
+      .values({
+        id: w.id,
+        owner_kind: r.ownerKind,
+        owner: r.owner,
+        client_pubkey: r.client,
+        app_name: w.appName,
+        url: w.url,
+      })
+      .execute();
+  }
+
+  /** Points a webhook at a new URL; what was still pending for the old one is dropped. */
+  async replaceUrl(id: string, url: string): Promise<void> {
+    await this.#db
+      .updateTable('lsps5_webhooks')
+      .set({ url, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+    await this.#db
+      .updateTable('lsps5_notifications')
+      .set({ state: 'dropped', last_error: 'the webhook URL was replaced', finished_at: sql`now()` })
+      .where('webhook_id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+
+  /** Removes a webhook (and its notifications). */
+  async deleteWebhook(id: string): Promise<void> {
+    await this.#db.deleteFrom('lsps5_webhooks').where('id', '=', id).execute();
+  }
+
+  async enqueue(notifications: readonly NewLsps5Notification[]): Promise<void> {
+    if (notifications.length === 0) return;
+    await this.#db
+      .insertInto('lsps5_notifications')
+      .values(
+        notifications.map((n) => ({
+          webhook_id: n.webhookId,
+          client_pubkey: n.client,
+          method: n.method,
+          body: n.body,
+          state: 'pending' as const,
+        })),
+      )
+      .execute();
+  }
+
+  /**
+   * Takes the cooldown of `method` for `client`: true (and the cooldown starts now) when none
+   * was running, false when one sent within `seconds` still runs. Atomic: of two concurrent
+   * callers, one wins.
+   */
+  async takeCooldown(client: string, method: string, seconds: number): Promise<boolean> {
+    const r = await sql<{ client_pubkey: string }>`
+      insert into lsps5_cooldowns (client_pubkey, method, sent_at) values (${client}, ${method}, now())
+      on conflict (client_pubkey, method) do update set sent_at = now()
+        where lsps5_cooldowns.sent_at <= now() - make_interval(secs => ${seconds})
+      returning client_pubkey`.execute(this.#db);
+    return r.rows.length > 0;
+  }
+
+  /** Ends every cooldown of a client (it came online and went offline again). */
+  async clearCooldowns(client: string): Promise<void> {
+    await this.#db.deleteFrom('lsps5_cooldowns').where('client_pubkey', '=', client).execute();
+  }
+
+  /**
+   * Pending notifications due now, oldest first, at most one per webhook and only the oldest
+   * pending one of it (a webhook gets its notifications in order: `webhook_registered` first).
+   */
+  async due(limit: number): Promise<DueLsps5Notification[]> {
+    return this.#db
+      .selectFrom('lsps5_notifications as n')
+      .innerJoin('lsps5_webhooks as w', 'w.id', 'n.webhook_id')
+      .selectAll('n')
+      .select('w.url')
+      .where('n.state', '=', 'pending')
+      .where('n.next_attempt_at', '<=', sql<Date>`now()`)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('lsps5_notifications as earlier')
+              .select(sql`1`.as('one'))
+              .whereRef('earlier.webhook_id', '=', 'n.webhook_id')
+              .whereRef('earlier.id', '<', 'n.id')
+              .where('earlier.state', '=', 'pending'),
+          ),
+        ),
+      )
+      .orderBy('n.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Records an attempt of a notification, only if it still has the attempts it was read with
+   * (so two senders never both record one): false when it had moved.
+   */
+  async recordAttempt(
+    n: Lsps5NotificationRecord,
+    outcome: {
+      readonly state: Lsps5NotificationState;
+      readonly status: number | undefined;
+      readonly error: string | undefined;
+      readonly nextAttemptAt: Date | undefined;
+      readonly countsAsAttempt: boolean;
+    },
+  ): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('lsps5_notifications')
+      .set({
+        state: outcome.state,
+        attempts: n.attempts + (outcome.countsAsAttempt ? 1 : 0),
+        last_status: outcome.status ?? null,
+        last_error: outcome.error ?? null,
+        ...(outcome.nextAttemptAt ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+        ...(outcome.state !== 'pending' ? { finished_at: sql<Date>`now()` } : {}),
+      })
+      .where('id', '=', n.id)
+      .where('attempts', '=', n.attempts)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Records whether each client node has a channel now: one that has none keeps the earliest
+   * moment it was seen without (`no_channel_since`); one that has one gets null.
+   */
+  async recordChannels(clients: ReadonlyMap<string, boolean>): Promise<void> {
+    for (const [client, hasChannel] of clients) {
+      await this.#db
+        .insertInto('lsps5_clients')
+        .values({ client_pubkey: client, no_channel_since: hasChannel ? null : sql<Date>`now()` })
+        .onConflict((oc) =>
+          oc.column('client_pubkey').doUpdateSet({
+            no_channel_since: hasChannel ? null : sql<Date>`coalesce(lsps5_clients.no_channel_since, now())`,
+          }),
+        )
+        .execute();
+    }
+  }
+
+  /**
+   * Removes the webhooks kept long enough: their client has had no channel for `seconds` and
+   * they were set at least `seconds` ago. Returns how many went.
+   */
+  async prune(seconds: number): Promise<number> {
+    const r = await sql<{ id: string }>`
+      delete from lsps5_webhooks w using lsps5_clients c
+      where c.client_pubkey = w.client_pubkey
+        and c.no_channel_since is not null
+        and c.no_channel_since <= now() - make_interval(secs => ${seconds})
+        and w.updated_at <= now() - make_interval(secs => ${seconds})
+      returning w.id`.execute(this.#db);
+    return r.rows.length;
+  }
+}

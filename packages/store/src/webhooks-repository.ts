@@ -1,0 +1,269 @@
+/**
+ * Tenants' webhook endpoints (0012), the deliveries made of the event log for each, and every
+ * attempt of each delivery.
+ */
+import type { WebhookDeliveryState } from '@blgv/core';
+import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** `webhook_endpoints`. */
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  sealed_secret: string;
+  state: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  cursor: bigint;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: Generated<Date>;
+}
+
+/** `webhook_deliveries`. */
+export interface WebhookDeliveriesTable {
+  id: Generated<bigint>;
+  endpoint_id: string;
+  message_id: string;
+  event_position: bigint;
+  event_type: string;
+  subject: string;
+  body: string;
+  state: WebhookDeliveryState;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  first_attempt_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  created_at: ColumnType<Date, never, never>;
+}
+
+/** `webhook_attempts`. */
+export interface WebhookAttemptsTable {
+  delivery_id: bigint;
+  attempt: number;
+  at: Generated<Date>;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** An endpoint as stored. */
+export type WebhookEndpointRecord = Selectable<WebhookEndpointsTable>;
+/** A delivery as stored. */
+export type WebhookDeliveryRecord = Selectable<WebhookDeliveriesTable>;
+/** An attempt as stored. */
+export type WebhookAttemptRecord = Selectable<WebhookAttemptsTable>;
+
+/** A delivery due now, with what sending it needs. */
+export interface DueDelivery extends WebhookDeliveryRecord {
+  readonly url: string;
+  readonly sealed_secret: string;
+}
+
+/** What one attempt came to. */
+export interface AttemptOutcome {
+  readonly state: WebhookDeliveryState;
+  readonly status: number | undefined;
+  readonly error: string | undefined;
+  readonly durationMs: number;
+  readonly at: Date;
+  readonly nextAttemptAt: Date | undefined;
+}
+
+/** Reads and writes webhook endpoints and deliveries. Pass a transaction to combine writes. */
+export class WebhooksRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  async insertEndpoint(
+    e: Omit<WebhookEndpointRecord, 'created_at' | 'updated_at'>,
+  ): Promise<WebhookEndpointRecord> {
+    return this.#db.insertInto('webhook_endpoints').values(e).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async endpoint(id: string): Promise<WebhookEndpointRecord | undefined> {
+    return this.#db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async endpoints(tenantId: string): Promise<WebhookEndpointRecord[]> {
+    return this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Enabled endpoints of every tenant (the delivery job's work). */
+  async enabledEndpoints(): Promise<WebhookEndpointRecord[]> {
+    return this.#db.selectFrom('webhook_endpoints').selectAll().where('state', '=', 'enabled').execute();
+  }
+
+  async countEndpoints(tenantId: string): Promise<number> {
+    const r = await this.#db
+      .selectFrom('webhook_endpoints')
+      .select(sql<string>`count(*)`.as('n'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.#db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+  }
+
+  /** Enables or disables an endpoint (with why, when disabled). */
+  async setEndpointState(id: string, state: 'enabled' | 'disabled', reason: string | null): Promise<void> {
+    await this.#db
+      .updateTable('webhook_endpoints')
+      .set({ state, disabled_reason: reason, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Adds the deliveries of events up to `cursor` and moves the endpoint's cursor there, only
+   * if it still is at `from` (another replica may have done it): false when it was not.
+   */
+  async enqueue(
+    endpointId: string,
+    from: bigint,
+    cursor: bigint,
+    deliveries: readonly Pick<
+      WebhookDeliveryRecord,
+      'message_id' | 'event_position' | 'event_type' | 'subject' | 'body'
+    >[],
+  ): Promise<boolean> {
+    const moved = await this.#db
+      .updateTable('webhook_endpoints')
+      .set({ cursor })
+      .where('id', '=', endpointId)
+      .where('cursor', '=', from)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) return false;
+    if (deliveries.length > 0) {
+      await this.#db
+        .insertInto('webhook_deliveries')
+        .values(deliveries.map((d) => ({ ...d, endpoint_id: endpointId, state: 'pending' as const })))
+        .onConflict((oc) => oc.columns(['endpoint_id', 'event_position']).doNothing())
+        .execute();
+    }
+    return true;
+  }
+
+  /**
+   * Pending deliveries of enabled endpoints due now whose subject has no earlier pending
+   * delivery at the same endpoint (a subject's events go out in order), oldest first.
+   */
+  async due(limit: number): Promise<DueDelivery[]> {
+    return this.#db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .selectAll('d')
+      .select(['e.url', 'e.sealed_secret'])
+      .where('d.state', '=', 'pending')
+      .where('e.state', '=', 'enabled')
+      .where('d.next_attempt_at', '<=', sql<Date>`now()`)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as earlier')
+              .select(sql`1`.as('one'))
+              .whereRef('earlier.endpoint_id', '=', 'd.endpoint_id')
+              .whereRef('earlier.subject', '=', 'd.subject')
+              .whereRef('earlier.event_position', '<', 'd.event_position')
+              .where('earlier.state', '=', 'pending'),
+          ),
+        ),
+      )
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Records attempt `attempt` of a delivery and its new state, only if the delivery still has
+   * `attempt - 1` attempts (so two senders never both record one): false when it had moved.
+   */
+  async recordAttempt(delivery: WebhookDeliveryRecord, outcome: AttemptOutcome): Promise<boolean> {
+    const attempt = delivery.attempts + 1;
+    const r = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({
+        state: outcome.state,
+        attempts: attempt,
+        first_attempt_at: delivery.first_attempt_at ?? outcome.at,
+        last_status: outcome.status ?? null,
+        last_error: outcome.error ?? null,
+        ...(outcome.nextAttemptAt ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+        ...(outcome.state === 'delivered' ? { delivered_at: outcome.at } : {}),
+      })
+      .where('id', '=', delivery.id)
+      .where('attempts', '=', delivery.attempts)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) return false;
+    await this.#db
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: delivery.id,
+        attempt,
+        at: outcome.at,
+        status: outcome.status ?? null,
+        error: outcome.error ?? null,
+        duration_ms: outcome.durationMs,
+      })
+      .execute();
+    return true;
+  }
+
+  async delivery(endpointId: string, id: bigint): Promise<WebhookDeliveryRecord | undefined> {
+    return this.#db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('endpoint_id', '=', endpointId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /** Puts a finished delivery back to pending, due at `at`. */
+  async redeliver(id: bigint, from: WebhookDeliveryState, at: Date): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'pending', next_attempt_at: at, first_attempt_at: null })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /** An endpoint's deliveries (or only delivery `id`), newest first, with their attempts. */
+  async deliveries(
+    endpointId: string,
+    limit: number,
+    id?: bigint,
+  ): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] })[]> {
+    let q = this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
+    if (id !== undefined) q = q.where('id', '=', id);
+    const rows = await q.orderBy('event_position', 'desc').limit(limit).execute();
+    if (rows.length === 0) return [];
+    const attempts = await this.#db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where(
+        'delivery_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .orderBy('attempt')
+      .execute();
+    return rows.map((r) => ({ ...r, attemptLog: attempts.filter((a) => a.delivery_id === r.id) }));
+  }
+}
