@@ -144,6 +144,17 @@ test('a wallet registers a webhook over peer messages: webhook_registered, signe
 });
 
 test("the wallet's vendor registers one for carol over HTTP; each registrant sees only its own", async () => {
+  // A tenant may only hear of nodes it serves: none yet, so it is refused (LSPS0 client_rejected).
+  const stranger = await http.call('lsps5.set_webhook', { app_name: 'carol-phone', webhook: base + VENDOR });
+  assert.equal(stranger.error?.code, 1, JSON.stringify(stranger));
+  assert.match(String(stranger.error?.data?.message), /nodes it serves/);
+  // The vendor buys carol's JIT channel parameters over HTTP: now it serves her.
+  const info = (await http.call('lsps2.get_info', {})).result as Lsps2Info | undefined;
+  const params = info?.opening_fee_params_menu[0];
+  assert.ok(params, JSON.stringify(info));
+  const bought = await http.call('lsps2.buy', { opening_fee_params: params });
+  assert.ok(bought.result, JSON.stringify(bought.error));
+
   const set = await http.call('lsps5.set_webhook', { app_name: 'carol-phone', webhook: base + VENDOR });
   assert.deepEqual(set.result, { num_webhooks: 1, max_webhooks: 2, no_change: false }, JSON.stringify(set));
   await assertSignedNotification(

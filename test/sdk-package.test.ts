@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,23 +19,27 @@ test('the built SDK runs as plain ESM and type-checks a consumer', () => {
     // Install the built package as npm would lay it out; its dependencies come from ours.
     const modules = join(app, 'node_modules');
     cpSync(join(root, '.pack', 'lsp-client'), join(modules, '@blgv', 'lsp-client'), { recursive: true });
-    for (const dep of ['@noble', '@sinclair'])
+    const packed = JSON.parse(readFileSync(join(root, '.pack', 'lsp-client', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const dep of new Set(Object.keys(packed.dependencies).map((d) => d.split('/')[0] ?? d)))
       symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
     writeFileSync(join(app, 'package.json'), '{"type":"module"}');
 
     writeFileSync(
       join(app, 'main.js'),
-      `import { LSPClient, LspApiError } from '@blgv/lsp-client';
+      `import { LSPClient, LspApiError, verifyWebhook } from '@blgv/lsp-client';
 const lsp = new LSPClient({ endpoint: 'http://127.0.0.1:9', apiKey: 'key_x', apiSecret: 'sk_x', timeoutMs: 2000 });
 try { await lsp.getFees(); console.log('unexpected'); }
 catch (e) { console.log(e instanceof LspApiError ? 'typed:' + e.code : 'untyped'); }
+try { verifyWebhook({}, '{}', 'whsec_AAAA'); } catch (e) { console.log(e.name); }
 `,
     );
     const run = spawnSync(process.execPath, ['--no-experimental-strip-types', join(app, 'main.js')], {
       encoding: 'utf8',
       cwd: app,
     });
-    assert.equal(run.stdout.trim(), 'typed:unreachable', run.stderr);
+    assert.equal(run.stdout.trim(), 'typed:unreachable\nWebhookVerificationError', run.stderr);
 
     mkdirSync(join(app, 'src'));
     writeFileSync(

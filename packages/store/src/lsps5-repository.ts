@@ -98,15 +98,37 @@ export class Lsps5Repository {
       .execute();
   }
 
-  /** Every webhook of a client node, whoever registered it. */
-  async webhooksOfClient(client: string): Promise<Lsps5WebhookRecord[]> {
-    return this.#db
+  /**
+   * Every webhook of a client node, whoever registered it. With `forShare`, their rows stay
+   * locked until the transaction ends, so a URL replaced meanwhile waits for what this
+   * transaction queues (and then drops it), keeping `webhook_registered` first.
+   */
+  async webhooksOfClient(
+    client: string,
+    options: { forShare?: boolean } = {},
+  ): Promise<Lsps5WebhookRecord[]> {
+    const q = this.#db
       .selectFrom('lsps5_webhooks')
       .selectAll()
       .where('client_pubkey', '=', client)
       .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+      .orderBy('id');
+    return (options.forShare ? q.forShare() : q).execute();
+  }
+
+  /**
+   * True when the tenant has something with the client node: an LSPS1 order or a JIT channel
+   * it bought for it, a channel it bought to it, or the node is its hosted node. Only then may
+   * it register LSPS5 webhooks for the node (they learn when the node is paid).
+   */
+  async tenantServes(tenantId: string, client: string): Promise<boolean> {
+    const r = await sql<{ serves: boolean }>`select (
+        exists (select 1 from lsps1_orders where owner_kind = 'tenant' and owner = ${tenantId} and client_pubkey = ${client})
+        or exists (select 1 from lsps2_jit_channels where owner_kind = 'tenant' and owner = ${tenantId} and client_pubkey = ${client})
+        or exists (select 1 from channel_requests where tenant_id = ${tenantId}::uuid and client_pubkey = ${client})
+        or exists (select 1 from hosted_nodes where tenant_id = ${tenantId}::uuid and pubkey = ${client})
+      ) as serves`.execute(this.#db);
+    return r.rows[0]?.serves === true;
   }
 
   /** Client nodes that have at least one webhook. */

@@ -118,6 +118,19 @@ export class WebhooksRepository {
     await this.#db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
   }
 
+  /**
+   * Enables an endpoint again: its pending deliveries start a new retry window, due now.
+   */
+  async reenable(id: string): Promise<void> {
+    await this.setEndpointState(id, 'enabled', null);
+    await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ first_attempt_at: null, next_attempt_at: sql`now()` })
+      .where('endpoint_id', '=', id)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+
   /** Enables or disables an endpoint (with why, when disabled). */
   async setEndpointState(id: string, state: 'enabled' | 'disabled', reason: string | null): Promise<void> {
     await this.#db

@@ -9,8 +9,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** A non-negative satoshi (or msat) amount in config, with its default. */
-function Sat(defaultValue: number) {
-  return Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: defaultValue });
+function Sat(defaultValue: number, minimum = 0) {
+  return Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, default: defaultValue });
 }
 
 /** A parts-per-million rate in config, with its default. */
@@ -83,7 +83,8 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         hosting: Type.Object(
-          { monthlyFee: Sat(50_000), transactionFee: Sat(100) },
+          // A month is a ledger entry (never of 0 sat): the monthly fee is at least 1 sat.
+          { monthlyFee: Sat(50_000, 1), transactionFee: Sat(100) },
           { additionalProperties: false, default: {} },
         ),
       },

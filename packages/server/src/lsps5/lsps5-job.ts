@@ -55,17 +55,41 @@ export function lsps5Job(deps: Lsps5JobDeps): Job {
   return together('lsps5', [
     (s) => sendOutbox(deps, s),
     (s) => clearCooldownsOnDisconnect(deps, s),
-    (s) => every(deps.limits.scanIntervalMs, () => scan(deps, s), s),
+    // A failed scan (LND busy, say) waits for the next one; it does not restart the job.
+    (s) =>
+      every(
+        deps.limits.scanIntervalMs,
+        () => scan(deps, s).catch((err: unknown) => deps.log.warn({ err }, 'LSPS5 scan failed')),
+        s,
+      ),
   ]);
 }
 
+/**
+ * Sends what is due without waiting for a batch to finish: a webhook slow to answer (up to the
+ * policy's timeout) holds only its own notifications, never the others'. A failed send (LND
+ * cannot sign, say) is logged and retried on a later pass.
+ */
 async function sendOutbox(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void> {
   const repo = new Lsps5Repository(deps.database.db);
-  while (!signal.aborted) {
-    const due = await repo.due(BATCH);
-    await Promise.all(due.map((n) => sendOne(deps, repo, n, signal)));
-    // A full batch: more may be due at once.
-    if (due.length < BATCH) await deps.outbox.wait(deps.limits.intervalMs, signal);
+  const inFlight = new Map<string, Promise<void>>();
+  try {
+    while (!signal.aborted) {
+      const due = (await repo.due(BATCH)).filter((n) => !inFlight.has(n.id.toString()));
+      for (const n of due) {
+        const id = n.id.toString();
+        const sending = sendOne(deps, repo, n, signal)
+          .catch((err: unknown) => deps.log.warn({ err, notification: id }, 'LSPS5 notification send failed'))
+          .finally(() => {
+            inFlight.delete(id);
+            deps.outbox.wake();
+          });
+        inFlight.set(id, sending);
+      }
+      await deps.outbox.wait(deps.limits.intervalMs, signal);
+    }
+  } finally {
+    await Promise.allSettled(inFlight.values());
   }
 }
 

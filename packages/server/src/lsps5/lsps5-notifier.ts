@@ -66,7 +66,7 @@ export class Lsps5Notifier implements ClientWaker {
     const queued = await this.#database.db.transaction().execute(async (tx) => {
       const r = new Lsps5Repository(tx);
       if (!(await r.takeCooldown(client, method, this.#cooldownSeconds))) return 0;
-      const webhooks = await r.webhooksOfClient(client);
+      const webhooks = await r.webhooksOfClient(client, { forShare: true });
       await r.enqueue(webhooks.map((w) => ({ webhookId: w.id, client, method, body })));
       return webhooks.length;
     });

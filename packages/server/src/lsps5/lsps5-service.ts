@@ -53,6 +53,14 @@ export class Lsps5Service {
     const who = registrant(caller, p.client_node_pubkey, 'set_webhook');
     checkAppName(p.app_name);
     await checkLsps5Webhook(p.webhook, this.#policy);
+    // A tenant learns when the node is paid: only for a node it serves, not any stranger's.
+    if (
+      who.ownerKind === 'tenant' &&
+      !(await new Lsps5Repository(this.#database.db).tenantServes(who.owner, who.client))
+    )
+      throw new RpcError(1, 'client_rejected', {
+        message: `this tenant has no LSPS1 order, JIT channel, channel or hosted node for ${who.client}: it may register webhooks only for nodes it serves`,
+      });
     const max = this.#maxWebhooks;
     const result = await this.#database.db.transaction().execute(async (tx) => {
       const repo = new Lsps5Repository(tx);

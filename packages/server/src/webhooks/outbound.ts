@@ -8,6 +8,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request } from 'node:https';
 import { BlockList, isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { ErrorCode, LspError } from '@blgv/core';
 
 /** How webhooks may be sent. */
@@ -32,7 +33,9 @@ export type OutboundResult =
       readonly durationMs: number;
     };
 
-const NON_PUBLIC = new BlockList();
+// One list per family: a list holding IPv4-mapped IPv6 ranges would also match IPv4 queries.
+const NON_PUBLIC_V4 = new BlockList();
+const NON_PUBLIC_V6 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -46,23 +49,30 @@ for (const [net, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const)
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
+  NON_PUBLIC_V4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible (and ::, ::1) and IPv4-mapped written in hex: an IPv4 address inside.
+  ['::', 96],
+  ['::ffff:0:0', 96],
+  // NAT64, 6to4 and Teredo reach IPv4 addresses (private ones too) through a gateway.
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
+  ['2001::', 32],
+  ['100::', 64],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const)
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+  NON_PUBLIC_V6.addSubnet(net, prefix, 'ipv6');
 
 /** True when `address` (an IP literal) is not a public unicast address. */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return NON_PUBLIC.check(mapped, 'ipv4');
-  return NON_PUBLIC.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (mapped) return NON_PUBLIC_V4.check(mapped, 'ipv4');
+  return family === 6 ? NON_PUBLIC_V6.check(address, 'ipv6') : NON_PUBLIC_V4.check(address, 'ipv4');
 }
 
 function refused(reason: string, field: string): LspError {
@@ -72,11 +82,19 @@ function refused(reason: string, field: string): LspError {
   });
 }
 
-/** Every address `host` resolves to. */
+/** How long a URL's host may take to resolve when it is registered. */
+const RESOLVE_TIMEOUT_MS = 5_000;
+
+/** Every address `host` resolves to; rejects after {@link RESOLVE_TIMEOUT_MS}. */
 function resolveAll(host: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) =>
-    dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
-  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('DNS timeout')), RESOLVE_TIMEOUT_MS);
+    dnsLookup(host, { all: true }, (err, addresses) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(addresses);
+    });
+  });
 }
 
 /**
@@ -97,7 +115,7 @@ export async function checkWebhookUrl(text: string, policy: OutboundPolicy, fiel
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolveAll(host);
   } catch {
-    throw refused(`the host ${host} does not resolve`, field);
+    throw refused(`the host ${host} does not resolve (in ${RESOLVE_TIMEOUT_MS / 1000} s)`, field);
   }
   if (!policy.allowPrivateTargets) {
     const inner = addresses.find((a) => isNonPublicAddress(a.address));
@@ -160,7 +178,8 @@ export function postWebhook(
         },
         lookup: guardedLookup(policy) as never,
         timeout: policy.timeoutMs,
-        ...(policy.ca ? { ca: policy.ca } : {}),
+        // `ca` replaces Node's trusted roots: give them back beside the operator's.
+        ...(policy.ca ? { ca: [...rootCertificates, policy.ca] } : {}),
         signal: AbortSignal.timeout(policy.timeoutMs),
       },
       (res) => {

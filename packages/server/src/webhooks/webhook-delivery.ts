@@ -97,15 +97,33 @@ async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
   }
 }
 
+/**
+ * Sends what is due with `concurrency` workers; an endpoint gets at most a quarter of them, so
+ * a receiver that is slow to answer (up to `timeoutMs`) cannot hold up everyone else's.
+ */
 async function sendDue(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
-  const repo = new WebhooksRepository(deps.database.db);
-  const due = await repo.due(deps.concurrency * 4);
-  for (let i = 0; i < due.length && !signal.aborted; i += deps.concurrency) {
-    await Promise.all(due.slice(i, i + deps.concurrency).map((d) => sendOne(deps, repo, d)));
-  }
+  const due = await new WebhooksRepository(deps.database.db).due(deps.concurrency * 4);
+  const perEndpoint = Math.max(1, Math.floor(deps.concurrency / 4));
+  const inFlight = new Map<string, number>();
+  const queue = [...due];
+  const worker = async () => {
+    for (;;) {
+      if (signal.aborted) return;
+      const i = queue.findIndex((d) => (inFlight.get(d.endpoint_id) ?? 0) < perEndpoint);
+      if (i < 0) return;
+      const [d] = queue.splice(i, 1);
+      if (!d) return;
+      inFlight.set(d.endpoint_id, (inFlight.get(d.endpoint_id) ?? 0) + 1);
+      await sendOne(deps, d).catch((err: unknown) =>
+        deps.log.warn({ err, webhookId: d.endpoint_id, deliveryId: d.id.toString() }, 'webhook send failed'),
+      );
+      inFlight.set(d.endpoint_id, (inFlight.get(d.endpoint_id) ?? 1) - 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency, due.length) }, worker));
 }
 
-async function sendOne(deps: WebhookDeliveryDeps, repo: WebhooksRepository, d: DueDelivery): Promise<void> {
+async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void> {
   const secret = deps.box.open(d.sealed_secret);
   const sentAt = Math.floor(Date.now() / 1000);
   const result = await postWebhook(
@@ -131,13 +149,20 @@ async function sendOne(deps: WebhookDeliveryDeps, repo: WebhooksRepository, d: D
     deps.retry,
   );
   if (!step.ok) return;
-  const recorded = await repo.recordAttempt(d, {
-    state: step.state,
-    status: result.status,
-    error: result.ok ? undefined : result.error,
-    durationMs: result.durationMs,
-    at,
-    nextAttemptAt: step.nextAttemptAt,
+  const reason = `delivery ${d.id} (${d.event_type}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
+  // The attempt, the delivery's new state and (when given up) the endpoint's: all or nothing.
+  const recorded = await deps.database.db.transaction().execute(async (tx) => {
+    const repo = new WebhooksRepository(tx);
+    const moved = await repo.recordAttempt(d, {
+      state: step.state,
+      status: result.status,
+      error: result.ok ? undefined : result.error,
+      durationMs: result.durationMs,
+      at,
+      nextAttemptAt: step.nextAttemptAt,
+    });
+    if (moved && step.gaveUp) await repo.setEndpointState(d.endpoint_id, 'disabled', reason);
+    return moved;
   });
   const log = {
     webhookId: d.endpoint_id,
@@ -148,9 +173,5 @@ async function sendOne(deps: WebhookDeliveryDeps, repo: WebhooksRepository, d: D
   if (!recorded) return;
   if (result.ok) deps.log.debug({ ...log, status: result.status }, 'webhook delivered');
   else deps.log.info({ ...log, status: result.status, error: result.error }, 'webhook attempt failed');
-  if (step.gaveUp) {
-    const reason = `delivery ${d.id} (${d.event_type}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
-    await repo.setEndpointState(d.endpoint_id, 'disabled', reason);
-    deps.log.warn({ ...log, reason }, 'webhook endpoint disabled');
-  }
+  if (step.gaveUp) deps.log.warn({ ...log, reason }, 'webhook endpoint disabled');
 }

@@ -17,6 +17,7 @@ import { newWebhookSecret } from '@blgv/protocol';
 import {
   type Database,
   EventsRepository,
+  LedgerRepository,
   type WebhookAttemptRecord,
   type WebhookDeliveryRecord,
   type WebhookEndpointRecord,
@@ -84,28 +85,35 @@ export class WebhookService {
   ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
     const events = parseEventPatterns(request.events);
     const url = await checkWebhookUrl(request.url, this.#deps.policy);
-    if ((await this.#repo.countEndpoints(tenantId)) >= this.#deps.maxEndpointsPerTenant) {
-      throw new LspError(
-        ErrorCode.TenantLimitExceeded,
-        `at most ${this.#deps.maxEndpointsPerTenant} webhook endpoints per tenant`,
-        { field: 'webhooks', limit: this.#deps.maxEndpointsPerTenant },
-      );
-    }
     const secret = newWebhookSecret();
     const log = new EventsRepository(this.#deps.database.db);
     await log.sequence();
-    const endpoint = await this.#repo.insertEndpoint({
-      id: `wh_${randomBytes(8).toString('hex')}`,
-      tenant_id: tenantId,
-      url: url.toString(),
-      events,
-      description: request.description ?? null,
-      sealed_secret: this.#deps.box.seal(secret),
-      state: 'enabled',
-      disabled_reason: null,
-      cursor: await log.latestPosition(),
+    const cursor = await log.latestPosition();
+    const endpoint = await this.#deps.database.db.transaction().execute(async (tx) => {
+      // Counted and inserted under the tenant's lock: concurrent requests cannot pass the limit.
+      await new LedgerRepository(tx).lockTenant(tenantId);
+      const repo = new WebhooksRepository(tx);
+      if ((await repo.countEndpoints(tenantId)) >= this.#deps.maxEndpointsPerTenant) {
+        throw new LspError(
+          ErrorCode.TenantLimitExceeded,
+          `at most ${this.#deps.maxEndpointsPerTenant} webhook endpoints per tenant`,
+          { field: 'webhooks', limit: this.#deps.maxEndpointsPerTenant },
+        );
+      }
+      return repo.insertEndpoint({
+        id: `wh_${randomBytes(8).toString('hex')}`,
+        tenant_id: tenantId,
+        url: url.toString(),
+        events,
+        description: request.description ?? null,
+        sealed_secret: this.#deps.box.seal(secret),
+        state: 'enabled',
+        disabled_reason: null,
+        cursor,
+      });
     });
-    this.#deps.log.info({ tenantId, webhookId: endpoint.id, url: endpoint.url }, 'webhook endpoint created');
+    // The host only: a URL's path and query may carry the receiver's token.
+    this.#deps.log.info({ tenantId, webhookId: endpoint.id, host: url.host }, 'webhook endpoint created');
     return { endpoint, secret };
   }
 
@@ -130,7 +138,7 @@ export class WebhookService {
   /** Enables an endpoint again (after it was disabled for sustained failure). */
   async enable(tenantId: string, id: string): Promise<WebhookEndpointRecord> {
     await this.get(tenantId, id);
-    await this.#repo.setEndpointState(id, 'enabled', null);
+    await this.#deps.database.db.transaction().execute((tx) => new WebhooksRepository(tx).reenable(id));
     return this.get(tenantId, id);
   }
 
