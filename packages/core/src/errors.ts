@@ -103,3 +103,8 @@ export class LspError extends Error {
 export function isLspError(err: unknown, code?: ErrorCode): err is LspError {
   return err instanceof LspError && (code === undefined || err.code === code);
 }
+
+/** An `invalid_input` error naming the field: `"<field>: <message>"`, `details.field`. */
+export function invalidInput(field: string, message: string): LspError {
+  return new LspError(ErrorCode.InvalidInput, `${field}: ${message}`, { field });
+}

@@ -21,3 +21,4 @@ export * from './machine.ts';
 export * from './money.ts';
 export * from './payments/charges.ts';
 export * from './webhooks/delivery.ts';
+export * from './webhooks/event-types.ts';

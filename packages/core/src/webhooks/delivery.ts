@@ -82,22 +82,6 @@ export function nextWebhookDeliveryState(
   }
 }
 
-/** The subject kinds whose events a tenant's webhook can receive. */
-export const WEBHOOK_SUBJECT_KINDS = [
-  'channel_request',
-  'payment',
-  'reservation',
-  'topup',
-  'ledger_entry',
-  'lsps1_order',
-  'jit_channel',
-  'hosted_node',
-  'hosted_node_health',
-] as const;
-
-/** An event type pattern: `*`, `<subject kind>.*` or `<subject kind>.<state>`. */
-export const WEBHOOK_EVENT_PATTERN = /^(\*|[a-z0-9_]+\.(\*|[a-z0-9_]+))$/;
-
 /** True when the event type `type` (`<subject kind>.<state>`) matches one of `patterns`. */
 export function webhookWants(patterns: readonly string[], type: string): boolean {
   const kind = type.slice(0, type.indexOf('.'));

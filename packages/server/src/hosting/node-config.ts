@@ -3,7 +3,7 @@
  * the schema cannot say (alias bytes, channel sizes of the LSP's limits, autopilot bounds)
  * checked with an error naming the field.
  */
-import { ErrorCode, type HostedNodeConfig, LspError, sat } from '@blgv/core';
+import { type HostedNodeConfig, invalidInput, sat } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
 
 /** Limits the config is checked against. */
@@ -19,17 +19,13 @@ const MIN_AUTOPILOT_CHANNEL = 20_000;
 /** The largest channel without wumbo. */
 const NON_WUMBO_MAX = 16_777_215;
 
-function invalid(field: string, message: string): LspError {
-  return new LspError(ErrorCode.InvalidInput, `${field}: ${message}`, { field });
-}
-
 /** Parses a request body into a {@link HostedNodeConfig}; throws `invalid_input` naming the field. */
 export function parseNodeConfig(body: HostedNodeConfigBody, limits: NodeConfigLimits): HostedNodeConfig {
   if (Buffer.byteLength(body.alias, 'utf8') > MAX_ALIAS_BYTES) {
-    throw invalid('alias', `at most ${MAX_ALIAS_BYTES} bytes of UTF-8`);
+    throw invalidInput('alias', `at most ${MAX_ALIAS_BYTES} bytes of UTF-8`);
   }
   if ([...body.alias].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f')) {
-    throw invalid('alias', 'no control characters');
+    throw invalidInput('alias', 'no control characters');
   }
   const f = body.features ?? {};
   const zeroConf = f.zeroConf ?? false;
@@ -44,20 +40,23 @@ export function parseNodeConfig(body: HostedNodeConfigBody, limits: NodeConfigLi
   const channels = (body.channels ?? []).map((c, i) => {
     const field = `channels[${i}]`;
     if (c.capacity < limits.minChannelSize || c.capacity > maxChannel) {
-      throw invalid(`${field}.capacity`, `must be between ${limits.minChannelSize} and ${maxChannel} sat`);
+      throw invalidInput(
+        `${field}.capacity`,
+        `must be between ${limits.minChannelSize} and ${maxChannel} sat`,
+      );
     }
     const push = c.pushAmount ?? 0;
-    if (push >= c.capacity) throw invalid(`${field}.pushAmount`, 'must be below the capacity');
+    if (push >= c.capacity) throw invalidInput(`${field}.pushAmount`, 'must be below the capacity');
     return { capacity: sat(c.capacity), pushAmount: sat(push), isPrivate: c.isPrivate ?? false };
   });
   const a = body.autopilot ?? { enabled: false };
   const minChannelSize = a.minChannelSize ?? MIN_AUTOPILOT_CHANNEL;
   const maxChannelSize = a.maxChannelSize ?? NON_WUMBO_MAX;
   if (minChannelSize > maxChannelSize) {
-    throw invalid('autopilot.minChannelSize', 'must not be above autopilot.maxChannelSize');
+    throw invalidInput('autopilot.minChannelSize', 'must not be above autopilot.maxChannelSize');
   }
   if (maxChannelSize > maxChannel) {
-    throw invalid(
+    throw invalidInput(
       'autopilot.maxChannelSize',
       `at most ${maxChannel} sat${features.wumbo ? '' : ' without wumbo'}`,
     );

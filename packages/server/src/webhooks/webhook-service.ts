@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   ErrorCode,
+  invalidInput,
   LspError,
   nextWebhookDeliveryState,
-  WEBHOOK_EVENT_PATTERN,
-  WEBHOOK_SUBJECT_KINDS,
   type WebhookRetryPolicy,
+  webhookPatternProblem,
 } from '@blgv/core';
 import { newWebhookSecret } from '@blgv/protocol';
 import {
@@ -47,23 +47,11 @@ export interface NewWebhook {
 /** A delivery with its attempts. */
 export type DeliveryView = WebhookDeliveryRecord & { readonly attemptLog: WebhookAttemptRecord[] };
 
-const KINDS: ReadonlySet<string> = new Set(WEBHOOK_SUBJECT_KINDS);
-
-function invalid(field: string, message: string): LspError {
-  return new LspError(ErrorCode.InvalidInput, `${field}: ${message}`, { field });
-}
-
-/** Checks event-type patterns: known subject kinds, `kind.state`, `kind.*` or `*`. */
+/** Checks event-type patterns: `*`, `<kind>.*` or `<kind>.<state>` of known kinds and states. */
 export function parseEventPatterns(events: readonly string[]): string[] {
   return events.map((p, i) => {
-    if (!WEBHOOK_EVENT_PATTERN.test(p))
-      throw invalid(`events[${i}]`, 'must be "*", "<subject kind>.*" or "<subject kind>.<state>"');
-    const kind = p.split('.')[0] ?? '';
-    if (p !== '*' && !KINDS.has(kind))
-      throw invalid(
-        `events[${i}]`,
-        `unknown subject kind "${kind}"; one of ${WEBHOOK_SUBJECT_KINDS.join(', ')}`,
-      );
+    const problem = webhookPatternProblem(p);
+    if (problem) throw invalidInput(`events[${i}]`, problem);
     return p;
   });
 }
