@@ -92,6 +92,33 @@ test('a funded node with autopilot on opens a channel to the LSP by itself', asy
     autopilot: { enabled: true, maxChannels: 1, allocationPercent: 60, maxChannelSize: 200_000 },
   });
   const mac = node.macaroon ?? '';
+  // Autopilot picks among the nodes it knows: the LSP (a peer) gossips itself, with its address.
+  await h
+    .waitFor(
+      async () => {
+        const r = await nodeRest<{ node?: { addresses?: unknown[] } }>(
+          node.endpoint,
+          mac,
+          'GET',
+          `/v1/graph/node/${lsp.pubkey}`,
+        );
+        return r.status === 200 && (r.body.node?.addresses ?? []).length > 0;
+      },
+      { what: "the LSP, with its address, in the node's graph", timeoutMs: 120_000, intervalMs: 500 },
+    )
+    .catch(async (err: unknown) => {
+      // Say what the node does see: its peers and its graph.
+      const peers = await nodeRest(node.endpoint, mac, 'GET', '/v1/peers');
+      const graph = await nodeRest<{ nodes?: unknown[]; edges?: unknown[] }>(
+        node.endpoint,
+        mac,
+        'GET',
+        '/v1/graph',
+      );
+      throw new Error(
+        `${String(err)}; peers: ${JSON.stringify(peers.body)}; graph: ${JSON.stringify(graph.body).slice(0, 2_000)}`,
+      );
+    });
   const address = await nodeRest<{ address: string }>(node.endpoint, mac, 'GET', '/v1/newaddress');
   assert.equal(address.status, 200);
   // The customer funds the node's wallet from elsewhere.

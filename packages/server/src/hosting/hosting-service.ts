@@ -381,6 +381,21 @@ export class HostingService {
     if (nodeConfigFromJson(record.config).autopilot.enabled) await this.#preferLsp(record.id);
   }
 
+  /** The LSP node's peers' pubkeys. */
+  async lspPeers(): Promise<ReadonlySet<string>> {
+    return new Set((await this.#lightning.listPeers(AbortSignal.timeout(10_000))).map((p) => p.pubkey));
+  }
+
+  /**
+   * Keeps an autopilot node a peer of the LSP: its graph comes from the LSP's gossip, and LND's
+   * autopilot only opens to nodes it knows. When the LSP has lost the peer (a failed connect at
+   * creation, a restart), it connects again and sets the scores again.
+   */
+  async keepLspPreferred(record: HostedNodeRecord, lspPeers: ReadonlySet<string>): Promise<void> {
+    if (!record.pubkey || lspPeers.has(record.pubkey)) return;
+    await this.preferLsp(record);
+  }
+
   /** A tenant's node. */
   async get(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#repo.getOwned(tenantId, nodeId);

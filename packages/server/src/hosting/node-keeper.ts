@@ -2,7 +2,7 @@
  * The keeper of hosted nodes (one job, under its lease): on every tick it looks at each node
  * that should run, restarts a dead one (with backoff per node) and unlocks a locked one,
  * records whether it answered (the uptime intervals monitoring reads), keeps each running
- * node's latest static channel backup, finishes deletions (close channels, sweep, remove) and
+ * node's latest static channel backup, keeps autopilot nodes peers of the LSP, finishes deletions (close channels, sweep, remove) and
  * stops nodes that should not run.
  */
 import { formatChannelPoint, shouldRun } from '@blgv/core';
@@ -24,13 +24,14 @@ export async function keepNodes(
   const backups = new Map<string, AbortController>();
   const tick = async () => {
     const nodes = await hosting.repo.live();
+    const lspPeers = await hosting.lspPeers().catch(() => undefined);
     const running = new Set<string>();
     await Promise.all(
       nodes.map(async (node) => {
         try {
           if (shouldRun(node.state)) {
             running.add(node.id);
-            await keepRunning(node);
+            if ((await keepRunning(node)) && lspPeers) await hosting.keepLspPreferred(node, lspPeers);
           } else if (node.state === 'deleting') {
             await continueDeletion(node);
           } else if (node.state === 'stopped' || node.state === 'suspended') {
@@ -50,9 +51,10 @@ export async function keepNodes(
     }
   };
 
-  const keepRunning = async (node: StoredNode) => {
+  /** True when the node is up (and unlocked) after the check. */
+  const keepRunning = async (node: StoredNode): Promise<boolean> => {
     const wait = backoff.get(node.id);
-    if (wait && Date.now() < wait.until) return;
+    if (wait && Date.now() < wait.until) return false;
     const answers = () => hosting.nodes.backend(node).getInfo(AbortSignal.timeout(5_000));
     try {
       // A node that answers is up and unlocked: the process and wallet are looked at only when
@@ -69,11 +71,13 @@ export async function keepNodes(
       backoff.delete(node.id);
       await hosting.repo.recordCheck(node.id, true);
       if (!backups.has(node.id)) followBackups(node);
+      return true;
     } catch (err) {
       const delayMs = Math.min((wait?.delayMs ?? 1_000) * 2, MAX_RESTART_BACKOFF_MS);
       backoff.set(node.id, { until: Date.now() + delayMs, delayMs });
       await hosting.repo.recordCheck(node.id, false);
       log.warn({ nodeId: node.id, err, retryInMs: delayMs }, 'hosted node down');
+      return false;
     }
   };
 
