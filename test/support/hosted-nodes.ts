@@ -40,7 +40,11 @@ export async function startHostingLsp(
         ...hosting,
       },
     },
-    hosting: (config) => hostingFromConfig(config, { chain: net.h.btcd.chain, dir: dataDir }),
+    hosting: (config) =>
+      hostingFromConfig(config, {
+        regtest: { chain: net.h.btcd.chain, dir: dataDir },
+        lspPubkey: net.lsp.pubkey,
+      }),
   });
   return {
     lsp,

@@ -76,10 +76,10 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const applied = await migrate(database.db);
     log.info({ database: config.database.kind, applied }, 'database ready');
 
-    const hosting = hostingFromConfig(
-      config,
-      regtest ? { chain: regtest.harness.btcd.chain, dir: regtest.harness.dir } : undefined,
-    );
+    const hosting = hostingFromConfig(config, {
+      ...(regtest ? { regtest: { chain: regtest.harness.btcd.chain, dir: regtest.harness.dir } } : {}),
+      lspPubkey: node.pubkey,
+    });
     if (hosting) {
       // Without outliveServer (the demo) this stops the nodes; otherwise they keep running.
       cleanup.push(() => hosting.orchestrator.close());

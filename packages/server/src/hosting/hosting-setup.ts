@@ -21,12 +21,18 @@ export interface HostingRuntime {
 
 /**
  * The hosting runtime from config, or `undefined` when hosting is off or has no chain backend.
- * `regtest` gives the embedded network's btcd and directory (nodes then die with the demo).
+ * `regtest` gives the embedded network's btcd and directory (nodes then die with the demo);
+ * `lspPubkey`, the LSP's node, which every hosted node syncs the whole graph from whenever it
+ * connects (a pinned gossip syncer): autopilot opens only to nodes it knows.
  */
 export function hostingFromConfig(
   config: Config,
-  regtest?: { readonly chain: ChainBackend; readonly dir: string },
+  options: {
+    readonly regtest?: { readonly chain: ChainBackend; readonly dir: string };
+    readonly lspPubkey?: string;
+  } = {},
 ): HostingRuntime | undefined {
+  const { regtest, lspPubkey } = options;
   const h = config.hosting;
   const chain = regtest?.chain ?? (h.chain as ChainBackend | undefined);
   if (!h.enabled || !chain) return undefined;
@@ -39,7 +45,11 @@ export function hostingFromConfig(
     chain,
     listenHost: h.listenHost,
     publicHost: h.publicHost,
-    extraArgs: [...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []), ...h.extraLndArgs],
+    extraArgs: [
+      ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
+      ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
+      ...h.extraLndArgs,
+    ],
     outliveServer: h.outliveServer ?? !regtest,
   });
   return {
