@@ -91,7 +91,7 @@ import {
 } from './mappers.ts';
 import { channelBackups, listPayments, setAutopilotScores } from './node-calls.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
-import { peerEvents, signMessage, verifyMessage } from './peer-messages.ts';
+import { disconnectPeer, graphNode, peerEvents, signMessage, verifyMessage } from './peer-messages.ts';
 import {
   abandonChannel,
   cancelPsbtFunding,
@@ -236,6 +236,17 @@ export class LndBackend implements LightningBackend {
     const ln = this.#c.lightning;
     const r = await unary('ListPeers', ln.ListPeers.bind(ln), {}, signal);
     return r.peers.map((p) => ({ pubkey: parsePubkey(p.pub_key), address: p.address, inbound: p.inbound }));
+  }
+
+  disconnectPeer(pubkey: Pubkey, signal: AbortSignal): Promise<void> {
+    return disconnectPeer(this.#c, pubkey, signal);
+  }
+
+  graphNode(
+    pubkey: Pubkey,
+    signal: AbortSignal,
+  ): Promise<{ readonly addresses: readonly string[] } | undefined> {
+    return graphNode(this.#c, pubkey, signal);
   }
 
   peerEvents(options: StreamOptions): AsyncIterable<PeerEvent> {

@@ -1,9 +1,17 @@
 /**
  * The calls of {@link LndBackend} about peers and the node key: who connects and disconnects
- * (`SubscribePeerEvents`), and messages signed with the node key (`SignMessage`,
- * `VerifyMessage`: bLIP-50 `ln_signature`, used by LSPS5 notifications).
+ * (`SubscribePeerEvents`, `DisconnectPeer`), what the graph knows of a node (`GetNodeInfo`),
+ * and messages signed with the node key (`SignMessage`, `VerifyMessage`: bLIP-50
+ * `ln_signature`, used by LSPS5 notifications).
  */
-import { type PeerEvent, parsePubkey, type StreamOptions, type VerifiedMessage } from '@blgv/core';
+import {
+  LspError,
+  type PeerEvent,
+  type Pubkey,
+  parsePubkey,
+  type StreamOptions,
+  type VerifiedMessage,
+} from '@blgv/core';
 import { unary } from './call.ts';
 import type { LndClients } from './connection.ts';
 import { resilientStream, type StreamHooks } from './streams.ts';
@@ -51,4 +59,36 @@ export async function verifyMessage(
     signal,
   );
   return { valid: r.valid, pubkey: r.pubkey ? parsePubkey(r.pubkey) : undefined };
+}
+
+/** LND's `DisconnectPeer`; a peer that is not connected is already what was asked. */
+export async function disconnectPeer(c: LndClients, pubkey: Pubkey, signal: AbortSignal): Promise<void> {
+  const ln = c.lightning;
+  try {
+    await unary('DisconnectPeer', ln.DisconnectPeer.bind(ln), { pub_key: pubkey }, signal);
+  } catch (err) {
+    if (err instanceof LspError && /not connected/i.test(err.message)) return;
+    throw err;
+  }
+}
+
+/** LND's `GetNodeInfo` (without channels): the node's announced addresses, if it is known. */
+export async function graphNode(
+  c: LndClients,
+  pubkey: Pubkey,
+  signal: AbortSignal,
+): Promise<{ readonly addresses: readonly string[] } | undefined> {
+  const ln = c.lightning;
+  try {
+    const r = await unary(
+      'GetNodeInfo',
+      ln.GetNodeInfo.bind(ln),
+      { pub_key: pubkey, include_channels: false },
+      signal,
+    );
+    return { addresses: (r.node?.addresses ?? []).map((a) => a.addr) };
+  } catch (err) {
+    if (err instanceof LspError && /unable to find node/i.test(err.message)) return undefined;
+    throw err;
+  }
 }

@@ -83,6 +83,16 @@ export interface LightningBackend {
   /** Connects to a peer; succeeds when already connected. */
   connectPeer(pubkey: Pubkey, host: string, signal: AbortSignal): Promise<void>;
   listPeers(signal: AbortSignal): Promise<Peer[]>;
+  /** Disconnects a peer; succeeds when it was not connected. */
+  disconnectPeer(pubkey: Pubkey, signal: AbortSignal): Promise<void>;
+  /**
+   * What the node's graph knows of `pubkey` (from its node announcement): its addresses, or
+   * `undefined` when the graph does not hold the node.
+   */
+  graphNode(
+    pubkey: Pubkey,
+    signal: AbortSignal,
+  ): Promise<{ readonly addresses: readonly string[] } | undefined>;
   /**
    * Peers connecting and disconnecting, as they happen (after a reconnect, events missed
    * meanwhile are not replayed: `listPeers` tells who is connected).

@@ -72,6 +72,8 @@ export interface HostedNodeView {
 }
 
 /** How long a node may take from process start to an active wallet. */
+/** How often an autopilot node's graph is looked at for the LSP. */
+const GRAPH_CHECK_MS = 30_000;
 const PROVISION_TIMEOUT_MS = 90_000;
 
 /** The idempotency key of a node's `i`th initial channel (its channel request). */
@@ -92,6 +94,8 @@ export class HostingService {
   readonly #schedule: FeeSchedule;
   readonly #limits: HostingLimits;
   readonly #log: Logger;
+  readonly #graphCheckedAt = new Map<string, number>();
+  #lspPubkey: Pubkey | undefined;
   /** Connections to the nodes, their secrets, keeping them running. */
   readonly nodes: NodeConnections;
 
@@ -392,8 +396,21 @@ export class HostingService {
    * creation, a restart), it connects again and sets the scores again.
    */
   async keepLspPreferred(record: HostedNodeRecord, lspPeers: ReadonlySet<string>): Promise<void> {
-    if (!record.pubkey || lspPeers.has(record.pubkey)) return;
-    await this.preferLsp(record);
+    if (!record.pubkey || !nodeConfigFromJson(record.config).autopilot.enabled) return;
+    if (!lspPeers.has(record.pubkey)) return this.#preferLsp(record.id);
+    // Peered, yet the node's graph may lack the LSP's announcement (a sync that failed, say a
+    // chain lookup timing out): looked at every GRAPH_CHECK_MS, and then connected again, which
+    // runs the pinned whole-graph sync again.
+    const checked = this.#graphCheckedAt.get(record.id);
+    this.#graphCheckedAt.set(record.id, checked ?? Date.now());
+    if (checked === undefined || Date.now() - checked < GRAPH_CHECK_MS) return;
+    this.#graphCheckedAt.set(record.id, Date.now());
+    this.#lspPubkey ??= (await this.#lightning.getInfo(AbortSignal.timeout(10_000))).pubkey;
+    const known = await this.nodes.backend(record).graphNode(this.#lspPubkey, AbortSignal.timeout(10_000));
+    if (known && known.addresses.length > 0) return;
+    this.#log.info({ nodeId: record.id }, "the LSP is not in the node's graph: connecting again to sync it");
+    await this.#lightning.disconnectPeer(parsePubkey(record.pubkey), AbortSignal.timeout(10_000));
+    await this.#preferLsp(record.id);
   }
 
   /** A tenant's node. */
