@@ -216,7 +216,7 @@ async function buyJit(amount: Msat) {
 }
 
 /** Stops carol's node and waits until the LSP has seen her go; returns when. */
-async function sleep(): Promise<number> {
+async function fallAsleep(): Promise<number> {
   const { h, lsp } = net;
   await carol.node.stop();
   await h.waitFor(
@@ -234,7 +234,7 @@ test('carol asleep, a JIT payment arrives: payment_incoming to both webhooks; sh
   const { h, alice, lsp } = net;
   const { invoice } = await buyJit(msat(60_000_000n));
   const connections = carol.connections;
-  const asleepAt = await sleep();
+  const asleepAt = await fallAsleep();
   const paying = alice.lnd.sendPayment(
     { paymentRequest: invoice.paymentRequest, feeLimit: msat(0), timeoutSeconds: 180 },
     within(240_000),
@@ -271,7 +271,7 @@ test('carol online, a JIT payment notifies nobody; asleep again, a payment to he
 
   // The JIT scid now leads to her channel: an invoice through it pays over that channel.
   const later = await jitInvoice(carol.node, net.lsp.pubkey, bought, msat(20_000_000n));
-  const asleepAt = await sleep();
+  const asleepAt = await fallAsleep();
   const paying = alice.lnd.sendPayment(
     { paymentRequest: later.paymentRequest, feeLimit: msat(0), timeoutSeconds: 30 },
     within(90_000),

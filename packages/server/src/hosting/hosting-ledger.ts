@@ -31,16 +31,29 @@ export async function chargeMonth(
   fee: Sat,
   paidUntil: Date,
 ): Promise<void> {
+  await charge(
+    tx,
+    node,
+    'hosting_monthly_fee',
+    fee,
+    monthReference(node.id, month),
+    `hosting of node ${node.id} (${node.alias}), month ${month}`,
+  );
+  await new HostedNodesRepository(tx).setPaidUntil(node.id, paidUntil, tx);
+}
+
+/** Charges `fee` to the node's tenant; {@link ShortBalance} when the balance does not cover it. */
+async function charge(
+  tx: Kysely<Schema>,
+  node: BilledNode,
+  kind: 'hosting_monthly_fee' | 'hosting_transaction_fee',
+  fee: Sat,
+  reference: string,
+  description: string,
+): Promise<void> {
   const ledger = new LedgerRepository(tx);
   await requireBalance(ledger, node.tenantId, fee);
-  await ledger.append({
-    tenantId: node.tenantId,
-    kind: 'hosting_monthly_fee',
-    amount: sat(-fee),
-    reference: monthReference(node.id, month),
-    description: `hosting of node ${node.id} (${node.alias}), month ${month}`,
-  });
-  await new HostedNodesRepository(tx).setPaidUntil(node.id, paidUntil, tx);
+  await ledger.append({ tenantId: node.tenantId, kind, amount: sat(-fee), reference, description });
 }
 
 /** Gives back the first month of a node that could not be created. */
@@ -66,15 +79,14 @@ export async function chargeSentPayment(
   fee: Sat,
 ): Promise<void> {
   if (payment.status === 'succeeded' && fee > 0n) {
-    const ledger = new LedgerRepository(tx);
-    await requireBalance(ledger, node.tenantId, fee);
-    await ledger.append({
-      tenantId: node.tenantId,
-      kind: 'hosting_transaction_fee',
-      amount: sat(-fee),
-      reference: `hosting:${node.id}:payment:${payment.paymentIndex}`,
-      description: `payment ${payment.paymentHash} sent by node ${node.id}`,
-    });
+    await charge(
+      tx,
+      node,
+      'hosting_transaction_fee',
+      fee,
+      `hosting:${node.id}:payment:${payment.paymentIndex}`,
+      `payment ${payment.paymentHash} sent by node ${node.id}`,
+    );
   }
   await new HostedNodesRepository(tx).setBilledPaymentIndex(node.id, payment.paymentIndex, tx);
 }
