@@ -24,6 +24,7 @@ import {
   type KeyResponse,
   type LedgerResponse,
   type ListWebhooksResult,
+  type LspFiguresResponse,
   type Lsps1Info,
   type Lsps1Order,
   type Lsps2BuyParams,
@@ -31,6 +32,8 @@ import {
   type Lsps2Info,
   type MacaroonBody,
   type NodeBackupResponse,
+  type NodeMetricsQuery,
+  type NodeMetricsResponse,
   newNonce,
   type PaymentBody,
   type PaymentResponse,
@@ -189,7 +192,19 @@ export class LSPClient {
       this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}/backup`),
     bakeMacaroon: (nodeId: string, permissions: MacaroonBody['permissions']): Promise<{ macaroon: string }> =>
       this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons`, { permissions }),
+    /** Same as {@link LSPClient.getNodeMetrics}. */
+    metrics: (nodeId: string, query: NodeMetricsQuery = {}): Promise<NodeMetricsResponse> =>
+      this.getNodeMetrics(nodeId, query),
   };
+
+  /**
+   * The spec's `getNodeMetrics`: a hosted node's channels, capacity, routing revenue (msat),
+   * payment success rate, uptime and forwarding events (newest first; page with `cursor` set to
+   * the answer's `nextCursor`) over `window` (24h, 7d, 30d or 1y).
+   */
+  getNodeMetrics(nodeId: string, query: NodeMetricsQuery = {}): Promise<NodeMetricsResponse> {
+    return this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}/metrics${queryString(query)}`);
+  }
 
   /**
    * REST webhooks (`/v1/webhooks`): `create` answers the endpoint with its `secret` (shown this
@@ -276,6 +291,12 @@ export class LSPClient {
     /** A purchase of liquidity from the upstream LSP. */
     liquidityPurchase: (id: string): Promise<AdminLiquidityPurchaseResponse> =>
       this.#call('GET', `/v1/admin/liquidity/purchases/${encodeURIComponent(id)}`),
+    /** The LSP's own node's metrics (the same shape as a hosted node's). */
+    lspMetrics: (query: NodeMetricsQuery = {}): Promise<NodeMetricsResponse> =>
+      this.#call('GET', `/v1/admin/lsp/metrics${queryString(query)}`),
+    /** Revenue by source, channels sold, JIT opens and latency, liquidity, open orders, hosted nodes. */
+    figures: (window?: NodeMetricsQuery['window']): Promise<LspFiguresResponse> =>
+      this.#call('GET', `/v1/admin/lsp/figures${queryString({ window })}`),
   };
 
   async #rpc<T>(method: string, params: object): Promise<T> {
@@ -334,4 +355,12 @@ export class LSPClient {
     }
     return payload as T;
   }
+}
+
+/** `?a=1&b=2` of the defined values, or nothing. */
+function queryString(query: Readonly<Record<string, string | number | undefined>>): string {
+  const entries = Object.entries(query).filter((e): e is [string, string | number] => e[1] !== undefined);
+  return entries.length === 0
+    ? ''
+    : `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)]))}`;
 }

@@ -19,6 +19,7 @@ export * from './lsps2/jit-payment.ts';
 export * from './lsps2/opening-fee.ts';
 export * from './machine.ts';
 export * from './money.ts';
+export * from './monitoring/node-metrics.ts';
 export * from './payments/charges.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';

@@ -371,7 +371,8 @@ export const EventsResponse = Type.Object({
 });
 export type EventsResponse = Static<typeof EventsResponse>;
 
-const MsatString = (description: string) =>
+/** An msat amount on the wire: a decimal string, so it never passes through a float. */
+export const MsatString = (description: string) =>
   Type.String({ pattern: '^[0-9]+$', description: `${description}, msat` });
 const SatString = (description: string) =>
   Type.String({ pattern: '^[0-9]+$', description: `${description}, sat` });

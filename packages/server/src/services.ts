@@ -36,6 +36,7 @@ import { Lsps2Service } from './lsps2/lsps2-service.ts';
 import { Lsps5Notifier } from './lsps5/lsps5-notifier.ts';
 import { Lsps5Service } from './lsps5/lsps5-service.ts';
 import { PeerPresence } from './lsps5/peer-presence.ts';
+import { MetricsService } from './monitoring/metrics-service.ts';
 import { PaymentService } from './payments/payment-service.ts';
 import { Wakeup } from './poll.ts';
 import { WebhookService } from './webhooks/webhook-service.ts';
@@ -68,6 +69,8 @@ export interface LspServices {
   readonly hosting: HostingService | undefined;
   /** Tenants' REST webhooks (`/v1/webhooks`). */
   readonly webhooks: WebhookService;
+  /** Node metrics and business figures, from what the node monitor stored. */
+  readonly metrics: MetricsService;
   /** Base of hosted nodes' endpoints when configured (else the server's own URL). */
   readonly publicUrl: string | undefined;
   /** Records the operator reads through the admin API. */
@@ -280,6 +283,7 @@ export function createServices(deps: {
   return {
     hosting,
     webhooks,
+    metrics: new MetricsService({ database }),
     publicUrl: deps.hosting?.publicUrl,
     fees,
     lsps1,

@@ -2,6 +2,14 @@ export { type Kysely, sql, type Transaction } from 'kysely';
 export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
 export { AuditRepository, type BalanceMismatch } from './audit-repository.ts';
 export {
+  BusinessFiguresRepository,
+  type JitLatency,
+  type OpenOrders,
+  REVENUE_SOURCES,
+  type RevenueDay,
+  type RevenueSource,
+} from './business-figures-repository.ts';
+export {
   type ChannelFunding,
   ChannelFundingsRepository,
   type FundedFacts,
@@ -49,6 +57,14 @@ export {
   type NewLsps5Notification,
 } from './lsps5-repository.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
+export {
+  type ForwardDay,
+  type ForwardTotals,
+  NodeMonitoringRepository,
+  type NodeSnapshot,
+  type StoredForward,
+  type StoredPayment,
+} from './node-monitoring-repository.ts';
 export { committedToOpens, lockOpenCommitments } from './open-commitments.ts';
 export {
   type Payment,

@@ -14,6 +14,11 @@ import type {
   Lsps5NotificationsTable,
   Lsps5WebhooksTable,
 } from './lsps5-repository.ts';
+import type {
+  NodeForwardsTable,
+  NodePaymentsTable,
+  NodeSnapshotsTable,
+} from './node-monitoring-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
 import type { LiquidityReservationsTable } from './reservations-repository.ts';
 import type {
@@ -253,4 +258,7 @@ export interface Schema {
   lsps5_clients: Lsps5ClientsTable;
   lsps5_cooldowns: Lsps5CooldownsTable;
   lsps5_notifications: Lsps5NotificationsTable;
+  node_snapshots: NodeSnapshotsTable;
+  node_forwards: NodeForwardsTable;
+  node_payments: NodePaymentsTable;
 }

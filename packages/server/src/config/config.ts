@@ -369,6 +369,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Monitoring: the node monitor, `/metrics` for Prometheus and the dashboard. */
+    monitoring: Type.Object(
+      {
+        /**
+         * How often the monitor reads every node (the LSP's and each hosted one): channels,
+         * balances, new forwards and payments. Metrics are answered from what it stored.
+         */
+        intervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 15_000 }),
+        /**
+         * Bearer token Prometheus sends to `GET /metrics`; without one `/metrics` is not served.
+         * At least 16 characters.
+         */
+        prometheusToken: Type.Optional(Type.String({ minLength: 16 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Tenants' REST webhooks (`/v1/webhooks`) and how every webhook is sent. */
     webhooks: Type.Object(
       {
@@ -431,6 +447,7 @@ export const ENV_VARS = {
   BLGV_SECRETS_KEY:
     'secretsKey: 64 hex chars encrypting API secrets at rest (required with a persistent database)',
   BLGV_REPLICA: "jobs.replicaName: this replica's name in the job lease table (default: random)",
+  BLGV_METRICS_TOKEN: 'monitoring.prometheusToken: bearer token for GET /metrics (unset: not served)',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -466,9 +483,13 @@ function fromEnv(env: Env, file: Record<string, unknown>): Record<string, unknow
   const jobs = env.BLGV_REPLICA
     ? { ...(file.jobs as object | undefined), replicaName: env.BLGV_REPLICA }
     : file.jobs;
+  const monitoring = env.BLGV_METRICS_TOKEN
+    ? { ...(file.monitoring as object | undefined), prometheusToken: env.BLGV_METRICS_TOKEN }
+    : file.monitoring;
   return {
     ...file,
     ...(jobs !== undefined ? { jobs } : {}),
+    ...(monitoring !== undefined ? { monitoring } : {}),
     server,
     database,
     lightning,

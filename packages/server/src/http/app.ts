@@ -21,6 +21,7 @@ import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
 import { registerLsps5AdminRoutes } from './lsps5-admin-routes.ts';
+import { registerMetricsRoutes } from './metrics-routes.ts';
 import { registerNodeRoutes } from './node-routes.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
 import { registerWebhookRoutes } from './webhook-routes.ts';
@@ -119,6 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerLspsRoutes(api, deps.services.lsps);
     registerLsps5AdminRoutes(api, deps.services.lsps5Notifier);
     if (hosting) registerNodeRoutes(api, hosting, publicUrl);
+    registerMetricsRoutes(api, deps.services.metrics, hosting);
   });
   return app;
 }

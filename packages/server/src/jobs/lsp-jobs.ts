@@ -25,6 +25,7 @@ import type { JitForwarder } from '../lsps2/jit-forwarder.ts';
 import { lsps5Job } from '../lsps5/lsps5-job.ts';
 import type { Lsps5Notifier } from '../lsps5/lsps5-notifier.ts';
 import type { PeerPresence } from '../lsps5/peer-presence.ts';
+import { monitorNodes } from '../monitoring/node-monitor.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import type { Wakeup } from '../poll.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
@@ -151,6 +152,20 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
       log: log.child({ sub: 'lsps5' }),
     }),
   );
+  runner.add({
+    name: 'node-monitor',
+    run: (s) =>
+      monitorNodes(
+        {
+          database,
+          lightning,
+          hosting,
+          intervalMs: config.monitoring.intervalMs,
+          log: log.child({ sub: 'monitor' }),
+        },
+        s,
+      ),
+  });
   if (hosting) {
     runner.add({
       name: 'hosted-nodes',

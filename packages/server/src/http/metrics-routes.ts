@@ -1,0 +1,80 @@
+/**
+ * Metrics over REST: a tenant's hosted node (`/v1/nodes/:id/metrics`), and for the operator the
+ * LSP's own node (`/v1/admin/lsp/metrics`) and the business figures (`/v1/admin/lsp/figures`).
+ * All answered from what the node monitor stored.
+ */
+import {
+  FiguresQuery,
+  IdParams,
+  LspFiguresResponse,
+  NodeMetricsQuery,
+  NodeMetricsResponse,
+} from '@blgv/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { HostingService } from '../hosting/hosting-service.ts';
+import type { MetricsService } from '../monitoring/metrics-service.ts';
+import { LSP_NODE_ID } from '../monitoring/node-monitor.ts';
+import { principalOf } from './auth-hook.ts';
+import { errorResponses } from './error-responses.ts';
+
+const errors = errorResponses(400, 401, 403, 404);
+
+function page(q: NodeMetricsQuery) {
+  return { ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { before: BigInt(q.cursor) } : {}) };
+}
+
+/** Registers the metrics routes; the hosted-node one only when hosting is configured. */
+export function registerMetricsRoutes(
+  app: FastifyInstance,
+  metrics: MetricsService,
+  hosting: HostingService | undefined,
+): void {
+  if (hosting) {
+    app.get<{ Params: { id: string }; Querystring: NodeMetricsQuery }>(
+      '/v1/nodes/:id/metrics',
+      {
+        config: { auth: 'tenant' },
+        schema: {
+          summary: "A hosted node's metrics (the spec's NodeMetrics) over a window",
+          tags: ['nodes'],
+          params: IdParams,
+          querystring: NodeMetricsQuery,
+          response: { 200: NodeMetricsResponse, ...errors },
+        },
+      },
+      async (req) => {
+        // Another tenant's node is not found.
+        const node = await hosting.get(principalOf(req).tenantId, req.params.id);
+        return metrics.nodeMetrics(node.record.id, req.query.window ?? '24h', page(req.query));
+      },
+    );
+  }
+
+  app.get<{ Querystring: NodeMetricsQuery }>(
+    '/v1/admin/lsp/metrics',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: "The LSP's own node's metrics (NodeMetrics) over a window",
+        tags: ['admin'],
+        querystring: NodeMetricsQuery,
+        response: { 200: NodeMetricsResponse, ...errors },
+      },
+    },
+    async (req) => metrics.nodeMetrics(LSP_NODE_ID, req.query.window ?? '24h', page(req.query)),
+  );
+
+  app.get<{ Querystring: FiguresQuery }>(
+    '/v1/admin/lsp/figures',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Business figures: revenue by source, channels, liquidity, JIT latency, open orders',
+        tags: ['admin'],
+        querystring: FiguresQuery,
+        response: { 200: LspFiguresResponse, ...errors },
+      },
+    },
+    async (req) => metrics.figures(req.query.window ?? '30d'),
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * Node metrics (the spec's `NodeMetrics`) and the operator's business figures, answered from
+ * what the node monitor and the ledger stored: no node is called per request.
+ */
+import { type MetricsWindow, successRate, uptimeFraction, windowStart } from '@blgv/core';
+import type { LspFiguresResponse, NodeMetricsResponse } from '@blgv/protocol';
+import {
+  BusinessFiguresRepository,
+  type Database,
+  type ForwardDay,
+  HostedNodesRepository,
+  NodeMonitoringRepository,
+  REVENUE_SOURCES,
+  ReservationsRepository,
+  type RevenueSource,
+} from '@blgv/store';
+import { LSP_NODE_ID } from './node-monitor.ts';
+
+/** Forwarding events per page when the caller does not say. */
+const DEFAULT_PAGE = 50;
+
+/** A page of forwarding events: `before` is the log position to continue below. */
+export interface ForwardsPage {
+  readonly limit?: number;
+  readonly before?: bigint;
+}
+
+/** Reads metrics and figures. */
+export class MetricsService {
+  readonly #monitoring: NodeMonitoringRepository;
+  readonly #figures: BusinessFiguresRepository;
+  readonly #checks: HostedNodesRepository;
+  readonly #reservations: ReservationsRepository;
+
+  constructor(deps: { readonly database: Database }) {
+    const db = deps.database.db;
+    this.#monitoring = new NodeMonitoringRepository(db);
+    this.#figures = new BusinessFiguresRepository(db);
+    this.#checks = new HostedNodesRepository(db);
+    this.#reservations = new ReservationsRepository(db);
+  }
+
+  /** A node's metrics over `window` (`lsp` is the LSP's own node). */
+  async nodeMetrics(
+    nodeId: string,
+    window: MetricsWindow,
+    page: ForwardsPage = {},
+    now = new Date(),
+  ): Promise<NodeMetricsResponse> {
+    const from = windowStart(window, now);
+    const limit = page.limit ?? DEFAULT_PAGE;
+    const [snapshot, totals, perDay, outcomes, intervals, forwards] = await Promise.all([
+      this.#monitoring.snapshot(nodeId),
+      this.#monitoring.forwardTotals(nodeId, from),
+      this.#monitoring.forwardsPerDay(nodeId, from),
+      this.#monitoring.paymentOutcomes(nodeId, from),
+      this.#checks.checks(nodeId, from),
+      this.#monitoring.forwards(nodeId, from, {
+        limit: limit + 1,
+        ...(page.before !== undefined ? { before: page.before } : {}),
+      }),
+    ]);
+    const shown = forwards.slice(0, limit);
+    return {
+      nodeId,
+      window,
+      measuredAt: snapshot?.takenAt.toISOString() ?? null,
+      channelCount: snapshot?.channelCount ?? 0,
+      activeChannels: snapshot?.activeChannels ?? 0,
+      pendingChannels: snapshot?.pendingChannels ?? 0,
+      totalCapacity: Number(snapshot?.totalCapacity ?? 0n),
+      localBalance: Number(snapshot?.localBalance ?? 0n),
+      remoteBalance: Number(snapshot?.remoteBalance ?? 0n),
+      onchainBalance: Number(snapshot?.onchainConfirmed ?? 0n),
+      routingRevenue: totals.fees.toString(),
+      forwardCount: totals.count,
+      forwardVolume: totals.amountOut.toString(),
+      successRate: successRate(outcomes) ?? null,
+      payments: outcomes,
+      uptime: uptimeFraction(intervals, from, now) ?? null,
+      forwardsPerDay: perDay.map(forwardDayWire),
+      forwardingEvents: shown.map((f) => ({
+        index: f.idx.toString(),
+        timestamp: f.at.toISOString(),
+        chanIdIn: f.chanIn,
+        chanIdOut: f.chanOut,
+        amtInMsat: f.amountIn.toString(),
+        amtOutMsat: f.amountOut.toString(),
+        feeMsat: f.fee.toString(),
+      })),
+      nextCursor: forwards.length > limit ? (shown.at(-1)?.idx.toString() ?? null) : null,
+    };
+  }
+
+  /** The operator's business figures over `window`. */
+  async figures(window: MetricsWindow, now = new Date()): Promise<LspFiguresResponse> {
+    const from = windowStart(window, now);
+    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes] = await Promise.all([
+      this.#figures.revenuePerDay(from, LSP_NODE_ID),
+      this.#figures.channelCounts(from),
+      this.#figures.jitLatency(from),
+      this.#figures.openOrders(),
+      this.#monitoring.snapshot(LSP_NODE_ID),
+      this.#reservations.committed(),
+      this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
+      this.#hostedNodes(from, now),
+    ]);
+    const zero = () =>
+      Object.fromEntries(REVENUE_SOURCES.map((s) => [s, 0n])) as Record<RevenueSource, bigint>;
+    const bySource = zero();
+    const days = new Map<string, Record<RevenueSource, bigint>>();
+    for (const r of revenue) {
+      bySource[r.source] += r.amountMsat;
+      const day = days.get(r.day) ?? zero();
+      day[r.source] += r.amountMsat;
+      days.set(r.day, day);
+    }
+    const strings = (m: Record<RevenueSource, bigint>) =>
+      Object.fromEntries(REVENUE_SOURCES.map((s) => [s, m[s].toString()])) as Record<RevenueSource, string>;
+    return {
+      window,
+      revenue: {
+        totalMsat: Object.values(bySource)
+          .reduce((a, b) => a + b, 0n)
+          .toString(),
+        bySource: strings(bySource),
+        perDay: [...days].map(([day, m]) => ({ day, ...strings(m) })),
+      },
+      channelsSold: counts.sold,
+      jitChannelsOpened: counts.jitOpened,
+      jitLatency: {
+        count: latency.count,
+        medianMs: latency.medianMs ?? null,
+        p95Ms: latency.p95Ms ?? null,
+        maxMs: latency.maxMs ?? null,
+      },
+      liquidity: {
+        measuredAt: snapshot?.takenAt.toISOString() ?? null,
+        outbound: Number(snapshot?.localBalance ?? 0n),
+        inbound: Number(snapshot?.remoteBalance ?? 0n),
+        onchain: Number(snapshot?.onchainConfirmed ?? 0n),
+        reserved: Number(committed.reservedRemaining),
+      },
+      forwardsPerDay: perDay.map(forwardDayWire),
+      openOrders,
+      hostedNodes: nodes,
+    };
+  }
+
+  async #hostedNodes(from: Date, now: Date): Promise<LspFiguresResponse['hostedNodes']> {
+    const [nodes, snapshots] = await Promise.all([this.#checks.list(), this.#monitoring.snapshots()]);
+    const byId = new Map(snapshots.map((s) => [s.nodeId, s]));
+    return Promise.all(
+      nodes.map(async (n) => ({
+        nodeId: n.id,
+        tenantId: n.tenantId,
+        alias: n.alias,
+        status: n.state,
+        uptime: uptimeFraction(await this.#checks.checks(n.id, from), from, now) ?? null,
+        channelCount: byId.get(n.id)?.channelCount ?? 0,
+        totalCapacity: Number(byId.get(n.id)?.totalCapacity ?? 0n),
+      })),
+    );
+  }
+}
+
+function forwardDayWire(d: ForwardDay) {
+  return {
+    day: d.day,
+    count: d.count,
+    volumeMsat: d.amountOut.toString(),
+    feesMsat: d.fees.toString(),
+  };
+}

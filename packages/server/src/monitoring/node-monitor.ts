@@ -1,0 +1,163 @@
+/**
+ * The node monitor (one job, under its lease): every `intervalMs` it reads the LSP's own node
+ * and each running hosted node (channels, balances, new forwards, the payments it sent) and
+ * stores what it saw, so metrics and `/metrics` answer from the database instead of calling
+ * every node per request. The LSP node's up/down intervals are recorded here; hosted nodes'
+ * by the keeper, which checks them anyway.
+ */
+import type { LightningBackend } from '@blgv/core';
+import { type Database, HostedNodesRepository, NodeMonitoringRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { HostingService } from '../hosting/hosting-service.ts';
+import { every } from '../jobs/job-runner.ts';
+
+/** The node id the LSP's own node is stored under. */
+export const LSP_NODE_ID = 'lsp';
+
+/** Forwards read per call. */
+const FORWARDS_PAGE = 1_000;
+/** Payments read per call. */
+const PAYMENTS_PAGE = 100;
+/** The most one reading of one node may take. */
+const READ_TIMEOUT_MS = 30_000;
+
+/** What the monitor reads and where it writes. */
+export interface NodeMonitorDeps {
+  readonly database: Database;
+  /** The LSP's own node. */
+  readonly lightning: LightningBackend;
+  readonly hosting: HostingService | undefined;
+  readonly intervalMs: number;
+  readonly log: Logger;
+}
+
+/** Reads every node each `intervalMs` until `signal` aborts. */
+export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promise<void> {
+  const repo = new NodeMonitoringRepository(deps.database.db);
+  const checks = new HostedNodesRepository(deps.database.db);
+  return every(
+    deps.intervalMs,
+    async () => {
+      const targets: { id: string; backend: LightningBackend }[] = [];
+      for (const node of (await deps.hosting?.repo.live()) ?? []) {
+        if (node.state === 'running' && deps.hosting) {
+          targets.push({ id: node.id, backend: deps.hosting.nodes.backend(node) });
+        }
+      }
+      const lsp = readNode(repo, LSP_NODE_ID, deps.lightning, signal).then(
+        () => checks.recordCheck(LSP_NODE_ID, true),
+        async (err: unknown) => {
+          deps.log.warn({ err }, "the LSP's node could not be read");
+          await checks.recordCheck(LSP_NODE_ID, false);
+        },
+      );
+      await Promise.all([
+        lsp,
+        ...targets.map((t) =>
+          readNode(repo, t.id, t.backend, signal).catch((err: unknown) =>
+            // The keeper restarts a node that does not answer and records it down.
+            deps.log.debug({ nodeId: t.id, err }, 'hosted node could not be read'),
+          ),
+        ),
+      ]);
+    },
+    signal,
+  );
+}
+
+/** Reads one node and stores what it saw. */
+export async function readNode(
+  repo: NodeMonitoringRepository,
+  nodeId: string,
+  backend: LightningBackend,
+  stop: AbortSignal,
+): Promise<void> {
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(READ_TIMEOUT_MS)]);
+  const [info, channels, pending, wallet] = await Promise.all([
+    backend.getInfo(signal),
+    backend.listChannels(signal),
+    backend.pendingChannels(signal),
+    backend.walletBalance(signal),
+  ]);
+  const sum = (values: readonly bigint[]) => values.reduce((a, b) => a + b, 0n);
+  await repo.saveSnapshot({
+    nodeId,
+    takenAt: new Date(),
+    channelCount: channels.length,
+    activeChannels: channels.filter((c) => c.active).length,
+    pendingChannels: pending.length,
+    totalCapacity: sum(channels.map((c) => c.capacity)),
+    localBalance: sum(channels.map((c) => c.localBalance)),
+    remoteBalance: sum(channels.map((c) => c.remoteBalance)),
+    pendingBalance: sum(pending.map((c) => c.localBalance)),
+    onchainConfirmed: wallet.confirmed,
+    onchainUnconfirmed: wallet.unconfirmed,
+    peers: info.numPeers,
+    blockHeight: info.blockHeight,
+    synced: info.syncedToChain,
+  });
+  await readForwards(repo, nodeId, backend, signal);
+  await readPayments(repo, nodeId, backend, signal);
+}
+
+/** Copies the forwards the node logged since the last reading. */
+async function readForwards(
+  repo: NodeMonitoringRepository,
+  nodeId: string,
+  backend: LightningBackend,
+  signal: AbortSignal,
+): Promise<void> {
+  let next = await repo.nextForwardIndex(nodeId);
+  for (;;) {
+    // From the start of the log, skipping what is stored: the offset is the log position.
+    const page = await backend.forwardingHistory(
+      {
+        start: new Date(0),
+        end: new Date(Date.now() + 86_400_000),
+        offset: Number(next),
+        limit: FORWARDS_PAGE,
+      },
+      signal,
+    );
+    await repo.addForwards(
+      nodeId,
+      page.map((f, i) => ({
+        idx: next + BigInt(i),
+        at: f.timestamp,
+        chanIn: f.incomingScid.toString(),
+        chanOut: f.outgoingScid.toString(),
+        amountIn: f.amountIn,
+        amountOut: f.amountOut,
+        fee: f.fee,
+      })),
+    );
+    next += BigInt(page.length);
+    if (page.length < FORWARDS_PAGE) return;
+  }
+}
+
+/** Copies the payments the node sent since the last reading, and how in-flight ones ended. */
+async function readPayments(
+  repo: NodeMonitoringRepository,
+  nodeId: string,
+  backend: LightningBackend,
+  signal: AbortSignal,
+): Promise<void> {
+  let after = await repo.paymentCursor(nodeId);
+  for (;;) {
+    const page = await backend.listPayments({ afterIndex: after, max: PAYMENTS_PAGE }, signal);
+    await repo.savePayments(
+      nodeId,
+      page.map((p) => ({
+        paymentIndex: p.paymentIndex,
+        status: p.status,
+        createdAt: p.createdAt,
+        amount: p.amount,
+        fee: p.fee,
+      })),
+    );
+    const last = page.at(-1);
+    if (!last || page.length < PAYMENTS_PAGE) return;
+    after = last.paymentIndex;
+  }
+}

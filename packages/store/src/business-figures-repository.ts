@@ -1,0 +1,145 @@
+/**
+ * The operator's business figures, read from the ledger, the records of each service, the event
+ * log and what the node monitor stored: revenue by source per day, channels sold, JIT channels
+ * opened and how long their first payment waited, and orders still open by state.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** Where the LSP's revenue comes from. */
+export const REVENUE_SOURCES = [
+  'channel_sales',
+  'push_margin',
+  'jit_opening_fees',
+  'reservations',
+  'utilization',
+  'routing',
+  'hosting',
+] as const;
+
+/** One source of revenue. */
+export type RevenueSource = (typeof REVENUE_SOURCES)[number];
+
+/** Revenue of one source on one UTC day, in msat. */
+export interface RevenueDay {
+  /** `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly source: RevenueSource;
+  readonly amountMsat: bigint;
+}
+
+/** How long JIT channels' first payments waited, intercept to forward. */
+export interface JitLatency {
+  readonly count: number;
+  readonly medianMs: number | undefined;
+  readonly p95Ms: number | undefined;
+  readonly maxMs: number | undefined;
+}
+
+/** Records still in progress, by kind and state. */
+export interface OpenOrders {
+  readonly kind: 'channel_request' | 'lsps1_order' | 'jit_channel' | 'reservation';
+  readonly state: string;
+  readonly count: number;
+}
+
+/** Reads the business figures. */
+export class BusinessFiguresRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /**
+   * Revenue per source per UTC day since `from`. Channel sales count opening fees of channels
+   * that were funded (REST and LSPS1); the push margin is what was charged for pushes less what
+   * was pushed (zero while pushes are sold at cost); JIT fees count completed JIT channels; the
+   * ledger's reservation, utilization and hosting charges count net of their refunds; routing
+   * is what the LSP's own node earned forwarding (`routingNodeId`'s stored forwards).
+   */
+  async revenuePerDay(from: Date, routingNodeId: string): Promise<RevenueDay[]> {
+    const day = (column: string) =>
+      sql.raw(`to_char(date_trunc('day', ${column} at time zone 'UTC'), 'YYYY-MM-DD')`);
+    const r = await sql<{ day: string; source: RevenueSource; amount: string }>`
+      with rows as (
+        select ${day('created_at')} as day, 'channel_sales' as source, fee_sat * 1000 as msat
+          from channel_requests where state in ('pending', 'open', 'closed') and created_at >= ${from}
+        union all
+        select ${day('created_at')}, 'channel_sales', fee_total_sat * 1000
+          from lsps1_orders where funded_at is not null and created_at >= ${from}
+        union all
+        select ${day('r.created_at')}, 'push_margin',
+               (coalesce((select -sum(e.amount_sat) from ledger_entries e
+                          where e.kind = 'channel_push' and e.reference = r.id::text), 0) - r.push_sat) * 1000
+          from channel_requests r where r.state in ('pending', 'open', 'closed') and r.created_at >= ${from}
+        union all
+        select ${day('created_at')}, 'jit_opening_fees', fee_msat
+          from lsps2_jit_channels where state = 'completed' and fee_msat is not null and created_at >= ${from}
+        union all
+        select ${day('created_at')},
+               case when kind like 'reservation%' then 'reservations'
+                    when kind = 'utilization_fee' then 'utilization'
+                    else 'hosting' end,
+               -amount_sat * 1000
+          from ledger_entries
+          where kind in ('reservation_fee', 'reservation_purchase_fee', 'reservation_refund', 'utilization_fee',
+                         'hosting_monthly_fee', 'hosting_transaction_fee', 'hosting_fee_refund')
+            and created_at >= ${from}
+        union all
+        select ${day('at')}, 'routing', fee_msat
+          from node_forwards where node_id = ${routingNodeId} and at >= ${from}
+      )
+      select day, source, sum(msat)::text as amount from rows group by day, source order by day, source`.execute(
+      this.#db,
+    );
+    return r.rows.map((row) => ({ day: row.day, source: row.source, amountMsat: BigInt(row.amount) }));
+  }
+
+  /** Channels sold (REST and LSPS1, funded) and JIT channels opened since `from`. */
+  async channelCounts(from: Date): Promise<{ sold: number; jitOpened: number }> {
+    const r = await sql<{ sold: string; jit: string }>`select
+      ((select count(*) from channel_requests where state in ('pending', 'open', 'closed') and created_at >= ${from})
+       + (select count(*) from lsps1_orders where funded_at is not null and created_at >= ${from}))::text as sold,
+      (select count(*) from lsps2_jit_channels
+        where state in ('forwarding', 'completed') and created_at >= ${from})::text as jit`.execute(this.#db);
+    const row = r.rows[0];
+    return { sold: Number(row?.sold ?? 0), jitOpened: Number(row?.jit ?? 0) };
+  }
+
+  /**
+   * JIT first-payment latency since `from`: from the event that saw the payment arrive
+   * (`opening`) to the one that saw it forwarded (`completed`).
+   */
+  async jitLatency(from: Date): Promise<JitLatency> {
+    const r = await sql<{ ms: string }>`
+      select (extract(epoch from (done.at - arrived.at)) * 1000)::bigint::text as ms
+      from events arrived
+      join events done on done.subject_kind = 'jit_channel' and done.subject_id = arrived.subject_id
+                       and done.state = 'completed'
+      where arrived.subject_kind = 'jit_channel' and arrived.state = 'opening' and arrived.at >= ${from}
+      order by 1`.execute(this.#db);
+    const ms = r.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
+    const at = (q: number) =>
+      ms.length === 0 ? undefined : ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)];
+    return { count: ms.length, medianMs: at(0.5), p95Ms: at(0.95), maxMs: ms.at(-1) };
+  }
+
+  /** Orders, channels and reservations not yet in a final state, counted by state. */
+  async openOrders(): Promise<OpenOrders[]> {
+    const r = await sql<{ kind: OpenOrders['kind']; state: string; count: string }>`
+      select 'channel_request' as kind, state, count(*)::text as count from channel_requests
+        where state in ('queued', 'opening', 'publishing', 'pending') group by state
+      union all
+      select 'lsps1_order', state, count(*)::text from lsps1_orders
+        where state not in ('completed', 'failed', 'expired') group by state
+      union all
+      select 'jit_channel', state, count(*)::text from lsps2_jit_channels
+        where state not in ('completed', 'failed', 'expired') group by state
+      union all
+      select 'reservation', state, count(*)::text from liquidity_reservations
+        where state = 'active' and expires_at > now() group by state
+      order by 1, 2`.execute(this.#db);
+    return r.rows.map((row) => ({ kind: row.kind, state: row.state, count: Number(row.count) }));
+  }
+}
