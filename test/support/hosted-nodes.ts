@@ -22,14 +22,19 @@ export interface HostingLsp {
   stop(): Promise<void>;
 }
 
-/** Starts an LSP with hosting; `hosting` overrides parts of the hosting config. */
+/**
+ * Starts an LSP with hosting; `hosting` overrides parts of the hosting config, `file` adds other
+ * sections of the config file (e.g. `monitoring`).
+ */
 export async function startHostingLsp(
   net: Network,
   hosting: Record<string, unknown> = {},
+  file: Record<string, unknown> = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
   const lsp = await startTestLsp(net, {
     file: {
+      ...file,
       hosting: {
         dataDir,
         // Ports of our own (other test files run beside us).
@@ -37,6 +42,10 @@ export async function startHostingLsp(
         outliveServer: true,
         checkIntervalMs: 500,
         billingIntervalMs: 500,
+        // BLGV_HOSTED_DEBUGLEVEL=info,DISC=debug (say) to read a node's gossip in its lnd.log.
+        ...(process.env.BLGV_HOSTED_DEBUGLEVEL
+          ? { extraLndArgs: [`--debuglevel=${process.env.BLGV_HOSTED_DEBUGLEVEL}`] }
+          : {}),
         ...hosting,
       },
     },
@@ -68,7 +77,10 @@ export function hostedNodePid(dataDir: string, nodeId: string): number {
   return Number(readFileSync(join(dataDir, nodeId, 'lnd.pid'), 'utf8').trim());
 }
 
-/** Kills every node process under `dataDir` (they outlive servers) and removes their data. */
+/**
+ * Kills every node process under `dataDir` (they outlive servers) and removes their data (kept,
+ * like the harness's, with BLGV_KEEP_REGTEST=1).
+ */
 export function removeHostedNodes(dataDir: string): void {
   for (const id of existsSync(dataDir) ? readdirSync(dataDir) : []) {
     try {
@@ -77,7 +89,7 @@ export function removeHostedNodes(dataDir: string): void {
       // Already gone, or never started.
     }
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.BLGV_KEEP_REGTEST !== '1') rmSync(dataDir, { recursive: true, force: true });
 }
 
 /**
