@@ -35,6 +35,8 @@ export class NodeConnections {
   /** Called after a node was unlocked (it forgot what it was told at runtime). */
   readonly #onUnlocked: (record: HostedNodeRecord) => Promise<void>;
   readonly #backends = new Map<string, LightningBackend>();
+  /** Attempts of {@link ensureRunning} in progress, by node. */
+  readonly #ensuring = new Map<string, Promise<void>>();
 
   constructor(deps: {
     orchestrator: NodeOrchestrator;
@@ -85,9 +87,19 @@ export class NodeConnections {
 
   /**
    * Makes sure a node that should run runs and is unlocked: starts its process when it is not
-   * running, unlocks its wallet when it is locked, and waits until its RPC answers.
+   * running, unlocks its wallet when it is locked, and waits until its RPC answers. Callers at
+   * the same time (the keeper and a `start` request, say) share one attempt: two unlocks of one
+   * wallet race, and the loser's call hangs until it times out.
    */
-  async ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+  ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+    const running = this.#ensuring.get(record.id);
+    if (running) return abortable(running, signal);
+    const attempt = this.#ensureRunning(record, signal).finally(() => this.#ensuring.delete(record.id));
+    this.#ensuring.set(record.id, attempt);
+    return attempt;
+  }
+
+  async #ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
     if ((await this.#orchestrator.status(record.id, signal)) !== 'running') {
       this.#log.warn({ nodeId: record.id }, 'hosted node not running: starting it');
       await this.#orchestrator.start(record.id, signal);
@@ -132,4 +144,14 @@ export class NodeConnections {
     for (const b of this.#backends.values()) b.close();
     this.#backends.clear();
   }
+}
+
+/** `promise`, or a rejection once `signal` aborts first (the promise itself runs on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -35,8 +35,13 @@ export async function keepNodes(
           } else if (node.state === 'deleting') {
             await continueDeletion(node);
           } else if (node.state === 'stopped' || node.state === 'suspended') {
-            await hosting.orchestrator.stop(node.id, signal);
-            await hosting.repo.recordCheck(node.id, false);
+            // Read again: a start may have moved the node since this tick listed it, and
+            // stopping it now would kill the process the start just brought up.
+            const fresh = await hosting.repo.get(node.id);
+            if (fresh?.state === 'stopped' || fresh?.state === 'suspended') {
+              await hosting.orchestrator.stop(node.id, signal);
+              await hosting.repo.recordCheck(node.id, false);
+            }
           }
         } catch (err) {
           log.warn({ nodeId: node.id, state: node.state, err }, 'hosted node check failed');
