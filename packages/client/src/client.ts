@@ -11,6 +11,7 @@ import {
   type ChannelQuoteResponse,
   type ChannelRequestBody,
   type ChannelResponse,
+  type ChannelsResponse,
   type CreateOrderParams,
   type CreateWebhookBody,
   type DeleteNodeBody,
@@ -37,6 +38,7 @@ import {
   newNonce,
   type PaymentBody,
   type PaymentResponse,
+  type PaymentsResponse,
   type ReservationBody,
   type ReservationResponse,
   type SetWebhookResult,
@@ -86,7 +88,8 @@ export class LSPClient {
     this.#keyId = options.apiKey;
     this.#secret = options.apiSecret;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
-    this.#fetch = options.fetch ?? fetch;
+    // Called as a plain function: a browser's fetch refuses any other `this` (Illegal invocation).
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /** Buys a channel to `clientPubkey` (resolves once its funding transaction is published). */
@@ -97,6 +100,11 @@ export class LSPClient {
   /** Where a bought channel is: `opening`, `pending`, `open`, `closed` or `failed`. */
   getChannelStatus(channelId: string): Promise<ChannelResponse> {
     return this.#call('GET', `/v1/channels/${encodeURIComponent(channelId)}`);
+  }
+
+  /** The bought channels, newest first (default 50, at most 500). */
+  listChannels(limit?: number): Promise<ChannelsResponse> {
+    return this.#call('GET', `/v1/channels${queryString({ limit })}`);
   }
 
   getFees(): Promise<Fees> {
@@ -162,6 +170,11 @@ export class LSPClient {
    */
   sendPayment(request: PaymentBody): Promise<PaymentResponse> {
     return this.#call('POST', '/v1/payments', request);
+  }
+
+  /** The payments sent, newest first (default 50, at most 500). */
+  listPayments(limit?: number): Promise<PaymentsResponse> {
+    return this.#call('GET', `/v1/payments${queryString({ limit })}`);
   }
 
   /** A payment's status, network fee paid and number of routes (HTLCs). */

@@ -165,6 +165,17 @@ export const ChannelResponse = Type.Object({
 });
 export type ChannelResponse = Static<typeof ChannelResponse>;
 
+/** `?limit=` of a list of the tenant's records, newest first. */
+export const ListQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'how many (default 50)' })) },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+/** `GET /v1/channels`: the tenant's bought channels, newest first. */
+export const ChannelsResponse = Type.Object({ channels: Type.Array(ChannelResponse) });
+export type ChannelsResponse = Static<typeof ChannelsResponse>;
+
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
 
 /** `POST /v1/account/topups`. */
@@ -322,6 +333,10 @@ export const PaymentResponse = Type.Object({
   updatedAt: Timestamp,
 });
 export type PaymentResponse = Static<typeof PaymentResponse>;
+
+/** `GET /v1/payments`: the tenant's payments, newest first. */
+export const PaymentsResponse = Type.Object({ payments: Type.Array(PaymentResponse) });
+export type PaymentsResponse = Static<typeof PaymentsResponse>;
 
 /** `GET /v1/events` query. */
 export const EventsQuery = Type.Object(

@@ -90,6 +90,19 @@ export class ChannelRequestsRepository {
     return row && toRequest(row);
   }
 
+  /** One tenant's requests, newest first. */
+  async list(tenantId: string, limit: number): Promise<ChannelRequest[]> {
+    const rows = await this.#db
+      .selectFrom('channel_requests')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toRequest);
+  }
+
   /** A request by id, whoever's it is. */
   async getAny(id: string): Promise<ChannelRequest | undefined> {
     if (!isUuid(id)) return undefined;

@@ -97,6 +97,19 @@ export class PaymentsRepository {
     return row && toPayment(row);
   }
 
+  /** One tenant's payments, newest first. */
+  async list(tenantId: string, limit: number): Promise<Payment[]> {
+    const rows = await this.#db
+      .selectFrom('payments')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy('payment_hash', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toPayment);
+  }
+
   /** Records the first attempt of a payment. */
   async insert(p: PaymentAttempt): Promise<Payment> {
     const row = await this.#db

@@ -260,6 +260,11 @@ export class ChannelService {
     return r;
   }
 
+  /** A tenant's channel requests, newest first. */
+  list(tenantId: string, limit: number): Promise<ChannelRequest[]> {
+    return new ChannelRequestsRepository(this.#database.db).list(tenantId, limit);
+  }
+
   /** A tenant's channel request made with `idempotencyKey`, if any. */
   byIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<ChannelRequest | undefined> {
     return new ChannelRequestsRepository(this.#database.db).byIdempotencyKey(tenantId, idempotencyKey);

@@ -7,8 +7,10 @@ import {
   ChannelQuoteResponse,
   ChannelRequestBody,
   ChannelResponse,
+  ChannelsResponse,
   FeesResponse,
   IdParams,
+  ListQuery,
 } from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -147,6 +149,24 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
       }
       return reply.code(replayed ? 200 : 201).send(channelToWire(r));
     },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/channels',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'The bought channels, newest first',
+        tags: ['channels'],
+        querystring: ListQuery,
+        response: { 200: ChannelsResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      channels: (await services.channels.list(principalOf(req).tenantId, req.query.limit ?? 50)).map(
+        channelToWire,
+      ),
+    }),
   );
 
   app.get<{ Params: { id: string } }>(

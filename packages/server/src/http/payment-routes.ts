@@ -2,7 +2,7 @@
  * Payments over REST: the spec's `sendPayment`, paid from the tenant's balance.
  */
 import { sat } from '@blgv/core';
-import { PaymentBody, PaymentHashParams, PaymentResponse } from '@blgv/protocol';
+import { ListQuery, PaymentBody, PaymentHashParams, PaymentResponse, PaymentsResponse } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
@@ -35,6 +35,24 @@ export function registerPaymentRoutes(app: FastifyInstance, services: LspService
       });
       return reply.code(replayed ? 200 : 201).send(paymentToWire(payment));
     },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/payments',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'The payments sent, newest first',
+        tags: ['payments'],
+        querystring: ListQuery,
+        response: { 200: PaymentsResponse, ...errors },
+      },
+    },
+    async (req) => ({
+      payments: (await services.payments.list(principalOf(req).tenantId, req.query.limit ?? 50)).map(
+        paymentToWire,
+      ),
+    }),
   );
 
   app.get<{ Params: { paymentHash: string } }>(

@@ -140,6 +140,11 @@ export class PaymentService {
     return p;
   }
 
+  /** A tenant's payments, newest first. */
+  list(tenantId: string, limit: number): Promise<Payment[]> {
+    return new PaymentsRepository(this.#database.db).list(tenantId, limit);
+  }
+
   /**
    * Resolves pending payments until `signal` aborts: at start every one (a crash left them),
    * then, now and then, those nobody here is waiting on.
