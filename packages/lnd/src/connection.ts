@@ -12,6 +12,8 @@ import type { ProtoGrpcType as InvoicesProto } from '../generated/types/invoices
 import type { InvoicesClient } from '../generated/types/invoicesrpc/Invoices.ts';
 import type { ProtoGrpcType as LightningProto } from '../generated/types/lightning.ts';
 import type { LightningClient } from '../generated/types/lnrpc/Lightning.ts';
+import type { ProtoGrpcType as PeersProto } from '../generated/types/peers.ts';
+import type { PeersClient } from '../generated/types/peersrpc/Peers.ts';
 import type { ProtoGrpcType as RouterProto } from '../generated/types/router.ts';
 import type { RouterClient } from '../generated/types/routerrpc/Router.ts';
 import type { ProtoGrpcType as WalletKitProto } from '../generated/types/walletkit.ts';
@@ -44,6 +46,8 @@ export interface LndClients {
   readonly walletKit: WalletKitClient;
   /** autopilotrpc: only on nodes built with it and started with autopilot. */
   readonly autopilot: AutopilotClient;
+  /** peersrpc: the node's own announcement (on nodes built with it). */
+  readonly peers: PeersClient;
   close(): void;
 }
 
@@ -55,9 +59,10 @@ const protoFiles = [
   'invoicesrpc/invoices.proto',
   'walletrpc/walletkit.proto',
   'autopilotrpc/autopilot.proto',
+  'peersrpc/peers.proto',
 ];
 
-type Loaded = LightningProto & RouterProto & InvoicesProto & WalletKitProto & AutopilotProto;
+type Loaded = LightningProto & RouterProto & InvoicesProto & WalletKitProto & AutopilotProto & PeersProto;
 let loaded: Loaded | undefined;
 
 function loadProtos(): Loaded {
@@ -111,12 +116,14 @@ export function connectLnd(config: LndConnectionConfig): LndClients {
   const invoices = new pkg.invoicesrpc.Invoices(config.rpcAddress, creds, shared);
   const walletKit = new pkg.walletrpc.WalletKit(config.rpcAddress, creds, shared);
   const autopilot = new pkg.autopilotrpc.Autopilot(config.rpcAddress, creds, shared);
+  const peers = new pkg.peersrpc.Peers(config.rpcAddress, creds, shared);
   return {
     lightning,
     router,
     invoices,
     walletKit,
     autopilot,
+    peers,
     close() {
       lightning.close();
     },

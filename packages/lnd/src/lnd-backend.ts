@@ -91,7 +91,14 @@ import {
 } from './mappers.ts';
 import { channelBackups, listPayments, setAutopilotScores } from './node-calls.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
-import { disconnectPeer, graphNode, peerEvents, signMessage, verifyMessage } from './peer-messages.ts';
+import {
+  disconnectPeer,
+  graphNode,
+  peerEvents,
+  reannounce,
+  signMessage,
+  verifyMessage,
+} from './peer-messages.ts';
 import {
   abandonChannel,
   cancelPsbtFunding,
@@ -247,6 +254,10 @@ export class LndBackend implements LightningBackend {
     signal: AbortSignal,
   ): Promise<{ readonly addresses: readonly string[] } | undefined> {
     return graphNode(this.#c, pubkey, signal);
+  }
+
+  reannounce(signal: AbortSignal): Promise<void> {
+    return reannounce(this.#c, signal);
   }
 
   peerEvents(options: StreamOptions): AsyncIterable<PeerEvent> {

@@ -1,10 +1,12 @@
 /**
  * The calls of {@link LndBackend} about peers and the node key: who connects and disconnects
  * (`SubscribePeerEvents`, `DisconnectPeer`), what the graph knows of a node (`GetNodeInfo`),
- * and messages signed with the node key (`SignMessage`, `VerifyMessage`: bLIP-50
- * `ln_signature`, used by LSPS5 notifications).
+ * the node's own announcement sent again (peersrpc `UpdateNodeAnnouncement`), and messages
+ * signed with the node key (`SignMessage`, `VerifyMessage`: bLIP-50 `ln_signature`, used by
+ * LSPS5 notifications).
  */
 import {
+  ErrorCode,
   LspError,
   type PeerEvent,
   type Pubkey,
@@ -91,4 +93,31 @@ export async function graphNode(
     if (err instanceof LspError && /unable to find node/i.test(err.message)) return undefined;
     throw err;
   }
+}
+
+/**
+ * Re-signs the node's announcement as it is, with a fresh timestamp, and sends it to every
+ * connected peer: peersrpc's `UpdateNodeAnnouncement` (which LND broadcasts to all peers
+ * directly, past their gossip filters). LND refuses an update that changes nothing, and an
+ * alias equal to the current one does not count as a change; adding an address the node
+ * already announces does (the address list stays the same), so that is what is sent.
+ */
+export async function reannounce(c: LndClients, signal: AbortSignal): Promise<void> {
+  const ln = c.lightning;
+  const info = await unary('GetInfo', ln.GetInfo.bind(ln), {}, signal);
+  // GetInfo's uris are the announcement's addresses, as `pubkey@host:port`.
+  const address = info.uris[0]?.slice(info.uris[0].indexOf('@') + 1);
+  if (!address) {
+    throw new LspError(
+      ErrorCode.LightningRejected,
+      'the node announces no address: nothing to announce again',
+    );
+  }
+  const peers = c.peers;
+  await unary(
+    'UpdateNodeAnnouncement',
+    peers.UpdateNodeAnnouncement.bind(peers),
+    { address_updates: [{ action: 'ADD', address }] },
+    signal,
+  );
 }

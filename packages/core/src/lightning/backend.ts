@@ -94,6 +94,12 @@ export interface LightningBackend {
     signal: AbortSignal,
   ): Promise<{ readonly addresses: readonly string[] } | undefined>;
   /**
+   * Re-signs the node's own announcement, unchanged but with a fresh timestamp, and sends it to
+   * every connected peer at once (past their gossip filters), so that a peer whose graph missed
+   * it learns the node and its addresses. Fails when the node announces no address.
+   */
+  reannounce(signal: AbortSignal): Promise<void>;
+  /**
    * Peers connecting and disconnecting, as they happen (after a reconnect, events missed
    * meanwhile are not replayed: `listPeers` tells who is connected).
    */
