@@ -1,15 +1,15 @@
 /**
  * Hosted nodes that live on their own: a tenant that cannot pay the next month sees its node
  * suspended after the grace period (stopped, data kept) and running again, unlocked, once it
- * has topped up, each month charged exactly once. Months are 30 seconds here, so the story sees
- * several.
+ * has topped up, each month charged exactly once; a funded node with autopilot on opens its
+ * channel to the LSP by itself. Months are 30 seconds here, so the story sees several.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { assertCleanAudit } from './support/audit.ts';
 import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
-import { type Network, startNetwork } from './support/network.ts';
+import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
 
 const MONTH = 50_000;
@@ -79,5 +79,78 @@ test('a tenant without funds for the next month is suspended after the grace per
   );
   const references = new Set(months.map((e) => e.reference));
   assert.equal(references.size, months.length, 'no month charged twice');
+  await assertCleanAudit(hosting.lsp);
+});
+
+test('a funded node with autopilot on opens a channel to the LSP by itself', async () => {
+  const { h, alice, lsp } = ctx.net;
+  const tenant = (await hosting.lsp.newTenant('autopilot')).client;
+  // Months are short here: enough for the whole story, so the node is not suspended meanwhile.
+  await topUp(h, alice, tenant, 20 * MONTH);
+  const node = await tenant.nodes.create({
+    alias: 'autopiloted',
+    autopilot: { enabled: true, maxChannels: 1, allocationPercent: 60, maxChannelSize: 200_000 },
+  });
+  const mac = node.macaroon ?? '';
+  // Autopilot picks among the nodes it knows: the LSP (a peer) gossips itself, with its address.
+  await h
+    .waitFor(
+      async () => {
+        const r = await nodeRest<{ node?: { addresses?: unknown[] } }>(
+          node.endpoint,
+          mac,
+          'GET',
+          `/v1/graph/node/${lsp.pubkey}`,
+        );
+        return r.status === 200 && (r.body.node?.addresses ?? []).length > 0;
+      },
+      { what: "the LSP, with its address, in the node's graph", timeoutMs: 120_000, intervalMs: 500 },
+    )
+    .catch(async (err: unknown) => {
+      // Say what the node does see: its peers and its graph.
+      const peers = await nodeRest(node.endpoint, mac, 'GET', '/v1/peers');
+      const graph = await nodeRest<{ nodes?: unknown[]; edges?: unknown[] }>(
+        node.endpoint,
+        mac,
+        'GET',
+        '/v1/graph',
+      );
+      throw new Error(
+        `${String(err)}; peers: ${JSON.stringify(peers.body)}; graph: ${JSON.stringify(graph.body).slice(0, 2_000)}`,
+      );
+    });
+  const address = await nodeRest<{ address: string }>(node.endpoint, mac, 'GET', '/v1/newaddress');
+  assert.equal(address.status, 200);
+  // The customer funds the node's wallet from elsewhere.
+  await alice.lnd.sendCoins({ address: address.body.address, amount: sat(500_000) }, within());
+  await h.mine(1);
+
+  const opened = await h.waitFor(
+    async () => {
+      await h.mine(1);
+      const r = await nodeRest<{
+        pending_open_channels?: { channel: { remote_node_pub: string; capacity: string } }[];
+      }>(node.endpoint, mac, 'GET', '/v1/channels/pending');
+      const open = await nodeRest<{ channels?: { remote_pubkey: string; capacity: string }[] }>(
+        node.endpoint,
+        mac,
+        'GET',
+        '/v1/channels',
+      );
+      const pending = (r.body.pending_open_channels ?? []).map((p) => ({
+        peer: p.channel.remote_node_pub,
+        capacity: p.channel.capacity,
+      }));
+      const active = (open.body.channels ?? []).map((c) => ({ peer: c.remote_pubkey, capacity: c.capacity }));
+      return [...pending, ...active].find((c) => c.peer === lsp.pubkey);
+    },
+    { what: "autopilot's channel to the LSP", timeoutMs: 180_000, intervalMs: 2_000 },
+  );
+  assert.ok(BigInt(opened.capacity) >= 20_000n && BigInt(opened.capacity) <= 200_000n, opened.capacity);
+  const charged = (await tenant.getLedger()).entries.filter((e) => e.kind !== 'topup');
+  assert.ok(
+    charged.every((e) => e.kind === 'hosting_monthly_fee' && e.amount === -MONTH),
+    'the channel autopilot opened is paid by the node itself: the tenant is charged only its months',
+  );
   await assertCleanAudit(hosting.lsp);
 });

@@ -19,7 +19,6 @@ import {
   type NodeWallets,
   nextHostedNodeState,
   type Pubkey,
-  parsePubkey,
   type Sat,
   sat,
 } from '@blgv/core';
@@ -31,6 +30,7 @@ import { ShortBalance } from '../accounts/short-balance.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
+import { LspPreference } from './lsp-preference.ts';
 import {
   CUSTOMER_PERMISSIONS,
   checkRequestedPermissions,
@@ -72,8 +72,6 @@ export interface HostedNodeView {
 }
 
 /** How long a node may take from process start to an active wallet. */
-/** How often an autopilot node's graph is looked at for the LSP. */
-const GRAPH_CHECK_MS = 30_000;
 const PROVISION_TIMEOUT_MS = 90_000;
 
 /** The idempotency key of a node's `i`th initial channel (its channel request). */
@@ -94,10 +92,10 @@ export class HostingService {
   readonly #schedule: FeeSchedule;
   readonly #limits: HostingLimits;
   readonly #log: Logger;
-  readonly #graphCheckedAt = new Map<string, number>();
-  #lspPubkey: Pubkey | undefined;
   /** Connections to the nodes, their secrets, keeping them running. */
   readonly nodes: NodeConnections;
+  /** Autopilot nodes kept pointed at the LSP (peered, scored, the LSP in their graph). */
+  readonly lspPreference: LspPreference;
 
   constructor(deps: {
     database: Database;
@@ -129,8 +127,9 @@ export class HostingService {
       connect: deps.connect,
       box: deps.box,
       log: deps.log,
-      onUnlocked: (record) => this.preferLsp(record),
+      onUnlocked: (record) => this.lspPreference.prefer(record),
     });
+    this.lspPreference = new LspPreference({ lightning: deps.lightning, nodes: this.nodes, log: deps.log });
   }
 
   /** The driver running the nodes. */
@@ -204,7 +203,7 @@ export class HostingService {
       });
     }
     await this.#openInitialChannels(tenantId, nodeId, provisioned.pubkey, provisioned.p2pAddress, config);
-    if (config.autopilot.enabled) await this.#preferLsp(nodeId);
+    if (config.autopilot.enabled) await this.lspPreference.prefer(await this.#require(nodeId));
     return { view: await this.get(tenantId, nodeId), seed: provisioned.seed };
   }
 
@@ -360,59 +359,6 @@ export class HostingService {
     );
   }
 
-  /** Connects the LSP to the node (gossip) and scores the LSP first for the node's autopilot. */
-  async #preferLsp(nodeId: string): Promise<void> {
-    try {
-      const record = await this.#require(nodeId);
-      const lsp = await this.#lightning.getInfo(AbortSignal.timeout(10_000));
-      if (record.pubkey && record.p2pAddress) {
-        await this.#lightning.connectPeer(
-          parsePubkey(record.pubkey),
-          record.p2pAddress,
-          AbortSignal.timeout(20_000),
-        );
-      }
-      await this.nodes
-        .backend(record)
-        .setAutopilotScores(new Map([[lsp.pubkey, 1]]), AbortSignal.timeout(10_000));
-    } catch (err) {
-      this.#log.warn({ nodeId, err }, 'autopilot could not be pointed at the LSP');
-    }
-  }
-
-  /** Points a node's autopilot at the LSP again (after a restart LND forgets the scores). */
-  async preferLsp(record: HostedNodeRecord): Promise<void> {
-    if (nodeConfigFromJson(record.config).autopilot.enabled) await this.#preferLsp(record.id);
-  }
-
-  /** The LSP node's peers' pubkeys. */
-  async lspPeers(): Promise<ReadonlySet<string>> {
-    return new Set((await this.#lightning.listPeers(AbortSignal.timeout(10_000))).map((p) => p.pubkey));
-  }
-
-  /**
-   * Keeps an autopilot node a peer of the LSP: its graph comes from the LSP's gossip, and LND's
-   * autopilot only opens to nodes it knows. When the LSP has lost the peer (a failed connect at
-   * creation, a restart), it connects again and sets the scores again.
-   */
-  async keepLspPreferred(record: HostedNodeRecord, lspPeers: ReadonlySet<string>): Promise<void> {
-    if (!record.pubkey || !nodeConfigFromJson(record.config).autopilot.enabled) return;
-    if (!lspPeers.has(record.pubkey)) return this.#preferLsp(record.id);
-    // Peered, yet the node's graph may lack the LSP's announcement (a sync that failed, say a
-    // chain lookup timing out): looked at every GRAPH_CHECK_MS, and then connected again, which
-    // runs the pinned whole-graph sync again.
-    const checked = this.#graphCheckedAt.get(record.id);
-    this.#graphCheckedAt.set(record.id, checked ?? Date.now());
-    if (checked === undefined || Date.now() - checked < GRAPH_CHECK_MS) return;
-    this.#graphCheckedAt.set(record.id, Date.now());
-    this.#lspPubkey ??= (await this.#lightning.getInfo(AbortSignal.timeout(10_000))).pubkey;
-    const known = await this.nodes.backend(record).graphNode(this.#lspPubkey, AbortSignal.timeout(10_000));
-    if (known && known.addresses.length > 0) return;
-    this.#log.info({ nodeId: record.id }, "the LSP is not in the node's graph: connecting again to sync it");
-    await this.#lightning.disconnectPeer(parsePubkey(record.pubkey), AbortSignal.timeout(10_000));
-    await this.#preferLsp(record.id);
-  }
-
   /** A tenant's node. */
   async get(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#repo.getOwned(tenantId, nodeId);
@@ -528,6 +474,7 @@ export class HostingService {
   /** Removes a node in `deleting` whose channels and funds are gone. */
   async finishDeletion(record: HostedNodeRecord): Promise<void> {
     this.nodes.forget(record.id);
+    this.lspPreference.forget(record.id);
     await this.#orchestrator.destroy(record.id, AbortSignal.timeout(60_000));
     await this.#move(record.id, 'deleting', { type: 'destroyed' });
     this.#log.info({ nodeId: record.id }, 'hosted node deleted');

@@ -24,14 +24,14 @@ export async function keepNodes(
   const backups = new Map<string, AbortController>();
   const tick = async () => {
     const nodes = await hosting.repo.live();
-    const lspPeers = await hosting.lspPeers().catch(() => undefined);
+    const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
     await Promise.all(
       nodes.map(async (node) => {
         try {
           if (shouldRun(node.state)) {
             running.add(node.id);
-            if ((await keepRunning(node)) && lspPeers) await hosting.keepLspPreferred(node, lspPeers);
+            if ((await keepRunning(node)) && lspPeers) await hosting.lspPreference.keep(node, lspPeers);
           } else if (node.state === 'deleting') {
             await continueDeletion(node);
           } else if (node.state === 'stopped' || node.state === 'suspended') {

@@ -1,0 +1,139 @@
+/**
+ * Autopilot nodes choose the LSP: the LSP is their peer (its gossip is their graph), the LSP's
+ * node is scored first for their autopilot (`externalscore`), and the keeper sees to it that
+ * their graph holds the LSP's announcement with its address, without which LND's autopilot
+ * cannot choose it (the policy is in `lsp-graph-watch.ts`: announce again, then connect again).
+ */
+import { type LightningBackend, type Pubkey, parsePubkey } from '@blgv/core';
+import type { HostedNodeRecord } from '@blgv/store';
+import type { Logger } from 'pino';
+import {
+  FIRST_GRAPH_CHECK_MS,
+  type GraphWatch,
+  graphCheckDue,
+  type LspInGraph,
+  newGraphWatch,
+  nextGraphStep,
+} from './lsp-graph-watch.ts';
+import { nodeConfigFromJson } from './node-config.ts';
+import type { NodeConnections } from './node-connections.ts';
+
+/** Keeps autopilot nodes pointed at the LSP. */
+export class LspPreference {
+  readonly #lightning: LightningBackend;
+  readonly #nodes: NodeConnections;
+  readonly #log: Logger;
+  readonly #watches = new Map<string, GraphWatch>();
+  #lspPubkey: Pubkey | undefined;
+  /** When the LSP last sent its announcement again (it reaches every peer). */
+  #reannouncedAt: number | undefined;
+
+  constructor(deps: { lightning: LightningBackend; nodes: NodeConnections; log: Logger }) {
+    this.#lightning = deps.lightning;
+    this.#nodes = deps.nodes;
+    this.#log = deps.log;
+  }
+
+  /**
+   * Connects the LSP to an autopilot node (gossip) and scores the LSP first for its autopilot
+   * (again after a restart: LND forgets the scores); nothing for other nodes. Failures are
+   * logged: the keeper tries again.
+   */
+  async prefer(record: HostedNodeRecord): Promise<void> {
+    if (!autopilotOn(record)) return;
+    try {
+      const lsp = await this.#lsp();
+      if (record.pubkey && record.p2pAddress) {
+        await this.#lightning.connectPeer(
+          parsePubkey(record.pubkey),
+          record.p2pAddress,
+          AbortSignal.timeout(20_000),
+        );
+        const watch = this.#watches.get(record.id);
+        this.#watches.set(
+          record.id,
+          watch ? { ...watch, connectedAt: Date.now() } : newGraphWatch(Date.now()),
+        );
+      }
+      await this.#nodes.backend(record).setAutopilotScores(new Map([[lsp, 1]]), AbortSignal.timeout(10_000));
+    } catch (err) {
+      this.#log.warn({ nodeId: record.id, err }, 'autopilot could not be pointed at the LSP');
+    }
+  }
+
+  /** The LSP node's peers' pubkeys. */
+  async lspPeers(): Promise<ReadonlySet<string>> {
+    return new Set((await this.#lightning.listPeers(AbortSignal.timeout(10_000))).map((p) => p.pubkey));
+  }
+
+  /**
+   * One keeper tick for an autopilot node: when the LSP has lost the peer (a failed connect at
+   * creation, a restart), connects again and sets the scores again; when the node's graph is due
+   * a look and lacks the LSP's announcement, announces the LSP again or connects again.
+   */
+  async keep(record: HostedNodeRecord, lspPeers: ReadonlySet<string>): Promise<void> {
+    if (!record.pubkey || !autopilotOn(record)) return;
+    if (!lspPeers.has(record.pubkey)) return this.prefer(record);
+    const now = Date.now();
+    const watch = this.#watches.get(record.id);
+    if (!watch) {
+      this.#watches.set(record.id, newGraphWatch(now));
+      return;
+    }
+    if (!graphCheckDue(watch, now)) return;
+    const lsp = await this.#lsp();
+    const node = await this.#nodes.backend(record).graphNode(lsp, AbortSignal.timeout(10_000));
+    const seen: LspInGraph = !node ? 'absent' : node.addresses.length > 0 ? 'announced' : 'unannounced';
+    const step = nextGraphStep(watch, seen, now, this.#reannouncedAt);
+    this.#watches.set(record.id, step.watch);
+    const log = { nodeId: record.id, lspInGraph: seen, sinceConnectedMs: now - watch.connectedAt };
+    switch (step.remedy) {
+      case 'none':
+        if (!watch.knewLsp) this.#log.info(log, "the LSP, with its address, is in the node's graph");
+        return;
+      case 'wait':
+        this.#log.debug(log, "the LSP is not in the node's graph yet: its sync may be under way");
+        return;
+      case 'reannounce':
+        return this.#reannounce(log, now);
+      case 'reconnect':
+        this.#log.info(log, "the LSP's announcement is still not in the node's graph: connecting again");
+        await this.#lightning.disconnectPeer(parsePubkey(record.pubkey), AbortSignal.timeout(10_000));
+        await this.prefer(record);
+        return;
+    }
+  }
+
+  /** Forgets a node (deleted). */
+  forget(nodeId: string): void {
+    this.#watches.delete(nodeId);
+  }
+
+  /** Announces the LSP again to all its peers, unless that was done moments ago (for another node). */
+  async #reannounce(log: Record<string, unknown>, now: number): Promise<void> {
+    if (this.#reannouncedAt !== undefined && now - this.#reannouncedAt < FIRST_GRAPH_CHECK_MS) {
+      this.#log.info(log, "the LSP's announcement is not in the node's graph: it was sent again moments ago");
+      return;
+    }
+    // Counted as sent even when it fails, so that the next look connects again instead.
+    this.#reannouncedAt = now;
+    try {
+      await this.#lightning.reannounce(AbortSignal.timeout(10_000));
+      this.#log.info(
+        log,
+        "the LSP's announcement is not in the node's graph: the LSP announced itself again",
+      );
+    } catch (err) {
+      this.#log.warn({ ...log, err }, 'the LSP could not announce itself again');
+    }
+  }
+
+  async #lsp(): Promise<Pubkey> {
+    this.#lspPubkey ??= (await this.#lightning.getInfo(AbortSignal.timeout(10_000))).pubkey;
+    return this.#lspPubkey;
+  }
+}
+
+function autopilotOn(record: HostedNodeRecord): boolean {
+  return nodeConfigFromJson(record.config).autopilot.enabled;
+}
