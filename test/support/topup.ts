@@ -18,7 +18,9 @@ export async function topUp(h: Harness, payer: LndNode, client: LSPClient, amoun
 
 /**
  * `payer` pays a top-up invoice the LSP issued (e.g. the one a 402 carries); resolves once the
- * balance shows the `amount` credited.
+ * `amount` is credited. Waited on through the top-up's state, which commits with its ledger
+ * entry: the balance alone may have moved on at once (a suspended node's month, charged as soon
+ * as the balance covers it), so it need never show exactly the credit.
  */
 export async function payTopup(
   h: Harness,
@@ -27,13 +29,16 @@ export async function payTopup(
   paymentRequest: string,
   amount: number,
 ): Promise<void> {
-  const start = (await client.getBalance()).balance;
   const paid = await payer.lnd.sendPayment(
     { paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60 },
     within(90_000),
   );
   assert.equal(paid.status, 'succeeded');
-  await h.waitFor(async () => (await client.getBalance()).balance === start + amount, {
+  await h.waitFor(async () => (await client.getTopup(paid.paymentHash)).state === 'settled', {
     what: `the top-up of ${amount} sat to be credited`,
   });
+  const credit = (await client.getLedger()).entries.find(
+    (e) => e.kind === 'topup' && e.reference === paid.paymentHash,
+  );
+  assert.equal(credit?.amount, amount, 'the top-up credited in full');
 }
