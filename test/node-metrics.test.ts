@@ -212,6 +212,48 @@ test("the LSP's own node's metrics match its LND; another tenant's node is not f
   assert.equal(m.routingRevenue, forwards.reduce((sum, f) => sum + f.fee, 0n).toString());
   assert.equal(m.uptime, 1);
 
+  // The operator's figures: revenue by source equals what the ledger charged and what the
+  // LSP's node earned forwarding; liquidity equals the LSP's channels.
+  const revenueOf = (kinds: readonly string[], entries: readonly { kind: string; amount: number }[]) =>
+    (
+      -entries.filter((e) => kinds.includes(e.kind)).reduce((sum, e) => sum + BigInt(e.amount), 0n) * 1000n
+    ).toString();
+  const figures = await ctx.net.h.waitFor(
+    async () => {
+      const { entries } = await tenant.getLedger();
+      const f = await admin.admin.figures('24h');
+      const hostingCharged = revenueOf(
+        ['hosting_monthly_fee', 'hosting_transaction_fee', 'hosting_fee_refund'],
+        entries,
+      );
+      // The billing job charges the sent payment's fee on its own time: wait until both agree.
+      return f.revenue.bySource.hosting === hostingCharged && hostingCharged !== '0'
+        ? { f, entries }
+        : undefined;
+    },
+    { what: 'the figures to show the hosting charges', timeoutMs: 60_000 },
+  );
+  const { bySource } = figures.f.revenue;
+  assert.equal(
+    bySource.channel_sales,
+    revenueOf(['channel_fee'], figures.entries),
+    'the channel sold with the node',
+  );
+  assert.equal(bySource.push_margin, '0', 'pushes are sold at cost');
+  assert.equal(bySource.routing, m.routingRevenue, "what the LSP's node earned forwarding");
+  assert.equal(
+    figures.f.revenue.totalMsat,
+    Object.values(bySource)
+      .reduce((sum, v) => sum + BigInt(v), 0n)
+      .toString(),
+  );
+  assert.equal(figures.f.channelsSold, 1);
+  assert.equal(figures.f.liquidity.outbound, Number(channels.reduce((sum, c) => sum + c.localBalance, 0n)));
+  assert.equal(figures.f.liquidity.inbound, Number(channels.reduce((sum, c) => sum + c.remoteBalance, 0n)));
+  const listed = figures.f.hostedNodes.find((n) => n.nodeId === node.nodeId);
+  assert.equal(listed?.channelCount, 2);
+  assert.ok(listed?.uptime !== null && (listed?.uptime ?? 1) < 1, 'the hosted node was down for a while');
+
   const stranger = (await hosting.lsp.newTenant('stranger')).client;
   await assert.rejects(
     stranger.getNodeMetrics(node.nodeId),
