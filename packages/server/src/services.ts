@@ -73,6 +73,8 @@ export interface LspServices {
   readonly metrics: MetricsService;
   /** Base of hosted nodes' endpoints when configured (else the server's own URL). */
   readonly publicUrl: string | undefined;
+  /** The bearer token of `GET /metrics` (`monitoring.prometheusToken`); no `/metrics` without one. */
+  readonly prometheusToken: string | undefined;
   /** Records the operator reads through the admin API. */
   readonly records: {
     jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
@@ -285,6 +287,7 @@ export function createServices(deps: {
     webhooks,
     metrics: new MetricsService({ database }),
     publicUrl: deps.hosting?.publicUrl,
+    prometheusToken: config.monitoring.prometheusToken,
     fees,
     lsps1,
     lsps2,

@@ -65,6 +65,12 @@ export {
   type StoredForward,
   type StoredPayment,
 } from './node-monitoring-repository.ts';
+export {
+  type ChannelPairForwards,
+  type NodeCheckInterval,
+  NodeSeriesRepository,
+  type PaymentStatusCount,
+} from './node-series-repository.ts';
 export { committedToOpens, lockOpenCommitments } from './open-commitments.ts';
 export {
   type Payment,

@@ -24,6 +24,7 @@ import { registerLsps5AdminRoutes } from './lsps5-admin-routes.ts';
 import { registerMetricsRoutes } from './metrics-routes.ts';
 import { registerNodeRoutes } from './node-routes.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
+import { installPrometheus } from './prometheus-routes.ts';
 import { registerWebhookRoutes } from './webhook-routes.ts';
 
 /** What the HTTP application needs. */
@@ -104,6 +105,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
+  // Before the node proxy, so that the requests it answers are counted too.
+  installPrometheus(app, deps);
   const hosting = deps.services.hosting;
   if (hosting) installNodeProxy(app, (id) => hosting.repo.get(id));
   const publicUrl = () => deps.services.publicUrl ?? listeningUrl(app);

@@ -1,0 +1,121 @@
+/**
+ * The operator's figures as Prometheus series (`lsp_*`), set at scrape time from the database:
+ * revenue by source, channels sold and JIT channels opened (all-time), JIT first-payment latency
+ * (last 24 h), liquidity (the monitor's last reading of the LSP's node, and live reservations),
+ * open orders, hosted nodes by state; and this replica's jobs.
+ */
+import { REVENUE_SOURCES } from '@blgv/store';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { LSP_NODE_ID } from './node-monitor.ts';
+import type { ScrapeData } from './scrape-data.ts';
+
+/** The quantiles of JIT first-payment latency, and the figure each one is. */
+const LATENCY_QUANTILES = [
+  ['0.5', 'medianMs'],
+  ['0.95', 'p95Ms'],
+  ['1', 'maxMs'],
+] as const;
+
+/** The figures' gauges of one registry. */
+export class LspSeries {
+  readonly #revenue: Gauge<'source'>;
+  readonly #sold: Gauge;
+  readonly #jitOpened: Gauge;
+  readonly #latency: Gauge<'quantile'>;
+  readonly #latencyCount: Gauge;
+  readonly #liquidity: Gauge<'kind'>;
+  readonly #openOrders: Gauge<'kind' | 'state'>;
+  readonly #hosted: Gauge<'state'>;
+  readonly #jobHeld: Gauge<'job_name'>;
+  readonly #jobRestarts: Counter<'job_name'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.#revenue = new Gauge({
+      name: 'lsp_revenue_msat',
+      help: 'revenue by source since the start, msat (net of refunds)',
+      labelNames: ['source'],
+      registers,
+    });
+    this.#sold = new Gauge({
+      name: 'lsp_channels_sold',
+      help: 'channels sold and funded since the start (REST and LSPS1)',
+      registers,
+    });
+    this.#jitOpened = new Gauge({
+      name: 'lsp_jit_channels_opened',
+      help: 'LSPS2 JIT channels opened since the start',
+      registers,
+    });
+    this.#latency = new Gauge({
+      name: 'lsp_jit_first_payment_latency_ms',
+      help: "JIT channels' first payment, intercepted to forwarded, over the last 24 h (quantile 1: the longest)",
+      labelNames: ['quantile'],
+      registers,
+    });
+    this.#latencyCount = new Gauge({
+      name: 'lsp_jit_first_payment_latency_ms_count',
+      help: 'JIT first payments forwarded over the last 24 h',
+      registers,
+    });
+    this.#liquidity = new Gauge({
+      name: 'lsp_liquidity_sat',
+      help: "the LSP's liquidity: outbound and inbound in its channels, onchain (confirmed), reserved (live reservations)",
+      labelNames: ['kind'],
+      registers,
+    });
+    this.#openOrders = new Gauge({
+      name: 'lsp_open_orders',
+      help: 'channel requests, LSPS1 orders, JIT channels and reservations not yet final, by state',
+      labelNames: ['kind', 'state'],
+      registers,
+    });
+    this.#hosted = new Gauge({
+      name: 'lsp_hosted_nodes',
+      help: 'hosted nodes (not deleted) by state',
+      labelNames: ['state'],
+      registers,
+    });
+    this.#jobHeld = new Gauge({
+      name: 'lsp_job_held',
+      help: "1 while this replica holds the job's lease and runs it",
+      labelNames: ['job_name'],
+      registers,
+    });
+    this.#jobRestarts = new Counter({
+      name: 'lsp_job_restarts_total',
+      help: 'times the job failed (or returned) and was started again in this replica',
+      labelNames: ['job_name'],
+      registers,
+    });
+  }
+
+  /** Replaces every series with what `data` holds. */
+  apply(data: ScrapeData): void {
+    for (const m of [this.#revenue, this.#latency, this.#liquidity, this.#openOrders, this.#hosted])
+      m.reset();
+    this.#jobHeld.reset();
+    this.#jobRestarts.reset();
+    for (const source of REVENUE_SOURCES) this.#revenue.set({ source }, Number(data.revenue[source]));
+    this.#sold.set(data.channels.sold);
+    this.#jitOpened.set(data.channels.jitOpened);
+    for (const [quantile, field] of LATENCY_QUANTILES) {
+      const ms = data.jitLatency[field];
+      if (ms !== undefined) this.#latency.set({ quantile }, ms);
+    }
+    this.#latencyCount.set(data.jitLatency.count);
+    const lsp = data.snapshots.find((s) => s.nodeId === LSP_NODE_ID);
+    if (lsp) {
+      this.#liquidity.set({ kind: 'outbound' }, Number(lsp.localBalance));
+      this.#liquidity.set({ kind: 'inbound' }, Number(lsp.remoteBalance));
+      this.#liquidity.set({ kind: 'onchain' }, Number(lsp.onchainConfirmed));
+    }
+    this.#liquidity.set({ kind: 'reserved' }, Number(data.reserved));
+    for (const o of data.openOrders) this.#openOrders.set({ kind: o.kind, state: o.state }, o.count);
+    for (const n of data.hostedNodes) this.#hosted.inc({ state: n.state });
+    for (const j of data.jobs) {
+      this.#jobHeld.set({ job_name: j.name }, j.running ? 1 : 0);
+      this.#jobRestarts.inc({ job_name: j.name }, j.restarts);
+    }
+  }
+}
