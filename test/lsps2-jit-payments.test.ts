@@ -215,6 +215,17 @@ test('variable amount, single part: bought over HTTP, the fee is priced on and t
   assert.equal(record.state, 'completed');
   assert.equal(record.paymentSizeMsat, undefined, 'variable amount: no size was bought');
   assert.equal(record.feeMsat, fee.toString());
+
+  // The operator's figures count both JIT channels so far, their fees to the msat, and how long
+  // each first payment waited from intercept to forward.
+  const figures = await server.admin.admin.figures('24h');
+  assert.equal(figures.jitChannelsOpened, 2);
+  assert.equal(figures.revenue.bySource.jit_opening_fees, (1_500_001n + fee).toString());
+  assert.equal(figures.jitLatency.count, 2);
+  assert.ok(
+    (figures.jitLatency.medianMs ?? 0) > 0 &&
+      (figures.jitLatency.maxMs ?? 0) >= (figures.jitLatency.medianMs ?? 0),
+  );
   await assertCleanAudit(server);
 });
 
