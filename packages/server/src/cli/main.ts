@@ -49,7 +49,11 @@ function banner(lsp: RunningLsp): string {
       `  Data/logs:    ${harness.dir}  (e.g. ${join(node.dir, 'lnd.out.log')})`,
     );
   }
-  lines.push(`  Database:     ${lsp.database.kind}`, `  API docs:     ${lsp.url}/docs`);
+  lines.push(
+    `  Database:     ${lsp.database.kind}`,
+    `  API docs:     ${lsp.url}/docs`,
+    `  Dashboard:    ${lsp.url}/dashboard   (sign in with an API key)`,
+  );
   if (lsp.regtest) {
     lines.push(
       `  Walk-through: npm run demo -- ${join(lsp.regtest.harness.dir, 'demo.json')}   (the spec's integration examples)`,

@@ -16,6 +16,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { installAuth } from './auth-hook.ts';
 import { registerChannelRoutes } from './channel-routes.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerEventRoutes } from './event-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerLiquidityRoutes } from './liquidity-routes.ts';
@@ -105,6 +106,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
+  registerDashboardRoutes(app);
   // Before the node proxy, so that the requests it answers are counted too.
   installPrometheus(app, deps);
   const hosting = deps.services.hosting;
