@@ -38,7 +38,10 @@ before(async () => {
   net = await startNetwork({ lsp: { requireInterceptor: true } });
   const { h, alice, lsp } = net;
   server = await startTestLsp(net, {
-    file: { fees: { channelOpening: { baseFee: 100, capacityFeePpm: 5000 } } },
+    file: {
+      fees: { channelOpening: { baseFee: 100, capacityFeePpm: 5000 } },
+      monitoring: { intervalMs: 500 },
+    },
     wrap: (lightning) => gate.wrap(lightning),
   });
   // Two channels, each smaller than the fixed-amount payment: alice must split it.
@@ -218,9 +221,18 @@ test('variable amount, single part: bought over HTTP, the fee is priced on and t
 
   // The operator's figures count both JIT channels so far, their fees to the msat, and how long
   // each first payment waited from intercept to forward.
-  const figures = await server.admin.admin.figures('24h');
+  // (The monitor copies the LSP node's forwards on its interval: wait until it has both.)
+  const figures = await net.h.waitFor(
+    async () => {
+      if ((await server.admin.admin.lspMetrics()).forwardCount < 3) return undefined;
+      return server.admin.admin.figures('24h');
+    },
+    { what: "the monitor to have copied the LSP node's three JIT forwards" },
+  );
   assert.equal(figures.jitChannelsOpened, 2);
   assert.equal(figures.revenue.bySource.jit_opening_fees, (1_500_001n + fee).toString());
+  // LND logs each JIT forward with the opening fee as its fee: not counted again as routing.
+  assert.equal(figures.revenue.bySource.routing, '0');
   assert.equal(figures.jitLatency.count, 2);
   assert.ok(
     (figures.jitLatency.medianMs ?? 0) > 0 &&
