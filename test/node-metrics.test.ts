@@ -263,5 +263,10 @@ test("the LSP's own node's metrics match its LND; another tenant's node is not f
     tenant.getNodeMetrics(node.nodeId, { window: '2d' as never }),
     (err: { status?: number }) => err.status === 400,
   );
+  await assert.rejects(
+    tenant.getNodeMetrics(node.nodeId, { cursor: '9999999999999999999' }),
+    (err: { status?: number }) => err.status === 400,
+    'a cursor past any log position is refused, not a 500',
+  );
   await assertCleanAudit(hosting.lsp);
 });

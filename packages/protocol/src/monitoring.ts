@@ -20,7 +20,7 @@ export const NodeMetricsQuery = Type.Object(
       Type.Integer({ minimum: 1, maximum: 500, description: 'forwarding events per page (default 50)' }),
     ),
     cursor: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,19}$', description: "the previous page's nextCursor" }),
+      Type.String({ pattern: '^[0-9]{1,18}$', description: "the previous page's nextCursor" }),
     ),
   },
   { additionalProperties: false },

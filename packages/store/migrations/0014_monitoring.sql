@@ -36,6 +36,8 @@ create table node_forwards (
   primary key (node_id, idx)
 );
 create index node_forwards_at on node_forwards (node_id, at desc);
+-- The business figures take each JIT channel's forward out of routing by its outgoing channel.
+create index node_forwards_chan_out on node_forwards (node_id, chan_out);
 
 -- Every payment a node sent, and how it ended (in-flight ones are read again until they end).
 create table node_payments (

@@ -68,7 +68,8 @@ export class BusinessFiguresRepository {
         select ${day('created_at')} as day, 'channel_sales' as source, fee_sat * 1000 as msat
           from channel_requests where state in ('pending', 'open', 'closed') and created_at >= ${from}
         union all
-        select ${day('created_at')}, 'channel_sales', fee_total_sat * 1000
+        -- An LSPS1 order's fee_total includes the network fee, which goes to the miners.
+        select ${day('created_at')}, 'channel_sales', (fee_total_sat - network_fee_sat) * 1000
           from lsps1_orders where funded_at is not null and created_at >= ${from}
         union all
         select ${day('r.created_at')}, 'push_margin',
@@ -118,17 +119,21 @@ export class BusinessFiguresRepository {
   }
 
   /**
-   * JIT first-payment latency since `from`: from the event that saw the payment arrive
-   * (`opening`) to the one that saw it forwarded (`completed`).
+   * JIT first-payment latency of channels completed since `from`: from the event that saw the
+   * payment arrive (`opening`) to the one that saw it forwarded (`completed`).
    */
   async jitLatency(from: Date): Promise<JitLatency> {
+    // From the last `opening` before it (an open that failed goes back to waiting, then opens
+    // again: the earlier attempt is not the first payment's wait).
     const r = await sql<{ ms: string }>`
-      select (extract(epoch from (done.at - arrived.at)) * 1000)::bigint::text as ms
-      from events arrived
-      join events done on done.subject_kind = 'jit_channel' and done.subject_id = arrived.subject_id
-                       and done.state = 'completed'
-      where arrived.subject_kind = 'jit_channel' and arrived.state = 'opening' and arrived.at >= ${from}
-      order by 1`.execute(this.#db);
+      select (extract(epoch from (done.at - (
+                select max(arrived.at) from events arrived
+                where arrived.subject_kind = 'jit_channel' and arrived.subject_id = done.subject_id
+                  and arrived.state = 'opening' and arrived.at <= done.at))) * 1000)::bigint::text as ms
+      from events done
+      where done.subject_kind = 'jit_channel' and done.state = 'completed' and done.at >= ${from}`.execute(
+      this.#db,
+    );
     const ms = r.rows.map((row) => Number(row.ms)).sort((a, b) => a - b);
     const at = (q: number) =>
       ms.length === 0 ? undefined : ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)];

@@ -280,18 +280,26 @@ export class HostedNodesRepository {
       .execute();
   }
 
-  /** Records a check: extends the node's last interval when `up` is unchanged, else opens a new one. */
-  async recordCheck(nodeId: string, up: boolean): Promise<void> {
+  /**
+   * Records a check: extends the node's last interval when `up` is unchanged and its last check
+   * was at most `maxGapMs` ago, else opens a new one (a longer silence was not watched).
+   */
+  async recordCheck(nodeId: string, up: boolean, maxGapMs: number): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       const last = await tx
         .selectFrom('hosted_node_checks')
-        .select(['since', 'up'])
+        .select([
+          'since',
+          'up',
+          // The database's clock on both sides, whatever the server's.
+          sql<boolean>`until >= now() - make_interval(secs => ${maxGapMs / 1000})`.as('recent'),
+        ])
         .where('node_id', '=', nodeId)
         .orderBy('since', 'desc')
         .limit(1)
         .forUpdate()
         .executeTakeFirst();
-      if (last && last.up === up) {
+      if (last && last.up === up && last.recent) {
         await tx
           .updateTable('hosted_node_checks')
           .set({ until: sql`now()` })

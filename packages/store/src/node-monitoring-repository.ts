@@ -301,6 +301,20 @@ export class NodeMonitoringRepository {
       .execute();
   }
 
+  /**
+   * Forgets payments stored in flight after index `after` that a complete read of the node's
+   * payments after it did not list (`listed`): the node no longer has them.
+   */
+  async forgetInFlight(nodeId: string, after: bigint, listed: readonly bigint[]): Promise<void> {
+    let q = this.#db
+      .deleteFrom('node_payments')
+      .where('node_id', '=', nodeId)
+      .where('status', '=', 'in_flight')
+      .where('payment_index', '>', after);
+    if (listed.length > 0) q = q.where('payment_index', 'not in', [...listed]);
+    await q.execute();
+  }
+
   /** How a node's payments made since `from` ended. */
   async paymentOutcomes(nodeId: string, from: Date): Promise<{ succeeded: number; failed: number }> {
     const r = await this.#db

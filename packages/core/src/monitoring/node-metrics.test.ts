@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { successRate, uptimeFraction, windowStart } from './node-metrics.ts';
+import { checkGapMs, successRate, uptimeFraction, windowStart } from './node-metrics.ts';
 
 const t = (s: number) => new Date(s * 1000);
 
@@ -9,16 +9,21 @@ test('a window ends now and starts its length before', () => {
   assert.equal(windowStart('7d', t(1_000_000)).getTime(), t(1_000_000 - 7 * 86_400).getTime());
 });
 
-test('uptime: each interval lasts until the next starts; time before the first is not counted', () => {
+test('uptime counts the time inside the intervals; gaps between them (unwatched) count neither way', () => {
   const intervals = [
-    { up: true, since: t(100), until: t(190) },
-    { up: false, since: t(200), until: t(290) },
-    { up: true, since: t(300), until: t(400) },
+    { up: true, since: t(100), until: t(200) },
+    { up: false, since: t(200), until: t(300) },
+    // Nobody checked from 300 to 1,000 (the server was down): not counted.
+    { up: true, since: t(1_000), until: t(1_100) },
   ];
-  // 100..200 up, 200..300 down, 300..400 up: 200 of 300 seen seconds.
-  assert.equal(uptimeFraction(intervals, t(0), t(500)), 2 / 3);
-  // Clipped to the window 250..400: 50 down, 100 up.
-  assert.equal(uptimeFraction(intervals, t(250), t(400)), 100 / 150);
+  assert.equal(uptimeFraction(intervals, t(0), t(2_000)), 2 / 3);
+  // Clipped to the window 250..1,050: 50 down, 50 up.
+  assert.equal(uptimeFraction(intervals, t(250), t(1_050)), 0.5);
+});
+
+test('a silence longer than three check intervals (at least 30 s) starts a new stretch', () => {
+  assert.equal(checkGapMs(500), 30_000);
+  assert.equal(checkGapMs(60_000), 180_000);
 });
 
 test('uptime is unknown without checks, and a single check counts as its state', () => {

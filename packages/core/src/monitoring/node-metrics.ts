@@ -19,7 +19,11 @@ export function windowStart(window: MetricsWindow, now: Date): Date {
   return new Date(now.getTime() - METRICS_WINDOWS[window]);
 }
 
-/** A stretch of time the monitor saw a node up, or down, from one check to the last of a run. */
+/**
+ * A stretch of time a node was seen up (or down): from the check that saw the state first to the
+ * last check that saw it again, with no longer silence between two checks than
+ * {@link checkGapMs} (a longer one starts a new stretch).
+ */
 export interface CheckInterval {
   readonly up: boolean;
   readonly since: Date;
@@ -27,10 +31,18 @@ export interface CheckInterval {
 }
 
 /**
- * The fraction of `[from, to]` a node answered, from its check intervals (oldest first). Each
- * interval lasts until the next one starts (the node was seen in that state up to the change),
- * the last until its final check. Time no check covers (before the node existed, or while no
- * monitor ran) counts neither way. `undefined` when nothing in the window was checked.
+ * The longest silence between two checks of a node still read as one watched stretch, for checks
+ * every `intervalMs`: three intervals, at least 30 s (a check may wait on a slow node).
+ */
+export function checkGapMs(intervalMs: number): number {
+  return Math.max(3 * intervalMs, 30_000);
+}
+
+/**
+ * The fraction of `[from, to]` a node answered, from its check intervals: time inside the
+ * intervals counts, time between them (the moment of a change, or a stretch nobody checked:
+ * before the node existed, while no monitor ran) counts neither way. `undefined` when nothing in
+ * the window was checked.
  */
 export function uptimeFraction(
   intervals: readonly CheckInterval[],
@@ -39,14 +51,13 @@ export function uptimeFraction(
 ): number | undefined {
   let up = 0;
   let seen = 0;
-  intervals.forEach((interval, i) => {
-    const next = intervals[i + 1];
+  for (const interval of intervals) {
     const start = Math.max(interval.since.getTime(), from.getTime());
-    const end = Math.min(next ? next.since.getTime() : interval.until.getTime(), to.getTime());
-    if (end <= start) return;
+    const end = Math.min(interval.until.getTime(), to.getTime());
+    if (end <= start) continue;
     seen += end - start;
     if (interval.up) up += end - start;
-  });
+  }
   if (seen > 0) return up / seen;
   // Only instants were checked (one check so far): the state seen then.
   const last = intervals.filter((i) => i.until >= from && i.since <= to).at(-1);

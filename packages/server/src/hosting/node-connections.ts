@@ -16,6 +16,9 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 
+/** The most one attempt to bring a node up (start, unlock, RPC answering) may take. */
+const ENSURE_RUNNING_TIMEOUT_MS = 120_000;
+
 /** What the LSP keeps secret for a node (sealed with the secrets key). */
 export interface NodeSecrets {
   readonly seed: readonly string[];
@@ -92,11 +95,16 @@ export class NodeConnections {
    * wallet race, and the loser's call hangs until it times out.
    */
   ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
-    const running = this.#ensuring.get(record.id);
-    if (running) return abortable(running, signal);
-    const attempt = this.#ensureRunning(record, signal).finally(() => this.#ensuring.delete(record.id));
-    this.#ensuring.set(record.id, attempt);
-    return attempt;
+    let attempt = this.#ensuring.get(record.id);
+    if (!attempt) {
+      // Its own deadline, not the first caller's signal: a keeper stopping must not fail the
+      // start request that shares the attempt. Each caller stops waiting on its own signal.
+      attempt = this.#ensureRunning(record, AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS)).finally(() =>
+        this.#ensuring.delete(record.id),
+      );
+      this.#ensuring.set(record.id, attempt);
+    }
+    return abortable(attempt, signal);
   }
 
   async #ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@
  * node's latest static channel backup, keeps autopilot nodes peers of the LSP, finishes deletions (close channels, sweep, remove) and
  * stops nodes that should not run.
  */
-import { formatChannelPoint, shouldRun } from '@blgv/core';
+import { checkGapMs, formatChannelPoint, shouldRun } from '@blgv/core';
 import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
@@ -20,6 +20,7 @@ export async function keepNodes(
   signal: AbortSignal,
 ): Promise<void> {
   const { hosting, log } = deps;
+  const gapMs = checkGapMs(deps.intervalMs);
   const backoff = new Map<string, { until: number; delayMs: number }>();
   const backups = new Map<string, AbortController>();
   const tick = async () => {
@@ -40,7 +41,7 @@ export async function keepNodes(
             const fresh = await hosting.repo.get(node.id);
             if (fresh?.state === 'stopped' || fresh?.state === 'suspended') {
               await hosting.orchestrator.stop(node.id, signal);
-              await hosting.repo.recordCheck(node.id, false);
+              await hosting.repo.recordCheck(node.id, false, gapMs);
             }
           }
         } catch (err) {
@@ -74,13 +75,13 @@ export async function keepNodes(
         await answers();
       }
       backoff.delete(node.id);
-      await hosting.repo.recordCheck(node.id, true);
+      await hosting.repo.recordCheck(node.id, true, gapMs);
       if (!backups.has(node.id)) followBackups(node);
       return true;
     } catch (err) {
       const delayMs = Math.min((wait?.delayMs ?? 1_000) * 2, MAX_RESTART_BACKOFF_MS);
       backoff.set(node.id, { until: Date.now() + delayMs, delayMs });
-      await hosting.repo.recordCheck(node.id, false);
+      await hosting.repo.recordCheck(node.id, false, gapMs);
       log.warn({ nodeId: node.id, err, retryInMs: delayMs }, 'hosted node down');
       return false;
     }

@@ -3,6 +3,7 @@
  * LSP's own node (`/v1/admin/lsp/metrics`) and the business figures (`/v1/admin/lsp/figures`).
  * All answered from what the node monitor stored.
  */
+import { ErrorCode, LspError } from '@blgv/core';
 import {
   FiguresQuery,
   IdParams,
@@ -43,9 +44,10 @@ export function registerMetricsRoutes(
         },
       },
       async (req) => {
-        // Another tenant's node is not found.
-        const node = await hosting.get(principalOf(req).tenantId, req.params.id);
-        return metrics.nodeMetrics(node.record.id, req.query.window ?? '24h', page(req.query));
+        // Another tenant's node is not found (its record alone: no secrets opened to answer).
+        const node = await hosting.repo.getOwned(principalOf(req).tenantId, req.params.id);
+        if (!node) throw new LspError(ErrorCode.NotFound, `no node ${req.params.id}`);
+        return metrics.nodeMetrics(node.id, req.query.window ?? '24h', page(req.query));
       },
     );
   }

@@ -77,7 +77,7 @@ before(async () => {
     { paymentIndex: 2n, status: 'failed', createdAt: new Date(), amount: 10n, fee: 0n },
     { paymentIndex: 3n, status: 'in_flight', createdAt: new Date(), amount: 10n, fee: 0n },
   ]);
-  await new HostedNodesRepository(database.db).recordCheck('lsp', true);
+  await new HostedNodesRepository(database.db).recordCheck('lsp', true, 30_000);
 });
 
 after(async () => {

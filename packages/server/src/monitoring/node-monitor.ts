@@ -5,7 +5,7 @@
  * every node per request. The LSP node's up/down intervals are recorded here; hosted nodes'
  * by the keeper, which checks them anyway.
  */
-import type { LightningBackend } from '@blgv/core';
+import { checkGapMs, type LightningBackend } from '@blgv/core';
 import { type Database, HostedNodesRepository, NodeMonitoringRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { HostingService } from '../hosting/hosting-service.ts';
@@ -35,6 +35,7 @@ export interface NodeMonitorDeps {
 export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promise<void> {
   const repo = new NodeMonitoringRepository(deps.database.db);
   const checks = new HostedNodesRepository(deps.database.db);
+  const gapMs = checkGapMs(deps.intervalMs);
   return every(
     deps.intervalMs,
     async () => {
@@ -44,13 +45,18 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
           targets.push({ id: node.id, backend: deps.hosting.nodes.backend(node) });
         }
       }
-      const lsp = readNode(repo, LSP_NODE_ID, deps.lightning, signal).then(
-        () => checks.recordCheck(LSP_NODE_ID, true),
-        async (err: unknown) => {
-          deps.log.warn({ err }, "the LSP's node could not be read");
-          await checks.recordCheck(LSP_NODE_ID, false);
-        },
-      );
+      // The LSP node is up when it answers; reading its forwards and payments is another matter.
+      const lsp = (async () => {
+        const up = await deps.lightning.getInfo(AbortSignal.any([signal, AbortSignal.timeout(10_000)])).then(
+          () => true,
+          () => false,
+        );
+        await checks.recordCheck(LSP_NODE_ID, up, gapMs);
+        if (!up) return deps.log.warn("the LSP's node does not answer");
+        await readNode(repo, LSP_NODE_ID, deps.lightning, signal).catch((err: unknown) =>
+          deps.log.warn({ err }, "the LSP's node could not be read"),
+        );
+      })();
       await Promise.all([
         lsp,
         ...targets.map((t) =>
@@ -143,9 +149,12 @@ async function readPayments(
   backend: LightningBackend,
   signal: AbortSignal,
 ): Promise<void> {
-  let after = await repo.paymentCursor(nodeId);
+  const from = await repo.paymentCursor(nodeId);
+  const seen: bigint[] = [];
+  let after = from;
   for (;;) {
     const page = await backend.listPayments({ afterIndex: after, max: PAYMENTS_PAGE }, signal);
+    seen.push(...page.map((p) => p.paymentIndex));
     await repo.savePayments(
       nodeId,
       page.map((p) => ({
@@ -157,7 +166,10 @@ async function readPayments(
       })),
     );
     const last = page.at(-1);
-    if (!last || page.length < PAYMENTS_PAGE) return;
+    if (!last || page.length < PAYMENTS_PAGE) break;
     after = last.paymentIndex;
   }
+  // Everything after `from` was read: a payment stored in flight that LND no longer lists (it
+  // was deleted) would hold the cursor back for ever.
+  await repo.forgetInFlight(nodeId, from, seen);
 }
