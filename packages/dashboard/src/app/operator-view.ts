@@ -86,7 +86,12 @@ export function operatorView(
           `${lsp.activeChannels} active`,
         ),
         stat('LSP node capacity', formatSat(lsp.totalCapacity), 'lsp-capacity'),
-        stat('Routing revenue', formatMsat(lsp.routingRevenue), 'lsp-routing'),
+        stat(
+          'LSP node forwarding fees',
+          formatMsat(lsp.routingRevenue),
+          'lsp-routing',
+          'as LND logs them, JIT opening fees included',
+        ),
         stat('Forwards', formatCount(lsp.forwardCount), 'lsp-forwards'),
         stat('Payment success', formatPercent(lsp.successRate), 'lsp-success'),
         stat('LSP node uptime', formatPercent(lsp.uptime), 'lsp-uptime'),
