@@ -90,12 +90,29 @@ export function startProcess(
   };
 }
 
-/** True while a process with this pid exists (and is not a zombie). */
+/** Linux's process table as files: read, not spawned (see {@link pidAlive}). */
+const HAS_PROC = existsSync('/proc/self/stat');
+
+/**
+ * True while a process with this pid exists (and is not a zombie). On Linux it reads the state
+ * letter in `/proc/<pid>/stat`: the keeper asks this of every hosted node on every tick, and
+ * spawning `ps` for each (synchronously) stalled the server's event loop with 50 nodes.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
+  }
+  if (HAS_PROC) {
+    try {
+      // `pid (comm) S ...`: the state follows the last `)` (a command name may hold one).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false; // gone between the two looks
+    }
   }
   const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
   return stat !== '' && !stat.startsWith('Z');
