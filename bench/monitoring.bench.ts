@@ -2,8 +2,9 @@
  * Monitoring with many hosted nodes: metrics answered from what the node monitor stored, not by
  * calling every node per request.
  *
- * `BENCH_NODES` hosted nodes (default 50) are created one after another on the regtest network
- * and the node monitor (every 5 s here) reads each of them. Then, one request at a time,
+ * `BENCH_NODES` hosted nodes (default 50) are created one after another on the regtest network,
+ * with the server on Postgres (production's database), and the node monitor (every
+ * `BENCH_MONITOR_MS`, default 15 s as in production) reads each of them. Then, one request at a time,
  * `BENCH_REQUESTS` times each (default 200, after 20 unmeasured): `GET /v1/admin/lsp/metrics`,
  * `GET /v1/admin/lsp/figures` (which lists every hosted node with its uptime),
  * `GET /v1/nodes/:id/metrics` and a Prometheus scrape of `GET /metrics` (every node's series),
@@ -25,6 +26,8 @@ import { result } from './support/database.ts';
 const NODES = Number(process.env.BENCH_NODES ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const WARMUP = 20;
+/** The monitor's interval (production's default). */
+const MONITOR_MS = Number(process.env.BENCH_MONITOR_MS ?? 15_000);
 const TOKEN = 'bench-prometheus-token-0123456789';
 
 function percentile(xs: readonly number[], p: number): number {
@@ -59,7 +62,9 @@ try {
       billingIntervalMs: 60_000,
       ...(NODES > 40 ? { portFrom: 12_000, portTo: 12_000 + 3 * NODES + 29 } : {}),
     },
-    { monitoring: { intervalMs: 5_000, prometheusToken: TOKEN } },
+    { monitoring: { intervalMs: MONITOR_MS, prometheusToken: TOKEN } },
+    // Production's database: the embedded PGlite is one connection for every job and request.
+    { postgres: true },
   );
   try {
     const { client: tenant, keyId, secret } = await hosting.lsp.newTenant('bench');

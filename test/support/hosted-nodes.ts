@@ -24,15 +24,18 @@ export interface HostingLsp {
 
 /**
  * Starts an LSP with hosting; `hosting` overrides parts of the hosting config, `file` adds other
- * sections of the config file (e.g. `monitoring`).
+ * sections of the config file (e.g. `monitoring`); `postgres` runs it on the test Postgres
+ * instead of in-memory PGlite.
  */
 export async function startHostingLsp(
   net: Network,
   hosting: Record<string, unknown> = {},
   file: Record<string, unknown> = {},
+  options: { readonly postgres?: boolean } = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
   const lsp = await startTestLsp(net, {
+    ...(options.postgres ? { postgres: true } : {}),
     file: {
       ...file,
       hosting: {
