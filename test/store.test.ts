@@ -59,12 +59,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0011_hosted_nodes',
         '0012_webhooks',
         '0013_lsps5',
+        '0014_monitoring',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
       );
     });
 
