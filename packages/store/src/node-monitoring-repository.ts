@@ -147,7 +147,13 @@ export class NodeMonitoringRepository {
     await this.#db
       .insertInto('node_snapshots')
       .values(row)
-      .onConflict((oc) => oc.column('node_id').doUpdateSet(update))
+      // Never older over newer (a tick of a replica losing its lease may finish late).
+      .onConflict((oc) =>
+        oc
+          .column('node_id')
+          .doUpdateSet(update)
+          .where('node_snapshots.taken_at', '<', (eb) => eb.ref('excluded.taken_at')),
+      )
       .execute();
   }
 
@@ -293,10 +299,14 @@ export class NodeMonitoringRepository {
         })),
       )
       .onConflict((oc) =>
-        oc.columns(['node_id', 'payment_index']).doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          fee_msat: eb.ref('excluded.fee_msat'),
-        })),
+        oc
+          .columns(['node_id', 'payment_index'])
+          .doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            fee_msat: eb.ref('excluded.fee_msat'),
+          }))
+          // A payment that ended stays ended (a late read from before cannot reopen it).
+          .where('node_payments.status', '=', 'in_flight'),
       )
       .execute();
   }

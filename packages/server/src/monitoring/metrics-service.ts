@@ -10,6 +10,7 @@ import {
   type ForwardDay,
   HostedNodesRepository,
   NodeMonitoringRepository,
+  NodeSeriesRepository,
   REVENUE_SOURCES,
   ReservationsRepository,
   type RevenueSource,
@@ -31,6 +32,7 @@ export class MetricsService {
   readonly #figures: BusinessFiguresRepository;
   readonly #checks: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
+  readonly #series: NodeSeriesRepository;
 
   constructor(deps: { readonly database: Database }) {
     const db = deps.database.db;
@@ -38,6 +40,7 @@ export class MetricsService {
     this.#figures = new BusinessFiguresRepository(db);
     this.#checks = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
+    this.#series = new NodeSeriesRepository(db);
   }
 
   /** A node's metrics over `window` (`lsp` is the LSP's own node). */
@@ -148,19 +151,30 @@ export class MetricsService {
   }
 
   async #hostedNodes(from: Date, now: Date): Promise<LspFiguresResponse['hostedNodes']> {
-    const [nodes, snapshots] = await Promise.all([this.#checks.list(), this.#monitoring.snapshots()]);
+    const nodes = await this.#checks.list();
+    // Every node's intervals in one query, not one per node.
+    const [snapshots, intervals] = await Promise.all([
+      this.#monitoring.snapshots(),
+      this.#series.checksSince(
+        nodes.map((n) => n.id),
+        from,
+      ),
+    ]);
     const byId = new Map(snapshots.map((s) => [s.nodeId, s]));
-    return Promise.all(
-      nodes.map(async (n) => ({
-        nodeId: n.id,
-        tenantId: n.tenantId,
-        alias: n.alias,
-        status: n.state,
-        uptime: uptimeFraction(await this.#checks.checks(n.id, from), from, now) ?? null,
-        channelCount: byId.get(n.id)?.channelCount ?? 0,
-        totalCapacity: Number(byId.get(n.id)?.totalCapacity ?? 0n),
-      })),
-    );
+    return nodes.map((n) => ({
+      nodeId: n.id,
+      tenantId: n.tenantId,
+      alias: n.alias,
+      status: n.state,
+      uptime:
+        uptimeFraction(
+          intervals.filter((i) => i.nodeId === n.id),
+          from,
+          now,
+        ) ?? null,
+      channelCount: byId.get(n.id)?.channelCount ?? 0,
+      totalCapacity: Number(byId.get(n.id)?.totalCapacity ?? 0n),
+    }));
   }
 }
 
