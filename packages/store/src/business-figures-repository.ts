@@ -20,6 +20,20 @@ export const REVENUE_SOURCES = [
 /** One source of revenue. */
 export type RevenueSource = (typeof REVENUE_SOURCES)[number];
 
+/** Every source at zero msat. */
+export function noRevenue(): Record<RevenueSource, bigint> {
+  return Object.fromEntries(REVENUE_SOURCES.map((s) => [s, 0n])) as Record<RevenueSource, bigint>;
+}
+
+/** Revenue rows summed by source (msat). */
+export function sumBySource(
+  rows: readonly { readonly source: RevenueSource; readonly amountMsat: bigint }[],
+) {
+  const sums = noRevenue();
+  for (const r of rows) sums[r.source] += r.amountMsat;
+  return sums;
+}
+
 /** Revenue of one source on one UTC day, in msat. */
 export interface RevenueDay {
   /** `YYYY-MM-DD`. */

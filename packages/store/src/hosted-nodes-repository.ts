@@ -311,15 +311,4 @@ export class HostedNodesRepository {
       }
     });
   }
-
-  /** The intervals of a node overlapping `[from, now]`, oldest first. */
-  async checks(nodeId: string, from: Date): Promise<{ up: boolean; since: Date; until: Date }[]> {
-    return this.#db
-      .selectFrom('hosted_node_checks')
-      .select(['up', 'since', 'until'])
-      .where('node_id', '=', nodeId)
-      .where('until', '>=', from)
-      .orderBy('since')
-      .execute();
-  }
 }

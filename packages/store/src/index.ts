@@ -4,10 +4,12 @@ export { AuditRepository, type BalanceMismatch } from './audit-repository.ts';
 export {
   BusinessFiguresRepository,
   type JitLatency,
+  noRevenue,
   type OpenOrders,
   REVENUE_SOURCES,
   type RevenueDay,
   type RevenueSource,
+  sumBySource,
 } from './business-figures-repository.ts';
 export {
   type ChannelFunding,

@@ -18,13 +18,13 @@ import {
 } from './session.ts';
 import { loadTenant, tenantView } from './tenant-view.ts';
 
-const WINDOWS: readonly MetricsWindow[] = ['24h', '7d', '30d', '1y'];
 const WINDOW_NAMES: Record<MetricsWindow, string> = {
   '24h': 'Day',
   '7d': 'Week',
   '30d': 'Month',
   '1y': 'Year',
 };
+const WINDOWS = Object.keys(WINDOW_NAMES) as MetricsWindow[];
 
 const root = document.getElementById('app') ?? document.body;
 let charts: Chart[] = [];

@@ -11,9 +11,11 @@ import {
   HostedNodesRepository,
   NodeMonitoringRepository,
   NodeSeriesRepository,
+  noRevenue,
   REVENUE_SOURCES,
   ReservationsRepository,
   type RevenueSource,
+  sumBySource,
 } from '@blgv/store';
 import { LSP_NODE_ID } from './node-monitor.ts';
 
@@ -30,7 +32,7 @@ export interface ForwardsPage {
 export class MetricsService {
   readonly #monitoring: NodeMonitoringRepository;
   readonly #figures: BusinessFiguresRepository;
-  readonly #checks: HostedNodesRepository;
+  readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
   readonly #series: NodeSeriesRepository;
 
@@ -38,7 +40,7 @@ export class MetricsService {
     const db = deps.database.db;
     this.#monitoring = new NodeMonitoringRepository(db);
     this.#figures = new BusinessFiguresRepository(db);
-    this.#checks = new HostedNodesRepository(db);
+    this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
     this.#series = new NodeSeriesRepository(db);
   }
@@ -57,7 +59,7 @@ export class MetricsService {
       this.#monitoring.forwardTotals(nodeId, from),
       this.#monitoring.forwardsPerDay(nodeId, from),
       this.#monitoring.paymentOutcomes(nodeId, from),
-      this.#checks.checks(nodeId, from),
+      this.#series.checksSince([nodeId], from),
       this.#monitoring.forwards(nodeId, from, {
         limit: limit + 1,
         ...(page.before !== undefined ? { before: page.before } : {}),
@@ -108,13 +110,10 @@ export class MetricsService {
       this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
       this.#hostedNodes(from, now),
     ]);
-    const zero = () =>
-      Object.fromEntries(REVENUE_SOURCES.map((s) => [s, 0n])) as Record<RevenueSource, bigint>;
-    const bySource = zero();
+    const bySource = sumBySource(revenue);
     const days = new Map<string, Record<RevenueSource, bigint>>();
     for (const r of revenue) {
-      bySource[r.source] += r.amountMsat;
-      const day = days.get(r.day) ?? zero();
+      const day = days.get(r.day) ?? noRevenue();
       day[r.source] += r.amountMsat;
       days.set(r.day, day);
     }
@@ -151,7 +150,7 @@ export class MetricsService {
   }
 
   async #hostedNodes(from: Date, now: Date): Promise<LspFiguresResponse['hostedNodes']> {
-    const nodes = await this.#checks.list();
+    const nodes = await this.#nodes.list();
     // Every node's intervals in one query, not one per node.
     const [snapshots, intervals] = await Promise.all([
       this.#monitoring.snapshots(),

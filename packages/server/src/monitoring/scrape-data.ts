@@ -16,9 +16,9 @@ import {
   type NodeSnapshot,
   type OpenOrders,
   type PaymentStatusCount,
-  REVENUE_SOURCES,
   ReservationsRepository,
   type RevenueSource,
+  sumBySource,
 } from '@blgv/store';
 import type { JobStatus } from '../jobs/job-runner.ts';
 import { LSP_NODE_ID } from './node-monitor.ts';
@@ -91,8 +91,6 @@ export class ScrapeReader {
         this.#figures.openOrders(),
         this.#reservations.committed(),
       ]);
-    const bySource = Object.fromEntries(REVENUE_SOURCES.map((s) => [s, 0n])) as Record<RevenueSource, bigint>;
-    for (const r of revenue) bySource[r.source] += r.amountMsat;
     const byNode = new Map<string, CheckInterval[]>();
     for (const c of checks) {
       const list = byNode.get(c.nodeId) ?? [];
@@ -105,7 +103,7 @@ export class ScrapeReader {
       forwards,
       payments,
       checks: byNode,
-      revenue: bySource,
+      revenue: sumBySource(revenue),
       channels,
       jitLatency,
       openOrders,
