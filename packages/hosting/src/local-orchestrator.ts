@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { NodeEndpoints, NodeOrchestrator, NodeRunStatus, NodeSpec } from '@blgv/core';
 import {
   adoptDetached,
+  fileWritten,
   logTail,
   type ManagedProcess,
   type PortRange,
@@ -86,7 +87,7 @@ export class LocalOrchestrator implements NodeOrchestrator {
 
   async endpoints(nodeId: string, _signal: AbortSignal): Promise<NodeEndpoints | undefined> {
     const record = this.#record(nodeId);
-    return record && existsSync(this.#tlsCertPath(nodeId)) ? this.#endpointsOf(nodeId, record) : undefined;
+    return record && fileWritten(this.#tlsCertPath(nodeId)) ? this.#endpointsOf(nodeId, record) : undefined;
   }
 
   /** Stops the nodes this process started, unless they are to outlive it. */
@@ -171,7 +172,7 @@ export class LocalOrchestrator implements NodeOrchestrator {
           if (!proc.running)
             throw new WaitAbandoned(`lnd of ${nodeId} exited while starting:\n${logTail(logFile)}`);
           return (
-            existsSync(this.#tlsCertPath(nodeId)) && (await accepts(this.#o.listenHost, record.ports.rpc))
+            fileWritten(this.#tlsCertPath(nodeId)) && (await accepts(this.#o.listenHost, record.ports.rpc))
           );
         },
         { what: `hosted node ${nodeId}'s RPC`, timeoutMs: this.#o.startTimeoutMs ?? 60_000, signal },

@@ -29,13 +29,25 @@ export interface LndConnectionConfig {
   readonly macaroon: Buffer;
 }
 
-/** Reads a {@link LndConnectionConfig} from an lnd directory layout's files. */
+/**
+ * Reads a {@link LndConnectionConfig} from an lnd directory layout's files. An empty file (one lnd
+ * has created but not yet written) is refused: a client holding no macaroon would fail every
+ * call with "empty macaroon data".
+ */
 export function lndConnectionFromFiles(
   rpcAddress: string,
   tlsCertPath: string,
   macaroonPath: string,
 ): LndConnectionConfig {
-  return { rpcAddress, tlsCert: readFileSync(tlsCertPath), macaroon: readFileSync(macaroonPath) };
+  const tlsCert = readFileSync(tlsCertPath);
+  const macaroon = readFileSync(macaroonPath);
+  for (const [path, bytes] of [
+    [tlsCertPath, tlsCert],
+    [macaroonPath, macaroon],
+  ] as const) {
+    if (bytes.length === 0) throw new Error(`${path} is empty`);
+  }
+  return { rpcAddress, tlsCert, macaroon };
 }
 
 /** The gRPC clients of one node. */

@@ -1,11 +1,12 @@
 /**
  * btcd in regtest and a small JSON-RPC client for it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
   type ChainBackend,
+  fileWritten,
   freePort,
   lightningBinary,
   logTail,
@@ -125,7 +126,7 @@ async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> 
           const log = join(dir, 'btcd.out.log');
           throw new WaitAbandoned(`btcd exited; last lines of ${log}:\n${logTail(log)}`);
         }
-        if (!existsSync(rpcCertPath)) return false;
+        if (!fileWritten(rpcCertPath)) return false;
         await rpc<number>('getblockcount');
         return true;
       },

@@ -1,11 +1,12 @@
 /**
  * One LND process on regtest, with its backend client.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightningBackend, NodeInfo, Pubkey } from '@blgv/core';
 import { LndBackend, type LndConnectionConfig, lndConnectionFromFiles } from '@blgv/lnd';
 import {
+  fileWritten,
   freePort,
   lightningBinary,
   lndArgs,
@@ -126,7 +127,7 @@ export class LndNode {
     await waitFor(
       () => {
         if (!proc.running) throw this.#exited();
-        return existsSync(macaroon) && existsSync(join(this.dir, 'tls.cert'));
+        return fileWritten(macaroon) && fileWritten(join(this.dir, 'tls.cert'));
       },
       { what: `${this.name}'s macaroon`, timeoutMs: 60_000 },
     );
