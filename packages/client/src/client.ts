@@ -23,7 +23,9 @@ import {
   type HostedNodeResponse,
   type HostedNodesResponse,
   type KeyResponse,
+  type LedgerQuery,
   type LedgerResponse,
+  type ListQuery,
   type ListWebhooksResult,
   type LspFiguresResponse,
   type Lsps1Info,
@@ -102,9 +104,12 @@ export class LSPClient {
     return this.#call('GET', `/v1/channels/${encodeURIComponent(channelId)}`);
   }
 
-  /** The bought channels, newest first (default 50, at most 500). */
-  listChannels(limit?: number): Promise<ChannelsResponse> {
-    return this.#call('GET', `/v1/channels${queryString({ limit })}`);
+  /**
+   * A page of the bought channels, newest first (`limit` default 50, at most 500); read on with
+   * `cursor` set to the answer's `nextCursor` until it is null. A number is taken as `limit`.
+   */
+  listChannels(query: ListQuery | number = {}): Promise<ChannelsResponse> {
+    return this.#call('GET', `/v1/channels${queryString(pageQuery(query))}`);
   }
 
   getFees(): Promise<Fees> {
@@ -129,8 +134,12 @@ export class LSPClient {
     return this.#call('GET', '/v1/account');
   }
 
-  getLedger(limit?: number): Promise<LedgerResponse> {
-    return this.#call('GET', `/v1/account/ledger${limit === undefined ? '' : `?limit=${limit}`}`);
+  /**
+   * A page of the ledger, newest first (`limit` default 100, at most 1000); read on with `cursor`
+   * set to the answer's `nextCursor` until it is null. A number is taken as `limit`.
+   */
+  getLedger(query: LedgerQuery | number = {}): Promise<LedgerResponse> {
+    return this.#call('GET', `/v1/account/ledger${queryString(pageQuery(query))}`);
   }
 
   /**
@@ -172,9 +181,12 @@ export class LSPClient {
     return this.#call('POST', '/v1/payments', request);
   }
 
-  /** The payments sent, newest first (default 50, at most 500). */
-  listPayments(limit?: number): Promise<PaymentsResponse> {
-    return this.#call('GET', `/v1/payments${queryString({ limit })}`);
+  /**
+   * A page of the payments sent, newest first (`limit` default 50, at most 500); read on with
+   * `cursor` set to the answer's `nextCursor` until it is null. A number is taken as `limit`.
+   */
+  listPayments(query: ListQuery | number = {}): Promise<PaymentsResponse> {
+    return this.#call('GET', `/v1/payments${queryString(pageQuery(query))}`);
   }
 
   /** A payment's status, network fee paid and number of routes (HTLCs). */
@@ -368,6 +380,11 @@ export class LSPClient {
     }
     return payload as T;
   }
+}
+
+/** A page query, from the bare `limit` the list methods once took or from `{ limit?, cursor? }`. */
+function pageQuery(query: ListQuery | LedgerQuery | number): ListQuery | LedgerQuery {
+  return typeof query === 'number' ? { limit: query } : query;
 }
 
 /** `?a=1&b=2` of the defined values, or nothing. */

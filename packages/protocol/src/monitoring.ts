@@ -4,6 +4,7 @@
  * (`/v1/admin/lsp/figures`). Msat amounts are decimal strings, sat amounts integers.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LIST_PAGE, NextCursor, pageQueryFields } from './paging.ts';
 import { MsatString, SatAmount } from './rest.ts';
 
 /** The windows metrics are asked over. */
@@ -16,12 +17,7 @@ export const MetricsWindowName = Type.Union(
 export const NodeMetricsQuery = Type.Object(
   {
     window: Type.Optional(MetricsWindowName),
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 500, description: 'forwarding events per page (default 50)' }),
-    ),
-    cursor: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,18}$', description: "the previous page's nextCursor" }),
-    ),
+    ...pageQueryFields(LIST_PAGE, 'forwarding events'),
   },
   { additionalProperties: false },
 );
@@ -72,7 +68,7 @@ export const NodeMetricsResponse = Type.Object({
   }),
   forwardsPerDay: Type.Array(ForwardDayWire),
   forwardingEvents: Type.Array(ForwardingEventWire, { description: 'newest first' }),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'cursor of the next (older) page' }),
+  nextCursor: NextCursor,
 });
 export type NodeMetricsResponse = Static<typeof NodeMetricsResponse>;
 

@@ -4,6 +4,7 @@
  * Sat amounts are JSON integers (never fractions); ids are strings.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LEDGER_PAGE, LIST_PAGE, NextCursor, PageQuery } from './paging.ts';
 
 /** A satoshi amount on the wire. */
 export const SatAmount = (description: string, minimum = 0) =>
@@ -165,15 +166,15 @@ export const ChannelResponse = Type.Object({
 });
 export type ChannelResponse = Static<typeof ChannelResponse>;
 
-/** `?limit=` of a list of the tenant's records, newest first. */
-export const ListQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'how many (default 50)' })) },
-  { additionalProperties: false },
-);
+/** `?limit=&cursor=` of a list of the tenant's records, newest first (channels, payments). */
+export const ListQuery = PageQuery(LIST_PAGE, 'records');
 export type ListQuery = Static<typeof ListQuery>;
 
-/** `GET /v1/channels`: the tenant's bought channels, newest first. */
-export const ChannelsResponse = Type.Object({ channels: Type.Array(ChannelResponse) });
+/** `GET /v1/channels`: the tenant's bought channels, newest first, a page at a time. */
+export const ChannelsResponse = Type.Object({
+  channels: Type.Array(ChannelResponse),
+  nextCursor: NextCursor,
+});
 export type ChannelsResponse = Static<typeof ChannelsResponse>;
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
@@ -197,6 +198,11 @@ export type TopupResponse = Static<typeof TopupResponse>;
 export const BalanceResponse = Type.Object({ tenantId: Type.String(), balance: SatAmount('balance') });
 export type BalanceResponse = Static<typeof BalanceResponse>;
 
+/** `?limit=&cursor=` of `GET /v1/account/ledger`. */
+export const LedgerQuery = PageQuery(LEDGER_PAGE, 'entries');
+export type LedgerQuery = Static<typeof LedgerQuery>;
+
+/** `GET /v1/account/ledger`: the tenant's ledger entries, newest first, a page at a time. */
 export const LedgerResponse = Type.Object({
   entries: Type.Array(
     Type.Object({
@@ -208,6 +214,7 @@ export const LedgerResponse = Type.Object({
       createdAt: Timestamp,
     }),
   ),
+  nextCursor: NextCursor,
 });
 export type LedgerResponse = Static<typeof LedgerResponse>;
 
@@ -334,8 +341,11 @@ export const PaymentResponse = Type.Object({
 });
 export type PaymentResponse = Static<typeof PaymentResponse>;
 
-/** `GET /v1/payments`: the tenant's payments, newest first. */
-export const PaymentsResponse = Type.Object({ payments: Type.Array(PaymentResponse) });
+/** `GET /v1/payments`: the tenant's payments, newest first, a page at a time. */
+export const PaymentsResponse = Type.Object({
+  payments: Type.Array(PaymentResponse),
+  nextCursor: NextCursor,
+});
 export type PaymentsResponse = Static<typeof PaymentsResponse>;
 
 /** `GET /v1/events` query. */

@@ -3,6 +3,7 @@
  */
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
+import { type Page, type PageRequest, toPage } from './keyset-page.ts';
 import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
 import { isUuid } from './uuid.ts';
 
@@ -90,17 +91,15 @@ export class ChannelRequestsRepository {
     return row && toRequest(row);
   }
 
-  /** One tenant's requests, newest first. */
-  async list(tenantId: string, limit: number): Promise<ChannelRequest[]> {
-    const rows = await this.#db
-      .selectFrom('channel_requests')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
+  /** A page of one tenant's requests, newest (last inserted) first. */
+  async list(tenantId: string, page: PageRequest): Promise<Page<ChannelRequest>> {
+    let q = this.#db.selectFrom('channel_requests').selectAll().where('tenant_id', '=', tenantId);
+    if (page.before !== undefined) q = q.where('seq', '<', page.before);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(page.limit + 1)
       .execute();
-    return rows.map(toRequest);
+    return toPage(rows, page.limit, (r) => r.seq, toRequest);
   }
 
   /** A request by id, whoever's it is. */

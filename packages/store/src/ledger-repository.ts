@@ -5,6 +5,7 @@
  */
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Page, type PageRequest, toPage } from './keyset-page.ts';
 import type { LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
@@ -86,24 +87,28 @@ export class LedgerRepository {
     return r.rows.length > 0;
   }
 
-  /** A tenant's entries, newest first. */
-  async entries(tenantId: string, limit = 100): Promise<LedgerEntry[]> {
-    const rows = await this.#db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
+  /** A page of a tenant's entries, newest first (keyed by `id`). */
+  async entries(tenantId: string, page: PageRequest): Promise<Page<LedgerEntry>> {
+    let q = this.#db.selectFrom('ledger_entries').selectAll().where('tenant_id', '=', tenantId);
+    if (page.before !== undefined) q = q.where('id', '<', page.before);
+    const rows = await q
       .orderBy('id', 'desc')
-      .limit(limit)
+      .limit(page.limit + 1)
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      kind: r.kind,
-      amount: r.amount_sat,
-      reference: r.reference,
-      description: r.description,
-      createdAt: r.created_at,
-    }));
+    return toPage(
+      rows,
+      page.limit,
+      (r) => r.id,
+      (r) => ({
+        id: r.id,
+        tenantId: r.tenant_id,
+        kind: r.kind,
+        amount: r.amount_sat,
+        reference: r.reference,
+        description: r.description,
+        createdAt: r.created_at,
+      }),
+    );
   }
 
   async createTopup(t: Omit<Topup, 'state' | 'createdAt' | 'settledAt'>): Promise<Topup> {

@@ -5,6 +5,7 @@
  */
 import { type Msat, msat, type Sat, sat } from '@blgv/core';
 import type { ColumnType, Kysely, Selectable } from 'kysely';
+import { type Page, type PageRequest, toPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** Where a payment is. */
@@ -13,6 +14,8 @@ export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
 /** `payments` (0004). */
 export interface PaymentsTable {
   payment_hash: string;
+  /** Insertion order, the key the tenant's list pages by (0015). */
+  seq: ColumnType<bigint, never, never>;
   tenant_id: string;
   attempt: number;
   payment_request: string;
@@ -97,17 +100,15 @@ export class PaymentsRepository {
     return row && toPayment(row);
   }
 
-  /** One tenant's payments, newest first. */
-  async list(tenantId: string, limit: number): Promise<Payment[]> {
-    const rows = await this.#db
-      .selectFrom('payments')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .orderBy('created_at', 'desc')
-      .orderBy('payment_hash', 'desc')
-      .limit(limit)
+  /** A page of one tenant's payments, newest (first attempted last) first. */
+  async list(tenantId: string, page: PageRequest): Promise<Page<Payment>> {
+    let q = this.#db.selectFrom('payments').selectAll().where('tenant_id', '=', tenantId);
+    if (page.before !== undefined) q = q.where('seq', '<', page.before);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(page.limit + 1)
       .execute();
-    return rows.map(toPayment);
+    return toPage(rows, page.limit, (r) => r.seq, toPayment);
   }
 
   /** Records the first attempt of a payment. */

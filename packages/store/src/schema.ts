@@ -114,6 +114,8 @@ export type { ChannelRequestState };
 /** `channel_requests`: channels sold through the REST API. */
 export interface ChannelRequestsTable {
   id: string;
+  /** Insertion order, the key the tenant's list pages by (0015). */
+  seq: ColumnType<bigint, never, never>;
   tenant_id: string;
   idempotency_key: string | null;
   /** Digest of the body the key was first used with (0010). */

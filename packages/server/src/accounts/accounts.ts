@@ -3,7 +3,14 @@
  * BOLT11 invoices the LSP issues and credited only once LND reports them settled.
  */
 import { ErrorCode, type LightningBackend, LspError, type Sat, sat, satToMsat } from '@blgv/core';
-import { type Database, type LedgerEntry, LedgerRepository, type Topup } from '@blgv/store';
+import {
+  type Database,
+  type LedgerEntry,
+  LedgerRepository,
+  type Page,
+  type PageRequest,
+  type Topup,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 
 /** Limits of top-ups. */
@@ -31,8 +38,9 @@ export class Accounts {
     return new LedgerRepository(this.#database.db).balance(tenantId);
   }
 
-  ledger(tenantId: string, limit?: number): Promise<LedgerEntry[]> {
-    return new LedgerRepository(this.#database.db).entries(tenantId, limit);
+  /** A page of the tenant's ledger entries, newest first. */
+  ledger(tenantId: string, page: PageRequest): Promise<Page<LedgerEntry>> {
+    return new LedgerRepository(this.#database.db).entries(tenantId, page);
   }
 
   /** Issues a top-up invoice; the balance is credited when it is paid. */

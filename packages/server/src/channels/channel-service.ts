@@ -31,6 +31,8 @@ import {
   isUniqueViolation,
   LedgerRepository,
   lockOpenCommitments,
+  type Page,
+  type PageRequest,
 } from '@blgv/store';
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
@@ -260,9 +262,9 @@ export class ChannelService {
     return r;
   }
 
-  /** A tenant's channel requests, newest first. */
-  list(tenantId: string, limit: number): Promise<ChannelRequest[]> {
-    return new ChannelRequestsRepository(this.#database.db).list(tenantId, limit);
+  /** A page of a tenant's channel requests, newest first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<ChannelRequest>> {
+    return new ChannelRequestsRepository(this.#database.db).list(tenantId, page);
   }
 
   /** A tenant's channel request made with `idempotencyKey`, if any. */

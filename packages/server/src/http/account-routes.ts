@@ -2,7 +2,16 @@
  * The tenant's account: balance, ledger and top-ups.
  */
 import { ErrorCode, LspError, sat } from '@blgv/core';
-import { BalanceResponse, LedgerResponse, TopupBody, TopupResponse } from '@blgv/protocol';
+import {
+  BalanceResponse,
+  LEDGER_PAGE,
+  LedgerQuery,
+  LedgerResponse,
+  nextCursor,
+  pageRequest,
+  TopupBody,
+  TopupResponse,
+} from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
@@ -30,24 +39,26 @@ export function registerAccountRoutes(app: FastifyInstance, services: LspService
     },
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get<{ Querystring: LedgerQuery }>(
     '/v1/account/ledger',
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: 'Ledger entries, newest first',
+        summary: 'Ledger entries, newest first, a page at a time',
+        description:
+          "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Entries appended meanwhile never shift a page.",
         tags: ['account'],
-        querystring: Type.Object(
-          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
-          { additionalProperties: false },
-        ),
+        querystring: LedgerQuery,
         response: { 200: LedgerResponse, ...errors },
       },
     },
     async (req) => {
-      const entries = await services.accounts.ledger(principalOf(req).tenantId, req.query.limit);
+      const page = await services.accounts.ledger(
+        principalOf(req).tenantId,
+        pageRequest(req.query, LEDGER_PAGE),
+      );
       return {
-        entries: entries.map((e) => ({
+        entries: page.items.map((e) => ({
           id: e.id.toString(),
           kind: e.kind,
           amount: Number(e.amount),
@@ -55,6 +66,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: LspService
           description: e.description,
           createdAt: e.createdAt.toISOString(),
         })),
+        nextCursor: nextCursor(page.next),
       };
     },
   );

@@ -10,7 +10,10 @@ import {
   ChannelsResponse,
   FeesResponse,
   IdParams,
+  LIST_PAGE,
   ListQuery,
+  nextCursor,
+  pageRequest,
 } from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -156,17 +159,18 @@ export function registerChannelRoutes(app: FastifyInstance, services: LspService
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: 'The bought channels, newest first',
+        summary: 'The bought channels, newest first, a page at a time',
+        description:
+          "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Channels bought meanwhile never shift a page.",
         tags: ['channels'],
         querystring: ListQuery,
         response: { 200: ChannelsResponse, ...errors },
       },
     },
-    async (req) => ({
-      channels: (await services.channels.list(principalOf(req).tenantId, req.query.limit ?? 50)).map(
-        channelToWire,
-      ),
-    }),
+    async (req) => {
+      const page = await services.channels.list(principalOf(req).tenantId, pageRequest(req.query, LIST_PAGE));
+      return { channels: page.items.map(channelToWire), nextCursor: nextCursor(page.next) };
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -7,9 +7,11 @@ import { ErrorCode, LspError } from '@blgv/core';
 import {
   FiguresQuery,
   IdParams,
+  LIST_PAGE,
   LspFiguresResponse,
   NodeMetricsQuery,
   NodeMetricsResponse,
+  pageRequest,
 } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { HostingService } from '../hosting/hosting-service.ts';
@@ -19,10 +21,6 @@ import { principalOf } from './auth-hook.ts';
 import { errorResponses } from './error-responses.ts';
 
 const errors = errorResponses(400, 401, 403, 404);
-
-function page(q: NodeMetricsQuery) {
-  return { ...(q.limit ? { limit: q.limit } : {}), ...(q.cursor ? { before: BigInt(q.cursor) } : {}) };
-}
 
 /** Registers the metrics routes; the hosted-node one only when hosting is configured. */
 export function registerMetricsRoutes(
@@ -47,7 +45,7 @@ export function registerMetricsRoutes(
         // Another tenant's node is not found (its record alone: no secrets opened to answer).
         const node = await hosting.repo.getOwned(principalOf(req).tenantId, req.params.id);
         if (!node) throw new LspError(ErrorCode.NotFound, `no node ${req.params.id}`);
-        return metrics.nodeMetrics(node.id, req.query.window ?? '24h', page(req.query));
+        return metrics.nodeMetrics(node.id, req.query.window ?? '24h', pageRequest(req.query, LIST_PAGE));
       },
     );
   }
@@ -63,7 +61,8 @@ export function registerMetricsRoutes(
         response: { 200: NodeMetricsResponse, ...errors },
       },
     },
-    async (req) => metrics.nodeMetrics(LSP_NODE_ID, req.query.window ?? '24h', page(req.query)),
+    async (req) =>
+      metrics.nodeMetrics(LSP_NODE_ID, req.query.window ?? '24h', pageRequest(req.query, LIST_PAGE)),
   );
 
   app.get<{ Querystring: FiguresQuery }>(

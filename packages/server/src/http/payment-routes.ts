@@ -2,7 +2,16 @@
  * Payments over REST: the spec's `sendPayment`, paid from the tenant's balance.
  */
 import { sat } from '@blgv/core';
-import { ListQuery, PaymentBody, PaymentHashParams, PaymentResponse, PaymentsResponse } from '@blgv/protocol';
+import {
+  LIST_PAGE,
+  ListQuery,
+  nextCursor,
+  PaymentBody,
+  PaymentHashParams,
+  PaymentResponse,
+  PaymentsResponse,
+  pageRequest,
+} from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { LspServices } from '../services.ts';
 import { principalOf } from './auth-hook.ts';
@@ -42,17 +51,18 @@ export function registerPaymentRoutes(app: FastifyInstance, services: LspService
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: 'The payments sent, newest first',
+        summary: 'The payments sent, newest first, a page at a time',
+        description:
+          "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Payments sent meanwhile never shift a page.",
         tags: ['payments'],
         querystring: ListQuery,
         response: { 200: PaymentsResponse, ...errors },
       },
     },
-    async (req) => ({
-      payments: (await services.payments.list(principalOf(req).tenantId, req.query.limit ?? 50)).map(
-        paymentToWire,
-      ),
-    }),
+    async (req) => {
+      const page = await services.payments.list(principalOf(req).tenantId, pageRequest(req.query, LIST_PAGE));
+      return { payments: page.items.map(paymentToWire), nextCursor: nextCursor(page.next) };
+    },
   );
 
   app.get<{ Params: { paymentHash: string } }>(

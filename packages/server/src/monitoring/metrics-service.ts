@@ -3,7 +3,7 @@
  * what the node monitor and the ledger stored: no node is called per request.
  */
 import { type MetricsWindow, successRate, uptimeFraction, windowStart } from '@blgv/core';
-import type { LspFiguresResponse, NodeMetricsResponse } from '@blgv/protocol';
+import { LIST_PAGE, type LspFiguresResponse, type NodeMetricsResponse, nextCursor } from '@blgv/protocol';
 import {
   BusinessFiguresRepository,
   type Database,
@@ -12,21 +12,13 @@ import {
   NodeMonitoringRepository,
   NodeSeriesRepository,
   noRevenue,
+  type PageRequest,
   REVENUE_SOURCES,
   ReservationsRepository,
   type RevenueSource,
   sumBySource,
 } from '@blgv/store';
 import { LSP_NODE_ID } from './node-monitor.ts';
-
-/** Forwarding events per page when the caller does not say. */
-const DEFAULT_PAGE = 50;
-
-/** A page of forwarding events: `before` is the log position to continue below. */
-export interface ForwardsPage {
-  readonly limit?: number;
-  readonly before?: bigint;
-}
 
 /** Reads metrics and figures. */
 export class MetricsService {
@@ -45,27 +37,25 @@ export class MetricsService {
     this.#series = new NodeSeriesRepository(db);
   }
 
-  /** A node's metrics over `window` (`lsp` is the LSP's own node). */
+  /**
+   * A node's metrics over `window` (`lsp` is the LSP's own node), with a page of its forwarding
+   * events (`before`: the log position to continue below).
+   */
   async nodeMetrics(
     nodeId: string,
     window: MetricsWindow,
-    page: ForwardsPage = {},
+    page: PageRequest = { limit: LIST_PAGE.byDefault },
     now = new Date(),
   ): Promise<NodeMetricsResponse> {
     const from = windowStart(window, now);
-    const limit = page.limit ?? DEFAULT_PAGE;
     const [snapshot, totals, perDay, outcomes, intervals, forwards] = await Promise.all([
       this.#monitoring.snapshot(nodeId),
       this.#monitoring.forwardTotals(nodeId, from),
       this.#monitoring.forwardsPerDay(nodeId, from),
       this.#monitoring.paymentOutcomes(nodeId, from),
       this.#series.checksSince([nodeId], from),
-      this.#monitoring.forwards(nodeId, from, {
-        limit: limit + 1,
-        ...(page.before !== undefined ? { before: page.before } : {}),
-      }),
+      this.#monitoring.forwards(nodeId, from, page),
     ]);
-    const shown = forwards.slice(0, limit);
     return {
       nodeId,
       window,
@@ -84,7 +74,7 @@ export class MetricsService {
       payments: outcomes,
       uptime: uptimeFraction(intervals, from, now) ?? null,
       forwardsPerDay: perDay.map(forwardDayWire),
-      forwardingEvents: shown.map((f) => ({
+      forwardingEvents: forwards.items.map((f) => ({
         index: f.idx.toString(),
         timestamp: f.at.toISOString(),
         chanIdIn: f.chanIn,
@@ -93,7 +83,7 @@ export class MetricsService {
         amtOutMsat: f.amountOut.toString(),
         feeMsat: f.fee.toString(),
       })),
-      nextCursor: forwards.length > limit ? (shown.at(-1)?.idx.toString() ?? null) : null,
+      nextCursor: nextCursor(forwards.next),
     };
   }
 

@@ -23,7 +23,7 @@ import {
   type Sat,
   satToMsat,
 } from '@blgv/core';
-import { type Database, type Payment, PaymentsRepository } from '@blgv/store';
+import { type Database, type Page, type PageRequest, type Payment, PaymentsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
@@ -140,9 +140,9 @@ export class PaymentService {
     return p;
   }
 
-  /** A tenant's payments, newest first. */
-  list(tenantId: string, limit: number): Promise<Payment[]> {
-    return new PaymentsRepository(this.#database.db).list(tenantId, limit);
+  /** A page of a tenant's payments, newest first. */
+  list(tenantId: string, page: PageRequest): Promise<Page<Payment>> {
+    return new PaymentsRepository(this.#database.db).list(tenantId, page);
   }
 
   /**
