@@ -174,6 +174,43 @@ test('a tenant buys a channel, a hosted node that is paid through the LSP, a JIT
   const stranger = (await hosting.lsp.newTenant('stranger')).client;
   assert.deepEqual((await stranger.listChannels()).channels, []);
   assert.deepEqual((await stranger.listPayments()).payments, []);
+  // Each list pages with a cursor: a page of one at a time walks every record once, newest first.
+  await assertPagesOfOne(
+    'channels',
+    async () => (await client.listChannels()).channels.map((c) => c.channelId),
+    async (cursor) => {
+      const p = await client.listChannels({ limit: 1, cursor });
+      return { ids: p.channels.map((c) => c.channelId), nextCursor: p.nextCursor };
+    },
+  );
+  await assertPagesOfOne(
+    'payments',
+    async () => (await client.listPayments()).payments.map((p) => p.paymentHash),
+    async (cursor) => {
+      const p = await client.listPayments({ limit: 1, cursor });
+      return { ids: p.payments.map((x) => x.paymentHash), nextCursor: p.nextCursor };
+    },
+  );
+  await assertPagesOfOne(
+    'ledger entries',
+    async () => (await client.getLedger()).entries.map((e) => e.id),
+    async (cursor) => {
+      const p = await client.getLedger({ limit: 1, cursor });
+      return { ids: p.entries.map((e) => e.id), nextCursor: p.nextCursor };
+    },
+  );
+  for (const [what, read] of [
+    ['channels', () => client.listChannels({ cursor: 'newest' })],
+    ['payments', () => client.listPayments({ cursor: '-1' })],
+    ['ledger', () => client.getLedger({ cursor: '1234567890123456789' })],
+  ] as const) {
+    await assert.rejects(
+      read(),
+      (err: { status?: number; code?: string; message?: string }) =>
+        err.status === 400 && err.code === 'invalid_input' && /cursor/.test(err.message ?? ''),
+      `a malformed cursor of the ${what} is a 400 naming it`,
+    );
+  }
   assert.equal(f.jitChannelsOpened, 1);
   await h.waitFor(
     async () => {
@@ -184,6 +221,33 @@ test('a tenant buys a channel, a hosted node that is paid through the LSP, a JIT
   );
   await assertCleanAudit(hosting.lsp);
 });
+
+/**
+ * Walks a list a page of one at a time, following `nextCursor` until it is null: every record
+ * listed before the walk comes exactly once, newest first (the order of the whole list). A
+ * record added meanwhile (the billing job charges on its own time) may only be newer.
+ */
+async function assertPagesOfOne(
+  what: string,
+  whole: () => Promise<string[]>,
+  page: (cursor: string | undefined) => Promise<{ ids: string[]; nextCursor: string | null }>,
+): Promise<void> {
+  const before = await whole();
+  const walked: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const p = await page(cursor);
+    assert.ok(p.ids.length <= 1, `a page of the ${what} holds at most its limit`);
+    assert.ok(p.ids.length === 1 || p.nextCursor === null, `no empty page of the ${what} before the end`);
+    walked.push(...p.ids);
+    cursor = p.nextCursor ?? undefined;
+  } while (cursor !== undefined && walked.length <= before.length + 10);
+  assert.equal(cursor, undefined, `the walk through the ${what} ends with a null nextCursor`);
+  const after = await whole();
+  assert.equal(new Set(walked).size, walked.length, `no ${what} twice`);
+  assert.deepEqual(walked, after.slice(after.length - walked.length), `the ${what} newest first`);
+  assert.deepEqual(walked.slice(walked.length - before.length), before, `every one of the ${what} once`);
+}
 
 // --- the browser ----------------------------------------------------------------------------
 

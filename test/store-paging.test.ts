@@ -1,0 +1,215 @@
+/**
+ * Story: the tenant's lists (channel requests, payments, ledger entries) page newest first by a
+ * key that only grows, the same on embedded PGlite and on real Postgres. Walking a page at a
+ * time returns every record once, records added mid-walk never shift or repeat a page, another
+ * tenant's records never show, and the last page says so. Channel requests and payments stored
+ * before migration 0015 keep the order their lists showed them in.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { msat, sat } from '@blgv/core';
+import {
+  ChannelRequestsRepository,
+  type Database,
+  type DatabaseConfig,
+  type Kysely,
+  LedgerRepository,
+  listMigrations,
+  migrate,
+  openDatabase,
+  type Page,
+  type PageRequest,
+  PaymentsRepository,
+  type Schema,
+  sql,
+  TenantsRepository,
+} from '@blgv/store';
+
+const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas = [1, 2].map((n) => `store_paging_${n}_${randomBytes(4).toString('hex')}`);
+
+after(async () => {
+  const admin = await openDatabase({ kind: 'postgres', url: postgresUrl });
+  for (const s of schemas) await sql.raw(`drop schema if exists ${s} cascade`).execute(admin.db);
+  await admin.close();
+});
+
+/** A fresh database of each kind (each call a new Postgres schema). */
+const dialects: Record<string, (n: number) => DatabaseConfig> = {
+  pglite: () => ({ kind: 'pglite', dataDir: 'memory' }),
+  postgres: (n) => ({ kind: 'postgres', url: postgresUrl, schema: schemas[n] ?? 'unused' }),
+};
+
+function channel(tenantId: string) {
+  return {
+    id: randomUUID(),
+    tenantId,
+    idempotencyKey: null,
+    idempotencyFingerprint: null,
+    clientPubkey: `02${'ab'.repeat(32)}`,
+    capacity: sat(100_000),
+    push: sat(0),
+    feeRateSatPerVbyte: 2n,
+    private: false,
+    fee: sat(1_100),
+    networkFee: sat(330),
+    estimatedBlocks: 6,
+  };
+}
+
+function payment(tenantId: string) {
+  return {
+    paymentHash: randomBytes(32).toString('hex'),
+    tenantId,
+    paymentRequest: 'lnbcrt1',
+    destination: `03${'cd'.repeat(32)}`,
+    amountMsat: msat(1_000_000n),
+    reservationId: null,
+    reserved: sat(0),
+    liquidity: sat(1_010),
+    feeLimitMsat: msat(10_000n),
+    amount: sat(1_000),
+    routingFee: sat(10),
+    utilizationFee: sat(0),
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+}
+
+/** One of a tenant's lists: how to add a record (returning its id) and read a page. */
+interface List {
+  readonly name: string;
+  add(db: Kysely<Schema>, tenantId: string): Promise<string>;
+  page(db: Kysely<Schema>, tenantId: string, page: PageRequest): Promise<Page<string>>;
+}
+
+const ids = <T>(p: Page<T>, id: (t: T) => string): Page<string> => ({ items: p.items.map(id), next: p.next });
+let references = 0;
+
+const lists: List[] = [
+  {
+    name: 'channel requests',
+    add: async (db, tenantId) => (await new ChannelRequestsRepository(db).insert(channel(tenantId))).id,
+    page: async (db, tenantId, p) =>
+      ids(await new ChannelRequestsRepository(db).list(tenantId, p), (r) => r.id),
+  },
+  {
+    name: 'payments',
+    add: async (db, tenantId) => (await new PaymentsRepository(db).insert(payment(tenantId))).paymentHash,
+    page: async (db, tenantId, p) =>
+      ids(await new PaymentsRepository(db).list(tenantId, p), (r) => r.paymentHash),
+  },
+  {
+    name: 'ledger entries',
+    add: async (db, tenantId) => {
+      const reference = `ref-${++references}`;
+      await new LedgerRepository(db).append({
+        tenantId,
+        kind: 'topup',
+        amount: 1_000n,
+        reference,
+        description: '',
+      });
+      return reference;
+    },
+    page: async (db, tenantId, p) =>
+      ids(await new LedgerRepository(db).entries(tenantId, p), (e) => e.reference),
+  },
+];
+
+for (const [name, config] of Object.entries(dialects)) {
+  describe(`lists on ${name}`, () => {
+    let database: Database;
+    before(async () => {
+      database = await openDatabase(config(0));
+      await migrate(database.db);
+    });
+    after(() => database?.close());
+
+    for (const list of lists) {
+      test(`${list.name}: a page at a time, newest first, each once, whatever is added meanwhile`, async () => {
+        const db = database.db;
+        const tenant = (await new TenantsRepository(db).create(`${list.name} ${randomUUID()}`)).id;
+        const other = (await new TenantsRepository(db).create(`other ${randomUUID()}`)).id;
+        const added: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          added.push(await list.add(db, tenant));
+          await list.add(db, other);
+        }
+        const newestFirst = [...added].reverse();
+
+        const first = await list.page(db, tenant, { limit: 100 });
+        assert.deepEqual(first, { items: newestFirst, next: undefined }, 'one page holds them all');
+        const full = await list.page(db, tenant, { limit: 5 });
+        assert.deepEqual(full, { items: newestFirst, next: undefined }, 'an exactly full page is the last');
+
+        const walked: string[] = [];
+        let page = await list.page(db, tenant, { limit: 2 });
+        const late: string[] = [];
+        while (true) {
+          walked.push(...page.items);
+          // A record added mid-walk is newer than every page still to read.
+          late.push(await list.add(db, tenant));
+          if (page.next === undefined) break;
+          page = await list.page(db, tenant, { limit: 2, before: page.next });
+        }
+        assert.deepEqual(walked, newestFirst, 'every record once, newest first, none added meanwhile');
+        assert.deepEqual(
+          (await list.page(db, tenant, { limit: 100 })).items,
+          [...late.reverse(), ...newestFirst],
+          'those added meanwhile are the newest',
+        );
+        assert.deepEqual(await list.page(db, tenant, { limit: 2, before: 0n }), {
+          items: [],
+          next: undefined,
+        });
+      });
+    }
+
+    test('channel requests and payments stored before 0015 keep the order their lists showed', async () => {
+      const old = await openDatabase(config(1));
+      try {
+        const db = old.db;
+        const all = listMigrations();
+        await migrate(
+          db,
+          all.filter((m) => m.version < 15),
+        );
+        const tenant = (await new TenantsRepository(db).create('before-0015')).id;
+        // Inserted in one order, created (as the old lists sorted) in another.
+        const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes));
+        const channels: [string, Date][] = [];
+        const payments: [string, Date][] = [];
+        for (const minutes of [30, 10, 20, 20]) {
+          const c = await new ChannelRequestsRepository(db).insert(channel(tenant));
+          await sql`update channel_requests set created_at = ${at(minutes)} where id = ${c.id}`.execute(db);
+          channels.push([c.id, at(minutes)]);
+          const p = payment(tenant);
+          await new PaymentsRepository(db).insert(p);
+          await sql`update payments set created_at = ${at(minutes)} where payment_hash = ${p.paymentHash}`.execute(
+            db,
+          );
+          payments.push([p.paymentHash, at(minutes)]);
+        }
+        const oldOrder = (rows: [string, Date][]) =>
+          [...rows]
+            .sort(([a, x], [b, y]) => y.getTime() - x.getTime() || (a < b ? 1 : a > b ? -1 : 0))
+            .map(([id]) => id);
+
+        assert.deepEqual(await migrate(db), ['0015_list_paging']);
+        const newChannel = (await new ChannelRequestsRepository(db).insert(channel(tenant))).id;
+        const newPayment = (await new PaymentsRepository(db).insert(payment(tenant))).paymentHash;
+        assert.deepEqual(
+          (await new ChannelRequestsRepository(db).list(tenant, { limit: 10 })).items.map((r) => r.id),
+          [newChannel, ...oldOrder(channels)],
+        );
+        assert.deepEqual(
+          (await new PaymentsRepository(db).list(tenant, { limit: 10 })).items.map((p) => p.paymentHash),
+          [newPayment, ...oldOrder(payments)],
+        );
+      } finally {
+        await old.close();
+      }
+    });
+  });
+}
