@@ -61,7 +61,7 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
       const graceEnds = paidUntil.getTime() + deps.hosting.limits.gracePeriodSeconds * 1000;
       if (Date.now() >= graceEnds && node.state !== 'suspended') {
         await deps.hosting.move(node, { type: 'suspended' });
-        await deps.hosting.orchestrator.stop(node.id, AbortSignal.timeout(60_000));
+        await deps.hosting.nodes.stop(node.id, AbortSignal.timeout(60_000));
         deps.log.warn(
           { nodeId: node.id, tenantId: node.tenantId, month },
           'hosted node suspended: month unpaid',

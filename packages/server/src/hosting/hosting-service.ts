@@ -128,6 +128,7 @@ export class HostingService {
       box: deps.box,
       log: deps.log,
       onUnlocked: (record) => this.lspPreference.prefer(record),
+      stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
     });
     this.lspPreference = new LspPreference({ lightning: deps.lightning, nodes: this.nodes, log: deps.log });
   }
@@ -319,8 +320,7 @@ export class HostingService {
 
   async #failCreation(tenantId: string, nodeId: string, fee: Sat, err: unknown): Promise<void> {
     this.#log.error({ nodeId, err }, 'hosted node creation failed');
-    this.nodes.forget(nodeId);
-    await this.#orchestrator.destroy(nodeId, AbortSignal.timeout(60_000)).catch((e: unknown) => {
+    await this.nodes.destroy(nodeId, AbortSignal.timeout(60_000)).catch((e: unknown) => {
       this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
     });
     await this.#database.db.transaction().execute(async (tx) => {
@@ -395,7 +395,7 @@ export class HostingService {
   async stop(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
     await this.#move(nodeId, record.state, { type: 'stop' });
-    await this.#orchestrator.stop(nodeId, AbortSignal.timeout(60_000));
+    await this.nodes.stop(nodeId, AbortSignal.timeout(60_000));
     return this.get(tenantId, nodeId);
   }
 
@@ -473,9 +473,8 @@ export class HostingService {
 
   /** Removes a node in `deleting` whose channels and funds are gone. */
   async finishDeletion(record: HostedNodeRecord): Promise<void> {
-    this.nodes.forget(record.id);
     this.lspPreference.forget(record.id);
-    await this.#orchestrator.destroy(record.id, AbortSignal.timeout(60_000));
+    await this.nodes.destroy(record.id, AbortSignal.timeout(60_000));
     await this.#move(record.id, 'deleting', { type: 'destroyed' });
     this.#log.info({ nodeId: record.id }, 'hosted node deleted');
   }

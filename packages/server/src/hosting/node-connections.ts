@@ -1,9 +1,15 @@
 /**
  * The LSP's reach into each hosted node: its admin connection (one per node, kept), its sealed
- * secrets opened, and keeping a node that should run running and unlocked.
+ * secrets opened, and starting (with unlocking) and stopping its process.
+ *
+ * Starting and stopping one node take turns: the keeper, the billing job and a tenant's request
+ * can each start or stop a node, and a stop that lands while a start is unlocking kills the
+ * process under it (the start then waits on a dead node until its deadline). Each takes the
+ * node's turn, then reads the node's state again and acts only if it still asks for that.
  */
 import {
   ErrorCode,
+  type HostedNodeState,
   type LightningBackend,
   type LightningConnector,
   LspError,
@@ -40,6 +46,10 @@ export class NodeConnections {
   readonly #backends = new Map<string, LightningBackend>();
   /** Attempts of {@link ensureRunning} in progress, by node. */
   readonly #ensuring = new Map<string, Promise<void>>();
+  /** The state a node is in now (read when its turn comes). */
+  readonly #stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
+  /** The last start or stop of each node, queued or running: the next one waits for it. */
+  readonly #turns = new Map<string, Promise<void>>();
 
   constructor(deps: {
     orchestrator: NodeOrchestrator;
@@ -48,6 +58,7 @@ export class NodeConnections {
     box: SecretBox;
     log: Logger;
     onUnlocked: (record: HostedNodeRecord) => Promise<void>;
+    stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
   }) {
     this.#orchestrator = deps.orchestrator;
     this.#wallets = deps.wallets;
@@ -55,6 +66,7 @@ export class NodeConnections {
     this.#box = deps.box;
     this.#log = deps.log;
     this.#onUnlocked = deps.onUnlocked;
+    this.#stateOf = deps.stateOf;
   }
 
   /** Opens (and keeps) the admin connection of a node just created. */
@@ -92,19 +104,57 @@ export class NodeConnections {
    * Makes sure a node that should run runs and is unlocked: starts its process when it is not
    * running, unlocks its wallet when it is locked, and waits until its RPC answers. Callers at
    * the same time (the keeper and a `start` request, say) share one attempt: two unlocks of one
-   * wallet race, and the loser's call hangs until it times out.
+   * wallet race, and the loser's call hangs until it times out. The attempt takes the node's
+   * turn and is refused (`conflict`) when the node has been stopped, suspended or removed by
+   * then.
    */
   ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
     let attempt = this.#ensuring.get(record.id);
     if (!attempt) {
       // Its own deadline, not the first caller's signal: a keeper stopping must not fail the
       // start request that shares the attempt. Each caller stops waiting on its own signal.
-      attempt = this.#ensureRunning(record, AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS)).finally(() =>
-        this.#ensuring.delete(record.id),
-      );
+      const deadline = AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS);
+      attempt = this.#inTurn(record.id, async () => {
+        const state = await this.#stateOf(record.id);
+        if (state !== 'running' && state !== 'deleting')
+          throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
+        await this.#ensureRunning(record, deadline);
+      }).finally(() => this.#ensuring.delete(record.id));
       this.#ensuring.set(record.id, attempt);
     }
     return abortable(attempt, signal);
+  }
+
+  /**
+   * Stops a node's process in the node's turn, when `stillWanted` (asked then) agrees or is not
+   * given. True when it was stopped.
+   */
+  stop(nodeId: string, signal: AbortSignal, stillWanted?: () => Promise<boolean>): Promise<boolean> {
+    return this.#inTurn(nodeId, async () => {
+      if (stillWanted && !(await stillWanted())) return false;
+      await this.#orchestrator.stop(nodeId, signal);
+      return true;
+    });
+  }
+
+  /** Removes a node's process and data in the node's turn, and closes its connection. */
+  destroy(nodeId: string, signal: AbortSignal): Promise<void> {
+    this.forget(nodeId);
+    return this.#inTurn(nodeId, () => this.#orchestrator.destroy(nodeId, signal));
+  }
+
+  /** Runs `op` once every start or stop of the node queued before it has ended. */
+  #inTurn<T>(nodeId: string, op: () => Promise<T>): Promise<T> {
+    const run = (this.#turns.get(nodeId) ?? Promise.resolve()).then(op);
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#turns.set(nodeId, done);
+    void done.then(() => {
+      if (this.#turns.get(nodeId) === done) this.#turns.delete(nodeId);
+    });
+    return run;
   }
 
   async #ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {

@@ -5,7 +5,7 @@
  * node's latest static channel backup, keeps autopilot nodes peers of the LSP, finishes deletions (close channels, sweep, remove) and
  * stops nodes that should not run.
  */
-import { checkGapMs, formatChannelPoint, shouldRun } from '@blgv/core';
+import { checkGapMs, formatChannelPoint, type HostedNodeState, shouldRun } from '@blgv/core';
 import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
@@ -35,12 +35,11 @@ export async function keepNodes(
             if ((await keepRunning(node)) && lspPeers) await hosting.lspPreference.keep(node, lspPeers);
           } else if (node.state === 'deleting') {
             await continueDeletion(node);
-          } else if (node.state === 'stopped' || node.state === 'suspended') {
-            // Read again: a start may have moved the node since this tick listed it, and
-            // stopping it now would kill the process the start just brought up.
-            const fresh = await hosting.repo.get(node.id);
-            if (fresh?.state === 'stopped' || fresh?.state === 'suspended') {
-              await hosting.orchestrator.stop(node.id, signal);
+          } else if (isStopped(node.state)) {
+            // Asked again in the node's turn: a start may have moved the node since this tick
+            // listed it, and stopping it then would kill the process the start brings up.
+            const stillStopped = async () => isStopped((await hosting.repo.get(node.id))?.state);
+            if (await hosting.nodes.stop(node.id, signal, stillStopped)) {
               await hosting.repo.recordCheck(node.id, false, gapMs);
             }
           }
@@ -142,6 +141,11 @@ export async function keepNodes(
 
   await every(deps.intervalMs, tick, signal);
   for (const stop of backups.values()) stop.abort();
+}
+
+/** A node its tenant stopped or billing suspended: its process should not run. */
+function isStopped(state: HostedNodeState | undefined): boolean {
+  return state === 'stopped' || state === 'suspended';
 }
 
 /** What a deletion still has to do: nothing when the node had no channels and no funds. */
