@@ -122,6 +122,20 @@ test('a hosted node that routes and pays: its metrics match its LND exactly', as
     { amount: msat(1_000_000n), memo: 'from the node' },
     within(),
   );
+  // The node pays once it knows a route (the LSP's channel to alice reaches it by gossip): a
+  // payment tried before that fails, and the story counts exactly one failure.
+  await h.waitFor(
+    async () => {
+      const r = await nodeRest<{ routes?: unknown[] }>(
+        node.endpoint,
+        mac,
+        'GET',
+        `/v1/graph/routes/${alice.pubkey}/1000`,
+      );
+      return r.status === 200 && (r.body.routes ?? []).length > 0;
+    },
+    { what: 'a route from the node to alice', timeoutMs: 90_000, intervalMs: 500 },
+  );
   assert.equal(await nodePays(aliceInvoice.paymentRequest), 'SUCCEEDED', 'the node paid alice');
   const tooBig = await bob.lnd.addInvoice({ amount: msat(2_000_000_000n), memo: 'no route' }, within());
   assert.equal(await nodePays(tooBig.paymentRequest), 'FAILED', 'a payment no route can carry fails');
