@@ -324,6 +324,11 @@ export const ConfigSchema = Type.Object(
         checkIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
         /** How often sent payments are billed. */
         billingIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+        /**
+         * The least time between two announcements of the LSP's node to an autopilot node that
+         * lacks it (default: 5 s on regtest, 10 min elsewhere; each is relayed network-wide).
+         */
+        reannounceIntervalMs: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 86_400_000 })),
         /** The lnd binary (default: the one `npm run build:lightning` built). */
         lndBinary: Type.Optional(Type.String({ minLength: 1 })),
         /** More lnd flags for every hosted node. */

@@ -108,6 +108,8 @@ export class HostingService {
     box: SecretBox;
     schedule: FeeSchedule;
     limits: HostingLimits;
+    /** The least time between two announcements of the LSP's node (see `LspPreference`). */
+    reannounceIntervalMs: number;
     log: Logger;
   }) {
     this.#database = deps.database;
@@ -130,7 +132,12 @@ export class HostingService {
       onUnlocked: (record) => this.lspPreference.prefer(record),
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
     });
-    this.lspPreference = new LspPreference({ lightning: deps.lightning, nodes: this.nodes, log: deps.log });
+    this.lspPreference = new LspPreference({
+      lightning: deps.lightning,
+      nodes: this.nodes,
+      log: deps.log,
+      reannounceIntervalMs: deps.reannounceIntervalMs,
+    });
   }
 
   /** The driver running the nodes. */

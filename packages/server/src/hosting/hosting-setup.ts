@@ -9,6 +9,7 @@ import { LocalOrchestrator } from '@blgv/hosting';
 import { connectLightning, lndNodeWallets } from '@blgv/lnd';
 import { type ChainBackend, lightningBinary, PortRange, REGTEST_SPEED_ARGS } from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
+import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
 
 /** What the hosting service runs on. */
 export interface HostingRuntime {
@@ -17,7 +18,12 @@ export interface HostingRuntime {
   readonly connect: LightningConnector;
   /** Base of each node's `endpoint` (default: the server's URL). */
   readonly publicUrl?: string;
+  /** The least time between two announcements of the LSP's node (`hosting.reannounceIntervalMs`). */
+  readonly reannounceIntervalMs: number;
 }
+
+/** `hosting.reannounceIntervalMs` off regtest unless configured. */
+export const PUBLIC_REANNOUNCE_MS = 10 * 60_000;
 
 /**
  * The hosting runtime from config, or `undefined` when hosting is off or has no chain backend.
@@ -56,6 +62,8 @@ export function hostingFromConfig(
     orchestrator,
     wallets: lndNodeWallets,
     connect: connectLightning,
+    reannounceIntervalMs:
+      h.reannounceIntervalMs ?? (chain.network === 'regtest' ? REGTEST_REANNOUNCE_MS : PUBLIC_REANNOUNCE_MS),
     ...(h.publicUrl ? { publicUrl: h.publicUrl } : {}),
   };
 }

@@ -9,16 +9,27 @@ import {
   type LspInGraph,
   newGraphWatch,
   nextGraphStep,
+  REGTEST_REANNOUNCE_MS,
 } from './lsp-graph-watch.ts';
 
-/** Runs the keeper's looks: `seen(at)` says what the graph holds; re-announcements happen at once. */
-function run(seen: (at: number) => LspInGraph, untilMs: number): { at: number; remedy: GraphRemedy }[] {
+/** Announcements as often as the regtest default allows, the last one `at`. */
+const regtest = (at: number | undefined) => ({ at, minIntervalMs: REGTEST_REANNOUNCE_MS });
+
+/**
+ * Runs the keeper's looks: `seen(at)` says what the graph holds; re-announcements happen at once,
+ * at most every `minIntervalMs`.
+ */
+function run(
+  seen: (at: number) => LspInGraph,
+  untilMs: number,
+  minIntervalMs = REGTEST_REANNOUNCE_MS,
+): { at: number; remedy: GraphRemedy }[] {
   let watch: GraphWatch = newGraphWatch(0);
   let reannouncedAt: number | undefined;
   const steps: { at: number; remedy: GraphRemedy }[] = [];
   for (let now = 0; now <= untilMs; now += 500) {
     if (!graphCheckDue(watch, now)) continue;
-    const step = nextGraphStep(watch, seen(now), now, reannouncedAt);
+    const step = nextGraphStep(watch, seen(now), now, { at: reannouncedAt, minIntervalMs });
     watch = step.watch;
     if (step.remedy === 'reannounce') reannouncedAt = now;
     steps.push({ at: now, remedy: step.remedy });
@@ -73,13 +84,36 @@ test('a node without the LSP at all is connected again each time 30 s have passe
 
 test('an announcement sent for another node counts: this node is then connected again', () => {
   const watch = { ...newGraphWatch(0), checkedAt: 30_000, connectedAt: 0 };
-  assert.equal(nextGraphStep(watch, 'unannounced', 35_000, 32_000).remedy, 'reconnect');
-  assert.equal(nextGraphStep(watch, 'unannounced', 35_000, 29_000).remedy, 'reannounce');
+  assert.equal(nextGraphStep(watch, 'unannounced', 35_000, regtest(32_000)).remedy, 'reconnect');
+  assert.equal(nextGraphStep(watch, 'unannounced', 35_000, regtest(29_000)).remedy, 'reannounce');
 });
 
 test('a node that knew the LSP and lost it stays on the 30 s cadence', () => {
-  const known = nextGraphStep(newGraphWatch(0), 'announced', 5_000, undefined).watch;
-  const lost = nextGraphStep(known, 'unannounced', 35_000, undefined);
+  const known = nextGraphStep(newGraphWatch(0), 'announced', 5_000, regtest(undefined)).watch;
+  const lost = nextGraphStep(known, 'unannounced', 35_000, regtest(undefined));
   assert.equal(lost.remedy, 'reannounce');
   assert.equal(lost.watch.delayMs, GRAPH_CHECK_MS);
+});
+
+test('on a public network the LSP announces itself at most every 10 min, and connects again in between', () => {
+  const tenMinutes = 600_000;
+  const steps = run(() => 'unannounced', 1_300_000, tenMinutes);
+  const announced = steps.filter((s) => s.remedy === 'reannounce').map((s) => s.at);
+  assert.equal(announced.length, 3, `announced at ${announced.join(', ')}`);
+  assert.equal(announced[0], FIRST_GRAPH_CHECK_MS, 'the first look announces');
+  for (let i = 1; i < announced.length; i++) {
+    const gap = (announced[i] ?? 0) - (announced[i - 1] ?? 0);
+    assert.ok(gap >= tenMinutes && gap < tenMinutes + GRAPH_CHECK_MS, `then every 10 min (${gap} ms)`);
+  }
+  const reconnects = steps.filter((s) => s.remedy === 'reconnect').map((s) => s.at);
+  assert.ok(reconnects.length > 10, 'the node is connected again meanwhile');
+  for (let i = 1; i < reconnects.length; i++) {
+    assert.ok((reconnects[i] ?? 0) - (reconnects[i - 1] ?? 0) >= GRAPH_CHECK_MS);
+  }
+  // Between two announcements a look that may not connect again waits.
+  const watch = { ...newGraphWatch(0), checkedAt: 40_000, connectedAt: 30_000 };
+  assert.equal(
+    nextGraphStep(watch, 'unannounced', 45_000, { at: 5_000, minIntervalMs: tenMinutes }).remedy,
+    'wait',
+  );
 });

@@ -15,6 +15,13 @@
 export const FIRST_GRAPH_CHECK_MS = 5_000;
 /** Between looks once it has; also the least time between two connections. */
 export const GRAPH_CHECK_MS = 30_000;
+/**
+ * The least time between two announcements of the LSP by default on regtest (one look). On a
+ * public network the LSP announces itself at most every `hosting.reannounceIntervalMs`
+ * (10 min by default): each announcement is relayed through the whole network, and peers drop
+ * a node's announcements that come too often.
+ */
+export const REGTEST_REANNOUNCE_MS = FIRST_GRAPH_CHECK_MS;
 
 /** What a node's graph holds of the LSP. */
 export type LspInGraph =
@@ -50,13 +57,20 @@ export function graphCheckDue(watch: GraphWatch, now: number): boolean {
   return now - watch.checkedAt >= watch.delayMs;
 }
 
+/** When the LSP last announced itself again, and the least time between two announcements. */
+export interface Reannouncements {
+  /** For this node or another: every peer gets it. */
+  readonly at: number | undefined;
+  readonly minIntervalMs: number;
+}
+
 /**
- * The watch after a look that found `seen`, and what to do. `reannouncedAt` is when the LSP last
- * sent its announcement again (for this node or another: every peer gets it).
+ * The watch after a look that found `seen`, and what to do.
  *
  * - `announced`: nothing, and the next look in {@link GRAPH_CHECK_MS}.
  * - `unannounced`: announce again; when an announcement already went out since the previous
- *   look and did not help, connect again instead (at most once per {@link GRAPH_CHECK_MS}).
+ *   look and did not help, or the last one is too recent to send another, connect again
+ *   instead (at most once per {@link GRAPH_CHECK_MS}); else wait.
  * - `absent`: connect again once {@link GRAPH_CHECK_MS} has passed since the last connection
  *   (the sync may still be under way until then), else wait.
  *
@@ -67,18 +81,22 @@ export function nextGraphStep(
   watch: GraphWatch,
   seen: LspInGraph,
   now: number,
-  reannouncedAt: number | undefined,
+  reannounced: Reannouncements,
 ): { watch: GraphWatch; remedy: GraphRemedy } {
   if (seen === 'announced') {
     return { watch: { ...watch, checkedAt: now, delayMs: GRAPH_CHECK_MS, knewLsp: true }, remedy: 'none' };
   }
   const mayReconnect = now - watch.connectedAt >= GRAPH_CHECK_MS;
-  const reannouncedSince = reannouncedAt !== undefined && reannouncedAt >= watch.checkedAt;
+  const { at, minIntervalMs } = reannounced;
+  const reannouncedSince = at !== undefined && at >= watch.checkedAt;
+  const mayReannounce = at === undefined || now - at >= minIntervalMs;
   const remedy: GraphRemedy =
     seen === 'unannounced'
-      ? reannouncedSince && mayReconnect
+      ? (reannouncedSince || !mayReannounce) && mayReconnect
         ? 'reconnect'
-        : 'reannounce'
+        : mayReannounce
+          ? 'reannounce'
+          : 'wait'
       : mayReconnect
         ? 'reconnect'
         : 'wait';

@@ -8,7 +8,6 @@ import { type LightningBackend, type Pubkey, parsePubkey } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import {
-  FIRST_GRAPH_CHECK_MS,
   type GraphWatch,
   graphCheckDue,
   type LspInGraph,
@@ -27,11 +26,19 @@ export class LspPreference {
   #lspPubkey: Pubkey | undefined;
   /** When the LSP last sent its announcement again (it reaches every peer). */
   #reannouncedAt: number | undefined;
+  /** The least time between two announcements (`hosting.reannounceIntervalMs`). */
+  readonly #reannounceIntervalMs: number;
 
-  constructor(deps: { lightning: LightningBackend; nodes: NodeConnections; log: Logger }) {
+  constructor(deps: {
+    lightning: LightningBackend;
+    nodes: NodeConnections;
+    log: Logger;
+    reannounceIntervalMs: number;
+  }) {
     this.#lightning = deps.lightning;
     this.#nodes = deps.nodes;
     this.#log = deps.log;
+    this.#reannounceIntervalMs = deps.reannounceIntervalMs;
   }
 
   /**
@@ -84,7 +91,10 @@ export class LspPreference {
     const lsp = await this.#lsp();
     const node = await this.#nodes.backend(record).graphNode(lsp, AbortSignal.timeout(10_000));
     const seen: LspInGraph = !node ? 'absent' : node.addresses.length > 0 ? 'announced' : 'unannounced';
-    const step = nextGraphStep(watch, seen, now, this.#reannouncedAt);
+    const step = nextGraphStep(watch, seen, now, {
+      at: this.#reannouncedAt,
+      minIntervalMs: this.#reannounceIntervalMs,
+    });
     this.#watches.set(record.id, step.watch);
     const log = { nodeId: record.id, lspInGraph: seen, sinceConnectedMs: now - watch.connectedAt };
     switch (step.remedy) {
@@ -92,7 +102,7 @@ export class LspPreference {
         if (!watch.knewLsp) this.#log.info(log, "the LSP, with its address, is in the node's graph");
         return;
       case 'wait':
-        this.#log.debug(log, "the LSP is not in the node's graph yet: its sync may be under way");
+        this.#log.debug(log, "the LSP's announcement is not in the node's graph yet: waiting");
         return;
       case 'reannounce':
         return this.#reannounce(log, now);
@@ -109,9 +119,9 @@ export class LspPreference {
     this.#watches.delete(nodeId);
   }
 
-  /** Announces the LSP again to all its peers, unless that was done moments ago (for another node). */
+  /** Announces the LSP again to all its peers, unless another node's look just did. */
   async #reannounce(log: Record<string, unknown>, now: number): Promise<void> {
-    if (this.#reannouncedAt !== undefined && now - this.#reannouncedAt < FIRST_GRAPH_CHECK_MS) {
+    if (this.#reannouncedAt !== undefined && now - this.#reannouncedAt < this.#reannounceIntervalMs) {
       this.#log.info(log, "the LSP's announcement is not in the node's graph: it was sent again moments ago");
       return;
     }
