@@ -1,9 +1,10 @@
 /**
- * Story: the tenant's lists (channel requests, payments, ledger entries) page newest first by a
- * key that only grows, the same on embedded PGlite and on real Postgres. Walking a page at a
- * time returns every record once, records added mid-walk never shift or repeat a page, another
- * tenant's records never show, and the last page says so. Channel requests and payments stored
- * before migration 0015 keep the order their lists showed them in.
+ * Story: the tenant's lists (channel requests, payments, ledger entries, hosted nodes, a webhook
+ * endpoint's deliveries) page newest first by a key that only grows, the same on embedded PGlite
+ * and on real Postgres. Walking a page at a time returns every record once, records added
+ * mid-walk never shift or repeat a page, another tenant's (endpoint's) records never show, and
+ * the last page says so. Channel requests and payments stored before migration 0015, and hosted
+ * nodes stored before 0016, keep the order their lists showed them in relative to each other.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import {
   ChannelRequestsRepository,
   type Database,
   type DatabaseConfig,
+  HostedNodesRepository,
   type Kysely,
   LedgerRepository,
   listMigrations,
@@ -24,10 +26,11 @@ import {
   type Schema,
   sql,
   TenantsRepository,
+  WebhooksRepository,
 } from '@blgv/store';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schemas = [1, 2].map((n) => `store_paging_${n}_${randomBytes(4).toString('hex')}`);
+const schemas = [1, 2, 3].map((n) => `store_paging_${n}_${randomBytes(4).toString('hex')}`);
 
 after(async () => {
   const admin = await openDatabase({ kind: 'postgres', url: postgresUrl });
@@ -86,6 +89,37 @@ interface List {
 const ids = <T>(p: Page<T>, id: (t: T) => string): Page<string> => ({ items: p.items.map(id), next: p.next });
 let references = 0;
 
+/** Adds a hosted node of the tenant, returning its id. */
+async function addNode(db: Kysely<Schema>, tenantId: string): Promise<string> {
+  const id = `n${randomBytes(8).toString('hex')}`;
+  await new HostedNodesRepository(db).insert({ id, tenantId, alias: id, color: '#3399ff', config: {} });
+  return id;
+}
+
+/** Each tenant's webhook endpoint (made on first use) and the event position it is at. */
+const endpoints = new Map<string, { id: string; at: bigint }>();
+let positions = 0n;
+
+async function endpointOf(db: Kysely<Schema>, tenantId: string): Promise<{ id: string; at: bigint }> {
+  let e = endpoints.get(tenantId);
+  if (!e) {
+    e = { id: `wh_${randomBytes(8).toString('hex')}`, at: 0n };
+    await new WebhooksRepository(db).insertEndpoint({
+      id: e.id,
+      tenant_id: tenantId,
+      url: 'https://example.com/hook',
+      events: ['*'],
+      description: null,
+      sealed_secret: 'sealed',
+      state: 'enabled',
+      disabled_reason: null,
+      cursor: 0n,
+    });
+    endpoints.set(tenantId, e);
+  }
+  return e;
+}
+
 const lists: List[] = [
   {
     name: 'channel requests',
@@ -114,6 +148,38 @@ const lists: List[] = [
     },
     page: async (db, tenantId, p) =>
       ids(await new LedgerRepository(db).entries(tenantId, p), (e) => e.reference),
+  },
+  {
+    name: 'hosted nodes',
+    add: addNode,
+    page: async (db, tenantId, p) =>
+      ids(await new HostedNodesRepository(db).listOwned(tenantId, p), (n) => n.id),
+  },
+  {
+    name: 'webhook deliveries',
+    // One endpoint per tenant: the other tenant's deliveries are another endpoint's.
+    add: async (db, tenantId) => {
+      const endpoint = await endpointOf(db, tenantId);
+      const position = ++positions;
+      const messageId = `msg_${position}`;
+      const moved = await new WebhooksRepository(db).enqueue(endpoint.id, endpoint.at, position, [
+        {
+          message_id: messageId,
+          event_position: position,
+          event_type: 'payment.succeeded',
+          subject: 'p',
+          body: '{}',
+        },
+      ]);
+      assert.ok(moved);
+      endpoint.at = position;
+      return messageId;
+    },
+    page: async (db, tenantId, p) =>
+      ids(
+        await new WebhooksRepository(db).deliveries((await endpointOf(db, tenantId)).id, p),
+        (d) => d.message_id,
+      ),
   },
 ];
 
@@ -196,7 +262,13 @@ for (const [name, config] of Object.entries(dialects)) {
             .sort(([a, x], [b, y]) => y.getTime() - x.getTime() || (a < b ? 1 : a > b ? -1 : 0))
             .map(([id]) => id);
 
-        assert.deepEqual(await migrate(db), ['0015_list_paging']);
+        assert.deepEqual(
+          await migrate(
+            db,
+            all.filter((m) => m.version <= 15),
+          ),
+          ['0015_list_paging'],
+        );
         const newChannel = (await new ChannelRequestsRepository(db).insert(channel(tenant))).id;
         const newPayment = (await new PaymentsRepository(db).insert(payment(tenant))).paymentHash;
         assert.deepEqual(
@@ -207,6 +279,54 @@ for (const [name, config] of Object.entries(dialects)) {
           (await new PaymentsRepository(db).list(tenant, { limit: 10 })).items.map((p) => p.paymentHash),
           [newPayment, ...oldOrder(payments)],
         );
+      } finally {
+        await old.close();
+      }
+    });
+
+    test('hosted nodes stored before 0016 keep their order relative to each other; deleted ones never show', async () => {
+      const old = await openDatabase(config(2));
+      try {
+        const db = old.db;
+        await migrate(
+          db,
+          listMigrations().filter((m) => m.version < 16),
+        );
+        const tenant = (await new TenantsRepository(db).create('before-0016')).id;
+        // Inserted in one order, created (as the old list sorted: created_at, then id) in another.
+        const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes));
+        const nodes: [string, Date][] = [];
+        for (const minutes of [30, 10, 20, 20]) {
+          const id = await addNode(db, tenant);
+          await sql`update hosted_nodes set created_at = ${at(minutes)} where id = ${id}`.execute(db);
+          nodes.push([id, at(minutes)]);
+        }
+        const oldestFirst = [...nodes]
+          .sort(([a, x], [b, y]) => x.getTime() - y.getTime() || (a < b ? -1 : a > b ? 1 : 0))
+          .map(([id]) => id);
+
+        assert.deepEqual(await migrate(db), ['0016_hosted_nodes_paging']);
+        const repo = new HostedNodesRepository(db);
+        const newNode = await addNode(db, tenant);
+        assert.deepEqual(
+          (await repo.listOwned(tenant, { limit: 10 })).items.map((n) => n.id),
+          [newNode, ...[...oldestFirst].reverse()],
+          'newest first: the new node, then the old ones in the reverse of the order the list showed',
+        );
+        assert.deepEqual(
+          (await repo.list(tenant)).map((n) => n.id),
+          [...oldestFirst, newNode],
+          'the unpaged list (metrics, scrapes) is oldest first as before',
+        );
+        const gone = oldestFirst[1] ?? '';
+        assert.ok(await repo.transition(gone, 'creating', 'deleted'));
+        const page = await repo.listOwned(tenant, { limit: 2 });
+        const rest = await repo.listOwned(tenant, { limit: 10, ...(page.next ? { before: page.next } : {}) });
+        assert.deepEqual(
+          [...page.items, ...rest.items].map((n) => n.id),
+          [newNode, ...[...oldestFirst].reverse()].filter((id) => id !== gone),
+        );
+        assert.equal(rest.next, undefined);
       } finally {
         await old.close();
       }

@@ -92,7 +92,7 @@ test('a failing receiver: one event per subject tried, then given up and the end
     ['channel_request.open', 'payment.pending'],
     'a later event of p1 waited',
   );
-  const log = await service.deliveries(tenantId, endpoint.id, 10);
+  const log = (await service.deliveries(tenantId, endpoint.id, { limit: 10 })).items;
   assert.equal(log.length, 3, 'three wanted events, three deliveries');
   assert.ok(
     log.some((d) => d.state === 'failed' && d.attemptLog.length >= 3),
@@ -110,7 +110,7 @@ test('enabled again, pending deliveries get a new window and arrive in order; a 
   await service.enable(tenantId, endpoint.id);
   const done = await waitFor(
     async () => {
-      const d = await service.deliveries(tenantId, endpoint.id, 10);
+      const d = (await service.deliveries(tenantId, endpoint.id, { limit: 10 })).items;
       return d.length === 4 && d.every((x) => x.state !== 'pending') ? d : undefined;
     },
     { what: 'every pending delivery, and the one since, delivered' },
@@ -122,7 +122,9 @@ test('enabled again, pending deliveries get a new window and arrive in order; a 
   const p1 = deliveredTypes().filter((t) => t.startsWith('p1:'));
   if (p1.length === 2) assert.deepEqual(p1, ['p1:payment.pending', 'p1:payment.succeeded'], 'in order');
 
-  const failed = (await service.deliveries(tenantId, endpoint.id, 10)).find((d) => d.state === 'failed');
+  const failed = (await service.deliveries(tenantId, endpoint.id, { limit: 10 })).items.find(
+    (d) => d.state === 'failed',
+  );
   assert.ok(failed, 'one delivery was given up');
   const again = await service.redeliver(tenantId, endpoint.id, failed.id.toString());
   assert.equal(again.state, 'pending');

@@ -21,6 +21,7 @@ import {
   type HostedNodeConfigBody,
   type HostedNodeQuoteResponse,
   type HostedNodeResponse,
+  type HostedNodesQuery,
   type HostedNodesResponse,
   type KeyResponse,
   type LedgerQuery,
@@ -47,6 +48,7 @@ import {
   signRequest,
   type TenantResponse,
   type TopupResponse,
+  type WebhookDeliveriesQuery,
   type WebhookDeliveriesResponse,
   type WebhookDelivery,
   type WebhookResponse,
@@ -204,7 +206,12 @@ export class LSPClient {
       this.#call('POST', '/v1/nodes/quote', config),
     create: (config: HostedNodeConfigBody): Promise<HostedNodeResponse> =>
       this.#call('POST', '/v1/nodes', config),
-    list: (): Promise<HostedNodesResponse> => this.#call('GET', '/v1/nodes'),
+    /**
+     * A page of the tenant's nodes, newest first (`limit` default 50, at most 500); read on with
+     * `cursor` set to the answer's `nextCursor` until it is null.
+     */
+    list: (query: HostedNodesQuery = {}): Promise<HostedNodesResponse> =>
+      this.#call('GET', `/v1/nodes${queryString(query)}`),
     get: (nodeId: string): Promise<HostedNodeResponse> =>
       this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}`),
     stop: (nodeId: string): Promise<HostedNodeResponse> =>
@@ -243,11 +250,15 @@ export class LSPClient {
     remove: (id: string): Promise<void> => this.#call('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`),
     enable: (id: string): Promise<WebhookResponse> =>
       this.#call('POST', `/v1/webhooks/${encodeURIComponent(id)}/enable`),
-    deliveries: (id: string, limit?: number): Promise<WebhookDeliveriesResponse> =>
-      this.#call(
-        'GET',
-        `/v1/webhooks/${encodeURIComponent(id)}/deliveries${limit === undefined ? '' : `?limit=${limit}`}`,
-      ),
+    /**
+     * A page of an endpoint's delivery log, newest first (`limit` default 100, at most 500); read
+     * on with `cursor` set to the answer's `nextCursor` until it is null. A number is taken as `limit`.
+     */
+    deliveries: (
+      id: string,
+      query: WebhookDeliveriesQuery | number = {},
+    ): Promise<WebhookDeliveriesResponse> =>
+      this.#call('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries${queryString(pageQuery(query))}`),
     redeliver: (id: string, deliveryId: string): Promise<WebhookDelivery> =>
       this.#call(
         'POST',

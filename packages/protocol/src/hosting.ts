@@ -3,6 +3,7 @@
  * out, with what a customer needs to reach the node.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { LIST_PAGE, NextCursor, PageQuery } from './paging.ts';
 import { SatAmount } from './rest.ts';
 
 /** Protocol features a node can turn on; see docs/hosting.md. Unknown names are refused. */
@@ -131,8 +132,15 @@ export const HostedNodeResponse = Type.Object({
 });
 export type HostedNodeResponse = Static<typeof HostedNodeResponse>;
 
-/** `GET /v1/nodes`. */
-export const HostedNodesResponse = Type.Object({ nodes: Type.Array(HostedNodeResponse) });
+/** `?limit=&cursor=` of `GET /v1/nodes`. */
+export const HostedNodesQuery = PageQuery(LIST_PAGE, 'nodes');
+export type HostedNodesQuery = Static<typeof HostedNodesQuery>;
+
+/** `GET /v1/nodes`: the tenant's hosted nodes, newest first, a page at a time. */
+export const HostedNodesResponse = Type.Object({
+  nodes: Type.Array(HostedNodeResponse),
+  nextCursor: NextCursor,
+});
 export type HostedNodesResponse = Static<typeof HostedNodesResponse>;
 
 /** `DELETE /v1/nodes/:id`: what to do with channels and funds. */

@@ -1,6 +1,7 @@
 /**
  * Keyset paging on the wire, one shape for every list read newest first (`GET /v1/channels`,
- * `/v1/payments`, `/v1/account/ledger`, a node's forwarding events): `?limit=&cursor=` asks for
+ * `/v1/payments`, `/v1/account/ledger`, `/v1/nodes`, a webhook's deliveries, a node's
+ * forwarding events): `?limit=&cursor=` asks for
  * a page, the answer's `nextCursor` continues with older records and is `null` on the last page.
  * A cursor is the key of the last record shown (a position that only grows as records are
  * added), so records added while a client pages never shift or repeat a page.
@@ -13,11 +14,14 @@ export interface PageSize {
   readonly byDefault: number;
 }
 
-/** Channels, payments, forwarding events: 50 a page unless asked, at most 500. */
+/** Channels, payments, hosted nodes, forwarding events: 50 a page unless asked, at most 500. */
 export const LIST_PAGE: PageSize = { max: 500, byDefault: 50 };
 
 /** Ledger entries: 100 a page unless asked, at most 1000. */
 export const LEDGER_PAGE: PageSize = { max: 1000, byDefault: 100 };
+
+/** A webhook's deliveries: 100 a page unless asked (as before it paged), at most 500. */
+export const DELIVERY_PAGE: PageSize = { max: 500, byDefault: 100 };
 
 /** `?cursor=`: the previous page's `nextCursor`. */
 export const Cursor = Type.String({

@@ -3,6 +3,7 @@
  * wants), its secret (shown once), and the log of its deliveries with every attempt.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { DELIVERY_PAGE, NextCursor, PageQuery } from './paging.ts';
 
 /** `POST /v1/webhooks`. */
 export const CreateWebhookBody = Type.Object(
@@ -63,13 +64,18 @@ export const WebhookDelivery = Type.Object({
 });
 export type WebhookDelivery = Static<typeof WebhookDelivery>;
 
-export const WebhookDeliveriesResponse = Type.Object({ deliveries: Type.Array(WebhookDelivery) });
+/**
+ * `GET /v1/webhooks/:id/deliveries`: an endpoint's deliveries, newest (latest event) first, a
+ * page at a time; a page's `nextCursor` is the `cursor` of its last delivery.
+ */
+export const WebhookDeliveriesResponse = Type.Object({
+  deliveries: Type.Array(WebhookDelivery),
+  nextCursor: NextCursor,
+});
 export type WebhookDeliveriesResponse = Static<typeof WebhookDeliveriesResponse>;
 
-export const WebhookDeliveriesQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) },
-  { additionalProperties: false },
-);
+/** `?limit=&cursor=` of `GET /v1/webhooks/:id/deliveries`. */
+export const WebhookDeliveriesQuery = PageQuery(DELIVERY_PAGE, 'deliveries');
 export type WebhookDeliveriesQuery = Static<typeof WebhookDeliveriesQuery>;
 
 /** The body every webhook POSTs (signed as sent). */

@@ -5,11 +5,14 @@
  */
 import type { HostedNodeState } from '@blgv/core';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Page, type PageRequest, toPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** `hosted_nodes`. */
 export interface HostedNodesTable {
   id: string;
+  /** Insertion order, the key the tenant's list pages by (0016). */
+  seq: ColumnType<bigint, never, never>;
   tenant_id: string;
   alias: string;
   color: string;
@@ -160,6 +163,24 @@ export class HostedNodesRepository {
       .where('state', '!=', 'deleted')
       .executeTakeFirst();
     return r ? toRecord(r) : undefined;
+  }
+
+  /**
+   * A page of a tenant's nodes, newest (last created) first, deleted ones left out: the list of
+   * `GET /v1/nodes`.
+   */
+  async listOwned(tenantId: string, page: PageRequest): Promise<Page<HostedNodeRecord>> {
+    let q = this.#db
+      .selectFrom('hosted_nodes')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('state', '!=', 'deleted');
+    if (page.before !== undefined) q = q.where('seq', '<', page.before);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    return toPage(rows, page.limit, (r) => r.seq, toRecord);
   }
 
   /** A tenant's nodes (all tenants' without one), oldest first, deleted ones left out. */

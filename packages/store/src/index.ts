@@ -100,6 +100,7 @@ export type {
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';
 export {
   type AttemptOutcome,
+  type DeliveryWithAttempts,
   type DueDelivery,
   type WebhookAttemptRecord,
   type WebhookDeliveryRecord,

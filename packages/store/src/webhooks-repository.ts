@@ -4,6 +4,7 @@
  */
 import type { WebhookDeliveryState } from '@blgv/core';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Page, type PageRequest, toPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** `webhook_endpoints`. */
@@ -56,6 +57,8 @@ export type WebhookEndpointRecord = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRecord = Selectable<WebhookDeliveriesTable>;
 /** An attempt as stored. */
 export type WebhookAttemptRecord = Selectable<WebhookAttemptsTable>;
+/** A delivery with every attempt of it, in attempt order. */
+export type DeliveryWithAttempts = WebhookDeliveryRecord & { readonly attemptLog: WebhookAttemptRecord[] };
 
 /** A delivery due now, with what sending it needs. */
 export interface DueDelivery extends WebhookDeliveryRecord {
@@ -257,15 +260,34 @@ export class WebhooksRepository {
     return r.numUpdatedRows > 0n;
   }
 
-  /** An endpoint's deliveries (or only delivery `id`), newest first, with their attempts. */
-  async deliveries(
-    endpointId: string,
-    limit: number,
-    id?: bigint,
-  ): Promise<(WebhookDeliveryRecord & { attemptLog: WebhookAttemptRecord[] })[]> {
+  /**
+   * A page of an endpoint's deliveries, newest (latest event) first, with their attempts: keyed
+   * by the event's position, which only grows at an endpoint.
+   */
+  async deliveries(endpointId: string, page: PageRequest): Promise<Page<DeliveryWithAttempts>> {
     let q = this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
-    if (id !== undefined) q = q.where('id', '=', id);
-    const rows = await q.orderBy('event_position', 'desc').limit(limit).execute();
+    if (page.before !== undefined) q = q.where('event_position', '<', page.before);
+    const rows = await q
+      .orderBy('event_position', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const shown = toPage(
+      rows,
+      page.limit,
+      (r) => r.event_position,
+      (r) => r,
+    );
+    return { items: await this.#withAttempts(shown.items), next: shown.next };
+  }
+
+  /** One delivery of an endpoint with its attempts. */
+  async deliveryWithAttempts(endpointId: string, id: bigint): Promise<DeliveryWithAttempts | undefined> {
+    const row = await this.delivery(endpointId, id);
+    return row && (await this.#withAttempts([row]))[0];
+  }
+
+  /** `rows` with every attempt of each, in attempt order. */
+  async #withAttempts(rows: WebhookDeliveryRecord[]): Promise<DeliveryWithAttempts[]> {
     if (rows.length === 0) return [];
     const attempts = await this.#db
       .selectFrom('webhook_attempts')

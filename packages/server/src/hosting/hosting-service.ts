@@ -23,7 +23,13 @@ import {
   sat,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
-import { type Database, type HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
+import {
+  type Database,
+  type HostedNodeRecord,
+  HostedNodesRepository,
+  type Page,
+  type PageRequest,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import { ShortBalance } from '../accounts/short-balance.ts';
@@ -373,9 +379,10 @@ export class HostingService {
     return this.#view(record);
   }
 
-  /** A tenant's nodes. */
-  async list(tenantId: string): Promise<HostedNodeView[]> {
-    return Promise.all((await this.#repo.list(tenantId)).map((r) => this.#view(r)));
+  /** A page of a tenant's nodes, newest first. */
+  async list(tenantId: string, page: PageRequest): Promise<Page<HostedNodeView>> {
+    const records = await this.#repo.listOwned(tenantId, page);
+    return { items: await Promise.all(records.items.map((r) => this.#view(r))), next: records.next };
   }
 
   async #view(record: HostedNodeRecord): Promise<HostedNodeView> {

@@ -7,11 +7,15 @@ import {
   HostedNodeConfigBody,
   HostedNodeQuoteResponse,
   HostedNodeResponse,
+  HostedNodesQuery,
   HostedNodesResponse,
   IdParams,
+  LIST_PAGE,
   MacaroonBody,
   MacaroonResponse,
   NodeBackupResponse,
+  nextCursor,
+  pageRequest,
 } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { HostedNodeQuote, HostedNodeView, HostingService } from '../hosting/hosting-service.ts';
@@ -102,17 +106,23 @@ export function registerNodeRoutes(
     },
   );
 
-  app.get(
+  app.get<{ Querystring: HostedNodesQuery }>(
     '/v1/nodes',
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: "The tenant's hosted nodes",
+        summary: "The tenant's hosted nodes, newest first, a page at a time",
+        description:
+          "Deleted nodes are left out. Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Nodes created meanwhile never shift a page.",
         tags,
+        querystring: HostedNodesQuery,
         response: { 200: HostedNodesResponse, ...errors },
       },
     },
-    async (req) => ({ nodes: (await hosting.list(principalOf(req).tenantId)).map((v) => wire(v)) }),
+    async (req) => {
+      const page = await hosting.list(principalOf(req).tenantId, pageRequest(req.query, LIST_PAGE));
+      return { nodes: page.items.map((v) => wire(v)), nextCursor: nextCursor(page.next) };
+    },
   );
 
   app.get<{ Params: NodeParams }>(

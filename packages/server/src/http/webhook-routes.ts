@@ -5,7 +5,10 @@
  */
 import {
   CreateWebhookBody,
+  DELIVERY_PAGE,
   IdParams,
+  nextCursor,
+  pageRequest,
   WebhookDeliveriesQuery,
   WebhookDeliveriesResponse,
   WebhookDelivery,
@@ -147,20 +150,23 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: "An endpoint's delivery log",
+        summary: "An endpoint's delivery log, newest first, a page at a time",
         description:
-          'Newest first: each event sent (or being sent) and every attempt, with the status answered or the error.',
+          "Newest (latest event) first: each event sent (or being sent) and every attempt, with the status answered or the error. Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Deliveries made meanwhile never shift a page.",
         tags,
         params: IdParams,
         querystring: WebhookDeliveriesQuery,
         response: { 200: WebhookDeliveriesResponse, ...errors },
       },
     },
-    async (req) => ({
-      deliveries: (
-        await webhooks.deliveries(principalOf(req).tenantId, req.params.id, req.query.limit ?? 100)
-      ).map(deliveryWire),
-    }),
+    async (req) => {
+      const page = await webhooks.deliveries(
+        principalOf(req).tenantId,
+        req.params.id,
+        pageRequest(req.query, DELIVERY_PAGE),
+      );
+      return { deliveries: page.items.map(deliveryWire), nextCursor: nextCursor(page.next) };
+    },
   );
 
   app.post<{ Params: { id: string; deliveryId: string } }>(

@@ -16,10 +16,11 @@ import {
 import { newWebhookSecret } from '@blgv/protocol';
 import {
   type Database,
+  type DeliveryWithAttempts,
   EventsRepository,
   LedgerRepository,
-  type WebhookAttemptRecord,
-  type WebhookDeliveryRecord,
+  type Page,
+  type PageRequest,
   type WebhookEndpointRecord,
   WebhooksRepository,
 } from '@blgv/store';
@@ -45,7 +46,7 @@ export interface NewWebhook {
 }
 
 /** A delivery with its attempts. */
-export type DeliveryView = WebhookDeliveryRecord & { readonly attemptLog: WebhookAttemptRecord[] };
+export type DeliveryView = DeliveryWithAttempts;
 
 /** Checks event-type patterns: `*`, `<kind>.*` or `<kind>.<state>` of known kinds and states. */
 export function parseEventPatterns(events: readonly string[]): string[] {
@@ -130,10 +131,10 @@ export class WebhookService {
     return this.get(tenantId, id);
   }
 
-  /** An endpoint's deliveries, newest first, with every attempt. */
-  async deliveries(tenantId: string, id: string, limit: number): Promise<DeliveryView[]> {
+  /** A page of an endpoint's deliveries, newest (latest event) first, with every attempt. */
+  async deliveries(tenantId: string, id: string, page: PageRequest): Promise<Page<DeliveryView>> {
     await this.get(tenantId, id);
-    return this.#repo.deliveries(id, limit);
+    return this.#repo.deliveries(id, page);
   }
 
   /** Sends a delivered or given-up delivery again (a pending one is `conflict`). */
@@ -148,7 +149,7 @@ export class WebhookService {
     if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'deliveryId' });
     if (!(await this.#repo.redeliver(delivery.id, delivery.state, step.nextAttemptAt ?? now)))
       throw new LspError(ErrorCode.Conflict, 'the delivery changed meanwhile; read it again');
-    const [view] = await this.#repo.deliveries(id, 1, delivery.id);
+    const view = await this.#repo.deliveryWithAttempts(id, delivery.id);
     if (!view) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
     return view;
   }
