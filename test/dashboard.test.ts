@@ -199,8 +199,18 @@ test('a tenant buys a channel, a hosted node that is paid through the LSP, a JIT
       return { ids: p.entries.map((e) => e.id), nextCursor: p.nextCursor };
     },
   );
+  // The story's one node: a single page whose nextCursor is null (store-paging walks many).
+  await assertPagesOfOne(
+    'hosted nodes',
+    async () => (await client.nodes.list()).nodes.map((n) => n.nodeId),
+    async (cursor) => {
+      const p = await client.nodes.list({ limit: 1, cursor });
+      return { ids: p.nodes.map((n) => n.nodeId), nextCursor: p.nextCursor };
+    },
+  );
   for (const [what, read] of [
     ['channels', () => client.listChannels({ cursor: 'newest' })],
+    ['nodes', () => client.nodes.list({ cursor: '12ab' })],
     ['payments', () => client.listPayments({ cursor: '-1' })],
     ['ledger', () => client.getLedger({ cursor: '1234567890123456789' })],
   ] as const) {

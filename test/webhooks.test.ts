@@ -3,13 +3,20 @@
  * its payment as they happen, each message signed the Standard Webhooks way (checked with the
  * SDK's helper and with an independent implementation of the scheme). Then the receiver fails
  * (500) for a while and the server is restarted meanwhile: once it answers 200 again every
- * event has arrived, in order per subject, none lost, and the delivery log shows the attempts.
+ * event has arrived, in order per subject, none lost, and the delivery log shows the attempts,
+ * read whole or a page at a time.
  */
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
-import { type LSPClient, verifyWebhook, type WebhookMessage, type WebhookResponse } from '@blgv/lsp-client';
+import {
+  type LSPClient,
+  verifyWebhook,
+  type WebhookDelivery,
+  type WebhookMessage,
+  type WebhookResponse,
+} from '@blgv/lsp-client';
 import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
 import { topUp } from './support/topup.ts';
@@ -174,11 +181,34 @@ test('a receiver down for a while and a server restart lose nothing; order per s
     );
   }
 
-  const log = (await tenant.webhooks.deliveries(endpoint.id)).deliveries;
+  const whole = await tenant.webhooks.deliveries(endpoint.id);
+  assert.equal(whole.nextCursor, null, 'the log fits one page of 100');
+  const log = whole.deliveries;
   assert.ok(log.every((d) => d.status === 'delivered'));
   const retried = log.filter((d) => d.attempts.some((a) => a.status === 500));
   assert.ok(retried.length >= 3, 'the log shows the failed attempts');
   assert.ok(retried.every((d) => d.attempts.at(-1)?.status === 200));
+
+  // The log a delivery at a time: each once, newest (latest event) first, to a null cursor.
+  const walked: WebhookDelivery[] = [];
+  let page = await tenant.webhooks.deliveries(endpoint.id, { limit: 1 });
+  for (;;) {
+    assert.ok(page.deliveries.length <= 1);
+    walked.push(...page.deliveries);
+    if (page.nextCursor === null) break;
+    assert.equal(page.nextCursor, page.deliveries[0]?.cursor, "a page's cursor is its last delivery's");
+    page = await tenant.webhooks.deliveries(endpoint.id, { limit: 1, cursor: page.nextCursor });
+  }
+  assert.deepEqual(
+    walked.map((d) => d.id),
+    log.map((d) => d.id),
+  );
+  const positions = walked.map((d) => BigInt(d.cursor));
+  assert.deepEqual(
+    positions,
+    [...positions].sort((a, b) => (a > b ? -1 : 1)),
+    'newest first',
+  );
 
   // Redelivery on request: the same message again, freshly signed.
   const first = log.at(-1);
@@ -209,4 +239,7 @@ test("bad endpoints are refused with what was wrong; another tenant's endpoint i
   const stranger = (await lsp.newTenant('stranger')).client;
   const hidden = await refusal(stranger.webhooks.deliveries(endpoint.id));
   assert.equal(hidden.status, 404);
+  const badCursor = await refusal(tenant.webhooks.deliveries(endpoint.id, { cursor: 'yesterday' }));
+  assert.equal(badCursor.status, 400);
+  assert.match(badCursor.message ?? '', /cursor/);
 });
