@@ -50,6 +50,3 @@ create table node_payments (
   primary key (node_id, payment_index)
 );
 create index node_payments_created on node_payments (node_id, created_at);
-
--- A tenant's channels, newest first (`GET /v1/channels`).
-create index channel_requests_tenant on channel_requests (tenant_id, created_at);

@@ -12,9 +12,8 @@ alter table channel_requests alter column seq set not null;
 alter table channel_requests alter column seq add generated always as identity;
 select setval(pg_get_serial_sequence('channel_requests', 'seq'), coalesce(max(seq), 0) + 1, false)
   from channel_requests;
+-- The list's index (and any other lookup of a tenant's channel requests).
 create index channel_requests_tenant_seq on channel_requests (tenant_id, seq);
--- 0014's (tenant_id, created_at) was the list's; (tenant_id, seq) serves its other tenant lookups.
-drop index channel_requests_tenant;
 
 alter table payments add column seq bigint;
 update payments set seq = n.seq

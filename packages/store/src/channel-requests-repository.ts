@@ -3,7 +3,7 @@
  */
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
 import { isUuid } from './uuid.ts';
 
@@ -93,13 +93,8 @@ export class ChannelRequestsRepository {
 
   /** A page of one tenant's requests, newest (last inserted) first. */
   async list(tenantId: string, page: PageRequest): Promise<Page<ChannelRequest>> {
-    let q = this.#db.selectFrom('channel_requests').selectAll().where('tenant_id', '=', tenantId);
-    if (page.before !== undefined) q = q.where('seq', '<', page.before);
-    const rows = await q
-      .orderBy('seq', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (r) => r.seq, toRequest);
+    const q = this.#db.selectFrom('channel_requests').selectAll().where('tenant_id', '=', tenantId);
+    return readPage(q, 'seq', page, toRequest);
   }
 
   /** A request by id, whoever's it is. */

@@ -5,7 +5,7 @@
  */
 import type { HostedNodeState } from '@blgv/core';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** `hosted_nodes`. */
@@ -170,17 +170,12 @@ export class HostedNodesRepository {
    * `GET /v1/nodes`.
    */
   async listOwned(tenantId: string, page: PageRequest): Promise<Page<HostedNodeRecord>> {
-    let q = this.#db
+    const q = this.#db
       .selectFrom('hosted_nodes')
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('state', '!=', 'deleted');
-    if (page.before !== undefined) q = q.where('seq', '<', page.before);
-    const rows = await q
-      .orderBy('seq', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (r) => r.seq, toRecord);
+    return readPage(q, 'seq', page, toRecord);
   }
 
   /** A tenant's nodes (all tenants' without one), oldest first, deleted ones left out. */

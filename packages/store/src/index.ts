@@ -32,7 +32,7 @@ export {
 } from './hosted-nodes-repository.ts';
 export { JobCursorsRepository } from './job-cursors-repository.ts';
 export { type JobLease, JobLeasesRepository } from './job-leases-repository.ts';
-export { type Page, type PageRequest, toPage } from './keyset-page.ts';
+export type { Page, PageRequest } from './keyset-page.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,

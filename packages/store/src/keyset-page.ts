@@ -3,6 +3,7 @@
  * below `before`, read in descending key order, never with OFFSET. Keys only grow as rows are
  * inserted, so rows added while a reader pages never shift or repeat what it reads next.
  */
+import { type SelectQueryBuilder, sql } from 'kysely';
 
 /** Which page to read: `limit` records with keys below `before` (from the newest without it). */
 export interface PageRequest {
@@ -14,6 +15,25 @@ export interface PageRequest {
 export interface Page<T> {
   readonly items: T[];
   readonly next: bigint | undefined;
+}
+
+/**
+ * Reads the page `page` asks for of `query`'s rows, keyed by their column `key` (an integer
+ * that only grows), and maps each row shown with `map`.
+ */
+export async function readPage<DB, TB extends keyof DB, O, T>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  key: keyof O & string,
+  page: PageRequest,
+  map: (row: O) => T,
+): Promise<Page<T>> {
+  const column = sql.ref(key);
+  const below = page.before === undefined ? query : query.where(column, '<', page.before);
+  const rows = (await below
+    .orderBy(column, 'desc')
+    .limit(page.limit + 1)
+    .execute()) as O[];
+  return toPage(rows, page.limit, (r) => BigInt(r[key] as bigint | number | string), map);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
@@ -89,26 +89,16 @@ export class LedgerRepository {
 
   /** A page of a tenant's entries, newest first (keyed by `id`). */
   async entries(tenantId: string, page: PageRequest): Promise<Page<LedgerEntry>> {
-    let q = this.#db.selectFrom('ledger_entries').selectAll().where('tenant_id', '=', tenantId);
-    if (page.before !== undefined) q = q.where('id', '<', page.before);
-    const rows = await q
-      .orderBy('id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(
-      rows,
-      page.limit,
-      (r) => r.id,
-      (r) => ({
-        id: r.id,
-        tenantId: r.tenant_id,
-        kind: r.kind,
-        amount: r.amount_sat,
-        reference: r.reference,
-        description: r.description,
-        createdAt: r.created_at,
-      }),
-    );
+    const q = this.#db.selectFrom('ledger_entries').selectAll().where('tenant_id', '=', tenantId);
+    return readPage(q, 'id', page, (r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      kind: r.kind,
+      amount: r.amount_sat,
+      reference: r.reference,
+      description: r.description,
+      createdAt: r.created_at,
+    }));
   }
 
   async createTopup(t: Omit<Topup, 'state' | 'createdAt' | 'settledAt'>): Promise<Topup> {

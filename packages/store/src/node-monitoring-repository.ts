@@ -3,7 +3,7 @@
  * payments it sent, keyed by node id (`lsp` for the LSP's own node). Metrics read only this.
  */
 import { type Kysely, sql } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** `node_snapshots`. */
@@ -246,30 +246,20 @@ export class NodeMonitoringRepository {
 
   /** A page of a node's forwards since `from`, newest first, before log position `before`. */
   async forwards(nodeId: string, from: Date, page: PageRequest): Promise<Page<StoredForward>> {
-    let q = this.#db
+    const q = this.#db
       .selectFrom('node_forwards')
       .selectAll()
       .where('node_id', '=', nodeId)
       .where('at', '>=', from);
-    if (page.before !== undefined) q = q.where('idx', '<', page.before);
-    const rows = await q
-      .orderBy('idx', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(
-      rows,
-      page.limit,
-      (r) => BigInt(r.idx),
-      (r) => ({
-        idx: BigInt(r.idx),
-        at: r.at,
-        chanIn: r.chan_in,
-        chanOut: r.chan_out,
-        amountIn: BigInt(r.amt_in_msat),
-        amountOut: BigInt(r.amt_out_msat),
-        fee: BigInt(r.fee_msat),
-      }),
-    );
+    return readPage(q, 'idx', page, (r) => ({
+      idx: BigInt(r.idx),
+      at: r.at,
+      chanIn: r.chan_in,
+      chanOut: r.chan_out,
+      amountIn: BigInt(r.amt_in_msat),
+      amountOut: BigInt(r.amt_out_msat),
+      fee: BigInt(r.fee_msat),
+    }));
   }
 
   /**

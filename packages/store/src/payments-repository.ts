@@ -5,7 +5,7 @@
  */
 import { type Msat, msat, type Sat, sat } from '@blgv/core';
 import type { ColumnType, Kysely, Selectable } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** Where a payment is. */
@@ -102,13 +102,8 @@ export class PaymentsRepository {
 
   /** A page of one tenant's payments, newest (first attempted last) first. */
   async list(tenantId: string, page: PageRequest): Promise<Page<Payment>> {
-    let q = this.#db.selectFrom('payments').selectAll().where('tenant_id', '=', tenantId);
-    if (page.before !== undefined) q = q.where('seq', '<', page.before);
-    const rows = await q
-      .orderBy('seq', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    return toPage(rows, page.limit, (r) => r.seq, toPayment);
+    const q = this.#db.selectFrom('payments').selectAll().where('tenant_id', '=', tenantId);
+    return readPage(q, 'seq', page, toPayment);
   }
 
   /** Records the first attempt of a payment. */

@@ -4,7 +4,7 @@
  */
 import type { WebhookDeliveryState } from '@blgv/core';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
-import { type Page, type PageRequest, toPage } from './keyset-page.ts';
+import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 
 /** `webhook_endpoints`. */
@@ -265,18 +265,8 @@ export class WebhooksRepository {
    * by the event's position, which only grows at an endpoint.
    */
   async deliveries(endpointId: string, page: PageRequest): Promise<Page<DeliveryWithAttempts>> {
-    let q = this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
-    if (page.before !== undefined) q = q.where('event_position', '<', page.before);
-    const rows = await q
-      .orderBy('event_position', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    const shown = toPage(
-      rows,
-      page.limit,
-      (r) => r.event_position,
-      (r) => r,
-    );
+    const q = this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
+    const shown = await readPage(q, 'event_position', page, (r) => r);
     return { items: await this.#withAttempts(shown.items), next: shown.next };
   }
 

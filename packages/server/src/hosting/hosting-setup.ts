@@ -23,7 +23,7 @@ export interface HostingRuntime {
 }
 
 /** `hosting.reannounceIntervalMs` off regtest unless configured. */
-export const PUBLIC_REANNOUNCE_MS = 10 * 60_000;
+const PUBLIC_REANNOUNCE_MS = 10 * 60_000;
 
 /**
  * The hosting runtime from config, or `undefined` when hosting is off or has no chain backend.
