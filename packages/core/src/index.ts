@@ -5,6 +5,8 @@ export * from './channels/funding-machine.ts';
 export * from './errors.ts';
 export * from './fees/schedule.ts';
 export * from './hosting/hosted-node.ts';
+export * from './hosting/node-deletion.ts';
+export * from './hosting/node-holdings.ts';
 export type * from './hosting/node-orchestrator.ts';
 export type * from './hosting/node-wallets.ts';
 export * from './ids.ts';

@@ -16,6 +16,7 @@ import {
   type ChannelPolicyUpdate,
   type CloseChannelRequest,
   type ClosedChannel,
+  type ClosingChannel,
   type CreatedInvoice,
   type CustomMessage,
   type DecodedPaymentRequest,
@@ -81,6 +82,7 @@ import {
   channelFromLnd,
   channelPointFromMessage,
   channelPointMessage,
+  closingChannelsFromLnd,
   customRecordsFromLnd,
   invoiceFromLnd,
   openChannelFields,
@@ -203,6 +205,7 @@ export class LndBackend implements LightningBackend {
       confirmed: sat(r.confirmed_balance),
       unconfirmed: sat(r.unconfirmed_balance),
       reservedForAnchors: sat(r.reserved_balance_anchor_chan),
+      locked: sat(r.locked_balance),
     };
   }
 
@@ -282,6 +285,12 @@ export class LndBackend implements LightningBackend {
     const ln = this.#c.lightning;
     const r = await unary('PendingChannels', ln.PendingChannels.bind(ln), {}, signal);
     return r.pending_open_channels.map(pendingChannelFromLnd);
+  }
+
+  async closingChannels(signal: AbortSignal): Promise<ClosingChannel[]> {
+    const ln = this.#c.lightning;
+    const r = await unary('PendingChannels', ln.PendingChannels.bind(ln), {}, signal);
+    return closingChannelsFromLnd(r);
   }
 
   async openChannel(request: OpenChannelRequest, signal: AbortSignal): Promise<OpenChannelResult> {

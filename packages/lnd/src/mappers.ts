@@ -6,6 +6,7 @@ import {
   type Channel,
   type ChannelEvent,
   type ChannelPoint,
+  type ClosingChannel,
   type DecodedPaymentRequest,
   type Hex32,
   type InvoiceState,
@@ -27,7 +28,10 @@ import type { ChannelPoint__Output } from '../generated/types/lnrpc/ChannelPoint
 import type { Invoice__Output } from '../generated/types/lnrpc/Invoice.ts';
 import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
 import type { PayReq__Output } from '../generated/types/lnrpc/PayReq.ts';
-import type { _lnrpc_PendingChannelsResponse_PendingOpenChannel__Output as PendingOpen } from '../generated/types/lnrpc/PendingChannelsResponse.ts';
+import type {
+  PendingChannelsResponse__Output,
+  _lnrpc_PendingChannelsResponse_PendingOpenChannel__Output as PendingOpen,
+} from '../generated/types/lnrpc/PendingChannelsResponse.ts';
 
 /**
  * Reads a uint64 map key as protobufjs delivers it: a decimal string, or an 8-character
@@ -117,6 +121,46 @@ export function pendingChannelFromLnd(p: PendingOpen): PendingChannel {
     confirmationsUntilActive: p.confirmations_until_active || undefined,
     memo: c.memo,
   };
+}
+
+/** The closing channels of LND's `PendingChannels`: waiting close and force closing. */
+export function closingChannelsFromLnd(r: PendingChannelsResponse__Output): ClosingChannel[] {
+  const txid = (t: string) => (/^[0-9a-f]{64}$/.test(t) ? parseHex32(t) : undefined);
+  const waiting = r.waiting_close_channels.flatMap((w): ClosingChannel[] =>
+    w.channel
+      ? [
+          {
+            channelPoint: parseChannelPointString(w.channel.channel_point),
+            remotePubkey: parsePubkey(w.channel.remote_node_pub),
+            capacity: sat(w.channel.capacity),
+            kind: 'waiting_close',
+            closingTxid: txid(w.closing_txid),
+            limboBalance: sat(w.limbo_balance),
+            maturityHeight: undefined,
+            blocksTilMaturity: undefined,
+            pendingHtlcs: 0,
+          },
+        ]
+      : [],
+  );
+  const forced = r.pending_force_closing_channels.flatMap((f): ClosingChannel[] =>
+    f.channel
+      ? [
+          {
+            channelPoint: parseChannelPointString(f.channel.channel_point),
+            remotePubkey: parsePubkey(f.channel.remote_node_pub),
+            capacity: sat(f.channel.capacity),
+            kind: 'force_closing',
+            closingTxid: txid(f.closing_txid),
+            limboBalance: sat(f.limbo_balance),
+            maturityHeight: f.maturity_height || undefined,
+            blocksTilMaturity: f.blocks_til_maturity,
+            pendingHtlcs: f.pending_htlcs.length,
+          },
+        ]
+      : [],
+  );
+  return [...waiting, ...forced];
 }
 
 const invoiceStates: Record<string, InvoiceState> = {

@@ -50,6 +50,11 @@ export interface NodeOrchestrator {
   start(nodeId: string, signal: AbortSignal): Promise<void>;
   /** Stops a node, keeping its data (no-op when stopped). */
   stop(nodeId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The node's data (its LND directory and the driver's own record of it, logs left out) as a
+   * gzipped tar stream, for the LSP to archive before {@link destroy}. The node is stopped first.
+   */
+  exportData(nodeId: string, signal: AbortSignal): AsyncIterable<Uint8Array>;
   /** Stops a node and deletes its data (no-op when missing). */
   destroy(nodeId: string, signal: AbortSignal): Promise<void>;
   status(nodeId: string, signal: AbortSignal): Promise<NodeRunStatus>;

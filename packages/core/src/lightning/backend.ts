@@ -22,6 +22,7 @@ import type {
   ChannelPolicyUpdate,
   CloseChannelRequest,
   ClosedChannel,
+  ClosingChannel,
   CreatedInvoice,
   CustomMessage,
   DecodedPaymentRequest,
@@ -113,6 +114,11 @@ export interface LightningBackend {
   verifyMessage(message: Uint8Array, signature: string, signal: AbortSignal): Promise<VerifiedMessage>;
   listChannels(signal: AbortSignal): Promise<Channel[]>;
   pendingChannels(signal: AbortSignal): Promise<PendingChannel[]>;
+  /**
+   * Channels whose close has not resolved yet: waiting for the closing transaction to confirm,
+   * or force-closed with funds time-locked or not yet swept back to the wallet.
+   */
+  closingChannels(signal: AbortSignal): Promise<ClosingChannel[]>;
   /**
    * Channels closed, abandoned, or closing (their close not yet confirmed: `closeType`
    * `CLOSING`).

@@ -27,6 +27,8 @@ export interface WalletBalance {
   readonly unconfirmed: Sat;
   /** Confirmed funds held back for anchor channels, not spendable for new channels. */
   readonly reservedForAnchors: Sat;
+  /** Outputs leased (locked) against other spends, e.g. by a funding in progress. */
+  readonly locked: Sat;
 }
 
 /** Sum of channel balances. */
@@ -115,6 +117,28 @@ export interface PendingChannel {
   /** Blocks until the channel opens (when LND knows). */
   readonly confirmationsUntilActive: number | undefined;
   readonly memo: string;
+}
+
+/**
+ * A channel on its way to closed: its closing transaction waiting to confirm
+ * (`waiting_close`), or force-closed with our share still time-locked or unswept
+ * (`force_closing`). Our funds in it are not in the wallet yet.
+ */
+export interface ClosingChannel {
+  readonly channelPoint: ChannelPoint;
+  readonly remotePubkey: Pubkey;
+  readonly capacity: Sat;
+  readonly kind: 'waiting_close' | 'force_closing';
+  /** The closing (or commitment) transaction, when LND knows it. */
+  readonly closingTxid: Hex32 | undefined;
+  /** Our funds in the channel not yet recovered to the wallet. */
+  readonly limboBalance: Sat;
+  /** `force_closing`: the height from which our time-locked output can be swept. */
+  readonly maturityHeight: number | undefined;
+  /** `force_closing`: blocks until then (negative once past). */
+  readonly blocksTilMaturity: number | undefined;
+  /** `force_closing`: HTLCs still to resolve on chain. */
+  readonly pendingHtlcs: number;
 }
 
 /** Parameters of a new channel. */
