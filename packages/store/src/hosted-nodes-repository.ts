@@ -31,12 +31,15 @@ export interface HostedNodesTable {
   billed_payment_index: Generated<bigint>;
   suspended_at: Date | null;
   failure: string | null;
-  sweep_address: string | null;
-  close_channels: Generated<boolean>;
   backup: string | null;
   backup_at: Date | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: Generated<Date>;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  creation_heartbeat_at: Date | null;
+  seed_available_until: Date | null;
+  seed_acknowledged_at: Date | null;
 }
 
 /** `hosted_node_checks`: intervals a node was up (or down). */
@@ -67,11 +70,18 @@ export interface HostedNodeRecord {
   readonly billedPaymentIndex: bigint;
   readonly suspendedAt: Date | null;
   readonly failure: string | null;
-  readonly sweepAddress: string | null;
-  readonly closeChannels: boolean;
   readonly backup: string | null;
   readonly backupAt: Date | null;
   readonly createdAt: Date;
+  /** The `Idempotency-Key` it was created under, if any. */
+  readonly idempotencyKey: string | null;
+  /** A digest of the creation request (a repeat under the same key must match it). */
+  readonly requestHash: string | null;
+  /** The creating process's last beat (a `creating` node without a recent one was abandoned). */
+  readonly creationHeartbeatAt: Date | null;
+  /** Until when a repeated creation request is shown the seed again (unless acknowledged). */
+  readonly seedAvailableUntil: Date | null;
+  readonly seedAcknowledgedAt: Date | null;
 }
 
 /** What a provisioned node records (endpoints and sealed secrets). */
@@ -111,11 +121,14 @@ function toRecord(r: Selectable<HostedNodesTable>): HostedNodeRecord {
     billedPaymentIndex: BigInt(r.billed_payment_index),
     suspendedAt: r.suspended_at,
     failure: r.failure,
-    sweepAddress: r.sweep_address,
-    closeChannels: r.close_channels,
     backup: r.backup,
     backupAt: r.backup_at,
     createdAt: r.created_at,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    creationHeartbeatAt: r.creation_heartbeat_at,
+    seedAvailableUntil: r.seed_available_until,
+    seedAcknowledgedAt: r.seed_acknowledged_at,
   };
 }
 
@@ -127,13 +140,16 @@ export class HostedNodesRepository {
     this.#db = db;
   }
 
-  /** Records a node being created. */
+  /** Records a node being created (its creation's heartbeat starts now). */
   async insert(node: {
     id: string;
     tenantId: string;
     alias: string;
     color: string;
     config: unknown;
+    idempotencyKey?: string;
+    requestHash?: string;
+    seedAvailableUntil?: Date;
   }): Promise<void> {
     await this.#db
       .insertInto('hosted_nodes')
@@ -144,7 +160,54 @@ export class HostedNodesRepository {
         color: node.color,
         config: JSON.stringify(node.config),
         state: 'creating',
+        idempotency_key: node.idempotencyKey ?? null,
+        request_hash: node.requestHash ?? null,
+        creation_heartbeat_at: sql`now()`,
+        seed_available_until: node.seedAvailableUntil ?? null,
       })
+      .execute();
+  }
+
+  /** A tenant's node created under `idempotencyKey` (whatever its state). */
+  async byIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<HostedNodeRecord | undefined> {
+    const r = await this.#db
+      .selectFrom('hosted_nodes')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** The creating process is alive: beats the node's creation heartbeat. */
+  async beatCreation(id: string): Promise<void> {
+    await this.#db
+      .updateTable('hosted_nodes')
+      .set({ creation_heartbeat_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', '=', 'creating')
+      .execute();
+  }
+
+  /** Nodes `creating` whose creation has not beaten for `staleMs`: their creator died. */
+  async abandonedCreations(staleMs: number): Promise<HostedNodeRecord[]> {
+    const rows = await this.#db
+      .selectFrom('hosted_nodes')
+      .selectAll()
+      .where('state', '=', 'creating')
+      .where(
+        sql<boolean>`coalesce(creation_heartbeat_at, created_at) < now() - make_interval(secs => ${staleMs / 1000})`,
+      )
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** The tenant has its seed: it is never shown again. */
+  async acknowledgeSeed(id: string): Promise<void> {
+    await this.#db
+      .updateTable('hosted_nodes')
+      .set({ seed_acknowledged_at: sql`coalesce(seed_acknowledged_at, now())` })
+      .where('id', '=', id)
       .execute();
   }
 
@@ -153,14 +216,16 @@ export class HostedNodesRepository {
     return r ? toRecord(r) : undefined;
   }
 
-  /** A tenant's node (`undefined` for another tenant's or a deleted one). */
+  /**
+   * A tenant's node (`undefined` for another tenant's). A deleted node is still found: its
+   * tenant reads what became of it (the sweep, the archive) until its archive is purged.
+   */
   async getOwned(tenantId: string, id: string): Promise<HostedNodeRecord | undefined> {
     const r = await this.#db
       .selectFrom('hosted_nodes')
       .selectAll()
       .where('id', '=', id)
       .where('tenant_id', '=', tenantId)
-      .where('state', '!=', 'deleted')
       .executeTakeFirst();
     return r ? toRecord(r) : undefined;
   }
@@ -228,8 +293,6 @@ export class HostedNodesRepository {
     patch: {
       failure?: string;
       suspendedAt?: Date | null;
-      sweepAddress?: string;
-      closeChannels?: boolean;
     } = {},
     db: Kysely<Schema> = this.#db,
   ): Promise<boolean> {
@@ -240,8 +303,6 @@ export class HostedNodesRepository {
         updated_at: sql`now()`,
         ...(patch.failure !== undefined ? { failure: patch.failure } : {}),
         ...(patch.suspendedAt !== undefined ? { suspended_at: patch.suspendedAt } : {}),
-        ...(patch.sweepAddress !== undefined ? { sweep_address: patch.sweepAddress } : {}),
-        ...(patch.closeChannels !== undefined ? { close_channels: patch.closeChannels } : {}),
       })
       .where('id', '=', id)
       .where('state', '=', from)
@@ -249,22 +310,41 @@ export class HostedNodesRepository {
     return r.numUpdatedRows > 0n;
   }
 
-  /** Records where a created node is reached and its sealed secrets. */
-  async provisioned(id: string, p: ProvisionedNode, db: Kysely<Schema> = this.#db): Promise<void> {
+  /**
+   * Records what a creation has reached so far (each step as soon as it is done, so a creation
+   * cut short is resumed from there): where the node is reached, its sealed secrets, its pubkey,
+   * the customer's macaroon.
+   */
+  async provisioned(id: string, p: Partial<ProvisionedNode>, db: Kysely<Schema> = this.#db): Promise<void> {
+    const set = {
+      ...(p.pubkey !== undefined ? { pubkey: p.pubkey } : {}),
+      ...(p.rpcAddress !== undefined ? { rpc_address: p.rpcAddress } : {}),
+      ...(p.publicRpcAddress !== undefined ? { public_rpc_address: p.publicRpcAddress } : {}),
+      ...(p.restAddress !== undefined ? { rest_address: p.restAddress } : {}),
+      ...(p.p2pAddress !== undefined ? { p2p_address: p.p2pAddress } : {}),
+      ...(p.tlsCert !== undefined ? { tls_cert: p.tlsCert } : {}),
+      ...(p.sealedSecrets !== undefined ? { sealed_secrets: p.sealedSecrets } : {}),
+      ...(p.sealedCustomerMacaroon !== undefined
+        ? { sealed_customer_macaroon: p.sealedCustomerMacaroon }
+        : {}),
+    };
     await db
       .updateTable('hosted_nodes')
-      .set({
-        pubkey: p.pubkey,
-        rpc_address: p.rpcAddress,
-        public_rpc_address: p.publicRpcAddress,
-        rest_address: p.restAddress,
-        p2p_address: p.p2pAddress,
-        tls_cert: p.tlsCert,
-        sealed_secrets: p.sealedSecrets,
-        sealed_customer_macaroon: p.sealedCustomerMacaroon,
-        updated_at: sql`now()`,
-      })
+      .set({ ...set, updated_at: sql`now()` })
       .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Forgets a removed node's secrets and channel backup once its archive is purged (the end of
+   * the retention period): nothing of its wallet stays with the LSP.
+   */
+  async forgetSecrets(id: string): Promise<void> {
+    await this.#db
+      .updateTable('hosted_nodes')
+      .set({ sealed_secrets: null, sealed_customer_macaroon: null, backup: null, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('state', 'in', ['deleted', 'failed'])
       .execute();
   }
 

@@ -26,6 +26,11 @@ export {
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export {
+  type DeletionLook,
+  type HostedNodeDeletion,
+  HostedNodeDeletionsRepository,
+} from './hosted-node-deletions-repository.ts';
+export {
   type HostedNodeRecord,
   HostedNodesRepository,
   type ProvisionedNode,

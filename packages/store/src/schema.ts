@@ -5,6 +5,7 @@
 import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
+import type { HostedNodeDeletionsTable } from './hosted-node-deletions-repository.ts';
 import type { HostedNodeChecksTable, HostedNodesTable } from './hosted-nodes-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
@@ -253,6 +254,7 @@ export interface Schema {
   payments: PaymentsTable;
   hosted_nodes: HostedNodesTable;
   hosted_node_checks: HostedNodeChecksTable;
+  hosted_node_deletions: HostedNodeDeletionsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
