@@ -31,11 +31,12 @@ export async function startHostingLsp(
   net: Network,
   hosting: Record<string, unknown> = {},
   file: Record<string, unknown> = {},
-  options: { readonly postgres?: boolean } = {},
+  options: { readonly postgres?: boolean; readonly env?: Record<string, string> } = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
   const lsp = await startTestLsp(net, {
     ...(options.postgres ? { postgres: true } : {}),
+    ...(options.env ? { env: options.env } : {}),
     file: {
       ...file,
       hosting: {
@@ -81,8 +82,8 @@ export function hostedNodePid(dataDir: string, nodeId: string): number {
 }
 
 /**
- * Kills every node process under `dataDir` (they outlive servers) and removes their data (kept,
- * like the harness's, with BLGV_KEEP_REGTEST=1).
+ * Kills every node process under `dataDir` (they outlive servers) and removes their data and
+ * archives (kept, like the harness's, with BLGV_KEEP_REGTEST=1).
  */
 export function removeHostedNodes(dataDir: string): void {
   for (const id of existsSync(dataDir) ? readdirSync(dataDir) : []) {
@@ -92,7 +93,10 @@ export function removeHostedNodes(dataDir: string): void {
       // Already gone, or never started.
     }
   }
-  if (process.env.BLGV_KEEP_REGTEST !== '1') rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.BLGV_KEEP_REGTEST !== '1') {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}-archives`, { recursive: true, force: true });
+  }
 }
 
 /**

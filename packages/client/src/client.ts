@@ -198,14 +198,21 @@ export class LSPClient {
 
   /**
    * Hosted Lightning nodes (the spec's `createHostedNode`): quote, create (the answer carries
-   * the wallet seed once), list, read, stop, start, delete, the latest channel backup, and
-   * extra macaroons.
+   * the wallet seed), list, read, stop, start, delete (never destroying coins: see
+   * docs/hosting.md), the latest channel backup, and extra macaroons.
    */
   readonly nodes = {
     quote: (config: HostedNodeConfigBody): Promise<HostedNodeQuoteResponse> =>
       this.#call('POST', '/v1/nodes/quote', config),
-    create: (config: HostedNodeConfigBody): Promise<HostedNodeResponse> =>
-      this.#call('POST', '/v1/nodes', config),
+    /**
+     * Creates a node. Pass an `idempotencyKey` and repeat the call when its answer was lost: the
+     * repeat answers the same node (charged once), with the seed, until {@link acknowledgeSeed}.
+     */
+    create: (config: HostedNodeConfigBody, options: MutationOptions = {}): Promise<HostedNodeResponse> =>
+      this.#call('POST', '/v1/nodes', config, options),
+    /** Says the seed is kept safe: a repeated creation no longer shows it. */
+    acknowledgeSeed: (nodeId: string): Promise<HostedNodeResponse> =>
+      this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/seed/acknowledge`),
     /**
      * A page of the tenant's nodes, newest first (`limit` default 50, at most 500); read on with
      * `cursor` set to the answer's `nextCursor` until it is null.
@@ -218,6 +225,11 @@ export class LSPClient {
       this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/stop`),
     start: (nodeId: string): Promise<HostedNodeResponse> =>
       this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/start`),
+    /**
+     * Deletes a node: 409 naming what it holds unless it holds nothing, or `closeChannels` and a
+     * `sweepAddress` let the LSP close its channels and sweep its coins first (it is `deleting`
+     * until then; `deletion` says what is left and why).
+     */
     remove: (nodeId: string, options: DeleteNodeBody = {}): Promise<HostedNodeResponse> =>
       this.#call('DELETE', `/v1/nodes/${encodeURIComponent(nodeId)}`, options),
     backup: (nodeId: string): Promise<NodeBackupResponse> =>

@@ -22,6 +22,7 @@ import {
   WaitAbandoned,
   waitFor,
 } from '@blgv/node-runner';
+import { create as createTar } from 'tar';
 import { type HostedLndSettings, type HostedPorts, hostedLndArgs } from './hosted-lnd-args.ts';
 
 /** Options of {@link LocalOrchestrator}. */
@@ -73,6 +74,26 @@ export class LocalOrchestrator implements NodeOrchestrator {
     const proc = this.#process(nodeId);
     this.#processes.delete(nodeId);
     await proc?.stop(30_000);
+  }
+
+  async *exportData(nodeId: string, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    if (!existsSync(join(this.#dir(nodeId), 'node.json')))
+      throw new Error(`hosted node ${nodeId} has no data under ${this.#o.dataDir}`);
+    await this.stop(nodeId, signal);
+    const stream = createTar(
+      {
+        gzip: true,
+        cwd: this.#o.dataDir,
+        portable: true,
+        // Logs are not the node's: its wallet, channel database, TLS key and record are.
+        filter: (path) => !/(^|\/)(logs)(\/|$)|\.log(\.\d+)?(\.gz)?$/.test(path),
+      },
+      [nodeId],
+    );
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      signal.throwIfAborted();
+      yield chunk;
+    }
   }
 
   async destroy(nodeId: string, signal: AbortSignal): Promise<void> {

@@ -98,6 +98,55 @@ const HostedNodeChannel = Type.Object({
   capacity: SatAmount('channel size'),
 });
 
+/** What a node held at the deletion's last look. */
+const HoldingsBody = Type.Object({
+  openChannels: Type.Integer({ minimum: 0 }),
+  openingChannels: Type.Integer({ minimum: 0 }),
+  closingChannels: Type.Integer({
+    minimum: 0,
+    description: 'waiting for their close to confirm, or force-closed',
+  }),
+  channelSat: SatAmount("the node's own funds in those channels"),
+  timeLockedSat: SatAmount('funds of closing channels not yet back in the wallet (time-locked or unswept)'),
+  onchainConfirmedSat: SatAmount('confirmed on-chain funds'),
+  onchainUnconfirmedSat: SatAmount('on-chain funds in unconfirmed transactions'),
+});
+
+/** A node's deletion: what was asked, what it still holds, why it stays, where its funds went. */
+export const NodeDeletionBody = Type.Object({
+  requestedAt: Type.String({ format: 'date-time' }),
+  closeChannels: Type.Boolean(),
+  sweepAddress: Type.Union([Type.String(), Type.Null()]),
+  phase: Type.Union(
+    [
+      'closing_channels',
+      'waiting_for_closes',
+      'sweeping',
+      'waiting_for_sweep',
+      'removing',
+      'blocked',
+      'removed',
+    ].map((p) => Type.Literal(p)),
+    { description: 'where the deletion is (docs/hosting.md)' },
+  ),
+  holdings: Type.Union([HoldingsBody, Type.Null()], { description: 'at the last look (null before it)' }),
+  reasons: Type.Array(Type.String(), { description: 'why the node is not removed yet, one phrase each' }),
+  sweeps: Type.Array(
+    Type.Object({
+      txid: Type.String(),
+      amount: SatAmount('paid to the sweep address'),
+      address: Type.String(),
+      confirmations: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  removedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  archiveExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: "until when the LSP keeps the removed node's encrypted archive",
+  }),
+});
+export type NodeDeletionBody = Static<typeof NodeDeletionBody>;
+
 /** A hosted node (the spec's `HostedNode` plus what a customer needs to use it). */
 export const HostedNodeResponse = Type.Object({
   nodeId: Type.String(),
@@ -123,11 +172,15 @@ export const HostedNodeResponse = Type.Object({
     description: 'lndconnect:// URI for wallets (gRPC)',
   }),
   seed: Type.Optional(
-    Type.Array(Type.String(), { description: 'the wallet seed (24 words): shown once, at creation' }),
+    Type.Array(Type.String(), {
+      description:
+        'the wallet seed (24 words): in the creation answer, and again to a repeat of it (same Idempotency-Key) until acknowledged or hosting.seedRedeliverySeconds pass',
+    }),
   ),
   channels: Type.Array(HostedNodeChannel),
   paidUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   failure: Type.Union([Type.String(), Type.Null()]),
+  deletion: Type.Union([NodeDeletionBody, Type.Null()], { description: 'once a deletion was asked' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type HostedNodeResponse = Static<typeof HostedNodeResponse>;
@@ -146,12 +199,17 @@ export type HostedNodesResponse = Static<typeof HostedNodesResponse>;
 /** `DELETE /v1/nodes/:id`: what to do with channels and funds. */
 export const DeleteNodeBody = Type.Object(
   {
-    closeChannels: Type.Optional(Type.Boolean({ description: 'close every channel cooperatively first' })),
+    closeChannels: Type.Optional(
+      Type.Boolean({
+        description:
+          'close every channel (cooperatively; force-closed when the peer does not come within hosting.deletion.forceCloseAfterSeconds)',
+      }),
+    ),
     sweepAddress: Type.Optional(
       Type.String({
         minLength: 14,
         maxLength: 100,
-        description: 'send the on-chain funds here before deleting',
+        description: "send every coin here (an address of the nodes' network) before the node is removed",
       }),
     ),
   },

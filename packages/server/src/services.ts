@@ -23,6 +23,7 @@ import { EventLog } from './events/event-log.ts';
 import { ChannelFunder } from './funding/channel-funder.ts';
 import { HostingService } from './hosting/hosting-service.ts';
 import type { HostingRuntime } from './hosting/hosting-setup.ts';
+import { NodeArchives } from './hosting/node-archives.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
 import { lspJobs } from './jobs/lsp-jobs.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
@@ -251,6 +252,12 @@ export function createServices(deps: {
           minChannelSize: config.channels.minCapacity,
           maxChannelSize: config.channels.maxCapacity,
         },
+        deletion: {
+          forceCloseAfterMs: config.hosting.deletion.forceCloseAfterSeconds * 1000,
+          sweepConfirmations: config.hosting.deletion.sweepConfirmations,
+          archiveRetentionMs: config.hosting.archiveRetentionSeconds * 1000,
+        },
+        archives: new NodeArchives({ dir: deps.hosting.archiveDir, key: box.deriveKey('node-archive') }),
         log: log.child({ sub: 'hosting' }),
       })
     : undefined;

@@ -5,6 +5,7 @@
  *   blgv-lsp start   start the LSP (on an embedded regtest network unless LND is configured)
  *   blgv-lsp keys    create or revoke API keys
  *   blgv-lsp audit   reconcile the ledger with LND (exit 1 on any discrepancy)
+ *   blgv-lsp node-archive  open a removed hosted node's encrypted archive
  *   blgv-lsp help    this text and the configuration variables
  */
 import { writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { onShutdown } from '@blgv/node-runner';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { type RunningLsp, startLsp } from '../runtime.ts';
+import { ARCHIVE_USAGE, archiveCommand } from './archive-command.ts';
 import { AUDIT_USAGE, auditCommand } from './audit-command.ts';
 import { KEYS_USAGE, keysCommand } from './keys-command.ts';
 
@@ -25,10 +27,12 @@ function usage(): string {
     '  start   start the LSP server',
     '  keys    create or revoke API keys',
     '  audit   reconcile the ledger with LND (exit 1 on any discrepancy)',
+    "  node-archive  open a removed hosted node's encrypted archive",
     '  help    show this help',
     '',
     KEYS_USAGE,
     AUDIT_USAGE,
+    ARCHIVE_USAGE,
     '',
     'configuration (environment):',
     ...vars,
@@ -119,6 +123,10 @@ async function main(): Promise<void> {
     const { text, clean } = await auditCommand(loadConfig(), process.argv.slice(3));
     process.stdout.write(text);
     if (!clean) process.exitCode = 1;
+    return;
+  }
+  if (command === 'node-archive') {
+    process.stdout.write(await archiveCommand(loadConfig(), process.argv.slice(3)));
     return;
   }
   if (command === 'help' || command === '--help' || command === '-h') {

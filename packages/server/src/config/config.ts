@@ -329,6 +329,37 @@ export const ConfigSchema = Type.Object(
          * lacks it (default: 5 s on regtest, 10 min elsewhere; each is relayed network-wide).
          */
         reannounceIntervalMs: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 86_400_000 })),
+        /**
+         * How long a repeated `POST /v1/nodes` (same Idempotency-Key) is shown the seed again,
+         * unless the tenant acknowledged it (`POST /v1/nodes/:id/seed/acknowledge`).
+         */
+        seedRedeliverySeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400 }),
+        /** Deleting nodes: see docs/hosting.md. */
+        deletion: Type.Object(
+          {
+            /**
+             * How long a channel's peer has to come for a cooperative close before the channel is
+             * force-closed (its funds then wait out their time lock).
+             */
+            forceCloseAfterSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400 }),
+            /** Confirmations the sweep of a deleted node's funds needs before the node is removed. */
+            sweepConfirmations: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /**
+         * Where removed nodes' encrypted archives are kept (default: beside the nodes' data
+         * directory: under the regtest network's directory, else ~/.local/share/blgv-lsp/node-archives).
+         */
+        archiveDir: Type.Optional(Type.String({ minLength: 1 })),
+        /** How long a removed node's archive (its data, sealed seed, latest backup) is kept. */
+        archiveRetentionSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 10 * 365 * 86_400,
+          default: 90 * 86_400,
+        }),
+        /** How often archives past their retention are looked for and purged. */
+        archivePurgeIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 3_600_000 }),
         /** The lnd binary (default: the one `npm run build:lightning` built). */
         lndBinary: Type.Optional(Type.String({ minLength: 1 })),
         /** More lnd flags for every hosted node. */

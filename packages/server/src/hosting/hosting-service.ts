@@ -4,17 +4,17 @@
  * backups and extra macaroons. The keeper and billing jobs (`node-keeper.ts`,
  * `hosting-billing.ts`) keep the nodes alive and paid for.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   ErrorCode,
   type FeeSchedule,
   type HostedNodeConfig,
+  type HostedNodeEvent,
   type HostedNodeState,
   type LightningBackend,
   type LightningConnector,
   LspError,
   type MacaroonPermission,
-  type NodeAccess,
   type NodeOrchestrator,
   type NodeWallets,
   nextHostedNodeState,
@@ -25,8 +25,10 @@ import {
 import type { HostedNodeConfigBody } from '@blgv/protocol';
 import {
   type Database,
+  type HostedNodeDeletion,
   type HostedNodeRecord,
   HostedNodesRepository,
+  isUniqueViolation,
   type Page,
   type PageRequest,
 } from '@blgv/store';
@@ -37,13 +39,13 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
 import { LspPreference } from './lsp-preference.ts';
-import {
-  CUSTOMER_PERMISSIONS,
-  checkRequestedPermissions,
-  READ_ONLY_PERMISSIONS,
-} from './macaroon-permissions.ts';
+import { checkRequestedPermissions } from './macaroon-permissions.ts';
+import type { NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
-import { NodeConnections, type NodeSecrets } from './node-connections.ts';
+import { NodeConnections } from './node-connections.ts';
+import { type DeleteOptions, type DeletionConfig, NodeDeletions } from './node-deletions.ts';
+import { CREATION_STALE_MS, NodeProvisioning, type Provisioned, Unrecoverable } from './node-provisioning.ts';
+import type { ChainNetwork } from './sweep-address.ts';
 
 /** Hosting limits and periods (from config). */
 export interface HostingLimits {
@@ -53,6 +55,8 @@ export interface HostingLimits {
   readonly gracePeriodSeconds: number;
   readonly minChannelSize: number;
   readonly maxChannelSize: number;
+  /** How long a repeated creation request is shown the seed again (unless acknowledged). */
+  readonly seedRedeliverySeconds: number;
 }
 
 /** The price of a node at creation. */
@@ -75,10 +79,24 @@ export interface HostedNodeView {
   readonly macaroon: string | null;
   readonly readOnlyMacaroon: string | null;
   readonly channels: readonly { id: string; status: string; capacity: Sat }[];
+  /** Its deletion, once one was asked: what it still holds and why it stays. */
+  readonly deletion: HostedNodeDeletion | undefined;
+}
+
+/** What creating a node answered: the node, its seed (when it may be shown), and whether it is a repeat. */
+export interface CreatedNode {
+  readonly view: HostedNodeView;
+  readonly seed: readonly string[] | undefined;
+  /** A repeat of an earlier request with the same `Idempotency-Key`. */
+  readonly replayed: boolean;
 }
 
 /** How long a node may take from process start to an active wallet. */
 const PROVISION_TIMEOUT_MS = 90_000;
+/** A creation still failing this long after it was asked is given up: refunded. */
+const CREATION_GIVE_UP_MS = 15 * 60_000;
+/** How long a repeated creation request waits for the first one to finish. */
+const REPEAT_WAIT_MS = PROVISION_TIMEOUT_MS + 30_000;
 
 /** The idempotency key of a node's `i`th initial channel (its channel request). */
 export function initialChannelKey(nodeId: string, i: number): string {
@@ -102,6 +120,11 @@ export class HostingService {
   readonly nodes: NodeConnections;
   /** Autopilot nodes kept pointed at the LSP (peered, scored, the LSP in their graph). */
   readonly lspPreference: LspPreference;
+  /** Deletions: looking at what a node holds, closing, sweeping, archiving, removing. */
+  readonly deletions: NodeDeletions;
+  readonly #provisioning: NodeProvisioning;
+  /** Nodes this process is creating (or finishing): the keeper leaves them alone. */
+  readonly #creating = new Set<string>();
 
   constructor(deps: {
     database: Database;
@@ -116,6 +139,12 @@ export class HostingService {
     limits: HostingLimits;
     /** The least time between two announcements of the LSP's node (see `LspPreference`). */
     reannounceIntervalMs: number;
+    /** Deletion and archive settings. */
+    deletion: DeletionConfig;
+    /** Where removed nodes' data is archived. */
+    archives: NodeArchives;
+    /** The chain the nodes run on (sweep addresses must belong to it). */
+    network: ChainNetwork;
     log: Logger;
   }) {
     this.#database = deps.database;
@@ -143,6 +172,31 @@ export class HostingService {
       nodes: this.nodes,
       log: deps.log,
       reannounceIntervalMs: deps.reannounceIntervalMs,
+    });
+    const move = (
+      nodeId: string,
+      from: HostedNodeState,
+      event: HostedNodeEvent,
+      repo?: HostedNodesRepository,
+    ) => this.#move(nodeId, from, event, repo);
+    this.deletions = new NodeDeletions({
+      database: deps.database,
+      nodes: this.nodes,
+      archives: deps.archives,
+      config: deps.deletion,
+      network: deps.network,
+      move,
+      forget: (nodeId) => this.lspPreference.forget(nodeId),
+      log: deps.log.child({ part: 'deletion' }),
+    });
+    this.#provisioning = new NodeProvisioning({
+      database: deps.database,
+      orchestrator: deps.orchestrator,
+      wallets: deps.wallets,
+      nodes: this.nodes,
+      box: deps.box,
+      log: deps.log,
+      markCreated: (nodeId, repo) => move(nodeId, 'creating', { type: 'created' }, repo),
     });
   }
 
@@ -185,14 +239,18 @@ export class HostingService {
   }
 
   /**
-   * Creates a node: charges the first month, starts the node, creates its wallet (seed and
-   * password kept sealed), bakes the customer's macaroons, buys its initial channels and turns
-   * autopilot on. Answers with the node and its seed (shown this once).
+   * Creates a node: charges the first month, provisions it (process, wallet with its seed and
+   * password sealed, macaroons), buys its initial channels and turns autopilot on. Answers with
+   * the node and its seed. With an `idempotencyKey`, a repeat of the same request answers the
+   * same node (charged once), with the seed until it is acknowledged or
+   * `hosting.seedRedeliverySeconds` pass; a different request under the key is a 422.
    */
-  async create(
-    tenantId: string,
-    config: HostedNodeConfig,
-  ): Promise<{ view: HostedNodeView; seed: readonly string[] }> {
+  async create(tenantId: string, config: HostedNodeConfig, idempotencyKey?: string): Promise<CreatedNode> {
+    const requestHash = configHash(config);
+    if (idempotencyKey) {
+      const first = await this.#repo.byIdempotencyKey(tenantId, idempotencyKey);
+      if (first) return this.#repeat(first, requestHash);
+    }
     // Checked first to refuse early, and again under the creation lock when the node is inserted.
     this.#checkLimits(await this.#repo.counts(tenantId));
     const quote = await this.quote(config);
@@ -206,19 +264,120 @@ export class HostingService {
       );
     }
     const nodeId = `n${randomBytes(8).toString('hex')}`;
-    await this.#chargeFirstMonth(tenantId, nodeId, config, quote.monthlyFee);
-    let provisioned: { pubkey: Pubkey; p2pAddress: string; seed: readonly string[] };
     try {
-      provisioned = await this.#provision(nodeId, config);
+      await this.#chargeFirstMonth(tenantId, nodeId, config, quote.monthlyFee, requestHash, idempotencyKey);
     } catch (err) {
-      await this.#failCreation(tenantId, nodeId, quote.monthlyFee, err);
-      throw new LspError(ErrorCode.LightningUnavailable, `the node could not be created: ${messageOf(err)}`, {
-        nodeId,
-      });
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const first = await this.#repo.byIdempotencyKey(tenantId, idempotencyKey);
+        if (first) return this.#repeat(first, requestHash);
+      }
+      throw err;
     }
+    const provisioned = await this.#provision(nodeId, config, quote.monthlyFee, tenantId, true);
+    if (!provisioned) throw new Error(`node ${nodeId} was being created by another caller`);
+    await this.#afterProvisioning(tenantId, nodeId, provisioned, config);
+    const record = await this.#require(nodeId);
+    return { view: await this.#view(record), seed: this.#seedToShow(record), replayed: false };
+  }
+
+  /** Answers a repeated creation request: the first one's node, once it is no longer creating. */
+  async #repeat(first: HostedNodeRecord, requestHash: string): Promise<CreatedNode> {
+    if (first.requestHash !== null && first.requestHash !== requestHash)
+      throw new LspError(
+        ErrorCode.IdempotencyKeyReused,
+        'this Idempotency-Key was used with a different request body; use a new key for a new request',
+        { nodeId: first.id },
+      );
+    let record = first;
+    const deadline = Date.now() + REPEAT_WAIT_MS;
+    while (record.state === 'creating' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // polling the first request's progress
+      record = await this.#require(first.id);
+    }
+    return { view: await this.#view(record), seed: this.#seedToShow(record), replayed: true };
+  }
+
+  /** The seed, while it may still be shown (provisioned, not acknowledged, within its time). */
+  #seedToShow(record: HostedNodeRecord): readonly string[] | undefined {
+    if (!record.sealedSecrets || record.seedAcknowledgedAt || record.state === 'failed') return undefined;
+    if (record.seedAvailableUntil && record.seedAvailableUntil.getTime() < Date.now()) return undefined;
+    return this.nodes.secretsOf(record).seed;
+  }
+
+  /** The tenant has its seed: it is never shown again. */
+  async acknowledgeSeed(tenantId: string, nodeId: string): Promise<HostedNodeView> {
+    const record = await this.#owned(tenantId, nodeId);
+    await this.#repo.acknowledgeSeed(record.id);
+    return this.get(tenantId, nodeId);
+  }
+
+  /**
+   * Runs (or resumes) a creation's provisioning in this process. A failure the creation cannot
+   * recover from, or any failure of a fresh request, fails the node and refunds its month; the
+   * keeper retries a resumed one until {@link CREATION_GIVE_UP_MS}. `undefined` when this process
+   * is already at it.
+   */
+  async #provision(
+    nodeId: string,
+    config: HostedNodeConfig,
+    fee: Sat,
+    tenantId: string,
+    fresh: boolean,
+  ): Promise<Provisioned | undefined> {
+    if (this.#creating.has(nodeId)) return undefined;
+    this.#creating.add(nodeId);
+    try {
+      return await this.#provisioning.run(nodeId, config, AbortSignal.timeout(PROVISION_TIMEOUT_MS));
+    } catch (err) {
+      const record = await this.#repo.get(nodeId);
+      const old = record && Date.now() - record.createdAt.getTime() > CREATION_GIVE_UP_MS;
+      if (record?.state === 'creating' && (fresh || old || err instanceof Unrecoverable)) {
+        await this.#failCreation(tenantId, nodeId, fee, err);
+        throw new LspError(
+          ErrorCode.LightningUnavailable,
+          `the node could not be created: ${messageOf(err)}`,
+          { nodeId },
+        );
+      }
+      throw err;
+    } finally {
+      this.#creating.delete(nodeId);
+    }
+  }
+
+  /** After provisioning: the initial channels (each once) and autopilot. */
+  async #afterProvisioning(
+    tenantId: string,
+    nodeId: string,
+    provisioned: Provisioned,
+    config: HostedNodeConfig,
+  ): Promise<void> {
     await this.#openInitialChannels(tenantId, nodeId, provisioned.pubkey, provisioned.p2pAddress, config);
     if (config.autopilot.enabled) await this.lspPreference.prefer(await this.#require(nodeId));
-    return { view: await this.get(tenantId, nodeId), seed: provisioned.seed };
+  }
+
+  /**
+   * Finishes creations whose creator died (their heartbeat stopped): resumes them from their last
+   * step, or fails and refunds them when they cannot be finished (for the keeper).
+   */
+  async resumeAbandonedCreations(): Promise<void> {
+    for (const record of await this.#repo.abandonedCreations(CREATION_STALE_MS)) {
+      if (this.#creating.has(record.id)) continue;
+      const config = nodeConfigFromJson(record.config);
+      this.#log.warn({ nodeId: record.id }, 'hosted node creation was cut short: finishing it');
+      try {
+        const provisioned = await this.#provision(
+          record.id,
+          config,
+          this.#schedule.hosting.monthlyFee,
+          record.tenantId,
+          false,
+        );
+        if (provisioned) await this.#afterProvisioning(record.tenantId, record.id, provisioned, config);
+      } catch (err) {
+        this.#log.warn({ nodeId: record.id, err: messageOf(err) }, 'finishing an abandoned creation failed');
+      }
+    }
   }
 
   /** Throws when one more node would pass the per-tenant or the total limit. */
@@ -243,6 +402,8 @@ export class HostingService {
     nodeId: string,
     config: HostedNodeConfig,
     fee: Sat,
+    requestHash: string,
+    idempotencyKey: string | undefined,
   ): Promise<void> {
     const node = { id: nodeId, tenantId, alias: config.alias };
     const paidUntil = new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000);
@@ -255,6 +416,9 @@ export class HostingService {
           ...node,
           color: config.color,
           config: nodeConfigToJson(config),
+          requestHash,
+          seedAvailableUntil: new Date(Date.now() + this.#limits.seedRedeliverySeconds * 1000),
+          ...(idempotencyKey ? { idempotencyKey } : {}),
         });
         await chargeMonth(tx, node, 1, fee, paidUntil);
       });
@@ -266,76 +430,30 @@ export class HostingService {
     }
   }
 
-  async #provision(
-    nodeId: string,
-    config: HostedNodeConfig,
-  ): Promise<{ pubkey: Pubkey; p2pAddress: string; seed: readonly string[] }> {
-    const signal = AbortSignal.timeout(PROVISION_TIMEOUT_MS);
-    const endpoints = await this.#orchestrator.create(
-      {
-        nodeId,
-        alias: config.alias,
-        color: config.color,
-        features: config.features,
-        ...(config.autopilot.enabled ? { autopilot: config.autopilot } : {}),
-      },
-      signal,
-    );
-    const access: NodeAccess = { rpcAddress: endpoints.rpcAddress, tlsCert: endpoints.tlsCert };
-    const password = randomBytes(32);
-    const wallet = await this.nodes.retry(
-      'wallet creation',
-      () => this.#wallets.create(access, password, signal),
-      signal,
-    );
-    const backend = this.nodes.open(nodeId, access, wallet.adminMacaroon);
-    // `running` means usable: the node answers and has caught up with the chain.
-    const info = await this.nodes.retry(
-      'node synced to chain',
-      async () => {
-        const i = await backend.getInfo(AbortSignal.timeout(5_000));
-        if (!i.syncedToChain) throw new Error('not synced to chain yet');
-        return i;
-      },
-      signal,
-    );
-    const [customer, readOnly] = [
-      await backend.bakeMacaroon(CUSTOMER_PERMISSIONS, signal),
-      await backend.bakeMacaroon(READ_ONLY_PERMISSIONS, signal),
-    ];
-    const secrets: NodeSecrets = {
-      seed: wallet.mnemonic,
-      password: password.toString('hex'),
-      adminMacaroon: wallet.adminMacaroon,
-      readOnlyMacaroon: readOnly,
-    };
-    await this.#database.db.transaction().execute(async (tx) => {
-      const repo = new HostedNodesRepository(tx);
-      await repo.provisioned(
-        nodeId,
-        {
-          pubkey: info.pubkey,
-          rpcAddress: endpoints.rpcAddress,
-          publicRpcAddress: endpoints.publicRpcAddress,
-          restAddress: endpoints.restAddress,
-          p2pAddress: endpoints.p2pAddress,
-          tlsCert: endpoints.tlsCert,
-          sealedSecrets: this.nodes.seal(secrets),
-          sealedCustomerMacaroon: this.#box.seal(customer),
-        },
-        tx,
-      );
-      await this.#move(nodeId, 'creating', { type: 'created' }, repo);
-    });
-    this.#log.info({ nodeId, pubkey: info.pubkey }, 'hosted node created');
-    return { pubkey: info.pubkey, p2pAddress: endpoints.p2pAddress, seed: wallet.mnemonic };
-  }
-
   async #failCreation(tenantId: string, nodeId: string, fee: Sat, err: unknown): Promise<void> {
     this.#log.error({ nodeId, err }, 'hosted node creation failed');
-    await this.nodes.destroy(nodeId, AbortSignal.timeout(60_000)).catch((e: unknown) => {
-      this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
-    });
+    // A node that never reached its tenant holds nothing; its data is archived all the same.
+    const record = await this.#repo.get(nodeId);
+    await this.nodes
+      .destroy(nodeId, AbortSignal.timeout(60_000), (data) =>
+        this.deletions.archives.write(
+          {
+            nodeId,
+            tenantId,
+            pubkey: record?.pubkey ?? null,
+            alias: record?.alias ?? '',
+            createdAt: (record?.createdAt ?? new Date()).toISOString(),
+            archivedAt: new Date().toISOString(),
+            sealedSecrets: record?.sealedSecrets ?? null,
+            channelBackup: null,
+            sweeps: [],
+          },
+          data,
+        ),
+      )
+      .catch((e: unknown) => {
+        this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
+      });
     await this.#database.db.transaction().execute(async (tx) => {
       const repo = new HostedNodesRepository(tx);
       await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, repo);
@@ -382,10 +500,19 @@ export class HostingService {
   /** A page of a tenant's nodes, newest first. */
   async list(tenantId: string, page: PageRequest): Promise<Page<HostedNodeView>> {
     const records = await this.#repo.listOwned(tenantId, page);
-    return { items: await Promise.all(records.items.map((r) => this.#view(r))), next: records.next };
+    const deletions = await this.deletions.forNodes(records.items.map((r) => r.id));
+    return {
+      items: await Promise.all(records.items.map((r) => this.#view(r, deletions.get(r.id)))),
+      next: records.next,
+    };
   }
 
-  async #view(record: HostedNodeRecord): Promise<HostedNodeView> {
+  async #view(record: HostedNodeRecord, known?: HostedNodeDeletion): Promise<HostedNodeView> {
+    const deletion =
+      known ??
+      (record.state === 'deleting' || record.state === 'deleted'
+        ? await this.deletions.get(record.id)
+        : undefined);
     const secrets = record.sealedSecrets ? this.nodes.secretsOf(record) : undefined;
     const config = nodeConfigFromJson(record.config);
     const channels = await Promise.all(
@@ -400,8 +527,9 @@ export class HostingService {
     return {
       record,
       macaroon: record.sealedCustomerMacaroon ? this.#box.open(record.sealedCustomerMacaroon) : null,
-      readOnlyMacaroon: secrets?.readOnlyMacaroon ?? null,
+      readOnlyMacaroon: secrets?.readOnlyMacaroon || null,
       channels,
+      deletion,
     };
   }
 
@@ -422,75 +550,15 @@ export class HostingService {
   }
 
   /**
-   * Deletes a node. Refused while it has channels or funds, unless `closeChannels` (channels
-   * closed cooperatively) and a `sweepAddress` for the funds are given: then the keeper closes,
-   * sweeps and removes it, and the node shows `deleting` until it is gone.
+   * Deletes a node, never destroying a coin (see {@link NodeDeletions}): refused (409 naming what
+   * it holds) while it holds anything, unless `closeChannels` and a `sweepAddress` let the keeper
+   * close, sweep and then remove it; the node shows `deleting`, with what it still holds and why,
+   * until then. A node holding nothing is removed at once (its data archived).
    */
-  async remove(
-    tenantId: string,
-    nodeId: string,
-    options: { closeChannels?: boolean; sweepAddress?: string },
-  ): Promise<HostedNodeView> {
+  async remove(tenantId: string, nodeId: string, options: DeleteOptions): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
-    const holdings =
-      record.state === 'running' ? await this.holdings(record) : { channels: 0, funds: sat(0) };
-    if (holdings.channels > 0 && !options.closeChannels) {
-      throw new LspError(
-        ErrorCode.Conflict,
-        `the node has ${holdings.channels} channels; delete with closeChannels and a sweepAddress`,
-        {
-          field: 'closeChannels',
-          channels: holdings.channels,
-        },
-      );
-    }
-    if ((holdings.funds > 0n || holdings.channels > 0) && !options.sweepAddress) {
-      throw new LspError(
-        ErrorCode.Conflict,
-        `the node holds ${holdings.funds} sat on-chain; delete with a sweepAddress`,
-        {
-          field: 'sweepAddress',
-          funds: Number(holdings.funds),
-        },
-      );
-    }
-    if (record.state !== 'running' && (options.closeChannels || options.sweepAddress)) {
-      throw new LspError(
-        ErrorCode.Conflict,
-        `a ${record.state} node cannot close channels or sweep; start it first`,
-        {
-          field: 'state',
-        },
-      );
-    }
-    await this.#move(nodeId, record.state, { type: 'delete' }, this.#repo, {
-      ...(options.sweepAddress ? { sweepAddress: options.sweepAddress } : {}),
-      closeChannels: options.closeChannels ?? false,
-    });
-    if (holdings.channels === 0 && holdings.funds === 0n)
-      await this.finishDeletion(await this.#require(nodeId));
-    // Read again: a node removed at once is `deleted`, which `get` no longer finds.
+    await this.deletions.request(record, options);
     return this.#view(await this.#require(nodeId));
-  }
-
-  /** Open and pending channels and on-chain funds of a running node. */
-  async holdings(record: HostedNodeRecord): Promise<{ channels: number; funds: Sat }> {
-    const backend = this.nodes.backend(record);
-    const signal = AbortSignal.timeout(15_000);
-    const [open, pending, wallet] = await Promise.all([
-      backend.listChannels(signal),
-      backend.pendingChannels(signal),
-      backend.walletBalance(signal),
-    ]);
-    return { channels: open.length + pending.length, funds: sat(wallet.confirmed + wallet.unconfirmed) };
-  }
-
-  /** Removes a node in `deleting` whose channels and funds are gone. */
-  async finishDeletion(record: HostedNodeRecord): Promise<void> {
-    this.lspPreference.forget(record.id);
-    await this.nodes.destroy(record.id, AbortSignal.timeout(60_000));
-    await this.#move(record.id, 'deleting', { type: 'destroyed' });
-    this.#log.info({ nodeId: record.id }, 'hosted node deleted');
   }
 
   /** Bakes another macaroon for the node, within the customer's permissions. */
@@ -522,9 +590,8 @@ export class HostingService {
   async #move(
     nodeId: string,
     from: HostedNodeState,
-    event: Parameters<typeof nextHostedNodeState>[1],
+    event: HostedNodeEvent,
     repo: HostedNodesRepository = this.#repo,
-    patch: { sweepAddress?: string; closeChannels?: boolean } = {},
   ): Promise<HostedNodeState> {
     const step = nextHostedNodeState(from, event);
     if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'state', state: from });
@@ -532,7 +599,6 @@ export class HostingService {
       ...(step.failure ? { failure: step.failure } : {}),
       ...(step.state === 'suspended' ? { suspendedAt: new Date() } : {}),
       ...(from === 'suspended' ? { suspendedAt: null } : {}),
-      ...patch,
     });
     if (!moved)
       throw new LspError(ErrorCode.Conflict, `node ${nodeId} changed meanwhile; try again`, {
@@ -542,7 +608,7 @@ export class HostingService {
   }
 
   /** Moves a node by an event (for the jobs). */
-  move(record: HostedNodeRecord, event: Parameters<typeof nextHostedNodeState>[1]): Promise<HostedNodeState> {
+  move(record: HostedNodeRecord, event: HostedNodeEvent): Promise<HostedNodeState> {
     return this.#move(record.id, record.state, event);
   }
 
@@ -571,4 +637,11 @@ export class HostingService {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A digest of a creation request, kept with its idempotency key. */
+function configHash(config: HostedNodeConfig): string {
+  return createHash('sha256')
+    .update(JSON.stringify(nodeConfigToJson(config)))
+    .digest('hex');
 }

@@ -10,6 +10,7 @@ import { connectLightning, lndNodeWallets } from '@blgv/lnd';
 import { type ChainBackend, lightningBinary, PortRange, REGTEST_SPEED_ARGS } from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
 import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
+import type { ChainNetwork } from './sweep-address.ts';
 
 /** What the hosting service runs on. */
 export interface HostingRuntime {
@@ -20,6 +21,10 @@ export interface HostingRuntime {
   readonly publicUrl?: string;
   /** The least time between two announcements of the LSP's node (`hosting.reannounceIntervalMs`). */
   readonly reannounceIntervalMs: number;
+  /** The chain the nodes run on. */
+  readonly network: ChainNetwork;
+  /** Where removed nodes' archives are kept (`hosting.archiveDir`). */
+  readonly archiveDir: string;
 }
 
 /** `hosting.reannounceIntervalMs` off regtest unless configured. */
@@ -42,10 +47,9 @@ export function hostingFromConfig(
   const h = config.hosting;
   const chain = regtest?.chain ?? (h.chain as ChainBackend | undefined);
   if (!h.enabled || !chain) return undefined;
+  const home = join(homedir(), '.local', 'share', 'blgv-lsp');
   const orchestrator = new LocalOrchestrator({
-    dataDir:
-      h.dataDir ??
-      (regtest ? join(regtest.dir, 'hosted-nodes') : join(homedir(), '.local', 'share', 'blgv-lsp', 'nodes')),
+    dataDir: h.dataDir ?? (regtest ? join(regtest.dir, 'hosted-nodes') : join(home, 'nodes')),
     lndBinary: h.lndBinary ?? lightningBinary('lnd'),
     ports: new PortRange(h.portFrom, h.portTo),
     chain,
@@ -64,6 +68,14 @@ export function hostingFromConfig(
     connect: connectLightning,
     reannounceIntervalMs:
       h.reannounceIntervalMs ?? (chain.network === 'regtest' ? REGTEST_REANNOUNCE_MS : PUBLIC_REANNOUNCE_MS),
+    network: chain.network as ChainNetwork,
+    archiveDir:
+      h.archiveDir ??
+      (h.dataDir
+        ? `${h.dataDir.replace(/\/+$/, '')}-archives`
+        : regtest
+          ? join(regtest.dir, 'hosted-node-archives')
+          : join(home, 'node-archives')),
     ...(h.publicUrl ? { publicUrl: h.publicUrl } : {}),
   };
 }

@@ -116,13 +116,42 @@ export class NodeConnections {
       const deadline = AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS);
       attempt = this.#inTurn(record.id, async () => {
         const state = await this.#stateOf(record.id);
-        if (state !== 'running' && state !== 'deleting')
+        if (state !== 'running' && state !== 'deleting' && state !== 'creating')
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
         await this.#ensureRunning(record, deadline);
       }).finally(() => this.#ensuring.delete(record.id));
       this.#ensuring.set(record.id, attempt);
     }
     return abortable(attempt, signal);
+  }
+
+  /**
+   * Runs `look` on a node whatever its state: a node that is not running is started (and
+   * unlocked) for it and stopped again afterwards unless its state now asks it to run. This is
+   * how a stopped or suspended node is looked at before it is deleted (no month is charged for
+   * it). The whole look takes the node's turn, so the keeper cannot stop it halfway.
+   */
+  inspect<T>(
+    record: HostedNodeRecord,
+    look: (backend: LightningBackend) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    return this.#inTurn(record.id, async () => {
+      const wasRunning = (await this.#orchestrator.status(record.id, signal)) === 'running';
+      try {
+        await this.#ensureRunning(
+          record,
+          AbortSignal.any([signal, AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS)]),
+        );
+        return await look(this.backend(record));
+      } finally {
+        const state = await this.#stateOf(record.id).catch(() => undefined);
+        if (!wasRunning && state !== 'running' && state !== 'deleting' && state !== 'creating')
+          await this.#orchestrator.stop(record.id, AbortSignal.timeout(60_000)).catch((err: unknown) => {
+            this.#log.warn({ nodeId: record.id, err }, 'node started to be looked at could not be stopped');
+          });
+      }
+    });
   }
 
   /**
@@ -137,10 +166,22 @@ export class NodeConnections {
     });
   }
 
-  /** Removes a node's process and data in the node's turn, and closes its connection. */
-  destroy(nodeId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Removes a node's process and data in the node's turn, and closes its connection. With
+   * `keep`, the node's data (stopped first) is handed to it before it is deleted; a failure to
+   * keep it leaves everything in place.
+   */
+  destroy<T = void>(
+    nodeId: string,
+    signal: AbortSignal,
+    keep?: (data: AsyncIterable<Uint8Array>) => Promise<T>,
+  ): Promise<T | undefined> {
     this.forget(nodeId);
-    return this.#inTurn(nodeId, () => this.#orchestrator.destroy(nodeId, signal));
+    return this.#inTurn(nodeId, async () => {
+      const kept = keep ? await keep(this.#orchestrator.exportData(nodeId, signal)) : undefined;
+      await this.#orchestrator.destroy(nodeId, signal);
+      return kept;
+    });
   }
 
   /** Runs `op` once every start or stop of the node queued before it has ended. */

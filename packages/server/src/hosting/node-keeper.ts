@@ -1,11 +1,12 @@
 /**
  * The keeper of hosted nodes (one job, under its lease): on every tick it looks at each node
  * that should run, restarts a dead one (with backoff per node) and unlocks a locked one,
- * records whether it answered (the uptime intervals monitoring reads), keeps each running
- * node's latest static channel backup, keeps autopilot nodes peers of the LSP, finishes deletions (close channels, sweep, remove) and
- * stops nodes that should not run.
+ * records whether it answered (the uptime intervals monitoring reads), keeps each running (or
+ * deleting) node's latest static channel backup, keeps autopilot nodes peers of the LSP, takes
+ * each deletion one step further (closes, sweeps, removal: `NodeDeletions`), finishes creations
+ * whose creator died, and stops nodes that should not run.
  */
-import { checkGapMs, formatChannelPoint, type HostedNodeState, shouldRun } from '@blgv/core';
+import { checkGapMs, type HostedNodeState, shouldRun } from '@blgv/core';
 import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
@@ -24,6 +25,9 @@ export async function keepNodes(
   const backoff = new Map<string, { until: number; delayMs: number }>();
   const backups = new Map<string, AbortController>();
   const tick = async () => {
+    await hosting.resumeAbandonedCreations().catch((err: unknown) => {
+      log.warn({ err }, 'looking for abandoned creations failed');
+    });
     const nodes = await hosting.repo.live();
     const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
@@ -34,7 +38,10 @@ export async function keepNodes(
             running.add(node.id);
             if ((await keepRunning(node)) && lspPeers) await hosting.lspPreference.keep(node, lspPeers);
           } else if (node.state === 'deleting') {
-            await continueDeletion(node);
+            running.add(node.id);
+            await hosting.deletions.step(node, signal);
+            if (!backups.has(node.id) && (await hosting.repo.get(node.id))?.state === 'deleting')
+              followBackups(node);
           } else if (isStopped(node.state)) {
             // Asked again in the node's turn: a start may have moved the node since this tick
             // listed it, and stopping it then would kill the process the start brings up.
@@ -102,43 +109,6 @@ export async function keepNodes(
     });
   };
 
-  const continueDeletion = async (node: StoredNode) => {
-    const closing = closingOf(node);
-    if (!closing) return hosting.finishDeletion(node);
-    await hosting.nodes.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
-    const backend = hosting.nodes.backend(node);
-    const s = AbortSignal.timeout(30_000);
-    const [open, pending] = await Promise.all([backend.listChannels(s), backend.pendingChannels(s)]);
-    if (closing.closeChannels) {
-      for (const channel of open) {
-        await backend.closeChannel({ channelPoint: channel.channelPoint }, s).catch((err: unknown) => {
-          log.warn(
-            { nodeId: node.id, channel: formatChannelPoint(channel.channelPoint), err },
-            'cooperative close failed',
-          );
-        });
-      }
-    }
-    if (open.length > 0 || pending.length > 0) return;
-    const wallet = await backend.walletBalance(s);
-    if (wallet.unconfirmed > 0n) return;
-    if (wallet.confirmed > 0n && closing.sweepAddress) {
-      const { txid } = await backend.sendCoins(
-        {
-          address: closing.sweepAddress,
-          amount: wallet.confirmed,
-          sendAll: true,
-          targetConf: 6,
-          label: `sweep ${node.id}`,
-        },
-        s,
-      );
-      log.info({ nodeId: node.id, txid, amount: wallet.confirmed.toString() }, 'hosted node swept');
-      return;
-    }
-    await hosting.finishDeletion(node);
-  };
-
   await every(deps.intervalMs, tick, signal);
   for (const stop of backups.values()) stop.abort();
 }
@@ -146,11 +116,4 @@ export async function keepNodes(
 /** A node its tenant stopped or billing suspended: its process should not run. */
 function isStopped(state: HostedNodeState | undefined): boolean {
   return state === 'stopped' || state === 'suspended';
-}
-
-/** What a deletion still has to do: nothing when the node had no channels and no funds. */
-function closingOf(node: StoredNode): { closeChannels: boolean; sweepAddress: string | null } | undefined {
-  return node.closeChannels || node.sweepAddress
-    ? { closeChannels: node.closeChannels, sweepAddress: node.sweepAddress }
-    : undefined;
 }

@@ -3,7 +3,8 @@
  * node's LND REST API. Authentication is LND's own (the customer's macaroon in
  * `Grpc-Metadata-macaroon` passes through untouched); the LSP checks the node's TLS against the
  * certificate it recorded for that node, streams requests and responses both ways (LND's
- * streaming calls included), and only ever dials the node the path names.
+ * streaming calls included), and only ever dials the node the path names. A node being deleted
+ * answers reads (`GET`) only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostedNodeRecord } from '@blgv/store';
@@ -41,7 +42,9 @@ export function installNodeProxy(app: FastifyInstance, lookup: NodeLookup): void
     if (!node?.restAddress || !node.tlsCert || node.state === 'deleted') {
       return reply.code(404).send({ error: { code: 'not_found', message: `no node ${nodeId}` } });
     }
-    if (node.state !== 'running') {
+    // A deleting node stays readable (its tenant watches its channels close), nothing more.
+    const readOnly = node.state === 'deleting' && (req.method === 'GET' || req.method === 'HEAD');
+    if (node.state !== 'running' && !readOnly) {
       return reply
         .code(503)
         .send({ error: { code: 'lightning_unavailable', message: `node ${nodeId} is ${node.state}` } });

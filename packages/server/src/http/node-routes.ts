@@ -17,6 +17,8 @@ import {
   nextCursor,
   pageRequest,
 } from '@blgv/protocol';
+import type { HostedNodeDeletion } from '@blgv/store';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { HostedNodeQuote, HostedNodeView, HostingService } from '../hosting/hosting-service.ts';
 import { lndconnectUri } from '../hosting/lndconnect.ts';
@@ -26,6 +28,46 @@ import { errorResponses } from './error-responses.ts';
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 const tags = ['nodes'];
 type NodeParams = { id: string };
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'a repeat with the same key and body answers the same node, charged once',
+    }),
+  ),
+});
+
+/** A deletion on the wire. */
+function deletionWire(d: HostedNodeDeletion) {
+  return {
+    requestedAt: d.requestedAt.toISOString(),
+    closeChannels: d.closeChannels,
+    sweepAddress: d.sweepAddress,
+    phase: d.phase,
+    holdings: d.holdings
+      ? {
+          openChannels: d.holdings.openChannels,
+          openingChannels: d.holdings.openingChannels,
+          closingChannels: d.holdings.closingChannels,
+          channelSat: Number(d.holdings.channelSat),
+          timeLockedSat: Number(d.holdings.timeLockedSat),
+          onchainConfirmedSat: Number(d.holdings.onchainConfirmedSat),
+          onchainUnconfirmedSat: Number(d.holdings.onchainUnconfirmedSat),
+        }
+      : null,
+    reasons: [...d.reasons],
+    sweeps: d.sweeps.map((s) => ({
+      txid: s.txid,
+      amount: Number(s.amount),
+      address: s.address,
+      confirmations: s.confirmations,
+    })),
+    checkedAt: d.checkedAt?.toISOString() ?? null,
+    removedAt: d.removedAt?.toISOString() ?? null,
+    archiveExpiresAt: d.archivePurgedAt ? null : (d.archiveExpiresAt?.toISOString() ?? null),
+  };
+}
 
 /** Registers the hosted-node routes; `publicUrl` is the base of each node's `endpoint`. */
 export function registerNodeRoutes(
@@ -55,6 +97,7 @@ export function registerNodeRoutes(
       channels: view.channels.map((c) => ({ id: c.id, status: c.status, capacity: Number(c.capacity) })),
       paidUntil: r.paidUntil?.toISOString() ?? null,
       failure: r.failure,
+      deletion: view.deletion ? deletionWire(view.deletion) : null,
       createdAt: r.createdAt.toISOString(),
     };
   };
@@ -87,23 +130,44 @@ export function registerNodeRoutes(
     async (req) => quoteWire(await hosting.quote(hosting.parse(req.body))),
   );
 
-  app.post<{ Body: HostedNodeConfigBody }>(
+  app.post<{ Body: HostedNodeConfigBody; Headers: { 'idempotency-key'?: string } }>(
     '/v1/nodes',
     {
       config: { auth: 'tenant' },
       schema: {
         summary: 'Create a hosted Lightning node',
         description:
-          "Creates an isolated LND for the tenant (the spec's `HostedNodeConfig` -> `HostedNode`): charges the first month, creates the wallet, bakes the customer's macaroons, opens the initial inbound channels from the LSP (each charged as a channel sale) and turns autopilot on. The answer holds the wallet seed: it is shown this once.",
+          "Creates an isolated LND for the tenant (the spec's `HostedNodeConfig` -> `HostedNode`): charges the first month, creates the wallet, bakes the customer's macaroons, opens the initial inbound channels from the LSP (each charged as a channel sale) and turns autopilot on. The answer holds the wallet seed. With an `Idempotency-Key`, a repeat of the same request (an answer lost) answers 200 with the same node, charged once, and shows the seed again until `POST /v1/nodes/:id/seed/acknowledge` or `hosting.seedRedeliverySeconds` (24 h); another body under the key is 422. A creation cut short by a crash is finished (or failed and refunded) by the keeper.",
         tags,
         body: HostedNodeConfigBody,
-        response: { 201: HostedNodeResponse, ...errors },
+        headers: IdempotencyHeaders,
+        response: { 200: HostedNodeResponse, 201: HostedNodeResponse, ...errors },
       },
     },
     async (req, reply) => {
-      const { view, seed } = await hosting.create(principalOf(req).tenantId, hosting.parse(req.body));
-      return reply.code(201).send(wire(view, seed));
+      const { view, seed, replayed } = await hosting.create(
+        principalOf(req).tenantId,
+        hosting.parse(req.body),
+        req.headers['idempotency-key'],
+      );
+      return reply.code(replayed ? 200 : 201).send(wire(view, seed));
     },
+  );
+
+  app.post<{ Params: NodeParams }>(
+    '/v1/nodes/:id/seed/acknowledge',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        summary: 'Say the seed is safe: it is never shown again',
+        description:
+          'After this, a repeated creation request no longer carries the seed. Acknowledging twice is fine.',
+        tags,
+        params: IdParams,
+        response: { 200: HostedNodeResponse, ...errors },
+      },
+    },
+    async (req) => wire(await hosting.acknowledgeSeed(principalOf(req).tenantId, req.params.id)),
   );
 
   app.get<{ Querystring: HostedNodesQuery }>(
@@ -131,6 +195,8 @@ export function registerNodeRoutes(
       config: { auth: 'tenant' },
       schema: {
         summary: 'One hosted node',
+        description:
+          'Deleted nodes are still answered (status `deleted`, with their deletion: sweeps, archive) until their archive is purged.',
         tags,
         params: IdParams,
         response: { 200: HostedNodeResponse, ...errors },
@@ -172,9 +238,9 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: 'Delete a node',
+        summary: 'Delete a node, never destroying its coins',
         description:
-          'Refused (409) while the node has channels or on-chain funds, unless `closeChannels` is true and a `sweepAddress` is given: then the channels are closed cooperatively, the funds sent to the address, and the node removed (it shows `deleting` until then).',
+          "Looks at what the node holds, in any state (a stopped or suspended node is started to look, no month charged; one that cannot start is not deleted: 503). Refused (409 naming what it holds) while it holds any channel (open, opening, closing, force-closed) or coin (confirmed or not), unless `closeChannels` is true and a `sweepAddress` of the nodes' network is given (400 naming `sweepAddress` otherwise, nothing changed): then it shows `deleting` while the keeper closes every channel (cooperatively, force-closing after `hosting.deletion.forceCloseAfterSeconds`), waits for every close and time lock, sweeps everything to the address and waits for the sweep's confirmations; only then is it removed. Its data is kept in an encrypted archive for `hosting.archiveRetentionSeconds`. Asked again while deleting, it changes `closeChannels` and `sweepAddress`. The node, its deletion (`deletion`: holdings, reasons, sweeps) and its backup stay readable throughout.",
         tags,
         params: IdParams,
         body: DeleteNodeBody,

@@ -189,6 +189,18 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
           s,
         ),
     });
+    // Removed nodes' archives past their retention, and what the LSP kept of those nodes.
+    runner.add({
+      name: 'hosting-archives',
+      run: (s) =>
+        every(
+          config.hosting.archivePurgeIntervalMs,
+          async () => {
+            await hosting.deletions.purgeExpired();
+          },
+          s,
+        ),
+    });
   }
   return runner;
 }

@@ -1,0 +1,409 @@
+/**
+ * Deleting hosted nodes without destroying a coin.
+ *
+ * - `DELETE /v1/nodes/:id` ({@link NodeDeletions.request}) looks at what the node holds, in every
+ *   state: a stopped or suspended node is started to look (no month is charged) and stopped
+ *   again; one that cannot be started is not deleted. A node holding anything (a channel in any
+ *   phase, time-locked or unswept funds, coins on chain, confirmed or not) is refused (409
+ *   naming what it holds) unless the request says `closeChannels` and gives a `sweepAddress`
+ *   (checked for the nodes' network: 400 otherwise). Then the node moves to `deleting`.
+ * - The keeper looks at a deleting node each tick ({@link NodeDeletions.step}): the pure
+ *   {@link planDeletion} decides (cooperative closes, force closes after
+ *   `hosting.deletion.forceCloseAfterSeconds`, waiting for every close and time lock, the sweep,
+ *   its confirmations) and every look is recorded with what the node held and why it stays.
+ * - Removal ({@link NodeDeletions.remove}) keeps an encrypted archive of the node's data (its
+ *   directory, sealed seed, latest channel backup) for `hosting.archiveRetentionSeconds`; the
+ *   `hosting-archives` job purges archives whose time is up ({@link NodeDeletions.purgeExpired}).
+ */
+import {
+  type ChannelCloseRecord,
+  type DeletionAction,
+  type DeletionSettings,
+  describeHoldings,
+  ErrorCode,
+  formatChannelPoint,
+  type HostedNodeEvent,
+  type HostedNodeState,
+  holdsNothing,
+  type LightningBackend,
+  LspError,
+  type NodeHoldings,
+  planDeletion,
+  type SweepRecord,
+  summariseHoldings,
+} from '@blgv/core';
+import {
+  type Database,
+  type HostedNodeDeletion,
+  HostedNodeDeletionsRepository,
+  type HostedNodeRecord,
+  HostedNodesRepository,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
+import type { NodeConnections } from './node-connections.ts';
+import { readHoldings } from './node-holdings-reader.ts';
+import { type ChainNetwork, checkSweepAddress } from './sweep-address.ts';
+
+/** Deletion and archive settings (from config). */
+export interface DeletionConfig extends DeletionSettings {
+  /** How long a removed node's archive is kept before it is purged. */
+  readonly archiveRetentionMs: number;
+}
+
+/** What `DELETE /v1/nodes/:id` may say. */
+export interface DeleteOptions {
+  readonly closeChannels?: boolean;
+  readonly sweepAddress?: string;
+}
+
+/** Moves a node's machine (compare-and-set), in `repo`'s transaction when given. */
+type Move = (
+  nodeId: string,
+  from: HostedNodeState,
+  event: HostedNodeEvent,
+  repo?: HostedNodesRepository,
+) => Promise<HostedNodeState>;
+
+/** The label of a deleted node's sweep transactions in its wallet. */
+export const SWEEP_LABEL_PREFIX = 'blgv-sweep:';
+const CALL_TIMEOUT_MS = 30_000;
+/** How long `DELETE` waits for a stopped node to start so it can be looked at. */
+const LOOK_TIMEOUT_MS = 120_000;
+
+/** Deletions of hosted nodes. */
+export class NodeDeletions {
+  readonly #database: Database;
+  readonly #nodes: NodeConnections;
+  readonly #archives: NodeArchives;
+  readonly #config: DeletionConfig;
+  readonly #network: ChainNetwork;
+  readonly #move: Move;
+  readonly #forget: (nodeId: string) => void;
+  readonly #log: Logger;
+  readonly #repo: HostedNodeDeletionsRepository;
+
+  constructor(deps: {
+    database: Database;
+    nodes: NodeConnections;
+    archives: NodeArchives;
+    config: DeletionConfig;
+    network: ChainNetwork;
+    move: Move;
+    /** Forgets what the LSP keeps in memory about a node being removed. */
+    forget: (nodeId: string) => void;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#nodes = deps.nodes;
+    this.#archives = deps.archives;
+    this.#config = deps.config;
+    this.#network = deps.network;
+    this.#move = deps.move;
+    this.#forget = deps.forget;
+    this.#log = deps.log;
+    this.#repo = new HostedNodeDeletionsRepository(deps.database.db);
+  }
+
+  /** The archives of removed nodes. */
+  get archives(): NodeArchives {
+    return this.#archives;
+  }
+
+  /** A node's deletion, if one was asked. */
+  get(nodeId: string): Promise<HostedNodeDeletion | undefined> {
+    return this.#repo.get(nodeId);
+  }
+
+  /** The deletions of these nodes, by node id. */
+  forNodes(nodeIds: readonly string[]): Promise<Map<string, HostedNodeDeletion>> {
+    return this.#repo.forNodes(nodeIds);
+  }
+
+  /**
+   * `DELETE /v1/nodes/:id`: refuses (409 naming what the node holds) unless the node holds
+   * nothing or the request lets it close and sweep; then moves it to `deleting` and, when it
+   * holds nothing, removes it at once. Asked again of a deleting node, it changes
+   * `closeChannels` and the sweep address.
+   */
+  async request(record: HostedNodeRecord, options: DeleteOptions): Promise<void> {
+    if (options.sweepAddress !== undefined) checkSweepAddress(options.sweepAddress, this.#network);
+    const request = {
+      closeChannels: options.closeChannels ?? false,
+      sweepAddress: options.sweepAddress ?? null,
+    };
+    if (record.state === 'deleting') {
+      await this.#repo.request(record.id, request, null);
+      return;
+    }
+    if (record.state !== 'running' && record.state !== 'stopped' && record.state !== 'suspended')
+      throw new LspError(ErrorCode.Conflict, `a ${record.state} node cannot be deleted`, { field: 'state' });
+    const holdings = await this.#look(record);
+    refuseUnlessCovered(holdings, request);
+    await this.#database.db.transaction().execute(async (tx) => {
+      await this.#move(record.id, record.state, { type: 'delete' }, new HostedNodesRepository(tx));
+      await new HostedNodeDeletionsRepository(tx).request(record.id, request, holdings.height);
+    });
+    this.#log.info(
+      { nodeId: record.id, from: record.state, holds: describeHoldings(holdings), ...request },
+      'hosted node deletion asked',
+    );
+    if (holdsNothing(holdings)) await this.remove(await this.#require(record.id));
+  }
+
+  /** What a node holds now; a node that is not running is started to look, and stopped again. */
+  async #look(record: HostedNodeRecord): Promise<NodeHoldings> {
+    const signal = AbortSignal.timeout(LOOK_TIMEOUT_MS);
+    try {
+      if (record.state === 'running') return await readHoldings(this.#nodes.backend(record), signal);
+      return await this.#nodes.inspect(record, (node) => readHoldings(node, signal), signal);
+    } catch (err) {
+      if (err instanceof LspError && err.code === ErrorCode.Conflict) throw err;
+      throw new LspError(
+        ErrorCode.LightningUnavailable,
+        `the node could not be ${record.state === 'running' ? 'asked' : 'started to see'} what it holds, so it is not deleted: ${messageOf(err)}`,
+        { nodeId: record.id },
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * One look at a deleting node: starts it if needed, reads what it holds, and does what the
+   * plan says (closes, a sweep, the removal). Records the look, or why it could not be made.
+   */
+  async step(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+    const deletion = await this.#repo.get(record.id);
+    if (!deletion) {
+      // Asked before deletions were recorded: nothing said to close or sweep.
+      await this.#repo.request(record.id, { closeChannels: false, sweepAddress: null }, null);
+      return;
+    }
+    await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+    const node = this.#nodes.backend(record);
+    const call = () => AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
+    const holdings = await readHoldings(node, call());
+    const sweeps = await this.#sweeps(node, record.id, deletion, call());
+    const closes = { ...deletion.closes };
+    const progress = { ...deletion, closes, sweeps };
+    const plan = planDeletion(progress, holdings, new Date(), this.#config);
+    for (const action of plan.actions) {
+      if (action.type === 'remove') {
+        await this.#repo.recordLook(record.id, {
+          phase: 'removing',
+          holdings: summariseHoldings(holdings),
+          reasons: [],
+          closes,
+          sweeps,
+        });
+        await this.remove(record);
+        return;
+      }
+      const done = await this.#perform(node, record, action, call()).catch((err: unknown) => {
+        this.#log.warn(
+          { nodeId: record.id, action: describe(action), err: messageOf(err) },
+          'deletion step failed',
+        );
+        return undefined;
+      });
+      if (action.type === 'close') {
+        const key = formatChannelPoint(action.channelPoint);
+        const now = new Date().toISOString();
+        const before = closes[key];
+        const asked: ChannelCloseRecord = action.force
+          ? {
+              coopAskedAt: before?.coopAskedAt ?? now,
+              coopLastAskedAt: before?.coopLastAskedAt ?? now,
+              forcedAt: now,
+            }
+          : { coopAskedAt: before?.coopAskedAt ?? now, coopLastAskedAt: now };
+        // A force close is recorded only once LND took it: a refused one is asked again.
+        if (!action.force || done) closes[key] = asked;
+      } else if (action.type === 'sweep' && done) {
+        sweeps.push(done as SweepRecord);
+      }
+    }
+    await this.#repo.recordLook(record.id, {
+      phase: plan.phase,
+      holdings: summariseHoldings(holdings),
+      reasons: plan.reasons,
+      closes,
+      sweeps,
+    });
+  }
+
+  /** Performs a close or a sweep; answers what the sweep sent. */
+  async #perform(
+    node: LightningBackend,
+    record: HostedNodeRecord,
+    action: Exclude<DeletionAction, { type: 'remove' }>,
+    signal: AbortSignal,
+  ): Promise<SweepRecord | true> {
+    if (action.type === 'close') {
+      const { closingTxid } = await node.closeChannel(
+        { channelPoint: action.channelPoint, force: action.force },
+        signal,
+      );
+      this.#log.info(
+        {
+          nodeId: record.id,
+          channel: formatChannelPoint(action.channelPoint),
+          force: action.force,
+          closingTxid,
+        },
+        action.force ? 'hosted node channel force-closed' : 'hosted node channel closing',
+      );
+      return true;
+    }
+    const wallet = await node.walletBalance(signal);
+    const { txid } = await node.sendCoins(
+      {
+        address: action.address,
+        amount: wallet.confirmed,
+        sendAll: true,
+        targetConf: 6,
+        label: `${SWEEP_LABEL_PREFIX}${record.id}`,
+      },
+      signal,
+    );
+    this.#log.info(
+      { nodeId: record.id, txid, to: action.address, balance: wallet.confirmed.toString() },
+      'hosted node swept',
+    );
+    // What it paid the address is read back from the wallet at the next look.
+    return { txid, amount: wallet.confirmed, address: action.address, confirmations: 0 };
+  }
+
+  /** The node's sweeps (labelled transactions since the deletion was asked) as its wallet lists them. */
+  async #sweeps(
+    node: LightningBackend,
+    nodeId: string,
+    deletion: HostedNodeDeletion,
+    signal: AbortSignal,
+  ): Promise<SweepRecord[]> {
+    const label = `${SWEEP_LABEL_PREFIX}${nodeId}`;
+    const txs = await node.listOnchainTransactions({ startHeight: deletion.startHeight ?? 0 }, signal);
+    const found = txs
+      .filter((t) => t.label === label)
+      .map((t): SweepRecord => {
+        const known = deletion.sweeps.find((s) => s.txid === t.txid);
+        const address = known?.address ?? deletion.sweepAddress ?? '';
+        const paid = t.outputs
+          .filter((o) => !o.ours && o.address === address)
+          .reduce((s, o) => s + o.amount, 0n);
+        return {
+          txid: t.txid,
+          amount: paid as SweepRecord['amount'],
+          address,
+          confirmations: t.confirmations,
+        };
+      });
+    // A sweep recorded but not listed yet (just published) is kept as it was.
+    for (const s of deletion.sweeps) if (!found.some((f) => f.txid === s.txid)) found.push(s);
+    return found;
+  }
+
+  /**
+   * Removes a deleting node: archives its data (encrypted, with its sealed secrets and latest
+   * backup), destroys it, records the archive and moves it to `deleted`. An archive that cannot
+   * be written leaves the node as it is.
+   */
+  async remove(record: HostedNodeRecord): Promise<void> {
+    const deletion = await this.#repo.get(record.id);
+    const manifest: ArchiveManifest = {
+      nodeId: record.id,
+      tenantId: record.tenantId,
+      pubkey: record.pubkey,
+      alias: record.alias,
+      createdAt: record.createdAt.toISOString(),
+      archivedAt: new Date().toISOString(),
+      sealedSecrets: record.sealedSecrets,
+      channelBackup: record.backup,
+      sweeps: (deletion?.sweeps ?? []).map((s) => ({
+        txid: s.txid,
+        amount: s.amount.toString(),
+        address: s.address,
+      })),
+    };
+    this.#forget(record.id);
+    const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>
+      this.#archives.write(manifest, data),
+    );
+    const expiresAt = new Date(Date.now() + this.#config.archiveRetentionMs);
+    await this.#database.db.transaction().execute(async (tx) => {
+      await new HostedNodeDeletionsRepository(tx).removed(
+        record.id,
+        ref ? { ref, expiresAt } : undefined,
+        tx,
+      );
+      await this.#move(record.id, 'deleting', { type: 'destroyed' }, new HostedNodesRepository(tx));
+    });
+    this.#log.info({ nodeId: record.id, archive: ref, archiveExpiresAt: expiresAt }, 'hosted node deleted');
+  }
+
+  /**
+   * Purges archives whose retention has ended, and what the LSP still kept of those nodes
+   * (sealed secrets, macaroon, channel backup). Answers how many were purged.
+   */
+  async purgeExpired(): Promise<number> {
+    const expired = await this.#repo.expiredArchives(new Date());
+    const nodes = new HostedNodesRepository(this.#database.db);
+    for (const d of expired) {
+      if (d.archiveRef) this.#archives.purge(d.archiveRef);
+      await nodes.forgetSecrets(d.nodeId);
+      await this.#repo.purged(d.nodeId);
+      this.#log.info({ nodeId: d.nodeId, archive: d.archiveRef }, 'hosted node archive purged');
+    }
+    return expired.length;
+  }
+
+  async #require(nodeId: string): Promise<HostedNodeRecord> {
+    const record = await new HostedNodesRepository(this.#database.db).get(nodeId);
+    if (!record) throw new Error(`hosted node ${nodeId} vanished`);
+    return record;
+  }
+}
+
+/**
+ * Refuses a deletion of a node that holds something the request does not let the LSP deal with:
+ * channels without `closeChannels`, anything without a `sweepAddress` (409 naming what it holds).
+ */
+function refuseUnlessCovered(
+  holdings: NodeHoldings,
+  request: { closeChannels: boolean; sweepAddress: string | null },
+): void {
+  if (holdsNothing(holdings)) return;
+  const holds = describeHoldings(holdings).join(', ');
+  const summary = summariseHoldings(holdings);
+  const details = {
+    openChannels: summary.openChannels,
+    openingChannels: summary.openingChannels,
+    closingChannels: summary.closingChannels,
+    timeLockedSat: Number(summary.timeLockedSat),
+    onchainConfirmedSat: Number(summary.onchainConfirmedSat),
+    onchainUnconfirmedSat: Number(summary.onchainUnconfirmedSat),
+  };
+  const channels = holdings.open.length + holdings.opening.length;
+  if (channels > 0 && !request.closeChannels)
+    throw new LspError(
+      ErrorCode.Conflict,
+      `the node holds ${holds}; delete with closeChannels and a sweepAddress to close its channels and send its funds there`,
+      { field: 'closeChannels', ...details },
+    );
+  if (!request.sweepAddress)
+    throw new LspError(
+      ErrorCode.Conflict,
+      `the node holds ${holds}; delete with a sweepAddress to send its funds there`,
+      { field: 'sweepAddress', ...details },
+    );
+}
+
+function describe(action: DeletionAction): string {
+  if (action.type === 'close')
+    return `${action.force ? 'force ' : ''}close ${formatChannelPoint(action.channelPoint)}`;
+  return action.type;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

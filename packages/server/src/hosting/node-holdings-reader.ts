@@ -1,0 +1,45 @@
+/**
+ * Reads what a hosted node holds ({@link NodeHoldings}) from its LND: channels opening, open and
+ * closing, and its on-chain wallet.
+ */
+import type { LightningBackend, NodeHoldings } from '@blgv/core';
+
+/** The calls reading holdings needs. */
+export type HoldingsPort = Pick<
+  LightningBackend,
+  'getInfo' | 'pendingChannels' | 'listChannels' | 'closingChannels' | 'walletBalance'
+>;
+
+/**
+ * Reads a node's holdings. The lists are read in the order channels and funds move (opening,
+ * open, closing, wallet): one that moves while they are read shows up in a later list, or twice,
+ * and is never missed.
+ */
+export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Promise<NodeHoldings> {
+  const info = await node.getInfo(signal);
+  const opening = await node.pendingChannels(signal);
+  const open = await node.listChannels(signal);
+  const closing = await node.closingChannels(signal);
+  const wallet = await node.walletBalance(signal);
+  return {
+    opening: opening.map((c) => ({
+      channelPoint: c.channelPoint,
+      remotePubkey: c.remotePubkey,
+      capacity: c.capacity,
+      localBalance: c.localBalance,
+      active: false,
+    })),
+    open: open.map((c) => ({
+      channelPoint: c.channelPoint,
+      remotePubkey: c.remotePubkey,
+      capacity: c.capacity,
+      localBalance: c.localBalance,
+      active: c.active,
+    })),
+    closing,
+    confirmed: wallet.confirmed,
+    unconfirmed: wallet.unconfirmed,
+    locked: wallet.locked,
+    height: info.blockHeight,
+  };
+}
