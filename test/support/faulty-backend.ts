@@ -1,5 +1,6 @@
 /**
- * A fault-injecting wrapper of our `LightningBackend` port around the real LND: a test names a
+ * A fault-injecting wrapper of one of our ports around the real thing (the `LightningBackend`
+ * around the real LND by default, or e.g. the hosted nodes' `NodeOrchestrator`): a test names a
  * call and what goes wrong with it (once or more), and every other call goes through untouched.
  */
 import { ErrorCode, type LightningBackend, LspError } from '@blgv/core';
@@ -22,12 +23,11 @@ interface Fault {
   readonly hit: PromiseWithResolvers<void>;
 }
 
-type Method = keyof LightningBackend;
-const STREAMS = new Set<Method>(['subscribeInvoices', 'subscribeInvoice', 'channelEvents', 'customMessages']);
+const STREAMS = new Set<string>(['subscribeInvoices', 'subscribeInvoice', 'channelEvents', 'customMessages']);
 
-/** Faults for one backend. */
-export class Faults {
-  readonly #faults = new Map<Method, Fault>();
+/** Faults for one port (a `LightningBackend` unless told). */
+export class Faults<Port extends object = LightningBackend> {
+  readonly #faults = new Map<keyof Port, Fault>();
 
   /**
    * Makes the next `times` calls of `method` go wrong; resolves `hit` the first time. For a
@@ -35,7 +35,7 @@ export class Faults {
    * when a connection drops.
    */
   inject(
-    method: Method,
+    method: keyof Port,
     mode: FaultMode,
     options: { times?: number; error?: () => Error } = {},
   ): { hit: Promise<void> } {
@@ -46,22 +46,25 @@ export class Faults {
       error:
         options.error ??
         (() =>
-          new LspError(ErrorCode.LightningUnavailable, `injected fault in ${method}: LND is not reachable`)),
+          new LspError(
+            ErrorCode.LightningUnavailable,
+            `injected fault in ${String(method)}: LND is not reachable`,
+          )),
       hit,
     });
     return { hit: hit.promise };
   }
 
-  /** The backend with the faults applied. */
-  wrap(backend: LightningBackend): LightningBackend {
+  /** The port with the faults applied. */
+  wrap(backend: Port): Port {
     return new Proxy(backend, {
       get: (target, prop, receiver) => {
         const value = Reflect.get(target, prop, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        const method = prop as Method;
+        const method = prop as keyof Port;
         return (...args: unknown[]) => {
           const call = () => (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (STREAMS.has(method)) return this.#breakable(method, call() as AsyncIterable<unknown>);
+          if (STREAMS.has(String(method))) return this.#breakable(method, call() as AsyncIterable<unknown>);
           const fault = this.#take(method);
           if (!fault) return call();
           switch (fault.mode) {
@@ -87,7 +90,7 @@ export class Faults {
   }
 
   /** A stream that fails at the item after a fault is injected into `method`. */
-  async *#breakable(method: Method, stream: AsyncIterable<unknown>): AsyncIterable<unknown> {
+  async *#breakable(method: keyof Port, stream: AsyncIterable<unknown>): AsyncIterable<unknown> {
     for await (const item of stream) {
       const fault = this.#take(method);
       if (fault) {
@@ -98,7 +101,7 @@ export class Faults {
     }
   }
 
-  #take(method: Method): Fault | undefined {
+  #take(method: keyof Port): Fault | undefined {
     const f = this.#faults.get(method);
     if (!f || f.times <= 0) return undefined;
     f.times--;

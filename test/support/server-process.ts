@@ -19,7 +19,7 @@ export interface ServerProcessOptions {
   /** Extra environment (e.g. `BLGV_CONFIG`, `BLGV_REPLICA`). */
   readonly env?: Record<string, string>;
   /** One backend call that goes wrong (see `fault-server.ts`). */
-  readonly fault?: { readonly method: string; readonly mode: string };
+  readonly fault?: { readonly target?: string; readonly method: string; readonly mode: string };
   /** The `fetch` its clients use (e.g. one trusting the server's TLS certificate). */
   readonly fetch?: typeof fetch;
 }

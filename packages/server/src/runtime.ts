@@ -9,7 +9,7 @@ import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/s
 import type { Logger } from 'pino';
 import type { CreatedKey } from './auth/api-keys.ts';
 import type { Config } from './config/config.ts';
-import { hostingFromConfig } from './hosting/hosting-setup.ts';
+import { type HostingRuntime, hostingFromConfig } from './hosting/hosting-setup.ts';
 import { buildApp } from './http/app.ts';
 import { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
 import { createServices, type LspServices } from './services.ts';
@@ -39,6 +39,8 @@ async function bootstrapAdmin(database: Database, services: LspServices): Promis
 export interface StartOptions {
   /** Wraps the LND backend before anything uses it (e.g. a fault-injecting wrapper in tests). */
   readonly wrapLightning?: (lightning: LightningBackend) => LightningBackend;
+  /** Wraps the hosted nodes' runtime (e.g. tests injecting faults into the driver). */
+  readonly wrapHosting?: (hosting: HostingRuntime) => HostingRuntime;
 }
 
 /** Starts everything the configuration asks for. */
@@ -76,10 +78,11 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const applied = await migrate(database.db);
     log.info({ database: config.database.kind, applied }, 'database ready');
 
-    const hosting = hostingFromConfig(config, {
+    const configured = hostingFromConfig(config, {
       ...(regtest ? { regtest: { chain: regtest.harness.btcd.chain, dir: regtest.harness.dir } } : {}),
       lspPubkey: node.pubkey,
     });
+    const hosting = configured && options.wrapHosting ? options.wrapHosting(configured) : configured;
     if (hosting) {
       // Without outliveServer (the demo) this stops the nodes; otherwise they keep running.
       cleanup.push(() => hosting.orchestrator.close());
