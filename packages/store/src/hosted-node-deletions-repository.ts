@@ -127,6 +127,12 @@ export class HostedNodeDeletionsRepository {
     return r ? toDeletion(r) : undefined;
   }
 
+  /** Every deletion (for the audit). */
+  async all(): Promise<HostedNodeDeletion[]> {
+    const rows = await this.#db.selectFrom('hosted_node_deletions').selectAll().execute();
+    return rows.map(toDeletion);
+  }
+
   /** The deletions of these nodes, by node id. */
   async forNodes(nodeIds: readonly string[]): Promise<Map<string, HostedNodeDeletion>> {
     if (nodeIds.length === 0) return new Map();

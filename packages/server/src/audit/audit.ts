@@ -8,6 +8,7 @@
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
 import { AuditRepository, type Database } from '@blgv/store';
+import { auditDeletions } from './deletions-audit.ts';
 import { LndSnapshot } from './lnd-snapshot.ts';
 
 /** One thing that does not add up. */
@@ -353,6 +354,12 @@ export async function runAudit(deps: {
         `fees charged for payments ${beyond.join(', ')}, beyond the billed index ${n.billed_payment_index}`,
       );
   }
+
+  // Hosted-node deletions: removed holding nothing, swept to the tenant's address.
+  const deletions = await auditDeletions(deps.database, await repo.hostedNodes());
+  found.push(...deletions.findings);
+  if (deletions.checked > 0) checked.hosted_node_deletions = deletions.checked;
+  if (deletions.inFlight > 0) inFlight.hosted_node_deletions = deletions.inFlight;
 
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));
   return {
