@@ -183,6 +183,16 @@ export class HostedNodeDeletionsRepository {
       .execute();
   }
 
+  /** Records why a look could not be made (the node would not start, say): the tenant reads it. */
+  async recordTrouble(nodeId: string, reasons: readonly string[]): Promise<void> {
+    await this.#db
+      .updateTable('hosted_node_deletions')
+      .set({ reasons: JSON.stringify(reasons), checked_at: sql`now()` })
+      .where('node_id', '=', nodeId)
+      .where('phase', '!=', 'removed')
+      .execute();
+  }
+
   /** Records the removal of the node and where its data is archived until `expiresAt`. */
   async removed(
     nodeId: string,

@@ -105,5 +105,6 @@ export function describeHoldings(h: NodeHoldings): string[] {
   }
   if (h.confirmed > 0n) out.push(`${sats(h.confirmed)} on chain`);
   if (h.unconfirmed > 0n) out.push(`${sats(h.unconfirmed)} on chain, unconfirmed`);
+  if (h.locked > 0n) out.push(`${sats(h.locked)} on chain leased by a transaction in progress`);
   return out;
 }

@@ -56,12 +56,22 @@ async function charge(
   await ledger.append({ tenantId: node.tenantId, kind, amount: sat(-fee), reference, description });
 }
 
-/** Gives back the first month of a node that could not be created. */
-export async function refundFirstMonth(tx: Kysely<Schema>, node: BilledNode, fee: Sat): Promise<void> {
+/**
+ * Gives back the first month of a node that could not be created: exactly what was charged for
+ * it (the fee schedule may have changed since, e.g. before a creation cut short is given up).
+ */
+export async function refundFirstMonth(tx: Kysely<Schema>, node: BilledNode): Promise<void> {
+  const charged = await tx
+    .selectFrom('ledger_entries')
+    .select('amount_sat')
+    .where('kind', '=', 'hosting_monthly_fee')
+    .where('reference', '=', monthReference(node.id, 1))
+    .executeTakeFirst();
+  if (!charged) return;
   await new LedgerRepository(tx).append({
     tenantId: node.tenantId,
     kind: 'hosting_fee_refund',
-    amount: fee,
+    amount: sat(-BigInt(charged.amount_sat)),
     reference: monthReference(node.id, 1),
     description: `node ${node.id} could not be created`,
   });

@@ -273,7 +273,7 @@ export class HostingService {
       }
       throw err;
     }
-    const provisioned = await this.#provision(nodeId, config, quote.monthlyFee, tenantId, true);
+    const provisioned = await this.#provision(nodeId, config, tenantId, true);
     if (!provisioned) throw new Error(`node ${nodeId} was being created by another caller`);
     await this.#afterProvisioning(tenantId, nodeId, provisioned, config);
     const record = await this.#require(nodeId);
@@ -320,7 +320,6 @@ export class HostingService {
   async #provision(
     nodeId: string,
     config: HostedNodeConfig,
-    fee: Sat,
     tenantId: string,
     fresh: boolean,
   ): Promise<Provisioned | undefined> {
@@ -332,7 +331,7 @@ export class HostingService {
       const record = await this.#repo.get(nodeId);
       const old = record && Date.now() - record.createdAt.getTime() > CREATION_GIVE_UP_MS;
       if (record?.state === 'creating' && (fresh || old || err instanceof Unrecoverable)) {
-        await this.#failCreation(tenantId, nodeId, fee, err);
+        await this.#failCreation(tenantId, nodeId, err);
         throw new LspError(
           ErrorCode.LightningUnavailable,
           `the node could not be created: ${messageOf(err)}`,
@@ -361,23 +360,24 @@ export class HostingService {
    * step, or fails and refunds them when they cannot be finished (for the keeper).
    */
   async resumeAbandonedCreations(): Promise<void> {
-    for (const record of await this.#repo.abandonedCreations(CREATION_STALE_MS)) {
-      if (this.#creating.has(record.id)) continue;
-      const config = nodeConfigFromJson(record.config);
-      this.#log.warn({ nodeId: record.id }, 'hosted node creation was cut short: finishing it');
-      try {
-        const provisioned = await this.#provision(
-          record.id,
-          config,
-          this.#schedule.hosting.monthlyFee,
-          record.tenantId,
-          false,
-        );
-        if (provisioned) await this.#afterProvisioning(record.tenantId, record.id, provisioned, config);
-      } catch (err) {
-        this.#log.warn({ nodeId: record.id, err: messageOf(err) }, 'finishing an abandoned creation failed');
-      }
-    }
+    const abandoned = await this.#repo.abandonedCreations(CREATION_STALE_MS);
+    await Promise.all(
+      abandoned
+        .filter((record) => !this.#creating.has(record.id))
+        .map(async (record) => {
+          const config = nodeConfigFromJson(record.config);
+          this.#log.warn({ nodeId: record.id }, 'hosted node creation was cut short: finishing it');
+          try {
+            const provisioned = await this.#provision(record.id, config, record.tenantId, false);
+            if (provisioned) await this.#afterProvisioning(record.tenantId, record.id, provisioned, config);
+          } catch (err) {
+            this.#log.warn(
+              { nodeId: record.id, err: messageOf(err) },
+              'finishing an abandoned creation failed',
+            );
+          }
+        }),
+    );
   }
 
   /** Throws when one more node would pass the per-tenant or the total limit. */
@@ -430,7 +430,7 @@ export class HostingService {
     }
   }
 
-  async #failCreation(tenantId: string, nodeId: string, fee: Sat, err: unknown): Promise<void> {
+  async #failCreation(tenantId: string, nodeId: string, err: unknown): Promise<void> {
     this.#log.error({ nodeId, err }, 'hosted node creation failed');
     // A node that never reached its tenant holds nothing; its data is archived all the same.
     const record = await this.#repo.get(nodeId);
@@ -457,7 +457,7 @@ export class HostingService {
     await this.#database.db.transaction().execute(async (tx) => {
       const repo = new HostedNodesRepository(tx);
       await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, repo);
-      await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' }, fee);
+      await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' });
     });
   }
 

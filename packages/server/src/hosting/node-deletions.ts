@@ -179,11 +179,22 @@ export class NodeDeletions {
       await this.#repo.request(record.id, { closeChannels: false, sweepAddress: null }, null);
       return;
     }
-    await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
-    const node = this.#nodes.backend(record);
     const call = () => AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
-    const holdings = await readHoldings(node, call());
-    const sweeps = await this.#sweeps(node, record.id, deletion, call());
+    let node: LightningBackend;
+    let holdings: NodeHoldings;
+    let sweeps: SweepRecord[];
+    try {
+      await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
+      node = this.#nodes.backend(record);
+      holdings = await readHoldings(node, call());
+      sweeps = await this.#sweeps(node, record.id, deletion, call());
+    } catch (err) {
+      // The node stays, coins and all, until it can be looked at: its tenant reads why.
+      await this.#repo.recordTrouble(record.id, [
+        `the node could not be looked at (it is kept, with everything it holds, and tried again): ${messageOf(err)}`,
+      ]);
+      throw err;
+    }
     const closes = { ...deletion.closes };
     const progress = { ...deletion, closes, sweeps };
     const plan = planDeletion(progress, holdings, new Date(), this.#config);

@@ -24,10 +24,16 @@ export async function keepNodes(
   const gapMs = checkGapMs(deps.intervalMs);
   const backoff = new Map<string, { until: number; delayMs: number }>();
   const backups = new Map<string, AbortController>();
+  /** Creations cut short being finished: in the background, so the other nodes are kept meanwhile. */
+  const resuming = new Set<Promise<void>>();
   const tick = async () => {
-    await hosting.resumeAbandonedCreations().catch((err: unknown) => {
-      log.warn({ err }, 'looking for abandoned creations failed');
-    });
+    if (resuming.size === 0) {
+      const resume: Promise<void> = hosting
+        .resumeAbandonedCreations()
+        .catch((err: unknown) => log.warn({ err }, 'finishing abandoned creations failed'))
+        .finally(() => resuming.delete(resume));
+      resuming.add(resume);
+    }
     const nodes = await hosting.repo.live();
     const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
@@ -111,6 +117,7 @@ export async function keepNodes(
 
   await every(deps.intervalMs, tick, signal);
   for (const stop of backups.values()) stop.abort();
+  await Promise.allSettled(resuming);
 }
 
 /** A node its tenant stopped or billing suspended: its process should not run. */
