@@ -34,7 +34,7 @@ import { topUp } from './support/topup.ts';
 
 const ON_CHAIN = 300_000;
 /** A month lasts long enough for the stopped node's story, short enough to suspend the other. */
-const PERIOD_SECONDS = 40;
+const PERIOD_SECONDS = 90;
 const RETENTION_SECONDS = 30;
 const secretsKey = randomBytes(32).toString('hex');
 
@@ -74,13 +74,15 @@ before(async () => {
     rich.nodes.create({ ...config, alias: 'custody-stopped' }),
     poor.nodes.create({ ...config, alias: 'custody-suspended' }),
   ]);
+  // Coins on chain and the inbound channel, confirmed together, before the poor tenant's month ends.
+  for (const node of [stopped, suspended]) await sendOnChain(node, ON_CHAIN);
   await h.mine(6);
   for (const node of [stopped, suspended]) {
     await h.waitFor(() => channelActive(node.endpoint, node.macaroon ?? ''), {
       what: `${node.alias}'s inbound channel active`,
       timeoutMs: 90_000,
     });
-    await fundOnChain(node, ON_CHAIN);
+    await confirmedOnChain(node, ON_CHAIN);
   }
 });
 
@@ -89,13 +91,28 @@ after(async () => {
   await net?.h.stop();
 });
 
-/** Sends `amount` from alice to the node's own address, and waits until it is confirmed there. */
-async function fundOnChain(node: HostedNodeResponse, amount: number): Promise<void> {
-  const mac = node.macaroon ?? '';
-  const addr = await nodeRest<{ address: string }>(node.endpoint, mac, 'GET', '/v1/newaddress');
+/** Sends `amount` from alice to the node's own address. */
+async function sendOnChain(node: HostedNodeResponse, amount: number): Promise<void> {
+  const addr = await nodeRest<{ address: string }>(
+    node.endpoint,
+    node.macaroon ?? '',
+    'GET',
+    '/v1/newaddress',
+  );
   assert.equal(addr.status, 200);
   await net.alice.lnd.sendCoins({ address: addr.body.address, amount: sat(amount), targetConf: 2 }, within());
+}
+
+/** Sends `amount` from alice to the node's own address, and waits until it is confirmed there. */
+async function fundOnChain(node: HostedNodeResponse, amount: number): Promise<void> {
+  await sendOnChain(node, amount);
   await net.h.mine(1);
+  await confirmedOnChain(node, amount);
+}
+
+/** Waits until the node's wallet holds `amount` confirmed. */
+async function confirmedOnChain(node: HostedNodeResponse, amount: number): Promise<void> {
+  const mac = node.macaroon ?? '';
   await net.h.waitFor(
     async () => {
       const b = await nodeRest<{ confirmed_balance: string }>(
