@@ -26,6 +26,18 @@ export {
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export {
+  HostedNodeMacaroonsRepository,
+  type NodeMacaroonKind,
+  type NodeMacaroonRecord,
+} from './hosted-node-macaroons-repository.ts';
+export {
+  HostedNodePaymentsRepository,
+  type RecordedPayment,
+  type RecordedPaymentStatus,
+  type ReportedPayment,
+  type UnbilledPayment,
+} from './hosted-node-payments-repository.ts';
+export {
   type HostedNodeRecord,
   HostedNodesRepository,
   type ProvisionedNode,
@@ -97,6 +109,12 @@ export type {
   Schema,
   TopupState,
 } from './schema.ts';
+export {
+  type DebtKind,
+  type NewDebt,
+  type TenantDebt,
+  TenantDebtsRepository,
+} from './tenant-debts-repository.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';
 export {
   type AttemptOutcome,
