@@ -13,7 +13,6 @@ import {
   type LightningBackend,
   type LightningConnector,
   LspError,
-  type MacaroonPermission,
   type NodeAccess,
   type NodeOrchestrator,
   type NodeWallets,
@@ -37,11 +36,8 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
 import { LspPreference } from './lsp-preference.ts';
-import {
-  CUSTOMER_PERMISSIONS,
-  checkRequestedPermissions,
-  READ_ONLY_PERMISSIONS,
-} from './macaroon-permissions.ts';
+import { bakeUnderOwnKey, NodeMacaroons, recordMacaroon } from './macaroon-keys.ts';
+import { CUSTOMER_PERMISSIONS, READ_ONLY_PERMISSIONS } from './macaroon-permissions.ts';
 import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
 import { NodeConnections, type NodeSecrets } from './node-connections.ts';
 
@@ -72,8 +68,13 @@ export interface HostedNodeQuote {
 /** A node as its tenant sees it. */
 export interface HostedNodeView {
   readonly record: HostedNodeRecord;
+  /** Null once revoked. */
   readonly macaroon: string | null;
+  /** Null once revoked. */
   readonly readOnlyMacaroon: string | null;
+  /** The root keys they were baked under (`0n`: a node from before keys of their own; null: revoked). */
+  readonly macaroonRootKeyId: bigint | null;
+  readonly readOnlyMacaroonRootKeyId: bigint | null;
   readonly channels: readonly { id: string; status: string; capacity: Sat }[];
 }
 
@@ -102,6 +103,8 @@ export class HostingService {
   readonly nodes: NodeConnections;
   /** Autopilot nodes kept pointed at the LSP (peered, scored, the LSP in their graph). */
   readonly lspPreference: LspPreference;
+  /** The customer macaroons of the nodes, each under its own root key: bake, list, revoke. */
+  readonly macaroons: NodeMacaroons;
 
   constructor(deps: {
     database: Database;
@@ -138,6 +141,7 @@ export class HostingService {
       onUnlocked: (record) => this.lspPreference.prefer(record),
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
     });
+    this.macaroons = new NodeMacaroons({ database: deps.database, backend: (r) => this.nodes.backend(r) });
     this.lspPreference = new LspPreference({
       lightning: deps.lightning,
       nodes: this.nodes,
@@ -299,15 +303,16 @@ export class HostingService {
       },
       signal,
     );
+    // Each under a root key of its own, so either can be revoked alone (macaroon-keys.ts).
     const [customer, readOnly] = [
-      await backend.bakeMacaroon(CUSTOMER_PERMISSIONS, signal),
-      await backend.bakeMacaroon(READ_ONLY_PERMISSIONS, signal),
+      await bakeUnderOwnKey(backend, CUSTOMER_PERMISSIONS, signal),
+      await bakeUnderOwnKey(backend, READ_ONLY_PERMISSIONS, signal),
     ];
     const secrets: NodeSecrets = {
       seed: wallet.mnemonic,
       password: password.toString('hex'),
       adminMacaroon: wallet.adminMacaroon,
-      readOnlyMacaroon: readOnly,
+      readOnlyMacaroon: readOnly.macaroon,
     };
     await this.#database.db.transaction().execute(async (tx) => {
       const repo = new HostedNodesRepository(tx);
@@ -321,10 +326,12 @@ export class HostingService {
           p2pAddress: endpoints.p2pAddress,
           tlsCert: endpoints.tlsCert,
           sealedSecrets: this.nodes.seal(secrets),
-          sealedCustomerMacaroon: this.#box.seal(customer),
+          sealedCustomerMacaroon: this.#box.seal(customer.macaroon),
         },
         tx,
       );
+      await recordMacaroon(tx, nodeId, 'customer', CUSTOMER_PERMISSIONS, customer);
+      await recordMacaroon(tx, nodeId, 'read_only', READ_ONLY_PERMISSIONS, readOnly);
       await this.#move(nodeId, 'creating', { type: 'created' }, repo);
     });
     this.#log.info({ nodeId, pubkey: info.pubkey }, 'hosted node created');
@@ -397,10 +404,16 @@ export class HostingService {
         return { id: request?.id ?? '', status: request?.state ?? 'not_requested', capacity: c.capacity };
       }),
     );
+    const keys = await this.macaroons.keysOf(record.id);
     return {
       record,
-      macaroon: record.sealedCustomerMacaroon ? this.#box.open(record.sealedCustomerMacaroon) : null,
-      readOnlyMacaroon: secrets?.readOnlyMacaroon ?? null,
+      macaroon:
+        record.sealedCustomerMacaroon && keys.customer !== null
+          ? this.#box.open(record.sealedCustomerMacaroon)
+          : null,
+      readOnlyMacaroon: keys.readOnly !== null ? (secrets?.readOnlyMacaroon ?? null) : null,
+      macaroonRootKeyId: record.sealedCustomerMacaroon ? keys.customer : null,
+      readOnlyMacaroonRootKeyId: secrets?.readOnlyMacaroon ? keys.readOnly : null,
       channels,
     };
   }
@@ -491,19 +504,6 @@ export class HostingService {
     await this.nodes.destroy(record.id, AbortSignal.timeout(60_000));
     await this.#move(record.id, 'deleting', { type: 'destroyed' });
     this.#log.info({ nodeId: record.id }, 'hosted node deleted');
-  }
-
-  /** Bakes another macaroon for the node, within the customer's permissions. */
-  async bakeMacaroon(
-    tenantId: string,
-    nodeId: string,
-    permissions: readonly MacaroonPermission[],
-  ): Promise<string> {
-    checkRequestedPermissions(permissions);
-    const record = await this.#owned(tenantId, nodeId);
-    if (record.state !== 'running')
-      throw new LspError(ErrorCode.Conflict, `the node is ${record.state}`, { field: 'state' });
-    return this.nodes.backend(record).bakeMacaroon(permissions, AbortSignal.timeout(15_000));
   }
 
   /** The node's latest static channel backup. */
