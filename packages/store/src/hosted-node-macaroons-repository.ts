@@ -61,13 +61,15 @@ export class HostedNodeMacaroonsRepository {
     return r && toRecord(r);
   }
 
-  /** A node's macaroons, oldest first. */
+  /** A node's macaroons, oldest first (at creation: the customer one, then the read-only one). */
   async ofNode(nodeId: string): Promise<NodeMacaroonRecord[]> {
     const rows = await this.#db
       .selectFrom('hosted_node_macaroons')
       .selectAll()
       .where('node_id', '=', nodeId)
       .orderBy('created_at')
+      // Baked together at creation: the customer macaroon first, then the read-only one.
+      .orderBy(sql`case kind when 'customer' then 0 when 'read_only' then 1 else 2 end`)
       .orderBy('root_key_id')
       .execute();
     return rows.map(toRecord);

@@ -30,6 +30,12 @@ export interface HostingBillingDeps {
   readonly log: Logger;
 }
 
+/**
+ * How often the job looks for nodes to follow (at most): a node that starts (a tenant's start,
+ * the keeper's restart, a resume) has its payment stream within about this long.
+ */
+const FOLLOW_INTERVAL_MS = 1_000;
+
 /** Records and bills every node each `intervalMs` until `signal` aborts. */
 export async function billHostedNodes(deps: HostingBillingDeps, signal: AbortSignal): Promise<void> {
   const recorder = new PaymentRecorder({
@@ -37,35 +43,46 @@ export async function billHostedNodes(deps: HostingBillingDeps, signal: AbortSig
     sourceOf: (node) => deps.hosting.nodes.backend(node),
     log: deps.log,
   });
+  const followed = async () => (await deps.hosting.repo.live()).filter(isFollowed);
+  const follow = async () => {
+    try {
+      recorder.follow(await followed(), signal);
+    } catch (err) {
+      deps.log.warn({ err }, 'listing the nodes to follow failed');
+    }
+  };
+  const bill = async () => {
+    try {
+      await recorder.catchUpAll(await followed(), signal);
+      await billPayments(deps);
+    } catch (err) {
+      deps.log.warn({ err }, "billing hosted nodes' payments failed");
+    }
+    for (const node of await deps.hosting.repo.live()) {
+      try {
+        await billMonths(deps, node);
+      } catch (err) {
+        deps.log.warn({ nodeId: node.id, err }, 'hosted node billing failed');
+      }
+    }
+    try {
+      await suspendOverdue(deps, await deps.hosting.repo.live());
+    } catch (err) {
+      deps.log.warn({ err }, 'suspending nodes for unpaid debts failed');
+    }
+  };
   try {
-    await every(
-      deps.intervalMs,
-      async () => {
-        try {
-          const live = await deps.hosting.repo.live();
-          await recorder.keep(live.filter(followed), signal);
-          await billPayments(deps);
-        } catch (err) {
-          deps.log.warn({ err }, "billing hosted nodes' payments failed");
-        }
-        for (const node of await deps.hosting.repo.live()) {
-          try {
-            await billMonths(deps, node);
-          } catch (err) {
-            deps.log.warn({ nodeId: node.id, err }, 'hosted node billing failed');
-          }
-        }
-        await suspendOverdue(deps, await deps.hosting.repo.live());
-      },
-      signal,
-    );
+    await Promise.all([
+      every(Math.min(FOLLOW_INTERVAL_MS, deps.intervalMs), follow, signal),
+      every(deps.intervalMs, bill, signal),
+    ]);
   } finally {
     recorder.stop();
   }
 }
 
 /** A node whose payments are followed: one that may send them (provisioned and running, or being deleted). */
-function followed(node: HostedNodeRecord): boolean {
+function isFollowed(node: HostedNodeRecord): boolean {
   return (node.state === 'running' || node.state === 'deleting') && node.rpcAddress !== null;
 }
 

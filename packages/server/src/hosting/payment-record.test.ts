@@ -166,7 +166,7 @@ test('the recorder follows the stream: a payment is recorded as it starts and en
     log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
   });
   const stop = new AbortController();
-  await recorder.keep([n3], stop.signal);
+  recorder.follow([n3], stop.signal);
   lnd.push(payment(1, 'in_flight'));
   await until('payment 1 in flight', async () => (await recorded(n3.id)).includes('1:in_flight'));
   lnd.push(payment(1, 'succeeded'));
@@ -186,7 +186,7 @@ test('the recorder follows the stream: a payment is recorded as it starts and en
   await until('payment 3 caught up', async () => (await recorded(n3.id)).includes('3:succeeded'));
 
   // A node no longer followed has its stream stopped.
-  await recorder.keep([], stop.signal);
+  recorder.follow([], stop.signal);
   lnd.push(payment(4, 'succeeded'));
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(!(await recorded(n3.id)).includes('4:succeeded'), 'not followed any more');

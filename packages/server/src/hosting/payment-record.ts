@@ -99,11 +99,10 @@ export class PaymentRecorder {
   }
 
   /**
-   * Follows exactly `nodes` (a stream for each not followed yet, or whose stream ended; the
-   * others' streams stopped), then catches each up lightly. Failures are logged; the next call
-   * tries again.
+   * Follows exactly `nodes`: a stream for each not followed yet (or whose stream ended), the
+   * others' streams stopped. Cheap: call it often, so a node that starts is followed at once.
    */
-  async keep(nodes: readonly HostedNodeRecord[], signal: AbortSignal): Promise<void> {
+  follow(nodes: readonly HostedNodeRecord[], signal: AbortSignal): void {
     const wanted = new Set(nodes.map((n) => n.id));
     for (const [id, stop] of this.#follows) {
       if (!wanted.has(id)) {
@@ -112,6 +111,10 @@ export class PaymentRecorder {
       }
     }
     for (const node of nodes) if (!this.#follows.has(node.id)) this.#follow(node, signal);
+  }
+
+  /** Catches every one of `nodes` up lightly (payments newer than the record's newest). */
+  async catchUpAll(nodes: readonly HostedNodeRecord[], signal: AbortSignal): Promise<void> {
     await Promise.all(nodes.map((node) => this.catchUp(node, false, signal)));
   }
 
