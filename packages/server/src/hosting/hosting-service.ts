@@ -40,6 +40,7 @@ import { bakeUnderOwnKey, NodeMacaroons, recordMacaroon } from './macaroon-keys.
 import { CUSTOMER_PERMISSIONS, READ_ONLY_PERMISSIONS } from './macaroon-permissions.ts';
 import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
 import { NodeConnections, type NodeSecrets } from './node-connections.ts';
+import { recordLastPayments } from './payment-record.ts';
 
 /** Hosting limits and periods (from config). */
 export interface HostingLimits {
@@ -501,6 +502,7 @@ export class HostingService {
   /** Removes a node in `deleting` whose channels and funds are gone. */
   async finishDeletion(record: HostedNodeRecord): Promise<void> {
     this.lspPreference.forget(record.id);
+    await recordLastPayments(this.#database, record, () => this.nodes.backend(record), this.#log);
     await this.nodes.destroy(record.id, AbortSignal.timeout(60_000));
     await this.#move(record.id, 'deleting', { type: 'destroyed' });
     this.#log.info({ nodeId: record.id }, 'hosted node deleted');

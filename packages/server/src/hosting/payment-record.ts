@@ -76,6 +76,28 @@ export async function catchUpPayments(
   return { recorded: seen.size, vanished };
 }
 
+/**
+ * A last full catch-up of a node whose data is about to be removed (billing follows it until
+ * then; this closes the gap of its last moments). Logs instead of throwing: a node that does
+ * not answer has nothing more to tell.
+ */
+export async function recordLastPayments(
+  database: Database,
+  node: HostedNodeRecord,
+  sourceOf: () => Pick<PaymentSource, 'listPayments'>,
+  log: Logger,
+): Promise<void> {
+  try {
+    if (node.rpcAddress)
+      await catchUpPayments(database, node.id, sourceOf(), {
+        full: true,
+        signal: AbortSignal.timeout(30_000),
+      });
+  } catch (err) {
+    log.warn({ nodeId: node.id, err }, 'last payment catch-up failed');
+  }
+}
+
 /** What the recorder needs. */
 export interface PaymentRecorderDeps {
   readonly database: Database;
