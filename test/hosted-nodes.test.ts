@@ -2,7 +2,9 @@
  * Hosted nodes: a tenant creates an LND of its own with one inbound channel from the LSP, and
  * uses it only through what the LSP handed back (endpoint, macaroons, TLS certificate, gRPC
  * address). The node is paid for, kept alive, isolated from other tenants, and suspended when
- * its month is not paid.
+ * its month is not paid. Its payment fees are billed from the LSP's own record of what it sent,
+ * whatever the tenant deletes, a fee the balance cannot cover is a debt the next top-up pays
+ * first, and each of its macaroons can be revoked alone.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,12 +20,13 @@ import { assertCleanAudit } from './support/audit.ts';
 import {
   channelActive,
   type HostingLsp,
+  nodePays,
   nodeRest,
   payUntilSucceeded,
   startHostingLsp,
 } from './support/hosted-nodes.ts';
 import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+import { payTopup, topUp } from './support/topup.ts';
 
 const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;
@@ -34,7 +37,8 @@ const MONTH = 50_000;
 before(async () => {
   ctx.net = await startNetwork();
   const { h, alice, lsp } = ctx.net;
-  hosting = await startHostingLsp(ctx.net);
+  // A debt unpaid for 3 s suspends the tenant's nodes (months last 30 days here).
+  hosting = await startHostingLsp(ctx.net, { gracePeriodSeconds: 3 });
   tenant = (await hosting.lsp.newTenant('merchant')).client;
   // alice pays through the LSP: a channel alice -> lsp.
   await h.openChannel(alice, lsp, sat(3_000_000));
@@ -223,5 +227,189 @@ test('each payment the node sends is billed its transaction fee once, each month
   );
   const months = ledger.filter((e) => e.kind === 'hosting_monthly_fee');
   assert.ok(months.length >= 1 && months.every((e) => e.amount === -MONTH));
+  await assertCleanAudit(hosting.lsp);
+});
+
+test('a tenant pays from its node, deletes the payment with its own macaroon, and is billed the fee anyway; a fee the balance cannot cover is a debt paid by the next top-up', async () => {
+  const { h, alice, lsp } = ctx.net;
+  const mac = node.macaroon ?? '';
+  const invoice = await alice.lnd.addInvoice(
+    { amount: msat(3_000_000), memo: 'paid, then erased' },
+    within(),
+  );
+  const paid = await nodePays(node.endpoint, mac, invoice.paymentRequest);
+  assert.equal(paid.status, 'SUCCEEDED');
+  // The customer macaroon holds offchain:write: it erases the node's payment history.
+  const erased = await nodeRest(node.endpoint, mac, 'DELETE', '/v1/payments?all_payments=true');
+  assert.equal(erased.status, 200, JSON.stringify(erased.body));
+  const listed = await nodeRest<{ payments?: unknown[] }>(
+    node.endpoint,
+    mac,
+    'GET',
+    '/v1/payments?include_incomplete=true',
+  );
+  assert.deepEqual(listed.body.payments ?? [], [], 'the node no longer lists any payment');
+  const fee = await h.waitFor(
+    async () =>
+      (await tenant.getLedger()).entries.find(
+        (e) => e.reference === `hosting:${node.nodeId}:payment:${paid.paymentIndex}`,
+      ),
+    { what: 'the erased payment billed its fee' },
+  );
+  assert.equal(fee.kind, 'hosting_transaction_fee');
+  assert.equal(fee.amount, -100);
+  assert.equal((await tenant.getBalance()).debt, 0, 'a covered fee is charged, not owed');
+
+  // A tenant whose whole balance went into its node (a channel with 10,000 sat pushed to it).
+  const debtor = (await hosting.lsp.newTenant('debtor')).client;
+  const config = { alias: 'debtor', channels: [{ capacity: 100_000, pushAmount: 10_000 }] };
+  await topUp(h, alice, debtor, (await debtor.nodes.quote(config)).total);
+  const theirs = await debtor.nodes.create(config);
+  assert.deepEqual(
+    await debtor.getBalance().then((b) => [b.balance, b.debt, b.debtSince]),
+    [0, 0, null],
+    'nothing left, nothing owed',
+  );
+  await h.mine(6);
+  await h.waitFor(() => channelActive(theirs.endpoint, theirs.macaroon ?? ''), {
+    what: "the debtor node's channel active",
+    timeoutMs: 90_000,
+  });
+  const lspInvoice = await lsp.lnd.addInvoice({ amount: msat(1_000_000), memo: 'from the debtor' }, within());
+  const owedPayment = await h.waitFor(
+    async () => {
+      const r = await nodePays(theirs.endpoint, theirs.macaroon ?? '', lspInvoice.paymentRequest);
+      return r.status === 'SUCCEEDED' ? r : undefined;
+    },
+    { what: 'the debtor node paying the LSP', timeoutMs: 60_000 },
+  );
+  const owing = await h.waitFor(
+    async () => {
+      const b = await debtor.getBalance();
+      return b.debt > 0 ? b : undefined;
+    },
+    { what: 'the uncovered fee owed' },
+  );
+  assert.equal(owing.debt, 100);
+  assert.equal(owing.balance, 0);
+  assert.ok(owing.debtSince);
+  assert.ok(
+    !(await debtor.getLedger()).entries.some((e) => e.kind === 'hosting_transaction_fee'),
+    'owed, not yet in the ledger',
+  );
+  // Every charge is refused while the debt is open; the 402 names it.
+  await assert.rejects(
+    debtor.nodes.create({ alias: 'second' }),
+    (err: { status?: number; details?: { debt?: number } }) =>
+      err.status === 402 && err.details?.debt === 100,
+  );
+  // Unpaid past the grace period, the debt suspends the node like an unpaid month.
+  await h.waitFor(async () => (await debtor.nodes.get(theirs.nodeId)).status === 'suspended', {
+    what: 'the debtor node suspended',
+    timeoutMs: 30_000,
+  });
+
+  // The next top-up pays the debt first: the fee enters the ledger, the node runs again. (alice
+  // pays it while following her own payment stream: the port the LSP follows nodes with.)
+  const following = new AbortController();
+  const connected = Promise.withResolvers<void>();
+  const stream = alice.lnd
+    .trackPayments({
+      signal: AbortSignal.any([following.signal, within(60_000)]),
+      onConnected: () => connected.resolve(),
+    })
+    [Symbol.asyncIterator]();
+  await connected.promise;
+  const topup = await debtor.topUp(5_000);
+  await payTopup(h, alice, debtor, topup.paymentRequest, 5_000);
+  const updates: string[] = [];
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) break;
+    if (next.value.paymentHash !== topup.paymentHash) continue;
+    assert.ok(next.value.paymentIndex > 0n, 'with its payment index');
+    updates.push(next.value.status);
+    if (next.value.status !== 'in_flight') break;
+  }
+  following.abort();
+  assert.equal(updates[0], 'in_flight', 'seen as it started');
+  assert.equal(updates.at(-1), 'succeeded', 'and as it ended');
+  assert.deepEqual(await debtor.getBalance().then((b) => [b.balance, b.debt, b.debtSince]), [4_900, 0, null]);
+  const ledger = (await debtor.getLedger()).entries;
+  const paidFee = ledger.find(
+    (e) => e.reference === `hosting:${theirs.nodeId}:payment:${owedPayment.paymentIndex}`,
+  );
+  assert.equal(paidFee?.kind, 'hosting_transaction_fee');
+  assert.equal(paidFee?.amount, -100);
+  await h.waitFor(async () => (await debtor.nodes.get(theirs.nodeId)).status === 'running', {
+    what: 'the debtor node running again once nothing is owed',
+  });
+  await assertCleanAudit(hosting.lsp);
+});
+
+test("a revoked macaroon gets LND's permission error; a second one still works; the LSP's admin calls still work", async () => {
+  const read = [
+    { entity: 'info', action: 'read' },
+    { entity: 'offchain', action: 'read' },
+  ] as const;
+  const first = await tenant.nodes.bakeMacaroon(node.nodeId, [...read]);
+  const second = await tenant.nodes.bakeMacaroon(node.nodeId, [...read]);
+  assert.match(first.rootKeyId, /^[1-9][0-9]*$/);
+  assert.notEqual(first.rootKeyId, second.rootKeyId, 'each under a root key of its own');
+  for (const m of [first, second])
+    assert.equal((await nodeRest(node.endpoint, m.macaroon, 'GET', '/v1/getinfo')).status, 200);
+
+  const listed = (await tenant.nodes.macaroons(node.nodeId)).macaroons;
+  assert.deepEqual(
+    listed.slice(0, 2).map((m) => [m.kind, m.rootKeyId]),
+    [
+      ['customer', node.macaroonRootKeyId],
+      ['read_only', node.readOnlyMacaroonRootKeyId],
+    ],
+  );
+  assert.ok(listed.some((m) => m.rootKeyId === first.rootKeyId && m.kind === 'extra' && !m.revokedAt));
+  assert.ok(!JSON.stringify(listed).includes(first.macaroon), 'the list never carries a macaroon');
+
+  const revoked = await tenant.nodes.revokeMacaroon(node.nodeId, first.rootKeyId);
+  assert.ok(revoked.revokedAt);
+  const refused = await nodeRest(node.endpoint, first.macaroon, 'GET', '/v1/getinfo');
+  assert.notEqual(refused.status, 200);
+  assert.match(JSON.stringify(refused.body), new RegExp(`root key with id ${first.rootKeyId} doesn't exist`));
+  assert.equal((await nodeRest(node.endpoint, second.macaroon, 'GET', '/v1/getinfo')).status, 200);
+  assert.equal((await nodeRest(node.endpoint, node.macaroon ?? '', 'GET', '/v1/getinfo')).status, 200);
+
+  // The read-only macaroon baked at creation is revoked the same way; the node shows it gone.
+  await tenant.nodes.revokeMacaroon(node.nodeId, node.readOnlyMacaroonRootKeyId ?? '');
+  const now = await tenant.nodes.get(node.nodeId);
+  assert.equal(now.readOnlyMacaroon, null);
+  assert.equal(now.readOnlyMacaroonRootKeyId, null);
+  assert.equal(now.macaroon, node.macaroon, 'the customer macaroon stays');
+  assert.notEqual(
+    (await nodeRest(node.endpoint, node.readOnlyMacaroon ?? '', 'GET', '/v1/getinfo')).status,
+    200,
+  );
+
+  // The LSP's own access (the admin macaroon, root key 0) is untouched: it bakes another one,
+  // and the node's backup and metrics are there.
+  const third = await tenant.nodes.bakeMacaroon(node.nodeId, [{ entity: 'info', action: 'read' }]);
+  assert.equal((await nodeRest(node.endpoint, third.macaroon, 'GET', '/v1/getinfo')).status, 200);
+  assert.ok((await tenant.nodes.backup(node.nodeId)).channelCount >= 1);
+  assert.ok((await tenant.nodes.metrics(node.nodeId)).channelCount >= 1);
+
+  // Root key 0 is the LSP's: refused naming the field; one not this node's: 404.
+  await assert.rejects(
+    tenant.nodes.revokeMacaroon(node.nodeId, '0'),
+    (err: { status?: number; message?: string }) => err.status === 400 && /rootKeyId/.test(err.message ?? ''),
+  );
+  await assert.rejects(
+    tenant.nodes.revokeMacaroon(node.nodeId, '123'),
+    (err: { status?: number }) => err.status === 404,
+  );
+  const stranger = (await hosting.lsp.newTenant('macaroon-stranger')).client;
+  await assert.rejects(
+    stranger.nodes.revokeMacaroon(node.nodeId, second.rootKeyId),
+    (err: { status?: number }) => err.status === 404,
+  );
+  assert.equal((await nodeRest(node.endpoint, second.macaroon, 'GET', '/v1/getinfo')).status, 200);
   await assertCleanAudit(hosting.lsp);
 });

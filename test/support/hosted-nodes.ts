@@ -160,3 +160,30 @@ export function payUntilSucceeded(h: Harness, payer: LndNode, paymentRequest: st
     { what, timeoutMs: 90_000 },
   );
 }
+
+/**
+ * A hosted node pays `paymentRequest` through its endpoint with `macaroon` (Router's
+ * `SendPaymentV2`, its updates streamed through the proxy); resolves with the final status and
+ * the node's payment index.
+ */
+export async function nodePays(
+  endpoint: string,
+  macaroon: string,
+  paymentRequest: string,
+): Promise<{ status: string; paymentIndex: string }> {
+  const res = await fetch(`${endpoint}/v2/router/send`, {
+    method: 'POST',
+    headers: { 'Grpc-Metadata-macaroon': macaroon, 'content-type': 'application/json' },
+    body: JSON.stringify({ payment_request: paymentRequest, timeout_seconds: 30, fee_limit_sat: '1000' }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  const last = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { result?: { status: string; payment_index: string } })
+    .at(-1)?.result;
+  if (res.status !== 200 || !last)
+    throw new Error(`the node could not pay (${res.status}): ${text.slice(0, 500)}`);
+  return { status: last.status, paymentIndex: last.payment_index };
+}

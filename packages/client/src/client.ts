@@ -35,7 +35,10 @@ import {
   type Lsps2BuyResult,
   type Lsps2Info,
   type MacaroonBody,
+  type MacaroonResponse,
   type NodeBackupResponse,
+  type NodeMacaroonResponse,
+  type NodeMacaroonsResponse,
   type NodeMetricsQuery,
   type NodeMetricsResponse,
   newNonce,
@@ -234,8 +237,24 @@ export class LSPClient {
       this.#call('DELETE', `/v1/nodes/${encodeURIComponent(nodeId)}`, options),
     backup: (nodeId: string): Promise<NodeBackupResponse> =>
       this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}/backup`),
-    bakeMacaroon: (nodeId: string, permissions: MacaroonBody['permissions']): Promise<{ macaroon: string }> =>
+    /**
+     * Bakes another macaroon within the customer's permissions, under a root key of its own
+     * (`rootKeyId`, which {@link LSPClient.nodes.revokeMacaroon} takes).
+     */
+    bakeMacaroon: (nodeId: string, permissions: MacaroonBody['permissions']): Promise<MacaroonResponse> =>
       this.#call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons`, { permissions }),
+    /** The node's macaroons: root key, kind, permissions, baked and revoked (never the macaroon). */
+    macaroons: (nodeId: string): Promise<NodeMacaroonsResponse> =>
+      this.#call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons`),
+    /**
+     * Revokes one macaroon: LND refuses it from then on; the node's other macaroons and the
+     * LSP's access are untouched.
+     */
+    revokeMacaroon: (nodeId: string, rootKeyId: string): Promise<NodeMacaroonResponse> =>
+      this.#call(
+        'DELETE',
+        `/v1/nodes/${encodeURIComponent(nodeId)}/macaroons/${encodeURIComponent(rootKeyId)}`,
+      ),
     /** Same as {@link LSPClient.getNodeMetrics}. */
     metrics: (nodeId: string, query: NodeMetricsQuery = {}): Promise<NodeMetricsResponse> =>
       this.getNodeMetrics(nodeId, query),

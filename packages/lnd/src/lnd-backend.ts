@@ -91,7 +91,14 @@ import {
   pendingChannelFromLnd,
   txidFromBytes,
 } from './mappers.ts';
-import { channelBackups, listPayments, setAutopilotScores } from './node-calls.ts';
+import {
+  bakeMacaroon,
+  channelBackups,
+  deleteMacaroonId,
+  listPayments,
+  setAutopilotScores,
+  trackPayments,
+} from './node-calls.ts';
 import { probe, routerPayment, trackPayment } from './payments.ts';
 import {
   disconnectPeer,
@@ -696,15 +703,16 @@ export class LndBackend implements LightningBackend {
     );
   }
 
-  async bakeMacaroon(permissions: readonly MacaroonPermission[], signal: AbortSignal): Promise<string> {
-    const ln = this.#c.lightning;
-    const r = await unary(
-      'BakeMacaroon',
-      ln.BakeMacaroon.bind(ln),
-      { permissions: permissions.map((p) => ({ entity: p.entity, action: p.action })) },
-      signal,
-    );
-    return r.macaroon;
+  bakeMacaroon(
+    permissions: readonly MacaroonPermission[],
+    signal: AbortSignal,
+    rootKeyId?: bigint,
+  ): Promise<string> {
+    return bakeMacaroon(this.#c, permissions, signal, rootKeyId);
+  }
+
+  deleteMacaroonId(rootKeyId: bigint, signal: AbortSignal): Promise<boolean> {
+    return deleteMacaroonId(this.#c, rootKeyId, signal);
   }
 
   async updateChannelPolicy(update: ChannelPolicyUpdate, signal: AbortSignal): Promise<void> {
@@ -779,6 +787,10 @@ export class LndBackend implements LightningBackend {
 
   listPayments(query: SentPaymentsQuery, signal: AbortSignal): Promise<SentPayment[]> {
     return listPayments(this.#c, query, signal);
+  }
+
+  trackPayments(options: StreamOptions): AsyncIterable<SentPayment> {
+    return trackPayments(this.#c, options, this.#hooks);
   }
 
   channelBackups(options: StreamOptions): AsyncIterable<ChannelBackup> {

@@ -1,9 +1,11 @@
 /**
- * The calls of {@link LndBackend} that hosted nodes need: sent payments (for the per-payment
- * hosting fee), static channel backups, and autopilot scores.
+ * The calls of {@link LndBackend} that hosted nodes need: sent payments (listed and followed,
+ * for the per-payment hosting fee), static channel backups, autopilot scores, and macaroons
+ * under root keys of their own.
  */
 import {
   type ChannelBackup,
+  type MacaroonPermission,
   msat,
   type Pubkey,
   parseHex32,
@@ -48,6 +50,62 @@ export async function listPayments(
     signal,
   );
   return r.payments.map(sentPayment);
+}
+
+/**
+ * routerrpc's `TrackPayments`, reconnecting: each payment as it starts and as its status
+ * changes (LND sends `lnrpc.Payment`: `payment_index` is its sequence number, `status`,
+ * `value_msat`, `fee_msat`).
+ */
+export function trackPayments(
+  c: LndClients,
+  options: StreamOptions,
+  hooks: StreamHooks,
+): AsyncIterable<SentPayment> {
+  const router = c.router;
+  return resilientStream(
+    'TrackPayments',
+    () => router.TrackPayments({ no_inflight_updates: false }),
+    (p) => (BigInt(p.payment_index) > 0n ? sentPayment(p) : undefined),
+    options,
+    hooks,
+  );
+}
+
+/** `BakeMacaroon`, under `rootKeyId` when given (LND's default root key 0 otherwise). */
+export async function bakeMacaroon(
+  c: LndClients,
+  permissions: readonly MacaroonPermission[],
+  signal: AbortSignal,
+  rootKeyId?: bigint,
+): Promise<string> {
+  const ln = c.lightning;
+  const r = await unary(
+    'BakeMacaroon',
+    ln.BakeMacaroon.bind(ln),
+    {
+      permissions: permissions.map((p) => ({ entity: p.entity, action: p.action })),
+      ...(rootKeyId !== undefined ? { root_key_id: rootKeyId.toString() } : {}),
+    },
+    signal,
+  );
+  return r.macaroon;
+}
+
+/** `DeleteMacaroonID`: true when the root key existed (LND refuses 0 with an error). */
+export async function deleteMacaroonId(
+  c: LndClients,
+  rootKeyId: bigint,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const ln = c.lightning;
+  const r = await unary(
+    'DeleteMacaroonID',
+    ln.DeleteMacaroonID.bind(ln),
+    { root_key_id: rootKeyId.toString() },
+    signal,
+  );
+  return r.deleted;
 }
 
 /** LND's `SubscribeChannelBackups`, reconnecting. */

@@ -3,6 +3,7 @@
  * out, with what a customer needs to reach the node.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { RootKeyId, RootKeyIdOrNull } from './node-macaroons.ts';
 import { LIST_PAGE, NextCursor, PageQuery } from './paging.ts';
 import { SatAmount } from './rest.ts';
 
@@ -162,11 +163,13 @@ export const HostedNodeResponse = Type.Object({
     description: 'host:port of the Lightning p2p listener',
   }),
   macaroon: Type.Union([Type.String(), Type.Null()], {
-    description: "the customer's macaroon, hex (see docs/hosting.md for its permissions)",
+    description: "the customer's macaroon, hex (see docs/hosting.md for its permissions); null once revoked",
   }),
+  macaroonRootKeyId: RootKeyIdOrNull('the root key the customer macaroon was baked under'),
   readOnlyMacaroon: Type.Union([Type.String(), Type.Null()], {
-    description: 'a macaroon that can only read, hex',
+    description: 'a macaroon that can only read, hex; null once revoked',
   }),
+  readOnlyMacaroonRootKeyId: RootKeyIdOrNull('the root key the read-only macaroon was baked under'),
   tlsCert: Type.Union([Type.String(), Type.Null()], { description: "PEM of the node's TLS certificate" }),
   lndconnect: Type.Union([Type.String(), Type.Null()], {
     description: 'lndconnect:// URI for wallets (gRPC)',
@@ -240,7 +243,11 @@ export const MacaroonBody = Type.Object(
 export type MacaroonBody = Static<typeof MacaroonBody>;
 
 /** A baked macaroon. */
-export const MacaroonResponse = Type.Object({ macaroon: Type.String({ description: 'hex' }) });
+export const MacaroonResponse = Type.Object({
+  macaroon: Type.String({ description: 'hex' }),
+  rootKeyId: RootKeyId('its own root key: `DELETE /v1/nodes/:id/macaroons/:rootKeyId` revokes it alone'),
+});
+export type MacaroonResponse = Static<typeof MacaroonResponse>;
 
 /** `GET /v1/nodes/:id/backup`. */
 export const NodeBackupResponse = Type.Object({

@@ -4,6 +4,7 @@ export * from './lsps1.ts';
 export * from './lsps2.ts';
 export * from './lsps5.ts';
 export * from './monitoring.ts';
+export * from './node-macaroons.ts';
 export * from './paging.ts';
 export * from './rest.ts';
 export * from './signing.ts';

@@ -195,7 +195,17 @@ export const TopupResponse = Type.Object({
 });
 export type TopupResponse = Static<typeof TopupResponse>;
 
-export const BalanceResponse = Type.Object({ tenantId: Type.String(), balance: SatAmount('balance') });
+export const BalanceResponse = Type.Object({
+  tenantId: Type.String(),
+  balance: SatAmount('balance: the sum of the ledger'),
+  debt: SatAmount(
+    'owed: hosted-node payment fees the balance could not cover, paid first by the next credit; while above 0 every charge is refused (402)',
+  ),
+  debtSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description:
+      'when the oldest unpaid debt was incurred (hosted nodes are suspended once it is older than the grace period)',
+  }),
+});
 export type BalanceResponse = Static<typeof BalanceResponse>;
 
 /** `?limit=&cursor=` of `GET /v1/account/ledger`. */

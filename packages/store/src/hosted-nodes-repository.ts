@@ -28,6 +28,7 @@ export interface HostedNodesTable {
   sealed_secrets: string | null;
   sealed_customer_macaroon: string | null;
   paid_until: Date | null;
+  /** How far billing from the node's own `ListPayments` reached before 0018; no longer moved. */
   billed_payment_index: Generated<bigint>;
   suspended_at: Date | null;
   failure: string | null;
@@ -67,6 +68,7 @@ export interface HostedNodeRecord {
   readonly sealedSecrets: string | null;
   readonly sealedCustomerMacaroon: string | null;
   readonly paidUntil: Date | null;
+  /** How far billing from the node's own `ListPayments` reached before 0018 (no longer moved). */
   readonly billedPaymentIndex: bigint;
   readonly suspendedAt: Date | null;
   readonly failure: string | null;
@@ -354,16 +356,6 @@ export class HostedNodesRepository {
       .updateTable('hosted_nodes')
       .set({ paid_until: paidUntil, updated_at: sql`now()` })
       .where('id', '=', id)
-      .execute();
-  }
-
-  /** Records the highest payment index billed. */
-  async setBilledPaymentIndex(id: string, index: bigint, db: Kysely<Schema> = this.#db): Promise<void> {
-    await db
-      .updateTable('hosted_nodes')
-      .set({ billed_payment_index: index })
-      .where('id', '=', id)
-      .where('billed_payment_index', '<', index)
       .execute();
   }
 

@@ -31,6 +31,18 @@ export {
   HostedNodeDeletionsRepository,
 } from './hosted-node-deletions-repository.ts';
 export {
+  HostedNodeMacaroonsRepository,
+  type NodeMacaroonKind,
+  type NodeMacaroonRecord,
+} from './hosted-node-macaroons-repository.ts';
+export {
+  HostedNodePaymentsRepository,
+  type RecordedPayment,
+  type RecordedPaymentStatus,
+  type ReportedPayment,
+  type UnbilledPayment,
+} from './hosted-node-payments-repository.ts';
+export {
   type HostedNodeRecord,
   HostedNodesRepository,
   type ProvisionedNode,
@@ -102,6 +114,12 @@ export type {
   Schema,
   TopupState,
 } from './schema.ts';
+export {
+  type DebtKind,
+  type NewDebt,
+  type TenantDebt,
+  TenantDebtsRepository,
+} from './tenant-debts-repository.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';
 export {
   type AttemptOutcome,

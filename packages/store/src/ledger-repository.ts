@@ -1,12 +1,14 @@
 /**
  * The account ledger (append-only) and top-up invoices. Each entry moves the tenant's running
  * balance in the same statement, so reading a balance costs the same whatever the history; the
- * ledger stays the truth and the audit checks the two agree.
+ * ledger stays the truth and the audit checks the two agree. A credit pays the tenant's open
+ * debts (`tenant_debts`) first, in the credit's transaction: no credit path can forget them.
  */
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
-import type { LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
+import type { LedgerEntriesTable, LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
+import { type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
 export interface LedgerEntry {
@@ -47,14 +49,29 @@ export class LedgerRepository {
     await sql`select id from tenants where id = ${tenantId} for update`.execute(this.#db);
   }
 
-  /** The running balance (0 for an unknown tenant). */
+  /**
+   * What the tenant can spend: its running balance less what it owes (open debts), negative while
+   * a debt is larger than the balance (0 for an unknown tenant). Every charge checks this, so
+   * none passes while a debt is open (a credit pays debts first: an open debt is always larger
+   * than the balance).
+   */
   async balance(tenantId: string): Promise<Sat> {
+    const r = await sql<{ spendable: string }>`
+      select (t.balance_sat - coalesce((select sum(d.amount_sat) from tenant_debts d
+        where d.tenant_id = t.id and d.paid_at is null), 0))::text as spendable
+      from tenants t where t.id = ${tenantId}`.execute(this.#db);
+    return sat(r.rows[0]?.spendable ?? 0n);
+  }
+
+  /** The running balance (the ledger's sum, never negative) and what the tenant owes. */
+  async account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
     const r = await this.#db
       .selectFrom('tenants')
       .select('balance_sat')
       .where('id', '=', tenantId)
       .executeTakeFirst();
-    return sat(r?.balance_sat ?? 0n);
+    const owed = await new TenantDebtsRepository(this.#db).owed(tenantId);
+    return { balance: sat(r?.balance_sat ?? 0n), debt: owed.amount, debtSince: owed.since };
   }
 
   /** The sum of a tenant's entries (what the running balance must equal). */
@@ -71,9 +88,20 @@ export class LedgerRepository {
   /**
    * Appends an entry and moves the running balance by its amount, in one statement; false when
    * an entry with the same kind and reference exists (nothing changes then). A charge that
-   * would take the balance below zero fails.
+   * would take the balance below zero fails. A credit then pays the tenant's open debts, oldest
+   * first, as far as the balance covers each whole (in a transaction of its own when the
+   * repository is not given one).
    */
   async append(entry: Omit<LedgerEntry, 'id' | 'createdAt'>): Promise<boolean> {
+    if (entry.amount <= 0n) return this.#insert(entry);
+    if (!this.#db.isTransaction)
+      return this.#db.transaction().execute((tx) => new LedgerRepository(tx).append(entry));
+    const appended = await this.#insert(entry);
+    if (appended) await this.#payDebts(entry.tenantId);
+    return appended;
+  }
+
+  async #insert(entry: Omit<LedgerEntry, 'id' | 'createdAt'>): Promise<boolean> {
     const r = await sql<{ id: string }>`
       with entry as (
         insert into ledger_entries (tenant_id, kind, amount_sat, reference, description)
@@ -87,18 +115,48 @@ export class LedgerRepository {
     return r.rows.length > 0;
   }
 
+  /**
+   * Pays the tenant's open debts in order while the running balance covers the next one whole:
+   * each becomes its ledger entry (its kind and reference) and is marked paid. Returns the
+   * debts paid.
+   */
+  async #payDebts(tenantId: string): Promise<TenantDebt[]> {
+    const debts = new TenantDebtsRepository(this.#db);
+    const open = await debts.openForUpdate(tenantId);
+    if (open.length === 0) return [];
+    const paid: TenantDebt[] = [];
+    let balance = (await this.account(tenantId)).balance as bigint;
+    for (const debt of open) {
+      if (balance < debt.amount) break;
+      await this.#insert({
+        tenantId,
+        kind: debt.kind,
+        amount: -debt.amount,
+        reference: debt.reference,
+        description: `${debt.description} (owed since ${debt.createdAt.toISOString()})`,
+      });
+      await debts.markPaid(debt.id);
+      balance -= debt.amount;
+      paid.push(debt);
+    }
+    return paid;
+  }
+
+  /** The entry of this kind and reference, if there is one. */
+  async entry(kind: LedgerKind, reference: string): Promise<LedgerEntry | undefined> {
+    const r = await this.#db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('reference', '=', reference)
+      .executeTakeFirst();
+    return r && toEntry(r);
+  }
+
   /** A page of a tenant's entries, newest first (keyed by `id`). */
   async entries(tenantId: string, page: PageRequest): Promise<Page<LedgerEntry>> {
     const q = this.#db.selectFrom('ledger_entries').selectAll().where('tenant_id', '=', tenantId);
-    return readPage(q, 'id', page, (r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      kind: r.kind,
-      amount: r.amount_sat,
-      reference: r.reference,
-      description: r.description,
-      createdAt: r.created_at,
-    }));
+    return readPage(q, 'id', page, toEntry);
   }
 
   async createTopup(t: Omit<Topup, 'state' | 'createdAt' | 'settledAt'>): Promise<Topup> {
@@ -142,6 +200,18 @@ export class LedgerRepository {
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
+}
+
+function toEntry(r: Selectable<LedgerEntriesTable>): LedgerEntry {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    kind: r.kind,
+    amount: r.amount_sat,
+    reference: r.reference,
+    description: r.description,
+    createdAt: r.created_at,
+  };
 }
 
 function toTopup(r: Selectable<TopupsTable>): Topup {

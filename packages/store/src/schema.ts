@@ -6,6 +6,8 @@ import type { ChannelRequestState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 import type { ChannelFundingsTable } from './channel-fundings-repository.ts';
 import type { HostedNodeDeletionsTable } from './hosted-node-deletions-repository.ts';
+import type { HostedNodeMacaroonsTable } from './hosted-node-macaroons-repository.ts';
+import type { HostedNodePaymentsTable } from './hosted-node-payments-repository.ts';
 import type { HostedNodeChecksTable, HostedNodesTable } from './hosted-nodes-repository.ts';
 import type { Lsps1RefundsTable } from './lsps1-refunds-repository.ts';
 import type { Lsps2JitChannelsTable } from './lsps2-jit-channels-repository.ts';
@@ -22,6 +24,7 @@ import type {
 } from './node-monitoring-repository.ts';
 import type { PaymentsTable } from './payments-repository.ts';
 import type { LiquidityReservationsTable } from './reservations-repository.ts';
+import type { TenantDebtsTable } from './tenant-debts-repository.ts';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
@@ -255,6 +258,9 @@ export interface Schema {
   hosted_nodes: HostedNodesTable;
   hosted_node_checks: HostedNodeChecksTable;
   hosted_node_deletions: HostedNodeDeletionsTable;
+  hosted_node_payments: HostedNodePaymentsTable;
+  hosted_node_macaroons: HostedNodeMacaroonsTable;
+  tenant_debts: TenantDebtsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;

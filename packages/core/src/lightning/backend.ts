@@ -203,8 +203,23 @@ export interface LightningBackend {
   ): Promise<void>;
   /** Makes `alias` route to the channel whose confirmed or base scid is `base`. */
   addChannelAlias(alias: Scid, base: Scid, signal: AbortSignal): Promise<void>;
-  /** Bakes a macaroon with exactly these permissions; returns it as hex. */
-  bakeMacaroon(permissions: readonly MacaroonPermission[], signal: AbortSignal): Promise<string>;
+  /**
+   * Bakes a macaroon with exactly these permissions; returns it as hex. `rootKeyId` (a positive
+   * integer below 2^64) bakes it under that root key (created when the node has none by that
+   * id), so it can be revoked alone with {@link deleteMacaroonId}; without it LND uses root key
+   * 0, the one of the admin macaroon, which can never be deleted.
+   */
+  bakeMacaroon(
+    permissions: readonly MacaroonPermission[],
+    signal: AbortSignal,
+    rootKeyId?: bigint,
+  ): Promise<string>;
+  /**
+   * Deletes a macaroon root key (LND `DeleteMacaroonID`): every macaroon baked under it is
+   * refused from the next call on. True when the node had it, false when it did not. LND
+   * refuses root key 0.
+   */
+  deleteMacaroonId(rootKeyId: bigint, signal: AbortSignal): Promise<boolean>;
   updateChannelPolicy(update: ChannelPolicyUpdate, signal: AbortSignal): Promise<void>;
   forwardingHistory(query: ForwardingHistoryQuery, signal: AbortSignal): Promise<ForwardingEvent[]>;
   /** Fee rate for confirmation within `targetConf` blocks. */
@@ -228,6 +243,13 @@ export interface LightningBackend {
   probe(request: ProbeRequest, signal: AbortSignal): Promise<PaymentResult>;
   /** Payments this node sent, by payment index after `afterIndex`, oldest first (at most `max`). */
   listPayments(query: SentPaymentsQuery, signal: AbortSignal): Promise<SentPayment[]>;
+  /**
+   * Every payment this node sends, as it starts (`in_flight`) and as its status changes
+   * (routerrpc `TrackPayments`), from the moment the stream is (re)established: payments that
+   * ended while it was not are not replayed (read them with {@link listPayments} when
+   * `onConnected` is called). The same payment comes several times, not always in order.
+   */
+  trackPayments(options: StreamOptions): AsyncIterable<SentPayment>;
   /** The node's static channel backup each time it changes (the current one first). */
   channelBackups(options: StreamOptions): AsyncIterable<ChannelBackup>;
   /** Scores for LND's autopilot `externalscore` heuristic (0..1 per node). */

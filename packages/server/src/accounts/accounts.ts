@@ -34,8 +34,14 @@ export class Accounts {
     this.#log = deps.log;
   }
 
+  /** What the tenant can spend: its balance less what it owes (negative while a debt is open). */
   balance(tenantId: string): Promise<Sat> {
     return new LedgerRepository(this.#database.db).balance(tenantId);
+  }
+
+  /** The balance (the ledger's sum) and the debt (owed, not yet in the ledger), and since when. */
+  account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
+    return new LedgerRepository(this.#database.db).account(tenantId);
   }
 
   /** A page of the tenant's ledger entries, newest first. */
@@ -65,8 +71,9 @@ export class Accounts {
   }
 
   /**
-   * The `payment_required` error for a balance short of `required`, with a top-up invoice for
-   * the difference (at least the smallest top-up) in its details.
+   * The `payment_required` error for a spendable balance (see {@link balance}) short of
+   * `required`, with a top-up invoice for the difference, debt included (at least the smallest
+   * top-up), in its details.
    */
   async paymentRequired(tenantId: string, balance: Sat, required: Sat, what: string): Promise<LspError> {
     const short = required - balance;
@@ -74,11 +81,14 @@ export class Accounts {
       tenantId,
       sat(short > BigInt(this.#limits.minAmount) ? short : this.#limits.minAmount),
     );
+    const account = await this.account(tenantId);
+    const owed = account.debt > 0n ? `, less the ${account.debt} sat owed (paid first),` : '';
     return new LspError(
       ErrorCode.PaymentRequired,
-      `the balance of ${balance} sat does not cover ${what} of ${required} sat; pay the top-up invoice and retry`,
+      `the balance of ${account.debt > 0n ? account.balance : balance} sat${owed} does not cover ${what} of ${required} sat; pay the top-up invoice and retry`,
       {
-        balance: Number(balance),
+        balance: Number(account.debt > 0n ? account.balance : balance),
+        ...(account.debt > 0n ? { debt: Number(account.debt) } : {}),
         required: Number(required),
         topup: {
           paymentRequest: topup.paymentRequest,

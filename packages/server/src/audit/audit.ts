@@ -3,12 +3,15 @@
  * the capacity and push sold; every refunded one has none; every credited top-up a settled
  * invoice; every succeeded payment an LND payment that fits what was charged; every refund a
  * payment that failed or was never sent; every hosted node as many months charged as it is paid
- * for (none kept of one never created); every running balance its ledger's sum. Prints each
- * discrepancy; records still moving are counted as in flight, not judged.
+ * for (none kept of one never created), every payment a hosted node sent, as the LSP recorded
+ * it, billed its fee once, and every debt owed or paid (`hosting-payments-audit.ts`); every
+ * running balance its ledger's sum. Prints each discrepancy; records still moving are counted
+ * as in flight, not judged.
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
 import { AuditRepository, type Database } from '@blgv/store';
 import { auditDeletions } from './deletions-audit.ts';
+import { auditHostingPayments } from './hosting-payments-audit.ts';
 import { LndSnapshot } from './lnd-snapshot.ts';
 
 /** One thing that does not add up. */
@@ -55,7 +58,7 @@ const CHANNEL_KINDS = [
   'channel_fee_refund',
 ] as const;
 const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
-const HOSTING_KINDS = ['hosting_monthly_fee', 'hosting_fee_refund', 'hosting_transaction_fee'] as const;
+const MONTH_KINDS = ['hosting_monthly_fee', 'hosting_fee_refund'] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
 const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
@@ -305,23 +308,32 @@ export async function runAudit(deps: {
     }
   }
 
-  // Hosted nodes: months charged as far as each node is paid, a failed creation refunded, and
-  // no payment billed that the node's billing has not reached.
-  const hostingByNode = new Map<string, { months: number[]; net: bigint; paymentIndexes: bigint[] }>();
-  for (const [reference, net] of await repo.netByReference(HOSTING_KINDS)) {
-    const m = /^hosting:([^:]+):(month|payment):(\d+)$/.exec(reference);
-    if (!m?.[1] || !m[3]) continue;
-    const entry = hostingByNode.get(m[1]) ?? { months: [], net: 0n, paymentIndexes: [] };
-    if (m[2] === 'month') {
-      entry.net += net;
-      if (net < 0n) entry.months.push(Number(m[3]));
-    } else entry.paymentIndexes.push(BigInt(m[3]));
+  // Hosted nodes: months charged as far as each node is paid, a failed creation refunded; each
+  // payment fee against the LSP's own record of the nodes' payments, and debts.
+  const hostingByNode = new Map<string, { months: number[]; net: bigint }>();
+  for (const [reference, net] of await repo.netByReference(MONTH_KINDS)) {
+    const m = /^hosting:([^:]+):month:(\d+)$/.exec(reference);
+    if (!m?.[1] || !m[2]) continue;
+    const entry = hostingByNode.get(m[1]) ?? { months: [], net: 0n };
+    entry.net += net;
+    if (net < 0n) entry.months.push(Number(m[2]));
     hostingByNode.set(m[1], entry);
   }
-  for (const n of await repo.hostedNodes()) {
+  const nodes = await repo.hostedNodes();
+  await auditHostingPayments(
+    deps.database.db,
+    await repo.netByReference(['hosting_transaction_fee']),
+    new Map(nodes.map((n) => [n.id, BigInt(n.billed_payment_index)])),
+    {
+      flag,
+      checked: (what) => count(checked, what),
+      inFlight: (what) => count(inFlight, what),
+    },
+  );
+  for (const n of nodes) {
     const subject = `hosted_node:${n.id}`;
     count(checked, 'hosted_nodes');
-    const billed = hostingByNode.get(n.id) ?? { months: [], net: 0n, paymentIndexes: [] };
+    const billed = hostingByNode.get(n.id) ?? { months: [], net: 0n };
     if (n.state === 'creating') count(inFlight, 'hosted_nodes');
     if (n.state === 'failed') {
       if (billed.net !== 0n)
@@ -346,13 +358,6 @@ export async function runAudit(deps: {
       if (periods !== months.length)
         flag('hosting_months', subject, `paid for ${periods} months, charged ${months.length}`);
     }
-    const beyond = billed.paymentIndexes.filter((i) => i > BigInt(n.billed_payment_index));
-    if (beyond.length > 0)
-      flag(
-        'hosting_payment_fee',
-        subject,
-        `fees charged for payments ${beyond.join(', ')}, beyond the billed index ${n.billed_payment_index}`,
-      );
   }
 
   // Hosted-node deletions: removed holding nothing, swept to the tenant's address.

@@ -318,7 +318,7 @@ export const ConfigSchema = Type.Object(
         maxNodesPerTenant: Type.Integer({ minimum: 0, maximum: 10_000, default: 5 }),
         /** How long a month of hosting lasts (30 days; shorter only for tests and demos). */
         billingPeriodSeconds: Type.Integer({ minimum: 1, default: 30 * 86_400 }),
-        /** How long an unpaid node keeps running before it is suspended. */
+        /** How long a node keeps running with a month unpaid, or its tenant owing a debt, before it is suspended. */
         gracePeriodSeconds: Type.Integer({ minimum: 0, default: 3 * 86_400 }),
         /** How often the keeper checks every node (and restarts dead ones). */
         checkIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),

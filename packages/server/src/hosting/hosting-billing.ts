@@ -2,20 +2,24 @@
  * Billing of hosted nodes (one job, under its lease). Each month (`billingPeriodSeconds`) is
  * charged when the last one runs out; a tenant whose balance does not cover it keeps the node
  * for the grace period, then it is suspended (stopped, data kept) and runs again as soon as a charge
- * succeeds. Each payment a running node sent successfully is charged the schedule's
- * transaction fee, in payment-index order, once (the ledger reference names the node and the
- * payment index).
+ * succeeds. Each payment a node sent successfully, as the LSP's own record has it
+ * (`payment-record.ts`, which this job keeps fed while it runs), is billed the schedule's
+ * transaction fee once, in payment-index order (the ledger reference names the node and the
+ * payment index): charged, or owed as a debt when the balance does not cover it. A debt unpaid
+ * past the grace period suspends the tenant's nodes like an unpaid month (`hosting-debt.ts`).
  */
 import type { FeeSchedule } from '@blgv/core';
-import type { Database, HostedNodeRecord } from '@blgv/store';
+import { type Database, HostedNodePaymentsRepository, type HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { ShortBalance } from '../accounts/short-balance.ts';
 import { every } from '../jobs/job-runner.ts';
-import { chargeMonth, chargeSentPayment } from './hosting-ledger.ts';
+import { owes, suspendOverdue } from './hosting-debt.ts';
+import { billSentPayment, chargeMonth } from './hosting-ledger.ts';
 import type { HostingService } from './hosting-service.ts';
+import { PaymentRecorder } from './payment-record.ts';
 
-/** Payments read from a node per call. */
-const PAYMENTS_PAGE = 100;
+/** Recorded payments billed per query. */
+const BILLING_BATCH = 100;
 
 /** What the billing job needs. */
 export interface HostingBillingDeps {
@@ -26,22 +30,60 @@ export interface HostingBillingDeps {
   readonly log: Logger;
 }
 
-/** Bills every node each `intervalMs` until `signal` aborts. */
-export function billHostedNodes(deps: HostingBillingDeps, signal: AbortSignal): Promise<void> {
-  return every(
-    deps.intervalMs,
-    async () => {
-      for (const node of await deps.hosting.repo.live()) {
-        try {
-          await billMonths(deps, node);
-          if (node.state === 'running') await billPayments(deps, node);
-        } catch (err) {
-          deps.log.warn({ nodeId: node.id, err }, 'hosted node billing failed');
-        }
+/**
+ * How often the job looks for nodes to follow (at most): a node that starts (a tenant's start,
+ * the keeper's restart, a resume) has its payment stream within about this long.
+ */
+const FOLLOW_INTERVAL_MS = 1_000;
+
+/** Records and bills every node each `intervalMs` until `signal` aborts. */
+export async function billHostedNodes(deps: HostingBillingDeps, signal: AbortSignal): Promise<void> {
+  const recorder = new PaymentRecorder({
+    database: deps.database,
+    sourceOf: (node) => deps.hosting.nodes.backend(node),
+    log: deps.log,
+  });
+  const followed = async () => (await deps.hosting.repo.live()).filter(isFollowed);
+  const follow = async () => {
+    try {
+      recorder.follow(await followed(), signal);
+    } catch (err) {
+      deps.log.warn({ err }, 'listing the nodes to follow failed');
+    }
+  };
+  const bill = async () => {
+    try {
+      await recorder.catchUpAll(await followed(), signal);
+      await billPayments(deps);
+    } catch (err) {
+      deps.log.warn({ err }, "billing hosted nodes' payments failed");
+    }
+    for (const node of await deps.hosting.repo.live()) {
+      try {
+        await billMonths(deps, node);
+      } catch (err) {
+        deps.log.warn({ nodeId: node.id, err }, 'hosted node billing failed');
       }
-    },
-    signal,
-  );
+    }
+    try {
+      await suspendOverdue(deps, await deps.hosting.repo.live());
+    } catch (err) {
+      deps.log.warn({ err }, 'suspending nodes for unpaid debts failed');
+    }
+  };
+  try {
+    await Promise.all([
+      every(Math.min(FOLLOW_INTERVAL_MS, deps.intervalMs), follow, signal),
+      every(deps.intervalMs, bill, signal),
+    ]);
+  } finally {
+    recorder.stop();
+  }
+}
+
+/** A node whose payments are followed: one that may send them (provisioned and running, or being deleted). */
+function isFollowed(node: HostedNodeRecord): boolean {
+  return (node.state === 'running' || node.state === 'deleting') && node.rpcAddress !== null;
 }
 
 async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
@@ -73,6 +115,8 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
     paidUntil = next;
   }
   if (node.state === 'suspended') {
+    // Suspended for a debt (or owing one): it runs again once nothing is owed.
+    if (await owes(deps.database, node.tenantId)) return;
     await deps.hosting.move(node, { type: 'resumed' });
     const fresh = await deps.hosting.repo.get(node.id);
     if (fresh) await deps.hosting.nodes.ensureRunning(fresh, AbortSignal.timeout(120_000));
@@ -91,24 +135,20 @@ function whenCovered(charge: Promise<void>): Promise<boolean> {
   );
 }
 
-async function billPayments(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {
+/** Bills every succeeded payment of the record not billed yet, each node's in index order. */
+async function billPayments(deps: HostingBillingDeps): Promise<void> {
   const fee = deps.schedule.hosting.transactionFee;
-  const backend = deps.hosting.nodes.backend(node);
-  let after = node.billedPaymentIndex;
+  const record = new HostedNodePaymentsRepository(deps.database.db);
   for (;;) {
-    const page = await backend.listPayments(
-      { afterIndex: after, max: PAYMENTS_PAGE },
-      AbortSignal.timeout(15_000),
-    );
-    for (const payment of page) {
-      // Bill in order: an in-flight payment holds the ones after it until it ends.
-      if (payment.status === 'in_flight') return;
-      const billed = await whenCovered(
-        deps.database.db.transaction().execute((tx) => chargeSentPayment(tx, node, payment, fee)),
-      );
-      if (!billed) return;
-      after = payment.paymentIndex;
+    const batch = await record.unbilled(BILLING_BATCH);
+    for (const payment of batch) {
+      const billed = await deps.database.db.transaction().execute((tx) => billSentPayment(tx, payment, fee));
+      if (billed === 'charged' || billed === 'owed')
+        deps.log.info(
+          { nodeId: payment.nodeId, paymentIndex: String(payment.paymentIndex), fee: Number(fee), billed },
+          billed === 'charged' ? 'hosting transaction fee charged' : 'hosting transaction fee owed',
+        );
     }
-    if (page.length < PAYMENTS_PAGE) return;
+    if (batch.length < BILLING_BATCH) return;
   }
 }

@@ -1,10 +1,19 @@
 /**
  * What hosting writes to the ledger, in the caller's transaction: a month of hosting (and how
  * far it covers the node), the refund of a node that could not be created, and the fee of a
- * payment a node sent. Each entry's reference names the node, so none is written twice.
+ * payment a node sent (or the debt of it). Each entry's reference names the node, so none is
+ * written twice.
  */
-import { type Sat, type SentPayment, sat } from '@blgv/core';
-import { HostedNodesRepository, type Kysely, LedgerRepository, type Schema } from '@blgv/store';
+import { type Sat, sat } from '@blgv/core';
+import {
+  HostedNodePaymentsRepository,
+  HostedNodesRepository,
+  type Kysely,
+  LedgerRepository,
+  type Schema,
+  TenantDebtsRepository,
+  type UnbilledPayment,
+} from '@blgv/store';
 import { requireBalance, type ShortBalance } from '../accounts/short-balance.ts';
 
 /** The node an entry is about. */
@@ -31,29 +40,17 @@ export async function chargeMonth(
   fee: Sat,
   paidUntil: Date,
 ): Promise<void> {
-  await charge(
-    tx,
-    node,
-    'hosting_monthly_fee',
-    fee,
-    monthReference(node.id, month),
-    `hosting of node ${node.id} (${node.alias}), month ${month}`,
-  );
-  await new HostedNodesRepository(tx).setPaidUntil(node.id, paidUntil, tx);
-}
-
-/** Charges `fee` to the node's tenant; {@link ShortBalance} when the balance does not cover it. */
-async function charge(
-  tx: Kysely<Schema>,
-  node: BilledNode,
-  kind: 'hosting_monthly_fee' | 'hosting_transaction_fee',
-  fee: Sat,
-  reference: string,
-  description: string,
-): Promise<void> {
   const ledger = new LedgerRepository(tx);
+  // An open debt leaves nothing to spend: the month waits until it is paid.
   await requireBalance(ledger, node.tenantId, fee);
-  await ledger.append({ tenantId: node.tenantId, kind, amount: sat(-fee), reference, description });
+  await ledger.append({
+    tenantId: node.tenantId,
+    kind: 'hosting_monthly_fee',
+    amount: sat(-fee),
+    reference: monthReference(node.id, month),
+    description: `hosting of node ${node.id} (${node.alias}), month ${month}`,
+  });
+  await new HostedNodesRepository(tx).setPaidUntil(node.id, paidUntil, tx);
 }
 
 /**
@@ -77,26 +74,44 @@ export async function refundFirstMonth(tx: Kysely<Schema>, node: BilledNode): Pr
   });
 }
 
+/** The ledger reference of the fee of a node's payment `index`. */
+export function paymentReference(nodeId: string, index: bigint): string {
+  return `hosting:${nodeId}:payment:${index}`;
+}
+
+/** How a payment's fee was billed. */
+export type PaymentBilling = 'charged' | 'owed' | 'free' | 'already';
+
 /**
- * Charges the transaction fee of a payment the node sent (only a succeeded one costs it) and
- * moves the node's billed payment index past it. Throws {@link ShortBalance} when the balance
- * does not cover it.
+ * Bills the transaction fee of a succeeded payment in the LSP's record, once: charged when the
+ * tenant can spend it, else recorded as a debt (which the next credit pays first), and the
+ * payment marked billed, all in `tx`. `already` when it was billed before (a fee already in the
+ * ledger, charged by the billing before 0018, counts).
  */
-export async function chargeSentPayment(
+export async function billSentPayment(
   tx: Kysely<Schema>,
-  node: BilledNode,
-  payment: SentPayment,
+  payment: UnbilledPayment,
   fee: Sat,
-): Promise<void> {
-  if (payment.status === 'succeeded' && fee > 0n) {
-    await charge(
-      tx,
-      node,
-      'hosting_transaction_fee',
-      fee,
-      `hosting:${node.id}:payment:${payment.paymentIndex}`,
-      `payment ${payment.paymentHash} sent by node ${node.id}`,
-    );
+): Promise<PaymentBilling> {
+  const ledger = new LedgerRepository(tx);
+  await ledger.lockTenant(payment.tenantId);
+  const reference = paymentReference(payment.nodeId, payment.paymentIndex);
+  // Charged by the billing before 0018 (from the node's ListPayments): billed, at what it cost.
+  const before = await ledger.entry('hosting_transaction_fee', reference);
+  const billed = before ? -before.amount : fee > 0n ? fee : 0n;
+  const records = new HostedNodePaymentsRepository(tx);
+  if (!(await records.markBilled(payment.nodeId, payment.paymentIndex, billed))) return 'already';
+  if (before) return 'already';
+  if (billed === 0n) return 'free';
+  const entry = {
+    tenantId: payment.tenantId,
+    reference,
+    description: `payment ${payment.paymentHash} sent by node ${payment.nodeId} (${payment.alias})`,
+  };
+  if ((await ledger.balance(payment.tenantId)) >= fee) {
+    await ledger.append({ ...entry, kind: 'hosting_transaction_fee', amount: sat(-fee) });
+    return 'charged';
   }
-  await new HostedNodesRepository(tx).setBilledPaymentIndex(node.id, payment.paymentIndex, tx);
+  await new TenantDebtsRepository(tx).add({ ...entry, kind: 'hosting_transaction_fee', amount: fee });
+  return 'owed';
 }

@@ -14,7 +14,6 @@ import {
   type LightningBackend,
   type LightningConnector,
   LspError,
-  type MacaroonPermission,
   type NodeOrchestrator,
   type NodeWallets,
   nextHostedNodeState,
@@ -39,7 +38,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
 import { LspPreference } from './lsp-preference.ts';
-import { checkRequestedPermissions } from './macaroon-permissions.ts';
+import { NodeMacaroons } from './macaroon-keys.ts';
 import type { NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson, nodeConfigToJson, parseNodeConfig } from './node-config.ts';
 import { NodeConnections } from './node-connections.ts';
@@ -76,8 +75,13 @@ export interface HostedNodeQuote {
 /** A node as its tenant sees it. */
 export interface HostedNodeView {
   readonly record: HostedNodeRecord;
+  /** Null once revoked. */
   readonly macaroon: string | null;
+  /** Null once revoked. */
   readonly readOnlyMacaroon: string | null;
+  /** The root keys they were baked under (`0n`: a node from before keys of their own; null: revoked). */
+  readonly macaroonRootKeyId: bigint | null;
+  readonly readOnlyMacaroonRootKeyId: bigint | null;
   readonly channels: readonly { id: string; status: string; capacity: Sat }[];
   /** Its deletion, once one was asked: what it still holds and why it stays. */
   readonly deletion: HostedNodeDeletion | undefined;
@@ -125,6 +129,8 @@ export class HostingService {
   readonly #provisioning: NodeProvisioning;
   /** Nodes this process is creating (or finishing): the keeper leaves them alone. */
   readonly #creating = new Set<string>();
+  /** The customer macaroons of the nodes, each under its own root key: bake, list, revoke. */
+  readonly macaroons: NodeMacaroons;
 
   constructor(deps: {
     database: Database;
@@ -167,6 +173,7 @@ export class HostingService {
       onUnlocked: (record) => this.lspPreference.prefer(record),
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
     });
+    this.macaroons = new NodeMacaroons({ database: deps.database, backend: (r) => this.nodes.backend(r) });
     this.lspPreference = new LspPreference({
       lightning: deps.lightning,
       nodes: this.nodes,
@@ -524,10 +531,16 @@ export class HostingService {
         return { id: request?.id ?? '', status: request?.state ?? 'not_requested', capacity: c.capacity };
       }),
     );
+    const keys = await this.macaroons.keysOf(record.id);
     return {
       record,
-      macaroon: record.sealedCustomerMacaroon ? this.#box.open(record.sealedCustomerMacaroon) : null,
-      readOnlyMacaroon: secrets?.readOnlyMacaroon || null,
+      macaroon:
+        record.sealedCustomerMacaroon && keys.customer !== null
+          ? this.#box.open(record.sealedCustomerMacaroon)
+          : null,
+      readOnlyMacaroon: keys.readOnly !== null ? secrets?.readOnlyMacaroon || null : null,
+      macaroonRootKeyId: record.sealedCustomerMacaroon ? keys.customer : null,
+      readOnlyMacaroonRootKeyId: secrets?.readOnlyMacaroon ? keys.readOnly : null,
       channels,
       deletion,
     };
@@ -559,19 +572,6 @@ export class HostingService {
     const record = await this.#owned(tenantId, nodeId);
     await this.deletions.request(record, options);
     return this.#view(await this.#require(nodeId));
-  }
-
-  /** Bakes another macaroon for the node, within the customer's permissions. */
-  async bakeMacaroon(
-    tenantId: string,
-    nodeId: string,
-    permissions: readonly MacaroonPermission[],
-  ): Promise<string> {
-    checkRequestedPermissions(permissions);
-    const record = await this.#owned(tenantId, nodeId);
-    if (record.state !== 'running')
-      throw new LspError(ErrorCode.Conflict, `the node is ${record.state}`, { field: 'state' });
-    return this.nodes.backend(record).bakeMacaroon(permissions, AbortSignal.timeout(15_000));
   }
 
   /** The node's latest static channel backup. */

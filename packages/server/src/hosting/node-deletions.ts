@@ -43,6 +43,7 @@ import type { Logger } from 'pino';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import type { NodeConnections } from './node-connections.ts';
 import { readHoldings } from './node-holdings-reader.ts';
+import { recordLastPayments } from './payment-record.ts';
 import { type ChainNetwork, checkSweepAddress } from './sweep-address.ts';
 
 /** Deletion and archive settings (from config). */
@@ -337,6 +338,8 @@ export class NodeDeletions {
       })),
     };
     this.#forget(record.id);
+    // The last payments it sent are recorded (and billed) before its data goes.
+    await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
     const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>
       this.#archives.write(manifest, data),
     );

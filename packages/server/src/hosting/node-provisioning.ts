@@ -28,6 +28,7 @@ import {
 import { type Database, type HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { bakeUnderOwnKey, recordMacaroon } from './macaroon-keys.ts';
 import { CUSTOMER_PERMISSIONS, READ_ONLY_PERMISSIONS } from './macaroon-permissions.ts';
 import type { NodeConnections, NodeSecrets } from './node-connections.ts';
 
@@ -105,12 +106,21 @@ export class NodeProvisioning {
         signal,
       );
       if (!record.sealedCustomerMacaroon) {
-        const customer = await backend.bakeMacaroon(CUSTOMER_PERMISSIONS, signal);
-        const readOnly = await backend.bakeMacaroon(READ_ONLY_PERMISSIONS, signal);
+        // Each under a root key of its own, so either can be revoked alone (macaroon-keys.ts).
+        const customer = await bakeUnderOwnKey(backend, CUSTOMER_PERMISSIONS, signal);
+        const readOnly = await bakeUnderOwnKey(backend, READ_ONLY_PERMISSIONS, signal);
         const secrets = this.#nodes.secretsOf(record);
-        await this.#repo.provisioned(nodeId, {
-          sealedSecrets: this.#nodes.seal({ ...secrets, readOnlyMacaroon: readOnly }),
-          sealedCustomerMacaroon: this.#box.seal(customer),
+        await this.#database.db.transaction().execute(async (tx) => {
+          await new HostedNodesRepository(tx).provisioned(
+            nodeId,
+            {
+              sealedSecrets: this.#nodes.seal({ ...secrets, readOnlyMacaroon: readOnly.macaroon }),
+              sealedCustomerMacaroon: this.#box.seal(customer.macaroon),
+            },
+            tx,
+          );
+          await recordMacaroon(tx, nodeId, 'customer', CUSTOMER_PERMISSIONS, customer);
+          await recordMacaroon(tx, nodeId, 'read_only', READ_ONLY_PERMISSIONS, readOnly);
         });
       }
       await this.#database.db.transaction().execute(async (tx) => {

@@ -28,14 +28,22 @@ export function registerAccountRoutes(app: FastifyInstance, services: LspService
     {
       config: { auth: 'tenant' },
       schema: {
-        summary: 'Account balance',
+        summary: 'Account balance and debt',
+        description:
+          'The balance is the sum of the ledger. The debt is what the account owes: hosted-node payment fees the balance could not cover. The next credit (a top-up, a refund) pays it first; while it is above 0 every charge is refused (402), and once it is older than `hosting.gracePeriodSeconds` the hosted nodes are suspended until it is paid.',
         tags: ['account'],
         response: { 200: BalanceResponse, ...errors },
       },
     },
     async (req) => {
       const { tenantId } = principalOf(req);
-      return { tenantId, balance: Number(await services.accounts.balance(tenantId)) };
+      const account = await services.accounts.account(tenantId);
+      return {
+        tenantId,
+        balance: Number(account.balance),
+        debt: Number(account.debt),
+        debtSince: account.debtSince?.toISOString() ?? null,
+      };
     },
   );
 

@@ -23,6 +23,7 @@ import { registerLiquidityRoutes } from './liquidity-routes.ts';
 import { registerLspsRoutes } from './lsps-routes.ts';
 import { registerLsps5AdminRoutes } from './lsps5-admin-routes.ts';
 import { registerMetricsRoutes } from './metrics-routes.ts';
+import { registerNodeMacaroonRoutes } from './node-macaroon-routes.ts';
 import { registerNodeRoutes } from './node-routes.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
 import { installPrometheus } from './prometheus-routes.ts';
@@ -125,6 +126,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerLspsRoutes(api, deps.services.lsps);
     registerLsps5AdminRoutes(api, deps.services.lsps5Notifier);
     if (hosting) registerNodeRoutes(api, hosting, publicUrl);
+    if (hosting) registerNodeMacaroonRoutes(api, hosting.macaroons);
     registerMetricsRoutes(api, deps.services.metrics, hosting);
   });
   return app;

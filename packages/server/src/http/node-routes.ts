@@ -1,6 +1,7 @@
 /**
- * Hosted nodes over REST (`/v1/nodes`): quote, create, list, read, stop, start, delete, backup
- * and extra macaroons. Tenant-scoped: another tenant's node is not found.
+ * Hosted nodes over REST (`/v1/nodes`): quote, create, list, read, stop, start, delete and
+ * backup (macaroons: `node-macaroon-routes.ts`). Tenant-scoped: another tenant's node is not
+ * found.
  */
 import {
   DeleteNodeBody,
@@ -11,8 +12,6 @@ import {
   HostedNodesResponse,
   IdParams,
   LIST_PAGE,
-  MacaroonBody,
-  MacaroonResponse,
   NodeBackupResponse,
   nextCursor,
   pageRequest,
@@ -87,7 +86,9 @@ export function registerNodeRoutes(
       grpcHost: r.publicRpcAddress,
       p2pHost: r.p2pAddress,
       macaroon: view.macaroon,
+      macaroonRootKeyId: view.macaroonRootKeyId?.toString() ?? null,
       readOnlyMacaroon: view.readOnlyMacaroon,
+      readOnlyMacaroonRootKeyId: view.readOnlyMacaroonRootKeyId?.toString() ?? null,
       tlsCert: r.tlsCert,
       lndconnect:
         r.publicRpcAddress && r.tlsCert && view.macaroon
@@ -264,30 +265,6 @@ export function registerNodeRoutes(
     async (req) => {
       const b = await hosting.backup(principalOf(req).tenantId, req.params.id);
       return { ...b, updatedAt: b.updatedAt.toISOString() };
-    },
-  );
-
-  app.post<{ Params: NodeParams; Body: MacaroonBody }>(
-    '/v1/nodes/:id/macaroons',
-    {
-      config: { auth: 'tenant' },
-      schema: {
-        summary: 'Bake another macaroon for the node',
-        description:
-          "Any subset of the customer macaroon's permissions (docs/hosting.md); `macaroon:*` and `info:write` are never granted.",
-        tags,
-        params: IdParams,
-        body: MacaroonBody,
-        response: { 201: MacaroonResponse, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const macaroon = await hosting.bakeMacaroon(
-        principalOf(req).tenantId,
-        req.params.id,
-        req.body.permissions,
-      );
-      return reply.code(201).send({ macaroon });
     },
   );
 }
