@@ -74,9 +74,13 @@ before(async () => {
     rich.nodes.create({ ...config, alias: 'custody-stopped' }),
     poor.nodes.create({ ...config, alias: 'custody-suspended' }),
   ]);
-  // Coins on chain and the inbound channel, confirmed together, before the poor tenant's month ends.
-  for (const node of [stopped, suspended]) await sendOnChain(node, ON_CHAIN);
-  await h.mine(6);
+  // Coins on chain and the inbound channel, confirmed before the poor tenant's month ends (a block
+  // after each send: alice's next send spends the change of the last).
+  for (const node of [stopped, suspended]) {
+    await sendOnChain(node, ON_CHAIN);
+    await h.mine(1);
+  }
+  await h.mine(5);
   for (const node of [stopped, suspended]) {
     await h.waitFor(() => channelActive(node.endpoint, node.macaroon ?? ''), {
       what: `${node.alias}'s inbound channel active`,
