@@ -12,28 +12,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { pidAlive } from '@blgv/regtest';
-import { type Database, openDatabase, sql } from '@blgv/store';
 import { assertCleanAudit } from './support/audit.ts';
-import { hostedNodePid, hostedPortRange, nodeRest, removeHostedNodes } from './support/hosted-nodes.ts';
-import { type Network, startNetwork } from './support/network.ts';
+import { hostedNodePid, nodeRest } from './support/hosted-nodes.ts';
+import type { Network } from './support/network.ts';
+import { type ProcessHosting, startProcessHosting } from './support/process-hosting.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { topUp } from './support/topup.ts';
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const dbName = `lsp_creation_${randomBytes(4).toString('hex')}`;
-const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
-const secretsKey = randomBytes(32).toString('hex');
-
+let hosting: ProcessHosting;
 let net: Network;
-let admin: Database;
-let dir: string;
 let server: ServerProcess;
 let adminKey: { keyId: string; secret: string };
 let tenantKey: { keyId: string; secret: string };
@@ -46,9 +36,9 @@ function startServer(fault?: {
 }): Promise<ServerProcess> {
   return startServerProcess({
     node: net.lsp,
-    databaseUrl: dbUrl,
-    secretsKey,
-    env: { BLGV_CONFIG: join(dir, 'config.json') },
+    databaseUrl: hosting.databaseUrl,
+    secretsKey: hosting.secretsKey,
+    env: { BLGV_CONFIG: hosting.configPath },
     ...(fault ? { fault } : {}),
   });
 }
@@ -72,24 +62,8 @@ const keys = {
 };
 
 before(async () => {
-  admin = await openDatabase({ kind: 'postgres', url: adminUrl });
-  await sql.raw(`create database ${dbName}`).execute(admin.db);
-  net = await startNetwork();
-  await net.h.openChannel(net.alice, net.lsp, sat(3_000_000));
-  dir = mkdtempSync(join(tmpdir(), 'blgv-creation-'));
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      channels: { batchWindowMs: 100 },
-      hosting: {
-        dataDir: join(dir, 'nodes'),
-        ...hostedPortRange(),
-        chain: net.h.btcd.chain,
-        checkIntervalMs: 500,
-        billingIntervalMs: 500,
-      },
-    }),
-  );
+  hosting = await startProcessHosting('creation');
+  net = hosting.net;
   server = await startServer({ target: 'orchestrator', method: 'create', mode: 'hang' });
   assert.ok(server.bootstrapKey);
   adminKey = server.bootstrapKey;
@@ -100,11 +74,7 @@ before(async () => {
 
 after(async () => {
   await server?.kill();
-  if (dir) removeHostedNodes(join(dir, 'nodes'));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  await net?.h.stop();
-  await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin.db);
-  await admin?.close();
+  await hosting?.stop();
 });
 
 test('creations cut short by a crash are finished by the next server; repeats answer the same nodes, charged once', async () => {
@@ -124,7 +94,7 @@ test('creations cut short by a crash are finished by the next server; repeats an
     'the first month was charged before the crash, and nothing else',
   );
   await createAndCrash(tenant, second, keys.second);
-  const dataDir = join(dir, 'nodes');
+  const { dataDir } = hosting;
 
   // 3. A server without faults finishes both; the tenant repeats its requests.
   server = await startServer();

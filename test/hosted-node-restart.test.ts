@@ -6,36 +6,20 @@
  * next server process adopts the same running node, and the audit is clean.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { pidAlive } from '@blgv/regtest';
-import { type Database, openDatabase, sql } from '@blgv/store';
 import { assertCleanAudit } from './support/audit.ts';
-import {
-  channelActive,
-  hostedNodePid,
-  hostedPortRange,
-  nodeRest,
-  payUntilSucceeded,
-  removeHostedNodes,
-} from './support/hosted-nodes.ts';
-import { type Network, startNetwork } from './support/network.ts';
+import { channelActive, hostedNodePid, nodeRest, payUntilSucceeded } from './support/hosted-nodes.ts';
+import type { Network } from './support/network.ts';
+import { type ProcessHosting, startProcessHosting } from './support/process-hosting.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { fetchTrusting, selfSignedCertificate } from './support/tls.ts';
 import { topUp } from './support/topup.ts';
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const dbName = `lsp_hosting_${randomBytes(4).toString('hex')}`;
-const dbUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
-const secretsKey = randomBytes(32).toString('hex');
-
+let hosting: ProcessHosting;
 let net: Network;
-let admin: Database;
 let dir: string;
 let https: typeof fetch;
 let server: ServerProcess;
@@ -48,11 +32,11 @@ function startServer(): Promise<ServerProcess> {
   const cert = join(dir, 'server.cert');
   return startServerProcess({
     node: net.lsp,
-    databaseUrl: dbUrl,
-    secretsKey,
+    databaseUrl: hosting.databaseUrl,
+    secretsKey: hosting.secretsKey,
     fetch: https,
     env: {
-      BLGV_CONFIG: join(dir, 'config.json'),
+      BLGV_CONFIG: hosting.configPath,
       BLGV_TLS_CERT: cert,
       BLGV_TLS_KEY: join(dir, 'server.key'),
     },
@@ -60,25 +44,9 @@ function startServer(): Promise<ServerProcess> {
 }
 
 before(async () => {
-  admin = await openDatabase({ kind: 'postgres', url: adminUrl });
-  await sql.raw(`create database ${dbName}`).execute(admin.db);
-  net = await startNetwork();
-  await net.h.openChannel(net.alice, net.lsp, sat(3_000_000));
-  dir = mkdtempSync(join(tmpdir(), 'blgv-hosting-process-'));
+  hosting = await startProcessHosting('hosting');
+  ({ net, dir } = hosting);
   https = fetchTrusting(selfSignedCertificate(dir).cert);
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      channels: { batchWindowMs: 100 },
-      hosting: {
-        dataDir: join(dir, 'nodes'),
-        ...hostedPortRange(),
-        chain: net.h.btcd.chain,
-        checkIntervalMs: 500,
-        billingIntervalMs: 500,
-      },
-    }),
-  );
   server = await startServer();
   assert.ok(server.url.startsWith('https://'), `the server speaks HTTPS (${server.url})`);
   assert.ok(server.bootstrapKey, 'the first server on a new database prints an admin key');
@@ -91,11 +59,7 @@ before(async () => {
 
 after(async () => {
   await server?.kill();
-  if (dir) removeHostedNodes(join(dir, 'nodes'));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  await net?.h.stop();
-  await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin.db);
-  await admin?.close();
+  await hosting?.stop();
 });
 
 test('the server process is killed: its node keeps running and is paid meanwhile; the next server adopts it', async () => {
@@ -130,7 +94,7 @@ test('the server process is killed: its node keeps running and is paid meanwhile
   );
   assert.equal(invoice.status, 200);
 
-  const dataDir = join(dir, 'nodes');
+  const { dataDir } = hosting;
   const pid = hostedNodePid(dataDir, node.nodeId);
   await server.kill();
   assert.ok(pidAlive(pid), 'the node outlives the SIGKILLed server');
