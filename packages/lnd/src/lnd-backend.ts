@@ -103,6 +103,7 @@ import {
   abandonChannel,
   cancelPsbtFunding,
   fundPsbt,
+  leaseOutput,
   listLeases,
   negotiateChannel,
   publishTransaction,
@@ -359,6 +360,10 @@ export class LndBackend implements LightningBackend {
 
   listLeases(signal: AbortSignal): Promise<OutputLease[]> {
     return listLeases(this.#c, signal);
+  }
+
+  leaseOutput(lockId: Hex32, outpoint: Outpoint, seconds: number, signal: AbortSignal): Promise<Date> {
+    return leaseOutput(this.#c, lockId, outpoint, seconds, signal);
   }
 
   releaseOutput(lockId: Hex32, outpoint: Outpoint, signal: AbortSignal): Promise<void> {

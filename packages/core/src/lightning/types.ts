@@ -200,6 +200,12 @@ export interface InvoiceStatus {
   readonly settleIndex: bigint;
   readonly addIndex: bigint;
   readonly memo: string;
+  /**
+   * The HTLCs paying it, with the height each expires at: an accepted hold invoice's are held
+   * until it is settled or cancelled (LND cancels them itself once one comes within its
+   * `invoices.holdexpirydelta` of the chain's height).
+   */
+  readonly htlcs: readonly InvoiceHtlcRecord[];
 }
 
 /** A decoded BOLT11 payment request. */
@@ -418,6 +424,8 @@ export interface OnchainTransaction {
   /** The label given when we sent it (e.g. what it paid for). */
   readonly label: string;
   readonly outputs: readonly OnchainOutput[];
+  /** The outpoints it spends. */
+  readonly inputs: readonly Outpoint[];
 }
 
 /** An outpoint of the wallet. */
@@ -464,6 +472,8 @@ export interface InvoiceHtlcRecord {
   /** What it counted towards the invoice (which a modifier may have raised above what it carries). */
   readonly amount: Msat;
   readonly state: InvoiceHtlcState;
+  /** The block height it expires at. */
+  readonly expiryHeight: number;
   /** Its onion and `update_add_htlc` TLV records, merged (types >= 65536). */
   readonly customRecords: ReadonlyMap<bigint, Uint8Array>;
 }
