@@ -203,6 +203,7 @@ export class LndBackend implements LightningBackend {
     return {
       confirmed: sat(r.confirmed_balance),
       unconfirmed: sat(r.unconfirmed_balance),
+      locked: sat(r.locked_balance),
       reservedForAnchors: sat(r.reserved_balance_anchor_chan),
     };
   }

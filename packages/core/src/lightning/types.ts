@@ -23,8 +23,11 @@ export interface NodeInfo {
 
 /** On-chain wallet balance. */
 export interface WalletBalance {
+  /** Confirmed and spendable: leased outputs are left out. */
   readonly confirmed: Sat;
   readonly unconfirmed: Sat;
+  /** Outputs leased against other spends (funding inputs, LSPS1 orders' receipts). */
+  readonly locked: Sat;
   /** Confirmed funds held back for anchor channels, not spendable for new channels. */
   readonly reservedForAnchors: Sat;
 }
