@@ -5,8 +5,9 @@
  * pushed to it; the unused hold invoice is cancelled. An order paid too little by its expiry
  * fails and what arrived goes back to the refund address. While the order's open is pending, a
  * burst of channel sales that need every coin of the LSP's wallet cannot take the order's
- * payment (it is leased for the order), and once the open fails the refund confirms. The chain
- * is simulated: a block is mined whenever the mempool holds a transaction.
+ * payment (it is leased for the order), and once the open fails the refund confirms. An order
+ * paid by its invoice after part of it came on chain sends that part back. The chain is
+ * simulated: a block is mined whenever the mempool holds a transaction.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -281,5 +282,44 @@ test('an order paid on chain, then a burst of channel sales needing every coin: 
     decide.resolve();
     stop.abort();
   }
+  await assertCleanAudit(lsp);
+});
+
+test('an order paid by its invoice after a part came on chain: the on-chain part goes back to the refund address', async () => {
+  const refund = await net.bob.lnd.newAddress(within());
+  const created = await order(
+    lsps1Order({ lsp_balance_sat: '100000', client_balance_sat: '50000', refund_onchain_address: refund }),
+  );
+  const onchain = created.payment.onchain;
+  assert.ok(onchain);
+  const part = sat(20_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: part }, within());
+  // bob then pays the whole order by its invoice, over the channel he bought above (once it
+  // carries payments again: the refused open above may have cost a reconnection).
+  await net.h.waitCanPay(net.bob, net.lsp);
+  const paying = await net.bob.lnd.sendPayment(
+    { paymentRequest: created.payment.bolt11.invoice, feeLimit: msat(10_000), timeoutSeconds: 120 },
+    within(180_000),
+  );
+  assert.equal(paying.status, 'succeeded');
+  const done = await waitOrder(created.order_id, (o) => o.order_state !== 'CREATED', 'the order to finish');
+  assert.equal(done.order_state, 'COMPLETED');
+  assert.equal(done.payment.bolt11.state, 'PAID');
+  assert.equal(done.payment.onchain?.state, 'REFUNDED', 'paid by invoice: the on-chain payment goes back');
+
+  const back = await net.h.waitFor(
+    async () => {
+      const txs = await net.bob.lnd.listOnchainTransactions({ startHeight: 0 }, within());
+      return txs.find((t) => t.confirmations > 0 && t.outputs.some((o) => o.address === refund));
+    },
+    { what: 'the on-chain part to come back to bob' },
+  );
+  const sent = (await lspWallet()).find((t) => t.txid === back.txid);
+  assert.equal(sent?.label, `lsps1-refund:${created.order_id}`);
+  assert.equal(
+    back.outputs.find((o) => o.address === refund)?.amount,
+    part - (sent?.fee ?? 0n),
+    'what arrived, minus the refund fee',
+  );
   await assertCleanAudit(lsp);
 });
