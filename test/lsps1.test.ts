@@ -2,7 +2,9 @@
  * Story: a wallet node buys a channel over LSPS1, speaking JSON-RPC in peer messages: it asks
  * what the LSP offers, orders a channel, pays the hold invoice, and sees the order complete
  * with the channel funded. An order whose channel cannot be opened fails and refunds the
- * payer; a server restart while an order is held resumes it. HTTP speaks the same protocol.
+ * payer; so does one whose payment came too close to expiring while its client dawdled (its
+ * hold invoice's CLTV is short here, 40 blocks); a server restart while an order is held
+ * resumes it. HTTP speaks the same protocol.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,15 +23,17 @@ let lsp: TestLsp;
 let bob: LspsPeerClient;
 
 const ORDER = lsps1Order({ lsp_balance_sat: '500000' });
+/** The hold invoices' CLTV: short, so that a test can bring an HTLC close to expiring. */
+const HOLD_CLTV = 40;
 
 before(async () => {
-  net = await startNetwork();
+  net = await startNetwork({ bob: { extraArgs: ['--acceptortimeout=120s'] } });
   // bob pays his orders over a channel he opened to the LSP; alice can pay for him.
   await Promise.all([
     net.h.openChannel(net.bob, net.lsp, sat(3_000_000)),
     net.h.openChannel(net.alice, net.lsp, sat(3_000_000)),
   ]);
-  lsp = await startTestLsp(net);
+  lsp = await startTestLsp(net, { file: { lsps1: { holdInvoiceCltv: HOLD_CLTV } } });
   bob = new LspsPeerClient(net.bob, net.lsp.pubkey);
   await net.h.waitFor(() => bob.ready, { what: "bob's LSPS client" });
 });
@@ -146,6 +150,62 @@ test('an order whose channel cannot be opened ends FAILED and the payer gets the
     const invoice = await net.lsp.lnd.lookupInvoice(paymentHash, within());
     assert.equal(invoice.state, 'canceled');
   } finally {
+    stop.abort();
+  }
+  await assertCleanAudit(lsp);
+});
+
+test('an order whose payment came too close to expiring is not committed to: the payer is refunded', async () => {
+  // bob thinks the channel over while blocks come.
+  const decide = Promise.withResolvers<void>();
+  const stop = new AbortController();
+  let thinking = false;
+  let asked = false;
+  await net.bob.lnd.acceptChannels(
+    async () => {
+      asked = true;
+      await decide.promise;
+      return { accept: true };
+    },
+    { signal: stop.signal, onConnected: () => (thinking = true) },
+  );
+  await net.h.waitFor(() => thinking, { what: "bob's acceptor" });
+  try {
+    const order = (await bob.call<Lsps1Order>('lsps1.create_order', ORDER)).result;
+    assert.ok(order);
+    const decoded = await net.bob.lnd.decodePaymentRequest(order.payment.bolt11.invoice, within());
+    assert.equal(decoded.cltvExpiry, HOLD_CLTV, 'the configured CLTV');
+    const payment = net.bob.lnd.sendPayment(
+      { paymentRequest: order.payment.bolt11.invoice, feeLimit: msat(10_000), timeoutSeconds: 120 },
+      within(180_000),
+    );
+    await net.h.waitFor(() => asked, { what: 'the LSP to propose the channel' });
+    const held = await net.lsp.lnd.lookupInvoice(decoded.paymentHash, within());
+    assert.equal(held.state, 'accepted');
+    const [htlc] = held.htlcs;
+    assert.ok(htlc);
+    const { blockHeight } = await net.lsp.lnd.getInfo(within());
+    assert.ok(htlc.expiryHeight >= blockHeight + HOLD_CLTV, 'the HTLC expires at least the CLTV away');
+
+    // 22 blocks left: LND (holdexpirydelta 18) still holds the HTLC, but committing needs more
+    // than 18 + 6, so the LSP must not fund the channel.
+    await net.h.mine(htlc.expiryHeight - blockHeight - 22);
+    assert.equal((await net.lsp.lnd.lookupInvoice(decoded.paymentHash, within())).state, 'accepted');
+    decide.resolve();
+    assert.equal((await payment).status, 'failed', "bob's payment comes back");
+    const failed = await waitOrder(order.order_id, (o) => o.order_state === 'FAILED', 'the order to fail');
+    assert.equal(failed.payment.bolt11.state, 'REFUNDED');
+    assert.equal(failed.channel, null);
+    assert.deepEqual(await statesOf(lsp.admin, 'lsps1_order', order.order_id), [
+      'awaiting_payment',
+      'payment_held',
+      'opening',
+      'refunding',
+      'failed',
+    ]);
+    assert.equal((await net.lsp.lnd.lookupInvoice(decoded.paymentHash, within())).state, 'canceled');
+  } finally {
+    decide.resolve();
     stop.abort();
   }
   await assertCleanAudit(lsp);

@@ -4,18 +4,11 @@
  * registry handles invoice HTLCs one at a time while it waits, so every request gets an answer,
  * and a slow or failing decision counts the HTLC as it is.
  */
-import type {
-  InvoiceHtlc,
-  InvoiceHtlcDecision,
-  InvoiceHtlcRecord,
-  InvoiceHtlcState,
-  StreamOptions,
-} from '@blgv/core';
+import type { InvoiceHtlc, InvoiceHtlcDecision, StreamOptions } from '@blgv/core';
 import { msat, scid } from '@blgv/core';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { HtlcModifyRequest__Output } from '../generated/types/invoicesrpc/HtlcModifyRequest.ts';
 import type { HtlcModifyResponse } from '../generated/types/invoicesrpc/HtlcModifyResponse.ts';
-import type { InvoiceHTLC__Output } from '../generated/types/lnrpc/InvoiceHTLC.ts';
 import type { LndClients } from './connection.ts';
 import { customRecordsFromLnd, invoiceFromLnd } from './mappers.ts';
 import { keepStreaming, type StreamHooks } from './streams.ts';
@@ -24,22 +17,6 @@ import { keepStreaming, type StreamHooks } from './streams.ts';
 const DECISION_TIMEOUT_MS = 5_000;
 
 type Duplex = ClientDuplexStream<HtlcModifyResponse, HtlcModifyRequest__Output>;
-
-const htlcStates: Record<string, InvoiceHtlcState> = {
-  ACCEPTED: 'accepted',
-  SETTLED: 'settled',
-  CANCELED: 'canceled',
-};
-
-function invoiceHtlcRecordFromLnd(h: InvoiceHTLC__Output): InvoiceHtlcRecord {
-  return {
-    incomingScid: scid(h.chan_id),
-    incomingHtlcId: BigInt(h.htlc_index),
-    amount: msat(h.amt_msat),
-    state: htlcStates[h.state] ?? 'accepted',
-    customRecords: customRecordsFromLnd(h.custom_records),
-  };
-}
 
 /** Maps one request; `undefined` when LND sent one without an invoice (never expected). */
 function invoiceHtlcFromLnd(m: HtlcModifyRequest__Output): InvoiceHtlc | undefined {
@@ -54,7 +31,7 @@ function invoiceHtlcFromLnd(m: HtlcModifyRequest__Output): InvoiceHtlc | undefin
     currentHeight: m.current_height,
     wireCustomRecords: customRecordsFromLnd(m.exit_htlc_wire_custom_records),
     invoice,
-    invoiceHtlcs: m.invoice.htlcs.map(invoiceHtlcRecordFromLnd),
+    invoiceHtlcs: invoice.htlcs,
   };
 }
 

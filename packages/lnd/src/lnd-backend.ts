@@ -112,6 +112,7 @@ import {
   abandonChannel,
   cancelPsbtFunding,
   fundPsbt,
+  leaseOutput,
   listLeases,
   negotiateChannel,
   publishTransaction,
@@ -211,8 +212,8 @@ export class LndBackend implements LightningBackend {
     return {
       confirmed: sat(r.confirmed_balance),
       unconfirmed: sat(r.unconfirmed_balance),
-      reservedForAnchors: sat(r.reserved_balance_anchor_chan),
       locked: sat(r.locked_balance),
+      reservedForAnchors: sat(r.reserved_balance_anchor_chan),
     };
   }
 
@@ -375,6 +376,10 @@ export class LndBackend implements LightningBackend {
 
   listLeases(signal: AbortSignal): Promise<OutputLease[]> {
     return listLeases(this.#c, signal);
+  }
+
+  leaseOutput(lockId: Hex32, outpoint: Outpoint, seconds: number, signal: AbortSignal): Promise<Date> {
+    return leaseOutput(this.#c, lockId, outpoint, seconds, signal);
   }
 
   releaseOutput(lockId: Hex32, outpoint: Outpoint, signal: AbortSignal): Promise<void> {

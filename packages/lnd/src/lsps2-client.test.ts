@@ -19,6 +19,7 @@ function prior(id: bigint, fee: Msat | undefined, state: InvoiceHtlcState = 'acc
     incomingHtlcId: id,
     amount: msat(1_000_000n),
     state,
+    expiryHeight: 500,
     customRecords: fee === undefined ? new Map() : extraFeeRecord(fee),
   };
 }
@@ -42,6 +43,7 @@ function htlc(fee: Msat | undefined, others: InvoiceHtlcRecord[] = [], id = 9n):
       settleIndex: 0n,
       addIndex: 1n,
       memo: '',
+      htlcs: others,
     },
     invoiceHtlcs: others,
   };

@@ -9,6 +9,8 @@ import {
   type ClosingChannel,
   type DecodedPaymentRequest,
   type Hex32,
+  type InvoiceHtlcRecord,
+  type InvoiceHtlcState,
   type InvoiceState,
   type InvoiceStatus,
   msat,
@@ -26,6 +28,7 @@ import type { Channel__Output } from '../generated/types/lnrpc/Channel.ts';
 import type { ChannelEventUpdate__Output } from '../generated/types/lnrpc/ChannelEventUpdate.ts';
 import type { ChannelPoint__Output } from '../generated/types/lnrpc/ChannelPoint.ts';
 import type { Invoice__Output } from '../generated/types/lnrpc/Invoice.ts';
+import type { InvoiceHTLC__Output } from '../generated/types/lnrpc/InvoiceHTLC.ts';
 import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
 import type { PayReq__Output } from '../generated/types/lnrpc/PayReq.ts';
 import type {
@@ -170,6 +173,24 @@ const invoiceStates: Record<string, InvoiceState> = {
   CANCELED: 'canceled',
 };
 
+const htlcStates: Record<string, InvoiceHtlcState> = {
+  ACCEPTED: 'accepted',
+  SETTLED: 'settled',
+  CANCELED: 'canceled',
+};
+
+/** Maps one HTLC of an invoice. */
+export function invoiceHtlcRecordFromLnd(h: InvoiceHTLC__Output): InvoiceHtlcRecord {
+  return {
+    incomingScid: scid(h.chan_id),
+    incomingHtlcId: BigInt(h.htlc_index),
+    amount: msat(h.amt_msat),
+    state: htlcStates[h.state] ?? 'accepted',
+    expiryHeight: h.expiry_height,
+    customRecords: customRecordsFromLnd(h.custom_records),
+  };
+}
+
 /** Maps an invoice. */
 export function invoiceFromLnd(i: Invoice__Output): InvoiceStatus {
   const preimage = i.r_preimage.length === 32 ? parseHex32(i.r_preimage.toString('hex')) : undefined;
@@ -183,6 +204,7 @@ export function invoiceFromLnd(i: Invoice__Output): InvoiceStatus {
     settleIndex: BigInt(i.settle_index),
     addIndex: BigInt(i.add_index),
     memo: i.memo,
+    htlcs: i.htlcs.map(invoiceHtlcRecordFromLnd),
   };
 }
 

@@ -183,6 +183,32 @@ export async function listLeases(c: LndClients, signal: AbortSignal): Promise<Ou
   }));
 }
 
+/**
+ * Leases a wallet output under `lockId` for `seconds` (again under the same id: extended).
+ * btcwallet leases any output it holds unspent, unconfirmed ones included; it refuses one it
+ * does not hold (`unknown output`) or one another id holds (`output already locked`).
+ */
+export async function leaseOutput(
+  c: LndClients,
+  lockId: Hex32,
+  outpoint: Outpoint,
+  seconds: number,
+  signal: AbortSignal,
+): Promise<Date> {
+  const wk = c.walletKit;
+  const r = await unary(
+    'LeaseOutput',
+    wk.LeaseOutput.bind(wk),
+    {
+      id: hexBytes(lockId),
+      outpoint: { txid_str: outpoint.txid, output_index: outpoint.outputIndex },
+      expiration_seconds: String(seconds),
+    },
+    signal,
+  );
+  return new Date(Number(r.expiration) * 1000);
+}
+
 /** Ends a lease; releasing what is not leased (any more) succeeds. */
 export async function releaseOutput(
   c: LndClients,

@@ -82,5 +82,11 @@ function onchainTransactionFromLnd(t: Transaction__Output): OnchainTransaction {
       amount: sat(o.amount),
       ours: o.is_our_address,
     })),
+    inputs: t.previous_outpoints.flatMap((p) => {
+      const [txid, index] = p.outpoint.split(':');
+      return txid && /^\d+$/.test(index ?? '')
+        ? [{ txid: parseHex32(txid), outputIndex: Number(index) }]
+        : [];
+    }),
   };
 }

@@ -31,6 +31,7 @@ import { ReservationService } from './liquidity/reservation-service.ts';
 import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
 import { LspsRouter } from './lsps0/lsps-router.ts';
 import { Lsps1Service } from './lsps1/lsps1-service.ts';
+import { OrderReceipts } from './lsps1/order-receipts.ts';
 import { FeePromises } from './lsps2/fee-promise.ts';
 import { JitForwarder } from './lsps2/jit-forwarder.ts';
 import { Lsps2Service } from './lsps2/lsps2-service.ts';
@@ -133,7 +134,15 @@ export function createServices(deps: {
     log: log.child({ sub: 'accounts' }),
   });
   const fees = feeScheduleFrom(config);
-  const funder = new ChannelFunder({ database, lightning, log: log.child({ sub: 'funding' }) });
+  // Coins paid to LSPS1 orders' addresses are leased for them, also right before any funding
+  // picks its inputs.
+  const receipts = new OrderReceipts({ database, lightning, log: log.child({ sub: 'lsps1' }) });
+  const funder = new ChannelFunder({
+    database,
+    lightning,
+    guard: receipts,
+    log: log.child({ sub: 'funding' }),
+  });
   const channels = new ChannelService({
     database,
     lightning,
@@ -158,6 +167,7 @@ export function createServices(deps: {
       maxFeeRate: config.channels.maxFeeRate,
     },
     funder,
+    receipts,
     log: log.child({ sub: 'lsps1' }),
   });
   const lsps5Outbox = new Wakeup();

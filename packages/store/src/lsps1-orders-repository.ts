@@ -78,12 +78,39 @@ export class Lsps1OrdersRepository {
       .execute();
   }
 
-  /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
+  /**
+   * Orders with an on-chain address whose receipts may still be held for their client: not
+   * final, or final since `since`, or with a refund that has not confirmed. Oldest first.
+   */
+  async onchainInCustody(since: Date): Promise<Lsps1OrderRecord[]> {
+    return this.#db
+      .selectFrom('lsps1_orders')
+      .selectAll()
+      .where('onchain_address', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('state', 'not in', ['completed', 'failed', 'expired']),
+          eb('updated_at', '>=', since),
+          eb.exists(
+            eb
+              .selectFrom('lsps1_refunds')
+              .select('lsps1_refunds.txid')
+              .whereRef('lsps1_refunds.order_id', '=', 'lsps1_orders.id')
+              .where('lsps1_refunds.replaced_by', 'is', null)
+              .where('lsps1_refunds.confirmed_at', 'is', null),
+          ),
+        ]),
+      )
+      .orderBy('created_at')
+      .execute();
+  }
+
   /** Unpaid orders (awaiting payment): the owner's, and everyone's. */
   countUnpaid(ownerKind: 'node' | 'tenant', owner: string): Promise<OwnerCounts> {
     return ownerCounts(this.#db, 'lsps1_orders', { kind: ownerKind, owner }, 'awaiting_payment');
   }
 
+  /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
   async transition(id: string, from: string, update: OrderUpdate): Promise<boolean> {
     const r = await this.#db
       .updateTable('lsps1_orders')

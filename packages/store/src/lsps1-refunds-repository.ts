@@ -68,6 +68,24 @@ export class Lsps1RefundsRepository {
     return rows.map(toRefund);
   }
 
+  /** Every refund, oldest first (the audit). */
+  async all(): Promise<Lsps1Refund[]> {
+    const rows = await this.#db.selectFrom('lsps1_refunds').selectAll().orderBy('created_at').execute();
+    return rows.map(toRefund);
+  }
+
+  /** Every refund of these orders, oldest first. */
+  async forOrders(orderIds: readonly string[]): Promise<Lsps1Refund[]> {
+    if (orderIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('lsps1_refunds')
+      .selectAll()
+      .where('order_id', 'in', orderIds)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRefund);
+  }
+
   /** The orders whose refund has not confirmed yet, oldest first. */
   async unconfirmedOrders(): Promise<string[]> {
     const rows = await this.#db

@@ -128,13 +128,13 @@ export function planDeletion(
   }
   if (holdings.opening.length > 0 || holdings.closing.length > 0 || holdings.unconfirmed > 0n)
     return { phase: 'waiting_for_closes', actions: [], reasons };
+  if (holdings.locked > 0n)
+    return {
+      phase: 'sweeping',
+      actions: [],
+      reasons: [...reasons, 'leased coins are swept once their lease ends'],
+    };
   if (holdings.confirmed > 0n) {
-    if (holdings.locked > 0n)
-      return {
-        phase: 'sweeping',
-        actions: [],
-        reasons: [...reasons, 'some of it is leased by a transaction in progress; swept once the lease ends'],
-      };
     if (!progress.sweepAddress)
       return blocked([...reasons, 'no sweepAddress: delete again with a sweepAddress for the funds']);
     return {

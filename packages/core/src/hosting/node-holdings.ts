@@ -26,11 +26,11 @@ export interface NodeHoldings {
   readonly opening: readonly HeldChannel[];
   /** Closing: waiting for the close to confirm, or force-closed and not fully swept. */
   readonly closing: readonly ClosingChannel[];
-  /** Confirmed on-chain funds (leased ones included). */
+  /** Confirmed on-chain funds, spendable (LND leaves leased ones out: see `locked`). */
   readonly confirmed: Sat;
   /** On-chain funds in unconfirmed transactions. */
   readonly unconfirmed: Sat;
-  /** Part of `confirmed` leased against other spends. */
+  /** On-chain funds leased against other spends (a transaction in progress). */
   readonly locked: Sat;
   /** The chain height when read. */
   readonly height: number;

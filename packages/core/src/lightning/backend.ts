@@ -153,6 +153,14 @@ export interface LightningBackend {
   publishTransaction(tx: SignedTransaction, label: string, signal: AbortSignal): Promise<void>;
   /** Wallet outputs leased against other spends. */
   listLeases(signal: AbortSignal): Promise<OutputLease[]>;
+  /**
+   * Leases (locks) a wallet output under `lockId` for `seconds`, so that no funding or send
+   * of the node picks it; leasing again under the same id extends the lease. Unconfirmed
+   * outputs can be leased too. Resolves with when the lease ends. Fails when the wallet does
+   * not hold the output unspent (`unknown output`, e.g. its spend confirmed) or another id
+   * holds it (`output already locked`).
+   */
+  leaseOutput(lockId: Hex32, outpoint: Outpoint, seconds: number, signal: AbortSignal): Promise<Date>;
   /** Ends a lease (releasing what is not leased succeeds). */
   releaseOutput(lockId: Hex32, outpoint: Outpoint, signal: AbortSignal): Promise<void>;
   /** Forgets a pending channel whose funding transaction will never be published. */

@@ -23,12 +23,13 @@ export interface NodeInfo {
 
 /** On-chain wallet balance. */
 export interface WalletBalance {
+  /** Confirmed and spendable: leased outputs are left out. */
   readonly confirmed: Sat;
   readonly unconfirmed: Sat;
+  /** Outputs leased against other spends (funding inputs, LSPS1 orders' receipts). */
+  readonly locked: Sat;
   /** Confirmed funds held back for anchor channels, not spendable for new channels. */
   readonly reservedForAnchors: Sat;
-  /** Outputs leased (locked) against other spends, e.g. by a funding in progress. */
-  readonly locked: Sat;
 }
 
 /** Sum of channel balances. */
@@ -224,6 +225,12 @@ export interface InvoiceStatus {
   readonly settleIndex: bigint;
   readonly addIndex: bigint;
   readonly memo: string;
+  /**
+   * The HTLCs paying it, with the height each expires at: an accepted hold invoice's are held
+   * until it is settled or cancelled (LND cancels them itself once one comes within its
+   * `invoices.holdexpirydelta` of the chain's height).
+   */
+  readonly htlcs: readonly InvoiceHtlcRecord[];
 }
 
 /** A decoded BOLT11 payment request. */
@@ -442,6 +449,8 @@ export interface OnchainTransaction {
   /** The label given when we sent it (e.g. what it paid for). */
   readonly label: string;
   readonly outputs: readonly OnchainOutput[];
+  /** The outpoints it spends. */
+  readonly inputs: readonly Outpoint[];
 }
 
 /** An outpoint of the wallet. */
@@ -488,6 +497,8 @@ export interface InvoiceHtlcRecord {
   /** What it counted towards the invoice (which a modifier may have raised above what it carries). */
   readonly amount: Msat;
   readonly state: InvoiceHtlcState;
+  /** The block height it expires at. */
+  readonly expiryHeight: number;
   /** Its onion and `update_add_htlc` TLV records, merged (types >= 65536). */
   readonly customRecords: ReadonlyMap<bigint, Uint8Array>;
 }

@@ -5,11 +5,15 @@
  * payment that failed or was never sent; every hosted node as many months charged as it is paid
  * for (none kept of one never created), every payment a hosted node sent, as the LSP recorded
  * it, billed its fee once, and every debt owed or paid (`hosting-payments-audit.ts`); every
- * running balance its ledger's sum. Prints each discrepancy; records still moving are counted
- * as in flight, not judged.
+ * deleted hosted node removed holding nothing, its coins swept to its tenant's address
+ * (`deletions-audit.ts`); every running balance its ledger's sum; every LSPS1 on-chain receipt
+ * paying for its channel or refunded, and every JIT opening fee collected in a settled forward
+ * (`custody-checks.ts`). Prints each discrepancy; records still moving are counted as in flight,
+ * not judged.
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
-import { AuditRepository, type Database } from '@blgv/store';
+import { AuditRepository, type Database, Lsps1RefundsRepository } from '@blgv/store';
+import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
 import { LndSnapshot } from './lnd-snapshot.ts';
@@ -235,7 +239,8 @@ export async function runAudit(deps: {
   }
 
   // LSPS1 orders.
-  for (const o of await repo.lsps1Orders()) {
+  const lsps1Orders = await repo.lsps1Orders();
+  for (const o of lsps1Orders) {
     const subject = `lsps1:${o.id}`;
     count(checked, 'lsps1_orders');
     const bolt11 = o.payment_method === 'bolt11';
@@ -279,8 +284,19 @@ export async function runAudit(deps: {
     count(inFlight, 'lsps1_orders');
   }
 
+  const sink = {
+    flag,
+    checked: (what: string) => count(checked, what),
+    inFlight: (what: string) => count(inFlight, what),
+  };
+  // LSPS1 on-chain receipts: paid for their channel, or refunded.
+  const refunds = await new Lsps1RefundsRepository(deps.database.db).all();
+  await auditLsps1Receipts(lsps1Orders, refunds, lnd, sink);
+
   // LSPS2 JIT channels.
-  for (const j of await repo.jitChannels()) {
+  const jitChannels = await repo.jitChannels();
+  await auditJitFees(jitChannels, lnd, sink);
+  for (const j of jitChannels) {
     const subject = `jit:${j.id}`;
     count(checked, 'jit_channels');
     if (FUNDED_JIT.has(j.state)) {

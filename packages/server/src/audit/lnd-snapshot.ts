@@ -1,22 +1,27 @@
 /**
- * What LND knows about channels, leases, invoices and payments, read once per audit and looked
- * up by channel point, memo, txid and hash.
+ * What LND knows about channels, leases, invoices, payments, wallet transactions and forwards,
+ * read once per audit and looked up by channel point, memo, txid and hash.
  */
 import {
   type Channel,
   type ClosedChannel,
   ErrorCode,
+  type ForwardingEvent,
   formatChannelPoint,
   type Hex32,
   type InvoiceStatus,
   isLspError,
   type LightningBackend,
+  type OnchainTransaction,
   type OutputLease,
   type PaymentResult,
   type PendingChannel,
+  type Scid,
 } from '@blgv/core';
 
 const CALL_TIMEOUT_MS = 15_000;
+/** Forwarding events read per call. */
+const FORWARDS_PAGE = 10_000;
 
 /** One channel as the audit sees it, wherever LND lists it. */
 export interface SeenChannel {
@@ -25,6 +30,10 @@ export interface SeenChannel {
   /** What the initiator gave the other side (open and pending channels). */
   readonly push: bigint | undefined;
   readonly memo: string;
+  /** Its short channel ids, aliases included (open channels). */
+  readonly scids: readonly Scid[];
+  /** HTLCs in flight on it (open channels). */
+  readonly pendingHtlcs: number;
 }
 
 /** LND's view, read at the start of an audit. */
@@ -34,6 +43,8 @@ export class LndSnapshot {
   readonly #byMemo = new Map<string, SeenChannel>();
   readonly #liveTxids = new Set<string>();
   readonly leases: readonly OutputLease[];
+  #onchain: { from: number; txs: Promise<OnchainTransaction[]> } | undefined;
+  #forwards: { since: number; events: Promise<ForwardingEvent[]> } | undefined;
 
   private constructor(
     lightning: LightningBackend,
@@ -50,14 +61,31 @@ export class LndSnapshot {
         capacity: c.capacity,
         push: undefined,
         memo: '',
+        scids: [],
+        pendingHtlcs: 0,
       });
     for (const c of pending) {
       // Pending: the initiator's commitment holds the rest; the other side holds the push.
-      const seen = { where: 'pending', capacity: c.capacity, push: c.remoteBalance, memo: c.memo } as const;
+      const seen = {
+        where: 'pending',
+        capacity: c.capacity,
+        push: c.remoteBalance,
+        memo: c.memo,
+        scids: [],
+        pendingHtlcs: 0,
+      } as const;
       this.#add(formatChannelPoint(c.channelPoint), seen);
     }
     for (const c of open) {
-      const seen = { where: 'open', capacity: c.capacity, push: c.pushAmount, memo: c.memo } as const;
+      const scids = [c.scid, ...c.aliasScids, ...(c.peerAliasScid === undefined ? [] : [c.peerAliasScid])];
+      const seen = {
+        where: 'open',
+        capacity: c.capacity,
+        push: c.pushAmount,
+        memo: c.memo,
+        scids,
+        pendingHtlcs: c.pendingHtlcs,
+      } as const;
       this.#add(formatChannelPoint(c.channelPoint), seen);
     }
   }
@@ -98,6 +126,39 @@ export class LndSnapshot {
       // Not known to LND: the audit reports it. Anything else ends the audit (it cannot judge).
       if (isLspError(err, ErrorCode.NotFound)) return undefined;
       throw err;
+    }
+  }
+
+  /** The wallet's transactions confirmed at or above `startHeight`, and unconfirmed ones (read once). */
+  onchain(startHeight: number): Promise<OnchainTransaction[]> {
+    if (!this.#onchain || this.#onchain.from > startHeight) {
+      const txs = this.#lightning.listOnchainTransactions(
+        { startHeight },
+        AbortSignal.timeout(CALL_TIMEOUT_MS),
+      );
+      this.#onchain = { from: startHeight, txs };
+    }
+    return this.#onchain.txs;
+  }
+
+  /** Every forward the node settled since `since` (read once, a page at a time). */
+  forwards(since: Date): Promise<ForwardingEvent[]> {
+    if (!this.#forwards || this.#forwards.since > since.getTime()) {
+      this.#forwards = { since: since.getTime(), events: this.#readForwards(since) };
+    }
+    return this.#forwards.events;
+  }
+
+  async #readForwards(since: Date): Promise<ForwardingEvent[]> {
+    const end = new Date(Date.now() + 60_000);
+    const all: ForwardingEvent[] = [];
+    for (;;) {
+      const page = await this.#lightning.forwardingHistory(
+        { start: since, end, offset: all.length, limit: FORWARDS_PAGE },
+        AbortSignal.timeout(CALL_TIMEOUT_MS),
+      );
+      all.push(...page);
+      if (page.length < FORWARDS_PAGE) return all;
     }
   }
 

@@ -84,3 +84,37 @@ test('HTTPS takes a certificate and its key; one without the other is named', ()
   assert.deepEqual(c.server.tls, { certPath: '/etc/lsp/cert.pem', keyPath: '/etc/lsp/key.pem' });
   assert.throws(() => loadConfig({ BLGV_TLS_CERT: '/etc/lsp/cert.pem' }), /\/server\/tls\/keyPath/);
 });
+
+test("an open deadline the hold invoice's CLTV cannot cover is refused, naming both settings", () => {
+  const c = loadConfig({});
+  assert.equal(c.lsps1.holdInvoiceCltv, 144);
+  assert.equal(c.lsps1.lndHoldExpiryDelta, 18);
+  // 144 - 18 - 6 = 120 blocks, 36,000 s at 5 minutes a block: 35,880 s once accept and sign are counted.
+  const ok = JSON.stringify({ lsps1: { openDeadlineSeconds: 35_880 } });
+  assert.equal(loadConfig({ BLGV_CONFIG: 'c.json' }, () => ok).lsps1.openDeadlineSeconds, 35_880);
+  const tooLong = JSON.stringify({ lsps1: { openDeadlineSeconds: 35_881 } });
+  try {
+    loadConfig({ BLGV_CONFIG: 'c.json' }, () => tooLong);
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const [problem] = err.problems;
+    assert.match(
+      problem ?? '',
+      /^\/lsps1: lsps1\.openDeadlineSeconds 35881 .* lsps1\.holdInvoiceCltv 144 can cover/,
+    );
+    assert.match(
+      problem ?? '',
+      /raise lsps1\.holdInvoiceCltv to at least 145 or lower lsps1\.openDeadlineSeconds to at most 35880/,
+    );
+  }
+  // A longer CLTV covers it; so does a shorter open timeout.
+  const longer = JSON.stringify({ lsps1: { openDeadlineSeconds: 35_881, holdInvoiceCltv: 145 } });
+  assert.equal(loadConfig({ BLGV_CONFIG: 'c.json' }, () => longer).lsps1.holdInvoiceCltv, 145);
+  // LND told to cancel earlier leaves less room.
+  const earlier = JSON.stringify({ lsps1: { openDeadlineSeconds: 35_880, lndHoldExpiryDelta: 40 } });
+  assert.throws(() => loadConfig({ BLGV_CONFIG: 'c.json' }, () => earlier), /lndHoldExpiryDelta 40/);
+  // A CLTV below LND's minimum is refused by the schema.
+  const tiny = JSON.stringify({ lsps1: { holdInvoiceCltv: 20 } });
+  assert.throws(() => loadConfig({ BLGV_CONFIG: 'c.json' }, () => tiny), /\/lsps1\/holdInvoiceCltv/);
+});

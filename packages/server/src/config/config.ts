@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { holdCltvProblem } from '../lsps1/hold-timing.ts';
 
 /** A non-negative satoshi (or msat) amount in config, with its default. */
 function Sat(defaultValue: number, minimum = 0) {
@@ -125,7 +126,23 @@ export const ConfigSchema = Type.Object(
         maxClientBalance: Sat(1_000_000),
         maxChannelExpiryBlocks: Type.Integer({ minimum: 1, default: 13_000 }),
         invoiceExpirySeconds: Type.Integer({ minimum: 10, maximum: 86_400, default: 3600 }),
+        /**
+         * How long a paid order waits for its client to come online before it is refunded.
+         * With twice `channels.openTimeoutSeconds` it must fit in what `holdInvoiceCltv` covers
+         * (checked at boot; see docs/money-model.md).
+         */
         openDeadlineSeconds: Type.Integer({ minimum: 60, default: 3600 }),
+        /**
+         * The CLTV of an order's hold invoice (blocks): the payer's HTLC expires at least this
+         * far above the height it arrives at. LND refuses less than 24; payers cap a route's
+         * total CLTV (LND at 2016), so keep it modest.
+         */
+        holdInvoiceCltv: Type.Integer({ minimum: 24, maximum: 2016, default: 144 }),
+        /**
+         * LND's `invoices.holdexpirydelta` (blocks): LND cancels an accepted hold invoice's HTLCs
+         * once they come this close to expiring. LND's default is 18; it must be above 16.
+         */
+        lndHoldExpiryDelta: Type.Integer({ minimum: 17, maximum: 2000, default: 18 }),
         /** Unpaid orders (each a hold invoice) one client may have at once. */
         maxUnpaidOrdersPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 5 }),
         /** Unpaid orders of all clients together. */
@@ -575,6 +592,16 @@ export function loadConfig(
   if (config.hosting?.portFrom > config.hosting?.portTo) problems.push('/hosting: portFrom is above portTo');
   if (config.webhooks?.retryBaseMs > config.webhooks?.retryMaxMs)
     problems.push('/webhooks: retryBaseMs is above retryMaxMs');
+  const holdTiming = {
+    holdInvoiceCltv: config.lsps1?.holdInvoiceCltv,
+    lndHoldExpiryDelta: config.lsps1?.lndHoldExpiryDelta,
+    openDeadlineSeconds: config.lsps1?.openDeadlineSeconds,
+    openTimeoutSeconds: config.channels?.openTimeoutSeconds,
+  };
+  if (Object.values(holdTiming).every(Number.isInteger)) {
+    const hold = holdCltvProblem(holdTiming as Parameters<typeof holdCltvProblem>[0]);
+    if (hold) problems.push(`/lsps1: ${hold}`);
+  }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return config;
 }

@@ -82,6 +82,14 @@ function fakeBackend(refusesToSign: Set<string>) {
     async listLeases() {
       return [...leases];
     },
+    async leaseOutput(lockId: Hex32, outpoint, seconds: number) {
+      calls.push(`lease ${lockId.slice(0, 8)} ${seconds}`);
+      const expiresAt = new Date(Date.now() + seconds * 1000);
+      const i = leases.findIndex((l) => l.outpoint.txid === outpoint.txid);
+      if (i >= 0) leases.splice(i, 1, { lockId, outpoint, expiresAt });
+      else leases.push({ lockId, outpoint, expiresAt });
+      return expiresAt;
+    },
     async releaseOutput(lockId: Hex32, outpoint) {
       calls.push('release');
       const i = leases.findIndex((l) => l.lockId === lockId && l.outpoint.txid === outpoint.txid);
@@ -185,18 +193,21 @@ test('when the commit cannot be written, nothing is signed and the attempt is ca
 });
 
 test('recovery cancels what a crash left negotiating and publishes what it left committed', async () => {
-  const { database, funder, calls } = await funderWith(new Set());
+  const { database, funder, calls, leases } = await funderWith(new Set());
   try {
     const repo = new ChannelFundingsRepository(database.db);
     const lockId = hex32();
     await repo.insert({ id: crypto.randomUUID(), feeRate: 2n, lockId, channels: [] });
     const committed = crypto.randomUUID();
-    await repo.insert({ id: committed, feeRate: 2n, lockId: hex32(), channels: [] });
+    const committedLock = hex32();
+    await repo.insert({ id: committed, feeRate: 2n, lockId: committedLock, channels: [] });
     const txid = hex32();
+    // Its input's lease ran out while the server was down.
+    const input = { txid: hex32(), outputIndex: 1 };
     await repo.recordFunded(committed, {
       txid,
       psbt: `psbt:${txid}`,
-      lockedInputs: [],
+      lockedInputs: [input],
       fee: sat(330),
       vsize: 165,
     });
@@ -206,6 +217,74 @@ test('recovery cancels what a crash left negotiating and publishes what it left 
     assert.equal((await repo.inStates(['negotiating'])).length, 0);
     assert.equal((await repo.get(committed))?.state, 'published');
     assert.ok(calls.includes('publish'));
+    const lease = `lease ${committedLock.slice(0, 8)} 86400`;
+    assert.ok(
+      calls.indexOf(lease) >= 0 && calls.indexOf(lease) < calls.indexOf('sign'),
+      `its input leased again, under its own id, before it was signed: ${calls}`,
+    );
+    assert.equal(leases.length, 0, 'and released once published');
+  } finally {
+    await database.close();
+  }
+});
+
+test('every publication attempt of a committed funding leases its inputs again first', async () => {
+  const { database, funder, calls, backend } = await funderWith(new Set());
+  try {
+    let failures = 2;
+    const publish = backend.publishTransaction.bind(backend);
+    backend.publishTransaction = async (...args) => {
+      if (failures-- > 0) throw new Error('LND is not reachable');
+      return publish(...args);
+    };
+    const result = await funder.fund([channels[0] as (typeof channels)[0]], {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      commit: async () => {},
+    });
+    assert.ok(result.committed);
+    await funder.published(result.committed.fundingId, AbortSignal.timeout(10_000));
+    const attempts = calls.filter((c) => c.startsWith('lease') || c === 'sign');
+    assert.deepEqual(
+      attempts.map((c) => (c.startsWith('lease') ? 'lease' : c)),
+      ['lease', 'sign', 'lease', 'sign', 'lease', 'sign'],
+      'three attempts, each renewing the lease before signing',
+    );
+  } finally {
+    await database.close();
+  }
+});
+
+test('a guard runs before the wallet picks the inputs, and one that fails funds nothing', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+  try {
+    const fake = fakeBackend(new Set());
+    let broken = false;
+    const guard = {
+      async beforeFunding() {
+        fake.calls.push('guard');
+        if (broken) throw new Error('the wallet scan failed');
+      },
+    };
+    const funder = new ChannelFunder({
+      database,
+      lightning: fake.backend,
+      log: pino({ level: 'silent' }),
+      guard,
+    });
+    const options = { feeRate: 2n, deadlineMs: 5_000, commit: async () => {} };
+    const ok = await funder.fund([channels[0] as (typeof channels)[0]], options);
+    assert.ok(ok.committed);
+    assert.deepEqual(
+      fake.calls.filter((c) => c === 'guard' || c.startsWith('fund')),
+      ['guard', 'fund 1'],
+    );
+    broken = true;
+    const refused = await funder.fund([channels[0] as (typeof channels)[0]], options);
+    assert.equal(refused.committed, undefined);
+    assert.match(refused.failed.get('alice') ?? '', /could not fund the channel: the wallet scan failed/);
+    assert.equal(fake.calls.filter((c) => c.startsWith('fund')).length, 1, 'no second FundPsbt');
   } finally {
     await database.close();
   }

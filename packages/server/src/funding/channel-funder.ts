@@ -19,6 +19,13 @@
  * fresh attempt. After a crash, `recover` cancels every attempt left `negotiating` and
  * publishes every one left `publishing`. Nothing ever retries an open whose outcome is
  * unknown: there is none.
+ *
+ * The inputs of a committed transaction stay leased until it is out: every publication
+ * attempt (the first, each retry, and recovery's) leases them again under the funding's id
+ * for another {@link LOCK_SECONDS} before signing, so however long publishing keeps failing,
+ * no other spend of the wallet can take them. Coins the wallet holds for someone else (an
+ * LSPS1 order's payment) are leased by their holder; a {@link FundingGuard} runs right before
+ * the wallet picks inputs, so the holder has leased everything it holds by then.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -112,8 +119,20 @@ interface Member {
   readonly negotiation: ChannelNegotiation;
 }
 
-/** How long the inputs of an unpublished funding transaction stay leased (released earlier). */
-const LOCK_SECONDS = 86_400;
+/**
+ * Runs right before the wallet picks a funding's inputs (`FundPsbt`): whoever holds wallet
+ * coins that are not the LSP's to spend leases them here. A guard that fails fails the
+ * attempt, before anything is funded.
+ */
+export interface FundingGuard {
+  beforeFunding(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * How long the inputs of an unpublished funding transaction stay leased (released earlier);
+ * renewed by every publication attempt of a committed one.
+ */
+export const LOCK_SECONDS = 86_400;
 /** How often abandoned negotiations are looked for (late signatures of cancelled attempts). */
 const SWEEP_INTERVAL_MS = 60_000;
 const CALL_TIMEOUT_MS = 30_000;
@@ -126,16 +145,18 @@ export class ChannelFunder {
   readonly #database: Database;
   readonly #lightning: LightningBackend;
   readonly #log: Logger;
+  readonly #guard: FundingGuard | undefined;
   /** Attempts this process is running (recovery leaves them alone). */
   readonly #live = new Set<string>();
   /** Publications in progress, shared by everyone waiting on one funding. */
   readonly #publishing = new Map<string, Promise<void>>();
   #signal: AbortSignal = new AbortController().signal;
 
-  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger }) {
+  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger; guard?: FundingGuard }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#log = deps.log;
+    this.#guard = deps.guard;
   }
 
   /**
@@ -296,6 +317,7 @@ export class ChannelFunder {
       // 2. One transaction for every accepted channel, its inputs leased under the attempt's id.
       let funded: FundedPsbt;
       try {
+        await this.#guard?.beforeFunding(AbortSignal.timeout(CALL_TIMEOUT_MS));
         funded = await this.#lightning.fundPsbt(
           {
             outputs: live.map((l) => ({ address: l.address, amount: l.amount })),
@@ -422,6 +444,7 @@ export class ChannelFunder {
     if (f.state !== 'publishing' || !f.psbt || !f.txid)
       throw new Error(`funding ${fundingId} is ${f.state}, not committed`);
     const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    await this.#renewLeases(f, signal);
     const tx = await this.#lightning.signPsbt(f.psbt, signal);
     if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
     await this.#lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
@@ -431,6 +454,29 @@ export class ChannelFunder {
       await this.#lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
     }
     this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+  }
+
+  /**
+   * Leases a committed funding's inputs again for {@link LOCK_SECONDS}, under its own id, so
+   * the lease never lapses while its publication is pending. An input the wallet no longer
+   * holds unspent was spent (by this transaction, once it confirmed): nothing to hold. One
+   * another id holds means the lease lapsed and something else took it: said loudly, and the
+   * publication still tried (it wins if the other spend never reaches the chain).
+   */
+  async #renewLeases(f: ChannelFunding, signal: AbortSignal): Promise<void> {
+    for (const input of f.lockedInputs) {
+      try {
+        await this.#lightning.leaseOutput(f.lockId, input, LOCK_SECONDS, signal);
+      } catch (err) {
+        const reason = reasonOf(err);
+        if (/unknown output/i.test(reason)) continue;
+        if (!/already locked/i.test(reason)) throw err;
+        this.#log.error(
+          { funding: f.id, input: `${input.txid}:${input.outputIndex}`, err: reason },
+          'an input of a committed funding is leased by someone else',
+        );
+      }
+    }
   }
 }
 

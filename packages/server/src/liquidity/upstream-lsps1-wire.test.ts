@@ -53,6 +53,7 @@ test('our payment of a purchase is found by its label or by its address', () => 
     fee: 141n as never,
     label,
     outputs: [{ outputIndex: 0, address, amount: 5n as never, ours: false }],
+    inputs: [],
   });
   const purchase = { id: 'p1', payAddress: 'bcrt1qpay' };
   assert.deepEqual(findPurchasePayment([tx(purchasePaymentLabel('p1'), 'bcrt1qother')], purchase), {

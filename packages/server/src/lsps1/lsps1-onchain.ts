@@ -4,7 +4,8 @@
  * total with the required confirmations. Whatever an order's address received goes back to
  * the client's refund address when the order fails or expires underpaid, minus the refund
  * transaction's fee ({@link OnchainRefunds}: once, and bumped while it does not confirm).
- * Every refund of an order spends the same outputs, so no two can both confirm.
+ * Every refund of an order spends the same outputs, so no two can both confirm. Until then
+ * those outputs are leased for the order ({@link OrderReceipts}), from the moment they are seen.
  */
 import {
   type FeeRateBounds,
@@ -22,8 +23,8 @@ import { RpcError } from '../lsps0/rpc-error.ts';
 import { pause } from '../poll.ts';
 import { OnchainRefunds, REFUND_LABEL_PREFIX, type RefundLimits } from './lsps1-refunds.ts';
 import { isAddressOfNetwork } from './onchain-address.ts';
+import { type OrderReceipts, outpointKey, spentForGood } from './order-receipts.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
-import { WalletScan } from './wallet-scan.ts';
 
 /** On-chain payment settings (from config). */
 export interface OnchainPaymentLimits {
@@ -74,8 +75,8 @@ export class OnchainPayments {
   readonly #lightning: LightningBackend;
   readonly #log: Logger;
   readonly #refunds: OnchainRefunds;
-  /** One wallet scan serves every order waiting for its payment. */
-  readonly #scan: WalletScan;
+  /** Leases what orders' addresses receive; its wallet scan serves every order waiting. */
+  readonly #receipts: OrderReceipts;
   readonly limits: OnchainPaymentLimits;
 
   constructor(deps: {
@@ -84,10 +85,11 @@ export class OnchainPayments {
     limits: OnchainPaymentLimits;
     /** Bounds of the refund's fee rate, sat/vB. */
     feeRates: FeeRateBounds;
+    receipts: OrderReceipts;
     log: Logger;
   }) {
     this.#lightning = deps.lightning;
-    this.#scan = new WalletScan(deps.lightning);
+    this.#receipts = deps.receipts;
     this.limits = deps.limits;
     this.#log = deps.log;
     const refundLimits: RefundLimits = {
@@ -129,7 +131,10 @@ export class OnchainPayments {
 
   /** What the order's address has received (from a wallet scan shared with the other orders). */
   async received(order: OnchainOrder): Promise<Received> {
-    const scanned = await this.#scan.read(order.onchain_start_height ?? 0, this.limits.pollIntervalMs / 2);
+    const scanned = await this.#receipts.scan.read(
+      order.onchain_start_height ?? 0,
+      this.limits.pollIntervalMs / 2,
+    );
     const outputs = outputsTo(scanned, order.onchain_address);
     const needed = order.onchain_confirmations ?? this.limits.confirmations;
     let confirmed = 0n;
@@ -145,12 +150,17 @@ export class OnchainPayments {
    * Waits until the order is paid on-chain (`onchain_paid`) or its on-chain option expires
    * (`underpaid_expired` when something arrived, else `invoice_expired`); `undefined` when
    * `signal` aborts first. A payment of the full total seen before the expiry is waited for
-   * until it confirms.
+   * until it confirms. Whatever arrives is leased for the order as soon as it is seen.
    */
   async outcome(order: OnchainOrder, signal: AbortSignal): Promise<OrderEvent | undefined> {
     const expiresAt = order.onchain_expires_at?.getTime() ?? 0;
     while (!signal.aborted) {
       const r = await this.received(order);
+      await this.#receipts.hold(
+        order.id,
+        r.outputs.map((o) => o.outpoint),
+        signal,
+      );
       if (r.confirmed >= order.order_total_sat) {
         this.#log.info({ order: order.id, received: Number(r.confirmed) }, 'on-chain payment confirmed');
         return { type: 'onchain_paid' };
@@ -164,14 +174,17 @@ export class OnchainPayments {
   }
 
   /**
-   * Sends everything the order's address received to its refund address, once. Returns the
-   * refund's txid, or `undefined` when nothing arrived or there is no refund address. A refund
-   * sent by an earlier version (LND's `SendCoins`, labelled with the order) counts as sent.
+   * Sends everything the order's address received (and still holds) to its refund address,
+   * once. Returns the refund's txid, or `undefined` when nothing arrived or there is no refund
+   * address. A refund sent by an earlier version (LND's `SendCoins`, labelled with the order)
+   * counts as sent.
    */
   async refund(order: OnchainOrder, signal: AbortSignal): Promise<Hex32 | undefined> {
     const txs = await this.#transactions(order, signal);
-    const outputs = outputsTo(txs, order.onchain_address);
-    if (outputs.length === 0 || !order.refund_onchain_address) return undefined;
+    const receipts = outputsTo(txs, order.onchain_address);
+    if (receipts.length === 0 || !order.refund_onchain_address) return undefined;
+    const spent = spentForGood(txs);
+    const outputs = receipts.filter((o) => !spent.has(outpointKey(o.outpoint)));
     const label = `${REFUND_LABEL_PREFIX}${order.id}`;
     const earlier = txs.find((t) => t.label === label);
     return this.#refunds.send(

@@ -9,7 +9,14 @@
  * refund again on every pass (harmless when it is in the mempool; it puts back one a mempool
  * dropped) and records the one that confirms.
  */
-import { boundedFeeRate, type FeeRateBounds, type Hex32, type LightningBackend } from '@blgv/core';
+import {
+  boundedFeeRate,
+  ErrorCode,
+  type FeeRateBounds,
+  type Hex32,
+  type LightningBackend,
+  LspError,
+} from '@blgv/core';
 import {
   type Database,
   Lsps1OrdersRepository,
@@ -87,7 +94,7 @@ export class OnchainRefunds {
    * Refunds `outputs` (what the order's address received) to `refundAddress`, once: when the
    * order already has a refund, that one is published again and its txid returned; so is
    * `earlier`, a refund sent before refunds were recorded. Refuses (`insufficient_funds`) when
-   * the outputs cannot pay their own refund.
+   * the outputs cannot pay their own refund, or there are none left.
    */
   async send(
     order: { readonly id: string; readonly refundAddress: string },
@@ -106,6 +113,8 @@ export class OnchainRefunds {
       return live.txid;
     }
     if (earlier) return earlier;
+    if (outputs.length === 0)
+      throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
     const { satPerVbyte } = await this.#lightning.estimateFee(REFUND_TARGET_CONF, signal);
     const refund = await this.#sign(
       order.id,

@@ -6,7 +6,10 @@
  * with backoff until the order is final. The channel is funded through the
  * {@link ChannelFunder} (one commit point); the hold invoice is settled only after the funding
  * transaction is published, and cancelled (the payer refunded) if the channel is not funded; an
- * on-chain payment is refunded to the refund address instead.
+ * on-chain payment is refunded to the refund address instead. What an order's address
+ * receives is leased for the order until it is the LSP's or refunded ({@link OrderReceipts}),
+ * and a hold invoice's HTLC is checked still held, with room, right before the commit point
+ * (`hold-timing.ts`).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -45,6 +48,7 @@ import { Admission } from '../lsps0/admission.ts';
 import type { OrderOwner } from '../lsps0/order-owner.ts';
 import { RpcError } from '../lsps0/rpc-error.ts';
 import { pause } from '../poll.ts';
+import { heldHtlcCheck } from './hold-timing.ts';
 import {
   NO_ONCHAIN_OPTION,
   type OnchainPaymentLimits,
@@ -53,6 +57,7 @@ import {
 } from './lsps1-onchain.ts';
 import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
+import type { OrderReceipts } from './order-receipts.ts';
 
 /** LSPS1 limits (from config). */
 export interface Lsps1Limits {
@@ -65,6 +70,10 @@ export interface Lsps1Limits {
   readonly openDeadlineSeconds: number;
   /** How long an online client has to accept, and then to sign, the channel. */
   readonly openTimeoutSeconds: number;
+  /** The hold invoice's CLTV (blocks): room for the open before the payer's HTLC expires. */
+  readonly holdInvoiceCltv: number;
+  /** LND's `invoices.holdexpirydelta`: it cancels held HTLCs this many blocks before expiry. */
+  readonly lndHoldExpiryDelta: number;
   /** Bounds of the funding fee rate (sat/vB) the network fee is priced at. */
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
@@ -77,8 +86,8 @@ export interface Lsps1Limits {
 
 /** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
 const REQUIRED_CONFIRMATIONS = 1;
-/** CLTV delta of the hold invoice: room to open the channel before the payer's HTLC expires. */
-const HOLD_INVOICE_CLTV = 144;
+/** The longest between two looks at every order's receipts (leases renewed, released, refunded). */
+const RECEIPTS_PASS_MAX_MS = 60_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** How often unfinished orders are looked for (orders taken through another replica). */
@@ -95,6 +104,7 @@ export class Lsps1Service {
   readonly #log: Logger;
   readonly #onchain: OnchainPayments | undefined;
   readonly #funder: ChannelFunder;
+  readonly #receipts: OrderReceipts;
   readonly #options: Lsps1Info;
   /** One driver at a time per order. */
   readonly #driving = new Map<string, Promise<void>>();
@@ -108,11 +118,14 @@ export class Lsps1Service {
     schedule: FeeSchedule;
     limits: Lsps1Limits;
     funder: ChannelFunder;
+    /** Keeps what orders' addresses receive leased (also the funder's guard). */
+    receipts: OrderReceipts;
     log: Logger;
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#funder = deps.funder;
+    this.#receipts = deps.receipts;
     this.#box = deps.box;
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
@@ -135,6 +148,7 @@ export class Lsps1Service {
           lightning: deps.lightning,
           limits: deps.limits.onchain,
           feeRates: deps.limits,
+          receipts: deps.receipts,
           log: deps.log,
         })
       : undefined;
@@ -199,7 +213,7 @@ export class Lsps1Service {
         amount: satToMsat(sat(orderTotal)),
         memo: `LSPS1 order ${id}`,
         expirySeconds: l.invoiceExpirySeconds,
-        cltvExpiry: HOLD_INVOICE_CLTV,
+        cltvExpiry: l.holdInvoiceCltv,
       },
       signal,
     );
@@ -255,12 +269,14 @@ export class Lsps1Service {
 
   /**
    * Resumes every unfinished order and keeps driving new ones (those created through another
-   * replica are found by a scan every second), and watches on-chain refunds until they
-   * confirm, until `signal` aborts.
+   * replica are found by a scan every second), watches on-chain refunds until they confirm,
+   * and keeps orders' receipts leased (at once: after a restart, leases are checked first),
+   * until `signal` aborts.
    */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
     const refunds = this.#onchain?.watchRefunds(signal);
+    const receipts = this.#keepReceipts(signal);
     const repo = new Lsps1OrdersRepository(this.#database.db);
     try {
       // Orders taken by another replica's API are found here: one driver per order, in the
@@ -270,7 +286,47 @@ export class Lsps1Service {
         await pause(ORDER_SCAN_MS, signal);
       }
     } finally {
-      await Promise.allSettled([...this.#driving.values(), refunds]);
+      await Promise.allSettled([...this.#driving.values(), refunds, receipts]);
+    }
+  }
+
+  /**
+   * Looks after every order's receipts until `signal` aborts: leased while held, released once
+   * the LSP's, and sent back when they paid for nothing (the order was paid by its invoice, or
+   * had expired unpaid).
+   */
+  async #keepReceipts(signal: AbortSignal): Promise<void> {
+    const poll = this.#limits.onchain?.pollIntervalMs;
+    const interval = poll ? Math.min(RECEIPTS_PASS_MAX_MS, Math.max(1_000, poll * 12)) : RECEIPTS_PASS_MAX_MS;
+    while (!signal.aborted) {
+      try {
+        const pass = AbortSignal.any([signal, AbortSignal.timeout(60_000)]);
+        for (const order of await this.#receipts.pass(pass, interval / 2))
+          await this.#refundStray(order, pass);
+      } catch (err) {
+        if (!signal.aborted)
+          this.#log.warn({ err: String(err) }, "order receipts' pass failed; trying again");
+      }
+      await pause(interval, signal);
+    }
+  }
+
+  /** Sends back what an order's address received though the order was not paid by it. */
+  async #refundStray(order: Lsps1OrderRecord, signal: AbortSignal): Promise<void> {
+    if (!this.#onchain || !takesOnchain(order)) return;
+    try {
+      const txid = await this.#onchain.refund(order, signal);
+      if (txid)
+        this.#log.info(
+          { order: order.id, txid },
+          'payment to the address of an order not paid by it refunded',
+        );
+    } catch (err) {
+      if (isLspError(err, ErrorCode.InsufficientFunds)) return; // too little to pay for its own refund
+      this.#log.warn(
+        { order: order.id, err: String(err) },
+        'stray on-chain payment not refunded; trying again',
+      );
     }
   }
 
@@ -347,8 +403,11 @@ export class Lsps1Service {
         await this.#funder.published(order.funding_id, this.#signal);
         return this.#apply(order, { type: 'published' });
       case 'settling':
-        // Published: the channel is funded, so the payment is kept.
-        if (order.payment_method === 'onchain') return this.#apply(order, { type: 'settled' });
+        // Published: the channel is funded, so the payment is kept (on chain: the LSP's now).
+        if (order.payment_method === 'onchain') {
+          await this.#receipts.release(order.id, undefined, signal);
+          return this.#apply(order, { type: 'settled' });
+        }
         await this.#lightning
           .settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal)
           .catch((err: unknown) => {
@@ -393,6 +452,8 @@ export class Lsps1Service {
         commit: async (trx, c) => {
           const channel = c.channels[0];
           if (!channel) throw new Error('a funding without the order');
+          // A hold invoice whose HTLC LND could cancel before we settle must not be committed to.
+          if (order.payment_method === 'bolt11') await this.#stillHeld(order);
           const event: OrderEvent = {
             type: 'committed',
             fundingId: c.fundingId,
@@ -407,6 +468,27 @@ export class Lsps1Service {
     const failure = result.failed.get(`lsps1:${order.id}`);
     if (failure !== undefined) return this.#apply(order, { type: 'open_failed', reason: failure });
     return result.committed !== undefined;
+  }
+
+  /**
+   * Throws (cancelling the open before its commit point) unless LND still holds the order's
+   * HTLC, expiring far enough above the chain's height that LND cannot cancel it before the
+   * funding is published and the invoice settled.
+   */
+  async #stillHeld(order: Lsps1OrderRecord): Promise<void> {
+    const signal = AbortSignal.timeout(15_000);
+    const [invoice, info] = await Promise.all([
+      this.#lightning.lookupInvoice(parseHex32(order.payment_hash), signal),
+      this.#lightning.getInfo(signal),
+    ]);
+    const held = heldHtlcCheck(invoice, info.blockHeight, this.#limits.lndHoldExpiryDelta);
+    if (!held.ok) {
+      this.#log.warn(
+        { order: order.id, reason: held.reason },
+        'payment no longer safely held; not committing',
+      );
+      throw new Error(held.reason);
+    }
   }
 
   /** The fee rate the order's network fee was priced at (its share is exact: rate x vbytes). */

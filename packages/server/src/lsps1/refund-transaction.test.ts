@@ -91,6 +91,7 @@ test('the outputs paying an address are found with their confirmations', () => {
           { outputIndex: 0, address: TO_WPKH, amount: sat(5n), ours: false },
           { outputIndex: 1, address: ORDER_ADDRESS, amount: sat(7_000n), ours: true },
         ],
+        inputs: [],
       },
     ],
     ORDER_ADDRESS,

@@ -1,0 +1,159 @@
+/**
+ * The audit's custody checks of LSPS1 and LSPS2 money that never touches the ledger.
+ *
+ * LSPS1 on-chain receipts: whatever an order's address received either paid for its channel
+ * (the order was paid on chain and funded) or goes back to the refund address: spent by
+ * nothing but the order's refund, and, once the order is over, refunded on chain (a refund
+ * confirmed, or in flight), unless too little arrived to pay for its own refund.
+ *
+ * LSPS2 opening fees: a completed JIT channel's opening fee was actually collected, in the
+ * fees of settled forwards on the new channel in LND's forwarding history.
+ */
+import {
+  ErrorCode,
+  FINAL_ORDER_STATES,
+  isLspError,
+  type OnchainTransaction,
+  type OrderState,
+} from '@blgv/core';
+import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
+import { REFUND_LABEL_PREFIX } from '../lsps1/lsps1-refunds.ts';
+import { outpointKey } from '../lsps1/order-receipts.ts';
+import { outputsTo, type RefundInput, refundPsbt, spentOutpoints } from '../lsps1/refund-transaction.ts';
+import type { LndSnapshot } from './lnd-snapshot.ts';
+
+/** Where checks report to. */
+export interface AuditSink {
+  flag(check: string, subject: string, message: string): void;
+  checked(what: string): void;
+  inFlight(what: string): void;
+}
+
+/** Order states whose on-chain payment paid for a funded channel. */
+const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
+/** The lowest fee rate a refund could pay (sat/vB). */
+const LOWEST_FEE_RATE = 1n;
+
+/** Every LSPS1 order's on-chain receipts: spent only by its refund, and refunded once it ended. */
+export async function auditLsps1Receipts(
+  orders: readonly Lsps1OrderRecord[],
+  refunds: readonly Lsps1Refund[],
+  lnd: Pick<LndSnapshot, 'onchain'>,
+  sink: AuditSink,
+): Promise<void> {
+  const onchain = orders.filter((o) => o.onchain_address !== null);
+  if (onchain.length === 0) return;
+  const txs = await lnd.onchain(Math.min(...onchain.map((o) => o.onchain_start_height ?? 0)));
+  const spenders = new Map<string, OnchainTransaction[]>();
+  for (const t of txs)
+    for (const i of t.inputs) spenders.set(outpointKey(i), [...(spenders.get(outpointKey(i)) ?? []), t]);
+  const confirmations = new Map(txs.map((t) => [t.txid as string, t.confirmations]));
+
+  for (const o of onchain) {
+    const receipts = outputsTo(txs, o.onchain_address ?? '');
+    if (receipts.length === 0) continue;
+    const subject = `lsps1:${o.id}`;
+    const what = 'lsps1_receipts';
+    sink.checked(what);
+    // Paid on chain for a channel that is funded: the coins paid for it.
+    if (o.payment_method === 'onchain' && FUNDED_ORDER.has(o.state)) continue;
+
+    const own = refunds.filter((r) => r.orderId === o.id);
+    const label = `${REFUND_LABEL_PREFIX}${o.id}`;
+    const refundTxids = new Set<string>([
+      ...own.map((r) => r.txid),
+      ...txs.filter((t) => t.label === label).map((t) => t.txid),
+    ]);
+    const covered = new Set(own.flatMap((r) => spentOutpoints(r.rawTx).map(outpointKey)));
+    for (const r of receipts) {
+      const key = outpointKey(r.outpoint);
+      const other = (spenders.get(key) ?? []).find((t) => !refundTxids.has(t.txid));
+      if (other)
+        sink.flag(
+          'lsps1_receipt_spent',
+          subject,
+          `${r.amount} sat it received (${key}) spent by ${other.txid}, not by its refund`,
+        );
+    }
+    const confirmed = [...refundTxids].find((t) => (confirmations.get(t) ?? 0) > 0);
+    if (confirmed && o.refund_onchain_address) {
+      const paid = txs
+        .find((t) => t.txid === confirmed)
+        ?.outputs.some((x) => x.address === o.refund_onchain_address);
+      if (!paid)
+        sink.flag(
+          'lsps1_refund_elsewhere',
+          subject,
+          `its refund ${confirmed} pays no output to its refund address`,
+        );
+    }
+    if (!FINAL_ORDER_STATES.includes(o.state as OrderState)) {
+      sink.inFlight(what);
+      continue;
+    }
+    const left = receipts.filter(
+      (r) => !covered.has(outpointKey(r.outpoint)) && !spenders.has(outpointKey(r.outpoint)),
+    );
+    if (left.length > 0 && refundable(left, o.refund_onchain_address)) {
+      const total = left.reduce((s, r) => s + r.amount, 0n);
+      sink.flag(
+        'lsps1_receipt_not_refunded',
+        subject,
+        `${o.state}, yet ${total} sat it received (${left.map((r) => outpointKey(r.outpoint)).join(', ')}) was not refunded`,
+      );
+    } else if (left.length < receipts.length && !confirmed) sink.inFlight(what);
+  }
+}
+
+/** True when `inputs` could pay a refund to `to` at the lowest fee rate and leave more than dust. */
+function refundable(inputs: readonly RefundInput[], to: string | null): boolean {
+  if (!to) return false;
+  try {
+    refundPsbt(inputs, to, LOWEST_FEE_RATE);
+    return true;
+  } catch (err) {
+    if (isLspError(err, ErrorCode.InsufficientFunds)) return false;
+    throw err;
+  }
+}
+
+/** Every completed JIT channel's opening fee in the fees of settled forwards on its channel. */
+export async function auditJitFees(
+  jits: readonly JitChannelRecord[],
+  lnd: Pick<LndSnapshot, 'forwards' | 'channel'>,
+  sink: AuditSink,
+): Promise<void> {
+  const completed = jits.filter((j) => j.state === 'completed' && (j.fee_msat ?? 0n) > 0n);
+  if (completed.length === 0) return;
+  const since = new Date(Math.min(...completed.map((j) => j.created_at.getTime())) - 60_000);
+  const forwards = await lnd.forwards(since);
+  for (const j of completed) {
+    const subject = `jit:${j.id}`;
+    sink.checked('jit_fees');
+    const seen =
+      j.funding_txid && j.funding_output_index !== null
+        ? lnd.channel(j.funding_txid, j.funding_output_index)
+        : undefined;
+    const scids = new Set<string>([
+      j.jit_scid,
+      ...(j.channel_scid ? [j.channel_scid] : []),
+      ...(seen?.scids ?? []).map(String),
+    ]);
+    const from = j.created_at.getTime() - 60_000;
+    const collected = forwards
+      .filter((f) => scids.has(String(f.outgoingScid)) && f.timestamp.getTime() >= from)
+      .reduce((s, f) => s + f.fee, 0n);
+    const fee = j.fee_msat ?? 0n;
+    if (collected >= fee) continue;
+    // Its payment is still on the channel: the forward settles when the client takes it.
+    if (collected === 0n && (seen?.pendingHtlcs ?? 0) > 0) {
+      sink.inFlight('jit_fees');
+      continue;
+    }
+    sink.flag(
+      'jit_fee_not_collected',
+      subject,
+      `completed with an opening fee of ${fee} msat, but settled forwards on its channel carry ${collected} msat of fees`,
+    );
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Custody of what LSPS1 orders' addresses receive. A coin paid to an order's address is the
+ * client's until the order's channel is funded and published: it pays for that channel, or
+ * it goes back to the refund address. Meanwhile the node's wallet must not spend it on
+ * anything else (a channel funding's `FundPsbt`, a send): the refund is built from those
+ * exact outpoints and could never confirm.
+ *
+ * So every output an order's address received is leased in LND (`LeaseOutput`) under a lock
+ * id derived from the order ({@link receiptLockId}), as soon as it is seen (unconfirmed ones
+ * too: btcwallet leases any output it holds unspent), for {@link RECEIPT_LEASE_SECONDS} and
+ * renewed while it is held. Leases live in LND's wallet, so they survive our restarts; every
+ * pass (one at start, then periodically, and one right before each funding picks its inputs:
+ * the {@link FundingGuard}) leases again whatever lacks a lease, renews what runs low, and
+ * releases the receipts of orders that no longer hold them. Signing the refund does not care
+ * about leases (`FinalizePsbt` signs any input the wallet holds), and once a spend confirms
+ * btcwallet drops the lease itself.
+ *
+ * What an order's receipts call for ({@link receiptCustody}): held while the order runs and
+ * while its refund is unconfirmed; released once it is funded and published (they paid for the
+ * channel: the LSP's now) or its refund confirmed; and refunded when they paid for nothing (the
+ * order was paid by its invoice instead, or had expired unpaid), since the client's coins are
+ * never ours to keep.
+ */
+import { createHash } from 'node:crypto';
+import {
+  FINAL_ORDER_STATES,
+  type Hex32,
+  type LightningBackend,
+  type OnchainTransaction,
+  type OrderState,
+  type Outpoint,
+  type OutputLease,
+  type PaymentMethod,
+  parseHex32,
+} from '@blgv/core';
+import {
+  type Database,
+  type Lsps1OrderRecord,
+  Lsps1OrdersRepository,
+  Lsps1RefundsRepository,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import type { FundingGuard } from '../funding/channel-funder.ts';
+import { outputsTo } from './refund-transaction.ts';
+import { WalletScan } from './wallet-scan.ts';
+
+/** How long a receipt's lease lasts; renewed once less than half of it is left. */
+export const RECEIPT_LEASE_SECONDS = 7 * 86_400;
+/** A lease with less than this left is renewed. */
+const RENEW_BELOW_MS = (RECEIPT_LEASE_SECONDS * 1000) / 2;
+/**
+ * A final order's address is still looked at this long after the order ended: to release
+ * leases a crash kept, and to send back a payment that arrives late.
+ */
+const FINAL_WATCH_MS = RECEIPT_LEASE_SECONDS * 1000;
+/** How old a scan the funding guard accepts (the wallet is about to pick inputs). */
+const GUARD_SCAN_AGE_MS = 500;
+
+/** What an order's receipts call for. */
+export type ReceiptCustody = 'hold' | 'release' | 'refund';
+
+/** The refunds of an order as custody sees them. */
+export interface RefundFacts {
+  readonly replacedBy: string | null;
+  readonly confirmedAt: Date | null;
+}
+
+/** The lease id of an order's receipts: 32 bytes derived from its id. */
+export function receiptLockId(orderId: string): Hex32 {
+  return parseHex32(createHash('sha256').update(`blgv-lsp/lsps1-order-receipts/${orderId}`).digest('hex'));
+}
+
+/**
+ * What an order's receipts call for now. Paid on chain and funded (published): `release`,
+ * they are the LSP's. Running, or with a refund not yet confirmed: `hold`. A refund confirmed:
+ * `release` (btcwallet has dropped the lease already). Failed after an on-chain payment with no
+ * refund: `release` (too little arrived to pay for its own refund). Final without having been
+ * paid on chain (paid by its invoice, or expired unpaid): `refund`, whatever arrived goes back.
+ */
+export function receiptCustody(
+  order: { readonly state: OrderState; readonly paymentMethod: PaymentMethod | null },
+  refunds: readonly RefundFacts[],
+): ReceiptCustody {
+  const paidOnchain = order.paymentMethod === 'onchain';
+  if (paidOnchain && (order.state === 'settling' || order.state === 'completed')) return 'release';
+  if (!FINAL_ORDER_STATES.includes(order.state)) return 'hold';
+  if (refunds.some((r) => r.confirmedAt !== null)) return 'release';
+  if (refunds.some((r) => r.replacedBy === null)) return 'hold';
+  return paidOnchain ? 'release' : 'refund';
+}
+
+/** The outpoints `txs` spend in confirmed transactions (spent for good). */
+export function spentForGood(txs: readonly OnchainTransaction[]): Set<string> {
+  const spent = new Set<string>();
+  for (const t of txs) if (t.confirmations > 0) for (const i of t.inputs) spent.add(outpointKey(i));
+  return spent;
+}
+
+/**
+ * The receipts to lease (again) now: those not spent for good that have no lease under
+ * `lockId`, or one with less than {@link RENEW_BELOW_MS} left.
+ */
+export function leasesToTake(
+  receipts: readonly Outpoint[],
+  spent: ReadonlySet<string>,
+  leases: readonly OutputLease[],
+  lockId: Hex32,
+  now: Date,
+): Outpoint[] {
+  const ours = new Map(
+    leases.filter((l) => l.lockId === lockId).map((l) => [outpointKey(l.outpoint), l.expiresAt.getTime()]),
+  );
+  return receipts.filter((o) => {
+    if (spent.has(outpointKey(o))) return false;
+    const expires = ours.get(outpointKey(o));
+    return expires === undefined || expires - now.getTime() < RENEW_BELOW_MS;
+  });
+}
+
+/** The leases held under `lockId`. */
+export function leasesUnder(leases: readonly OutputLease[], lockId: Hex32): Outpoint[] {
+  return leases.filter((l) => l.lockId === lockId).map((l) => l.outpoint);
+}
+
+/** `txid:index`. */
+export function outpointKey(o: Outpoint): string {
+  return `${o.txid}:${o.outputIndex}`;
+}
+
+/** Keeps the receipts of LSPS1 orders leased while they are the client's. */
+export class OrderReceipts implements FundingGuard {
+  readonly #database: Database;
+  readonly #lightning: LightningBackend;
+  readonly #log: Logger;
+  /** The wallet scan shared with the payment watchers. */
+  readonly scan: WalletScan;
+  /** Leases this process took lately: outpoint -> when it ends (ms). */
+  readonly #leased = new Map<string, number>();
+
+  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#log = deps.log;
+    this.scan = new WalletScan(deps.lightning);
+  }
+
+  /**
+   * Leases `receipts` of an order now, unless this process leased them lately: the payment
+   * watcher calls it whenever it sees what the address received. Never fails (a pass tries
+   * again).
+   */
+  async hold(orderId: string, receipts: readonly Outpoint[], signal: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const fresh = receipts.filter((o) => (this.#leased.get(outpointKey(o)) ?? 0) - now >= RENEW_BELOW_MS);
+    const take = receipts.filter((o) => !fresh.includes(o));
+    await this.#lease(orderId, take, signal);
+  }
+
+  /** Before a funding picks its inputs: every receipt held for a client is leased. */
+  async beforeFunding(signal: AbortSignal): Promise<void> {
+    await this.pass(signal, GUARD_SCAN_AGE_MS);
+  }
+
+  /**
+   * One look at every order that may hold receipts: leases what is held and not leased (or
+   * runs low), releases what is no longer held. Returns the orders whose receipts are to be
+   * refunded (they paid for nothing), with receipts not spent for good.
+   */
+  async pass(signal: AbortSignal, maxScanAgeMs: number): Promise<Lsps1OrderRecord[]> {
+    const since = new Date(Date.now() - FINAL_WATCH_MS);
+    const orders = await new Lsps1OrdersRepository(this.#database.db).onchainInCustody(since);
+    if (orders.length === 0) return [];
+    const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(orders.map((o) => o.id));
+    const startHeight = Math.min(...orders.map((o) => o.onchain_start_height ?? 0));
+    const [txs, leases] = await Promise.all([
+      this.scan.read(startHeight, maxScanAgeMs),
+      this.#lightning.listLeases(signal),
+    ]);
+    const spent = spentForGood(txs);
+    const now = new Date();
+    const toRefund: Lsps1OrderRecord[] = [];
+    for (const order of orders) {
+      if (!order.onchain_address) continue;
+      const lockId = receiptLockId(order.id);
+      const custody = receiptCustody(
+        { state: order.state as OrderState, paymentMethod: order.payment_method },
+        refunds.filter((r) => r.orderId === order.id),
+      );
+      if (custody === 'release') {
+        await this.release(order.id, leasesUnder(leases, lockId), signal);
+        continue;
+      }
+      const receipts = outputsTo(txs, order.onchain_address).map((r) => r.outpoint);
+      await this.#lease(order.id, leasesToTake(receipts, spent, leases, lockId, now), signal);
+      if (custody === 'refund' && receipts.some((o) => !spent.has(outpointKey(o)))) toRefund.push(order);
+    }
+    return toRefund;
+  }
+
+  /** Ends the leases of an order's receipts (`outpoints`, or every one LND lists under its id). */
+  async release(orderId: string, outpoints: readonly Outpoint[] | undefined, signal: AbortSignal) {
+    const lockId = receiptLockId(orderId);
+    const held = outpoints ?? leasesUnder(await this.#lightning.listLeases(signal), lockId);
+    for (const o of held) {
+      await this.#lightning.releaseOutput(lockId, o, signal);
+      this.#leased.delete(outpointKey(o));
+      this.#log.info({ order: orderId, outpoint: outpointKey(o) }, 'order receipt released');
+    }
+  }
+
+  async #lease(orderId: string, outpoints: readonly Outpoint[], signal: AbortSignal): Promise<void> {
+    const lockId = receiptLockId(orderId);
+    for (const o of outpoints) {
+      const key = outpointKey(o);
+      try {
+        const until = await this.#lightning.leaseOutput(lockId, o, RECEIPT_LEASE_SECONDS, signal);
+        const first = !this.#leased.has(key);
+        this.#leased.set(key, until.getTime());
+        if (first) this.#log.info({ order: orderId, outpoint: key, until }, 'order receipt leased');
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        // Spent, and the spend confirmed: nothing left to hold.
+        if (/unknown output/i.test(reason)) continue;
+        this.#log.warn(
+          { order: orderId, outpoint: key, err: reason },
+          /already locked/i.test(reason)
+            ? "an order's receipt is leased by something else"
+            : 'order receipt not leased; trying again',
+        );
+      }
+    }
+  }
+}
