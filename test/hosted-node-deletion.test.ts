@@ -198,7 +198,7 @@ function aliceReceived(txid: string): number {
 async function deleteHoldingNode(tenant: LSPClient, node: HostedNodeResponse, state: string) {
   assert.equal((await tenant.nodes.get(node.nodeId)).status, state);
   const bare = await refusal(tenant.nodes.remove(node.nodeId));
-  assert.equal(bare.status, 409);
+  assert.equal(bare.status, 409, bare.message);
   assert.match(bare.message, /1 open channel \(300,000 sat capacity\)/);
   assert.match(bare.message, /300,000 sat on chain/);
   assert.equal(bare.details.field, 'closeChannels');

@@ -155,9 +155,16 @@ export class NodeDeletions {
   /** What a node holds now; a node that is not running is started to look, and stopped again. */
   async #look(record: HostedNodeRecord): Promise<NodeHoldings> {
     const signal = AbortSignal.timeout(LOOK_TIMEOUT_MS);
+    // A node just started answers some calls before others, and syncs to the chain first.
+    const look = (node: LightningBackend) =>
+      this.#nodes.retry(
+        'what the node holds',
+        () => readHoldings(node, AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)])),
+        signal,
+      );
     try {
-      if (record.state === 'running') return await readHoldings(this.#nodes.backend(record), signal);
-      return await this.#nodes.inspect(record, (node) => readHoldings(node, signal), signal);
+      if (record.state === 'running') return await look(this.#nodes.backend(record));
+      return await this.#nodes.inspect(record, look, signal);
     } catch (err) {
       if (err instanceof LspError && err.code === ErrorCode.Conflict) throw err;
       throw new LspError(

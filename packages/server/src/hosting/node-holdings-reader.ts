@@ -2,7 +2,7 @@
  * Reads what a hosted node holds ({@link NodeHoldings}) from its LND: channels opening, open and
  * closing, and its on-chain wallet.
  */
-import type { LightningBackend, NodeHoldings } from '@blgv/core';
+import { ErrorCode, type LightningBackend, LspError, type NodeHoldings } from '@blgv/core';
 
 /** The calls reading holdings needs. */
 export type HoldingsPort = Pick<
@@ -13,10 +13,14 @@ export type HoldingsPort = Pick<
 /**
  * Reads a node's holdings. The lists are read in the order channels and funds move (opening,
  * open, closing, wallet): one that moves while they are read shows up in a later list, or twice,
- * and is never missed.
+ * and is never missed. A node not synced to the chain yet is refused (`lightning_unavailable`):
+ * a node just started may not have seen the coins it received while it was stopped, and an
+ * empty wallet read then would let it be deleted with them.
  */
 export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Promise<NodeHoldings> {
   const info = await node.getInfo(signal);
+  if (!info.syncedToChain)
+    throw new LspError(ErrorCode.LightningUnavailable, 'the node has not caught up with the chain yet');
   const opening = await node.pendingChannels(signal);
   const open = await node.listChannels(signal);
   const closing = await node.closingChannels(signal);
