@@ -51,6 +51,8 @@ export interface DeletionProgress extends DeletionRequest {
   /** Channel point (`txid:index`) -> what was asked of it. */
   readonly closes: Readonly<Record<string, ChannelCloseRecord>>;
   readonly sweeps: readonly SweepRecord[];
+  /** A sweep paid `sweepAddress` back into the node's own wallet: it is one of the node's addresses. */
+  readonly sweepAddressIsOwn?: boolean;
 }
 
 /** Settings of deletions (from config). */
@@ -137,6 +139,11 @@ export function planDeletion(
   if (holdings.confirmed > 0n) {
     if (!progress.sweepAddress)
       return blocked([...reasons, 'no sweepAddress: delete again with a sweepAddress for the funds']);
+    if (progress.sweepAddressIsOwn)
+      return blocked([
+        ...reasons,
+        `${progress.sweepAddress} is one of the node's own addresses: delete again with an address outside the node`,
+      ]);
     return {
       phase: 'sweeping',
       actions: [{ type: 'sweep', address: progress.sweepAddress }],

@@ -191,11 +191,12 @@ export class NodeDeletions {
     let node: LightningBackend;
     let holdings: NodeHoldings;
     let sweeps: SweepRecord[];
+    let toOwnAddress: boolean;
     try {
       await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
       node = this.#nodes.backend(record);
       holdings = await readHoldings(node, call());
-      sweeps = await this.#sweeps(node, record.id, deletion, call());
+      ({ sweeps, toOwnAddress } = await this.#sweeps(node, record.id, deletion, call()));
     } catch (err) {
       // The node stays, coins and all, until it can be looked at: its tenant reads why.
       await this.#repo.recordTrouble(record.id, [
@@ -204,7 +205,7 @@ export class NodeDeletions {
       throw err;
     }
     const closes = { ...deletion.closes };
-    const progress = { ...deletion, closes, sweeps };
+    const progress = { ...deletion, closes, sweeps, sweepAddressIsOwn: toOwnAddress };
     const plan = planDeletion(progress, holdings, new Date(), this.#config);
     for (const action of plan.actions) {
       if (action.type === 'remove') {
@@ -299,11 +300,15 @@ export class NodeDeletions {
     nodeId: string,
     deletion: HostedNodeDeletion,
     signal: AbortSignal,
-  ): Promise<SweepRecord[]> {
+  ): Promise<{ sweeps: SweepRecord[]; toOwnAddress: boolean }> {
     const label = `${SWEEP_LABEL_PREFIX}${nodeId}`;
     const txs = await node.listOnchainTransactions({ startHeight: deletion.startHeight ?? 0 }, signal);
-    const found = txs
-      .filter((t) => t.label === label)
+    // A sweep whose output to the address is the wallet's own moved nothing out of the node.
+    const own = (t: (typeof txs)[number]) =>
+      t.outputs.some((o) => o.ours && o.address === deletion.sweepAddress);
+    const labelled = txs.filter((t) => t.label === label);
+    const found = labelled
+      .filter((t) => !own(t))
       .map((t): SweepRecord => {
         const known = deletion.sweeps.find((s) => s.txid === t.txid);
         const address = known?.address ?? deletion.sweepAddress ?? '';
@@ -318,8 +323,10 @@ export class NodeDeletions {
         };
       });
     // A sweep recorded but not listed yet (just published) is kept as it was.
-    for (const s of deletion.sweeps) if (!found.some((f) => f.txid === s.txid)) found.push(s);
-    return found;
+    for (const s of deletion.sweeps) {
+      if (!found.some((f) => f.txid === s.txid) && !labelled.some((t) => t.txid === s.txid)) found.push(s);
+    }
+    return { sweeps: found, toOwnAddress: labelled.some(own) };
   }
 
   /**
