@@ -50,7 +50,9 @@ before(async () => {
   net = await startNetwork();
   const { h, alice, lsp } = net;
   carol = await h.newNode('carol');
-  await h.fund([carol, sat(2_000_000)]);
+  // carol's coins, and a second coin for the LSP: the two initial channels are funded apart
+  // when they do not fall in one batch window, and the first one's change is unconfirmed then.
+  await h.fund([carol, sat(2_000_000)], [lsp, sat(2_000_000)]);
   hosting = await startHostingLsp(
     net,
     {

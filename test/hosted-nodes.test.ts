@@ -394,7 +394,16 @@ test("a revoked macaroon gets LND's permission error; a second one still works; 
   const third = await tenant.nodes.bakeMacaroon(node.nodeId, [{ entity: 'info', action: 'read' }]);
   assert.equal((await nodeRest(node.endpoint, third.macaroon, 'GET', '/v1/getinfo')).status, 200);
   assert.ok((await tenant.nodes.backup(node.nodeId)).channelCount >= 1);
-  assert.ok((await tenant.nodes.metrics(node.nodeId)).channelCount >= 1);
+  // The monitor reads the node with the admin macaroon after the revocations.
+  const revokedAt = Date.now();
+  const measured = await ctx.net.h.waitFor(
+    async () => {
+      const m = await tenant.nodes.metrics(node.nodeId);
+      return m.measuredAt && Date.parse(m.measuredAt) > revokedAt ? m : undefined;
+    },
+    { what: 'the monitor reading the node after the revocations', timeoutMs: 60_000 },
+  );
+  assert.ok(measured.channelCount >= 1);
 
   // Root key 0 is the LSP's: refused naming the field; one not this node's: 404.
   await assert.rejects(

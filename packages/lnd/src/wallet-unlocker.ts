@@ -49,7 +49,8 @@ const STATES: Readonly<Record<string, NodeWalletState>> = {
   NON_EXISTING: 'absent',
   LOCKED: 'locked',
   UNLOCKED: 'unlocked',
-  RPC_ACTIVE: 'starting',
+  // Unlocked, its RPC up, the rest of lnd still starting.
+  RPC_ACTIVE: 'unlocked',
   SERVER_ACTIVE: 'active',
   WAITING_TO_START: 'starting',
 };

@@ -12,7 +12,11 @@ export interface NodeAccess {
   readonly tlsCert: string;
 }
 
-/** A node's wallet as its RPC reports it. */
+/**
+ * A node's wallet as its RPC reports it: `starting` before lnd asks for the wallet's password
+ * (it cannot be created or unlocked yet), `absent` (no wallet yet), `locked`, `unlocked` (its
+ * RPC up, the rest of lnd still starting), `active`.
+ */
 export type NodeWalletState = 'absent' | 'locked' | 'unlocked' | 'active' | 'starting';
 
 /** A wallet just created. */

@@ -15,6 +15,7 @@ import {
   LspError,
   type NodeAccess,
   type NodeOrchestrator,
+  type NodeWalletState,
   type NodeWallets,
 } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
@@ -205,13 +206,24 @@ export class NodeConnections {
     }
     if (!record.tlsCert || !record.rpcAddress) return;
     const access: NodeAccess = { rpcAddress: record.rpcAddress, tlsCert: record.tlsCert };
-    const state = await this.retry('wallet state', () => this.#wallets.state(access, signal), signal);
+    const state = await this.retry('wallet state', () => this.settledWalletState(access, signal), signal);
     if (state === 'locked') {
       await this.#wallets.unlock(access, Buffer.from(this.secretsOf(record).password, 'hex'), signal);
       this.#log.info({ nodeId: record.id }, 'hosted node unlocked');
       await this.retry('node RPC', () => this.backend(record).getInfo(AbortSignal.timeout(5_000)), signal);
       await this.#onUnlocked(record);
     }
+  }
+
+  /**
+   * The state of a node's wallet once lnd has started far enough to say it (it reports
+   * `starting` before it waits for its wallet's password): a node asked too early would
+   * otherwise be left locked.
+   */
+  async settledWalletState(access: NodeAccess, signal: AbortSignal): Promise<NodeWalletState> {
+    const state = await this.#wallets.state(access, signal);
+    if (state === 'starting') throw new Error('lnd is still starting');
+    return state;
   }
 
   /** Retries a call to a node that may still be starting; a `timeout` error once `signal` aborts. */

@@ -176,11 +176,7 @@ export class NodeProvisioning {
     if ((await this.#require(nodeId)).sealedSecrets) return;
     const state = await this.#nodes.retry(
       'wallet state',
-      async () => {
-        const st = await this.#wallets.state(access, signal);
-        if (st === 'starting') throw new Error('lnd is still starting');
-        return st;
-      },
+      () => this.#nodes.settledWalletState(access, signal),
       signal,
     );
     if (state !== 'absent')
