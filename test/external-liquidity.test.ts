@@ -199,3 +199,10 @@ test('a reservation the upstream cannot meet either is refused with its code and
   assert.equal((await exchange.getBalance()).balance, balance, 'it cost nothing');
   await assertCleanAudit(lsp);
 });
+
+test('the upstream-liquidity job runs from start to stop, never restarted', async () => {
+  const jobs = await lsp.admin.admin.jobs();
+  const upstream = jobs.jobs.find((j) => j.name === 'upstream-liquidity');
+  assert.ok(upstream?.runningHere, 'the job runs in this server');
+  assert.equal(upstream.restartsHere, 0, 'a run that returned would have been restarted');
+});

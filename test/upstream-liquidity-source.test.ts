@@ -80,7 +80,9 @@ async function startSource(stop: AbortSignal): Promise<UpstreamLsps1Source> {
   );
   const source = liquiditySourceFromConfig(config, { lightning: net.lsp.lnd, database, log });
   assert.ok(source, 'liquidity.upstream makes a source');
-  await source.run(stop);
+  // A job's run: it lasts until `stop`; the source is usable once it resumed its purchases.
+  source.run(stop).catch((err: unknown) => assert.fail(`the source stopped: ${String(err)}`));
+  await source.ready();
   return source;
 }
 

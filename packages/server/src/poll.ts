@@ -18,6 +18,12 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Resolves once `signal` aborts (at once when it has): what a job that only serves waits on. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 /** Options of {@link pollUntil}. */
 export interface PollOptions {
   /** What is awaited, for the timeout message. */

@@ -40,7 +40,7 @@ import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesReposito
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
-import { pause } from '../poll.ts';
+import { pause, untilAborted } from '../poll.ts';
 import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
 import { sizeUpstreamOrder } from './upstream-order-size.ts';
 import { findPurchasePayment, purchasePaymentLabel } from './upstream-payment.ts';
@@ -87,6 +87,8 @@ export class UpstreamLsps1Source implements LiquiditySource {
   readonly #waits: PurchaseWaits;
   #life: AbortSignal | undefined;
 
+  /** Settled once the current run has resumed the purchases. */
+  #ready: Promise<void> = new Promise(() => {});
   constructor(deps: {
     lightning: LightningBackend;
     database: Database;
@@ -113,13 +115,15 @@ export class UpstreamLsps1Source implements LiquiditySource {
   }
 
   /**
-   * Runs until `signal` aborts: reads the upstream's answers and channel events, and resumes
-   * every unfinished purchase. Resolves once the purchases are resumed; `acquire` works from
-   * the moment it is called.
+   * Runs until `signal` aborts (a job's run: the runner restarts one that returns): reads the
+   * upstream's answers and channel events, and resumes every unfinished purchase; `acquire`
+   * works from the moment the purchases are resumed.
    */
   async run(signal: AbortSignal): Promise<void> {
     this.#life = signal;
-    void this.#waits.run(signal);
+    const ready = Promise.withResolvers<void>();
+    this.#ready = ready.promise;
+    const events = this.#waits.run(signal);
     await this.#client.start(signal);
     for (const r of await this.#repo().active()) {
       if (r.upstream_pubkey !== this.#settings.pubkey) {
@@ -132,6 +136,13 @@ export class UpstreamLsps1Source implements LiquiditySource {
       this.#log.info({ purchase: r.id, state: r.state }, 'resuming liquidity purchase');
       this.#drive(r.id, r.amount_sat).catch(() => {});
     }
+    ready.resolve();
+    await Promise.all([events, untilAborted(signal)]);
+  }
+
+  /** Resolves once the running source has resumed its purchases (from {@link run}). */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   /**
