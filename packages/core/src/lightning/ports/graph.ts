@@ -1,0 +1,27 @@
+/**
+ * The node's view of the network graph and its own announcement, and autopilot's scores.
+ * One of the Lightning node's ports (see `../backend.ts`).
+ */
+import type { Pubkey } from '../../ids.ts';
+
+/** The node's view of the network graph and its own announcement, and autopilot's scores. */
+export interface GraphPort {
+  /**
+   * What the node's graph knows of `pubkey` (from its node announcement): its addresses, or
+   * `undefined` when the graph does not hold the node.
+   */
+  graphNode(
+    pubkey: Pubkey,
+    signal: AbortSignal,
+  ): Promise<{ readonly addresses: readonly string[] } | undefined>;
+
+  /**
+   * Re-signs the node's own announcement, unchanged but with a fresh timestamp, and sends it to
+   * every connected peer at once (past their gossip filters), so that a peer whose graph missed
+   * it learns the node and its addresses. Fails when the node announces no address.
+   */
+  reannounce(signal: AbortSignal): Promise<void>;
+
+  /** Scores for LND's autopilot `externalscore` heuristic (0..1 per node). */
+  setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,94 @@
+/** Payments sent: the domain types its port speaks (no LND type). */
+import type { Hex32, Pubkey, Scid } from '../../ids.ts';
+import type { Msat } from '../../money.ts';
+import type { RouteHintHop } from './invoices.ts';
+
+/** A decoded BOLT11 payment request. */
+export interface DecodedPaymentRequest {
+  readonly destination: Pubkey;
+  readonly paymentHash: Hex32;
+  readonly amount: Msat;
+  readonly timestamp: Date;
+  readonly expirySeconds: number;
+  readonly description: string;
+  readonly cltvExpiry: number;
+  readonly routeHints: readonly (readonly RouteHintHop[])[];
+}
+
+/** What to pay and within which limits. */
+export interface SendPaymentRequest {
+  readonly paymentRequest: string;
+  /** For amountless invoices. */
+  readonly amount?: Msat;
+  readonly feeLimit: Msat;
+  readonly timeoutSeconds: number;
+  readonly maxParts?: number;
+  /** The largest part a payment is split into (LND's default: no bound). */
+  readonly maxShardSize?: Msat;
+  /** Restrict the first hop to this channel. */
+  readonly outgoingScid?: Scid;
+}
+
+/** Why a payment failed, as LND classifies it. */
+export type PaymentFailureReason =
+  | 'timeout'
+  | 'no_route'
+  | 'error'
+  | 'incorrect_payment_details'
+  | 'insufficient_balance'
+  | 'canceled'
+  | 'unknown';
+
+/** The final outcome of a payment. */
+export type PaymentResult =
+  | {
+      readonly status: 'succeeded';
+      readonly paymentHash: Hex32;
+      readonly preimage: Hex32;
+      readonly amount: Msat;
+      readonly fee: Msat;
+      readonly htlcCount: number;
+    }
+  | {
+      readonly status: 'failed';
+      readonly paymentHash: Hex32;
+      readonly reason: PaymentFailureReason;
+      readonly htlcCount: number;
+      /** Why each HTLC attempt failed, in the order tried. */
+      readonly attemptFailures: readonly HtlcAttemptFailure[];
+    };
+
+/** How one HTLC attempt of a payment failed. */
+export interface HtlcAttemptFailure {
+  /** The BOLT 4 failure, lower case, e.g. `unknown_next_peer`. */
+  readonly code: string;
+  /** Which hop of the route sent it: 0 is the payer, 1 the first hop, and so on. */
+  readonly sourceIndex: number;
+}
+
+/** A probe: an HTLC of `amount` to `destination` with a hash nobody knows. */
+export interface ProbeRequest {
+  readonly destination: Pubkey;
+  readonly amount: Msat;
+  /** Restrict the first hop to this channel. */
+  readonly outgoingScid?: Scid;
+  readonly timeoutSeconds: number;
+}
+
+/** Which sent payments to list. */
+export interface SentPaymentsQuery {
+  /** Only payments with a larger payment index. */
+  readonly afterIndex: bigint;
+  readonly max: number;
+}
+
+/** A payment a node sent. */
+export interface SentPayment {
+  /** The node's own sequence number of the payment. */
+  readonly paymentIndex: bigint;
+  readonly paymentHash: Hex32;
+  readonly status: 'in_flight' | 'succeeded' | 'failed';
+  readonly amount: Msat;
+  readonly fee: Msat;
+  readonly createdAt: Date;
+}
