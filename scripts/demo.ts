@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { msat } from '@blgv/core';
-import { LndBackend, lndConnectionFromFiles } from '@blgv/lnd';
+import { lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { LSPClient, LspApiError } from '@blgv/lsp-client';
 
 interface Demo {
@@ -37,7 +37,7 @@ const demo = JSON.parse(readFileSync(file, 'utf8')) as Demo;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sats = (n: number) => `${n.toLocaleString('en')} sat`;
 
-const wallet = new LndBackend(
+const wallet = lndBackend(
   lndConnectionFromFiles(demo.client.rpcAddress, demo.client.tlsCertPath, demo.client.macaroonPath),
 );
 const admin = new LSPClient({ endpoint: demo.url, apiKey: demo.admin.keyId, apiSecret: demo.admin.secret });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { formatChannelPoint, isLspError, LspError, msat, parseHex32, sat } from '@blgv/core';
-import { LndBackend } from '@blgv/lnd';
+import { lndBackend } from '@blgv/lnd';
 import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
@@ -142,7 +142,7 @@ test('forwarding policy, a restricted macaroon and a fee estimate', async () => 
 
   // A read-only macaroon can read but not spend.
   const macaroon = await lsp.lnd.bakeMacaroon([{ entity: 'info', action: 'read' }], within());
-  const readOnly = new LndBackend({ ...lsp.connection, macaroon: Buffer.from(macaroon, 'hex') });
+  const readOnly = lndBackend({ ...lsp.connection, macaroon: Buffer.from(macaroon, 'hex') });
   try {
     assert.equal((await readOnly.getInfo(within())).pubkey, lsp.pubkey);
     await assert.rejects(

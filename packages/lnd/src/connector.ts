@@ -3,11 +3,11 @@
  * its access and a macaroon.
  */
 import type { LightningConnector } from '@blgv/core';
-import { LndBackend } from './lnd-backend.ts';
+import { lndBackend } from './lnd-backend.ts';
 
-/** Opens an {@link LndBackend} to the node at `access` with `macaroonHex`. */
+/** Opens an {@link lndBackend} to the node at `access` with `macaroonHex`. */
 export const connectLightning: LightningConnector = (access, macaroonHex) =>
-  new LndBackend({
+  lndBackend({
     rpcAddress: access.rpcAddress,
     tlsCert: Buffer.from(access.tlsCert),
     macaroon: Buffer.from(macaroonHex, 'hex'),

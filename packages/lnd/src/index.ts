@@ -6,7 +6,7 @@ export {
   lndConnectionFromFiles,
 } from './connection.ts';
 export { connectLightning } from './connector.ts';
-export { LndBackend, type LndBackendOptions } from './lnd-backend.ts';
+export { type LndBackendOptions, lndBackend } from './lnd-backend.ts';
 export {
   EXTRA_FEE_TLV_TYPE,
   extraFee,

@@ -1,5 +1,5 @@
 /**
- * The calls of {@link LndBackend} that hosted nodes need: sent payments (listed and followed,
+ * The calls of {@link lndBackend} that hosted nodes need: sent payments (listed and followed,
  * for the per-payment hosting fee), static channel backups, autopilot scores, and macaroons
  * under root keys of their own.
  */

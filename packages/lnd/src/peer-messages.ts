@@ -1,5 +1,5 @@
 /**
- * The calls of {@link LndBackend} about peers and the node key: who connects and disconnects
+ * The calls of {@link lndBackend} about peers and the node key: who connects and disconnects
  * (`SubscribePeerEvents`, `DisconnectPeer`), what the graph knows of a node (`GetNodeInfo`),
  * the node's own announcement sent again (peersrpc `UpdateNodeAnnouncement`), and messages
  * signed with the node key (`SignMessage`, `VerifyMessage`: bLIP-50 `ln_signature`, used by

@@ -1,5 +1,5 @@
 /**
- * The on-chain wallet calls of {@link LndBackend}: fee estimates, sending coins and listing
+ * The on-chain wallet calls of {@link lndBackend}: fee estimates, sending coins and listing
  * wallet transactions with their outputs.
  */
 import {

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightningBackend, NodeInfo, Pubkey } from '@blgv/core';
-import { LndBackend, type LndConnectionConfig, lndConnectionFromFiles } from '@blgv/lnd';
+import { type LndConnectionConfig, lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import {
   fileWritten,
   freePort,
@@ -43,7 +43,7 @@ export class LndNode {
   readonly #args: string[];
   readonly #binary: 'lnd' | 'lnd-lsps2-client';
   #process: ManagedProcess | undefined;
-  #backend: LndBackend | undefined;
+  #backend: LightningBackend | undefined;
   #pubkey: Pubkey | undefined;
 
   private constructor(
@@ -131,7 +131,7 @@ export class LndNode {
       },
       { what: `${this.name}'s macaroon`, timeoutMs: 60_000 },
     );
-    this.#backend ??= new LndBackend(this.connection);
+    this.#backend ??= lndBackend(this.connection);
     const info = await this.waitSynced();
     this.#pubkey = info.pubkey;
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LightningBackend, NodeInfo } from '@blgv/core';
-import { LndBackend, lndConnectionFromFiles } from '@blgv/lnd';
+import { lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { CreatedKey } from './auth/api-keys.ts';
@@ -62,7 +62,7 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     } else {
       const { rpcAddress, tlsCertPath, macaroonPath } = config.lightning;
       const lndLog = log.child({ sub: 'lnd' });
-      const backend = new LndBackend(lndConnectionFromFiles(rpcAddress, tlsCertPath, macaroonPath), {
+      const backend = lndBackend(lndConnectionFromFiles(rpcAddress, tlsCertPath, macaroonPath), {
         onStreamRetry: (name, err, delayMs) =>
           lndLog.warn({ stream: name, err: err.message, delayMs }, 'stream retry'),
       });

@@ -3,7 +3,7 @@
  * configuration (the same database and LND). Prints the totals and every discrepancy; the exit
  * code is 1 when there is any (so a cron job or CI can alert on it).
  */
-import { LndBackend, lndConnectionFromFiles } from '@blgv/lnd';
+import { lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { migrate, openDatabase } from '@blgv/store';
 import { formatAudit, runAudit } from '../audit/audit.ts';
 import type { Config } from '../config/config.ts';
@@ -28,7 +28,7 @@ export async function auditCommand(
     throw new Error(`the database is in memory: set DATABASE_URL or BLGV_DATA_DIR\n${AUDIT_USAGE}`);
   }
   const { rpcAddress, tlsCertPath, macaroonPath } = config.lightning;
-  const lightning = new LndBackend(lndConnectionFromFiles(rpcAddress, tlsCertPath, macaroonPath));
+  const lightning = lndBackend(lndConnectionFromFiles(rpcAddress, tlsCertPath, macaroonPath));
   const database = await openDatabase(config.database);
   try {
     await migrate(database.db);
