@@ -25,8 +25,7 @@ import { join } from 'node:path';
 import { sat } from '@blgv/core';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { Harness, type LndNode, pidAlive, waitFor } from '@blgv/regtest';
-import { nodeRest, startHostingLsp } from '../test/support/hosted-nodes.ts';
-import { topUp } from '../test/support/topup.ts';
+import { nodeRest, startHostingLsp, topUp } from '@blgv/testkit';
 import { result } from './support/database.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10);

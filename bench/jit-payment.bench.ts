@@ -11,9 +11,7 @@
 import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
-import { JitWallet } from '../test/support/jit-wallet.ts';
-import { startTestLsp } from '../test/support/lsp-server.ts';
-import { within } from '../test/support/network.ts';
+import { JitWallet, startTestLsp, within } from '@blgv/testkit';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WALLETS = Math.min(ROUNDS, Number(process.env.BENCH_WALLETS ?? 2));

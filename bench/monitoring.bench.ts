@@ -19,8 +19,7 @@
 import { sat } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
 import { Harness, waitFor } from '@blgv/regtest';
-import { nodeRest, startHostingLsp } from '../test/support/hosted-nodes.ts';
-import { topUp } from '../test/support/topup.ts';
+import { nodeRest, startHostingLsp, topUp } from '@blgv/testkit';
 import { result } from './support/database.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 50);

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import fc from 'fast-check';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let lsp: TestLsp;

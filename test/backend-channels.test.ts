@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { formatChannelPoint, isLspError, LspError, msat, parseHex32, sat } from '@blgv/core';
 import { lndBackend } from '@blgv/lnd';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { type Network, startNetwork, within } from '@blgv/testkit';
 
 let net: Network;
 before(async () => {

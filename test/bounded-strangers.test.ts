@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Lsps1Order, Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 /** Caps of this story: small, so the flood reaches them quickly. */
 const CAP = 3;

@@ -8,11 +8,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseHex32, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient, LspApiError } from '@blgv/lsp-client';
+import {
+  type Network,
+  payTopup,
+  startNetwork,
+  startTestLsp,
+  type TestLsp,
+  topUp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { statesOf } from './support/events.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { payTopup, topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;

@@ -12,7 +12,7 @@ import { signRequest } from '@blgv/protocol';
 import { ApiKeys, SecretBox } from '@blgv/server';
 import { ApiKeysRepository, openDatabase } from '@blgv/store';
 
-const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
+const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
 
 test('keys create prints a working key once; keys revoke disables it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'blgv-keys-'));

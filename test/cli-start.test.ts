@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { LSPClient } from '@blgv/lsp-client';
 import { waitFor } from '@blgv/regtest';
 
-const cli = join(import.meta.dirname, '..', 'packages', 'server', 'src', 'cli', 'main.ts');
+const cli = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
 
 function processesUsing(dir: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;

@@ -19,9 +19,8 @@ import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import { type Database, openDatabase, sql } from '@blgv/store';
+import { type Network, startNetwork, topUp, within } from '@blgv/testkit';
 import { CLI, lspProcessEnv } from './support/lsp-process.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 const faultServer = join(import.meta.dirname, 'support', 'fault-server.ts');
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collect, useNetwork, within } from './support/network.ts';
+import { collect, useNetwork, within } from '@blgv/testkit';
 
 const LSPS0_MESSAGE_TYPE = 37913;
 const ctx = useNetwork();

@@ -23,18 +23,20 @@ import {
 } from '@blgv/dashboard/format';
 import { type LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { HostedNodeResponse, LspFiguresResponse, NodeMetricsResponse } from '@blgv/protocol';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { assertCleanAudit } from './support/audit.ts';
 import {
   channelActive,
   type HostingLsp,
+  JitWallet,
+  type Network,
   nodeRest,
   payUntilSucceeded,
   startHostingLsp,
-} from './support/hosted-nodes.ts';
-import { JitWallet } from './support/jit-wallet.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { assertCleanAudit } from './support/audit.ts';
 
 const OUT = fileURLToPath(new URL('../test-output/dashboard/', import.meta.url));
 const CHROMIUM = process.env.BLGV_CHROMIUM ?? '/usr/bin/chromium';

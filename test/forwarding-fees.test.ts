@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Msat, msat, sat } from '@blgv/core';
 import type { LndNode } from '@blgv/regtest';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 
 let net: Network;
 let lsp: TestLsp;

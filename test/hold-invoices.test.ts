@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Hex32, type InvoiceStatus, msat, parseHex32, sat } from '@blgv/core';
 import type { LndNode } from '@blgv/regtest';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { type Network, startNetwork, within } from '@blgv/testkit';
 
 let net: Network;
 const stop = new AbortController();

@@ -7,10 +7,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
+import {
+  type HostingLsp,
+  type Network,
+  nodeRest,
+  startHostingLsp,
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 const MONTH = 50_000;
 const PERIOD_SECONDS = 30;

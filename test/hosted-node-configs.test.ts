@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { LSPClient } from '@blgv/lsp-client';
+import { type HostingLsp, type Network, startHostingLsp, startNetwork } from '@blgv/testkit';
 import fc from 'fast-check';
-import { type HostingLsp, startHostingLsp } from './support/hosted-nodes.ts';
-import { type Network, startNetwork } from './support/network.ts';
 
 let net: Network;
 let hosting: HostingLsp;

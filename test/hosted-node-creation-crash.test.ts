@@ -15,12 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { LSPClient } from '@blgv/lsp-client';
 import { pidAlive } from '@blgv/regtest';
+import { hostedNodePid, type Network, nodeRest, topUp } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { hostedNodePid, nodeRest } from './support/hosted-nodes.ts';
-import type { Network } from './support/network.ts';
 import { type ProcessHosting, startProcessHosting } from './support/process-hosting.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { topUp } from './support/topup.ts';
 
 let hosting: ProcessHosting;
 let net: Network;

@@ -26,11 +26,18 @@ import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { type LndNode, lightningBinary, pidAlive } from '@blgv/regtest';
+import {
+  channelActive,
+  type HostingLsp,
+  type Network,
+  nodeRest,
+  startHostingLsp,
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { channelActive, type HostingLsp, nodeRest, startHostingLsp } from './support/hosted-nodes.ts';
 import { CLI } from './support/lsp-process.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 const ON_CHAIN = 300_000;
 /** A month lasts long enough for the stopped node's story, short enough to suspend the other. */

@@ -10,13 +10,18 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { LSPClient } from '@blgv/lsp-client';
 import { pidAlive } from '@blgv/regtest';
+import {
+  channelActive,
+  hostedNodePid,
+  type Network,
+  nodeRest,
+  payUntilSucceeded,
+  topUp,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { channelActive, hostedNodePid, nodeRest, payUntilSucceeded } from './support/hosted-nodes.ts';
-import type { Network } from './support/network.ts';
 import { type ProcessHosting, startProcessHosting } from './support/process-hosting.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
 import { fetchTrusting, selfSignedCertificate } from './support/tls.ts';
-import { topUp } from './support/topup.ts';
 
 let hosting: ProcessHosting;
 let net: Network;

@@ -16,17 +16,20 @@ import { msat, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { lightningBinary } from '@blgv/regtest';
-import { assertCleanAudit } from './support/audit.ts';
 import {
   channelActive,
   type HostingLsp,
+  type Network,
   nodePays,
   nodeRest,
+  payTopup,
   payUntilSucceeded,
   startHostingLsp,
-} from './support/hosted-nodes.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { payTopup, topUp } from './support/topup.ts';
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
+import { assertCleanAudit } from './support/audit.ts';
 
 const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
 import { msat, sat, scidFromParts } from '@blgv/core';
-import { useNetwork, within } from './support/network.ts';
+import { useNetwork, within } from '@blgv/testkit';
 
 const ctx = useNetwork({ lsp: { requireInterceptor: true } });
 

@@ -10,11 +10,9 @@ import { sat, spendableOutbound } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { signRequest } from '@blgv/protocol';
 import { ReservationsRepository } from '@blgv/store';
+import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
 import fc from 'fast-check';
 import { assertCleanAudit } from './support/audit.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { type Answer, lspsTransports, type Transport } from './support/lsps-transports.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let lsp: TestLsp;

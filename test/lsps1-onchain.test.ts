@@ -14,12 +14,10 @@ import { after, before, test } from 'node:test';
 import { type ChannelOpenProposal, msat, type Outpoint, parseHex32, sat } from '@blgv/core';
 import type { LspApiError } from '@blgv/lsp-client';
 import type { Lsps1Order } from '@blgv/protocol';
+import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;

@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type OnchainTransaction, sat } from '@blgv/core';
 import type { Lsps1Order } from '@blgv/protocol';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let lsp: TestLsp;

@@ -11,12 +11,11 @@ import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat } from '@blgv/core';
 import { LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps1Info, Lsps1Order } from '@blgv/protocol';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { statesOf } from './support/events.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let lsp: TestLsp;

@@ -12,11 +12,11 @@ import { msat, parseScid, sat } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import { type Database, openDatabase, sql } from '@blgv/store';
+import { type Network, startNetwork, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { assertEventsEndIn } from './support/events.ts';
 import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lsp_crash_${randomBytes(4).toString('hex')}`;

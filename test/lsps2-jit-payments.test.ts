@@ -16,14 +16,12 @@ import { extraFee } from '@blgv/lnd';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
+import { JitWallet, type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { statesOf } from './support/events.ts';
 import { HtlcGate } from './support/htlc-gate.ts';
-import { JitWallet } from './support/jit-wallet.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let server: TestLsp;

@@ -11,12 +11,11 @@ import { type ChannelOpenDecision, type LightningBackend, msat, parseScid, sat }
 import { LspApiError, LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import fc from 'fast-check';
 import { assertCleanAudit } from './support/audit.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 /** bLIP-52 `max_client_to_self_delay` offered here. */
 const MAX_CLIENT_TO_SELF_DELAY = 1500;

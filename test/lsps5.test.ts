@@ -20,11 +20,17 @@ import {
   lsps5SignedMessage,
   type SetWebhookResult,
 } from '@blgv/protocol';
-import { JitWallet, jitInvoice } from './support/jit-wallet.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
+import {
+  JitWallet,
+  jitInvoice,
+  type Network,
+  startNetwork,
+  startTestLsp,
+  type TestLsp,
+  within,
+} from '@blgv/testkit';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lspsTransports, type Transport } from './support/lsps-transports.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 import {
   type ReceivedRequest,
   startWebhookReceiver,

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { sat } from '@blgv/core';
 import { connectLnd } from '@blgv/lnd';
 import type { LndNode } from '@blgv/regtest';
-import { useNetwork, within } from './support/network.ts';
+import { useNetwork, within } from '@blgv/testkit';
 
 const ctx = useNetwork();
 

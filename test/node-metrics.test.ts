@@ -11,16 +11,18 @@ import { after, before, test } from 'node:test';
 import { msat, parsePubkey, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse, NodeMetricsResponse } from '@blgv/protocol';
-import { assertCleanAudit } from './support/audit.ts';
 import {
   channelActive,
   type HostingLsp,
+  type Network,
   nodeRest,
   payUntilSucceeded,
   startHostingLsp,
-} from './support/hosted-nodes.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
+import { assertCleanAudit } from './support/audit.ts';
 
 const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
-import { type Network, startNetwork, within } from './support/network.ts';
+import { type Network, startNetwork, within } from '@blgv/testkit';
 
 let net: Network;
 before(async () => {

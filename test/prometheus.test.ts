@@ -15,16 +15,18 @@ import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { freePort, logTail, type ManagedProcess, startProcess, WaitAbandoned } from '@blgv/regtest';
-import { assertCleanAudit } from './support/audit.ts';
 import {
   channelActive,
   type HostingLsp,
+  type Network,
   nodeRest,
   payUntilSucceeded,
   startHostingLsp,
-} from './support/hosted-nodes.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+  startNetwork,
+  topUp,
+  within,
+} from '@blgv/testkit';
+import { assertCleanAudit } from './support/audit.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const TOKEN = 'prometheus-test-token-0123456789';

@@ -15,13 +15,11 @@ import { msat, sat } from '@blgv/core';
 import { type LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { AdminJobsResponse, Lsps1Order } from '@blgv/protocol';
 import { type Database, openDatabase, sql } from '@blgv/store';
+import { JitWallet, type Network, startNetwork, topUp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { assertEventsEndIn } from './support/events.ts';
-import { JitWallet } from './support/jit-wallet.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 import { type ServerProcess, startServerProcess } from './support/server-process.ts';
-import { topUp } from './support/topup.ts';
 
 /** Short leases, so the takeover happens within the story. */
 const LEASE_SECONDS = 3;

@@ -11,14 +11,19 @@ import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { Lsps1Order, Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
+import {
+  JitWallet,
+  type Network,
+  startNetwork,
+  startTestLsp,
+  type TestLsp,
+  topUp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { Faults } from './support/faulty-backend.ts';
-import { JitWallet } from './support/jit-wallet.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;

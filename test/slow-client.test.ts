@@ -12,13 +12,18 @@ import { after, before, test } from 'node:test';
 import { type ChannelOpenProposal, msat, type Pubkey, sat } from '@blgv/core';
 import type { Lsps1Order, Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
+import {
+  jitInvoice,
+  type Network,
+  startNetwork,
+  startTestLsp,
+  type TestLsp,
+  topUp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { jitInvoice } from './support/jit-wallet.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 /** The LSP gives a client this long to accept (and then to sign). */
 const OPEN_TIMEOUT_S = 3;

@@ -14,7 +14,7 @@ import {
   sat,
   scidFromParts,
 } from '@blgv/core';
-import { collect, useNetwork, within } from './support/network.ts';
+import { collect, useNetwork, within } from '@blgv/testkit';
 
 const ctx = useNetwork();
 

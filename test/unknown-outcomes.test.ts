@@ -10,11 +10,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { ErrorCode, LspError, msat, parseHex32, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
+import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { Faults } from './support/faulty-backend.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
 
 let net: Network;
 let lsp: TestLsp;

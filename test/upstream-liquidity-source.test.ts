@@ -23,13 +23,12 @@ import {
 import type { LndNode } from '@blgv/regtest';
 import { createLogger, loadConfig } from '@blgv/server';
 import { type Database, migrate, openDatabase } from '@blgv/store';
+import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import {
   liquiditySourceFromConfig,
   type UpstreamLsps1Source,
 } from '../packages/server/src/liquidity/upstream-lsps1-source.ts';
 import { assertCleanAudit } from './support/audit.ts';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
 
 let net: Network;
 let upstreamNode: LndNode;

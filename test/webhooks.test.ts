@@ -17,9 +17,7 @@ import {
   type WebhookMessage,
   type WebhookResponse,
 } from '@blgv/lsp-client';
-import { startTestLsp, type TestLsp } from './support/lsp-server.ts';
-import { type Network, startNetwork, within } from './support/network.ts';
-import { topUp } from './support/topup.ts';
+import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
 import {
   type ReceivedRequest,
   startWebhookReceiver,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ChannelOpenProposal, msat, sat } from '@blgv/core';
-import { useNetwork, within } from './support/network.ts';
+import { useNetwork, within } from '@blgv/testkit';
 
 const ctx = useNetwork();
 

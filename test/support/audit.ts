@@ -3,7 +3,7 @@
  * operator runs it) finds nothing that disagrees between the ledger and LND.
  */
 import assert from 'node:assert/strict';
-import type { TestLsp } from './lsp-server.ts';
+import type { TestLsp } from '@blgv/testkit';
 
 /** Asserts the audit is clean; returns the report for further checks. */
 export async function assertCleanAudit(lsp: Pick<TestLsp, 'admin'>) {

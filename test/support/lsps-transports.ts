@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pubkey } from '@blgv/core';
 import { LSPS0_MESSAGE_TYPE, signRequest } from '@blgv/protocol';
 import type { LndNode } from '@blgv/regtest';
-import { within } from './network.ts';
+import { within } from '@blgv/testkit';
 
 /** A JSON-RPC answer as the client sees it. */
 export interface Answer {

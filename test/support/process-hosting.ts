@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sat } from '@blgv/core';
 import { type Database, openDatabase, sql } from '@blgv/store';
-import { hostedPortRange, removeHostedNodes } from './hosted-nodes.ts';
-import { type Network, startNetwork } from './network.ts';
+import { hostedPortRange, type Network, removeHostedNodes, startNetwork } from '@blgv/testkit';
 
 /** A network, a database and a hosting config for server processes. */
 export interface ProcessHosting {

@@ -8,18 +8,18 @@ import { lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { CreatedKey } from './auth/api-keys.ts';
-import type { Config } from './config/config.ts';
+import { type Config, ConfigError } from './config/config.ts';
+import type { EmbeddedNetwork, EmbeddedNetworkStarter } from './embedded-network.ts';
 import { type HostingRuntime, hostingFromConfig } from './hosting/hosting-setup.ts';
 import { buildApp } from './http/app.ts';
-import { type RegtestNetwork, startRegtestNetwork } from './regtest-network.ts';
 import { createServices, type LspServices } from './services.ts';
 
 /** A running LSP. */
 export interface RunningLsp {
   readonly url: string;
   readonly node: NodeInfo;
-  /** The embedded network, when the LSP runs on regtest. */
-  readonly regtest: RegtestNetwork | undefined;
+  /** The embedded network, when no LND is configured (the regtest demo). */
+  readonly network: EmbeddedNetwork | undefined;
   readonly database: Database;
   readonly services: LspServices;
   /** The admin key made at first start (its secret is shown this once). */
@@ -37,6 +37,11 @@ async function bootstrapAdmin(database: Database, services: LspServices): Promis
 
 /** Options of {@link startLsp} for embedding (tests, tools). */
 export interface StartOptions {
+  /**
+   * Starts the network to run on when no LND is configured (`lightning.mode` `regtest`):
+   * `blgv-lsp start` passes the embedded regtest demo, composed outside the server.
+   */
+  readonly embeddedNetwork?: EmbeddedNetworkStarter;
   /** Wraps the LND backend before anything uses it (e.g. a fault-injecting wrapper in tests). */
   readonly wrapLightning?: (lightning: LightningBackend) => LightningBackend;
   /** Wraps the hosted nodes' runtime (e.g. tests injecting faults into the driver). */
@@ -51,14 +56,17 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
       await step().catch((err: unknown) => log.error({ err }, 'stop step failed'));
   };
   try {
-    let regtest: RegtestNetwork | undefined;
+    let network: EmbeddedNetwork | undefined;
     let lightning: LightningBackend;
     if (config.lightning.mode === 'regtest') {
-      regtest = await startRegtestNetwork(log.child({ sub: 'regtest' }));
-      const { harness, stopMining } = regtest;
-      cleanup.push(() => harness.stop());
-      cleanup.push(async () => stopMining());
-      lightning = regtest.lsp.lnd;
+      if (!options.embeddedNetwork)
+        throw new ConfigError([
+          'no LND configured: set LND_RPC_ADDRESS, LND_TLS_CERT_PATH and LND_MACAROON_PATH (`blgv-lsp start` starts the embedded regtest network instead)',
+        ]);
+      const started = await options.embeddedNetwork(log.child({ sub: 'regtest' }));
+      network = started;
+      cleanup.push(() => started.stop());
+      lightning = started.lsp.lnd;
     } else {
       const { rpcAddress, tlsCertPath, macaroonPath } = config.lightning;
       const lndLog = log.child({ sub: 'lnd' });
@@ -79,7 +87,7 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     log.info({ database: config.database.kind, applied }, 'database ready');
 
     const configured = hostingFromConfig(config, {
-      ...(regtest ? { regtest: { chain: regtest.harness.btcd.chain, dir: regtest.harness.dir } } : {}),
+      ...(network ? { regtest: { chain: network.btcd.chain, dir: network.dir } } : {}),
       lspPubkey: node.pubkey,
     });
     const hosting = configured && options.wrapHosting ? options.wrapHosting(configured) : configured;
@@ -108,7 +116,7 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: config.server.host, port: config.server.port });
-    return { url, node, regtest, database, services, bootstrapKey, stop };
+    return { url, node, network, database, services, bootstrapKey, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * `blgv-lsp`: the command line of the LSP server.
+ * `blgv-lsp`: the command line of the LSP server. Its entry point (`packages/cli`) passes the
+ * embedded regtest network `start` runs on when no LND is configured.
  *
  *   blgv-lsp start   start the LSP (on an embedded regtest network unless LND is configured)
  *   blgv-lsp keys    create or revoke API keys
@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onShutdown } from '@blgv/node-runner';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
+import type { EmbeddedNetworkStarter } from '../embedded-network.ts';
 import { createLogger } from '../logger.ts';
 import { type RunningLsp, startLsp } from '../runtime.ts';
 import { ARCHIVE_USAGE, archiveCommand } from './archive-command.ts';
@@ -42,15 +43,15 @@ function usage(): string {
 
 function banner(lsp: RunningLsp): string {
   const lines = ['', 'BLGV LSP is running', `  API:          ${lsp.url}   (health: ${lsp.url}/healthz)`];
-  const host = lsp.regtest?.lsp.host ?? lsp.node.uris[0]?.split('@')[1];
+  const host = lsp.network?.lsp.host ?? lsp.node.uris[0]?.split('@')[1];
   lines.push(`  LSP node:     ${lsp.node.pubkey}${host ? `@${host}` : ''}`);
-  if (lsp.regtest) {
-    const { lsp: node, client, harness } = lsp.regtest;
+  if (lsp.network) {
+    const { lsp: node, client, btcd, dir } = lsp.network;
     lines.push(
       `  LND gRPC:     127.0.0.1:${node.rpcPort}  (tls.cert and macaroons under ${node.dir})`,
       `  Demo client:  ${client.pubkey}@${client.host}  (gRPC 127.0.0.1:${client.rpcPort})`,
-      `  Network:      regtest, btcd RPC ${harness.btcd.rpcHost} (user/pass blgv/blgv)`,
-      `  Data/logs:    ${harness.dir}  (e.g. ${join(node.dir, 'lnd.out.log')})`,
+      `  Network:      regtest, btcd RPC ${btcd.rpcHost} (user/pass blgv/blgv)`,
+      `  Data/logs:    ${dir}  (e.g. ${join(node.dir, 'lnd.out.log')})`,
     );
   }
   lines.push(
@@ -58,9 +59,9 @@ function banner(lsp: RunningLsp): string {
     `  API docs:     ${lsp.url}/docs`,
     `  Dashboard:    ${lsp.url}/dashboard   (sign in with an API key)`,
   );
-  if (lsp.regtest) {
+  if (lsp.network) {
     lines.push(
-      `  Walk-through: npm run demo -- ${join(lsp.regtest.harness.dir, 'demo.json')}   (the spec's integration examples)`,
+      `  Walk-through: npm run demo -- ${join(lsp.network.dir, 'demo.json')}   (the spec's integration examples)`,
     );
   }
   if (lsp.bootstrapKey) {
@@ -75,16 +76,20 @@ function banner(lsp: RunningLsp): string {
   return lines.join('\n');
 }
 
-async function start(): Promise<void> {
+async function start(options: CliOptions): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   log.info({ lightning: config.lightning.mode, database: config.database.kind }, 'starting BLGV LSP');
-  const lsp = await startLsp(config, log);
+  const lsp = await startLsp(
+    config,
+    log,
+    options.embeddedNetwork ? { embeddedNetwork: options.embeddedNetwork } : {},
+  );
   onShutdown(async () => {
     log.info('stopping');
     await lsp.stop();
   });
-  if (lsp.regtest && lsp.bootstrapKey) writeDemoFile(lsp);
+  if (lsp.network && lsp.bootstrapKey) writeDemoFile(lsp);
   process.stdout.write(banner(lsp));
 }
 
@@ -94,9 +99,9 @@ async function start(): Promise<void> {
  * client's LND.
  */
 function writeDemoFile(lsp: RunningLsp): void {
-  const regtest = lsp.regtest;
-  if (!regtest || !lsp.bootstrapKey) return;
-  const { client } = regtest;
+  const network = lsp.network;
+  if (!network || !lsp.bootstrapKey) return;
+  const { client } = network;
   const demo = {
     url: lsp.url,
     admin: { keyId: lsp.bootstrapKey.keyId, secret: lsp.bootstrapKey.secret },
@@ -107,26 +112,32 @@ function writeDemoFile(lsp: RunningLsp): void {
       macaroonPath: join(client.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon'),
     },
   };
-  writeFileSync(join(regtest.harness.dir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, {
+  writeFileSync(join(network.dir, 'demo.json'), `${JSON.stringify(demo, null, 2)}\n`, {
     mode: 0o600,
   });
 }
 
-async function main(): Promise<void> {
-  const command = process.argv[2] ?? 'help';
-  if (command === 'start') return start();
+/** What the entry point gives the CLI. */
+export interface CliOptions {
+  /** Starts the network `start` runs on when no LND is configured (the embedded regtest demo). */
+  readonly embeddedNetwork?: EmbeddedNetworkStarter;
+}
+
+async function main(args: readonly string[], options: CliOptions): Promise<void> {
+  const command = args[0] ?? 'help';
+  if (command === 'start') return start(options);
   if (command === 'keys') {
-    process.stdout.write(await keysCommand(loadConfig(), process.argv.slice(3)));
+    process.stdout.write(await keysCommand(loadConfig(), args.slice(1)));
     return;
   }
   if (command === 'audit') {
-    const { text, clean } = await auditCommand(loadConfig(), process.argv.slice(3));
+    const { text, clean } = await auditCommand(loadConfig(), args.slice(1));
     process.stdout.write(text);
     if (!clean) process.exitCode = 1;
     return;
   }
   if (command === 'node-archive') {
-    process.stdout.write(await archiveCommand(loadConfig(), process.argv.slice(3)));
+    process.stdout.write(await archiveCommand(loadConfig(), args.slice(1)));
     return;
   }
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -137,13 +148,19 @@ async function main(): Promise<void> {
   process.exitCode = 2;
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else {
-    const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
-    process.stderr.write(
-      `blgv-lsp: ${err instanceof Error ? ((debug ? err.stack : undefined) ?? err.message) : String(err)}\n`,
-    );
-  }
-  process.exit(1);
-});
+/**
+ * Runs the command in `args` (`process.argv.slice(2)`); on an error prints it and exits with 1.
+ * `start` keeps the process running until a shutdown signal.
+ */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<void> {
+  await main(args, options).catch((err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else {
+      const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+      process.stderr.write(
+        `blgv-lsp: ${err instanceof Error ? ((debug ? err.stack : undefined) ?? err.message) : String(err)}\n`,
+      );
+    }
+    process.exit(1);
+  });
+}

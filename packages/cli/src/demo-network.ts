@@ -3,9 +3,11 @@
  * node and one demo client node, both funded, with a channel each way (enough for the spec's
  * integration examples: a 0.01 BTC channel bought from a topped-up account, a 0.1 BTC
  * reservation and payment), and a chain that mines a block whenever a transaction waits.
+ * Built on the test harness, which only this module loads (`main.ts` imports it on demand).
  */
 import { sat } from '@blgv/core';
-import { Harness, type LndNode } from '@blgv/regtest';
+import { Harness } from '@blgv/regtest';
+import type { EmbeddedNetwork } from '@blgv/server';
 import type { Logger } from 'pino';
 
 /** Wallet funds each node starts with (1 BTC). */
@@ -18,17 +20,8 @@ const DEMO_CHANNEL = sat(16_000_000);
 const DEMO_PUSH = sat(100_000);
 const CLIENT_CHANNEL = sat(16_000_000);
 
-/** A started demo network. */
-export interface RegtestNetwork {
-  readonly harness: Harness;
-  readonly lsp: LndNode;
-  readonly client: LndNode;
-  /** Stops the simulated chain (before the harness stops). */
-  stopMining(): void;
-}
-
 /** Starts the demo network, logging each step. */
-export async function startRegtestNetwork(log: Logger): Promise<RegtestNetwork> {
+export async function startDemoNetwork(log: Logger): Promise<EmbeddedNetwork> {
   const started = Date.now();
   const harness = await Harness.start({ log: (line) => log.info(line) });
   try {
@@ -50,7 +43,17 @@ export async function startRegtestNetwork(log: Logger): Promise<RegtestNetwork> 
     const mining = new AbortController();
     void harness.mineWhilePending(mining.signal);
     log.info(`regtest network ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { harness, lsp, client, stopMining: () => mining.abort() };
+    return {
+      dir: harness.dir,
+      btcd: harness.btcd,
+      lsp,
+      client,
+      // The simulated chain stops before the harness does.
+      stop: async () => {
+        mining.abort();
+        await harness.stop();
+      },
+    };
   } catch (err) {
     await harness.stop();
     throw err;

@@ -1,0 +1,28 @@
+/**
+ * What integration stories (`test/`) and benchmarks (`bench/`) share: the regtest network most
+ * of them start from, the LSP server run in-process on it, hosted-node helpers, account top-ups
+ * and the LSPS2 JIT wallet. Test-only helpers stay in `test/support`.
+ */
+export {
+  channelActive,
+  type HostingLsp,
+  hostedNodePid,
+  hostedPortRange,
+  nodePays,
+  nodeRest,
+  payUntilSucceeded,
+  removeHostedNodes,
+  startHostingLsp,
+} from './hosted-nodes.ts';
+export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
+export { startTestLsp, type TestLsp } from './lsp-server.ts';
+export {
+  collect,
+  type Network,
+  type NetworkContext,
+  type NetworkOptions,
+  startNetwork,
+  useNetwork,
+  within,
+} from './network.ts';
+export { payTopup, topUp } from './topup.ts';
