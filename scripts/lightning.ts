@@ -10,18 +10,8 @@
  * `lightningBinDir` in `@blgv/node-runner`), keyed by the lnd version and a hash of go.mod, go.sum,
  * our Go sources under `tools/lnd/cmd/` and the build tags, so a warm run returns at once.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import {
   LIGHTNING_BINARIES,
@@ -30,6 +20,7 @@ import {
   pinnedLndVersion,
   repoRoot,
 } from '../packages/node-runner/src/binaries.ts';
+import { go, goBuild, haveBinaries, removeStalePartials } from './go-build.ts';
 
 const root = repoRoot;
 const toolsDir = join(root, 'tools', 'lnd');
@@ -61,27 +52,13 @@ const PROTOS = [
   'verrpc/verrpc.proto',
 ];
 
-const goEnv = { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' };
-
 function log(msg: string): void {
   process.stderr.write(`[lightning] ${msg}\n`);
 }
 
-function go(args: string[]): string {
-  const r = spawnSync('go', args, { cwd: toolsDir, env: goEnv, encoding: 'utf8' });
-  if (r.error)
-    throw new Error(`cannot run go (${r.error.message}); install Go ${goVersionWanted()} or newer`);
-  if (r.status !== 0) throw new Error(`go ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function goVersionWanted(): string {
-  return /^go (\S+)/m.exec(readFileSync(join(toolsDir, 'go.mod'), 'utf8'))?.[1] ?? '?';
-}
-
 function lndModuleDir(): string {
   log(`resolving lnd ${lndVersion()} in the Go module cache`);
-  return go(['list', '-m', '-f', '{{.Dir}}', 'github.com/lightningnetwork/lnd']);
+  return go(toolsDir, ['list', '-m', '-f', '{{.Dir}}', 'github.com/lightningnetwork/lnd']);
 }
 
 /** Copies the pinned protos next to the adapter and generates their TypeScript types. */
@@ -121,53 +98,6 @@ function protos(): void {
   log(`protos and types ready in ${relative(root, generatedDir)}`);
 }
 
-function haveBinaries(dir: string): boolean {
-  return BINARIES.every((b) => existsSync(join(dir, b)) && statSync(join(dir, b)).size > 0);
-}
-
-/** Runs `go build -v`, turning its per-package lines into a progress percentage. */
-async function buildBinaries(dir: string): Promise<void> {
-  const started = Date.now();
-  log(`building lnd ${lndVersion()}, lnd-lsps2-client + btcd with Go (a cold build takes several minutes)`);
-  log('downloading Go modules…');
-  go(['mod', 'download']);
-  const tagArg = `-tags=${TAGS.join(' ')}`;
-  const total = go(['list', '-deps', tagArg, ...PACKAGES]).split('\n').length;
-  const tmp = `${dir}.partial-${process.pid}`;
-  mkdirSync(tmp, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('go', ['build', '-v', '-trimpath', tagArg, '-o', `${tmp}/`, ...PACKAGES], {
-      cwd: toolsDir,
-      env: goEnv,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let done = 0;
-    let lastPct = -1;
-    let errText = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) {
-        if (!line.trim()) continue;
-        if (/^[\w.\-/]+$/.test(line.trim())) done++;
-        else errText += `${line}\n`;
-      }
-      const pct = Math.min(99, Math.floor((done / total) * 100));
-      if (pct >= lastPct + 5) {
-        lastPct = pct;
-        log(`compiling: ${pct}% (${done}/${total} packages, ${Math.round((Date.now() - started) / 1000)}s)`);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`go build exited with ${code}:\n${errText}`)),
-    );
-  });
-  mkdirSync(dirname(dir), { recursive: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  log(`built ${BINARIES.join(', ')} in ${Math.round((Date.now() - started) / 1000)}s into ${dir}`);
-}
-
 async function main(): Promise<void> {
   const cmd = process.argv[2] ?? 'build';
   if (cmd === 'protos') {
@@ -180,12 +110,21 @@ async function main(): Promise<void> {
   }
   if (cmd !== 'build') throw new Error(`unknown command ${cmd}; use build, protos or bin-dir`);
   const dir = binDir();
-  if (haveBinaries(dir)) log(`binaries found in ${dir}`);
-  else await buildBinaries(dir);
-  protos();
-  for (const stale of readdirSync(dirname(dir)).filter((d) => d.includes('.partial-'))) {
-    rmSync(join(dirname(dir), stale), { recursive: true, force: true });
+  if (haveBinaries(dir, BINARIES)) log(`binaries found in ${dir}`);
+  else {
+    log(`building lnd ${lndVersion()}, lnd-lsps2-client + btcd with Go (a cold build takes several minutes)`);
+    await goBuild({
+      what: `lnd ${lndVersion()} + btcd`,
+      moduleDir: toolsDir,
+      packages: PACKAGES,
+      tags: TAGS,
+      binaries: BINARIES,
+      dir,
+      log,
+    });
   }
+  protos();
+  removeStalePartials(dir);
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,13 @@
 /**
- * Story: the dashboard at /dashboard, in headless Chromium (Debian's `chromium`, driven by
- * playwright-core), against a server with real data. A tenant tops up, buys a channel to bob,
- * creates a hosted node with a 500,000 sat inbound channel that alice pays through the LSP (a
- * forward: routing revenue), buys a JIT channel for carol that alice pays (a JIT open and its
- * latency), and pays alice from its balance. The operator, signed in with an admin key, sees the
- * figures the API answers, as text and as the data each chart was drawn with; so does the tenant
- * with its key. A wrong secret shows the API's refusal; the secret is never sent. Screenshots
- * (desktop and phone) go to test-output/dashboard/.
+ * Story: the dashboard at /dashboard, in headless Chromium (`chromium` on PATH, Debian's, which
+ * `npm test`'s pretest installs when missing, or `$BLGV_CHROMIUM`; driven by playwright-core),
+ * against a server with real data. A tenant tops up, buys a channel to bob, creates a hosted node
+ * with a 500,000 sat inbound channel that alice pays through the LSP (a forward: routing revenue),
+ * buys a JIT channel for carol that alice pays (a JIT open and its latency), and pays alice from
+ * its balance. The operator, signed in with an admin key, sees the figures the API answers, as
+ * text and as the data each chart was drawn with; so does the tenant with its key. A wrong secret
+ * shows the API's refusal; the secret is never sent. Screenshots (desktop and phone) go to
+ * test-output/dashboard/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ import {
 } from '@blgv/dashboard/format';
 import { type LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { HostedNodeResponse, LspFiguresResponse, NodeMetricsResponse } from '@blgv/protocol';
+import { chromiumExecutable } from '@blgv/regtest';
 import {
   channelActive,
   type HostingLsp,
@@ -39,7 +41,6 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { assertCleanAudit } from './support/audit.ts';
 
 const OUT = fileURLToPath(new URL('../test-output/dashboard/', import.meta.url));
-const CHROMIUM = process.env.BLGV_CHROMIUM ?? '/usr/bin/chromium';
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -64,7 +65,12 @@ before(async () => {
   const operatorTenant = (await hosting.lsp.admin.getBalance()).tenantId;
   const key = await hosting.lsp.admin.admin.createKey(operatorTenant, 'admin', 'dashboard');
   operator = { keyId: key.keyId, secret: key.secret };
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const executablePath = chromiumExecutable();
+  assert.ok(
+    executablePath,
+    'chromium is on PATH or BLGV_CHROMIUM names it (`node scripts/chromium.ts` installs it)',
+  );
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 });
 
 after(async () => {

@@ -1,20 +1,27 @@
 /**
- * Prometheus: a real Prometheus (Debian's package, started here) scrapes the LSP's `/metrics`
- * with the configured bearer token. After alice pays a hosted node through the LSP, its query
- * API answers the LSP node's and the hosted node's series under lndmon's names with a `node_id`
- * label, and the LSP's routing revenue, exactly as the nodes' LNDs say; the HTTP server's
- * requests and the jobs are there too. `/metrics` without the token, or with a wrong one, is
- * refused.
+ * Prometheus: a real Prometheus (the pinned server built from its Go module by `npm test`'s
+ * pretest, started here) scrapes the LSP's `/metrics` with the configured bearer token. After
+ * alice pays a hosted node through the LSP, its query API answers the LSP node's and the hosted
+ * node's series under lndmon's names with a `node_id` label, and the LSP's routing revenue,
+ * exactly as the nodes' LNDs say; the HTTP server's requests and the jobs are there too.
+ * `/metrics` without the token, or with a wrong one, is refused.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
-import { freePort, logTail, type ManagedProcess, startProcess, WaitAbandoned } from '@blgv/regtest';
+import {
+  freePort,
+  logTail,
+  type ManagedProcess,
+  prometheusBinary,
+  startProcess,
+  WaitAbandoned,
+} from '@blgv/regtest';
 import {
   channelActive,
   type HostingLsp,
@@ -28,17 +35,18 @@ import {
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
 const TOKEN = 'prometheus-test-token-0123456789';
 
 const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;
 let tenant: LSPClient;
 let node: HostedNodeResponse;
+let prometheusPath: string;
 let prometheus: { url: string; process: ManagedProcess; dir: string } | undefined;
 
 before(async () => {
-  assert.ok(existsSync(PROMETHEUS), `${PROMETHEUS} is installed (Debian's prometheus package)`);
+  // Built by `npm run build:prometheus` (part of `npm test`'s pretest); throws with that fix.
+  prometheusPath = prometheusBinary();
   ctx.net = await startNetwork();
   const { h, alice, lsp } = ctx.net;
   hosting = await startHostingLsp(ctx.net, {}, { monitoring: { intervalMs: 500, prometheusToken: TOKEN } });
@@ -82,7 +90,7 @@ async function startPrometheus(
   const log = join(dir, 'prometheus.log');
   const child = startProcess(
     'prometheus',
-    PROMETHEUS,
+    prometheusPath,
     [
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -48,18 +48,27 @@ export function cacheDir(): string {
   return process.env.BLGV_LSP_CACHE ?? join(homedir(), '.cache', 'blgv-lsp');
 }
 
+/**
+ * The cache key of what a pinning Go module builds: a short hash of its go.mod and go.sum, the
+ * build tags and every file under `sourcesDir` (our own Go sources, so editing them rebuilds).
+ */
+export function goBuildKey(moduleDir: string, tags: readonly string[], sourcesDir?: string): string {
+  const hash = createHash('sha256')
+    .update(readFileSync(join(moduleDir, 'go.mod')))
+    .update(readFileSync(join(moduleDir, 'go.sum')))
+    .update(tags.join(','));
+  if (sourcesDir) {
+    for (const file of filesUnder(sourcesDir)) {
+      hash.update(`\0${file}\0`).update(readFileSync(join(sourcesDir, file)));
+    }
+  }
+  return hash.digest('hex').slice(0, 10);
+}
+
 /** The directory holding the binaries of the pinned version (`$BLGV_LSP_BIN_DIR` overrides). */
 export function lightningBinDir(): string {
   if (process.env.BLGV_LSP_BIN_DIR) return process.env.BLGV_LSP_BIN_DIR;
-  const hash = createHash('sha256')
-    .update(readFileSync(join(toolsDir, 'go.mod')))
-    .update(readFileSync(join(toolsDir, 'go.sum')))
-    .update(LND_BUILD_TAGS.join(','));
-  // Our Go sources are part of the key, so editing them rebuilds.
-  for (const file of filesUnder(OWN_GO_COMMANDS_DIR)) {
-    hash.update(`\0${file}\0`).update(readFileSync(join(OWN_GO_COMMANDS_DIR, file)));
-  }
-  const key = hash.digest('hex').slice(0, 10);
+  const key = goBuildKey(toolsDir, LND_BUILD_TAGS, OWN_GO_COMMANDS_DIR);
   return join(cacheDir(), 'bin', `lnd-${pinnedLndVersion()}-${key}`);
 }
 

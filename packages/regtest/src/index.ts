@@ -1,6 +1,7 @@
 // Process running lives in @blgv/node-runner (shared with the hosting drivers); re-exported for
 // the tests and scripts that drive a harness.
 export {
+  chromiumExecutable,
   freePort,
   LIGHTNING_BINARIES,
   lightningBinary,
@@ -9,6 +10,7 @@ export {
   type ManagedProcess,
   onShutdown,
   pidAlive,
+  prometheusBinary,
   repoRoot,
   startProcess,
   WaitAbandoned,
