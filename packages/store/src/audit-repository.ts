@@ -3,7 +3,8 @@
  * was charged (net of refunds), and every record that claims money moved.
  */
 import { type Kysely, sql } from 'kysely';
-import type { LedgerKind, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { LedgerKind } from './tables/ledger.ts';
 
 /** A tenant whose running balance differs from the sum of its ledger. */
 export interface BalanceMismatch {

@@ -4,7 +4,8 @@
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
-import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { ChannelRequestState, ChannelRequestsTable } from './tables/channels.ts';
 import { isUuid } from './uuid.ts';
 
 /** A channel request as stored. */

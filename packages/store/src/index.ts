@@ -15,8 +15,6 @@ export {
   type ChannelFunding,
   ChannelFundingsRepository,
   type FundedFacts,
-  type FundingChannelRecord,
-  type FundingState,
 } from './channel-fundings-repository.ts';
 export {
   type ChannelRequest,
@@ -32,13 +30,11 @@ export {
 } from './hosted-node-deletions-repository.ts';
 export {
   HostedNodeMacaroonsRepository,
-  type NodeMacaroonKind,
   type NodeMacaroonRecord,
 } from './hosted-node-macaroons-repository.ts';
 export {
   HostedNodePaymentsRepository,
   type RecordedPayment,
-  type RecordedPaymentStatus,
   type ReportedPayment,
   type UnbilledPayment,
 } from './hosted-node-payments-repository.ts';
@@ -70,7 +66,6 @@ export {
 export {
   type DueLsps5Notification,
   type Lsps5NotificationRecord,
-  type Lsps5NotificationState,
   type Lsps5Registrant,
   Lsps5Repository,
   type Lsps5WebhookRecord,
@@ -96,26 +91,24 @@ export {
   type Payment,
   type PaymentAttempt,
   type PaymentOutcome,
-  type PaymentStatus,
   PaymentsRepository,
 } from './payments-repository.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
 export {
   type CommittedLiquidity,
-  type LiquidityReservationsTable,
   type Reservation,
   ReservationsRepository,
 } from './reservations-repository.ts';
-export type {
-  ChannelRequestState,
-  EventsTable,
-  JobLeasesTable,
-  LedgerKind,
-  Schema,
-  TopupState,
-} from './schema.ts';
+export type { Schema } from './schema.ts';
+export type { ChannelRequestState, FundingChannelRecord, FundingState } from './tables/channels.ts';
+export type { EventsTable } from './tables/events.ts';
+export type { NodeMacaroonKind, RecordedPaymentStatus } from './tables/hosting.ts';
+export type { JobLeasesTable } from './tables/jobs.ts';
+export type { DebtKind, LedgerKind, TopupState } from './tables/ledger.ts';
+export type { LiquidityReservationsTable } from './tables/liquidity.ts';
+export type { Lsps5NotificationState } from './tables/lsps5.ts';
+export type { PaymentStatus } from './tables/payments.ts';
 export {
-  type DebtKind,
   type NewDebt,
   type TenantDebt,
   TenantDebtsRepository,

@@ -7,7 +7,8 @@
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
-import type { LedgerEntriesTable, LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
 import { type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
 
 /** One ledger entry; credits are positive, charges negative. */

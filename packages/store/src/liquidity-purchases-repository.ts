@@ -3,7 +3,8 @@
  * machine; `transition` moves it only from the expected state, so two runners never both act.
  */
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { LiquidityPurchasesTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { LiquidityPurchasesTable } from './tables/liquidity.ts';
 import { isUuid } from './uuid.ts';
 
 /** A stored purchase (amounts as bigint sats). */

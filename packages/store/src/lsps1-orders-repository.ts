@@ -4,7 +4,8 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
-import type { Lsps1OrdersTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { Lsps1OrdersTable } from './tables/lsps1.ts';
 import { isUuid } from './uuid.ts';
 
 /** A stored order (amounts as bigint sats). */

@@ -2,52 +2,9 @@
  * LSPS5 (0013): the webhooks client nodes registered, per-method notification cooldowns, what
  * retention needs to know about each client, and the outbox of notifications.
  */
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** `lsps5_webhooks`. */
-export interface Lsps5WebhooksTable {
-  id: string;
-  owner_kind: 'node' | 'tenant';
-  owner: string;
-  client_pubkey: string;
-  app_name: string;
-  url: string;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: Generated<Date>;
-}
-
-/** `lsps5_clients`. */
-export interface Lsps5ClientsTable {
-  client_pubkey: string;
-  no_channel_since: Date | null;
-}
-
-/** `lsps5_cooldowns`. */
-export interface Lsps5CooldownsTable {
-  client_pubkey: string;
-  method: string;
-  sent_at: Date;
-}
-
-/** Where a notification is. */
-export type Lsps5NotificationState = 'pending' | 'delivered' | 'failed' | 'dropped';
-
-/** `lsps5_notifications`. */
-export interface Lsps5NotificationsTable {
-  id: Generated<bigint>;
-  webhook_id: string;
-  client_pubkey: string;
-  method: string;
-  body: string;
-  state: Lsps5NotificationState;
-  attempts: Generated<number>;
-  next_attempt_at: Generated<Date>;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: ColumnType<Date, never, never>;
-  finished_at: Date | null;
-}
+import type { Lsps5NotificationState, Lsps5NotificationsTable, Lsps5WebhooksTable } from './tables/lsps5.ts';
 
 /** A webhook as stored. */
 export type Lsps5WebhookRecord = Selectable<Lsps5WebhooksTable>;
