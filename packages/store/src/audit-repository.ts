@@ -58,14 +58,6 @@ export class AuditRepository {
     return this.#db.selectFrom('payments').selectAll().execute();
   }
 
-  lsps1Orders() {
-    return this.#db.selectFrom('lsps1_orders').selectAll().execute();
-  }
-
-  jitChannels() {
-    return this.#db.selectFrom('lsps2_jit_channels').selectAll().execute();
-  }
-
   fundings() {
     return this.#db.selectFrom('channel_fundings').selectAll().execute();
   }

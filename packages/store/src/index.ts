@@ -50,9 +50,15 @@ export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-reposit
 export {
   type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,
+  type NewLiquidityPurchase,
   type PurchaseUpdate,
 } from './liquidity-purchases-repository.ts';
-export { type Lsps1OrderRecord, Lsps1OrdersRepository, type OrderUpdate } from './lsps1-orders-repository.ts';
+export {
+  type Lsps1OrderRecord,
+  Lsps1OrdersRepository,
+  type NewLsps1Order,
+  type OrderUpdate,
+} from './lsps1-orders-repository.ts';
 export {
   type Lsps1Refund,
   Lsps1RefundsRepository,
@@ -62,6 +68,7 @@ export {
   type JitChannelRecord,
   type JitChannelUpdate,
   Lsps2JitChannelsRepository,
+  type NewJitChannel,
 } from './lsps2-jit-channels-repository.ts';
 export {
   type DueLsps5Notification,
@@ -118,6 +125,8 @@ export {
   type AttemptOutcome,
   type DeliveryWithAttempts,
   type DueDelivery,
+  type NewWebhookDelivery,
+  type NewWebhookEndpoint,
   type WebhookAttemptRecord,
   type WebhookDeliveryRecord,
   type WebhookEndpointRecord,

@@ -12,7 +12,13 @@
  * not judged.
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
-import { AuditRepository, type Database, Lsps1RefundsRepository } from '@blgv/store';
+import {
+  AuditRepository,
+  type Database,
+  Lsps1OrdersRepository,
+  Lsps1RefundsRepository,
+  Lsps2JitChannelsRepository,
+} from '@blgv/store';
 import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
@@ -239,34 +245,34 @@ export async function runAudit(deps: {
   }
 
   // LSPS1 orders.
-  const lsps1Orders = await repo.lsps1Orders();
+  const lsps1Orders = await new Lsps1OrdersRepository(deps.database.db).all();
   for (const o of lsps1Orders) {
     const subject = `lsps1:${o.id}`;
     count(checked, 'lsps1_orders');
-    const bolt11 = o.payment_method === 'bolt11';
+    const bolt11 = o.paymentMethod === 'bolt11';
     if (FUNDED_ORDER.has(o.state)) {
-      networkFeesCharged += o.network_fee_sat;
+      networkFeesCharged += o.networkFeeSat;
       const seen =
-        o.funding_txid && o.funding_output_index !== null
-          ? lnd.channel(o.funding_txid, o.funding_output_index)
+        o.fundingTxid && o.fundingOutputIndex !== null
+          ? lnd.channel(o.fundingTxid, o.fundingOutputIndex)
           : undefined;
       if (!seen) {
         if (o.state === 'completed')
           flag('order_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'lsps1_orders');
       } else {
-        const capacity = o.lsp_balance_sat + o.client_balance_sat;
+        const capacity = o.lspBalanceSat + o.clientBalanceSat;
         if (seen.capacity !== capacity)
           flag('order_capacity', subject, `sold ${capacity} sat, LND's channel holds ${seen.capacity} sat`);
-        if (seen.push !== undefined && seen.push !== o.client_balance_sat)
+        if (seen.push !== undefined && seen.push !== o.clientBalanceSat)
           flag(
             'order_push',
             subject,
-            `sold ${o.client_balance_sat} sat to the client, LND pushed ${seen.push} sat`,
+            `sold ${o.clientBalanceSat} sat to the client, LND pushed ${seen.push} sat`,
           );
       }
       if (o.state === 'completed' && bolt11) {
-        const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+        const invoice = await lnd.invoice(parseHex32(o.paymentHash));
         if (invoice?.state !== 'settled')
           flag('order_unpaid', subject, `completed, its invoice is ${invoice?.state ?? 'unknown'}`);
       }
@@ -276,7 +282,7 @@ export async function runAudit(deps: {
       const live = lnd.liveByMemo(`lsps1:${o.id}`);
       if (live)
         flag('order_refunded_but_funded', subject, `${o.state}, yet LND has its channel (${live.where})`);
-      const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+      const invoice = await lnd.invoice(parseHex32(o.paymentHash));
       if (invoice?.state === 'settled')
         flag('order_kept_payment', subject, `${o.state}, yet its invoice was settled`);
       continue;
@@ -294,25 +300,25 @@ export async function runAudit(deps: {
   await auditLsps1Receipts(lsps1Orders, refunds, lnd, sink);
 
   // LSPS2 JIT channels.
-  const jitChannels = await repo.jitChannels();
+  const jitChannels = await new Lsps2JitChannelsRepository(deps.database.db).all();
   await auditJitFees(jitChannels, lnd, sink);
   for (const j of jitChannels) {
     const subject = `jit:${j.id}`;
     count(checked, 'jit_channels');
     if (FUNDED_JIT.has(j.state)) {
       const seen =
-        j.funding_txid && j.funding_output_index !== null
-          ? lnd.channel(j.funding_txid, j.funding_output_index)
+        j.fundingTxid && j.fundingOutputIndex !== null
+          ? lnd.channel(j.fundingTxid, j.fundingOutputIndex)
           : undefined;
       if (!seen) {
         if (j.state === 'completed')
           flag('jit_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'jit_channels');
-      } else if (j.channel_capacity_sat !== null && seen.capacity !== j.channel_capacity_sat)
+      } else if (j.channelCapacitySat !== null && seen.capacity !== j.channelCapacitySat)
         flag(
           'jit_capacity',
           subject,
-          `opened ${j.channel_capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
+          `opened ${j.channelCapacitySat} sat, LND's channel holds ${seen.capacity} sat`,
         );
       continue;
     }

@@ -2,8 +2,8 @@
  * The tables of liquidity: reservations sold to tenants, and channels bought from an upstream
  * LSP.
  */
-import type { ReservationState } from '@blgv/core';
-import type { ColumnType, Generated } from 'kysely';
+import type { PurchaseState, ReservationState } from '@blgv/core';
+import type { ColumnType } from 'kysely';
 
 /** `liquidity_reservations` (0004). */
 export interface LiquidityReservationsTable {
@@ -34,13 +34,10 @@ export interface LiquidityPurchasesTable {
   lsp_balance_sat: bigint;
   client_balance_sat: bigint;
   fee_total_sat: bigint;
-  /** The part of `fee_total_sat` that pays the funding transaction (0007). */
-  network_fee_sat: Generated<bigint>;
-  funding_id: Generated<string | null>;
   order_total_sat: bigint;
   pay_address: string;
   refund_address: string;
-  state: string;
+  state: PurchaseState;
   failure: string | null;
   payment_txid: string | null;
   onchain_fee_sat: bigint | null;

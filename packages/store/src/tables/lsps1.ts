@@ -1,6 +1,7 @@
 /**
  * The tables of LSPS1 channel orders and the on-chain refunds of orders paid on-chain.
  */
+import type { OrderState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /** `lsps1_orders`: LSPS1 channel orders and their state machine's state. */
@@ -27,7 +28,7 @@ export interface Lsps1OrdersTable {
   invoice: string;
   preimage_ciphertext: string;
   invoice_expires_at: Date;
-  state: string;
+  state: OrderState;
   failure: string | null;
   funding_txid: string | null;
   funding_output_index: number | null;

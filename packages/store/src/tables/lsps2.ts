@@ -1,6 +1,7 @@
 /**
  * The table of LSPS2 JIT channels.
  */
+import type { JitChannelState } from '@blgv/core';
 import type { ColumnType } from 'kysely';
 
 /** `lsps2_jit_channels`: one row per `lsps2.buy`. Amounts are bigint msat (sat for capacity). */
@@ -19,7 +20,7 @@ export interface Lsps2JitChannelsTable {
   min_payment_size_msat: bigint;
   max_payment_size_msat: bigint;
   payment_size_msat: bigint | null;
-  state: string;
+  state: JitChannelState;
   payment_hash: string | null;
   fee_msat: bigint | null;
   channel_capacity_sat: bigint | null;
