@@ -68,6 +68,12 @@ export class ChannelFundingsRepository {
     return r && toFunding(r);
   }
 
+  /** Every funding transaction, oldest first (for the audit). */
+  async all(): Promise<ChannelFunding[]> {
+    const rows = await this.#db.selectFrom('channel_fundings').selectAll().orderBy('created_at').execute();
+    return rows.map(toFunding);
+  }
+
   async inStates(states: readonly FundingState[]): Promise<ChannelFunding[]> {
     const rows = await this.#db
       .selectFrom('channel_fundings')

@@ -137,6 +137,12 @@ export class ChannelRequestsRepository {
     return row && toRequest(row);
   }
 
+  /** Every request, oldest first (for the audit). */
+  async all(): Promise<ChannelRequest[]> {
+    const rows = await this.#db.selectFrom('channel_requests').selectAll().orderBy('created_at').execute();
+    return rows.map(toRequest);
+  }
+
   async inStates(states: readonly ChannelRequestState[]): Promise<ChannelRequest[]> {
     const rows = await this.#db
       .selectFrom('channel_requests')

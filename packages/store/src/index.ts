@@ -1,6 +1,6 @@
 export { type Kysely, sql, type Transaction } from 'kysely';
 export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
-export { AuditRepository, type BalanceMismatch } from './audit-repository.ts';
+export { type AuditedHostedNode, AuditRepository, type BalanceMismatch } from './audit-repository.ts';
 export {
   BusinessFiguresRepository,
   type JitLatency,

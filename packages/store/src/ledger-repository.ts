@@ -185,6 +185,12 @@ export class LedgerRepository {
     return r && toTopup(r);
   }
 
+  /** Every top-up, oldest first (for the audit). */
+  async allTopups(): Promise<Topup[]> {
+    const rows = await this.#db.selectFrom('topups').selectAll().orderBy('created_at').execute();
+    return rows.map(toTopup);
+  }
+
   async openTopups(): Promise<Topup[]> {
     return (await this.#db.selectFrom('topups').selectAll().where('state', '=', 'open').execute()).map(
       toTopup,

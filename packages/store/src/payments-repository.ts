@@ -129,6 +129,12 @@ export class PaymentsRepository {
     return row && toPayment(row);
   }
 
+  /** Every payment, oldest first (for the audit). */
+  async all(): Promise<Payment[]> {
+    const rows = await this.#db.selectFrom('payments').selectAll().orderBy('created_at').execute();
+    return rows.map(toPayment);
+  }
+
   /** Every payment still pending (to resolve after a restart). */
   async pending(): Promise<Payment[]> {
     return (await this.#db.selectFrom('payments').selectAll().where('status', '=', 'pending').execute()).map(

@@ -14,10 +14,14 @@
 import { type LightningBackend, parseHex32 } from '@blgv/core';
 import {
   AuditRepository,
+  ChannelFundingsRepository,
+  ChannelRequestsRepository,
   type Database,
+  LedgerRepository,
   Lsps1OrdersRepository,
   Lsps1RefundsRepository,
   Lsps2JitChannelsRepository,
+  PaymentsRepository,
 } from '@blgv/store';
 import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
@@ -104,10 +108,10 @@ export async function runAudit(deps: {
   let pushesSold = 0n;
   let networkFeesCharged = 0n;
   const channelNet = await repo.netByReference(CHANNEL_KINDS);
-  for (const r of await repo.channelRequests()) {
+  for (const r of await new ChannelRequestsRepository(deps.database.db).all()) {
     const subject = `channel_request:${r.id}`;
     count(checked, 'channel_requests');
-    const charged = r.fee_sat + r.push_sat + r.network_fee_sat;
+    const charged = r.fee + r.push + r.networkFee;
     const net = channelNet.get(r.id) ?? 0n;
     if (r.state === 'failed') {
       if (net !== 0n)
@@ -122,12 +126,12 @@ export async function runAudit(deps: {
       count(inFlight, 'channel_requests');
       continue;
     }
-    openingFees += r.fee_sat;
-    pushesSold += r.push_sat;
-    networkFeesCharged += r.network_fee_sat;
+    openingFees += r.fee;
+    pushesSold += r.push;
+    networkFeesCharged += r.networkFee;
     const seen =
-      r.funding_txid && r.funding_output_index !== null
-        ? lnd.channel(r.funding_txid, r.funding_output_index)
+      r.fundingTxid && r.fundingOutputIndex !== null
+        ? lnd.channel(r.fundingTxid, r.fundingOutputIndex)
         : undefined;
     if (!seen) {
       if (r.state === 'publishing') count(inFlight, 'channel_requests');
@@ -135,30 +139,22 @@ export async function runAudit(deps: {
         flag(
           'channel_missing',
           subject,
-          `${r.state}, but LND has no channel at ${r.funding_txid}:${r.funding_output_index}`,
+          `${r.state}, but LND has no channel at ${r.fundingTxid}:${r.fundingOutputIndex}`,
         );
       continue;
     }
-    if (seen.capacity !== r.capacity_sat)
-      flag(
-        'channel_capacity',
-        subject,
-        `sold ${r.capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
-      );
-    if (seen.push !== undefined && seen.push !== r.push_sat)
-      flag(
-        'channel_push',
-        subject,
-        `sold a push of ${r.push_sat} sat, LND's channel pushed ${seen.push} sat`,
-      );
+    if (seen.capacity !== r.capacity)
+      flag('channel_capacity', subject, `sold ${r.capacity} sat, LND's channel holds ${seen.capacity} sat`);
+    if (seen.push !== undefined && seen.push !== r.push)
+      flag('channel_push', subject, `sold a push of ${r.push} sat, LND's channel pushed ${seen.push} sat`);
   }
 
   // Funding transactions: cancelled ones left nothing behind.
   let networkFeesPaid = 0n;
-  for (const f of await repo.fundings()) {
+  for (const f of await new ChannelFundingsRepository(deps.database.db).all()) {
     const subject = `funding:${f.id}`;
     count(checked, 'fundings');
-    if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee_sat ?? 0n;
+    if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee ?? 0n;
     if (f.state === 'negotiating' || f.state === 'publishing') count(inFlight, 'fundings');
     if (f.state !== 'cancelled') continue;
     if (f.txid && lnd.hasLiveTxid(f.txid))
@@ -167,19 +163,19 @@ export async function runAudit(deps: {
         subject,
         `cancelled, yet LND holds a channel funded by ${f.txid}`,
       );
-    if (lnd.leases.some((l) => l.lockId === f.lock_id))
+    if (lnd.leases.some((l) => l.lockId === f.lockId))
       flag('funding_inputs_leased', subject, 'cancelled, yet wallet inputs are still leased for it');
   }
 
   // Top-ups: each credit a settled invoice, each settled invoice credited.
   let topupsCredited = 0n;
   const topupNet = await repo.netByReference(['topup']);
-  for (const t of await repo.topups()) {
-    const subject = `topup:${t.payment_hash}`;
+  for (const t of await new LedgerRepository(deps.database.db).allTopups()) {
+    const subject = `topup:${t.paymentHash}`;
     count(checked, 'topups');
-    const credited = topupNet.get(t.payment_hash) ?? 0n;
+    const credited = topupNet.get(t.paymentHash) ?? 0n;
     topupsCredited += credited;
-    const invoice = await lnd.invoice(parseHex32(t.payment_hash));
+    const invoice = await lnd.invoice(parseHex32(t.paymentHash));
     if (t.state === 'settled') {
       if (invoice?.state !== 'settled')
         flag(
@@ -203,37 +199,37 @@ export async function runAudit(deps: {
 
   // Payments sent for tenants.
   const paymentNet = await repo.netByReference(PAYMENT_KINDS);
-  for (const p of await repo.payments()) {
-    const subject = `payment:${p.payment_hash}`;
+  for (const p of await new PaymentsRepository(deps.database.db).all()) {
+    const subject = `payment:${p.paymentHash}`;
     count(checked, 'payments');
     if (p.status === 'pending') {
       count(inFlight, 'payments');
       continue;
     }
-    const net = paymentNet.get(`${p.payment_hash}:${p.attempt}`) ?? 0n;
-    const outcome = await lnd.payment(parseHex32(p.payment_hash)).catch(() => 'unanswered' as const);
+    const net = paymentNet.get(`${p.paymentHash}:${p.attempt}`) ?? 0n;
+    const outcome = await lnd.payment(parseHex32(p.paymentHash)).catch(() => 'unanswered' as const);
     if (outcome === 'unanswered') {
       count(inFlight, 'payments');
       continue;
     }
     if (p.status === 'succeeded') {
-      const charged = p.amount_sat + p.routing_fee_sat + p.utilization_fee_sat;
+      const charged = p.amount + p.routingFee + p.utilizationFee;
       if (net !== -charged)
         flag('payment_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
       if (outcome?.status !== 'succeeded')
         flag('payment_not_sent', subject, `recorded succeeded, LND says ${outcome?.status ?? 'never sent'}`);
       else {
-        if (outcome.amount !== p.amount_msat)
+        if (outcome.amount !== p.amountMsat)
           flag(
             'payment_amount',
             subject,
-            `charged for ${p.amount_msat} msat, LND paid ${outcome.amount} msat`,
+            `charged for ${p.amountMsat} msat, LND paid ${outcome.amount} msat`,
           );
-        if (outcome.fee > p.fee_limit_msat)
+        if (outcome.fee > p.feeLimitMsat)
           flag(
             'payment_fee',
             subject,
-            `LND paid ${outcome.fee} msat of fees, above the ${p.fee_limit_msat} msat charged`,
+            `LND paid ${outcome.fee} msat of fees, above the ${p.feeLimitMsat} msat charged`,
           );
       }
     } else {
@@ -345,7 +341,7 @@ export async function runAudit(deps: {
   await auditHostingPayments(
     deps.database.db,
     await repo.netByReference(['hosting_transaction_fee']),
-    new Map(nodes.map((n) => [n.id, BigInt(n.billed_payment_index)])),
+    new Map(nodes.map((n) => [n.id, n.billedPaymentIndex])),
     {
       flag,
       checked: (what) => count(checked, what),
@@ -373,9 +369,9 @@ export async function runAudit(deps: {
         subject,
         `months charged are ${months.join(', ')}: not one of each from the first`,
       );
-    if (deps.hostingPeriodSeconds && n.paid_until && n.state !== 'creating') {
+    if (deps.hostingPeriodSeconds && n.paidUntil && n.state !== 'creating') {
       const periods = Math.round(
-        (n.paid_until.getTime() - n.created_at.getTime()) / (deps.hostingPeriodSeconds * 1000),
+        (n.paidUntil.getTime() - n.createdAt.getTime()) / (deps.hostingPeriodSeconds * 1000),
       );
       if (periods !== months.length)
         flag('hosting_months', subject, `paid for ${periods} months, charged ${months.length}`);
