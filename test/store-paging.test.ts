@@ -106,13 +106,13 @@ async function endpointOf(db: Kysely<Schema>, tenantId: string): Promise<{ id: s
     e = { id: `wh_${randomBytes(8).toString('hex')}`, at: 0n };
     await new WebhooksRepository(db).insertEndpoint({
       id: e.id,
-      tenant_id: tenantId,
+      tenantId,
       url: 'https://example.com/hook',
       events: ['*'],
       description: null,
-      sealed_secret: 'sealed',
+      sealedSecret: 'sealed',
       state: 'enabled',
-      disabled_reason: null,
+      disabledReason: null,
       cursor: 0n,
     });
     endpoints.set(tenantId, e);
@@ -164,9 +164,9 @@ const lists: List[] = [
       const messageId = `msg_${position}`;
       const moved = await new WebhooksRepository(db).enqueue(endpoint.id, endpoint.at, position, [
         {
-          message_id: messageId,
-          event_position: position,
-          event_type: 'payment.succeeded',
+          messageId,
+          eventPosition: position,
+          eventType: 'payment.succeeded',
           subject: 'p',
           body: '{}',
         },
@@ -178,7 +178,7 @@ const lists: List[] = [
     page: async (db, tenantId, p) =>
       ids(
         await new WebhooksRepository(db).deliveries((await endpointOf(db, tenantId)).id, p),
-        (d) => d.message_id,
+        (d) => d.messageId,
       ),
   },
 ];

@@ -85,7 +85,7 @@ test('a failing receiver: one event per subject tried, then given up and the end
     },
     { what: 'the endpoint disabled after the retry window', timeoutMs: 20_000 },
   );
-  assert.match(disabled.disabled_reason ?? '', /got no 2xx within 1\.5 s/);
+  assert.match(disabled.disabledReason ?? '', /got no 2xx within 1\.5 s/);
   const tried = new Set(receiver.received.map((r) => (JSON.parse(r.body) as { type: string }).type));
   assert.deepEqual(
     [...tried].sort(),
@@ -115,7 +115,7 @@ test('enabled again, pending deliveries get a new window and arrive in order; a 
     },
     { what: 'every pending delivery, and the one since, delivered' },
   );
-  const delivered = done.filter((d) => d.state === 'delivered').map((d) => d.message_id);
+  const delivered = done.filter((d) => d.state === 'delivered').map((d) => d.messageId);
   const arrived = receiver.received.filter((r) => r.answered === 200).map((r) => r.headers['webhook-id']);
   assert.deepEqual([...arrived].sort(), [...delivered].sort(), 'each delivered once');
   assert.ok(deliveredTypes().includes('p2:payment.failed'), 'the event of the disabled time arrived');
@@ -129,7 +129,7 @@ test('enabled again, pending deliveries get a new window and arrive in order; a 
   const again = await service.redeliver(tenantId, endpoint.id, failed.id.toString());
   assert.equal(again.state, 'pending');
   await waitFor(
-    () => receiver.received.some((r) => r.answered === 200 && r.headers['webhook-id'] === failed.message_id),
+    () => receiver.received.some((r) => r.answered === 200 && r.headers['webhook-id'] === failed.messageId),
     {
       what: 'the given-up delivery sent again',
     },

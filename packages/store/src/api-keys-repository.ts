@@ -2,7 +2,8 @@
  * API keys and the nonces seen with them.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeysTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { ApiKeysTable } from './tables/tenants.ts';
 
 /** A stored API key (the secret still encrypted). */
 export interface ApiKeyRecord {

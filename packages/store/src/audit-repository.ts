@@ -1,9 +1,12 @@
 /**
- * The reads the ledger-vs-LND audit needs: balances against their ledgers, what each subject
- * was charged (net of refunds), and every record that claims money moved.
+ * The reads the ledger-vs-LND audit needs besides the records it checks (those come from their
+ * own repositories): balances against their ledgers, what each subject was charged (net of
+ * refunds), and what hosting billing reads of each hosted node.
  */
+import type { HostedNodeState } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
-import type { LedgerKind, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { LedgerKind } from './tables/ledger.ts';
 
 /** A tenant whose running balance differs from the sum of its ledger. */
 export interface BalanceMismatch {
@@ -12,7 +15,17 @@ export interface BalanceMismatch {
   readonly ledgerSum: bigint;
 }
 
-/** Read-only queries for the audit. */
+/** What the hosting audit reads of a hosted node. */
+export interface AuditedHostedNode {
+  readonly id: string;
+  readonly state: HostedNodeState;
+  readonly createdAt: Date;
+  readonly paidUntil: Date | null;
+  /** How far billing from the node's own `ListPayments` reached before 0018. */
+  readonly billedPaymentIndex: bigint;
+}
+
+/** Read-only queries for the audit (the records it checks come from their repositories). */
 export class AuditRepository {
   readonly #db: Kysely<Schema>;
 
@@ -45,38 +58,18 @@ export class AuditRepository {
     return new Map(r.rows.map((x) => [x.kind, BigInt(x.total)]));
   }
 
-  channelRequests() {
-    return this.#db.selectFrom('channel_requests').selectAll().execute();
-  }
-
-  topups() {
-    return this.#db.selectFrom('topups').selectAll().execute();
-  }
-
-  payments() {
-    return this.#db.selectFrom('payments').selectAll().execute();
-  }
-
-  lsps1Orders() {
-    return this.#db.selectFrom('lsps1_orders').selectAll().execute();
-  }
-
-  jitChannels() {
-    return this.#db.selectFrom('lsps2_jit_channels').selectAll().execute();
-  }
-
-  fundings() {
-    return this.#db.selectFrom('channel_fundings').selectAll().execute();
-  }
-
-  hostedNodes() {
-    return this.#db
+  /** Every hosted node, deleted ones included: what the hosting audit reads of each. */
+  async hostedNodes(): Promise<AuditedHostedNode[]> {
+    const rows = await this.#db
       .selectFrom('hosted_nodes')
       .select(['id', 'state', 'created_at', 'paid_until', 'billed_payment_index'])
       .execute();
-  }
-
-  reservations() {
-    return this.#db.selectFrom('liquidity_reservations').selectAll().execute();
+    return rows.map((r) => ({
+      id: r.id,
+      state: r.state,
+      createdAt: r.created_at,
+      paidUntil: r.paid_until,
+      billedPaymentIndex: BigInt(r.billed_payment_index),
+    }));
   }
 }

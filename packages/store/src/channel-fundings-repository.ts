@@ -2,38 +2,10 @@
  * Funding transactions the LSP builds (one row per attempt). `transition` moves a row only
  * from the state it was read in, so the commit point is passed at most once.
  */
-import type { FundingState, Hex32, Outpoint, Pubkey, Sat } from '@blgv/core';
-import { type ColumnType, type Kysely, type Selectable, sql } from 'kysely';
+import type { Hex32, Outpoint, Sat } from '@blgv/core';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** Where a funding transaction is (the machine in `core/channels/funding-machine.ts`). */
-export type { FundingState };
-
-/** One channel of a funding transaction. */
-export interface FundingChannelRecord {
-  /** Who the channel is for, e.g. `channel_request:<id>`. */
-  readonly owner: string;
-  readonly pendingChanId: Hex32;
-  readonly remotePubkey: Pubkey;
-  readonly amountSat: string;
-}
-
-/** `channel_fundings`. */
-export interface ChannelFundingsTable {
-  id: string;
-  state: FundingState;
-  fee_rate_sat_per_vbyte: bigint;
-  lock_id: string;
-  channels: ColumnType<FundingChannelRecord[], string, string>;
-  txid: string | null;
-  psbt: string | null;
-  locked_inputs: ColumnType<Outpoint[] | null, string | null, string | null>;
-  fee_sat: bigint | null;
-  vsize: number | null;
-  failure: string | null;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: ColumnType<Date, never, Date>;
-}
+import type { ChannelFundingsTable, FundingChannelRecord, FundingState } from './tables/channels.ts';
 
 /** A stored funding transaction. */
 export interface ChannelFunding {
@@ -94,6 +66,12 @@ export class ChannelFundingsRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return r && toFunding(r);
+  }
+
+  /** Every funding transaction, oldest first (for the audit). */
+  async all(): Promise<ChannelFunding[]> {
+    const rows = await this.#db.selectFrom('channel_fundings').selectAll().orderBy('created_at').execute();
+    return rows.map(toFunding);
   }
 
   async inStates(states: readonly FundingState[]): Promise<ChannelFunding[]> {

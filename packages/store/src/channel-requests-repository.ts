@@ -4,7 +4,8 @@
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
-import type { ChannelRequestState, ChannelRequestsTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { ChannelRequestState, ChannelRequestsTable } from './tables/channels.ts';
 import { isUuid } from './uuid.ts';
 
 /** A channel request as stored. */
@@ -134,6 +135,12 @@ export class ChannelRequestsRepository {
       .where('funding_output_index', '=', outputIndex)
       .executeTakeFirst();
     return row && toRequest(row);
+  }
+
+  /** Every request, oldest first (for the audit). */
+  async all(): Promise<ChannelRequest[]> {
+    const rows = await this.#db.selectFrom('channel_requests').selectAll().orderBy('created_at').execute();
+    return rows.map(toRequest);
   }
 
   async inStates(states: readonly ChannelRequestState[]): Promise<ChannelRequest[]> {

@@ -12,28 +12,9 @@ import type {
   SweepRecord,
 } from '@blgv/core';
 import { type Hex32, sat } from '@blgv/core';
-import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** `hosted_node_deletions`. */
-export interface HostedNodeDeletionsTable {
-  node_id: string;
-  close_channels: boolean;
-  sweep_address: string | null;
-  requested_at: Generated<Date>;
-  start_height: number | null;
-  closes: Generated<unknown>;
-  sweeps: Generated<unknown>;
-  phase: Generated<DeletionPhase | 'removed'>;
-  holdings: unknown;
-  reasons: Generated<unknown>;
-  checked_at: Date | null;
-  removed_at: Date | null;
-  archive_ref: string | null;
-  archive_expires_at: Date | null;
-  archive_purged_at: Date | null;
-  legacy: Generated<boolean>;
-}
+import type { HostedNodeDeletionsTable } from './tables/hosting.ts';
 
 /** A deletion as stored. */
 export interface HostedNodeDeletion extends DeletionProgress {

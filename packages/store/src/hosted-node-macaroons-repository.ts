@@ -2,22 +2,9 @@
  * The customer macaroons of hosted nodes (0018): each under a root key of its own, so one can be
  * revoked alone. What was granted and when, never the macaroon itself.
  */
-import { type ColumnType, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** Which macaroon of a node: the customer one, the read-only one (both baked at creation), or an extra one. */
-export type NodeMacaroonKind = 'customer' | 'read_only' | 'extra';
-
-/** `hosted_node_macaroons`. */
-export interface HostedNodeMacaroonsTable {
-  node_id: string;
-  root_key_id: bigint;
-  kind: NodeMacaroonKind;
-  /** `[{ entity, action }]`. */
-  permissions: ColumnType<unknown, string, never>;
-  created_at: ColumnType<Date, never, never>;
-  revoked_at: Date | null;
-}
+import type { HostedNodeMacaroonsTable, NodeMacaroonKind } from './tables/hosting.ts';
 
 /** One macaroon of a node. */
 export interface NodeMacaroonRecord {

@@ -3,26 +3,9 @@
  * catch-ups, and the hosting fee's billing queue. A final status is written once: the record
  * never forgets a succeeded payment, whatever the node's own database says later.
  */
-import { type Generated, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** Where a recorded payment is. */
-export type RecordedPaymentStatus = 'in_flight' | 'succeeded' | 'failed' | 'vanished';
-
-/** `hosted_node_payments`. */
-export interface HostedNodePaymentsTable {
-  node_id: string;
-  payment_index: bigint;
-  payment_hash: string;
-  status: RecordedPaymentStatus;
-  amount_msat: bigint;
-  fee_msat: bigint;
-  created_at: Date;
-  recorded_at: Generated<Date>;
-  updated_at: Generated<Date>;
-  billed_at: Date | null;
-  billed_fee_sat: bigint | null;
-}
+import type { RecordedPaymentStatus } from './tables/hosting.ts';
 
 /** A payment as a node reported it (amounts in msat). */
 export interface ReportedPayment {

@@ -4,52 +4,10 @@
  * intervals.
  */
 import type { HostedNodeState } from '@blgv/core';
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
-
-/** `hosted_nodes`. */
-export interface HostedNodesTable {
-  id: string;
-  /** Insertion order, the key the tenant's list pages by (0016). */
-  seq: ColumnType<bigint, never, never>;
-  tenant_id: string;
-  alias: string;
-  color: string;
-  /** The parsed `HostedNodeConfig`, amounts as decimal strings. */
-  config: unknown;
-  state: HostedNodeState;
-  pubkey: string | null;
-  rpc_address: string | null;
-  public_rpc_address: string | null;
-  rest_address: string | null;
-  p2p_address: string | null;
-  tls_cert: string | null;
-  sealed_secrets: string | null;
-  sealed_customer_macaroon: string | null;
-  paid_until: Date | null;
-  /** How far billing from the node's own `ListPayments` reached before 0018; no longer moved. */
-  billed_payment_index: Generated<bigint>;
-  suspended_at: Date | null;
-  failure: string | null;
-  backup: string | null;
-  backup_at: Date | null;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: Generated<Date>;
-  idempotency_key: string | null;
-  request_hash: string | null;
-  creation_heartbeat_at: Date | null;
-  seed_available_until: Date | null;
-  seed_acknowledged_at: Date | null;
-}
-
-/** `hosted_node_checks`: intervals a node was up (or down). */
-export interface HostedNodeChecksTable {
-  node_id: string;
-  up: boolean;
-  since: Generated<Date>;
-  until: Generated<Date>;
-}
+import type { HostedNodesTable } from './tables/hosting.ts';
 
 /** A hosted node as stored. */
 export interface HostedNodeRecord {

@@ -1,6 +1,6 @@
 export { type Kysely, sql, type Transaction } from 'kysely';
 export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
-export { AuditRepository, type BalanceMismatch } from './audit-repository.ts';
+export { type AuditedHostedNode, AuditRepository, type BalanceMismatch } from './audit-repository.ts';
 export {
   BusinessFiguresRepository,
   type JitLatency,
@@ -15,8 +15,6 @@ export {
   type ChannelFunding,
   ChannelFundingsRepository,
   type FundedFacts,
-  type FundingChannelRecord,
-  type FundingState,
 } from './channel-fundings-repository.ts';
 export {
   type ChannelRequest,
@@ -32,13 +30,11 @@ export {
 } from './hosted-node-deletions-repository.ts';
 export {
   HostedNodeMacaroonsRepository,
-  type NodeMacaroonKind,
   type NodeMacaroonRecord,
 } from './hosted-node-macaroons-repository.ts';
 export {
   HostedNodePaymentsRepository,
   type RecordedPayment,
-  type RecordedPaymentStatus,
   type ReportedPayment,
   type UnbilledPayment,
 } from './hosted-node-payments-repository.ts';
@@ -54,9 +50,15 @@ export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-reposit
 export {
   type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,
+  type NewLiquidityPurchase,
   type PurchaseUpdate,
 } from './liquidity-purchases-repository.ts';
-export { type Lsps1OrderRecord, Lsps1OrdersRepository, type OrderUpdate } from './lsps1-orders-repository.ts';
+export {
+  type Lsps1OrderRecord,
+  Lsps1OrdersRepository,
+  type NewLsps1Order,
+  type OrderUpdate,
+} from './lsps1-orders-repository.ts';
 export {
   type Lsps1Refund,
   Lsps1RefundsRepository,
@@ -66,11 +68,11 @@ export {
   type JitChannelRecord,
   type JitChannelUpdate,
   Lsps2JitChannelsRepository,
+  type NewJitChannel,
 } from './lsps2-jit-channels-repository.ts';
 export {
   type DueLsps5Notification,
   type Lsps5NotificationRecord,
-  type Lsps5NotificationState,
   type Lsps5Registrant,
   Lsps5Repository,
   type Lsps5WebhookRecord,
@@ -96,26 +98,24 @@ export {
   type Payment,
   type PaymentAttempt,
   type PaymentOutcome,
-  type PaymentStatus,
   PaymentsRepository,
 } from './payments-repository.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
 export {
   type CommittedLiquidity,
-  type LiquidityReservationsTable,
   type Reservation,
   ReservationsRepository,
 } from './reservations-repository.ts';
-export type {
-  ChannelRequestState,
-  EventsTable,
-  JobLeasesTable,
-  LedgerKind,
-  Schema,
-  TopupState,
-} from './schema.ts';
+export type { Schema } from './schema.ts';
+export type { ChannelRequestState, FundingChannelRecord, FundingState } from './tables/channels.ts';
+export type { EventsTable } from './tables/events.ts';
+export type { NodeMacaroonKind, RecordedPaymentStatus } from './tables/hosting.ts';
+export type { JobLeasesTable } from './tables/jobs.ts';
+export type { DebtKind, LedgerKind, TopupState } from './tables/ledger.ts';
+export type { LiquidityReservationsTable } from './tables/liquidity.ts';
+export type { Lsps5NotificationState } from './tables/lsps5.ts';
+export type { PaymentStatus } from './tables/payments.ts';
 export {
-  type DebtKind,
   type NewDebt,
   type TenantDebt,
   TenantDebtsRepository,
@@ -125,6 +125,8 @@ export {
   type AttemptOutcome,
   type DeliveryWithAttempts,
   type DueDelivery,
+  type NewWebhookDelivery,
+  type NewWebhookEndpoint,
   type WebhookAttemptRecord,
   type WebhookDeliveryRecord,
   type WebhookEndpointRecord,

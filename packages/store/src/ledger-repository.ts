@@ -7,7 +7,8 @@
 import { type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
-import type { LedgerEntriesTable, LedgerKind, Schema, TopupState, TopupsTable } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
 import { type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
@@ -182,6 +183,12 @@ export class LedgerRepository {
       .where('payment_hash', '=', paymentHash)
       .executeTakeFirst();
     return r && toTopup(r);
+  }
+
+  /** Every top-up, oldest first (for the audit). */
+  async allTopups(): Promise<Topup[]> {
+    const rows = await this.#db.selectFrom('topups').selectAll().orderBy('created_at').execute();
+    return rows.map(toTopup);
   }
 
   async openTopups(): Promise<Topup[]> {

@@ -2,17 +2,74 @@
  * LSPS1 orders. The state column belongs to the order state machine; `transition` moves it
  * only from the expected state, so two runners can never both act on one transition.
  */
+import { type OrderState, type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
-import type { Lsps1OrdersTable, Schema } from './schema.ts';
+import type { Schema } from './schema.ts';
+import type { Lsps1OrdersTable } from './tables/lsps1.ts';
 import { isUuid } from './uuid.ts';
 
-/** A stored order (amounts as bigint sats). */
-export type Lsps1OrderRecord = Selectable<Lsps1OrdersTable>;
+/** A stored order; each field is its column's, camelCased. */
+export interface Lsps1OrderRecord {
+  readonly id: string;
+  readonly ownerKind: 'node' | 'tenant';
+  readonly owner: string;
+  readonly clientPubkey: string;
+  readonly clientHost: string | null;
+  readonly lspBalanceSat: Sat;
+  readonly clientBalanceSat: Sat;
+  readonly requiredChannelConfirmations: number;
+  readonly fundingConfirmsWithinBlocks: number;
+  readonly channelExpiryBlocks: number;
+  readonly token: string;
+  readonly refundOnchainAddress: string | null;
+  readonly announceChannel: boolean;
+  /** The opening fee plus the network fee. */
+  readonly feeTotalSat: Sat;
+  /** The part of `feeTotalSat` that pays the funding transaction. */
+  readonly networkFeeSat: Sat;
+  /** The funding transaction the channel was committed in. */
+  readonly fundingId: string | null;
+  /** The fee plus the client's balance: what the client pays. */
+  readonly orderTotalSat: Sat;
+  readonly paymentHash: string;
+  readonly invoice: string;
+  readonly preimageCiphertext: string;
+  readonly invoiceExpiresAt: Date;
+  readonly state: OrderState;
+  readonly failure: string | null;
+  readonly fundingTxid: string | null;
+  readonly fundingOutputIndex: number | null;
+  readonly fundedAt: Date | null;
+  /** A fresh address of ours, when the order may be paid on-chain. */
+  readonly onchainAddress: string | null;
+  readonly onchainStartHeight: number | null;
+  readonly onchainConfirmations: number | null;
+  readonly onchainExpiresAt: Date | null;
+  readonly paymentMethod: 'bolt11' | 'onchain' | null;
+  readonly refundTxid: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A new order (it starts awaiting payment). */
+export type NewLsps1Order = Omit<
+  Lsps1OrderRecord,
+  | 'state'
+  | 'failure'
+  | 'fundingId'
+  | 'fundingTxid'
+  | 'fundingOutputIndex'
+  | 'fundedAt'
+  | 'paymentMethod'
+  | 'refundTxid'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
 /** Fields a transition may set. */
 export interface OrderUpdate {
-  readonly state: string;
+  readonly state: OrderState;
   readonly failure?: string;
   readonly fundingTxid?: string;
   readonly fundingOutputIndex?: number;
@@ -31,20 +88,41 @@ export class Lsps1OrdersRepository {
     this.#db = db;
   }
 
-  async insert(
-    order: Omit<
-      Lsps1OrderRecord,
-      | 'created_at'
-      | 'updated_at'
-      | 'failure'
-      | 'funding_txid'
-      | 'funding_output_index'
-      | 'funded_at'
-      | 'payment_method'
-      | 'refund_txid'
-    >,
-  ): Promise<Lsps1OrderRecord> {
-    return this.#db.insertInto('lsps1_orders').values(order).returningAll().executeTakeFirstOrThrow();
+  /** Records a new order, awaiting payment. */
+  async insert(order: NewLsps1Order): Promise<Lsps1OrderRecord> {
+    const row = await this.#db
+      .insertInto('lsps1_orders')
+      .values({
+        id: order.id,
+        owner_kind: order.ownerKind,
+        owner: order.owner,
+        client_pubkey: order.clientPubkey,
+        client_host: order.clientHost,
+        lsp_balance_sat: order.lspBalanceSat,
+        client_balance_sat: order.clientBalanceSat,
+        required_channel_confirmations: order.requiredChannelConfirmations,
+        funding_confirms_within_blocks: order.fundingConfirmsWithinBlocks,
+        channel_expiry_blocks: order.channelExpiryBlocks,
+        token: order.token,
+        refund_onchain_address: order.refundOnchainAddress,
+        announce_channel: order.announceChannel,
+        fee_total_sat: order.feeTotalSat,
+        network_fee_sat: order.networkFeeSat,
+        funding_id: null,
+        order_total_sat: order.orderTotalSat,
+        payment_hash: order.paymentHash,
+        invoice: order.invoice,
+        preimage_ciphertext: order.preimageCiphertext,
+        invoice_expires_at: order.invoiceExpiresAt,
+        onchain_address: order.onchainAddress,
+        onchain_start_height: order.onchainStartHeight,
+        onchain_confirmations: order.onchainConfirmations,
+        onchain_expires_at: order.onchainExpiresAt,
+        state: 'awaiting_payment',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toOrder(row);
   }
 
   /** The order if it exists and belongs to this owner. */
@@ -54,28 +132,37 @@ export class Lsps1OrdersRepository {
     owner: string,
   ): Promise<Lsps1OrderRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    return this.#db
+    const row = await this.#db
       .selectFrom('lsps1_orders')
       .selectAll()
       .where('id', '=', id)
       .where('owner_kind', '=', ownerKind)
       .where('owner', '=', owner)
       .executeTakeFirst();
+    return row && toOrder(row);
   }
 
   async get(id: string): Promise<Lsps1OrderRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    return this.#db.selectFrom('lsps1_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#db.selectFrom('lsps1_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toOrder(row);
+  }
+
+  /** Every order, oldest first (for the audit). */
+  async all(): Promise<Lsps1OrderRecord[]> {
+    const rows = await this.#db.selectFrom('lsps1_orders').selectAll().orderBy('created_at').execute();
+    return rows.map(toOrder);
   }
 
   /** Orders not in a final state, oldest first. */
   async active(): Promise<Lsps1OrderRecord[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('lsps1_orders')
       .selectAll()
       .where('state', 'not in', ['completed', 'failed', 'expired'])
       .orderBy('created_at')
       .execute();
+    return rows.map(toOrder);
   }
 
   /**
@@ -83,7 +170,7 @@ export class Lsps1OrdersRepository {
    * final, or final since `since`, or with a refund that has not confirmed. Oldest first.
    */
   async onchainInCustody(since: Date): Promise<Lsps1OrderRecord[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('lsps1_orders')
       .selectAll()
       .where('onchain_address', 'is not', null)
@@ -103,6 +190,7 @@ export class Lsps1OrdersRepository {
       )
       .orderBy('created_at')
       .execute();
+    return rows.map(toOrder);
   }
 
   /** Unpaid orders (awaiting payment): the owner's, and everyone's. */
@@ -111,7 +199,7 @@ export class Lsps1OrdersRepository {
   }
 
   /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
-  async transition(id: string, from: string, update: OrderUpdate): Promise<boolean> {
+  async transition(id: string, from: OrderState, update: OrderUpdate): Promise<boolean> {
     const r = await this.#db
       .updateTable('lsps1_orders')
       .set({
@@ -132,4 +220,43 @@ export class Lsps1OrdersRepository {
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
+}
+
+function toOrder(r: Selectable<Lsps1OrdersTable>): Lsps1OrderRecord {
+  return {
+    id: r.id,
+    ownerKind: r.owner_kind,
+    owner: r.owner,
+    clientPubkey: r.client_pubkey,
+    clientHost: r.client_host,
+    lspBalanceSat: sat(r.lsp_balance_sat),
+    clientBalanceSat: sat(r.client_balance_sat),
+    requiredChannelConfirmations: r.required_channel_confirmations,
+    fundingConfirmsWithinBlocks: r.funding_confirms_within_blocks,
+    channelExpiryBlocks: r.channel_expiry_blocks,
+    token: r.token,
+    refundOnchainAddress: r.refund_onchain_address,
+    announceChannel: r.announce_channel,
+    feeTotalSat: sat(r.fee_total_sat),
+    networkFeeSat: sat(r.network_fee_sat),
+    fundingId: r.funding_id,
+    orderTotalSat: sat(r.order_total_sat),
+    paymentHash: r.payment_hash,
+    invoice: r.invoice,
+    preimageCiphertext: r.preimage_ciphertext,
+    invoiceExpiresAt: r.invoice_expires_at,
+    state: r.state,
+    failure: r.failure,
+    fundingTxid: r.funding_txid,
+    fundingOutputIndex: r.funding_output_index,
+    fundedAt: r.funded_at,
+    onchainAddress: r.onchain_address,
+    onchainStartHeight: r.onchain_start_height,
+    onchainConfirmations: r.onchain_confirmations,
+    onchainExpiresAt: r.onchain_expires_at,
+    paymentMethod: r.payment_method,
+    refundTxid: r.refund_txid,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }

@@ -5,24 +5,9 @@
  * order never has two live refunds.
  */
 import type { Hex32, Sat } from '@blgv/core';
-import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** `lsps1_refunds`. */
-export interface Lsps1RefundsTable {
-  txid: string;
-  order_id: string;
-  raw_tx: string;
-  fee_rate_sat_per_vbyte: bigint;
-  fee_sat: bigint;
-  amount_sat: bigint;
-  refund_address: string;
-  replaced_by: string | null;
-  confirmed_at: Date | null;
-  /** `published`, `replaced` or `confirmed`, generated from the columns above (0009). */
-  state: ColumnType<string, never, never>;
-  created_at: ColumnType<Date, never, never>;
-}
+import type { Lsps1RefundsTable } from './tables/lsps1.ts';
 
 /** One refund transaction. */
 export interface Lsps1Refund {

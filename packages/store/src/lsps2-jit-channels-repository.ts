@@ -3,47 +3,66 @@
  * `transition` moves it only from the expected state, so two forwarders can never both act on
  * one transition, and the unique payment hash means one payment opens at most one channel.
  */
-import type { ColumnType, Kysely, Selectable } from 'kysely';
+import { type JitChannelState, type Msat, msat, type Sat, sat } from '@blgv/core';
+import type { Kysely, Selectable } from 'kysely';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Schema } from './schema.ts';
+import type { Lsps2JitChannelsTable } from './tables/lsps2.ts';
 import { isUuid } from './uuid.ts';
 
-/** `lsps2_jit_channels`: one row per `lsps2.buy`. Amounts are bigint msat (sat for capacity). */
-export interface Lsps2JitChannelsTable {
-  id: string;
-  owner_kind: 'node' | 'tenant';
-  owner: string;
-  client_pubkey: string;
-  /** Decimal: scids in the alias range do not fit a signed bigint column. */
-  jit_scid: string;
-  min_fee_msat: bigint;
-  proportional: bigint;
-  valid_until: Date;
-  min_lifetime: number;
-  max_client_to_self_delay: number;
-  min_payment_size_msat: bigint;
-  max_payment_size_msat: bigint;
-  payment_size_msat: bigint | null;
-  state: string;
-  payment_hash: string | null;
-  fee_msat: bigint | null;
-  channel_capacity_sat: bigint | null;
-  funding_txid: string | null;
-  funding_output_index: number | null;
-  /** The funding transaction it was committed in (0007). */
-  funding_id: ColumnType<string | null, string | null | undefined, string | null>;
-  channel_scid: string | null;
-  failure: string | null;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: ColumnType<Date, never, Date>;
+/** A stored JIT channel (one `lsps2.buy`); each field is its column's, camelCased. */
+export interface JitChannelRecord {
+  readonly id: string;
+  readonly ownerKind: 'node' | 'tenant';
+  readonly owner: string;
+  readonly clientPubkey: string;
+  /** Decimal: scids in the alias range do not fit a signed bigint. */
+  readonly jitScid: string;
+  readonly minFeeMsat: Msat;
+  /** The proportional fee, ppm of the payment. */
+  readonly proportional: bigint;
+  readonly validUntil: Date;
+  readonly minLifetime: number;
+  readonly maxClientToSelfDelay: number;
+  readonly minPaymentSizeMsat: Msat;
+  readonly maxPaymentSizeMsat: Msat;
+  /** The payment size the client bought for (null: variable). */
+  readonly paymentSizeMsat: Msat | null;
+  readonly state: JitChannelState;
+  readonly paymentHash: string | null;
+  readonly feeMsat: Msat | null;
+  readonly channelCapacitySat: Sat | null;
+  readonly fundingTxid: string | null;
+  readonly fundingOutputIndex: number | null;
+  /** The funding transaction it was committed in. */
+  readonly fundingId: string | null;
+  readonly channelScid: string | null;
+  readonly failure: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
-/** A stored JIT channel. */
-export type JitChannelRecord = Selectable<Lsps2JitChannelsTable>;
+/** A new JIT channel (it starts awaiting its payment). */
+export type NewJitChannel = Pick<
+  JitChannelRecord,
+  | 'id'
+  | 'ownerKind'
+  | 'owner'
+  | 'clientPubkey'
+  | 'jitScid'
+  | 'minFeeMsat'
+  | 'proportional'
+  | 'validUntil'
+  | 'minLifetime'
+  | 'maxClientToSelfDelay'
+  | 'minPaymentSizeMsat'
+  | 'maxPaymentSizeMsat'
+  | 'paymentSizeMsat'
+>;
 
 /** Fields a transition may set. */
 export interface JitChannelUpdate {
-  readonly state: string;
+  readonly state: JitChannelState;
   readonly paymentHash?: string;
   readonly feeMsat?: bigint;
   readonly channelCapacitySat?: bigint;
@@ -62,39 +81,48 @@ export class Lsps2JitChannelsRepository {
     this.#db = db;
   }
 
-  async insert(
-    row: Pick<
-      JitChannelRecord,
-      | 'id'
-      | 'owner_kind'
-      | 'owner'
-      | 'client_pubkey'
-      | 'jit_scid'
-      | 'min_fee_msat'
-      | 'proportional'
-      | 'valid_until'
-      | 'min_lifetime'
-      | 'max_client_to_self_delay'
-      | 'min_payment_size_msat'
-      | 'max_payment_size_msat'
-      | 'payment_size_msat'
-      | 'state'
-    >,
-  ): Promise<JitChannelRecord> {
-    return this.#db.insertInto('lsps2_jit_channels').values(row).returningAll().executeTakeFirstOrThrow();
+  /** Records a bought JIT channel, awaiting its payment. */
+  async insert(c: NewJitChannel): Promise<JitChannelRecord> {
+    const row = await this.#db
+      .insertInto('lsps2_jit_channels')
+      .values({
+        id: c.id,
+        owner_kind: c.ownerKind,
+        owner: c.owner,
+        client_pubkey: c.clientPubkey,
+        jit_scid: c.jitScid,
+        min_fee_msat: c.minFeeMsat,
+        proportional: c.proportional,
+        valid_until: c.validUntil,
+        min_lifetime: c.minLifetime,
+        max_client_to_self_delay: c.maxClientToSelfDelay,
+        min_payment_size_msat: c.minPaymentSizeMsat,
+        max_payment_size_msat: c.maxPaymentSizeMsat,
+        payment_size_msat: c.paymentSizeMsat,
+        state: 'awaiting_payment',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toJitChannel(row);
   }
 
   async get(id: string): Promise<JitChannelRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    return this.#db.selectFrom('lsps2_jit_channels').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toJitChannel(row);
   }
 
   async byScid(jitScid: string): Promise<JitChannelRecord | undefined> {
-    return this.#db
+    const row = await this.#db
       .selectFrom('lsps2_jit_channels')
       .selectAll()
       .where('jit_scid', '=', jitScid)
       .executeTakeFirst();
+    return row && toJitChannel(row);
   }
 
   /** Buys waiting for their payment whose fee params are still valid: the owner's, and everyone's. */
@@ -113,7 +141,7 @@ export class Lsps2JitChannelsRepository {
    * lead nowhere any more (bLIP-52).
    */
   async expiredBuys(before: Date): Promise<JitChannelRecord[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('lsps2_jit_channels')
       .selectAll()
       .where('state', '=', 'awaiting_payment')
@@ -121,20 +149,28 @@ export class Lsps2JitChannelsRepository {
       .orderBy('valid_until')
       .limit(1000)
       .execute();
+    return rows.map(toJitChannel);
+  }
+
+  /** Every JIT channel, oldest first (for the audit). */
+  async all(): Promise<JitChannelRecord[]> {
+    const rows = await this.#db.selectFrom('lsps2_jit_channels').selectAll().orderBy('created_at').execute();
+    return rows.map(toJitChannel);
   }
 
   /** JIT channels in the given states, oldest first. */
-  async inStates(states: readonly string[]): Promise<JitChannelRecord[]> {
-    return this.#db
+  async inStates(states: readonly JitChannelState[]): Promise<JitChannelRecord[]> {
+    const rows = await this.#db
       .selectFrom('lsps2_jit_channels')
       .selectAll()
       .where('state', 'in', [...states])
       .orderBy('created_at')
       .execute();
+    return rows.map(toJitChannel);
   }
 
   /** Moves a JIT channel from `from` to the new state; false if it was no longer in `from`. */
-  async transition(id: string, from: string, update: JitChannelUpdate): Promise<boolean> {
+  async transition(id: string, from: JitChannelState, update: JitChannelUpdate): Promise<boolean> {
     const r = await this.#db
       .updateTable('lsps2_jit_channels')
       .set({
@@ -158,4 +194,33 @@ export class Lsps2JitChannelsRepository {
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
+}
+
+function toJitChannel(r: Selectable<Lsps2JitChannelsTable>): JitChannelRecord {
+  return {
+    id: r.id,
+    ownerKind: r.owner_kind,
+    owner: r.owner,
+    clientPubkey: r.client_pubkey,
+    jitScid: r.jit_scid,
+    minFeeMsat: msat(r.min_fee_msat),
+    proportional: r.proportional,
+    validUntil: r.valid_until,
+    minLifetime: r.min_lifetime,
+    maxClientToSelfDelay: r.max_client_to_self_delay,
+    minPaymentSizeMsat: msat(r.min_payment_size_msat),
+    maxPaymentSizeMsat: msat(r.max_payment_size_msat),
+    paymentSizeMsat: r.payment_size_msat === null ? null : msat(r.payment_size_msat),
+    state: r.state,
+    paymentHash: r.payment_hash,
+    feeMsat: r.fee_msat === null ? null : msat(r.fee_msat),
+    channelCapacitySat: r.channel_capacity_sat === null ? null : sat(r.channel_capacity_sat),
+    fundingTxid: r.funding_txid,
+    fundingOutputIndex: r.funding_output_index,
+    fundingId: r.funding_id,
+    channelScid: r.channel_scid,
+    failure: r.failure,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }

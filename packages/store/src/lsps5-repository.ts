@@ -2,59 +2,44 @@
  * LSPS5 (0013): the webhooks client nodes registered, per-method notification cooldowns, what
  * retention needs to know about each client, and the outbox of notifications.
  */
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
+import type { Lsps5NotificationState, Lsps5NotificationsTable, Lsps5WebhooksTable } from './tables/lsps5.ts';
 
-/** `lsps5_webhooks`. */
-export interface Lsps5WebhooksTable {
-  id: string;
-  owner_kind: 'node' | 'tenant';
-  owner: string;
-  client_pubkey: string;
-  app_name: string;
-  url: string;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: Generated<Date>;
+/** A webhook as stored; each field is its column's, camelCased. */
+export interface Lsps5WebhookRecord {
+  readonly id: string;
+  /** Who registered it: the client node itself, or a tenant. */
+  readonly ownerKind: 'node' | 'tenant';
+  readonly owner: string;
+  /** The client node it is for. */
+  readonly clientPubkey: string;
+  readonly appName: string;
+  readonly url: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
-/** `lsps5_clients`. */
-export interface Lsps5ClientsTable {
-  client_pubkey: string;
-  no_channel_since: Date | null;
+/** A notification as stored; each field is its column's, camelCased. */
+export interface Lsps5NotificationRecord {
+  readonly id: bigint;
+  readonly webhookId: string;
+  readonly clientPubkey: string;
+  readonly method: string;
+  readonly body: string;
+  readonly state: Lsps5NotificationState;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
 }
 
-/** `lsps5_cooldowns`. */
-export interface Lsps5CooldownsTable {
-  client_pubkey: string;
-  method: string;
-  sent_at: Date;
-}
-
-/** Where a notification is. */
-export type Lsps5NotificationState = 'pending' | 'delivered' | 'failed' | 'dropped';
-
-/** `lsps5_notifications`. */
-export interface Lsps5NotificationsTable {
-  id: Generated<bigint>;
-  webhook_id: string;
-  client_pubkey: string;
-  method: string;
-  body: string;
-  state: Lsps5NotificationState;
-  attempts: Generated<number>;
-  next_attempt_at: Generated<Date>;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: ColumnType<Date, never, never>;
-  finished_at: Date | null;
-}
-
-/** A webhook as stored. */
-export type Lsps5WebhookRecord = Selectable<Lsps5WebhooksTable>;
-/** A notification as stored. */
-export type Lsps5NotificationRecord = Selectable<Lsps5NotificationsTable>;
 /** A notification due now, with its webhook's URL. */
-export type DueLsps5Notification = Lsps5NotificationRecord & { readonly url: string };
+export interface DueLsps5Notification extends Lsps5NotificationRecord {
+  readonly url: string;
+}
 
 /** Who registered webhooks, for which client node. */
 export interface Lsps5Registrant {
@@ -87,7 +72,7 @@ export class Lsps5Repository {
 
   /** A registrant's webhooks, oldest first. */
   async webhooks(r: Lsps5Registrant): Promise<Lsps5WebhookRecord[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('lsps5_webhooks')
       .selectAll()
       .where('owner_kind', '=', r.ownerKind)
@@ -96,6 +81,7 @@ export class Lsps5Repository {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
+    return rows.map(toWebhook);
   }
 
   /**
@@ -113,7 +99,7 @@ export class Lsps5Repository {
       .where('client_pubkey', '=', client)
       .orderBy('created_at')
       .orderBy('id');
-    return (options.forShare ? q.forShare() : q).execute();
+    return (await (options.forShare ? q.forShare() : q).execute()).map(toWebhook);
   }
 
   /**
@@ -214,7 +200,7 @@ export class Lsps5Repository {
    * pending one of it (a webhook gets its notifications in order: `webhook_registered` first).
    */
   async due(limit: number): Promise<DueLsps5Notification[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('lsps5_notifications as n')
       .innerJoin('lsps5_webhooks as w', 'w.id', 'n.webhook_id')
       .selectAll('n')
@@ -235,6 +221,7 @@ export class Lsps5Repository {
       .orderBy('n.id')
       .limit(limit)
       .execute();
+    return rows.map((r) => ({ ...toNotification(r), url: r.url }));
   }
 
   /**
@@ -300,4 +287,34 @@ export class Lsps5Repository {
       returning w.id`.execute(this.#db);
     return r.rows.length;
   }
+}
+
+function toWebhook(r: Selectable<Lsps5WebhooksTable>): Lsps5WebhookRecord {
+  return {
+    id: r.id,
+    ownerKind: r.owner_kind,
+    owner: r.owner,
+    clientPubkey: r.client_pubkey,
+    appName: r.app_name,
+    url: r.url,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toNotification(r: Selectable<Lsps5NotificationsTable>): Lsps5NotificationRecord {
+  return {
+    id: r.id,
+    webhookId: r.webhook_id,
+    clientPubkey: r.client_pubkey,
+    method: r.method,
+    body: r.body,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
 }

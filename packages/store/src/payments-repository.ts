@@ -4,39 +4,10 @@
  * number; `finish` moves only the attempt it names, so an outcome is never recorded twice.
  */
 import { type Msat, msat, type Sat, sat } from '@blgv/core';
-import type { ColumnType, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
-
-/** Where a payment is. */
-export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
-
-/** `payments` (0004). */
-export interface PaymentsTable {
-  payment_hash: string;
-  /** Insertion order, the key the tenant's list pages by (0015). */
-  seq: ColumnType<bigint, never, never>;
-  tenant_id: string;
-  attempt: number;
-  payment_request: string;
-  destination: string;
-  amount_msat: bigint;
-  reservation_id: string | null;
-  reserved_sat: bigint;
-  liquidity_sat: bigint;
-  fee_limit_msat: bigint;
-  amount_sat: bigint;
-  routing_fee_sat: bigint;
-  utilization_fee_sat: bigint;
-  status: PaymentStatus;
-  failure: string | null;
-  network_fee_msat: bigint | null;
-  htlc_count: number | null;
-  preimage: string | null;
-  expires_at: Date;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: ColumnType<Date, never, Date>;
-}
+import type { PaymentStatus, PaymentsTable } from './tables/payments.ts';
 
 /** A payment as stored. */
 export interface Payment {
@@ -156,6 +127,12 @@ export class PaymentsRepository {
       .returningAll()
       .executeTakeFirst();
     return row && toPayment(row);
+  }
+
+  /** Every payment, oldest first (for the audit). */
+  async all(): Promise<Payment[]> {
+    const rows = await this.#db.selectFrom('payments').selectAll().orderBy('created_at').execute();
+    return rows.map(toPayment);
   }
 
   /** Every payment still pending (to resolve after a restart). */

@@ -3,28 +3,10 @@
  * replica, one transaction at a time checks what is committed and inserts new reservations.
  */
 import { type ReservationState, type Sat, sat } from '@blgv/core';
-import { type ColumnType, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
+import type { LiquidityReservationsTable } from './tables/liquidity.ts';
 import { isUuid } from './uuid.ts';
-
-/** `liquidity_reservations` (0004). */
-export interface LiquidityReservationsTable {
-  id: string;
-  tenant_id: string;
-  amount_sat: bigint;
-  used_sat: ColumnType<bigint, bigint | undefined, bigint>;
-  state: ReservationState;
-  reservation_fee_sat: bigint;
-  utilization_fee_ppm: bigint;
-  fee_rate_ppm: bigint;
-  max_fee_rate_ppm: bigint;
-  duration_ms: bigint;
-  expires_at: Date;
-  external_reference: string | null;
-  external_fee_sat: bigint | null;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: ColumnType<Date, never, Date>;
-}
 
 /** A reservation as stored. */
 export interface Reservation {

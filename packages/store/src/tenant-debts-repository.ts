@@ -4,23 +4,9 @@
  * pays the open ones first (`LedgerRepository.append`), each then becoming its ledger entry.
  */
 import { type Sat, sat } from '@blgv/core';
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
-
-/** Ledger kinds a debt can be of. */
-export type DebtKind = 'hosting_transaction_fee';
-
-/** `tenant_debts`. */
-export interface TenantDebtsTable {
-  id: ColumnType<bigint, never, never>;
-  tenant_id: string;
-  kind: DebtKind;
-  reference: string;
-  amount_sat: bigint;
-  description: Generated<string>;
-  created_at: ColumnType<Date, never, never>;
-  paid_at: Date | null;
-}
+import type { DebtKind, TenantDebtsTable } from './tables/ledger.ts';
 
 /** One debt. */
 export interface TenantDebt {

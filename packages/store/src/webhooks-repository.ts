@@ -3,67 +3,79 @@
  * attempt of each delivery.
  */
 import type { WebhookDeliveryState } from '@blgv/core';
-import { type ColumnType, type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from './tables/webhooks.ts';
 
-/** `webhook_endpoints`. */
-export interface WebhookEndpointsTable {
-  id: string;
-  tenant_id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  sealed_secret: string;
-  state: 'enabled' | 'disabled';
-  disabled_reason: string | null;
-  cursor: bigint;
-  created_at: ColumnType<Date, never, never>;
-  updated_at: Generated<Date>;
+/** An endpoint as stored; each field is its column's, camelCased. */
+export interface WebhookEndpointRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly url: string;
+  /** The event-type patterns it wants. */
+  readonly events: string[];
+  readonly description: string | null;
+  readonly sealedSecret: string;
+  readonly state: 'enabled' | 'disabled';
+  readonly disabledReason: string | null;
+  /** The position in the event log up to which its deliveries are made. */
+  readonly cursor: bigint;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
-/** `webhook_deliveries`. */
-export interface WebhookDeliveriesTable {
-  id: Generated<bigint>;
-  endpoint_id: string;
-  message_id: string;
-  event_position: bigint;
-  event_type: string;
-  subject: string;
-  body: string;
-  state: WebhookDeliveryState;
-  attempts: Generated<number>;
-  next_attempt_at: Generated<Date>;
-  first_attempt_at: Date | null;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: Date | null;
-  created_at: ColumnType<Date, never, never>;
+/** A new endpoint. */
+export type NewWebhookEndpoint = Omit<WebhookEndpointRecord, 'createdAt' | 'updatedAt'>;
+
+/** A delivery as stored; each field is its column's, camelCased. */
+export interface WebhookDeliveryRecord {
+  readonly id: bigint;
+  readonly endpointId: string;
+  readonly messageId: string;
+  readonly eventPosition: bigint;
+  readonly eventType: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly state: WebhookDeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly firstAttemptAt: Date | null;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly deliveredAt: Date | null;
+  readonly createdAt: Date;
 }
 
-/** `webhook_attempts`. */
-export interface WebhookAttemptsTable {
-  delivery_id: bigint;
-  attempt: number;
-  at: Generated<Date>;
-  status: number | null;
-  error: string | null;
-  duration_ms: number;
+/** A delivery to add (of one event). */
+export type NewWebhookDelivery = Pick<
+  WebhookDeliveryRecord,
+  'messageId' | 'eventPosition' | 'eventType' | 'subject' | 'body'
+>;
+
+/** An attempt as stored; each field is its column's, camelCased. */
+export interface WebhookAttemptRecord {
+  readonly deliveryId: bigint;
+  readonly attempt: number;
+  readonly at: Date;
+  readonly status: number | null;
+  readonly error: string | null;
+  readonly durationMs: number;
 }
 
-/** An endpoint as stored. */
-export type WebhookEndpointRecord = Selectable<WebhookEndpointsTable>;
-/** A delivery as stored. */
-export type WebhookDeliveryRecord = Selectable<WebhookDeliveriesTable>;
-/** An attempt as stored. */
-export type WebhookAttemptRecord = Selectable<WebhookAttemptsTable>;
 /** A delivery with every attempt of it, in attempt order. */
-export type DeliveryWithAttempts = WebhookDeliveryRecord & { readonly attemptLog: WebhookAttemptRecord[] };
+export interface DeliveryWithAttempts extends WebhookDeliveryRecord {
+  readonly attemptLog: WebhookAttemptRecord[];
+}
 
 /** A delivery due now, with what sending it needs. */
 export interface DueDelivery extends WebhookDeliveryRecord {
   readonly url: string;
-  readonly sealed_secret: string;
+  readonly sealedSecret: string;
 }
 
 /** What one attempt came to. */
@@ -84,28 +96,52 @@ export class WebhooksRepository {
     this.#db = db;
   }
 
-  async insertEndpoint(
-    e: Omit<WebhookEndpointRecord, 'created_at' | 'updated_at'>,
-  ): Promise<WebhookEndpointRecord> {
-    return this.#db.insertInto('webhook_endpoints').values(e).returningAll().executeTakeFirstOrThrow();
+  async insertEndpoint(e: NewWebhookEndpoint): Promise<WebhookEndpointRecord> {
+    const row = await this.#db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: e.id,
+        tenant_id: e.tenantId,
+        url: e.url,
+        events: e.events,
+        description: e.description,
+        sealed_secret: e.sealedSecret,
+        state: e.state,
+        disabled_reason: e.disabledReason,
+        cursor: e.cursor,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEndpoint(row);
   }
 
   async endpoint(id: string): Promise<WebhookEndpointRecord | undefined> {
-    return this.#db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toEndpoint(row);
   }
 
   async endpoints(tenantId: string): Promise<WebhookEndpointRecord[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('webhook_endpoints')
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .orderBy('created_at')
       .execute();
+    return rows.map(toEndpoint);
   }
 
   /** Enabled endpoints of every tenant (the delivery job's work). */
   async enabledEndpoints(): Promise<WebhookEndpointRecord[]> {
-    return this.#db.selectFrom('webhook_endpoints').selectAll().where('state', '=', 'enabled').execute();
+    const rows = await this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('state', '=', 'enabled')
+      .execute();
+    return rows.map(toEndpoint);
   }
 
   async countEndpoints(tenantId: string): Promise<number> {
@@ -151,10 +187,7 @@ export class WebhooksRepository {
     endpointId: string,
     from: bigint,
     cursor: bigint,
-    deliveries: readonly Pick<
-      WebhookDeliveryRecord,
-      'message_id' | 'event_position' | 'event_type' | 'subject' | 'body'
-    >[],
+    deliveries: readonly NewWebhookDelivery[],
   ): Promise<boolean> {
     const moved = await this.#db
       .updateTable('webhook_endpoints')
@@ -166,7 +199,17 @@ export class WebhooksRepository {
     if (deliveries.length > 0) {
       await this.#db
         .insertInto('webhook_deliveries')
-        .values(deliveries.map((d) => ({ ...d, endpoint_id: endpointId, state: 'pending' as const })))
+        .values(
+          deliveries.map((d) => ({
+            endpoint_id: endpointId,
+            message_id: d.messageId,
+            event_position: d.eventPosition,
+            event_type: d.eventType,
+            subject: d.subject,
+            body: d.body,
+            state: 'pending' as const,
+          })),
+        )
         .onConflict((oc) => oc.columns(['endpoint_id', 'event_position']).doNothing())
         .execute();
     }
@@ -178,7 +221,7 @@ export class WebhooksRepository {
    * delivery at the same endpoint (a subject's events go out in order), oldest first.
    */
   async due(limit: number): Promise<DueDelivery[]> {
-    return this.#db
+    const rows = await this.#db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .selectAll('d')
@@ -202,6 +245,7 @@ export class WebhooksRepository {
       .orderBy('d.id')
       .limit(limit)
       .execute();
+    return rows.map((r) => ({ ...toDelivery(r), url: r.url, sealedSecret: r.sealed_secret }));
   }
 
   /**
@@ -215,7 +259,7 @@ export class WebhooksRepository {
       .set({
         state: outcome.state,
         attempts: attempt,
-        first_attempt_at: delivery.first_attempt_at ?? outcome.at,
+        first_attempt_at: delivery.firstAttemptAt ?? outcome.at,
         last_status: outcome.status ?? null,
         last_error: outcome.error ?? null,
         ...(outcome.nextAttemptAt ? { next_attempt_at: outcome.nextAttemptAt } : {}),
@@ -241,12 +285,13 @@ export class WebhooksRepository {
   }
 
   async delivery(endpointId: string, id: bigint): Promise<WebhookDeliveryRecord | undefined> {
-    return this.#db
+    const row = await this.#db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('endpoint_id', '=', endpointId)
       .where('id', '=', id)
       .executeTakeFirst();
+    return row && toDelivery(row);
   }
 
   /** Puts a finished delivery back to pending, due at `at`. */
@@ -266,7 +311,7 @@ export class WebhooksRepository {
    */
   async deliveries(endpointId: string, page: PageRequest): Promise<Page<DeliveryWithAttempts>> {
     const q = this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
-    const shown = await readPage(q, 'event_position', page, (r) => r);
+    const shown = await readPage(q, 'event_position', page, toDelivery);
     return { items: await this.#withAttempts(shown.items), next: shown.next };
   }
 
@@ -276,19 +321,67 @@ export class WebhooksRepository {
     return row && (await this.#withAttempts([row]))[0];
   }
 
-  /** `rows` with every attempt of each, in attempt order. */
-  async #withAttempts(rows: WebhookDeliveryRecord[]): Promise<DeliveryWithAttempts[]> {
-    if (rows.length === 0) return [];
-    const attempts = await this.#db
+  /** `deliveries` with every attempt of each, in attempt order. */
+  async #withAttempts(deliveries: WebhookDeliveryRecord[]): Promise<DeliveryWithAttempts[]> {
+    if (deliveries.length === 0) return [];
+    const rows = await this.#db
       .selectFrom('webhook_attempts')
       .selectAll()
       .where(
         'delivery_id',
         'in',
-        rows.map((r) => r.id),
+        deliveries.map((d) => d.id),
       )
       .orderBy('attempt')
       .execute();
-    return rows.map((r) => ({ ...r, attemptLog: attempts.filter((a) => a.delivery_id === r.id) }));
+    const attempts = rows.map(toAttempt);
+    return deliveries.map((d) => ({ ...d, attemptLog: attempts.filter((a) => a.deliveryId === d.id) }));
   }
+}
+
+function toEndpoint(r: Selectable<WebhookEndpointsTable>): WebhookEndpointRecord {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    url: r.url,
+    events: r.events,
+    description: r.description,
+    sealedSecret: r.sealed_secret,
+    state: r.state,
+    disabledReason: r.disabled_reason,
+    cursor: r.cursor,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toDelivery(r: Selectable<WebhookDeliveriesTable>): WebhookDeliveryRecord {
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    messageId: r.message_id,
+    eventPosition: r.event_position,
+    eventType: r.event_type,
+    subject: r.subject,
+    body: r.body,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    firstAttemptAt: r.first_attempt_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    deliveredAt: r.delivered_at,
+    createdAt: r.created_at,
+  };
+}
+
+function toAttempt(r: Selectable<WebhookAttemptsTable>): WebhookAttemptRecord {
+  return {
+    deliveryId: r.delivery_id,
+    attempt: r.attempt,
+    at: r.at,
+    status: r.status,
+    error: r.error,
+    durationMs: r.duration_ms,
+  };
 }

@@ -12,7 +12,17 @@
  * not judged.
  */
 import { type LightningBackend, parseHex32 } from '@blgv/core';
-import { AuditRepository, type Database, Lsps1RefundsRepository } from '@blgv/store';
+import {
+  AuditRepository,
+  ChannelFundingsRepository,
+  ChannelRequestsRepository,
+  type Database,
+  LedgerRepository,
+  Lsps1OrdersRepository,
+  Lsps1RefundsRepository,
+  Lsps2JitChannelsRepository,
+  PaymentsRepository,
+} from '@blgv/store';
 import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
@@ -98,10 +108,10 @@ export async function runAudit(deps: {
   let pushesSold = 0n;
   let networkFeesCharged = 0n;
   const channelNet = await repo.netByReference(CHANNEL_KINDS);
-  for (const r of await repo.channelRequests()) {
+  for (const r of await new ChannelRequestsRepository(deps.database.db).all()) {
     const subject = `channel_request:${r.id}`;
     count(checked, 'channel_requests');
-    const charged = r.fee_sat + r.push_sat + r.network_fee_sat;
+    const charged = r.fee + r.push + r.networkFee;
     const net = channelNet.get(r.id) ?? 0n;
     if (r.state === 'failed') {
       if (net !== 0n)
@@ -116,12 +126,12 @@ export async function runAudit(deps: {
       count(inFlight, 'channel_requests');
       continue;
     }
-    openingFees += r.fee_sat;
-    pushesSold += r.push_sat;
-    networkFeesCharged += r.network_fee_sat;
+    openingFees += r.fee;
+    pushesSold += r.push;
+    networkFeesCharged += r.networkFee;
     const seen =
-      r.funding_txid && r.funding_output_index !== null
-        ? lnd.channel(r.funding_txid, r.funding_output_index)
+      r.fundingTxid && r.fundingOutputIndex !== null
+        ? lnd.channel(r.fundingTxid, r.fundingOutputIndex)
         : undefined;
     if (!seen) {
       if (r.state === 'publishing') count(inFlight, 'channel_requests');
@@ -129,30 +139,22 @@ export async function runAudit(deps: {
         flag(
           'channel_missing',
           subject,
-          `${r.state}, but LND has no channel at ${r.funding_txid}:${r.funding_output_index}`,
+          `${r.state}, but LND has no channel at ${r.fundingTxid}:${r.fundingOutputIndex}`,
         );
       continue;
     }
-    if (seen.capacity !== r.capacity_sat)
-      flag(
-        'channel_capacity',
-        subject,
-        `sold ${r.capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
-      );
-    if (seen.push !== undefined && seen.push !== r.push_sat)
-      flag(
-        'channel_push',
-        subject,
-        `sold a push of ${r.push_sat} sat, LND's channel pushed ${seen.push} sat`,
-      );
+    if (seen.capacity !== r.capacity)
+      flag('channel_capacity', subject, `sold ${r.capacity} sat, LND's channel holds ${seen.capacity} sat`);
+    if (seen.push !== undefined && seen.push !== r.push)
+      flag('channel_push', subject, `sold a push of ${r.push} sat, LND's channel pushed ${seen.push} sat`);
   }
 
   // Funding transactions: cancelled ones left nothing behind.
   let networkFeesPaid = 0n;
-  for (const f of await repo.fundings()) {
+  for (const f of await new ChannelFundingsRepository(deps.database.db).all()) {
     const subject = `funding:${f.id}`;
     count(checked, 'fundings');
-    if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee_sat ?? 0n;
+    if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee ?? 0n;
     if (f.state === 'negotiating' || f.state === 'publishing') count(inFlight, 'fundings');
     if (f.state !== 'cancelled') continue;
     if (f.txid && lnd.hasLiveTxid(f.txid))
@@ -161,19 +163,19 @@ export async function runAudit(deps: {
         subject,
         `cancelled, yet LND holds a channel funded by ${f.txid}`,
       );
-    if (lnd.leases.some((l) => l.lockId === f.lock_id))
+    if (lnd.leases.some((l) => l.lockId === f.lockId))
       flag('funding_inputs_leased', subject, 'cancelled, yet wallet inputs are still leased for it');
   }
 
   // Top-ups: each credit a settled invoice, each settled invoice credited.
   let topupsCredited = 0n;
   const topupNet = await repo.netByReference(['topup']);
-  for (const t of await repo.topups()) {
-    const subject = `topup:${t.payment_hash}`;
+  for (const t of await new LedgerRepository(deps.database.db).allTopups()) {
+    const subject = `topup:${t.paymentHash}`;
     count(checked, 'topups');
-    const credited = topupNet.get(t.payment_hash) ?? 0n;
+    const credited = topupNet.get(t.paymentHash) ?? 0n;
     topupsCredited += credited;
-    const invoice = await lnd.invoice(parseHex32(t.payment_hash));
+    const invoice = await lnd.invoice(parseHex32(t.paymentHash));
     if (t.state === 'settled') {
       if (invoice?.state !== 'settled')
         flag(
@@ -197,37 +199,37 @@ export async function runAudit(deps: {
 
   // Payments sent for tenants.
   const paymentNet = await repo.netByReference(PAYMENT_KINDS);
-  for (const p of await repo.payments()) {
-    const subject = `payment:${p.payment_hash}`;
+  for (const p of await new PaymentsRepository(deps.database.db).all()) {
+    const subject = `payment:${p.paymentHash}`;
     count(checked, 'payments');
     if (p.status === 'pending') {
       count(inFlight, 'payments');
       continue;
     }
-    const net = paymentNet.get(`${p.payment_hash}:${p.attempt}`) ?? 0n;
-    const outcome = await lnd.payment(parseHex32(p.payment_hash)).catch(() => 'unanswered' as const);
+    const net = paymentNet.get(`${p.paymentHash}:${p.attempt}`) ?? 0n;
+    const outcome = await lnd.payment(parseHex32(p.paymentHash)).catch(() => 'unanswered' as const);
     if (outcome === 'unanswered') {
       count(inFlight, 'payments');
       continue;
     }
     if (p.status === 'succeeded') {
-      const charged = p.amount_sat + p.routing_fee_sat + p.utilization_fee_sat;
+      const charged = p.amount + p.routingFee + p.utilizationFee;
       if (net !== -charged)
         flag('payment_charge', subject, `charged ${-net} sat, its price is ${charged} sat`);
       if (outcome?.status !== 'succeeded')
         flag('payment_not_sent', subject, `recorded succeeded, LND says ${outcome?.status ?? 'never sent'}`);
       else {
-        if (outcome.amount !== p.amount_msat)
+        if (outcome.amount !== p.amountMsat)
           flag(
             'payment_amount',
             subject,
-            `charged for ${p.amount_msat} msat, LND paid ${outcome.amount} msat`,
+            `charged for ${p.amountMsat} msat, LND paid ${outcome.amount} msat`,
           );
-        if (outcome.fee > p.fee_limit_msat)
+        if (outcome.fee > p.feeLimitMsat)
           flag(
             'payment_fee',
             subject,
-            `LND paid ${outcome.fee} msat of fees, above the ${p.fee_limit_msat} msat charged`,
+            `LND paid ${outcome.fee} msat of fees, above the ${p.feeLimitMsat} msat charged`,
           );
       }
     } else {
@@ -239,34 +241,34 @@ export async function runAudit(deps: {
   }
 
   // LSPS1 orders.
-  const lsps1Orders = await repo.lsps1Orders();
+  const lsps1Orders = await new Lsps1OrdersRepository(deps.database.db).all();
   for (const o of lsps1Orders) {
     const subject = `lsps1:${o.id}`;
     count(checked, 'lsps1_orders');
-    const bolt11 = o.payment_method === 'bolt11';
+    const bolt11 = o.paymentMethod === 'bolt11';
     if (FUNDED_ORDER.has(o.state)) {
-      networkFeesCharged += o.network_fee_sat;
+      networkFeesCharged += o.networkFeeSat;
       const seen =
-        o.funding_txid && o.funding_output_index !== null
-          ? lnd.channel(o.funding_txid, o.funding_output_index)
+        o.fundingTxid && o.fundingOutputIndex !== null
+          ? lnd.channel(o.fundingTxid, o.fundingOutputIndex)
           : undefined;
       if (!seen) {
         if (o.state === 'completed')
           flag('order_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'lsps1_orders');
       } else {
-        const capacity = o.lsp_balance_sat + o.client_balance_sat;
+        const capacity = o.lspBalanceSat + o.clientBalanceSat;
         if (seen.capacity !== capacity)
           flag('order_capacity', subject, `sold ${capacity} sat, LND's channel holds ${seen.capacity} sat`);
-        if (seen.push !== undefined && seen.push !== o.client_balance_sat)
+        if (seen.push !== undefined && seen.push !== o.clientBalanceSat)
           flag(
             'order_push',
             subject,
-            `sold ${o.client_balance_sat} sat to the client, LND pushed ${seen.push} sat`,
+            `sold ${o.clientBalanceSat} sat to the client, LND pushed ${seen.push} sat`,
           );
       }
       if (o.state === 'completed' && bolt11) {
-        const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+        const invoice = await lnd.invoice(parseHex32(o.paymentHash));
         if (invoice?.state !== 'settled')
           flag('order_unpaid', subject, `completed, its invoice is ${invoice?.state ?? 'unknown'}`);
       }
@@ -276,7 +278,7 @@ export async function runAudit(deps: {
       const live = lnd.liveByMemo(`lsps1:${o.id}`);
       if (live)
         flag('order_refunded_but_funded', subject, `${o.state}, yet LND has its channel (${live.where})`);
-      const invoice = await lnd.invoice(parseHex32(o.payment_hash));
+      const invoice = await lnd.invoice(parseHex32(o.paymentHash));
       if (invoice?.state === 'settled')
         flag('order_kept_payment', subject, `${o.state}, yet its invoice was settled`);
       continue;
@@ -294,25 +296,25 @@ export async function runAudit(deps: {
   await auditLsps1Receipts(lsps1Orders, refunds, lnd, sink);
 
   // LSPS2 JIT channels.
-  const jitChannels = await repo.jitChannels();
+  const jitChannels = await new Lsps2JitChannelsRepository(deps.database.db).all();
   await auditJitFees(jitChannels, lnd, sink);
   for (const j of jitChannels) {
     const subject = `jit:${j.id}`;
     count(checked, 'jit_channels');
     if (FUNDED_JIT.has(j.state)) {
       const seen =
-        j.funding_txid && j.funding_output_index !== null
-          ? lnd.channel(j.funding_txid, j.funding_output_index)
+        j.fundingTxid && j.fundingOutputIndex !== null
+          ? lnd.channel(j.fundingTxid, j.fundingOutputIndex)
           : undefined;
       if (!seen) {
         if (j.state === 'completed')
           flag('jit_channel_missing', subject, 'completed, but LND has no channel');
         else count(inFlight, 'jit_channels');
-      } else if (j.channel_capacity_sat !== null && seen.capacity !== j.channel_capacity_sat)
+      } else if (j.channelCapacitySat !== null && seen.capacity !== j.channelCapacitySat)
         flag(
           'jit_capacity',
           subject,
-          `opened ${j.channel_capacity_sat} sat, LND's channel holds ${seen.capacity} sat`,
+          `opened ${j.channelCapacitySat} sat, LND's channel holds ${seen.capacity} sat`,
         );
       continue;
     }
@@ -339,7 +341,7 @@ export async function runAudit(deps: {
   await auditHostingPayments(
     deps.database.db,
     await repo.netByReference(['hosting_transaction_fee']),
-    new Map(nodes.map((n) => [n.id, BigInt(n.billed_payment_index)])),
+    new Map(nodes.map((n) => [n.id, n.billedPaymentIndex])),
     {
       flag,
       checked: (what) => count(checked, what),
@@ -367,9 +369,9 @@ export async function runAudit(deps: {
         subject,
         `months charged are ${months.join(', ')}: not one of each from the first`,
       );
-    if (deps.hostingPeriodSeconds && n.paid_until && n.state !== 'creating') {
+    if (deps.hostingPeriodSeconds && n.paidUntil && n.state !== 'creating') {
       const periods = Math.round(
-        (n.paid_until.getTime() - n.created_at.getTime()) / (deps.hostingPeriodSeconds * 1000),
+        (n.paidUntil.getTime() - n.createdAt.getTime()) / (deps.hostingPeriodSeconds * 1000),
       );
       if (periods !== months.length)
         flag('hosting_months', subject, `paid for ${periods} months, charged ${months.length}`);

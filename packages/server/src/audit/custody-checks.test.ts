@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Hex32, type OnchainTransaction, sat, scid } from '@blgv/core';
+import { type Hex32, msat, type OnchainTransaction, type OrderState, sat, scid } from '@blgv/core';
 import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { p2wpkh, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import { type AuditSink, auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
@@ -33,14 +33,14 @@ function sink() {
   return { s, flags, inFlight };
 }
 
-function order(state: string, paymentMethod: 'bolt11' | 'onchain' | null): Lsps1OrderRecord {
+function order(state: OrderState, paymentMethod: 'bolt11' | 'onchain' | null): Lsps1OrderRecord {
   return {
     id: '6f0c3f39-5a42-4b8e-9d55-1f2a3b4c5d6e',
     state,
-    payment_method: paymentMethod,
-    onchain_address: ORDER_ADDRESS,
-    onchain_start_height: 100,
-    refund_onchain_address: REFUND_ADDRESS,
+    paymentMethod,
+    onchainAddress: ORDER_ADDRESS,
+    onchainStartHeight: 100,
+    refundOnchainAddress: REFUND_ADDRESS,
   } as Lsps1OrderRecord;
 }
 
@@ -166,16 +166,17 @@ const CHANNEL_SCID = scid(800n);
 const created = new Date('2026-01-01T00:00:00Z');
 
 function jit(fee: bigint): JitChannelRecord {
-  return {
+  const record: Partial<JitChannelRecord> = {
     id: 'j1',
     state: 'completed',
-    fee_msat: fee,
-    jit_scid: String(JIT_SCID),
-    channel_scid: null,
-    funding_txid: txid('d'),
-    funding_output_index: 0,
-    created_at: created,
-  } as unknown as JitChannelRecord;
+    feeMsat: msat(fee),
+    jitScid: String(JIT_SCID),
+    channelScid: null,
+    fundingTxid: txid('d'),
+    fundingOutputIndex: 0,
+    createdAt: created,
+  };
+  return record as JitChannelRecord;
 }
 
 function forwards(fees: bigint[], seen: Partial<SeenChannel> = {}) {

@@ -9,13 +9,7 @@
  * LSPS2 opening fees: a completed JIT channel's opening fee was actually collected, in the
  * fees of settled forwards on the new channel in LND's forwarding history.
  */
-import {
-  ErrorCode,
-  FINAL_ORDER_STATES,
-  isLspError,
-  type OnchainTransaction,
-  type OrderState,
-} from '@blgv/core';
+import { ErrorCode, FINAL_ORDER_STATES, isLspError, type OnchainTransaction } from '@blgv/core';
 import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { REFUND_LABEL_PREFIX } from '../lsps1/lsps1-refunds.ts';
 import { outpointKey } from '../lsps1/order-receipts.ts';
@@ -41,22 +35,22 @@ export async function auditLsps1Receipts(
   lnd: Pick<LndSnapshot, 'onchain'>,
   sink: AuditSink,
 ): Promise<void> {
-  const onchain = orders.filter((o) => o.onchain_address !== null);
+  const onchain = orders.filter((o) => o.onchainAddress !== null);
   if (onchain.length === 0) return;
-  const txs = await lnd.onchain(Math.min(...onchain.map((o) => o.onchain_start_height ?? 0)));
+  const txs = await lnd.onchain(Math.min(...onchain.map((o) => o.onchainStartHeight ?? 0)));
   const spenders = new Map<string, OnchainTransaction[]>();
   for (const t of txs)
     for (const i of t.inputs) spenders.set(outpointKey(i), [...(spenders.get(outpointKey(i)) ?? []), t]);
   const confirmations = new Map(txs.map((t) => [t.txid as string, t.confirmations]));
 
   for (const o of onchain) {
-    const receipts = outputsTo(txs, o.onchain_address ?? '');
+    const receipts = outputsTo(txs, o.onchainAddress ?? '');
     if (receipts.length === 0) continue;
     const subject = `lsps1:${o.id}`;
     const what = 'lsps1_receipts';
     sink.checked(what);
     // Paid on chain for a channel that is funded: the coins paid for it.
-    if (o.payment_method === 'onchain' && FUNDED_ORDER.has(o.state)) continue;
+    if (o.paymentMethod === 'onchain' && FUNDED_ORDER.has(o.state)) continue;
 
     const own = refunds.filter((r) => r.orderId === o.id);
     const label = `${REFUND_LABEL_PREFIX}${o.id}`;
@@ -76,10 +70,10 @@ export async function auditLsps1Receipts(
         );
     }
     const confirmed = [...refundTxids].find((t) => (confirmations.get(t) ?? 0) > 0);
-    if (confirmed && o.refund_onchain_address) {
+    if (confirmed && o.refundOnchainAddress) {
       const paid = txs
         .find((t) => t.txid === confirmed)
-        ?.outputs.some((x) => x.address === o.refund_onchain_address);
+        ?.outputs.some((x) => x.address === o.refundOnchainAddress);
       if (!paid)
         sink.flag(
           'lsps1_refund_elsewhere',
@@ -87,14 +81,14 @@ export async function auditLsps1Receipts(
           `its refund ${confirmed} pays no output to its refund address`,
         );
     }
-    if (!FINAL_ORDER_STATES.includes(o.state as OrderState)) {
+    if (!FINAL_ORDER_STATES.includes(o.state)) {
       sink.inFlight(what);
       continue;
     }
     const left = receipts.filter(
       (r) => !covered.has(outpointKey(r.outpoint)) && !spenders.has(outpointKey(r.outpoint)),
     );
-    if (left.length > 0 && refundable(left, o.refund_onchain_address)) {
+    if (left.length > 0 && refundable(left, o.refundOnchainAddress)) {
       const total = left.reduce((s, r) => s + r.amount, 0n);
       sink.flag(
         'lsps1_receipt_not_refunded',
@@ -123,27 +117,27 @@ export async function auditJitFees(
   lnd: Pick<LndSnapshot, 'forwards' | 'channel'>,
   sink: AuditSink,
 ): Promise<void> {
-  const completed = jits.filter((j) => j.state === 'completed' && (j.fee_msat ?? 0n) > 0n);
+  const completed = jits.filter((j) => j.state === 'completed' && (j.feeMsat ?? 0n) > 0n);
   if (completed.length === 0) return;
-  const since = new Date(Math.min(...completed.map((j) => j.created_at.getTime())) - 60_000);
+  const since = new Date(Math.min(...completed.map((j) => j.createdAt.getTime())) - 60_000);
   const forwards = await lnd.forwards(since);
   for (const j of completed) {
     const subject = `jit:${j.id}`;
     sink.checked('jit_fees');
     const seen =
-      j.funding_txid && j.funding_output_index !== null
-        ? lnd.channel(j.funding_txid, j.funding_output_index)
+      j.fundingTxid && j.fundingOutputIndex !== null
+        ? lnd.channel(j.fundingTxid, j.fundingOutputIndex)
         : undefined;
     const scids = new Set<string>([
-      j.jit_scid,
-      ...(j.channel_scid ? [j.channel_scid] : []),
+      j.jitScid,
+      ...(j.channelScid ? [j.channelScid] : []),
       ...(seen?.scids ?? []).map(String),
     ]);
-    const from = j.created_at.getTime() - 60_000;
+    const from = j.createdAt.getTime() - 60_000;
     const collected = forwards
       .filter((f) => scids.has(String(f.outgoingScid)) && f.timestamp.getTime() >= from)
       .reduce((s, f) => s + f.fee, 0n);
-    const fee = j.fee_msat ?? 0n;
+    const fee = j.feeMsat ?? 0n;
     if (collected >= fee) continue;
     // Its payment is still on the channel: the forward settles when the client takes it.
     if (collected === 0n && (seen?.pendingHtlcs ?? 0) > 0) {

@@ -91,7 +91,7 @@ async function audit(scope: { tenantId: string; nodeId: string }): Promise<strin
   await auditHostingPayments(
     database.db,
     await repo.netByReference(['hosting_transaction_fee']),
-    new Map(nodes.map((x) => [x.id, BigInt(x.billed_payment_index)])),
+    new Map(nodes.map((x) => [x.id, x.billedPaymentIndex])),
     { flag: (check, subject) => found.push(`${check} ${subject}`), checked: () => {}, inFlight: () => {} },
   );
   return found.filter((f) => f.includes(scope.tenantId) || f.includes(scope.nodeId));

@@ -37,8 +37,8 @@ function endpointWire(e: WebhookEndpointRecord, secret?: string): WebhookRespons
     events: e.events,
     description: e.description,
     status: e.state,
-    disabledReason: e.disabled_reason,
-    createdAt: e.created_at.toISOString(),
+    disabledReason: e.disabledReason,
+    createdAt: e.createdAt.toISOString(),
     ...(secret ? { secret } : {}),
   };
 }
@@ -46,19 +46,19 @@ function endpointWire(e: WebhookEndpointRecord, secret?: string): WebhookRespons
 function deliveryWire(d: DeliveryView): WebhookDelivery {
   return {
     id: d.id.toString(),
-    messageId: d.message_id,
-    eventType: d.event_type,
-    cursor: d.event_position.toString(),
+    messageId: d.messageId,
+    eventType: d.eventType,
+    cursor: d.eventPosition.toString(),
     status: d.state,
     attempts: d.attemptLog.map((a) => ({
       attempt: a.attempt,
       at: a.at.toISOString(),
       status: a.status,
       error: a.error,
-      durationMs: a.duration_ms,
+      durationMs: a.durationMs,
     })),
-    nextAttemptAt: d.state === 'pending' ? d.next_attempt_at.toISOString() : null,
-    deliveredAt: d.delivered_at?.toISOString() ?? null,
+    nextAttemptAt: d.state === 'pending' ? d.nextAttemptAt.toISOString() : null,
+    deliveredAt: d.deliveredAt?.toISOString() ?? null,
   };
 }
 

@@ -30,7 +30,6 @@ import {
   nextPurchaseState,
   type Pubkey,
   type PurchaseEvent,
-  type PurchaseState,
   parseHex32,
   parsePubkey,
   type Sat,
@@ -126,15 +125,15 @@ export class UpstreamLsps1Source implements LiquiditySource {
     const events = this.#waits.run(signal);
     await this.#client.start(signal);
     for (const r of await this.#repo().active()) {
-      if (r.upstream_pubkey !== this.#settings.pubkey) {
+      if (r.upstreamPubkey !== this.#settings.pubkey) {
         this.#log.warn(
-          { purchase: r.id, upstream: r.upstream_pubkey },
+          { purchase: r.id, upstream: r.upstreamPubkey },
           'purchase from another upstream left as is',
         );
         continue;
       }
       this.#log.info({ purchase: r.id, state: r.state }, 'resuming liquidity purchase');
-      this.#drive(r.id, r.amount_sat).catch(() => {});
+      this.#drive(r.id, r.amountSat).catch(() => {});
     }
     ready.resolve();
     await Promise.all([events, untilAborted(signal)]);
@@ -196,17 +195,16 @@ export class UpstreamLsps1Source implements LiquiditySource {
     );
     const record = await this.#repo().insert({
       id: randomUUID(),
-      upstream_pubkey: s.pubkey,
-      amount_sat: amount,
-      max_fee_sat: limits.maxFee,
-      order_id: order.id,
-      lsp_balance_sat: order.lspBalance,
-      client_balance_sat: order.clientBalance,
-      fee_total_sat: onchain.feeTotal,
-      order_total_sat: onchain.orderTotal,
-      pay_address: onchain.address,
-      refund_address: refundAddress,
-      state: 'ordered',
+      upstreamPubkey: s.pubkey,
+      amountSat: amount,
+      maxFeeSat: limits.maxFee,
+      orderId: order.id,
+      lspBalanceSat: order.lspBalance,
+      clientBalanceSat: order.clientBalance,
+      feeTotalSat: onchain.feeTotal,
+      orderTotalSat: onchain.orderTotal,
+      payAddress: onchain.address,
+      refundAddress,
     });
     const cost = onchain.feeTotal + estimate.fee;
     this.#log.info(
@@ -253,8 +251,8 @@ export class UpstreamLsps1Source implements LiquiditySource {
     try {
       const { txid } = await this.#lightning.sendCoins(
         {
-          address: record.pay_address,
-          amount: sat(record.order_total_sat),
+          address: record.payAddress,
+          amount: record.orderTotalSat,
           satPerVbyte,
           label: purchasePaymentLabel(record.id),
         },
@@ -288,13 +286,13 @@ export class UpstreamLsps1Source implements LiquiditySource {
       if (life.aborted) throw stopped(life);
       const r = await this.#repo().get(id);
       if (!r) throw new LspError(ErrorCode.NotFound, `no liquidity purchase ${id}`);
-      const state = r.state as PurchaseState;
+      const state = r.state;
       if (state === 'completed') return acquiredOf(r);
       if (FINAL_PURCHASE_STATES.includes(state)) {
         const message = `liquidity purchase ${state}: ${r.failure ?? ''}`;
         throw new LspError(ErrorCode.LspInsufficientFunds, message, { purchase: id, state });
       }
-      const stale = Date.now() - r.updated_at.getTime() > STALE_AFTER_MS;
+      const stale = Date.now() - r.updatedAt.getTime() > STALE_AFTER_MS;
       if ((state === 'ordered' || state === 'paying') && !stale) {
         // Another runner may be sending it right now: look again once it is surely done.
         await pause(STALE_AFTER_MS, life);
@@ -313,7 +311,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
 
   /** What happens next to a purchase in a non-final state other than a fresh `ordered`/`paying`. */
   async #step(r: LiquidityPurchaseRecord, life: AbortSignal): Promise<PurchaseEvent> {
-    switch (r.state as PurchaseState) {
+    switch (r.state) {
       case 'ordered':
         return { type: 'refused', reason: 'interrupted before it was paid' };
       case 'paying': {
@@ -331,7 +329,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
 
   /** Persists a transition from the record's state; false when the purchase had moved on. */
   async #apply(r: LiquidityPurchaseRecord, event: PurchaseEvent): Promise<boolean> {
-    const from = r.state as PurchaseState;
+    const from = r.state;
     const step = nextPurchaseState(from, event);
     if (!step.ok) {
       this.#log.warn(
@@ -370,7 +368,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
       { startHeight },
       AbortSignal.timeout(SEND_TIMEOUT_MS),
     );
-    return findPurchasePayment(txs, { id: r.id, payAddress: r.pay_address });
+    return findPurchasePayment(txs, { id: r.id, payAddress: r.payAddress });
   }
 
   #repo(): LiquidityPurchasesRepository {
@@ -408,12 +406,12 @@ export function liquiditySourceFromConfig(
 
 /** The liquidity a completed purchase gave. */
 function acquiredOf(r: LiquidityPurchaseRecord): AcquiredLiquidity {
-  const [txid, index] = (r.funding_outpoint ?? '').split(':');
+  const [txid, index] = (r.fundingOutpoint ?? '').split(':');
   const channelPoint: ChannelPoint = { txid: parseHex32(txid ?? ''), outputIndex: Number(index) };
   return {
-    outbound: sat(r.outbound_sat ?? 0n),
-    fee: sat(r.fee_total_sat + (r.onchain_fee_sat ?? 0n)),
+    outbound: sat(r.outboundSat ?? 0n),
+    fee: sat(r.feeTotalSat + (r.onchainFeeSat ?? 0n)),
     channelPoint,
-    reference: `lsps1:${r.upstream_pubkey}:${r.order_id}`,
+    reference: `lsps1:${r.upstreamPubkey}:${r.orderId}`,
   };
 }

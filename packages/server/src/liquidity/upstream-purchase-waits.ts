@@ -63,10 +63,10 @@ export class PurchaseWaits {
   /** In `paid`: until the upstream publishes the funding (`order_completed`), fails, or time is up. */
   async channelFunded(r: LiquidityPurchaseRecord, signal: AbortSignal): Promise<PurchaseEvent> {
     const { call, lightning, upstream } = this.#deps;
-    const deadline = r.updated_at.getTime() + this.#deps.timeoutMs;
+    const deadline = r.updatedAt.getTime() + this.#deps.timeoutMs;
     for (;;) {
       try {
-        const order = parseUpstreamOrder(await call('lsps1.get_order', { order_id: r.order_id }, signal));
+        const order = parseUpstreamOrder(await call('lsps1.get_order', { order_id: r.orderId }, signal));
         if (order.state === 'FAILED')
           return {
             type: 'order_failed',
@@ -77,7 +77,7 @@ export class PurchaseWaits {
       } catch (err) {
         if (isLspError(err, ErrorCode.Aborted)) throw err;
         if (err instanceof LspError && err.details?.lspsCode === LSPS1_NOT_FOUND)
-          return { type: 'order_failed', reason: `the upstream does not know order ${r.order_id}` };
+          return { type: 'order_failed', reason: `the upstream does not know order ${r.orderId}` };
         this.#deps.log.debug(
           { purchase: r.id, err: errorMessage(err) },
           'upstream order not readable; retrying',
@@ -97,8 +97,8 @@ export class PurchaseWaits {
   /** In `opening`: until the channel is active and a probe proves it carries the amount (`usable`). */
   async channelUsable(r: LiquidityPurchaseRecord, signal: AbortSignal): Promise<PurchaseEvent> {
     const { lightning, upstream } = this.#deps;
-    const deadline = r.updated_at.getTime() + this.#deps.timeoutMs;
-    const point = r.funding_outpoint ?? '';
+    const deadline = r.updatedAt.getTime() + this.#deps.timeoutMs;
+    const point = r.fundingOutpoint ?? '';
     for (;;) {
       const channel = (await lightning.listChannels(signal)).find(
         (c) => c.active && formatChannelPoint(c.channelPoint) === point,
@@ -107,7 +107,7 @@ export class PurchaseWaits {
       if (channel && spendable > 0n) {
         // A probe nobody can settle: `incorrect_payment_details` from the upstream proves the hop.
         // How much the channel carries is its balance; the probe proves it routes.
-        const probe = probeAmount(spendable, sat(r.amount_sat));
+        const probe = probeAmount(spendable, r.amountSat);
         const result = await lightning.probe(
           {
             destination: upstream.pubkey,
@@ -126,7 +126,7 @@ export class PurchaseWaits {
           'probe of the bought channel',
         );
         if (result.status === 'failed' && result.reason === 'incorrect_payment_details') {
-          if (spendable < r.amount_sat)
+          if (spendable < r.amountSat)
             this.#deps.log.warn(
               { purchase: r.id, spendable: Number(spendable) },
               'bought channel carries less than asked',

@@ -48,26 +48,26 @@ export interface Received {
   readonly outputs: readonly RefundInput[];
 }
 
-/** The order columns of the on-chain option. */
-type OnchainColumns = Pick<
+/** The order fields of the on-chain option. */
+type OnchainOption = Pick<
   Lsps1OrderRecord,
-  'onchain_address' | 'onchain_start_height' | 'onchain_confirmations' | 'onchain_expires_at'
+  'onchainAddress' | 'onchainStartHeight' | 'onchainConfirmations' | 'onchainExpiresAt'
 >;
 
-/** The columns of an order without an on-chain option. */
-export const NO_ONCHAIN_OPTION: OnchainColumns = {
-  onchain_address: null,
-  onchain_start_height: null,
-  onchain_confirmations: null,
-  onchain_expires_at: null,
+/** The fields of an order without an on-chain option. */
+export const NO_ONCHAIN_OPTION: OnchainOption = {
+  onchainAddress: null,
+  onchainStartHeight: null,
+  onchainConfirmations: null,
+  onchainExpiresAt: null,
 };
 
 /** The fields of an order that take on-chain payments. */
-type OnchainOrder = Lsps1OrderRecord & { readonly onchain_address: string };
+type OnchainOrder = Lsps1OrderRecord & { readonly onchainAddress: string };
 
 /** True when the order offers on-chain payment. */
 export function takesOnchain(order: Lsps1OrderRecord): order is OnchainOrder {
-  return order.onchain_address !== null;
+  return order.onchainAddress !== null;
 }
 
 /** Watches and refunds on-chain payments of LSPS1 orders. */
@@ -109,7 +109,7 @@ export class OnchainPayments {
    * expiry no earlier than the invoice's. Refuses a refund address that is not valid on the
    * node's network (`-32602`), since no refund could reach it.
    */
-  async option(refundAddress: string, invoiceExpiresAt: Date, signal: AbortSignal): Promise<OnchainColumns> {
+  async option(refundAddress: string, invoiceExpiresAt: Date, signal: AbortSignal): Promise<OnchainOption> {
     const [address, info] = await Promise.all([
       this.#lightning.newAddress(signal),
       this.#lightning.getInfo(signal),
@@ -122,21 +122,21 @@ export class OnchainPayments {
     }
     const expiresAt = Math.max(invoiceExpiresAt.getTime(), Date.now() + this.limits.expirySeconds * 1000);
     return {
-      onchain_address: address,
-      onchain_start_height: info.blockHeight,
-      onchain_confirmations: this.limits.confirmations,
-      onchain_expires_at: new Date(expiresAt),
+      onchainAddress: address,
+      onchainStartHeight: info.blockHeight,
+      onchainConfirmations: this.limits.confirmations,
+      onchainExpiresAt: new Date(expiresAt),
     };
   }
 
   /** What the order's address has received (from a wallet scan shared with the other orders). */
   async received(order: OnchainOrder): Promise<Received> {
     const scanned = await this.#receipts.scan.read(
-      order.onchain_start_height ?? 0,
+      order.onchainStartHeight ?? 0,
       this.limits.pollIntervalMs / 2,
     );
-    const outputs = outputsTo(scanned, order.onchain_address);
-    const needed = order.onchain_confirmations ?? this.limits.confirmations;
+    const outputs = outputsTo(scanned, order.onchainAddress);
+    const needed = order.onchainConfirmations ?? this.limits.confirmations;
     let confirmed = 0n;
     let total = 0n;
     for (const o of outputs) {
@@ -153,7 +153,7 @@ export class OnchainPayments {
    * until it confirms. Whatever arrives is leased for the order as soon as it is seen.
    */
   async outcome(order: OnchainOrder, signal: AbortSignal): Promise<OrderEvent | undefined> {
-    const expiresAt = order.onchain_expires_at?.getTime() ?? 0;
+    const expiresAt = order.onchainExpiresAt?.getTime() ?? 0;
     while (!signal.aborted) {
       const r = await this.received(order);
       await this.#receipts.hold(
@@ -161,11 +161,11 @@ export class OnchainPayments {
         r.outputs.map((o) => o.outpoint),
         signal,
       );
-      if (r.confirmed >= order.order_total_sat) {
+      if (r.confirmed >= order.orderTotalSat) {
         this.#log.info({ order: order.id, received: Number(r.confirmed) }, 'on-chain payment confirmed');
         return { type: 'onchain_paid' };
       }
-      if (r.total < order.order_total_sat && Date.now() >= expiresAt) {
+      if (r.total < order.orderTotalSat && Date.now() >= expiresAt) {
         return r.total > 0n ? { type: 'underpaid_expired' } : { type: 'invoice_expired' };
       }
       await pause(this.limits.pollIntervalMs, signal);
@@ -181,14 +181,14 @@ export class OnchainPayments {
    */
   async refund(order: OnchainOrder, signal: AbortSignal): Promise<Hex32 | undefined> {
     const txs = await this.#transactions(order, signal);
-    const receipts = outputsTo(txs, order.onchain_address);
-    if (receipts.length === 0 || !order.refund_onchain_address) return undefined;
+    const receipts = outputsTo(txs, order.onchainAddress);
+    if (receipts.length === 0 || !order.refundOnchainAddress) return undefined;
     const spent = spentForGood(txs);
     const outputs = receipts.filter((o) => !spent.has(outpointKey(o.outpoint)));
     const label = `${REFUND_LABEL_PREFIX}${order.id}`;
     const earlier = txs.find((t) => t.label === label);
     return this.#refunds.send(
-      { id: order.id, refundAddress: order.refund_onchain_address },
+      { id: order.id, refundAddress: order.refundOnchainAddress },
       outputs,
       signal,
       earlier?.txid,
@@ -196,6 +196,6 @@ export class OnchainPayments {
   }
 
   #transactions(order: OnchainOrder, signal: AbortSignal): Promise<OnchainTransaction[]> {
-    return this.#lightning.listOnchainTransactions({ startHeight: order.onchain_start_height ?? 0 }, signal);
+    return this.#lightning.listOnchainTransactions({ startHeight: order.onchainStartHeight ?? 0 }, signal);
   }
 }

@@ -161,7 +161,7 @@ export class OnchainRefunds {
     const orders = (await Promise.all(orderIds.map((id) => ordersRepo.get(id)))).filter(
       (o) => o !== undefined,
     );
-    const startHeight = Math.min(...orders.map((o) => o.onchain_start_height ?? 0));
+    const startHeight = Math.min(...orders.map((o) => o.onchainStartHeight ?? 0));
     const txs = await this.#lightning.listOnchainTransactions({ startHeight }, signal);
     const confirmations = new Map(txs.map((t) => [t.txid, t.confirmations]));
     const now = new Date();
@@ -182,9 +182,9 @@ export class OnchainRefunds {
             'refund not published again',
           ),
         );
-      } else if (step.kind === 'bump' && order.onchain_address) {
+      } else if (step.kind === 'bump' && order.onchainAddress) {
         const spent = new Set(spentOutpoints(step.live.rawTx).map((o) => `${o.txid}:${o.outputIndex}`));
-        const inputs = outputsTo(txs, order.onchain_address).filter((o) =>
+        const inputs = outputsTo(txs, order.onchainAddress).filter((o) =>
           spent.has(`${o.outpoint.txid}:${o.outpoint.outputIndex}`),
         );
         if (inputs.length !== spent.size) {

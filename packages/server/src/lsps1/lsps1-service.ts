@@ -23,7 +23,6 @@ import {
   type LightningBackend,
   nextOrderState,
   type OrderEvent,
-  type OrderState,
   type PaymentMethod,
   type Pubkey,
   parseHex32,
@@ -219,28 +218,26 @@ export class Lsps1Service {
     );
     const record = await new Lsps1OrdersRepository(this.#database.db).insert({
       id,
-      owner_kind: owner.kind,
+      ownerKind: owner.kind,
       owner: owner.kind === 'node' ? owner.pubkey : owner.tenantId,
-      client_pubkey: clientPubkey,
-      client_host: p.client_node_host ?? null,
-      lsp_balance_sat: lspBalance,
-      client_balance_sat: clientBalance,
-      required_channel_confirmations: p.required_channel_confirmations,
-      funding_confirms_within_blocks: p.funding_confirms_within_blocks,
-      channel_expiry_blocks: p.channel_expiry_blocks,
+      clientPubkey,
+      clientHost: p.client_node_host ?? null,
+      lspBalanceSat: sat(lspBalance),
+      clientBalanceSat: sat(clientBalance),
+      requiredChannelConfirmations: p.required_channel_confirmations,
+      fundingConfirmsWithinBlocks: p.funding_confirms_within_blocks,
+      channelExpiryBlocks: p.channel_expiry_blocks,
       token: p.token ?? '',
-      refund_onchain_address: p.refund_onchain_address ?? null,
-      announce_channel: p.announce_channel,
-      fee_total_sat: fee,
-      network_fee_sat: networkFee,
-      funding_id: null,
-      order_total_sat: orderTotal,
-      payment_hash: paymentHash,
+      refundOnchainAddress: p.refund_onchain_address ?? null,
+      announceChannel: p.announce_channel,
+      feeTotalSat: sat(fee),
+      networkFeeSat: networkFee,
+      orderTotalSat: sat(orderTotal),
+      paymentHash,
       invoice: paymentRequest,
-      preimage_ciphertext: this.#box.seal(preimage.toString('hex')),
-      invoice_expires_at: invoiceExpiresAt,
+      preimageCiphertext: this.#box.seal(preimage.toString('hex')),
+      invoiceExpiresAt,
       ...onchain,
-      state: 'awaiting_payment',
     });
     this.#log.info(
       {
@@ -352,7 +349,7 @@ export class Lsps1Service {
       let progressed = false;
       try {
         const order = await repo.get(id);
-        if (!order || FINAL_ORDER_STATES.includes(order.state as OrderState)) return;
+        if (!order || FINAL_ORDER_STATES.includes(order.state)) return;
         progressed = await this.#advance(order);
       } catch (err) {
         this.#log.warn(
@@ -370,23 +367,23 @@ export class Lsps1Service {
 
   /** Performs what the order's state calls for; true when the state moved. */
   async #advance(order: Lsps1OrderRecord): Promise<boolean> {
-    const state = order.state as OrderState;
+    const state = order.state;
     const signal = AbortSignal.any([this.#signal, AbortSignal.timeout(60_000)]);
-    const hash = parseHex32(order.payment_hash);
+    const hash = parseHex32(order.paymentHash);
     switch (state) {
       case 'awaiting_payment': {
         const event = await this.#payment(order);
         return event ? this.#apply(order, event) : false;
       }
       case 'payment_held': {
-        if (Date.now() - order.updated_at.getTime() > this.#limits.openDeadlineSeconds * 1000) {
+        if (Date.now() - order.updatedAt.getTime() > this.#limits.openDeadlineSeconds * 1000) {
           return this.#apply(order, {
             type: 'open_failed',
             reason: 'the client node did not come online in time',
           });
         }
-        const client = parsePubkey(order.client_pubkey);
-        const online = await this.#reachable(client, order.client_host, signal);
+        const client = parsePubkey(order.clientPubkey);
+        const online = await this.#reachable(client, order.clientHost, signal);
         if (!online) return false;
         if (!(await this.#apply(order, { type: 'open_started' }))) return true;
         return this.#open({ ...order, state: 'opening' });
@@ -399,23 +396,23 @@ export class Lsps1Service {
           reason: 'the open was interrupted before the channel was funded',
         });
       case 'publishing':
-        if (!order.funding_id) throw new Error(`order ${order.id} is publishing without a funding`);
-        await this.#funder.published(order.funding_id, this.#signal);
+        if (!order.fundingId) throw new Error(`order ${order.id} is publishing without a funding`);
+        await this.#funder.published(order.fundingId, this.#signal);
         return this.#apply(order, { type: 'published' });
       case 'settling':
         // Published: the channel is funded, so the payment is kept (on chain: the LSP's now).
-        if (order.payment_method === 'onchain') {
+        if (order.paymentMethod === 'onchain') {
           await this.#receipts.release(order.id, undefined, signal);
           return this.#apply(order, { type: 'settled' });
         }
         await this.#lightning
-          .settleInvoice(parseHex32(this.#box.open(order.preimage_ciphertext)), signal)
+          .settleInvoice(parseHex32(this.#box.open(order.preimageCiphertext)), signal)
           .catch((err: unknown) => {
             if (!/already settled/i.test(String(err))) throw err;
           });
         return this.#apply(order, { type: 'settled' });
       case 'refunding':
-        if (order.payment_method === 'onchain') return this.#refundOnchain(order, signal);
+        if (order.paymentMethod === 'onchain') return this.#refundOnchain(order, signal);
         await this.#lightning.cancelInvoice(hash, signal).catch((err: unknown) => {
           if (
             !/already canceled|already cancelled/i.test(String(err)) &&
@@ -437,10 +434,10 @@ export class Lsps1Service {
           owner: `lsps1:${order.id}`,
           open: {
             ...forwardingFees(this.#schedule),
-            remotePubkey: parsePubkey(order.client_pubkey),
-            localAmount: sat(order.lsp_balance_sat + order.client_balance_sat),
-            pushAmount: sat(order.client_balance_sat),
-            private: !order.announce_channel,
+            remotePubkey: parsePubkey(order.clientPubkey),
+            localAmount: sat(order.lspBalanceSat + order.clientBalanceSat),
+            pushAmount: sat(order.clientBalanceSat),
+            private: !order.announceChannel,
             memo: `${MEMO_PREFIX}${order.id}`,
           },
         },
@@ -453,7 +450,7 @@ export class Lsps1Service {
           const channel = c.channels[0];
           if (!channel) throw new Error('a funding without the order');
           // A hold invoice whose HTLC LND could cancel before we settle must not be committed to.
-          if (order.payment_method === 'bolt11') await this.#stillHeld(order);
+          if (order.paymentMethod === 'bolt11') await this.#stillHeld(order);
           const event: OrderEvent = {
             type: 'committed',
             fundingId: c.fundingId,
@@ -478,7 +475,7 @@ export class Lsps1Service {
   async #stillHeld(order: Lsps1OrderRecord): Promise<void> {
     const signal = AbortSignal.timeout(15_000);
     const [invoice, info] = await Promise.all([
-      this.#lightning.lookupInvoice(parseHex32(order.payment_hash), signal),
+      this.#lightning.lookupInvoice(parseHex32(order.paymentHash), signal),
       this.#lightning.getInfo(signal),
     ]);
     const held = heldHtlcCheck(invoice, info.blockHeight, this.#limits.lndHoldExpiryDelta);
@@ -493,7 +490,7 @@ export class Lsps1Service {
 
   /** The fee rate the order's network fee was priced at (its share is exact: rate x vbytes). */
   #orderFeeRate(order: Lsps1OrderRecord): bigint {
-    const rate = order.network_fee_sat / CHANNEL_FUNDING_VBYTES;
+    const rate = order.networkFeeSat / CHANNEL_FUNDING_VBYTES;
     return rate >= 1n ? rate : 1n;
   }
 
@@ -513,12 +510,11 @@ export class Lsps1Service {
     const signal = AbortSignal.any([this.#signal, done.signal]);
     const onchain = this.#onchain && takesOnchain(order) ? this.#onchain.outcome(order, signal) : undefined;
     const invoice = (async (): Promise<OrderEvent | undefined> => {
-      const hash = parseHex32(order.payment_hash);
+      const hash = parseHex32(order.paymentHash);
       for await (const inv of this.#lightning.subscribeInvoice(hash, { signal })) {
         if (inv.state === 'accepted') return { type: 'payment_held' };
         const expired =
-          inv.state === 'canceled' ||
-          (inv.state === 'open' && order.invoice_expires_at.getTime() < Date.now());
+          inv.state === 'canceled' || (inv.state === 'open' && order.invoiceExpiresAt.getTime() < Date.now());
         // With an on-chain option the order lives on until that option expires.
         if (expired) return onchain ? onchain : { type: 'invoice_expired' };
       }
@@ -534,7 +530,7 @@ export class Lsps1Service {
   /** Refunds an on-chain payment (once), then records the order as refunded. */
   async #refundOnchain(order: Lsps1OrderRecord, signal: AbortSignal): Promise<boolean> {
     if (!this.#onchain || !takesOnchain(order)) return this.#apply(order, { type: 'canceled' });
-    await this.#lightning.cancelInvoice(parseHex32(order.payment_hash), signal).catch(() => {});
+    await this.#lightning.cancelInvoice(parseHex32(order.paymentHash), signal).catch(() => {});
     try {
       const txid = await this.#onchain.refund(order, signal);
       return this.#apply(order, { type: 'canceled' }, txid ? { refundTxid: txid } : {});
@@ -556,8 +552,8 @@ export class Lsps1Service {
     extra: { readonly refundTxid?: string } = {},
     db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
-    const from = order.state as OrderState;
-    const method = paymentMethodOf(event) ?? order.payment_method ?? undefined;
+    const from = order.state;
+    const method = paymentMethodOf(event) ?? order.paymentMethod ?? undefined;
     const step = nextOrderState(from, event, method);
     if (!step.ok) {
       this.#log.warn(
@@ -568,7 +564,7 @@ export class Lsps1Service {
     }
     const moved = await new Lsps1OrdersRepository(db).transition(order.id, from, {
       state: step.state,
-      ...(method && !order.payment_method ? { paymentMethod: method } : {}),
+      ...(method && !order.paymentMethod ? { paymentMethod: method } : {}),
       ...extra,
       ...(step.failure !== undefined ? { failure: step.failure } : {}),
       ...(step.funding
@@ -590,7 +586,7 @@ export class Lsps1Service {
     // that no later step looks at (expired, or paid on-chain instead) runs here.
     if (step.state === 'expired' || event.type === 'onchain_paid') {
       await this.#lightning
-        .cancelInvoice(parseHex32(order.payment_hash), AbortSignal.timeout(15_000))
+        .cancelInvoice(parseHex32(order.paymentHash), AbortSignal.timeout(15_000))
         .catch(() => {});
     }
     return true;

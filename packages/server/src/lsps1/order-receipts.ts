@@ -171,7 +171,7 @@ export class OrderReceipts implements FundingGuard {
     const orders = await new Lsps1OrdersRepository(this.#database.db).onchainInCustody(since);
     if (orders.length === 0) return [];
     const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(orders.map((o) => o.id));
-    const startHeight = Math.min(...orders.map((o) => o.onchain_start_height ?? 0));
+    const startHeight = Math.min(...orders.map((o) => o.onchainStartHeight ?? 0));
     const [txs, leases] = await Promise.all([
       this.scan.read(startHeight, maxScanAgeMs),
       this.#lightning.listLeases(signal),
@@ -180,17 +180,17 @@ export class OrderReceipts implements FundingGuard {
     const now = new Date();
     const toRefund: Lsps1OrderRecord[] = [];
     for (const order of orders) {
-      if (!order.onchain_address) continue;
+      if (!order.onchainAddress) continue;
       const lockId = receiptLockId(order.id);
       const custody = receiptCustody(
-        { state: order.state as OrderState, paymentMethod: order.payment_method },
+        order,
         refunds.filter((r) => r.orderId === order.id),
       );
       if (custody === 'release') {
         await this.release(order.id, leasesUnder(leases, lockId), signal);
         continue;
       }
-      const receipts = outputsTo(txs, order.onchain_address).map((r) => r.outpoint);
+      const receipts = outputsTo(txs, order.onchainAddress).map((r) => r.outpoint);
       await this.#lease(order.id, leasesToTake(receipts, spent, leases, lockId, now), signal);
       if (custody === 'refund' && receipts.some((o) => !spent.has(outpointKey(o)))) toRefund.push(order);
     }

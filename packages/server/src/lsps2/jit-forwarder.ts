@@ -20,7 +20,6 @@ import {
   type HtlcResolution,
   type InterceptedHtlc,
   type JitChannelEvent,
-  type JitChannelState,
   type JitTerms,
   type LightningBackend,
   type Msat,
@@ -192,11 +191,11 @@ export class JitForwarder {
       : undefined;
     // LSPS5: a payment for the client (not for a JIT scid that leads nowhere any more).
     if (!record || !['failed', 'expired'].includes(record.state))
-      this.#waker?.htlcArrived(htlc.outgoingScid, record && parsePubkey(record.client_pubkey), this.#signal);
+      this.#waker?.htlcArrived(htlc.outgoingScid, record && parsePubkey(record.clientPubkey), this.#signal);
     if (!record) return this.#resolve({ action: 'resume', ...ids(htlc) });
     let held = this.#held.get(record.id);
     const heldHash = held?.parts.values().next().value?.paymentHash;
-    const takenBy = OPENING_JIT_STATES.includes(record.state) ? record.payment_hash : null;
+    const takenBy = OPENING_JIT_STATES.includes(record.state) ? record.paymentHash : null;
     if ((heldHash ?? takenBy ?? htlc.paymentHash) !== htlc.paymentHash) {
       // Another payment is being held for (or took) this JIT scid: this one fails alone, and
       // the held parts stay.
@@ -227,7 +226,7 @@ export class JitForwarder {
     const record = await this.#repo().get(id);
     if (!record || held.parts.size === 0) return;
     const parts = [...held.parts.values()];
-    const state = record.state as JitChannelState;
+    const state = record.state;
     if (state === 'completed') return this.#release(id, held, 'resume');
     // The JIT scid no longer leads anywhere.
     if (FINAL_JIT_STATES.includes(state)) return this.#release(id, held, 'unknown_next_peer');
@@ -250,7 +249,7 @@ export class JitForwarder {
     }
     clearTimeout(held.timer);
     // LSPS5: a client that is asleep was just told of the payment; give it time to come online.
-    if (this.#waker && !(await this.#waker.awaitClient(parsePubkey(record.client_pubkey), this.#signal)))
+    if (this.#waker && !(await this.#waker.awaitClient(parsePubkey(record.clientPubkey), this.#signal)))
       this.#log.info({ jit: id }, 'the JIT client did not come online in time; opening anyway');
     const capacity = this.#capacity(decision.paymentSize);
     try {
@@ -306,7 +305,7 @@ export class JitForwarder {
           owner,
           open: {
             ...forwardingFees(this.#schedule),
-            remotePubkey: parsePubkey(record.client_pubkey),
+            remotePubkey: parsePubkey(record.clientPubkey),
             localAmount: sat(capacity),
             private: true,
             zeroConf: true,
@@ -349,13 +348,13 @@ export class JitForwarder {
       async () => {
         const record = await this.#repo().get(id);
         if (record?.state !== 'publishing') return;
-        if (!record.funding_id || !record.funding_txid || record.funding_output_index === null)
+        if (!record.fundingId || !record.fundingTxid || record.fundingOutputIndex === null)
           throw new Error(`JIT channel ${id} is publishing without its funding`);
-        await this.#funder.published(record.funding_id, this.#signal);
+        await this.#funder.published(record.fundingId, this.#signal);
         const channel = await activeChannel(
           this.#lightning,
           {
-            channelPoint: { txid: parseHex32(record.funding_txid), outputIndex: record.funding_output_index },
+            channelPoint: { txid: parseHex32(record.fundingTxid), outputIndex: record.fundingOutputIndex },
           },
           AbortSignal.any([this.#signal, AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
         );
@@ -379,7 +378,7 @@ export class JitForwarder {
   /** Maps the JIT scid onto the new channel and records it usable. */
   async #ready(record: JitChannelRecord, point: { txid: string; outputIndex: number }, channelScid: Scid) {
     await this.#lightning
-      .addChannelAlias(scid(record.jit_scid), channelScid, this.#signal)
+      .addChannelAlias(scid(record.jitScid), channelScid, this.#signal)
       .catch((err: unknown) => {
         // After a restart the alias may already be there.
         if (!/already exists/i.test(String(err))) throw err;
@@ -389,7 +388,7 @@ export class JitForwarder {
       {
         jit: record.id,
         channel: `${point.txid}:${point.outputIndex}`,
-        scid: formatScid(scid(record.jit_scid)),
+        scid: formatScid(scid(record.jitScid)),
       },
       'JIT channel open; forwarding',
     );
@@ -397,12 +396,12 @@ export class JitForwarder {
 
   /** Forwards the held parts with the recorded fee split over them. */
   async #forwardHeld(record: JitChannelRecord, held: Held): Promise<void> {
-    const parts = [...held.parts.values()].filter((p) => p.paymentHash === record.payment_hash);
+    const parts = [...held.parts.values()].filter((p) => p.paymentHash === record.paymentHash);
     const total = parts.reduce((s, p) => s + p.outgoingAmount, 0n) as Msat;
-    const size = record.payment_size_msat;
+    const size = record.paymentSizeMsat;
     // After a restart LND replays the parts one by one: wait until they cover the payment again.
     if (size !== null && total < size) return;
-    const forwards: PartForward<string>[] = splitFee(parts.map(toPart), total, msat(record.fee_msat ?? 0n));
+    const forwards: PartForward<string>[] = splitFee(parts.map(toPart), total, record.feeMsat ?? msat(0n));
     for (const f of forwards) {
       const htlc = held.parts.get(f.id);
       if (!htlc) continue;
@@ -416,7 +415,7 @@ export class JitForwarder {
     }
     await this.#apply(record, { type: 'forwarded' });
     this.#log.info(
-      { jit: record.id, parts: forwards.length, feeMsat: String(record.fee_msat) },
+      { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
       'JIT payment forwarded',
     );
     // Anything else held for this scid (another payment hash) goes back; the scid now leads to
@@ -526,7 +525,7 @@ export class JitForwarder {
     extra: { channelCapacitySat?: bigint } = {},
     db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
-    const from = record.state as JitChannelState;
+    const from = record.state;
     const step = nextJitState(from, event);
     if (!step.ok) return false;
     const r = step.record as Partial<Record<string, unknown>>;
@@ -574,12 +573,12 @@ function toPart(h: InterceptedHtlc): HeldPart<string> {
 
 function terms(r: JitChannelRecord): JitTerms {
   return {
-    minFeeMsat: msat(r.min_fee_msat),
+    minFeeMsat: r.minFeeMsat,
     proportional: r.proportional,
-    paymentSize: r.payment_size_msat === null ? undefined : msat(r.payment_size_msat),
-    minPaymentSize: msat(r.min_payment_size_msat),
-    maxPaymentSize: msat(r.max_payment_size_msat),
-    validUntil: r.valid_until,
+    paymentSize: r.paymentSizeMsat ?? undefined,
+    minPaymentSize: r.minPaymentSizeMsat,
+    maxPaymentSize: r.maxPaymentSizeMsat,
+    validUntil: r.validUntil,
   };
 }
 

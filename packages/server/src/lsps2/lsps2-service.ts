@@ -165,19 +165,18 @@ export class Lsps2Service {
       try {
         const row = await repo.insert({
           id: randomUUID(),
-          owner_kind: owner.kind,
+          ownerKind: owner.kind,
           owner: owner.kind === 'node' ? owner.pubkey : owner.tenantId,
-          client_pubkey: client,
-          jit_scid: jitScid.toString(),
-          min_fee_msat: BigInt(params.min_fee_msat),
+          clientPubkey: client,
+          jitScid: jitScid.toString(),
+          minFeeMsat: msat(params.min_fee_msat),
           proportional: BigInt(params.proportional),
-          valid_until: validUntil,
-          min_lifetime: params.min_lifetime,
-          max_client_to_self_delay: params.max_client_to_self_delay,
-          min_payment_size_msat: minSize,
-          max_payment_size_msat: maxSize,
-          payment_size_msat: paymentSize ?? null,
-          state: 'awaiting_payment',
+          validUntil,
+          minLifetime: params.min_lifetime,
+          maxClientToSelfDelay: params.max_client_to_self_delay,
+          minPaymentSizeMsat: minSize,
+          maxPaymentSizeMsat: maxSize,
+          paymentSizeMsat: paymentSize ?? null,
         });
         this.#log.info(
           {

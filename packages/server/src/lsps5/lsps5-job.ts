@@ -99,10 +99,10 @@ async function sendOne(
   n: DueLsps5Notification,
   signal: AbortSignal,
 ): Promise<void> {
-  const log = { notification: n.id.toString(), client: n.client_pubkey, method: n.method };
+  const log = { notification: n.id.toString(), client: n.clientPubkey, method: n.method };
   if (
     n.method !== Lsps5Method.WebhookRegistered &&
-    (await deps.presence.isOnline(parsePubkey(n.client_pubkey), signal))
+    (await deps.presence.isOnline(parsePubkey(n.clientPubkey), signal))
   ) {
     await repo.recordAttempt(n, {
       state: 'dropped',

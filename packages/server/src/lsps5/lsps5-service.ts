@@ -66,7 +66,7 @@ export class Lsps5Service {
       const repo = new Lsps5Repository(tx);
       await repo.lock(who);
       const existing = await repo.webhooks(who);
-      const same = existing.find((w) => w.app_name === p.app_name);
+      const same = existing.find((w) => w.appName === p.app_name);
       if (same?.url === p.webhook)
         return { num_webhooks: existing.length, max_webhooks: max, no_change: true };
       let id: string;
@@ -105,7 +105,7 @@ export class Lsps5Service {
   async listWebhooks(caller: OrderOwner, p: ListWebhooksParams): Promise<ListWebhooksResult> {
     const who = registrant(caller, p.client_node_pubkey, 'list_webhooks');
     const webhooks = await new Lsps5Repository(this.#database.db).webhooks(who);
-    return { app_names: webhooks.map((w) => w.app_name), max_webhooks: this.#maxWebhooks };
+    return { app_names: webhooks.map((w) => w.appName), max_webhooks: this.#maxWebhooks };
   }
 
   /** `lsps5.remove_webhook`: `{}`, or 1010 `app_name_not_found`. */
@@ -114,7 +114,7 @@ export class Lsps5Service {
     const removed = await this.#database.db.transaction().execute(async (tx) => {
       const repo = new Lsps5Repository(tx);
       await repo.lock(who);
-      const found = (await repo.webhooks(who)).find((w) => w.app_name === p.app_name);
+      const found = (await repo.webhooks(who)).find((w) => w.appName === p.app_name);
       if (found) await repo.deleteWebhook(found.id);
       return found !== undefined;
     });

@@ -75,7 +75,7 @@ async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
   for (const endpoint of await new WebhooksRepository(deps.database.db).enabledEndpoints()) {
     const page = await events.list({
       after: endpoint.cursor,
-      tenantId: endpoint.tenant_id,
+      tenantId: endpoint.tenantId,
       limit: EVENTS_PAGE,
     });
     const last = page.at(-1);
@@ -83,9 +83,9 @@ async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
     const deliveries = page
       .filter((e) => webhookWants(endpoint.events, eventType(e)))
       .map((e) => ({
-        message_id: `evt_${e.position}`,
-        event_position: e.position,
-        event_type: eventType(e),
+        messageId: `evt_${e.position}`,
+        eventPosition: e.position,
+        eventType: eventType(e),
         subject: `${e.subjectKind}:${e.subjectId}`,
         body: JSON.stringify(webhookMessage(e)),
       }));
@@ -109,30 +109,30 @@ async function sendDue(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<
   const worker = async () => {
     for (;;) {
       if (signal.aborted) return;
-      const i = queue.findIndex((d) => (inFlight.get(d.endpoint_id) ?? 0) < perEndpoint);
+      const i = queue.findIndex((d) => (inFlight.get(d.endpointId) ?? 0) < perEndpoint);
       if (i < 0) return;
       const [d] = queue.splice(i, 1);
       if (!d) return;
-      inFlight.set(d.endpoint_id, (inFlight.get(d.endpoint_id) ?? 0) + 1);
+      inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
       await sendOne(deps, d).catch((err: unknown) =>
-        deps.log.warn({ err, webhookId: d.endpoint_id, deliveryId: d.id.toString() }, 'webhook send failed'),
+        deps.log.warn({ err, webhookId: d.endpointId, deliveryId: d.id.toString() }, 'webhook send failed'),
       );
-      inFlight.set(d.endpoint_id, (inFlight.get(d.endpoint_id) ?? 1) - 1);
+      inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 1) - 1);
     }
   };
   await Promise.all(Array.from({ length: Math.min(deps.concurrency, due.length) }, worker));
 }
 
 async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void> {
-  const secret = deps.box.open(d.sealed_secret);
+  const secret = deps.box.open(d.sealedSecret);
   const sentAt = Math.floor(Date.now() / 1000);
   const result = await postWebhook(
     new URL(d.url),
     d.body,
     {
-      [WEBHOOK_HEADERS.id]: d.message_id,
+      [WEBHOOK_HEADERS.id]: d.messageId,
       [WEBHOOK_HEADERS.timestamp]: String(sentAt),
-      [WEBHOOK_HEADERS.signature]: signWebhook(secret, d.message_id, sentAt, d.body),
+      [WEBHOOK_HEADERS.signature]: signWebhook(secret, d.messageId, sentAt, d.body),
     },
     deps.policy,
   );
@@ -144,12 +144,12 @@ async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void>
       ok: result.ok,
       at,
       attemptsBefore: d.attempts,
-      firstAttemptAt: d.first_attempt_at ?? at,
+      firstAttemptAt: d.firstAttemptAt ?? at,
     },
     deps.retry,
   );
   if (!step.ok) return;
-  const reason = `delivery ${d.id} (${d.event_type}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
+  const reason = `delivery ${d.id} (${d.eventType}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
   // The attempt, the delivery's new state and (when given up) the endpoint's: all or nothing.
   const recorded = await deps.database.db.transaction().execute(async (tx) => {
     const repo = new WebhooksRepository(tx);
@@ -161,13 +161,13 @@ async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void>
       at,
       nextAttemptAt: step.nextAttemptAt,
     });
-    if (moved && step.gaveUp) await repo.setEndpointState(d.endpoint_id, 'disabled', reason);
+    if (moved && step.gaveUp) await repo.setEndpointState(d.endpointId, 'disabled', reason);
     return moved;
   });
   const log = {
-    webhookId: d.endpoint_id,
+    webhookId: d.endpointId,
     deliveryId: d.id.toString(),
-    type: d.event_type,
+    type: d.eventType,
     attempt: d.attempts + 1,
   };
   if (!recorded) return;

@@ -91,13 +91,13 @@ export class WebhookService {
       }
       return repo.insertEndpoint({
         id: `wh_${randomBytes(8).toString('hex')}`,
-        tenant_id: tenantId,
+        tenantId,
         url: url.toString(),
         events,
         description: request.description ?? null,
-        sealed_secret: this.#deps.box.seal(secret),
+        sealedSecret: this.#deps.box.seal(secret),
         state: 'enabled',
-        disabled_reason: null,
+        disabledReason: null,
         cursor,
       });
     });
@@ -113,7 +113,7 @@ export class WebhookService {
   /** The tenant's endpoint, or `not_found`. */
   async get(tenantId: string, id: string): Promise<WebhookEndpointRecord> {
     const endpoint = await this.#repo.endpoint(id);
-    if (!endpoint || endpoint.tenant_id !== tenantId)
+    if (!endpoint || endpoint.tenantId !== tenantId)
       throw new LspError(ErrorCode.NotFound, `no webhook endpoint ${id}`);
     return endpoint;
   }
