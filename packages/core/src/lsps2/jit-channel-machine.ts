@@ -13,6 +13,9 @@
  *
  * An open that does not reach the commit point (the client refused, went away or was too slow)
  * fails the held HTLCs back and the JIT scid waits for a payment again, until `valid_until`.
+ * `forwarded` comes when the forwarded payment settles (the opening fee earned), not when it is
+ * let go: a payment failed back (by the client, or by LND while no server ran) leaves the
+ * channel `forwarding`, funded, for the payment to come again.
  */
 import type { CommittedEvent } from '../channels/funding-machine.ts';
 import type { Hex32, Scid } from '../ids.ts';

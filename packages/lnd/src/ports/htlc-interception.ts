@@ -4,6 +4,7 @@
  */
 import {
   ErrorCode,
+  type HtlcFinalResolution,
   type HtlcInterceptionPort,
   type HtlcInterceptor,
   type HtlcResolution,
@@ -17,11 +18,22 @@ import {
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { ForwardHtlcInterceptRequest__Output } from '../../generated/types/routerrpc/ForwardHtlcInterceptRequest.ts';
 import type { ForwardHtlcInterceptResponse } from '../../generated/types/routerrpc/ForwardHtlcInterceptResponse.ts';
+import type { HtlcEvent__Output } from '../../generated/types/routerrpc/HtlcEvent.ts';
 import { AsyncQueue } from '../async-queue.ts';
 import type { LndClients } from '../connection.ts';
 import { toLspError } from '../errors.ts';
 import { customRecordsFromLnd } from '../mappers.ts';
-import { keepStreaming, type StreamHooks } from '../streams.ts';
+import { keepStreaming, resilientStream, type StreamHooks } from '../streams.ts';
+
+/** An incoming HTLC's final resolution (LND's `final_htlc_event`); other events are skipped. */
+function finalResolutionFromLnd(e: HtlcEvent__Output): HtlcFinalResolution | undefined {
+  if (!e.final_htlc_event) return undefined;
+  return {
+    incomingScid: scid(e.incoming_channel_id),
+    incomingHtlcId: BigInt(e.incoming_htlc_id),
+    settled: e.final_htlc_event.settled,
+  };
+}
 
 function interceptedFromLnd(m: ForwardHtlcInterceptRequest__Output): InterceptedHtlc {
   const key = m.incoming_circuit_key;
@@ -110,6 +122,17 @@ export function lndHtlcInterception(c: LndClients, hooks: StreamHooks): HtlcInte
           );
         },
       };
+    },
+
+    htlcResolutions(options: StreamOptions): AsyncIterable<HtlcFinalResolution> {
+      const router = c.router;
+      return resilientStream(
+        'SubscribeHtlcEvents',
+        () => router.SubscribeHtlcEvents({}),
+        finalResolutionFromLnd,
+        options,
+        hooks,
+      );
     },
   };
 }

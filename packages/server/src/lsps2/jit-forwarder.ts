@@ -48,6 +48,7 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { pause } from '../poll.ts';
 import { activeChannel } from './channel-open.ts';
+import { type ForwardOutcome, ForwardSettlements } from './forward-settlements.ts';
 import { isAliasScid } from './jit-scid.ts';
 
 /** TLV type of bLIP-25 `extra_fee`: what the LSP deducted from an HTLC. */
@@ -118,6 +119,7 @@ export class JitForwarder {
   readonly #waker: ClientWaker | undefined;
   readonly #held = new Map<string, Held>();
   #interceptor: HtlcInterceptor | undefined;
+  readonly #settlements: ForwardSettlements;
   #signal: AbortSignal = AbortSignal.abort();
 
   constructor(deps: {
@@ -137,6 +139,11 @@ export class JitForwarder {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
+    this.#settlements = new ForwardSettlements({
+      lightning: deps.lightning,
+      log: deps.log,
+      onOutcome: (id, outcome) => this.#forwardEnded(id, outcome),
+    });
   }
 
   /** Intercepts HTLCs until `signal` aborts; `onConnected` fires each time LND takes us on. */
@@ -151,6 +158,7 @@ export class JitForwarder {
     });
     this.#interceptor = interceptor;
     void this.#recoverOpenings().catch((err: unknown) => this.#log.error({ err }, 'JIT recovery failed'));
+    const settling = this.#settlements.run(signal);
     const expiring = this.#expireBuys(signal);
     for await (const htlc of interceptor.htlcs) {
       this.#onHtlc(htlc).catch((err: unknown) => {
@@ -162,7 +170,7 @@ export class JitForwarder {
       });
     }
     for (const h of this.#held.values()) clearTimeout(h.timer);
-    await expiring;
+    await Promise.all([expiring, settling]);
   }
 
   /**
@@ -178,6 +186,7 @@ export class JitForwarder {
           if (this.#held.has(record.id)) continue;
           await this.#apply(record, { type: 'params_expired' });
         }
+        await this.#settleFromHistory(signal);
       } catch (err) {
         if (!signal.aborted) this.#log.warn({ err }, 'expiring JIT buys failed');
       }
@@ -397,11 +406,22 @@ export class JitForwarder {
   /** Forwards the held parts with the recorded fee split over them. */
   async #forwardHeld(record: JitChannelRecord, held: Held): Promise<void> {
     const parts = [...held.parts.values()].filter((p) => p.paymentHash === record.paymentHash);
+    // Nothing of the payment is held (LND failed it back while no server ran): the channel is
+    // funded and waits for the payment to come again; it is not forwarded, nor its fee earned.
+    if (parts.length === 0) {
+      this.#log.warn(
+        { jit: record.id, paymentHash: record.paymentHash },
+        'JIT channel open, but its payment is not held any more; waiting for it to come again',
+      );
+      return;
+    }
     const total = parts.reduce((s, p) => s + p.outgoingAmount, 0n) as Msat;
     const size = record.paymentSizeMsat;
     // After a restart LND replays the parts one by one: wait until they cover the payment again.
     if (size !== null && total < size) return;
     const forwards: PartForward<string>[] = splitFee(parts.map(toPart), total, record.feeMsat ?? msat(0n));
+    // Told how they end before they go: completed (the fee earned) only once they settle.
+    this.#settlements.expect(record.id, parts);
     for (const f of forwards) {
       const htlc = held.parts.get(f.id);
       if (!htlc) continue;
@@ -413,14 +433,56 @@ export class JitForwarder {
         outgoingCustomRecords: new Map([[EXTRA_FEE_TLV, u64(f.extraFee)]]),
       });
     }
-    await this.#apply(record, { type: 'forwarded' });
     this.#log.info(
       { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
-      'JIT payment forwarded',
+      'JIT payment forwarded; completed once it settles',
     );
     // Anything else held for this scid (another payment hash) goes back; the scid now leads to
     // the channel, so unknown_next_peer is not ours to give.
     await this.#release(record.id, held, 'temporary_channel_failure');
+  }
+
+  /**
+   * A forward's end: settled, the channel is `completed` (its opening fee earned); failed back
+   * by the client, it stays `forwarding`, funded, for the payment to come again.
+   */
+  async #forwardEnded(id: string, outcome: ForwardOutcome): Promise<void> {
+    const record = await this.#repo().get(id);
+    if (record?.state !== 'forwarding') return;
+    if (outcome === 'settled') {
+      await this.#apply(record, { type: 'forwarded' });
+      this.#log.info({ jit: id, feeMsat: String(record.feeMsat) }, 'JIT payment settled; opening fee earned');
+    } else {
+      this.#log.warn(
+        { jit: id },
+        'JIT payment failed back after it was forwarded; waiting for it to come again',
+      );
+    }
+  }
+
+  /**
+   * Forwards whose end was missed (a restart, the resolutions stream reconnecting): a channel
+   * `forwarding` whose settled forwards in LND's history carry its opening fee is completed.
+   */
+  async #settleFromHistory(signal: AbortSignal): Promise<void> {
+    const forwarding = (await this.#repo().inStates(['forwarding'])).filter(
+      (r) => !this.#settlements.pending(r.id),
+    );
+    if (forwarding.length === 0) return;
+    const channels = await this.#lightning.listChannels(signal);
+    for (const r of forwarding) {
+      const channel = channels.find(
+        (c) => c.channelPoint.txid === r.fundingTxid && c.channelPoint.outputIndex === r.fundingOutputIndex,
+      );
+      const scids = new Set<string>([
+        r.jitScid,
+        ...(r.channelScid ? [r.channelScid] : []),
+        ...(channel ? [channel.scid, ...channel.aliasScids].map(String) : []),
+      ]);
+      const since = new Date(r.createdAt.getTime() - 60_000);
+      if (await this.#settlements.settledInHistory(scids, since, r.feeMsat ?? msat(0n), signal))
+        await this.#forwardEnded(r.id, 'settled');
+    }
   }
 
   /**

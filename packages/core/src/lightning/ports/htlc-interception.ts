@@ -3,7 +3,7 @@
  * One of the Lightning node's ports (see `../backend.ts`).
  */
 import type { StreamOptions } from '../stream-options.ts';
-import type { HtlcResolution, InterceptedHtlc } from '../types.ts';
+import type { HtlcFinalResolution, HtlcResolution, InterceptedHtlc } from '../types.ts';
 
 /** A live HTLC interceptor: HTLCs come in, resolutions go out. */
 export interface HtlcInterceptor {
@@ -17,4 +17,9 @@ export interface HtlcInterceptor {
 export interface HtlcInterceptionPort {
   /** Registers as LND's HTLC interceptor (one at a time per node). */
   interceptHtlcs(options: StreamOptions): HtlcInterceptor;
+  /**
+   * How incoming HTLCs end, settled or failed, as they end (after a reconnect, ends missed
+   * meanwhile are not replayed: the forwarding history tells which forwards settled).
+   */
+  htlcResolutions(options: StreamOptions): AsyncIterable<HtlcFinalResolution>;
 }

@@ -49,3 +49,13 @@ export type HtlcResolution =
       readonly incomingHtlcId: bigint;
       readonly preimage: Hex32;
     };
+
+/**
+ * How an HTLC that arrived at the node ended, for good: settled (its preimage came back, the
+ * node earned what it forwarded it for) or failed back. Keyed like {@link InterceptedHtlc}.
+ */
+export interface HtlcFinalResolution {
+  readonly incomingScid: Scid;
+  readonly incomingHtlcId: bigint;
+  readonly settled: boolean;
+}
