@@ -111,6 +111,9 @@ function refundable(inputs: readonly RefundInput[], to: string | null): boolean 
   }
 }
 
+/** How long LND may take to write a settled forward to its forwarding log (it batches every 15 s). */
+const FORWARD_LOG_LAG_MS = 60_000;
+
 /** Every completed JIT channel's opening fee in the fees of settled forwards on its channel. */
 export async function auditJitFees(
   jits: readonly JitChannelRecord[],
@@ -139,8 +142,10 @@ export async function auditJitFees(
       .reduce((s, f) => s + f.fee, 0n);
     const fee = j.feeMsat ?? 0n;
     if (collected >= fee) continue;
-    // Its payment is still on the channel: the forward settles when the client takes it.
-    if (collected === 0n && (seen?.pendingHtlcs ?? 0) > 0) {
+    // Its payment is still on the channel: the forward settles when the client takes it. Or
+    // it settled a moment ago: LND writes its forwarding log in batches (every 15 s).
+    const justCompleted = Date.now() - j.updatedAt.getTime() < FORWARD_LOG_LAG_MS;
+    if ((collected === 0n && (seen?.pendingHtlcs ?? 0) > 0) || justCompleted) {
       sink.inFlight('jit_fees');
       continue;
     }
