@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { msat, parseScid, sat } from '@blgv/core';
-import { LSPClient } from '@blgv/lsp-client';
+import { msat, sat } from '@blgv/core';
+import { LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import { type Database, openDatabase, sql } from '@blgv/store';
-import { type Network, startNetwork, within } from '@blgv/testkit';
+import { JitWallet, type Network, startNetwork, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { assertEventsEndIn } from './support/events.ts';
 import { CLI, lspProcessEnv } from './support/lsp-process.ts';
@@ -75,17 +75,18 @@ after(async () => {
 });
 
 test('a server killed between intercept and forward leaves the payment whole and one channel at most', async (t) => {
-  const { h, alice, lsp, bob } = net;
-  let acceptorUp = false;
+  const { h, alice, lsp } = net;
   const streams = new AbortController();
-  await bob.lnd.acceptChannels((p) => ({ accept: true, zeroConf: p.wantsZeroConf }), {
-    signal: streams.signal,
-    onConnected: () => (acceptorUp = true),
-  });
-  await h.waitFor(() => acceptorUp, { what: "the client's channel acceptor" });
-  await bob.lnd.connectPeer(lsp.pubkey, lsp.host, within());
+  // A wallet that takes JIT channels and the fee deducted from its payment (the LSPS2 client).
+  const carol = await JitWallet.start(
+    h,
+    await h.newNode('carol', { lsps2Client: true }),
+    lsp,
+    streams.signal,
+  );
+  const client = carol.node;
   server = await startServer();
-  const wallet = new LspsPeerClient(bob, lsp.pubkey);
+  const wallet = new LspsPeerClient(client, lsp.pubkey);
   try {
     await h.waitFor(() => wallet.ready, { what: "the wallet's peer messages" });
     const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
@@ -93,23 +94,10 @@ test('a server killed between intercept and forward leaves the payment whole and
     assert.ok(params);
     const bought = (await wallet.call<Lsps2BuyResult>('lsps2.buy', { opening_fee_params: params })).result;
     assert.ok(bought);
-    const invoice = await bob.lnd.addInvoice(
-      {
-        amount: msat(100_000_000),
-        routeHints: [
-          [
-            {
-              nodeId: lsp.pubkey,
-              scid: parseScid(bought.jit_channel_scid),
-              feeBaseMsat: msat(0),
-              feeProportionalMillionths: 0,
-              cltvExpiryDelta: bought.lsp_cltv_expiry_delta,
-            },
-          ],
-        ],
-      },
-      within(),
-    );
+    const amount = msat(100_000_000);
+    const fee = lsps2OpeningFee(params, amount);
+    assert.ok(fee !== undefined);
+    const invoice = await carol.invoice(bought, amount, msat(fee));
     const aliceBefore = await alice.lnd.channelBalance(within());
     const payment = alice.lnd.sendPayment(
       { paymentRequest: invoice.paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 120, maxParts: 1 },
@@ -128,7 +116,7 @@ test('a server killed between intercept and forward leaves the payment whole and
     server.kill('SIGKILL');
     await new Promise((resolve) => server?.once('exit', resolve));
     const channelsAtKill = (await lsp.lnd.listChannels(within())).filter(
-      (c) => c.remotePubkey === bob.pubkey,
+      (c) => c.remotePubkey === client.pubkey,
     );
 
     server = await startServer();
@@ -174,8 +162,8 @@ test('a server killed between intercept and forward leaves the payment whole and
       { what: 'the JIT channel to be forwarded or given up' },
     );
     const toBob = [
-      ...(await lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === bob.pubkey),
-      ...(await lsp.lnd.pendingChannels(within())).filter((c) => c.remotePubkey === bob.pubkey),
+      ...(await lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === client.pubkey),
+      ...(await lsp.lnd.pendingChannels(within())).filter((c) => c.remotePubkey === client.pubkey),
     ];
     assert.ok(toBob.length <= 1, `at most one channel to the client (state caught at the kill: ${caught})`);
     assert.ok(channelsAtKill.length <= toBob.length);

@@ -126,6 +126,17 @@ async function jitPayment(client: LSPClient, amount: bigint) {
   return { bought, invoice };
 }
 
+/** Waits until the JIT channel sold as `scid` is completed (its forwarded payment settled). */
+function jitCompleted(scid: string) {
+  return net.h.waitFor(
+    async () => {
+      const jit = await second.client(key).admin.jitChannel(scid);
+      return jit.state === 'completed' ? jit : undefined;
+    },
+    { what: `JIT channel ${scid} to complete`, intervalMs: 200, timeoutMs: 30_000 },
+  );
+}
+
 test('every job runs in exactly one replica, and both serve the API', async () => {
   const [one, two] = await Promise.all([first.client(key).admin.jobs(), second.client(key).admin.jobs()]);
   assert.equal(one.replica, 'replica-1');
@@ -176,8 +187,7 @@ test('channel requests, LSPS1 orders and JIT payments sent to both replicas comp
   const jits = [];
   for (const via of [viaFirst, viaSecond]) {
     const { bought } = await jitPayment(via, 50_000n);
-    const jit = await second.client(key).admin.jitChannel(bought.jit_channel_scid);
-    assert.equal(jit.state, 'completed');
+    const jit = await jitCompleted(bought.jit_channel_scid);
     jits.push(jit.id);
   }
 
@@ -225,7 +235,7 @@ test('the replica holding the leases is killed: the other takes over within the 
   });
   assert.equal(channel.status, 'pending');
   const { bought } = await jitPayment(viaSecond, 40_000n);
-  assert.equal((await operator.admin.jitChannel(bought.jit_channel_scid)).state, 'completed');
+  await jitCompleted(bought.jit_channel_scid);
   await h.mine(1);
   await assertCleanAudit({ admin: operator });
 });

@@ -37,7 +37,9 @@ export async function statesOf(
 
 /**
  * Checks that a subject's events are one per transition (no state repeated back to back) and
- * end in the state the API shows now: no state exists without its event.
+ * end in the state the API shows now: no state exists without its event. An event is listed
+ * once the log's sequencer has given it its position (a moment after its transaction
+ * committed), so the last one is waited for, against a deadline.
  */
 export async function assertEventsEndIn(
   client: LSPClient,
@@ -45,7 +47,11 @@ export async function assertEventsEndIn(
   subjectId: string,
   current: string,
 ): Promise<string[]> {
-  const states = await statesOf(client, subjectKind, subjectId);
+  let states = await statesOf(client, subjectKind, subjectId);
+  for (const deadline = Date.now() + 15_000; states.at(-1) !== current && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 200)); // polling the log against the deadline
+    states = await statesOf(client, subjectKind, subjectId);
+  }
   assert.ok(states.length > 0, `${subjectKind} ${subjectId} has events`);
   for (const [i, s] of states.entries())
     assert.notEqual(s, states[i - 1], `one event per transition: ${states.join(' -> ')}`);
