@@ -14,9 +14,12 @@ import {
   LedgerRepository,
   Lsps1OrdersRepository,
   Lsps1RefundsRepository,
+  MACHINE_TABLES,
   migrate,
   openDatabase,
   sql,
+  stateCheckName,
+  statesOfCheck,
   TenantsRepository,
 } from '@blgv/store';
 
@@ -71,6 +74,25 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
       );
+    });
+
+    test("each machine's table admits exactly the machine's states, and a check changed by hand is put back", async () => {
+      const checkOf = async (t: (typeof MACHINE_TABLES)[number]) => {
+        const r = await sql<{ def: string }>`
+          select pg_get_constraintdef(c.oid) as def from pg_constraint c
+          where c.conname = ${stateCheckName(t)} and c.conrelid = ${t.table}::regclass`.execute(database.db);
+        return statesOfCheck(r.rows[0]?.def ?? '');
+      };
+      for (const t of MACHINE_TABLES) assert.deepEqual(await checkOf(t), [...t.states].sort(), t.table);
+      const payments = MACHINE_TABLES.find((t) => t.table === 'payments');
+      assert.ok(payments);
+      await sql`alter table payments drop constraint payments_status_check`.execute(database.db);
+      await sql`alter table payments add constraint payments_status_check check (status in ('pending'))`.execute(
+        database.db,
+      );
+      assert.deepEqual(await checkOf(payments), ['pending']);
+      assert.deepEqual(await migrate(database.db), [], 'no migration runs');
+      assert.deepEqual(await checkOf(payments), [...payments.states].sort());
     });
 
     test('tenants round-trip and names are unique', async () => {

@@ -23,5 +23,6 @@ export * from './machine.ts';
 export * from './money.ts';
 export * from './monitoring/node-metrics.ts';
 export * from './payments/charges.ts';
+export * from './payments/payment-machine.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';

@@ -4,6 +4,7 @@
  */
 import type { Hex32, Outpoint, Sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { moveState, type StateUpdate } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { ChannelFundingsTable, FundingChannelRecord, FundingState } from './tables/channels.ts';
 
@@ -123,14 +124,9 @@ export class ChannelFundingsRepository {
   }
 
   /** Moves a funding from `from` to `to`; false when it was elsewhere. */
-  async transition(id: string, from: FundingState, to: FundingState, failure?: string): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('channel_fundings')
-      .set({ state: to, updated_at: new Date(), ...(failure !== undefined ? { failure } : {}) })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  transition(id: string, from: FundingState, to: FundingState, failure?: string): Promise<boolean> {
+    const update: StateUpdate & { failure?: string } = { state: to, failure };
+    return moveState(this.#db, { table: 'channel_fundings' }, id, from, update);
   }
 
   /** Sum of fees paid on-chain by published fundings (for the audit). */

@@ -4,6 +4,7 @@
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
+import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { ChannelRequestState, ChannelRequestsTable } from './tables/channels.ts';
 import { isUuid } from './uuid.ts';
@@ -164,27 +165,12 @@ export class ChannelRequestsRepository {
   }
 
   /** Moves a request to a new state, only from one of `from`; false if it was elsewhere. */
-  async transition(
+  transition(
     id: string,
     from: readonly ChannelRequestState[],
     update: ChannelRequestUpdate,
   ): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('channel_requests')
-      .set({
-        state: update.state,
-        updated_at: new Date(),
-        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
-        ...(update.fundingOutputIndex !== undefined
-          ? { funding_output_index: update.fundingOutputIndex }
-          : {}),
-        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
-        ...(update.failure !== undefined ? { failure: update.failure } : {}),
-      })
-      .where('id', '=', id)
-      .where('state', 'in', [...from])
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    return moveState(this.#db, { table: 'channel_requests' }, id, from, update);
   }
 }
 

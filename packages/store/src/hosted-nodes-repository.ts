@@ -6,6 +6,7 @@
 import type { HostedNodeState } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
+import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { HostedNodesTable } from './tables/hosting.ts';
 
@@ -246,7 +247,7 @@ export class HostedNodesRepository {
    * Moves a node from `from` to `to` (compare-and-set): false when it was not in `from`.
    * Runs in the caller's transaction when given one.
    */
-  async transition(
+  transition(
     id: string,
     from: HostedNodeState,
     to: HostedNodeState,
@@ -256,18 +257,7 @@ export class HostedNodesRepository {
     } = {},
     db: Kysely<Schema> = this.#db,
   ): Promise<boolean> {
-    const r = await db
-      .updateTable('hosted_nodes')
-      .set({
-        state: to,
-        updated_at: sql`now()`,
-        ...(patch.failure !== undefined ? { failure: patch.failure } : {}),
-        ...(patch.suspendedAt !== undefined ? { suspended_at: patch.suspendedAt } : {}),
-      })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    return moveState(db, { table: 'hosted_nodes' }, id, from, { state: to, ...patch });
   }
 
   /**

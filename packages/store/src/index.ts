@@ -78,6 +78,13 @@ export {
   type Lsps5WebhookRecord,
   type NewLsps5Notification,
 } from './lsps5-repository.ts';
+export {
+  MACHINE_TABLES,
+  type MachineTable,
+  stateCheckName,
+  statesOfCheck,
+  syncStateChecks,
+} from './machine-tables.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
 export {
   type ForwardDay,

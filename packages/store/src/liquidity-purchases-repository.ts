@@ -4,6 +4,7 @@
  */
 import { type PurchaseState, type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
+import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { LiquidityPurchasesTable } from './tables/liquidity.ts';
 import { isUuid } from './uuid.ts';
@@ -117,22 +118,9 @@ export class LiquidityPurchasesRepository {
   }
 
   /** Moves a purchase from `from` to the new state; false if it was no longer in `from`. */
-  async transition(id: string, from: PurchaseState, update: PurchaseUpdate): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('liquidity_purchases')
-      .set({
-        state: update.state,
-        updated_at: new Date(),
-        ...(update.failure !== undefined ? { failure: update.failure } : {}),
-        ...(update.paymentTxid !== undefined ? { payment_txid: update.paymentTxid } : {}),
-        ...(update.onchainFee !== undefined ? { onchain_fee_sat: update.onchainFee } : {}),
-        ...(update.fundingOutpoint !== undefined ? { funding_outpoint: update.fundingOutpoint } : {}),
-        ...(update.outbound !== undefined ? { outbound_sat: update.outbound } : {}),
-      })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  transition(id: string, from: PurchaseState, update: PurchaseUpdate): Promise<boolean> {
+    const rename = { onchainFee: 'onchain_fee_sat', outbound: 'outbound_sat' };
+    return moveState(this.#db, { table: 'liquidity_purchases', rename }, id, from, update);
   }
 }
 

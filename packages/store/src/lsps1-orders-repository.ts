@@ -4,6 +4,7 @@
  */
 import { type OrderState, type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
+import { moveState } from './move-state.ts';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Schema } from './schema.ts';
 import type { Lsps1OrdersTable } from './tables/lsps1.ts';
@@ -199,26 +200,8 @@ export class Lsps1OrdersRepository {
   }
 
   /** Moves an order from `from` to the new state; false if it was no longer in `from`. */
-  async transition(id: string, from: OrderState, update: OrderUpdate): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('lsps1_orders')
-      .set({
-        state: update.state,
-        updated_at: new Date(),
-        ...(update.failure !== undefined ? { failure: update.failure } : {}),
-        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
-        ...(update.fundingOutputIndex !== undefined
-          ? { funding_output_index: update.fundingOutputIndex }
-          : {}),
-        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
-        ...(update.fundedAt !== undefined ? { funded_at: update.fundedAt } : {}),
-        ...(update.paymentMethod !== undefined ? { payment_method: update.paymentMethod } : {}),
-        ...(update.refundTxid !== undefined ? { refund_txid: update.refundTxid } : {}),
-      })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  transition(id: string, from: OrderState, update: OrderUpdate): Promise<boolean> {
+    return moveState(this.#db, { table: 'lsps1_orders' }, id, from, update);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { type JitChannelState, type Msat, msat, type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
+import { moveState } from './move-state.ts';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Schema } from './schema.ts';
 import type { Lsps2JitChannelsTable } from './tables/lsps2.ts';
@@ -170,29 +171,8 @@ export class Lsps2JitChannelsRepository {
   }
 
   /** Moves a JIT channel from `from` to the new state; false if it was no longer in `from`. */
-  async transition(id: string, from: JitChannelState, update: JitChannelUpdate): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('lsps2_jit_channels')
-      .set({
-        state: update.state,
-        updated_at: new Date(),
-        ...(update.paymentHash !== undefined ? { payment_hash: update.paymentHash } : {}),
-        ...(update.feeMsat !== undefined ? { fee_msat: update.feeMsat } : {}),
-        ...(update.channelCapacitySat !== undefined
-          ? { channel_capacity_sat: update.channelCapacitySat }
-          : {}),
-        ...(update.fundingTxid !== undefined ? { funding_txid: update.fundingTxid } : {}),
-        ...(update.fundingId !== undefined ? { funding_id: update.fundingId } : {}),
-        ...(update.fundingOutputIndex !== undefined
-          ? { funding_output_index: update.fundingOutputIndex }
-          : {}),
-        ...(update.channelScid !== undefined ? { channel_scid: update.channelScid } : {}),
-        ...(update.failure !== undefined ? { failure: update.failure } : {}),
-      })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+  transition(id: string, from: JitChannelState, update: JitChannelUpdate): Promise<boolean> {
+    return moveState(this.#db, { table: 'lsps2_jit_channels' }, id, from, update);
   }
 }
 

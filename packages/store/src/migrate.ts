@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, sql } from 'kysely';
+import { syncStateChecks } from './machine-tables.ts';
 import type { Schema } from './schema.ts';
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
@@ -31,7 +32,10 @@ export function listMigrations(dir = migrationsDir): Migration[] {
     }));
 }
 
-/** Applies every pending migration; returns the names of those it ran. */
+/**
+ * Applies every pending migration, then makes the machine tables' state checks match the
+ * machines; returns the names of the migrations it ran.
+ */
 export async function migrate(db: Kysely<Schema>, migrations = listMigrations()): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`.execute(trx);
@@ -50,6 +54,8 @@ export async function migrate(db: Kysely<Schema>, migrations = listMigrations())
       await trx.insertInto('schema_migrations').values({ version: m.version, name: m.name }).execute();
       ran.push(`${String(m.version).padStart(4, '0')}_${m.name}`);
     }
+    // The state checks come from the machines, not from a migration: see machine-tables.ts.
+    await syncStateChecks(trx);
     return ran;
   });
 }

@@ -4,6 +4,7 @@
  */
 import { type ReservationState, type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { LiquidityReservationsTable } from './tables/liquidity.ts';
 import { isUuid } from './uuid.ts';
@@ -121,18 +122,18 @@ export class ReservationsRepository {
   }
 
   /** Writes a transition of the state machine; false when the row was no longer in `from`. */
-  async transition(
+  transition(
     id: string,
     from: ReservationState,
     next: { readonly state: ReservationState; readonly used: Sat },
   ): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('liquidity_reservations')
-      .set({ state: next.state, used_sat: next.used, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return r.numUpdatedRows > 0n;
+    return moveState(
+      this.#db,
+      { table: 'liquidity_reservations', rename: { used: 'used_sat' } },
+      id,
+      from,
+      next,
+    );
   }
 
   /** Moves every live reservation whose time is up to `expired`; returns them. */

@@ -2,7 +2,7 @@
  * Tenants' webhook endpoints (0012), the deliveries made of the event log for each, and every
  * attempt of each delivery.
  */
-import type { WebhookDeliveryState } from '@blgv/core';
+import type { TenantDeliveryState } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
@@ -41,7 +41,7 @@ export interface WebhookDeliveryRecord {
   readonly eventType: string;
   readonly subject: string;
   readonly body: string;
-  readonly state: WebhookDeliveryState;
+  readonly state: TenantDeliveryState;
   readonly attempts: number;
   readonly nextAttemptAt: Date;
   readonly firstAttemptAt: Date | null;
@@ -80,7 +80,7 @@ export interface DueDelivery extends WebhookDeliveryRecord {
 
 /** What one attempt came to. */
 export interface AttemptOutcome {
-  readonly state: WebhookDeliveryState;
+  readonly state: TenantDeliveryState;
   readonly status: number | undefined;
   readonly error: string | undefined;
   readonly durationMs: number;
@@ -295,7 +295,7 @@ export class WebhooksRepository {
   }
 
   /** Puts a finished delivery back to pending, due at `at`. */
-  async redeliver(id: bigint, from: WebhookDeliveryState, at: Date): Promise<boolean> {
+  async redeliver(id: bigint, from: TenantDeliveryState, at: Date): Promise<boolean> {
     const r = await this.#db
       .updateTable('webhook_deliveries')
       .set({ state: 'pending', next_attempt_at: at, first_attempt_at: null })

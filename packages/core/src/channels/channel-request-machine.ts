@@ -14,7 +14,7 @@
  * and from then on the channel counts as funded whatever happens.
  */
 
-import { type Moved, moved, refuse, type Step } from '../machine.ts';
+import { type Machine, type Moved, moved, refuse, type Step, states } from '../machine.ts';
 import type { CommittedEvent, FundingCommitment } from './funding-machine.ts';
 
 /** Where a channel request is. Final: `closed`, `failed`. */
@@ -85,3 +85,24 @@ export function nextChannelRequestState(
         : refuse(state, event.type);
   }
 }
+
+/** The channel request machine, as data. */
+export const channelRequestMachine: Machine<
+  ChannelRequestState,
+  ChannelRequestEvent,
+  ChannelRequestEffect,
+  ChannelRequestRecord
+> = {
+  name: 'channel_request',
+  states: states<ChannelRequestState>({
+    queued: true,
+    opening: true,
+    publishing: true,
+    pending: true,
+    open: true,
+    closed: true,
+    failed: true,
+  }),
+  final: FINAL_CHANNEL_REQUEST_STATES,
+  next: (state, event) => nextChannelRequestState(state, event),
+};

@@ -11,7 +11,7 @@
  * the chain. `publishing` is written, with the txid and the PSBT, before the transaction is
  * signed and published; a restart publishes it again.
  */
-import { moved, refuse, type Step } from '../machine.ts';
+import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 
 /** Where a funding transaction is. Final: `published`, `cancelled`. */
 export type FundingState = 'negotiating' | 'publishing' | 'published' | 'cancelled';
@@ -57,3 +57,16 @@ export function nextFundingState(
         : refuse(state, event.type);
   }
 }
+
+/** The funding transaction machine, as data. */
+export const fundingMachine: Machine<
+  FundingState,
+  FundingEvent,
+  FundingEffect,
+  { readonly failure?: string }
+> = {
+  name: 'channel_funding',
+  states: states<FundingState>({ negotiating: true, publishing: true, published: true, cancelled: true }),
+  final: ['published', 'cancelled'],
+  next: (state, event) => nextFundingState(state, event),
+};

@@ -13,7 +13,7 @@
  * `running` is what the tenant asked for; whether the process answers right now is the keeper's
  * business (it restarts a dead one and unlocks it), not a state of the machine.
  */
-import { type Moved, moved, refuse, type Step } from '../machine.ts';
+import { type Machine, type Moved, moved, refuse, type Step, states } from '../machine.ts';
 import type { Sat } from '../money.ts';
 
 /**
@@ -148,3 +148,20 @@ export function nextHostedNodeState(
       return state === 'deleting' ? go('deleted') : refuse(state, event.type);
   }
 }
+
+/** The hosted node machine, as data. */
+export const hostedNodeMachine: Machine<HostedNodeState, HostedNodeEvent, HostedNodeEffect, HostedNodeFacts> =
+  {
+    name: 'hosted_node',
+    states: states<HostedNodeState>({
+      creating: true,
+      running: true,
+      stopped: true,
+      suspended: true,
+      deleting: true,
+      deleted: true,
+      failed: true,
+    }),
+    final: FINAL_HOSTED_NODE_STATES,
+    next: (state, event) => nextHostedNodeState(state, event),
+  };

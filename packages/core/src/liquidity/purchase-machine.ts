@@ -14,7 +14,7 @@
  * waiting until the channel is active and carries a payment.
  */
 
-import { moved, refuse, type Step } from '../machine.ts';
+import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 
 /** Where a purchase is. Final: `completed`, `refused`, `failed`. */
 export type PurchaseState = 'ordered' | 'paying' | 'paid' | 'opening' | 'completed' | 'refused' | 'failed';
@@ -78,3 +78,19 @@ export function nextPurchaseState(
   }
   return refuse(state, event.type);
 }
+
+/** The liquidity purchase machine, as data. */
+export const purchaseMachine: Machine<PurchaseState, PurchaseEvent, never, PurchaseRecord> = {
+  name: 'liquidity_purchase',
+  states: states<PurchaseState>({
+    ordered: true,
+    paying: true,
+    paid: true,
+    opening: true,
+    completed: true,
+    refused: true,
+    failed: true,
+  }),
+  final: FINAL_PURCHASE_STATES,
+  next: (state, event) => nextPurchaseState(state, event),
+};

@@ -5,7 +5,7 @@
  */
 import { type FeeSchedule, PPM, ppmOfCeil } from '../fees/schedule.ts';
 import type { Channel } from '../lightning/types.ts';
-import { moved, type Step } from '../machine.ts';
+import { type Machine, moved, type Step, states } from '../machine.ts';
 import type { Sat } from '../money.ts';
 
 /** Where a reservation is. Only `active` holds liquidity. */
@@ -152,3 +152,17 @@ export function spendableOutbound(
   }
   return total as Sat;
 }
+
+/** The reservation machine, as data; its context is the reservation's amount and what is used. */
+export const reservationMachine: Machine<
+  ReservationState,
+  ReservationEvent,
+  never,
+  { readonly used: Sat },
+  Omit<ReservationSnapshot, 'state'>
+> = {
+  name: 'reservation',
+  states: states<ReservationState>({ active: true, released: true, expired: true, exhausted: true }),
+  final: ['released', 'expired'],
+  next: (state, event, r) => reservationTransition({ ...r, state }, event),
+};

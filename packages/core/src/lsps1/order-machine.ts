@@ -23,7 +23,7 @@
 export type PaymentMethod = 'bolt11' | 'onchain';
 
 import type { CommittedEvent, FundingCommitment } from '../channels/funding-machine.ts';
-import { moved, refuse, type Step } from '../machine.ts';
+import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 
 /** Where an order is. Final: `completed`, `failed`, `expired`. */
 export type OrderState =
@@ -175,3 +175,27 @@ export function lsps1OnchainPaymentState(
       return 'REFUNDED';
   }
 }
+
+/** The LSPS1 order machine, as data; its context is how the order was paid (once it is). */
+export const orderMachine: Machine<
+  OrderState,
+  OrderEvent,
+  OrderEffect,
+  OrderRecord,
+  PaymentMethod | undefined
+> = {
+  name: 'lsps1_order',
+  states: states<OrderState>({
+    awaiting_payment: true,
+    payment_held: true,
+    opening: true,
+    publishing: true,
+    settling: true,
+    completed: true,
+    refunding: true,
+    failed: true,
+    expired: true,
+  }),
+  final: FINAL_ORDER_STATES,
+  next: nextOrderState,
+};

@@ -19,7 +19,7 @@
  */
 import type { CommittedEvent } from '../channels/funding-machine.ts';
 import type { Hex32, Scid } from '../ids.ts';
-import { moved, refuse, type Step } from '../machine.ts';
+import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 import type { Msat } from '../money.ts';
 
 /** The states of a JIT channel. */
@@ -29,11 +29,10 @@ export type JitChannelState =
   | 'publishing'
   | 'forwarding'
   | 'completed'
-  | 'failed'
   | 'expired';
 
 /** States after which nothing happens any more. */
-export const FINAL_JIT_STATES: readonly JitChannelState[] = ['completed', 'failed', 'expired'];
+export const FINAL_JIT_STATES: readonly JitChannelState[] = ['completed', 'expired'];
 
 /** What happens to a JIT channel. */
 export type JitChannelEvent =
@@ -92,3 +91,18 @@ export function nextJitState(
         : [{ type: effect } as JitChannelEffect];
   return moved(target, effects, { record });
 }
+
+/** The JIT channel machine, as data. */
+export const jitChannelMachine: Machine<JitChannelState, JitChannelEvent, JitChannelEffect, JitRecord> = {
+  name: 'jit_channel',
+  states: states<JitChannelState>({
+    awaiting_payment: true,
+    opening: true,
+    publishing: true,
+    forwarding: true,
+    completed: true,
+    expired: true,
+  }),
+  final: FINAL_JIT_STATES,
+  next: (state, event) => nextJitState(state, event),
+};

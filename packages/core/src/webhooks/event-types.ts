@@ -1,32 +1,22 @@
 /**
  * The event types a tenant's webhook can ask for: `<subject kind>.<state>` for each subject kind
- * of the event log a tenant sees, with every state it can be in (checked against the machines'
- * own state types, so a state added there must be added here).
+ * of the event log a tenant sees, with every state it can be in. A machine's kinds and states
+ * come from the machine itself (its `name` and `states`), so a state added there is an event
+ * type here with no other edit; the kinds with no machine (top-ups, ledger entries, node
+ * health) list theirs.
  */
-import type { ChannelRequestState } from '../channels/channel-request-machine.ts';
-import type { HostedNodeState } from '../hosting/hosted-node.ts';
-import type { ReservationState } from '../liquidity/reservation.ts';
-import type { OrderState } from '../lsps1/order-machine.ts';
-import type { JitChannelState } from '../lsps2/jit-channel-machine.ts';
-
-/** Every key of a union, once: a missing or unknown one is a compile error. */
-function all<S extends string>(states: Record<S, true>): readonly S[] {
-  return Object.keys(states) as S[];
-}
+import { channelRequestMachine } from '../channels/channel-request-machine.ts';
+import { hostedNodeMachine } from '../hosting/hosted-node.ts';
+import { reservationMachine } from '../liquidity/reservation.ts';
+import { orderMachine } from '../lsps1/order-machine.ts';
+import { jitChannelMachine } from '../lsps2/jit-channel-machine.ts';
+import { paymentMachine } from '../payments/payment-machine.ts';
 
 /** The states of each subject kind a tenant's webhook can receive. */
 export const WEBHOOK_EVENT_STATES: Readonly<Record<string, readonly string[]>> = {
-  channel_request: all<ChannelRequestState>({
-    queued: true,
-    opening: true,
-    publishing: true,
-    pending: true,
-    open: true,
-    closed: true,
-    failed: true,
-  }),
-  payment: ['pending', 'succeeded', 'failed'],
-  reservation: all<ReservationState>({ active: true, released: true, expired: true, exhausted: true }),
+  ...Object.fromEntries(
+    [channelRequestMachine, paymentMachine, reservationMachine].map((m) => [m.name, m.states]),
+  ),
   topup: ['open', 'settled', 'canceled'],
   ledger_entry: [
     'topup',
@@ -46,35 +36,7 @@ export const WEBHOOK_EVENT_STATES: Readonly<Record<string, readonly string[]>> =
     'hosting_transaction_fee',
     'hosting_fee_refund',
   ],
-  lsps1_order: all<OrderState>({
-    awaiting_payment: true,
-    payment_held: true,
-    opening: true,
-    publishing: true,
-    settling: true,
-    completed: true,
-    refunding: true,
-    failed: true,
-    expired: true,
-  }),
-  jit_channel: all<JitChannelState>({
-    awaiting_payment: true,
-    opening: true,
-    publishing: true,
-    forwarding: true,
-    completed: true,
-    failed: true,
-    expired: true,
-  }),
-  hosted_node: all<HostedNodeState>({
-    creating: true,
-    running: true,
-    stopped: true,
-    suspended: true,
-    deleting: true,
-    deleted: true,
-    failed: true,
-  }),
+  ...Object.fromEntries([orderMachine, jitChannelMachine, hostedNodeMachine].map((m) => [m.name, m.states])),
   hosted_node_health: ['up', 'down'],
 };
 

@@ -7,7 +7,8 @@
  */
 import {
   type ChannelRequestEvent,
-  nextChannelRequestState,
+  channelRequestMachine,
+  type FundingCommitment,
   type OpenChannelRequest,
   parsePubkey,
   sat,
@@ -23,6 +24,7 @@ import {
 import type { Logger } from 'pino';
 import type { ChannelFunder, FundingCommit } from '../funding/channel-funder.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import type { ForwardingFees } from './forwarding-policy.ts';
 
 /** How the runner opens channels (from config). */
@@ -119,8 +121,9 @@ export class ChannelRunner {
   }
 
   /**
-   * Applies an event: persists the transition (only from the state read) and, in the same
-   * database transaction, a refund when the step calls for one; then starts the other effects.
+   * Applies an event through the one driver: writes the transition (only from the state read)
+   * and, in the same database transaction, a refund when the step calls for one. Publishing is
+   * started by the commit's caller once the funder's transaction is written (`#publish`).
    * Returns the updated request, or `undefined` when the event did not apply.
    */
   async apply(
@@ -128,10 +131,7 @@ export class ChannelRunner {
     event: ChannelRequestEvent,
     db: Kysely<Schema> = this.#database.db,
   ): Promise<ChannelRequest | undefined> {
-    const step = nextChannelRequestState(request.state, event);
-    if (!step.ok) return undefined;
-    // What the step records, as stored and as returned.
-    const recorded = {
+    const recordedBy = (step: { funding?: FundingCommitment; failure?: string }) => ({
       ...(step.funding
         ? {
             fundingId: step.funding.fundingId,
@@ -140,25 +140,24 @@ export class ChannelRunner {
           }
         : {}),
       ...(step.failure !== undefined ? { failure: step.failure } : {}),
-    };
-    const write = async (trx: Kysely<Schema>) => {
-      const moved = await new ChannelRequestsRepository(trx).transition(request.id, [request.state], {
-        state: step.state,
-        ...recorded,
-      });
-      if (!moved) return false;
-      if (step.effects.some((e) => e.type === 'refund')) await refund(trx, request);
-      return true;
-    };
-    const moved =
-      db === this.#database.db ? await this.#database.db.transaction().execute(write) : await write(db);
-    if (!moved) return undefined;
-    this.#log.info(
-      { id: request.id, from: request.state, to: step.state, event: event.type, failure: step.failure },
-      'channel request transition',
-    );
+    });
+    const step = await applyStep(channelRequestMachine, request, event, undefined, {
+      db,
+      atomic: true,
+      log: this.#log,
+      persist: (step, trx) =>
+        new ChannelRequestsRepository(trx).transition(request.id, [request.state], {
+          state: step.state,
+          ...recordedBy(step),
+        }),
+      effects: {
+        refund: (_, { db }) => refund(db, request),
+        publish: () => {}, // by the commit's caller, once the funder's transaction is written
+      },
+    });
+    if (!step) return undefined;
     this.#onTransition(request.id);
-    return { ...request, state: step.state, ...recorded };
+    return { ...request, state: step.state, ...recordedBy(step) };
   }
 
   #flush(): void {

@@ -4,12 +4,12 @@ import {
   type HostedNodeConfig,
   type HostedNodeEvent,
   type HostedNodeState,
+  hostedNodeMachine,
   type LightningBackend,
   type LightningConnector,
   LspError,
   type NodeOrchestrator,
   type NodeWallets,
-  nextHostedNodeState,
   type Sat,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { LspPreference } from './lsp-preference.ts';
 import { NodeMacaroons } from './macaroon-keys.ts';
 import type { NodeArchives } from './node-archives.ts';
@@ -308,21 +309,33 @@ export class HostingService {
     return { ...parsed, updatedAt: record.backupAt };
   }
 
-  /** Applies an event to a node's machine and persists the new state (compare-and-set). */
+  /**
+   * Applies an event to a node's machine through the one driver and persists the new state
+   * (compare-and-set); a refused event or a node that moved meanwhile is a 409. Processes follow
+   * the state: the keeper starts and stops them (`shouldRun`), a tenant's stop and start wait
+   * for theirs, and deletion destroys the node only once it holds nothing.
+   */
   async #move(
     nodeId: string,
     from: HostedNodeState,
     event: HostedNodeEvent,
     repo: HostedNodesRepository = this.#repo,
   ): Promise<HostedNodeState> {
-    const step = nextHostedNodeState(from, event);
-    if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'state', state: from });
-    const moved = await repo.transition(nodeId, from, step.state, {
-      ...(step.failure ? { failure: step.failure } : {}),
-      ...(step.state === 'suspended' ? { suspendedAt: new Date() } : {}),
-      ...(from === 'suspended' ? { suspendedAt: null } : {}),
+    const refused = hostedNodeMachine.next(from, event);
+    if (!refused.ok) throw new LspError(ErrorCode.Conflict, refused.reason, { field: 'state', state: from });
+    const byTheKeeper = () => {};
+    const step = await applyStep(hostedNodeMachine, { id: nodeId, state: from }, event, undefined, {
+      db: this.#database.db,
+      log: this.#log,
+      persist: (step) =>
+        repo.transition(nodeId, from, step.state, {
+          ...(step.failure ? { failure: step.failure } : {}),
+          ...(step.state === 'suspended' ? { suspendedAt: new Date() } : {}),
+          ...(from === 'suspended' ? { suspendedAt: null } : {}),
+        }),
+      effects: { start_process: byTheKeeper, stop_process: byTheKeeper, destroy: byTheKeeper },
     });
-    if (!moved)
+    if (!step)
       throw new LspError(ErrorCode.Conflict, `node ${nodeId} changed meanwhile; try again`, {
         field: 'state',
       });

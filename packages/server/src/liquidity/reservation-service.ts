@@ -16,7 +16,6 @@ import {
   ppmOfCeil,
   purchaseBudget,
   quoteReservation,
-  reservationTransition,
   type Sat,
   sat,
   smaller,
@@ -32,6 +31,7 @@ import {
   ReservationAllocator,
 } from './reservation-allocator.ts';
 import { watchExpiries } from './reservation-expiry.ts';
+import { moveReservation } from './reservation-steps.ts';
 
 /** Limits on reservations (from config). */
 export interface ReservationLimits {
@@ -149,10 +149,8 @@ export class ReservationService {
       const repo = new ReservationsRepository(trx);
       const r = await repo.get(id, { lock: true });
       if (!r) return undefined;
-      const step = reservationTransition(r, { type: 'release' });
-      if (!step.ok) return r;
-      await repo.transition(id, r.state, { state: step.state, used: step.used });
-      return { ...r, state: step.state, used: step.used };
+      const step = await moveReservation(trx, r, { type: 'release' }, this.#log);
+      return step ? { ...r, state: step.state, used: step.used } : r;
     });
     if (released?.state !== 'released') {
       throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${released?.state ?? 'gone'}`, {

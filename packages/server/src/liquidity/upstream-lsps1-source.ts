@@ -27,11 +27,11 @@ import {
   type LiquidityLimits,
   type LiquiditySource,
   LspError,
-  nextPurchaseState,
   type Pubkey,
   type PurchaseEvent,
   parseHex32,
   parsePubkey,
+  purchaseMachine,
   type Sat,
   sat,
 } from '@blgv/core';
@@ -39,6 +39,7 @@ import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesReposito
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { pause, untilAborted } from '../poll.ts';
 import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
 import { sizeUpstreamOrder } from './upstream-order-size.ts';
@@ -327,25 +328,19 @@ export class UpstreamLsps1Source implements LiquiditySource {
     }
   }
 
-  /** Persists a transition from the record's state; false when the purchase had moved on. */
+  /**
+   * Applies an event through the one driver, from the record's state; false when the purchase
+   * had moved on. The machine has no effects: each state's work is this runner's next step.
+   */
   async #apply(r: LiquidityPurchaseRecord, event: PurchaseEvent): Promise<boolean> {
-    const from = r.state;
-    const step = nextPurchaseState(from, event);
-    if (!step.ok) {
-      this.#log.warn(
-        { purchase: r.id, from, event: event.type, reason: step.reason },
-        'purchase event refused',
-      );
-      return false;
-    }
-    const { ok: _ok, effects: _effects, ...transition } = step;
-    const moved = await this.#repo().transition(r.id, from, transition);
-    if (moved)
-      this.#log.info(
-        { purchase: r.id, from, to: step.state, ...(step.failure ? { failure: step.failure } : {}) },
-        'purchase transition',
-      );
-    return moved;
+    const step = await applyStep(purchaseMachine, r, event, undefined, {
+      db: this.#database.db,
+      log: this.#log,
+      persist: ({ ok: _ok, effects: _effects, ...transition }, db) =>
+        new LiquidityPurchasesRepository(db).transition(r.id, r.state, transition),
+      effects: {},
+    });
+    return step !== undefined;
   }
 
   /** Calls the upstream; LSPS error answers become {@link LspError}s. */

@@ -21,8 +21,8 @@ import {
   FINAL_ORDER_STATES,
   isLspError,
   type LightningBackend,
-  nextOrderState,
   type OrderEvent,
+  orderMachine,
   type PaymentMethod,
   type Pubkey,
   parseHex32,
@@ -46,6 +46,7 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { Admission } from '../lsps0/admission.ts';
 import type { OrderOwner } from '../lsps0/order-owner.ts';
 import { RpcError } from '../lsps0/rpc-error.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
 import { heldHtlcCheck } from './hold-timing.ts';
 import {
@@ -543,8 +544,10 @@ export class Lsps1Service {
   }
 
   /**
-   * Applies an event: persists the transition (only from the state we read), with what it
-   * records, then its effects (in `db` when given: the funder's commit transaction).
+   * Applies an event through the one driver: writes the transition (only from the state we
+   * read) with what it records (in `db` when given: the funder's commit transaction), then its
+   * effects. The loop performs the work each state names (open, publish, settle, refund) on its
+   * next pass, and again after a restart; a cancel no later state looks at runs here.
    */
   async #apply(
     order: Lsps1OrderRecord,
@@ -552,44 +555,39 @@ export class Lsps1Service {
     extra: { readonly refundTxid?: string } = {},
     db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
-    const from = order.state;
     const method = paymentMethodOf(event) ?? order.paymentMethod ?? undefined;
-    const step = nextOrderState(from, event, method);
-    if (!step.ok) {
-      this.#log.warn(
-        { order: order.id, from, event: event.type, reason: step.reason },
-        'order event refused',
-      );
-      return false;
-    }
-    const moved = await new Lsps1OrdersRepository(db).transition(order.id, from, {
-      state: step.state,
-      ...(method && !order.paymentMethod ? { paymentMethod: method } : {}),
-      ...extra,
-      ...(step.failure !== undefined ? { failure: step.failure } : {}),
-      ...(step.funding
-        ? {
-            fundingId: step.funding.fundingId,
-            fundingTxid: step.funding.txid,
-            fundingOutputIndex: step.funding.outputIndex,
-          }
-        : {}),
-      // bLIP-51: the channel object appears once the funding transaction is published.
-      ...(event.type === 'published' ? { fundedAt: new Date() } : {}),
+    const byTheLoop = () => {};
+    const step = await applyStep(orderMachine, order, event, method, {
+      db,
+      log: this.#log,
+      persist: (step, db) =>
+        new Lsps1OrdersRepository(db).transition(order.id, order.state, {
+          state: step.state,
+          ...(method && !order.paymentMethod ? { paymentMethod: method } : {}),
+          ...extra,
+          failure: step.failure,
+          fundingId: step.funding?.fundingId,
+          fundingTxid: step.funding?.txid,
+          fundingOutputIndex: step.funding?.outputIndex,
+          // bLIP-51: the channel object appears once the funding transaction is published.
+          ...(event.type === 'published' ? { fundedAt: new Date() } : {}),
+        }),
+      effects: {
+        open_channel: byTheLoop,
+        publish: byTheLoop,
+        settle_invoice: byTheLoop,
+        refund_onchain: byTheLoop,
+        cancel_invoice: async (_, { to }) => {
+          // Refunding cancels in the loop (and moves on once it did); an expired order's or an
+          // order paid on-chain instead has no later step that would.
+          if (to !== 'expired' && event.type !== 'onchain_paid') return;
+          await this.#lightning
+            .cancelInvoice(parseHex32(order.paymentHash), AbortSignal.timeout(15_000))
+            .catch(() => {});
+        },
+      },
     });
-    if (!moved) return false;
-    this.#log.info(
-      { order: order.id, from, to: step.state, ...(step.failure ? { failure: step.failure } : {}) },
-      'order transition',
-    );
-    // Effects with a follow-up state are performed by the next step; a cancel of an invoice
-    // that no later step looks at (expired, or paid on-chain instead) runs here.
-    if (step.state === 'expired' || event.type === 'onchain_paid') {
-      await this.#lightning
-        .cancelInvoice(parseHex32(order.paymentHash), AbortSignal.timeout(15_000))
-        .catch(() => {});
-    }
-    return true;
+    return step !== undefined;
   }
 
   async #reachable(client: Pubkey, host: string | null, signal: AbortSignal): Promise<boolean> {

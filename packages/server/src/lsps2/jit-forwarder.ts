@@ -4,7 +4,7 @@
  * zero-conf, scid-alias, private channel is funded to the client through the
  * {@link ChannelFunder} (one commit point), the JIT scid is added as an alias of it (so LND
  * routes the scid there), and each part is resumed with its share of the opening fee deducted
- * and marked in TLV 65537. Every step is persisted first (see `nextJitState`); after a restart
+ * and marked in TLV 65537. Every step is persisted first (see `jitChannelMachine`); after a restart
  * LND replays the HTLCs it still holds and the forwarder picks up from the stored state. A
  * channel found in `opening` was never signed, so it is not funded: its HTLCs are failed back.
  * A channel past the commit point is published and made usable, retrying until it is.
@@ -21,10 +21,10 @@ import {
   type InterceptedHtlc,
   type JitChannelEvent,
   type JitTerms,
+  jitChannelMachine,
   type LightningBackend,
   type Msat,
   msat,
-  nextJitState,
   type PartForward,
   type Pubkey,
   parseHex32,
@@ -46,6 +46,7 @@ import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
 import { activeChannel } from './channel-open.ts';
 import { type ForwardOutcome, ForwardSettlements } from './forward-settlements.ts';
@@ -199,7 +200,7 @@ export class JitForwarder {
       ? await this.#repo().byScid(htlc.outgoingScid.toString())
       : undefined;
     // LSPS5: a payment for the client (not for a JIT scid that leads nowhere any more).
-    if (!record || !['failed', 'expired'].includes(record.state))
+    if (record?.state !== 'expired')
       this.#waker?.htlcArrived(htlc.outgoingScid, record && parsePubkey(record.clientPubkey), this.#signal);
     if (!record) return this.#resolve({ action: 'resume', ...ids(htlc) });
     let held = this.#held.get(record.id);
@@ -580,30 +581,44 @@ export class JitForwarder {
     await this.#interceptor.resolve(r);
   }
 
-  /** Persists a transition (only from the state read); false when it had already moved on. */
+  /**
+   * Applies an event through the one driver (only from the state read); false when it had
+   * already moved on. Each effect needs the HTLCs this forwarder holds in memory, so the code
+   * that took the event performs it right after the step (`#open`, `#publish`, `#forward`,
+   * `#release`); after a restart `#resume` does from the state.
+   */
   async #apply(
     record: JitChannelRecord,
     event: JitChannelEvent,
     extra: { channelCapacitySat?: bigint } = {},
     db: Kysely<Schema> = this.#database.db,
   ): Promise<boolean> {
-    const from = record.state;
-    const step = nextJitState(from, event);
-    if (!step.ok) return false;
-    const r = step.record as Partial<Record<string, unknown>>;
-    const moved = await new Lsps2JitChannelsRepository(db).transition(record.id, from, {
-      state: step.state,
-      ...(typeof r.paymentHash === 'string' ? { paymentHash: r.paymentHash } : {}),
-      ...(typeof r.fee === 'bigint' ? { feeMsat: r.fee } : {}),
-      ...(typeof r.fundingId === 'string' ? { fundingId: r.fundingId } : {}),
-      ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
-      ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
-      ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
-      ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
-      ...extra,
+    const byTheCaller = () => {};
+    const step = await applyStep(jitChannelMachine, record, event, undefined, {
+      db,
+      log: this.#log,
+      persist: (step, db) => {
+        const r = step.record as Partial<Record<string, unknown>>;
+        return new Lsps2JitChannelsRepository(db).transition(record.id, record.state, {
+          state: step.state,
+          ...(typeof r.paymentHash === 'string' ? { paymentHash: r.paymentHash } : {}),
+          ...(typeof r.fee === 'bigint' ? { feeMsat: r.fee } : {}),
+          ...(typeof r.fundingId === 'string' ? { fundingId: r.fundingId } : {}),
+          ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
+          ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
+          ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
+          ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
+          ...extra,
+        });
+      },
+      effects: {
+        open_channel: byTheCaller,
+        publish: byTheCaller,
+        forward_htlcs: byTheCaller,
+        fail_htlcs: byTheCaller,
+      },
     });
-    if (moved) this.#log.info({ jit: record.id, from, to: step.state }, 'JIT channel transition');
-    return moved;
+    return step !== undefined;
   }
 
   /** The channel to open for a payment: twice the payment, within the configured bounds. */

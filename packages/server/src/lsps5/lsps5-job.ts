@@ -12,12 +12,13 @@
  *   channel go after `retentionDays`, counted from when it was last seen with one, or from when
  *   they were set, whichever is later).
  */
-import { type LightningBackend, parsePubkey } from '@blgv/core';
+import { type LightningBackend, parsePubkey, webhookDeliveryMachine } from '@blgv/core';
 import { LSPS5_HEADERS, Lsps5Method, lsps5SignedMessage } from '@blgv/protocol';
 import { type Database, type DueLsps5Notification, Lsps5Repository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Job } from '../jobs/job-runner.ts';
 import { every, together } from '../jobs/job-runner.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import type { Wakeup } from '../poll.ts';
 import { type OutboundPolicy, postWebhook } from '../webhooks/outbound.ts';
 import { expiringSoon } from './expiry-soon.ts';
@@ -45,6 +46,22 @@ export interface Lsps5JobDeps {
   /** Woken when a notification is queued in this process. */
   readonly outbox: Wakeup;
   readonly log: Logger;
+}
+
+/**
+ * The delivery machine's context for LSPS5 notifications: `maxAttempts` attempts, each delay
+ * double the last from `retryBaseMs`, no jitter and no time window.
+ */
+function notificationRetry(limits: Lsps5JobLimits) {
+  return {
+    policy: {
+      baseDelayMs: limits.retryBaseMs,
+      maxDelayMs: Number.POSITIVE_INFINITY,
+      windowMs: Number.POSITIVE_INFINITY,
+      maxAttempts: limits.maxAttempts,
+      jitter: false,
+    },
+  };
 }
 
 /** Notifications sent per pass (one per webhook at a time). */
@@ -104,13 +121,26 @@ async function sendOne(
     n.method !== Lsps5Method.WebhookRegistered &&
     (await deps.presence.isOnline(parsePubkey(n.clientPubkey), signal))
   ) {
-    await repo.recordAttempt(n, {
-      state: 'dropped',
-      status: undefined,
-      error: 'the client connected before it was sent',
-      nextAttemptAt: undefined,
-      countsAsAttempt: false,
-    });
+    await applyStep(
+      webhookDeliveryMachine,
+      { id: String(n.id), state: 'pending' },
+      { type: 'dropped' },
+      notificationRetry(deps.limits),
+      {
+        db: deps.database.db,
+        quiet: true,
+        log: deps.log,
+        persist: (step) =>
+          repo.recordAttempt(n, {
+            state: step.state,
+            status: undefined,
+            error: 'the client connected before it was sent',
+            nextAttemptAt: undefined,
+            countsAsAttempt: false,
+          }),
+        effects: {},
+      },
+    );
     deps.log.info(log, 'LSPS5 notification dropped: the client is connected');
     return;
   }
@@ -128,16 +158,36 @@ async function sendOne(
   // bLIP-55: only 200 OK is a success.
   const delivered = result.status === 200;
   const attempts = n.attempts + 1;
-  const gaveUp = !delivered && attempts >= deps.limits.maxAttempts;
   const error = delivered ? undefined : result.ok ? `answered ${result.status}` : result.error;
-  await repo.recordAttempt(n, {
-    state: delivered ? 'delivered' : gaveUp ? 'failed' : 'pending',
-    status: result.status,
-    error,
-    nextAttemptAt:
-      delivered || gaveUp ? undefined : new Date(Date.now() + deps.limits.retryBaseMs * 2 ** (attempts - 1)),
-    countsAsAttempt: true,
-  });
+  const at = new Date();
+  const event = {
+    type: 'attempted',
+    ok: delivered,
+    at,
+    attemptsBefore: n.attempts,
+    firstAttemptAt: at,
+  } as const;
+  const step = await applyStep(
+    webhookDeliveryMachine,
+    { id: String(n.id), state: 'pending' },
+    event,
+    notificationRetry(deps.limits),
+    {
+      db: deps.database.db,
+      quiet: true,
+      log: deps.log,
+      persist: (step) =>
+        repo.recordAttempt(n, {
+          state: step.state,
+          status: result.status,
+          error,
+          nextAttemptAt: step.nextAttemptAt,
+          countsAsAttempt: true,
+        }),
+      effects: {},
+    },
+  );
+  const gaveUp = step?.gaveUp === true;
   if (delivered) deps.log.info({ ...log, attempt: attempts }, 'LSPS5 notification delivered');
   else if (gaveUp) deps.log.warn({ ...log, attempts, error }, 'LSPS5 notification given up');
   else deps.log.info({ ...log, attempt: attempts, error }, 'LSPS5 notification attempt failed');

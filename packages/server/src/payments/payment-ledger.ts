@@ -7,16 +7,17 @@ import {
   ErrorCode,
   type FeeSchedule,
   LspError,
+  type PaymentEvent,
   type PaymentQuote,
   type PaymentResult,
+  paymentMachine,
   reservationRemaining,
   reservationTake,
-  reservationTransition,
   type Sat,
   sat,
   utilizationFee,
 } from '@blgv/core';
-import type { Schema } from '@blgv/store';
+import type { Kysely, Schema } from '@blgv/store';
 import {
   type Database,
   LedgerRepository,
@@ -27,8 +28,11 @@ import {
   ReservationsRepository,
   type Transaction,
 } from '@blgv/store';
+import type { Logger } from 'pino';
 import { requireBalance, ShortBalance } from '../accounts/short-balance.ts';
 import { type SpendableReader, withAvailableLiquidity } from '../liquidity/liquidity-lock.ts';
+import { moveReservation } from '../liquidity/reservation-steps.ts';
+import { applyStep } from '../machines/apply-step.ts';
 
 /** A new attempt, before the reservation and utilization fee are worked out. */
 export type AttemptDraft = Omit<PaymentAttempt, 'reserved' | 'utilizationFee'>;
@@ -49,7 +53,12 @@ export type StartedAttempt =
  * `conflict` or `lsp_insufficient_funds`, writing nothing.
  */
 export function startAttempt(
-  deps: { readonly database: Database; readonly spendable: SpendableReader; readonly schedule: FeeSchedule },
+  deps: {
+    readonly database: Database;
+    readonly spendable: SpendableReader;
+    readonly schedule: FeeSchedule;
+    readonly log: Logger;
+  },
   draft: AttemptDraft,
   quote: PaymentQuote,
 ): Promise<StartedAttempt> {
@@ -63,7 +72,7 @@ export function startAttempt(
     }
     if (existing && existing.status !== 'failed') return { replay: existing };
 
-    const reserved = draft.reservationId ? await takeReservation(trx, draft, quote) : sat(0n);
+    const reserved = draft.reservationId ? await takeReservation(trx, draft, quote, deps.log) : sat(0n);
     const fromPool = quote.liquidity - reserved;
     if (fromPool > available) {
       throw new LspError(
@@ -107,11 +116,15 @@ export function startAttempt(
   });
 }
 
-/** Records the final outcome of an attempt; a failure refunds it and gives its reservation back. */
+/**
+ * Records the final outcome of an attempt through the payment machine; a failure's refund (its
+ * charges back, its reservation restored) is written in the same transaction.
+ */
 export async function recordOutcome(
   database: Database,
   p: Payment,
   result: PaymentResult & { readonly message?: string },
+  log: Logger,
 ): Promise<Payment> {
   const outcome: PaymentOutcome =
     result.status === 'succeeded'
@@ -122,31 +135,49 @@ export async function recordOutcome(
           preimage: result.preimage,
         }
       : { status: 'failed', failure: result.message ?? result.reason, htlcCount: result.htlcCount };
-  return database.db.transaction().execute(async (trx) => {
-    const payments = new PaymentsRepository(trx);
-    const finished = await payments.finish(p.paymentHash, p.attempt, outcome);
-    if (!finished) return (await payments.get(p.paymentHash)) ?? p; // recorded already
-    if (finished.status === 'succeeded') {
+  const event: PaymentEvent =
+    outcome.status === 'succeeded' ? { type: 'succeeded' } : { type: 'failed', reason: outcome.failure };
+  let finished: Payment | undefined;
+  const step = await applyStep(paymentMachine, { id: p.paymentHash, state: p.status }, event, undefined, {
+    db: database.db,
+    atomic: true,
+    log,
+    quiet: true,
+    persist: async (_, trx) => {
+      finished = await new PaymentsRepository(trx).finish(p.paymentHash, p.attempt, outcome);
       // Its money left the node: balances read before now are stale.
-      await new ReservationsRepository(trx).bumpEpoch();
-      return finished;
-    }
-    const refund = finished.amount + finished.routingFee + finished.utilizationFee;
-    await new LedgerRepository(trx).append({
-      tenantId: finished.tenantId,
-      kind: 'payment_refund',
-      amount: sat(refund),
-      reference: attemptReference(finished),
-      description: `refund of failed payment ${finished.paymentHash}: ${outcome.status === 'failed' ? outcome.failure : ''}`,
-    });
-    if (finished.reservationId && finished.reserved > 0n) {
-      const reservations = new ReservationsRepository(trx);
-      const r = await reservations.get(finished.reservationId, { lock: true });
-      const step = r && reservationTransition(r, { type: 'restore', amount: finished.reserved });
-      if (r && step?.ok) await reservations.transition(r.id, r.state, { state: step.state, used: step.used });
-    }
-    return finished;
+      if (finished?.status === 'succeeded') await new ReservationsRepository(trx).bumpEpoch();
+      return finished !== undefined;
+    },
+    effects: {
+      refund: async (_, { db }) => {
+        if (finished)
+          await refundAttempt(db, finished, outcome.status === 'failed' ? outcome.failure : '', log);
+      },
+    },
   });
+  if (!step || !finished) return (await new PaymentsRepository(database.db).get(p.paymentHash)) ?? p; // recorded already
+  return finished;
+}
+
+/** A failed attempt's refund: its charges back, what it took of a reservation restored. */
+async function refundAttempt(
+  db: Kysely<Schema>,
+  finished: Payment,
+  failure: string,
+  log: Logger,
+): Promise<void> {
+  const refund = finished.amount + finished.routingFee + finished.utilizationFee;
+  await new LedgerRepository(db).append({
+    tenantId: finished.tenantId,
+    kind: 'payment_refund',
+    amount: sat(refund),
+    reference: attemptReference(finished),
+    description: `refund of failed payment ${finished.paymentHash}: ${failure}`,
+  });
+  if (!finished.reservationId || finished.reserved <= 0n) return;
+  const r = await new ReservationsRepository(db).get(finished.reservationId, { lock: true });
+  if (r) await moveReservation(db, r, { type: 'restore', amount: finished.reserved }, log);
 }
 
 /** The ledger reference of one attempt's charges and refund. */
@@ -158,10 +189,10 @@ async function takeReservation(
   trx: Transaction<Schema>,
   draft: AttemptDraft,
   quote: PaymentQuote,
+  log: Logger,
 ): Promise<Sat> {
   const id = draft.reservationId ?? '';
-  const reservations = new ReservationsRepository(trx);
-  const r = await reservations.get(id, { lock: true });
+  const r = await new ReservationsRepository(trx).get(id, { lock: true });
   if (!r || r.tenantId !== draft.tenantId) {
     throw new LspError(ErrorCode.NotFound, `no reservation ${id}`, { field: 'reservationId' });
   }
@@ -181,8 +212,7 @@ async function takeReservation(
       { field: 'reservationId', remaining: Number(remaining), amount: Number(quote.amount) },
     );
   }
-  const step = reservationTransition(r, { type: 'use', amount: take });
-  if (!step.ok) throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${r.state}`);
-  await reservations.transition(r.id, r.state, { state: step.state, used: step.used });
+  if (!(await moveReservation(trx, r, { type: 'use', amount: take }, log)))
+    throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${r.state}`);
   return take;
 }

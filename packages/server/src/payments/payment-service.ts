@@ -112,7 +112,7 @@ export class PaymentService {
     };
     // Under the allocation lock: a second request for the same payment hash sees the first.
     const started = await startAttempt(
-      { database: this.#database, spendable: this.#spendable, schedule: this.#schedule },
+      { database: this.#database, spendable: this.#spendable, schedule: this.#schedule, log: this.#log },
       attempt,
       quote,
     );
@@ -304,7 +304,7 @@ export class PaymentService {
   }
 
   async #record(p: Payment, result: Outcome): Promise<Payment> {
-    const final = await recordOutcome(this.#database, p, result);
+    const final = await recordOutcome(this.#database, p, result, this.#log);
     this.#log.info(
       {
         tenant: p.tenantId,

@@ -9,7 +9,7 @@
  *    attempt: a 2xx delivers; anything else is retried with backoff and jitter until the retry
  *    window ends, when the delivery is given up and the endpoint disabled.
  */
-import { nextWebhookDeliveryState, type WebhookRetryPolicy, webhookWants } from '@blgv/core';
+import { type WebhookRetryPolicy, webhookDeliveryMachine, webhookWants } from '@blgv/core';
 import { signWebhook, WEBHOOK_HEADERS, type WebhookMessage } from '@blgv/protocol';
 import {
   type Database,
@@ -21,6 +21,7 @@ import {
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { every } from '../jobs/job-runner.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { type OutboundPolicy, postWebhook } from './outbound.ts';
 
 /** Events read per endpoint per tick. */
@@ -137,33 +138,43 @@ async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void>
     deps.policy,
   );
   const at = new Date();
-  const step = nextWebhookDeliveryState(
-    'pending',
-    {
-      type: 'attempted',
-      ok: result.ok,
-      at,
-      attemptsBefore: d.attempts,
-      firstAttemptAt: d.firstAttemptAt ?? at,
-    },
-    deps.retry,
-  );
-  if (!step.ok) return;
+  const event = {
+    type: 'attempted',
+    ok: result.ok,
+    at,
+    attemptsBefore: d.attempts,
+    firstAttemptAt: d.firstAttemptAt ?? at,
+  } as const;
   const reason = `delivery ${d.id} (${d.eventType}) got no 2xx within ${deps.retry.windowMs / 1000} s; last: ${result.ok ? '' : result.error}`;
   // The attempt, the delivery's new state and (when given up) the endpoint's: all or nothing.
-  const recorded = await deps.database.db.transaction().execute(async (tx) => {
-    const repo = new WebhooksRepository(tx);
-    const moved = await repo.recordAttempt(d, {
-      state: step.state,
-      status: result.status,
-      error: result.ok ? undefined : result.error,
-      durationMs: result.durationMs,
-      at,
-      nextAttemptAt: step.nextAttemptAt,
-    });
-    if (moved && step.gaveUp) await repo.setEndpointState(d.endpointId, 'disabled', reason);
-    return moved;
-  });
+  const step = await applyStep(
+    webhookDeliveryMachine,
+    { id: d.id.toString(), state: 'pending' },
+    event,
+    { policy: deps.retry },
+    {
+      db: deps.database.db,
+      atomic: true,
+      quiet: true,
+      log: deps.log,
+      persist: async (step, tx) => {
+        if (step.state === 'dropped') return false; // an attempt never drops a delivery
+        const repo = new WebhooksRepository(tx);
+        const moved = await repo.recordAttempt(d, {
+          state: step.state,
+          status: result.status,
+          error: result.ok ? undefined : result.error,
+          durationMs: result.durationMs,
+          at,
+          nextAttemptAt: step.nextAttemptAt,
+        });
+        if (moved && step.gaveUp) await repo.setEndpointState(d.endpointId, 'disabled', reason);
+        return moved;
+      },
+      effects: {},
+    },
+  );
+  const recorded = step !== undefined;
   const log = {
     webhookId: d.endpointId,
     deliveryId: d.id.toString(),

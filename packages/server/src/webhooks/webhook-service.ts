@@ -9,8 +9,8 @@ import {
   ErrorCode,
   invalidInput,
   LspError,
-  nextWebhookDeliveryState,
   type WebhookRetryPolicy,
+  webhookDeliveryMachine,
   webhookPatternProblem,
 } from '@blgv/core';
 import { newWebhookSecret } from '@blgv/protocol';
@@ -26,6 +26,7 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { applyStep } from '../machines/apply-step.ts';
 import { checkWebhookUrl, type OutboundPolicy } from './outbound.ts';
 
 /** What the service needs. */
@@ -145,10 +146,23 @@ export class WebhookService {
       : undefined;
     if (!delivery) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
     const now = new Date();
-    const step = nextWebhookDeliveryState(delivery.state, { type: 'redeliver', at: now }, this.#deps.retry);
-    if (!step.ok) throw new LspError(ErrorCode.Conflict, step.reason, { field: 'deliveryId' });
-    if (!(await this.#repo.redeliver(delivery.id, delivery.state, step.nextAttemptAt ?? now)))
-      throw new LspError(ErrorCode.Conflict, 'the delivery changed meanwhile; read it again');
+    const event = { type: 'redeliver', at: now } as const;
+    const refused = webhookDeliveryMachine.next(delivery.state, event, { policy: this.#deps.retry });
+    if (!refused.ok) throw new LspError(ErrorCode.Conflict, refused.reason, { field: 'deliveryId' });
+    const step = await applyStep(
+      webhookDeliveryMachine,
+      { id: delivery.id.toString(), state: delivery.state },
+      event,
+      { policy: this.#deps.retry },
+      {
+        db: this.#deps.database.db,
+        log: this.#deps.log,
+        persist: (step, db) =>
+          new WebhooksRepository(db).redeliver(delivery.id, delivery.state, step.nextAttemptAt ?? now),
+        effects: {},
+      },
+    );
+    if (!step) throw new LspError(ErrorCode.Conflict, 'the delivery changed meanwhile; read it again');
     const view = await this.#repo.deliveryWithAttempts(id, delivery.id);
     if (!view) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
     return view;

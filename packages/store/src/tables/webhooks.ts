@@ -2,7 +2,7 @@
  * The tables of tenants' webhooks (0012): their endpoints, the deliveries made of the event log
  * for each, and every attempt of each delivery.
  */
-import type { WebhookDeliveryState } from '@blgv/core';
+import type { TenantDeliveryState } from '@blgv/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /** `webhook_endpoints`. */
@@ -29,7 +29,7 @@ export interface WebhookDeliveriesTable {
   event_type: string;
   subject: string;
   body: string;
-  state: WebhookDeliveryState;
+  state: TenantDeliveryState;
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;
   first_attempt_at: Date | null;

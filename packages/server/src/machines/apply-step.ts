@@ -1,0 +1,81 @@
+/**
+ * The one driver of every state machine: `applyStep` asks the machine for the step an event
+ * makes, writes it (compare-and-set from the state read, with what the step records; the event
+ * log's trigger appends the event in the same statement), then performs the step's effects
+ * through a handler map that names every effect the machine has. Flows differ only in what
+ * they write and how they perform an effect, never in how a step is applied.
+ */
+import type { EffectHandlers, Machine, Moved, Typed } from '@blgv/core';
+import type { Kysely, Schema } from '@blgv/store';
+import type { Logger } from 'pino';
+
+/** What an effect handler is given besides the effect. */
+export interface EffectScope<S, E> {
+  /** Where the step was written: a transaction when the write was one. */
+  readonly db: Kysely<Schema>;
+  /** The state the subject left and the event that moved it. */
+  readonly from: S;
+  readonly to: S;
+  readonly event: E;
+}
+
+/** How one flow writes its machine's steps and performs their effects. */
+export interface StepIo<S extends string, E extends Typed, F extends Typed, R extends object> {
+  /** Where to write (default: the caller's pool; pass a transaction to join it). */
+  readonly db: Kysely<Schema>;
+  /**
+   * Write the effects in the same transaction as the step (a refund written with the state
+   * that calls for it). The step is wrapped in one when `db` is not a transaction already.
+   */
+  readonly atomic?: boolean;
+  /** Writes the step from `from` (compare-and-set); false when the subject had moved on. */
+  readonly persist: (step: Moved<S, F, R>, db: Kysely<Schema>) => Promise<boolean>;
+  /** Performs each effect, once the step is written. */
+  readonly effects: EffectHandlers<F, EffectScope<S, E>>;
+  readonly log: Logger;
+  /** Log transitions at debug rather than info (many small ones, e.g. webhook deliveries). */
+  readonly quiet?: boolean;
+  /** Extra fields for the transition's log line. */
+  readonly logFields?: Readonly<Record<string, unknown>>;
+}
+
+/** The step taken (written and its effects performed), or undefined when it did not apply. */
+export async function applyStep<S extends string, E extends Typed, F extends Typed, R extends object, C>(
+  machine: Machine<S, E, F, R, C>,
+  subject: { readonly id: string; readonly state: S },
+  event: E,
+  context: C,
+  io: StepIo<S, E, F, R>,
+): Promise<Moved<S, F, R> | undefined> {
+  const from = subject.state;
+  const step = machine.next(from, event, context);
+  const fields = { [machine.name]: subject.id, from, event: event.type, ...io.logFields };
+  if (!step.ok) {
+    io.log.info({ ...fields, reason: step.reason }, `${machine.name} event refused`);
+    return undefined;
+  }
+  const write = async (db: Kysely<Schema>): Promise<boolean> => {
+    if (!(await io.persist(step, db))) return false;
+    if (io.atomic) await perform(step, db);
+    return true;
+  };
+  const perform = async (s: Moved<S, F, R>, db: Kysely<Schema>): Promise<void> => {
+    const scope: EffectScope<S, E> = { db, from, to: s.state, event };
+    for (const effect of s.effects) {
+      const handler = io.effects[effect.type as F['type']] as (
+        f: F,
+        x: EffectScope<S, E>,
+      ) => Promise<void> | void;
+      await handler(effect, scope);
+    }
+  };
+  const written =
+    io.atomic && !io.db.isTransaction ? await io.db.transaction().execute(write) : await write(io.db);
+  if (!written) return undefined;
+  const failure = (step as { readonly failure?: unknown }).failure;
+  const line = { ...fields, to: step.state, ...(failure ? { failure } : {}) };
+  if (io.quiet) io.log.debug(line, `${machine.name} transition`);
+  else io.log.info(line, `${machine.name} transition`);
+  if (!io.atomic) await perform(step, io.db);
+  return step;
+}
