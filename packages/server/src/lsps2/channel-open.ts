@@ -2,7 +2,7 @@
  * Waiting until a funded JIT channel is active, on LND's channel events rather than a timer,
  * so the held HTLCs go out the moment the channel can carry them.
  */
-import type { Channel, ChannelEvent, ChannelPoint, LightningBackend } from '@blgv/core';
+import type { Channel, ChannelEvent, ChannelPoint, ChannelsPort } from '@blgv/core';
 
 const same = (a: ChannelPoint, b: ChannelPoint) => a.txid === b.txid && a.outputIndex === b.outputIndex;
 
@@ -13,7 +13,7 @@ function concerns(e: ChannelEvent, point: ChannelPoint): boolean {
 
 /** Resolves with the channel at `channelPoint` once LND lists it active. */
 export async function activeChannel(
-  lightning: LightningBackend,
+  lightning: Pick<ChannelsPort, 'channelEvents' | 'listChannels'>,
   target: { readonly channelPoint: ChannelPoint },
   signal: AbortSignal,
 ): Promise<Channel> {

@@ -1,0 +1,151 @@
+/**
+ * Forwarding a JIT payment over its new channel and the forward's end: the held parts go on
+ * with the recorded opening fee split over them (each marked in TLV 65537, bLIP-25
+ * `extra_fee`), and the channel is `completed` only once they settle (through
+ * {@link ForwardSettlements}, or LND's forwarding history for ends that were missed).
+ */
+import {
+  type ChannelsPort,
+  type HtlcInterceptionPort,
+  type Msat,
+  msat,
+  type PartForward,
+  splitFee,
+} from '@blgv/core';
+import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
+import type { Logger } from 'pino';
+import { type ForwardOutcome, ForwardSettlements } from './forward-settlements.ts';
+import { type Held, type HeldHtlcs, htlcIds, toPart } from './held-htlcs.ts';
+import type { ApplyJitEvent } from './jit-step.ts';
+
+/** TLV type of bLIP-25 `extra_fee`: what the LSP deducted from an HTLC. */
+export const EXTRA_FEE_TLV = 65537n;
+
+/** Forwards JIT payments over their channels and completes the channels once they settle. */
+export class JitPaymentForwarding {
+  readonly #database: Database;
+  readonly #lightning: Pick<ChannelsPort, 'listChannels'>;
+  readonly #held: HeldHtlcs;
+  readonly #apply: ApplyJitEvent;
+  readonly #log: Logger;
+  readonly #settlements: ForwardSettlements;
+
+  constructor(deps: {
+    database: Database;
+    lightning: Pick<HtlcInterceptionPort, 'htlcResolutions'> &
+      Pick<ChannelsPort, 'forwardingHistory' | 'listChannels'>;
+    /** The HTLCs held for JIT channels (resolved through the interceptor). */
+    held: HeldHtlcs;
+    /** Writes a JIT channel's step (the forwarder's one driver call). */
+    apply: ApplyJitEvent;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#held = deps.held;
+    this.#apply = deps.apply;
+    this.#log = deps.log;
+    this.#settlements = new ForwardSettlements({
+      lightning: deps.lightning,
+      log: deps.log,
+      onOutcome: (id, outcome) => this.#forwardEnded(id, outcome),
+    });
+  }
+
+  /** Follows LND's final HTLC resolutions until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void> {
+    return this.#settlements.run(signal);
+  }
+
+  /** Forwards the held parts with the recorded fee split over them. */
+  async forwardHeld(record: JitChannelRecord, held: Held): Promise<void> {
+    const parts = [...held.parts.values()].filter((p) => p.paymentHash === record.paymentHash);
+    // Nothing of the payment is held (LND failed it back while no server ran): the channel is
+    // funded and waits for the payment to come again; it is not forwarded, nor its fee earned.
+    if (parts.length === 0) {
+      this.#log.warn(
+        { jit: record.id, paymentHash: record.paymentHash },
+        'JIT channel open, but its payment is not held any more; waiting for it to come again',
+      );
+      return;
+    }
+    const total = parts.reduce((s, p) => s + p.outgoingAmount, 0n) as Msat;
+    const size = record.paymentSizeMsat;
+    // After a restart LND replays the parts one by one: wait until they cover the payment again.
+    if (size !== null && total < size) return;
+    const forwards: PartForward<string>[] = splitFee(parts.map(toPart), total, record.feeMsat ?? msat(0n));
+    // Told how they end before they go: completed (the fee earned) only once they settle.
+    this.#settlements.expect(record.id, parts);
+    for (const f of forwards) {
+      const htlc = held.parts.get(f.id);
+      if (!htlc) continue;
+      held.parts.delete(f.id);
+      await this.#held.resolve({
+        action: 'resume_modified',
+        ...htlcIds(htlc),
+        outgoingAmount: f.amount,
+        outgoingCustomRecords: new Map([[EXTRA_FEE_TLV, u64(f.extraFee)]]),
+      });
+    }
+    this.#log.info(
+      { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
+      'JIT payment forwarded; completed once it settles',
+    );
+    // Anything else held for this scid (another payment hash) goes back; the scid now leads to
+    // the channel, so unknown_next_peer is not ours to give.
+    await this.#held.release(record.id, held, 'temporary_channel_failure');
+  }
+
+  /**
+   * Forwards whose end was missed (a restart, the resolutions stream reconnecting): a channel
+   * `forwarding` whose settled forwards in LND's history carry its opening fee is completed.
+   */
+  async settleFromHistory(signal: AbortSignal): Promise<void> {
+    const forwarding = (await this.#repo().inStates(['forwarding'])).filter(
+      (r) => !this.#settlements.pending(r.id),
+    );
+    if (forwarding.length === 0) return;
+    const channels = await this.#lightning.listChannels(signal);
+    for (const r of forwarding) {
+      const channel = channels.find(
+        (c) => c.channelPoint.txid === r.fundingTxid && c.channelPoint.outputIndex === r.fundingOutputIndex,
+      );
+      const scids = new Set<string>([
+        r.jitScid,
+        ...(r.channelScid ? [r.channelScid] : []),
+        ...(channel ? [channel.scid, ...channel.aliasScids].map(String) : []),
+      ]);
+      const since = new Date(r.createdAt.getTime() - 60_000);
+      if (await this.#settlements.settledInHistory(scids, since, r.feeMsat ?? msat(0n), signal))
+        await this.#forwardEnded(r.id, 'settled');
+    }
+  }
+
+  /**
+   * A forward's end: settled, the channel is `completed` (its opening fee earned); failed back
+   * by the client, it stays `forwarding`, funded, for the payment to come again.
+   */
+  async #forwardEnded(id: string, outcome: ForwardOutcome): Promise<void> {
+    const record = await this.#repo().get(id);
+    if (record?.state !== 'forwarding') return;
+    if (outcome === 'settled') {
+      await this.#apply(record, { type: 'forwarded' });
+      this.#log.info({ jit: id, feeMsat: String(record.feeMsat) }, 'JIT payment settled; opening fee earned');
+    } else {
+      this.#log.warn(
+        { jit: id },
+        'JIT payment failed back after it was forwarded; waiting for it to come again',
+      );
+    }
+  }
+
+  #repo() {
+    return new Lsps2JitChannelsRepository(this.#database.db);
+  }
+}
+
+function u64(value: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, value);
+  return b;
+}
