@@ -7,8 +7,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspsRouter } from '../lsps0/lsps-router.ts';
-import { principalOf } from './auth-hook.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import type { LspsRouter } from './lsps-router.ts';
 
 /** Registers `POST /lsps`. */
 export function registerLspsRoutes(app: FastifyInstance, router: LspsRouter): void {
