@@ -29,12 +29,16 @@ import { lspJobs } from './jobs/lsp-jobs.ts';
 import { SpendableReader } from './liquidity/liquidity-lock.ts';
 import { ReservationService } from './liquidity/reservation-service.ts';
 import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
+import { lsps0Methods, protocolsOf } from './lsps0/lsps-methods.ts';
 import { LspsRouter } from './lsps0/lsps-router.ts';
+import { lsps1Methods } from './lsps1/lsps-methods.ts';
 import { Lsps1Service } from './lsps1/lsps1-service.ts';
 import { OrderReceipts } from './lsps1/order-receipts.ts';
 import { FeePromises } from './lsps2/fee-promise.ts';
 import { JitForwarder } from './lsps2/jit-forwarder.ts';
+import { lsps2Methods } from './lsps2/lsps-methods.ts';
 import { Lsps2Service } from './lsps2/lsps2-service.ts';
+import { lsps5Methods } from './lsps5/lsps-methods.ts';
 import { Lsps5Notifier } from './lsps5/lsps5-notifier.ts';
 import { Lsps5Service } from './lsps5/lsps5-service.ts';
 import { PeerPresence } from './lsps5/peer-presence.ts';
@@ -247,7 +251,9 @@ export function createServices(deps: {
     outbox: lsps5Outbox,
     log: log.child({ sub: 'lsps5' }),
   });
-  const lsps = new LspsRouter(lsps1, lsps2, lsps5, log.child({ sub: 'lsps' }));
+  // Each LSPS service registers its methods; LSPS0 lists the protocols they serve.
+  const served = [lsps1Methods(lsps1), lsps2Methods(lsps2), lsps5Methods(lsps5)];
+  const lsps = new LspsRouter([lsps0Methods(protocolsOf(served)), ...served], log.child({ sub: 'lsps' }));
   const hosting = deps.hosting
     ? new HostingService({
         database,
