@@ -18,7 +18,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../http/error-responses.ts';
 import { jitChannelToWire, purchaseToWire } from '../http/wire.ts';
-import type { LspServices } from '../services.ts';
+import type { LspServices } from './services.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 
