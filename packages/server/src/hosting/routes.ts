@@ -21,7 +21,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../http/auth-hook.ts';
 import { errorResponses } from '../http/error-responses.ts';
-import type { HostedNodeQuote, HostedNodeView, HostingService } from './hosting-service.ts';
+import type { HostedNodeView } from './hosted-node-view.ts';
+import type { HostedNodeQuote, HostingService } from './hosting-service.ts';
 import { lndconnectUri } from './lndconnect.ts';
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
