@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { RootKeyId, RootKeyIdOrNull } from './node-macaroons.ts';
 import { LIST_PAGE, NextCursor, PageQuery } from './paging.ts';
-import { SatAmount } from './rest.ts';
+import { SatAmount } from './wire-values.ts';
 
 /** Protocol features a node can turn on; see docs/hosting.md. Unknown names are refused. */
 export const NodeFeaturesBody = Type.Object(

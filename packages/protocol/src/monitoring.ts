@@ -5,7 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { LIST_PAGE, NextCursor, pageQueryFields } from './paging.ts';
-import { MsatString, SatAmount } from './rest.ts';
+import { MsatString, SatAmount } from './wire-values.ts';
 
 /** The windows metrics are asked over. */
 export const MetricsWindowName = Type.Union(

@@ -1,10 +1,10 @@
+export { type AppDeps, buildApp } from './app/build-app.ts';
+export { type RunningLsp, type StartOptions, startLsp } from './app/runtime.ts';
+export { createServices, feeScheduleFrom, type LspServices } from './app/services.ts';
 export { ApiKeys, type CreatedKey, type Principal } from './auth/api-keys.ts';
 export { SecretBox } from './auth/secret-box.ts';
 export { type CliOptions, runCli } from './cli/run-cli.ts';
 export { type Config, ConfigError, ConfigSchema, ENV_VARS, loadConfig } from './config/config.ts';
 export type { EmbeddedNetwork, EmbeddedNetworkStarter, EmbeddedNode } from './embedded-network.ts';
 export { type HostingRuntime, hostingFromConfig } from './hosting/hosting-setup.ts';
-export { type AppDeps, buildApp } from './http/app.ts';
 export { createLogger } from './logger.ts';
-export { type RunningLsp, type StartOptions, startLsp } from './runtime.ts';
-export { createServices, feeScheduleFrom, type LspServices } from './services.ts';

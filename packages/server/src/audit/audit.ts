@@ -23,46 +23,15 @@ import {
   Lsps2JitChannelsRepository,
   PaymentsRepository,
 } from '@blgv/store';
+import type { AuditReport, Discrepancy } from './audit-report.ts';
 import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
+import { auditHostingMonths } from './hosting-months-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
+
+export { type AuditReport, type AuditTotals, type Discrepancy, formatAudit } from './audit-report.ts';
+
 import { LndSnapshot } from './lnd-snapshot.ts';
-
-/** One thing that does not add up. */
-export interface Discrepancy {
-  /** Which check found it, e.g. `channel_refunded_but_funded`. */
-  readonly check: string;
-  /** What it is about, e.g. `channel_request:<id>`. */
-  readonly subject: string;
-  readonly message: string;
-}
-
-/** Money totals, in sat. */
-export interface AuditTotals {
-  /** Net ledger amount per entry kind (credits positive, charges negative). */
-  readonly ledgerByKind: Readonly<Record<string, number>>;
-  /** Opening fees kept (REST channels, net of refunds). */
-  readonly openingFees: number;
-  /** Pushes sold and kept: sats the LSP handed to clients, paid for. */
-  readonly pushesSold: number;
-  /** Network fees charged for channels (REST and LSPS1) that were funded. */
-  readonly networkFeesCharged: number;
-  /** What the LSP's funding transactions paid the miners. */
-  readonly networkFeesPaid: number;
-  readonly topupsCredited: number;
-}
-
-/** The audit's answer. */
-export interface AuditReport {
-  readonly at: string;
-  readonly clean: boolean;
-  readonly discrepancies: readonly Discrepancy[];
-  /** Records looked at, per kind. */
-  readonly checked: Readonly<Record<string, number>>;
-  /** Records still moving (not judged), per kind. */
-  readonly inFlight: Readonly<Record<string, number>>;
-  readonly totals: AuditTotals;
-}
 
 const CHANNEL_KINDS = [
   'channel_fee',
@@ -72,7 +41,6 @@ const CHANNEL_KINDS = [
   'channel_fee_refund',
 ] as const;
 const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
-const MONTH_KINDS = ['hosting_monthly_fee', 'hosting_fee_refund'] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
 const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
@@ -326,57 +294,16 @@ export async function runAudit(deps: {
     }
   }
 
-  // Hosted nodes: months charged as far as each node is paid, a failed creation refunded; each
-  // payment fee against the LSP's own record of the nodes' payments, and debts.
-  const hostingByNode = new Map<string, { months: number[]; net: bigint }>();
-  for (const [reference, net] of await repo.netByReference(MONTH_KINDS)) {
-    const m = /^hosting:([^:]+):month:(\d+)$/.exec(reference);
-    if (!m?.[1] || !m[2]) continue;
-    const entry = hostingByNode.get(m[1]) ?? { months: [], net: 0n };
-    entry.net += net;
-    if (net < 0n) entry.months.push(Number(m[2]));
-    hostingByNode.set(m[1], entry);
-  }
+  // Hosted nodes: each payment fee against the LSP's own record of the nodes' payments, and
+  // debts; months charged as far as each node is paid, a failed creation refunded.
   const nodes = await repo.hostedNodes();
   await auditHostingPayments(
     deps.database.db,
     await repo.netByReference(['hosting_transaction_fee']),
     new Map(nodes.map((n) => [n.id, n.billedPaymentIndex])),
-    {
-      flag,
-      checked: (what) => count(checked, what),
-      inFlight: (what) => count(inFlight, what),
-    },
+    sink,
   );
-  for (const n of nodes) {
-    const subject = `hosted_node:${n.id}`;
-    count(checked, 'hosted_nodes');
-    const billed = hostingByNode.get(n.id) ?? { months: [], net: 0n };
-    if (n.state === 'creating') count(inFlight, 'hosted_nodes');
-    if (n.state === 'failed') {
-      if (billed.net !== 0n)
-        flag(
-          'hosting_refund',
-          subject,
-          `never created, but ${-billed.net} sat of its month was not refunded`,
-        );
-      continue;
-    }
-    const months = billed.months.sort((a, b) => a - b);
-    if (months.some((m, i) => m !== i + 1))
-      flag(
-        'hosting_months',
-        subject,
-        `months charged are ${months.join(', ')}: not one of each from the first`,
-      );
-    if (deps.hostingPeriodSeconds && n.paidUntil && n.state !== 'creating') {
-      const periods = Math.round(
-        (n.paidUntil.getTime() - n.createdAt.getTime()) / (deps.hostingPeriodSeconds * 1000),
-      );
-      if (periods !== months.length)
-        flag('hosting_months', subject, `paid for ${periods} months, charged ${months.length}`);
-    }
-  }
+  await auditHostingMonths(repo, nodes, deps.hostingPeriodSeconds, sink);
 
   // Hosted-node deletions: removed holding nothing, swept to the tenant's address.
   const deletions = await auditDeletions(deps.database, await repo.hostedNodes());
@@ -400,22 +327,4 @@ export async function runAudit(deps: {
       topupsCredited: Number(topupsCredited),
     },
   };
-}
-
-/** The report as text for a terminal: totals, then each discrepancy on its own line. */
-export function formatAudit(report: AuditReport): string {
-  const lines = [
-    `audit at ${report.at}: ${report.clean ? 'clean' : `${report.discrepancies.length} discrepancies`}`,
-  ];
-  const counts = Object.entries(report.checked).map(
-    ([k, v]) => `${k} ${v}${report.inFlight[k] ? ` (${report.inFlight[k]} in flight)` : ''}`,
-  );
-  lines.push(`checked: ${counts.join(', ') || 'nothing'}`);
-  const t = report.totals;
-  lines.push(
-    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}`,
-  );
-  for (const [kind, amount] of Object.entries(t.ledgerByKind)) lines.push(`  ledger ${kind}: ${amount}`);
-  for (const d of report.discrepancies) lines.push(`DISCREPANCY ${d.check} ${d.subject}: ${d.message}`);
-  return `${lines.join('\n')}\n`;
 }

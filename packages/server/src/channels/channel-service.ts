@@ -1,15 +1,6 @@
-/**
- * The channel opening service (the spec's `ChannelRequest` -> `ChannelResponse`): validates a
- * request, prices it (opening fee + push + network fee at the fee rate used), connects to the
- * client, charges the price to the tenant's ledger item by item, hands the request to the
- * {@link ChannelRunner} (which funds it with one commit point) and follows it until it closes.
- */
-import { createHash, randomUUID } from 'node:crypto';
 import {
   boundedFeeRate,
-  type ChannelPrice,
   CONFIRMATION_TARGETS,
-  type ConfirmationEstimate,
   channelNetworkFee,
   ErrorCode,
   estimateConfirmation,
@@ -19,18 +10,13 @@ import {
   type LightningBackend,
   LspError,
   type NetworkFee,
-  type Pubkey,
   priceChannel,
-  type Sat,
 } from '@blgv/core';
 import {
   type ChannelRequest,
   ChannelRequestsRepository,
-  committedToOpens,
   type Database,
   isUniqueViolation,
-  LedgerRepository,
-  lockOpenCommitments,
   type Page,
   type PageRequest,
 } from '@blgv/store';
@@ -39,42 +25,18 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { KeyedWakeup, Wakeup } from '../poll.ts';
+import { chargeChannel } from './channel-charge.ts';
+import {
+  type ChannelLimits,
+  type ChannelOrder,
+  type ChannelQuote,
+  orderFingerprint,
+  sameOrder,
+} from './channel-order.ts';
 import { ChannelRunner } from './channel-runner.ts';
 import { ChannelTracker } from './channel-tracker.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
-/** Limits on channel requests (from config). */
-export interface ChannelLimits {
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  readonly minFeeRate: number;
-  readonly maxFeeRate: number;
-  readonly batchWindowMs: number;
-  readonly maxBatchSize: number;
-  /** How long a client node has to accept, and then to sign, before the open is cancelled. */
-  readonly openTimeoutSeconds: number;
-}
-
-/** A validated channel request from a tenant. */
-export interface ChannelOrder {
-  readonly clientPubkey: Pubkey;
-  readonly clientHost?: string;
-  readonly channelSize: Sat;
-  readonly pushAmount: Sat;
-  readonly feeRate?: bigint;
-  readonly isPrivate: boolean;
-}
-
-/** A quote: the price item by item (what a request is charged) and the expected confirmation. */
-export interface ChannelQuote {
-  readonly capacity: Sat;
-  readonly push: Sat;
-  readonly price: ChannelPrice;
-  readonly estimatedConfirmation: ConfirmationEstimate;
-}
-
-/** On-chain sats kept aside beyond the channel itself for the funding fee and anchor reserve. */
-const FUNDING_MARGIN_SAT = 50_000n;
 const FEE_ESTIMATE_TTL_MS = 30_000;
 /** How long a caller waits for the publication once its request passed the commit point. */
 const PUBLISH_WAIT_MS = 15_000;
@@ -217,10 +179,17 @@ export class ChannelService {
     const wallet = await this.#lightning.walletBalance(AbortSignal.timeout(10_000));
     let charged: { request: ChannelRequest; replayed: boolean };
     try {
-      charged = await this.#charge(tenantId, order, quote, wallet.confirmed - wallet.reservedForAnchors, {
-        key: idempotencyKey,
-        fingerprint,
-      });
+      charged = await chargeChannel(
+        { database: this.#database, accounts: this.#accounts },
+        tenantId,
+        order,
+        quote,
+        wallet.confirmed - wallet.reservedForAnchors,
+        {
+          key: idempotencyKey,
+          fingerprint,
+        },
+      );
     } catch (err) {
       if (idempotencyKey && isUniqueViolation(err)) {
         const first = await repo.byIdempotencyKey(tenantId, idempotencyKey);
@@ -311,76 +280,6 @@ export class ChannelService {
     }
   }
 
-  /**
-   * Records the request and charges its price, item by item, in one transaction; 402 with a
-   * top-up invoice for the shortfall when the balance does not cover it.
-   */
-  async #charge(
-    tenantId: string,
-    order: ChannelOrder,
-    quote: ChannelQuote,
-    spendable: bigint,
-    idempotency: { readonly key: string | undefined; readonly fingerprint: string | undefined },
-  ): Promise<{ request: ChannelRequest; replayed: boolean }> {
-    const { price } = quote;
-    const result = await this.#database.db.transaction().execute(async (trx) => {
-      const ledger = new LedgerRepository(trx);
-      await ledger.lockTenant(tenantId);
-      // Under the tenant's lock: a concurrent request with the same key has committed by now.
-      const first = idempotency.key
-        ? await new ChannelRequestsRepository(trx).byIdempotencyKey(tenantId, idempotency.key)
-        : undefined;
-      if (first) return { request: first, replayed: true };
-      const balance = await ledger.balance(tenantId);
-      if (balance < price.total) return { balance };
-      // Under the commitments lock, every replica's promised funds are counted once.
-      await lockOpenCommitments(trx);
-      if (spendable - (await committedToOpens(trx)) < order.channelSize + FUNDING_MARGIN_SAT) {
-        throw new LspError(
-          ErrorCode.LspInsufficientFunds,
-          'the LSP does not have the on-chain funds for this channel right now; try a smaller channel or later',
-        );
-      }
-      const request = await new ChannelRequestsRepository(trx).insert({
-        id: randomUUID(),
-        tenantId,
-        idempotencyKey: idempotency.key ?? null,
-        idempotencyFingerprint: idempotency.fingerprint ?? null,
-        clientPubkey: order.clientPubkey,
-        capacity: order.channelSize,
-        push: order.pushAmount,
-        feeRateSatPerVbyte: price.networkFee.feeRate,
-        private: order.isPrivate,
-        fee: price.openingFee.total,
-        networkFee: price.networkFee.total,
-        estimatedBlocks: quote.estimatedConfirmation.blocks,
-      });
-      const what = `a ${order.channelSize} sat channel to ${order.clientPubkey}`;
-      const items = [
-        { kind: 'channel_fee', amount: price.openingFee.total, description: `opening fee of ${what}` },
-        { kind: 'channel_push', amount: price.push, description: `amount pushed to the client with ${what}` },
-        {
-          kind: 'channel_network_fee',
-          amount: price.networkFee.total,
-          description: `network fee of ${what}: ${price.networkFee.vbytes} vB at ${price.networkFee.feeRate} sat/vB`,
-        },
-      ] as const;
-      for (const item of items) {
-        if (item.amount === 0n) continue;
-        await ledger.append({
-          tenantId,
-          kind: item.kind,
-          amount: -item.amount,
-          reference: request.id,
-          description: item.description,
-        });
-      }
-      return { request, replayed: false };
-    });
-    if (result.request) return { request: result.request, replayed: result.replayed };
-    throw await this.#accounts.paymentRequired(tenantId, result.balance, price.total, 'the channel');
-  }
-
   /** The node's fee estimates for every target (cached briefly). */
   async #feeEstimates(): Promise<FeeEstimate[]> {
     if (!this.#estimates || Date.now() - this.#estimates.at > FEE_ESTIMATE_TTL_MS) {
@@ -397,29 +296,4 @@ export class ChannelService {
 /** The estimate for `target` blocks (1 sat/vB when the node has none). */
 function rateFor(estimates: readonly FeeEstimate[], target: number): bigint {
   return estimates.find((e) => e.targetConf === target)?.satPerVbyte ?? 1n;
-}
-
-/** A digest of what a request asks for, kept with its idempotency key. */
-function orderFingerprint(order: ChannelOrder): string {
-  const canonical = JSON.stringify([
-    order.clientPubkey,
-    order.channelSize.toString(),
-    order.pushAmount.toString(),
-    order.isPrivate,
-    order.clientHost ?? null,
-    order.feeRate?.toString() ?? null,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-/** The first request of an idempotency key, when the replay asks for the same; else a 422. */
-function sameOrder(first: ChannelRequest, fingerprint: string | undefined): ChannelRequest {
-  if (first.idempotencyFingerprint !== null && first.idempotencyFingerprint !== fingerprint) {
-    throw new LspError(
-      ErrorCode.IdempotencyKeyReused,
-      'this Idempotency-Key was used with a different request body; use a new key for a new request',
-      { channelId: first.id },
-    );
-  }
-  return first;
 }

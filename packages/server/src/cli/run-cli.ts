@@ -11,10 +11,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onShutdown } from '@blgv/node-runner';
+import { type RunningLsp, startLsp } from '../app/runtime.ts';
 import { ConfigError, ENV_VARS, loadConfig } from '../config/config.ts';
 import type { EmbeddedNetworkStarter } from '../embedded-network.ts';
 import { createLogger } from '../logger.ts';
-import { type RunningLsp, startLsp } from '../runtime.ts';
 import { ARCHIVE_USAGE, archiveCommand } from './archive-command.ts';
 import { AUDIT_USAGE, auditCommand } from './audit-command.ts';
 import { KEYS_USAGE, keysCommand } from './keys-command.ts';

@@ -32,13 +32,10 @@ import {
   type ChannelNegotiation,
   ErrorCode,
   type FundedPsbt,
-  type FundingEvent,
   formatChannelPoint,
   type Hex32,
   isLspError,
   type LightningBackend,
-  nextFundingState,
-  type PsbtOpenRequest,
   parseHex32,
   type Sat,
 } from '@blgv/core';
@@ -47,62 +44,28 @@ import {
   ChannelFundingsRepository,
   type Database,
   type FundingChannelRecord,
-  type Schema,
-  type Transaction,
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { pause } from '../poll.ts';
+import { CALL_TIMEOUT_MS, LOCK_SECONDS, moveFunding, publishFunding } from './funding-publication.ts';
+import type {
+  FundingChannel,
+  FundingCommit,
+  FundingGuard,
+  FundingResult,
+  FundOptions,
+} from './funding-request.ts';
 
-/** A channel to fund, and who it is for. */
-export interface FundingChannel {
-  /** Names the channel's owner, e.g. `channel_request:<id>`: outcomes are keyed by it. */
-  readonly owner: string;
-  readonly open: Omit<PsbtOpenRequest, 'pendingChanId'>;
-}
-
-/** A channel that passed the commit point. */
-export interface CommittedChannel {
-  readonly owner: string;
-  readonly outputIndex: number;
-}
-
-/** A funding transaction at its commit point. */
-export interface FundingCommit {
-  readonly fundingId: string;
-  readonly txid: Hex32;
-  /** What the transaction pays the miners. */
-  readonly fee: Sat;
-  readonly vsize: number;
-  readonly channels: readonly CommittedChannel[];
-}
-
-/** How to fund. */
-export interface FundOptions {
-  /** sat/vB of the funding transaction. */
-  readonly feeRate: bigint;
-  /** How long peers have to accept and then to sign, each. */
-  readonly deadlineMs: number;
-  /**
-   * Runs in the database transaction that passes the commit point: the callers persist their
-   * own machines' transitions here, so they commit together with the funding.
-   */
-  commit(trx: Transaction<Schema>, commit: FundingCommit): Promise<void>;
-  /** Ends the negotiation early (as a failure, before the commit point). */
-  readonly signal?: AbortSignal;
-}
-
-/** What became of a set of channels: those committed together, and those never to be funded. */
-export interface FundingResult {
-  readonly committed?: FundingCommit;
-  /** Owner -> why its channel will not be funded (nothing was spent for it). */
-  readonly failed: ReadonlyMap<string, string>;
-  /**
-   * Owners whose client node refused the channel (it answered with an error, or asked for
-   * terms LND would not take), as opposed to not answering in time or going away.
-   */
-  readonly refused: ReadonlySet<string>;
-}
+export { LOCK_SECONDS } from './funding-publication.ts';
+export type {
+  CommittedChannel,
+  FundingChannel,
+  FundingCommit,
+  FundingGuard,
+  FundingResult,
+  FundOptions,
+} from './funding-request.ts';
 
 /** What one attempt ended with. */
 interface AttemptResult {
@@ -119,23 +82,8 @@ interface Member {
   readonly negotiation: ChannelNegotiation;
 }
 
-/**
- * Runs right before the wallet picks a funding's inputs (`FundPsbt`): whoever holds wallet
- * coins that are not the LSP's to spend leases them here. A guard that fails fails the
- * attempt, before anything is funded.
- */
-export interface FundingGuard {
-  beforeFunding(signal: AbortSignal): Promise<void>;
-}
-
-/**
- * How long the inputs of an unpublished funding transaction stay leased (released earlier);
- * renewed by every publication attempt of a committed one.
- */
-export const LOCK_SECONDS = 86_400;
 /** How often abandoned negotiations are looked for (late signatures of cancelled attempts). */
 const SWEEP_INTERVAL_MS = 60_000;
-const CALL_TIMEOUT_MS = 30_000;
 
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -185,12 +133,16 @@ export class ChannelFunder {
   published(fundingId: string, signal: AbortSignal = this.#signal): Promise<void> {
     let running = this.#publishing.get(fundingId);
     if (!running) {
-      running = retryUntilDone(() => this.#publish(fundingId), {
-        what: 'publishing a funding transaction',
-        signal: AbortSignal.any([signal, this.#signal]),
-        log: this.#log,
-        subject: { funding: fundingId },
-      }).finally(() => this.#publishing.delete(fundingId));
+      running = retryUntilDone(
+        () =>
+          publishFunding({ database: this.#database, lightning: this.#lightning, log: this.#log }, fundingId),
+        {
+          what: 'publishing a funding transaction',
+          signal: AbortSignal.any([signal, this.#signal]),
+          log: this.#log,
+          subject: { funding: fundingId },
+        },
+      ).finally(() => this.#publishing.delete(fundingId));
       this.#publishing.set(fundingId, running);
     }
     return running;
@@ -387,7 +339,7 @@ export class ChannelFunder {
       };
       const passed = await this.#database.db.transaction().execute(async (trx) => {
         const committed = { type: 'committed' } as const;
-        if (!(await move(new ChannelFundingsRepository(trx), { id, state: 'negotiating' }, committed)))
+        if (!(await moveFunding(new ChannelFundingsRepository(trx), { id, state: 'negotiating' }, committed)))
           return false;
         await options.commit(trx, commit);
         return true;
@@ -426,7 +378,7 @@ export class ChannelFunder {
     }
     const repo = new ChannelFundingsRepository(this.#database.db);
     // Recorded first: from here the sweep abandons whatever a late signature still creates.
-    if (!(await move(repo, funding, { type: 'cancelled', reason }))) return;
+    if (!(await moveFunding(repo, funding, { type: 'cancelled', reason }))) return;
     if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
     const leases = await this.#lightning.listLeases(signal);
     for (const lease of leases) {
@@ -435,60 +387,6 @@ export class ChannelFunder {
     }
     this.#log.info({ funding: funding.id, reason }, 'funding cancelled; nothing was published');
   }
-
-  async #publish(fundingId: string): Promise<void> {
-    const repo = new ChannelFundingsRepository(this.#database.db);
-    const f = await repo.get(fundingId);
-    if (!f) throw new Error(`no funding ${fundingId}`);
-    if (f.state === 'published') return;
-    if (f.state !== 'publishing' || !f.psbt || !f.txid)
-      throw new Error(`funding ${fundingId} is ${f.state}, not committed`);
-    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
-    await this.#renewLeases(f, signal);
-    const tx = await this.#lightning.signPsbt(f.psbt, signal);
-    if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
-    await this.#lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
-    await move(repo, f, { type: 'published' });
-    // The inputs are spent now; their leases only clutter the wallet's list.
-    for (const input of f.lockedInputs) {
-      await this.#lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
-    }
-    this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
-  }
-
-  /**
-   * Leases a committed funding's inputs again for {@link LOCK_SECONDS}, under its own id, so
-   * the lease never lapses while its publication is pending. An input the wallet no longer
-   * holds unspent was spent (by this transaction, once it confirmed): nothing to hold. One
-   * another id holds means the lease lapsed and something else took it: said loudly, and the
-   * publication still tried (it wins if the other spend never reaches the chain).
-   */
-  async #renewLeases(f: ChannelFunding, signal: AbortSignal): Promise<void> {
-    for (const input of f.lockedInputs) {
-      try {
-        await this.#lightning.leaseOutput(f.lockId, input, LOCK_SECONDS, signal);
-      } catch (err) {
-        const reason = reasonOf(err);
-        if (/unknown output/i.test(reason)) continue;
-        if (!/already locked/i.test(reason)) throw err;
-        this.#log.error(
-          { funding: f.id, input: `${input.txid}:${input.outputIndex}`, err: reason },
-          'an input of a committed funding is leased by someone else',
-        );
-      }
-    }
-  }
-}
-
-/** Persists a funding's transition (only from the state read); false when it did not apply. */
-async function move(
-  repo: ChannelFundingsRepository,
-  funding: Pick<ChannelFunding, 'id' | 'state'>,
-  event: FundingEvent,
-): Promise<boolean> {
-  const step = nextFundingState(funding.state, event);
-  if (!step.ok) return false;
-  return repo.transition(funding.id, funding.state, step.state, step.failure);
 }
 
 /** Why a peer's step failed, in words for the buyer, and whether the peer refused. */

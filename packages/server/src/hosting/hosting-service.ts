@@ -10,7 +10,6 @@ import {
   LspError,
   type NodeOrchestrator,
   type NodeWallets,
-  type Sat,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
 import {
@@ -26,6 +25,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { applyStep } from '../machines/apply-step.ts';
+import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
 import { LspPreference } from './lsp-preference.ts';
 import { NodeMacaroons } from './macaroon-keys.ts';
 import type { NodeArchives } from './node-archives.ts';
@@ -41,33 +41,6 @@ import {
 import { type DeleteOptions, type DeletionConfig, NodeDeletions } from './node-deletions.ts';
 import { NodeProvisioning } from './node-provisioning.ts';
 import type { ChainNetwork } from './sweep-address.ts';
-
-/** Hosting limits and periods (from config). */
-export interface HostingLimits {
-  readonly maxNodes: number;
-  readonly maxNodesPerTenant: number;
-  readonly billingPeriodSeconds: number;
-  readonly gracePeriodSeconds: number;
-  readonly minChannelSize: number;
-  readonly maxChannelSize: number;
-  /** How long a repeated creation request is shown the seed again (unless acknowledged). */
-  readonly seedRedeliverySeconds: number;
-}
-
-/** A node as its tenant sees it. */
-export interface HostedNodeView {
-  readonly record: HostedNodeRecord;
-  /** Null once revoked. */
-  readonly macaroon: string | null;
-  /** Null once revoked. */
-  readonly readOnlyMacaroon: string | null;
-  /** The root keys they were baked under (`0n`: a node from before keys of their own; null: revoked). */
-  readonly macaroonRootKeyId: bigint | null;
-  readonly readOnlyMacaroonRootKeyId: bigint | null;
-  readonly channels: readonly { id: string; status: string; capacity: Sat }[];
-  /** Its deletion, once one was asked: what it still holds and why it stays. */
-  readonly deletion: HostedNodeDeletion | undefined;
-}
 
 export type { CreatedNode, HostedNodeQuote };
 

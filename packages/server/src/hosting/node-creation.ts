@@ -20,10 +20,10 @@ import {
 import { type Database, type HostedNodeRecord, HostedNodesRepository, isUniqueViolation } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
-import { ShortBalance } from '../accounts/short-balance.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
-import { chargeMonth, refundFirstMonth } from './hosting-ledger.ts';
-import type { HostedNodeView, HostingLimits } from './hosting-service.ts';
+import { chargeFirstMonth, checkNodeLimits } from './first-month-charge.ts';
+import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
+import { refundFirstMonth } from './hosting-ledger.ts';
 import type { NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson, nodeConfigToJson } from './node-config.ts';
 import type { NodeConnections } from './node-connections.ts';
@@ -165,7 +165,7 @@ export class NodeCreation {
       if (first) return this.#repeat(first, requestHash);
     }
     // Checked first to refuse early, and again under the creation lock when the node is inserted.
-    this.#checkLimits(await this.#repo.counts(tenantId));
+    checkNodeLimits(this.#limits, await this.#repo.counts(tenantId));
     const quote = await this.quote(config);
     const balance = await this.#accounts.balance(tenantId);
     if (balance < quote.total) {
@@ -178,7 +178,15 @@ export class NodeCreation {
     }
     const nodeId = `n${randomBytes(8).toString('hex')}`;
     try {
-      await this.#chargeFirstMonth(tenantId, nodeId, config, quote.monthlyFee, requestHash, idempotencyKey);
+      await chargeFirstMonth(
+        { database: this.#database, accounts: this.#accounts, limits: this.#limits },
+        tenantId,
+        nodeId,
+        config,
+        quote.monthlyFee,
+        requestHash,
+        idempotencyKey,
+      );
     } catch (err) {
       if (idempotencyKey && isUniqueViolation(err)) {
         const first = await this.#repo.byIdempotencyKey(tenantId, idempotencyKey);
@@ -284,56 +292,6 @@ export class NodeCreation {
           }
         }),
     );
-  }
-
-  /** Throws when one more node would pass the per-tenant or the total limit. */
-  #checkLimits(counts: { tenant: number; total: number }): void {
-    if (counts.tenant >= this.#limits.maxNodesPerTenant) {
-      throw new LspError(
-        ErrorCode.TenantLimitExceeded,
-        `at most ${this.#limits.maxNodesPerTenant} nodes per tenant`,
-        { field: 'nodes', limit: this.#limits.maxNodesPerTenant },
-      );
-    }
-    if (counts.total >= this.#limits.maxNodes) {
-      throw new LspError(ErrorCode.LspInsufficientFunds, 'the LSP hosts as many nodes as it can; try later', {
-        field: 'nodes',
-        limit: this.#limits.maxNodes,
-      });
-    }
-  }
-
-  async #chargeFirstMonth(
-    tenantId: string,
-    nodeId: string,
-    config: HostedNodeConfig,
-    fee: Sat,
-    requestHash: string,
-    idempotencyKey: string | undefined,
-  ): Promise<void> {
-    const node = { id: nodeId, tenantId, alias: config.alias };
-    const paidUntil = new Date(Date.now() + this.#limits.billingPeriodSeconds * 1000);
-    try {
-      await this.#database.db.transaction().execute(async (tx) => {
-        const repo = new HostedNodesRepository(tx);
-        await repo.lockCreation();
-        this.#checkLimits(await repo.counts(tenantId));
-        await repo.insert({
-          ...node,
-          color: config.color,
-          config: nodeConfigToJson(config),
-          requestHash,
-          seedAvailableUntil: new Date(Date.now() + this.#limits.seedRedeliverySeconds * 1000),
-          ...(idempotencyKey ? { idempotencyKey } : {}),
-        });
-        await chargeMonth(tx, node, 1, fee, paidUntil);
-      });
-    } catch (err) {
-      // The balance moved between the check and the charge.
-      if (err instanceof ShortBalance)
-        throw await this.#accounts.paymentRequired(tenantId, err.balance, fee, 'the first month of hosting');
-      throw err;
-    }
   }
 
   async #failCreation(tenantId: string, nodeId: string, err: unknown): Promise<void> {

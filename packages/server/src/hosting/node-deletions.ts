@@ -40,6 +40,7 @@ import {
   HostedNodesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import type { NodeConnections } from './node-connections.ts';
 import { readHoldings } from './node-holdings-reader.ts';
@@ -66,8 +67,6 @@ type Move = (
   repo?: HostedNodesRepository,
 ) => Promise<HostedNodeState>;
 
-/** The label of a deleted node's sweep transactions in its wallet. */
-export const SWEEP_LABEL_PREFIX = 'blgv-sweep:';
 const CALL_TIMEOUT_MS = 30_000;
 /** How long `DELETE` waits for a stopped node to start so it can be looked at. */
 const LOOK_TIMEOUT_MS = 120_000;
@@ -196,7 +195,7 @@ export class NodeDeletions {
       await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
       node = this.#nodes.backend(record);
       holdings = await readHoldings(node, call());
-      ({ sweeps, toOwnAddress } = await this.#sweeps(node, record.id, deletion, call()));
+      ({ sweeps, toOwnAddress } = await readSweeps(node, record.id, deletion, call()));
     } catch (err) {
       // The node stays, coins and all, until it can be looked at: its tenant reads why.
       await this.#repo.recordTrouble(record.id, [
@@ -219,13 +218,15 @@ export class NodeDeletions {
         await this.remove(record);
         return;
       }
-      const done = await this.#perform(node, record, action, call()).catch((err: unknown) => {
-        this.#log.warn(
-          { nodeId: record.id, action: describe(action), err: messageOf(err) },
-          'deletion step failed',
-        );
-        return undefined;
-      });
+      const done = await performDeletionAction(node, record, action, call(), this.#log).catch(
+        (err: unknown) => {
+          this.#log.warn(
+            { nodeId: record.id, action: describe(action), err: messageOf(err) },
+            'deletion step failed',
+          );
+          return undefined;
+        },
+      );
       if (action.type === 'close') {
         const key = formatChannelPoint(action.channelPoint);
         const now = new Date().toISOString();
@@ -250,83 +251,6 @@ export class NodeDeletions {
       closes,
       sweeps,
     });
-  }
-
-  /** Performs a close or a sweep; answers what the sweep sent. */
-  async #perform(
-    node: LightningBackend,
-    record: HostedNodeRecord,
-    action: Exclude<DeletionAction, { type: 'remove' }>,
-    signal: AbortSignal,
-  ): Promise<SweepRecord | true> {
-    if (action.type === 'close') {
-      const { closingTxid } = await node.closeChannel(
-        { channelPoint: action.channelPoint, force: action.force },
-        signal,
-      );
-      this.#log.info(
-        {
-          nodeId: record.id,
-          channel: formatChannelPoint(action.channelPoint),
-          force: action.force,
-          closingTxid,
-        },
-        action.force ? 'hosted node channel force-closed' : 'hosted node channel closing',
-      );
-      return true;
-    }
-    const wallet = await node.walletBalance(signal);
-    const { txid } = await node.sendCoins(
-      {
-        address: action.address,
-        amount: wallet.confirmed,
-        sendAll: true,
-        targetConf: 6,
-        label: `${SWEEP_LABEL_PREFIX}${record.id}`,
-      },
-      signal,
-    );
-    this.#log.info(
-      { nodeId: record.id, txid, to: action.address, balance: wallet.confirmed.toString() },
-      'hosted node swept',
-    );
-    // What it paid the address is read back from the wallet at the next look.
-    return { txid, amount: wallet.confirmed, address: action.address, confirmations: 0 };
-  }
-
-  /** The node's sweeps (labelled transactions since the deletion was asked) as its wallet lists them. */
-  async #sweeps(
-    node: LightningBackend,
-    nodeId: string,
-    deletion: HostedNodeDeletion,
-    signal: AbortSignal,
-  ): Promise<{ sweeps: SweepRecord[]; toOwnAddress: boolean }> {
-    const label = `${SWEEP_LABEL_PREFIX}${nodeId}`;
-    const txs = await node.listOnchainTransactions({ startHeight: deletion.startHeight ?? 0 }, signal);
-    // A sweep whose output to the address is the wallet's own moved nothing out of the node.
-    const own = (t: (typeof txs)[number]) =>
-      t.outputs.some((o) => o.ours && o.address === deletion.sweepAddress);
-    const labelled = txs.filter((t) => t.label === label);
-    const found = labelled
-      .filter((t) => !own(t))
-      .map((t): SweepRecord => {
-        const known = deletion.sweeps.find((s) => s.txid === t.txid);
-        const address = known?.address ?? deletion.sweepAddress ?? '';
-        const paid = t.outputs
-          .filter((o) => !o.ours && o.address === address)
-          .reduce((s, o) => s + o.amount, 0n);
-        return {
-          txid: t.txid,
-          amount: paid as SweepRecord['amount'],
-          address,
-          confirmations: t.confirmations,
-        };
-      });
-    // A sweep recorded but not listed yet (just published) is kept as it was.
-    for (const s of deletion.sweeps) {
-      if (!found.some((f) => f.txid === s.txid) && !labelled.some((t) => t.txid === s.txid)) found.push(s);
-    }
-    return { sweeps: found, toOwnAddress: labelled.some(own) };
   }
 
   /**

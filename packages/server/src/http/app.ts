@@ -1,42 +1,20 @@
 /**
- * The HTTP application: Fastify with our error handling and every route registered. Built from
- * its dependencies, so tests pass real ones and nothing is a module-level singleton.
+ * The HTTP plumbing every route shares: Fastify with our validators, error bodies, 404 and the
+ * OpenAPI document. The routes are registered by the composition (`app/build-app.ts`).
  */
-import { errorMappings, isLspError, type LightningBackend } from '@blgv/core';
-import type { Database } from '@blgv/store';
+import { errorMappings, isLspError } from '@blgv/core';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { installNodeProxy } from '../hosting/node-proxy.ts';
-import type { LspServices } from '../services.ts';
-import { registerAccountRoutes } from './account-routes.ts';
-import { registerAdminRoutes } from './admin-routes.ts';
-import { installAuth } from './auth-hook.ts';
-import { registerChannelRoutes } from './channel-routes.ts';
-import { registerDashboardRoutes } from './dashboard-routes.ts';
-import { registerEventRoutes } from './event-routes.ts';
-import { registerHealthRoutes } from './health-routes.ts';
-import { registerLiquidityRoutes } from './liquidity-routes.ts';
-import { registerLspsRoutes } from './lsps-routes.ts';
-import { registerLsps5AdminRoutes } from './lsps5-admin-routes.ts';
-import { registerMetricsRoutes } from './metrics-routes.ts';
-import { registerNodeMacaroonRoutes } from './node-macaroon-routes.ts';
-import { registerNodeRoutes } from './node-routes.ts';
-import { registerPaymentRoutes } from './payment-routes.ts';
-import { installPrometheus } from './prometheus-routes.ts';
-import { registerWebhookRoutes } from './webhook-routes.ts';
 
-/** What the HTTP application needs. */
-export interface AppDeps {
+/** What {@link httpApp} needs. */
+export interface HttpAppDeps {
   readonly log: Logger;
-  readonly lightning: LightningBackend;
-  readonly database: Database;
-  readonly services: LspServices;
   /** Serve HTTPS with this PEM certificate and key. */
-  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
 }
 
 /** An Ajv for request validation; `coerce` reads numbers and booleans from text. */
@@ -49,8 +27,12 @@ function validatorAjv(coerce: boolean): Ajv {
 /** Largest request body accepted. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Builds the Fastify application (not yet listening); await `app.ready()` before use. */
-export function buildApp(deps: AppDeps): FastifyInstance {
+/**
+ * A Fastify application with our plumbing and no routes: request validation, the error body
+ * every failure is answered with, the 404 for unknown routes, and the OpenAPI document at
+ * `/docs`. Serves HTTPS with `tls`.
+ */
+export function httpApp(deps: HttpAppDeps): FastifyInstance {
   const options = {
     loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -107,33 +89,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });
-  registerDashboardRoutes(app);
-  // Before the node proxy, so that the requests it answers are counted too.
-  installPrometheus(app, deps);
-  const hosting = deps.services.hosting;
-  if (hosting) installNodeProxy(app, (id) => hosting.repo.get(id));
-  const publicUrl = () => deps.services.publicUrl ?? listeningUrl(app);
-  void app.register(async (api) => {
-    installAuth(api, deps.services.apiKeys);
-    registerHealthRoutes(api, deps);
-    registerChannelRoutes(api, deps.services);
-    registerAccountRoutes(api, deps.services);
-    registerLiquidityRoutes(api, deps.services);
-    registerPaymentRoutes(api, deps.services);
-    registerAdminRoutes(api, deps.services);
-    registerEventRoutes(api, deps.services);
-    registerWebhookRoutes(api, deps.services.webhooks);
-    registerLspsRoutes(api, deps.services.lsps);
-    registerLsps5AdminRoutes(api, deps.services.lsps5Notifier);
-    if (hosting) registerNodeRoutes(api, hosting, publicUrl);
-    if (hosting) registerNodeMacaroonRoutes(api, hosting.macaroons);
-    registerMetricsRoutes(api, deps.services.metrics, hosting);
-  });
   return app;
 }
 
 /** `http://host:port` of a listening app. */
-function listeningUrl(app: FastifyInstance): string {
+export function listeningUrl(app: FastifyInstance): string {
   const address = app.server.address();
   if (!address || typeof address === 'string') return 'http://127.0.0.1';
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,42 +1,24 @@
 /**
- * Dispatches LSPS JSON-RPC requests (from peer messages or HTTP) to the methods we serve,
- * validating params at the edge. Every failure becomes a JSON-RPC error with the spec's codes
- * (bLIP-50: every -32602 carries `data.unrecognized`, listing any parameter the method does not
- * know; error `data` is always an object); nothing throws out of `handle`.
+ * Dispatches LSPS JSON-RPC requests (from peer messages or HTTP) to the methods each LSPS
+ * service registered (its `lsps-methods.ts` table), validating params at the edge. Every
+ * failure becomes a JSON-RPC error with the spec's codes (bLIP-50: every -32602 carries
+ * `data.unrecognized`, listing any parameter the method does not know; error `data` is always
+ * an object); nothing throws out of `handle`.
  */
 import { errorMappings, isLspError } from '@blgv/core';
 import {
-  CreateOrderParams,
-  GetInfoParams,
-  GetOrderParams,
   invalidParams,
   type JsonRpcId,
   type JsonRpcResponse,
-  ListWebhooksParams,
   Lsps0Error,
-  Lsps2BuyParams,
-  Lsps2GetInfoParams,
   parseError,
   parseJsonRpcRequest,
-  RemoveWebhookParams,
-  SetWebhookParams,
 } from '@blgv/protocol';
-import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
-import type { Lsps1Service } from '../lsps1/lsps1-service.ts';
-import type { Lsps2Service } from '../lsps2/lsps2-service.ts';
-import type { Lsps5Service } from '../lsps5/lsps5-service.ts';
+import type { LspsMethod, LspsMethodTable } from './lsps-method.ts';
 import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
-
-interface Method {
-  readonly params: TObject;
-  readonly run: (caller: OrderOwner, params: never) => Promise<unknown> | unknown;
-}
-
-/** The LSPS protocols we serve, as `lsps0.list_protocols` reports them. */
-export const SUPPORTED_PROTOCOLS = [1, 2, 5] as const;
 
 /**
  * Params only the HTTP transport takes: an HTTP caller is a tenant, so it names the client node;
@@ -47,45 +29,24 @@ const HTTP_ONLY_PARAMS: ReadonlySet<string> = new Set(['client_node_pubkey', 'cl
 /** Payloads are UTF-8; anything else is a bad message format (bLIP-50). */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Routes LSPS requests. */
+/** Routes LSPS requests to the methods the services registered. */
 export class LspsRouter {
-  readonly #methods: Record<string, Method>;
+  readonly #methods = new Map<string, LspsMethod>();
   readonly #log: Logger;
 
-  constructor(lsps1: Lsps1Service, lsps2: Lsps2Service, lsps5: Lsps5Service, log: Logger) {
+  /** Serves the methods of `tables` (each service's own); a name served twice is a mistake. */
+  constructor(tables: readonly LspsMethodTable[], log: Logger) {
     this.#log = log;
-    this.#methods = {
-      'lsps0.list_protocols': {
-        params: Type.Object({}, { additionalProperties: false }),
-        run: () => ({ protocols: [...SUPPORTED_PROTOCOLS] }),
-      },
-      'lsps1.get_info': { params: GetInfoParams, run: () => lsps1.info() },
-      'lsps1.create_order': {
-        params: CreateOrderParams,
-        run: (caller, p: CreateOrderParams) => lsps1.createOrder(caller, p),
-      },
-      'lsps1.get_order': {
-        params: GetOrderParams,
-        run: (caller, p: GetOrderParams) => lsps1.getOrder(caller, p.order_id),
-      },
-      'lsps2.get_info': {
-        params: Lsps2GetInfoParams,
-        run: (_, p: Lsps2GetInfoParams) => lsps2.info(p.token),
-      },
-      'lsps2.buy': { params: Lsps2BuyParams, run: (caller, p: Lsps2BuyParams) => lsps2.buy(caller, p) },
-      'lsps5.set_webhook': {
-        params: SetWebhookParams,
-        run: (caller, p: SetWebhookParams) => lsps5.setWebhook(caller, p),
-      },
-      'lsps5.list_webhooks': {
-        params: ListWebhooksParams,
-        run: (caller, p: ListWebhooksParams) => lsps5.listWebhooks(caller, p),
-      },
-      'lsps5.remove_webhook': {
-        params: RemoveWebhookParams,
-        run: (caller, p: RemoveWebhookParams) => lsps5.removeWebhook(caller, p),
-      },
-    };
+    for (const table of tables)
+      for (const [name, method] of Object.entries(table)) {
+        if (this.#methods.has(name)) throw new Error(`LSPS method ${name} registered twice`);
+        this.#methods.set(name, method);
+      }
+  }
+
+  /** The names of the methods served, in the order they were registered. */
+  methodNames(): string[] {
+    return [...this.#methods.keys()];
   }
 
   /**
@@ -111,7 +72,7 @@ export class LspsRouter {
       return parsed.response;
     }
     const { id, method, params } = parsed.request;
-    const m = this.#methods[method];
+    const m = this.#methods.get(method);
     if (!m)
       return {
         jsonrpc: '2.0',

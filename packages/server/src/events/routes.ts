@@ -3,15 +3,15 @@
  */
 import { EventsQuery, EventsResponse } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { EventLog } from './event-log.ts';
 
 const errors = errorResponses(400, 401);
 const DEFAULT_LIMIT = 100;
 
 /** Registers the event routes. */
-export function registerEventRoutes(app: FastifyInstance, services: LspServices): void {
+export function registerEventRoutes(app: FastifyInstance, services: { readonly events: EventLog }): void {
   app.get<{ Querystring: EventsQuery }>(
     '/v1/events',
     {

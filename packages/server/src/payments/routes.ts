@@ -13,15 +13,18 @@ import {
   pageRequest,
 } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
-import { paymentToWire } from './wire.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import { paymentToWire } from '../http/wire.ts';
+import type { PaymentService } from './payment-service.ts';
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 
 /** Registers the payment routes. */
-export function registerPaymentRoutes(app: FastifyInstance, services: LspServices): void {
+export function registerPaymentRoutes(
+  app: FastifyInstance,
+  services: { readonly payments: PaymentService },
+): void {
   app.post<{ Body: PaymentBody }>(
     '/v1/payments',
     {

@@ -14,15 +14,15 @@ import {
 } from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
-import { topupToWire } from './wire.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import { topupToWire } from '../http/wire.ts';
+import type { Accounts } from './accounts.ts';
 
 const errors = errorResponses(400, 401, 404, 503);
 
 /** Registers the account routes. */
-export function registerAccountRoutes(app: FastifyInstance, services: LspServices): void {
+export function registerAccountRoutes(app: FastifyInstance, services: { readonly accounts: Accounts }): void {
   app.get(
     '/v1/account',
     {

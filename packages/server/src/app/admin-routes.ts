@@ -16,9 +16,9 @@ import {
 } from '@blgv/protocol';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { errorResponses } from './error-responses.ts';
-import { jitChannelToWire, purchaseToWire } from './wire.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import { jitChannelToWire, purchaseToWire } from '../http/wire.ts';
+import type { LspServices } from './services.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 

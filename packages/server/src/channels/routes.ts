@@ -1,7 +1,8 @@
 /**
  * Channel sales over REST: fees, quotes, requests and their status.
  */
-import { ErrorCode, LspError, parsePubkey, sat } from '@blgv/core';
+
+import { ErrorCode, type FeeSchedule, LspError, parsePubkey, sat } from '@blgv/core';
 import {
   ChannelQuoteBody,
   ChannelQuoteResponse,
@@ -17,10 +18,10 @@ import {
 } from '@blgv/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
-import { channelToWire } from './wire.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import { channelToWire } from '../http/wire.ts';
+import type { ChannelService } from './channel-service.ts';
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 const IdempotencyHeaders = Type.Object({
@@ -34,7 +35,10 @@ const IdempotencyHeaders = Type.Object({
 });
 
 /** Registers the channel routes. */
-export function registerChannelRoutes(app: FastifyInstance, services: LspServices): void {
+export function registerChannelRoutes(
+  app: FastifyInstance,
+  services: { readonly channels: ChannelService; readonly fees: FeeSchedule },
+): void {
   app.get(
     '/v1/fees',
     {

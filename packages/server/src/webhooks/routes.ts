@@ -18,9 +18,9 @@ import {
 import type { WebhookEndpointRecord } from '@blgv/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { DeliveryView, WebhookService } from '../webhooks/webhook-service.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { DeliveryView, WebhookService } from './webhook-service.ts';
 
 const errors = errorResponses(400, 401, 404, 409, 422);
 const tags = ['webhooks'];

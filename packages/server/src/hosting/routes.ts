@@ -19,10 +19,11 @@ import {
 import type { HostedNodeDeletion } from '@blgv/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { HostedNodeQuote, HostedNodeView, HostingService } from '../hosting/hosting-service.ts';
-import { lndconnectUri } from '../hosting/lndconnect.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { HostedNodeView } from './hosted-node-view.ts';
+import type { HostedNodeQuote, HostingService } from './hosting-service.ts';
+import { lndconnectUri } from './lndconnect.ts';
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 const tags = ['nodes'];

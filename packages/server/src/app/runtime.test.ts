@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightningBackend } from '@blgv/core';
-import { ConfigError, loadConfig } from './config/config.ts';
-import type { EmbeddedNetwork } from './embedded-network.ts';
-import { createLogger } from './logger.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import type { EmbeddedNetwork } from '../embedded-network.ts';
+import { createLogger } from '../logger.ts';
 import { startLsp } from './runtime.ts';
 
 const log = createLogger('silent', false);

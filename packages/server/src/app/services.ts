@@ -13,36 +13,40 @@ import {
   TenantsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { Accounts } from './accounts/accounts.ts';
-import { type AuditReport, runAudit } from './audit/audit.ts';
-import { ApiKeys } from './auth/api-keys.ts';
-import { SecretBox } from './auth/secret-box.ts';
-import { ChannelService } from './channels/channel-service.ts';
-import type { Config } from './config/config.ts';
-import { EventLog } from './events/event-log.ts';
-import { ChannelFunder } from './funding/channel-funder.ts';
-import { HostingService } from './hosting/hosting-service.ts';
-import type { HostingRuntime } from './hosting/hosting-setup.ts';
-import { NodeArchives } from './hosting/node-archives.ts';
-import type { JobRunner } from './jobs/job-runner.ts';
-import { lspJobs } from './jobs/lsp-jobs.ts';
-import { SpendableReader } from './liquidity/liquidity-lock.ts';
-import { ReservationService } from './liquidity/reservation-service.ts';
-import { liquiditySourceFromConfig } from './liquidity/upstream-lsps1-source.ts';
-import { LspsRouter } from './lsps0/lsps-router.ts';
-import { Lsps1Service } from './lsps1/lsps1-service.ts';
-import { OrderReceipts } from './lsps1/order-receipts.ts';
-import { FeePromises } from './lsps2/fee-promise.ts';
-import { JitForwarder } from './lsps2/jit-forwarder.ts';
-import { Lsps2Service } from './lsps2/lsps2-service.ts';
-import { Lsps5Notifier } from './lsps5/lsps5-notifier.ts';
-import { Lsps5Service } from './lsps5/lsps5-service.ts';
-import { PeerPresence } from './lsps5/peer-presence.ts';
-import { MetricsService } from './monitoring/metrics-service.ts';
-import { PaymentService } from './payments/payment-service.ts';
-import { Wakeup } from './poll.ts';
-import { WebhookService } from './webhooks/webhook-service.ts';
-import { outboundPolicyFromConfig, retryPolicyFromConfig } from './webhooks/webhook-setup.ts';
+import { Accounts } from '../accounts/accounts.ts';
+import { type AuditReport, runAudit } from '../audit/audit.ts';
+import { ApiKeys } from '../auth/api-keys.ts';
+import { SecretBox } from '../auth/secret-box.ts';
+import { ChannelService } from '../channels/channel-service.ts';
+import type { Config } from '../config/config.ts';
+import { EventLog } from '../events/event-log.ts';
+import { ChannelFunder } from '../funding/channel-funder.ts';
+import { HostingService } from '../hosting/hosting-service.ts';
+import type { HostingRuntime } from '../hosting/hosting-setup.ts';
+import { NodeArchives } from '../hosting/node-archives.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import { SpendableReader } from '../liquidity/liquidity-lock.ts';
+import { ReservationService } from '../liquidity/reservation-service.ts';
+import { liquiditySourceFromConfig } from '../liquidity/upstream-lsps1-source.ts';
+import { lsps0Methods, protocolsOf } from '../lsps0/lsps-methods.ts';
+import { LspsRouter } from '../lsps0/lsps-router.ts';
+import { lsps1Methods } from '../lsps1/lsps-methods.ts';
+import { Lsps1Service } from '../lsps1/lsps1-service.ts';
+import { OrderReceipts } from '../lsps1/order-receipts.ts';
+import { FeePromises } from '../lsps2/fee-promise.ts';
+import { JitForwarder } from '../lsps2/jit-forwarder.ts';
+import { lsps2Methods } from '../lsps2/lsps-methods.ts';
+import { Lsps2Service } from '../lsps2/lsps2-service.ts';
+import { lsps5Methods } from '../lsps5/lsps-methods.ts';
+import { Lsps5Notifier } from '../lsps5/lsps5-notifier.ts';
+import { Lsps5Service } from '../lsps5/lsps5-service.ts';
+import { PeerPresence } from '../lsps5/peer-presence.ts';
+import { MetricsService } from '../monitoring/metrics-service.ts';
+import { PaymentService } from '../payments/payment-service.ts';
+import { Wakeup } from '../poll.ts';
+import { WebhookService } from '../webhooks/webhook-service.ts';
+import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
+import { lspJobs } from './lsp-jobs.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -247,7 +251,9 @@ export function createServices(deps: {
     outbox: lsps5Outbox,
     log: log.child({ sub: 'lsps5' }),
   });
-  const lsps = new LspsRouter(lsps1, lsps2, lsps5, log.child({ sub: 'lsps' }));
+  // Each LSPS service registers its methods; LSPS0 lists the protocols they serve.
+  const served = [lsps1Methods(lsps1), lsps2Methods(lsps2), lsps5Methods(lsps5)];
+  const lsps = new LspsRouter([lsps0Methods(protocolsOf(served)), ...served], log.child({ sub: 'lsps' }));
   const hosting = deps.hosting
     ? new HostingService({
         database,

@@ -7,11 +7,11 @@ import type { LightningBackend, NodeInfo } from '@blgv/core';
 import { lndBackend, lndConnectionFromFiles } from '@blgv/lnd';
 import { ApiKeysRepository, type Database, migrate, openDatabase } from '@blgv/store';
 import type { Logger } from 'pino';
-import type { CreatedKey } from './auth/api-keys.ts';
-import { type Config, ConfigError } from './config/config.ts';
-import type { EmbeddedNetwork, EmbeddedNetworkStarter } from './embedded-network.ts';
-import { type HostingRuntime, hostingFromConfig } from './hosting/hosting-setup.ts';
-import { buildApp } from './http/app.ts';
+import type { CreatedKey } from '../auth/api-keys.ts';
+import { type Config, ConfigError } from '../config/config.ts';
+import type { EmbeddedNetwork, EmbeddedNetworkStarter } from '../embedded-network.ts';
+import { type HostingRuntime, hostingFromConfig } from '../hosting/hosting-setup.ts';
+import { buildApp } from './build-app.ts';
 import { createServices, type LspServices } from './services.ts';
 
 /** A running LSP. */

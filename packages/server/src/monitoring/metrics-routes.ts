@@ -15,10 +15,10 @@ import {
 } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { HostingService } from '../hosting/hosting-service.ts';
-import type { MetricsService } from '../monitoring/metrics-service.ts';
-import { LSP_NODE_ID } from '../monitoring/node-monitor.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { MetricsService } from './metrics-service.ts';
+import { LSP_NODE_ID } from './node-monitor.ts';
 
 const errors = errorResponses(400, 401, 403, 404);
 

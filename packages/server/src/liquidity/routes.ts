@@ -4,15 +4,18 @@
 import { sat } from '@blgv/core';
 import { IdParams, ReservationBody, ReservationResponse } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { LspServices } from '../services.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
-import { reservationToWire } from './wire.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import { reservationToWire } from '../http/wire.ts';
+import type { ReservationService } from './reservation-service.ts';
 
 const errors = errorResponses(400, 401, 402, 404, 409, 422, 503);
 
 /** Registers the reservation routes. */
-export function registerLiquidityRoutes(app: FastifyInstance, services: LspServices): void {
+export function registerLiquidityRoutes(
+  app: FastifyInstance,
+  services: { readonly reservations: ReservationService },
+): void {
   app.post<{ Body: ReservationBody }>(
     '/v1/liquidity/reservations',
     {

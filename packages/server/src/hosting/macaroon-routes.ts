@@ -14,9 +14,9 @@ import {
 } from '@blgv/protocol';
 import type { NodeMacaroonRecord } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
-import type { NodeMacaroons } from '../hosting/macaroon-keys.ts';
-import { principalOf } from './auth-hook.ts';
-import { errorResponses } from './error-responses.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { NodeMacaroons } from './macaroon-keys.ts';
 
 const errors = errorResponses(400, 401, 404, 409, 503);
 const tags = ['nodes'];

@@ -16,6 +16,7 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { billHostedNodes } from '../hosting/hosting-billing.ts';
 import type { HostingService } from '../hosting/hosting-service.ts';
 import { keepNodes } from '../hosting/node-keeper.ts';
+import { every, JobRunner, together } from '../jobs/job-runner.ts';
 import type { ReservationService } from '../liquidity/reservation-service.ts';
 import type { UpstreamLsps1Source } from '../liquidity/upstream-lsps1-source.ts';
 import type { LspsRouter } from '../lsps0/lsps-router.ts';
@@ -30,7 +31,6 @@ import type { PaymentService } from '../payments/payment-service.ts';
 import type { Wakeup } from '../poll.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
-import { every, JobRunner, together } from './job-runner.ts';
 
 const NONCE_PRUNE_INTERVAL_MS = 60_000;
 

@@ -8,7 +8,7 @@ import { ErrorCode, LspError } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
 import type { JobStatus } from '../jobs/job-runner.ts';
-import { Prometheus } from '../monitoring/prometheus.ts';
+import { Prometheus } from './prometheus.ts';
 
 /** What `/metrics` needs from the app. */
 export interface PrometheusRouteDeps {

@@ -7,8 +7,8 @@
 import { parsePubkey } from '@blgv/core';
 import { Lsps5LiquidityRequestBody, Lsps5Method, Lsps5NotifyResponse } from '@blgv/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { Lsps5Notifier } from '../lsps5/lsps5-notifier.ts';
-import { errorResponses } from './error-responses.ts';
+import { errorResponses } from '../http/error-responses.ts';
+import type { Lsps5Notifier } from './lsps5-notifier.ts';
 
 /** Registers the LSPS5 admin routes. */
 export function registerLsps5AdminRoutes(app: FastifyInstance, notifier: Lsps5Notifier): void {

@@ -7,8 +7,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { LspsRouter } from '../lsps0/lsps-router.ts';
-import { principalOf } from './auth-hook.ts';
+import { principalOf } from '../http/auth-hook.ts';
+import type { LspsRouter } from './lsps-router.ts';
 
 /** Registers `POST /lsps`. */
 export function registerLspsRoutes(app: FastifyInstance, router: LspsRouter): void {
@@ -24,8 +24,7 @@ export function registerLspsRoutes(app: FastifyInstance, router: LspsRouter): vo
       {
         config: { auth: 'tenant' },
         schema: {
-          summary:
-            'LSPS0 JSON-RPC over HTTP (lsps0.list_protocols, lsps1.get_info, lsps1.create_order, lsps1.get_order, lsps2.get_info, lsps2.buy, lsps5.set_webhook, lsps5.list_webhooks, lsps5.remove_webhook)',
+          summary: `LSPS0 JSON-RPC over HTTP (${router.methodNames().join(', ')})`,
           description:
             'Always 200 with a JSON-RPC response, errors carrying the LSPS codes (a body that is not one JSON-RPC request object is a parse error, -32700); 204 for a notification. Over HTTP, lsps1.create_order takes client_node_pubkey (and client_node_host) and lsps2.buy takes client_node_pubkey, naming the node to open to; the lsps5 methods take client_node_pubkey, the node the webhooks are for (a tenant sees only the webhooks it registered).',
           tags: ['lsps'],

@@ -1,0 +1,144 @@
+/**
+ * The schema of the configuration (also documented in the README): the server's own sections
+ * (listening, database, Lightning node, jobs, monitoring, webhooks) here, the others from the
+ * files that group them.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { HostingConfigSchema } from './hosting-schema.ts';
+import {
+  Lsps0ConfigSchema,
+  Lsps1ConfigSchema,
+  Lsps2ConfigSchema,
+  Lsps5ConfigSchema,
+} from './lsps-schemas.ts';
+import {
+  ChannelsConfigSchema,
+  FeesConfigSchema,
+  LiquidityConfigSchema,
+  PaymentsConfigSchema,
+  ReservationsConfigSchema,
+  TopupsConfigSchema,
+} from './money-schemas.ts';
+import { LogLevel } from './schema-units.ts';
+
+/** The schema of the configuration (also documented in the README). */
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        /**
+         * Serve HTTPS with this certificate and key (PEM files). Without it the server speaks
+         * plain HTTP and a TLS terminator in front of it is expected in production.
+         */
+        tls: Type.Optional(
+          Type.Object(
+            { certPath: Type.String({ minLength: 1 }), keyPath: Type.String({ minLength: 1 }) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    database: Type.Union([
+      Type.Object(
+        { kind: Type.Literal('postgres'), url: Type.String({ pattern: '^postgres(ql)?://' }) },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        { kind: Type.Literal('pglite'), dataDir: Type.String({ minLength: 1 }) },
+        { additionalProperties: false },
+      ),
+    ]),
+    lightning: Type.Union([
+      Type.Object({ mode: Type.Literal('regtest') }, { additionalProperties: false }),
+      Type.Object(
+        {
+          mode: Type.Literal('lnd'),
+          rpcAddress: Type.String({ pattern: '^[^\\s:]+:\\d+$' }),
+          tlsCertPath: Type.String({ minLength: 1 }),
+          macaroonPath: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+    logLevel: LogLevel,
+    /**
+     * 32 bytes as 64 hex characters: encrypts API secrets at rest. Required with a persistent
+     * database; a random one is made for an in-memory database.
+     */
+    secretsKey: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    fees: FeesConfigSchema,
+    channels: ChannelsConfigSchema,
+    lsps0: Lsps0ConfigSchema,
+    lsps1: Lsps1ConfigSchema,
+    liquidity: LiquidityConfigSchema,
+    lsps2: Lsps2ConfigSchema,
+    lsps5: Lsps5ConfigSchema,
+    topups: TopupsConfigSchema,
+    reservations: ReservationsConfigSchema,
+    /**
+     * Background jobs. Each runs under a lease in the database, so with several replicas on one
+     * database exactly one runs it; a replica that dies hands its jobs over within
+     * `leaseSeconds` (one that stops, at once).
+     */
+    jobs: Type.Object(
+      {
+        leaseSeconds: Type.Integer({ minimum: 1, maximum: 300, default: 15 }),
+        /** This replica's name in the lease table (default: a random id per process). */
+        replicaName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    hosting: HostingConfigSchema,
+    payments: PaymentsConfigSchema,
+    /** Monitoring: the node monitor, `/metrics` for Prometheus and the dashboard. */
+    monitoring: Type.Object(
+      {
+        /**
+         * How often the monitor reads every node (the LSP's and each hosted one): channels,
+         * balances, new forwards and payments. Metrics are answered from what it stored.
+         */
+        intervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 15_000 }),
+        /**
+         * Bearer token Prometheus sends to `GET /metrics`; without one `/metrics` is not served.
+         * At least 16 characters.
+         */
+        prometheusToken: Type.Optional(Type.String({ minLength: 16 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Tenants' REST webhooks (`/v1/webhooks`) and how every webhook is sent. */
+    webhooks: Type.Object(
+      {
+        /**
+         * Allow webhook targets on loopback, private and link-local addresses (default: only
+         * on the embedded regtest network).
+         */
+        allowPrivateTargets: Type.Optional(Type.Boolean()),
+        /** PEM file of CA certificates trusted besides the system's (e.g. an internal CA). */
+        caCertPath: Type.Optional(Type.String({ minLength: 1 })),
+        /** How long one request may take, connect to last byte. */
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+        /** Bytes of a receiver's answer read at most. */
+        maxResponseBytes: Type.Integer({ minimum: 0, maximum: 10_485_760, default: 65_536 }),
+        /** How often the delivery job looks for new events and due retries. */
+        intervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000 }),
+        /** First retry delay; it doubles (with jitter) up to `retryMaxMs`. */
+        retryBaseMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5_000 }),
+        retryMaxMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 3_600_000 }),
+        /** How long a delivery is retried before it is given up and its endpoint disabled. */
+        retryWindowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 86_400 }),
+        maxEndpointsPerTenant: Type.Integer({ minimum: 0, maximum: 1_000, default: 10 }),
+        /** Deliveries sent at once. */
+        concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The validated configuration. */
+export type Config = Static<typeof ConfigSchema>;

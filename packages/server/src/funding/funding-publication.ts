@@ -1,0 +1,82 @@
+/**
+ * A committed funding transaction on its way out: its transitions, the leases on its inputs,
+ * and publishing it.
+ */
+import { type FundingEvent, type LightningBackend, nextFundingState } from '@blgv/core';
+import { type ChannelFunding, ChannelFundingsRepository, type Database } from '@blgv/store';
+import type { Logger } from 'pino';
+
+/**
+ * How long the inputs of an unpublished funding transaction stay leased (released earlier);
+ * renewed by every publication attempt of a committed one.
+ */
+export const LOCK_SECONDS = 86_400;
+/** How long one call to LND may take. */
+export const CALL_TIMEOUT_MS = 30_000;
+
+/** What publishing needs. */
+export interface FundingWallet {
+  readonly database: Database;
+  readonly lightning: LightningBackend;
+  readonly log: Logger;
+}
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Persists a funding's transition (only from the state read); false when it did not apply. */
+export async function moveFunding(
+  repo: ChannelFundingsRepository,
+  funding: Pick<ChannelFunding, 'id' | 'state'>,
+  event: FundingEvent,
+): Promise<boolean> {
+  const step = nextFundingState(funding.state, event);
+  if (!step.ok) return false;
+  return repo.transition(funding.id, funding.state, step.state, step.failure);
+}
+
+/**
+ * Signs and publishes a committed funding transaction (nothing when it is out already),
+ * renewing its inputs' leases first; then records it published and releases the leases.
+ */
+export async function publishFunding(deps: FundingWallet, fundingId: string): Promise<void> {
+  const repo = new ChannelFundingsRepository(deps.database.db);
+  const f = await repo.get(fundingId);
+  if (!f) throw new Error(`no funding ${fundingId}`);
+  if (f.state === 'published') return;
+  if (f.state !== 'publishing' || !f.psbt || !f.txid)
+    throw new Error(`funding ${fundingId} is ${f.state}, not committed`);
+  const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+  await renewLeases(deps, f, signal);
+  const tx = await deps.lightning.signPsbt(f.psbt, signal);
+  if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
+  await deps.lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
+  await moveFunding(repo, f, { type: 'published' });
+  // The inputs are spent now; their leases only clutter the wallet's list.
+  for (const input of f.lockedInputs) {
+    await deps.lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
+  }
+  deps.log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+}
+
+/**
+ * Leases a committed funding's inputs again for {@link LOCK_SECONDS}, under its own id, so
+ * the lease never lapses while its publication is pending. An input the wallet no longer
+ * holds unspent was spent (by this transaction, once it confirmed): nothing to hold. One
+ * another id holds means the lease lapsed and something else took it: said loudly, and the
+ * publication still tried (it wins if the other spend never reaches the chain).
+ */
+async function renewLeases(deps: FundingWallet, f: ChannelFunding, signal: AbortSignal): Promise<void> {
+  for (const input of f.lockedInputs) {
+    try {
+      await deps.lightning.leaseOutput(f.lockId, input, LOCK_SECONDS, signal);
+    } catch (err) {
+      const reason = reasonOf(err);
+      if (/unknown output/i.test(reason)) continue;
+      if (!/already locked/i.test(reason)) throw err;
+      deps.log.error(
+        { funding: f.id, input: `${input.txid}:${input.outputIndex}`, err: reason },
+        'an input of a committed funding is leased by someone else',
+      );
+    }
+  }
+}

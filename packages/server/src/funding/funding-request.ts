@@ -1,0 +1,65 @@
+/**
+ * What callers of the `ChannelFunder` hand it and get back: the channels to fund, how,
+ * the commit that passes with their own machines, and what became of each channel.
+ */
+import type { Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
+import type { Schema, Transaction } from '@blgv/store';
+
+/** A channel to fund, and who it is for. */
+export interface FundingChannel {
+  /** Names the channel's owner, e.g. `channel_request:<id>`: outcomes are keyed by it. */
+  readonly owner: string;
+  readonly open: Omit<PsbtOpenRequest, 'pendingChanId'>;
+}
+
+/** A channel that passed the commit point. */
+export interface CommittedChannel {
+  readonly owner: string;
+  readonly outputIndex: number;
+}
+
+/** A funding transaction at its commit point. */
+export interface FundingCommit {
+  readonly fundingId: string;
+  readonly txid: Hex32;
+  /** What the transaction pays the miners. */
+  readonly fee: Sat;
+  readonly vsize: number;
+  readonly channels: readonly CommittedChannel[];
+}
+
+/** How to fund. */
+export interface FundOptions {
+  /** sat/vB of the funding transaction. */
+  readonly feeRate: bigint;
+  /** How long peers have to accept and then to sign, each. */
+  readonly deadlineMs: number;
+  /**
+   * Runs in the database transaction that passes the commit point: the callers persist their
+   * own machines' transitions here, so they commit together with the funding.
+   */
+  commit(trx: Transaction<Schema>, commit: FundingCommit): Promise<void>;
+  /** Ends the negotiation early (as a failure, before the commit point). */
+  readonly signal?: AbortSignal;
+}
+
+/** What became of a set of channels: those committed together, and those never to be funded. */
+export interface FundingResult {
+  readonly committed?: FundingCommit;
+  /** Owner -> why its channel will not be funded (nothing was spent for it). */
+  readonly failed: ReadonlyMap<string, string>;
+  /**
+   * Owners whose client node refused the channel (it answered with an error, or asked for
+   * terms LND would not take), as opposed to not answering in time or going away.
+   */
+  readonly refused: ReadonlySet<string>;
+}
+
+/**
+ * Runs right before the wallet picks a funding's inputs (`FundPsbt`): whoever holds wallet
+ * coins that are not the LSP's to spend leases them here. A guard that fails fails the
+ * attempt, before anything is funded.
+ */
+export interface FundingGuard {
+  beforeFunding(signal: AbortSignal): Promise<void>;
+}
