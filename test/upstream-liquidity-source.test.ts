@@ -24,10 +24,8 @@ import type { LndNode } from '@blgv/regtest';
 import { createLogger, loadConfig } from '@blgv/server';
 import { type Database, migrate, openDatabase } from '@blgv/store';
 import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
-import {
-  liquiditySourceFromConfig,
-  type UpstreamLsps1Source,
-} from '../packages/server/src/liquidity/upstream-lsps1-source.ts';
+import type { UpstreamLsps1Source } from '../packages/server/src/liquidity/upstream-lsps1-source.ts';
+import { liquiditySourceFromConfig } from '../packages/server/src/liquidity/upstream-source-config.ts';
 import { assertCleanAudit } from './support/audit.ts';
 
 let net: Network;

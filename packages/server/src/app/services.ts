@@ -27,7 +27,7 @@ import { NodeArchives } from '../hosting/node-archives.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { ReservationService } from '../liquidity/reservation-service.ts';
-import { liquiditySourceFromConfig } from '../liquidity/upstream-lsps1-source.ts';
+import { liquiditySourceFromConfig } from '../liquidity/upstream-source-config.ts';
 import { lsps0Methods, protocolsOf } from '../lsps0/lsps-methods.ts';
 import { LspsRouter } from '../lsps0/lsps-router.ts';
 import { lsps1Methods } from '../lsps1/lsps-methods.ts';

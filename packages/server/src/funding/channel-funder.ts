@@ -339,8 +339,7 @@ export class ChannelFunder {
       };
       const passed = await this.#database.db.transaction().execute(async (trx) => {
         const committed = { type: 'committed' } as const;
-        if (!(await moveFunding(new ChannelFundingsRepository(trx), { id, state: 'negotiating' }, committed)))
-          return false;
+        if (!(await moveFunding(trx, { id, state: 'negotiating' }, committed, this.#log))) return false;
         await options.commit(trx, commit);
         return true;
       });
@@ -376,9 +375,9 @@ export class ChannelFunder {
     for (const c of funding.channels) {
       await this.#lightning.cancelPsbtFunding(c.pendingChanId, signal).catch(() => {});
     }
-    const repo = new ChannelFundingsRepository(this.#database.db);
+    const _repo = new ChannelFundingsRepository(this.#database.db);
     // Recorded first: from here the sweep abandons whatever a late signature still creates.
-    if (!(await moveFunding(repo, funding, { type: 'cancelled', reason }))) return;
+    if (!(await moveFunding(this.#database.db, funding, { type: 'cancelled', reason }, this.#log))) return;
     if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
     const leases = await this.#lightning.listLeases(signal);
     for (const lease of leases) {

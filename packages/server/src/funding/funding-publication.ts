@@ -2,9 +2,16 @@
  * A committed funding transaction on its way out: its transitions, the leases on its inputs,
  * and publishing it.
  */
-import { type FundingEvent, type LightningBackend, nextFundingState } from '@blgv/core';
-import { type ChannelFunding, ChannelFundingsRepository, type Database } from '@blgv/store';
+import { type FundingEvent, fundingMachine, type LightningBackend } from '@blgv/core';
+import {
+  type ChannelFunding,
+  ChannelFundingsRepository,
+  type Database,
+  type Kysely,
+  type Schema,
+} from '@blgv/store';
 import type { Logger } from 'pino';
+import { applyStep } from '../machines/apply-step.ts';
 
 /**
  * How long the inputs of an unpublished funding transaction stay leased (released earlier);
@@ -23,15 +30,27 @@ export interface FundingWallet {
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Persists a funding's transition (only from the state read); false when it did not apply. */
+/**
+ * Applies a funding's event through the one driver (only from the state read); false when it
+ * did not apply. Its effects need what happens after the write's transaction: the funder signs
+ * and publishes a committed transaction once its commit is written (`publishFunding`), and
+ * unwinds a cancelled one itself (negotiations, leases, the sweep).
+ */
 export async function moveFunding(
-  repo: ChannelFundingsRepository,
+  db: Kysely<Schema>,
   funding: Pick<ChannelFunding, 'id' | 'state'>,
   event: FundingEvent,
+  log: Logger,
 ): Promise<boolean> {
-  const step = nextFundingState(funding.state, event);
-  if (!step.ok) return false;
-  return repo.transition(funding.id, funding.state, step.state, step.failure);
+  const byTheFunder = () => {};
+  const step = await applyStep(fundingMachine, funding, event, undefined, {
+    db,
+    log,
+    persist: (step, db) =>
+      new ChannelFundingsRepository(db).transition(funding.id, funding.state, step.state, step.failure),
+    effects: { sign_and_publish: byTheFunder, unwind: byTheFunder },
+  });
+  return step !== undefined;
 }
 
 /**
@@ -50,7 +69,7 @@ export async function publishFunding(deps: FundingWallet, fundingId: string): Pr
   const tx = await deps.lightning.signPsbt(f.psbt, signal);
   if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
   await deps.lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
-  await moveFunding(repo, f, { type: 'published' });
+  await moveFunding(deps.database.db, f, { type: 'published' }, deps.log);
   // The inputs are spent now; their leases only clutter the wallet's list.
   for (const input of f.lockedInputs) {
     await deps.lightning.releaseOutput(f.lockId, input, signal).catch(() => {});

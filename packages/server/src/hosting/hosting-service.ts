@@ -294,12 +294,13 @@ export class HostingService {
     event: HostedNodeEvent,
     repo: HostedNodesRepository = this.#repo,
   ): Promise<HostedNodeState> {
-    const refused = hostedNodeMachine.next(from, event);
-    if (!refused.ok) throw new LspError(ErrorCode.Conflict, refused.reason, { field: 'state', state: from });
     const byTheKeeper = () => {};
     const step = await applyStep(hostedNodeMachine, { id: nodeId, state: from }, event, undefined, {
       db: this.#database.db,
       log: this.#log,
+      refused: (reason) => {
+        throw new LspError(ErrorCode.Conflict, reason, { field: 'state', state: from });
+      },
       persist: (step) =>
         repo.transition(nodeId, from, step.state, {
           ...(step.failure ? { failure: step.failure } : {}),

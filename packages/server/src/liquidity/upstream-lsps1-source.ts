@@ -30,14 +30,12 @@ import {
   type Pubkey,
   type PurchaseEvent,
   parseHex32,
-  parsePubkey,
   purchaseMachine,
   type Sat,
   sat,
 } from '@blgv/core';
 import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
 import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import { pause, untilAborted } from '../poll.ts';
@@ -369,34 +367,6 @@ export class UpstreamLsps1Source implements LiquiditySource {
   #repo(): LiquidityPurchasesRepository {
     return new LiquidityPurchasesRepository(this.#database.db);
   }
-}
-
-/**
- * The upstream source the config asks for (`liquidity.upstream`), or `undefined` when none is
- * configured. Its `run` must be started with the server's jobs.
- */
-export function liquiditySourceFromConfig(
-  config: Pick<Config, 'liquidity'>,
-  deps: { lightning: LightningBackend; database: Database; log: Logger },
-): UpstreamLsps1Source | undefined {
-  const u = config.liquidity.upstream;
-  if (!u) return undefined;
-  const at = u.uri.indexOf('@');
-  return new UpstreamLsps1Source({
-    ...deps,
-    settings: {
-      pubkey: parsePubkey(u.uri.slice(0, at).toLowerCase()),
-      host: u.uri.slice(at + 1),
-      headroomPpm: BigInt(u.headroomPpm),
-      channelExpiryBlocks: u.channelExpiryBlocks,
-      requiredConfirmations: u.requiredConfirmations,
-      fundingConfirmsWithinBlocks: u.fundingConfirmsWithinBlocks,
-      paymentTargetConf: u.paymentTargetConf,
-      timeoutMs: u.timeoutSeconds * 1000,
-      pollIntervalMs: u.pollIntervalMs,
-      callTimeoutMs: u.callTimeoutMs,
-    },
-  });
 }
 
 /** The liquidity a completed purchase gave. */

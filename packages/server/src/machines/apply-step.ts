@@ -33,6 +33,8 @@ export interface StepIo<S extends string, E extends Typed, F extends Typed, R ex
   /** Performs each effect, once the step is written. */
   readonly effects: EffectHandlers<F, EffectScope<S, E>>;
   readonly log: Logger;
+  /** Called when the machine refuses the event (it may throw, e.g. a 409 naming the reason). */
+  readonly refused?: (reason: string) => void;
   /** Log transitions at debug rather than info (many small ones, e.g. webhook deliveries). */
   readonly quiet?: boolean;
   /** Extra fields for the transition's log line. */
@@ -52,6 +54,7 @@ export async function applyStep<S extends string, E extends Typed, F extends Typ
   const fields = { [machine.name]: subject.id, from, event: event.type, ...io.logFields };
   if (!step.ok) {
     io.log.info({ ...fields, reason: step.reason }, `${machine.name} event refused`);
+    io.refused?.(step.reason);
     return undefined;
   }
   const write = async (db: Kysely<Schema>): Promise<boolean> => {

@@ -147,8 +147,6 @@ export class WebhookService {
     if (!delivery) throw new LspError(ErrorCode.NotFound, `no delivery ${deliveryId} of webhook ${id}`);
     const now = new Date();
     const event = { type: 'redeliver', at: now } as const;
-    const refused = webhookDeliveryMachine.next(delivery.state, event, { policy: this.#deps.retry });
-    if (!refused.ok) throw new LspError(ErrorCode.Conflict, refused.reason, { field: 'deliveryId' });
     const step = await applyStep(
       webhookDeliveryMachine,
       { id: delivery.id.toString(), state: delivery.state },
@@ -157,6 +155,9 @@ export class WebhookService {
       {
         db: this.#deps.database.db,
         log: this.#deps.log,
+        refused: (reason) => {
+          throw new LspError(ErrorCode.Conflict, reason, { field: 'deliveryId' });
+        },
         persist: (step, db) =>
           new WebhooksRepository(db).redeliver(delivery.id, delivery.state, step.nextAttemptAt ?? now),
         effects: {},
