@@ -1,5 +1,5 @@
 /**
- * The schema of the configuration (also documented in the README): the server's own sections
+ * The schema of the configuration (documented in docs/configuration.md): the server's own sections
  * (listening, database, Lightning node, jobs, monitoring, webhooks) here, the others from the
  * files that group them.
  */
@@ -21,7 +21,7 @@ import {
 } from './money-schemas.ts';
 import { LogLevel } from './schema-units.ts';
 
-/** The schema of the configuration (also documented in the README). */
+/** The schema of the configuration (documented in docs/configuration.md). */
 export const ConfigSchema = Type.Object(
   {
     server: Type.Object(
