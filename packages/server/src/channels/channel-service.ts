@@ -7,10 +7,11 @@ import {
   type FeeEstimate,
   type FeeSchedule,
   isLspError,
-  type LightningBackend,
   LspError,
   type NetworkFee,
+  type PeersPort,
   priceChannel,
+  type WalletPort,
 } from '@blgv/core';
 import {
   type ChannelRequest,
@@ -34,7 +35,7 @@ import {
   sameOrder,
 } from './channel-order.ts';
 import { ChannelRunner } from './channel-runner.ts';
-import { ChannelTracker } from './channel-tracker.ts';
+import { ChannelTracker, type ChannelTrackerLightning } from './channel-tracker.ts';
 import { forwardingFees } from './forwarding-policy.ts';
 
 const FEE_ESTIMATE_TTL_MS = 30_000;
@@ -49,10 +50,18 @@ const UNSETTLED_STATES: readonly ChannelRequest['state'][] = ['queued', 'opening
 /** Confirmation target of the LSP's own fee estimate, when the buyer gives no fee rate. */
 const DEFAULT_TARGET_CONF = 6;
 
+/**
+ * The Lightning calls the channel service makes: fee estimates for quotes, the wallet's balance
+ * when a request comes in, the client's peer connection, and its tracker's channel calls.
+ */
+export type ChannelServiceLightning = Pick<WalletPort, 'estimateFee' | 'walletBalance'> &
+  Pick<PeersPort, 'connectPeer' | 'listPeers'> &
+  ChannelTrackerLightning;
+
 /** The channel opening service. */
 export class ChannelService {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: ChannelServiceLightning;
   readonly #accounts: Accounts;
   readonly #schedule: FeeSchedule;
   readonly #limits: ChannelLimits;
@@ -76,7 +85,7 @@ export class ChannelService {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: ChannelServiceLightning;
     accounts: Accounts;
     schedule: FeeSchedule;
     limits: ChannelLimits;

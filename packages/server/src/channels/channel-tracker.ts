@@ -4,7 +4,7 @@
  * or at once when this replica's API queued them), and moves requests on as LND reports their
  * channels open or closed, checking LND again now and then for events missed meanwhile.
  */
-import { type ChannelEvent, formatChannelPoint, type LightningBackend } from '@blgv/core';
+import { type ChannelEvent, type ChannelsPort, formatChannelPoint } from '@blgv/core';
 import { ChannelRequestsRepository, type Database } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause, type Wakeup } from '../poll.ts';
@@ -15,10 +15,16 @@ const RECHECK_INTERVAL_MS = 15_000;
 /** How often the channel job looks for requests queued through another replica. */
 const QUEUED_SCAN_MIN_MS = 250;
 
+/** The Lightning calls the channel tracker makes: following channels as they open and close. */
+export type ChannelTrackerLightning = Pick<
+  ChannelsPort,
+  'channelEvents' | 'closedChannels' | 'listChannels' | 'pendingChannels'
+>;
+
 /** The tracking half of the channel service. */
 export class ChannelTracker {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: ChannelTrackerLightning;
   readonly #runner: ChannelRunner;
   readonly #queued: Wakeup;
   readonly #batchWindowMs: number;
@@ -26,7 +32,7 @@ export class ChannelTracker {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: ChannelTrackerLightning;
     runner: ChannelRunner;
     /** Woken by the API when it queued a request. */
     queued: Wakeup;

@@ -7,9 +7,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   type ChannelPoint,
+  type ChannelsPort,
   type FeeSchedule,
   formatChannelPoint,
-  type LightningBackend,
   type Msat,
 } from '@blgv/core';
 import type { Logger } from 'pino';
@@ -33,7 +33,7 @@ const CHANNEL_ATTEMPTS = 25;
 /** Keeps the node's forwarding policy on the schedule until `signal` aborts. */
 export async function maintainForwardingPolicy(
   deps: {
-    readonly lightning: LightningBackend;
+    readonly lightning: Pick<ChannelsPort, 'channelEvents' | 'updateChannelPolicy'>;
     readonly schedule: FeeSchedule;
     /** The CLTV delta the node asks for each hop (LND needs one with every update). */
     readonly timeLockDelta: number;
