@@ -13,7 +13,6 @@ import {
   type ChannelPoint,
   type FundPsbtRequest,
   type Hex32,
-  type LightningBackend,
   type OutputLease,
   type PsbtOpenRequest,
   parseHex32,
@@ -22,7 +21,7 @@ import {
 } from '@blgv/core';
 import { ChannelFundingsRepository, migrate, openDatabase } from '@blgv/store';
 import pino from 'pino';
-import { ChannelFunder } from './channel-funder.ts';
+import { ChannelFunder, type ChannelFunderLightning } from './channel-funder.ts';
 
 const ALICE = parsePubkey(`02${'aa'.repeat(32)}`);
 const BOB = parsePubkey(`03${'bb'.repeat(32)}`);
@@ -34,7 +33,7 @@ function fakeBackend(refusesToSign: Set<string>) {
   const leases: OutputLease[] = [];
   const pending: ChannelPoint[] = [];
   let txid: Hex32 = hex32();
-  const backend: Partial<LightningBackend> = {
+  const backend: ChannelFunderLightning = {
     negotiateChannel(r: PsbtOpenRequest): ChannelNegotiation {
       calls.push(`negotiate ${r.remotePubkey.slice(0, 4)}`);
       const signed = Promise.withResolvers<ChannelPoint>();
@@ -109,7 +108,7 @@ function fakeBackend(refusesToSign: Set<string>) {
       );
     },
   };
-  return { backend: backend as LightningBackend, calls, leases, pending };
+  return { backend, calls, leases, pending };
 }
 
 async function funderWith(refusesToSign: Set<string>) {

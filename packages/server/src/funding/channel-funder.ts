@@ -30,12 +30,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
+  type ChannelsPort,
   ErrorCode,
   type FundedPsbt,
+  type FundingPort,
   formatChannelPoint,
   type Hex32,
   isLspError,
-  type LightningBackend,
   parseHex32,
   type Sat,
 } from '@blgv/core';
@@ -88,10 +89,17 @@ const SWEEP_INTERVAL_MS = 60_000;
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * The Lightning calls the funder makes: the whole PSBT funding flow, and the pending and open
+ * channels its sweep reads to abandon those of cancelled fundings.
+ */
+export type ChannelFunderLightning = FundingPort &
+  Pick<ChannelsPort, 'abandonChannel' | 'listChannels' | 'pendingChannels'>;
+
 /** Funds channels through the PSBT flow with one commit point per transaction. */
 export class ChannelFunder {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: ChannelFunderLightning;
   readonly #log: Logger;
   readonly #guard: FundingGuard | undefined;
   /** Attempts this process is running (recovery leaves them alone). */
@@ -100,7 +108,12 @@ export class ChannelFunder {
   readonly #publishing = new Map<string, Promise<void>>();
   #signal: AbortSignal = new AbortController().signal;
 
-  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger; guard?: FundingGuard }) {
+  constructor(deps: {
+    database: Database;
+    lightning: ChannelFunderLightning;
+    log: Logger;
+    guard?: FundingGuard;
+  }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#log = deps.log;

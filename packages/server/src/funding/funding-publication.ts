@@ -2,7 +2,7 @@
  * A committed funding transaction on its way out: its transitions, the leases on its inputs,
  * and publishing it.
  */
-import { type FundingEvent, fundingMachine, type LightningBackend } from '@blgv/core';
+import { type FundingEvent, type FundingPort, fundingMachine } from '@blgv/core';
 import {
   type ChannelFunding,
   ChannelFundingsRepository,
@@ -24,7 +24,7 @@ export const CALL_TIMEOUT_MS = 30_000;
 /** What publishing needs. */
 export interface FundingWallet {
   readonly database: Database;
-  readonly lightning: LightningBackend;
+  readonly lightning: Pick<FundingPort, 'leaseOutput' | 'publishTransaction' | 'releaseOutput' | 'signPsbt'>;
   readonly log: Logger;
 }
 
