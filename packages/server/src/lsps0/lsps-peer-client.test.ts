@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CustomMessage, ErrorCode, isLspError, type LightningBackend, parsePubkey } from '@blgv/core';
+import { type CustomMessage, ErrorCode, isLspError, parsePubkey } from '@blgv/core';
 import { LSPS0_MESSAGE_TYPE } from '@blgv/protocol';
-import { LspsCallError, LspsPeerClient } from './lsps-peer-client.ts';
+import { LspsCallError, LspsPeerClient, type LspsPeerClientLightning } from './lsps-peer-client.ts';
 
 const PEER = parsePubkey(`02${'11'.repeat(32)}`);
 const OTHER = parsePubkey(`03${'22'.repeat(32)}`);
@@ -15,7 +15,7 @@ function fakeNode(answer: (request: { id: string; method: string }) => object | 
     inbox.push(m);
     wake?.();
   };
-  const node = {
+  const node: LspsPeerClientLightning = {
     async sendCustomMessage(m: CustomMessage) {
       const request = JSON.parse(new TextDecoder().decode(m.data)) as { id: string; method: string };
       const reply = answer(request);
@@ -42,7 +42,7 @@ function fakeNode(answer: (request: { id: string; method: string }) => object | 
       }
     },
   };
-  return node as unknown as LightningBackend;
+  return node;
 }
 
 test('answers are matched by id from the peer only; error answers carry their LSPS code', async () => {

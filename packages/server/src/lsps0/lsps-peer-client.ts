@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import { ErrorCode, type LightningBackend, LspError, type Pubkey } from '@blgv/core';
+import { ErrorCode, LspError, type PeersPort, type Pubkey } from '@blgv/core';
 import { LSPS0_MAX_MESSAGE_BYTES, LSPS0_MESSAGE_TYPE } from '@blgv/protocol';
 
 /** An error answer from the peer, with its JSON-RPC code (e.g. LSPS1 `100` option mismatch). */
@@ -31,15 +31,18 @@ interface Pending {
 /** Default deadline of one call. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** The Lightning calls an LSPS peer client makes: sending a peer message and reading them. */
+export type LspsPeerClientLightning = Pick<PeersPort, 'customMessages' | 'sendCustomMessage'>;
+
 /** Calls LSPS methods on one peer. */
 export class LspsPeerClient {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: LspsPeerClientLightning;
   readonly #peer: Pubkey;
   readonly #timeoutMs: number;
   readonly #pending = new Map<string, Pending>();
   #ready: Promise<void> | undefined;
 
-  constructor(deps: { lightning: LightningBackend; peer: Pubkey; timeoutMs?: number }) {
+  constructor(deps: { lightning: LspsPeerClientLightning; peer: Pubkey; timeoutMs?: number }) {
     this.#lightning = deps.lightning;
     this.#peer = deps.peer;
     this.#timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;

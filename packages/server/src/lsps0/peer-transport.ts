@@ -3,7 +3,7 @@
  * stream and answers each peer over the same channel. One peer is bounded in message size,
  * request rate and requests in flight, so no peer can make the LSP do unbounded work.
  */
-import type { LightningBackend, Pubkey } from '@blgv/core';
+import type { PeersPort, Pubkey } from '@blgv/core';
 import {
   isJsonRpcResponse,
   type JsonRpcResponse,
@@ -40,7 +40,7 @@ interface PeerState {
  */
 export async function servePeerMessages(
   deps: {
-    lightning: LightningBackend;
+    lightning: Pick<PeersPort, 'customMessages' | 'sendCustomMessage'>;
     router: LspsRouter;
     log: Logger;
     bounds?: PeerBounds;
