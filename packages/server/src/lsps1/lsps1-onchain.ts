@@ -10,18 +10,24 @@
 import {
   type FeeRateBounds,
   type Hex32,
-  type LightningBackend,
+  type NodePort,
   type OnchainTransaction,
   type OrderEvent,
   type Sat,
   sat,
+  type WalletPort,
 } from '@blgv/core';
 import { Lsps0Error } from '@blgv/protocol';
 import type { Database, Lsps1OrderRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { RpcError } from '../lsps0/rpc-error.ts';
 import { pause } from '../poll.ts';
-import { OnchainRefunds, REFUND_LABEL_PREFIX, type RefundLimits } from './lsps1-refunds.ts';
+import {
+  OnchainRefunds,
+  type OnchainRefundsLightning,
+  REFUND_LABEL_PREFIX,
+  type RefundLimits,
+} from './lsps1-refunds.ts';
 import { isAddressOfNetwork } from './onchain-address.ts';
 import { type OrderReceipts, outpointKey, spentForGood } from './order-receipts.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
@@ -70,9 +76,17 @@ export function takesOnchain(order: Lsps1OrderRecord): order is OnchainOrder {
   return order.onchainAddress !== null;
 }
 
+/**
+ * The Lightning calls on-chain payments make: an address and the block height for a new order,
+ * the wallet's transactions for what it received, and the refunds' calls.
+ */
+export type OnchainPaymentsLightning = Pick<WalletPort, 'listOnchainTransactions' | 'newAddress'> &
+  Pick<NodePort, 'getInfo'> &
+  OnchainRefundsLightning;
+
 /** Watches and refunds on-chain payments of LSPS1 orders. */
 export class OnchainPayments {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: OnchainPaymentsLightning;
   readonly #log: Logger;
   readonly #refunds: OnchainRefunds;
   /** Leases what orders' addresses receive; its wallet scan serves every order waiting. */
@@ -81,7 +95,7 @@ export class OnchainPayments {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: OnchainPaymentsLightning;
     limits: OnchainPaymentLimits;
     /** Bounds of the refund's fee rate, sat/vB. */
     feeRates: FeeRateBounds;

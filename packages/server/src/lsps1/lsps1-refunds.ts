@@ -13,9 +13,10 @@ import {
   boundedFeeRate,
   ErrorCode,
   type FeeRateBounds,
+  type FundingPort,
   type Hex32,
-  type LightningBackend,
   LspError,
+  type WalletPort,
 } from '@blgv/core';
 import {
   type Database,
@@ -76,14 +77,23 @@ export function nextRefundStep(
     : { kind: 'publish', live };
 }
 
+/** The Lightning calls refunds make: a fee rate, the wallet's transactions, signing and publishing. */
+export type OnchainRefundsLightning = Pick<WalletPort, 'estimateFee' | 'listOnchainTransactions'> &
+  Pick<FundingPort, 'publishTransaction' | 'signPsbt'>;
+
 /** Sends, watches and bumps LSPS1 on-chain refunds. */
 export class OnchainRefunds {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: OnchainRefundsLightning;
   readonly #limits: RefundLimits;
   readonly #log: Logger;
 
-  constructor(deps: { database: Database; lightning: LightningBackend; limits: RefundLimits; log: Logger }) {
+  constructor(deps: {
+    database: Database;
+    lightning: OnchainRefundsLightning;
+    limits: RefundLimits;
+    log: Logger;
+  }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#limits = deps.limits;

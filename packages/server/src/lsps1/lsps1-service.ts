@@ -16,13 +16,14 @@ import {
   boundedFeeRate,
   channelNetworkFee,
   type FeeSchedule,
-  type LightningBackend,
+  type InvoicesPort,
   type Pubkey,
   parseHex32,
   parsePubkey,
   quoteChannelOpening,
   sat,
   satToMsat,
+  type WalletPort,
 } from '@blgv/core';
 import { type CreateOrderParams, Lsps1Error, type Lsps1Info, type Lsps1Order } from '@blgv/protocol';
 import { type Database, Lsps1OrdersRepository } from '@blgv/store';
@@ -32,11 +33,16 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { Admission } from '../lsps0/admission.ts';
 import type { OrderOwner } from '../lsps0/order-owner.ts';
 import { RpcError } from '../lsps0/rpc-error.ts';
-import { NO_ONCHAIN_OPTION, type OnchainPaymentLimits, OnchainPayments } from './lsps1-onchain.ts';
+import {
+  NO_ONCHAIN_OPTION,
+  type OnchainPaymentLimits,
+  OnchainPayments,
+  type OnchainPaymentsLightning,
+} from './lsps1-onchain.ts';
 import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
 import type { OrderReceipts } from './order-receipts.ts';
-import { OrderRunner } from './order-runner.ts';
+import { OrderRunner, type OrderRunnerLightning } from './order-runner.ts';
 
 /** LSPS1 limits (from config). */
 export interface Lsps1Limits {
@@ -66,10 +72,19 @@ export interface Lsps1Limits {
 /** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
 const REQUIRED_CONFIRMATIONS = 1;
 
+/**
+ * The Lightning calls the LSPS1 service makes: an order's hold invoice and fee estimate, and
+ * those of its on-chain payments and its order runner.
+ */
+export type Lsps1ServiceLightning = Pick<InvoicesPort, 'addHoldInvoice'> &
+  Pick<WalletPort, 'estimateFee'> &
+  OnchainPaymentsLightning &
+  OrderRunnerLightning;
+
 /** The LSPS1 service. */
 export class Lsps1Service {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Lsps1ServiceLightning;
   readonly #box: SecretBox;
   readonly #schedule: FeeSchedule;
   readonly #limits: Lsps1Limits;
@@ -81,7 +96,7 @@ export class Lsps1Service {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: Lsps1ServiceLightning;
     box: SecretBox;
     schedule: FeeSchedule;
     limits: Lsps1Limits;

@@ -24,14 +24,15 @@
 import { createHash } from 'node:crypto';
 import {
   FINAL_ORDER_STATES,
+  type FundingPort,
   type Hex32,
-  type LightningBackend,
   type OnchainTransaction,
   type OrderState,
   type Outpoint,
   type OutputLease,
   type PaymentMethod,
   parseHex32,
+  type WalletPort,
 } from '@blgv/core';
 import {
   type Database,
@@ -127,17 +128,21 @@ export function outpointKey(o: Outpoint): string {
   return `${o.txid}:${o.outputIndex}`;
 }
 
+/** The Lightning calls order receipts make: leasing the receipts' outputs and scanning the wallet. */
+export type OrderReceiptsLightning = Pick<FundingPort, 'leaseOutput' | 'listLeases' | 'releaseOutput'> &
+  Pick<WalletPort, 'listOnchainTransactions'>;
+
 /** Keeps the receipts of LSPS1 orders leased while they are the client's. */
 export class OrderReceipts implements FundingGuard {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: OrderReceiptsLightning;
   readonly #log: Logger;
   /** The wallet scan shared with the payment watchers. */
   readonly scan: WalletScan;
   /** Leases this process took lately: outpoint -> when it ends (ms). */
   readonly #leased = new Map<string, number>();
 
-  constructor(deps: { database: Database; lightning: LightningBackend; log: Logger }) {
+  constructor(deps: { database: Database; lightning: OrderReceiptsLightning; log: Logger }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#log = deps.log;

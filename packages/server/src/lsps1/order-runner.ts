@@ -12,11 +12,13 @@ import {
   ErrorCode,
   type FeeSchedule,
   FINAL_ORDER_STATES,
+  type InvoicesPort,
   isLspError,
-  type LightningBackend,
+  type NodePort,
   type OrderEvent,
   orderMachine,
   type PaymentMethod,
+  type PeersPort,
   type Pubkey,
   parseHex32,
   parsePubkey,
@@ -47,10 +49,21 @@ const RETRY_MAX_MS = 30_000;
 const ORDER_SCAN_MS = 1_000;
 const MEMO_PREFIX = 'lsps1:';
 
+/**
+ * The Lightning calls the order runner makes: following, settling and cancelling an order's
+ * hold invoice, the block height, and connecting to the client before its channel opens.
+ */
+export type OrderRunnerLightning = Pick<
+  InvoicesPort,
+  'cancelInvoice' | 'lookupInvoice' | 'settleInvoice' | 'subscribeInvoice'
+> &
+  Pick<NodePort, 'getInfo'> &
+  Pick<PeersPort, 'connectPeer' | 'listPeers'>;
+
 /** Drives LSPS1 orders (the `lsps1` job's work). */
 export class OrderRunner {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: OrderRunnerLightning;
   readonly #box: SecretBox;
   readonly #schedule: FeeSchedule;
   readonly #limits: Lsps1Limits;
@@ -64,7 +77,7 @@ export class OrderRunner {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: OrderRunnerLightning;
     box: SecretBox;
     schedule: FeeSchedule;
     limits: Lsps1Limits;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LightningBackend, OnchainTransaction } from '@blgv/core';
+import type { OnchainTransaction, WalletPort } from '@blgv/core';
 import { WalletScan } from './wallet-scan.ts';
 
 /** A backend whose only call is the wallet listing, counted. */
@@ -12,7 +12,7 @@ function countingBackend() {
       await new Promise((r) => setImmediate(r));
       return [];
     },
-  } as unknown as LightningBackend;
+  } satisfies Pick<WalletPort, 'listOnchainTransactions'>;
   return { backend, calls };
 }
 

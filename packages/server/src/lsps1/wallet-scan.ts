@@ -4,7 +4,7 @@
  * height at or below theirs) share it. However many orders wait, the node is asked at most
  * once per interval, from the lowest height any of them needs.
  */
-import type { LightningBackend, OnchainTransaction } from '@blgv/core';
+import type { OnchainTransaction, WalletPort } from '@blgv/core';
 
 /** A scan and what it covers. */
 interface Scan {
@@ -20,12 +20,12 @@ const FLOOR_MEMORY_MS = 10 * 60_000;
 
 /** The shared scan of the node's on-chain transactions. */
 export class WalletScan {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Pick<WalletPort, 'listOnchainTransactions'>;
   #last: Scan | undefined;
   /** Lowest height asked for lately, and when. */
   #floor: { height: number; at: number } | undefined;
 
-  constructor(lightning: LightningBackend) {
+  constructor(lightning: Pick<WalletPort, 'listOnchainTransactions'>) {
     this.#lightning = lightning;
   }
 
