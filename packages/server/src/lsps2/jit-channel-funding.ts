@@ -49,11 +49,20 @@ export interface OpenFailure {
 const MEMO_PREFIX = 'lsps2:';
 const OPEN_TIMEOUT_MS = 60_000;
 
+/**
+ * The Lightning calls JIT channel funding makes: a fee rate for the funding, and waiting for the
+ * channel to be active before mapping the JIT scid onto it.
+ */
+export type JitChannelFundingLightning = Pick<
+  ChannelsPort,
+  'addChannelAlias' | 'channelEvents' | 'listChannels'
+> &
+  Pick<WalletPort, 'estimateFee'>;
+
 /** Funds JIT channels through the {@link ChannelFunder} and makes them usable. */
 export class JitChannelFunding {
   readonly #database: Database;
-  readonly #lightning: Pick<ChannelsPort, 'addChannelAlias' | 'channelEvents' | 'listChannels'> &
-    Pick<WalletPort, 'estimateFee'>;
+  readonly #lightning: JitChannelFundingLightning;
   readonly #funder: ChannelFunder;
   readonly #schedule: FeeSchedule;
   readonly #limits: JitFundingLimits;
@@ -63,8 +72,7 @@ export class JitChannelFunding {
 
   constructor(deps: {
     database: Database;
-    lightning: Pick<ChannelsPort, 'addChannelAlias' | 'channelEvents' | 'listChannels'> &
-      Pick<WalletPort, 'estimateFee'>;
+    lightning: JitChannelFundingLightning;
     funder: ChannelFunder;
     schedule: FeeSchedule;
     limits: JitFundingLimits;

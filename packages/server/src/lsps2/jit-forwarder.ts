@@ -19,12 +19,12 @@ import {
   type FeeSchedule,
   FINAL_JIT_STATES,
   formatScid,
+  type HtlcInterceptionPort,
   type HtlcInterceptor,
   type InterceptedHtlc,
   type JitChannelEvent,
   type JitTerms,
   jitChannelMachine,
-  type LightningBackend,
   type Pubkey,
   parsePubkey,
   type Scid,
@@ -42,9 +42,13 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import { type Held, HeldHtlcs, htlcIds, htlcKey, toPart } from './held-htlcs.ts';
 import { expireBuys } from './jit-buy-expiry.ts';
-import { JitChannelFunding, type JitFundingLimits } from './jit-channel-funding.ts';
+import {
+  JitChannelFunding,
+  type JitChannelFundingLightning,
+  type JitFundingLimits,
+} from './jit-channel-funding.ts';
 import { JitChannelOpening } from './jit-channel-opening.ts';
-import { JitPaymentForwarding } from './jit-payment-forwarding.ts';
+import { JitPaymentForwarding, type JitPaymentForwardingLightning } from './jit-payment-forwarding.ts';
 import { isAliasScid } from './jit-scid.ts';
 
 export { EXTRA_FEE_TLV } from './jit-payment-forwarding.ts';
@@ -71,10 +75,18 @@ export interface ClientWaker {
 /** States in which a JIT channel is being opened for one payment (its hash recorded). */
 const OPENING_JIT_STATES: readonly string[] = ['opening', 'publishing', 'forwarding'];
 
+/**
+ * The Lightning calls the JIT forwarder makes: intercepting HTLCs, and those of its channel
+ * funding and payment forwarding.
+ */
+export type JitForwarderLightning = Pick<HtlcInterceptionPort, 'interceptHtlcs'> &
+  JitChannelFundingLightning &
+  JitPaymentForwardingLightning;
+
 /** Runs the interceptor and the JIT channels' state machine. */
 export class JitForwarder {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: JitForwarderLightning;
   readonly #limits: JitForwarderLimits;
   readonly #log: Logger;
   readonly #waker: ClientWaker | undefined;
@@ -87,7 +99,7 @@ export class JitForwarder {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: JitForwarderLightning;
     schedule: FeeSchedule;
     limits: JitForwarderLimits;
     funder: ChannelFunder;

@@ -21,6 +21,13 @@ import type { ApplyJitEvent } from './jit-step.ts';
 /** TLV type of bLIP-25 `extra_fee`: what the LSP deducted from an HTLC. */
 export const EXTRA_FEE_TLV = 65537n;
 
+/**
+ * The Lightning calls JIT payment forwarding makes: the channels a payment goes over, and the
+ * HTLCs' final resolutions and the forwarding history its settlements follow.
+ */
+export type JitPaymentForwardingLightning = Pick<HtlcInterceptionPort, 'htlcResolutions'> &
+  Pick<ChannelsPort, 'forwardingHistory' | 'listChannels'>;
+
 /** Forwards JIT payments over their channels and completes the channels once they settle. */
 export class JitPaymentForwarding {
   readonly #database: Database;
@@ -32,8 +39,7 @@ export class JitPaymentForwarding {
 
   constructor(deps: {
     database: Database;
-    lightning: Pick<HtlcInterceptionPort, 'htlcResolutions'> &
-      Pick<ChannelsPort, 'forwardingHistory' | 'listChannels'>;
+    lightning: JitPaymentForwardingLightning;
     /** The HTLCs held for JIT channels (resolved through the interceptor). */
     held: HeldHtlcs;
     /** Writes a JIT channel's step (the forwarder's one driver call). */

@@ -6,15 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import {
   boundedFeeRate,
+  type ChannelsPort,
   type FeeSchedule,
   formatScid,
   jitMinFee,
-  type LightningBackend,
   type Msat,
   msat,
   openingFee,
   type Pubkey,
   parsePubkey,
+  type WalletPort,
 } from '@blgv/core';
 import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
 import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
@@ -41,10 +42,13 @@ export interface Lsps2Limits {
   readonly maxOpenBuys: number;
 }
 
+/** The Lightning calls the LSPS2 methods make: a fee estimate, and the channels (what the node can receive). */
+export type Lsps2ServiceLightning = Pick<WalletPort, 'estimateFee'> & Pick<ChannelsPort, 'listChannels'>;
+
 /** The LSPS2 methods. */
 export class Lsps2Service {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Lsps2ServiceLightning;
   readonly #schedule: FeeSchedule;
   readonly #limits: Lsps2Limits;
   readonly #promises: FeePromises;
@@ -53,7 +57,7 @@ export class Lsps2Service {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: Lsps2ServiceLightning;
     schedule: FeeSchedule;
     limits: Lsps2Limits;
     promises: FeePromises;
