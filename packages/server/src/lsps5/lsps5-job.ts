@@ -12,7 +12,13 @@
  *   channel go after `retentionDays`, counted from when it was last seen with one, or from when
  *   they were set, whichever is later).
  */
-import { type LightningBackend, parsePubkey, webhookDeliveryMachine } from '@blgv/core';
+import {
+  type ChannelsPort,
+  type NodePort,
+  type PeersPort,
+  parsePubkey,
+  webhookDeliveryMachine,
+} from '@blgv/core';
 import { LSPS5_HEADERS, Lsps5Method, lsps5SignedMessage } from '@blgv/protocol';
 import { type Database, type DueLsps5Notification, Lsps5Repository } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -38,7 +44,10 @@ export interface Lsps5JobLimits {
 /** What the job needs. */
 export interface Lsps5JobDeps {
   readonly database: Database;
-  readonly lightning: LightningBackend;
+  /** Signing notifications, peers going offline (cooldowns), and the height and channels for `expiry_soon`. */
+  readonly lightning: Pick<NodePort, 'getInfo' | 'signMessage'> &
+    Pick<PeersPort, 'peerEvents'> &
+    Pick<ChannelsPort, 'listChannels' | 'pendingChannels'>;
   readonly presence: PeerPresence;
   readonly notifier: Lsps5Notifier;
   readonly policy: OutboundPolicy;

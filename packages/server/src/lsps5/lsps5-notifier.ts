@@ -4,7 +4,7 @@
  * the client's webhooks (whoever registered them), only while it is not connected, and one
  * method at most once per cooldown (cleared when the client comes online and goes offline).
  */
-import type { LightningBackend, Pubkey, Scid } from '@blgv/core';
+import type { ChannelsPort, Pubkey, Scid } from '@blgv/core';
 import { type Lsps5Method, lsps5NotificationBody } from '@blgv/protocol';
 import { type Database, Lsps5Repository } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -21,7 +21,7 @@ const CHANNEL_MAP_MS = 5_000;
 /** Queues LSPS5 event notifications; wakes the clients of JIT payments. */
 export class Lsps5Notifier implements ClientWaker {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Pick<ChannelsPort, 'listChannels'>;
   readonly #presence: PeerPresence;
   readonly #cooldownSeconds: number;
   readonly #wakeMs: number;
@@ -31,7 +31,7 @@ export class Lsps5Notifier implements ClientWaker {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: Pick<ChannelsPort, 'listChannels'>;
     presence: PeerPresence;
     cooldownSeconds: number;
     /** How long a JIT payment waits for its client to come online. */

@@ -3,16 +3,16 @@
  * "does not have a BOLT8 tunnel with the LSP"), asked of LND each time, so any replica answers
  * the same.
  */
-import type { LightningBackend, Pubkey } from '@blgv/core';
+import type { PeersPort, Pubkey } from '@blgv/core';
 import { pause } from '../poll.ts';
 
 const POLL_MS = 250;
 
 /** Asks LND who is connected. */
 export class PeerPresence {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Pick<PeersPort, 'listPeers'>;
 
-  constructor(lightning: LightningBackend) {
+  constructor(lightning: Pick<PeersPort, 'listPeers'>) {
     this.#lightning = lightning;
   }
 
