@@ -9,8 +9,8 @@
  */
 import {
   availableLiquidity,
+  type ChannelsPort,
   ErrorCode,
-  type LightningBackend,
   LspError,
   type Sat,
   spendableOutbound,
@@ -31,10 +31,10 @@ const MAX_STALE_READS = 5;
 /** Reads the node's spendable outbound balance; concurrent callers share one LND call. */
 export class SpendableReader {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Pick<ChannelsPort, 'listChannels'>;
   #inflight: Promise<SpendableReading> | undefined;
 
-  constructor(deps: { database: Database; lightning: LightningBackend }) {
+  constructor(deps: { database: Database; lightning: Pick<ChannelsPort, 'listChannels'> }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
   }

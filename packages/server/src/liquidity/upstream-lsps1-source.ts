@@ -23,7 +23,6 @@ import {
   type ChannelPoint,
   ErrorCode,
   FINAL_PURCHASE_STATES,
-  type LightningBackend,
   type LiquidityLimits,
   type LiquiditySource,
   LspError,
@@ -43,6 +42,7 @@ import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstrea
 import { sizeUpstreamOrder } from './upstream-order-size.ts';
 import { findPurchasePayment, purchasePaymentLabel } from './upstream-payment.ts';
 import { errorMessage, PurchaseWaits, stopped, until } from './upstream-purchase-waits.ts';
+import type { UpstreamLsps1SourceLightning } from './upstream-source-lightning.ts';
 
 /** Where the upstream is and how we buy from it (from config). */
 export interface UpstreamSettings {
@@ -72,7 +72,7 @@ const LSPS1_OPTION_MISMATCH = 100;
 
 /** Buys outbound liquidity from one upstream LSP over LSPS1, paying on-chain. */
 export class UpstreamLsps1Source implements LiquiditySource {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: UpstreamLsps1SourceLightning;
   readonly #database: Database;
   readonly #settings: UpstreamSettings;
   readonly #log: Logger;
@@ -88,7 +88,7 @@ export class UpstreamLsps1Source implements LiquiditySource {
   /** Settled once the current run has resumed the purchases. */
   #ready: Promise<void> = new Promise(() => {});
   constructor(deps: {
-    lightning: LightningBackend;
+    lightning: UpstreamLsps1SourceLightning;
     database: Database;
     settings: UpstreamSettings;
     log: Logger;

@@ -5,12 +5,14 @@
  * purchase's deadline, counted from its last transition.
  */
 import {
+  type ChannelsPort,
   ErrorCode,
   formatChannelPoint,
   isLspError,
-  type LightningBackend,
   LspError,
   type Msat,
+  type PaymentsPort,
+  type PeersPort,
   type Pubkey,
   type PurchaseEvent,
   type Sat,
@@ -27,9 +29,17 @@ const PROBE_TIMEOUT_SECONDS = 30;
 /** LSPS1 `101`: no such order. */
 const LSPS1_NOT_FOUND = 101;
 
+/**
+ * The Lightning calls the waits make: following channels until the upstream's opens, connecting
+ * to the upstream, and probing the new channel.
+ */
+export type PurchaseWaitsLightning = Pick<ChannelsPort, 'channelEvents' | 'listChannels'> &
+  Pick<PeersPort, 'connectPeer'> &
+  Pick<PaymentsPort, 'probe'>;
+
 /** What the waits need. */
 export interface PurchaseWaitDeps {
-  readonly lightning: LightningBackend;
+  readonly lightning: PurchaseWaitsLightning;
   /** Calls the upstream over LSPS; error answers are {@link LspError}s with `details.lspsCode`. */
   readonly call: (method: string, params: object, signal: AbortSignal) => Promise<unknown>;
   readonly upstream: { readonly pubkey: Pubkey; readonly host: string };

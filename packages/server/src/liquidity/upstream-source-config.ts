@@ -2,11 +2,12 @@
  * The upstream liquidity source a configuration asks for (`liquidity.upstream`): an LSPS1
  * provider reached as `pubkey@host:port`.
  */
-import { type LightningBackend, parsePubkey } from '@blgv/core';
+import { parsePubkey } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { UpstreamLsps1Source } from './upstream-lsps1-source.ts';
+import type { UpstreamLsps1SourceLightning } from './upstream-source-lightning.ts';
 
 /**
  * The upstream source the config asks for (`liquidity.upstream`), or `undefined` when none is
@@ -14,7 +15,7 @@ import { UpstreamLsps1Source } from './upstream-lsps1-source.ts';
  */
 export function liquiditySourceFromConfig(
   config: Pick<Config, 'liquidity'>,
-  deps: { lightning: LightningBackend; database: Database; log: Logger },
+  deps: { lightning: UpstreamLsps1SourceLightning; database: Database; log: Logger },
 ): UpstreamLsps1Source | undefined {
   const u = config.liquidity.upstream;
   if (!u) return undefined;
