@@ -2,7 +2,7 @@
  * Tenant accounts: a balance in sats derived from an append-only ledger, topped up by paying
  * BOLT11 invoices the LSP issues and credited only once LND reports them settled.
  */
-import { ErrorCode, type LightningBackend, LspError, type Sat, sat, satToMsat } from '@blgv/core';
+import { ErrorCode, type InvoicesPort, LspError, type Sat, sat, satToMsat } from '@blgv/core';
 import {
   type Database,
   type LedgerEntry,
@@ -23,11 +23,16 @@ export interface TopupLimits {
 /** Accounts and top-ups. */
 export class Accounts {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: Pick<InvoicesPort, 'addInvoice'>;
   readonly #limits: TopupLimits;
   readonly #log: Logger;
 
-  constructor(deps: { database: Database; lightning: LightningBackend; limits: TopupLimits; log: Logger }) {
+  constructor(deps: {
+    database: Database;
+    lightning: Pick<InvoicesPort, 'addInvoice'>;
+    limits: TopupLimits;
+    log: Logger;
+  }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#limits = deps.limits;

@@ -5,7 +5,7 @@
  * up only when LND says its invoice is cancelled (an expired one is cancelled first). Every
  * step that fails is retried with backoff.
  */
-import { type InvoiceStatus, type LightningBackend, msatToSatFloor, parseHex32 } from '@blgv/core';
+import { type InvoiceStatus, type InvoicesPort, msatToSatFloor, parseHex32 } from '@blgv/core';
 import { type Database, JobCursorsRepository, LedgerRepository, type Topup } from '@blgv/store';
 import type { Logger } from 'pino';
 import { retryUntilDone } from '../jobs/retry.ts';
@@ -21,7 +21,7 @@ const CALL_TIMEOUT_MS = 10_000;
 interface Deps {
   readonly accounts: Accounts;
   readonly database: Database;
-  readonly lightning: LightningBackend;
+  readonly lightning: Pick<InvoicesPort, 'cancelInvoice' | 'lookupInvoice' | 'subscribeInvoices'>;
   readonly log: Logger;
 }
 

@@ -11,7 +11,7 @@
  * (`custody-checks.ts`). Prints each discrepancy; records still moving are counted as in flight,
  * not judged.
  */
-import { type LightningBackend, parseHex32 } from '@blgv/core';
+import { parseHex32 } from '@blgv/core';
 import {
   AuditRepository,
   ChannelFundingsRepository,
@@ -31,7 +31,7 @@ import { auditHostingPayments } from './hosting-payments-audit.ts';
 
 export { type AuditReport, type AuditTotals, type Discrepancy, formatAudit } from './audit-report.ts';
 
-import { LndSnapshot } from './lnd-snapshot.ts';
+import { LndSnapshot, type LndSnapshotLightning } from './lnd-snapshot.ts';
 
 const CHANNEL_KINDS = [
   'channel_fee',
@@ -48,7 +48,7 @@ const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
 /** Runs the audit. */
 export async function runAudit(deps: {
   database: Database;
-  lightning: LightningBackend;
+  lightning: LndSnapshotLightning;
   /** Hosting's billing period; without it the number of months per node is not judged. */
   hostingPeriodSeconds?: number;
 }): Promise<AuditReport> {

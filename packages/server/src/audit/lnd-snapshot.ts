@@ -4,19 +4,23 @@
  */
 import {
   type Channel,
+  type ChannelsPort,
   type ClosedChannel,
   ErrorCode,
   type ForwardingEvent,
+  type FundingPort,
   formatChannelPoint,
   type Hex32,
   type InvoiceStatus,
+  type InvoicesPort,
   isLspError,
-  type LightningBackend,
   type OnchainTransaction,
   type OutputLease,
   type PaymentResult,
+  type PaymentsPort,
   type PendingChannel,
   type Scid,
+  type WalletPort,
 } from '@blgv/core';
 
 const CALL_TIMEOUT_MS = 15_000;
@@ -36,9 +40,22 @@ export interface SeenChannel {
   readonly pendingHtlcs: number;
 }
 
+/**
+ * The Lightning calls an audit's snapshot makes: the channels in every state, the leases, and,
+ * as checks ask, the wallet's transactions, forwards, invoices and payments.
+ */
+export type LndSnapshotLightning = Pick<
+  ChannelsPort,
+  'closedChannels' | 'forwardingHistory' | 'listChannels' | 'pendingChannels'
+> &
+  Pick<FundingPort, 'listLeases'> &
+  Pick<WalletPort, 'listOnchainTransactions'> &
+  Pick<InvoicesPort, 'lookupInvoice'> &
+  Pick<PaymentsPort, 'trackPayment'>;
+
 /** LND's view, read at the start of an audit. */
 export class LndSnapshot {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: LndSnapshotLightning;
   readonly #byPoint = new Map<string, SeenChannel>();
   readonly #byMemo = new Map<string, SeenChannel>();
   readonly #liveTxids = new Set<string>();
@@ -47,7 +64,7 @@ export class LndSnapshot {
   #forwards: { since: number; events: Promise<ForwardingEvent[]> } | undefined;
 
   private constructor(
-    lightning: LightningBackend,
+    lightning: LndSnapshotLightning,
     open: readonly Channel[],
     pending: readonly PendingChannel[],
     closed: readonly ClosedChannel[],
@@ -91,7 +108,7 @@ export class LndSnapshot {
   }
 
   /** Reads LND. */
-  static async read(lightning: LightningBackend): Promise<LndSnapshot> {
+  static async read(lightning: LndSnapshotLightning): Promise<LndSnapshot> {
     const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
     const leases = lightning.listLeases(signal);
     leases.catch(() => {}); // awaited below; a failure then is the one reported

@@ -14,10 +14,11 @@ import {
   ErrorCode,
   type FeeSchedule,
   isLspError,
-  type LightningBackend,
   LspError,
   type Msat,
+  type NodePort,
   type PaymentResult,
+  type PaymentsPort,
   parseHex32,
   quotePayment,
   type Sat,
@@ -56,10 +57,20 @@ const SWEEP_INTERVAL_MS = 60_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
+/**
+ * The Lightning calls the payment service makes: decoding, sending and tracking payments, and
+ * the node's own pubkey (a payment to ourselves is refused).
+ */
+export type PaymentServiceLightning = Pick<
+  PaymentsPort,
+  'decodePaymentRequest' | 'sendPayment' | 'trackPayment'
+> &
+  Pick<NodePort, 'getInfo'>;
+
 /** The payment service. */
 export class PaymentService {
   readonly #database: Database;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: PaymentServiceLightning;
   readonly #accounts: Accounts;
   readonly #spendable: SpendableReader;
   readonly #schedule: FeeSchedule;
@@ -72,7 +83,7 @@ export class PaymentService {
 
   constructor(deps: {
     database: Database;
-    lightning: LightningBackend;
+    lightning: PaymentServiceLightning;
     accounts: Accounts;
     spendable: SpendableReader;
     schedule: FeeSchedule;
