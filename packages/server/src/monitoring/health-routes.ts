@@ -1,7 +1,7 @@
 /**
  * `GET /healthz`: whether the LSP can reach its Lightning node and its database.
  */
-import type { LightningBackend } from '@blgv/core';
+import type { NodePort } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -34,7 +34,7 @@ function reason(err: unknown): string {
 /** Registers the health route. */
 export function registerHealthRoutes(
   app: FastifyInstance,
-  deps: { lightning: LightningBackend; database: Database },
+  deps: { lightning: Pick<NodePort, 'getInfo'>; database: Database },
 ): void {
   app.get(
     '/healthz',

@@ -5,7 +5,7 @@
  * every node per request. The LSP node's up/down intervals are recorded here; hosted nodes'
  * by the keeper, which checks them anyway.
  */
-import { checkGapMs, type LightningBackend } from '@blgv/core';
+import { type ChannelsPort, checkGapMs, type NodePort, type PaymentsPort, type WalletPort } from '@blgv/core';
 import { type Database, HostedNodesRepository, NodeMonitoringRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { HostingService } from '../hosting/hosting-service.ts';
@@ -21,11 +21,20 @@ const PAYMENTS_PAGE = 100;
 /** The most one reading of one node may take. */
 const READ_TIMEOUT_MS = 30_000;
 
+/**
+ * The Lightning calls the monitor makes of a node (the LSP's own and each hosted one): its
+ * info, channels and wallet balance, and its forwards and payments since the last reading.
+ */
+export type MonitoredNode = Pick<NodePort, 'getInfo'> &
+  Pick<ChannelsPort, 'forwardingHistory' | 'listChannels' | 'pendingChannels'> &
+  Pick<WalletPort, 'walletBalance'> &
+  Pick<PaymentsPort, 'listPayments'>;
+
 /** What the monitor reads and where it writes. */
 export interface NodeMonitorDeps {
   readonly database: Database;
   /** The LSP's own node. */
-  readonly lightning: LightningBackend;
+  readonly lightning: MonitoredNode;
   readonly hosting: HostingService | undefined;
   readonly intervalMs: number;
   readonly log: Logger;
@@ -39,7 +48,7 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
   return every(
     deps.intervalMs,
     async () => {
-      const targets: { id: string; backend: LightningBackend }[] = [];
+      const targets: { id: string; backend: MonitoredNode }[] = [];
       for (const node of (await deps.hosting?.repo.live()) ?? []) {
         if (node.state === 'running' && deps.hosting) {
           targets.push({ id: node.id, backend: deps.hosting.nodes.backend(node) });
@@ -75,7 +84,7 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
 export async function readNode(
   repo: NodeMonitoringRepository,
   nodeId: string,
-  backend: LightningBackend,
+  backend: MonitoredNode,
   stop: AbortSignal,
 ): Promise<void> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(READ_TIMEOUT_MS)]);
@@ -110,7 +119,7 @@ export async function readNode(
 async function readForwards(
   repo: NodeMonitoringRepository,
   nodeId: string,
-  backend: LightningBackend,
+  backend: Pick<ChannelsPort, 'forwardingHistory'>,
   signal: AbortSignal,
 ): Promise<void> {
   let next = await repo.nextForwardIndex(nodeId);
@@ -146,7 +155,7 @@ async function readForwards(
 async function readPayments(
   repo: NodeMonitoringRepository,
   nodeId: string,
-  backend: LightningBackend,
+  backend: Pick<PaymentsPort, 'listPayments'>,
   signal: AbortSignal,
 ): Promise<void> {
   const from = await repo.paymentCursor(nodeId);
