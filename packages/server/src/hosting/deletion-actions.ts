@@ -2,15 +2,25 @@
  * What a deletion does to a hosted node, through the node's own LND: closing a channel,
  * sweeping its wallet to the tenant's address, and reading back the sweeps it sent.
  */
-import { type DeletionAction, formatChannelPoint, type LightningBackend, type SweepRecord } from '@blgv/core';
+import {
+  type ChannelsPort,
+  type DeletionAction,
+  formatChannelPoint,
+  type SweepRecord,
+  type WalletPort,
+} from '@blgv/core';
 import type { HostedNodeDeletion, HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+
+/** The calls a deletion makes of the node's own LND: closing channels, sweeping, reading the sweeps back. */
+export type DeletionNode = Pick<ChannelsPort, 'closeChannel'> &
+  Pick<WalletPort, 'listOnchainTransactions' | 'sendCoins' | 'walletBalance'>;
 
 /** The label of a deleted node's sweep transactions in its wallet. */
 export const SWEEP_LABEL_PREFIX = 'blgv-sweep:';
 /** Performs a close or a sweep; answers what the sweep sent. */
 export async function performDeletionAction(
-  node: LightningBackend,
+  node: Pick<ChannelsPort, 'closeChannel'> & Pick<WalletPort, 'sendCoins' | 'walletBalance'>,
   record: HostedNodeRecord,
   action: Exclude<DeletionAction, { type: 'remove' }>,
   signal: AbortSignal,
@@ -53,7 +63,7 @@ export async function performDeletionAction(
 
 /** The node's sweeps (labelled transactions since the deletion was asked) as its wallet lists them. */
 export async function readSweeps(
-  node: LightningBackend,
+  node: Pick<WalletPort, 'listOnchainTransactions'>,
   nodeId: string,
   deletion: HostedNodeDeletion,
   signal: AbortSignal,

@@ -5,7 +5,6 @@ import {
   type HostedNodeEvent,
   type HostedNodeState,
   hostedNodeMachine,
-  type LightningBackend,
   type LightningConnector,
   LspError,
   type NodeOrchestrator,
@@ -26,7 +25,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
-import { LspPreference } from './lsp-preference.ts';
+import { LspPreference, type LspPreferenceLightning } from './lsp-preference.ts';
 import { NodeMacaroons } from './macaroon-keys.ts';
 import type { NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson, parseNodeConfig } from './node-config.ts';
@@ -50,7 +49,7 @@ export class HostingService {
   readonly #repo: HostedNodesRepository;
   readonly #orchestrator: NodeOrchestrator;
   readonly #wallets: NodeWallets;
-  readonly #lightning: LightningBackend;
+  readonly #lightning: LspPreferenceLightning;
   readonly #accounts: Accounts;
   readonly #channels: ChannelService;
   readonly #box: SecretBox;
@@ -73,7 +72,8 @@ export class HostingService {
     orchestrator: NodeOrchestrator;
     wallets: NodeWallets;
     connect: LightningConnector;
-    lightning: LightningBackend;
+    /** The LSP's own node, as the autopilot preference uses it (hosted nodes are reached through `connect`). */
+    lightning: LspPreferenceLightning;
     accounts: Accounts;
     channels: ChannelService;
     box: SecretBox;

@@ -4,7 +4,7 @@
  * their graph holds the LSP's announcement with its address, without which LND's autopilot
  * cannot choose it (the policy is in `lsp-graph-watch.ts`: announce again, then connect again).
  */
-import { type LightningBackend, type Pubkey, parsePubkey } from '@blgv/core';
+import { type GraphPort, type NodePort, type PeersPort, type Pubkey, parsePubkey } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import {
@@ -17,9 +17,18 @@ import {
 import { nodeConfigFromJson } from './node-config.ts';
 import type { NodeConnections } from './node-connections.ts';
 
+/**
+ * The calls the LSP's own node gets from the preference: its pubkey, peering with autopilot nodes
+ * (and dropping them), and announcing itself again. The hosted nodes' calls go through
+ * {@link NodeConnections}.
+ */
+export type LspPreferenceLightning = Pick<NodePort, 'getInfo'> &
+  Pick<PeersPort, 'connectPeer' | 'disconnectPeer' | 'listPeers'> &
+  Pick<GraphPort, 'reannounce'>;
+
 /** Keeps autopilot nodes pointed at the LSP. */
 export class LspPreference {
-  readonly #lightning: LightningBackend;
+  readonly #lightning: LspPreferenceLightning;
   readonly #nodes: NodeConnections;
   readonly #log: Logger;
   readonly #watches = new Map<string, GraphWatch>();
@@ -30,7 +39,7 @@ export class LspPreference {
   readonly #reannounceIntervalMs: number;
 
   constructor(deps: {
-    lightning: LightningBackend;
+    lightning: LspPreferenceLightning;
     nodes: NodeConnections;
     log: Logger;
     reannounceIntervalMs: number;

@@ -8,13 +8,7 @@
  * the LSP's own access: LND refuses to delete it, and so do we before asking.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  ErrorCode,
-  invalidInput,
-  type LightningBackend,
-  LspError,
-  type MacaroonPermission,
-} from '@blgv/core';
+import { ErrorCode, invalidInput, LspError, type MacaroonPermission, type NodePort } from '@blgv/core';
 import {
   type Database,
   HostedNodeMacaroonsRepository,
@@ -44,7 +38,7 @@ export function newRootKeyId(): bigint {
 
 /** Bakes a macaroon under a fresh root key of its own. */
 export async function bakeUnderOwnKey(
-  backend: Pick<LightningBackend, 'bakeMacaroon'>,
+  backend: Pick<NodePort, 'bakeMacaroon'>,
   permissions: readonly MacaroonPermission[],
   signal: AbortSignal,
 ): Promise<BakedMacaroon> {
@@ -92,14 +86,12 @@ export class NodeMacaroons {
   readonly #nodes: HostedNodesRepository;
   readonly #macaroons: HostedNodeMacaroonsRepository;
   readonly #database: Database;
-  readonly #backend: (
-    record: HostedNodeRecord,
-  ) => Pick<LightningBackend, 'bakeMacaroon' | 'deleteMacaroonId'>;
+  readonly #backend: (record: HostedNodeRecord) => Pick<NodePort, 'bakeMacaroon' | 'deleteMacaroonId'>;
 
   constructor(deps: {
     database: Database;
     /** The LSP's admin connection to a node. */
-    backend: (record: HostedNodeRecord) => Pick<LightningBackend, 'bakeMacaroon' | 'deleteMacaroonId'>;
+    backend: (record: HostedNodeRecord) => Pick<NodePort, 'bakeMacaroon' | 'deleteMacaroonId'>;
   }) {
     this.#database = deps.database;
     this.#nodes = new HostedNodesRepository(deps.database.db);

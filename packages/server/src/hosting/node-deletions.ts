@@ -25,7 +25,6 @@ import {
   type HostedNodeEvent,
   type HostedNodeState,
   holdsNothing,
-  type LightningBackend,
   LspError,
   type NodeHoldings,
   planDeletion,
@@ -40,10 +39,10 @@ import {
   HostedNodesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { performDeletionAction, readSweeps } from './deletion-actions.ts';
+import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import type { NodeConnections } from './node-connections.ts';
-import { readHoldings } from './node-holdings-reader.ts';
+import { type HoldingsPort, readHoldings } from './node-holdings-reader.ts';
 import { recordLastPayments } from './payment-record.ts';
 import { type ChainNetwork, checkSweepAddress } from './sweep-address.ts';
 
@@ -155,7 +154,7 @@ export class NodeDeletions {
   async #look(record: HostedNodeRecord): Promise<NodeHoldings> {
     const signal = AbortSignal.timeout(LOOK_TIMEOUT_MS);
     // A node just started answers some calls before others, and syncs to the chain first.
-    const look = (node: LightningBackend) =>
+    const look = (node: HoldingsPort) =>
       this.#nodes.retry(
         'what the node holds',
         () => readHoldings(node, AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)])),
@@ -187,7 +186,7 @@ export class NodeDeletions {
       return;
     }
     const call = () => AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
-    let node: LightningBackend;
+    let node: HoldingsPort & DeletionNode;
     let holdings: NodeHoldings;
     let sweeps: SweepRecord[];
     let toOwnAddress: boolean;

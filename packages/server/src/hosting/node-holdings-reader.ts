@@ -2,13 +2,19 @@
  * Reads what a hosted node holds ({@link NodeHoldings}) from its LND: channels opening, open and
  * closing, and its on-chain wallet.
  */
-import { ErrorCode, type LightningBackend, LspError, type NodeHoldings } from '@blgv/core';
+import {
+  type ChannelsPort,
+  ErrorCode,
+  LspError,
+  type NodeHoldings,
+  type NodePort,
+  type WalletPort,
+} from '@blgv/core';
 
 /** The calls reading holdings needs. */
-export type HoldingsPort = Pick<
-  LightningBackend,
-  'getInfo' | 'pendingChannels' | 'listChannels' | 'closingChannels' | 'walletBalance'
->;
+export type HoldingsPort = Pick<NodePort, 'getInfo'> &
+  Pick<ChannelsPort, 'closingChannels' | 'listChannels' | 'pendingChannels'> &
+  Pick<WalletPort, 'walletBalance'>;
 
 /**
  * Reads a node's holdings. The lists are read in the order channels and funds move (opening,

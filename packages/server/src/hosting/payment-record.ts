@@ -15,7 +15,7 @@
  * What stays out of reach: a payment both made and deleted while no replica follows the node
  * (docs/hosting.md, "Billing from what the tenant cannot erase").
  */
-import type { LightningBackend, SentPayment } from '@blgv/core';
+import type { PaymentsPort, SentPayment } from '@blgv/core';
 import {
   type Database,
   HostedNodePaymentsRepository,
@@ -30,7 +30,7 @@ const PAYMENTS_PAGE = 100;
 const CALL_TIMEOUT_MS = 15_000;
 
 /** The calls the record needs from a node. */
-export type PaymentSource = Pick<LightningBackend, 'listPayments' | 'trackPayments'>;
+export type PaymentSource = Pick<PaymentsPort, 'listPayments' | 'trackPayments'>;
 
 /** A payment as the store records it. */
 export function reported(p: SentPayment): ReportedPayment {
