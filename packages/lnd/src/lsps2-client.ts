@@ -12,10 +12,11 @@
  * timeout before failing). HTLCs without 65537 are left alone.
  */
 import {
+  type ChannelsPort,
   type Hex32,
   type InvoiceHtlc,
   type InvoiceHtlcDecision,
-  type LightningBackend,
+  type InvoicesPort,
   type Msat,
   msat,
   type Pubkey,
@@ -78,7 +79,10 @@ export interface Lsps2ClientOptions extends StreamOptions {
  * LND the fee-deducted HTLC is refused before the modifier sees it. `onConnected` is called
  * once both streams are up (and again after each reconnect).
  */
-export async function runLsps2Client(backend: LightningBackend, options: Lsps2ClientOptions): Promise<void> {
+export async function runLsps2Client(
+  backend: Pick<ChannelsPort, 'acceptChannels'> & Pick<InvoicesPort, 'modifyInvoiceHtlcs'>,
+  options: Lsps2ClientOptions,
+): Promise<void> {
   const up = { acceptor: false, modifier: false };
   const connected = (which: keyof typeof up) => () => {
     up[which] = true;
