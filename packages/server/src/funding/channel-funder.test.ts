@@ -21,7 +21,8 @@ import {
 } from '@blgv/core';
 import { ChannelFundingsRepository, migrate, openDatabase } from '@blgv/store';
 import pino from 'pino';
-import { ChannelFunder, type ChannelFunderLightning } from './channel-funder.ts';
+import { ChannelFunder } from './channel-funder.ts';
+import type { ChannelFunderLightning } from './funding-request.ts';
 
 const ALICE = parsePubkey(`02${'aa'.repeat(32)}`);
 const BOB = parsePubkey(`03${'bb'.repeat(32)}`);

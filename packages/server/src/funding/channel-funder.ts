@@ -30,10 +30,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
-  type ChannelsPort,
   ErrorCode,
   type FundedPsbt,
-  type FundingPort,
   formatChannelPoint,
   type Hex32,
   isLspError,
@@ -51,6 +49,8 @@ import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { pause } from '../poll.ts';
 import { CALL_TIMEOUT_MS, LOCK_SECONDS, moveFunding, publishFunding } from './funding-publication.ts';
 import type {
+  ChannelFunderDeps,
+  ChannelFunderLightning,
   FundingChannel,
   FundingCommit,
   FundingGuard,
@@ -89,13 +89,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/**
- * The Lightning calls the funder makes: the whole PSBT funding flow, and the pending and open
- * channels its sweep reads to abandon those of cancelled fundings.
- */
-export type ChannelFunderLightning = FundingPort &
-  Pick<ChannelsPort, 'abandonChannel' | 'listChannels' | 'pendingChannels'>;
-
 /** Funds channels through the PSBT flow with one commit point per transaction. */
 export class ChannelFunder {
   readonly #database: Database;
@@ -108,12 +101,7 @@ export class ChannelFunder {
   readonly #publishing = new Map<string, Promise<void>>();
   #signal: AbortSignal = new AbortController().signal;
 
-  constructor(deps: {
-    database: Database;
-    lightning: ChannelFunderLightning;
-    log: Logger;
-    guard?: FundingGuard;
-  }) {
+  constructor(deps: ChannelFunderDeps) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#log = deps.log;

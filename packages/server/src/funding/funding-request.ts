@@ -1,9 +1,27 @@
 /**
- * What callers of the `ChannelFunder` hand it and get back: the channels to fund, how,
- * the commit that passes with their own machines, and what became of each channel.
+ * What the `ChannelFunder` is built with (the Lightning calls it makes), and what callers hand
+ * it and get back: the channels to fund, how, the commit that passes with their own machines,
+ * and what became of each channel.
  */
-import type { Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
-import type { Schema, Transaction } from '@blgv/store';
+import type { ChannelsPort, FundingPort, Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
+import type { Database, Schema, Transaction } from '@blgv/store';
+import type { Logger } from 'pino';
+
+/**
+ * The Lightning calls the funder makes: the whole PSBT funding flow, and the pending and open
+ * channels its sweep reads to abandon those of cancelled fundings.
+ */
+export type ChannelFunderLightning = FundingPort &
+  Pick<ChannelsPort, 'abandonChannel' | 'listChannels' | 'pendingChannels'>;
+
+/** What the funder is built with. */
+export interface ChannelFunderDeps {
+  readonly database: Database;
+  readonly lightning: ChannelFunderLightning;
+  readonly log: Logger;
+  /** Told before inputs are picked (LSPS1 receipts keep theirs leased). */
+  readonly guard?: FundingGuard;
+}
 
 /** A channel to fund, and who it is for. */
 export interface FundingChannel {
