@@ -12,6 +12,7 @@ import { registerChannelRoutes } from '../channels/routes.ts';
 import { registerEventRoutes } from '../events/routes.ts';
 import { registerNodeMacaroonRoutes } from '../hosting/macaroon-routes.ts';
 import { installNodeProxy } from '../hosting/node-proxy.ts';
+import { catchUpPayments } from '../hosting/payment-record.ts';
 import { registerNodeRoutes } from '../hosting/routes.ts';
 import { httpApp, listeningUrl } from '../http/app.ts';
 import { installAuth } from '../http/auth-hook.ts';
@@ -44,7 +45,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Before the node proxy, so that the requests it answers are counted too.
   installPrometheus(app, deps);
   const hosting = deps.services.hosting;
-  if (hosting) installNodeProxy(app, (id) => hosting.repo.get(id));
+  if (hosting)
+    installNodeProxy(app, (id) => hosting.repo.get(id), {
+      beforeErasingPayments: (node) =>
+        catchUpPayments(deps.database, node.id, hosting.nodes.backend(node), {
+          full: true,
+          signal: AbortSignal.timeout(30_000),
+        }),
+    });
   const publicUrl = () => deps.services.publicUrl ?? listeningUrl(app);
   void app.register(async (api) => {
     installAuth(api, deps.services.apiKeys);

@@ -4,7 +4,10 @@
  * `Grpc-Metadata-macaroon` passes through untouched); the LSP checks the node's TLS against the
  * certificate it recorded for that node, streams requests and responses both ways (LND's
  * streaming calls included), and only ever dials the node the path names. A node being deleted
- * answers reads (`GET`) only.
+ * answers reads (`GET`) only. A request that deletes payments (`DELETE /v1/payment`,
+ * `DELETE /v1/payments`) is forwarded only once the LSP has recorded every payment the node
+ * lists (`beforeErasingPayments`), so a fee is never lost to a deletion the tenant makes right
+ * after paying, while the LSP's payment stream to the node is still reconnecting.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostedNodeRecord } from '@blgv/store';
@@ -16,8 +19,17 @@ export type NodeLookup = (nodeId: string) => Promise<HostedNodeRecord | undefine
 
 const PREFIX = '/nodes/';
 
+/** What the proxy does around some requests. */
+export interface NodeProxyHooks {
+  /** Records the node's payments; a failure refuses the deletion (503). */
+  readonly beforeErasingPayments?: (node: HostedNodeRecord) => Promise<unknown>;
+}
+
+/** Requests that delete a node's payments from LND (REST). */
+const ERASES_PAYMENTS = /^\/v1\/payments?(?:[/?]|$)/;
+
 /** Installs the proxy in front of the app's routes. */
-export function installNodeProxy(app: FastifyInstance, lookup: NodeLookup): void {
+export function installNodeProxy(app: FastifyInstance, lookup: NodeLookup, hooks: NodeProxyHooks = {}): void {
   const proxy = createProxyServer({ xfwd: true, secure: true, proxyTimeout: 0 });
   proxy.on('error', (err, _req, res) => {
     const out = res as ServerResponse;
@@ -48,6 +60,18 @@ export function installNodeProxy(app: FastifyInstance, lookup: NodeLookup): void
       return reply
         .code(503)
         .send({ error: { code: 'lightning_unavailable', message: `node ${nodeId} is ${node.state}` } });
+    }
+    if (req.method === 'DELETE' && ERASES_PAYMENTS.test(path) && hooks.beforeErasingPayments) {
+      try {
+        await hooks.beforeErasingPayments(node);
+      } catch (err) {
+        return reply.code(503).send({
+          error: {
+            code: 'lightning_unavailable',
+            message: `the LSP could not record node ${nodeId}'s payments before their deletion; try again: ${err instanceof Error ? err.message : String(err)}`,
+          },
+        });
+      }
     }
     const [host, port] = splitHostPort(node.restAddress);
     reply.hijack();
