@@ -127,24 +127,24 @@ export class ReservationsRepository {
     from: ReservationState,
     next: { readonly state: ReservationState; readonly used: Sat },
   ): Promise<boolean> {
+    // The database's clock: an expired reservation is marked at a time past its expiry.
+    const update = { ...next, updatedAt: sql<Date>`now()` };
     return moveState(
       this.#db,
       { table: 'liquidity_reservations', rename: { used: 'used_sat' } },
       id,
       from,
-      next,
+      update,
     );
   }
 
-  /** Moves every live reservation whose time is up to `expired`; returns them. */
-  async expireDue(): Promise<Reservation[]> {
+  /** Every live reservation whose time is up (by the database's clock), to expire. */
+  async due(): Promise<Reservation[]> {
     const rows = await this.#db
-      .updateTable('liquidity_reservations')
-      // The database's clock on both sides: a row is marked expired at a time past its expiry.
-      .set({ state: 'expired', updated_at: sql<Date>`now()` })
+      .selectFrom('liquidity_reservations')
+      .selectAll()
       .where('state', 'in', ['active', 'exhausted'])
       .where('expires_at', '<=', sql<Date>`now()`)
-      .returningAll()
       .execute();
     return rows.map(toReservation);
   }

@@ -7,6 +7,7 @@
 import type { Database } from '@blgv/store';
 import { ReservationsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
+import { expireDueReservations } from './reservation-steps.ts';
 
 /** Longest sleep between checks, so an expiry on another replica is noticed too. */
 const MAX_SLEEP_MS = 60_000;
@@ -33,7 +34,7 @@ export async function watchExpiries(
   while (!signal.aborted) {
     let sleepMs = MAX_SLEEP_MS;
     try {
-      for (const r of await repo.expireDue()) {
+      for (const r of await expireDueReservations(deps.database.db, deps.log)) {
         deps.log.info({ id: r.id, tenant: r.tenantId, used: Number(r.used) }, 'reservation expired');
       }
       const next = await repo.nextExpiry();

@@ -31,7 +31,7 @@ import {
   ReservationAllocator,
 } from './reservation-allocator.ts';
 import { watchExpiries } from './reservation-expiry.ts';
-import { moveReservation } from './reservation-steps.ts';
+import { expireDueReservations, moveReservation } from './reservation-steps.ts';
 
 /** Limits on reservations (from config). */
 export interface ReservationLimits {
@@ -135,7 +135,7 @@ export class ReservationService {
     if (!r || r.tenantId !== tenantId) throw new LspError(ErrorCode.NotFound, `no reservation ${id}`);
     if ((r.state === 'active' || r.state === 'exhausted') && r.expiresAt.getTime() <= Date.now()) {
       // Its time is up and the expiry job has not run yet: record it now.
-      await repo.expireDue();
+      await expireDueReservations(this.#database.db, this.#log);
       r = (await repo.get(id)) ?? r;
     }
     return r;

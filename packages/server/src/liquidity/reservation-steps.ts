@@ -3,7 +3,7 @@
  * what is used of it. Call it inside the transaction that locked the reservation's row.
  */
 import { type ReservationEvent, type ReservationSnapshot, reservationMachine } from '@blgv/core';
-import { type Kysely, ReservationsRepository, type Schema } from '@blgv/store';
+import { type Kysely, type Reservation, ReservationsRepository, type Schema } from '@blgv/store';
 import type { Logger } from 'pino';
 import { applyStep } from '../machines/apply-step.ts';
 
@@ -22,4 +22,14 @@ export function moveReservation(
       new ReservationsRepository(db).transition(r.id, r.state, { state: step.state, used: step.used }),
     effects: {},
   });
+}
+
+/** Expires every live reservation whose time is up, each through the machine; returns them. */
+export async function expireDueReservations(db: Kysely<Schema>, log: Logger): Promise<Reservation[]> {
+  const expired: Reservation[] = [];
+  for (const r of await new ReservationsRepository(db).due()) {
+    const step = await moveReservation(db, r, { type: 'expire' }, log);
+    if (step) expired.push({ ...r, state: step.state, used: step.used });
+  }
+  return expired;
 }
