@@ -34,7 +34,7 @@ export async function watchExpiries(
   while (!signal.aborted) {
     let sleepMs = MAX_SLEEP_MS;
     try {
-      for (const r of await expireDueReservations(deps.database.db, deps.log)) {
+      for (const r of await expireDueReservations(deps.database, deps.log)) {
         deps.log.info({ id: r.id, tenant: r.tenantId, used: Number(r.used) }, 'reservation expired');
       }
       const next = await repo.nextExpiry();

@@ -135,7 +135,7 @@ export class ReservationService {
     if (!r || r.tenantId !== tenantId) throw new LspError(ErrorCode.NotFound, `no reservation ${id}`);
     if ((r.state === 'active' || r.state === 'exhausted') && r.expiresAt.getTime() <= Date.now()) {
       // Its time is up and the expiry job has not run yet: record it now.
-      await expireDueReservations(this.#database.db, this.#log);
+      await expireDueReservations(this.#database, this.#log);
       r = (await repo.get(id)) ?? r;
     }
     return r;

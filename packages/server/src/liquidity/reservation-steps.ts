@@ -3,7 +3,13 @@
  * what is used of it. Call it inside the transaction that locked the reservation's row.
  */
 import { type ReservationEvent, type ReservationSnapshot, reservationMachine } from '@blgv/core';
-import { type Kysely, type Reservation, ReservationsRepository, type Schema } from '@blgv/store';
+import {
+  type Database,
+  type Kysely,
+  type Reservation,
+  ReservationsRepository,
+  type Schema,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import { applyStep } from '../machines/apply-step.ts';
 
@@ -24,12 +30,20 @@ export function moveReservation(
   });
 }
 
-/** Expires every live reservation whose time is up, each through the machine; returns them. */
-export async function expireDueReservations(db: Kysely<Schema>, log: Logger): Promise<Reservation[]> {
+/**
+ * Expires every live reservation whose time is up, each through the machine under its row lock
+ * (a payment taking from it meanwhile is neither lost nor overwritten); returns them.
+ */
+export async function expireDueReservations(database: Database, log: Logger): Promise<Reservation[]> {
   const expired: Reservation[] = [];
-  for (const r of await new ReservationsRepository(db).due()) {
-    const step = await moveReservation(db, r, { type: 'expire' }, log);
-    if (step) expired.push({ ...r, state: step.state, used: step.used });
+  for (const due of await new ReservationsRepository(database.db).due()) {
+    const r = await database.db.transaction().execute(async (trx) => {
+      const r = await new ReservationsRepository(trx).get(due.id, { lock: true });
+      if (!r || (r.state !== 'active' && r.state !== 'exhausted')) return undefined;
+      const step = await moveReservation(trx, r, { type: 'expire' }, log);
+      return step ? { ...r, state: step.state, used: step.used } : undefined;
+    });
+    if (r) expired.push(r);
   }
   return expired;
 }

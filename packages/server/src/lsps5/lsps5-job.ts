@@ -17,6 +17,7 @@ import {
   type NodePort,
   type PeersPort,
   parsePubkey,
+  type WebhookDeliveryEvent,
   webhookDeliveryMachine,
 } from '@blgv/core';
 import { LSPS5_HEADERS, Lsps5Method, lsps5SignedMessage } from '@blgv/protocol';
@@ -130,24 +131,15 @@ async function sendOne(
     n.method !== Lsps5Method.WebhookRegistered &&
     (await deps.presence.isOnline(parsePubkey(n.clientPubkey), signal))
   ) {
-    await applyStep(
-      webhookDeliveryMachine,
-      { id: String(n.id), state: 'pending' },
+    await recordStep(
+      deps,
+      repo,
+      n,
       { type: 'dropped' },
-      notificationRetry(deps.limits),
       {
-        db: deps.database.db,
-        quiet: true,
-        log: deps.log,
-        persist: (step) =>
-          repo.recordAttempt(n, {
-            state: step.state,
-            status: undefined,
-            error: 'the client connected before it was sent',
-            nextAttemptAt: undefined,
-            countsAsAttempt: false,
-          }),
-        effects: {},
+        status: undefined,
+        error: 'the client connected before it was sent',
+        countsAsAttempt: false,
       },
     );
     deps.log.info(log, 'LSPS5 notification dropped: the client is connected');
@@ -176,7 +168,30 @@ async function sendOne(
     attemptsBefore: n.attempts,
     firstAttemptAt: at,
   } as const;
-  const step = await applyStep(
+  const step = await recordStep(deps, repo, n, event, {
+    status: result.status,
+    error,
+    countsAsAttempt: true,
+  });
+  const gaveUp = step?.gaveUp === true;
+  if (delivered) deps.log.info({ ...log, attempt: attempts }, 'LSPS5 notification delivered');
+  else if (gaveUp) deps.log.warn({ ...log, attempts, error }, 'LSPS5 notification given up');
+  else deps.log.info({ ...log, attempt: attempts, error }, 'LSPS5 notification attempt failed');
+}
+
+/** Applies a notification's event through the delivery machine, recording the attempt with it. */
+function recordStep(
+  deps: Lsps5JobDeps,
+  repo: Lsps5Repository,
+  n: DueLsps5Notification,
+  event: WebhookDeliveryEvent,
+  attempt: {
+    readonly status: number | undefined;
+    readonly error: string | undefined;
+    readonly countsAsAttempt: boolean;
+  },
+) {
+  return applyStep(
     webhookDeliveryMachine,
     { id: String(n.id), state: 'pending' },
     event,
@@ -186,20 +201,10 @@ async function sendOne(
       quiet: true,
       log: deps.log,
       persist: (step) =>
-        repo.recordAttempt(n, {
-          state: step.state,
-          status: result.status,
-          error,
-          nextAttemptAt: step.nextAttemptAt,
-          countsAsAttempt: true,
-        }),
+        repo.recordAttempt(n, { ...attempt, state: step.state, nextAttemptAt: step.nextAttemptAt }),
       effects: {},
     },
   );
-  const gaveUp = step?.gaveUp === true;
-  if (delivered) deps.log.info({ ...log, attempt: attempts }, 'LSPS5 notification delivered');
-  else if (gaveUp) deps.log.warn({ ...log, attempts, error }, 'LSPS5 notification given up');
-  else deps.log.info({ ...log, attempt: attempts, error }, 'LSPS5 notification attempt failed');
 }
 
 /** bLIP-55: the cooldown resets once the client comes online and then goes offline. */
