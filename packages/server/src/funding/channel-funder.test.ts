@@ -145,22 +145,26 @@ test('a peer that fails to sign costs the others nothing: they are funded alone 
     assert.match(result.failed.get('bob') ?? '', /refused|disconnected/);
     assert.equal(result.failed.has('alice'), false);
     // The first attempt was unwound before anything was signed: alice's signed channel
-    // abandoned, the inputs released; nothing signed or published but the committed one.
+    // abandoned, the inputs released; nothing signed or published but the committed one,
+    // which the funder signs and publishes once its commit is written (the `sign_and_publish`
+    // effect), before `fund` resolves.
     assert.ok(calls.includes('abandon 0'), `alice's channel of the cancelled attempt abandoned: ${calls}`);
     assert.deepEqual(
       calls.filter((c) => c === 'sign' || c === 'publish'),
-      [],
-      'nothing signed before publishing',
+      ['sign', 'publish'],
+      'only the committed transaction is signed and published',
     );
+    const secondFund = calls.map((c) => c.startsWith('fund')).lastIndexOf(true);
+    assert.ok(calls.indexOf('abandon 0') < secondFund, 'the first attempt unwound before the second');
+    assert.ok(calls.indexOf('sign') > secondFund, 'signed after the committed attempt was built');
     assert.equal(calls.filter((c) => c.startsWith('fund')).length, 2, 'two attempts');
-    assert.equal(leases.length, 1, "only the committed attempt's input is still leased");
     assert.equal(pending.length, 1, 'only the committed channel is pending');
 
-    const fundings = await new ChannelFundingsRepository(database.db).inStates(['cancelled', 'publishing']);
-    assert.deepEqual(fundings.map((f) => f.state).sort(), ['cancelled', 'publishing']);
+    const fundings = await new ChannelFundingsRepository(database.db).inStates(['cancelled', 'published']);
+    assert.deepEqual(fundings.map((f) => f.state).sort(), ['cancelled', 'published']);
 
     await funder.published(result.committed.fundingId, AbortSignal.timeout(5_000));
-    assert.deepEqual(calls.slice(-3, -1), ['sign', 'publish'], 'signed and published after the commit point');
+    assert.equal(calls.filter((c) => c === 'publish').length, 1, 'published once: asking again is a no-op');
     assert.equal(leases.length, 0, 'the spent inputs are released');
     assert.equal((await funder.get(result.committed.fundingId))?.state, 'published');
   } finally {

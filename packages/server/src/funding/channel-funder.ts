@@ -32,6 +32,7 @@ import {
   type ChannelNegotiation,
   ErrorCode,
   type FundedPsbt,
+  type FundingEvent,
   formatChannelPoint,
   type Hex32,
   isLspError,
@@ -43,11 +44,20 @@ import {
   ChannelFundingsRepository,
   type Database,
   type FundingChannelRecord,
+  type Kysely,
+  type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
+import { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
-import { CALL_TIMEOUT_MS, LOCK_SECONDS, moveFunding, publishFunding } from './funding-publication.ts';
+import {
+  CALL_TIMEOUT_MS,
+  LOCK_SECONDS,
+  moveFunding,
+  releaseInputs,
+  signAndPublish,
+} from './funding-publication.ts';
 import type {
   ChannelFunderDeps,
   ChannelFunderLightning,
@@ -134,19 +144,46 @@ export class ChannelFunder {
   published(fundingId: string, signal: AbortSignal = this.#signal): Promise<void> {
     let running = this.#publishing.get(fundingId);
     if (!running) {
-      running = retryUntilDone(
-        () =>
-          publishFunding({ database: this.#database, lightning: this.#lightning, log: this.#log }, fundingId),
-        {
-          what: 'publishing a funding transaction',
-          signal: AbortSignal.any([signal, this.#signal]),
-          log: this.#log,
-          subject: { funding: fundingId },
-        },
-      ).finally(() => this.#publishing.delete(fundingId));
+      running = retryUntilDone(() => this.#publish(fundingId), {
+        what: 'publishing a funding transaction',
+        signal: AbortSignal.any([signal, this.#signal]),
+        log: this.#log,
+        subject: { funding: fundingId },
+      }).finally(() => this.#publishing.delete(fundingId));
       this.#publishing.set(fundingId, running);
     }
     return running;
+  }
+
+  /** One publication attempt: sign, publish, record it published, release the inputs. */
+  async #publish(fundingId: string): Promise<void> {
+    const wallet = { database: this.#database, lightning: this.#lightning, log: this.#log };
+    const f = await signAndPublish(wallet, fundingId);
+    if (!f) return;
+    await this.#move(this.#database.db, f, { type: 'published' });
+    await releaseInputs(wallet, f);
+    this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+  }
+
+  /**
+   * Applies a funding's event and performs its effects: `sign_and_publish` publishes (after
+   * the commit point's transaction, through `afterCommit`), `unwind` abandons what peers
+   * signed and releases the inputs.
+   */
+  #move(
+    db: Kysely<Schema>,
+    funding: Pick<ChannelFunding, 'id' | 'state' | 'txid' | 'lockId'>,
+    event: FundingEvent,
+    afterCommit?: AfterCommit,
+  ): Promise<boolean> {
+    return moveFunding(db, funding, event, {
+      log: this.#log,
+      ...(afterCommit ? { afterCommit } : {}),
+      effects: {
+        sign_and_publish: () => this.published(funding.id),
+        unwind: () => this.#unwind(funding, event.type === 'cancelled' ? event.reason : event.type),
+      },
+    });
   }
 
   /** The funding as stored. */
@@ -338,10 +375,12 @@ export class ChannelFunder {
         vsize: funded.vsize,
         channels: committedChannels,
       };
+      const after = new AfterCommit(this.#database.db);
       const passed = await this.#database.db.transaction().execute(async (trx) => {
         const committed = { type: 'committed' } as const;
-        if (!(await moveFunding(trx, { id, state: 'negotiating' }, committed, this.#log))) return false;
-        await options.commit(trx, commit);
+        const negotiating = { id, state: 'negotiating', txid: funded.txid, lockId } as const;
+        if (!(await this.#move(trx, negotiating, committed, after))) return false;
+        await options.commit(trx, commit, after);
         return true;
       });
       if (!passed) {
@@ -352,6 +391,16 @@ export class ChannelFunder {
         { funding: id, txid: funded.txid, channels: committedChannels.length, fee: Number(funded.fee) },
         'funding transaction committed',
       );
+      // Committed: publishing and the callers' steps after it are performed now; one that
+      // fails is resumed from the stored states (recovery, the callers' runners).
+      await after
+        .perform()
+        .catch((err: unknown) =>
+          this.#log.warn(
+            { err, funding: id },
+            'an effect after the commit point failed; resumed from the state',
+          ),
+        );
       return { committed: commit, failed, refused, retry: [] };
     } catch (err) {
       // Anything unexpected before the commit point: cancel, and let no channel count as funded.
@@ -376,9 +425,13 @@ export class ChannelFunder {
     for (const c of funding.channels) {
       await this.#lightning.cancelPsbtFunding(c.pendingChanId, signal).catch(() => {});
     }
-    const _repo = new ChannelFundingsRepository(this.#database.db);
     // Recorded first: from here the sweep abandons whatever a late signature still creates.
-    if (!(await moveFunding(this.#database.db, funding, { type: 'cancelled', reason }, this.#log))) return;
+    await this.#move(this.#database.db, funding, { type: 'cancelled', reason });
+  }
+
+  /** The `unwind` effect: abandons what a peer signed, releases the leased inputs. */
+  async #unwind(funding: Pick<ChannelFunding, 'id' | 'txid' | 'lockId'>, reason: string): Promise<void> {
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
     if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
     const leases = await this.#lightning.listLeases(signal);
     for (const lease of leases) {

@@ -2,7 +2,14 @@
  * A committed funding transaction on its way out: its transitions, the leases on its inputs,
  * and publishing it.
  */
-import { type FundingEvent, type FundingPort, fundingMachine } from '@blgv/core';
+import {
+  type EffectHandlers,
+  type FundingEffect,
+  type FundingEvent,
+  type FundingPort,
+  type FundingState,
+  fundingMachine,
+} from '@blgv/core';
 import {
   type ChannelFunding,
   ChannelFundingsRepository,
@@ -11,7 +18,7 @@ import {
   type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { applyStep } from '../machines/apply-step.ts';
+import { type AfterCommit, applyStep, type EffectScope } from '../machines/apply-step.ts';
 
 /**
  * How long the inputs of an unpublished funding transaction stay leased (released earlier);
@@ -30,38 +37,43 @@ export interface FundingWallet {
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** How the funder performs a funding's effects (see {@link moveFunding}). */
+export type FundingEffects = EffectHandlers<FundingEffect, EffectScope<FundingState, FundingEvent>>;
+
 /**
  * Applies a funding's event through the one driver (only from the state read); false when it
- * did not apply. Its effects need what happens after the write's transaction: the funder signs
- * and publishes a committed transaction once its commit is written (`publishFunding`), and
- * unwinds a cancelled one itself (negotiations, leases, the sweep).
+ * did not apply. The funder performs the effects: `sign_and_publish` once the commit point's
+ * transaction is written (queued on `afterCommit`), `unwind` right after a cancel is recorded.
  */
 export async function moveFunding(
   db: Kysely<Schema>,
   funding: Pick<ChannelFunding, 'id' | 'state'>,
   event: FundingEvent,
-  log: Logger,
+  io: { readonly log: Logger; readonly effects: FundingEffects; readonly afterCommit?: AfterCommit },
 ): Promise<boolean> {
-  const byTheFunder = () => {};
   const step = await applyStep(fundingMachine, funding, event, undefined, {
     db,
-    log,
+    log: io.log,
     persist: (step, db) =>
       new ChannelFundingsRepository(db).transition(funding.id, funding.state, step.state, step.failure),
-    effects: { sign_and_publish: byTheFunder, unwind: byTheFunder },
+    effects: io.effects,
+    ...(io.afterCommit ? { afterCommit: io.afterCommit } : {}),
   });
   return step !== undefined;
 }
 
 /**
- * Signs and publishes a committed funding transaction (nothing when it is out already),
- * renewing its inputs' leases first; then records it published and releases the leases.
+ * Signs and publishes a committed funding transaction, renewing its inputs' leases first.
+ * Returns the funding as read, or undefined when it is out already (nothing to do).
  */
-export async function publishFunding(deps: FundingWallet, fundingId: string): Promise<void> {
+export async function signAndPublish(
+  deps: FundingWallet,
+  fundingId: string,
+): Promise<ChannelFunding | undefined> {
   const repo = new ChannelFundingsRepository(deps.database.db);
   const f = await repo.get(fundingId);
   if (!f) throw new Error(`no funding ${fundingId}`);
-  if (f.state === 'published') return;
+  if (f.state === 'published') return undefined;
   if (f.state !== 'publishing' || !f.psbt || !f.txid)
     throw new Error(`funding ${fundingId} is ${f.state}, not committed`);
   const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
@@ -69,12 +81,15 @@ export async function publishFunding(deps: FundingWallet, fundingId: string): Pr
   const tx = await deps.lightning.signPsbt(f.psbt, signal);
   if (tx.txid !== f.txid) throw new Error(`signed txid ${tx.txid} differs from committed ${f.txid}`);
   await deps.lightning.publishTransaction(tx, `blgv funding ${fundingId}`, signal);
-  await moveFunding(deps.database.db, f, { type: 'published' }, deps.log);
-  // The inputs are spent now; their leases only clutter the wallet's list.
+  return f;
+}
+
+/** Releases a funding's leased inputs (spent now, or never to be: their leases only clutter). */
+export async function releaseInputs(deps: FundingWallet, f: ChannelFunding): Promise<void> {
+  const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
   for (const input of f.lockedInputs) {
     await deps.lightning.releaseOutput(f.lockId, input, signal).catch(() => {});
   }
-  deps.log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
 }
 
 /**

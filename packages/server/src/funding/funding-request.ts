@@ -6,6 +6,7 @@
 import type { ChannelsPort, FundingPort, Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
 import type { Database, Schema, Transaction } from '@blgv/store';
 import type { Logger } from 'pino';
+import type { AfterCommit } from '../machines/apply-step.ts';
 
 /**
  * The Lightning calls the funder makes: the whole PSBT funding flow, and the pending and open
@@ -54,9 +55,12 @@ export interface FundOptions {
   readonly deadlineMs: number;
   /**
    * Runs in the database transaction that passes the commit point: the callers persist their
-   * own machines' transitions here, so they commit together with the funding.
+   * own machines' transitions here, so they commit together with the funding. Their steps'
+   * effects go on `after` (applyStep's `afterCommit`): the funder performs them once the
+   * transaction is written and the funding published, before {@link ChannelFunder.fund}
+   * resolves.
    */
-  commit(trx: Transaction<Schema>, commit: FundingCommit): Promise<void>;
+  commit(trx: Transaction<Schema>, commit: FundingCommit, after: AfterCommit): Promise<void>;
   /** Ends the negotiation early (as a failure, before the commit point). */
   readonly signal?: AbortSignal;
 }

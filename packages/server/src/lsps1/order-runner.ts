@@ -35,7 +35,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
-import { applyStep } from '../machines/apply-step.ts';
+import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
 import { heldHtlcCheck } from './hold-timing.ts';
 import { type OnchainPayments, takesOnchain } from './lsps1-onchain.ts';
@@ -242,7 +242,7 @@ export class OrderRunner {
         feeRate: this.#orderFeeRate(order),
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,
         signal: this.#signal,
-        commit: async (trx, c) => {
+        commit: async (trx, c, after) => {
           const channel = c.channels[0];
           if (!channel) throw new Error('a funding without the order');
           // A hold invoice whose HTLC LND could cancel before we settle must not be committed to.
@@ -253,7 +253,7 @@ export class OrderRunner {
             txid: c.txid,
             outputIndex: channel.outputIndex,
           };
-          if (!(await this.#apply(order, event, {}, trx)))
+          if (!(await this.#apply(order, event, {}, trx, after)))
             throw new Error(`order ${order.id} left opening before its commit`);
         },
       },
@@ -342,11 +342,13 @@ export class OrderRunner {
     event: OrderEvent,
     extra: { readonly refundTxid?: string } = {},
     db: Kysely<Schema> = this.#database.db,
+    afterCommit?: AfterCommit,
   ): Promise<boolean> {
     const method = paymentMethodOf(event) ?? order.paymentMethod ?? undefined;
     const byTheLoop = () => {};
     const step = await applyStep(orderMachine, order, event, method, {
       db,
+      ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
       persist: (step, db) =>
         new Lsps1OrdersRepository(db).transition(order.id, order.state, {

@@ -127,14 +127,14 @@ export class JitChannelFunding {
         feeRate: await this.#feeRate(),
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,
         signal: this.#signal(),
-        commit: async (trx, c) => {
+        commit: async (trx, c, after) => {
           const event: JitChannelEvent = {
             type: 'committed',
             fundingId: c.fundingId,
             txid: c.txid,
             outputIndex: c.channels[0]?.outputIndex ?? 0,
           };
-          if (!(await this.#apply(record, event, {}, trx)))
+          if (!(await this.#apply(record, event, {}, trx, after)))
             throw new Error(`JIT channel ${record.id} left opening before its commit`);
         },
       },

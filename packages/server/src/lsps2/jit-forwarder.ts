@@ -39,7 +39,7 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
-import { applyStep } from '../machines/apply-step.ts';
+import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { type Held, HeldHtlcs, htlcIds, htlcKey, toPart } from './held-htlcs.ts';
 import { expireBuys } from './jit-buy-expiry.ts';
 import {
@@ -280,10 +280,12 @@ export class JitForwarder {
     event: JitChannelEvent,
     extra: { channelCapacitySat?: bigint } = {},
     db: Kysely<Schema> = this.#database.db,
+    afterCommit?: AfterCommit,
   ): Promise<boolean> {
     const byTheCaller = () => {};
     const step = await applyStep(jitChannelMachine, record, event, undefined, {
       db,
+      ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
       persist: (step, db) => {
         const r = step.record as Partial<Record<string, unknown>>;

@@ -4,6 +4,7 @@
  */
 import type { JitChannelEvent } from '@blgv/core';
 import type { JitChannelRecord, Kysely, Schema } from '@blgv/store';
+import type { AfterCommit } from '../machines/apply-step.ts';
 
 /**
  * Applies `event` to a JIT channel from the state read (`record.state`), writing `extra` with
@@ -14,4 +15,5 @@ export type ApplyJitEvent = (
   event: JitChannelEvent,
   extra?: { channelCapacitySat?: bigint },
   db?: Kysely<Schema>,
+  afterCommit?: AfterCommit,
 ) => Promise<boolean>;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { type Machine, moved, refuse, states } from '@blgv/core';
 import { openDatabase, sql } from '@blgv/store';
 import pino from 'pino';
-import { applyStep } from './apply-step.ts';
+import { AfterCommit, applyStep } from './apply-step.ts';
 
 type S = 'off' | 'on' | 'broken';
 type E = { readonly type: 'switch' } | { readonly type: 'break' };
@@ -106,5 +106,37 @@ test('atomic: the effects are written in the step transaction, and a failing eff
     alarms.rows.map((r) => r.lamp),
     ['l1'],
   );
+  await database.close();
+});
+
+test('effects of a step written inside an open transaction wait for its commit (afterCommit); without one they are refused', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const done: string[] = [];
+  const effects = { light: () => void done.push('light'), alarm: () => void done.push('alarm') };
+  const after = new AfterCommit(database.db);
+  await database.db.transaction().execute(async (trx) => {
+    const step = await applyStep(lamp, { id: 'l1', state: 'off' }, { type: 'switch' }, undefined, {
+      db: trx,
+      log,
+      persist: async () => true,
+      effects,
+      afterCommit: after,
+    });
+    assert.equal(step?.state, 'on');
+    assert.deepEqual(done, [], 'nothing is performed before the commit');
+    await assert.rejects(
+      applyStep(lamp, { id: 'l2', state: 'off' }, { type: 'switch' }, undefined, {
+        db: trx,
+        log,
+        persist: async () => true,
+        effects,
+      }),
+      /inside an open transaction/,
+    );
+  });
+  await after.perform();
+  assert.deepEqual(done, ['light']);
+  await after.perform();
+  assert.deepEqual(done, ['light'], 'queued effects are performed once');
   await database.close();
 });

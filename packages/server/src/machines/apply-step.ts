@@ -39,6 +39,37 @@ export interface StepIo<S extends string, E extends Typed, F extends Typed, R ex
   readonly quiet?: boolean;
   /** Extra fields for the transition's log line. */
   readonly logFields?: Readonly<Record<string, unknown>>;
+  /**
+   * Where the effects go when `db` is a transaction the caller commits later (a funder's
+   * commit point) and the step is not atomic: they must not start before that commit, so they
+   * are queued here and performed once it is written ({@link AfterCommit.perform}).
+   */
+  readonly afterCommit?: AfterCommit;
+}
+
+/**
+ * Effects of steps written inside a transaction that is still open, performed once it has
+ * committed: the caller that owns the transaction calls {@link perform} after it.
+ */
+export class AfterCommit {
+  readonly #queued: (() => Promise<void>)[] = [];
+
+  /** Where the queued effects run: the pool, since the transaction is over by then. */
+  readonly db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.db = db;
+  }
+
+  /** Queues effects (applyStep does). */
+  add(perform: () => Promise<void>): void {
+    this.#queued.push(perform);
+  }
+
+  /** Performs the queued effects in order (once: they are taken off the queue). */
+  async perform(): Promise<void> {
+    for (let next = this.#queued.shift(); next; next = this.#queued.shift()) await next();
+  }
 }
 
 /** The step taken (written and its effects performed), or undefined when it did not apply. */
@@ -79,6 +110,10 @@ export async function applyStep<S extends string, E extends Typed, F extends Typ
   const line = { ...fields, to: step.state, ...(failure ? { failure } : {}) };
   if (io.quiet) io.log.debug(line, `${machine.name} transition`);
   else io.log.info(line, `${machine.name} transition`);
-  if (!io.atomic) await perform(step, io.db);
+  if (!io.atomic) {
+    if (!io.db.isTransaction || step.effects.length === 0) await perform(step, io.db);
+    else if (io.afterCommit) io.afterCommit.add(() => perform(step, io.afterCommit?.db ?? io.db));
+    else throw new Error(`${machine.name} step has effects inside an open transaction and no afterCommit`);
+  }
   return step;
 }
