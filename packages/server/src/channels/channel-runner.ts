@@ -24,7 +24,7 @@ import {
 import type { Logger } from 'pino';
 import type { ChannelFunder, FundingCommit } from '../funding/channel-funder.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
-import { applyStep } from '../machines/apply-step.ts';
+import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import type { ForwardingFees } from './forwarding-policy.ts';
 
 /** How the runner opens channels (from config). */
@@ -122,14 +122,17 @@ export class ChannelRunner {
 
   /**
    * Applies an event through the one driver: writes the transition (only from the state read)
-   * and, in the same database transaction, a refund when the step calls for one. Publishing is
-   * started by the commit's caller once the funder's transaction is written (`#publish`).
-   * Returns the updated request, or `undefined` when the event did not apply.
+   * and, in the same database transaction, a refund when the step calls for one. The `publish`
+   * of a step written in the funder's commit transaction waits on `afterCommit` for it to be
+   * written (the funder performs it before `fund` resolves); a restart resumes it from the
+   * state (`#publish`, the same handler). Returns the updated request, or `undefined` when the
+   * event did not apply.
    */
   async apply(
     request: ChannelRequest,
     event: ChannelRequestEvent,
     db: Kysely<Schema> = this.#database.db,
+    afterCommit?: AfterCommit,
   ): Promise<ChannelRequest | undefined> {
     const recordedBy = (step: { funding?: FundingCommitment; failure?: string }) => ({
       ...(step.funding
@@ -143,7 +146,8 @@ export class ChannelRunner {
     });
     const step = await applyStep(channelRequestMachine, request, event, undefined, {
       db,
-      atomic: true,
+      atomic: ['refund'],
+      ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
       persist: (step, trx) =>
         new ChannelRequestsRepository(trx).transition(request.id, [request.state], {
@@ -152,7 +156,8 @@ export class ChannelRunner {
         }),
       effects: {
         refund: (_, { db }) => refund(db, request),
-        publish: () => {}, // by the commit's caller, once the funder's transaction is written
+        // After the commit point's transaction (the funder performs it before `fund` resolves).
+        publish: ({ fundingId }) => this.#publish(request, fundingId),
       },
     });
     if (!step) return undefined;
@@ -197,7 +202,7 @@ export class ChannelRunner {
         feeRate: opening[0]?.feeRateSatPerVbyte ?? 1n,
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,
         signal: this.#signal,
-        commit: (trx, commit) => this.#commit(trx, commit, byOwner),
+        commit: (trx, commit, after) => this.#commit(trx, commit, byOwner, after),
       },
     );
     for (const [owner, reason] of result.failed) {
@@ -216,17 +221,6 @@ export class ChannelRunner {
       { channels: committed.channels.length, txid: committed.txid, fee: Number(committed.fee) },
       'channel requests committed to one funding transaction',
     );
-    // Past the commit point the requests are no longer queued: publishing goes on (retried
-    // until done) while the runner takes the next batch; callers follow the stored state.
-    void this.#funder
-      .published(committed.fundingId, this.#signal)
-      .then(async () => {
-        for (const c of committed.channels) {
-          const r = byOwner.get(c.owner);
-          if (r) await this.#published(r.id);
-        }
-      })
-      .catch(() => {});
   }
 
   /** Moves each committed request to `publishing`, inside the funder's commit transaction. */
@@ -234,6 +228,7 @@ export class ChannelRunner {
     trx: Kysely<Schema>,
     commit: FundingCommit,
     byOwner: ReadonlyMap<string, ChannelRequest>,
+    after: AfterCommit,
   ): Promise<void> {
     for (const c of commit.channels) {
       const r = byOwner.get(c.owner);
@@ -242,6 +237,7 @@ export class ChannelRunner {
         { ...r, state: 'opening' },
         { type: 'committed', fundingId: commit.fundingId, txid: commit.txid, outputIndex: c.outputIndex },
         trx,
+        after,
       );
       if (!moved) throw new Error(`channel request ${r.id} left opening before its commit`);
     }

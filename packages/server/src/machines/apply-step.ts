@@ -24,10 +24,11 @@ export interface StepIo<S extends string, E extends Typed, F extends Typed, R ex
   /** Where to write (default: the caller's pool; pass a transaction to join it). */
   readonly db: Kysely<Schema>;
   /**
-   * Write the effects in the same transaction as the step (a refund written with the state
-   * that calls for it). The step is wrapped in one when `db` is not a transaction already.
+   * Write the effects (`true`), or those named, in the same transaction as the step (a refund
+   * written with the state that calls for it); the others are performed after it. The step is
+   * wrapped in a transaction when `db` is not one already.
    */
-  readonly atomic?: boolean;
+  readonly atomic?: boolean | readonly F['type'][];
   /** Writes the step from `from` (compare-and-set); false when the subject had moved on. */
   readonly persist: (step: Moved<S, F, R>, db: Kysely<Schema>) => Promise<boolean>;
   /** Performs each effect, once the step is written. */
@@ -88,20 +89,24 @@ export async function applyStep<S extends string, E extends Typed, F extends Typ
     io.refused?.(step.reason);
     return undefined;
   }
-  const write = async (db: Kysely<Schema>): Promise<boolean> => {
-    if (!(await io.persist(step, db))) return false;
-    if (io.atomic) await perform(step, db);
-    return true;
-  };
-  const perform = async (s: Moved<S, F, R>, db: Kysely<Schema>): Promise<void> => {
-    const scope: EffectScope<S, E> = { db, from, to: s.state, event };
-    for (const effect of s.effects) {
+  const inStep = (f: F): boolean =>
+    io.atomic === true || (Array.isArray(io.atomic) && io.atomic.includes(f.type));
+  const perform = async (effects: readonly F[], db: Kysely<Schema>): Promise<void> => {
+    const scope: EffectScope<S, E> = { db, from, to: step.state, event };
+    for (const effect of effects) {
       const handler = io.effects[effect.type as F['type']] as (
         f: F,
         x: EffectScope<S, E>,
       ) => Promise<void> | void;
       await handler(effect, scope);
     }
+  };
+  const withStep = step.effects.filter(inStep);
+  const after = step.effects.filter((f) => !inStep(f));
+  const write = async (db: Kysely<Schema>): Promise<boolean> => {
+    if (!(await io.persist(step, db))) return false;
+    await perform(withStep, db);
+    return true;
   };
   const written =
     io.atomic && !io.db.isTransaction ? await io.db.transaction().execute(write) : await write(io.db);
@@ -110,10 +115,11 @@ export async function applyStep<S extends string, E extends Typed, F extends Typ
   const line = { ...fields, to: step.state, ...(failure ? { failure } : {}) };
   if (io.quiet) io.log.debug(line, `${machine.name} transition`);
   else io.log.info(line, `${machine.name} transition`);
-  if (!io.atomic) {
-    if (!io.db.isTransaction || step.effects.length === 0) await perform(step, io.db);
-    else if (io.afterCommit) io.afterCommit.add(() => perform(step, io.afterCommit?.db ?? io.db));
-    else throw new Error(`${machine.name} step has effects inside an open transaction and no afterCommit`);
-  }
+  if (after.length === 0) return step;
+  if (!io.db.isTransaction) await perform(after, io.db);
+  else if (io.afterCommit) {
+    const { afterCommit } = io;
+    afterCommit.add(() => perform(after, afterCommit.db));
+  } else throw new Error(`${machine.name} step has effects inside an open transaction and no afterCommit`);
   return step;
 }
