@@ -140,3 +140,24 @@ test('effects of a step written inside an open transaction wait for its commit (
   assert.deepEqual(done, ['light'], 'queued effects are performed once');
   await database.close();
 });
+
+test('atomic may name the effects written with the step: those run inside its transaction, the others after it', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const done: string[] = [];
+  const io = {
+    db: database.db,
+    log,
+    atomic: ['alarm'] as const,
+    persist: async () => true,
+    effects: {
+      light: (_: unknown, { db }: { db: { isTransaction: boolean } }) =>
+        void done.push(`light in transaction=${db.isTransaction}`),
+      alarm: (_: unknown, { db }: { db: { isTransaction: boolean } }) =>
+        void done.push(`alarm in transaction=${db.isTransaction}`),
+    },
+  };
+  await applyStep(lamp, { id: 'l1', state: 'off' }, { type: 'switch' }, undefined, io);
+  await applyStep(lamp, { id: 'l1', state: 'on' }, { type: 'break' }, undefined, io);
+  assert.deepEqual(done, ['light in transaction=false', 'alarm in transaction=true']);
+  await database.close();
+});
