@@ -87,7 +87,7 @@ test('paid on-chain: the unused invoice is cancelled, nothing to settle, a failu
   assert.equal(lsps1OnchainPaymentState(t.state, 'onchain'), 'PAID');
   assert.equal(lsps1PaymentState(t.state, 'onchain'), 'REFUNDED', 'the invoice is closed');
   t = step('publishing', { type: 'published' }, 'onchain');
-  assert.deepEqual(t.effects, [], 'no invoice to settle');
+  assert.deepEqual(t.effects, [{ type: 'release_receipts' }], 'no invoice to settle: the receipts are kept');
   assert.equal(step(t.state, { type: 'settled' }, 'onchain').state, 'completed');
   const failed = step('payment_held', { type: 'open_failed', reason: 'offline' }, 'onchain');
   assert.deepEqual(failed.effects, [{ type: 'refund_onchain' }]);
@@ -95,4 +95,15 @@ test('paid on-chain: the unused invoice is cancelled, nothing to settle, a failu
     lsps1OnchainPaymentState(step(failed.state, { type: 'canceled' }).state, 'onchain'),
     'REFUNDED',
   );
+});
+
+test('an underpaid on-chain order is refunded on chain (which cancels its unused invoice)', () => {
+  const t = step('awaiting_payment', { type: 'underpaid_expired' });
+  assert.deepEqual(t, {
+    ok: true,
+    state: 'refunding',
+    effects: [{ type: 'refund_onchain' }],
+    failure: 'the order was not paid in full in time',
+  });
+  assert.equal(step(t.state, { type: 'canceled' }, 'onchain').state, 'failed');
 });

@@ -14,9 +14,17 @@
  *
  * An order is paid by its hold invoice (`bolt11`) or, when the client gave a refund address,
  * on-chain (`onchain_paid`). The method decides the effects: an on-chain payment has no
- * invoice to settle (its unused invoice is cancelled) and is refunded by an on-chain
- * transaction to the refund address. An order whose address received less than the total
- * by its expiry goes to `refunding` (`underpaid_expired`) so what came in goes back.
+ * invoice to settle (its unused invoice is cancelled; once the funding is published its
+ * receipts are released: they are the LSP's) and is refunded by an on-chain transaction to the
+ * refund address. An order whose address received less than the total by its expiry goes to
+ * `refunding` (`underpaid_expired`) so what came in goes back.
+ *
+ * Every piece of work a state calls for is an effect of the step that entered it: entering
+ * `payment_held` opens the channel (`open_channel`: through `open_started` and the commit
+ * point), `publishing` publishes, `settling` settles the invoice or releases the on-chain
+ * receipts, and `refunding` cancels the held invoice or refunds on chain; each of those ends
+ * with the event that leaves the state. The runner performs the same work when it resumes an
+ * order in that state.
  */
 
 /** How an order was paid. */
@@ -52,10 +60,20 @@ export type OrderEvent =
 
 /** What the runner must do after persisting the new state. */
 export type OrderEffect =
+  /** Open the channel once the client is reachable (or fail the order past its deadline). */
   | { readonly type: 'open_channel' }
+  /** Publish the committed funding transaction, then record it `published`. */
   | { readonly type: 'publish'; readonly fundingId: string }
+  /** Settle the hold invoice, then record the order `settled`. */
   | { readonly type: 'settle_invoice' }
+  /** Release the on-chain payment's receipts (the LSP's now), then record the order `settled`. */
+  | { readonly type: 'release_receipts' }
+  /**
+   * Cancel the hold invoice: an unused one (expired, or paid on chain instead), or the held
+   * payment of a failed order (then record it `canceled`).
+   */
   | { readonly type: 'cancel_invoice' }
+  /** Cancel the unused invoice and send the on-chain payment back, then record `canceled`. */
   | { readonly type: 'refund_onchain' };
 
 /** What a transition records with the new state. */
@@ -86,7 +104,7 @@ export function nextOrderState(state: OrderState, event: OrderEvent, paidBy?: Pa
       if (event.type === 'invoice_expired')
         return moved('expired', [{ type: 'cancel_invoice' }], { failure: 'the order was not paid in time' });
       if (event.type === 'underpaid_expired')
-        return moved('refunding', [{ type: 'cancel_invoice' }, { type: 'refund_onchain' }], {
+        return moved('refunding', [{ type: 'refund_onchain' }], {
           failure: 'the order was not paid in full in time',
         });
       break;
@@ -104,7 +122,7 @@ export function nextOrderState(state: OrderState, event: OrderEvent, paidBy?: Pa
       break;
     case 'publishing':
       if (event.type === 'published')
-        return moved('settling', paidBy === 'onchain' ? [] : [{ type: 'settle_invoice' }]);
+        return moved('settling', [{ type: paidBy === 'onchain' ? 'release_receipts' : 'settle_invoice' }]);
       break;
     case 'settling':
       if (event.type === 'settled') return moved('completed');

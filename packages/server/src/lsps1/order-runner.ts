@@ -1,28 +1,23 @@
 /**
  * Drives LSPS1 orders to a final state, one driver per order, through the order machine and
- * the one step driver: waits for the payment (hold invoice or on-chain), opens the channel
- * through the {@link ChannelFunder}'s commit point once the client is reachable, publishes,
- * settles the hold invoice (or keeps the on-chain payment), or refunds. A step that cannot
- * happen yet or fails is retried with backoff; after a restart every unfinished order resumes
- * from its stored state. Meanwhile what orders' addresses receive stays leased and stray
- * payments go back (`receipts-keeping.ts`).
+ * the one step driver: waits for the payment (hold invoice or on-chain), then each step's
+ * effects do the work the state it entered calls for, through a handler per effect (see
+ * {@link OrderRunner}): `open_channel` opens the channel through the {@link ChannelFunder}'s
+ * commit point once the client is reachable, `publish` publishes, `settle_invoice` /
+ * `release_receipts` keep the payment, `cancel_invoice` / `refund_onchain` refund it. Work
+ * that cannot happen yet or fails is resumed from the stored state by the same method, with
+ * backoff; after a restart every unfinished order resumes that way. Meanwhile what orders'
+ * addresses receive stays leased and stray payments go back (`receipts-keeping.ts`).
  */
 import {
-  CHANNEL_FUNDING_VBYTES,
   ErrorCode,
   type FeeSchedule,
   FINAL_ORDER_STATES,
-  type InvoicesPort,
   isLspError,
-  type NodePort,
   type OrderEvent,
   orderMachine,
-  type PaymentMethod,
-  type PeersPort,
-  type Pubkey,
   parseHex32,
   parsePubkey,
-  sat,
 } from '@blgv/core';
 import {
   type Database,
@@ -33,32 +28,32 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
-import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
-import { heldHtlcCheck } from './hold-timing.ts';
 import { type OnchainPayments, takesOnchain } from './lsps1-onchain.ts';
 import type { Lsps1Limits } from './lsps1-service.ts';
+import {
+  cancelHeldInvoice,
+  dropInvoice,
+  type OrderRunnerLightning,
+  orderChannel,
+  orderFeeRate,
+  orderOwner,
+  paymentMethodOf,
+  reachable,
+  settleHeldInvoice,
+  stillHeld,
+} from './order-effects.ts';
 import type { OrderReceipts } from './order-receipts.ts';
 import { keepReceipts } from './receipts-keeping.ts';
+
+export type { OrderRunnerLightning } from './order-effects.ts';
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** How often unfinished orders are looked for (orders taken through another replica). */
 const ORDER_SCAN_MS = 1_000;
-const MEMO_PREFIX = 'lsps1:';
-
-/**
- * The Lightning calls the order runner makes: following, settling and cancelling an order's
- * hold invoice, the block height, and connecting to the client before its channel opens.
- */
-export type OrderRunnerLightning = Pick<
-  InvoicesPort,
-  'cancelInvoice' | 'lookupInvoice' | 'settleInvoice' | 'subscribeInvoice'
-> &
-  Pick<NodePort, 'getInfo'> &
-  Pick<PeersPort, 'connectPeer' | 'listPeers'>;
 
 /** Drives LSPS1 orders (the `lsps1` job's work). */
 export class OrderRunner {
@@ -161,133 +156,130 @@ export class OrderRunner {
     }
   }
 
-  /** Performs what the order's state calls for; true when the state moved. */
+  /**
+   * Performs the pending work of the order's stored state: waits for the payment, or (after a
+   * restart, or when the work an effect started failed) the work of the effect that entered
+   * the state, through the same method that effect's handler calls. True when it moved.
+   */
   async #advance(order: Lsps1OrderRecord): Promise<boolean> {
-    const state = order.state;
-    const signal = AbortSignal.any([this.#signal, AbortSignal.timeout(60_000)]);
-    const hash = parseHex32(order.paymentHash);
-    switch (state) {
+    switch (order.state) {
       case 'awaiting_payment': {
         const event = await this.#payment(order);
-        return event ? this.#apply(order, event) : false;
+        return event ? this.#moves(order, event) : false;
       }
-      case 'payment_held': {
-        if (Date.now() - order.updatedAt.getTime() > this.#limits.openDeadlineSeconds * 1000) {
-          return this.#apply(order, {
-            type: 'open_failed',
-            reason: 'the client node did not come online in time',
-          });
-        }
-        const client = parsePubkey(order.clientPubkey);
-        const online = await this.#reachable(client, order.clientHost, signal);
-        if (!online) return false;
-        if (!(await this.#apply(order, { type: 'open_started' }))) return true;
-        return this.#open({ ...order, state: 'opening' });
-      }
+      case 'payment_held':
+        return this.#openChannel(order);
       case 'opening':
         // Nothing is negotiating it (the driver that was died with a restart, or its funding
         // failed): its transaction was never signed, so it is not funded.
-        return this.#apply(order, {
+        return this.#moves(order, {
           type: 'open_failed',
           reason: 'the open was interrupted before the channel was funded',
         });
       case 'publishing':
-        if (!order.fundingId) throw new Error(`order ${order.id} is publishing without a funding`);
-        await this.#funder.published(order.fundingId, this.#signal);
-        return this.#apply(order, { type: 'published' });
+        return this.#publish(order);
       case 'settling':
-        // Published: the channel is funded, so the payment is kept (on chain: the LSP's now).
-        if (order.paymentMethod === 'onchain') {
-          await this.#receipts.release(order.id, undefined, signal);
-          return this.#apply(order, { type: 'settled' });
-        }
-        await this.#lightning
-          .settleInvoice(parseHex32(this.#box.open(order.preimageCiphertext)), signal)
-          .catch((err: unknown) => {
-            if (!/already settled/i.test(String(err))) throw err;
-          });
-        return this.#apply(order, { type: 'settled' });
+        return this.#settle(order);
       case 'refunding':
-        if (order.paymentMethod === 'onchain') return this.#refundOnchain(order, signal);
-        await this.#lightning.cancelInvoice(hash, signal).catch((err: unknown) => {
-          if (
-            !/already canceled|already cancelled/i.test(String(err)) &&
-            !isLspError(err, ErrorCode.NotFound)
-          )
-            throw err;
-        });
-        return this.#apply(order, { type: 'canceled' });
+        return this.#refund(order);
       default:
         return false;
     }
   }
 
-  /** Funds the order's channel (one commit point); true once it is committed or failed. */
-  async #open(order: Lsps1OrderRecord): Promise<boolean> {
-    const result = await this.#funder.fund(
-      [
-        {
-          owner: `lsps1:${order.id}`,
-          open: {
-            ...forwardingFees(this.#schedule),
-            remotePubkey: parsePubkey(order.clientPubkey),
-            localAmount: sat(order.lspBalanceSat + order.clientBalanceSat),
-            pushAmount: sat(order.clientBalanceSat),
-            private: !order.announceChannel,
-            memo: `${MEMO_PREFIX}${order.id}`,
-          },
-        },
-      ],
-      {
-        feeRate: this.#orderFeeRate(order),
-        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
-        signal: this.#signal,
-        commit: async (trx, c, after) => {
-          const channel = c.channels[0];
-          if (!channel) throw new Error('a funding without the order');
-          // A hold invoice whose HTLC LND could cancel before we settle must not be committed to.
-          if (order.paymentMethod === 'bolt11') await this.#stillHeld(order);
-          const event: OrderEvent = {
-            type: 'committed',
-            fundingId: c.fundingId,
-            txid: c.txid,
-            outputIndex: channel.outputIndex,
-          };
-          if (!(await this.#apply(order, event, {}, trx, after)))
-            throw new Error(`order ${order.id} left opening before its commit`);
-        },
-      },
-    );
-    const failure = result.failed.get(`lsps1:${order.id}`);
-    if (failure !== undefined) return this.#apply(order, { type: 'open_failed', reason: failure });
-    return result.committed !== undefined;
+  /**
+   * `open_channel`: once the client is reachable, starts the open and funds the channel through
+   * the funder's commit point; past the open deadline the order fails instead. False while the
+   * client is offline (the loop tries again).
+   */
+  async #openChannel(order: Lsps1OrderRecord): Promise<boolean> {
+    if (Date.now() - order.updatedAt.getTime() > this.#limits.openDeadlineSeconds * 1000) {
+      return this.#moves(order, {
+        type: 'open_failed',
+        reason: 'the client node did not come online in time',
+      });
+    }
+    const client = parsePubkey(order.clientPubkey);
+    if (!(await reachable(this.#lightning, client, order.clientHost, this.#callSignal()))) return false;
+    const opening = await this.#apply(order, { type: 'open_started' });
+    if (!opening) return true;
+    return this.#fund(opening);
   }
 
   /**
-   * Throws (cancelling the open before its commit point) unless LND still holds the order's
-   * HTLC, expiring far enough above the chain's height that LND cannot cancel it before the
-   * funding is published and the invoice settled.
+   * Funds the order's channel (one commit point): the `committed` step is written in the
+   * funder's transaction and its `publish` performed once that commits, before `fund` resolves.
+   * True once it is committed or failed.
    */
-  async #stillHeld(order: Lsps1OrderRecord): Promise<void> {
-    const signal = AbortSignal.timeout(15_000);
-    const [invoice, info] = await Promise.all([
-      this.#lightning.lookupInvoice(parseHex32(order.paymentHash), signal),
-      this.#lightning.getInfo(signal),
-    ]);
-    const held = heldHtlcCheck(invoice, info.blockHeight, this.#limits.lndHoldExpiryDelta);
-    if (!held.ok) {
-      this.#log.warn(
-        { order: order.id, reason: held.reason },
-        'payment no longer safely held; not committing',
-      );
-      throw new Error(held.reason);
-    }
+  async #fund(order: Lsps1OrderRecord): Promise<boolean> {
+    const owner = orderOwner(order);
+    const result = await this.#funder.fund([orderChannel(order, this.#schedule)], {
+      feeRate: orderFeeRate(order),
+      deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+      signal: this.#signal,
+      commit: async (trx, c, after) => {
+        const channel = c.channels[0];
+        if (!channel) throw new Error('a funding without the order');
+        // A hold invoice whose HTLC LND could cancel before we settle must not be committed to.
+        if (order.paymentMethod === 'bolt11')
+          await stillHeld(
+            { lightning: this.#lightning, holdExpiryDelta: this.#limits.lndHoldExpiryDelta, log: this.#log },
+            order,
+          );
+        const event: OrderEvent = {
+          type: 'committed',
+          fundingId: c.fundingId,
+          txid: c.txid,
+          outputIndex: channel.outputIndex,
+        };
+        if (!(await this.#apply(order, event, {}, trx, after)))
+          throw new Error(`order ${order.id} left opening before its commit`);
+      },
+    });
+    const failure = result.failed.get(owner);
+    if (failure !== undefined) return this.#moves(order, { type: 'open_failed', reason: failure });
+    return result.committed !== undefined;
   }
 
-  /** The fee rate the order's network fee was priced at (its share is exact: rate x vbytes). */
-  #orderFeeRate(order: Lsps1OrderRecord): bigint {
-    const rate = order.networkFeeSat / CHANNEL_FUNDING_VBYTES;
-    return rate >= 1n ? rate : 1n;
+  /** `publish`: waits until the funding transaction is published, then records it. */
+  async #publish(order: Lsps1OrderRecord): Promise<boolean> {
+    if (!order.fundingId) throw new Error(`order ${order.id} is publishing without a funding`);
+    await this.#funder.published(order.fundingId, this.#signal);
+    return this.#moves(order, { type: 'published' });
+  }
+
+  /**
+   * `settle_invoice` / `release_receipts`: published, the channel is funded, so the payment is
+   * kept: the hold invoice settled, or (paid on chain) the receipts released, the LSP's now.
+   */
+  async #settle(order: Lsps1OrderRecord): Promise<boolean> {
+    const signal = this.#callSignal();
+    if (order.paymentMethod === 'onchain') await this.#receipts.release(order.id, undefined, signal);
+    else await settleHeldInvoice(this.#lightning, this.#box, order, signal);
+    return this.#moves(order, { type: 'settled' });
+  }
+
+  /**
+   * `cancel_invoice` into `refunding` / `refund_onchain`: cancels the held payment, or sends
+   * the on-chain payment back (once), then records the order as refunded.
+   */
+  async #refund(order: Lsps1OrderRecord): Promise<boolean> {
+    const signal = this.#callSignal();
+    if (order.paymentMethod !== 'onchain') {
+      await cancelHeldInvoice(this.#lightning, order, signal);
+      return this.#moves(order, { type: 'canceled' });
+    }
+    if (!this.#onchain || !takesOnchain(order)) return this.#moves(order, { type: 'canceled' });
+    await dropInvoice(this.#lightning, order, signal);
+    try {
+      const txid = await this.#onchain.refund(order, signal);
+      return this.#moves(order, { type: 'canceled' }, txid ? { refundTxid: txid } : {});
+    } catch (err) {
+      if (!isLspError(err, ErrorCode.InsufficientFunds)) throw err;
+      // Too little arrived to pay for its own refund: nothing can be sent back.
+      this.#log.warn({ order: order.id, err: err.message }, 'on-chain payment too small to refund');
+      return this.#moves(order, { type: 'canceled' });
+    }
   }
 
   /**
@@ -316,26 +308,25 @@ export class OrderRunner {
     }
   }
 
-  /** Refunds an on-chain payment (once), then records the order as refunded. */
-  async #refundOnchain(order: Lsps1OrderRecord, signal: AbortSignal): Promise<boolean> {
-    if (!this.#onchain || !takesOnchain(order)) return this.#apply(order, { type: 'canceled' });
-    await this.#lightning.cancelInvoice(parseHex32(order.paymentHash), signal).catch(() => {});
-    try {
-      const txid = await this.#onchain.refund(order, signal);
-      return this.#apply(order, { type: 'canceled' }, txid ? { refundTxid: txid } : {});
-    } catch (err) {
-      if (!isLspError(err, ErrorCode.InsufficientFunds)) throw err;
-      // Too little arrived to pay for its own refund: nothing can be sent back.
-      this.#log.warn({ order: order.id, err: err.message }, 'on-chain payment too small to refund');
-      return this.#apply(order, { type: 'canceled' });
-    }
+  /** True when the event moved the order (see {@link #apply}). */
+  async #moves(
+    order: Lsps1OrderRecord,
+    event: OrderEvent,
+    extra: { readonly refundTxid?: string } = {},
+  ): Promise<boolean> {
+    return (await this.#apply(order, event, extra)) !== undefined;
   }
 
   /**
    * Applies an event through the one driver: writes the transition (only from the state we
-   * read) with what it records (in `db` when given: the funder's commit transaction), then its
-   * effects. The loop performs the work each state names (open, publish, settle, refund) on its
-   * next pass, and again after a restart; a cancel no later state looks at runs here.
+   * read) with what it records (in `db` when given: the funder's commit transaction, whose
+   * effects `afterCommit` performs once it commits), then performs its effects through a
+   * handler per effect, each given the order as the step left it: `open_channel`, `publish`,
+   * `settle_invoice` / `release_receipts` and `refund_onchain` call the method that does that
+   * work and applies the event that ends it (the same method resumes a stored state in
+   * {@link #advance}); `cancel_invoice` refunds a held payment, or drops an unused invoice.
+   * A handler that throws leaves the state written: the loop resumes it. Returns the order
+   * after the step, or `undefined` when the step did not apply.
    */
   async #apply(
     order: Lsps1OrderRecord,
@@ -343,15 +334,18 @@ export class OrderRunner {
     extra: { readonly refundTxid?: string } = {},
     db: Kysely<Schema> = this.#database.db,
     afterCommit?: AfterCommit,
-  ): Promise<boolean> {
+  ): Promise<Lsps1OrderRecord | undefined> {
     const method = paymentMethodOf(event) ?? order.paymentMethod ?? undefined;
-    const byTheLoop = () => {};
+    let after: Lsps1OrderRecord = order;
+    const perform = (work: (order: Lsps1OrderRecord) => Promise<boolean>) => async () => {
+      await work(after);
+    };
     const step = await applyStep(orderMachine, order, event, method, {
       db,
       ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
-      persist: (step, db) =>
-        new Lsps1OrdersRepository(db).transition(order.id, order.state, {
+      persist: (step, db) => {
+        const update = {
           state: step.state,
           ...(method && !order.paymentMethod ? { paymentMethod: method } : {}),
           ...extra,
@@ -361,39 +355,39 @@ export class OrderRunner {
           fundingOutputIndex: step.funding?.outputIndex,
           // bLIP-51: the channel object appears once the funding transaction is published.
           ...(event.type === 'published' ? { fundedAt: new Date() } : {}),
-        }),
+        };
+        after = {
+          ...order,
+          state: update.state,
+          paymentMethod: order.paymentMethod ?? method ?? null,
+          failure: update.failure ?? order.failure,
+          fundingId: update.fundingId ?? order.fundingId,
+          fundingTxid: update.fundingTxid ?? order.fundingTxid,
+          fundingOutputIndex: update.fundingOutputIndex ?? order.fundingOutputIndex,
+          fundedAt: update.fundedAt ?? order.fundedAt,
+          refundTxid: extra.refundTxid ?? order.refundTxid,
+          updatedAt: new Date(),
+        };
+        return new Lsps1OrdersRepository(db).transition(order.id, order.state, update);
+      },
       effects: {
-        open_channel: byTheLoop,
-        publish: byTheLoop,
-        settle_invoice: byTheLoop,
-        refund_onchain: byTheLoop,
+        open_channel: perform((o) => this.#openChannel(o)),
+        publish: perform((o) => this.#publish(o)),
+        settle_invoice: perform((o) => this.#settle(o)),
+        release_receipts: perform((o) => this.#settle(o)),
+        refund_onchain: perform((o) => this.#refund(o)),
         cancel_invoice: async (_, { to }) => {
-          // Refunding cancels in the loop (and moves on once it did); an expired order's or an
-          // order paid on-chain instead has no later step that would.
-          if (to !== 'expired' && event.type !== 'onchain_paid') return;
-          await this.#lightning
-            .cancelInvoice(parseHex32(order.paymentHash), AbortSignal.timeout(15_000))
-            .catch(() => {});
+          if (to === 'refunding') return perform((o) => this.#refund(o))();
+          // Unused: the order expired unpaid, or was paid on chain instead.
+          await dropInvoice(this.#lightning, after, AbortSignal.timeout(15_000));
         },
       },
     });
-    return step !== undefined;
+    return step ? after : undefined;
   }
 
-  async #reachable(client: Pubkey, host: string | null, signal: AbortSignal): Promise<boolean> {
-    const peers = await this.#lightning.listPeers(signal);
-    if (peers.some((p) => p.pubkey === client)) return true;
-    if (!host) return false;
-    return this.#lightning.connectPeer(client, host, signal).then(
-      () => true,
-      () => false,
-    );
+  /** The signal of one call to LND or the wallet: stops with the runner, or after a minute. */
+  #callSignal(): AbortSignal {
+    return AbortSignal.any([this.#signal, AbortSignal.timeout(60_000)]);
   }
-}
-
-/** The payment method an event establishes, if any. */
-function paymentMethodOf(event: OrderEvent): PaymentMethod | undefined {
-  if (event.type === 'payment_held') return 'bolt11';
-  if (event.type === 'onchain_paid' || event.type === 'underpaid_expired') return 'onchain';
-  return undefined;
 }
