@@ -9,6 +9,9 @@
  * The module that pins the versions is `tools/lnd/`. Binaries are cached outside the repo (see
  * `lightningBinDir` in `@blgv/node-runner`), keyed by the lnd version and a hash of go.mod, go.sum,
  * our Go sources under `tools/lnd/cmd/` and the build tags, so a warm run returns at once.
+ * lnd and lnd-lsps2-client are built a second time with lnd's `lowscrypt` tag for regtest
+ * nodes (tests, the embedded network): their wallets are created and unlocked in a fraction of a
+ * second instead of seconds of CPU each.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +19,11 @@ import { dirname, join, relative } from 'node:path';
 import {
   LIGHTNING_BINARIES,
   LND_BUILD_TAGS,
+  LOW_SCRYPT_TAG,
   lightningBinDir,
   pinnedLndVersion,
+  REGTEST_LIGHTNING_BINARIES,
+  regtestLightningBinDir,
   repoRoot,
 } from '../packages/node-runner/src/binaries.ts';
 import { go, goBuild, haveBinaries, removeStalePartials } from './go-build.ts';
@@ -123,8 +129,23 @@ async function main(): Promise<void> {
       log,
     });
   }
+  const regtestDir = regtestLightningBinDir();
+  if (haveBinaries(regtestDir, REGTEST_LIGHTNING_BINARIES)) log(`regtest builds found in ${regtestDir}`);
+  else {
+    log('building lnd and lnd-lsps2-client again for regtest nodes (lowscrypt: cheap wallet encryption)');
+    await goBuild({
+      what: `lnd ${lndVersion()} (lowscrypt)`,
+      moduleDir: toolsDir,
+      packages: PACKAGES.filter((p) => p.endsWith('/cmd/lnd') || p.endsWith('/lnd-lsps2-client')),
+      tags: [...TAGS, LOW_SCRYPT_TAG],
+      binaries: REGTEST_LIGHTNING_BINARIES,
+      dir: regtestDir,
+      log,
+    });
+  }
   protos();
   removeStalePartials(dir);
+  removeStalePartials(regtestDir);
 }
 
 main().catch((err: unknown) => {

@@ -72,6 +72,30 @@ export function lightningBinDir(): string {
   return join(cacheDir(), 'bin', `lnd-${pinnedLndVersion()}-${key}`);
 }
 
+/**
+ * lnd's own build tag for cheap wallet encryption (scrypt cut down, as its integration tests
+ * build it): creating and unlocking a wallet takes a fraction of a second instead of seconds of
+ * CPU. Only for regtest nodes, whose coins are worthless: never for a real network.
+ */
+export const LOW_SCRYPT_TAG = 'lowscrypt';
+
+/** The binaries built a second time with {@link LOW_SCRYPT_TAG}, for regtest nodes. */
+export const REGTEST_LIGHTNING_BINARIES = ['lnd', 'lnd-lsps2-client'] as const;
+
+/** The directory of the regtest builds ({@link REGTEST_LIGHTNING_BINARIES}), beside the others. */
+export function regtestLightningBinDir(): string {
+  if (process.env.BLGV_LSP_BIN_DIR) return join(process.env.BLGV_LSP_BIN_DIR, 'regtest');
+  const key = goBuildKey(toolsDir, [...LND_BUILD_TAGS, LOW_SCRYPT_TAG], OWN_GO_COMMANDS_DIR);
+  return join(cacheDir(), 'bin', `lnd-regtest-${pinnedLndVersion()}-${key}`);
+}
+
+/** Path of a regtest build (cheap wallet encryption); throws with the fix when it is missing. */
+export function regtestLightningBinary(name: (typeof REGTEST_LIGHTNING_BINARIES)[number]): string {
+  const path = join(regtestLightningBinDir(), name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build:lightning\` first`);
+  return path;
+}
+
 /** Path of one binary; throws with the fix when it has not been built. */
 export function lightningBinary(name: (typeof LIGHTNING_BINARIES)[number]): string {
   const path = join(lightningBinDir(), name);

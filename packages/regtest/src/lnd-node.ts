@@ -8,11 +8,11 @@ import { type LndConnectionConfig, lndBackend, lndConnectionFromFiles } from '@b
 import {
   fileWritten,
   freePort,
-  lightningBinary,
   lndArgs,
   logTail,
   type ManagedProcess,
   REGTEST_SPEED_ARGS,
+  regtestLightningBinary,
   startProcess,
   startWithRetries,
   WaitAbandoned,
@@ -118,7 +118,7 @@ export class LndNode {
   async start(): Promise<void> {
     this.#process = startProcess(
       `lnd-${this.name}`,
-      lightningBinary(this.#binary),
+      regtestLightningBinary(this.#binary),
       this.#args,
       join(this.dir, 'lnd.out.log'),
     );

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import type { LightningConnector, NodeOrchestrator, NodeWallets } from '@blgv/core';
 import { LocalOrchestrator } from '@blgv/hosting';
 import { connectLightning, lndNodeWallets } from '@blgv/lnd';
-import { type ChainBackend, lightningBinary, PortRange, REGTEST_SPEED_ARGS } from '@blgv/node-runner';
+import {
+  type ChainBackend,
+  lightningBinary,
+  PortRange,
+  REGTEST_SPEED_ARGS,
+  regtestLightningBinary,
+} from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
 import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
 import type { ChainNetwork } from './sweep-address.ts';
@@ -50,7 +56,9 @@ export function hostingFromConfig(
   const home = join(homedir(), '.local', 'share', 'blgv-lsp');
   const orchestrator = new LocalOrchestrator({
     dataDir: h.dataDir ?? (regtest ? join(regtest.dir, 'hosted-nodes') : join(home, 'nodes')),
-    lndBinary: h.lndBinary ?? lightningBinary('lnd'),
+    // On regtest, lnd built with cheap wallet encryption (regtest coins are worthless).
+    lndBinary:
+      h.lndBinary ?? (chain.network === 'regtest' ? regtestLightningBinary('lnd') : lightningBinary('lnd')),
     ports: new PortRange(h.portFrom, h.portTo),
     chain,
     listenHost: h.listenHost,
