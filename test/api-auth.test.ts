@@ -19,7 +19,8 @@ before(async () => {
   net = await startNetwork();
   await net.h.openChannel(net.alice, net.lsp, sat(1_000_000));
   // As in production: webhooks may only point at public addresses.
-  lsp = await startTestLsp(net, { file: { webhooks: { allowPrivateTargets: false } } });
+  // On the embedded database `npm start` uses (most stories run on the test Postgres).
+  lsp = await startTestLsp(net, { postgres: false, file: { webhooks: { allowPrivateTargets: false } } });
   acme = await lsp.newTenant('acme');
   const topup = await acme.client.topUp(5_000);
   await net.alice.lnd.sendPayment(

@@ -29,6 +29,8 @@ before(async () => {
   await h.openChannel(alice, node, sat(500_000));
   await h.connect(bob, node);
   lsp = await startTestLsp(net, {
+    // The whole LSPS surface on the embedded database `npm start` uses.
+    postgres: false,
     // A payment size small enough for the opening fee to eat it (the 202 case).
     // Many requests in a row from one peer: a generous rate (the in-flight bound still holds),
     // and room for every unpaid order and open buy the suite leaves (caps have their own story).

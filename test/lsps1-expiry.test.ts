@@ -13,7 +13,8 @@ let net: Network;
 let lsp: TestLsp;
 before(async () => {
   net = await startNetwork();
-  lsp = await startTestLsp(net, { file: { lsps1: { invoiceExpirySeconds: 10 } } });
+  // On the embedded database `npm start` uses (most stories run on the test Postgres).
+  lsp = await startTestLsp(net, { postgres: false, file: { lsps1: { invoiceExpirySeconds: 10 } } });
 });
 after(async () => {
   await lsp?.stop();

@@ -35,10 +35,16 @@ export interface TestLsp {
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Starts the server; `postgres: true` uses a throwaway schema on the test Postgres. */
+/**
+ * Starts the server on a throwaway schema of the test Postgres (native Postgres leaves the two
+ * cores to LND and the stories); `postgres: false` runs it on the embedded PGlite instead, as
+ * `npm start` does (the stories that keep PGlite say so). `TEST_DATABASE=pglite` runs every
+ * story on PGlite.
+ */
 export async function startTestLsp(
   net: Network,
   options: {
+    /** Default true (unless `TEST_DATABASE=pglite`). */
     postgres?: boolean;
     env?: Record<string, string>;
     file?: Record<string, unknown>;
@@ -63,8 +69,9 @@ export async function startTestLsp(
     },
     () => JSON.stringify(options.file ?? {}),
   );
+  const onPostgres = options.postgres ?? process.env.TEST_DATABASE !== 'pglite';
   const database = await openDatabase(
-    options.postgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
+    onPostgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
   );
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
@@ -114,7 +121,7 @@ export async function startTestLsp(
     },
     async stop() {
       await server.halt();
-      if (options.postgres) await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
+      if (onPostgres) await sql.raw(`drop schema if exists ${schema} cascade`).execute(database.db);
       await database.close();
     },
   };
