@@ -38,19 +38,40 @@ test('a second payment cannot open a second channel, and final states stay final
   for (const s of ['completed', 'expired'] as const)
     for (const e of [
       ...events,
-      { type: 'open_failed', reason: 'x' } as const,
+      { type: 'open_failed', reason: 'x', refused: false } as const,
       { type: 'params_expired' } as const,
     ])
       assert.equal(moves(s, e), false);
 });
 
 test('a failed open goes back to waiting for payment, only before the commit point; expired params end it', () => {
-  const failed = nextJitState('opening', { type: 'open_failed', reason: 'refused' });
+  const failed = nextJitState('opening', { type: 'open_failed', reason: 'timed out', refused: false });
   assert.ok(failed.ok);
   assert.equal(failed.state, 'awaiting_payment', 'bLIP-52: return to the previous step');
-  assert.deepEqual(failed.effects, [{ type: 'fail_htlcs' }]);
-  assert.equal(moves('publishing', { type: 'open_failed', reason: 'late' }), false);
-  assert.equal(moves('forwarding', { type: 'open_failed', reason: 'late' }), false);
+  assert.deepEqual(failed.effects, [{ type: 'fail_htlcs', failure: 'temporary_channel_failure' }]);
+  const late = { type: 'open_failed', reason: 'late', refused: false } as const;
+  assert.equal(moves('publishing', late), false);
+  assert.equal(moves('forwarding', late), false);
   assert.equal(nextJitState('awaiting_payment', { type: 'params_expired' }).ok, true);
   assert.equal(moves('opening', { type: 'params_expired' }), false);
+});
+
+test('the held parts fail with unknown_next_peer when the client refused or the params expired (bLIP-52)', () => {
+  const refused = nextJitState('opening', { type: 'open_failed', reason: 'refused', refused: true });
+  assert.ok(refused.ok);
+  assert.deepEqual(refused.effects, [{ type: 'fail_htlcs', failure: 'unknown_next_peer' }]);
+  const expired = nextJitState('awaiting_payment', { type: 'params_expired' });
+  assert.ok(expired.ok);
+  assert.deepEqual(expired.effects, [{ type: 'fail_htlcs', failure: 'unknown_next_peer' }]);
+});
+
+test('each step of the happy path names the work it calls for; the settlement none', () => {
+  const effects = (from: JitChannelState, e: JitChannelEvent) => {
+    const step = nextJitState(from, e);
+    assert.ok(step.ok);
+    return step.effects;
+  };
+  assert.deepEqual(effects('awaiting_payment', events[0] as JitChannelEvent), [{ type: 'open_channel' }]);
+  assert.deepEqual(effects('publishing', events[2] as JitChannelEvent), [{ type: 'forward_htlcs' }]);
+  assert.deepEqual(effects('forwarding', events[3] as JitChannelEvent), []);
 });

@@ -11,6 +11,11 @@
  *        +--params_expired--> expired
  * ```
  *
+ * Each step names the work it calls for, and the forwarder's handler for each effect does it:
+ * `open_channel` funds the channel through the one commit point, `publish` publishes it and
+ * makes it usable, `forward_htlcs` forwards the held payment over it, `fail_htlcs` fails the
+ * held parts back with the BOLT 4 failure it names.
+ *
  * An open that does not reach the commit point (the client refused, went away or was too slow)
  * fails the held HTLCs back and the JIT scid waits for a payment again, until `valid_until`.
  * `forwarded` comes when the forwarded payment settles (the opening fee earned), not when it is
@@ -19,6 +24,7 @@
  */
 import type { CommittedEvent } from '../channels/funding-machine.ts';
 import type { Hex32, Scid } from '../ids.ts';
+import type { HtlcResolution } from '../lightning/types/htlcs.ts';
 import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 import type { Msat } from '../money.ts';
 
@@ -44,52 +50,76 @@ export type JitChannelEvent =
     }
   | CommittedEvent
   | { readonly type: 'channel_ready'; readonly channelScid: Scid }
-  | { readonly type: 'open_failed'; readonly reason: string }
+  | {
+      readonly type: 'open_failed';
+      readonly reason: string;
+      /** The client refused the channel (bLIP-52: its parts fail with `unknown_next_peer`). */
+      readonly refused: boolean;
+    }
   | { readonly type: 'forwarded' }
   | { readonly type: 'params_expired' };
 
-/** What the forwarder does after persisting a transition. */
+/** The BOLT 4 failure held HTLCs are failed back with. */
+export type HeldHtlcFailure = Extract<HtlcResolution, { readonly action: 'fail' }>['failure'];
+
+/** What the forwarder does after persisting a transition (its handler for each does it). */
 export type JitChannelEffect =
+  /** Fund the channel through the funder's commit point (or, when it is not funded, say so). */
   | { readonly type: 'open_channel' }
+  /** Publish the committed funding and make the channel usable (active, the JIT scid its alias). */
   | { readonly type: 'publish'; readonly fundingId: string }
+  /** Forward the held payment over the new channel. */
   | { readonly type: 'forward_htlcs' }
-  | { readonly type: 'fail_htlcs' };
+  /** Fail the held parts back with `failure`. */
+  | { readonly type: 'fail_htlcs'; readonly failure: HeldHtlcFailure };
 
 /** What a transition records: the event's facts. */
 export interface JitRecord {
   readonly record: Omit<JitChannelEvent, 'type'>;
 }
 
-const NEXT: Readonly<
-  Record<
-    JitChannelEvent['type'],
-    readonly [JitChannelState, JitChannelState, JitChannelEffect['type'] | undefined]
-  >
-> = {
-  payment_arrived: ['awaiting_payment', 'opening', 'open_channel'],
-  committed: ['opening', 'publishing', 'publish'],
-  channel_ready: ['publishing', 'forwarding', 'forward_htlcs'],
+const NEXT: Readonly<Record<JitChannelEvent['type'], readonly [JitChannelState, JitChannelState]>> = {
+  payment_arrived: ['awaiting_payment', 'opening'],
+  committed: ['opening', 'publishing'],
+  channel_ready: ['publishing', 'forwarding'],
   // Only before the commit point: a funded channel is never given up.
-  open_failed: ['opening', 'awaiting_payment', 'fail_htlcs'],
-  forwarded: ['forwarding', 'completed', undefined],
-  params_expired: ['awaiting_payment', 'expired', 'fail_htlcs'],
+  open_failed: ['opening', 'awaiting_payment'],
+  forwarded: ['forwarding', 'completed'],
+  params_expired: ['awaiting_payment', 'expired'],
 };
+
+/** The work an event calls for once its step is written. */
+function effectsOf(event: JitChannelEvent): JitChannelEffect[] {
+  switch (event.type) {
+    case 'payment_arrived':
+      return [{ type: 'open_channel' }];
+    case 'committed':
+      return [{ type: 'publish', fundingId: event.fundingId }];
+    case 'channel_ready':
+      return [{ type: 'forward_htlcs' }];
+    case 'open_failed':
+      // bLIP-52: unknown_next_peer when the client refused the channel; otherwise (it did not
+      // answer, or went away) temporary_channel_failure, the JIT scid waiting for the payment again.
+      return [
+        { type: 'fail_htlcs', failure: event.refused ? 'unknown_next_peer' : 'temporary_channel_failure' },
+      ];
+    case 'params_expired':
+      // bLIP-52: the JIT scid no longer leads anywhere.
+      return [{ type: 'fail_htlcs', failure: 'unknown_next_peer' }];
+    case 'forwarded':
+      return [];
+  }
+}
 
 /** The transition function. */
 export function nextJitState(
   from: JitChannelState,
   event: JitChannelEvent,
 ): Step<JitChannelState, JitChannelEffect, JitRecord> {
-  const [source, target, effect] = NEXT[event.type];
+  const [source, target] = NEXT[event.type];
   if (from !== source) return refuse(from, event.type);
   const { type: _type, ...record } = event;
-  const effects: JitChannelEffect[] =
-    effect === undefined
-      ? []
-      : effect === 'publish' && event.type === 'committed'
-        ? [{ type: 'publish', fundingId: event.fundingId }]
-        : [{ type: effect } as JitChannelEffect];
-  return moved(target, effects, { record });
+  return moved(target, effectsOf(event), { record });
 }
 
 /** The JIT channel machine, as data. */

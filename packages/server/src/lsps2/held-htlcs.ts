@@ -4,11 +4,11 @@
  * with a BOLT 4 failure. Only this process knows them; after a restart LND replays the HTLCs it
  * still holds.
  */
-import type { HeldPart, HtlcInterceptor, HtlcResolution, InterceptedHtlc } from '@blgv/core';
+import type { HeldHtlcFailure, HeldPart, HtlcInterceptor, HtlcResolution, InterceptedHtlc } from '@blgv/core';
 import type { Logger } from 'pino';
 
 /** The BOLT 4 failures HTLCs are sent back with. */
-export type HtlcFailure = Extract<HtlcResolution, { readonly action: 'fail' }>['failure'];
+export type HtlcFailure = HeldHtlcFailure;
 
 /** The HTLCs held for one JIT channel, in arrival order. */
 export interface Held {
@@ -85,6 +85,15 @@ export class HeldHtlcs {
     if (this.#held.get(id) === held) this.#held.delete(id);
     if (how === 'resume') for (const p of parts) await this.resolve({ action: 'resume', ...htlcIds(p) });
     else await this.fail(parts, how);
+  }
+
+  /**
+   * Fails back every part held for a JIT channel with `failure` and forgets them (the
+   * `fail_htlcs` effect); nothing when none is held.
+   */
+  async failHeld(id: string, failure: HtlcFailure): Promise<void> {
+    const held = this.#held.get(id);
+    if (held) await this.release(id, held, failure);
   }
 
   /** Fails HTLCs back with `failure`; a failure that cannot be sent is logged, not thrown. */

@@ -1,8 +1,9 @@
 /**
  * Funding a JIT channel for a payment and making it usable: its capacity, the funder call
- * through the one commit point (the `committed` step written in the funding transaction), then,
- * past that point, publishing, waiting until the channel is active, mapping the JIT scid onto it
- * as an alias and recording it ready. Knows nothing of the HTLCs held for it.
+ * through the one commit point (the `committed` step written in the funding transaction, its
+ * `publish` performed once that commits), then, past that point, publishing, waiting until the
+ * channel is active, mapping the JIT scid onto it as an alias and recording it ready (the
+ * `publish` effect's work). Knows nothing of the HTLCs held for it.
  */
 import {
   boundedFeeRate,
@@ -101,10 +102,14 @@ export class JitChannelFunding {
   }
 
   /**
-   * Negotiates and commits the channel's funding; when it will not be funded, why, and whether
-   * the client refused it.
+   * Negotiates and commits the channel's funding, of the capacity its `opening` record holds;
+   * when it will not be funded, why, and whether the client refused it. The `committed` step is
+   * written in the funder's transaction with its `afterCommit`, so its `publish` (the channel
+   * made usable) is performed after the commit, before this resolves.
    */
-  async fund(record: JitChannelRecord, capacity: bigint): Promise<OpenFailure | undefined> {
+  async fund(record: JitChannelRecord): Promise<OpenFailure | undefined> {
+    const capacity = record.channelCapacitySat;
+    if (capacity === null) throw new Error(`JIT channel ${record.id} is opening without its capacity`);
     const owner = `jit:${record.id}`;
     const result = await this.#funder.fund(
       [
@@ -147,10 +152,13 @@ export class JitChannelFunding {
   }
 
   /**
-   * After the commit point: publishes the funding, waits until the channel is active, maps the
-   * JIT scid onto it and records it ready; retried until done (the channel is funded).
+   * The `publish` effect, after the commit point: publishes the funding, waits until the
+   * channel is active, maps the JIT scid onto it and records it ready (`channel_ready`, whose
+   * effect forwards the held parts); retried until done (the channel is funded), each attempt
+   * from the state stored then.
    */
-  async activate(id: string): Promise<void> {
+  async activate(publishing: JitChannelRecord): Promise<void> {
+    const id = publishing.id;
     await retryUntilDone(
       async () => {
         const record = await this.#repo().get(id);

@@ -1,8 +1,9 @@
 /**
- * The open of a JIT channel for the payment held for it, and its end: funded (through the one
- * commit point), made usable and the payment forwarded; or not funded and the held parts failed
- * back. After a restart the same ends are reached from the stored state: a channel caught in
- * `opening` was never signed, so it is not funded; one past the commit point is finished.
+ * The open of a JIT channel for the payment held for it (the `open_channel` effect), and its
+ * end when it is not funded: the parts failed back. Funded, the steps it takes perform the rest
+ * (`publish` makes the channel usable, `channel_ready`'s `forward_htlcs` forwards the parts).
+ * After a restart the same work is done from the stored state: a channel caught in `opening`
+ * was never signed, so it is not funded; one past the commit point is finished.
  */
 import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -39,45 +40,48 @@ export class JitChannelOpening {
   }
 
   /**
-   * Funds the channel (one commit point), makes it usable and forwards the held parts. A
-   * channel that is not funded fails the parts back.
+   * The `open_channel` effect: funds the channel through the funder's one commit point, where
+   * the `committed` step is written; its `publish` makes the channel usable and forwards the
+   * held parts (through `channel_ready`) before the funding resolves. A channel that is not
+   * funded is recorded `open_failed`, whose `fail_htlcs` fails the parts back.
    */
-  async openThenForward(record: JitChannelRecord, held: Held, capacity: bigint): Promise<void> {
-    held.opening = true;
+  async open(record: JitChannelRecord): Promise<void> {
+    const held = this.#held.get(record.id);
+    if (held) held.opening = true;
     try {
       // The funder answers every failure before the commit point as data; an error means it
       // could not even start (the database, say): nothing was funded either way.
-      const failure = await this.#funding.fund(record, capacity).catch((err: unknown) => ({
+      const failure = await this.#funding.fund(record).catch((err: unknown) => ({
         reason: err instanceof Error ? err.message : String(err),
         refused: false,
       }));
-      if (failure !== undefined) return await this.#openFailed(record, held, failure);
-      await this.#funding.activate(record.id);
+      if (failure !== undefined) await this.#openFailed(record, held, failure);
     } finally {
-      held.opening = false;
+      if (held) held.opening = false;
     }
-    await this.#forwarding.forwardHeld((await this.#repo().get(record.id)) ?? record, held);
   }
 
   /**
-   * After a restart mid-open: a channel caught before the commit point was never signed, so it
-   * is not funded and its HTLCs go back; one past it is published, made usable and forwarded.
+   * The pending work of an open a restart interrupted, from the stored state: a channel caught
+   * before the commit point (`opening`) was never signed, so it is not funded and its HTLCs go
+   * back (`open_failed`); one `publishing` is published and made usable (the `publish` effect's
+   * work, whose `channel_ready` forwards the parts); one `forwarding` forwards them.
    */
-  async resume(record: JitChannelRecord, held: Held): Promise<void> {
+  async resume(record: JitChannelRecord, held: Held | undefined): Promise<void> {
     if (record.state === 'opening') {
       return this.#openFailed(record, held, {
         reason: 'interrupted before the channel was funded',
         refused: false,
       });
     }
-    held.opening = true;
+    if (record.state === 'forwarding') return this.#forwarding.forwardHeld(record, held);
+    if (record.state !== 'publishing') return;
+    if (held) held.opening = true;
     try {
-      await this.#funding.activate(record.id);
+      await this.#funding.activate(record);
     } finally {
-      held.opening = false;
+      if (held) held.opening = false;
     }
-    const current = await this.#repo().get(record.id);
-    if (current?.state === 'forwarding') await this.#forwarding.forwardHeld(current, held);
   }
 
   /**
@@ -93,24 +97,26 @@ export class JitChannelOpening {
   }
 
   /**
-   * A channel that will not be funded: its parts fail back with `unknown_next_peer` when the
-   * client refused it (bLIP-52), else `temporary_channel_failure` (it did not answer, or went
-   * away: the JIT scid waits for the payment again).
+   * A channel that will not be funded: `open_failed` fails its parts back with
+   * `unknown_next_peer` when the client refused it (bLIP-52), else `temporary_channel_failure`
+   * (it did not answer, or went away: the JIT scid waits for the payment again).
    */
-  async #openFailed(record: JitChannelRecord, held: Held, failure: OpenFailure): Promise<void> {
-    const { reason } = failure;
-    if (!(await this.#apply({ ...record, state: 'opening' }, { type: 'open_failed', reason }))) {
+  async #openFailed(record: JitChannelRecord, held: Held | undefined, failure: OpenFailure): Promise<void> {
+    const { reason, refused } = failure;
+    const moved = await this.#apply(
+      { ...record, state: 'opening' },
+      { type: 'open_failed', reason, refused },
+    );
+    if (!moved) {
       // Not `opening` any more: past the commit point, the channel is funded and is used.
       const current = await this.#repo().get(record.id);
       if (current?.state === 'publishing' || current?.state === 'forwarding')
         return this.resume(current, held);
     }
-    this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; failing the HTLCs back');
-    await this.#held.release(
-      record.id,
-      held,
-      failure.refused ? 'unknown_next_peer' : 'temporary_channel_failure',
-    );
+    this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; its HTLCs failed back');
+    // It had moved on otherwise (not past the commit point): the parts still go back.
+    if (!moved && held)
+      await this.#held.release(record.id, held, refused ? 'unknown_next_peer' : 'temporary_channel_failure');
   }
 
   #repo() {

@@ -4,15 +4,17 @@
  * zero-conf, scid-alias, private channel is funded to the client through the
  * {@link ChannelFunder} (one commit point), the JIT scid is added as an alias of it (so LND
  * routes the scid there), and each part is resumed with its share of the opening fee deducted
- * and marked in TLV 65537. Every step is persisted first (see `jitChannelMachine`); after a restart
- * LND replays the HTLCs it still holds and the forwarder picks up from the stored state. A
- * channel found in `opening` was never signed, so it is not funded: its HTLCs are failed back.
- * A channel past the commit point is published and made usable, retrying until it is.
+ * and marked in TLV 65537. Every step is persisted first (see `jitChannelMachine`), then its
+ * effects are performed by this class's handlers (`#apply`); after a restart LND replays the
+ * HTLCs it still holds and the forwarder picks up from the stored state. A channel found in
+ * `opening` was never signed, so it is not funded: its HTLCs are failed back. A channel past
+ * the commit point is published and made usable, retrying until it is.
  *
  * The parts: the held HTLCs ({@link HeldHtlcs}), the funding ({@link JitChannelFunding}), the
  * open and its end, after a restart too ({@link JitChannelOpening}), the forward and its
  * settlement ({@link JitPaymentForwarding}) and the buy-expiry scan ({@link expireBuys}). This
- * class routes each HTLC, decides on the parts held, and writes every step (`#apply`).
+ * class routes each HTLC, decides on the parts held, writes every step and performs its effects
+ * through the parts (`#apply`).
  */
 import {
   decideJitPayment,
@@ -50,6 +52,7 @@ import {
 import { JitChannelOpening } from './jit-channel-opening.ts';
 import { JitPaymentForwarding, type JitPaymentForwardingLightning } from './jit-payment-forwarding.ts';
 import { isAliasScid } from './jit-scid.ts';
+import { type JitStepExtra, jitUpdate, recordAfter } from './jit-step.ts';
 
 export { EXTRA_FEE_TLV } from './jit-payment-forwarding.ts';
 
@@ -224,7 +227,9 @@ export class JitForwarder {
     }
     if (decision.kind === 'fail') {
       this.#log.info({ jit: id, reason: decision.reason, parts: parts.length }, 'JIT payment refused');
-      if (decision.reason === 'params_expired') await this.#apply(record, { type: 'params_expired' });
+      // Expired: the step's `fail_htlcs` fails the parts back.
+      if (decision.reason === 'params_expired' && (await this.#apply(record, { type: 'params_expired' })))
+        return;
       // bLIP-52: parts after valid_until, a fee the payment cannot carry, a size out of bounds.
       return this.#held.release(id, held, 'unknown_next_peer');
     }
@@ -233,6 +238,8 @@ export class JitForwarder {
     if (this.#waker && !(await this.#waker.awaitClient(parsePubkey(record.clientPubkey), this.#signal)))
       this.#log.info({ jit: id }, 'the JIT client did not come online in time; opening anyway');
     const capacity = this.#funding.capacity(decision.paymentSize);
+    // The step's `open_channel` opens the channel, and the steps it takes carry on from there
+    // (made usable, the parts forwarded; or not funded, the parts failed back).
     try {
       const moved = await this.#apply(
         record,
@@ -250,7 +257,6 @@ export class JitForwarder {
       if (isUniqueViolation(err)) return this.#held.release(id, held, 'unknown_next_peer');
       throw err;
     }
-    await this.#opening.openThenForward({ ...record, state: 'opening' }, held, capacity);
   }
 
   /** The MPP timeout: parts still short of the payment when it fires are failed back. */
@@ -269,43 +275,37 @@ export class JitForwarder {
 
   /**
    * Applies an event through the one driver (only from the state read); false when it had
-   * already moved on. Each effect needs the HTLCs this forwarder holds in memory, so the code
-   * that took the event performs it right after the step (the open in {@link JitChannelOpening}
-   * and {@link JitChannelFunding}, the forward in {@link JitPaymentForwarding}, the release in
-   * {@link HeldHtlcs}); after a restart {@link JitChannelOpening.resume} does from the state.
-   * The parts write their steps through this method alone.
+   * already moved on. Each effect is performed here, by the part that does that work, with the
+   * record as it is after the step: `open_channel` funds the channel
+   * ({@link JitChannelOpening.open}), `publish` makes it usable ({@link JitChannelFunding.activate}),
+   * `forward_htlcs` forwards the held parts ({@link JitPaymentForwarding.forwardHeld}) and
+   * `fail_htlcs` fails them back ({@link HeldHtlcs.failHeld}). A step written in the funder's
+   * transaction (`committed`) passes its `afterCommit`: its effect runs once that commits.
+   * Effects run in the caller's task, never through a JIT channel's queue (the caller may be
+   * in it already). The parts write their steps through this method alone.
    */
   async #apply(
     record: JitChannelRecord,
     event: JitChannelEvent,
-    extra: { channelCapacitySat?: bigint } = {},
+    extra: JitStepExtra = {},
     db: Kysely<Schema> = this.#database.db,
     afterCommit?: AfterCommit,
   ): Promise<boolean> {
-    const byTheCaller = () => {};
+    let after = record;
     const step = await applyStep(jitChannelMachine, record, event, undefined, {
       db,
       ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
       persist: (step, db) => {
-        const r = step.record as Partial<Record<string, unknown>>;
-        return new Lsps2JitChannelsRepository(db).transition(record.id, record.state, {
-          state: step.state,
-          ...(typeof r.paymentHash === 'string' ? { paymentHash: r.paymentHash } : {}),
-          ...(typeof r.fee === 'bigint' ? { feeMsat: r.fee } : {}),
-          ...(typeof r.fundingId === 'string' ? { fundingId: r.fundingId } : {}),
-          ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
-          ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
-          ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
-          ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
-          ...extra,
-        });
+        const update = jitUpdate(step.state, step.record, extra);
+        after = recordAfter(record, update);
+        return new Lsps2JitChannelsRepository(db).transition(record.id, record.state, update);
       },
       effects: {
-        open_channel: byTheCaller,
-        publish: byTheCaller,
-        forward_htlcs: byTheCaller,
-        fail_htlcs: byTheCaller,
+        open_channel: () => this.#opening.open(after),
+        publish: () => this.#funding.activate(after),
+        forward_htlcs: () => this.#forwarding.forwardHeld(after, this.#held.get(record.id)),
+        fail_htlcs: (effect) => this.#held.failHeld(record.id, effect.failure),
       },
     });
     return step !== undefined;

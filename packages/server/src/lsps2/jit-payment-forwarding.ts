@@ -63,12 +63,15 @@ export class JitPaymentForwarding {
     return this.#settlements.run(signal);
   }
 
-  /** Forwards the held parts with the recorded fee split over them. */
-  async forwardHeld(record: JitChannelRecord, held: Held): Promise<void> {
-    const parts = [...held.parts.values()].filter((p) => p.paymentHash === record.paymentHash);
+  /**
+   * Forwards the held parts with the recorded fee split over them (the `forward_htlcs` effect,
+   * and a part arriving for a channel `forwarding`).
+   */
+  async forwardHeld(record: JitChannelRecord, held: Held | undefined): Promise<void> {
+    const parts = [...(held?.parts.values() ?? [])].filter((p) => p.paymentHash === record.paymentHash);
     // Nothing of the payment is held (LND failed it back while no server ran): the channel is
     // funded and waits for the payment to come again; it is not forwarded, nor its fee earned.
-    if (parts.length === 0) {
+    if (!held || parts.length === 0) {
       this.#log.warn(
         { jit: record.id, paymentHash: record.paymentHash },
         'JIT channel open, but its payment is not held any more; waiting for it to come again',
