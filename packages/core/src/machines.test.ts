@@ -101,7 +101,10 @@ const MACHINES: readonly {
     machine: hostedNodeMachine as never,
     events: ['created', 'stop', 'start', 'suspended', 'resumed', 'delete', 'destroyed']
       .map((type) => ({ type }))
-      .concat([{ type: 'create_failed', reason: 'x' } as { type: string }]),
+      .concat([
+        { type: 'create_failed', reason: 'x' } as { type: string },
+        { type: 'delete', holdsNothing: true } as { type: string },
+      ]),
     contexts: [undefined],
   },
   {

@@ -12,6 +12,13 @@
  *
  * `running` is what the tenant asked for; whether the process answers right now is the keeper's
  * business (it restarts a dead one and unlocks it), not a state of the machine.
+ *
+ * Effects (performed by the server right after the step is written, each through one method
+ * the keeper's reconcile loop also calls, so a step cut short by a restart is finished there):
+ * `start_process` and `stop_process` start or stop the node's process now; `remove` archives
+ * and destroys a node being deleted that holds nothing, then records `destroyed`. A node whose
+ * creation failed, and one `destroyed`, were destroyed before their step was written: the step
+ * records it and calls for nothing more.
  */
 import { type Machine, type Moved, moved, refuse, type Step, states } from '../machine.ts';
 import type { Sat } from '../money.ts';
@@ -85,14 +92,18 @@ export type HostedNodeEvent =
   | { readonly type: 'start' }
   | { readonly type: 'suspended' }
   | { readonly type: 'resumed' }
-  | { readonly type: 'delete' }
+  /** `holdsNothing`: what the node holds was looked at just before, and it was nothing. */
+  | { readonly type: 'delete'; readonly holdsNothing?: boolean }
   | { readonly type: 'destroyed' };
 
-/** What the service does after persisting a transition. */
+/**
+ * What the service does after persisting a transition: start or stop the node's process, or
+ * remove a deleting node that holds nothing (archive its data, destroy it, record `destroyed`).
+ */
 export type HostedNodeEffect =
   | { readonly type: 'start_process' }
   | { readonly type: 'stop_process' }
-  | { readonly type: 'destroy' };
+  | { readonly type: 'remove' };
 
 /** What a transition records. */
 export interface HostedNodeFacts {
@@ -121,9 +132,7 @@ export function nextHostedNodeState(
     case 'created':
       return state === 'creating' ? go('running') : refuse(state, event.type);
     case 'create_failed':
-      return state === 'creating'
-        ? go('failed', [{ type: 'destroy' }], { failure: event.reason })
-        : refuse(state, event.type);
+      return state === 'creating' ? go('failed', [], { failure: event.reason }) : refuse(state, event.type);
     case 'stop':
       return state === 'running'
         ? go('stopped', [{ type: 'stop_process' }])
@@ -142,7 +151,7 @@ export function nextHostedNodeState(
       return state === 'suspended' ? go('running', [{ type: 'start_process' }]) : refuse(state, event.type);
     case 'delete':
       return state === 'running' || state === 'stopped' || state === 'suspended'
-        ? go('deleting', [{ type: 'destroy' }])
+        ? go('deleting', event.holdsNothing ? [{ type: 'remove' }] : [])
         : refuse(state, event.type, `a ${state} node cannot be deleted`);
     case 'destroyed':
       return state === 'deleting' ? go('deleted') : refuse(state, event.type);

@@ -103,7 +103,6 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
       const graceEnds = paidUntil.getTime() + deps.hosting.limits.gracePeriodSeconds * 1000;
       if (Date.now() >= graceEnds && node.state !== 'suspended') {
         await deps.hosting.move(node, { type: 'suspended' });
-        await deps.hosting.nodes.stop(node.id, AbortSignal.timeout(60_000));
         deps.log.warn(
           { nodeId: node.id, tenantId: node.tenantId, month },
           'hosted node suspended: month unpaid',
@@ -118,8 +117,6 @@ async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Pro
     // Suspended for a debt (or owing one): it runs again once nothing is owed.
     if (await owes(deps.database, node.tenantId)) return;
     await deps.hosting.move(node, { type: 'resumed' });
-    const fresh = await deps.hosting.repo.get(node.id);
-    if (fresh) await deps.hosting.nodes.ensureRunning(fresh, AbortSignal.timeout(120_000));
     deps.log.info({ nodeId: node.id }, 'hosted node resumed: hosting paid');
   }
 }

@@ -29,7 +29,6 @@ export async function suspendOverdue(
     if (!overdue.has(node.tenantId) || (node.state !== 'running' && node.state !== 'stopped')) continue;
     try {
       await deps.hosting.move(node, { type: 'suspended' });
-      await deps.hosting.nodes.stop(node.id, AbortSignal.timeout(60_000));
       suspended.push(node.id);
       deps.log.warn({ nodeId: node.id, tenantId: node.tenantId }, 'hosted node suspended: debt unpaid');
     } catch (err) {

@@ -4,7 +4,6 @@ import {
   type HostedNodeConfig,
   type HostedNodeEvent,
   type HostedNodeState,
-  hostedNodeMachine,
   type LightningConnector,
   LspError,
   type NodeOrchestrator,
@@ -23,7 +22,6 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
-import { applyStep } from '../machines/apply-step.ts';
 import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
 import { LspPreference, type LspPreferenceLightning } from './lsp-preference.ts';
 import { NodeMacaroons } from './macaroon-keys.ts';
@@ -39,6 +37,7 @@ import {
 } from './node-creation.ts';
 import { type DeleteOptions, type DeletionConfig, NodeDeletions } from './node-deletions.ts';
 import { NodeProvisioning } from './node-provisioning.ts';
+import { type MoveNode, nodeMover } from './node-steps.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 export type { CreatedNode, HostedNodeQuote };
@@ -66,6 +65,8 @@ export class HostingService {
   readonly #creation: NodeCreation;
   /** The customer macaroons of the nodes, each under its own root key: bake, list, revoke. */
   readonly macaroons: NodeMacaroons;
+  /** Moves a node's machine and performs the step's effects (see `node-steps.ts`). */
+  readonly #move: MoveNode;
 
   constructor(deps: {
     database: Database;
@@ -116,12 +117,13 @@ export class HostingService {
       log: deps.log,
       reannounceIntervalMs: deps.reannounceIntervalMs,
     });
-    const move = (
-      nodeId: string,
-      from: HostedNodeState,
-      event: HostedNodeEvent,
-      repo?: HostedNodesRepository,
-    ) => this.#move(nodeId, from, event, repo);
+    this.#move = nodeMover({
+      database: deps.database,
+      nodes: this.nodes,
+      remove: (record) => this.deletions.remove(record),
+      log: deps.log,
+    });
+    const move = this.#move;
     this.deletions = new NodeDeletions({
       database: deps.database,
       nodes: this.nodes,
@@ -145,7 +147,7 @@ export class HostingService {
         nodes: this.nodes,
         box: deps.box,
         log: deps.log,
-        markCreated: (nodeId, repo) => move(nodeId, 'creating', { type: 'created' }, repo),
+        markCreated: (nodeId, tx) => move(nodeId, 'creating', { type: 'created' }, { tx }),
       }),
       nodes: this.nodes,
       archives: deps.archives,
@@ -242,19 +244,17 @@ export class HostingService {
     };
   }
 
-  /** Stops a running node (its data kept). */
+  /** Stops a running node (its data kept); answers once its process is stopped (`stop_process`). */
   async stop(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
     await this.#move(nodeId, record.state, { type: 'stop' });
-    await this.nodes.stop(nodeId, AbortSignal.timeout(60_000));
     return this.get(tenantId, nodeId);
   }
 
-  /** Starts a stopped node and unlocks it. */
+  /** Starts a stopped node; answers once it runs, unlocked (`start_process`). */
   async start(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
-    await this.#move(nodeId, record.state, { type: 'start' });
-    await this.nodes.ensureRunning(await this.#require(nodeId), AbortSignal.timeout(PROVISION_TIMEOUT_MS));
+    await this.#move(nodeId, record.state, { type: 'start' }, { waitMs: PROVISION_TIMEOUT_MS });
     return this.get(tenantId, nodeId);
   }
 
@@ -283,40 +283,9 @@ export class HostingService {
   }
 
   /**
-   * Applies an event to a node's machine through the one driver and persists the new state
-   * (compare-and-set); a refused event or a node that moved meanwhile is a 409. Processes follow
-   * the state: the keeper starts and stops them (`shouldRun`), a tenant's stop and start wait
-   * for theirs, and deletion destroys the node only once it holds nothing.
+   * Moves a node by an event (for the jobs), performing the step's effects: a suspension
+   * answers once the node's process is stopped, a resumption once it runs again.
    */
-  async #move(
-    nodeId: string,
-    from: HostedNodeState,
-    event: HostedNodeEvent,
-    repo: HostedNodesRepository = this.#repo,
-  ): Promise<HostedNodeState> {
-    const byTheKeeper = () => {};
-    const step = await applyStep(hostedNodeMachine, { id: nodeId, state: from }, event, undefined, {
-      db: this.#database.db,
-      log: this.#log,
-      refused: (reason) => {
-        throw new LspError(ErrorCode.Conflict, reason, { field: 'state', state: from });
-      },
-      persist: (step) =>
-        repo.transition(nodeId, from, step.state, {
-          ...(step.failure ? { failure: step.failure } : {}),
-          ...(step.state === 'suspended' ? { suspendedAt: new Date() } : {}),
-          ...(from === 'suspended' ? { suspendedAt: null } : {}),
-        }),
-      effects: { start_process: byTheKeeper, stop_process: byTheKeeper, destroy: byTheKeeper },
-    });
-    if (!step)
-      throw new LspError(ErrorCode.Conflict, `node ${nodeId} changed meanwhile; try again`, {
-        field: 'state',
-      });
-    return step.state;
-  }
-
-  /** Moves a node by an event (for the jobs). */
   move(record: HostedNodeRecord, event: HostedNodeEvent): Promise<HostedNodeState> {
     return this.#move(record.id, record.state, event);
   }

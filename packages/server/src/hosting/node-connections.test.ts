@@ -126,3 +126,20 @@ test('starts asked at once share one attempt; a failed turn does not block the n
   await nodes.destroy(node.id, soon());
   assert.equal(orchestrator.calls.at(-1), 'destroy');
 });
+
+test('stops of a stopped node asked at once share one attempt, made only while the state asks for it', async () => {
+  const orchestrator = new SteppedOrchestrator();
+  orchestrator.status_ = 'running';
+  const now: { state: HostedNodeState } = { state: 'stopped' };
+  const nodes = connections(orchestrator, () => now.state);
+  // The tenant's stop (its effect) and a keeper tick at the same time.
+  const [a, b] = await Promise.all([nodes.stopProcess(node.id, soon()), nodes.stopProcess(node.id, soon())]);
+  assert.deepEqual([a, b], [true, true]);
+  assert.deepEqual(orchestrator.calls, ['stop'], 'one stop for both');
+  // Started again meanwhile: a stop asked now leaves the node alone.
+  now.state = 'running';
+  orchestrator.status_ = 'running';
+  assert.equal(await nodes.stopProcess(node.id, soon()), false);
+  assert.deepEqual(orchestrator.calls, ['stop']);
+  assert.equal(orchestrator.status_, 'running');
+});

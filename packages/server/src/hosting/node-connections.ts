@@ -25,6 +25,8 @@ import { retryUntilDone } from '../jobs/retry.ts';
 
 /** The most one attempt to bring a node up (start, unlock, RPC answering) may take. */
 const ENSURE_RUNNING_TIMEOUT_MS = 120_000;
+/** The most one attempt to stop a node's process may take. */
+const STOP_TIMEOUT_MS = 60_000;
 
 /** What the LSP keeps secret for a node (sealed with the secrets key). */
 export interface NodeSecrets {
@@ -47,6 +49,8 @@ export class NodeConnections {
   readonly #backends = new Map<string, LightningBackend>();
   /** Attempts of {@link ensureRunning} in progress, by node. */
   readonly #ensuring = new Map<string, Promise<void>>();
+  /** Attempts of {@link stopProcess} in progress, by node. */
+  readonly #stopping = new Map<string, Promise<boolean>>();
   /** The state a node is in now (read when its turn comes). */
   readonly #stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
   /** The last start or stop of each node, queued or running: the next one waits for it. */
@@ -103,7 +107,9 @@ export class NodeConnections {
 
   /**
    * Makes sure a node that should run runs and is unlocked: starts its process when it is not
-   * running, unlocks its wallet when it is locked, and waits until its RPC answers. Callers at
+   * running, unlocks its wallet when it is locked, and waits until its RPC answers. This is the
+   * node's `start_process` effect, and what the keeper does each tick for a node that should run
+   * and does not answer (after a restart it finishes a start cut short). Callers at
    * the same time (the keeper and a `start` request, say) share one attempt: two unlocks of one
    * wallet race, and the loser's call hangs until it times out. The attempt takes the node's
    * turn and is refused (`conflict`) when the node has been stopped, suspended or removed by
@@ -153,6 +159,26 @@ export class NodeConnections {
           });
       }
     });
+  }
+
+  /**
+   * Stops the process of a node that should not run (stopped or suspended): the node's
+   * `stop_process` effect, and what the keeper does each tick for such a node (after a restart
+   * it finishes a stop cut short). Callers at the same time share one attempt, with its own
+   * deadline; it takes the node's turn and stops the process only if the node's state still
+   * asks for that then (a start may have moved it meanwhile). True when it was stopped.
+   */
+  stopProcess(nodeId: string, signal: AbortSignal): Promise<boolean> {
+    let attempt = this.#stopping.get(nodeId);
+    if (!attempt) {
+      const deadline = AbortSignal.timeout(STOP_TIMEOUT_MS);
+      attempt = this.stop(nodeId, deadline, async () => {
+        const state = await this.#stateOf(nodeId);
+        return state === 'stopped' || state === 'suspended';
+      }).finally(() => this.#stopping.delete(nodeId));
+      this.#stopping.set(nodeId, attempt);
+    }
+    return abortable(attempt, signal);
   }
 
   /**

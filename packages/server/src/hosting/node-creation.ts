@@ -10,8 +10,6 @@ import {
   ErrorCode,
   type FeeSchedule,
   type HostedNodeConfig,
-  type HostedNodeEvent,
-  type HostedNodeState,
   LspError,
   type Pubkey,
   type Sat,
@@ -33,6 +31,7 @@ import {
   type Provisioned,
   Unrecoverable,
 } from './node-provisioning.ts';
+import type { MoveNode } from './node-steps.ts';
 
 /** The price of a node at creation. */
 export interface HostedNodeQuote {
@@ -81,12 +80,7 @@ export class NodeCreation {
   readonly #archives: NodeArchives;
   readonly #prefer: (record: HostedNodeRecord) => Promise<void>;
   readonly #view: (record: HostedNodeRecord) => Promise<HostedNodeView>;
-  readonly #move: (
-    nodeId: string,
-    from: HostedNodeState,
-    event: HostedNodeEvent,
-    repo?: HostedNodesRepository,
-  ) => Promise<HostedNodeState>;
+  readonly #move: MoveNode;
   readonly #log: Logger;
   /** Nodes this process is creating (or finishing): the keeper leaves them alone. */
   readonly #creating = new Set<string>();
@@ -104,13 +98,8 @@ export class NodeCreation {
     prefer: (record: HostedNodeRecord) => Promise<void>;
     /** The node as its tenant sees it. */
     view: (record: HostedNodeRecord) => Promise<HostedNodeView>;
-    /** Moves a node's machine (compare-and-set), in `repo`'s transaction when given. */
-    move: (
-      nodeId: string,
-      from: HostedNodeState,
-      event: HostedNodeEvent,
-      repo?: HostedNodesRepository,
-    ) => Promise<HostedNodeState>;
+    /** Moves a node's machine (compare-and-set) and performs the step's effects. */
+    move: MoveNode;
     log: Logger;
   }) {
     this.#database = deps.database;
@@ -318,9 +307,9 @@ export class NodeCreation {
       .catch((e: unknown) => {
         this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
       });
+    // Archived and destroyed before the step records it: `failed` is final, nothing looks at it again.
     await this.#database.db.transaction().execute(async (tx) => {
-      const repo = new HostedNodesRepository(tx);
-      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, repo);
+      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, { tx });
       await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' });
     });
   }

@@ -22,8 +22,6 @@ import {
   describeHoldings,
   ErrorCode,
   formatChannelPoint,
-  type HostedNodeEvent,
-  type HostedNodeState,
   holdsNothing,
   LspError,
   type NodeHoldings,
@@ -39,10 +37,12 @@ import {
   HostedNodesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { AfterCommit } from '../machines/apply-step.ts';
 import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import type { NodeConnections } from './node-connections.ts';
 import { type HoldingsPort, readHoldings } from './node-holdings-reader.ts';
+import type { MoveNode } from './node-steps.ts';
 import { recordLastPayments } from './payment-record.ts';
 import { type ChainNetwork, checkSweepAddress } from './sweep-address.ts';
 
@@ -58,14 +58,6 @@ export interface DeleteOptions {
   readonly sweepAddress?: string;
 }
 
-/** Moves a node's machine (compare-and-set), in `repo`'s transaction when given. */
-type Move = (
-  nodeId: string,
-  from: HostedNodeState,
-  event: HostedNodeEvent,
-  repo?: HostedNodesRepository,
-) => Promise<HostedNodeState>;
-
 const CALL_TIMEOUT_MS = 30_000;
 /** How long `DELETE` waits for a stopped node to start so it can be looked at. */
 const LOOK_TIMEOUT_MS = 120_000;
@@ -77,7 +69,7 @@ export class NodeDeletions {
   readonly #archives: NodeArchives;
   readonly #config: DeletionConfig;
   readonly #network: ChainNetwork;
-  readonly #move: Move;
+  readonly #move: MoveNode;
   readonly #forget: (nodeId: string) => void;
   readonly #log: Logger;
   readonly #repo: HostedNodeDeletionsRepository;
@@ -88,7 +80,7 @@ export class NodeDeletions {
     archives: NodeArchives;
     config: DeletionConfig;
     network: ChainNetwork;
-    move: Move;
+    move: MoveNode;
     /** Forgets what the LSP keeps in memory about a node being removed. */
     forget: (nodeId: string) => void;
     log: Logger;
@@ -122,8 +114,9 @@ export class NodeDeletions {
   /**
    * `DELETE /v1/nodes/:id`: refuses (409 naming what the node holds) unless the node holds
    * nothing or the request lets it close and sweep; then moves it to `deleting` and, when it
-   * holds nothing, removes it at once. Asked again of a deleting node, it changes
-   * `closeChannels` and the sweep address.
+   * holds nothing, removes it at once (the step's `remove` effect, performed once the step and
+   * the deletion's record are committed: {@link remove}). Asked again of a deleting node, it
+   * changes `closeChannels` and the sweep address.
    */
   async request(record: HostedNodeRecord, options: DeleteOptions): Promise<void> {
     if (options.sweepAddress !== undefined) checkSweepAddress(options.sweepAddress, this.#network);
@@ -139,15 +132,17 @@ export class NodeDeletions {
       throw new LspError(ErrorCode.Conflict, `a ${record.state} node cannot be deleted`, { field: 'state' });
     const holdings = await this.#look(record);
     refuseUnlessCovered(holdings, request);
+    const after = new AfterCommit(this.#database.db);
     await this.#database.db.transaction().execute(async (tx) => {
-      await this.#move(record.id, record.state, { type: 'delete' }, new HostedNodesRepository(tx));
+      const event = { type: 'delete', holdsNothing: holdsNothing(holdings) } as const;
+      await this.#move(record.id, record.state, event, { tx, after });
       await new HostedNodeDeletionsRepository(tx).request(record.id, request, holdings.height);
     });
     this.#log.info(
       { nodeId: record.id, from: record.state, holds: describeHoldings(holdings), ...request },
       'hosted node deletion asked',
     );
-    if (holdsNothing(holdings)) await this.remove(await this.#require(record.id));
+    await after.perform();
   }
 
   /** What a node holds now; a node that is not running is started to look, and stopped again. */
@@ -253,9 +248,11 @@ export class NodeDeletions {
   }
 
   /**
-   * Removes a deleting node: archives its data (encrypted, with its sealed secrets and latest
-   * backup), destroys it, records the archive and moves it to `deleted`. An archive that cannot
-   * be written leaves the node as it is.
+   * Removes a deleting node that holds nothing: archives its data (encrypted, with its sealed
+   * secrets and latest backup), destroys it, records the archive and moves it to `deleted`. An
+   * archive that cannot be written leaves the node as it is. The `remove` effect of a deletion
+   * asked of a node holding nothing, and the keeper's last step of any other (or of one whose
+   * effect a restart cut short).
    */
   async remove(record: HostedNodeRecord): Promise<void> {
     const deletion = await this.#repo.get(record.id);
@@ -287,7 +284,7 @@ export class NodeDeletions {
         ref ? { ref, expiresAt } : undefined,
         tx,
       );
-      await this.#move(record.id, 'deleting', { type: 'destroyed' }, new HostedNodesRepository(tx));
+      await this.#move(record.id, 'deleting', { type: 'destroyed' }, { tx });
     });
     this.#log.info({ nodeId: record.id, archive: ref, archiveExpiresAt: expiresAt }, 'hosted node deleted');
   }
@@ -306,12 +303,6 @@ export class NodeDeletions {
       this.#log.info({ nodeId: d.nodeId, archive: d.archiveRef }, 'hosted node archive purged');
     }
     return expired.length;
-  }
-
-  async #require(nodeId: string): Promise<HostedNodeRecord> {
-    const record = await new HostedNodesRepository(this.#database.db).get(nodeId);
-    if (!record) throw new Error(`hosted node ${nodeId} vanished`);
-    return record;
   }
 }
 

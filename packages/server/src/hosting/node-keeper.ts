@@ -5,8 +5,12 @@
  * deleting) node's latest static channel backup, keeps autopilot nodes peers of the LSP, takes
  * each deletion one step further (closes, sweeps, removal: `NodeDeletions`), finishes creations
  * whose creator died, and stops nodes that should not run.
+ *
+ * A step of a node's machine starts, stops or removes the node itself (its effects:
+ * `node-steps.ts`); the keeper reconciles the processes with the states through the same
+ * methods, so it finishes what a restart cut short and restarts what died.
  */
-import { checkGapMs, type HostedNodeState, shouldRun } from '@blgv/core';
+import { checkGapMs, shouldRun } from '@blgv/core';
 import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
@@ -48,11 +52,10 @@ export async function keepNodes(
             await hosting.deletions.step(node, signal);
             if (!backups.has(node.id) && (await hosting.repo.get(node.id))?.state === 'deleting')
               followBackups(node);
-          } else if (isStopped(node.state)) {
-            // Asked again in the node's turn: a start may have moved the node since this tick
-            // listed it, and stopping it then would kill the process the start brings up.
-            const stillStopped = async () => isStopped((await hosting.repo.get(node.id))?.state);
-            if (await hosting.nodes.stop(node.id, signal, stillStopped)) {
+          } else if (node.state === 'stopped' || node.state === 'suspended') {
+            // The state is asked again in the node's turn: a start may have moved the node since
+            // this tick listed it, and stopping it then would kill the process the start brings up.
+            if (await hosting.nodes.stopProcess(node.id, signal)) {
               await hosting.repo.recordCheck(node.id, false, gapMs);
             }
           }
@@ -118,9 +121,4 @@ export async function keepNodes(
   await every(deps.intervalMs, tick, signal);
   for (const stop of backups.values()) stop.abort();
   await Promise.allSettled(resuming);
-}
-
-/** A node its tenant stopped or billing suspended: its process should not run. */
-function isStopped(state: HostedNodeState | undefined): boolean {
-  return state === 'stopped' || state === 'suspended';
 }

@@ -25,7 +25,13 @@ import {
   type NodeWallets,
   type Pubkey,
 } from '@blgv/core';
-import { type Database, type HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
+import {
+  type Database,
+  type HostedNodeRecord,
+  HostedNodesRepository,
+  type Kysely,
+  type Schema,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { bakeUnderOwnKey, recordMacaroon } from './macaroon-keys.ts';
@@ -55,7 +61,7 @@ export class NodeProvisioning {
   readonly #nodes: NodeConnections;
   readonly #box: SecretBox;
   readonly #log: Logger;
-  readonly #markCreated: (nodeId: string, repo: HostedNodesRepository) => Promise<unknown>;
+  readonly #markCreated: (nodeId: string, tx: Kysely<Schema>) => Promise<unknown>;
 
   constructor(deps: {
     database: Database;
@@ -64,8 +70,8 @@ export class NodeProvisioning {
     nodes: NodeConnections;
     box: SecretBox;
     log: Logger;
-    /** Moves the node `creating -> running` (in the given repository's transaction). */
-    markCreated: (nodeId: string, repo: HostedNodesRepository) => Promise<unknown>;
+    /** Moves the node `creating -> running` (in the given transaction). */
+    markCreated: (nodeId: string, tx: Kysely<Schema>) => Promise<unknown>;
   }) {
     this.#database = deps.database;
     this.#repo = new HostedNodesRepository(deps.database.db);
@@ -124,9 +130,8 @@ export class NodeProvisioning {
         });
       }
       await this.#database.db.transaction().execute(async (tx) => {
-        const repo = new HostedNodesRepository(tx);
-        await repo.provisioned(nodeId, { pubkey: info.pubkey }, tx);
-        await this.#markCreated(nodeId, repo);
+        await new HostedNodesRepository(tx).provisioned(nodeId, { pubkey: info.pubkey }, tx);
+        await this.#markCreated(nodeId, tx);
       });
       this.#log.info({ nodeId, pubkey: info.pubkey }, 'hosted node created');
       return { pubkey: info.pubkey, p2pAddress: endpoints.p2pAddress };
