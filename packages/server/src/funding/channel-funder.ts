@@ -30,12 +30,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
-  ErrorCode,
   type FundedPsbt,
   type FundingEvent,
-  formatChannelPoint,
   type Hex32,
-  isLspError,
   parseHex32,
   type Sat,
 } from '@blgv/core';
@@ -55,10 +52,11 @@ import {
   CALL_TIMEOUT_MS,
   LOCK_SECONDS,
   moveFunding,
-  releaseInputs,
-  signAndPublish,
+  publishOnce,
+  SharedPublications,
 } from './funding-publication.ts';
 import type {
+  AttemptResult,
   ChannelFunderDeps,
   ChannelFunderLightning,
   FundingChannel,
@@ -67,6 +65,7 @@ import type {
   FundingResult,
   FundOptions,
 } from './funding-request.ts';
+import { type FundingUnwinding, peerFailure, sweepCancelled, unwindFunding } from './funding-unwind.ts';
 
 export { LOCK_SECONDS } from './funding-publication.ts';
 export type {
@@ -77,15 +76,6 @@ export type {
   FundingResult,
   FundOptions,
 } from './funding-request.ts';
-
-/** What one attempt ended with. */
-interface AttemptResult {
-  readonly committed?: FundingCommit;
-  readonly failed: Map<string, string>;
-  readonly refused: Set<string>;
-  /** Channels that did nothing wrong but were cancelled with the attempt. */
-  readonly retry: readonly FundingChannel[];
-}
 
 interface Member {
   readonly channel: FundingChannel;
@@ -107,8 +97,7 @@ export class ChannelFunder {
   readonly #guard: FundingGuard | undefined;
   /** Attempts this process is running (recovery leaves them alone). */
   readonly #live = new Set<string>();
-  /** Publications in progress, shared by everyone waiting on one funding. */
-  readonly #publishing = new Map<string, Promise<void>>();
+  readonly #publications = new SharedPublications();
   #signal: AbortSignal = new AbortController().signal;
 
   constructor(deps: ChannelFunderDeps) {
@@ -119,8 +108,9 @@ export class ChannelFunder {
   }
 
   /**
-   * Negotiates and funds `channels` in one transaction. Resolves at the commit point (or when
-   * every channel failed); then call {@link published} to sign and publish.
+   * Negotiates and funds `channels` in one transaction. Resolves once the commit point is
+   * written and its effects performed (the transaction published, the callers' steps after it),
+   * or when every channel failed.
    */
   async fund(channels: readonly FundingChannel[], options: FundOptions): Promise<FundingResult> {
     const failed = new Map<string, string>();
@@ -142,27 +132,12 @@ export class ChannelFunder {
    * twice is harmless), retrying until it is out. Concurrent callers share one publication.
    */
   published(fundingId: string, signal: AbortSignal = this.#signal): Promise<void> {
-    let running = this.#publishing.get(fundingId);
-    if (!running) {
-      running = retryUntilDone(() => this.#publish(fundingId), {
-        what: 'publishing a funding transaction',
-        signal: AbortSignal.any([signal, this.#signal]),
-        log: this.#log,
-        subject: { funding: fundingId },
-      }).finally(() => this.#publishing.delete(fundingId));
-      this.#publishing.set(fundingId, running);
-    }
-    return running;
-  }
-
-  /** One publication attempt: sign, publish, record it published, release the inputs. */
-  async #publish(fundingId: string): Promise<void> {
     const wallet = { database: this.#database, lightning: this.#lightning, log: this.#log };
-    const f = await signAndPublish(wallet, fundingId);
-    if (!f) return;
-    await this.#move(this.#database.db, f, { type: 'published' });
-    await releaseInputs(wallet, f);
-    this.#log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+    return this.#publications.join(
+      fundingId,
+      () => publishOnce(wallet, fundingId, (f) => this.#move(this.#database.db, f, { type: 'published' })),
+      { signal: AbortSignal.any([signal, this.#signal]), log: this.#log },
+    );
   }
 
   /**
@@ -181,7 +156,8 @@ export class ChannelFunder {
       ...(afterCommit ? { afterCommit } : {}),
       effects: {
         sign_and_publish: () => this.published(funding.id),
-        unwind: () => this.#unwind(funding, event.type === 'cancelled' ? event.reason : event.type),
+        unwind: () =>
+          unwindFunding(this.#unwinding(), funding, event.type === 'cancelled' ? event.reason : event.type),
       },
     });
   }
@@ -218,25 +194,8 @@ export class ChannelFunder {
   }
 
   /** Abandons channels LND holds for cancelled funding transactions (never published). */
-  async sweep(): Promise<number> {
-    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
-    const [pending, open] = await Promise.all([
-      this.#lightning.pendingChannels(signal),
-      this.#lightning.listChannels(signal),
-    ]);
-    const points = [...pending, ...open].map((c) => c.channelPoint);
-    const fundings = await new ChannelFundingsRepository(this.#database.db).byTxids([
-      ...new Set(points.map((p) => p.txid)),
-    ]);
-    const cancelled = new Set(fundings.filter((f) => f.state === 'cancelled').map((f) => f.txid));
-    let abandoned = 0;
-    for (const p of points) {
-      if (!cancelled.has(p.txid)) continue;
-      await this.#lightning.abandonChannel(p, signal);
-      this.#log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a cancelled funding');
-      abandoned++;
-    }
-    return abandoned;
+  sweep(): Promise<number> {
+    return sweepCancelled(this.#unwinding());
   }
 
   async #attempt(channels: readonly FundingChannel[], options: FundOptions): Promise<AttemptResult> {
@@ -429,24 +388,8 @@ export class ChannelFunder {
     await this.#move(this.#database.db, funding, { type: 'cancelled', reason });
   }
 
-  /** The `unwind` effect: abandons what a peer signed, releases the leased inputs. */
-  async #unwind(funding: Pick<ChannelFunding, 'id' | 'txid' | 'lockId'>, reason: string): Promise<void> {
-    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
-    if (funding.txid) await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'sweep failed'));
-    const leases = await this.#lightning.listLeases(signal);
-    for (const lease of leases) {
-      if (lease.lockId === funding.lockId)
-        await this.#lightning.releaseOutput(funding.lockId, lease.outpoint, signal);
-    }
-    this.#log.info({ funding: funding.id, reason }, 'funding cancelled; nothing was published');
+  /** What unwinding a cancelled funding needs. */
+  #unwinding(): FundingUnwinding {
+    return { database: this.#database, lightning: this.#lightning, log: this.#log };
   }
-}
-
-/** Why a peer's step failed, in words for the buyer, and whether the peer refused. */
-function peerFailure(err: unknown, step: string, seconds: number): { reason: string; refused: boolean } {
-  if (err instanceof DOMException && err.name === 'TimeoutError')
-    return { reason: `the client node did not ${step} within ${seconds} s`, refused: false };
-  if (isLspError(err, ErrorCode.PeerUnreachable))
-    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, refused: false };
-  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true };
 }

@@ -18,6 +18,7 @@ import {
   type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { retryUntilDone } from '../jobs/retry.ts';
 import { type AfterCommit, applyStep, type EffectScope } from '../machines/apply-step.ts';
 
 /**
@@ -112,5 +113,45 @@ async function renewLeases(deps: FundingWallet, f: ChannelFunding, signal: Abort
         'an input of a committed funding is leased by someone else',
       );
     }
+  }
+}
+
+/**
+ * One publication attempt: signs and publishes (nothing when it is out already), records it
+ * published through `recordPublished`, then releases the spent inputs' leases.
+ */
+export async function publishOnce(
+  deps: FundingWallet,
+  fundingId: string,
+  recordPublished: (f: ChannelFunding) => Promise<unknown>,
+): Promise<void> {
+  const f = await signAndPublish(deps, fundingId);
+  if (!f) return;
+  await recordPublished(f);
+  await releaseInputs(deps, f);
+  deps.log.info({ funding: fundingId, txid: f.txid }, 'funding transaction published');
+}
+
+/** Publications in progress, one per funding, shared by everyone waiting on it. */
+export class SharedPublications {
+  readonly #running = new Map<string, Promise<void>>();
+
+  /** Retries `attempt` until it succeeds (or `signal` aborts), or joins the run in progress. */
+  join(
+    fundingId: string,
+    attempt: () => Promise<void>,
+    options: { readonly signal: AbortSignal; readonly log: Logger },
+  ): Promise<void> {
+    let running = this.#running.get(fundingId);
+    if (!running) {
+      running = retryUntilDone(attempt, {
+        what: 'publishing a funding transaction',
+        signal: options.signal,
+        log: options.log,
+        subject: { funding: fundingId },
+      }).finally(() => this.#running.delete(fundingId));
+      this.#running.set(fundingId, running);
+    }
+    return running;
   }
 }

@@ -85,3 +85,12 @@ export interface FundingResult {
 export interface FundingGuard {
   beforeFunding(signal: AbortSignal): Promise<void>;
 }
+
+/** What one attempt ended with. */
+export interface AttemptResult {
+  readonly committed?: FundingCommit;
+  readonly failed: Map<string, string>;
+  readonly refused: Set<string>;
+  /** Channels that did nothing wrong but were cancelled with the attempt. */
+  readonly retry: readonly FundingChannel[];
+}

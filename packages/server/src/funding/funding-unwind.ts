@@ -1,0 +1,70 @@
+/**
+ * Unwinding a funding that never passed its commit point: the `unwind` effect of a cancel
+ * (abandoning what a peer signed, releasing the leased inputs), the sweep that abandons what a
+ * late signature still creates, and how a peer's failure is worded for the buyer.
+ */
+import { type ChannelsPort, ErrorCode, type FundingPort, formatChannelPoint, isLspError } from '@blgv/core';
+import { type ChannelFunding, ChannelFundingsRepository, type Database } from '@blgv/store';
+import type { Logger } from 'pino';
+import { CALL_TIMEOUT_MS } from './funding-publication.ts';
+
+/** What unwinding needs: the fundings' table and the wallet and channel calls it makes. */
+export interface FundingUnwinding {
+  readonly database: Database;
+  readonly lightning: Pick<FundingPort, 'listLeases' | 'releaseOutput'> &
+    Pick<ChannelsPort, 'abandonChannel' | 'listChannels' | 'pendingChannels'>;
+  readonly log: Logger;
+}
+
+/** Abandons channels LND holds for cancelled funding transactions (never published). */
+export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
+  const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+  const [pending, open] = await Promise.all([
+    deps.lightning.pendingChannels(signal),
+    deps.lightning.listChannels(signal),
+  ]);
+  const points = [...pending, ...open].map((c) => c.channelPoint);
+  const fundings = await new ChannelFundingsRepository(deps.database.db).byTxids([
+    ...new Set(points.map((p) => p.txid)),
+  ]);
+  const cancelled = new Set(fundings.filter((f) => f.state === 'cancelled').map((f) => f.txid));
+  let abandoned = 0;
+  for (const p of points) {
+    if (!cancelled.has(p.txid)) continue;
+    await deps.lightning.abandonChannel(p, signal);
+    deps.log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a cancelled funding');
+    abandoned++;
+  }
+  return abandoned;
+}
+
+/** The `unwind` effect: abandons what a peer signed, releases the leased inputs. */
+export async function unwindFunding(
+  deps: FundingUnwinding,
+  funding: Pick<ChannelFunding, 'id' | 'txid' | 'lockId'>,
+  reason: string,
+): Promise<void> {
+  const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+  if (funding.txid)
+    await sweepCancelled(deps).catch((err: unknown) => deps.log.warn({ err }, 'sweep failed'));
+  const leases = await deps.lightning.listLeases(signal);
+  for (const lease of leases) {
+    if (lease.lockId === funding.lockId)
+      await deps.lightning.releaseOutput(funding.lockId, lease.outpoint, signal);
+  }
+  deps.log.info({ funding: funding.id, reason }, 'funding cancelled; nothing was published');
+}
+
+/** Why a peer's step failed, in words for the buyer, and whether the peer refused. */
+export function peerFailure(
+  err: unknown,
+  step: string,
+  seconds: number,
+): { reason: string; refused: boolean } {
+  const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  if (err instanceof DOMException && err.name === 'TimeoutError')
+    return { reason: `the client node did not ${step} within ${seconds} s`, refused: false };
+  if (isLspError(err, ErrorCode.PeerUnreachable))
+    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, refused: false };
+  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true };
+}
