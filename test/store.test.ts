@@ -11,11 +11,13 @@ import {
   type Database,
   type DatabaseConfig,
   EventsRepository,
+  HostedNodesRepository,
   LedgerRepository,
   Lsps1OrdersRepository,
   Lsps1RefundsRepository,
   MACHINE_TABLES,
   migrate,
+  NodeSeriesRepository,
   openDatabase,
   sql,
   stateCheckName,
@@ -314,6 +316,26 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.deepEqual(mine[1]?.facts, { amount_sat: (2n ** 60n).toString() }, 'amounts are exact strings');
       assert.ok((mine[0]?.position ?? 0n) < (mine[1]?.position ?? 0n));
       assert.deepEqual(await events.list({ tenantId: tenant.id, after: mine[1]?.position, limit: 100 }), []);
+    });
+
+    test("a node's checks: consecutive ones extend its interval to the latest; a change opens the next where it ends", async () => {
+      const hosted = new HostedNodesRepository(database.db);
+      const node = `n${randomBytes(4).toString('hex')}`;
+      const tick = () => new Promise((r) => setTimeout(r, 20)); // distinct database timestamps
+      for (const up of [true, true, true, false, false]) {
+        await hosted.recordCheck(node, up, 30_000);
+        await tick();
+      }
+      const intervals = await new NodeSeriesRepository(database.db).checksSince([node], new Date(0));
+      assert.deepEqual(
+        intervals.map((i) => i.up),
+        [true, false],
+      );
+      const [up, down] = intervals;
+      assert.ok(up && down);
+      assert.ok(up.until > up.since, 'three up checks span time');
+      assert.equal(up.until.getTime(), down.since.getTime(), 'no uncounted gap between them');
+      assert.ok(down.until > down.since, 'two down checks span time');
     });
   });
 }

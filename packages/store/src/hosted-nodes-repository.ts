@@ -317,8 +317,9 @@ export class HostedNodesRepository {
   }
 
   /**
-   * Records a check: extends the node's last interval when `up` is unchanged and its last check
-   * was at most `maxGapMs` ago, else opens a new one (a longer silence was not watched).
+   * Records a check. When the node's last check was at most `maxGapMs` ago, its interval runs
+   * on to this check (the state it saw held until one saw otherwise) and, if `up` changed, a new
+   * interval opens here; after a longer silence (not watched) a new interval opens.
    */
   async recordCheck(nodeId: string, up: boolean, maxGapMs: number): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
@@ -335,14 +336,23 @@ export class HostedNodesRepository {
         .limit(1)
         .forUpdate()
         .executeTakeFirst();
-      if (last && last.up === up && last.recent) {
+      // A recent last interval runs on to this check (its state held until one saw otherwise):
+      // consecutive checks leave no uncounted gap, whatever their states.
+      if (last?.recent) {
         await tx
           .updateTable('hosted_node_checks')
           .set({ until: sql`now()` })
           .where('node_id', '=', nodeId)
-          .where('since', '=', last.since)
+          // Compared in the database: Postgres keeps microseconds, a JavaScript Date does not.
+          .where('since', '=', (eb) =>
+            eb
+              .selectFrom('hosted_node_checks')
+              .select(sql<Date>`max(since)`.as('since'))
+              .where('node_id', '=', nodeId),
+          )
           .execute();
-      } else {
+      }
+      if (!last?.recent || last.up !== up) {
         await tx.insertInto('hosted_node_checks').values({ node_id: nodeId, up }).execute();
       }
     });
