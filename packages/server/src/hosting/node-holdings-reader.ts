@@ -19,7 +19,8 @@ export type HoldingsPort = Pick<NodePort, 'getInfo'> &
 /**
  * Reads a node's holdings. The lists are read in the order channels and funds move (opening,
  * open, closing, wallet): one that moves while they are read shows up in a later list, or twice,
- * and is never missed. A node not synced to the chain yet is refused (`lightning_unavailable`):
+ * and is never missed, provided no block arrives meanwhile (checked: the node's height is read
+ * before and after). A node not synced to the chain yet is refused (`lightning_unavailable`):
  * a node just started may not have seen the coins it received while it was stopped, and an
  * empty wallet read then would let it be deleted with them.
  */
@@ -31,6 +32,12 @@ export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Pro
   const open = await node.listChannels(signal);
   const closing = await node.closingChannels(signal);
   const wallet = await node.walletBalance(signal);
+  // LND's channel arbitrator and its wallet take each block separately: a channel whose close
+  // confirmed in a block the wallet had not taken yet is in neither list. Read again on the next
+  // look unless the node was synced at the same height throughout.
+  const after = await node.getInfo(signal);
+  if (!after.syncedToChain || after.blockHeight !== info.blockHeight)
+    throw new LspError(ErrorCode.LightningUnavailable, 'the chain moved while the node was read; read again');
   return {
     opening: opening.map((c) => ({
       channelPoint: c.channelPoint,
