@@ -33,41 +33,14 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { Admission } from '../lsps0/admission.ts';
 import type { OrderOwner } from '../lsps0/order-owner.ts';
 import { RpcError } from '../lsps0/rpc-error.ts';
-import {
-  NO_ONCHAIN_OPTION,
-  type OnchainPaymentLimits,
-  OnchainPayments,
-  type OnchainPaymentsLightning,
-} from './lsps1-onchain.ts';
+import type { Lsps1Limits } from './lsps1-limits.ts';
+import { NO_ONCHAIN_OPTION, OnchainPayments, type OnchainPaymentsLightning } from './lsps1-onchain.ts';
 import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
 import type { OrderReceipts } from './order-receipts.ts';
 import { OrderRunner, type OrderRunnerLightning } from './order-runner.ts';
 
-/** LSPS1 limits (from config). */
-export interface Lsps1Limits {
-  readonly minLspBalance: number;
-  readonly maxLspBalance: number;
-  readonly maxClientBalance: number;
-  readonly maxChannelExpiryBlocks: number;
-  readonly invoiceExpirySeconds: number;
-  /** How long a paid order may wait for its client to come online before it is refunded. */
-  readonly openDeadlineSeconds: number;
-  /** How long an online client has to accept, and then to sign, the channel. */
-  readonly openTimeoutSeconds: number;
-  /** The hold invoice's CLTV (blocks): room for the open before the payer's HTLC expires. */
-  readonly holdInvoiceCltv: number;
-  /** LND's `invoices.holdexpirydelta`: it cancels held HTLCs this many blocks before expiry. */
-  readonly lndHoldExpiryDelta: number;
-  /** Bounds of the funding fee rate (sat/vB) the network fee is priced at. */
-  readonly minFeeRate: number;
-  readonly maxFeeRate: number;
-  /** On-chain payment of orders that give a refund address; absent: bolt11 only. */
-  readonly onchain?: OnchainPaymentLimits;
-  /** Unpaid orders one client, and all together, may have at once. */
-  readonly maxUnpaidOrdersPerClient: number;
-  readonly maxUnpaidOrders: number;
-}
+export type { Lsps1Limits } from './lsps1-limits.ts';
 
 /** Confirmations we use for every LSPS1 channel (the funding must confirm; no zero-conf). */
 const REQUIRED_CONFIRMATIONS = 1;

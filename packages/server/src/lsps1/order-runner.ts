@@ -31,8 +31,8 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
+import type { Lsps1Limits } from './lsps1-limits.ts';
 import { type OnchainPayments, takesOnchain } from './lsps1-onchain.ts';
-import type { Lsps1Limits } from './lsps1-service.ts';
 import {
   cancelHeldInvoice,
   dropInvoice,

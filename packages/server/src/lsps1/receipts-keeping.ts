@@ -7,8 +7,8 @@ import { ErrorCode, isLspError } from '@blgv/core';
 import type { Lsps1OrderRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
+import type { Lsps1Limits } from './lsps1-limits.ts';
 import { type OnchainPayments, takesOnchain } from './lsps1-onchain.ts';
-import type { Lsps1Limits } from './lsps1-service.ts';
 import type { OrderReceipts } from './order-receipts.ts';
 
 /** The longest between two looks at every order's receipts (leases renewed, released, refunded). */
