@@ -2,12 +2,15 @@
  * Story: an exchange pays bob through the LSP on a small graph with two paths,
  *
  *     alice ─▶ LSP ─▶ carol ─▶ bob   (carol forwards for free, but holds nothing toward bob)
- *                 ╲─▶ dave ──▶ bob   (dave charges 2 sat and has the liquidity)
+ *                 ├─▶ dave ──▶ bob   (dave charges 2 sat and has the liquidity)
+ *                 └─▶ erin ──▶ bob   (erin charges 3 sat and has the liquidity)
  *
  * LND tries the free path first, carol fails it, and the payment succeeds through dave: the
  * answer and `GET /v1/payments/:hash` show the route taken and the failed attempt. A limit
  * (`maxFeeSat` / `maxFeePpm`) below the route's cost fails the payment with nothing spent and
- * the charge refunded exactly; a limit at the cost pays; a negative limit is a 400 naming it.
+ * the charge refunded exactly; a limit at the cost pays; a payment larger than any one channel
+ * is split into parts (within `payments.maxParts`), each part's route shown; a negative limit
+ * is a 400 naming it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -23,14 +26,18 @@ let lsp: TestLsp;
 let exchange: LSPClient;
 let carol: LndNode;
 let dave: LndNode;
+let erin: LndNode;
 let lspToDave: Channel;
 let carolToBob: Channel;
 let daveToBob: Channel;
+let erinToBob: Channel;
 
-/** What dave takes to forward to bob; carol takes nothing. */
+/** What dave and erin take to forward to bob; carol takes nothing. */
 const DAVE_FEE_MSAT = 2_000n;
+const ERIN_FEE_MSAT = 3_000n;
 const TIME_LOCK_DELTA = 40;
 const AMOUNT_SAT = 100_000;
+const MAX_PARTS = 4;
 
 /** Resolves once `observer`'s graph has `channel`'s policy from `from` at `baseFeeMsat`. */
 async function waitForPolicy(observer: LndNode, channel: Channel, from: LndNode, baseFeeMsat: bigint) {
@@ -55,14 +62,16 @@ async function waitForPolicy(observer: LndNode, channel: Channel, from: LndNode,
 before(async () => {
   net = await startNetwork();
   const { h, alice, lsp: node, bob } = net;
-  [carol, dave] = await Promise.all([h.newNode('carol'), h.newNode('dave')]);
-  await h.fund([carol, sat(5_000_000)], [dave, sat(5_000_000)]);
-  await h.openChannel(alice, node, sat(2_000_000));
+  [carol, dave, erin] = await Promise.all([h.newNode('carol'), h.newNode('dave'), h.newNode('erin')]);
+  await h.fund([carol, sat(5_000_000)], [dave, sat(5_000_000)], [erin, sat(5_000_000)]);
+  await h.openChannel(alice, node, sat(3_000_000));
   await h.openChannel(node, carol, sat(1_000_000));
   lspToDave = await h.openChannel(node, dave, sat(1_000_000));
   // bob opened the channel with carol: all of it is on bob's side, carol cannot forward to bob.
   carolToBob = await h.openChannel(bob, carol, sat(1_000_000));
   daveToBob = await h.openChannel(dave, bob, sat(1_000_000));
+  await h.openChannel(node, erin, sat(1_000_000));
+  erinToBob = await h.openChannel(erin, bob, sat(1_000_000));
   await carol.lnd.updateChannelPolicy(
     {
       channelPoint: carolToBob.channelPoint,
@@ -81,11 +90,21 @@ before(async () => {
     },
     within(),
   );
+  await erin.lnd.updateChannelPolicy(
+    {
+      channelPoint: erinToBob.channelPoint,
+      baseFee: msat(ERIN_FEE_MSAT),
+      feeRatePpm: 0n,
+      timeLockDelta: TIME_LOCK_DELTA,
+    },
+    within(),
+  );
   await waitForPolicy(node, carolToBob, carol, 0n);
+  await waitForPolicy(node, erinToBob, erin, ERIN_FEE_MSAT);
   await waitForPolicy(node, daveToBob, dave, DAVE_FEE_MSAT);
-  lsp = await startTestLsp(net, { postgres: true });
+  lsp = await startTestLsp(net, { postgres: true, file: { payments: { maxParts: MAX_PARTS } } });
   exchange = (await lsp.newTenant('exchange')).client;
-  await topUp(h, alice, exchange, 400_000);
+  await topUp(h, alice, exchange, 2_000_000);
 });
 after(async () => {
   await lsp?.stop();
@@ -185,6 +204,35 @@ test('a limit below the route cost fails with nothing spent and the charge refun
   // The charge is the quoted one, whatever the limit.
   assert.equal(paid.charged.total, 100_011);
   assert.equal((await exchange.getBalance()).balance, balance - 100_011);
+  await assertCleanAudit(lsp);
+});
+
+test('a payment larger than any one channel is split into parts, each with its route', async () => {
+  const amountSat = 1_200_000;
+  const balance = (await exchange.getBalance()).balance;
+  const invoice = await bobInvoice(amountSat);
+  const paid = await exchange.sendPayment({ invoice: invoice.paymentRequest });
+  assert.equal(paid.status, 'succeeded', paid.failure ?? '');
+  assert.ok(paid.parts !== null && paid.parts >= 2 && paid.parts <= MAX_PARTS, `${paid.parts} parts`);
+  assert.equal(paid.routes.length, paid.parts);
+  assert.equal(paid.routeCount, paid.parts);
+  // The parts add up to the amount, their fees to the fee paid; each ends at bob.
+  const sum = (values: readonly string[]) => values.reduce((a, v) => a + BigInt(v), 0n);
+  assert.equal(sum(paid.routes.map((r) => r.amountMsat)), BigInt(amountSat) * 1000n);
+  assert.equal(sum(paid.routes.map((r) => r.feeMsat)), BigInt(paid.feePaidMsat ?? '-1'));
+  for (const route of paid.routes) {
+    assert.equal(route.hops.at(-1)?.pubkey, net.bob.pubkey);
+    assert.equal(sum(route.hops.map((hop) => hop.feeMsat)), BigInt(route.feeMsat));
+  }
+  // Both paid hops carried a part: no one channel holds the amount.
+  const via = new Set(paid.routes.map((r) => r.hops[0]?.pubkey));
+  assert.ok(via.has(dave.pubkey) && via.has(erin.pubkey), 'parts through dave and erin');
+  // 1,000 msat + 100 ppm of 1,200,000,000 msat = 121 sat.
+  assert.equal(paid.charged.total, amountSat + 121);
+  assert.equal((await exchange.getBalance()).balance, balance - amountSat - 121);
+  assert.deepEqual(await exchange.getPayment(invoice.paymentHash), paid);
+  const settled = await net.bob.lnd.lookupInvoice(parseHex32(invoice.paymentHash), within());
+  assert.equal(settled.amountPaid, BigInt(amountSat) * 1000n);
   await assertCleanAudit(lsp);
 });
 
