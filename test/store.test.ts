@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type Hex32, isLspError, sat } from '@blgv/core';
+import { type Hex32, type HtlcAttempt, isLspError, msat, parsePubkey, sat, scid } from '@blgv/core';
 import {
   ApiKeysRepository,
   type Database,
@@ -19,6 +19,7 @@ import {
   migrate,
   NodeSeriesRepository,
   openDatabase,
+  PaymentsRepository,
   sql,
   stateCheckName,
   statesOfCheck,
@@ -69,12 +70,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0016_hosted_nodes_paging',
         '0017_hosted_node_custody',
         '0018_hosting_custody_billing',
+        '0019_payment_routes',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
       );
     });
 
@@ -109,6 +111,53 @@ for (const [name, config] of Object.entries(dialects)) {
         (await tenants.list()).map((t) => t.name),
         ['acme'],
       );
+    });
+
+    test("a payment's HTLC attempts (routes, failures) are stored with its outcome and come back exactly", async () => {
+      const tenant = await new TenantsRepository(database.db).create('payer');
+      const payments = new PaymentsRepository(database.db);
+      const hash = randomBytes(32).toString('hex');
+      const p = await payments.insert({
+        paymentHash: hash,
+        tenantId: tenant.id,
+        paymentRequest: 'lnbcrt1',
+        destination: `02${'bb'.repeat(32)}`,
+        amountMsat: msat(100_000_000n),
+        reservationId: null,
+        reserved: sat(0n),
+        liquidity: sat(100_011n),
+        feeLimitMsat: msat(2_000n),
+        amount: sat(100_000n),
+        routingFee: sat(11n),
+        utilizationFee: sat(0n),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      assert.equal(p.htlcAttempts, null, 'none until it ends');
+      const carol = parsePubkey(`02${'cc'.repeat(32)}`);
+      const attempts: HtlcAttempt[] = [
+        {
+          status: 'failed',
+          hops: [{ pubkey: carol, scid: scid(2n ** 62n + 3n), fee: msat(0n) }],
+          fee: msat(0n),
+          amount: msat(100_000_000n),
+          failure: { code: 'temporary_channel_failure', sourceIndex: 1, pubkey: carol },
+        },
+        {
+          status: 'succeeded',
+          hops: [{ pubkey: carol, scid: scid(7n), fee: msat(2_000n) }],
+          fee: msat(2_000n),
+          amount: msat(100_000_000n),
+        },
+      ];
+      const done = await payments.finish(hash, 1, {
+        status: 'succeeded',
+        networkFeeMsat: msat(2_000n),
+        htlcCount: 1,
+        preimage: '00'.repeat(32),
+        htlcAttempts: attempts,
+      });
+      assert.deepEqual(done?.htlcAttempts, attempts);
+      assert.deepEqual((await payments.get(hash))?.htlcAttempts, attempts);
     });
 
     test('int8 values come back as exact bigints', async () => {

@@ -142,7 +142,9 @@ export class LSPClient {
 
   /**
    * Pays a BOLT11 invoice from the account balance, optionally with a reservation; resolves
-   * with the outcome. Paying the same invoice again returns the first payment.
+   * with the outcome, the routes taken and the failed attempts. `maxFeeSat` / `maxFeePpm`
+   * bound what the network may take (a payment no route makes within them fails, refunded).
+   * Paying the same invoice again returns the first payment.
    */
   sendPayment(request: PaymentBody): Promise<PaymentResponse> {
     return this.#t.call('POST', '/v1/payments', request);
@@ -156,7 +158,7 @@ export class LSPClient {
     return this.#t.call('GET', `/v1/payments${queryString(pageQuery(query))}`);
   }
 
-  /** A payment's status, network fee paid and number of routes (HTLCs). */
+  /** A payment's status, network fee paid, the routes (parts) it took and its failed attempts. */
   getPayment(paymentHash: string): Promise<PaymentResponse> {
     return this.#t.call('GET', `/v1/payments/${encodeURIComponent(paymentHash)}`);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseChannelPointString, txidFromBytes, uint64MapKey } from './mappers.ts';
+import type { HTLCAttempt__Output } from '../generated/types/lnrpc/HTLCAttempt.ts';
+import { htlcAttemptFromLnd, parseChannelPointString, txidFromBytes, uint64MapKey } from './mappers.ts';
 
 test('uint64 map keys decode from decimal strings and protobufjs long hashes', () => {
   assert.equal(uint64MapKey('65537'), 65537n);
@@ -17,5 +18,60 @@ test('txids flip from wire byte order to display order', () => {
   assert.deepEqual(parseChannelPointString(`${'11'.repeat(32)}:3`), {
     txid: '11'.repeat(32),
     outputIndex: 3,
+  });
+});
+
+const CAROL = `02${'aa'.repeat(32)}`;
+const BOB = `03${'bb'.repeat(32)}`;
+
+/** An HTLC attempt over two hops (only the fields the mapper reads). */
+function attempt(failureIndex?: number): HTLCAttempt__Output {
+  return {
+    status: failureIndex === undefined ? 'SUCCEEDED' : 'FAILED',
+    route: {
+      total_fees_msat: '2000',
+      total_amt_msat: '100002000',
+      hops: [
+        { pub_key: CAROL, chan_id: '123', fee_msat: '2000' },
+        { pub_key: BOB, chan_id: '456', fee_msat: '0' },
+      ],
+    },
+    failure:
+      failureIndex === undefined
+        ? null
+        : { code: 'TEMPORARY_CHANNEL_FAILURE', failure_source_index: failureIndex },
+  } as unknown as HTLCAttempt__Output;
+}
+
+test("an HTLC attempt: its hops, the route's fee and the amount delivered", () => {
+  assert.deepEqual(htlcAttemptFromLnd(attempt()), {
+    status: 'succeeded',
+    hops: [
+      { pubkey: CAROL, scid: 123n, fee: 2000n },
+      { pubkey: BOB, scid: 456n, fee: 0n },
+    ],
+    fee: 2000n,
+    amount: 100_000_000n,
+  });
+});
+
+test('a failed HTLC attempt names the node that failed it and the channel it could not use', () => {
+  assert.deepEqual(htlcAttemptFromLnd(attempt(1)).failure, {
+    code: 'temporary_channel_failure',
+    sourceIndex: 1,
+    pubkey: CAROL,
+    scid: 456n,
+  });
+  // From the payer itself (index 0): its own first channel, no reporting hop.
+  assert.deepEqual(htlcAttemptFromLnd(attempt(0)).failure, {
+    code: 'temporary_channel_failure',
+    sourceIndex: 0,
+    scid: 123n,
+  });
+  // From the destination: no channel after it.
+  assert.deepEqual(htlcAttemptFromLnd(attempt(2)).failure, {
+    code: 'temporary_channel_failure',
+    sourceIndex: 2,
+    pubkey: BOB,
   });
 });

@@ -9,6 +9,7 @@ import {
   type ClosingChannel,
   type DecodedPaymentRequest,
   type Hex32,
+  type HtlcAttempt,
   type InvoiceHtlcRecord,
   type InvoiceHtlcState,
   type InvoiceState,
@@ -27,6 +28,7 @@ import type { BatchOpenChannel } from '../generated/types/lnrpc/BatchOpenChannel
 import type { Channel__Output } from '../generated/types/lnrpc/Channel.ts';
 import type { ChannelEventUpdate__Output } from '../generated/types/lnrpc/ChannelEventUpdate.ts';
 import type { ChannelPoint__Output } from '../generated/types/lnrpc/ChannelPoint.ts';
+import type { HTLCAttempt__Output } from '../generated/types/lnrpc/HTLCAttempt.ts';
 import type { Invoice__Output } from '../generated/types/lnrpc/Invoice.ts';
 import type { InvoiceHTLC__Output } from '../generated/types/lnrpc/InvoiceHTLC.ts';
 import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
@@ -228,6 +230,7 @@ export function paymentResultFromLnd(p: Payment__Output): PaymentResult | undefi
       amount: msat(p.value_msat),
       fee: msat(p.fee_msat),
       htlcCount: p.htlcs.filter((h) => h.status === 'SUCCEEDED').length,
+      attempts: p.htlcs.map(htlcAttemptFromLnd),
     };
   }
   if (p.status === 'FAILED') {
@@ -241,9 +244,45 @@ export function paymentResultFromLnd(p: Payment__Output): PaymentResult | undefi
           ? [{ code: String(h.failure.code).toLowerCase(), sourceIndex: h.failure.failure_source_index }]
           : [],
       ),
+      attempts: p.htlcs.map(htlcAttemptFromLnd),
     };
   }
   return undefined;
+}
+
+const htlcStatuses = { IN_FLIGHT: 'in_flight', SUCCEEDED: 'succeeded', FAILED: 'failed' } as const;
+
+/**
+ * Maps one HTLC attempt of a payment: its route's hops and fees, and where it failed. A failure
+ * from hop `i` (0: the payer) was sent by the node before the route's hop `i` and concerns the
+ * channel of hop `i` (the one it could not forward over); at the destination there is none.
+ */
+export function htlcAttemptFromLnd(h: HTLCAttempt__Output): HtlcAttempt {
+  const hops = (h.route?.hops ?? []).map((hop) => ({
+    pubkey: parsePubkey(hop.pub_key),
+    scid: scid(hop.chan_id),
+    fee: msat(hop.fee_msat),
+  }));
+  const fee = msat(h.route?.total_fees_msat ?? 0);
+  const attempt: HtlcAttempt = {
+    status: htlcStatuses[h.status] ?? 'failed',
+    hops,
+    fee,
+    amount: msat(BigInt(h.route?.total_amt_msat ?? 0) - fee),
+  };
+  if (!h.failure) return attempt;
+  const at = h.failure.failure_source_index;
+  const reporter = at > 0 ? hops[at - 1]?.pubkey : undefined;
+  const channel = hops[at]?.scid;
+  return {
+    ...attempt,
+    failure: {
+      code: String(h.failure.code).toLowerCase(),
+      sourceIndex: at,
+      ...(reporter !== undefined ? { pubkey: reporter } : {}),
+      ...(channel !== undefined ? { scid: channel } : {}),
+    },
+  };
 }
 
 /** Maps a decoded payment request. */

@@ -3,7 +3,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { NextCursor } from './paging.ts';
-import { SatAmount, Timestamp } from './wire-values.ts';
+import { MsatString, SatAmount, Timestamp } from './wire-values.ts';
 
 /** `POST /v1/payments` (the spec's `sendPayment`). */
 export const PaymentBody = Type.Object(
@@ -11,6 +11,16 @@ export const PaymentBody = Type.Object(
     invoice: Type.String({ minLength: 1, maxLength: 7089, description: 'BOLT11 payment request' }),
     reservationId: Type.Optional(Type.String({ maxLength: 100, description: 'pay with this reservation' })),
     amount: Type.Optional(SatAmount('for an invoice without an amount', 1)),
+    maxFeeSat: Type.Optional(
+      SatAmount('the most the network may take; lowers the fee limit below the routing fee charged'),
+    ),
+    maxFeePpm: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'the most the network may take, in millionths of the amount (with maxFeeSat: the lower)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -20,6 +30,37 @@ export const PaymentHashParams = Type.Object(
   { paymentHash: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: '32 bytes hex' }) },
   { additionalProperties: false },
 );
+
+/** One hop of a route a payment took. */
+export const RouteHopResponse = Type.Object({
+  pubkey: Type.String({ description: 'the node reached' }),
+  chanId: Type.String({ description: 'the channel crossed, short channel id (decimal)' }),
+  feeMsat: MsatString('what this node took to forward'),
+});
+
+/** A route one successful part (HTLC) of a payment took. */
+export const PaymentRouteResponse = Type.Object({
+  hops: Type.Array(RouteHopResponse),
+  feeMsat: MsatString('what the route paid the network'),
+  amountMsat: MsatString('what the route delivered'),
+});
+
+/** A failed HTLC attempt of a payment. */
+export const FailedAttemptResponse = Type.Object({
+  code: Type.Union([Type.String(), Type.Null()], { description: 'BOLT 4 failure, lower case' }),
+  failingHop: Type.Union(
+    [
+      Type.Object({
+        index: Type.Integer({ description: '0: the LSP node, 1: the first hop, ...' }),
+        pubkey: Type.Union([Type.String(), Type.Null()], { description: 'the node that reported it' }),
+        chanId: Type.Union([Type.String(), Type.Null()], { description: 'the channel it could not use' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'where it failed, when LND says' },
+  ),
+  hops: Type.Array(RouteHopResponse, { description: 'the route tried' }),
+});
 
 export const PaymentResponse = Type.Object({
   paymentHash: Type.String(),
@@ -35,6 +76,15 @@ export const PaymentResponse = Type.Object({
   }),
   feePaidMsat: Type.Union([Type.String(), Type.Null()], { description: 'what the network took, msat' }),
   routeCount: Type.Union([Type.Integer(), Type.Null()], { description: 'HTLCs (parts) used' }),
+  feeLimitMsat: MsatString('the most the node let the network take'),
+  parts: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'successful HTLCs (parts) the amount was delivered in; null until known',
+  }),
+  routes: Type.Array(PaymentRouteResponse, { description: 'the route of each successful part' }),
+  failedAttempts: Type.Object({
+    count: Type.Integer(),
+    attempts: Type.Array(FailedAttemptResponse),
+  }),
   preimage: Type.Union([Type.String(), Type.Null()]),
   failure: Type.Union([Type.String(), Type.Null()]),
   attempt: Type.Integer(),

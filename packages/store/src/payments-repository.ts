@@ -3,9 +3,10 @@
  * node reports the outcome. A failed payment may be attempted again under a new attempt
  * number; `finish` moves only the attempt it names, so an outcome is never recorded twice.
  */
-import { type Msat, msat, type Sat, sat } from '@blgv/core';
+import { type HtlcAttempt, type Msat, msat, type Sat, sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
+import { attemptsFromJson, attemptsToJson } from './payment-attempts-json.ts';
 import type { Schema } from './schema.ts';
 import type { PaymentStatus, PaymentsTable } from './tables/payments.ts';
 
@@ -33,6 +34,11 @@ export interface Payment {
   readonly networkFeeMsat: Msat | null;
   readonly htlcCount: number | null;
   readonly preimage: string | null;
+  /**
+   * Every HTLC attempt the node made for this attempt of the payment, in the order tried:
+   * the routes taken (hops, fees) and where the failed ones failed. Null until it ends.
+   */
+  readonly htlcAttempts: readonly HtlcAttempt[] | null;
   /** When the invoice expires. */
   readonly expiresAt: Date;
   readonly createdAt: Date;
@@ -42,7 +48,15 @@ export interface Payment {
 /** The fields of a new attempt. */
 export type PaymentAttempt = Omit<
   Payment,
-  'attempt' | 'status' | 'failure' | 'networkFeeMsat' | 'htlcCount' | 'preimage' | 'createdAt' | 'updatedAt'
+  | 'attempt'
+  | 'status'
+  | 'failure'
+  | 'networkFeeMsat'
+  | 'htlcCount'
+  | 'preimage'
+  | 'htlcAttempts'
+  | 'createdAt'
+  | 'updatedAt'
 >;
 
 /** The final outcome of an attempt. */
@@ -52,8 +66,14 @@ export type PaymentOutcome =
       readonly networkFeeMsat: Msat;
       readonly htlcCount: number;
       readonly preimage: string;
+      readonly htlcAttempts?: readonly HtlcAttempt[];
     }
-  | { readonly status: 'failed'; readonly failure: string; readonly htlcCount: number };
+  | {
+      readonly status: 'failed';
+      readonly failure: string;
+      readonly htlcCount: number;
+      readonly htlcAttempts?: readonly HtlcAttempt[];
+    };
 
 /** Reads and writes payments. Pass a transaction to combine writes. */
 export class PaymentsRepository {
@@ -99,6 +119,7 @@ export class PaymentsRepository {
         network_fee_msat: null,
         htlc_count: null,
         preimage: null,
+        htlc_attempts: null,
         updated_at: new Date(),
       })
       .where('payment_hash', '=', p.paymentHash)
@@ -116,6 +137,7 @@ export class PaymentsRepository {
       .set({
         status: outcome.status,
         htlc_count: outcome.htlcCount,
+        ...(outcome.htlcAttempts ? { htlc_attempts: attemptsToJson(outcome.htlcAttempts) } : {}),
         updated_at: new Date(),
         ...(outcome.status === 'succeeded'
           ? { network_fee_msat: outcome.networkFeeMsat, preimage: outcome.preimage }
@@ -181,6 +203,7 @@ function toPayment(r: Selectable<PaymentsTable>): Payment {
     networkFeeMsat: r.network_fee_msat === null ? null : msat(r.network_fee_msat),
     htlcCount: r.htlc_count,
     preimage: r.preimage,
+    htlcAttempts: r.htlc_attempts === null ? null : attemptsFromJson(r.htlc_attempts),
     expiresAt: r.expires_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

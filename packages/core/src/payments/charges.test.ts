@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FEE_SCHEDULE } from '../fees/schedule.ts';
 import { msat, sat } from '../money.ts';
-import { quotePayment, reservationTake } from './charges.ts';
+import { paymentFeeLimit, quotePayment, reservationTake } from './charges.ts';
 
 test('a 0.1 BTC payment: 1001 sat routing fee, the fee limit exact in msat', () => {
   const q = quotePayment(DEFAULT_FEE_SCHEDULE, msat(10_000_000_000));
@@ -27,4 +27,25 @@ test('a payment takes its liquidity from a reservation, or the rest when only th
   assert.equal(reservationTake(q, sat(500_010)), 500_010n, 'amount covered, fee partly');
   assert.equal(reservationTake(q, sat(500_000)), 500_000n);
   assert.equal(reservationTake(q, sat(499_999)), undefined);
+});
+
+test("the tenant's fee limit only lowers the node's fee limit below the schedule's routing fee", () => {
+  const amount = msat(100_000_000); // 100,000 sat: routing fee 11,000 msat
+  const q = quotePayment(DEFAULT_FEE_SCHEDULE, amount);
+  assert.equal(paymentFeeLimit(q, amount, {}), 11_000n, 'no limit: the routing fee');
+  assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(1n) }), 1_000n);
+  assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(0n) }), 0n);
+  assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(50n) }), 11_000n, 'never raised');
+  assert.equal(paymentFeeLimit(q, amount, { maxFeePpm: 25n }), 2_500n);
+  assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(2n), maxFeePpm: 25n }), 2_000n, 'the lower');
+  assert.equal(paymentFeeLimit(q, msat(1_999), { maxFeePpm: 500_000n }), 999n, 'ppm rounds down');
+});
+
+test("the config's default limit applies only when the tenant gives none", () => {
+  const amount = msat(100_000_000);
+  const q = quotePayment(DEFAULT_FEE_SCHEDULE, amount);
+  const defaults = { maxFeePpm: 50n };
+  assert.equal(paymentFeeLimit(q, amount, {}, defaults), 5_000n);
+  assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(8n) }, defaults), 8_000n, "the tenant's wins");
+  assert.equal(paymentFeeLimit(q, amount, {}, { maxFeeSat: sat(100n) }), 11_000n);
 });

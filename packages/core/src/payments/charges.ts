@@ -1,7 +1,8 @@
 /**
  * What a tenant's outgoing payment costs: the amount, the routing fee of the schedule (which
- * is also the fee limit given to the node) and, when it uses a liquidity reservation, the
- * utilization fee on what it takes from it. Sats charged round up.
+ * is also the fee limit given to the node, unless the tenant's limit is lower: see
+ * {@link paymentFeeLimit}) and, when it uses a liquidity reservation, the utilization fee on
+ * what it takes from it. Sats charged round up.
  */
 import { type FeeSchedule, routingFee } from '../fees/schedule.ts';
 import { type Msat, msatToSatCeil, type Sat } from '../money.ts';
@@ -38,4 +39,36 @@ export function quotePayment(schedule: FeeSchedule, amount: Msat): PaymentQuote 
 export function reservationTake(quote: PaymentQuote, remaining: Sat): Sat | undefined {
   if (remaining < quote.amount) return undefined;
   return (remaining < quote.liquidity ? remaining : quote.liquidity) as Sat;
+}
+
+/** The most a tenant lets the network take for one payment (either, both or neither). */
+export interface FeeLimitRequest {
+  /** At most this many sat. */
+  readonly maxFeeSat?: Sat;
+  /** At most this many millionths of the amount (rounded down to the msat). */
+  readonly maxFeePpm?: bigint;
+}
+
+/**
+ * The fee limit the node pays within: the schedule's routing fee (what the tenant is charged,
+ * `quote.feeLimit`), lowered to the tenant's limits when they are lower. Without a limit from
+ * the tenant, `defaults` (from config) apply the same way; without those either, the routing
+ * fee is the limit. A limit never raises it: the charge always covers what the network may take.
+ */
+export function paymentFeeLimit(
+  quote: Pick<PaymentQuote, 'feeLimit'>,
+  amount: Msat,
+  requested: FeeLimitRequest,
+  defaults: FeeLimitRequest = {},
+): Msat {
+  const given = requested.maxFeeSat !== undefined || requested.maxFeePpm !== undefined;
+  const limits = given ? requested : defaults;
+  let limit: bigint = quote.feeLimit;
+  if (limits.maxFeeSat !== undefined) limit = min(limit, limits.maxFeeSat * 1000n);
+  if (limits.maxFeePpm !== undefined) limit = min(limit, (amount * limits.maxFeePpm) / 1_000_000n);
+  return limit as Msat;
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

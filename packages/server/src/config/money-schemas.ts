@@ -131,6 +131,13 @@ export const PaymentsConfigSchema = Type.Object(
     timeoutSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
     /** The most parts (HTLCs) one payment is split into. */
     maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+    /**
+     * The fee limit of a payment whose tenant gives no `maxFeeSat` / `maxFeePpm`: the most the
+     * network may take, below the routing fee charged (which stays the limit when these are
+     * absent, the default). A tenant's own limit replaces these; neither ever raises the limit.
+     */
+    defaultMaxFeeSat: Type.Optional(Type.Integer({ minimum: 0 })),
+    defaultMaxFeePpm: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   },
   { additionalProperties: false, default: {} },
 );

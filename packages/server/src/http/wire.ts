@@ -1,7 +1,7 @@
 /**
  * Domain records to wire shapes. Sat amounts become JSON integers (all fit in 2^53).
  */
-import { formatScid, parseScid, reservationRemaining } from '@blgv/core';
+import { formatScid, type HtlcAttempt, parseScid, reservationRemaining } from '@blgv/core';
 import type {
   AdminJitChannelResponse,
   AdminLiquidityPurchaseResponse,
@@ -101,11 +101,42 @@ export function paymentToWire(p: Payment): PaymentResponse {
     },
     feePaidMsat: p.networkFeeMsat === null ? null : String(p.networkFeeMsat),
     routeCount: p.htlcCount,
+    ...paymentRoutesToWire(p),
     preimage: p.preimage,
     failure: p.failure,
     attempt: p.attempt,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** The routes a payment took and its failed attempts, from its stored HTLC attempts. */
+function paymentRoutesToWire(
+  p: Payment,
+): Pick<PaymentResponse, 'feeLimitMsat' | 'parts' | 'routes' | 'failedAttempts'> {
+  const attempts = p.htlcAttempts ?? [];
+  const hops = (a: HtlcAttempt) =>
+    a.hops.map((h) => ({ pubkey: h.pubkey, chanId: String(h.scid), feeMsat: String(h.fee) }));
+  const succeeded = attempts.filter((a) => a.status === 'succeeded');
+  const failed = attempts.filter((a) => a.status === 'failed');
+  return {
+    feeLimitMsat: String(p.feeLimitMsat),
+    parts: p.htlcAttempts ? succeeded.length : null,
+    routes: succeeded.map((a) => ({ hops: hops(a), feeMsat: String(a.fee), amountMsat: String(a.amount) })),
+    failedAttempts: {
+      count: failed.length,
+      attempts: failed.map((a) => ({
+        code: a.failure?.code ?? null,
+        failingHop: a.failure
+          ? {
+              index: a.failure.sourceIndex,
+              pubkey: a.failure.pubkey ?? null,
+              chanId: a.failure.scid === undefined ? null : String(a.failure.scid),
+            }
+          : null,
+        hops: hops(a),
+      })),
+    },
   };
 }
 

@@ -133,8 +133,14 @@ export async function recordOutcome(
           networkFeeMsat: result.fee,
           htlcCount: result.htlcCount,
           preimage: result.preimage,
+          ...(result.attempts ? { htlcAttempts: result.attempts } : {}),
         }
-      : { status: 'failed', failure: result.message ?? result.reason, htlcCount: result.htlcCount };
+      : {
+          status: 'failed',
+          failure: result.message ?? result.reason,
+          htlcCount: result.htlcCount,
+          ...(result.attempts ? { htlcAttempts: result.attempts } : {}),
+        };
   const event: PaymentEvent =
     outcome.status === 'succeeded' ? { type: 'succeeded' } : { type: 'failed', reason: outcome.failure };
   let finished: Payment | undefined;

@@ -2,7 +2,10 @@
  * Payments for tenants (the spec's `sendPayment({ invoice, reservationId })`): decodes the
  * invoice, charges amount + routing fee (+ utilization fee with a reservation) to the ledger
  * together with a `pending` record, then pays through the node with the routing fee as fee
- * limit. The same invoice paid twice returns the first payment.
+ * limit, lowered to the tenant's `maxFee` (or the configured default) when that is lower: the
+ * charge never changes, a payment the limit cannot route fails and is refunded. Its HTLC
+ * attempts (routes taken, failures) are stored with its outcome. The same invoice paid twice
+ * returns the first payment.
  *
  * Unknown is not failed: an attempt is refunded (and gives its reservation back) only when LND
  * reports it failed, or reports it never sent once the invoice has expired (it can never be
@@ -12,6 +15,7 @@
 import {
   type DecodedPaymentRequest,
   ErrorCode,
+  type FeeLimitRequest,
   type FeeSchedule,
   isLspError,
   LspError,
@@ -20,8 +24,10 @@ import {
   type PaymentResult,
   type PaymentsPort,
   parseHex32,
+  paymentFeeLimit,
   quotePayment,
   type Sat,
+  sat,
   satToMsat,
 } from '@blgv/core';
 import { type Database, type Page, type PageRequest, type Payment, PaymentsRepository } from '@blgv/store';
@@ -35,6 +41,9 @@ import { recordOutcome, startAttempt } from './payment-ledger.ts';
 export interface PaymentLimits {
   readonly timeoutSeconds: number;
   readonly maxParts: number;
+  /** The fee limit of a payment whose tenant gives none (below the routing fee only). */
+  readonly defaultMaxFeeSat?: number;
+  readonly defaultMaxFeePpm?: number;
 }
 
 /** A payment order from a tenant. */
@@ -43,6 +52,11 @@ export interface PaymentOrder {
   readonly reservationId?: string;
   /** For an invoice without an amount. */
   readonly amount?: Sat;
+  /**
+   * The most the network may take: lowers the node's fee limit below the routing fee
+   * charged (the charge itself is unchanged, and refunded if the payment fails).
+   */
+  readonly maxFee?: FeeLimitRequest;
 }
 
 /** A payment outcome, with a human reason when the node refused it outright. */
@@ -76,6 +90,7 @@ export class PaymentService {
   readonly #schedule: FeeSchedule;
   readonly #limits: PaymentLimits;
   readonly #log: Logger;
+  readonly #defaultMaxFee: FeeLimitRequest;
   /** Payment hashes this process is waiting on. */
   readonly #watching = new Set<string>();
   #jobs: AbortSignal | undefined;
@@ -97,6 +112,11 @@ export class PaymentService {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
+    const { defaultMaxFeeSat, defaultMaxFeePpm } = deps.limits;
+    this.#defaultMaxFee = {
+      ...(defaultMaxFeeSat !== undefined ? { maxFeeSat: sat(defaultMaxFeeSat) } : {}),
+      ...(defaultMaxFeePpm !== undefined ? { maxFeePpm: BigInt(defaultMaxFeePpm) } : {}),
+    };
   }
 
   /**
@@ -116,7 +136,7 @@ export class PaymentService {
       amountMsat: amount,
       reservationId: order.reservationId ?? null,
       liquidity: quote.liquidity,
-      feeLimitMsat: quote.feeLimit,
+      feeLimitMsat: paymentFeeLimit(quote, amount, order.maxFee ?? {}, this.#defaultMaxFee),
       amount: quote.amount,
       routingFee: quote.routingFee,
       expiresAt: new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000),
@@ -136,6 +156,7 @@ export class PaymentService {
         tenant: tenantId,
         paymentHash: decoded.paymentHash,
         amountMsat: String(amount),
+        feeLimitMsat: String(started.payment.feeLimitMsat),
         reservation: order.reservationId,
         attempt: started.payment.attempt,
       },
@@ -322,6 +343,7 @@ export class PaymentService {
         paymentHash: p.paymentHash,
         status: final.status,
         htlcs: final.htlcCount,
+        attempts: final.htlcAttempts?.length,
         networkFeeMsat: final.networkFeeMsat === null ? undefined : String(final.networkFeeMsat),
         failure: final.failure ?? undefined,
       },

@@ -32,7 +32,7 @@ export function registerPaymentRoutes(
       schema: {
         summary: 'Pay a BOLT11 invoice from the account balance',
         description:
-          "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit, multi-part allowed, within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before. A failed payment is refunded.",
+          "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit (lowered to `maxFeeSat` / `maxFeePpm` when given: a payment whose route costs more fails and is refunded), multi-part within `payments.maxParts`, within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before, with the routes taken and the failed attempts. A failed payment is refunded.",
         tags: ['payments'],
         body: PaymentBody,
         response: { 200: PaymentResponse, 201: PaymentResponse, ...errors },
@@ -44,6 +44,10 @@ export function registerPaymentRoutes(
         invoice: b.invoice,
         ...(b.reservationId !== undefined ? { reservationId: b.reservationId } : {}),
         ...(b.amount !== undefined ? { amount: sat(b.amount) } : {}),
+        maxFee: {
+          ...(b.maxFeeSat !== undefined ? { maxFeeSat: sat(b.maxFeeSat) } : {}),
+          ...(b.maxFeePpm !== undefined ? { maxFeePpm: BigInt(b.maxFeePpm) } : {}),
+        },
       });
       return reply.code(replayed ? 200 : 201).send(paymentToWire(payment));
     },

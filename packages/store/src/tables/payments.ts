@@ -28,6 +28,8 @@ export interface PaymentsTable {
   network_fee_msat: bigint | null;
   htlc_count: number | null;
   preimage: string | null;
+  /** The HTLC attempts of the last attempt, JSON (0019): see payment-attempts-json.ts. */
+  htlc_attempts: string | null;
   expires_at: Date;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;

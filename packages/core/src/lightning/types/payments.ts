@@ -48,6 +48,8 @@ export type PaymentResult =
       readonly amount: Msat;
       readonly fee: Msat;
       readonly htlcCount: number;
+      /** Every HTLC attempt the node made, in the order tried (absent when not read). */
+      readonly attempts?: readonly HtlcAttempt[];
     }
   | {
       readonly status: 'failed';
@@ -56,7 +58,29 @@ export type PaymentResult =
       readonly htlcCount: number;
       /** Why each HTLC attempt failed, in the order tried. */
       readonly attemptFailures: readonly HtlcAttemptFailure[];
+      /** Every HTLC attempt the node made, in the order tried (absent when not read). */
+      readonly attempts?: readonly HtlcAttempt[];
     };
+
+/** One hop of a route a payment's HTLC took: the node it reached and the channel it crossed. */
+export interface RouteHop {
+  readonly pubkey: Pubkey;
+  readonly scid: Scid;
+  /** What this hop's node took to forward (0 for the last hop). */
+  readonly fee: Msat;
+}
+
+/** One HTLC (part) of a payment: the route it took and how it ended. */
+export interface HtlcAttempt {
+  readonly status: 'succeeded' | 'failed' | 'in_flight';
+  readonly hops: readonly RouteHop[];
+  /** What the route paid the network. */
+  readonly fee: Msat;
+  /** What the route delivered to the destination. */
+  readonly amount: Msat;
+  /** Why it failed, and where, when LND says. */
+  readonly failure?: HtlcAttemptFailure;
+}
 
 /** How one HTLC attempt of a payment failed. */
 export interface HtlcAttemptFailure {
@@ -64,6 +88,10 @@ export interface HtlcAttemptFailure {
   readonly code: string;
   /** Which hop of the route sent it: 0 is the payer, 1 the first hop, and so on. */
   readonly sourceIndex: number;
+  /** The node that sent the failure (absent when it is the payer itself). */
+  readonly pubkey?: Pubkey;
+  /** The channel that node could not forward over (absent at the destination). */
+  readonly scid?: Scid;
 }
 
 /** A probe: an HTLC of `amount` to `destination` with a hash nobody knows. */
