@@ -26,3 +26,4 @@ export * from './payments/charges.ts';
 export * from './payments/payment-machine.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';
+export * from './routing/fee-policy.ts';
