@@ -61,14 +61,20 @@ test('a drained channel gets an inbound discount when inbound fees are on, cappe
 });
 
 test('a drained channel changes to a higher fee, with its reason', () => {
-  const d = decideFee({ channel: channel(60_000, 960_000), flow: noFlow, current, lastChangeAt: undefined, now }, settings);
+  const d = decideFee(
+    { channel: channel(60_000, 960_000), flow: noFlow, current, lastChangeAt: undefined, now },
+    settings,
+  );
   assert.equal(d.change, true);
   assert.ok(d.target.feeRatePpm > 400n);
   assert.match(d.reason, /outbound share 5\.0% below the target 50\.0%; fee rate 100 -> \d+ ppm/);
 });
 
 test('a full channel changes to a lower fee', () => {
-  const d = decideFee({ channel: channel(960_000, 60_000), flow: noFlow, current, lastChangeAt: undefined, now }, settings);
+  const d = decideFee(
+    { channel: channel(960_000, 60_000), flow: noFlow, current, lastChangeAt: undefined, now },
+    settings,
+  );
   assert.equal(d.change, true);
   assert.ok(d.target.feeRatePpm < 40n);
   assert.match(d.reason, /above the target/);
@@ -82,13 +88,25 @@ test('no change within the minimum step, nor within the window of the last chang
   assert.equal(small.change, false);
   assert.match(small.reason, /within the minimum step of 10 ppm/);
   const recent = decideFee(
-    { channel: channel(60_000, 960_000), flow: noFlow, current, lastChangeAt: new Date(now.getTime() - 60_000), now },
+    {
+      channel: channel(60_000, 960_000),
+      flow: noFlow,
+      current,
+      lastChangeAt: new Date(now.getTime() - 60_000),
+      now,
+    },
     settings,
   );
   assert.equal(recent.change, false);
   assert.match(recent.reason, /less than one window ago/);
   const later = decideFee(
-    { channel: channel(60_000, 960_000), flow: noFlow, current, lastChangeAt: new Date(now.getTime() - 3_600_000), now },
+    {
+      channel: channel(60_000, 960_000),
+      flow: noFlow,
+      current,
+      lastChangeAt: new Date(now.getTime() - 3_600_000),
+      now,
+    },
     settings,
   );
   assert.equal(later.change, true);

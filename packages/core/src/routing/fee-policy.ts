@@ -65,8 +65,18 @@ export interface ChannelFee {
 
 /** What the policy decides for a channel. */
 export type FeeDecision =
-  | { readonly change: false; readonly target: ChannelFee; readonly sharePpm: bigint; readonly reason: string }
-  | { readonly change: true; readonly target: ChannelFee; readonly sharePpm: bigint; readonly reason: string };
+  | {
+      readonly change: false;
+      readonly target: ChannelFee;
+      readonly sharePpm: bigint;
+      readonly reason: string;
+    }
+  | {
+      readonly change: true;
+      readonly target: ChannelFee;
+      readonly sharePpm: bigint;
+      readonly reason: string;
+    };
 
 /**
  * The channel's outbound share in ppm, reserve-aware: what we can send over it out of what can
@@ -88,7 +98,8 @@ export function targetFee(share: bigint, flow: ChannelFlow, s: FeePolicySettings
       ? s.maxPpm - ((s.maxPpm - s.midpointPpm) * share) / target
       : s.midpointPpm - ((s.midpointPpm - s.minPpm) * (share - target)) / (PPM - target);
   const total = flow.out + flow.in;
-  const nudge = total === 0n ? 0n : ((flow.out - flow.in) * (s.maxPpm - s.minPpm) * s.flowWeightPpm) / (total * PPM);
+  const nudge =
+    total === 0n ? 0n : ((flow.out - flow.in) * (s.maxPpm - s.minPpm) * s.flowWeightPpm) / (total * PPM);
   const feeRatePpm = clamp(band + nudge, s.minPpm, s.maxPpm);
   const maxDiscount = clamp(s.inboundMaxDiscountPpm, 0n, s.minPpm);
   // The discount grows as the channel drains below the target: none at the target, all at empty.
@@ -134,8 +145,7 @@ function describe(
   target: ChannelFee,
   s: FeePolicySettings,
 ): string {
-  const side =
-    share < s.targetSharePpm ? 'below' : share > s.targetSharePpm ? 'above' : 'at';
+  const side = share < s.targetSharePpm ? 'below' : share > s.targetSharePpm ? 'above' : 'at';
   const parts = [
     `outbound share ${percent(share)} ${side} the target ${percent(s.targetSharePpm)}`,
     `fee rate ${current.feeRatePpm} -> ${target.feeRatePpm} ppm`,
