@@ -6,7 +6,7 @@
  * and the drained one's rises. Alice then pays bob through the LSP, draining the channel to bob
  * below its target share: within one window its fee rises again, and no channel is changed
  * twice within a window. Every change is in the event log with its reason; bad settings are a
- * 400 naming the field.
+ * 400 naming the field. With inbound fees on, the drained channel gets an inbound discount.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -174,5 +174,23 @@ test('a channel drained by payments through it gets a higher fee within one wind
   assert.equal(fact(last, 'fee_rate_ppm'), raised.feeRatePpm.toString());
   await assertOncePerWindow(toBob);
   await assertOncePerWindow(fromAlice);
+});
+
+test('with inbound fees on, the drained channel gets an inbound discount LND accepts', async () => {
+  const policy = await lsp.admin.admin.setRoutingPolicy({ inboundMaxDiscountPpm: 20 });
+  assert.equal(policy.inboundMaxDiscountPpm, 20);
+  const discounted = await net.h.waitFor(
+    async () => {
+      const p = await lspPolicy(toBob);
+      return p.inboundFeeRatePpm < 0n ? p : undefined;
+    },
+    { what: 'an inbound discount on the drained channel', timeoutMs: (WINDOW_SECONDS + 10) * 1000 },
+  );
+  assert.ok(discounted.inboundFeeRatePpm >= -20n, 'no more than the maximum discount');
+  const last = (await feeEvents(toBob, 'applied')).at(-1);
+  assert.ok(last);
+  assert.equal(fact(last, 'inbound_fee_rate_ppm'), discounted.inboundFeeRatePpm.toString());
+  assert.match(fact(last, 'reason'), /inbound 0 -> -\d+ ppm/);
+  await assertOncePerWindow(toBob);
   await assertCleanAudit(lsp);
 });
