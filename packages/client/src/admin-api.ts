@@ -10,6 +10,8 @@ import type {
   LspFiguresResponse,
   NodeMetricsQuery,
   NodeMetricsResponse,
+  RoutingPolicyBody,
+  RoutingPolicyResponse,
   TenantResponse,
 } from '@blgv/protocol';
 import { queryString } from './query-string.ts';
@@ -39,6 +41,11 @@ export function adminApi(t: SignedTransport) {
     /** Revenue by source, channels sold, JIT opens and latency, liquidity, open orders, hosted nodes. */
     figures: (window?: NodeMetricsQuery['window']): Promise<LspFiguresResponse> =>
       t.call('GET', `/v1/admin/lsp/figures${queryString({ window })}`),
+    /** The routing fee policy's settings (fees that follow liquidity). */
+    routingPolicy: (): Promise<RoutingPolicyResponse> => t.call('GET', '/v1/admin/routing/policy'),
+    /** Changes the fields given of the routing fee policy; answers the settings now in force. */
+    setRoutingPolicy: (change: RoutingPolicyBody): Promise<RoutingPolicyResponse> =>
+      t.call('PUT', '/v1/admin/routing/policy', change),
   };
 }
 

@@ -24,5 +24,6 @@ export * from './money.ts';
 export * from './monitoring/node-metrics.ts';
 export * from './payments/charges.ts';
 export * from './payments/payment-machine.ts';
+export * from './routing/fee-policy.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';

@@ -27,7 +27,7 @@ export const EventResponse = Type.Object({
   at: Timestamp,
   subjectKind: Type.String({
     description:
-      'channel_request, lsps1_order, lsps1_refund, jit_channel, channel_funding, reservation, payment, topup, liquidity_purchase or ledger_entry',
+      'channel_request, lsps1_order, lsps1_refund, jit_channel, channel_funding, reservation, payment, topup, liquidity_purchase, ledger_entry or routing_fee',
   }),
   subjectId: Type.String(),
   tenantId: Type.Optional(Type.String()),

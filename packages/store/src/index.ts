@@ -113,6 +113,11 @@ export {
   type Reservation,
   ReservationsRepository,
 } from './reservations-repository.ts';
+export {
+  type RoutingFeeChange,
+  type RoutingFeeChangeRecord,
+  RoutingFeesRepository,
+} from './routing-fees-repository.ts';
 export type { Schema } from './schema.ts';
 export type { ChannelRequestState, FundingChannelRecord, FundingState } from './tables/channels.ts';
 export type { EventsTable } from './tables/events.ts';

@@ -27,6 +27,7 @@ import type {
 import type { SchemaMigrationsTable } from './tables/migrations.ts';
 import type { NodeForwardsTable, NodePaymentsTable, NodeSnapshotsTable } from './tables/monitoring.ts';
 import type { PaymentsTable } from './tables/payments.ts';
+import type { RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
 import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
 import type {
   WebhookAttemptsTable,
@@ -69,4 +70,6 @@ export interface Schema {
   node_snapshots: NodeSnapshotsTable;
   node_forwards: NodeForwardsTable;
   node_payments: NodePaymentsTable;
+  routing_fee_changes: RoutingFeeChangesTable;
+  routing_policy: RoutingPolicyTable;
 }

@@ -237,6 +237,14 @@ export function lndChannels(c: LndClients, hooks: StreamHooks): ChannelsPort {
           base_fee_msat: update.baseFee.toString(),
           fee_rate_ppm: Number(update.feeRatePpm),
           time_lock_delta: update.timeLockDelta,
+          ...(update.inboundFee
+            ? {
+                inbound_fee: {
+                  base_fee_msat: Number(update.inboundFee.baseFee),
+                  fee_rate_ppm: Number(update.inboundFee.feeRatePpm),
+                },
+              }
+            : {}),
         },
         signal,
       );

@@ -2,7 +2,8 @@
  * The node's view of the network graph and its own announcement, and autopilot's scores.
  * The LND side of `GraphPort` (`@blgv/core`): one of the ports `lndBackend` puts together.
  */
-import type { GraphPort, Pubkey } from '@blgv/core';
+import type { ChannelEdge, GraphPort, Pubkey, Scid } from '@blgv/core';
+import { channelEdge } from '../channel-edge.ts';
 import type { LndClients } from '../connection.ts';
 import { setAutopilotScores } from '../node-calls.ts';
 import { graphNode, reannounce } from '../peer-messages.ts';
@@ -19,6 +20,10 @@ export function lndGraph(c: LndClients): GraphPort {
 
     reannounce(signal: AbortSignal): Promise<void> {
       return reannounce(c, signal);
+    },
+
+    channelEdge(scid: Scid, signal: AbortSignal): Promise<ChannelEdge | undefined> {
+      return channelEdge(c, scid, signal);
     },
 
     setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void> {

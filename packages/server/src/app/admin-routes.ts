@@ -18,6 +18,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../http/error-responses.ts';
 import { jitChannelToWire, purchaseToWire } from '../http/wire.ts';
+import { registerRoutingPolicyRoutes } from '../routing/policy-routes.ts';
 import type { LspServices } from './services.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
@@ -161,6 +162,8 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
       return purchaseToWire(r);
     },
   );
+
+  registerRoutingPolicyRoutes(app, services.routingFees);
 }
 
 /** A scid from the path, or a 400 naming it when it is out of range. */

@@ -29,6 +29,8 @@ import type { PeerPresence } from '../lsps5/peer-presence.ts';
 import { monitorNodes } from '../monitoring/node-monitor.ts';
 import type { PaymentService } from '../payments/payment-service.ts';
 import type { Wakeup } from '../poll.ts';
+import { runRoutingFees } from '../routing/fee-job.ts';
+import type { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 
@@ -60,6 +62,8 @@ export interface LspJobDeps {
     readonly notifier: Lsps5Notifier;
     readonly outbox: Wakeup;
   };
+  /** The routing fee policy's settings (the `routing-fees` job reads them each pass). */
+  readonly routingFees: RoutingFeeSettingsStore;
 }
 
 /** The job runner with every job of the LSP added (not started). */
@@ -98,6 +102,21 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
           schedule: fees,
           timeLockDelta: config.lsps2.cltvExpiryDelta,
           log: log.child({ sub: 'fees' }),
+        },
+        s,
+      ),
+  });
+  // Moves public channels' fees from the schedule's (set by forwarding-policy) with their liquidity.
+  runner.add({
+    name: 'routing-fees',
+    run: (s) =>
+      runRoutingFees(
+        {
+          database,
+          lightning,
+          settings: deps.routingFees,
+          timeLockDelta: config.lsps2.cltvExpiryDelta,
+          log: log.child({ sub: 'routing-fees' }),
         },
         s,
       ),

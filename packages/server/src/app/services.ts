@@ -44,6 +44,7 @@ import { PeerPresence } from '../lsps5/peer-presence.ts';
 import { MetricsService } from '../monitoring/metrics-service.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { Wakeup } from '../poll.ts';
+import { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import { lspJobs } from './lsp-jobs.ts';
@@ -81,6 +82,8 @@ export interface LspServices {
   readonly publicUrl: string | undefined;
   /** The bearer token of `GET /metrics` (`monitoring.prometheusToken`); no `/metrics` without one. */
   readonly prometheusToken: string | undefined;
+  /** The routing fee policy's settings (`/v1/admin/routing/policy`). */
+  readonly routingFees: RoutingFeeSettingsStore;
   /** Records the operator reads through the admin API. */
   readonly records: {
     jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
@@ -285,6 +288,7 @@ export function createServices(deps: {
     maxEndpointsPerTenant: config.webhooks.maxEndpointsPerTenant,
     log: log.child({ sub: 'webhooks' }),
   });
+  const routingFees = new RoutingFeeSettingsStore({ database, config: config.routing.fees, schedule: fees });
   const runner = lspJobs({
     config,
     database,
@@ -304,6 +308,7 @@ export function createServices(deps: {
     hosting,
     box,
     lsps5: { presence, notifier: lsps5Notifier, outbox: lsps5Outbox },
+    routingFees,
   });
   return {
     hosting,
@@ -318,6 +323,7 @@ export function createServices(deps: {
     lsps,
     lsps5Notifier,
     events: new EventLog(database),
+    routingFees,
     records: {
       jitChannel: (jitScid) => new Lsps2JitChannelsRepository(database.db).byScid(jitScid.toString()),
       purchase: (id) => new LiquidityPurchasesRepository(database.db).get(id),

@@ -19,6 +19,7 @@ import {
   ReservationsConfigSchema,
   TopupsConfigSchema,
 } from './money-schemas.ts';
+import { RoutingConfigSchema } from './routing-fees-schema.ts';
 import { LogLevel } from './schema-units.ts';
 
 /** The schema of the configuration (documented in docs/configuration.md). */
@@ -93,6 +94,8 @@ export const ConfigSchema = Type.Object(
     ),
     hosting: HostingConfigSchema,
     payments: PaymentsConfigSchema,
+    /** The routing room: fees that follow liquidity (docs/routing.md). */
+    routing: RoutingConfigSchema,
     /** Monitoring: the node monitor, `/metrics` for Prometheus and the dashboard. */
     monitoring: Type.Object(
       {

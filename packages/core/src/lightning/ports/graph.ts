@@ -2,7 +2,8 @@
  * The node's view of the network graph and its own announcement, and autopilot's scores.
  * One of the Lightning node's ports (see `../backend.ts`).
  */
-import type { Pubkey } from '../../ids.ts';
+import type { Pubkey, Scid } from '../../ids.ts';
+import type { ChannelEdge } from '../types.ts';
 
 /** The node's view of the network graph and its own announcement, and autopilot's scores. */
 export interface GraphPort {
@@ -21,6 +22,12 @@ export interface GraphPort {
    * it learns the node and its addresses. Fails when the node announces no address.
    */
   reannounce(signal: AbortSignal): Promise<void>;
+
+  /**
+   * The channel `scid` as the node's graph has it (its own channels included, private ones
+   * too), with each end's forwarding policy; `undefined` when the graph does not hold it.
+   */
+  channelEdge(scid: Scid, signal: AbortSignal): Promise<ChannelEdge | undefined>;
 
   /** Scores for LND's autopilot `externalscore` heuristic (0..1 per node). */
   setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void>;

@@ -174,6 +174,32 @@ export interface ChannelPolicyUpdate {
   readonly baseFee: Msat;
   readonly feeRatePpm: bigint;
   readonly timeLockDelta: number;
+  /**
+   * The inbound fee (LND 0.18+): added to the fee of HTLCs that arrive over the channel; LND
+   * accepts only discounts (0 or negative) by default. Absent: left as it is.
+   */
+  readonly inboundFee?: { readonly baseFee: bigint; readonly feeRatePpm: bigint };
+}
+
+/** One side's forwarding policy of a channel, as the node's graph has it. */
+export interface ChannelEdgePolicy {
+  readonly baseFee: Msat;
+  readonly feeRatePpm: bigint;
+  readonly inboundBaseFee: bigint;
+  readonly inboundFeeRatePpm: bigint;
+  readonly timeLockDelta: number;
+  readonly disabled: boolean;
+  /** When this side last updated it (its channel_update's timestamp). */
+  readonly lastUpdate: Date;
+}
+
+/** A channel as the node's graph has it: both ends and each end's policy (when announced). */
+export interface ChannelEdge {
+  readonly scid: Scid;
+  readonly node1: Pubkey;
+  readonly node2: Pubkey;
+  readonly node1Policy: ChannelEdgePolicy | undefined;
+  readonly node2Policy: ChannelEdgePolicy | undefined;
 }
 
 /** One forwarded payment. */

@@ -1,0 +1,26 @@
+/**
+ * The tables of the routing room (0019).
+ */
+import type { ColumnType } from 'kysely';
+
+/** `routing_fee_changes` (0019): every fee the routing-fees job set, or would set in dry-run. */
+export interface RoutingFeeChangesTable {
+  id: string;
+  created_at: ColumnType<Date, never, never>;
+  channel_point: string;
+  scid: string;
+  state: 'applied' | 'dry_run';
+  base_fee_msat: bigint;
+  fee_rate_ppm: bigint;
+  previous_fee_rate_ppm: bigint;
+  inbound_fee_rate_ppm: bigint;
+  outbound_share_ppm: bigint;
+  reason: string;
+}
+
+/** `routing_policy` (0019): the routing policy's settings as changed at runtime (one row). */
+export interface RoutingPolicyTable {
+  id: number;
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: ColumnType<Date, never, Date>;
+}
