@@ -25,7 +25,12 @@ import type {
   Lsps5WebhooksTable,
 } from './tables/lsps5.ts';
 import type { SchemaMigrationsTable } from './tables/migrations.ts';
-import type { NodeForwardsTable, NodePaymentsTable, NodeSnapshotsTable } from './tables/monitoring.ts';
+import type {
+  LspOwnPaymentsTable,
+  NodeForwardsTable,
+  NodePaymentsTable,
+  NodeSnapshotsTable,
+} from './tables/monitoring.ts';
 import type { PaymentsTable } from './tables/payments.ts';
 import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
 import type {
@@ -69,4 +74,5 @@ export interface Schema {
   node_snapshots: NodeSnapshotsTable;
   node_forwards: NodeForwardsTable;
   node_payments: NodePaymentsTable;
+  lsp_own_payments: LspOwnPaymentsTable;
 }
