@@ -3,10 +3,12 @@ import { after, before, test } from 'node:test';
 import { type Hex32, msat, type PaymentResult, parseHex32, type SentPayment } from '@blgv/core';
 import {
   type Database,
+  listMigrations,
   migrate,
   NodeMonitoringRepository,
   openDatabase,
   PaymentPurposesRepository,
+  sql,
 } from '@blgv/store';
 import { MetricsService } from './metrics-service.ts';
 import { LSP_NODE_ID, lspPurposes, type MonitoredNode, readNode } from './node-monitor.ts';
@@ -127,4 +129,38 @@ test("a hosted node's payments are all its tenant's, however they failed", async
   assert.deepEqual(m.payments, { succeeded: 0, failed: 1 });
   assert.equal(m.paymentsByPurpose.tenant.failed, 1);
   assert.equal(m.paymentsByPurpose.probe.failed, 0);
+});
+
+test("the migration keeps hosted nodes' payments as their tenants' and reads the LSP node's again", async () => {
+  const db = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(
+      db.db,
+      listMigrations().filter((m) => m.version < 19),
+    );
+    const row = (node_id: string, payment_index: bigint) => ({
+      node_id,
+      payment_index,
+      status: 'failed',
+      created_at: new Date(),
+      amount_msat: 1n,
+      fee_msat: 0n,
+    });
+    await sql`insert into node_payments (node_id, payment_index, status, created_at, amount_msat, fee_msat)
+      values ${sql.join([row('lsp', 1n), row('n1', 1n)].map((r) => sql`(${sql.join(Object.values(r))})`))}`.execute(
+      db.db,
+    );
+    await migrate(db.db);
+    const monitoring = new NodeMonitoringRepository(db.db);
+    assert.equal(
+      await monitoring.paymentCursor(LSP_NODE_ID),
+      0n,
+      "the LSP node's payments are read from the start",
+    );
+    assert.deepEqual(await monitoring.paymentOutcomes('n1', new Date(0)), [
+      { purpose: 'tenant', status: 'failed', count: 1 },
+    ]);
+  } finally {
+    await db.close();
+  }
 });
