@@ -8,6 +8,9 @@
  *    client pays it and the purchase goes through, charged exactly its quote. Then its status.
  * 2. Exchange: the tenant reserves 0.1 BTC of liquidity for an hour at most 1,000 ppm, and pays a
  *    0.1 BTC invoice of the demo client with it (topped up the same way first).
+ * 3. Merchant: a hosted node of its own.
+ * 4. Operator: the LSP node's payment success once the monitor has read the payment: the
+ *    tenants' payments only (the start-up's check that the LSP can pay the client is a probe).
  *
  * Everything goes through `@blgv/lsp-client`, as a customer's code would; the demo client's LND
  * stands in for the customer's wallet that pays the top-ups and receives the payment.
@@ -133,6 +136,18 @@ try {
   say(`  hosted node ${node.nodeId}: ${node.status}, paid until ${node.paidUntil}`);
   say(`  GET ${node.endpoint}/v1/getinfo with its macaroon: ${info.alias} ${info.identity_pubkey}`);
   if (info.identity_pubkey !== node.pubkey) throw new Error('the endpoint answered for another node');
+
+  say("\n4. Operator: the LSP node's payment success");
+  let metrics = await admin.admin.lspMetrics();
+  for (let i = 0; metrics.paymentsByPurpose.tenant.succeeded === 0; i++) {
+    if (i > 600) throw new Error('the monitor never read the payment');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // poll the monitor (demo output)
+    metrics = await admin.admin.lspMetrics();
+  }
+  const { tenant: tenants, probe: probes } = metrics.paymentsByPurpose;
+  say(
+    `  payment success ${metrics.successRate === null ? 'n/a' : `${Math.round(metrics.successRate * 100)} %`} (tenants' payments: ${tenants.succeeded} succeeded, ${tenants.failed} failed; probes and checks, not counted: ${probes.succeeded + probes.failed})`,
+  );
 
   const audit = await admin.admin.audit();
   say(`\naudit: ${audit.clean ? 'clean' : `${audit.discrepancies.length} discrepancies`}`);

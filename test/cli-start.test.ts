@@ -94,6 +94,11 @@ test('blgv-lsp start brings the LSP up on regtest + PGlite and Ctrl-C stops it a
     processesUsing(dir).some((l) => l.includes('--alias=demo-merchant')),
     "the hosted node's lnd runs under the demo's directory",
   );
+  // The start-up's check that the LSP can pay the client is a probe, not a failed payment.
+  assert.match(
+    demo.stdout,
+    /payment success 100 % \(tenants' payments: 1 succeeded, 0 failed; probes and checks, not counted: [1-9]/,
+  );
   assert.match(demo.stdout, /audit: clean/);
 
   proc.kill('SIGINT');

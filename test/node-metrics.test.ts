@@ -179,6 +179,10 @@ test('a hosted node that routes and pays: its metrics match its LND exactly', as
   assert.equal(m.forwardVolume, lndEvent.amt_out_msat);
   assert.deepEqual(m.payments, { succeeded: 1, failed: 1 });
   assert.equal(m.successRate, 0.5, 'one succeeded of two that ended');
+  // A hosted node's payments are all its tenant's: the one no route could carry (it never left
+  // the node, as the LSP's checks do not) is the tenant's failure, not a probe.
+  assert.deepEqual(m.paymentsByPurpose.tenant, { succeeded: 1, failed: 1, successRate: 0.5 });
+  assert.deepEqual(m.paymentsByPurpose.probe, { succeeded: 0, failed: 0, successRate: null });
   assert.equal(
     m.forwardsPerDay.reduce((n, d) => n + d.count, 0),
     1,

@@ -205,6 +205,15 @@ test('acquire buys 0.05 BTC of outbound on our side of the channel, pays the quo
     within(60_000),
   );
   assert.equal(paid.status, 'succeeded');
+  // The probe that proved the channel usable was recorded as the LSP's own before it was sent
+  // (issue 20, item 5): LND lists it beside the payments, the figures never count it as one.
+  const own = await database.db.selectFrom('lsp_own_payments').select(['payment_hash', 'purpose']).execute();
+  assert.ok(own.length >= 1, 'the probe was recorded');
+  assert.ok(own.every((r) => r.purpose === 'probe'));
+  const listed = await net.lsp.lnd.listPayments({ afterIndex: 0n, max: 1000 }, within());
+  const probes = listed.filter((p) => own.some((r) => r.payment_hash === p.paymentHash));
+  assert.ok(probes.length >= 1, 'LND lists the recorded probe');
+  assert.ok(probes.every((p) => p.status === 'failed'));
   chain.abort();
   await assertCleanAudit(upstream);
 });

@@ -22,6 +22,7 @@ export * from './lsps2/opening-fee.ts';
 export * from './machine.ts';
 export * from './money.ts';
 export * from './monitoring/node-metrics.ts';
+export * from './monitoring/payment-purpose.ts';
 export * from './payments/charges.ts';
 export * from './payments/payment-machine.ts';
 export * from './routing/fee-policy.ts';

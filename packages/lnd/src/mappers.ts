@@ -210,7 +210,8 @@ export function invoiceFromLnd(i: Invoice__Output): InvoiceStatus {
   };
 }
 
-const failureReasons: Record<string, PaymentFailureReason> = {
+/** LND's payment failure reasons, ours. */
+export const failureReasons: Readonly<Record<string, PaymentFailureReason>> = {
   FAILURE_REASON_TIMEOUT: 'timeout',
   FAILURE_REASON_NO_ROUTE: 'no_route',
   FAILURE_REASON_ERROR: 'error',

@@ -16,6 +16,7 @@ import {
 import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
 import { unary } from './call.ts';
 import type { LndClients } from './connection.ts';
+import { failureReasons } from './mappers.ts';
 import { resilientStream, type StreamHooks } from './streams.ts';
 
 const PAYMENT_STATUS: Readonly<Record<string, SentPayment['status']>> = {
@@ -33,6 +34,8 @@ function sentPayment(p: Payment__Output): SentPayment {
     amount: msat(p.value_msat),
     fee: msat(p.fee_msat),
     createdAt: new Date(Number(BigInt(p.creation_time_ns) / 1_000_000n)),
+    ...(p.status === 'FAILED' ? { failureReason: failureReasons[p.failure_reason] ?? 'unknown' } : {}),
+    htlcCount: p.htlcs.length,
   };
 }
 

@@ -81,7 +81,7 @@ export function probe(c: LndClients, request: ProbeRequest, signal: AbortSignal)
     {
       dest: Buffer.from(request.destination, 'hex'),
       amt_msat: request.amount.toString(),
-      payment_hash: randomBytes(32),
+      payment_hash: request.paymentHash ? Buffer.from(request.paymentHash, 'hex') : randomBytes(32),
       final_cltv_delta: PROBE_FINAL_CLTV_DELTA,
       fee_limit_msat: '0',
       timeout_seconds: request.timeoutSeconds,

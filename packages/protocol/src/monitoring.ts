@@ -42,6 +42,30 @@ export const ForwardDayWire = Type.Object({
   feesMsat: MsatString('earned'),
 });
 
+const SuccessRate = (description: string) =>
+  Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description });
+
+/** How the payments of one purpose ended. */
+export const PurposeOutcomesWire = Type.Object({
+  succeeded: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  successRate: SuccessRate('succeeded / (succeeded + failed); null when none ended'),
+});
+
+/**
+ * A node's payments in the window by what they were for: tenants' payments, the LSP's
+ * rebalancing, its probes and checks, and the rest (a hosted node's are all `tenant`).
+ */
+export const PaymentsByPurposeWire = Type.Object(
+  {
+    tenant: PurposeOutcomesWire,
+    rebalance: PurposeOutcomesWire,
+    probe: PurposeOutcomesWire,
+    other: PurposeOutcomesWire,
+  },
+  { description: "the node's payments that ended in the window, by purpose" },
+);
+
 /** The spec's `NodeMetrics`, and what the monitor saw with it. */
 export const NodeMetricsResponse = Type.Object({
   nodeId: Type.String({ description: "`lsp` for the LSP's own node" }),
@@ -59,10 +83,11 @@ export const NodeMetricsResponse = Type.Object({
   routingRevenue: MsatString('fees earned forwarding in the window'),
   forwardCount: Type.Integer({ minimum: 0, description: 'forwards in the window' }),
   forwardVolume: MsatString('amount forwarded in the window'),
-  successRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
-    description: 'succeeded / (succeeded + failed) payments sent in the window; null when none ended',
-  }),
+  successRate: SuccessRate(
+    'succeeded / (succeeded + failed) payments sent in the window, probes, checks and rebalancing left out; null when none ended',
+  ),
   payments: Type.Object({ succeeded: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }) }),
+  paymentsByPurpose: PaymentsByPurposeWire,
   uptime: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
     description: 'fraction of the checked part of the window the node answered; null when never checked',
   }),
@@ -117,6 +142,17 @@ export const LspFiguresResponse = Type.Object({
     reserved: SatAmount('held by live reservations'),
   }),
   forwardsPerDay: Type.Array(ForwardDayWire),
+  payments: Type.Object(
+    {
+      successRate: SuccessRate(
+        "of the LSP node's payments made for someone (tenants' and others), probes, checks and rebalancing left out; null when none ended",
+      ),
+      succeeded: Type.Integer({ minimum: 0 }),
+      failed: Type.Integer({ minimum: 0 }),
+      byPurpose: PaymentsByPurposeWire,
+    },
+    { description: "the payments the LSP's node sent that ended in the window" },
+  ),
   openOrders: Type.Array(
     Type.Object({ kind: Type.String(), state: Type.String(), count: Type.Integer({ minimum: 0 }) }),
   ),

@@ -91,6 +91,7 @@ export {
   type ForwardTotals,
   NodeMonitoringRepository,
   type NodeSnapshot,
+  type PurposeStatusCount,
   type StoredForward,
   type StoredPayment,
 } from './node-monitoring-repository.ts';
@@ -101,6 +102,7 @@ export {
   type PaymentStatusCount,
 } from './node-series-repository.ts';
 export { committedToOpens, lockOpenCommitments } from './open-commitments.ts';
+export { PaymentPurposesRepository } from './payment-purposes-repository.ts';
 export {
   type Payment,
   type PaymentAttempt,

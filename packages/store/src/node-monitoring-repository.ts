@@ -2,6 +2,7 @@
  * What the node monitor stores (0014): each node's latest snapshot, its forwards and the
  * payments it sent, keyed by node id (`lsp` for the LSP's own node). Metrics read only this.
  */
+import type { PaymentPurpose } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
@@ -43,6 +44,16 @@ export interface StoredPayment {
   readonly createdAt: Date;
   readonly amount: bigint;
   readonly fee: bigint;
+  readonly paymentHash?: string;
+  /** What it was for (every payment of a hosted node is its tenant's). */
+  readonly purpose: PaymentPurpose;
+}
+
+/** How many of a node's payments of one purpose ended one way. */
+export interface PurposeStatusCount {
+  readonly purpose: PaymentPurpose;
+  readonly status: 'succeeded' | 'failed';
+  readonly count: number;
 }
 
 /** Forward totals over a time range (msat). */
@@ -252,6 +263,8 @@ export class NodeMonitoringRepository {
           created_at: p.createdAt,
           amount_msat: p.amount,
           fee_msat: p.fee,
+          payment_hash: p.paymentHash ?? null,
+          purpose: p.purpose,
         })),
       )
       .onConflict((oc) =>
@@ -260,6 +273,8 @@ export class NodeMonitoringRepository {
           .doUpdateSet((eb) => ({
             status: eb.ref('excluded.status'),
             fee_msat: eb.ref('excluded.fee_msat'),
+            // Classified again when it ends (a recorded or tenant hash may be known by then).
+            purpose: eb.ref('excluded.purpose'),
           }))
           // A payment that ended stays ended (a late read from before cannot reopen it).
           .where('node_payments.status', '=', 'in_flight'),
@@ -281,17 +296,20 @@ export class NodeMonitoringRepository {
     await q.execute();
   }
 
-  /** How a node's payments made since `from` ended. */
-  async paymentOutcomes(nodeId: string, from: Date): Promise<{ succeeded: number; failed: number }> {
-    const r = await this.#db
+  /** How a node's payments made since `from` ended, counted by purpose and status. */
+  async paymentOutcomes(nodeId: string, from: Date): Promise<PurposeStatusCount[]> {
+    const rows = await this.#db
       .selectFrom('node_payments')
-      .select([
-        sql<string>`count(*) filter (where status = 'succeeded')::text`.as('succeeded'),
-        sql<string>`count(*) filter (where status = 'failed')::text`.as('failed'),
-      ])
+      .select(['purpose', 'status', sql<string>`count(*)::text`.as('count')])
       .where('node_id', '=', nodeId)
       .where('created_at', '>=', from)
-      .executeTakeFirstOrThrow();
-    return { succeeded: Number(r.succeeded), failed: Number(r.failed) };
+      .where('status', 'in', ['succeeded', 'failed'])
+      .groupBy(['purpose', 'status'])
+      .execute();
+    return rows.map((r) => ({
+      purpose: r.purpose,
+      status: r.status === 'succeeded' ? 'succeeded' : 'failed',
+      count: Number(r.count),
+    }));
   }
 }

@@ -3,6 +3,7 @@
  * node at once: forwards by channel pair, sent payments by status, and up/down intervals.
  * Nothing here calls a node; a scrape costs the same whatever the number of nodes.
  */
+import type { PaymentPurpose } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
 
@@ -18,9 +19,10 @@ export interface ChannelPairForwards {
   readonly fees: bigint;
 }
 
-/** How many of a node's sent payments ended one way. */
+/** How many of a node's sent payments of one purpose ended one way. */
 export interface PaymentStatusCount {
   readonly nodeId: string;
+  readonly purpose: PaymentPurpose;
   readonly status: 'succeeded' | 'failed';
   readonly count: number;
 }
@@ -70,20 +72,22 @@ export class NodeSeriesRepository {
     }));
   }
 
-  /** The sent payments of `nodeIds` that ended, counted by node and status. */
+  /** The sent payments of `nodeIds` that ended, counted by node, purpose and status. */
   async paymentsByStatus(nodeIds: readonly string[]): Promise<PaymentStatusCount[]> {
     if (nodeIds.length === 0) return [];
     const rows = await this.#db
       .selectFrom('node_payments')
-      .select(['node_id', 'status', sql<string>`count(*)::text`.as('count')])
+      .select(['node_id', 'purpose', 'status', sql<string>`count(*)::text`.as('count')])
       .where('node_id', 'in', nodeIds)
       .where('status', 'in', ['succeeded', 'failed'])
-      .groupBy(['node_id', 'status'])
+      .groupBy(['node_id', 'purpose', 'status'])
       .orderBy('node_id')
+      .orderBy('purpose')
       .orderBy('status')
       .execute();
     return rows.map((r) => ({
       nodeId: r.node_id,
+      purpose: r.purpose,
       status: r.status === 'succeeded' ? 'succeeded' : 'failed',
       count: Number(r.count),
     }));

@@ -25,7 +25,12 @@ import type {
   Lsps5WebhooksTable,
 } from './tables/lsps5.ts';
 import type { SchemaMigrationsTable } from './tables/migrations.ts';
-import type { NodeForwardsTable, NodePaymentsTable, NodeSnapshotsTable } from './tables/monitoring.ts';
+import type {
+  LspOwnPaymentsTable,
+  NodeForwardsTable,
+  NodePaymentsTable,
+  NodeSnapshotsTable,
+} from './tables/monitoring.ts';
 import type { PaymentsTable } from './tables/payments.ts';
 import type { RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
 import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
@@ -72,4 +77,5 @@ export interface Schema {
   node_payments: NodePaymentsTable;
   routing_fee_changes: RoutingFeeChangesTable;
   routing_policy: RoutingPolicyTable;
+  lsp_own_payments: LspOwnPaymentsTable;
 }

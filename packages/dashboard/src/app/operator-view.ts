@@ -93,7 +93,12 @@ export function operatorView(
           'as LND logs them, JIT opening fees included',
         ),
         stat('Forwards', formatCount(lsp.forwardCount), 'lsp-forwards'),
-        stat('Payment success', formatPercent(lsp.successRate), 'lsp-success'),
+        stat(
+          'Payment success',
+          formatPercent(lsp.successRate),
+          'lsp-success',
+          `tenants' payments; ${formatCount(lsp.paymentsByPurpose.probe.succeeded + lsp.paymentsByPurpose.probe.failed)} probes and checks not counted`,
+        ),
         stat('LSP node uptime', formatPercent(lsp.uptime), 'lsp-uptime'),
       ),
     ),

@@ -33,10 +33,16 @@ import {
   type Sat,
   sat,
 } from '@blgv/core';
-import { type Database, type LiquidityPurchaseRecord, LiquidityPurchasesRepository } from '@blgv/store';
+import {
+  type Database,
+  type LiquidityPurchaseRecord,
+  LiquidityPurchasesRepository,
+  PaymentPurposesRepository,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
 import { applyStep } from '../machines/apply-step.ts';
+import { recordedProbe } from '../monitoring/own-payments.ts';
 import { pause, untilAborted } from '../poll.ts';
 import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
 import { sizeUpstreamOrder } from './upstream-order-size.ts';
@@ -102,8 +108,15 @@ export class UpstreamLsps1Source implements LiquiditySource {
       peer: deps.settings.pubkey,
       timeoutMs: deps.settings.callTimeoutMs,
     });
+    const l = deps.lightning;
     this.#waits = new PurchaseWaits({
-      lightning: deps.lightning,
+      // Its probes are recorded as the LSP's own: they never count as payments.
+      lightning: {
+        channelEvents: (options) => l.channelEvents(options),
+        listChannels: (signal) => l.listChannels(signal),
+        connectPeer: (pubkey, host, signal) => l.connectPeer(pubkey, host, signal),
+        probe: recordedProbe(l, new PaymentPurposesRepository(deps.database.db)),
+      },
       call: (method, params, signal) => this.#call(method, params, signal),
       upstream: deps.settings,
       timeoutMs: deps.settings.timeoutMs,

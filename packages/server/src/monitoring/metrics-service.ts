@@ -2,7 +2,16 @@
  * Node metrics (the spec's `NodeMetrics`) and the operator's business figures, answered from
  * what the node monitor and the ledger stored: no node is called per request.
  */
-import { type MetricsWindow, successRate, uptimeFraction, windowStart } from '@blgv/core';
+import {
+  countedOutcomes,
+  type MetricsWindow,
+  type OutcomesByPurpose,
+  outcomesByPurpose,
+  PAYMENT_PURPOSES,
+  successRate,
+  uptimeFraction,
+  windowStart,
+} from '@blgv/core';
 import { LIST_PAGE, type LspFiguresResponse, type NodeMetricsResponse, nextCursor } from '@blgv/protocol';
 import {
   BusinessFiguresRepository,
@@ -48,7 +57,7 @@ export class MetricsService {
     now = new Date(),
   ): Promise<NodeMetricsResponse> {
     const from = windowStart(window, now);
-    const [snapshot, totals, perDay, outcomes, intervals, forwards] = await Promise.all([
+    const [snapshot, totals, perDay, counts, intervals, forwards] = await Promise.all([
       this.#monitoring.snapshot(nodeId),
       this.#monitoring.forwardTotals(nodeId, from),
       this.#monitoring.forwardsPerDay(nodeId, from),
@@ -56,6 +65,9 @@ export class MetricsService {
       this.#series.checksSince([nodeId], from),
       this.#monitoring.forwards(nodeId, from, page),
     ]);
+    // Probes, checks and rebalancing are reported by purpose, never counted as payments.
+    const byPurpose = outcomesByPurpose(counts);
+    const outcomes = countedOutcomes(byPurpose);
     return {
       nodeId,
       window,
@@ -72,6 +84,7 @@ export class MetricsService {
       forwardVolume: totals.amountOut.toString(),
       successRate: successRate(outcomes) ?? null,
       payments: outcomes,
+      paymentsByPurpose: purposesWire(byPurpose),
       uptime: uptimeFraction(intervals, from, now) ?? null,
       forwardsPerDay: perDay.map(forwardDayWire),
       forwardingEvents: forwards.items.map((f) => ({
@@ -90,16 +103,20 @@ export class MetricsService {
   /** The operator's business figures over `window`. */
   async figures(window: MetricsWindow, now = new Date()): Promise<LspFiguresResponse> {
     const from = windowStart(window, now);
-    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes] = await Promise.all([
-      this.#figures.revenuePerDay(from, LSP_NODE_ID),
-      this.#figures.channelCounts(from),
-      this.#figures.jitLatency(from),
-      this.#figures.openOrders(),
-      this.#monitoring.snapshot(LSP_NODE_ID),
-      this.#reservations.committed(),
-      this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
-      this.#hostedNodes(from, now),
-    ]);
+    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes, payments] =
+      await Promise.all([
+        this.#figures.revenuePerDay(from, LSP_NODE_ID),
+        this.#figures.channelCounts(from),
+        this.#figures.jitLatency(from),
+        this.#figures.openOrders(),
+        this.#monitoring.snapshot(LSP_NODE_ID),
+        this.#reservations.committed(),
+        this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
+        this.#hostedNodes(from, now),
+        this.#monitoring.paymentOutcomes(LSP_NODE_ID, from),
+      ]);
+    const byPurpose = outcomesByPurpose(payments);
+    const counted = countedOutcomes(byPurpose);
     const bySource = sumBySource(revenue);
     const days = new Map<string, Record<RevenueSource, bigint>>();
     for (const r of revenue) {
@@ -134,6 +151,11 @@ export class MetricsService {
         reserved: Number(committed.reservedRemaining),
       },
       forwardsPerDay: perDay.map(forwardDayWire),
+      payments: {
+        successRate: successRate(counted) ?? null,
+        ...counted,
+        byPurpose: purposesWire(byPurpose),
+      },
       openOrders,
       hostedNodes: nodes,
     };
@@ -165,6 +187,13 @@ export class MetricsService {
       totalCapacity: Number(byId.get(n.id)?.totalCapacity ?? 0n),
     }));
   }
+}
+
+/** Outcomes by purpose on the wire, each with its success rate. */
+function purposesWire(byPurpose: OutcomesByPurpose): NodeMetricsResponse['paymentsByPurpose'] {
+  return Object.fromEntries(
+    PAYMENT_PURPOSES.map((p) => [p, { ...byPurpose[p], successRate: successRate(byPurpose[p]) ?? null }]),
+  ) as NodeMetricsResponse['paymentsByPurpose'];
 }
 
 function forwardDayWire(d: ForwardDay) {

@@ -5,8 +5,22 @@
  * every node per request. The LSP node's up/down intervals are recorded here; hosted nodes'
  * by the keeper, which checks them anyway.
  */
-import { type ChannelsPort, checkGapMs, type NodePort, type PaymentsPort, type WalletPort } from '@blgv/core';
-import { type Database, HostedNodesRepository, NodeMonitoringRepository } from '@blgv/store';
+import {
+  type ChannelsPort,
+  checkGapMs,
+  type NodePort,
+  type PaymentPurpose,
+  type PaymentsPort,
+  paymentPurpose,
+  type SentPayment,
+  type WalletPort,
+} from '@blgv/core';
+import {
+  type Database,
+  HostedNodesRepository,
+  NodeMonitoringRepository,
+  PaymentPurposesRepository,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import type { HostingService } from '../hosting/hosting-service.ts';
 import { every } from '../jobs/job-runner.ts';
@@ -44,6 +58,7 @@ export interface NodeMonitorDeps {
 export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promise<void> {
   const repo = new NodeMonitoringRepository(deps.database.db);
   const checks = new HostedNodesRepository(deps.database.db);
+  const purposes = lspPurposes(new PaymentPurposesRepository(deps.database.db));
   const gapMs = checkGapMs(deps.intervalMs);
   return every(
     deps.intervalMs,
@@ -62,7 +77,7 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
         );
         await checks.recordCheck(LSP_NODE_ID, up, gapMs);
         if (!up) return deps.log.warn("the LSP's node does not answer");
-        await readNode(repo, LSP_NODE_ID, deps.lightning, signal).catch((err: unknown) =>
+        await readNode(repo, LSP_NODE_ID, deps.lightning, signal, purposes).catch((err: unknown) =>
           deps.log.warn({ err }, "the LSP's node could not be read"),
         );
       })();
@@ -80,12 +95,30 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
   );
 }
 
-/** Reads one node and stores what it saw. */
+/** What a page of a node's payments was for, in order. */
+export type PurposesOf = (payments: readonly SentPayment[]) => Promise<PaymentPurpose[]>;
+
+/** A hosted node's payments are all its tenant's. */
+const tenantsOwn: PurposesOf = async (payments) => payments.map(() => 'tenant');
+
+/** The LSP node's payments, classified by what the LSP knows of their hashes. */
+export function lspPurposes(known: Pick<PaymentPurposesRepository, 'known'>): PurposesOf {
+  return async (payments) => {
+    const hashes = await known.known(payments.map((p) => p.paymentHash));
+    return payments.map((p) => paymentPurpose(p, hashes));
+  };
+}
+
+/**
+ * Reads one node and stores what it saw; `purposes` says what its payments were for (default:
+ * all the tenant's, as on a hosted node).
+ */
 export async function readNode(
   repo: NodeMonitoringRepository,
   nodeId: string,
   backend: MonitoredNode,
   stop: AbortSignal,
+  purposes: PurposesOf = tenantsOwn,
 ): Promise<void> {
   const signal = AbortSignal.any([stop, AbortSignal.timeout(READ_TIMEOUT_MS)]);
   const [info, channels, pending, wallet] = await Promise.all([
@@ -112,7 +145,7 @@ export async function readNode(
     synced: info.syncedToChain,
   });
   await readForwards(repo, nodeId, backend, signal);
-  await readPayments(repo, nodeId, backend, signal);
+  await readPayments(repo, nodeId, backend, signal, purposes);
 }
 
 /** Copies the forwards the node logged since the last reading. */
@@ -157,6 +190,7 @@ async function readPayments(
   nodeId: string,
   backend: Pick<PaymentsPort, 'listPayments'>,
   signal: AbortSignal,
+  purposes: PurposesOf,
 ): Promise<void> {
   const from = await repo.paymentCursor(nodeId);
   const seen: bigint[] = [];
@@ -164,14 +198,17 @@ async function readPayments(
   for (;;) {
     const page = await backend.listPayments({ afterIndex: after, max: PAYMENTS_PAGE }, signal);
     seen.push(...page.map((p) => p.paymentIndex));
+    const purpose = await purposes(page);
     await repo.savePayments(
       nodeId,
-      page.map((p) => ({
+      page.map((p, i) => ({
         paymentIndex: p.paymentIndex,
         status: p.status,
         createdAt: p.createdAt,
         amount: p.amount,
         fee: p.fee,
+        paymentHash: p.paymentHash,
+        purpose: purpose[i] ?? 'other',
       })),
     );
     const last = page.at(-1);

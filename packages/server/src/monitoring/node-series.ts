@@ -26,7 +26,7 @@ export class NodeSeries {
   readonly #height: Gauge<'node_id'>;
   readonly #synced: Gauge<'node_id'>;
   readonly #htlcs: Counter<'node_id' | 'type' | 'outcome' | 'chan_in' | 'chan_out'>;
-  readonly #payments: Counter<'node_id' | 'status'>;
+  readonly #payments: Counter<'node_id' | 'status' | 'purpose'>;
   // Ours.
   readonly #channels: Gauge<'node_id'>;
   readonly #capacity: Gauge<'node_id'>;
@@ -75,8 +75,8 @@ export class NodeSeries {
     });
     this.#payments = new Counter({
       name: 'lnd_total_payments',
-      help: 'Total number of payments initiated, labeled by final status',
-      labelNames: ['node_id', 'status'],
+      help: 'Total number of payments initiated, labeled by final status and purpose (tenant, rebalance, probe, other)',
+      labelNames: ['node_id', 'status', 'purpose'],
       registers,
     });
     this.#channels = gauge('lsp_node_channels', 'open channels');
@@ -125,7 +125,9 @@ export class NodeSeries {
       this.#forwarded.inc({ node_id }, Number(f.amountOut));
       this.#fees.inc({ node_id }, Number(f.fees));
     }
-    for (const p of data.payments) this.#payments.inc({ node_id: p.nodeId, status: p.status }, p.count);
+    for (const p of data.payments) {
+      this.#payments.inc({ node_id: p.nodeId, status: p.status, purpose: p.purpose }, p.count);
+    }
     const from = windowStart(SCRAPE_WINDOW, data.now);
     for (const [node_id, intervals] of data.checks) {
       const last = intervals.at(-1);

@@ -73,9 +73,12 @@ before(async () => {
     forward(2n, '3', 5n),
   ]);
   await monitoring.savePayments('lsp', [
-    { paymentIndex: 1n, status: 'succeeded', createdAt: new Date(), amount: 10n, fee: 0n },
-    { paymentIndex: 2n, status: 'failed', createdAt: new Date(), amount: 10n, fee: 0n },
-    { paymentIndex: 3n, status: 'in_flight', createdAt: new Date(), amount: 10n, fee: 0n },
+    { paymentIndex: 1n, status: 'succeeded', createdAt: new Date(), amount: 10n, fee: 0n, purpose: 'tenant' },
+    { paymentIndex: 2n, status: 'failed', createdAt: new Date(), amount: 10n, fee: 0n, purpose: 'tenant' },
+    { paymentIndex: 3n, status: 'in_flight', createdAt: new Date(), amount: 10n, fee: 0n, purpose: 'tenant' },
+    // The LSP's own checks are counted apart (`purpose`), never as tenants' payments.
+    { paymentIndex: 4n, status: 'failed', createdAt: new Date(), amount: 10n, fee: 0n, purpose: 'probe' },
+    { paymentIndex: 5n, status: 'failed', createdAt: new Date(), amount: 10n, fee: 0n, purpose: 'probe' },
   ]);
   await new HostedNodesRepository(database.db).recordCheck('lsp', true, 30_000);
 });
@@ -161,8 +164,9 @@ test('/metrics reports the stored node series under lndmon names, the figures, j
       'lnd_chain_synced{node_id="lsp"} 1',
       'lnd_htlcs_resolved_htlcs{node_id="lsp",type="forward",outcome="settled",chan_in="1",chan_out="2"} 2',
       'lnd_htlcs_resolved_htlcs{node_id="lsp",type="forward",outcome="settled",chan_in="3",chan_out="2"} 1',
-      'lnd_total_payments{node_id="lsp",status="succeeded"} 1',
-      'lnd_total_payments{node_id="lsp",status="failed"} 1',
+      'lnd_total_payments{node_id="lsp",status="succeeded",purpose="tenant"} 1',
+      'lnd_total_payments{node_id="lsp",status="failed",purpose="tenant"} 1',
+      'lnd_total_payments{node_id="lsp",status="failed",purpose="probe"} 2',
       'lsp_node_channels{node_id="lsp"} 3',
       'lsp_node_capacity_sat{node_id="lsp"} 3000000',
       'lsp_node_forwards_total{node_id="lsp"} 3',

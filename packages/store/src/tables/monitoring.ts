@@ -2,6 +2,8 @@
  * The tables the node monitor writes (0014): each node's latest snapshot, its forwards and the
  * payments it sent, keyed by node id (`lsp` for the LSP's own node).
  */
+import type { OwnPaymentPurpose, PaymentPurpose } from '@blgv/core';
+import type { ColumnType } from 'kysely';
 
 /** `node_snapshots`. */
 export interface NodeSnapshotsTable {
@@ -41,4 +43,15 @@ export interface NodePaymentsTable {
   created_at: Date;
   amount_msat: bigint;
   fee_msat: bigint;
+  /** (0021; `null` in rows read before it.) */
+  payment_hash: string | null;
+  /** What it was for (0021): always `tenant` on a hosted node. */
+  purpose: PaymentPurpose;
+}
+
+/** `lsp_own_payments` (0021): the payments the LSP makes itself, recorded before they are sent. */
+export interface LspOwnPaymentsTable {
+  payment_hash: string;
+  purpose: OwnPaymentPurpose;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }

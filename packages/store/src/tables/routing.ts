@@ -1,9 +1,9 @@
 /**
- * The tables of the routing room (0019).
+ * The tables of the routing room (0020).
  */
 import type { ColumnType } from 'kysely';
 
-/** `routing_fee_changes` (0019): every fee the routing-fees job set, or would set in dry-run. */
+/** `routing_fee_changes` (0020): every fee the routing-fees job set, or would set in dry-run. */
 export interface RoutingFeeChangesTable {
   id: string;
   created_at: ColumnType<Date, never, never>;
@@ -18,7 +18,7 @@ export interface RoutingFeeChangesTable {
   reason: string;
 }
 
-/** `routing_policy` (0019): the routing policy's settings as changed at runtime (one row). */
+/** `routing_policy` (0020): the routing policy's settings as changed at runtime (one row). */
 export interface RoutingPolicyTable {
   id: number;
   settings: ColumnType<Record<string, unknown>, string, string>;

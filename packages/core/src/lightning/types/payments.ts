@@ -101,6 +101,8 @@ export interface ProbeRequest {
   /** Restrict the first hop to this channel. */
   readonly outgoingScid?: Scid;
   readonly timeoutSeconds: number;
+  /** The hash the HTLC carries (default: random). Given when the caller records it first. */
+  readonly paymentHash?: Hex32;
 }
 
 /** Which sent payments to list. */
@@ -119,4 +121,8 @@ export interface SentPayment {
   readonly amount: Msat;
   readonly fee: Msat;
   readonly createdAt: Date;
+  /** Why it failed, as LND classifies it (failed payments; `undefined` when not known). */
+  readonly failureReason?: PaymentFailureReason;
+  /** How many HTLC attempts the node made (`undefined` when not known). */
+  readonly htlcCount?: number;
 }

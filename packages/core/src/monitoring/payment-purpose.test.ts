@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { successRate } from './node-metrics.ts';
+import {
+  countedOutcomes,
+  type KnownPaymentHashes,
+  outcomesByPurpose,
+  type PaymentToClassify,
+  paymentPurpose,
+} from './payment-purpose.ts';
+
+const known: KnownPaymentHashes = {
+  tenant: new Set(['t1']),
+  own: new Map([
+    ['p1', 'probe'],
+    ['r1', 'rebalance'],
+  ]),
+};
+const failed = (paymentHash: string, extra: Partial<PaymentToClassify> = {}): PaymentToClassify => ({
+  paymentHash,
+  status: 'failed',
+  failureReason: 'no_route',
+  htlcCount: 2,
+  ...extra,
+});
+
+test("a tenant's payment is the tenant's however it ended, even failed as a probe fails", () => {
+  assert.equal(paymentPurpose({ paymentHash: 't1', status: 'succeeded', htlcCount: 1 }, known), 'tenant');
+  assert.equal(paymentPurpose({ paymentHash: 't1', status: 'in_flight' }, known), 'tenant');
+  assert.equal(paymentPurpose(failed('t1', { failureReason: 'incorrect_payment_details' }), known), 'tenant');
+  assert.equal(paymentPurpose(failed('t1', { htlcCount: 0 }), known), 'tenant');
+});
+
+test('a hash the LSP recorded is what it recorded it for, whatever LND says', () => {
+  assert.equal(paymentPurpose(failed('p1'), known), 'probe', 'a recorded probe that found no route');
+  assert.equal(paymentPurpose({ paymentHash: 'p1', status: 'in_flight' }, known), 'probe');
+  assert.equal(paymentPurpose({ paymentHash: 'r1', status: 'succeeded', htlcCount: 1 }, known), 'rebalance');
+  assert.equal(
+    paymentPurpose(failed('r1', { failureReason: 'incorrect_payment_details' }), known),
+    'rebalance',
+  );
+});
+
+test('an unknown hash failed at its destination, or without any HTLC, is a probe; the rest is other', () => {
+  assert.equal(
+    paymentPurpose(failed('x', { failureReason: 'incorrect_payment_details', htlcCount: 1 }), known),
+    'probe',
+  );
+  assert.equal(paymentPurpose(failed('x', { htlcCount: 0 }), known), 'probe', 'never left the node');
+  assert.equal(paymentPurpose(failed('x'), known), 'other', 'a real attempt that failed on the way');
+  assert.equal(paymentPurpose(failed('x', { htlcCount: undefined }), known), 'other');
+  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'succeeded', htlcCount: 1 }, known), 'other');
+  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'in_flight', htlcCount: 0 }, known), 'other');
+});
+
+test('outcomes by purpose: probes and rebalancing are reported, never counted as payments', () => {
+  const by = outcomesByPurpose([
+    { purpose: 'tenant', status: 'succeeded', count: 1 },
+    { purpose: 'probe', status: 'failed', count: 3 },
+    { purpose: 'rebalance', status: 'failed', count: 2 },
+    { purpose: 'other', status: 'failed', count: 1 },
+    { purpose: 'other', status: 'succeeded', count: 2 },
+  ]);
+  assert.deepEqual(by, {
+    tenant: { succeeded: 1, failed: 0 },
+    rebalance: { succeeded: 0, failed: 2 },
+    probe: { succeeded: 0, failed: 3 },
+    other: { succeeded: 2, failed: 1 },
+  });
+  assert.deepEqual(countedOutcomes(by), { succeeded: 3, failed: 1 });
+  assert.equal(successRate(countedOutcomes(by)), 0.75);
+  // The demo's case: one real payment and the harness's failed check: 100 %, not 50 %.
+  const demo = outcomesByPurpose([
+    { purpose: 'tenant', status: 'succeeded', count: 1 },
+    { purpose: 'probe', status: 'failed', count: 1 },
+  ]);
+  assert.equal(successRate(countedOutcomes(demo)), 1);
+  assert.equal(successRate(countedOutcomes(outcomesByPurpose([]))), undefined);
+});

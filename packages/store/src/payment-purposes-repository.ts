@@ -1,0 +1,47 @@
+/**
+ * What the LSP knows of the payment hashes its node sends (0021): the payments it makes itself
+ * (probes, checks, rebalancing), recorded before they are sent, and its tenants' payments (the
+ * `payments` table). The node monitor classifies the LSP node's payments with it.
+ */
+import type { KnownPaymentHashes, OwnPaymentPurpose } from '@blgv/core';
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** Records the LSP's own payments and looks hashes up. */
+export class PaymentPurposesRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /**
+   * Records that the LSP itself is about to send a payment with this hash, and what for; call it
+   * before sending (recording the same hash again keeps the first purpose).
+   */
+  async recordOwn(paymentHash: string, purpose: OwnPaymentPurpose): Promise<void> {
+    await this.#db
+      .insertInto('lsp_own_payments')
+      .values({ payment_hash: paymentHash, purpose })
+      .onConflict((oc) => oc.column('payment_hash').doNothing())
+      .execute();
+  }
+
+  /** Which of `hashes` are tenants' payments and which the LSP's own. */
+  async known(hashes: readonly string[]): Promise<KnownPaymentHashes> {
+    if (hashes.length === 0) return { tenant: new Set(), own: new Map() };
+    const unique = [...new Set(hashes)];
+    const [tenant, own] = await Promise.all([
+      this.#db.selectFrom('payments').select('payment_hash').where('payment_hash', 'in', unique).execute(),
+      this.#db
+        .selectFrom('lsp_own_payments')
+        .select(['payment_hash', 'purpose'])
+        .where('payment_hash', 'in', unique)
+        .execute(),
+    ]);
+    return {
+      tenant: new Set(tenant.map((r) => r.payment_hash)),
+      own: new Map(own.map((r) => [r.payment_hash, r.purpose])),
+    };
+  }
+}
