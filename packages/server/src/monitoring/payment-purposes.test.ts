@@ -136,7 +136,7 @@ test("the migration keeps hosted nodes' payments as their tenants' and reads the
   try {
     await migrate(
       db.db,
-      listMigrations().filter((m) => m.version < 19),
+      listMigrations().filter((m) => m.version < 21),
     );
     const row = (node_id: string, payment_index: bigint) => ({
       node_id,
