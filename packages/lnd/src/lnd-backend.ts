@@ -13,6 +13,7 @@ import { lndInvoices } from './ports/invoices.ts';
 import { lndNode } from './ports/node.ts';
 import { lndPayments } from './ports/payments.ts';
 import { lndPeers } from './ports/peers.ts';
+import { lndRouteEstimation } from './ports/route-estimation.ts';
 import { lndWallet } from './ports/wallet.ts';
 import type { StreamHooks } from './streams.ts';
 
@@ -40,6 +41,7 @@ export function lndBackend(config: LndConnectionConfig, options: LndBackendOptio
     ...lndInvoices(c, hooks),
     ...lndPayments(c, hooks),
     ...lndHtlcInterception(c, hooks),
+    ...lndRouteEstimation(c),
     close: () => c.close(),
   };
 }

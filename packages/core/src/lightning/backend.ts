@@ -17,6 +17,7 @@ import type { InvoicesPort } from './ports/invoices.ts';
 import type { NodePort } from './ports/node.ts';
 import type { PaymentsPort } from './ports/payments.ts';
 import type { PeersPort } from './ports/peers.ts';
+import type { RouteEstimationPort } from './ports/route-estimation.ts';
 import type { WalletPort } from './ports/wallet.ts';
 import type { ChannelPoint } from './types.ts';
 
@@ -28,6 +29,12 @@ export type { InvoicesPort } from './ports/invoices.ts';
 export type { NodePort } from './ports/node.ts';
 export type { PaymentsPort } from './ports/payments.ts';
 export type { PeersPort } from './ports/peers.ts';
+export type {
+  RouteEstimationPort,
+  RouteFeeEstimate,
+  RouteFeeRequest,
+  RouteProbabilityRequest,
+} from './ports/route-estimation.ts';
 export type { WalletPort } from './ports/wallet.ts';
 export type { StreamOptions } from './stream-options.ts';
 
@@ -40,7 +47,8 @@ export type LightningBackend = NodePort &
   WalletPort &
   InvoicesPort &
   PaymentsPort &
-  HtlcInterceptionPort & {
+  HtlcInterceptionPort &
+  RouteEstimationPort & {
     /** Releases connections. */
     close(): void;
   };
