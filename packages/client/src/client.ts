@@ -23,6 +23,8 @@ import type {
   PaymentsResponse,
   ReservationBody,
   ReservationResponse,
+  RoutingQuoteBody,
+  RoutingQuoteResponse,
   TopupResponse,
 } from '@blgv/protocol';
 import { type AdminApi, adminApi } from './admin-api.ts';
@@ -156,6 +158,15 @@ export class LSPClient {
    */
   listPayments(query: ListQuery | number = {}): Promise<PaymentsResponse> {
     return this.#t.call('GET', `/v1/payments${queryString(pageQuery(query))}`);
+  }
+
+  /**
+   * What paying would cost in routing fees, its time lock, parts and odds, before paying: for an
+   * `invoice` or a `destination` and `amountSat`; `probe: true` probes the invoice (slower,
+   * closer to what the payment then pays). Touches no balance; limited per tenant (429).
+   */
+  quotePayment(request: RoutingQuoteBody): Promise<RoutingQuoteResponse> {
+    return this.#t.call('POST', '/v1/routing/quote', request);
   }
 
   /** A payment's status, network fee paid, the routes (parts) it took and its failed attempts. */

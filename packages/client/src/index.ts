@@ -19,6 +19,8 @@ export type {
   PaymentsResponse,
   ReservationBody,
   ReservationResponse,
+  RoutingQuoteBody,
+  RoutingQuoteResponse,
   TenantResponse,
   TopupResponse,
   WebhookDelivery,

@@ -24,6 +24,7 @@ import { registerHealthRoutes } from '../monitoring/health-routes.ts';
 import { registerMetricsRoutes } from '../monitoring/metrics-routes.ts';
 import { installPrometheus } from '../monitoring/prometheus-routes.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
+import { registerRoutingRoutes } from '../routing/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import type { LspServices } from './services.ts';
@@ -61,6 +62,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerAccountRoutes(api, deps.services);
     registerLiquidityRoutes(api, deps.services);
     registerPaymentRoutes(api, deps.services);
+    registerRoutingRoutes(api, deps.services);
     registerAdminRoutes(api, deps.services);
     registerEventRoutes(api, deps.services);
     registerWebhookRoutes(api, deps.services.webhooks);

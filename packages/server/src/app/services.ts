@@ -45,6 +45,7 @@ import { MetricsService } from '../monitoring/metrics-service.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { Wakeup } from '../poll.ts';
 import { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
+import { QuoteService } from '../routing/quote-service.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import { lspJobs } from './lsp-jobs.ts';
@@ -62,6 +63,8 @@ export interface LspServices {
   readonly reservations: ReservationService;
   /** Payments for tenants (`/v1/payments`). */
   readonly payments: PaymentService;
+  /** Quotes of a payment's routing cost (`/v1/routing/quote`). */
+  readonly quotes: QuoteService;
   readonly lsps1: Lsps1Service;
   readonly lsps2: Lsps2Service;
   /** LSPS2's HTLC interceptor; its `run` is started by `startJobs` when LSPS2 is enabled. */
@@ -335,6 +338,11 @@ export function createServices(deps: {
     channels,
     reservations,
     payments,
+    quotes: new QuoteService({
+      lightning,
+      settings: config.routing.quotes,
+      log: log.child({ sub: 'routing' }),
+    }),
     audit: () => runAudit({ database, lightning, hostingPeriodSeconds: config.hosting.billingPeriodSeconds }),
     jobs: runner,
     startJobs(signal) {

@@ -94,7 +94,7 @@ export const ConfigSchema = Type.Object(
     ),
     hosting: HostingConfigSchema,
     payments: PaymentsConfigSchema,
-    /** The routing room: fees that follow liquidity (docs/routing.md). */
+    /** The routing room: fees that follow liquidity, quotes (docs/routing.md). */
     routing: RoutingConfigSchema,
     /** Monitoring: the node monitor, `/metrics` for Prometheus and the dashboard. */
     monitoring: Type.Object(

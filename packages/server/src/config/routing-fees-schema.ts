@@ -5,6 +5,7 @@
  * (`PUT /v1/admin/routing/policy`); what they set there wins over this section.
  */
 import { Type } from '@sinclair/typebox';
+import { RoutingQuotesConfigSchema } from './routing-quotes-schema.ts';
 
 const ppm = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000, description });
 
@@ -41,6 +42,6 @@ export const RoutingFeesConfigSchema = Type.Object(
 
 /** `routing`: the routing room (docs/routing.md). */
 export const RoutingConfigSchema = Type.Object(
-  { fees: RoutingFeesConfigSchema },
+  { fees: RoutingFeesConfigSchema, quotes: RoutingQuotesConfigSchema },
   { additionalProperties: false, default: {} },
 );
