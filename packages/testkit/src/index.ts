@@ -25,4 +25,10 @@ export {
   useNetwork,
   within,
 } from './network.ts';
+export {
+  type ChannelSpec,
+  type RoutingGraph,
+  type RoutingGraphOptions,
+  startRoutingGraph,
+} from './routing-graph.ts';
 export { payTopup, topUp } from './topup.ts';
