@@ -13,7 +13,7 @@ import { LspsRpcError } from '@blgv/lsp-client';
 import type { Lsps1Info, Lsps1Order } from '@blgv/protocol';
 import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { statesOf } from './support/events.ts';
+import { assertEventsEndIn } from './support/events.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { lsps1Order } from './support/lsps1-order.ts';
 
@@ -95,7 +95,7 @@ test('get_info -> create_order -> pay the hold invoice -> COMPLETED with the cha
   assert.equal(atBob.private, true);
   await net.h.mine(1);
   // The event log tells the order's story, one event per transition.
-  assert.deepEqual(await statesOf(lsp.admin, 'lsps1_order', order.order_id), [
+  assert.deepEqual(await assertEventsEndIn(lsp.admin, 'lsps1_order', order.order_id, 'completed'), [
     'awaiting_payment',
     'payment_held',
     'opening',
@@ -195,7 +195,7 @@ test('an order whose payment came too close to expiring is not committed to: the
     const failed = await waitOrder(order.order_id, (o) => o.order_state === 'FAILED', 'the order to fail');
     assert.equal(failed.payment.bolt11.state, 'REFUNDED');
     assert.equal(failed.channel, null);
-    assert.deepEqual(await statesOf(lsp.admin, 'lsps1_order', order.order_id), [
+    assert.deepEqual(await assertEventsEndIn(lsp.admin, 'lsps1_order', order.order_id, 'failed'), [
       'awaiting_payment',
       'payment_held',
       'opening',

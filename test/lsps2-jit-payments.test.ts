@@ -18,7 +18,7 @@ import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol
 import type { LndNode } from '@blgv/regtest';
 import { JitWallet, type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { statesOf } from './support/events.ts';
+import { assertEventsEndIn } from './support/events.ts';
 import { HtlcGate } from './support/htlc-gate.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
@@ -169,7 +169,7 @@ test('fixed amount, multi-part: a wallet with no channels is paid in parts throu
     assert.equal(record.feeMsat, fee.toString());
     assert.equal(record.paymentSizeMsat, amount.toString());
     assert.equal(record.paymentHash, invoice.paymentHash);
-    assert.deepEqual(await statesOf(server.admin, 'jit_channel', record.id), [
+    assert.deepEqual(await assertEventsEndIn(server.admin, 'jit_channel', record.id, 'completed'), [
       'awaiting_payment',
       'opening',
       'publishing',

@@ -10,7 +10,7 @@ import { msat, parseHex32, sat } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { statesOf } from './support/events.ts';
+import { assertEventsEndIn } from './support/events.ts';
 
 let net: Network;
 let lsp: TestLsp;
@@ -127,8 +127,11 @@ test('a reserved payment of 100,000 sat: ledger shows amount, routing, reservati
     'reservation_inactive',
   );
   assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 4);
-  assert.deepEqual(await statesOf(exchange, 'payment', invoice.paymentHash), ['pending', 'succeeded']);
-  assert.deepEqual(await statesOf(exchange, 'reservation', reservation.reservationId), [
+  assert.deepEqual(await assertEventsEndIn(exchange, 'payment', invoice.paymentHash, 'succeeded'), [
+    'pending',
+    'succeeded',
+  ]);
+  assert.deepEqual(await assertEventsEndIn(exchange, 'reservation', reservation.reservationId, 'released'), [
     'active',
     'released',
   ]);
