@@ -164,7 +164,7 @@ async function rebalance(
     call(),
   );
   await new PaymentPurposesRepository(deps.database.db).recordOwn(invoice.paymentHash, 'rebalance');
-  const limit = `fee limit ${maxFee} msat (${s.econRatio} x what ${c.amount} sat earns at ${own.feeRatePpm} ppm${maxFee < bound ? ', capped by the daily budget' : ''})`;
+  const limit = `fee limit of ${maxFee} msat (${s.econRatio} x what ${c.amount} sat earns at ${own.feeRatePpm} ppm${maxFee < bound ? ', capped by the daily budget' : ''})`;
   const id = await repo.record(attempt, 'sending', `${share}; ${limit}`, invoice.paymentHash);
   let result: PaymentResult;
   try {
@@ -241,6 +241,6 @@ async function settleSending(
     );
     if (result === undefined) {
       await repo.finish(r.id, { state: 'failed', reason: 'failed: never sent; nothing spent' });
-    } else await finish(deps, repo, r.id, r.paymentHash, result, `fee limit ${r.maxFeeMsat} msat`);
+    } else await finish(deps, repo, r.id, r.paymentHash, result, `fee limit of ${r.maxFeeMsat} msat`);
   }
 }
