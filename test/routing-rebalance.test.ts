@@ -87,7 +87,7 @@ async function rebalanceEvents(on: TestLsp, state: string): Promise<EventRespons
 
 const fact = (e: EventResponse, name: string) => String((e.facts as Record<string, unknown>)[name]);
 
-test('a rebalance that would cost more than the economic bound is not made, and nothing is spent', async () => {
+test('a rebalance that would cost more than the economic bound is not made, and nothing is spent', async (t) => {
   const [toDave, toCarol] = [await channelTo(graph.dave), await channelTo(graph.carol)];
   lsp = await startLsp(0.01);
   const on = lsp;
@@ -107,6 +107,7 @@ test('a rebalance that would cost more than the economic bound is not made, and 
   assert.equal(amount, refillNeeded(toDave, 300_000n));
   // The fee limit is the bound at 0.01 (at most: the schedule's fee may be set after the job read LND's).
   const limit = BigInt(fact(refused, 'max_fee_msat'));
+  t.diagnostic(`refused: ${amount} sat at a fee limit of ${limit} msat`);
   assert.ok(limit > 0n && limit <= economicBound(sat(amount), SCHEDULE_PPM, 10_000n));
   assert.equal((await rebalanceEvents(on, 'succeeded')).length, 0);
   // Nothing moved, nothing was spent.
@@ -121,7 +122,7 @@ test('a rebalance that would cost more than the economic bound is not made, and 
   lsp = undefined;
 });
 
-test('a circular rebalance moves the target amount at a cost within the ratio, booked as the LSP’s expense', async () => {
+test('a circular rebalance moves the target amount at a cost within the ratio, booked as the LSP’s expense', async (t) => {
   const [toDave, toCarol] = [await channelTo(graph.dave), await channelTo(graph.carol)];
   const need = refillNeeded(toDave, 300_000n);
   assert.ok(need > 0n, 'the dave channel is below its target share');
@@ -143,6 +144,7 @@ test('a circular rebalance moves the target amount at a cost within the ratio, b
   const fee = BigInt(fact(made, 'fee_msat'));
   assert.equal(amount, need, 'it moves what brings the channel to its target share');
   assert.equal(BigInt(fact(made, 'max_fee_msat')), bound);
+  t.diagnostic(`made: ${amount} sat moved for ${fee} msat (bound ${bound} msat)`);
   assert.ok(fee > 0n && fee <= bound, `cost ${fee} msat within the bound of ${bound} msat`);
   assert.match(fact(made, 'reason'), /^made; cost \d+ msat within the fee limit/);
   // The money went round: the dave channel gained the amount, the carol one gave it and the fee.
