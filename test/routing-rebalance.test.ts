@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Channel, economicBound, formatChannelPoint, refillNeeded, sat } from '@blgv/core';
+import { LspApiError } from '@blgv/lsp-client';
 import type { EventResponse } from '@blgv/protocol';
 import {
   type Network,
@@ -157,6 +158,21 @@ test('a circular rebalance moves the target amount at a cost within the ratio, b
   );
   // The dave channel is at its target now: no further rebalance is needed (none is made).
   assert.equal(refillNeeded(daveAfter, 300_000n), 0n);
+  // The operator's list: the made one (newest first), the same as its event.
+  const { rebalances } = await on.admin.admin.rebalances({ state: 'succeeded' });
+  assert.equal(rebalances.length, 1);
+  assert.equal(rebalances[0]?.id, made.subjectId);
+  assert.equal(rebalances[0]?.targetChannelPoint, formatChannelPoint(toDave.channelPoint));
+  assert.equal(rebalances[0]?.sourceChannelPoint, formatChannelPoint(toCarol.channelPoint));
+  assert.equal(rebalances[0]?.amountSat, Number(amount));
+  assert.equal(rebalances[0]?.feeMsat, fee.toString());
+  const bad = await on.admin.admin.rebalances({ limit: 0 }).then(
+    () => assert.fail('limit 0 is refused'),
+    (err: unknown) => err as LspApiError,
+  );
+  assert.ok(bad instanceof LspApiError);
+  assert.equal(bad.status, 400);
+  assert.match(bad.message, /limit/, 'the message names the field');
   // The cost beside routing revenue in the figures, and in /metrics.
   const figures = await on.admin.admin.figures('24h');
   assert.deepEqual(figures.costs.rebalancing, {
