@@ -203,7 +203,8 @@ function toPayment(r: Selectable<PaymentsTable>): Payment {
     networkFeeMsat: r.network_fee_msat === null ? null : msat(r.network_fee_msat),
     htlcCount: r.htlc_count,
     preimage: r.preimage,
-    htlcAttempts: r.htlc_attempts === null ? null : attemptsFromJson(r.htlc_attempts),
+    // Absent on a database before 0019 (a row read while migrating).
+    htlcAttempts: r.htlc_attempts == null ? null : attemptsFromJson(r.htlc_attempts),
     expiresAt: r.expires_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
