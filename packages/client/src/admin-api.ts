@@ -10,6 +10,8 @@ import type {
   LspFiguresResponse,
   NodeMetricsQuery,
   NodeMetricsResponse,
+  RebalancesQuery,
+  RebalancesResponse,
   RoutingPolicyBody,
   RoutingPolicyResponse,
   TenantResponse,
@@ -46,6 +48,9 @@ export function adminApi(t: SignedTransport) {
     /** Changes the fields given of the routing fee policy; answers the settings now in force. */
     setRoutingPolicy: (change: RoutingPolicyBody): Promise<RoutingPolicyResponse> =>
       t.call('PUT', '/v1/admin/routing/policy', change),
+    /** The rebalances made, refused or failed, newest first (at most `limit`, default 100). */
+    rebalances: (query: RebalancesQuery = {}): Promise<RebalancesResponse> =>
+      t.call('GET', `/v1/admin/routing/rebalances${queryString(query)}`),
   };
 }
 

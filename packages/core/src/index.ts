@@ -26,6 +26,7 @@ export * from './monitoring/payment-purpose.ts';
 export * from './payments/charges.ts';
 export * from './payments/payment-machine.ts';
 export * from './routing/fee-policy.ts';
+export * from './routing/rebalance-plan.ts';
 export * from './routing/route-quote.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';

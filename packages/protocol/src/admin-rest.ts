@@ -34,6 +34,10 @@ export const AuditResponse = Type.Object({
     networkFeesCharged: SatAmount('network fees charged for funded channels'),
     networkFeesPaid: SatAmount("what the LSP's funding transactions paid the miners"),
     topupsCredited: SatAmount('top-ups credited'),
+    rebalanceCostsMsat: Type.Integer({
+      minimum: 0,
+      description: "what the rebalances made cost the LSP (its own expense, in no tenant's ledger), msat",
+    }),
   }),
 });
 export type AuditResponse = Static<typeof AuditResponse>;

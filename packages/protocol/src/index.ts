@@ -14,6 +14,7 @@ export * from './paging.ts';
 export * from './payments-rest.ts';
 export * from './rest.ts';
 export * from './routing-policy-rest.ts';
+export * from './routing-rebalance-rest.ts';
 export * from './routing-rest.ts';
 export * from './signing.ts';
 export * from './webhook-signing.ts';

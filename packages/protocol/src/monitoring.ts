@@ -126,6 +126,16 @@ export const LspFiguresResponse = Type.Object({
     bySource: RevenueBySource,
     perDay: Type.Array(Type.Intersect([Type.Object({ day: Type.String() }), RevenueBySource])),
   }),
+  costs: Type.Object(
+    {
+      rebalancing: Type.Object({
+        count: Type.Integer({ minimum: 0, description: 'rebalances made in the window' }),
+        movedSat: SatAmount('moved by them'),
+        feeMsat: SignedMsat("what they cost the LSP (its own expense, beside revenue's routing)"),
+      }),
+    },
+    { description: "the LSP's own expenses in the window" },
+  ),
   channelsSold: Type.Integer({ minimum: 0 }),
   jitChannelsOpened: Type.Integer({ minimum: 0 }),
   jitLatency: Type.Object({

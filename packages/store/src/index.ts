@@ -111,6 +111,12 @@ export {
 } from './payments-repository.ts';
 export { PGliteDialect } from './pglite-dialect.ts';
 export {
+  type RebalanceAttempt,
+  type RebalanceRecord,
+  type RebalanceState,
+  RebalancesRepository,
+} from './rebalances-repository.ts';
+export {
   type CommittedLiquidity,
   type Reservation,
   ReservationsRepository,

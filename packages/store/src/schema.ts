@@ -32,7 +32,7 @@ import type {
   NodeSnapshotsTable,
 } from './tables/monitoring.ts';
 import type { PaymentsTable } from './tables/payments.ts';
-import type { RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
+import type { RebalancesTable, RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
 import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
 import type {
   WebhookAttemptsTable,
@@ -77,5 +77,6 @@ export interface Schema {
   node_payments: NodePaymentsTable;
   routing_fee_changes: RoutingFeeChangesTable;
   routing_policy: RoutingPolicyTable;
+  rebalances: RebalancesTable;
   lsp_own_payments: LspOwnPaymentsTable;
 }

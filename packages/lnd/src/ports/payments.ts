@@ -40,6 +40,10 @@ export function lndPayments(c: LndClients, hooks: StreamHooks): PaymentsPort {
           ...(request.outgoingScid !== undefined
             ? { outgoing_chan_ids: [request.outgoingScid.toString()] }
             : {}),
+          ...(request.lastHopPubkey !== undefined
+            ? { last_hop_pubkey: Buffer.from(request.lastHopPubkey, 'hex') }
+            : {}),
+          ...(request.allowSelfPayment ? { allow_self_payment: true } : {}),
         },
         signal,
       );

@@ -18,7 +18,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../http/error-responses.ts';
 import { jitChannelToWire, purchaseToWire } from '../http/wire.ts';
-import { registerRoutingPolicyRoutes } from '../routing/policy-routes.ts';
+import { registerRebalanceRoutes, registerRoutingPolicyRoutes } from '../routing/policy-routes.ts';
 import type { LspServices } from './services.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
@@ -164,6 +164,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
   );
 
   registerRoutingPolicyRoutes(app, services.routingFees);
+  registerRebalanceRoutes(app, services.records.rebalances);
 }
 
 /** A scid from the path, or a 400 naming it when it is out of range. */

@@ -31,6 +31,7 @@ import type { PaymentService } from '../payments/payment-service.ts';
 import type { Wakeup } from '../poll.ts';
 import { runRoutingFees } from '../routing/fee-job.ts';
 import type { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
+import { runRebalancing } from '../routing/rebalance-job.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 
@@ -121,6 +122,16 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
         s,
       ),
   });
+  // Refills depleted public channels by circular payments within the economic bound (off by default).
+  if (config.routing.rebalance.enabled)
+    runner.add({
+      name: 'routing-rebalance',
+      run: (s) =>
+        runRebalancing(
+          { database, lightning, settings: config.routing.rebalance, log: log.child({ sub: 'rebalance' }) },
+          s,
+        ),
+    });
   const upstreamUri = config.liquidity.upstream?.uri;
   runner.add({
     name: 'lsps-peer-messages',

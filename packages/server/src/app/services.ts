@@ -10,6 +10,9 @@ import {
   type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,
   Lsps2JitChannelsRepository,
+  type RebalanceRecord,
+  type RebalanceState,
+  RebalancesRepository,
   TenantsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -91,6 +94,8 @@ export interface LspServices {
   readonly records: {
     jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
     purchase(id: string): Promise<LiquidityPurchaseRecord | undefined>;
+    /** Rebalances, newest first (`/v1/admin/routing/rebalances`). */
+    rebalances(limit: number, states?: readonly RebalanceState[]): Promise<RebalanceRecord[]>;
   };
   /** Reconciles the ledger with LND. */
   audit(): Promise<AuditReport>;
@@ -330,6 +335,7 @@ export function createServices(deps: {
     records: {
       jitChannel: (jitScid) => new Lsps2JitChannelsRepository(database.db).byScid(jitScid.toString()),
       purchase: (id) => new LiquidityPurchasesRepository(database.db).get(id),
+      rebalances: (limit, states) => new RebalancesRepository(database.db).list(limit, states),
     },
     apiKeys,
     tenants: new TenantsRepository(database.db),

@@ -25,6 +25,8 @@ export interface AuditTotals {
   /** What the LSP's funding transactions paid the miners. */
   readonly networkFeesPaid: number;
   readonly topupsCredited: number;
+  /** What the rebalances made cost the LSP (its own expense, in no tenant's ledger), in msat. */
+  readonly rebalanceCostsMsat: number;
 }
 
 /** The audit's answer. */
@@ -50,7 +52,7 @@ export function formatAudit(report: AuditReport): string {
   lines.push(`checked: ${counts.join(', ') || 'nothing'}`);
   const t = report.totals;
   lines.push(
-    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}`,
+    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}, rebalancing cost ${t.rebalanceCostsMsat} msat`,
   );
   for (const [kind, amount] of Object.entries(t.ledgerByKind)) lines.push(`  ledger ${kind}: ${amount}`);
   for (const d of report.discrepancies) lines.push(`DISCREPANCY ${d.check} ${d.subject}: ${d.message}`);

@@ -28,6 +28,7 @@ import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
 import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingMonths } from './hosting-months-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
+import { auditRebalances } from './rebalances-audit.ts';
 
 export { type AuditReport, type AuditTotals, type Discrepancy, formatAudit } from './audit-report.ts';
 
@@ -311,6 +312,9 @@ export async function runAudit(deps: {
   if (deletions.checked > 0) checked.hosted_node_deletions = deletions.checked;
   if (deletions.inFlight > 0) inFlight.hosted_node_deletions = deletions.inFlight;
 
+  // Rebalancing: the LSP's own expense, each made one as LND paid it.
+  const rebalanceCostsMsat = await auditRebalances(deps.database, lnd, sink);
+
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));
   return {
     at: new Date().toISOString(),
@@ -325,6 +329,7 @@ export async function runAudit(deps: {
       networkFeesCharged: Number(networkFeesCharged),
       networkFeesPaid: Number(networkFeesPaid),
       topupsCredited: Number(topupsCredited),
+      rebalanceCostsMsat: Number(rebalanceCostsMsat),
     },
   };
 }

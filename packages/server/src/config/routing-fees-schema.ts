@@ -6,6 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { RoutingQuotesConfigSchema } from './routing-quotes-schema.ts';
+import { RoutingRebalanceConfigSchema } from './routing-rebalance-schema.ts';
 
 const ppm = (description: string) => Type.Integer({ minimum: 0, maximum: 1_000_000, description });
 
@@ -42,6 +43,10 @@ export const RoutingFeesConfigSchema = Type.Object(
 
 /** `routing`: the routing room (docs/routing.md). */
 export const RoutingConfigSchema = Type.Object(
-  { fees: RoutingFeesConfigSchema, quotes: RoutingQuotesConfigSchema },
+  {
+    fees: RoutingFeesConfigSchema,
+    quotes: RoutingQuotesConfigSchema,
+    rebalance: RoutingRebalanceConfigSchema,
+  },
   { additionalProperties: false, default: {} },
 );

@@ -28,6 +28,8 @@ export class LspSeries {
   readonly #hosted: Gauge<'state'>;
   readonly #jobHeld: Gauge<'job_name'>;
   readonly #jobRestarts: Counter<'job_name'>;
+  readonly #rebalanceCost: Gauge;
+  readonly #rebalances: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -88,6 +90,16 @@ export class LspSeries {
       labelNames: ['job_name'],
       registers,
     });
+    this.#rebalanceCost = new Gauge({
+      name: 'lsp_rebalance_cost_msat_total',
+      help: 'what the rebalances made since the start cost the LSP, msat (its own expense, beside lsp_revenue_msat{source="routing"})',
+      registers,
+    });
+    this.#rebalances = new Gauge({
+      name: 'lsp_rebalances_total',
+      help: 'rebalances made since the start',
+      registers,
+    });
   }
 
   /** Replaces every series with what `data` holds. */
@@ -104,6 +116,8 @@ export class LspSeries {
       if (ms !== undefined) this.#latency.set({ quantile }, ms);
     }
     this.#latencyCount.set(data.jitLatency.count);
+    this.#rebalanceCost.set(Number(data.rebalancing.feeMsat));
+    this.#rebalances.set(data.rebalancing.count);
     const lsp = data.snapshots.find((s) => s.nodeId === LSP_NODE_ID);
     if (lsp) {
       this.#liquidity.set({ kind: 'outbound' }, Number(lsp.localBalance));

@@ -23,6 +23,7 @@ import {
   noRevenue,
   type PageRequest,
   REVENUE_SOURCES,
+  RebalancesRepository,
   ReservationsRepository,
   type RevenueSource,
   sumBySource,
@@ -33,6 +34,7 @@ import { LSP_NODE_ID } from './node-monitor.ts';
 export class MetricsService {
   readonly #monitoring: NodeMonitoringRepository;
   readonly #figures: BusinessFiguresRepository;
+  readonly #rebalances: RebalancesRepository;
   readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
   readonly #series: NodeSeriesRepository;
@@ -41,6 +43,7 @@ export class MetricsService {
     const db = deps.database.db;
     this.#monitoring = new NodeMonitoringRepository(db);
     this.#figures = new BusinessFiguresRepository(db);
+    this.#rebalances = new RebalancesRepository(db);
     this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
     this.#series = new NodeSeriesRepository(db);
@@ -103,7 +106,7 @@ export class MetricsService {
   /** The operator's business figures over `window`. */
   async figures(window: MetricsWindow, now = new Date()): Promise<LspFiguresResponse> {
     const from = windowStart(window, now);
-    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes, payments] =
+    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes, payments, rebalancing] =
       await Promise.all([
         this.#figures.revenuePerDay(from, LSP_NODE_ID),
         this.#figures.channelCounts(from),
@@ -114,6 +117,7 @@ export class MetricsService {
         this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
         this.#hostedNodes(from, now),
         this.#monitoring.paymentOutcomes(LSP_NODE_ID, from),
+        this.#rebalances.costs(from),
       ]);
     const byPurpose = outcomesByPurpose(payments);
     const counted = countedOutcomes(byPurpose);
@@ -134,6 +138,13 @@ export class MetricsService {
           .toString(),
         bySource: strings(bySource),
         perDay: [...days].map(([day, m]) => ({ day, ...strings(m) })),
+      },
+      costs: {
+        rebalancing: {
+          count: rebalancing.count,
+          movedSat: Number(rebalancing.movedSat),
+          feeMsat: rebalancing.feeMsat.toString(),
+        },
       },
       channelsSold: counts.sold,
       jitChannelsOpened: counts.jitOpened,

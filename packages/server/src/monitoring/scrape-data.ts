@@ -16,6 +16,7 @@ import {
   type NodeSnapshot,
   type OpenOrders,
   type PaymentStatusCount,
+  RebalancesRepository,
   ReservationsRepository,
   type RevenueSource,
   sumBySource,
@@ -51,6 +52,8 @@ export interface ScrapeData {
   readonly hostedNodes: readonly { readonly id: string; readonly state: string }[];
   /** This replica's jobs. */
   readonly jobs: readonly JobStatus[];
+  /** What the rebalances made cost the LSP, all-time, msat, and how many there were. */
+  readonly rebalancing: { readonly count: number; readonly feeMsat: bigint };
 }
 
 /** Reads {@link ScrapeData}. */
@@ -60,6 +63,7 @@ export class ScrapeReader {
   readonly #figures: BusinessFiguresRepository;
   readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
+  readonly #rebalances: RebalancesRepository;
   readonly #jobs: () => JobStatus[];
 
   constructor(deps: { readonly database: Database; readonly jobs: { status(): JobStatus[] } }) {
@@ -69,6 +73,7 @@ export class ScrapeReader {
     this.#figures = new BusinessFiguresRepository(db);
     this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
+    this.#rebalances = new RebalancesRepository(db);
     this.#jobs = () => deps.jobs.status();
   }
 
@@ -79,18 +84,29 @@ export class ScrapeReader {
     const hosted = await this.#nodes.list();
     const ids = [LSP_NODE_ID, ...hosted.map((n) => n.id)];
     const known = new Set(ids);
-    const [snapshots, forwards, payments, checks, revenue, channels, jitLatency, openOrders, committed] =
-      await Promise.all([
-        this.#monitoring.snapshots(),
-        this.#series.forwardsByChannelPair(ids),
-        this.#series.paymentsByStatus(ids),
-        this.#series.checksSince(ids, from),
-        this.#figures.revenuePerDay(allTime, LSP_NODE_ID),
-        this.#figures.channelCounts(allTime),
-        this.#figures.jitLatency(from),
-        this.#figures.openOrders(),
-        this.#reservations.committed(),
-      ]);
+    const [
+      snapshots,
+      forwards,
+      payments,
+      checks,
+      revenue,
+      channels,
+      jitLatency,
+      openOrders,
+      committed,
+      rebalancing,
+    ] = await Promise.all([
+      this.#monitoring.snapshots(),
+      this.#series.forwardsByChannelPair(ids),
+      this.#series.paymentsByStatus(ids),
+      this.#series.checksSince(ids, from),
+      this.#figures.revenuePerDay(allTime, LSP_NODE_ID),
+      this.#figures.channelCounts(allTime),
+      this.#figures.jitLatency(from),
+      this.#figures.openOrders(),
+      this.#reservations.committed(),
+      this.#rebalances.costs(),
+    ]);
     const byNode = new Map<string, CheckInterval[]>();
     for (const c of checks) {
       const list = byNode.get(c.nodeId) ?? [];
@@ -110,6 +126,7 @@ export class ScrapeReader {
       reserved: BigInt(committed.reservedRemaining),
       hostedNodes: hosted.map((n) => ({ id: n.id, state: n.state })),
       jobs: this.#jobs(),
+      rebalancing,
     };
   }
 }

@@ -24,3 +24,21 @@ export interface RoutingPolicyTable {
   settings: ColumnType<Record<string, unknown>, string, string>;
   updated_at: ColumnType<Date, never, Date>;
 }
+
+/** `rebalances` (0022): every circular payment the routing-rebalance job made, refused or saw fail. */
+export interface RebalancesTable {
+  id: string;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+  state: 'sending' | 'succeeded' | 'refused' | 'failed';
+  source_channel_point: string;
+  source_scid: string;
+  target_channel_point: string;
+  target_scid: string;
+  target_peer: string;
+  amount_sat: bigint;
+  max_fee_msat: bigint;
+  fee_msat: bigint | null;
+  payment_hash: string | null;
+  reason: string;
+}

@@ -27,6 +27,10 @@ export interface SendPaymentRequest {
   readonly maxShardSize?: Msat;
   /** Restrict the first hop to this channel. */
   readonly outgoingScid?: Scid;
+  /** Restrict the last hop to come from this node (a circular payment's way back in). */
+  readonly lastHopPubkey?: Pubkey;
+  /** Allow paying an invoice of this node itself (a circular payment, rebalancing). */
+  readonly allowSelfPayment?: boolean;
 }
 
 /** Why a payment failed, as LND classifies it. */
