@@ -4,14 +4,22 @@
  * probe). LND lists them all alike; the LSP's metrics, figures and `/metrics` count only the
  * tenants' payments as payments and report each purpose on its own. The checks never lower the
  * tenants' success rate; a tenant's failed payment (failing exactly as a probe does, at the
- * destination) does.
+ * destination) does. A probed quote whose probe fails on the way (LND draws its hash) is a probe too.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, parseHex32, sat } from '@blgv/core';
-import type { LSPClient } from '@blgv/lsp-client';
+import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import type { NodeMetricsResponse } from '@blgv/protocol';
-import { type Network, startNetwork, startTestLsp, type TestLsp, topUp, within } from '@blgv/testkit';
+import {
+  type Network,
+  startNetwork,
+  startTestLsp,
+  type TestLsp,
+  topUp,
+  waitGraphSynced,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 
 const TOKEN = 'routing-success-metrics-token';
@@ -90,6 +98,39 @@ test("the LSP's own checks and probes are probes, not failed payments", async ()
   assert.equal(m.successRate, null, 'nothing to measure, not 0 %');
   assert.deepEqual(m.paymentsByPurpose.tenant, { succeeded: 0, failed: 0, successRate: null });
   assert.deepEqual(m.paymentsByPurpose.other, { succeeded: 0, failed: 0, successRate: null });
+});
+
+test('a probed quote that fails on the way is a probe, not a failed payment', async () => {
+  const { h, bob } = net;
+  // carol's channel with bob is all carol's: a route lsp -> bob -> carol exists in the graph,
+  // but bob cannot forward on it, so LND's probe fails at bob (not at the destination).
+  const carol = await h.newNode('carol');
+  await h.fund([carol, sat(2_000_000)]);
+  await h.openChannel(carol, bob, sat(1_000_000));
+  await waitGraphSynced(h, net.lsp, [carol]);
+  const invoice = await carol.lnd.addInvoice({ amount: msat(500_000_000n), memo: 'too much' }, within());
+  await assert.rejects(exchange.quotePayment({ invoice: invoice.paymentRequest, probe: true }), (err) => {
+    assert.ok(err instanceof LspApiError, String(err));
+    assert.equal(err.code, 'lightning_rejected');
+    return true;
+  });
+  const listed = await net.lsp.lnd.listPayments({ afterIndex: 0n, max: 100 }, within());
+  // LND's probe: its own hash, no invoice, failed on the way (LND forgets the attempts).
+  const lndProbes = listed.filter(
+    (p) =>
+      p.status === 'failed' &&
+      p.paymentRequest === undefined &&
+      p.failureReason !== 'incorrect_payment_details',
+  );
+  assert.equal(lndProbes.length, 1, "LND lists the quote's probe, failed on the way");
+  const probes = listed.filter((p) => p.status === 'failed').length;
+  const m = await lspMetricsWhen(
+    "the quote's probe counted as a probe",
+    (x) => x.paymentsByPurpose.probe.failed === probes,
+  );
+  assert.deepEqual(m.payments, { succeeded: 0, failed: 0 }, 'still no payment was made for anyone');
+  assert.deepEqual(m.paymentsByPurpose.other, { succeeded: 0, failed: 0, successRate: null });
+  checks = probes;
 });
 
 test("a tenant's payment succeeds: 100 %, the checks beside it do not lower it", async () => {

@@ -36,10 +36,11 @@ function sentPayment(p: Payment__Output): SentPayment {
     createdAt: new Date(Number(BigInt(p.creation_time_ns) / 1_000_000n)),
     ...(p.status === 'FAILED' ? { failureReason: failureReasons[p.failure_reason] ?? 'unknown' } : {}),
     htlcCount: p.htlcs.length,
+    ...(p.payment_request !== '' ? { paymentRequest: p.payment_request } : {}),
   };
 }
 
-/** LND's `ListPayments` from an index offset, oldest first. */
+/** LND's `ListPayments` from an index offset (or the newest), oldest first. */
 export async function listPayments(
   c: LndClients,
   query: SentPaymentsQuery,
@@ -49,7 +50,13 @@ export async function listPayments(
   const r = await unary(
     'ListPayments',
     ln.ListPayments.bind(ln),
-    { index_offset: query.afterIndex.toString(), max_payments: String(query.max), include_incomplete: true },
+    query.newest === true
+      ? { index_offset: '0', reversed: true, max_payments: String(query.max), include_incomplete: true }
+      : {
+          index_offset: query.afterIndex.toString(),
+          max_payments: String(query.max),
+          include_incomplete: true,
+        },
     signal,
   );
   return r.payments.map(sentPayment);

@@ -27,6 +27,32 @@ export class PaymentPurposesRepository {
       .execute();
   }
 
+  /**
+   * Records payments the LSP sent for itself whose hashes it learnt only once they were sent (the
+   * probes LND's `EstimateRouteFee` makes with hashes of its own), and classifies again the ones
+   * the node monitor of `nodeId` has already stored (none of them is a tenant's payment).
+   */
+  async recordSent(
+    nodeId: string,
+    paymentHashes: readonly string[],
+    purpose: OwnPaymentPurpose,
+  ): Promise<void> {
+    if (paymentHashes.length === 0) return;
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('lsp_own_payments')
+        .values(paymentHashes.map((h) => ({ payment_hash: h, purpose })))
+        .onConflict((oc) => oc.column('payment_hash').doNothing())
+        .execute();
+      await tx
+        .updateTable('node_payments')
+        .set({ purpose })
+        .where('node_id', '=', nodeId)
+        .where('payment_hash', 'in', [...paymentHashes])
+        .execute();
+    });
+  }
+
   /** Which of `hashes` are tenants' payments and which the LSP's own. */
   async known(hashes: readonly string[]): Promise<KnownPaymentHashes> {
     if (hashes.length === 0) return { tenant: new Set(), own: new Map() };

@@ -20,37 +20,31 @@ const failed = (paymentHash: string, extra: Partial<PaymentToClassify> = {}): Pa
   paymentHash,
   status: 'failed',
   failureReason: 'no_route',
-  htlcCount: 2,
   ...extra,
 });
 
 test("a tenant's payment is the tenant's however it ended, even failed as a probe fails", () => {
-  assert.equal(paymentPurpose({ paymentHash: 't1', status: 'succeeded', htlcCount: 1 }, known), 'tenant');
+  assert.equal(paymentPurpose({ paymentHash: 't1', status: 'succeeded' }, known), 'tenant');
   assert.equal(paymentPurpose({ paymentHash: 't1', status: 'in_flight' }, known), 'tenant');
   assert.equal(paymentPurpose(failed('t1', { failureReason: 'incorrect_payment_details' }), known), 'tenant');
-  assert.equal(paymentPurpose(failed('t1', { htlcCount: 0 }), known), 'tenant');
 });
 
 test('a hash the LSP recorded is what it recorded it for, whatever LND says', () => {
   assert.equal(paymentPurpose(failed('p1'), known), 'probe', 'a recorded probe that found no route');
   assert.equal(paymentPurpose({ paymentHash: 'p1', status: 'in_flight' }, known), 'probe');
-  assert.equal(paymentPurpose({ paymentHash: 'r1', status: 'succeeded', htlcCount: 1 }, known), 'rebalance');
+  assert.equal(paymentPurpose({ paymentHash: 'r1', status: 'succeeded' }, known), 'rebalance');
   assert.equal(
     paymentPurpose(failed('r1', { failureReason: 'incorrect_payment_details' }), known),
     'rebalance',
   );
 });
 
-test('an unknown hash failed at its destination, or without any HTLC, is a probe; the rest is other', () => {
-  assert.equal(
-    paymentPurpose(failed('x', { failureReason: 'incorrect_payment_details', htlcCount: 1 }), known),
-    'probe',
-  );
-  assert.equal(paymentPurpose(failed('x', { htlcCount: 0 }), known), 'probe', 'never left the node');
+test('an unknown hash failed at its destination is a probe; the rest is other', () => {
+  assert.equal(paymentPurpose(failed('x', { failureReason: 'incorrect_payment_details' }), known), 'probe');
   assert.equal(paymentPurpose(failed('x'), known), 'other', 'a real attempt that failed on the way');
-  assert.equal(paymentPurpose(failed('x', { htlcCount: undefined }), known), 'other');
-  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'succeeded', htlcCount: 1 }, known), 'other');
-  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'in_flight', htlcCount: 0 }, known), 'other');
+  assert.equal(paymentPurpose(failed('x', { failureReason: 'timeout' }), known), 'other');
+  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'succeeded' }, known), 'other');
+  assert.equal(paymentPurpose({ paymentHash: 'x', status: 'in_flight' }, known), 'other');
 });
 
 test('outcomes by purpose: probes and rebalancing are reported, never counted as payments', () => {

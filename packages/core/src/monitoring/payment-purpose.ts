@@ -28,8 +28,6 @@ export interface PaymentToClassify {
   readonly status: 'in_flight' | 'succeeded' | 'failed';
   /** LND's failure reason, for a failed payment. */
   readonly failureReason?: PaymentFailureReason | undefined;
-  /** HTLC attempts LND made (`undefined`: not known). */
-  readonly htlcCount?: number | undefined;
 }
 
 /** What the LSP knows of payment hashes. */
@@ -43,15 +41,15 @@ export interface KnownPaymentHashes {
 /**
  * A payment's purpose: a hash the LSP recorded is what it recorded it for; a tenant's hash is the
  * tenant's; an unknown one that failed at its destination with `incorrect_payment_details` (the
- * hash nobody knows that probes carry, or an invoice cancelled for a check) or that failed
- * without sending any HTLC (it never left the node, so it moved nothing) is a probe; the rest is
- * `other`.
+ * hash nobody knows that probes carry, or an invoice cancelled for a check) is a probe; the rest
+ * is `other`. How many HTLCs a failed payment sent says nothing: LND forgets a failed payment's
+ * attempts (`keep-failed-payment-attempts` is off by default), so it lists none for any of them.
  */
 export function paymentPurpose(p: PaymentToClassify, known: KnownPaymentHashes): PaymentPurpose {
   const own = known.own.get(p.paymentHash);
   if (own) return own;
   if (known.tenant.has(p.paymentHash)) return 'tenant';
-  if (p.status === 'failed' && (p.failureReason === 'incorrect_payment_details' || p.htlcCount === 0)) {
+  if (p.status === 'failed' && p.failureReason === 'incorrect_payment_details') {
     return 'probe';
   }
   return 'other';

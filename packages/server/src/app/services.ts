@@ -10,6 +10,7 @@ import {
   type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,
   Lsps2JitChannelsRepository,
+  PaymentPurposesRepository,
   type RebalanceRecord,
   type RebalanceState,
   RebalancesRepository,
@@ -45,6 +46,8 @@ import { Lsps5Notifier } from '../lsps5/lsps5-notifier.ts';
 import { Lsps5Service } from '../lsps5/lsps5-service.ts';
 import { PeerPresence } from '../lsps5/peer-presence.ts';
 import { MetricsService } from '../monitoring/metrics-service.ts';
+import { LSP_NODE_ID } from '../monitoring/node-monitor.ts';
+import { recordedRouteProbe } from '../monitoring/own-payments.ts';
 import { PaymentService } from '../payments/payment-service.ts';
 import { Wakeup } from '../poll.ts';
 import { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
@@ -345,7 +348,16 @@ export function createServices(deps: {
     reservations,
     payments,
     quotes: new QuoteService({
-      lightning,
+      lightning: {
+        estimateRouteFee: recordedRouteProbe(
+          lightning,
+          new PaymentPurposesRepository(database.db),
+          LSP_NODE_ID,
+        ),
+        routeProbability: (request, signal) => lightning.routeProbability(request, signal),
+        decodePaymentRequest: (request, signal) => lightning.decodePaymentRequest(request, signal),
+        getInfo: (signal) => lightning.getInfo(signal),
+      },
       settings: config.routing.quotes,
       log: log.child({ sub: 'routing' }),
     }),

@@ -12,7 +12,7 @@ import {
 } from '@blgv/store';
 import { MetricsService } from './metrics-service.ts';
 import { LSP_NODE_ID, lspPurposes, type MonitoredNode, readNode } from './node-monitor.ts';
-import { recordedProbe } from './own-payments.ts';
+import { recordedProbe, recordedRouteProbe } from './own-payments.ts';
 
 let database: Database;
 const hash = (n: number) => parseHex32(n.toString(16).padStart(64, '0'));
@@ -79,7 +79,7 @@ test("a probe the LSP recorded, the harness's check and a tenant's payments: onl
   });
   let payments: SentPayment[] = [
     // The LSP's recorded probe found no route (LND does not mark it as a probe): still a probe.
-    sent(1, probed, { failureReason: 'no_route', htlcCount: 2 }),
+    sent(1, probed, { failureReason: 'no_route' }),
     // The demo harness's check: a cancelled invoice, a hash the LSP never made.
     sent(2, hash(7), { failureReason: 'incorrect_payment_details' }),
     // A tenant's payment, still in flight when first read.
@@ -116,9 +116,62 @@ test("a probe the LSP recorded, the harness's check and a tenant's payments: onl
   assert.deepEqual(figures.payments.byPurpose.probe, m.paymentsByPurpose.probe);
 });
 
+test("a probed quote's probes, which carry LND's hashes, are probes even when read before the quote ends", async () => {
+  const purposes = new PaymentPurposesRepository(database.db);
+  const monitoring = new NodeMonitoringRepository(database.db);
+  const known = lspPurposes(purposes);
+  const nodeId = 'quoting-lsp';
+  let payments: SentPayment[] = [
+    // A tenant's payment before the quote (it carries its invoice).
+    sent(1, hash(31), { status: 'succeeded', paymentRequest: 'lnbcrt1tenant' }),
+  ];
+  const estimate = recordedRouteProbe(
+    {
+      estimateRouteFee: async () => {
+        // LND probes with a hash of its own; the probe fails on the way, and the monitor reads
+        // it before the quote answers: unknown, so `other` for now.
+        payments = [...payments, sent(2, hash(32), { failureReason: 'no_route' })];
+        await readNode(
+          monitoring,
+          nodeId,
+          node(() => payments),
+          AbortSignal.timeout(5000),
+          known,
+        );
+        return { fee: msat(0n), totalTimeLock: 0, failure: 'no_route' };
+      },
+      listPayments: async ({ afterIndex, max, newest }) =>
+        (newest ? payments.slice(-max) : payments.filter((p) => p.paymentIndex > afterIndex)).slice(0, max),
+    },
+    purposes,
+    nodeId,
+  );
+  const before = await new MetricsService({ database }).nodeMetrics(nodeId, '24h');
+  assert.deepEqual(before.paymentsByPurpose.other, { succeeded: 0, failed: 0, successRate: null });
+  await estimate({ paymentRequest: 'lnbcrt1invoice', timeoutSeconds: 1 }, AbortSignal.timeout(5000));
+
+  const m = await new MetricsService({ database }).nodeMetrics(nodeId, '24h');
+  assert.deepEqual(m.paymentsByPurpose.probe, { succeeded: 0, failed: 1, successRate: 0 });
+  assert.deepEqual(
+    m.paymentsByPurpose.other,
+    { succeeded: 1, failed: 0, successRate: 1 },
+    'only the paid invoice',
+  );
+  // Read again later (as the monitor does): still a probe.
+  await readNode(
+    monitoring,
+    nodeId,
+    node(() => payments),
+    AbortSignal.timeout(5000),
+    known,
+  );
+  const again = await new MetricsService({ database }).nodeMetrics(nodeId, '24h');
+  assert.deepEqual(again.paymentsByPurpose.probe, m.paymentsByPurpose.probe);
+});
+
 test("a hosted node's payments are all its tenant's, however they failed", async () => {
   const monitoring = new NodeMonitoringRepository(database.db);
-  const payments = [sent(1, hash(7), { failureReason: 'incorrect_payment_details', htlcCount: 0 })];
+  const payments = [sent(1, hash(7), { failureReason: 'incorrect_payment_details' })];
   await readNode(
     monitoring,
     'n1',

@@ -114,6 +114,8 @@ export interface SentPaymentsQuery {
   /** Only payments with a larger payment index. */
   readonly afterIndex: bigint;
   readonly max: number;
+  /** The newest `max` payments instead, whatever `afterIndex` says (still oldest first). */
+  readonly newest?: boolean;
 }
 
 /** A payment a node sent. */
@@ -129,4 +131,6 @@ export interface SentPayment {
   readonly failureReason?: PaymentFailureReason;
   /** How many HTLC attempts the node made (`undefined` when not known). */
   readonly htlcCount?: number;
+  /** The invoice it paid; absent for a payment sent without one (a probe, a keysend). */
+  readonly paymentRequest?: string;
 }
