@@ -1,32 +1,48 @@
 /**
- * Story: fees that follow liquidity. The LSP node has a full channel to bob (it opened it and
- * kept everything) and a drained one from alice (she opened it). The operator turns the
- * routing-fees policy on at runtime, first in dry-run: the job records what it would set and
- * the node's fees stay the schedule's. Live, the full channel's fee falls below the schedule's
- * and the drained one's rises. Alice then pays bob through the LSP, draining the channel to bob
- * below its target share: within one window its fee rises again, and no channel is changed
- * twice within a window. Every change is in the event log with its reason; bad settings are a
- * 400 naming the field. With inbound fees on, the drained channel gets an inbound discount.
+ * Story: fees that follow liquidity, on the routing graph (five nodes besides the LSP, skewed
+ * liquidity). The LSP node has a full channel to carol (it opened it and kept everything) and a
+ * drained one to dave (it pushed 90 % to dave). The operator turns the routing-fees policy on at
+ * runtime, first in dry-run: the job records what it would set and the node's fees stay the
+ * schedule's. Live, the full channel's fee falls below the schedule's and the drained one's
+ * rises. Alice then pays carol through the LSP, draining the channel to carol below its target
+ * share: within one window its fee rises again, and no channel is changed twice within a window.
+ * Every change is in the event log with its reason; bad settings are a 400 naming the field. With
+ * inbound fees on, the drained channel gets an inbound discount.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Channel, formatChannelPoint, msat, sat } from '@blgv/core';
 import type { EventResponse } from '@blgv/protocol';
-import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
+import {
+  type Network,
+  type RoutingGraph,
+  startNetwork,
+  startRoutingGraph,
+  startTestLsp,
+  type TestLsp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 
 let net: Network;
+let graph: RoutingGraph;
 let lsp: TestLsp;
-let toBob: Channel;
-let fromAlice: Channel;
+/** The LSP's channel to carol: all the LSP's at first. */
+let toCarol: Channel;
+/** The LSP's channel to dave: 90 % dave's. */
+let toDave: Channel;
 
 const WINDOW_SECONDS = 12;
 const SCHEDULE_PPM = 100n;
 
 before(async () => {
   net = await startNetwork();
-  toBob = await net.h.openChannel(net.lsp, net.bob, sat(1_000_000), { push: sat(0) });
-  fromAlice = await net.h.openChannel(net.alice, net.lsp, sat(1_000_000), { push: sat(0) });
+  graph = await startRoutingGraph(net, {
+    extra: () => [{ from: net.alice, to: net.lsp, amount: sat(3_000_000) }],
+  });
+  const [first, second] = graph.channels;
+  assert.ok(first && second, "the graph's first channels are the LSP's to carol and to dave");
+  [toCarol, toDave] = [first, second];
   lsp = await startTestLsp(net, {
     file: {
       routing: { fees: { enabled: false, intervalSeconds: 1, windowSeconds: WINDOW_SECONDS, minStepPpm: 5 } },
@@ -100,7 +116,7 @@ test('dry-run records what it would set and changes nothing on the node', async 
   assert.equal(policy.dryRun, true);
   const [would] = await net.h.waitFor(
     async () => {
-      const e = await feeEvents(toBob, 'dry_run');
+      const e = await feeEvents(toCarol, 'dry_run');
       return e.length > 0 ? e : undefined;
     },
     { what: 'a dry-run record for the full channel' },
@@ -108,31 +124,31 @@ test('dry-run records what it would set and changes nothing on the node', async 
   assert.ok(would);
   assert.ok(BigInt(fact(would, 'fee_rate_ppm')) < SCHEDULE_PPM, 'it would lower the full channel’s fee');
   assert.match(fact(would, 'reason'), /above the target 50\.0%/);
-  const drained = await net.h.waitFor(async () => (await feeEvents(fromAlice, 'dry_run'))[0], {
+  const drained = await net.h.waitFor(async () => (await feeEvents(toDave, 'dry_run'))[0], {
     what: 'a dry-run record for the drained channel',
   });
   assert.ok(BigInt(fact(drained, 'fee_rate_ppm')) > SCHEDULE_PPM, 'it would raise the drained one’s');
-  assert.equal((await lspPolicy(toBob)).feeRatePpm, SCHEDULE_PPM, 'the node still has the schedule’s fee');
-  assert.equal((await lspPolicy(fromAlice)).feeRatePpm, SCHEDULE_PPM);
-  assert.deepEqual(await feeEvents(toBob, 'applied'), []);
+  assert.equal((await lspPolicy(toCarol)).feeRatePpm, SCHEDULE_PPM, 'the node still has the schedule’s fee');
+  assert.equal((await lspPolicy(toDave)).feeRatePpm, SCHEDULE_PPM);
+  assert.deepEqual(await feeEvents(toCarol, 'applied'), []);
 });
 
 test("live: the full channel's fee falls, the drained one's rises", async () => {
   await lsp.admin.admin.setRoutingPolicy({ dryRun: false });
   const low = await net.h.waitFor(
     async () => {
-      const p = await lspPolicy(toBob);
+      const p = await lspPolicy(toCarol);
       return p.feeRatePpm < SCHEDULE_PPM ? p : undefined;
     },
     { what: 'the full channel’s fee to fall' },
   );
-  const [change] = await feeEvents(toBob, 'applied');
+  const [change] = await feeEvents(toCarol, 'applied');
   assert.ok(change, 'the change is in the event log');
   assert.equal(fact(change, 'fee_rate_ppm'), low.feeRatePpm.toString());
   assert.equal(fact(change, 'previous_fee_rate_ppm'), SCHEDULE_PPM.toString());
   assert.match(fact(change, 'reason'), /outbound share \d+\.\d% above the target/);
   await net.h.waitFor(
-    async () => ((await lspPolicy(fromAlice)).feeRatePpm > SCHEDULE_PPM ? true : undefined),
+    async () => ((await lspPolicy(toDave)).feeRatePpm > SCHEDULE_PPM ? true : undefined),
     {
       what: 'the drained channel’s fee to rise',
     },
@@ -140,40 +156,41 @@ test("live: the full channel's fee falls, the drained one's rises", async () => 
 });
 
 test('a channel drained by payments through it gets a higher fee within one window, once per window', async () => {
-  const [first] = await feeEvents(toBob, 'applied');
+  const [first] = await feeEvents(toCarol, 'applied');
   assert.ok(first);
   const fell = BigInt(fact(first, 'fee_rate_ppm'));
-  // alice -> lsp -> bob: 700,000 sat out of the LSP's channel to bob leaves it below its target.
-  const invoice = await net.bob.lnd.addInvoice({ amount: msat(700_000_000n), memo: 'drain' }, within());
+  // alice -> lsp -> carol: 1,400,000 sat out of the LSP's 2,000,000 sat channel to carol leaves
+  // it below its target.
+  const invoice = await graph.carol.lnd.addInvoice({ amount: msat(1_400_000_000n), memo: 'drain' }, within());
   const paid = await net.h.waitFor(
     async () => {
       const r = await net.alice.lnd.sendPayment(
-        { paymentRequest: invoice.paymentRequest, feeLimit: msat(5_000_000n), timeoutSeconds: 30 },
+        { paymentRequest: invoice.paymentRequest, feeLimit: msat(10_000_000n), timeoutSeconds: 30 },
         within(60_000),
       );
       return r.status === 'succeeded' ? r : undefined;
     },
-    { what: 'alice to pay bob through the LSP' },
+    { what: 'alice to pay carol through the LSP' },
   );
   const paidAt = Date.now();
   assert.equal(paid.status, 'succeeded');
   const raised = await net.h.waitFor(
     async () => {
-      const p = await lspPolicy(toBob);
+      const p = await lspPolicy(toCarol);
       return p.feeRatePpm > SCHEDULE_PPM ? p : undefined;
     },
     { what: 'the drained channel’s fee to rise', timeoutMs: (WINDOW_SECONDS + 10) * 1000 },
   );
   assert.ok(raised.feeRatePpm > fell);
   assert.ok(Date.now() - paidAt < (WINDOW_SECONDS + 10) * 1000, 'within one window (and a pass) of draining');
-  const applied = await feeEvents(toBob, 'applied');
+  const applied = await feeEvents(toCarol, 'applied');
   const last = applied.at(-1);
   assert.ok(last);
   assert.match(fact(last, 'reason'), /outbound share \d+\.\d% below the target 50\.0%/);
-  assert.match(fact(last, 'reason'), /flow out 700000 sat/);
+  assert.match(fact(last, 'reason'), /flow out 1400000 sat/);
   assert.equal(fact(last, 'fee_rate_ppm'), raised.feeRatePpm.toString());
-  await assertOncePerWindow(toBob);
-  await assertOncePerWindow(fromAlice);
+  await assertOncePerWindow(toCarol);
+  await assertOncePerWindow(toDave);
 });
 
 test('with inbound fees on, the drained channel gets an inbound discount LND accepts', async () => {
@@ -181,16 +198,16 @@ test('with inbound fees on, the drained channel gets an inbound discount LND acc
   assert.equal(policy.inboundMaxDiscountPpm, 20);
   const discounted = await net.h.waitFor(
     async () => {
-      const p = await lspPolicy(toBob);
+      const p = await lspPolicy(toCarol);
       return p.inboundFeeRatePpm < 0n ? p : undefined;
     },
     { what: 'an inbound discount on the drained channel', timeoutMs: (WINDOW_SECONDS + 10) * 1000 },
   );
   assert.ok(discounted.inboundFeeRatePpm >= -20n, 'no more than the maximum discount');
-  const last = (await feeEvents(toBob, 'applied')).at(-1);
+  const last = (await feeEvents(toCarol, 'applied')).at(-1);
   assert.ok(last);
   assert.equal(fact(last, 'inbound_fee_rate_ppm'), discounted.inboundFeeRatePpm.toString());
   assert.match(fact(last, 'reason'), /inbound 0 -> -\d+ ppm/);
-  await assertOncePerWindow(toBob);
+  await assertOncePerWindow(toCarol);
   await assertCleanAudit(lsp);
 });

@@ -3,6 +3,20 @@
  * of them start from, the LSP server run in-process on it, hosted-node helpers, account top-ups
  * and the LSPS2 JIT wallet. Test-only helpers stay in `test/support`.
  */
+
+export {
+  type GraphCopy,
+  type GraphPlan,
+  type GraphPlanOptions,
+  LSP,
+  mulberry32,
+  type PlannedChannel,
+  type PlannedNode,
+  planSkewedGraph,
+  type StartedGraph,
+  startPlannedGraphs,
+} from './generated-graph.ts';
+export { type ChannelSpec, openChannels, waitGraphSynced, waitReaches } from './graph-channels.ts';
 export {
   channelActive,
   type HostingLsp,
@@ -26,7 +40,6 @@ export {
   within,
 } from './network.ts';
 export {
-  type ChannelSpec,
   type RoutingGraph,
   type RoutingGraphOptions,
   startRoutingGraph,

@@ -12,19 +12,10 @@
  *   (lsp→carol 2 M; lsp→dave 1 M, 90 % dave's)
  * ```
  */
-import { type Channel, msat, type Sat, sat } from '@blgv/core';
-import type { Harness, LndNode } from '@blgv/regtest';
+import { type Channel, sat } from '@blgv/core';
+import type { LndNode } from '@blgv/regtest';
+import { type ChannelSpec, openChannels, waitGraphSynced, waitReaches } from './graph-channels.ts';
 import type { Network } from './network.ts';
-
-/** One channel to open: `from` funds `amount` and pushes `push` to `to`. */
-export interface ChannelSpec {
-  readonly from: LndNode;
-  readonly to: LndNode;
-  readonly amount: Sat;
-  readonly push?: Sat;
-  /** Unannounced: `to` stays out of the graph (reached through its invoices' route hints). */
-  readonly private?: boolean;
-}
 
 /** The graph's nodes and channels. */
 export interface RoutingGraph {
@@ -53,11 +44,6 @@ const FEES: Readonly<Record<string, readonly [number, number]>> = {
   gina: [2_000, 50],
 };
 
-/** Confirmations for a channel to be announced. */
-const ANNOUNCE_CONFS = 6;
-/** Spare coins per channel for its funding fee. */
-const FEE_SPARE = sat(100_000);
-
 /**
  * Starts carol, dave, erin, frank and gina on `net`, opens the graph's channels (and `extra`)
  * at once, and resolves once the LSP's node knows a route to each of them and can reach gina.
@@ -85,94 +71,11 @@ export async function startRoutingGraph(
     { from: frank, to: gina, amount: sat(1_000_000) },
     ...(options.extra?.(nodes) ?? []),
   ];
-  // One confirmed coin per channel: a wallet funds one channel per coin at a time.
-  await h.fund(...specs.map((s) => [s.from, sat(s.amount + FEE_SPARE)] as const));
-  await Promise.all(uniquePairs(specs).map(([a, b]) => h.connect(a, b)));
-  // Each funder opens its channels one after another, largest first (LND spends its largest
-  // coin first, so each channel takes the coin granted for it); funders open at once.
-  const byFunder = new Map<LndNode, ChannelSpec[]>();
-  for (const s of specs) byFunder.set(s.from, [...(byFunder.get(s.from) ?? []), s]);
-  const opened = (
-    await Promise.all(
-      [...byFunder.values()].map(async (own) => {
-        const points = [];
-        for (const s of [...own].sort((a, b) => (a.amount > b.amount ? -1 : a.amount < b.amount ? 1 : 0))) {
-          const { channelPoint } = await s.from.lnd.openChannel(
-            {
-              remotePubkey: s.to.pubkey,
-              localAmount: s.amount,
-              pushAmount: s.push ?? sat(0),
-              private: s.private ?? false,
-            },
-            AbortSignal.timeout(60_000),
-          );
-          points.push({ spec: s, point: channelPoint });
-        }
-        return points;
-      }),
-    )
-  ).flat();
-  await h.mine(ANNOUNCE_CONFS);
-  const channels = await Promise.all(
-    opened.map(async ({ spec, point }) => {
-      await h.waitChannelActive(spec.to, point);
-      return h.waitChannelActive(spec.from, point);
-    }),
-  );
+  const channels = await openChannels(h, specs);
   await waitGraphSynced(h, lsp, [
     ...Object.values(nodes),
     ...specs.filter((s) => s.private !== true).map((s) => s.to),
   ]);
-  // The links forward: the LSP's node pays gina an invoice she cancelled (it fails there, moving nothing).
-  const probe = await gina.lnd.addInvoice(
-    { amount: msat(10_000_000n), memo: 'graph probe' },
-    AbortSignal.timeout(10_000),
-  );
-  await gina.lnd.cancelInvoice(probe.paymentHash, AbortSignal.timeout(10_000));
-  await h.waitFor(
-    async () => {
-      const r = await lsp.lnd.sendPayment(
-        { paymentRequest: probe.paymentRequest, feeLimit: msat(100_000n), timeoutSeconds: 10 },
-        AbortSignal.timeout(30_000),
-      );
-      return r.status === 'failed' && r.reason === 'incorrect_payment_details';
-    },
-    { what: 'the LSP node to reach gina', intervalMs: 250, timeoutMs: 120_000 },
-  );
+  await waitReaches(h, lsp, gina);
   return { ...nodes, channels };
-}
-
-/** Waits until `from`'s graph gives a route to each of `to` (LND's graph-only estimate). */
-async function waitGraphSynced(h: Harness, from: LndNode, to: readonly LndNode[]): Promise<void> {
-  const targets = [...new Set(to.filter((n) => n !== from))];
-  await Promise.all(
-    targets.map((node) =>
-      h.waitFor(
-        async () => {
-          try {
-            await from.lnd.estimateRouteFee(
-              { destination: node.pubkey, amount: sat(1_000) },
-              AbortSignal.timeout(5_000),
-            );
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { what: `${from.name}'s graph to give a route to ${node.name}`, intervalMs: 200, timeoutMs: 120_000 },
-      ),
-    ),
-  );
-}
-
-function uniquePairs(specs: readonly ChannelSpec[]): [LndNode, LndNode][] {
-  const seen = new Set<string>();
-  const pairs: [LndNode, LndNode][] = [];
-  for (const s of specs) {
-    const key = [s.from.name, s.to.name].sort().join('-');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    pairs.push([s.from, s.to]);
-  }
-  return pairs;
 }
