@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FEE_SCHEDULE } from '../fees/schedule.ts';
 import { msat, sat } from '../money.ts';
-import { paymentFeeLimit, quotePayment, reservationTake } from './charges.ts';
+import { paymentFeeLimit, quotedFeeLimit, quotePayment, reservationTake } from './charges.ts';
 
 test('a 0.1 BTC payment: 1001 sat routing fee, the fee limit exact in msat', () => {
   const q = quotePayment(DEFAULT_FEE_SCHEDULE, msat(10_000_000_000));
@@ -48,4 +48,32 @@ test("the config's default limit applies only when the tenant gives none", () =>
   assert.equal(paymentFeeLimit(q, amount, {}, defaults), 5_000n);
   assert.equal(paymentFeeLimit(q, amount, { maxFeeSat: sat(8n) }, defaults), 8_000n, "the tenant's wins");
   assert.equal(paymentFeeLimit(q, amount, {}, { maxFeeSat: sat(100n) }), 11_000n);
+});
+
+test('a quoted fee plus a margin lowers the default limit, never raises a lower one', () => {
+  // 2,001 msat quoted, +100 %: 4,002 msat, + 5 sat = 9,002 msat, rounded up: 10 sat.
+  assert.deepEqual(quotedFeeLimit({}, msat(2_001n), { percent: 100, sat: 5 }), { maxFeeSat: 10n });
+  assert.deepEqual(
+    quotedFeeLimit({ maxFeeSat: sat(3), maxFeePpm: 50n }, msat(2_001n), { percent: 100, sat: 5 }),
+    {
+      maxFeeSat: 3n,
+      maxFeePpm: 50n,
+    },
+  );
+  assert.deepEqual(
+    quotedFeeLimit({}, msat(0n), { percent: 50, sat: 0 }),
+    { maxFeeSat: 0n },
+    'a free route: no fee',
+  );
+  // Through paymentFeeLimit: the schedule's fee (11 sat) lowered to the quote's 10 sat.
+  const quote = { feeLimit: msat(11_000n) };
+  assert.equal(
+    paymentFeeLimit(
+      quote,
+      msat(100_000_000n),
+      {},
+      quotedFeeLimit({}, msat(2_001n), { percent: 100, sat: 5 }),
+    ),
+    10_000n,
+  );
 });

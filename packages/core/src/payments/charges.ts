@@ -69,6 +69,29 @@ export function paymentFeeLimit(
   return limit as Msat;
 }
 
+/** A margin over a quoted routing fee: `percent` of it plus `sat`. */
+export interface QuoteMargin {
+  readonly percent: number;
+  readonly sat: number;
+}
+
+/**
+ * `defaults` lowered to a quoted routing fee plus `margin` (rounded up to the sat), for a
+ * payment whose tenant gives no limit: the node then pays at most what the graph said the route
+ * costs, and a margin. The lower of the two when `defaults` has a `maxFeeSat` already.
+ */
+export function quotedFeeLimit(
+  defaults: FeeLimitRequest,
+  quotedFee: Msat,
+  margin: QuoteMargin,
+): FeeLimitRequest {
+  const withMargin = (quotedFee * BigInt(100 + margin.percent) + 99n) / 100n + BigInt(margin.sat) * 1000n;
+  const fromQuote = msatToSatCeil(withMargin as Msat);
+  const maxFeeSat =
+    defaults.maxFeeSat !== undefined && defaults.maxFeeSat < fromQuote ? defaults.maxFeeSat : fromQuote;
+  return { ...defaults, maxFeeSat };
+}
+
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }

@@ -132,12 +132,31 @@ export const PaymentsConfigSchema = Type.Object(
     /** The most parts (HTLCs) one payment is split into. */
     maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
     /**
+     * Send each payment in one part first and split it (within `maxParts`) only when no single
+     * route carries it; off: LND may split from the first failure (docs/routing.md "Parts").
+     */
+    singlePartFirst: Type.Boolean({ default: true }),
+    /**
      * The fee limit of a payment whose tenant gives no `maxFeeSat` / `maxFeePpm`: the most the
      * network may take, below the routing fee charged (which stays the limit when these are
      * absent, the default). A tenant's own limit replaces these; neither ever raises the limit.
      */
     defaultMaxFeeSat: Type.Optional(Type.Integer({ minimum: 0 })),
     defaultMaxFeePpm: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    /**
+     * A payment whose tenant gives no limit pays at most what LND's graph estimate of its route
+     * costs plus a margin (`marginPercent` of it + `marginSat`), still below the routing fee
+     * charged. Off by default: the graph's cheapest route is not always one that carries the
+     * payment, and a limit near its fee fails payments another route would carry.
+     */
+    feeLimitFromQuote: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        marginPercent: Type.Integer({ minimum: 0, maximum: 10_000, default: 100 }),
+        marginSat: Type.Integer({ minimum: 0, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

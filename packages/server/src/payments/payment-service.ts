@@ -26,8 +26,8 @@ import {
   parseHex32,
   paymentFeeLimit,
   quotePayment,
+  type RouteEstimationPort,
   type Sat,
-  sat,
   satToMsat,
 } from '@blgv/core';
 import { type Database, type Page, type PageRequest, type Payment, PaymentsRepository } from '@blgv/store';
@@ -35,15 +35,16 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { pause } from '../poll.ts';
+import { DefaultFeeLimit, type DefaultFeeLimitSettings } from './default-fee-limit.ts';
 import { recordOutcome, startAttempt } from './payment-ledger.ts';
+import { sendSinglePartFirst } from './single-part-first.ts';
 
 /** How payments are made (from config). */
-export interface PaymentLimits {
+export interface PaymentLimits extends DefaultFeeLimitSettings {
   readonly timeoutSeconds: number;
   readonly maxParts: number;
-  /** The fee limit of a payment whose tenant gives none (below the routing fee only). */
-  readonly defaultMaxFeeSat?: number;
-  readonly defaultMaxFeePpm?: number;
+  /** One part first, split only when no single route carries it (default true). */
+  readonly singlePartFirst?: boolean;
 }
 
 /** A payment order from a tenant. */
@@ -72,14 +73,15 @@ const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 
 /**
- * The Lightning calls the payment service makes: decoding, sending and tracking payments, and
- * the node's own pubkey (a payment to ourselves is refused).
+ * The Lightning calls the payment service makes: decoding, sending and tracking payments, the
+ * node's own pubkey (a payment to ourselves is refused), and a graph estimate of a route's fee.
  */
 export type PaymentServiceLightning = Pick<
   PaymentsPort,
   'decodePaymentRequest' | 'sendPayment' | 'trackPayment'
 > &
-  Pick<NodePort, 'getInfo'>;
+  Pick<NodePort, 'getInfo'> &
+  Pick<RouteEstimationPort, 'estimateRouteFee'>;
 
 /** The payment service. */
 export class PaymentService {
@@ -90,7 +92,7 @@ export class PaymentService {
   readonly #schedule: FeeSchedule;
   readonly #limits: PaymentLimits;
   readonly #log: Logger;
-  readonly #defaultMaxFee: FeeLimitRequest;
+  readonly #defaultFeeLimit: DefaultFeeLimit;
   /** Payment hashes this process is waiting on. */
   readonly #watching = new Set<string>();
   #jobs: AbortSignal | undefined;
@@ -112,11 +114,7 @@ export class PaymentService {
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
-    const { defaultMaxFeeSat, defaultMaxFeePpm } = deps.limits;
-    this.#defaultMaxFee = {
-      ...(defaultMaxFeeSat !== undefined ? { maxFeeSat: sat(defaultMaxFeeSat) } : {}),
-      ...(defaultMaxFeePpm !== undefined ? { maxFeePpm: BigInt(defaultMaxFeePpm) } : {}),
-    };
+    this.#defaultFeeLimit = new DefaultFeeLimit(deps.limits, deps.lightning, deps.log);
   }
 
   /**
@@ -128,6 +126,7 @@ export class PaymentService {
     const decoded = await this.#decode(order.invoice);
     const amount = this.#amount(decoded, order.amount);
     const quote = quotePayment(this.#schedule, amount);
+    const limited = order.maxFee?.maxFeeSat !== undefined || order.maxFee?.maxFeePpm !== undefined;
     const attempt = {
       paymentHash: decoded.paymentHash,
       tenantId,
@@ -136,7 +135,12 @@ export class PaymentService {
       amountMsat: amount,
       reservationId: order.reservationId ?? null,
       liquidity: quote.liquidity,
-      feeLimitMsat: paymentFeeLimit(quote, amount, order.maxFee ?? {}, this.#defaultMaxFee),
+      feeLimitMsat: paymentFeeLimit(
+        quote,
+        amount,
+        order.maxFee ?? {},
+        limited ? {} : await this.#defaultFeeLimit.of(decoded, amount),
+      ),
       amount: quote.amount,
       routingFee: quote.routingFee,
       expiresAt: new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000),
@@ -254,16 +258,17 @@ export class PaymentService {
     this.#watching.add(p.paymentHash);
     let result: Outcome | undefined;
     try {
-      result = await this.#lightning.sendPayment(
-        {
-          paymentRequest: p.paymentRequest,
-          ...(isAmountless(p) ? { amount: p.amountMsat } : {}),
-          feeLimit: p.feeLimitMsat,
-          timeoutSeconds: this.#limits.timeoutSeconds,
-          maxParts: this.#limits.maxParts,
-        },
-        AbortSignal.timeout(this.#limits.timeoutSeconds * 1000 + ANSWER_MARGIN_MS),
-      );
+      const request = {
+        paymentRequest: p.paymentRequest,
+        ...(isAmountless(p) ? { amount: p.amountMsat } : {}),
+        feeLimit: p.feeLimitMsat,
+        timeoutSeconds: this.#limits.timeoutSeconds,
+      };
+      const signal = () => AbortSignal.timeout(this.#limits.timeoutSeconds * 1000 + ANSWER_MARGIN_MS);
+      result =
+        this.#limits.singlePartFirst === false
+          ? await this.#lightning.sendPayment({ ...request, maxParts: this.#limits.maxParts }, signal())
+          : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal);
     } catch (err) {
       result = await this.#afterRefusal(p, err);
     }
