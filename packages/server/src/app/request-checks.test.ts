@@ -14,7 +14,7 @@ const CLIENT = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f817
 const CAP = 1;
 
 let lsp: InProcessApp;
-let acme: TestKey;
+let acme: TestKey & { readonly tenantId: string };
 
 before(async () => {
   lsp = await startInProcessApp({
