@@ -14,6 +14,8 @@ let net: Network;
 let lsp: TestLsp;
 let acme: Awaited<ReturnType<TestLsp['newTenant']>>;
 let channelOfAcme: string;
+/** The Idempotency-Key acme bought its first channel under. */
+const FIRST_CHANNEL_KEY = 'acme-first-channel';
 
 before(async () => {
   net = await startNetwork();
@@ -29,11 +31,10 @@ before(async () => {
   );
   await net.h.waitFor(async () => (await acme.client.getBalance()).balance === 5_000, { what: 'the top-up' });
   channelOfAcme = (
-    await acme.client.requestChannel({
-      clientPubkey: net.bob.pubkey,
-      channelSize: 50_000,
-      clientHost: net.bob.host,
-    })
+    await acme.client.requestChannel(
+      { clientPubkey: net.bob.pubkey, channelSize: 50_000, clientHost: net.bob.host },
+      { idempotencyKey: FIRST_CHANNEL_KEY },
+    )
   ).channelId;
 });
 after(async () => {
@@ -164,7 +165,7 @@ test('bad inputs each get a 4xx that names the problem', async () => {
     [
       'unknown field',
       JSON.stringify({ clientPubkey: bob, channelSize: 100_000, colour: 'red' }),
-      /additional properties|colour/,
+      / body has unknown property 'colour'$/,
     ],
     ['wrong type', JSON.stringify({ clientPubkey: bob, channelSize: '100000' }), /channelSize/],
     [
@@ -187,6 +188,24 @@ test('bad inputs each get a 4xx that names the problem', async () => {
     assert.match(`${r.code} ${r.message}`, names, `${what}: ${r.message}`);
   }
   assert.deepEqual(await acme.client.getLedger(), before);
+});
+
+test('a wrong body under a used Idempotency-Key is refused for what is wrong with it, not for the key', async () => {
+  const path = '/v1/channels';
+  const body = JSON.stringify({ clientPubkey: net.bob.pubkey, channelSize: 1_000, clientHost: net.bob.host });
+  const r = await send(
+    'POST',
+    path,
+    { ...signed('POST', path, body), 'idempotency-key': FIRST_CHANNEL_KEY },
+    body,
+  );
+  assert.deepEqual([r.status, r.code], [400, 'invalid_input'], r.message);
+  assert.match(r.message, /channelSize/);
+  const replay = await acme.client.requestChannel(
+    { clientPubkey: net.bob.pubkey, channelSize: 50_000, clientHost: net.bob.host },
+    { idempotencyKey: FIRST_CHANNEL_KEY },
+  );
+  assert.equal(replay.channelId, channelOfAcme, 'the key still answers its channel');
 });
 
 test('thousands of generated bodies never produce a 5xx', async () => {

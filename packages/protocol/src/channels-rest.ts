@@ -75,12 +75,15 @@ export const ChannelRequestBody = Type.Object(
 );
 export type ChannelRequestBody = Static<typeof ChannelRequestBody>;
 
-/** `POST /v1/channels/quote`. */
+/**
+ * `POST /v1/channels/quote`: the body of the purchase it prices (`POST /v1/channels`), the
+ * client node optional. Only `channelSize`, `pushAmount` and `feeRate` change the price; the
+ * other fields are checked as the purchase checks them and otherwise ignored.
+ */
 export const ChannelQuoteBody = Type.Object(
   {
-    channelSize: SatAmount('channel capacity', 1),
-    pushAmount: Type.Optional(SatAmount('amount pushed to the client')),
-    feeRate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'sat/vB' })),
+    ...ChannelRequestBody.properties,
+    clientPubkey: Type.Optional(ChannelRequestBody.properties.clientPubkey),
   },
   { additionalProperties: false },
 );

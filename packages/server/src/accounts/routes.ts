@@ -28,6 +28,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: { readonly
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getBalance',
         summary: 'Account balance and debt',
         description:
           'The balance is the sum of the ledger. The debt is what the account owes: hosted-node payment fees the balance could not cover. The next credit (a top-up, a refund) pays it first; while it is above 0 every charge is refused (402), and once it is older than `hosting.gracePeriodSeconds` the hosted nodes are suspended until it is paid.',
@@ -52,6 +53,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: { readonly
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getLedger',
         summary: 'Ledger entries, newest first, a page at a time',
         description:
           "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Entries appended meanwhile never shift a page.",
@@ -84,6 +86,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: { readonly
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'topUp',
         summary: 'Get an invoice that tops up the balance',
         tags: ['account'],
         body: TopupBody,
@@ -103,6 +106,7 @@ export function registerAccountRoutes(app: FastifyInstance, services: { readonly
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getTopup',
         summary: 'A top-up and whether it was paid',
         tags: ['account'],
         params: Type.Object({ paymentHash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),

@@ -30,6 +30,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminCreateTenant',
         summary: 'Create a tenant',
         tags: ['admin'],
         body: TenantBody,
@@ -47,6 +48,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminCreateKey',
         summary: 'Create an API key (the secret is shown once)',
         tags: ['admin'],
         body: KeyBody,
@@ -67,6 +69,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminRevokeKey',
         summary: 'Revoke an API key',
         tags: ['admin'],
         params: Type.Object({ keyId: Type.String({ maxLength: 100 }) }),
@@ -85,6 +88,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminAudit',
         summary: 'Reconcile the ledger with LND',
         description:
           'Checks every charged channel against its LND channel (capacity, push), every refund against the absence of one, every credited top-up against a settled invoice, every payment against LND, and every running balance against its ledger. 200 either way; `clean` says whether anything disagrees, `discrepancies` lists what.',
@@ -100,6 +104,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminJobs',
         summary: 'Background jobs: which replica runs each, and how they fare in this one',
         tags: ['admin'],
         response: { 200: AdminJobsResponse, ...errors },
@@ -128,6 +133,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminJitChannel',
         summary: 'One LSPS2 JIT channel, by the scid `lsps2.buy` handed out',
         tags: ['admin'],
         params: Type.Object(
@@ -150,6 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminLiquidityPurchase',
         summary: 'One purchase of liquidity from the upstream LSP',
         tags: ['admin'],
         params: IdParams,

@@ -177,6 +177,8 @@ export class ChannelService {
     order: ChannelOrder,
     idempotencyKey?: string,
   ): Promise<{ request: ChannelRequest; replayed: boolean }> {
+    // The request is checked before anything is looked up under its key or charged.
+    this.validate(order);
     const repo = new ChannelRequestsRepository(this.#database.db);
     const fingerprint = idempotencyKey ? orderFingerprint(order) : undefined;
     if (idempotencyKey) {

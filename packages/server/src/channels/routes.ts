@@ -44,6 +44,7 @@ export function registerChannelRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getFees',
         summary: 'The fee schedule, and every other part of a price',
         description:
           'The schedule (channel opening, liquidity, routing, hosting) and what else a purchase pays for: the push of a channel, sat for sat, and its network fee at the current estimate. `POST /v1/channels/quote` prices one channel item by item.',
@@ -83,9 +84,10 @@ export function registerChannelRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'quoteChannel',
         summary: 'Quote a channel before buying it',
         description:
-          "Itemises what buying the channel charges: the opening fee of the schedule, the push (sat for sat) and the network fee (the channel's share of its funding transaction, 165 vB, at the given feeRate or the LSP's 6-block estimate). A request with the same body charges exactly `total`.",
+          "Itemises what buying the channel charges: the opening fee of the schedule, the push (sat for sat) and the network fee (the channel's share of its funding transaction, 165 vB, at the given feeRate or the LSP's 6-block estimate). Takes the very body `POST /v1/channels` will be sent (`clientPubkey`, `isPrivate` and `clientHost` are optional here and do not change the price), and that request charges exactly `total`.",
         tags: ['channels'],
         body: ChannelQuoteBody,
         response: { 200: ChannelQuoteResponse, ...errors },
@@ -122,6 +124,7 @@ export function registerChannelRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'requestChannel',
         summary: 'Buy a channel from the LSP to a client node',
         description:
           'Charges the quoted price (opening fee + push + network fee) to the account and answers once the funding transaction is published. 402 with a top-up invoice for the shortfall when the balance is short. A client that does not accept (or sign) in time fails the request and everything is refunded; a request past the commit point is never refunded.',
@@ -163,6 +166,7 @@ export function registerChannelRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'listChannels',
         summary: 'The bought channels, newest first, a page at a time',
         description:
           "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Channels bought meanwhile never shift a page.",
@@ -182,6 +186,7 @@ export function registerChannelRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getChannelStatus',
         summary: 'Status of a bought channel',
         tags: ['channels'],
         params: IdParams,

@@ -17,6 +17,7 @@ export function registerEventRoutes(app: FastifyInstance, services: { readonly e
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'listEvents',
         summary: 'State transitions in order, from a cursor',
         description:
           "One event per transition of every machine (channel requests, LSPS1 orders and refunds, JIT channels, fundings, reservations, payments, top-ups, liquidity purchases) and one per ledger entry, written in the transaction that made it. A tenant sees its own subjects' events; an admin sees all. Page with `after` = the answer's `next`.",

@@ -265,6 +265,8 @@ export class HostingService {
    * until then. A node holding nothing is removed at once (its data archived).
    */
   async remove(tenantId: string, nodeId: string, options: DeleteOptions): Promise<HostedNodeView> {
+    // The request first, then whose node it is, then the work.
+    this.deletions.check(options);
     const record = await this.#owned(tenantId, nodeId);
     await this.deletions.request(record, options);
     return this.#view(await this.#require(nodeId));

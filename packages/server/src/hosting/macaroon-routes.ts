@@ -38,6 +38,7 @@ export function registerNodeMacaroonRoutes(app: FastifyInstance, macaroons: Node
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesBakeMacaroon',
         summary: 'Bake another macaroon for the node',
         description:
           "Any subset of the customer macaroon's permissions (docs/hosting.md); `macaroon:*` and `info:write` are never granted. Baked under a root key of its own (`rootKeyId`), so `DELETE /v1/nodes/:id/macaroons/:rootKeyId` revokes it alone. The node must be running (409).",
@@ -58,6 +59,7 @@ export function registerNodeMacaroonRoutes(app: FastifyInstance, macaroons: Node
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesMacaroons',
         summary: "The node's macaroons",
         description:
           'Every customer macaroon of the node, oldest first: the customer and read-only ones baked at creation and each extra one, with its root key, what it grants, and when it was baked and revoked. Never the macaroon itself.',
@@ -76,6 +78,7 @@ export function registerNodeMacaroonRoutes(app: FastifyInstance, macaroons: Node
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesRevokeMacaroon',
         summary: 'Revoke one macaroon of the node',
         description:
           "Deletes the macaroon's root key in the node's LND (`DeleteMacaroonID`): from the next call on, LND refuses it (and only it). The LSP's own access is untouched. 400 for `rootKeyId` 0 (the root key of the LSP's admin macaroon), 404 for a root key that is not one of this node's macaroons, 409 when the node is not running. Revoking a revoked macaroon answers it as it is.",

@@ -111,6 +111,11 @@ export class NodeDeletions {
     return this.#repo.forNodes(nodeIds);
   }
 
+  /** Checks a deletion's options alone (400 naming `sweepAddress` when it is not of the network). */
+  check(options: DeleteOptions): void {
+    if (options.sweepAddress !== undefined) checkSweepAddress(options.sweepAddress, this.#network);
+  }
+
   /**
    * `DELETE /v1/nodes/:id`: refuses (409 naming what the node holds) unless the node holds
    * nothing or the request lets it close and sweep; then moves it to `deleting` and, when it
@@ -119,7 +124,7 @@ export class NodeDeletions {
    * changes `closeChannels` and the sweep address.
    */
   async request(record: HostedNodeRecord, options: DeleteOptions): Promise<void> {
-    if (options.sweepAddress !== undefined) checkSweepAddress(options.sweepAddress, this.#network);
+    this.check(options);
     const request = {
       closeChannels: options.closeChannels ?? false,
       sweepAddress: options.sweepAddress ?? null,

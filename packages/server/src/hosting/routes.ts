@@ -121,6 +121,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesQuote',
         summary: 'Price a hosted node before creating it',
         description:
           'The first month of hosting and each initial channel, itemised as `POST /v1/channels/quote` does. Creating the node with the same body charges `total`.',
@@ -137,6 +138,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'createHostedNode',
         summary: 'Create a hosted Lightning node',
         description:
           "Creates an isolated LND for the tenant (the spec's `HostedNodeConfig` -> `HostedNode`): charges the first month, creates the wallet, bakes the customer's macaroons, opens the initial inbound channels from the LSP (each charged as a channel sale) and turns autopilot on. The answer holds the wallet seed. With an `Idempotency-Key`, a repeat of the same request (an answer lost) answers 200 with the same node, charged once, and shows the seed again until `POST /v1/nodes/:id/seed/acknowledge` or `hosting.seedRedeliverySeconds` (24 h); another body under the key is 422. A creation cut short by a crash is finished (or failed and refunded) by the keeper.",
@@ -161,6 +163,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesAcknowledgeSeed',
         summary: 'Say the seed is safe: it is never shown again',
         description:
           'After this, a repeated creation request no longer carries the seed. Acknowledging twice is fine.',
@@ -177,6 +180,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesList',
         summary: "The tenant's hosted nodes, newest first, a page at a time",
         description:
           "Deleted nodes are left out. Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Nodes created meanwhile never shift a page.",
@@ -196,6 +200,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesGet',
         summary: 'One hosted node',
         description:
           'Deleted nodes are still answered (status `deleted`, with their deletion: sweeps, archive) until their archive is purged.',
@@ -212,6 +217,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesStop',
         summary: 'Stop a node (data kept; still billed)',
         tags,
         params: IdParams,
@@ -226,6 +232,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesStart',
         summary: 'Start a stopped node (and unlock it)',
         tags,
         params: IdParams,
@@ -240,6 +247,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesRemove',
         summary: 'Delete a node, never destroying its coins',
         description:
           "Looks at what the node holds, in any state (a stopped or suspended node is started to look, no month charged; one that cannot start is not deleted: 503). Refused (409 naming what it holds) while it holds any channel (open, opening, closing, force-closed) or coin (confirmed or not), unless `closeChannels` is true and a `sweepAddress` of the nodes' network is given (400 naming `sweepAddress` otherwise, nothing changed): then it shows `deleting` while the keeper closes every channel (cooperatively, force-closing after `hosting.deletion.forceCloseAfterSeconds`), waits for every close and time lock, sweeps everything to the address and waits for the sweep's confirmations; only then is it removed. Its data is kept in an encrypted archive for `hosting.archiveRetentionSeconds`. Asked again while deleting, it changes `closeChannels` and `sweepAddress`. The node, its deletion (`deletion`: holdings, reasons, sweeps) and its backup stay readable throughout.",
@@ -257,6 +265,7 @@ export function registerNodeRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'nodesBackup',
         summary: "The node's latest static channel backup",
         tags,
         params: IdParams,

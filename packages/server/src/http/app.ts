@@ -9,6 +9,14 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { validationError } from './validation-errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A JSON body's exact bytes (signatures cover them). */
+    rawBody?: Buffer;
+  }
+}
 
 /** What {@link httpApp} needs. */
 export interface HttpAppDeps {
@@ -27,15 +35,21 @@ function validatorAjv(coerce: boolean): Ajv {
 /** Largest request body accepted. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
+/** The OpenAPI security scheme of signed requests (`docs/api.md`, "Signing requests"). */
+export const SIGNED_REQUEST_SCHEME = 'signedRequest';
+
 /**
  * A Fastify application with our plumbing and no routes: request validation, the error body
  * every failure is answered with, the 404 for unknown routes, and the OpenAPI document at
- * `/docs`. Serves HTTPS with `tls`.
+ * `/docs` (each operation's security requirement from its route's `config.auth`). A route
+ * whose body is optional (a DELETE, say) needs no body at all: a request without one is
+ * validated as `{}`. Serves HTTPS with `tls`.
  */
 export function httpApp(deps: HttpAppDeps): FastifyInstance {
   const options = {
     loggerInstance: deps.log.child({ sub: 'http' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    schemaErrorFormatter: validationError,
     ...(deps.tls ? { https: deps.tls } : {}),
   };
   // Fastify types an HTTPS instance apart; routes and hooks are the same, so one type serves.
@@ -47,6 +61,28 @@ export function httpApp(deps: HttpAppDeps): FastifyInstance {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'querystring' || httpPart === 'params' ? texts : bodies).compile(schema),
   );
+  // JSON bodies keep their bytes; an empty one is no body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const raw = body as Buffer;
+    req.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    parseJson(req, raw.toString('utf8'), done);
+  });
+  // No body (none sent, or an empty one) is an empty object: a route whose body has no
+  // required property then needs none, and one that has them names what is missing.
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && req.routeOptions.schema?.body) req.body = {};
+  });
+  // Before @fastify/swagger reads the routes: signed routes require the signature, others none.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema) return;
+    route.schema = {
+      ...route.schema,
+      security: route.config?.auth ? [{ [SIGNED_REQUEST_SCHEME]: [] }] : [],
+    };
+  });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isLspError(err)) {
       return reply.code(errorMappings[err.code].http).send({
@@ -75,10 +111,13 @@ export function httpApp(deps: HttpAppDeps): FastifyInstance {
         version: '0.1.0',
         description:
           'Signed REST API of the BLGV Lightning Service Provider. See docs/api.md for request signing.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
+      // Relative: the document is served by the server it describes, wherever it is reached.
+      servers: [{ url: '/', description: 'the server serving this document' }],
       components: {
         securitySchemes: {
-          signedRequest: {
+          [SIGNED_REQUEST_SCHEME]: {
             type: 'apiKey',
             in: 'header',
             name: 'x-blgv-signature',

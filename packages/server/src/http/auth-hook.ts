@@ -1,7 +1,7 @@
 /**
- * Signed-request authentication for Fastify: keeps each JSON body's raw bytes (the signature
- * covers them) and checks the signature before validation on every route whose config asks
- * for `auth`, so an unauthenticated caller learns nothing from validation errors.
+ * Signed-request authentication for Fastify: checks the signature (over the body's raw bytes,
+ * which `httpApp` keeps) before validation on every route whose config asks for `auth`, so an
+ * unauthenticated caller learns nothing from validation errors.
  */
 import { ErrorCode, LspError } from '@blgv/core';
 import type { FastifyInstance } from 'fastify';
@@ -9,8 +9,6 @@ import { type ApiKeys, nonceReused, type Principal } from '../auth/api-keys.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body's exact bytes. */
-    rawBody?: Buffer;
     /** Who signed the request (on authenticated routes). */
     principal?: Principal;
     /** For read-only requests: resolves whether the nonce was new; checked before answering. */
@@ -24,16 +22,8 @@ declare module 'fastify' {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Installs the raw-body JSON parser and the authentication hook. */
+/** Installs the authentication hook. */
 export function installAuth(app: FastifyInstance, apiKeys: ApiKeys): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const raw = body as Buffer;
-    req.rawBody = raw;
-    if (raw.length === 0) return done(null, undefined);
-    parseJson(req, raw.toString('utf8'), done);
-  });
   app.addHook('preValidation', async (req) => {
     const need = req.routeOptions.config.auth;
     if (!need) return;

@@ -21,6 +21,7 @@ export function registerLiquidityRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'requestLiquidity',
         summary: 'Reserve outbound liquidity for payments',
         description:
           "Sets aside `amount` sat of the LSP node's outbound liquidity for `duration` ms and charges the reservation fee. When the node is short, liquidity is bought from the upstream LSP (if one is configured) at the LSP's cost. Refused with `fee_rate_exceeded` (422) when the fee, fully used, is above `maxFeeRate`; `lsp_insufficient_funds` (409) when it cannot be met; `payment_required` (402, with a top-up invoice) when the balance does not cover the fee.",
@@ -44,6 +45,7 @@ export function registerLiquidityRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getReservation',
         summary: 'A reservation: what is left and until when',
         tags: ['liquidity'],
         params: IdParams,
@@ -59,6 +61,7 @@ export function registerLiquidityRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'releaseReservation',
         summary: 'Give a reservation back before it expires',
         description:
           'Its unused liquidity returns to the pool at once. The reservation fee is not refunded. Releasing twice is harmless; an expired one answers `reservation_inactive` (409).',

@@ -28,7 +28,7 @@ import {
   REFUND_LABEL_PREFIX,
   type RefundLimits,
 } from './lsps1-refunds.ts';
-import { isAddressOfNetwork } from './onchain-address.ts';
+import { isAddressOfNetwork, isSegwitAddress } from './onchain-address.ts';
 import { type OrderReceipts, outpointKey, spentForGood } from './order-receipts.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
 
@@ -91,6 +91,8 @@ export class OnchainPayments {
   readonly #refunds: OnchainRefunds;
   /** Leases what orders' addresses receive; its wallet scan serves every order waiting. */
   readonly #receipts: OrderReceipts;
+  /** An address of the node's wallet, once one was asked for: refunds go to its network. */
+  #ours: Promise<string> | undefined;
   readonly limits: OnchainPaymentLimits;
 
   constructor(deps: {
@@ -119,21 +121,31 @@ export class OnchainPayments {
   }
 
   /**
+   * Refuses (`-32602`) a refund address that is not a SegWit address of the node's network,
+   * since no refund could reach it: checked before an order is admitted. The network is
+   * learnt once, from an address of the node's wallet.
+   */
+  async checkRefundAddress(refundAddress: string, signal: AbortSignal): Promise<void> {
+    if (!isSegwitAddress(refundAddress)) throw badRefundAddress();
+    this.#ours ??= this.#lightning.newAddress(signal).catch((err: unknown) => {
+      this.#ours = undefined;
+      throw err;
+    });
+    if (!isAddressOfNetwork(refundAddress, await this.#ours)) throw badRefundAddress();
+  }
+
+  /**
    * The on-chain option of a new order: a fresh address, the height to scan from, and an
    * expiry no earlier than the invoice's. Refuses a refund address that is not valid on the
-   * node's network (`-32602`), since no refund could reach it.
+   * node's network (`-32602`; {@link checkRefundAddress} refuses it before the order is admitted).
    */
   async option(refundAddress: string, invoiceExpiresAt: Date, signal: AbortSignal): Promise<OnchainOption> {
     const [address, info] = await Promise.all([
       this.#lightning.newAddress(signal),
       this.#lightning.getInfo(signal),
     ]);
-    if (!isAddressOfNetwork(refundAddress, address)) {
-      throw new RpcError(Lsps0Error.InvalidParams, 'invalid params', {
-        property: 'refund_onchain_address',
-        message: "not a valid address of the LSP's network",
-      });
-    }
+    this.#ours ??= Promise.resolve(address);
+    if (!isAddressOfNetwork(refundAddress, address)) throw badRefundAddress();
     const expiresAt = Math.max(invoiceExpiresAt.getTime(), Date.now() + this.limits.expirySeconds * 1000);
     return {
       onchainAddress: address,
@@ -212,4 +224,12 @@ export class OnchainPayments {
   #transactions(order: OnchainOrder, signal: AbortSignal): Promise<OnchainTransaction[]> {
     return this.#lightning.listOnchainTransactions({ startHeight: order.onchainStartHeight ?? 0 }, signal);
   }
+}
+
+/** `-32602` naming `refund_onchain_address`. */
+function badRefundAddress(): RpcError {
+  return new RpcError(Lsps0Error.InvalidParams, 'invalid params', {
+    property: 'refund_onchain_address',
+    message: "not a valid address of the LSP's network",
+  });
 }

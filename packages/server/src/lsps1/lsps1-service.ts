@@ -37,6 +37,7 @@ import type { Lsps1Limits } from './lsps1-limits.ts';
 import { NO_ONCHAIN_OPTION, OnchainPayments, type OnchainPaymentsLightning } from './lsps1-onchain.ts';
 import { lsps1Options, optionMismatch } from './lsps1-options.ts';
 import { orderToWire } from './lsps1-wire.ts';
+import { isSegwitAddress } from './onchain-address.ts';
 import type { OrderReceipts } from './order-receipts.ts';
 import { OrderRunner, type OrderRunnerLightning } from './order-runner.ts';
 
@@ -115,20 +116,21 @@ export class Lsps1Service {
   }
 
   /**
-   * `lsps1.create_order`: checks the order against the advertised options (`100` naming the
-   * option it falls outside of), issues the hold invoice, records the order.
+   * `lsps1.create_order`: the request first (the order against the advertised options, `100`
+   * naming the option it falls outside of; the token, `102`; the client node and the refund
+   * address, `-32602`), then the caps on unpaid orders (`client_rejected`), then the work:
+   * the hold invoice and the order's record.
    */
   async createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
-    return this.#admission.admit(owner, () => this.#createOrder(owner, p));
+    const clientPubkey = await this.#check(owner, p);
+    return this.#admission.admit(owner, () => this.#createOrder(owner, p, clientPubkey));
   }
 
-  async #createOrder(owner: OrderOwner, p: CreateOrderParams): Promise<Lsps1Order> {
-    const l = this.#limits;
-    const lspBalance = BigInt(p.lsp_balance_sat);
-    const clientBalance = BigInt(p.client_balance_sat);
+  /** Refuses a request that is wrong in itself, whoever asks; answers the node to open to. */
+  async #check(owner: OrderOwner, p: CreateOrderParams): Promise<Pubkey> {
     const mismatch = optionMismatch(this.#options, {
-      lspBalance,
-      clientBalance,
+      lspBalance: BigInt(p.lsp_balance_sat),
+      clientBalance: BigInt(p.client_balance_sat),
       requiredChannelConfirmations: p.required_channel_confirmations,
       fundingConfirmsWithinBlocks: p.funding_confirms_within_blocks,
       channelExpiryBlocks: p.channel_expiry_blocks,
@@ -137,7 +139,6 @@ export class Lsps1Service {
     // We issue no tokens: any token is unrecognized (bLIP-51: 102, data {}).
     if (p.token !== undefined && p.token !== '')
       throw new RpcError(Lsps1Error.BadToken, 'Unrecognized or stale token', {});
-
     let clientPubkey: Pubkey;
     if (owner.kind === 'node') clientPubkey = owner.pubkey;
     else if (p.client_node_pubkey) clientPubkey = parsePubkey(p.client_node_pubkey);
@@ -146,7 +147,23 @@ export class Lsps1Service {
         property: 'client_node_pubkey',
         message: 'required over HTTP: the node to open the channel to',
       });
+    if (p.refund_onchain_address !== undefined) {
+      // Without on-chain payments the address is never used, but it must still be one.
+      if (this.#onchain)
+        await this.#onchain.checkRefundAddress(p.refund_onchain_address, AbortSignal.timeout(15_000));
+      else if (!isSegwitAddress(p.refund_onchain_address))
+        throw new RpcError(-32602, 'invalid params', {
+          property: 'refund_onchain_address',
+          message: 'not a SegWit address',
+        });
+    }
+    return clientPubkey;
+  }
 
+  async #createOrder(owner: OrderOwner, p: CreateOrderParams, clientPubkey: Pubkey): Promise<Lsps1Order> {
+    const l = this.#limits;
+    const lspBalance = BigInt(p.lsp_balance_sat);
+    const clientBalance = BigInt(p.client_balance_sat);
     const signal = AbortSignal.timeout(15_000);
     // The network fee: the channel's share of its funding at the LSP's estimate for the
     // confirmation target the client asked for.

@@ -37,3 +37,8 @@ export function isAddressOfNetwork(address: string, ours: string): boolean {
     return false;
   }
 }
+
+/** True when `address` is a P2WPKH, P2WSH or P2TR address of any network we know (pure). */
+export function isSegwitAddress(address: string): boolean {
+  return isAddressOfNetwork(address, address);
+}

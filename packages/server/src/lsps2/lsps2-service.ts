@@ -42,6 +42,16 @@ export interface Lsps2Limits {
   readonly maxOpenBuys: number;
 }
 
+/** What a valid `lsps2.buy` asks for. */
+interface CheckedBuy {
+  readonly client: Pubkey;
+  readonly validUntil: Date;
+  readonly minSize: Msat;
+  readonly maxSize: Msat;
+  /** `undefined`: the size is the payer's (no `payment_size_msat`). */
+  readonly paymentSize: Msat | undefined;
+}
+
 /** The Lightning calls the LSPS2 methods make: a fee estimate, and the channels (what the node can receive). */
 export type Lsps2ServiceLightning = Pick<WalletPort, 'estimateFee'> & Pick<ChannelsPort, 'listChannels'>;
 
@@ -104,15 +114,18 @@ export class Lsps2Service {
   }
 
   /**
-   * `lsps2.buy`: checks the promise and validity (201), the payment size against the menu entry
-   * (202 below its minimum or when the fee would eat it, 203 above its maximum, when the fee
-   * overflows 64 bits, or beyond what the LSP can receive now), then hands out a JIT scid.
+   * `lsps2.buy`: the request first (the promise and validity, 201; the client node, -32602;
+   * the payment size against the menu entry: 202 below its minimum or when the fee would eat
+   * it, 203 above its maximum, when the fee overflows 64 bits, or beyond what the LSP can
+   * receive now), then the caps on open buys (`client_rejected`), then it hands out a JIT scid.
    */
   async buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
-    return this.#admission.admit(owner, () => this.#buy(owner, p));
+    const checked = await this.#check(owner, p);
+    return this.#admission.admit(owner, () => this.#buy(owner, p, checked));
   }
 
-  async #buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
+  /** Refuses a request that is wrong in itself, whoever asks. */
+  async #check(owner: OrderOwner, p: Lsps2BuyParams): Promise<CheckedBuy> {
     const params = p.opening_fee_params;
     const validUntil = new Date(params.valid_until);
     if (!this.#promises.verify(params))
@@ -163,6 +176,12 @@ export class Lsps2Service {
           'payment_size_too_large: more than the LSP can receive from the network now',
         );
     }
+    return { client, validUntil, minSize, maxSize, paymentSize };
+  }
+
+  async #buy(owner: OrderOwner, p: Lsps2BuyParams, checked: CheckedBuy): Promise<Lsps2BuyResult> {
+    const params = p.opening_fee_params;
+    const { client, validUntil, minSize, maxSize, paymentSize } = checked;
     const repo = new Lsps2JitChannelsRepository(this.#database.db);
     for (let attempt = 0; ; attempt++) {
       const jitScid = randomJitScid();

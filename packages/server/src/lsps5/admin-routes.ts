@@ -17,6 +17,7 @@ export function registerLsps5AdminRoutes(app: FastifyInstance, notifier: Lsps5No
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminLsps5LiquidityRequest',
         summary:
           'Ask a sleeping client node, through its LSPS5 webhooks, to come online for liquidity management',
         description:

@@ -40,6 +40,7 @@ export function registerHealthRoutes(
     '/healthz',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Reachability of the Lightning node and the database',
         response: { 200: HealthResponse, 503: HealthResponse },
       },

@@ -34,6 +34,7 @@ export function registerMetricsRoutes(
       {
         config: { auth: 'tenant' },
         schema: {
+          operationId: 'getNodeMetrics',
           summary: "A hosted node's metrics (the spec's NodeMetrics) over a window",
           tags: ['nodes'],
           params: IdParams,
@@ -55,6 +56,7 @@ export function registerMetricsRoutes(
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminLspMetrics',
         summary: "The LSP's own node's metrics (NodeMetrics) over a window",
         tags: ['admin'],
         querystring: NodeMetricsQuery,
@@ -70,6 +72,7 @@ export function registerMetricsRoutes(
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminFigures',
         summary: 'Business figures: revenue by source, channels, liquidity, JIT latency, open orders',
         tags: ['admin'],
         querystring: FiguresQuery,

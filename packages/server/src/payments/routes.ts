@@ -30,6 +30,7 @@ export function registerPaymentRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'sendPayment',
         summary: 'Pay a BOLT11 invoice from the account balance',
         description:
           "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit (lowered to `maxFeeSat` / `maxFeePpm` when given: a payment whose route costs more fails and is refunded), multi-part within `payments.maxParts`, within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before, with the routes taken and the failed attempts. A failed payment is refunded.",
@@ -58,6 +59,7 @@ export function registerPaymentRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'listPayments',
         summary: 'The payments sent, newest first, a page at a time',
         description:
           "Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Payments sent meanwhile never shift a page.",
@@ -77,6 +79,7 @@ export function registerPaymentRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'getPayment',
         summary: 'Status of a payment: fee paid, routes used',
         tags: ['payments'],
         params: PaymentHashParams,

@@ -24,6 +24,7 @@ export function registerRoutingPolicyRoutes(app: FastifyInstance, settings: Rout
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminRoutingPolicy',
         summary: 'The routing fee policy (fees that follow liquidity)',
         tags: ['admin'],
         response: { 200: RoutingPolicyResponse, ...errors },
@@ -37,6 +38,7 @@ export function registerRoutingPolicyRoutes(app: FastifyInstance, settings: Rout
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminSetRoutingPolicy',
         summary: 'Change the routing fee policy',
         description:
           'Changes the fields given; the others keep their values. Every replica and restart uses the result; the routing-fees job applies it from its next pass.',
@@ -59,6 +61,7 @@ export function registerRebalanceRoutes(
     {
       config: { auth: 'admin' },
       schema: {
+        operationId: 'adminRebalances',
         summary: 'Rebalances made, refused or failed, newest first',
         tags: ['admin'],
         querystring: RebalancesQuery,

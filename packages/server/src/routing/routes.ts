@@ -19,6 +19,7 @@ export function registerRoutingRoutes(
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'quotePayment',
         summary: 'The expected routing fee, time lock, parts and odds of a payment, before paying it',
         description:
           "Give a BOLT11 `invoice` (with `amountSat` when it has no amount), or a `destination` and `amountSat`. From LND's graph by default (`EstimateRouteFee` with destination and amount); with `probe: true`, LND probes the invoice within `routing.quotes.probeTimeoutSeconds` (an invoice whose route hint ends at another LSP is probed to that LSP, the hint's fee added). Kept for `routing.quotes.cacheSeconds` per tenant and request, at most `routing.quotes.maxPerWindow` per tenant per window (429 past it). Touches no balance.",

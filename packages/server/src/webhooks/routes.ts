@@ -69,6 +69,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksCreate',
         summary: 'Register a webhook endpoint',
         description:
           'The LSP POSTs each event of the tenant whose type (`<subject kind>.<state>`, e.g. `payment.succeeded`; see docs/webhooks.md) matches one of `events`, from now on, signed the Standard Webhooks way with the `secret` of the answer (shown this once). The URL must be https and (unless the operator allows it) resolve to public addresses only: else `webhook_url_refused` (422).',
@@ -88,6 +89,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksList',
         summary: "The tenant's webhook endpoints",
         tags,
         response: { 200: WebhooksResponse, ...errors },
@@ -103,6 +105,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksGet',
         summary: 'One webhook endpoint',
         tags,
         params: IdParams,
@@ -117,6 +120,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksRemove',
         summary: 'Remove a webhook endpoint and its delivery log',
         tags,
         params: IdParams,
@@ -134,6 +138,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksEnable',
         summary: 'Enable an endpoint again',
         description:
           'An endpoint is disabled when a delivery got no 2xx within the retry window (`disabledReason` says which). Enabled again, it resumes with the deliveries still pending, then the events since.',
@@ -150,6 +155,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksDeliveries',
         summary: "An endpoint's delivery log, newest first, a page at a time",
         description:
           "Newest (latest event) first: each event sent (or being sent) and every attempt, with the status answered or the error. Pass the answer's `nextCursor` as `cursor` for the next (older) page; it is null on the last one. Deliveries made meanwhile never shift a page.",
@@ -174,6 +180,7 @@ export function registerWebhookRoutes(app: FastifyInstance, webhooks: WebhookSer
     {
       config: { auth: 'tenant' },
       schema: {
+        operationId: 'webhooksRedeliver',
         summary: 'Send a delivery again',
         description:
           'A delivered or given-up delivery is sent again (same `webhook-id`, new timestamp and signature). One still pending is `conflict` (409).',
