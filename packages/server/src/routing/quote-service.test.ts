@@ -115,6 +115,8 @@ test('past the limit a tenant is refused with rate_limited (429) and when to ret
     assert.equal(err.details?.retryAfterSeconds, 60);
     return true;
   });
+  // A bad request past the limit is still told what is wrong (checked before the limit).
+  assert.equal(await field(quotes.quote('t1', { destination: GINA, amountSat: -1 })), 'amountSat');
   now = 60_000;
   assert.equal((await quotes.quote('t1', { destination: GINA, amountSat: 1_000 })).mode, 'graph');
 });

@@ -48,6 +48,15 @@ export interface QuoteRequest {
   readonly probe?: boolean;
 }
 
+/** What a checked request quotes: the destination and amount, and the invoice to probe. */
+interface QuoteTarget {
+  readonly destination: Pubkey;
+  readonly amount: Msat;
+  readonly decoded?: DecodedPaymentRequest;
+  /** The invoice, when the tenant asked for a probe. */
+  readonly probe?: string;
+}
+
 /** A quote, and whether it came from the cache. */
 export type QuoteAnswer = RouteQuote & { readonly cached: boolean };
 
@@ -78,8 +87,12 @@ export class QuoteService {
     this.#limiter = new FixedWindowLimiter(deps.settings.maxPerWindow, deps.settings.windowSeconds * 1000);
   }
 
-  /** A quote for the tenant: refused with 429 past the tenant's limit, 400 naming the field on bad input. */
+  /**
+   * A quote for the tenant. The request is checked first (a 400 naming the field, whatever the
+   * tenant's limit), then the tenant's limit (429), then the cache, then LND.
+   */
   async quote(tenantId: string, request: QuoteRequest): Promise<QuoteAnswer> {
+    const target = await this.#target(request);
     const now = this.#now();
     const taken = this.#limiter.take(tenantId, now);
     if (!taken.allowed) {
@@ -94,7 +107,7 @@ export class QuoteService {
     const hit = this.#cache.get(key);
     if (hit && now - hit.at < this.#settings.cacheSeconds * 1000) return { ...hit.quote, cached: true };
 
-    const quote = await this.#make(request);
+    const quote = await this.#make(target);
     if (this.#settings.cacheSeconds > 0) {
       this.#prune(now);
       this.#cache.set(key, { at: now, quote });
@@ -106,7 +119,8 @@ export class QuoteService {
     return { ...quote, cached: false };
   }
 
-  async #make(request: QuoteRequest): Promise<RouteQuote> {
+  /** What to quote, from the request as given: each refusal names its field. */
+  async #target(request: QuoteRequest): Promise<QuoteTarget> {
     const given = positiveSat(request.amountSat);
     if (request.invoice !== undefined && request.destination !== undefined) {
       throw invalidInput('destination', 'give an invoice or a destination, not both');
@@ -118,7 +132,7 @@ export class QuoteService {
       const destination = pubkeyOf(request.destination);
       if (given === undefined) throw invalidInput('amountSat', 'required with a destination');
       if (request.probe === true) throw invalidInput('probe', 'a probe needs an invoice');
-      return this.#graph(destination, satToMsat(given), undefined);
+      return { destination, amount: satToMsat(given) };
     }
     const decoded = await this.#decode(request.invoice);
     let amount: Msat;
@@ -133,20 +147,23 @@ export class QuoteService {
       }
       amount = satToMsat(given);
     }
-    if (request.probe !== true) return this.#graph(decoded.destination, amount, decoded);
+    return {
+      destination: decoded.destination,
+      amount,
+      decoded,
+      ...(request.probe === true ? { probe: request.invoice } : {}),
+    };
+  }
+
+  async #make(target: QuoteTarget): Promise<RouteQuote> {
+    const { decoded, amount } = target;
+    if (target.probe === undefined || decoded === undefined) {
+      return this.#graph(target.destination, amount, decoded);
+    }
     const estimate = await this.#estimate(
-      { paymentRequest: request.invoice, timeoutSeconds: this.#settings.probeTimeoutSeconds },
+      { paymentRequest: target.probe, timeoutSeconds: this.#settings.probeTimeoutSeconds },
       AbortSignal.timeout(this.#settings.probeTimeoutSeconds * 1000 + ANSWER_MARGIN_MS),
     );
-    if (estimate.failure !== undefined) {
-      throw new LspError(
-        ErrorCode.LightningRejected,
-        `the probe found no route that carries the payment (${estimate.failure})`,
-        {
-          failure: estimate.failure,
-        },
-      );
-    }
     // After the probe: mission control has just learnt from it.
     const [info, odds] = await Promise.all([
       this.#lightning.getInfo(AbortSignal.timeout(GRAPH_TIMEOUT_MS)),
