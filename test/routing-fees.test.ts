@@ -147,12 +147,9 @@ test("live: the full channel's fee falls, the drained one's rises", async () => 
   assert.equal(fact(change, 'fee_rate_ppm'), low.feeRatePpm.toString());
   assert.equal(fact(change, 'previous_fee_rate_ppm'), SCHEDULE_PPM.toString());
   assert.match(fact(change, 'reason'), /outbound share \d+\.\d% above the target/);
-  await net.h.waitFor(
-    async () => ((await lspPolicy(toDave)).feeRatePpm > SCHEDULE_PPM ? true : undefined),
-    {
-      what: 'the drained channel’s fee to rise',
-    },
-  );
+  await net.h.waitFor(async () => ((await lspPolicy(toDave)).feeRatePpm > SCHEDULE_PPM ? true : undefined), {
+    what: 'the drained channel’s fee to rise',
+  });
 });
 
 test('a channel drained by payments through it gets a higher fee within one window, once per window', async () => {
