@@ -8,3 +8,4 @@ export { logTail, type ManagedProcess, onShutdown, pidAlive, startProcess } from
 export * from './prometheus-binary.ts';
 export { START_ATTEMPTS, startWithRetries } from './start-attempts.ts';
 export { WaitAbandoned, type WaitOptions, waitFor } from './wait.ts';
+export * from './kubernetes-binary.ts';
