@@ -2,6 +2,7 @@ export { type HostedLndSettings, type HostedPorts, hostedLndArgs } from './hoste
 export {
   KubernetesOrchestrator,
   type KubernetesOrchestratorOptions,
+  loadKubeConfig,
   podStatus,
 } from './kubernetes/kubernetes-orchestrator.ts';
 export * from './kubernetes/node-objects.ts';

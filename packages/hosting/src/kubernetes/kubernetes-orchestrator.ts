@@ -27,7 +27,7 @@ import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
-  type KubeConfig,
+  KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -231,7 +231,7 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
     for (const pvc of list.items) {
       const until = Date.parse(pvc.metadata?.annotations?.[RETAIN_UNTIL_ANNOTATION] ?? '');
       const name = pvc.metadata?.name;
-      if (!name || Number.isNaN(until) || until > now.getTime()) continue;
+      if (!name || pvc.metadata?.deletionTimestamp || Number.isNaN(until) || until > now.getTime()) continue;
       await gone(() => this.#core.deleteNamespacedPersistentVolumeClaim({ name, namespace }));
       purged++;
     }
@@ -326,6 +326,14 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
       );
     }
   }
+}
+
+/** The cluster and identity from a kubeconfig file, or (no path) from the pod's service account. */
+export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
+  else kubeConfig.loadFromCluster();
+  return kubeConfig;
 }
 
 /** A pod's state as the driver reports it (no pod: `pending`). */
