@@ -133,7 +133,7 @@ test('creating a node makes exactly its six objects, labelled and owned, and wai
   assert.equal(pod?.automountServiceAccountToken, false);
   const lnd = pod?.containers[0];
   assert.equal(lnd?.image, 'lightninglabs/lnd:v0.21.3-beta');
-  assert.deepEqual(lnd?.args, ['--lnddir=/data/lnd', '--configfile=/etc/lnd/lnd.conf']);
+  assert.deepEqual(lnd?.args, ['--configfile=/etc/lnd/lnd.conf']);
   assert.deepEqual(JSON.parse(JSON.stringify(lnd?.resources)), {
     requests: { cpu: '100m', memory: '256Mi' },
     limits: { memory: '1Gi' },

@@ -106,8 +106,8 @@ export function tlsNames(nodeId: string, namespace: string, publicHost: string):
 
 /**
  * The node's `lnd.conf`: the flags a local node gets (`hostedLndArgs`: chain, alias, features,
- * autopilot), listening on every address of the pod, with its TLS pair and wallet password
- * from the Secret. `--flag` is `flag=true`; the lnd directory is given on the command line.
+ * autopilot), listening on every address of the pod, its data on the PVC, with its TLS pair and
+ * wallet password from the Secret. `--flag` is `flag=true`.
  */
 export function lndConf(spec: NodeSpec, s: NodeObjectSettings): string {
   const args = hostedLndArgs(spec, POD_LND_DIR, LND_PORTS, { ...s, listenHost: '0.0.0.0' });
@@ -118,6 +118,10 @@ export function lndConf(spec: NodeSpec, s: NodeObjectSettings): string {
       return flag.includes('=') ? flag : `${flag}=true`;
     });
   lines.push(
+    // Not `lnddir`: lnd puts its TLS pair under a non-default lnddir whatever `tlscertpath` says.
+    `datadir=${POD_LND_DIR}/data`,
+    `logdir=${POD_LND_DIR}/logs`,
+    `letsencryptdir=${POD_LND_DIR}/letsencrypt`,
     `tlscertpath=${MOUNTS.secret}/tls.cert`,
     `tlskeypath=${MOUNTS.secret}/tls.key`,
     // lnd unlocks its wallet by itself at each start; the LSP creates it with this password.
@@ -152,7 +156,7 @@ export function statefulSet(spec: NodeSpec, s: NodeObjectSettings): V1StatefulSe
             {
               name: 'lnd',
               image: s.image,
-              args: [`--lnddir=${POD_LND_DIR}`, `--configfile=${MOUNTS.config}/lnd.conf`],
+              args: [`--configfile=${MOUNTS.config}/lnd.conf`],
               ports: [
                 { name: 'grpc', containerPort: LND_PORTS.rpc },
                 { name: 'rest', containerPort: LND_PORTS.rest },
