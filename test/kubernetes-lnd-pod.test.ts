@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -132,6 +132,10 @@ test("lnd runs on the driver's lnd.conf and Secret, is ready by the probe, and u
       { what: 'the restarted node unlocked by itself', timeoutMs: 60_000 },
     );
     assert.ok(await ready());
+    assert.match(
+      readFileSync(join(dir, 'lnd.out.log'), 'utf8'),
+      /Attempting automatic wallet unlock with password provided in file/,
+    );
   } finally {
     await proc.stop(30_000);
   }
