@@ -71,6 +71,7 @@ before(async () => {
     storageSize: '2Gi',
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
     lspPodLabels: { 'app.kubernetes.io/name': 'blgv-lsp' },
+    lspNamespace: 'lsp',
     terminationGracePeriodSeconds: 120,
     chain: {
       kind: 'bitcoind',
@@ -184,7 +185,10 @@ test('creating a node makes exactly its six objects, labelled and owned, and wai
   assert.deepEqual(policy.spec?.policyTypes, ['Ingress']);
   const [fromLsp, p2p] = policy.spec?.ingress ?? [];
   assert.deepEqual(JSON.parse(JSON.stringify(fromLsp?._from)), [
-    { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'blgv-lsp' } } },
+    {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'blgv-lsp' } },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'lsp' } },
+    },
   ]);
   assert.deepEqual(
     fromLsp?.ports?.map((p) => p.port),

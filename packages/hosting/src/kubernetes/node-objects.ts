@@ -58,6 +58,8 @@ export interface NodeObjectSettings extends Omit<HostedLndSettings, 'listenHost'
   };
   /** Labels of the LSP's own pods: the only ones the NetworkPolicy lets reach gRPC and REST. */
   readonly lspPodLabels: Readonly<Record<string, string>>;
+  /** The namespace the LSP's pods run in, when it is not the nodes' own. */
+  readonly lspNamespace?: string;
   /** How long lnd may take to stop cleanly before it is killed. */
   readonly terminationGracePeriodSeconds: number;
 }
@@ -288,7 +290,15 @@ export function networkPolicy(
       policyTypes: ['Ingress'],
       ingress: [
         {
-          _from: [{ podSelector: { matchLabels: { ...s.lspPodLabels } } }],
+          _from: [
+            {
+              podSelector: { matchLabels: { ...s.lspPodLabels } },
+              // A pod selector alone selects pods of the policy's own namespace.
+              ...(s.lspNamespace && s.lspNamespace !== s.namespace
+                ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': s.lspNamespace } } }
+                : {}),
+            },
+          ],
           ports: [
             { protocol: 'TCP', port: LND_PORTS.rpc },
             { protocol: 'TCP', port: LND_PORTS.rest },

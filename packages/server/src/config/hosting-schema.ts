@@ -37,6 +37,8 @@ export const KubernetesHostingSchema = Type.Object(
     lspPodLabels: Type.Record(Type.String({ minLength: 1 }), Type.String(), {
       default: { 'app.kubernetes.io/name': 'blgv-lsp' },
     }),
+    /** The namespace the LSP's pods run in, when it is not `namespace` (for the NetworkPolicy). */
+    lspNamespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' })),
     /**
      * The host customers reach a node's gRPC and p2p at (`{nodeId}` is replaced by the node's
      * id); named in its TLS certificate. Default: its Service's name in the cluster.

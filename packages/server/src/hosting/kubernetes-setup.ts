@@ -21,6 +21,7 @@ export function kubernetesOrchestrator(
     storageSize: k.storageSize,
     resources: k.resources,
     lspPodLabels: k.lspPodLabels,
+    ...(k.lspNamespace ? { lspNamespace: k.lspNamespace } : {}),
     terminationGracePeriodSeconds: k.terminationGracePeriodSeconds,
     startTimeoutMs: k.startTimeoutMs,
     chain,
