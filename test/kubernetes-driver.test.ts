@@ -15,11 +15,13 @@ import { gunzipSync } from 'node:zlib';
 import type { NodeSpec } from '@blgv/core';
 import { KubernetesOrchestrator, RETAIN_UNTIL_ANNOTATION } from '@blgv/hosting';
 import { repoRoot } from '@blgv/node-runner';
+import { loadConfig } from '@blgv/server';
 import { DRIVER_USER, type KubeCluster, startKubeCluster } from '@blgv/testkit';
 import {
   AppsV1Api,
   AuthorizationV1Api,
   CoreV1Api,
+  KubernetesObjectApi,
   loadAllYaml,
   NetworkingV1Api,
   RbacAuthorizationV1Api,
@@ -401,4 +403,37 @@ test("the driver's Role allows nothing beyond what the driver does", async () =>
     asDriver.listNamespacedSecret({ namespace: NAMESPACE }),
     (err: { code?: number }) => err.code === 403,
   );
+});
+
+test("the shipped manifests are accepted by the API server; the LSP's service account gets the Role, its config is valid", async () => {
+  const admin = cluster.kubeConfig(cluster.adminToken);
+  await core.createNamespace({ body: { metadata: { name: 'lsp' } } });
+  const objects = admin.makeApiClient(KubernetesObjectApi);
+  const manifests = ['rbac.yaml', 'lsp.yaml'].flatMap((f) =>
+    loadAllYaml(readFileSync(join(repoRoot, 'deploy', 'kubernetes', f), 'utf8')),
+  );
+  assert.deepEqual(
+    manifests.map((m: { kind: string }) => m.kind),
+    ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'PersistentVolumeClaim', 'Service'],
+  );
+  // The Role is there already (before): the rest as shipped.
+  for (const m of manifests.filter((m: { kind: string }) => m.kind !== 'Role')) {
+    await objects.create(m, undefined, undefined, 'blgv-lsp-test');
+  }
+  const review = await admin.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: {
+      spec: {
+        user: 'system:serviceaccount:lsp:blgv-lsp',
+        resourceAttributes: { verb: 'create', group: 'apps', resource: 'statefulsets', namespace: NAMESPACE },
+      },
+    },
+  });
+  assert.equal(review.status?.allowed, true, "the LSP's service account may create nodes");
+  const deployment = await apps.readNamespacedDeployment({ name: 'blgv-lsp', namespace: 'lsp' });
+  assert.deepEqual(deployment.spec?.template?.metadata?.labels, { 'app.kubernetes.io/name': 'blgv-lsp' });
+  const file = manifests.find((m: { kind: string }) => m.kind === 'ConfigMap').data['config.json'];
+  const config = loadConfig({ BLGV_CONFIG: 'config.json', BLGV_SECRETS_KEY: '11'.repeat(32) }, () => file);
+  assert.equal(config.hosting.driver, 'kubernetes');
+  assert.equal(config.hosting.kubernetes.lspNamespace, 'lsp');
+  assert.deepEqual(config.hosting.kubernetes.lspPodLabels, deployment.spec?.template?.metadata?.labels);
 });
