@@ -332,7 +332,11 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
 export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
-  else kubeConfig.loadFromCluster();
+  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
+  else
+    throw new Error(
+      'hosting.kubernetes.kubeconfigPath is unset and this is not a pod (no KUBERNETES_SERVICE_HOST): set one of them',
+    );
   return kubeConfig;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { podStatus } from './kubernetes-orchestrator.ts';
+import { loadKubeConfig, podStatus } from './kubernetes-orchestrator.ts';
 import { lndConf, type NodeObjectSettings, objectName, statefulSet, tlsNames } from './node-objects.ts';
 
 const settings: NodeObjectSettings = {
@@ -104,4 +104,14 @@ test("a pod's state: no pod or not ready is pending, ready is running, a crash o
   assert.equal(podStatus(waiting('ImagePullBackOff')), 'failed');
   assert.equal(podStatus(waiting('CrashLoopBackOff')), 'failed');
   assert.equal(podStatus(waiting('ContainerCreating')), 'pending');
+});
+
+test('outside a pod, the driver needs a kubeconfig file', () => {
+  const inPod = process.env.KUBERNETES_SERVICE_HOST;
+  delete process.env.KUBERNETES_SERVICE_HOST;
+  try {
+    assert.throws(() => loadKubeConfig(), /kubeconfigPath is unset and this is not a pod/);
+  } finally {
+    if (inPod !== undefined) process.env.KUBERNETES_SERVICE_HOST = inPod;
+  }
 });
