@@ -3,30 +3,17 @@
  * never scheduled, as in controller-runtime's envtest), acting as the identity the shipped RBAC
  * Role (`deploy/kubernetes/rbac.yaml`) is bound to: a node is exactly its six objects with their
  * specs, labels, owner references and NetworkPolicy; its status is read back from the cluster;
- * deleting it leaves only the volume retention keeps, until it ends; and the Role is enough for
- * all of it and allows nothing more.
+ * deleting it leaves only the volume retention keeps, until it ends. Every call is the driver's
+ * with that identity: the Role is enough (test/kubernetes-rbac.test.ts: and nothing more).
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { NodeSpec } from '@blgv/core';
 import { KubernetesOrchestrator, RETAIN_UNTIL_ANNOTATION } from '@blgv/hosting';
-import { repoRoot } from '@blgv/node-runner';
-import { loadConfig } from '@blgv/server';
-import { DRIVER_USER, type KubeCluster, startKubeCluster } from '@blgv/testkit';
-import {
-  AppsV1Api,
-  AuthorizationV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  loadAllYaml,
-  NetworkingV1Api,
-  RbacAuthorizationV1Api,
-  type V1Role,
-} from '@kubernetes/client-node';
+import { bindDriverRole, type KubeCluster, startKubeCluster } from '@blgv/testkit';
+import { AppsV1Api, CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 
 const NAMESPACE = 'lsp-nodes';
 const RETENTION_MS = 90 * 86_400_000;
@@ -51,20 +38,8 @@ before(async () => {
   core = admin.makeApiClient(CoreV1Api);
   apps = admin.makeApiClient(AppsV1Api);
   net = admin.makeApiClient(NetworkingV1Api);
-  await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   // The shipped Role, bound to the driver's token (in a cluster, to the LSP's service account).
-  const manifests = loadAllYaml(readFileSync(join(repoRoot, 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'));
-  const role = manifests.find((m: { kind: string }) => m.kind === 'Role') as V1Role;
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({ namespace: NAMESPACE, body: role });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: 'driver' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata?.name ?? '' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: DRIVER_USER }],
-    },
-  });
+  await bindDriverRole(cluster, NAMESPACE);
   driver = new KubernetesOrchestrator({
     kubeConfig: cluster.kubeConfig(cluster.driverToken),
     namespace: NAMESPACE,
@@ -340,100 +315,4 @@ test('deleting a node leaves only its volume, kept until the retention period en
   assert.ok(deleted.metadata?.deletionTimestamp);
   assert.deepEqual(deleted.metadata?.finalizers, ['kubernetes.io/pvc-protection']);
   assert.equal(await driver.purgeRetained(new Date(until + 1_000)), 0, 'deleted once');
-});
-
-test("the driver's Role allows nothing beyond what the driver does", async () => {
-  const review = cluster.kubeConfig(cluster.driverToken).makeApiClient(AuthorizationV1Api);
-  const can = async (
-    verb: string,
-    resource: string,
-    namespace?: string,
-    group = '',
-    subresource?: string,
-  ) => {
-    const r = await review.createSelfSubjectAccessReview({
-      body: {
-        spec: {
-          resourceAttributes: {
-            verb,
-            resource,
-            group,
-            ...(namespace ? { namespace } : {}),
-            ...(subresource ? { subresource } : {}),
-          },
-        },
-      },
-    });
-    return r.status?.allowed ?? false;
-  };
-  // What it did above, it may do.
-  assert.ok(await can('create', 'statefulsets', NAMESPACE, 'apps'));
-  assert.ok(await can('get', 'secrets', NAMESPACE));
-  assert.ok(await can('list', 'persistentvolumeclaims', NAMESPACE));
-  // Nothing else.
-  const denied: [string, string, string | undefined, string?, string?][] = [
-    ['list', 'secrets', NAMESPACE],
-    ['watch', 'secrets', NAMESPACE],
-    ['update', 'secrets', NAMESPACE],
-    ['get', 'secrets', 'default'],
-    ['create', 'statefulsets', 'default', 'apps'],
-    ['create', 'pods', NAMESPACE],
-    ['create', 'pods', NAMESPACE, '', 'exec'],
-    ['delete', 'pods', NAMESPACE],
-    ['list', 'pods', NAMESPACE],
-    ['create', 'deployments', NAMESPACE, 'apps'],
-    ['update', 'statefulsets', NAMESPACE, 'apps'],
-    ['create', 'roles', NAMESPACE, 'rbac.authorization.k8s.io'],
-    ['create', 'rolebindings', NAMESPACE, 'rbac.authorization.k8s.io'],
-    ['create', 'serviceaccounts', NAMESPACE, '', 'token'],
-    ['delete', 'namespaces', undefined],
-    ['list', 'nodes', undefined],
-    ['list', 'persistentvolumes', undefined],
-  ];
-  for (const [verb, resource, namespace, group, subresource] of denied) {
-    assert.equal(
-      await can(verb, resource, namespace, group, subresource),
-      false,
-      `${verb} ${resource}${subresource ? `/${subresource}` : ''} in ${namespace ?? 'the cluster'}`,
-    );
-  }
-  // And the API server agrees when it is tried.
-  const asDriver = cluster.kubeConfig(cluster.driverToken).makeApiClient(CoreV1Api);
-  await assert.rejects(
-    asDriver.listNamespacedSecret({ namespace: NAMESPACE }),
-    (err: { code?: number }) => err.code === 403,
-  );
-});
-
-test("the shipped manifests are accepted by the API server; the LSP's service account gets the Role, its config is valid", async () => {
-  const admin = cluster.kubeConfig(cluster.adminToken);
-  await core.createNamespace({ body: { metadata: { name: 'lsp' } } });
-  const objects = admin.makeApiClient(KubernetesObjectApi);
-  const manifests = ['rbac.yaml', 'lsp.yaml'].flatMap((f) =>
-    loadAllYaml(readFileSync(join(repoRoot, 'deploy', 'kubernetes', f), 'utf8')),
-  );
-  assert.deepEqual(
-    manifests.map((m: { kind: string }) => m.kind),
-    ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'PersistentVolumeClaim', 'Service'],
-  );
-  // The Role is there already (before): the rest as shipped.
-  for (const m of manifests.filter((m: { kind: string }) => m.kind !== 'Role')) {
-    await objects.create(m, undefined, undefined, 'blgv-lsp-test');
-  }
-  const review = await admin.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-    body: {
-      spec: {
-        user: 'system:serviceaccount:lsp:blgv-lsp',
-        resourceAttributes: { verb: 'create', group: 'apps', resource: 'statefulsets', namespace: NAMESPACE },
-      },
-    },
-  });
-  assert.equal(review.status?.allowed, true, "the LSP's service account may create nodes");
-  const deployment = await apps.readNamespacedDeployment({ name: 'blgv-lsp', namespace: 'lsp' });
-  assert.deepEqual(deployment.spec?.template?.metadata?.labels, { 'app.kubernetes.io/name': 'blgv-lsp' });
-  const file = manifests.find((m: { kind: string }) => m.kind === 'ConfigMap').data['config.json'];
-  const config = loadConfig({ BLGV_CONFIG: 'config.json', BLGV_SECRETS_KEY: '11'.repeat(32) }, () => file);
-  assert.equal(config.hosting.driver, 'kubernetes');
-  assert.equal(config.hosting.kubernetes.lspNamespace, 'lsp');
-  assert.deepEqual(config.hosting.kubernetes.lspPodLabels, deployment.spec?.template?.metadata?.labels);
 });

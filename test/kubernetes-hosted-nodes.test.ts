@@ -8,16 +8,15 @@
  * retention period. What the Secret holds never reaches the tenant.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { KubernetesOrchestrator, NODE_ID_LABEL, RETAIN_UNTIL_ANNOTATION } from '@blgv/hosting';
 import type { LSPClient } from '@blgv/lsp-client';
-import { repoRoot } from '@blgv/node-runner';
 import {
-  DRIVER_USER,
+  bindDriverRole,
   type HostingLsp,
   type KubeCluster,
   type Network,
@@ -26,13 +25,7 @@ import {
   startNetwork,
   topUp,
 } from '@blgv/testkit';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  loadAllYaml,
-  NetworkingV1Api,
-  RbacAuthorizationV1Api,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 
 const NAMESPACE = 'lsp-nodes';
 const MONTH = 50_000;
@@ -45,21 +38,8 @@ let kubeconfigDir: string;
 
 before(async () => {
   [net, cluster] = await Promise.all([startNetwork(), startKubeCluster()]);
-  const admin = cluster.kubeConfig(cluster.adminToken);
-  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
   // The shipped Role, bound to the driver's identity: the LSP runs with nothing more.
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  const manifests = loadAllYaml(readFileSync(join(repoRoot, 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'));
-  const role = manifests.find((m: { kind: string }) => m.kind === 'Role');
-  await rbac.createNamespacedRole({ namespace: NAMESPACE, body: role });
-  await rbac.createNamespacedRoleBinding({
-    namespace: NAMESPACE,
-    body: {
-      metadata: { name: 'driver' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: DRIVER_USER }],
-    },
-  });
+  await bindDriverRole(cluster, NAMESPACE);
   kubeconfigDir = mkdtempSync(join(tmpdir(), 'blgv-kubeconfig-'));
   const kubeconfigPath = join(kubeconfigDir, 'config');
   writeFileSync(kubeconfigPath, cluster.kubeconfigYaml(cluster.driverToken), { mode: 0o600 });

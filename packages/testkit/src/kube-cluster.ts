@@ -11,7 +11,7 @@
  * 127.0.0.1, made fresh each start, and service accounts are signed with a fresh RSA key.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +22,18 @@ import {
   logTail,
   type ManagedProcess,
   onShutdown,
+  repoRoot,
   startProcess,
   WaitAbandoned,
   waitFor,
 } from '@blgv/node-runner';
-import { KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  loadAllYaml,
+  RbacAuthorizationV1Api,
+  type V1Role,
+} from '@kubernetes/client-node';
 
 /** The user the driver's token authenticates as (bind the driver's Role to it). */
 export const DRIVER_USER = 'blgv-lsp-driver';
@@ -163,6 +170,28 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     await stop();
     throw err;
   }
+}
+
+/**
+ * Makes the nodes' `namespace` and gives {@link DRIVER_USER} the driver's Role as shipped in
+ * `deploy/kubernetes/rbac.yaml` (there bound to the LSP's service account), and nothing else.
+ */
+export async function bindDriverRole(cluster: KubeCluster, namespace: string): Promise<V1Role> {
+  const admin = cluster.kubeConfig(cluster.adminToken);
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  const manifests = loadAllYaml(readFileSync(join(repoRoot, 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'));
+  const role = manifests.find((m: { kind: string }) => m.kind === 'Role') as V1Role;
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace, body: role });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: 'driver' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata?.name ?? '' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: DRIVER_USER }],
+    },
+  });
+  return role;
 }
 
 /** The body of `GET /readyz` (undefined while the server does not answer). */
