@@ -2,6 +2,7 @@ export * from './binaries.ts';
 export * from './chromium.ts';
 export { adoptDetached, startDetached } from './detached.ts';
 export { fileWritten } from './files.ts';
+export * from './kubernetes-binary.ts';
 export { type ChainBackend, type LndLaunch, lndArgs, REGTEST_SPEED_ARGS } from './lnd-args.ts';
 export { freePort, PortRange } from './ports.ts';
 export { logTail, type ManagedProcess, onShutdown, pidAlive, startProcess } from './processes.ts';

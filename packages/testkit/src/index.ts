@@ -29,6 +29,7 @@ export {
   startHostingLsp,
 } from './hosted-nodes.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
+export { bindDriverRole, DRIVER_USER, type KubeCluster, startKubeCluster } from './kube-cluster.ts';
 export { startTestLsp, type TestLsp } from './lsp-server.ts';
 export {
   collect,

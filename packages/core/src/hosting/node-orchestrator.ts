@@ -37,8 +37,13 @@ export interface NodeEndpoints {
   readonly tlsCert: string;
 }
 
-/** Whether a node's process (pod) is up, down, or gone. */
-export type NodeRunStatus = 'running' | 'stopped' | 'missing';
+/**
+ * Whether a node's process (pod) is up (`running`: its RPC answers), down (`stopped`: kept, not
+ * running), or gone (`missing`); a driver that schedules nodes elsewhere also says `pending`
+ * (asked to run, not running yet: no pod, scheduling, pulling its image, lnd starting) and
+ * `failed` (its process cannot start: crashing, image not found).
+ */
+export type NodeRunStatus = 'running' | 'stopped' | 'missing' | 'pending' | 'failed';
 
 /** A driver of hosted nodes. Every call takes an `AbortSignal`. */
 export interface NodeOrchestrator {
@@ -60,6 +65,17 @@ export interface NodeOrchestrator {
   status(nodeId: string, signal: AbortSignal): Promise<NodeRunStatus>;
   /** How to reach a node the driver knows (after a restart too); `undefined` when missing. */
   endpoints(nodeId: string, signal: AbortSignal): Promise<NodeEndpoints | undefined>;
+  /**
+   * The wallet password of a driver whose nodes unlock themselves at each start (Kubernetes:
+   * lnd's `wallet-unlock-password-file` from the node's Secret): the LSP creates the node's
+   * wallet with it. Drivers without it leave the LSP to pick a random one.
+   */
+  walletPassword?(nodeId: string, signal: AbortSignal): Promise<Uint8Array | undefined>;
+  /**
+   * Deletes what {@link destroy} kept of deleted nodes for the retention period (Kubernetes:
+   * their volumes) once that period has ended; answers how many nodes' remains were deleted.
+   */
+  purgeRetained?(now?: Date): Promise<number>;
   /** Releases what the driver holds (not the nodes: they outlive the server unless told). */
   close(): Promise<void>;
 }

@@ -219,7 +219,7 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
           s,
         ),
     });
-    // Removed nodes' archives past their retention, and what the LSP kept of those nodes.
+    // Removed nodes' archives past their retention, and what the LSP and the driver kept of those nodes.
     runner.add({
       name: 'hosting-archives',
       run: (s) =>
@@ -227,6 +227,8 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
           config.hosting.archivePurgeIntervalMs,
           async () => {
             await hosting.deletions.purgeExpired();
+            // What the driver kept of deleted nodes for the same period (Kubernetes: their volumes).
+            await hosting.orchestrator.purgeRetained?.();
           },
           s,
         ),

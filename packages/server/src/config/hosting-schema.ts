@@ -3,14 +3,66 @@
  */
 import { Type } from '@sinclair/typebox';
 
+/** Requests or limits of a node's container (`cpu`, `memory`, as Kubernetes writes them). */
+const ResourceAmounts = Type.Record(
+  Type.String({ pattern: '^[a-z0-9.-/]+$' }),
+  Type.String({ minLength: 1 }),
+);
+
+/**
+ * The `kubernetes` driver (`hosting.driver: "kubernetes"`): each node a StatefulSet in
+ * `namespace` (docs/kubernetes.md).
+ */
+export const KubernetesHostingSchema = Type.Object(
+  {
+    /** A kubeconfig file with the driver's identity; absent: the pod's service account (in-cluster). */
+    kubeconfigPath: Type.Optional(Type.String({ minLength: 1 })),
+    /** The namespace the nodes live in (the driver's Role is bound there). */
+    namespace: Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'lsp-nodes' }),
+    /** The LND image (the pinned lnd release by default). */
+    image: Type.String({ minLength: 1, default: 'lightninglabs/lnd:v0.21.3-beta' }),
+    /** Storage class of each node's volume (the cluster's default when absent). */
+    storageClass: Type.Optional(Type.String({ minLength: 1 })),
+    /** Size of each node's volume. */
+    storageSize: Type.String({ pattern: '^[0-9]+(Mi|Gi|Ti)$', default: '10Gi' }),
+    /** The LND container's requests and limits. */
+    resources: Type.Object(
+      { requests: Type.Optional(ResourceAmounts), limits: Type.Optional(ResourceAmounts) },
+      {
+        additionalProperties: false,
+        default: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      },
+    ),
+    /** Labels of the LSP's own pods: only they reach a node's gRPC and REST (NetworkPolicy). */
+    lspPodLabels: Type.Record(Type.String({ minLength: 1 }), Type.String(), {
+      default: { 'app.kubernetes.io/name': 'blgv-lsp' },
+    }),
+    /** The namespace the LSP's pods run in, when it is not `namespace` (for the NetworkPolicy). */
+    lspNamespace: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' })),
+    /**
+     * The host customers reach a node's gRPC and p2p at (`{nodeId}` is replaced by the node's
+     * id); named in its TLS certificate. Default: its Service's name in the cluster.
+     */
+    publicHost: Type.Optional(Type.String({ minLength: 1 })),
+    /** How long LND has to stop cleanly before its pod is killed. */
+    terminationGracePeriodSeconds: Type.Integer({ minimum: 10, maximum: 3_600, default: 120 }),
+    /** How long a node's pod may take to become ready when it is created or started. */
+    startTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 80_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /**
  * Hosted nodes (`/v1/nodes`): one LND per customer node, run by the `local` driver on this
- * machine. On regtest the nodes use the embedded btcd; with an existing LND, `chain` says
+ * machine or the `kubernetes` driver in a cluster. On regtest the nodes use the embedded btcd; with an existing LND, `chain` says
  * which chain backend they use (hosting is off without it).
  */
 export const HostingConfigSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
+    /** Where nodes run: `local` (LND processes on this machine) or `kubernetes` (`hosting.kubernetes`). */
+    driver: Type.Union([Type.Literal('local'), Type.Literal('kubernetes')], { default: 'local' }),
+    kubernetes: KubernetesHostingSchema,
     /** One directory per node (default: under the regtest network's directory, else ~/.local/share/blgv-lsp/nodes). */
     dataDir: Type.Optional(Type.String({ minLength: 1 })),
     /** Ports of the nodes (3 per node: gRPC, REST, p2p); keep it below the OS's ephemeral range. */

@@ -1,6 +1,7 @@
 /**
- * Hosting from config: the `local` driver with the nodes' chain backend, data directory, port
- * range and lnd binary, and the LND wallet and connection adapters.
+ * Hosting from config: the driver (`hosting.driver`: the `local` one with the nodes' data
+ * directory, port range and lnd binary, or the `kubernetes` one), the nodes' chain backend, and
+ * the LND wallet and connection adapters.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import {
   regtestLightningBinary,
 } from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
+import { kubernetesOrchestrator } from './kubernetes-setup.ts';
 import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
@@ -54,22 +56,27 @@ export function hostingFromConfig(
   const chain = regtest?.chain ?? (h.chain as ChainBackend | undefined);
   if (!h.enabled || !chain) return undefined;
   const home = join(homedir(), '.local', 'share', 'blgv-lsp');
-  const orchestrator = new LocalOrchestrator({
-    dataDir: h.dataDir ?? (regtest ? join(regtest.dir, 'hosted-nodes') : join(home, 'nodes')),
-    // On regtest, lnd built with cheap wallet encryption (regtest coins are worthless).
-    lndBinary:
-      h.lndBinary ?? (chain.network === 'regtest' ? regtestLightningBinary('lnd') : lightningBinary('lnd')),
-    ports: new PortRange(h.portFrom, h.portTo),
-    chain,
-    listenHost: h.listenHost,
-    publicHost: h.publicHost,
-    extraArgs: [
-      ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
-      ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
-      ...h.extraLndArgs,
-    ],
-    outliveServer: h.outliveServer ?? !regtest,
-  });
+  const extraArgs = [
+    ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
+    ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
+    ...h.extraLndArgs,
+  ];
+  const orchestrator: NodeOrchestrator =
+    h.driver === 'kubernetes'
+      ? kubernetesOrchestrator(config, chain, extraArgs)
+      : new LocalOrchestrator({
+          dataDir: h.dataDir ?? (regtest ? join(regtest.dir, 'hosted-nodes') : join(home, 'nodes')),
+          // On regtest, lnd built with cheap wallet encryption (regtest coins are worthless).
+          lndBinary:
+            h.lndBinary ??
+            (chain.network === 'regtest' ? regtestLightningBinary('lnd') : lightningBinary('lnd')),
+          ports: new PortRange(h.portFrom, h.portTo),
+          chain,
+          listenHost: h.listenHost,
+          publicHost: h.publicHost,
+          extraArgs,
+          outliveServer: h.outliveServer ?? !regtest,
+        });
   return {
     orchestrator,
     wallets: lndNodeWallets,

@@ -188,7 +188,9 @@ export class NodeProvisioning {
       throw new Unrecoverable(
         `node ${nodeId} has a wallet (${state}) whose secrets were never stored: no one can unlock it`,
       );
-    const password = randomBytes(32);
+    // A driver whose nodes unlock themselves keeps the password; otherwise a random one.
+    const kept = await this.#orchestrator.walletPassword?.(nodeId, signal);
+    const password = kept ? Buffer.from(kept) : randomBytes(32);
     const wallet = await this.#nodes.retry(
       'wallet creation',
       () => this.#wallets.create(access, password, signal),
