@@ -13,6 +13,7 @@
  * about again, with backoff, until LND says (sending again is safe: LND pays a hash once).
  */
 import {
+  type ChannelsPort,
   type DecodedPaymentRequest,
   ErrorCode,
   type FeeLimitRequest,
@@ -81,7 +82,8 @@ export type PaymentServiceLightning = Pick<
   'decodePaymentRequest' | 'sendPayment' | 'trackPayment'
 > &
   Pick<NodePort, 'getInfo'> &
-  Pick<RouteEstimationPort, 'estimateRouteFee'>;
+  Pick<RouteEstimationPort, 'estimateRouteFee'> &
+  Pick<ChannelsPort, 'listChannels'>;
 
 /** The payment service. */
 export class PaymentService {
@@ -268,7 +270,7 @@ export class PaymentService {
       result =
         this.#limits.singlePartFirst === false
           ? await this.#lightning.sendPayment({ ...request, maxParts: this.#limits.maxParts }, signal())
-          : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal);
+          : await sendSinglePartFirst(this.#lightning, request, p.amountMsat, this.#limits.maxParts, signal);
     } catch (err) {
       result = await this.#afterRefusal(p, err);
     }
