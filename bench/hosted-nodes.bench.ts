@@ -27,6 +27,7 @@ import type { HostedNodeResponse } from '@blgv/protocol';
 import { Harness, type LndNode, pidAlive, waitFor } from '@blgv/regtest';
 import { nodeRest, startHostingLsp, topUp } from '@blgv/testkit';
 import { result } from './support/database.ts';
+import { median, percentile } from './support/stats.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10);
 const BARE_NODES = Number(process.env.BENCH_BARE_NODES ?? Math.min(NODES, 3));
@@ -40,18 +41,6 @@ const MAX_SAMPLES = 30;
 const CPU_WINDOW_MS = 10_000;
 /** Linux's USER_HZ, the unit of `/proc/<pid>/stat` times. */
 const CLOCK_TICKS = 100;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
-/** Nearest-rank percentile (with 10 samples, p95 is the slowest). */
-function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
 
 /** A process's resident memory in KiB, from `/proc/<pid>/status`. */
 function rssKiB(pid: number): number {

@@ -12,6 +12,7 @@ import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
 import { JitWallet, startTestLsp, within } from '@blgv/testkit';
+import { median } from './support/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WALLETS = Math.min(ROUNDS, Number(process.env.BENCH_WALLETS ?? 2));
@@ -21,12 +22,6 @@ const ROUTING = { baseFee: msat(1_000n), feeRatePpm: 100 };
 const LND_DEFAULT_TIME_LOCK_DELTA = 80;
 const result = (name: string, value: number, unit: string) =>
   process.stdout.write(`RESULT ${name} ${Number(value.toFixed(1))} ${unit}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 
 /**
  * The route hint to `channel` (a private channel from the LSP): the alias the LSP gave it and

@@ -21,6 +21,7 @@ import { signRequest } from '@blgv/protocol';
 import { Harness, waitFor } from '@blgv/regtest';
 import { nodeRest, startHostingLsp, topUp } from '@blgv/testkit';
 import { result } from './support/database.ts';
+import { percentile } from './support/stats.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -28,11 +29,6 @@ const WARMUP = 20;
 /** The monitor's interval (production's default). */
 const MONITOR_MS = Number(process.env.BENCH_MONITOR_MS ?? 15_000);
 const TOKEN = 'bench-prometheus-token-0123456789';
-
-function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
 
 /** Times `REQUESTS` calls of `call` one after another (after a warm-up); each must answer 200. */
 async function time(what: string, call: () => Promise<Response>): Promise<number[]> {

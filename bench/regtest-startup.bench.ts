@@ -5,13 +5,9 @@
  */
 import { sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
+import { median } from './support/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
 
 const btcdOnly: number[] = [];
 const nodes: number[] = [];
