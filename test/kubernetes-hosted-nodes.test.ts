@@ -92,6 +92,9 @@ test('a tenant asks for a node: it is made in the cluster and pending while no p
     what: "the node's objects in the cluster",
   });
   assert.equal((await tenant.getBalance()).balance, before - MONTH, 'the first month charged');
+  const shown = await tenant.nodes.get(nodeId);
+  assert.equal(shown.status, 'creating');
+  assert.equal(shown.process, 'pending', 'the tenant sees the pod pending, read back from the cluster');
   const names = async () => ({
     statefulSets: (await apps.listNamespacedStatefulSet(selector)).items.map((i) => i.metadata?.name),
     pvcs: (await core.listNamespacedPersistentVolumeClaim(selector)).items.map((i) => i.metadata?.name),

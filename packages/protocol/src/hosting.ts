@@ -184,6 +184,15 @@ export const HostedNodeResponse = Type.Object({
   paidUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   failure: Type.Union([Type.String(), Type.Null()]),
   deletion: Type.Union([NodeDeletionBody, Type.Null()], { description: 'once a deletion was asked' }),
+  process: Type.Optional(
+    Type.Union(
+      ['running', 'stopped', 'missing', 'pending', 'failed'].map((s) => Type.Literal(s)),
+      {
+        description:
+          "`GET /v1/nodes/:id` only: the node's process as its driver reads it now (local: the LND process; kubernetes: its pod, `pending` while none runs); absent when the driver did not answer",
+      },
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type HostedNodeResponse = Static<typeof HostedNodeResponse>;

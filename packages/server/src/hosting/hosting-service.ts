@@ -7,6 +7,7 @@ import {
   type LightningConnector,
   LspError,
   type NodeOrchestrator,
+  type NodeRunStatus,
   type NodeWallets,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
@@ -200,6 +201,14 @@ export class HostingService {
     const record = await this.#repo.getOwned(tenantId, nodeId);
     if (!record) throw new LspError(ErrorCode.NotFound, `no node ${nodeId}`);
     return this.#view(record);
+  }
+
+  /**
+   * The node's process as its driver reads it now (a pod `pending` while none runs on
+   * Kubernetes); `undefined` when the driver does not answer within 3 s.
+   */
+  async processOf(nodeId: string): Promise<NodeRunStatus | undefined> {
+    return this.#orchestrator.status(nodeId, AbortSignal.timeout(3_000)).catch(() => undefined);
   }
 
   /** A page of a tenant's nodes, newest first. */

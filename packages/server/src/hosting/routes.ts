@@ -209,7 +209,11 @@ export function registerNodeRoutes(
         response: { 200: HostedNodeResponse, ...errors },
       },
     },
-    async (req) => wire(await hosting.get(principalOf(req).tenantId, req.params.id)),
+    async (req) => {
+      const view = await hosting.get(principalOf(req).tenantId, req.params.id);
+      const process = await hosting.processOf(view.record.id);
+      return { ...wire(view), ...(process !== undefined ? { process } : {}) };
+    },
   );
 
   app.post<{ Params: NodeParams }>(

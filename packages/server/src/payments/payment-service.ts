@@ -13,7 +13,6 @@
  * about again, with backoff, until LND says (sending again is safe: LND pays a hash once).
  */
 import {
-  type ChannelsPort,
   type DecodedPaymentRequest,
   ErrorCode,
   type FeeLimitRequest,
@@ -82,8 +81,7 @@ export type PaymentServiceLightning = Pick<
   'decodePaymentRequest' | 'sendPayment' | 'trackPayment'
 > &
   Pick<NodePort, 'getInfo'> &
-  Pick<RouteEstimationPort, 'estimateRouteFee'> &
-  Pick<ChannelsPort, 'listChannels'>;
+  Pick<RouteEstimationPort, 'estimateRouteFee'>;
 
 /** The payment service. */
 export class PaymentService {
@@ -270,7 +268,7 @@ export class PaymentService {
       result =
         this.#limits.singlePartFirst === false
           ? await this.#lightning.sendPayment({ ...request, maxParts: this.#limits.maxParts }, signal())
-          : await sendSinglePartFirst(this.#lightning, request, p.amountMsat, this.#limits.maxParts, signal);
+          : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal);
     } catch (err) {
       result = await this.#afterRefusal(p, err);
     }

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  type Channel,
-  type HtlcAttempt,
-  msat,
-  type PaymentResult,
-  parseHex32,
-  type SendPaymentRequest,
-  sat,
-} from '@blgv/core';
+import { type HtlcAttempt, msat, type PaymentResult, parseHex32, type SendPaymentRequest } from '@blgv/core';
 import { sendSinglePartFirst } from './single-part-first.ts';
 
 const hash = parseHex32('ab'.repeat(32));
@@ -18,13 +10,17 @@ const attempt = (status: HtlcAttempt['status']): HtlcAttempt => ({
   fee: msat(0n),
   amount: msat(1n),
 });
-const failed = (reason: 'no_route' | 'incorrect_payment_details' | 'timeout'): PaymentResult => ({
+/** A failure; `tried`: after one HTLC that failed on the way, else before any HTLC. */
+const failed = (
+  reason: 'no_route' | 'incorrect_payment_details' | 'timeout',
+  tried = false,
+): PaymentResult => ({
   status: 'failed',
   paymentHash: hash,
   reason,
-  htlcCount: 1,
-  attemptFailures: [{ code: 'temporary_channel_failure', sourceIndex: 1 }],
-  attempts: [attempt('failed')],
+  htlcCount: tried ? 1 : 0,
+  attemptFailures: tried ? [{ code: 'temporary_channel_failure', sourceIndex: 1 }] : [],
+  attempts: tried ? [attempt('failed')] : [],
 });
 const succeeded: PaymentResult = {
   status: 'succeeded',
@@ -36,25 +32,11 @@ const succeeded: PaymentResult = {
   attempts: [attempt('succeeded'), attempt('succeeded')],
 };
 
-/** The amount paid: 1,000 sat. */
-const AMOUNT = msat(1_000_000n);
-
-/** One active channel with `local` sat on our side (10 sat reserve). */
-const channel = (local: number): Channel =>
-  ({ active: true, localBalance: sat(local), localReserve: sat(10) }) as Channel;
-
-/**
- * A node answering `answers` in turn, recording the parts each call allowed; its channels can
- * send at most 800 sat each unless `channels` says otherwise.
- */
+/** A node answering `answers` in turn, recording the parts each call allowed. */
 function node(...answers: PaymentResult[]) {
   const parts: (number | undefined)[] = [];
   return {
     parts,
-    channels: [channel(810), channel(500)],
-    listChannels: async function (this: { channels: Channel[] }) {
-      return this.channels;
-    },
     sendPayment: async (request: SendPaymentRequest) => {
       parts.push(request.maxParts);
       const next = answers.shift();
@@ -68,37 +50,38 @@ const signal = () => AbortSignal.timeout(1_000);
 
 test('one part that pays is the whole payment', async () => {
   const lnd = node({ ...succeeded, htlcCount: 1, attempts: [attempt('succeeded')] });
-  const r = await sendSinglePartFirst(lnd, request, AMOUNT, 16, signal);
+  const r = await sendSinglePartFirst(lnd, request, 16, signal);
   assert.equal(r.status, 'succeeded');
   assert.deepEqual(lnd.parts, [1]);
 });
 
-test('no single route, but a channel of ours could send it alone: not split (the bottleneck is further on)', async () => {
-  const lnd = node(failed('no_route'));
-  lnd.channels = [channel(1_010), channel(5)];
-  const r = await sendSinglePartFirst(lnd, request, AMOUNT, 16, signal);
+test('one-part routes tried and failed on the way: not split (the capacity is there, the liquidity not)', async () => {
+  const lnd = node(failed('no_route', true));
+  const r = await sendSinglePartFirst(lnd, request, 16, signal);
   assert.equal(r.status, 'failed');
   assert.deepEqual(lnd.parts, [1]);
 });
 
-test('no single route and no channel of ours holds it: sent again split, both tries attempts listed', async () => {
+test('no path carries it whole (no HTLC tried): sent again split, both tries attempts listed', async () => {
   const lnd = node(failed('no_route'), succeeded);
-  const r = await sendSinglePartFirst(lnd, request, AMOUNT, 16, signal);
+  const r = await sendSinglePartFirst(lnd, request, 16, signal);
   assert.deepEqual(lnd.parts, [1, 16]);
   assert.equal(r.status, 'succeeded');
-  assert.equal(r.htlcCount, 3);
+  assert.equal(r.htlcCount, 2);
   assert.deepEqual(
     r.attempts?.map((a) => a.status),
-    ['failed', 'succeeded', 'succeeded'],
+    ['succeeded', 'succeeded'],
   );
 });
 
 test('the split failing too: both tries failures, the later reason', async () => {
-  const lnd = node(failed('no_route'), failed('timeout'));
-  const r = await sendSinglePartFirst(lnd, request, AMOUNT, 4, signal);
+  const lnd = node(failed('no_route'), failed('timeout', true));
+  const r = await sendSinglePartFirst(lnd, request, 4, signal);
+  assert.deepEqual(lnd.parts, [1, 4]);
   assert.equal(r.status, 'failed');
   assert.equal(r.status === 'failed' && r.reason, 'timeout');
-  assert.equal(r.status === 'failed' && r.attemptFailures.length, 2);
+  assert.equal(r.htlcCount, 1);
+  assert.equal(r.status === 'failed' && r.attemptFailures.length, 1);
 });
 
 test('a failure a split cannot help, or no parts allowed, is not sent again', async () => {
@@ -108,7 +91,7 @@ test('a failure a split cannot help, or no parts allowed, is not sent again', as
     [failed('no_route'), 1],
   ] as const) {
     const lnd = node(answer);
-    const r = await sendSinglePartFirst(lnd, request, AMOUNT, maxParts, signal);
+    const r = await sendSinglePartFirst(lnd, request, maxParts, signal);
     assert.equal(r, answer);
     assert.deepEqual(lnd.parts, [1]);
   }

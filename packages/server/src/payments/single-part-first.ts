@@ -1,6 +1,6 @@
 /**
- * How a tenant's payment is handed to LND: in one part first, split into parts only when none
- * of the LSP's own channels can carry it alone (`payments.singlePartFirst`, on by default;
+ * How a tenant's payment is handed to LND: in one part first, split into parts only when LND
+ * finds no path that could carry it whole (`payments.singlePartFirst`, on by default;
  * docs/routing.md "Parts").
  *
  * LND allowed to split (`max_parts` > 1) splits as soon as a route fails, and a split payment
@@ -9,52 +9,33 @@
  * every channel they crossed, is locked with it, so later payments fail for it. Measured on a
  * generated graph (`bench/routing`), letting LND split after a failed route paid 89 % of the
  * payments where one part paid 93 %, and no split payment succeeded. So a payment is sent in one
- * part; only when that finds no route and no channel of the LSP's has the amount to send on its
- * own (the first hop is the bottleneck, which splitting is sure to widen) is it sent again,
- * split within `payments.maxParts`.
+ * part; only when that finds no route without sending a single HTLC (no path in the graph has
+ * the capacity for the whole amount: the case splitting is for) is it sent again, split within
+ * `payments.maxParts`. A payment whose one-part routes were tried and failed on the way is not
+ * split: the capacity is there, the liquidity is not, and parts would be held.
  */
-import type {
-  Channel,
-  ChannelsPort,
-  Msat,
-  PaymentResult,
-  PaymentsPort,
-  SendPaymentRequest,
-} from '@blgv/core';
+import type { PaymentResult, PaymentsPort, SendPaymentRequest } from '@blgv/core';
 
 /** Failures a split might overcome: no single route (or channel) had the room. */
 const SPLIT_MAY_HELP: ReadonlySet<string> = new Set(['no_route', 'insufficient_balance']);
 
 /**
- * Sends `request` (of `amount`) in one part, then, when that failed for want of a route,
- * `maxParts` > 1 and no active channel of the node can send `amount` on its own, again split
- * into at most `maxParts` parts; the outcome lists both tries' HTLC attempts. `signal` is asked
- * for once per call.
+ * Sends `request` in one part, then, when that found no route without trying any (`htlcCount`
+ * 0) and `maxParts` > 1, again split into at most `maxParts` parts; the outcome lists both
+ * tries' HTLC attempts. `signal` is asked for once per try.
  */
 export async function sendSinglePartFirst(
-  lightning: Pick<PaymentsPort, 'sendPayment'> & Pick<ChannelsPort, 'listChannels'>,
+  lightning: Pick<PaymentsPort, 'sendPayment'>,
   request: Omit<SendPaymentRequest, 'maxParts'>,
-  amount: Msat,
   maxParts: number,
   signal: () => AbortSignal,
 ): Promise<PaymentResult> {
   const first = await lightning.sendPayment({ ...request, maxParts: 1 }, signal());
   if (maxParts <= 1 || first.status !== 'failed' || !SPLIT_MAY_HELP.has(first.reason)) return first;
-  if (largestSendable(await lightning.listChannels(signal())) >= amount) return first;
+  if (first.htlcCount > 0) return first;
   const split = await lightning.sendPayment({ ...request, maxParts }, signal());
   return withEarlierTry(split, first);
 }
-
-/** The most one active channel can send now, in msat: its local balance above its reserve. */
-function largestSendable(channels: readonly Channel[]): bigint {
-  let most = 0n;
-  for (const c of channels) {
-    const sendable = (BigInt(c.localBalance) - BigInt(c.localReserve)) * 1000n;
-    if (c.active && sendable > most) most = sendable;
-  }
-  return most;
-}
-
 /** `later`'s outcome, with the HTLC attempts of an `earlier` failed try of the same payment first. */
 function withEarlierTry(
   later: PaymentResult,
