@@ -142,8 +142,9 @@ test("live: the full channel's fee falls, the drained one's rises", async () => 
     },
     { what: 'the full channel’s fee to fall' },
   );
-  const [change] = await feeEvents(toCarol, 'applied');
-  assert.ok(change, 'the change is in the event log');
+  const change = await net.h.waitFor(async () => (await feeEvents(toCarol, 'applied'))[0], {
+    what: 'the change in the event log (placed a moment after it commits)',
+  });
   assert.equal(fact(change, 'fee_rate_ppm'), low.feeRatePpm.toString());
   assert.equal(fact(change, 'previous_fee_rate_ppm'), SCHEDULE_PPM.toString());
   assert.match(fact(change, 'reason'), /outbound share \d+\.\d% above the target/);
@@ -180,9 +181,14 @@ test('a channel drained by payments through it gets a higher fee within one wind
   );
   assert.ok(raised.feeRatePpm > fell);
   assert.ok(Date.now() - paidAt < (WINDOW_SECONDS + 10) * 1000, 'within one window (and a pass) of draining');
-  const applied = await feeEvents(toCarol, 'applied');
-  const last = applied.at(-1);
-  assert.ok(last);
+  // The event log places an event a moment after its change commits: wait for the raise's.
+  const last = await net.h.waitFor(
+    async () => {
+      const e = (await feeEvents(toCarol, 'applied')).at(-1);
+      return e && fact(e, 'fee_rate_ppm') === raised.feeRatePpm.toString() ? e : undefined;
+    },
+    { what: "the raise's event in the log" },
+  );
   assert.match(fact(last, 'reason'), /outbound share \d+\.\d% below the target 50\.0%/);
   assert.match(fact(last, 'reason'), /flow out 1400000 sat/);
   assert.equal(fact(last, 'fee_rate_ppm'), raised.feeRatePpm.toString());
@@ -201,9 +207,13 @@ test('with inbound fees on, the drained channel gets an inbound discount LND acc
     { what: 'an inbound discount on the drained channel', timeoutMs: (WINDOW_SECONDS + 10) * 1000 },
   );
   assert.ok(discounted.inboundFeeRatePpm >= -20n, 'no more than the maximum discount');
-  const last = (await feeEvents(toCarol, 'applied')).at(-1);
-  assert.ok(last);
-  assert.equal(fact(last, 'inbound_fee_rate_ppm'), discounted.inboundFeeRatePpm.toString());
+  const last = await net.h.waitFor(
+    async () => {
+      const e = (await feeEvents(toCarol, 'applied')).at(-1);
+      return e && fact(e, 'inbound_fee_rate_ppm') === discounted.inboundFeeRatePpm.toString() ? e : undefined;
+    },
+    { what: "the discount's event in the log" },
+  );
   assert.match(fact(last, 'reason'), /inbound 0 -> -\d+ ppm/);
   await assertOncePerWindow(toCarol);
   await assertCleanAudit(lsp);

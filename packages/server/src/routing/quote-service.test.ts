@@ -91,6 +91,19 @@ test('graph by default with the invoice destination and amount in sat; a probe w
   assert.equal(probe.fee, 3_000n);
 });
 
+test('a probe that finds no route is refused (lightning_rejected, 422), not a free quote', async () => {
+  const lightning = fakeLightning([]);
+  const quotes = service({
+    ...lightning,
+    estimateRouteFee: async () => ({ fee: msat(0n), totalTimeLock: 0, failure: 'no_route' }),
+  });
+  await assert.rejects(quotes.quote('t1', { invoice: 'lnbcrt1x', probe: true }), (err) => {
+    assert.ok(isLspError(err, ErrorCode.LightningRejected), String(err));
+    assert.match(err.message, /no route .*no_route/);
+    return true;
+  });
+});
+
 test('the same request of the same tenant is answered from the cache until it is old; another tenant asks LND', async () => {
   const calls: RouteFeeRequest[] = [];
   let now = 1_000_000;

@@ -164,6 +164,13 @@ export class QuoteService {
       { paymentRequest: target.probe, timeoutSeconds: this.#settings.probeTimeoutSeconds },
       AbortSignal.timeout(this.#settings.probeTimeoutSeconds * 1000 + ANSWER_MARGIN_MS),
     );
+    if (estimate.failure !== undefined) {
+      throw new LspError(
+        ErrorCode.LightningRejected,
+        `the probe found no route that carries the payment (${estimate.failure})`,
+        { failure: estimate.failure },
+      );
+    }
     // After the probe: mission control has just learnt from it.
     const [info, odds] = await Promise.all([
       this.#lightning.getInfo(AbortSignal.timeout(GRAPH_TIMEOUT_MS)),
