@@ -264,6 +264,8 @@ export function createServices(deps: {
     database,
     policy: outboundPolicyFromConfig(config),
     maxWebhooks: config.lsps5.maxWebhooks,
+    maxTotalWebhooks: config.lsps5.maxTotalWebhooks,
+    ...(config.lsps5.requireRelationship ? { requireRelationship: lightning } : {}),
     outbox: lsps5Outbox,
     log: log.child({ sub: 'lsps5' }),
   });
