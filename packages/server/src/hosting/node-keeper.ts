@@ -41,6 +41,9 @@ export async function keepNodes(
       resuming.add(resume);
     }
     const nodes = await hosting.repo.live();
+    // Backoffs of nodes no longer live (deleted) go, so the map holds only nodes that exist.
+    const live = new Set(nodes.map((n) => n.id));
+    for (const id of backoff.keys()) if (!live.has(id)) backoff.delete(id);
     const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
     await Promise.all(
