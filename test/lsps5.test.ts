@@ -126,9 +126,23 @@ async function assertSignedNotification(r: ReceivedRequest, method: string): Pro
   assert.notEqual((await alice.lnd.verifyMessage(altered, signature, within())).pubkey, lsp.pubkey);
 }
 
-test('a wallet registers a webhook over peer messages: webhook_registered, signed; the same again is no_change', async () => {
+test('a wallet registers a webhook over peer messages once it has bought from the LSP: webhook_registered, signed; the same again is no_change', async () => {
   const protocols = await rpc.call<{ protocols: number[] }>('lsps0.list_protocols', {});
   assert.deepEqual(protocols.result?.protocols, [1, 2, 5]);
+
+  // No channel with the LSP and no order yet: refused (lsps5.requireRelationship), after validation.
+  const early = { app_name: 'carol-phone', webhook: base + PHONE };
+  const bad = await rpc.call('lsps5.set_webhook', { ...early, webhook: 'not a url' });
+  assert.equal(bad.error?.code, 501, 'a bad request gets its own error first');
+  const stranger = await rpc.call('lsps5.set_webhook', early);
+  assert.equal(stranger.error?.code, 1, JSON.stringify(stranger));
+  assert.match(String(stranger.error?.data?.message), /channel with this LSP or an LSPS1 order or LSPS2 buy/);
+  assert.deepEqual((await rpc.call('lsps5.list_webhooks', {})).result, { app_names: [], max_webhooks: 2 });
+  // An LSPS2 buy (no payment yet) is business with the LSP.
+  const info = await rpc.call<Lsps2Info>('lsps2.get_info', {});
+  const params = info.result?.opening_fee_params_menu[0];
+  assert.ok(params, JSON.stringify(info));
+  assert.ok((await rpc.call('lsps2.buy', { opening_fee_params: params })).result);
 
   const set = await rpc.call<SetWebhookResult>('lsps5.set_webhook', {
     app_name: 'carol-phone',

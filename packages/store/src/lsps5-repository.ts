@@ -117,6 +117,37 @@ export class Lsps5Repository {
     return r.rows[0]?.serves === true;
   }
 
+  /**
+   * True when the LSP has had business with the client node itself: an LSPS1 order or an LSPS2
+   * buy for it, a channel bought to it, or it is a hosted node (whoever asked for them).
+   */
+  async clientKnown(client: string): Promise<boolean> {
+    const r = await sql<{ known: boolean }>`select (
+        exists (select 1 from lsps1_orders where client_pubkey = ${client})
+        or exists (select 1 from lsps2_jit_channels where client_pubkey = ${client})
+        or exists (select 1 from channel_requests where client_pubkey = ${client})
+        or exists (select 1 from hosted_nodes where pubkey = ${client})
+      ) as known`.execute(this.#db);
+    return r.rows[0]?.known === true;
+  }
+
+  /**
+   * Serialises adding webhooks across all registrants until the transaction ends (taken after
+   * {@link lock}, so the overall count read next holds until the insert commits).
+   */
+  async lockInserts(): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('lsps5:insert'))`.execute(this.#db);
+  }
+
+  /** Webhooks stored, of every registrant. */
+  async countAll(): Promise<number> {
+    const r = await this.#db
+      .selectFrom('lsps5_webhooks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /** Client nodes that have at least one webhook. */
   async clients(): Promise<string[]> {
     const rows = await this.#db.selectFrom('lsps5_webhooks').select('client_pubkey').distinct().execute();

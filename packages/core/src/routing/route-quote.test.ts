@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePubkey } from '../ids.ts';
 import { msat } from '../money.ts';
-import { FixedWindowLimiter, routeQuoteFrom } from './route-quote.ts';
+import { FixedWindowLimiter, RATE_MAP_PRUNE_FLOOR, routeQuoteFrom } from './route-quote.ts';
 
 const dest = parsePubkey(`02${'ab'.repeat(32)}`);
 
@@ -47,4 +47,17 @@ test('the limiter allows `limit` requests per key per window, then says when to 
   assert.deepEqual(l.take('a', 400), { allowed: false, retryAfterMs: 600 });
   assert.deepEqual(l.take('b', 400), { allowed: true }, 'another key has its own window');
   assert.deepEqual(l.take('a', 1_000), { allowed: true }, 'a new window');
+});
+
+test('10,000 keys whose windows passed leave the limiter small', () => {
+  const l = new FixedWindowLimiter(2, 1_000);
+  // Each key makes one request and never comes back; every 100 keys, a second passes.
+  for (let i = 0; i < 10_000; i += 1)
+    assert.deepEqual(l.take(`peer-${i}`, Math.floor(i / 100) * 1_000), { allowed: true });
+  assert.ok(l.size <= RATE_MAP_PRUNE_FLOOR, `${l.size} keys held, at most ${RATE_MAP_PRUNE_FLOOR} expected`);
+  // Live windows are kept through a sweep: a key at its limit stays refused.
+  const live = new FixedWindowLimiter(1, 60_000);
+  live.take('busy', 0);
+  for (let i = 0; i < 5_000; i += 1) live.take(`k-${i}`, i * 5);
+  assert.equal(live.take('busy', 30_000).allowed, false, 'the live window survived the sweeps');
 });

@@ -52,18 +52,29 @@ export function routeQuoteFrom(input: {
   };
 }
 
+/** A map of per-key state is swept once it holds this many keys (and then at twice what survived). */
+export const RATE_MAP_PRUNE_FLOOR = 1_024;
+
 /**
  * At most `limit` requests per key in every window of `windowMs` (fixed windows, counted from
- * a key's first request in the window). Forgets keys whose window has passed.
+ * a key's first request in the window). Forgets keys whose window has passed: once the map
+ * holds {@link RATE_MAP_PRUNE_FLOOR} keys, and then whenever it doubles what the last sweep left, so the
+ * sweeps cost O(1) per request and the map holds about twice the keys of live windows.
  */
 export class FixedWindowLimiter {
   readonly #limit: number;
   readonly #windowMs: number;
   readonly #windows = new Map<string, { start: number; count: number }>();
+  #pruneAt = RATE_MAP_PRUNE_FLOOR;
 
   constructor(limit: number, windowMs: number) {
     this.#limit = limit;
     this.#windowMs = windowMs;
+  }
+
+  /** Keys held now (live windows, and passed ones not swept yet). */
+  get size(): number {
+    return this.#windows.size;
   }
 
   /**
@@ -74,7 +85,7 @@ export class FixedWindowLimiter {
     key: string,
     now: number,
   ): { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number } {
-    if (this.#windows.size > 10_000) this.#prune(now);
+    if (this.#windows.size >= this.#pruneAt) this.#prune(now);
     let w = this.#windows.get(key);
     if (!w || now - w.start >= this.#windowMs) {
       w = { start: now, count: 0 };
@@ -87,5 +98,6 @@ export class FixedWindowLimiter {
 
   #prune(now: number): void {
     for (const [key, w] of this.#windows) if (now - w.start >= this.#windowMs) this.#windows.delete(key);
+    this.#pruneAt = Math.max(RATE_MAP_PRUNE_FLOOR, 2 * this.#windows.size);
   }
 }

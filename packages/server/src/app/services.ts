@@ -144,7 +144,9 @@ export function createServices(deps: {
   const box = config.secretsKey
     ? new SecretBox(Buffer.from(config.secretsKey, 'hex'))
     : SecretBox.ephemeral();
-  const apiKeys = new ApiKeys(new ApiKeysRepository(database.db), box);
+  const apiKeys = new ApiKeys(new ApiKeysRepository(database.db), box, {
+    unknownCacheMs: config.auth.unknownKeyCacheSeconds * 1000,
+  });
   const accounts = new Accounts({
     database,
     lightning,
@@ -262,6 +264,8 @@ export function createServices(deps: {
     database,
     policy: outboundPolicyFromConfig(config),
     maxWebhooks: config.lsps5.maxWebhooks,
+    maxTotalWebhooks: config.lsps5.maxTotalWebhooks,
+    ...(config.lsps5.requireRelationship ? { requireRelationship: lightning } : {}),
     outbox: lsps5Outbox,
     log: log.child({ sub: 'lsps5' }),
   });

@@ -50,3 +50,54 @@ test('a request stamped 5 minutes ahead is refused on replay at any later time',
     await database.close();
   }
 });
+
+test('an unknown key id is refused from memory for unknownCacheMs, then read again', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    let reads = 0;
+    const repo = new (class extends ApiKeysRepository {
+      override get(id: string) {
+        reads += 1;
+        return super.get(id);
+      }
+    })(database.db);
+    let now = Date.now();
+    const box = SecretBox.ephemeral();
+    const keys = new ApiKeys(repo, box, { now: () => now, unknownCacheMs: 30_000 });
+    const tenant = await new TenantsRepository(database.db).create('negative-cache');
+    const real = await keys.create(tenant.id, 'tenant');
+    const request = (keyId: string, secret: string) => {
+      const headers = signRequest({ keyId, secret, method: 'GET', path: '/v1/account', now });
+      return { headers, method: 'GET', url: '/v1/account', body: new Uint8Array() };
+    };
+    const ghost = 'key_000000000000000000000000';
+    const refused = (e: unknown) => isLspError(e, 'unauthorized');
+
+    await assert.rejects(keys.authenticate(request(ghost, 'sk_x')), refused);
+    assert.equal(reads, 1, 'the first request with the unknown id reads the database');
+    for (let i = 0; i < 5; i += 1) await assert.rejects(keys.authenticate(request(ghost, 'sk_x')), refused);
+    assert.equal(reads, 1, 'repeats within 30 s do not');
+    assert.equal((await keys.authenticate(request(real.keyId, real.secret))).tenantId, tenant.id);
+    assert.equal(reads, 2, 'a known key is read as before');
+
+    // The id is created elsewhere meanwhile (another replica, the CLI): it works once the
+    // 30 s have passed.
+    const secret = 'sk_created_elsewhere';
+    await repo.insert({
+      id: ghost,
+      tenantId: tenant.id,
+      scope: 'tenant',
+      secretCiphertext: box.seal(secret),
+      label: '',
+    });
+    now += 29_000;
+    await assert.rejects(keys.authenticate(request(ghost, secret)), refused);
+    assert.equal(reads, 2, 'still answered from memory at 29 s');
+    now += 1_000;
+    assert.equal((await keys.authenticate(request(ghost, secret))).tenantId, tenant.id, 'works at 30 s');
+    assert.equal(reads, 3, 'read again at 30 s');
+  } finally {
+    await database.close();
+  }
+});

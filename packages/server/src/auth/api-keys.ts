@@ -46,6 +46,8 @@ export interface SignedRequest {
 /** How long a key read from the database is trusted before it is read again. */
 const KEY_CACHE_MS = 5_000;
 const KEY_CACHE_MAX = 10_000;
+/** How long an unknown (or revoked) key id is answered from memory by default. */
+export const UNKNOWN_KEY_CACHE_MS = 30_000;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 const refuse = () => new LspError(ErrorCode.Unauthorized, 'request signature is missing or invalid');
@@ -66,17 +68,25 @@ export class ApiKeys {
    */
   readonly #cache = new Map<string, { key: ApiKeyRecord; secret: string; at: number }>();
   readonly #cacheMs: number;
+  /**
+   * Key ids the database did not know (or knew revoked), with when it was asked: a request
+   * naming one is refused without a read for `unknownCacheMs`. A key created in this process
+   * is dropped from it at once; one created elsewhere has a fresh random id, never asked for.
+   */
+  readonly #unknown = new Map<string, number>();
+  readonly #unknownCacheMs: number;
   readonly #nonces: NonceWriter;
 
   constructor(
     repo: ApiKeysRepository,
     box: SecretBox,
-    options: { now?: () => number; cacheMs?: number } = {},
+    options: { now?: () => number; cacheMs?: number; unknownCacheMs?: number } = {},
   ) {
     this.#repo = repo;
     this.#box = box;
     this.#now = options.now ?? Date.now;
     this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+    this.#unknownCacheMs = options.unknownCacheMs ?? UNKNOWN_KEY_CACHE_MS;
     this.#nonces = new NonceWriter(repo);
   }
 
@@ -84,6 +94,7 @@ export class ApiKeys {
   async create(tenantId: string, scope: 'admin' | 'tenant', label = ''): Promise<CreatedKey> {
     const keyId = `key_${randomBytes(12).toString('hex')}`;
     const secret = `sk_${randomBytes(32).toString('base64url')}`;
+    this.#unknown.delete(keyId);
     await this.#repo.insert({ id: keyId, tenantId, scope, secretCiphertext: this.#box.seal(secret), label });
     return { keyId, secret, tenantId, scope };
   }
@@ -154,14 +165,28 @@ export class ApiKeys {
     const now = this.#now();
     const cached = this.#cache.get(keyId);
     if (cached && now - cached.at < this.#cacheMs) return cached;
+    const unknownAt = this.#unknown.get(keyId);
+    if (unknownAt !== undefined && now - unknownAt < this.#unknownCacheMs) return undefined;
     const key = await this.#repo.get(keyId);
     if (!key || key.revokedAt) {
       this.#cache.delete(keyId);
+      this.#rememberUnknown(keyId, now);
       return undefined;
     }
+    this.#unknown.delete(keyId);
     const entry = { key, secret: this.#box.open(key.secretCiphertext), at: now };
     if (this.#cache.size >= KEY_CACHE_MAX) this.#cache.clear();
     this.#cache.set(keyId, entry);
     return entry;
+  }
+
+  #rememberUnknown(keyId: string, now: number): void {
+    if (this.#unknownCacheMs <= 0) return;
+    if (this.#unknown.size >= KEY_CACHE_MAX) {
+      for (const [id, at] of this.#unknown) if (now - at >= this.#unknownCacheMs) this.#unknown.delete(id);
+      // Still full: a flood of fresh ids within the window; start over rather than grow.
+      if (this.#unknown.size >= KEY_CACHE_MAX) this.#unknown.clear();
+    }
+    this.#unknown.set(keyId, now);
   }
 }

@@ -70,6 +70,18 @@ export const ConfigSchema = Type.Object(
      * database; a random one is made for an in-memory database.
      */
     secretsKey: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    /** Signed-request authentication. */
+    auth: Type.Object(
+      {
+        /**
+         * A key id the database does not know (or knows revoked) is refused from memory for this
+         * long, so a flood of made-up ids costs no reads. 0 turns it off. Kept short: a key made
+         * on this server is known at once, one made elsewhere has a fresh random id anyway.
+         */
+        unknownKeyCacheSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     fees: FeesConfigSchema,
     channels: ChannelsConfigSchema,
     lsps0: Lsps0ConfigSchema,

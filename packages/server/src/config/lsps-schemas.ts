@@ -99,6 +99,13 @@ export const Lsps5ConfigSchema = Type.Object(
   {
     /** Webhooks one client node may have (`max_webhooks`), per registrant. */
     maxWebhooks: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+    /** Webhooks of every registrant together; past it `set_webhook` adds none (503). */
+    maxTotalWebhooks: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
+    /**
+     * A client node registering for itself must have a channel with the LSP (open or pending)
+     * or an LSPS1 order or LSPS2 buy; else `client_rejected`. Tenants must always serve the node.
+     */
+    requireRelationship: Type.Boolean({ default: true }),
     /**
      * After a notification of one method, no other of that method goes to the client until
      * this passes, unless it connected and disconnected meanwhile (bLIP-55: "minutes").

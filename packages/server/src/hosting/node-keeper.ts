@@ -1,7 +1,8 @@
 /**
  * The keeper of hosted nodes (one job, under its lease): on every tick it looks at each node
  * that should run, restarts a dead one (with backoff per node) and unlocks a locked one,
- * records whether it answered (the uptime intervals monitoring reads), keeps each running (or
+ * records whether it was up, i.e. answered synced to chain and graph (the uptime intervals
+ * monitoring reads; `node-health.ts`), keeps each running (or
  * deleting) node's latest static channel backup, keeps autopilot nodes peers of the LSP, takes
  * each deletion one step further (closes, sweeps, removal: `NodeDeletions`), finishes creations
  * whose creator died, and stops nodes that should not run.
@@ -15,6 +16,7 @@ import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
 import type { HostingService } from './hosting-service.ts';
+import { readNodeHealth } from './node-health.ts';
 
 /** The most a dead node waits between restart attempts. */
 const MAX_RESTART_BACKOFF_MS = 5 * 60_000;
@@ -39,6 +41,9 @@ export async function keepNodes(
       resuming.add(resume);
     }
     const nodes = await hosting.repo.live();
+    // Backoffs of nodes no longer live (deleted) go, so the map holds only nodes that exist.
+    const live = new Set(nodes.map((n) => n.id));
+    for (const id of backoff.keys()) if (!live.has(id)) backoff.delete(id);
     const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
     await Promise.all(
@@ -72,25 +77,32 @@ export async function keepNodes(
     }
   };
 
-  /** True when the node is up (and unlocked) after the check. */
+  /**
+   * True when the node answers (running and unlocked) after the check. It is recorded up only
+   * when synced to chain and graph too: one still syncing is left to sync, counted down.
+   */
   const keepRunning = async (node: StoredNode): Promise<boolean> => {
     const wait = backoff.get(node.id);
     if (wait && Date.now() < wait.until) return false;
-    const answers = () => hosting.nodes.backend(node).getInfo(AbortSignal.timeout(5_000));
+    const look = () => readNodeHealth(hosting.nodes.backend(node), AbortSignal.timeout(5_000));
     try {
-      // A node that answers is up and unlocked: the process and wallet are looked at only when
-      // it does not (a tick then costs one call per node).
-      if (
-        !(await answers().then(
-          () => true,
-          () => false,
-        ))
-      ) {
+      // A node that answers is running and unlocked: the process and wallet are looked at only
+      // when it does not (a tick then costs one call per node).
+      let health = await look();
+      if (!health.answers) {
         await hosting.nodes.ensureRunning(node, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
-        await answers();
+        health = await look();
+        if (!health.answers) throw health.error;
       }
       backoff.delete(node.id);
-      await hosting.repo.recordCheck(node.id, true, gapMs);
+      await hosting.repo.recordCheck(node.id, health.up, gapMs);
+      if (!health.up) {
+        const { syncedToChain, syncedToGraph } = health;
+        log.debug(
+          { nodeId: node.id, syncedToChain, syncedToGraph },
+          'hosted node not synced yet: counted down',
+        );
+      }
       if (!backups.has(node.id)) followBackups(node);
       return true;
     } catch (err) {

@@ -13,25 +13,7 @@ import {
 } from '@blgv/protocol';
 import type { Logger } from 'pino';
 import type { LspsRouter } from './lsps-router.ts';
-
-/** Per-peer bounds. */
-export interface PeerBounds {
-  /** Requests a peer may make per second on average. */
-  readonly ratePerSecond: number;
-  /** Requests a peer may make in a burst. */
-  readonly burst: number;
-  /** Requests of one peer being worked on at once. */
-  readonly maxInFlight: number;
-}
-
-/** Defaults: generous for a wallet, tight for a flood. */
-export const DEFAULT_PEER_BOUNDS: PeerBounds = { ratePerSecond: 5, burst: 20, maxInFlight: 4 };
-
-interface PeerState {
-  tokens: number;
-  at: number;
-  inFlight: number;
-}
+import { DEFAULT_PEER_BOUNDS, type PeerBounds, PeerBuckets } from './peer-buckets.ts';
 
 /**
  * Serves LSPS over peer messages until `signal` aborts. `servers` are the LSPs this node is a
@@ -49,8 +31,7 @@ export async function servePeerMessages(
   signal: AbortSignal,
 ): Promise<void> {
   const { lightning, router, log } = deps;
-  const bounds = deps.bounds ?? DEFAULT_PEER_BOUNDS;
-  const peers = new Map<string, PeerState>();
+  const peers = new PeerBuckets(deps.bounds ?? DEFAULT_PEER_BOUNDS);
 
   const reply = (peer: Pubkey, response: JsonRpcResponse) => {
     const data = new TextEncoder().encode(JSON.stringify(response));
@@ -70,26 +51,19 @@ export async function servePeerMessages(
   try {
     for await (const msg of lightning.customMessages({ signal })) {
       if (msg.type !== LSPS0_MESSAGE_TYPE) continue;
-      const now = Date.now();
-      const state = peers.get(msg.peer) ?? { tokens: bounds.burst, at: now, inFlight: 0 };
-      state.tokens = Math.min(bounds.burst, state.tokens + ((now - state.at) / 1000) * bounds.ratePerSecond);
-      state.at = now;
-      peers.set(msg.peer, state);
       if (msg.data.length > LSPS0_MAX_MESSAGE_BYTES) {
         refuse(msg.peer, `message larger than ${LSPS0_MAX_MESSAGE_BYTES} bytes`);
         continue;
       }
-      if (state.tokens < 1 || state.inFlight >= bounds.maxInFlight) {
+      const turn = peers.take(msg.peer, Date.now());
+      if (!turn) {
         log.warn({ peer: msg.peer }, 'peer over its request bounds');
         refuse(msg.peer, 'too many requests; slow down');
         continue;
       }
-      state.tokens -= 1;
-      state.inFlight += 1;
       if (deps.servers?.has(msg.peer) && isJsonRpcResponse(new TextDecoder().decode(msg.data))) {
         // An answer to a request we made as a client (to our upstream LSP): not ours to serve.
-        state.inFlight -= 1;
-        state.tokens += 1;
+        turn.refund();
         continue;
       }
       void router
@@ -97,9 +71,7 @@ export async function servePeerMessages(
         .then((response) => {
           if (response) reply(msg.peer, response);
         })
-        .finally(() => {
-          state.inFlight -= 1;
-        });
+        .finally(turn.done);
     }
   } catch (err) {
     if (!signal.aborted) log.error({ err }, 'LSPS peer transport stopped');

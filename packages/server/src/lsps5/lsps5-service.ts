@@ -1,15 +1,18 @@
 /**
  * The LSPS5 methods (bLIP-55): `set_webhook` (insert-or-replace under `app_name`, at most
- * `max_webhooks`, persisted before the answer, `webhook_registered` queued for a new or changed
- * webhook only), `list_webhooks` and `remove_webhook`. Over peer messages the client node is
- * the sender; over HTTP a tenant names it (`client_node_pubkey`) and sees only the webhooks it
- * registered itself.
+ * `max_webhooks` per registrant and `maxTotalWebhooks` in all, persisted before the answer,
+ * `webhook_registered` queued for a new or changed webhook only), `list_webhooks` and
+ * `remove_webhook`. Over peer messages the client node is the sender and, unless
+ * `requireRelationship` is off, must have a channel with the LSP or an order; over HTTP a tenant
+ * names it (`client_node_pubkey`), must serve it, and sees only the webhooks it registered
+ * itself. A request is validated first, then held to these bounds, then carried out.
  */
 import { randomUUID } from 'node:crypto';
-import { parsePubkey } from '@blgv/core';
+import { type ChannelsPort, parsePubkey } from '@blgv/core';
 import {
   type ListWebhooksParams,
   type ListWebhooksResult,
+  Lsps0Error,
   Lsps5Error,
   Lsps5Method,
   lsps5NotificationBody,
@@ -30,13 +33,23 @@ export class Lsps5Service {
   readonly #database: Database;
   readonly #policy: OutboundPolicy;
   readonly #maxWebhooks: number;
+  readonly #maxTotal: number;
+  readonly #lightning: Pick<ChannelsPort, 'listChannels' | 'pendingChannels'> | undefined;
   readonly #outbox: Wakeup;
   readonly #log: Logger;
 
   constructor(deps: {
     database: Database;
     policy: OutboundPolicy;
+    /** Webhooks one registrant may have for one client node (`max_webhooks`). */
     maxWebhooks: number;
+    /** Webhooks of all registrants together. */
+    maxTotalWebhooks: number;
+    /**
+     * The LSP node's channels: a client node registering for itself must have one (open or
+     * pending) or an order. Without it, any node may register.
+     */
+    requireRelationship?: Pick<ChannelsPort, 'listChannels' | 'pendingChannels'>;
     /** Woken when a notification is queued. */
     outbox: Wakeup;
     log: Logger;
@@ -44,6 +57,8 @@ export class Lsps5Service {
     this.#database = deps.database;
     this.#policy = deps.policy;
     this.#maxWebhooks = deps.maxWebhooks;
+    this.#maxTotal = deps.maxTotalWebhooks;
+    this.#lightning = deps.requireRelationship;
     this.#outbox = deps.outbox;
     this.#log = deps.log;
   }
@@ -53,14 +68,7 @@ export class Lsps5Service {
     const who = registrant(caller, p.client_node_pubkey, 'set_webhook');
     checkAppName(p.app_name);
     await checkLsps5Webhook(p.webhook, this.#policy);
-    // A tenant learns when the node is paid: only for a node it serves, not any stranger's.
-    if (
-      who.ownerKind === 'tenant' &&
-      !(await new Lsps5Repository(this.#database.db).tenantServes(who.owner, who.client))
-    )
-      throw new RpcError(1, 'client_rejected', {
-        message: `this tenant has no LSPS1 order, JIT channel, channel or hosted node for ${who.client}: it may register webhooks only for nodes it serves`,
-      });
+    await this.#checkRelationship(who);
     const max = this.#maxWebhooks;
     const result = await this.#database.db.transaction().execute(async (tx) => {
       const repo = new Lsps5Repository(tx);
@@ -76,6 +84,12 @@ export class Lsps5Service {
       } else {
         if (existing.length >= max)
           throw new RpcError(Lsps5Error.TooManyWebhooks, 'too_many_webhooks', { max_webhooks: max });
+        await repo.lockInserts();
+        if ((await repo.countAll()) >= this.#maxTotal)
+          throw new RpcError(Lsps5Error.TooManyWebhooks, 'too_many_webhooks', {
+            max_webhooks: max,
+            message: 'the LSP holds as many webhooks as it takes now; try again later',
+          });
         id = randomUUID();
         await repo.insertWebhook(who, { id, appName: p.app_name, url: p.webhook });
       }
@@ -99,6 +113,33 @@ export class Lsps5Service {
       this.#outbox.wake();
     }
     return result;
+  }
+
+  /**
+   * Refuses (`client_rejected`) a tenant that does not serve the client node (it would learn
+   * when the node is paid), and, with `requireRelationship`, a node with neither an order nor
+   * a channel (open or pending) with the LSP: registrations cost storage and a POST per event.
+   */
+  async #checkRelationship(who: Lsps5Registrant): Promise<void> {
+    const repo = new Lsps5Repository(this.#database.db);
+    if (who.ownerKind === 'tenant') {
+      if (await repo.tenantServes(who.owner, who.client)) return;
+      throw new RpcError(Lsps0Error.ClientRejected, 'client_rejected', {
+        message: `this tenant has no LSPS1 order, JIT channel, channel or hosted node for ${who.client}: it may register webhooks only for nodes it serves`,
+      });
+    }
+    const lightning = this.#lightning;
+    if (!lightning || (await repo.clientKnown(who.client))) return;
+    const signal = AbortSignal.timeout(10_000);
+    const [open, pending] = await Promise.all([
+      lightning.listChannels(signal),
+      lightning.pendingChannels(signal),
+    ]);
+    if ([...open, ...pending].some((c) => c.remotePubkey === who.client)) return;
+    throw new RpcError(Lsps0Error.ClientRejected, 'client_rejected', {
+      message:
+        'webhooks are kept only for nodes with a channel with this LSP or an LSPS1 order or LSPS2 buy: open a channel or buy one first',
+    });
   }
 
   /** `lsps5.list_webhooks`: the caller's app names for the client, oldest first. */
