@@ -17,6 +17,15 @@ export type DatabaseConfig =
       readonly url: string;
       readonly schema?: string;
       readonly maxConnections?: number;
+      /** How long a query waits for a free connection before it fails (default 10 s). */
+      readonly connectionTimeoutMs?: number;
+      /** Postgres's `statement_timeout`: a statement running longer is cancelled (default 60 s). */
+      readonly statementTimeoutMs?: number;
+      /**
+       * Postgres's `idle_in_transaction_session_timeout`: a session idle inside an open
+       * transaction longer is ended, its locks released (default 120 s).
+       */
+      readonly idleInTransactionTimeoutMs?: number;
     }
   | { readonly kind: 'pglite'; readonly dataDir: string | 'memory' };
 
@@ -31,6 +40,13 @@ export interface Database {
 
 const INT8_OID = 20;
 
+/** The Postgres pool's timeouts when the configuration gives none. */
+export const DEFAULT_TIMEOUTS = {
+  connectionTimeoutMs: 10_000,
+  statementTimeoutMs: 60_000,
+  idleInTransactionTimeoutMs: 120_000,
+} as const;
+
 /** Opens the database described by `config`. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   let db: Kysely<Schema>;
@@ -42,9 +58,20 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     const pool = new pg.Pool({
       connectionString: config.url,
       max: config.maxConnections ?? 20,
+      // Nothing waits for ever: a stalled database (or a hung query, or a transaction left open
+      // by a frozen process) ends in an error the caller handles, and its locks are released.
+      connectionTimeoutMillis: config.connectionTimeoutMs ?? DEFAULT_TIMEOUTS.connectionTimeoutMs,
+      statement_timeout: config.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs,
+      idle_in_transaction_session_timeout:
+        config.idleInTransactionTimeoutMs ?? DEFAULT_TIMEOUTS.idleInTransactionTimeoutMs,
       types,
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     });
+    // A connection the server ends (idle-in-transaction timeout, a restart, a network cut) emits
+    // `error` on its client, idle or checked out: heard here, it costs that connection only (its
+    // next query fails and the pool drops it), never the process.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     if (config.schema) {
       const c = await pool.connect();
       try {

@@ -44,7 +44,16 @@ export const ConfigSchema = Type.Object(
     ),
     database: Type.Union([
       Type.Object(
-        { kind: Type.Literal('postgres'), url: Type.String({ pattern: '^postgres(ql)?://' }) },
+        {
+          kind: Type.Literal('postgres'),
+          url: Type.String({ pattern: '^postgres(ql)?://' }),
+          /** A query's wait for a free pool connection (default 10 s). */
+          connectionTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+          /** Postgres `statement_timeout` (default 60 s; migrations run under it too). */
+          statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          /** Postgres `idle_in_transaction_session_timeout` (default 120 s). */
+          idleInTransactionTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+        },
         { additionalProperties: false },
       ),
       Type.Object(
