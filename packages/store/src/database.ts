@@ -4,9 +4,11 @@
  * columns come back as `bigint` from both.
  */
 import { mkdirSync } from 'node:fs';
+import { type NodeLocks, oneProcessNodeLocks } from '@blgv/core';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PostgresNodeLocks } from './node-locks.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -24,6 +26,12 @@ export type DatabaseConfig =
 export interface Database {
   readonly db: Kysely<Schema>;
   readonly kind: DatabaseConfig['kind'];
+  /**
+   * The hosted nodes' lifecycle lock shared by every replica on this database: advisory locks
+   * on connections of their own on Postgres (see `node-locks.ts`); on PGlite, which serves one
+   * process, nothing beyond the caller's in-process queue.
+   */
+  readonly nodeLocks: NodeLocks;
   /** Answers once the database does (for health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -34,17 +42,19 @@ const INT8_OID = 20;
 /** Opens the database described by `config`. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   let db: Kysely<Schema>;
+  let locks: PostgresNodeLocks | undefined;
   if (config.kind === 'postgres') {
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format),
     };
-    const pool = new pg.Pool({
+    const client: pg.ClientConfig = {
       connectionString: config.url,
-      max: config.maxConnections ?? 20,
       types,
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
-    });
+    };
+    const pool = new pg.Pool({ ...client, max: config.maxConnections ?? 20 });
+    locks = new PostgresNodeLocks(client);
     if (config.schema) {
       const c = await pool.connect();
       try {
@@ -62,9 +72,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return {
     db,
     kind: config.kind,
+    nodeLocks: locks ?? oneProcessNodeLocks,
     async ping() {
       await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
     },
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      await locks?.close();
+    },
   };
 }

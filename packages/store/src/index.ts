@@ -22,6 +22,7 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
+export { NODE_LOCK_WAIT_MS, PostgresNodeLocks } from './node-locks.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export {
   type DeletionLook,

@@ -1,0 +1,134 @@
+/**
+ * One hosted node's lock across replicas, on Postgres: a session advisory lock
+ * (`pg_advisory_lock(hashtext('hosted-node'), hashtext(nodeId))`) held on a connection of its
+ * own for the length of one lifecycle call, and released when the call settles.
+ *
+ * Why a session lock on its own connections, not `pg_advisory_xact_lock` on the store's pool:
+ * a start can take two minutes, and the call itself reads and writes through the pool. Holding
+ * a pool connection (or a transaction) for that long would starve the pool, and with as many
+ * starts at once as the pool has connections every call would wait for a connection held by
+ * another call. The lock connections come from a small pool of their own that nothing else
+ * uses, so a call's lock never holds one of the store's connections.
+ *
+ * The wait is bounded: by `lock_timeout` on the server (the lock's `maxWaitMs`), and by the
+ * caller's signal (the connection waiting is then closed, which gives up its place in the
+ * queue). A lock that cannot be had is a `conflict` naming the node; a database that cannot be
+ * reached to take it is `database_unavailable`. Either way the call does not run.
+ *
+ * What it does not do: when the lock's connection dies while the call runs (the database
+ * restarted), the lock is gone and the call is not told; it runs to its end unfenced.
+ * PGlite needs none of this: it serves one process, whose in-process queue is enough
+ * (`oneProcessNodeLocks`).
+ */
+import { ErrorCode, LspError, type NodeLocks } from '@blgv/core';
+import pg from 'pg';
+
+/** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
+export const NODE_LOCK_WAIT_MS = 150_000;
+/** The most lock connections open at once (calls beyond it wait for one, within the bound). */
+const MAX_LOCK_CONNECTIONS = 10;
+/** Postgres' code for a lock not had within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** {@link NodeLocks} on Postgres advisory locks, shared by every replica on one database. */
+export class PostgresNodeLocks implements NodeLocks {
+  readonly #pool: pg.Pool;
+  readonly #maxWaitMs: number;
+
+  /** `client` says how to reach the database (as the store's pool does). */
+  constructor(client: pg.ClientConfig, options: { maxWaitMs?: number } = {}) {
+    this.#maxWaitMs = options.maxWaitMs ?? NODE_LOCK_WAIT_MS;
+    this.#pool = new pg.Pool({
+      ...client,
+      max: MAX_LOCK_CONNECTIONS,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: Math.min(this.#maxWaitMs, 10_000),
+      allowExitOnIdle: true,
+    });
+    // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
+    this.#pool.on('error', () => {});
+  }
+
+  async withLock<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
+    if (signal.aborted) throw gaveUp(nodeId, signal.reason);
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw new LspError(
+        ErrorCode.DatabaseUnavailable,
+        `node ${nodeId}: the database cannot be reached to take the node's lock`,
+        undefined,
+        { cause: err },
+      );
+    }
+    let broken = false;
+    let released = false;
+    const release = (destroy: boolean) => {
+      if (released) return;
+      released = true;
+      client.release(destroy);
+    };
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    const onAbort = () => {
+      // Closing the connection gives up its place in the lock's queue (the server lets go of
+      // a lock it got for a connection that is gone).
+      release(true);
+    };
+    let held = false;
+    try {
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await client.query(`select set_config('lock_timeout', $1, false)`, [`${this.#maxWaitMs}ms`]);
+        await client.query(`select pg_advisory_lock(hashtext('hosted-node'), hashtext($1))`, [nodeId]);
+      } catch (err) {
+        if (signal.aborted) throw gaveUp(nodeId, err);
+        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
+          throw new LspError(
+            ErrorCode.Conflict,
+            `node ${nodeId} is busy: its start or stop on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
+            undefined,
+            { cause: err },
+          );
+        throw new LspError(
+          ErrorCode.DatabaseUnavailable,
+          `node ${nodeId}: the node's lock could not be taken (${(err as Error).message})`,
+          undefined,
+          { cause: err },
+        );
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      held = true;
+      return await op();
+    } finally {
+      // Unlocked for the next caller; a connection whose unlock fails (or that broke) is
+      // closed, which unlocks too.
+      const unlocked =
+        released || broken
+          ? false
+          : held
+            ? await client
+                .query(`select pg_advisory_unlock(hashtext('hosted-node'), hashtext($1)) as ok`, [nodeId])
+                .then((r) => r.rows[0]?.ok === true)
+                .catch(() => false)
+            : true;
+      client.off('error', onError);
+      release(!unlocked);
+    }
+  }
+
+  /** Closes the lock connections (none may be held). */
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+function gaveUp(nodeId: string, cause: unknown): LspError {
+  return new LspError(ErrorCode.Conflict, `node ${nodeId}: gave up waiting for the node's lock`, undefined, {
+    cause,
+  });
+}
