@@ -43,6 +43,7 @@ const INT8_OID = 20;
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   let db: Kysely<Schema>;
   let locks: PostgresNodeLocks | undefined;
+  let pgPool: pg.Pool | undefined;
   if (config.kind === 'postgres') {
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -54,6 +55,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     };
     const pool = new pg.Pool({ ...client, max: config.maxConnections ?? 20 });
+    pgPool = pool;
     locks = new PostgresNodeLocks(client);
     if (config.schema) {
       const c = await pool.connect();
@@ -78,6 +80,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     },
     async close() {
       await db.destroy();
+      // Kysely ends the pool only once it has used it: one opened and closed unused keeps the
+      // connection that created the schema for the pool's idle timeout.
+      if (pgPool && !pgPool.ended) await pgPool.end();
       await locks?.close();
     },
   };

@@ -22,7 +22,6 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
-export { NODE_LOCK_WAIT_MS, PostgresNodeLocks } from './node-locks.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export {
   type DeletionLook,
@@ -87,6 +86,7 @@ export {
   syncStateChecks,
 } from './machine-tables.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
+export { NODE_LOCK_WAIT_MS, PostgresNodeLocks } from './node-locks.ts';
 export {
   type ForwardDay,
   type ForwardTotals,

@@ -11,8 +11,8 @@
  * uses, so a call's lock never holds one of the store's connections.
  *
  * The wait is bounded: by `lock_timeout` on the server (the lock's `maxWaitMs`), and by the
- * caller's signal (the connection waiting is then closed, which gives up its place in the
- * queue). A lock that cannot be had is a `conflict` naming the node; a database that cannot be
+ * caller's signal (the wait is then cancelled on the server, `pg_cancel_backend`, which gives
+ * up its place in the queue). A lock that cannot be had is a `conflict` naming the node; a database that cannot be
  * reached to take it is `database_unavailable`. Either way the call does not run.
  *
  * What it does not do: when the lock's connection dies while the call runs (the database
@@ -33,10 +33,12 @@ const LOCK_NOT_AVAILABLE = '55P03';
 /** {@link NodeLocks} on Postgres advisory locks, shared by every replica on one database. */
 export class PostgresNodeLocks implements NodeLocks {
   readonly #pool: pg.Pool;
+  readonly #client: pg.ClientConfig;
   readonly #maxWaitMs: number;
 
   /** `client` says how to reach the database (as the store's pool does). */
   constructor(client: pg.ClientConfig, options: { maxWaitMs?: number } = {}) {
+    this.#client = client;
     this.#maxWaitMs = options.maxWaitMs ?? NODE_LOCK_WAIT_MS;
     this.#pool = new pg.Pool({
       ...client,
@@ -74,9 +76,9 @@ export class PostgresNodeLocks implements NodeLocks {
     };
     client.on('error', onError);
     const onAbort = () => {
-      // Closing the connection gives up its place in the lock's queue (the server lets go of
-      // a lock it got for a connection that is gone).
-      release(true);
+      // The wait is cancelled on the server (a closed connection would keep its place in the
+      // lock's queue until it got the lock); when that fails the connection is closed.
+      void this.#cancel(client).catch(() => release(true));
     };
     let held = false;
     try {
@@ -84,6 +86,7 @@ export class PostgresNodeLocks implements NodeLocks {
       try {
         await client.query(`select set_config('lock_timeout', $1, false)`, [`${this.#maxWaitMs}ms`]);
         await client.query(`select pg_advisory_lock(hashtext('hosted-node'), hashtext($1))`, [nodeId]);
+        held = true;
       } catch (err) {
         if (signal.aborted) throw gaveUp(nodeId, err);
         if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
@@ -102,7 +105,7 @@ export class PostgresNodeLocks implements NodeLocks {
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
-      held = true;
+      if (signal.aborted) throw gaveUp(nodeId, signal.reason);
       return await op();
     } finally {
       // Unlocked for the next caller; a connection whose unlock fails (or that broke) is
@@ -118,6 +121,20 @@ export class PostgresNodeLocks implements NodeLocks {
             : true;
       client.off('error', onError);
       release(!unlocked);
+    }
+  }
+
+  /** Cancels what `client`'s connection runs on the server (its wait for a lock). */
+  async #cancel(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) throw new Error('no backend pid');
+    const canceller = new pg.Client(this.#client);
+    canceller.on('error', () => {});
+    try {
+      await canceller.connect();
+      await canceller.query('select pg_cancel_backend($1)', [pid]);
+    } finally {
+      await canceller.end().catch(() => {});
     }
   }
 

@@ -21,9 +21,9 @@ import {
   type NodeAccess,
   type NodeLocks,
   type NodeOrchestrator,
-  oneProcessNodeLocks,
   type NodeWalletState,
   type NodeWallets,
+  oneProcessNodeLocks,
 } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
