@@ -130,6 +130,32 @@ describe('node locks on Postgres', () => {
     // Released: the next caller has it.
     assert.equal(await b.nodeLocks.withLock(node, soon(), async () => 'next'), 'next');
   });
+
+  test('more calls at once than lock connections wait for one, within the bound', async () => {
+    const quick = new PostgresNodeLocks({ connectionString: postgresUrl }, { maxWaitMs: 300 });
+    const release = gate();
+    const begun: string[] = [];
+    // Ten nodes' calls hold every lock connection of this replica.
+    const nodes = Array.from({ length: 10 }, () => randomUUID());
+    const holding = nodes.map((n) =>
+      quick.withLock(n, soon(), async () => {
+        begun.push(n);
+        await release.opened;
+      }),
+    );
+    try {
+      await waitFor(() => begun.length === 10, { what: 'ten locks held' });
+      const eleventh = randomUUID();
+      await assert.rejects(
+        quick.withLock(eleventh, soon(), async () => {}),
+        (err) => isLspError(err) && err.code === 'conflict' && err.message.includes(eleventh),
+      );
+    } finally {
+      release.open();
+      await Promise.all(holding);
+      await quick.close();
+    }
+  });
 });
 
 test('on PGlite (one process) the lock runs the call at once', async () => {

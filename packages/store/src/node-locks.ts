@@ -25,7 +25,10 @@ import pg from 'pg';
 
 /** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
 export const NODE_LOCK_WAIT_MS = 150_000;
-/** The most lock connections open at once (calls beyond it wait for one, within the bound). */
+/**
+ * The most lock connections open at once: calls beyond it (more than this many nodes starting
+ * at once on one replica) wait for one, within the same bound as for the lock itself.
+ */
 const MAX_LOCK_CONNECTIONS = 10;
 /** Postgres' code for a lock not had within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -44,7 +47,7 @@ export class PostgresNodeLocks implements NodeLocks {
       ...client,
       max: MAX_LOCK_CONNECTIONS,
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: Math.min(this.#maxWaitMs, 10_000),
+      connectionTimeoutMillis: this.#maxWaitMs,
       allowExitOnIdle: true,
     });
     // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
@@ -53,17 +56,7 @@ export class PostgresNodeLocks implements NodeLocks {
 
   async withLock<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
     if (signal.aborted) throw gaveUp(nodeId, signal.reason);
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw new LspError(
-        ErrorCode.DatabaseUnavailable,
-        `node ${nodeId}: the database cannot be reached to take the node's lock`,
-        undefined,
-        { cause: err },
-      );
-    }
+    const client = await this.#connect(nodeId, signal);
     let broken = false;
     let released = false;
     const release = (destroy: boolean) => {
@@ -121,6 +114,45 @@ export class PostgresNodeLocks implements NodeLocks {
             : true;
       client.off('error', onError);
       release(!unlocked);
+    }
+  }
+
+  /**
+   * A lock connection: `conflict` when none is free within the bound or before `signal` aborts
+   * (one had later goes back to the pool), `database_unavailable` when none can be opened.
+   */
+  async #connect(nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
+    const connecting = this.#pool.connect();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(gaveUp(nodeId, signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } catch (err) {
+      if (signal.aborted) {
+        connecting.then(
+          (c) => c.release(),
+          () => {},
+        );
+        throw gaveUp(nodeId, signal.reason);
+      }
+      if (/timeout exceeded/i.test((err as Error).message))
+        throw new LspError(
+          ErrorCode.Conflict,
+          `node ${nodeId} is busy: no connection for the node's lock was free within ${Math.round(this.#maxWaitMs / 1000)} s`,
+          undefined,
+          { cause: err },
+        );
+      throw new LspError(
+        ErrorCode.DatabaseUnavailable,
+        `node ${nodeId}: the database cannot be reached to take the node's lock`,
+        undefined,
+        { cause: err },
+      );
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
