@@ -7,6 +7,7 @@ export * from './fees/schedule.ts';
 export * from './hosting/hosted-node.ts';
 export * from './hosting/node-deletion.ts';
 export * from './hosting/node-holdings.ts';
+export * from './hosting/node-locks.ts';
 export type * from './hosting/node-orchestrator.ts';
 export type * from './hosting/node-wallets.ts';
 export * from './ids.ts';

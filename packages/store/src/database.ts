@@ -4,9 +4,11 @@
  * columns come back as `bigint` from both.
  */
 import { mkdirSync } from 'node:fs';
+import { type NodeLocks, oneProcessNodeLocks } from '@blgv/core';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PostgresNodeLocks } from './node-locks.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -33,6 +35,12 @@ export type DatabaseConfig =
 export interface Database {
   readonly db: Kysely<Schema>;
   readonly kind: DatabaseConfig['kind'];
+  /**
+   * The hosted nodes' lifecycle lock shared by every replica on this database: advisory locks
+   * on connections of their own on Postgres (see `node-locks.ts`); on PGlite, which serves one
+   * process, nothing beyond the caller's in-process queue.
+   */
+  readonly nodeLocks: NodeLocks;
   /** Answers once the database does (for health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -50,13 +58,20 @@ export const DEFAULT_TIMEOUTS = {
 /** Opens the database described by `config`. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   let db: Kysely<Schema>;
+  let locks: PostgresNodeLocks | undefined;
+  let pgPool: pg.Pool | undefined;
   if (config.kind === 'postgres') {
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format),
     };
-    const pool = new pg.Pool({
+    const client: pg.ClientConfig = {
       connectionString: config.url,
+      types,
+      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
+    };
+    const pool = new pg.Pool({
+      ...client,
       max: config.maxConnections ?? 20,
       // Nothing waits for ever: a stalled database (or a hung query, or a transaction left open
       // by a frozen process) ends in an error the caller handles, and its locks are released.
@@ -64,14 +79,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       statement_timeout: config.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs,
       idle_in_transaction_session_timeout:
         config.idleInTransactionTimeoutMs ?? DEFAULT_TIMEOUTS.idleInTransactionTimeoutMs,
-      types,
-      ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     });
     // A connection the server ends (idle-in-transaction timeout, a restart, a network cut) emits
     // `error` on its client, idle or checked out: heard here, it costs that connection only (its
     // next query fails and the pool drops it), never the process.
     pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (c) => c.on('error', () => {}));
+    pgPool = pool;
+    // Node locks wait on `lock_timeout` and their caller's deadline, not the statement timeout.
+    locks = new PostgresNodeLocks(client);
     if (config.schema) {
       const c = await pool.connect();
       try {
@@ -89,9 +105,16 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return {
     db,
     kind: config.kind,
+    nodeLocks: locks ?? oneProcessNodeLocks,
     async ping() {
       await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
     },
-    close: () => db.destroy(),
+    async close() {
+      await db.destroy();
+      // Kysely ends the pool only once it has used it: one opened and closed unused keeps the
+      // connection that created the schema for the pool's idle timeout.
+      if (pgPool && !pgPool.ended) await pgPool.end();
+      await locks?.close();
+    },
   };
 }

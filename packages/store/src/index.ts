@@ -86,6 +86,7 @@ export {
   syncStateChecks,
 } from './machine-tables.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
+export { NODE_LOCK_WAIT_MS, PostgresNodeLocks } from './node-locks.ts';
 export {
   type ForwardDay,
   type ForwardTotals,

@@ -110,6 +110,7 @@ export class HostingService {
       log: deps.log,
       onUnlocked: (record) => this.lspPreference.prefer(record),
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
+      locks: deps.database.nodeLocks,
     });
     this.macaroons = new NodeMacaroons({ database: deps.database, backend: (r) => this.nodes.backend(r) });
     this.lspPreference = new LspPreference({

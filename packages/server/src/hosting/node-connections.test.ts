@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { HostedNodeState, NodeOrchestrator, NodeRunStatus, NodeWallets } from '@blgv/core';
-import type { HostedNodeRecord } from '@blgv/store';
+import {
+  ErrorCode,
+  type HostedNodeState,
+  LspError,
+  type NodeLocks,
+  type NodeOrchestrator,
+  type NodeRunStatus,
+  type NodeWallets,
+} from '@blgv/core';
+import { waitFor } from '@blgv/node-runner';
+import { type HostedNodeRecord, openDatabase, sql } from '@blgv/store';
 import pino from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { NodeConnections } from './node-connections.ts';
@@ -42,7 +52,11 @@ class SteppedOrchestrator implements Partial<NodeOrchestrator> {
   }
 }
 
-function connections(orchestrator: SteppedOrchestrator, state: () => HostedNodeState | undefined) {
+function connections(
+  orchestrator: SteppedOrchestrator,
+  state: () => HostedNodeState | undefined,
+  locks?: NodeLocks,
+) {
   return new NodeConnections({
     orchestrator: orchestrator as unknown as NodeOrchestrator,
     wallets: {} as NodeWallets,
@@ -53,6 +67,7 @@ function connections(orchestrator: SteppedOrchestrator, state: () => HostedNodeS
     log: pino({ level: 'silent' }),
     onUnlocked: async () => {},
     stateOf: async () => state(),
+    ...(locks ? { locks } : {}),
   });
 }
 
@@ -142,4 +157,56 @@ test('stops of a stopped node asked at once share one attempt, made only while t
   assert.equal(await nodes.stopProcess(node.id, soon()), false);
   assert.deepEqual(orchestrator.calls, ['stop']);
   assert.equal(orchestrator.status_, 'running');
+});
+
+test("two replicas on one Postgres: a stop on one waits for the other's start of the node", async () => {
+  const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  // Each replica opens the database itself; they share the node (its process) and nothing else.
+  const [dbA, dbB] = await Promise.all([
+    openDatabase({ kind: 'postgres', url }),
+    openDatabase({ kind: 'postgres', url }),
+  ]);
+  try {
+    const orchestrator = new SteppedOrchestrator();
+    const now: { state: HostedNodeState } = { state: 'running' };
+    const replicaA = connections(orchestrator, () => now.state, dbA.nodeLocks);
+    const replicaB = connections(orchestrator, () => now.state, dbB.nodeLocks);
+    const shared = { ...node, id: randomUUID() };
+    // The keeper's start on A; the tenant's stop lands on B while A unlocks.
+    const starting = replicaA.ensureRunning(shared, soon());
+    await orchestrator.startBegun;
+    const stopping = replicaB.stop(shared.id, soon());
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted
+            and objsubid = 2 and objid::bigint = (hashtext(${shared.id})::bigint & 4294967295)`.execute(
+          dbA.db,
+        );
+        return rows[0]?.n === 1;
+      },
+      { what: "replica B waiting for the node's lock" },
+    );
+    assert.deepEqual(orchestrator.calls, ['start begun'], "B's stop waits for A's start");
+    now.state = 'stopped';
+    orchestrator.finishStart();
+    await starting;
+    assert.equal(await stopping, true);
+    assert.deepEqual(orchestrator.calls, ['start begun', 'start ended', 'stop']);
+  } finally {
+    await Promise.all([dbA.close(), dbB.close()]);
+  }
+});
+
+test('a node whose lock is refused is neither started nor stopped', async () => {
+  const orchestrator = new SteppedOrchestrator();
+  const refused: NodeLocks = {
+    withLock: async (nodeId) => {
+      throw new LspError(ErrorCode.Conflict, `node ${nodeId} is busy`);
+    },
+  };
+  const nodes = connections(orchestrator, () => 'running', refused);
+  await assert.rejects(nodes.ensureRunning(node, soon()), /node n1 is busy/);
+  await assert.rejects(nodes.stop(node.id, soon()), /node n1 is busy/);
+  assert.deepEqual(orchestrator.calls, []);
 });

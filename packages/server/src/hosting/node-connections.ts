@@ -6,6 +6,11 @@
  * can each start or stop a node, and a stop that lands while a start is unlocking kills the
  * process under it (the start then waits on a dead node until its deadline). Each takes the
  * node's turn, then reads the node's state again and acts only if it still asks for that.
+ *
+ * The turn spans replicas: inside this process's queue, each call also holds the node's lock
+ * shared by every replica ({@link NodeLocks}: a Postgres advisory lock; nothing more on PGlite,
+ * which serves one process), so a tenant's `stop` on one replica and the keeper's start on
+ * another take turns too. A lock not had in time is a `conflict` naming the node.
  */
 import {
   ErrorCode,
@@ -14,9 +19,11 @@ import {
   type LightningConnector,
   LspError,
   type NodeAccess,
+  type NodeLocks,
   type NodeOrchestrator,
   type NodeWalletState,
   type NodeWallets,
+  oneProcessNodeLocks,
 } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -55,6 +62,8 @@ export class NodeConnections {
   readonly #stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
   /** The last start or stop of each node, queued or running: the next one waits for it. */
   readonly #turns = new Map<string, Promise<void>>();
+  /** The node's lock across replicas, taken inside its turn here. */
+  readonly #locks: NodeLocks;
 
   constructor(deps: {
     orchestrator: NodeOrchestrator;
@@ -64,6 +73,8 @@ export class NodeConnections {
     log: Logger;
     onUnlocked: (record: HostedNodeRecord) => Promise<void>;
     stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
+    /** The node's lock across replicas (the database's); one process only when not given. */
+    locks?: NodeLocks;
   }) {
     this.#orchestrator = deps.orchestrator;
     this.#wallets = deps.wallets;
@@ -72,6 +83,7 @@ export class NodeConnections {
     this.#log = deps.log;
     this.#onUnlocked = deps.onUnlocked;
     this.#stateOf = deps.stateOf;
+    this.#locks = deps.locks ?? oneProcessNodeLocks;
   }
 
   /** Opens (and keeps) the admin connection of a node just created. */
@@ -121,7 +133,7 @@ export class NodeConnections {
       // Its own deadline, not the first caller's signal: a keeper stopping must not fail the
       // start request that shares the attempt. Each caller stops waiting on its own signal.
       const deadline = AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS);
-      attempt = this.#inTurn(record.id, async () => {
+      attempt = this.#inTurn(record.id, deadline, async () => {
         const state = await this.#stateOf(record.id);
         if (state !== 'running' && state !== 'deleting' && state !== 'creating')
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
@@ -143,7 +155,7 @@ export class NodeConnections {
     look: (backend: LightningBackend) => Promise<T>,
     signal: AbortSignal,
   ): Promise<T> {
-    return this.#inTurn(record.id, async () => {
+    return this.#inTurn(record.id, signal, async () => {
       const wasRunning = (await this.#orchestrator.status(record.id, signal)) === 'running';
       try {
         await this.#ensureRunning(
@@ -186,7 +198,7 @@ export class NodeConnections {
    * given. True when it was stopped.
    */
   stop(nodeId: string, signal: AbortSignal, stillWanted?: () => Promise<boolean>): Promise<boolean> {
-    return this.#inTurn(nodeId, async () => {
+    return this.#inTurn(nodeId, signal, async () => {
       if (stillWanted && !(await stillWanted())) return false;
       await this.#orchestrator.stop(nodeId, signal);
       return true;
@@ -204,16 +216,21 @@ export class NodeConnections {
     keep?: (data: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T | undefined> {
     this.forget(nodeId);
-    return this.#inTurn(nodeId, async () => {
+    return this.#inTurn(nodeId, signal, async () => {
       const kept = keep ? await keep(this.#orchestrator.exportData(nodeId, signal)) : undefined;
       await this.#orchestrator.destroy(nodeId, signal);
       return kept;
     });
   }
 
-  /** Runs `op` once every start or stop of the node queued before it has ended. */
-  #inTurn<T>(nodeId: string, op: () => Promise<T>): Promise<T> {
-    const run = (this.#turns.get(nodeId) ?? Promise.resolve()).then(op);
+  /**
+   * Runs `op` once every start or stop of the node queued before it here has ended, holding
+   * the node's lock across replicas (waited for until `signal` aborts, at most the lock's bound).
+   */
+  #inTurn<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
+    const run = (this.#turns.get(nodeId) ?? Promise.resolve()).then(() =>
+      this.#locks.withLock(nodeId, signal, op),
+    );
     const done = run.then(
       () => undefined,
       () => undefined,

@@ -1,0 +1,183 @@
+/**
+ * One hosted node's lock across replicas, on Postgres: a session advisory lock
+ * (`pg_advisory_lock(hashtext('hosted-node'), hashtext(nodeId))`) held on a connection of its
+ * own for the length of one lifecycle call, and released when the call settles.
+ *
+ * Why a session lock on its own connections, not `pg_advisory_xact_lock` on the store's pool:
+ * a start can take two minutes, and the call itself reads and writes through the pool. Holding
+ * a pool connection (or a transaction) for that long would starve the pool, and with as many
+ * starts at once as the pool has connections every call would wait for a connection held by
+ * another call. The lock connections come from a small pool of their own that nothing else
+ * uses, so a call's lock never holds one of the store's connections.
+ *
+ * The wait is bounded: by `lock_timeout` on the server (the lock's `maxWaitMs`), and by the
+ * caller's signal (the wait is then cancelled on the server, `pg_cancel_backend`, which gives
+ * up its place in the queue). A lock that cannot be had is a `conflict` naming the node; a database that cannot be
+ * reached to take it is `database_unavailable`. Either way the call does not run.
+ *
+ * What it does not do: when the lock's connection dies while the call runs (the database
+ * restarted), the lock is gone and the call is not told; it runs to its end unfenced.
+ * PGlite needs none of this: it serves one process, whose in-process queue is enough
+ * (`oneProcessNodeLocks`).
+ */
+import { ErrorCode, LspError, type NodeLocks } from '@blgv/core';
+import pg from 'pg';
+
+/** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
+export const NODE_LOCK_WAIT_MS = 150_000;
+/**
+ * The most lock connections open at once: calls beyond it (more than this many nodes starting
+ * at once on one replica) wait for one, within the same bound as for the lock itself.
+ */
+const MAX_LOCK_CONNECTIONS = 10;
+/** Postgres' code for a lock not had within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** {@link NodeLocks} on Postgres advisory locks, shared by every replica on one database. */
+export class PostgresNodeLocks implements NodeLocks {
+  readonly #pool: pg.Pool;
+  readonly #client: pg.ClientConfig;
+  readonly #maxWaitMs: number;
+
+  /** `client` says how to reach the database (as the store's pool does). */
+  constructor(client: pg.ClientConfig, options: { maxWaitMs?: number } = {}) {
+    this.#client = client;
+    this.#maxWaitMs = options.maxWaitMs ?? NODE_LOCK_WAIT_MS;
+    this.#pool = new pg.Pool({
+      ...client,
+      max: MAX_LOCK_CONNECTIONS,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: this.#maxWaitMs,
+      allowExitOnIdle: true,
+    });
+    // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
+    this.#pool.on('error', () => {});
+  }
+
+  async withLock<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
+    if (signal.aborted) throw gaveUp(nodeId, signal.reason);
+    const client = await this.#connect(nodeId, signal);
+    let broken = false;
+    let released = false;
+    const release = (destroy: boolean) => {
+      if (released) return;
+      released = true;
+      client.release(destroy);
+    };
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
+    const onAbort = () => {
+      // The wait is cancelled on the server (a closed connection would keep its place in the
+      // lock's queue until it got the lock); when that fails the connection is closed.
+      void this.#cancel(client).catch(() => release(true));
+    };
+    let held = false;
+    try {
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await client.query(`select set_config('lock_timeout', $1, false)`, [`${this.#maxWaitMs}ms`]);
+        await client.query(`select pg_advisory_lock(hashtext('hosted-node'), hashtext($1))`, [nodeId]);
+        held = true;
+      } catch (err) {
+        if (signal.aborted) throw gaveUp(nodeId, err);
+        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
+          throw new LspError(
+            ErrorCode.Conflict,
+            `node ${nodeId} is busy: its start or stop on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
+            undefined,
+            { cause: err },
+          );
+        throw new LspError(
+          ErrorCode.DatabaseUnavailable,
+          `node ${nodeId}: the node's lock could not be taken (${(err as Error).message})`,
+          undefined,
+          { cause: err },
+        );
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      if (signal.aborted) throw gaveUp(nodeId, signal.reason);
+      return await op();
+    } finally {
+      // Unlocked for the next caller; a connection whose unlock fails (or that broke) is
+      // closed, which unlocks too.
+      const unlocked =
+        released || broken
+          ? false
+          : held
+            ? await client
+                .query(`select pg_advisory_unlock(hashtext('hosted-node'), hashtext($1)) as ok`, [nodeId])
+                .then((r) => r.rows[0]?.ok === true)
+                .catch(() => false)
+            : true;
+      client.off('error', onError);
+      release(!unlocked);
+    }
+  }
+
+  /**
+   * A lock connection: `conflict` when none is free within the bound or before `signal` aborts
+   * (one had later goes back to the pool), `database_unavailable` when none can be opened.
+   */
+  async #connect(nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
+    const connecting = this.#pool.connect();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(gaveUp(nodeId, signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([connecting, aborted]);
+    } catch (err) {
+      if (signal.aborted) {
+        connecting.then(
+          (c) => c.release(),
+          () => {},
+        );
+        throw gaveUp(nodeId, signal.reason);
+      }
+      if (/timeout exceeded/i.test((err as Error).message))
+        throw new LspError(
+          ErrorCode.Conflict,
+          `node ${nodeId} is busy: no connection for the node's lock was free within ${Math.round(this.#maxWaitMs / 1000)} s`,
+          undefined,
+          { cause: err },
+        );
+      throw new LspError(
+        ErrorCode.DatabaseUnavailable,
+        `node ${nodeId}: the database cannot be reached to take the node's lock`,
+        undefined,
+        { cause: err },
+      );
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Cancels what `client`'s connection runs on the server (its wait for a lock). */
+  async #cancel(client: pg.PoolClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (!pid) throw new Error('no backend pid');
+    const canceller = new pg.Client(this.#client);
+    canceller.on('error', () => {});
+    try {
+      await canceller.connect();
+      await canceller.query('select pg_cancel_backend($1)', [pid]);
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
+
+  /** Closes the lock connections (none may be held). */
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+function gaveUp(nodeId: string, cause: unknown): LspError {
+  return new LspError(ErrorCode.Conflict, `node ${nodeId}: gave up waiting for the node's lock`, undefined, {
+    cause,
+  });
+}
