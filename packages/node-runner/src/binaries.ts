@@ -35,12 +35,17 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
+/** The version of `module` that the pinning module in `moduleDir` requires in its go.mod. */
+export function pinnedModuleVersion(moduleDir: string, module: string): string {
+  const mod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
+  const m = new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')} (v\\S+)`, 'm').exec(mod);
+  if (!m?.[1]) throw new Error(`${moduleDir}/go.mod does not require ${module}`);
+  return m[1];
+}
+
 /** The lnd version pinned in `tools/lnd/go.mod`. */
 export function pinnedLndVersion(): string {
-  const mod = readFileSync(join(toolsDir, 'go.mod'), 'utf8');
-  const m = /github\.com\/lightningnetwork\/lnd (v\S+)/.exec(mod);
-  if (!m?.[1]) throw new Error('tools/lnd/go.mod does not require github.com/lightningnetwork/lnd');
-  return m[1];
+  return pinnedModuleVersion(toolsDir, 'github.com/lightningnetwork/lnd');
 }
 
 /** The cache root, `$BLGV_LSP_CACHE` or `~/.cache/blgv-lsp`. */

@@ -5,9 +5,9 @@
  * modules (`tools/kubernetes/`, `tools/etcd/`) into the same cache as lnd, each keyed by its
  * version and a hash of its pinning module (and our Go sources, for etcd's `cmd/etcd`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, goBuildKey, repoRoot } from './binaries.ts';
+import { cacheDir, goBuildKey, pinnedModuleVersion, repoRoot } from './binaries.ts';
 
 /** The Go module pinning the Kubernetes API server. */
 export const kubernetesModuleDir = join(repoRoot, 'tools', 'kubernetes');
@@ -19,22 +19,14 @@ export const KUBE_APISERVER_PACKAGE = 'k8s.io/kubernetes/cmd/kube-apiserver';
 /** etcd's main package: ours, `etcdmain.Main` as etcd's own main does. */
 export const ETCD_PACKAGE = 'github.com/blgv/lsp/tools/etcd/cmd/etcd';
 
-/** The version of `module` a pinning go.mod requires. */
-function pinnedVersion(moduleDir: string, module: string): string {
-  const mod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
-  const m = new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')} (v\\S+)`, 'm').exec(mod);
-  if (!m?.[1]) throw new Error(`${moduleDir}/go.mod does not require ${module}`);
-  return m[1];
-}
-
 /** The Kubernetes release pinned in `tools/kubernetes/go.mod` (v1.34.4). */
 export function pinnedKubernetesVersion(): string {
-  return pinnedVersion(kubernetesModuleDir, 'k8s.io/kubernetes');
+  return pinnedModuleVersion(kubernetesModuleDir, 'k8s.io/kubernetes');
 }
 
 /** The etcd release pinned in `tools/etcd/go.mod` (v3.6.6). */
 export function pinnedEtcdVersion(): string {
-  return pinnedVersion(etcdModuleDir, 'go.etcd.io/etcd/server/v3');
+  return pinnedModuleVersion(etcdModuleDir, 'go.etcd.io/etcd/server/v3');
 }
 
 /** The directory holding the built `kube-apiserver` of the pinned version. */

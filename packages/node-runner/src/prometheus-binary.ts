@@ -4,9 +4,9 @@
  * (`tools/prometheus/`) into the same cache as lnd, keyed by its version and a hash of the
  * pinning module and the build tags.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, goBuildKey, repoRoot } from './binaries.ts';
+import { cacheDir, goBuildKey, pinnedModuleVersion, repoRoot } from './binaries.ts';
 
 /** The Go module pinning Prometheus. */
 export const prometheusModuleDir = join(repoRoot, 'tools', 'prometheus');
@@ -23,10 +23,7 @@ export const PROMETHEUS_BUILD_TAGS = ['remove_all_sd'];
 
 /** The Prometheus module version pinned in `tools/prometheus/go.mod` (v0.316.0 is Prometheus 3.16.0). */
 export function pinnedPrometheusVersion(): string {
-  const mod = readFileSync(join(prometheusModuleDir, 'go.mod'), 'utf8');
-  const m = /github\.com\/prometheus\/prometheus (v\S+)/.exec(mod);
-  if (!m?.[1]) throw new Error('tools/prometheus/go.mod does not require github.com/prometheus/prometheus');
-  return m[1];
+  return pinnedModuleVersion(prometheusModuleDir, 'github.com/prometheus/prometheus');
 }
 
 /** The directory holding the built `prometheus` of the pinned version. */
