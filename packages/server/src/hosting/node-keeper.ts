@@ -15,12 +15,9 @@ import { checkGapMs, shouldRun } from '@blgv/core';
 import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
-import { pause } from '../poll.ts';
 import type { HostingService } from './hosting-service.ts';
 import { readNodeHealth } from './node-health.ts';
 
-/** How long a node that answers but is not synced gets to catch up before it is counted down. */
-const SYNC_GRACE_MS = 1_500;
 /** The most a dead node waits between restart attempts. */
 const MAX_RESTART_BACKOFF_MS = 5 * 60_000;
 
@@ -98,13 +95,6 @@ export async function keepNodes(
         if (!health.answers) throw health.error;
       }
       backoff.delete(node.id);
-      // LND says it is not synced to the chain for the moment it takes to process a new block:
-      // a node behind is looked at once more, a moment later, before it is counted down.
-      if (health.answers && !health.up) {
-        await pause(SYNC_GRACE_MS, signal);
-        health = await look();
-        if (!health.answers) throw health.error;
-      }
       await hosting.repo.recordCheck(node.id, health.up, gapMs);
       if (!health.up) {
         const { syncedToChain, syncedToGraph } = health;
