@@ -26,6 +26,10 @@ import type {
   RoutingQuoteBody,
   RoutingQuoteResponse,
   TopupResponse,
+  WrapInvoiceBody,
+  WrappedFeeBody,
+  WrappedFeeResponse,
+  WrappedInvoiceView,
 } from '@blgv/protocol';
 import { type AdminApi, adminApi } from './admin-api.ts';
 import { type HostedNodesApi, hostedNodesApi, nodeMetrics } from './hosted-nodes-api.ts';
@@ -167,6 +171,27 @@ export class LSPClient {
    */
   quotePayment(request: RoutingQuoteBody): Promise<RoutingQuoteResponse> {
     return this.#t.call('POST', '/v1/routing/quote', request);
+  }
+
+  /**
+   * The fee for wrapping a wallet's invoice of `amountMsat` (a wallet on a stock node gets a JIT
+   * channel this way): the `feeId` to name in {@link wrapInvoice}, held until `expiresAt`.
+   */
+  wrappedInvoiceFee(request: WrappedFeeBody): Promise<WrappedFeeResponse> {
+    return this.#t.call('POST', '/v1/wrapped-invoices/fee', request);
+  }
+
+  /**
+   * Wraps the wallet's `invoice` under a quoted fee: `wrappedInvoice` is what the payer pays (same
+   * payment hash). Check it with `verifyWrappedInvoice` before handing it out.
+   */
+  wrapInvoice(request: WrapInvoiceBody, options?: MutationOptions): Promise<WrappedInvoiceView> {
+    return this.#t.call('POST', '/v1/wrapped-invoices', request, options);
+  }
+
+  /** A wrapped invoice and where it stands (`completed` once the wallet is paid). */
+  getWrappedInvoice(id: string): Promise<WrappedInvoiceView> {
+    return this.#t.call('GET', `/v1/wrapped-invoices/${encodeURIComponent(id)}`);
   }
 
   /** A payment's status, network fee paid, the routes (parts) it took and its failed attempts. */

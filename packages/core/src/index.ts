@@ -31,3 +31,5 @@ export * from './routing/rebalance-plan.ts';
 export * from './routing/route-quote.ts';
 export * from './webhooks/delivery.ts';
 export * from './webhooks/event-types.ts';
+export * from './wrapped/wrap-terms.ts';
+export * from './wrapped/wrapped-invoice-machine.ts';

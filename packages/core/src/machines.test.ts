@@ -13,6 +13,7 @@ import type { Machine, Typed } from './machine.ts';
 import { msat, sat } from './money.ts';
 import { paymentMachine } from './payments/payment-machine.ts';
 import { webhookDeliveryMachine } from './webhooks/delivery.ts';
+import { wrappedInvoiceMachine } from './wrapped/wrapped-invoice-machine.ts';
 
 const committed = { type: 'committed', fundingId: 'f', txid: 't', outputIndex: 0 } as const;
 const at = new Date(0);
@@ -37,7 +38,28 @@ const MACHINES: readonly {
   },
   {
     machine: fundingMachine as never,
-    events: [{ type: 'committed' }, { type: 'published' }, { type: 'cancelled', reason: 'x' }],
+    events: [
+      { type: 'committed' },
+      { type: 'withheld' },
+      { type: 'released' },
+      { type: 'withdrawn', reason: 'x' },
+      { type: 'published' },
+      { type: 'cancelled', reason: 'x' },
+    ],
+    contexts: [undefined],
+  },
+  {
+    machine: wrappedInvoiceMachine as never,
+    events: [
+      { type: 'payment_held' },
+      committed,
+      { type: 'channel_chosen', channelScid: 1n as Scid },
+      { type: 'open_failed', reason: 'x' },
+      { type: 'wallet_paid', preimage: 'p' as Hex32 },
+      { type: 'pay_failed', reason: 'x' },
+      { type: 'settled' },
+      { type: 'expired' },
+    ],
     contexts: [undefined],
   },
   {

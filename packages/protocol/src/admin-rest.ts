@@ -38,6 +38,10 @@ export const AuditResponse = Type.Object({
       minimum: 0,
       description: "what the rebalances made cost the LSP (its own expense, in no tenant's ledger), msat",
     }),
+    wrappedFeesMsat: Type.Integer({
+      minimum: 0,
+      description: 'what completed wrapped invoices earned the LSP (their fees), msat',
+    }),
   }),
 });
 export type AuditResponse = Static<typeof AuditResponse>;

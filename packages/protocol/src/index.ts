@@ -20,3 +20,4 @@ export * from './signing.ts';
 export * from './webhook-signing.ts';
 export * from './webhooks.ts';
 export { MsatString, SatAmount } from './wire-values.ts';
+export * from './wrapped.ts';

@@ -8,6 +8,7 @@ import { type LndConnectionConfig, lndBackend, lndConnectionFromFiles } from '@b
 import {
   fileWritten,
   freePort,
+  lightningBinary,
   lndArgs,
   logTail,
   type ManagedProcess,
@@ -30,6 +31,11 @@ export interface LndNodeOptions {
    * from `@blgv/lnd` (zero-conf acceptor for the LSP + invoice HTLC modifier).
    */
   readonly lsps2Client?: boolean;
+  /**
+   * Run the release build of stock lnd (the normal wallet encryption, no lowscrypt tag), as a
+   * wallet that runs lnd out of the box does: a few seconds more to create its wallet.
+   */
+  readonly release?: boolean;
   /** More lnd flags. */
   readonly extraArgs?: readonly string[];
 }
@@ -42,6 +48,7 @@ export class LndNode {
   readonly p2pPort: number;
   readonly #args: string[];
   readonly #binary: 'lnd' | 'lnd-lsps2-client';
+  readonly #release: boolean;
   #process: ManagedProcess | undefined;
   #backend: LightningBackend | undefined;
   #pubkey: Pubkey | undefined;
@@ -52,6 +59,7 @@ export class LndNode {
     ports: { rpc: number; p2p: number },
     args: string[],
     binary: 'lnd' | 'lnd-lsps2-client',
+    release = false,
   ) {
     this.name = name;
     this.dir = dir;
@@ -59,6 +67,7 @@ export class LndNode {
     this.p2pPort = ports.p2p;
     this.#args = args;
     this.#binary = binary;
+    this.#release = release;
   }
 
   /**
@@ -71,7 +80,15 @@ export class LndNode {
       mkdirSync(dir, { recursive: true });
       const ports = { rpc: await freePort(), p2p: await freePort() };
       const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
-      const node = new LndNode(name, dir, ports, regtestArgs(name, dir, btcd, ports, options), binary);
+      const args = regtestArgs(name, dir, btcd, ports, options);
+      const node = new LndNode(
+        name,
+        dir,
+        ports,
+        args,
+        binary,
+        options.release === true && !options.lsps2Client,
+      );
       try {
         await node.start();
         return node;
@@ -118,7 +135,7 @@ export class LndNode {
   async start(): Promise<void> {
     this.#process = startProcess(
       `lnd-${this.name}`,
-      regtestLightningBinary(this.#binary),
+      this.#release ? lightningBinary('lnd') : regtestLightningBinary(this.#binary),
       this.#args,
       join(this.dir, 'lnd.out.log'),
     );

@@ -153,3 +153,10 @@ export {
   type WebhookEndpointRecord,
   WebhooksRepository,
 } from './webhooks-repository.ts';
+export {
+  type NewWrappedInvoice,
+  type WrappedFeeQuote,
+  type WrappedInvoiceRecord,
+  WrappedInvoicesRepository,
+  type WrappedInvoiceUpdate,
+} from './wrapped-invoices-repository.ts';

@@ -14,6 +14,7 @@ import {
   purchaseMachine,
   reservationMachine,
   webhookDeliveryMachine,
+  wrappedInvoiceMachine,
 } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
@@ -39,6 +40,7 @@ export const MACHINE_TABLES: readonly MachineTable[] = [
   { table: 'payments', column: 'status', states: paymentMachine.states },
   { table: 'webhook_deliveries', column: 'state', states: webhookDeliveryMachine.states },
   { table: 'lsps5_notifications', column: 'state', states: webhookDeliveryMachine.states },
+  { table: 'wrapped_invoices', column: 'state', states: wrappedInvoiceMachine.states },
 ];
 
 /** The name of a machine table's state check. */

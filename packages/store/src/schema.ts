@@ -39,6 +39,7 @@ import type {
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
 } from './tables/webhooks.ts';
+import type { WrappedFeeQuotesTable, WrappedInvoicesTable } from './tables/wrapped.ts';
 
 /** All tables. */
 export interface Schema {
@@ -79,4 +80,6 @@ export interface Schema {
   routing_policy: RoutingPolicyTable;
   rebalances: RebalancesTable;
   lsp_own_payments: LspOwnPaymentsTable;
+  wrapped_fee_quotes: WrappedFeeQuotesTable;
+  wrapped_invoices: WrappedInvoicesTable;
 }

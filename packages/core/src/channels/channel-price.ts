@@ -75,3 +75,17 @@ export function boundedFeeRate(estimate: bigint, bounds: FeeRateBounds): bigint 
   const max = BigInt(bounds.maxFeeRate);
   return estimate < min ? min : estimate > max ? max : estimate;
 }
+
+/**
+ * The size of a JIT channel opened for a payment (LSPS2 and wrapped invoices): twice the
+ * payment, rounded up to whole sat, within the configured bounds.
+ */
+export function jitChannelCapacity(
+  paymentSize: Msat,
+  bounds: { readonly minChannelSize: number; readonly maxChannelSize: number },
+): Sat {
+  const double = ((paymentSize + 999n) / 1000n) * 2n;
+  const min = BigInt(bounds.minChannelSize);
+  const max = BigInt(bounds.maxChannelSize);
+  return (double < min ? min : double > max ? max : double) as Sat;
+}

@@ -25,3 +25,30 @@ test('a funding is committed then published, or cancelled before the commit poin
   assert.equal(nextFundingState('cancelled', { type: 'committed' }).ok, false);
   assert.equal(nextFundingState('negotiating', { type: 'published' }).ok, false);
 });
+
+test('a withheld funding is released to be published, or withdrawn, and nothing else', () => {
+  assert.deepEqual(nextFundingState('negotiating', { type: 'withheld' }), {
+    ok: true,
+    state: 'withheld',
+    effects: [],
+  });
+  assert.deepEqual(nextFundingState('withheld', { type: 'released' }), {
+    ok: true,
+    state: 'publishing',
+    effects: [{ type: 'sign_and_publish' }],
+  });
+  assert.deepEqual(nextFundingState('withheld', { type: 'withdrawn', reason: 'never settled' }), {
+    ok: true,
+    state: 'withdrawn',
+    effects: [{ type: 'unwind' }],
+    failure: 'never settled',
+  });
+  // Signed by the LSP (publishing, published) it may be out: never withdrawn.
+  for (const state of ['negotiating', 'publishing', 'published', 'cancelled', 'withdrawn'] as const) {
+    assert.equal(nextFundingState(state, { type: 'withdrawn', reason: 'late' }).ok, false, state);
+  }
+  for (const state of ['negotiating', 'publishing', 'published', 'cancelled', 'withdrawn'] as const) {
+    assert.equal(nextFundingState(state, { type: 'released' }).ok, false, state);
+  }
+  assert.equal(nextFundingState('withheld', { type: 'cancelled', reason: 'late' }).ok, false);
+});

@@ -4,17 +4,32 @@
  * ```
  * negotiating --committed--> publishing --published--> published
  *      |                    (the commit point: funded from here)
+ *      |--withheld--> withheld --released--> publishing
+ *      |                  +--withdrawn--> withdrawn (never signed by us, never published)
  *      +--cancelled--> cancelled (never signed, never published)
  * ```
  *
  * `negotiating`: peers are asked to sign; nothing is signed on our side, so nothing can reach
  * the chain. `publishing` is written, with the txid and the PSBT, before the transaction is
  * signed and published; a restart publishes it again.
+ *
+ * `withheld` is a commit point that keeps the transaction back: every peer signed its
+ * commitment, so a zero-conf channel is usable at once, but the LSP has not signed the
+ * transaction, so no one can publish it. Its owner releases it (signed and published, as
+ * `committed` does) once the client has paid for the channel by settling an HTLC over it, or
+ * withdraws it when the client never does: the channels are abandoned and the inputs go back to
+ * the wallet, and the chain never saw anything (bLIP-52's `client_trusts_lsp`).
  */
 import { type Machine, moved, refuse, type Step, states } from '../machine.ts';
 
-/** Where a funding transaction is. Final: `published`, `cancelled`. */
-export type FundingState = 'negotiating' | 'publishing' | 'published' | 'cancelled';
+/** Where a funding transaction is. Final: `published`, `cancelled`, `withdrawn`. */
+export type FundingState =
+  | 'negotiating'
+  | 'publishing'
+  | 'published'
+  | 'cancelled'
+  | 'withheld'
+  | 'withdrawn';
 
 /** Where a buyer's channel was committed: the funding attempt, its txid and the channel's output. */
 export interface FundingCommitment {
@@ -29,6 +44,9 @@ export type CommittedEvent = { readonly type: 'committed' } & FundingCommitment;
 /** What happens to a funding transaction. */
 export type FundingEvent =
   | { readonly type: 'committed' }
+  | { readonly type: 'withheld' }
+  | { readonly type: 'released' }
+  | { readonly type: 'withdrawn'; readonly reason: string }
   | { readonly type: 'published' }
   | { readonly type: 'cancelled'; readonly reason: string };
 
@@ -48,6 +66,17 @@ export function nextFundingState(
       return state === 'negotiating'
         ? moved('publishing', [{ type: 'sign_and_publish' }])
         : refuse(state, event.type);
+    case 'withheld':
+      return state === 'negotiating' ? moved('withheld') : refuse(state, event.type);
+    case 'released':
+      return state === 'withheld'
+        ? moved('publishing', [{ type: 'sign_and_publish' }])
+        : refuse(state, event.type);
+    case 'withdrawn':
+      // Only a withheld transaction: one the LSP signed may be out, and is published, never dropped.
+      return state === 'withheld'
+        ? moved('withdrawn', [{ type: 'unwind' }], { failure: event.reason })
+        : refuse(state, event.type);
     case 'published':
       return state === 'publishing' ? moved('published') : refuse(state, event.type);
     case 'cancelled':
@@ -66,7 +95,14 @@ export const fundingMachine: Machine<
   { readonly failure?: string }
 > = {
   name: 'channel_funding',
-  states: states<FundingState>({ negotiating: true, publishing: true, published: true, cancelled: true }),
-  final: ['published', 'cancelled'],
+  states: states<FundingState>({
+    negotiating: true,
+    publishing: true,
+    published: true,
+    cancelled: true,
+    withheld: true,
+    withdrawn: true,
+  }),
+  final: ['published', 'cancelled', 'withdrawn'],
   next: (state, event) => nextFundingState(state, event),
 };

@@ -26,6 +26,7 @@ import { installPrometheus } from '../monitoring/prometheus-routes.ts';
 import { registerPaymentRoutes } from '../payments/routes.ts';
 import { registerRoutingRoutes } from '../routing/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
+import { registerWrappedRoutes } from '../wrapped/routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import type { LspServices } from './services.ts';
 
@@ -67,6 +68,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerEventRoutes(api, deps.services);
     registerWebhookRoutes(api, deps.services.webhooks);
     registerLspsRoutes(api, deps.services.lsps);
+    if (deps.services.wrapped)
+      registerWrappedRoutes(api, { wrapped: deps.services.wrapped.service, ...deps.services.wrapped.routes });
     registerLsps5AdminRoutes(api, deps.services.lsps5Notifier);
     if (hosting) registerNodeRoutes(api, hosting, publicUrl);
     if (hosting) registerNodeMacaroonRoutes(api, hosting.macaroons);

@@ -34,6 +34,7 @@ import type { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { runRebalancing } from '../routing/rebalance-job.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
+import type { WrappedRunner } from '../wrapped/wrapped-runner.ts';
 
 const NONCE_PRUNE_INTERVAL_MS = 60_000;
 
@@ -50,6 +51,8 @@ export interface LspJobDeps {
   readonly channels: ChannelService;
   readonly lsps1: Lsps1Service;
   readonly jitForwarder: JitForwarder;
+  /** Wrapped invoices' job (it funds channels), when enabled. */
+  readonly wrapped: WrappedRunner | undefined;
   readonly reservations: ReservationService;
   readonly upstream: UpstreamLsps1Source | undefined;
   readonly payments: PaymentService;
@@ -85,6 +88,7 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
       (s) => channels.track(s),
       (s) => lsps1.run(s),
       ...(config.lsps2.enabled ? [(s: AbortSignal) => jitForwarder.run(s)] : []),
+      ...(deps.wrapped ? [(s: AbortSignal) => deps.wrapped?.run(s) ?? Promise.resolve()] : []),
     ]),
   );
   runner.add({

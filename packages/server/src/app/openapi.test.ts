@@ -63,13 +63,27 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /v1/nodes/{id}/macaroons/{rootKeyId}': 'nodesRevokeMacaroon',
   'GET /v1/nodes/{id}/metrics': 'getNodeMetrics',
   'POST /lsps': 'callLsps',
+  'GET /api/v1/info': 'flowInfo',
+  'POST /api/v1/fee': 'flowFee',
+  'POST /api/v1/proposal': 'flowProposal',
+  'POST /v1/wrapped-invoices/fee': 'wrappedInvoiceFee',
+  'POST /v1/wrapped-invoices': 'wrapInvoice',
+  'GET /v1/wrapped-invoices/{id}': 'getWrappedInvoice',
 };
 
 /** Operations the SDK has no one method for (`/lsps` carries every LSPS method). */
-const NOT_IN_SDK = new Set(['getHealth', 'callLsps', 'adminLsps5LiquidityRequest']);
+const NOT_IN_SDK = new Set([
+  'getHealth',
+  'callLsps',
+  'adminLsps5LiquidityRequest',
+  // Flow 2.0's own routes, for wallets; the SDK's are the signed ones.
+  'flowInfo',
+  'flowFee',
+  'flowProposal',
+]);
 
 /** Operations anyone may call: no signature. */
-const UNSIGNED = new Set(['getHealth']);
+const UNSIGNED = new Set(['getHealth', 'flowInfo', 'flowFee', 'flowProposal']);
 
 type Operation = { operationId?: string; security?: Record<string, string[]>[] };
 type Document = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };

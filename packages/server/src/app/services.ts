@@ -54,6 +54,7 @@ import { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { QuoteService } from '../routing/quote-service.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
+import { type WrappedParts, wrappedFromConfig } from '../wrapped/wrapped-setup.ts';
 import { lspJobs } from './lsp-jobs.ts';
 
 /** Everything the routes use. */
@@ -75,6 +76,8 @@ export interface LspServices {
   readonly lsps2: Lsps2Service;
   /** LSPS2's HTLC interceptor; its `run` is started by `startJobs` when LSPS2 is enabled. */
   readonly jitForwarder: JitForwarder;
+  /** Wrapped invoices (Flow 2.0 and `/v1/wrapped-invoices`), when `wrapped.enabled`. */
+  readonly wrapped: WrappedParts | undefined;
   /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
   readonly lsps: LspsRouter;
   /** LSPS5 notifications to client nodes that are not connected. */
@@ -227,6 +230,7 @@ export function createServices(deps: {
     promises: new FeePromises(box.deriveKey('lsps2-promise')),
     log: log.child({ sub: 'lsps2' }),
   });
+  const wrapped = wrappedFromConfig(config, { database, lightning, funder, fees, log });
   const spendable = new SpendableReader({ database, lightning });
   const upstream = liquiditySourceFromConfig(config, {
     lightning,
@@ -316,6 +320,7 @@ export function createServices(deps: {
     channels,
     lsps1,
     jitForwarder,
+    wrapped: wrapped?.runner,
     reservations,
     upstream,
     payments,
@@ -335,6 +340,7 @@ export function createServices(deps: {
     lsps1,
     lsps2,
     jitForwarder,
+    wrapped,
     lsps,
     lsps5Notifier,
     events: new EventLog(database),

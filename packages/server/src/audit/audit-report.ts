@@ -27,6 +27,8 @@ export interface AuditTotals {
   readonly topupsCredited: number;
   /** What the rebalances made cost the LSP (its own expense, in no tenant's ledger), in msat. */
   readonly rebalanceCostsMsat: number;
+  /** What completed wrapped invoices earned the LSP (their fees), in msat. */
+  readonly wrappedFeesMsat: number;
 }
 
 /** The audit's answer. */
@@ -52,7 +54,7 @@ export function formatAudit(report: AuditReport): string {
   lines.push(`checked: ${counts.join(', ') || 'nothing'}`);
   const t = report.totals;
   lines.push(
-    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}, rebalancing cost ${t.rebalanceCostsMsat} msat`,
+    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}, rebalancing cost ${t.rebalanceCostsMsat} msat, wrapped-invoice fees ${t.wrappedFeesMsat} msat`,
   );
   for (const [kind, amount] of Object.entries(t.ledgerByKind)) lines.push(`  ledger ${kind}: ${amount}`);
   for (const d of report.discrepancies) lines.push(`DISCREPANCY ${d.check} ${d.subject}: ${d.message}`);

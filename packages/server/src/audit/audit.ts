@@ -8,7 +8,8 @@
  * deleted hosted node removed holding nothing, its coins swept to its tenant's address
  * (`deletions-audit.ts`); every running balance its ledger's sum; every LSPS1 on-chain receipt
  * paying for its channel or refunded, and every JIT opening fee collected in a settled forward
- * (`custody-checks.ts`). Prints each discrepancy; records still moving are counted as in flight,
+ * (`custody-checks.ts`); every wrapped invoice paid its fee and the wallet, or neither
+ * (`wrapped-audit.ts`). Prints each discrepancy; records still moving are counted as in flight,
  * not judged.
  */
 import { parseHex32 } from '@blgv/core';
@@ -29,6 +30,7 @@ import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingMonths } from './hosting-months-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
 import { auditRebalances } from './rebalances-audit.ts';
+import { auditWrappedInvoices } from './wrapped-audit.ts';
 
 export { type AuditReport, type AuditTotals, type Discrepancy, formatAudit } from './audit-report.ts';
 
@@ -124,16 +126,17 @@ export async function runAudit(deps: {
     const subject = `funding:${f.id}`;
     count(checked, 'fundings');
     if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee ?? 0n;
-    if (f.state === 'negotiating' || f.state === 'publishing') count(inFlight, 'fundings');
-    if (f.state !== 'cancelled') continue;
+    if (f.state === 'negotiating' || f.state === 'publishing' || f.state === 'withheld')
+      count(inFlight, 'fundings');
+    if (f.state !== 'cancelled' && f.state !== 'withdrawn') continue;
     if (f.txid && lnd.hasLiveTxid(f.txid))
       flag(
         'funding_cancelled_but_channel',
         subject,
-        `cancelled, yet LND holds a channel funded by ${f.txid}`,
+        `${f.state}, yet LND holds a channel funded by ${f.txid}`,
       );
     if (lnd.leases.some((l) => l.lockId === f.lockId))
-      flag('funding_inputs_leased', subject, 'cancelled, yet wallet inputs are still leased for it');
+      flag('funding_inputs_leased', subject, `${f.state}, yet wallet inputs are still leased for it`);
   }
 
   // Top-ups: each credit a settled invoice, each settled invoice credited.
@@ -314,6 +317,8 @@ export async function runAudit(deps: {
 
   // Rebalancing: the LSP's own expense, each made one as LND paid it.
   const rebalanceCostsMsat = await auditRebalances(deps.database, lnd, sink);
+  // Wrapped invoices: each completed one paid its fee and paid the wallet; each failed one neither.
+  const wrappedFeesMsat = await auditWrappedInvoices(deps.database, lnd, sink);
 
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));
   return {
@@ -330,6 +335,7 @@ export async function runAudit(deps: {
       networkFeesPaid: Number(networkFeesPaid),
       topupsCredited: Number(topupsCredited),
       rebalanceCostsMsat: Number(rebalanceCostsMsat),
+      wrappedFeesMsat: Number(wrappedFeesMsat),
     },
   };
 }

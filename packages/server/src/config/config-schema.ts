@@ -21,6 +21,7 @@ import {
 } from './money-schemas.ts';
 import { RoutingConfigSchema } from './routing-fees-schema.ts';
 import { LogLevel } from './schema-units.ts';
+import { WrappedConfigSchema } from './wrapped-schema.ts';
 
 /** The schema of the configuration (documented in docs/configuration.md). */
 export const ConfigSchema = Type.Object(
@@ -98,6 +99,8 @@ export const ConfigSchema = Type.Object(
     liquidity: LiquidityConfigSchema,
     lsps2: Lsps2ConfigSchema,
     lsps5: Lsps5ConfigSchema,
+    /** Wrapped invoices: JIT channels for wallets on a stock node (the Flow 2.0 API). */
+    wrapped: WrappedConfigSchema,
     topups: TopupsConfigSchema,
     reservations: ReservationsConfigSchema,
     /**

@@ -141,6 +141,35 @@ export class ChannelFunder {
   }
 
   /**
+   * Publishes a withheld funding (its owner was paid for the channel): moves it to
+   * `publishing` and publishes it, retrying until it is out. Releasing one already released
+   * (a retry, another replica) joins its publication; one withdrawn is an error.
+   */
+  async release(fundingId: string, signal: AbortSignal = this.#signal): Promise<void> {
+    const f = await this.get(fundingId);
+    if (!f) throw new Error(`no funding ${fundingId}`);
+    if (f.state === 'withheld' && !(await this.#move(this.#database.db, f, { type: 'released' })))
+      return this.release(fundingId, signal);
+    if (f.state === 'withdrawn' || f.state === 'cancelled' || f.state === 'negotiating')
+      throw new Error(`funding ${fundingId} is ${f.state}: it cannot be released`);
+    if (f.state !== 'published') await this.published(fundingId, signal);
+  }
+
+  /**
+   * Gives up a withheld funding (its owner never paid for the channel): its channels are
+   * abandoned and its inputs go back to the wallet; nothing reaches the chain. True when it is
+   * withdrawn (now or before); false when it was released meanwhile (it is funded: keep it).
+   */
+  async withdraw(fundingId: string, reason: string): Promise<boolean> {
+    const f = await this.get(fundingId);
+    if (!f) throw new Error(`no funding ${fundingId}`);
+    if (f.state === 'withdrawn') return true;
+    if (f.state !== 'withheld') return false;
+    if (await this.#move(this.#database.db, f, { type: 'withdrawn', reason })) return true;
+    return this.withdraw(fundingId, reason);
+  }
+
+  /**
    * Applies a funding's event and performs its effects: `sign_and_publish` publishes (after
    * the commit point's transaction, through `afterCommit`), `unwind` abandons what peers
    * signed and releases the inputs.
@@ -157,7 +186,11 @@ export class ChannelFunder {
       effects: {
         sign_and_publish: () => this.published(funding.id),
         unwind: () =>
-          unwindFunding(this.#unwinding(), funding, event.type === 'cancelled' ? event.reason : event.type),
+          unwindFunding(
+            this.#unwinding(),
+            funding,
+            event.type === 'cancelled' || event.type === 'withdrawn' ? event.reason : event.type,
+          ),
       },
     });
   }
@@ -169,7 +202,8 @@ export class ChannelFunder {
 
   /**
    * Finishes what a crash left: cancels every attempt left negotiating (none of them was
-   * signed, so none can reach the chain) and publishes every one left publishing.
+   * signed, so none can reach the chain) and publishes every one left publishing. Withheld
+   * ones are their owners' to release or withdraw (their own recovery decides).
    */
   async recover(): Promise<void> {
     const repo = new ChannelFundingsRepository(this.#database.db);
@@ -336,7 +370,7 @@ export class ChannelFunder {
       };
       const after = new AfterCommit(this.#database.db);
       const passed = await this.#database.db.transaction().execute(async (trx) => {
-        const committed = { type: 'committed' } as const;
+        const committed = { type: options.withhold ? 'withheld' : 'committed' } as const;
         const negotiating = { id, state: 'negotiating', txid: funded.txid, lockId } as const;
         if (!(await this.#move(trx, negotiating, committed, after))) return false;
         await options.commit(trx, commit, after);
@@ -347,8 +381,16 @@ export class ChannelFunder {
         return await cancelled('cancelled before the commit point');
       }
       this.#log.info(
-        { funding: id, txid: funded.txid, channels: committedChannels.length, fee: Number(funded.fee) },
-        'funding transaction committed',
+        {
+          funding: id,
+          txid: funded.txid,
+          channels: committedChannels.length,
+          fee: Number(funded.fee),
+          withheld: options.withhold === true,
+        },
+        options.withhold
+          ? 'funding transaction committed and withheld until released'
+          : 'funding transaction committed',
       );
       // Committed: publishing and the callers' steps after it are performed now; one that
       // fails is resumed from the stored states (recovery, the callers' runners).

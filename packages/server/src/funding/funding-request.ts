@@ -63,6 +63,12 @@ export interface FundOptions {
   commit(trx: Transaction<Schema>, commit: FundingCommit, after: AfterCommit): Promise<void>;
   /** Ends the negotiation early (as a failure, before the commit point). */
   readonly signal?: AbortSignal;
+  /**
+   * Keep the transaction back at the commit point (`withheld`): every peer has signed, so a
+   * zero-conf channel is usable, but the LSP signs and publishes only when the caller
+   * {@link ChannelFunder.release}s it, or gives it up with {@link ChannelFunder.withdraw}.
+   */
+  readonly withhold?: boolean;
 }
 
 /** What became of a set of channels: those committed together, and those never to be funded. */

@@ -16,7 +16,10 @@ export interface FundingUnwinding {
   readonly log: Logger;
 }
 
-/** Abandons channels LND holds for cancelled funding transactions (never published). */
+/**
+ * Abandons channels LND holds for cancelled or withdrawn funding transactions (never signed by
+ * the LSP, so never published).
+ */
 export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
   const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
   const [pending, open] = await Promise.all([
@@ -27,18 +30,23 @@ export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
   const fundings = await new ChannelFundingsRepository(deps.database.db).byTxids([
     ...new Set(points.map((p) => p.txid)),
   ]);
-  const cancelled = new Set(fundings.filter((f) => f.state === 'cancelled').map((f) => f.txid));
+  const cancelled = new Set(
+    fundings.filter((f) => f.state === 'cancelled' || f.state === 'withdrawn').map((f) => f.txid),
+  );
   let abandoned = 0;
   for (const p of points) {
     if (!cancelled.has(p.txid)) continue;
     await deps.lightning.abandonChannel(p, signal);
-    deps.log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a cancelled funding');
+    deps.log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a funding never published');
     abandoned++;
   }
   return abandoned;
 }
 
-/** The `unwind` effect: abandons what a peer signed, releases the leased inputs. */
+/**
+ * The `unwind` effect (of a cancel, or of withdrawing a withheld funding): abandons what a peer
+ * signed, releases the leased inputs.
+ */
 export async function unwindFunding(
   deps: FundingUnwinding,
   funding: Pick<ChannelFunding, 'id' | 'txid' | 'lockId'>,
@@ -52,7 +60,7 @@ export async function unwindFunding(
     if (lease.lockId === funding.lockId)
       await deps.lightning.releaseOutput(funding.lockId, lease.outpoint, signal);
   }
-  deps.log.info({ funding: funding.id, reason }, 'funding cancelled; nothing was published');
+  deps.log.info({ funding: funding.id, reason }, 'funding given up; nothing was published');
 }
 
 /** Why a peer's step failed, in words for the buyer, and whether the peer refused. */

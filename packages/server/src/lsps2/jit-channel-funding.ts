@@ -11,6 +11,7 @@ import {
   type FeeSchedule,
   formatScid,
   type JitChannelEvent,
+  jitChannelCapacity,
   type Msat,
   parseHex32,
   parsePubkey,
@@ -95,10 +96,7 @@ export class JitChannelFunding {
 
   /** The channel to open for a payment: twice the payment, within the configured bounds. */
   capacity(paymentSize: Msat): bigint {
-    const double = ((paymentSize + 999n) / 1000n) * 2n;
-    const min = BigInt(this.#limits.minChannelSize);
-    const max = BigInt(this.#limits.maxChannelSize);
-    return double < min ? min : double > max ? max : double;
+    return jitChannelCapacity(paymentSize, this.#limits);
   }
 
   /**

@@ -1,0 +1,440 @@
+/**
+ * Wrapped invoices, once made: the job that watches each hold invoice until its payment is held,
+ * then drives the wrapped invoice machine (`wrappedInvoiceMachine`) through the one driver
+ * (`applyStep`) and performs its effects:
+ *
+ * - `open_channel`: a channel the wallet already has from the LSP with room for the payment is
+ *   chosen; otherwise a zero-conf, scid-alias, private channel is funded through the one commit
+ *   point with its funding **withheld** (every peer signed, the LSP did not: nothing can reach
+ *   the chain). A wallet that is offline or refuses costs nothing: the hold invoice is cancelled.
+ * - `pay_wallet`: once the channel is active, the wallet's own invoice is paid over it (first hop
+ *   pinned, no fee). Its preimage is the wrapped invoice's.
+ * - `settle`: the hold invoice is settled with that preimage (the fee earned) and the withheld
+ *   funding released (signed and published).
+ * - `cancel_hold` / `withdraw_funding`: the payer's HTLCs fail back; the withheld funding is given
+ *   up (channel abandoned, inputs back to the wallet).
+ *
+ * A payment to the wallet whose outcome is unknown (a timeout, a restart) is tracked in LND
+ * until it ends; it is never taken as failed. Runs in the replica that funds channels (the
+ * funder's recovery cancels attempts it does not drive).
+ */
+import {
+  boundedFeeRate,
+  type ChannelsPort,
+  type FeeSchedule,
+  formatScid,
+  type InvoicesPort,
+  isLspError,
+  jitChannelCapacity,
+  msat,
+  type PaymentResult,
+  type PaymentsPort,
+  parseHex32,
+  parsePubkey,
+  type Scid,
+  scid,
+  type WalletPort,
+  type WrappedInvoiceEvent,
+  wrappedInvoiceMachine,
+} from '@blgv/core';
+import {
+  type Database,
+  type Kysely,
+  type Schema,
+  type WrappedInvoiceRecord,
+  WrappedInvoicesRepository,
+} from '@blgv/store';
+import type { Logger } from 'pino';
+import { forwardingFees } from '../channels/forwarding-policy.ts';
+import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { activeChannel } from '../lsps2/channel-open.ts';
+import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
+import { pause, Wakeup } from '../poll.ts';
+
+/** The Lightning calls the runner makes. */
+export type WrappedRunnerLightning = Pick<
+  InvoicesPort,
+  'subscribeInvoice' | 'lookupInvoice' | 'settleInvoice' | 'cancelInvoice'
+> &
+  Pick<PaymentsPort, 'sendPayment' | 'trackPayment'> &
+  Pick<ChannelsPort, 'listChannels' | 'channelEvents'> &
+  Pick<WalletPort, 'estimateFee'>;
+
+/** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
+export interface WrappedRunnerLimits {
+  readonly minChannelSize: number;
+  readonly maxChannelSize: number;
+  readonly maxClientToSelfDelay: number;
+  readonly openTimeoutSeconds: number;
+  readonly payTimeoutSeconds: number;
+  readonly minFeeRate: number;
+  readonly maxFeeRate: number;
+}
+
+const ACTIVE_STATES = ['awaiting_payment', 'opening', 'paying', 'settling'] as const;
+const SCAN_MS = 1_000;
+const CALL_MS = 30_000;
+const MEMO_PREFIX = 'wrapped:';
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Watches wrapped invoices and drives their machine. */
+export class WrappedRunner {
+  readonly #database: Database;
+  readonly #lightning: WrappedRunnerLightning;
+  readonly #funder: ChannelFunder;
+  readonly #schedule: FeeSchedule;
+  readonly #limits: WrappedRunnerLimits;
+  readonly #log: Logger;
+  readonly #wakeup = new Wakeup();
+  /** Hold invoices watched, by wrapped invoice id. */
+  readonly #watching = new Map<string, AbortController>();
+  /** Wrapped invoices this process is acting on (their steps and effects). */
+  readonly #busy = new Set<string>();
+  #signal: AbortSignal = AbortSignal.abort();
+
+  constructor(deps: {
+    database: Database;
+    lightning: WrappedRunnerLightning;
+    funder: ChannelFunder;
+    schedule: FeeSchedule;
+    limits: WrappedRunnerLimits;
+    log: Logger;
+  }) {
+    this.#database = deps.database;
+    this.#lightning = deps.lightning;
+    this.#funder = deps.funder;
+    this.#schedule = deps.schedule;
+    this.#limits = deps.limits;
+    this.#log = deps.log;
+  }
+
+  /** A wrapped invoice was just made (here): look at it now rather than at the next scan. */
+  created(): void {
+    this.#wakeup.wake();
+  }
+
+  /** Watches and drives wrapped invoices until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
+    try {
+      while (!signal.aborted) {
+        await this.#scan().catch((err: unknown) => this.#log.warn({ err }, 'wrapped invoice scan failed'));
+        await this.#wakeup.wait(SCAN_MS, signal);
+      }
+    } finally {
+      for (const w of this.#watching.values()) w.abort();
+      this.#watching.clear();
+    }
+  }
+
+  /** One look at every wrapped invoice not ended: watch, expire, or resume it. */
+  async #scan(): Promise<void> {
+    const now = Date.now();
+    for (const w of await this.#repo().inStates(ACTIVE_STATES)) {
+      if (this.#busy.has(w.id)) continue;
+      if (w.state === 'awaiting_payment') {
+        if (w.expiresAt.getTime() <= now) void this.#act(w, () => this.#apply(w, { type: 'expired' }));
+        else if (!this.#watching.has(w.id)) this.#watch(w);
+        continue;
+      }
+      // Left mid-way (a restart, a failed effect): carry on from the stored state.
+      void this.#act(w, () => this.#resume(w));
+    }
+  }
+
+  /** Runs `work` for one wrapped invoice, one at a time per invoice in this process. */
+  async #act(w: WrappedInvoiceRecord, work: () => Promise<unknown>): Promise<void> {
+    if (this.#busy.has(w.id)) return;
+    this.#busy.add(w.id);
+    try {
+      await work();
+    } catch (err) {
+      if (!this.#signal.aborted)
+        this.#log.warn(
+          { wrapped: w.id, err: reasonOf(err) },
+          'a wrapped invoice step failed; resumed at the next scan',
+        );
+    } finally {
+      this.#busy.delete(w.id);
+    }
+  }
+
+  /** Follows the hold invoice until the payer's HTLCs are held (or it is cancelled). */
+  #watch(w: WrappedInvoiceRecord): void {
+    const stop = new AbortController();
+    this.#watching.set(w.id, stop);
+    const signal = AbortSignal.any([this.#signal, stop.signal]);
+    void (async () => {
+      try {
+        for await (const inv of this.#lightning.subscribeInvoice(w.paymentHash, { signal })) {
+          if (inv.state === 'open') continue;
+          if (inv.state === 'accepted') await this.#act(w, () => this.#apply(w, { type: 'payment_held' }));
+          // Cancelled by LND (the payer's HTLCs near their expiry) or by us: nothing more to wait for.
+          else if (inv.state === 'canceled') await this.#act(w, () => this.#apply(w, { type: 'expired' }));
+          break;
+        }
+      } catch (err) {
+        if (!signal.aborted)
+          this.#log.warn({ wrapped: w.id, err: reasonOf(err) }, 'watching a wrapped invoice failed');
+      } finally {
+        this.#watching.delete(w.id);
+        stop.abort();
+      }
+    })();
+  }
+
+  /** Performs what the stored state calls for after a restart or a failed effect. */
+  async #resume(w: WrappedInvoiceRecord): Promise<void> {
+    if (w.state === 'opening') return this.#openChannel(w);
+    if (w.state === 'paying') return this.#payWallet(w);
+    if (w.state === 'settling') return this.#settle(w);
+  }
+
+  /**
+   * Applies an event through the one driver (only from the state read); false when it had
+   * already moved on. Effects are performed here, with the record as it is after the step.
+   */
+  async #apply(
+    w: WrappedInvoiceRecord,
+    event: WrappedInvoiceEvent,
+    extra: { readonly channelCapacitySat?: bigint } = {},
+    db: Kysely<Schema> = this.#database.db,
+    afterCommit?: AfterCommit,
+  ): Promise<boolean> {
+    let after = w;
+    const step = await applyStep(wrappedInvoiceMachine, w, event, undefined, {
+      db,
+      ...(afterCommit ? { afterCommit } : {}),
+      log: this.#log,
+      logFields: { paymentHash: w.paymentHash },
+      persist: (step, db) => {
+        const r = step.record as Partial<Record<string, unknown>>;
+        const update = {
+          state: step.state,
+          ...(typeof r.fundingId === 'string' ? { fundingId: r.fundingId } : {}),
+          ...(typeof r.txid === 'string' ? { fundingTxid: r.txid } : {}),
+          ...(typeof r.outputIndex === 'number' ? { fundingOutputIndex: r.outputIndex } : {}),
+          ...(typeof r.channelScid === 'bigint' ? { channelScid: r.channelScid.toString() } : {}),
+          ...(typeof r.preimage === 'string' ? { preimage: r.preimage } : {}),
+          ...(typeof r.reason === 'string' ? { failure: r.reason } : {}),
+          ...extra,
+        };
+        after = {
+          ...w,
+          state: step.state,
+          fundingId: update.fundingId ?? w.fundingId,
+          fundingTxid: update.fundingTxid ?? w.fundingTxid,
+          fundingOutputIndex: update.fundingOutputIndex ?? w.fundingOutputIndex,
+          channelScid: update.channelScid ?? w.channelScid,
+          preimage: (update.preimage ?? w.preimage) as WrappedInvoiceRecord['preimage'],
+          failure: update.failure ?? w.failure,
+        };
+        return new WrappedInvoicesRepository(db).transition(w.id, w.state, update);
+      },
+      effects: {
+        open_channel: () => this.#openChannel(after),
+        pay_wallet: () => this.#payWallet(after),
+        settle: () => this.#settle(after),
+        cancel_hold: () => this.#cancelHold(after),
+        withdraw_funding: () => this.#withdraw(after),
+      },
+    });
+    return step !== undefined;
+  }
+
+  /** `open_channel`: a channel the wallet has with room, else one funded and withheld. */
+  async #openChannel(w: WrappedInvoiceRecord): Promise<void> {
+    const invoice = await this.#lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(CALL_MS));
+    if (invoice.state !== 'accepted') {
+      await this.#apply(w, {
+        type: 'open_failed',
+        reason: `the payment is no longer held (invoice ${invoice.state})`,
+      });
+      return;
+    }
+    const existing = await this.#channelWithRoom(w);
+    if (existing) {
+      await this.#apply(w, { type: 'channel_chosen', channelScid: existing });
+      return;
+    }
+    const capacity = jitChannelCapacity(w.walletAmount, this.#limits);
+    const owner = `wrapped:${w.id}`;
+    const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(CALL_MS));
+    const result = await this.#funder.fund(
+      [
+        {
+          owner,
+          open: {
+            ...forwardingFees(this.#schedule),
+            remotePubkey: parsePubkey(w.walletPubkey),
+            localAmount: capacity,
+            private: true,
+            zeroConf: true,
+            scidAlias: true,
+            maxLocalCsv: this.#limits.maxClientToSelfDelay,
+            memo: `${MEMO_PREFIX}${w.id}`,
+          },
+        },
+      ],
+      {
+        feeRate: boundedFeeRate(estimate.satPerVbyte, this.#limits),
+        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+        signal: this.#signal,
+        withhold: true,
+        commit: async (trx, c, after) => {
+          const event: WrappedInvoiceEvent = {
+            type: 'committed',
+            fundingId: c.fundingId,
+            txid: c.txid,
+            outputIndex: c.channels[0]?.outputIndex ?? 0,
+          };
+          if (!(await this.#apply(w, event, { channelCapacitySat: capacity }, trx, after)))
+            throw new Error(`wrapped invoice ${w.id} left opening before its commit`);
+        },
+      },
+    );
+    if (result.committed) return;
+    const reason = result.failed.get(owner) ?? 'the channel could not be opened';
+    await this.#apply(w, { type: 'open_failed', reason });
+  }
+
+  /** A channel of the wallet's, active, that can carry its amount now. */
+  async #channelWithRoom(w: WrappedInvoiceRecord): Promise<Scid | undefined> {
+    const channels = await this.#lightning.listChannels(AbortSignal.timeout(CALL_MS));
+    const need = (w.walletAmount + 999n) / 1000n;
+    const fit = channels.find(
+      (c) =>
+        c.remotePubkey === w.walletPubkey &&
+        c.active &&
+        c.localBalance - c.localReserve >= need + 1_000n &&
+        c.pendingHtlcs < 400,
+    );
+    return fit?.scid;
+  }
+
+  /**
+   * `pay_wallet`: pays the wallet's invoice over its channel, first hop pinned. A payment LND
+   * already knows (a restart, a second look) is followed to its end instead of sent again.
+   */
+  async #payWallet(w: WrappedInvoiceRecord): Promise<void> {
+    const hash = parseHex32(w.paymentHash);
+    const payWait = (this.#limits.payTimeoutSeconds + 30) * 1000;
+    const known = await this.#lightning.trackPayment(
+      hash,
+      AbortSignal.any([this.#signal, AbortSignal.timeout(payWait)]),
+    );
+    if (known) return this.#paid(w, known);
+    const channel = await this.#walletChannel(w);
+    this.#log.info(
+      { wrapped: w.id, scid: formatScid(channel) },
+      "paying the wallet's invoice over its channel",
+    );
+    let result: PaymentResult;
+    try {
+      result = await this.#sendToWallet(w, channel, payWait);
+    } catch (err) {
+      // Sent or not, its outcome is not known here: the next scan tracks it.
+      this.#log.warn(
+        { wrapped: w.id, err: reasonOf(err) },
+        "the wallet's payment has no outcome yet; tracking it",
+      );
+      throw err;
+    }
+    return this.#paid(w, result);
+  }
+
+  /**
+   * Sends the wallet's payment over `channel`. A channel that has just become active may not be
+   * eligible to carry an HTLC for a moment (LND finds no local balance, tries nothing): such a
+   * payment failed for certain with no HTLC sent, so it is sent again until the channel carries
+   * it or the open timeout passes.
+   */
+  async #sendToWallet(w: WrappedInvoiceRecord, channel: Scid, waitMs: number): Promise<PaymentResult> {
+    const deadline = Date.now() + this.#limits.openTimeoutSeconds * 1000;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      const result = await this.#lightning.sendPayment(
+        {
+          paymentRequest: w.walletInvoice,
+          feeLimit: msat(0n),
+          timeoutSeconds: this.#limits.payTimeoutSeconds,
+          outgoingScid: channel,
+        },
+        AbortSignal.any([this.#signal, AbortSignal.timeout(waitMs)]),
+      );
+      const notTried =
+        result.status === 'failed' &&
+        result.htlcCount === 0 &&
+        (result.reason === 'insufficient_balance' || result.reason === 'no_route');
+      if (!notTried || Date.now() + delay > deadline) return result;
+      await pause(delay, this.#signal);
+    }
+  }
+
+  async #paid(w: WrappedInvoiceRecord, result: PaymentResult): Promise<void> {
+    if (result.status === 'succeeded') {
+      await this.#apply(w, { type: 'wallet_paid', preimage: result.preimage });
+      return;
+    }
+    await this.#apply(w, {
+      type: 'pay_failed',
+      reason: `the wallet's invoice could not be paid: ${result.reason}`,
+    });
+  }
+
+  /** The channel the wallet's payment goes over: the one chosen, or the new one once active. */
+  async #walletChannel(w: WrappedInvoiceRecord): Promise<Scid> {
+    if (w.fundingTxid === null || w.fundingOutputIndex === null) {
+      if (!w.channelScid) throw new Error(`wrapped invoice ${w.id} is paying without a channel`);
+      return scid(BigInt(w.channelScid));
+    }
+    const channel = await activeChannel(
+      this.#lightning,
+      { channelPoint: { txid: parseHex32(w.fundingTxid), outputIndex: w.fundingOutputIndex } },
+      AbortSignal.any([this.#signal, AbortSignal.timeout(this.#limits.openTimeoutSeconds * 1000)]),
+    ).catch(async (err: unknown) => {
+      // Never sent: the wallet took the channel but never made it usable.
+      if (err instanceof DOMException && err.name === 'TimeoutError') {
+        await this.#apply(w, { type: 'pay_failed', reason: 'the new channel never became active' });
+      }
+      throw err;
+    });
+    return channel.scid;
+  }
+
+  /** `settle`: the hold invoice settled (the fee earned), then the withheld funding published. */
+  async #settle(w: WrappedInvoiceRecord): Promise<void> {
+    if (!w.preimage) throw new Error(`wrapped invoice ${w.id} is settling without its preimage`);
+    try {
+      await this.#lightning.settleInvoice(parseHex32(w.preimage), AbortSignal.timeout(CALL_MS));
+    } catch (err) {
+      if (!/already settled|invoice already/i.test(reasonOf(err))) throw err;
+    }
+    if (w.fundingId) await this.#funder.release(w.fundingId, this.#signal);
+    await this.#apply(w, { type: 'settled' });
+    this.#log.info(
+      { wrapped: w.id, feeMsat: String(w.fee), funding: w.fundingTxid ?? undefined },
+      'wrapped invoice paid: the wallet has its payment, the LSP its fee',
+    );
+  }
+
+  /** `cancel_hold`: the payer's HTLCs fail back (an invoice already cancelled is fine). */
+  async #cancelHold(w: WrappedInvoiceRecord): Promise<void> {
+    try {
+      await this.#lightning.cancelInvoice(parseHex32(w.paymentHash), AbortSignal.timeout(CALL_MS));
+    } catch (err) {
+      if (!isLspError(err) || !/already canceled|already cancelled|unable to locate/i.test(reasonOf(err)))
+        throw err;
+    }
+  }
+
+  /** `withdraw_funding`: the withheld funding given up, if there is one. */
+  async #withdraw(w: WrappedInvoiceRecord): Promise<void> {
+    if (!w.fundingId) return;
+    await this.#funder.withdraw(w.fundingId, w.failure ?? 'the wallet never settled');
+  }
+
+  #repo() {
+    return new WrappedInvoicesRepository(this.#database.db);
+  }
+}
