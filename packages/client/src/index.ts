@@ -38,3 +38,16 @@ export {
 export { type Fees, LSPClient, type LSPClientOptions, type MutationOptions } from './client.ts';
 export { Bolt11DecodeError, type Bolt11ErrorCode, LspApiError, LspsRpcError } from './errors.ts';
 export { lsps2OpeningFee, lsps2RouteHint, type RouteHintHop, scidToBigInt } from './lsps2.ts';
+export {
+  checkWrappedInvoice,
+  DEFAULT_MAX_FINAL_CLTV_EXPIRY_DELTA,
+  DEFAULT_MIN_LSP_CLTV_DELTA,
+  type LspIdentity,
+  type VerifyWrappedInvoiceOptions,
+  verifyWrappedInvoice,
+  type WrapFeeQuote,
+  type WrappedInvoiceBounds,
+  type WrappedInvoiceCheck,
+  type WrappedInvoiceFailure,
+  type WrappedInvoiceFailureCode,
+} from './wrapped-invoice.ts';
