@@ -39,6 +39,7 @@ rewrite(join(out, 'client'));
 const client = JSON.parse(readFileSync(join(repoRoot, 'packages', 'client', 'package.json'), 'utf8')) as {
   version: string;
   description: string;
+  dependencies: Record<string, string>;
 };
 const protocol = JSON.parse(readFileSync(join(repoRoot, 'packages', 'protocol', 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -54,7 +55,12 @@ writeFileSync(
       type: 'module',
       exports: { '.': { types: './client/src/index.d.ts', default: './client/src/index.js' } },
       engines: { node: '>=20' },
-      dependencies: protocol.dependencies,
+      // The SDK's own (its BOLT 11 decoder's) and the shared wire code's; the wire code itself is inside.
+      dependencies: Object.fromEntries(
+        Object.entries({ ...protocol.dependencies, ...client.dependencies })
+          .filter(([name]) => name !== '@blgv/protocol')
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
     },
     null,
     2,

@@ -31,3 +31,33 @@ export class LspsRpcError extends Error {
     this.data = data;
   }
 }
+
+/** Why {@link decodeBolt11} refused an invoice. */
+export type Bolt11ErrorCode =
+  /** Not a bech32 string: no separator, mixed case, a character outside the alphabet, a bad checksum. */
+  | 'not_bech32'
+  /** The prefix names no network this decoder knows (`lnbc`, `lntb`, `lntbs`, `lnbcrt`, `lnsb`). */
+  | 'unknown_network'
+  /** The amount has a leading zero, an unknown multiplier or a fraction of a millisatoshi. */
+  | 'bad_amount'
+  /** Too short to hold a timestamp and a signature. */
+  | 'too_short'
+  /** A field is cut short, not minimally encoded, or its content does not parse. */
+  | 'bad_field'
+  /** A required field is missing or doubled (`p`, `s`, exactly one of `d` and `h`). */
+  | 'missing_field'
+  /** A required (even) feature bit this decoder does not know. */
+  | 'unknown_required_feature'
+  /** The signature does not verify against `n`, is high-S with `n`, or recovers no key. */
+  | 'bad_signature';
+
+/** A BOLT 11 invoice that does not decode; `code` says why. */
+export class Bolt11DecodeError extends Error {
+  readonly code: Bolt11ErrorCode;
+
+  constructor(code: Bolt11ErrorCode, message: string) {
+    super(message);
+    this.name = 'Bolt11DecodeError';
+    this.code = code;
+  }
+}
