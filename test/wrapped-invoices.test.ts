@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Hex32, msat, parseHex32, type Sat, sat } from '@blgv/core';
+import { verifyWrappedInvoice } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
 import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
@@ -90,7 +91,7 @@ async function wrapped(expirySeconds = 3600) {
     fee_id: quote.id,
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return { invoice, jit: r.body.jit_bolt11, fee: BigInt(quote.fee_amount_msat) };
+  return { invoice, jit: r.body.jit_bolt11, fee: BigInt(quote.fee_amount_msat), quote };
 }
 
 async function mempool(): Promise<string[]> {
@@ -251,7 +252,10 @@ test('a payment to a random hash stops at the LSP and opens nothing', async () =
 
 test('paid with no block mined: the wallet gets exactly its invoice, the LSP its fee, one channel', async () => {
   const h0 = await height();
-  const { invoice, jit, fee: quoted } = await wrapped();
+  const { invoice, jit, fee: quoted, quote } = await wrapped();
+  // The wallet checks the wrapped invoice before handing it out, as the SDK does it.
+  const check = await verifyWrappedInvoice(invoice.paymentRequest, jit, quote, { endpoint: server.url });
+  assert.deepEqual(check.failures, [], 'the SDK finds nothing wrong with the wrapped invoice');
   const decoded = await net.alice.lnd.decodePaymentRequest(jit, within());
   assert.equal(decoded.paymentHash, invoice.paymentHash, 'the same payment hash');
   assert.equal(decoded.destination, net.lsp.pubkey, 'paid to the LSP');
