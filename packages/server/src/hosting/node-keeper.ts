@@ -16,7 +16,7 @@ import type { HostedNodeRecord as StoredNode } from '@blgv/store';
 import type { Logger } from 'pino';
 import { every } from '../jobs/job-runner.ts';
 import type { HostingService } from './hosting-service.ts';
-import { readNodeHealth } from './node-health.ts';
+import { readNodeHealth, SyncBlips } from './node-health.ts';
 
 /** The most a dead node waits between restart attempts. */
 const MAX_RESTART_BACKOFF_MS = 5 * 60_000;
@@ -30,6 +30,7 @@ export async function keepNodes(
   const gapMs = checkGapMs(deps.intervalMs);
   const backoff = new Map<string, { until: number; delayMs: number }>();
   const backups = new Map<string, AbortController>();
+  const blips = new SyncBlips();
   /** Creations cut short being finished: in the background, so the other nodes are kept meanwhile. */
   const resuming = new Set<Promise<void>>();
   const tick = async () => {
@@ -44,6 +45,7 @@ export async function keepNodes(
     // Backoffs of nodes no longer live (deleted) go, so the map holds only nodes that exist.
     const live = new Set(nodes.map((n) => n.id));
     for (const id of backoff.keys()) if (!live.has(id)) backoff.delete(id);
+    blips.keepOnly(live);
     const lspPeers = await hosting.lspPreference.lspPeers().catch(() => undefined);
     const running = new Set<string>();
     await Promise.all(
@@ -79,7 +81,8 @@ export async function keepNodes(
 
   /**
    * True when the node answers (running and unlocked) after the check. It is recorded up only
-   * when synced to chain and graph too: one still syncing is left to sync, counted down.
+   * when synced to chain and graph too (or behind for a moment after a block, `SyncBlips`): one
+   * still syncing is left to sync, counted down.
    */
   const keepRunning = async (node: StoredNode): Promise<boolean> => {
     const wait = backoff.get(node.id);
@@ -95,12 +98,12 @@ export async function keepNodes(
         if (!health.answers) throw health.error;
       }
       backoff.delete(node.id);
-      await hosting.repo.recordCheck(node.id, health.up, gapMs);
+      await hosting.repo.recordCheck(node.id, blips.up(node.id, health, Date.now()), gapMs);
       if (!health.up) {
         const { syncedToChain, syncedToGraph } = health;
         log.debug(
           { nodeId: node.id, syncedToChain, syncedToGraph },
-          'hosted node not synced yet: counted down',
+          'hosted node not synced (up for a moment after a block, down after)',
         );
       }
       if (!backups.has(node.id)) followBackups(node);
@@ -108,7 +111,11 @@ export async function keepNodes(
     } catch (err) {
       const delayMs = Math.min((wait?.delayMs ?? 1_000) * 2, MAX_RESTART_BACKOFF_MS);
       backoff.set(node.id, { until: Date.now() + delayMs, delayMs });
-      await hosting.repo.recordCheck(node.id, false, gapMs);
+      await hosting.repo.recordCheck(
+        node.id,
+        blips.up(node.id, { answers: false, error: err }, Date.now()),
+        gapMs,
+      );
       log.warn({ nodeId: node.id, err, retryInMs: delayMs }, 'hosted node down');
       return false;
     }
