@@ -75,12 +75,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0021_payment_purposes',
         '0022_rebalances',
         '0023_wrapped_invoices',
+        '0024_payment_send_tries',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
       );
     });
 
@@ -162,6 +163,37 @@ for (const [name, config] of Object.entries(dialects)) {
       });
       assert.deepEqual(done?.htlcAttempts, attempts);
       assert.deepEqual((await payments.get(hash))?.htlcAttempts, attempts);
+    });
+
+    test('a payment try is claimed before it is sent, and an outcome is recorded only for the try it was read for', async () => {
+      const tenant = await new TenantsRepository(database.db).create('splitter');
+      const payments = new PaymentsRepository(database.db);
+      const hash = randomBytes(32).toString('hex');
+      const p = await payments.insert({
+        paymentHash: hash,
+        tenantId: tenant.id,
+        paymentRequest: 'lnbcrt1',
+        destination: `02${'bb'.repeat(32)}`,
+        amountMsat: msat(1_000_000n),
+        reservationId: null,
+        reserved: sat(0n),
+        liquidity: sat(1_010n),
+        feeLimitMsat: msat(2_000n),
+        amount: sat(1_000n),
+        routingFee: sat(10n),
+        utilizationFee: sat(0n),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      assert.equal(p.sendTry, 1);
+      const failed = { status: 'failed', failure: 'no_route', htlcCount: 0 } as const;
+      // The split try is claimed: a resolver that read the first try records nothing.
+      assert.equal(await payments.claimNextTry(hash, 1, 1), true);
+      assert.equal(await payments.claimNextTry(hash, 1, 1), false, 'a try is claimed once');
+      assert.equal(await payments.finish(hash, 1, failed, 1), undefined, 'the first try is over');
+      const done = await payments.finish(hash, 1, failed, 2);
+      assert.equal(done?.status, 'failed');
+      // Recorded: nothing more is claimed.
+      assert.equal(await payments.claimNextTry(hash, 1, 2), false);
     });
 
     test('int8 values come back as exact bigints', async () => {

@@ -297,3 +297,49 @@ test('paid with no block mined: the wallet gets exactly its invoice, the LSP its
   const report = await assertCleanAudit(server);
   assert.equal(report.totals.wrappedFeesMsat, Number(quoted), 'the fee earned, as the audit counts it');
 });
+
+test('a tenant wraps through the signed API: the wallet’s channel has room, so it is paid over it', async () => {
+  const { client } = await server.newTenant('wallet-vendor');
+  const amountMsat = 20_000_000n;
+  const channelsBefore = (await net.lsp.lnd.listChannels(within())).filter(
+    (c) => c.remotePubkey === wallet.pubkey,
+  );
+  assert.equal(channelsBefore.length, 1);
+  const quote = await client.wrappedInvoiceFee({
+    amountMsat: amountMsat.toString(),
+    walletPubkey: wallet.pubkey,
+  });
+  const invoice = await wallet.lnd.addInvoice({ amount: msat(amountMsat) }, within());
+  const w = await client.wrapInvoice({ invoice: invoice.paymentRequest, feeId: quote.feeId });
+  assert.equal(w.state, 'awaiting_payment');
+  assert.equal(w.paymentHash, invoice.paymentHash);
+  assert.equal(w.feeMsat, quote.feeMsat);
+  // A fee id is its tenant's own: another tenant cannot use it.
+  const other = await server.newTenant('other-vendor');
+  await assert.rejects(
+    other.client.wrapInvoice({ invoice: invoice.paymentRequest, feeId: quote.feeId }),
+    (e: Error) => /not a fee this LSP quoted/.test(e.message),
+  );
+  await assert.rejects(other.client.getWrappedInvoice(w.id), (e: Error) =>
+    /no wrapped invoice/.test(e.message),
+  );
+
+  const r = await pay(w.wrappedInvoice);
+  assert.equal(r.status, 'succeeded');
+  const done = await net.h.waitFor(
+    async () => {
+      const now = await client.getWrappedInvoice(w.id);
+      return now.state === 'completed' ? now : undefined;
+    },
+    { what: 'the wrapped invoice completed' },
+  );
+  assert.equal(done.channelScid, String(channelsBefore[0]?.scid), 'over the channel the wallet had');
+  const paid = await wallet.lnd.lookupInvoice(invoice.paymentHash as Hex32, within());
+  assert.equal(paid.amountPaid, amountMsat, 'the wallet received exactly its invoice');
+  assert.equal(
+    (await net.lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === wallet.pubkey).length,
+    1,
+    'no new channel',
+  );
+  await assertCleanAudit(server);
+});

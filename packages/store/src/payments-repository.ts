@@ -15,6 +15,11 @@ export interface Payment {
   readonly paymentHash: string;
   readonly tenantId: string;
   readonly attempt: number;
+  /**
+   * Which try of this attempt is being sent (one part first, then split): an outcome is
+   * recorded only for the try it was read for.
+   */
+  readonly sendTry: number;
   readonly paymentRequest: string;
   readonly destination: string;
   readonly amountMsat: Msat;
@@ -49,6 +54,7 @@ export interface Payment {
 export type PaymentAttempt = Omit<
   Payment,
   | 'attempt'
+  | 'sendTry'
   | 'status'
   | 'failure'
   | 'networkFeeMsat'
@@ -114,6 +120,7 @@ export class PaymentsRepository {
       .set({
         ...columns(p),
         attempt,
+        send_try: 1,
         status: 'pending',
         failure: null,
         network_fee_msat: null,
@@ -130,8 +137,33 @@ export class PaymentsRepository {
     return toPayment(row);
   }
 
-  /** Records the outcome of a pending attempt; undefined when it was not pending any more. */
-  async finish(paymentHash: string, attempt: number, outcome: PaymentOutcome): Promise<Payment | undefined> {
+  /**
+   * Claims the next try of a pending attempt (`sendTry` + 1) before it is sent; false when the
+   * attempt is no longer pending at that try (another replica recorded its outcome, or claimed
+   * the try first): then it must not be sent.
+   */
+  async claimNextTry(paymentHash: string, attempt: number, sendTry: number): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('payments')
+      .set({ send_try: sendTry + 1, updated_at: new Date() })
+      .where('payment_hash', '=', paymentHash)
+      .where('attempt', '=', attempt)
+      .where('send_try', '=', sendTry)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Records the outcome of a pending attempt, of the try `sendTry` when given; undefined when it
+   * was not pending (at that try) any more.
+   */
+  async finish(
+    paymentHash: string,
+    attempt: number,
+    outcome: PaymentOutcome,
+    sendTry?: number,
+  ): Promise<Payment | undefined> {
     const row = await this.#db
       .updateTable('payments')
       .set({
@@ -146,6 +178,7 @@ export class PaymentsRepository {
       .where('payment_hash', '=', paymentHash)
       .where('attempt', '=', attempt)
       .where('status', '=', 'pending')
+      .$if(sendTry !== undefined, (q) => q.where('send_try', '=', sendTry ?? 1))
       .returningAll()
       .executeTakeFirst();
     return row && toPayment(row);
@@ -188,6 +221,7 @@ function toPayment(r: Selectable<PaymentsTable>): Payment {
     paymentHash: r.payment_hash,
     tenantId: r.tenant_id,
     attempt: r.attempt,
+    sendTry: r.send_try ?? 1,
     paymentRequest: r.payment_request,
     destination: r.destination,
     amountMsat: msat(r.amount_msat),

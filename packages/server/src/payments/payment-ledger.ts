@@ -150,7 +150,7 @@ export async function recordOutcome(
     log,
     quiet: true,
     persist: async (_, trx) => {
-      finished = await new PaymentsRepository(trx).finish(p.paymentHash, p.attempt, outcome);
+      finished = await new PaymentsRepository(trx).finish(p.paymentHash, p.attempt, outcome, p.sendTry);
       // Its money left the node: balances read before now are stale.
       if (finished?.status === 'succeeded') await new ReservationsRepository(trx).bumpEpoch();
       return finished !== undefined;

@@ -254,7 +254,8 @@ export class PaymentService {
   }
 
   /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */
-  async #send(p: Payment, retryDelayMs = RETRY_MIN_MS): Promise<Payment> {
+  async #send(sent: Payment, retryDelayMs = RETRY_MIN_MS): Promise<Payment> {
+    let p = sent;
     this.#watching.add(p.paymentHash);
     let result: Outcome | undefined;
     try {
@@ -268,7 +269,16 @@ export class PaymentService {
       result =
         this.#limits.singlePartFirst === false
           ? await this.#lightning.sendPayment({ ...request, maxParts: this.#limits.maxParts }, signal())
-          : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal);
+          : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal, async () => {
+              // The split is a try of its own: claimed before it is sent, recorded only as it.
+              const claimed = await new PaymentsRepository(this.#database.db).claimNextTry(
+                p.paymentHash,
+                p.attempt,
+                p.sendTry,
+              );
+              if (claimed) p = { ...p, sendTry: p.sendTry + 1 };
+              return claimed;
+            });
     } catch (err) {
       result = await this.#afterRefusal(p, err);
     }

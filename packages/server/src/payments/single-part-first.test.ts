@@ -96,3 +96,16 @@ test('a failure a split cannot help, or no parts allowed, is not sent again', as
     assert.deepEqual(lnd.parts, [1]);
   }
 });
+
+test('a split whose try another replica resolved first (the claim refused) is not sent', async () => {
+  const first = failed('no_route');
+  const lnd = node(first, succeeded);
+  let claims = 0;
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, async () => {
+    claims++;
+    return false;
+  });
+  assert.equal(claims, 1);
+  assert.equal(r, first, 'the first try is the outcome');
+  assert.deepEqual(lnd.parts, [1], 'nothing sent after the refused claim');
+});

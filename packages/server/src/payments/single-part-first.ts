@@ -23,16 +23,23 @@ const SPLIT_MAY_HELP: ReadonlySet<string> = new Set(['no_route', 'insufficient_b
  * Sends `request` in one part, then, when that found no route without trying any (`htlcCount`
  * 0) and `maxParts` > 1, again split into at most `maxParts` parts; the outcome lists both
  * tries' HTLC attempts. `signal` is asked for once per try.
+ *
+ * Between the tries LND reports the payment failed (the first try), and whoever resolves
+ * pending payments (another replica) may record it so and refund it: `claimSplit` claims the
+ * second try in the store first (compare-and-set), and the split is sent only when it was
+ * claimed; otherwise the first try's failure is the outcome (already recorded elsewhere).
  */
 export async function sendSinglePartFirst(
   lightning: Pick<PaymentsPort, 'sendPayment'>,
   request: Omit<SendPaymentRequest, 'maxParts'>,
   maxParts: number,
   signal: () => AbortSignal,
+  claimSplit: () => Promise<boolean> = async () => true,
 ): Promise<PaymentResult> {
   const first = await lightning.sendPayment({ ...request, maxParts: 1 }, signal());
   if (maxParts <= 1 || first.status !== 'failed' || !SPLIT_MAY_HELP.has(first.reason)) return first;
   if (first.htlcCount > 0) return first;
+  if (!(await claimSplit())) return first;
   const split = await lightning.sendPayment({ ...request, maxParts }, signal());
   return withEarlierTry(split, first);
 }

@@ -13,6 +13,8 @@ export interface PaymentsTable {
   seq: ColumnType<bigint, never, never>;
   tenant_id: string;
   attempt: number;
+  /** The try of this attempt being sent (0024): one part first, then split. */
+  send_try: ColumnType<number, number | undefined, number>;
   payment_request: string;
   destination: string;
   amount_msat: bigint;
