@@ -122,21 +122,7 @@ for (const [name, config] of Object.entries(dialects)) {
       const tenant = await new TenantsRepository(database.db).create('payer');
       const payments = new PaymentsRepository(database.db);
       const hash = randomBytes(32).toString('hex');
-      const p = await payments.insert({
-        paymentHash: hash,
-        tenantId: tenant.id,
-        paymentRequest: 'lnbcrt1',
-        destination: `02${'bb'.repeat(32)}`,
-        amountMsat: msat(100_000_000n),
-        reservationId: null,
-        reserved: sat(0n),
-        liquidity: sat(100_011n),
-        feeLimitMsat: msat(2_000n),
-        amount: sat(100_000n),
-        routingFee: sat(11n),
-        utilizationFee: sat(0n),
-        expiresAt: new Date(Date.now() + 3_600_000),
-      });
+      const p = await payments.insert(newPayment(hash, tenant.id, 100_000n));
       assert.equal(p.htlcAttempts, null, 'none until it ends');
       const carol = parsePubkey(`02${'cc'.repeat(32)}`);
       const attempts: HtlcAttempt[] = [
@@ -169,21 +155,7 @@ for (const [name, config] of Object.entries(dialects)) {
       const tenant = await new TenantsRepository(database.db).create('splitter');
       const payments = new PaymentsRepository(database.db);
       const hash = randomBytes(32).toString('hex');
-      const p = await payments.insert({
-        paymentHash: hash,
-        tenantId: tenant.id,
-        paymentRequest: 'lnbcrt1',
-        destination: `02${'bb'.repeat(32)}`,
-        amountMsat: msat(1_000_000n),
-        reservationId: null,
-        reserved: sat(0n),
-        liquidity: sat(1_010n),
-        feeLimitMsat: msat(2_000n),
-        amount: sat(1_000n),
-        routingFee: sat(10n),
-        utilizationFee: sat(0n),
-        expiresAt: new Date(Date.now() + 3_600_000),
-      });
+      const p = await payments.insert(newPayment(hash, tenant.id, 1_000n));
       assert.equal(p.sendTry, 1);
       const failed = { status: 'failed', failure: 'no_route', htlcCount: 0 } as const;
       // The split try is claimed: a resolver that read the first try records nothing.
@@ -389,8 +361,13 @@ for (const [name, config] of Object.entries(dialects)) {
         }),
         /abort after/,
       );
-      await events.sequence();
-      const mine = await events.list({ tenantId: tenant.id, limit: 100 });
+      // Positions wait for every transaction older than the events to end, on the whole
+      // Postgres server (other stories' too): sequenced again until they are given.
+      const mine = await sequencedUntil(
+        events,
+        () => events.list({ tenantId: tenant.id, limit: 100 }),
+        (l) => l.length >= 2,
+      );
       assert.deepEqual(
         mine.map((e) => [e.subjectKind, e.subjectId, e.state]),
         [
@@ -451,8 +428,20 @@ test('on Postgres, an event gets its position only once no running transaction c
       await events.sequence();
       seen.push(await references(from));
     });
-    await events.sequence();
-    seen.push(await references(from));
+    // Another story's transaction on the same server may hold both back a moment longer: sequenced
+    // again until they come, and the quick one must never come alone.
+    const early: string[][] = [];
+    seen.push(
+      await sequencedUntil(
+        events,
+        () => references(from),
+        (r) => {
+          if (r.length > 0 && r.length < 2) early.push(r);
+          return r.length >= 2;
+        },
+      ),
+    );
+    assert.deepEqual(early, [], 'never one without the other');
     assert.deepEqual(
       seen,
       [[], ['slow', 'quick']],
@@ -462,3 +451,41 @@ test('on Postgres, an event gets its position only once no running transaction c
     await database.close();
   }
 });
+
+/** A new payment of `amountSat` for the store tests (a routing fee of 11 sat, no reservation). */
+function newPayment(paymentHash: string, tenantId: string, amountSat: bigint) {
+  return {
+    paymentHash,
+    tenantId,
+    paymentRequest: 'lnbcrt1',
+    destination: `02${'bb'.repeat(32)}`,
+    amountMsat: msat(amountSat * 1000n),
+    reservationId: null,
+    reserved: sat(0n),
+    liquidity: sat(amountSat + 11n),
+    feeLimitMsat: msat(2_000n),
+    amount: sat(amountSat),
+    routingFee: sat(11n),
+    utilizationFee: sat(0n),
+    expiresAt: new Date(Date.now() + 3_600_000),
+  };
+}
+
+/**
+ * Sequences the event log and reads with `read` until `done` holds (within 30 s): positions are
+ * given only once no transaction on the Postgres server can precede the events, so another
+ * story's transaction can hold them back for a moment.
+ */
+async function sequencedUntil<T>(
+  events: EventsRepository,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await events.sequence();
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
