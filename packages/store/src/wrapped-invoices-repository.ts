@@ -182,12 +182,12 @@ export class WrappedInvoicesRepository {
     return rows.map(toWrapped);
   }
 
-  /** Wrapped invoices of one wallet not ended yet (its open proposals). */
-  async countOpen(walletPubkey: string): Promise<number> {
+  /** Wrapped invoices not ended yet: one wallet's (its open proposals), or everyone's. */
+  async countOpen(walletPubkey?: string): Promise<number> {
     const r = await this.#db
       .selectFrom('wrapped_invoices')
       .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('wallet_pubkey', '=', walletPubkey)
+      .$if(walletPubkey !== undefined, (q) => q.where('wallet_pubkey', '=', walletPubkey ?? ''))
       .where('state', 'in', ['awaiting_payment', 'opening', 'paying', 'settling'])
       .executeTakeFirstOrThrow();
     return Number(r.n);

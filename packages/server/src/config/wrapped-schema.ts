@@ -39,6 +39,8 @@ export const WrappedConfigSchema = Type.Object(
     maxWalletCltv: Type.Integer({ minimum: 18, maximum: 2016, default: 1008 }),
     /** Wrapped invoices of one wallet waiting for their payment or in progress at once. */
     maxOpenPerWallet: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
+    /** Such wrapped invoices of all wallets together (then 429 until some are paid or expire). */
+    maxOpen: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
     /**
      * Channels a wallet was opened (its funding withheld) but never settled the payment on:
      * past this many, its proposals are refused (each one cost the LSP a negotiation and

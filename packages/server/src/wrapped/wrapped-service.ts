@@ -60,6 +60,7 @@ export interface WrappedLimits {
   readonly cltvExpiryDelta: number;
   readonly maxWalletCltv: number;
   readonly maxOpenPerWallet: number;
+  readonly maxOpen: number;
   readonly maxUnsettledPerWallet: number;
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
@@ -228,7 +229,7 @@ export class WrappedService {
     return w && w.tenantId === tenantId ? w : undefined;
   }
 
-  /** Refuses a wallet at its caps: open proposals, and channels it never settled. */
+  /** Refuses a wallet at its caps (channels it never settled, open proposals) and the LSP at its own. */
   async #checkWallet(repo: WrappedInvoicesRepository, wallet: string): Promise<void> {
     const l = this.#limits;
     const unsettled = await repo.countUnsettledChannels(wallet);
@@ -237,7 +238,12 @@ export class WrappedService {
         ErrorCode.Forbidden,
         `the wallet was opened ${unsettled} channels it never settled a payment on; the LSP wraps no more for it`,
       );
-    const open = await repo.countOpen(wallet);
+    const [open, all] = await Promise.all([repo.countOpen(wallet), repo.countOpen()]);
+    if (all >= l.maxOpen)
+      throw new LspError(
+        ErrorCode.RateLimited,
+        'the LSP holds as many wrapped invoices waiting as it takes now; try again later',
+      );
     if (open >= l.maxOpenPerWallet)
       throw new LspError(
         ErrorCode.TenantLimitExceeded,
