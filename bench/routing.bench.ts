@@ -4,7 +4,8 @@
  *
  * The graph is started twice on one network, each copy with its own LSP node (so neither copy's
  * mission control learns from the other's payments). The same `BENCH_PAYMENTS` random payments
- * (destination and amount drawn from the seed, 1,000 to 200,000 sat, log-uniform) are sent in
+ * (destination and amount drawn from the seed, `BENCH_MIN_SAT` 1,000 to `BENCH_MAX_SAT` 200,000 sat,
+ * log-uniform) are sent in
  * batches of `BENCH_CONCURRENCY`, each batch on both sides at once:
  * - **service**: a tenant pays through the LSP server (`POST /v1/payments`, the SDK's
  *   `sendPayment`) on copy A: the routing service's way (one part first, split within
@@ -35,8 +36,9 @@ const GRAPH_QUOTES = Number(process.env.BENCH_QUOTES ?? 100);
  * can take two minutes: its destination holds the parts that arrived until its MPP timeout.
  */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const MIN_SAT = 1_000;
-const MAX_SAT = 200_000;
+/** The payments' amounts: log-uniform between these (sat). */
+const MIN_SAT = Number(process.env.BENCH_MIN_SAT ?? 1_000);
+const MAX_SAT = Number(process.env.BENCH_MAX_SAT ?? 200_000);
 /** The schedule's routing fee: what the tenant is charged, and the fee limit of both sides. */
 const ROUTING_FEE = { baseFeeMsat: 10_000, feeRatePpm: 2_500 };
 const TIMEOUT_SECONDS = 60;
@@ -135,13 +137,19 @@ const h = await Harness.start();
 try {
   const [alice, lspA, lspB] = await Promise.all([h.newNode('alice'), h.newNode('lsp'), h.newNode('lsp-b')]);
   const plan = planSkewedGraph({ seed: SEED, nodes: GRAPH_NODES });
+  const payments = drawPayments(PAYMENTS, plan.nodes.length);
+  const total = payments.reduce((s, p) => s + p.amountSat, 0);
+  // The tenant's balance covers every payment and its routing fee, in top-ups alice's channels
+  // to the LSP carry (16 M sat each, under LND's largest channel without wumbo).
+  const needed = Math.ceil(total * (1 + ROUTING_FEE.feeRatePpm / 1e6) + payments.length * 10 + 10_000);
+  const topupChannels = Array.from({ length: Math.ceil(needed / 15_000_000) }, () => sat(16_000_000));
   process.stdout.write(
     `# graph: seed ${SEED}, ${plan.nodes.length} nodes besides the LSP, ${plan.channels.length} channels; starting two copies\n`,
   );
   const started = Date.now();
   const [a, b] = await startPlannedGraphs(h, plan, [
     // Copy A also gets alice's channel to its LSP, for the tenant's top-ups.
-    { lsp: lspA, suffix: 'a', extra: [{ from: alice, to: lspA, amount: sat(16_000_000) }] },
+    { lsp: lspA, suffix: 'a', extra: topupChannels.map((amount) => ({ from: alice, to: lspA, amount })) },
     { lsp: lspB, suffix: 'b' },
   ]);
   if (!a || !b) throw new Error('two copies');
@@ -163,10 +171,6 @@ try {
   );
   try {
     const { client } = await server.newTenant('bench');
-    const payments = drawPayments(PAYMENTS, plan.nodes.length);
-    const total = payments.reduce((s, p) => s + p.amountSat, 0);
-    // The tenant's balance covers every payment and its routing fee, in top-ups a channel carries.
-    const needed = Math.ceil(total * (1 + ROUTING_FEE.feeRatePpm / 1e6) + payments.length * 10 + 10_000);
     for (let left = needed; left > 0; left -= 4_000_000)
       await topUp(h, alice, client, Math.min(left, 4_000_000));
 

@@ -16,13 +16,7 @@ import {
   type Schema,
   TenantDebtsRepository,
 } from '@blgv/store';
-
-/** How the audit reports. */
-export interface AuditSink {
-  flag(check: string, subject: string, message: string): void;
-  checked(what: string): void;
-  inFlight(what: string): void;
-}
+import type { AuditSink } from './custody-checks.ts';
 
 const PAYMENT_REFERENCE = /^hosting:([^:]+):payment:(\d+)$/;
 
