@@ -258,7 +258,9 @@ export class Harness implements AsyncDisposable {
         (await node.lnd.listChannels(AbortSignal.timeout(5_000))).find(
           (c) => c.active && formatChannelPoint(c.channelPoint) === id,
         ),
-      { what: `${node.name} to see channel ${id} active` },
+      // Channel reestablishment after the blocks can take long on a loaded machine (CI runs three
+      // stories at once on two cores): twice the default wait.
+      { what: `${node.name} to see channel ${id} active`, timeoutMs: 120_000 },
     );
   }
 
