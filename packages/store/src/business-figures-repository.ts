@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
+import type { LedgerKind } from './tables/ledger.ts';
 
 /** Where the LSP's revenue comes from. */
 export const REVENUE_SOURCES = [
@@ -19,6 +20,25 @@ export const REVENUE_SOURCES = [
 
 /** One source of revenue. */
 export type RevenueSource = (typeof REVENUE_SOURCES)[number];
+
+/**
+ * The ledger's entries that are revenue, and their source: charges (negative entries) net of
+ * their refunds, so revenue is the entries' negated sum.
+ */
+export const LEDGER_REVENUE = {
+  reservation_fee: 'reservations',
+  reservation_purchase_fee: 'reservations',
+  reservation_refund: 'reservations',
+  utilization_fee: 'utilization',
+  hosting_monthly_fee: 'hosting',
+  hosting_transaction_fee: 'hosting',
+  hosting_fee_refund: 'hosting',
+} as const satisfies Partial<Record<LedgerKind, RevenueSource>>;
+
+/** The kinds of {@link LEDGER_REVENUE} as SQL literals (a partial index matches them). */
+export function ledgerRevenueKinds() {
+  return sql.join(Object.keys(LEDGER_REVENUE).map((k) => sql.lit(k)));
+}
 
 /** Every source at zero msat. */
 export function noRevenue(): Record<RevenueSource, bigint> {
@@ -103,14 +123,15 @@ export class BusinessFiguresRepository {
           where j.state = 'completed' and j.fee_msat is not null and j.updated_at >= ${from}
         union all
         select ${day('created_at')},
-               case when kind like 'reservation%' then 'reservations'
-                    when kind = 'utilization_fee' then 'utilization'
-                    else 'hosting' end,
+               case ${sql.join(
+                 Object.entries(LEDGER_REVENUE).map(
+                   ([k, v]) => sql`when kind = ${sql.lit(k)} then ${sql.lit(v)}`,
+                 ),
+                 sql` `,
+               )} end,
                -amount_sat * 1000
           from ledger_entries
-          where kind in ('reservation_fee', 'reservation_purchase_fee', 'reservation_refund', 'utilization_fee',
-                         'hosting_monthly_fee', 'hosting_transaction_fee', 'hosting_fee_refund')
-            and created_at >= ${from}
+          where kind in (${ledgerRevenueKinds()}) and created_at >= ${from}
         union all
         select ${day('at')}, 'routing', fee_msat
           from node_forwards where node_id = ${routingNodeId} and at >= ${from}

@@ -4,6 +4,7 @@ export { type AuditedHostedNode, AuditRepository, type BalanceMismatch } from '.
 export {
   BusinessFiguresRepository,
   type JitLatency,
+  LEDGER_REVENUE,
   noRevenue,
   type OpenOrders,
   REVENUE_SOURCES,
@@ -11,6 +12,7 @@ export {
   type RevenueSource,
   sumBySource,
 } from './business-figures-repository.ts';
+export { type BusinessTotals, BusinessTotalsRepository } from './business-totals-repository.ts';
 export {
   type ChannelFunding,
   ChannelFundingsRepository,
@@ -127,6 +129,7 @@ export {
   type RoutingFeeChangeRecord,
   RoutingFeesRepository,
 } from './routing-fees-repository.ts';
+export { runningTotalsMismatches, type TotalMismatch } from './running-totals-check.ts';
 export type { Schema } from './schema.ts';
 export type { ChannelRequestState, FundingChannelRecord, FundingState } from './tables/channels.ts';
 export type { EventsTable } from './tables/events.ts';

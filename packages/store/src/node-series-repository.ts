@@ -1,7 +1,7 @@
 /**
- * What `/metrics` reads of the monitor's records (0014) in a few grouped statements, for every
- * node at once: forwards by channel pair, sent payments by status, and up/down intervals.
- * Nothing here calls a node; a scrape costs the same whatever the number of nodes.
+ * What `/metrics` reads of the monitor's records for every node at once: forwards by channel
+ * pair and sent payments by status (their running totals, 0023: a scrape costs the same however
+ * long the history), and up/down intervals. Nothing here calls a node.
  */
 import type { PaymentPurpose } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
@@ -43,21 +43,16 @@ export class NodeSeriesRepository {
     this.#db = db;
   }
 
-  /** Every forward of `nodeIds`, counted and summed by node and channel pair. */
+  /**
+   * Every forward of `nodeIds`, counted and summed by node and channel pair: the running totals
+   * (0023), kept with each forward stored.
+   */
   async forwardsByChannelPair(nodeIds: readonly string[]): Promise<ChannelPairForwards[]> {
     if (nodeIds.length === 0) return [];
     const rows = await this.#db
-      .selectFrom('node_forwards')
-      .select([
-        'node_id',
-        'chan_in',
-        'chan_out',
-        sql<string>`count(*)::text`.as('count'),
-        sql<string>`sum(amt_out_msat)::text`.as('volume'),
-        sql<string>`sum(fee_msat)::text`.as('fees'),
-      ])
+      .selectFrom('forward_totals')
+      .selectAll()
       .where('node_id', 'in', nodeIds)
-      .groupBy(['node_id', 'chan_in', 'chan_out'])
       .orderBy('node_id')
       .orderBy('chan_in')
       .orderBy('chan_out')
@@ -66,21 +61,23 @@ export class NodeSeriesRepository {
       nodeId: r.node_id,
       chanIn: r.chan_in,
       chanOut: r.chan_out,
-      count: Number(r.count),
-      amountOut: BigInt(r.volume),
-      fees: BigInt(r.fees),
+      count: Number(r.forwards),
+      amountOut: BigInt(r.amt_out_msat),
+      fees: BigInt(r.fee_msat),
     }));
   }
 
-  /** The sent payments of `nodeIds` that ended, counted by node, purpose and status. */
+  /**
+   * The sent payments of `nodeIds` that ended, counted by node, purpose and status: the running
+   * totals (0023), kept with each payment stored (a node with none that ended is left out).
+   */
   async paymentsByStatus(nodeIds: readonly string[]): Promise<PaymentStatusCount[]> {
     if (nodeIds.length === 0) return [];
     const rows = await this.#db
-      .selectFrom('node_payments')
-      .select(['node_id', 'purpose', 'status', sql<string>`count(*)::text`.as('count')])
+      .selectFrom('payment_totals')
+      .selectAll()
       .where('node_id', 'in', nodeIds)
-      .where('status', 'in', ['succeeded', 'failed'])
-      .groupBy(['node_id', 'purpose', 'status'])
+      .where('payments', '>', 0n)
       .orderBy('node_id')
       .orderBy('purpose')
       .orderBy('status')
@@ -88,37 +85,27 @@ export class NodeSeriesRepository {
     return rows.map((r) => ({
       nodeId: r.node_id,
       purpose: r.purpose,
-      status: r.status === 'succeeded' ? 'succeeded' : 'failed',
-      count: Number(r.count),
+      status: r.status,
+      count: Number(r.payments),
     }));
   }
 
   /**
    * The up/down intervals of `nodeIds` overlapping `[from, now]`, and each node's latest one
-   * even when older, by node, oldest first.
+   * even when older, by node, oldest first. Reads the window's intervals and one more per node
+   * (indexed), not the nodes' whole history.
    */
   async checksSince(nodeIds: readonly string[], from: Date): Promise<NodeCheckInterval[]> {
     if (nodeIds.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('hosted_node_checks as c')
-      .select(['c.node_id', 'c.up', 'c.since', 'c.until'])
-      .where('c.node_id', 'in', nodeIds)
-      .where((eb) =>
-        eb.or([
-          eb('c.until', '>=', from),
-          eb(
-            'c.since',
-            '=',
-            eb
-              .selectFrom('hosted_node_checks as l')
-              .select(sql<Date>`max(l.since)`.as('latest'))
-              .whereRef('l.node_id', '=', 'c.node_id'),
-          ),
-        ]),
-      )
-      .orderBy('c.node_id')
-      .orderBy('c.since')
-      .execute();
-    return rows.map((r) => ({ nodeId: r.node_id, up: r.up, since: r.since, until: r.until }));
+    const r = await sql<{ node_id: string; up: boolean; since: Date; until: Date }>`
+      select node_id, up, since, until from hosted_node_checks
+        where node_id in (${sql.join(nodeIds)}) and until >= ${from}
+      union
+      select latest.node_id, latest.up, latest.since, latest.until
+        from (values ${sql.join(nodeIds.map((id) => sql`(${id}::text)`))}) as node (id)
+        cross join lateral (select node_id, up, since, until from hosted_node_checks
+                            where node_id = node.id order by since desc limit 1) latest
+      order by node_id, since`.execute(this.#db);
+    return r.rows.map((row) => ({ nodeId: row.node_id, up: row.up, since: row.since, until: row.until }));
   }
 }

@@ -35,6 +35,12 @@ import type { PaymentsTable } from './tables/payments.ts';
 import type { RebalancesTable, RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
 import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
 import type {
+  BusinessTotalsTable,
+  ForwardTotalsTable,
+  LedgerTotalsTable,
+  PaymentTotalsTable,
+} from './tables/totals.ts';
+import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
@@ -82,4 +88,8 @@ export interface Schema {
   lsp_own_payments: LspOwnPaymentsTable;
   wrapped_fee_quotes: WrappedFeeQuotesTable;
   wrapped_invoices: WrappedInvoicesTable;
+  ledger_totals: LedgerTotalsTable;
+  forward_totals: ForwardTotalsTable;
+  payment_totals: PaymentTotalsTable;
+  business_totals: BusinessTotalsTable;
 }

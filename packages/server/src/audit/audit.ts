@@ -6,7 +6,8 @@
  * for (none kept of one never created), every payment a hosted node sent, as the LSP recorded
  * it, billed its fee once, and every debt owed or paid (`hosting-payments-audit.ts`); every
  * deleted hosted node removed holding nothing, its coins swept to its tenant's address
- * (`deletions-audit.ts`); every running balance its ledger's sum; every LSPS1 on-chain receipt
+ * (`deletions-audit.ts`); every running balance its ledger's sum, and every running total of
+ * the figures the sum of the rows it counts; every LSPS1 on-chain receipt
  * paying for its channel or refunded, and every JIT opening fee collected in a settled forward
  * (`custody-checks.ts`); every wrapped invoice paid its fee and the wallet, or neither
  * (`wrapped-audit.ts`). Prints each discrepancy; records still moving are counted as in flight,
@@ -23,6 +24,7 @@ import {
   Lsps1RefundsRepository,
   Lsps2JitChannelsRepository,
   PaymentsRepository,
+  runningTotalsMismatches,
 } from '@blgv/store';
 import type { AuditReport, Discrepancy } from './audit-report.ts';
 import { auditJitFees, auditLsps1Receipts } from './custody-checks.ts';
@@ -72,6 +74,11 @@ export async function runAudit(deps: {
       `tenant:${m.tenantId}`,
       `running balance ${m.balance} sat, ledger sum ${m.ledgerSum} sat`,
     );
+  }
+
+  // Running totals (what /metrics reads) against the rows they count.
+  for (const m of await runningTotalsMismatches(deps.database.db)) {
+    flag('running_total', m.total, `kept ${m.kept}, its rows sum to ${m.summed}`);
   }
 
   // Channels sold over REST.
