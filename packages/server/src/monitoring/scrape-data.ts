@@ -2,11 +2,14 @@
  * What one `/metrics` scrape reports beyond the process itself, read from the database only:
  * each node's last snapshot, forwards and payments as the node monitor stored them, up/down
  * intervals, and the business figures. Business totals are all-time (Prometheus takes windows
- * itself, with `increase()`); JIT latency and node uptime are over the last 24 hours.
+ * itself, with `increase()`), read from the running totals the database keeps with every row
+ * they sum (0023), so a scrape costs the same however long the history; JIT latency and node
+ * uptime are over the last 24 hours, read from that window's rows only.
  */
 import { type CheckInterval, type MetricsWindow, windowStart } from '@blgv/core';
 import {
   BusinessFiguresRepository,
+  BusinessTotalsRepository,
   type ChannelPairForwards,
   type Database,
   HostedNodesRepository,
@@ -16,10 +19,8 @@ import {
   type NodeSnapshot,
   type OpenOrders,
   type PaymentStatusCount,
-  RebalancesRepository,
   ReservationsRepository,
   type RevenueSource,
-  sumBySource,
 } from '@blgv/store';
 import type { JobStatus } from '../jobs/job-runner.ts';
 import { LSP_NODE_ID } from './node-monitor.ts';
@@ -61,9 +62,9 @@ export class ScrapeReader {
   readonly #monitoring: NodeMonitoringRepository;
   readonly #series: NodeSeriesRepository;
   readonly #figures: BusinessFiguresRepository;
+  readonly #totals: BusinessTotalsRepository;
   readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
-  readonly #rebalances: RebalancesRepository;
   readonly #jobs: () => JobStatus[];
 
   constructor(deps: { readonly database: Database; readonly jobs: { status(): JobStatus[] } }) {
@@ -71,42 +72,32 @@ export class ScrapeReader {
     this.#monitoring = new NodeMonitoringRepository(db);
     this.#series = new NodeSeriesRepository(db);
     this.#figures = new BusinessFiguresRepository(db);
+    this.#totals = new BusinessTotalsRepository(db);
     this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
-    this.#rebalances = new RebalancesRepository(db);
     this.#jobs = () => deps.jobs.status();
   }
 
-  /** One consistent-enough reading (a few statements, no node called). */
+  /**
+   * One consistent-enough reading (a few statements, no node called). Everything since the start
+   * is a running total; only the window's rows are read for JIT latency and uptime.
+   */
   async read(now = new Date()): Promise<ScrapeData> {
     const from = windowStart(SCRAPE_WINDOW, now);
-    const allTime = new Date(0);
     const hosted = await this.#nodes.list();
     const ids = [LSP_NODE_ID, ...hosted.map((n) => n.id)];
     const known = new Set(ids);
-    const [
-      snapshots,
-      forwards,
-      payments,
-      checks,
-      revenue,
-      channels,
-      jitLatency,
-      openOrders,
-      committed,
-      rebalancing,
-    ] = await Promise.all([
-      this.#monitoring.snapshots(),
-      this.#series.forwardsByChannelPair(ids),
-      this.#series.paymentsByStatus(ids),
-      this.#series.checksSince(ids, from),
-      this.#figures.revenuePerDay(allTime, LSP_NODE_ID),
-      this.#figures.channelCounts(allTime),
-      this.#figures.jitLatency(from),
-      this.#figures.openOrders(),
-      this.#reservations.committed(),
-      this.#rebalances.costs(),
-    ]);
+    const [snapshots, forwards, payments, checks, totals, jitLatency, openOrders, committed] =
+      await Promise.all([
+        this.#monitoring.snapshots(),
+        this.#series.forwardsByChannelPair(ids),
+        this.#series.paymentsByStatus(ids),
+        this.#series.checksSince(ids, from),
+        this.#totals.read(),
+        this.#figures.jitLatency(from),
+        this.#figures.openOrders(),
+        this.#reservations.committed(),
+      ]);
     const byNode = new Map<string, CheckInterval[]>();
     for (const c of checks) {
       const list = byNode.get(c.nodeId) ?? [];
@@ -119,14 +110,14 @@ export class ScrapeReader {
       forwards,
       payments,
       checks: byNode,
-      revenue: sumBySource(revenue),
-      channels,
+      revenue: totals.revenue,
+      channels: totals.channels,
       jitLatency,
       openOrders,
       reserved: BigInt(committed.reservedRemaining),
       hostedNodes: hosted.map((n) => ({ id: n.id, state: n.state })),
       jobs: this.#jobs(),
-      rebalancing,
+      rebalancing: totals.rebalancing,
     };
   }
 }
