@@ -7,8 +7,9 @@
  * over the three years before. Rows are written in bulk with SQL (the running totals' triggers
  * and the event log's run as for any write).
  *
- * The two servers take turns for three rounds, `BENCH_REQUESTS` requests each per round, one at
- * a time. Prints medians and p95 per size, and the ratio of the larger history to the smaller.
+ * The two servers take turns request by request, one request at a time, `BENCH_HISTORY_REQUESTS`
+ * (default 100) of each kind per server in each of three rounds. Prints medians and p95 per
+ * size, and the ratio of the larger history's median to the smaller's.
  * For reference, what a scrape summed before the running totals (revenue by source and forwards
  * by channel pair over the whole history) is timed on both too, and what keeping the totals
  * costs a write (a ledger charge, a batch of forwards; triggers on and off in turn).
@@ -103,7 +104,7 @@ async function serve(database: Database) {
   };
 }
 
-/** `REQUESTS` calls one after another: latencies in ms (each must answer 200). */
+/** `n` calls one after another: latencies in ms (each must answer 200). */
 async function time(what: string, call: () => Promise<Response>, n = REQUESTS): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -135,7 +136,7 @@ async function oldScrapeSums(database: Database): Promise<number> {
 /**
  * What keeping the totals costs a write: a charge appended to the ledger (one statement, as a
  * purchase's) and a batch of 100 forwards stored, with the totals' triggers on and off in turn
- * (ms each, medians of three rounds).
+ * (ms each, medians of four rounds).
  */
 async function writeCost(database: Database): Promise<Record<string, number>> {
   const db = database.db;
@@ -185,8 +186,9 @@ async function writeCost(database: Database): Promise<Record<string, number>> {
     rounds[k] = [...(rounds[k] ?? []), v];
   };
   try {
-    for (let round = 0; round < 3; round++) {
-      for (const on of [false, true]) {
+    for (let round = 0; round < 4; round++) {
+      // Each order as often: what runs second is not favoured.
+      for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
         await triggers(on);
         add(`charge_${on ? 'with' : 'without'}_totals`, await each(charge, 300));
         add(`forwards_100_${on ? 'with' : 'without'}_totals`, await each(forwards, 30));
@@ -219,18 +221,22 @@ export async function benchHistory(): Promise<void> {
         `${s.rows.toLocaleString('en')} forwards and ledger entries written in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
       );
     }
-    // Warm-up (connections, plans), then rounds in turn so drift in the machine's load hits both.
+    // Warm-up (connections, plans); then the two take turns request by request, so drift in the
+    // machine's load (other work on it) hits both alike.
     for (const l of lsps) {
       await time('scrape', l.server.scrape, 10);
       await time('figures', l.server.figures, 10);
     }
     const samples = new Map<string, number[]>();
-    const add = (key: string, xs: number[]) => samples.set(key, [...(samples.get(key) ?? []), ...xs]);
     for (let round = 1; round <= 3; round++) {
-      progress(`round ${round}/3: ${REQUESTS} scrapes and ${REQUESTS} figures per LSP`);
-      for (const l of lsps) {
-        add(`scrape_${l.name}`, await time('scrape', l.server.scrape));
-        add(`figures_${l.name}`, await time('figures', l.server.figures));
+      progress(`round ${round}/3: ${REQUESTS} scrapes and ${REQUESTS} figures per LSP, in turn`);
+      for (let i = 0; i < REQUESTS; i++) {
+        for (const what of ['scrape', 'figures'] as const) {
+          for (const l of lsps) {
+            const key = `${what}_${l.name}`;
+            samples.set(key, [...(samples.get(key) ?? []), ...(await time(what, l.server[what], 1))]);
+          }
+        }
       }
     }
     const [small, large] = lsps;

@@ -1,7 +1,10 @@
 /**
- * The operator's business figures, read from the ledger, the records of each service, the event
- * log and what the node monitor stored: revenue by source per day, channels sold, JIT channels
- * opened and how long their first payment waited, and orders still open by state.
+ * The operator's business figures over a window, summed from the window's rows of the ledger,
+ * the records of each service, the event log and what the node monitor stored (each read through
+ * an index on its time, 0025): revenue by source per day, channels sold, JIT channels opened and
+ * how long their first payment waited, and orders still open by state. The same figures since
+ * the start are running totals (`BusinessTotalsRepository`); summed from the start here they are
+ * what the audit checks those against.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';

@@ -1,5 +1,5 @@
 /**
- * The business figures since the start, read from the running totals (0023) that triggers keep
+ * The business figures since the start, read from the running totals (0025) that triggers keep
  * in the transaction of every row they sum: a few small rows, whatever the history. The same
  * figures over a window are summed from the rows in it (`BusinessFiguresRepository`).
  */

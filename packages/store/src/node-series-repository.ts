@@ -1,6 +1,6 @@
 /**
  * What `/metrics` reads of the monitor's records for every node at once: forwards by channel
- * pair and sent payments by status (their running totals, 0023: a scrape costs the same however
+ * pair and sent payments by status (their running totals, 0025: a scrape costs the same however
  * long the history), and up/down intervals. Nothing here calls a node.
  */
 import type { PaymentPurpose } from '@blgv/core';
@@ -45,7 +45,7 @@ export class NodeSeriesRepository {
 
   /**
    * Every forward of `nodeIds`, counted and summed by node and channel pair: the running totals
-   * (0023), kept with each forward stored.
+   * (0025), kept with each forward stored.
    */
   async forwardsByChannelPair(nodeIds: readonly string[]): Promise<ChannelPairForwards[]> {
     if (nodeIds.length === 0) return [];
@@ -69,7 +69,7 @@ export class NodeSeriesRepository {
 
   /**
    * The sent payments of `nodeIds` that ended, counted by node, purpose and status: the running
-   * totals (0023), kept with each payment stored (a node with none that ended is left out).
+   * totals (0025), kept with each payment stored (a node with none that ended is left out).
    */
   async paymentsByStatus(nodeIds: readonly string[]): Promise<PaymentStatusCount[]> {
     if (nodeIds.length === 0) return [];

@@ -1,5 +1,5 @@
 /**
- * The audit's check of the running totals (0023): every total against a full re-sum of the rows
+ * The audit's check of the running totals (0025): every total against a full re-sum of the rows
  * it counts, read in one snapshot (a write committing meanwhile moves both or neither).
  */
 import { type Kysely, sql } from 'kysely';

@@ -3,7 +3,7 @@
  * each node's last snapshot, forwards and payments as the node monitor stored them, up/down
  * intervals, and the business figures. Business totals are all-time (Prometheus takes windows
  * itself, with `increase()`), read from the running totals the database keeps with every row
- * they sum (0023), so a scrape costs the same however long the history; JIT latency and node
+ * they sum (0025), so a scrape costs the same however long the history; JIT latency and node
  * uptime are over the last 24 hours, read from that window's rows only.
  */
 import { type CheckInterval, type MetricsWindow, windowStart } from '@blgv/core';

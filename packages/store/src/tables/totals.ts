@@ -1,5 +1,5 @@
 /**
- * The running totals (0023): what `/metrics` reports since the start, kept by triggers in the
+ * The running totals (0025): what `/metrics` reports since the start, kept by triggers in the
  * statement that writes each row they sum (see the migration). Read only; nothing in
  * TypeScript writes them.
  */
