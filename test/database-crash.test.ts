@@ -6,8 +6,9 @@
  * and before the server heard the answer, every Postgres process is SIGKILLed: when the funder
  * has made a channel sale's funding transaction (`fundPsbt`), when LND hands a JIT payment's
  * HTLC to the interceptor, when LND has paid a tenant's invoice (`sendPayment`), and when a
- * hosted node's lnd has been started (the driver's `create`). Customers keep calling the server
- * all along. While the database is down `/healthz` answers 503 naming it, and a customer's call
+ * hosted node's lnd has been started (the driver's `create`); the JIT payment's outage lasts
+ * longer than the server's job leases, so every job stops and starts again. Customers keep
+ * calling the server all along. While the database is down `/healthz` answers 503 naming it, and a customer's call
  * is a 503 `database_unavailable`, never a 500; the process survives every dropped connection.
  * Postgres is restarted (crash recovery), and each flow then ends as a customer sees it through
  * the SDK, raw HTTP or LSPS peer messages: completed or refunded, charged exactly once. The
@@ -106,7 +107,10 @@ function customersCalling(): { stop(): Promise<Map<number, number>> } {
         );
       } else {
         await fetch(`${lsp.url}/healthz`, { signal: within(10_000) }).then(
-          (r) => count(r.status),
+          async (r) => {
+            await r.arrayBuffer();
+            count(r.status);
+          },
           () => count(-1),
         );
       }
