@@ -1,4 +1,4 @@
-export { type Kysely, sql, type Transaction } from 'kysely';
+export { type Kysely, type KyselyPlugin, sql, type Transaction } from 'kysely';
 export { type ApiKeyRecord, ApiKeysRepository } from './api-keys-repository.ts';
 export { type AuditedHostedNode, AuditRepository, type BalanceMismatch } from './audit-repository.ts';
 export {
@@ -24,6 +24,7 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
+export { isDatabaseUnavailable } from './database-errors.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export {
   type DeletionLook,

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { msat } from '@blgv/core';
+import { type LightningBackend, msat, type NodeOrchestrator } from '@blgv/core';
 import type { Harness, LndNode } from '@blgv/regtest';
 import { hostingFromConfig } from '@blgv/server';
 import { startTestLsp, type TestLsp } from './lsp-server.ts';
@@ -22,21 +22,35 @@ export interface HostingLsp {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startHostingLsp} beyond the config. */
+export interface HostingLspOptions {
+  /** Runs it on the test Postgres instead of in-memory PGlite. */
+  readonly postgres?: boolean;
+  /** Runs it on this Postgres (e.g. a story's own `startTestPostgres`). */
+  readonly databaseUrl?: string;
+  readonly env?: Record<string, string>;
+  /** Wraps the LSP node's backend (faults or traps around the real LND). */
+  readonly wrap?: (lightning: LightningBackend) => LightningBackend;
+  /** Wraps the hosted nodes' driver (faults or traps around the real one). */
+  readonly wrapOrchestrator?: (orchestrator: NodeOrchestrator) => NodeOrchestrator;
+}
+
 /**
  * Starts an LSP with hosting; `hosting` overrides parts of the hosting config, `file` adds other
- * sections of the config file (e.g. `monitoring`); `postgres` runs it on the test Postgres
- * instead of in-memory PGlite.
+ * sections of the config file (e.g. `monitoring`).
  */
 export async function startHostingLsp(
   net: Network,
   hosting: Record<string, unknown> = {},
   file: Record<string, unknown> = {},
-  options: { readonly postgres?: boolean; readonly env?: Record<string, string> } = {},
+  options: HostingLspOptions = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
   const lsp = await startTestLsp(net, {
     ...(options.postgres ? { postgres: true } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.wrap ? { wrap: options.wrap } : {}),
     file: {
       ...file,
       hosting: {
@@ -53,11 +67,14 @@ export async function startHostingLsp(
         ...hosting,
       },
     },
-    hosting: (config) =>
-      hostingFromConfig(config, {
+    hosting: (config) => {
+      const runtime = hostingFromConfig(config, {
         regtest: { chain: net.h.btcd.chain, dir: dataDir },
         lspPubkey: net.lsp.pubkey,
-      }),
+      });
+      const wrap = options.wrapOrchestrator;
+      return runtime && wrap ? { ...runtime, orchestrator: wrap(runtime.orchestrator) } : runtime;
+    },
   });
   return {
     lsp,

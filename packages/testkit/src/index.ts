@@ -20,6 +20,7 @@ export { type ChannelSpec, openChannels, waitGraphSynced, waitReaches } from './
 export {
   channelActive,
   type HostingLsp,
+  type HostingLspOptions,
   hostedNodePid,
   hostedPortRange,
   nodePays,
@@ -45,4 +46,5 @@ export {
   type RoutingGraphOptions,
   startRoutingGraph,
 } from './routing-graph.ts';
+export { postgresBinDir, startTestPostgres, type TestPostgres } from './test-postgres.ts';
 export { payTopup, topUp } from './topup.ts';

@@ -46,6 +46,11 @@ export async function startTestLsp(
   options: {
     /** Default true (unless `TEST_DATABASE=pglite`). */
     postgres?: boolean;
+    /**
+     * The Postgres to run on (default `TEST_DATABASE_URL`, else the machine's test Postgres),
+     * e.g. a story's own `startTestPostgres` that it crashes; implies `postgres`.
+     */
+    databaseUrl?: string;
     env?: Record<string, string>;
     file?: Record<string, unknown>;
     /** The LND node the server runs on (default: the network's `lsp`), e.g. an upstream LSP's. */
@@ -69,9 +74,11 @@ export async function startTestLsp(
     },
     () => JSON.stringify(options.file ?? {}),
   );
-  const onPostgres = options.postgres ?? process.env.TEST_DATABASE !== 'pglite';
+  const onPostgres =
+    options.databaseUrl !== undefined || (options.postgres ?? process.env.TEST_DATABASE !== 'pglite');
+  const databaseUrl = options.databaseUrl ?? postgresUrl;
   const database = await openDatabase(
-    onPostgres ? { kind: 'postgres', url: postgresUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
+    onPostgres ? { kind: 'postgres', url: databaseUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
   );
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);

@@ -3,7 +3,7 @@
  * `test/backend-channels.test.ts` and the stories): a peer that fails after another signed
  * costs the other nothing (a fresh attempt funds it alone), the cancelled attempt is unwound
  * (negotiations cancelled, the signed channel abandoned, the inputs released), and nothing is
- * signed or published before the commit point.
+ * signed or published before the commit point, even when the database goes away meanwhile.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import {
   parsePubkey,
   sat,
 } from '@blgv/core';
-import { ChannelFundingsRepository, migrate, openDatabase } from '@blgv/store';
+import { ChannelFundingsRepository, type KyselyPlugin, migrate, openDatabase } from '@blgv/store';
 import pino from 'pino';
 import { ChannelFunder } from './channel-funder.ts';
 import type { ChannelFunderLightning } from './funding-request.ts';
@@ -289,6 +289,54 @@ test('a guard runs before the wallet picks the inputs, and one that fails funds 
     assert.equal(refused.committed, undefined);
     assert.match(refused.failed.get('alice') ?? '', /could not fund the channel: the wallet scan failed/);
     assert.equal(fake.calls.filter((c) => c.startsWith('fund')).length, 1, 'no second FundPsbt');
+  } finally {
+    await database.close();
+  }
+});
+
+test('a database that goes away once the transaction is funded: the attempt is cancelled as soon as it answers again', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+  try {
+    const fake = fakeBackend(new Set());
+    // From FundPsbt on, the database refuses connections twice (the write of the funded
+    // transaction, the first read after it), then answers.
+    let down = false;
+    let refused = 0;
+    const away: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (down) {
+          if (++refused >= 2) down = false;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const fund = fake.backend.fundPsbt.bind(fake.backend);
+    fake.backend.fundPsbt = async (...args) => {
+      const funded = await fund(...args);
+      down = true;
+      return funded;
+    };
+    const funder = new ChannelFunder({
+      database: { ...database, db: database.db.withPlugin(away) },
+      lightning: fake.backend,
+      log: pino({ level: 'silent' }),
+    });
+    const result = await funder.fund(channels, { feeRate: 2n, deadlineMs: 5_000, commit: async () => {} });
+    assert.equal(result.committed, undefined);
+    assert.match(result.failed.get('alice') ?? '', /ECONNREFUSED/);
+    assert.equal(refused, 2);
+    assert.deepEqual(
+      fake.calls.filter((c) => c === 'sign' || c === 'publish'),
+      [],
+      'nothing signed',
+    );
+    assert.equal(fake.calls.filter((c) => c === 'cancel').length, 2, 'both negotiations cancelled');
+    assert.equal(fake.leases.length, 0, 'inputs released');
+    const [funding] = await new ChannelFundingsRepository(database.db).inStates(['cancelled']);
+    assert.ok(funding, 'recorded cancelled before fund() resolved');
   } finally {
     await database.close();
   }

@@ -405,10 +405,19 @@ export class ChannelFunder {
       return { committed: commit, failed, refused, retry: [] };
     } catch (err) {
       // Anything unexpected before the commit point: cancel, and let no channel count as funded.
+      // When the database is what failed, it is asked until it answers: an attempt left
+      // negotiating would keep its inputs leased and its negotiations open (only a restart's
+      // recovery would cancel it), and its callers refund only once it is cancelled.
       const reason = `the open failed: ${reasonOf(err)}`;
       for (const m of members) if (!failed.has(m.channel.owner)) failed.set(m.channel.owner, reason);
-      const funding = await repo.get(id).catch(() => undefined);
-      if (funding?.state === 'negotiating') await this.#cancel(funding, reason).catch(() => {});
+      const funding = await retryUntilDone(
+        async () => {
+          const f = await repo.get(id);
+          if (f?.state === 'negotiating') await this.#cancel(f, reason);
+          return f;
+        },
+        { what: 'cancelling an interrupted funding', signal: this.#signal, log: this.#log, subject: { id } },
+      ).catch(() => undefined);
       if (funding && funding.state !== 'negotiating' && funding.state !== 'cancelled') throw err;
       return { failed, refused, retry: [] };
     } finally {

@@ -40,6 +40,14 @@ function registerTestRoutes(app: FastifyInstance): void {
     { config: { auth: 'tenant' }, schema: { operationId: 'removeOrder', body: Options } },
     async (req) => ({ removed: true, force: req.body.force ?? false }),
   );
+  // A route whose database is away: its connection refused, or cut while the query ran.
+  app.get('/broken/:how', { schema: { operationId: 'broken' } }, async (req) => {
+    const how = (req.params as { how: string }).how;
+    if (how === 'refused')
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    if (how === 'cut') throw new Error('Connection terminated unexpectedly');
+    throw new Error('a bug');
+  });
   app.delete(
     '/keys/:id',
     { config: { auth: 'admin' }, schema: { operationId: 'revokeKey' } },
@@ -130,4 +138,17 @@ test('the OpenAPI document: signed operations require the signature, others noth
   assert.deepEqual(doc.paths['/orders/{id}']?.delete?.security, [{ signedRequest: [] }]);
   assert.deepEqual(doc.paths['/keys/{id}']?.delete?.security, [{ signedRequest: [] }]);
   assert.equal(doc.paths['/orders/{id}']?.delete?.operationId, 'removeOrder');
+});
+
+test('a database that cannot be reached is a 503 database_unavailable, not a 500; a bug stays a 500', async () => {
+  for (const how of ['refused', 'cut']) {
+    const res = await app.inject({ method: 'GET', url: `/broken/${how}` });
+    assert.equal(res.statusCode, 503, how);
+    assert.deepEqual(res.json(), {
+      error: { code: 'database_unavailable', message: 'the database cannot be reached; retry' },
+    });
+  }
+  const bug = await app.inject({ method: 'GET', url: '/broken/bug' });
+  assert.equal(bug.statusCode, 500);
+  assert.equal(bug.json().error.code, 'internal');
 });

@@ -2,7 +2,8 @@
  * The HTTP plumbing every route shares: Fastify with our validators, error bodies, 404 and the
  * OpenAPI document. The routes are registered by the composition (`app/build-app.ts`).
  */
-import { errorMappings, isLspError } from '@blgv/core';
+import { ErrorCode, errorMappings, isLspError } from '@blgv/core';
+import { isDatabaseUnavailable } from '@blgv/store';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
@@ -87,6 +88,13 @@ export function httpApp(deps: HttpAppDeps): FastifyInstance {
     if (isLspError(err)) {
       return reply.code(errorMappings[err.code].http).send({
         error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      });
+    }
+    // The database is down or the connection was cut: the caller may retry, it is not a bug.
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err }, 'the database cannot be reached');
+      return reply.code(errorMappings[ErrorCode.DatabaseUnavailable].http).send({
+        error: { code: ErrorCode.DatabaseUnavailable, message: 'the database cannot be reached; retry' },
       });
     }
     const status =

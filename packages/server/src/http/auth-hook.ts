@@ -34,8 +34,12 @@ export function installAuth(app: FastifyInstance, apiKeys: ApiKeys): void {
       body: req.rawBody ?? EMPTY,
     });
     // A read-only request may read while its nonce is written; anything else waits for it.
-    if (req.method === 'GET' || req.method === 'HEAD') req.nonceIsNew = nonceIsNew;
-    else if (!(await nonceIsNew)) throw nonceReused();
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // Heard at once: the check before answering may come after the write failed (the
+      // database went away), and a rejection nobody has heard yet would end the process.
+      nonceIsNew.catch(() => {});
+      req.nonceIsNew = nonceIsNew;
+    } else if (!(await nonceIsNew)) throw nonceReused();
     req.principal = principal;
     if (need === 'admin' && principal.scope !== 'admin') {
       throw new LspError(ErrorCode.Forbidden, 'this route needs an admin key');

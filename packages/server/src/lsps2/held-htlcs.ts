@@ -72,6 +72,16 @@ export class HeldHtlcs {
     return held;
   }
 
+  /** Stops holding one HTLC (it is being failed back alone); the other parts stay held. */
+  forget(htlc: InterceptedHtlc): void {
+    const key = htlcKey(htlc);
+    for (const [id, held] of this.#held) {
+      if (!held.parts.delete(key) || held.parts.size > 0 || held.opening) continue;
+      clearTimeout(held.timer);
+      this.#held.delete(id);
+    }
+  }
+
   /** Stops every MPP timer (the interceptor ended). */
   stopTimers(): void {
     for (const h of this.#held.values()) clearTimeout(h.timer);

@@ -3,7 +3,8 @@
  * the lsps2 stories): a channel found past the commit point (`publishing`) is made usable and
  * the part LND replays is forwarded over it, with the fee deducted; one caught before it
  * (`opening`) was never funded, and the replayed part is failed back. Each through its step's
- * effect, from the stored state.
+ * effect, from the stored state. A part met by a database that cannot be reached is held and
+ * handled again, not failed back.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,6 +24,7 @@ import {
   ChannelFundingsRepository,
   type Database,
   type JitChannelRecord,
+  type KyselyPlugin,
   Lsps2JitChannelsRepository,
   migrate,
   openDatabase,
@@ -250,6 +252,42 @@ test('restarted before the commit point: the channel was never funded, and the r
         failure: 'temporary_channel_failure',
       },
     ]);
+  } finally {
+    await database.close();
+  }
+});
+
+test('a replayed part met by a database that cannot be reached is held, and forwarded once it answers', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    const record = await storedJit(database, 'publishing');
+    const channel = {
+      channelPoint: { txid: record.fundingTxid, outputIndex: 0 },
+      scid: scid(16_000_002n << 40n),
+      aliasScids: [],
+      active: true,
+    } as unknown as Channel;
+    const fake = fakeLightning(channel, [part(record)]);
+    // The database refuses connections until the forwarder has met that twice.
+    let refused = 0;
+    const away: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (refused < 2) {
+          refused++;
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const down = { ...database, db: database.db.withPlugin(away) };
+    await restarted(down, fake.lightning, [], () => fake.resolutions.length > 0);
+
+    assert.equal(refused, 2);
+    assert.equal(fake.resolutions.length, 1, 'one resolution: not failed back, then forwarded');
+    assert.equal(fake.resolutions[0]?.action, 'resume_modified', 'forwarded with the fee deducted');
+    assert.equal((await new Lsps2JitChannelsRepository(database.db).get(record.id))?.state, 'forwarding');
   } finally {
     await database.close();
   }

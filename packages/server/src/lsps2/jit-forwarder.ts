@@ -33,6 +33,7 @@ import {
 } from '@blgv/core';
 import {
   type Database,
+  isDatabaseUnavailable,
   isUniqueViolation,
   type JitChannelRecord,
   type Kysely,
@@ -42,6 +43,7 @@ import {
 import type { Logger } from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
+import { pause } from '../poll.ts';
 import { type Held, HeldHtlcs, htlcIds, htlcKey, toPart } from './held-htlcs.ts';
 import { expireBuys } from './jit-buy-expiry.ts';
 import {
@@ -74,6 +76,10 @@ export interface ClientWaker {
   /** Resolves true once `client` is connected, false when it did not come within the wait allowed. */
   awaitClient(client: Pubkey, signal: AbortSignal): Promise<boolean>;
 }
+
+/** Backoff of an HTLC handled again while the database cannot be reached. */
+const DB_RETRY_MIN_MS = 250;
+const DB_RETRY_MAX_MS = 4_000;
 
 /** States in which a JIT channel is being opened for one payment (its hash recorded). */
 const OPENING_JIT_STATES: readonly string[] = ['opening', 'publishing', 'forwarding'];
@@ -165,17 +171,35 @@ export class JitForwarder {
       },
       signal,
     );
-    for await (const htlc of interceptor.htlcs) {
-      this.#onHtlc(htlc).catch((err: unknown) => {
-        this.#log.error(
-          { err, scid: formatScid(htlc.outgoingScid) },
-          'HTLC handling failed; failing it back',
-        );
-        void this.#held.fail([htlc]);
-      });
-    }
+    for await (const htlc of interceptor.htlcs) void this.#handle(htlc);
     this.#held.stopTimers();
     await Promise.all([expiring, settling]);
+  }
+
+  /**
+   * Handles one HTLC. While the database cannot be reached it is held and handled again, with
+   * backoff, for as long as the MPP timeout (a JIT payment waits that long for its parts
+   * anyway); past that, or on any other failure, it is failed back. When the interceptor stops
+   * meanwhile it is left to LND, which hands it to the next interceptor.
+   */
+  async #handle(htlc: InterceptedHtlc): Promise<void> {
+    const deadline = Date.now() + this.#limits.mppTimeoutSeconds * 1000;
+    for (let delay = DB_RETRY_MIN_MS; ; delay = Math.min(delay * 2, DB_RETRY_MAX_MS)) {
+      try {
+        return await this.#onHtlc(htlc);
+      } catch (err) {
+        const scid = formatScid(htlc.outgoingScid);
+        if (this.#signal.aborted) return;
+        if (isDatabaseUnavailable(err) && Date.now() + delay < deadline) {
+          this.#log.warn({ err, scid, retryInMs: delay }, 'the database cannot be reached; the HTLC is held');
+          await pause(delay, this.#signal);
+          continue;
+        }
+        this.#log.error({ err, scid }, 'HTLC handling failed; failing it back');
+        this.#held.forget(htlc);
+        return this.#held.fail([htlc]);
+      }
+    }
   }
 
   async #onHtlc(htlc: InterceptedHtlc): Promise<void> {
@@ -201,8 +225,10 @@ export class JitForwarder {
     if (!held) held = this.#held.start(record.id);
     held.parts.set(htlcKey(htlc), htlc);
     const h = held;
-    h.queue = h.queue.then(() => this.#evaluate(record.id, h));
-    await h.queue;
+    // One failed evaluation (the database went away) does not stop the ones after it.
+    const evaluation = h.queue.then(() => this.#evaluate(record.id, h));
+    h.queue = evaluation.catch(() => {});
+    await evaluation;
   }
 
   /** Acts on the parts held for one JIT channel according to its stored state. */

@@ -288,11 +288,18 @@ export class PaymentService {
       void this.#resume(p, retryDelayMs);
       return p;
     }
+    let final: Payment;
     try {
-      return await this.#record(p, result);
-    } finally {
+      final = await this.#record(p, result);
+    } catch (err) {
+      // LND answered and the outcome could not be written (the database is down): it stays
+      // pending, and LND is asked again after a backoff until the outcome is recorded.
       this.#watching.delete(p.paymentHash);
+      void this.#resume(p, retryDelayMs);
+      throw err;
     }
+    this.#watching.delete(p.paymentHash);
+    return final;
   }
 
   /**
@@ -327,6 +334,7 @@ export class PaymentService {
     this.#watching.add(p.paymentHash);
     const signal = this.#jobs ?? AbortSignal.timeout(3_600_000);
     let handedOver = false;
+    let again = false;
     try {
       if (delayMs > 0) await pause(delayMs, signal); // backoff before asking again
       if (signal.aborted) return;
@@ -343,11 +351,16 @@ export class PaymentService {
         await this.#send(p, Math.min(Math.max(delayMs * 2, RETRY_MIN_MS), RETRY_MAX_MS));
       }
     } catch (err) {
-      if (!signal.aborted)
+      if (!signal.aborted) {
         this.#log.warn({ err, paymentHash: p.paymentHash }, 'could not resolve a payment yet');
+        // Asked again after a backoff (LND or the database did not answer); `#send` retries
+        // what it was handed by itself.
+        again = !handedOver;
+      }
     } finally {
       if (!handedOver) this.#watching.delete(p.paymentHash);
     }
+    if (again) void this.#resume(p, Math.min(Math.max(delayMs * 2, RETRY_MIN_MS), RETRY_MAX_MS));
   }
 
   async #record(p: Payment, result: Outcome): Promise<Payment> {
