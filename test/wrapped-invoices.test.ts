@@ -29,6 +29,8 @@ let wallet: LndNode;
 /** How the wallet answers: refuse the LSP's channel, or take it and cancel the payment's HTLC. */
 const policy = { refuseChannel: false, refusePayment: false };
 const streams = new AbortController();
+/** The fees of the wrapped invoices paid so far (msat). */
+const earned: bigint[] = [];
 
 before(async () => {
   net = await startNetwork({ bob: { release: true } });
@@ -296,6 +298,7 @@ test('paid with no block mined: the wallet gets exactly its invoice, the LSP its
   assert.equal(await height(), h0, 'no block was mined');
   const report = await assertCleanAudit(server);
   assert.equal(report.totals.wrappedFeesMsat, Number(quoted), 'the fee earned, as the audit counts it');
+  earned.push(quoted);
 });
 
 test('a tenant wraps through the signed API: the wallet’s channel has room, so it is paid over it', async () => {
@@ -336,6 +339,14 @@ test('a tenant wraps through the signed API: the wallet’s channel has room, so
   assert.equal(done.channelScid, String(channelsBefore[0]?.scid), 'over the channel the wallet had');
   const paid = await wallet.lnd.lookupInvoice(invoice.paymentHash as Hex32, within());
   assert.equal(paid.amountPaid, amountMsat, 'the wallet received exactly its invoice');
+  earned.push(BigInt(quote.feeMsat));
+  // The operator's figures count the fees as revenue of their own.
+  const figures = await server.admin.admin.figures('24h');
+  assert.equal(
+    figures.revenue.bySource.wrapped_fees,
+    earned.reduce((a, b) => a + b, 0n).toString(),
+    'the wrapped invoices’ fees in the figures',
+  );
   assert.equal(
     (await net.lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === wallet.pubkey).length,
     1,

@@ -116,6 +116,7 @@ export const RevenueBySource = Type.Object({
   utilization: SignedMsat('utilization fees'),
   routing: SignedMsat("fees the LSP's node earned forwarding"),
   hosting: SignedMsat('hosting months and transaction fees, net of refunds'),
+  wrapped_fees: SignedMsat('fees of completed wrapped invoices (JIT channels for stock-node wallets)'),
 });
 
 /** The operator's business figures. */

@@ -19,6 +19,7 @@ export const REVENUE_SOURCES = [
   'utilization',
   'routing',
   'hosting',
+  'wrapped_fees',
 ] as const;
 
 /** One source of revenue. */
@@ -116,6 +117,9 @@ export class BusinessFiguresRepository {
         union all
         select ${day('updated_at')}, 'jit_opening_fees', fee_msat
           from lsps2_jit_channels where state = 'completed' and fee_msat is not null and updated_at >= ${from}
+        union all
+        select ${day('updated_at')}, 'wrapped_fees', fee_msat
+          from wrapped_invoices where state = 'completed' and updated_at >= ${from}
         union all
         -- LND logs a JIT forward (out on the new channel) with the opening fee as its fee: counted
         -- above, so taken out of routing, as far as the monitor has stored that forward yet.

@@ -29,6 +29,7 @@ const SOURCE_TOTALS = [
   'push_margin',
   'jit_opening_fees',
   'routing',
+  'wrapped_fees',
 ] as const satisfies readonly (BusinessTotalName | RevenueSource)[];
 
 /** Reads the running totals of the business figures. */

@@ -47,6 +47,7 @@ export const SOURCES: readonly (readonly [Source, string])[] = [
   ['utilization', 'Utilization fees'],
   ['routing', 'Routing'],
   ['hosting', 'Hosting'],
+  ['wrapped_fees', 'Wrapped invoices'],
 ];
 
 const sat = { y: { beginAtZero: true, title: { display: true, text: 'sat' } } };

@@ -38,7 +38,8 @@ export type BusinessTotalName =
   | 'jit_opened'
   | 'jit_opening_fees'
   | 'routing'
-  | 'rebalances';
+  | 'rebalances'
+  | 'wrapped_fees';
 
 /** `business_totals`: the LSP's own figures, one row each. */
 export interface BusinessTotalsTable {
