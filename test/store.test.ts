@@ -75,12 +75,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0021_payment_purposes',
         '0022_rebalances',
         '0023_wrapped_invoices',
+        '0024_lsps2_client_trusts_lsp',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
       );
     });
 
