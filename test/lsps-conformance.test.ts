@@ -585,7 +585,7 @@ test('52-32 a payment size beyond what the LSP can receive is refused with 203',
   }
 });
 
-test('52-35, 52-36, 50-48 buy answers a JIT scid in BxTxO form, the CLTV delta, and client_trusts_lsp false', async () => {
+test('52-35, 52-36, 50-48 buy answers a JIT scid in BxTxO form, the CLTV delta, and client_trusts_lsp as configured', async () => {
   for (const t of both) {
     const [p] = result(await t.call('lsps2.get_info', {}), t.name).opening_fee_params_menu as Record<
       string,
@@ -594,10 +594,8 @@ test('52-35, 52-36, 50-48 buy answers a JIT scid in BxTxO form, the CLTV delta, 
     const bought = result(await t.call('lsps2.buy', { opening_fee_params: p }), t.name);
     assert.match(String(bought.jit_channel_scid), /^\d+x\d+x\d+$/);
     assert.ok(Number.isInteger(bought.lsp_cltv_expiry_delta));
-    assert.ok(
-      bought.client_trusts_lsp === false || !('client_trusts_lsp' in bought),
-      '52-01: the LSP trusts the client',
-    );
+    // 52-02: the LSP signals "client trusts LSP" (lsps2.clientTrustsLsp, on by default).
+    assert.equal(bought.client_trusts_lsp, true, t.name);
   }
 });
 

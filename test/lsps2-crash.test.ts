@@ -2,7 +2,9 @@
  * Story: the LSP server process is killed (SIGKILL) while a JIT payment is between intercept and
  * forward. LND keeps holding the HTLC (`--requireinterceptor`); a new server process on the same
  * database picks it up from the stored state and either forwards it over the channel that was
- * opened or fails it back, and in no case opens a second channel.
+ * opened or fails it back, and in no case opens a second channel. The LSP runs its default trust
+ * model (`client_trusts_lsp`): a channel past its commit point has its funding withheld until the
+ * wallet settles, and withdrawn if the payment is gone.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -122,12 +124,13 @@ test('a server killed between intercept and forward leaves the payment whole and
     server = await startServer();
     let result = await payment;
     if (result.status === 'failed') {
-      // The HTLC went back while no server ran. A channel funded meanwhile waits for the
-      // payment to come again (it was not forwarded: no fee earned): the payer tries again.
+      // The HTLC went back while no server ran. A channel published meanwhile waits for the
+      // payment to come again (it was not forwarded: no fee earned): the payer tries again. One
+      // whose funding was withheld (the LSP's default, client_trusts_lsp) is withdrawn instead.
       const settled = await h.waitFor(
         async () => {
           const s = (await state()).state;
-          return s === 'opening' || s === 'publishing' ? undefined : s;
+          return ['opening', 'publishing', 'withheld', 'awaiting_preimage'].includes(s) ? undefined : s;
         },
         { what: 'the JIT channel out of its open' },
       );
@@ -151,12 +154,12 @@ test('a server killed between intercept and forward leaves the payment whole and
       }
     }
     // Forwarded over the channel, or the open was given up before funding (the HTLC failed
-    // back, the JIT scid waiting for a payment again, bLIP-52).
+    // back, the JIT scid waiting for a payment again, bLIP-52), or its withheld funding withdrawn.
     const final = await h.waitFor(
       async () => {
         const r = await state();
         if (r.state === 'completed') return 'completed';
-        if (r.state === 'failed' || (r.state === 'awaiting_payment' && r.failure)) return 'failed';
+        if (r.state === 'withdrawn' || (r.state === 'awaiting_payment' && r.failure)) return 'failed';
         return undefined;
       },
       { what: 'the JIT channel to be forwarded or given up' },

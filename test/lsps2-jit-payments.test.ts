@@ -4,7 +4,10 @@
  * invoice HTLC modifier). Each buys a JIT scid, puts it in an invoice as the only route hint,
  * and alice pays. The LSP holds the payment, opens one zero-conf private channel, and forwards
  * with its opening fee deducted (TLV 65537); the wallet counts each HTLC as amount + extra_fee,
- * so its invoice settles and it holds exactly the payment less the opening fee.
+ * so its invoice settles and it holds exactly the payment less the opening fee. The LSP runs
+ * here with `lsps2.clientTrustsLsp` off (bLIP-52 "LSP trusts client"): each channel's funding
+ * is published at its commit point, before the payment is forwarded (the default, funding
+ * withheld until the preimage: `test/lsps2-trust.test.ts`).
  *
  * The fee schedule here (100 sat minimum, 5,000 ppm) makes the proportional part decide the
  * fee, and the amounts carry odd msat, so the rounding (`ceil`) and the msat accounting show.
@@ -39,6 +42,7 @@ before(async () => {
     file: {
       fees: { channelOpening: { baseFee: 100, capacityFeePpm: 5000 } },
       monitoring: { intervalMs: 500 },
+      lsps2: { clientTrustsLsp: false },
     },
     wrap: (lightning) => gate.wrap(lightning),
   });
@@ -169,6 +173,7 @@ test('fixed amount, multi-part: a wallet with no channels is paid in parts throu
     assert.equal(record.feeMsat, fee.toString());
     assert.equal(record.paymentSizeMsat, amount.toString());
     assert.equal(record.paymentHash, invoice.paymentHash);
+    assert.equal(bought.client_trusts_lsp, false, 'bLIP-52: the LSP trusts the client');
     assert.deepEqual(await assertEventsEndIn(server.admin, 'jit_channel', record.id, 'completed'), [
       'awaiting_payment',
       'opening',

@@ -280,7 +280,17 @@ test('carol asleep, a JIT payment arrives: payment_incoming to both webhooks; sh
 
 test('carol online, a JIT payment notifies nobody; asleep again, a payment to her channel does (the cooldown reset when she went offline)', async () => {
   const { alice } = net;
-  // The last JIT channel's funding confirms: the LSP's wallet funds from confirmed coins.
+  // The last JIT channel's funding (published once carol settled: the LSP's default,
+  // client_trusts_lsp) confirms: the LSP's wallet funds from confirmed coins.
+  const [last] = await carol.node.lnd.listChannels(within());
+  assert.ok(last);
+  await net.h.waitFor(
+    async () =>
+      (await net.h.btcd.rpc<string[]>('getrawmempool', [])).includes(last.channelPoint.txid)
+        ? true
+        : undefined,
+    { what: "the last JIT channel's funding in the mempool" },
+  );
   await net.h.mine(1);
   const { bought, invoice } = await buyJit(msat(50_000_000n));
   const paid = await alice.lnd.sendPayment(

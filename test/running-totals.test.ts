@@ -196,6 +196,7 @@ function writers(db: Kysely<Schema>) {
         jitScid: `${BigInt(`0x${randomBytes(7).toString('hex')}`)}`,
         minFeeMsat: msat(1_000n),
         proportional: 1_000n,
+        clientTrustsLsp: false,
         validUntil: new Date(Date.now() + 60_000),
         minLifetime: 144,
         maxClientToSelfDelay: 2016,

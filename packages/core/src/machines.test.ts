@@ -88,8 +88,12 @@ const MACHINES: readonly {
       { type: 'open_failed', reason: 'x', refused: true },
       { type: 'forwarded' },
       { type: 'params_expired' },
+      { type: 'withheld', fundingId: 'f', txid: 't', outputIndex: 0 },
+      { type: 'activation_failed', reason: 'x' },
+      { type: 'forward_failed', reason: 'x' },
+      { type: 'released' },
     ],
-    contexts: [undefined],
+    contexts: [{ clientTrustsLsp: false }, { clientTrustsLsp: true }],
   },
   {
     machine: reservationMachine as never,

@@ -106,6 +106,7 @@ export function channelFromLnd(c: Channel__Output): Channel {
       incoming: h.incoming,
       amount: sat(h.amount),
       expirationHeight: h.expiration_height,
+      paymentHash: parseHex32(h.hash_lock.toString('hex')),
     })),
     memo: c.memo,
   };

@@ -71,7 +71,12 @@ export const AdminJitChannelResponse = Type.Object({
   owner: Type.Object({ kind: Type.Union([Type.Literal('node'), Type.Literal('tenant')]), id: Type.String() }),
   clientPubkey: Type.String(),
   state: Type.String({
-    description: 'awaiting_payment, opening, publishing, forwarding, completed, failed or expired',
+    description:
+      'awaiting_payment, opening, publishing, forwarding, withheld, awaiting_preimage, releasing, completed, withdrawn or expired',
+  }),
+  clientTrustsLsp: Type.Boolean({
+    description:
+      'bLIP-52 `client_trusts_lsp` as `lsps2.buy` answered it: the funding is withheld until the client releases the preimage',
   }),
   validUntil: Timestamp,
   minFeeMsat: MsatString('minimum opening fee'),

@@ -155,7 +155,9 @@ export class BusinessFiguresRepository {
       ((select count(*) from channel_requests where state in ('pending', 'open', 'closed') and created_at >= ${from})
        + (select count(*) from lsps1_orders where funded_at is not null and created_at >= ${from}))::text as sold,
       (select count(*) from lsps2_jit_channels
-        where state in ('forwarding', 'completed') and created_at >= ${from})::text as jit`.execute(this.#db);
+        where state in ('forwarding', 'releasing', 'completed') and created_at >= ${from})::text as jit`.execute(
+      this.#db,
+    );
     const row = r.rows[0];
     return { sold: Number(row?.sold ?? 0), jitOpened: Number(row?.jit ?? 0) };
   }

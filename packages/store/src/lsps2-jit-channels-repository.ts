@@ -29,6 +29,8 @@ export interface JitChannelRecord {
   readonly maxPaymentSizeMsat: Msat;
   /** The payment size the client bought for (null: variable). */
   readonly paymentSizeMsat: Msat | null;
+  /** bLIP-52 `client_trusts_lsp` as `lsps2.buy` answered it: the funding waits for the preimage. */
+  readonly clientTrustsLsp: boolean;
   readonly state: JitChannelState;
   readonly paymentHash: string | null;
   readonly feeMsat: Msat | null;
@@ -59,6 +61,7 @@ export type NewJitChannel = Pick<
   | 'minPaymentSizeMsat'
   | 'maxPaymentSizeMsat'
   | 'paymentSizeMsat'
+  | 'clientTrustsLsp'
 >;
 
 /** Fields a transition may set. */
@@ -100,6 +103,7 @@ export class Lsps2JitChannelsRepository {
         min_payment_size_msat: c.minPaymentSizeMsat,
         max_payment_size_msat: c.maxPaymentSizeMsat,
         payment_size_msat: c.paymentSizeMsat,
+        client_trusts_lsp: c.clientTrustsLsp,
         state: 'awaiting_payment',
       })
       .returningAll()
@@ -135,6 +139,36 @@ export class Lsps2JitChannelsRepository {
       'awaiting_payment',
       new Date(),
     );
+  }
+
+  /**
+   * JIT channels opened to a client that it never settled the payment on (their funding
+   * withheld, then withdrawn).
+   */
+  async countWithdrawn(clientPubkey: string): Promise<number> {
+    const r = await this.#db
+      .selectFrom('lsps2_jit_channels')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('client_pubkey', '=', clientPubkey)
+      .where('state', '=', 'withdrawn')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /**
+   * JIT channels in `states` whose funding is still withheld (`channel_fundings.state`): for
+   * `withdrawn` ones, a withdrawal a crash interrupted.
+   */
+  async withWithheldFunding(states: readonly JitChannelState[]): Promise<JitChannelRecord[]> {
+    const rows = await this.#db
+      .selectFrom('lsps2_jit_channels as j')
+      .innerJoin('channel_fundings as f', 'f.id', 'j.funding_id')
+      .selectAll('j')
+      .where('j.state', 'in', [...states])
+      .where('f.state', '=', 'withheld')
+      .orderBy('j.created_at')
+      .execute();
+    return rows.map(toJitChannel);
   }
 
   /**
@@ -191,6 +225,7 @@ function toJitChannel(r: Selectable<Lsps2JitChannelsTable>): JitChannelRecord {
     minPaymentSizeMsat: msat(r.min_payment_size_msat),
     maxPaymentSizeMsat: msat(r.max_payment_size_msat),
     paymentSizeMsat: r.payment_size_msat === null ? null : msat(r.payment_size_msat),
+    clientTrustsLsp: r.client_trusts_lsp,
     state: r.state,
     paymentHash: r.payment_hash,
     feeMsat: r.fee_msat === null ? null : msat(r.fee_msat),

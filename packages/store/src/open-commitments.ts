@@ -26,6 +26,7 @@ export async function committedToOpens(db: Kysely<Schema>): Promise<bigint> {
       + coalesce((select sum(lsp_balance_sat + client_balance_sat) from lsps1_orders
                   where state in ('payment_held', 'opening', 'publishing')), 0)
       + coalesce((select sum(channel_capacity_sat) from lsps2_jit_channels
-                  where state in ('opening', 'publishing')), 0) as total`.execute(db);
+                  where state in ('opening', 'publishing', 'withheld', 'awaiting_preimage',
+                                  'releasing')), 0) as total`.execute(db);
   return BigInt(r.rows[0]?.total ?? 0n);
 }

@@ -37,6 +37,12 @@ export class JitWallet {
    * restarts, it rises by 2 when both are back.
    */
   connections = 0;
+  /**
+   * Runs when an HTLC carrying `extra_fee` reaches the wallet, before it answers (and so before
+   * it settles or cancels): a story looks at the world while the wallet holds the HTLC. It must
+   * be quick: the node counts an HTLC as it is when the answer takes more than 5 s.
+   */
+  onHtlc: ((paymentHash: Hex32) => Promise<void>) | undefined;
   readonly #allowances = new Map<Hex32, Msat>();
 
   private constructor(node: LndNode, lsp: LndNode) {
@@ -51,7 +57,10 @@ export class JitWallet {
     let up = false;
     await runLsps2Client(node.lnd, {
       lsp: lsp.pubkey,
-      maxFee: (hash) => wallet.#allowances.get(hash),
+      maxFee: async (hash) => {
+        await wallet.onHtlc?.(hash);
+        return wallet.#allowances.get(hash);
+      },
       onDecision: (htlc, decision) => wallet.seen.push({ htlc, decision }),
       onConnected: () => {
         up = true;

@@ -48,7 +48,15 @@ const CHANNEL_KINDS = [
 const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
-const FUNDED_JIT = new Set(['publishing', 'forwarding', 'completed']);
+/** JIT channels past their commit point (published, or withheld until the preimage): LND has them. */
+const FUNDED_JIT = new Set([
+  'publishing',
+  'forwarding',
+  'withheld',
+  'awaiting_preimage',
+  'releasing',
+  'completed',
+]);
 
 /** Runs the audit. */
 export async function runAudit(deps: {
@@ -299,7 +307,8 @@ export async function runAudit(deps: {
     }
     if (j.state === 'opening') count(inFlight, 'jit_channels');
     else {
-      // Never funded (failed, expired, or waiting for a payment again after a failed open).
+      // Never funded (expired, or waiting for a payment again after a failed open), or funded
+      // withheld and withdrawn (its funding is judged with the fundings: nothing live or leased).
       const live = lnd.liveByMemo(`lsps2:${j.id}`);
       if (live) flag('jit_failed_but_funded', subject, `${j.state}, yet LND has its channel (${live.where})`);
     }

@@ -90,6 +90,17 @@ export const Lsps2ConfigSchema = Type.Object(
     maxOpenBuysPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
     /** Such buys of all clients together. */
     maxOpenBuys: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+    /**
+     * bLIP-52 `client_trusts_lsp` answered by `lsps2.buy` for the menu served: the JIT channel's
+     * funding is withheld until the client has released the preimage, so a client that never
+     * settles costs no on-chain fee. `false`: "LSP trusts client", the funding published at once.
+     */
+    clientTrustsLsp: Type.Boolean({ default: true }),
+    /**
+     * JIT channels a client was opened and never settled the payment on (their funding
+     * withdrawn): from this many on, its `lsps2.buy` is refused with `client_rejected`.
+     */
+    maxUnsettledPerClient: Type.Integer({ minimum: 1, maximum: 1_000, default: 3 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -148,6 +148,7 @@ export function jitChannelToWire(r: JitChannelRecord): AdminJitChannelResponse {
     owner: { kind: r.ownerKind, id: r.owner },
     clientPubkey: r.clientPubkey,
     state: r.state,
+    clientTrustsLsp: r.clientTrustsLsp,
     validUntil: r.validUntil.toISOString(),
     minFeeMsat: r.minFeeMsat.toString(),
     proportional: r.proportional.toString(),

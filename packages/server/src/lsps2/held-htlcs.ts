@@ -37,6 +37,8 @@ export function toPart(h: InterceptedHtlc): HeldPart<string> {
 /** The HTLCs held per JIT channel, and how they are resolved through the interceptor. */
 export class HeldHtlcs {
   readonly #held = new Map<string, Held>();
+  /** Works queued through {@link serially} not finished yet, per holding. */
+  readonly #turns = new Map<Held, number>();
   readonly #interceptor: () => HtlcInterceptor | undefined;
   readonly #log: Logger;
 
@@ -76,9 +78,34 @@ export class HeldHtlcs {
   forget(htlc: InterceptedHtlc): void {
     const key = htlcKey(htlc);
     for (const [id, held] of this.#held) {
-      if (!held.parts.delete(key) || held.parts.size > 0 || held.opening) continue;
+      if (!held.parts.delete(key) || held.parts.size > 0 || held.opening || this.#turns.has(held)) continue;
       clearTimeout(held.timer);
       this.#held.delete(id);
+    }
+  }
+
+  /**
+   * Runs `work` in turn with the evaluations of a JIT channel's parts (after those queued, and
+   * before any queued later), holding for the channel meanwhile; a holding started for `work`
+   * alone is forgotten after it when nothing came to be held.
+   */
+  async serially(id: string, work: () => Promise<void>): Promise<void> {
+    const held = this.#held.get(id) ?? this.start(id);
+    this.#turns.set(held, (this.#turns.get(held) ?? 0) + 1);
+    const turn = held.queue.catch(() => {}).then(work);
+    held.queue = turn.catch(() => {});
+    try {
+      await turn;
+    } finally {
+      const left = (this.#turns.get(held) ?? 1) - 1;
+      if (left > 0) this.#turns.set(held, left);
+      else {
+        this.#turns.delete(held);
+        if (held.parts.size === 0 && !held.opening && this.#held.get(id) === held) {
+          clearTimeout(held.timer);
+          this.#held.delete(id);
+        }
+      }
     }
   }
 

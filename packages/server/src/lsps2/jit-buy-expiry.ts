@@ -1,7 +1,8 @@
 /**
  * The periodic scan of JIT buys: buys whose fee params ran out (and whose last parts could no
  * longer be waiting) move to `expired`, so they stop counting against the buy caps and their
- * scids lead nowhere; forwards whose end was missed are settled from LND's history.
+ * scids lead nowhere; forwards whose end was missed are settled from LND's history, and withheld
+ * fundings a crash left are released or withdrawn.
  */
 import type { Database } from '@blgv/store';
 import { Lsps2JitChannelsRepository } from '@blgv/store';
@@ -22,8 +23,8 @@ export async function expireBuys(
     isHeld: (id: string) => boolean;
     /** Writes a JIT channel's step (the forwarder's one driver call). */
     apply: ApplyJitEvent;
-    /** Completes the forwards whose end was missed. */
-    settleFromHistory: (signal: AbortSignal) => Promise<void>;
+    /** Completes the forwards whose end was missed and the withheld fundings left. */
+    settleMissed: (signal: AbortSignal) => Promise<void>;
     log: Logger;
   },
   signal: AbortSignal,
@@ -36,7 +37,7 @@ export async function expireBuys(
         if (deps.isHeld(record.id)) continue;
         await deps.apply(record, { type: 'params_expired' });
       }
-      await deps.settleFromHistory(signal);
+      await deps.settleMissed(signal);
     } catch (err) {
       if (!signal.aborted) deps.log.warn({ err }, 'expiring JIT buys failed');
     }

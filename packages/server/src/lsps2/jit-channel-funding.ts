@@ -3,7 +3,14 @@
  * through the one commit point (the `committed` step written in the funding transaction, its
  * `publish` performed once that commits), then, past that point, publishing, waiting until the
  * channel is active, mapping the JIT scid onto it as an alias and recording it ready (the
- * `publish` effect's work). Knows nothing of the HTLCs held for it.
+ * `publish` effect's work).
+ *
+ * When the client trusts the LSP (bLIP-52 `client_trusts_lsp`) the funding is committed
+ * withheld (the `withheld` step): the channel is made usable the same way without publishing
+ * (`activate`), within the open timeout or not at all (`activation_failed`); once the forward
+ * settles the funding is released, signed and published (`release_funding`), and when the
+ * client never settles it is withdrawn (`withdraw_funding`: the channel abandoned, the inputs
+ * back in the wallet). Knows nothing of the HTLCs held for it.
  */
 import {
   boundedFeeRate,
@@ -15,7 +22,6 @@ import {
   type Msat,
   parseHex32,
   parsePubkey,
-  type Scid,
   sat,
   scid,
   type WalletPort,
@@ -71,6 +77,8 @@ export class JitChannelFunding {
   readonly #apply: ApplyJitEvent;
   readonly #signal: () => AbortSignal;
   readonly #log: Logger;
+  /** JIT channels whose funding this process is releasing. */
+  readonly #releasing = new Set<string>();
 
   constructor(deps: {
     database: Database;
@@ -100,12 +108,13 @@ export class JitChannelFunding {
   }
 
   /**
-   * Negotiates and commits the channel's funding, of the capacity its `opening` record holds;
-   * when it will not be funded, why, and whether the client refused it. The `committed` step is
-   * written in the funder's transaction with its `afterCommit`, so its `publish` (the channel
-   * made usable) is performed after the commit, before this resolves.
+   * Negotiates and commits the channel's funding, of the capacity its `opening` record holds,
+   * withheld when `withhold`; when it will not be funded, why, and whether the client refused
+   * it. The `committed` (or `withheld`) step is written in the funder's transaction with its
+   * `afterCommit`, so its effect (the channel made usable) is performed after the commit,
+   * before this resolves.
    */
-  async fund(record: JitChannelRecord): Promise<OpenFailure | undefined> {
+  async fund(record: JitChannelRecord, withhold: boolean): Promise<OpenFailure | undefined> {
     const capacity = record.channelCapacitySat;
     if (capacity === null) throw new Error(`JIT channel ${record.id} is opening without its capacity`);
     const owner = `jit:${record.id}`;
@@ -130,9 +139,10 @@ export class JitChannelFunding {
         feeRate: await this.#feeRate(),
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,
         signal: this.#signal(),
+        withhold,
         commit: async (trx, c, after) => {
           const event: JitChannelEvent = {
-            type: 'committed',
+            type: withhold ? 'withheld' : 'committed',
             fundingId: c.fundingId,
             txid: c.txid,
             outputIndex: c.channels[0]?.outputIndex ?? 0,
@@ -153,25 +163,17 @@ export class JitChannelFunding {
    * The `publish` effect, after the commit point: publishes the funding, waits until the
    * channel is active, maps the JIT scid onto it and records it ready (`channel_ready`, whose
    * effect forwards the held parts); retried until done (the channel is funded), each attempt
-   * from the state stored then.
+   * from the state stored then. A channel whose funding is withheld goes to {@link #activateWithheld}.
    */
-  async activate(publishing: JitChannelRecord): Promise<void> {
-    const id = publishing.id;
+  async activate(committed: JitChannelRecord): Promise<void> {
+    if (committed.state === 'withheld') return this.#activateWithheld(committed);
+    const id = committed.id;
     await retryUntilDone(
       async () => {
         const record = await this.#repo().get(id);
         if (record?.state !== 'publishing') return;
-        if (!record.fundingId || !record.fundingTxid || record.fundingOutputIndex === null)
-          throw new Error(`JIT channel ${id} is publishing without its funding`);
-        await this.#funder.published(record.fundingId, this.#signal());
-        const channel = await activeChannel(
-          this.#lightning,
-          {
-            channelPoint: { txid: parseHex32(record.fundingTxid), outputIndex: record.fundingOutputIndex },
-          },
-          AbortSignal.any([this.#signal(), AbortSignal.timeout(OPEN_TIMEOUT_MS)]),
-        );
-        await this.#ready(record, channel.channelPoint, channel.scid);
+        await this.#funder.published(fundingOf(record).fundingId, this.#signal());
+        await this.#makeUsable(record, AbortSignal.timeout(OPEN_TIMEOUT_MS));
       },
       {
         what: 'making a funded JIT channel usable',
@@ -182,32 +184,141 @@ export class JitChannelFunding {
     );
   }
 
+  /**
+   * The `activate` effect: the channel made usable as {@link activate} does, but its funding
+   * withheld (nothing published), and only within the open timeout: a channel the client signed
+   * but never made usable by then is given up (`activation_failed`, its parts failed back, the
+   * funding withdrawn).
+   */
+  async #activateWithheld(withheld: JitChannelRecord): Promise<void> {
+    const id = withheld.id;
+    const seconds = this.#limits.openTimeoutSeconds;
+    const deadline = AbortSignal.timeout(seconds * 1000);
+    try {
+      await retryUntilDone(
+        async () => {
+          const record = await this.#repo().get(id);
+          if (record?.state === 'withheld') await this.#makeUsable(record, deadline);
+        },
+        {
+          what: 'making a JIT channel usable, its funding withheld',
+          signal: AbortSignal.any([this.#signal(), deadline]),
+          log: this.#log,
+          subject: { jit: id },
+        },
+      );
+    } catch (err) {
+      if (this.#signal().aborted || !deadline.aborted) throw err;
+      const record = await this.#repo().get(id);
+      if (record?.state !== 'withheld') return;
+      this.#log.warn({ jit: id }, 'JIT channel not usable in time; its withheld funding is withdrawn');
+      await this.#apply(record, {
+        type: 'activation_failed',
+        reason: `the channel did not become usable within ${seconds} s of its commit`,
+      });
+    }
+  }
+
+  /**
+   * The `release_funding` effect: the client settled, so the LSP holds the preimage; the withheld
+   * funding is released (signed and published) and the channel recorded `released`. Started
+   * here and retried until done (from the state stored each time) without holding up the step
+   * that asked for it; after a restart {@link recoverWithheld} starts it again.
+   */
+  release(releasing: JitChannelRecord): void {
+    const id = releasing.id;
+    if (this.#releasing.has(id)) return;
+    this.#releasing.add(id);
+    const signal = this.#signal();
+    retryUntilDone(
+      async () => {
+        const record = await this.#repo().get(id);
+        if (record?.state !== 'releasing') return;
+        await this.#funder.release(fundingOf(record).fundingId, signal);
+        await this.#apply(record, { type: 'released' });
+        this.#log.info(
+          { jit: id, funding: record.fundingTxid },
+          'JIT payment settled; its funding published',
+        );
+      },
+      { what: 'releasing a JIT channel’s funding', signal, log: this.#log, subject: { jit: id } },
+    )
+      .catch((err: unknown) => {
+        if (!signal.aborted) this.#log.error({ err, jit: id }, 'releasing a JIT channel’s funding stopped');
+      })
+      .finally(() => this.#releasing.delete(id));
+  }
+
+  /**
+   * The `withdraw_funding` effect: the client never settled (or never made the channel usable):
+   * the withheld funding is withdrawn, its channel abandoned and its inputs released; nothing
+   * reached the chain. One that fails here is withdrawn by {@link recoverWithheld}.
+   */
+  async withdraw(withdrawn: JitChannelRecord): Promise<void> {
+    const { fundingId } = fundingOf(withdrawn);
+    const reason = withdrawn.failure ?? 'the client never settled the payment';
+    if (!(await this.#funder.withdraw(fundingId, reason)))
+      this.#log.error(
+        { jit: withdrawn.id, funding: fundingId },
+        'a withdrawn JIT channel’s funding was released',
+      );
+    else this.#log.info({ jit: withdrawn.id, reason }, 'JIT channel never settled; its funding withdrawn');
+  }
+
+  /**
+   * Finishes what a crash (or a failed effect) left of withheld fundings: JIT channels
+   * `releasing` are released, `withdrawn` ones whose funding is still withheld are withdrawn.
+   */
+  async recoverWithheld(): Promise<void> {
+    for (const r of await this.#repo().inStates(['releasing'])) this.release(r);
+    for (const r of await this.#repo().withWithheldFunding(['withdrawn'])) await this.withdraw(r);
+  }
+
   /** The funding fee rate: the node's 6-block estimate within the configured bounds. */
   async #feeRate(): Promise<bigint> {
     const { satPerVbyte } = await this.#lightning.estimateFee(6, AbortSignal.timeout(10_000));
     return boundedFeeRate(satPerVbyte, this.#limits);
   }
 
-  /** Maps the JIT scid onto the new channel and records it usable. */
-  async #ready(record: JitChannelRecord, point: { txid: string; outputIndex: number }, channelScid: Scid) {
+  /**
+   * Waits (until `deadline`) for the committed channel to be active, maps the JIT scid onto it
+   * and records it usable (`channel_ready`, from the state read).
+   */
+  async #makeUsable(record: JitChannelRecord, deadline: AbortSignal): Promise<void> {
+    const { txid, outputIndex } = fundingOf(record);
+    const channel = await activeChannel(
+      this.#lightning,
+      { channelPoint: { txid: parseHex32(txid), outputIndex } },
+      AbortSignal.any([this.#signal(), deadline]),
+    );
     await this.#lightning
-      .addChannelAlias(scid(record.jitScid), channelScid, this.#signal())
+      .addChannelAlias(scid(record.jitScid), channel.scid, this.#signal())
       .catch((err: unknown) => {
         // After a restart the alias may already be there.
         if (!/already exists/i.test(String(err))) throw err;
       });
-    await this.#apply({ ...record, state: 'publishing' }, { type: 'channel_ready', channelScid });
+    await this.#apply(record, { type: 'channel_ready', channelScid: channel.scid });
     this.#log.info(
       {
         jit: record.id,
-        channel: `${point.txid}:${point.outputIndex}`,
+        channel: `${txid}:${outputIndex}`,
         scid: formatScid(scid(record.jitScid)),
+        withheld: record.state === 'withheld',
       },
-      'JIT channel open; forwarding',
+      record.state === 'withheld'
+        ? 'JIT channel usable, its funding withheld until the preimage; forwarding'
+        : 'JIT channel open; forwarding',
     );
   }
 
   #repo() {
     return new Lsps2JitChannelsRepository(this.#database.db);
   }
+}
+
+/** The funding a JIT channel past its commit point was committed in. */
+function fundingOf(r: JitChannelRecord): { fundingId: string; txid: string; outputIndex: number } {
+  if (!r.fundingId || !r.fundingTxid || r.fundingOutputIndex === null)
+    throw new Error(`JIT channel ${r.id} is ${r.state} without its funding`);
+  return { fundingId: r.fundingId, txid: r.fundingTxid, outputIndex: r.fundingOutputIndex };
 }

@@ -1,16 +1,21 @@
 /**
  * The open of a JIT channel for the payment held for it (the `open_channel` effect), and its
  * end when it is not funded: the parts failed back. Funded, the steps it takes perform the rest
- * (`publish` makes the channel usable, `channel_ready`'s `forward_htlcs` forwards the parts).
- * After a restart the same work is done from the stored state: a channel caught in `opening`
- * was never signed, so it is not funded; one past the commit point is finished.
+ * (`publish`, or `activate` for a funding withheld, makes the channel usable, `channel_ready`'s
+ * `forward_htlcs` forwards the parts). After a restart the same work is done from the stored
+ * state: a channel caught in `opening` was never signed, so it is not funded; one past the
+ * commit point is finished.
  */
+import type { JitChannelState } from '@blgv/core';
 import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Held, HeldHtlcs } from './held-htlcs.ts';
 import type { JitChannelFunding, OpenFailure } from './jit-channel-funding.ts';
 import type { JitPaymentForwarding } from './jit-payment-forwarding.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
+
+/** States past the commit point whose open (or forward) is finished on resume. */
+const PAST_COMMIT: readonly JitChannelState[] = ['publishing', 'forwarding', 'withheld', 'awaiting_preimage'];
 
 /** Opens JIT channels for held payments, and finishes or fails the opens a restart interrupted. */
 export class JitChannelOpening {
@@ -40,18 +45,19 @@ export class JitChannelOpening {
   }
 
   /**
-   * The `open_channel` effect: funds the channel through the funder's one commit point, where
-   * the `committed` step is written; its `publish` makes the channel usable and forwards the
-   * held parts (through `channel_ready`) before the funding resolves. A channel that is not
-   * funded is recorded `open_failed`, whose `fail_htlcs` fails the parts back.
+   * The `open_channel` effect: funds the channel through the funder's one commit point (its
+   * funding withheld when `withhold`), where the `committed` (`withheld`) step is written; its
+   * effect makes the channel usable and forwards the held parts (through `channel_ready`)
+   * before the funding resolves. A channel that is not funded is recorded `open_failed`, whose
+   * `fail_htlcs` fails the parts back.
    */
-  async open(record: JitChannelRecord): Promise<void> {
+  async open(record: JitChannelRecord, withhold: boolean): Promise<void> {
     const held = this.#held.get(record.id);
     if (held) held.opening = true;
     try {
       // The funder answers every failure before the commit point as data; an error means it
       // could not even start (the database, say): nothing was funded either way.
-      const failure = await this.#funding.fund(record).catch((err: unknown) => ({
+      const failure = await this.#funding.fund(record, withhold).catch((err: unknown) => ({
         reason: err instanceof Error ? err.message : String(err),
         refused: false,
       }));
@@ -65,7 +71,8 @@ export class JitChannelOpening {
    * The pending work of an open a restart interrupted, from the stored state: a channel caught
    * before the commit point (`opening`) was never signed, so it is not funded and its HTLCs go
    * back (`open_failed`); one `publishing` is published and made usable (the `publish` effect's
-   * work, whose `channel_ready` forwards the parts); one `forwarding` forwards them.
+   * work, whose `channel_ready` forwards the parts), one `withheld` made usable as it is (the
+   * `activate` effect's); one `forwarding` or `awaiting_preimage` forwards them.
    */
   async resume(record: JitChannelRecord, held: Held | undefined): Promise<void> {
     if (record.state === 'opening') {
@@ -74,8 +81,9 @@ export class JitChannelOpening {
         refused: false,
       });
     }
-    if (record.state === 'forwarding') return this.#forwarding.forwardHeld(record, held);
-    if (record.state !== 'publishing') return;
+    if (record.state === 'forwarding' || record.state === 'awaiting_preimage')
+      return this.#forwarding.forwardHeld(record, held);
+    if (record.state !== 'publishing' && record.state !== 'withheld') return;
     if (held) held.opening = true;
     try {
       await this.#funding.activate(record);
@@ -86,10 +94,11 @@ export class JitChannelOpening {
 
   /**
    * JIT channels left mid-open with no HTLC replayed (e.g. the payer gave up) end here: failed
-   * when not funded, made usable when funded.
+   * when not funded, made usable when funded (or withheld: then, with no payment to forward, the
+   * forward is judged gone and the funding withdrawn).
    */
   async recoverOpenings(): Promise<void> {
-    for (const record of await this.#repo().inStates(['opening', 'publishing'])) {
+    for (const record of await this.#repo().inStates(['opening', 'publishing', 'withheld'])) {
       if (this.#held.has(record.id)) continue;
       const held = this.#held.start(record.id);
       held.queue = held.queue.then(() => this.resume(record, held));
@@ -110,8 +119,7 @@ export class JitChannelOpening {
     if (!moved) {
       // Not `opening` any more: past the commit point, the channel is funded and is used.
       const current = await this.#repo().get(record.id);
-      if (current?.state === 'publishing' || current?.state === 'forwarding')
-        return this.resume(current, held);
+      if (current && PAST_COMMIT.includes(current.state)) return this.resume(current, held);
     }
     this.#log.warn({ jit: record.id, reason }, 'JIT channel not funded; its HTLCs failed back');
     // It had moved on otherwise (not past the commit point): the parts still go back.

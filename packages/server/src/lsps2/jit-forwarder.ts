@@ -10,6 +10,11 @@
  * `opening` was never signed, so it is not funded: its HTLCs are failed back. A channel past
  * the commit point is published and made usable, retrying until it is.
  *
+ * With the buy's `client_trusts_lsp` (bLIP-52) the funding is withheld at the commit point: the
+ * channel is made usable and the payment forwarded with nothing published, and the funding is
+ * released once the forward settles (the LSP holds the preimage) or withdrawn when the client
+ * fails it (the channel abandoned, the inputs back in the wallet).
+ *
  * The parts: the held HTLCs ({@link HeldHtlcs}), the funding ({@link JitChannelFunding}), the
  * open and its end, after a restart too ({@link JitChannelOpening}), the forward and its
  * settlement ({@link JitPaymentForwarding}) and the buy-expiry scan ({@link expireBuys}). This
@@ -82,7 +87,13 @@ const DB_RETRY_MIN_MS = 250;
 const DB_RETRY_MAX_MS = 4_000;
 
 /** States in which a JIT channel is being opened for one payment (its hash recorded). */
-const OPENING_JIT_STATES: readonly string[] = ['opening', 'publishing', 'forwarding'];
+const OPENING_JIT_STATES: readonly string[] = [
+  'opening',
+  'publishing',
+  'forwarding',
+  'withheld',
+  'awaiting_preimage',
+];
 
 /**
  * The Lightning calls the JIT forwarder makes: intercepting HTLCs, and those of its channel
@@ -166,7 +177,10 @@ export class JitForwarder {
         mppTimeoutSeconds: this.#limits.mppTimeoutSeconds,
         isHeld: (id) => this.#held.has(id),
         apply: (record, event) => this.#apply(record, event),
-        settleFromHistory: (s) => this.#forwarding.settleFromHistory(s),
+        settleMissed: async (s) => {
+          await this.#forwarding.settleFromHistory(s);
+          await this.#funding.recoverWithheld();
+        },
         log: this.#log,
       },
       signal,
@@ -237,11 +251,13 @@ export class JitForwarder {
     if (!record || held.parts.size === 0) return;
     const parts = [...held.parts.values()];
     const state = record.state;
-    if (state === 'completed') return this.#held.release(id, held, 'resume');
+    // Paid for: the JIT scid leads to the channel.
+    if (state === 'completed' || state === 'releasing') return this.#held.release(id, held, 'resume');
     // The JIT scid no longer leads anywhere.
     if (FINAL_JIT_STATES.includes(state)) return this.#held.release(id, held, 'unknown_next_peer');
-    if (state === 'forwarding') return this.#forwarding.forwardHeld(record, held);
-    if (state === 'opening' || state === 'publishing') {
+    if (state === 'forwarding' || state === 'awaiting_preimage')
+      return this.#forwarding.forwardHeld(record, held);
+    if (state === 'opening' || state === 'publishing' || state === 'withheld') {
       // This process is opening it: the part waits. Otherwise we were restarted mid-open.
       if (!held.opening) await this.#opening.resume(record, held);
       return;
@@ -300,13 +316,16 @@ export class JitForwarder {
   }
 
   /**
-   * Applies an event through the one driver (only from the state read); false when it had
-   * already moved on. Each effect is performed here, by the part that does that work, with the
-   * record as it is after the step: `open_channel` funds the channel
-   * ({@link JitChannelOpening.open}), `publish` makes it usable ({@link JitChannelFunding.activate}),
-   * `forward_htlcs` forwards the held parts ({@link JitPaymentForwarding.forwardHeld}) and
-   * `fail_htlcs` fails them back ({@link HeldHtlcs.failHeld}). A step written in the funder's
-   * transaction (`committed`) passes its `afterCommit`: its effect runs once that commits.
+   * Applies an event through the one driver (only from the state read, with the buy's trust
+   * model as the machine's context); false when it had already moved on. Each effect is
+   * performed here, by the part that does that work, with the record as it is after the step:
+   * `open_channel` funds the channel ({@link JitChannelOpening.open}), `publish` and `activate`
+   * make it usable ({@link JitChannelFunding.activate}), `forward_htlcs` forwards the held parts
+   * ({@link JitPaymentForwarding.forwardHeld}), `fail_htlcs` fails them back
+   * ({@link HeldHtlcs.failHeld}), `release_funding` and `withdraw_funding` publish or give up a
+   * withheld funding ({@link JitChannelFunding.release}, {@link JitChannelFunding.withdraw}). A
+   * step written in the funder's transaction (`committed`, `withheld`) passes its
+   * `afterCommit`: its effect runs once that commits.
    * Effects run in the caller's task, never through a JIT channel's queue (the caller may be
    * in it already). The parts write their steps through this method alone.
    */
@@ -318,7 +337,8 @@ export class JitForwarder {
     afterCommit?: AfterCommit,
   ): Promise<boolean> {
     let after = record;
-    const step = await applyStep(jitChannelMachine, record, event, undefined, {
+    const context = { clientTrustsLsp: record.clientTrustsLsp };
+    const step = await applyStep(jitChannelMachine, record, event, context, {
       db,
       ...(afterCommit ? { afterCommit } : {}),
       log: this.#log,
@@ -328,10 +348,13 @@ export class JitForwarder {
         return new Lsps2JitChannelsRepository(db).transition(record.id, record.state, update);
       },
       effects: {
-        open_channel: () => this.#opening.open(after),
+        open_channel: (effect) => this.#opening.open(after, effect.withhold),
         publish: () => this.#funding.activate(after),
+        activate: () => this.#funding.activate(after),
         forward_htlcs: () => this.#forwarding.forwardHeld(after, this.#held.get(record.id)),
         fail_htlcs: (effect) => this.#held.failHeld(record.id, effect.failure),
+        release_funding: () => this.#funding.release(after),
+        withdraw_funding: () => this.#funding.withdraw(after),
       },
     });
     return step !== undefined;

@@ -3,6 +3,10 @@
  * with the recorded opening fee split over them (each marked in TLV 65537, bLIP-25
  * `extra_fee`), and the channel is `completed` only once they settle (through
  * {@link ForwardSettlements}, or LND's forwarding history for ends that were missed).
+ *
+ * Over a channel whose funding is withheld (`awaiting_preimage`) the end decides the funding:
+ * settled, it is released; failed, it is withdrawn. That end is judged from LND's own state of
+ * the channel ({@link judgeWithheld}), never from a missed or late event alone.
  */
 import {
   type ChannelsPort,
@@ -36,6 +40,7 @@ export class JitPaymentForwarding {
   readonly #apply: ApplyJitEvent;
   readonly #log: Logger;
   readonly #settlements: ForwardSettlements;
+  #signal: AbortSignal = AbortSignal.abort();
 
   constructor(deps: {
     database: Database;
@@ -60,6 +65,7 @@ export class JitPaymentForwarding {
 
   /** Follows LND's final HTLC resolutions until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
+    this.#signal = signal;
     return this.#settlements.run(signal);
   }
 
@@ -69,12 +75,15 @@ export class JitPaymentForwarding {
    */
   async forwardHeld(record: JitChannelRecord, held: Held | undefined): Promise<void> {
     const parts = [...(held?.parts.values() ?? [])].filter((p) => p.paymentHash === record.paymentHash);
-    // Nothing of the payment is held (LND failed it back while no server ran): the channel is
-    // funded and waits for the payment to come again; it is not forwarded, nor its fee earned.
+    // Nothing of the payment is held (LND failed it back while no server ran): a funded channel
+    // waits for the payment to come again; it is not forwarded, nor its fee earned. One whose
+    // funding is withheld has its forward judged (gone: the funding withdrawn).
     if (!held || parts.length === 0) {
       this.#log.warn(
-        { jit: record.id, paymentHash: record.paymentHash },
-        'JIT channel open, but its payment is not held any more; waiting for it to come again',
+        { jit: record.id, paymentHash: record.paymentHash, state: record.state },
+        record.state === 'awaiting_preimage'
+          ? 'JIT channel usable, but its payment is not held any more; its forward is judged'
+          : 'JIT channel open, but its payment is not held any more; waiting for it to come again',
       );
       return;
     }
@@ -98,7 +107,9 @@ export class JitPaymentForwarding {
     }
     this.#log.info(
       { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
-      'JIT payment forwarded; completed once it settles',
+      record.state === 'awaiting_preimage'
+        ? 'JIT payment forwarded; its funding released once it settles'
+        : 'JIT payment forwarded; completed once it settles',
     );
     // Anything else held for this scid (another payment hash) goes back; the scid now leads to
     // the channel, so unknown_next_peer is not ours to give.
@@ -107,9 +118,12 @@ export class JitPaymentForwarding {
 
   /**
    * Forwards whose end was missed (a restart, the resolutions stream reconnecting): a channel
-   * `forwarding` whose settled forwards in LND's history carry its opening fee is completed.
+   * `forwarding` whose settled forwards in LND's history carry its opening fee is completed; one
+   * `awaiting_preimage` is judged ({@link judgeWithheld}).
    */
   async settleFromHistory(signal: AbortSignal): Promise<void> {
+    for (const r of await this.#repo().inStates(['awaiting_preimage']))
+      await this.judgeWithheld(r.id, signal);
     const forwarding = (await this.#repo().inStates(['forwarding'])).filter(
       (r) => !this.#settlements.pending(r.id),
     );
@@ -131,11 +145,73 @@ export class JitPaymentForwarding {
   }
 
   /**
-   * A forward's end: settled, the channel is `completed` (its opening fee earned); failed back
-   * by the client, it stays `forwarding`, funded, for the payment to come again.
+   * The end of the forward over a channel whose funding is withheld, judged from LND, in turn
+   * with the channel's parts (none is forwarded meanwhile):
+   *
+   * - the client holds funds in the channel: it was paid over it, so it settled and the LSP
+   *   holds the preimage: `forwarded` (its `release_funding` publishes the funding);
+   * - a part of the payment is held here, or an HTLC of it is on any channel of the LSP's node
+   *   (the payer's, held or forwarded; the client's): not ended, judged again later;
+   * - otherwise the payment is gone and the client was never paid: `forward_failed` (its
+   *   `withdraw_funding` abandons the channel and releases the inputs).
+   *
+   * The channel's balances and HTLCs are read in one listing, so a settle is never taken for a
+   * failure; a channel LND does not list is waited for.
+   */
+  judgeWithheld(id: string, signal: AbortSignal): Promise<void> {
+    return this.#held.serially(id, async () => {
+      const record = await this.#repo().get(id);
+      if (record?.state !== 'awaiting_preimage') return;
+      const verdict = await this.#verdict(record, signal);
+      if (verdict === 'settled') {
+        await this.#apply(record, { type: 'forwarded' });
+        this.#log.info(
+          { jit: id, feeMsat: String(record.feeMsat) },
+          'JIT payment settled; releasing its funding',
+        );
+      } else if (verdict === 'failed') {
+        this.#log.warn({ jit: id }, 'JIT payment never settled by the client; withdrawing its funding');
+        await this.#apply(record, {
+          type: 'forward_failed',
+          reason: 'the client never settled the payment forwarded to it',
+        });
+      }
+    });
+  }
+
+  async #verdict(r: JitChannelRecord, signal: AbortSignal): Promise<'settled' | 'pending' | 'failed'> {
+    const held = [...(this.#held.get(r.id)?.parts.values() ?? [])];
+    if (held.some((p) => p.paymentHash === r.paymentHash)) return 'pending';
+    const channels = await this.#lightning.listChannels(signal);
+    const channel = channels.find(
+      (c) => c.channelPoint.txid === r.fundingTxid && c.channelPoint.outputIndex === r.fundingOutputIndex,
+    );
+    if (!channel) {
+      this.#log.warn(
+        { jit: r.id },
+        'the channel of a JIT payment awaiting its preimage is not listed; waiting',
+      );
+      return 'pending';
+    }
+    if (channel.remoteBalance > 0n) return 'settled';
+    const inFlight =
+      channel.pendingHtlcs > 0 || channels.some((c) => c.htlcs.some((h) => h.paymentHash === r.paymentHash));
+    return inFlight ? 'pending' : 'failed';
+  }
+
+  /**
+   * A forward's end: settled, the channel is `completed` (its opening fee earned), or, its
+   * funding withheld, `releasing`; failed back by the client, a funded channel stays
+   * `forwarding` for the payment to come again, and one whose funding is withheld is judged.
    */
   async #forwardEnded(id: string, outcome: ForwardOutcome): Promise<void> {
     const record = await this.#repo().get(id);
+    if (record?.state === 'awaiting_preimage') {
+      // Settled: the LSP holds the preimage. Failed: judged from LND before anything is withdrawn.
+      if (outcome === 'settled') await this.#apply(record, { type: 'forwarded' });
+      else await this.judgeWithheld(id, this.#signal);
+      return;
+    }
     if (record?.state !== 'forwarding') return;
     if (outcome === 'settled') {
       await this.#apply(record, { type: 'forwarded' });

@@ -17,7 +17,13 @@ import {
   parsePubkey,
   type WalletPort,
 } from '@blgv/core';
-import { type Lsps2BuyParams, type Lsps2BuyResult, Lsps2Error, type Lsps2Info } from '@blgv/protocol';
+import {
+  Lsps0Error,
+  type Lsps2BuyParams,
+  type Lsps2BuyResult,
+  Lsps2Error,
+  type Lsps2Info,
+} from '@blgv/protocol';
 import { type Database, isUniqueViolation, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import { Admission } from '../lsps0/admission.ts';
@@ -40,6 +46,10 @@ export interface Lsps2Limits {
   /** Buys waiting for their payment one client, and all together, may have at once. */
   readonly maxOpenBuysPerClient: number;
   readonly maxOpenBuys: number;
+  /** bLIP-52 `client_trusts_lsp` answered (and honoured) for the menu served. */
+  readonly clientTrustsLsp: boolean;
+  /** Channels a client may have been opened and never settled before its buys are refused. */
+  readonly maxUnsettledPerClient: number;
 }
 
 /** What a valid `lsps2.buy` asks for. */
@@ -117,11 +127,28 @@ export class Lsps2Service {
    * `lsps2.buy`: the request first (the promise and validity, 201; the client node, -32602;
    * the payment size against the menu entry: 202 below its minimum or when the fee would eat
    * it, 203 above its maximum, when the fee overflows 64 bits, or beyond what the LSP can
-   * receive now), then the caps on open buys (`client_rejected`), then it hands out a JIT scid.
+   * receive now), then the client's channels never settled and the caps on open buys (both
+   * `client_rejected`), then it hands out a JIT scid, with the trust model it is served under.
    */
   async buy(owner: OrderOwner, p: Lsps2BuyParams): Promise<Lsps2BuyResult> {
     const checked = await this.#check(owner, p);
-    return this.#admission.admit(owner, () => this.#buy(owner, p, checked));
+    return this.#admission.admit(owner, async () => {
+      await this.#checkUnsettled(checked.client);
+      return this.#buy(owner, p, checked);
+    });
+  }
+
+  /**
+   * Refuses a client that was opened `maxUnsettledPerClient` channels it never settled the
+   * payment on (each cost the LSP a negotiation and inputs locked while it held the HTLC).
+   */
+  async #checkUnsettled(client: Pubkey): Promise<void> {
+    const unsettled = await new Lsps2JitChannelsRepository(this.#database.db).countWithdrawn(client);
+    if (unsettled < this.#limits.maxUnsettledPerClient) return;
+    this.#log.info({ client, unsettled }, 'JIT buy refused: too many channels never settled');
+    throw new RpcError(Lsps0Error.ClientRejected, 'Client rejected', {
+      message: `the client node was opened ${unsettled} JIT channels it never settled the payment on; the LSP sells it no more`,
+    });
   }
 
   /** Refuses a request that is wrong in itself, whoever asks. */
@@ -200,6 +227,7 @@ export class Lsps2Service {
           minPaymentSizeMsat: minSize,
           maxPaymentSizeMsat: maxSize,
           paymentSizeMsat: paymentSize ?? null,
+          clientTrustsLsp: this.#limits.clientTrustsLsp,
         });
         this.#log.info(
           {
@@ -207,13 +235,14 @@ export class Lsps2Service {
             client,
             scid: formatScid(jitScid),
             paymentSizeMsat: paymentSize?.toString() ?? 'variable',
+            clientTrustsLsp: row.clientTrustsLsp,
           },
           'JIT channel bought',
         );
         return {
           jit_channel_scid: formatScid(jitScid),
           lsp_cltv_expiry_delta: this.#limits.cltvExpiryDelta,
-          client_trusts_lsp: false,
+          client_trusts_lsp: row.clientTrustsLsp,
         };
       } catch (err) {
         if (!isUniqueViolation(err) || attempt >= 3) throw err;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePubkey, sat } from '@blgv/core';
+import { parseHex32, parsePubkey, sat } from '@blgv/core';
 import { expiringSoon } from './expiry-soon.ts';
 
 const carol = parsePubkey(`02${'a'.repeat(64)}`);
@@ -9,6 +9,7 @@ const htlc = (expirationHeight: number, incoming = false) => ({
   incoming,
   amount: sat(1_000),
   expirationHeight,
+  paymentHash: parseHex32('ab'.repeat(32)),
 });
 
 test('an HTLC whose forced close is 24 blocks away or less makes expiry_soon with that height', () => {

@@ -30,6 +30,8 @@ export interface Lsps2JitChannelsTable {
   funding_id: ColumnType<string | null, string | null | undefined, string | null>;
   channel_scid: string | null;
   failure: string | null;
+  /** bLIP-52 `client_trusts_lsp` as `lsps2.buy` answered it: the funding waits for the preimage (0024). */
+  client_trusts_lsp: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }

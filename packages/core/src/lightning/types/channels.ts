@@ -46,6 +46,8 @@ export interface ChannelHtlc {
   readonly amount: Sat;
   /** The block height its CLTV expires at. */
   readonly expirationHeight: number;
+  /** The payment it belongs to. */
+  readonly paymentHash: Hex32;
 }
 
 /** Sum of channel balances. */
