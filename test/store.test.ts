@@ -74,12 +74,13 @@ for (const [name, config] of Object.entries(dialects)) {
         '0020_routing_fees',
         '0021_payment_purposes',
         '0022_rebalances',
+        '0023_lease_tokens',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
       );
     });
 
