@@ -141,6 +141,9 @@ export class NodeConnections {
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
         await this.#ensureRunning(record, deadline);
       }).finally(() => this.#ensuring.delete(record.id));
+      // Each caller hears of a failure through its own wait; one whose signal had aborted
+      // already is not waiting, and the failure must not go unhandled (it would end the process).
+      attempt.catch(() => {});
       this.#ensuring.set(record.id, attempt);
     }
     return abortable(attempt, signal);
@@ -190,6 +193,7 @@ export class NodeConnections {
         const state = await this.#stateOf(nodeId);
         return state === 'stopped' || state === 'suspended';
       }).finally(() => this.#stopping.delete(nodeId));
+      attempt.catch(() => {}); // heard by each caller's own wait (see ensureRunning)
       this.#stopping.set(nodeId, attempt);
     }
     return abortable(attempt, signal);
