@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sat } from '@blgv/core';
 import { type Database, openDatabase, sql } from '@blgv/store';
-import { hostedPortRange, type Network, removeHostedNodes, startNetwork } from '@blgv/testkit';
+import {
+  hostedPortRange,
+  type Network,
+  type NetworkOptions,
+  removeHostedNodes,
+  startNetwork,
+} from '@blgv/testkit';
 
 /** A network, a database and a hosting config for server processes. */
 export interface ProcessHosting {
@@ -29,13 +35,25 @@ export interface ProcessHosting {
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** What a story adds: the network's nodes' options, config sections beside `hosting`. */
+export interface ProcessHostingOptions {
+  readonly network?: NetworkOptions;
+  readonly config?: Record<string, unknown>;
+  /** The Postgres pool's settings (`database` besides its URL: timeouts, size). */
+  readonly pool?: Record<string, unknown>;
+}
+
 /** Starts it all; `label` names the database and the directory. */
-export async function startProcessHosting(label: string): Promise<ProcessHosting> {
+export async function startProcessHosting(
+  label: string,
+  options: ProcessHostingOptions = {},
+): Promise<ProcessHosting> {
   const dbName = `lsp_${label}_${randomBytes(4).toString('hex')}`;
   const admin: Database = await openDatabase({ kind: 'postgres', url: adminUrl });
   await sql.raw(`create database ${dbName}`).execute(admin.db);
-  const net = await startNetwork();
+  const net = await startNetwork(options.network);
   await net.h.openChannel(net.alice, net.lsp, sat(3_000_000));
+  const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
   const dir = mkdtempSync(join(tmpdir(), `blgv-${label}-`));
   const dataDir = join(dir, 'nodes');
   const configPath = join(dir, 'config.json');
@@ -50,13 +68,15 @@ export async function startProcessHosting(label: string): Promise<ProcessHosting
         checkIntervalMs: 500,
         billingIntervalMs: 500,
       },
+      ...options.config,
+      ...(options.pool ? { database: { kind: 'postgres', url: databaseUrl, ...options.pool } } : {}),
     }),
   );
   return {
     net,
     dir,
     dataDir,
-    databaseUrl: adminUrl.replace(/\/[^/]*$/, `/${dbName}`),
+    databaseUrl,
     secretsKey: randomBytes(32).toString('hex'),
     configPath,
     async stop() {

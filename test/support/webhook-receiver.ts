@@ -19,6 +19,8 @@ export interface ReceivedRequest {
   readonly at: number;
   /** The status it was answered. */
   readonly answered: number;
+  /** When the connection it came on was accepted (a sender's requests share connections). */
+  readonly connectedAt: number;
 }
 
 /** A running receiver. */
@@ -31,6 +33,15 @@ export interface WebhookReceiver {
   readonly received: ReceivedRequest[];
   /** The status answered from now on (200 at first). */
   answer(status: number): void;
+  /**
+   * Holds the requests arriving from now on unanswered (a receiver slow to answer), until
+   * {@link release}; a held request is in {@link received} once answered.
+   */
+  hold(): void;
+  /** Answers the held requests (with the status set now) in arrival order, and holds no more. */
+  release(): void;
+  /** How many requests are held now. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -40,11 +51,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const cert = selfSignedCertificate(dir);
   const received: ReceivedRequest[] = [];
   let status = 200;
+  let holding = false;
+  const held: (() => void)[] = [];
+  const connectedAt = new WeakMap<object, number>();
   const server = createServer({ cert: cert.cert, key: readFileSync(cert.keyPath) }, (req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
+    const respond = () => {
       const answered = status;
       received.push({
         method: req.method ?? '',
@@ -53,10 +67,16 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body,
         at: Date.now(),
         answered,
+        connectedAt: connectedAt.get(req.socket) ?? 0,
       });
       res.writeHead(answered).end(answered === 200 ? 'ok' : 'unavailable');
+    };
+    req.on('end', () => {
+      if (holding) held.push(respond);
+      else respond();
     });
   });
+  server.on('secureConnection', (socket) => connectedAt.set(socket, Date.now()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the receiver has no address');
@@ -67,6 +87,14 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     answer: (s) => {
       status = s;
     },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const respond of held.splice(0)) respond();
+    },
+    held: () => held.length,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -39,6 +39,11 @@ export const ErrorCode = {
   LightningRejected: 'lightning_rejected',
   PeerUnreachable: 'peer_unreachable',
   DatabaseUnavailable: 'database_unavailable',
+  /**
+   * A background job's write or action refused because this replica no longer holds the job's
+   * lease (it ran out, or another replica took it over): the write carried a stale fencing token.
+   */
+  LeaseLost: 'lease_lost',
   Timeout: 'timeout',
   Aborted: 'aborted',
   Internal: 'internal',
@@ -76,6 +81,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   lightning_rejected: { http: 422, lsps: -32603 },
   peer_unreachable: { http: 422, lsps: -32603 },
   database_unavailable: { http: 503, lsps: -32603 },
+  lease_lost: { http: 503, lsps: -32603 },
   timeout: { http: 504, lsps: -32603 },
   aborted: { http: 499, lsps: -32603 },
   internal: { http: 500, lsps: -32603 },

@@ -128,11 +128,25 @@ export const AdminJobsResponse = Type.Object({
         Type.String({ description: 'the replica that holds the lease (absent: nobody)' }),
       ),
       leaseExpiresAt: Type.Optional(Timestamp),
+      leaseToken: Type.Optional(
+        Type.String({
+          description:
+            "the lease's fencing token (decimal): drawn anew at every taking, greater than every earlier holding's",
+        }),
+      ),
       runningHere: Type.Boolean(),
       restartsHere: Type.Integer({
         description: 'times the job failed (or returned) and was restarted here',
       }),
       lastErrorHere: Type.Optional(Type.String()),
+      refusedWritesHere: Type.Integer({
+        description:
+          "writes and actions of the job refused here because this replica no longer held the job's lease",
+      }),
+      leaseLossesHere: Type.Integer({
+        description:
+          'times the job was stopped here because its lease was lost or could not be renewed in time',
+      }),
     }),
   ),
 });

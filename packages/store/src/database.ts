@@ -1,13 +1,15 @@
 /**
  * Opens the database: Postgres when a URL is given, otherwise embedded PGlite in a data
  * directory (or in memory). Both speak the same SQL through the same Kysely types; int8
- * columns come back as `bigint` from both.
+ * columns come back as `bigint` from both. On both, the writes a background job makes are
+ * fenced by its lease's token (`fenced-dialect.ts`).
  */
 import { mkdirSync } from 'node:fs';
 import { type NodeLocks, oneProcessNodeLocks } from '@blgv/core';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { fencedDialect } from './fenced-dialect.ts';
 import { PostgresNodeLocks } from './node-locks.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Schema } from './schema.ts';
@@ -96,11 +98,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
         c.release();
       }
     }
-    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Schema>({ dialect: fencedDialect(new PostgresDialect({ pool })) });
   } else {
     if (config.dataDir !== 'memory') mkdirSync(config.dataDir, { recursive: true });
     const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir);
-    db = new Kysely<Schema>({ dialect: new PGliteDialect(client) });
+    db = new Kysely<Schema>({ dialect: fencedDialect(new PGliteDialect(client)) });
   }
   return {
     db,

@@ -26,6 +26,7 @@ export {
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
 export { isDatabaseUnavailable } from './database-errors.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
+export { fencedDialect, writes } from './fenced-dialect.ts';
 export {
   type DeletionLook,
   type HostedNodeDeletion,
@@ -49,6 +50,13 @@ export {
 export { JobCursorsRepository } from './job-cursors-repository.ts';
 export { type JobLease, JobLeasesRepository } from './job-leases-repository.ts';
 export type { Page, PageRequest } from './keyset-page.ts';
+export {
+  assertLeaseHeld,
+  currentLeaseFence,
+  type LeaseFence,
+  leaseLost,
+  withLeaseFence,
+} from './lease-fence.ts';
 export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,

@@ -118,10 +118,18 @@ export function registerAdminRoutes(app: FastifyInstance, services: LspServices)
           const lease = leases.get(j.name);
           return {
             name: j.name,
-            ...(lease ? { holder: lease.holder, leaseExpiresAt: lease.expiresAt.toISOString() } : {}),
+            ...(lease
+              ? {
+                  holder: lease.holder,
+                  leaseExpiresAt: lease.expiresAt.toISOString(),
+                  leaseToken: lease.token.toString(),
+                }
+              : {}),
             runningHere: j.running,
             restartsHere: j.restarts,
             ...(j.lastError ? { lastErrorHere: j.lastError } : {}),
+            refusedWritesHere: j.refusedWrites,
+            leaseLossesHere: j.leaseLosses,
           };
         }),
       };

@@ -44,6 +44,17 @@ test('environment selects Postgres and an existing LND', () => {
   assert.equal(c.server.port, 9000);
 });
 
+test("DATABASE_URL keeps the file's pool settings", () => {
+  const file = JSON.stringify({
+    database: { kind: 'postgres', url: 'postgres://file/db', statementTimeoutMs: 5_000 },
+  });
+  const c = loadConfig(
+    { BLGV_CONFIG: '/etc/lsp.json', DATABASE_URL: 'postgres://env/db', BLGV_SECRETS_KEY: KEY },
+    () => file,
+  );
+  assert.deepEqual(c.database, { kind: 'postgres', url: 'postgres://env/db', statementTimeoutMs: 5_000 });
+});
+
 test('the file is read and the environment wins over it', () => {
   const file = JSON.stringify({ server: { host: '0.0.0.0', port: 7000 }, logLevel: 'debug' });
   const c = loadConfig(

@@ -47,7 +47,11 @@ export function fromEnv(env: Env, file: Record<string, unknown>): Record<string,
   }
 
   let database = file.database;
-  if (env.DATABASE_URL) database = { kind: 'postgres', url: env.DATABASE_URL };
+  // The URL from the environment; the pool's settings (timeouts, size) stay the file's.
+  const fileDb = file.database as Record<string, unknown> | undefined;
+  const pool = fileDb?.kind === 'postgres' ? { ...fileDb } : {};
+  delete pool.url;
+  if (env.DATABASE_URL) database = { ...pool, kind: 'postgres', url: env.DATABASE_URL };
   else if (env.BLGV_DATA_DIR) database = { kind: 'pglite', dataDir: resolve(env.BLGV_DATA_DIR) };
   else if (!database) {
     // The embedded regtest chain lives for one run, and so, by default, does its database.

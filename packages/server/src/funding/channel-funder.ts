@@ -37,6 +37,7 @@ import {
   type Sat,
 } from '@blgv/core';
 import {
+  assertLeaseHeld,
   type ChannelFunding,
   ChannelFundingsRepository,
   type Database,
@@ -300,6 +301,9 @@ export class ChannelFunder {
       // 2. One transaction for every accepted channel, its inputs leased under the attempt's id.
       let funded: FundedPsbt;
       try {
+        // Nothing of the wallet is leased for a job whose lease this replica lost meanwhile
+        // (`lease_lost`): the replica holding it now has cancelled this attempt.
+        assertLeaseHeld('funding a transaction');
         await this.#guard?.beforeFunding(AbortSignal.timeout(CALL_TIMEOUT_MS));
         funded = await this.#lightning.fundPsbt(
           {

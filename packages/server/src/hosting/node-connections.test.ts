@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   ErrorCode,
   type HostedNodeState,
+  isLspError,
   LspError,
   type NodeLocks,
   type NodeOrchestrator,
@@ -11,7 +12,7 @@ import {
   type NodeWallets,
 } from '@blgv/core';
 import { waitFor } from '@blgv/node-runner';
-import { type HostedNodeRecord, openDatabase, sql } from '@blgv/store';
+import { type HostedNodeRecord, type LeaseFence, openDatabase, sql, withLeaseFence } from '@blgv/store';
 import pino from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { NodeConnections } from './node-connections.ts';
@@ -209,4 +210,36 @@ test('a node whose lock is refused is neither started nor stopped', async () => 
   await assert.rejects(nodes.ensureRunning(node, soon()), /node n1 is busy/);
   await assert.rejects(nodes.stop(node.id, soon()), /node n1 is busy/);
   assert.deepEqual(orchestrator.calls, []);
+});
+
+test('for a job whose lease is lost, a start is refused after the lock (and a caller already gone leaves nothing unhandled)', async () => {
+  const orchestrator = new SteppedOrchestrator();
+  const nodes = connections(orchestrator, () => 'running');
+  const refusals: string[] = [];
+  const lost: LeaseFence = {
+    lease: 'hosted-nodes',
+    token: 7n,
+    held: () => false,
+    refused: (w) => refusals.push(w),
+  };
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    // The keeper, stopped by the runner already, still asks (its signal aborted).
+    await assert.rejects(
+      withLeaseFence(lost, () => nodes.ensureRunning(node, AbortSignal.abort())),
+      (err: Error) => err.name === 'AbortError',
+    );
+    await assert.rejects(
+      withLeaseFence(lost, () => nodes.ensureRunning(node, soon())),
+      (err) => isLspError(err, ErrorCode.LeaseLost),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+  assert.deepEqual(orchestrator.calls, [], 'never started');
+  assert.equal(refusals.length, 2);
 });

@@ -10,7 +10,9 @@
  * The turn spans replicas: inside this process's queue, each call also holds the node's lock
  * shared by every replica ({@link NodeLocks}: a Postgres advisory lock; nothing more on PGlite,
  * which serves one process), so a tenant's `stop` on one replica and the keeper's start on
- * another take turns too. A lock not had in time is a `conflict` naming the node.
+ * another take turns too. A lock not had in time is a `conflict` naming the node. A call made
+ * for a job (the keeper, billing, deletions) whose lease this replica can no longer hold is
+ * refused once it has the lock (`lease_lost`), before it touches the node.
  */
 import {
   ErrorCode,
@@ -25,7 +27,7 @@ import {
   type NodeWallets,
   oneProcessNodeLocks,
 } from '@blgv/core';
-import type { HostedNodeRecord } from '@blgv/store';
+import { assertLeaseHeld, type HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
@@ -139,6 +141,9 @@ export class NodeConnections {
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
         await this.#ensureRunning(record, deadline);
       }).finally(() => this.#ensuring.delete(record.id));
+      // Each caller hears of a failure through its own wait; one whose signal had aborted
+      // already is not waiting, and the failure must not go unhandled (it would end the process).
+      attempt.catch(() => {});
       this.#ensuring.set(record.id, attempt);
     }
     return abortable(attempt, signal);
@@ -188,6 +193,7 @@ export class NodeConnections {
         const state = await this.#stateOf(nodeId);
         return state === 'stopped' || state === 'suspended';
       }).finally(() => this.#stopping.delete(nodeId));
+      attempt.catch(() => {}); // heard by each caller's own wait (see ensureRunning)
       this.#stopping.set(nodeId, attempt);
     }
     return abortable(attempt, signal);
@@ -229,7 +235,12 @@ export class NodeConnections {
    */
   #inTurn<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
     const run = (this.#turns.get(nodeId) ?? Promise.resolve()).then(() =>
-      this.#locks.withLock(nodeId, signal, op),
+      this.#locks.withLock(nodeId, signal, () => {
+        // For the keeper (or another job) whose lease this replica can no longer hold: the
+        // node is left to the replica that holds it now (`lease_lost`).
+        assertLeaseHeld(`node ${nodeId}'s start or stop`);
+        return op();
+      }),
     );
     const done = run.then(
       () => undefined,

@@ -72,7 +72,7 @@ test('one replica runs a job; when it stops, the other takes it over at its next
 test('a lease left by a replica that died is taken once it runs out', async () => {
   const database = await memoryDatabase();
   const leases = new JobLeasesRepository(database.db);
-  assert.deepEqual([...(await leases.acquire('dead', ['work'], 400))], ['work']);
+  assert.deepEqual([...(await leases.acquire('dead', ['work'], 400)).keys()], ['work']);
   const runs: string[] = [];
   const stop = new AbortController();
   const b = new JobRunner({ database, leaseMs: 300, holder: 'b', log });

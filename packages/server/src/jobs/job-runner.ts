@@ -2,19 +2,28 @@
  * The one job runner of a server: every background job runs here, under a lease in the
  * database, so that with several replicas on one database exactly one runs each job.
  *
- * Every `leaseMs / 3` the runner takes or renews, in one statement, the leases of all its jobs
- * that are free, expired or its own. A job starts when its lease is taken and is stopped when
- * the lease is lost. When the database cannot be reached, the runner stops its jobs before its
- * leases can have run out (another replica may take them after that). A replica that dies
- * leaves leases that run out after `leaseMs`; one that stops gives them back at once.
+ * Every `leaseMs / 3` the runner renews the leases of its jobs that it holds and takes those
+ * that are free or expired. A job starts when its lease is taken and is stopped when the lease
+ * is lost. Each taking carries a new fencing token; the job runs under a fence with that token
+ * (`run-fence.ts`), so its writes are refused once the token is stale and its actions once the
+ * lease can no longer be held here (`@blgv/store`'s `lease-fence.ts`).
+ *
+ * A replica that cannot renew stops before its lease can expire, whatever hangs: each renewal
+ * in time moves a deadline on this process's monotonic clock (the moment the renewal was sent,
+ * plus the lease, less a safety margin, `leaseMs / 6` by default), and a watchdog timer of its own, not
+ * the renewal loop, aborts every job whose deadline passes and revokes its fence, even while the
+ * renewal query itself hangs. A replica that dies leaves leases that run out after `leaseMs`; one
+ * that stops gives them back at once.
  *
  * A job that fails or returns is logged and started again with exponential backoff (and
  * jitter) for as long as its lease is held: no job is fire-and-forget.
  */
 import { randomUUID } from 'node:crypto';
-import { type Database, type JobLease, JobLeasesRepository } from '@blgv/store';
+import { performance } from 'node:perf_hooks';
+import { type Database, type JobLease, JobLeasesRepository, withLeaseFence } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
+import { RunFence } from './run-fence.ts';
 
 /** A background job. */
 export interface Job {
@@ -35,6 +44,11 @@ export interface JobRunnerOptions {
   readonly maxRestartDelayMs?: number;
   /** This replica's name in the lease table (default: a random id). */
   readonly holder?: string;
+  /**
+   * How long before its lease could run out a job is stopped when renewals fail (default
+   * `leaseMs / 6`): room for the watchdog's own lateness and the job's stopping.
+   */
+  readonly stopMarginMs?: number;
   readonly log: Logger;
 }
 
@@ -46,18 +60,25 @@ export interface JobStatus {
   /** Times the job failed (or returned) and was started again in this replica. */
   readonly restarts: number;
   readonly lastError: string | undefined;
+  /** Writes and actions of the job refused here because its lease was no longer held. */
+  readonly refusedWrites: number;
+  /** Times the job was stopped here because its lease was lost or could not be renewed in time. */
+  readonly leaseLosses: number;
 }
 
 /** A job with a run in progress. */
 interface Running {
   readonly stop: AbortController;
   readonly done: Promise<void>;
+  readonly fence: RunFence;
 }
 
 /** Counters of one job. */
 interface Tally {
   restarts: number;
   lastError: string | undefined;
+  refusedWrites: number;
+  leaseLosses: number;
 }
 
 /** A run that lasted this long resets the restart delay: the job was healthy. */
@@ -75,6 +96,9 @@ export class JobRunner {
   readonly #jobs = new Map<string, Job>();
   readonly #running = new Map<string, Running>();
   readonly #tallies = new Map<string, Tally>();
+  /** How long before its lease can run out a job is stopped when renewals fail. */
+  readonly #marginMs: number;
+  #watchdog: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(options: JobRunnerOptions) {
@@ -82,13 +106,14 @@ export class JobRunner {
     this.#leases = new JobLeasesRepository(options.database.db);
     this.holder = options.holder ?? `replica-${randomUUID()}`;
     this.#log = options.log;
+    this.#marginMs = options.stopMarginMs ?? Math.floor(options.leaseMs / 6);
   }
 
   /** Adds a job (before {@link start}). */
   add(job: Job): void {
     if (this.#jobs.has(job.name)) throw new Error(`job ${job.name} is added twice`);
     this.#jobs.set(job.name, job);
-    this.#tallies.set(job.name, { restarts: 0, lastError: undefined });
+    this.#tallies.set(job.name, { restarts: 0, lastError: undefined, refusedWrites: 0, leaseLosses: 0 });
   }
 
   /** Takes leases and runs their jobs until `signal` aborts; then stops them and gives the leases back. */
@@ -109,57 +134,163 @@ export class JobRunner {
 
   /** Each job's state in this replica. */
   status(): JobStatus[] {
-    return [...this.#jobs.keys()].map((name) => ({
-      name,
-      running: this.#running.has(name),
-      restarts: this.#tallies.get(name)?.restarts ?? 0,
-      lastError: this.#tallies.get(name)?.lastError,
-    }));
+    return [...this.#jobs.keys()].map((name) => {
+      const tally = this.#tallies.get(name);
+      const run = this.#running.get(name);
+      return {
+        name,
+        running: run !== undefined && !run.stop.signal.aborted,
+        restarts: tally?.restarts ?? 0,
+        lastError: tally?.lastError,
+        refusedWrites: tally?.refusedWrites ?? 0,
+        leaseLosses: tally?.leaseLosses ?? 0,
+      };
+    });
   }
 
   async #hold(signal: AbortSignal): Promise<void> {
     const names = [...this.#jobs.keys()];
-    const tick = Math.max(100, Math.floor(this.#options.leaseMs / 3));
-    let renewedAt = Date.now();
+    const { leaseMs } = this.#options;
+    const tick = Math.max(100, Math.floor(leaseMs / 3));
+    let failingSince: number | undefined;
     while (!signal.aborted) {
+      const sentAt = performance.now();
       try {
-        const held = await this.#leases.acquire(this.holder, names, this.#options.leaseMs);
-        renewedAt = Date.now();
-        for (const name of names) {
-          if (held.has(name) && !this.#running.has(name)) this.#begin(name);
-          if (!held.has(name) && this.#running.has(name)) {
-            this.#log.warn({ job: name }, 'job lease lost to another replica; stopping the job');
-            await this.#end(name);
-          }
-        }
+        const held = await this.#renew(names, tick, leaseMs - this.#marginMs);
+        failingSince = undefined;
+        // The lease is ours until (at least) the renewal's sending plus the lease, in
+        // the database's time; here it is held until a margin before that.
+        const deadline = sentAt + leaseMs - this.#marginMs;
+        if (deadline > performance.now()) {
+          for (const name of names) this.#apply(name, held.get(name), deadline);
+        } else
+          this.#log.warn(
+            { tookMs: Math.round(performance.now() - sentAt) },
+            'job lease renewal came too late',
+          );
       } catch (err) {
-        // Unsure whether our leases are still ours: stop every job before they can run out.
-        const sinceRenewal = Date.now() - renewedAt;
-        this.#log.warn({ err: errorText(err), sinceRenewalMs: sinceRenewal }, 'job lease renewal failed');
-        if (sinceRenewal + tick >= this.#options.leaseMs && this.#running.size > 0) {
-          this.#log.error('job leases could not be renewed in time; stopping every job');
-          await Promise.all([...this.#running.keys()].map((name) => this.#end(name)));
-        }
+        failingSince ??= sentAt;
+        this.#log.warn(
+          { err: errorText(err), failingForMs: Math.round(performance.now() - failingSince) },
+          'job lease renewal failed',
+        );
       }
-      await pause(tick, signal);
+      this.#arm();
+      await pause(Math.max(0, tick - (performance.now() - sentAt)), signal);
     }
+    clearTimeout(this.#watchdog);
     await Promise.all([...this.#running.keys()].map((name) => this.#end(name)));
     await this.#leases
       .release(this.holder)
       .catch((err: unknown) => this.#log.warn({ err: errorText(err) }, 'giving back job leases failed'));
   }
 
-  #begin(name: string): void {
+  /**
+   * One renewal (and taking) of the leases; rejects when it fails, or when it has not answered
+   * by `giveUpMs` (it is then left to settle on its own: its answer would come too late).
+   */
+  async #renew(names: readonly string[], tick: number, giveUpMs: number): Promise<Map<string, bigint>> {
+    const attempt = this.#leases.acquire(this.holder, names, this.#options.leaseMs, {
+      lockTimeoutMs: Math.min(1_000, tick),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${giveUpMs} ms`)), giveUpMs);
+    });
+    try {
+      return await Promise.race([attempt, late]);
+    } finally {
+      clearTimeout(timer);
+      attempt.catch(() => {});
+    }
+  }
+
+  /** What one renewal means for one job: start it, keep it, or stop it. */
+  #apply(name: string, token: bigint | undefined, deadline: number): void {
+    const run = this.#running.get(name);
+    if (run?.stop.signal.aborted) return; // still stopping: started again once it has
+    if (token === undefined) {
+      if (!run) return;
+      this.#log.warn(
+        { job: name, token: run.fence.token },
+        'job lease lost to another replica; stopping the job',
+      );
+      this.#lose(name, run);
+      return;
+    }
+    if (run && run.fence.token !== token) {
+      // Held again under a new token (it had run out meanwhile): the old run may not act.
+      this.#log.warn({ job: name, was: run.fence.token, token }, 'job lease taken anew; restarting the job');
+      this.#lose(name, run);
+      return;
+    }
+    if (run) run.fence.extend(deadline);
+    else this.#begin(name, token, deadline);
+  }
+
+  /** Arms the watchdog for the earliest deadline of the running jobs. */
+  #arm(): void {
+    clearTimeout(this.#watchdog);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const run of this.#running.values()) {
+      if (!run.fence.revoked && !run.stop.signal.aborted) earliest = Math.min(earliest, run.fence.deadline);
+    }
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.#watchdog = setTimeout(() => this.#expire(), Math.max(0, earliest - performance.now()));
+    this.#watchdog.unref();
+  }
+
+  /** Stops every job whose lease could not be renewed in time (by the monotonic clock). */
+  #expire(): void {
+    const now = performance.now();
+    for (const [name, run] of this.#running) {
+      if (run.fence.revoked || run.stop.signal.aborted || run.fence.deadline > now) continue;
+      this.#log.error(
+        { job: name, token: run.fence.token, lateByMs: Math.round(now - run.fence.deadline) },
+        'job lease could not be renewed in time; stopping the job',
+      );
+      this.#lose(name, run);
+    }
+    this.#arm();
+  }
+
+  /** Revokes a run's fence and stops it: its lease is not (surely) ours any more. */
+  #lose(name: string, run: Running): void {
+    run.fence.revoke();
+    const tally = this.#tallies.get(name);
+    if (tally) tally.leaseLosses += 1;
+    void this.#end(name, run);
+  }
+
+  #begin(name: string, token: bigint, deadline: number): void {
     const job = this.#jobs.get(name);
     if (!job) return;
     const stop = new AbortController();
-    this.#log.info({ job: name, holder: this.holder }, 'job lease taken; starting the job');
-    this.#running.set(name, { stop, done: this.#supervise(job, stop.signal) });
+    const fence = new RunFence(name, token, deadline, (f, where, by) => this.#refused(f, where, by));
+    this.#log.info({ job: name, holder: this.holder, token }, 'job lease taken; starting the job');
+    const done = withLeaseFence(fence, () => this.#supervise(job, stop.signal));
+    this.#running.set(name, { stop, done, fence });
   }
 
-  async #end(name: string): Promise<void> {
+  /** A write or action of a job was refused: counted, logged, and the run stopped. */
+  #refused(fence: RunFence, where: string, by: 'clock' | 'database'): void {
+    const tally = this.#tallies.get(fence.lease);
+    if (tally) tally.refusedWrites += 1;
+    this.#log.warn(
+      { job: fence.lease, token: fence.token, refused: where, by },
+      by === 'clock'
+        ? 'job write refused: its lease can no longer be held here'
+        : 'job write refused: its lease token is stale',
+    );
+    // Stopped at once, not at the watchdog's or the next renewal's turn (right after a stall,
+    // the job's own callbacks may come first).
+    const run = this.#running.get(fence.lease);
+    if (run?.fence === fence && !fence.revoked) queueMicrotask(() => this.#lose(fence.lease, run));
+  }
+
+  async #end(name: string, which?: Running): Promise<void> {
     const running = this.#running.get(name);
-    if (!running) return;
+    if (!running || (which && running !== which)) return;
     running.stop.abort();
     const late = setTimeout(
       () => this.#log.warn({ job: name, afterMs: STOP_WARN_MS }, 'job is slow to stop'),
@@ -167,7 +298,7 @@ export class JobRunner {
     );
     await running.done;
     clearTimeout(late);
-    this.#running.delete(name);
+    if (this.#running.get(name) === running) this.#running.delete(name);
     this.#log.info({ job: name }, 'job stopped');
   }
 
@@ -175,7 +306,12 @@ export class JobRunner {
   async #supervise(job: Job, signal: AbortSignal): Promise<void> {
     const min = this.#options.minRestartDelayMs ?? 1_000;
     const max = this.#options.maxRestartDelayMs ?? 60_000;
-    const tally = this.#tallies.get(job.name) ?? { restarts: 0, lastError: undefined };
+    const tally = this.#tallies.get(job.name) ?? {
+      restarts: 0,
+      lastError: undefined,
+      refusedWrites: 0,
+      leaseLosses: 0,
+    };
     let delay = min;
     while (!signal.aborted) {
       const started = Date.now();

@@ -4,9 +4,13 @@
  * log's trigger appends the event in the same statement), then performs the step's effects
  * through a handler map that names every effect the machine has. Flows differ only in what
  * they write and how they perform an effect, never in how a step is applied.
+ *
+ * Run for a background job, the write is fenced by the job's lease (the database refuses it
+ * with a stale token: `@blgv/store`'s `fenced-dialect.ts`) and each effect is performed only
+ * while the lease can still be held here.
  */
 import type { EffectHandlers, Machine, Moved, Typed } from '@blgv/core';
-import type { Kysely, Schema } from '@blgv/store';
+import { assertLeaseHeld, type Kysely, type Schema } from '@blgv/store';
 import type { Logger } from 'pino';
 
 /** What an effect handler is given besides the effect. */
@@ -94,6 +98,9 @@ export async function applyStep<S extends string, E extends Typed, F extends Typ
   const perform = async (effects: readonly F[], db: Kysely<Schema>): Promise<void> => {
     const scope: EffectScope<S, E> = { db, from, to: step.state, event };
     for (const effect of effects) {
+      // Run for a job whose lease this replica can no longer hold: refused (`lease_lost`),
+      // the replica holding it now performs the effect from the written state.
+      assertLeaseHeld(`${machine.name} effect ${effect.type}`);
       const handler = io.effects[effect.type as F['type']] as (
         f: F,
         x: EffectScope<S, E>,

@@ -28,6 +28,8 @@ export class LspSeries {
   readonly #hosted: Gauge<'state'>;
   readonly #jobHeld: Gauge<'job_name'>;
   readonly #jobRestarts: Counter<'job_name'>;
+  readonly #jobRefused: Counter<'job_name'>;
+  readonly #jobLeaseLosses: Counter<'job_name'>;
   readonly #rebalanceCost: Gauge;
   readonly #rebalances: Gauge;
 
@@ -90,6 +92,18 @@ export class LspSeries {
       labelNames: ['job_name'],
       registers,
     });
+    this.#jobRefused = new Counter({
+      name: 'lsp_job_refused_writes_total',
+      help: 'writes and actions of the job refused in this replica because its lease was no longer held (a stale fencing token)',
+      labelNames: ['job_name'],
+      registers,
+    });
+    this.#jobLeaseLosses = new Counter({
+      name: 'lsp_job_lease_losses_total',
+      help: 'times the job was stopped in this replica because its lease was lost or could not be renewed in time',
+      labelNames: ['job_name'],
+      registers,
+    });
     this.#rebalanceCost = new Gauge({
       name: 'lsp_rebalance_cost_msat_total',
       help: 'what the rebalances made since the start cost the LSP, msat (its own expense, beside lsp_revenue_msat{source="routing"})',
@@ -108,6 +122,8 @@ export class LspSeries {
       m.reset();
     this.#jobHeld.reset();
     this.#jobRestarts.reset();
+    this.#jobRefused.reset();
+    this.#jobLeaseLosses.reset();
     for (const source of REVENUE_SOURCES) this.#revenue.set({ source }, Number(data.revenue[source]));
     this.#sold.set(data.channels.sold);
     this.#jitOpened.set(data.channels.jitOpened);
@@ -130,6 +146,8 @@ export class LspSeries {
     for (const j of data.jobs) {
       this.#jobHeld.set({ job_name: j.name }, j.running ? 1 : 0);
       this.#jobRestarts.inc({ job_name: j.name }, j.restarts);
+      this.#jobRefused.inc({ job_name: j.name }, j.refusedWrites);
+      this.#jobLeaseLosses.inc({ job_name: j.name }, j.leaseLosses);
     }
   }
 }

@@ -14,8 +14,8 @@ import { bearerMatches, installPrometheus } from './prometheus-routes.ts';
 const TOKEN = 'a-token-of-at-least-16-chars';
 const jobs = {
   status: () => [
-    { name: 'node-monitor', running: true, restarts: 2, lastError: 'boom' },
-    { name: 'webhooks', running: false, restarts: 0, lastError: undefined },
+    { name: 'node-monitor', running: true, restarts: 2, lastError: 'boom', refusedWrites: 0, leaseLosses: 0 },
+    { name: 'webhooks', running: false, restarts: 0, lastError: undefined, refusedWrites: 3, leaseLosses: 1 },
   ],
 };
 
@@ -187,6 +187,8 @@ test('/metrics reports the stored node series under lndmon names, the figures, j
       'lsp_job_held{job_name="node-monitor"} 1',
       'lsp_job_held{job_name="webhooks"} 0',
       'lsp_job_restarts_total{job_name="node-monitor"} 2',
+      'lsp_job_refused_writes_total{job_name="webhooks"} 3',
+      'lsp_job_lease_losses_total{job_name="webhooks"} 1',
     ]) {
       assert.ok(lines.has(line), `${line} in\n${res.text}`);
     }

@@ -34,6 +34,7 @@ import {
   spendableOutbound,
 } from '@blgv/core';
 import {
+  assertLeaseHeld,
   type Database,
   PaymentPurposesRepository,
   type RebalanceAttempt,
@@ -166,6 +167,9 @@ async function rebalance(
   await new PaymentPurposesRepository(deps.database.db).recordOwn(invoice.paymentHash, 'rebalance');
   const limit = `fee limit of ${maxFee} msat (${s.econRatio} x what ${c.amount} sat earns at ${own.feeRatePpm} ppm${maxFee < bound ? ', capped by the daily budget' : ''})`;
   const id = await repo.record(attempt, 'sending', `${share}; ${limit}`, invoice.paymentHash);
+  // Not sent by a replica that lost the job's lease since (`lease_lost`): the holder's next pass
+  // finds the attempt left sending and asks LND, which never saw it.
+  assertLeaseHeld('a rebalancing payment');
   let result: PaymentResult;
   try {
     result = await lightning.sendPayment(

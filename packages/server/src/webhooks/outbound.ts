@@ -10,6 +10,7 @@ import { request } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { ErrorCode, LspError } from '@blgv/core';
+import { assertLeaseHeld } from '@blgv/store';
 
 /** How webhooks may be sent. */
 export interface OutboundPolicy {
@@ -150,7 +151,9 @@ function guardedLookup(policy: OutboundPolicy) {
 
 /**
  * POSTs `body` (sent byte for byte as given, so what was signed is what arrives) to `url`.
- * Never throws: a failure to connect, a timeout or a non-2xx answer is a result.
+ * A failure to connect, a timeout or a non-2xx answer is a result. Sent for a job (the webhook
+ * and LSPS5 deliveries) whose lease this replica can no longer hold, nothing is sent and it
+ * rejects with `lease_lost`: the replica that holds the lease now sends it.
  */
 export function postWebhook(
   url: URL,
@@ -158,6 +161,11 @@ export function postWebhook(
   headers: Readonly<Record<string, string>>,
   policy: OutboundPolicy,
 ): Promise<OutboundResult> {
+  try {
+    assertLeaseHeld('a webhook POST');
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {

@@ -16,4 +16,6 @@ export interface JobLeasesTable {
   holder: string;
   acquired_at: ColumnType<Date, never, never>;
   expires_at: Date;
+  /** The fencing token of this holding (0028): drawn anew at every taking, kept by renewals. */
+  token: Generated<bigint>;
 }
