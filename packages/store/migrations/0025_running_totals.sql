@@ -282,24 +282,29 @@ create trigger lsps2_jit_channels_totals_insert after insert on lsps2_jit_channe
 create trigger lsps2_jit_channels_totals_update after update on lsps2_jit_channels
   referencing old table as old_rows new table as new_rows for each statement execute function lsps2_jit_channels_totals();
 
--- Rebalances: the succeeded ones and their fees.
-create function rebalances_totals() returns trigger language plpgsql as $$
+-- Rows of a table in one state, counted with their `fee_msat` summed, into one business total:
+-- `execute function state_fee_totals('<total>', '<state>')` (rebalances that succeeded; 0026,
+-- wrapped invoices completed).
+create function state_fee_totals() returns trigger language plpgsql as $$
 declare
   n numeric := 0;
   fees numeric := 0;
 begin
-  select count(*), coalesce(sum(fee_msat), 0) into n, fees from new_rows where state = 'succeeded';
+  select count(*), coalesce(sum(fee_msat), 0) into n, fees from new_rows where state = TG_ARGV[1];
   if TG_OP = 'UPDATE' then
-    select n - count(*), fees - coalesce(sum(fee_msat), 0) into n, fees from old_rows where state = 'succeeded';
+    select n - count(*), fees - coalesce(sum(fee_msat), 0) into n, fees from old_rows where state = TG_ARGV[1];
   end if;
-  perform add_business_total('rebalances', n, fees);
+  perform add_business_total(TG_ARGV[0], n, fees);
   return null;
 end
 $$;
+
+-- Rebalances: the succeeded ones and their fees.
 create trigger rebalances_totals_insert after insert on rebalances
-  referencing new table as new_rows for each statement execute function rebalances_totals();
+  referencing new table as new_rows for each statement execute function state_fee_totals('rebalances', 'succeeded');
 create trigger rebalances_totals_update after update on rebalances
-  referencing old table as old_rows new table as new_rows for each statement execute function rebalances_totals();
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function state_fee_totals('rebalances', 'succeeded');
 
 -- Back-fill from the rows already there. Creating the triggers above locked each table against
 -- writes until this migration commits, so no row is missed or counted twice.

@@ -8,23 +8,11 @@ alter table business_totals add constraint business_totals_name_check check (nam
 ));
 insert into business_totals (name) values ('wrapped_fees');
 
-create function wrapped_invoices_totals() returns trigger language plpgsql as $$
-declare
-  n numeric := 0;
-  fees numeric := 0;
-begin
-  select count(*), coalesce(sum(fee_msat), 0) into n, fees from new_rows where state = 'completed';
-  if TG_OP = 'UPDATE' then
-    select n - count(*), fees - coalesce(sum(fee_msat), 0) into n, fees from old_rows where state = 'completed';
-  end if;
-  perform add_business_total('wrapped_fees', n, fees);
-  return null;
-end
-$$;
 create trigger wrapped_invoices_totals_insert after insert on wrapped_invoices
-  referencing new table as new_rows for each statement execute function wrapped_invoices_totals();
+  referencing new table as new_rows for each statement execute function state_fee_totals('wrapped_fees', 'completed');
 create trigger wrapped_invoices_totals_update after update on wrapped_invoices
-  referencing old table as old_rows new table as new_rows for each statement execute function wrapped_invoices_totals();
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function state_fee_totals('wrapped_fees', 'completed');
 
 update business_totals set
   count = (select count(*) from wrapped_invoices where state = 'completed'),
