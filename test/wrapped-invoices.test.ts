@@ -201,6 +201,27 @@ test('invoices the LSP will not wrap are refused, each with its reason, and noth
   await wallet.lnd.cancelInvoice(known.paymentHash, within());
 });
 
+test('a wallet that is offline when the payment comes: the payer’s HTLC fails back, nothing is published', async () => {
+  const balance = (await net.lsp.lnd.walletBalance(within())).confirmed;
+  const [pool, h0] = [await mempool(), await height()];
+  const { jit } = await wrapped();
+  // The wallet goes away (it has no channel yet, so neither side reconnects).
+  await wallet.lnd.disconnectPeer(net.lsp.pubkey, within());
+  await net.h.waitFor(
+    async () =>
+      (await net.lsp.lnd.listPeers(within())).some((p) => p.pubkey === wallet.pubkey) ? undefined : true,
+    { what: 'the wallet offline for the LSP' },
+  );
+  try {
+    const r = await pay(jit);
+    assert.equal(r.status, 'failed', 'the payer is not charged');
+  } finally {
+    await wallet.lnd.connectPeer(net.lsp.pubkey, net.lsp.host, within());
+  }
+  assert.deepEqual(await walletChannels(), [], 'no channel');
+  await assertNothingSpent(balance, pool, h0);
+});
+
 test('a wallet that refuses the channel: the payer’s HTLC fails back, nothing is published', async () => {
   const balance = (await net.lsp.lnd.walletBalance(within())).confirmed;
   const [pool, h0] = [await mempool(), await height()];
