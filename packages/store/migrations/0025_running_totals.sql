@@ -238,8 +238,9 @@ create trigger lsps1_orders_totals_insert after insert on lsps1_orders
 create trigger lsps1_orders_totals_update after update on lsps1_orders
   referencing old table as old_rows new table as new_rows for each statement execute function lsps1_orders_totals();
 
--- JIT channels: opened once `forwarding` or `completed`; a completed one with a fee counts the
--- fee, and takes it out of routing as far as the LSP's forwards over its channel reach it.
+-- JIT channels: opened once `forwarding`, `releasing` (its withheld funding being published) or
+-- `completed`; a completed one with a fee counts the fee, and takes it out of routing as far as
+-- the LSP's forwards over its channel reach it.
 create function lsps2_jit_channels_totals() returns trigger language plpgsql as $$
 declare
   opened numeric := 0;
@@ -255,7 +256,7 @@ begin
   if done then
     perform lock_routing_total();
   end if;
-  select count(*) filter (where state in ('forwarding', 'completed')),
+  select count(*) filter (where state in ('forwarding', 'releasing', 'completed')),
          count(*) filter (where state = 'completed' and fee_msat is not null),
          coalesce(sum(fee_msat) filter (where state = 'completed'), 0),
          coalesce(sum(jit_routing_deduction(fee_msat, channel_scid))
@@ -263,7 +264,7 @@ begin
     into opened, completed, fees, deducted
     from new_rows;
   if TG_OP = 'UPDATE' then
-    select opened - count(*) filter (where state in ('forwarding', 'completed')),
+    select opened - count(*) filter (where state in ('forwarding', 'releasing', 'completed')),
            completed - count(*) filter (where state = 'completed' and fee_msat is not null),
            fees - coalesce(sum(fee_msat) filter (where state = 'completed'), 0),
            deducted - coalesce(sum(jit_routing_deduction(fee_msat, channel_scid))
@@ -326,7 +327,7 @@ update business_totals set
                           where state in ('pending', 'open', 'closed')), 0)
   where name = 'push_margin';
 update business_totals set
-  count = (select count(*) from lsps2_jit_channels where state in ('forwarding', 'completed'))
+  count = (select count(*) from lsps2_jit_channels where state in ('forwarding', 'releasing', 'completed'))
   where name = 'jit_opened';
 update business_totals set
   count = (select count(*) from lsps2_jit_channels where state = 'completed' and fee_msat is not null),
