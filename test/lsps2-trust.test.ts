@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Hex32, type Msat, msat, type Sat, sat } from '@blgv/core';
+import { type Hex32, type Msat, msat, sat } from '@blgv/core';
 import { LspsRpcError, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info, OpeningFeeParams } from '@blgv/protocol';
 import {
@@ -30,6 +30,11 @@ import { assertCleanAudit } from './support/audit.ts';
 import { assertEventsEndIn } from './support/events.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
+import {
+  assertNothingSpent,
+  height as chainHeight,
+  mempool as chainMempool,
+} from './support/nothing-spent.ts';
 
 /** Channels a client may take and never settle before its buys are refused. */
 const MAX_UNSETTLED = 2;
@@ -85,8 +90,8 @@ async function carolBuys() {
   });
 }
 
-const mempool = () => net.h.btcd.rpc<string[]>('getrawmempool', []);
-const height = async () => (await net.lsp.lnd.getInfo(within())).blockHeight;
+const mempool = () => chainMempool(net);
+const height = () => chainHeight(net);
 
 /** True when btcd knows the transaction (in its mempool or a block: it runs with a tx index). */
 async function btcdKnows(txid: string): Promise<boolean> {
@@ -121,17 +126,6 @@ async function pay(paymentRequest: string, shard?: Msat) {
   );
 }
 
-/** Waits until the LSP's wallet holds no lease and as much as `before` again (nothing spent). */
-async function assertNothingSpent(before: Sat, mempoolBefore: readonly string[], heightBefore: number) {
-  const lsp = net.lsp.lnd;
-  await net.h.waitFor(async () => ((await lsp.listLeases(within())).length === 0 ? true : undefined), {
-    what: "the LSP's wallet inputs to be released",
-  });
-  assert.equal((await lsp.walletBalance(within())).confirmed, before, "the LSP's on-chain balance is whole");
-  assert.deepEqual(await mempool(), mempoolBefore, 'no funding transaction reached the mempool');
-  assert.equal(await height(), heightBefore, 'and no block was mined meanwhile');
-}
-
 /**
  * carol buys, and her wallet receives the HTLC and cancels it (no fee was agreed for its hash,
  * so her invoice modifier cancels the set): nothing is published and the JIT channel ends
@@ -155,7 +149,7 @@ async function carolNeverSettles() {
   const record = await jitIn(bought, 'withdrawn');
   assert.ok(record.fundingTxid, 'the channel was committed');
   assert.match(record.failure ?? '', /never settled/);
-  await assertNothingSpent(balance, pool, h0);
+  await assertNothingSpent(net, balance, pool, h0);
   assert.equal(await btcdKnows(record.fundingTxid), false, 'btcd never saw the funding transaction');
   await net.h.waitFor(
     async () => {

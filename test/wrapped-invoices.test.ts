@@ -14,12 +14,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { type Hex32, msat, parseHex32, type Sat, sat } from '@blgv/core';
+import { type Hex32, msat, parseHex32, sat } from '@blgv/core';
 import { verifyWrappedInvoice } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
 import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
+import {
+  assertNothingSpent,
+  height as chainHeight,
+  mempool as chainMempool,
+} from './support/nothing-spent.ts';
 
 const AMOUNT_MSAT = 50_000_000n;
 
@@ -96,13 +101,8 @@ async function wrapped(expirySeconds = 3600) {
   return { invoice, jit: r.body.jit_bolt11, fee: BigInt(quote.fee_amount_msat), quote };
 }
 
-async function mempool(): Promise<string[]> {
-  return net.h.btcd.rpc<string[]>('getrawmempool', []);
-}
-
-async function height(): Promise<number> {
-  return (await net.lsp.lnd.getInfo(within())).blockHeight;
-}
+const mempool = () => chainMempool(net);
+const height = () => chainHeight(net);
 
 /** The wallet's channels with the LSP, open or pending. */
 async function walletChannels() {
@@ -120,17 +120,6 @@ async function pay(paymentRequest: string) {
     { paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 90, maxParts: 1 },
     within(150_000),
   );
-}
-
-/** Waits until the LSP's wallet holds no lease and as much as `before` again (nothing spent). */
-async function assertNothingSpent(before: Sat, mempoolBefore: readonly string[], heightBefore: number) {
-  const lsp = net.lsp.lnd;
-  await net.h.waitFor(async () => ((await lsp.listLeases(within())).length === 0 ? true : undefined), {
-    what: "the LSP's wallet inputs to be released",
-  });
-  assert.equal((await lsp.walletBalance(within())).confirmed, before, "the LSP's on-chain balance is whole");
-  assert.deepEqual(await mempool(), mempoolBefore, 'no funding transaction reached the mempool');
-  assert.equal(await height(), heightBefore, 'and no block was mined meanwhile');
 }
 
 test("the LSP's node and a fee, as Flow 2.0 clients read them", async () => {
@@ -219,7 +208,7 @@ test('a wallet that is offline when the payment comes: the payer’s HTLC fails 
     await wallet.lnd.connectPeer(net.lsp.pubkey, net.lsp.host, within());
   }
   assert.deepEqual(await walletChannels(), [], 'no channel');
-  await assertNothingSpent(balance, pool, h0);
+  await assertNothingSpent(net, balance, pool, h0);
 });
 
 test('a wallet that refuses the channel: the payer’s HTLC fails back, nothing is published', async () => {
@@ -234,7 +223,7 @@ test('a wallet that refuses the channel: the payer’s HTLC fails back, nothing 
     policy.refuseChannel = false;
   }
   assert.deepEqual(await walletChannels(), [], 'no channel');
-  await assertNothingSpent(balance, pool, h0);
+  await assertNothingSpent(net, balance, pool, h0);
 });
 
 test('a wallet that takes the channel but never settles: funding withheld, channel abandoned, inputs back', async () => {
@@ -248,7 +237,7 @@ test('a wallet that takes the channel but never settles: funding withheld, chann
   } finally {
     policy.refusePayment = false;
   }
-  await assertNothingSpent(balance, pool, h0);
+  await assertNothingSpent(net, balance, pool, h0);
   await net.h.waitFor(
     async () =>
       (await net.lsp.lnd.listChannels(within())).some((c) => c.remotePubkey === wallet.pubkey)
