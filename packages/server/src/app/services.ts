@@ -201,6 +201,7 @@ export function createServices(deps: {
     presence,
     cooldownSeconds: config.lsps5.cooldownSeconds,
     wakeSeconds: config.lsps5.wakeSeconds,
+    wakeGraceSeconds: config.lsps5.wakeGraceSeconds,
     outbox: lsps5Outbox,
     log: log.child({ sub: 'lsps5' }),
   });

@@ -130,6 +130,12 @@ export const Lsps5ConfigSchema = Type.Object(
     /** How long a JIT payment for a client that is not connected waits for it to come online. */
     wakeSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 45 }),
     /**
+     * After a client woken for a JIT payment connects, a channel open it refuses is tried again
+     * (every second) for this long: an LND wallet's node reconnects to the LSP before the
+     * wallet's channel acceptor is back, and refuses a zero-conf channel meanwhile.
+     */
+    wakeGraceSeconds: Type.Integer({ minimum: 0, maximum: 120, default: 15 }),
+    /**
      * Blocks before an HTLC's expiry at which LND goes on chain for it (LND's broadcast
      * delta, 10 by default): `expiry_soon`'s `timeout` is the expiry less this.
      */

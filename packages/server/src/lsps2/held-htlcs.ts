@@ -19,6 +19,8 @@ export interface Held {
   queue: Promise<void>;
   /** True while this process is opening the channel. */
   opening: boolean;
+  /** Until when (epoch ms) an open the client refuses is tried again: it was just woken. */
+  retryRefusalsUntil?: number | undefined;
 }
 
 /** An HTLC's key among the held parts: where it came in. */

@@ -9,10 +9,14 @@
 import type { JitChannelState } from '@blgv/core';
 import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
+import { pause } from '../poll.ts';
 import type { Held, HeldHtlcs } from './held-htlcs.ts';
 import type { JitChannelFunding, OpenFailure } from './jit-channel-funding.ts';
 import type { JitPaymentForwarding } from './jit-payment-forwarding.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
+
+/** The pause before a woken client's refused open is tried again. */
+const REFUSAL_RETRY_MS = 1_000;
 
 /** States past the commit point whose open (or forward) is finished on resume. */
 const PAST_COMMIT: readonly JitChannelState[] = ['publishing', 'forwarding', 'withheld', 'awaiting_preimage'];
@@ -24,6 +28,7 @@ export class JitChannelOpening {
   readonly #funding: JitChannelFunding;
   readonly #forwarding: JitPaymentForwarding;
   readonly #apply: ApplyJitEvent;
+  readonly #signal: () => AbortSignal;
   readonly #log: Logger;
 
   constructor(deps: {
@@ -34,6 +39,8 @@ export class JitChannelOpening {
     forwarding: JitPaymentForwarding;
     /** Writes a JIT channel's step (the forwarder's one driver call). */
     apply: ApplyJitEvent;
+    /** The running forwarder's signal. */
+    signal: () => AbortSignal;
     log: Logger;
   }) {
     this.#database = deps.database;
@@ -41,6 +48,7 @@ export class JitChannelOpening {
     this.#funding = deps.funding;
     this.#forwarding = deps.forwarding;
     this.#apply = deps.apply;
+    this.#signal = deps.signal;
     this.#log = deps.log;
   }
 
@@ -49,7 +57,8 @@ export class JitChannelOpening {
    * funding withheld when `withhold`), where the `committed` (`withheld`) step is written; its
    * effect makes the channel usable and forwards the held parts (through `channel_ready`)
    * before the funding resolves. A channel that is not funded is recorded `open_failed`, whose
-   * `fail_htlcs` fails the parts back.
+   * `fail_htlcs` fails the parts back; one refused by a client just woken is tried again while
+   * the holding's `retryRefusalsUntil` lasts.
    */
   async open(record: JitChannelRecord, withhold: boolean): Promise<void> {
     const held = this.#held.get(record.id);
@@ -57,10 +66,21 @@ export class JitChannelOpening {
     try {
       // The funder answers every failure before the commit point as data; an error means it
       // could not even start (the database, say): nothing was funded either way.
-      const failure = await this.#funding.fund(record, withhold).catch((err: unknown) => ({
-        reason: err instanceof Error ? err.message : String(err),
-        refused: false,
-      }));
+      const fund = () =>
+        this.#funding.fund(record, withhold).catch((err: unknown) => ({
+          reason: err instanceof Error ? err.message : String(err),
+          refused: false,
+        }));
+      let failure = await fund();
+      // A client just woken may refuse before its wallet's channel acceptor is back: again.
+      while (failure?.refused && Date.now() < (held?.retryRefusalsUntil ?? 0) && !this.#signal().aborted) {
+        this.#log.info(
+          { jit: record.id, reason: failure.reason },
+          'a client just woken refused the channel (its wallet may still be starting): trying again',
+        );
+        await pause(REFUSAL_RETRY_MS, this.#signal());
+        failure = await fund();
+      }
       if (failure !== undefined) await this.#openFailed(record, held, failure);
     } finally {
       if (held) held.opening = false;

@@ -78,8 +78,20 @@ export interface ClientWaker {
    * `outgoingScid`. Returns at once; never throws.
    */
   htlcArrived(outgoingScid: Scid, client: Pubkey | undefined, signal: AbortSignal): void;
-  /** Resolves true once `client` is connected, false when it did not come within the wait allowed. */
-  awaitClient(client: Pubkey, signal: AbortSignal): Promise<boolean>;
+  /** Waits (as long as allowed) for `client` to be connected. */
+  awaitClient(client: Pubkey, signal: AbortSignal): Promise<AwaitedClient>;
+}
+
+/** What became of waiting for a JIT channel's client before its open. */
+export interface AwaitedClient {
+  /** It is connected: it was, or it came within the wait. */
+  readonly online: boolean;
+  /**
+   * It came online while waited for (woken by a notification): until this time (epoch ms), an
+   * open it refuses is tried again, since a wallet just started may not have its channel
+   * acceptor up yet (an LND wallet's node reconnects to the LSP before its hooks do).
+   */
+  readonly retryRefusalsUntil?: number;
 }
 
 /** Backoff of an HTLC handled again while the database cannot be reached. */
@@ -152,6 +164,7 @@ export class JitForwarder {
       funding: this.#funding,
       forwarding: this.#forwarding,
       apply,
+      signal: () => this.#signal,
       log,
     });
   }
@@ -277,8 +290,12 @@ export class JitForwarder {
     }
     clearTimeout(held.timer);
     // LSPS5: a client that is asleep was just told of the payment; give it time to come online.
-    if (this.#waker && !(await this.#waker.awaitClient(parsePubkey(record.clientPubkey), this.#signal)))
-      this.#log.info({ jit: id }, 'the JIT client did not come online in time; opening anyway');
+    if (this.#waker) {
+      const awaited = await this.#waker.awaitClient(parsePubkey(record.clientPubkey), this.#signal);
+      if (!awaited.online)
+        this.#log.info({ jit: id }, 'the JIT client did not come online in time; opening anyway');
+      held.retryRefusalsUntil = awaited.retryRefusalsUntil;
+    }
     const capacity = this.#funding.capacity(decision.paymentSize);
     // The step's `open_channel` opens the channel, and the steps it takes carry on from there
     // (made usable, the parts forwarded; or not funded, the parts failed back).

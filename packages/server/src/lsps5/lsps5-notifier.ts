@@ -8,7 +8,7 @@ import type { ChannelsPort, Pubkey, Scid } from '@blgv/core';
 import { type Lsps5Method, lsps5NotificationBody } from '@blgv/protocol';
 import { type Database, Lsps5Repository } from '@blgv/store';
 import type { Logger } from 'pino';
-import type { ClientWaker } from '../lsps2/jit-forwarder.ts';
+import type { AwaitedClient, ClientWaker } from '../lsps2/jit-forwarder.ts';
 import type { Wakeup } from '../poll.ts';
 import type { PeerPresence } from './peer-presence.ts';
 
@@ -25,6 +25,7 @@ export class Lsps5Notifier implements ClientWaker {
   readonly #presence: PeerPresence;
   readonly #cooldownSeconds: number;
   readonly #wakeMs: number;
+  readonly #wakeGraceMs: number;
   readonly #outbox: Wakeup;
   readonly #log: Logger;
   #channels: { readonly at: number; readonly byScid: Map<bigint, Pubkey> } | undefined;
@@ -36,6 +37,8 @@ export class Lsps5Notifier implements ClientWaker {
     cooldownSeconds: number;
     /** How long a JIT payment waits for its client to come online. */
     wakeSeconds: number;
+    /** How long after a woken client connects an open it refuses is tried again. */
+    wakeGraceSeconds: number;
     /** Woken when something is queued. */
     outbox: Wakeup;
     log: Logger;
@@ -45,6 +48,7 @@ export class Lsps5Notifier implements ClientWaker {
     this.#presence = deps.presence;
     this.#cooldownSeconds = deps.cooldownSeconds;
     this.#wakeMs = deps.wakeSeconds * 1000;
+    this.#wakeGraceMs = deps.wakeGraceSeconds * 1000;
     this.#outbox = deps.outbox;
     this.#log = deps.log;
   }
@@ -91,14 +95,16 @@ export class Lsps5Notifier implements ClientWaker {
 
   /**
    * Waits (up to `wakeSeconds`) for a client that has webhooks to connect; one without any is
-   * not waited for, since nothing wakes it.
+   * not waited for, since nothing wakes it. One that comes has `wakeGraceSeconds` in which an
+   * open it refuses is tried again (its wallet may still be starting its channel acceptor).
    */
-  async awaitClient(client: Pubkey, signal: AbortSignal): Promise<boolean> {
-    if (await this.#presence.isOnline(client, signal)) return true;
+  async awaitClient(client: Pubkey, signal: AbortSignal): Promise<AwaitedClient> {
+    if (await this.#presence.isOnline(client, signal)) return { online: true };
     const webhooks = await new Lsps5Repository(this.#database.db).webhooksOfClient(client);
-    if (webhooks.length === 0 || this.#wakeMs === 0) return false;
+    if (webhooks.length === 0 || this.#wakeMs === 0) return { online: false };
     this.#log.info({ client, waitMs: this.#wakeMs }, 'waiting for the client to come online');
-    return this.#presence.waitOnline(client, this.#wakeMs, signal);
+    if (!(await this.#presence.waitOnline(client, this.#wakeMs, signal))) return { online: false };
+    return { online: true, retryRefusalsUntil: Date.now() + this.#wakeGraceMs };
   }
 
   /** The peer of the channel with `scid` (confirmed or alias), from a map kept a few seconds. */
