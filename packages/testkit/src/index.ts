@@ -29,6 +29,15 @@ export {
   removeHostedNodes,
   startHostingLsp,
 } from './hosted-nodes.ts';
+export {
+  type BurstOutcome,
+  type ChainTransaction,
+  chainTransaction,
+  type FirstPayment,
+  firstPayment,
+  fundingTransactions,
+  payAtOnce,
+} from './jit-burst.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
 export { bindDriverRole, DRIVER_USER, type KubeCluster, startKubeCluster } from './kube-cluster.ts';
 export { startTestLsp, type TestLsp } from './lsp-server.ts';

@@ -88,6 +88,11 @@ export const Lsps2ConfigSchema = Type.Object(
     mppTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 90 }),
     /** Buys waiting for their payment (fee params still valid) one client may have at once. */
     maxOpenBuysPerClient: Type.Integer({ minimum: 1, maximum: 10_000, default: 10 }),
+    /**
+     * Such buys one tenant may have at once: a wallet vendor buys for every wallet it onboards
+     * (each wallet's own node is still held to `maxOpenBuysPerClient` when it buys itself).
+     */
+    maxOpenBuysPerTenant: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1_000 }),
     /** Such buys of all clients together. */
     maxOpenBuys: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
     /**
@@ -101,6 +106,20 @@ export const Lsps2ConfigSchema = Type.Object(
      * withdrawn): from this many on, its `lsps2.buy` is refused with `client_rejected`.
      */
     maxUnsettledPerClient: Type.Integer({ minimum: 1, maximum: 1_000, default: 3 }),
+    /**
+     * JIT opens whose payments are ready within this many milliseconds of the first are
+     * funded by one transaction (0: each alone). Only opens published at their commit point
+     * (`clientTrustsLsp: false`) are batched: a withheld funding goes alone.
+     */
+    batchWindowMs: Type.Integer({ minimum: 0, maximum: 5_000, default: 50 }),
+    /** The most JIT channels one funding transaction opens; a full batch is funded at once. */
+    maxBatchChannels: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+    /**
+     * While a batch is negotiated, the next one (its window over) keeps gathering until that one
+     * passes its commit point, but at most this long: a slow client in one batch does not hold
+     * up the next.
+     */
+    batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000 }),
   },
   { additionalProperties: false, default: {} },
 );

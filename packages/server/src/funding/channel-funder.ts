@@ -235,6 +235,12 @@ export class ChannelFunder {
 
   async #attempt(channels: readonly FundingChannel[], options: FundOptions): Promise<AttemptResult> {
     const id = randomUUID();
+    /** When each step ended, for the commit's log line (ms since the attempt started). */
+    const started = Date.now();
+    const stepsMs: Record<string, number> = {};
+    const stepDone = (step: string) => {
+      stepsMs[step] = Date.now() - started;
+    };
     const lockId = random32();
     const records = channels.map(
       (c): FundingChannelRecord => ({
@@ -298,6 +304,7 @@ export class ChannelFunder {
         );
       }
 
+      stepDone('accepted');
       // 2. One transaction for every accepted channel, its inputs leased under the attempt's id.
       let funded: FundedPsbt;
       try {
@@ -321,19 +328,24 @@ export class ChannelFunder {
       }
       await repo.recordFunded(id, funded);
 
+      stepDone('funded');
       // 3. Each peer gets the unsigned transaction and signs its commitment.
-      const refusedVerify: Member[] = [];
-      for (const l of live) {
-        try {
-          await this.#lightning.verifyPsbtFunding(
+      // All at once: LND verifies each channel's PSBT on its own (its funding_created goes then).
+      const verified = await Promise.allSettled(
+        live.map((l) =>
+          this.#lightning.verifyPsbtFunding(
             l.member.pendingChanId,
             funded.psbt,
             AbortSignal.timeout(CALL_TIMEOUT_MS),
-          );
-        } catch (err) {
-          failed.set(l.member.channel.owner, `LND refused the funding: ${reasonOf(err)}`);
-          refusedVerify.push(l.member);
-        }
+          ),
+        ),
+      );
+      const refusedVerify: Member[] = [];
+      for (const [i, r] of verified.entries()) {
+        if (r.status === 'fulfilled') continue;
+        const l = live[i] as (typeof live)[number];
+        failed.set(l.member.channel.owner, `LND refused the funding: ${reasonOf(r.reason)}`);
+        refusedVerify.push(l.member);
       }
       const others = live.map((l) => l.member).filter((m) => !refusedVerify.includes(m));
       if (refusedVerify.length > 0) {
@@ -342,6 +354,7 @@ export class ChannelFunder {
           others.map((m) => m.channel),
         );
       }
+      stepDone('verified');
       const signed = await settleBy(
         others.map((m) => m.negotiation.signed),
         wait(),
@@ -357,6 +370,7 @@ export class ChannelFunder {
         );
       }
 
+      stepDone('signed');
       // 4. The commit point, together with the callers' machines.
       const committedChannels = others.map((m, i) => {
         const r = signed[i];
@@ -391,6 +405,7 @@ export class ChannelFunder {
           channels: committedChannels.length,
           fee: Number(funded.fee),
           withheld: options.withhold === true,
+          stepsMs,
         },
         options.withhold
           ? 'funding transaction committed and withheld until released'

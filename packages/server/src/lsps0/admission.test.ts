@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parsePubkey } from '@blgv/core';
 import { Lsps0Error } from '@blgv/protocol';
 import { Admission } from './admission.ts';
 import { RpcError } from './rpc-error.ts';
@@ -42,4 +43,18 @@ test('the global cap refuses a newcomer once everyone together holds it', async 
   await assert.rejects(admission.admit(node('d'), create('d')), (e: RpcError) =>
     /the LSP holds as many unpaid orders/.test(String(e.data?.message)),
   );
+});
+
+test('a tenant, which buys for the nodes it serves, has its own cap; a client node keeps its own', async () => {
+  const { count, create } = openThings();
+  const admission = new Admission('open JIT channel buys', { perOwner: 2, perTenant: 4, total: 100 }, count);
+  const vendor = await Promise.allSettled(
+    Array.from({ length: 6 }, () => admission.admit(node('vendor'), create('vendor'))),
+  );
+  assert.equal(vendor.filter((r) => r.status === 'fulfilled').length, 4);
+  const wallet = { kind: 'node' as const, pubkey: parsePubkey(`02${'ab'.repeat(32)}`) };
+  const own = await Promise.allSettled(
+    Array.from({ length: 3 }, () => admission.admit(wallet, create(wallet.pubkey))),
+  );
+  assert.equal(own.filter((r) => r.status === 'fulfilled').length, 2);
 });

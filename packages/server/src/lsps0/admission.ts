@@ -12,6 +12,11 @@ import { RpcError } from './rpc-error.ts';
 /** How many of a thing an owner, and everyone together, may hold open. */
 export interface AdmissionLimits {
   readonly perOwner: number;
+  /**
+   * The cap of a tenant (which serves many client nodes) when it differs from a client node's
+   * own `perOwner`.
+   */
+  readonly perTenant?: number;
   readonly total: number;
 }
 
@@ -42,7 +47,8 @@ export class Admission {
     const before = this.#queues.get(key) ?? Promise.resolve();
     const turn = before.then(async () => {
       const open = await this.#count(owner.kind, id);
-      if (open.owner >= this.#limits.perOwner)
+      const cap = owner.kind === 'tenant' ? (this.#limits.perTenant ?? this.#limits.perOwner) : this.#limits.perOwner;
+      if (open.owner >= cap)
         throw refused(`you have ${open.owner} ${this.#what}, the most allowed; pay or let one expire first`);
       if (open.all >= this.#limits.total)
         throw refused(`the LSP holds as many ${this.#what} as it takes now; try again later`);

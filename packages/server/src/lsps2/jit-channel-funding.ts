@@ -30,6 +30,7 @@ import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from
 import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
+import { FundingBatcher } from '../funding/funding-batcher.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { activeChannel } from './channel-open.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
@@ -45,6 +46,12 @@ export interface JitFundingLimits {
   /** Bounds of the funding fee rate (sat/vB). */
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
+  /** Opens ready within this many ms share a funding transaction (see {@link FundingBatcher}). */
+  readonly batchWindowMs: number;
+  /** The most channels in one such transaction. */
+  readonly maxBatchChannels: number;
+  /** How long a batch waits for the one before it to pass its commit point. */
+  readonly batchMaxWaitMs: number;
 }
 
 /** Why a JIT channel will not be funded. */
@@ -72,6 +79,7 @@ export class JitChannelFunding {
   readonly #database: Database;
   readonly #lightning: JitChannelFundingLightning;
   readonly #funder: ChannelFunder;
+  readonly #batcher: FundingBatcher;
   readonly #schedule: FeeSchedule;
   readonly #limits: JitFundingLimits;
   readonly #apply: ApplyJitEvent;
@@ -95,6 +103,15 @@ export class JitChannelFunding {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#funder = deps.funder;
+    this.#batcher = new FundingBatcher({
+      funder: deps.funder,
+      limits: {
+        windowMs: deps.limits.batchWindowMs,
+        maxChannels: deps.limits.maxBatchChannels,
+        maxWaitMs: deps.limits.batchMaxWaitMs,
+      },
+      log: deps.log,
+    });
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#apply = deps.apply;
@@ -118,23 +135,22 @@ export class JitChannelFunding {
     const capacity = record.channelCapacitySat;
     if (capacity === null) throw new Error(`JIT channel ${record.id} is opening without its capacity`);
     const owner = `jit:${record.id}`;
-    const result = await this.#funder.fund(
-      [
-        {
-          owner,
-          open: {
-            ...forwardingFees(this.#schedule),
-            remotePubkey: parsePubkey(record.clientPubkey),
-            localAmount: sat(capacity),
-            private: true,
-            zeroConf: true,
-            scidAlias: true,
-            // bLIP-52: the client's to_self_delay is at most the max_client_to_self_delay offered.
-            maxLocalCsv: this.#limits.maxClientToSelfDelay,
-            memo: `${MEMO_PREFIX}${record.id}`,
-          },
+    // Opens ready together (and published at their commit point) share one transaction.
+    const result = await this.#batcher.fund(
+      {
+        owner,
+        open: {
+          ...forwardingFees(this.#schedule),
+          remotePubkey: parsePubkey(record.clientPubkey),
+          localAmount: sat(capacity),
+          private: true,
+          zeroConf: true,
+          scidAlias: true,
+          // bLIP-52: the client's to_self_delay is at most the max_client_to_self_delay offered.
+          maxLocalCsv: this.#limits.maxClientToSelfDelay,
+          memo: `${MEMO_PREFIX}${record.id}`,
         },
-      ],
+      },
       {
         feeRate: await this.#feeRate(),
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,

@@ -94,6 +94,12 @@ export interface AwaitedClient {
   readonly retryRefusalsUntil?: number;
 }
 
+/**
+ * HTLCs handled at once. A JIT payment's handling lasts its whole open, so this bounds the
+ * opens (and waits for sleeping clients) under way, well above a launch burst.
+ */
+const MAX_HTLCS_IN_FLIGHT = 1_000;
+
 /** Backoff of an HTLC handled again while the database cannot be reached. */
 const DB_RETRY_MIN_MS = 250;
 const DB_RETRY_MAX_MS = 4_000;
@@ -198,7 +204,14 @@ export class JitForwarder {
       },
       signal,
     );
-    for await (const htlc of interceptor.htlcs) void this.#handle(htlc);
+    // Each HTLC is handled on its own (a JIT payment's open, or its wait for the batch, never
+    // holds up the next HTLC), up to a bound past which the loop takes the next when one ends.
+    const inFlight = new Set<Promise<void>>();
+    for await (const htlc of interceptor.htlcs) {
+      if (inFlight.size >= MAX_HTLCS_IN_FLIGHT) await Promise.race(inFlight);
+      const handling = this.#handle(htlc).finally(() => inFlight.delete(handling));
+      inFlight.add(handling);
+    }
     this.#held.stopTimers();
     await Promise.all([expiring, settling]);
   }

@@ -45,6 +45,8 @@ export interface Lsps2Limits {
   readonly maxFeeRate: number;
   /** Buys waiting for their payment one client, and all together, may have at once. */
   readonly maxOpenBuysPerClient: number;
+  /** Such buys one tenant (buying for the client nodes it serves) may have at once. */
+  readonly maxOpenBuysPerTenant: number;
   readonly maxOpenBuys: number;
   /** bLIP-52 `client_trusts_lsp` answered (and honoured) for the menu served. */
   readonly clientTrustsLsp: boolean;
@@ -89,7 +91,11 @@ export class Lsps2Service {
     this.#limits = deps.limits;
     this.#admission = new Admission(
       'open JIT channel buys',
-      { perOwner: deps.limits.maxOpenBuysPerClient, total: deps.limits.maxOpenBuys },
+      {
+        perOwner: deps.limits.maxOpenBuysPerClient,
+        perTenant: deps.limits.maxOpenBuysPerTenant,
+        total: deps.limits.maxOpenBuys,
+      },
       (kind, owner) => new Lsps2JitChannelsRepository(deps.database.db).countOpenBuys(kind, owner),
     );
     this.#promises = deps.promises;

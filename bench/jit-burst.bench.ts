@@ -1,0 +1,164 @@
+/**
+ * JIT at launch scale. `BENCH_WALLETS` (default 20) new wallets (`lnd-lsps2-client` nodes with
+ * no channel, running `runLsps2Client`) each buy a JIT scid, and alice sends all their first
+ * payments at once: the LSP holds each HTLC, opens the channels that arrive together in one
+ * funding transaction (`lsps2.batchWindowMs`, `BENCH_WINDOW_MS`, default the config's 50 ms;
+ * "LSP trusts client" menus, whose funding is published at the commit point) and forwards.
+ * Baseline in the same run: right after, alice sends the same N payments at once again over
+ * the channels now open (same path, same modifier). A single JIT open before the burst (one
+ * wallet more, alone) gives the vbytes of one open's funding transaction.
+ *
+ * Prints the success count, median and p95 of each payment's time (from `sendPayment` called
+ * to the preimage) in both rounds and their difference (the overhead), the funding
+ * transactions the burst's channels share, and vbytes per channel against the lone open.
+ * Goal (issue 22): all N succeed, p95 overhead under 1 s, at most 2 funding transactions,
+ * vbytes per channel at most 0.4x a single open.
+ */
+import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
+import { Harness, type LndNode } from '@blgv/regtest';
+import {
+  chainTransaction,
+  firstPayment,
+  fundingTransactions,
+  JitWallet,
+  payAtOnce,
+  startTestLsp,
+  within,
+} from '@blgv/testkit';
+import { median, percentile } from './support/stats.ts';
+
+const N = Number(process.env.BENCH_WALLETS ?? 20);
+const WINDOW_MS = process.env.BENCH_WINDOW_MS === undefined ? undefined : Number(process.env.BENCH_WINDOW_MS);
+const AMOUNT = msat(50_000_000n);
+/** Each JIT channel (sat): room for the first payment and the baseline's second. */
+const CAPACITY = 250_000n;
+/** The LSP's forwarding fees, set in its config below and used in the baseline's route hints. */
+const ROUTING = { baseFee: msat(1_000n), feeRatePpm: 100 };
+const LND_DEFAULT_TIME_LOCK_DELTA = 80;
+const result = (name: string, value: number, unit: string) =>
+  process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
+const say = (line: string) => process.stdout.write(`# ${line}\n`);
+
+/** The route hint to the wallet's channel from the LSP (its alias and the LSP's policy). */
+function openChannelHint(lsp: LndNode, channel: Channel | undefined): RouteHintHop {
+  if (!channel?.peerAliasScid) throw new Error('no open channel with an alias from the LSP');
+  return {
+    nodeId: lsp.pubkey,
+    scid: channel.peerAliasScid,
+    feeBaseMsat: ROUTING.baseFee,
+    feeProportionalMillionths: ROUTING.feeRatePpm,
+    cltvExpiryDelta: LND_DEFAULT_TIME_LOCK_DELTA,
+  };
+}
+
+const h = await Harness.start();
+const streams = new AbortController();
+try {
+  say(`starting alice, the LSP and ${N + 1} wallet nodes`);
+  const nodes = await Promise.all([
+    h.newNode('alice'),
+    h.newNode('lsp', { requireInterceptor: true }),
+    ...Array.from({ length: N + 1 }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true })),
+  ]);
+  const [alice, lsp, lone, ...burst] = nodes as [LndNode, LndNode, LndNode, ...LndNode[]];
+  // The LSP's wallet: a few outputs, each enough for a whole burst's batch of CAPACITY channels.
+  await h.fund(
+    [alice, sat(BigInt(N) * 200_000n + 2_000_000n)],
+    ...Array.from({ length: 4 }, () => [lsp, sat(BigInt(N) * CAPACITY + 1_000_000n)] as const),
+  );
+  const server = await startTestLsp(
+    { h, alice, lsp, bob: alice },
+    {
+      file: {
+        lsps2: {
+          clientTrustsLsp: false,
+          minChannelSize: Number(CAPACITY),
+          ...(WINDOW_MS === undefined ? {} : { batchWindowMs: WINDOW_MS }),
+        },
+        fees: { routing: { baseFeeMsat: Number(ROUTING.baseFee), feeRatePpm: ROUTING.feeRatePpm } },
+      },
+    },
+  );
+  try {
+    const channel = await h.openChannel(alice, lsp, sat(BigInt(N) * 2n * 60_000n + 1_000_000n));
+    await h.waitCanSend(alice, lsp, channel.scid, msat(AMOUNT * BigInt(N)));
+    const loneWallet = await JitWallet.start(h, lone, lsp, streams.signal);
+    const wallets = await Promise.all(burst.map((n) => JitWallet.start(h, n, lsp, streams.signal)));
+    const { client } = await server.newTenant('bench');
+
+    // One open alone: the funding transaction a single JIT channel costs.
+    const single = await firstPayment(client, loneWallet, AMOUNT);
+    const [alone] = await payAtOnce(alice, [single.paymentRequest]);
+    if (alone?.status !== 'succeeded') throw new Error(`the lone JIT payment failed: ${alone?.failures}`);
+    say(`a lone JIT first payment: ${alone.ms.toFixed(0)} ms`);
+    const [loneTx] = [...(await fundingTransactions(lsp, [lone]))];
+    if (!loneTx) throw new Error('no funding transaction for the lone JIT channel');
+    const singleVsize = (await chainTransaction(h, loneTx[0])).vsize;
+    await h.mine(1); // the lone open's change confirms; the burst does not wait for it
+
+    // The burst: N first payments at once.
+    const firsts = await Promise.all(wallets.map((w) => firstPayment(client, w, AMOUNT)));
+    say(`${N} first payments sent at once`);
+    const jit = await payAtOnce(
+      alice,
+      firsts.map((f) => f.paymentRequest),
+    );
+    const succeeded = jit.filter((o) => o.status === 'succeeded').length;
+    const txs = await fundingTransactions(
+      lsp,
+      wallets.map((w) => w.node),
+    );
+    let burstVsize = 0;
+    for (const txid of txs.keys()) burstVsize += (await chainTransaction(h, txid)).vsize;
+    const channels = [...txs.values()].reduce((a, b) => a + b, 0);
+    say(`funding transactions: ${[...txs].map(([t, n]) => `${t.slice(0, 8)}… ${n} channels`).join(', ')}`);
+
+    // Baseline: the same N payments at once over the channels now open.
+    const again = await Promise.all(
+      wallets.map(async (w) => {
+        const list = await h.waitFor(
+          async () => {
+            const l = await w.node.lnd.listChannels(within());
+            return l.length === 1 && l.every((c) => c.active && c.pendingHtlcs === 0) && l;
+          },
+          { what: `${w.node.name}'s channel to settle` },
+        );
+        return (
+          await w.node.lnd.addInvoice(
+            { amount: AMOUNT, routeHints: [[openChannelHint(lsp, list[0])]] },
+            within(),
+          )
+        ).paymentRequest;
+      }),
+    );
+    const open = await payAtOnce(alice, again);
+    const failures = [...jit, ...open].flatMap((o) => o.failures);
+    if (failures.length > 0) say(`failures: ${failures.join(', ')}`);
+    const openSucceeded = open.filter((o) => o.status === 'succeeded').length;
+
+    const ms = (os: typeof jit) => os.filter((o) => o.status === 'succeeded').map((o) => o.ms);
+    const [jitMs, openMs] = [ms(jit), ms(open)];
+    result('jit_burst_wallets', N, 'wallets');
+    result('jit_burst_succeeded', succeeded, 'payments');
+    result('open_channel_burst_succeeded', openSucceeded, 'payments');
+    result('jit_burst_median_ms', median(jitMs), 'ms');
+    result('jit_burst_p95_ms', percentile(jitMs, 95), 'ms');
+    result('open_channel_burst_median_ms', median(openMs), 'ms');
+    result('open_channel_burst_p95_ms', percentile(openMs, 95), 'ms');
+    result('jit_burst_median_overhead_ms', median(jitMs) - median(openMs), 'ms');
+    result('jit_burst_p95_overhead_ms', percentile(jitMs, 95) - percentile(openMs, 95), 'ms');
+    result('jit_burst_funding_transactions', txs.size, 'transactions');
+    result('single_open_vbytes', singleVsize, 'vB');
+    result('jit_burst_vbytes_per_channel', burstVsize / Math.max(channels, 1), 'vB');
+    result(
+      'jit_burst_vbytes_per_channel_vs_single_open',
+      burstVsize / Math.max(channels, 1) / singleVsize,
+      'x',
+    );
+  } finally {
+    await server.stop();
+  }
+} finally {
+  streams.abort();
+  await h.stop();
+}
