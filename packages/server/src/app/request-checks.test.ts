@@ -19,7 +19,8 @@ let acme: TestKey & { readonly tenantId: string };
 before(async () => {
   lsp = await startInProcessApp({
     lsps1: { maxUnpaidOrdersPerClient: CAP },
-    lsps2: { maxOpenBuysPerClient: CAP },
+    // The tenant buys: its own cap is what it reaches.
+    lsps2: { maxOpenBuysPerTenant: CAP },
   });
   acme = await lsp.newTenant('acme');
 });
