@@ -40,6 +40,11 @@ export const ErrorCode = {
   PeerUnreachable: 'peer_unreachable',
   DatabaseUnavailable: 'database_unavailable',
   /**
+   * The database gave up on the request's work (a statement timeout, a lock or serialization
+   * conflict with other work): nothing of it was kept; retry.
+   */
+  DatabaseBusy: 'database_busy',
+  /**
    * A background job's write or action refused because this replica no longer holds the job's
    * lease (it ran out, or another replica took it over): the write carried a stale fencing token.
    */
@@ -81,6 +86,7 @@ export const errorMappings: Readonly<Record<ErrorCode, ErrorMapping>> = {
   lightning_rejected: { http: 422, lsps: -32603 },
   peer_unreachable: { http: 422, lsps: -32603 },
   database_unavailable: { http: 503, lsps: -32603 },
+  database_busy: { http: 503, lsps: -32603 },
   lease_lost: { http: 503, lsps: -32603 },
   timeout: { http: 504, lsps: -32603 },
   aborted: { http: 499, lsps: -32603 },

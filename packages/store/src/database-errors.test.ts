@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isDatabaseUnavailable } from './database-errors.ts';
+import { isDatabaseBusy, isDatabaseUnavailable } from './database-errors.ts';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -31,4 +31,18 @@ test('an answer of the database is not', () => {
     'Connection terminated',
   ])
     assert.equal(isDatabaseUnavailable(err), false, String(err));
+});
+
+test('a database that gave up on the work (a timeout, a collision) is busy; others are not', () => {
+  for (const err of [
+    withCode('57014', 'canceling statement due to statement timeout'),
+    withCode('25P03', 'terminating connection due to idle-in-transaction timeout'),
+    withCode('55P03', 'could not obtain lock on row'),
+    withCode('40001', 'could not serialize access due to concurrent update'),
+    withCode('40P01', 'deadlock detected'),
+    new Error('recording a step failed', { cause: withCode('57014') }),
+  ])
+    assert.equal(isDatabaseBusy(err), true, String(err));
+  for (const err of [withCode('23505'), withCode('ECONNREFUSED'), new Error('57014'), undefined])
+    assert.equal(isDatabaseBusy(err), false, String(err));
 });

@@ -41,3 +41,26 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * SQLSTATEs of a database that answered but did not do the work in time, or refused it for
+ * colliding with other work: a statement cancelled at `statement_timeout` (57014), a
+ * transaction ended at `idle_in_transaction_session_timeout` (25P03), a lock not available
+ * (55P03), a serialization failure (40001) or a deadlock (40P01). Nothing of the transaction
+ * was kept; the same request later may succeed.
+ */
+const BUSY_STATES = new Set(['57014', '25P03', '55P03', '40001', '40P01']);
+
+/**
+ * True when `err` (or an error it was caused by) says the database gave up on the work (a
+ * timeout, a collision with other work): its transaction was rolled back, and a caller answers
+ * `database_busy` (HTTP 503) for the client to retry.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && BUSY_STATES.has(code)) return true;
+    e = cause;
+  }
+  return false;
+}

@@ -24,7 +24,7 @@ export {
   type ChannelRequestUpdate,
 } from './channel-requests-repository.ts';
 export { type Database, type DatabaseConfig, openDatabase } from './database.ts';
-export { isDatabaseUnavailable } from './database-errors.ts';
+export { isDatabaseBusy, isDatabaseUnavailable } from './database-errors.ts';
 export { type EventQuery, EventsRepository, type LspEvent } from './events-repository.ts';
 export { fencedDialect, writes } from './fenced-dialect.ts';
 export {

@@ -46,6 +46,8 @@ function registerTestRoutes(app: FastifyInstance): void {
     if (how === 'refused')
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     if (how === 'cut') throw new Error('Connection terminated unexpectedly');
+    if (how === 'slow')
+      throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
     throw new Error('a bug');
   });
   app.delete(
@@ -148,6 +150,9 @@ test('a database that cannot be reached is a 503 database_unavailable, not a 500
       error: { code: 'database_unavailable', message: 'the database cannot be reached; retry' },
     });
   }
+  const slow = await app.inject({ method: 'GET', url: '/broken/slow' });
+  assert.equal(slow.statusCode, 503, 'a statement past statement_timeout');
+  assert.equal(slow.json().error.code, 'database_busy');
   const bug = await app.inject({ method: 'GET', url: '/broken/bug' });
   assert.equal(bug.statusCode, 500);
   assert.equal(bug.json().error.code, 'internal');

@@ -3,7 +3,7 @@
  * OpenAPI document. The routes are registered by the composition (`app/build-app.ts`).
  */
 import { ErrorCode, errorMappings, isLspError } from '@blgv/core';
-import { isDatabaseUnavailable } from '@blgv/store';
+import { isDatabaseBusy, isDatabaseUnavailable } from '@blgv/store';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
@@ -95,6 +95,16 @@ export function httpApp(deps: HttpAppDeps): FastifyInstance {
       req.log.warn({ err }, 'the database cannot be reached');
       return reply.code(errorMappings[ErrorCode.DatabaseUnavailable].http).send({
         error: { code: ErrorCode.DatabaseUnavailable, message: 'the database cannot be reached; retry' },
+      });
+    }
+    // It answered but gave up on the work (a statement timeout, a conflict): nothing was kept.
+    if (isDatabaseBusy(err)) {
+      req.log.warn({ err }, 'the database gave up on the request');
+      return reply.code(errorMappings[ErrorCode.DatabaseBusy].http).send({
+        error: {
+          code: ErrorCode.DatabaseBusy,
+          message: 'the database did not complete the request in time or it collided with other work; retry',
+        },
       });
     }
     const status =
