@@ -364,3 +364,23 @@ test('a tenant wraps through the signed API: the wallet’s channel has room, so
   );
   await assertCleanAudit(server);
 });
+
+test('the LSP’s payments of wallets’ invoices count as `wrapped`, the one a wallet refused too, never as a probe', async () => {
+  // Two wallets' invoices paid above (one over a new channel, one over the channel it had), and
+  // one refused by the wallet that never settles: that one fails at its destination as a
+  // probe's random hash does, and was counted a probe before the LSP recorded its purpose.
+  const m = await net.h.waitFor(
+    async () => {
+      const now = await server.admin.admin.lspMetrics();
+      const w = now.paymentsByPurpose.wrapped;
+      return w.succeeded >= 2 && w.failed >= 1 ? now : undefined;
+    },
+    { what: 'the node monitor to count the wallets’ payments as wrapped' },
+  );
+  assert.deepEqual(
+    { succeeded: m.paymentsByPurpose.wrapped.succeeded, failed: m.paymentsByPurpose.wrapped.failed },
+    { succeeded: 2, failed: 1 },
+  );
+  // They are payments made for someone: counted in the node's payments and success rate.
+  assert.ok(m.payments.succeeded >= 2 && m.payments.failed >= 1, JSON.stringify(m.payments));
+});

@@ -53,12 +53,13 @@ export const PurposeOutcomesWire = Type.Object({
 });
 
 /**
- * A node's payments in the window by what they were for: tenants' payments, the LSP's
- * rebalancing, its probes and checks, and the rest (a hosted node's are all `tenant`).
+ * A node's payments in the window by what they were for: tenants' payments, wallets' invoices
+ * paid for wrapped invoices, the LSP's rebalancing, its probes and checks, and the rest (a hosted node's are all `tenant`).
  */
 export const PaymentsByPurposeWire = Type.Object(
   {
     tenant: PurposeOutcomesWire,
+    wrapped: PurposeOutcomesWire,
     rebalance: PurposeOutcomesWire,
     probe: PurposeOutcomesWire,
     other: PurposeOutcomesWire,

@@ -4,7 +4,7 @@
  * `payments` table). The node monitor classifies the LSP node's payments with it.
  */
 import type { KnownPaymentHashes, OwnPaymentPurpose } from '@blgv/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
 
 /** Records the LSP's own payments and looks hashes up. */
@@ -51,6 +51,22 @@ export class PaymentPurposesRepository {
         .where('payment_hash', 'in', [...paymentHashes])
         .execute();
     });
+  }
+
+  /**
+   * Classifies again the payments of `nodeId` stored with another purpose than the one the LSP
+   * recorded for their hash in the last `minutes`: a hash recorded while the monitor was storing
+   * the payment (it classified before the record, {@link recordSent} updated before its row
+   * existed) is set right on the monitor's next read. Returns how many it changed.
+   */
+  async reclassifyRecent(nodeId: string, minutes: number): Promise<number> {
+    const r = await sql`
+      update node_payments np set purpose = own.purpose
+      from lsp_own_payments own
+      where np.node_id = ${nodeId} and np.payment_hash = own.payment_hash
+        and own.created_at > now() - make_interval(mins => ${minutes})
+        and np.purpose <> own.purpose`.execute(this.#db);
+    return Number(r.numAffectedRows ?? 0n);
   }
 
   /** Which of `hashes` are tenants' payments and which the LSP's own. */

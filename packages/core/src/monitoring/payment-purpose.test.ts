@@ -14,6 +14,7 @@ const known: KnownPaymentHashes = {
   own: new Map([
     ['p1', 'probe'],
     ['r1', 'rebalance'],
+    ['w1', 'wrapped'],
   ]),
 };
 const failed = (paymentHash: string, extra: Partial<PaymentToClassify> = {}): PaymentToClassify => ({
@@ -37,6 +38,11 @@ test('a hash the LSP recorded is what it recorded it for, whatever LND says', ()
     paymentPurpose(failed('r1', { failureReason: 'incorrect_payment_details' }), known),
     'rebalance',
   );
+  // A wallet that failed the LSP's payment of its invoice (a wrapped invoice) is no probe.
+  assert.equal(
+    paymentPurpose(failed('w1', { failureReason: 'incorrect_payment_details' }), known),
+    'wrapped',
+  );
 });
 
 test('an unknown hash failed at its destination is a probe; the rest is other', () => {
@@ -47,9 +53,11 @@ test('an unknown hash failed at its destination is a probe; the rest is other', 
   assert.equal(paymentPurpose({ paymentHash: 'x', status: 'in_flight' }, known), 'other');
 });
 
-test('outcomes by purpose: probes and rebalancing are reported, never counted as payments', () => {
+test('outcomes by purpose: probes and rebalancing are reported, never counted as payments; wallets paid for wrapped invoices are', () => {
   const by = outcomesByPurpose([
     { purpose: 'tenant', status: 'succeeded', count: 1 },
+    { purpose: 'wrapped', status: 'succeeded', count: 2 },
+    { purpose: 'wrapped', status: 'failed', count: 1 },
     { purpose: 'probe', status: 'failed', count: 3 },
     { purpose: 'rebalance', status: 'failed', count: 2 },
     { purpose: 'other', status: 'failed', count: 1 },
@@ -57,12 +65,13 @@ test('outcomes by purpose: probes and rebalancing are reported, never counted as
   ]);
   assert.deepEqual(by, {
     tenant: { succeeded: 1, failed: 0 },
+    wrapped: { succeeded: 2, failed: 1 },
     rebalance: { succeeded: 0, failed: 2 },
     probe: { succeeded: 0, failed: 3 },
     other: { succeeded: 2, failed: 1 },
   });
-  assert.deepEqual(countedOutcomes(by), { succeeded: 3, failed: 1 });
-  assert.equal(successRate(countedOutcomes(by)), 0.75);
+  assert.deepEqual(countedOutcomes(by), { succeeded: 5, failed: 2 });
+  assert.equal(successRate(countedOutcomes(by)), 5 / 7);
   // The demo's case: one real payment and the harness's failed check: 100 %, not 50 %.
   const demo = outcomesByPurpose([
     { purpose: 'tenant', status: 'succeeded', count: 1 },

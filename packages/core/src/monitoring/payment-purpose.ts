@@ -1,26 +1,28 @@
 /**
- * What each payment the LSP's own node sent was for, pure: a tenant's payment, a rebalance, a
- * probe (or another check of the LSP's), or something else (e.g. the operator paying with
+ * What each payment the LSP's own node sent was for, pure: a tenant's payment, a wallet's
+ * invoice paid for a wrapped invoice, a rebalance, a probe (or another check of the LSP's), or
+ * something else (e.g. the operator paying with
  * `lncli`). LND lists them all alike; the success figures count only payments made for someone
  * ({@link COUNTED_PURPOSES}) and report every purpose on its own.
  */
 import type { PaymentFailureReason } from '../lightning/types/payments.ts';
 
 /** Every purpose, in the order they are reported. */
-export const PAYMENT_PURPOSES = ['tenant', 'rebalance', 'probe', 'other'] as const;
+export const PAYMENT_PURPOSES = ['tenant', 'wrapped', 'rebalance', 'probe', 'other'] as const;
 
 /** What a payment of the LSP's node was for. */
 export type PaymentPurpose = (typeof PAYMENT_PURPOSES)[number];
 
 /** The purposes the LSP records itself, by payment hash, before it sends. */
-export type OwnPaymentPurpose = Extract<PaymentPurpose, 'rebalance' | 'probe'>;
+export type OwnPaymentPurpose = Extract<PaymentPurpose, 'wrapped' | 'rebalance' | 'probe'>;
 
 /**
  * The purposes counted in a node's `successRate` and `payments`: payments made for someone (a
- * tenant's, or one the LSP did not make itself). Probes, checks and rebalancing are the LSP's own
+ * tenant's, a wallet's invoice the LSP paid for its wrapped invoice, or one the LSP did not make
+ * itself). Probes, checks and rebalancing are the LSP's own
  * work: they are reported by purpose, never as payments.
  */
-export const COUNTED_PURPOSES: readonly PaymentPurpose[] = ['tenant', 'other'];
+export const COUNTED_PURPOSES: readonly PaymentPurpose[] = ['tenant', 'wrapped', 'other'];
 
 /** What classifying a payment looks at. */
 export interface PaymentToClassify {

@@ -54,11 +54,15 @@ export interface NodeMonitorDeps {
   readonly log: Logger;
 }
 
+/** How far back the purposes the LSP recorded are checked against the stored payments. */
+const RECLASSIFY_MINUTES = 10;
+
 /** Reads every node each `intervalMs` until `signal` aborts. */
 export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promise<void> {
   const repo = new NodeMonitoringRepository(deps.database.db);
   const checks = new HostedNodesRepository(deps.database.db);
-  const purposes = lspPurposes(new PaymentPurposesRepository(deps.database.db));
+  const recorded = new PaymentPurposesRepository(deps.database.db);
+  const purposes = lspPurposes(recorded);
   const gapMs = checkGapMs(deps.intervalMs);
   return every(
     deps.intervalMs,
@@ -80,6 +84,12 @@ export function monitorNodes(deps: NodeMonitorDeps, signal: AbortSignal): Promis
         await readNode(repo, LSP_NODE_ID, deps.lightning, signal, purposes).catch((err: unknown) =>
           deps.log.warn({ err }, "the LSP's node could not be read"),
         );
+        // A purpose recorded while its payment was being stored is set right now.
+        await recorded
+          .reclassifyRecent(LSP_NODE_ID, RECLASSIFY_MINUTES)
+          .catch((err: unknown) =>
+            deps.log.warn({ err }, "the LSP's payments could not be classified again"),
+          );
       })();
       await Promise.all([
         lsp,

@@ -75,7 +75,7 @@ export class NodeSeries {
     });
     this.#payments = new Counter({
       name: 'lnd_total_payments',
-      help: 'Total number of payments initiated, labeled by final status and purpose (tenant, rebalance, probe, other)',
+      help: 'Total number of payments initiated, labeled by final status and purpose (tenant, wrapped, rebalance, probe, other)',
       labelNames: ['node_id', 'status', 'purpose'],
       registers,
     });

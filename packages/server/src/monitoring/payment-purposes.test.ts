@@ -169,6 +169,32 @@ test("a probed quote's probes, which carry LND's hashes, are probes even when re
   assert.deepEqual(again.paymentsByPurpose.probe, m.paymentsByPurpose.probe);
 });
 
+test('a probe recorded while the monitor was storing its payment is set right on the next read', async () => {
+  const purposes = new PaymentPurposesRepository(database.db);
+  const monitoring = new NodeMonitoringRepository(database.db);
+  const nodeId = 'racing-lsp';
+  const payments = [sent(1, hash(41), { failureReason: 'no_route' })];
+  // The monitor classifies the payment (its hash unknown yet: `other`)...
+  const classified = await lspPurposes(purposes)(payments);
+  // ...the quote records its probe and updates the stored payments: there are none yet...
+  await purposes.recordSent(nodeId, [hash(41)], 'probe');
+  // ...then the monitor stores what it classified.
+  await readNode(
+    monitoring,
+    nodeId,
+    node(() => payments),
+    AbortSignal.timeout(5000),
+    async () => classified,
+  );
+  const raced = await new MetricsService({ database }).nodeMetrics(nodeId, '24h');
+  assert.deepEqual(raced.paymentsByPurpose.other, { succeeded: 0, failed: 1, successRate: 0 }, 'the race');
+  assert.equal(await purposes.reclassifyRecent(nodeId, 10), 1);
+  const m = await new MetricsService({ database }).nodeMetrics(nodeId, '24h');
+  assert.deepEqual(m.paymentsByPurpose.probe, { succeeded: 0, failed: 1, successRate: 0 });
+  assert.deepEqual(m.paymentsByPurpose.other, { succeeded: 0, failed: 0, successRate: null });
+  assert.equal(await purposes.reclassifyRecent(nodeId, 10), 0, 'nothing more to set right');
+});
+
 test("a hosted node's payments are all its tenant's, however they failed", async () => {
   const monitoring = new NodeMonitoringRepository(database.db);
   const payments = [sent(1, hash(7), { failureReason: 'incorrect_payment_details' })];

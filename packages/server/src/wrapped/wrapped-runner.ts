@@ -40,6 +40,7 @@ import {
 import {
   type Database,
   type Kysely,
+  PaymentPurposesRepository,
   type Schema,
   type WrappedInvoiceRecord,
   WrappedInvoicesRepository,
@@ -325,6 +326,8 @@ export class WrappedRunner {
       AbortSignal.any([this.#signal, AbortSignal.timeout(payWait)]),
     );
     if (known) return this.#paid(w, known);
+    // The monitor then tells this payment from a tenant's, a probe or the operator's.
+    await new PaymentPurposesRepository(this.#database.db).recordOwn(w.paymentHash, 'wrapped');
     const channel = await this.#walletChannel(w);
     this.#log.info(
       { wrapped: w.id, scid: formatScid(channel) },
