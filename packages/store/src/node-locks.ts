@@ -30,6 +30,12 @@ export const NODE_LOCK_WAIT_MS = 150_000;
  * at once on one replica) wait for one, within the same bound as for the lock itself.
  */
 const MAX_LOCK_CONNECTIONS = 10;
+/**
+ * How long opening a lock connection may take before the database counts as unreachable: apart
+ * from the wait for a free one (the lock's bound), so a slow connect on a busy server is not
+ * taken for a busy node, nor a short bound for an unreachable database.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** Postgres' code for a lock not had within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -47,7 +53,7 @@ export class PostgresNodeLocks implements NodeLocks {
       ...client,
       max: MAX_LOCK_CONNECTIONS,
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: this.#maxWaitMs,
+      connectionTimeoutMillis: Math.max(this.#maxWaitMs, CONNECT_TIMEOUT_MS),
       allowExitOnIdle: true,
     });
     // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
@@ -122,15 +128,29 @@ export class PostgresNodeLocks implements NodeLocks {
    * (one had later goes back to the pool), `database_unavailable` when none can be opened.
    */
   async #connect(nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
+    // Every lock connection in use: the wait for one is bounded like the wait for the lock.
+    const full = this.#pool.totalCount >= MAX_LOCK_CONNECTIONS && this.#pool.idleCount === 0;
     const connecting = this.#pool.connect();
     let onAbort: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(gaveUp(nodeId, signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
+      if (full)
+        timer = setTimeout(
+          () => reject(new Error('timeout exceeded waiting for a lock connection')),
+          this.#maxWaitMs,
+        );
     });
     try {
       return await Promise.race([connecting, aborted]);
     } catch (err) {
+      // One had after the bound goes back to the pool.
+      if (!signal.aborted && /timeout exceeded waiting/.test((err as Error).message))
+        connecting.then(
+          (c) => c.release(),
+          () => {},
+        );
       if (signal.aborted) {
         connecting.then(
           (c) => c.release(),
@@ -152,6 +172,7 @@ export class PostgresNodeLocks implements NodeLocks {
         { cause: err },
       );
     } finally {
+      clearTimeout(timer);
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
