@@ -4,9 +4,9 @@
  * restarted) but is not up: it could not yet see its payments' blocks or find routes.
  *
  * LND says it is not synced to the chain for the moment each new block takes it (a second, more
- * on a loaded machine): a node that was synced at its last look and is behind now stays up for
- * {@link SYNC_BLIP_MS} ({@link SyncBlips}); behind for longer, or never synced since it came up,
- * it is down.
+ * on a loaded machine, up to tens of seconds): a node that was synced at its last look and is
+ * behind now stays up for {@link SYNC_BLIP_MS} ({@link SyncBlips}); behind for longer, or never
+ * synced since it came up, it is down.
  */
 import type { NodeInfo, NodePort } from '@blgv/core';
 
@@ -45,7 +45,7 @@ export async function readNodeHealth(
 }
 
 /** How long a node synced at its last look may be behind the chain and still count as up. */
-export const SYNC_BLIP_MS = 10_000;
+export const SYNC_BLIP_MS = 30_000;
 
 /**
  * Tells a node catching up with a new block from one that is behind: per node, whether it was
