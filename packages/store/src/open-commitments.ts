@@ -1,7 +1,9 @@
 /**
  * On-chain funds promised to channel opens that are not published yet, read from the openers'
- * own states (REST channel requests, LSPS1 orders, JIT channels), so every replica sees the
- * same figure and two replicas never sell the same coins twice.
+ * own states (REST channel requests, LSPS1 orders, JIT channels, wrapped invoices' withheld
+ * fundings), so every replica sees the same figure and two replicas never sell the same coins
+ * twice. A wrapped invoice's channel counts from its commit point (its capacity is recorded
+ * there), not while it is negotiated.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from './schema.ts';
@@ -27,6 +29,8 @@ export async function committedToOpens(db: Kysely<Schema>): Promise<bigint> {
                   where state in ('payment_held', 'opening', 'publishing')), 0)
       + coalesce((select sum(channel_capacity_sat) from lsps2_jit_channels
                   where state in ('opening', 'publishing', 'withheld', 'awaiting_preimage',
-                                  'releasing')), 0) as total`.execute(db);
+                                  'releasing')), 0)
+      + coalesce((select sum(channel_capacity_sat) from wrapped_invoices
+                  where state in ('paying', 'settling') and funding_id is not null), 0) as total`.execute(db);
   return BigInt(r.rows[0]?.total ?? 0n);
 }
