@@ -4,7 +4,7 @@
  * one transition, and the unique payment hash means one payment opens at most one channel.
  */
 import { type JitChannelState, type Msat, msat, type Sat, sat } from '@blgv/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { moveState } from './move-state.ts';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
 import type { Schema } from './schema.ts';
@@ -143,14 +143,15 @@ export class Lsps2JitChannelsRepository {
 
   /**
    * JIT channels opened to a client that it never settled the payment on (their funding
-   * withheld, then withdrawn).
+   * withheld, then withdrawn) in the last `withinDays` days.
    */
-  async countWithdrawn(clientPubkey: string): Promise<number> {
+  async countWithdrawn(clientPubkey: string, withinDays: number): Promise<number> {
     const r = await this.#db
       .selectFrom('lsps2_jit_channels')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('client_pubkey', '=', clientPubkey)
       .where('state', '=', 'withdrawn')
+      .where('updated_at', '>', sql<Date>`now() - make_interval(days => ${withinDays})`)
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

@@ -4,7 +4,7 @@
  * payment is wrapped at most once.
  */
 import { type Hex32, type Msat, msat, type Sat, sat, type WrappedInvoiceState } from '@blgv/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { WrappedFeeQuotesTable, WrappedInvoicesTable } from './tables/wrapped.ts';
@@ -195,15 +195,16 @@ export class WrappedInvoicesRepository {
 
   /**
    * Channels opened for one wallet (their funding withheld) whose payment it never settled:
-   * wrapped invoices that failed after their commit point.
+   * wrapped invoices that failed after their commit point, in the last `withinDays` days.
    */
-  async countUnsettledChannels(walletPubkey: string): Promise<number> {
+  async countUnsettledChannels(walletPubkey: string, withinDays: number): Promise<number> {
     const r = await this.#db
       .selectFrom('wrapped_invoices')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('wallet_pubkey', '=', walletPubkey)
       .where('state', '=', 'failed')
       .where('funding_id', 'is not', null)
+      .where('updated_at', '>', sql<Date>`now() - make_interval(days => ${withinDays})`)
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

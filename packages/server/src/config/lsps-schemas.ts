@@ -106,6 +106,8 @@ export const Lsps2ConfigSchema = Type.Object(
      * withdrawn): from this many on, its `lsps2.buy` is refused with `client_rejected`.
      */
     maxUnsettledPerClient: Type.Integer({ minimum: 1, maximum: 1_000, default: 3 }),
+    /** Channels never settled count against a client for this many days after they ended. */
+    unsettledForgetDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /**
      * JIT opens whose payments are ready within this many milliseconds of the first are
      * funded by one transaction (0: each alone). Only opens published at their commit point

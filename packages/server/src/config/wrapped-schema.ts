@@ -47,6 +47,8 @@ export const WrappedConfigSchema = Type.Object(
      * locked inputs, though never an on-chain fee).
      */
     maxUnsettledPerWallet: Type.Integer({ minimum: 0, maximum: 1_000, default: 3 }),
+    /** Channels never settled count against a wallet for this many days after they ended. */
+    unsettledForgetDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /** How long paying the wallet's invoice over its channel may take before it is tracked. */
     payTimeoutSeconds: Type.Integer({ minimum: 5, maximum: 600, default: 60 }),
     /** Unsigned requests one address (and one wallet pubkey) may make per minute. */

@@ -47,6 +47,8 @@ export interface Lsps2Limits {
   readonly maxOpenBuysPerClient: number;
   /** Such buys one tenant (buying for the client nodes it serves) may have at once. */
   readonly maxOpenBuysPerTenant: number;
+  /** Channels a client never settled count against it this many days. */
+  readonly unsettledForgetDays: number;
   readonly maxOpenBuys: number;
   /** bLIP-52 `client_trusts_lsp` answered (and honoured) for the menu served. */
   readonly clientTrustsLsp: boolean;
@@ -149,7 +151,10 @@ export class Lsps2Service {
    * payment on (each cost the LSP a negotiation and inputs locked while it held the HTLC).
    */
   async #checkUnsettled(client: Pubkey): Promise<void> {
-    const unsettled = await new Lsps2JitChannelsRepository(this.#database.db).countWithdrawn(client);
+    const unsettled = await new Lsps2JitChannelsRepository(this.#database.db).countWithdrawn(
+      client,
+      this.#limits.unsettledForgetDays,
+    );
     if (unsettled < this.#limits.maxUnsettledPerClient) return;
     this.#log.info({ client, unsettled }, 'JIT buy refused: too many channels never settled');
     throw new RpcError(Lsps0Error.ClientRejected, 'Client rejected', {

@@ -62,6 +62,8 @@ export interface WrappedLimits {
   readonly maxOpenPerWallet: number;
   readonly maxOpen: number;
   readonly maxUnsettledPerWallet: number;
+  /** Channels a wallet never settled count against it this many days. */
+  readonly unsettledForgetDays: number;
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
   /** `host:port` addresses of the LSP's node to announce (else LND's own `uris`). */
@@ -232,7 +234,7 @@ export class WrappedService {
   /** Refuses a wallet at its caps (channels it never settled, open proposals) and the LSP at its own. */
   async #checkWallet(repo: WrappedInvoicesRepository, wallet: string): Promise<void> {
     const l = this.#limits;
-    const unsettled = await repo.countUnsettledChannels(wallet);
+    const unsettled = await repo.countUnsettledChannels(wallet, l.unsettledForgetDays);
     if (unsettled >= l.maxUnsettledPerWallet)
       throw new LspError(
         ErrorCode.Forbidden,
