@@ -101,3 +101,44 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
     await database.close();
   }
 });
+
+test('requests that miss the key cache together share one read of the key', async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    let reads = 0;
+    const repo = new (class extends ApiKeysRepository {
+      override get(id: string) {
+        reads += 1;
+        return super.get(id);
+      }
+    })(database.db);
+    let now = Date.now();
+    const keys = new ApiKeys(repo, SecretBox.ephemeral(), { now: () => now, cacheMs: 5_000 });
+    const tenant = await new TenantsRepository(database.db).create('shared-read');
+    const key = await keys.create(tenant.id, 'tenant');
+    const request = () => {
+      const headers = signRequest({
+        keyId: key.keyId,
+        secret: key.secret,
+        method: 'GET',
+        path: '/v1/account',
+        now,
+      });
+      return { headers, method: 'GET', url: '/v1/account', body: new Uint8Array() };
+    };
+    const burst = async () => {
+      const principals = await Promise.all(Array.from({ length: 20 }, () => keys.authenticate(request())));
+      assert.ok(principals.every((p) => p.tenantId === tenant.id));
+    };
+    await burst();
+    assert.equal(reads, 1, '20 concurrent requests, one read');
+    now += 5_000;
+    await burst();
+    assert.equal(reads, 2, 'the entry lapsed: one read again for the whole burst');
+    await keys.revoke(key.keyId);
+    await assert.rejects(keys.authenticate(request()), (e: unknown) => isLspError(e, 'unauthorized'));
+  } finally {
+    await database.close();
+  }
+});

@@ -76,6 +76,10 @@ export class ApiKeys {
   readonly #unknown = new Map<string, number>();
   readonly #unknownCacheMs: number;
   readonly #nonces: NonceWriter;
+  /** Reads of keys in flight, shared by the requests that need them meanwhile. */
+  readonly #loading = new Map<string, Promise<{ key: ApiKeyRecord; secret: string } | undefined>>();
+  /** Counts revocations: a key read while one happened is used once but not cached. */
+  #revocations = 0;
 
   constructor(
     repo: ApiKeysRepository,
@@ -102,6 +106,8 @@ export class ApiKeys {
   /** Revokes a key; false if unknown or already revoked. */
   revoke(keyId: string): Promise<boolean> {
     this.#cache.delete(keyId);
+    this.#loading.delete(keyId);
+    this.#revocations++;
     return this.#repo.revoke(keyId);
   }
 
@@ -167,6 +173,18 @@ export class ApiKeys {
     if (cached && now - cached.at < this.#cacheMs) return cached;
     const unknownAt = this.#unknown.get(keyId);
     if (unknownAt !== undefined && now - unknownAt < this.#unknownCacheMs) return undefined;
+    // Requests arriving while the key is read (as when its cache entry just lapsed under load)
+    // share that read instead of each making its own.
+    let loading = this.#loading.get(keyId);
+    if (!loading) {
+      loading = this.#load(keyId, now).finally(() => this.#loading.delete(keyId));
+      this.#loading.set(keyId, loading);
+    }
+    return loading;
+  }
+
+  async #load(keyId: string, now: number): Promise<{ key: ApiKeyRecord; secret: string } | undefined> {
+    const revocations = this.#revocations;
     const key = await this.#repo.get(keyId);
     if (!key || key.revokedAt) {
       this.#cache.delete(keyId);
@@ -175,6 +193,7 @@ export class ApiKeys {
     }
     this.#unknown.delete(keyId);
     const entry = { key, secret: this.#box.open(key.secretCiphertext), at: now };
+    if (revocations !== this.#revocations) return entry;
     if (this.#cache.size >= KEY_CACHE_MAX) this.#cache.clear();
     this.#cache.set(keyId, entry);
     return entry;
