@@ -130,6 +130,7 @@ export {
 } from './rebalances-repository.ts';
 export {
   type CommittedLiquidity,
+  type NewReservation,
   type Reservation,
   ReservationsRepository,
 } from './reservations-repository.ts';

@@ -47,7 +47,14 @@ export class LedgerRepository {
    * charges of one tenant happen one at a time.
    */
   async lockTenant(tenantId: string): Promise<void> {
-    await sql`select id from tenants where id = ${tenantId} for update`.execute(this.#db);
+    await this.lockTenants([tenantId]);
+  }
+
+  /** {@link lockTenant} for several tenants in one statement (in id order: no deadlock). */
+  async lockTenants(tenantIds: readonly string[]): Promise<void> {
+    if (tenantIds.length === 0) return;
+    const ids = sql.join([...new Set(tenantIds)].map((id) => sql`${id}::uuid`));
+    await sql`select id from tenants where id in (${ids}) order by id for update`.execute(this.#db);
   }
 
   /**
@@ -57,11 +64,18 @@ export class LedgerRepository {
    * than the balance).
    */
   async balance(tenantId: string): Promise<Sat> {
-    const r = await sql<{ spendable: string }>`
-      select (t.balance_sat - coalesce((select sum(d.amount_sat) from tenant_debts d
+    return (await this.balances([tenantId])).get(tenantId) ?? sat(0);
+  }
+
+  /** {@link balance} of several tenants in one statement (an unknown tenant is left out). */
+  async balances(tenantIds: readonly string[]): Promise<Map<string, Sat>> {
+    if (tenantIds.length === 0) return new Map();
+    const ids = sql.join([...new Set(tenantIds)].map((id) => sql`${id}::uuid`));
+    const r = await sql<{ id: string; spendable: string }>`
+      select t.id, (t.balance_sat - coalesce((select sum(d.amount_sat) from tenant_debts d
         where d.tenant_id = t.id and d.paid_at is null), 0))::text as spendable
-      from tenants t where t.id = ${tenantId}`.execute(this.#db);
-    return sat(r.rows[0]?.spendable ?? 0n);
+      from tenants t where t.id in (${ids})`.execute(this.#db);
+    return new Map(r.rows.map((row) => [row.id, sat(row.spendable)]));
   }
 
   /** The running balance (the ledger's sum, never negative) and what the tenant owes. */
@@ -102,18 +116,43 @@ export class LedgerRepository {
     return appended;
   }
 
+  /**
+   * Appends charges (entries with a negative amount) in one statement, moving each tenant's
+   * running balance by the sum of its charges; returns `kind reference` of each entry appended
+   * (one whose kind and reference exist already is not). The balance may not go below zero
+   * (the statement fails, appending nothing): the caller has checked what each tenant can pay.
+   */
+  async appendCharges(entries: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[]): Promise<Set<string>> {
+    if (entries.some((e) => e.amount >= 0n)) throw new Error('appendCharges: a credit is not a charge');
+    return this.#insertMany(entries);
+  }
+
   async #insert(entry: Omit<LedgerEntry, 'id' | 'createdAt'>): Promise<boolean> {
-    const r = await sql<{ id: string }>`
+    return (await this.#insertMany([entry])).size > 0;
+  }
+
+  /** Inserts entries and moves the running balances by them, in one statement. */
+  async #insertMany(entries: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[]): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const values = sql.join(
+      entries.map(
+        (e) => sql`(${e.tenantId}::uuid, ${e.kind}, ${e.amount}::int8, ${e.reference}, ${e.description})`,
+      ),
+    );
+    const r = await sql<{ kind: string; reference: string }>`
       with entry as (
         insert into ledger_entries (tenant_id, kind, amount_sat, reference, description)
-        values (${entry.tenantId}, ${entry.kind}, ${entry.amount}, ${entry.reference}, ${entry.description})
+        values ${values}
         on conflict (kind, reference) do nothing
-        returning tenant_id, amount_sat
+        returning tenant_id, kind, reference, amount_sat
+      ), moved as (
+        update tenants set balance_sat = tenants.balance_sat + m.amount
+        from (select tenant_id, sum(amount_sat)::int8 as amount from entry group by tenant_id) m
+        where tenants.id = m.tenant_id
+        returning tenants.id
       )
-      update tenants set balance_sat = tenants.balance_sat + entry.amount_sat
-      from entry where tenants.id = entry.tenant_id
-      returning tenants.id`.execute(this.#db);
-    return r.rows.length > 0;
+      select kind, reference from entry`.execute(this.#db);
+    return new Set(r.rows.map((row) => `${row.kind} ${row.reference}`));
   }
 
   /**

@@ -28,6 +28,9 @@ export interface Reservation {
   readonly updatedAt: Date;
 }
 
+/** A reservation to insert (it starts active, nothing used). */
+export type NewReservation = Omit<Reservation, 'used' | 'state' | 'createdAt' | 'updatedAt'>;
+
 /** What is promised already: unused remainders of live reservations, payments in flight. */
 export interface CommittedLiquidity {
   readonly reservedRemaining: Sat;
@@ -73,10 +76,20 @@ export class ReservationsRepository {
 
   /** What a tenant's live reservations still hold (their unused amounts). */
   async reservedBy(tenantId: string): Promise<Sat> {
-    const r = await sql<{ reserved: bigint }>`
-      select coalesce(sum(amount_sat - used_sat), 0)::int8 as reserved from liquidity_reservations
-      where tenant_id = ${tenantId} and state = 'active' and expires_at > now()`.execute(this.#db);
-    return sat(r.rows[0]?.reserved ?? 0n);
+    return (await this.reservedByTenants([tenantId])).get(tenantId) ?? sat(0);
+  }
+
+  /** {@link reservedBy} of several tenants in one statement (0 for a tenant holding none). */
+  async reservedByTenants(tenantIds: readonly string[]): Promise<Map<string, Sat>> {
+    const held = new Map<string, Sat>(tenantIds.map((id) => [id, sat(0)]));
+    if (tenantIds.length === 0) return held;
+    const ids = sql.join([...held.keys()].map((id) => sql`${id}::uuid`));
+    const r = await sql<{ tenant_id: string; reserved: bigint }>`
+      select tenant_id, sum(amount_sat - used_sat)::int8 as reserved from liquidity_reservations
+      where tenant_id in (${ids}) and state = 'active' and expires_at > now()
+      group by tenant_id`.execute(this.#db);
+    for (const row of r.rows) held.set(row.tenant_id, sat(row.reserved));
+    return held;
   }
 
   /** The current liquidity epoch. */
@@ -90,26 +103,41 @@ export class ReservationsRepository {
     await sql`select nextval('liquidity_epoch')`.execute(this.#db);
   }
 
-  async insert(r: Omit<Reservation, 'used' | 'state' | 'createdAt' | 'updatedAt'>): Promise<Reservation> {
-    const row = await this.#db
+  async insert(r: NewReservation): Promise<Reservation> {
+    const [inserted] = await this.insertMany([r]);
+    if (!inserted) throw new Error('reservation insert returned no row');
+    return inserted;
+  }
+
+  /** Inserts active reservations in one statement; returns them as stored, in the same order. */
+  async insertMany(rs: readonly NewReservation[]): Promise<Reservation[]> {
+    if (rs.length === 0) return [];
+    const rows = await this.#db
       .insertInto('liquidity_reservations')
-      .values({
-        id: r.id,
-        tenant_id: r.tenantId,
-        amount_sat: r.amount,
-        state: 'active',
-        reservation_fee_sat: r.reservationFee,
-        utilization_fee_ppm: r.utilizationFeePpm,
-        fee_rate_ppm: r.feeRatePpm,
-        max_fee_rate_ppm: r.maxFeeRatePpm,
-        duration_ms: r.durationMs,
-        expires_at: r.expiresAt,
-        external_reference: r.externalReference,
-        external_fee_sat: r.externalFee,
-      })
+      .values(
+        rs.map((r) => ({
+          id: r.id,
+          tenant_id: r.tenantId,
+          amount_sat: r.amount,
+          state: 'active' as const,
+          reservation_fee_sat: r.reservationFee,
+          utilization_fee_ppm: r.utilizationFeePpm,
+          fee_rate_ppm: r.feeRatePpm,
+          max_fee_rate_ppm: r.maxFeeRatePpm,
+          duration_ms: r.durationMs,
+          expires_at: r.expiresAt,
+          external_reference: r.externalReference,
+          external_fee_sat: r.externalFee,
+        })),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toReservation(row);
+      .execute();
+    const byId = new Map(rows.map((row) => [row.id, toReservation(row)]));
+    return rs.map((r) => {
+      const stored = byId.get(r.id);
+      if (!stored) throw new Error(`reservation ${r.id}: insert returned no row`);
+      return stored;
+    });
   }
 
   /** A reservation by id (undefined for an unknown or malformed id); `lock` locks its row. */

@@ -1,11 +1,14 @@
 /**
  * Allocates reservations. Requests that arrive while one allocation transaction runs wait and
- * then go together in the next: one lock, one read of what is committed, and each request in
- * turn is granted (reservation row + fee in the ledger) or refused, in arrival order.
+ * then go together in the next: one lock, one read of what is committed, the tenants' rows
+ * locked and their positions read once, each request decided in memory in arrival order
+ * (`decideBatch`), and the grants written with one statement for the reservation rows and one
+ * for their fees in the ledger, however many there are.
  */
-import type { ReservationQuote, Sat } from '@blgv/core';
+import { type ReservationQuote, type Sat, sat } from '@blgv/core';
 import { type Database, LedgerRepository, type Reservation, ReservationsRepository } from '@blgv/store';
 import { type SpendableReader, withAvailableLiquidity } from './liquidity-lock.ts';
+import { decideBatch, type Grant } from './reservation-batch.ts';
 
 /** A reservation to allocate, validated and priced. */
 export interface AllocationRequest {
@@ -86,70 +89,38 @@ export class ReservationAllocator {
   #decide(requests: readonly AllocationRequest[]): Promise<AllocationOutcome[]> {
     return withAvailableLiquidity(
       { database: this.#database, spendable: this.#spendable },
-      async (trx, availableAtStart) => {
+      async (trx, available) => {
         const reservations = new ReservationsRepository(trx);
         const ledger = new LedgerRepository(trx);
-        let available = availableAtStart;
-        const outcomes: AllocationOutcome[] = [];
-        /** What each tenant holds, counting the grants of this batch. */
-        const held = new Map<string, Sat>();
-        for (const r of requests) {
-          // A tenant that cannot pay the fee is told so first, whatever the liquidity.
-          await ledger.lockTenant(r.tenantId);
-          const reserved = held.get(r.tenantId) ?? (await reservations.reservedBy(r.tenantId));
-          if (reserved + r.amount > r.tenantLimit) {
-            outcomes.push({ ok: false, reason: 'tenant_limit', reserved });
-            continue;
-          }
-          const balance = await ledger.balance(r.tenantId);
-          const owed = r.external ? r.quote.reservationFee - r.external.held : r.quote.reservationFee;
-          if (balance < owed) {
-            outcomes.push({ ok: false, reason: 'balance', balance });
-            continue;
-          }
-          if (r.amount > available) {
-            outcomes.push({ ok: false, reason: 'liquidity', available });
-            continue;
-          }
-          const reservation = await reservations.insert({
-            id: r.id,
-            tenantId: r.tenantId,
-            amount: r.amount,
-            reservationFee: r.quote.reservationFee,
-            utilizationFeePpm: r.quote.utilizationFeePpm,
-            feeRatePpm: r.quote.feeRatePpm,
-            maxFeeRatePpm: r.maxFeeRatePpm,
-            durationMs: BigInt(r.durationMs),
-            expiresAt: new Date(Date.now() + r.durationMs),
-            externalReference: r.external?.reference ?? null,
-            externalFee: r.external?.fee ?? null,
-          });
-          const purchase = r.external?.fee ?? 0n;
-          const ownFee = r.quote.reservationFee - purchase;
-          if (ownFee > 0n) {
-            await ledger.append({
-              tenantId: r.tenantId,
-              kind: 'reservation_fee',
-              amount: -ownFee,
-              reference: r.id,
-              description: `reservation of ${r.amount} sat for ${r.durationMs} ms`,
-            });
-          }
-          if (r.external && r.external.held > r.external.fee) {
-            // The purchase cost less than was held for it: the rest goes back.
-            await ledger.append({
-              tenantId: r.tenantId,
-              kind: 'reservation_refund',
-              amount: r.external.held - r.external.fee,
-              reference: r.id,
-              description: `held for buying liquidity, not needed (it cost ${r.external.fee} sat)`,
-            });
-          }
-          held.set(r.tenantId, (reserved + r.amount) as Sat);
-          available = (available - r.amount) as Sat;
-          outcomes.push({ ok: true, reservation });
+        const tenants = [...new Set(requests.map((r) => r.tenantId))];
+        await ledger.lockTenants(tenants);
+        const reserved = await reservations.reservedByTenants(tenants);
+        const balances = await ledger.balances(tenants);
+        const positions = new Map(
+          tenants.map((t) => [
+            t,
+            { reserved: reserved.get(t) ?? sat(0), balance: balances.get(t) ?? sat(0) },
+          ]),
+        );
+        const decisions = decideBatch(requests, available, positions, Date.now());
+        const grants = decisions.filter((d): d is Grant => d.ok);
+        const stored = await reservations.insertMany(grants.map((g) => g.reservation));
+        const charges = grants.flatMap((g) => (g.charge ? [g.charge] : []));
+        const charged = await ledger.appendCharges(charges);
+        if (charged.size !== charges.length) {
+          throw new Error(
+            `reservation fees: ${charged.size} of ${charges.length} charged (a reference reused)`,
+          );
         }
-        return outcomes;
+        // Credits one by one: each pays the tenant's open debts first, as every credit does.
+        for (const g of grants) if (g.refund) await ledger.append(g.refund);
+        const byId = new Map(stored.map((r) => [r.id, r]));
+        return decisions.map((d, i): AllocationOutcome => {
+          if (!d.ok) return d;
+          const reservation = byId.get(requests[i]?.id ?? '');
+          if (!reservation) throw new Error(`reservation ${requests[i]?.id} was not stored`);
+          return { ok: true, reservation };
+        });
       },
     );
   }

@@ -1,0 +1,103 @@
+/**
+ * Deciding a batch of reservation requests in memory, in arrival order, from what was read
+ * under the allocation lock: the liquidity available, and each tenant's reserved amount and
+ * spendable balance. Pure: the allocator writes what it decides (the reservation rows, the
+ * charges, the refunds) in a few statements, whatever the size of the batch. Each decision is
+ * the one the request would get alone after those before it: a grant lowers the liquidity, adds
+ * to its tenant's reserved amount and takes its fee from the tenant's balance.
+ */
+import { type Sat, sat } from '@blgv/core';
+import type { LedgerEntry, NewReservation } from '@blgv/store';
+import type { AllocationOutcome, AllocationRequest } from './reservation-allocator.ts';
+
+/** A tenant's position under the lock: unused amounts of its live reservations, its balance. */
+export interface TenantPosition {
+  readonly reserved: Sat;
+  /** What it can spend (running balance less open debts). */
+  readonly balance: Sat;
+}
+
+/** A ledger entry to append. */
+export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'createdAt'>;
+
+/** A request granted: what to write for it. */
+export interface Grant {
+  readonly ok: true;
+  readonly reservation: NewReservation;
+  /** The fee the LSP keeps (none when bought liquidity cost all of it). */
+  readonly charge?: NewLedgerEntry;
+  /** What was held for buying liquidity and not needed, given back (after the charge). */
+  readonly refund?: NewLedgerEntry;
+}
+
+/** What became of one request of the batch. */
+export type Decision = Grant | Exclude<AllocationOutcome, { ok: true }>;
+
+/**
+ * Decides each request in order. `positions` has every tenant of the batch (a tenant missing
+ * from it has nothing reserved and nothing to spend); `now` dates the expiries.
+ */
+export function decideBatch(
+  requests: readonly AllocationRequest[],
+  availableAtStart: Sat,
+  positions: ReadonlyMap<string, TenantPosition>,
+  now: number,
+): Decision[] {
+  let available = availableAtStart;
+  const held = new Map<string, TenantPosition>(positions);
+  return requests.map((r): Decision => {
+    const position = held.get(r.tenantId) ?? { reserved: sat(0), balance: sat(0) };
+    if (position.reserved + r.amount > r.tenantLimit) {
+      return { ok: false, reason: 'tenant_limit', reserved: position.reserved };
+    }
+    // A tenant that cannot pay the fee is told so first, whatever the liquidity.
+    const owed = r.external ? r.quote.reservationFee - r.external.held : r.quote.reservationFee;
+    if (position.balance < owed) return { ok: false, reason: 'balance', balance: position.balance };
+    if (r.amount > available) return { ok: false, reason: 'liquidity', available };
+    const ownFee = r.quote.reservationFee - (r.external?.fee ?? 0n);
+    const refund = r.external && r.external.held > r.external.fee ? r.external.held - r.external.fee : 0n;
+    held.set(r.tenantId, {
+      reserved: sat(position.reserved + r.amount),
+      balance: sat(position.balance - ownFee + refund),
+    });
+    available = sat(available - r.amount);
+    return {
+      ok: true,
+      reservation: {
+        id: r.id,
+        tenantId: r.tenantId,
+        amount: r.amount,
+        reservationFee: r.quote.reservationFee,
+        utilizationFeePpm: r.quote.utilizationFeePpm,
+        feeRatePpm: r.quote.feeRatePpm,
+        maxFeeRatePpm: r.maxFeeRatePpm,
+        durationMs: BigInt(r.durationMs),
+        expiresAt: new Date(now + r.durationMs),
+        externalReference: r.external?.reference ?? null,
+        externalFee: r.external?.fee ?? null,
+      },
+      ...(ownFee > 0n
+        ? {
+            charge: {
+              tenantId: r.tenantId,
+              kind: 'reservation_fee',
+              amount: -ownFee,
+              reference: r.id,
+              description: `reservation of ${r.amount} sat for ${r.durationMs} ms`,
+            },
+          }
+        : {}),
+      ...(refund > 0n && r.external
+        ? {
+            refund: {
+              tenantId: r.tenantId,
+              kind: 'reservation_refund',
+              amount: refund,
+              reference: r.id,
+              description: `held for buying liquidity, not needed (it cost ${r.external.fee} sat)`,
+            },
+          }
+        : {}),
+    };
+  });
+}
