@@ -2,14 +2,15 @@
  * Reservations per second under concurrency: signed `POST /v1/liquidity/reservations`
  * (signature check, nonce, allocation lock, liquidity read, reservation row + fee in the
  * ledger) against signed `GET /v1/account` (signature check, nonce, one balance read) as the
- * baseline, same server, same client, same concurrency, in one run.
+ * baseline, same server, same client, same concurrency, in one run. The requests come from the
+ * load generator's own process (`support/load.ts`), as in the signed-endpoint benchmark.
  */
 import { sat } from '@blgv/core';
-import { signRequest } from '@blgv/protocol';
 import { Harness } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
 import { LedgerRepository, sql, TenantsRepository } from '@blgv/store';
 import { benchDatabase, result } from './support/database.ts';
+import { load } from './support/run-load.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -40,26 +41,17 @@ try {
     description: 'bench balance',
   });
 
-  /** Sends `REQUESTS` signed requests, `CONCURRENCY` at a time; resolves with requests/s. */
-  const run = async (method: string, path: string, body?: string): Promise<number> => {
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < REQUESTS) {
-        next++;
-        const headers = signRequest({ keyId: key.keyId, secret: key.secret, method, path, body: body ?? '' });
-        const res = await fetch(`${url}${path}`, {
-          method,
-          headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-          ...(body ? { body } : {}),
-        });
-        const text = await res.text();
-        if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    return REQUESTS / ((performance.now() - started) / 1000);
-  };
+  const signing = { keyId: key.keyId, secret: key.secret };
+  /** `REQUESTS` signed requests, `CONCURRENCY` at a time, from the load generator's process. */
+  const run = (method: string, path: string, body?: string) =>
+    load({
+      url: `${url}${path}`,
+      method,
+      requests: REQUESTS,
+      connections: CONCURRENCY,
+      signing,
+      ...(body ? { body } : {}),
+    });
 
   await run('GET', '/v1/account'); // warm-up (connections, prepared code paths)
   const baseline = await run('GET', '/v1/account');
@@ -73,9 +65,11 @@ try {
   }>`select count(*)::int8 as n from ${sql.table('liquidity_reservations')}`.execute(database.db);
   if (Number(granted.rows[0]?.n) !== REQUESTS)
     throw new Error(`granted ${granted.rows[0]?.n} of ${REQUESTS}`);
-  result('signed_get_account_rps', baseline, 'req/s');
-  result('reservations_rps', reservations, 'req/s');
-  result('reservations_vs_signed_read_ratio', reservations / baseline, 'x');
+  result('signed_get_account_rps', baseline.rps, 'req/s');
+  result('reservations_rps', reservations.rps, 'req/s');
+  result('reservations_p99', reservations.p99, 'ms');
+  result('reservations_vs_signed_read_ratio', reservations.rps / baseline.rps, 'x');
+  result('load_generator_cpu_reservations', reservations.cpuCores, 'cores');
   await app.close();
 } finally {
   await database.drop();

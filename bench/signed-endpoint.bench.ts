@@ -4,38 +4,16 @@
  * channel of one funding transaction of 10 channels against ten single-channel fundings (both
  * through the LSP's PSBT funder). Goal: signed >= 30 % of bare throughput.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
 import { ChannelRequestsRepository, TenantsRepository } from '@blgv/store';
 import Fastify from 'fastify';
 import { benchDatabase, result } from './support/database.ts';
+import { load } from './support/run-load.ts';
 
-const loader = join(import.meta.dirname, 'support', 'load.ts');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
-
-/** Runs the load generator in a child process (signing requests when given a key). */
-async function load(url: string, signing?: { keyId: string; secret: string; path: string }) {
-  const args = [
-    loader,
-    url,
-    String(DURATION_S),
-    String(CONNECTIONS),
-    ...(signing ? [signing.keyId, signing.secret, signing.path] : []),
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  await new Promise((resolve) => child.once('exit', resolve));
-  const r = JSON.parse(out) as { rps: number; p99: number; non2xx: number; errors: number };
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
-}
 
 const h = await Harness.start();
 const database = await benchDatabase();
@@ -70,13 +48,20 @@ try {
   bare.get('/v1/channels/:id', async () => ({ channelId: id, status: 'pending' }));
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
-  const baseline = await load(`${bareUrl}${path}`);
-  const signed = await load(`${url}${path}`, { keyId: key.keyId, secret: key.secret, path });
+  const baseline = await load({ url: `${bareUrl}${path}`, durationS: DURATION_S, connections: CONNECTIONS });
+  const signed = await load({
+    url: `${url}${path}`,
+    durationS: DURATION_S,
+    connections: CONNECTIONS,
+    signing: { keyId: key.keyId, secret: key.secret },
+  });
   result('bare_fastify_rps', baseline.rps, 'req/s');
   result('bare_fastify_p99', baseline.p99, 'ms');
   result('signed_get_channel_rps', signed.rps, 'req/s');
   result('signed_get_channel_p99', signed.p99, 'ms');
   result('signed_vs_bare_throughput_ratio', signed.rps / baseline.rps, 'x');
+  result('load_generator_cpu_bare', baseline.cpuCores, 'cores');
+  result('load_generator_cpu_signed', signed.cpuCores, 'cores');
   await bare.close();
   await app.close();
 
