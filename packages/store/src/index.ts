@@ -133,6 +133,7 @@ export {
   type NewReservation,
   type Reservation,
   ReservationsRepository,
+  type TenantPosition,
 } from './reservations-repository.ts';
 export {
   type RoutingFeeChange,

@@ -5,7 +5,7 @@
  * debts (`tenant_debts`) first, in the credit's transaction: no credit path can forget them.
  */
 import { type Sat, sat } from '@blgv/core';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
@@ -34,6 +34,46 @@ export interface Topup {
   readonly settledAt: Date | null;
 }
 
+/**
+ * What tenant `t` (a `tenants` row so aliased) can spend: its running balance less its open
+ * debts (see {@link LedgerRepository.balance}).
+ */
+export const SPENDABLE_OF_T = sql<bigint>`(t.balance_sat - coalesce((select sum(d.amount_sat)
+  from tenant_debts d where d.tenant_id = t.id and d.paid_at is null), 0))`;
+
+/** A list of uuid parameters for `in (...)`, each id once. */
+export function uuidList(ids: readonly string[]): RawBuilder<unknown> {
+  return sql.join([...new Set(ids)].map((id) => sql`${id}::uuid`));
+}
+
+/**
+ * The common table expressions `entry` (the entries appended; one whose kind and reference
+ * exist already is skipped) and `moved` (each tenant's running balance moved by the sum of its
+ * entries), for a statement that appends `entries` (at least one) and may do more: `with
+ * ${ledgerAppendCtes(entries)} select ... from entry`. Entries only: a credit's debts are paid
+ * by {@link LedgerRepository.append}.
+ */
+export function ledgerAppendCtes(
+  entries: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[],
+): RawBuilder<unknown> {
+  const values = sql.join(
+    entries.map(
+      (e) => sql`(${e.tenantId}::uuid, ${e.kind}, ${e.amount}::int8, ${e.reference}, ${e.description})`,
+    ),
+  );
+  return sql`entry as (
+      insert into ledger_entries (tenant_id, kind, amount_sat, reference, description)
+      values ${values}
+      on conflict (kind, reference) do nothing
+      returning tenant_id, kind, reference, amount_sat
+    ), moved as (
+      update tenants set balance_sat = tenants.balance_sat + m.amount
+      from (select tenant_id, sum(amount_sat)::int8 as amount from entry group by tenant_id) m
+      where tenants.id = m.tenant_id
+      returning tenants.id
+    )`;
+}
+
 /** Reads and appends ledger entries and top-ups. Pass a transaction to combine writes. */
 export class LedgerRepository {
   readonly #db: Kysely<Schema>;
@@ -53,8 +93,9 @@ export class LedgerRepository {
   /** {@link lockTenant} for several tenants in one statement (in id order: no deadlock). */
   async lockTenants(tenantIds: readonly string[]): Promise<void> {
     if (tenantIds.length === 0) return;
-    const ids = sql.join([...new Set(tenantIds)].map((id) => sql`${id}::uuid`));
-    await sql`select id from tenants where id in (${ids}) order by id for update`.execute(this.#db);
+    await sql`select id from tenants where id in (${uuidList(tenantIds)}) order by id for update`.execute(
+      this.#db,
+    );
   }
 
   /**
@@ -70,11 +111,9 @@ export class LedgerRepository {
   /** {@link balance} of several tenants in one statement (an unknown tenant is left out). */
   async balances(tenantIds: readonly string[]): Promise<Map<string, Sat>> {
     if (tenantIds.length === 0) return new Map();
-    const ids = sql.join([...new Set(tenantIds)].map((id) => sql`${id}::uuid`));
     const r = await sql<{ id: string; spendable: string }>`
-      select t.id, (t.balance_sat - coalesce((select sum(d.amount_sat) from tenant_debts d
-        where d.tenant_id = t.id and d.paid_at is null), 0))::text as spendable
-      from tenants t where t.id in (${ids})`.execute(this.#db);
+      select t.id, ${SPENDABLE_OF_T}::text as spendable
+      from tenants t where t.id in (${uuidList(tenantIds)})`.execute(this.#db);
     return new Map(r.rows.map((row) => [row.id, sat(row.spendable)]));
   }
 
@@ -116,17 +155,6 @@ export class LedgerRepository {
     return appended;
   }
 
-  /**
-   * Appends charges (entries with a negative amount) in one statement, moving each tenant's
-   * running balance by the sum of its charges; returns `kind reference` of each entry appended
-   * (one whose kind and reference exist already is not). The balance may not go below zero
-   * (the statement fails, appending nothing): the caller has checked what each tenant can pay.
-   */
-  async appendCharges(entries: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[]): Promise<Set<string>> {
-    if (entries.some((e) => e.amount >= 0n)) throw new Error('appendCharges: a credit is not a charge');
-    return this.#insertMany(entries);
-  }
-
   async #insert(entry: Omit<LedgerEntry, 'id' | 'createdAt'>): Promise<boolean> {
     return (await this.#insertMany([entry])).size > 0;
   }
@@ -134,24 +162,8 @@ export class LedgerRepository {
   /** Inserts entries and moves the running balances by them, in one statement. */
   async #insertMany(entries: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[]): Promise<Set<string>> {
     if (entries.length === 0) return new Set();
-    const values = sql.join(
-      entries.map(
-        (e) => sql`(${e.tenantId}::uuid, ${e.kind}, ${e.amount}::int8, ${e.reference}, ${e.description})`,
-      ),
-    );
     const r = await sql<{ kind: string; reference: string }>`
-      with entry as (
-        insert into ledger_entries (tenant_id, kind, amount_sat, reference, description)
-        values ${values}
-        on conflict (kind, reference) do nothing
-        returning tenant_id, kind, reference, amount_sat
-      ), moved as (
-        update tenants set balance_sat = tenants.balance_sat + m.amount
-        from (select tenant_id, sum(amount_sat)::int8 as amount from entry group by tenant_id) m
-        where tenants.id = m.tenant_id
-        returning tenants.id
-      )
-      select kind, reference from entry`.execute(this.#db);
+      with ${ledgerAppendCtes(entries)} select kind, reference from entry`.execute(this.#db);
     return new Set(r.rows.map((row) => `${row.kind} ${row.reference}`));
   }
 

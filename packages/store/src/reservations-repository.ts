@@ -4,6 +4,7 @@
  */
 import { type ReservationState, type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { type LedgerEntry, ledgerAppendCtes, SPENDABLE_OF_T, uuidList } from './ledger-repository.ts';
 import { moveState } from './move-state.ts';
 import type { Schema } from './schema.ts';
 import type { LiquidityReservationsTable } from './tables/liquidity.ts';
@@ -30,6 +31,13 @@ export interface Reservation {
 
 /** A reservation to insert (it starts active, nothing used). */
 export type NewReservation = Omit<Reservation, 'used' | 'state' | 'createdAt' | 'updatedAt'>;
+
+/** A tenant's position for reservations: unused amounts of its live reservations, its balance. */
+export interface TenantPosition {
+  readonly reserved: Sat;
+  /** What it can spend (running balance less open debts). */
+  readonly balance: Sat;
+}
 
 /** What is promised already: unused remainders of live reservations, payments in flight. */
 export interface CommittedLiquidity {
@@ -74,22 +82,21 @@ export class ReservationsRepository {
     };
   }
 
-  /** What a tenant's live reservations still hold (their unused amounts). */
-  async reservedBy(tenantId: string): Promise<Sat> {
-    return (await this.reservedByTenants([tenantId])).get(tenantId) ?? sat(0);
-  }
-
-  /** {@link reservedBy} of several tenants in one statement (0 for a tenant holding none). */
-  async reservedByTenants(tenantIds: readonly string[]): Promise<Map<string, Sat>> {
-    const held = new Map<string, Sat>(tenantIds.map((id) => [id, sat(0)]));
-    if (tenantIds.length === 0) return held;
-    const ids = sql.join([...held.keys()].map((id) => sql`${id}::uuid`));
-    const r = await sql<{ tenant_id: string; reserved: bigint }>`
-      select tenant_id, sum(amount_sat - used_sat)::int8 as reserved from liquidity_reservations
-      where tenant_id in (${ids}) and state = 'active' and expires_at > now()
-      group by tenant_id`.execute(this.#db);
-    for (const row of r.rows) held.set(row.tenant_id, sat(row.reserved));
-    return held;
+  /**
+   * Each tenant's position, in one statement: what its live reservations still hold (their
+   * unused amounts) and what it can spend (the ledger's rule: balance less open debts). An
+   * unknown tenant is left out.
+   */
+  async tenantPositions(tenantIds: readonly string[]): Promise<Map<string, TenantPosition>> {
+    if (tenantIds.length === 0) return new Map();
+    const r = await sql<{ id: string; reserved: bigint; spendable: string }>`
+      select t.id, ${SPENDABLE_OF_T}::text as spendable,
+        (select coalesce(sum(r.amount_sat - r.used_sat), 0)::int8 from liquidity_reservations r
+          where r.tenant_id = t.id and r.state = 'active' and r.expires_at > now()) as reserved
+      from tenants t where t.id in (${uuidList(tenantIds)})`.execute(this.#db);
+    return new Map(
+      r.rows.map((row) => [row.id, { reserved: sat(row.reserved), balance: sat(row.spendable) }]),
+    );
   }
 
   /** The current liquidity epoch. */
@@ -111,31 +118,54 @@ export class ReservationsRepository {
 
   /** Inserts active reservations in one statement; returns them as stored, in the same order. */
   async insertMany(rs: readonly NewReservation[]): Promise<Reservation[]> {
-    if (rs.length === 0) return [];
-    const rows = await this.#db
-      .insertInto('liquidity_reservations')
-      .values(
-        rs.map((r) => ({
-          id: r.id,
-          tenant_id: r.tenantId,
-          amount_sat: r.amount,
-          state: 'active' as const,
-          reservation_fee_sat: r.reservationFee,
-          utilization_fee_ppm: r.utilizationFeePpm,
-          fee_rate_ppm: r.feeRatePpm,
-          max_fee_rate_ppm: r.maxFeeRatePpm,
-          duration_ms: r.durationMs,
-          expires_at: r.expiresAt,
-          external_reference: r.externalReference,
-          external_fee_sat: r.externalFee,
-        })),
-      )
-      .returningAll()
-      .execute();
-    const byId = new Map(rows.map((row) => [row.id, toReservation(row)]));
-    return rs.map((r) => {
-      const stored = byId.get(r.id);
-      if (!stored) throw new Error(`reservation ${r.id}: insert returned no row`);
+    return this.insertWithCharges(rs, []);
+  }
+
+  /**
+   * Inserts active reservations and appends ledger charges for them (each tenant's running
+   * balance moved by its charges), in one statement; returns the reservations as stored, in
+   * the same order. Throws when a charge was not appended (its kind and reference exist).
+   */
+  async insertWithCharges(
+    rs: readonly NewReservation[],
+    charges: readonly Omit<LedgerEntry, 'id' | 'createdAt'>[],
+  ): Promise<Reservation[]> {
+    if (rs.length === 0) {
+      if (charges.length > 0) throw new Error('insertWithCharges: charges without reservations');
+      return [];
+    }
+    if (charges.some((c) => c.amount >= 0n)) throw new Error('insertWithCharges: a credit is not a charge');
+    const values = sql.join(
+      rs.map(
+        (
+          r,
+        ) => sql`(${r.id}::uuid, ${r.tenantId}::uuid, ${r.amount}::int8, 'active', ${r.reservationFee}::int8,
+          ${r.utilizationFeePpm}::int8, ${r.feeRatePpm}::int8, ${r.maxFeeRatePpm}::int8, ${r.durationMs}::int8,
+          ${r.expiresAt}::timestamptz, ${r.externalReference}::text, ${r.externalFee}::int8)`,
+      ),
+    );
+    const inserted = sql`inserted as (
+      insert into liquidity_reservations (id, tenant_id, amount_sat, state, reservation_fee_sat,
+        utilization_fee_ppm, fee_rate_ppm, max_fee_rate_ppm, duration_ms, expires_at,
+        external_reference, external_fee_sat)
+      values ${values}
+      returning *
+    )`;
+    const r =
+      charges.length === 0
+        ? await sql<Selectable<LiquidityReservationsTable> & { charged: bigint }>`
+            with ${inserted} select *, 0::int8 as charged from inserted`.execute(this.#db)
+        : await sql<Selectable<LiquidityReservationsTable> & { charged: bigint }>`
+            with ${inserted}, ${ledgerAppendCtes(charges)}
+            select *, (select count(*) from entry)::int8 as charged from inserted`.execute(this.#db);
+    const charged = r.rows[0]?.charged ?? 0n;
+    if (charged !== BigInt(charges.length)) {
+      throw new Error(`reservation charges: ${charged} of ${charges.length} appended (a reference reused)`);
+    }
+    const byId = new Map(r.rows.map((row) => [row.id, toReservation(row)]));
+    return rs.map((x) => {
+      const stored = byId.get(x.id);
+      if (!stored) throw new Error(`reservation ${x.id}: insert returned no row`);
       return stored;
     });
   }

@@ -57,10 +57,15 @@ export class SpendableReader {
 
 /**
  * Runs `decide` in a transaction that holds the allocation lock, with the liquidity available
- * at that moment: spendable minus unused reservations minus payments in flight.
+ * at that moment: spendable minus unused reservations minus payments in flight. `onLocked` is
+ * told when the transaction holds the lock (before `decide` runs).
  */
 export async function withAvailableLiquidity<T>(
-  deps: { readonly database: Database; readonly spendable: SpendableReader },
+  deps: {
+    readonly database: Database;
+    readonly spendable: SpendableReader;
+    readonly onLocked?: () => void;
+  },
   decide: (trx: Transaction<Schema>, available: Sat) => Promise<T>,
 ): Promise<T> {
   for (let read = 0; read < MAX_STALE_READS; read++) {
@@ -68,6 +73,7 @@ export async function withAvailableLiquidity<T>(
     const outcome = await deps.database.db.transaction().execute(async (trx) => {
       const reservations = new ReservationsRepository(trx);
       await reservations.lockAllocation();
+      deps.onLocked?.();
       const committed = await reservations.committed();
       if (committed.epoch !== reading.epoch) return { stale: true as const };
       const available = availableLiquidity({ spendable: reading.spendable, ...committed });

@@ -1,11 +1,12 @@
 /**
  * Allocates reservations. Requests that arrive while one allocation transaction runs wait and
  * then go together in the next: one lock, one read of what is committed, the tenants' rows
- * locked and their positions read once, each request decided in memory in arrival order
- * (`decideBatch`), and the grants written with one statement for the reservation rows and one
- * for their fees in the ledger, however many there are.
+ * locked and their positions read in one statement, each request decided in memory in arrival
+ * order (`decideBatch`), and the grants written with one statement (the reservation rows, their
+ * fees in the ledger, the running balances), however many there are. While one batch decides, the next reads
+ * the node's balance and waits for the allocation lock (in Postgres, so across replicas too).
  */
-import { type ReservationQuote, type Sat, sat } from '@blgv/core';
+import type { ReservationQuote, Sat } from '@blgv/core';
 import { type Database, LedgerRepository, type Reservation, ReservationsRepository } from '@blgv/store';
 import { type SpendableReader, withAvailableLiquidity } from './liquidity-lock.ts';
 import { decideBatch, type Grant } from './reservation-batch.ts';
@@ -46,13 +47,21 @@ interface Queued {
 
 /** Most requests decided in one transaction. */
 const MAX_BATCH = 200;
+/**
+ * Batches under way at once: one deciding under the allocation lock, the next one (started when
+ * the first took the lock) reading the node's balance and waiting for the lock meanwhile.
+ */
+const MAX_BATCHES = 2;
 
 /** Serializes and batches reservation allocations. */
 export class ReservationAllocator {
   readonly #database: Database;
   readonly #spendable: SpendableReader;
   #queue: Queued[] = [];
-  #draining = false;
+  /** Batches started and not finished. */
+  #active = 0;
+  /** A batch has not taken the allocation lock yet: the next starts once it has. */
+  #unlocked = false;
 
   constructor(deps: { database: Database; spendable: SpendableReader }) {
     this.#database = deps.database;
@@ -63,55 +72,64 @@ export class ReservationAllocator {
   allocate(request: AllocationRequest): Promise<AllocationOutcome> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
-      if (!this.#draining) void this.#drain();
+      this.#next();
     });
   }
 
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, MAX_BATCH);
-        try {
-          const outcomes = await this.#decide(batch.map((q) => q.request));
+  /**
+   * Starts a batch of what is queued when one may start: when none is under way, or when the
+   * one under way holds the allocation lock. Batches read the node's balance one after another,
+   * each reading begun after every request of its batch was queued (a request queued after
+   * liquidity was bought is decided on a reading that sees it).
+   */
+  #next(): void {
+    if (this.#unlocked || this.#active >= MAX_BATCHES || this.#queue.length === 0) return;
+    const batch = this.#queue.splice(0, MAX_BATCH);
+    this.#active++;
+    this.#unlocked = true;
+    let locked = false;
+    const onLocked = () => {
+      if (locked) return;
+      locked = true;
+      this.#unlocked = false;
+      this.#next();
+    };
+    this.#decide(
+      batch.map((q) => q.request),
+      onLocked,
+    )
+      .then(
+        (outcomes) => {
           batch.forEach((q, i) => {
             q.resolve(outcomes[i] as AllocationOutcome);
           });
-        } catch (err) {
+        },
+        (err: unknown) => {
           for (const q of batch) q.reject(err);
-        }
-      }
-    } finally {
-      this.#draining = false;
-    }
+        },
+      )
+      .finally(() => {
+        this.#active--;
+        onLocked();
+        this.#next();
+      });
   }
 
-  #decide(requests: readonly AllocationRequest[]): Promise<AllocationOutcome[]> {
+  #decide(requests: readonly AllocationRequest[], onLocked: () => void): Promise<AllocationOutcome[]> {
     return withAvailableLiquidity(
-      { database: this.#database, spendable: this.#spendable },
+      { database: this.#database, spendable: this.#spendable, onLocked },
       async (trx, available) => {
         const reservations = new ReservationsRepository(trx);
         const ledger = new LedgerRepository(trx);
         const tenants = [...new Set(requests.map((r) => r.tenantId))];
         await ledger.lockTenants(tenants);
-        const reserved = await reservations.reservedByTenants(tenants);
-        const balances = await ledger.balances(tenants);
-        const positions = new Map(
-          tenants.map((t) => [
-            t,
-            { reserved: reserved.get(t) ?? sat(0), balance: balances.get(t) ?? sat(0) },
-          ]),
-        );
+        const positions = await reservations.tenantPositions(tenants);
         const decisions = decideBatch(requests, available, positions, Date.now());
         const grants = decisions.filter((d): d is Grant => d.ok);
-        const stored = await reservations.insertMany(grants.map((g) => g.reservation));
-        const charges = grants.flatMap((g) => (g.charge ? [g.charge] : []));
-        const charged = await ledger.appendCharges(charges);
-        if (charged.size !== charges.length) {
-          throw new Error(
-            `reservation fees: ${charged.size} of ${charges.length} charged (a reference reused)`,
-          );
-        }
+        const stored = await reservations.insertWithCharges(
+          grants.map((g) => g.reservation),
+          grants.flatMap((g) => (g.charge ? [g.charge] : [])),
+        );
         // Credits one by one: each pays the tenant's open debts first, as every credit does.
         for (const g of grants) if (g.refund) await ledger.append(g.refund);
         const byId = new Map(stored.map((r) => [r.id, r]));

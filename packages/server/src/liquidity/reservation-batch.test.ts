@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FEE_SCHEDULE, quoteReservation, type Sat, sat } from '@blgv/core';
+import type { TenantPosition } from '@blgv/store';
 import type { AllocationRequest } from './reservation-allocator.ts';
-import { decideBatch, type TenantPosition } from './reservation-batch.ts';
+import { decideBatch } from './reservation-batch.ts';
 
 const NOW = Date.parse('2026-12-06T00:00:00Z');
 let n = 0;

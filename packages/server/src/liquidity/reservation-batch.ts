@@ -7,15 +7,8 @@
  * to its tenant's reserved amount and takes its fee from the tenant's balance.
  */
 import { type Sat, sat } from '@blgv/core';
-import type { LedgerEntry, NewReservation } from '@blgv/store';
+import type { LedgerEntry, NewReservation, TenantPosition } from '@blgv/store';
 import type { AllocationOutcome, AllocationRequest } from './reservation-allocator.ts';
-
-/** A tenant's position under the lock: unused amounts of its live reservations, its balance. */
-export interface TenantPosition {
-  readonly reserved: Sat;
-  /** What it can spend (running balance less open debts). */
-  readonly balance: Sat;
-}
 
 /** A ledger entry to append. */
 export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'createdAt'>;
