@@ -59,7 +59,8 @@ export function payAtOnce(payer: LndNode, paymentRequests: readonly string[]): P
       return {
         status: paid.status,
         ms: performance.now() - t0,
-        failures: paid.status === 'failed' ? paid.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`) : [],
+        failures:
+          paid.status === 'failed' ? paid.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`) : [],
       };
     }),
   );

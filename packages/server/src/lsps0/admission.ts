@@ -47,7 +47,8 @@ export class Admission {
     const before = this.#queues.get(key) ?? Promise.resolve();
     const turn = before.then(async () => {
       const open = await this.#count(owner.kind, id);
-      const cap = owner.kind === 'tenant' ? (this.#limits.perTenant ?? this.#limits.perOwner) : this.#limits.perOwner;
+      const cap =
+        owner.kind === 'tenant' ? (this.#limits.perTenant ?? this.#limits.perOwner) : this.#limits.perOwner;
       if (open.owner >= cap)
         throw refused(`you have ${open.owner} ${this.#what}, the most allowed; pay or let one expire first`);
       if (open.all >= this.#limits.total)
