@@ -36,6 +36,7 @@ export {
   type FirstPayment,
   firstPayment,
   fundingTransactions,
+  openChannelHint,
   payAtOnce,
 } from './jit-burst.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
