@@ -23,6 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { msat, sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
@@ -209,6 +210,16 @@ try {
     failed = tally.errors > 0 || restarts > 0 || !audit.clean;
   } finally {
     await server.kill();
+    // What the server logged (warnings and errors): kept for a look after the run.
+    const log = join(tmpdir(), `blgv-soak-server-${dbName}.log`);
+    writeFileSync(log, server.output());
+    const counts = new Map<string, number>();
+    for (const line of server.output().split('\n')) {
+      const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+      if (msg) counts.set(msg, (counts.get(msg) ?? 0) + 1);
+    }
+    say(`server log: ${log}`);
+    for (const [msg, n] of counts) say(`server logged ${n}x: ${msg}`);
   }
 } finally {
   mining.abort();

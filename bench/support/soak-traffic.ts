@@ -6,10 +6,10 @@
  * the admin figures. Everything that goes wrong is counted in a {@link Tally}, never thrown.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Msat, parseHex32 } from '@blgv/core';
+import { type Msat, msat, parseHex32 } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { Harness, LndNode } from '@blgv/regtest';
-import { firstPayment, type JitWallet, openChannelHint, payAtOnce, within } from '@blgv/testkit';
+import { firstPayment, type JitWallet, openChannelHint, within } from '@blgv/testkit';
 
 /** What the traffic did so far. */
 export class Tally {
@@ -169,13 +169,24 @@ export interface JitOptions {
  * lists it any more.
  */
 export function jitRound(o: JitOptions, wallet: JitWallet, tally: Tally): () => Promise<void> {
-  const pay = async (paymentRequest: string, what: string) => {
-    const [outcome] = await payAtOnce(o.payer, [paymentRequest]);
-    if (outcome?.status !== 'succeeded')
-      throw new Error(`${what} ${outcome?.status ?? 'not made'}: ${outcome?.failures.join(', ')}`);
-    tally.payments++;
-  };
   const name = wallet.node.name;
+  const pay = async (paymentRequest: string, what: string) => {
+    const paid = await o.payer.lnd.sendPayment(
+      { paymentRequest, feeLimit: msat(100_000), timeoutSeconds: 60, maxParts: 1 },
+      within(90_000),
+    );
+    if (paid.status === 'succeeded') {
+      tally.payments++;
+      return;
+    }
+    const peers = await wallet.node.lnd.listPeers(within());
+    const connected = peers.some((p) => p.pubkey === wallet.lsp.pubkey);
+    const why =
+      paid.status === 'failed'
+        ? `${paid.reason} (${paid.attemptFailures.map((f) => `${f.code}@${f.sourceIndex}`).join(', ')})`
+        : 'still in flight';
+    throw new Error(`${what} ${why}; ${name} ${connected ? 'is' : 'is not'} connected to the LSP`);
+  };
   return async () => {
     const first = await firstPayment(o.tenant, wallet, o.amount);
     await pay(first.paymentRequest, `${name}'s JIT payment`);
