@@ -14,13 +14,14 @@
  * Goal (issue 22): all N succeed, p95 overhead under 1 s, at most 2 funding transactions,
  * vbytes per channel at most 0.4x a single open.
  */
-import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
+import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
 import {
   chainTransaction,
   firstPayment,
   fundingTransactions,
   JitWallet,
+  openChannelHint,
   payAtOnce,
   startTestLsp,
   within,
@@ -34,22 +35,9 @@ const AMOUNT = msat(50_000_000n);
 const CAPACITY = 250_000n;
 /** The LSP's forwarding fees, set in its config below and used in the baseline's route hints. */
 const ROUTING = { baseFee: msat(1_000n), feeRatePpm: 100 };
-const LND_DEFAULT_TIME_LOCK_DELTA = 80;
 const result = (name: string, value: number, unit: string) =>
   process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
-
-/** The route hint to the wallet's channel from the LSP (its alias and the LSP's policy). */
-function openChannelHint(lsp: LndNode, channel: Channel | undefined): RouteHintHop {
-  if (!channel?.peerAliasScid) throw new Error('no open channel with an alias from the LSP');
-  return {
-    nodeId: lsp.pubkey,
-    scid: channel.peerAliasScid,
-    feeBaseMsat: ROUTING.baseFee,
-    feeProportionalMillionths: ROUTING.feeRatePpm,
-    cltvExpiryDelta: LND_DEFAULT_TIME_LOCK_DELTA,
-  };
-}
 
 const h = await Harness.start();
 const streams = new AbortController();
@@ -127,7 +115,7 @@ try {
         );
         return (
           await w.node.lnd.addInvoice(
-            { amount: AMOUNT, routeHints: [[openChannelHint(lsp, list[0])]] },
+            { amount: AMOUNT, routeHints: [[openChannelHint(lsp, list[0], ROUTING)]] },
             within(),
           )
         ).paymentRequest;

@@ -8,36 +8,19 @@
  * -> wallet, same modifier). Each figure runs from `sendPayment` called to the payer holding
  * the preimage (single part). Prints medians and the difference.
  */
-import { type Channel, msat, type RouteHintHop, sat } from '@blgv/core';
+import { msat, sat } from '@blgv/core';
 import { lsps2OpeningFee } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
-import { JitWallet, startTestLsp, within } from '@blgv/testkit';
+import { JitWallet, openChannelHint, startTestLsp, within } from '@blgv/testkit';
 import { median } from './support/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WALLETS = Math.min(ROUNDS, Number(process.env.BENCH_WALLETS ?? 2));
 const AMOUNT = msat(100_000_000n);
-/** The LSP's forwarding fees, set in its config below and used in the baseline's route hint. */
+/** The LSP's forwarding fees, set in its config below and used in the baseline's route hints. */
 const ROUTING = { baseFee: msat(1_000n), feeRatePpm: 100 };
-const LND_DEFAULT_TIME_LOCK_DELTA = 80;
 const result = (name: string, value: number, unit: string) =>
   process.stdout.write(`RESULT ${name} ${Number(value.toFixed(1))} ${unit}\n`);
-
-/**
- * The route hint to `channel` (a private channel from the LSP): the alias the LSP gave it and
- * the LSP's forwarding policy. Built here because LND only picks hints for private channels
- * once it has the LSP's node announcement, which a fresh wallet may not have yet.
- */
-function openChannelHint(lsp: LndNode, channel: Channel | undefined): RouteHintHop {
-  if (!channel?.peerAliasScid) throw new Error('no open channel with an alias from the LSP');
-  return {
-    nodeId: lsp.pubkey,
-    scid: channel.peerAliasScid,
-    feeBaseMsat: ROUTING.baseFee,
-    feeProportionalMillionths: ROUTING.feeRatePpm,
-    cltvExpiryDelta: LND_DEFAULT_TIME_LOCK_DELTA,
-  };
-}
 
 /** Pays `paymentRequest` from `payer` in one part; milliseconds until it holds the preimage. */
 async function timedPayment(payer: LndNode, paymentRequest: string): Promise<number> {
@@ -106,7 +89,7 @@ try {
         { what: `${wallet.node.name}'s JIT channel to settle` },
       );
       const again = await wallet.node.lnd.addInvoice(
-        { amount: AMOUNT, routeHints: [[openChannelHint(lsp, channels[0])]] },
+        { amount: AMOUNT, routeHints: [[openChannelHint(lsp, channels[0], ROUTING)]] },
         within(),
       );
       open.push(await timedPayment(alice, again.paymentRequest));

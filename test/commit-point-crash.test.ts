@@ -19,8 +19,7 @@ import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import { type Database, openDatabase, sql } from '@blgv/store';
-import { type Network, startNetwork, topUp, within } from '@blgv/testkit';
-import { CLI, lspProcessEnv } from './support/lsp-process.ts';
+import { CLI, lspProcessEnv, type Network, startNetwork, topUp, within } from '@blgv/testkit';
 
 const faultServer = join(import.meta.dirname, 'support', 'fault-server.ts');
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -27,6 +27,7 @@ import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
 import { type LndNode, lightningBinary, pidAlive } from '@blgv/regtest';
 import {
+  CLI,
   channelActive,
   type HostingLsp,
   type Network,
@@ -37,7 +38,6 @@ import {
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { CLI } from './support/lsp-process.ts';
 
 const ON_CHAIN = 300_000;
 /** A month lasts long enough for the stopped node's story, short enough to suspend the other. */

@@ -14,10 +14,9 @@ import { msat, sat } from '@blgv/core';
 import { LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Lsps2BuyResult, Lsps2Info } from '@blgv/protocol';
 import { type Database, openDatabase, sql } from '@blgv/store';
-import { JitWallet, type Network, startNetwork, within } from '@blgv/testkit';
+import { CLI, JitWallet, lspProcessEnv, type Network, startNetwork, within } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { assertEventsEndIn } from './support/events.ts';
-import { CLI, lspProcessEnv } from './support/lsp-process.ts';
 import { LspsPeerClient } from './support/lsps-peer-client.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
 

@@ -6,7 +6,7 @@ import { ErrorCode, LspError } from '@blgv/core';
 import { type ServiceError, status } from '@grpc/grpc-js';
 
 const notReady =
-  /in the process of starting|wallet locked|not yet ready|unable to start|chain backend is still syncing/i;
+  /in the process of starting|wallet locked|not yet ready|unable to start|chain backend is still syncing|before the wallet is fully synced/i;
 const insufficient = /insufficient|not enough witness outputs|not enough funds|reserved value/i;
 const notFound = /unable to locate|not found|no such|unknown channel|unable to find/i;
 const peerIssue =

@@ -1,7 +1,7 @@
 /**
  * What integration stories (`test/`) and benchmarks (`bench/`) share: the regtest network most
- * of them start from, the LSP server run in-process on it, hosted-node helpers, account top-ups
- * and the LSPS2 JIT wallet. Test-only helpers stay in `test/support`.
+ * of them start from, the LSP server on it (in-process, or as a process of its own), hosted-node
+ * helpers, account top-ups and the LSPS2 JIT wallet. Test-only helpers stay in `test/support`.
  */
 
 export {
@@ -36,10 +36,12 @@ export {
   type FirstPayment,
   firstPayment,
   fundingTransactions,
+  openChannelHint,
   payAtOnce,
 } from './jit-burst.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
 export { bindDriverRole, DRIVER_USER, type KubeCluster, startKubeCluster } from './kube-cluster.ts';
+export { CLI, lspProcessEnv } from './lsp-process.ts';
 export { startTestLsp, type TestLsp } from './lsp-server.ts';
 export {
   collect,
@@ -55,5 +57,6 @@ export {
   type RoutingGraphOptions,
   startRoutingGraph,
 } from './routing-graph.ts';
+export { type ServerProcess, type ServerProcessOptions, startServerProcess } from './server-process.ts';
 export { postgresBinDir, startTestPostgres, type TestPostgres } from './test-postgres.ts';
 export { payTopup, topUp } from './topup.ts';

@@ -4,7 +4,7 @@
  * put on chain for them is read back (the funding transactions of the wallets' channels, with
  * their vsize from btcd).
  */
-import { type Hex32, type Msat, msat } from '@blgv/core';
+import { type Channel, type Hex32, type Msat, msat, type RouteHintHop } from '@blgv/core';
 import { type LSPClient, lsps2OpeningFee } from '@blgv/lsp-client';
 import type { Harness, LndNode } from '@blgv/regtest';
 import type { JitWallet } from './jit-wallet.ts';
@@ -64,6 +64,30 @@ export function payAtOnce(payer: LndNode, paymentRequests: readonly string[]): P
       };
     }),
   );
+}
+
+/** LND's default channel time-lock delta: the LSP's hop on a channel it opened. */
+const LND_DEFAULT_TIME_LOCK_DELTA = 80;
+
+/**
+ * The route hint to `channel` (a private channel from the LSP, as the wallet lists it): the alias
+ * the LSP gave it and the LSP's forwarding policy `routing` (its config's routing fees). Built
+ * by hand because LND only picks hints for private channels once it has the LSP's node
+ * announcement, which a fresh wallet may not have yet.
+ */
+export function openChannelHint(
+  lsp: LndNode,
+  channel: Channel | undefined,
+  routing: { readonly baseFee: Msat; readonly feeRatePpm: number },
+): RouteHintHop {
+  if (!channel?.peerAliasScid) throw new Error('no open channel with an alias from the LSP');
+  return {
+    nodeId: lsp.pubkey,
+    scid: channel.peerAliasScid,
+    feeBaseMsat: routing.baseFee,
+    feeProportionalMillionths: routing.feeRatePpm,
+    cltvExpiryDelta: LND_DEFAULT_TIME_LOCK_DELTA,
+  };
 }
 
 /**

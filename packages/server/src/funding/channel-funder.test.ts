@@ -11,8 +11,10 @@ import { test } from 'node:test';
 import {
   type ChannelNegotiation,
   type ChannelPoint,
+  ErrorCode,
   type FundPsbtRequest,
   type Hex32,
+  LspError,
   type OutputLease,
   type PsbtOpenRequest,
   parseHex32,
@@ -28,8 +30,12 @@ const ALICE = parsePubkey(`02${'aa'.repeat(32)}`);
 const BOB = parsePubkey(`03${'bb'.repeat(32)}`);
 const hex32 = () => parseHex32(randomBytes(32).toString('hex'));
 
-/** A backend whose peers accept, and sign unless told to refuse; it records what was asked. */
-function fakeBackend(refusesToSign: Set<string>) {
+/**
+ * A backend whose peers accept, and sign unless told to refuse; it records what was asked. Its
+ * first `notReadyFor` negotiations fail as LND's do while it catches up with a block.
+ */
+function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0) {
+  let notReady = notReadyFor;
   const calls: string[] = [];
   const leases: OutputLease[] = [];
   const pending: ChannelPoint[] = [];
@@ -40,9 +46,19 @@ function fakeBackend(refusesToSign: Set<string>) {
       const signed = Promise.withResolvers<ChannelPoint>();
       signed.promise.catch(() => {});
       const me = r.remotePubkey;
+      const accepted =
+        notReady-- > 0
+          ? Promise.reject(
+              new LspError(
+                ErrorCode.LightningUnavailable,
+                'LND is not ready (OpenChannel): channels cannot be created before the wallet is fully synced',
+              ),
+            )
+          : Promise.resolve({ address: `addr-${me.slice(0, 4)}`, amount: r.localAmount });
+      accepted.catch(() => {});
       return {
         pendingChanId: r.pendingChanId,
-        accepted: Promise.resolve({ address: `addr-${me.slice(0, 4)}`, amount: r.localAmount }),
+        accepted,
         get signed() {
           // The peer answers once it has the transaction (verify was called).
           queueMicrotask(() => {
@@ -112,10 +128,10 @@ function fakeBackend(refusesToSign: Set<string>) {
   return { backend, calls, leases, pending };
 }
 
-async function funderWith(refusesToSign: Set<string>) {
+async function funderWith(refusesToSign: Set<string>, notReadyFor = 0) {
   const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
-  const fake = fakeBackend(refusesToSign);
+  const fake = fakeBackend(refusesToSign, notReadyFor);
   const funder = new ChannelFunder({
     database,
     lightning: fake.backend,
@@ -167,6 +183,31 @@ test('a peer that fails to sign costs the others nothing: they are funded alone 
     assert.equal(calls.filter((c) => c === 'publish').length, 1, 'published once: asking again is a no-op');
     assert.equal(leases.length, 0, 'the spent inputs are released');
     assert.equal((await funder.get(result.committed.fundingId))?.state, 'published');
+  } finally {
+    await database.close();
+  }
+});
+
+test("the LSP's node not ready to negotiate (catching up with a block): the attempt is made again, nothing is refused", async () => {
+  // Both negotiations of the first attempt and alice's of the second fail as LND's do then.
+  const { database, funder, calls } = await funderWith(new Set(), 3);
+  try {
+    const committedIn: string[][] = [];
+    const result = await funder.fund(channels, {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      commit: async (_trx, c) => {
+        committedIn.push(c.channels.map((x) => x.owner));
+      },
+    });
+    assert.deepEqual(committedIn, [['alice', 'bob']], 'both funded together, in the third attempt');
+    assert.ok(result.committed);
+    assert.equal(result.failed.size, 0, 'no channel failed');
+    assert.equal(result.refused.size, 0, 'no client counted as refusing');
+    assert.equal(calls.filter((c) => c.startsWith('negotiate')).length, 6, 'three attempts of two');
+    assert.equal(calls.filter((c) => c.startsWith('fund')).length, 1, 'funded once, when both accepted');
+    const fundings = await new ChannelFundingsRepository(database.db).inStates(['cancelled', 'published']);
+    assert.deepEqual(fundings.map((f) => f.state).sort(), ['cancelled', 'cancelled', 'published']);
   } finally {
     await database.close();
   }

@@ -30,9 +30,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type ChannelNegotiation,
+  ErrorCode,
   type FundedPsbt,
   type FundingEvent,
   type Hex32,
+  isLspError,
   parseHex32,
   type Sat,
 } from '@blgv/core';
@@ -86,6 +88,12 @@ interface Member {
 
 /** How often abandoned negotiations are looked for (late signatures of cancelled attempts). */
 const SWEEP_INTERVAL_MS = 60_000;
+/**
+ * How often, and how far apart, an attempt is made again when the LSP's own node refused to
+ * negotiate because it was catching up with a new block (it takes a moment per block).
+ */
+const NOT_READY_RETRIES = 10;
+const NOT_READY_PAUSE_MS = 1_000;
 
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -117,12 +125,18 @@ export class ChannelFunder {
     const failed = new Map<string, string>();
     const refused = new Set<string>();
     let remaining = channels;
+    let notReady = 0;
     for (let attempt = 0; remaining.length > 0 && attempt <= channels.length; attempt++) {
       const r = await this.#attempt(remaining, options);
       for (const [owner, reason] of r.failed) failed.set(owner, reason);
       for (const owner of r.refused) refused.add(owner);
       if (r.committed) return { committed: r.committed, failed, refused };
       remaining = r.retry;
+      if (r.nodeNotReady && notReady++ < NOT_READY_RETRIES) {
+        // Not the peers' doing: this attempt does not count against theirs.
+        attempt--;
+        await pause(NOT_READY_PAUSE_MS, options.signal ?? this.#signal);
+      }
     }
     for (const c of remaining) failed.set(c.owner, 'the funding transaction could not be completed');
     return { failed, refused };
@@ -286,15 +300,32 @@ export class ChannelFunder {
         wait(),
       );
       const live: { member: Member; address: string; amount: Sat }[] = [];
+      const notReady: Member[] = [];
       for (const [i, r] of accepted.entries()) {
         const m = members[i] as Member;
         if (r.ok) live.push({ member: m, ...r.value });
         else {
-          peerFailed(m.channel.owner, r.error, 'accept the channel');
+          if (isLspError(r.error, ErrorCode.LightningUnavailable)) notReady.push(m);
+          else peerFailed(m.channel.owner, r.error, 'accept the channel');
           await this.#lightning
             .cancelPsbtFunding(m.pendingChanId, AbortSignal.timeout(CALL_TIMEOUT_MS))
             .catch((err: unknown) => this.#log.warn({ err, funding: id }, 'cancelling a negotiation failed'));
         }
+      }
+      if (notReady.length > 0) {
+        // The LSP's node refused to negotiate (e.g. it was catching up with a block): nothing is
+        // funded yet, so every channel still wanted is negotiated again in a fresh attempt.
+        this.#log.info(
+          { funding: id, channels: members.length },
+          "the LSP's node was not ready to open; trying again",
+        );
+        return {
+          ...(await cancelled(
+            "the LSP's node was not ready",
+            members.filter((m) => !failed.has(m.channel.owner)).map((m) => m.channel),
+          )),
+          nodeNotReady: true,
+        };
       }
       if (live.length === 0) return await cancelled('no peer accepted');
       if (live.length < members.length) {

@@ -99,4 +99,9 @@ export interface AttemptResult {
   readonly refused: Set<string>;
   /** Channels that did nothing wrong but were cancelled with the attempt. */
   readonly retry: readonly FundingChannel[];
+  /**
+   * The LSP's own node could not negotiate yet (LND refuses opens while it catches up with a
+   * new block): the whole attempt is to be made again after a pause.
+   */
+  readonly nodeNotReady?: boolean;
 }

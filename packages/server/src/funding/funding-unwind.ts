@@ -72,6 +72,8 @@ export function peerFailure(
   const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
   if (err instanceof DOMException && err.name === 'TimeoutError')
     return { reason: `the client node did not ${step} within ${seconds} s`, refused: false };
+  if (isLspError(err, ErrorCode.LightningUnavailable))
+    return { reason: `the LSP's node was not ready to ${step}: ${reasonOf(err)}`, refused: false };
   if (isLspError(err, ErrorCode.PeerUnreachable))
     return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, refused: false };
   return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true };

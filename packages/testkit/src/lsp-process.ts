@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LndNode } from '@blgv/regtest';
 
 /** The CLI's entry point. */
-export const CLI = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'src', 'main.ts');
+export const CLI = join(import.meta.dirname, '..', '..', 'cli', 'src', 'main.ts');
 
 /** Env for a server process on `node`'s LND and the database at `databaseUrl`. */
 export function lspProcessEnv(
