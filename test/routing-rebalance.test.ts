@@ -148,8 +148,16 @@ test('a circular rebalance moves the target amount at a cost within the ratio, b
   t.diagnostic(`made: ${amount} sat moved for ${fee} msat (bound ${bound} msat)`);
   assert.ok(fee > 0n && fee <= bound, `cost ${fee} msat within the bound of ${bound} msat`);
   assert.match(fact(made, 'reason'), /^made; cost \d+ msat within the fee limit/);
-  // The money went round: the dave channel gained the amount, the carol one gave it and the fee.
-  const [daveAfter, carolAfter] = [await channelTo(graph.dave), await channelTo(graph.carol)];
+  // The money went round: the dave channel gained the amount, the carol one gave it and the fee
+  // (once both channels' last commitment updates are through: the preimage comes back first).
+  const [daveAfter, carolAfter] = await net.h.waitFor(
+    async () => {
+      const both = [await channelTo(graph.dave), await channelTo(graph.carol)] as const;
+      const settled = both.every((c) => c.pendingHtlcs === 0) && both[0].localBalance !== toDave.localBalance;
+      return settled ? both : undefined;
+    },
+    { what: 'the rebalance settled on both channels', timeoutMs: 30_000, intervalMs: 100 },
+  );
   assert.equal(daveAfter.localBalance - toDave.localBalance, amount);
   const given = toCarol.localBalance - carolAfter.localBalance - amount;
   assert.ok(
