@@ -2,11 +2,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isLspError } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
-import { ApiKeysRepository, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import { ApiKeysRepository, type Database, migrate, openDatabase, TenantsRepository } from '@blgv/store';
 import { ApiKeys } from './api-keys.ts';
 import { SecretBox } from './secret-box.ts';
 
 const MIN = 60_000;
+
+/** An API key repository on `database` that counts its reads of keys. */
+function countingRepo(database: Database) {
+  const counted = { reads: 0 };
+  const repo = new (class extends ApiKeysRepository {
+    override get(id: string) {
+      counted.reads += 1;
+      return super.get(id);
+    }
+  })(database.db);
+  return { repo, counted };
+}
 
 test('a request stamped 5 minutes ahead is refused on replay at any later time', async () => {
   const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
@@ -55,13 +67,7 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
   const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   try {
     await migrate(database.db);
-    let reads = 0;
-    const repo = new (class extends ApiKeysRepository {
-      override get(id: string) {
-        reads += 1;
-        return super.get(id);
-      }
-    })(database.db);
+    const { repo, counted } = countingRepo(database);
     let now = Date.now();
     const box = SecretBox.ephemeral();
     const keys = new ApiKeys(repo, box, { now: () => now, unknownCacheMs: 30_000 });
@@ -75,11 +81,11 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
     const refused = (e: unknown) => isLspError(e, 'unauthorized');
 
     await assert.rejects(keys.authenticate(request(ghost, 'sk_x')), refused);
-    assert.equal(reads, 1, 'the first request with the unknown id reads the database');
+    assert.equal(counted.reads, 1, 'the first request with the unknown id reads the database');
     for (let i = 0; i < 5; i += 1) await assert.rejects(keys.authenticate(request(ghost, 'sk_x')), refused);
-    assert.equal(reads, 1, 'repeats within 30 s do not');
+    assert.equal(counted.reads, 1, 'repeats within 30 s do not');
     assert.equal((await keys.authenticate(request(real.keyId, real.secret))).tenantId, tenant.id);
-    assert.equal(reads, 2, 'a known key is read as before');
+    assert.equal(counted.reads, 2, 'a known key is read as before');
 
     // The id is created elsewhere meanwhile (another replica, the CLI): it works once the
     // 30 s have passed.
@@ -93,10 +99,10 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
     });
     now += 29_000;
     await assert.rejects(keys.authenticate(request(ghost, secret)), refused);
-    assert.equal(reads, 2, 'still answered from memory at 29 s');
+    assert.equal(counted.reads, 2, 'still answered from memory at 29 s');
     now += 1_000;
     assert.equal((await keys.authenticate(request(ghost, secret))).tenantId, tenant.id, 'works at 30 s');
-    assert.equal(reads, 3, 'read again at 30 s');
+    assert.equal(counted.reads, 3, 'read again at 30 s');
   } finally {
     await database.close();
   }
@@ -106,13 +112,7 @@ test('requests that miss the key cache together share one read of the key', asyn
   const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   try {
     await migrate(database.db);
-    let reads = 0;
-    const repo = new (class extends ApiKeysRepository {
-      override get(id: string) {
-        reads += 1;
-        return super.get(id);
-      }
-    })(database.db);
+    const { repo, counted } = countingRepo(database);
     let now = Date.now();
     const keys = new ApiKeys(repo, SecretBox.ephemeral(), { now: () => now, cacheMs: 5_000 });
     const tenant = await new TenantsRepository(database.db).create('shared-read');
@@ -132,10 +132,10 @@ test('requests that miss the key cache together share one read of the key', asyn
       assert.ok(principals.every((p) => p.tenantId === tenant.id));
     };
     await burst();
-    assert.equal(reads, 1, '20 concurrent requests, one read');
+    assert.equal(counted.reads, 1, '20 concurrent requests, one read');
     now += 5_000;
     await burst();
-    assert.equal(reads, 2, 'the entry lapsed: one read again for the whole burst');
+    assert.equal(counted.reads, 2, 'the entry lapsed: one read again for the whole burst');
     await keys.revoke(key.keyId);
     await assert.rejects(keys.authenticate(request()), (e: unknown) => isLspError(e, 'unauthorized'));
   } finally {
