@@ -6,38 +6,16 @@
  * fees in the ledger, the running balances), however many there are. While one batch decides, the next reads
  * the node's balance and waits for the allocation lock (in Postgres, so across replicas too).
  */
-import type { ReservationQuote, Sat } from '@blgv/core';
-import { type Database, LedgerRepository, type Reservation, ReservationsRepository } from '@blgv/store';
+import { type Database, LedgerRepository, ReservationsRepository } from '@blgv/store';
 import { type SpendableReader, withAvailableLiquidity } from './liquidity-lock.ts';
-import { decideBatch, type Grant } from './reservation-batch.ts';
+import {
+  type AllocationOutcome,
+  type AllocationRequest,
+  decideBatch,
+  type Grant,
+} from './reservation-batch.ts';
 
-/** A reservation to allocate, validated and priced. */
-export interface AllocationRequest {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly amount: Sat;
-  readonly durationMs: number;
-  readonly maxFeeRatePpm: bigint;
-  readonly quote: ReservationQuote;
-  /**
-   * Liquidity bought from outside for this request: its cost (charged with the reservation,
-   * within `quote.reservationFee`), and what was held from the tenant's balance for it before
-   * buying (the difference is given back here).
-   */
-  readonly external?: { readonly reference: string; readonly fee: Sat; readonly held: Sat };
-  /** The most the tenant may hold reserved at once, this reservation included. */
-  readonly tenantLimit: Sat;
-}
-
-/** What became of one request. */
-export type AllocationOutcome =
-  | { readonly ok: true; readonly reservation: Reservation }
-  /** Not enough liquidity: `available` is what there was. */
-  | { readonly ok: false; readonly reason: 'liquidity'; readonly available: Sat }
-  /** The tenant's balance does not cover the reservation fee. */
-  | { readonly ok: false; readonly reason: 'balance'; readonly balance: Sat }
-  /** The tenant already holds `reserved` sat, and this would take it past its limit. */
-  | { readonly ok: false; readonly reason: 'tenant_limit'; readonly reserved: Sat };
+export type { AllocationOutcome, AllocationRequest } from './reservation-batch.ts';
 
 interface Queued {
   readonly request: AllocationRequest;

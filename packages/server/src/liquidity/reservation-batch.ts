@@ -6,9 +6,36 @@
  * the one the request would get alone after those before it: a grant lowers the liquidity, adds
  * to its tenant's reserved amount and takes its fee from the tenant's balance.
  */
-import { type Sat, sat } from '@blgv/core';
-import type { LedgerEntry, NewReservation, TenantPosition } from '@blgv/store';
-import type { AllocationOutcome, AllocationRequest } from './reservation-allocator.ts';
+import { type ReservationQuote, type Sat, sat } from '@blgv/core';
+import type { LedgerEntry, NewReservation, Reservation, TenantPosition } from '@blgv/store';
+
+/** A reservation to allocate, validated and priced. */
+export interface AllocationRequest {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly amount: Sat;
+  readonly durationMs: number;
+  readonly maxFeeRatePpm: bigint;
+  readonly quote: ReservationQuote;
+  /**
+   * Liquidity bought from outside for this request: its cost (charged with the reservation,
+   * within `quote.reservationFee`), and what was held from the tenant's balance for it before
+   * buying (the difference is given back here).
+   */
+  readonly external?: { readonly reference: string; readonly fee: Sat; readonly held: Sat };
+  /** The most the tenant may hold reserved at once, this reservation included. */
+  readonly tenantLimit: Sat;
+}
+
+/** What became of one request. */
+export type AllocationOutcome =
+  | { readonly ok: true; readonly reservation: Reservation }
+  /** Not enough liquidity: `available` is what there was. */
+  | { readonly ok: false; readonly reason: 'liquidity'; readonly available: Sat }
+  /** The tenant's balance does not cover the reservation fee. */
+  | { readonly ok: false; readonly reason: 'balance'; readonly balance: Sat }
+  /** The tenant already holds `reserved` sat, and this would take it past its limit. */
+  | { readonly ok: false; readonly reason: 'tenant_limit'; readonly reserved: Sat };
 
 /** A ledger entry to append. */
 export type NewLedgerEntry = Omit<LedgerEntry, 'id' | 'createdAt'>;
