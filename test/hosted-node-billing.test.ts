@@ -131,9 +131,18 @@ test('a funded node with autopilot on opens a channel to the LSP by itself', asy
   await alice.lnd.sendCoins({ address: address.body.address, amount: sat(500_000) }, within());
   await h.mine(1);
 
+  // A block is mined only while the node's funds wait for one: LND refuses to open a channel
+  // while its wallet catches up with a new block, and a block every few seconds kept autopilot's
+  // tries failing.
   const opened = await h.waitFor(
     async () => {
-      await h.mine(1);
+      const b = await nodeRest<{ unconfirmed_balance: string }>(
+        node.endpoint,
+        mac,
+        'GET',
+        '/v1/balance/blockchain',
+      );
+      if (Number(b.body.unconfirmed_balance) > 0) await h.mine(1);
       const r = await nodeRest<{
         pending_open_channels?: { channel: { remote_node_pub: string; capacity: string } }[];
       }>(node.endpoint, mac, 'GET', '/v1/channels/pending');

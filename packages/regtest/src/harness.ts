@@ -15,7 +15,7 @@ import {
   type Scid,
   sat,
 } from '@blgv/core';
-import { onShutdown, type WaitOptions, waitFor } from '@blgv/node-runner';
+import { onShutdown, WaitAbandoned, type WaitOptions, waitFor } from '@blgv/node-runner';
 import { type Btcd, startBtcd } from './btcd.ts';
 import { FeeServer } from './fee-server.ts';
 import { LndNode, type LndNodeOptions } from './lnd-node.ts';
@@ -192,16 +192,30 @@ export class Harness implements AsyncDisposable {
    */
   async openChannel(a: LndNode, b: LndNode, amount: Sat, options: OpenOptions = {}): Promise<Channel> {
     await this.connect(a, b);
-    const { channelPoint } = await a.lnd.openChannel(
-      {
-        remotePubkey: b.pubkey,
-        localAmount: amount,
-        pushAmount: options.push ?? sat(0),
-        private: options.private ?? options.zeroConf ?? false,
-        zeroConf: options.zeroConf ?? false,
-        scidAlias: options.zeroConf ?? false,
-      },
-      AbortSignal.timeout(30_000),
+    // LND refuses to open while its wallet catches up with a block just mined ("channels cannot
+    // be created before the wallet is fully synced"): asked again until it has.
+    const { channelPoint } = await this.waitFor(
+      () =>
+        a.lnd
+          .openChannel(
+            {
+              remotePubkey: b.pubkey,
+              localAmount: amount,
+              pushAmount: options.push ?? sat(0),
+              private: options.private ?? options.zeroConf ?? false,
+              zeroConf: options.zeroConf ?? false,
+              scidAlias: options.zeroConf ?? false,
+            },
+            AbortSignal.timeout(30_000),
+          )
+          .catch((err: unknown) => {
+            if (/fully synced/.test(String(err))) return undefined;
+            // Anything else is not asked again: the open may have gone through.
+            throw new WaitAbandoned(`opening a channel from ${a.name} to ${b.name}: ${String(err)}`, {
+              cause: err,
+            });
+          }),
+      { what: `${a.name}'s wallet synced to open a channel to ${b.name}`, intervalMs: 250 },
     );
     if (!options.zeroConf) await this.mine(ANNOUNCE_CONFS);
     await this.waitChannelActive(b, channelPoint);
