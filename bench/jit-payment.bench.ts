@@ -9,9 +9,8 @@
  * the preimage (single part). Prints medians and the difference.
  */
 import { msat, sat } from '@blgv/core';
-import { lsps2OpeningFee } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
-import { JitWallet, openChannelHint, startTestLsp, within } from '@blgv/testkit';
+import { firstPayment, JitWallet, openChannelHint, startTestLsp, within } from '@blgv/testkit';
 import { median } from './support/stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -69,14 +68,7 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       const wallet = wallets[round % wallets.length];
       if (!wallet) throw new Error('no wallet');
-      const [params] = (await client.lsps2.getInfo()).opening_fee_params_menu;
-      if (!params) throw new Error('no fee menu');
-      const bought = await client.lsps2.buy({
-        opening_fee_params: params,
-        client_node_pubkey: wallet.node.pubkey,
-      });
-      const fee = msat(lsps2OpeningFee(params, AMOUNT) ?? 0n);
-      const first = await wallet.invoice(bought, AMOUNT, fee);
+      const first = await firstPayment(client, wallet, AMOUNT);
       jit.push(await timedPayment(alice, first.paymentRequest));
 
       // The same payment again, now over an open channel.

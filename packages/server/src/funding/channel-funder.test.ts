@@ -145,17 +145,23 @@ const channels = [ALICE, BOB].map((pubkey) => ({
   open: { remotePubkey: pubkey, localAmount: sat(100_000) },
 }));
 
+/** Funds `channels` with `funder`, recording the owners of each commit. */
+async function fundRecordingCommits(funder: ChannelFunder) {
+  const committedIn: string[][] = [];
+  const result = await funder.fund(channels, {
+    feeRate: 2n,
+    deadlineMs: 5_000,
+    commit: async (_trx, c) => {
+      committedIn.push(c.channels.map((x) => x.owner));
+    },
+  });
+  return { committedIn, result };
+}
+
 test('a peer that fails to sign costs the others nothing: they are funded alone in a fresh attempt', async () => {
   const { database, funder, calls, leases, pending } = await funderWith(new Set([BOB]));
   try {
-    const committedIn: string[][] = [];
-    const result = await funder.fund(channels, {
-      feeRate: 2n,
-      deadlineMs: 5_000,
-      commit: async (_trx, c) => {
-        committedIn.push(c.channels.map((x) => x.owner));
-      },
-    });
+    const { committedIn, result } = await fundRecordingCommits(funder);
     assert.deepEqual(committedIn, [['alice']], 'one commit, for alice alone');
     assert.ok(result.committed);
     assert.match(result.failed.get('bob') ?? '', /refused|disconnected/);
@@ -192,14 +198,7 @@ test("the LSP's node not ready to negotiate (catching up with a block): the atte
   // Both negotiations of the first attempt and alice's of the second fail as LND's do then.
   const { database, funder, calls } = await funderWith(new Set(), 3);
   try {
-    const committedIn: string[][] = [];
-    const result = await funder.fund(channels, {
-      feeRate: 2n,
-      deadlineMs: 5_000,
-      commit: async (_trx, c) => {
-        committedIn.push(c.channels.map((x) => x.owner));
-      },
-    });
+    const { committedIn, result } = await fundRecordingCommits(funder);
     assert.deepEqual(committedIn, [['alice', 'bob']], 'both funded together, in the third attempt');
     assert.ok(result.committed);
     assert.equal(result.failed.size, 0, 'no channel failed');
