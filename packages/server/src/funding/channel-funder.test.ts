@@ -32,10 +32,12 @@ const hex32 = () => parseHex32(randomBytes(32).toString('hex'));
 
 /**
  * A backend whose peers accept, and sign unless told to refuse; it records what was asked. Its
- * first `notReadyFor` negotiations fail as LND's do while it catches up with a block.
+ * first `notReadyFor` negotiations fail as LND's do while it catches up with a block; the next
+ * `internalFor` as a client's LND does when its own funding flow fails on an internal error.
  */
-function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0) {
+function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0, internalFor = 0) {
   let notReady = notReadyFor;
+  let internal = internalFor;
   const calls: string[] = [];
   const leases: OutputLease[] = [];
   const pending: ChannelPoint[] = [];
@@ -54,7 +56,11 @@ function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0) {
                 'LND is not ready (OpenChannel): channels cannot be created before the wallet is fully synced',
               ),
             )
-          : Promise.resolve({ address: `addr-${me.slice(0, 4)}`, amount: r.localAmount });
+          : internal-- > 0
+            ? Promise.reject(
+                new Error('received funding error from peer: funding failed due to internal error'),
+              )
+            : Promise.resolve({ address: `addr-${me.slice(0, 4)}`, amount: r.localAmount });
       accepted.catch(() => {});
       return {
         pendingChanId: r.pendingChanId,
@@ -128,10 +134,10 @@ function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0) {
   return { backend, calls, leases, pending };
 }
 
-async function funderWith(refusesToSign: Set<string>, notReadyFor = 0) {
+async function funderWith(refusesToSign: Set<string>, notReadyFor = 0, internalFor = 0) {
   const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
-  const fake = fakeBackend(refusesToSign, notReadyFor);
+  const fake = fakeBackend(refusesToSign, notReadyFor, internalFor);
   const funder = new ChannelFunder({
     database,
     lightning: fake.backend,
@@ -209,6 +215,38 @@ test("the LSP's node not ready to negotiate (catching up with a block): the atte
     assert.deepEqual(fundings.map((f) => f.state).sort(), ['cancelled', 'cancelled', 'published']);
   } finally {
     await database.close();
+  }
+});
+
+test('a client node that fails the open on its own internal error is asked again, not counted as refusing', async () => {
+  const { database, funder, calls } = await funderWith(new Set(), 0, 1);
+  try {
+    const once = await funder.fund([channels[0] as (typeof channels)[0]], {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      commit: async () => {},
+    });
+    assert.ok(once.committed, 'funded on the second try');
+    assert.equal(once.failed.size, 0, 'no failure left');
+    assert.equal(once.refused.size, 0);
+    assert.equal(calls.filter((c) => c.startsWith('negotiate')).length, 2);
+  } finally {
+    await database.close();
+  }
+  // Failing every time it is asked: a failure, still not a refusal (the payment may come again).
+  const again = await funderWith(new Set(), 0, 5);
+  try {
+    const never = await again.funder.fund([channels[0] as (typeof channels)[0]], {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      commit: async () => {},
+    });
+    assert.equal(never.committed, undefined);
+    assert.match(never.failed.get('alice') ?? '', /failed to accept the channel: .*internal error/);
+    assert.equal(never.refused.size, 0, 'not a refusal');
+    assert.equal(again.calls.filter((c) => c.startsWith('fund')).length, 0, 'nothing funded');
+  } finally {
+    await again.database.close();
   }
 });
 

@@ -94,6 +94,8 @@ const SWEEP_INTERVAL_MS = 60_000;
  */
 const NOT_READY_RETRIES = 10;
 const NOT_READY_PAUSE_MS = 1_000;
+/** The pause before a channel whose client node failed on an internal error is asked again. */
+const CLIENT_FAULT_PAUSE_MS = 1_000;
 
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -130,15 +132,26 @@ export class ChannelFunder {
       const r = await this.#attempt(remaining, options);
       for (const [owner, reason] of r.failed) failed.set(owner, reason);
       for (const owner of r.refused) refused.add(owner);
-      if (r.committed) return { committed: r.committed, failed, refused };
+      if (r.committed) {
+        // A channel asked again after its node's internal error has no failure left.
+        for (const c of r.committed.channels) failed.delete(c.owner);
+        return { committed: r.committed, failed, refused };
+      }
       remaining = r.retry;
       if (r.nodeNotReady && notReady++ < NOT_READY_RETRIES) {
         // Not the peers' doing: this attempt does not count against theirs.
         attempt--;
         await pause(NOT_READY_PAUSE_MS, options.signal ?? this.#signal);
+      } else if (r.clientFault && remaining.length > 0) {
+        this.#log.info(
+          { channels: remaining.length },
+          'a client node failed the channel on an internal error; asking again',
+        );
+        await pause(CLIENT_FAULT_PAUSE_MS, options.signal ?? this.#signal);
       }
     }
-    for (const c of remaining) failed.set(c.owner, 'the funding transaction could not be completed');
+    for (const c of remaining)
+      if (!failed.has(c.owner)) failed.set(c.owner, 'the funding transaction could not be completed');
     return { failed, refused };
   }
 
@@ -292,6 +305,7 @@ export class ChannelFunder {
       const f = peerFailure(err, step, seconds);
       failed.set(owner, f.reason);
       if (f.refused) refused.add(owner);
+      return f;
     };
     try {
       // 1. Every peer accepts, or is dropped (its negotiation cancelled; nothing is funded yet).
@@ -301,12 +315,13 @@ export class ChannelFunder {
       );
       const live: { member: Member; address: string; amount: Sat }[] = [];
       const notReady: Member[] = [];
+      const clientFaults: Member[] = [];
       for (const [i, r] of accepted.entries()) {
         const m = members[i] as Member;
         if (r.ok) live.push({ member: m, ...r.value });
         else {
           if (isLspError(r.error, ErrorCode.LightningUnavailable)) notReady.push(m);
-          else peerFailed(m.channel.owner, r.error, 'accept the channel');
+          else if (peerFailed(m.channel.owner, r.error, 'accept the channel').internal) clientFaults.push(m);
           await this.#lightning
             .cancelPsbtFunding(m.pendingChanId, AbortSignal.timeout(CALL_TIMEOUT_MS))
             .catch((err: unknown) => this.#log.warn({ err, funding: id }, 'cancelling a negotiation failed'));
@@ -327,7 +342,17 @@ export class ChannelFunder {
           nodeNotReady: true,
         };
       }
-      if (live.length === 0) return await cancelled('no peer accepted');
+      if (live.length === 0) {
+        if (clientFaults.length === 0) return await cancelled('no peer accepted');
+        // Their nodes' trouble, not a decision: those are worth asking again.
+        return {
+          ...(await cancelled(
+            'no peer accepted',
+            clientFaults.map((m) => m.channel),
+          )),
+          clientFault: true,
+        };
+      }
       if (live.length < members.length) {
         await repo.keepChannels(
           id,

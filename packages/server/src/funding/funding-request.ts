@@ -104,4 +104,9 @@ export interface AttemptResult {
    * new block): the whole attempt is to be made again after a pause.
    */
   readonly nodeNotReady?: boolean;
+  /**
+   * No peer accepted, and those in `retry` failed on their node's own internal error (not a
+   * decision): they are asked again after a pause, within the attempts the funding has left.
+   */
+  readonly clientFault?: boolean;
 }

@@ -63,18 +63,30 @@ export async function unwindFunding(
   deps.log.info({ funding: funding.id, reason }, 'funding given up; nothing was published');
 }
 
-/** Why a peer's step failed, in words for the buyer, and whether the peer refused. */
+/**
+ * LND's answer when its funding flow failed on an error it does not name to the peer (its own
+ * database, wallet or a timeout inside it): the client node's trouble, not its decision.
+ */
+const CLIENT_INTERNAL_ERROR = /funding failed due to internal error/;
+
+/**
+ * Why a peer's step failed, in words for the buyer; whether the peer refused (decided against
+ * the channel), and whether it failed on its own internal error (worth asking again).
+ */
 export function peerFailure(
   err: unknown,
   step: string,
   seconds: number,
-): { reason: string; refused: boolean } {
+): { reason: string; refused: boolean; internal: boolean } {
   const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const not = { refused: false, internal: false };
   if (err instanceof DOMException && err.name === 'TimeoutError')
-    return { reason: `the client node did not ${step} within ${seconds} s`, refused: false };
+    return { reason: `the client node did not ${step} within ${seconds} s`, ...not };
   if (isLspError(err, ErrorCode.LightningUnavailable))
-    return { reason: `the LSP's node was not ready to ${step}: ${reasonOf(err)}`, refused: false };
+    return { reason: `the LSP's node was not ready to ${step}: ${reasonOf(err)}`, ...not };
   if (isLspError(err, ErrorCode.PeerUnreachable))
-    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, refused: false };
-  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true };
+    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, ...not };
+  if (CLIENT_INTERNAL_ERROR.test(reasonOf(err)))
+    return { reason: `the client node failed to ${step}: ${reasonOf(err)}`, refused: false, internal: true };
+  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true, internal: false };
 }
