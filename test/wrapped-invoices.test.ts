@@ -17,7 +17,14 @@ import { after, before, test } from 'node:test';
 import { type Hex32, msat, parseHex32, sat } from '@blgv/core';
 import { verifyWrappedInvoice } from '@blgv/lsp-client';
 import type { LndNode } from '@blgv/regtest';
-import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
+import {
+  type Network,
+  startNetwork,
+  startStockWallet,
+  startTestLsp,
+  type TestLsp,
+  within,
+} from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 import { forgetPaymentFailures } from './support/mission-control.ts';
 import {
@@ -45,22 +52,14 @@ before(async () => {
     file: { wrapped: { nodeAddresses: [lsp.host], maxUnsettledPerWallet: 2 } },
   });
   await h.openChannel(alice, lsp, sat(1_000_000));
-  await bob.lnd.connectPeer(lsp.pubkey, lsp.host, within());
   // The wallet takes zero-conf channels from its LSP only, as a stock wallet's acceptor does.
-  let acceptor = false;
+  await startStockWallet(h, bob, lsp, streams.signal, { refuseChannel: () => policy.refuseChannel });
   let modifier = false;
-  await bob.lnd.acceptChannels(
-    (p) =>
-      policy.refuseChannel
-        ? { accept: false, error: 'no channels wanted' }
-        : { accept: true, zeroConf: p.remotePubkey === lsp.pubkey && p.wantsZeroConf },
-    { signal: streams.signal, onConnected: () => (acceptor = true) },
-  );
   await bob.lnd.modifyInvoiceHtlcs(() => (policy.refusePayment ? { cancelSet: true } : {}), {
     signal: streams.signal,
     onConnected: () => (modifier = true),
   });
-  await h.waitFor(() => acceptor && modifier, { what: "the wallet's channel acceptor and HTLC modifier" });
+  await h.waitFor(() => modifier, { what: "the wallet's HTLC modifier" });
 });
 after(async () => {
   streams.abort();

@@ -21,6 +21,7 @@ import {
   type PendingChannel,
   parseHex32,
   parsePubkey,
+  type RouteHintHop,
   sat,
   scid,
 } from '@blgv/core';
@@ -284,6 +285,19 @@ export function htlcAttemptFromLnd(h: HTLCAttempt__Output): HtlcAttempt {
       ...(reporter !== undefined ? { pubkey: reporter } : {}),
       ...(channel !== undefined ? { scid: channel } : {}),
     },
+  };
+}
+
+/** A route hint (hops in order) as LND's `RouteHint` message. */
+export function routeHintMessage(hops: readonly RouteHintHop[]) {
+  return {
+    hop_hints: hops.map((h) => ({
+      node_id: h.nodeId,
+      chan_id: h.scid.toString(),
+      fee_base_msat: Number(h.feeBaseMsat),
+      fee_proportional_millionths: h.feeProportionalMillionths,
+      cltv_expiry_delta: h.cltvExpiryDelta,
+    })),
   };
 }
 

@@ -1,19 +1,32 @@
 /**
  * Payments through LND's router: one `SendPaymentV2` or `TrackPaymentV2` stream read to its
- * final outcome, used by `sendPayment`, `trackPayment` and `probe`.
+ * final outcome, used by `sendPayment`, `trackPayment` and `probe`; and a payment to a peer on
+ * a route built here (`SendToRouteV2`), used by `payOverChannel`.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type Hex32, isLspError, type PaymentResult, type ProbeRequest } from '@blgv/core';
+import {
+  type ChannelPaymentRequest,
+  ErrorCode,
+  type Hex32,
+  isLspError,
+  LspError,
+  msat,
+  type PaymentResult,
+  type ProbeRequest,
+  parseHex32,
+} from '@blgv/core';
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import type { Payment__Output } from '../generated/types/lnrpc/Payment.ts';
 import type { SendPaymentRequest as LndSendPaymentRequest } from '../generated/types/routerrpc/SendPaymentRequest.ts';
-import { aborted } from './call.ts';
+import { aborted, unary } from './call.ts';
 import type { LndClients } from './connection.ts';
 import { toLspError } from './errors.ts';
-import { paymentResultFromLnd } from './mappers.ts';
+import { htlcAttemptFromLnd, paymentResultFromLnd } from './mappers.ts';
 
 /** Final CLTV delta of a probe (LND's default for invoices). */
 const PROBE_FINAL_CLTV_DELTA = 80;
+/** Blocks added to a route's final time-lock against a block found meanwhile (LND's padding). */
+const FINAL_CLTV_PADDING = 3;
 
 /** Reads a payment stream until the payment is final. */
 function finalOutcome(
@@ -90,4 +103,72 @@ export function probe(c: LndClients, request: ProbeRequest, signal: AbortSignal)
     },
     signal,
   );
+}
+
+/**
+ * Pays the invoice of this node's peer over channel `request.scid` on a one-hop route built
+ * here (`SendToRouteV2`): LND's pathfinding knows a new channel only once it is written into
+ * the graph, which LND does in batches, up to a second or two after the channel is active.
+ */
+export async function payOverChannel(
+  c: LndClients,
+  request: ChannelPaymentRequest,
+  signal: AbortSignal,
+): Promise<PaymentResult> {
+  const ln = c.lightning;
+  const router = c.router;
+  const [invoice, info] = await Promise.all([
+    unary('DecodePayReq', ln.DecodePayReq.bind(ln), { pay_req: request.paymentRequest }, signal),
+    unary('GetInfo', ln.GetInfo.bind(ln), {}, signal),
+  ]);
+  const amount = BigInt(invoice.num_msat);
+  if (amount <= 0n) throw new LspError(ErrorCode.InvalidInput, 'the invoice has no amount');
+  const expiry = info.block_height + Number(invoice.cltv_expiry) + FINAL_CLTV_PADDING;
+  const paymentHash = parseHex32(invoice.payment_hash);
+  const attempt = await unary(
+    'SendToRouteV2',
+    router.SendToRouteV2.bind(router),
+    {
+      payment_hash: Buffer.from(paymentHash, 'hex'),
+      route: {
+        total_time_lock: expiry,
+        total_amt_msat: amount.toString(),
+        total_fees_msat: '0',
+        hops: [
+          {
+            chan_id: request.scid.toString(),
+            pub_key: invoice.destination,
+            amt_to_forward_msat: amount.toString(),
+            fee_msat: '0',
+            expiry,
+            tlv_payload: true,
+            ...(invoice.payment_addr.length > 0
+              ? { mpp_record: { payment_addr: invoice.payment_addr, total_amt_msat: amount.toString() } }
+              : {}),
+          },
+        ],
+      },
+    },
+    signal,
+  );
+  const mapped = htlcAttemptFromLnd(attempt);
+  if (attempt.status === 'SUCCEEDED') {
+    return {
+      status: 'succeeded',
+      paymentHash,
+      preimage: parseHex32(attempt.preimage.toString('hex')),
+      amount: msat(amount),
+      fee: msat(0n),
+      htlcCount: 1,
+      attempts: [mapped],
+    };
+  }
+  return {
+    status: 'failed',
+    paymentHash,
+    reason: 'error',
+    htlcCount: 1,
+    attemptFailures: mapped.failure ? [mapped.failure] : [],
+    attempts: [mapped],
+  };
 }

@@ -58,5 +58,6 @@ export {
   startRoutingGraph,
 } from './routing-graph.ts';
 export { type ServerProcess, type ServerProcessOptions, startServerProcess } from './server-process.ts';
+export { type StockWalletPolicy, startStockWallet } from './stock-wallet.ts';
 export { postgresBinDir, startTestPostgres, type TestPostgres } from './test-postgres.ts';
 export { payTopup, topUp } from './topup.ts';

@@ -18,23 +18,11 @@ import {
 import { unary } from '../call.ts';
 import type { LndClients } from '../connection.ts';
 import { modifyInvoiceHtlcs } from '../invoice-htlc-modifier.ts';
-import { invoiceFromLnd } from '../mappers.ts';
+import { invoiceFromLnd, routeHintMessage } from '../mappers.ts';
 import { resilientStream, type StreamHooks } from '../streams.ts';
 
 /** Invoices read per ListInvoices call. */
 const INVOICE_PAGE = 1000;
-
-function routeHintMessage(hops: readonly RouteHintHop[]) {
-  return {
-    hop_hints: hops.map((h) => ({
-      node_id: h.nodeId,
-      chan_id: h.scid.toString(),
-      fee_base_msat: Number(h.feeBaseMsat),
-      fee_proportional_millionths: h.feeProportionalMillionths,
-      cltv_expiry_delta: h.cltvExpiryDelta,
-    })),
-  };
-}
 
 /** `InvoicesPort` on LND. */
 export function lndInvoices(c: LndClients, hooks: StreamHooks): InvoicesPort {

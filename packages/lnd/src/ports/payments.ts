@@ -3,6 +3,7 @@
  * The LND side of `PaymentsPort` (`@blgv/core`): one of the ports `lndBackend` puts together.
  */
 import {
+  type ChannelPaymentRequest,
   type DecodedPaymentRequest,
   ErrorCode,
   type Hex32,
@@ -19,7 +20,7 @@ import { unary } from '../call.ts';
 import type { LndClients } from '../connection.ts';
 import { payReqFromLnd } from '../mappers.ts';
 import { listPayments, trackPayments } from '../node-calls.ts';
-import { probe, routerPayment, trackPayment } from '../payments.ts';
+import { payOverChannel, probe, routerPayment, trackPayment } from '../payments.ts';
 import type { StreamHooks } from '../streams.ts';
 
 /** `PaymentsPort` on LND. */
@@ -47,6 +48,10 @@ export function lndPayments(c: LndClients, hooks: StreamHooks): PaymentsPort {
         },
         signal,
       );
+    },
+
+    payOverChannel(request: ChannelPaymentRequest, signal: AbortSignal): Promise<PaymentResult> {
+      return payOverChannel(c, request, signal);
     },
 
     trackPayment(paymentHash: Hex32, signal: AbortSignal): Promise<PaymentResult | undefined> {

@@ -14,7 +14,7 @@ import {
 } from '@blgv/core';
 import { unary } from '../call.ts';
 import type { LndClients } from '../connection.ts';
-import { failureReasons } from '../mappers.ts';
+import { failureReasons, routeHintMessage } from '../mappers.ts';
 
 /** `RouteEstimationPort` on LND. */
 export function lndRouteEstimation(c: LndClients): RouteEstimationPort {
@@ -55,15 +55,7 @@ export function lndRouteEstimation(c: LndClients): RouteEstimationPort {
             ...(request.finalCltvDelta !== undefined ? { final_cltv_delta: request.finalCltvDelta } : {}),
             ...(request.routeHints !== undefined
               ? {
-                  route_hints: request.routeHints.map((hops) => ({
-                    hop_hints: hops.map((h) => ({
-                      node_id: h.nodeId,
-                      chan_id: h.scid.toString(),
-                      fee_base_msat: Number(h.feeBaseMsat),
-                      fee_proportional_millionths: h.feeProportionalMillionths,
-                      cltv_expiry_delta: h.cltvExpiryDelta,
-                    })),
-                  })),
+                  route_hints: request.routeHints.map(routeHintMessage),
                 }
               : {}),
           },

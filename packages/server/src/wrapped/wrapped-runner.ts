@@ -57,7 +57,7 @@ export type WrappedRunnerLightning = Pick<
   InvoicesPort,
   'subscribeInvoice' | 'lookupInvoice' | 'settleInvoice' | 'cancelInvoice'
 > &
-  Pick<PaymentsPort, 'sendPayment' | 'trackPayment'> &
+  Pick<PaymentsPort, 'payOverChannel' | 'trackPayment'> &
   Pick<ChannelsPort, 'listChannels' | 'channelEvents'> &
   Pick<WalletPort, 'estimateFee'>;
 
@@ -348,28 +348,28 @@ export class WrappedRunner {
   }
 
   /**
-   * Sends the wallet's payment over `channel`. A channel that has just become active may not be
-   * eligible to carry an HTLC for a moment (LND finds no local balance, tries nothing): such a
-   * payment failed for certain with no HTLC sent, so it is sent again until the channel carries
-   * it or the open timeout passes.
+   * Sends the wallet's payment over `channel`, on a one-hop route built without LND's graph (a
+   * new channel reaches the graph up to a second or two after it is active). A channel that has
+   * just become active may not take an HTLC for a moment: a payment whose HTLC failed at the LSP's
+   * own node (hop 0) never left it, so it is sent again until the channel carries it or the open
+   * timeout passes.
    */
   async #sendToWallet(w: WrappedInvoiceRecord, channel: Scid, waitMs: number): Promise<PaymentResult> {
     const deadline = Date.now() + this.#limits.openTimeoutSeconds * 1000;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
-      const result = await this.#lightning.sendPayment(
-        {
-          paymentRequest: w.walletInvoice,
-          feeLimit: msat(0n),
-          timeoutSeconds: this.#limits.payTimeoutSeconds,
-          outgoingScid: channel,
-        },
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      const result = await this.#lightning.payOverChannel(
+        { paymentRequest: w.walletInvoice, scid: channel },
         AbortSignal.any([this.#signal, AbortSignal.timeout(waitMs)]),
       );
-      const notTried =
+      const notSent =
         result.status === 'failed' &&
-        result.htlcCount === 0 &&
-        (result.reason === 'insufficient_balance' || result.reason === 'no_route');
-      if (!notTried || Date.now() + delay > deadline) return result;
+        result.attemptFailures.length > 0 &&
+        result.attemptFailures.every((f) => f.sourceIndex === 0);
+      if (!notSent || Date.now() + delay > deadline) return result;
+      this.#log.debug(
+        { wrapped: w.id, failures: result.attemptFailures.map((f) => f.code), againInMs: delay },
+        'the new channel did not take the payment yet; sending it again',
+      );
       await pause(delay, this.#signal);
     }
   }

@@ -5,6 +5,7 @@
 import type { Hex32 } from '../../ids.ts';
 import type { StreamOptions } from '../stream-options.ts';
 import type {
+  ChannelPaymentRequest,
   DecodedPaymentRequest,
   PaymentResult,
   ProbeRequest,
@@ -17,6 +18,14 @@ import type {
 export interface PaymentsPort {
   /** Pays and waits for the final outcome. */
   sendPayment(request: SendPaymentRequest, signal: AbortSignal): Promise<PaymentResult>;
+
+  /**
+   * Pays the invoice of this node's peer over the channel named, on a one-hop route built
+   * without the node's graph (usable as soon as the channel is active, before the node has
+   * written it into its graph), and waits for the outcome. An HTLC the node could not even
+   * send fails with its one attempt failed at hop 0.
+   */
+  payOverChannel(request: ChannelPaymentRequest, signal: AbortSignal): Promise<PaymentResult>;
 
   /**
    * Waits for the final outcome of a payment this node sent (at once when it is already

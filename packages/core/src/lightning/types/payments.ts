@@ -33,6 +33,14 @@ export interface SendPaymentRequest {
   readonly allowSelfPayment?: boolean;
 }
 
+/** A payment to this node's peer over one of its channels, on a route given (no pathfinding). */
+export interface ChannelPaymentRequest {
+  /** The peer's invoice (it must have an amount). */
+  readonly paymentRequest: string;
+  /** This node's channel to the invoice's payee. */
+  readonly scid: Scid;
+}
+
 /** Why a payment failed, as LND classifies it. */
 export type PaymentFailureReason =
   | 'timeout'
