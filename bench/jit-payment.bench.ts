@@ -153,7 +153,8 @@ try {
       wrappedOpen.push((await overOpenChannel(alice, lsp, wallet, opened)).ms);
       // Sanity: the wrapped invoice completed over the channel it opened (the wallet's only one).
       const done = await client.getWrappedInvoice(w.id);
-      if (done.state !== 'completed') throw new Error(`the wrapped invoice ended ${done.state}`);
+      if (done.state !== 'completed' || done.channelScid === null)
+        throw new Error(`the wrapped invoice ended ${done.state}, channel ${done.channelScid}`);
       process.stdout.write(
         `# wrapped round ${round} (${wallet.name}): JIT ${wrapped.at(-1)?.toFixed(0)} ms, open channel ${wrappedOpen.at(-1)?.toFixed(0)} ms\n`,
       );

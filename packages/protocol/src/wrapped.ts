@@ -109,7 +109,10 @@ export const WrappedInvoiceView = Type.Object({
       Type.Literal(s),
     ),
   ),
-  channelScid: Type.Union([Type.String(), Type.Null()]),
+  channelScid: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "the LSP's channel (its scid alias) the wallet is paid over: an existing one once chosen, a new one once the wallet is paid",
+  }),
   failure: Type.Union([Type.String(), Type.Null()]),
 });
 export type WrappedInvoiceView = Static<typeof WrappedInvoiceView>;

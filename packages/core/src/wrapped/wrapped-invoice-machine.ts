@@ -50,8 +50,11 @@ export type WrappedInvoiceEvent =
   /** The wallet already has a channel from the LSP with room for the payment. */
   | { readonly type: 'channel_chosen'; readonly channelScid: Scid }
   | { readonly type: 'open_failed'; readonly reason: string }
-  /** The wallet's invoice was paid: its preimage. */
-  | { readonly type: 'wallet_paid'; readonly preimage: Hex32 }
+  /**
+   * The wallet's invoice was paid: its preimage, and the channel it went over when known (a new
+   * channel's scid is known only once it is active; a payment found after a restart has none).
+   */
+  | { readonly type: 'wallet_paid'; readonly preimage: Hex32; readonly channelScid?: Scid }
   /** Paying the wallet's invoice failed for certain. */
   | { readonly type: 'pay_failed'; readonly reason: string }
   /** The hold invoice is settled: the fee is earned. */

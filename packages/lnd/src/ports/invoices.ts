@@ -12,7 +12,6 @@ import {
   type InvoiceStatus,
   type InvoicesPort,
   parseHex32,
-  type RouteHintHop,
   type StreamOptions,
 } from '@blgv/core';
 import { unary } from '../call.ts';

@@ -26,7 +26,6 @@ import {
   type InvoicesPort,
   isLspError,
   jitChannelCapacity,
-  msat,
   type PaymentResult,
   type PaymentsPort,
   parseHex32,
@@ -376,7 +375,13 @@ export class WrappedRunner {
 
   async #paid(w: WrappedInvoiceRecord, result: PaymentResult): Promise<void> {
     if (result.status === 'succeeded') {
-      await this.#apply(w, { type: 'wallet_paid', preimage: result.preimage });
+      // The channel it went over: the first hop of its settled HTLC.
+      const channelScid = result.attempts?.find((a) => a.status === 'succeeded')?.hops[0]?.scid;
+      await this.#apply(w, {
+        type: 'wallet_paid',
+        preimage: result.preimage,
+        ...(channelScid !== undefined ? { channelScid } : {}),
+      });
       return;
     }
     await this.#apply(w, {
