@@ -54,7 +54,8 @@ writeFileSync(
       license: 'MIT',
       type: 'module',
       exports: { '.': { types: './client/src/index.d.ts', default: './client/src/index.js' } },
-      engines: { node: '>=20' },
+      // @noble/hashes and @noble/curves (its BOLT 11 decoder's) need 20.19.
+      engines: { node: '>=20.19' },
       // The SDK's own (its BOLT 11 decoder's) and the shared wire code's; the wire code itself is inside.
       dependencies: Object.fromEntries(
         Object.entries({ ...protocol.dependencies, ...client.dependencies })
