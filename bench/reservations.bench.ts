@@ -3,7 +3,9 @@
  * (signature check, nonce, allocation lock, liquidity read, reservation row + fee in the
  * ledger) against signed `GET /v1/account` (signature check, nonce, one balance read) as the
  * baseline, same server, same client, same concurrency, in one run. The requests come from the
- * load generator's own process (`support/load.ts`), as in the signed-endpoint benchmark.
+ * load generator's own process (`support/load.ts`), as in the signed-endpoint benchmark. Each is
+ * measured after a warm-up of its own (`BENCH_WARMUP` requests: the server's code paths and the
+ * database's caches are warm), over `BENCH_REQUESTS`: steady state, not a start-up.
  */
 import { sat } from '@blgv/core';
 import { Harness } from '@blgv/regtest';
@@ -12,7 +14,10 @@ import { LedgerRepository, sql, TenantsRepository } from '@blgv/store';
 import { benchDatabase, result } from './support/database.ts';
 import { load } from './support/run-load.ts';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
+/** Each reservation sets aside the smallest amount allowed (`reservations.minAmount`). */
+const RESERVATION_SAT = 1_000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const h = await Harness.start();
@@ -20,7 +25,15 @@ const database = await benchDatabase();
 try {
   const [lsp, bob] = await Promise.all([h.newNode('lsp'), h.newNode('bob')]);
   await h.fund([lsp, sat(20_000_000)]);
-  await h.openChannel(lsp, bob, sat(10_000_000), { push: sat(0) });
+  // Room for every reservation (warm-up and measured) in the LSP's outbound liquidity.
+  await h.openChannel(
+    lsp,
+    bob,
+    sat(Math.max(10_000_000, Math.ceil((REQUESTS + WARMUP) * RESERVATION_SAT * 1.1))),
+    {
+      push: sat(0),
+    },
+  );
   const log = createLogger('silent', false);
   const config = loadConfig({}, () => '{}');
   const services = createServices({
@@ -36,35 +49,33 @@ try {
   await new LedgerRepository(database.db).append({
     tenantId: tenant.id,
     kind: 'topup',
-    amount: sat(REQUESTS * 10),
+    amount: sat((REQUESTS + WARMUP) * 10),
     reference: 'bench',
     description: 'bench balance',
   });
 
   const signing = { keyId: key.keyId, secret: key.secret };
   /** `REQUESTS` signed requests, `CONCURRENCY` at a time, from the load generator's process. */
-  const run = (method: string, path: string, body?: string) =>
+  const run = (method: string, path: string, body?: string, requests = REQUESTS) =>
     load({
       url: `${url}${path}`,
       method,
-      requests: REQUESTS,
+      requests,
       connections: CONCURRENCY,
       signing,
       ...(body ? { body } : {}),
     });
 
-  await run('GET', '/v1/account'); // warm-up (connections, prepared code paths)
+  const reserve = JSON.stringify({ amount: RESERVATION_SAT, duration: 600_000, maxFeeRate: 1_000_000 });
+  await run('GET', '/v1/account', undefined, WARMUP);
   const baseline = await run('GET', '/v1/account');
-  const reservations = await run(
-    'POST',
-    '/v1/liquidity/reservations',
-    JSON.stringify({ amount: 1_000, duration: 600_000, maxFeeRate: 1_000_000 }),
-  );
+  await run('POST', '/v1/liquidity/reservations', reserve, WARMUP);
+  const reservations = await run('POST', '/v1/liquidity/reservations', reserve);
   const granted = await sql<{
     n: bigint;
   }>`select count(*)::int8 as n from ${sql.table('liquidity_reservations')}`.execute(database.db);
-  if (Number(granted.rows[0]?.n) !== REQUESTS)
-    throw new Error(`granted ${granted.rows[0]?.n} of ${REQUESTS}`);
+  if (Number(granted.rows[0]?.n) !== REQUESTS + WARMUP)
+    throw new Error(`granted ${granted.rows[0]?.n} of ${REQUESTS + WARMUP}`);
   result('signed_get_account_rps', baseline.rps, 'req/s');
   result('reservations_rps', reservations.rps, 'req/s');
   result('reservations_p99', reservations.p99, 'ms');
