@@ -76,6 +76,35 @@ test('a silent peer times out', async () => {
   stop.abort();
 });
 
+test('a read whose message is lost is sent again and answered; an order is never sent twice', async () => {
+  const stop = new AbortController();
+  const sent: string[] = [];
+  const client = new LspsPeerClient({
+    // The peer never hears the first message of each method.
+    lightning: fakeNode((r) => {
+      sent.push(r.method);
+      return sent.filter((m) => m === r.method).length === 1 ? undefined : { result: { ok: r.method } };
+    }),
+    peer: PEER,
+    timeoutMs: 500,
+    resendMs: 50,
+  });
+  await client.start(stop.signal);
+  assert.deepEqual(await client.call('lsps1.get_info', {}, AbortSignal.timeout(5_000)), {
+    ok: 'lsps1.get_info',
+  });
+  await assert.rejects(client.call('lsps1.create_order', {}, AbortSignal.timeout(5_000)), (e: unknown) =>
+    isLspError(e, ErrorCode.Timeout),
+  );
+  assert.deepEqual(
+    sent.filter((m) => m === 'lsps1.create_order'),
+    ['lsps1.create_order'],
+    'not sent again',
+  );
+  assert.equal(sent.filter((m) => m === 'lsps1.get_info').length, 2, 'sent again once, then answered');
+  stop.abort();
+});
+
 test('stopping the client rejects the calls waiting for an answer, and later starts', async () => {
   const stop = new AbortController();
   let sent!: () => void;

@@ -30,6 +30,19 @@ interface Pending {
 
 /** Default deadline of one call. */
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Methods that only read, sent again (the same request, the same id) when no answer came
+ * within `resendMs` (default {@link RESEND_MS}): a peer message is not delivered again when it is lost (the peer's
+ * connection flapped, its reader was restarting), and asking a read twice changes nothing.
+ */
+const READ_ONLY = new Set([
+  'lsps0.list_protocols',
+  'lsps1.get_info',
+  'lsps1.get_order',
+  'lsps2.get_info',
+  'lsps5.list_webhooks',
+]);
+const RESEND_MS = 10_000;
 
 /** The Lightning calls an LSPS peer client makes: sending a peer message and reading them. */
 export type LspsPeerClientLightning = Pick<PeersPort, 'customMessages' | 'sendCustomMessage'>;
@@ -39,13 +52,21 @@ export class LspsPeerClient {
   readonly #lightning: LspsPeerClientLightning;
   readonly #peer: Pubkey;
   readonly #timeoutMs: number;
+  readonly #resendMs: number;
   readonly #pending = new Map<string, Pending>();
   #ready: Promise<void> | undefined;
 
-  constructor(deps: { lightning: LspsPeerClientLightning; peer: Pubkey; timeoutMs?: number }) {
+  constructor(deps: {
+    lightning: LspsPeerClientLightning;
+    peer: Pubkey;
+    timeoutMs?: number;
+    /** How long a read waits for its answer before it is sent again. */
+    resendMs?: number;
+  }) {
     this.#lightning = deps.lightning;
     this.#peer = deps.peer;
     this.#timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#resendMs = deps.resendMs ?? RESEND_MS;
   }
 
   /**
@@ -88,8 +109,16 @@ export class LspsPeerClient {
     const data = new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', method, params, id }));
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)]);
     return new Promise<unknown>((resolve, reject) => {
+      const send = () =>
+        this.#lightning
+          .sendCustomMessage({ peer: this.#peer, type: LSPS0_MESSAGE_TYPE, data }, deadline)
+          .catch((err: unknown) =>
+            this.#pending.get(id)?.reject(err instanceof Error ? err : new Error(String(err))),
+          );
+      const resend = READ_ONLY.has(method) ? setInterval(send, this.#resendMs) : undefined;
       const settle = () => {
         this.#pending.delete(id);
+        clearInterval(resend);
         deadline.removeEventListener('abort', onAbort);
       };
       const onAbort = () => {
@@ -112,11 +141,7 @@ export class LspsPeerClient {
           reject(e);
         },
       });
-      this.#lightning
-        .sendCustomMessage({ peer: this.#peer, type: LSPS0_MESSAGE_TYPE, data }, deadline)
-        .catch((err: unknown) =>
-          this.#pending.get(id)?.reject(err instanceof Error ? err : new Error(String(err))),
-        );
+      void send();
     });
   }
 
