@@ -18,6 +18,13 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 /** Each reservation sets aside the smallest amount allowed (`reservations.minAmount`). */
 const RESERVATION_SAT = 1_000;
+/** The largest channel LND opens without wumbo: every reservation's amount must fit in it. */
+const MAX_CHANNEL_SAT = 16_777_215;
+const CHANNEL_SAT = Math.max(10_000_000, Math.ceil((REQUESTS + WARMUP) * RESERVATION_SAT * 1.1));
+if (CHANNEL_SAT > MAX_CHANNEL_SAT)
+  throw new Error(
+    `BENCH_REQUESTS + BENCH_WARMUP at most ${Math.floor(MAX_CHANNEL_SAT / RESERVATION_SAT / 1.1)}: every reservation sets aside ${RESERVATION_SAT} sat of one channel`,
+  );
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const h = await Harness.start();
@@ -26,14 +33,7 @@ try {
   const [lsp, bob] = await Promise.all([h.newNode('lsp'), h.newNode('bob')]);
   await h.fund([lsp, sat(20_000_000)]);
   // Room for every reservation (warm-up and measured) in the LSP's outbound liquidity.
-  await h.openChannel(
-    lsp,
-    bob,
-    sat(Math.max(10_000_000, Math.ceil((REQUESTS + WARMUP) * RESERVATION_SAT * 1.1))),
-    {
-      push: sat(0),
-    },
-  );
+  await h.openChannel(lsp, bob, sat(CHANNEL_SAT), { push: sat(0) });
   const log = createLogger('silent', false);
   const config = loadConfig({}, () => '{}');
   const services = createServices({
