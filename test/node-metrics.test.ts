@@ -149,11 +149,23 @@ test('a hosted node that routes and pays: its metrics match its LND exactly', as
     'GET',
     '/v1/channels',
   );
-  const history = await nodeRest<{
-    forwarding_events: { fee_msat: string; amt_in_msat: string; amt_out_msat: string; chan_id_in: string }[];
-  }>(node.endpoint, mac, 'POST', '/v1/switch', { start_time: '0', num_max_events: 1000 });
-  assert.equal(history.status, 200);
-  const lndForwards = history.body.forwarding_events;
+  // The node logs the forward once both its HTLCs are resolved, which can come after the payer
+  // and the node's own payments are done (a rehearsal read none): asked until it is there.
+  const lndForwards = await h.waitFor(
+    async () => {
+      const history = await nodeRest<{
+        forwarding_events: {
+          fee_msat: string;
+          amt_in_msat: string;
+          amt_out_msat: string;
+          chan_id_in: string;
+        }[];
+      }>(node.endpoint, mac, 'POST', '/v1/switch', { start_time: '0', num_max_events: 1000 });
+      assert.equal(history.status, 200);
+      return history.body.forwarding_events.length > 0 && history.body.forwarding_events;
+    },
+    { what: "the node's LND to log the forward", timeoutMs: 60_000 },
+  );
   assert.equal(lndForwards.length, 1, 'LND logged the one forward');
   const lndRevenue = lndForwards.reduce((sum, f) => sum + BigInt(f.fee_msat), 0n);
   assert.ok(lndRevenue > 0n);
