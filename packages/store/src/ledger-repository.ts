@@ -119,13 +119,13 @@ export class LedgerRepository {
 
   /** The running balance (the ledger's sum, never negative) and what the tenant owes. */
   async account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
-    const r = await this.#db
-      .selectFrom('tenants')
-      .select('balance_sat')
-      .where('id', '=', tenantId)
-      .executeTakeFirst();
-    const owed = await new TenantDebtsRepository(this.#db).owed(tenantId);
-    return { balance: sat(r?.balance_sat ?? 0n), debt: owed.amount, debtSince: owed.since };
+    // One statement: the running balance and the open debts (what `TenantDebtsRepository.owed` sums).
+    const r = await sql<{ balance: string | null; debt: string; since: Date | null }>`
+      select (select balance_sat from tenants where id = ${tenantId})::text as balance,
+        coalesce(sum(amount_sat), 0)::text as debt, min(created_at) as since
+      from tenant_debts where tenant_id = ${tenantId} and paid_at is null`.execute(this.#db);
+    const row = r.rows[0];
+    return { balance: sat(row?.balance ?? '0'), debt: sat(row?.debt ?? '0'), debtSince: row?.since ?? null };
   }
 
   /** The sum of a tenant's entries (what the running balance must equal). */
