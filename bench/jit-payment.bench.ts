@@ -68,7 +68,7 @@ async function overOpenChannel(
   lsp: LndNode,
   wallet: LndNode,
   channel: Channel | undefined,
-): Promise<{ ms: number; paymentHash: string }> {
+): Promise<{ ms: number; paymentHash: Hex32 }> {
   const again = await wallet.lnd.addInvoice(
     { amount: AMOUNT, routeHints: [[openChannelHint(lsp, channel, ROUTING)]] },
     within(),
@@ -129,10 +129,7 @@ try {
       const again = await overOpenChannel(alice, lsp, wallet.node, opened);
       open.push(again.ms);
       // Sanity: the first went through the JIT path (fee deducted), the second did not.
-      if (
-        wallet.htlcsOf(first.paymentHash).length !== 1 ||
-        wallet.htlcsOf(again.paymentHash as Hex32).length !== 0
-      )
+      if (wallet.htlcsOf(first.paymentHash).length !== 1 || wallet.htlcsOf(again.paymentHash).length !== 0)
         throw new Error('a payment did not take the path it was meant to');
       process.stdout.write(
         `# LSPS2 round ${round} (${wallet.node.name}): JIT ${jit.at(-1)?.toFixed(0)} ms, open channel ${open.at(-1)?.toFixed(0)} ms\n`,

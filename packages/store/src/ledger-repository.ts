@@ -9,7 +9,7 @@ import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
-import { type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
+import { openDebtsOf, type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
 export interface LedgerEntry {
@@ -119,11 +119,11 @@ export class LedgerRepository {
 
   /** The running balance (the ledger's sum, never negative) and what the tenant owes. */
   async account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
-    // One statement: the running balance and the open debts (what `TenantDebtsRepository.owed` sums).
+    // One statement: the running balance beside the open debts.
     const r = await sql<{ balance: string | null; debt: string; since: Date | null }>`
       select (select balance_sat from tenants where id = ${tenantId})::text as balance,
-        coalesce(sum(amount_sat), 0)::text as debt, min(created_at) as since
-      from tenant_debts where tenant_id = ${tenantId} and paid_at is null`.execute(this.#db);
+        d.amount as debt, d.since
+      from (${openDebtsOf(tenantId)}) d`.execute(this.#db);
     const row = r.rows[0];
     return { balance: sat(row?.balance ?? '0'), debt: sat(row?.debt ?? '0'), debtSince: row?.since ?? null };
   }

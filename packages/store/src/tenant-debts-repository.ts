@@ -8,6 +8,16 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema } from './schema.ts';
 import type { DebtKind, TenantDebtsTable } from './tables/ledger.ts';
 
+/**
+ * A tenant's open debts as one row: their sum (`amount`, text: sum(int8) is numeric) and when
+ * the oldest was incurred (`since`). Also a subquery of the ledger's account read.
+ */
+export function openDebtsOf(tenantId: string) {
+  return sql<{ amount: string; since: Date | null }>`
+    select coalesce(sum(amount_sat), 0)::text as amount, min(created_at) as since
+    from tenant_debts where tenant_id = ${tenantId} and paid_at is null`;
+}
+
 /** One debt. */
 export interface TenantDebt {
   readonly id: bigint;
@@ -51,9 +61,7 @@ export class TenantDebtsRepository {
 
   /** What the tenant owes: the sum of its open debts and since when (the oldest's date). */
   async owed(tenantId: string): Promise<{ amount: Sat; since: Date | null }> {
-    const r = await sql<{ amount: string; since: Date | null }>`
-      select coalesce(sum(amount_sat), 0)::text as amount, min(created_at) as since
-      from tenant_debts where tenant_id = ${tenantId} and paid_at is null`.execute(this.#db);
+    const r = await openDebtsOf(tenantId).execute(this.#db);
     return { amount: sat(r.rows[0]?.amount ?? '0'), since: r.rows[0]?.since ?? null };
   }
 

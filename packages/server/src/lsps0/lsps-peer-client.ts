@@ -32,8 +32,9 @@ interface Pending {
 const DEFAULT_TIMEOUT_MS = 30_000;
 /**
  * Methods that only read, sent again (the same request, the same id) when no answer came
- * within `resendMs` (default {@link RESEND_MS}): a peer message is not delivered again when it is lost (the peer's
- * connection flapped, its reader was restarting), and asking a read twice changes nothing.
+ * within `resendMs` (default {@link RESEND_MS}): a peer message is not delivered again when it
+ * is lost (the peer's connection flapped, its reader was restarting), and asking a read twice
+ * changes nothing.
  */
 const READ_ONLY = new Set([
   'lsps0.list_protocols',
