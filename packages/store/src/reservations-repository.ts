@@ -66,13 +66,27 @@ export class ReservationsRepository {
     await sql`select pg_advisory_xact_lock(${ALLOCATION_LOCK_ID})`.execute(this.#db);
   }
 
-  /** What is committed now, read in one statement (one snapshot). */
-  async committed(): Promise<CommittedLiquidity> {
-    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`select
+  /**
+   * What is committed now, read in one statement (one snapshot). With `lockTenants`, the same
+   * statement also locks those tenants' rows (in id order, as `LedgerRepository.lockTenants`):
+   * under the allocation lock that saves a round trip. The tenants' balances must still be
+   * read by a later statement, whose snapshot sees what committed while it waited for a row.
+   */
+  async committed(lockTenants: readonly string[] = []): Promise<CommittedLiquidity> {
+    const locking =
+      lockTenants.length === 0
+        ? sql``
+        : sql`with locked as (select id from tenants where id in (${uuidList(lockTenants)}) order by id for update)`;
+    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`${locking} select
       (select coalesce(sum(amount_sat - used_sat), 0)::int8 from liquidity_reservations
         where state = 'active' and expires_at > now()) as reserved,
       (select coalesce(sum(liquidity_sat), 0)::int8 from payments where status = 'pending') as pending,
-      (select last_value from liquidity_epoch) as epoch`.execute(this.#db);
+      (select last_value from liquidity_epoch) as epoch${
+        lockTenants.length === 0
+          ? sql``
+          : sql`,
+      (select count(*) from locked) as locked`
+      }`.execute(this.#db);
     const row = r.rows[0];
     if (!row) throw new Error('committed liquidity: no row');
     return {

@@ -58,13 +58,16 @@ export class SpendableReader {
 /**
  * Runs `decide` in a transaction that holds the allocation lock, with the liquidity available
  * at that moment: spendable minus unused reservations minus payments in flight. `onLocked` is
- * told when the transaction holds the lock (before `decide` runs).
+ * told when the transaction holds the lock (before `decide` runs); `lockTenants` are locked
+ * before `decide` runs too.
  */
 export async function withAvailableLiquidity<T>(
   deps: {
     readonly database: Database;
     readonly spendable: SpendableReader;
     readonly onLocked?: () => void;
+    /** Tenants whose rows `decide` needs locked: locked with the read of what is committed. */
+    readonly lockTenants?: readonly string[];
   },
   decide: (trx: Transaction<Schema>, available: Sat) => Promise<T>,
 ): Promise<T> {
@@ -74,7 +77,7 @@ export async function withAvailableLiquidity<T>(
       const reservations = new ReservationsRepository(trx);
       await reservations.lockAllocation();
       deps.onLocked?.();
-      const committed = await reservations.committed();
+      const committed = await reservations.committed(deps.lockTenants);
       if (committed.epoch !== reading.epoch) return { stale: true as const };
       const available = availableLiquidity({ spendable: reading.spendable, ...committed });
       return { stale: false as const, value: await decide(trx, available) };

@@ -94,13 +94,12 @@ export class ReservationAllocator {
   }
 
   #decide(requests: readonly AllocationRequest[], onLocked: () => void): Promise<AllocationOutcome[]> {
+    const tenants = [...new Set(requests.map((r) => r.tenantId))];
     return withAvailableLiquidity(
-      { database: this.#database, spendable: this.#spendable, onLocked },
+      { database: this.#database, spendable: this.#spendable, onLocked, lockTenants: tenants },
       async (trx, available) => {
         const reservations = new ReservationsRepository(trx);
         const ledger = new LedgerRepository(trx);
-        const tenants = [...new Set(requests.map((r) => r.tenantId))];
-        await ledger.lockTenants(tenants);
         const positions = await reservations.tenantPositions(tenants);
         const decisions = decideBatch(requests, available, positions, Date.now());
         const grants = decisions.filter((d): d is Grant => d.ok);
