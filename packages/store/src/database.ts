@@ -43,12 +43,23 @@ export interface Database {
    * process, nothing beyond the caller's in-process queue.
    */
   readonly nodeLocks: NodeLocks;
+  /**
+   * The same database on connections whose commits do not wait for their write-ahead log to
+   * reach the disk (Postgres's `synchronous_commit = off`): a write is as atomic and as visible
+   * as on `db`, but a crash of Postgres itself (not of this process, not a clean restart) can
+   * forget the writes of its last fraction of a second (at most three times
+   * `wal_writer_delay`, 600 ms by default). Only for records whose loss is harmless; see
+   * `NonceWriter`. On PGlite, `db` itself.
+   */
+  readonly relaxedDb: Kysely<Schema>;
   /** Answers once the database does (for health checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 const INT8_OID = 20;
+/** Connections of `relaxedDb`'s pool: its statements are short and coalesced by their callers. */
+const RELAXED_CONNECTIONS = 4;
 
 /** The Postgres pool's timeouts when the configuration gives none. */
 export const DEFAULT_TIMEOUTS = {
@@ -60,6 +71,8 @@ export const DEFAULT_TIMEOUTS = {
 /** Opens the database described by `config`. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   let db: Kysely<Schema>;
+  let relaxedDb: Kysely<Schema> | undefined;
+  let relaxedPool: pg.Pool | undefined;
   let locks: PostgresNodeLocks | undefined;
   let pgPool: pg.Pool | undefined;
   if (config.kind === 'postgres') {
@@ -72,9 +85,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       types,
       ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
     };
-    const pool = new pg.Pool({
+    const poolOptions = (max: number, options?: string): pg.PoolConfig => ({
       ...client,
-      max: config.maxConnections ?? 20,
+      ...(options ? { options: [client.options, options].filter(Boolean).join(' ') } : {}),
+      max,
       // Nothing waits for ever: a stalled database (or a hung query, or a transaction left open
       // by a frozen process) ends in an error the caller handles, and its locks are released.
       connectionTimeoutMillis: config.connectionTimeoutMs ?? DEFAULT_TIMEOUTS.connectionTimeoutMs,
@@ -82,11 +96,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       idle_in_transaction_session_timeout:
         config.idleInTransactionTimeoutMs ?? DEFAULT_TIMEOUTS.idleInTransactionTimeoutMs,
     });
+    const pool = new pg.Pool(poolOptions(config.maxConnections ?? 20));
+    relaxedPool = new pg.Pool(poolOptions(RELAXED_CONNECTIONS, '-c synchronous_commit=off'));
     // A connection the server ends (idle-in-transaction timeout, a restart, a network cut) emits
     // `error` on its client, idle or checked out: heard here, it costs that connection only (its
     // next query fails and the pool drops it), never the process.
-    pool.on('error', () => {});
-    pool.on('connect', (c) => c.on('error', () => {}));
+    for (const p of [pool, relaxedPool]) {
+      p.on('error', () => {});
+      p.on('connect', (c) => c.on('error', () => {}));
+    }
     pgPool = pool;
     // Node locks wait on `lock_timeout` and their caller's deadline, not the statement timeout.
     locks = new PostgresNodeLocks(client);
@@ -99,6 +117,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       }
     }
     db = new Kysely<Schema>({ dialect: fencedDialect(new PostgresDialect({ pool })) });
+    relaxedDb = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
   } else {
     if (config.dataDir !== 'memory') mkdirSync(config.dataDir, { recursive: true });
     const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir);
@@ -106,6 +125,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   }
   return {
     db,
+    relaxedDb: relaxedDb ?? db,
     kind: config.kind,
     nodeLocks: locks ?? oneProcessNodeLocks,
     async ping() {
@@ -113,9 +133,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     },
     async close() {
       await db.destroy();
+      await relaxedDb?.destroy();
       // Kysely ends the pool only once it has used it: one opened and closed unused keeps the
       // connection that created the schema for the pool's idle timeout.
-      if (pgPool && !pgPool.ended) await pgPool.end();
+      for (const p of [pgPool, relaxedPool]) if (p && !p.ended) await p.end();
       await locks?.close();
     },
   };

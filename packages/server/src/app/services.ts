@@ -148,6 +148,7 @@ export function createServices(deps: {
     ? new SecretBox(Buffer.from(config.secretsKey, 'hex'))
     : SecretBox.ephemeral();
   const apiKeys = new ApiKeys(new ApiKeysRepository(database.db), box, {
+    readNonces: new ApiKeysRepository(database.relaxedDb),
     unknownCacheMs: config.auth.unknownKeyCacheSeconds * 1000,
   });
   const accounts = new Accounts({

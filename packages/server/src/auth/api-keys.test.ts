@@ -142,3 +142,47 @@ test('requests that miss the key cache together share one read of the key', asyn
     await database.close();
   }
 });
+
+test("a read-only request's nonce is recorded through the read store, a write's through the durable one", async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    const written = { durable: 0, relaxed: 0 };
+    const counting = (way: keyof typeof written) =>
+      new (class extends ApiKeysRepository {
+        override rememberNonces(pairs: Parameters<ApiKeysRepository['rememberNonces']>[0]) {
+          written[way] += pairs.length;
+          return super.rememberNonces(pairs);
+        }
+      })(database.db);
+    const keys = new ApiKeys(counting('durable'), SecretBox.ephemeral(), { readNonces: counting('relaxed') });
+    const tenant = await new TenantsRepository(database.db).create('read-nonces');
+    const key = await keys.create(tenant.id, 'tenant');
+    const signed = (method: string, nonce?: string) => {
+      const headers = signRequest({
+        keyId: key.keyId,
+        secret: key.secret,
+        method,
+        path: '/v1/account',
+        nonce,
+      });
+      return { headers, method, url: '/v1/account', body: new Uint8Array() };
+    };
+    await keys.authenticate(signed('GET'));
+    await keys.authenticate(signed('HEAD'));
+    await keys.authenticate(signed('POST'));
+    assert.deepEqual(written, { durable: 1, relaxed: 2 });
+    // One table: a nonce a read used is refused on a write, and the other way round.
+    const get = signed('GET', 'n'.repeat(32));
+    await keys.authenticate(get);
+    await assert.rejects(keys.authenticate(signed('POST', 'n'.repeat(32))), (e: unknown) =>
+      isLspError(e, 'nonce_reused'),
+    );
+    await keys.authenticate(signed('POST', 'm'.repeat(32)));
+    await assert.rejects(keys.authenticate(signed('GET', 'm'.repeat(32))), (e: unknown) =>
+      isLspError(e, 'nonce_reused'),
+    );
+  } finally {
+    await database.close();
+  }
+});

@@ -11,7 +11,7 @@ import {
   SIGNATURE_WINDOW_MS,
 } from '@blgv/protocol';
 import type { ApiKeyRecord, ApiKeysRepository } from '@blgv/store';
-import { NonceWriter } from './nonce-writer.ts';
+import { type NonceStore, NonceWriter } from './nonce-writer.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** The refusal of a replayed request. */
@@ -84,14 +84,20 @@ export class ApiKeys {
   constructor(
     repo: ApiKeysRepository,
     box: SecretBox,
-    options: { now?: () => number; cacheMs?: number; unknownCacheMs?: number } = {},
+    options: {
+      now?: () => number;
+      cacheMs?: number;
+      unknownCacheMs?: number;
+      /** Where read-only requests' nonces are recorded (`Database.relaxedDb`); `repo` if not given. */
+      readNonces?: NonceStore;
+    } = {},
   ) {
     this.#repo = repo;
     this.#box = box;
     this.#now = options.now ?? Date.now;
     this.#cacheMs = options.cacheMs ?? KEY_CACHE_MS;
     this.#unknownCacheMs = options.unknownCacheMs ?? UNKNOWN_KEY_CACHE_MS;
-    this.#nonces = new NonceWriter(repo);
+    this.#nonces = new NonceWriter(repo, options.readNonces);
   }
 
   /** Creates a key for a tenant. */
@@ -155,7 +161,12 @@ export class ApiKeys {
       principal: { keyId, tenantId: key.tenantId, scope: key.scope },
       // Kept until a request with this timestamp would be refused as stale, however far the
       // client's clock is ahead: a replay is refused on the nonce until then, on time after.
-      nonceIsNew: this.#nonces.remember(keyId, nonce, new Date(Number(timestamp) + SIGNATURE_WINDOW_MS)),
+      nonceIsNew: this.#nonces.remember(
+        keyId,
+        nonce,
+        new Date(Number(timestamp) + SIGNATURE_WINDOW_MS),
+        req.method === 'GET' || req.method === 'HEAD',
+      ),
     };
   }
 

@@ -4,9 +4,11 @@ import { NonceWriter } from './nonce-writer.ts';
 
 const later = new Date(Date.now() + 600_000);
 
-/** A fake of the one repository method the writer uses, with a primary key like the table's. */
-function fakeRepo() {
-  const seen = new Set<string>();
+/**
+ * A fake of the one repository method the writer uses, with a primary key like the table's.
+ * Two fakes given the same `seen` are two ways into one table.
+ */
+function fakeRepo(seen = new Set<string>()) {
   const calls: number[] = [];
   return {
     calls,
@@ -42,4 +44,22 @@ test('concurrent nonces share one statement; each learns whether it was new', as
 test('a database failure fails every request of the batch', async () => {
   const w = new NonceWriter({ rememberNonces: () => Promise.reject(new Error('db down')) });
   await assert.rejects(w.remember('k', 'a', later), /db down/);
+});
+
+test("read-only requests' nonces go to their own store, one statement a turn; both are one table", async () => {
+  const table = new Set<string>();
+  const durable = fakeRepo(table);
+  const relaxed = fakeRepo(table);
+  const w = new NonceWriter(durable, relaxed);
+  const results = await Promise.all([
+    w.remember('k', 'a', later, true),
+    w.remember('k', 'b', later, true),
+    w.remember('k', 'c', later),
+    w.remember('k', 'b', later, true),
+  ]);
+  assert.deepEqual(results, [true, true, true, false]);
+  assert.deepEqual(relaxed.calls, [2], 'the two new read-only nonces in one statement');
+  assert.deepEqual(durable.calls, [1]);
+  assert.equal(await w.remember('k', 'a', later), false, 'a read-only nonce replayed on a write is refused');
+  assert.equal(await w.remember('k', 'c', later, true), false, 'and the other way round');
 });
