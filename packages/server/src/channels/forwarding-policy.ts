@@ -1,8 +1,10 @@
 /**
  * The LSP node's forwarding fees follow the fee schedule's routing fees: applied to every
  * channel at start, given to channels we open, and applied again to each channel that opens
- * later (whoever opened it). LND refuses a policy update for a channel it has only just opened
- * ("could not update policies"), so each update is retried until it sticks.
+ * later (whoever opened it). A channel that opened while the event stream was down is found
+ * by listing the channels when it is back (only channels not seen before: the others may have
+ * fees the routing fee job moved). LND refuses a policy update for a channel it has only just
+ * opened ("could not update policies"), so each update is retried until it sticks.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -33,7 +35,7 @@ const CHANNEL_ATTEMPTS = 25;
 /** Keeps the node's forwarding policy on the schedule until `signal` aborts. */
 export async function maintainForwardingPolicy(
   deps: {
-    readonly lightning: Pick<ChannelsPort, 'channelEvents' | 'updateChannelPolicy'>;
+    readonly lightning: Pick<ChannelsPort, 'channelEvents' | 'listChannels' | 'updateChannelPolicy'>;
     readonly schedule: FeeSchedule;
     /** The CLTV delta the node asks for each hop (LND needs one with every update). */
     readonly timeLockDelta: number;
@@ -43,8 +45,6 @@ export async function maintainForwardingPolicy(
 ): Promise<void> {
   const { lightning, log } = deps;
   const fees = forwardingFees(deps.schedule);
-  // Subscribe first so a channel opening while the global update runs is not missed.
-  const events = lightning.channelEvents({ signal });
   const apply = (channelPoint: ChannelPoint | undefined, attempts: number) =>
     retry(
       () =>
@@ -54,32 +54,68 @@ export async function maintainForwardingPolicy(
         ),
       { attempts, signal, log, what: channelPoint ? formatChannelPoint(channelPoint) : 'every channel' },
     );
+  /** Channels given the schedule's fees (by the update of every channel or one of their own). */
+  let seen: Set<string> | undefined;
+  const applyNew = (channelPoint: ChannelPoint) => {
+    const key = formatChannelPoint(channelPoint);
+    if (seen?.has(key)) return;
+    seen?.add(key);
+    void apply(channelPoint, CHANNEL_ATTEMPTS).catch(() => {});
+  };
+  /** After a reconnection: channels that opened while the stream was down. */
+  const catchUp = async () => {
+    try {
+      for (const c of await lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])))
+        applyNew(c.channelPoint);
+    } catch (err) {
+      if (!signal.aborted) log.warn({ err }, 'listing channels after a reconnection failed');
+    }
+  };
+  let connections = 0;
+  let reconnectedEarly = false;
+  // Subscribe first so a channel opening while the global update runs is not missed.
+  const events = lightning.channelEvents({
+    signal,
+    onConnected: () => {
+      connections++;
+      if (connections === 1) return;
+      if (seen) void catchUp();
+      else reconnectedEarly = true;
+    },
+  });
   try {
+    // Listed before the update of every channel: each listed here gets it; any opening later
+    // comes as an event (or, if the stream was down meanwhile, with the next catch-up).
+    const before = await retry(
+      () => lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])),
+      { attempts: Number.POSITIVE_INFINITY, signal, log, what: 'listing channels' },
+    );
     await apply(undefined, Number.POSITIVE_INFINITY);
+    seen = new Set(before.map((c) => formatChannelPoint(c.channelPoint)));
+    if (reconnectedEarly) void catchUp();
     log.info(
       { baseFeeMsat: Number(fees.baseFee), feeRatePpm: Number(fees.feeRatePpm) },
       'forwarding fees applied to every channel',
     );
     for await (const e of events) {
-      if (e.type === 'open') void apply(e.channel.channelPoint, CHANNEL_ATTEMPTS).catch(() => {});
+      if (e.type === 'open') applyNew(e.channel.channelPoint);
     }
   } catch (err) {
     if (!signal.aborted) log.error({ err }, 'forwarding policy job stopped');
   }
 }
 
-async function retry(
-  update: () => Promise<void>,
+async function retry<T>(
+  call: () => Promise<T>,
   options: { attempts: number; signal: AbortSignal; log: Logger; what: string },
-): Promise<void> {
+): Promise<T> {
   let wait = FIRST_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      await update();
-      return;
+      return await call();
     } catch (err) {
       if (options.signal.aborted || attempt >= options.attempts) throw err;
-      options.log.debug({ err, what: options.what, attempt }, 'forwarding policy update refused; retrying');
+      options.log.debug({ err, what: options.what, attempt }, 'forwarding policy call refused; retrying');
     }
     // Backoff between attempts of an update LND refused (not a wait for a condition in a test).
     await delay(wait, undefined, { signal: options.signal });
