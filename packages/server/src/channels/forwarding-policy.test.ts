@@ -22,7 +22,7 @@ const point = (i: number): ChannelPoint => ({
   outputIndex: i,
 });
 
-/** A node with channels `open`, whose event stream `drop()` ends and reopens (reconnecting). */
+/** A node with channels `open`, whose event stream `drop()` loses and reconnects. */
 function fakeNode(initial: number[]) {
   const open = new Set(initial);
   const updates: string[] = [];
@@ -32,27 +32,29 @@ function fakeNode(initial: number[]) {
     updateChannelPolicy: async (u: ChannelPolicyUpdate) => {
       updates.push(u.channelPoint ? formatChannelPoint(u.channelPoint) : 'every channel');
     },
-    channelEvents: ({ signal, onConnected }: { signal: AbortSignal; onConnected?: () => void }) => ({
-      async *[Symbol.asyncIterator]() {
-        // Each pass of this loop is one connection of the resilient stream.
-        while (!signal.aborted) {
-          const queue: (ChannelEvent | 'drop')[] = [];
-          let wake: (() => void) | undefined;
-          push = (e) => {
-            queue.push(e);
-            wake?.();
-          };
-          signal.addEventListener('abort', () => wake?.(), { once: true });
-          onConnected?.();
+    // Like the adapter's stream: subscribed when called, `onConnected` on each (re)connection.
+    channelEvents: ({ signal, onConnected }: { signal: AbortSignal; onConnected?: () => void }) => {
+      const queue: ChannelEvent[] = [];
+      let wake: (() => void) | undefined;
+      push = (e) => {
+        if (e === 'drop') queueMicrotask(() => onConnected?.());
+        else {
+          queue.push(e);
+          wake?.();
+        }
+      };
+      queueMicrotask(() => onConnected?.());
+      signal.addEventListener('abort', () => wake?.(), { once: true });
+      return {
+        async *[Symbol.asyncIterator]() {
           while (!signal.aborted) {
             const e = queue.shift();
-            if (e === 'drop') break;
             if (e) yield e;
             else await new Promise<void>((r) => (wake = r));
           }
-        }
-      },
-    }),
+        },
+      };
+    },
   };
   return {
     node,

@@ -73,19 +73,25 @@ export async function maintainForwardingPolicy(
   };
   let connections = 0;
   let reconnectedEarly = false;
+  const connected = Promise.withResolvers<void>();
   // Subscribe first so a channel opening while the global update runs is not missed.
   const events = lightning.channelEvents({
     signal,
     onConnected: () => {
       connections++;
-      if (connections === 1) return;
+      if (connections === 1) return connected.resolve();
       if (seen) void catchUp();
       else reconnectedEarly = true;
     },
   });
+  const aborted = () => connected.reject(signal.reason);
+  signal.addEventListener('abort', aborted, { once: true });
   try {
-    // Listed before the update of every channel: each listed here gets it; any opening later
-    // comes as an event (or, if the stream was down meanwhile, with the next catch-up).
+    // Once the stream is up, the channels are listed, then every channel is updated: each
+    // listed gets the update; any opening later comes as an event (or, if the stream was down
+    // meanwhile, with the next catch-up).
+    await connected.promise;
+    signal.removeEventListener('abort', aborted);
     const before = await retry(
       () => lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])),
       { attempts: Number.POSITIVE_INFINITY, signal, log, what: 'listing channels' },
