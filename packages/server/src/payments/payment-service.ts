@@ -17,9 +17,8 @@ import {
   ErrorCode,
   type FeeLimitRequest,
   type FeeSchedule,
-  isLspError,
+  invalidInput,
   LspError,
-  type Msat,
   type NodePort,
   type PaymentResult,
   type PaymentsPort,
@@ -28,7 +27,6 @@ import {
   quotePayment,
   type RouteEstimationPort,
   type Sat,
-  satToMsat,
 } from '@blgv/core';
 import { type Database, type Page, type PageRequest, type Payment, PaymentsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -36,6 +34,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { pause } from '../poll.ts';
 import { DefaultFeeLimit, type DefaultFeeLimitSettings } from './default-fee-limit.ts';
+import { amountToPay, decodePayable } from './payable-invoice.ts';
 import { recordOutcome, startAttempt } from './payment-ledger.ts';
 import { sendSinglePartFirst } from './single-part-first.ts';
 
@@ -124,7 +123,7 @@ export class PaymentService {
    */
   async pay(tenantId: string, order: PaymentOrder): Promise<{ payment: Payment; replayed: boolean }> {
     const decoded = await this.#decode(order.invoice);
-    const amount = this.#amount(decoded, order.amount);
+    const amount = amountToPay(decoded, order.amount, 'amount');
     const quote = quotePayment(this.#schedule, amount);
     const limited = order.maxFee?.maxFeeSat !== undefined || order.maxFee?.maxFeePpm !== undefined;
     const attempt = {
@@ -203,16 +202,12 @@ export class PaymentService {
     }
   }
 
+  /** The invoice as `decodePayable` reads it, refused when it pays the LSP node itself. */
   async #decode(invoice: string): Promise<DecodedPaymentRequest> {
-    let decoded: DecodedPaymentRequest;
-    try {
-      decoded = await this.#lightning.decodePaymentRequest(invoice, AbortSignal.timeout(10_000));
-    } catch (err) {
-      if (isLspError(err, ErrorCode.InvalidInput)) {
-        throw new LspError(ErrorCode.InvalidInput, `invoice: ${err.message}`, { field: 'invoice' });
-      }
-      throw err;
-    }
+    const decoded = await decodePayable(this.#lightning, invoice, {
+      now: Date.now(),
+      signal: AbortSignal.timeout(10_000),
+    });
     this.#ownPubkey ??= this.#lightning
       .getInfo(AbortSignal.timeout(10_000))
       .then((i) => i.pubkey)
@@ -221,36 +216,9 @@ export class PaymentService {
         throw err;
       });
     if (decoded.destination === (await this.#ownPubkey)) {
-      throw new LspError(ErrorCode.InvalidInput, 'invoice: it pays the LSP node itself', {
-        field: 'invoice',
-      });
-    }
-    const expiresAt = decoded.timestamp.getTime() + decoded.expirySeconds * 1000;
-    if (expiresAt <= Date.now()) {
-      throw new LspError(
-        ErrorCode.InvoiceExpired,
-        `invoice: expired at ${new Date(expiresAt).toISOString()}`,
-        { field: 'invoice' },
-      );
+      throw invalidInput('invoice', 'it pays the LSP node itself');
     }
     return decoded;
-  }
-
-  #amount(decoded: DecodedPaymentRequest, given: Sat | undefined): Msat {
-    if (decoded.amount > 0n) {
-      if (given !== undefined) {
-        throw new LspError(ErrorCode.InvalidInput, 'amount: the invoice has an amount; leave amount out', {
-          field: 'amount',
-        });
-      }
-      return decoded.amount;
-    }
-    if (given === undefined || given <= 0n) {
-      throw new LspError(ErrorCode.InvalidInput, 'amount: the invoice has no amount; give one (sat)', {
-        field: 'amount',
-      });
-    }
-    return satToMsat(given);
   }
 
   /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */

@@ -26,6 +26,7 @@ import {
   satToMsat,
 } from '@blgv/core';
 import type { Logger } from 'pino';
+import { amountToPay, decodePayable } from '../payments/payable-invoice.ts';
 
 /** The Lightning calls quotes make. */
 export type QuoteServiceLightning = RouteEstimationPort &
@@ -134,18 +135,13 @@ export class QuoteService {
       if (request.probe === true) throw invalidInput('probe', 'a probe needs an invoice');
       return { destination, amount: satToMsat(given) };
     }
-    const decoded = await this.#decode(request.invoice);
-    let amount: Msat;
-    if (decoded.amount > 0n) {
-      if (given !== undefined)
-        throw invalidInput('amountSat', 'the invoice has an amount; leave amountSat out');
-      amount = decoded.amount;
-    } else {
-      if (given === undefined) throw invalidInput('amountSat', 'the invoice has no amount; give amountSat');
-      if (request.probe === true) {
-        throw invalidInput('probe', 'an invoice without an amount cannot be probed; quote it from the graph');
-      }
-      amount = satToMsat(given);
+    const decoded = await decodePayable(this.#lightning, request.invoice, {
+      now: this.#now(),
+      signal: AbortSignal.timeout(GRAPH_TIMEOUT_MS),
+    });
+    const amount = amountToPay(decoded, given, 'amountSat');
+    if (decoded.amount === 0n && request.probe === true) {
+      throw invalidInput('probe', 'an invoice without an amount cannot be probed; quote it from the graph');
     }
     return {
       destination: decoded.destination,
@@ -246,27 +242,6 @@ export class QuoteService {
         this.#log.warn({ err }, 'QueryRoutes failed: a quote without odds');
         return undefined;
       });
-  }
-
-  async #decode(invoice: string): Promise<DecodedPaymentRequest> {
-    let decoded: DecodedPaymentRequest;
-    try {
-      decoded = await this.#lightning.decodePaymentRequest(invoice, AbortSignal.timeout(GRAPH_TIMEOUT_MS));
-    } catch (err) {
-      if (isLspError(err, ErrorCode.InvalidInput)) throw invalidInput('invoice', err.message);
-      throw err;
-    }
-    const expiresAt = decoded.timestamp.getTime() + decoded.expirySeconds * 1000;
-    if (expiresAt <= this.#now()) {
-      throw new LspError(
-        ErrorCode.InvoiceExpired,
-        `invoice: expired at ${new Date(expiresAt).toISOString()}`,
-        {
-          field: 'invoice',
-        },
-      );
-    }
-    return decoded;
   }
 
   #prune(now: number): void {
