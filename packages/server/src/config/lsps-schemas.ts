@@ -118,8 +118,8 @@ export const Lsps2ConfigSchema = Type.Object(
     maxBatchChannels: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
     /**
      * While a batch is negotiated, the next one (its window over) keeps gathering until that one
-     * passes its commit point, but at most this long: a slow client in one batch does not hold
-     * up the next.
+     * has leased its inputs, but at most this long: a slow client in one batch does not hold up
+     * the next.
      */
     batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000 }),
   },

@@ -383,6 +383,7 @@ export class ChannelFunder {
         return await cancelled(reason);
       }
       await repo.recordFunded(id, funded);
+      options.onInputsLeased?.();
 
       stepDone('funded');
       // 3. Each peer gets the unsigned transaction and signs its commitment.

@@ -216,29 +216,40 @@ test("a funding that throws rejects every member's call", async () => {
   );
 });
 
-/** A funder whose first call stays before its commit point until `commitFirst` is called. */
+/**
+ * A funder whose first call stays before its inputs are leased until `leaseFirst` is called,
+ * then before its commit point until `commitFirst` is (both at once when only `commitFirst` is).
+ */
 function heldFunder() {
   const inner = fakeFunder();
-  const first = Promise.withResolvers<void>();
+  const leased = Promise.withResolvers<void>();
+  const committed = Promise.withResolvers<void>();
   let calls = 0;
   return {
     calls: inner.calls,
-    commitFirst: () => first.resolve(),
+    leaseFirst: () => leased.resolve(),
+    commitFirst: () => {
+      leased.resolve();
+      committed.resolve();
+    },
     async fund(channels: readonly FundingChannel[], options: FundOptions): Promise<FundingResult> {
       if (calls++ === 0)
         return inner.fund(channels, {
           ...options,
           commit: async (trx, c, after) => {
-            await first.promise;
+            await leased.promise;
+            options.onInputsLeased?.();
+            await committed.promise;
             return options.commit(trx, c, after);
           },
         });
+      options.onInputsLeased?.();
       return inner.fund(channels, options);
     },
   };
 }
 
-test('opens arriving while a batch is negotiated gather until it passes its commit point, then go as one', async () => {
+test('opens arriving while a batch is negotiated gather until its inputs are leased, then go as one', async () => {
   const funder = heldFunder();
   const batcher = new FundingBatcher({
     funder,
@@ -256,17 +267,20 @@ test('opens arriving while a batch is negotiated gather until it passes its comm
   assert.deepEqual(
     funder.calls.map((c) => c.owners),
     [['a']],
-    'nothing else goes while the first batch is before its commit point',
+    'nothing else goes while the first batch has not leased its inputs',
   );
-  funder.commitFirst();
-  await Promise.all([first, ...later]);
+  funder.leaseFirst();
+  await Promise.all(later);
   assert.deepEqual(
     funder.calls.map((c) => c.owners),
     [['a'], ['b', 'c', 'd']],
+    'the next batch went once the first had its coins, before the first passed its commit point',
   );
+  funder.commitFirst();
+  await first;
 });
 
-test('a batch does not wait longer than maxWaitMs for one stuck before its commit point', async () => {
+test('a batch does not wait longer than maxWaitMs for one stuck before leasing its inputs', async () => {
   const funder = heldFunder();
   const batcher = new FundingBatcher({
     funder,

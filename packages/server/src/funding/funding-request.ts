@@ -64,6 +64,11 @@ export interface FundOptions {
   /** Ends the negotiation early (as a failure, before the commit point). */
   readonly signal?: AbortSignal;
   /**
+   * Told once the transaction's inputs are chosen and leased: from then on another funding can
+   * pick the wallet's coins without racing this one for them.
+   */
+  readonly onInputsLeased?: () => void;
+  /**
    * Keep the transaction back at the commit point (`withheld`): every peer has signed, so a
    * zero-conf channel is usable, but the LSP signs and publishes only when the caller
    * {@link ChannelFunder.release}s it, or gives it up with {@link ChannelFunder.withdraw}.
