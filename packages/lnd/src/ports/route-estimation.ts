@@ -51,7 +51,7 @@ export function lndRouteEstimation(c: LndClients): RouteEstimationPort {
           {
             pub_key: request.destination,
             amt_msat: request.amount.toString(),
-            use_mission_control: true,
+            use_mission_control: request.useMissionControl ?? true,
             ...(request.finalCltvDelta !== undefined ? { final_cltv_delta: request.finalCltvDelta } : {}),
             ...(request.routeHints !== undefined
               ? {

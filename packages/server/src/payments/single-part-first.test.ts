@@ -47,24 +47,26 @@ function node(...answers: PaymentResult[]) {
 }
 const request = { paymentRequest: 'lnbcrt1', feeLimit: msat(1_000n), timeoutSeconds: 5 };
 const signal = () => AbortSignal.timeout(1_000);
+/** The graph has no path with the capacity for the whole amount. */
+const noWholeRoute = async () => false;
 
 test('one part that pays is the whole payment', async () => {
   const lnd = node({ ...succeeded, htlcCount: 1, attempts: [attempt('succeeded')] });
-  const r = await sendSinglePartFirst(lnd, request, 16, signal);
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, { wholeFits: noWholeRoute });
   assert.equal(r.status, 'succeeded');
   assert.deepEqual(lnd.parts, [1]);
 });
 
 test('one-part routes tried and failed on the way: not split (the capacity is there, the liquidity not)', async () => {
   const lnd = node(failed('no_route', true));
-  const r = await sendSinglePartFirst(lnd, request, 16, signal);
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, { wholeFits: noWholeRoute });
   assert.equal(r.status, 'failed');
   assert.deepEqual(lnd.parts, [1]);
 });
 
 test('no path carries it whole (no HTLC tried): sent again split, both tries attempts listed', async () => {
   const lnd = node(failed('no_route'), succeeded);
-  const r = await sendSinglePartFirst(lnd, request, 16, signal);
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, { wholeFits: noWholeRoute });
   assert.deepEqual(lnd.parts, [1, 16]);
   assert.equal(r.status, 'succeeded');
   assert.equal(r.htlcCount, 2);
@@ -76,7 +78,7 @@ test('no path carries it whole (no HTLC tried): sent again split, both tries att
 
 test('the split failing too: both tries failures, the later reason', async () => {
   const lnd = node(failed('no_route'), failed('timeout', true));
-  const r = await sendSinglePartFirst(lnd, request, 4, signal);
+  const r = await sendSinglePartFirst(lnd, request, 4, signal, { wholeFits: noWholeRoute });
   assert.deepEqual(lnd.parts, [1, 4]);
   assert.equal(r.status, 'failed');
   assert.equal(r.status === 'failed' && r.reason, 'timeout');
@@ -91,7 +93,7 @@ test('a failure a split cannot help, or no parts allowed, is not sent again', as
     [failed('no_route'), 1],
   ] as const) {
     const lnd = node(answer);
-    const r = await sendSinglePartFirst(lnd, request, maxParts, signal);
+    const r = await sendSinglePartFirst(lnd, request, maxParts, signal, { wholeFits: noWholeRoute });
     assert.equal(r, answer);
     assert.deepEqual(lnd.parts, [1]);
   }
@@ -101,11 +103,29 @@ test('a split whose try another replica resolved first (the claim refused) is no
   const first = failed('no_route');
   const lnd = node(first, succeeded);
   let claims = 0;
-  const r = await sendSinglePartFirst(lnd, request, 16, signal, async () => {
-    claims++;
-    return false;
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, {
+    wholeFits: noWholeRoute,
+    claimSplit: async () => {
+      claims++;
+      return false;
+    },
   });
   assert.equal(claims, 1);
   assert.equal(r, first, 'the first try is the outcome');
   assert.deepEqual(lnd.parts, [1], 'nothing sent after the refused claim');
+});
+
+test('no route found without trying one, but the graph has a path with the capacity: not split (mission control ruled it out)', async () => {
+  const first = failed('no_route');
+  const lnd = node(first, succeeded);
+  let asked = 0;
+  const r = await sendSinglePartFirst(lnd, request, 16, signal, {
+    wholeFits: async () => {
+      asked++;
+      return true;
+    },
+  });
+  assert.equal(asked, 1);
+  assert.equal(r, first);
+  assert.deepEqual(lnd.parts, [1], 'sent once, in one part');
 });

@@ -31,6 +31,12 @@ export interface RouteProbabilityRequest {
   readonly amount: Msat;
   readonly routeHints?: readonly (readonly RouteHintHop[])[];
   readonly finalCltvDelta?: number;
+  /**
+   * Weigh the route by mission control's record of earlier payments (default true). Without it
+   * LND finds a route from the graph alone (channel capacities, and the node's own balances for
+   * the first hop): whether any path has the capacity for the amount at all.
+   */
+  readonly useMissionControl?: boolean;
 }
 
 /** LND's route estimation. */
