@@ -8,9 +8,9 @@
  * log-uniform) are sent in
  * batches of `BENCH_CONCURRENCY`, each batch on both sides at once:
  * - **service**: a tenant pays through the LSP server (`POST /v1/payments`, the SDK's
- *   `sendPayment`) on copy A: the routing service's way (one part first, split within
- *   `payments.maxParts` only when none of its channels can send the amount alone;
- *   `BENCH_SINGLE_PART_FIRST=0` lets LND split from the start, `BENCH_MAX_PARTS` its limit);
+ *   `sendPayment`) on copy A: the routing service's way (the LSP's defaults: one part;
+ *   `BENCH_MAX_PARTS` above 1 lets it split, one part first and split only when no path has the
+ *   capacity for the whole amount; `BENCH_SINGLE_PART_FIRST=0` lets LND split from the start);
  * - **baseline**: copy B's LSP node pays the same invoice itself with what an application calling
  *   LND's `SendPaymentV2` gets by default (one part, LND's own path finding) and the same fee
  *   limit the service used.
@@ -163,7 +163,8 @@ try {
         payments: {
           timeoutSeconds: TIMEOUT_SECONDS,
           singlePartFirst: process.env.BENCH_SINGLE_PART_FIRST !== '0',
-          maxParts: Number(process.env.BENCH_MAX_PARTS ?? 16),
+          // The LSP's default (one part) unless asked.
+          ...(process.env.BENCH_MAX_PARTS ? { maxParts: Number(process.env.BENCH_MAX_PARTS) } : {}),
         },
         routing: { quotes: { cacheSeconds: 10, maxPerWindow: GRAPH_QUOTES * 2, windowSeconds: 600 } },
       },

@@ -129,8 +129,14 @@ export const PaymentsConfigSchema = Type.Object(
   {
     /** How long the node tries to pay before giving up. */
     timeoutSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 60 }),
-    /** The most parts (HTLCs) one payment is split into. */
-    maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+    /**
+     * The most parts (HTLCs) one payment is split into. 1 (the default): never split. A split
+     * that cannot complete leaves its parts held at the destination for its MPP timeout, with
+     * their liquidity, and later payments fail for it: on skewed graphs splitting paid fewer
+     * payments than one part (docs/routing.md "Parts"). Raise it when payees' inbound liquidity
+     * is spread over many channels.
+     */
+    maxParts: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
     /**
      * Send each payment in one part first and split it (within `maxParts`) only when no single
      * route carries it; off: LND may split from the first failure (docs/routing.md "Parts").

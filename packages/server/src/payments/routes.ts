@@ -33,7 +33,7 @@ export function registerPaymentRoutes(
         operationId: 'sendPayment',
         summary: 'Pay a BOLT11 invoice from the account balance',
         description:
-          "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit (lowered to `maxFeeSat` / `maxFeePpm` when given: a payment whose route costs more fails and is refunded), multi-part within `payments.maxParts`, within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before, with the routes taken and the failed attempts. A failed payment is refunded.",
+          "Charges amount + the schedule's routing fee (+ the utilization fee when paying with a reservation), then pays through the LSP node with that routing fee as fee limit (lowered to `maxFeeSat` / `maxFeePpm` when given: a payment whose route costs more fails and is refunded), split into at most `payments.maxParts` parts (default 1: one part), within `payments.timeoutSeconds`. Answers with the outcome (201), or the first payment (200) when the invoice was paid before, with the routes taken and the failed attempts. A failed payment is refunded.",
         tags: ['payments'],
         body: PaymentBody,
         response: { 200: PaymentResponse, 201: PaymentResponse, ...errors },
