@@ -36,7 +36,7 @@ import { pause } from '../poll.ts';
 import { DefaultFeeLimit, type DefaultFeeLimitSettings } from './default-fee-limit.ts';
 import { amountToPay, decodePayable } from './payable-invoice.ts';
 import { recordOutcome, startAttempt } from './payment-ledger.ts';
-import { sendSinglePartFirst } from './single-part-first.ts';
+import { sendSinglePartFirst, wholeRouteFits } from './single-part-first.ts';
 
 /** How payments are made (from config). */
 export interface PaymentLimits extends DefaultFeeLimitSettings {
@@ -221,36 +221,6 @@ export class PaymentService {
     return decoded;
   }
 
-  /**
-   * Whether a path in the graph alone (no mission control) has the capacity for the whole
-   * payment, the invoice's route hints included; true when LND cannot tell (no split then).
-   */
-  async #wholeFits(p: Payment): Promise<boolean> {
-    try {
-      const decoded = await this.#lightning.decodePaymentRequest(
-        p.paymentRequest,
-        AbortSignal.timeout(10_000),
-      );
-      const odds = await this.#lightning.routeProbability(
-        {
-          destination: decoded.destination,
-          amount: p.amountMsat,
-          routeHints: decoded.routeHints,
-          finalCltvDelta: decoded.cltvExpiry,
-          useMissionControl: false,
-        },
-        AbortSignal.timeout(10_000),
-      );
-      return odds !== undefined;
-    } catch (err) {
-      this.#log.warn(
-        { err, paymentHash: p.paymentHash },
-        'could not ask the graph for a whole route; not splitting',
-      );
-      return true;
-    }
-  }
-
   /** Sends an attempt and records its outcome; leaves it pending when the node does not say. */
   async #send(sent: Payment, retryDelayMs = RETRY_MIN_MS): Promise<Payment> {
     let p = sent;
@@ -268,7 +238,7 @@ export class PaymentService {
         this.#limits.singlePartFirst === false
           ? await this.#lightning.sendPayment({ ...request, maxParts: this.#limits.maxParts }, signal())
           : await sendSinglePartFirst(this.#lightning, request, this.#limits.maxParts, signal, {
-              wholeFits: () => this.#wholeFits(p),
+              wholeFits: () => wholeRouteFits(this.#lightning, p, this.#log),
               claimSplit: async () => {
                 // The split is a try of its own: claimed before it is sent, recorded only as it.
                 const claimed = await new PaymentsRepository(this.#database.db).claimNextTry(

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type HtlcAttempt, msat, type PaymentResult, parseHex32, type SendPaymentRequest } from '@blgv/core';
-import { sendSinglePartFirst } from './single-part-first.ts';
+import {
+  type DecodedPaymentRequest,
+  type HtlcAttempt,
+  msat,
+  type PaymentResult,
+  parseHex32,
+  type RouteProbabilityRequest,
+  type SendPaymentRequest,
+} from '@blgv/core';
+import pino from 'pino';
+import { sendSinglePartFirst, wholeRouteFits } from './single-part-first.ts';
 
 const hash = parseHex32('ab'.repeat(32));
 const attempt = (status: HtlcAttempt['status']): HtlcAttempt => ({
@@ -128,4 +137,40 @@ test('no route found without trying one, but the graph has a path with the capac
   assert.equal(asked, 1);
   assert.equal(r, first);
   assert.deepEqual(lnd.parts, [1], 'sent once, in one part');
+});
+
+test("the graph check asks LND without mission control, with the invoice's hints; no answer means not splitting", async () => {
+  const hints = [
+    [{ nodeId: 'n', chanId: 1n, feeBaseMsat: 1, feeProportionalMillionths: 1, cltvExpiryDelta: 40 }],
+  ];
+  const decoded = {
+    destination: 'dest',
+    routeHints: hints,
+    cltvExpiry: 80,
+  } as never as DecodedPaymentRequest;
+  const asked: RouteProbabilityRequest[] = [];
+  const lightning = (answer: number | undefined | Error) => ({
+    decodePaymentRequest: async () => decoded,
+    routeProbability: async (r: RouteProbabilityRequest) => {
+      asked.push(r);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  });
+  const payment = { paymentHash: 'h', paymentRequest: 'lnbcrt1', amountMsat: msat(5_000n) };
+  const log = pino({ level: 'silent' });
+  assert.equal(await wholeRouteFits(lightning(0.2), payment, log), true, 'a route: it fits whole');
+  assert.equal(await wholeRouteFits(lightning(undefined), payment, log), false, 'no route at all');
+  assert.equal(
+    await wholeRouteFits(lightning(new Error('down')), payment, log),
+    true,
+    'cannot tell: no split',
+  );
+  assert.deepEqual(asked[0], {
+    destination: 'dest',
+    amount: 5_000n,
+    routeHints: hints,
+    finalCltvDelta: 80,
+    useMissionControl: false,
+  });
 });

@@ -21,7 +21,8 @@
  * mission control): a path with the capacity for the whole amount means the failure is about
  * liquidity, and the payment is not split.
  */
-import type { PaymentResult, PaymentsPort, SendPaymentRequest } from '@blgv/core';
+import type { Msat, PaymentResult, PaymentsPort, RouteEstimationPort, SendPaymentRequest } from '@blgv/core';
+import type { Logger } from 'pino';
 
 /** Failures a split might overcome: no single route (or channel) had the room. */
 const SPLIT_MAY_HELP: ReadonlySet<string> = new Set(['no_route', 'insufficient_balance']);
@@ -66,6 +67,38 @@ export async function sendSinglePartFirst(
   const split = await lightning.sendPayment({ ...request, maxParts }, signal());
   return withEarlierTry(split, first);
 }
+/**
+ * Whether a path in the graph alone (LND's route finding without mission control) has the
+ * capacity for the whole payment, the invoice's route hints included: {@link SplitHooks.wholeFits}
+ * for a stored payment. True when LND cannot tell (then the payment is not split).
+ */
+export async function wholeRouteFits(
+  lightning: Pick<PaymentsPort, 'decodePaymentRequest'> & Pick<RouteEstimationPort, 'routeProbability'>,
+  payment: { readonly paymentHash: string; readonly paymentRequest: string; readonly amountMsat: Msat },
+  log: Logger,
+): Promise<boolean> {
+  try {
+    const decoded = await lightning.decodePaymentRequest(payment.paymentRequest, AbortSignal.timeout(10_000));
+    const odds = await lightning.routeProbability(
+      {
+        destination: decoded.destination,
+        amount: payment.amountMsat,
+        routeHints: decoded.routeHints,
+        finalCltvDelta: decoded.cltvExpiry,
+        useMissionControl: false,
+      },
+      AbortSignal.timeout(10_000),
+    );
+    return odds !== undefined;
+  } catch (err) {
+    log.warn(
+      { err, paymentHash: payment.paymentHash },
+      'could not ask the graph for a whole route; not splitting',
+    );
+    return true;
+  }
+}
+
 /** `later`'s outcome, with the HTLC attempts of an `earlier` failed try of the same payment first. */
 function withEarlierTry(
   later: PaymentResult,
