@@ -288,7 +288,15 @@ test('paid with no block mined: the wallet gets exactly its invoice, the LSP its
   assert.equal(held.amountPaid, AMOUNT_MSAT + quoted, 'the LSP was paid the amount and its fee');
   // One channel: the LSP has exactly one with the wallet (the one it withheld earlier it abandoned;
   // the wallet forgets its side once that funding never confirms), and the wallet has it too.
-  const lspSide = (await net.lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === wallet.pubkey);
+  // The payer has the preimage once the wallet settled; the LSP's side of the channel shows the
+  // wallet's balance once the HTLC is also removed from the commitment (a round trip later).
+  const lspSide = await net.h.waitFor(
+    async () => {
+      const mine = (await net.lsp.lnd.listChannels(within())).filter((c) => c.remotePubkey === wallet.pubkey);
+      return mine.every((c) => c.pendingHtlcs === 0) ? mine : undefined;
+    },
+    { what: "the LSP's channel with the wallet to have no HTLC in flight" },
+  );
   assert.equal(lspSide.length, 1, 'exactly one channel');
   const [channel] = lspSide;
   assert.ok(channel);
