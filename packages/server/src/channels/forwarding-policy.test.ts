@@ -26,9 +26,13 @@ const point = (i: number): ChannelPoint => ({
 function fakeNode(initial: number[]) {
   const open = new Set(initial);
   const updates: string[] = [];
+  let lists = 0;
   let push: ((e: ChannelEvent | 'drop') => void) | undefined;
   const node = {
-    listChannels: async () => [...open].map((i) => ({ channelPoint: point(i) }) as never as Channel),
+    listChannels: async () => {
+      lists++;
+      return [...open].map((i) => ({ channelPoint: point(i) }) as never as Channel);
+    },
     updateChannelPolicy: async (u: ChannelPolicyUpdate) => {
       updates.push(u.channelPoint ? formatChannelPoint(u.channelPoint) : 'every channel');
     },
@@ -59,6 +63,7 @@ function fakeNode(initial: number[]) {
   return {
     node,
     updates,
+    lists: () => lists,
     /** Channel `i` opens; LND tells the stream (unless it is down). */
     opens(i: number, told = true) {
       open.add(i);
@@ -88,6 +93,7 @@ test('a channel that opened while the event stream was down gets the fees once i
   f.drop();
   await until(() => f.updates.includes(formatChannelPoint(point(4))));
   f.drop(); // again, nothing new opened meanwhile
+  await until(() => f.lists() === 3); // at start, then after each reconnection
   f.opens(5);
   await until(() => f.updates.includes(formatChannelPoint(point(5))));
   stop.abort();

@@ -56,17 +56,16 @@ export async function maintainForwardingPolicy(
     );
   /** Channels given the schedule's fees (by the update of every channel or one of their own). */
   let seen: Set<string> | undefined;
-  const applyNew = (channelPoint: ChannelPoint) => {
-    const key = formatChannelPoint(channelPoint);
-    if (seen?.has(key)) return;
-    seen?.add(key);
+  /** A channel LND says opened: its own update, retried until it sticks (as ever). */
+  const opened = (channelPoint: ChannelPoint) => {
+    seen?.add(formatChannelPoint(channelPoint));
     void apply(channelPoint, CHANNEL_ATTEMPTS).catch(() => {});
   };
   /** After a reconnection: channels that opened while the stream was down. */
   const catchUp = async () => {
     try {
       for (const c of await lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])))
-        applyNew(c.channelPoint);
+        if (!seen?.has(formatChannelPoint(c.channelPoint))) opened(c.channelPoint);
     } catch (err) {
       if (!signal.aborted) log.warn({ err }, 'listing channels after a reconnection failed');
     }
@@ -104,7 +103,7 @@ export async function maintainForwardingPolicy(
       'forwarding fees applied to every channel',
     );
     for await (const e of events) {
-      if (e.type === 'open') applyNew(e.channel.channelPoint);
+      if (e.type === 'open') opened(e.channel.channelPoint);
     }
   } catch (err) {
     if (!signal.aborted) log.error({ err }, 'forwarding policy job stopped');
