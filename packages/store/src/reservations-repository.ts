@@ -73,20 +73,18 @@ export class ReservationsRepository {
    * read by a later statement, whose snapshot sees what committed while it waited for a row.
    */
   async committed(lockTenants: readonly string[] = []): Promise<CommittedLiquidity> {
-    const locking =
+    const [withLocked, lockedCount] =
       lockTenants.length === 0
-        ? sql``
-        : sql`with locked as (select id from tenants where id in (${uuidList(lockTenants)}) order by id for update)`;
-    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`${locking} select
+        ? [sql``, sql``]
+        : [
+            sql`with locked as (select id from tenants where id in (${uuidList(lockTenants)}) order by id for update)`,
+            sql`, (select count(*) from locked) as locked`,
+          ];
+    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`${withLocked} select
       (select coalesce(sum(amount_sat - used_sat), 0)::int8 from liquidity_reservations
         where state = 'active' and expires_at > now()) as reserved,
       (select coalesce(sum(liquidity_sat), 0)::int8 from payments where status = 'pending') as pending,
-      (select last_value from liquidity_epoch) as epoch${
-        lockTenants.length === 0
-          ? sql``
-          : sql`,
-      (select count(*) from locked) as locked`
-      }`.execute(this.#db);
+      (select last_value from liquidity_epoch) as epoch${lockedCount}`.execute(this.#db);
     const row = r.rows[0];
     if (!row) throw new Error('committed liquidity: no row');
     return {

@@ -1,7 +1,8 @@
 /**
  * The forwarding policy job against a fake of the channel port whose event stream can drop and
- * come back: a channel that opened while it was down still gets the schedule's fees, and a
- * channel the job has seen is never updated again (its fees may have been moved since).
+ * come back: a channel that opened while it was down still gets the schedule's fees, and the
+ * catch-up after a reconnection leaves channels the job has seen alone (their fees may have been
+ * moved since).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

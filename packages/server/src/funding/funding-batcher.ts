@@ -85,8 +85,7 @@ export class FundingBatcher {
    * transactions, and two batches never pick the wallet's coins at the same time), but not for
    * longer than {@link FundingBatchLimits.maxWaitMs}: a client slow to answer in one batch does
    * not hold up the next. The next batch's negotiation then runs beside the earlier one's
-   * verification and signatures (it waited for its whole negotiation until 2026-12-06: p95
-   * overhead of a 20-wallet burst 1.25-1.37 s, now 0.84-1.11 s; docs/performance.md).
+   * verification and signatures (docs/performance.md, "JIT burst").
    */
   fund(channel: FundingChannel, options: FundOptions): Promise<FundingResult> {
     if (this.#limits.windowMs <= 0 || this.#limits.maxChannels <= 1 || options.withhold === true)
@@ -159,7 +158,7 @@ export class FundingBatcher {
           signal: AbortSignal.any(members.flatMap((m) => (m.options.signal ? [m.options.signal] : []))),
           onInputsLeased: passed,
           commit: (trx, commit, after) => {
-            passed(); // (already, unless the funder skipped telling)
+            passed(); // already told at the lease; `passed` runs once
             return this.#commit(trx, commit, after, byOwner);
           },
         },

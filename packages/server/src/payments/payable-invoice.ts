@@ -16,6 +16,11 @@ import {
   satToMsat,
 } from '@blgv/core';
 
+/** When a decoded invoice expires. */
+export function invoiceExpiresAt(decoded: DecodedPaymentRequest): Date {
+  return new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000);
+}
+
 /** Decodes `invoice` and refuses it when it cannot be read or has expired at `now` (ms). */
 export async function decodePayable(
   lightning: Pick<PaymentsPort, 'decodePaymentRequest'>,
@@ -29,9 +34,9 @@ export async function decodePayable(
     if (isLspError(err, ErrorCode.InvalidInput)) throw invalidInput('invoice', err.message);
     throw err;
   }
-  const expiresAt = decoded.timestamp.getTime() + decoded.expirySeconds * 1000;
-  if (expiresAt <= options.now) {
-    throw new LspError(ErrorCode.InvoiceExpired, `invoice: expired at ${new Date(expiresAt).toISOString()}`, {
+  const expiresAt = invoiceExpiresAt(decoded);
+  if (expiresAt.getTime() <= options.now) {
+    throw new LspError(ErrorCode.InvoiceExpired, `invoice: expired at ${expiresAt.toISOString()}`, {
       field: 'invoice',
     });
   }

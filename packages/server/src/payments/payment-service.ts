@@ -34,7 +34,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { pause } from '../poll.ts';
 import { DefaultFeeLimit, type DefaultFeeLimitSettings } from './default-fee-limit.ts';
-import { amountToPay, decodePayable } from './payable-invoice.ts';
+import { amountToPay, decodePayable, invoiceExpiresAt } from './payable-invoice.ts';
 import { recordOutcome, startAttempt } from './payment-ledger.ts';
 import { sendSinglePartFirst, wholeRouteFits } from './single-part-first.ts';
 
@@ -142,7 +142,7 @@ export class PaymentService {
       ),
       amount: quote.amount,
       routingFee: quote.routingFee,
-      expiresAt: new Date(decoded.timestamp.getTime() + decoded.expirySeconds * 1000),
+      expiresAt: invoiceExpiresAt(decoded),
     };
     // Under the allocation lock: a second request for the same payment hash sees the first.
     const started = await startAttempt(
