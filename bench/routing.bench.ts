@@ -51,6 +51,8 @@ interface Outcome {
   readonly fee?: Msat;
   readonly parts?: number;
   readonly ms: number;
+  /** The successful route's hops, by node (`BENCH_DEBUG`). */
+  readonly path?: string;
 }
 
 /** The payments to send: each a destination (plan index) and an amount, from the seed. */
@@ -61,6 +63,10 @@ function drawPayments(count: number, nodes: number): { to: number; amountSat: nu
     amountSat: Math.round(Math.exp(Math.log(MIN_SAT) + random() * (Math.log(MAX_SAT) - Math.log(MIN_SAT)))),
   }));
 }
+
+/** Node names by pubkey, the plan's (the same in both copies), for `BENCH_DEBUG`'s routes. */
+const names = new Map<string, string>();
+const nodeName = (pubkey: string): string => names.get(pubkey) ?? pubkey.slice(0, 8);
 
 async function invoice(node: LndNode, amountSat: number) {
   return node.lnd.addInvoice({ amount: msat(BigInt(amountSat) * 1000n), memo: 'bench' }, within());
@@ -78,7 +84,13 @@ async function payWithService(client: LSPClient, to: LndNode, amountSat: number)
       );
     const outcome: Outcome =
       paid.status === 'succeeded'
-        ? { ok: true, fee: msat(BigInt(paid.feePaidMsat ?? 0)), parts: paid.parts ?? 1, ms }
+        ? {
+            ok: true,
+            fee: msat(BigInt(paid.feePaidMsat ?? 0)),
+            parts: paid.parts ?? 1,
+            ms,
+            path: paid.routes.map((r) => r.hops.map((h) => nodeName(h.pubkey)).join('>')).join(' + '),
+          }
         : { ok: false, failure: paid.failure ?? 'unknown', ms };
     return { outcome, feeLimit: msat(BigInt(paid.feeLimitMsat)) };
   } catch (err) {
@@ -101,7 +113,16 @@ async function payWithLndDefaults(lsp: LndNode, to: LndNode, amountSat: number, 
     );
   const outcome: Outcome =
     paid.status === 'succeeded'
-      ? { ok: true, fee: paid.fee, parts: paid.htlcCount, ms }
+      ? {
+          ok: true,
+          fee: paid.fee,
+          parts: paid.htlcCount,
+          ms,
+          path: (paid.attempts ?? [])
+            .filter((a) => a.status === 'succeeded')
+            .map((a) => a.hops.map((h) => nodeName(h.pubkey)).join('>'))
+            .join(' + '),
+        }
       : { ok: false, failure: paid.reason, ms };
   return outcome;
 }
@@ -153,6 +174,9 @@ try {
     { lsp: lspB, suffix: 'b' },
   ]);
   if (!a || !b) throw new Error('two copies');
+  for (const copy of [a, b]) for (const [i, n] of copy.nodes.entries()) names.set(n.pubkey, `g${i}`);
+  names.set(lspA.pubkey, 'lsp');
+  names.set(lspB.pubkey, 'lsp');
   process.stdout.write(`# graphs ready in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
   const server = await startTestLsp(
@@ -197,7 +221,11 @@ try {
           return [paid.outcome, base] as const;
         }),
       );
-      for (const [s, b] of done) {
+      for (const [i, [s, b]] of done.entries()) {
+        if (process.env.BENCH_DEBUG && s.ok && b.ok && s.fee !== b.fee)
+          process.stdout.write(
+            `# fees differ, ${batch[i]?.amountSat} sat: service ${s.fee} msat ${s.path}, LND ${b.fee} msat ${b.path}\n`,
+          );
         service.push(s);
         baseline.push(b);
       }

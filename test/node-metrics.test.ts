@@ -65,8 +65,8 @@ function metricsWhen(
     });
 }
 
-/** The node pays `paymentRequest` through its endpoint (LND's `/v2/router/send`): its final status. */
-async function nodePays(paymentRequest: string): Promise<string> {
+/** The node pays `paymentRequest` through its endpoint (LND's `/v2/router/send`): its final status and why. */
+async function nodePays(paymentRequest: string): Promise<{ status: string; detail: string }> {
   const r = await nodeRest<string>(node.endpoint, mac, 'POST', '/v2/router/send', {
     payment_request: paymentRequest,
     timeout_seconds: 30,
@@ -78,8 +78,25 @@ async function nodePays(paymentRequest: string): Promise<string> {
   const updates = text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { result?: { status: string } });
-  return updates.at(-1)?.result?.status ?? 'unknown';
+    .map((line) => JSON.parse(line) as { result?: NodePayment });
+  const last = updates.at(-1)?.result;
+  return { status: last?.status ?? 'unknown', detail: paymentDetail(last) };
+}
+
+/** The part of LND's payment update `nodePays` reads. */
+interface NodePayment {
+  status: string;
+  failure_reason?: string;
+  htlcs?: { status: string; failure?: { code?: string; failure_source_index?: number } }[];
+}
+
+/** Why a payment ended as it did (LND's reason and each HTLC's failure), for an assertion's message. */
+function paymentDetail(p: NodePayment | undefined): string {
+  if (!p) return 'no payment update';
+  const htlcs = (p.htlcs ?? []).map(
+    (h) => `${h.status}${h.failure ? ` ${h.failure.code}@${h.failure.failure_source_index}` : ''}`,
+  );
+  return `${p.status} ${p.failure_reason ?? ''} htlcs: [${htlcs.join(', ')}]`;
 }
 
 test('a hosted node that routes and pays: its metrics match its LND exactly', async () => {
@@ -138,9 +155,11 @@ test('a hosted node that routes and pays: its metrics match its LND exactly', as
     },
     { what: 'a route from the node to alice', timeoutMs: 90_000, intervalMs: 500 },
   );
-  assert.equal(await nodePays(aliceInvoice.paymentRequest), 'SUCCEEDED', 'the node paid alice');
+  const paid = await nodePays(aliceInvoice.paymentRequest);
+  assert.equal(paid.status, 'SUCCEEDED', `the node paid alice: ${paid.detail}`);
   const tooBig = await bob.lnd.addInvoice({ amount: msat(2_000_000_000n), memo: 'no route' }, within());
-  assert.equal(await nodePays(tooBig.paymentRequest), 'FAILED', 'a payment no route can carry fails');
+  const refused = await nodePays(tooBig.paymentRequest);
+  assert.equal(refused.status, 'FAILED', `a payment no route can carry fails: ${refused.detail}`);
 
   // What the node's own LND says.
   const channels = await nodeRest<{ channels: { capacity: string }[] }>(
