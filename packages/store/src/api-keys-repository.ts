@@ -1,7 +1,7 @@
 /**
  * API keys and the nonces seen with them.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import type { Schema } from './schema.ts';
 import type { ApiKeysTable } from './tables/tenants.ts';
 
@@ -86,12 +86,21 @@ export class ApiKeysRepository {
     pairs: readonly { keyId: string; nonce: string; expiresAt: Date }[],
   ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
-    const rows = await this.#db
-      .insertInto('api_nonces')
-      .values(pairs.map((p) => ({ key_id: p.keyId, nonce: p.nonce, expires_at: p.expiresAt })))
-      .onConflict((oc) => oc.columns(['key_id', 'nonce']).doNothing())
-      .returning(['key_id', 'nonce'])
-      .execute();
+    // Every signed request's statement: written out rather than built (Kysely's builder was
+    // 8 % of a signed read's CPU, docs/performance.md "Signed endpoint").
+    const values: string[] = [];
+    const parameters: unknown[] = [];
+    for (const p of pairs) {
+      const n = parameters.push(p.keyId, p.nonce, p.expiresAt.toISOString());
+      values.push(`($${n - 2}, $${n - 1}, $${n}::timestamptz)`);
+    }
+    const { rows } = await this.#db.executeQuery<{ key_id: string; nonce: string }>(
+      CompiledQuery.raw(
+        `insert into api_nonces (key_id, nonce, expires_at) values ${values.join(', ')}
+         on conflict (key_id, nonce) do nothing returning key_id, nonce`,
+        parameters,
+      ),
+    );
     return new Set(rows.map((r) => `${r.key_id} ${r.nonce}`));
   }
 
