@@ -237,6 +237,24 @@ try {
         );
       }
     }
+    if (process.env.BENCH_DEBUG) {
+      // Where the payments neither side paid were going: each such node's inbound per channel at
+      // the end (copy B), to tell a split that could have paid them from none.
+      const unpaid = new Set(payments.filter((_, i) => !service[i]?.ok && !baseline[i]?.ok).map((p) => p.to));
+      for (const to of unpaid) {
+        const node = b.nodes[to];
+        if (!node) continue;
+        const inbound = (await node.lnd.listChannels(within())).map(
+          (c) => `${nodeName(c.remotePubkey)} ${c.remoteBalance}`,
+        );
+        const failedAmounts = payments
+          .filter((p, i) => p.to === to && !baseline[i]?.ok)
+          .map((p) => p.amountSat);
+        process.stdout.write(
+          `# g${to}: inbound at the end ${inbound.join(', ')} sat; unpaid ${failedAmounts.join(', ')} sat\n`,
+        );
+      }
+    }
     const paidByBoth = payments.map((_, i) => i).filter((i) => service[i]?.ok && baseline[i]?.ok);
     report('service', service, paidByBoth);
     report('lnd_defaults', baseline, paidByBoth);
