@@ -13,6 +13,9 @@
  *    the same database transaction as the callers' own machines: that is the commit point.
  *    Only then is the transaction signed and published ({@link ChannelFunder.published}).
  *
+ * Each attempt's steps are `funding-attempt.ts`; this class makes the attempts, publishes,
+ * releases and withdraws, and recovers what a crash left.
+ *
  * A failure or timeout before the commit point cancels for certain: negotiations are
  * cancelled, channels a peer already signed are abandoned, the inputs are released. A peer
  * that fails after others signed costs the others nothing: they are negotiated again in a
@@ -27,48 +30,29 @@
  * LSPS1 order's payment) are leased by their holder; a {@link FundingGuard} runs right before
  * the wallet picks inputs, so the holder has leased everything it holds by then.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import type { FundingEvent } from '@blgv/core';
 import {
-  type ChannelNegotiation,
-  ErrorCode,
-  type FundedPsbt,
-  type FundingEvent,
-  type Hex32,
-  isLspError,
-  parseHex32,
-  type Sat,
-} from '@blgv/core';
-import {
-  assertLeaseHeld,
   type ChannelFunding,
   ChannelFundingsRepository,
   type Database,
-  type FundingChannelRecord,
   type Kysely,
   type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { retryUntilDone, settleBy } from '../jobs/retry.ts';
-import { AfterCommit } from '../machines/apply-step.ts';
+import { retryUntilDone } from '../jobs/retry.ts';
+import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
-import {
-  CALL_TIMEOUT_MS,
-  LOCK_SECONDS,
-  moveFunding,
-  publishOnce,
-  SharedPublications,
-} from './funding-publication.ts';
+import { type AttemptFunder, attemptFunding } from './funding-attempt.ts';
+import { CALL_TIMEOUT_MS, moveFunding, publishOnce, SharedPublications } from './funding-publication.ts';
 import type {
-  AttemptResult,
   ChannelFunderDeps,
   ChannelFunderLightning,
   FundingChannel,
-  FundingCommit,
   FundingGuard,
   FundingResult,
   FundOptions,
 } from './funding-request.ts';
-import { type FundingUnwinding, peerFailure, sweepCancelled, unwindFunding } from './funding-unwind.ts';
+import { type FundingUnwinding, sweepCancelled, unwindFunding } from './funding-unwind.ts';
 
 export { LOCK_SECONDS } from './funding-publication.ts';
 export type {
@@ -80,12 +64,6 @@ export type {
   FundOptions,
 } from './funding-request.ts';
 
-interface Member {
-  readonly channel: FundingChannel;
-  readonly pendingChanId: Hex32;
-  readonly negotiation: ChannelNegotiation;
-}
-
 /** How often abandoned negotiations are looked for (late signatures of cancelled attempts). */
 const SWEEP_INTERVAL_MS = 60_000;
 /**
@@ -96,9 +74,6 @@ const NOT_READY_RETRIES = 10;
 const NOT_READY_PAUSE_MS = 1_000;
 /** The pause before a channel whose client node failed on an internal error is asked again. */
 const CLIENT_FAULT_PAUSE_MS = 1_000;
-
-const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Funds channels through the PSBT flow with one commit point per transaction. */
 export class ChannelFunder {
@@ -129,7 +104,7 @@ export class ChannelFunder {
     let remaining = channels;
     let notReady = 0;
     for (let attempt = 0; remaining.length > 0 && attempt <= channels.length; attempt++) {
-      const r = await this.#attempt(remaining, options);
+      const r = await attemptFunding(this.#attemptFunder(), remaining, options);
       for (const [owner, reason] of r.failed) failed.set(owner, reason);
       for (const owner of r.refused) refused.add(owner);
       if (r.committed) {
@@ -260,248 +235,6 @@ export class ChannelFunder {
     return sweepCancelled(this.#unwinding());
   }
 
-  async #attempt(channels: readonly FundingChannel[], options: FundOptions): Promise<AttemptResult> {
-    const id = randomUUID();
-    /** When each step ended, for the commit's log line (ms since the attempt started). */
-    const started = Date.now();
-    const stepsMs: Record<string, number> = {};
-    const stepDone = (step: string) => {
-      stepsMs[step] = Date.now() - started;
-    };
-    const lockId = random32();
-    const records = channels.map(
-      (c): FundingChannelRecord => ({
-        owner: c.owner,
-        pendingChanId: random32(),
-        remotePubkey: c.open.remotePubkey,
-        amountSat: c.open.localAmount.toString(),
-      }),
-    );
-    const repo = new ChannelFundingsRepository(this.#database.db);
-    await repo.insert({ id, feeRate: options.feeRate, lockId, channels: records });
-    this.#live.add(id);
-    const members: Member[] = channels.map((channel, i) => {
-      const pendingChanId = (records[i] as FundingChannelRecord).pendingChanId;
-      return {
-        channel,
-        pendingChanId,
-        negotiation: this.#lightning.negotiateChannel({ ...channel.open, pendingChanId }),
-      };
-    });
-    const failed = new Map<string, string>();
-    const refused = new Set<string>();
-    const cancelled = async (
-      reason: string,
-      retry: readonly FundingChannel[] = [],
-    ): Promise<AttemptResult> => {
-      const funding = await repo.get(id);
-      if (funding) await this.#cancel(funding, reason);
-      return { failed, refused, retry };
-    };
-    const wait = () =>
-      AbortSignal.any([options.signal ?? this.#signal, AbortSignal.timeout(options.deadlineMs)]);
-    const seconds = Math.round(options.deadlineMs / 1000);
-    const peerFailed = (owner: string, err: unknown, step: string) => {
-      const f = peerFailure(err, step, seconds);
-      failed.set(owner, f.reason);
-      if (f.refused) refused.add(owner);
-      return f;
-    };
-    try {
-      // 1. Every peer accepts, or is dropped (its negotiation cancelled; nothing is funded yet).
-      const accepted = await settleBy(
-        members.map((m) => m.negotiation.accepted),
-        wait(),
-      );
-      const live: { member: Member; address: string; amount: Sat }[] = [];
-      const notReady: Member[] = [];
-      const clientFaults: Member[] = [];
-      for (const [i, r] of accepted.entries()) {
-        const m = members[i] as Member;
-        if (r.ok) live.push({ member: m, ...r.value });
-        else {
-          if (isLspError(r.error, ErrorCode.LightningUnavailable)) notReady.push(m);
-          else if (peerFailed(m.channel.owner, r.error, 'accept the channel').internal) clientFaults.push(m);
-          await this.#lightning
-            .cancelPsbtFunding(m.pendingChanId, AbortSignal.timeout(CALL_TIMEOUT_MS))
-            .catch((err: unknown) => this.#log.warn({ err, funding: id }, 'cancelling a negotiation failed'));
-        }
-      }
-      if (notReady.length > 0) {
-        // The LSP's node refused to negotiate (e.g. it was catching up with a block): nothing is
-        // funded yet, so every channel still wanted is negotiated again in a fresh attempt.
-        this.#log.info(
-          { funding: id, channels: members.length },
-          "the LSP's node was not ready to open; trying again",
-        );
-        return {
-          ...(await cancelled(
-            "the LSP's node was not ready",
-            members.filter((m) => !failed.has(m.channel.owner)).map((m) => m.channel),
-          )),
-          nodeNotReady: true,
-        };
-      }
-      if (live.length === 0) {
-        if (clientFaults.length === 0) return await cancelled('no peer accepted');
-        // Their nodes' trouble, not a decision: those are worth asking again.
-        return {
-          ...(await cancelled(
-            'no peer accepted',
-            clientFaults.map((m) => m.channel),
-          )),
-          clientFault: true,
-        };
-      }
-      if (live.length < members.length) {
-        await repo.keepChannels(
-          id,
-          records.filter((r) => live.some((l) => l.member.pendingChanId === r.pendingChanId)),
-        );
-      }
-
-      stepDone('accepted');
-      // 2. One transaction for every accepted channel, its inputs leased under the attempt's id.
-      let funded: FundedPsbt;
-      try {
-        // Nothing of the wallet is leased for a job whose lease this replica lost meanwhile
-        // (`lease_lost`): the replica holding it now has cancelled this attempt.
-        assertLeaseHeld('funding a transaction');
-        await this.#guard?.beforeFunding(AbortSignal.timeout(CALL_TIMEOUT_MS));
-        funded = await this.#lightning.fundPsbt(
-          {
-            outputs: live.map((l) => ({ address: l.address, amount: l.amount })),
-            satPerVbyte: options.feeRate,
-            lockId,
-            lockSeconds: LOCK_SECONDS,
-          },
-          AbortSignal.timeout(CALL_TIMEOUT_MS),
-        );
-      } catch (err) {
-        const reason = `the LSP could not fund the channel: ${reasonOf(err)}`;
-        for (const l of live) failed.set(l.member.channel.owner, reason);
-        return await cancelled(reason);
-      }
-      await repo.recordFunded(id, funded);
-      options.onInputsLeased?.();
-
-      stepDone('funded');
-      // 3. Each peer gets the unsigned transaction and signs its commitment.
-      // All at once: LND verifies each channel's PSBT on its own (its funding_created goes then).
-      const verified = await Promise.allSettled(
-        live.map((l) =>
-          this.#lightning.verifyPsbtFunding(
-            l.member.pendingChanId,
-            funded.psbt,
-            AbortSignal.timeout(CALL_TIMEOUT_MS),
-          ),
-        ),
-      );
-      const refusedVerify: Member[] = [];
-      for (const [i, r] of verified.entries()) {
-        if (r.status === 'fulfilled') continue;
-        const l = live[i] as (typeof live)[number];
-        failed.set(l.member.channel.owner, `LND refused the funding: ${reasonOf(r.reason)}`);
-        refusedVerify.push(l.member);
-      }
-      const others = live.map((l) => l.member).filter((m) => !refusedVerify.includes(m));
-      if (refusedVerify.length > 0) {
-        return await cancelled(
-          'a channel of the transaction was refused',
-          others.map((m) => m.channel),
-        );
-      }
-      stepDone('verified');
-      const signed = await settleBy(
-        others.map((m) => m.negotiation.signed),
-        wait(),
-      );
-      const signers = others.filter((_, i) => signed[i]?.ok);
-      if (signers.length < others.length) {
-        for (const [i, r] of signed.entries()) {
-          if (!r.ok) peerFailed((others[i] as Member).channel.owner, r.error, 'sign');
-        }
-        return await cancelled(
-          'a peer did not sign its commitment',
-          signers.map((m) => m.channel),
-        );
-      }
-
-      stepDone('signed');
-      // 4. The commit point, together with the callers' machines.
-      const committedChannels = others.map((m, i) => {
-        const r = signed[i];
-        const point = r?.ok ? r.value : undefined;
-        if (!point || point.txid !== funded.txid)
-          throw new Error(`peer signed a different funding transaction (${point?.txid})`);
-        return { owner: m.channel.owner, outputIndex: point.outputIndex };
-      });
-      const commit: FundingCommit = {
-        fundingId: id,
-        txid: funded.txid,
-        fee: funded.fee,
-        vsize: funded.vsize,
-        channels: committedChannels,
-      };
-      const after = new AfterCommit(this.#database.db);
-      const passed = await this.#database.db.transaction().execute(async (trx) => {
-        const committed = { type: options.withhold ? 'withheld' : 'committed' } as const;
-        const negotiating = { id, state: 'negotiating', txid: funded.txid, lockId } as const;
-        if (!(await this.#move(trx, negotiating, committed, after))) return false;
-        await options.commit(trx, commit, after);
-        return true;
-      });
-      if (!passed) {
-        for (const m of others) failed.set(m.channel.owner, 'the funding was cancelled');
-        return await cancelled('cancelled before the commit point');
-      }
-      this.#log.info(
-        {
-          funding: id,
-          txid: funded.txid,
-          channels: committedChannels.length,
-          fee: Number(funded.fee),
-          withheld: options.withhold === true,
-          stepsMs,
-        },
-        options.withhold
-          ? 'funding transaction committed and withheld until released'
-          : 'funding transaction committed',
-      );
-      // Committed: publishing and the callers' steps after it are performed now; one that
-      // fails is resumed from the stored states (recovery, the callers' runners).
-      await after
-        .perform()
-        .catch((err: unknown) =>
-          this.#log.warn(
-            { err, funding: id },
-            'an effect after the commit point failed; resumed from the state',
-          ),
-        );
-      return { committed: commit, failed, refused, retry: [] };
-    } catch (err) {
-      // Anything unexpected before the commit point: cancel, and let no channel count as funded.
-      // When the database is what failed, it is asked until it answers: an attempt left
-      // negotiating would keep its inputs leased and its negotiations open (only a restart's
-      // recovery would cancel it), and its callers refund only once it is cancelled.
-      const reason = `the open failed: ${reasonOf(err)}`;
-      for (const m of members) if (!failed.has(m.channel.owner)) failed.set(m.channel.owner, reason);
-      const funding = await retryUntilDone(
-        async () => {
-          const f = await repo.get(id);
-          if (f?.state === 'negotiating') await this.#cancel(f, reason);
-          return f;
-        },
-        { what: 'cancelling an interrupted funding', signal: this.#signal, log: this.#log, subject: { id } },
-      ).catch(() => undefined);
-      if (funding && funding.state !== 'negotiating' && funding.state !== 'cancelled') throw err;
-      return { failed, refused, retry: [] };
-    } finally {
-      this.#live.delete(id);
-      for (const m of members) m.negotiation.close();
-    }
-  }
-
   /**
    * Cancels an attempt that never passed the commit point: cancels its negotiations, abandons
    * what a peer already signed, releases the leased inputs, and records it cancelled.
@@ -513,6 +246,20 @@ export class ChannelFunder {
     }
     // Recorded first: from here the sweep abandons whatever a late signature still creates.
     await this.#move(this.#database.db, funding, { type: 'cancelled', reason });
+  }
+
+  /** What an attempt needs of this funder. */
+  #attemptFunder(): AttemptFunder {
+    return {
+      database: this.#database,
+      lightning: this.#lightning,
+      log: this.#log,
+      guard: this.#guard,
+      signal: () => this.#signal,
+      live: this.#live,
+      move: (db, funding, event, afterCommit) => this.#move(db, funding, event, afterCommit),
+      cancel: (funding, reason) => this.#cancel(funding, reason),
+    };
   }
 
   /** What unwinding a cancelled funding needs. */
