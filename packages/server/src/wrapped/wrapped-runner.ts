@@ -8,7 +8,7 @@
  *   point with its funding **withheld** (every peer signed, the LSP did not: nothing can reach
  *   the chain). A wallet that is offline or refuses costs nothing: the hold invoice is cancelled.
  * - `pay_wallet`: once the channel is active, the wallet's own invoice is paid over it (first hop
- *   pinned, no fee). Its preimage is the wrapped invoice's.
+ *   pinned, no fee; `wallet-payment.ts`). Its preimage is the wrapped invoice's.
  * - `settle`: the hold invoice is settled with that preimage (the fee earned) and the withheld
  *   funding released (signed and published).
  * - `cancel_hold` / `withdraw_funding`: the payer's HTLCs fail back; the withheld funding is given
@@ -49,7 +49,8 @@ import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
-import { pause, Wakeup } from '../poll.ts';
+import { Wakeup } from '../poll.ts';
+import { channelWithRoom, sendToWallet, walletPaymentEvent } from './wallet-payment.ts';
 
 /** The Lightning calls the runner makes. */
 export type WrappedRunnerLightning = Pick<
@@ -253,7 +254,7 @@ export class WrappedRunner {
       });
       return;
     }
-    const existing = await this.#channelWithRoom(w);
+    const existing = await channelWithRoom(this.#lightning, w, AbortSignal.timeout(CALL_MS));
     if (existing) {
       await this.#apply(w, { type: 'channel_chosen', channelScid: existing });
       return;
@@ -299,20 +300,6 @@ export class WrappedRunner {
     await this.#apply(w, { type: 'open_failed', reason });
   }
 
-  /** A channel of the wallet's, active, that can carry its amount now. */
-  async #channelWithRoom(w: WrappedInvoiceRecord): Promise<Scid | undefined> {
-    const channels = await this.#lightning.listChannels(AbortSignal.timeout(CALL_MS));
-    const need = (w.walletAmount + 999n) / 1000n;
-    const fit = channels.find(
-      (c) =>
-        c.remotePubkey === w.walletPubkey &&
-        c.active &&
-        c.localBalance - c.localReserve >= need + 1_000n &&
-        c.pendingHtlcs < 400,
-    );
-    return fit?.scid;
-  }
-
   /**
    * `pay_wallet`: pays the wallet's invoice over its channel, first hop pinned. A payment LND
    * already knows (a restart, a second look) is followed to its end instead of sent again.
@@ -334,7 +321,12 @@ export class WrappedRunner {
     );
     let result: PaymentResult;
     try {
-      result = await this.#sendToWallet(w, channel, payWait);
+      result = await sendToWallet(this.#lightning, w, channel, {
+        waitMs: payWait,
+        deadline: Date.now() + this.#limits.openTimeoutSeconds * 1000,
+        signal: this.#signal,
+        log: this.#log,
+      });
     } catch (err) {
       // Sent or not, its outcome is not known here: the next scan tracks it.
       this.#log.warn(
@@ -346,48 +338,8 @@ export class WrappedRunner {
     return this.#paid(w, result);
   }
 
-  /**
-   * Sends the wallet's payment over `channel`, on a one-hop route built without LND's graph (a
-   * new channel reaches the graph up to a second or two after it is active). A channel that has
-   * just become active may not take an HTLC for a moment: a payment whose HTLC failed at the LSP's
-   * own node (hop 0) never left it, so it is sent again until the channel carries it or the open
-   * timeout passes.
-   */
-  async #sendToWallet(w: WrappedInvoiceRecord, channel: Scid, waitMs: number): Promise<PaymentResult> {
-    const deadline = Date.now() + this.#limits.openTimeoutSeconds * 1000;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      const result = await this.#lightning.payOverChannel(
-        { paymentRequest: w.walletInvoice, scid: channel },
-        AbortSignal.any([this.#signal, AbortSignal.timeout(waitMs)]),
-      );
-      const notSent =
-        result.status === 'failed' &&
-        result.attemptFailures.length > 0 &&
-        result.attemptFailures.every((f) => f.sourceIndex === 0);
-      if (!notSent || Date.now() + delay > deadline) return result;
-      this.#log.debug(
-        { wrapped: w.id, failures: result.attemptFailures.map((f) => f.code), againInMs: delay },
-        'the new channel did not take the payment yet; sending it again',
-      );
-      await pause(delay, this.#signal);
-    }
-  }
-
   async #paid(w: WrappedInvoiceRecord, result: PaymentResult): Promise<void> {
-    if (result.status === 'succeeded') {
-      // The channel it went over: the first hop of its settled HTLC.
-      const channelScid = result.attempts?.find((a) => a.status === 'succeeded')?.hops[0]?.scid;
-      await this.#apply(w, {
-        type: 'wallet_paid',
-        preimage: result.preimage,
-        ...(channelScid !== undefined ? { channelScid } : {}),
-      });
-      return;
-    }
-    await this.#apply(w, {
-      type: 'pay_failed',
-      reason: `the wallet's invoice could not be paid: ${result.reason}`,
-    });
+    await this.#apply(w, walletPaymentEvent(result));
   }
 
   /** The channel the wallet's payment goes over: the one chosen, or the new one once active. */

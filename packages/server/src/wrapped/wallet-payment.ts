@@ -1,0 +1,89 @@
+/**
+ * The Lightning side of paying a wrapped invoice's wallet (the runner's `pay_wallet` effect):
+ * which channel of the wallet's can carry the payment, sending it over that channel, and the
+ * wrapped invoice's event its outcome makes. No state is kept here: the runner applies the event.
+ */
+import type { ChannelsPort, PaymentResult, PaymentsPort, Scid, WrappedInvoiceEvent } from '@blgv/core';
+import type { WrappedInvoiceRecord } from '@blgv/store';
+import type { Logger } from 'pino';
+import { pause } from '../poll.ts';
+
+/** HTLCs in flight above which a channel is not chosen (LND's limit is 483 per side). */
+const MAX_PENDING_HTLCS = 400;
+/** What a chosen channel keeps beyond the payment (sat), for its fee and rounding. */
+const ROOM_MARGIN_SAT = 1_000n;
+
+/** A channel of the wallet's, active, that can carry its amount now (`undefined`: none). */
+export async function channelWithRoom(
+  lightning: Pick<ChannelsPort, 'listChannels'>,
+  w: Pick<WrappedInvoiceRecord, 'walletPubkey' | 'walletAmount'>,
+  signal: AbortSignal,
+): Promise<Scid | undefined> {
+  const channels = await lightning.listChannels(signal);
+  const need = (w.walletAmount + 999n) / 1000n;
+  const fit = channels.find(
+    (c) =>
+      c.remotePubkey === w.walletPubkey &&
+      c.active &&
+      c.localBalance - c.localReserve >= need + ROOM_MARGIN_SAT &&
+      c.pendingHtlcs < MAX_PENDING_HTLCS,
+  );
+  return fit?.scid;
+}
+
+/** How {@link sendToWallet} waits. */
+export interface SendToWalletOptions {
+  /** How long one payment may take before its outcome is taken as unknown. */
+  readonly waitMs: number;
+  /** Past this (ms since the epoch), a payment the new channel did not take is not sent again. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+/**
+ * Sends the wallet's payment over `channel`, on a one-hop route built without LND's graph (a
+ * new channel reaches the graph up to a second or two after it is active). A channel that has
+ * just become active may not take an HTLC for a moment: a payment whose HTLC failed at the LSP's
+ * own node (hop 0) never left it, so it is sent again until the channel carries it or the
+ * deadline passes.
+ */
+export async function sendToWallet(
+  lightning: Pick<PaymentsPort, 'payOverChannel'>,
+  w: Pick<WrappedInvoiceRecord, 'id' | 'walletInvoice'>,
+  channel: Scid,
+  options: SendToWalletOptions,
+): Promise<PaymentResult> {
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    const result = await lightning.payOverChannel(
+      { paymentRequest: w.walletInvoice, scid: channel },
+      AbortSignal.any([options.signal, AbortSignal.timeout(options.waitMs)]),
+    );
+    const notSent =
+      result.status === 'failed' &&
+      result.attemptFailures.length > 0 &&
+      result.attemptFailures.every((f) => f.sourceIndex === 0);
+    if (!notSent || Date.now() + delay > options.deadline) return result;
+    options.log.debug(
+      { wrapped: w.id, failures: result.attemptFailures.map((f) => f.code), againInMs: delay },
+      'the new channel did not take the payment yet; sending it again',
+    );
+    await pause(delay, options.signal);
+  }
+}
+
+/**
+ * The wrapped invoice's event for the wallet payment's outcome: `wallet_paid` with its preimage
+ * and the channel its settled HTLC went over, or `pay_failed` with LND's reason.
+ */
+export function walletPaymentEvent(result: PaymentResult): WrappedInvoiceEvent {
+  if (result.status !== 'succeeded')
+    return { type: 'pay_failed', reason: `the wallet's invoice could not be paid: ${result.reason}` };
+  // The channel it went over: the first hop of its settled HTLC.
+  const channelScid = result.attempts?.find((a) => a.status === 'succeeded')?.hops[0]?.scid;
+  return {
+    type: 'wallet_paid',
+    preimage: result.preimage,
+    ...(channelScid !== undefined ? { channelScid } : {}),
+  };
+}
