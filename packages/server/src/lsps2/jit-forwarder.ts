@@ -32,9 +32,7 @@ import {
   type JitChannelEvent,
   type JitTerms,
   jitChannelMachine,
-  type Pubkey,
   parsePubkey,
-  type Scid,
 } from '@blgv/core';
 import {
   type Database,
@@ -49,6 +47,7 @@ import type { Logger } from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
+import type { ClientWaker } from './client-waker.ts';
 import { type Held, HeldHtlcs, htlcIds, htlcKey, toPart } from './held-htlcs.ts';
 import { expireBuys } from './jit-buy-expiry.ts';
 import {
@@ -61,37 +60,12 @@ import { JitPaymentForwarding, type JitPaymentForwardingLightning } from './jit-
 import { isAliasScid } from './jit-scid.ts';
 import { type JitStepExtra, jitUpdate, recordAfter } from './jit-step.ts';
 
+export type { AwaitedClient, ClientWaker } from './client-waker.ts';
 export { EXTRA_FEE_TLV } from './jit-payment-forwarding.ts';
 
 /** Forwarder limits (from config). */
 export interface JitForwarderLimits extends JitFundingLimits {
   readonly mppTimeoutSeconds: number;
-}
-
-/**
- * Wakes client nodes that are not connected (LSPS5): told of each HTLC the forwarder sees, and
- * asked to wait for a JIT channel's client before the channel is opened to it.
- */
-export interface ClientWaker {
-  /**
-   * An HTLC arrived for a JIT channel of `client`, or (`client` undefined) for the channel
-   * `outgoingScid`. Returns at once; never throws.
-   */
-  htlcArrived(outgoingScid: Scid, client: Pubkey | undefined, signal: AbortSignal): void;
-  /** Waits (as long as allowed) for `client` to be connected. */
-  awaitClient(client: Pubkey, signal: AbortSignal): Promise<AwaitedClient>;
-}
-
-/** What became of waiting for a JIT channel's client before its open. */
-export interface AwaitedClient {
-  /** It is connected: it was, or it came within the wait. */
-  readonly online: boolean;
-  /**
-   * It came online while waited for (woken by a notification): until this time (epoch ms), an
-   * open it refuses is tried again, since a wallet just started may not have its channel
-   * acceptor up yet (an LND wallet's node reconnects to the LSP before its hooks do).
-   */
-  readonly retryRefusalsUntil?: number;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ChannelsPort, Pubkey, Scid } from '@blgv/core';
 import { type Lsps5Method, lsps5NotificationBody } from '@blgv/protocol';
 import { type Database, Lsps5Repository } from '@blgv/store';
 import type { Logger } from 'pino';
-import type { AwaitedClient, ClientWaker } from '../lsps2/jit-forwarder.ts';
+import type { AwaitedClient, ClientWaker } from '../lsps2/client-waker.ts';
 import type { Wakeup } from '../poll.ts';
 import type { PeerPresence } from './peer-presence.ts';
 
