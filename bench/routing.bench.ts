@@ -14,7 +14,9 @@
  * - **baseline**: copy B's LSP node pays the same invoice itself with what an application calling
  *   LND's `SendPaymentV2` gets by default (one part, LND's own path finding) and the same fee
  *   limit the service used.
- * `BENCH_DEBUG=1` prints each baseline payment's attempts and each failed service payment's.
+ * `BENCH_DEBUG=1` prints each baseline payment's attempts and each failed service payment's, both
+ * sides' routes where their fees differ, and at the end the inbound (per channel) of every node
+ * neither side could pay.
  * Prints, for each: success rate, median network fee (over the payments both paid, and over each
  * one's own), p95 time to an outcome. Then times `GRAPH_QUOTES` graph-mode quotes
  * (`POST /v1/routing/quote` with a destination and amount), against LND's `EstimateRouteFee`
