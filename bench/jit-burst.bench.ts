@@ -12,7 +12,8 @@
  * to the preimage) in both rounds and their difference (the overhead), the funding
  * transactions the burst's channels share, and vbytes per channel against the lone open.
  * Goal (issue 22): all N succeed, p95 overhead under 1 s, at most 2 funding transactions,
- * vbytes per channel at most 0.4x a single open.
+ * vbytes per channel at most 0.4x a single open. Also prints how busy the whole machine's CPUs
+ * were during each round (all the nodes share it: a saturated machine bounds the figures).
  */
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -26,6 +27,7 @@ import {
   startTestLsp,
   within,
 } from '@blgv/testkit';
+import { busyPct, readMachineCpu } from './support/machine-cpu.ts';
 import { median, percentile } from './support/stats.ts';
 
 const N = Number(process.env.BENCH_WALLETS ?? 20);
@@ -87,10 +89,12 @@ try {
     // The burst: N first payments at once.
     const firsts = await Promise.all(wallets.map((w) => firstPayment(client, w, AMOUNT)));
     say(`${N} first payments sent at once (lsps2.batchWindowMs ${WINDOW_MS ?? 'the default'})`);
+    const burstCpu = readMachineCpu();
     const jit = await payAtOnce(
       alice,
       firsts.map((f) => f.paymentRequest),
     );
+    const burstBusy = busyPct(burstCpu, readMachineCpu());
     const succeeded = jit.filter((o) => o.status === 'succeeded').length;
     const txs = await fundingTransactions(
       lsp,
@@ -121,7 +125,9 @@ try {
         ).paymentRequest;
       }),
     );
+    const openCpu = readMachineCpu();
     const open = await payAtOnce(alice, again);
+    const openBusy = busyPct(openCpu, readMachineCpu());
     const failures = [...jit, ...open].flatMap((o) => o.failures);
     if (failures.length > 0) say(`failures: ${failures.join(', ')}`);
     const openSucceeded = open.filter((o) => o.status === 'succeeded').length;
@@ -138,6 +144,9 @@ try {
     result('jit_burst_median_overhead_ms', median(jitMs) - median(openMs), 'ms');
     result('jit_burst_p95_overhead_ms', percentile(jitMs, 95) - percentile(openMs, 95), 'ms');
     result('jit_burst_funding_transactions', txs.size, 'transactions');
+    // How busy the whole machine was (every LND node, btcd, Postgres, the server, this process).
+    result('jit_burst_machine_cpu_busy', burstBusy, '%');
+    result('open_channel_burst_machine_cpu_busy', openBusy, '%');
     result('single_open_vbytes', singleVsize, 'vB');
     result('jit_burst_vbytes_per_channel', burstVsize / Math.max(channels, 1), 'vB');
     result(
