@@ -53,10 +53,14 @@ test('alice -> lsp -> bob payment over two channels opened through the backend',
   assert.equal(settled.amountPaid, 50_000_000n);
   assert.equal(settled.preimage, result.preimage);
 
-  const forwards = await lsp.lnd.forwardingHistory(
-    { start: new Date(0), end: new Date(Date.now() + 60_000) },
-    within(),
-  );
+  // The LSP's LND writes the forward to its log a moment after alice has the preimage.
+  const forwardingLog = () =>
+    lsp.lnd.forwardingHistory({ start: new Date(0), end: new Date(Date.now() + 60_000) }, within());
+  await h.waitFor(async () => (await forwardingLog()).length > 0, {
+    what: "the forward in the LSP's forwarding log",
+    timeoutMs: 30_000,
+  });
+  const forwards = await forwardingLog();
   assert.equal(forwards.length, 1);
   assert.equal(forwards[0]?.amountOut, 50_000_000n);
 });

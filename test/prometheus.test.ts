@@ -146,11 +146,18 @@ test('a hosted node is paid through the LSP: Prometheus reads the node and LSP s
   assert.equal(invoice.status, 200);
   await payUntilSucceeded(h, alice, invoice.body.payment_request, 'alice paying the hosted node');
 
-  // What the LNDs say once the payment has settled on both of the LSP's channels.
-  const forwards = await lsp.lnd.forwardingHistory(
-    { start: new Date(0), end: new Date(Date.now() + 86_400_000), offset: 0, limit: 1_000 },
-    within(),
-  );
+  // What the LNDs say once the payment has settled on both of the LSP's channels: alice has the
+  // preimage a moment before the LSP's LND writes the forward to its log, so it is waited for.
+  const forwardingLog = () =>
+    lsp.lnd.forwardingHistory(
+      { start: new Date(0), end: new Date(Date.now() + 86_400_000), offset: 0, limit: 1_000 },
+      within(),
+    );
+  await h.waitFor(async () => (await forwardingLog()).length > 0, {
+    what: "the forward in the LSP's forwarding log",
+    timeoutMs: 30_000,
+  });
+  const forwards = await forwardingLog();
   assert.equal(forwards.length, 1, 'the LSP forwarded the payment once');
   const routingFees = forwards.reduce((sum, f) => sum + f.fee, 0n);
   assert.ok(routingFees > 0n, 'and earned a fee');
