@@ -1,15 +1,17 @@
 /**
  * Credits top-ups when LND settles their invoices. LND's invoice stream is followed from the
  * settle index stored after the last credit, so settlements made while the server was down
- * are credited once after restart. Open top-ups are looked at again now and then: one is given
- * up only when LND says its invoice is cancelled (an expired one is cancelled first). Every
- * step that fails is retried with backoff.
+ * are credited once after restart. Open top-ups are looked at again each time the stream is
+ * (re)established and every minute: a stream started with no stored position (settle index 0)
+ * replays nothing, so a top-up paid before it was up is found that way, not a minute later. One
+ * is given up only when LND says its invoice is cancelled (an expired one is cancelled first).
+ * Every step that fails is retried with backoff.
  */
 import { type InvoiceStatus, type InvoicesPort, msatToSatFloor, parseHex32 } from '@blgv/core';
 import { type Database, JobCursorsRepository, LedgerRepository, type Topup } from '@blgv/store';
 import type { Logger } from 'pino';
 import { retryUntilDone } from '../jobs/retry.ts';
-import { pause } from '../poll.ts';
+import { pause, Wakeup } from '../poll.ts';
 import type { Accounts } from './accounts.ts';
 
 /** The cursor holding LND's settle index of the last settlement looked at. */
@@ -27,18 +29,26 @@ interface Deps {
 
 /** Runs until `signal` aborts. */
 export async function watchTopups(deps: Deps, signal: AbortSignal): Promise<void> {
-  await Promise.all([followSettlements(deps, signal), sweepOpenTopups(deps, signal)]);
+  const sweepNow = new Wakeup();
+  await Promise.all([followSettlements(deps, sweepNow, signal), sweepOpenTopups(deps, sweepNow, signal)]);
 }
 
-/** Follows LND's settlements from the stored settle index, crediting each top-up once. */
-async function followSettlements(deps: Deps, signal: AbortSignal): Promise<void> {
+/**
+ * Follows LND's settlements from the stored settle index, crediting each top-up once; wakes the
+ * sweep each time the stream is up (it finds what settled before).
+ */
+async function followSettlements(deps: Deps, sweepNow: Wakeup, signal: AbortSignal): Promise<void> {
   const { database, lightning, log } = deps;
   const cursors = new JobCursorsRepository(database.db);
   while (!signal.aborted) {
     await retryUntilDone(
       async () => {
         const settleIndex = (await cursors.get(TOPUP_CURSOR)) ?? 0n;
-        for await (const invoice of lightning.subscribeInvoices({ settleIndex }, { signal })) {
+        const stream = lightning.subscribeInvoices(
+          { settleIndex },
+          { signal, onConnected: () => sweepNow.wake() },
+        );
+        for await (const invoice of stream) {
           if (invoice.state !== 'settled' || invoice.settleIndex === 0n) continue;
           await retryUntilDone(() => credit(deps, invoice), {
             what: 'crediting a top-up',
@@ -62,8 +72,11 @@ async function credit(deps: Deps, invoice: InvoiceStatus): Promise<void> {
   await deps.accounts.creditSettled(invoice.paymentHash, msatToSatFloor(invoice.amountPaid));
 }
 
-/** At start and then every minute: settles or gives up open top-ups by what LND says. */
-async function sweepOpenTopups(deps: Deps, signal: AbortSignal): Promise<void> {
+/**
+ * At start, every minute and each time the settlement stream is up: settles or gives up open
+ * top-ups by what LND says.
+ */
+async function sweepOpenTopups(deps: Deps, sweepNow: Wakeup, signal: AbortSignal): Promise<void> {
   const { database, log } = deps;
   while (!signal.aborted) {
     try {
@@ -74,7 +87,7 @@ async function sweepOpenTopups(deps: Deps, signal: AbortSignal): Promise<void> {
     } catch (err) {
       if (!signal.aborted) log.warn({ err }, 'looking at open top-ups failed; trying again later');
     }
-    await pause(SWEEP_INTERVAL_MS, signal); // the sweep's schedule
+    await sweepNow.wait(SWEEP_INTERVAL_MS, signal); // the sweep's schedule, or the stream just up
   }
 }
 
