@@ -34,6 +34,7 @@ import {
   type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
 import { CALL_TIMEOUT_MS, LOCK_SECONDS } from './funding-publication.ts';
@@ -87,7 +88,6 @@ interface Ended {
 }
 
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const hasEnded = (step: object): step is Ended => 'ended' in step;
 
 /** Makes one attempt at funding `channels` in one transaction. */
@@ -232,7 +232,7 @@ class FundingAttempt {
         AbortSignal.timeout(CALL_TIMEOUT_MS),
       );
     } catch (err) {
-      const reason = `the LSP could not fund the channel: ${reasonOf(err)}`;
+      const reason = `the LSP could not fund the channel: ${errorMessage(err)}`;
       for (const l of live) this.#failed.set(l.member.channel.owner, reason);
       return { ended: await this.#cancelled(reason) };
     }
@@ -263,7 +263,7 @@ class FundingAttempt {
     for (const [i, r] of verified.entries()) {
       if (r.status === 'fulfilled') continue;
       const l = live[i] as Accepted;
-      this.#failed.set(l.member.channel.owner, `LND refused the funding: ${reasonOf(r.reason)}`);
+      this.#failed.set(l.member.channel.owner, `LND refused the funding: ${errorMessage(r.reason)}`);
       refusedVerify.push(l.member);
     }
     const others = live.map((l) => l.member).filter((m) => !refusedVerify.includes(m));
@@ -351,7 +351,7 @@ class FundingAttempt {
    * recovery would cancel it), and its callers refund only once it is cancelled.
    */
   async #interrupted(err: unknown): Promise<AttemptResult> {
-    const reason = `the open failed: ${reasonOf(err)}`;
+    const reason = `the open failed: ${errorMessage(err)}`;
     for (const m of this.#members)
       if (!this.#failed.has(m.channel.owner)) this.#failed.set(m.channel.owner, reason);
     const funding = await retryUntilDone(

@@ -18,6 +18,7 @@ import {
   type Schema,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { type AfterCommit, applyStep, type EffectScope } from '../machines/apply-step.ts';
 
@@ -35,8 +36,6 @@ export interface FundingWallet {
   readonly lightning: Pick<FundingPort, 'leaseOutput' | 'publishTransaction' | 'releaseOutput' | 'signPsbt'>;
   readonly log: Logger;
 }
-
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** How the funder performs a funding's effects (see {@link moveFunding}). */
 export type FundingEffects = EffectHandlers<FundingEffect, EffectScope<FundingState, FundingEvent>>;
@@ -105,7 +104,7 @@ async function renewLeases(deps: FundingWallet, f: ChannelFunding, signal: Abort
     try {
       await deps.lightning.leaseOutput(f.lockId, input, LOCK_SECONDS, signal);
     } catch (err) {
-      const reason = reasonOf(err);
+      const reason = errorMessage(err);
       if (/unknown output/i.test(reason)) continue;
       if (!/already locked/i.test(reason)) throw err;
       deps.log.error(

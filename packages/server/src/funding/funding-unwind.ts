@@ -6,6 +6,7 @@
 import { type ChannelsPort, ErrorCode, type FundingPort, formatChannelPoint, isLspError } from '@blgv/core';
 import { type ChannelFunding, ChannelFundingsRepository, type Database } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { CALL_TIMEOUT_MS } from './funding-publication.ts';
 
 /** What unwinding needs: the fundings' table and the wallet and channel calls it makes. */
@@ -78,15 +79,15 @@ export function peerFailure(
   step: string,
   seconds: number,
 ): { reason: string; refused: boolean; internal: boolean } {
-  const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
   const not = { refused: false, internal: false };
   if (err instanceof DOMException && err.name === 'TimeoutError')
     return { reason: `the client node did not ${step} within ${seconds} s`, ...not };
+  const message = errorMessage(err);
   if (isLspError(err, ErrorCode.LightningUnavailable))
-    return { reason: `the LSP's node was not ready to ${step}: ${reasonOf(err)}`, ...not };
+    return { reason: `the LSP's node was not ready to ${step}: ${message}`, ...not };
   if (isLspError(err, ErrorCode.PeerUnreachable))
-    return { reason: `the client node went away before it could ${step}: ${reasonOf(err)}`, ...not };
-  if (CLIENT_INTERNAL_ERROR.test(reasonOf(err)))
-    return { reason: `the client node failed to ${step}: ${reasonOf(err)}`, refused: false, internal: true };
-  return { reason: `the client node refused the channel: ${reasonOf(err)}`, refused: true, internal: false };
+    return { reason: `the client node went away before it could ${step}: ${message}`, ...not };
+  if (CLIENT_INTERNAL_ERROR.test(message))
+    return { reason: `the client node failed to ${step}: ${message}`, refused: false, internal: true };
+  return { reason: `the client node refused the channel: ${message}`, refused: true, internal: false };
 }

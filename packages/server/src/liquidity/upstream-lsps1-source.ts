@@ -40,6 +40,7 @@ import {
   PaymentPurposesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { LspsCallError, LspsPeerClient } from '../lsps0/lsps-peer-client.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import { recordedProbe } from '../monitoring/own-payments.ts';
@@ -47,7 +48,7 @@ import { pause, untilAborted } from '../poll.ts';
 import { parseUpstreamInfo, parseUpstreamOrder, payableOnchain } from './upstream-lsps1-wire.ts';
 import { sizeUpstreamOrder } from './upstream-order-size.ts';
 import { findPurchasePayment, purchasePaymentLabel } from './upstream-payment.ts';
-import { errorMessage, PurchaseWaits, stopped, until } from './upstream-purchase-waits.ts';
+import { PurchaseWaits, stopped, until } from './upstream-purchase-waits.ts';
 import type { UpstreamLsps1SourceLightning } from './upstream-source-lightning.ts';
 
 /** Where the upstream is and how we buy from it (from config). */

@@ -21,6 +21,7 @@ import {
 } from '@blgv/core';
 import type { LiquidityPurchaseRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { parseUpstreamOrder } from './upstream-lsps1-wire.ts';
 import { spendableOf } from './upstream-order-size.ts';
 
@@ -186,11 +187,6 @@ export function stopped(signal: AbortSignal): LspError {
   return timedOut
     ? new LspError(ErrorCode.Timeout, 'gave up waiting for liquidity from the upstream LSP')
     : new LspError(ErrorCode.Aborted, 'stopped waiting for liquidity from the upstream LSP');
-}
-
-/** The message of anything thrown. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

@@ -67,6 +67,7 @@ export async function sendSinglePartFirst(
   const split = await lightning.sendPayment({ ...request, maxParts }, signal());
   return withEarlierTry(split, first);
 }
+
 /**
  * Whether a path in the graph alone (LND's route finding without mission control) has the
  * capacity for the whole payment, the invoice's route hints included: {@link SplitHooks.wholeFits}

@@ -93,7 +93,7 @@ function payments(...results: PaymentResult[]) {
   };
 }
 
-const w = { id: 'w1', walletInvoice: 'lnbcrt1...' };
+const wrapped = { id: 'w1', walletInvoice: 'lnbcrt1...' };
 const at = (deadlineMs: number) => ({
   waitMs: 1_000,
   deadline: Date.now() + deadlineMs,
@@ -104,7 +104,7 @@ const at = (deadlineMs: number) => ({
 test('a payment the new channel did not take yet is sent again until it goes', async () => {
   const notYet = failed({ code: 'temporary_channel_failure', sourceIndex: 0 });
   const lightning = payments(notYet, notYet, succeeded);
-  const result = await sendToWallet(lightning, w, scid(7n), at(5_000));
+  const result = await sendToWallet(lightning, wrapped, scid(7n), at(5_000));
   assert.equal(result.status, 'succeeded');
   assert.deepEqual(lightning.sent, [7n, 7n, 7n], 'three sends, each over the channel given');
 });
@@ -112,10 +112,10 @@ test('a payment the new channel did not take yet is sent again until it goes', a
 test('a payment that failed beyond the LSP, or after the deadline, is not sent again', async () => {
   const atWallet = failed({ code: 'incorrect_or_unknown_payment_details', sourceIndex: 1 });
   const beyond = payments(atWallet, succeeded);
-  assert.equal((await sendToWallet(beyond, w, scid(7n), at(5_000))).status, 'failed');
+  assert.equal((await sendToWallet(beyond, wrapped, scid(7n), at(5_000))).status, 'failed');
   assert.equal(beyond.sent.length, 1);
   const notYet = payments(failed({ code: 'temporary_channel_failure', sourceIndex: 0 }));
-  assert.equal((await sendToWallet(notYet, w, scid(7n), at(0))).status, 'failed');
+  assert.equal((await sendToWallet(notYet, wrapped, scid(7n), at(0))).status, 'failed');
   assert.equal(notYet.sent.length, 1, 'the deadline had passed');
 });
 

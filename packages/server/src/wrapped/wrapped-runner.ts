@@ -46,6 +46,7 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
+import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
@@ -76,8 +77,6 @@ const ACTIVE_STATES = ['awaiting_payment', 'opening', 'paying', 'settling'] as c
 const SCAN_MS = 1_000;
 const CALL_MS = 30_000;
 const MEMO_PREFIX = 'wrapped:';
-
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Watches wrapped invoices and drives their machine. */
 export class WrappedRunner {
@@ -153,7 +152,7 @@ export class WrappedRunner {
     } catch (err) {
       if (!this.#signal.aborted)
         this.#log.warn(
-          { wrapped: w.id, err: reasonOf(err) },
+          { wrapped: w.id, err: errorMessage(err) },
           'a wrapped invoice step failed; resumed at the next scan',
         );
     } finally {
@@ -177,7 +176,7 @@ export class WrappedRunner {
         }
       } catch (err) {
         if (!signal.aborted)
-          this.#log.warn({ wrapped: w.id, err: reasonOf(err) }, 'watching a wrapped invoice failed');
+          this.#log.warn({ wrapped: w.id, err: errorMessage(err) }, 'watching a wrapped invoice failed');
       } finally {
         this.#watching.delete(w.id);
         stop.abort();
@@ -330,7 +329,7 @@ export class WrappedRunner {
     } catch (err) {
       // Sent or not, its outcome is not known here: the next scan tracks it.
       this.#log.warn(
-        { wrapped: w.id, err: reasonOf(err) },
+        { wrapped: w.id, err: errorMessage(err) },
         "the wallet's payment has no outcome yet; tracking it",
       );
       throw err;
@@ -368,7 +367,7 @@ export class WrappedRunner {
     try {
       await this.#lightning.settleInvoice(parseHex32(w.preimage), AbortSignal.timeout(CALL_MS));
     } catch (err) {
-      if (!/already settled|invoice already/i.test(reasonOf(err))) throw err;
+      if (!/already settled|invoice already/i.test(errorMessage(err))) throw err;
     }
     if (w.fundingId) await this.#funder.release(w.fundingId, this.#signal);
     await this.#apply(w, { type: 'settled' });
@@ -383,7 +382,7 @@ export class WrappedRunner {
     try {
       await this.#lightning.cancelInvoice(parseHex32(w.paymentHash), AbortSignal.timeout(CALL_MS));
     } catch (err) {
-      if (!isLspError(err) || !/already canceled|already cancelled|unable to locate/i.test(reasonOf(err)))
+      if (!isLspError(err) || !/already canceled|already cancelled|unable to locate/i.test(errorMessage(err)))
         throw err;
     }
   }
