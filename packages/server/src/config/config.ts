@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
+import { errorMessage } from '../error-message.ts';
 import { holdCltvProblem } from '../lsps1/hold-timing.ts';
 import { type Config, ConfigSchema } from './config-schema.ts';
 import { type Env, fromEnv } from './env.ts';
@@ -32,9 +33,7 @@ export function loadConfig(
     try {
       file = JSON.parse(readFile(env.BLGV_CONFIG)) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError([
-        `BLGV_CONFIG ${env.BLGV_CONFIG}: ${err instanceof Error ? err.message : String(err)}`,
-      ]);
+      throw new ConfigError([`BLGV_CONFIG ${env.BLGV_CONFIG}: ${errorMessage(err)}`]);
     }
     if (typeof file !== 'object' || file === null || Array.isArray(file)) {
       throw new ConfigError([`BLGV_CONFIG ${env.BLGV_CONFIG}: must hold a JSON object`]);

@@ -324,7 +324,3 @@ export class HostingService {
     this.nodes.close();
   }
 }
-
-function _messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -19,6 +19,7 @@ import { type Database, type HostedNodeRecord, HostedNodesRepository, isUniqueVi
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
+import { errorMessage } from '../error-message.ts';
 import { chargeFirstMonth, checkNodeLimits } from './first-month-charge.ts';
 import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
 import { refundFirstMonth } from './hosting-ledger.ts';
@@ -237,7 +238,7 @@ export class NodeCreation {
         await this.#failCreation(tenantId, nodeId, err);
         throw new LspError(
           ErrorCode.LightningUnavailable,
-          `the node could not be created: ${messageOf(err)}`,
+          `the node could not be created: ${errorMessage(err)}`,
           { nodeId },
         );
       }
@@ -275,7 +276,7 @@ export class NodeCreation {
             if (provisioned) await this.#afterProvisioning(record.tenantId, record.id, provisioned, config);
           } catch (err) {
             this.#log.warn(
-              { nodeId: record.id, err: messageOf(err) },
+              { nodeId: record.id, err: errorMessage(err) },
               'finishing an abandoned creation failed',
             );
           }
@@ -309,7 +310,7 @@ export class NodeCreation {
       });
     // Archived and destroyed before the step records it: `failed` is final, nothing looks at it again.
     await this.#database.db.transaction().execute(async (tx) => {
-      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: messageOf(err) }, { tx });
+      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: errorMessage(err) }, { tx });
       await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' });
     });
   }
@@ -348,10 +349,6 @@ export class NodeCreation {
     if (!record) throw new Error(`hosted node ${nodeId} vanished`);
     return record;
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A digest of a creation request, kept with its idempotency key. */

@@ -37,6 +37,7 @@ import {
   HostedNodesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
 import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
@@ -167,7 +168,7 @@ export class NodeDeletions {
       if (err instanceof LspError && err.code === ErrorCode.Conflict) throw err;
       throw new LspError(
         ErrorCode.LightningUnavailable,
-        `the node could not be ${record.state === 'running' ? 'asked' : 'started to see'} what it holds, so it is not deleted: ${messageOf(err)}`,
+        `the node could not be ${record.state === 'running' ? 'asked' : 'started to see'} what it holds, so it is not deleted: ${errorMessage(err)}`,
         { nodeId: record.id },
         { cause: err },
       );
@@ -198,7 +199,7 @@ export class NodeDeletions {
     } catch (err) {
       // The node stays, coins and all, until it can be looked at: its tenant reads why.
       await this.#repo.recordTrouble(record.id, [
-        `the node could not be looked at (it is kept, with everything it holds, and tried again): ${messageOf(err)}`,
+        `the node could not be looked at (it is kept, with everything it holds, and tried again): ${errorMessage(err)}`,
       ]);
       throw err;
     }
@@ -220,7 +221,7 @@ export class NodeDeletions {
       const done = await performDeletionAction(node, record, action, call(), this.#log).catch(
         (err: unknown) => {
           this.#log.warn(
-            { nodeId: record.id, action: describe(action), err: messageOf(err) },
+            { nodeId: record.id, action: describe(action), err: errorMessage(err) },
             'deletion step failed',
           );
           return undefined;
@@ -349,8 +350,4 @@ function describe(action: DeletionAction): string {
   if (action.type === 'close')
     return `${action.force ? 'force ' : ''}close ${formatChannelPoint(action.channelPoint)}`;
   return action.type;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
+import { errorMessage } from '../error-message.ts';
 
 /** How the proxy finds a node: `undefined` for an unknown, deleted or unprovisioned one. */
 export type NodeLookup = (nodeId: string) => Promise<HostedNodeRecord | undefined>;
@@ -68,7 +69,7 @@ export function installNodeProxy(app: FastifyInstance, lookup: NodeLookup, hooks
         return reply.code(503).send({
           error: {
             code: 'lightning_unavailable',
-            message: `the LSP could not record node ${nodeId}'s payments before their deletion; try again: ${err instanceof Error ? err.message : String(err)}`,
+            message: `the LSP could not record node ${nodeId}'s payments before their deletion; try again: ${errorMessage(err)}`,
           },
         });
       }

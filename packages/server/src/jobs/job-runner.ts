@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Database, type JobLease, JobLeasesRepository, withLeaseFence } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { pause } from '../poll.ts';
 import { RunFence } from './run-fence.ts';
 
@@ -171,7 +172,7 @@ export class JobRunner {
       } catch (err) {
         failingSince ??= sentAt;
         this.#log.warn(
-          { err: errorText(err), failingForMs: Math.round(performance.now() - failingSince) },
+          { err: errorMessage(err), failingForMs: Math.round(performance.now() - failingSince) },
           'job lease renewal failed',
         );
       }
@@ -182,7 +183,7 @@ export class JobRunner {
     await Promise.all([...this.#running.keys()].map((name) => this.#end(name)));
     await this.#leases
       .release(this.holder)
-      .catch((err: unknown) => this.#log.warn({ err: errorText(err) }, 'giving back job leases failed'));
+      .catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'giving back job leases failed'));
   }
 
   /**
@@ -322,7 +323,7 @@ export class JobRunner {
         this.#log.warn({ job: job.name, retryInMs: delay }, 'job returned before it was stopped; restarting');
       } catch (err) {
         if (signal.aborted) return;
-        tally.lastError = errorText(err);
+        tally.lastError = errorMessage(err);
         this.#log.error({ job: job.name, err, retryInMs: delay }, 'job failed; restarting');
       }
       tally.restarts += 1;
@@ -331,10 +332,6 @@ export class JobRunner {
       delay = Math.min(delay * 2, max);
     }
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A part of a job: runs until its signal aborts. */

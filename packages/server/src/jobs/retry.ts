@@ -3,6 +3,7 @@
  * one LND or database error delays a machine but never leaves it stranded until a restart.
  */
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { pause } from '../poll.ts';
 
 /** Options of {@link retryUntilDone}. */
@@ -35,7 +36,7 @@ export async function retryUntilDone<T>(step: () => Promise<T>, options: RetryOp
       options.log.warn(
         {
           ...options.subject,
-          err: err instanceof Error ? err.message : String(err),
+          err: errorMessage(err),
           attempt,
           retryInMs: delay,
         },

@@ -41,6 +41,7 @@ import {
   Lsps1RefundsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import type { FundingGuard } from '../funding/channel-funder.ts';
 import { outputsTo } from './refund-transaction.ts';
 import { WalletScan } from './wallet-scan.ts';
@@ -223,7 +224,7 @@ export class OrderReceipts implements FundingGuard {
         this.#leased.set(key, until.getTime());
         if (first) this.#log.info({ order: orderId, outpoint: key, until }, 'order receipt leased');
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         // Spent, and the spend confirmed: nothing left to hold.
         if (/unknown output/i.test(reason)) continue;
         this.#log.warn(

@@ -28,6 +28,7 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
@@ -144,7 +145,7 @@ export class OrderRunner {
         progressed = await this.#advance(order);
       } catch (err) {
         this.#log.warn(
-          { order: id, err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+          { order: id, err: errorMessage(err), retryInMs: delay },
           'order step failed; retrying',
         );
       }

@@ -9,6 +9,7 @@
 import type { JitChannelState } from '@blgv/core';
 import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
 import { pause } from '../poll.ts';
 import type { Held, HeldHtlcs } from './held-htlcs.ts';
 import type { JitChannelFunding, OpenFailure } from './jit-channel-funding.ts';
@@ -68,7 +69,7 @@ export class JitChannelOpening {
       // could not even start (the database, say): nothing was funded either way.
       const fund = () =>
         this.#funding.fund(record, withhold).catch((err: unknown) => ({
-          reason: err instanceof Error ? err.message : String(err),
+          reason: errorMessage(err),
           refused: false,
         }));
       let failure = await fund();

@@ -5,6 +5,7 @@ import type { NodePort } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { errorMessage } from '../error-message.ts';
 
 const HEALTH_TIMEOUT_MS = 3_000;
 
@@ -26,10 +27,6 @@ export const HealthResponse = Type.Object({
   ]),
   database: Type.Intersect([Check, Type.Object({ kind: Type.String() })]),
 });
-
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Registers the health route. */
 export function registerHealthRoutes(
@@ -56,11 +53,11 @@ export function registerHealthRoutes(
               blockHeight: ln.value.blockHeight,
               syncedToChain: ln.value.syncedToChain,
             }
-          : { ok: false, error: reason(ln.reason) };
+          : { ok: false, error: errorMessage(ln.reason) };
       const database =
         db.status === 'fulfilled'
           ? { ok: true, kind: deps.database.kind }
-          : { ok: false, kind: deps.database.kind, error: reason(db.reason) };
+          : { ok: false, kind: deps.database.kind, error: errorMessage(db.reason) };
       const ok = lightning.ok && database.ok;
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', lightning, database });
     },

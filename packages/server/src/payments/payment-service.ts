@@ -31,6 +31,7 @@ import {
 import { type Database, type Page, type PageRequest, type Payment, PaymentsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
+import { errorMessage } from '../error-message.ts';
 import type { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { pause } from '../poll.ts';
 import { DefaultFeeLimit, type DefaultFeeLimitSettings } from './default-fee-limit.ts';
@@ -279,7 +280,7 @@ export class PaymentService {
    * expired (it can never be sent then), else it stays pending and is tried again.
    */
   async #afterRefusal(p: Payment, err: unknown): Promise<Outcome | undefined> {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const known = await this.#lightning
       .trackPayment(parseHex32(p.paymentHash), AbortSignal.timeout(5_000))
       .catch(() => 'unanswered' as const);
