@@ -1,17 +1,23 @@
 /**
  * The LSP node's forwarding fees follow the fee schedule's routing fees: applied to every
- * channel at start, given to channels we open, and applied again to each channel that opens
- * later (whoever opened it). A channel that opened while the event stream was down is found
- * by listing the channels when it is back (only channels not seen before: the others may have
- * fees the routing fee job moved). LND refuses a policy update for a channel it has only just
- * opened ("could not update policies"), so each update is retried until it sticks.
+ * channel at start, given to channels we open, and applied to each channel that opens later
+ * whose own policy in the graph is not the schedule's (a peer opened it; the channels we open
+ * carry the schedule's fees from their open, and a burst of twenty JIT opens would otherwise
+ * sign twenty channel updates while its payments wait). A channel that opened while the event
+ * stream was down is found by listing the channels when it is back (only channels not seen
+ * before: the others may have fees the routing fee job moved). A channel LND has only just
+ * opened may not be in its graph yet (an update is refused then: "could not update policies"),
+ * so each new channel is looked at again until its edge is there.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  type Channel,
+  type ChannelEdgePolicy,
   type ChannelPoint,
   type ChannelsPort,
   type FeeSchedule,
   formatChannelPoint,
+  type GraphPort,
   type Msat,
 } from '@blgv/core';
 import type { Logger } from 'pino';
@@ -35,7 +41,8 @@ const CHANNEL_ATTEMPTS = 25;
 /** Keeps the node's forwarding policy on the schedule until `signal` aborts. */
 export async function maintainForwardingPolicy(
   deps: {
-    readonly lightning: Pick<ChannelsPort, 'channelEvents' | 'listChannels' | 'updateChannelPolicy'>;
+    readonly lightning: Pick<ChannelsPort, 'channelEvents' | 'listChannels' | 'updateChannelPolicy'> &
+      Pick<GraphPort, 'channelEdge'>;
     readonly schedule: FeeSchedule;
     /** The CLTV delta the node asks for each hop (LND needs one with every update). */
     readonly timeLockDelta: number;
@@ -45,27 +52,40 @@ export async function maintainForwardingPolicy(
 ): Promise<void> {
   const { lightning, log } = deps;
   const fees = forwardingFees(deps.schedule);
-  const apply = (channelPoint: ChannelPoint | undefined, attempts: number) =>
+  const call = () => AbortSignal.any([signal, AbortSignal.timeout(15_000)]);
+  const update = (channelPoint?: ChannelPoint) =>
+    lightning.updateChannelPolicy(
+      { ...fees, ...(channelPoint ? { channelPoint } : {}), timeLockDelta: deps.timeLockDelta },
+      call(),
+    );
+  const onSchedule = (own: ChannelEdgePolicy) =>
+    own.baseFee === fees.baseFee &&
+    own.feeRatePpm === fees.feeRatePpm &&
+    own.timeLockDelta === deps.timeLockDelta;
+  /** A new channel: its edge read until the graph has it, updated only when off the schedule. */
+  const settle = (channel: Channel) =>
     retry(
-      () =>
-        lightning.updateChannelPolicy(
-          { ...fees, ...(channelPoint ? { channelPoint } : {}), timeLockDelta: deps.timeLockDelta },
-          AbortSignal.any([signal, AbortSignal.timeout(15_000)]),
-        ),
-      { attempts, signal, log, what: channelPoint ? formatChannelPoint(channelPoint) : 'every channel' },
+      async () => {
+        const edge = await lightning.channelEdge(channel.scid, call());
+        if (!edge) throw new Error('the channel is not in the graph yet');
+        const own = edge.node1 === channel.remotePubkey ? edge.node2Policy : edge.node1Policy;
+        if (own && onSchedule(own)) return;
+        await update(channel.channelPoint);
+      },
+      { attempts: CHANNEL_ATTEMPTS, signal, log, what: formatChannelPoint(channel.channelPoint) },
     );
   /** Channels given the schedule's fees (by the update of every channel or one of their own). */
   let seen: Set<string> | undefined;
-  /** A channel LND says opened: its own update, retried until it sticks (as ever). */
-  const opened = (channelPoint: ChannelPoint) => {
-    seen?.add(formatChannelPoint(channelPoint));
-    void apply(channelPoint, CHANNEL_ATTEMPTS).catch(() => {});
+  /** A channel LND says opened: given the schedule's fees unless it has them. */
+  const opened = (channel: Channel) => {
+    seen?.add(formatChannelPoint(channel.channelPoint));
+    void settle(channel).catch(() => {});
   };
   /** After a reconnection: channels that opened while the stream was down. */
   const catchUp = async () => {
     try {
       for (const c of await lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])))
-        if (!seen?.has(formatChannelPoint(c.channelPoint))) opened(c.channelPoint);
+        if (!seen?.has(formatChannelPoint(c.channelPoint))) opened(c);
     } catch (err) {
       if (!signal.aborted) log.warn({ err }, 'listing channels after a reconnection failed');
     }
@@ -95,7 +115,7 @@ export async function maintainForwardingPolicy(
       () => lightning.listChannels(AbortSignal.any([signal, AbortSignal.timeout(15_000)])),
       { attempts: Number.POSITIVE_INFINITY, signal, log, what: 'listing channels' },
     );
-    await apply(undefined, Number.POSITIVE_INFINITY);
+    await retry(() => update(), { attempts: Number.POSITIVE_INFINITY, signal, log, what: 'every channel' });
     seen = new Set(before.map((c) => formatChannelPoint(c.channelPoint)));
     if (reconnectedEarly) void catchUp();
     log.info(
@@ -103,7 +123,7 @@ export async function maintainForwardingPolicy(
       'forwarding fees applied to every channel',
     );
     for await (const e of events) {
-      if (e.type === 'open') opened(e.channel.channelPoint);
+      if (e.type === 'open') opened(e.channel);
     }
   } catch (err) {
     if (!signal.aborted) log.error({ err }, 'forwarding policy job stopped');
