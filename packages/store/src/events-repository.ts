@@ -47,23 +47,26 @@ export class EventsRepository {
   }
 
   /**
-   * Gives positions to the rows whose transactions have committed and that no running
-   * transaction can still precede: in insert order, up to the first row of a transaction
-   * older than every running one's horizon. Returns how many rows got one.
+   * Gives positions to the rows whose transactions have committed, in the order this pass sees
+   * them (by `id` among them), after every position given before. Returns how many rows got one.
+   *
+   * A row whose transaction commits later gets a later position, so a reader that has seen
+   * position N never later finds an event below N, and nothing waits on transactions still
+   * running. (A row used to wait, too, for every older transaction of the whole Postgres server
+   * to end, to keep positions in insert order: one long transaction in any database held back
+   * every tenant's events, webhooks and LSPS5 notifications.) Events of one subject keep their
+   * order: each transition commits before the next can start.
    */
   async sequence(): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${SEQUENCER_LOCK_ID})`.execute(trx);
       const r = await sql`
         with pending as (
-          select id, xid < pg_snapshot_xmin(pg_current_snapshot()) as settled
-          from events where position is null order by id limit ${SEQUENCE_BATCH}
-        ), cut as (
-          select coalesce(min(id) filter (where not settled), 9223372036854775807) as below from pending
+          select id from events where position is null order by id limit ${SEQUENCE_BATCH}
         ), numbered as (
           select p.id,
                  (select coalesce(max(position), 0) from events) + row_number() over (order by p.id) as position
-          from pending p, cut where p.id < cut.below
+          from pending p
         )
         update events e set position = n.position from numbered n where e.id = n.id`.execute(trx);
       return Number(r.numAffectedRows ?? 0n);

@@ -7,6 +7,10 @@ import type { ColumnType, Generated } from 'kysely';
 export interface EventsTable {
   id: Generated<bigint>;
   position: bigint | null;
+  /**
+   * The writing transaction (0009's default). No longer read: kept so that a replica still
+   * running the code from before can sequence during an upgrade.
+   */
   xid: ColumnType<string, never, never>;
   at: ColumnType<Date, never, never>;
   subject_kind: string;
