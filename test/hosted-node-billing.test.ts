@@ -2,9 +2,12 @@
  * Hosted nodes that live on their own: a tenant that cannot pay the next month sees its node
  * suspended after the grace period (stopped, data kept) and running again, unlocked, once it
  * has topped up, each month charged exactly once; a funded node with autopilot on opens its
- * channel to the LSP by itself. Months are 30 seconds here, so the story sees several.
+ * channel to the LSP by itself, and one whose try at the LSP failed is started again by the
+ * keeper and opens it then. Months are 30 seconds here, so the story sees several.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import {
@@ -88,22 +91,27 @@ test('a tenant without funds for the next month is suspended after the grace per
   await assertCleanAudit(hosting.lsp);
 });
 
-test('a funded node with autopilot on opens a channel to the LSP by itself', async () => {
-  const { h, alice, lsp } = ctx.net;
-  const tenant = (await hosting.lsp.newTenant('autopilot')).client;
+/** An autopilot node of a new tenant, with months paid for the whole story. */
+async function autopilotNode(name: string, maxChannels = 1) {
+  const { h, alice } = ctx.net;
+  const tenant = (await hosting.lsp.newTenant(name)).client;
   // Months are short here: enough for the whole story, so the node is not suspended meanwhile.
   await topUp(h, alice, tenant, 20 * MONTH);
   const node = await tenant.nodes.create({
-    alias: 'autopiloted',
-    autopilot: { enabled: true, maxChannels: 1, allocationPercent: 60, maxChannelSize: 200_000 },
+    alias: name,
+    autopilot: { enabled: true, maxChannels, allocationPercent: 60, maxChannelSize: 200_000 },
   });
-  const mac = node.macaroon ?? '';
-  // Autopilot picks among the nodes it knows: the LSP (a peer) gossips itself, with its address.
+  return { tenant, node, mac: node.macaroon ?? '' };
+}
+
+/** Autopilot picks among the nodes it knows: the LSP (a peer) gossips itself, with its address. */
+async function lspInGraph(endpoint: string, mac: string): Promise<void> {
+  const { h, lsp } = ctx.net;
   await h
     .waitFor(
       async () => {
         const r = await nodeRest<{ node?: { addresses?: unknown[] } }>(
-          node.endpoint,
+          endpoint,
           mac,
           'GET',
           `/v1/graph/node/${lsp.pubkey}`,
@@ -114,9 +122,9 @@ test('a funded node with autopilot on opens a channel to the LSP by itself', asy
     )
     .catch(async (err: unknown) => {
       // Say what the node does see: its peers and its graph.
-      const peers = await nodeRest(node.endpoint, mac, 'GET', '/v1/peers');
+      const peers = await nodeRest(endpoint, mac, 'GET', '/v1/peers');
       const graph = await nodeRest<{ nodes?: unknown[]; edges?: unknown[] }>(
-        node.endpoint,
+        endpoint,
         mac,
         'GET',
         '/v1/graph',
@@ -125,47 +133,110 @@ test('a funded node with autopilot on opens a channel to the LSP by itself', asy
         `${String(err)}; peers: ${JSON.stringify(peers.body)}; graph: ${JSON.stringify(graph.body).slice(0, 2_000)}`,
       );
     });
-  const address = await nodeRest<{ address: string }>(node.endpoint, mac, 'GET', '/v1/newaddress');
+}
+
+/** The customer funds the node's wallet from elsewhere, and a block confirms it. */
+async function fund(endpoint: string, mac: string): Promise<void> {
+  const { h, alice } = ctx.net;
+  const address = await nodeRest<{ address: string }>(endpoint, mac, 'GET', '/v1/newaddress');
   assert.equal(address.status, 200);
-  // The customer funds the node's wallet from elsewhere.
   await alice.lnd.sendCoins({ address: address.body.address, amount: sat(500_000) }, within());
   await h.mine(1);
+}
 
+/** The node's log: where LND's autopilot says what it tried. */
+const nodeLog = (nodeId: string) => join(hosting.dataDir, nodeId, 'lnd.out.log');
+
+/** Waits for the node's channel to the LSP, pending or open. */
+async function channelToLsp(
+  node: { endpoint: string; nodeId: string },
+  mac: string,
+): Promise<{ peer: string; capacity: string }> {
+  const { h, lsp } = ctx.net;
+  const { endpoint } = node;
+  let seen: unknown[] = [];
   // A block is mined only while the node's funds wait for one: LND refuses to open a channel
   // while its wallet catches up with a new block, and a block every few seconds kept autopilot's
   // tries failing.
-  const opened = await h.waitFor(
-    async () => {
-      const b = await nodeRest<{ unconfirmed_balance: string }>(
-        node.endpoint,
-        mac,
-        'GET',
-        '/v1/balance/blockchain',
+  return h
+    .waitFor(
+      async () => {
+        const b = await nodeRest<{ unconfirmed_balance: string }>(
+          endpoint,
+          mac,
+          'GET',
+          '/v1/balance/blockchain',
+        );
+        if (Number(b.body.unconfirmed_balance) > 0) await h.mine(1);
+        const r = await nodeRest<{
+          pending_open_channels?: { channel: { remote_node_pub: string; capacity: string } }[];
+        }>(endpoint, mac, 'GET', '/v1/channels/pending');
+        const open = await nodeRest<{ channels?: { remote_pubkey: string; capacity: string }[] }>(
+          endpoint,
+          mac,
+          'GET',
+          '/v1/channels',
+        );
+        const pending = (r.body.pending_open_channels ?? []).map((p) => ({
+          peer: p.channel.remote_node_pub,
+          capacity: p.channel.capacity,
+        }));
+        const active = (open.body.channels ?? []).map((c) => ({
+          peer: c.remote_pubkey,
+          capacity: c.capacity,
+        }));
+        seen = [...pending, ...active];
+        return [...pending, ...active].find((c) => c.peer === lsp.pubkey);
+      },
+      { what: "autopilot's channel to the LSP", timeoutMs: 180_000, intervalMs: 2_000 },
+    )
+    .catch((err: unknown) => {
+      // Say what the node has instead, and what its autopilot tried.
+      const tried = readFileSync(nodeLog(node.nodeId), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('ATPL'))
+        .slice(-15);
+      throw new Error(
+        `${String(err)}; the LSP is ${lsp.pubkey}; channels: ${JSON.stringify(seen)}; autopilot: ${tried.join(' | ')}`,
       );
-      if (Number(b.body.unconfirmed_balance) > 0) await h.mine(1);
-      const r = await nodeRest<{
-        pending_open_channels?: { channel: { remote_node_pub: string; capacity: string } }[];
-      }>(node.endpoint, mac, 'GET', '/v1/channels/pending');
-      const open = await nodeRest<{ channels?: { remote_pubkey: string; capacity: string }[] }>(
-        node.endpoint,
-        mac,
-        'GET',
-        '/v1/channels',
-      );
-      const pending = (r.body.pending_open_channels ?? []).map((p) => ({
-        peer: p.channel.remote_node_pub,
-        capacity: p.channel.capacity,
-      }));
-      const active = (open.body.channels ?? []).map((c) => ({ peer: c.remote_pubkey, capacity: c.capacity }));
-      return [...pending, ...active].find((c) => c.peer === lsp.pubkey);
-    },
-    { what: "autopilot's channel to the LSP", timeoutMs: 180_000, intervalMs: 2_000 },
-  );
+    });
+}
+
+test('a funded node with autopilot on opens a channel to the LSP by itself', async () => {
+  const { tenant, node, mac } = await autopilotNode('autopiloted');
+  await lspInGraph(node.endpoint, mac);
+  await fund(node.endpoint, mac);
+  const opened = await channelToLsp(node, mac);
   assert.ok(BigInt(opened.capacity) >= 20_000n && BigInt(opened.capacity) <= 200_000n, opened.capacity);
   const charged = (await tenant.getLedger()).entries.filter((e) => e.kind !== 'topup');
   assert.ok(
     charged.every((e) => e.kind === 'hosting_monthly_fee' && e.amount === -MONTH),
     'the channel autopilot opened is paid by the node itself: the tenant is charged only its months',
   );
+  await assertCleanAudit(hosting.lsp);
+});
+
+test('an autopilot whose one try at the LSP failed is started again, and opens its channel to the LSP', async () => {
+  const { h, lsp } = ctx.net;
+  // Two channels: with the LSP away, autopilot opens its first elsewhere; one slot stays free.
+  const { node, mac } = await autopilotNode('retried', 2);
+  await lspInGraph(node.endpoint, mac);
+  // The LSP's node is away when the customer's funds confirm: autopilot's try at it fails, and
+  // LND's agent never tries a node again after that.
+  const log = nodeLog(node.nodeId);
+  const failedTry = new RegExp(`Unable to (connect to|open channel to) ${lsp.pubkey}`);
+  await lsp.stop();
+  try {
+    await fund(node.endpoint, mac);
+    await h.waitFor(() => failedTry.test(readFileSync(log, 'utf8')), {
+      what: "autopilot's failed try at the LSP, in the node's log",
+      timeoutMs: 60_000,
+    });
+  } finally {
+    await lsp.start();
+  }
+  // Back: the keeper sees a node that could open to the LSP and has not, and starts its agent again.
+  const opened = await channelToLsp(node, mac);
+  assert.ok(BigInt(opened.capacity) >= 20_000n && BigInt(opened.capacity) <= 200_000n, opened.capacity);
   await assertCleanAudit(hosting.lsp);
 });

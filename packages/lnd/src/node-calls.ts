@@ -155,3 +155,13 @@ export async function setAutopilotScores(
     signal,
   );
 }
+
+/**
+ * autopilotrpc's `ModifyStatus`, off then on: lnd makes a new agent, with no memory of the nodes
+ * the old one failed to open to, and it looks at once. Scores stay (they belong to the heuristic).
+ */
+export async function restartAutopilot(c: LndClients, signal: AbortSignal): Promise<void> {
+  const ap = c.autopilot;
+  await unary('ModifyStatus', ap.ModifyStatus.bind(ap), { enable: false }, signal);
+  await unary('ModifyStatus', ap.ModifyStatus.bind(ap), { enable: true }, signal);
+}

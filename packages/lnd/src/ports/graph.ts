@@ -5,7 +5,7 @@
 import type { ChannelEdge, GraphPort, Pubkey, Scid } from '@blgv/core';
 import { channelEdge } from '../channel-edge.ts';
 import type { LndClients } from '../connection.ts';
-import { setAutopilotScores } from '../node-calls.ts';
+import { restartAutopilot, setAutopilotScores } from '../node-calls.ts';
 import { graphNode, reannounce } from '../peer-messages.ts';
 
 /** `GraphPort` on LND. */
@@ -28,6 +28,10 @@ export function lndGraph(c: LndClients): GraphPort {
 
     setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void> {
       return setAutopilotScores(c, scores, signal);
+    },
+
+    restartAutopilot(signal: AbortSignal): Promise<void> {
+      return restartAutopilot(c, signal);
     },
   };
 }

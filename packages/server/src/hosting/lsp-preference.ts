@@ -2,11 +2,14 @@
  * Autopilot nodes choose the LSP: the LSP is their peer (its gossip is their graph), the LSP's
  * node is scored first for their autopilot (`externalscore`), and the keeper sees to it that
  * their graph holds the LSP's announcement with its address, without which LND's autopilot
- * cannot choose it (the policy is in `lsp-graph-watch.ts`: announce again, then connect again).
+ * cannot choose it (the policy is in `lsp-graph-watch.ts`: announce again, then connect again),
+ * and that an agent which could open to the LSP and does not is started again (it never tries a
+ * node again after one failed try: `autopilot-stall.ts`).
  */
-import { type GraphPort, type NodePort, type PeersPort, type Pubkey, parsePubkey } from '@blgv/core';
+import { type GraphPort, type NodePort, type PeersPort, type Pubkey, parsePubkey, sat } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+import { couldOpenToLsp, nextStallStep, type StallWatch } from './autopilot-stall.ts';
 import {
   type GraphWatch,
   graphCheckDue,
@@ -32,6 +35,7 @@ export class LspPreference {
   readonly #nodes: NodeConnections;
   readonly #log: Logger;
   readonly #watches = new Map<string, GraphWatch>();
+  readonly #stalls = new Map<string, StallWatch>();
   #lspPubkey: Pubkey | undefined;
   /** When the LSP last sent its announcement again (it reaches every peer). */
   #reannouncedAt: number | undefined;
@@ -109,7 +113,7 @@ export class LspPreference {
     switch (step.remedy) {
       case 'none':
         if (!watch.knewLsp) this.#log.info(log, "the LSP, with its address, is in the node's graph");
-        return;
+        return this.#keepAutopilotGoing(record, lsp, now);
       case 'wait':
         this.#log.debug(log, "the LSP's announcement is not in the node's graph yet: waiting");
         return;
@@ -126,6 +130,42 @@ export class LspPreference {
   /** Forgets a node (deleted). */
   forget(nodeId: string): void {
     this.#watches.delete(nodeId);
+    this.#stalls.delete(nodeId);
+  }
+
+  /**
+   * With the LSP in the node's graph: an agent that could open a channel to the LSP (a free
+   * slot, funds within its allocation) and has had none to it for a while is started again.
+   */
+  async #keepAutopilotGoing(record: HostedNodeRecord, lsp: Pubkey, now: number): Promise<void> {
+    const node = this.#nodes.backend(record);
+    const signal = AbortSignal.timeout(10_000);
+    const [open, pending, wallet] = await Promise.all([
+      node.listChannels(signal),
+      node.pendingChannels(signal),
+      node.walletBalance(signal),
+    ]);
+    const channels = [...open, ...pending];
+    const stalled = couldOpenToLsp({
+      toLsp: channels.filter((c) => c.remotePubkey === lsp).length,
+      channels: channels.length,
+      inChannels: sat(channels.reduce((s, c) => s + c.localBalance, 0n)),
+      confirmed: wallet.confirmed,
+      config: nodeConfigFromJson(record.config).autopilot,
+    });
+    const step = nextStallStep(this.#stalls.get(record.id) ?? {}, stalled, now);
+    this.#stalls.set(record.id, step.watch);
+    this.#log.debug(
+      { nodeId: record.id, stalled, confirmedSat: String(wallet.confirmed), channels: channels.length },
+      'autopilot looked at',
+    );
+    if (!step.restart) return;
+    this.#log.info(
+      { nodeId: record.id, confirmedSat: String(wallet.confirmed), channels: channels.length },
+      'autopilot could open a channel to the LSP and has not: its agent is started again',
+    );
+    await node.restartAutopilot(AbortSignal.timeout(10_000));
+    await node.setAutopilotScores(new Map([[lsp, 1]]), AbortSignal.timeout(10_000));
   }
 
   /** Announces the LSP again to all its peers, unless another node's look just did. */

@@ -31,4 +31,10 @@ export interface GraphPort {
 
   /** Scores for LND's autopilot `externalscore` heuristic (0..1 per node). */
   setAutopilotScores(scores: ReadonlyMap<Pubkey, number>, signal: AbortSignal): Promise<void>;
+
+  /**
+   * Stops the node's autopilot agent and starts a new one, which looks at once and no longer
+   * remembers the nodes the old one failed to open a channel to (it never tries those again).
+   */
+  restartAutopilot(signal: AbortSignal): Promise<void>;
 }
