@@ -203,7 +203,9 @@ async function channelToLsp(
 }
 
 test('a funded node with autopilot on opens a channel to the LSP by itself', async () => {
-  const { tenant, node, mac } = await autopilotNode('autopiloted');
+  // Two slots: should its first try at the LSP fail (its wallet catching up with a block), the
+  // keeper starts its agent again and the LSP still gets the second (the story below).
+  const { tenant, node, mac } = await autopilotNode('autopiloted', 2);
   await lspInGraph(node.endpoint, mac);
   await fund(node.endpoint, mac);
   const opened = await channelToLsp(node, mac);
