@@ -140,7 +140,10 @@ async function retry<T>(
       return await call();
     } catch (err) {
       if (options.signal.aborted || attempt >= options.attempts) throw err;
-      options.log.debug({ err, what: options.what, attempt }, 'forwarding policy call refused; retrying');
+      options.log.debug(
+        { err, what: options.what, attempt },
+        'forwarding policy call failed or the channel is not in the graph yet; retrying',
+      );
     }
     // Backoff between attempts of an update LND refused (not a wait for a condition in a test).
     await delay(wait, undefined, { signal: options.signal });

@@ -60,7 +60,6 @@ import { JitPaymentForwarding, type JitPaymentForwardingLightning } from './jit-
 import { isAliasScid } from './jit-scid.ts';
 import { type JitStepExtra, jitUpdate, recordAfter } from './jit-step.ts';
 
-export type { AwaitedClient, ClientWaker } from './client-waker.ts';
 export { EXTRA_FEE_TLV } from './jit-payment-forwarding.ts';
 
 /** Forwarder limits (from config). */
