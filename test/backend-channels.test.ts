@@ -138,7 +138,14 @@ test('forwarding policy, a restricted macaroon and a fee estimate', async () => 
     ),
     (e) => isLspError(e, 'lightning_rejected') && /NOT_FOUND/.test(e.message),
   );
-  await lsp.lnd.updateChannelPolicy({ baseFee: msat(1000), feeRatePpm: 100n, timeLockDelta: 80 }, within());
+  // Every channel at once: refused too while another new channel's edge is not there yet.
+  await h.waitFor(
+    () =>
+      lsp.lnd
+        .updateChannelPolicy({ baseFee: msat(1000), feeRatePpm: 100n, timeLockDelta: 80 }, within())
+        .then(() => true),
+    { what: 'the policy update of every channel', intervalMs: 200 },
+  );
 
   // A read-only macaroon can read but not spend.
   const macaroon = await lsp.lnd.bakeMacaroon([{ entity: 'info', action: 'read' }], within());

@@ -90,7 +90,12 @@ test('a server killed between intercept and forward leaves the payment whole and
   const wallet = new LspsPeerClient(client, lsp.pubkey);
   try {
     await h.waitFor(() => wallet.ready, { what: "the wallet's peer messages" });
-    const info = await wallet.call<Lsps2Info>('lsps2.get_info', {});
+    // The banner can come before the server's peer-message stream is up, and LND drops a message
+    // no stream takes: asked again until it answers.
+    const info = await h.waitFor(() => wallet.call<Lsps2Info>('lsps2.get_info', {}, 2_000), {
+      what: 'the server answering peer messages',
+      timeoutMs: 60_000,
+    });
     const params = info.result?.opening_fee_params_menu[0];
     assert.ok(params);
     const bought = (await wallet.call<Lsps2BuyResult>('lsps2.buy', { opening_fee_params: params })).result;
