@@ -12,7 +12,11 @@
  * to the preimage) in both rounds and their difference (the overhead), the funding
  * transactions the burst's channels share, and vbytes per channel against the lone open.
  * Goal (issue 22): all N succeed, p95 overhead under 1 s, at most 2 funding transactions,
- * vbytes per channel at most 0.4x a single open. Also prints how busy the whole machine's CPUs
+ * vbytes per channel at most 0.4x a single open.
+ *
+ * `BENCH_LSP_COINS` (default 4) is how many confirmed coins the LSP's wallet starts with;
+ * `BENCH_CLIENT_TRUSTS_LSP=1` sells the default menu's terms instead (each funding withheld
+ * until its client settles: not batched, each holding a coin until then). Also prints how busy the whole machine's CPUs
  * were during each round (all the nodes share it: a saturated machine bounds the figures).
  */
 import { msat, sat } from '@blgv/core';
@@ -32,6 +36,10 @@ import { median, percentile } from './support/stats.ts';
 
 const N = Number(process.env.BENCH_WALLETS ?? 20);
 const WINDOW_MS = process.env.BENCH_WINDOW_MS === undefined ? undefined : Number(process.env.BENCH_WINDOW_MS);
+/** How many confirmed outputs the LSP's wallet starts with (`BENCH_LSP_COINS`, default 4). */
+const LSP_COINS = Number(process.env.BENCH_LSP_COINS ?? 4);
+/** `BENCH_CLIENT_TRUSTS_LSP=1`: the default menu's terms (funding withheld until the preimage). */
+const CLIENT_TRUSTS_LSP = process.env.BENCH_CLIENT_TRUSTS_LSP === '1';
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
 const CAPACITY = 250_000n;
@@ -42,6 +50,11 @@ const result = (name: string, value: number, unit: string) =>
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
 
 const h = await Harness.start();
+/** A funding transaction once published (a withheld one goes out after its payment settles). */
+const published = (txid: string) =>
+  h.waitFor(() => chainTransaction(h, txid).catch(() => false as const), {
+    what: `funding ${txid} published`,
+  });
 const streams = new AbortController();
 try {
   say(`starting alice, the LSP and ${N + 1} wallet nodes`);
@@ -54,14 +67,14 @@ try {
   // The LSP's wallet: a few outputs, each enough for a whole burst's batch of CAPACITY channels.
   await h.fund(
     [alice, sat(BigInt(N) * 200_000n + 2_000_000n)],
-    ...Array.from({ length: 4 }, () => [lsp, sat(BigInt(N) * CAPACITY + 1_000_000n)] as const),
+    ...Array.from({ length: LSP_COINS }, () => [lsp, sat(BigInt(N) * CAPACITY + 1_000_000n)] as const),
   );
   const server = await startTestLsp(
     { h, alice, lsp, bob: alice },
     {
       file: {
         lsps2: {
-          clientTrustsLsp: false,
+          clientTrustsLsp: CLIENT_TRUSTS_LSP,
           minChannelSize: Number(CAPACITY),
           ...(WINDOW_MS === undefined ? {} : { batchWindowMs: WINDOW_MS }),
         },
@@ -83,7 +96,7 @@ try {
     say(`a lone JIT first payment: ${alone.ms.toFixed(0)} ms`);
     const [loneTx] = [...(await fundingTransactions(lsp, [lone]))];
     if (!loneTx) throw new Error('no funding transaction for the lone JIT channel');
-    const singleVsize = (await chainTransaction(h, loneTx[0])).vsize;
+    const singleVsize = (await published(loneTx[0])).vsize;
     await h.mine(1); // the lone open's change confirms; the burst does not wait for it
 
     // The burst: N first payments at once.
@@ -101,7 +114,7 @@ try {
       wallets.map((w) => w.node),
     );
     let burstVsize = 0;
-    for (const txid of txs.keys()) burstVsize += (await chainTransaction(h, txid)).vsize;
+    for (const txid of txs.keys()) burstVsize += (await published(txid)).vsize;
     const channels = [...txs.values()].reduce((a, b) => a + b, 0);
     say(`funding transactions: ${[...txs].map(([t, n]) => `${t.slice(0, 8)}… ${n} channels`).join(', ')}`);
 

@@ -19,6 +19,7 @@ import {
   parseHex32,
   type SignedTransaction,
   sat,
+  type WalletCoin,
 } from '@blgv/core';
 import type { OpenStatusUpdate__Output } from '../generated/types/lnrpc/OpenStatusUpdate.ts';
 import { unary } from './call.ts';
@@ -75,13 +76,15 @@ export async function fundPsbt(
   const wk = c.walletKit;
   const outputs: Record<string, string> = {};
   for (const o of request.outputs) outputs[o.address] = o.amount.toString();
+  // Inputs the caller chose may be unconfirmed; without them the wallet picks confirmed ones.
+  const inputs = request.inputs?.map((i) => ({ txid_str: i.txid, output_index: i.outputIndex }));
   const r = await unary(
     'FundPsbt',
     wk.FundPsbt.bind(wk),
     {
-      raw: { outputs },
+      raw: { outputs, ...(inputs ? { inputs } : {}) },
       sat_per_vbyte: request.satPerVbyte.toString(),
-      min_confs: 1,
+      ...(inputs ? { min_confs: 0, spend_unconfirmed: true } : { min_confs: 1 }),
       change_type: 'CHANGE_ADDRESS_TYPE_P2TR',
       custom_lock_id: hexBytes(request.lockId),
       lock_expiration_seconds: String(request.lockSeconds),
@@ -170,6 +173,22 @@ export async function publishTransaction(
   if (r.publish_error && !/already have|already in|txn-already|already exists/i.test(r.publish_error)) {
     throw toLspError(new Error(r.publish_error), 'PublishTransaction');
   }
+}
+
+/** Every unspent output of the wallet, unconfirmed ones included. */
+export async function listUnspent(c: LndClients, signal: AbortSignal): Promise<WalletCoin[]> {
+  const wk = c.walletKit;
+  const r = await unary(
+    'ListUnspent',
+    wk.ListUnspent.bind(wk),
+    { min_confs: 0, max_confs: 2_147_483_647 },
+    signal,
+  );
+  return r.utxos.map((u) => ({
+    outpoint: outpointFromLnd(u.outpoint),
+    amount: sat(u.amount_sat),
+    confirmations: Number(u.confirmations),
+  }));
 }
 
 /** Every output the wallet holds leased. */

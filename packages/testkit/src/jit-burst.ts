@@ -114,6 +114,8 @@ export async function fundingTransactions(
 /** A transaction as btcd (run with a tx index) describes it. */
 export interface ChainTransaction {
   readonly vsize: number;
+  /** The outputs each input spends. */
+  readonly vin: readonly { readonly txid: string; readonly vout: number }[];
   readonly vout: readonly { readonly value: number }[];
 }
 

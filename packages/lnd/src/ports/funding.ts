@@ -12,6 +12,7 @@ import type {
   OutputLease,
   PsbtOpenRequest,
   SignedTransaction,
+  WalletCoin,
 } from '@blgv/core';
 import type { LndClients } from '../connection.ts';
 import {
@@ -19,6 +20,7 @@ import {
   fundPsbt,
   leaseOutput,
   listLeases,
+  listUnspent,
   negotiateChannel,
   publishTransaction,
   releaseOutput,
@@ -51,6 +53,10 @@ export function lndFunding(c: LndClients): FundingPort {
 
     publishTransaction(tx: SignedTransaction, label: string, signal: AbortSignal): Promise<void> {
       return publishTransaction(c, tx, label, signal);
+    },
+
+    listUnspent(signal: AbortSignal): Promise<WalletCoin[]> {
+      return listUnspent(c, signal);
     },
 
     listLeases(signal: AbortSignal): Promise<OutputLease[]> {

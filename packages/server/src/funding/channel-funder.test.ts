@@ -101,6 +101,9 @@ function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0, internalFor = 
     async publishTransaction() {
       calls.push('publish');
     },
+    async listUnspent() {
+      return [];
+    },
     async listLeases() {
       return [...leases];
     },
@@ -415,6 +418,99 @@ test('a database that goes away once the transaction is funded: the attempt is c
     assert.equal(fake.leases.length, 0, 'inputs released');
     const [funding] = await new ChannelFundingsRepository(database.db).inStates(['cancelled']);
     assert.ok(funding, 'recorded cancelled before fund() resolved');
+  } finally {
+    await database.close();
+  }
+});
+
+/** The wallet's own confirmed coins all taken: LND's coin selection finds none. */
+const SHORT = "wallet couldn't fund PSBT: insufficient funds available to construct transaction";
+
+/**
+ * A wallet whose confirmed coins are all taken: only inputs chosen by the funder fund anything.
+ * Its unconfirmed outputs are someone else's deposit and the change of each transaction
+ * published since.
+ */
+function shortOfCoins(fake: ReturnType<typeof fakeBackend>) {
+  const published: Hex32[] = [];
+  const chosen: unknown[] = [];
+  const looked = { times: 0 };
+  const fund = fake.backend.fundPsbt.bind(fake.backend);
+  fake.backend.fundPsbt = async (r, signal) => {
+    if (!r.inputs) throw new Error(SHORT);
+    chosen.push(r.inputs);
+    return fund(r, signal);
+  };
+  const deposit = { outpoint: { txid: hex32(), outputIndex: 0 }, amount: sat(5_000_000), confirmations: 0 };
+  const publish = fake.backend.publishTransaction.bind(fake.backend);
+  fake.backend.publishTransaction = async (tx, label, signal) => {
+    await publish(tx, label, signal);
+    published.push(tx.txid);
+  };
+  fake.backend.listUnspent = async () => {
+    looked.times++;
+    return [
+      deposit,
+      ...published.map((txid) => ({
+        outpoint: { txid, outputIndex: 2 },
+        amount: sat(900_000),
+        confirmations: 0,
+      })),
+    ];
+  };
+  return { chosen, looked };
+}
+
+test("an open that finds the wallet's coins held by a withheld funding waits, and is funded from that funding's change once it is out", async () => {
+  const { database, funder, ...fake } = await funderWith(new Set());
+  try {
+    const alice = channels[0] as (typeof channels)[0];
+    const bob = channels[1] as (typeof channels)[1];
+    const withheld = await funder.fund([alice], {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      withhold: true,
+      commit: async () => {},
+    });
+    assert.ok(withheld.committed, "alice's funding withheld");
+    const wallet = shortOfCoins(fake);
+    const later = funder.fund([bob], { feeRate: 2n, deadlineMs: 10_000, commit: async () => {} });
+    // Bob's open looks at the wallet, finds nothing it may spend, and waits: alice's funding
+    // holds the coins.
+    const deadline = Date.now() + 5_000;
+    while (wallet.looked.times === 0 && Date.now() < deadline) await new Promise(setImmediate);
+    assert.equal(wallet.looked.times, 1, "bob's open looked at the wallet");
+    assert.deepEqual(
+      wallet.chosen,
+      [],
+      "no coin chosen: someone else's unconfirmed deposit is not ours to spend",
+    );
+    await funder.release(withheld.committed.fundingId, AbortSignal.timeout(5_000));
+    const result = await later;
+    assert.ok(result.committed, `bob funded: ${[...result.failed.values()]}`);
+    assert.deepEqual(
+      wallet.chosen,
+      [[{ txid: withheld.committed.txid, outputIndex: 2 }]],
+      "funded from the change of alice's funding, and nothing else",
+    );
+  } finally {
+    await database.close();
+  }
+});
+
+test('with no other funding holding coins, an open the wallet cannot cover fails at once', async () => {
+  const { database, funder, ...fake } = await funderWith(new Set());
+  try {
+    const wallet = shortOfCoins(fake);
+    const result = await funder.fund([channels[0] as (typeof channels)[0]], {
+      feeRate: 2n,
+      deadlineMs: 600_000, // waiting for it would time the test out
+      commit: async () => {},
+    });
+    assert.equal(result.committed, undefined);
+    assert.match(result.failed.get('alice') ?? '', /insufficient funds/);
+    assert.equal(wallet.looked.times, 1, 'looked once, did not wait');
+    assert.deepEqual(wallet.chosen, [], "someone else's unconfirmed deposit never chosen");
   } finally {
     await database.close();
   }

@@ -42,6 +42,7 @@ import type { Logger } from 'pino';
 import { retryUntilDone } from '../jobs/retry.ts';
 import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
+import { CoinSupply } from './coin-supply.ts';
 import { type AttemptFunder, attemptFunding } from './funding-attempt.ts';
 import { CALL_TIMEOUT_MS, moveFunding, publishOnce, SharedPublications } from './funding-publication.ts';
 import type {
@@ -84,6 +85,8 @@ export class ChannelFunder {
   /** Attempts this process is running (recovery leaves them alone). */
   readonly #live = new Set<string>();
   readonly #publications = new SharedPublications();
+  /** Our own unconfirmed fundings; attempts waiting for coins to come back. */
+  readonly #coins = new CoinSupply();
   #signal: AbortSignal = new AbortController().signal;
 
   constructor(deps: ChannelFunderDeps) {
@@ -138,7 +141,10 @@ export class ChannelFunder {
     const wallet = { database: this.#database, lightning: this.#lightning, log: this.#log };
     return this.#publications.join(
       fundingId,
-      () => publishOnce(wallet, fundingId, (f) => this.#move(this.#database.db, f, { type: 'published' })),
+      async () => {
+        await publishOnce(wallet, fundingId, (f) => this.#move(this.#database.db, f, { type: 'published' }));
+        this.#coins.changed(); // its change is in the wallet now
+      },
       { signal: AbortSignal.any([signal, this.#signal]), log: this.#log },
     );
   }
@@ -193,7 +199,7 @@ export class ChannelFunder {
             this.#unwinding(),
             funding,
             event.type === 'cancelled' || event.type === 'withdrawn' ? event.reason : event.type,
-          ),
+          ).finally(() => this.#coins.changed()), // its inputs are back
       },
     });
   }
@@ -257,6 +263,7 @@ export class ChannelFunder {
       guard: this.#guard,
       signal: () => this.#signal,
       live: this.#live,
+      coins: this.#coins,
       move: (db, funding, event, afterCommit) => this.#move(db, funding, event, afterCommit),
       cancel: (funding, reason) => this.#cancel(funding, reason),
     };

@@ -11,6 +11,7 @@ import type {
   OutputLease,
   PsbtOpenRequest,
   SignedTransaction,
+  WalletCoin,
 } from '../types.ts';
 
 /** Funding channels through the PSBT flow, with the wallet outputs leased for it. */
@@ -42,6 +43,9 @@ export interface FundingPort {
 
   /** Publishes a transaction; publishing one already in the mempool or mined succeeds. */
   publishTransaction(tx: SignedTransaction, label: string, signal: AbortSignal): Promise<void>;
+
+  /** Every unspent output of the wallet, unconfirmed ones included (leased ones too). */
+  listUnspent(signal: AbortSignal): Promise<WalletCoin[]>;
 
   /** Wallet outputs leased against other spends. */
   listLeases(signal: AbortSignal): Promise<OutputLease[]>;

@@ -44,6 +44,19 @@ export interface FundPsbtRequest {
   readonly lockId: Hex32;
   /** How long the inputs stay leased unless released. */
   readonly lockSeconds: number;
+  /**
+   * The inputs to spend, chosen by the caller (unconfirmed ones allowed; the wallet adds
+   * change). Without them the wallet chooses among its confirmed outputs.
+   */
+  readonly inputs?: readonly Outpoint[];
+}
+
+/** An unspent output of the node's wallet. */
+export interface WalletCoin {
+  readonly outpoint: Outpoint;
+  readonly amount: Sat;
+  /** 0 while its transaction is unconfirmed. */
+  readonly confirmations: number;
 }
 
 /** An unsigned funding transaction built from the node's wallet. */
