@@ -12,18 +12,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
-import type { LSPClient } from '@blgv/lsp-client';
-import { Harness, type LndNode } from '@blgv/regtest';
 import {
   chainTransaction,
   type FirstPayment,
   firstPayment,
   fundingTransactions,
-  JitWallet,
   jitInvoice,
+  type LaunchDay,
   payAtOnce,
-  startTestLsp,
-  type TestLsp,
+  settledChannels,
+  startLaunchDay,
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
@@ -31,47 +29,31 @@ import { assertCleanAudit } from './support/audit.ts';
 const WALLETS = 10;
 const AMOUNT = msat(50_000_000n);
 
-let h: Harness;
-let alice: LndNode;
-let lsp: LndNode;
-let wallets: JitWallet[];
-let server: TestLsp;
-let vendor: LSPClient;
+let net: LaunchDay;
 const streams = new AbortController();
 
 before(async () => {
-  h = await Harness.start();
-  const nodes = await Promise.all([
-    h.newNode('alice'),
-    h.newNode('lsp', { requireInterceptor: true }),
-    ...Array.from({ length: WALLETS }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true })),
-  ]);
-  [alice, lsp] = nodes as [LndNode, LndNode];
-  // Enough for every JIT channel twice over, in a few outputs (a batch spends some of them).
-  await h.fund([alice, sat(5_000_000)], [lsp, sat(2_000_000)], [lsp, sat(2_000_000)], [lsp, sat(2_000_000)]);
-  server = await startTestLsp(
-    { h, alice, lsp, bob: alice },
+  net = await startLaunchDay({
+    wallets: WALLETS,
+    // Enough for every JIT channel twice over, in a few outputs (a batch spends some of them).
+    lspCoins: [sat(2_000_000), sat(2_000_000), sat(2_000_000)],
     // A window wide enough for ten payments sent together to reach the LSP within it on a
     // busy test machine (the default is 50 ms).
-    { file: { lsps2: { clientTrustsLsp: false, batchWindowMs: 500 } } },
-  );
-  const channel = await h.openChannel(alice, lsp, sat(3_000_000));
-  await h.waitCanSend(alice, lsp, channel.scid, msat(AMOUNT * BigInt(WALLETS)));
-  wallets = await Promise.all(nodes.slice(2).map((n) => JitWallet.start(h, n, lsp, streams.signal)));
-  vendor = (await server.newTenant('wallet-vendor')).client;
+    file: { lsps2: { clientTrustsLsp: false, batchWindowMs: 500 } },
+    canSend: msat(AMOUNT * BigInt(WALLETS)),
+  });
 });
 after(async () => {
   streams.abort();
-  await server?.stop();
-  await h?.stop();
+  await net?.stop();
 });
 
 const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}` : x));
 
 test('ten wallets’ first payments arriving together all succeed, on channels that share funding transactions', async () => {
-  const firsts = await Promise.all(wallets.map((w) => firstPayment(vendor, w, AMOUNT)));
+  const firsts = await Promise.all(net.wallets.map((w) => firstPayment(net.vendor, w, AMOUNT)));
   const outcomes = await payAtOnce(
-    alice,
+    net.alice,
     firsts.map((f) => f.paymentRequest),
   );
   assert.deepEqual(
@@ -83,13 +65,7 @@ test('ten wallets’ first payments arriving together all succeed, on channels t
   // Each wallet: exactly one channel, holding its payment less the opening fee it agreed to
   // (once the payment's last commitment update is through: the payer has its preimage first).
   for (const f of firsts) {
-    const channels = await h.waitFor(
-      async () => {
-        const list = await f.wallet.node.lnd.listChannels(within());
-        return list.every((c) => c.pendingHtlcs === 0) && list;
-      },
-      { what: `${f.wallet.node.name}'s channel with no HTLC in flight` },
-    );
+    const channels = await settledChannels(net.h, f.wallet.node);
     assert.equal(channels.length, 1, `${f.wallet.node.name} has one channel`);
     assert.equal(
       channels[0]?.localBalance,
@@ -98,19 +74,20 @@ test('ten wallets’ first payments arriving together all succeed, on channels t
     );
   }
   const txs = await fundingTransactions(
-    lsp,
-    wallets.map((w) => w.node),
+    net.lsp,
+    net.wallets.map((w) => w.node),
   );
   assert.ok(txs.size < WALLETS, `${WALLETS} channels in ${txs.size} funding transactions: ${show([...txs])}`);
   assert.equal(
     [...txs.values()].reduce((a, b) => a + b, 0),
     WALLETS,
   );
-  await assertCleanAudit(server);
+  await assertCleanAudit(net.server);
 });
 
 test('a wallet in the batch refuses the channel: its payment fails back, the others complete, its share costs nothing', async () => {
   // The refusing wallet: a node whose channel acceptor says no to everything.
+  const { h, alice, lsp, vendor, wallets } = net;
   const refuser = await h.newNode('refuser');
   await refuser.lnd.connectPeer(lsp.pubkey, lsp.host, within());
   let proposals = 0;
@@ -176,5 +153,5 @@ test('a wallet in the batch refuses the channel: its payment fails back, the oth
       `${txid} pays ${tx.vout.length} outputs for ${channels} channel(s) and at most the change`,
     );
   }
-  await assertCleanAudit(server);
+  await assertCleanAudit(net.server);
 });

@@ -1,7 +1,7 @@
 /**
  * Story: launch day on an LSP whose wallet holds a single coin, with the default menu (bLIP-52
- * `client_trusts_lsp`: each JIT channel's funding is withheld until its client settles, so each
- * goes in a transaction of its own). Five wallets' first payments arrive together. The first
+ * `client_trusts_lsp`: each JIT channel's funding is withheld until its client settles) and
+ * withheld fundings not batched (`batchWithheld: false`: each in a transaction of its own). Five wallets' first payments arrive together. The first
  * open takes the one coin and holds it until its client settles; every other open finds the
  * wallet empty, waits, and is funded from the change of a funding before it as soon as that one
  * is published, unconfirmed (the LSP's own change: no one else can double-spend it). Every
@@ -11,16 +11,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
-import type { LSPClient } from '@blgv/lsp-client';
-import { Harness, type LndNode } from '@blgv/regtest';
 import {
   chainTransaction,
   firstPayment,
   fundingTransactions,
-  JitWallet,
+  type LaunchDay,
   payAtOnce,
-  startTestLsp,
-  type TestLsp,
+  settledChannels,
+  startLaunchDay,
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
@@ -28,39 +26,23 @@ import { assertCleanAudit } from './support/audit.ts';
 const WALLETS = 5;
 const AMOUNT = msat(50_000_000n);
 
-let h: Harness;
-let alice: LndNode;
-let lsp: LndNode;
-let wallets: JitWallet[];
-let server: TestLsp;
-let vendor: LSPClient;
-const streams = new AbortController();
+let net: LaunchDay;
 
 before(async () => {
-  h = await Harness.start();
-  const nodes = await Promise.all([
-    h.newNode('alice'),
-    h.newNode('lsp', { requireInterceptor: true }),
-    ...Array.from({ length: WALLETS }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true })),
-  ]);
-  [alice, lsp] = nodes as [LndNode, LndNode];
-  // The LSP's wallet: one coin, enough for every channel.
-  await h.fund([alice, sat(3_000_000)], [lsp, sat(3_000_000)]);
-  server = await startTestLsp({ h, alice, lsp, bob: alice }); // the default menu: withheld fundings
-  const channel = await h.openChannel(alice, lsp, sat(2_000_000));
-  await h.waitCanSend(alice, lsp, channel.scid, msat(AMOUNT * BigInt(WALLETS)));
-  wallets = await Promise.all(nodes.slice(2).map((n) => JitWallet.start(h, n, lsp, streams.signal)));
-  vendor = (await server.newTenant('wallet-vendor')).client;
+  net = await startLaunchDay({
+    wallets: WALLETS,
+    lspCoins: [sat(3_000_000)], // one coin, enough for every channel
+    // The default menu (withheld fundings), each alone: the coins, not batching, are the story.
+    file: { lsps2: { batchWithheld: false } },
+    canSend: msat(AMOUNT * BigInt(WALLETS)),
+  });
 });
-after(async () => {
-  streams.abort();
-  await server?.stop();
-  await h?.stop();
-});
+after(() => net?.stop());
 
 const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}` : x));
 
 test('five first payments at once on a wallet of one coin, each funding withheld until its client settles: all succeed', async () => {
+  const { h, alice, lsp, wallets, vendor, server } = net;
   const coins = (await lsp.lnd.listUnspent(within())).length;
   assert.equal(coins, 1, 'the LSP starts with one coin');
   const firsts = await Promise.all(wallets.map((w) => firstPayment(vendor, w, AMOUNT)));
@@ -75,13 +57,7 @@ test('five first payments at once on a wallet of one coin, each funding withheld
   );
 
   for (const f of firsts) {
-    const channels = await h.waitFor(
-      async () => {
-        const list = await f.wallet.node.lnd.listChannels(within());
-        return list.every((c) => c.pendingHtlcs === 0) && list;
-      },
-      { what: `${f.wallet.node.name}'s channel with no HTLC in flight` },
-    );
+    const channels = await settledChannels(h, f.wallet.node);
     assert.equal(channels.length, 1, `${f.wallet.node.name} has one channel`);
     assert.equal(
       channels[0]?.localBalance,

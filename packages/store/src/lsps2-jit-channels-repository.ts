@@ -3,7 +3,7 @@
  * `transition` moves it only from the expected state, so two forwarders can never both act on
  * one transition, and the unique payment hash means one payment opens at most one channel.
  */
-import { type JitChannelState, type Msat, msat, type Sat, sat } from '@blgv/core';
+import { type FundingState, type JitChannelState, type Msat, msat, type Sat, sat } from '@blgv/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { moveState } from './move-state.ts';
 import { type OwnerCounts, ownerCounts } from './owner-counts.ts';
@@ -160,14 +160,33 @@ export class Lsps2JitChannelsRepository {
    * JIT channels in `states` whose funding is still withheld (`channel_fundings.state`): for
    * `withdrawn` ones, a withdrawal a crash interrupted.
    */
-  async withWithheldFunding(states: readonly JitChannelState[]): Promise<JitChannelRecord[]> {
+  withWithheldFunding(states: readonly JitChannelState[]): Promise<JitChannelRecord[]> {
+    return this.withFundingIn(states, ['withheld']);
+  }
+
+  /** JIT channels in `states` whose funding is in one of `fundingStates`, oldest first. */
+  async withFundingIn(
+    states: readonly JitChannelState[],
+    fundingStates: readonly FundingState[],
+  ): Promise<JitChannelRecord[]> {
     const rows = await this.#db
       .selectFrom('lsps2_jit_channels as j')
       .innerJoin('channel_fundings as f', 'f.id', 'j.funding_id')
       .selectAll('j')
       .where('j.state', 'in', [...states])
-      .where('f.state', '=', 'withheld')
+      .where('f.state', 'in', [...fundingStates])
       .orderBy('j.created_at')
+      .execute();
+    return rows.map(toJitChannel);
+  }
+
+  /** The JIT channels one funding transaction opens (a batch's members), oldest first. */
+  async byFunding(fundingId: string): Promise<JitChannelRecord[]> {
+    const rows = await this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where('funding_id', '=', fundingId)
+      .orderBy('created_at')
       .execute();
     return rows.map(toJitChannel);
   }

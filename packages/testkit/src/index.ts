@@ -41,6 +41,7 @@ export {
 } from './jit-burst.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
 export { bindDriverRole, DRIVER_USER, type KubeCluster, startKubeCluster } from './kube-cluster.ts';
+export { type LaunchDay, settledChannels, startLaunchDay } from './launch-day.ts';
 export { CLI, lspProcessEnv } from './lsp-process.ts';
 export { startTestLsp, type TestLsp } from './lsp-server.ts';
 export {

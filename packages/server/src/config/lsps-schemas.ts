@@ -110,8 +110,8 @@ export const Lsps2ConfigSchema = Type.Object(
     unsettledForgetDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /**
      * JIT opens whose payments are ready within this many milliseconds of the first are
-     * funded by one transaction (0: each alone). Only opens published at their commit point
-     * (`clientTrustsLsp: false`) are batched: a withheld funding goes alone.
+     * funded by one transaction (0: each alone). Withheld fundings (`clientTrustsLsp: true`)
+     * only with `batchWithheld`, in batches of their own.
      */
     batchWindowMs: Type.Integer({ minimum: 0, maximum: 5_000, default: 50 }),
     /** The most JIT channels one funding transaction opens; a full batch is funded at once. */
@@ -122,6 +122,13 @@ export const Lsps2ConfigSchema = Type.Object(
      * the next.
      */
     batchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2_000 }),
+    /**
+     * Whether withheld fundings are batched too. A batch's funding is published with its first
+     * member's preimage; a member whose client then never settles has its channel on chain,
+     * which the LSP closes at its own cost (its share of the funding and the close). `false`:
+     * each withheld funding goes alone, and a client that never settles costs nothing on chain.
+     */
+    batchWithheld: Type.Boolean({ default: true }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -264,6 +264,15 @@ export class ChannelFunder {
       signal: () => this.#signal,
       live: this.#live,
       coins: this.#coins,
+      othersHoldCoins: async (attempt) => {
+        if (this.#coins.othersPicking(attempt)) return true;
+        const held = await new ChannelFundingsRepository(this.#database.db).inStates([
+          'negotiating',
+          'publishing',
+          'withheld',
+        ]);
+        return held.some((f) => f.id !== attempt && f.txid !== null);
+      },
       move: (db, funding, event, afterCommit) => this.#move(db, funding, event, afterCommit),
       cancel: (funding, reason) => this.#cancel(funding, reason),
     };

@@ -12,14 +12,28 @@
  * The wallet's unconfirmed outputs from anyone else (a deposit that could still be replaced)
  * are never chosen.
  */
-import type { FundingOutput, Outpoint, OutputLease, WalletCoin } from '@blgv/core';
+import type {
+  FundedPsbt,
+  FundingOutput,
+  FundingPort,
+  FundPsbtRequest,
+  Outpoint,
+  OutputLease,
+  WalletCoin,
+} from '@blgv/core';
+import { assertLeaseHeld } from '@blgv/store';
+import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import { pause } from '../poll.ts';
+import { CALL_TIMEOUT_MS } from './funding-publication.ts';
+import type { FundingGuard } from './funding-request.ts';
 
 /** The longest chain of unconfirmed funding transactions a new one may extend. */
 export const MAX_UNCONFIRMED_CHAIN = 12;
 /** How long a waiting funding goes without looking again (a block may confirm coins). */
 const RECHECK_MS = 5_000;
+/** How often in a row an attempt looks at the wallet again after an input it chose was taken. */
+const MAX_RACES = 5;
 /** How long a funding transaction of ours is remembered as possibly unconfirmed. */
 const REMEMBER_MS = 3 * 86_400_000;
 
@@ -135,4 +149,85 @@ export function isTaken(err: unknown): boolean {
 
 function key(o: Outpoint): string {
   return `${o.txid}:${o.outputIndex}`;
+}
+
+/** What funding a transaction from the wallet needs of an attempt. */
+export interface WalletFunding {
+  readonly lightning: Pick<FundingPort, 'fundPsbt' | 'listLeases' | 'listUnspent'>;
+  readonly coins: CoinSupply;
+  readonly guard: FundingGuard | undefined;
+  readonly log: Logger;
+  /** Whether another funding holds wallet coins (they come back, or their change comes). */
+  othersHoldCoins(): Promise<boolean>;
+}
+
+/**
+ * The transaction for `request`, from the wallet's confirmed coins; when they do not cover it,
+ * with the change of the LSP's own fundings still unconfirmed ({@link chooseInputs}); when that
+ * does not either while other fundings hold coins, again once one of them is published,
+ * withdrawn or cancelled, until `deadline`. `attempt` names the funding attempt asking.
+ */
+export async function fundFromWallet(
+  deps: WalletFunding,
+  attempt: string,
+  request: FundPsbtRequest,
+  deadline: AbortSignal,
+): Promise<FundedPsbt> {
+  const { lightning, coins, log } = deps;
+  const started = Date.now();
+  for (let waits = 0, races = 0; ; ) {
+    // Nothing of the wallet is leased for a job whose lease this replica lost meanwhile
+    // (`lease_lost`): the replica holding it now has cancelled this attempt.
+    assertLeaseHeld('funding a transaction');
+    await deps.guard?.beforeFunding(AbortSignal.timeout(CALL_TIMEOUT_MS));
+    coins.picking(attempt);
+    let short: unknown;
+    try {
+      const funded = await lightning.fundPsbt(request, AbortSignal.timeout(CALL_TIMEOUT_MS));
+      coins.funded(funded.txid, funded.lockedInputs);
+      return funded;
+    } catch (err) {
+      if (!isShortOfCoins(err)) throw err;
+      short = err;
+    }
+    const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const [unspent, leases] = await Promise.all([
+      lightning.listUnspent(signal),
+      lightning.listLeases(signal),
+    ]);
+    const inputs = chooseInputs(unspent, leases, coins.depths(), request.outputs, request.satPerVbyte);
+    if (inputs) {
+      try {
+        const funded = await lightning.fundPsbt({ ...request, inputs }, AbortSignal.timeout(CALL_TIMEOUT_MS));
+        coins.funded(funded.txid, inputs);
+        log.info(
+          { funding: attempt, inputs: inputs.length, waitedMs: Date.now() - started },
+          'funded with the change of our own unconfirmed fundings',
+        );
+        return funded;
+      } catch (err) {
+        // Another spend took an input between the look and the ask: look again.
+        if (isTaken(err) && races++ < MAX_RACES) {
+          log.debug({ funding: attempt, inputs, err: errorMessage(err) }, 'an input was taken');
+          continue;
+        }
+        if (!isShortOfCoins(err)) throw err;
+        short = err;
+      }
+    }
+    coins.picked(attempt);
+    if (!(await deps.othersHoldCoins())) throw short;
+    if (waits++ === 0)
+      log.info(
+        { funding: attempt },
+        "the wallet's coins are held by other fundings; waiting for one to be published or given up",
+      );
+    try {
+      await coins.next(deadline);
+    } catch {
+      throw new Error(
+        `${errorMessage(short)} (waited ${Math.round((Date.now() - started) / 1000)} s for coins)`,
+      );
+    }
+  }
 }

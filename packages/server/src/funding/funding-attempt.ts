@@ -19,14 +19,12 @@ import {
   ErrorCode,
   type FundedPsbt,
   type FundingEvent,
-  type FundPsbtRequest,
   type Hex32,
   isLspError,
   parseHex32,
   type Sat,
 } from '@blgv/core';
 import {
-  assertLeaseHeld,
   type ChannelFunding,
   ChannelFundingsRepository,
   type Database,
@@ -38,7 +36,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
-import { type CoinSupply, chooseInputs, isShortOfCoins, isTaken } from './coin-supply.ts';
+import { type CoinSupply, fundFromWallet } from './coin-supply.ts';
 import { CALL_TIMEOUT_MS, LOCK_SECONDS } from './funding-publication.ts';
 import type {
   AttemptResult,
@@ -62,6 +60,8 @@ export interface AttemptFunder {
   readonly live: Set<string>;
   /** Our own unconfirmed fundings, and waiting for coins to come back. */
   readonly coins: CoinSupply;
+  /** Whether a funding other than `attempt` holds wallet coins (they, or their change, come back). */
+  othersHoldCoins(attempt: string): Promise<boolean>;
   /** Applies a funding's event and performs its effects (after `afterCommit`'s transaction). */
   move(
     db: Kysely<Schema>,
@@ -90,9 +90,6 @@ interface Accepted {
 interface Ended {
   readonly ended: AttemptResult;
 }
-
-/** How often in a row an attempt looks at the wallet again after an input it chose was taken. */
-const MAX_RACES = 5;
 
 const random32 = (): Hex32 => parseHex32(randomBytes(32).toString('hex'));
 const hasEnded = (step: object): step is Ended => 'ended' in step;
@@ -225,12 +222,19 @@ class FundingAttempt {
   async fundTransaction(live: readonly Accepted[]): Promise<{ psbt: FundedPsbt } | Ended> {
     let funded: FundedPsbt;
     try {
-      funded = await this.#fundFromWallet({
-        outputs: live.map((l) => ({ address: l.address, amount: l.amount })),
-        satPerVbyte: this.#options.feeRate,
-        lockId: this.#lockId,
-        lockSeconds: LOCK_SECONDS,
-      });
+      // From the wallet's coins, waiting for some if others hold them (`coin-supply.ts`).
+      const funder = this.#funder;
+      funded = await fundFromWallet(
+        { ...funder, othersHoldCoins: () => funder.othersHoldCoins(this.#id) },
+        this.#id,
+        {
+          outputs: live.map((l) => ({ address: l.address, amount: l.amount })),
+          satPerVbyte: this.#options.feeRate,
+          lockId: this.#lockId,
+          lockSeconds: LOCK_SECONDS,
+        },
+        this.#wait(),
+      );
     } catch (err) {
       this.#funder.coins.picked(this.#id);
       const reason = `the LSP could not fund the channel: ${errorMessage(err)}`;
@@ -245,89 +249,6 @@ class FundingAttempt {
     this.#options.onInputsLeased?.();
     this.#stepDone('funded');
     return { psbt: funded };
-  }
-
-  /**
-   * The transaction from the wallet's confirmed coins; when they do not cover it, with the
-   * change of the LSP's own fundings still unconfirmed; when that does not either while other
-   * fundings hold coins (withheld until a preimage, being signed), again once one of them is
-   * published, withdrawn or cancelled, until the deadline (`coin-supply.ts`).
-   */
-  async #fundFromWallet(request: FundPsbtRequest): Promise<FundedPsbt> {
-    const { lightning, coins } = this.#funder;
-    const deadline = this.#wait();
-    const started = Date.now();
-    for (let waits = 0, races = 0; ; ) {
-      // Nothing of the wallet is leased for a job whose lease this replica lost meanwhile
-      // (`lease_lost`): the replica holding it now has cancelled this attempt.
-      assertLeaseHeld('funding a transaction');
-      await this.#funder.guard?.beforeFunding(AbortSignal.timeout(CALL_TIMEOUT_MS));
-      coins.picking(this.#id);
-      let short: unknown;
-      try {
-        const funded = await lightning.fundPsbt(request, AbortSignal.timeout(CALL_TIMEOUT_MS));
-        coins.funded(funded.txid, funded.lockedInputs);
-        return funded;
-      } catch (err) {
-        if (!isShortOfCoins(err)) throw err;
-        short = err;
-      }
-      const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
-      const [unspent, leases] = await Promise.all([
-        lightning.listUnspent(signal),
-        lightning.listLeases(signal),
-      ]);
-      const inputs = chooseInputs(unspent, leases, coins.depths(), request.outputs, request.satPerVbyte);
-      if (inputs) {
-        try {
-          const funded = await lightning.fundPsbt(
-            { ...request, inputs },
-            AbortSignal.timeout(CALL_TIMEOUT_MS),
-          );
-          coins.funded(funded.txid, inputs);
-          this.#funder.log.info(
-            { funding: this.#id, inputs: inputs.length, waitedMs: Date.now() - started },
-            'funded with the change of our own unconfirmed fundings',
-          );
-          return funded;
-        } catch (err) {
-          // Another spend took an input between the look and the ask: look again.
-          if (isTaken(err) && races++ < MAX_RACES) {
-            this.#funder.log.debug(
-              { funding: this.#id, inputs, err: errorMessage(err) },
-              'an input was taken',
-            );
-            continue;
-          }
-          if (!isShortOfCoins(err)) throw err;
-          short = err;
-        }
-      }
-      coins.picked(this.#id);
-      if (!(await this.#othersHoldCoins())) throw short;
-      if (waits++ === 0)
-        this.#funder.log.info(
-          { funding: this.#id },
-          "the wallet's coins are held by other fundings; waiting for one to be published or given up",
-        );
-      try {
-        await coins.next(deadline);
-      } catch {
-        throw new Error(
-          `${errorMessage(short)} (waited ${Math.round((Date.now() - started) / 1000)} s for coins)`,
-        );
-      }
-    }
-  }
-
-  /**
-   * Whether another funding holds wallet coins (it has its transaction, not yet out): they
-   * come back when it is withdrawn or cancelled, and its change when it is published.
-   */
-  async #othersHoldCoins(): Promise<boolean> {
-    if (this.#funder.coins.othersPicking(this.#id)) return true;
-    const held = await this.#repo.inStates(['negotiating', 'publishing', 'withheld']);
-    return held.some((f) => f.id !== this.#id && f.txid !== null);
   }
 
   /**

@@ -85,7 +85,7 @@ test('opens asked for within the window are funded by one call; each sees and ge
   const funder = fakeFunder();
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 30, maxChannels: 10, maxWaitMs: 2_000 },
+    limits: { windowMs: 30, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
     log,
   });
   const seen: FundingCommit[][] = [[], [], []];
@@ -112,7 +112,7 @@ test("the members' effects run side by side: one waiting on another's does not h
   const funder = fakeFunder();
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 20, maxChannels: 10, maxWaitMs: 2_000 },
+    limits: { windowMs: 20, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
     log,
   });
   const second = Promise.withResolvers<void>();
@@ -141,7 +141,7 @@ test('a member its client refuses fails alone: the others are committed', async 
   const funder = fakeFunder(new Set(['b']));
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 20, maxChannels: 10, maxWaitMs: 2_000 },
+    limits: { windowMs: 20, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
     log,
   });
   const seenB: FundingCommit[] = [];
@@ -163,7 +163,7 @@ test('a full batch is funded at once; the next opens start another', async () =>
   const funder = fakeFunder();
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 60_000, maxChannels: 2, maxWaitMs: 2_000 },
+    limits: { windowMs: 60_000, maxChannels: 2, maxWaitMs: 2_000, withheld: false },
     log,
   });
   const first = Promise.all([
@@ -177,22 +177,50 @@ test('a full batch is funded at once; the next opens start another', async () =>
   );
 });
 
-test('withheld fundings and a window of 0 go alone, at once', async () => {
+test('withheld fundings (unless batched too) and a window of 0 go alone, at once', async () => {
   const funder = fakeFunder();
   const gathering = new FundingBatcher({
     funder,
-    limits: { windowMs: 60_000, maxChannels: 10, maxWaitMs: 2_000 },
+    limits: { windowMs: 60_000, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
     log,
   });
   await Promise.all([
     gathering.fund(channel('w1'), options([], undefined, { withhold: true })),
     gathering.fund(channel('w2'), options([], undefined, { withhold: true })),
   ]);
-  const off = new FundingBatcher({ funder, limits: { windowMs: 0, maxChannels: 10, maxWaitMs: 2_000 }, log });
+  const off = new FundingBatcher({
+    funder,
+    limits: { windowMs: 0, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
+    log,
+  });
   await Promise.all([off.fund(channel('x'), options([])), off.fund(channel('y'), options([]))]);
   assert.deepEqual(
     funder.calls.map((c) => c.owners),
     [['w1'], ['w2'], ['x'], ['y']],
+  );
+});
+
+test('withheld opens batched too go in batches of their own, withheld; published ones are never mixed in', async () => {
+  const funder = fakeFunder();
+  const batcher = new FundingBatcher({
+    funder,
+    limits: { windowMs: 30, maxChannels: 10, maxWaitMs: 2_000, withheld: true },
+    log,
+  });
+  await Promise.all([
+    batcher.fund(channel('w1'), options([], undefined, { withhold: true })),
+    batcher.fund(channel('p1'), options([])),
+    batcher.fund(channel('w2'), options([], undefined, { withhold: true })),
+    batcher.fund(channel('p2'), options([])),
+  ]);
+  const calls = funder.calls.map((c) => ({ owners: c.owners, withhold: c.options.withhold }));
+  assert.equal(calls.length, 2, JSON.stringify(calls));
+  assert.deepEqual(
+    calls.sort((a, b) => (a.owners[0] ?? '').localeCompare(b.owners[0] ?? '')),
+    [
+      { owners: ['p1', 'p2'], withhold: false },
+      { owners: ['w1', 'w2'], withhold: true },
+    ],
   );
 });
 
@@ -203,7 +231,7 @@ test("a funding that throws rejects every member's call", async () => {
         throw new Error('the database went away');
       },
     },
-    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 2_000 },
+    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 2_000, withheld: false },
     log,
   });
   const outcomes = await Promise.allSettled([
@@ -253,7 +281,7 @@ test('opens arriving while a batch is negotiated gather until its inputs are lea
   const funder = heldFunder();
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 60_000 },
+    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 60_000, withheld: false },
     log,
   });
   const first = batcher.fund(channel('a'), options([]));
@@ -284,7 +312,7 @@ test('a batch does not wait longer than maxWaitMs for one stuck before leasing i
   const funder = heldFunder();
   const batcher = new FundingBatcher({
     funder,
-    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 30 },
+    limits: { windowMs: 10, maxChannels: 10, maxWaitMs: 30, withheld: false },
     log,
   });
   const first = batcher.fund(channel('a'), options([]));

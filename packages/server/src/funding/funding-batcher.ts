@@ -8,10 +8,10 @@
  * by the funder and the others are funded without it: it costs them nothing, and nothing is
  * spent for it.
  *
- * Only opens published at their commit point are batched. A withheld funding (bLIP-52
- * `client_trusts_lsp`, wrapped invoices) is released by its own client's preimage and withdrawn
- * when that client never settles; shared, one client's refusal to settle would either hold the
- * others' funding back or put its own channel on chain at the LSP's cost. Those go alone.
+ * Withheld opens (bLIP-52 `client_trusts_lsp`) are gathered in batches of their own when
+ * {@link FundingBatchLimits.withheld} says so: their shared funding is released by the first
+ * member's preimage and withdrawn only once no member can settle any more, which its caller
+ * decides (`lsps2/withheld-batch.ts`). Otherwise each goes alone.
  */
 import type { Schema, Transaction } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -30,6 +30,8 @@ export interface FundingBatchLimits {
    * point before it goes anyway.
    */
   readonly maxWaitMs: number;
+  /** Whether withheld opens are batched too (in batches of their own). */
+  readonly withheld: boolean;
 }
 
 interface Member {
@@ -51,6 +53,8 @@ function answer(m: Member, outcome: { result: FundingResult } | { err: unknown }
 
 /** Opens gathered for the next funding transaction. */
 interface Gathering {
+  /** Its funding is withheld at the commit point (its members' opens all are). */
+  readonly withhold: boolean;
   readonly members: Member[];
   readonly timer: NodeJS.Timeout;
   /** Its window is over (or it is full): it goes as soon as no batch is on its way. */
@@ -64,7 +68,8 @@ export class FundingBatcher {
   readonly #funder: Pick<ChannelFunder, 'fund'>;
   readonly #limits: FundingBatchLimits;
   readonly #log: Logger;
-  #gathering: Gathering | undefined;
+  /** The gathering of each kind of open (published at the commit point, or withheld). */
+  readonly #gathering = new Map<boolean, Gathering>();
   /** Batches being negotiated whose inputs are not yet leased. */
   #negotiating = 0;
 
@@ -88,11 +93,12 @@ export class FundingBatcher {
    * verification and signatures (docs/performance.md, "JIT burst").
    */
   fund(channel: FundingChannel, options: FundOptions): Promise<FundingResult> {
-    if (this.#limits.windowMs <= 0 || this.#limits.maxChannels <= 1 || options.withhold === true)
+    const withhold = options.withhold === true;
+    if (this.#limits.windowMs <= 0 || this.#limits.maxChannels <= 1 || (withhold && !this.#limits.withheld))
       return this.#funder.fund([channel], options);
     return new Promise<FundingResult>((resolve, reject) => {
       const member: Member = { channel, options, answered: false, resolve, reject };
-      const gathering = this.#gathering ?? this.#gather();
+      const gathering = this.#gathering.get(withhold) ?? this.#gather(withhold);
       gathering.members.push(member);
       if (gathering.members.length >= this.#limits.maxChannels) {
         gathering.due = true;
@@ -103,9 +109,10 @@ export class FundingBatcher {
   }
 
   /** A new gathering: due when its window is over, overdue `maxWaitMs` later. */
-  #gather(): Gathering {
+  #gather(withhold: boolean): Gathering {
     const { windowMs, maxWaitMs } = this.#limits;
     const gathering: Gathering = {
+      withhold,
       members: [],
       due: false,
       overdue: false,
@@ -119,33 +126,33 @@ export class FundingBatcher {
         overdue.unref();
       }, windowMs),
     };
-    this.#gathering = gathering;
+    this.#gathering.set(withhold, gathering);
     return gathering;
   }
 
   /** Funds `gathering` if it is still the one gathering, due, and nothing holds it back. */
   #launch(gathering: Gathering): void {
-    if (this.#gathering !== gathering || !gathering.due) return;
+    if (this.#gathering.get(gathering.withhold) !== gathering || !gathering.due) return;
     if (this.#negotiating > 0 && !gathering.overdue) return;
     clearTimeout(gathering.timer);
-    this.#gathering = undefined;
+    this.#gathering.delete(gathering.withhold);
     this.#negotiating++;
     let passed = false;
     const pass = () => {
       if (passed) return;
       passed = true;
       this.#negotiating--;
-      // The next batch goes now if its window is over (else when it is).
-      if (this.#gathering) this.#launch(this.#gathering);
+      // The next batches go now if their windows are over (else when they are).
+      for (const next of [...this.#gathering.values()]) this.#launch(next);
     };
-    void this.#fundBatch(gathering.members, pass).finally(pass);
+    void this.#fundBatch(gathering, pass).finally(pass);
   }
 
-  /** Funds `members` in one transaction; `passed` is called once its inputs are leased. */
-  async #fundBatch(members: readonly Member[], passed: () => void): Promise<void> {
+  /** Funds `gathering` in one transaction; `passed` is called once its inputs are leased. */
+  async #fundBatch({ members, withhold }: Gathering, passed: () => void): Promise<void> {
     if (members.length > 1)
       this.#log.info(
-        { channels: members.length },
+        { channels: members.length, withheld: withhold },
         'JIT opens that arrived together funded in one transaction',
       );
     const byOwner = new Map(members.map((m) => [m.channel.owner, m]));
@@ -156,6 +163,7 @@ export class FundingBatcher {
           feeRate: max(members.map((m) => m.options.feeRate)),
           deadlineMs: Math.max(...members.map((m) => m.options.deadlineMs)),
           signal: AbortSignal.any(members.flatMap((m) => (m.options.signal ? [m.options.signal] : []))),
+          withhold,
           onInputsLeased: passed,
           commit: (trx, commit, after) => {
             passed(); // already told at the lease; `passed` runs once

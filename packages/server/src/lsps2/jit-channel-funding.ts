@@ -34,6 +34,7 @@ import { FundingBatcher } from '../funding/funding-batcher.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { activeChannel } from './channel-open.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
+import { WithheldBatch, type WithheldBatchLightning } from './withheld-batch.ts';
 
 /** The limits a JIT channel is funded within (from config). */
 export interface JitFundingLimits {
@@ -52,6 +53,8 @@ export interface JitFundingLimits {
   readonly maxBatchChannels: number;
   /** How long a batch waits for the one before it to pass its commit point. */
   readonly batchMaxWaitMs: number;
+  /** Whether withheld fundings are batched too (see `withheld-batch.ts`). */
+  readonly batchWithheld: boolean;
 }
 
 /** Why a JIT channel will not be funded. */
@@ -72,6 +75,7 @@ export type JitChannelFundingLightning = Pick<
   ChannelsPort,
   'addChannelAlias' | 'channelEvents' | 'listChannels'
 > &
+  WithheldBatchLightning &
   Pick<WalletPort, 'estimateFee'>;
 
 /** Funds JIT channels through the {@link ChannelFunder} and makes them usable. */
@@ -80,6 +84,8 @@ export class JitChannelFunding {
   readonly #lightning: JitChannelFundingLightning;
   readonly #funder: ChannelFunder;
   readonly #batcher: FundingBatcher;
+  /** What becomes of a withheld funding as its members end (one member, or a batch). */
+  readonly #withheld: WithheldBatch;
   readonly #schedule: FeeSchedule;
   readonly #limits: JitFundingLimits;
   readonly #apply: ApplyJitEvent;
@@ -109,9 +115,11 @@ export class JitChannelFunding {
         windowMs: deps.limits.batchWindowMs,
         maxChannels: deps.limits.maxBatchChannels,
         maxWaitMs: deps.limits.batchMaxWaitMs,
+        withheld: deps.limits.batchWithheld,
       },
       log: deps.log,
     });
+    this.#withheld = new WithheldBatch(deps);
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#apply = deps.apply;
@@ -256,6 +264,8 @@ export class JitChannelFunding {
           { jit: id, funding: record.fundingTxid },
           'JIT payment settled; its funding published',
         );
+        // Members of its batch withdrawn before it have their channels on chain now.
+        await this.#withheld.closeWithdrawn(record);
       },
       { what: 'releasing a JIT channel’s funding', signal, log: this.#log, subject: { jit: id } },
     )
@@ -267,18 +277,13 @@ export class JitChannelFunding {
 
   /**
    * The `withdraw_funding` effect: the client never settled (or never made the channel usable):
-   * the withheld funding is withdrawn, its channel abandoned and its inputs released; nothing
-   * reached the chain. One that fails here is withdrawn by {@link recoverWithheld}.
+   * the withheld funding is withdrawn (its channel abandoned, its inputs released, nothing on
+   * chain) unless another member of its batch may still settle; one its batch released has
+   * its channel closed (`withheld-batch.ts`). One that fails here is finished by
+   * {@link recoverWithheld}.
    */
-  async withdraw(withdrawn: JitChannelRecord): Promise<void> {
-    const { fundingId } = fundingOf(withdrawn);
-    const reason = withdrawn.failure ?? 'the client never settled the payment';
-    if (!(await this.#funder.withdraw(fundingId, reason)))
-      this.#log.error(
-        { jit: withdrawn.id, funding: fundingId },
-        'a withdrawn JIT channel’s funding was released',
-      );
-    else this.#log.info({ jit: withdrawn.id, reason }, 'JIT channel never settled; its funding withdrawn');
+  withdraw(withdrawn: JitChannelRecord): Promise<void> {
+    return this.#withheld.withdraw(withdrawn, withdrawn.failure ?? 'the client never settled the payment');
   }
 
   /**
@@ -288,6 +293,7 @@ export class JitChannelFunding {
   async recoverWithheld(): Promise<void> {
     for (const r of await this.#repo().inStates(['releasing'])) this.release(r);
     for (const r of await this.#repo().withWithheldFunding(['withdrawn'])) await this.withdraw(r);
+    await this.#withheld.recover();
   }
 
   /** The funding fee rate: the node's 6-block estimate within the configured bounds. */

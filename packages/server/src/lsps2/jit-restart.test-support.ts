@@ -235,6 +235,7 @@ export async function restarted(
       batchWindowMs: 0,
       maxBatchChannels: 1,
       batchMaxWaitMs: 0,
+      batchWithheld: false,
     },
     funder,
     log: pino({ level: 'silent' }),

@@ -1,0 +1,132 @@
+/**
+ * A withheld funding shared by a batch, against a fake funder and node (the real flow is
+ * `test/jit-burst-withheld.test.ts`): given up only when no member can settle any more, kept
+ * withheld while one still can, and a member withdrawn while its batch's funding went out has
+ * its channel closed, whichever of the two ends first.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
+import { type Database, Lsps2JitChannelsRepository, migrate, openDatabase, sql } from '@blgv/store';
+import pino from 'pino';
+import { WithheldBatch } from './withheld-batch.ts';
+
+let database: Database;
+before(async () => {
+  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+});
+after(() => database?.close());
+
+const TXID = parseHex32('cd'.repeat(32));
+
+/** A withheld funding and its members, each JIT channel in the state given (output i). */
+async function batch(states: readonly string[]): Promise<{ fundingId: string; members: string[] }> {
+  const fundingId = randomUUID();
+  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid)
+    values (${fundingId}, 'withheld', 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
+  const members: string[] = [];
+  for (const [i, state] of states.entries()) {
+    const id = randomUUID();
+    await sql`insert into lsps2_jit_channels (id, owner_kind, owner, client_pubkey, jit_scid, min_fee_msat,
+        proportional, valid_until, min_lifetime, max_client_to_self_delay, min_payment_size_msat,
+        max_payment_size_msat, state, funding_id, funding_txid, funding_output_index)
+      values (${id}, 'node', 'c', ${`02${String(i).repeat(64)}`.slice(0, 66)}, ${randomUUID()}, 0, 0, now(), 0, 0, 0, 0,
+        ${state}, ${fundingId}, ${TXID}, ${i})`.execute(database.db);
+    members.push(id);
+  }
+  return { fundingId, members };
+}
+
+/** A funder whose fundings are withheld until released or withdrawn, and a node's channels. */
+function fakes(options: { coopFails?: boolean } = {}) {
+  const fundings = new Map<string, 'withheld' | 'withdrawn' | 'published'>();
+  const calls: string[] = [];
+  const open = new Set([0, 1, 2].map((i) => `${TXID}:${i}`));
+  const funder = {
+    async withdraw(id: string) {
+      calls.push('withdraw');
+      const state = fundings.get(id) ?? 'withheld';
+      if (state === 'published') return false;
+      fundings.set(id, 'withdrawn');
+      return true;
+    },
+    async published(id: string) {
+      fundings.set(id, 'published');
+    },
+  };
+  const lightning = {
+    async listChannels() {
+      return [...open].map((p) => {
+        const [txid, index] = p.split(':');
+        return { channelPoint: { txid, outputIndex: Number(index) } } as unknown as Channel;
+      });
+    },
+    async closeChannel(r: CloseChannelRequest) {
+      const point = `${r.channelPoint.txid}:${r.channelPoint.outputIndex}`;
+      if (!r.force && options.coopFails) throw new Error('peer is offline');
+      calls.push(`${r.force ? 'force-close' : 'close'} ${r.channelPoint.outputIndex}`);
+      open.delete(point);
+      return { closingTxid: parseHex32('ef'.repeat(32)) };
+    },
+  };
+  const signal = new AbortController().signal;
+  const withheld = new WithheldBatch({
+    database,
+    funder,
+    lightning,
+    log: pino({ level: 'silent' }),
+    signal: () => signal,
+  });
+  return { withheld, fundings, calls };
+}
+
+const repo = () => new Lsps2JitChannelsRepository(database.db);
+const member = async (id: string) => {
+  const r = await repo().get(id);
+  assert.ok(r);
+  return r;
+};
+const move = (id: string, from: 'awaiting_preimage' | 'withdrawn', to: 'withdrawn' | 'releasing') =>
+  repo().transition(id, from, { state: to });
+
+test('a member withdrawn while another may still settle keeps the funding; the last one withdrawn gives it up', async () => {
+  const { fundingId, members } = await batch(['withdrawn', 'awaiting_preimage']);
+  const [first, second] = members as [string, string];
+  const { withheld, fundings, calls } = fakes();
+  await withheld.withdraw(await member(first), 'never settled');
+  assert.deepEqual(calls, [], 'kept withheld for the other member');
+  await move(second, 'awaiting_preimage', 'withdrawn');
+  await withheld.withdraw(await member(second), 'never settled');
+  assert.deepEqual(calls, ['withdraw'], 'given up once no member can settle; no channel closed');
+  assert.equal(fundings.get(fundingId), 'withdrawn');
+});
+
+test('withdrawn first, then another member settles: its release closes the unpaid channel', async () => {
+  const { members } = await batch(['withdrawn', 'awaiting_preimage']);
+  const [unpaid, payer] = members as [string, string];
+  const { withheld, calls } = fakes();
+  await withheld.withdraw(await member(unpaid), 'never settled');
+  await move(payer, 'awaiting_preimage', 'releasing');
+  await withheld.closeWithdrawn(await member(payer));
+  assert.deepEqual(calls, ['close 0'], "the unpaid member's channel closed, the payer's left open");
+  await withheld.closeWithdrawn(await member(payer));
+  assert.deepEqual(calls, ['close 0'], 'a channel closing already is left alone');
+});
+
+test('withdrawn after another member settled: closed at once (force-closed when the client does not answer)', async () => {
+  const { fundingId, members } = await batch(['releasing', 'withdrawn', 'completed']);
+  const { withheld, fundings, calls } = fakes({ coopFails: true });
+  await withheld.withdraw(await member(members[1] as string), 'never settled');
+  assert.deepEqual(calls, ['force-close 1'], 'not given up: the funding is out; its channel force-closed');
+  assert.equal(fundings.get(fundingId), 'published');
+});
+
+test('a funding of its own is given up as before', async () => {
+  const { fundingId, members } = await batch(['withdrawn']);
+  const { withheld, fundings, calls } = fakes();
+  await withheld.withdraw(await member(members[0] as string), 'never settled');
+  assert.deepEqual(calls, ['withdraw']);
+  assert.equal(fundings.get(fundingId), 'withdrawn');
+});
