@@ -56,8 +56,10 @@ function fakes(options: { coopFails?: boolean } = {}) {
       fundings.set(id, 'published');
     },
   };
+  const looked = { times: 0 };
   const lightning = {
     async listChannels() {
+      looked.times++;
       return [...open].map((p) => {
         const [txid, index] = p.split(':');
         return { channelPoint: { txid, outputIndex: Number(index) } } as unknown as Channel;
@@ -79,7 +81,16 @@ function fakes(options: { coopFails?: boolean } = {}) {
     log: pino({ level: 'silent' }),
     signal: () => signal,
   });
-  return { withheld, fundings, calls };
+  return { withheld, fundings, calls, looked };
+}
+
+/** Waits (against a deadline) until `done` holds: closes run beside their callers. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 const repo = () => new Lsps2JitChannelsRepository(database.db);
@@ -106,12 +117,15 @@ test('a member withdrawn while another may still settle keeps the funding; the l
 test('withdrawn first, then another member settles: its release closes the unpaid channel', async () => {
   const { members } = await batch(['withdrawn', 'awaiting_preimage']);
   const [unpaid, payer] = members as [string, string];
-  const { withheld, calls } = fakes();
+  const { withheld, calls, looked } = fakes();
   await withheld.withdraw(await member(unpaid), 'never settled');
   await move(payer, 'awaiting_preimage', 'releasing');
   await withheld.closeWithdrawn(await member(payer));
+  await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 0'], "the unpaid member's channel closed, the payer's left open");
+  const lookedBefore = looked.times;
   await withheld.closeWithdrawn(await member(payer));
+  await until(() => looked.times > lookedBefore, 'a second look at the channels');
   assert.deepEqual(calls, ['close 0'], 'a channel closing already is left alone');
 });
 
@@ -119,6 +133,7 @@ test('withdrawn after another member settled: closed at once (force-closed when 
   const { fundingId, members } = await batch(['releasing', 'withdrawn', 'completed']);
   const { withheld, fundings, calls } = fakes({ coopFails: true });
   await withheld.withdraw(await member(members[1] as string), 'never settled');
+  await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['force-close 1'], 'not given up: the funding is out; its channel force-closed');
   assert.equal(fundings.get(fundingId), 'published');
 });

@@ -40,6 +40,8 @@ export class WithheldBatch {
   readonly #lightning: WithheldBatchLightning;
   readonly #log: Logger;
   readonly #signal: () => AbortSignal;
+  /** Members whose channels this process is closing. */
+  readonly #closing = new Set<string>();
 
   constructor(deps: {
     database: Database;
@@ -83,26 +85,38 @@ export class WithheldBatch {
   /** `settled` released its batch's funding: the members withdrawn before have their channels closed. */
   async closeWithdrawn(settled: JitChannelRecord): Promise<void> {
     for (const o of await this.#repo().byFunding(fundingOf(settled)))
-      if (o.id !== settled.id && o.state === 'withdrawn') await this.#closeUnpaid(o);
+      if (o.id !== settled.id && o.state === 'withdrawn') this.#closeUnpaid(o);
   }
 
   /** After a restart: members withdrawn whose batch's funding went out, their channels still open. */
   async recover(): Promise<void> {
     for (const r of await this.#repo().withFundingIn(['withdrawn'], ['publishing', 'published']))
-      await this.#closeUnpaid(r);
+      this.#closeUnpaid(r);
   }
 
   /**
-   * Closes a withdrawn member's channel once its funding is out (retried until it is closing);
+   * Closes a withdrawn member's channel once its funding is out: started here and retried until
+   * it is closing, without holding up the caller (a restart's {@link recover} starts it again);
    * one already closing or closed is left alone.
    */
-  async #closeUnpaid(member: JitChannelRecord): Promise<void> {
+  #closeUnpaid(member: JitChannelRecord): void {
+    if (this.#closing.has(member.id)) return;
+    this.#closing.add(member.id);
+    const signal = this.#signal();
+    this.#close(member, signal)
+      .catch((err: unknown) => {
+        if (!signal.aborted)
+          this.#log.error({ err, jit: member.id }, 'closing an unpaid JIT channel stopped');
+      })
+      .finally(() => this.#closing.delete(member.id));
+  }
+
+  async #close(member: JitChannelRecord, signal: AbortSignal): Promise<void> {
     const fundingId = fundingOf(member);
     const point: ChannelPoint = {
       txid: parseHex32(member.fundingTxid ?? ''),
       outputIndex: member.fundingOutputIndex ?? 0,
     };
-    const signal = this.#signal();
     await retryUntilDone(
       async () => {
         await this.#funder.published(fundingId, signal);
