@@ -22,10 +22,13 @@ after(() => database?.close());
 const TXID = parseHex32('cd'.repeat(32));
 
 /** A withheld funding and its members, each JIT channel in the state given (output i). */
-async function batch(states: readonly string[]): Promise<{ fundingId: string; members: string[] }> {
+async function batch(
+  states: readonly string[],
+  funding = 'withheld',
+): Promise<{ fundingId: string; members: string[] }> {
   const fundingId = randomUUID();
   await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid)
-    values (${fundingId}, 'withheld', 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
+    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
   const members: string[] = [];
   for (const [i, state] of states.entries()) {
     const id = randomUUID();
@@ -144,4 +147,12 @@ test('a funding of its own is given up as before', async () => {
   await withheld.withdraw(await member(members[0] as string), 'never settled');
   assert.deepEqual(calls, ['withdraw']);
   assert.equal(fundings.get(fundingId), 'withdrawn');
+});
+
+test('after a restart, a member withdrawn whose batch went out has its channel closed if still open', async () => {
+  const { members } = await batch(['completed', 'withdrawn'], 'published');
+  const { withheld, calls } = fakes();
+  await withheld.recover();
+  await until(() => calls.length > 0, 'the close');
+  assert.deepEqual(calls, ['close 1'], `only the unpaid member's channel (${members[1]})`);
 });

@@ -90,8 +90,14 @@ export class WithheldBatch {
 
   /** After a restart: members withdrawn whose batch's funding went out, their channels still open. */
   async recover(): Promise<void> {
-    for (const r of await this.#repo().withFundingIn(['withdrawn'], ['publishing', 'published']))
-      this.#closeUnpaid(r);
+    const unpaid = await this.#repo().withFundingIn(['withdrawn'], ['publishing', 'published']);
+    if (unpaid.length === 0) return;
+    const open = new Set(
+      (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).map((c) =>
+        pointKey(c.channelPoint),
+      ),
+    );
+    for (const r of unpaid) if (open.has(`${r.fundingTxid}:${r.fundingOutputIndex}`)) this.#closeUnpaid(r);
   }
 
   /**
@@ -121,7 +127,7 @@ export class WithheldBatch {
       async () => {
         await this.#funder.published(fundingId, signal);
         const open = (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).some(
-          (c) => c.channelPoint.txid === point.txid && c.channelPoint.outputIndex === point.outputIndex,
+          (c) => pointKey(c.channelPoint) === pointKey(point),
         );
         if (!open) return;
         const closing = await this.#lightning
@@ -153,6 +159,10 @@ export class WithheldBatch {
   #repo() {
     return new Lsps2JitChannelsRepository(this.#database.db);
   }
+}
+
+function pointKey(p: ChannelPoint): string {
+  return `${p.txid}:${p.outputIndex}`;
 }
 
 function fundingOf(r: JitChannelRecord): string {
