@@ -98,7 +98,8 @@ export const Lsps2ConfigSchema = Type.Object(
     /**
      * bLIP-52 `client_trusts_lsp` answered by `lsps2.buy` for the menu served: the JIT channel's
      * funding is withheld until the client has released the preimage, so a client that never
-     * settles costs no on-chain fee. `false`: "LSP trusts client", the funding published at once.
+     * settles costs no on-chain fee (unless batched with others that did: `batchWithheld`).
+     * `false`: "LSP trusts client", the funding published at once.
      */
     clientTrustsLsp: Type.Boolean({ default: true }),
     /**
