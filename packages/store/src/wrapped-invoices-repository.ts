@@ -209,6 +209,30 @@ export class WrappedInvoicesRepository {
     return Number(r.n);
   }
 
+  /** The wrapped invoices one funding transaction opens channels for (a batch), oldest first. */
+  async byFunding(fundingId: string): Promise<WrappedInvoiceRecord[]> {
+    const rows = await this.#db
+      .selectFrom('wrapped_invoices')
+      .selectAll()
+      .where('funding_id', '=', fundingId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toWrapped);
+  }
+
+  /** Failed wrapped invoices whose funding went out all the same (released by another of its batch). */
+  async failedWithFundingOut(): Promise<WrappedInvoiceRecord[]> {
+    const rows = await this.#db
+      .selectFrom('wrapped_invoices as w')
+      .innerJoin('channel_fundings as f', 'f.id', 'w.funding_id')
+      .selectAll('w')
+      .where('w.state', '=', 'failed')
+      .where('f.state', 'in', ['publishing', 'published'])
+      .orderBy('w.created_at')
+      .execute();
+    return rows.map(toWrapped);
+  }
+
   /** Every wrapped invoice, oldest first (for the audit). */
   async all(): Promise<WrappedInvoiceRecord[]> {
     const rows = await this.#db.selectFrom('wrapped_invoices').selectAll().orderBy('created_at').execute();

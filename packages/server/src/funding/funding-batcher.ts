@@ -11,7 +11,7 @@
  * Withheld opens (bLIP-52 `client_trusts_lsp`) are gathered in batches of their own when
  * {@link FundingBatchLimits.withheld} says so: their shared funding is released by the first
  * member's preimage and withdrawn only once no member can settle any more, which its caller
- * decides (`lsps2/withheld-batch.ts`). Otherwise each goes alone.
+ * decides (`withheld-batch.ts`). Otherwise each goes alone.
  */
 import type { Schema, Transaction } from '@blgv/store';
 import type { Logger } from 'pino';

@@ -31,10 +31,11 @@ import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { FundingBatcher } from '../funding/funding-batcher.ts';
+import { WithheldBatch, type WithheldBatchLightning } from '../funding/withheld-batch.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { activeChannel } from './channel-open.ts';
+import { jitMember, jitMembers } from './jit-batch-members.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
-import { WithheldBatch, type WithheldBatchLightning } from './withheld-batch.ts';
 
 /** The limits a JIT channel is funded within (from config). */
 export interface JitFundingLimits {
@@ -53,7 +54,7 @@ export interface JitFundingLimits {
   readonly maxBatchChannels: number;
   /** How long a batch waits for the one before it to pass its commit point. */
   readonly batchMaxWaitMs: number;
-  /** Whether withheld fundings are batched too (see `withheld-batch.ts`). */
+  /** Whether withheld fundings are batched too (see `funding/withheld-batch.ts`). */
   readonly batchWithheld: boolean;
 }
 
@@ -119,7 +120,7 @@ export class JitChannelFunding {
       },
       log: deps.log,
     });
-    this.#withheld = new WithheldBatch(deps);
+    this.#withheld = new WithheldBatch({ ...deps, members: jitMembers(deps.database) });
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#apply = deps.apply;
@@ -265,7 +266,7 @@ export class JitChannelFunding {
           'JIT payment settled; its funding published',
         );
         // Members of its batch withdrawn before it have their channels on chain now.
-        await this.#withheld.closeWithdrawn(record);
+        await this.#withheld.closeUnpaid(jitMember(record));
       },
       { what: 'releasing a JIT channel’s funding', signal, log: this.#log, subject: { jit: id } },
     )
@@ -279,11 +280,14 @@ export class JitChannelFunding {
    * The `withdraw_funding` effect: the client never settled (or never made the channel usable):
    * the withheld funding is withdrawn (its channel abandoned, its inputs released, nothing on
    * chain) unless another member of its batch may still settle; one its batch released has
-   * its channel closed (`withheld-batch.ts`). One that fails here is finished by
+   * its channel closed (`funding/withheld-batch.ts`). One that fails here is finished by
    * {@link recoverWithheld}.
    */
   withdraw(withdrawn: JitChannelRecord): Promise<void> {
-    return this.#withheld.withdraw(withdrawn, withdrawn.failure ?? 'the client never settled the payment');
+    return this.#withheld.withdraw(
+      jitMember(withdrawn),
+      withdrawn.failure ?? 'the client never settled the payment',
+    );
   }
 
   /**

@@ -6,13 +6,15 @@
  * - `open_channel`: a channel the wallet already has from the LSP with room for the payment is
  *   chosen; otherwise a zero-conf, scid-alias, private channel is funded through the one commit
  *   point with its funding **withheld** (every peer signed, the LSP did not: nothing can reach
- *   the chain). A wallet that is offline or refuses costs nothing: the hold invoice is cancelled.
+ *   the chain), with other wallets' ready together (`wrapped-funding.ts`). A wallet that is
+ *   offline or refuses costs nothing: the hold invoice is cancelled.
  * - `pay_wallet`: once the channel is active, the wallet's own invoice is paid over it (first hop
  *   pinned, no fee; `wallet-payment.ts`). Its preimage is the wrapped invoice's.
  * - `settle`: the hold invoice is settled with that preimage (the fee earned) and the withheld
  *   funding released (signed and published).
  * - `cancel_hold` / `withdraw_funding`: the payer's HTLCs fail back; the withheld funding is given
- *   up (channel abandoned, inputs back to the wallet).
+ *   up (channel abandoned, inputs back to the wallet), unless its batch went out with another
+ *   wallet's preimage: then the channel is closed.
  *
  * A payment to the wallet whose outcome is unknown (a timeout, a restart) is tracked in LND
  * until it ends; it is never taken as failed. Runs in the replica that funds channels (the
@@ -48,10 +50,12 @@ import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
+import type { FundingBatchLimits } from '../funding/funding-batcher.ts';
 import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { Wakeup } from '../poll.ts';
 import { channelWithRoom, sendToWallet, walletPaymentEvent } from './wallet-payment.ts';
+import { WrappedFunding } from './wrapped-funding.ts';
 
 /** The Lightning calls the runner makes. */
 export type WrappedRunnerLightning = Pick<
@@ -59,11 +63,13 @@ export type WrappedRunnerLightning = Pick<
   'subscribeInvoice' | 'lookupInvoice' | 'settleInvoice' | 'cancelInvoice'
 > &
   Pick<PaymentsPort, 'payOverChannel' | 'trackPayment'> &
-  Pick<ChannelsPort, 'listChannels' | 'channelEvents'> &
+  Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel'> &
   Pick<WalletPort, 'estimateFee'>;
 
 /** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
 export interface WrappedRunnerLimits {
+  /** How channels ready together share a funding (`lsps2`'s batch settings). */
+  readonly batches: FundingBatchLimits;
   readonly minChannelSize: number;
   readonly maxChannelSize: number;
   readonly maxClientToSelfDelay: number;
@@ -82,7 +88,7 @@ const MEMO_PREFIX = 'wrapped:';
 export class WrappedRunner {
   readonly #database: Database;
   readonly #lightning: WrappedRunnerLightning;
-  readonly #funder: ChannelFunder;
+  readonly #funding: WrappedFunding;
   readonly #schedule: FeeSchedule;
   readonly #limits: WrappedRunnerLimits;
   readonly #log: Logger;
@@ -103,7 +109,11 @@ export class WrappedRunner {
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
-    this.#funder = deps.funder;
+    this.#funding = new WrappedFunding({
+      ...deps,
+      batches: deps.limits.batches,
+      signal: () => this.#signal,
+    });
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#log = deps.log;
@@ -117,6 +127,9 @@ export class WrappedRunner {
   /** Watches and drives wrapped invoices until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
+    await this.#funding
+      .recover()
+      .catch((err: unknown) => this.#log.warn({ err }, 'closing unpaid batch channels failed; next start'));
     try {
       while (!signal.aborted) {
         await this.#scan().catch((err: unknown) => this.#log.warn({ err }, 'wrapped invoice scan failed'));
@@ -237,7 +250,7 @@ export class WrappedRunner {
         pay_wallet: () => this.#payWallet(after),
         settle: () => this.#settle(after),
         cancel_hold: () => this.#cancelHold(after),
-        withdraw_funding: () => this.#withdraw(after),
+        withdraw_funding: () => this.#funding.withdraw(after),
       },
     });
     return step !== undefined;
@@ -261,27 +274,24 @@ export class WrappedRunner {
     const capacity = jitChannelCapacity(w.walletAmount, this.#limits);
     const owner = `wrapped:${w.id}`;
     const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(CALL_MS));
-    const result = await this.#funder.fund(
-      [
-        {
-          owner,
-          open: {
-            ...forwardingFees(this.#schedule),
-            remotePubkey: parsePubkey(w.walletPubkey),
-            localAmount: capacity,
-            private: true,
-            zeroConf: true,
-            scidAlias: true,
-            maxLocalCsv: this.#limits.maxClientToSelfDelay,
-            memo: `${MEMO_PREFIX}${w.id}`,
-          },
+    const result = await this.#funding.fund(
+      {
+        owner,
+        open: {
+          ...forwardingFees(this.#schedule),
+          remotePubkey: parsePubkey(w.walletPubkey),
+          localAmount: capacity,
+          private: true,
+          zeroConf: true,
+          scidAlias: true,
+          maxLocalCsv: this.#limits.maxClientToSelfDelay,
+          memo: `${MEMO_PREFIX}${w.id}`,
         },
-      ],
+      },
       {
         feeRate: boundedFeeRate(estimate.satPerVbyte, this.#limits),
         deadlineMs: this.#limits.openTimeoutSeconds * 1000,
         signal: this.#signal,
-        withhold: true,
         commit: async (trx, c, after) => {
           const event: WrappedInvoiceEvent = {
             type: 'committed',
@@ -369,7 +379,7 @@ export class WrappedRunner {
     } catch (err) {
       if (!/already settled|invoice already/i.test(errorMessage(err))) throw err;
     }
-    if (w.fundingId) await this.#funder.release(w.fundingId, this.#signal);
+    await this.#funding.release(w, this.#signal);
     await this.#apply(w, { type: 'settled' });
     this.#log.info(
       { wrapped: w.id, feeMsat: String(w.fee), funding: w.fundingTxid ?? undefined },
@@ -385,12 +395,6 @@ export class WrappedRunner {
       if (!isLspError(err) || !/already canceled|already cancelled|unable to locate/i.test(errorMessage(err)))
         throw err;
     }
-  }
-
-  /** `withdraw_funding`: the withheld funding given up, if there is one. */
-  async #withdraw(w: WrappedInvoiceRecord): Promise<void> {
-    if (!w.fundingId) return;
-    await this.#funder.withdraw(w.fundingId, w.failure ?? 'the wallet never settled');
   }
 
   #repo() {

@@ -38,6 +38,12 @@ export function wrappedFromConfig(
     funder: deps.funder,
     schedule: deps.fees,
     limits: {
+      batches: {
+        windowMs: config.lsps2.batchWindowMs,
+        maxChannels: config.lsps2.maxBatchChannels,
+        maxWaitMs: config.lsps2.batchMaxWaitMs,
+        withheld: config.lsps2.batchWithheld,
+      },
       minChannelSize: config.lsps2.minChannelSize,
       maxChannelSize: config.lsps2.maxChannelSize,
       maxClientToSelfDelay: config.lsps2.maxClientToSelfDelay,

@@ -1,5 +1,5 @@
 /**
- * A withheld funding shared by a batch, against a fake funder and node (the real flow is
+ * A withheld funding shared by a batch of JIT channels, against a fake funder and node (the real flow is
  * `test/jit-burst-withheld.test.ts`): given up only when no member can settle any more, kept
  * withheld while one still can, and a member withdrawn while its batch's funding went out has
  * its channel closed, whichever of the two ends first.
@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
 import { type Database, Lsps2JitChannelsRepository, migrate, openDatabase, sql } from '@blgv/store';
 import pino from 'pino';
-import { WithheldBatch } from './withheld-batch.ts';
+import { WithheldBatch } from '../funding/withheld-batch.ts';
+import { jitMember, jitMembers } from './jit-batch-members.ts';
 
 let database: Database;
 before(async () => {
@@ -78,7 +79,7 @@ function fakes(options: { coopFails?: boolean } = {}) {
   };
   const signal = new AbortController().signal;
   const withheld = new WithheldBatch({
-    database,
+    members: jitMembers(database),
     funder,
     lightning,
     log: pino({ level: 'silent' }),
@@ -100,7 +101,7 @@ const repo = () => new Lsps2JitChannelsRepository(database.db);
 const member = async (id: string) => {
   const r = await repo().get(id);
   assert.ok(r);
-  return r;
+  return jitMember(r);
 };
 const move = (id: string, from: 'awaiting_preimage' | 'withdrawn', to: 'withdrawn' | 'releasing') =>
   repo().transition(id, from, { state: to });
@@ -123,11 +124,11 @@ test('withdrawn first, then another member settles: its release closes the unpai
   const { withheld, calls, looked } = fakes();
   await withheld.withdraw(await member(unpaid), 'never settled');
   await move(payer, 'awaiting_preimage', 'releasing');
-  await withheld.closeWithdrawn(await member(payer));
+  await withheld.closeUnpaid(await member(payer));
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 0'], "the unpaid member's channel closed, the payer's left open");
   const lookedBefore = looked.times;
-  await withheld.closeWithdrawn(await member(payer));
+  await withheld.closeUnpaid(await member(payer));
   await until(() => looked.times > lookedBefore, 'a second look at the channels');
   assert.deepEqual(calls, ['close 0'], 'a channel closing already is left alone');
 });

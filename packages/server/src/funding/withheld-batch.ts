@@ -1,0 +1,177 @@
+/**
+ * A withheld funding shared by a batch of channels (JIT channels, `lsps2.batchWithheld`; or
+ * wrapped invoices' channels): what becomes of it, and of each member's channel, as the members
+ * end. The members are their owners' records ({@link WithheldMembers}: one kind per batch).
+ *
+ * - The first member whose client settles releases it: it is published, and every member's
+ *   channel with it.
+ * - A member whose client never settles (`unpaid`) gives the funding up only when no other
+ *   member can still settle: then nothing reaches the chain, as for a funding of its own. While
+ *   another member still may, the funding stays withheld for it.
+ * - An unpaid member whose batch's funding is (or then gets) published has a channel on chain
+ *   its client never paid for: the LSP closes it (cooperatively; force-closed when the client
+ *   does not answer), at its own cost, its share of the funding and the close. Its client counts
+ *   as never having settled (`maxUnsettledPerClient`, `maxUnsettledPerWallet`).
+ *
+ * Each member's effect reads the others after its own step has committed, so of two members
+ * given up at once the later always sees the earlier: the last one gives the funding up. A
+ * funding of one member goes the same way (no other member: it is given up).
+ */
+import { type ChannelPoint, type ChannelsPort, parseHex32 } from '@blgv/core';
+import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.ts';
+import { retryUntilDone } from '../jobs/retry.ts';
+import type { ChannelFunder } from './channel-funder.ts';
+
+/** How long a cooperative close may take to be under way before the channel is force-closed. */
+const COOP_CLOSE_MS = 30_000;
+
+/** One member of a withheld funding, as its owner's record tells. */
+export interface WithheldMember {
+  /** Its owner's record (a JIT channel's, a wrapped invoice's id). */
+  readonly id: string;
+  readonly fundingId: string;
+  readonly channelPoint: ChannelPoint;
+  /** The client's node. */
+  readonly client: string;
+  /**
+   * `may_settle`: its client may still settle; `settled`: it did (the funding released, or being
+   * released); `unpaid`: it never will; `other`: none of these (not past the commit point).
+   */
+  readonly standing: 'may_settle' | 'settled' | 'unpaid' | 'other';
+}
+
+/** Where one kind of member's records are read. */
+export interface WithheldMembers {
+  /** The members of a funding. */
+  ofFunding(fundingId: string): Promise<WithheldMember[]>;
+  /** Unpaid members whose funding went out (publishing or published). */
+  unpaidWentOut(): Promise<WithheldMember[]>;
+}
+
+/** The Lightning calls closing an unpaid member's channel makes. */
+export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'listChannels'>;
+
+/** Decides a shared withheld funding's fate as its members end; closes unpaid members' channels. */
+export class WithheldBatch {
+  readonly #members: WithheldMembers;
+  readonly #funder: Pick<ChannelFunder, 'withdraw' | 'published'>;
+  readonly #lightning: WithheldBatchLightning;
+  readonly #log: Logger;
+  readonly #signal: () => AbortSignal;
+  /** Members whose channels this process is closing. */
+  readonly #closing = new Set<string>();
+
+  constructor(deps: {
+    members: WithheldMembers;
+    funder: Pick<ChannelFunder, 'withdraw' | 'published'>;
+    lightning: WithheldBatchLightning;
+    log: Logger;
+    /** The running owner's signal. */
+    signal: () => AbortSignal;
+  }) {
+    this.#members = deps.members;
+    this.#funder = deps.funder;
+    this.#lightning = deps.lightning;
+    this.#log = deps.log;
+    this.#signal = deps.signal;
+  }
+
+  /** `member` will never be paid for (its client never settled): see the module comment. */
+  async withdraw(member: WithheldMember, reason: string): Promise<void> {
+    const others = (await this.#members.ofFunding(member.fundingId)).filter((o) => o.id !== member.id);
+    const settled = others.some((o) => o.standing === 'settled');
+    if (!settled && others.some((o) => o.standing === 'may_settle')) {
+      this.#log.info(
+        { member: member.id, funding: member.fundingId, reason },
+        'never settled; its batch’s funding stays withheld for the others',
+      );
+      return;
+    }
+    if (!settled && (await this.#funder.withdraw(member.fundingId, reason))) {
+      this.#log.info({ member: member.id, reason }, 'never settled; its funding withdrawn');
+      return;
+    }
+    if (others.length === 0)
+      this.#log.error({ member: member.id, funding: member.fundingId }, 'a withdrawn funding was released');
+    this.#closeUnpaid(member);
+  }
+
+  /** `settled` released its batch's funding: the members unpaid before have their channels closed. */
+  async closeUnpaid(settled: Pick<WithheldMember, 'id' | 'fundingId'>): Promise<void> {
+    for (const o of await this.#members.ofFunding(settled.fundingId))
+      if (o.id !== settled.id && o.standing === 'unpaid') this.#closeUnpaid(o);
+  }
+
+  /** After a restart: unpaid members whose batch's funding went out, their channels still open. */
+  async recover(): Promise<void> {
+    const unpaid = await this.#members.unpaidWentOut();
+    if (unpaid.length === 0) return;
+    const open = new Set(
+      (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).map((c) =>
+        pointKey(c.channelPoint),
+      ),
+    );
+    for (const m of unpaid) if (open.has(pointKey(m.channelPoint))) this.#closeUnpaid(m);
+  }
+
+  /**
+   * Closes an unpaid member's channel once its funding is out: started here and retried until
+   * it is closing, without holding up the caller (a restart's {@link recover} starts it again);
+   * one already closing or closed is left alone.
+   */
+  #closeUnpaid(member: WithheldMember): void {
+    if (this.#closing.has(member.id)) return;
+    this.#closing.add(member.id);
+    const signal = this.#signal();
+    this.#close(member, signal)
+      .catch((err: unknown) => {
+        if (!signal.aborted) this.#log.error({ err, member: member.id }, 'closing an unpaid channel stopped');
+      })
+      .finally(() => this.#closing.delete(member.id));
+  }
+
+  async #close(member: WithheldMember, signal: AbortSignal): Promise<void> {
+    const point = member.channelPoint;
+    await retryUntilDone(
+      async () => {
+        await this.#funder.published(member.fundingId, signal);
+        const open = (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).some(
+          (c) => pointKey(c.channelPoint) === pointKey(point),
+        );
+        if (!open) return;
+        const closing = await this.#lightning
+          .closeChannel({ channelPoint: point }, AbortSignal.timeout(COOP_CLOSE_MS))
+          .catch(async (err: unknown) => {
+            this.#log.warn(
+              { member: member.id, err: errorMessage(err) },
+              'the cooperative close of an unpaid channel failed; force-closing it',
+            );
+            return this.#lightning.closeChannel(
+              { channelPoint: point, force: true },
+              AbortSignal.timeout(COOP_CLOSE_MS),
+            );
+          });
+        this.#log.warn(
+          {
+            member: member.id,
+            client: member.client,
+            funding: member.fundingId,
+            closingTxid: closing.closingTxid,
+          },
+          'a channel its client never paid for went on chain with its batch; closed',
+        );
+      },
+      { what: 'closing an unpaid channel', signal, log: this.#log, subject: { member: member.id } },
+    );
+  }
+}
+
+/** A member's channel point from its record's funding fields. */
+export function memberChannelPoint(txid: string | null, outputIndex: number | null): ChannelPoint {
+  return { txid: parseHex32(txid ?? ''), outputIndex: outputIndex ?? 0 };
+}
+
+function pointKey(p: ChannelPoint): string {
+  return `${p.txid}:${p.outputIndex}`;
+}
