@@ -493,6 +493,7 @@ test("an open that finds the wallet's coins held by a withheld funding waits, an
       [[{ txid: withheld.committed.txid, outputIndex: 2 }]],
       "funded from the change of alice's funding, and nothing else",
     );
+    assert.deepEqual(funder.coinStats(), { waits: 1, fromChange: 1, short: 0 }, 'counted for /metrics');
   } finally {
     await database.close();
   }
@@ -510,6 +511,7 @@ test('with no other funding holding coins, an open the wallet cannot cover fails
     assert.equal(result.committed, undefined);
     assert.match(result.failed.get('alice') ?? '', /insufficient funds/);
     assert.equal(wallet.looked.times, 1, 'looked once, did not wait');
+    assert.deepEqual(funder.coinStats(), { waits: 0, fromChange: 0, short: 1 }, 'counted for /metrics');
     assert.deepEqual(wallet.chosen, [], "someone else's unconfirmed deposit never chosen");
   } finally {
     await database.close();

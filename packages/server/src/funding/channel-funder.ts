@@ -42,7 +42,7 @@ import type { Logger } from 'pino';
 import { retryUntilDone } from '../jobs/retry.ts';
 import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
-import { CoinSupply } from './coin-supply.ts';
+import { type CoinStats, CoinSupply } from './coin-supply.ts';
 import { type AttemptFunder, attemptFunding } from './funding-attempt.ts';
 import { CALL_TIMEOUT_MS, moveFunding, publishOnce, SharedPublications } from './funding-publication.ts';
 import type {
@@ -202,6 +202,11 @@ export class ChannelFunder {
           ).finally(() => this.#coins.changed()), // its inputs are back
       },
     });
+  }
+
+  /** What this process's fundings met of the wallet's coins (for `/metrics`). */
+  coinStats(): CoinStats {
+    return this.#coins.stats();
   }
 
   /** The funding as stored. */

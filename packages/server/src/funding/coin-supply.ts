@@ -77,12 +77,33 @@ export function chooseInputs(
   return undefined;
 }
 
+/** What this process's fundings met of the wallet's coins, since it started (for `/metrics`). */
+export interface CoinStats {
+  /** Attempts that found the wallet's coins held by other fundings and waited. */
+  readonly waits: number;
+  /** Fundings built on the unconfirmed change of our own. */
+  readonly fromChange: number;
+  /** Attempts that failed for want of coins (at once, or after waiting). */
+  readonly short: number;
+}
+
 /** Our own funding transactions that may still be unconfirmed, and fundings waiting for coins. */
 export class CoinSupply {
   readonly #own = new Map<string, OwnFunding>();
+  readonly #stats = { waits: 0, fromChange: 0, short: 0 };
   /** Attempts between asking the wallet for inputs and recording what they got. */
   readonly #picking = new Set<string>();
   #changed = Promise.withResolvers<void>();
+
+  /** Counts one of {@link CoinStats}. */
+  count(what: keyof CoinStats): void {
+    this.#stats[what]++;
+  }
+
+  /** What this process's fundings met so far. */
+  stats(): CoinStats {
+    return { ...this.#stats };
+  }
 
   /** `attempt` is asking the wallet for inputs: coins it gets are not yet on record. */
   picking(attempt: string): void {
@@ -200,6 +221,7 @@ export async function fundFromWallet(
       try {
         const funded = await lightning.fundPsbt({ ...request, inputs }, AbortSignal.timeout(CALL_TIMEOUT_MS));
         coins.funded(funded.txid, inputs);
+        coins.count('fromChange');
         log.info(
           { funding: attempt, inputs: inputs.length, waitedMs: Date.now() - started },
           'funded with the change of our own unconfirmed fundings',
@@ -216,15 +238,21 @@ export async function fundFromWallet(
       }
     }
     coins.picked(attempt);
-    if (!(await deps.othersHoldCoins())) throw short;
-    if (waits++ === 0)
+    if (!(await deps.othersHoldCoins())) {
+      coins.count('short');
+      throw short;
+    }
+    if (waits++ === 0) {
+      coins.count('waits');
       log.info(
         { funding: attempt },
         "the wallet's coins are held by other fundings; waiting for one to be published or given up",
       );
+    }
     try {
       await coins.next(deadline);
     } catch {
+      coins.count('short');
       throw new Error(
         `${errorMessage(short)} (waited ${Math.round((Date.now() - started) / 1000)} s for coins)`,
       );

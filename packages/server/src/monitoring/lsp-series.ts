@@ -30,6 +30,7 @@ export class LspSeries {
   readonly #jobRestarts: Counter<'job_name'>;
   readonly #jobRefused: Counter<'job_name'>;
   readonly #jobLeaseLosses: Counter<'job_name'>;
+  readonly #coins: Counter<'what'>;
   readonly #rebalanceCost: Gauge;
   readonly #rebalances: Gauge;
 
@@ -104,6 +105,12 @@ export class LspSeries {
       labelNames: ['job_name'],
       registers,
     });
+    this.#coins = new Counter({
+      name: 'lsp_funding_coins_total',
+      help: "what this replica's fundings met of the wallet's coins: waited for coins other fundings held (waited), funded on the LSP's own unconfirmed change (unconfirmed_change), failed for want of coins (short)",
+      labelNames: ['what'],
+      registers,
+    });
     this.#rebalanceCost = new Gauge({
       name: 'lsp_rebalance_cost_msat_total',
       help: 'what the rebalances made since the start cost the LSP, msat (its own expense, beside lsp_revenue_msat{source="routing"})',
@@ -124,6 +131,10 @@ export class LspSeries {
     this.#jobRestarts.reset();
     this.#jobRefused.reset();
     this.#jobLeaseLosses.reset();
+    this.#coins.reset();
+    this.#coins.inc({ what: 'waited' }, data.coins.waits);
+    this.#coins.inc({ what: 'unconfirmed_change' }, data.coins.fromChange);
+    this.#coins.inc({ what: 'short' }, data.coins.short);
     for (const source of REVENUE_SOURCES) this.#revenue.set({ source }, Number(data.revenue[source]));
     this.#sold.set(data.channels.sold);
     this.#jitOpened.set(data.channels.jitOpened);

@@ -12,6 +12,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { bearerMatches, installPrometheus } from './prometheus-routes.ts';
 
 const TOKEN = 'a-token-of-at-least-16-chars';
+/** This replica's funder: what its fundings met of the wallet's coins. */
+const funder = { coinStats: () => ({ waits: 4, fromChange: 3, short: 1 }) };
 const jobs = {
   status: () => [
     { name: 'node-monitor', running: true, restarts: 2, lastError: 'boom', refusedWrites: 0, leaseLosses: 0 },
@@ -94,7 +96,7 @@ async function app(token: string | undefined): Promise<{ app: FastifyInstance; u
     const status = isLspError(err) ? errorMappings[err.code].http : 500;
     return reply.code(status).send({ error: { code: isLspError(err) ? err.code : 'internal' } });
   });
-  installPrometheus(app, { database, services: { prometheusToken: token, jobs } });
+  installPrometheus(app, { database, services: { prometheusToken: token, jobs, funder } });
   app.get('/things/:id', async () => ({ ok: true }));
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
@@ -189,6 +191,9 @@ test('/metrics reports the stored node series under lndmon names, the figures, j
       'lsp_job_restarts_total{job_name="node-monitor"} 2',
       'lsp_job_refused_writes_total{job_name="webhooks"} 3',
       'lsp_job_lease_losses_total{job_name="webhooks"} 1',
+      'lsp_funding_coins_total{what="waited"} 4',
+      'lsp_funding_coins_total{what="unconfirmed_change"} 3',
+      'lsp_funding_coins_total{what="short"} 1',
     ]) {
       assert.ok(lines.has(line), `${line} in\n${res.text}`);
     }

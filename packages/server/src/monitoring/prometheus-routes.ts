@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, LspError } from '@blgv/core';
 import type { Database } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
+import type { CoinStats } from '../funding/coin-supply.ts';
 import type { JobStatus } from '../jobs/job-runner.ts';
 import { Prometheus } from './prometheus.ts';
 
@@ -17,6 +18,7 @@ export interface PrometheusRouteDeps {
     /** The bearer token; no `/metrics` without one. */
     readonly prometheusToken: string | undefined;
     readonly jobs: { status(): JobStatus[] };
+    readonly funder: { coinStats(): CoinStats };
   };
 }
 
@@ -27,7 +29,11 @@ export interface PrometheusRouteDeps {
 export function installPrometheus(app: FastifyInstance, deps: PrometheusRouteDeps): Prometheus | undefined {
   const token = deps.services.prometheusToken;
   if (!token) return undefined;
-  const prometheus = new Prometheus({ database: deps.database, jobs: deps.services.jobs });
+  const prometheus = new Prometheus({
+    database: deps.database,
+    jobs: deps.services.jobs,
+    funder: deps.services.funder,
+  });
   prometheus.http.install(app);
   app.get(
     '/metrics',

@@ -1,25 +1,11 @@
-/**
- * `/metrics` for Prometheus: one prom-client registry per app (no global registry), holding the
- * process's default metrics (prefixed `lsp_`), the HTTP server's requests, this replica's jobs,
- * the operator's figures (`lsp_*`) and every node's series (lndmon's names with `node_id`).
- *
- * A scrape reads the database once (what the node monitor and the ledger stored) and calls no
- * node; scrapes that arrive while one is reading share its answer.
- */
-import type { Database } from '@blgv/store';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { JobStatus } from '../jobs/job-runner.ts';
 import { HttpMetrics } from './http-metrics.ts';
 import { LspSeries } from './lsp-series.ts';
 import { NodeSeries } from './node-series.ts';
-import { ScrapeReader } from './scrape-data.ts';
+import { type ScrapeDeps, ScrapeReader } from './scrape-data.ts';
 
-/** What the exporter reads. */
-export interface PrometheusDeps {
-  readonly database: Database;
-  /** This replica's job runner. */
-  readonly jobs: { status(): JobStatus[] };
-}
+/** What the exporter reads: the database, this replica's job runner and funder. */
+export type PrometheusDeps = ScrapeDeps;
 
 /** The metrics of one app. */
 export class Prometheus {

@@ -22,6 +22,7 @@ import {
   ReservationsRepository,
   type RevenueSource,
 } from '@blgv/store';
+import type { CoinStats } from '../funding/coin-supply.ts';
 import type { JobStatus } from '../jobs/job-runner.ts';
 import { LSP_NODE_ID } from './node-monitor.ts';
 
@@ -53,8 +54,17 @@ export interface ScrapeData {
   readonly hostedNodes: readonly { readonly id: string; readonly state: string }[];
   /** This replica's jobs. */
   readonly jobs: readonly JobStatus[];
+  /** What this replica's fundings met of the wallet's coins. */
+  readonly coins: CoinStats;
   /** What the rebalances made cost the LSP, all-time, msat, and how many there were. */
   readonly rebalancing: { readonly count: number; readonly feeMsat: bigint };
+}
+
+/** What a scrape reads besides the database: this replica's jobs and funder. */
+export interface ScrapeDeps {
+  readonly database: Database;
+  readonly jobs: { status(): JobStatus[] };
+  readonly funder: { coinStats(): CoinStats };
 }
 
 /** Reads {@link ScrapeData}. */
@@ -66,8 +76,9 @@ export class ScrapeReader {
   readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
   readonly #jobs: () => JobStatus[];
+  readonly #coins: () => CoinStats;
 
-  constructor(deps: { readonly database: Database; readonly jobs: { status(): JobStatus[] } }) {
+  constructor(deps: ScrapeDeps) {
     const db = deps.database.db;
     this.#monitoring = new NodeMonitoringRepository(db);
     this.#series = new NodeSeriesRepository(db);
@@ -76,6 +87,7 @@ export class ScrapeReader {
     this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
     this.#jobs = () => deps.jobs.status();
+    this.#coins = () => deps.funder.coinStats();
   }
 
   /**
@@ -117,6 +129,7 @@ export class ScrapeReader {
       reserved: BigInt(committed.reservedRemaining),
       hostedNodes: hosted.map((n) => ({ id: n.id, state: n.state })),
       jobs: this.#jobs(),
+      coins: this.#coins(),
       rebalancing: totals.rebalancing,
     };
   }
