@@ -224,7 +224,8 @@ export class WrappedInvoicesRepository {
   async failedWithFundingOut(): Promise<WrappedInvoiceRecord[]> {
     const rows = await this.#db
       .selectFrom('wrapped_invoices as w')
-      .innerJoin('channel_fundings as f', 'f.id', 'w.funding_id')
+      // `wrapped_invoices.funding_id` is text, `channel_fundings.id` a uuid.
+      .innerJoin('channel_fundings as f', (j) => j.on(sql<boolean>`f.id::text = w.funding_id`))
       .selectAll('w')
       .where('w.state', '=', 'failed')
       .where('f.state', 'in', ['publishing', 'published'])

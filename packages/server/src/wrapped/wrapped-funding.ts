@@ -27,7 +27,7 @@ const STANDING: Partial<Record<WrappedInvoiceState, WithheldMember['standing']>>
 };
 
 /** A wrapped invoice past its commit point as a member of its funding. */
-function wrappedMember(w: WrappedInvoiceRecord): WithheldMember {
+export function wrappedMember(w: WrappedInvoiceRecord): WithheldMember {
   if (!w.fundingId) throw new Error(`wrapped invoice ${w.id} is ${w.state} without its funding`);
   return {
     id: w.id,
@@ -39,7 +39,7 @@ function wrappedMember(w: WrappedInvoiceRecord): WithheldMember {
 }
 
 /** The wrapped invoices of withheld fundings. */
-function wrappedMembers(database: Database): WithheldMembers {
+export function wrappedMembers(database: Database): WithheldMembers {
   const repo = () => new WrappedInvoicesRepository(database.db);
   return {
     ofFunding: async (fundingId) => (await repo().byFunding(fundingId)).map(wrappedMember),

@@ -1,0 +1,111 @@
+/**
+ * Wrapped invoices as members of a shared withheld funding, read from their records: a wallet
+ * that never settled keeps the funding for another still paying, has its channel closed once
+ * another settled, and is found again after a restart when its batch went out.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
+import { type Database, migrate, openDatabase, sql, WrappedInvoicesRepository } from '@blgv/store';
+import pino from 'pino';
+import { WithheldBatch } from '../funding/withheld-batch.ts';
+import { wrappedMember, wrappedMembers } from './wrapped-funding.ts';
+
+let database: Database;
+before(async () => {
+  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+});
+after(() => database?.close());
+
+let batches = 0;
+
+/** A funding (in `funding` state) and a wrapped invoice per state given, output i each. */
+async function batch(states: readonly string[], funding: string): Promise<{ ids: string[]; txid: string }> {
+  const fundingId = randomUUID();
+  const TXID = parseHex32((++batches).toString(16).padStart(64, '0'));
+  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid)
+    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
+  const ids: string[] = [];
+  for (const [i, state] of states.entries()) {
+    const fee = randomUUID();
+    const id = randomUUID();
+    await sql`insert into wrapped_fee_quotes (id, wallet_pubkey, amount_msat, fee_msat, fee_rate_sat_per_vbyte, expires_at)
+      values (${fee}, 'w', 1000, 1, 1, now())`.execute(database.db);
+    await sql`insert into wrapped_invoices (id, fee_id, wallet_pubkey, payment_hash, wallet_invoice, wallet_amount_msat,
+        wallet_cltv, fee_msat, wrapped_invoice, wrapped_cltv, expires_at, state, channel_capacity_sat, funding_id,
+        funding_txid, funding_output_index)
+      values (${id}, ${fee}, ${`02${'11'.repeat(32)}`}, ${randomUUID()}, 'lnbcrt1w', 1000, 40, 1, 'lnbcrt1x', 120, now(),
+        ${state}, 100000, ${fundingId}, ${TXID}, ${i})`.execute(database.db);
+    ids.push(id);
+  }
+  return { ids, txid: TXID };
+}
+
+/** A funder that withdraws, and a node whose channels are those of batch `txid`. */
+function fakes(TXID: string) {
+  const calls: string[] = [];
+  const open = new Set([0, 1, 2].map((i) => `${TXID}:${i}`));
+  const withheld = new WithheldBatch({
+    members: wrappedMembers(database),
+    funder: {
+      async withdraw() {
+        calls.push('withdraw');
+        return true;
+      },
+      async published() {},
+    },
+    lightning: {
+      async listChannels() {
+        return [...open].map((p) => {
+          const [txid, index] = p.split(':');
+          return { channelPoint: { txid, outputIndex: Number(index) } } as unknown as Channel;
+        });
+      },
+      async closeChannel(r: CloseChannelRequest) {
+        calls.push(`close ${r.channelPoint.outputIndex}`);
+        open.delete(`${r.channelPoint.txid}:${r.channelPoint.outputIndex}`);
+        return { closingTxid: parseHex32('ef'.repeat(32)) };
+      },
+    },
+    log: pino({ level: 'silent' }),
+    signal: () => new AbortController().signal,
+  });
+  return { withheld, calls };
+}
+
+const member = async (id: string) => {
+  const w = await new WrappedInvoicesRepository(database.db).get(id);
+  assert.ok(w);
+  return wrappedMember(w);
+};
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('a wallet that never settled keeps the funding for another still paying; once another settled, its channel is closed', async () => {
+  const first = await batch(['failed', 'paying'], 'withheld');
+  const kept = fakes(first.txid);
+  await kept.withheld.withdraw(await member(first.ids[0] as string), 'never settled');
+  assert.deepEqual(kept.calls, [], 'kept withheld for the wallet still paying');
+
+  const second = await batch(['failed', 'settling'], 'publishing');
+  const closed = fakes(second.txid);
+  await closed.withheld.withdraw(await member(second.ids[0] as string), 'never settled');
+  await until(() => closed.calls.length > 0, 'the close');
+  assert.deepEqual(closed.calls, ['close 0']);
+});
+
+test('after a restart, a failed wallet whose batch went out is found and its channel closed', async () => {
+  const gone = await batch(['completed', 'completed', 'failed'], 'published');
+  const { withheld, calls } = fakes(gone.txid);
+  await withheld.recover();
+  await until(() => calls.length > 0, 'the close');
+  assert.deepEqual(calls, ['close 2']);
+});
