@@ -1,8 +1,8 @@
 /**
  * Story: three wallets on stock lnd nodes (the release build, as Zeus embeds it) each hand the
  * LSP an invoice the Flow 2.0 way, and a payer pays the three wrapped invoices at once. Their
- * channels are opened together: one withheld funding for the three (the `lsps2` batch
- * settings), published with the first wallet's preimage. Each wallet gets exactly its invoice,
+ * channels are opened together (`wrapped.batchWindowMs`): one withheld funding for the three,
+ * published with the first wallet's preimage. Each wallet gets exactly its invoice,
  * the LSP its fees; the audit ends clean.
  */
 import assert from 'node:assert/strict';
@@ -43,7 +43,7 @@ before(async () => {
     { h, alice, lsp, bob: alice },
     // A window wide enough for payments sent together to reach the LSP within it on a busy
     // test machine (the default is 50 ms).
-    { file: { wrapped: { nodeAddresses: [lsp.host] }, lsps2: { batchWindowMs: 500 } } },
+    { file: { wrapped: { nodeAddresses: [lsp.host], batchWindowMs: 500 } } },
   );
   const channel = await h.openChannel(alice, lsp, sat(1_000_000));
   await h.waitCanSend(alice, lsp, channel.scid, msat(AMOUNT * BigInt(2 * WALLETS)));

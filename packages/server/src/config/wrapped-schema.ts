@@ -51,6 +51,13 @@ export const WrappedConfigSchema = Type.Object(
     unsettledForgetDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /** How long paying the wallet's invoice over its channel may take before it is tracked. */
     payTimeoutSeconds: Type.Integer({ minimum: 5, maximum: 600, default: 60 }),
+    /**
+     * Wrapped invoices' channels whose payments are held within this many milliseconds of the
+     * first share one withheld funding, under `lsps2`'s batch rules (`maxBatchChannels`,
+     * `batchMaxWaitMs`, `batchWithheld`). 0 (the default): each alone, at once: a wallet's first
+     * payment does not wait for others that may never come.
+     */
+    batchWindowMs: Type.Integer({ minimum: 0, maximum: 5_000, default: 0 }),
     /** Unsigned requests one address (and one wallet pubkey) may make per minute. */
     requestsPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 60 }),
   },

@@ -1,7 +1,8 @@
 /**
- * Funding wrapped invoices' channels: withheld at their commit point and batched with others
- * ready together (the `lsps2` batch settings: `batchWindowMs`, `maxBatchChannels`,
- * `batchMaxWaitMs`, `batchWithheld`), released by the wallet's preimage, and given up when the
+ * Funding wrapped invoices' channels: withheld at their commit point and, with
+ * `wrapped.batchWindowMs`, batched with others ready together (under `lsps2`'s
+ * `maxBatchChannels`, `batchMaxWaitMs`, `batchWithheld`), released by the wallet's preimage, and
+ * given up when the
  * wallet never settles: withdrawn, or, when its batch went out with another wallet's preimage,
  * its channel closed (`funding/withheld-batch.ts`).
  */

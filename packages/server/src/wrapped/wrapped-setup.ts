@@ -39,7 +39,7 @@ export function wrappedFromConfig(
     schedule: deps.fees,
     limits: {
       batches: {
-        windowMs: config.lsps2.batchWindowMs,
+        windowMs: c.batchWindowMs,
         maxChannels: config.lsps2.maxBatchChannels,
         maxWaitMs: config.lsps2.batchMaxWaitMs,
         withheld: config.lsps2.batchWithheld,
