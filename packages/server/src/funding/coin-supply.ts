@@ -194,6 +194,20 @@ export async function fundFromWallet(
   request: FundPsbtRequest,
   deadline: AbortSignal,
 ): Promise<FundedPsbt> {
+  try {
+    return await fundOrWait(deps, attempt, request, deadline);
+  } catch (err) {
+    deps.coins.picked(attempt); // nothing got; what one gets stays picking until it is on record
+    throw err;
+  }
+}
+
+async function fundOrWait(
+  deps: WalletFunding,
+  attempt: string,
+  request: FundPsbtRequest,
+  deadline: AbortSignal,
+): Promise<FundedPsbt> {
   const { lightning, coins, log } = deps;
   const started = Date.now();
   for (let waits = 0, races = 0; ; ) {

@@ -236,7 +236,6 @@ class FundingAttempt {
         this.#wait(),
       );
     } catch (err) {
-      this.#funder.coins.picked(this.#id);
       const reason = `the LSP could not fund the channel: ${errorMessage(err)}`;
       for (const l of live) this.#failed.set(l.member.channel.owner, reason);
       return { ended: await this.#cancelled(reason) };

@@ -98,7 +98,7 @@ export class WithheldBatch {
   }
 
   /** `settled` released its batch's funding: the members unpaid before have their channels closed. */
-  async closeUnpaid(settled: Pick<WithheldMember, 'id' | 'fundingId'>): Promise<void> {
+  async released(settled: Pick<WithheldMember, 'id' | 'fundingId'>): Promise<void> {
     for (const o of await this.#members.ofFunding(settled.fundingId))
       if (o.id !== settled.id && o.standing === 'unpaid') this.#closeUnpaid(o);
   }
@@ -167,9 +167,43 @@ export class WithheldBatch {
   }
 }
 
-/** A member's channel point from its record's funding fields. */
-export function memberChannelPoint(txid: string | null, outputIndex: number | null): ChannelPoint {
-  return { txid: parseHex32(txid ?? ''), outputIndex: outputIndex ?? 0 };
+/** What a member's record holds of it: its id, state and funding fields. */
+export interface MemberRecord<S extends string> {
+  readonly id: string;
+  readonly state: S;
+  readonly fundingId: string | null;
+  readonly fundingTxid: string | null;
+  readonly fundingOutputIndex: number | null;
+}
+
+/**
+ * A record past its commit point as a member of its funding; `standings` says what each of its
+ * owner's states means (any other is `other`).
+ */
+export function withheldMember<S extends string>(
+  r: MemberRecord<S>,
+  client: string,
+  standings: Partial<Record<S, WithheldMember['standing']>>,
+): WithheldMember {
+  if (!r.fundingId) throw new Error(`${r.id} is ${r.state} without its funding`);
+  return {
+    id: r.id,
+    fundingId: r.fundingId,
+    channelPoint: { txid: parseHex32(r.fundingTxid ?? ''), outputIndex: r.fundingOutputIndex ?? 0 },
+    client,
+    standing: standings[r.state] ?? 'other',
+  };
+}
+
+/** {@link WithheldMembers} from an owner's two reads and its record-to-member mapping. */
+export function withheldMembers<R>(
+  read: { ofFunding(fundingId: string): Promise<R[]>; unpaidWentOut(): Promise<R[]> },
+  member: (r: R) => WithheldMember,
+): WithheldMembers {
+  return {
+    ofFunding: async (fundingId) => (await read.ofFunding(fundingId)).map(member),
+    unpaidWentOut: async () => (await read.unpaidWentOut()).map(member),
+  };
 }
 
 function pointKey(p: ChannelPoint): string {

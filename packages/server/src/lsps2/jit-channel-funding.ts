@@ -266,7 +266,7 @@ export class JitChannelFunding {
           'JIT payment settled; its funding published',
         );
         // Members of its batch withdrawn before it have their channels on chain now.
-        await this.#withheld.closeUnpaid(jitMember(record));
+        await this.#withheld.released(jitMember(record));
       },
       { what: 'releasing a JIT channel’s funding', signal, log: this.#log, subject: { jit: id } },
     )

@@ -124,11 +124,11 @@ test('withdrawn first, then another member settles: its release closes the unpai
   const { withheld, calls, looked } = fakes();
   await withheld.withdraw(await member(unpaid), 'never settled');
   await move(payer, 'awaiting_preimage', 'releasing');
-  await withheld.closeUnpaid(await member(payer));
+  await withheld.released(await member(payer));
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 0'], "the unpaid member's channel closed, the payer's left open");
   const lookedBefore = looked.times;
-  await withheld.closeUnpaid(await member(payer));
+  await withheld.released(await member(payer));
   await until(() => looked.times > lookedBefore, 'a second look at the channels');
   assert.deepEqual(calls, ['close 0'], 'a channel closing already is left alone');
 });

@@ -13,11 +13,12 @@ import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { FundingBatcher, type FundingBatchLimits } from '../funding/funding-batcher.ts';
 import type { FundingChannel, FundingResult, FundOptions } from '../funding/funding-request.ts';
 import {
-  memberChannelPoint,
   WithheldBatch,
   type WithheldBatchLightning,
   type WithheldMember,
   type WithheldMembers,
+  withheldMember,
+  withheldMembers,
 } from '../funding/withheld-batch.ts';
 
 const STANDING: Partial<Record<WrappedInvoiceState, WithheldMember['standing']>> = {
@@ -29,23 +30,19 @@ const STANDING: Partial<Record<WrappedInvoiceState, WithheldMember['standing']>>
 
 /** A wrapped invoice past its commit point as a member of its funding. */
 export function wrappedMember(w: WrappedInvoiceRecord): WithheldMember {
-  if (!w.fundingId) throw new Error(`wrapped invoice ${w.id} is ${w.state} without its funding`);
-  return {
-    id: w.id,
-    fundingId: w.fundingId,
-    channelPoint: memberChannelPoint(w.fundingTxid, w.fundingOutputIndex),
-    client: w.walletPubkey,
-    standing: STANDING[w.state] ?? 'other',
-  };
+  return withheldMember(w, w.walletPubkey, STANDING);
 }
 
 /** The wrapped invoices of withheld fundings. */
 export function wrappedMembers(database: Database): WithheldMembers {
   const repo = () => new WrappedInvoicesRepository(database.db);
-  return {
-    ofFunding: async (fundingId) => (await repo().byFunding(fundingId)).map(wrappedMember),
-    unpaidWentOut: async () => (await repo().failedWithFundingOut()).map(wrappedMember),
-  };
+  return withheldMembers(
+    {
+      ofFunding: (fundingId) => repo().byFunding(fundingId),
+      unpaidWentOut: () => repo().failedWithFundingOut(),
+    },
+    wrappedMember,
+  );
 }
 
 /** Funds, releases and gives up wrapped invoices' withheld channels. */
@@ -77,7 +74,7 @@ export class WrappedFunding {
   async release(w: WrappedInvoiceRecord, signal: AbortSignal): Promise<void> {
     if (!w.fundingId) return;
     await this.#funder.release(w.fundingId, signal);
-    await this.#withheld.closeUnpaid(wrappedMember(w));
+    await this.#withheld.released(wrappedMember(w));
   }
 
   /** The wallet never settled: its funding is withdrawn, kept for its batch, or its channel closed. */

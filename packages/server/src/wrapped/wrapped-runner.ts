@@ -6,8 +6,9 @@
  * - `open_channel`: a channel the wallet already has from the LSP with room for the payment is
  *   chosen; otherwise a zero-conf, scid-alias, private channel is funded through the one commit
  *   point with its funding **withheld** (every peer signed, the LSP did not: nothing can reach
- *   the chain), with other wallets' ready together (`wrapped-funding.ts`). A wallet that is
- *   offline or refuses costs nothing: the hold invoice is cancelled.
+ *   the chain), with other wallets' ready together when `wrapped.batchWindowMs` is set
+ *   (`wrapped-funding.ts`). A wallet that is offline or refuses costs nothing: the hold invoice
+ *   is cancelled.
  * - `pay_wallet`: once the channel is active, the wallet's own invoice is paid over it (first hop
  *   pinned, no fee; `wallet-payment.ts`). Its preimage is the wrapped invoice's.
  * - `settle`: the hold invoice is settled with that preimage (the fee earned) and the withheld
@@ -68,7 +69,7 @@ export type WrappedRunnerLightning = Pick<
 
 /** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
 export interface WrappedRunnerLimits {
-  /** How channels ready together share a funding (`lsps2`'s batch settings). */
+  /** How channels ready together share a funding (`wrapped.batchWindowMs`, `lsps2`'s other batch settings). */
   readonly batches: FundingBatchLimits;
   readonly minChannelSize: number;
   readonly maxChannelSize: number;
