@@ -3,7 +3,8 @@
  * no channel, running `runLsps2Client`) each buy a JIT scid, and alice sends all their first
  * payments at once: the LSP holds each HTLC, opens the channels that arrive together in one
  * funding transaction (`lsps2.batchWindowMs`, `BENCH_WINDOW_MS`, default the config's 50 ms;
- * "LSP trusts client" menus, whose funding is published at the commit point) and forwards.
+ * the LSP's default menu, whose batch's funding is withheld until a member's client settles)
+ * and forwards.
  * Baseline in the same run: right after, alice sends the same N payments at once again over
  * the channels now open (same path, same modifier). A single JIT open before the burst (one
  * wallet more, alone) gives the vbytes of one open's funding transaction.
@@ -15,9 +16,9 @@
  * vbytes per channel at most 0.4x a single open.
  *
  * `BENCH_LSP_COINS` (default 4) is how many confirmed coins the LSP's wallet starts with;
- * `BENCH_CLIENT_TRUSTS_LSP=1` sells the default menu's terms instead (each funding withheld
- * until its client settles: not batched, each holding a coin until then). Also prints how busy the whole machine's CPUs
- * were during each round (all the nodes share it: a saturated machine bounds the figures).
+ * `BENCH_CLIENT_TRUSTS_LSP=0` sells "LSP trusts client" terms instead (the funding published at
+ * the commit point). Also prints how busy the whole machine's CPUs were during each round (all
+ * the nodes share it: a saturated machine bounds the figures).
  */
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -38,8 +39,11 @@ const N = Number(process.env.BENCH_WALLETS ?? 20);
 const WINDOW_MS = process.env.BENCH_WINDOW_MS === undefined ? undefined : Number(process.env.BENCH_WINDOW_MS);
 /** How many confirmed outputs the LSP's wallet starts with (`BENCH_LSP_COINS`, default 4). */
 const LSP_COINS = Number(process.env.BENCH_LSP_COINS ?? 4);
-/** `BENCH_CLIENT_TRUSTS_LSP=1`: the default menu's terms (funding withheld until the preimage). */
-const CLIENT_TRUSTS_LSP = process.env.BENCH_CLIENT_TRUSTS_LSP === '1';
+/**
+ * The menu's terms: the LSP's default (client trusts LSP: the funding withheld until the
+ * preimage) unless `BENCH_CLIENT_TRUSTS_LSP=0` ("LSP trusts client").
+ */
+const CLIENT_TRUSTS_LSP = process.env.BENCH_CLIENT_TRUSTS_LSP !== '0';
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
 const CAPACITY = 250_000n;
