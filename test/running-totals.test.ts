@@ -1,6 +1,7 @@
 /**
  * Story: the running totals `/metrics` reads (revenue by source, channels sold, JIT channels
- * opened, rebalances, forwards by channel pair, payments by status) always equal a full re-sum
+ * opened, rebalances, forwards by channel pair, payments by status) and the reservations'
+ * (what each tenant's active reservations hold, read by every allocation) always equal a full re-sum
  * of the history they count: after a mix of writes through the repositories, after a back-fill
  * of rows written before the totals existed, on PGlite and on Postgres, and on Postgres with the
  * writes that depend on each other (a sale and its push, a JIT channel and its forwards) racing.
@@ -27,6 +28,7 @@ import {
   openDatabase,
   PaymentPurposesRepository,
   RebalancesRepository,
+  ReservationsRepository,
   runningTotalsMismatches,
   type Schema,
   sql,
@@ -262,6 +264,37 @@ function writers(db: Kysely<Schema>) {
     forget: (nodeId: string, after: bigint) => monitoring.forgetInFlight(nodeId, after, []),
     reclassify: (nodeId: string, hashes: string[]) =>
       new PaymentPurposesRepository(db).recordSent(nodeId, hashes, 'probe'),
+    /** Reservations of both tenants in one statement, then used, exhausted, released, expired. */
+    reservations: async (a: string, b: string) => {
+      const reservations = new ReservationsRepository(db);
+      const one = (tenantId: string, amount: bigint, expiresInMs: number) => ({
+        id: randomUUID(),
+        tenantId,
+        amount: sat(amount),
+        reservationFee: sat(10n),
+        utilizationFeePpm: 100n,
+        feeRatePpm: 0n,
+        maxFeeRatePpm: 0n,
+        durationMs: 60_000n,
+        expiresAt: new Date(Date.now() + expiresInMs),
+        externalReference: null,
+        externalFee: null,
+      });
+      const [used, exhausted, released, expired, kept] = await reservations.insertMany([
+        one(a, 100_000n, 60_000),
+        one(b, 50_000n, 60_000),
+        one(a, 30_000n, 60_000),
+        one(b, 20_000n, -1_000), // past its time, not yet marked: the totals still hold it
+        one(b, 7_000n, 60_000),
+      ]);
+      if (!used || !exhausted || !released || !expired || !kept) throw new Error('five reservations');
+      assert.ok(await reservations.transition(used.id, 'active', { state: 'active', used: sat(40_000n) }));
+      assert.ok(
+        await reservations.transition(exhausted.id, 'active', { state: 'exhausted', used: sat(50_000n) }),
+      );
+      assert.ok(await reservations.transition(released.id, 'active', { state: 'released', used: sat(0n) }));
+      return { expired };
+    },
     rebalance: async (state: 'succeeded' | 'failed' | 'refused', fee: bigint) => {
       const rebalances = new RebalancesRepository(db);
       const attempt = {
@@ -286,7 +319,7 @@ function writers(db: Kysely<Schema>) {
 }
 
 /** A bit of every kind of write the totals count, in an order that exercises each rule. */
-async function writeMix(db: Kysely<Schema>) {
+async function writeMix(db: Kysely<Schema>): Promise<{ a: string; b: string; expired: string }> {
   const w = writers(db);
   const [a, b] = [await w.tenant(), await w.tenant()];
   await w.entry(a, 'topup', 10_000_000n);
@@ -346,10 +379,13 @@ async function writeMix(db: Kysely<Schema>) {
   await w.payments('hosted-1', 'succeeded', 2);
   const stuck = await w.payments('hosted-1', 'in_flight', 2);
   await w.forget('hosted-1', (stuck[0]?.paymentIndex ?? 1n) - 1n);
+  // Reservations: used, exhausted, released, and one past its time not yet marked expired.
+  const { expired } = await w.reservations(a, b);
   await w.rebalance('succeeded', 1_500n);
   await w.rebalance('succeeded', 700n);
   await w.rebalance('failed', 0n);
   await w.rebalance('refused', 0n);
+  return { a, b, expired: expired.id };
 }
 
 for (const kind of ['pglite', 'postgres'] as const) {
@@ -363,7 +399,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     test('history written before the totals existed is back-filled; every write after moves them as a re-sum would', async () => {
       // Everything but the totals (and what builds on them).
       const older = listMigrations().filter(
-        (m) => !['running_totals', 'wrapped_fee_totals'].includes(m.name),
+        (m) => !['running_totals', 'wrapped_fee_totals', 'reservation_totals'].includes(m.name),
       );
       await migrate(database.db, older);
       await writeMix(database.db);
@@ -372,7 +408,18 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.ok(
         filled.business.revenue.routing > 0n && filled.forwards.length > 0 && filled.payments.length > 0,
       );
-      await writeMix(database.db);
+      const mix = await writeMix(database.db);
+      // What every allocation reads: each mix's reservations still hold 60,000 sat of tenant a's
+      // and 7,000 of b's; b's reservation past its time (the first mix's is never marked) holds
+      // nothing, though its total counts it until the expiry job marks it.
+      const reservations = new ReservationsRepository(database.db);
+      const committed = await reservations.committed([mix.a, mix.b]);
+      assert.equal(committed.reservedRemaining, 2n * (60_000n + 7_000n));
+      assert.deepEqual(
+        [committed.positions.get(mix.a)?.reserved, committed.positions.get(mix.b)?.reserved],
+        [60_000n, 7_000n],
+      );
+      assert.ok(await reservations.transition(mix.expired, 'active', { state: 'expired', used: sat(0n) }));
       const totals = await assertTotalsMatch(database.db, 'after more writes');
       // Spot checks of the rules, beyond agreeing with the re-sum: twice the mix above.
       assert.equal(
@@ -395,9 +442,17 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await sql`update forward_totals set forwards = forwards + 1 where node_id = 'hosted-1'`.execute(
         database.db,
       );
+      const tenant = (
+        await sql<{ tenant_id: string }>`select tenant_id from reservation_totals limit 1`.execute(
+          database.db,
+        )
+      ).rows[0]?.tenant_id;
+      await sql`update reservation_totals set reserved_sat = reserved_sat - 1 where tenant_id = ${tenant}`.execute(
+        database.db,
+      );
       assert.deepEqual(
-        (await runningTotalsMismatches(database.db)).map((m) => m.total),
-        ['forwards:hosted-1/5/6', 'revenue:routing'],
+        (await runningTotalsMismatches(database.db)).map((m) => m.total).sort(),
+        ['forwards:hosted-1/5/6', `reserved:${tenant}`, 'revenue:routing'].sort(),
       );
     });
   });

@@ -81,6 +81,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0027_lsps2_client_trusts_lsp',
         '0028_lease_tokens',
         '0029_wrapped_payment_purpose',
+        '0030_reservation_totals',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -88,7 +89,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29,
+          28, 29, 30,
         ],
       );
     });

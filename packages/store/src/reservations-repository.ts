@@ -60,55 +60,66 @@ export class ReservationsRepository {
 
   /**
    * Takes the allocation lock until the surrounding transaction ends: allocations on every
-   * replica (and payments that use unreserved liquidity) run one at a time.
+   * replica (and payments that use unreserved liquidity) run one at a time. With `lockTenants`,
+   * the same statement then locks those tenants' rows (in id order, as
+   * `LedgerRepository.lockTenants`), the allocation lock always first: a batch's locks in one
+   * round trip, and every statement after it sees what committed while it waited.
    */
-  async lockAllocation(): Promise<void> {
-    await sql`select pg_advisory_xact_lock(${ALLOCATION_LOCK_ID})`.execute(this.#db);
+  async lockAllocation(lockTenants: readonly string[] = []): Promise<void> {
+    if (lockTenants.length === 0) {
+      await sql`select pg_advisory_xact_lock(${ALLOCATION_LOCK_ID})`.execute(this.#db);
+      return;
+    }
+    // No tenant row reaches the row lock before the join has the allocation's one row.
+    await sql`with allocation as materialized (select pg_advisory_xact_lock(${ALLOCATION_LOCK_ID}) as held)
+      select count(*) as locked from (
+        select t.id from tenants t, allocation where t.id in (${uuidList(lockTenants)})
+        order by t.id for update of t) as locked`.execute(this.#db);
   }
 
   /**
-   * What is committed now, read in one statement (one snapshot). With `lockTenants`, the same
-   * statement also locks those tenants' rows (in id order, as `LedgerRepository.lockTenants`):
-   * under the allocation lock that saves a round trip. The tenants' balances must still be
-   * read by a later statement, whose snapshot sees what committed while it waited for a row.
+   * What is committed now, read in one statement (one snapshot): what active reservations hold
+   * comes from their running totals (0030), less what those past their time still hold until
+   * the expiry job marks them, so its cost does not grow with their number. With `positionsOf`, the same
+   * statement reads those tenants' positions too (what their live reservations still hold and
+   * what they can spend: the ledger's rule, balance less open debts; an unknown tenant is left
+   * out). Under the allocation lock, lock the tenants first ({@link lockAllocation}): a row's
+   * balance is read as of this statement's start.
    */
-  async committed(lockTenants: readonly string[] = []): Promise<CommittedLiquidity> {
-    const [withLocked, lockedCount] =
-      lockTenants.length === 0
-        ? [sql``, sql``]
-        : [
-            sql`with locked as (select id from tenants where id in (${uuidList(lockTenants)}) order by id for update)`,
-            sql`, (select count(*) from locked) as locked`,
-          ];
-    const r = await sql<{ reserved: bigint; pending: bigint; epoch: bigint }>`${withLocked} select
-      (select coalesce(sum(amount_sat - used_sat), 0)::int8 from liquidity_reservations
-        where state = 'active' and expires_at > now()) as reserved,
-      (select coalesce(sum(liquidity_sat), 0)::int8 from payments where status = 'pending') as pending,
-      (select last_value from liquidity_epoch) as epoch${lockedCount}`.execute(this.#db);
+  async committed(
+    positionsOf: readonly string[] = [],
+  ): Promise<CommittedLiquidity & { readonly positions: Map<string, TenantPosition> }> {
+    const tenantsJoin = positionsOf.length === 0 ? sql`false` : sql`t.id in (${uuidList(positionsOf)})`;
+    const r = await sql<{
+      reserved: bigint;
+      pending: bigint;
+      epoch: bigint;
+      id: string | null;
+      spendable: string | null;
+      tenant_reserved: bigint | null;
+    }>`with c as (select
+        (select coalesce(sum(reserved_sat), 0) from reservation_totals)
+          - (select coalesce(sum(amount_sat - used_sat), 0) from liquidity_reservations
+             where state = 'active' and expires_at <= now()) as reserved,
+        (select coalesce(sum(liquidity_sat), 0)::int8 from payments where status = 'pending') as pending,
+        (select last_value from liquidity_epoch) as epoch)
+      select c.reserved::int8 as reserved, c.pending, c.epoch, t.id, ${SPENDABLE_OF_T}::text as spendable,
+        (coalesce((select rt.reserved_sat from reservation_totals rt where rt.tenant_id = t.id), 0)
+          - (select coalesce(sum(r.amount_sat - r.used_sat), 0) from liquidity_reservations r
+             where r.tenant_id = t.id and r.state = 'active' and r.expires_at <= now()))::int8 as tenant_reserved
+      from c left join tenants t on ${tenantsJoin}`.execute(this.#db);
     const row = r.rows[0];
     if (!row) throw new Error('committed liquidity: no row');
+    const positions = new Map<string, TenantPosition>();
+    for (const p of r.rows)
+      if (p.id !== null)
+        positions.set(p.id, { reserved: sat(p.tenant_reserved ?? 0n), balance: sat(p.spendable ?? '0') });
     return {
       reservedRemaining: sat(row.reserved),
       pendingPayments: sat(row.pending),
       epoch: BigInt(row.epoch),
+      positions,
     };
-  }
-
-  /**
-   * Each tenant's position, in one statement: what its live reservations still hold (their
-   * unused amounts) and what it can spend (the ledger's rule: balance less open debts). An
-   * unknown tenant is left out.
-   */
-  async tenantPositions(tenantIds: readonly string[]): Promise<Map<string, TenantPosition>> {
-    if (tenantIds.length === 0) return new Map();
-    const r = await sql<{ id: string; reserved: bigint; spendable: string }>`
-      select t.id, ${SPENDABLE_OF_T}::text as spendable,
-        (select coalesce(sum(r.amount_sat - r.used_sat), 0)::int8 from liquidity_reservations r
-          where r.tenant_id = t.id and r.state = 'active' and r.expires_at > now()) as reserved
-      from tenants t where t.id in (${uuidList(tenantIds)})`.execute(this.#db);
-    return new Map(
-      r.rows.map((row) => [row.id, { reserved: sat(row.reserved), balance: sat(row.spendable) }]),
-    );
   }
 
   /** The current liquidity epoch. */

@@ -1,5 +1,5 @@
 /**
- * The audit's check of the running totals (0025): every total against a full re-sum of the rows
+ * The audit's check of the running totals (0025, 0030): every total against a full re-sum of the rows
  * it counts, read in one snapshot (a write committing meanwhile moves both or neither).
  */
 import { type Kysely, sql } from 'kysely';
@@ -10,7 +10,10 @@ import type { Schema } from './schema.ts';
 
 /** A running total that differs from what the history it counts sums to. */
 export interface TotalMismatch {
-  /** Which total: `ledger:<tenant>/<kind>`, `forwards:<node>/<in>/<out>`, `revenue:<source>`, … */
+  /**
+   * Which total: `ledger:<tenant>/<kind>`, `forwards:<node>/<in>/<out>`, `reserved:<tenant>`,
+   * `revenue:<source>`, …
+   */
   readonly total: string;
   readonly kept: string;
   readonly summed: string;
@@ -24,7 +27,7 @@ export async function runningTotalsMismatches(db: Kysely<Schema>): Promise<Total
     .execute(async (trx) => [...(await keyedMismatches(trx)), ...(await businessMismatches(trx))]);
 }
 
-/** The totals kept per key (ledger, forwards, payments), joined with their re-sums. */
+/** The totals kept per key (ledger, forwards, payments, reservations), joined with their re-sums. */
 async function keyedMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> {
   const r = await sql<TotalMismatch>`
     select 'ledger:' || tenant_id || '/' || kind as total,
@@ -53,7 +56,13 @@ async function keyedMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> {
     from payment_totals t
     full join (select node_id, purpose, status, count(*) as payments from node_payments
                where status in ('succeeded', 'failed') group by 1, 2, 3) s using (node_id, purpose, status)
-    where coalesce(t.payments, 0) <> coalesce(s.payments, 0)`.execute(db);
+    where coalesce(t.payments, 0) <> coalesce(s.payments, 0)
+    union all
+    select 'reserved:' || tenant_id, coalesce(t.reserved_sat, 0) || ' sat', coalesce(s.reserved_sat, 0) || ' sat'
+    from reservation_totals t
+    full join (select tenant_id, sum(amount_sat - used_sat) as reserved_sat from liquidity_reservations
+               where state = 'active' group by 1) s using (tenant_id)
+    where coalesce(t.reserved_sat, 0) <> coalesce(s.reserved_sat, 0)`.execute(db);
   return r.rows;
 }
 

@@ -39,6 +39,7 @@ import type {
   ForwardTotalsTable,
   LedgerTotalsTable,
   PaymentTotalsTable,
+  ReservationTotalsTable,
 } from './tables/totals.ts';
 import type {
   WebhookAttemptsTable,
@@ -92,4 +93,5 @@ export interface Schema {
   forward_totals: ForwardTotalsTable;
   payment_totals: PaymentTotalsTable;
   business_totals: BusinessTotalsTable;
+  reservation_totals: ReservationTotalsTable;
 }

@@ -16,7 +16,7 @@ import {
   spendableOutbound,
 } from '@blgv/core';
 import type { Schema } from '@blgv/store';
-import { type Database, ReservationsRepository, type Transaction } from '@blgv/store';
+import { type Database, ReservationsRepository, type TenantPosition, type Transaction } from '@blgv/store';
 
 /** One read of the node's spendable balance, tagged with the epoch read before it. */
 export interface SpendableReading {
@@ -59,28 +59,29 @@ export class SpendableReader {
  * Runs `decide` in a transaction that holds the allocation lock, with the liquidity available
  * at that moment: spendable minus unused reservations minus payments in flight. `onLocked` is
  * told when the transaction holds the lock (before `decide` runs); `lockTenants` are locked
- * before `decide` runs too.
+ * with it, and `decide` gets their positions, read with what is committed.
  */
 export async function withAvailableLiquidity<T>(
   deps: {
     readonly database: Database;
     readonly spendable: SpendableReader;
     readonly onLocked?: () => void;
-    /** Tenants whose rows `decide` needs locked: locked with the read of what is committed. */
+    /** Tenants whose rows `decide` needs locked, and whose positions it is given. */
     readonly lockTenants?: readonly string[];
   },
-  decide: (trx: Transaction<Schema>, available: Sat) => Promise<T>,
+  decide: (trx: Transaction<Schema>, available: Sat, positions: Map<string, TenantPosition>) => Promise<T>,
 ): Promise<T> {
   for (let read = 0; read < MAX_STALE_READS; read++) {
     const reading = await deps.spendable.read();
     const outcome = await deps.database.db.transaction().execute(async (trx) => {
       const reservations = new ReservationsRepository(trx);
-      await reservations.lockAllocation();
+      // Three round trips under the lock: the locks, what is committed, then `decide`'s.
+      await reservations.lockAllocation(deps.lockTenants);
       deps.onLocked?.();
-      const committed = await reservations.committed(deps.lockTenants);
+      const { positions, ...committed } = await reservations.committed(deps.lockTenants);
       if (committed.epoch !== reading.epoch) return { stale: true as const };
       const available = availableLiquidity({ spendable: reading.spendable, ...committed });
-      return { stale: false as const, value: await decide(trx, available) };
+      return { stale: false as const, value: await decide(trx, available, positions) };
     });
     if (!outcome.stale) return outcome.value;
   }

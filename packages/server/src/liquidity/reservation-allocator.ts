@@ -1,8 +1,8 @@
 /**
  * Allocates reservations. Requests that arrive while one allocation transaction runs wait and
- * then go together in the next: one lock, one read of what is committed, the tenants' rows
- * locked and their positions read in one statement, each request decided in memory in arrival
- * order (`decideBatch`), and the grants written with one statement (the reservation rows, their
+ * then go together in the next: the allocation lock and the tenants' rows locked in one
+ * statement, what is committed and the tenants' positions read in one, each request decided in
+ * memory in arrival order (`decideBatch`), and the grants written with one statement (the reservation rows, their
  * fees in the ledger, the running balances), however many there are. While one batch decides, the next reads
  * the node's balance and waits for the allocation lock (in Postgres, so across replicas too).
  */
@@ -97,10 +97,9 @@ export class ReservationAllocator {
     const tenants = [...new Set(requests.map((r) => r.tenantId))];
     return withAvailableLiquidity(
       { database: this.#database, spendable: this.#spendable, onLocked, lockTenants: tenants },
-      async (trx, available) => {
+      async (trx, available, positions) => {
         const reservations = new ReservationsRepository(trx);
         const ledger = new LedgerRepository(trx);
-        const positions = await reservations.tenantPositions(tenants);
         const decisions = decideBatch(requests, available, positions, Date.now());
         const grants = decisions.filter((d): d is Grant => d.ok);
         const stored = await reservations.insertWithCharges(

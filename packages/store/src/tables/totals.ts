@@ -13,6 +13,12 @@ export interface LedgerTotalsTable {
   amount_sat: bigint;
 }
 
+/** `reservation_totals` (0030): each tenant's active reservations, `amount_sat - used_sat` summed. */
+export interface ReservationTotalsTable {
+  tenant_id: string;
+  reserved_sat: bigint;
+}
+
 /** `forward_totals`: each node's stored forwards by channel pair (msat). */
 export interface ForwardTotalsTable {
   node_id: string;
