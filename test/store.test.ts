@@ -3,7 +3,7 @@
  * once, records round-trip, conflicts are codes, failed transactions leave nothing behind.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type Hex32, type HtlcAttempt, isLspError, msat, parsePubkey, sat, scid } from '@blgv/core';
 import {
@@ -20,6 +20,7 @@ import {
   NodeSeriesRepository,
   openDatabase,
   PaymentsRepository,
+  ReservationsRepository,
   sql,
   stateCheckName,
   statesOfCheck,
@@ -82,6 +83,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0028_lease_tokens',
         '0029_wrapped_payment_purpose',
         '0030_reservation_totals',
+        '0031_statement_events',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -89,7 +91,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29, 30,
+          28, 29, 30, 31,
         ],
       );
     });
@@ -383,6 +385,72 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.deepEqual(mine[1]?.facts, { amount_sat: (2n ** 60n).toString() }, 'amounts are exact strings');
       assert.ok((mine[0]?.position ?? 0n) < (mine[1]?.position ?? 0n));
       assert.deepEqual(await events.list({ tenantId: tenant.id, after: mine[1]?.position, limit: 100 }), []);
+    });
+
+    test('rows inserted together get one event each, in their order, with the facts a row alone gets', async () => {
+      const tenant = await new TenantsRepository(database.db).create('batch-events');
+      const ledger = new LedgerRepository(database.db);
+      await ledger.append({
+        tenantId: tenant.id,
+        kind: 'topup',
+        amount: sat(50_000n),
+        reference: 'batch',
+        description: '',
+      });
+      const reservation = (amount: bigint) => ({
+        id: randomUUID(),
+        tenantId: tenant.id,
+        amount: sat(amount),
+        reservationFee: sat(7n),
+        utilizationFeePpm: 100n,
+        feeRatePpm: 250n,
+        maxFeeRatePpm: 500n,
+        durationMs: 60_000n,
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+        externalReference: null,
+        externalFee: null,
+      });
+      const [one, two] = [reservation(1_000n), reservation(2_000n)];
+      const reservations = new ReservationsRepository(database.db);
+      await reservations.insertWithCharges(
+        [one, two],
+        [one, two].map((r) => ({
+          tenantId: tenant.id,
+          kind: 'reservation_fee' as const,
+          amount: sat(-7n),
+          reference: r.id,
+          description: 'fee',
+        })),
+      );
+      assert.ok(await reservations.transition(two.id, 'active', { state: 'released', used: sat(0n) }));
+      const events = new EventsRepository(database.db);
+      await events.sequence();
+      const mine = await events.list({ tenantId: tenant.id, limit: 100 });
+      const facts = (amount: bigint) => ({
+        amount_sat: amount.toString(),
+        used_sat: '0',
+        reservation_fee_sat: '7',
+        fee_rate_ppm: '250',
+        expires_at: '2030-01-01T00:00:00+00:00',
+      });
+      // Each subject's events in the order its rows were written (events of different subjects
+      // written by one statement may interleave either way).
+      assert.deepEqual(
+        mine.filter((e) => e.subjectKind === 'reservation').map((e) => [e.subjectId, e.state, e.facts]),
+        [
+          [one.id, 'active', facts(1_000n)],
+          [two.id, 'active', facts(2_000n)],
+          [two.id, 'released', facts(2_000n)],
+        ],
+      );
+      assert.deepEqual(
+        mine.filter((e) => e.subjectKind === 'ledger_entry').map((e) => [e.state, e.facts]),
+        [
+          ['topup', { amount_sat: '50000', reference: 'batch' }],
+          ...[one, two].map((r) => ['reservation_fee', { amount_sat: '-7', reference: r.id }]),
+        ],
+      );
+      assert.equal(mine.length, 6);
     });
 
     test("a node's checks: consecutive ones extend its interval to the latest; a change opens the next where it ends", async () => {
