@@ -34,6 +34,8 @@ export interface TestLsp {
 }
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** How long a (re)start waits for the LSP to listen for LSPS peer messages before going on. */
+const PEER_MESSAGES_WAIT_MS = 30_000;
 
 /**
  * Starts the server on a throwaway schema of the test Postgres (native Postgres leaves the two
@@ -89,6 +91,8 @@ export async function startTestLsp(
     const runner = services.startJobs(jobs.signal);
     const app = buildApp({ log, lightning, database, services });
     const url = await app.listen({ host: '127.0.0.1', port });
+    // As a start does: LSPS messages a test sends next must not be lost.
+    await services.untilPeerMessages(PEER_MESSAGES_WAIT_MS);
     /** Stops the jobs (giving their leases back) and the HTTP server. */
     const halt = async () => {
       jobs.abort();

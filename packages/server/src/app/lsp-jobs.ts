@@ -38,6 +38,9 @@ import type { WrappedRunner } from '../wrapped/wrapped-runner.ts';
 
 const NONCE_PRUNE_INTERVAL_MS = 60_000;
 
+/** The job that serves LSPS over peer messages. */
+export const PEER_MESSAGES_JOB = 'lsps-peer-messages';
+
 /** What the jobs drive. */
 export interface LspJobDeps {
   readonly config: Config;
@@ -57,6 +60,8 @@ export interface LspJobDeps {
   readonly upstream: UpstreamLsps1Source | undefined;
   readonly payments: PaymentService;
   readonly lsps: LspsRouter;
+  /** Told when the LSPS peer-message job listens (each time its stream is established). */
+  readonly onPeerMessagesListening?: () => void;
   readonly hosting: HostingService | undefined;
   /** Opens webhook secrets. */
   readonly box: SecretBox;
@@ -138,7 +143,7 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
     });
   const upstreamUri = config.liquidity.upstream?.uri;
   runner.add({
-    name: 'lsps-peer-messages',
+    name: PEER_MESSAGES_JOB,
     run: (s) =>
       servePeerMessages(
         {
@@ -152,6 +157,7 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
           },
           // Answers from our upstream LSP are read by the upstream source, not served.
           servers: new Set(upstreamUri ? [upstreamUri.split('@')[0]?.toLowerCase() ?? ''] : []),
+          ...(deps.onPeerMessagesListening ? { onListening: deps.onPeerMessagesListening } : {}),
         },
         s,
       ),

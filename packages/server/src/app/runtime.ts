@@ -14,6 +14,9 @@ import { type HostingRuntime, hostingFromConfig } from '../hosting/hosting-setup
 import { buildApp } from './build-app.ts';
 import { createServices, type LspServices } from './services.ts';
 
+/** How long a start waits for the LSPS peer-message stream before reporting ready anyway. */
+const PEER_MESSAGES_WAIT_MS = 15_000;
+
 /** A running LSP. */
 export interface RunningLsp {
   readonly url: string;
@@ -116,6 +119,14 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     });
     cleanup.push(() => app.close());
     const url = await app.listen({ host: config.server.host, port: config.server.port });
+    // Ready means ready for peers too: an LSPS message sent before the LSP listens is lost.
+    const peers = await services.untilPeerMessages(PEER_MESSAGES_WAIT_MS);
+    if (peers === 'late')
+      log.warn(
+        { waitedMs: PEER_MESSAGES_WAIT_MS },
+        'not yet listening for LSPS peer messages; clients may have to retry',
+      );
+    else log.info({ lspsPeerMessages: peers }, 'LSPS peer messages served');
     return { url, node, network, database, services, bootstrapKey, stop };
   } catch (err) {
     await stop();

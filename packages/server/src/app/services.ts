@@ -55,7 +55,7 @@ import { QuoteService } from '../routing/quote-service.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import { type WrappedParts, wrappedFromConfig } from '../wrapped/wrapped-setup.ts';
-import { lspJobs } from './lsp-jobs.ts';
+import { lspJobs, PEER_MESSAGES_JOB } from './lsp-jobs.ts';
 
 /** Everything the routes use. */
 export interface LspServices {
@@ -112,6 +112,13 @@ export interface LspServices {
   readonly jobs: JobRunner;
   /** Starts {@link jobs} until `signal` aborts; its `stopped()` resolves once they have stopped. */
   startJobs(signal: AbortSignal): JobRunner;
+  /**
+   * Once the jobs are started: resolves `listening` when this replica listens for LSPS peer
+   * messages (a message sent before that is lost: LND keeps none for a listener to come),
+   * `elsewhere` when another replica holds that job, `late` when neither is known within
+   * `timeoutMs`.
+   */
+  untilPeerMessages(timeoutMs: number): Promise<'listening' | 'elsewhere' | 'late'>;
 }
 
 /** The fee schedule from config, in integers. */
@@ -310,7 +317,9 @@ export function createServices(deps: {
     log: log.child({ sub: 'webhooks' }),
   });
   const routingFees = new RoutingFeeSettingsStore({ database, config: config.routing.fees, schedule: fees });
+  const peerMessages = Promise.withResolvers<void>();
   const runner = lspJobs({
+    onPeerMessagesListening: () => peerMessages.resolve(),
     config,
     database,
     lightning,
@@ -378,6 +387,16 @@ export function createServices(deps: {
     startJobs(signal) {
       runner.start(signal);
       return runner;
+    },
+    async untilPeerMessages(timeoutMs) {
+      const late = AbortSignal.timeout(timeoutMs);
+      const timedOut = new Promise<'late'>((resolve) =>
+        late.addEventListener('abort', () => resolve('late'), { once: true }),
+      );
+      const known = await Promise.race([runner.firstPass().then(() => 'passed' as const), timedOut]);
+      if (known === 'late') return known;
+      if (!runner.status().some((j) => j.name === PEER_MESSAGES_JOB && j.running)) return 'elsewhere';
+      return Promise.race([peerMessages.promise.then(() => 'listening' as const), timedOut]);
     },
   };
 }

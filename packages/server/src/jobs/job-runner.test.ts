@@ -69,6 +69,37 @@ test('one replica runs a job; when it stops, the other takes it over at its next
   await database.close();
 });
 
+test("after its first pass a runner's status tells which jobs it runs: those whose leases it took, not another replica's", async () => {
+  const database = await memoryDatabase();
+  const runs: string[] = [];
+  const [stopA, stopB] = [new AbortController(), new AbortController()];
+  const a = new JobRunner({ database, leaseMs: 3_000, holder: 'a', log });
+  const b = new JobRunner({ database, leaseMs: 3_000, holder: 'b', log });
+  for (const [runner, name] of [
+    [a, 'a'],
+    [b, 'b'],
+  ] as const)
+    runner.add(recordingJob('work', runs, name));
+  a.start(stopA.signal);
+  await a.firstPass();
+  assert.deepEqual(
+    a.status().map((j) => [j.name, j.running]),
+    [['work', true]],
+  );
+  b.start(stopB.signal);
+  await b.firstPass();
+  assert.deepEqual(
+    b.status().map((j) => [j.name, j.running]),
+    [['work', false]],
+    "a's lease is live: b does not run the job",
+  );
+  assert.deepEqual(runs, ['a']);
+  stopA.abort();
+  stopB.abort();
+  await Promise.all([a.stopped(), b.stopped()]);
+  await database.close();
+});
+
 test('a lease left by a replica that died is taken once it runs out', async () => {
   const database = await memoryDatabase();
   const leases = new JobLeasesRepository(database.db);

@@ -101,6 +101,8 @@ export class JobRunner {
   readonly #marginMs: number;
   #watchdog: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
+  /** Resolved once a pass over the leases has answered (what it took is running). */
+  readonly #firstPass = Promise.withResolvers<void>();
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -126,6 +128,14 @@ export class JobRunner {
   /** Resolves once every job has stopped and the leases are given back (after the start signal aborted). */
   async stopped(): Promise<void> {
     await this.#loop;
+  }
+
+  /**
+   * Resolves once a pass over the leases has answered and the jobs whose leases it took are
+   * started: {@link status} then tells which jobs this replica runs.
+   */
+  firstPass(): Promise<void> {
+    return this.#firstPass.promise;
   }
 
   /** Every lease in the database (every replica's), by job name. */
@@ -164,6 +174,7 @@ export class JobRunner {
         const deadline = sentAt + leaseMs - this.#marginMs;
         if (deadline > performance.now()) {
           for (const name of names) this.#apply(name, held.get(name), deadline);
+          this.#firstPass.resolve();
         } else
           this.#log.warn(
             { tookMs: Math.round(performance.now() - sentAt) },

@@ -27,6 +27,8 @@ export async function servePeerMessages(
     log: Logger;
     bounds?: PeerBounds;
     servers?: ReadonlySet<string>;
+    /** Told each time the node's message stream is (re)established: messages reach us from then. */
+    onListening?: () => void;
   },
   signal: AbortSignal,
 ): Promise<void> {
@@ -49,7 +51,11 @@ export async function servePeerMessages(
     });
 
   try {
-    for await (const msg of lightning.customMessages({ signal })) {
+    const stream = lightning.customMessages({
+      signal,
+      ...(deps.onListening ? { onConnected: deps.onListening } : {}),
+    });
+    for await (const msg of stream) {
       if (msg.type !== LSPS0_MESSAGE_TYPE) continue;
       if (msg.data.length > LSPS0_MAX_MESSAGE_BYTES) {
         refuse(msg.peer, `message larger than ${LSPS0_MAX_MESSAGE_BYTES} bytes`);
