@@ -3,11 +3,13 @@
  * LSP an invoice the Flow 2.0 way, and a payer pays the three wrapped invoices at once. Their
  * channels are opened together (`wrapped.batchWindowMs`): one withheld funding for the three,
  * published with the first wallet's preimage. Each wallet gets exactly its invoice,
- * the LSP its fees; the audit ends clean.
+ * the LSP its fees; the audit ends clean. Then a batch in which one wallet never settles (its
+ * invoice cancelled): the others are paid and the funding published with their preimages, so the
+ * unpaid wallet's channel is on chain too; the LSP closes it at once, at its own cost.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { msat, sat } from '@blgv/core';
+import { type Hex32, msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
 import {
   fundingTransactions,
@@ -67,19 +69,22 @@ async function flow<T>(path: string, body: object): Promise<T> {
   return answer;
 }
 
-/** `wallet`'s invoice of AMOUNT, wrapped. */
-async function wrappedFor(wallet: LndNode): Promise<string> {
-  const quote = await flow<{ id: string }>('fee', { amount_msat: Number(AMOUNT), pubkey: wallet.pubkey });
-  const invoice = await wallet.lnd.addInvoice({ amount: AMOUNT, expirySeconds: 3600 }, within());
+/** `wallet`'s invoice of `amount`, wrapped; with the wallet's own invoice's hash. */
+async function wrappedFor(wallet: LndNode, amount = AMOUNT): Promise<{ wrapped: string; hash: Hex32 }> {
+  const quote = await flow<{ id: string }>('fee', { amount_msat: Number(amount), pubkey: wallet.pubkey });
+  const invoice = await wallet.lnd.addInvoice({ amount, expirySeconds: 3600 }, within());
   const r = await flow<{ jit_bolt11: string }>('proposal', {
     bolt11: invoice.paymentRequest,
     fee_id: quote.id,
   });
-  return r.jit_bolt11;
+  return { wrapped: r.jit_bolt11, hash: invoice.paymentHash };
 }
 
+const pointKey = (c: { channelPoint: { txid: string; outputIndex: number } }) =>
+  `${c.channelPoint.txid}:${c.channelPoint.outputIndex}`;
+
 test('three wrapped invoices paid at once: one withheld funding for their channels, each wallet paid exactly', async () => {
-  const invoices = await Promise.all(wallets.map(wrappedFor));
+  const invoices = (await Promise.all(wallets.map((w) => wrappedFor(w)))).map((i) => i.wrapped);
   const outcomes = await payAtOnce(alice, invoices);
   assert.deepEqual(
     outcomes.map((o) => o.status),
@@ -93,5 +98,52 @@ test('three wrapped invoices paid at once: one withheld funding for their channe
   }
   const txs = await fundingTransactions(lsp, wallets);
   assert.equal(txs.size, 1, `one funding for the ${WALLETS} channels: ${JSON.stringify([...txs])}`);
+  await assertCleanAudit(server);
+});
+
+test('a batch in which one wallet never settles: the others are paid, its channel went out with theirs and the LSP closes it', async () => {
+  // Twice the first payment: more than the channels the wallets have can take, so each needs a
+  // new one again.
+  const amount = msat(AMOUNT * 2n);
+  const [unpaid, ...payers] = wallets as [LndNode, ...LndNode[]];
+  const before = new Map<string, Set<string>>();
+  for (const w of wallets) before.set(w.name, new Set((await w.lnd.listChannels(within())).map(pointKey)));
+  const [never, ...others] = await Promise.all([unpaid, ...payers].map((w) => wrappedFor(w, amount)));
+  assert.ok(never);
+  // The wallet forgets its invoice: it fails the LSP's payment to it, never settling.
+  await unpaid.lnd.cancelInvoice(never.hash, within());
+
+  const [neverOutcome, ...othersOutcomes] = await payAtOnce(alice, [
+    never.wrapped,
+    ...others.map((o) => o.wrapped),
+  ]);
+  assert.equal(neverOutcome?.status, 'failed', JSON.stringify(neverOutcome));
+  assert.deepEqual(
+    othersOutcomes.map((o) => o.status),
+    Array(WALLETS - 1).fill('succeeded'),
+    JSON.stringify(othersOutcomes),
+  );
+  for (const w of payers) {
+    const fresh = (await settledChannels(h, w)).filter((c) => !before.get(w.name)?.has(pointKey(c)));
+    assert.equal(fresh.length, 1, `${w.name} has one new channel`);
+    assert.equal(fresh[0]?.localBalance, sat(amount / 1000n), `${w.name} holds exactly its invoice in it`);
+  }
+  // The unpaid wallet's new channel came with the others' (one funding, published with their
+  // preimages), and the LSP closes it.
+  const closing = await h.waitFor(
+    async () =>
+      (await lsp.lnd.closingChannels(within())).find(
+        (c) => c.remotePubkey === unpaid.pubkey && !before.get(unpaid.name)?.has(pointKey(c)),
+      ),
+    { what: 'the LSP to close the channel of the wallet that never settled' },
+  );
+  const txs = await fundingTransactions(lsp, payers);
+  assert.ok(txs.has(closing.channelPoint.txid), 'the unpaid channel was funded with the others');
+  assert.equal(
+    (await unpaid.lnd.listChannels(within())).filter((c) => !before.get(unpaid.name)?.has(pointKey(c)))
+      .length,
+    0,
+    'the wallet that never paid keeps no new channel open',
+  );
   await assertCleanAudit(server);
 });
