@@ -24,6 +24,7 @@ import {
   sql,
   stateCheckName,
   statesOfCheck,
+  TenantDebtsRepository,
   TenantsRepository,
 } from '@blgv/store';
 
@@ -451,6 +452,50 @@ for (const [name, config] of Object.entries(dialects)) {
         ],
       );
       assert.equal(mine.length, 6);
+    });
+
+    test("several tenants' accounts read in one statement are each what one tenant's read says", async () => {
+      const tenants = new TenantsRepository(database.db);
+      const [a, b] = [await tenants.create('accounts-a'), await tenants.create('accounts-b')];
+      const ledger = new LedgerRepository(database.db);
+      await ledger.append({
+        tenantId: a.id,
+        kind: 'topup',
+        amount: sat(9_000n),
+        reference: 'acc-a',
+        description: '',
+      });
+      await ledger.append({
+        tenantId: b.id,
+        kind: 'topup',
+        amount: sat(1_000n),
+        reference: 'acc-b',
+        description: '',
+      });
+      const debts = new TenantDebtsRepository(database.db);
+      for (const [reference, amount] of [
+        ['acc-b-1', 2_500n],
+        ['acc-b-2', 500n],
+      ] as const)
+        await debts.add({
+          tenantId: b.id,
+          kind: 'hosting_transaction_fee',
+          reference,
+          amount: sat(amount),
+          description: '',
+        });
+      const unknown = randomUUID();
+      const many = await ledger.accounts([a.id, b.id, unknown, 'not-a-uuid', b.id]);
+      assert.deepEqual(many.get(a.id), await ledger.account(a.id));
+      assert.deepEqual(many.get(b.id), await ledger.account(b.id));
+      assert.deepEqual([many.get(b.id)?.balance, many.get(b.id)?.debt], [1_000n, 3_000n]);
+      assert.ok(many.get(b.id)?.debtSince instanceof Date);
+      assert.equal(many.get(a.id)?.debtSince, null);
+      assert.deepEqual(
+        [...many.keys()].sort(),
+        [a.id, b.id].sort(),
+        'unknown and malformed ids are left out',
+      );
     });
 
     test("a node's checks: consecutive ones extend its interval to the latest; a change opens the next where it ends", async () => {

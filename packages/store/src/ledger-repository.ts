@@ -10,6 +10,7 @@ import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
 import { openDebtsOf, type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
+import { isUuid } from './uuid.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
 export interface LedgerEntry {
@@ -126,6 +127,26 @@ export class LedgerRepository {
       from (${openDebtsOf(tenantId)}) d`.execute(this.#db);
     const row = r.rows[0];
     return { balance: sat(row?.balance ?? '0'), debt: sat(row?.debt ?? '0'), debtSince: row?.since ?? null };
+  }
+
+  /**
+   * {@link account} of several tenants in one statement, by tenant (an unknown tenant is left
+   * out; a tenant with no open debt owes 0 since null).
+   */
+  async accounts(
+    tenantIds: readonly string[],
+  ): Promise<Map<string, { balance: Sat; debt: Sat; debtSince: Date | null }>> {
+    const valid = tenantIds.filter((id) => isUuid(id));
+    if (valid.length === 0) return new Map();
+    const r = await sql<{ id: string; balance: string; debt: string; since: Date | null }>`
+      select t.id, t.balance_sat::text as balance, coalesce(sum(d.amount_sat), 0)::text as debt,
+        min(d.created_at) as since
+      from tenants t left join tenant_debts d on d.tenant_id = t.id and d.paid_at is null
+      where t.id in (${uuidList(valid)})
+      group by t.id`.execute(this.#db);
+    return new Map(
+      r.rows.map((row) => [row.id, { balance: sat(row.balance), debt: sat(row.debt), debtSince: row.since }]),
+    );
   }
 
   /** The sum of a tenant's entries (what the running balance must equal). */

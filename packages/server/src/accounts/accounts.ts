@@ -11,7 +11,12 @@ import {
   type PageRequest,
   type Topup,
 } from '@blgv/store';
+import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
+
+/** A tenant's account as read: its balance, what it owes, and since when. */
+type AccountRead = { balance: Sat; debt: Sat; debtSince: Date | null };
+const NO_ACCOUNT: AccountRead = { balance: sat(0), debt: sat(0), debtSince: null };
 
 /** Limits of top-ups. */
 export interface TopupLimits {
@@ -26,6 +31,15 @@ export class Accounts {
   readonly #lightning: Pick<InvoicesPort, 'addInvoice'>;
   readonly #limits: TopupLimits;
   readonly #log: Logger;
+  /** Batches concurrent account reads; no caching, every call reads fresh rows. */
+  readonly #accounts = new DataLoader<string, AccountRead>(
+    async (ids) => {
+      const found = await new LedgerRepository(this.#database.db).accounts(ids);
+      return ids.map((id) => found.get(id) ?? NO_ACCOUNT);
+    },
+    // setImmediate: collect the reads of every request parsed in this turn of the event loop.
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
 
   constructor(deps: {
     database: Database;
@@ -44,9 +58,13 @@ export class Accounts {
     return new LedgerRepository(this.#database.db).balance(tenantId);
   }
 
-  /** The balance (the ledger's sum) and the debt (owed, not yet in the ledger), and since when. */
-  account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
-    return new LedgerRepository(this.#database.db).account(tenantId);
+  /**
+   * The balance (the ledger's sum) and the debt (owed, not yet in the ledger), and since when.
+   * Reads asked for in one turn of the event loop go to the database as one statement; each is
+   * read after it was asked (nothing is cached).
+   */
+  account(tenantId: string): Promise<AccountRead> {
+    return this.#accounts.load(tenantId);
   }
 
   /** A page of the tenant's ledger entries, newest first. */
