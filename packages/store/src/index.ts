@@ -57,7 +57,13 @@ export {
   leaseLost,
   withLeaseFence,
 } from './lease-fence.ts';
-export { type LedgerEntry, LedgerRepository, type Topup } from './ledger-repository.ts';
+export {
+  type LedgerEntry,
+  LedgerRepository,
+  NO_ACCOUNT,
+  type TenantAccount,
+  type Topup,
+} from './ledger-repository.ts';
 export {
   type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,

@@ -9,7 +9,7 @@ import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import type { Schema } from './schema.ts';
 import type { LedgerEntriesTable, LedgerKind, TopupState, TopupsTable } from './tables/ledger.ts';
-import { openDebtsOf, type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
+import { type TenantDebt, TenantDebtsRepository } from './tenant-debts-repository.ts';
 import { isUuid } from './uuid.ts';
 
 /** One ledger entry; credits are positive, charges negative. */
@@ -75,6 +75,16 @@ export function ledgerAppendCtes(
     )`;
 }
 
+/** A tenant's account: its running balance, what it owes (open debts), and since when. */
+export interface TenantAccount {
+  readonly balance: Sat;
+  readonly debt: Sat;
+  readonly debtSince: Date | null;
+}
+
+/** The account of a tenant that does not exist: nothing held, nothing owed. */
+export const NO_ACCOUNT: TenantAccount = { balance: sat(0), debt: sat(0), debtSince: null };
+
 /** Reads and appends ledger entries and top-ups. Pass a transaction to combine writes. */
 export class LedgerRepository {
   readonly #db: Kysely<Schema>;
@@ -119,25 +129,18 @@ export class LedgerRepository {
   }
 
   /** The running balance (the ledger's sum, never negative) and what the tenant owes. */
-  async account(tenantId: string): Promise<{ balance: Sat; debt: Sat; debtSince: Date | null }> {
-    // One statement: the running balance beside the open debts.
-    const r = await sql<{ balance: string | null; debt: string; since: Date | null }>`
-      select (select balance_sat from tenants where id = ${tenantId})::text as balance,
-        d.amount as debt, d.since
-      from (${openDebtsOf(tenantId)}) d`.execute(this.#db);
-    const row = r.rows[0];
-    return { balance: sat(row?.balance ?? '0'), debt: sat(row?.debt ?? '0'), debtSince: row?.since ?? null };
+  async account(tenantId: string): Promise<TenantAccount> {
+    return (await this.accounts([tenantId])).get(tenantId) ?? NO_ACCOUNT;
   }
 
   /**
    * {@link account} of several tenants in one statement, by tenant (an unknown tenant is left
    * out; a tenant with no open debt owes 0 since null).
    */
-  async accounts(
-    tenantIds: readonly string[],
-  ): Promise<Map<string, { balance: Sat; debt: Sat; debtSince: Date | null }>> {
+  async accounts(tenantIds: readonly string[]): Promise<Map<string, TenantAccount>> {
     const valid = tenantIds.filter((id) => isUuid(id));
     if (valid.length === 0) return new Map();
+    // The running balances beside the open debts.
     const r = await sql<{ id: string; balance: string; debt: string; since: Date | null }>`
       select t.id, t.balance_sat::text as balance, coalesce(sum(d.amount_sat), 0)::text as debt,
         min(d.created_at) as since

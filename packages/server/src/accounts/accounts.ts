@@ -7,16 +7,14 @@ import {
   type Database,
   type LedgerEntry,
   LedgerRepository,
+  NO_ACCOUNT,
   type Page,
   type PageRequest,
+  type TenantAccount,
   type Topup,
 } from '@blgv/store';
-import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-
-/** A tenant's account as read: its balance, what it owes, and since when. */
-type AccountRead = { balance: Sat; debt: Sat; debtSince: Date | null };
-const NO_ACCOUNT: AccountRead = { balance: sat(0), debt: sat(0), debtSince: null };
+import { turnBatched } from '../turn-batched.ts';
 
 /** Limits of top-ups. */
 export interface TopupLimits {
@@ -31,15 +29,11 @@ export class Accounts {
   readonly #lightning: Pick<InvoicesPort, 'addInvoice'>;
   readonly #limits: TopupLimits;
   readonly #log: Logger;
-  /** Batches concurrent account reads; no caching, every call reads fresh rows. */
-  readonly #accounts = new DataLoader<string, AccountRead>(
-    async (ids) => {
-      const found = await new LedgerRepository(this.#database.db).accounts(ids);
-      return ids.map((id) => found.get(id) ?? NO_ACCOUNT);
-    },
-    // setImmediate: collect the reads of every request parsed in this turn of the event loop.
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
-  );
+  /** Account reads, one statement per turn of the event loop; no caching, every call reads fresh rows. */
+  readonly #accounts = turnBatched<string, TenantAccount>(async (ids) => {
+    const found = await new LedgerRepository(this.#database.db).accounts(ids);
+    return ids.map((id) => found.get(id) ?? NO_ACCOUNT);
+  });
 
   constructor(deps: {
     database: Database;
@@ -63,7 +57,7 @@ export class Accounts {
    * Reads asked for in one turn of the event loop go to the database as one statement; each is
    * read after it was asked (nothing is cached).
    */
-  account(tenantId: string): Promise<AccountRead> {
+  account(tenantId: string): Promise<TenantAccount> {
     return this.#accounts.load(tenantId);
   }
 

@@ -21,11 +21,11 @@ import {
   type Page,
   type PageRequest,
 } from '@blgv/store';
-import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { KeyedWakeup, Wakeup } from '../poll.ts';
+import { turnBatched } from '../turn-batched.ts';
 import { chargeChannel } from './channel-charge.ts';
 import {
   type ChannelLimits,
@@ -69,15 +69,11 @@ export class ChannelService {
   readonly #runner: ChannelRunner;
   readonly #tracker: ChannelTracker;
   #estimates: { at: number; values: FeeEstimate[] } | undefined;
-  /** Batches concurrent reads by id; no caching, every call reads fresh rows. */
-  readonly #reads = new DataLoader<string, ChannelRequest | undefined>(
-    async (ids) => {
-      const found = await new ChannelRequestsRepository(this.#database.db).getMany(ids);
-      return ids.map((id) => found.get(id));
-    },
-    // setImmediate: collect the reads of every request parsed in this turn of the event loop.
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
-  );
+  /** Reads by id, one statement per turn of the event loop; no caching, every call reads fresh rows. */
+  readonly #reads = turnBatched<string, ChannelRequest | undefined>(async (ids) => {
+    const found = await new ChannelRequestsRepository(this.#database.db).getMany(ids);
+    return ids.map((id) => found.get(id));
+  });
   /** Wakes the channel job's scan for queued requests (when it runs in this replica). */
   readonly #queued = new Wakeup();
   /** Wakes callers waiting on a request when this replica's runner moves it. */
