@@ -2,12 +2,24 @@
  * Channels sold through the REST API and the states they pass through.
  */
 import { type Sat, sat } from '@blgv/core';
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { type Page, type PageRequest, readPage } from './keyset-page.ts';
 import { moveState } from './move-state.ts';
+import { prepared } from './prepared-statements.ts';
 import type { Schema } from './schema.ts';
 import type { ChannelRequestState, ChannelRequestsTable } from './tables/channels.ts';
 import { isUuid } from './uuid.ts';
+
+/** Every column of `channel_requests`, in the table's order. */
+const COLUMNS = `id, seq, tenant_id, idempotency_key, idempotency_fingerprint, client_pubkey, capacity_sat,
+  push_sat, fee_rate_sat_per_vbyte, private, fee_sat, network_fee_sat, funding_id, state, funding_txid,
+  funding_output_index, failure, estimated_blocks, created_at, updated_at`;
+
+/** A signed channel read's statement (every request reads through it, coalesced per turn). */
+const CHANNELS_BY_ID = prepared(
+  'channels_by_id',
+  `select ${COLUMNS} from channel_requests where id = any($1::uuid[])`,
+);
 
 /** A channel request as stored. */
 export interface ChannelRequest {
@@ -114,7 +126,9 @@ export class ChannelRequestsRepository {
   async getMany(ids: readonly string[]): Promise<Map<string, ChannelRequest>> {
     const valid = ids.filter((id) => isUuid(id));
     if (valid.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('channel_requests').selectAll().where('id', 'in', valid).execute();
+    const { rows } = await this.#db.executeQuery<Selectable<ChannelRequestsTable>>(
+      CompiledQuery.raw(CHANNELS_BY_ID, [valid]),
+    );
     return new Map(rows.map((r) => [r.id, toRequest(r)]));
   }
 

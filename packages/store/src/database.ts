@@ -12,6 +12,7 @@ import pg from 'pg';
 import { fencedDialect } from './fenced-dialect.ts';
 import { PostgresNodeLocks } from './node-locks.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { preparingConnections } from './prepared-statements.ts';
 import type { Schema } from './schema.ts';
 
 /** Where the data lives. */
@@ -104,6 +105,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     for (const p of [pool, relaxedPool]) {
       p.on('error', () => {});
       p.on('connect', (c) => c.on('error', () => {}));
+      preparingConnections(p);
     }
     pgPool = pool;
     // Node locks wait on `lock_timeout` and their caller's deadline, not the statement timeout.
