@@ -9,10 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { msat, sat } from '@blgv/core';
+import { msat, parseHex32, parsePubkey, sat } from '@blgv/core';
 import {
   BusinessFiguresRepository,
   BusinessTotalsRepository,
+  ChannelFundingsRepository,
   ChannelRequestsRepository,
   type Database,
   type DatabaseConfig,
@@ -34,6 +35,7 @@ import {
   sql,
   sumBySource,
   TenantsRepository,
+  UnpaidChannelsRepository,
 } from '@blgv/store';
 
 const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -98,6 +100,7 @@ async function resum(db: Kysely<Schema>): Promise<Awaited<ReturnType<typeof from
       revenue: sumBySource(await figures.revenuePerDay(new Date(0), 'lsp')),
       channels: await figures.channelCounts(new Date(0)),
       rebalancing: { count: costs.count, feeMsat: costs.feeMsat },
+      unpaidChannels: await new UnpaidChannelsRepository(db).costs(),
     },
     forwards: forwards.rows.map((r) => ({
       nodeId: r.node_id,
@@ -295,6 +298,34 @@ function writers(db: Kysely<Schema>) {
       assert.ok(await reservations.transition(released.id, 'active', { state: 'released', used: sat(0n) }));
       return { expired };
     },
+    /** A funding of `channels` channels whose fee was `fee`; the first one recorded unpaid (twice). */
+    unpaid: async (channels: number, fee: bigint) => {
+      const fundings = new ChannelFundingsRepository(db);
+      const id = randomUUID();
+      const owners = Array.from({ length: channels }, () => `jit:${randomUUID()}`);
+      await fundings.insert({
+        id,
+        feeRate: 2n,
+        lockId: parseHex32(randomBytes(32).toString('hex')),
+        channels: owners.map((owner) => ({
+          owner,
+          pendingChanId: parseHex32(randomBytes(32).toString('hex')),
+          remotePubkey: parsePubkey(`02${randomBytes(32).toString('hex')}`),
+          amountSat: '100000',
+        })),
+      });
+      await fundings.recordFunded(id, {
+        txid: parseHex32(randomBytes(32).toString('hex')),
+        psbt: 'cHNidP8=',
+        lockedInputs: [],
+        fee: sat(fee),
+        vsize: 300,
+      });
+      const unpaid = new UnpaidChannelsRepository(db);
+      const c = { owner: owners[0] as string, clientPubkey: 'c', fundingId: id, channelPoint: 'x:0' };
+      await unpaid.record({ ...c, closingTxid: 'ef'.repeat(32) });
+      await unpaid.record({ ...c, closingTxid: null }); // again: nothing
+    },
     rebalance: async (state: 'succeeded' | 'failed' | 'refused', fee: bigint) => {
       const rebalances = new RebalancesRepository(db);
       const attempt = {
@@ -319,7 +350,10 @@ function writers(db: Kysely<Schema>) {
 }
 
 /** A bit of every kind of write the totals count, in an order that exercises each rule. */
-async function writeMix(db: Kysely<Schema>): Promise<{ a: string; b: string; expired: string }> {
+async function writeMix(
+  db: Kysely<Schema>,
+  options: { unpaid?: boolean } = {},
+): Promise<{ a: string; b: string; expired: string }> {
   const w = writers(db);
   const [a, b] = [await w.tenant(), await w.tenant()];
   await w.entry(a, 'topup', 10_000_000n);
@@ -385,6 +419,10 @@ async function writeMix(db: Kysely<Schema>): Promise<{ a: string; b: string; exp
   await w.rebalance('succeeded', 700n);
   await w.rebalance('failed', 0n);
   await w.rebalance('refused', 0n);
+  if (options.unpaid ?? true) {
+    await w.unpaid(3, 331n);
+    await w.unpaid(1, 200n);
+  }
   return { a, b, expired: expired.id };
 }
 
@@ -399,10 +437,12 @@ for (const kind of ['pglite', 'postgres'] as const) {
     test('history written before the totals existed is back-filled; every write after moves them as a re-sum would', async () => {
       // Everything but the totals (and what builds on them).
       const older = listMigrations().filter(
-        (m) => !['running_totals', 'wrapped_fee_totals', 'reservation_totals'].includes(m.name),
+        (m) =>
+          !['running_totals', 'wrapped_fee_totals', 'reservation_totals', 'unpaid_channels'].includes(m.name),
       );
       await migrate(database.db, older);
-      await writeMix(database.db);
+      await writeMix(database.db, { unpaid: false }); // their table came with their total
+
       await migrate(database.db);
       const filled = await assertTotalsMatch(database.db, 'after the back-fill');
       assert.ok(
@@ -431,6 +471,11 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.equal(totals.business.revenue.push_margin, 2n * (1_000n + 500n) * 1000n);
       assert.equal(totals.business.revenue.jit_opening_fees, 2n * 3_000n);
       assert.deepEqual(totals.business.rebalancing, { count: 4, feeMsat: 4_400n });
+      assert.deepEqual(
+        totals.business.unpaidChannels,
+        { count: 2, fundingShareSat: 111n + 200n },
+        'one mix: a third of 331 sat rounded up, and 200 sat of a funding of its own, each recorded once',
+      );
       assert.equal(
         totals.business.revenue.routing,
         2n * (400n + 300n + 500n + 2_500n + 41n - 1_000n - 2_000n),

@@ -135,6 +135,16 @@ export const LspFiguresResponse = Type.Object({
         movedSat: SatAmount('moved by them'),
         feeMsat: SignedMsat("what they cost the LSP (its own expense, beside revenue's routing)"),
       }),
+      unpaidChannels: Type.Object({
+        count: Type.Integer({
+          minimum: 0,
+          description:
+            'JIT channels the LSP closed in the window because their client never paid (a withheld batch that went out for its other members)',
+        }),
+        fundingShareSat: SatAmount(
+          "their shares of their funding transactions' fees (the LSP's own expense; their closes are on chain beside)",
+        ),
+      }),
     },
     { description: "the LSP's own expenses in the window" },
   ),

@@ -3,6 +3,7 @@
  * in the transaction of every row they sum: a few small rows, whatever the history. The same
  * figures over a window are summed from the rows in it (`BusinessFiguresRepository`).
  */
+import { sat } from '@blgv/core';
 import { type Kysely, sql } from 'kysely';
 import {
   LEDGER_REVENUE,
@@ -12,6 +13,7 @@ import {
 } from './business-figures-repository.ts';
 import type { Schema } from './schema.ts';
 import type { BusinessTotalName } from './tables/totals.ts';
+import type { UnpaidChannelCosts } from './unpaid-channels-repository.ts';
 
 /** The LSP's figures since the start. */
 export interface BusinessTotals {
@@ -21,6 +23,8 @@ export interface BusinessTotals {
   readonly channels: { readonly sold: number; readonly jitOpened: number };
   /** Rebalances that succeeded, and what they cost the LSP (msat). */
   readonly rebalancing: { readonly count: number; readonly feeMsat: bigint };
+  /** Channels closed because their client never paid, and their funding shares (sat). */
+  readonly unpaidChannels: UnpaidChannelCosts;
 }
 
 /** The `business_totals` rows that are a revenue source of their own. */
@@ -61,6 +65,10 @@ export class BusinessTotalsRepository {
       revenue,
       channels: { sold: Number(total('channel_sales').count), jitOpened: Number(total('jit_opened').count) },
       rebalancing: { count: Number(total('rebalances').count), feeMsat: total('rebalances').msat },
+      unpaidChannels: {
+        count: Number(total('unpaid_channels').count),
+        fundingShareSat: sat(total('unpaid_channels').msat / 1000n),
+      },
     };
   }
 }

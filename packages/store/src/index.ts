@@ -163,6 +163,11 @@ export {
 } from './tenant-debts-repository.ts';
 export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-repository.ts';
 export {
+  type NewUnpaidChannel,
+  type UnpaidChannelCosts,
+  UnpaidChannelsRepository,
+} from './unpaid-channels-repository.ts';
+export {
   type AttemptOutcome,
   type DeliveryWithAttempts,
   type DueDelivery,

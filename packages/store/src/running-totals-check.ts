@@ -7,6 +7,7 @@ import { BusinessFiguresRepository, REVENUE_SOURCES } from './business-figures-r
 import { BusinessTotalsRepository } from './business-totals-repository.ts';
 import { RebalancesRepository } from './rebalances-repository.ts';
 import type { Schema } from './schema.ts';
+import { UnpaidChannelsRepository } from './unpaid-channels-repository.ts';
 
 /** A running total that differs from what the history it counts sums to. */
 export interface TotalMismatch {
@@ -69,11 +70,12 @@ async function keyedMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> {
 /** The LSP's figures since the start against the business figures summed from the start. */
 async function businessMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> {
   const figures = new BusinessFiguresRepository(db);
-  const [kept, revenue, channels, costs] = await Promise.all([
+  const [kept, revenue, channels, costs, unpaid] = await Promise.all([
     new BusinessTotalsRepository(db).read(),
     figures.revenuePerDay(new Date(0), 'lsp'),
     figures.channelCounts(new Date(0)),
     new RebalancesRepository(db).costs(),
+    new UnpaidChannelsRepository(db).costs(),
   ]);
   const summed = new Map<string, bigint>(REVENUE_SOURCES.map((s) => [`revenue:${s}`, 0n]));
   for (const r of revenue)
@@ -82,12 +84,16 @@ async function businessMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> 
   summed.set('channels:jit_opened', BigInt(channels.jitOpened));
   summed.set('rebalances:count', BigInt(costs.count));
   summed.set('rebalances:fee_msat', costs.feeMsat);
+  summed.set('unpaid_channels:count', BigInt(unpaid.count));
+  summed.set('unpaid_channels:funding_share_sat', unpaid.fundingShareSat);
   const values = new Map<string, bigint>([
     ...REVENUE_SOURCES.map((s) => [`revenue:${s}`, kept.revenue[s]] as const),
     ['channels:sold', BigInt(kept.channels.sold)],
     ['channels:jit_opened', BigInt(kept.channels.jitOpened)],
     ['rebalances:count', BigInt(kept.rebalancing.count)],
     ['rebalances:fee_msat', kept.rebalancing.feeMsat],
+    ['unpaid_channels:count', BigInt(kept.unpaidChannels.count)],
+    ['unpaid_channels:funding_share_sat', kept.unpaidChannels.fundingShareSat],
   ]);
   return [...values]
     .filter(([total, value]) => summed.get(total) !== value)

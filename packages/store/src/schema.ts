@@ -4,7 +4,7 @@
  * nothing here imports a repository.
  */
 
-import type { ChannelFundingsTable, ChannelRequestsTable } from './tables/channels.ts';
+import type { ChannelFundingsTable, ChannelRequestsTable, UnpaidChannelsTable } from './tables/channels.ts';
 import type { EventsTable } from './tables/events.ts';
 import type {
   HostedNodeChecksTable,
@@ -86,6 +86,7 @@ export interface Schema {
   routing_fee_changes: RoutingFeeChangesTable;
   routing_policy: RoutingPolicyTable;
   rebalances: RebalancesTable;
+  unpaid_channels: UnpaidChannelsTable;
   lsp_own_payments: LspOwnPaymentsTable;
   wrapped_fee_quotes: WrappedFeeQuotesTable;
   wrapped_invoices: WrappedInvoicesTable;

@@ -18,6 +18,7 @@
  * funding of one member goes the same way (no other member: it is given up).
  */
 import { type ChannelPoint, type ChannelsPort, parseHex32 } from '@blgv/core';
+import type { NewUnpaidChannel } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
@@ -30,6 +31,8 @@ const COOP_CLOSE_MS = 30_000;
 export interface WithheldMember {
   /** Its owner's record (a JIT channel's, a wrapped invoice's id). */
   readonly id: string;
+  /** Its channel's owner in the funding (`jit:<id>`, `wrapped:<id>`). */
+  readonly owner: string;
   readonly fundingId: string;
   readonly channelPoint: ChannelPoint;
   /** The client's node. */
@@ -52,11 +55,17 @@ export interface WithheldMembers {
 /** The Lightning calls closing an unpaid member's channel makes. */
 export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'listChannels'>;
 
+/** Where an unpaid member's channel is recorded as the LSP's expense (once; again: nothing). */
+export interface UnpaidChannelsLog {
+  record(c: NewUnpaidChannel): Promise<void>;
+}
+
 /** Decides a shared withheld funding's fate as its members end; closes unpaid members' channels. */
 export class WithheldBatch {
   readonly #members: WithheldMembers;
   readonly #funder: Pick<ChannelFunder, 'withdraw' | 'published'>;
   readonly #lightning: WithheldBatchLightning;
+  readonly #unpaid: UnpaidChannelsLog;
   readonly #log: Logger;
   readonly #signal: () => AbortSignal;
   /** Members whose channels this process is closing. */
@@ -66,6 +75,7 @@ export class WithheldBatch {
     members: WithheldMembers;
     funder: Pick<ChannelFunder, 'withdraw' | 'published'>;
     lightning: WithheldBatchLightning;
+    unpaid: UnpaidChannelsLog;
     log: Logger;
     /** The running owner's signal. */
     signal: () => AbortSignal;
@@ -73,6 +83,7 @@ export class WithheldBatch {
     this.#members = deps.members;
     this.#funder = deps.funder;
     this.#lightning = deps.lightning;
+    this.#unpaid = deps.unpaid;
     this.#log = deps.log;
     this.#signal = deps.signal;
   }
@@ -118,7 +129,8 @@ export class WithheldBatch {
   /**
    * Closes an unpaid member's channel once its funding is out: started here and retried until
    * it is closing, without holding up the caller (a restart's {@link recover} starts it again);
-   * one already closing or closed is left alone.
+   * one already closing or closed is left alone. Either way the channel is then recorded as the
+   * LSP's expense (its share of the funding), retried until recorded.
    */
   #closeUnpaid(member: WithheldMember): void {
     if (this.#closing.has(member.id)) return;
@@ -133,37 +145,55 @@ export class WithheldBatch {
 
   async #close(member: WithheldMember, signal: AbortSignal): Promise<void> {
     const point = member.channelPoint;
+    let closingTxid: string | null = null;
+    let looked = false;
     await retryUntilDone(
       async () => {
         await this.#funder.published(member.fundingId, signal);
-        const open = (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).some(
-          (c) => pointKey(c.channelPoint) === pointKey(point),
-        );
-        if (!open) return;
-        const closing = await this.#lightning
-          .closeChannel({ channelPoint: point }, AbortSignal.timeout(COOP_CLOSE_MS))
-          .catch(async (err: unknown) => {
-            this.#log.warn(
-              { member: member.id, err: errorMessage(err) },
-              'the cooperative close of an unpaid channel failed; force-closing it',
-            );
-            return this.#lightning.closeChannel(
-              { channelPoint: point, force: true },
-              AbortSignal.timeout(COOP_CLOSE_MS),
-            );
-          });
-        this.#log.warn(
-          {
-            member: member.id,
-            client: member.client,
-            funding: member.fundingId,
-            closingTxid: closing.closingTxid,
-          },
-          'a channel its client never paid for went on chain with its batch; closed',
-        );
+        if (!looked) {
+          const open = (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).some(
+            (c) => pointKey(c.channelPoint) === pointKey(point),
+          );
+          if (open) closingTxid = (await this.#closeChannel(member)).closingTxid;
+          looked = true;
+        }
+        await this.#unpaid.record({
+          owner: member.owner,
+          clientPubkey: member.client,
+          fundingId: member.fundingId,
+          channelPoint: pointKey(point),
+          closingTxid,
+        });
       },
       { what: 'closing an unpaid channel', signal, log: this.#log, subject: { member: member.id } },
     );
+  }
+
+  /** Closes the channel cooperatively, or by force when the client does not answer. */
+  async #closeChannel(member: WithheldMember): Promise<{ closingTxid: string }> {
+    const point = member.channelPoint;
+    const closing = await this.#lightning
+      .closeChannel({ channelPoint: point }, AbortSignal.timeout(COOP_CLOSE_MS))
+      .catch(async (err: unknown) => {
+        this.#log.warn(
+          { member: member.id, err: errorMessage(err) },
+          'the cooperative close of an unpaid channel failed; force-closing it',
+        );
+        return this.#lightning.closeChannel(
+          { channelPoint: point, force: true },
+          AbortSignal.timeout(COOP_CLOSE_MS),
+        );
+      });
+    this.#log.warn(
+      {
+        member: member.id,
+        client: member.client,
+        funding: member.fundingId,
+        closingTxid: closing.closingTxid,
+      },
+      'a channel its client never paid for went on chain with its batch; closed',
+    );
+    return closing;
   }
 }
 
@@ -182,12 +212,14 @@ export interface MemberRecord<S extends string> {
  */
 export function withheldMember<S extends string>(
   r: MemberRecord<S>,
+  owner: string,
   client: string,
   standings: Partial<Record<S, WithheldMember['standing']>>,
 ): WithheldMember {
   if (!r.fundingId) throw new Error(`${r.id} is ${r.state} without its funding`);
   return {
     id: r.id,
+    owner,
     fundingId: r.fundingId,
     channelPoint: { txid: parseHex32(r.fundingTxid ?? ''), outputIndex: r.fundingOutputIndex ?? 0 },
     client,

@@ -21,7 +21,12 @@ const STANDING: Partial<Record<JitChannelState, WithheldMember['standing']>> = {
 
 /** A JIT channel past its commit point as a member of its funding. */
 export function jitMember(r: JitChannelRecord): WithheldMember {
-  return withheldMember(r, r.clientPubkey, STANDING);
+  return withheldMember(r, jitFundingOwner(r.id), r.clientPubkey, STANDING);
+}
+
+/** A JIT channel's owner in its funding. */
+export function jitFundingOwner(id: string): string {
+  return `jit:${id}`;
 }
 
 /** The JIT channels of withheld fundings. */

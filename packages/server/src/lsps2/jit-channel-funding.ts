@@ -26,7 +26,12 @@ import {
   scid,
   type WalletPort,
 } from '@blgv/core';
-import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
+import {
+  type Database,
+  type JitChannelRecord,
+  Lsps2JitChannelsRepository,
+  UnpaidChannelsRepository,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
@@ -34,7 +39,7 @@ import { FundingBatcher } from '../funding/funding-batcher.ts';
 import { WithheldBatch, type WithheldBatchLightning } from '../funding/withheld-batch.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
 import { activeChannel } from './channel-open.ts';
-import { jitMember, jitMembers } from './jit-batch-members.ts';
+import { jitFundingOwner, jitMember, jitMembers } from './jit-batch-members.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
 
 /** The limits a JIT channel is funded within (from config). */
@@ -120,7 +125,11 @@ export class JitChannelFunding {
       },
       log: deps.log,
     });
-    this.#withheld = new WithheldBatch({ ...deps, members: jitMembers(deps.database) });
+    this.#withheld = new WithheldBatch({
+      ...deps,
+      members: jitMembers(deps.database),
+      unpaid: new UnpaidChannelsRepository(deps.database.db),
+    });
     this.#schedule = deps.schedule;
     this.#limits = deps.limits;
     this.#apply = deps.apply;
@@ -143,7 +152,7 @@ export class JitChannelFunding {
   async fund(record: JitChannelRecord, withhold: boolean): Promise<OpenFailure | undefined> {
     const capacity = record.channelCapacitySat;
     if (capacity === null) throw new Error(`JIT channel ${record.id} is opening without its capacity`);
-    const owner = `jit:${record.id}`;
+    const owner = jitFundingOwner(record.id);
     // Opens ready together (and published at their commit point) share one transaction.
     const result = await this.#batcher.fund(
       {

@@ -8,10 +8,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
-import { type Database, Lsps2JitChannelsRepository, migrate, openDatabase, sql } from '@blgv/store';
+import {
+  type Database,
+  Lsps2JitChannelsRepository,
+  migrate,
+  openDatabase,
+  sql,
+  UnpaidChannelsRepository,
+} from '@blgv/store';
 import pino from 'pino';
 import { WithheldBatch } from '../funding/withheld-batch.ts';
-import { jitMember, jitMembers } from './jit-batch-members.ts';
+import { jitFundingOwner, jitMember, jitMembers } from './jit-batch-members.ts';
 
 let database: Database;
 before(async () => {
@@ -21,6 +28,9 @@ before(async () => {
 after(() => database?.close());
 
 const TXID = parseHex32('cd'.repeat(32));
+const CAPACITY = 100_000n;
+/** The batch's funding fee: each of its channels' share is this divided by their number, rounded up. */
+const FUNDING_FEE = 331n;
 
 /** A withheld funding and its members, each JIT channel in the state given (output i). */
 async function batch(
@@ -28,17 +38,18 @@ async function batch(
   funding = 'withheld',
 ): Promise<{ fundingId: string; members: string[] }> {
   const fundingId = randomUUID();
-  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid)
-    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
-  const members: string[] = [];
+  const members = states.map(() => randomUUID());
+  const channels = members.map((id) => ({ owner: jitFundingOwner(id), amountSat: String(CAPACITY) }));
+  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid, fee_sat)
+    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, ${JSON.stringify(channels)}, ${TXID}, ${FUNDING_FEE})`.execute(
+    database.db,
+  );
   for (const [i, state] of states.entries()) {
-    const id = randomUUID();
     await sql`insert into lsps2_jit_channels (id, owner_kind, owner, client_pubkey, jit_scid, min_fee_msat,
         proportional, valid_until, min_lifetime, max_client_to_self_delay, min_payment_size_msat,
         max_payment_size_msat, state, funding_id, funding_txid, funding_output_index)
-      values (${id}, 'node', 'c', ${`02${String(i).repeat(64)}`.slice(0, 66)}, ${randomUUID()}, 0, 0, now(), 0, 0, 0, 0,
+      values (${members[i]}, 'node', 'c', ${`02${String(i).repeat(64)}`.slice(0, 66)}, ${randomUUID()}, 0, 0, now(), 0, 0, 0, 0,
         ${state}, ${fundingId}, ${TXID}, ${i})`.execute(database.db);
-    members.push(id);
   }
   return { fundingId, members };
 }
@@ -80,6 +91,7 @@ function fakes(options: { coopFails?: boolean } = {}) {
   const signal = new AbortController().signal;
   const withheld = new WithheldBatch({
     members: jitMembers(database),
+    unpaid: new UnpaidChannelsRepository(database.db),
     funder,
     lightning,
     log: pino({ level: 'silent' }),
@@ -93,6 +105,21 @@ async function until(done: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!done()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The unpaid channel recorded for member `id`, waited for (the record follows the close). */
+async function recorded(
+  id: string,
+): Promise<{ state: string; share: string; capacity: string; txid: string | null }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await sql<{ state: string; share: string; capacity: string; txid: string | null }>`
+      select state, funding_share_sat::text as share, capacity_sat::text as capacity, closing_txid as txid
+      from unpaid_channels where id = ${jitFundingOwner(id)}`.execute(database.db);
+    if (r.rows[0]) return r.rows[0];
+    if (Date.now() > deadline) assert.fail(`no unpaid channel recorded for ${id}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -127,10 +154,18 @@ test('withdrawn first, then another member settles: its release closes the unpai
   await withheld.released(await member(payer));
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 0'], "the unpaid member's channel closed, the payer's left open");
+  assert.deepEqual(
+    await recorded(unpaid),
+    { state: 'closing', share: '166', capacity: String(CAPACITY), txid: 'ef'.repeat(32) },
+    "the LSP's expense: its share of the funding (331 sat over 2 channels, rounded up) and its close",
+  );
   const lookedBefore = looked.times;
   await withheld.released(await member(payer));
   await until(() => looked.times > lookedBefore, 'a second look at the channels');
   assert.deepEqual(calls, ['close 0'], 'a channel closing already is left alone');
+  const costs = await new UnpaidChannelsRepository(database.db).costs();
+  assert.deepEqual((await recorded(unpaid)).state, 'closing', 'recorded once, as first recorded');
+  assert.ok(costs.count >= 1);
 });
 
 test('withdrawn after another member settled: closed at once (force-closed when the client does not answer)', async () => {
@@ -140,6 +175,7 @@ test('withdrawn after another member settled: closed at once (force-closed when 
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['force-close 1'], 'not given up: the funding is out; its channel force-closed');
   assert.equal(fundings.get(fundingId), 'published');
+  assert.equal((await recorded(members[1] as string)).share, '111', '331 sat over 3 channels, rounded up');
 });
 
 test('a funding of its own is given up as before', async () => {
@@ -148,6 +184,11 @@ test('a funding of its own is given up as before', async () => {
   await withheld.withdraw(await member(members[0] as string), 'never settled');
   assert.deepEqual(calls, ['withdraw']);
   assert.equal(fundings.get(fundingId), 'withdrawn');
+  const r =
+    await sql`select 1 from unpaid_channels where id = ${jitFundingOwner(members[0] as string)}`.execute(
+      database.db,
+    );
+  assert.equal(r.rows.length, 0, 'nothing went on chain: no expense');
 });
 
 test('after a restart, a member withdrawn whose batch went out has its channel closed if still open', async () => {

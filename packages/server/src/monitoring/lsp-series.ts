@@ -33,6 +33,8 @@ export class LspSeries {
   readonly #coins: Counter<'what'>;
   readonly #rebalanceCost: Gauge;
   readonly #rebalances: Gauge;
+  readonly #unpaidChannels: Gauge;
+  readonly #unpaidChannelsShare: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -121,6 +123,16 @@ export class LspSeries {
       help: 'rebalances made since the start',
       registers,
     });
+    this.#unpaidChannels = new Gauge({
+      name: 'lsp_unpaid_channels_total',
+      help: 'JIT channels the LSP closed since the start because their client never paid (their batch went out for its other members)',
+      registers,
+    });
+    this.#unpaidChannelsShare = new Gauge({
+      name: 'lsp_unpaid_channels_funding_share_sat_total',
+      help: "those channels' shares of their funding transactions' fees, sat (the LSP's own expense)",
+      registers,
+    });
   }
 
   /** Replaces every series with what `data` holds. */
@@ -145,6 +157,8 @@ export class LspSeries {
     this.#latencyCount.set(data.jitLatency.count);
     this.#rebalanceCost.set(Number(data.rebalancing.feeMsat));
     this.#rebalances.set(data.rebalancing.count);
+    this.#unpaidChannels.set(data.unpaidChannels.count);
+    this.#unpaidChannelsShare.set(Number(data.unpaidChannels.fundingShareSat));
     const lsp = data.snapshots.find((s) => s.nodeId === LSP_NODE_ID);
     if (lsp) {
       this.#liquidity.set({ kind: 'outbound' }, Number(lsp.localBalance));

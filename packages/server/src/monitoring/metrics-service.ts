@@ -27,6 +27,7 @@ import {
   ReservationsRepository,
   type RevenueSource,
   sumBySource,
+  UnpaidChannelsRepository,
 } from '@blgv/store';
 import { LSP_NODE_ID } from './node-monitor.ts';
 
@@ -35,6 +36,7 @@ export class MetricsService {
   readonly #monitoring: NodeMonitoringRepository;
   readonly #figures: BusinessFiguresRepository;
   readonly #rebalances: RebalancesRepository;
+  readonly #unpaid: UnpaidChannelsRepository;
   readonly #nodes: HostedNodesRepository;
   readonly #reservations: ReservationsRepository;
   readonly #series: NodeSeriesRepository;
@@ -44,6 +46,7 @@ export class MetricsService {
     this.#monitoring = new NodeMonitoringRepository(db);
     this.#figures = new BusinessFiguresRepository(db);
     this.#rebalances = new RebalancesRepository(db);
+    this.#unpaid = new UnpaidChannelsRepository(db);
     this.#nodes = new HostedNodesRepository(db);
     this.#reservations = new ReservationsRepository(db);
     this.#series = new NodeSeriesRepository(db);
@@ -106,19 +109,31 @@ export class MetricsService {
   /** The operator's business figures over `window`. */
   async figures(window: MetricsWindow, now = new Date()): Promise<LspFiguresResponse> {
     const from = windowStart(window, now);
-    const [revenue, counts, latency, openOrders, snapshot, committed, perDay, nodes, payments, rebalancing] =
-      await Promise.all([
-        this.#figures.revenuePerDay(from, LSP_NODE_ID),
-        this.#figures.channelCounts(from),
-        this.#figures.jitLatency(from),
-        this.#figures.openOrders(),
-        this.#monitoring.snapshot(LSP_NODE_ID),
-        this.#reservations.committed(),
-        this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
-        this.#hostedNodes(from, now),
-        this.#monitoring.paymentOutcomes(LSP_NODE_ID, from),
-        this.#rebalances.costs(from),
-      ]);
+    const [
+      revenue,
+      counts,
+      latency,
+      openOrders,
+      snapshot,
+      committed,
+      perDay,
+      nodes,
+      payments,
+      rebalancing,
+      unpaid,
+    ] = await Promise.all([
+      this.#figures.revenuePerDay(from, LSP_NODE_ID),
+      this.#figures.channelCounts(from),
+      this.#figures.jitLatency(from),
+      this.#figures.openOrders(),
+      this.#monitoring.snapshot(LSP_NODE_ID),
+      this.#reservations.committed(),
+      this.#monitoring.forwardsPerDay(LSP_NODE_ID, from),
+      this.#hostedNodes(from, now),
+      this.#monitoring.paymentOutcomes(LSP_NODE_ID, from),
+      this.#rebalances.costs(from),
+      this.#unpaid.costs(from),
+    ]);
     const byPurpose = outcomesByPurpose(payments);
     const counted = countedOutcomes(byPurpose);
     const bySource = sumBySource(revenue);
@@ -145,6 +160,7 @@ export class MetricsService {
           movedSat: Number(rebalancing.movedSat),
           feeMsat: rebalancing.feeMsat.toString(),
         },
+        unpaidChannels: { count: unpaid.count, fundingShareSat: Number(unpaid.fundingShareSat) },
       },
       channelsSold: counts.sold,
       jitChannelsOpened: counts.jitOpened,

@@ -21,6 +21,7 @@ import {
   type PaymentStatusCount,
   ReservationsRepository,
   type RevenueSource,
+  type UnpaidChannelCosts,
 } from '@blgv/store';
 import type { CoinStats } from '../funding/coin-supply.ts';
 import type { JobStatus } from '../jobs/job-runner.ts';
@@ -58,6 +59,8 @@ export interface ScrapeData {
   readonly coins: CoinStats;
   /** What the rebalances made cost the LSP, all-time, msat, and how many there were. */
   readonly rebalancing: { readonly count: number; readonly feeMsat: bigint };
+  /** JIT channels closed because their client never paid, all-time, and their funding shares. */
+  readonly unpaidChannels: UnpaidChannelCosts;
 }
 
 /** What a scrape reads besides the database: this replica's jobs and funder. */
@@ -131,6 +134,7 @@ export class ScrapeReader {
       jobs: this.#jobs(),
       coins: this.#coins(),
       rebalancing: totals.rebalancing,
+      unpaidChannels: totals.unpaidChannels,
     };
   }
 }

@@ -7,10 +7,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
-import { type Database, migrate, openDatabase, sql, WrappedInvoicesRepository } from '@blgv/store';
+import {
+  type Database,
+  migrate,
+  openDatabase,
+  sql,
+  UnpaidChannelsRepository,
+  WrappedInvoicesRepository,
+} from '@blgv/store';
 import pino from 'pino';
 import { WithheldBatch } from '../funding/withheld-batch.ts';
-import { wrappedMember, wrappedMembers } from './wrapped-funding.ts';
+import { wrappedFundingOwner, wrappedMember, wrappedMembers } from './wrapped-funding.ts';
 
 let database: Database;
 before(async () => {
@@ -25,20 +32,21 @@ let batches = 0;
 async function batch(states: readonly string[], funding: string): Promise<{ ids: string[]; txid: string }> {
   const fundingId = randomUUID();
   const TXID = parseHex32((++batches).toString(16).padStart(64, '0'));
-  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid)
-    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, '[]', ${TXID})`.execute(database.db);
-  const ids: string[] = [];
+  const ids = states.map(() => randomUUID());
+  const channels = ids.map((id) => ({ owner: wrappedFundingOwner(id), amountSat: '100000' }));
+  await sql`insert into channel_fundings (id, state, fee_rate_sat_per_vbyte, lock_id, channels, txid, fee_sat)
+    values (${fundingId}, ${funding}, 2, ${'ab'.repeat(32)}, ${JSON.stringify(channels)}, ${TXID}, 300)`.execute(
+    database.db,
+  );
   for (const [i, state] of states.entries()) {
     const fee = randomUUID();
-    const id = randomUUID();
     await sql`insert into wrapped_fee_quotes (id, wallet_pubkey, amount_msat, fee_msat, fee_rate_sat_per_vbyte, expires_at)
       values (${fee}, 'w', 1000, 1, 1, now())`.execute(database.db);
     await sql`insert into wrapped_invoices (id, fee_id, wallet_pubkey, payment_hash, wallet_invoice, wallet_amount_msat,
         wallet_cltv, fee_msat, wrapped_invoice, wrapped_cltv, expires_at, state, channel_capacity_sat, funding_id,
         funding_txid, funding_output_index)
-      values (${id}, ${fee}, ${`02${'11'.repeat(32)}`}, ${randomUUID()}, 'lnbcrt1w', 1000, 40, 1, 'lnbcrt1x', 120, now(),
+      values (${ids[i]}, ${fee}, ${`02${'11'.repeat(32)}`}, ${randomUUID()}, 'lnbcrt1w', 1000, 40, 1, 'lnbcrt1x', 120, now(),
         ${state}, 100000, ${fundingId}, ${TXID}, ${i})`.execute(database.db);
-    ids.push(id);
   }
   return { ids, txid: TXID };
 }
@@ -49,6 +57,7 @@ function fakes(TXID: string) {
   const open = new Set([0, 1, 2].map((i) => `${TXID}:${i}`));
   const withheld = new WithheldBatch({
     members: wrappedMembers(database),
+    unpaid: new UnpaidChannelsRepository(database.db),
     funder: {
       async withdraw() {
         calls.push('withdraw');
@@ -105,7 +114,20 @@ test('a wallet that never settled keeps the funding for another still paying; on
 test('after a restart, a failed wallet whose batch went out is found and its channel closed', async () => {
   const gone = await batch(['completed', 'completed', 'failed'], 'published');
   const { withheld, calls } = fakes(gone.txid);
+  const unpaid = new UnpaidChannelsRepository(database.db);
+  const before = await unpaid.costs();
   await withheld.recover();
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 2']);
+  const deadline = Date.now() + 10_000;
+  while ((await unpaid.costs()).count === before.count) {
+    if (Date.now() > deadline) assert.fail('the unpaid channel was never recorded');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const after = await unpaid.costs();
+  assert.deepEqual(
+    { count: after.count - before.count, share: after.fundingShareSat - before.fundingShareSat },
+    { count: 1, share: 100n },
+    "the LSP's expense: its share of the funding, 300 sat over 3 channels",
+  );
 });

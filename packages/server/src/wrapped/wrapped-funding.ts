@@ -7,7 +7,12 @@
  * its channel closed (`funding/withheld-batch.ts`).
  */
 import type { WrappedInvoiceState } from '@blgv/core';
-import { type Database, type WrappedInvoiceRecord, WrappedInvoicesRepository } from '@blgv/store';
+import {
+  type Database,
+  UnpaidChannelsRepository,
+  type WrappedInvoiceRecord,
+  WrappedInvoicesRepository,
+} from '@blgv/store';
 import type { Logger } from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { FundingBatcher, type FundingBatchLimits } from '../funding/funding-batcher.ts';
@@ -30,7 +35,12 @@ const STANDING: Partial<Record<WrappedInvoiceState, WithheldMember['standing']>>
 
 /** A wrapped invoice past its commit point as a member of its funding. */
 export function wrappedMember(w: WrappedInvoiceRecord): WithheldMember {
-  return withheldMember(w, w.walletPubkey, STANDING);
+  return withheldMember(w, wrappedFundingOwner(w.id), w.walletPubkey, STANDING);
+}
+
+/** A wrapped invoice's channel's owner in its funding. */
+export function wrappedFundingOwner(id: string): string {
+  return `wrapped:${id}`;
 }
 
 /** The wrapped invoices of withheld fundings. */
@@ -62,7 +72,11 @@ export class WrappedFunding {
   }) {
     this.#funder = deps.funder;
     this.#batcher = new FundingBatcher({ funder: deps.funder, limits: deps.batches, log: deps.log });
-    this.#withheld = new WithheldBatch({ ...deps, members: wrappedMembers(deps.database) });
+    this.#withheld = new WithheldBatch({
+      ...deps,
+      members: wrappedMembers(deps.database),
+      unpaid: new UnpaidChannelsRepository(deps.database.db),
+    });
   }
 
   /** Funds the wallet's channel, withheld, with others ready together. */

@@ -56,7 +56,7 @@ import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { Wakeup } from '../poll.ts';
 import { channelWithRoom, sendToWallet, walletPaymentEvent } from './wallet-payment.ts';
-import { WrappedFunding } from './wrapped-funding.ts';
+import { WrappedFunding, wrappedFundingOwner } from './wrapped-funding.ts';
 
 /** The Lightning calls the runner makes. */
 export type WrappedRunnerLightning = Pick<
@@ -273,7 +273,7 @@ export class WrappedRunner {
       return;
     }
     const capacity = jitChannelCapacity(w.walletAmount, this.#limits);
-    const owner = `wrapped:${w.id}`;
+    const owner = wrappedFundingOwner(w.id);
     const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(CALL_MS));
     const result = await this.#funding.fund(
       {

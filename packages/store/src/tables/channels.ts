@@ -63,3 +63,17 @@ export interface ChannelFundingsTable {
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }
+
+/** `unpaid_channels` (0032): channels the LSP closes because their client never paid (its expense). */
+export interface UnpaidChannelsTable {
+  /** The channel's owner in its funding (`jit:<id>`, `wrapped:<id>`). */
+  id: string;
+  created_at: ColumnType<Date, never, never>;
+  state: 'closing' | 'not_open';
+  client_pubkey: string;
+  funding_id: string;
+  channel_point: string;
+  capacity_sat: bigint;
+  funding_share_sat: bigint;
+  closing_txid: string | null;
+}

@@ -45,7 +45,8 @@ export type BusinessTotalName =
   | 'jit_opening_fees'
   | 'routing'
   | 'rebalances'
-  | 'wrapped_fees';
+  | 'wrapped_fees'
+  | 'unpaid_channels';
 
 /** `business_totals`: the LSP's own figures, one row each. */
 export interface BusinessTotalsTable {

@@ -1,0 +1,79 @@
+/**
+ * Channels the LSP closes because their client never paid (a withheld batch's member whose
+ * batch went out without it): what each cost the LSP of its funding, as its own expense.
+ */
+import { type Sat, sat } from '@blgv/core';
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema.ts';
+
+/** What unpaid channels cost the LSP of their fundings. */
+export interface UnpaidChannelCosts {
+  readonly count: number;
+  /** Their shares of their funding transactions' fees. */
+  readonly fundingShareSat: Sat;
+}
+
+/** An unpaid channel, as the closer records it before asking for the close. */
+export interface NewUnpaidChannel {
+  /** The channel's owner in its funding (`jit:<id>`, `wrapped:<id>`). */
+  readonly owner: string;
+  readonly clientPubkey: string;
+  readonly fundingId: string;
+  /** `txid:index`. */
+  readonly channelPoint: string;
+  /** The close the LSP asked for; null when the channel was found no longer open. */
+  readonly closingTxid: string | null;
+}
+
+/** Records and sums unpaid channels. */
+export class UnpaidChannelsRepository {
+  readonly #db: Kysely<Schema>;
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db;
+  }
+
+  /**
+   * Records an unpaid channel once (again: nothing), its capacity and its share of the funding
+   * transaction's fee (the fee divided equally among the funding's channels, rounded up) read
+   * from its funding's record. Throws when the funding has no fee yet or no channel of `owner`.
+   */
+  async record(c: NewUnpaidChannel): Promise<void> {
+    const funding = await this.#db
+      .selectFrom('channel_fundings')
+      .select(['fee_sat', 'channels'])
+      .where('id', '=', c.fundingId)
+      .executeTakeFirst();
+    const mine = funding?.channels.find((ch) => ch.owner === c.owner);
+    if (!funding || funding.fee_sat === null || !mine)
+      throw new Error(`unpaid channel ${c.owner}: funding ${c.fundingId} has no fee or no such channel`);
+    const n = BigInt(funding.channels.length);
+    await this.#db
+      .insertInto('unpaid_channels')
+      .values({
+        id: c.owner,
+        state: c.closingTxid === null ? 'not_open' : 'closing',
+        closing_txid: c.closingTxid,
+        client_pubkey: c.clientPubkey,
+        funding_id: c.fundingId,
+        channel_point: c.channelPoint,
+        capacity_sat: BigInt(mine.amountSat),
+        funding_share_sat: (funding.fee_sat + n - 1n) / n,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  /** The unpaid channels recorded since `from` (all, without), and their funding shares. */
+  async costs(from?: Date): Promise<UnpaidChannelCosts> {
+    let q = this.#db
+      .selectFrom('unpaid_channels')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('n'),
+        eb.fn.sum<string | null>('funding_share_sat').as('share'),
+      ]);
+    if (from) q = q.where('created_at', '>=', from);
+    const r = await q.executeTakeFirstOrThrow();
+    return { count: Number(r.n), fundingShareSat: sat(BigInt(r.share ?? 0)) };
+  }
+}
