@@ -42,6 +42,9 @@ export const AuditResponse = Type.Object({
       minimum: 0,
       description: 'what completed wrapped invoices earned the LSP (their fees), msat',
     }),
+    unpaidChannelsSat: SatAmount(
+      'what channels the LSP closed because their client never paid cost it of their fundings (its own expense)',
+    ),
   }),
 });
 export type AuditResponse = Static<typeof AuditResponse>;

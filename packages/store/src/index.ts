@@ -165,6 +165,7 @@ export { isUniqueViolation, type Tenant, TenantsRepository } from './tenants-rep
 export {
   type NewUnpaidChannel,
   type UnpaidChannelCosts,
+  type UnpaidChannelRecord,
   UnpaidChannelsRepository,
 } from './unpaid-channels-repository.ts';
 export {

@@ -25,6 +25,13 @@ export interface NewUnpaidChannel {
   readonly closingTxid: string | null;
 }
 
+/** An unpaid channel as recorded. */
+export interface UnpaidChannelRecord extends NewUnpaidChannel {
+  readonly capacity: Sat;
+  readonly fundingShare: Sat;
+  readonly createdAt: Date;
+}
+
 /** Records and sums unpaid channels. */
 export class UnpaidChannelsRepository {
   readonly #db: Kysely<Schema>;
@@ -62,6 +69,21 @@ export class UnpaidChannelsRepository {
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
+  }
+
+  /** Every unpaid channel recorded, oldest first (they are few: see lsps2.md). */
+  async list(): Promise<UnpaidChannelRecord[]> {
+    const rows = await this.#db.selectFrom('unpaid_channels').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({
+      owner: r.id,
+      clientPubkey: r.client_pubkey,
+      fundingId: r.funding_id,
+      channelPoint: r.channel_point,
+      closingTxid: r.closing_txid,
+      capacity: sat(r.capacity_sat),
+      fundingShare: sat(r.funding_share_sat),
+      createdAt: r.created_at,
+    }));
   }
 
   /** The unpaid channels recorded since `from` (all, without), and their funding shares. */

@@ -29,6 +29,8 @@ export interface AuditTotals {
   readonly rebalanceCostsMsat: number;
   /** What completed wrapped invoices earned the LSP (their fees), in msat. */
   readonly wrappedFeesMsat: number;
+  /** What channels closed because their client never paid cost the LSP of their fundings (sat). */
+  readonly unpaidChannelsSat: number;
 }
 
 /** The audit's answer. */
@@ -54,7 +56,7 @@ export function formatAudit(report: AuditReport): string {
   lines.push(`checked: ${counts.join(', ') || 'nothing'}`);
   const t = report.totals;
   lines.push(
-    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}, rebalancing cost ${t.rebalanceCostsMsat} msat, wrapped-invoice fees ${t.wrappedFeesMsat} msat`,
+    `totals (sat): opening fees ${t.openingFees}, pushes sold ${t.pushesSold}, network fees charged ${t.networkFeesCharged}, network fees paid ${t.networkFeesPaid}, top-ups credited ${t.topupsCredited}, rebalancing cost ${t.rebalanceCostsMsat} msat, wrapped-invoice fees ${t.wrappedFeesMsat} msat, unpaid channels' funding shares ${t.unpaidChannelsSat}`,
   );
   for (const [kind, amount] of Object.entries(t.ledgerByKind)) lines.push(`  ledger ${kind}: ${amount}`);
   for (const d of report.discrepancies) lines.push(`DISCREPANCY ${d.check} ${d.subject}: ${d.message}`);

@@ -32,6 +32,7 @@ import { auditDeletions } from './deletions-audit.ts';
 import { auditHostingMonths } from './hosting-months-audit.ts';
 import { auditHostingPayments } from './hosting-payments-audit.ts';
 import { auditRebalances } from './rebalances-audit.ts';
+import { auditUnpaidChannels } from './unpaid-channels-audit.ts';
 import { auditWrappedInvoices } from './wrapped-audit.ts';
 
 export { type AuditReport, type AuditTotals, type Discrepancy, formatAudit } from './audit-report.ts';
@@ -137,8 +138,10 @@ export async function runAudit(deps: {
 
   // Funding transactions: cancelled ones left nothing behind.
   let networkFeesPaid = 0n;
+  const fundingFees = new Map<string, bigint>();
   for (const f of await new ChannelFundingsRepository(deps.database.db).all()) {
     const subject = `funding:${f.id}`;
+    if (f.fee !== null) fundingFees.set(f.id, f.fee);
     count(checked, 'fundings');
     if (f.state === 'published' || f.state === 'publishing') networkFeesPaid += f.fee ?? 0n;
     if (f.state === 'negotiating' || f.state === 'publishing' || f.state === 'withheld')
@@ -335,6 +338,8 @@ export async function runAudit(deps: {
   const rebalanceCostsMsat = await auditRebalances(deps.database, lnd, sink);
   // Wrapped invoices: each completed one paid its fee and paid the wallet; each failed one neither.
   const wrappedFeesMsat = await auditWrappedInvoices(deps.database, lnd, sink);
+  // Channels whose client never paid: closed, at a share of their funding (the LSP's expense).
+  const unpaidChannelsSat = await auditUnpaidChannels(deps.database, lnd, (id) => fundingFees.get(id), sink);
 
   const ledgerByKind = Object.fromEntries([...(await repo.totalsByKind())].map(([k, v]) => [k, Number(v)]));
   return {
@@ -352,6 +357,7 @@ export async function runAudit(deps: {
       topupsCredited: Number(topupsCredited),
       rebalanceCostsMsat: Number(rebalanceCostsMsat),
       wrappedFeesMsat: Number(wrappedFeesMsat),
+      unpaidChannelsSat: Number(unpaidChannelsSat),
     },
   };
 }
