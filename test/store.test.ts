@@ -85,6 +85,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0029_wrapped_payment_purpose',
         '0030_reservation_totals',
         '0031_statement_events',
+        '0032_unpaid_channels',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -92,7 +93,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29, 30, 31,
+          28, 29, 30, 31, 32,
         ],
       );
     });
