@@ -21,6 +21,7 @@ import {
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
+import { assertUnpaidChannelCost } from './support/unpaid-channel.ts';
 
 const WALLETS = 4;
 const AMOUNT = msat(50_000_000n);
@@ -113,6 +114,13 @@ test('a batch in which one wallet never settles: the others complete, its channe
     payers.map((w) => w.node),
   );
   assert.ok(othersTxs.has(closing.channelPoint.txid), 'the unpaid channel was funded with the others');
+  // What it cost the LSP is its own expense, shown in the figures.
+  await assertUnpaidChannelCost(
+    h,
+    server,
+    closing.channelPoint.txid,
+    (othersTxs.get(closing.channelPoint.txid) ?? 0) + 1,
+  );
   assert.equal(
     (await unpaid.node.lnd.listChannels(within())).filter(
       (c) => !channelsBefore.has(`${c.channelPoint.txid}:${c.channelPoint.outputIndex}`),

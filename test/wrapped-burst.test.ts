@@ -12,7 +12,6 @@ import { after, before, test } from 'node:test';
 import { type Hex32, msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
 import {
-  chainTransaction,
   fundingTransactions,
   payAtOnce,
   settledChannels,
@@ -22,6 +21,7 @@ import {
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
+import { assertUnpaidChannelCost } from './support/unpaid-channel.ts';
 
 const WALLETS = 3;
 const METRICS_TOKEN = 'wrapped-burst-metrics-token';
@@ -152,31 +152,16 @@ test('a batch in which one wallet never settles: the others are paid, its channe
     0,
     'the wallet that never paid keeps no new channel open',
   );
-  // What it cost the LSP is its own expense, shown in the figures and /metrics: the channel's
-  // share of its funding transaction's fee (the fee over the batch's channels, rounded up).
-  const channels = BigInt((txs.get(closing.channelPoint.txid) ?? 0) + 1);
-  const share = ((await feeOf(closing.channelPoint.txid)) + channels - 1n) / channels;
-  const unpaidCosts = await h.waitFor(
-    async () => {
-      const c = (await server.admin.admin.figures('24h')).costs.unpaidChannels;
-      return c.count > 0 ? c : undefined;
-    },
-    { what: 'the unpaid channel in the figures' },
+  // What it cost the LSP is its own expense, shown in the figures and /metrics.
+  const share = await assertUnpaidChannelCost(
+    h,
+    server,
+    closing.channelPoint.txid,
+    (txs.get(closing.channelPoint.txid) ?? 0) + 1,
   );
-  assert.deepEqual(unpaidCosts, { count: 1, fundingShareSat: Number(share) });
   const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   const text = await res.text();
   assert.match(text, /^lsp_unpaid_channels_total 1$/m);
   assert.match(text, new RegExp(`^lsp_unpaid_channels_funding_share_sat_total ${share}$`, 'm'));
   await assertCleanAudit(server);
 });
-
-/** What transaction `txid` paid in fees, from btcd (its inputs' outputs less its own), sat. */
-async function feeOf(txid: string): Promise<bigint> {
-  const satOf = (btc: number) => BigInt(Math.round(btc * 1e8));
-  const tx = await chainTransaction(h, txid);
-  let fee = 0n;
-  for (const i of tx.vin) fee += satOf((await chainTransaction(h, i.txid)).vout[i.vout]?.value ?? 0);
-  for (const o of tx.vout) fee -= satOf(o.value);
-  return fee;
-}

@@ -38,6 +38,7 @@ export {
   fundingTransactions,
   openChannelHint,
   payAtOnce,
+  transactionFee,
 } from './jit-burst.ts';
 export { JitWallet, jitInvoice, type SeenHtlc } from './jit-wallet.ts';
 export { bindDriverRole, DRIVER_USER, type KubeCluster, startKubeCluster } from './kube-cluster.ts';
