@@ -71,6 +71,17 @@ export class UnpaidChannelsRepository {
       .execute();
   }
 
+  /** Which of `owners` are recorded. */
+  async recorded(owners: readonly string[]): Promise<Set<string>> {
+    if (owners.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom('unpaid_channels')
+      .select('id')
+      .where('id', 'in', [...owners])
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Every unpaid channel recorded, oldest first (they are few: see lsps2.md). */
   async list(): Promise<UnpaidChannelRecord[]> {
     const rows = await this.#db.selectFrom('unpaid_channels').selectAll().orderBy('created_at').execute();

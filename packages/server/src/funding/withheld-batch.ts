@@ -58,6 +58,8 @@ export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'listCh
 /** Where an unpaid member's channel is recorded as the LSP's expense (once; again: nothing). */
 export interface UnpaidChannelsLog {
   record(c: NewUnpaidChannel): Promise<void>;
+  /** Which of these channel owners are recorded. */
+  recorded(owners: readonly string[]): Promise<Set<string>>;
 }
 
 /** Decides a shared withheld funding's fate as its members end; closes unpaid members' channels. */
@@ -114,7 +116,11 @@ export class WithheldBatch {
       if (o.id !== settled.id && o.standing === 'unpaid') this.#closeUnpaid(o);
   }
 
-  /** After a restart: unpaid members whose batch's funding went out, their channels still open. */
+  /**
+   * After a restart: unpaid members whose batch's funding went out and whose channels are still
+   * open are closed; those closed but not yet recorded as the LSP's expense (a crash between the
+   * close and its record, or closed before such records were kept) are recorded.
+   */
   async recover(): Promise<void> {
     const unpaid = await this.#members.unpaidWentOut();
     if (unpaid.length === 0) return;
@@ -123,7 +129,9 @@ export class WithheldBatch {
         pointKey(c.channelPoint),
       ),
     );
-    for (const m of unpaid) if (open.has(pointKey(m.channelPoint))) this.#closeUnpaid(m);
+    const recorded = await this.#unpaid.recorded(unpaid.map((m) => m.owner));
+    for (const m of unpaid)
+      if (open.has(pointKey(m.channelPoint)) || !recorded.has(m.owner)) this.#closeUnpaid(m);
   }
 
   /**

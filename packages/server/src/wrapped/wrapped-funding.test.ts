@@ -52,9 +52,9 @@ async function batch(states: readonly string[], funding: string): Promise<{ ids:
 }
 
 /** A funder that withdraws, and a node whose channels are those of batch `txid`. */
-function fakes(TXID: string) {
+function fakes(TXID: string, closed: readonly number[] = []) {
   const calls: string[] = [];
-  const open = new Set([0, 1, 2].map((i) => `${TXID}:${i}`));
+  const open = new Set([0, 1, 2].filter((i) => !closed.includes(i)).map((i) => `${TXID}:${i}`));
   const withheld = new WithheldBatch({
     members: wrappedMembers(database),
     unpaid: new UnpaidChannelsRepository(database.db),
@@ -129,5 +129,26 @@ test('after a restart, a failed wallet whose batch went out is found and its cha
     { count: after.count - before.count, share: after.fundingShareSat - before.fundingShareSat },
     { count: 1, share: 100n },
     "the LSP's expense: its share of the funding, 300 sat over 3 channels",
+  );
+});
+
+test('after a restart, a failed wallet whose channel is closed already but not on record is recorded, not closed again', async () => {
+  const gone = await batch(['completed', 'failed'], 'published');
+  const { withheld, calls } = fakes(gone.txid, [1]);
+  const unpaid = new UnpaidChannelsRepository(database.db);
+  const owner = wrappedFundingOwner(gone.ids[1] as string);
+  assert.equal((await unpaid.recorded([owner])).size, 0);
+  await withheld.recover();
+  const deadline = Date.now() + 10_000;
+  while ((await unpaid.recorded([owner])).size === 0) {
+    if (Date.now() > deadline) assert.fail('the unpaid channel was never recorded');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.deepEqual(calls, [], 'nothing to close');
+  const record = (await unpaid.list()).find((c) => c.owner === owner);
+  assert.deepEqual(
+    [record?.closingTxid, record?.fundingShare],
+    [null, 150n],
+    'found no longer open; its share of the funding, 300 sat over 2 channels',
   );
 });
