@@ -1,7 +1,8 @@
 /**
  * The operator's view (an admin key): revenue per day by source, forwards per day (count,
  * volume, fees), the LSP node's liquidity, JIT channels and how long their first payment
- * waited, orders still open, and every hosted node with its uptime. From
+ * waited, the LSP's own expenses (rebalancing, channels whose client never paid), orders
+ * still open, and every hosted node with its uptime. From
  * `/v1/admin/lsp/figures` and `/v1/admin/lsp/metrics` over the chosen window.
  */
 import type { MetricsWindow } from '@blgv/core';
@@ -78,6 +79,18 @@ export function operatorView(
         'div',
         { class: 'stats' },
         stat('Revenue', formatMsat(f.revenue.totalMsat), 'revenue-total'),
+        stat(
+          'Rebalancing cost',
+          formatMsat(f.costs.rebalancing.feeMsat),
+          'cost-rebalancing',
+          `${formatCount(f.costs.rebalancing.count)} rebalances: the LSP's own expense`,
+        ),
+        stat(
+          'Unpaid channels',
+          formatSat(f.costs.unpaidChannels.fundingShareSat),
+          'cost-unpaid-channels',
+          `${formatCount(f.costs.unpaidChannels.count)} closed, their client never paid: their funding shares`,
+        ),
         stat('Channels sold', formatCount(f.channelsSold), 'channels-sold'),
         stat('JIT channels opened', formatCount(f.jitChannelsOpened), 'jit-opened'),
         stat(
