@@ -15,6 +15,7 @@ import {
   LedgerRepository,
   Lsps1OrdersRepository,
   Lsps1RefundsRepository,
+  listMigrations,
   MACHINE_TABLES,
   migrate,
   NodeSeriesRepository,
@@ -86,6 +87,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0030_reservation_totals',
         '0031_statement_events',
         '0032_unpaid_channels',
+        '0033_nonce_digests',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -93,7 +95,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29, 30, 31, 32,
+          28, 29, 30, 31, 32, 33,
         ],
       );
     });
@@ -277,6 +279,35 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.equal(await keys.revoke('key_a'), true);
       assert.equal(await keys.revoke('key_a'), false);
       assert.ok((await keys.get('key_a'))?.revokedAt instanceof Date);
+    });
+
+    test('nonces seen before they were stored as digests (0033) are still refused after it', async () => {
+      const upgrade = await openDatabase(
+        config.kind === 'postgres'
+          ? { ...config, schema: `${schema}_digests` }
+          : { kind: 'pglite', dataDir: 'memory' },
+      );
+      try {
+        await migrate(
+          upgrade.db,
+          listMigrations().filter((m) => m.version < 33),
+        );
+        const soon = new Date(Date.now() + 60_000);
+        await sql`insert into api_nonces (key_id, nonce, expires_at)
+          values ('key_old', 'seen-before', ${soon}), ('key_old', 'nonce-é', ${soon})`.execute(upgrade.db);
+        assert.deepEqual(await migrate(upgrade.db), ['0033_nonce_digests']);
+        const keys = new ApiKeysRepository(upgrade.db);
+        const fresh = await keys.rememberNonces([
+          { keyId: 'key_old', nonce: 'seen-before', expiresAt: soon },
+          { keyId: 'key_old', nonce: 'nonce-é', expiresAt: soon },
+          { keyId: 'key_old', nonce: 'never-seen', expiresAt: soon },
+        ]);
+        assert.deepEqual([...fresh], ['key_old never-seen'], 'only the pair never seen is new');
+      } finally {
+        if (config.kind === 'postgres')
+          await sql.raw(`drop schema if exists ${schema}_digests cascade`).execute(upgrade.db);
+        await upgrade.close();
+      }
     });
 
     test('concurrent writes queue up instead of interleaving', async () => {

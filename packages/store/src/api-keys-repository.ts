@@ -1,6 +1,7 @@
 /**
  * API keys and the nonces seen with them.
  */
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import { prepared } from './prepared-statements.ts';
 import type { Schema } from './schema.ts';
@@ -22,11 +23,20 @@ export interface ApiKeyRecord {
  * number of nonces, prepared once per connection.
  */
 const REMEMBER_NONCES = prepared(
-  'remember_nonces',
-  `insert into api_nonces (key_id, nonce, expires_at)
-   select * from unnest($1::text[], $2::text[], $3::timestamptz[])
-   on conflict (key_id, nonce) do nothing returning key_id, nonce`,
+  'remember_nonce_digests',
+  `insert into api_nonce_digests (digest, expires_at)
+   select * from unnest($1::uuid[], $2::timestamptz[])
+   on conflict (digest) do nothing returning digest`,
 );
+
+/**
+ * A (key, nonce) pair as stored: the first 16 bytes of SHA-256(`${keyId} ${nonce}`) as a uuid
+ * (migration 0033 computes the same in SQL). Key ids have no spaces: the pair is one string.
+ */
+export function nonceDigest(keyId: string, nonce: string): string {
+  const h = createHash('sha256').update(`${keyId} ${nonce}`, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
 
 /** Reads and writes API keys and nonces. */
 export class ApiKeysRepository {
@@ -98,19 +108,19 @@ export class ApiKeysRepository {
     pairs: readonly { keyId: string; nonce: string; expiresAt: Date }[],
   ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
-    const { rows } = await this.#db.executeQuery<{ key_id: string; nonce: string }>(
-      CompiledQuery.raw(REMEMBER_NONCES, [
-        pairs.map((p) => p.keyId),
-        pairs.map((p) => p.nonce),
-        pairs.map((p) => p.expiresAt.toISOString()),
-      ]),
+    const digests = pairs.map((p) => nonceDigest(p.keyId, p.nonce));
+    const { rows } = await this.#db.executeQuery<{ digest: string }>(
+      CompiledQuery.raw(REMEMBER_NONCES, [digests, pairs.map((p) => p.expiresAt.toISOString())]),
     );
-    return new Set(rows.map((r) => `${r.key_id} ${r.nonce}`));
+    const fresh = new Set(rows.map((r) => r.digest));
+    return new Set(
+      pairs.filter((_, i) => fresh.has(digests[i] as string)).map((p) => `${p.keyId} ${p.nonce}`),
+    );
   }
 
   /** Forgets nonces whose requests could no longer be accepted at `now`; returns how many. */
   async pruneNonces(now: Date): Promise<bigint> {
-    const r = await this.#db.deleteFrom('api_nonces').where('expires_at', '<', now).executeTakeFirst();
+    const r = await this.#db.deleteFrom('api_nonce_digests').where('expires_at', '<', now).executeTakeFirst();
     return r.numDeletedRows;
   }
 }

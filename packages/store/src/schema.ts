@@ -33,7 +33,7 @@ import type {
 } from './tables/monitoring.ts';
 import type { PaymentsTable } from './tables/payments.ts';
 import type { RebalancesTable, RoutingFeeChangesTable, RoutingPolicyTable } from './tables/routing.ts';
-import type { ApiKeysTable, ApiNoncesTable, TenantsTable } from './tables/tenants.ts';
+import type { ApiKeysTable, ApiNonceDigestsTable, TenantsTable } from './tables/tenants.ts';
 import type {
   BusinessTotalsTable,
   ForwardTotalsTable,
@@ -57,7 +57,7 @@ export interface Schema {
   tenants: TenantsTable;
   schema_migrations: SchemaMigrationsTable;
   api_keys: ApiKeysTable;
-  api_nonces: ApiNoncesTable;
+  api_nonce_digests: ApiNonceDigestsTable;
   ledger_entries: LedgerEntriesTable;
   topups: TopupsTable;
   channel_requests: ChannelRequestsTable;

@@ -23,11 +23,10 @@ export interface ApiKeysTable {
   revoked_at: Date | null;
 }
 
-/** `api_nonces`: nonces seen per key within the signature window. */
-export interface ApiNoncesTable {
-  key_id: string;
-  nonce: string;
-  seen_at: Generated<Date>;
+/** `api_nonce_digests` (0033): nonces seen per key within the signature window, one digest each. */
+export interface ApiNonceDigestsTable {
+  /** The first 16 bytes of SHA-256(`${keyId} ${nonce}`), as a uuid. */
+  digest: string;
   /** The request's timestamp plus the signature window: until then a replay could be accepted. */
   expires_at: Date;
 }
