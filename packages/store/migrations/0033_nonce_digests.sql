@@ -3,7 +3,9 @@
 -- primary key instead of two text columns (key ids have no spaces, so the pair is one string);
 -- two different pairs share a digest with odds of 2^-128, and then the later one is refused as a
 -- replay (never the other way round). The nonces already seen are carried over: a request
--- replayed across the upgrade is still refused.
+-- replayed across the upgrade is still refused. A replica of the version before this one, still
+-- running, fails to record its nonces from here on and answers every signed request with an
+-- error until it is replaced: it never accepts one it could not check against the others' nonces.
 create table api_nonce_digests (
   digest uuid primary key,
   -- The request's timestamp plus the signature window: until then a replay could be accepted.
