@@ -303,6 +303,29 @@ for (const [name, config] of Object.entries(dialects)) {
           { keyId: 'key_old', nonce: 'never-seen', expiresAt: soon },
         ]);
         assert.deepEqual([...fresh], ['key_old never-seen'], 'only the pair never seen is new');
+        // A replica of the version before, still running during the upgrade: its insert as it
+        // wrote it, through the digests both ways.
+        const oldInsert = async (nonce: string) =>
+          (
+            await sql<{ nonce: string }>`insert into api_nonces (key_id, nonce, expires_at)
+              values ('key_old', ${nonce}, ${soon}) on conflict (key_id, nonce) do nothing
+              returning key_id, nonce`.execute(upgrade.db)
+          ).rows.length === 1;
+        assert.equal(
+          await oldInsert('never-seen'),
+          false,
+          'an older replica refuses a nonce a newer one saw',
+        );
+        assert.equal(await oldInsert('old-replica-first'), true);
+        assert.equal(
+          (await keys.rememberNonces([{ keyId: 'key_old', nonce: 'old-replica-first', expiresAt: soon }]))
+            .size,
+          0,
+          'a newer replica refuses a nonce an older one saw',
+        );
+        assert.equal(await keys.pruneNonces(new Date(soon.getTime() + 1)), 4n, 'every digest pruned');
+        const left = await sql<{ n: string }>`select count(*)::text as n from api_nonces`.execute(upgrade.db);
+        assert.equal(left.rows[0]?.n, '0', "and the older replica's rows with them");
       } finally {
         if (config.kind === 'postgres')
           await sql.raw(`drop schema if exists ${schema}_digests cascade`).execute(upgrade.db);

@@ -2,7 +2,7 @@
  * API keys and the nonces seen with them.
  */
 import { createHash } from 'node:crypto';
-import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
 import { prepared } from './prepared-statements.ts';
 import type { Schema } from './schema.ts';
 import type { ApiKeysTable } from './tables/tenants.ts';
@@ -121,6 +121,8 @@ export class ApiKeysRepository {
   /** Forgets nonces whose requests could no longer be accepted at `now`; returns how many. */
   async pruneNonces(now: Date): Promise<bigint> {
     const r = await this.#db.deleteFrom('api_nonce_digests').where('expires_at', '<', now).executeTakeFirst();
+    // What replicas of the version before 0033 wrote while an upgrade ran (0033's trigger).
+    await sql`delete from api_nonces where expires_at < ${now}`.execute(this.#db);
     return r.numDeletedRows;
   }
 }
