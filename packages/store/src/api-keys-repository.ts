@@ -112,9 +112,10 @@ export class ApiKeysRepository {
     const { rows } = await this.#db.executeQuery<{ digest: string }>(
       CompiledQuery.raw(REMEMBER_NONCES, [digests, pairs.map((p) => p.expiresAt.toISOString())]),
     );
+    // A digest inserted is new for the first pair that has it, never for a second one.
     const fresh = new Set(rows.map((r) => r.digest));
     return new Set(
-      pairs.filter((_, i) => fresh.has(digests[i] as string)).map((p) => `${p.keyId} ${p.nonce}`),
+      pairs.filter((_, i) => fresh.delete(digests[i] as string)).map((p) => `${p.keyId} ${p.nonce}`),
     );
   }
 

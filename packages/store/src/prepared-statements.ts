@@ -1,7 +1,7 @@
 /**
  * Named prepared statements for the few statements a busy server runs thousands of times a
- * second (a signed request's nonce insert and read, a reservation batch's statements): Postgres
- * parses and plans such a statement once per connection instead of on every run.
+ * second (a signed request's nonce insert and channel read): Postgres parses and plans such a
+ * statement once per connection instead of on every run.
  *
  * A repository writes the statement's text once, as a constant, through {@link prepared}; a
  * Postgres connection of {@link preparingConnections} then sends that exact text as a named
@@ -15,8 +15,9 @@
  */
 import type pg from 'pg';
 
-/** Registered texts and their statement names. */
+/** Registered texts and their statement names, and the other way round. */
 const names = new Map<string, string>();
+const texts = new Map<string, string>();
 
 /**
  * Registers `text` to run as the named prepared statement `name` on Postgres connections, and
@@ -26,8 +27,9 @@ export function prepared(name: string, text: string): string {
   const known = names.get(text);
   if (known !== undefined && known !== name)
     throw new Error(`statement ${name} is already prepared as ${known}`);
-  for (const [t, n] of names) if (n === name && t !== text) throw new Error(`two statements named ${name}`);
+  if ((texts.get(name) ?? text) !== text) throw new Error(`two statements named ${name}`);
   names.set(text, name);
+  texts.set(name, text);
   return text;
 }
 

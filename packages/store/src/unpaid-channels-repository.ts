@@ -13,7 +13,7 @@ export interface UnpaidChannelCosts {
   readonly fundingShareSat: Sat;
 }
 
-/** An unpaid channel, as the closer records it before asking for the close. */
+/** An unpaid channel, as the closer records it once it has looked (and closed it if still open). */
 export interface NewUnpaidChannel {
   /** The channel's owner in its funding (`jit:<id>`, `wrapped:<id>`). */
   readonly owner: string;
