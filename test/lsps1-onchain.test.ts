@@ -3,7 +3,8 @@
  * gives a refund address, gets a fresh address of the LSP's wallet, pays the order total
  * there, and once the payment confirms the LSP opens the channel with the client balance
  * pushed to it; the unused hold invoice is cancelled. An order paid too little by its expiry
- * fails and what arrived goes back to the refund address. While the order's open is pending, a
+ * fails and what arrived goes back to the refund address; what reaches an order's address after
+ * it was paid, or after its refund went out, goes back in a refund of its own. While the order's open is pending, a
  * burst of channel sales that need every coin of the LSP's wallet cannot take the order's
  * payment (it is leased for the order), and once the open fails the refund confirms. An order
  * paid by its invoice after part of it came on chain sends that part back. The chain is
@@ -111,8 +112,47 @@ test('an order with a refund address is paid on-chain: confirmed, channel opened
   assert.equal(channel.capacity, 300_000n);
   assert.equal(channel.localBalance, 100_000n, 'the client balance was pushed to bob');
   assert.equal(channel.private, true);
+
+  // bob pays the address again, by mistake: the order is paid, this is still his.
+  const again = sat(25_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: again }, within());
+  const [back] = await refundsAt(refund, 1);
+  assert.ok(back);
+  assert.equal(back.sent.label, `lsps1-refund:${created.order_id}`);
+  assert.equal(
+    back.amount,
+    again - back.sent.fee,
+    'what arrived after the order was paid, minus the refund fee',
+  );
+  const still = await waitOrder(created.order_id, () => true, 'the order');
+  assert.equal(still.order_state, 'COMPLETED', 'the order and its channel are untouched');
+  assert.equal(still.payment.onchain?.state, 'PAID');
   await assertCleanAudit(lsp);
 });
+
+/**
+ * The LSP's refunds bob's `address` has received, confirmed, once there are `count` of them
+ * (oldest first): what each paid there, and the LSP's wallet transaction that sent it.
+ */
+async function refundsAt(address: string, count: number) {
+  return net.h.waitFor(
+    async () => {
+      const txs = await net.bob.lnd.listOnchainTransactions({ startHeight: 0 }, within());
+      const back = txs
+        .filter((t) => t.confirmations > 0)
+        .flatMap((t) => t.outputs.filter((o) => o.address === address).map((o) => ({ txid: t.txid, o, t })))
+        .sort((a, b) => b.t.confirmations - a.t.confirmations);
+      if (back.length < count) return undefined;
+      const lsp = await lspWallet();
+      return back.map(({ txid, o }) => {
+        const sent = lsp.find((t) => t.txid === txid);
+        assert.ok(sent, `${txid} was sent by the LSP`);
+        return { amount: o.amount, sent };
+      });
+    },
+    { what: `${count} refund(s) at bob`, timeoutMs: 120_000 },
+  );
+}
 
 test('a refund address of another network is refused', async () => {
   const r = await bob.call('lsps1.create_order', {
@@ -148,11 +188,22 @@ test('an underpaid order expires FAILED and what arrived goes back to the refund
   assert.ok(sweep, "the LSP's refund is labelled with the order");
   assert.ok(sweep.fee > 0n);
   assert.equal(back.amount, paid - sweep.fee, 'everything that arrived, minus the refund fee');
+
+  // The rest arrives late, after the refund went out: it goes back too, in a refund of its own.
+  const late = sat(15_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: late }, within());
+  const [first, second] = await refundsAt(refund, 2);
+  assert.equal(first?.sent.txid, sweep.txid);
+  assert.ok(second);
+  assert.notEqual(second.sent.txid, sweep.txid);
+  assert.equal(second.sent.label, `lsps1-refund:${created.order_id}`);
+  assert.equal(second.amount, late - second.sent.fee, 'the late payment, minus its refund fee');
+  assert.equal((await waitOrder(created.order_id, () => true, 'the order')).order_state, 'FAILED');
   await assertCleanAudit(lsp);
 });
 
 /** The LSP's wallet transactions. */
-function lspWallet() {
+function lspWallet(): ReturnType<typeof net.lsp.lnd.listOnchainTransactions> {
   return net.lsp.lnd.listOnchainTransactions({ startHeight: 0 }, within());
 }
 

@@ -339,7 +339,7 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.equal((await tenants.list()).filter((t) => /^t\d+$/.test(t.name)).length, 20);
     });
 
-    test('an order has one live refund: a bump replaces it once, and the one that confirms is kept', async () => {
+    test('a refund chain has one live refund: a bump replaces it once, the one that confirms is kept, another chain of the order is left alone', async () => {
       const order = await new Lsps1OrdersRepository(database.db).insert({
         id: crypto.randomUUID(),
         ownerKind: 'node',
@@ -392,12 +392,19 @@ for (const [name, config] of Object.entries(dialects)) {
         ],
         'the refused bump left nothing behind',
       );
-      // The first one confirmed after all (the bump came too late): it is the refund.
-      await refunds.confirm(order.id, refund('a', 2n).txid);
+      // A later payment to the order's address got a refund of its own: a second chain.
+      await refunds.insert(refund('d', 2n));
+      assert.deepEqual(await refunds.unconfirmedOrders(), [order.id], 'each order once');
+      // The first one confirmed after all (the bump came too late): it is its chain's refund.
+      await refunds.confirm(refund('a', 2n).txid, [refund('a', 2n).txid, refund('b', 3n).txid]);
       const after = await refunds.forOrder(order.id);
       assert.ok(after[0]?.confirmedAt);
       assert.equal(after[0]?.replacedBy, null);
       assert.equal(after[1]?.replacedBy, refund('a', 2n).txid);
+      assert.equal(after[2]?.replacedBy, null, 'the other chain is left alone');
+      assert.equal(after[2]?.confirmedAt, null);
+      assert.deepEqual(await refunds.unconfirmedOrders(), [order.id]);
+      await refunds.confirm(refund('d', 2n).txid, [refund('d', 2n).txid]);
       assert.deepEqual(await refunds.unconfirmedOrders(), []);
     });
 

@@ -1,8 +1,9 @@
 /**
  * On-chain refunds of LSPS1 orders, one row per transaction broadcast (0008): the first
  * refund and each fee bump that replaces it. A row is written before its transaction is
- * published; `replace` records a bump and retires what it replaces in one transaction, so an
- * order never has two live refunds.
+ * published; `replace` records a bump and retires what it replaces in one transaction, so a
+ * chain of refunds (one set of inputs) never has two live ones. An order has one chain per
+ * refund sent: a second when something reached its address after the first went out.
  */
 import type { Hex32, Sat } from '@blgv/core';
 import type { Kysely, Selectable } from 'kysely';
@@ -71,7 +72,7 @@ export class Lsps1RefundsRepository {
     return rows.map(toRefund);
   }
 
-  /** The orders whose refund has not confirmed yet, oldest first. */
+  /** The orders with a refund not confirmed yet, oldest first (each once). */
   async unconfirmedOrders(): Promise<string[]> {
     const rows = await this.#db
       .selectFrom('lsps1_refunds')
@@ -80,7 +81,7 @@ export class Lsps1RefundsRepository {
       .where('confirmed_at', 'is', null)
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => r.order_id);
+    return [...new Set(rows.map((r) => r.order_id))];
   }
 
   /**
@@ -109,22 +110,24 @@ export class Lsps1RefundsRepository {
   }
 
   /**
-   * Records that `txid` confirmed: it is the order's refund, and every other refund of the
-   * order (which spent the same inputs) is replaced by it.
+   * Records that `txid` confirmed: it is its chain's refund, and every other refund of the
+   * chain (`chain`: the refund and its bumps, which spent the same inputs) is replaced by it.
+   * Another chain of the same order (a later refund of what arrived later) is left alone.
    */
-  async confirm(orderId: string, txid: Hex32): Promise<void> {
+  async confirm(txid: Hex32, chain: readonly Hex32[]): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable('lsps1_refunds')
         .set({ confirmed_at: new Date(), replaced_by: null })
         .where('txid', '=', txid)
         .execute();
-      await trx
-        .updateTable('lsps1_refunds')
-        .set({ replaced_by: txid })
-        .where('order_id', '=', orderId)
-        .where('txid', '!=', txid)
-        .execute();
+      const others = chain.filter((t) => t !== txid);
+      if (others.length > 0)
+        await trx
+          .updateTable('lsps1_refunds')
+          .set({ replaced_by: txid })
+          .where('txid', 'in', others)
+          .execute();
     });
   }
 }

@@ -41,6 +41,7 @@ function order(state: OrderState, paymentMethod: 'bolt11' | 'onchain' | null): L
     onchainAddress: ORDER_ADDRESS,
     onchainStartHeight: 100,
     refundOnchainAddress: REFUND_ADDRESS,
+    orderTotalSat: sat(50_000n),
   } as Lsps1OrderRecord;
 }
 
@@ -132,6 +133,27 @@ test('a receipt that paid for a funded channel is the LSP’s to spend', async (
     r.s,
   );
   assert.deepEqual(r.flags, []);
+});
+
+test('what reached a funded order’s address after it was paid is the client’s: refunded, never the LSP’s to spend', async () => {
+  const late: OnchainTransaction = {
+    ...payment(30_000n),
+    txid: txid('d'),
+    confirmations: 1,
+    blockHeight: 103,
+  };
+  const kept = sink();
+  await auditLsps1Receipts([order('completed', 'onchain')], [], wallet([payment(50_000n), late]), kept.s);
+  assert.deepEqual(kept.flags, ['lsps1_receipt_not_refunded']);
+  const spent = sink();
+  const spendLate = { ...spend(txid('e'), ELSEWHERE, 1), inputs: [{ txid: txid('d'), outputIndex: 1 }] };
+  await auditLsps1Receipts(
+    [order('completed', 'onchain')],
+    [],
+    wallet([payment(50_000n), late, spendLate]),
+    spent.s,
+  );
+  assert.deepEqual(spent.flags, ['lsps1_receipt_spent']);
 });
 
 test('an ended order whose receipt was never refunded is flagged, unless too little to pay for a refund', async () => {

@@ -2,9 +2,10 @@
  * The audit's custody checks of LSPS1 and LSPS2 money that never touches the ledger.
  *
  * LSPS1 on-chain receipts: whatever an order's address received either paid for its channel
- * (the order was paid on chain and funded) or goes back to the refund address: spent by
- * nothing but the order's refund, and, once the order is over, refunded on chain (a refund
- * confirmed, or in flight), unless too little arrived to pay for its own refund.
+ * (the order was paid on chain and funded: the receipts that first reached its total) or goes
+ * back to the refund address: spent by nothing but the order's refunds, and, once the order
+ * is over, refunded on chain (a refund confirmed, or in flight), unless too little arrived to
+ * pay for its own refund.
  *
  * LSPS2 opening fees: a completed JIT channel's opening fee was actually collected, in the
  * fees of settled forwards on the new channel in LND's forwarding history.
@@ -12,7 +13,7 @@
 import { ErrorCode, FINAL_ORDER_STATES, isLspError, type OnchainTransaction } from '@blgv/core';
 import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { REFUND_LABEL_PREFIX } from '../lsps1/lsps1-refunds.ts';
-import { outpointKey } from '../lsps1/order-receipts.ts';
+import { outpointKey, paidReceipts } from '../lsps1/order-receipts.ts';
 import { outputsTo, type RefundInput, refundPsbt, spentOutpoints } from '../lsps1/refund-transaction.ts';
 import type { LndSnapshot } from './lnd-snapshot.ts';
 
@@ -44,13 +45,19 @@ export async function auditLsps1Receipts(
   const confirmations = new Map(txs.map((t) => [t.txid as string, t.confirmations]));
 
   for (const o of onchain) {
-    const receipts = outputsTo(txs, o.onchainAddress ?? '');
-    if (receipts.length === 0) continue;
+    const all = outputsTo(txs, o.onchainAddress ?? '');
+    if (all.length === 0) continue;
     const subject = `lsps1:${o.id}`;
     const what = 'lsps1_receipts';
     sink.checked(what);
-    // Paid on chain for a channel that is funded: the coins paid for it.
-    if (o.paymentMethod === 'onchain' && FUNDED_ORDER.has(o.state)) continue;
+    // Paid on chain for a channel that is funded: the coins that paid for it are the LSP's;
+    // whatever arrived after it was paid is the client's, as for any other order.
+    const paid =
+      o.paymentMethod === 'onchain' && FUNDED_ORDER.has(o.state)
+        ? new Set(paidReceipts(all, o.orderTotalSat).map((r) => outpointKey(r.outpoint)))
+        : new Set<string>();
+    const receipts = all.filter((r) => !paid.has(outpointKey(r.outpoint)));
+    if (receipts.length === 0) continue;
 
     const own = refunds.filter((r) => r.orderId === o.id);
     const label = `${REFUND_LABEL_PREFIX}${o.id}`;
@@ -69,16 +76,16 @@ export async function auditLsps1Receipts(
           `${r.amount} sat it received (${key}) spent by ${other.txid}, not by its refund`,
         );
     }
-    const confirmed = [...refundTxids].find((t) => (confirmations.get(t) ?? 0) > 0);
-    if (confirmed && o.refundOnchainAddress) {
-      const paid = txs
-        .find((t) => t.txid === confirmed)
+    const confirmed = [...refundTxids].filter((t) => (confirmations.get(t) ?? 0) > 0);
+    for (const txid of o.refundOnchainAddress ? confirmed : []) {
+      const pays = txs
+        .find((t) => t.txid === txid)
         ?.outputs.some((x) => x.address === o.refundOnchainAddress);
-      if (!paid)
+      if (!pays)
         sink.flag(
           'lsps1_refund_elsewhere',
           subject,
-          `its refund ${confirmed} pays no output to its refund address`,
+          `its refund ${txid} pays no output to its refund address`,
         );
     }
     if (!FINAL_ORDER_STATES.includes(o.state)) {
@@ -95,7 +102,14 @@ export async function auditLsps1Receipts(
         subject,
         `${o.state}, yet ${total} sat it received (${left.map((r) => outpointKey(r.outpoint)).join(', ')}) was not refunded`,
       );
-    } else if (left.length < receipts.length && !confirmed) sink.inFlight(what);
+    } else if (
+      receipts.some((r) => covered.has(outpointKey(r.outpoint)) && !spenders.has(outpointKey(r.outpoint)))
+    )
+      sink.inFlight(what); // in a refund not seen yet
+    else if (
+      receipts.some((r) => (spenders.get(outpointKey(r.outpoint)) ?? []).some((t) => t.confirmations === 0))
+    )
+      sink.inFlight(what); // in a refund not confirmed yet
   }
 }
 

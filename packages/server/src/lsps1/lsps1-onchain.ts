@@ -29,7 +29,7 @@ import {
   type RefundLimits,
 } from './lsps1-refunds.ts';
 import { isAddressOfNetwork, isSegwitAddress } from './onchain-address.ts';
-import { type OrderReceipts, outpointKey, spentForGood } from './order-receipts.ts';
+import { type OrderReceipts, refundingOutpoints, sortReceipts, spentForGood } from './order-receipts.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
 
 /** On-chain payment settings (from config). */
@@ -200,24 +200,25 @@ export class OnchainPayments {
   }
 
   /**
-   * Sends everything the order's address received (and still holds) to its refund address,
-   * once. Returns the refund's txid, or `undefined` when nothing arrived or there is no refund
+   * Sends what the order's address received and no refund spends yet (and did not pay for its
+   * channel: {@link sortReceipts}) to its refund address, in a refund of its own. Returns that
+   * refund's txid; when everything is in a refund already, the live one's (published again),
+   * else the one that confirmed; `undefined` when nothing arrived or there is no refund
    * address. A refund sent by an earlier version (LND's `SendCoins`, labelled with the order)
-   * counts as sent.
+   * counts as a refund.
    */
   async refund(order: OnchainOrder, signal: AbortSignal): Promise<Hex32 | undefined> {
     const txs = await this.#transactions(order, signal);
     const receipts = outputsTo(txs, order.onchainAddress);
     if (receipts.length === 0 || !order.refundOnchainAddress) return undefined;
-    const spent = spentForGood(txs);
-    const outputs = receipts.filter((o) => !spent.has(outpointKey(o.outpoint)));
     const label = `${REFUND_LABEL_PREFIX}${order.id}`;
-    const earlier = txs.find((t) => t.label === label);
+    const recorded = await this.#refunds.ofOrder(order.id);
+    const sorted = sortReceipts(order, receipts, spentForGood(txs), refundingOutpoints(recorded, txs, label));
     return this.#refunds.send(
       { id: order.id, refundAddress: order.refundOnchainAddress },
-      outputs,
+      sorted.unrefunded,
       signal,
-      earlier?.txid,
+      txs.findLast((t) => t.label === label)?.txid,
     );
   }
 

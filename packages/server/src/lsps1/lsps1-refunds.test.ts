@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Hex32, sat } from '@blgv/core';
 import type { Lsps1Refund } from '@blgv/store';
-import { nextRefundStep } from './lsps1-refunds.ts';
+import { nextRefundStep, refundChains } from './lsps1-refunds.ts';
 
 const HOUR = 3_600_000;
 const SIX_HOURS = 6 * HOUR;
@@ -52,4 +52,19 @@ test('whichever refund confirmed is the refund, even one a bump replaced', () =>
 
 test('an order without a live refund needs nothing', () => {
   assert.equal(nextRefundStep([], unconfirmed, NOW, SIX_HOURS).kind, 'none');
+});
+
+test("an order's refunds in chains: a refund with its bumps, and a later refund of what arrived later", () => {
+  const refunds = [refund('a', 9, 'b'), refund('b', 7, 'c'), refund('d', 3), refund('c', 1)];
+  const chains = refundChains(refunds).map((c) => c.map((r) => r.txid[0]));
+  assert.deepEqual(chains, [['a', 'b', 'c'], ['d']]);
+  // Each chain is stepped on its own: the first is bumped, the second only published again.
+  const steps = refundChains(refunds).map((c) => nextRefundStep(c, unconfirmed, NOW, SIX_HOURS).kind);
+  assert.deepEqual(steps, ['publish', 'publish']);
+  const old = [refund('a', 9, 'b'), refund('b', 7), refund('d', 6.5)];
+  assert.deepEqual(
+    refundChains(old).map((c) => nextRefundStep(c, unconfirmed, NOW, SIX_HOURS).kind),
+    ['bump', 'bump'],
+  );
+  assert.deepEqual(refundChains([]), []);
 });

@@ -16,10 +16,12 @@ import {
   type FundingPort,
   type Hex32,
   LspError,
+  type OnchainTransaction,
   type WalletPort,
 } from '@blgv/core';
 import {
   type Database,
+  type Lsps1OrderRecord,
   Lsps1OrdersRepository,
   type Lsps1Refund,
   Lsps1RefundsRepository,
@@ -58,9 +60,33 @@ const MAX_WATCH_INTERVAL_MS = 60_000;
 export const REFUND_LABEL_PREFIX = 'lsps1-refund:';
 
 /**
- * Decides what an order's refunds call for: any of them confirmed (they all spend the same
- * inputs, so at most one can) ends the watch; otherwise the live one is bumped once it has
- * waited `bumpAfterMs`, and published again before that.
+ * An order's refunds as chains: a refund and the bumps that replaced it (each spends the same
+ * inputs as the one it replaced), grouped by the refund the chain ends in. An order has more
+ * than one chain when something reached its address after its first refund went out.
+ */
+export function refundChains(refunds: readonly Lsps1Refund[]): Lsps1Refund[][] {
+  const byTxid = new Map(refunds.map((r) => [r.txid as string, r]));
+  const tip = (r: Lsps1Refund): string => {
+    let at = r;
+    for (let hops = 0; at.replacedBy !== null && hops < refunds.length; hops++) {
+      const next = byTxid.get(at.replacedBy);
+      if (!next) break;
+      at = next;
+    }
+    return at.txid;
+  };
+  const chains = new Map<string, Lsps1Refund[]>();
+  for (const r of refunds) {
+    const key = tip(r);
+    chains.set(key, [...(chains.get(key) ?? []), r]);
+  }
+  return [...chains.values()];
+}
+
+/**
+ * Decides what one chain of refunds ({@link refundChains}) calls for: any of them confirmed
+ * (they all spend the same inputs, so at most one can) ends its watch; otherwise the live one
+ * is bumped once it has waited `bumpAfterMs`, and published again before that.
  */
 export function nextRefundStep(
   refunds: readonly Lsps1Refund[],
@@ -100,11 +126,18 @@ export class OnchainRefunds {
     this.#log = deps.log;
   }
 
+  /** The refunds of an order on record, oldest first. */
+  ofOrder(orderId: string): Promise<Lsps1Refund[]> {
+    return new Lsps1RefundsRepository(this.#database.db).forOrder(orderId);
+  }
+
   /**
-   * Refunds `outputs` (what the order's address received) to `refundAddress`, once: when the
-   * order already has a refund, that one is published again and its txid returned; so is
-   * `earlier`, a refund sent before refunds were recorded. Refuses (`insufficient_funds`) when
-   * the outputs cannot pay their own refund, or there are none left.
+   * Refunds `outputs` (what the order's address received and no refund spends yet) to
+   * `refundAddress` in a refund of their own. With no such outputs, nothing new is sent: the
+   * order's live refund is published again (written before a crash, maybe never published)
+   * and its txid returned; else the refund that went out (`earlier`: one sent before refunds
+   * were recorded). Refuses (`insufficient_funds`) when the outputs cannot pay their own
+   * refund, or there are none and no refund went out.
    */
   async send(
     order: { readonly id: string; readonly refundAddress: string },
@@ -113,18 +146,23 @@ export class OnchainRefunds {
     earlier?: Hex32,
   ): Promise<Hex32> {
     const repo = new Lsps1RefundsRepository(this.#database.db);
-    const existing = await repo.forOrder(order.id);
-    const live = existing.find((r) => r.replacedBy === null) ?? existing.at(-1);
-    if (live) {
-      // Written before a crash, maybe never published; the watcher settles any conflict.
-      await this.#publish(live, signal).catch((err: unknown) =>
-        this.#log.warn({ order: order.id, txid: live.txid, err: String(err) }, 'refund not published again'),
-      );
-      return live.txid;
-    }
-    if (earlier) return earlier;
-    if (outputs.length === 0)
+    if (outputs.length === 0) {
+      const existing = await repo.forOrder(order.id);
+      const live = existing.findLast((r) => r.replacedBy === null && r.confirmedAt === null);
+      if (live) {
+        // The watcher settles any conflict.
+        await this.#publish(live, signal).catch((err: unknown) =>
+          this.#log.warn(
+            { order: order.id, txid: live.txid, err: String(err) },
+            'refund not published again',
+          ),
+        );
+        return live.txid;
+      }
+      const sent = existing.findLast((r) => r.confirmedAt !== null)?.txid ?? earlier;
+      if (sent) return sent;
       throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
+    }
     const { satPerVbyte } = await this.#lightning.estimateFee(REFUND_TARGET_CONF, signal);
     const refund = await this.#sign(
       order.id,
@@ -175,15 +213,34 @@ export class OnchainRefunds {
     const txs = await this.#lightning.listOnchainTransactions({ startHeight }, signal);
     const confirmations = new Map(txs.map((t) => [t.txid, t.confirmations]));
     const now = new Date();
-    for (const order of orders) {
+    for (const order of orders)
+      for (const chain of refundChains(await refunds.forOrder(order.id)))
+        await this.#step(order, chain, txs, confirmations, now, signal);
+  }
+
+  /** What one chain of an order's refunds calls for, done. */
+  async #step(
+    order: Lsps1OrderRecord,
+    chain: readonly Lsps1Refund[],
+    txs: readonly OnchainTransaction[],
+    confirmations: ReadonlyMap<string, number>,
+    now: Date,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (chain.some((r) => r.confirmedAt !== null)) return; // done, on record
+    const refunds = new Lsps1RefundsRepository(this.#database.db);
+    {
       const step = nextRefundStep(
-        await refunds.forOrder(order.id),
+        chain,
         (txid) => confirmations.get(txid) ?? 0,
         now,
         this.#limits.bumpAfterSeconds * 1000,
       );
       if (step.kind === 'confirmed') {
-        await refunds.confirm(order.id, step.txid);
+        await refunds.confirm(
+          step.txid,
+          chain.map((r) => r.txid),
+        );
         this.#log.info({ order: order.id, txid: step.txid }, 'on-chain refund confirmed');
       } else if (step.kind === 'publish') {
         await this.#publish(step.live, signal).catch((err: unknown) =>
@@ -202,7 +259,7 @@ export class OnchainRefunds {
             { order: order.id, txid: step.live.txid },
             'refund inputs not found in the wallet; not bumped',
           );
-          continue;
+          return;
         }
         await this.#bump(step.live, inputs, signal);
       }

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type OnchainTransaction, type OrderState, type OutputLease, parseHex32, sat } from '@blgv/core';
+import { p2wpkh, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import {
   leasesToTake,
   leasesUnder,
+  paidReceipts,
   RECEIPT_LEASE_SECONDS,
-  receiptCustody,
+  type ReceiptOutput,
   receiptLockId,
+  refundingOutpoints,
+  sortReceipts,
   spentForGood,
 } from './order-receipts.ts';
+import { refundPsbt } from './refund-transaction.ts';
 
 const ORDER = '6f0c3f39-5a42-4b8e-9d55-1f2a3b4c5d6e';
 const txid = (b: string) => parseHex32(b.repeat(32));
@@ -20,41 +25,109 @@ test("an order's lock id is 32 bytes derived from it: the same after a restart, 
   assert.notEqual(receiptLockId('6f0c3f39-5a42-4b8e-9d55-1f2a3b4c5d6f'), id);
 });
 
-const custody = (state: OrderState, paymentMethod: 'bolt11' | 'onchain' | null, refunds = []) =>
-  receiptCustody({ state, paymentMethod }, refunds);
-const live = { replacedBy: null, confirmedAt: null };
-const replaced = { replacedBy: 'ab', confirmedAt: null };
-const confirmed = { replacedBy: null, confirmedAt: new Date() };
+const point = (b: string, outputIndex = 0) => ({ txid: txid(b), outputIndex });
+const REGTEST = { ...TEST_NETWORK, bech32: 'bcrt' };
+const ORDER_ADDRESS = p2wpkh(
+  Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex'),
+  REGTEST,
+).address as string;
+/** A refund (unsigned) spending `bb:1`. */
+const REFUND_RAW_TX = Buffer.from(
+  Transaction.fromPSBT(
+    Buffer.from(
+      refundPsbt(
+        [{ outpoint: point('bb', 1), amount: sat(50_000n), address: ORDER_ADDRESS }],
+        ORDER_ADDRESS,
+        2n,
+      ).psbt,
+      'base64',
+    ),
+  ).unsignedTx,
+).toString('hex');
+const REFUND_INPUT = `${txid('bb')}:1`;
+/** A receipt of `amount` sat at `b:0` whose transaction has `confirmations`. */
+const receipt = (b: string, amount: bigint, confirmations: number): ReceiptOutput => ({
+  outpoint: point(b),
+  amount: sat(amount),
+  address: 'bcrt1qorder',
+  confirmations,
+});
+const keys = (rs: readonly { outpoint: { txid: string; outputIndex: number } }[]) =>
+  rs.map((r) => `${r.outpoint.txid.slice(0, 2)}:${r.outpoint.outputIndex}`);
+const order = (state: OrderState, paymentMethod: 'bolt11' | 'onchain' | null, total = 100_000n) => ({
+  state,
+  paymentMethod,
+  orderTotalSat: sat(total),
+});
+const none = new Set<string>();
+const sorted = (o: ReturnType<typeof order>, receipts: ReceiptOutput[], spent = none, refunding = none) => {
+  const r = sortReceipts(o, receipts, spent, refunding);
+  return { paid: keys(r.paid), refunding: keys(r.refunding), unrefunded: keys(r.unrefunded) };
+};
 
-test('receipts are held while the order runs, whatever paid it', () => {
-  for (const state of ['awaiting_payment', 'payment_held', 'opening', 'publishing', 'refunding'] as const) {
-    assert.equal(custody(state, 'onchain'), 'hold', state);
-    assert.equal(custody(state, null), 'hold', state);
-  }
-  assert.equal(custody('settling', 'bolt11'), 'hold', 'paid by invoice: the receipt is not its payment');
+test("while the order runs nothing is paid: every receipt is the client's until it pays for a channel", () => {
+  for (const state of ['awaiting_payment', 'payment_held', 'opening', 'publishing', 'refunding'] as const)
+    assert.deepEqual(
+      sorted(order(state, 'onchain'), [receipt('aa', 100_000n, 3)]),
+      { paid: [], refunding: [], unrefunded: ['aa:0'] },
+      state,
+    );
 });
 
-test('receipts that paid for a published channel are the LSP’s: released', () => {
-  assert.equal(custody('settling', 'onchain'), 'release');
-  assert.equal(custody('completed', 'onchain'), 'release');
+test('receipts that paid for a published channel are the LSP’s; what arrived after the order was paid is not', () => {
+  const receipts = [receipt('cc', 30_000n, 0), receipt('aa', 60_000n, 5), receipt('bb', 50_000n, 4)];
+  for (const state of ['settling', 'completed'] as const)
+    assert.deepEqual(sorted(order(state, 'onchain'), receipts), {
+      paid: ['aa:0', 'bb:0'],
+      refunding: [],
+      unrefunded: ['cc:0'],
+    });
+  // The earliest confirmed until the total: one more confirmed later is the client's too.
+  assert.deepEqual(keys(paidReceipts([...receipts, receipt('dd', 10_000n, 1)], 100_000n)), ['aa:0', 'bb:0']);
+  // One output paying more than the total paid (it is not split).
+  assert.deepEqual(keys(paidReceipts([receipt('ee', 150_000n, 2)], 100_000n)), ['ee:0']);
 });
 
-test("a failed order's receipts are held until its refund confirms", () => {
-  assert.equal(receiptCustody({ state: 'failed', paymentMethod: 'onchain' }, [replaced, live]), 'hold');
-  assert.equal(
-    receiptCustody({ state: 'failed', paymentMethod: 'onchain' }, [replaced, confirmed]),
-    'release',
+test('a receipt a live refund spends is held; one spent for good is gone; the rest are refunded', () => {
+  const receipts = [receipt('aa', 5_000n, 9), receipt('bb', 7_000n, 2), receipt('cc', 8_000n, 0)];
+  const spent = new Set([`${txid('aa')}:0`]);
+  const refunding = new Set([`${txid('bb')}:0`]);
+  assert.deepEqual(sorted(order('expired', null), receipts, spent, refunding), {
+    paid: [],
+    refunding: ['bb:0'],
+    unrefunded: ['cc:0'],
+  });
+  assert.deepEqual(
+    sorted(order('completed', 'bolt11'), [receipt('dd', 100_000n, 3)]),
+    { paid: [], refunding: [], unrefunded: ['dd:0'] },
+    'an order paid by its invoice: its address was paid for nothing',
   );
-  // Too little arrived to pay for its own refund: nothing will spend it for the client.
-  assert.equal(custody('failed', 'onchain'), 'release');
+  assert.deepEqual(
+    sorted(order('failed', 'onchain'), [receipt('dd', 100_000n, 3)]),
+    { paid: [], refunding: [], unrefunded: ['dd:0'] },
+    'paid on chain, failed: nothing paid for',
+  );
 });
 
-test('receipts that paid for nothing go back to the client', () => {
-  assert.equal(custody('completed', 'bolt11'), 'refund', 'paid by its invoice as well');
-  assert.equal(custody('failed', 'bolt11'), 'refund');
-  assert.equal(custody('expired', null), 'refund', 'paid after the order expired');
-  assert.equal(receiptCustody({ state: 'completed', paymentMethod: 'bolt11' }, [live]), 'hold');
-  assert.equal(receiptCustody({ state: 'completed', paymentMethod: 'bolt11' }, [confirmed]), 'release');
+test('the outpoints in a refund: its live refunds on record and unconfirmed transactions labelled as its refund', () => {
+  const label = 'lsps1-refund:order';
+  const labelled = { ...tx('ee', 0, [point('cc')]), label };
+  const refunding = refundingOutpoints(
+    [{ rawTx: REFUND_RAW_TX, replacedBy: null, confirmedAt: null }],
+    [labelled, { ...tx('ff', 1, [point('dd')]), label }, tx('99', 0, [point('bb')])],
+    label,
+  );
+  assert.deepEqual(
+    [...refunding].sort(),
+    [REFUND_INPUT, `${txid('cc')}:0`].sort(),
+    "the live refund's input and the unconfirmed labelled transaction's; not a confirmed one's, nor another's",
+  );
+  const retired = refundingOutpoints(
+    [{ rawTx: REFUND_RAW_TX, replacedBy: txid('ab'), confirmedAt: null }],
+    [],
+    label,
+  );
+  assert.equal(retired.size, 0, 'a replaced refund spends nothing any more');
 });
 
 function tx(

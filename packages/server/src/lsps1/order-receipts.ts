@@ -15,11 +15,14 @@
  * about leases (`FinalizePsbt` signs any input the wallet holds), and once a spend confirms
  * btcwallet drops the lease itself.
  *
- * What an order's receipts call for ({@link receiptCustody}): held while the order runs and
- * while its refund is unconfirmed; released once it is funded and published (they paid for the
- * channel: the LSP's now) or its refund confirmed; and refunded when they paid for nothing (the
- * order was paid by its invoice instead, or had expired unpaid), since the client's coins are
- * never ours to keep.
+ * What each receipt calls for ({@link sortReceipts}), outpoint by outpoint: held while the
+ * order runs and while a refund spending it is unconfirmed; released once it paid for the
+ * order's channel (the order paid on chain, funded and published: the LSP's now); and refunded
+ * once the order is over when it paid for nothing: the order was paid by its invoice instead,
+ * expired unpaid or failed, or it arrived after the order was paid or after its refund went
+ * out (each such late arrival gets a refund of its own). The client's coins are never ours to
+ * keep: a receipt too small to pay for its own refund stays leased for the client as long as
+ * the order's address is watched.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -27,10 +30,8 @@ import {
   type FundingPort,
   type Hex32,
   type OnchainTransaction,
-  type OrderState,
   type Outpoint,
   type OutputLease,
-  type PaymentMethod,
   parseHex32,
   type WalletPort,
 } from '@blgv/core';
@@ -38,12 +39,14 @@ import {
   type Database,
   type Lsps1OrderRecord,
   Lsps1OrdersRepository,
+  type Lsps1Refund,
   Lsps1RefundsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import type { FundingGuard } from '../funding/channel-funder.ts';
-import { outputsTo } from './refund-transaction.ts';
+import { REFUND_LABEL_PREFIX } from './lsps1-refunds.ts';
+import { outputsTo, type RefundInput, spentOutpoints } from './refund-transaction.ts';
 import { WalletScan } from './wallet-scan.ts';
 
 /** How long a receipt's lease lasts; renewed once less than half of it is left. */
@@ -58,37 +61,97 @@ const FINAL_WATCH_MS = RECEIPT_LEASE_SECONDS * 1000;
 /** How old a scan the funding guard accepts (the wallet is about to pick inputs). */
 const GUARD_SCAN_AGE_MS = 500;
 
-/** What an order's receipts call for. */
-export type ReceiptCustody = 'hold' | 'release' | 'refund';
-
-/** The refunds of an order as custody sees them. */
-export interface RefundFacts {
-  readonly replacedBy: string | null;
-  readonly confirmedAt: Date | null;
-}
-
 /** The lease id of an order's receipts: 32 bytes derived from its id. */
 export function receiptLockId(orderId: string): Hex32 {
   return parseHex32(createHash('sha256').update(`blgv-lsp/lsps1-order-receipts/${orderId}`).digest('hex'));
 }
 
 /**
- * What an order's receipts call for now. Paid on chain and funded (published): `release`,
- * they are the LSP's. Running, or with a refund not yet confirmed: `hold`. A refund confirmed:
- * `release` (btcwallet has dropped the lease already). Failed after an on-chain payment with no
- * refund: `release` (too little arrived to pay for its own refund). Final without having been
- * paid on chain (paid by its invoice, or expired unpaid): `refund`, whatever arrived goes back.
+ * An order's unspent receipts, sorted by whose they are. `paid`: they paid for its funded
+ * channel (the order was paid on chain and is settling or completed): the LSP's, released.
+ * `refunding`: spent by a refund not confirmed yet: held. `unrefunded`: the client's and in no
+ * refund: held while the order runs, then sent back (a payment after the order was paid, a
+ * payment after its refund went out, a payment to an order paid by its invoice, ...).
  */
-export function receiptCustody(
-  order: { readonly state: OrderState; readonly paymentMethod: PaymentMethod | null },
-  refunds: readonly RefundFacts[],
-): ReceiptCustody {
-  const paidOnchain = order.paymentMethod === 'onchain';
-  if (paidOnchain && (order.state === 'settling' || order.state === 'completed')) return 'release';
-  if (!FINAL_ORDER_STATES.includes(order.state)) return 'hold';
-  if (refunds.some((r) => r.confirmedAt !== null)) return 'release';
-  if (refunds.some((r) => r.replacedBy === null)) return 'hold';
-  return paidOnchain ? 'release' : 'refund';
+export interface SortedReceipts {
+  readonly paid: readonly RefundInput[];
+  readonly refunding: readonly RefundInput[];
+  readonly unrefunded: readonly RefundInput[];
+}
+
+/** The order fields custody reads. */
+export type CustodyOrder = Pick<Lsps1OrderRecord, 'state' | 'paymentMethod' | 'orderTotalSat'>;
+
+/**
+ * Sorts an order's receipts (every output its address received, spent or not) by custody;
+ * receipts spent for good (`spent`) are left out, `refunding` are the outpoints a refund not
+ * yet confirmed spends.
+ */
+export function sortReceipts(
+  order: CustodyOrder,
+  receipts: readonly ReceiptOutput[],
+  spent: ReadonlySet<string>,
+  refunding: ReadonlySet<string>,
+): SortedReceipts {
+  const paidFor =
+    order.paymentMethod === 'onchain' && (order.state === 'settling' || order.state === 'completed')
+      ? new Set(paidReceipts(receipts, order.orderTotalSat).map((r) => outpointKey(r.outpoint)))
+      : new Set<string>();
+  const paid: RefundInput[] = [];
+  const inRefund: RefundInput[] = [];
+  const unrefunded: RefundInput[] = [];
+  for (const r of receipts) {
+    const key = outpointKey(r.outpoint);
+    if (spent.has(key)) continue;
+    if (paidFor.has(key)) paid.push(r);
+    else if (refunding.has(key)) inRefund.push(r);
+    else unrefunded.push(r);
+  }
+  return { paid, refunding: inRefund, unrefunded };
+}
+
+/** A receipt with the confirmations of its transaction. */
+export type ReceiptOutput = RefundInput & { readonly confirmations: number };
+
+/**
+ * The receipts that paid for an order paid on chain: the earliest confirmed (most
+ * confirmations first, then by outpoint) until they reach its total. The order was paid when
+ * its confirmed receipts first reached the total, so any later receipt was not needed: it is
+ * the client's. (A single output paying more than the total is not split: it paid.)
+ */
+export function paidReceipts(receipts: readonly ReceiptOutput[], total: bigint): ReceiptOutput[] {
+  const ordered = [...receipts]
+    .filter((r) => r.confirmations > 0)
+    .sort(
+      (a, b) =>
+        b.confirmations - a.confirmations || (outpointKey(a.outpoint) < outpointKey(b.outpoint) ? -1 : 1),
+    );
+  const paid: ReceiptOutput[] = [];
+  let sum = 0n;
+  for (const r of ordered) {
+    if (sum >= total) break;
+    paid.push(r);
+    sum += r.amount;
+  }
+  return paid;
+}
+
+/**
+ * The outpoints refunds not yet confirmed spend: those of the live refunds on record, and of
+ * unconfirmed wallet transactions labelled as the order's refund (an earlier version's).
+ */
+export function refundingOutpoints(
+  refunds: readonly Pick<Lsps1Refund, 'rawTx' | 'replacedBy' | 'confirmedAt'>[],
+  txs: readonly OnchainTransaction[],
+  label: string,
+): Set<string> {
+  const live = refunds.filter((r) => r.replacedBy === null && r.confirmedAt === null);
+  return new Set([
+    ...live.flatMap((r) => spentOutpoints(r.rawTx).map(outpointKey)),
+    ...txs
+      .filter((t) => t.label === label && t.confirmations === 0)
+      .flatMap((t) => t.inputs.map(outpointKey)),
+  ]);
 }
 
 /** The outpoints `txs` spend in confirmed transactions (spent for good). */
@@ -169,8 +232,8 @@ export class OrderReceipts implements FundingGuard {
 
   /**
    * One look at every order that may hold receipts: leases what is held and not leased (or
-   * runs low), releases what is no longer held. Returns the orders whose receipts are to be
-   * refunded (they paid for nothing), with receipts not spent for good.
+   * runs low), releases what paid for a channel. Returns the orders that are over and hold
+   * receipts in no refund: they are to be refunded.
    */
   async pass(signal: AbortSignal, maxScanAgeMs: number): Promise<Lsps1OrderRecord[]> {
     const since = new Date(Date.now() - FINAL_WATCH_MS);
@@ -188,17 +251,22 @@ export class OrderReceipts implements FundingGuard {
     for (const order of orders) {
       if (!order.onchainAddress) continue;
       const lockId = receiptLockId(order.id);
-      const custody = receiptCustody(
+      const sorted = sortReceipts(
         order,
-        refunds.filter((r) => r.orderId === order.id),
+        outputsTo(txs, order.onchainAddress),
+        spent,
+        refundingOutpoints(
+          refunds.filter((r) => r.orderId === order.id),
+          txs,
+          `${REFUND_LABEL_PREFIX}${order.id}`,
+        ),
       );
-      if (custody === 'release') {
-        await this.release(order.id, leasesUnder(leases, lockId), signal);
-        continue;
-      }
-      const receipts = outputsTo(txs, order.onchainAddress).map((r) => r.outpoint);
-      await this.#lease(order.id, leasesToTake(receipts, spent, leases, lockId, now), signal);
-      if (custody === 'refund' && receipts.some((o) => !spent.has(outpointKey(o)))) toRefund.push(order);
+      const paid = new Set(sorted.paid.map((r) => outpointKey(r.outpoint)));
+      const released = leasesUnder(leases, lockId).filter((o) => paid.has(outpointKey(o)));
+      if (released.length > 0) await this.release(order.id, released, signal);
+      const kept = [...sorted.refunding, ...sorted.unrefunded].map((r) => r.outpoint);
+      await this.#lease(order.id, leasesToTake(kept, spent, leases, lockId, now), signal);
+      if (FINAL_ORDER_STATES.includes(order.state) && sorted.unrefunded.length > 0) toRefund.push(order);
     }
     return toRefund;
   }
