@@ -95,6 +95,26 @@ test('other validation errors keep their wording, naming the field', async () =>
   );
 });
 
+test('a NUL character (no text column takes one) is a 400 naming where it is, in the body or the path, before the handler runs', async () => {
+  const body = await app.inject({
+    method: 'POST',
+    url: '/orders',
+    payload: '{"size":1,"lines":[{"sku":"a\\u0000b"}]}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(body.statusCode, 400);
+  assert.deepEqual(body.json(), {
+    error: {
+      code: 'invalid_input',
+      message: 'body/lines/0/sku must not contain the NUL character (U+0000)',
+      details: { field: 'body/lines/0/sku' },
+    },
+  });
+  const path = await app.inject({ method: 'GET', url: '/broken/a%00b' });
+  assert.equal(path.statusCode, 400, 'before the route runs');
+  assert.equal(path.json().error.details.field, 'params/how');
+});
+
 test('a DELETE needs no body: none, an empty one, `{}` and options are all accepted', async () => {
   const cases = [
     { what: 'no body, no content type', headers: {}, payload: undefined },

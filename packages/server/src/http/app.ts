@@ -10,6 +10,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { refuseNulCharacters } from './nul-characters.ts';
 import { validationError } from './validation-errors.ts';
 
 declare module 'fastify' {
@@ -76,6 +77,7 @@ export function httpApp(deps: HttpAppDeps): FastifyInstance {
   app.addHook('preValidation', async (req) => {
     if (req.body === undefined && req.routeOptions.schema?.body) req.body = {};
   });
+  refuseNulCharacters(app);
   // Before @fastify/swagger reads the routes: signed routes require the signature, others none.
   app.addHook('onRoute', (route) => {
     if (!route.schema) return;

@@ -47,3 +47,23 @@ test('a registered method runs with its parsed params; an unknown one, or an Obj
 test('a method registered twice is refused', () => {
   assert.throws(() => new LspsRouter([echo, echo], log), /lsps7\.echo registered twice/);
 });
+
+test('a param holding a NUL character (no text column takes one) is -32602 naming it, and the method never runs', async () => {
+  let ran = false;
+  const store = {
+    'lsps7.store': lspsMethod(Type.Object({ text: Type.String() }, { additionalProperties: false }), () => {
+      ran = true;
+      return {};
+    }),
+  };
+  const router = new LspsRouter([store], log);
+  const r = await router.handle(
+    peer,
+    '{"jsonrpc":"2.0","id":"1","method":"lsps7.store","params":{"text":"a\\u0000b"}}',
+  );
+  assert.deepEqual(r && 'error' in r ? [r.error.code, r.error.data] : r, [
+    -32602,
+    { unrecognized: [], property: 'text', message: 'must not contain the NUL character (U+0000)' },
+  ]);
+  assert.equal(ran, false);
+});

@@ -16,6 +16,7 @@ import {
 } from '@blgv/protocol';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
+import { nulCharacterAt } from '../http/nul-characters.ts';
 import type { LspsMethod, LspsMethodTable } from './lsps-method.ts';
 import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
@@ -98,6 +99,12 @@ export class LspsRouter {
         message: first?.message ?? 'invalid',
       });
     }
+    const nul = nulCharacterAt(params, '');
+    if (nul !== undefined)
+      return invalidParams(id, {
+        property: nul.replace(/^\//, '').replaceAll('/', '.'),
+        message: 'must not contain the NUL character (U+0000)',
+      });
     try {
       return { jsonrpc: '2.0', id, result: await m.run(caller, params as never) };
     } catch (err) {
