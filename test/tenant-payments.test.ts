@@ -138,6 +138,31 @@ test('a reserved payment of 100,000 sat: ledger shows amount, routing, reservati
   await assertCleanAudit(lsp);
 });
 
+test('a reservation used up in small payments costs in utilization fees no more than it was quoted', async () => {
+  const reservation = await exchange.requestLiquidity({
+    amount: 5_000,
+    duration: 600_000,
+    maxFeeRate: 6_000,
+  });
+  // (25 + ceil(5,000 × 1,000 / 1e6) = 5) sat fully used, in ppm of 5,000.
+  assert.equal(reservation.feeRate, 6_000);
+  const charged: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const invoice = await bobInvoice(500);
+    const payment = await exchange.sendPayment({
+      invoice: invoice.paymentRequest,
+      reservationId: reservation.reservationId,
+    });
+    assert.equal(payment.status, 'succeeded', payment.failure ?? '');
+    charged.push(payment.charged.utilizationFee);
+  }
+  // Each 500 sat payment's own fee is half a sat, rounded up to 1: the first five pay the 5 sat
+  // quoted, the rest nothing (8 sat in all before, 60 % over the quote).
+  assert.deepEqual(charged, [1, 1, 1, 1, 1, 0, 0, 0]);
+  await exchange.releaseReservation(reservation.reservationId);
+  await assertCleanAudit(lsp);
+});
+
 test('a payment the recipient refuses fails, is refunded, and gives its reservation back; a retry is a new attempt', async () => {
   const reservation = await exchange.requestLiquidity({
     amount: 200_000,

@@ -98,6 +98,20 @@ export class PaymentsRepository {
   }
 
   /** A page of one tenant's payments, newest (first attempted last) first. */
+  /**
+   * The utilization fees charged to the payments made with a reservation and not failed (a
+   * failed one's was refunded with it).
+   */
+  async utilizationCharged(reservationId: string): Promise<Sat> {
+    const row = await this.#db
+      .selectFrom('payments')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('utilization_fee_sat'), eb.lit(0)).as('charged'))
+      .where('reservation_id', '=', reservationId)
+      .where('status', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    return sat(BigInt(row.charged));
+  }
+
   async list(tenantId: string, page: PageRequest): Promise<Page<Payment>> {
     const q = this.#db.selectFrom('payments').selectAll().where('tenant_id', '=', tenantId);
     return readPage(q, 'seq', page, toPayment);

@@ -46,9 +46,40 @@ test('feeRatePpm is the smallest integer rate covering the whole fee', () => {
         };
         const q = quoteReservation(schedule, amount as Sat);
         const total = q.reservationFee + q.maxUtilizationFee;
-        assert.equal(q.maxUtilizationFee, utilizationFee(schedule, amount as Sat));
+        assert.equal(
+          q.maxUtilizationFee,
+          utilizationFee({ amount: amount as Sat, utilizationFeePpm: ppm }, amount as Sat, sat(0)),
+        );
         assert.ok(q.feeRatePpm * amount >= total * 1_000_000n, 'covers the fee');
         assert.ok((q.feeRatePpm - 1n) * amount < total * 1_000_000n, 'and is the smallest such rate');
+      },
+    ),
+  );
+});
+
+test("a payment's utilization fee: the reservation's own rate, rounded up, never past the quoted maximum in all", () => {
+  const reservation = { amount: sat(100_000), utilizationFeePpm: 500n }; // quoted: 50 sat
+  assert.equal(utilizationFee(reservation, sat(40_000), sat(0)), 20n);
+  assert.equal(utilizationFee(reservation, sat(1_000), sat(0)), 1n, 'half a sat, rounded up');
+  assert.equal(utilizationFee(reservation, sat(40_000), sat(45)), 5n, 'only what is left of the 50');
+  assert.equal(utilizationFee(reservation, sat(1_000), sat(50)), 0n);
+  // The reservation used up in 1,000-sat payments costs what was quoted, not 100 x 1 sat.
+  let charged = 0n;
+  for (let i = 0; i < 100; i++) charged += utilizationFee(reservation, sat(1_000), sat(charged));
+  assert.equal(charged, 50n);
+  fc.assert(
+    fc.property(
+      fc.array(fc.bigInt({ min: 1n, max: 10_000n }), { minLength: 1, maxLength: 50 }),
+      fc.bigInt({ min: 0n, max: 1_000_000n }),
+      (payments, ppm) => {
+        const r = { amount: sat(payments.reduce((a, b) => a + b, 0n)), utilizationFeePpm: ppm };
+        let total = 0n;
+        for (const p of payments) total += utilizationFee(r, sat(p), sat(total));
+        assert.equal(
+          total,
+          (r.amount * ppm + 999_999n) / 1_000_000n,
+          'fully used: exactly the quoted maximum',
+        );
       },
     ),
   );

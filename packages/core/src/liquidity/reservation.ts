@@ -121,9 +121,22 @@ export function withPurchaseFee(quote: ReservationQuote, amount: Sat, purchaseFe
   };
 }
 
-/** The utilization fee on `used` sat of a reservation. */
-export function utilizationFee(schedule: FeeSchedule, used: Sat): Sat {
-  return ppmOfCeil(used, schedule.liquidity.utilizationFeePpm) as Sat;
+/**
+ * The utilization fee of a payment of `paid` sat made with a reservation of `amount` sat sold
+ * at `utilizationFeePpm` (the rate on the reservation, whatever the schedule says now), of
+ * which `charged` sat of utilization fees are already charged to its payments (those not
+ * failed): the payment's own fee, rounded up, but never more than what is left of the
+ * reservation's quoted maximum (`ceil(amount × ppm / 1e6)`, the `maxUtilizationFee` its
+ * `feeRatePpm` counts). So many small payments cost no more than the reservation was quoted.
+ */
+export function utilizationFee(
+  reservation: { readonly amount: Sat; readonly utilizationFeePpm: bigint },
+  paid: Sat,
+  charged: Sat,
+): Sat {
+  const own = ppmOfCeil(paid, reservation.utilizationFeePpm);
+  const left = ppmOfCeil(reservation.amount, reservation.utilizationFeePpm) - charged;
+  return (own < left ? own : left > 0n ? left : 0n) as Sat;
 }
 
 /**

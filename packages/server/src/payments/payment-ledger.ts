@@ -25,6 +25,7 @@ import {
   type PaymentAttempt,
   type PaymentOutcome,
   PaymentsRepository,
+  type Reservation,
   ReservationsRepository,
   type Transaction,
 } from '@blgv/store';
@@ -72,7 +73,8 @@ export function startAttempt(
     }
     if (existing && existing.status !== 'failed') return { replay: existing };
 
-    const reserved = draft.reservationId ? await takeReservation(trx, draft, quote, deps.log) : sat(0n);
+    const taken = draft.reservationId ? await takeReservation(trx, draft, quote, deps.log) : undefined;
+    const reserved = taken?.take ?? sat(0n);
     const fromPool = quote.liquidity - reserved;
     if (fromPool > available) {
       throw new LspError(
@@ -83,7 +85,14 @@ export function startAttempt(
         { required: Number(quote.liquidity), available: Number(available) },
       );
     }
-    const utilization = reserved > 0n ? utilizationFee(deps.schedule, quote.amount) : sat(0n);
+    // At the reservation's own rate, within what it was quoted (its earlier payments' fees count).
+    const utilization = taken
+      ? utilizationFee(
+          taken.reservation,
+          quote.amount,
+          await payments.utilizationCharged(taken.reservation.id),
+        )
+      : sat(0n);
     const required = sat(quote.amount + quote.routingFee + utilization);
     const ledger = new LedgerRepository(trx);
     // Short: the throw undoes the reservation take, so nothing of a refused payment stays written.
@@ -196,7 +205,7 @@ async function takeReservation(
   draft: AttemptDraft,
   quote: PaymentQuote,
   log: Logger,
-): Promise<Sat> {
+): Promise<{ take: Sat; reservation: Reservation }> {
   const id = draft.reservationId ?? '';
   const r = await new ReservationsRepository(trx).get(id, { lock: true });
   if (!r || r.tenantId !== draft.tenantId) {
@@ -220,5 +229,5 @@ async function takeReservation(
   }
   if (!(await moveReservation(trx, r, { type: 'use', amount: take }, log)))
     throw new LspError(ErrorCode.ReservationInactive, `reservation ${id} is ${r.state}`);
-  return take;
+  return { take, reservation: r };
 }
