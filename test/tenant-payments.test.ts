@@ -18,6 +18,8 @@ let exchange: LSPClient;
 
 const RESERVATION_FEE = 25;
 const UTILIZATION_PPM = 1_000;
+/** The largest top-up (the first one is this much). */
+const MAX_TOPUP = 400_000;
 
 before(async () => {
   net = await startNetwork();
@@ -26,10 +28,13 @@ before(async () => {
   await h.openChannel(node, bob, sat(1_000_000), { push: sat(0) });
   lsp = await startTestLsp(net, {
     postgres: true,
-    file: { fees: { liquidity: { reservationFee: RESERVATION_FEE, utilizationFeePpm: UTILIZATION_PPM } } },
+    file: {
+      fees: { liquidity: { reservationFee: RESERVATION_FEE, utilizationFeePpm: UTILIZATION_PPM } },
+      topups: { maxAmount: MAX_TOPUP },
+    },
   });
   exchange = (await lsp.newTenant('exchange')).client;
-  await topUp(h, alice, exchange, 400_000);
+  await topUp(h, alice, exchange, MAX_TOPUP);
 });
 after(async () => {
   await lsp?.stop();
@@ -161,6 +166,27 @@ test('a reservation used up in small payments costs in utilization fees no more 
   assert.deepEqual(charged, [1, 1, 1, 1, 1, 0, 0, 0]);
   await exchange.releaseReservation(reservation.reservationId);
   await assertCleanAudit(lsp);
+});
+
+test('a payment short by more than one top-up can bring is a 402 with the largest top-up, saying more is needed', async () => {
+  const big = await bobInvoice(750_000);
+  const err = await exchange.sendPayment({ invoice: big.paymentRequest }).then(
+    () => assert.fail('expected payment_required'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof LspApiError, String(err));
+  assert.equal(err.status, 402, err.message);
+  assert.equal(err.code, 'payment_required');
+  const topup = err.details?.topup as { amount: number; paymentRequest: string };
+  assert.equal(topup.amount, MAX_TOPUP, 'topups.maxAmount, not the whole shortfall');
+  // 750,000 sat + 1,000 msat + 100 ppm of it (76 sat, rounded up), less the balance.
+  const short = 750_076 - (await exchange.getBalance()).balance;
+  assert.ok(short > MAX_TOPUP);
+  assert.ok(
+    err.message.includes(`a top-up is at most ${MAX_TOPUP} sat: ${short - MAX_TOPUP} sat more are needed`),
+    err.message,
+  );
+  assert.equal((await net.bob.lnd.decodePaymentRequest(topup.paymentRequest, within())).amount, 400_000_000n);
 });
 
 test('a payment the recipient refuses fails, is refunded, and gives its reservation back; a retry is a new attempt', async () => {

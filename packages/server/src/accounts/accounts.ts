@@ -89,20 +89,24 @@ export class Accounts {
 
   /**
    * The `payment_required` error for a spendable balance (see {@link balance}) short of
-   * `required`, with a top-up invoice for the difference, debt included (at least the smallest
-   * top-up), in its details.
+   * `required`, with a top-up invoice for the difference, debt included, in its details: at
+   * least the smallest top-up, and at most the largest (then the message says more is needed).
    */
   async paymentRequired(tenantId: string, balance: Sat, required: Sat, what: string): Promise<LspError> {
     const short = required - balance;
-    const topup = await this.createTopup(
-      tenantId,
-      sat(short > BigInt(this.#limits.minAmount) ? short : this.#limits.minAmount),
-    );
+    const { minAmount, maxAmount } = this.#limits;
+    const amount =
+      short < BigInt(minAmount) ? BigInt(minAmount) : short > BigInt(maxAmount) ? BigInt(maxAmount) : short;
+    const topup = await this.createTopup(tenantId, sat(amount));
     const account = await this.account(tenantId);
     const owed = account.debt > 0n ? `, less the ${account.debt} sat owed (paid first),` : '';
+    const more =
+      short > amount
+        ? ` (a top-up is at most ${maxAmount} sat: ${short - amount} sat more are needed after it)`
+        : '';
     return new LspError(
       ErrorCode.PaymentRequired,
-      `the balance of ${account.debt > 0n ? account.balance : balance} sat${owed} does not cover ${what} of ${required} sat; pay the top-up invoice and retry`,
+      `the balance of ${account.debt > 0n ? account.balance : balance} sat${owed} does not cover ${what} of ${required} sat; pay the top-up invoice${more} and retry`,
       {
         balance: Number(account.debt > 0n ? account.balance : balance),
         ...(account.debt > 0n ? { debt: Number(account.debt) } : {}),
