@@ -42,7 +42,7 @@ import { AfterCommit } from '../machines/apply-step.ts';
 import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import type { NodeConnections } from './node-connections.ts';
-import { type HoldingsPort, readHoldings } from './node-holdings-reader.ts';
+import { type HoldingsPort, lastLookBeforeRemoval, readHoldings } from './node-holdings-reader.ts';
 import type { MoveNode } from './node-steps.ts';
 import { recordLastPayments } from './payment-record.ts';
 import { type ChainNetwork, checkSweepAddress } from './sweep-address.ts';
@@ -256,7 +256,9 @@ export class NodeDeletions {
   /**
    * Removes a deleting node that holds nothing: archives its data (encrypted, with its sealed
    * secrets and latest backup), destroys it, records the archive and moves it to `deleted`. An
-   * archive that cannot be written leaves the node as it is. The `remove` effect of a deletion
+   * archive that cannot be written leaves the node as it is; so does anything that reached the
+   * node since the look that decided its removal ({@link lastLookBeforeRemoval}, right before
+   * its data goes). The `remove` effect of a deletion
    * asked of a node holding nothing, and the keeper's last step of any other (or of one whose
    * effect a restart cut short).
    */
@@ -280,6 +282,12 @@ export class NodeDeletions {
     this.#forget(record.id);
     // The last payments it sent are recorded (and billed) before its data goes.
     await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
+    await lastLookBeforeRemoval(this.#nodes.backend(record), AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(
+      async (err: unknown) => {
+        await this.#repo.recordTrouble(record.id, [errorMessage(err)]);
+        throw err;
+      },
+    );
     const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>
       this.#archives.write(manifest, data),
     );

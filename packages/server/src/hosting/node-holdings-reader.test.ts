@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, isLspError, sat } from '@blgv/core';
-import { type HoldingsPort, readHoldings } from './node-holdings-reader.ts';
+import { type HoldingsPort, lastLookBeforeRemoval, readHoldings } from './node-holdings-reader.ts';
 
 /** A node whose getInfo answers the heights given, one per call (synced throughout). */
 function nodeAt(heights: number[], synced = true): HoldingsPort {
@@ -25,6 +25,31 @@ test('a block arriving while the lists are read (a close the wallet has not take
     isLspError(err, ErrorCode.LightningUnavailable),
   );
   await assert.rejects(readHoldings(nodeAt([100, 100], false), AbortSignal.timeout(1_000)), (err) =>
+    isLspError(err, ErrorCode.LightningUnavailable),
+  );
+});
+
+test('the last look before removal: a node that received coins since is kept; an empty one, or one not running, goes', async () => {
+  const signal = AbortSignal.timeout(1_000);
+  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 100]), signal), (err) => {
+    assert.ok(isLspError(err, ErrorCode.Conflict));
+    assert.match(err.message, /while it was being removed; it is kept/);
+    return true;
+  });
+  const empty: HoldingsPort = {
+    ...nodeAt([100, 100, 100]),
+    walletBalance: async () => ({ confirmed: sat(0), unconfirmed: sat(0), locked: sat(0) }) as never,
+  };
+  await lastLookBeforeRemoval(empty, signal);
+  const stopped: HoldingsPort = {
+    ...empty,
+    getInfo: async () => {
+      throw new Error('connect ECONNREFUSED');
+    },
+  };
+  await lastLookBeforeRemoval(stopped, signal);
+  // Running but not readable whole (the chain moved while it was read): kept, looked at again.
+  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 101]), signal), (err) =>
     isLspError(err, ErrorCode.LightningUnavailable),
   );
 });

@@ -4,7 +4,9 @@
  */
 import {
   type ChannelsPort,
+  describeHoldings,
   ErrorCode,
+  holdsNothing,
   LspError,
   type NodeHoldings,
   type NodePort,
@@ -59,4 +61,29 @@ export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Pro
     locked: wallet.locked,
     height: info.blockHeight,
   };
+}
+
+/**
+ * The last look at a node about to be removed, right before its data goes: a node that answers
+ * and holds anything now (a deposit, a channel opened to it since the look that decided the
+ * removal), or cannot be read whole, is refused (`conflict` naming what it holds, or why it
+ * could not be read): it stays `deleting`, for the keeper's next look to close and sweep it,
+ * or to say why not. A node that does not answer at all is not
+ * running: no channel can reach it, and coins sent to its wallet stay its seed's, which the
+ * archive keeps.
+ */
+export async function lastLookBeforeRemoval(node: HoldingsPort, signal: AbortSignal): Promise<void> {
+  const running = await node.getInfo(signal).then(
+    () => true,
+    () => false,
+  );
+  if (!running) return;
+  // Running: it must be read whole (a node it cannot read now is kept and looked at again).
+  const holdings = await readHoldings(node, signal);
+  if (!holdsNothing(holdings))
+    throw new LspError(
+      ErrorCode.Conflict,
+      `the node received ${describeHoldings(holdings)} while it was being removed; it is kept, deleting, and looked at again`,
+      { field: 'state' },
+    );
 }
