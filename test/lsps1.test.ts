@@ -259,6 +259,18 @@ test('LSPS1 over HTTP: the same methods, signed, for a tenant naming its client 
     client.lsps1.createOrder(ORDER),
     (e) => e instanceof LspsRpcError && e.code === -32602,
   );
+  // A host the LSP could never reach is refused before anything is made (no order, no invoice).
+  await assert.rejects(
+    client.lsps1.createOrder({
+      ...ORDER,
+      client_node_pubkey: net.alice.pubkey,
+      client_node_host: 'not a host',
+    }),
+    (e) =>
+      e instanceof LspsRpcError &&
+      e.code === -32602 &&
+      (e.data as { property?: string } | undefined)?.property === 'client_node_host',
+  );
   const order = await client.lsps1.createOrder({
     ...ORDER,
     client_node_pubkey: net.alice.pubkey,

@@ -3,6 +3,7 @@
  * times are ISO 8601.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { HostPort } from './wire-values.ts';
 
 /** LSPS1 error codes. */
 export const Lsps1Error = {
@@ -30,7 +31,7 @@ export const CreateOrderParams = Type.Object(
     /** HTTP transport only: the node to open the channel to (peer messages use the sender). */
     client_node_pubkey: Type.Optional(Type.String({ pattern: '^0[23][0-9a-fA-F]{64}$' })),
     /** HTTP transport only: where to reach that node, `host:port`. */
-    client_node_host: Type.Optional(Type.String({ maxLength: 260 })),
+    client_node_host: Type.Optional(HostPort),
   },
   { additionalProperties: false },
 );
