@@ -201,6 +201,7 @@ test('a payment the recipient refuses fails, is refunded, and gives its reservat
   const invoice = await bobInvoice(150_000);
   await net.bob.lnd.cancelInvoice(parseHex32(invoice.paymentHash), within());
 
+  const utilizationBefore = BigInt((await lsp.admin.admin.figures('24h')).revenue.bySource.utilization);
   const failed = await exchange.sendPayment({
     invoice: invoice.paymentRequest,
     reservationId: reservation.reservationId,
@@ -211,7 +212,8 @@ test('a payment the recipient refuses fails, is refunded, and gives its reservat
   // Routing fee: 1,000 msat + 100 ppm of 150,000,000 msat = 16,000 msat; utilization 150 sat.
   assert.deepEqual(failed.charged, { amount: 150_000, routingFee: 16, utilizationFee: 150, total: 150_166 });
   assert.deepEqual(await entriesSince(ledgerSize), [
-    'payment_refund 150166',
+    'utilization_fee_refund 150',
+    'payment_refund 150016',
     'utilization_fee -150',
     'routing_fee -16',
     'payment -150000',
@@ -228,7 +230,12 @@ test('a payment the recipient refuses fails, is refunded, and gives its reservat
   });
   assert.equal(retried.status, 'failed');
   assert.equal(retried.attempt, 2);
-  assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 8);
+  assert.equal((await exchange.getLedger()).entries.length, ledgerSize + 10);
+  assert.equal(
+    BigInt((await lsp.admin.admin.figures('24h')).revenue.bySource.utilization),
+    utilizationBefore,
+    'the utilization fees of failed payments are not revenue: refunded',
+  );
   assert.equal((await exchange.getBalance()).balance, balance);
   await exchange.releaseReservation(reservation.reservationId);
   await assertCleanAudit(lsp);

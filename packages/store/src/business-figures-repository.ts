@@ -34,6 +34,7 @@ export const LEDGER_REVENUE = {
   reservation_purchase_fee: 'reservations',
   reservation_refund: 'reservations',
   utilization_fee: 'utilization',
+  utilization_fee_refund: 'utilization',
   hosting_monthly_fee: 'hosting',
   hosting_transaction_fee: 'hosting',
   hosting_fee_refund: 'hosting',

@@ -32,6 +32,7 @@ export const WEBHOOK_EVENT_STATES: Readonly<Record<string, readonly string[]>> =
     'routing_fee',
     'utilization_fee',
     'payment_refund',
+    'utilization_fee_refund',
     'hosting_monthly_fee',
     'hosting_transaction_fee',
     'hosting_fee_refund',

@@ -46,7 +46,13 @@ const CHANNEL_KINDS = [
   'channel_refund',
   'channel_fee_refund',
 ] as const;
-const PAYMENT_KINDS = ['payment', 'routing_fee', 'utilization_fee', 'payment_refund'] as const;
+const PAYMENT_KINDS = [
+  'payment',
+  'routing_fee',
+  'utilization_fee',
+  'payment_refund',
+  'utilization_fee_refund',
+] as const;
 const FUNDED_REQUEST = new Set(['publishing', 'pending', 'open', 'closed']);
 const FUNDED_ORDER = new Set(['publishing', 'settling', 'completed']);
 /** JIT channels past their commit point (published, or withheld until the preimage): LND has them. */

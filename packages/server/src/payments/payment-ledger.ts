@@ -175,21 +175,32 @@ export async function recordOutcome(
   return finished;
 }
 
-/** A failed attempt's refund: its charges back, what it took of a reservation restored. */
+/**
+ * A failed attempt's refund: its charges back (the amount and routing fee as `payment_refund`,
+ * the utilization fee as `utilization_fee_refund`, so the utilization revenue counts net of it),
+ * what it took of a reservation restored.
+ */
 async function refundAttempt(
   db: Kysely<Schema>,
   finished: Payment,
   failure: string,
   log: Logger,
 ): Promise<void> {
-  const refund = finished.amount + finished.routingFee + finished.utilizationFee;
-  await new LedgerRepository(db).append({
-    tenantId: finished.tenantId,
-    kind: 'payment_refund',
-    amount: sat(refund),
-    reference: attemptReference(finished),
-    description: `refund of failed payment ${finished.paymentHash}: ${failure}`,
-  });
+  const ledger = new LedgerRepository(db);
+  const refunds = [
+    ['payment_refund', finished.amount + finished.routingFee],
+    ['utilization_fee_refund', finished.utilizationFee],
+  ] as const;
+  for (const [kind, amount] of refunds) {
+    if (amount === 0n) continue;
+    await ledger.append({
+      tenantId: finished.tenantId,
+      kind,
+      amount: sat(amount),
+      reference: attemptReference(finished),
+      description: `refund of failed payment ${finished.paymentHash}: ${failure}`,
+    });
+  }
   if (!finished.reservationId || finished.reserved <= 0n) return;
   const r = await new ReservationsRepository(db).get(finished.reservationId, { lock: true });
   if (r) await moveReservation(db, r, { type: 'restore', amount: finished.reserved }, log);

@@ -18,6 +18,7 @@ export type LedgerKind =
   | 'routing_fee'
   | 'utilization_fee'
   | 'payment_refund'
+  | 'utilization_fee_refund'
   | 'hosting_monthly_fee'
   | 'hosting_transaction_fee'
   | 'hosting_fee_refund';
