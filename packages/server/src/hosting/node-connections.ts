@@ -23,6 +23,7 @@ import {
   type NodeAccess,
   type NodeLocks,
   type NodeOrchestrator,
+  type NodeRunStatus,
   type NodeWalletState,
   type NodeWallets,
   oneProcessNodeLocks,
@@ -214,19 +215,38 @@ export class NodeConnections {
   /**
    * Removes a node's process and data in the node's turn, and closes its connection. With
    * `keep`, the node's data (stopped first) is handed to it before it is deleted; a failure to
-   * keep it leaves everything in place.
+   * keep it leaves everything in place. With `stillWanted` (asked in the turn, first), nothing
+   * is removed unless it agrees; `then` runs in the same turn once the node is gone (what
+   * records it), so no other start, stop or {@link inTurn} of the node comes in between.
    */
   destroy<T = void>(
     nodeId: string,
     signal: AbortSignal,
     keep?: (data: AsyncIterable<Uint8Array>) => Promise<T>,
+    turn: { stillWanted?: () => Promise<boolean>; then?: () => Promise<void> } = {},
   ): Promise<T | undefined> {
     this.forget(nodeId);
     return this.#inTurn(nodeId, signal, async () => {
+      if (turn.stillWanted && !(await turn.stillWanted())) return undefined;
       const kept = keep ? await keep(this.#orchestrator.exportData(nodeId, signal)) : undefined;
       await this.#orchestrator.destroy(nodeId, signal);
+      await turn.then?.();
       return kept;
     });
+  }
+
+  /** Whether the node's process runs, is stopped, or is gone (no data). */
+  status(nodeId: string, signal: AbortSignal): Promise<NodeRunStatus> {
+    return this.#orchestrator.status(nodeId, signal);
+  }
+
+  /**
+   * Runs `op` in the node's turn (after every start, stop or removal of it queued here, holding
+   * its lock across replicas): for a step that must not interleave with them, such as a
+   * creation's last step against a failed creation's removal.
+   */
+  inTurn<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
+    return this.#inTurn(nodeId, signal, op);
   }
 
   /**

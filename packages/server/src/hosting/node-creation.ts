@@ -10,6 +10,7 @@ import {
   ErrorCode,
   type FeeSchedule,
   type HostedNodeConfig,
+  isLspError,
   LspError,
   type Pubkey,
   type Sat,
@@ -23,7 +24,7 @@ import { errorMessage } from '../error-message.ts';
 import { chargeFirstMonth, checkNodeLimits } from './first-month-charge.ts';
 import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
 import { refundFirstMonth } from './hosting-ledger.ts';
-import type { NodeArchives } from './node-archives.ts';
+import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson, nodeConfigToJson } from './node-config.ts';
 import type { NodeConnections } from './node-connections.ts';
 import {
@@ -288,31 +289,42 @@ export class NodeCreation {
     this.#log.error({ nodeId, err }, 'hosted node creation failed');
     // A node that never reached its tenant holds nothing; its data is archived all the same.
     const record = await this.#repo.get(nodeId);
+    // Archived and destroyed before the step records it (in the same turn of the node, so a
+    // creation finished elsewhere cannot come in between): `failed` is final, nothing looks at
+    // it again. A step that no longer applies (the node is running) records nothing.
+    const recordFailed = () =>
+      this.#database.db
+        .transaction()
+        .execute(async (tx) => {
+          await this.#move(nodeId, 'creating', { type: 'create_failed', reason: errorMessage(err) }, { tx });
+          await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' });
+        })
+        .catch((e: unknown) => {
+          if (!isLspError(e, ErrorCode.Conflict)) throw e;
+          this.#log.warn({ nodeId }, 'hosted node creation finished elsewhere meanwhile; kept');
+        });
+    const manifest: ArchiveManifest = {
+      nodeId,
+      tenantId,
+      pubkey: record?.pubkey ?? null,
+      alias: record?.alias ?? '',
+      createdAt: (record?.createdAt ?? new Date()).toISOString(),
+      archivedAt: new Date().toISOString(),
+      sealedSecrets: record?.sealedSecrets ?? null,
+      channelBackup: null,
+      sweeps: [],
+    };
     await this.#nodes
-      .destroy(nodeId, AbortSignal.timeout(60_000), (data) =>
-        this.#archives.write(
-          {
-            nodeId,
-            tenantId,
-            pubkey: record?.pubkey ?? null,
-            alias: record?.alias ?? '',
-            createdAt: (record?.createdAt ?? new Date()).toISOString(),
-            archivedAt: new Date().toISOString(),
-            sealedSecrets: record?.sealedSecrets ?? null,
-            channelBackup: null,
-            sweeps: [],
-          },
-          data,
-        ),
-      )
-      .catch((e: unknown) => {
+      .destroy(nodeId, AbortSignal.timeout(60_000), (data) => this.#archives.write(manifest, data), {
+        // Another replica may have finished the creation meanwhile (this one stalled): the
+        // node is then its tenant's, and stays.
+        stillWanted: async () => (await this.#repo.get(nodeId))?.state === 'creating',
+        then: recordFailed,
+      })
+      .catch(async (e: unknown) => {
         this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
+        await recordFailed();
       });
-    // Archived and destroyed before the step records it: `failed` is final, nothing looks at it again.
-    await this.#database.db.transaction().execute(async (tx) => {
-      await this.#move(nodeId, 'creating', { type: 'create_failed', reason: errorMessage(err) }, { tx });
-      await refundFirstMonth(tx, { id: nodeId, tenantId, alias: '' });
-    });
   }
 
   async #openInitialChannels(

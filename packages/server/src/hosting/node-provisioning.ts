@@ -129,10 +129,14 @@ export class NodeProvisioning {
           await recordMacaroon(tx, nodeId, 'read_only', READ_ONLY_PERMISSIONS, readOnly);
         });
       }
-      await this.#database.db.transaction().execute(async (tx) => {
-        await new HostedNodesRepository(tx).provisioned(nodeId, { pubkey: info.pubkey }, tx);
-        await this.#markCreated(nodeId, tx);
-      });
+      // In the node's turn: a failed creation's removal (another replica's, after this one
+      // stalled) and this step never interleave; whichever comes second finds the other's state.
+      await this.#nodes.inTurn(nodeId, signal, () =>
+        this.#database.db.transaction().execute(async (tx) => {
+          await new HostedNodesRepository(tx).provisioned(nodeId, { pubkey: info.pubkey }, tx);
+          await this.#markCreated(nodeId, tx);
+        }),
+      );
       this.#log.info({ nodeId, pubkey: info.pubkey }, 'hosted node created');
       return { pubkey: info.pubkey, p2pAddress: endpoints.p2pAddress };
     } finally {
