@@ -242,3 +242,32 @@ test('an autopilot whose one try at the LSP failed is started again, and opens i
   assert.ok(BigInt(opened.capacity) >= 20_000n && BigInt(opened.capacity) <= 200_000n, opened.capacity);
   await assertCleanAudit(hosting.lsp);
 });
+
+test("deleting an autopilot node stops its agent first: it opens nothing with what the deletion's closes free", async () => {
+  const { h, alice, lsp } = ctx.net;
+  // The story before stopped and started the LSP's node: alice's channel to it carries the
+  // top-up once it is back (a few months: the rest of her channel went to the nodes above).
+  await h.waitCanPay(alice, lsp);
+  const tenant = (await hosting.lsp.newTenant('autopilot-deleted')).client;
+  await topUp(h, alice, tenant, 3 * MONTH);
+  const node = await tenant.nodes.create({
+    alias: 'autopilot-deleted',
+    autopilot: { enabled: true, maxChannels: 1, allocationPercent: 60, maxChannelSize: 200_000 },
+  });
+  const mac = node.macaroon ?? '';
+  const active = async () =>
+    (await nodeRest<{ active?: boolean }>(node.endpoint, mac, 'GET', '/v2/autopilot/status')).body.active ===
+    true;
+  await h.waitFor(active, { what: 'its autopilot agent running' });
+  await fund(node.endpoint, mac);
+  const deleting = await tenant.nodes.remove(node.nodeId, {
+    closeChannels: true,
+    sweepAddress: await alice.lnd.newAddress(within()),
+  });
+  assert.equal(deleting.status, 'deleting');
+  await h.waitFor(async () => !(await active()), {
+    what: "its autopilot agent stopped by the deletion's look",
+    timeoutMs: 60_000,
+  });
+  await assertCleanAudit(hosting.lsp);
+});

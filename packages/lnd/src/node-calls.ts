@@ -161,7 +161,13 @@ export async function setAutopilotScores(
  * the old one failed to open to, and it looks at once. Scores stay (they belong to the heuristic).
  */
 export async function restartAutopilot(c: LndClients, signal: AbortSignal): Promise<void> {
+  await stopAutopilot(c, signal);
+  const ap = c.autopilot;
+  await unary('ModifyStatus', ap.ModifyStatus.bind(ap), { enable: true }, signal);
+}
+
+/** autopilotrpc's `ModifyStatus` off (lnd answers OK when no agent runs). */
+export async function stopAutopilot(c: LndClients, signal: AbortSignal): Promise<void> {
   const ap = c.autopilot;
   await unary('ModifyStatus', ap.ModifyStatus.bind(ap), { enable: false }, signal);
-  await unary('ModifyStatus', ap.ModifyStatus.bind(ap), { enable: true }, signal);
 }

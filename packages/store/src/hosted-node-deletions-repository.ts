@@ -164,6 +164,19 @@ export class HostedNodeDeletionsRepository {
       .execute();
   }
 
+  /**
+   * Records that the node's removal has begun (its data is about to go): a crash before
+   * {@link removed} is then finished by the keeper's next look, not taken for a node lost.
+   */
+  async removing(nodeId: string): Promise<void> {
+    await this.#db
+      .updateTable('hosted_node_deletions')
+      .set({ phase: 'removing', checked_at: sql`now()` })
+      .where('node_id', '=', nodeId)
+      .where('phase', '!=', 'removed')
+      .execute();
+  }
+
   /** Records why a look could not be made (the node would not start, say): the tenant reads it. */
   async recordTrouble(nodeId: string, reasons: readonly string[]): Promise<void> {
     await this.#db

@@ -5,7 +5,7 @@
 import type { ChannelEdge, GraphPort, Pubkey, Scid } from '@blgv/core';
 import { channelEdge } from '../channel-edge.ts';
 import type { LndClients } from '../connection.ts';
-import { restartAutopilot, setAutopilotScores } from '../node-calls.ts';
+import { restartAutopilot, setAutopilotScores, stopAutopilot } from '../node-calls.ts';
 import { graphNode, reannounce } from '../peer-messages.ts';
 
 /** `GraphPort` on LND. */
@@ -32,6 +32,10 @@ export function lndGraph(c: LndClients): GraphPort {
 
     restartAutopilot(signal: AbortSignal): Promise<void> {
       return restartAutopilot(c, signal);
+    },
+
+    stopAutopilot(signal: AbortSignal): Promise<void> {
+      return stopAutopilot(c, signal);
     },
   };
 }

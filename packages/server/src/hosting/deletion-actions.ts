@@ -6,6 +6,7 @@ import {
   type ChannelsPort,
   type DeletionAction,
   formatChannelPoint,
+  type GraphPort,
   type SweepRecord,
   type WalletPort,
 } from '@blgv/core';
@@ -14,7 +15,8 @@ import type { Logger } from 'pino';
 
 /** The calls a deletion makes of the node's own LND: closing channels, sweeping, reading the sweeps back. */
 export type DeletionNode = Pick<ChannelsPort, 'closeChannel'> &
-  Pick<WalletPort, 'listOnchainTransactions' | 'sendCoins' | 'walletBalance'>;
+  Pick<WalletPort, 'listOnchainTransactions' | 'sendCoins' | 'walletBalance'> &
+  Pick<GraphPort, 'stopAutopilot'>;
 
 /** The label of a deleted node's sweep transactions in its wallet. */
 export const SWEEP_LABEL_PREFIX = 'blgv-sweep:';

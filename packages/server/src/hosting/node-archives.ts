@@ -11,7 +11,15 @@
  * `.partial` file and renamed when complete.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -75,6 +83,20 @@ export class NodeArchives {
     await pipeline(sealed, createWriteStream(`${path}.partial`, { mode: 0o600 }));
     renameSync(`${path}.partial`, path);
     return ref;
+  }
+
+  /** The newest archive of a node, if any (references are `<node id>-<ms>.…`). */
+  latest(nodeId: string): string | undefined {
+    let names: string[];
+    try {
+      names = readdirSync(this.#dir);
+    } catch {
+      return undefined;
+    }
+    const stamp = (ref: string) => Number(ref.slice(nodeId.length + 1, -SUFFIX.length));
+    return names
+      .filter((n) => n.startsWith(`${nodeId}-`) && n.endsWith(SUFFIX) && Number.isFinite(stamp(n)))
+      .sort((a, b) => stamp(b) - stamp(a))[0];
   }
 
   /** The size of an archive in bytes (undefined when it is gone). */

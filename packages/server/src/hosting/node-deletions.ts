@@ -41,6 +41,7 @@ import { errorMessage } from '../error-message.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
 import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
+import { nodeConfigFromJson } from './node-config.ts';
 import type { NodeConnections } from './node-connections.ts';
 import { type HoldingsPort, lastLookBeforeRemoval, readHoldings } from './node-holdings-reader.ts';
 import type { MoveNode } from './node-steps.ts';
@@ -187,6 +188,10 @@ export class NodeDeletions {
       return;
     }
     const call = () => AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
+    if (deletion.phase === 'removing' && (await this.#nodes.status(record.id, call())) === 'missing') {
+      await this.#finishRemoval(record);
+      return;
+    }
     let node: HoldingsPort & DeletionNode;
     let holdings: NodeHoldings;
     let sweeps: SweepRecord[];
@@ -194,6 +199,9 @@ export class NodeDeletions {
     try {
       await this.#nodes.ensureRunning(record, AbortSignal.any([signal, AbortSignal.timeout(120_000)]));
       node = this.#nodes.backend(record);
+      // Its autopilot would open channels with what the closes free (started again with the
+      // node): stopped at every look, before anything is read or closed.
+      if (nodeConfigFromJson(record.config).autopilot.enabled) await node.stopAutopilot(call());
       holdings = await readHoldings(node, call());
       ({ sweeps, toOwnAddress } = await readSweeps(node, record.id, deletion, call()));
     } catch (err) {
@@ -280,6 +288,8 @@ export class NodeDeletions {
       })),
     };
     this.#forget(record.id);
+    // From here a crash before the removal is recorded is finished by the keeper's next look.
+    await this.#repo.removing(record.id);
     // The last payments it sent are recorded (and billed) before its data goes.
     await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
     await lastLookBeforeRemoval(this.#nodes.backend(record), AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(
@@ -301,6 +311,27 @@ export class NodeDeletions {
       await this.#move(record.id, 'deleting', { type: 'destroyed' }, { tx });
     });
     this.#log.info({ nodeId: record.id, archive: ref, archiveExpiresAt: expiresAt }, 'hosted node deleted');
+  }
+
+  /**
+   * Records the removal of a node whose data is gone though its removal was not recorded (a
+   * crash between the two): its newest archive, if one was written, kept as any removal's.
+   */
+  async #finishRemoval(record: HostedNodeRecord): Promise<void> {
+    const ref = this.#archives.latest(record.id);
+    const expiresAt = new Date(Date.now() + this.#config.archiveRetentionMs);
+    await this.#database.db.transaction().execute(async (tx) => {
+      await new HostedNodeDeletionsRepository(tx).removed(
+        record.id,
+        ref ? { ref, expiresAt } : undefined,
+        tx,
+      );
+      await this.#move(record.id, 'deleting', { type: 'destroyed' }, { tx });
+    });
+    this.#log.warn(
+      { nodeId: record.id, archive: ref ?? null },
+      'hosted node removal was cut short after its data went; recorded now',
+    );
   }
 
   /**

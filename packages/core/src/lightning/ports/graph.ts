@@ -37,4 +37,10 @@ export interface GraphPort {
    * remembers the nodes the old one failed to open a channel to (it never tries those again).
    */
   restartAutopilot(signal: AbortSignal): Promise<void>;
+
+  /**
+   * Stops the node's autopilot agent until the node is started again (`--autopilot.active`
+   * starts one) or it is restarted; nothing when none runs.
+   */
+  stopAutopilot(signal: AbortSignal): Promise<void>;
 }

@@ -1,0 +1,121 @@
+/**
+ * A removal cut short by a crash after the node's data went (archived, destroyed) and before the
+ * removal was recorded: the keeper's next look finds the node gone and records it removed, its
+ * newest archive kept, instead of trying forever to start a node that has no data. Against a
+ * real store (PGlite) and a fake driver.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { NodeRunStatus } from '@blgv/core';
+import {
+  type Database,
+  HostedNodeDeletionsRepository,
+  HostedNodesRepository,
+  migrate,
+  openDatabase,
+  TenantsRepository,
+} from '@blgv/store';
+import pino from 'pino';
+import { NodeArchives } from './node-archives.ts';
+import type { NodeConnections } from './node-connections.ts';
+import { NodeDeletions } from './node-deletions.ts';
+import { nodeMover } from './node-steps.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'blgv-deletions-'));
+let database: Database;
+let deletions: NodeDeletions;
+let archives: NodeArchives;
+/** What the fake driver says of each node; what it was asked to start. */
+const status = new Map<string, NodeRunStatus>();
+const started: string[] = [];
+
+before(async () => {
+  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+  const nodes = {
+    status: async (nodeId: string) => status.get(nodeId) ?? 'missing',
+    ensureRunning: async (record: { id: string }) => {
+      started.push(record.id);
+      throw new Error(`node ${record.id} has no data`);
+    },
+  } as unknown as NodeConnections;
+  const log = pino({ level: 'silent' });
+  archives = new NodeArchives({ dir: join(root, 'archives'), key: randomBytes(32) });
+  const move = nodeMover({ database, nodes, remove: async () => {}, log });
+  deletions = new NodeDeletions({
+    database,
+    nodes,
+    archives,
+    config: { forceCloseAfterMs: 60_000, sweepConfirmations: 1, archiveRetentionMs: 86_400_000 },
+    network: 'regtest',
+    move,
+    forget: () => {},
+    log,
+  });
+});
+after(async () => {
+  await database?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A node being deleted (`deleting`, its deletion recorded) and its repositories. */
+async function deletingNode(id: string) {
+  const tenant = await new TenantsRepository(database.db).create(`deletions-${id}`);
+  const nodesRepo = new HostedNodesRepository(database.db);
+  await nodesRepo.insert({ id, tenantId: tenant.id, alias: id, color: '#000000', config: {} });
+  await nodesRepo.transition(id, 'creating', 'running', {});
+  await nodesRepo.transition(id, 'running', 'deleting', {});
+  const repo = new HostedNodeDeletionsRepository(database.db);
+  await repo.request(id, { closeChannels: false, sweepAddress: null }, 100);
+  return { nodesRepo, repo, tenantId: tenant.id };
+}
+
+async function* bytes(): AsyncIterable<Uint8Array> {
+  yield Buffer.from('node data');
+}
+
+test('a removal whose data went before a crash is recorded by the next look, with its newest archive', async () => {
+  const { nodesRepo, repo, tenantId } = await deletingNode('ncut1');
+  // remove() began (the phase), archived and destroyed the node, and the process died.
+  await repo.removing('ncut1');
+  const manifest = {
+    nodeId: 'ncut1',
+    tenantId,
+    pubkey: null,
+    alias: 'ncut1',
+    createdAt: new Date().toISOString(),
+    archivedAt: new Date().toISOString(),
+    sealedSecrets: null,
+    channelBackup: null,
+    sweeps: [],
+  };
+  const ref = await archives.write(manifest, bytes());
+  // One written long before (an earlier try), and another node's: not this removal's.
+  writeFileSync(join(archives.dir, 'ncut1-1.blgv-archive'), 'old');
+  writeFileSync(join(archives.dir, `ncut10-${Date.now() + 1000}.blgv-archive`), 'other');
+  assert.equal(archives.latest('ncut1'), ref);
+
+  const record = await nodesRepo.get('ncut1');
+  assert.ok(record);
+  await deletions.step(record, AbortSignal.timeout(5_000));
+  assert.equal((await nodesRepo.get('ncut1'))?.state, 'deleted');
+  const deletion = await repo.get('ncut1');
+  assert.equal(deletion?.phase, 'removed');
+  assert.equal(deletion?.archiveRef, ref);
+  assert.ok(deletion?.archiveExpiresAt);
+  assert.deepEqual(started, [], 'no start was tried on a node that has no data');
+});
+
+test('a node gone without a removal begun is not taken for removed: the look fails and says why', async () => {
+  const { nodesRepo, repo } = await deletingNode('ncut2');
+  const record = await nodesRepo.get('ncut2');
+  assert.ok(record);
+  await assert.rejects(deletions.step(record, AbortSignal.timeout(5_000)), /has no data/);
+  assert.equal((await nodesRepo.get('ncut2'))?.state, 'deleting');
+  assert.notEqual((await repo.get('ncut2'))?.phase, 'removed');
+  assert.match(JSON.stringify((await repo.get('ncut2'))?.reasons), /could not be looked at/);
+});
