@@ -168,3 +168,38 @@ test('private, JIT, inactive channels and ones with HTLCs in flight are left alo
   }
   assert.equal((await rows()).length, 0);
 });
+
+test('a rebalance left sending that LND never saw is failed only once its invoice is cancelled; one whose invoice was paid meanwhile stays unknown', async () => {
+  const unknown = node(() => {
+    throw new Error('deadline exceeded');
+  });
+  // The first pass sends, and does not learn the outcome: the attempt stays sending.
+  assert.equal(await rebalanceOnce(deps(unknown.lightning), AbortSignal.timeout(5_000)), 0);
+  assert.equal((await rows())[0]?.state, 'sending');
+  // Next pass: LND has no payment for it, but the invoice was paid meanwhile (a late send): the
+  // cancel is refused, and nothing is recorded.
+  const cancels: string[] = [];
+  const quiet = [channel(DAVE, 1n, 500_000, 500_000), channel(CAROL, 2n, 500_000, 500_000)];
+  const paidMeanwhile = {
+    ...node(() => assert.fail('nothing is sent'), quiet).lightning,
+    cancelInvoice: async (hash: Hex32) => {
+      cancels.push(hash);
+      throw new Error('invoice already settled');
+    },
+  } as RebalanceLightning;
+  await rebalanceOnce(deps(paidMeanwhile), AbortSignal.timeout(5_000));
+  assert.deepEqual(cancels, [HASH]);
+  assert.equal((await rows())[0]?.state, 'sending', 'unknown is not failed');
+  // Cancelled: no late send can be paid any more; failed, nothing spent.
+  const cancelled = {
+    ...node(() => assert.fail('nothing is sent'), quiet).lightning,
+    cancelInvoice: async (hash: Hex32) => {
+      cancels.push(hash);
+    },
+  } as RebalanceLightning;
+  await rebalanceOnce(deps(cancelled), AbortSignal.timeout(5_000));
+  assert.deepEqual(cancels, [HASH, HASH]);
+  const [row] = await rows();
+  assert.equal(row?.state, 'failed');
+  assert.match(row?.reason ?? '', /never sent; nothing spent/);
+});

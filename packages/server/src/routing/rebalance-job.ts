@@ -244,7 +244,24 @@ async function settleSending(
       AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]),
     );
     if (result === undefined) {
-      await repo.finish(r.id, { state: 'failed', reason: 'failed: never sent; nothing spent' });
+      // LND never saw it. Its invoice is cancelled before the attempt is recorded failed: a send
+      // still under way (a replica that stalled past its lease) can then no longer be paid, and
+      // one that was paid meanwhile (the invoice settled: the cancel is refused) is left sending,
+      // for the next pass to find in LND.
+      const cancelled = await deps.lightning
+        .cancelInvoice(
+          parseHex32(r.paymentHash),
+          AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]),
+        )
+        .then(
+          () => true,
+          (err: unknown) => {
+            deps.log.warn({ err, id: r.id }, 'rebalancing: its invoice not cancelled; asked again next pass');
+            return false;
+          },
+        );
+      if (cancelled)
+        await repo.finish(r.id, { state: 'failed', reason: 'failed: never sent; nothing spent' });
     } else await finish(deps, repo, r.id, r.paymentHash, result, `fee limit of ${r.maxFeeMsat} msat`);
   }
 }
