@@ -216,21 +216,21 @@ export class NodeConnections {
    * Removes a node's process and data in the node's turn, and closes its connection. With
    * `keep`, the node's data (stopped first) is handed to it before it is deleted; a failure to
    * keep it leaves everything in place. With `stillWanted` (asked in the turn, first), nothing
-   * is removed unless it agrees; `then` runs in the same turn once the node is gone (what
+   * is removed unless it agrees; `whenGone` runs in the same turn once the node is gone (what
    * records it), so no other start, stop or {@link inTurn} of the node comes in between.
    */
   destroy<T = void>(
     nodeId: string,
     signal: AbortSignal,
     keep?: (data: AsyncIterable<Uint8Array>) => Promise<T>,
-    turn: { stillWanted?: () => Promise<boolean>; then?: () => Promise<void> } = {},
+    turn: { stillWanted?: () => Promise<boolean>; whenGone?: () => Promise<void> } = {},
   ): Promise<T | undefined> {
     this.forget(nodeId);
     return this.#inTurn(nodeId, signal, async () => {
       if (turn.stillWanted && !(await turn.stillWanted())) return undefined;
       const kept = keep ? await keep(this.#orchestrator.exportData(nodeId, signal)) : undefined;
       await this.#orchestrator.destroy(nodeId, signal);
-      await turn.then?.();
+      await turn.whenGone?.();
       return kept;
     });
   }

@@ -319,7 +319,7 @@ export class NodeCreation {
         // Another replica may have finished the creation meanwhile (this one stalled): the
         // node is then its tenant's, and stays.
         stillWanted: async () => (await this.#repo.get(nodeId))?.state === 'creating',
-        then: recordFailed,
+        whenGone: recordFailed,
       })
       .catch(async (e: unknown) => {
         this.#log.error({ nodeId, err: e }, 'cannot remove the failed node');
