@@ -103,6 +103,11 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
     now += 1_000;
     assert.equal((await keys.authenticate(request(ghost, secret))).tenantId, tenant.id, 'works at 30 s');
     assert.equal(counted.reads, 3, 'read again at 30 s');
+
+    // An id no key can have (16 KB, or odd characters) is refused without a read or a cache entry.
+    for (const made of ['k'.repeat(16_384), 'key_ÿ', 'key 1'])
+      await assert.rejects(keys.authenticate(request(made, 'sk_x')), refused);
+    assert.equal(counted.reads, 3, 'no read for a made-up id');
   } finally {
     await database.close();
   }

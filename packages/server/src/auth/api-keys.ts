@@ -14,6 +14,13 @@ import type { ApiKeyRecord, ApiKeysRepository } from '@blgv/store';
 import { type NonceStore, NonceWriter } from './nonce-writer.ts';
 import type { SecretBox } from './secret-box.ts';
 
+/**
+ * What a key id can look like (ours are `key_` and 24 hex digits): anything else is refused
+ * before a lookup, so a made-up id costs no database read and the unknown-id cache holds short
+ * strings only.
+ */
+const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** The refusal of a replayed request. */
 export function nonceReused(): LspError {
   return new LspError(ErrorCode.NonceReused, 'this nonce was already used with this key');
@@ -145,7 +152,8 @@ export class ApiKeys {
         'request timestamp is outside the 5 minute window; check the client clock',
       );
     }
-    if (!NONCE_PATTERN.test(nonce) || !/^[0-9a-f]{64}$/.test(sig)) throw refuse();
+    if (!KEY_ID_PATTERN.test(keyId) || !NONCE_PATTERN.test(nonce) || !/^[0-9a-f]{64}$/.test(sig))
+      throw refuse();
     const found = await this.#key(keyId);
     if (!found) throw refuse();
     const { key, secret } = found;
