@@ -26,7 +26,7 @@ import type { OrderOwner } from '../lsps0/order-owner.ts';
 import { RpcError } from '../lsps0/rpc-error.ts';
 import type { Wakeup } from '../poll.ts';
 import type { OutboundPolicy } from '../webhooks/outbound.ts';
-import { checkAppName, checkLsps5Webhook } from './webhook-rules.ts';
+import { checkAppName, checkLsps5Webhook, parseLsps5Webhook } from './webhook-rules.ts';
 
 /** The LSPS5 methods. */
 export class Lsps5Service {
@@ -67,8 +67,10 @@ export class Lsps5Service {
   async setWebhook(caller: OrderOwner, p: SetWebhookParams): Promise<SetWebhookResult> {
     const who = registrant(caller, p.client_node_pubkey, 'set_webhook');
     checkAppName(p.app_name);
-    await checkLsps5Webhook(p.webhook, this.#policy);
+    parseLsps5Webhook(p.webhook);
+    // Who asks before any lookup: a peer with no relationship learns nothing of the LSP's DNS.
     await this.#checkRelationship(who);
+    await checkLsps5Webhook(p.webhook, this.#policy);
     const max = this.#maxWebhooks;
     const result = await this.#database.db.transaction().execute(async (tx) => {
       const repo = new Lsps5Repository(tx);

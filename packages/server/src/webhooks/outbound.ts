@@ -120,7 +120,12 @@ export async function checkWebhookUrl(text: string, policy: OutboundPolicy, fiel
   }
   if (!policy.allowPrivateTargets) {
     const inner = addresses.find((a) => isNonPublicAddress(a.address));
-    if (inner) throw refused(`${host} resolves to the non-public address ${inner.address}`, field);
+    // Which address a name resolves to is not told: a caller could map the LSP's own network.
+    if (inner)
+      throw refused(
+        isIP(host) ? `${host} is a non-public address` : `${host} resolves to a non-public address`,
+        field,
+      );
   }
   return url;
 }

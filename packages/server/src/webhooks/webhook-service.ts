@@ -74,6 +74,8 @@ export class WebhookService {
     request: NewWebhook,
   ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
     const events = parseEventPatterns(request.events);
+    // The limit before the URL's lookup (checked again under the tenant's lock below).
+    await this.#refuseOverLimit(new WebhooksRepository(this.#deps.database.db), tenantId);
     const url = await checkWebhookUrl(request.url, this.#deps.policy);
     const secret = newWebhookSecret();
     const log = new EventsRepository(this.#deps.database.db);
@@ -83,13 +85,7 @@ export class WebhookService {
       // Counted and inserted under the tenant's lock: concurrent requests cannot pass the limit.
       await new LedgerRepository(tx).lockTenant(tenantId);
       const repo = new WebhooksRepository(tx);
-      if ((await repo.countEndpoints(tenantId)) >= this.#deps.maxEndpointsPerTenant) {
-        throw new LspError(
-          ErrorCode.TenantLimitExceeded,
-          `at most ${this.#deps.maxEndpointsPerTenant} webhook endpoints per tenant`,
-          { field: 'webhooks', limit: this.#deps.maxEndpointsPerTenant },
-        );
-      }
+      await this.#refuseOverLimit(repo, tenantId);
       return repo.insertEndpoint({
         id: `wh_${randomBytes(8).toString('hex')}`,
         tenantId,
@@ -105,6 +101,16 @@ export class WebhookService {
     // The host only: a URL's path and query may carry the receiver's token.
     this.#deps.log.info({ tenantId, webhookId: endpoint.id, host: url.host }, 'webhook endpoint created');
     return { endpoint, secret };
+  }
+
+  /** Refuses (`tenant_limit_exceeded`) a tenant that has as many endpoints as it may. */
+  async #refuseOverLimit(repo: WebhooksRepository, tenantId: string): Promise<void> {
+    if ((await repo.countEndpoints(tenantId)) >= this.#deps.maxEndpointsPerTenant)
+      throw new LspError(
+        ErrorCode.TenantLimitExceeded,
+        `at most ${this.#deps.maxEndpointsPerTenant} webhook endpoints per tenant`,
+        { field: 'webhooks', limit: this.#deps.maxEndpointsPerTenant },
+      );
   }
 
   list(tenantId: string): Promise<WebhookEndpointRecord[]> {
