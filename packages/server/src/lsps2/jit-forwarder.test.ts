@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scid } from '@blgv/core';
+import { parseHex32, scid } from '@blgv/core';
 import { type KyselyPlugin, Lsps2JitChannelsRepository, migrate, openDatabase } from '@blgv/store';
 import { EXTRA_FEE_TLV } from './jit-forwarder.ts';
 import {
@@ -108,5 +108,39 @@ test('a replayed part met by a database that cannot be reached is held, and forw
     assert.equal((await new Lsps2JitChannelsRepository(database.db).get(record.id))?.state, 'forwarding');
   } finally {
     await database.close();
+  }
+});
+
+test('an HTLC of another payment for a JIT scid whose channel was committed is failed here, never let on over the channel without the fee', async () => {
+  for (const [state, trusted] of [
+    ['awaiting_preimage', true],
+    ['withdrawn', true],
+  ] as const) {
+    const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+    try {
+      await migrate(database.db);
+      const record = await storedJit(database, state, trusted);
+      const stray = { ...part(record), paymentHash: parseHex32('ee'.repeat(32)), incomingHtlcId: 9n };
+      const fake = fakeLightning([channelOf(record)], [stray]);
+      const { funder } = fakeFunder(database);
+      await restarted(database, fake.lightning, funder, () =>
+        fake.resolutions.some((r) => 'incomingHtlcId' in r && r.incomingHtlcId === 9n),
+      );
+      const resolution = fake.resolutions.find((r) => 'incomingHtlcId' in r && r.incomingHtlcId === 9n);
+      // `unknown_next_peer` would let it on to LND's switch, where the JIT scid is the new
+      // channel's alias: forwarded, with no opening fee deducted.
+      assert.deepEqual(
+        resolution,
+        {
+          action: 'fail',
+          incomingScid: scid(123n),
+          incomingHtlcId: 9n,
+          failure: 'temporary_channel_failure',
+        },
+        state,
+      );
+    } finally {
+      await database.close();
+    }
   }
 });

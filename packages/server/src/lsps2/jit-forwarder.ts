@@ -77,6 +77,17 @@ const MAX_HTLCS_IN_FLIGHT = 1_000;
 const DB_RETRY_MIN_MS = 250;
 const DB_RETRY_MAX_MS = 4_000;
 
+/**
+ * How an HTLC the JIT scid must not carry is failed. `unknown_next_peer` (bLIP-52) is failed by
+ * letting the HTLC go on to LND's switch, which finds no channel for the scid: right only while
+ * no channel was committed for the buy. Once one was, the scid may be that channel's alias, and
+ * the HTLC would be forwarded over it without its opening fee: it is failed here, with
+ * `temporary_channel_failure`.
+ */
+function refusalOf(record: JitChannelRecord): 'unknown_next_peer' | 'temporary_channel_failure' {
+  return record.fundingTxid === null ? 'unknown_next_peer' : 'temporary_channel_failure';
+}
+
 /** States in which a JIT channel is being opened for one payment (its hash recorded). */
 const OPENING_JIT_STATES: readonly string[] = [
   'opening',
@@ -233,7 +244,7 @@ export class JitForwarder {
         { jit: record.id, paymentHash: htlc.paymentHash, heldFor: heldHash ?? takenBy },
         'an HTLC of another payment for a JIT scid in use: failed alone',
       );
-      return this.#held.fail([htlc], 'unknown_next_peer');
+      return this.#held.fail([htlc], refusalOf(record));
     }
     if (!held) held = this.#held.start(record.id);
     held.parts.set(htlcKey(htlc), htlc);
@@ -252,8 +263,8 @@ export class JitForwarder {
     const state = record.state;
     // Paid for: the JIT scid leads to the channel.
     if (state === 'completed' || state === 'releasing') return this.#held.release(id, held, 'resume');
-    // The JIT scid no longer leads anywhere.
-    if (FINAL_JIT_STATES.includes(state)) return this.#held.release(id, held, 'unknown_next_peer');
+    // The JIT scid no longer leads anywhere (or to a channel that was not paid for).
+    if (FINAL_JIT_STATES.includes(state)) return this.#held.release(id, held, refusalOf(record));
     if (state === 'forwarding' || state === 'awaiting_preimage')
       return this.#forwarding.forwardHeld(record, held);
     if (state === 'opening' || state === 'publishing' || state === 'withheld') {
