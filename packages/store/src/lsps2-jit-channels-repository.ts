@@ -121,6 +121,26 @@ export class Lsps2JitChannelsRepository {
     return row && toJitChannel(row);
   }
 
+  /**
+   * The JIT channel an HTLC for `scid` is for: the one bought with that JIT scid, or else one
+   * awaiting its payment's preimage over a channel that has it as its own scid (an HTLC of
+   * another payment sent over the new channel directly, while its funding is withheld).
+   */
+  async forOutgoingScid(scid: string): Promise<JitChannelRecord | undefined> {
+    const rows = await this.#db
+      .selectFrom('lsps2_jit_channels')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb('jit_scid', '=', scid),
+          eb.and([eb('channel_scid', '=', scid), eb('state', '=', 'awaiting_preimage')]),
+        ]),
+      )
+      .execute();
+    const row = rows.find((r) => r.jit_scid === scid) ?? rows[0];
+    return row && toJitChannel(row);
+  }
+
   async byScid(jitScid: string): Promise<JitChannelRecord | undefined> {
     const row = await this.#db
       .selectFrom('lsps2_jit_channels')

@@ -144,3 +144,37 @@ test('an HTLC of another payment for a JIT scid whose channel was committed is f
     }
   }
 });
+
+test("another payment sent over a withheld JIT channel by the channel's own scid is failed until the JIT payment's preimage is in", async () => {
+  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  try {
+    await migrate(database.db);
+    const record = await storedJit(database, 'awaiting_preimage', true);
+    const channel = channelOf(record);
+    // The channel was made usable: its scid is on record.
+    await database.db
+      .updateTable('lsps2_jit_channels')
+      .set({ channel_scid: channel.scid.toString() })
+      .where('id', '=', record.id)
+      .execute();
+    const other = {
+      ...part(record),
+      outgoingScid: channel.scid,
+      paymentHash: parseHex32('dd'.repeat(32)),
+      incomingHtlcId: 11n,
+    };
+    const fake = fakeLightning([channel], [other]);
+    const { funder, calls } = fakeFunder(database);
+    await restarted(database, fake.lightning, funder, () =>
+      fake.resolutions.some((r) => 'incomingHtlcId' in r && r.incomingHtlcId === 11n),
+    );
+    assert.deepEqual(
+      fake.resolutions.find((r) => 'incomingHtlcId' in r && r.incomingHtlcId === 11n),
+      { action: 'fail', incomingScid: scid(123n), incomingHtlcId: 11n, failure: 'temporary_channel_failure' },
+      'not let on: its settling would read as the JIT payment settled, and publish the funding',
+    );
+    assert.deepEqual(calls.released, [], 'nothing published');
+  } finally {
+    await database.close();
+  }
+});

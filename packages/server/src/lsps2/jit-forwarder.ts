@@ -228,7 +228,7 @@ export class JitForwarder {
 
   async #onHtlc(htlc: InterceptedHtlc): Promise<void> {
     const record = isAliasScid(htlc.outgoingScid)
-      ? await this.#repo().byScid(htlc.outgoingScid.toString())
+      ? await this.#repo().forOutgoingScid(htlc.outgoingScid.toString())
       : undefined;
     // LSPS5: a payment for the client (not for a JIT scid that leads nowhere any more).
     if (record?.state !== 'expired')
