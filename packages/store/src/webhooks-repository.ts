@@ -218,31 +218,43 @@ export class WebhooksRepository {
 
   /**
    * Pending deliveries of enabled endpoints due now whose subject has no earlier pending
-   * delivery at the same endpoint (a subject's events go out in order), oldest first.
+   * delivery at the same endpoint (a subject's events go out in order), oldest first: at most
+   * `perEndpoint` of any one endpoint, so a backlog at one receiver does not fill the batch.
    */
-  async due(limit: number): Promise<DueDelivery[]> {
+  async due(limit: number, perEndpoint = limit): Promise<DueDelivery[]> {
     const rows = await this.#db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-      .selectAll('d')
-      .select(['e.url', 'e.sealed_secret'])
-      .where('d.state', '=', 'pending')
-      .where('e.state', '=', 'enabled')
-      .where('d.next_attempt_at', '<=', sql<Date>`now()`)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('webhook_deliveries as earlier')
-              .select(sql`1`.as('one'))
-              .whereRef('earlier.endpoint_id', '=', 'd.endpoint_id')
-              .whereRef('earlier.subject', '=', 'd.subject')
-              .whereRef('earlier.event_position', '<', 'd.event_position')
-              .where('earlier.state', '=', 'pending'),
+      .with('ranked', (db) =>
+        db
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+          .selectAll('d')
+          .select(['e.url', 'e.sealed_secret'])
+          .where('d.state', '=', 'pending')
+          .where('e.state', '=', 'enabled')
+          .where('d.next_attempt_at', '<=', sql<Date>`now()`)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('webhook_deliveries as earlier')
+                  .select(sql`1`.as('one'))
+                  .whereRef('earlier.endpoint_id', '=', 'd.endpoint_id')
+                  .whereRef('earlier.subject', '=', 'd.subject')
+                  .whereRef('earlier.event_position', '<', 'd.event_position')
+                  .where('earlier.state', '=', 'pending'),
+              ),
+            ),
+          )
+          .select(
+            sql<number>`row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.id)`.as(
+              'rank',
+            ),
           ),
-        ),
       )
-      .orderBy('d.next_attempt_at')
-      .orderBy('d.id')
+      .selectFrom('ranked')
+      .selectAll()
+      .where('rank', '<=', perEndpoint)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({ ...toDelivery(r), url: r.url, sealedSecret: r.sealed_secret }));

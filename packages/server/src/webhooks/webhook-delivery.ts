@@ -103,8 +103,9 @@ async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
  * a receiver that is slow to answer (up to `timeoutMs`) cannot hold up everyone else's.
  */
 async function sendDue(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
-  const due = await new WebhooksRepository(deps.database.db).due(deps.concurrency * 4);
   const perEndpoint = Math.max(1, Math.floor(deps.concurrency / 4));
+  // At most that many of one endpoint in the batch: its backlog leaves room for the others'.
+  const due = await new WebhooksRepository(deps.database.db).due(deps.concurrency * 4, perEndpoint);
   const inFlight = new Map<string, number>();
   const queue = [...due];
   const worker = async () => {
