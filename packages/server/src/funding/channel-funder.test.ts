@@ -517,3 +517,29 @@ test('with no other funding holding coins, an open the wallet cannot cover fails
     await database.close();
   }
 });
+
+test("a withheld funding's inputs are leased again every quarter of the lease, however long it stays withheld", async () => {
+  const { database, funder, calls } = await funderWith(new Set());
+  try {
+    const result = await funder.fund([channels[0] as (typeof channels)[0]], {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      withhold: true,
+      commit: async () => {},
+    });
+    assert.ok(result.committed);
+    assert.equal((await funder.get(result.committed.fundingId))?.state, 'withheld');
+    const leases = () => calls.filter((c) => c.startsWith('lease')).length;
+    const before = leases();
+    const now = Date.now();
+    assert.equal(await funder.renewWithheld(now), 1, 'at once after a start');
+    assert.ok(leases() > before, 'its inputs leased again');
+    const after = leases();
+    assert.equal(await funder.renewWithheld(now + 3_600_000), 0, 'not again within six hours');
+    assert.equal(leases(), after);
+    assert.equal(await funder.renewWithheld(now + 6 * 3_600_000 + 1), 1, 'again after six hours');
+    assert.ok(leases() > after);
+  } finally {
+    await database.close();
+  }
+});

@@ -44,7 +44,14 @@ import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
 import { type CoinStats, CoinSupply } from './coin-supply.ts';
 import { type AttemptFunder, attemptFunding } from './funding-attempt.ts';
-import { CALL_TIMEOUT_MS, moveFunding, publishOnce, SharedPublications } from './funding-publication.ts';
+import {
+  CALL_TIMEOUT_MS,
+  LOCK_SECONDS,
+  moveFunding,
+  publishOnce,
+  renewLeases,
+  SharedPublications,
+} from './funding-publication.ts';
 import type {
   ChannelFunderDeps,
   ChannelFunderLightning,
@@ -85,6 +92,8 @@ export class ChannelFunder {
   /** Attempts this process is running (recovery leaves them alone). */
   readonly #live = new Set<string>();
   readonly #publications = new SharedPublications();
+  /** When this process last renewed each withheld funding's leases (ms). */
+  readonly #leasesRenewedAt = new Map<string, number>();
   /** Our own unconfirmed fundings; attempts waiting for coins to come back. */
   readonly #coins = new CoinSupply();
   #signal: AbortSignal = new AbortController().signal;
@@ -237,8 +246,32 @@ export class ChannelFunder {
     await retryUntilDone(() => this.recover(), { what: 'funding recovery', signal, log: this.#log });
     while (!signal.aborted) {
       await this.sweep().catch((err: unknown) => this.#log.warn({ err }, 'funding sweep failed'));
+      await this.renewWithheld().catch((err: unknown) =>
+        this.#log.warn({ err }, "renewing withheld fundings' leases failed"),
+      );
       await pause(SWEEP_INTERVAL_MS, signal); // the sweep's schedule
     }
+  }
+
+  /**
+   * Leases the inputs of every withheld funding again for {@link LOCK_SECONDS} once a quarter of
+   * that has passed since this process last did (at once after a start): a funding may stay
+   * withheld as long as its client holds the HTLC (a wrapped invoice's wallet, up to days), and
+   * a lease that lapsed would let the wallet spend its inputs elsewhere, leaving a channel the
+   * client was paid over that could never be published.
+   */
+  async renewWithheld(now = Date.now()): Promise<number> {
+    const wallet = { database: this.#database, lightning: this.#lightning, log: this.#log };
+    let renewed = 0;
+    for (const f of await new ChannelFundingsRepository(this.#database.db).inStates(['withheld'])) {
+      if (now - (this.#leasesRenewedAt.get(f.id) ?? 0) < (LOCK_SECONDS * 1000) / 4) continue;
+      await renewLeases(wallet, f, AbortSignal.timeout(CALL_TIMEOUT_MS));
+      this.#leasesRenewedAt.set(f.id, now);
+      renewed++;
+    }
+    for (const id of this.#leasesRenewedAt.keys())
+      if (now - (this.#leasesRenewedAt.get(id) ?? 0) > LOCK_SECONDS * 1000) this.#leasesRenewedAt.delete(id);
+    return renewed;
   }
 
   /** Abandons channels LND holds for cancelled funding transactions (never published). */

@@ -99,7 +99,11 @@ export async function releaseInputs(deps: FundingWallet, f: ChannelFunding): Pro
  * another id holds means the lease lapsed and something else took it: said loudly, and the
  * publication still tried (it wins if the other spend never reaches the chain).
  */
-async function renewLeases(deps: FundingWallet, f: ChannelFunding, signal: AbortSignal): Promise<void> {
+export async function renewLeases(
+  deps: FundingWallet,
+  f: ChannelFunding,
+  signal: AbortSignal,
+): Promise<void> {
   for (const input of f.lockedInputs) {
     try {
       await deps.lightning.leaseOutput(f.lockId, input, LOCK_SECONDS, signal);
