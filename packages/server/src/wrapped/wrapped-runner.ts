@@ -29,6 +29,7 @@ import {
   type InvoicesPort,
   isLspError,
   jitChannelCapacity,
+  type NodePort,
   type PaymentResult,
   type PaymentsPort,
   parseHex32,
@@ -65,7 +66,15 @@ export type WrappedRunnerLightning = Pick<
 > &
   Pick<PaymentsPort, 'payOverChannel' | 'trackPayment'> &
   Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel'> &
-  Pick<WalletPort, 'estimateFee'>;
+  Pick<WalletPort, 'estimateFee'> &
+  Pick<NodePort, 'getInfo'>;
+
+/**
+ * Blocks kept between the wallet's HTLC and the payer's when the wallet is paid late: LND's
+ * `invoices.holdexpirydelta` (18), which cancels a held payment that close to its expiry, and
+ * LND's block padding of an outgoing payment (3).
+ */
+const HOLD_EXPIRY_MARGIN_BLOCKS = 21;
 
 /** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
 export interface WrappedRunnerLimits {
@@ -198,11 +207,48 @@ export class WrappedRunner {
     })();
   }
 
-  /** Performs what the stored state calls for after a restart or a failed effect. */
+  /**
+   * Performs what the stored state calls for after a restart or a failed effect. A wallet not
+   * paid yet is paid only while the payer's HTLCs are still held long enough to settle them
+   * after it ({@link #payableNow}); else nothing is sent (`pay_failed`).
+   */
   async #resume(w: WrappedInvoiceRecord): Promise<void> {
     if (w.state === 'opening') return this.#openChannel(w);
-    if (w.state === 'paying') return this.#payWallet(w);
+    if (w.state === 'paying') {
+      const known = await this.#lightning.trackPayment(
+        parseHex32(w.paymentHash),
+        AbortSignal.timeout(CALL_MS),
+      );
+      if (known) return this.#paid(w, known);
+      const refusal = await this.#payableNow(w);
+      if (refusal) {
+        this.#log.warn(
+          { wrapped: w.id, reason: refusal },
+          "the wallet is not paid: the payer's payment cannot wait",
+        );
+        await this.#apply(w, { type: 'pay_failed', reason: refusal });
+        return;
+      }
+      return this.#payWallet(w);
+    }
     if (w.state === 'settling') return this.#settle(w);
+  }
+
+  /**
+   * Why the wallet cannot be paid now, if it cannot: the payer's payment is no longer held, or
+   * its HTLCs expire too soon to be settled after a wallet that holds its own HTLC to the end
+   * (LND cancels a held payment `invoices.holdexpirydelta`, 18 blocks, before it expires).
+   */
+  async #payableNow(w: WrappedInvoiceRecord): Promise<string | undefined> {
+    const invoice = await this.#lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(CALL_MS));
+    if (invoice.state !== 'accepted') return `the payment is no longer held (invoice ${invoice.state})`;
+    const expiries = invoice.htlcs.filter((h) => h.state === 'accepted').map((h) => h.expiryHeight);
+    if (expiries.length === 0) return 'the payment is no longer held (no HTLC)';
+    const { blockHeight } = await this.#lightning.getInfo(AbortSignal.timeout(CALL_MS));
+    const left = Math.min(...expiries) - blockHeight;
+    if (left <= w.walletCltv + HOLD_EXPIRY_MARGIN_BLOCKS)
+      return `the payer's HTLCs expire in ${left} blocks, too soon to pay the wallet (its invoice asks ${w.walletCltv}, and ${HOLD_EXPIRY_MARGIN_BLOCKS} more are kept)`;
+    return undefined;
   }
 
   /**
