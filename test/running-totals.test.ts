@@ -438,7 +438,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
       // Everything but the totals (and what builds on them).
       const older = listMigrations().filter(
         (m) =>
-          !['running_totals', 'wrapped_fee_totals', 'reservation_totals', 'unpaid_channels'].includes(m.name),
+          ![
+            'running_totals',
+            'wrapped_fee_totals',
+            'reservation_totals',
+            'unpaid_channels',
+            // It redraws running_totals' index of revenue entries.
+            'utilization_refunds',
+          ].includes(m.name),
       );
       await migrate(database.db, older);
       await writeMix(database.db, { unpaid: false }); // their table came with their total
