@@ -229,40 +229,38 @@ export class OnchainRefunds {
   ): Promise<void> {
     if (chain.some((r) => r.confirmedAt !== null)) return; // done, on record
     const refunds = new Lsps1RefundsRepository(this.#database.db);
-    {
-      const step = nextRefundStep(
-        chain,
-        (txid) => confirmations.get(txid) ?? 0,
-        now,
-        this.#limits.bumpAfterSeconds * 1000,
+    const step = nextRefundStep(
+      chain,
+      (txid) => confirmations.get(txid) ?? 0,
+      now,
+      this.#limits.bumpAfterSeconds * 1000,
+    );
+    if (step.kind === 'confirmed') {
+      await refunds.confirm(
+        step.txid,
+        chain.map((r) => r.txid),
       );
-      if (step.kind === 'confirmed') {
-        await refunds.confirm(
-          step.txid,
-          chain.map((r) => r.txid),
+      this.#log.info({ order: order.id, txid: step.txid }, 'on-chain refund confirmed');
+    } else if (step.kind === 'publish') {
+      await this.#publish(step.live, signal).catch((err: unknown) =>
+        this.#log.warn(
+          { order: order.id, txid: step.live.txid, err: String(err) },
+          'refund not published again',
+        ),
+      );
+    } else if (step.kind === 'bump' && order.onchainAddress) {
+      const spent = new Set(spentOutpoints(step.live.rawTx).map((o) => `${o.txid}:${o.outputIndex}`));
+      const inputs = outputsTo(txs, order.onchainAddress).filter((o) =>
+        spent.has(`${o.outpoint.txid}:${o.outpoint.outputIndex}`),
+      );
+      if (inputs.length !== spent.size) {
+        this.#log.error(
+          { order: order.id, txid: step.live.txid },
+          'refund inputs not found in the wallet; not bumped',
         );
-        this.#log.info({ order: order.id, txid: step.txid }, 'on-chain refund confirmed');
-      } else if (step.kind === 'publish') {
-        await this.#publish(step.live, signal).catch((err: unknown) =>
-          this.#log.warn(
-            { order: order.id, txid: step.live.txid, err: String(err) },
-            'refund not published again',
-          ),
-        );
-      } else if (step.kind === 'bump' && order.onchainAddress) {
-        const spent = new Set(spentOutpoints(step.live.rawTx).map((o) => `${o.txid}:${o.outputIndex}`));
-        const inputs = outputsTo(txs, order.onchainAddress).filter((o) =>
-          spent.has(`${o.outpoint.txid}:${o.outpoint.outputIndex}`),
-        );
-        if (inputs.length !== spent.size) {
-          this.#log.error(
-            { order: order.id, txid: step.live.txid },
-            'refund inputs not found in the wallet; not bumped',
-          );
-          return;
-        }
-        await this.#bump(step.live, inputs, signal);
+        return;
       }
+      await this.#bump(step.live, inputs, signal);
     }
   }
 
