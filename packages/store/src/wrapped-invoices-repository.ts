@@ -220,6 +220,23 @@ export class WrappedInvoicesRepository {
     return rows.map(toWrapped);
   }
 
+  /**
+   * Wrapped invoices that failed since `since`, or whose funding is still withheld however long
+   * ago they failed: what a failure's clean-up (its hold cancelled, its funding withdrawn) may
+   * not have finished, oldest first.
+   */
+  async failedToTidy(since: Date): Promise<WrappedInvoiceRecord[]> {
+    const rows = await this.#db
+      .selectFrom('wrapped_invoices as w')
+      .leftJoin('channel_fundings as f', (j) => j.on(sql<boolean>`f.id::text = w.funding_id`))
+      .selectAll('w')
+      .where('w.state', '=', 'failed')
+      .where((eb) => eb.or([eb('w.updated_at', '>=', since), eb('f.state', '=', 'withheld')]))
+      .orderBy('w.created_at')
+      .execute();
+    return rows.map(toWrapped);
+  }
+
   /** Failed wrapped invoices whose funding went out all the same (released by another of its batch). */
   async failedWithFundingOut(): Promise<WrappedInvoiceRecord[]> {
     const rows = await this.#db

@@ -24,8 +24,8 @@ before(async () => {
 });
 after(() => database?.close());
 
-/** A wrapped invoice `paying` over a channel the wallet had; its payment hash. */
-async function paying(): Promise<{ id: string; hash: string }> {
+/** A wrapped invoice `paying` (or in `state`) over a channel the wallet had; its payment hash. */
+async function paying(state = 'paying'): Promise<{ id: string; hash: string }> {
   const id = randomUUID();
   const fee = randomUUID();
   const hash = randomBytes(32).toString('hex');
@@ -34,25 +34,27 @@ async function paying(): Promise<{ id: string; hash: string }> {
   await sql`insert into wrapped_invoices (id, fee_id, wallet_pubkey, payment_hash, wallet_invoice, wallet_amount_msat,
       wallet_cltv, fee_msat, wrapped_invoice, wrapped_cltv, expires_at, state, channel_scid)
     values (${id}, ${fee}, ${`02${'11'.repeat(32)}`}, ${hash}, 'lnbcrt1w', 1000, ${WALLET_CLTV}, 1, 'lnbcrt1x',
-      ${WALLET_CLTV + 80}, now() + interval '1 hour', 'paying', ${String(16_000_001n << 40n)})`.execute(
+      ${WALLET_CLTV + 80}, now() + interval '1 hour', ${state}, ${String(16_000_001n << 40n)})`.execute(
     database.db,
   );
   return { id, hash };
 }
 
-/** Runs a runner over the stored invoices, the payer's HTLC expiring `expiresIn` blocks from now. */
-async function resumeWith(expiresIn: number, id: string) {
+/**
+ * Runs a runner over the stored invoices, the payer's HTLC for `hash` held and expiring
+ * `expiresIn` blocks from now (every other invoice's hold is cancelled already).
+ */
+async function resumeWith(expiresIn: number, { id, hash }: { id: string; hash: string }) {
   const calls: string[] = [];
   const lightning = {
     trackPayment: async () => undefined,
-    lookupInvoice: async () =>
-      ({
-        state: 'accepted',
-        htlcs: [{ state: 'accepted', expiryHeight: HEIGHT + expiresIn }],
-      }) as never,
+    lookupInvoice: async (h: string) =>
+      (h === hash
+        ? { state: 'accepted', htlcs: [{ state: 'accepted', expiryHeight: HEIGHT + expiresIn }] }
+        : { state: 'canceled', htlcs: [] }) as never,
     getInfo: async () => ({ blockHeight: HEIGHT }),
-    cancelInvoice: async () => {
-      calls.push('cancel_hold');
+    cancelInvoice: async (h: string) => {
+      if (h === hash) calls.push('cancel_hold'); // (the earlier stories' invoices are the runner's too)
     },
     payOverChannel: async () => {
       calls.push('pay_wallet');
@@ -87,15 +89,24 @@ async function resumeWith(expiresIn: number, id: string) {
 }
 
 test("the payer's HTLCs expiring too soon to settle after the wallet: nothing is sent, the payment is given back", async () => {
-  const { id } = await paying();
+  const stored = await paying();
+  const { id } = stored;
   // 40 blocks for the wallet's HTLC, 21 kept: 61 are not enough.
-  const { calls, state } = await resumeWith(WALLET_CLTV + 21, id);
+  const { calls, state } = await resumeWith(WALLET_CLTV + 21, stored);
   assert.equal(state, 'failed');
   assert.deepEqual(calls, ['cancel_hold'], 'the wallet is not paid; the held payment is cancelled');
 });
 
 test('held long enough: the wallet is paid as before', async () => {
-  const { id } = await paying();
-  const { calls } = await resumeWith(WALLET_CLTV + 80, id);
+  const stored = await paying();
+  const { id } = stored;
+  const { calls } = await resumeWith(WALLET_CLTV + 80, stored);
   assert.equal(calls[0], 'pay_wallet');
+});
+
+test('a failed invoice whose payment a crash left held (its effects cut short) has its hold cancelled by the runner', async () => {
+  const stored = await paying('failed');
+  const { calls, state } = await resumeWith(WALLET_CLTV + 80, stored);
+  assert.equal(state, 'failed');
+  assert.deepEqual(calls, ['cancel_hold'], 'cancelled, and nothing paid');
 });

@@ -91,6 +91,10 @@ export interface WrappedRunnerLimits {
 
 const ACTIVE_STATES = ['awaiting_payment', 'opening', 'paying', 'settling'] as const;
 const SCAN_MS = 1_000;
+/** Failed invoices' clean-up is checked on start and every this many scans. */
+const TIDY_EVERY_SCANS = 60;
+/** How long after failing an invoice's hold may still be held (the longest wallet CLTV, ~8 days). */
+const TIDY_FAILED_WITHIN_MS = 8 * 86_400_000;
 const CALL_MS = 30_000;
 const MEMO_PREFIX = 'wrapped:';
 
@@ -103,6 +107,8 @@ export class WrappedRunner {
   readonly #limits: WrappedRunnerLimits;
   readonly #log: Logger;
   readonly #wakeup = new Wakeup();
+  /** Failed invoices found tidy (hold not held, funding not withheld): not looked at again. */
+  readonly #tidy = new Set<string>();
   /** Hold invoices watched, by wrapped invoice id. */
   readonly #watching = new Map<string, AbortController>();
   /** Wrapped invoices this process is acting on (their steps and effects). */
@@ -141,8 +147,12 @@ export class WrappedRunner {
       .recover()
       .catch((err: unknown) => this.#log.warn({ err }, 'closing unpaid batch channels failed; next start'));
     try {
-      while (!signal.aborted) {
+      for (let scans = 0; !signal.aborted; scans++) {
         await this.#scan().catch((err: unknown) => this.#log.warn({ err }, 'wrapped invoice scan failed'));
+        if (scans % TIDY_EVERY_SCANS === 0)
+          await this.#tidyFailed().catch((err: unknown) =>
+            this.#log.warn({ err }, 'tidying failed wrapped invoices failed; next time'),
+          );
         await this.#wakeup.wait(SCAN_MS, signal);
       }
     } finally {
@@ -163,6 +173,29 @@ export class WrappedRunner {
       }
       // Left mid-way (a restart, a failed effect): carry on from the stored state.
       void this.#act(w, () => this.#resume(w));
+    }
+  }
+
+  /**
+   * Finishes the clean-up of failed wrapped invoices that a crash or a failed effect cut short
+   * (`pay_failed` and `open_failed` cancel the hold, then withdraw the funding, after the step
+   * is written): a hold invoice still accepted is cancelled (the payer's HTLCs go back now, not
+   * at their expiry), a funding still withheld is withdrawn (its inputs back in the wallet).
+   * Each invoice is looked at until it is found tidy, then no more in this process.
+   */
+  async #tidyFailed(): Promise<void> {
+    const since = new Date(Date.now() - TIDY_FAILED_WITHIN_MS);
+    for (const w of await this.#repo().failedToTidy(since)) {
+      if (this.#tidy.has(w.id)) continue;
+      await this.#act(w, async () => {
+        const invoice = await this.#lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(CALL_MS));
+        if (invoice.state === 'accepted') {
+          this.#log.warn({ wrapped: w.id }, "a failed wrapped invoice's payment was still held: cancelled");
+          await this.#cancelHold(w);
+        }
+        await this.#funding.withdraw(w);
+        this.#tidy.add(w.id);
+      });
     }
   }
 
