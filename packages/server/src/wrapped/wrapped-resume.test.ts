@@ -90,7 +90,6 @@ async function resumeWith(expiresIn: number, { id, hash }: { id: string; hash: s
 
 test("the payer's HTLCs expiring too soon to settle after the wallet: nothing is sent, the payment is given back", async () => {
   const stored = await paying();
-  const { id } = stored;
   // 40 blocks for the wallet's HTLC, 21 kept: 61 are not enough.
   const { calls, state } = await resumeWith(WALLET_CLTV + 21, stored);
   assert.equal(state, 'failed');
@@ -99,7 +98,6 @@ test("the payer's HTLCs expiring too soon to settle after the wallet: nothing is
 
 test('held long enough: the wallet is paid as before', async () => {
   const stored = await paying();
-  const { id } = stored;
   const { calls } = await resumeWith(WALLET_CLTV + 80, stored);
   assert.equal(calls[0], 'pay_wallet');
 });
