@@ -228,9 +228,11 @@ export class Lsps5Repository {
 
   /**
    * Pending notifications due now, oldest first, at most one per webhook and only the oldest
-   * pending one of it (a webhook gets its notifications in order: `webhook_registered` first).
+   * pending one of it (a webhook gets its notifications in order: `webhook_registered` first),
+   * leaving out `excluding` (those being sent now: the batch is filled with others, not with
+   * what hangs at a slow webhook).
    */
-  async due(limit: number): Promise<DueLsps5Notification[]> {
+  async due(limit: number, excluding: readonly bigint[] = []): Promise<DueLsps5Notification[]> {
     const rows = await this.#db
       .selectFrom('lsps5_notifications as n')
       .innerJoin('lsps5_webhooks as w', 'w.id', 'n.webhook_id')
@@ -249,6 +251,7 @@ export class Lsps5Repository {
           ),
         ),
       )
+      .$if(excluding.length > 0, (q) => q.where('n.id', 'not in', [...excluding]))
       .orderBy('n.id')
       .limit(limit)
       .execute();

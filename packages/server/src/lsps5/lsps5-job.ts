@@ -102,7 +102,10 @@ async function sendOutbox(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void
   const inFlight = new Map<string, Promise<void>>();
   try {
     while (!signal.aborted) {
-      const due = (await repo.due(BATCH)).filter((n) => !inFlight.has(n.id.toString()));
+      const due = await repo.due(
+        BATCH,
+        [...inFlight.keys()].map((id) => BigInt(id)),
+      );
       for (const n of due) {
         const id = n.id.toString();
         const sending = sendOne(deps, repo, n, signal)
