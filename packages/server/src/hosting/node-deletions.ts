@@ -301,16 +301,21 @@ export class NodeDeletions {
     const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>
       this.#archives.write(manifest, data),
     );
+    const expiresAt = await this.#recordRemoved(record.id, ref);
+    this.#log.info({ nodeId: record.id, archive: ref, archiveExpiresAt: expiresAt }, 'hosted node deleted');
+  }
+
+  /**
+   * Records a node removed (`deleting -> deleted`) with its archive `ref`, kept until the
+   * retention ends; answers that end.
+   */
+  async #recordRemoved(nodeId: string, ref: string | undefined): Promise<Date> {
     const expiresAt = new Date(Date.now() + this.#config.archiveRetentionMs);
     await this.#database.db.transaction().execute(async (tx) => {
-      await new HostedNodeDeletionsRepository(tx).removed(
-        record.id,
-        ref ? { ref, expiresAt } : undefined,
-        tx,
-      );
-      await this.#move(record.id, 'deleting', { type: 'destroyed' }, { tx });
+      await new HostedNodeDeletionsRepository(tx).removed(nodeId, ref ? { ref, expiresAt } : undefined, tx);
+      await this.#move(nodeId, 'deleting', { type: 'destroyed' }, { tx });
     });
-    this.#log.info({ nodeId: record.id, archive: ref, archiveExpiresAt: expiresAt }, 'hosted node deleted');
+    return expiresAt;
   }
 
   /**
@@ -319,15 +324,7 @@ export class NodeDeletions {
    */
   async #finishRemoval(record: HostedNodeRecord): Promise<void> {
     const ref = this.#archives.latest(record.id);
-    const expiresAt = new Date(Date.now() + this.#config.archiveRetentionMs);
-    await this.#database.db.transaction().execute(async (tx) => {
-      await new HostedNodeDeletionsRepository(tx).removed(
-        record.id,
-        ref ? { ref, expiresAt } : undefined,
-        tx,
-      );
-      await this.#move(record.id, 'deleting', { type: 'destroyed' }, { tx });
-    });
+    await this.#recordRemoved(record.id, ref);
     this.#log.warn(
       { nodeId: record.id, archive: ref ?? null },
       'hosted node removal was cut short after its data went; recorded now',

@@ -217,6 +217,7 @@ export class OnchainPayments {
     return this.#refunds.send(
       { id: order.id, refundAddress: order.refundOnchainAddress },
       sorted.unrefunded,
+      recorded,
       signal,
       txs.findLast((t) => t.label === label)?.txid,
     );

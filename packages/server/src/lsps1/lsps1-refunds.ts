@@ -133,7 +133,8 @@ export class OnchainRefunds {
 
   /**
    * Refunds `outputs` (what the order's address received and no refund spends yet) to
-   * `refundAddress` in a refund of their own. With no such outputs, nothing new is sent: the
+   * `refundAddress` in a refund of their own; `recorded` are the order's refunds on record
+   * ({@link ofOrder}, read by the caller to find those outputs). With no such outputs, nothing new is sent: the
    * order's live refund is published again (written before a crash, maybe never published)
    * and its txid returned; else the refund that went out (`earlier`: one sent before refunds
    * were recorded). Refuses (`insufficient_funds`) when the outputs cannot pay their own
@@ -142,13 +143,13 @@ export class OnchainRefunds {
   async send(
     order: { readonly id: string; readonly refundAddress: string },
     outputs: readonly RefundInput[],
+    recorded: readonly Lsps1Refund[],
     signal: AbortSignal,
     earlier?: Hex32,
   ): Promise<Hex32> {
     const repo = new Lsps1RefundsRepository(this.#database.db);
     if (outputs.length === 0) {
-      const existing = await repo.forOrder(order.id);
-      const live = existing.findLast((r) => r.replacedBy === null && r.confirmedAt === null);
+      const live = recorded.findLast((r) => r.replacedBy === null && r.confirmedAt === null);
       if (live) {
         // The watcher settles any conflict.
         await this.#publish(live, signal).catch((err: unknown) =>
@@ -159,7 +160,7 @@ export class OnchainRefunds {
         );
         return live.txid;
       }
-      const sent = existing.findLast((r) => r.confirmedAt !== null)?.txid ?? earlier;
+      const sent = recorded.findLast((r) => r.confirmedAt !== null)?.txid ?? earlier;
       if (sent) return sent;
       throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
     }

@@ -247,23 +247,7 @@ export class WrappedRunner {
    */
   async #resume(w: WrappedInvoiceRecord): Promise<void> {
     if (w.state === 'opening') return this.#openChannel(w);
-    if (w.state === 'paying') {
-      const known = await this.#lightning.trackPayment(
-        parseHex32(w.paymentHash),
-        AbortSignal.timeout(CALL_MS),
-      );
-      if (known) return this.#paid(w, known);
-      const refusal = await this.#payableNow(w);
-      if (refusal) {
-        this.#log.warn(
-          { wrapped: w.id, reason: refusal },
-          "the wallet is not paid: the payer's payment cannot wait",
-        );
-        await this.#apply(w, { type: 'pay_failed', reason: refusal });
-        return;
-      }
-      return this.#payWallet(w);
-    }
+    if (w.state === 'paying') return this.#payWallet(w, true);
     if (w.state === 'settling') return this.#settle(w);
   }
 
@@ -391,9 +375,11 @@ export class WrappedRunner {
 
   /**
    * `pay_wallet`: pays the wallet's invoice over its channel, first hop pinned. A payment LND
-   * already knows (a restart, a second look) is followed to its end instead of sent again.
+   * already knows (a restart, a second look) is followed to its end instead of sent again; one
+   * `resumed` and not known is sent only if the payer's payment can still wait for it
+   * ({@link #payableNow}).
    */
-  async #payWallet(w: WrappedInvoiceRecord): Promise<void> {
+  async #payWallet(w: WrappedInvoiceRecord, resumed = false): Promise<void> {
     const hash = parseHex32(w.paymentHash);
     const payWait = (this.#limits.payTimeoutSeconds + 30) * 1000;
     const known = await this.#lightning.trackPayment(
@@ -401,6 +387,15 @@ export class WrappedRunner {
       AbortSignal.any([this.#signal, AbortSignal.timeout(payWait)]),
     );
     if (known) return this.#paid(w, known);
+    const refusal = resumed ? await this.#payableNow(w) : undefined;
+    if (refusal) {
+      this.#log.warn(
+        { wrapped: w.id, reason: refusal },
+        "the wallet is not paid: the payer's payment cannot wait",
+      );
+      await this.#apply(w, { type: 'pay_failed', reason: refusal });
+      return;
+    }
     // The monitor then tells this payment from a tenant's, a probe or the operator's.
     await new PaymentPurposesRepository(this.#database.db).recordOwn(w.paymentHash, 'wrapped');
     const channel = await this.#walletChannel(w);
