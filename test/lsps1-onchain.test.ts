@@ -4,7 +4,8 @@
  * there, and once the payment confirms the LSP opens the channel with the client balance
  * pushed to it; the unused hold invoice is cancelled. An order paid too little by its expiry
  * fails and what arrived goes back to the refund address; what reaches an order's address after
- * it was paid, or after its refund went out, goes back in a refund of its own. While the order's open is pending, a
+ * it was paid, or after its refund went out, goes back in a refund of its own, and so does
+ * what one payment paid over the order's total. While the order's open is pending, a
  * burst of channel sales that need every coin of the LSP's wallet cannot take the order's
  * payment (it is leased for the order), and once the open fails the refund confirms. An order
  * paid by its invoice after part of it came on chain sends that part back. The chain is
@@ -153,6 +154,43 @@ async function refundsAt(address: string, count: number) {
     { what: `${count} refund(s) at bob`, timeoutMs: 120_000 },
   );
 }
+
+test('an order overpaid by one output: the channel opens, and what it paid over its total goes back, the rest of that output to the LSP', async () => {
+  const refund = await net.bob.lnd.newAddress(within());
+  const created = await order(
+    lsps1Order({ lsp_balance_sat: '100000', client_balance_sat: '20000', refund_onchain_address: refund }),
+  );
+  const onchain = created.payment.onchain;
+  assert.ok(onchain);
+  const total = sat(onchain.order_total_sat);
+  const over = sat(40_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: sat(total + over) }, within());
+  const done = await waitOrder(created.order_id, (o) => o.order_state !== 'CREATED', 'the order to finish');
+  assert.equal(done.order_state, 'COMPLETED');
+  assert.equal(done.payment.onchain?.state, 'PAID');
+
+  const [back] = await refundsAt(refund, 1);
+  assert.ok(back);
+  assert.equal(back.sent.label, `lsps1-refund:${created.order_id}`);
+  assert.equal(back.amount, over - back.sent.fee, 'what it paid over the total, minus the refund fee');
+  const paidOut = await net.h.waitFor(
+    async () => {
+      const txs = await net.bob.lnd.listOnchainTransactions({ startHeight: 0 }, within());
+      return txs.find((t) => t.txid === back.sent.txid);
+    },
+    { what: 'the refund in bob’s wallet' },
+  );
+  const toLsp = back.sent.outputs.filter((o) => o.address !== refund);
+  assert.deepEqual(
+    toLsp.map((o) => [o.amount, o.ours]),
+    [[total, true]],
+    "the order's total, and nothing more, goes back to the LSP's wallet",
+  );
+  assert.equal(paidOut.outputs.length, 2);
+  const still = await waitOrder(created.order_id, () => true, 'the order');
+  assert.equal(still.order_state, 'COMPLETED', 'the order and its channel are untouched');
+  await assertCleanAudit(lsp);
+});
 
 test('a refund address of another network is refused', async () => {
   const r = await bob.call('lsps1.create_order', {

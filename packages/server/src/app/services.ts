@@ -167,7 +167,12 @@ export function createServices(deps: {
   const fees = feeScheduleFrom(config);
   // Coins paid to LSPS1 orders' addresses are leased for them, also right before any funding
   // picks its inputs.
-  const receipts = new OrderReceipts({ database, lightning, log: log.child({ sub: 'lsps1' }) });
+  const receipts = new OrderReceipts({
+    database,
+    lightning,
+    feeRates: { minFeeRate: config.channels.minFeeRate, maxFeeRate: config.channels.maxFeeRate },
+    log: log.child({ sub: 'lsps1' }),
+  });
   const funder = new ChannelFunder({
     database,
     lightning,

@@ -29,7 +29,7 @@ import {
   type RefundLimits,
 } from './lsps1-refunds.ts';
 import { isAddressOfNetwork, isSegwitAddress } from './onchain-address.ts';
-import { type OrderReceipts, refundingOutpoints, sortReceipts, spentForGood } from './order-receipts.ts';
+import type { OrderReceipts } from './order-receipts.ts';
 import { outputsTo, type RefundInput } from './refund-transaction.ts';
 
 /** On-chain payment settings (from config). */
@@ -213,13 +213,14 @@ export class OnchainPayments {
     if (receipts.length === 0 || !order.refundOnchainAddress) return undefined;
     const label = `${REFUND_LABEL_PREFIX}${order.id}`;
     const recorded = await this.#refunds.ofOrder(order.id);
-    const sorted = sortReceipts(order, receipts, spentForGood(txs), refundingOutpoints(recorded, txs, label));
+    const sorted = await this.#receipts.sort(order, txs, recorded, signal);
     return this.#refunds.send(
       { id: order.id, refundAddress: order.refundOnchainAddress },
       sorted.unrefunded,
       recorded,
       signal,
       txs.findLast((t) => t.label === label)?.txid,
+      sorted.overpaid,
     );
   }
 

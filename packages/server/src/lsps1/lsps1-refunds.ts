@@ -1,10 +1,12 @@
 /**
  * On-chain refunds of LSPS1 orders (bLIP-51 3.3): sent once, and bumped while they do not
  * confirm. A refund spends everything the order's address received to the client's refund
- * address, minus its fee (51-57), at the LSP's 6-block estimate. It is written (signed) before
+ * address, minus its fee (51-57), at the LSP's 6-block estimate; an overpayment's refund
+ * also spends the receipt that overpaid, returning the part of it that paid for the channel to
+ * the LSP's wallet in a second output. It is written (signed) before
  * it is published, so a restart publishes the same transaction rather than building a second.
  * Whenever a refund has waited `bumpAfterSeconds` (at most 6 hours, 51-58) without confirming,
- * it is replaced (BIP-125: same inputs, one output, a higher fee rate); the client's refund
+ * it is replaced (BIP-125: same inputs and outputs, a higher fee rate); the client's refund
  * pays the higher fee, as 51-57 prices every refund. The watcher also publishes the live
  * refund again on every pass (harmless when it is in the mempool; it puts back one a mempool
  * dropped) and records the one that confirms.
@@ -29,8 +31,11 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
+import type { SortedReceipts } from './order-receipts.ts';
 import {
   bumpedFeeRate,
+  type KeptOutput,
+  keptOutput,
   outputsTo,
   type RefundInput,
   refundPsbt,
@@ -103,8 +108,24 @@ export function nextRefundStep(
     : { kind: 'publish', live };
 }
 
-/** The Lightning calls refunds make: a fee rate, the wallet's transactions, signing and publishing. */
-export type OnchainRefundsLightning = Pick<WalletPort, 'estimateFee' | 'listOnchainTransactions'> &
+/** The rate (sat/vB) a refund is sent at now: the LSP's 6-block estimate within `bounds`. */
+export async function refundFeeRate(
+  lightning: Pick<WalletPort, 'estimateFee'>,
+  bounds: FeeRateBounds,
+  signal: AbortSignal,
+): Promise<bigint> {
+  const { satPerVbyte } = await lightning.estimateFee(REFUND_TARGET_CONF, signal);
+  return boundedFeeRate(satPerVbyte, bounds);
+}
+
+/**
+ * The Lightning calls refunds make: a fee rate, the wallet's transactions, an address for what
+ * goes back to the LSP, signing and publishing.
+ */
+export type OnchainRefundsLightning = Pick<
+  WalletPort,
+  'estimateFee' | 'listOnchainTransactions' | 'newAddress'
+> &
   Pick<FundingPort, 'publishTransaction' | 'signPsbt'>;
 
 /** Sends, watches and bumps LSPS1 on-chain refunds. */
@@ -133,12 +154,14 @@ export class OnchainRefunds {
 
   /**
    * Refunds `outputs` (what the order's address received and no refund spends yet) to
-   * `refundAddress` in a refund of their own; `recorded` are the order's refunds on record
-   * ({@link ofOrder}, read by the caller to find those outputs). With no such outputs, nothing new is sent: the
-   * order's live refund is published again (written before a crash, maybe never published)
-   * and its txid returned; else the refund that went out (`earlier`: one sent before refunds
-   * were recorded). Refuses (`insufficient_funds`) when the outputs cannot pay their own
-   * refund, or there are none and no refund went out.
+   * `refundAddress` in a refund of their own, with what `overpaid` paid over the order's total
+   * (the rest of that receipt going back to a fresh address of the LSP's wallet); `recorded`
+   * are the order's refunds on record ({@link ofOrder}, read by the caller to find those
+   * outputs). With nothing to refund, nothing new is sent: the order's live refund is
+   * published again (written before a crash, maybe never published) and its txid returned;
+   * else the refund that went out (`earlier`: one sent before refunds were recorded). Refuses
+   * (`insufficient_funds`) when what is refunded cannot pay its own refund, or there is nothing
+   * and no refund went out.
    */
   async send(
     order: { readonly id: string; readonly refundAddress: string },
@@ -146,9 +169,10 @@ export class OnchainRefunds {
     recorded: readonly Lsps1Refund[],
     signal: AbortSignal,
     earlier?: Hex32,
+    overpaid?: SortedReceipts['overpaid'],
   ): Promise<Hex32> {
     const repo = new Lsps1RefundsRepository(this.#database.db);
-    if (outputs.length === 0) {
+    if (outputs.length === 0 && !overpaid) {
       const live = recorded.findLast((r) => r.replacedBy === null && r.confirmedAt === null);
       if (live) {
         // The watcher settles any conflict.
@@ -164,13 +188,18 @@ export class OnchainRefunds {
       if (sent) return sent;
       throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
     }
-    const { satPerVbyte } = await this.#lightning.estimateFee(REFUND_TARGET_CONF, signal);
+    const rate = await refundFeeRate(this.#lightning, this.#limits, signal);
+    const kept = overpaid && {
+      address: await this.#lightning.newAddress(signal),
+      amount: overpaid.kept,
+    };
     const refund = await this.#sign(
       order.id,
-      outputs,
+      overpaid ? [...outputs, overpaid.receipt] : outputs,
       order.refundAddress,
-      boundedFeeRate(satPerVbyte, this.#limits),
+      rate,
       signal,
+      kept,
     );
     await repo.insert(refund);
     await this.#publish(refund, signal);
@@ -181,8 +210,14 @@ export class OnchainRefunds {
         amount: Number(refund.amount),
         fee: Number(refund.fee),
         to: refund.refundAddress,
+        ...(kept
+          ? {
+              overpaid: Number(overpaid?.receipt.amount ?? 0n) - Number(kept.amount),
+              kept: Number(kept.amount),
+            }
+          : {}),
       },
-      'on-chain payment refunded',
+      kept ? 'on-chain overpayment refunded' : 'on-chain payment refunded',
     );
     return refund.txid;
   }
@@ -278,7 +313,10 @@ export class OnchainRefunds {
     }
     let bump: NewLsps1Refund;
     try {
-      bump = await this.#sign(live.orderId, inputs, live.refundAddress, rate, signal);
+      // What an overpayment's refund gave back to the LSP stays as it was: the client's output
+      // alone pays the higher fee.
+      const kept = keptOutput(live.rawTx, live.refundAddress);
+      bump = await this.#sign(live.orderId, inputs, live.refundAddress, rate, signal, kept);
     } catch (err) {
       this.#log.warn(
         { order: live.orderId, txid: live.txid, err: String(err) },
@@ -308,8 +346,9 @@ export class OnchainRefunds {
     to: string,
     feeRate: bigint,
     signal: AbortSignal,
+    kept?: KeptOutput,
   ): Promise<NewLsps1Refund> {
-    const built = refundPsbt(inputs, to, feeRate);
+    const built = refundPsbt(inputs, to, feeRate, kept);
     const signed = await this.#lightning.signPsbt(built.psbt, signal);
     return {
       txid: signed.txid,

@@ -5,6 +5,7 @@ import { p2wpkh, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import {
   leasesToTake,
   leasesUnder,
+  overpaidBy,
   paidReceipts,
   RECEIPT_LEASE_SECONDS,
   type ReceiptOutput,
@@ -84,8 +85,35 @@ test('receipts that paid for a published channel are the LSP’s; what arrived a
     });
   // The earliest confirmed until the total: one more confirmed later is the client's too.
   assert.deepEqual(keys(paidReceipts([...receipts, receipt('dd', 10_000n, 1)], 100_000n)), ['aa:0', 'bb:0']);
-  // One output paying more than the total paid (it is not split).
+  // One output paying more than the total paid.
   assert.deepEqual(keys(paidReceipts([receipt('ee', 150_000n, 2)], 100_000n)), ['ee:0']);
+});
+
+test('what the receipt that paid an order paid over its total is the client’s when worth its refund', () => {
+  const completed = order('completed', 'onchain');
+  const receipts = [receipt('aa', 60_000n, 5), receipt('bb', 50_000n, 4), receipt('cc', 30_000n, 0)];
+  assert.equal(overpaidBy(completed, receipts), 10_000n, 'aa and bb paid 110,000 for 100,000');
+  assert.equal(overpaidBy(order('publishing', 'onchain'), receipts), 0n, 'not funded yet: nothing paid');
+  assert.equal(overpaidBy(order('completed', 'bolt11'), receipts), 0n);
+  const split = sortReceipts(completed, receipts, none, none, 5_000n);
+  assert.deepEqual(keys(split.paid), ['aa:0']);
+  assert.deepEqual(keys(split.unrefunded), ['cc:0']);
+  assert.deepEqual(
+    split.overpaid && keys([split.overpaid.receipt]),
+    ['bb:0'],
+    'the receipt that crossed the total',
+  );
+  assert.equal(split.overpaid?.kept, 40_000n, 'of its 50,000, 40,000 paid for the channel');
+  const small = sortReceipts(completed, receipts, none, none, 10_001n);
+  assert.equal(small.overpaid, undefined, 'worth less than its refund: it paid');
+  assert.deepEqual(keys(small.paid), ['aa:0', 'bb:0']);
+  assert.equal(sortReceipts(completed, receipts, none, none).overpaid, undefined, 'no floor known: it paid');
+  const inRefund = sortReceipts(completed, receipts, none, new Set([`${txid('bb')}:0`]), 5_000n);
+  assert.equal(inRefund.overpaid, undefined);
+  assert.deepEqual(keys(inRefund.refunding), ['bb:0'], 'held while its refund is unconfirmed');
+  const gone = sortReceipts(completed, receipts, new Set([`${txid('bb')}:0`]), none, 5_000n);
+  assert.equal(gone.overpaid, undefined, 'its refund confirmed');
+  assert.deepEqual(keys(gone.paid), ['aa:0']);
 });
 
 test('a receipt a live refund spends is held; one spent for good is gone; the rest are refunded', () => {

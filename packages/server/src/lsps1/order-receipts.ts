@@ -20,12 +20,16 @@
  * order's channel (the order paid on chain, funded and published: the LSP's now); and refunded
  * once the order is over when it paid for nothing: the order was paid by its invoice instead,
  * expired unpaid or failed, or it arrived after the order was paid or after its refund went
- * out (each such late arrival gets a refund of its own). The client's coins are never ours to
+ * out (each such late arrival gets a refund of its own). What the receipt that took the order
+ * past its total paid over it is the client's too: that receipt is held, and refunded once the
+ * order completes, the part that paid going back to the LSP's wallet in the same refund
+ * ({@link SortedReceipts.overpaid}). The client's coins are never ours to
  * keep: a receipt too small to pay for its own refund stays leased for the client as long as
  * the order's address is watched.
  */
 import { createHash } from 'node:crypto';
 import {
+  type FeeRateBounds,
   FINAL_ORDER_STATES,
   type FundingPort,
   type Hex32,
@@ -33,6 +37,8 @@ import {
   type Outpoint,
   type OutputLease,
   parseHex32,
+  type Sat,
+  sat,
   type WalletPort,
 } from '@blgv/core';
 import {
@@ -45,8 +51,14 @@ import {
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import type { FundingGuard } from '../funding/channel-funder.ts';
-import { REFUND_LABEL_PREFIX } from './lsps1-refunds.ts';
-import { outputsTo, type RefundInput, spentOutpoints } from './refund-transaction.ts';
+import { REFUND_LABEL_PREFIX, refundFeeRate } from './lsps1-refunds.ts';
+import {
+  outputsTo,
+  overpaymentFloor,
+  REFUND_DUST_LIMIT,
+  type RefundInput,
+  spentOutpoints,
+} from './refund-transaction.ts';
 import { WalletScan } from './wallet-scan.ts';
 
 /** How long a receipt's lease lasts; renewed once less than half of it is left. */
@@ -77,6 +89,12 @@ export interface SortedReceipts {
   readonly paid: readonly RefundInput[];
   readonly refunding: readonly RefundInput[];
   readonly unrefunded: readonly RefundInput[];
+  /**
+   * The receipt that took an order paid on chain past its total, when what it paid over the
+   * total is worth sending back and no refund spends it yet: held, then refunded with `kept`
+   * sat of it (the part that paid for the channel) going back to the LSP's wallet.
+   */
+  readonly overpaid?: { readonly receipt: RefundInput; readonly kept: Sat };
 }
 
 /** The order fields custody reads. */
@@ -85,29 +103,51 @@ export type CustodyOrder = Pick<Lsps1OrderRecord, 'state' | 'paymentMethod' | 'o
 /**
  * Sorts an order's receipts (every output its address received, spent or not) by custody;
  * receipts spent for good (`spent`) are left out, `refunding` are the outpoints a refund not
- * yet confirmed spends.
+ * yet confirmed spends. An overpayment ({@link overpaidBy}) of at least `overpaymentFloor` is
+ * the client's too: the receipt holding it is `overpaid` rather than `paid` until a refund
+ * spends it (no floor given: never).
  */
 export function sortReceipts(
   order: CustodyOrder,
   receipts: readonly ReceiptOutput[],
   spent: ReadonlySet<string>,
   refunding: ReadonlySet<string>,
+  overpaymentFloor?: bigint,
 ): SortedReceipts {
-  const paidFor =
-    order.paymentMethod === 'onchain' && (order.state === 'settling' || order.state === 'completed')
-      ? new Set(paidReceipts(receipts, order.orderTotalSat).map((r) => outpointKey(r.outpoint)))
-      : new Set<string>();
+  const paidList = paidFor(order) ? paidReceipts(receipts, order.orderTotalSat) : [];
+  const paidKeys = new Set(paidList.map((r) => outpointKey(r.outpoint)));
+  const over = overpaidBy(order, receipts);
+  const crossing = paidList.at(-1);
+  const split = crossing && overpaymentFloor !== undefined && over >= overpaymentFloor ? crossing : undefined;
   const paid: RefundInput[] = [];
   const inRefund: RefundInput[] = [];
   const unrefunded: RefundInput[] = [];
+  let overpaid: SortedReceipts['overpaid'];
   for (const r of receipts) {
     const key = outpointKey(r.outpoint);
     if (spent.has(key)) continue;
-    if (paidFor.has(key)) paid.push(r);
-    else if (refunding.has(key)) inRefund.push(r);
+    // A receipt a live refund spends is held, whatever else it did (the overpaying one too).
+    if (refunding.has(key)) inRefund.push(r);
+    else if (r === split) overpaid = { receipt: r, kept: sat(r.amount - over) };
+    else if (paidKeys.has(key)) paid.push(r);
     else unrefunded.push(r);
   }
-  return { paid, refunding: inRefund, unrefunded };
+  return { paid, refunding: inRefund, unrefunded, ...(overpaid ? { overpaid } : {}) };
+}
+
+/** True when the order was paid on chain for a channel that is funded and published. */
+function paidFor(order: CustodyOrder): boolean {
+  return order.paymentMethod === 'onchain' && (order.state === 'settling' || order.state === 'completed');
+}
+
+/**
+ * How much the receipts that paid for an order paid on chain ({@link paidReceipts}) came to
+ * over its total: 0 for any other order.
+ */
+export function overpaidBy(order: CustodyOrder, receipts: readonly ReceiptOutput[]): bigint {
+  if (!paidFor(order)) return 0n;
+  const sum = paidReceipts(receipts, order.orderTotalSat).reduce((s, r) => s + r.amount, 0n);
+  return sum > order.orderTotalSat ? sum - order.orderTotalSat : 0n;
 }
 
 /** A receipt with the confirmations of its transaction. */
@@ -117,7 +157,8 @@ export type ReceiptOutput = RefundInput & { readonly confirmations: number };
  * The receipts that paid for an order paid on chain: the earliest confirmed (most
  * confirmations first, then by outpoint) until they reach its total. The order was paid when
  * its confirmed receipts first reached the total, so any later receipt was not needed: it is
- * the client's. (A single output paying more than the total is not split: it paid.)
+ * the client's. What the last of them paid over the total is the client's too
+ * ({@link overpaidBy}).
  */
 export function paidReceipts(receipts: readonly ReceiptOutput[], total: bigint): ReceiptOutput[] {
   const ordered = [...receipts]
@@ -192,9 +233,15 @@ export function outpointKey(o: Outpoint): string {
   return `${o.txid}:${o.outputIndex}`;
 }
 
-/** The Lightning calls order receipts make: leasing the receipts' outputs and scanning the wallet. */
+/**
+ * The Lightning calls order receipts make: leasing the receipts' outputs, scanning the wallet
+ * and the refund fee rate (what an overpayment must be worth to be sent back).
+ */
 export type OrderReceiptsLightning = Pick<FundingPort, 'leaseOutput' | 'listLeases' | 'releaseOutput'> &
-  Pick<WalletPort, 'listOnchainTransactions'>;
+  Pick<WalletPort, 'listOnchainTransactions' | 'estimateFee'>;
+
+/** How long a refund fee rate read for the overpayment floor is used. */
+const FEE_RATE_TTL_MS = 30_000;
 
 /** Keeps the receipts of LSPS1 orders leased while they are the client's. */
 export class OrderReceipts implements FundingGuard {
@@ -203,14 +250,66 @@ export class OrderReceipts implements FundingGuard {
   readonly #log: Logger;
   /** The wallet scan shared with the payment watchers. */
   readonly scan: WalletScan;
+  readonly #feeRates: FeeRateBounds;
   /** Leases this process took lately: outpoint -> when it ends (ms). */
   readonly #leased = new Map<string, number>();
+  #feeRate?: { readonly rate: Promise<bigint>; readonly at: number };
 
-  constructor(deps: { database: Database; lightning: OrderReceiptsLightning; log: Logger }) {
+  constructor(deps: {
+    database: Database;
+    lightning: OrderReceiptsLightning;
+    /** Bounds of the refunds' fee rate (sat/vB). */
+    feeRates: FeeRateBounds;
+    log: Logger;
+  }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
+    this.#feeRates = deps.feeRates;
     this.#log = deps.log;
     this.scan = new WalletScan(deps.lightning);
+  }
+
+  /**
+   * Sorts an order's receipts ({@link sortReceipts}) in `txs` (the wallet's transactions since
+   * the order began), given its refunds on record: an overpayment is the client's when it is
+   * worth its refund at the refund fee rate of now.
+   */
+  async sort(
+    order: CustodyOrder & Pick<Lsps1OrderRecord, 'id' | 'onchainAddress' | 'refundOnchainAddress'>,
+    txs: readonly OnchainTransaction[],
+    refunds: readonly Lsps1Refund[],
+    signal: AbortSignal,
+  ): Promise<SortedReceipts> {
+    const receipts = order.onchainAddress ? outputsTo(txs, order.onchainAddress) : [];
+    const over = overpaidBy(order, receipts);
+    const floor =
+      over >= REFUND_DUST_LIMIT && order.onchainAddress && order.refundOnchainAddress
+        ? overpaymentFloor(
+            await this.#refundFeeRate(signal),
+            order.onchainAddress,
+            order.refundOnchainAddress,
+          )
+        : undefined;
+    return sortReceipts(
+      order,
+      receipts,
+      spentForGood(txs),
+      refundingOutpoints(refunds, txs, `${REFUND_LABEL_PREFIX}${order.id}`),
+      floor,
+    );
+  }
+
+  /** The rate a refund would be sent at now (read at most every {@link FEE_RATE_TTL_MS}). */
+  #refundFeeRate(signal: AbortSignal): Promise<bigint> {
+    const now = Date.now();
+    if (!this.#feeRate || now - this.#feeRate.at > FEE_RATE_TTL_MS) {
+      const rate = refundFeeRate(this.#lightning, this.#feeRates, signal);
+      rate.catch(() => {
+        if (this.#feeRate?.rate === rate) this.#feeRate = undefined;
+      });
+      this.#feeRate = { rate, at: now };
+    }
+    return this.#feeRate.rate;
   }
 
   /**
@@ -251,22 +350,33 @@ export class OrderReceipts implements FundingGuard {
     for (const order of orders) {
       if (!order.onchainAddress) continue;
       const lockId = receiptLockId(order.id);
-      const sorted = sortReceipts(
+      const sorted = await this.sort(
         order,
-        outputsTo(txs, order.onchainAddress),
-        spent,
-        refundingOutpoints(
-          refunds.filter((r) => r.orderId === order.id),
-          txs,
-          `${REFUND_LABEL_PREFIX}${order.id}`,
-        ),
+        txs,
+        refunds.filter((r) => r.orderId === order.id),
+        signal,
       );
       const paid = new Set(sorted.paid.map((r) => outpointKey(r.outpoint)));
       const released = leasesUnder(leases, lockId).filter((o) => paid.has(outpointKey(o)));
       if (released.length > 0) await this.release(order.id, released, signal);
-      const kept = [...sorted.refunding, ...sorted.unrefunded].map((r) => r.outpoint);
-      await this.#lease(order.id, leasesToTake(kept, spent, leases, lockId, now), signal);
-      if (FINAL_ORDER_STATES.includes(order.state) && sorted.unrefunded.length > 0) toRefund.push(order);
+      const kept = [
+        ...sorted.refunding,
+        ...sorted.unrefunded,
+        ...(sorted.overpaid ? [sorted.overpaid.receipt] : []),
+      ];
+      await this.#lease(
+        order.id,
+        leasesToTake(
+          kept.map((r) => r.outpoint),
+          spent,
+          leases,
+          lockId,
+          now,
+        ),
+        signal,
+      );
+      if (FINAL_ORDER_STATES.includes(order.state) && (sorted.unrefunded.length > 0 || sorted.overpaid))
+        toRefund.push(order);
     }
     return toRefund;
   }

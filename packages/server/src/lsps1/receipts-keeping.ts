@@ -1,7 +1,7 @@
 /**
  * Looks after what LSPS1 orders' addresses receive, beside the order runner: leased while an
  * order holds it, released once it is the LSP's, and sent back when it paid for nothing (the
- * order was paid by its invoice, or had expired unpaid).
+ * order was paid by its invoice, or had expired unpaid, or it paid over the order's total).
  */
 import { ErrorCode, isLspError } from '@blgv/core';
 import type { Lsps1OrderRecord } from '@blgv/store';
@@ -37,7 +37,10 @@ export async function keepReceipts(deps: ReceiptsKeeping, signal: AbortSignal): 
   }
 }
 
-/** Sends back what an order's address received though the order was not paid by it. */
+/**
+ * Sends back what an order's address received that did not pay for its channel: the order was
+ * not paid by it, it came after the order was paid, or it paid over the order's total.
+ */
 async function refundStray(
   deps: ReceiptsKeeping,
   order: Lsps1OrderRecord,
@@ -46,8 +49,7 @@ async function refundStray(
   if (!deps.onchain || !takesOnchain(order)) return;
   try {
     const txid = await deps.onchain.refund(order, signal);
-    if (txid)
-      deps.log.info({ order: order.id, txid }, 'payment to the address of an order not paid by it refunded');
+    if (txid) deps.log.info({ order: order.id, txid }, 'payment the order did not need refunded');
   } catch (err) {
     if (isLspError(err, ErrorCode.InsufficientFunds)) return; // too little to pay for its own refund
     deps.log.warn({ order: order.id, err: String(err) }, 'stray on-chain payment not refunded; trying again');

@@ -4,7 +4,9 @@ import { ErrorCode, type Hex32, isLspError, sat } from '@blgv/core';
 import { p2tr, p2wpkh, SigHash, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import {
   bumpedFeeRate,
+  keptOutput,
   outputsTo,
+  overpaymentFloor,
   REPLACEABLE_SEQUENCE,
   type RefundInput,
   refundPsbt,
@@ -99,4 +101,30 @@ test('the outputs paying an address are found with their confirmations', () => {
   assert.deepEqual(found, [
     { outpoint: { txid, outputIndex: 1 }, amount: 7_000n, address: ORDER_ADDRESS, confirmations: 2 },
   ]);
+});
+
+test("an overpayment's refund gives the client the overpayment minus the fee, and the LSP back what paid", () => {
+  const kept = { address: TO_TR, amount: sat(100_000n) };
+  const built = refundPsbt([input(1, 130_000n)], TO_WPKH, 2n, kept);
+  assert.equal(built.vsize, 110 + 43, 'a P2TR output more');
+  assert.equal(built.fee, 306n);
+  assert.equal(built.amount, 30_000n - 306n, 'the client pays the refund fee out of the overpayment');
+  const tx = Transaction.fromPSBT(Buffer.from(built.psbt, 'base64'));
+  assert.equal(tx.outputsLength, 2);
+  assert.equal(tx.getOutput(1).amount, 100_000n);
+  const raw = Buffer.from(tx.unsignedTx).toString('hex');
+  assert.deepEqual(keptOutput(raw, TO_WPKH), kept, 'read back from the transaction for a bump');
+  const plain = refundPsbt([input(1, 130_000n)], TO_WPKH, 2n);
+  assert.equal(
+    keptOutput(
+      Buffer.from(Transaction.fromPSBT(Buffer.from(plain.psbt, 'base64')).unsignedTx).toString('hex'),
+      TO_WPKH,
+    ),
+    undefined,
+  );
+  assert.equal(overpaymentFloor(2n, ORDER_ADDRESS, TO_WPKH), 2n * 153n + 330n, 'its fee and the dust limit');
+  assert.throws(
+    () => refundPsbt([input(1, 100_500n)], TO_WPKH, 2n, kept),
+    (err) => isLspError(err, ErrorCode.InsufficientFunds),
+  );
 });

@@ -89,27 +89,71 @@ function inputKind(address: string): string {
   return decoded(address).type;
 }
 
-/** The refund's virtual size once signed, at most: `inputs` spent to one output paying `to`. */
-export function refundVsize(inputs: readonly RefundInput[], to: string): number {
-  let weight = TX_OVERHEAD_WEIGHT + (compactSizeLength(inputs.length) + compactSizeLength(1)) * 4;
+/**
+ * What a refund gives back to the LSP: when an order was overpaid by a receipt that also paid
+ * for its channel, the refund spends that receipt and returns the part of it that paid
+ * (`amount`) to an address of the LSP's wallet; the client's output gets the rest.
+ */
+export interface KeptOutput {
+  readonly address: string;
+  readonly amount: Sat;
+}
+
+/** The output script of `address`'s length in bytes, as an output's serialized size. */
+function outputWeight(address: string): number {
+  const script = scriptOf(address);
+  return (8 + compactSizeLength(script.length) + script.length) * 4;
+}
+
+/**
+ * The refund's virtual size once signed, at most: `inputs` spent to one output paying `to`,
+ * and one to `kept` when given.
+ */
+export function refundVsize(inputs: readonly RefundInput[], to: string, kept?: string): number {
+  const outputs = kept === undefined ? 1 : 2;
+  let weight = TX_OVERHEAD_WEIGHT + (compactSizeLength(inputs.length) + compactSizeLength(outputs)) * 4;
   for (const input of inputs) {
     const w = INPUT_WEIGHT[inputKind(input.address)];
     if (w === undefined) throw new LspError(ErrorCode.InvalidInput, `cannot spend ${input.address}`);
     weight += w;
   }
-  const script = scriptOf(to);
-  weight += (8 + compactSizeLength(script.length) + script.length) * 4;
+  weight += outputWeight(to);
+  if (kept !== undefined) weight += outputWeight(kept);
   return Math.ceil(weight / 4);
 }
 
+/** A P2TR output's size: amount, script length, 34-byte script. */
+const P2TR_OUTPUT_VBYTES = 8 + 1 + 34;
+
 /**
- * Builds the refund of `inputs` to `to` at `feeRate` (sat/vB). Refuses (`insufficient_funds`)
- * when what would be left for the client is below the dust limit.
+ * The least an overpayment must come to for its refund to be sent at `feeRate`: the fee of a
+ * refund spending the overpaying receipt (paid to `receiptAddress`) to `to` and back to the
+ * LSP (sized for a P2TR address, the larger the wallet gives out), plus the dust limit.
+ * Below it, giving the overpayment back would cost more than it is worth.
  */
-export function refundPsbt(inputs: readonly RefundInput[], to: string, feeRate: bigint): RefundPsbt {
+export function overpaymentFloor(feeRate: bigint, receiptAddress: string, to: string): bigint {
+  const receipt: RefundInput = {
+    outpoint: { txid: '0'.repeat(64) as Outpoint['txid'], outputIndex: 0 },
+    amount: sat(0n),
+    address: receiptAddress,
+  };
+  return feeRate * BigInt(refundVsize([receipt], to) + P2TR_OUTPUT_VBYTES) + REFUND_DUST_LIMIT;
+}
+
+/**
+ * Builds the refund of `inputs` to `to` at `feeRate` (sat/vB), `kept` going back to the LSP.
+ * Refuses (`insufficient_funds`) when what would be left for the client is below the dust
+ * limit.
+ */
+export function refundPsbt(
+  inputs: readonly RefundInput[],
+  to: string,
+  feeRate: bigint,
+  kept?: KeptOutput,
+): RefundPsbt {
   if (inputs.length === 0) throw new LspError(ErrorCode.InvalidInput, 'a refund needs inputs');
-  const total = inputs.reduce((s, i) => s + i.amount, 0n);
-  const vsize = refundVsize(inputs, to);
+  const total = inputs.reduce((s, i) => s + i.amount, 0n) - (kept?.amount ?? 0n);
+  const vsize = refundVsize(inputs, to, kept?.address);
   const fee = feeRate * BigInt(vsize);
   const amount = total - fee;
   if (amount < REFUND_DUST_LIMIT) {
@@ -131,6 +175,7 @@ export function refundPsbt(inputs: readonly RefundInput[], to: string, feeRate: 
     });
   }
   tx.addOutput({ script: scriptOf(to), amount });
+  if (kept) tx.addOutput({ script: scriptOf(kept.address), amount: kept.amount });
   return {
     psbt: Buffer.from(tx.toPSBT()).toString('base64'),
     feeRate,
@@ -165,4 +210,22 @@ export function spentOutpoints(rawTx: string): Outpoint[] {
     out.push({ txid: Buffer.from(input.txid).toString('hex') as Outpoint['txid'], outputIndex: input.index });
   }
   return out;
+}
+
+/**
+ * The output of a signed refund (hex) that goes back to the LSP: any output not paying the
+ * client's `refundAddress` (a refund of an overpayment has one; others none).
+ */
+export function keptOutput(rawTx: string, refundAddress: string): KeptOutput | undefined {
+  const network = networkOf(refundAddress);
+  if (!network) return undefined;
+  const tx = Transaction.fromRaw(Buffer.from(rawTx, 'hex'), { allowUnknownOutputs: true });
+  const client = Buffer.from(scriptOf(refundAddress)).toString('hex');
+  for (let i = 0; i < tx.outputsLength; i++) {
+    const o = tx.getOutput(i);
+    if (!o.script || o.amount === undefined) continue;
+    if (Buffer.from(o.script).toString('hex') === client) continue;
+    return { address: Address(network).encode(OutScript.decode(o.script)), amount: sat(o.amount) };
+  }
+  return undefined;
 }
