@@ -4,7 +4,7 @@ import { checkWebhookUrl, isNonPublicAddress } from './outbound.ts';
 
 const strict = { allowPrivateTargets: false, timeoutMs: 1_000, maxResponseBytes: 1_000 };
 
-test('loopback, private, link-local, CGNAT, unique-local and mapped addresses are not public', () => {
+test('loopback, private, link-local, CGNAT, documentation, site-local, unique-local and mapped addresses are not public', () => {
   for (const a of [
     '127.0.0.1',
     '10.0.0.1',
@@ -17,6 +17,12 @@ test('loopback, private, link-local, CGNAT, unique-local and mapped addresses ar
     'fd12::1',
     'fe80::1',
     '::ffff:10.0.0.1',
+    '192.0.2.10',
+    '198.51.100.7',
+    '203.0.113.200',
+    '::ffff:203.0.113.1',
+    'fec0::1',
+    '2001:db8::1',
   ])
     assert.ok(isNonPublicAddress(a), a);
   for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])

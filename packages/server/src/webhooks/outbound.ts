@@ -45,6 +45,10 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
+  // TEST-NET-1, -2 and -3 (documentation): routed nowhere public, sometimes somewhere inside.
+  ['192.0.2.0', 24],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['224.0.0.0', 4],
@@ -63,6 +67,9 @@ for (const [net, prefix] of [
   ['100::', 64],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (deprecated, still routed inside some networks) and documentation.
+  ['fec0::', 10],
+  ['2001:db8::', 32],
   ['ff00::', 8],
 ] as const)
   NON_PUBLIC_V6.addSubnet(net, prefix, 'ipv6');
