@@ -13,7 +13,7 @@
 import { ErrorCode, FINAL_ORDER_STATES, isLspError, type OnchainTransaction } from '@blgv/core';
 import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { REFUND_LABEL_PREFIX } from '../lsps1/lsps1-refunds.ts';
-import { outpointKey, paidReceipts } from '../lsps1/order-receipts.ts';
+import { outpointKey, paidReceipts } from '../lsps1/receipt-custody.ts';
 import { outputsTo, type RefundInput, refundPsbt, spentOutpoints } from '../lsps1/refund-transaction.ts';
 import type { LndSnapshot } from './lnd-snapshot.ts';
 

@@ -31,7 +31,7 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
-import type { SortedReceipts } from './order-receipts.ts';
+import type { SortedReceipts } from './receipt-custody.ts';
 import {
   bumpedFeeRate,
   type KeptOutput,
