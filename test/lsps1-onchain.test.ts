@@ -5,7 +5,8 @@
  * pushed to it; the unused hold invoice is cancelled. An order paid too little by its expiry
  * fails and what arrived goes back to the refund address; what reaches an order's address after
  * it was paid, or after its refund went out, goes back in a refund of its own, and so does
- * what one payment paid over the order's total. While the order's open is pending, a
+ * what one payment paid over the order's total, and what reaches an order's address long after
+ * the order ended (found among the wallet's new transactions). While the order's open is pending, a
  * burst of channel sales that need every coin of the LSP's wallet cannot take the order's
  * payment (it is leased for the order), and once the open fails the refund confirms. An order
  * paid by its invoice after part of it came on chain sends that part back. The chain is
@@ -28,6 +29,8 @@ const chain = new AbortController();
 
 /** The on-chain option expires this long after an order is made. */
 const EXPIRY_SECONDS = 20;
+/** How long an order's address is looked at every pass after the order ended (7 days by default). */
+const WATCH_AFTER_END_SECONDS = 10;
 /** How long bob may think about a channel (his LND's acceptor timeout, and the LSP's wait). */
 const THINKING_SECONDS = 300;
 const ORDER = lsps1Order({ lsp_balance_sat: '200000', client_balance_sat: '100000' });
@@ -39,7 +42,12 @@ before(async () => {
       channels: { openTimeoutSeconds: THINKING_SECONDS },
       lsps1: {
         invoiceExpirySeconds: EXPIRY_SECONDS,
-        onchain: { confirmations: 1, expirySeconds: EXPIRY_SECONDS, pollIntervalMs: 200 },
+        onchain: {
+          confirmations: 1,
+          expirySeconds: EXPIRY_SECONDS,
+          pollIntervalMs: 200,
+          watchAfterEndSeconds: WATCH_AFTER_END_SECONDS,
+        },
       },
     },
   });
@@ -187,6 +195,34 @@ test('an order overpaid by one output: the channel opens, and what it paid over 
     "the order's total, and nothing more, goes back to the LSP's wallet",
   );
   assert.equal(paidOut.outputs.length, 2);
+  const still = await waitOrder(created.order_id, () => true, 'the order');
+  assert.equal(still.order_state, 'COMPLETED', 'the order and its channel are untouched');
+  await assertCleanAudit(lsp);
+});
+
+test('a payment to the address of an order whose watch ended long ago is found in new blocks and goes back', async () => {
+  const refund = await net.bob.lnd.newAddress(within());
+  const created = await order(
+    lsps1Order({ lsp_balance_sat: '100000', client_balance_sat: '10000', refund_onchain_address: refund }),
+  );
+  const onchain = created.payment.onchain;
+  assert.ok(onchain);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: sat(onchain.order_total_sat) }, within());
+  const done = await waitOrder(created.order_id, (o) => o.order_state !== 'CREATED', 'the order to finish');
+  assert.equal(done.order_state, 'COMPLETED');
+  // The window after the order's end is time itself: it has to pass (plus a look at the wallet).
+  const watchEnded = Date.now() + (WATCH_AFTER_END_SECONDS + 3) * 1000;
+  await net.h.waitFor(() => Date.now() >= watchEnded, {
+    what: "the order's watch to end",
+    timeoutMs: (WATCH_AFTER_END_SECONDS + 10) * 1000,
+  });
+
+  const late = sat(30_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: late }, within());
+  const [back] = await refundsAt(refund, 1);
+  assert.ok(back);
+  assert.equal(back.sent.label, `lsps1-refund:${created.order_id}`);
+  assert.equal(back.amount, late - back.sent.fee, 'what arrived, minus the refund fee');
   const still = await waitOrder(created.order_id, () => true, 'the order');
   assert.equal(still.order_state, 'COMPLETED', 'the order and its channel are untouched');
   await assertCleanAudit(lsp);

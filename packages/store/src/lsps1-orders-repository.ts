@@ -179,6 +179,7 @@ export class Lsps1OrdersRepository {
         eb.or([
           eb('state', 'not in', ['completed', 'failed', 'expired']),
           eb('updated_at', '>=', since),
+          eb('late_receipt_at', '>=', since),
           eb.exists(
             eb
               .selectFrom('lsps1_refunds')
@@ -192,6 +193,34 @@ export class Lsps1OrdersRepository {
       .orderBy('created_at')
       .execute();
     return rows.map(toOrder);
+  }
+
+  /**
+   * Brings back into custody the orders whose address is one of `addresses` and that are out
+   * of it (ended before `since`, with no late receipt since then): their `late_receipt_at` is
+   * set to now. Returns them.
+   */
+  async markLateReceipts(addresses: readonly string[], since: Date): Promise<Lsps1OrderRecord[]> {
+    if (addresses.length === 0) return [];
+    const rows = await this.#db
+      .updateTable('lsps1_orders')
+      .set({ late_receipt_at: new Date() })
+      .where('onchain_address', 'in', [...addresses])
+      .where('state', 'in', ['completed', 'failed', 'expired'])
+      .where('updated_at', '<', since)
+      .where((eb) => eb.or([eb('late_receipt_at', 'is', null), eb('late_receipt_at', '<', since)]))
+      .returningAll()
+      .execute();
+    return rows.map(toOrder);
+  }
+
+  /** The lowest height any order's address was watched from (`undefined`: no such order). */
+  async lowestOnchainStartHeight(): Promise<number | undefined> {
+    const r = await this.#db
+      .selectFrom('lsps1_orders')
+      .select((eb) => eb.fn.min('onchain_start_height').as('height'))
+      .executeTakeFirst();
+    return r?.height ?? undefined;
   }
 
   /** Unpaid orders (awaiting payment): the owner's, and everyone's. */

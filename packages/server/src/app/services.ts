@@ -171,6 +171,7 @@ export function createServices(deps: {
     database,
     lightning,
     feeRates: { minFeeRate: config.channels.minFeeRate, maxFeeRate: config.channels.maxFeeRate },
+    watchAfterEndMs: config.lsps1.onchain.watchAfterEndSeconds * 1000,
     log: log.child({ sub: 'lsps1' }),
   });
   const funder = new ChannelFunder({

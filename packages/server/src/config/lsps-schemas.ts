@@ -60,6 +60,12 @@ export const Lsps1ConfigSchema = Type.Object(
          * (bLIP-51: within 6 hours).
          */
         refundBumpAfterSeconds: Type.Integer({ minimum: 1, maximum: 21_600, default: 21_600 }),
+        /**
+         * How long after an order ends its address is still looked at on every pass (leases
+         * released, late payments refunded). A payment after that is found among the wallet's
+         * new transactions and brings the order back for as long again.
+         */
+        watchAfterEndSeconds: Type.Integer({ minimum: 1, maximum: 30 * 86_400, default: 7 * 86_400 }),
       },
       { additionalProperties: false, default: {} },
     ),

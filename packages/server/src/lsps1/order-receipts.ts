@@ -23,9 +23,11 @@
  * out (each such late arrival gets a refund of its own). What the receipt that took the order
  * past its total paid over it is the client's too: that receipt is held, and refunded once the
  * order completes, the part that paid going back to the LSP's wallet in the same refund
- * ({@link SortedReceipts.overpaid}). The client's coins are never ours to
- * keep: a receipt too small to pay for its own refund stays leased for the client as long as
- * the order's address is watched.
+ * ({@link SortedReceipts.overpaid}). A payment to the address of an order that ended long ago
+ * is found among the wallet's new transactions and brings the order back into custody
+ * ({@link FINAL_WATCH_MS}). The client's coins are never ours to keep: a receipt too small to
+ * pay for its own refund stays leased for the client as long as the order's address is
+ * watched.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -41,6 +43,7 @@ import {
 } from '@blgv/core';
 import {
   type Database,
+  JobCursorsRepository,
   type Lsps1OrderRecord,
   Lsps1OrdersRepository,
   type Lsps1Refund,
@@ -67,10 +70,21 @@ export const RECEIPT_LEASE_SECONDS = 7 * 86_400;
 /** A lease with less than this left is renewed. */
 const RENEW_BELOW_MS = (RECEIPT_LEASE_SECONDS * 1000) / 2;
 /**
- * A final order's address is still looked at this long after the order ended: to release
- * leases a crash kept, and to send back a payment that arrives late.
+ * A final order's address is still looked at every pass this long after the order ended (by
+ * default; `lsps1.onchain.watchAfterEndSeconds`): to release leases a crash kept, and to send
+ * back a payment that arrives late. A payment after that is found among the wallet's new
+ * transactions ({@link LATE_RECEIPTS_CURSOR}) and brings the order back for as long again.
  */
-const FINAL_WATCH_MS = RECEIPT_LEASE_SECONDS * 1000;
+export const FINAL_WATCH_MS = RECEIPT_LEASE_SECONDS * 1000;
+/**
+ * The job cursor of the wallet's transactions already looked through for payments to the
+ * addresses of orders whose watch ended: a block height, kept a few blocks behind the newest
+ * seen ({@link LATE_RECEIPTS_MARGIN_BLOCKS}), so a reorganisation cannot hide one.
+ */
+export const LATE_RECEIPTS_CURSOR = 'lsps1-late-receipts';
+const LATE_RECEIPTS_MARGIN_BLOCKS = 6;
+/** Addresses looked up in one statement. */
+const LATE_LOOKUP_CHUNK = 1_000;
 /** How old a scan the funding guard accepts (the wallet is about to pick inputs). */
 const GUARD_SCAN_AGE_MS = 500;
 
@@ -123,6 +137,7 @@ export class OrderReceipts implements FundingGuard {
   /** The wallet scan shared with the payment watchers. */
   readonly scan: WalletScan;
   readonly #feeRates: FeeRateBounds;
+  readonly #watchAfterEndMs: number;
   /** Leases this process took lately: outpoint -> when it ends (ms). */
   readonly #leased = new Map<string, number>();
   #feeRate?: { readonly rate: Promise<bigint>; readonly at: number };
@@ -132,11 +147,14 @@ export class OrderReceipts implements FundingGuard {
     lightning: OrderReceiptsLightning;
     /** Bounds of the refunds' fee rate (sat/vB). */
     feeRates: FeeRateBounds;
+    /** How long after an order ends its address is looked at every pass ({@link FINAL_WATCH_MS}). */
+    watchAfterEndMs?: number;
     log: Logger;
   }) {
     this.#database = deps.database;
     this.#lightning = deps.lightning;
     this.#feeRates = deps.feeRates;
+    this.#watchAfterEndMs = deps.watchAfterEndMs ?? FINAL_WATCH_MS;
     this.#log = deps.log;
     this.scan = new WalletScan(deps.lightning);
   }
@@ -204,18 +222,24 @@ export class OrderReceipts implements FundingGuard {
   /**
    * One look at every order that may hold receipts: leases what is held and not leased (or
    * runs low), releases what paid for a channel. Returns the orders that are over and hold
-   * receipts in no refund: they are to be refunded.
+   * receipts in no refund: they are to be refunded. The wallet's new transactions are looked
+   * through for payments to orders whose watch ended ({@link #lateReceipts}).
    */
   async pass(signal: AbortSignal, maxScanAgeMs: number): Promise<Lsps1OrderRecord[]> {
-    const since = new Date(Date.now() - FINAL_WATCH_MS);
-    const orders = await new Lsps1OrdersRepository(this.#database.db).onchainInCustody(since);
-    if (orders.length === 0) return [];
-    const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(orders.map((o) => o.id));
-    const startHeight = Math.min(...orders.map((o) => o.onchainStartHeight ?? 0));
+    const repo = new Lsps1OrdersRepository(this.#database.db);
+    const since = new Date(Date.now() - this.#watchAfterEndMs);
+    const inCustody = await repo.onchainInCustody(since);
+    const stored = await new JobCursorsRepository(this.#database.db).get(LATE_RECEIPTS_CURSOR);
+    const lateFrom = stored === undefined ? await repo.lowestOnchainStartHeight() : Number(stored);
+    if (inCustody.length === 0 && lateFrom === undefined) return []; // no order ever took coins
+    const startHeight = Math.min(...inCustody.map((o) => o.onchainStartHeight ?? 0), lateFrom ?? Infinity);
     const [txs, leases] = await Promise.all([
       this.scan.read(startHeight, maxScanAgeMs),
       this.#lightning.listLeases(signal),
     ]);
+    const orders = [...inCustody, ...(await this.#lateReceipts(txs, inCustody, lateFrom ?? 0, since))];
+    if (orders.length === 0) return [];
+    const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(orders.map((o) => o.id));
     const spent = spentForGood(txs);
     const now = new Date();
     const toRefund: Lsps1OrderRecord[] = [];
@@ -251,6 +275,42 @@ export class OrderReceipts implements FundingGuard {
         toRefund.push(order);
     }
     return toRefund;
+  }
+
+  /**
+   * The orders out of custody (their watch ended) that `txs` show a payment to: among the
+   * wallet's transactions from `fromHeight` on and those unconfirmed, every output to an
+   * address of ours that no order in custody (`watched`) has is looked up; orders found are
+   * marked, so they stay in custody for a watch of their own. Then the cursor moves on.
+   */
+  async #lateReceipts(
+    txs: readonly OnchainTransaction[],
+    watched: readonly Lsps1OrderRecord[],
+    fromHeight: number,
+    since: Date,
+  ): Promise<Lsps1OrderRecord[]> {
+    const known = new Set(watched.map((o) => o.onchainAddress));
+    const addresses = new Set<string>();
+    let newest = fromHeight;
+    for (const t of txs) {
+      if (t.confirmations > 0 && t.blockHeight < fromHeight) continue;
+      if (t.blockHeight > newest) newest = t.blockHeight;
+      for (const o of t.outputs) if (o.ours && o.address && !known.has(o.address)) addresses.add(o.address);
+    }
+    const repo = new Lsps1OrdersRepository(this.#database.db);
+    const list = [...addresses];
+    const late: Lsps1OrderRecord[] = [];
+    for (let i = 0; i < list.length; i += LATE_LOOKUP_CHUNK)
+      late.push(...(await repo.markLateReceipts(list.slice(i, i + LATE_LOOKUP_CHUNK), since)));
+    for (const order of late)
+      this.#log.warn(
+        { order: order.id, state: order.state, address: order.onchainAddress },
+        "a payment reached the address of an order that ended; it is the client's: refunded",
+      );
+    const cursor = newest - LATE_RECEIPTS_MARGIN_BLOCKS;
+    if (cursor > fromHeight)
+      await new JobCursorsRepository(this.#database.db).advance(LATE_RECEIPTS_CURSOR, BigInt(cursor));
+    return late;
   }
 
   /** Ends the leases of an order's receipts (`outpoints`, or every one LND lists under its id). */

@@ -38,6 +38,8 @@ export interface Lsps1OrdersTable {
   onchain_start_height: number | null;
   onchain_confirmations: number | null;
   onchain_expires_at: Date | null;
+  /** When a payment to its address was last found after its watch ended (0036). */
+  late_receipt_at: Generated<Date | null>;
   payment_method: 'bolt11' | 'onchain' | null;
   refund_txid: string | null;
   created_at: ColumnType<Date, never, never>;
