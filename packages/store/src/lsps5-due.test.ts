@@ -52,3 +52,27 @@ test('in-flight notifications are left out of what is due; their webhooks wait, 
     "the slow webhook's one in flight is left out, and so is its next (in order)",
   );
 });
+
+test('finished notifications past their retention are pruned; pending ones stay', async () => {
+  const repo = new Lsps5Repository(database.db);
+  const client = `03${'cd'.repeat(32)}`;
+  const hook = { id: randomUUID(), appName: 'prune', url: 'https://prune.example/' };
+  await repo.insertWebhook({ ownerKind: 'node', owner: client, client }, hook);
+  await repo.enqueue(
+    ['delivered', 'pending'].map((method) => ({ webhookId: hook.id, client, method, body: '{}' })),
+  );
+  const ours = (await repo.due(100)).filter((n) => n.webhookId === hook.id);
+  const sent = ours.find((n) => n.method === 'delivered');
+  assert.ok(sent);
+  const finished = { status: 200, error: undefined, nextAttemptAt: undefined, countsAsAttempt: true };
+  assert.ok(await repo.recordAttempt(sent, { ...finished, state: 'delivered' }));
+  const before = new Date(Date.now() - 60_000);
+  assert.equal(await repo.pruneFinishedNotifications(before, 10), 0, 'finished just now: kept');
+  const later = new Date(Date.now() + 60_000);
+  assert.equal(await repo.pruneFinishedNotifications(later, 10), 1, 'the finished one goes');
+  assert.deepEqual(
+    (await repo.due(100)).filter((n) => n.webhookId === hook.id).map((n) => n.method),
+    ['pending'],
+    'the pending one stays',
+  );
+});

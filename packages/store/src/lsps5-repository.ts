@@ -308,6 +308,22 @@ export class Lsps5Repository {
   }
 
   /**
+   * Removes notifications finished (delivered, given up or dropped) before `before`, at most
+   * `limit` in one statement (the caller repeats while it removes that many). Pending ones stay.
+   * Returns how many went.
+   */
+  async pruneFinishedNotifications(before: Date, limit: number): Promise<number> {
+    const r = await sql<{ id: bigint }>`
+      delete from lsps5_notifications where id in (
+        select id from lsps5_notifications
+        where state <> 'pending' and coalesce(finished_at, created_at) < ${before}
+        limit ${limit}
+      )
+      returning id`.execute(this.#db);
+    return r.rows.length;
+  }
+
+  /**
    * Removes the webhooks kept long enough: their client has had no channel for `seconds` and
    * they were set at least `seconds` ago. Returns how many went.
    */

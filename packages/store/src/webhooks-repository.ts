@@ -306,6 +306,25 @@ export class WebhooksRepository {
     return row && toDelivery(row);
   }
 
+  /**
+   * Removes finished deliveries (delivered, or given up) made before `before` and not attempted
+   * since, with their attempts, at most `limit` in one statement (the caller repeats while it
+   * removes that many). Pending deliveries stay whatever their age. Returns how many went.
+   */
+  async pruneFinished(before: Date, limit: number): Promise<number> {
+    const r = await sql<{ id: bigint }>`
+      delete from webhook_deliveries where id in (
+        select d.id from webhook_deliveries d
+        where d.state in ('delivered', 'failed') and d.created_at < ${before}
+          and not exists (
+            select 1 from webhook_attempts a where a.delivery_id = d.id and a.at >= ${before}
+          )
+        limit ${limit}
+      )
+      returning id`.execute(this.#db);
+    return r.rows.length;
+  }
+
   /** Puts a finished delivery back to pending, due at `at`. */
   async redeliver(id: bigint, from: TenantDeliveryState, at: Date): Promise<boolean> {
     const r = await this.#db

@@ -32,6 +32,7 @@ import type { Wakeup } from '../poll.ts';
 import { runRoutingFees } from '../routing/fee-job.ts';
 import type { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { runRebalancing } from '../routing/rebalance-job.ts';
+import { keepDeliveriesBounded } from '../webhooks/delivery-retention.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import type { WrappedRunner } from '../wrapped/wrapped-runner.ts';
@@ -165,6 +166,19 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
   runner.add({
     name: 'nonce-pruning',
     run: (s) => every(NONCE_PRUNE_INTERVAL_MS, () => apiKeys.pruneNonces(), s),
+  });
+  runner.add({
+    name: 'delivery-retention',
+    run: (s) =>
+      keepDeliveriesBounded(
+        {
+          database,
+          deliverySeconds: config.webhooks.deliveryRetentionSeconds,
+          notificationSeconds: config.lsps5.notificationRetentionSeconds,
+          log: log.child({ sub: 'webhooks' }),
+        },
+        s,
+      ),
   });
   runner.add({
     name: 'webhooks',

@@ -158,6 +158,11 @@ export const ConfigSchema = Type.Object(
         /** How long a delivery is retried before it is given up and its endpoint disabled. */
         retryWindowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: 86_400 }),
         maxEndpointsPerTenant: Type.Integer({ minimum: 0, maximum: 1_000, default: 10 }),
+        /**
+         * How long a finished delivery (delivered, or given up) is kept with its attempts after
+         * it was made and last attempted; pending ones stay. 30 days by default.
+         */
+        deliveryRetentionSeconds: Type.Integer({ minimum: 1, maximum: 3_650 * 86_400, default: 30 * 86_400 }),
         /** Deliveries sent at once. */
         concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
       },

@@ -162,6 +162,11 @@ export const Lsps5ConfigSchema = Type.Object(
      * after they were set); bLIP-55 asks for at least 7 days.
      */
     retentionDays: Type.Integer({ minimum: 7, maximum: 3650, default: 7 }),
+    /**
+     * How long a finished notification (delivered, given up or dropped) stays in the outbox;
+     * pending ones stay. 30 days by default.
+     */
+    notificationRetentionSeconds: Type.Integer({ minimum: 1, maximum: 3_650 * 86_400, default: 30 * 86_400 }),
     /** How long a JIT payment for a client that is not connected waits for it to come online. */
     wakeSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 45 }),
     /**

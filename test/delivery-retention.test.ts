@@ -1,0 +1,109 @@
+/**
+ * Story: the outbound logs stay bounded. With a retention of two seconds, a delivered webhook
+ * (and its attempts) leaves the endpoint's delivery log once its retention is over, while a
+ * delivery still being retried stays however old it is. The delivery job and the retention job
+ * run as the server runs them, on a real database (embedded PGlite) with a real HTTPS receiver;
+ * events are appended to the log as the database's triggers append them for real subjects.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { after, before, test } from 'node:test';
+import { waitFor } from '@blgv/regtest';
+import { createLogger, SecretBox } from '@blgv/server';
+import { type Database, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { keepDeliveriesBounded } from '../packages/server/src/webhooks/delivery-retention.ts';
+import { deliverWebhooks } from '../packages/server/src/webhooks/webhook-delivery.ts';
+import { WebhookService } from '../packages/server/src/webhooks/webhook-service.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+
+/** Retries for a minute: the failing endpoint's delivery stays pending through the story. */
+const retry = { baseDelayMs: 200, maxDelayMs: 500, windowMs: 60_000 };
+const RETENTION_SECONDS = 2;
+let database: Database;
+let receiver: WebhookReceiver;
+/** A port that takes connections and closes them at once: every attempt there fails. */
+let hangUp: Server;
+let service: WebhookService;
+let tenantId: string;
+const jobs = new AbortController();
+let running: Promise<unknown>;
+
+before(async () => {
+  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  await migrate(database.db);
+  receiver = await startWebhookReceiver();
+  hangUp = createServer((socket) => socket.destroy());
+  await new Promise<void>((listening) => hangUp.listen(0, '127.0.0.1', listening));
+  const box = SecretBox.ephemeral();
+  const policy = {
+    allowPrivateTargets: true,
+    timeoutMs: 2_000,
+    maxResponseBytes: 1_000,
+    ca: readFileSync(receiver.certPath, 'utf8'),
+  };
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  service = new WebhookService({ database, box, policy, retry, maxEndpointsPerTenant: 5, log });
+  tenantId = (await new TenantsRepository(database.db).create('platform')).id;
+  running = Promise.all([
+    deliverWebhooks({ database, box, policy, retry, intervalMs: 50, concurrency: 4, log }, jobs.signal),
+    keepDeliveriesBounded(
+      { database, deliverySeconds: RETENTION_SECONDS, notificationSeconds: RETENTION_SECONDS, log },
+      jobs.signal,
+    ),
+  ]).catch(() => undefined);
+});
+
+after(async () => {
+  jobs.abort();
+  await running;
+  await receiver?.close();
+  await new Promise((closed) => hangUp?.close(closed));
+  await database?.close();
+});
+
+test('a delivered webhook leaves the log after its retention; one still retried stays', async () => {
+  const { endpoint: answering } = await service.create(tenantId, {
+    url: `${receiver.base}/hook`,
+    events: ['payment.*'],
+  });
+  const port = (hangUp.address() as { port: number }).port;
+  const { endpoint: failing } = await service.create(tenantId, {
+    url: `https://127.0.0.1:${port}/hook`,
+    events: ['payment.*'],
+  });
+  receiver.answer(200);
+  await sql`insert into events (subject_kind, subject_id, tenant_id, state, facts)
+    values ('payment', 'p1', ${tenantId}::uuid, 'succeeded', '{}'::jsonb)`.execute(database.db);
+
+  const delivered = await waitFor(
+    async () => {
+      const [d] = (await service.deliveries(tenantId, answering.id, { limit: 10 })).items;
+      return d?.state === 'delivered' ? d : undefined;
+    },
+    { what: 'the delivery to the answering endpoint' },
+  );
+  assert.equal(delivered.attemptLog.length, 1);
+  const tried = await waitFor(
+    async () => {
+      const [d] = (await service.deliveries(tenantId, failing.id, { limit: 10 })).items;
+      return d && d.attemptLog.length >= 1 ? d : undefined;
+    },
+    { what: 'a first failed attempt at the other endpoint' },
+  );
+  assert.equal(tried.state, 'pending');
+
+  await waitFor(
+    async () => (await service.deliveries(tenantId, answering.id, { limit: 10 })).items.length === 0,
+    { what: 'the delivered webhook gone after its retention', timeoutMs: (RETENTION_SECONDS + 10) * 1000 },
+  );
+  await assert.rejects(
+    service.redeliver(tenantId, answering.id, delivered.id.toString()),
+    /no delivery/,
+    'nothing left to send again',
+  );
+  const [still] = (await service.deliveries(tenantId, failing.id, { limit: 10 })).items;
+  assert.equal(still?.state, 'pending', 'a delivery still being retried is kept past the retention');
+  assert.ok((still?.attemptLog.length ?? 0) > tried.attemptLog.length, 'and it is still being tried');
+  assert.ok(Date.now() - (still?.createdAt ?? new Date()).getTime() > RETENTION_SECONDS * 1000);
+});
