@@ -1,9 +1,17 @@
 /**
  * The Lightning side of paying a wrapped invoice's wallet (the runner's `pay_wallet` effect):
- * which channel of the wallet's can carry the payment, sending it over that channel, and the
- * wrapped invoice's event its outcome makes. No state is kept here: the runner applies the event.
+ * which channel of the wallet's can carry the payment, whether the payer's payment can still wait
+ * for it, sending it over that channel, and the wrapped invoice's event its outcome makes. No state is kept here: the runner applies the event.
  */
-import type { ChannelsPort, PaymentResult, PaymentsPort, Scid, WrappedInvoiceEvent } from '@blgv/core';
+import type {
+  ChannelsPort,
+  InvoicesPort,
+  NodePort,
+  PaymentResult,
+  PaymentsPort,
+  Scid,
+  WrappedInvoiceEvent,
+} from '@blgv/core';
 import type { WrappedInvoiceRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { pause } from '../poll.ts';
@@ -86,4 +94,33 @@ export function walletPaymentEvent(result: PaymentResult): WrappedInvoiceEvent {
     preimage: result.preimage,
     ...(channelScid !== undefined ? { channelScid } : {}),
   };
+}
+
+/**
+ * Blocks kept between the wallet's HTLC and the payer's when the wallet is paid late: LND's
+ * `invoices.holdexpirydelta` (18), which cancels a held payment that close to its expiry, and
+ * LND's block padding of an outgoing payment (3).
+ */
+const HOLD_EXPIRY_MARGIN_BLOCKS = 21;
+/** Deadline of one LND call. */
+const LOOKUP_MS = 30_000;
+
+/**
+ * Why the wallet cannot be paid now, if it cannot: the payer's payment is no longer held, or
+ * its HTLCs expire too soon to be settled after a wallet that holds its own HTLC to the end
+ * (LND cancels a held payment `invoices.holdexpirydelta`, 18 blocks, before it expires).
+ */
+export async function whyWalletNotPayable(
+  lightning: Pick<InvoicesPort, 'lookupInvoice'> & Pick<NodePort, 'getInfo'>,
+  w: Pick<WrappedInvoiceRecord, 'paymentHash' | 'walletCltv'>,
+): Promise<string | undefined> {
+  const invoice = await lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(LOOKUP_MS));
+  if (invoice.state !== 'accepted') return `the payment is no longer held (invoice ${invoice.state})`;
+  const expiries = invoice.htlcs.filter((h) => h.state === 'accepted').map((h) => h.expiryHeight);
+  if (expiries.length === 0) return 'the payment is no longer held (no HTLC)';
+  const { blockHeight } = await lightning.getInfo(AbortSignal.timeout(LOOKUP_MS));
+  const left = Math.min(...expiries) - blockHeight;
+  if (left <= w.walletCltv + HOLD_EXPIRY_MARGIN_BLOCKS)
+    return `the payer's HTLCs expire in ${left} blocks, too soon to pay the wallet (its invoice asks ${w.walletCltv}, and ${HOLD_EXPIRY_MARGIN_BLOCKS} more are kept)`;
+  return undefined;
 }

@@ -22,18 +22,15 @@
  * funder's recovery cancels attempts it does not drive).
  */
 import {
-  boundedFeeRate,
   type ChannelsPort,
   type FeeSchedule,
   formatScid,
   type InvoicesPort,
   isLspError,
-  jitChannelCapacity,
   type NodePort,
   type PaymentResult,
   type PaymentsPort,
   parseHex32,
-  parsePubkey,
   type Scid,
   scid,
   type WalletPort,
@@ -49,15 +46,15 @@ import {
   WrappedInvoicesRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
-import { forwardingFees } from '../channels/forwarding-policy.ts';
 import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import type { FundingBatchLimits } from '../funding/funding-batcher.ts';
 import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { Wakeup } from '../poll.ts';
-import { channelWithRoom, sendToWallet, walletPaymentEvent } from './wallet-payment.ts';
-import { WrappedFunding, wrappedFundingOwner } from './wrapped-funding.ts';
+import { sendToWallet, walletPaymentEvent, whyWalletNotPayable } from './wallet-payment.ts';
+import { WrappedFunding } from './wrapped-funding.ts';
+import { openWalletChannel } from './wrapped-open.ts';
 
 /** The Lightning calls the runner makes. */
 export type WrappedRunnerLightning = Pick<
@@ -68,13 +65,6 @@ export type WrappedRunnerLightning = Pick<
   Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel'> &
   Pick<WalletPort, 'estimateFee'> &
   Pick<NodePort, 'getInfo'>;
-
-/**
- * Blocks kept between the wallet's HTLC and the payer's when the wallet is paid late: LND's
- * `invoices.holdexpirydelta` (18), which cancels a held payment that close to its expiry, and
- * LND's block padding of an outgoing payment (3).
- */
-const HOLD_EXPIRY_MARGIN_BLOCKS = 21;
 
 /** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
 export interface WrappedRunnerLimits {
@@ -96,7 +86,6 @@ const TIDY_EVERY_SCANS = 60;
 /** How long after failing an invoice's hold may still be held (the longest wallet CLTV, ~8 days). */
 const TIDY_FAILED_WITHIN_MS = 8 * 86_400_000;
 const CALL_MS = 30_000;
-const MEMO_PREFIX = 'wrapped:';
 
 /** Watches wrapped invoices and drives their machine. */
 export class WrappedRunner {
@@ -243,29 +232,12 @@ export class WrappedRunner {
   /**
    * Performs what the stored state calls for after a restart or a failed effect. A wallet not
    * paid yet is paid only while the payer's HTLCs are still held long enough to settle them
-   * after it ({@link #payableNow}); else nothing is sent (`pay_failed`).
+   * after it ({@link whyWalletNotPayable}); else nothing is sent (`pay_failed`).
    */
   async #resume(w: WrappedInvoiceRecord): Promise<void> {
-    if (w.state === 'opening') return this.#openChannel(w);
+    if (w.state === 'opening') return this.#open(w);
     if (w.state === 'paying') return this.#payWallet(w, true);
     if (w.state === 'settling') return this.#settle(w);
-  }
-
-  /**
-   * Why the wallet cannot be paid now, if it cannot: the payer's payment is no longer held, or
-   * its HTLCs expire too soon to be settled after a wallet that holds its own HTLC to the end
-   * (LND cancels a held payment `invoices.holdexpirydelta`, 18 blocks, before it expires).
-   */
-  async #payableNow(w: WrappedInvoiceRecord): Promise<string | undefined> {
-    const invoice = await this.#lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(CALL_MS));
-    if (invoice.state !== 'accepted') return `the payment is no longer held (invoice ${invoice.state})`;
-    const expiries = invoice.htlcs.filter((h) => h.state === 'accepted').map((h) => h.expiryHeight);
-    if (expiries.length === 0) return 'the payment is no longer held (no HTLC)';
-    const { blockHeight } = await this.#lightning.getInfo(AbortSignal.timeout(CALL_MS));
-    const left = Math.min(...expiries) - blockHeight;
-    if (left <= w.walletCltv + HOLD_EXPIRY_MARGIN_BLOCKS)
-      return `the payer's HTLCs expire in ${left} blocks, too soon to pay the wallet (its invoice asks ${w.walletCltv}, and ${HOLD_EXPIRY_MARGIN_BLOCKS} more are kept)`;
-    return undefined;
   }
 
   /**
@@ -310,7 +282,7 @@ export class WrappedRunner {
         return new WrappedInvoicesRepository(db).transition(w.id, w.state, update);
       },
       effects: {
-        open_channel: () => this.#openChannel(after),
+        open_channel: () => this.#open(after),
         pay_wallet: () => this.#payWallet(after),
         settle: () => this.#settle(after),
         cancel_hold: () => this.#cancelHold(after),
@@ -320,64 +292,26 @@ export class WrappedRunner {
     return step !== undefined;
   }
 
-  /** `open_channel`: a channel the wallet has with room, else one funded and withheld. */
-  async #openChannel(w: WrappedInvoiceRecord): Promise<void> {
-    const invoice = await this.#lightning.lookupInvoice(w.paymentHash, AbortSignal.timeout(CALL_MS));
-    if (invoice.state !== 'accepted') {
-      await this.#apply(w, {
-        type: 'open_failed',
-        reason: `the payment is no longer held (invoice ${invoice.state})`,
-      });
-      return;
-    }
-    const existing = await channelWithRoom(this.#lightning, w, AbortSignal.timeout(CALL_MS));
-    if (existing) {
-      await this.#apply(w, { type: 'channel_chosen', channelScid: existing });
-      return;
-    }
-    const capacity = jitChannelCapacity(w.walletAmount, this.#limits);
-    const owner = wrappedFundingOwner(w.id);
-    const estimate = await this.#lightning.estimateFee(6, AbortSignal.timeout(CALL_MS));
-    const result = await this.#funding.fund(
+  /** `open_channel` ({@link openWalletChannel}). */
+  #open(w: WrappedInvoiceRecord): Promise<void> {
+    return openWalletChannel(
       {
-        owner,
-        open: {
-          ...forwardingFees(this.#schedule),
-          remotePubkey: parsePubkey(w.walletPubkey),
-          localAmount: capacity,
-          private: true,
-          zeroConf: true,
-          scidAlias: true,
-          maxLocalCsv: this.#limits.maxClientToSelfDelay,
-          memo: `${MEMO_PREFIX}${w.id}`,
-        },
-      },
-      {
-        feeRate: boundedFeeRate(estimate.satPerVbyte, this.#limits),
-        deadlineMs: this.#limits.openTimeoutSeconds * 1000,
+        lightning: this.#lightning,
+        funding: this.#funding,
+        schedule: this.#schedule,
+        limits: this.#limits,
         signal: this.#signal,
-        commit: async (trx, c, after) => {
-          const event: WrappedInvoiceEvent = {
-            type: 'committed',
-            fundingId: c.fundingId,
-            txid: c.txid,
-            outputIndex: c.channels[0]?.outputIndex ?? 0,
-          };
-          if (!(await this.#apply(w, event, { channelCapacitySat: capacity }, trx, after)))
-            throw new Error(`wrapped invoice ${w.id} left opening before its commit`);
-        },
+        apply: (...a) => this.#apply(...a),
       },
+      w,
     );
-    if (result.committed) return;
-    const reason = result.failed.get(owner) ?? 'the channel could not be opened';
-    await this.#apply(w, { type: 'open_failed', reason });
   }
 
   /**
    * `pay_wallet`: pays the wallet's invoice over its channel, first hop pinned. A payment LND
    * already knows (a restart, a second look) is followed to its end instead of sent again; one
    * `resumed` and not known is sent only if the payer's payment can still wait for it
-   * ({@link #payableNow}).
+   * ({@link whyWalletNotPayable}).
    */
   async #payWallet(w: WrappedInvoiceRecord, resumed = false): Promise<void> {
     const hash = parseHex32(w.paymentHash);
@@ -387,7 +321,7 @@ export class WrappedRunner {
       AbortSignal.any([this.#signal, AbortSignal.timeout(payWait)]),
     );
     if (known) return this.#paid(w, known);
-    const refusal = resumed ? await this.#payableNow(w) : undefined;
+    const refusal = resumed ? await whyWalletNotPayable(this.#lightning, w) : undefined;
     if (refusal) {
       this.#log.warn(
         { wrapped: w.id, reason: refusal },
