@@ -6,45 +6,28 @@
  * events are appended to the log as the database's triggers append them for real subjects.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@blgv/regtest';
-import { createLogger, SecretBox } from '@blgv/server';
-import { type Database, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { sql } from '@blgv/store';
 import { keepDeliveriesBounded } from '../packages/server/src/webhooks/delivery-retention.ts';
 import { deliverWebhooks } from '../packages/server/src/webhooks/webhook-delivery.ts';
-import { WebhookService } from '../packages/server/src/webhooks/webhook-service.ts';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+import { startWebhookJobWorld, type WebhookJobWorld } from './support/webhook-job-world.ts';
 
 /** Retries for a minute: the failing endpoint's delivery stays pending through the story. */
 const retry = { baseDelayMs: 200, maxDelayMs: 500, windowMs: 60_000 };
 const RETENTION_SECONDS = 2;
-let database: Database;
-let receiver: WebhookReceiver;
+let world: WebhookJobWorld;
 /** A port that takes connections and closes them at once: every attempt there fails. */
 let hangUp: Server;
-let service: WebhookService;
-let tenantId: string;
 const jobs = new AbortController();
 let running: Promise<unknown>;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
-  receiver = await startWebhookReceiver();
+  world = await startWebhookJobWorld(retry);
   hangUp = createServer((socket) => socket.destroy());
   await new Promise<void>((listening) => hangUp.listen(0, '127.0.0.1', listening));
-  const box = SecretBox.ephemeral();
-  const policy = {
-    allowPrivateTargets: true,
-    timeoutMs: 2_000,
-    maxResponseBytes: 1_000,
-    ca: readFileSync(receiver.certPath, 'utf8'),
-  };
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
-  service = new WebhookService({ database, box, policy, retry, maxEndpointsPerTenant: 5, log });
-  tenantId = (await new TenantsRepository(database.db).create('platform')).id;
+  const { database, box, policy, log } = world;
   running = Promise.all([
     deliverWebhooks({ database, box, policy, retry, intervalMs: 50, concurrency: 4, log }, jobs.signal),
     keepDeliveriesBounded(
@@ -57,12 +40,12 @@ before(async () => {
 after(async () => {
   jobs.abort();
   await running;
-  await receiver?.close();
   await new Promise((closed) => hangUp?.close(closed));
-  await database?.close();
+  await world?.close();
 });
 
 test('a delivered webhook leaves the log after its retention; one still retried stays', async () => {
+  const { service, tenantId, receiver, database } = world;
   const { endpoint: answering } = await service.create(tenantId, {
     url: `${receiver.base}/hook`,
     events: ['payment.*'],

@@ -7,37 +7,25 @@
  * (Events are appended to the log as the database's triggers append them for real subjects.)
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@blgv/regtest';
-import { createLogger, SecretBox } from '@blgv/server';
-import { type Database, migrate, openDatabase, sql, TenantsRepository } from '@blgv/store';
+import { sql } from '@blgv/store';
 import { deliverWebhooks } from '../packages/server/src/webhooks/webhook-delivery.ts';
-import { WebhookService } from '../packages/server/src/webhooks/webhook-service.ts';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+import { startWebhookJobWorld, type WebhookJobWorld } from './support/webhook-job-world.ts';
 
 const retry = { baseDelayMs: 50, maxDelayMs: 200, windowMs: 1_500 };
-let database: Database;
-let receiver: WebhookReceiver;
-let service: WebhookService;
+let world: WebhookJobWorld;
+let database: WebhookJobWorld['database'];
+let receiver: WebhookJobWorld['receiver'];
+let service: WebhookJobWorld['service'];
 let tenantId: string;
 const job = new AbortController();
 let running: Promise<void>;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
-  receiver = await startWebhookReceiver();
-  const box = SecretBox.ephemeral();
-  const policy = {
-    allowPrivateTargets: true,
-    timeoutMs: 2_000,
-    maxResponseBytes: 1_000,
-    ca: readFileSync(receiver.certPath, 'utf8'),
-  };
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
-  service = new WebhookService({ database, box, policy, retry, maxEndpointsPerTenant: 5, log });
-  tenantId = (await new TenantsRepository(database.db).create('platform')).id;
+  world = await startWebhookJobWorld(retry);
+  ({ database, receiver, service, tenantId } = world);
+  const { box, policy, log } = world;
   running = deliverWebhooks(
     { database, box, policy, retry, intervalMs: 50, concurrency: 4, log },
     job.signal,
@@ -47,8 +35,7 @@ before(async () => {
 after(async () => {
   job.abort();
   await running;
-  await receiver?.close();
-  await database?.close();
+  await world?.close();
 });
 
 /** Appends an event of the tenant's subject to the log. */
