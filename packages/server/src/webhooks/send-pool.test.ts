@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SendPool } from './send-pool.ts';
+
+interface Item {
+  readonly id: string;
+  readonly key: string;
+}
+
+/** A pool over a list of due items; sends to `slow` keys wait until released. */
+function pool(due: Item[], slow: ReadonlySet<string>, concurrency = 4, perKey = 1) {
+  const sent: string[] = [];
+  const started: string[] = [];
+  const held: (() => void)[] = [];
+  const p = new SendPool<Item>({
+    read: async (limit) => due.filter((i) => !sent.includes(i.id)).slice(0, limit),
+    id: (i) => i.id,
+    key: (i) => i.key,
+    send: (i) =>
+      new Promise<void>((done) => {
+        started.push(i.id);
+        const finish = () => {
+          sent.push(i.id);
+          done();
+        };
+        if (slow.has(i.key)) held.push(finish);
+        else setImmediate(finish);
+      }),
+    failed: (err) => {
+      throw err;
+    },
+    concurrency,
+    perKey,
+  });
+  return { p, sent, started, held };
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 1_000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond());
+};
+
+test("a receiver that never answers holds its own slot, never the others' sends", async () => {
+  const due = [
+    { id: 'a1', key: 'a' },
+    { id: 'a2', key: 'a' },
+    ...Array.from({ length: 6 }, (_, i) => ({ id: `b${i}`, key: 'b' })),
+  ];
+  const { p, sent, started, held } = pool(due, new Set(['a']));
+  await p.fill();
+  await until(() => sent.length === 6);
+  assert.deepEqual(sent, ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'], "b's all went, one at a time, in order");
+  assert.deepEqual(
+    started.filter((s) => s.startsWith('a')),
+    ['a1'],
+    'a gets one slot (its bound), the second waits for it',
+  );
+  assert.equal(p.inFlight, 1);
+  held.shift()?.();
+  await until(() => started.includes('a2'));
+  held.shift()?.();
+  await until(() => sent.includes('a2'));
+  await p.stop();
+});
+
+test('never more than `concurrency` at once; stop waits for the sends in flight', async () => {
+  const due = Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, key: `k${i}` }));
+  const { p, sent, started, held } = pool(due, new Set(due.map((d) => d.key)), 3);
+  await p.fill();
+  assert.equal(p.inFlight, 3);
+  assert.deepEqual(started, ['k0', 'k1', 'k2']);
+  const stopped = p.stop();
+  let done = false;
+  void stopped.then(() => {
+    done = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(done, false, 'stop waits for the sends in flight');
+  for (const finish of held.splice(0)) finish();
+  await stopped;
+  assert.deepEqual(sent.sort(), ['k0', 'k1', 'k2']);
+  assert.deepEqual(started, ['k0', 'k1', 'k2'], 'nothing started after stop');
+});

@@ -1,0 +1,132 @@
+/**
+ * Sends what is due without any send waiting for another: at most `concurrency` sends in
+ * flight, at most `perKey` of them to one key (a webhook endpoint), each started as soon as a
+ * slot frees. A receiver that takes its whole timeout to answer (or never answers) holds its
+ * own slots for that long, never the others': the other endpoints' deliveries keep flowing.
+ *
+ * What is due is read (`read`) when asked (`fill`, every tick of the job) and again whenever a
+ * send ends while slots are free, one read at a time; items in flight are left out of what a
+ * read brings (a read may see them still pending).
+ */
+
+/** How soon after a send ends the pool reads what came due. */
+const REREAD_AFTER_MS = 10;
+
+/** What the pool needs. */
+export interface SendPoolDeps<T> {
+  /** Items due now, at most `limit`, at most `perKey` of one key, oldest first. */
+  readonly read: (limit: number, perKey: number) => Promise<readonly T[]>;
+  /** The item's identity (in flight at most once). */
+  readonly id: (item: T) => string;
+  /** What the per-key bound counts by. */
+  readonly key: (item: T) => string;
+  /** Sends one item; its failure is the caller's to record (a rejection is only logged). */
+  readonly send: (item: T) => Promise<void>;
+  /** Told of a send that rejected, or a read that failed. */
+  readonly failed: (err: unknown, item?: T) => void;
+  readonly concurrency: number;
+  readonly perKey: number;
+}
+
+/** Keeps up to `concurrency` sends going. */
+export class SendPool<T> {
+  readonly #deps: SendPoolDeps<T>;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #perKey = new Map<string, number>();
+  #queue: T[] = [];
+  #reading: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: SendPoolDeps<T>) {
+    this.#deps = deps;
+  }
+
+  /** Sends in flight now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Reads what is due and starts what the free slots take. Resolves once read and started. */
+  fill(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#reading) {
+      this.#again = true; // read once more after this one: something may have come due since
+      return this.#reading;
+    }
+    this.#reading = this.#read().finally(() => {
+      this.#reading = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.fill();
+      }
+    });
+    return this.#reading;
+  }
+
+  /**
+   * A read shortly (not at once: a send that ends at once, e.g. a refused connection, does not
+   * make the pool read in a tight loop).
+   */
+  #soon(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.fill();
+    }, REREAD_AFTER_MS);
+  }
+
+  /** Starts nothing more; resolves once every send in flight has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#queue = [];
+    clearTimeout(this.#timer);
+    await this.#reading?.catch(() => {});
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #read(): Promise<void> {
+    const { concurrency, perKey } = this.#deps;
+    if (this.#inFlight.size >= concurrency) return;
+    let due: readonly T[];
+    try {
+      due = await this.#deps.read(concurrency * 4, perKey);
+    } catch (err) {
+      this.#deps.failed(err);
+      return;
+    }
+    this.#queue = due.filter((item) => !this.#inFlight.has(this.#deps.id(item)));
+    this.#start();
+  }
+
+  /** Starts queued items while slots are free and their key is under its bound. */
+  #start(): void {
+    const { concurrency, perKey, id, key } = this.#deps;
+    for (let i = 0; i < this.#queue.length && this.#inFlight.size < concurrency && !this.#stopped; ) {
+      const item = this.#queue[i] as T;
+      const k = key(item);
+      const taken = this.#perKey.get(k) ?? 0;
+      if (taken >= perKey || this.#inFlight.has(id(item))) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#perKey.set(k, taken + 1);
+      const sending = this.#deps
+        .send(item)
+        .catch((err: unknown) => this.#deps.failed(err, item))
+        .finally(() => {
+          this.#inFlight.delete(id(item));
+          const left = (this.#perKey.get(k) ?? 1) - 1;
+          if (left > 0) this.#perKey.set(k, left);
+          else this.#perKey.delete(k);
+          if (this.#stopped) return;
+          // A slot is free: what is queued first, then what came due meanwhile.
+          if (this.#queue.length > 0) this.#start();
+          if (this.#queue.length === 0) this.#soon();
+        });
+      this.#inFlight.set(id(item), sending);
+    }
+  }
+}
