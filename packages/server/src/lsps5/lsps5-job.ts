@@ -28,6 +28,7 @@ import { every, together } from '../jobs/job-runner.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import type { Wakeup } from '../poll.ts';
 import { type OutboundPolicy, postWebhook } from '../webhooks/outbound.ts';
+import { SendPool } from '../webhooks/send-pool.ts';
 import { expiringSoon } from './expiry-soon.ts';
 import type { Lsps5Notifier } from './lsps5-notifier.ts';
 import type { PeerPresence } from './peer-presence.ts';
@@ -74,8 +75,8 @@ function notificationRetry(limits: Lsps5JobLimits) {
   };
 }
 
-/** Notifications sent per pass (one per webhook at a time). */
-const BATCH = 32;
+/** Notifications in flight at most (one per webhook at a time). */
+const MAX_IN_FLIGHT = 32;
 
 /** The job. */
 export function lsps5Job(deps: Lsps5JobDeps): Job {
@@ -93,33 +94,36 @@ export function lsps5Job(deps: Lsps5JobDeps): Job {
 }
 
 /**
- * Sends what is due without waiting for a batch to finish: a webhook slow to answer (up to the
- * policy's timeout) holds only its own notifications, never the others'. A failed send (LND
- * cannot sign, say) is logged and retried on a later pass.
+ * Sends what is due without waiting for a batch to finish (the webhooks' {@link SendPool}, one
+ * notification per webhook at a time, in order): a webhook slow to answer (up to the policy's
+ * timeout) holds only its own notifications, never the others'. A failed send (LND cannot sign,
+ * say) is logged and retried on a later pass. A new notification wakes the outbox at once.
  */
 async function sendOutbox(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void> {
   const repo = new Lsps5Repository(deps.database.db);
-  const inFlight = new Map<string, Promise<void>>();
+  const pool = new SendPool<DueLsps5Notification>({
+    read: (limit, _perKey, inFlight) =>
+      repo.due(
+        limit,
+        [...inFlight].map((id) => BigInt(id)),
+      ),
+    id: (n) => n.id.toString(),
+    key: (n) => n.webhookId,
+    send: (n) => sendOne(deps, repo, n, signal),
+    failed: (err, n) =>
+      n
+        ? deps.log.warn({ err, notification: n.id.toString() }, 'LSPS5 notification send failed')
+        : deps.log.warn({ err }, 'reading due LSPS5 notifications failed; next pass'),
+    concurrency: MAX_IN_FLIGHT,
+    perKey: 1,
+  });
   try {
     while (!signal.aborted) {
-      const due = await repo.due(
-        BATCH,
-        [...inFlight.keys()].map((id) => BigInt(id)),
-      );
-      for (const n of due) {
-        const id = n.id.toString();
-        const sending = sendOne(deps, repo, n, signal)
-          .catch((err: unknown) => deps.log.warn({ err, notification: id }, 'LSPS5 notification send failed'))
-          .finally(() => {
-            inFlight.delete(id);
-            deps.outbox.wake();
-          });
-        inFlight.set(id, sending);
-      }
+      await pool.fill();
       await deps.outbox.wait(deps.limits.intervalMs, signal);
     }
   } finally {
-    await Promise.allSettled(inFlight.values());
+    await pool.stop();
   }
 }
 

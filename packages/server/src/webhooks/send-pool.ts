@@ -14,8 +14,11 @@ const REREAD_AFTER_MS = 10;
 
 /** What the pool needs. */
 export interface SendPoolDeps<T> {
-  /** Items due now, at most `limit`, at most `perKey` of one key, oldest first. */
-  readonly read: (limit: number, perKey: number) => Promise<readonly T[]>;
+  /**
+   * Items due now, at most `limit`, at most `perKey` of one key, oldest first; those whose id
+   * is in `inFlight` may be left out (they are dropped from what is read anyway).
+   */
+  readonly read: (limit: number, perKey: number, inFlight: ReadonlySet<string>) => Promise<readonly T[]>;
   /** The item's identity (in flight at most once). */
   readonly id: (item: T) => string;
   /** What the per-key bound counts by. */
@@ -91,7 +94,7 @@ export class SendPool<T> {
     if (this.#inFlight.size >= concurrency) return;
     let due: readonly T[];
     try {
-      due = await this.#deps.read(concurrency * 4, perKey);
+      due = await this.#deps.read(concurrency * 4, perKey, new Set(this.#inFlight.keys()));
     } catch (err) {
       this.#deps.failed(err);
       return;
