@@ -388,7 +388,13 @@ export function createServices(deps: {
       settings: config.routing.quotes,
       log: log.child({ sub: 'routing' }),
     }),
-    audit: () => runAudit({ database, lightning, hostingPeriodSeconds: config.hosting.billingPeriodSeconds }),
+    audit: () =>
+      runAudit({
+        database,
+        lightning,
+        hostingPeriodSeconds: config.hosting.billingPeriodSeconds,
+        refundMaxFeeRate: config.channels.maxFeeRate,
+      }),
     jobs: runner,
     startJobs(signal) {
       runner.start(signal);

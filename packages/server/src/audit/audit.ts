@@ -71,6 +71,12 @@ export async function runAudit(deps: {
   lightning: LndSnapshotLightning;
   /** Hosting's billing period; without it the number of months per node is not judged. */
   hostingPeriodSeconds?: number;
+  /**
+   * The highest fee rate a refund is sent at (`channels.maxFeeRate`, sat/vB): an overpayment
+   * worth its refund even at that rate must have gone back. Without it, overpayments are not
+   * judged.
+   */
+  refundMaxFeeRate?: number;
 }): Promise<AuditReport> {
   const repo = new AuditRepository(deps.database.db);
   const lnd = await LndSnapshot.read(deps.lightning);
@@ -289,7 +295,7 @@ export async function runAudit(deps: {
   };
   // LSPS1 on-chain receipts: paid for their channel, or refunded.
   const refunds = await new Lsps1RefundsRepository(deps.database.db).all();
-  await auditLsps1Receipts(lsps1Orders, refunds, lnd, sink);
+  await auditLsps1Receipts(lsps1Orders, refunds, lnd, sink, deps.refundMaxFeeRate);
 
   // LSPS2 JIT channels.
   const jitChannels = await new Lsps2JitChannelsRepository(deps.database.db).all();

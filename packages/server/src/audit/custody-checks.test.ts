@@ -135,6 +135,56 @@ test('a receipt that paid for a funded channel is the LSP’s to spend', async (
   assert.deepEqual(r.flags, []);
 });
 
+test('an overpayment worth its refund even at the highest rate goes back; the LSP spending it is flagged', async () => {
+  const refund = { ...refundRow(txid('b'), true), orderId: order('completed', 'onchain').id };
+  const maxRate = 100;
+  const kept = sink();
+  await auditLsps1Receipts(
+    [order('completed', 'onchain')],
+    [],
+    wallet([payment(90_000n), spend(txid('c'), ELSEWHERE, 1)]),
+    kept.s,
+    maxRate,
+  );
+  assert.deepEqual(
+    kept.flags,
+    ['lsps1_overpayment_kept'],
+    '40,000 sat over a 50,000 sat total, spent by the LSP',
+  );
+  const sent = sink();
+  await auditLsps1Receipts(
+    [order('completed', 'onchain')],
+    [refund],
+    wallet([payment(90_000n), spend(refund.txid, REFUND_ADDRESS, 1)]),
+    sent.s,
+    maxRate,
+  );
+  assert.deepEqual(sent.flags, [], 'spent by its refund');
+  const small = sink();
+  await auditLsps1Receipts(
+    [order('completed', 'onchain')],
+    [],
+    wallet([payment(60_000n), spend(txid('c'), ELSEWHERE, 1)]),
+    small.s,
+    maxRate,
+  );
+  assert.deepEqual(
+    small.flags,
+    [],
+    '10,000 sat over: at 100 sat/vB its refund could cost more, so not judged',
+  );
+  const waiting = sink();
+  await auditLsps1Receipts(
+    [order('completed', 'onchain')],
+    [],
+    wallet([payment(90_000n)]),
+    waiting.s,
+    maxRate,
+  );
+  assert.deepEqual(waiting.flags, []);
+  assert.deepEqual(waiting.inFlight, ['lsps1_receipts'], 'not spent yet: the next pass refunds it');
+});
+
 test('what reached a funded order’s address after it was paid is the client’s: refunded, never the LSP’s to spend', async () => {
   const late: OnchainTransaction = {
     ...payment(30_000n),

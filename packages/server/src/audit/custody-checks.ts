@@ -5,7 +5,8 @@
  * (the order was paid on chain and funded: the receipts that first reached its total) or goes
  * back to the refund address: spent by nothing but the order's refunds, and, once the order
  * is over, refunded on chain (a refund confirmed, or in flight), unless too little arrived to
- * pay for its own refund.
+ * pay for its own refund. What the receipt that crossed a completed order's total paid over it
+ * goes back too when it is worth its refund even at the highest fee rate.
  *
  * LSPS2 opening fees: a completed JIT channel's opening fee was actually collected, in the
  * fees of settled forwards on the new channel in LND's forwarding history.
@@ -13,8 +14,14 @@
 import { ErrorCode, FINAL_ORDER_STATES, isLspError, type OnchainTransaction } from '@blgv/core';
 import type { JitChannelRecord, Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { REFUND_LABEL_PREFIX } from '../lsps1/lsps1-refunds.ts';
-import { outpointKey, paidReceipts } from '../lsps1/receipt-custody.ts';
-import { outputsTo, type RefundInput, refundPsbt, spentOutpoints } from '../lsps1/refund-transaction.ts';
+import { outpointKey, overpaidBy, paidReceipts, type ReceiptOutput } from '../lsps1/receipt-custody.ts';
+import {
+  outputsTo,
+  overpaymentFloor,
+  type RefundInput,
+  refundPsbt,
+  spentOutpoints,
+} from '../lsps1/refund-transaction.ts';
 import type { LndSnapshot } from './lnd-snapshot.ts';
 
 /** Where checks report to. */
@@ -35,6 +42,7 @@ export async function auditLsps1Receipts(
   refunds: readonly Lsps1Refund[],
   lnd: Pick<LndSnapshot, 'onchain'>,
   sink: AuditSink,
+  refundMaxFeeRate?: number,
 ): Promise<void> {
   const onchain = orders.filter((o) => o.onchainAddress !== null);
   if (onchain.length === 0) return;
@@ -57,14 +65,16 @@ export async function auditLsps1Receipts(
         ? new Set(paidReceipts(all, o.orderTotalSat).map((r) => outpointKey(r.outpoint)))
         : new Set<string>();
     const receipts = all.filter((r) => !paid.has(outpointKey(r.outpoint)));
-    if (receipts.length === 0) continue;
-
     const own = refunds.filter((r) => r.orderId === o.id);
     const label = `${REFUND_LABEL_PREFIX}${o.id}`;
     const refundTxids = new Set<string>([
       ...own.map((r) => r.txid),
       ...txs.filter((t) => t.label === label).map((t) => t.txid),
     ]);
+    if (refundMaxFeeRate !== undefined && o.state === 'completed')
+      auditOverpayment(o, all, spenders, refundTxids, BigInt(refundMaxFeeRate), sink);
+    if (receipts.length === 0) continue;
+
     const covered = new Set(own.flatMap((r) => spentOutpoints(r.rawTx).map(outpointKey)));
     for (const r of receipts) {
       const key = outpointKey(r.outpoint);
@@ -111,6 +121,37 @@ export async function auditLsps1Receipts(
     )
       sink.inFlight(what); // in a refund not confirmed yet
   }
+}
+
+/**
+ * A completed order paid on chain whose paying receipts came to more than its total by enough
+ * to pay for the overpayment's refund even at the highest rate (`maxRate`): the receipt that
+ * crossed the total is spent by nothing but the order's refunds (once the next pass has seen
+ * the order complete, by one of them).
+ */
+function auditOverpayment(
+  o: Lsps1OrderRecord,
+  all: readonly ReceiptOutput[],
+  spenders: ReadonlyMap<string, readonly OnchainTransaction[]>,
+  refundTxids: ReadonlySet<string>,
+  maxRate: bigint,
+  sink: AuditSink,
+): void {
+  if (!o.onchainAddress || !o.refundOnchainAddress) return;
+  const over = overpaidBy(o, all);
+  if (over === 0n || over < overpaymentFloor(maxRate, o.onchainAddress, o.refundOnchainAddress)) return;
+  const crossing = paidReceipts(all, o.orderTotalSat).at(-1);
+  if (!crossing) return;
+  const key = outpointKey(crossing.outpoint);
+  const spentBy = spenders.get(key) ?? [];
+  const other = spentBy.find((t) => !refundTxids.has(t.txid));
+  if (other)
+    sink.flag(
+      'lsps1_overpayment_kept',
+      `lsps1:${o.id}`,
+      `it was paid ${over} sat over its total (${key}), spent by ${other.txid}, not by its refund`,
+    );
+  else if (spentBy.length === 0) sink.inFlight('lsps1_receipts'); // the next pass refunds it
 }
 
 /** True when `inputs` could pay a refund to `to` at the lowest fee rate and leave more than dust. */

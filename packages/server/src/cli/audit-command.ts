@@ -36,6 +36,7 @@ export async function auditCommand(
       database,
       lightning,
       hostingPeriodSeconds: config.hosting.billingPeriodSeconds,
+      refundMaxFeeRate: config.channels.maxFeeRate,
     });
     const text = args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report);
     return { text, clean: report.clean };
