@@ -19,7 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../http/error-responses.ts';
 import { jitChannelToWire, purchaseToWire } from '../http/wire.ts';
 import { registerRebalanceRoutes, registerRoutingPolicyRoutes } from '../routing/policy-routes.ts';
-import type { LspServices } from './services.ts';
+import type { LspServices } from './lsp-services.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409);
 

@@ -28,7 +28,7 @@ import { registerRoutingRoutes } from '../routing/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { registerWrappedRoutes } from '../wrapped/routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
-import type { LspServices } from './services.ts';
+import type { LspServices } from './lsp-services.ts';
 
 /** What the HTTP application needs. */
 export interface AppDeps {

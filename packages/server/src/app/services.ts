@@ -6,19 +6,15 @@ import { type FeeSchedule, type LightningBackend, sat } from '@blgv/core';
 import {
   ApiKeysRepository,
   type Database,
-  type JitChannelRecord,
-  type LiquidityPurchaseRecord,
   LiquidityPurchasesRepository,
   Lsps2JitChannelsRepository,
   PaymentPurposesRepository,
-  type RebalanceRecord,
-  type RebalanceState,
   RebalancesRepository,
   TenantsRepository,
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { Accounts } from '../accounts/accounts.ts';
-import { type AuditReport, runAudit } from '../audit/audit.ts';
+import { runAudit } from '../audit/audit.ts';
 import { ApiKeys } from '../auth/api-keys.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { ChannelService } from '../channels/channel-service.ts';
@@ -28,7 +24,6 @@ import { ChannelFunder } from '../funding/channel-funder.ts';
 import { HostingService } from '../hosting/hosting-service.ts';
 import type { HostingRuntime } from '../hosting/hosting-setup.ts';
 import { NodeArchives } from '../hosting/node-archives.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
 import { SpendableReader } from '../liquidity/liquidity-lock.ts';
 import { ReservationService } from '../liquidity/reservation-service.ts';
 import { liquiditySourceFromConfig } from '../liquidity/upstream-source-config.ts';
@@ -54,72 +49,11 @@ import { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { QuoteService } from '../routing/quote-service.ts';
 import { WebhookService } from '../webhooks/webhook-service.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
-import { type WrappedParts, wrappedFromConfig } from '../wrapped/wrapped-setup.ts';
+import { wrappedFromConfig } from '../wrapped/wrapped-setup.ts';
 import { lspJobs, PEER_MESSAGES_JOB } from './lsp-jobs.ts';
+import type { LspServices } from './lsp-services.ts';
 
-/** Everything the routes use. */
-export interface LspServices {
-  readonly fees: FeeSchedule;
-  readonly apiKeys: ApiKeys;
-  readonly tenants: TenantsRepository;
-  readonly accounts: Accounts;
-  /** Funds every channel the LSP opens, with one commit point per funding transaction. */
-  readonly funder: ChannelFunder;
-  readonly channels: ChannelService;
-  /** Liquidity reservations (`/v1/liquidity/reservations`). */
-  readonly reservations: ReservationService;
-  /** Payments for tenants (`/v1/payments`). */
-  readonly payments: PaymentService;
-  /** Quotes of a payment's routing cost (`/v1/routing/quote`). */
-  readonly quotes: QuoteService;
-  readonly lsps1: Lsps1Service;
-  readonly lsps2: Lsps2Service;
-  /** LSPS2's HTLC interceptor; its `run` is started by `startJobs` when LSPS2 is enabled. */
-  readonly jitForwarder: JitForwarder;
-  /** Wrapped invoices (Flow 2.0 and `/v1/wrapped-invoices`), when `wrapped.enabled`. */
-  readonly wrapped: WrappedParts | undefined;
-  /** LSPS JSON-RPC, shared by the peer-message and HTTP transports. */
-  readonly lsps: LspsRouter;
-  /** LSPS5 notifications to client nodes that are not connected. */
-  readonly lsps5Notifier: Lsps5Notifier;
-  /** Every state transition, in order (`/v1/events`). */
-  readonly events: EventLog;
-  /** Hosted nodes (`/v1/nodes`), when hosting is configured. */
-  readonly hosting: HostingService | undefined;
-  /** Tenants' REST webhooks (`/v1/webhooks`). */
-  readonly webhooks: WebhookService;
-  /** Node metrics and business figures, from what the node monitor stored. */
-  readonly metrics: MetricsService;
-  /** Base of hosted nodes' endpoints when configured (else the server's own URL). */
-  readonly publicUrl: string | undefined;
-  /** The bearer token of `GET /metrics` (`monitoring.prometheusToken`); no `/metrics` without one. */
-  readonly prometheusToken: string | undefined;
-  /** The routing fee policy's settings (`/v1/admin/routing/policy`). */
-  readonly routingFees: RoutingFeeSettingsStore;
-  /** Records the operator reads through the admin API. */
-  readonly records: {
-    jitChannel(jitScid: bigint): Promise<JitChannelRecord | undefined>;
-    purchase(id: string): Promise<LiquidityPurchaseRecord | undefined>;
-    /** Rebalances, newest first (`/v1/admin/routing/rebalances`). */
-    rebalances(limit: number, states?: readonly RebalanceState[]): Promise<RebalanceRecord[]>;
-  };
-  /** Reconciles the ledger with LND. */
-  audit(): Promise<AuditReport>;
-  /**
-   * The background jobs (channel opening, top-up credits, reservation expiry, pending
-   * payments, forwarding fees, LSPS peer messages, nonce pruning), each run under its lease.
-   */
-  readonly jobs: JobRunner;
-  /** Starts {@link jobs} until `signal` aborts; its `stopped()` resolves once they have stopped. */
-  startJobs(signal: AbortSignal): JobRunner;
-  /**
-   * Once the jobs are started: resolves `listening` when this replica listens for LSPS peer
-   * messages (a message sent before that is lost: LND keeps none for a listener to come),
-   * `elsewhere` when another replica holds that job, `late` when neither is known within
-   * `timeoutMs`.
-   */
-  untilPeerMessages(timeoutMs: number): Promise<'listening' | 'elsewhere' | 'late'>;
-}
+export type { LspServices } from './lsp-services.ts';
 
 /** The fee schedule from config, in integers. */
 export function feeScheduleFrom(config: Config): FeeSchedule {
