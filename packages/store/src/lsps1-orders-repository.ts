@@ -196,22 +196,30 @@ export class Lsps1OrdersRepository {
   }
 
   /**
-   * Brings back into custody the orders whose address is one of `addresses` and that are out
-   * of it (ended before `since`, with no late receipt since then): their `late_receipt_at` is
-   * set to now. Returns them.
+   * The orders out of custody (ended before `since`, with no late receipt since then) whose
+   * on-chain address is one of `addresses`.
    */
-  async markLateReceipts(addresses: readonly string[], since: Date): Promise<Lsps1OrderRecord[]> {
+  async outOfCustodyAt(addresses: readonly string[], since: Date): Promise<Lsps1OrderRecord[]> {
     if (addresses.length === 0) return [];
     const rows = await this.#db
-      .updateTable('lsps1_orders')
-      .set({ late_receipt_at: new Date() })
+      .selectFrom('lsps1_orders')
+      .selectAll()
       .where('onchain_address', 'in', [...addresses])
       .where('state', 'in', ['completed', 'failed', 'expired'])
       .where('updated_at', '<', since)
       .where((eb) => eb.or([eb('late_receipt_at', 'is', null), eb('late_receipt_at', '<', since)]))
-      .returningAll()
       .execute();
     return rows.map(toOrder);
+  }
+
+  /** Brings orders back into custody: a payment to their address came after their watch. */
+  async markLateReceipt(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db
+      .updateTable('lsps1_orders')
+      .set({ late_receipt_at: new Date() })
+      .where('id', 'in', [...ids])
+      .execute();
   }
 
   /** The lowest height any order's address was watched from (`undefined`: no such order). */

@@ -189,10 +189,10 @@ export class OnchainRefunds {
       throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
     }
     const rate = await refundFeeRate(this.#lightning, this.#limits, signal);
-    const kept = overpaid && {
-      address: await this.#lightning.newAddress(signal),
-      amount: overpaid.kept,
-    };
+    const kept =
+      overpaid && overpaid.kept > 0n
+        ? { address: await this.#lightning.newAddress(signal), amount: overpaid.kept }
+        : undefined;
     const refund = await this.#sign(
       order.id,
       overpaid ? [...outputs, overpaid.receipt] : outputs,

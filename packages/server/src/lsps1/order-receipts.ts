@@ -193,7 +193,12 @@ export class OrderReceipts implements FundingGuard {
   #refundFeeRate(signal: AbortSignal): Promise<bigint> {
     const now = Date.now();
     if (!this.#feeRate || now - this.#feeRate.at > FEE_RATE_TTL_MS) {
-      const rate = refundFeeRate(this.#lightning, this.#feeRates, signal);
+      // Unknown, the lowest rate: an overpayment is held rather than taken as paid (the
+      // refund itself reads the rate again when it is sent).
+      const rate = refundFeeRate(this.#lightning, this.#feeRates, signal).catch((err: unknown) => {
+        this.#log.warn({ err: errorMessage(err) }, 'no fee estimate for refunds; the lowest rate assumed');
+        return BigInt(this.#feeRates.minFeeRate);
+      });
       rate.catch(() => {
         if (this.#feeRate?.rate === rate) this.#feeRate = undefined;
       });
@@ -233,12 +238,21 @@ export class OrderReceipts implements FundingGuard {
     const lateFrom = stored === undefined ? await repo.lowestOnchainStartHeight() : Number(stored);
     if (inCustody.length === 0 && lateFrom === undefined) return []; // no order ever took coins
     const startHeight = Math.min(...inCustody.map((o) => o.onchainStartHeight ?? 0), lateFrom ?? Infinity);
-    const [txs, leases] = await Promise.all([
+    const [scanned, leases] = await Promise.all([
       this.scan.read(startHeight, maxScanAgeMs),
       this.#lightning.listLeases(signal),
     ]);
-    const orders = [...inCustody, ...(await this.#lateReceipts(txs, inCustody, lateFrom ?? 0, since))];
+    const late = await this.#lateReceipts(
+      { txs: scanned, from: startHeight },
+      inCustody,
+      { height: lateFrom ?? 0, first: stored === undefined },
+      since,
+      maxScanAgeMs,
+      signal,
+    );
+    const orders = [...inCustody, ...late.orders];
     if (orders.length === 0) return [];
+    const txs = late.txs;
     const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(orders.map((o) => o.id));
     const spent = spentForGood(txs);
     const now = new Date();
@@ -278,39 +292,83 @@ export class OrderReceipts implements FundingGuard {
   }
 
   /**
-   * The orders out of custody (their watch ended) that `txs` show a payment to: among the
-   * wallet's transactions from `fromHeight` on and those unconfirmed, every output to an
-   * address of ours that no order in custody (`watched`) has is looked up; orders found are
-   * marked, so they stay in custody for a watch of their own. Then the cursor moves on.
+   * The orders out of custody (their watch ended) that hold something of the client's again:
+   * among the wallet's transactions from the cursor's height on and those unconfirmed, every
+   * output to an address of ours that no order in custody (`watched`) has is looked up; an
+   * order found is sorted with everything its address ever received (its own payment may lie
+   * far below the cursor) and brought back into custody, for a watch of its own, when a receipt
+   * of it is unrefunded or overpaid. Then the cursor moves to six blocks below the chain's tip.
+   * The first look (no cursor yet) only places the cursor: what came before is the audit's.
+   * Returns those orders and the transactions that cover them with `scanned`.
    */
   async #lateReceipts(
-    txs: readonly OnchainTransaction[],
+    scanned: { readonly txs: readonly OnchainTransaction[]; readonly from: number },
     watched: readonly Lsps1OrderRecord[],
-    fromHeight: number,
+    cursor: { readonly height: number; readonly first: boolean },
     since: Date,
-  ): Promise<Lsps1OrderRecord[]> {
+    maxScanAgeMs: number,
+    signal: AbortSignal,
+  ): Promise<{ orders: Lsps1OrderRecord[]; txs: readonly OnchainTransaction[] }> {
     const known = new Set(watched.map((o) => o.onchainAddress));
     const addresses = new Set<string>();
-    let newest = fromHeight;
-    for (const t of txs) {
-      if (t.confirmations > 0 && t.blockHeight < fromHeight) continue;
-      if (t.blockHeight > newest) newest = t.blockHeight;
+    let tip = cursor.height;
+    for (const t of scanned.txs) {
+      if (t.confirmations > 0) tip = Math.max(tip, t.blockHeight + t.confirmations - 1);
+      if (t.confirmations > 0 && t.blockHeight < cursor.height) continue;
       for (const o of t.outputs) if (o.ours && o.address && !known.has(o.address)) addresses.add(o.address);
     }
     const repo = new Lsps1OrdersRepository(this.#database.db);
-    const list = [...addresses];
-    const late: Lsps1OrderRecord[] = [];
+    const list = cursor.first ? [] : [...addresses];
+    const candidates: Lsps1OrderRecord[] = [];
     for (let i = 0; i < list.length; i += LATE_LOOKUP_CHUNK)
-      late.push(...(await repo.markLateReceipts(list.slice(i, i + LATE_LOOKUP_CHUNK), since)));
-    for (const order of late)
+      candidates.push(...(await repo.outOfCustodyAt(list.slice(i, i + LATE_LOOKUP_CHUNK), since)));
+    let txs = scanned.txs;
+    const lowest = Math.min(...candidates.map((o) => o.onchainStartHeight ?? 0));
+    if (lowest < scanned.from) txs = await this.scan.read(lowest, maxScanAgeMs);
+    const refunds = await new Lsps1RefundsRepository(this.#database.db).forOrders(
+      candidates.map((o) => o.id),
+    );
+    const late: Lsps1OrderRecord[] = [];
+    for (const order of candidates) {
+      const sorted = await this.sort(
+        order,
+        txs,
+        refunds.filter((r) => r.orderId === order.id),
+        signal,
+      );
+      if (sorted.unrefunded.length === 0 && !sorted.overpaid) continue; // its own, accounted for
+      late.push(order);
       this.#log.warn(
         { order: order.id, state: order.state, address: order.onchainAddress },
         "a payment reached the address of an order that ended; it is the client's: refunded",
       );
-    const cursor = newest - LATE_RECEIPTS_MARGIN_BLOCKS;
-    if (cursor > fromHeight)
-      await new JobCursorsRepository(this.#database.db).advance(LATE_RECEIPTS_CURSOR, BigInt(cursor));
-    return late;
+    }
+    await repo.markLateReceipt(late.map((o) => o.id));
+    const next = tip - LATE_RECEIPTS_MARGIN_BLOCKS;
+    if (next > cursor.height || cursor.first)
+      await new JobCursorsRepository(this.#database.db).advance(
+        LATE_RECEIPTS_CURSOR,
+        BigInt(Math.max(next, 0)),
+      );
+    return { orders: late, txs };
+  }
+
+  /**
+   * Ends the leases of the receipts that paid for an order's funded channel (its `settling`
+   * step): the client's (one after the order was paid, an overpayment to send back) stay
+   * leased.
+   */
+  async releasePaid(order: Lsps1OrderRecord, signal: AbortSignal): Promise<void> {
+    if (!order.onchainAddress) return;
+    const [txs, leases, refunds] = await Promise.all([
+      this.scan.read(order.onchainStartHeight ?? 0, GUARD_SCAN_AGE_MS),
+      this.#lightning.listLeases(signal),
+      new Lsps1RefundsRepository(this.#database.db).forOrders([order.id]),
+    ]);
+    const sorted = await this.sort({ ...order, state: 'settling' }, txs, refunds, signal);
+    const paid = new Set(sorted.paid.map((r) => outpointKey(r.outpoint)));
+    const released = leasesUnder(leases, receiptLockId(order.id)).filter((o) => paid.has(outpointKey(o)));
+    if (released.length > 0) await this.release(order.id, released, signal);
   }
 
   /** Ends the leases of an order's receipts (`outpoints`, or every one LND lists under its id). */

@@ -251,11 +251,12 @@ export class OrderRunner {
 
   /**
    * `settle_invoice` / `release_receipts`: published, the channel is funded, so the payment is
-   * kept: the hold invoice settled, or (paid on chain) the receipts released, the LSP's now.
+   * kept: the hold invoice settled, or (paid on chain) the receipts that paid released, the
+   * LSP's now (what the client paid besides stays leased for its refund).
    */
   async #settle(order: Lsps1OrderRecord): Promise<boolean> {
     const signal = this.#callSignal();
-    if (order.paymentMethod === 'onchain') await this.#receipts.release(order.id, undefined, signal);
+    if (order.paymentMethod === 'onchain') await this.#receipts.releasePaid(order, signal);
     else await settleHeldInvoice(this.#lightning, this.#box, order, signal);
     return this.#moves(order, { type: 'settled' });
   }

@@ -101,6 +101,16 @@ test('what the receipt that paid an order paid over its total is the client’s 
   const gone = sortReceipts(completed, receipts, new Set([`${txid('bb')}:0`]), none, 5_000n);
   assert.equal(gone.overpaid, undefined, 'its refund confirmed');
   assert.deepEqual(keys(gone.paid), ['aa:0']);
+  // 99,900 then 50,000 for 100,000: the second paid 100 sat of the total, under the dust limit.
+  const dust = sortReceipts(
+    completed,
+    [receipt('aa', 99_900n, 5), receipt('bb', 50_000n, 4)],
+    none,
+    none,
+    5_000n,
+  );
+  assert.equal(dust.overpaid?.kept, 0n, 'the LSP forgoes a part that small: no dust output');
+  assert.equal(overpaidBy(completed, [receipt('aa', 99_900n, 5), receipt('bb', 50_000n, 4)]), 49_900n);
 });
 
 test('a receipt a live refund spends is held; one spent for good is gone; the rest are refunded', () => {

@@ -7,7 +7,7 @@
 import type { OnchainTransaction, Outpoint, Sat } from '@blgv/core';
 import { sat } from '@blgv/core';
 import type { Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
-import { type RefundInput, spentOutpoints } from './refund-transaction.ts';
+import { REFUND_DUST_LIMIT, type RefundInput, spentOutpoints } from './refund-transaction.ts';
 
 /**
  * An order's unspent receipts, sorted by whose they are. `paid`: they paid for its funded
@@ -23,7 +23,8 @@ export interface SortedReceipts {
   /**
    * The receipt that took an order paid on chain past its total, when what it paid over the
    * total is worth sending back and no refund spends it yet: held, then refunded with `kept`
-   * sat of it (the part that paid for the channel) going back to the LSP's wallet.
+   * sat of it (the part that paid for the channel; 0 when under the dust limit) going back to
+   * the LSP's wallet.
    */
   readonly overpaid?: { readonly receipt: RefundInput; readonly kept: Sat };
 }
@@ -59,11 +60,21 @@ export function sortReceipts(
     if (spent.has(key)) continue;
     // A receipt a live refund spends is held, whatever else it did (the overpaying one too).
     if (refunding.has(key)) inRefund.push(r);
-    else if (r === split) overpaid = { receipt: r, kept: sat(r.amount - over) };
+    else if (r === split) overpaid = { receipt: r, kept: keptOf(r.amount - over) };
     else if (paidKeys.has(key)) paid.push(r);
     else unrefunded.push(r);
   }
   return { paid, refunding: inRefund, unrefunded, ...(overpaid ? { overpaid } : {}) };
+}
+
+/**
+ * What of the overpaying receipt goes back to the LSP: the part that paid for the channel, or
+ * nothing when that is below the dust limit (an output that small would keep the refund from
+ * ever being relayed: the LSP forgoes it, under 330 sat, and the client gets the whole receipt
+ * back less the fee).
+ */
+function keptOf(paid: bigint): Sat {
+  return sat(paid >= REFUND_DUST_LIMIT ? paid : 0n);
 }
 
 /** True when the order was paid on chain for a channel that is funded and published. */

@@ -127,4 +127,9 @@ test("an overpayment's refund gives the client the overpayment minus the fee, an
     () => refundPsbt([input(1, 100_500n)], TO_WPKH, 2n, kept),
     (err) => isLspError(err, ErrorCode.InsufficientFunds),
   );
+  assert.throws(
+    () => refundPsbt([input(1, 130_000n)], TO_WPKH, 2n, { address: TO_TR, amount: sat(100n) }),
+    (err) => isLspError(err, ErrorCode.InvalidInput),
+    'an output back to the LSP below the dust limit would never relay',
+  );
 });

@@ -152,6 +152,8 @@ export function refundPsbt(
   kept?: KeptOutput,
 ): RefundPsbt {
   if (inputs.length === 0) throw new LspError(ErrorCode.InvalidInput, 'a refund needs inputs');
+  if (kept && kept.amount < REFUND_DUST_LIMIT)
+    throw new LspError(ErrorCode.InvalidInput, `an output of ${kept.amount} sat back to the LSP is dust`);
   const total = inputs.reduce((s, i) => s + i.amount, 0n) - (kept?.amount ?? 0n);
   const vsize = refundVsize(inputs, to, kept?.address);
   const fee = feeRate * BigInt(vsize);

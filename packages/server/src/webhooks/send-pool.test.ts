@@ -81,3 +81,63 @@ test('never more than `concurrency` at once; stop waits for the sends in flight'
   assert.deepEqual(sent.sort(), ['k0', 'k1', 'k2']);
   assert.deepEqual(started, ['k0', 'k1', 'k2'], 'nothing started after stop');
 });
+
+test('an item whose send ends while a read runs is not sent again from what that read saw', async () => {
+  const item = { id: 'd1', key: 'a' };
+  const sent: string[] = [];
+  let finishSend: () => void = () => {};
+  let answerRead: (items: Item[]) => void = () => {};
+  let reads = 0;
+  const p = new SendPool<Item>({
+    read: () => {
+      reads++;
+      // The first read answers at once; the second is held, and answers with the item still
+      // due: it read the item before its attempt was recorded.
+      if (reads === 1) return Promise.resolve([item]);
+      return new Promise<Item[]>((answer) => {
+        answerRead = answer;
+      });
+    },
+    id: (i) => i.id,
+    key: (i) => i.key,
+    send: (i) =>
+      new Promise<void>((done) => {
+        sent.push(i.id);
+        finishSend = done;
+      }),
+    failed: (err) => {
+      throw err;
+    },
+    concurrency: 2,
+    perKey: 1,
+  });
+  await p.fill();
+  assert.deepEqual(sent, ['d1']);
+  const second = p.fill(); // a tick while d1 is in flight
+  finishSend(); // d1's send ends while that read runs
+  await new Promise((r) => setImmediate(r));
+  answerRead([item]);
+  await second;
+  assert.deepEqual(sent, ['d1'], 'not sent twice');
+  await p.stop();
+});
+
+test('a send that fails without recording anything waits for the next tick, not a read at once', async () => {
+  let reads = 0;
+  const p = new SendPool<Item>({
+    read: async () => {
+      reads++;
+      return [{ id: 'x', key: 'a' }];
+    },
+    id: (i) => i.id,
+    key: (i) => i.key,
+    send: () => Promise.reject(new Error('cannot sign')),
+    failed: () => {},
+    concurrency: 2,
+    perKey: 1,
+  });
+  await p.fill();
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(reads, 1, 'no read after the failure: the next tick reads');
+  await p.stop();
+});

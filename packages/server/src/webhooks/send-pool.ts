@@ -38,6 +38,8 @@ export class SendPool<T> {
   readonly #perKey = new Map<string, number>();
   #queue: T[] = [];
   #reading: Promise<void> | undefined;
+  /** Items whose send ended during the read in progress (its answer may show them still due). */
+  #endedDuring = new Set<string>();
   #again = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
@@ -92,6 +94,8 @@ export class SendPool<T> {
   async #read(): Promise<void> {
     const { concurrency, perKey } = this.#deps;
     if (this.#inFlight.size >= concurrency) return;
+    this.#endedDuring = new Set();
+    const endedDuring = this.#endedDuring;
     let due: readonly T[];
     try {
       due = await this.#deps.read(concurrency * 4, perKey, new Set(this.#inFlight.keys()));
@@ -99,8 +103,18 @@ export class SendPool<T> {
       this.#deps.failed(err);
       return;
     }
-    this.#queue = due.filter((item) => !this.#inFlight.has(this.#deps.id(item)));
+    // Neither what is in flight nor what ended while the read ran (it may have read the item
+    // before its attempt was recorded: sent again, it would go twice, or out of order).
+    this.#queue = due.filter((item) => {
+      const id = this.#deps.id(item);
+      return !this.#inFlight.has(id) && !endedDuring.has(id);
+    });
     this.#start();
+  }
+
+  /** True when a queued item's key is under its bound (a freed slot can take it). */
+  #startable(): boolean {
+    return this.#queue.some((item) => (this.#perKey.get(this.#deps.key(item)) ?? 0) < this.#deps.perKey);
   }
 
   /** Starts queued items while slots are free and their key is under its bound. */
@@ -116,18 +130,25 @@ export class SendPool<T> {
       }
       this.#queue.splice(i, 1);
       this.#perKey.set(k, taken + 1);
+      let rejected = false;
       const sending = this.#deps
         .send(item)
-        .catch((err: unknown) => this.#deps.failed(err, item))
+        .catch((err: unknown) => {
+          rejected = true;
+          this.#deps.failed(err, item);
+        })
         .finally(() => {
           this.#inFlight.delete(id(item));
+          if (this.#reading) this.#endedDuring.add(id(item));
           const left = (this.#perKey.get(k) ?? 1) - 1;
           if (left > 0) this.#perKey.set(k, left);
           else this.#perKey.delete(k);
           if (this.#stopped) return;
-          // A slot is free: what is queued first, then what came due meanwhile.
-          if (this.#queue.length > 0) this.#start();
-          if (this.#queue.length === 0) this.#soon();
+          // A slot is free: what is queued first, then what came due meanwhile. A send that
+          // failed without recording its attempt is still due: it waits for the next tick,
+          // not a read right away (no tight loop of failing sends).
+          this.#start();
+          if (!rejected && !this.#startable()) this.#soon();
         });
       this.#inFlight.set(id(item), sending);
     }
