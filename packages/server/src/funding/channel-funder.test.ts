@@ -222,17 +222,17 @@ test("the LSP's node not ready to negotiate (catching up with a block): the atte
 });
 
 test('a client node that fails the open on its own internal error is asked again, not counted as refusing', async () => {
-  const { database, funder, calls } = await funderWith(new Set(), 0, 1);
+  const { database, funder, calls } = await funderWith(new Set(), 0, 3);
   try {
     const once = await funder.fund([channels[0] as (typeof channels)[0]], {
       feeRate: 2n,
       deadlineMs: 5_000,
       commit: async () => {},
     });
-    assert.ok(once.committed, 'funded on the second try');
+    assert.ok(once.committed, 'funded on the fourth try (asked again after 1, 2 and 4 s)');
     assert.equal(once.failed.size, 0, 'no failure left');
     assert.equal(once.refused.size, 0);
-    assert.equal(calls.filter((c) => c.startsWith('negotiate')).length, 2);
+    assert.equal(calls.filter((c) => c.startsWith('negotiate')).length, 4);
   } finally {
     await database.close();
   }
@@ -248,6 +248,7 @@ test('a client node that fails the open on its own internal error is asked again
     assert.match(never.failed.get('alice') ?? '', /failed to accept the channel: .*internal error/);
     assert.equal(never.refused.size, 0, 'not a refusal');
     assert.equal(again.calls.filter((c) => c.startsWith('fund')).length, 0, 'nothing funded');
+    assert.equal(again.calls.filter((c) => c.startsWith('negotiate')).length, 4, 'asked four times in all');
   } finally {
     await again.database.close();
   }

@@ -80,7 +80,12 @@ const SWEEP_INTERVAL_MS = 60_000;
  */
 const NOT_READY_RETRIES = 10;
 const NOT_READY_PAUSE_MS = 1_000;
-/** The pause before a channel whose client node failed on an internal error is asked again. */
+/**
+ * A channel whose client node failed on its own internal error is asked again this many times,
+ * after a pause that doubles from {@link CLIENT_FAULT_PAUSE_MS} (1, 2, 4 s): a node busy
+ * closing a channel or catching up fails an open for a few seconds, not for good.
+ */
+const CLIENT_FAULT_RETRIES = 3;
 const CLIENT_FAULT_PAUSE_MS = 1_000;
 
 /** Funds channels through the PSBT flow with one commit point per transaction. */
@@ -115,6 +120,7 @@ export class ChannelFunder {
     const refused = new Set<string>();
     let remaining = channels;
     let notReady = 0;
+    let clientFaults = 0;
     for (let attempt = 0; remaining.length > 0 && attempt <= channels.length; attempt++) {
       const r = await attemptFunding(this.#attemptFunder(), remaining, options);
       for (const [owner, reason] of r.failed) failed.set(owner, reason);
@@ -129,12 +135,16 @@ export class ChannelFunder {
         // Not the peers' doing: this attempt does not count against theirs.
         attempt--;
         await pause(NOT_READY_PAUSE_MS, options.signal ?? this.#signal);
-      } else if (r.clientFault && remaining.length > 0) {
+      } else if (r.clientFault && remaining.length > 0 && clientFaults < CLIENT_FAULT_RETRIES) {
+        // Not a decision of the peers: the first retry takes the attempt a channel has anyway,
+        // the others do not count against anyone's.
+        if (clientFaults > 0) attempt--;
+        const wait = CLIENT_FAULT_PAUSE_MS * 2 ** clientFaults++;
         this.#log.info(
-          { channels: remaining.length },
+          { channels: remaining.length, inMs: wait },
           'a client node failed the channel on an internal error; asking again',
         );
-        await pause(CLIENT_FAULT_PAUSE_MS, options.signal ?? this.#signal);
+        await pause(wait, options.signal ?? this.#signal);
       }
     }
     for (const c of remaining)
