@@ -116,6 +116,7 @@ async function sendOutbox(deps: Lsps5JobDeps, signal: AbortSignal): Promise<void
         : deps.log.warn({ err }, 'reading due LSPS5 notifications failed; next pass'),
     concurrency: MAX_IN_FLIGHT,
     perKey: 1,
+    signal,
   });
   try {
     while (!signal.aborted) {

@@ -31,6 +31,7 @@ function pool(due: Item[], slow: ReadonlySet<string>, concurrency = 4, perKey = 
     },
     concurrency,
     perKey,
+    signal: new AbortController().signal,
   });
   return { p, sent, started, held };
 }
@@ -110,6 +111,7 @@ test('an item whose send ends while a read runs is not sent again from what that
     },
     concurrency: 2,
     perKey: 1,
+    signal: new AbortController().signal,
   });
   await p.fill();
   assert.deepEqual(sent, ['d1']);
@@ -135,9 +137,39 @@ test('a send that fails without recording anything waits for the next tick, not 
     failed: () => {},
     concurrency: 2,
     perKey: 1,
+    signal: new AbortController().signal,
   });
   await p.fill();
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(reads, 1, 'no read after the failure: the next tick reads');
   await p.stop();
+});
+
+test('once the job’s signal aborts (its lease lost), nothing more is started, not even what was read', async () => {
+  const job = new AbortController();
+  const sent: string[] = [];
+  let finish: () => void = () => {};
+  const p = new SendPool<Item>({
+    read: async () => [
+      { id: 'a1', key: 'a' },
+      { id: 'a2', key: 'a' },
+    ],
+    id: (i) => i.id,
+    key: (i) => i.key,
+    send: (i) =>
+      new Promise<void>((done) => {
+        sent.push(i.id);
+        finish = done;
+      }),
+    failed: () => {},
+    concurrency: 4,
+    perKey: 1,
+    signal: job.signal,
+  });
+  await p.fill();
+  assert.deepEqual(sent, ['a1'], 'a2 waits for its endpoint’s slot');
+  job.abort();
+  finish();
+  await p.stop();
+  assert.deepEqual(sent, ['a1'], 'a2 is not sent once the lease is lost: another replica may have');
 });

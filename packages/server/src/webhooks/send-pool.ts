@@ -29,6 +29,11 @@ export interface SendPoolDeps<T> {
   readonly failed: (err: unknown, item?: T) => void;
   readonly concurrency: number;
   readonly perKey: number;
+  /**
+   * The job's: once it aborts (the lease lost, the job stopping) nothing more is started, not
+   * even what was already read (another replica may have sent it since).
+   */
+  readonly signal: AbortSignal;
 }
 
 /** Keeps up to `concurrency` sends going. */
@@ -55,7 +60,7 @@ export class SendPool<T> {
 
   /** Reads what is due and starts what the free slots take. Resolves once read and started. */
   fill(): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
+    if (this.#halted()) return Promise.resolve();
     if (this.#reading) {
       this.#again = true; // read once more after this one: something may have come due since
       return this.#reading;
@@ -75,7 +80,7 @@ export class SendPool<T> {
    * make the pool read in a tight loop).
    */
   #soon(): void {
-    if (this.#timer || this.#stopped) return;
+    if (this.#timer || this.#halted()) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.fill();
@@ -112,6 +117,11 @@ export class SendPool<T> {
     this.#start();
   }
 
+  /** True once stopped, or once the job's signal aborted: nothing more is started. */
+  #halted(): boolean {
+    return this.#stopped || this.#deps.signal.aborted;
+  }
+
   /** True when a queued item's key is under its bound (a freed slot can take it). */
   #startable(): boolean {
     return this.#queue.some((item) => (this.#perKey.get(this.#deps.key(item)) ?? 0) < this.#deps.perKey);
@@ -120,7 +130,7 @@ export class SendPool<T> {
   /** Starts queued items while slots are free and their key is under its bound. */
   #start(): void {
     const { concurrency, perKey, id, key } = this.#deps;
-    for (let i = 0; i < this.#queue.length && this.#inFlight.size < concurrency && !this.#stopped; ) {
+    for (let i = 0; i < this.#queue.length && this.#inFlight.size < concurrency && !this.#halted(); ) {
       const item = this.#queue[i] as T;
       const k = key(item);
       const taken = this.#perKey.get(k) ?? 0;
@@ -143,7 +153,7 @@ export class SendPool<T> {
           const left = (this.#perKey.get(k) ?? 1) - 1;
           if (left > 0) this.#perKey.set(k, left);
           else this.#perKey.delete(k);
-          if (this.#stopped) return;
+          if (this.#halted()) return;
           // A slot is free: what is queued first, then what came due meanwhile. A send that
           // failed without recording its attempt is still due: it waits for the next tick,
           // not a read right away (no tight loop of failing sends).
