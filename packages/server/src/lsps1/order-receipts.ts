@@ -371,11 +371,10 @@ export class OrderReceipts implements FundingGuard {
     if (released.length > 0) await this.release(order.id, released, signal);
   }
 
-  /** Ends the leases of an order's receipts (`outpoints`, or every one LND lists under its id). */
-  async release(orderId: string, outpoints: readonly Outpoint[] | undefined, signal: AbortSignal) {
+  /** Ends the leases of an order's receipts at `outpoints`. */
+  async release(orderId: string, outpoints: readonly Outpoint[], signal: AbortSignal) {
     const lockId = receiptLockId(orderId);
-    const held = outpoints ?? leasesUnder(await this.#lightning.listLeases(signal), lockId);
-    for (const o of held) {
+    for (const o of outpoints) {
       await this.#lightning.releaseOutput(lockId, o, signal);
       this.#leased.delete(outpointKey(o));
       this.#log.info({ order: orderId, outpoint: outpointKey(o) }, 'order receipt released');

@@ -48,7 +48,8 @@ export function sortReceipts(
 ): SortedReceipts {
   const paidList = paidFor(order) ? paidReceipts(receipts, order.orderTotalSat) : [];
   const paidKeys = new Set(paidList.map((r) => outpointKey(r.outpoint)));
-  const over = overpaidBy(order, receipts);
+  const sum = paidList.reduce((s, r) => s + r.amount, 0n);
+  const over = sum > order.orderTotalSat ? sum - order.orderTotalSat : 0n;
   const crossing = paidList.at(-1);
   const split = crossing && overpaymentFloor !== undefined && over >= overpaymentFloor ? crossing : undefined;
   const paid: RefundInput[] = [];
