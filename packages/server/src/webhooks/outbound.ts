@@ -5,6 +5,7 @@
  * every connection, so a DNS answer that changes cannot slip one through); a bounded time and
  * response size; redirects never followed (a 3xx is just not a 200).
  */
+import { AsyncResource } from 'node:async_hooks';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request } from 'node:https';
 import { BlockList, isIP } from 'node:net';
@@ -165,7 +166,10 @@ function guardedLookup(policy: OutboundPolicy) {
  * POSTs `body` (sent byte for byte as given, so what was signed is what arrives) to `url`.
  * A failure to connect, a timeout or a non-2xx answer is a result. Sent for a job (the webhook
  * and LSPS5 deliveries) whose lease this replica can no longer hold, nothing is sent and it
- * rejects with `lease_lost`: the replica that holds the lease now sends it.
+ * rejects with `lease_lost`: the replica that holds the lease now sends it. The lease is asked
+ * twice: before connecting, and again once the connection is up, right before the request is
+ * written. A replica frozen while it connected (a stalled VM, a long pause) would otherwise
+ * write, once it runs again, a request the replica that took its job over has sent since.
  */
 export function postWebhook(
   url: URL,
@@ -173,19 +177,23 @@ export function postWebhook(
   headers: Readonly<Record<string, string>>,
   policy: OutboundPolicy,
 ): Promise<OutboundResult> {
+  const what = 'a webhook POST';
   try {
-    assertLeaseHeld('a webhook POST');
+    assertLeaseHeld(what);
   } catch (err) {
     return Promise.reject(err);
   }
+  // Bound to this call's context: a socket's events may not carry the job's fence.
+  const leaseHeld = AsyncResource.bind(() => assertLeaseHeld(what));
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !policy.allowPrivateTargets && isNonPublicAddress(host)) {
       resolve({ ok: false, status: undefined, error: `${host} is not a public address`, durationMs: 0 });
       return;
     }
+    let refusedBy: unknown;
     const req = request(
       url,
       {
@@ -220,10 +228,27 @@ export function postWebhook(
         res.once('close', done);
       },
     );
+    // Nothing is written until the connection is up (TLS included) and the lease still held.
+    const write = () => {
+      try {
+        leaseHeld();
+      } catch (err) {
+        refusedBy = err;
+        req.destroy(err as Error);
+        return;
+      }
+      req.end(body);
+    };
+    req.once('socket', (socket) => {
+      // A kept-alive connection is up already; a new one is once its TLS handshake is done.
+      if (req.reusedSocket) write();
+      else socket.once('secureConnect', write);
+    });
     req.once('timeout', () => req.destroy(new Error(`no answer within ${policy.timeoutMs} ms`)));
     req.once('error', (err) =>
-      resolve({ ok: false, status: undefined, error: err.message, durationMs: elapsed() }),
+      refusedBy
+        ? reject(refusedBy)
+        : resolve({ ok: false, status: undefined, error: err.message, durationMs: elapsed() }),
     );
-    req.end(body);
   });
 }

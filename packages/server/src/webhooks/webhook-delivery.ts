@@ -4,8 +4,9 @@
  * 1. hands every enabled endpoint the events of its tenant after the endpoint's cursor that it
  *    wants, as deliveries, moving the cursor in the same transaction (so a restart or another
  *    replica neither loses nor repeats one);
- * 2. sends the deliveries that are due, at most one per subject and endpoint at a time (a
- *    subject's events arrive in order), signed the Standard Webhooks way, and records each
+ * 2. tops up the sends of the deliveries that are due (`send-pool.ts`: none waits for another),
+ *    at most one per subject and endpoint at a time (a subject's events arrive in order),
+ *    signed the Standard Webhooks way, and records each
  *    attempt: a 2xx delivers; anything else is retried with backoff and jitter until the retry
  *    window ends, when the delivery is given up and the endpoint disabled.
  */
@@ -23,6 +24,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { every } from '../jobs/job-runner.ts';
 import { applyStep } from '../machines/apply-step.ts';
 import { type OutboundPolicy, postWebhook } from './outbound.ts';
+import { SendPool } from './send-pool.ts';
 
 /** Events read per endpoint per tick. */
 const EVENTS_PAGE = 500;
@@ -58,16 +60,46 @@ export function webhookMessage(event: LspEvent): WebhookMessage {
   };
 }
 
-/** Runs the job until `signal` aborts. */
-export function deliverWebhooks(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
-  return every(
-    deps.intervalMs,
-    async () => {
-      await fanOut(deps);
-      await sendDue(deps, signal);
-    },
+/**
+ * Runs the job until `signal` aborts: every tick hands out new events and tops up the sends
+ * ({@link SendPool}: `concurrency` at a time, a quarter of them to one endpoint at most, none
+ * waiting for another; nothing started once the signal aborts). On abort it waits for the
+ * sends in flight (each ends within `policy.timeoutMs`).
+ */
+export async function deliverWebhooks(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
+  const pool = sendPool(deps, signal);
+  try {
+    await every(
+      deps.intervalMs,
+      async () => {
+        await fanOut(deps);
+        await pool.fill();
+      },
+      signal,
+    );
+  } finally {
+    await pool.stop();
+  }
+}
+
+/**
+ * The sends of due deliveries: an endpoint gets at most a quarter of the `concurrency` slots,
+ * so a receiver slow to answer (up to `timeoutMs`) or with a backlog holds only its own.
+ */
+function sendPool(deps: WebhookDeliveryDeps, signal: AbortSignal): SendPool<DueDelivery> {
+  return new SendPool<DueDelivery>({
+    read: (limit, perKey) => new WebhooksRepository(deps.database.db).due(limit, perKey),
+    id: (d) => d.id.toString(),
+    key: (d) => d.endpointId,
+    send: (d) => sendOne(deps, d),
+    failed: (err, d) =>
+      d
+        ? deps.log.warn({ err, webhookId: d.endpointId, deliveryId: d.id.toString() }, 'webhook send failed')
+        : deps.log.warn({ err }, 'reading due webhook deliveries failed; next tick'),
+    concurrency: deps.concurrency,
+    perKey: Math.max(1, Math.floor(deps.concurrency / 4)),
     signal,
-  );
+  });
 }
 
 async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
@@ -96,33 +128,6 @@ async function fanOut(deps: WebhookDeliveryDeps): Promise<void> {
         new WebhooksRepository(tx).enqueue(endpoint.id, endpoint.cursor, last.position, deliveries),
       );
   }
-}
-
-/**
- * Sends what is due with `concurrency` workers; an endpoint gets at most a quarter of them, so
- * a receiver that is slow to answer (up to `timeoutMs`) cannot hold up everyone else's.
- */
-async function sendDue(deps: WebhookDeliveryDeps, signal: AbortSignal): Promise<void> {
-  const perEndpoint = Math.max(1, Math.floor(deps.concurrency / 4));
-  // At most that many of one endpoint in the batch: its backlog leaves room for the others'.
-  const due = await new WebhooksRepository(deps.database.db).due(deps.concurrency * 4, perEndpoint);
-  const inFlight = new Map<string, number>();
-  const queue = [...due];
-  const worker = async () => {
-    for (;;) {
-      if (signal.aborted) return;
-      const i = queue.findIndex((d) => (inFlight.get(d.endpointId) ?? 0) < perEndpoint);
-      if (i < 0) return;
-      const [d] = queue.splice(i, 1);
-      if (!d) return;
-      inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
-      await sendOne(deps, d).catch((err: unknown) =>
-        deps.log.warn({ err, webhookId: d.endpointId, deliveryId: d.id.toString() }, 'webhook send failed'),
-      );
-      inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 1) - 1);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency, due.length) }, worker));
 }
 
 async function sendOne(deps: WebhookDeliveryDeps, d: DueDelivery): Promise<void> {
