@@ -18,8 +18,10 @@
  * `BENCH_LSP_COINS` (default 4) is how many confirmed coins the LSP's wallet starts with;
  * `BENCH_CLIENT_TRUSTS_LSP=0` sells "LSP trusts client" terms instead (the funding published at
  * the commit point). Also prints how busy the whole machine's CPUs were during each round (all
- * the nodes share it: a saturated machine bounds the figures).
+ * the nodes share it: a saturated machine bounds the figures), and how long this process's
+ * event loop (the server's, beside the wallets' clients) made work wait during the burst.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
 import {
@@ -106,12 +108,16 @@ try {
     // The burst: N first payments at once.
     const firsts = await Promise.all(wallets.map((w) => firstPayment(client, w, AMOUNT)));
     say(`${N} first payments sent at once (lsps2.batchWindowMs ${WINDOW_MS ?? 'the default'})`);
+    // The server runs in this process beside the wallets' clients: how long its work waited.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     const burstCpu = readMachineCpu();
     const jit = await payAtOnce(
       alice,
       firsts.map((f) => f.paymentRequest),
     );
     const burstBusy = busyPct(burstCpu, readMachineCpu());
+    loop.disable();
     const succeeded = jit.filter((o) => o.status === 'succeeded').length;
     const txs = await fundingTransactions(
       lsp,
@@ -164,6 +170,8 @@ try {
     // How busy the whole machine was (every LND node, btcd, Postgres, the server, this process).
     result('jit_burst_machine_cpu_busy', burstBusy, '%');
     result('open_channel_burst_machine_cpu_busy', openBusy, '%');
+    result('jit_burst_event_loop_delay_p99_ms', loop.percentile(99) / 1e6, 'ms');
+    result('jit_burst_event_loop_delay_max_ms', loop.max / 1e6, 'ms');
     result('single_open_vbytes', singleVsize, 'vB');
     result('jit_burst_vbytes_per_channel', burstVsize / Math.max(channels, 1), 'vB');
     result(
