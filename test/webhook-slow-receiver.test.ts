@@ -1,5 +1,5 @@
 /**
- * Story: one tenant's receiver never answers (it takes the connection and says nothing until the
+ * Story: one tenant's receiver never answers (it reads the POST and says nothing until the
  * request's timeout), another's answers at once. The delivery job sends without any send waiting
  * for another: the answering endpoint gets every event while the silent one's first delivery is
  * still hanging, and the silent one holds only its own share of the slots. The job runs as the
@@ -7,30 +7,29 @@
  * appended to the log as the database's triggers append them for real subjects.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@blgv/regtest';
 import { sql } from '@blgv/store';
 import { deliverWebhooks } from '../packages/server/src/webhooks/webhook-delivery.ts';
 import { startWebhookJobWorld, type WebhookJobWorld } from './support/webhook-job-world.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
 const retry = { baseDelayMs: 200, maxDelayMs: 500, windowMs: 60_000 };
 const EVENTS = 5;
 let world: WebhookJobWorld;
-/** Takes connections and never answers (they end at the request's timeout, 2 s). */
-let silent: Server;
-const sockets = new Set<Socket>();
+/** Reads every POST and never answers (each send ends at the request's timeout, 2 s). */
+let silent: WebhookReceiver;
 const job = new AbortController();
 let running: Promise<unknown>;
 
 before(async () => {
   world = await startWebhookJobWorld(retry);
-  silent = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
-  const { database, box, policy, log } = world;
+  silent = await startWebhookReceiver();
+  silent.hold();
+  const { database, box, log } = world;
+  // Both receivers' certificates trusted.
+  const policy = { ...world.policy, ca: `${world.policy.ca}\n${readFileSync(silent.certPath, 'utf8')}` };
   running = deliverWebhooks(
     { database, box, policy, retry, intervalMs: 50, concurrency: 4, log },
     job.signal,
@@ -39,17 +38,15 @@ before(async () => {
 
 after(async () => {
   job.abort();
-  for (const s of sockets) s.destroy();
   await running;
-  await new Promise((closed) => silent?.close(closed));
+  await silent?.close();
   await world?.close();
 });
 
 test("a receiver that never answers does not hold up another tenant's webhooks", async () => {
   const { service, tenantId, receiver, database } = world;
-  const port = (silent.address() as { port: number }).port;
   const { endpoint: quiet } = await service.create(tenantId, {
-    url: `https://127.0.0.1:${port}/hook`,
+    url: `${silent.base}/hook`,
     events: ['payment.*'],
   });
   const { endpoint: answering } = await service.create(tenantId, {
@@ -75,7 +72,8 @@ test("a receiver that never answers does not hold up another tenant's webhooks",
     quietLog.every((d) => d.attemptLog.length === 0),
     'and not one attempt of them has ended yet: its first send is still hanging',
   );
-  assert.equal(sockets.size, 1, 'one send at a time to the silent endpoint (its share of four slots)');
+  await waitFor(() => silent.held() > 0, { what: 'the silent endpoint to have read a POST' });
+  assert.equal(silent.held(), 1, 'one POST at a time to the silent endpoint (its share of four slots)');
 
   await waitFor(
     async () =>

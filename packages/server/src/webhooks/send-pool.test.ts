@@ -173,3 +173,67 @@ test('once the job’s signal aborts (its lease lost), nothing more is started, 
   await p.stop();
   assert.deepEqual(sent, ['a1'], 'a2 is not sent once the lease is lost: another replica may have');
 });
+
+/** A pool whose reads answer from `due` as it is at each read; every send waits until released. */
+function heldPool(due: { items: Item[] }, exclusive?: (i: Item) => string) {
+  const started: string[] = [];
+  const held = new Map<string, () => void>();
+  const p = new SendPool<Item>({
+    read: async () => [...due.items],
+    id: (i) => i.id,
+    key: (i) => i.key,
+    ...(exclusive ? { exclusive } : {}),
+    send: (i) =>
+      new Promise<void>((done) => {
+        started.push(i.id);
+        held.set(i.id, () => {
+          due.items = due.items.filter((d) => d.id !== i.id);
+          done();
+        });
+      }),
+    failed: (err) => {
+      throw err;
+    },
+    concurrency: 4,
+    perKey: 2,
+    signal: new AbortController().signal,
+  });
+  return { p, started, held };
+}
+
+test('items sharing an exclusive key (a subject redelivered while its next event is in flight) never go together', async () => {
+  const subject = (i: Item) => i.id.slice(0, 1);
+  const due = { items: [{ id: 's2', key: 'e' }] };
+  const { p, started, held } = heldPool(due, subject);
+  await p.fill();
+  assert.deepEqual(started, ['s2']);
+  // s1 (an earlier event of the same subject) is redelivered: due again while s2 is in flight.
+  due.items = [{ id: 's1', key: 'e' }, ...due.items];
+  await p.fill();
+  assert.deepEqual(started, ['s2'], 'its key has a free slot, but its subject is in flight');
+  held.get('s2')?.();
+  await until(() => started.includes('s1'));
+  held.get('s1')?.();
+  await p.stop();
+});
+
+test("what waited for its key's slot is read again once that key's send ends, not sent as it was read", async () => {
+  const due = {
+    items: [
+      { id: 'a1', key: 'a' },
+      { id: 'a2', key: 'a' },
+      { id: 'a3', key: 'a' },
+    ],
+  };
+  const { p, started, held } = heldPool(due);
+  await p.fill();
+  assert.deepEqual(started, ['a1', 'a2'], 'two slots for a, a3 waits');
+  // a1's outcome gives the webhook up (disabled): nothing of it is due any more.
+  due.items = [];
+  held.get('a1')?.();
+  held.get('a2')?.();
+  await until(() => p.inFlight === 0);
+  await p.fill(); // the next tick reads what is due now: nothing
+  assert.deepEqual(started, ['a1', 'a2'], 'a3 was not sent from the stale read');
+  await p.stop();
+});

@@ -11,6 +11,11 @@
 
 /** How soon after a send ends the pool reads what came due. */
 const REREAD_AFTER_MS = 10;
+/**
+ * How long what a read brought may wait for a slot before it is read again: meanwhile its
+ * webhook may have been disabled, changed or removed, or the item given up.
+ */
+const QUEUE_FRESH_MS = 250;
 
 /** What the pool needs. */
 export interface SendPoolDeps<T> {
@@ -23,6 +28,12 @@ export interface SendPoolDeps<T> {
   readonly id: (item: T) => string;
   /** What the per-key bound counts by. */
   readonly key: (item: T) => string;
+  /**
+   * Items sharing this are never in flight together (a webhook's deliveries of one subject: they
+   * go in order). A read may bring one while another is in flight, e.g. a delivery redelivered
+   * meanwhile; it waits for the one in flight to end. Default: the item's id.
+   */
+  readonly exclusive?: (item: T) => string;
   /** Sends one item; its failure is the caller's to record (a rejection is only logged). */
   readonly send: (item: T) => Promise<void>;
   /** Told of a send that rejected, or a read that failed. */
@@ -41,10 +52,17 @@ export class SendPool<T> {
   readonly #deps: SendPoolDeps<T>;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #perKey = new Map<string, number>();
+  /** The exclusive keys of the items in flight. */
+  readonly #exclusive = new Set<string>();
   #queue: T[] = [];
+  /** When the queue was read. */
+  #queuedAt = 0;
   #reading: Promise<void> | undefined;
-  /** Items whose send ended during the read in progress (its answer may show them still due). */
-  #endedDuring = new Set<string>();
+  /**
+   * Items, and keys, whose send ended during the read in progress (its answer may show them
+   * still due, and what else of the key waits as it was before that send's outcome).
+   */
+  #endedDuring = { ids: new Set<string>(), keys: new Set<string>() };
   #again = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
@@ -99,7 +117,7 @@ export class SendPool<T> {
   async #read(): Promise<void> {
     const { concurrency, perKey } = this.#deps;
     if (this.#inFlight.size >= concurrency) return;
-    this.#endedDuring = new Set();
+    this.#endedDuring = { ids: new Set(), keys: new Set() };
     const endedDuring = this.#endedDuring;
     let due: readonly T[];
     try {
@@ -109,10 +127,14 @@ export class SendPool<T> {
       return;
     }
     // Neither what is in flight nor what ended while the read ran (it may have read the item
-    // before its attempt was recorded: sent again, it would go twice, or out of order).
+    // before its attempt was recorded: sent again, it would go twice, or out of order), nor
+    // the rest of a key one of whose sends ended meanwhile (read again after it).
+    this.#queuedAt = Date.now();
     this.#queue = due.filter((item) => {
       const id = this.#deps.id(item);
-      return !this.#inFlight.has(id) && !endedDuring.has(id);
+      return (
+        !this.#inFlight.has(id) && !endedDuring.ids.has(id) && !endedDuring.keys.has(this.#deps.key(item))
+      );
     });
     this.#start();
   }
@@ -124,22 +146,33 @@ export class SendPool<T> {
 
   /** True when a queued item's key is under its bound (a freed slot can take it). */
   #startable(): boolean {
-    return this.#queue.some((item) => (this.#perKey.get(this.#deps.key(item)) ?? 0) < this.#deps.perKey);
+    return this.#queue.some(
+      (item) =>
+        (this.#perKey.get(this.#deps.key(item)) ?? 0) < this.#deps.perKey &&
+        !this.#exclusive.has(this.#exclusiveKey(item)),
+    );
+  }
+
+  #exclusiveKey(item: T): string {
+    return (this.#deps.exclusive ?? this.#deps.id)(item);
   }
 
   /** Starts queued items while slots are free and their key is under its bound. */
   #start(): void {
     const { concurrency, perKey, id, key } = this.#deps;
+    if (Date.now() - this.#queuedAt > QUEUE_FRESH_MS) this.#queue = [];
     for (let i = 0; i < this.#queue.length && this.#inFlight.size < concurrency && !this.#halted(); ) {
       const item = this.#queue[i] as T;
       const k = key(item);
+      const only = this.#exclusiveKey(item);
       const taken = this.#perKey.get(k) ?? 0;
-      if (taken >= perKey || this.#inFlight.has(id(item))) {
+      if (taken >= perKey || this.#inFlight.has(id(item)) || this.#exclusive.has(only)) {
         i++;
         continue;
       }
       this.#queue.splice(i, 1);
       this.#perKey.set(k, taken + 1);
+      this.#exclusive.add(only);
       let rejected = false;
       const sending = this.#deps
         .send(item)
@@ -149,7 +182,14 @@ export class SendPool<T> {
         })
         .finally(() => {
           this.#inFlight.delete(id(item));
-          if (this.#reading) this.#endedDuring.add(id(item));
+          this.#exclusive.delete(only);
+          // What of its key waits was read before this send's outcome (which may have given
+          // the webhook up and disabled it): read again, not started from the queue.
+          this.#queue = this.#queue.filter((q) => key(q) !== k);
+          if (this.#reading) {
+            this.#endedDuring.ids.add(id(item));
+            this.#endedDuring.keys.add(k);
+          }
           const left = (this.#perKey.get(k) ?? 1) - 1;
           if (left > 0) this.#perKey.set(k, left);
           else this.#perKey.delete(k);

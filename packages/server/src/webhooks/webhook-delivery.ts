@@ -91,6 +91,7 @@ function sendPool(deps: WebhookDeliveryDeps, signal: AbortSignal): SendPool<DueD
     read: (limit, perKey) => new WebhooksRepository(deps.database.db).due(limit, perKey),
     id: (d) => d.id.toString(),
     key: (d) => d.endpointId,
+    exclusive: (d) => `${d.endpointId} ${d.subject}`,
     send: (d) => sendOne(deps, d),
     failed: (err, d) =>
       d
