@@ -177,6 +177,20 @@ export class HostedNodeDeletionsRepository {
       .execute();
   }
 
+  /**
+   * Records a removal refused at its last look (the node answered holding something, or ran
+   * without answering): no longer `removing` but `blocked` with why, until the keeper's next
+   * look plans again. A node its driver then misses is not taken for a removal cut short.
+   */
+  async removalRefused(nodeId: string, reasons: readonly string[]): Promise<void> {
+    await this.#db
+      .updateTable('hosted_node_deletions')
+      .set({ phase: 'blocked', reasons: JSON.stringify(reasons), checked_at: sql`now()` })
+      .where('node_id', '=', nodeId)
+      .where('phase', '=', 'removing')
+      .execute();
+  }
+
   /** Records why a look could not be made (the node would not start, say): the tenant reads it. */
   async recordTrouble(nodeId: string, reasons: readonly string[]): Promise<void> {
     await this.#db

@@ -292,12 +292,20 @@ export class NodeDeletions {
     await this.#repo.removing(record.id);
     // The last payments it sent are recorded (and billed) before its data goes.
     await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
-    await lastLookBeforeRemoval(this.#nodes.backend(record), AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(
-      async (err: unknown) => {
-        await this.#repo.recordTrouble(record.id, [errorMessage(err)]);
-        throw err;
-      },
-    );
+    const lastLook = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    await lastLookBeforeRemoval(
+      this.#nodes.backend(record),
+      // Asked only when the node did not answer: a driver that cannot tell is taken as running.
+      async () =>
+        (await this.#nodes.status(record.id, AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(() => 'running')) ===
+        'running',
+      lastLook,
+    ).catch(async (err: unknown) => {
+      // Not removed: no longer `removing` (a node the driver then misses is not taken for one
+      // whose removal a crash cut short), and the tenant reads why.
+      await this.#repo.removalRefused(record.id, [errorMessage(err)]);
+      throw err;
+    });
     const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>
       this.#archives.write(manifest, data),
     );

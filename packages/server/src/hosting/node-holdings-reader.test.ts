@@ -31,7 +31,9 @@ test('a block arriving while the lists are read (a close the wallet has not take
 
 test('the last look before removal: a node that received coins since is kept; an empty one, or one not running, goes', async () => {
   const signal = AbortSignal.timeout(1_000);
-  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 100]), signal), (err) => {
+  const runs = async () => true;
+  const stoppedByDriver = async () => false;
+  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 100]), runs, signal), (err) => {
     assert.ok(isLspError(err, ErrorCode.Conflict));
     assert.match(err.message, /while it was being removed; it is kept/);
     return true;
@@ -40,16 +42,22 @@ test('the last look before removal: a node that received coins since is kept; an
     ...nodeAt([100, 100, 100]),
     walletBalance: async () => ({ confirmed: sat(0), unconfirmed: sat(0), locked: sat(0) }) as never,
   };
-  await lastLookBeforeRemoval(empty, signal);
-  const stopped: HoldingsPort = {
+  await lastLookBeforeRemoval(empty, runs, signal);
+  const silent: HoldingsPort = {
     ...empty,
     getInfo: async () => {
       throw new Error('connect ECONNREFUSED');
     },
   };
-  await lastLookBeforeRemoval(stopped, signal);
+  // Not answering: gone only when its driver says it is not running.
+  await lastLookBeforeRemoval(silent, stoppedByDriver, signal);
+  await assert.rejects(lastLookBeforeRemoval(silent, runs, signal), (err) => {
+    assert.ok(isLspError(err, ErrorCode.LightningUnavailable));
+    assert.match(err.message, /runs but did not answer .*ECONNREFUSED.*it is kept/);
+    return true;
+  });
   // Running but not readable whole (the chain moved while it was read): kept, looked at again.
-  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 101]), signal), (err) =>
+  await assert.rejects(lastLookBeforeRemoval(nodeAt([100, 100, 101]), runs, signal), (err) =>
     isLspError(err, ErrorCode.LightningUnavailable),
   );
 });

@@ -12,6 +12,7 @@ import {
   type NodePort,
   type WalletPort,
 } from '@blgv/core';
+import { errorMessage } from '../error-message.ts';
 
 /** The calls reading holdings needs. */
 export type HoldingsPort = Pick<NodePort, 'getInfo'> &
@@ -68,16 +69,29 @@ export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Pro
  * and holds anything now (a deposit, a channel opened to it since the look that decided the
  * removal), or cannot be read whole, is refused (`conflict` naming what it holds, or why it
  * could not be read): it stays `deleting`, for the keeper's next look to close and sweep it,
- * or to say why not. A node that does not answer at all is not
- * running: no channel can reach it, and coins sent to its wallet stay its seed's, which the
- * archive keeps.
+ * or to say why not. A node that does not answer is removed only when its driver says it is
+ * not running (`running` tells, after the call failed): no channel can reach a stopped node,
+ * and coins sent to its wallet stay its seed's, which the archive keeps. One whose process runs
+ * but does not answer (a call timing out under load, a wallet locked after a restart) may have
+ * been given a channel or coins since the last look: it is kept (`lightning_unavailable`).
  */
-export async function lastLookBeforeRemoval(node: HoldingsPort, signal: AbortSignal): Promise<void> {
-  const running = await node.getInfo(signal).then(
+export async function lastLookBeforeRemoval(
+  node: HoldingsPort,
+  running: () => Promise<boolean>,
+  signal: AbortSignal,
+): Promise<void> {
+  const answered = await node.getInfo(signal).then(
     () => true,
-    () => false,
+    (err: unknown) => err,
   );
-  if (!running) return;
+  if (answered !== true) {
+    if (!(await running())) return;
+    throw new LspError(
+      ErrorCode.LightningUnavailable,
+      `the node runs but did not answer its last look before removal (${errorMessage(answered)}); it is kept, deleting, and looked at again`,
+      { field: 'state' },
+    );
+  }
   // Running: it must be read whole (a node it cannot read now is kept and looked at again).
   const holdings = await readHoldings(node, signal);
   if (!holdsNothing(holdings))
