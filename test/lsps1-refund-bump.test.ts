@@ -136,3 +136,64 @@ test('a refund still unconfirmed after the bump delay is replaced at a higher fe
   );
   await assertCleanAudit(lsp);
 });
+
+test('a payment still unconfirmed when its order ends is refunded only once it confirms, apart from what had confirmed', async () => {
+  const refundAddress = await net.bob.lnd.newAddress(within());
+  const created = await bob.call<Lsps1Order>(
+    'lsps1.create_order',
+    lsps1Order({
+      lsp_balance_sat: '200000',
+      client_balance_sat: '100000',
+      refund_onchain_address: refundAddress,
+    }),
+  );
+  assert.ok(created.result, JSON.stringify(created.error));
+  const onchain = created.result.payment.onchain;
+  assert.ok(onchain);
+  // Too little, in two payments: the first confirms, the second is still in the mempool when
+  // the order expires (its payer could still replace it with a fee bump).
+  const first = await net.bob.lnd.sendCoins(
+    { address: onchain.address, amount: sat(BigInt(onchain.order_total_sat) - 30_000n) },
+    within(),
+  );
+  await net.h.mine(1);
+  const second = await net.bob.lnd.sendCoins({ address: onchain.address, amount: sat(10_000n) }, within());
+  const failed = await net.h.waitFor(
+    async () => {
+      const r = await bob.call<Lsps1Order>('lsps1.get_order', { order_id: created.result?.order_id });
+      return r.result?.order_state === 'FAILED' ? r.result : undefined;
+    },
+    { what: 'the underpaid order to expire', intervalMs: 250, timeoutMs: 60_000 },
+  );
+  const spends = (t: OnchainTransaction, txid: string) => t.inputs.some((i) => i.txid === txid);
+  const refunded = await net.h.waitFor(
+    async () => (await refundsOf(failed.order_id)).find((t) => spends(t, first.txid)),
+    { what: 'the refund of the confirmed payment' },
+  );
+  assert.equal(refunded.confirmations, 0);
+  assert.ok(
+    (await refundsOf(failed.order_id)).every((t) => !spends(t, second.txid)),
+    'no refund spends the unconfirmed payment',
+  );
+
+  // A block: the first refund and the second payment confirm; then the second is refunded.
+  await net.h.mine(1);
+  await net.h.waitFor(
+    async () =>
+      (await refundsOf(failed.order_id)).some((t) => spends(t, second.txid) && t.confirmations === 0),
+    { what: 'the refund of the second payment, once it confirmed' },
+  );
+  await net.h.mine(1);
+  const back = await net.h.waitFor(
+    async () => {
+      const txs = await net.bob.lnd.listOnchainTransactions({ startHeight: 0 }, within());
+      const confirmed = txs.filter(
+        (t) => t.confirmations > 0 && t.outputs.some((o) => o.address === refundAddress),
+      );
+      return confirmed.length === 2 ? confirmed : undefined;
+    },
+    { what: 'both refunds to confirm at bob' },
+  );
+  assert.equal(back.length, 2, 'one refund for each payment');
+  await assertCleanAudit(lsp);
+});

@@ -102,9 +102,11 @@ export async function auditLsps1Receipts(
       sink.inFlight(what);
       continue;
     }
-    const left = receipts.filter(
+    const inNoRefund = receipts.filter(
       (r) => !covered.has(outpointKey(r.outpoint)) && !spenders.has(outpointKey(r.outpoint)),
     );
+    // One not confirmed yet is refunded once it confirms (its payer may still replace it).
+    const left = inNoRefund.filter((r) => r.confirmations > 0);
     if (left.length > 0 && refundable(left, o.refundOnchainAddress)) {
       const total = left.reduce((s, r) => s + r.amount, 0n);
       sink.flag(
@@ -112,7 +114,9 @@ export async function auditLsps1Receipts(
         subject,
         `${o.state}, yet ${total} sat it received (${left.map((r) => outpointKey(r.outpoint)).join(', ')}) was not refunded`,
       );
-    } else if (
+    } else if (inNoRefund.length > left.length)
+      sink.inFlight(what); // waiting for its confirmation
+    else if (
       receipts.some((r) => covered.has(outpointKey(r.outpoint)) && !spenders.has(outpointKey(r.outpoint)))
     )
       sink.inFlight(what); // in a refund not seen yet

@@ -20,7 +20,8 @@
  * order's channel (the order paid on chain, funded and published: the LSP's now); and refunded
  * once the order is over when it paid for nothing: the order was paid by its invoice instead,
  * expired unpaid or failed, or it arrived after the order was paid or after its refund went
- * out (each such late arrival gets a refund of its own). What the receipt that took the order
+ * out (each such late arrival gets a refund of its own). A receipt is refunded only once it
+ * confirms (held until then): its payer may still replace it. What the receipt that took the order
  * past its total paid over it is the client's too: that receipt is held, and refunded once the
  * order completes, the part that paid going back to the LSP's wallet in the same refund
  * ({@link SortedReceipts.overpaid}). A payment to the address of an order that ended long ago
@@ -272,6 +273,7 @@ export class OrderReceipts implements FundingGuard {
       const kept = [
         ...sorted.refunding,
         ...sorted.unrefunded,
+        ...sorted.unconfirmed,
         ...(sorted.overpaid ? [sorted.overpaid.receipt] : []),
       ];
       await this.#lease(
@@ -336,7 +338,7 @@ export class OrderReceipts implements FundingGuard {
         refunds.filter((r) => r.orderId === order.id),
         signal,
       );
-      if (sorted.unrefunded.length === 0 && !sorted.overpaid) continue; // its own, accounted for
+      if (sorted.unrefunded.length === 0 && sorted.unconfirmed.length === 0 && !sorted.overpaid) continue; // its own, accounted for
       late.push(order);
       this.#log.warn(
         { order: order.id, state: order.state, address: order.onchainAddress },

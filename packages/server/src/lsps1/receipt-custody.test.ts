@@ -50,16 +50,40 @@ const order = (state: OrderState, paymentMethod: 'bolt11' | 'onchain' | null, to
 const none = new Set<string>();
 const sorted = (o: ReturnType<typeof order>, receipts: ReceiptOutput[], spent = none, refunding = none) => {
   const r = sortReceipts(o, receipts, spent, refunding);
-  return { paid: keys(r.paid), refunding: keys(r.refunding), unrefunded: keys(r.unrefunded) };
+  return {
+    paid: keys(r.paid),
+    refunding: keys(r.refunding),
+    unrefunded: keys(r.unrefunded),
+    unconfirmed: keys(r.unconfirmed),
+  };
 };
 
 test("while the order runs nothing is paid: every receipt is the client's until it pays for a channel", () => {
   for (const state of ['awaiting_payment', 'payment_held', 'opening', 'publishing', 'refunding'] as const)
     assert.deepEqual(
       sorted(order(state, 'onchain'), [receipt('aa', 100_000n, 3)]),
-      { paid: [], refunding: [], unrefunded: ['aa:0'] },
+      { paid: [], refunding: [], unrefunded: ['aa:0'], unconfirmed: [] },
       state,
     );
+});
+
+test('an unconfirmed receipt is held apart, refunded only once it confirms (its payer may still replace it)', () => {
+  const receipts = [receipt('aa', 60_000n, 3), receipt('bb', 20_000n, 0)];
+  assert.deepEqual(sorted(order('failed', 'onchain'), receipts), {
+    paid: [],
+    refunding: [],
+    unrefunded: ['aa:0'],
+    unconfirmed: ['bb:0'],
+  });
+  assert.deepEqual(
+    sorted(order('failed', 'onchain'), [receipt('aa', 60_000n, 3), receipt('bb', 20_000n, 1)]),
+    {
+      paid: [],
+      refunding: [],
+      unrefunded: ['aa:0', 'bb:0'],
+      unconfirmed: [],
+    },
+  );
 });
 
 test('receipts that paid for a published channel are the LSP’s; what arrived after the order was paid is not', () => {
@@ -68,7 +92,8 @@ test('receipts that paid for a published channel are the LSP’s; what arrived a
     assert.deepEqual(sorted(order(state, 'onchain'), receipts), {
       paid: ['aa:0', 'bb:0'],
       refunding: [],
-      unrefunded: ['cc:0'],
+      unrefunded: [],
+      unconfirmed: ['cc:0'],
     });
   // The earliest confirmed until the total: one more confirmed later is the client's too.
   assert.deepEqual(keys(paidReceipts([...receipts, receipt('dd', 10_000n, 1)], 100_000n)), ['aa:0', 'bb:0']);
@@ -84,7 +109,7 @@ test('what the receipt that paid an order paid over its total is the client’s 
   assert.equal(overpaidBy(order('completed', 'bolt11'), receipts), 0n);
   const split = sortReceipts(completed, receipts, none, none, 5_000n);
   assert.deepEqual(keys(split.paid), ['aa:0']);
-  assert.deepEqual(keys(split.unrefunded), ['cc:0']);
+  assert.deepEqual(keys(split.unconfirmed), ['cc:0']);
   assert.deepEqual(
     split.overpaid && keys([split.overpaid.receipt]),
     ['bb:0'],
@@ -114,22 +139,23 @@ test('what the receipt that paid an order paid over its total is the client’s 
 });
 
 test('a receipt a live refund spends is held; one spent for good is gone; the rest are refunded', () => {
-  const receipts = [receipt('aa', 5_000n, 9), receipt('bb', 7_000n, 2), receipt('cc', 8_000n, 0)];
+  const receipts = [receipt('aa', 5_000n, 9), receipt('bb', 7_000n, 2), receipt('cc', 8_000n, 1)];
   const spent = new Set([`${txid('aa')}:0`]);
   const refunding = new Set([`${txid('bb')}:0`]);
   assert.deepEqual(sorted(order('expired', null), receipts, spent, refunding), {
     paid: [],
     refunding: ['bb:0'],
     unrefunded: ['cc:0'],
+    unconfirmed: [],
   });
   assert.deepEqual(
     sorted(order('completed', 'bolt11'), [receipt('dd', 100_000n, 3)]),
-    { paid: [], refunding: [], unrefunded: ['dd:0'] },
+    { paid: [], refunding: [], unrefunded: ['dd:0'], unconfirmed: [] },
     'an order paid by its invoice: its address was paid for nothing',
   );
   assert.deepEqual(
     sorted(order('failed', 'onchain'), [receipt('dd', 100_000n, 3)]),
-    { paid: [], refunding: [], unrefunded: ['dd:0'] },
+    { paid: [], refunding: [], unrefunded: ['dd:0'], unconfirmed: [] },
     'paid on chain, failed: nothing paid for',
   );
 });

@@ -12,14 +12,18 @@ import { REFUND_DUST_LIMIT, type RefundInput, spentOutpoints } from './refund-tr
 /**
  * An order's unspent receipts, sorted by whose they are. `paid`: they paid for its funded
  * channel (the order was paid on chain and is settling or completed): the LSP's, released.
- * `refunding`: spent by a refund not confirmed yet: held. `unrefunded`: the client's and in no
- * refund: held while the order runs, then sent back (a payment after the order was paid, a
- * payment after its refund went out, a payment to an order paid by its invoice, ...).
+ * `refunding`: spent by a refund not confirmed yet: held. `unrefunded`: the client's, confirmed
+ * and in no refund: held while the order runs, then sent back (a payment after the order was
+ * paid, a payment after its refund went out, a payment to an order paid by its invoice, ...).
+ * `unconfirmed`: the client's too, but not confirmed yet: held, and refunded only once it
+ * confirms. The payer may still replace it (a fee bump): a refund spending it would then never
+ * confirm, and hold every other receipt it spends with it.
  */
 export interface SortedReceipts {
   readonly paid: readonly RefundInput[];
   readonly refunding: readonly RefundInput[];
   readonly unrefunded: readonly RefundInput[];
+  readonly unconfirmed: readonly RefundInput[];
   /**
    * The receipt that took an order paid on chain past its total, when what it paid over the
    * total is worth sending back and no refund spends it yet: held, then refunded with `kept`
@@ -55,6 +59,7 @@ export function sortReceipts(
   const paid: RefundInput[] = [];
   const inRefund: RefundInput[] = [];
   const unrefunded: RefundInput[] = [];
+  const unconfirmed: RefundInput[] = [];
   let overpaid: SortedReceipts['overpaid'];
   for (const r of receipts) {
     const key = outpointKey(r.outpoint);
@@ -63,9 +68,10 @@ export function sortReceipts(
     if (refunding.has(key)) inRefund.push(r);
     else if (r === split) overpaid = { receipt: r, kept: keptOf(r.amount - over) };
     else if (paidKeys.has(key)) paid.push(r);
-    else unrefunded.push(r);
+    else if (r.confirmations > 0) unrefunded.push(r);
+    else unconfirmed.push(r);
   }
-  return { paid, refunding: inRefund, unrefunded, ...(overpaid ? { overpaid } : {}) };
+  return { paid, refunding: inRefund, unrefunded, unconfirmed, ...(overpaid ? { overpaid } : {}) };
 }
 
 /**
