@@ -55,7 +55,8 @@ async function refundsOf(orderId: string): Promise<OnchainTransaction[]> {
   return txs.filter((t) => t.label === `lsps1-refund:${orderId}`);
 }
 
-test('a refund still unconfirmed after the bump delay is replaced at a higher fee, and only one reaches the client', async () => {
+/** An order bob makes with a refund address of his: to pay on chain. */
+async function orderWithRefundAddress() {
   const refundAddress = await net.bob.lnd.newAddress(within());
   const created = await bob.call<Lsps1Order>(
     'lsps1.create_order',
@@ -68,13 +69,18 @@ test('a refund still unconfirmed after the bump delay is replaced at a higher fe
   assert.ok(created.result, JSON.stringify(created.error));
   const onchain = created.result.payment.onchain;
   assert.ok(onchain);
+  return { refundAddress, order: created.result, onchain };
+}
+
+test('a refund still unconfirmed after the bump delay is replaced at a higher fee, and only one reaches the client', async () => {
+  const { refundAddress, order, onchain } = await orderWithRefundAddress();
   const paid = sat(BigInt(onchain.order_total_sat) - 10_000n);
   await net.bob.lnd.sendCoins({ address: onchain.address, amount: paid }, within());
   await net.h.mine(1);
 
   const failed = await net.h.waitFor(
     async () => {
-      const r = await bob.call<Lsps1Order>('lsps1.get_order', { order_id: created.result?.order_id });
+      const r = await bob.call<Lsps1Order>('lsps1.get_order', { order_id: order.order_id });
       return r.result?.order_state === 'FAILED' ? r.result : undefined;
     },
     { what: 'the underpaid order to expire', intervalMs: 250, timeoutMs: 60_000 },
@@ -138,18 +144,7 @@ test('a refund still unconfirmed after the bump delay is replaced at a higher fe
 });
 
 test('a payment still unconfirmed when its order ends is refunded only once it confirms, apart from what had confirmed', async () => {
-  const refundAddress = await net.bob.lnd.newAddress(within());
-  const created = await bob.call<Lsps1Order>(
-    'lsps1.create_order',
-    lsps1Order({
-      lsp_balance_sat: '200000',
-      client_balance_sat: '100000',
-      refund_onchain_address: refundAddress,
-    }),
-  );
-  assert.ok(created.result, JSON.stringify(created.error));
-  const onchain = created.result.payment.onchain;
-  assert.ok(onchain);
+  const { refundAddress, order, onchain } = await orderWithRefundAddress();
   // Too little, in two payments: the first confirms, the second is still in the mempool when
   // the order expires (its payer could still replace it with a fee bump).
   const first = await net.bob.lnd.sendCoins(
@@ -160,7 +155,7 @@ test('a payment still unconfirmed when its order ends is refunded only once it c
   const second = await net.bob.lnd.sendCoins({ address: onchain.address, amount: sat(10_000n) }, within());
   const failed = await net.h.waitFor(
     async () => {
-      const r = await bob.call<Lsps1Order>('lsps1.get_order', { order_id: created.result?.order_id });
+      const r = await bob.call<Lsps1Order>('lsps1.get_order', { order_id: order.order_id });
       return r.result?.order_state === 'FAILED' ? r.result : undefined;
     },
     { what: 'the underpaid order to expire', intervalMs: 250, timeoutMs: 60_000 },
