@@ -37,6 +37,36 @@ const dialects: Record<string, DatabaseConfig> = {
   postgres: { kind: 'postgres', url: postgresUrl, schema },
 };
 
+/** An LSPS1 order that may be paid on chain to `onchainAddress`, refunded to `bcrt1qrefund`. */
+function insertOnchainOrder(database: Database, onchainAddress = 'bcrt1qorder') {
+  return new Lsps1OrdersRepository(database.db).insert({
+    id: crypto.randomUUID(),
+    ownerKind: 'node',
+    owner: 'n',
+    clientPubkey: `02${'11'.repeat(32)}`,
+    clientHost: null,
+    lspBalanceSat: sat(100_000n),
+    clientBalanceSat: sat(0n),
+    requiredChannelConfirmations: 1,
+    fundingConfirmsWithinBlocks: 6,
+    channelExpiryBlocks: 1000,
+    token: '',
+    refundOnchainAddress: 'bcrt1qrefund',
+    announceChannel: false,
+    feeTotalSat: sat(1_000n),
+    networkFeeSat: sat(330n),
+    orderTotalSat: sat(1_000n),
+    paymentHash: randomBytes(32).toString('hex'),
+    invoice: 'lnbcrt1',
+    preimageCiphertext: 'x',
+    invoiceExpiresAt: new Date(),
+    onchainAddress,
+    onchainStartHeight: 1,
+    onchainConfirmations: 1,
+    onchainExpiresAt: new Date(),
+  });
+}
+
 after(async () => {
   // Drop the throwaway schema the Postgres run used.
   const admin = await openDatabase({ kind: 'postgres', url: postgresUrl });
@@ -349,32 +379,7 @@ for (const [name, config] of Object.entries(dialects)) {
     });
 
     test('a refund chain has one live refund: a bump replaces it once, the one that confirms is kept, another chain of the order is left alone', async () => {
-      const order = await new Lsps1OrdersRepository(database.db).insert({
-        id: crypto.randomUUID(),
-        ownerKind: 'node',
-        owner: 'n',
-        clientPubkey: `02${'11'.repeat(32)}`,
-        clientHost: null,
-        lspBalanceSat: sat(100_000n),
-        clientBalanceSat: sat(0n),
-        requiredChannelConfirmations: 1,
-        fundingConfirmsWithinBlocks: 6,
-        channelExpiryBlocks: 1000,
-        token: '',
-        refundOnchainAddress: 'bcrt1qrefund',
-        announceChannel: false,
-        feeTotalSat: sat(1_000n),
-        networkFeeSat: sat(330n),
-        orderTotalSat: sat(1_000n),
-        paymentHash: randomBytes(32).toString('hex'),
-        invoice: 'lnbcrt1',
-        preimageCiphertext: 'x',
-        invoiceExpiresAt: new Date(),
-        onchainAddress: 'bcrt1qorder',
-        onchainStartHeight: 1,
-        onchainConfirmations: 1,
-        onchainExpiresAt: new Date(),
-      });
+      const order = await insertOnchainOrder(database);
       const refunds = new Lsps1RefundsRepository(database.db);
       const refund = (txid: string, feeRate: bigint) => ({
         txid: txid.repeat(64) as Hex32,
@@ -415,6 +420,29 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.deepEqual(await refunds.unconfirmedOrders(), [order.id]);
       await refunds.confirm(refund('d', 2n).txid, [refund('d', 2n).txid]);
       assert.deepEqual(await refunds.unconfirmedOrders(), []);
+    });
+
+    test('an ended order kept in custody while it holds its client’s coins: its watch runs on, written once per half watch', async () => {
+      const orders = new Lsps1OrdersRepository(database.db);
+      const order = await insertOnchainOrder(database, 'bcrt1qkept');
+      await sql`update lsps1_orders set state = 'failed', updated_at = now() - interval '10 days'
+        where id = ${order.id}`.execute(database.db);
+      const day = 86_400_000;
+      const watched = async () =>
+        (await orders.onchainInCustody(new Date(Date.now() - 7 * day))).some((o) => o.id === order.id);
+      const lateAt = async () =>
+        (
+          await sql<{
+            at: Date | null;
+          }>`select late_receipt_at as at from lsps1_orders where id = ${order.id}`.execute(database.db)
+        ).rows[0]?.at;
+      assert.equal(await watched(), false, 'ended 10 days ago: out of a 7-day watch');
+      await orders.keepInCustody([order.id], new Date(Date.now() - 3.5 * day));
+      assert.equal(await watched(), true, 'kept: its watch runs from now');
+      const first = await lateAt();
+      assert.ok(first);
+      await orders.keepInCustody([order.id], new Date(Date.now() - 3.5 * day));
+      assert.equal((await lateAt())?.getTime(), first.getTime(), 'not written again within half its watch');
     });
 
     test('every transition appends its event in its own transaction, and a rolled-back one leaves neither', async () => {

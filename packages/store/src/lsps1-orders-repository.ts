@@ -212,6 +212,21 @@ export class Lsps1OrdersRepository {
     return rows.map(toOrder);
   }
 
+  /**
+   * Keeps ended orders in custody that still hold their client's coins (a receipt its refund
+   * could not be sent for yet): the watch of each whose watch started before `before` runs on
+   * from now. Written once per half watch, not every pass.
+   */
+  async keepInCustody(ids: readonly string[], before: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db
+      .updateTable('lsps1_orders')
+      .set({ late_receipt_at: new Date() })
+      .where('id', 'in', [...ids])
+      .where((eb) => eb(eb.fn.coalesce('late_receipt_at', 'updated_at'), '<', before))
+      .execute();
+  }
+
   /** Brings orders back into custody: a payment to their address came after their watch. */
   async markLateReceipt(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;

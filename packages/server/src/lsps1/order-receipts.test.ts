@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type OutputLease, parseHex32 } from '@blgv/core';
-import { leasesToTake, leasesUnder, RECEIPT_LEASE_SECONDS, receiptLockId } from './order-receipts.ts';
+import { leasesToTake, leasesUnder, RECEIPT_LEASE_SECONDS, receiptLockId } from './receipt-leases.ts';
 
 const ORDER = '6f0c3f39-5a42-4b8e-9d55-1f2a3b4c5d6e';
 const txid = (b: string) => parseHex32(b.repeat(32));

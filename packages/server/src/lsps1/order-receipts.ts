@@ -21,25 +21,22 @@
  * once the order is over when it paid for nothing: the order was paid by its invoice instead,
  * expired unpaid or failed, or it arrived after the order was paid or after its refund went
  * out (each such late arrival gets a refund of its own). A receipt is refunded only once it
- * confirms (held until then): its payer may still replace it. What the receipt that took the order
- * past its total paid over it is the client's too: that receipt is held, and refunded once the
- * order completes, the part that paid going back to the LSP's wallet in the same refund
- * ({@link SortedReceipts.overpaid}). A payment to the address of an order that ended long ago
- * is found among the wallet's new transactions and brings the order back into custody
- * ({@link FINAL_WATCH_MS}). The client's coins are never ours to keep: a receipt too small to
- * pay for its own refund stays leased for the client as long as the order's address is
- * watched.
+ * confirms (held until then): its payer may still replace it. What the receipt that took the
+ * order past its total paid over it is the client's too: that receipt is held, and refunded
+ * once the order completes, the part that paid going back to the LSP's wallet in the same
+ * refund ({@link SortedReceipts.overpaid}). A payment to the address of an order that ended
+ * long ago is found among the wallet's new transactions and brings the order back into custody
+ * ({@link FINAL_WATCH_MS}). The client's coins are never ours to keep: an ended order whose
+ * refund could not be sent yet stays watched, its watch running on, for as long as it holds
+ * coins worth their refund at the lowest fee rate ({@link holdsClientCoins}); a receipt too
+ * small for even that stays leased for the client as long as the order's address is watched.
  */
-import { createHash } from 'node:crypto';
 import {
   type FeeRateBounds,
   FINAL_ORDER_STATES,
   type FundingPort,
-  type Hex32,
   type OnchainTransaction,
   type Outpoint,
-  type OutputLease,
-  parseHex32,
   type WalletPort,
 } from '@blgv/core';
 import {
@@ -56,6 +53,7 @@ import type { FundingGuard } from '../funding/channel-funder.ts';
 import { REFUND_LABEL_PREFIX, refundFeeRate } from './lsps1-refunds.ts';
 import {
   type CustodyOrder,
+  holdsClientCoins,
   outpointKey,
   overpaidBy,
   refundingOutpoints,
@@ -63,13 +61,16 @@ import {
   sortReceipts,
   spentForGood,
 } from './receipt-custody.ts';
+import {
+  leasesToTake,
+  leasesUnder,
+  RECEIPT_LEASE_SECONDS,
+  RENEW_BELOW_MS,
+  receiptLockId,
+} from './receipt-leases.ts';
 import { outputsTo, overpaymentFloor, REFUND_DUST_LIMIT } from './refund-transaction.ts';
 import { WalletScan } from './wallet-scan.ts';
 
-/** How long a receipt's lease lasts; renewed once less than half of it is left. */
-export const RECEIPT_LEASE_SECONDS = 7 * 86_400;
-/** A lease with less than this left is renewed. */
-const RENEW_BELOW_MS = (RECEIPT_LEASE_SECONDS * 1000) / 2;
 /**
  * A final order's address is still looked at every pass this long after the order ended (by
  * default; `lsps1.onchain.watchAfterEndSeconds`): to release leases a crash kept, and to send
@@ -88,37 +89,6 @@ const LATE_RECEIPTS_MARGIN_BLOCKS = 6;
 const LATE_LOOKUP_CHUNK = 1_000;
 /** How old a scan the funding guard accepts (the wallet is about to pick inputs). */
 const GUARD_SCAN_AGE_MS = 500;
-
-/** The lease id of an order's receipts: 32 bytes derived from its id. */
-export function receiptLockId(orderId: string): Hex32 {
-  return parseHex32(createHash('sha256').update(`blgv-lsp/lsps1-order-receipts/${orderId}`).digest('hex'));
-}
-
-/**
- * The receipts to lease (again) now: those not spent for good that have no lease under
- * `lockId`, or one with less than {@link RENEW_BELOW_MS} left.
- */
-export function leasesToTake(
-  receipts: readonly Outpoint[],
-  spent: ReadonlySet<string>,
-  leases: readonly OutputLease[],
-  lockId: Hex32,
-  now: Date,
-): Outpoint[] {
-  const ours = new Map(
-    leases.filter((l) => l.lockId === lockId).map((l) => [outpointKey(l.outpoint), l.expiresAt.getTime()]),
-  );
-  return receipts.filter((o) => {
-    if (spent.has(outpointKey(o))) return false;
-    const expires = ours.get(outpointKey(o));
-    return expires === undefined || expires - now.getTime() < RENEW_BELOW_MS;
-  });
-}
-
-/** The leases held under `lockId`. */
-export function leasesUnder(leases: readonly OutputLease[], lockId: Hex32): Outpoint[] {
-  return leases.filter((l) => l.lockId === lockId).map((l) => l.outpoint);
-}
 
 /**
  * The Lightning calls order receipts make: leasing the receipts' outputs, scanning the wallet
@@ -258,6 +228,7 @@ export class OrderReceipts implements FundingGuard {
     const spent = spentForGood(txs);
     const now = new Date();
     const toRefund: Lsps1OrderRecord[] = [];
+    const holding: string[] = [];
     for (const order of orders) {
       if (!order.onchainAddress) continue;
       const lockId = receiptLockId(order.id);
@@ -289,7 +260,18 @@ export class OrderReceipts implements FundingGuard {
       );
       if (FINAL_ORDER_STATES.includes(order.state) && (sorted.unrefunded.length > 0 || sorted.overpaid))
         toRefund.push(order);
+      if (
+        FINAL_ORDER_STATES.includes(order.state) &&
+        holdsClientCoins(order, sorted, this.#feeRates.minFeeRate)
+      )
+        holding.push(order.id);
     }
+    // Custody ends with the client's coins back, not on a timer: an order whose refund could
+    // not be sent yet (a fee rate too high for now, a receipt not confirmed yet) stays watched.
+    await new Lsps1OrdersRepository(this.#database.db).keepInCustody(
+      holding,
+      new Date(Date.now() - this.#watchAfterEndMs / 2),
+    );
     return toRefund;
   }
 

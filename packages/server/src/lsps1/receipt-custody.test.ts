@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { type OnchainTransaction, type OrderState, parseHex32, sat } from '@blgv/core';
 import { p2wpkh, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import {
+  holdsClientCoins,
   overpaidBy,
   paidReceipts,
   type ReceiptOutput,
@@ -202,4 +203,34 @@ test('an output is spent for good once a confirmed transaction spends it', () =>
   const b = { txid: txid('bb'), outputIndex: 1 };
   const spent = spentForGood([tx('cc', 1, [a]), tx('dd', 0, [b])]);
   assert.deepEqual([...spent], [`${a.txid}:0`], 'a mempool spend may still be replaced or dropped');
+});
+
+test('an ended order holds its client’s coins while a receipt awaits confirmation or is worth its refund at the lowest rate', () => {
+  const at = (b: string, amount: bigint, confirmations: number): ReceiptOutput => ({
+    ...receipt(b, amount, confirmations),
+    address: ORDER_ADDRESS,
+  });
+  const failed = order('failed', 'onchain');
+  const holds = (receipts: ReceiptOutput[], refundOnchainAddress: string | null = ORDER_ADDRESS) =>
+    holdsClientCoins({ refundOnchainAddress }, sortReceipts(failed, receipts, none, none), 1);
+  assert.equal(holds([at('aa', 1_000n, 3)]), true, 'worth its refund at 1 sat/vB');
+  assert.equal(
+    holds([at('aa', 400n, 3)]),
+    false,
+    'less than its refund fee and the dust limit: worth nothing',
+  );
+  assert.equal(holds([at('aa', 400n, 3), at('bb', 400n, 2)]), true, 'two small ones together are worth it');
+  assert.equal(holds([at('aa', 400n, 0)]), true, 'not confirmed yet: held until it is');
+  assert.equal(holds([]), false);
+  assert.equal(holds([at('aa', 1_000n, 3)], null), false, 'no refund address to send it to');
+  const spent = new Set([`${txid('aa')}:0`]);
+  assert.equal(
+    holdsClientCoins(
+      { refundOnchainAddress: ORDER_ADDRESS },
+      sortReceipts(failed, [at('aa', 1_000n, 3)], spent, none),
+      1,
+    ),
+    false,
+    'refunded for good',
+  );
 });

@@ -7,7 +7,7 @@
 import type { OnchainTransaction, Outpoint, Sat } from '@blgv/core';
 import { sat } from '@blgv/core';
 import type { Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
-import { REFUND_DUST_LIMIT, type RefundInput, spentOutpoints } from './refund-transaction.ts';
+import { REFUND_DUST_LIMIT, type RefundInput, refundVsize, spentOutpoints } from './refund-transaction.ts';
 
 /**
  * An order's unspent receipts, sorted by whose they are. `paid`: they paid for its funded
@@ -154,4 +154,27 @@ export function spentForGood(txs: readonly OnchainTransaction[]): Set<string> {
 /** `txid:index`. */
 export function outpointKey(o: Outpoint): string {
   return `${o.txid}:${o.outputIndex}`;
+}
+
+/**
+ * True when an ended order still holds what its client can be given back: a receipt not
+ * confirmed yet, an overpayment not refunded, or receipts in no refund that would pay for
+ * their own refund at the lowest fee rate and leave more than dust (a receipt below that is
+ * worth less than moving it costs, ever). Only with a refund address to send them to.
+ */
+export function holdsClientCoins(
+  order: Pick<Lsps1OrderRecord, 'refundOnchainAddress'>,
+  sorted: SortedReceipts,
+  minFeeRate: number,
+): boolean {
+  const to = order.refundOnchainAddress;
+  if (!to) return false;
+  if (sorted.unconfirmed.length > 0 || sorted.overpaid) return true;
+  if (sorted.unrefunded.length === 0) return false;
+  const total = sorted.unrefunded.reduce((s, r) => s + r.amount, 0n);
+  try {
+    return total - BigInt(minFeeRate) * BigInt(refundVsize(sorted.unrefunded, to)) >= REFUND_DUST_LIMIT;
+  } catch {
+    return true; // its size unknown: kept, rather than let go
+  }
 }
