@@ -96,6 +96,18 @@ export class ChannelFundingsRepository {
     return rows.map(toFunding);
   }
 
+  /** Which of these lock ids are of fundings given up (cancelled or withdrawn). */
+  async givenUpLocks(lockIds: readonly string[]): Promise<Set<string>> {
+    if (lockIds.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom('channel_fundings')
+      .select('lock_id')
+      .where('lock_id', 'in', [...lockIds])
+      .where('state', 'in', ['cancelled', 'withdrawn'])
+      .execute();
+    return new Set(rows.map((r) => r.lock_id));
+  }
+
   /** Records what the wallet funded (still negotiating: nothing is signed). */
   async recordFunded(id: string, facts: FundedFacts): Promise<void> {
     await this.#db

@@ -278,6 +278,47 @@ test('when the commit cannot be written, nothing is signed and the attempt is ca
   }
 });
 
+test('a coin a cancelled attempt could not release is released by the next sweep, and no one else’s', async () => {
+  const { database, funder, backend, leases } = await funderWith(new Set());
+  const release = backend.releaseOutput;
+  let refusals = 2; // the unwind's sweep, then its own release
+  backend.releaseOutput = async (...args) => {
+    if (refusals-- > 0) throw new Error('LND unavailable');
+    return release(...args);
+  };
+  const other = {
+    lockId: 'ee'.repeat(32),
+    outpoint: { txid: hex32(), outputIndex: 0 },
+    expiresAt: new Date(),
+  };
+  leases.push(other);
+  try {
+    const result = await funder.fund(channels, {
+      feeRate: 2n,
+      deadlineMs: 5_000,
+      commit: async () => {
+        throw new Error('the buyer moved on');
+      },
+    });
+    assert.equal(result.committed, undefined);
+    const [funding] = await new ChannelFundingsRepository(database.db).inStates(['cancelled']);
+    assert.ok(funding);
+    assert.deepEqual(
+      leases.filter((l) => l.lockId === funding.lockId).length,
+      1,
+      'its release failed: the coin is still leased',
+    );
+    await funder.sweep();
+    assert.deepEqual(
+      leases,
+      [other],
+      "released by the sweep; a lease that is not a given-up funding's stays",
+    );
+  } finally {
+    await database.close();
+  }
+});
+
 test('recovery cancels what a crash left negotiating and publishes what it left committed', async () => {
   const { database, funder, calls, leases } = await funderWith(new Set());
   try {

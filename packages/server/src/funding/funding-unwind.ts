@@ -3,7 +3,14 @@
  * (abandoning what a peer signed, releasing the leased inputs), the sweep that abandons what a
  * late signature still creates, and how a peer's failure is worded for the buyer.
  */
-import { type ChannelsPort, ErrorCode, type FundingPort, formatChannelPoint, isLspError } from '@blgv/core';
+import {
+  type ChannelsPort,
+  ErrorCode,
+  type FundingPort,
+  formatChannelPoint,
+  isLspError,
+  parseHex32,
+} from '@blgv/core';
 import { type ChannelFunding, ChannelFundingsRepository, type Database } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
@@ -19,7 +26,8 @@ export interface FundingUnwinding {
 
 /**
  * Abandons channels LND holds for cancelled or withdrawn funding transactions (never signed by
- * the LSP, so never published).
+ * the LSP, so never published), and releases the wallet coins still leased for them (an
+ * unwind whose release failed: they would stay out of every funding until the lease ran out).
  */
 export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
   const signal = AbortSignal.timeout(CALL_TIMEOUT_MS);
@@ -41,7 +49,24 @@ export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
     deps.log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a funding never published');
     abandoned++;
   }
+  await releaseGivenUp(deps, signal);
   return abandoned;
+}
+
+/** Releases every lease held under the lock id of a funding given up. */
+async function releaseGivenUp(deps: FundingUnwinding, signal: AbortSignal): Promise<void> {
+  const leases = await deps.lightning.listLeases(signal);
+  const givenUp = await new ChannelFundingsRepository(deps.database.db).givenUpLocks([
+    ...new Set(leases.map((l) => l.lockId)),
+  ]);
+  for (const lease of leases) {
+    if (!givenUp.has(lease.lockId)) continue;
+    await deps.lightning.releaseOutput(parseHex32(lease.lockId), lease.outpoint, signal);
+    deps.log.info(
+      { outpoint: `${lease.outpoint.txid}:${lease.outpoint.outputIndex}` },
+      'released a coin still leased for a funding given up',
+    );
+  }
 }
 
 /**
