@@ -121,6 +121,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0034_utilization_refunds',
         '0035_jit_awaiting_preimage_channels',
         '0036_lsps1_late_receipts',
+        '0037_lsps1_holds_client_coins',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -128,7 +129,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29, 30, 31, 32, 33, 34, 35, 36,
+          28, 29, 30, 31, 32, 33, 34, 35, 36, 37,
         ],
       );
     });
@@ -422,27 +423,18 @@ for (const [name, config] of Object.entries(dialects)) {
       assert.deepEqual(await refunds.unconfirmedOrders(), []);
     });
 
-    test('an ended order kept in custody while it holds its client’s coins: its watch runs on, written once per half watch', async () => {
+    test('an ended order holding its client’s coins stays in custody past its watch, until it no longer holds them', async () => {
       const orders = new Lsps1OrdersRepository(database.db);
       const order = await insertOnchainOrder(database, 'bcrt1qkept');
       await sql`update lsps1_orders set state = 'failed', updated_at = now() - interval '10 days'
         where id = ${order.id}`.execute(database.db);
-      const day = 86_400_000;
       const watched = async () =>
-        (await orders.onchainInCustody(new Date(Date.now() - 7 * day))).some((o) => o.id === order.id);
-      const lateAt = async () =>
-        (
-          await sql<{
-            at: Date | null;
-          }>`select late_receipt_at as at from lsps1_orders where id = ${order.id}`.execute(database.db)
-        ).rows[0]?.at;
+        (await orders.onchainInCustody(new Date(Date.now() - 7 * 86_400_000))).some((o) => o.id === order.id);
       assert.equal(await watched(), false, 'ended 10 days ago: out of a 7-day watch');
-      await orders.keepInCustody([order.id], new Date(Date.now() - 3.5 * day));
-      assert.equal(await watched(), true, 'kept: its watch runs from now');
-      const first = await lateAt();
-      assert.ok(first);
-      await orders.keepInCustody([order.id], new Date(Date.now() - 3.5 * day));
-      assert.equal((await lateAt())?.getTime(), first.getTime(), 'not written again within half its watch');
+      await orders.markHoldsClientCoins([order.id], []);
+      assert.equal(await watched(), true, 'holding its client’s coins: in custody whatever its watch says');
+      await orders.markHoldsClientCoins([], [order.id]);
+      assert.equal(await watched(), false, 'refunded: its watch says again');
     });
 
     test('every transition appends its event in its own transaction, and a rolled-back one leaves neither', async () => {

@@ -168,26 +168,31 @@ export class HostedNodeDeletionsRepository {
    * Records that the node's removal has begun (its data is about to go): a crash before
    * {@link removed} is then finished by the keeper's next look, not taken for a node lost.
    */
-  async removing(nodeId: string): Promise<void> {
+  async removing(nodeId: string): Promise<Date> {
+    const at = new Date();
     await this.#db
       .updateTable('hosted_node_deletions')
-      .set({ phase: 'removing', checked_at: sql`now()` })
+      .set({ phase: 'removing', checked_at: at })
       .where('node_id', '=', nodeId)
       .where('phase', '!=', 'removed')
       .execute();
+    return at;
   }
 
   /**
    * Records a removal refused at its last look (the node answered holding something, or ran
    * without answering): no longer `removing` but `blocked` with why, until the keeper's next
-   * look plans again. A node its driver then misses is not taken for a removal cut short.
+   * look plans again. A node its driver then misses is not taken for a removal cut short. Only
+   * the removal that began at `began` ({@link removing}'s answer) is undone: another one begun
+   * since (and maybe past its data already) keeps its phase.
    */
-  async removalRefused(nodeId: string, reasons: readonly string[]): Promise<void> {
+  async removalRefused(nodeId: string, reasons: readonly string[], began: Date): Promise<void> {
     await this.#db
       .updateTable('hosted_node_deletions')
       .set({ phase: 'blocked', reasons: JSON.stringify(reasons), checked_at: sql`now()` })
       .where('node_id', '=', nodeId)
       .where('phase', '=', 'removing')
+      .where('checked_at', '=', began)
       .execute();
   }
 

@@ -168,7 +168,8 @@ export class Lsps1OrdersRepository {
 
   /**
    * Orders with an on-chain address whose receipts may still be held for their client: not
-   * final, or final since `since`, or with a refund that has not confirmed. Oldest first.
+   * final, or final since `since`, or still holding their client's coins, or with a refund
+   * that has not confirmed. Oldest first.
    */
   async onchainInCustody(since: Date): Promise<Lsps1OrderRecord[]> {
     const rows = await this.#db
@@ -180,6 +181,7 @@ export class Lsps1OrdersRepository {
           eb('state', 'not in', ['completed', 'failed', 'expired']),
           eb('updated_at', '>=', since),
           eb('late_receipt_at', '>=', since),
+          eb('holds_client_coins', '=', true),
           eb.exists(
             eb
               .selectFrom('lsps1_refunds')
@@ -213,18 +215,26 @@ export class Lsps1OrdersRepository {
   }
 
   /**
-   * Keeps ended orders in custody that still hold their client's coins (a receipt its refund
-   * could not be sent for yet): the watch of each whose watch started before `before` runs on
-   * from now. Written once per half watch, not every pass.
+   * Records which ended orders in custody still hold their client's coins (`holding`: a
+   * receipt its refund could not be sent for yet) and which no longer do (`released`): an order
+   * holding them stays in custody whatever its watch says ({@link onchainInCustody}). Writes
+   * only what changed.
    */
-  async keepInCustody(ids: readonly string[], before: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#db
-      .updateTable('lsps1_orders')
-      .set({ late_receipt_at: new Date() })
-      .where('id', 'in', [...ids])
-      .where((eb) => eb(eb.fn.coalesce('late_receipt_at', 'updated_at'), '<', before))
-      .execute();
+  async markHoldsClientCoins(holding: readonly string[], released: readonly string[]): Promise<void> {
+    if (holding.length > 0)
+      await this.#db
+        .updateTable('lsps1_orders')
+        .set({ holds_client_coins: true })
+        .where('id', 'in', [...holding])
+        .where('holds_client_coins', '=', false)
+        .execute();
+    if (released.length > 0)
+      await this.#db
+        .updateTable('lsps1_orders')
+        .set({ holds_client_coins: false })
+        .where('id', 'in', [...released])
+        .where('holds_client_coins', '=', true)
+        .execute();
   }
 
   /** Brings orders back into custody: a payment to their address came after their watch. */

@@ -284,9 +284,13 @@ export class ChannelFunder {
     return renewed;
   }
 
-  /** Abandons channels LND holds for cancelled funding transactions (never published). */
+  /**
+   * Abandons channels LND holds for cancelled funding transactions (never published), and
+   * releases coins still leased for them.
+   */
   sweep(): Promise<number> {
-    return sweepCancelled(this.#unwinding());
+    // Coins it released may be what a funding waits for.
+    return sweepCancelled(this.#unwinding()).finally(() => this.#coins.changed());
   }
 
   /**

@@ -61,11 +61,14 @@ async function releaseGivenUp(deps: FundingUnwinding, signal: AbortSignal): Prom
   ]);
   for (const lease of leases) {
     if (!givenUp.has(lease.lockId)) continue;
-    await deps.lightning.releaseOutput(parseHex32(lease.lockId), lease.outpoint, signal);
-    deps.log.info(
-      { outpoint: `${lease.outpoint.txid}:${lease.outpoint.outputIndex}` },
-      'released a coin still leased for a funding given up',
-    );
+    const outpoint = `${lease.outpoint.txid}:${lease.outpoint.outputIndex}`;
+    // One that fails (taken meanwhile, LND busy) is tried again by the next sweep.
+    await deps.lightning
+      .releaseOutput(parseHex32(lease.lockId), lease.outpoint, signal)
+      .then(() => deps.log.info({ outpoint }, 'released a coin still leased for a funding given up'))
+      .catch((err: unknown) =>
+        deps.log.warn({ outpoint, err: errorMessage(err) }, 'releasing a coin of a funding given up failed'),
+      );
   }
 }
 

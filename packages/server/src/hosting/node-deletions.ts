@@ -289,21 +289,26 @@ export class NodeDeletions {
     };
     this.#forget(record.id);
     // From here a crash before the removal is recorded is finished by the keeper's next look.
-    await this.#repo.removing(record.id);
+    const began = await this.#repo.removing(record.id);
     // The last payments it sent are recorded (and billed) before its data goes.
     await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
     const lastLook = AbortSignal.timeout(CALL_TIMEOUT_MS);
     await lastLookBeforeRemoval(
       this.#nodes.backend(record),
-      // Asked only when the node did not answer: a driver that cannot tell is taken as running.
-      async () =>
-        (await this.#nodes.status(record.id, AbortSignal.timeout(CALL_TIMEOUT_MS)).catch(() => 'running')) ===
-        'running',
+      // Asked only when the node did not answer. Only a node its driver reports stopped or
+      // missing goes unread: `pending` (a pod running but not ready: its probe timed out under
+      // the same load), `failed`, or a driver that cannot tell, are taken as running.
+      async () => {
+        const status = await this.#nodes
+          .status(record.id, AbortSignal.timeout(CALL_TIMEOUT_MS))
+          .catch(() => 'running' as const);
+        return status !== 'stopped' && status !== 'missing';
+      },
       lastLook,
     ).catch(async (err: unknown) => {
       // Not removed: no longer `removing` (a node the driver then misses is not taken for one
       // whose removal a crash cut short), and the tenant reads why.
-      await this.#repo.removalRefused(record.id, [errorMessage(err)]);
+      await this.#repo.removalRefused(record.id, [errorMessage(err)], began);
       throw err;
     });
     const ref = await this.#nodes.destroy(record.id, AbortSignal.timeout(300_000), (data) =>

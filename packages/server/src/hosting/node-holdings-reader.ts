@@ -70,7 +70,7 @@ export async function readHoldings(node: HoldingsPort, signal: AbortSignal): Pro
  * removal), or cannot be read whole, is refused (`conflict` naming what it holds, or why it
  * could not be read): it stays `deleting`, for the keeper's next look to close and sweep it,
  * or to say why not. A node that does not answer is removed only when its driver says it is
- * not running (`running` tells, after the call failed): no channel can reach a stopped node,
+ * stopped or gone (`running` tells, after the call failed): no channel can reach a stopped node,
  * and coins sent to its wallet stay its seed's, which the archive keeps. One whose process runs
  * but does not answer (a call timing out under load, a wallet locked after a restart) may have
  * been given a channel or coins since the last look: it is kept (`lightning_unavailable`).

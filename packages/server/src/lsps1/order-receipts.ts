@@ -27,9 +27,10 @@
  * refund ({@link SortedReceipts.overpaid}). A payment to the address of an order that ended
  * long ago is found among the wallet's new transactions and brings the order back into custody
  * ({@link FINAL_WATCH_MS}). The client's coins are never ours to keep: an ended order whose
- * refund could not be sent yet stays watched, its watch running on, for as long as it holds
- * coins worth their refund at the lowest fee rate ({@link holdsClientCoins}); a receipt too
- * small for even that stays leased for the client as long as the order's address is watched.
+ * refund could not be sent yet stays in custody, whatever its watch says, for as long as it
+ * holds coins worth their refund at the lowest fee rate ({@link holdsClientCoins}); a receipt
+ * too small for even that stays leased for the client as long as the order's address is
+ * watched.
  */
 import {
   type FeeRateBounds,
@@ -229,6 +230,7 @@ export class OrderReceipts implements FundingGuard {
     const now = new Date();
     const toRefund: Lsps1OrderRecord[] = [];
     const holding: string[] = [];
+    const givenBack: string[] = [];
     for (const order of orders) {
       if (!order.onchainAddress) continue;
       const lockId = receiptLockId(order.id);
@@ -260,18 +262,12 @@ export class OrderReceipts implements FundingGuard {
       );
       if (FINAL_ORDER_STATES.includes(order.state) && (sorted.unrefunded.length > 0 || sorted.overpaid))
         toRefund.push(order);
-      if (
-        FINAL_ORDER_STATES.includes(order.state) &&
-        holdsClientCoins(order, sorted, this.#feeRates.minFeeRate)
-      )
-        holding.push(order.id);
+      if (FINAL_ORDER_STATES.includes(order.state))
+        (holdsClientCoins(order, sorted, this.#feeRates.minFeeRate) ? holding : givenBack).push(order.id);
     }
     // Custody ends with the client's coins back, not on a timer: an order whose refund could
-    // not be sent yet (a fee rate too high for now, a receipt not confirmed yet) stays watched.
-    await new Lsps1OrdersRepository(this.#database.db).keepInCustody(
-      holding,
-      new Date(Date.now() - this.#watchAfterEndMs / 2),
-    );
+    // not be sent yet (the fee rate of now too high for it) stays in custody.
+    await new Lsps1OrdersRepository(this.#database.db).markHoldsClientCoins(holding, givenBack);
     return toRefund;
   }
 
@@ -320,7 +316,8 @@ export class OrderReceipts implements FundingGuard {
         refunds.filter((r) => r.orderId === order.id),
         signal,
       );
-      if (sorted.unrefunded.length === 0 && sorted.unconfirmed.length === 0 && !sorted.overpaid) continue; // its own, accounted for
+      // Its own, accounted for; or not confirmed yet (found above the cursor once it confirms).
+      if (sorted.unrefunded.length === 0 && !sorted.overpaid) continue;
       late.push(order);
       this.#log.warn(
         { order: order.id, state: order.state, address: order.onchainAddress },

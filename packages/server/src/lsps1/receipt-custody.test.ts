@@ -220,7 +220,7 @@ test('an ended order holds its client’s coins while a receipt awaits confirmat
     'less than its refund fee and the dust limit: worth nothing',
   );
   assert.equal(holds([at('aa', 400n, 3), at('bb', 400n, 2)]), true, 'two small ones together are worth it');
-  assert.equal(holds([at('aa', 400n, 0)]), true, 'not confirmed yet: held until it is');
+  assert.equal(holds([at('aa', 1_000n, 0)]), false, 'not confirmed yet: found again once it confirms');
   assert.equal(holds([]), false);
   assert.equal(holds([at('aa', 1_000n, 3)], null), false, 'no refund address to send it to');
   const spent = new Set([`${txid('aa')}:0`]);

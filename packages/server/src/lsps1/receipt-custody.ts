@@ -157,10 +157,12 @@ export function outpointKey(o: Outpoint): string {
 }
 
 /**
- * True when an ended order still holds what its client can be given back: a receipt not
- * confirmed yet, an overpayment not refunded, or receipts in no refund that would pay for
- * their own refund at the lowest fee rate and leave more than dust (a receipt below that is
- * worth less than moving it costs, ever). Only with a refund address to send them to.
+ * True when an ended order still holds what its client can be given back: an overpayment not
+ * refunded, or confirmed receipts in no refund that would pay for their own refund at the
+ * lowest fee rate and leave more than dust (a receipt below that is worth less than moving it
+ * costs, ever). Only with a refund address to send them to. A receipt not confirmed yet does
+ * not count: it may never confirm (dropped, replaced), and once it confirms the late-receipt
+ * scan finds it above its cursor.
  */
 export function holdsClientCoins(
   order: Pick<Lsps1OrderRecord, 'refundOnchainAddress'>,
@@ -169,7 +171,7 @@ export function holdsClientCoins(
 ): boolean {
   const to = order.refundOnchainAddress;
   if (!to) return false;
-  if (sorted.unconfirmed.length > 0 || sorted.overpaid) return true;
+  if (sorted.overpaid) return true;
   if (sorted.unrefunded.length === 0) return false;
   const total = sorted.unrefunded.reduce((s, r) => s + r.amount, 0n);
   try {

@@ -38,11 +38,10 @@ export interface Lsps1OrdersTable {
   onchain_start_height: number | null;
   onchain_confirmations: number | null;
   onchain_expires_at: Date | null;
-  /**
-   * When a payment to its address was last found after its watch ended, or the order was last
-   * found holding its client's coins late in its watch: its watch runs from then (0036).
-   */
+  /** When a payment to its address was last found after its watch ended (0036). */
   late_receipt_at: Generated<Date | null>;
+  /** It ended still holding its client's coins, not refunded yet: kept in custody (0037). */
+  holds_client_coins: Generated<boolean>;
   payment_method: 'bolt11' | 'onchain' | null;
   refund_txid: string | null;
   created_at: ColumnType<Date, never, never>;
