@@ -501,7 +501,10 @@ test("the operator sees the story's figures: revenue by source, forwards, liquid
     assert.equal(await text(page, 'channels-sold'), '2');
     // The LSP's own expenses beside revenue: none in this story (no rebalance, no unpaid channel).
     assert.equal(await text(page, 'cost-rebalancing'), formatMsat(f.costs.rebalancing.feeMsat));
-    assert.equal(await text(page, 'cost-unpaid-channels'), formatSat(f.costs.unpaidChannels.fundingShareSat));
+    assert.equal(
+      await text(page, 'cost-unpaid-channels'),
+      formatSat(f.costs.unpaidChannels.fundingShareSat + f.costs.unpaidChannels.closeFeeSat),
+    );
     assert.equal(f.costs.unpaidChannels.count, 0);
 
     // The hosted node with its channel, capacity and uptime; the LSP node's own figures.

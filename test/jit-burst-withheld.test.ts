@@ -21,7 +21,7 @@ import {
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { assertUnpaidChannelCost } from './support/unpaid-channel.ts';
+import { assertUnpaidChannelCost, assertUnpaidCloseCost } from './support/unpaid-channel.ts';
 
 const WALLETS = 4;
 const AMOUNT = msat(50_000_000n);
@@ -121,6 +121,8 @@ test('a batch in which one wallet never settles: the others complete, its channe
     closing.channelPoint.txid,
     (othersTxs.get(closing.channelPoint.txid) ?? 0) + 1,
   );
+  // Once its close is mined, what the close cost is the LSP's expense too.
+  await assertUnpaidCloseCost(h, server, lsp, closing);
   assert.equal(
     (await unpaid.node.lnd.listChannels(within())).filter(
       (c) => !channelsBefore.has(`${c.channelPoint.txid}:${c.channelPoint.outputIndex}`),

@@ -325,6 +325,8 @@ function writers(db: Kysely<Schema>) {
       const c = { owner: owners[0] as string, clientPubkey: 'c', fundingId: id, channelPoint: 'x:0' };
       await unpaid.record({ ...c, closingTxid: 'ef'.repeat(32) });
       await unpaid.record({ ...c, closingTxid: null }); // again: nothing
+      await unpaid.recordCloseFee(c.owner, sat(250n)); // its close resolved
+      await unpaid.recordCloseFee(c.owner, sat(999n)); // again: nothing
     },
     rebalance: async (state: 'succeeded' | 'failed' | 'refused', fee: bigint) => {
       const rebalances = new RebalancesRepository(db);
@@ -443,6 +445,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
             'wrapped_fee_totals',
             'reservation_totals',
             'unpaid_channels',
+            'unpaid_channel_close_fees',
             // It redraws running_totals' index of revenue entries.
             'utilization_refunds',
           ].includes(m.name),
@@ -480,8 +483,8 @@ for (const kind of ['pglite', 'postgres'] as const) {
       assert.deepEqual(totals.business.rebalancing, { count: 4, feeMsat: 4_400n });
       assert.deepEqual(
         totals.business.unpaidChannels,
-        { count: 2, fundingShareSat: 111n + 200n },
-        'one mix: a third of 331 sat rounded up, and 200 sat of a funding of its own, each recorded once',
+        { count: 2, fundingShareSat: 111n + 200n, closeFeeSat: 250n + 250n },
+        'one mix: a third of 331 sat rounded up, and 200 sat of a funding of its own, each recorded once, and their closes once each',
       );
       assert.equal(
         totals.business.revenue.routing,

@@ -142,7 +142,10 @@ export const LspFiguresResponse = Type.Object({
             'JIT channels the LSP closed in the window because their client never paid (a withheld batch that went out for its other members)',
         }),
         fundingShareSat: SatAmount(
-          "their shares of their funding transactions' fees (the LSP's own expense; their closes are on chain beside)",
+          "their shares of their funding transactions' fees (the LSP's own expense)",
+        ),
+        closeFeeSat: SatAmount(
+          "what their closes cost the LSP, for those resolved so far: the capacity less what the close settled back (a cooperative close's fee; a force close's commitment fee and anchors, its later sweep not counted)",
         ),
       }),
     },

@@ -23,7 +23,7 @@ export interface BusinessTotals {
   readonly channels: { readonly sold: number; readonly jitOpened: number };
   /** Rebalances that succeeded, and what they cost the LSP (msat). */
   readonly rebalancing: { readonly count: number; readonly feeMsat: bigint };
-  /** Channels closed because their client never paid, and their funding shares (sat). */
+  /** Channels closed because their client never paid: their funding shares and closes (sat). */
   readonly unpaidChannels: UnpaidChannelCosts;
 }
 
@@ -68,6 +68,7 @@ export class BusinessTotalsRepository {
       unpaidChannels: {
         count: Number(total('unpaid_channels').count),
         fundingShareSat: sat(total('unpaid_channels').msat / 1000n),
+        closeFeeSat: sat(total('unpaid_channel_closes').msat / 1000n),
       },
     };
   }

@@ -167,6 +167,7 @@ export {
   type UnpaidChannelCosts,
   type UnpaidChannelRecord,
   UnpaidChannelsRepository,
+  type UnpricedClose,
 } from './unpaid-channels-repository.ts';
 export {
   type AttemptOutcome,

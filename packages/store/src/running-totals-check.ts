@@ -86,6 +86,7 @@ async function businessMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> 
   summed.set('rebalances:fee_msat', costs.feeMsat);
   summed.set('unpaid_channels:count', BigInt(unpaid.count));
   summed.set('unpaid_channels:funding_share_sat', unpaid.fundingShareSat);
+  summed.set('unpaid_channels:close_fee_sat', unpaid.closeFeeSat);
   const values = new Map<string, bigint>([
     ...REVENUE_SOURCES.map((s) => [`revenue:${s}`, kept.revenue[s]] as const),
     ['channels:sold', BigInt(kept.channels.sold)],
@@ -94,6 +95,7 @@ async function businessMismatches(db: Kysely<Schema>): Promise<TotalMismatch[]> 
     ['rebalances:fee_msat', kept.rebalancing.feeMsat],
     ['unpaid_channels:count', BigInt(kept.unpaidChannels.count)],
     ['unpaid_channels:funding_share_sat', kept.unpaidChannels.fundingShareSat],
+    ['unpaid_channels:close_fee_sat', kept.unpaidChannels.closeFeeSat],
   ]);
   return [...values]
     .filter(([total, value]) => summed.get(total) !== value)

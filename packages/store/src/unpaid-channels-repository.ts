@@ -1,16 +1,27 @@
 /**
  * Channels the LSP closes because their client never paid (a withheld batch's member whose
- * batch went out without it): what each cost the LSP of its funding, as its own expense.
+ * batch went out without it): what each cost the LSP of its funding and, once resolved, its
+ * close, as its own expense.
  */
 import { type Sat, sat } from '@blgv/core';
 import type { Kysely } from 'kysely';
 import type { Schema } from './schema.ts';
 
-/** What unpaid channels cost the LSP of their fundings. */
+/** What unpaid channels cost the LSP. */
 export interface UnpaidChannelCosts {
   readonly count: number;
   /** Their shares of their funding transactions' fees. */
   readonly fundingShareSat: Sat;
+  /** What their closes cost, for those resolved so far. */
+  readonly closeFeeSat: Sat;
+}
+
+/** A close the LSP asked for whose cost is not known yet. */
+export interface UnpricedClose {
+  readonly owner: string;
+  /** `txid:index`. */
+  readonly channelPoint: string;
+  readonly capacity: Sat;
 }
 
 /** An unpaid channel, as the closer records it once it has looked (and closed it if still open). */
@@ -82,6 +93,27 @@ export class UnpaidChannelsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** The closes the LSP asked for whose cost is not recorded yet. */
+  async unpricedCloses(): Promise<UnpricedClose[]> {
+    const rows = await this.#db
+      .selectFrom('unpaid_channels')
+      .select(['id', 'channel_point', 'capacity_sat'])
+      .where('state', '=', 'closing')
+      .where('close_fee_sat', 'is', null)
+      .execute();
+    return rows.map((r) => ({ owner: r.id, channelPoint: r.channel_point, capacity: sat(r.capacity_sat) }));
+  }
+
+  /** Records what an unpaid channel's close cost, once (again: nothing). */
+  async recordCloseFee(owner: string, fee: Sat): Promise<void> {
+    await this.#db
+      .updateTable('unpaid_channels')
+      .set({ close_fee_sat: fee })
+      .where('id', '=', owner)
+      .where('close_fee_sat', 'is', null)
+      .execute();
+  }
+
   /** Every unpaid channel recorded, oldest first (they are few: see lsps2.md). */
   async list(): Promise<UnpaidChannelRecord[]> {
     const rows = await this.#db.selectFrom('unpaid_channels').selectAll().orderBy('created_at').execute();
@@ -97,16 +129,21 @@ export class UnpaidChannelsRepository {
     }));
   }
 
-  /** The unpaid channels recorded since `from` (all, without), and their funding shares. */
+  /** The unpaid channels recorded since `from` (all, without): their funding shares and closes. */
   async costs(from?: Date): Promise<UnpaidChannelCosts> {
     let q = this.#db
       .selectFrom('unpaid_channels')
       .select((eb) => [
         eb.fn.countAll<string>().as('n'),
         eb.fn.sum<string | null>('funding_share_sat').as('share'),
+        eb.fn.sum<string | null>('close_fee_sat').as('closes'),
       ]);
     if (from) q = q.where('created_at', '>=', from);
     const r = await q.executeTakeFirstOrThrow();
-    return { count: Number(r.n), fundingShareSat: sat(BigInt(r.share ?? 0)) };
+    return {
+      count: Number(r.n),
+      fundingShareSat: sat(BigInt(r.share ?? 0)),
+      closeFeeSat: sat(BigInt(r.closes ?? 0)),
+    };
   }
 }

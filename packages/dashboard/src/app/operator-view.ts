@@ -87,9 +87,9 @@ export function operatorView(
         ),
         stat(
           'Unpaid channels',
-          formatSat(f.costs.unpaidChannels.fundingShareSat),
+          formatSat(f.costs.unpaidChannels.fundingShareSat + f.costs.unpaidChannels.closeFeeSat),
           'cost-unpaid-channels',
-          `${formatCount(f.costs.unpaidChannels.count)} closed, their client never paid: their funding shares`,
+          `${formatCount(f.costs.unpaidChannels.count)} closed, their client never paid: their funding shares and closes`,
         ),
         stat('Channels sold', formatCount(f.channelsSold), 'channels-sold'),
         stat('JIT channels opened', formatCount(f.jitChannelsOpened), 'jit-opened'),

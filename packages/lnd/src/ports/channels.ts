@@ -113,6 +113,7 @@ export function lndChannels(c: LndClients, hooks: StreamHooks): ChannelsPort {
           remotePubkey: parsePubkey(c.remote_pubkey),
           capacity: sat(c.capacity),
           closeType: c.close_type,
+          settledBalance: sat(c.settled_balance),
         })),
         ...closing,
       ];

@@ -17,15 +17,22 @@
  * given up at once the later always sees the earlier: the last one gives the funding up. A
  * funding of one member goes the same way (no other member: it is given up).
  */
-import { type ChannelPoint, type ChannelsPort, parseHex32 } from '@blgv/core';
-import type { NewUnpaidChannel } from '@blgv/store';
+import { type ChannelPoint, type ChannelsPort, parseHex32, type Sat, sat } from '@blgv/core';
+import type { NewUnpaidChannel, UnpricedClose } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
+import { pause } from '../poll.ts';
 import type { ChannelFunder } from './channel-funder.ts';
 
 /** How long a cooperative close may take to be under way before the channel is force-closed. */
 const COOP_CLOSE_MS = 30_000;
+/**
+ * How soon a close is first looked at for its cost, and the longest between looks (a force
+ * close resolves only once its time lock has run out).
+ */
+const PRICE_FIRST_MS = 2_000;
+const PRICE_MAX_MS = 300_000;
 
 /** One member of a withheld funding, as its owner's record tells. */
 export interface WithheldMember {
@@ -53,13 +60,17 @@ export interface WithheldMembers {
 }
 
 /** The Lightning calls closing an unpaid member's channel makes. */
-export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'listChannels'>;
+export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'closedChannels' | 'listChannels'>;
 
 /** Where an unpaid member's channel is recorded as the LSP's expense (once; again: nothing). */
 export interface UnpaidChannelsLog {
   record(c: NewUnpaidChannel): Promise<void>;
   /** Which of these channel owners are recorded. */
   recorded(owners: readonly string[]): Promise<Set<string>>;
+  /** The closes asked for whose cost is not recorded yet. */
+  unpricedCloses(): Promise<UnpricedClose[]>;
+  /** Records what a close cost (once). */
+  recordCloseFee(owner: string, fee: Sat): Promise<void>;
 }
 
 /** Decides a shared withheld funding's fate as its members end; closes unpaid members' channels. */
@@ -72,6 +83,8 @@ export class WithheldBatch {
   readonly #signal: () => AbortSignal;
   /** Members whose channels this process is closing. */
   readonly #closing = new Set<string>();
+  /** Closes (by owner) this process is waiting on to record their cost. */
+  readonly #pricing = new Set<string>();
 
   constructor(deps: {
     members: WithheldMembers;
@@ -119,9 +132,11 @@ export class WithheldBatch {
   /**
    * After a restart: unpaid members whose batch's funding went out and whose channels are still
    * open are closed; those closed but not yet recorded as the LSP's expense (a crash between the
-   * close and its record, or closed before such records were kept) are recorded.
+   * close and its record, or closed before such records were kept) are recorded; closes whose
+   * cost is not recorded yet are waited on again.
    */
   async recover(): Promise<void> {
+    for (const c of await this.#unpaid.unpricedCloses()) this.#priceClose(c);
     const unpaid = await this.#members.unpaidWentOut();
     if (unpaid.length === 0) return;
     const open = new Set(
@@ -175,6 +190,40 @@ export class WithheldBatch {
       },
       { what: 'closing an unpaid channel', signal, log: this.#log, subject: { member: member.id } },
     );
+    if (closingTxid) for (const c of await this.#unpaid.unpricedCloses()) this.#priceClose(c);
+  }
+
+  /**
+   * Waits (in the background, looking less and less often) for a close the LSP asked for to be
+   * resolved, and records what it cost: the channel's capacity less what it settled back.
+   */
+  #priceClose(close: UnpricedClose): void {
+    if (this.#pricing.has(close.owner)) return;
+    this.#pricing.add(close.owner);
+    const signal = this.#signal();
+    const look = async () => {
+      for (let wait = PRICE_FIRST_MS; !signal.aborted; wait = Math.min(wait * 2, PRICE_MAX_MS)) {
+        await pause(wait, signal);
+        if (signal.aborted) return;
+        const closed = (
+          await this.#lightning.closedChannels(AbortSignal.timeout(COOP_CLOSE_MS)).catch(() => [])
+        ).find((c) => pointKey(c.channelPoint) === close.channelPoint && c.settledBalance !== undefined);
+        if (!closed?.settledBalance) continue;
+        const fee = close.capacity > closed.settledBalance ? close.capacity - closed.settledBalance : 0n;
+        await this.#unpaid.recordCloseFee(close.owner, sat(fee));
+        this.#log.info(
+          { owner: close.owner, channel: close.channelPoint, closeFee: Number(fee) },
+          "an unpaid channel's close resolved; its cost recorded",
+        );
+        return;
+      }
+    };
+    look()
+      .catch((err: unknown) => {
+        if (!signal.aborted)
+          this.#log.warn({ err, owner: close.owner }, "recording an unpaid channel's close stopped");
+      })
+      .finally(() => this.#pricing.delete(close.owner));
   }
 
   /** Closes the channel cooperatively, or by force when the client does not answer. */

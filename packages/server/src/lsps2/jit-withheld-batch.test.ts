@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
+import { type Channel, type CloseChannelRequest, type ClosedChannel, parseHex32, sat } from '@blgv/core';
 import {
   type Database,
   Lsps2JitChannelsRepository,
@@ -25,7 +25,12 @@ before(async () => {
   database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
 });
-after(() => database?.close());
+/** The withheld batches' own work (closes waited on) ends with the tests. */
+const stopped = new AbortController();
+after(() => {
+  stopped.abort();
+  return database?.close();
+});
 
 const TXID = parseHex32('cd'.repeat(32));
 const CAPACITY = 100_000n;
@@ -72,7 +77,20 @@ function fakes(options: { coopFails?: boolean } = {}) {
     },
   };
   const looked = { times: 0 };
+  /** Closes resolved, by channel point: what each settled back to the LSP. */
+  const resolved = new Map<string, bigint>();
   const lightning = {
+    async closedChannels() {
+      return [...resolved].map(([p, settled]) => {
+        const [txid, index] = p.split(':');
+        return {
+          channelPoint: { txid, outputIndex: Number(index) },
+          capacity: sat(CAPACITY),
+          closeType: 'COOPERATIVE_CLOSE',
+          settledBalance: sat(settled),
+        } as unknown as ClosedChannel;
+      });
+    },
     async listChannels() {
       looked.times++;
       return [...open].map((p) => {
@@ -88,7 +106,7 @@ function fakes(options: { coopFails?: boolean } = {}) {
       return { closingTxid: parseHex32('ef'.repeat(32)) };
     },
   };
-  const signal = new AbortController().signal;
+  const signal = stopped.signal;
   const withheld = new WithheldBatch({
     members: jitMembers(database),
     unpaid: new UnpaidChannelsRepository(database.db),
@@ -97,7 +115,16 @@ function fakes(options: { coopFails?: boolean } = {}) {
     log: pino({ level: 'silent' }),
     signal: () => signal,
   });
-  return { withheld, fundings, calls, looked };
+  return { withheld, fundings, calls, looked, resolved };
+}
+
+/** {@link until} for a condition read from the database. */
+async function untilAsync(done: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Waits (against a deadline) until `done` holds: closes run beside their callers. */
@@ -148,7 +175,7 @@ test('a member withdrawn while another may still settle keeps the funding; the l
 test('withdrawn first, then another member settles: its release closes the unpaid channel', async () => {
   const { members } = await batch(['withdrawn', 'awaiting_preimage']);
   const [unpaid, payer] = members as [string, string];
-  const { withheld, calls, looked } = fakes();
+  const { withheld, calls, looked, resolved } = fakes();
   await withheld.withdraw(await member(unpaid), 'never settled');
   await move(payer, 'awaiting_preimage', 'releasing');
   await withheld.released(await member(payer));
@@ -166,6 +193,16 @@ test('withdrawn first, then another member settles: its release closes the unpai
   const costs = await new UnpaidChannelsRepository(database.db).costs();
   assert.deepEqual((await recorded(unpaid)).state, 'closing', 'recorded once, as first recorded');
   assert.ok(costs.count >= 1);
+  // The close resolves: 99,750 sat of its 100,000 came back; its cost is recorded, once.
+  const repo = new UnpaidChannelsRepository(database.db);
+  assert.ok((await repo.unpricedCloses()).some((c) => c.owner === jitFundingOwner(unpaid)));
+  resolved.set(`${TXID}:0`, CAPACITY - 250n);
+  await untilAsync(
+    async () => !(await repo.unpricedCloses()).some((c) => c.owner === jitFundingOwner(unpaid)),
+    'the close priced',
+  );
+  const priced = await repo.costs();
+  assert.equal(priced.closeFeeSat - costs.closeFeeSat, 250n, 'its capacity less what it settled back');
 });
 
 test('withdrawn after another member settled: closed at once (force-closed when the client does not answer)', async () => {

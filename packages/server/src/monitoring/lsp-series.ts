@@ -35,6 +35,7 @@ export class LspSeries {
   readonly #rebalances: Gauge;
   readonly #unpaidChannels: Gauge;
   readonly #unpaidChannelsShare: Gauge;
+  readonly #unpaidChannelsClose: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -133,6 +134,11 @@ export class LspSeries {
       help: "those channels' shares of their funding transactions' fees, sat (the LSP's own expense)",
       registers,
     });
+    this.#unpaidChannelsClose = new Gauge({
+      name: 'lsp_unpaid_channels_close_fee_sat_total',
+      help: "what those channels' closes cost, sat, once resolved (the LSP's own expense)",
+      registers,
+    });
   }
 
   /** Replaces every series with what `data` holds. */
@@ -159,6 +165,7 @@ export class LspSeries {
     this.#rebalances.set(data.rebalancing.count);
     this.#unpaidChannels.set(data.unpaidChannels.count);
     this.#unpaidChannelsShare.set(Number(data.unpaidChannels.fundingShareSat));
+    this.#unpaidChannelsClose.set(Number(data.unpaidChannels.closeFeeSat));
     const lsp = data.snapshots.find((s) => s.nodeId === LSP_NODE_ID);
     if (lsp) {
       this.#liquidity.set({ kind: 'outbound' }, Number(lsp.localBalance));

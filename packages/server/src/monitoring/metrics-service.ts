@@ -160,7 +160,11 @@ export class MetricsService {
           movedSat: Number(rebalancing.movedSat),
           feeMsat: rebalancing.feeMsat.toString(),
         },
-        unpaidChannels: { count: unpaid.count, fundingShareSat: Number(unpaid.fundingShareSat) },
+        unpaidChannels: {
+          count: unpaid.count,
+          fundingShareSat: Number(unpaid.fundingShareSat),
+          closeFeeSat: Number(unpaid.closeFeeSat),
+        },
       },
       channelsSold: counts.sold,
       jitChannelsOpened: counts.jitOpened,

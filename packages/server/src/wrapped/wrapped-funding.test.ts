@@ -24,7 +24,12 @@ before(async () => {
   database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrate(database.db);
 });
-after(() => database?.close());
+/** The withheld batches' own work (closes waited on) ends with the tests. */
+const stopped = new AbortController();
+after(() => {
+  stopped.abort();
+  return database?.close();
+});
 
 let batches = 0;
 
@@ -66,6 +71,9 @@ function fakes(TXID: string, closed: readonly number[] = []) {
       async published() {},
     },
     lightning: {
+      async closedChannels() {
+        return [];
+      },
       async listChannels() {
         return [...open].map((p) => {
           const [txid, index] = p.split(':');
@@ -79,7 +87,7 @@ function fakes(TXID: string, closed: readonly number[] = []) {
       },
     },
     log: pino({ level: 'silent' }),
-    signal: () => new AbortController().signal,
+    signal: () => stopped.signal,
   });
   return { withheld, calls };
 }

@@ -62,7 +62,7 @@ export type WrappedRunnerLightning = Pick<
   'subscribeInvoice' | 'lookupInvoice' | 'settleInvoice' | 'cancelInvoice'
 > &
   Pick<PaymentsPort, 'payOverChannel' | 'trackPayment'> &
-  Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel'> &
+  Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel' | 'closedChannels'> &
   Pick<WalletPort, 'estimateFee'> &
   Pick<NodePort, 'getInfo'>;
 

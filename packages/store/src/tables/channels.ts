@@ -76,4 +76,6 @@ export interface UnpaidChannelsTable {
   capacity_sat: bigint;
   funding_share_sat: bigint;
   closing_txid: string | null;
+  /** What its close cost the LSP, once resolved (0038). */
+  close_fee_sat: Generated<bigint | null>;
 }

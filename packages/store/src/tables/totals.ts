@@ -46,7 +46,8 @@ export type BusinessTotalName =
   | 'routing'
   | 'rebalances'
   | 'wrapped_fees'
-  | 'unpaid_channels';
+  | 'unpaid_channels'
+  | 'unpaid_channel_closes';
 
 /** `business_totals`: the LSP's own figures, one row each. */
 export interface BusinessTotalsTable {

@@ -100,6 +100,11 @@ export interface ClosedChannel {
   readonly capacity: Sat;
   /** LND's close type (`COOPERATIVE_CLOSE`, `ABANDONED`, …), or `CLOSING` while it confirms. */
   readonly closeType: string;
+  /**
+   * Once the close is resolved (not `CLOSING`): what it settled back to this node (a
+   * cooperative close: its output; a force close: its outputs before they are swept).
+   */
+  readonly settledBalance?: Sat;
 }
 
 /** Parameters of a new channel. */
