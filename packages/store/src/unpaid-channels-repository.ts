@@ -93,25 +93,30 @@ export class UnpaidChannelsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** The closes the LSP asked for whose cost is not recorded yet. */
-  async unpricedCloses(): Promise<UnpricedClose[]> {
+  /**
+   * The unpaid channels (of owners beginning with `ownerPrefix`) whose close's cost is not
+   * recorded yet: closed by the LSP, or found no longer open (closed by their client, or by the
+   * LSP before a crash let it record so).
+   */
+  async unpricedCloses(ownerPrefix: string): Promise<UnpricedClose[]> {
     const rows = await this.#db
       .selectFrom('unpaid_channels')
       .select(['id', 'channel_point', 'capacity_sat'])
-      .where('state', '=', 'closing')
+      .where('id', 'like', `${ownerPrefix}%`)
       .where('close_fee_sat', 'is', null)
       .execute();
     return rows.map((r) => ({ owner: r.id, channelPoint: r.channel_point, capacity: sat(r.capacity_sat) }));
   }
 
-  /** Records what an unpaid channel's close cost, once (again: nothing). */
-  async recordCloseFee(owner: string, fee: Sat): Promise<void> {
-    await this.#db
+  /** Records what an unpaid channel's close cost, once (again: nothing); true when it did. */
+  async recordCloseFee(owner: string, fee: Sat): Promise<boolean> {
+    const r = await this.#db
       .updateTable('unpaid_channels')
       .set({ close_fee_sat: fee })
       .where('id', '=', owner)
       .where('close_fee_sat', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
   }
 
   /** Every unpaid channel recorded, oldest first (they are few: see lsps2.md). */

@@ -45,7 +45,18 @@ export async function sweepCancelled(deps: FundingUnwinding): Promise<number> {
   let abandoned = 0;
   for (const p of points) {
     if (!cancelled.has(p.txid)) continue;
-    await deps.lightning.abandonChannel(p, signal);
+    // One that fails is tried again by the next sweep; the others, and the coins, go on.
+    const done = await deps.lightning.abandonChannel(p, signal).then(
+      () => true,
+      (err: unknown) => {
+        deps.log.warn(
+          { channel: formatChannelPoint(p), err: errorMessage(err) },
+          'abandoning a channel failed',
+        );
+        return false;
+      },
+    );
+    if (!done) continue;
     deps.log.info({ channel: formatChannelPoint(p) }, 'abandoned a channel of a funding never published');
     abandoned++;
   }

@@ -53,6 +53,8 @@ export interface WithheldMember {
 
 /** Where one kind of member's records are read. */
 export interface WithheldMembers {
+  /** What their owners in a funding begin with (`jit:`, `wrapped:`): this kind's unpaid channels. */
+  readonly ownerPrefix: string;
   /** The members of a funding. */
   ofFunding(fundingId: string): Promise<WithheldMember[]>;
   /** Unpaid members whose funding went out (publishing or published). */
@@ -67,10 +69,10 @@ export interface UnpaidChannelsLog {
   record(c: NewUnpaidChannel): Promise<void>;
   /** Which of these channel owners are recorded. */
   recorded(owners: readonly string[]): Promise<Set<string>>;
-  /** The closes asked for whose cost is not recorded yet. */
-  unpricedCloses(): Promise<UnpricedClose[]>;
-  /** Records what a close cost (once). */
-  recordCloseFee(owner: string, fee: Sat): Promise<void>;
+  /** The unpaid channels (of owners beginning with `ownerPrefix`) whose close is not priced yet. */
+  unpricedCloses(ownerPrefix: string): Promise<UnpricedClose[]>;
+  /** Records what a close cost, once: true when this call recorded it. */
+  recordCloseFee(owner: string, fee: Sat): Promise<boolean>;
 }
 
 /** Decides a shared withheld funding's fate as its members end; closes unpaid members' channels. */
@@ -136,7 +138,7 @@ export class WithheldBatch {
    * cost is not recorded yet are waited on again.
    */
   async recover(): Promise<void> {
-    for (const c of await this.#unpaid.unpricedCloses()) this.#priceClose(c);
+    for (const c of await this.#unpaid.unpricedCloses(this.#members.ownerPrefix)) this.#priceClose(c);
     const unpaid = await this.#members.unpaidWentOut();
     if (unpaid.length === 0) return;
     const open = new Set(
@@ -190,12 +192,13 @@ export class WithheldBatch {
       },
       { what: 'closing an unpaid channel', signal, log: this.#log, subject: { member: member.id } },
     );
-    if (closingTxid) for (const c of await this.#unpaid.unpricedCloses()) this.#priceClose(c);
+    for (const c of await this.#unpaid.unpricedCloses(this.#members.ownerPrefix)) this.#priceClose(c);
   }
 
   /**
-   * Waits (in the background, looking less and less often) for a close the LSP asked for to be
-   * resolved, and records what it cost: the channel's capacity less what it settled back.
+   * Waits (in the background, looking less and less often) for an unpaid channel's close to be
+   * resolved (the LSP's, or one its client made: the LSP funded it, so the fee is its own either
+   * way), and records what it cost: the channel's capacity less what it settled back to the LSP.
    */
   #priceClose(close: UnpricedClose): void {
     if (this.#pricing.has(close.owner)) return;
@@ -208,13 +211,24 @@ export class WithheldBatch {
         const closed = (
           await this.#lightning.closedChannels(AbortSignal.timeout(COOP_CLOSE_MS)).catch(() => [])
         ).find((c) => pointKey(c.channelPoint) === close.channelPoint && c.settledBalance !== undefined);
-        if (!closed?.settledBalance) continue;
-        const fee = close.capacity > closed.settledBalance ? close.capacity - closed.settledBalance : 0n;
-        await this.#unpaid.recordCloseFee(close.owner, sat(fee));
-        this.#log.info(
-          { owner: close.owner, channel: close.channelPoint, closeFee: Number(fee) },
-          "an unpaid channel's close resolved; its cost recorded",
-        );
+        if (closed?.settledBalance === undefined) continue;
+        // Abandoned: never on chain (nothing an unpaid channel's funding should come to), no cost.
+        const settled = closed.closeType === 'ABANDONED' ? close.capacity : closed.settledBalance;
+        const fee = sat(close.capacity > settled ? close.capacity - settled : 0n);
+        // A write that fails (the database away) is tried again at the next look.
+        const recorded = await this.#unpaid.recordCloseFee(close.owner, fee).catch((err: unknown) => {
+          this.#log.warn(
+            { err: errorMessage(err), owner: close.owner },
+            "recording an unpaid channel's close failed",
+          );
+          return undefined;
+        });
+        if (recorded === undefined) continue;
+        if (recorded)
+          this.#log.info(
+            { owner: close.owner, channel: close.channelPoint, closeFee: Number(fee) },
+            "an unpaid channel's close resolved; its cost recorded",
+          );
         return;
       }
     };
@@ -286,10 +300,12 @@ export function withheldMember<S extends string>(
 
 /** {@link WithheldMembers} from an owner's two reads and its record-to-member mapping. */
 export function withheldMembers<R>(
+  ownerPrefix: string,
   read: { ofFunding(fundingId: string): Promise<R[]>; unpaidWentOut(): Promise<R[]> },
   member: (r: R) => WithheldMember,
 ): WithheldMembers {
   return {
+    ownerPrefix,
     ofFunding: async (fundingId) => (await read.ofFunding(fundingId)).map(member),
     unpaidWentOut: async () => (await read.unpaidWentOut()).map(member),
   };

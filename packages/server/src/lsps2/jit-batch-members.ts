@@ -33,6 +33,7 @@ export function jitFundingOwner(id: string): string {
 export function jitMembers(database: Database): WithheldMembers {
   const repo = () => new Lsps2JitChannelsRepository(database.db);
   return withheldMembers(
+    'jit:',
     {
       ofFunding: (fundingId) => repo().byFunding(fundingId),
       unpaidWentOut: () => repo().withFundingIn(['withdrawn'], ['publishing', 'published']),

@@ -115,7 +115,7 @@ function fakes(options: { coopFails?: boolean } = {}) {
     log: pino({ level: 'silent' }),
     signal: () => signal,
   });
-  return { withheld, fundings, calls, looked, resolved };
+  return { withheld, fundings, calls, looked, resolved, open };
 }
 
 /** {@link until} for a condition read from the database. */
@@ -195,10 +195,10 @@ test('withdrawn first, then another member settles: its release closes the unpai
   assert.ok(costs.count >= 1);
   // The close resolves: 99,750 sat of its 100,000 came back; its cost is recorded, once.
   const repo = new UnpaidChannelsRepository(database.db);
-  assert.ok((await repo.unpricedCloses()).some((c) => c.owner === jitFundingOwner(unpaid)));
+  assert.ok((await repo.unpricedCloses('jit:')).some((c) => c.owner === jitFundingOwner(unpaid)));
   resolved.set(`${TXID}:0`, CAPACITY - 250n);
   await untilAsync(
-    async () => !(await repo.unpricedCloses()).some((c) => c.owner === jitFundingOwner(unpaid)),
+    async () => !(await repo.unpricedCloses('jit:')).some((c) => c.owner === jitFundingOwner(unpaid)),
     'the close priced',
   );
   const priced = await repo.costs();
@@ -234,4 +234,27 @@ test('after a restart, a member withdrawn whose batch went out has its channel c
   await withheld.recover();
   await until(() => calls.length > 0, 'the close');
   assert.deepEqual(calls, ['close 1'], `only the unpaid member's channel (${members[1]})`);
+});
+
+test('a channel found no longer open (its client closed it) is priced too once its close resolves, even when nothing came back', async () => {
+  const { members } = await batch(['completed', 'withdrawn'], 'published');
+  const { withheld, calls, resolved, open } = fakes();
+  const owner = jitFundingOwner(members[1] as string);
+  open.delete(`${TXID}:1`);
+  const repo = new UnpaidChannelsRepository(database.db);
+  const before = await repo.costs();
+  await withheld.recover();
+  await untilAsync(async () => (await repo.recorded([owner])).has(owner), 'the unpaid channel recorded');
+  assert.deepEqual(calls, [], 'not open: nothing to close');
+  assert.equal((await recorded(members[1] as string)).state, 'not_open');
+  resolved.set(`${TXID}:1`, 0n);
+  await untilAsync(
+    async () => !(await repo.unpricedCloses('jit:')).some((c) => c.owner === owner),
+    'the close priced',
+  );
+  // (Earlier stories' channels share its channel point in this fake: only its own row is read.)
+  const fee = await sql<{ fee: string }>`select close_fee_sat::text as fee from unpaid_channels
+    where id = ${owner}`.execute(database.db);
+  assert.equal(fee.rows[0]?.fee, String(CAPACITY), 'nothing settled back: all of it');
+  assert.ok((await repo.costs()).closeFeeSat - before.closeFeeSat >= CAPACITY, 'in the costs');
 });

@@ -47,6 +47,7 @@ export function wrappedFundingOwner(id: string): string {
 export function wrappedMembers(database: Database): WithheldMembers {
   const repo = () => new WrappedInvoicesRepository(database.db);
   return withheldMembers(
+    'wrapped:',
     {
       ofFunding: (fundingId) => repo().byFunding(fundingId),
       unpaidWentOut: () => repo().failedWithFundingOut(),
