@@ -196,11 +196,18 @@ export class HostedNodeDeletionsRepository {
       .execute();
   }
 
-  /** Records why a look could not be made (the node would not start, say): the tenant reads it. */
+  /**
+   * Records why a look could not be made (the node would not start, say): the tenant reads it.
+   * A removal under way keeps its start ({@link removing}'s `checked_at`): its refusal undoes
+   * only the removal that began then.
+   */
   async recordTrouble(nodeId: string, reasons: readonly string[]): Promise<void> {
     await this.#db
       .updateTable('hosted_node_deletions')
-      .set({ reasons: JSON.stringify(reasons), checked_at: sql`now()` })
+      .set({
+        reasons: JSON.stringify(reasons),
+        checked_at: sql`case when phase = 'removing' then checked_at else now() end`,
+      })
       .where('node_id', '=', nodeId)
       .where('phase', '!=', 'removed')
       .execute();

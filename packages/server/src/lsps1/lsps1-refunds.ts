@@ -186,7 +186,10 @@ export class OnchainRefunds {
       }
       const sent = recorded.findLast((r) => r.confirmedAt !== null)?.txid ?? earlier;
       if (sent) return sent;
-      throw new LspError(ErrorCode.InsufficientFunds, 'nothing the order received is left to refund');
+      throw new LspError(
+        ErrorCode.InsufficientFunds,
+        'nothing the order received is confirmed and left to refund (a payment not confirmed yet is refunded once it is)',
+      );
     }
     const rate = await refundFeeRate(this.#lightning, this.#limits, signal);
     const kept =

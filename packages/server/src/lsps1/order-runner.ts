@@ -278,8 +278,12 @@ export class OrderRunner {
       return this.#moves(order, { type: 'canceled' }, txid ? { refundTxid: txid } : {});
     } catch (err) {
       if (!isLspError(err, ErrorCode.InsufficientFunds)) throw err;
-      // Too little arrived to pay for its own refund: nothing can be sent back.
-      this.#log.warn({ order: order.id, err: err.message }, 'on-chain payment too small to refund');
+      // Nothing to send back now: too little arrived to pay for its own refund, or what arrived
+      // is not confirmed yet (refunded by the receipts' pass once it confirms).
+      this.#log.warn(
+        { order: order.id, err: err.message },
+        'on-chain payment not refunded as the order ended',
+      );
       return this.#moves(order, { type: 'canceled' });
     }
   }
