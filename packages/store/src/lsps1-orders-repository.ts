@@ -221,20 +221,18 @@ export class Lsps1OrdersRepository {
    * only what changed.
    */
   async markHoldsClientCoins(holding: readonly string[], released: readonly string[]): Promise<void> {
-    if (holding.length > 0)
+    for (const [ids, holds] of [
+      [holding, true],
+      [released, false],
+    ] as const) {
+      if (ids.length === 0) continue;
       await this.#db
         .updateTable('lsps1_orders')
-        .set({ holds_client_coins: true })
-        .where('id', 'in', [...holding])
-        .where('holds_client_coins', '=', false)
+        .set({ holds_client_coins: holds })
+        .where('id', 'in', [...ids])
+        .where('holds_client_coins', '!=', holds)
         .execute();
-    if (released.length > 0)
-      await this.#db
-        .updateTable('lsps1_orders')
-        .set({ holds_client_coins: false })
-        .where('id', 'in', [...released])
-        .where('holds_client_coins', '=', true)
-        .execute();
+    }
   }
 
   /** Brings orders back into custody: a payment to their address came after their watch. */

@@ -254,16 +254,21 @@ test('a client node that fails the open on its own internal error is asked again
   }
 });
 
+/** Funds `channels` with a commit that fails: the attempt is cancelled before its commit point. */
+function fundRefusedAtCommit(funder: ChannelFunder) {
+  return funder.fund(channels, {
+    feeRate: 2n,
+    deadlineMs: 5_000,
+    commit: async () => {
+      throw new Error('the buyer moved on');
+    },
+  });
+}
+
 test('when the commit cannot be written, nothing is signed and the attempt is cancelled', async () => {
   const { database, funder, calls, leases } = await funderWith(new Set());
   try {
-    const result = await funder.fund(channels, {
-      feeRate: 2n,
-      deadlineMs: 5_000,
-      commit: async () => {
-        throw new Error('the buyer moved on');
-      },
-    });
+    const result = await fundRefusedAtCommit(funder);
     assert.equal(result.committed, undefined);
     assert.match(result.failed.get('alice') ?? '', /the buyer moved on/);
     assert.deepEqual(
@@ -293,13 +298,7 @@ test('a coin a cancelled attempt could not release is released by the next sweep
   };
   leases.push(other);
   try {
-    const result = await funder.fund(channels, {
-      feeRate: 2n,
-      deadlineMs: 5_000,
-      commit: async () => {
-        throw new Error('the buyer moved on');
-      },
-    });
+    const result = await fundRefusedAtCommit(funder);
     assert.equal(result.committed, undefined);
     const [funding] = await new ChannelFundingsRepository(database.db).inStates(['cancelled']);
     assert.ok(funding);

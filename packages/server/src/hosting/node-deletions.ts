@@ -292,7 +292,6 @@ export class NodeDeletions {
     const began = await this.#repo.removing(record.id);
     // The last payments it sent are recorded (and billed) before its data goes.
     await recordLastPayments(this.#database, record, () => this.#nodes.backend(record), this.#log);
-    const lastLook = AbortSignal.timeout(CALL_TIMEOUT_MS);
     await lastLookBeforeRemoval(
       this.#nodes.backend(record),
       // Asked only when the node did not answer. Only a node its driver reports stopped or
@@ -304,7 +303,7 @@ export class NodeDeletions {
           .catch(() => 'running' as const);
         return status !== 'stopped' && status !== 'missing';
       },
-      lastLook,
+      AbortSignal.timeout(CALL_TIMEOUT_MS),
     ).catch(async (err: unknown) => {
       // Not removed: no longer `removing` (a node the driver then misses is not taken for one
       // whose removal a crash cut short), and the tenant reads why.
