@@ -169,17 +169,17 @@ export {
   UnpaidChannelsRepository,
   type UnpricedClose,
 } from './unpaid-channels-repository.ts';
-export {
-  type AttemptOutcome,
-  type DeliveryWithAttempts,
-  type DueDelivery,
-  type NewWebhookDelivery,
-  type NewWebhookEndpoint,
-  type WebhookAttemptRecord,
-  type WebhookDeliveryRecord,
-  type WebhookEndpointRecord,
-  WebhooksRepository,
-} from './webhooks-repository.ts';
+export type {
+  AttemptOutcome,
+  DeliveryWithAttempts,
+  DueDelivery,
+  NewWebhookDelivery,
+  NewWebhookEndpoint,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+} from './webhook-records.ts';
+export { WebhooksRepository } from './webhooks-repository.ts';
 export {
   type NewWrappedInvoice,
   type WrappedFeeQuote,

@@ -27,11 +27,11 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 /** How many connections wait for `nodeId`'s lock now (seen by `db`). */
-async function waiters(db: Database, nodeId: string): Promise<number> {
+async function waiters(db: Database, nodeId: string, space = 'hosted-node'): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from pg_locks
     where locktype = 'advisory' and not granted and objsubid = 2
-      and classid::bigint = (hashtext('hosted-node')::bigint & 4294967295)
+      and classid::bigint = (hashtext(${space})::bigint & 4294967295)
       and objid::bigint = (hashtext(${nodeId})::bigint & 4294967295)`.execute(db.db);
   return rows[0]?.n ?? 0;
 }
@@ -72,6 +72,35 @@ describe('node locks on Postgres', () => {
     release.open();
     await Promise.all([first, second]);
     assert.deepEqual(steps, ['a begun', 'a ended', 'b ran']);
+  });
+
+  test("a node's deletion lock takes turns across replicas, apart from its lifecycle lock", async () => {
+    const node = randomUUID();
+    const steps: string[] = [];
+    const holding = gate();
+    const release = gate();
+    const first = a.nodeLocks.withLock(
+      node,
+      soon(),
+      async () => {
+        steps.push('a step begun');
+        holding.open();
+        await release.opened;
+        steps.push('a step ended');
+      },
+      'deletion',
+    );
+    await holding.opened;
+    const second = b.nodeLocks.withLock(node, soon(), async () => steps.push('b step ran'), 'deletion');
+    await waitFor(async () => (await waiters(a, node, 'hosted-node-deletion')) === 1, {
+      what: "b waiting for the node's deletion lock",
+    });
+    // The step holds the deletion lock while it starts or removes the node (its lifecycle lock).
+    assert.equal(await b.nodeLocks.withLock(node, soon(), async () => 'started'), 'started');
+    assert.deepEqual(steps, ['a step begun']);
+    release.open();
+    await Promise.all([first, second]);
+    assert.deepEqual(steps, ['a step begun', 'a step ended', 'b step ran']);
   });
 
   test('a call that throws lets go of the lock', async () => {

@@ -1,7 +1,8 @@
 /**
- * One hosted node's lock across replicas, on Postgres: a session advisory lock
- * (`pg_advisory_lock(hashtext('hosted-node'), hashtext(nodeId))`) held on a connection of its
- * own for the length of one lifecycle call, and released when the call settles.
+ * One hosted node's locks across replicas, on Postgres: a session advisory lock
+ * (`pg_advisory_lock(hashtext('hosted-node'), hashtext(nodeId))` for its lifecycle,
+ * `hashtext('hosted-node-deletion')` for its deletion's steps) held on a connection of its own
+ * for the length of one call, and released when the call settles.
  *
  * Why a session lock on its own connections, not `pg_advisory_xact_lock` on the store's pool:
  * a start can take two minutes, and the call itself reads and writes through the pool. Holding
@@ -20,7 +21,7 @@
  * PGlite needs none of this: it serves one process, whose in-process queue is enough
  * (`oneProcessNodeLocks`).
  */
-import { ErrorCode, LspError, type NodeLocks } from '@blgv/core';
+import { ErrorCode, LspError, type NodeLockKind, type NodeLocks } from '@blgv/core';
 import pg from 'pg';
 
 /** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
@@ -36,6 +37,11 @@ const MAX_LOCK_CONNECTIONS = 10;
  * taken for a busy node, nor a short bound for an unreachable database.
  */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Each kind of lock's class (the advisory lock's first key) and what holds it, for refusals. */
+const KINDS: Record<NodeLockKind, { readonly space: string; readonly holder: string }> = {
+  lifecycle: { space: 'hosted-node', holder: 'its start or stop' },
+  deletion: { space: 'hosted-node-deletion', holder: 'a step of its deletion' },
+};
 /** Postgres' code for a lock not had within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -60,7 +66,13 @@ export class PostgresNodeLocks implements NodeLocks {
     this.#pool.on('error', () => {});
   }
 
-  async withLock<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
+  async withLock<T>(
+    nodeId: string,
+    signal: AbortSignal,
+    op: () => Promise<T>,
+    kind: NodeLockKind = 'lifecycle',
+  ): Promise<T> {
+    const { space, holder } = KINDS[kind];
     if (signal.aborted) throw gaveUp(nodeId, signal.reason);
     const client = await this.#connect(nodeId, signal);
     let broken = false;
@@ -84,14 +96,14 @@ export class PostgresNodeLocks implements NodeLocks {
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         await client.query(`select set_config('lock_timeout', $1, false)`, [`${this.#maxWaitMs}ms`]);
-        await client.query(`select pg_advisory_lock(hashtext('hosted-node'), hashtext($1))`, [nodeId]);
+        await client.query('select pg_advisory_lock(hashtext($1), hashtext($2))', [space, nodeId]);
         held = true;
       } catch (err) {
         if (signal.aborted) throw gaveUp(nodeId, err);
         if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
           throw new LspError(
             ErrorCode.Conflict,
-            `node ${nodeId} is busy: its start or stop on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
+            `node ${nodeId} is busy: ${holder} on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
             undefined,
             { cause: err },
           );
@@ -114,7 +126,7 @@ export class PostgresNodeLocks implements NodeLocks {
           ? false
           : held
             ? await client
-                .query(`select pg_advisory_unlock(hashtext('hosted-node'), hashtext($1)) as ok`, [nodeId])
+                .query('select pg_advisory_unlock(hashtext($1), hashtext($2)) as ok', [space, nodeId])
                 .then((r) => r.rows[0]?.ok === true)
                 .catch(() => false)
             : true;

@@ -43,7 +43,7 @@ import { retryUntilDone } from '../jobs/retry.ts';
 import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
 import { type CoinStats, CoinSupply } from './coin-supply.ts';
-import { type AttemptFunder, attemptFunding } from './funding-attempt.ts';
+import { attemptFunding } from './funding-attempt.ts';
 import {
   CALL_TIMEOUT_MS,
   LOCK_SECONDS,
@@ -53,6 +53,7 @@ import {
   SharedPublications,
 } from './funding-publication.ts';
 import type {
+  AttemptFunder,
   ChannelFunderDeps,
   ChannelFunderLightning,
   FundingChannel,

@@ -18,60 +18,25 @@ import {
   type ChannelNegotiation,
   ErrorCode,
   type FundedPsbt,
-  type FundingEvent,
   type Hex32,
   isLspError,
   parseHex32,
   type Sat,
 } from '@blgv/core';
-import {
-  type ChannelFunding,
-  ChannelFundingsRepository,
-  type Database,
-  type FundingChannelRecord,
-  type Kysely,
-  type Schema,
-} from '@blgv/store';
-import type { Logger } from 'pino';
+import { ChannelFundingsRepository, type FundingChannelRecord } from '@blgv/store';
 import { errorMessage } from '../error-message.ts';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
-import { type CoinSupply, fundFromWallet } from './coin-supply.ts';
+import { fundFromWallet } from './coin-supply.ts';
 import { CALL_TIMEOUT_MS, LOCK_SECONDS } from './funding-publication.ts';
 import type {
+  AttemptFunder,
   AttemptResult,
-  ChannelFunderLightning,
   FundingChannel,
   FundingCommit,
-  FundingGuard,
   FundOptions,
 } from './funding-request.ts';
 import { peerFailure } from './funding-unwind.ts';
-
-/** What an attempt needs of the funder running it. */
-export interface AttemptFunder {
-  readonly database: Database;
-  readonly lightning: ChannelFunderLightning;
-  readonly log: Logger;
-  readonly guard: FundingGuard | undefined;
-  /** The funder's own signal (its job's, once it runs). */
-  signal(): AbortSignal;
-  /** Attempts this process is running (recovery leaves them alone). */
-  readonly live: Set<string>;
-  /** Our own unconfirmed fundings, and waiting for coins to come back. */
-  readonly coins: CoinSupply;
-  /** Whether a funding other than `attempt` holds wallet coins (they, or their change, come back). */
-  othersHoldCoins(attempt: string): Promise<boolean>;
-  /** Applies a funding's event and performs its effects (after `afterCommit`'s transaction). */
-  move(
-    db: Kysely<Schema>,
-    funding: Pick<ChannelFunding, 'id' | 'state' | 'txid' | 'lockId'>,
-    event: FundingEvent,
-    afterCommit?: AfterCommit,
-  ): Promise<boolean>;
-  /** Cancels an attempt that never passed the commit point. */
-  cancel(funding: ChannelFunding, reason: string): Promise<void>;
-}
 
 interface Member {
   readonly channel: FundingChannel;

@@ -1,13 +1,21 @@
 /**
  * What a deletion does to a hosted node, through the node's own LND: closing a channel,
- * sweeping its wallet to the tenant's address, and reading back the sweeps it sent.
+ * sweeping its wallet to the tenant's address, and reading back the sweeps it sent; what it
+ * records of a close asked; and the refusal of a deletion the request does not cover.
  */
 import {
+  type ChannelCloseRecord,
   type ChannelsPort,
   type DeletionAction,
+  describeHoldings,
+  ErrorCode,
   formatChannelPoint,
   type GraphPort,
+  holdsNothing,
+  LspError,
+  type NodeHoldings,
   type SweepRecord,
+  summariseHoldings,
   type WalletPort,
 } from '@blgv/core';
 import type { HostedNodeDeletion, HostedNodeRecord } from '@blgv/store';
@@ -96,4 +104,66 @@ export async function readSweeps(
     if (!found.some((f) => f.txid === s.txid) && !labelled.some((t) => t.txid === s.txid)) found.push(s);
   }
   return { sweeps: found, toOwnAddress: labelled.some(own) };
+}
+
+/**
+ * Records in `closes` a close asked of LND: a cooperative one each time it is asked (its first
+ * and latest asking), a force close only once LND took it (`took`): a refused one is asked again.
+ */
+export function noteClose(
+  closes: Record<string, ChannelCloseRecord>,
+  action: Extract<DeletionAction, { type: 'close' }>,
+  took: boolean,
+): void {
+  const key = formatChannelPoint(action.channelPoint);
+  const now = new Date().toISOString();
+  const before = closes[key];
+  if (!action.force) closes[key] = { coopAskedAt: before?.coopAskedAt ?? now, coopLastAskedAt: now };
+  else if (took)
+    closes[key] = {
+      coopAskedAt: before?.coopAskedAt ?? now,
+      coopLastAskedAt: before?.coopLastAskedAt ?? now,
+      forcedAt: now,
+    };
+}
+
+/**
+ * Refuses a deletion of a node that holds something the request does not let the LSP deal with:
+ * channels without `closeChannels`, anything without a `sweepAddress` (409 naming what it holds).
+ */
+export function refuseUnlessCovered(
+  holdings: NodeHoldings,
+  request: { closeChannels: boolean; sweepAddress: string | null },
+): void {
+  if (holdsNothing(holdings)) return;
+  const holds = describeHoldings(holdings).join(', ');
+  const summary = summariseHoldings(holdings);
+  const details = {
+    openChannels: summary.openChannels,
+    openingChannels: summary.openingChannels,
+    closingChannels: summary.closingChannels,
+    timeLockedSat: Number(summary.timeLockedSat),
+    onchainConfirmedSat: Number(summary.onchainConfirmedSat),
+    onchainUnconfirmedSat: Number(summary.onchainUnconfirmedSat),
+  };
+  const channels = holdings.open.length + holdings.opening.length;
+  if (channels > 0 && !request.closeChannels)
+    throw new LspError(
+      ErrorCode.Conflict,
+      `the node holds ${holds}; delete with closeChannels and a sweepAddress to close its channels and send its funds there`,
+      { field: 'closeChannels', ...details },
+    );
+  if (!request.sweepAddress)
+    throw new LspError(
+      ErrorCode.Conflict,
+      `the node holds ${holds}; delete with a sweepAddress to send its funds there`,
+      { field: 'sweepAddress', ...details },
+    );
+}
+
+/** A deletion's action in words, for logs. */
+export function describeAction(action: DeletionAction): string {
+  if (action.type === 'close')
+    return `${action.force ? 'force ' : ''}close ${formatChannelPoint(action.channelPoint)}`;
+  return action.type;
 }

@@ -32,6 +32,7 @@ import { assertLeaseHeld, type HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { retryUntilDone } from '../jobs/retry.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 
 /** The most one attempt to bring a node up (start, unlock, RPC answering) may take. */
 const ENSURE_RUNNING_TIMEOUT_MS = 120_000;
@@ -63,8 +64,8 @@ export class NodeConnections {
   readonly #stopping = new Map<string, Promise<boolean>>();
   /** The state a node is in now (read when its turn comes). */
   readonly #stateOf: (nodeId: string) => Promise<HostedNodeState | undefined>;
-  /** The last start or stop of each node, queued or running: the next one waits for it. */
-  readonly #turns = new Map<string, Promise<void>>();
+  /** Each node's starts and stops, queued or running: the next one waits for them. */
+  readonly #turns = new KeyedQueue();
   /** The node's lock across replicas, taken inside its turn here. */
   readonly #locks: NodeLocks;
 
@@ -254,7 +255,7 @@ export class NodeConnections {
    * the node's lock across replicas (waited for until `signal` aborts, at most the lock's bound).
    */
   #inTurn<T>(nodeId: string, signal: AbortSignal, op: () => Promise<T>): Promise<T> {
-    const run = (this.#turns.get(nodeId) ?? Promise.resolve()).then(() =>
+    return this.#turns.run(nodeId, () =>
       this.#locks.withLock(nodeId, signal, () => {
         // For the keeper (or another job) whose lease this replica can no longer hold: the
         // node is left to the replica that holds it now (`lease_lost`).
@@ -262,15 +263,6 @@ export class NodeConnections {
         return op();
       }),
     );
-    const done = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#turns.set(nodeId, done);
-    void done.then(() => {
-      if (this.#turns.get(nodeId) === done) this.#turns.delete(nodeId);
-    });
-    return run;
   }
 
   async #ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {

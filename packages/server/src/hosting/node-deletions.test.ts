@@ -1,8 +1,8 @@
 /**
  * A removal cut short by a crash after the node's data went (archived, destroyed) and before the
  * removal was recorded: the keeper's next look finds the node gone and records it removed, its
- * newest archive kept, instead of trying forever to start a node that has no data. Against a
- * real store (PGlite) and a fake driver.
+ * newest archive kept, instead of trying forever to start a node that has no data. A removal
+ * and a look take turns. Against a real store (PGlite) and a fake driver.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -29,9 +29,10 @@ const root = mkdtempSync(join(tmpdir(), 'blgv-deletions-'));
 let database: Database;
 let deletions: NodeDeletions;
 let archives: NodeArchives;
-/** What the fake driver says of each node; what it was asked to start. */
+/** What the fake driver says of each node; what it was asked to start; removals it holds. */
 const status = new Map<string, NodeRunStatus>();
 const started: string[] = [];
+const destroying = new Map<string, { reached: () => void; release: Promise<void> }>();
 
 before(async () => {
   database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
@@ -41,6 +42,24 @@ before(async () => {
     ensureRunning: async (record: { id: string }) => {
       started.push(record.id);
       throw new Error(`node ${record.id} has no data`);
+    },
+    // A node that does not answer (its driver says whether it runs).
+    backend: () => ({
+      getInfo: async () => {
+        throw new Error('not answering');
+      },
+    }),
+    destroy: async (
+      nodeId: string,
+      _signal: AbortSignal,
+      keep: (data: AsyncIterable<Uint8Array>) => Promise<string>,
+    ) => {
+      const held = destroying.get(nodeId);
+      held?.reached();
+      await held?.release;
+      // What the driver says of the node is left as it was: a look run beside the removal would
+      // take the node for one to start, whenever it came.
+      return keep(bytes());
     },
   } as unknown as NodeConnections;
   const log = pino({ level: 'silent' });
@@ -118,4 +137,33 @@ test('a node gone without a removal begun is not taken for removed: the look fai
   assert.equal((await nodesRepo.get('ncut2'))?.state, 'deleting');
   assert.notEqual((await repo.get('ncut2'))?.phase, 'removed');
   assert.match(JSON.stringify((await repo.get('ncut2'))?.reasons), /could not be looked at/);
+});
+
+test("a DELETE's removal and the keeper's look at the node take turns: the look waits, then finds it removed", async () => {
+  const { nodesRepo, repo } = await deletingNode('nturn1');
+  status.set('nturn1', 'stopped');
+  let reached = () => {};
+  const atDestroy = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let release = () => {};
+  destroying.set('nturn1', { reached, release: new Promise<void>((resolve) => (release = resolve)) });
+  const record = await nodesRepo.get('nturn1');
+  assert.ok(record);
+  // The removal a DELETE of a node holding nothing starts, held while its data goes.
+  const removal = deletions.remove(record);
+  await atDestroy;
+  // The keeper's tick listed the node as deleting: without the turn it would look at the node
+  // (the driver says stopped: it would start it) while its data goes.
+  const look = deletions.step(record, AbortSignal.timeout(5_000));
+  release();
+  await removal;
+  await look;
+  assert.equal((await nodesRepo.get('nturn1'))?.state, 'deleted');
+  assert.equal((await repo.get('nturn1'))?.phase, 'removed');
+  assert.deepEqual(
+    started.filter((id) => id === 'nturn1'),
+    [],
+    'the look found the node removed and did not start it',
+  );
 });

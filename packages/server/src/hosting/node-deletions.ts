@@ -16,12 +16,9 @@
  *   `hosting-archives` job purges archives whose time is up ({@link NodeDeletions.purgeExpired}).
  */
 import {
-  type ChannelCloseRecord,
-  type DeletionAction,
   type DeletionSettings,
   describeHoldings,
   ErrorCode,
-  formatChannelPoint,
   holdsNothing,
   LspError,
   type NodeHoldings,
@@ -38,8 +35,16 @@ import {
 } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
-import { type DeletionNode, performDeletionAction, readSweeps } from './deletion-actions.ts';
+import {
+  type DeletionNode,
+  describeAction,
+  noteClose,
+  performDeletionAction,
+  readSweeps,
+  refuseUnlessCovered,
+} from './deletion-actions.ts';
 import type { ArchiveManifest, NodeArchives } from './node-archives.ts';
 import { nodeConfigFromJson } from './node-config.ts';
 import type { NodeConnections } from './node-connections.ts';
@@ -75,6 +80,9 @@ export class NodeDeletions {
   readonly #forget: (nodeId: string) => void;
   readonly #log: Logger;
   readonly #repo: HostedNodeDeletionsRepository;
+  readonly #nodeRepo: HostedNodesRepository;
+  /** Each node's deletion steps in this process, one at a time ({@link #inTurn}). */
+  readonly #turns = new KeyedQueue();
 
   constructor(deps: {
     database: Database;
@@ -96,6 +104,7 @@ export class NodeDeletions {
     this.#forget = deps.forget;
     this.#log = deps.log;
     this.#repo = new HostedNodeDeletionsRepository(deps.database.db);
+    this.#nodeRepo = new HostedNodesRepository(deps.database.db);
   }
 
   /** The archives of removed nodes. */
@@ -179,8 +188,13 @@ export class NodeDeletions {
   /**
    * One look at a deleting node: starts it if needed, reads what it holds, and does what the
    * plan says (closes, a sweep, the removal). Records the look, or why it could not be made.
+   * Takes the node's deletion turn ({@link #inTurn}).
    */
-  async step(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+  step(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
+    return this.#inTurn(record.id, signal, (now) => this.#step(now, signal));
+  }
+
+  async #step(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
     const deletion = await this.#repo.get(record.id);
     if (!deletion) {
       // Asked before deletions were recorded: nothing said to close or sweep.
@@ -223,31 +237,20 @@ export class NodeDeletions {
           closes,
           sweeps,
         });
-        await this.remove(record);
+        await this.#remove(record);
         return;
       }
       const done = await performDeletionAction(node, record, action, call(), this.#log).catch(
         (err: unknown) => {
           this.#log.warn(
-            { nodeId: record.id, action: describe(action), err: errorMessage(err) },
+            { nodeId: record.id, action: describeAction(action), err: errorMessage(err) },
             'deletion step failed',
           );
           return undefined;
         },
       );
       if (action.type === 'close') {
-        const key = formatChannelPoint(action.channelPoint);
-        const now = new Date().toISOString();
-        const before = closes[key];
-        const asked: ChannelCloseRecord = action.force
-          ? {
-              coopAskedAt: before?.coopAskedAt ?? now,
-              coopLastAskedAt: before?.coopLastAskedAt ?? now,
-              forcedAt: now,
-            }
-          : { coopAskedAt: before?.coopAskedAt ?? now, coopLastAskedAt: now };
-        // A force close is recorded only once LND took it: a refused one is asked again.
-        if (!action.force || done) closes[key] = asked;
+        noteClose(closes, action, done !== undefined);
       } else if (action.type === 'sweep' && done) {
         sweeps.push(done as SweepRecord);
       }
@@ -268,9 +271,38 @@ export class NodeDeletions {
    * node since the look that decided its removal ({@link lastLookBeforeRemoval}, right before
    * its data goes). The `remove` effect of a deletion
    * asked of a node holding nothing, and the keeper's last step of any other (or of one whose
-   * effect a restart cut short).
+   * effect a restart cut short). Takes the node's deletion turn ({@link #inTurn}): a keeper's
+   * look at the node never runs beside it, and one that removed it first leaves it nothing to do.
    */
-  async remove(record: HostedNodeRecord): Promise<void> {
+  remove(record: HostedNodeRecord): Promise<void> {
+    return this.#inTurn(record.id, AbortSignal.timeout(LOOK_TIMEOUT_MS), (now) => this.#remove(now));
+  }
+
+  /**
+   * Runs one step of a node's deletion (a look, a removal) in the node's turn: after the steps
+   * of it queued here before it, holding its deletion lock across replicas (a `DELETE` answered
+   * on one replica removes the node while the keeper may look at it on another). `op` gets the
+   * node as it is then, and runs only if it is still `deleting`.
+   */
+  #inTurn(
+    nodeId: string,
+    signal: AbortSignal,
+    op: (record: HostedNodeRecord) => Promise<void>,
+  ): Promise<void> {
+    return this.#turns.run(nodeId, () =>
+      this.#database.nodeLocks.withLock(
+        nodeId,
+        signal,
+        async () => {
+          const now = await this.#nodeRepo.get(nodeId);
+          if (now?.state === 'deleting') await op(now);
+        },
+        'deletion',
+      ),
+    );
+  }
+
+  async #remove(record: HostedNodeRecord): Promise<void> {
     const deletion = await this.#repo.get(record.id);
     const manifest: ArchiveManifest = {
       nodeId: record.id,
@@ -349,53 +381,12 @@ export class NodeDeletions {
    */
   async purgeExpired(): Promise<number> {
     const expired = await this.#repo.expiredArchives(new Date());
-    const nodes = new HostedNodesRepository(this.#database.db);
     for (const d of expired) {
       if (d.archiveRef) this.#archives.purge(d.archiveRef);
-      await nodes.forgetSecrets(d.nodeId);
+      await this.#nodeRepo.forgetSecrets(d.nodeId);
       await this.#repo.purged(d.nodeId);
       this.#log.info({ nodeId: d.nodeId, archive: d.archiveRef }, 'hosted node archive purged');
     }
     return expired.length;
   }
-}
-
-/**
- * Refuses a deletion of a node that holds something the request does not let the LSP deal with:
- * channels without `closeChannels`, anything without a `sweepAddress` (409 naming what it holds).
- */
-function refuseUnlessCovered(
-  holdings: NodeHoldings,
-  request: { closeChannels: boolean; sweepAddress: string | null },
-): void {
-  if (holdsNothing(holdings)) return;
-  const holds = describeHoldings(holdings).join(', ');
-  const summary = summariseHoldings(holdings);
-  const details = {
-    openChannels: summary.openChannels,
-    openingChannels: summary.openingChannels,
-    closingChannels: summary.closingChannels,
-    timeLockedSat: Number(summary.timeLockedSat),
-    onchainConfirmedSat: Number(summary.onchainConfirmedSat),
-    onchainUnconfirmedSat: Number(summary.onchainUnconfirmedSat),
-  };
-  const channels = holdings.open.length + holdings.opening.length;
-  if (channels > 0 && !request.closeChannels)
-    throw new LspError(
-      ErrorCode.Conflict,
-      `the node holds ${holds}; delete with closeChannels and a sweepAddress to close its channels and send its funds there`,
-      { field: 'closeChannels', ...details },
-    );
-  if (!request.sweepAddress)
-    throw new LspError(
-      ErrorCode.Conflict,
-      `the node holds ${holds}; delete with a sweepAddress to send its funds there`,
-      { field: 'sweepAddress', ...details },
-    );
-}
-
-function describe(action: DeletionAction): string {
-  if (action.type === 'close')
-    return `${action.force ? 'force ' : ''}close ${formatChannelPoint(action.channelPoint)}`;
-  return action.type;
 }

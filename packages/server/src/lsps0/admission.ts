@@ -6,6 +6,7 @@
  * cap together (in this replica: peer messages are all served by the one that holds their job).
  */
 import { Lsps0Error } from '@blgv/protocol';
+import { KeyedQueue } from '../keyed-queue.ts';
 import type { OrderOwner } from './order-owner.ts';
 import { RpcError } from './rpc-error.ts';
 
@@ -31,7 +32,7 @@ export class Admission {
   readonly #what: string;
   readonly #limits: AdmissionLimits;
   readonly #count: OpenCounter;
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new KeyedQueue();
 
   /** `what` names the open things in refusals, e.g. `unpaid orders`. */
   constructor(what: string, limits: AdmissionLimits, count: OpenCounter) {
@@ -44,8 +45,7 @@ export class Admission {
   async admit<T>(owner: OrderOwner, create: () => Promise<T>): Promise<T> {
     const id = owner.kind === 'node' ? owner.pubkey : owner.tenantId;
     const key = `${owner.kind}:${id}`;
-    const before = this.#queues.get(key) ?? Promise.resolve();
-    const turn = before.then(async () => {
+    return this.#queues.run(key, async () => {
       const open = await this.#count(owner.kind, id);
       const cap =
         owner.kind === 'tenant' ? (this.#limits.perTenant ?? this.#limits.perOwner) : this.#limits.perOwner;
@@ -55,12 +55,6 @@ export class Admission {
         throw refused(`the LSP holds as many ${this.#what} as it takes now; try again later`);
       return create();
     });
-    const settled = turn.catch(() => {});
-    this.#queues.set(key, settled);
-    void settled.then(() => {
-      if (this.#queues.get(key) === settled) this.#queues.delete(key);
-    });
-    return turn;
   }
 }
 

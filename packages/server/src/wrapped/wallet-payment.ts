@@ -1,20 +1,51 @@
 /**
  * The Lightning side of paying a wrapped invoice's wallet (the runner's `pay_wallet` effect):
- * which channel of the wallet's can carry the payment, whether the payer's payment can still wait
+ * which channel of the wallet's can carry the payment (an existing one, or the new one once
+ * active), whether the payer's payment can still wait
  * for it, sending it over that channel, and the wrapped invoice's event its outcome makes. No state is kept here: the runner applies the event.
  */
-import type {
-  ChannelsPort,
-  InvoicesPort,
-  NodePort,
-  PaymentResult,
-  PaymentsPort,
-  Scid,
-  WrappedInvoiceEvent,
+import {
+  type ChannelsPort,
+  type InvoicesPort,
+  type NodePort,
+  type PaymentResult,
+  type PaymentsPort,
+  parseHex32,
+  type Scid,
+  scid,
+  type WrappedInvoiceEvent,
 } from '@blgv/core';
 import type { WrappedInvoiceRecord } from '@blgv/store';
 import type { Logger } from 'pino';
+import { activeChannel, type ChannelActivityLightning } from '../lsps2/channel-open.ts';
 import { pause } from '../poll.ts';
+
+/**
+ * The channel the wallet's payment goes over: the one chosen (`channelScid`), or the new one
+ * (its funding outpoint) once active, waited for up to `waitMs`. A new channel that never
+ * becomes active within it is `neverActive` (the payment then fails: never sent), and throws.
+ */
+export async function walletChannel(
+  lightning: ChannelActivityLightning,
+  w: Pick<WrappedInvoiceRecord, 'id' | 'channelScid' | 'fundingTxid' | 'fundingOutputIndex'>,
+  options: { waitMs: number; signal: AbortSignal; neverActive: (reason: string) => Promise<void> },
+): Promise<Scid> {
+  if (w.fundingTxid === null || w.fundingOutputIndex === null) {
+    if (!w.channelScid) throw new Error(`wrapped invoice ${w.id} is paying without a channel`);
+    return scid(BigInt(w.channelScid));
+  }
+  const channel = await activeChannel(
+    lightning,
+    { channelPoint: { txid: parseHex32(w.fundingTxid), outputIndex: w.fundingOutputIndex } },
+    AbortSignal.any([options.signal, AbortSignal.timeout(options.waitMs)]),
+  ).catch(async (err: unknown) => {
+    // Never sent: the wallet took the channel but never made it usable.
+    if (err instanceof DOMException && err.name === 'TimeoutError')
+      await options.neverActive('the new channel never became active');
+    throw err;
+  });
+  return channel.scid;
+}
 
 /** HTLCs in flight above which a channel is not chosen (LND's limit is 483 per side). */
 const MAX_PENDING_HTLCS = 400;

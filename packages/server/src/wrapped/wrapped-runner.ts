@@ -31,8 +31,6 @@ import {
   type PaymentResult,
   type PaymentsPort,
   parseHex32,
-  type Scid,
-  scid,
   type WalletPort,
   type WrappedInvoiceEvent,
   wrappedInvoiceMachine,
@@ -49,10 +47,9 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import type { FundingBatchLimits } from '../funding/funding-batcher.ts';
-import { activeChannel } from '../lsps2/channel-open.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { Wakeup } from '../poll.ts';
-import { sendToWallet, walletPaymentEvent, whyWalletNotPayable } from './wallet-payment.ts';
+import { sendToWallet, walletChannel, walletPaymentEvent, whyWalletNotPayable } from './wallet-payment.ts';
 import { WrappedFunding } from './wrapped-funding.ts';
 import { openWalletChannel } from './wrapped-open.ts';
 
@@ -332,7 +329,11 @@ export class WrappedRunner {
     }
     // The monitor then tells this payment from a tenant's, a probe or the operator's.
     await new PaymentPurposesRepository(this.#database.db).recordOwn(w.paymentHash, 'wrapped');
-    const channel = await this.#walletChannel(w);
+    const channel = await walletChannel(this.#lightning, w, {
+      waitMs: this.#limits.openTimeoutSeconds * 1000,
+      signal: this.#signal,
+      neverActive: async (reason) => void (await this.#apply(w, { type: 'pay_failed', reason })),
+    });
     this.#log.info(
       { wrapped: w.id, scid: formatScid(channel) },
       "paying the wallet's invoice over its channel",
@@ -358,26 +359,6 @@ export class WrappedRunner {
 
   async #paid(w: WrappedInvoiceRecord, result: PaymentResult): Promise<void> {
     await this.#apply(w, walletPaymentEvent(result));
-  }
-
-  /** The channel the wallet's payment goes over: the one chosen, or the new one once active. */
-  async #walletChannel(w: WrappedInvoiceRecord): Promise<Scid> {
-    if (w.fundingTxid === null || w.fundingOutputIndex === null) {
-      if (!w.channelScid) throw new Error(`wrapped invoice ${w.id} is paying without a channel`);
-      return scid(BigInt(w.channelScid));
-    }
-    const channel = await activeChannel(
-      this.#lightning,
-      { channelPoint: { txid: parseHex32(w.fundingTxid), outputIndex: w.fundingOutputIndex } },
-      AbortSignal.any([this.#signal, AbortSignal.timeout(this.#limits.openTimeoutSeconds * 1000)]),
-    ).catch(async (err: unknown) => {
-      // Never sent: the wallet took the channel but never made it usable.
-      if (err instanceof DOMException && err.name === 'TimeoutError') {
-        await this.#apply(w, { type: 'pay_failed', reason: 'the new channel never became active' });
-      }
-      throw err;
-    });
-    return channel.scid;
   }
 
   /** `settle`: the hold invoice settled (the fee earned), then the withheld funding published. */
