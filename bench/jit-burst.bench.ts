@@ -19,8 +19,11 @@
  * `BENCH_CLIENT_TRUSTS_LSP=0` sells "LSP trusts client" terms instead (the funding published at
  * the commit point). Also prints how busy the whole machine's CPUs were during each round (all
  * the nodes share it: a saturated machine bounds the figures), and how long this process's
- * event loop (the server's, beside the wallets' clients) made work wait during the burst.
+ * event loop (the server's, beside the wallets' clients) made work wait during the burst, and
+ * where the burst's CPU time went (the LSP's LND, the wallets', alice's, this process, the rest).
+ * `BENCH_LSP_PROFILE=<file>` writes a CPU profile of the LSP's LND over the burst's first 3 s.
  */
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -34,7 +37,7 @@ import {
   startTestLsp,
   within,
 } from '@blgv/testkit';
-import { busyPct, readMachineCpu } from './support/machine-cpu.ts';
+import { busyPct, machineCpuMs, readMachineCpu, readProcessCpuMs } from './support/machine-cpu.ts';
 import { median, percentile } from './support/stats.ts';
 
 const N = Number(process.env.BENCH_WALLETS ?? 20);
@@ -46,6 +49,12 @@ const LSP_COINS = Number(process.env.BENCH_LSP_COINS ?? 4);
  * preimage) unless `BENCH_CLIENT_TRUSTS_LSP=0` ("LSP trusts client").
  */
 const CLIENT_TRUSTS_LSP = process.env.BENCH_CLIENT_TRUSTS_LSP !== '0';
+/**
+ * `BENCH_LSP_PROFILE=<file>`: the LSP's LND serves Go's profiler, and a CPU profile of it over
+ * the burst is written to that file (read it with `go tool pprof -top <file>`).
+ */
+const PROFILE_FILE = process.env.BENCH_LSP_PROFILE;
+const PROFILE_PORT = PROFILE_FILE ? 21_000 + (process.pid % 1_000) : undefined;
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
 const CAPACITY = 250_000n;
@@ -54,6 +63,46 @@ const ROUTING = { baseFee: msat(1_000n), feeRatePpm: 100 };
 const result = (name: string, value: number, unit: string) =>
   process.stdout.write(`RESULT ${name} ${Number(value.toFixed(2))} ${unit}\n`);
 const say = (line: string) => process.stdout.write(`# ${line}\n`);
+
+/** Reads each group's CPU time now; `since` answers what each used after, the rest of `machineMs` as `other`. */
+function cpuOf(groups: { lsp: LndNode; alice: LndNode; wallets: readonly LndNode[] }) {
+  const read = () => ({
+    lsp_lnd: groups.lsp.pid ? readProcessCpuMs(groups.lsp.pid) : 0,
+    wallet_lnds: groups.wallets.reduce((ms, n) => ms + (n.pid ? readProcessCpuMs(n.pid) : 0), 0),
+    alice_lnd: groups.alice.pid ? readProcessCpuMs(groups.alice.pid) : 0,
+    bench_process: readProcessCpuMs(process.pid),
+  });
+  const before = read();
+  return {
+    since(machineMs: number): Record<string, number> {
+      const after = read();
+      const used = Object.fromEntries(
+        Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+      );
+      const known = Object.values(used).reduce((a, b) => a + b, 0);
+      return { ...used, other: Math.max(0, machineMs - known) };
+    },
+  };
+}
+
+/**
+ * With `BENCH_LSP_PROFILE`, a CPU profile of the LSP's LND over the next 3 s (the burst's first
+ * seconds: Go's profiler takes its length up front), written to that file by `save`.
+ */
+function profileLsp(): { save(): Promise<void> } | undefined {
+  if (!PROFILE_FILE || !PROFILE_PORT) return undefined;
+  const fetching = fetch(`http://127.0.0.1:${PROFILE_PORT}/debug/pprof/profile?seconds=3`).then(async (r) => {
+    if (!r.ok) throw new Error(`the profiler answered ${r.status}`);
+    return Buffer.from(await r.arrayBuffer());
+  });
+  fetching.catch(() => {});
+  return {
+    async save() {
+      writeFileSync(PROFILE_FILE, await fetching);
+      say(`a CPU profile of the LSP's LND over the burst's first 3 s: ${PROFILE_FILE}`);
+    },
+  };
+}
 
 const h = await Harness.start();
 /** A funding transaction once published (a withheld one goes out after its payment settles). */
@@ -66,7 +115,10 @@ try {
   say(`starting alice, the LSP and ${N + 1} wallet nodes`);
   const nodes = await Promise.all([
     h.newNode('alice'),
-    h.newNode('lsp', { requireInterceptor: true }),
+    h.newNode('lsp', {
+      requireInterceptor: true,
+      ...(PROFILE_PORT ? { extraArgs: [`--profile=127.0.0.1:${PROFILE_PORT}`] } : {}),
+    }),
     ...Array.from({ length: N + 1 }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true })),
   ]);
   const [alice, lsp, lone, ...burst] = nodes as [LndNode, LndNode, LndNode, ...LndNode[]];
@@ -112,12 +164,17 @@ try {
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     const burstCpu = readMachineCpu();
+    const byProcess = cpuOf({ lsp, alice, wallets: wallets.map((w) => w.node) });
+    const profile = profileLsp();
     const jit = await payAtOnce(
       alice,
       firsts.map((f) => f.paymentRequest),
     );
-    const burstBusy = busyPct(burstCpu, readMachineCpu());
+    const burstEnd = readMachineCpu();
+    const burstBusy = busyPct(burstCpu, burstEnd);
+    const burstByProcess = byProcess.since(machineCpuMs(burstCpu, burstEnd));
     loop.disable();
+    await profile?.save();
     const succeeded = jit.filter((o) => o.status === 'succeeded').length;
     const txs = await fundingTransactions(
       lsp,
@@ -170,6 +227,9 @@ try {
     // How busy the whole machine was (every LND node, btcd, Postgres, the server, this process).
     result('jit_burst_machine_cpu_busy', burstBusy, '%');
     result('open_channel_burst_machine_cpu_busy', openBusy, '%');
+    // Where the burst's CPU time went (ms of CPU, all cores): the LSP's LND, the wallets' LNDs,
+    // alice's, this process (the server and the wallets' clients), the rest (btcd, Postgres…).
+    for (const [who, ms] of Object.entries(burstByProcess)) result(`jit_burst_cpu_${who}_ms`, ms, 'ms');
     result('jit_burst_event_loop_delay_p99_ms', loop.percentile(99) / 1e6, 'ms');
     result('jit_burst_event_loop_delay_max_ms', loop.max / 1e6, 'ms');
     result('single_open_vbytes', singleVsize, 'vB');

@@ -27,3 +27,27 @@ export function busyPct(from: CpuReading, to: CpuReading): number {
   const total = to.total - from.total;
   return total <= 0 ? Number.NaN : (100 * (total - (to.idle - from.idle))) / total;
 }
+
+/** Clock ticks per second of `/proc` times (`getconf CLK_TCK`: 100 on Linux's common builds). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The CPU time (user and system, ms) a process has used so far, from `/proc/<pid>/stat`; 0 when
+ * it is gone. Read before and after a stretch of a run to tell which process the machine's
+ * busy time went to.
+ */
+export function readProcessCpuMs(pid: number): number {
+  try {
+    // `pid (comm) S ...`: the fields after the last `)`; utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** The machine's CPU time (ms, all cores) between two readings. */
+export function machineCpuMs(from: CpuReading, to: CpuReading): number {
+  return ((to.total - to.idle - (from.total - from.idle)) * 1000) / TICKS_PER_SECOND;
+}
