@@ -73,6 +73,30 @@ export class EventsRepository {
     });
   }
 
+  /**
+   * Removes up to `limit` of the oldest positioned events written before `before`, and answers
+   * how many went. The newest event always stays, whatever its age: positions go on from it, so
+   * a reader's cursor never sees a position given twice. Only the `limit` oldest positions are
+   * looked at (by the position index), so a look where nothing is old enough costs one short
+   * read however long the log is; an event whose transaction committed late (older than one
+   * positioned before it) goes once those before it have gone.
+   */
+  async pruneBefore(before: Date, limit: number): Promise<number> {
+    const r = await sql<{ id: string }>`
+      delete from events where id in (
+        select id from (
+          select id, at, position from events
+          where position is not null
+          order by position
+          limit ${limit}
+        ) oldest
+        where oldest.at < ${before}
+          and oldest.position < (select max(position) from events)
+      )
+      returning id`.execute(this.#db);
+    return r.rows.length;
+  }
+
   /** The highest position given so far (0 when none): readers from "now on" start here. */
   async latestPosition(): Promise<bigint> {
     const r = await this.#db

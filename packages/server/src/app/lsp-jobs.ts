@@ -12,6 +12,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
 import { maintainForwardingPolicy } from '../channels/forwarding-policy.ts';
 import type { Config } from '../config/config.ts';
+import { keepLogsBounded } from '../events/log-retention.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { billHostedNodes } from '../hosting/hosting-billing.ts';
 import type { HostingService } from '../hosting/hosting-service.ts';
@@ -32,7 +33,6 @@ import type { Wakeup } from '../poll.ts';
 import { runRoutingFees } from '../routing/fee-job.ts';
 import type { RoutingFeeSettingsStore } from '../routing/fee-settings.ts';
 import { runRebalancing } from '../routing/rebalance-job.ts';
-import { keepDeliveriesBounded } from '../webhooks/delivery-retention.ts';
 import { deliverWebhooks } from '../webhooks/webhook-delivery.ts';
 import { outboundPolicyFromConfig, retryPolicyFromConfig } from '../webhooks/webhook-setup.ts';
 import type { WrappedRunner } from '../wrapped/wrapped-runner.ts';
@@ -168,14 +168,15 @@ export function lspJobs(deps: LspJobDeps): JobRunner {
     run: (s) => every(NONCE_PRUNE_INTERVAL_MS, () => apiKeys.pruneNonces(), s),
   });
   runner.add({
-    name: 'delivery-retention',
+    name: 'log-retention',
     run: (s) =>
-      keepDeliveriesBounded(
+      keepLogsBounded(
         {
           database,
+          eventSeconds: config.events.retentionSeconds,
           deliverySeconds: config.webhooks.deliveryRetentionSeconds,
           notificationSeconds: config.lsps5.notificationRetentionSeconds,
-          log: log.child({ sub: 'webhooks' }),
+          log: log.child({ sub: 'retention' }),
         },
         s,
       ),

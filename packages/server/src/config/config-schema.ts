@@ -136,6 +136,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The event log (`GET /v1/events`, the source of webhooks and of the JIT latency figure). */
+    events: Type.Object(
+      {
+        /**
+         * How long an event stays in the log (the newest always stays). 90 days by default:
+         * longer than the figures' longest window (30 days).
+         */
+        retentionSeconds: Type.Integer({ minimum: 1, maximum: 3_650 * 86_400, default: 90 * 86_400 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Tenants' REST webhooks (`/v1/webhooks`) and how every webhook is sent. */
     webhooks: Type.Object(
       {

@@ -1,16 +1,19 @@
 /**
- * Story: the outbound logs stay bounded. With a retention of two seconds, a delivered webhook
- * (and its attempts) leaves the endpoint's delivery log once its retention is over, while a
- * delivery still being retried stays however old it is. The delivery job and the retention job
- * run as the server runs them, on a real database (embedded PGlite) with a real HTTPS receiver;
- * events are appended to the log as the database's triggers append them for real subjects.
+ * Story: the LSP's logs stay bounded. With a retention of two seconds, a delivered webhook (and
+ * its attempts) leaves the endpoint's delivery log once its retention is over, while a delivery
+ * still being retried stays however old it is; an event leaves the event log (as
+ * `GET /v1/events` reads it), except the newest, and positions go on after it. The delivery job
+ * and the retention job run as the server runs them, on a real database (embedded PGlite) with a
+ * real HTTPS receiver; events are appended to the log as the database's triggers append them for
+ * real subjects.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@blgv/regtest';
 import { sql } from '@blgv/store';
-import { keepDeliveriesBounded } from '../packages/server/src/webhooks/delivery-retention.ts';
+import { EventLog } from '../packages/server/src/events/event-log.ts';
+import { keepLogsBounded } from '../packages/server/src/events/log-retention.ts';
 import { deliverWebhooks } from '../packages/server/src/webhooks/webhook-delivery.ts';
 import { startWebhookJobWorld, type WebhookJobWorld } from './support/webhook-job-world.ts';
 
@@ -30,8 +33,14 @@ before(async () => {
   const { database, box, policy, log } = world;
   running = Promise.all([
     deliverWebhooks({ database, box, policy, retry, intervalMs: 50, concurrency: 4, log }, jobs.signal),
-    keepDeliveriesBounded(
-      { database, deliverySeconds: RETENTION_SECONDS, notificationSeconds: RETENTION_SECONDS, log },
+    keepLogsBounded(
+      {
+        database,
+        eventSeconds: RETENTION_SECONDS,
+        deliverySeconds: RETENTION_SECONDS,
+        notificationSeconds: RETENTION_SECONDS,
+        log,
+      },
       jobs.signal,
     ),
   ]).catch(() => undefined);
@@ -44,7 +53,7 @@ after(async () => {
   await world?.close();
 });
 
-test('a delivered webhook leaves the log after its retention; one still retried stays', async () => {
+test('a delivered webhook leaves the delivery log after its retention; one still retried stays', async () => {
   const { service, tenantId, receiver, database } = world;
   const { endpoint: answering } = await service.create(tenantId, {
     url: `${receiver.base}/hook`,
@@ -89,4 +98,35 @@ test('a delivered webhook leaves the log after its retention; one still retried 
   assert.equal(still?.state, 'pending', 'a delivery still being retried is kept past the retention');
   assert.ok((still?.attemptLog.length ?? 0) > tried.attemptLog.length, 'and it is still being tried');
   assert.ok(Date.now() - (still?.createdAt ?? new Date()).getTime() > RETENTION_SECONDS * 1000);
+});
+
+test('an event leaves the event log after its retention; the newest stays and positions go on from it', async () => {
+  const { tenantId, database } = world;
+  const events = new EventLog(database);
+  const read = () => events.read({ tenantId, after: undefined, limit: 1000, subjectKind: 'topup' });
+  const append = (id: string) =>
+    sql`insert into events (subject_kind, subject_id, tenant_id, state, facts)
+      values ('topup', ${id}, ${tenantId}::uuid, 'confirmed', '{}'::jsonb)`.execute(database.db);
+  await append('t1');
+  await append('t2');
+  const [first, newest] = await read();
+  assert.deepEqual([first?.subjectId, newest?.subjectId], ['t1', 't2']);
+
+  await waitFor(async () => (await read()).every((e) => e.subjectId !== 't1'), {
+    what: 'the older event gone after its retention',
+    timeoutMs: (RETENTION_SECONDS + 10) * 1000,
+  });
+  const kept = await read();
+  assert.deepEqual(
+    kept.map((e) => e.subjectId),
+    ['t2'],
+    'the newest event stays, however old: positions go on from it',
+  );
+  await append('t3');
+  const after = await events.read({ tenantId, after: newest?.position, limit: 10, subjectKind: 'topup' });
+  assert.deepEqual(
+    after.map((e) => e.subjectId),
+    ['t3'],
+  );
+  assert.ok((after[0]?.position ?? 0n) > (newest?.position ?? 0n), 'a later position than any given before');
 });
