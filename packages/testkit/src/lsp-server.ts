@@ -89,7 +89,8 @@ export async function startTestLsp(
     const services = createServices({ config, database, lightning, log, ...(hosting ? { hosting } : {}) });
     const jobs = new AbortController();
     const runner = services.startJobs(jobs.signal);
-    const app = buildApp({ log, lightning, database, services });
+    // The signed API's limit per tenant as configured (the default unless a story sets it).
+    const app = buildApp({ log, lightning, database, services, rateLimit: config.auth.rateLimit });
     const url = await app.listen({ host: '127.0.0.1', port });
     // As a start does: LSPS messages a test sends next must not be lost.
     await services.untilPeerMessages(PEER_MESSAGES_WAIT_MS);

@@ -16,6 +16,7 @@ import { catchUpPayments } from '../hosting/payment-record.ts';
 import { registerNodeRoutes } from '../hosting/routes.ts';
 import { httpApp, listeningUrl } from '../http/app.ts';
 import { installAuth } from '../http/auth-hook.ts';
+import { type ApiRateLimit, installRateLimit } from '../http/rate-limit.ts';
 import { registerLiquidityRoutes } from '../liquidity/routes.ts';
 import { registerLspsRoutes } from '../lsps0/http-transport.ts';
 import { registerLsps5AdminRoutes } from '../lsps5/admin-routes.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly services: LspServices;
   /** Serve HTTPS with this PEM certificate and key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** The signed API's request limit per tenant (config `auth.rateLimit`); none when absent. */
+  readonly rateLimit?: ApiRateLimit;
 }
 
 /** Builds the Fastify application (not yet listening); await `app.ready()` before use. */
@@ -58,6 +61,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const publicUrl = () => deps.services.publicUrl ?? listeningUrl(app);
   void app.register(async (api) => {
     installAuth(api, deps.services.apiKeys);
+    if (deps.rateLimit) await installRateLimit(api, deps.rateLimit);
     registerHealthRoutes(api, deps);
     registerChannelRoutes(api, deps.services);
     registerAccountRoutes(api, deps.services);

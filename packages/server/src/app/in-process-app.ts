@@ -90,7 +90,7 @@ export async function startInProcessApp(file: Record<string, unknown> = {}): Pro
   const log = createLogger('silent', false);
   const lightning = regtestStandIn();
   const services = createServices({ config, database, lightning, log, hosting: idleHosting });
-  const app = buildApp({ log, lightning, database, services });
+  const app = buildApp({ log, lightning, database, services, rateLimit: config.auth.rateLimit });
   await app.ready();
   const operator = await services.tenants.create('operator');
   const admin = await services.apiKeys.create(operator.id, 'admin');

@@ -115,6 +115,7 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
       lightning,
       database,
       services,
+      rateLimit: config.auth.rateLimit,
       ...(tls ? { tls: { cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } } : {}),
     });
     cleanup.push(() => app.close());

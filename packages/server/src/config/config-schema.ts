@@ -89,6 +89,18 @@ export const ConfigSchema = Type.Object(
          * on this server is known at once, one made elsewhere has a fresh random id anyway.
          */
         unknownKeyCacheSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+        /**
+         * The most signed requests a tenant's keys together may make per `windowSeconds` (a
+         * fixed window per tenant, counted per replica); past it, `429 rate_limited` with
+         * `Retry-After`. `max` 0 turns it off.
+         */
+        rateLimit: Type.Object(
+          {
+            max: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 1_200 }),
+            windowSeconds: Type.Integer({ minimum: 1, maximum: 3_600, default: 10 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -1,0 +1,47 @@
+/**
+ * The signed API's request limit per tenant: at most `max` requests per `windowSeconds` for all
+ * of a tenant's keys together, counted after the signature is checked (a request that fails
+ * authentication is not counted, and answers 401 as before), on every signed route. A request
+ * past it is refused before its handler runs: `429 rate_limited`, with `Retry-After` and
+ * `details.retryAfterSeconds`; each answer carries `x-ratelimit-limit`, `-remaining` and
+ * `-reset`. Admin keys (the operator's own tools) and unsigned routes (health, the public
+ * wrapped-invoice route with its own limits, `/metrics` with its token) are not counted.
+ *
+ * Counted in this process's memory (`@fastify/rate-limit`, a fixed window per tenant): with
+ * several replicas behind a balancer, each allows `max`.
+ */
+import { ErrorCode, LspError } from '@blgv/core';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+
+/** The limit (config `auth.rateLimit`); `max` 0 turns it off. */
+export interface ApiRateLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+/** Tenants counted at once before the least recently seen is forgotten (its window with it). */
+const TENANTS_KEPT = 100_000;
+
+/** Installs the limit on `api`'s routes registered after it (await it before them). */
+export async function installRateLimit(api: FastifyInstance, limit: ApiRateLimit): Promise<void> {
+  if (limit.max === 0) return;
+  await api.register(rateLimit, {
+    global: true,
+    // After the signature (`preValidation`), so that the key is the signer's tenant.
+    hook: 'preHandler',
+    max: limit.max,
+    timeWindow: limit.windowSeconds * 1000,
+    cache: TENANTS_KEPT,
+    allowList: (req) => req.principal === undefined || req.principal.scope === 'admin',
+    keyGenerator: (req) => req.principal?.tenantId ?? req.ip,
+    errorResponseBuilder: (_req, context) => {
+      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new LspError(
+        ErrorCode.RateLimited,
+        `at most ${context.max} requests per ${limit.windowSeconds} s for a tenant's keys together; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+    },
+  });
+}
