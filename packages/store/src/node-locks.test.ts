@@ -185,6 +185,32 @@ describe('node locks on Postgres', () => {
       await quick.close();
     }
   });
+
+  test("ten deletion steps at once, each taking its node's lifecycle lock inside, all get both", async () => {
+    // With one pool for both kinds, the ten deletion locks held every connection and each step
+    // waited, until the bound, for a connection for its lifecycle lock.
+    const quick = new PostgresNodeLocks({ connectionString: postgresUrl }, { maxWaitMs: 2_000 });
+    try {
+      const nodes = Array.from({ length: 10 }, () => randomUUID());
+      const allHeld = gate();
+      let deletionsHeld = 0;
+      const steps = nodes.map((n) =>
+        quick.withLock(
+          n,
+          soon(),
+          async () => {
+            if (++deletionsHeld === nodes.length) allHeld.open();
+            await allHeld.opened;
+            return quick.withLock(n, soon(), async () => n);
+          },
+          'deletion',
+        ),
+      );
+      assert.deepEqual(await Promise.all(steps), nodes);
+    } finally {
+      await quick.close();
+    }
+  });
 });
 
 test('on PGlite (one process) the lock runs the call at once', async () => {

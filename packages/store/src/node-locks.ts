@@ -27,8 +27,11 @@ import pg from 'pg';
 /** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
 export const NODE_LOCK_WAIT_MS = 150_000;
 /**
- * The most lock connections open at once: calls beyond it (more than this many nodes starting
- * at once on one replica) wait for one, within the same bound as for the lock itself.
+ * The most lock connections of one kind open at once: calls beyond it (more than this many
+ * nodes starting, or being stepped through their deletion, at once on one replica) wait for one,
+ * within the same bound as for the lock itself. Each kind has a pool of its own: a deletion step
+ * takes its node's lifecycle lock while it holds the deletion lock, so deletion locks holding
+ * every connection of a shared pool would leave none for the lifecycle locks they wait for.
  */
 const MAX_LOCK_CONNECTIONS = 10;
 /**
@@ -47,7 +50,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 /** {@link NodeLocks} on Postgres advisory locks, shared by every replica on one database. */
 export class PostgresNodeLocks implements NodeLocks {
-  readonly #pool: pg.Pool;
+  readonly #pools: Record<NodeLockKind, pg.Pool>;
   readonly #client: pg.ClientConfig;
   readonly #maxWaitMs: number;
 
@@ -55,15 +58,19 @@ export class PostgresNodeLocks implements NodeLocks {
   constructor(client: pg.ClientConfig, options: { maxWaitMs?: number } = {}) {
     this.#client = client;
     this.#maxWaitMs = options.maxWaitMs ?? NODE_LOCK_WAIT_MS;
-    this.#pool = new pg.Pool({
-      ...client,
-      max: MAX_LOCK_CONNECTIONS,
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: Math.max(this.#maxWaitMs, CONNECT_TIMEOUT_MS),
-      allowExitOnIdle: true,
-    });
-    // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
-    this.#pool.on('error', () => {});
+    const pool = () => {
+      const p = new pg.Pool({
+        ...client,
+        max: MAX_LOCK_CONNECTIONS,
+        idleTimeoutMillis: 30_000,
+        connectionTimeoutMillis: Math.max(this.#maxWaitMs, CONNECT_TIMEOUT_MS),
+        allowExitOnIdle: true,
+      });
+      // An idle lock connection that breaks is dropped by the pool; it must not crash the process.
+      p.on('error', () => {});
+      return p;
+    };
+    this.#pools = { lifecycle: pool(), deletion: pool() };
   }
 
   async withLock<T>(
@@ -74,7 +81,7 @@ export class PostgresNodeLocks implements NodeLocks {
   ): Promise<T> {
     const { space, holder } = KINDS[kind];
     if (signal.aborted) throw gaveUp(nodeId, signal.reason);
-    const client = await this.#connect(nodeId, signal);
+    const client = await this.#connect(this.#pools[kind], nodeId, signal);
     let broken = false;
     let released = false;
     const release = (destroy: boolean) => {
@@ -139,10 +146,10 @@ export class PostgresNodeLocks implements NodeLocks {
    * A lock connection: `conflict` when none is free within the bound or before `signal` aborts
    * (one had later goes back to the pool), `database_unavailable` when none can be opened.
    */
-  async #connect(nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
+  async #connect(pool: pg.Pool, nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
     // Every lock connection in use: the wait for one is bounded like the wait for the lock.
-    const full = this.#pool.totalCount >= MAX_LOCK_CONNECTIONS && this.#pool.idleCount === 0;
-    const connecting = this.#pool.connect();
+    const full = pool.totalCount >= MAX_LOCK_CONNECTIONS && pool.idleCount === 0;
+    const connecting = pool.connect();
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -204,8 +211,8 @@ export class PostgresNodeLocks implements NodeLocks {
   }
 
   /** Closes the lock connections (none may be held). */
-  close(): Promise<void> {
-    return this.#pool.end();
+  async close(): Promise<void> {
+    await Promise.all([...new Set(Object.values(this.#pools))].map((p) => p.end()));
   }
 }
 

@@ -153,9 +153,10 @@ export const ConfigSchema = Type.Object(
       {
         /**
          * How long an event stays in the log (the newest always stays). 90 days by default:
-         * longer than the figures' longest window (30 days).
+         * longer than the figures' longest window (30 days); at least a day, so that every
+         * event is made into its webhooks long before it can go.
          */
-        retentionSeconds: Type.Integer({ minimum: 1, maximum: 3_650 * 86_400, default: 90 * 86_400 }),
+        retentionSeconds: Type.Integer({ minimum: 86_400, maximum: 3_650 * 86_400, default: 90 * 86_400 }),
       },
       { additionalProperties: false, default: {} },
     ),

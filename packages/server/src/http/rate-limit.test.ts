@@ -52,6 +52,15 @@ test("a tenant's keys together get MAX signed requests a window, then 429 with w
   // A request whose signature fails is refused as such, not counted or limited.
   const forged = await lsp.send({ keyId: acme.keyId, secret: 'f'.repeat(64) }, 'GET', '/v1/account');
   assert.equal(forged.statusCode, 401, forged.body);
+  // A request refused as malformed counts too (it cost a signature check and a nonce).
+  const careless = await lsp.newTenant('careless-limits');
+  for (let i = 0; i < MAX; i++) {
+    const bad = await lsp.send(careless, 'POST', '/v1/account/topups', { amount: -1 });
+    assert.equal(bad.statusCode, 400, bad.body);
+  }
+  const next = await lsp.send(careless, 'GET', '/v1/account');
+  assert.equal(next.statusCode, 429, next.body);
+
   // The operator's admin key is not held to it.
   for (let i = 0; i <= MAX; i++) {
     const audit = await lsp.send(lsp.admin, 'GET', '/v1/admin/jobs');

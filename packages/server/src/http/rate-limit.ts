@@ -1,8 +1,8 @@
 /**
  * The signed API's request limit per tenant: at most `max` requests per `windowSeconds` for all
  * of a tenant's keys together, counted after the signature is checked (a request that fails
- * authentication is not counted, and answers 401 as before), on every signed route. A request
- * past it is refused before its handler runs: `429 rate_limited`, with `Retry-After` and
+ * authentication is not counted, and answers 401 as before; one refused as malformed is), on
+ * every signed route. A request past it is refused before it is validated or handled: `429 rate_limited`, with `Retry-After` and
  * `details.retryAfterSeconds`; each answer carries `x-ratelimit-limit`, `-remaining` and
  * `-reset`. Admin keys (the operator's own tools) and unsigned routes (health, the public
  * wrapped-invoice route with its own limits, `/metrics` with its token) are not counted.
@@ -28,8 +28,10 @@ export async function installRateLimit(api: FastifyInstance, limit: ApiRateLimit
   if (limit.max === 0) return;
   await api.register(rateLimit, {
     global: true,
-    // After the signature (`preValidation`), so that the key is the signer's tenant.
-    hook: 'preHandler',
+    // A route's own `preValidation` hook: after the signature hook of the routes' instance
+    // (so the key is the signer's tenant), before the body is validated (a request refused as
+    // malformed costs a signature check and a nonce write too, and is counted).
+    hook: 'preValidation',
     max: limit.max,
     timeWindow: limit.windowSeconds * 1000,
     cache: TENANTS_KEPT,
