@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Harness, type LndNode } from '@blgv/regtest';
 import { buildApp, createLogger, createServices, loadConfig } from '@blgv/server';
-import { type Database, migrate, openDatabase } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase } from '@blgv/store';
 import type { FastifyInstance } from 'fastify';
 
 let h: Harness;
@@ -17,8 +17,7 @@ let app: FastifyInstance;
 before(async () => {
   h = await Harness.start();
   lsp = await h.newNode('lsp');
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
   const log = createLogger('silent', false);
   const services = createServices({ config: loadConfig({}), database, lightning: lsp.lnd, log });
   app = buildApp({ log, lightning: lsp.lnd, database, services });

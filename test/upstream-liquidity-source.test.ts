@@ -22,7 +22,7 @@ import {
 } from '@blgv/core';
 import type { LndNode } from '@blgv/regtest';
 import { createLogger, loadConfig } from '@blgv/server';
-import { type Database, migrate, openDatabase } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase } from '@blgv/store';
 import { type Network, startNetwork, startTestLsp, type TestLsp, within } from '@blgv/testkit';
 import type { UpstreamLsps1Source } from '../packages/server/src/liquidity/upstream-lsps1-source.ts';
 import { liquiditySourceFromConfig } from '../packages/server/src/liquidity/upstream-source-config.ts';
@@ -43,8 +43,7 @@ before(async () => {
     node: upstreamNode,
     file: { lsps1: { maxClientBalance: 6_000_000, onchain: { confirmations: 1, pollIntervalMs: 200 } } },
   });
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(async () => {
   for (const s of stops) s.abort();

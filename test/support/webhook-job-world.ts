@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { WebhookRetryPolicy } from '@blgv/core';
 import { createLogger, SecretBox } from '@blgv/server';
-import { type Database, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase, TenantsRepository } from '@blgv/store';
 import { WebhookService } from '../../packages/server/src/webhooks/webhook-service.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
@@ -30,8 +30,7 @@ export interface WebhookJobWorld {
 
 /** Starts a world whose deliveries are retried by `retry`. */
 export async function startWebhookJobWorld(retry: WebhookRetryPolicy): Promise<WebhookJobWorld> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   const receiver = await startWebhookReceiver();
   const box = SecretBox.ephemeral();
   const policy = {

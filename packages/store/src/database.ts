@@ -32,7 +32,12 @@ export type DatabaseConfig =
        */
       readonly idleInTransactionTimeoutMs?: number;
     }
-  | { readonly kind: 'pglite'; readonly dataDir: string | 'memory' };
+  | {
+      readonly kind: 'pglite';
+      readonly dataDir: string | 'memory';
+      /** An in-memory database's starting data directory (a PGlite dump): see `memory-template.ts`. */
+      readonly template?: Blob;
+    };
 
 /** An open database. */
 export interface Database {
@@ -122,7 +127,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     relaxedDb = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: relaxedPool }) });
   } else {
     if (config.dataDir !== 'memory') mkdirSync(config.dataDir, { recursive: true });
-    const client = new PGlite(config.dataDir === 'memory' ? undefined : config.dataDir);
+    const client =
+      config.dataDir !== 'memory'
+        ? new PGlite(config.dataDir)
+        : new PGlite(config.template ? { loadDataDir: config.template } : undefined);
     db = new Kysely<Schema>({ dialect: fencedDialect(new PGliteDialect(client)) });
   }
   return {

@@ -102,6 +102,7 @@ export {
   statesOfCheck,
   syncStateChecks,
 } from './machine-tables.ts';
+export { openMigratedMemoryDatabase } from './memory-template.ts';
 export { listMigrations, type Migration, migrate } from './migrate.ts';
 export { NODE_LOCK_WAIT_MS, PostgresNodeLocks } from './node-locks.ts';
 export {

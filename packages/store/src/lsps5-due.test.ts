@@ -6,15 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { type Database, openDatabase } from './database.ts';
+import type { Database } from './database.ts';
 import { Lsps5Repository } from './lsps5-repository.ts';
-import { migrate } from './migrate.ts';
+import { openMigratedMemoryDatabase } from './memory-template.ts';
 
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { type Database, openDatabase } from './database.ts';
-import { migrate } from './migrate.ts';
+import type { Database } from './database.ts';
+import { openMigratedMemoryDatabase } from './memory-template.ts';
 import { committedToOpens } from './open-commitments.ts';
 
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

@@ -6,16 +6,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { type Database, openDatabase } from './database.ts';
+import type { Database } from './database.ts';
 import { Lsps2JitChannelsRepository } from './lsps2-jit-channels-repository.ts';
-import { migrate } from './migrate.ts';
+import { openMigratedMemoryDatabase } from './memory-template.ts';
 import { WrappedInvoicesRepository } from './wrapped-invoices-repository.ts';
 
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

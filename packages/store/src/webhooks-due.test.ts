@@ -4,16 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Database, openDatabase } from './database.ts';
-import { migrate } from './migrate.ts';
+import type { Database } from './database.ts';
+import { openMigratedMemoryDatabase } from './memory-template.ts';
 import { TenantsRepository } from './tenants-repository.ts';
 import { WebhooksRepository } from './webhooks-repository.ts';
 
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

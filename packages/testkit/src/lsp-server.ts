@@ -14,7 +14,7 @@ import {
   type HostingRuntime,
   loadConfig,
 } from '@blgv/server';
-import { type Database, migrate, openDatabase, sql } from '@blgv/store';
+import { type Database, migrate, openDatabase, openMigratedMemoryDatabase, sql } from '@blgv/store';
 import type { Network } from './network.ts';
 
 /** A running server and an admin client. */
@@ -79,9 +79,9 @@ export async function startTestLsp(
   const onPostgres =
     options.databaseUrl !== undefined || (options.postgres ?? process.env.TEST_DATABASE !== 'pglite');
   const databaseUrl = options.databaseUrl ?? postgresUrl;
-  const database = await openDatabase(
-    onPostgres ? { kind: 'postgres', url: databaseUrl, schema } : { kind: 'pglite', dataDir: 'memory' },
-  );
+  const database = onPostgres
+    ? await openDatabase({ kind: 'postgres', url: databaseUrl, schema })
+    : await openMigratedMemoryDatabase();
   await migrate(database.db);
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
   const hosting = options.hosting?.(config);

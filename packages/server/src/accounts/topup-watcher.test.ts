@@ -6,15 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type InvoiceStatus, msat, parseHex32, type StreamOptions, sat } from '@blgv/core';
-import { type Database, LedgerRepository, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import { type Database, LedgerRepository, openMigratedMemoryDatabase, TenantsRepository } from '@blgv/store';
 import pino from 'pino';
 import { Accounts } from './accounts.ts';
 import { watchTopups } from './topup-watcher.ts';
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database.close());
 

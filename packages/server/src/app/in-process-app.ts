@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FeeEstimate, LightningBackend } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
-import { type Database, migrate, openDatabase } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase } from '@blgv/store';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config/config.ts';
 import type { HostingRuntime } from '../hosting/hosting-setup.ts';
@@ -81,8 +81,7 @@ const idleHosting: HostingRuntime = {
 
 /** Starts the application in process, configured by `file` (as a `BLGV_CONFIG` file holds it). */
 export async function startInProcessApp(file: Record<string, unknown> = {}): Promise<InProcessApp> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   const config = loadConfig(
     { BLGV_PORT: '0', BLGV_SECRETS_KEY: randomBytes(32).toString('hex'), BLGV_CONFIG: 'test-config.json' },
     () => JSON.stringify(file),

@@ -5,16 +5,14 @@ import {
   type Database,
   HostedNodeDeletionsRepository,
   HostedNodesRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   TenantsRepository,
 } from '@blgv/store';
 import { auditDeletions } from './deletions-audit.ts';
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

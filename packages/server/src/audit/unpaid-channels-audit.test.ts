@@ -9,8 +9,7 @@ import { parseHex32, parsePubkey, sat } from '@blgv/core';
 import {
   ChannelFundingsRepository,
   type Database,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   UnpaidChannelsRepository,
 } from '@blgv/store';
 import type { SeenChannel } from './lnd-snapshot.ts';
@@ -18,8 +17,7 @@ import { auditUnpaidChannels } from './unpaid-channels-audit.ts';
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

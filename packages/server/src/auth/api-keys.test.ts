@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isLspError } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
-import { ApiKeysRepository, type Database, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import { ApiKeysRepository, type Database, openMigratedMemoryDatabase, TenantsRepository } from '@blgv/store';
 import { ApiKeys } from './api-keys.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -21,9 +21,8 @@ function countingRepo(database: Database) {
 }
 
 test('a request stamped 5 minutes ahead is refused on replay at any later time', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     // The real time: the database stamps rows with its own clock.
     const start = Date.now();
     let now = start;
@@ -64,9 +63,8 @@ test('a request stamped 5 minutes ahead is refused on replay at any later time',
 });
 
 test('an unknown key id is refused from memory for unknownCacheMs, then read again', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const { repo, counted } = countingRepo(database);
     let now = Date.now();
     const box = SecretBox.ephemeral();
@@ -114,9 +112,8 @@ test('an unknown key id is refused from memory for unknownCacheMs, then read aga
 });
 
 test('requests that miss the key cache together share one read of the key', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const { repo, counted } = countingRepo(database);
     let now = Date.now();
     const keys = new ApiKeys(repo, SecretBox.ephemeral(), { now: () => now, cacheMs: 5_000 });
@@ -149,9 +146,8 @@ test('requests that miss the key cache together share one read of the key', asyn
 });
 
 test("a read-only request's nonce is recorded through the read store, a write's through the durable one", async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const written = { durable: 0, relaxed: 0 };
     const counting = (way: keyof typeof written) =>
       new (class extends ApiKeysRepository {

@@ -21,7 +21,7 @@ import {
   parsePubkey,
   sat,
 } from '@blgv/core';
-import { ChannelFundingsRepository, type KyselyPlugin, migrate, openDatabase } from '@blgv/store';
+import { ChannelFundingsRepository, type KyselyPlugin, openMigratedMemoryDatabase } from '@blgv/store';
 import pino from 'pino';
 import { ChannelFunder } from './channel-funder.ts';
 import type { ChannelFunderLightning } from './funding-request.ts';
@@ -138,8 +138,7 @@ function fakeBackend(refusesToSign: Set<string>, notReadyFor = 0, internalFor = 
 }
 
 async function funderWith(refusesToSign: Set<string>, notReadyFor = 0, internalFor = 0) {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   const fake = fakeBackend(refusesToSign, notReadyFor, internalFor);
   const funder = new ChannelFunder({
     database,
@@ -382,8 +381,7 @@ test('every publication attempt of a committed funding leases its inputs again f
 });
 
 test('a guard runs before the wallet picks the inputs, and one that fails funds nothing', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   try {
     const fake = fakeBackend(new Set());
     let broken = false;
@@ -417,8 +415,7 @@ test('a guard runs before the wallet picks the inputs, and one that fails funds 
 });
 
 test('a database that goes away once the transaction is funded: the attempt is cancelled as soon as it answers again', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   try {
     const fake = fakeBackend(new Set());
     // From FundPsbt on, the database refuses connections twice (the write of the funded

@@ -7,8 +7,7 @@ import {
   HostedNodePaymentsRepository,
   HostedNodesRepository,
   LedgerRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   TenantDebtsRepository,
   TenantsRepository,
 } from '@blgv/store';
@@ -21,8 +20,7 @@ const FEE = sat(100);
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

@@ -5,8 +5,7 @@ import {
   type Database,
   HostedNodeMacaroonsRepository,
   HostedNodesRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   sql,
   TenantsRepository,
 } from '@blgv/store';
@@ -21,8 +20,7 @@ import { CUSTOMER_PERMISSIONS, READ_ONLY_PERMISSIONS } from './macaroon-permissi
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

@@ -15,8 +15,7 @@ import {
   type Database,
   HostedNodeDeletionsRepository,
   HostedNodesRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   TenantsRepository,
 } from '@blgv/store';
 import pino from 'pino';
@@ -35,8 +34,7 @@ const started: string[] = [];
 const destroying = new Map<string, { reached: () => void; release: Promise<void> }>();
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
   const nodes = {
     status: async (nodeId: string) => status.get(nodeId) ?? 'missing',
     ensureRunning: async (record: { id: string }) => {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Database, HostedNodesRepository, migrate, openDatabase, TenantsRepository } from '@blgv/store';
+import {
+  type Database,
+  HostedNodesRepository,
+  openMigratedMemoryDatabase,
+  TenantsRepository,
+} from '@blgv/store';
 import pino from 'pino';
 import { AfterCommit } from '../machines/apply-step.ts';
 import type { NodeConnections } from './node-connections.ts';
@@ -14,8 +19,7 @@ const done: string[] = [];
 const stateOf = async (nodeId: string) => (await new HostedNodesRepository(database.db).get(nodeId))?.state;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
   const nodes = {
     ensureRunning: async (record: { id: string }) => {
       done.push(`start ${record.id} (${await stateOf(record.id)})`);

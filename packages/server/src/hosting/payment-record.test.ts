@@ -6,8 +6,7 @@ import {
   HostedNodePaymentsRepository,
   type HostedNodeRecord,
   HostedNodesRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   TenantsRepository,
 } from '@blgv/store';
 import pino from 'pino';
@@ -15,8 +14,7 @@ import { catchUpPayments, PaymentRecorder, type PaymentSource } from './payment-
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

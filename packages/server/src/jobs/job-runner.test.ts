@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Database, JobLeasesRepository, migrate, openDatabase } from '@blgv/store';
+import { type Database, JobLeasesRepository, openMigratedMemoryDatabase } from '@blgv/store';
 import pino from 'pino';
 import { type Job, JobRunner, together } from './job-runner.ts';
 
 const log = pino({ level: 'silent' });
 
 async function memoryDatabase(): Promise<Database> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  const database = await openMigratedMemoryDatabase();
   return database;
 }
 

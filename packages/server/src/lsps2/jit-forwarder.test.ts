@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHex32, scid } from '@blgv/core';
-import { type KyselyPlugin, Lsps2JitChannelsRepository, migrate, openDatabase } from '@blgv/store';
+import { type KyselyPlugin, Lsps2JitChannelsRepository, openMigratedMemoryDatabase } from '@blgv/store';
 import { EXTRA_FEE_TLV } from './jit-forwarder.ts';
 import {
   channelOf,
@@ -23,9 +23,8 @@ import {
 } from './jit-restart.test-support.ts';
 
 test('restarted past the commit point: the channel is published and made usable, and the replayed part forwarded with the fee deducted', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const record = await storedJit(database, 'publishing');
     const channel = channelOf(record);
     const fake = fakeLightning([channel], [part(record)]);
@@ -55,9 +54,8 @@ test('restarted past the commit point: the channel is published and made usable,
 });
 
 test('restarted before the commit point: the channel was never funded, and the replayed part is failed back', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const record = await storedJit(database, 'opening');
     const fake = fakeLightning([], [part(record)]);
     const { funder, calls } = fakeFunder(database);
@@ -81,9 +79,8 @@ test('restarted before the commit point: the channel was never funded, and the r
 });
 
 test('a replayed part met by a database that cannot be reached is held, and forwarded once it answers', async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const record = await storedJit(database, 'publishing');
     const fake = fakeLightning([channelOf(record)], [part(record)]);
     // The database refuses connections until the forwarder has met that twice.
@@ -116,9 +113,8 @@ test('an HTLC of another payment for a JIT scid whose channel was committed is f
     ['awaiting_preimage', true],
     ['withdrawn', true],
   ] as const) {
-    const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+    const database = await openMigratedMemoryDatabase();
     try {
-      await migrate(database.db);
       const record = await storedJit(database, state, trusted);
       const stray = { ...part(record), paymentHash: parseHex32('ee'.repeat(32)), incomingHtlcId: 9n };
       const fake = fakeLightning([channelOf(record)], [stray]);
@@ -146,9 +142,8 @@ test('an HTLC of another payment for a JIT scid whose channel was committed is f
 });
 
 test("another payment sent over a withheld JIT channel by the channel's own scid is failed until the JIT payment's preimage is in", async () => {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const record = await storedJit(database, 'awaiting_preimage', true);
     const channel = channelOf(record);
     // The channel was made usable: its scid is on record.

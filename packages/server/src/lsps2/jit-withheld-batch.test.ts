@@ -11,8 +11,7 @@ import { type Channel, type CloseChannelRequest, type ClosedChannel, parseHex32,
 import {
   type Database,
   Lsps2JitChannelsRepository,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   sql,
   UnpaidChannelsRepository,
 } from '@blgv/store';
@@ -22,8 +21,7 @@ import { jitFundingOwner, jitMember, jitMembers } from './jit-batch-members.ts';
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 /** The withheld batches' own work (closes waited on) ends with the tests. */
 const stopped = new AbortController();

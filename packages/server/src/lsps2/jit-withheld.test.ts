@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Database, Lsps2JitChannelsRepository, migrate, openDatabase } from '@blgv/store';
+import { type Database, Lsps2JitChannelsRepository, openMigratedMemoryDatabase } from '@blgv/store';
 import {
   channelOf,
   FEE,
@@ -21,9 +21,8 @@ import {
 } from './jit-restart.test-support.ts';
 
 async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     await run(database);
   } finally {
     await database.close();

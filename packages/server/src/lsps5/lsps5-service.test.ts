@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Channel, PendingChannel, Pubkey } from '@blgv/core';
-import { migrate, openDatabase } from '@blgv/store';
+import { openMigratedMemoryDatabase } from '@blgv/store';
 import pino from 'pino';
 import { RpcError } from '../lsps0/rpc-error.ts';
 import { Wakeup } from '../poll.ts';
@@ -34,9 +34,8 @@ async function withService(
   options: { maxWebhooks?: number; maxTotalWebhooks?: number; lightning?: ReturnType<typeof lightningWith> },
   run: (lsps5: Lsps5Service) => Promise<void>,
 ): Promise<void> {
-  const database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+  const database = await openMigratedMemoryDatabase();
   try {
-    await migrate(database.db);
     const lsps5 = new Lsps5Service({
       database,
       policy,

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Database, migrate, NodeMonitoringRepository, openDatabase } from '@blgv/store';
+import { type Database, NodeMonitoringRepository, openMigratedMemoryDatabase } from '@blgv/store';
 import { MetricsService } from './metrics-service.ts';
 
 let database: Database;
 let metrics: MetricsService;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
   const now = Date.now();
   // Log positions 0..4, one a minute; position 0 is older than the 24h window.
   await new NodeMonitoringRepository(database.db).addForwards(

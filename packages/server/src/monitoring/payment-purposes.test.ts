@@ -7,6 +7,7 @@ import {
   migrate,
   NodeMonitoringRepository,
   openDatabase,
+  openMigratedMemoryDatabase,
   PaymentPurposesRepository,
   sql,
 } from '@blgv/store';
@@ -18,8 +19,7 @@ let database: Database;
 const hash = (n: number) => parseHex32(n.toString(16).padStart(64, '0'));
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 

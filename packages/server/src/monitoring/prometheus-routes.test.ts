@@ -4,9 +4,8 @@ import { errorMappings, isLspError } from '@blgv/core';
 import {
   type Database,
   HostedNodesRepository,
-  migrate,
   NodeMonitoringRepository,
-  openDatabase,
+  openMigratedMemoryDatabase,
 } from '@blgv/store';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bearerMatches, installPrometheus } from './prometheus-routes.ts';
@@ -24,8 +23,7 @@ const jobs = {
 let database: Database;
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
   const monitoring = new NodeMonitoringRepository(database.db);
   await monitoring.saveSnapshot({
     nodeId: 'lsp',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { type Channel, type Hex32, msat, type PaymentResult, type SendPaymentRequest, sat } from '@blgv/core';
-import { type Database, migrate, openDatabase, RebalancesRepository } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase, RebalancesRepository } from '@blgv/store';
 import pino from 'pino';
 import { loadConfig } from '../config/config.ts';
 import { type RebalanceLightning, type RoutingRebalanceConfig, rebalanceOnce } from './rebalance-job.ts';
@@ -16,8 +16,7 @@ const defaults = loadConfig({ BLGV_SECRETS_KEY: '00'.repeat(32) }, () => '{}').r
 const settings: RoutingRebalanceConfig = { ...defaults, enabled: true, minAmountSat: 10_000 };
 
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database.close());
 beforeEach(async () => {

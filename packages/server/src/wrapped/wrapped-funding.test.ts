@@ -9,8 +9,7 @@ import { after, before, test } from 'node:test';
 import { type Channel, type CloseChannelRequest, parseHex32 } from '@blgv/core';
 import {
   type Database,
-  migrate,
-  openDatabase,
+  openMigratedMemoryDatabase,
   sql,
   UnpaidChannelsRepository,
   WrappedInvoicesRepository,
@@ -21,8 +20,7 @@ import { wrappedFundingOwner, wrappedMember, wrappedMembers } from './wrapped-fu
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 /** The withheld batches' own work (closes waited on) ends with the tests. */
 const stopped = new AbortController();

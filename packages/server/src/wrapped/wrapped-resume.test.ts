@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { FeeSchedule } from '@blgv/core';
-import { type Database, migrate, openDatabase, sql, WrappedInvoicesRepository } from '@blgv/store';
+import { type Database, openMigratedMemoryDatabase, sql, WrappedInvoicesRepository } from '@blgv/store';
 import pino from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
 import { WrappedRunner, type WrappedRunnerLightning } from './wrapped-runner.ts';
@@ -19,8 +19,7 @@ const HEIGHT = 1_000;
 
 let database: Database;
 before(async () => {
-  database = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
-  await migrate(database.db);
+  database = await openMigratedMemoryDatabase();
 });
 after(() => database?.close());
 
