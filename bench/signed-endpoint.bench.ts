@@ -1,7 +1,9 @@
 /**
  * The signed `GET /v1/channels/:id` (signature check, nonce insert, database read) against a
  * bare Fastify route in the same process, at 50 connections, taking turns three times (medians;
- * the ratio is the median of each round's signed run against the bare run just before it);
+ * the ratio is the median of each round's signed run against the bare run just before it); in
+ * each round also the same signed route with the API's request limit on (`auth.rateLimit`, set
+ * high enough never to refuse: what counting costs), against the signed run before it;
  * then the on-chain vbytes per channel of one funding transaction of 10 channels against ten
  * single-channel fundings (both through the LSP's PSBT funder). Goal: signed >= 30 % of bare
  * throughput.
@@ -19,6 +21,8 @@ import { median } from './support/stats.ts';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
+/** A request limit no run reaches. */
+const NEVER_REFUSING = { max: 1_000_000, windowSeconds: 1 };
 
 const h = await Harness.start();
 const database = await benchDatabase();
@@ -29,6 +33,9 @@ try {
   const services = createServices({ config: loadConfig({}), database, lightning: lsp.lnd, log });
   const app = buildApp({ log, lightning: lsp.lnd, database, services });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The same services behind the request limit, counting every request and refusing none.
+  const limited = buildApp({ log, lightning: lsp.lnd, database, services, rateLimit: NEVER_REFUSING });
+  const limitedUrl = await limited.listen({ host: '127.0.0.1', port: 0 });
   const tenant = await new TenantsRepository(database.db).create('bench');
   const key = await services.apiKeys.create(tenant.id, 'tenant');
   const id = (
@@ -53,7 +60,7 @@ try {
   bare.get('/v1/channels/:id', async () => ({ channelId: id, status: 'pending' }));
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
-  const rounds: { bare: LoadResult; signed: LoadResult }[] = [];
+  const rounds: { bare: LoadResult; signed: LoadResult; limited: LoadResult }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const bareRun = await load({ url: `${bareUrl}${path}`, durationS: DURATION_S, connections: CONNECTIONS });
     const signedRun = await load({
@@ -62,7 +69,14 @@ try {
       connections: CONNECTIONS,
       signing: { keyId: key.keyId, secret: key.secret },
     });
-    rounds.push({ bare: bareRun, signed: signedRun });
+    const limitedRun = await load({
+      url: `${limitedUrl}${path}`,
+      durationS: DURATION_S,
+      connections: CONNECTIONS,
+      signing: { keyId: key.keyId, secret: key.secret },
+    });
+    if (limitedRun.non2xx > 0) throw new Error(`refused behind the limit: ${limitedRun.firstError}`);
+    rounds.push({ bare: bareRun, signed: signedRun, limited: limitedRun });
   }
   const of = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
   result(
@@ -92,6 +106,22 @@ try {
     'x',
   );
   result(
+    'signed_rate_limited_get_channel_rps',
+    of((r) => r.limited.rps),
+    'req/s',
+  );
+  result(
+    'signed_rate_limited_get_channel_p99',
+    of((r) => r.limited.p99),
+    'ms',
+  );
+  // Each round's run behind the limit against the signed run just before it.
+  result(
+    'rate_limited_vs_signed_throughput_ratio',
+    of((r) => r.limited.rps / r.signed.rps),
+    'x',
+  );
+  result(
     'load_generator_cpu_bare',
     of((r) => r.bare.cpuCores),
     'cores',
@@ -103,6 +133,7 @@ try {
   );
   await bare.close();
   await app.close();
+  await limited.close();
 
   // On-chain cost: 10 channels in one transaction vs 10 transactions.
   await h.connect(lsp, bob);
