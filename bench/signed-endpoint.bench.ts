@@ -60,77 +60,36 @@ try {
   bare.get('/v1/channels/:id', async () => ({ channelId: id, status: 'pending' }));
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
+  const signedLoad = (base: string) =>
+    load({
+      url: `${base}${path}`,
+      durationS: DURATION_S,
+      connections: CONNECTIONS,
+      signing: { keyId: key.keyId, secret: key.secret },
+    });
   const rounds: { bare: LoadResult; signed: LoadResult; limited: LoadResult }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const bareRun = await load({ url: `${bareUrl}${path}`, durationS: DURATION_S, connections: CONNECTIONS });
-    const signedRun = await load({
-      url: `${url}${path}`,
-      durationS: DURATION_S,
-      connections: CONNECTIONS,
-      signing: { keyId: key.keyId, secret: key.secret },
-    });
-    const limitedRun = await load({
-      url: `${limitedUrl}${path}`,
-      durationS: DURATION_S,
-      connections: CONNECTIONS,
-      signing: { keyId: key.keyId, secret: key.secret },
-    });
+    const signedRun = await signedLoad(url);
+    const limitedRun = await signedLoad(limitedUrl);
     if (limitedRun.non2xx > 0) throw new Error(`refused behind the limit: ${limitedRun.firstError}`);
     rounds.push({ bare: bareRun, signed: signedRun, limited: limitedRun });
   }
   const of = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
-  result(
-    'bare_fastify_rps',
-    of((r) => r.bare.rps),
-    'req/s',
-  );
-  result(
-    'bare_fastify_p99',
-    of((r) => r.bare.p99),
-    'ms',
-  );
-  result(
-    'signed_get_channel_rps',
-    of((r) => r.signed.rps),
-    'req/s',
-  );
-  result(
-    'signed_get_channel_p99',
-    of((r) => r.signed.p99),
-    'ms',
-  );
-  // Each round's signed run against the bare run just before it, then the median of those.
-  result(
-    'signed_vs_bare_throughput_ratio',
-    of((r) => r.signed.rps / r.bare.rps),
-    'x',
-  );
-  result(
-    'signed_rate_limited_get_channel_rps',
-    of((r) => r.limited.rps),
-    'req/s',
-  );
-  result(
-    'signed_rate_limited_get_channel_p99',
-    of((r) => r.limited.p99),
-    'ms',
-  );
-  // Each round's run behind the limit against the signed run just before it.
-  result(
-    'rate_limited_vs_signed_throughput_ratio',
-    of((r) => r.limited.rps / r.signed.rps),
-    'x',
-  );
-  result(
-    'load_generator_cpu_bare',
-    of((r) => r.bare.cpuCores),
-    'cores',
-  );
-  result(
-    'load_generator_cpu_signed',
-    of((r) => r.signed.cpuCores),
-    'cores',
-  );
+  // Ratios: each round's run against the one just before it, then the median of those.
+  const figures: [string, (r: (typeof rounds)[number]) => number, string][] = [
+    ['bare_fastify_rps', (r) => r.bare.rps, 'req/s'],
+    ['bare_fastify_p99', (r) => r.bare.p99, 'ms'],
+    ['signed_get_channel_rps', (r) => r.signed.rps, 'req/s'],
+    ['signed_get_channel_p99', (r) => r.signed.p99, 'ms'],
+    ['signed_vs_bare_throughput_ratio', (r) => r.signed.rps / r.bare.rps, 'x'],
+    ['signed_rate_limited_get_channel_rps', (r) => r.limited.rps, 'req/s'],
+    ['signed_rate_limited_get_channel_p99', (r) => r.limited.p99, 'ms'],
+    ['rate_limited_vs_signed_throughput_ratio', (r) => r.limited.rps / r.signed.rps, 'x'],
+    ['load_generator_cpu_bare', (r) => r.bare.cpuCores, 'cores'],
+    ['load_generator_cpu_signed', (r) => r.signed.cpuCores, 'cores'],
+  ];
+  for (const [name, pick, unit] of figures) result(name, of(pick), unit);
   await bare.close();
   await app.close();
   await limited.close();
