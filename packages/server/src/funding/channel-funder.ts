@@ -42,6 +42,7 @@ import type { Logger } from 'pino';
 import { retryUntilDone } from '../jobs/retry.ts';
 import type { AfterCommit } from '../machines/apply-step.ts';
 import { pause } from '../poll.ts';
+import type { AttemptFunder } from './attempt-funder.ts';
 import { type CoinStats, CoinSupply } from './coin-supply.ts';
 import { attemptFunding } from './funding-attempt.ts';
 import {
@@ -53,7 +54,6 @@ import {
   SharedPublications,
 } from './funding-publication.ts';
 import type {
-  AttemptFunder,
   ChannelFunderDeps,
   ChannelFunderLightning,
   FundingChannel,

@@ -27,15 +27,10 @@ import { ChannelFundingsRepository, type FundingChannelRecord } from '@blgv/stor
 import { errorMessage } from '../error-message.ts';
 import { retryUntilDone, settleBy } from '../jobs/retry.ts';
 import { AfterCommit } from '../machines/apply-step.ts';
+import type { AttemptFunder } from './attempt-funder.ts';
 import { fundFromWallet } from './coin-supply.ts';
 import { CALL_TIMEOUT_MS, LOCK_SECONDS } from './funding-publication.ts';
-import type {
-  AttemptFunder,
-  AttemptResult,
-  FundingChannel,
-  FundingCommit,
-  FundOptions,
-} from './funding-request.ts';
+import type { AttemptResult, FundingChannel, FundingCommit, FundOptions } from './funding-request.ts';
 import { peerFailure } from './funding-unwind.ts';
 
 interface Member {

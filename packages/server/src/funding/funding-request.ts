@@ -1,13 +1,12 @@
 /**
  * What the `ChannelFunder` is built with (the Lightning calls it makes), and what callers hand
  * it and get back: the channels to fund, how, the commit that passes with their own machines,
- * and what became of each channel; and what one attempt needs of the funder running it.
+ * and what became of each channel.
  */
-import type { ChannelsPort, FundingEvent, FundingPort, Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
-import type { ChannelFunding, Database, Kysely, Schema, Transaction } from '@blgv/store';
+import type { ChannelsPort, FundingPort, Hex32, PsbtOpenRequest, Sat } from '@blgv/core';
+import type { Database, Schema, Transaction } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { AfterCommit } from '../machines/apply-step.ts';
-import type { CoinSupply } from './coin-supply.ts';
 
 /**
  * The Lightning calls the funder makes: the whole PSBT funding flow, and the pending and open
@@ -115,29 +114,4 @@ export interface AttemptResult {
    * decision): they are asked again after a pause, within the attempts the funding has left.
    */
   readonly clientFault?: boolean;
-}
-
-/** What an attempt needs of the funder running it. */
-export interface AttemptFunder {
-  readonly database: Database;
-  readonly lightning: ChannelFunderLightning;
-  readonly log: Logger;
-  readonly guard: FundingGuard | undefined;
-  /** The funder's own signal (its job's, once it runs). */
-  signal(): AbortSignal;
-  /** Attempts this process is running (recovery leaves them alone). */
-  readonly live: Set<string>;
-  /** Our own unconfirmed fundings, and waiting for coins to come back. */
-  readonly coins: CoinSupply;
-  /** Whether a funding other than `attempt` holds wallet coins (they, or their change, come back). */
-  othersHoldCoins(attempt: string): Promise<boolean>;
-  /** Applies a funding's event and performs its effects (after `afterCommit`'s transaction). */
-  move(
-    db: Kysely<Schema>,
-    funding: Pick<ChannelFunding, 'id' | 'state' | 'txid' | 'lockId'>,
-    event: FundingEvent,
-    afterCommit?: AfterCommit,
-  ): Promise<boolean>;
-  /** Cancels an attempt that never passed the commit point. */
-  cancel(funding: ChannelFunding, reason: string): Promise<void>;
 }

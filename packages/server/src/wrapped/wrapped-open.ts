@@ -17,7 +17,7 @@ import { forwardingFees } from '../channels/forwarding-policy.ts';
 import type { AfterCommit } from '../machines/apply-step.ts';
 import { channelWithRoom } from './wallet-payment.ts';
 import { type WrappedFunding, wrappedFundingOwner } from './wrapped-funding.ts';
-import type { WrappedRunnerLimits } from './wrapped-runner.ts';
+import type { WrappedRunnerLimits } from './wrapped-limits.ts';
 
 /** The memo of a wrapped invoice's channel in LND: the prefix, then the invoice's id. */
 export const MEMO_PREFIX = 'wrapped:';

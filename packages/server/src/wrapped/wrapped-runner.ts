@@ -46,11 +46,11 @@ import {
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
-import type { FundingBatchLimits } from '../funding/funding-batcher.ts';
 import { type AfterCommit, applyStep } from '../machines/apply-step.ts';
 import { Wakeup } from '../poll.ts';
 import { sendToWallet, walletChannel, walletPaymentEvent, whyWalletNotPayable } from './wallet-payment.ts';
 import { WrappedFunding } from './wrapped-funding.ts';
+import type { WrappedRunnerLimits } from './wrapped-limits.ts';
 import { openWalletChannel } from './wrapped-open.ts';
 
 /** The Lightning calls the runner makes. */
@@ -62,19 +62,6 @@ export type WrappedRunnerLightning = Pick<
   Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel' | 'closedChannels'> &
   Pick<WalletPort, 'estimateFee'> &
   Pick<NodePort, 'getInfo'>;
-
-/** The settings the runner reads (config `wrapped`, `lsps2` channel sizes, `channels`). */
-export interface WrappedRunnerLimits {
-  /** How channels ready together share a funding (`wrapped.batchWindowMs`, `lsps2`'s other batch settings). */
-  readonly batches: FundingBatchLimits;
-  readonly minChannelSize: number;
-  readonly maxChannelSize: number;
-  readonly maxClientToSelfDelay: number;
-  readonly openTimeoutSeconds: number;
-  readonly payTimeoutSeconds: number;
-  readonly minFeeRate: number;
-  readonly maxFeeRate: number;
-}
 
 const ACTIVE_STATES = ['awaiting_payment', 'opening', 'paying', 'settling'] as const;
 const SCAN_MS = 1_000;
