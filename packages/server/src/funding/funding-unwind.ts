@@ -72,7 +72,7 @@ async function releaseGivenUp(deps: FundingUnwinding, signal: AbortSignal): Prom
   ]);
   for (const lease of leases) {
     if (!givenUp.has(lease.lockId)) continue;
-    const outpoint = `${lease.outpoint.txid}:${lease.outpoint.outputIndex}`;
+    const outpoint = formatChannelPoint(lease.outpoint);
     // One that fails (taken meanwhile, LND busy) is tried again by the next sweep.
     await deps.lightning
       .releaseOutput(parseHex32(lease.lockId), lease.outpoint, signal)

@@ -17,7 +17,14 @@
  * given up at once the later always sees the earlier: the last one gives the funding up. A
  * funding of one member goes the same way (no other member: it is given up).
  */
-import { type ChannelPoint, type ChannelsPort, parseHex32, type Sat, sat } from '@blgv/core';
+import {
+  type ChannelPoint,
+  type ChannelsPort,
+  formatChannelPoint,
+  parseHex32,
+  type Sat,
+  sat,
+} from '@blgv/core';
 import type { NewUnpaidChannel, UnpricedClose } from '@blgv/store';
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
@@ -138,17 +145,17 @@ export class WithheldBatch {
    * cost is not recorded yet are waited on again.
    */
   async recover(): Promise<void> {
-    for (const c of await this.#unpaid.unpricedCloses(this.#members.ownerPrefix)) this.#priceClose(c);
+    await this.#priceUnpriced();
     const unpaid = await this.#members.unpaidWentOut();
     if (unpaid.length === 0) return;
     const open = new Set(
       (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).map((c) =>
-        pointKey(c.channelPoint),
+        formatChannelPoint(c.channelPoint),
       ),
     );
     const recorded = await this.#unpaid.recorded(unpaid.map((m) => m.owner));
     for (const m of unpaid)
-      if (open.has(pointKey(m.channelPoint)) || !recorded.has(m.owner)) this.#closeUnpaid(m);
+      if (open.has(formatChannelPoint(m.channelPoint)) || !recorded.has(m.owner)) this.#closeUnpaid(m);
   }
 
   /**
@@ -177,7 +184,7 @@ export class WithheldBatch {
         await this.#funder.published(member.fundingId, signal);
         if (!looked) {
           const open = (await this.#lightning.listChannels(AbortSignal.timeout(COOP_CLOSE_MS))).some(
-            (c) => pointKey(c.channelPoint) === pointKey(point),
+            (c) => formatChannelPoint(c.channelPoint) === formatChannelPoint(point),
           );
           if (open) closingTxid = (await this.#closeChannel(member)).closingTxid;
           looked = true;
@@ -186,12 +193,17 @@ export class WithheldBatch {
           owner: member.owner,
           clientPubkey: member.client,
           fundingId: member.fundingId,
-          channelPoint: pointKey(point),
+          channelPoint: formatChannelPoint(point),
           closingTxid,
         });
       },
       { what: 'closing an unpaid channel', signal, log: this.#log, subject: { member: member.id } },
     );
+    await this.#priceUnpriced();
+  }
+
+  /** Waits on every close of this kind whose cost is not recorded yet ({@link #priceClose}). */
+  async #priceUnpriced(): Promise<void> {
     for (const c of await this.#unpaid.unpricedCloses(this.#members.ownerPrefix)) this.#priceClose(c);
   }
 
@@ -210,7 +222,9 @@ export class WithheldBatch {
         if (signal.aborted) return;
         const closed = (
           await this.#lightning.closedChannels(AbortSignal.timeout(COOP_CLOSE_MS)).catch(() => [])
-        ).find((c) => pointKey(c.channelPoint) === close.channelPoint && c.settledBalance !== undefined);
+        ).find(
+          (c) => formatChannelPoint(c.channelPoint) === close.channelPoint && c.settledBalance !== undefined,
+        );
         if (closed?.settledBalance === undefined) continue;
         // Abandoned: never on chain (nothing an unpaid channel's funding should come to), no cost.
         const settled = closed.closeType === 'ABANDONED' ? close.capacity : closed.settledBalance;
@@ -309,8 +323,4 @@ export function withheldMembers<R>(
     ofFunding: async (fundingId) => (await read.ofFunding(fundingId)).map(member),
     unpaidWentOut: async () => (await read.unpaidWentOut()).map(member),
   };
-}
-
-function pointKey(p: ChannelPoint): string {
-  return `${p.txid}:${p.outputIndex}`;
 }
