@@ -22,7 +22,13 @@ before(async () => {
   await net.h.openChannel(net.alice, net.lsp, sat(1_000_000));
   // As in production: webhooks may only point at public addresses.
   // On the embedded database `npm start` uses (most stories run on the test Postgres).
-  lsp = await startTestLsp(net, { postgres: false, file: { webhooks: { allowPrivateTargets: false } } });
+  // The malformed-body test sends 2,000 requests as fast as it can: on a quick machine that is
+  // past the per-tenant request limit, which would answer 429 before validation is reached (and
+  // refuse the next test's calls). The limit has its own test (http/rate-limit.test.ts).
+  lsp = await startTestLsp(net, {
+    postgres: false,
+    file: { webhooks: { allowPrivateTargets: false }, auth: { rateLimit: { max: 0 } } },
+  });
   acme = await lsp.newTenant('acme');
   const topup = await acme.client.topUp(5_000);
   await net.alice.lnd.sendPayment(
@@ -249,7 +255,7 @@ test('thousands of generated bodies never produce a 5xx', async () => {
         const text = JSON.stringify(b) ?? 'null';
         const r = await send('POST', path, signed('POST', path, text), text);
         count++;
-        return r.status < 500;
+        return r.status < 500 && r.status !== 429;
       },
     ),
     { numRuns: 2000 },
