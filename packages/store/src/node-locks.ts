@@ -1,8 +1,9 @@
 /**
  * One hosted node's locks across replicas, on Postgres: a session advisory lock
  * (`pg_advisory_lock(hashtext('hosted-node'), hashtext(nodeId))` for its lifecycle,
- * `hashtext('hosted-node-deletion')` for its deletion's steps) held on a connection of its own
- * for the length of one call, and released when the call settles.
+ * `hashtext('hosted-node-deletion')` for its deletion's steps; `hashtext('lsps-admission')` for
+ * an LSPS order owner's admission) held on a connection of its own for the length of one call,
+ * and released when the call settles.
  *
  * Why a session lock on its own connections, not `pg_advisory_xact_lock` on the store's pool:
  * a start can take two minutes, and the call itself reads and writes through the pool. Holding
@@ -41,9 +42,17 @@ const MAX_LOCK_CONNECTIONS = 10;
  */
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Each kind of lock's class (the advisory lock's first key) and what holds it, for refusals. */
-const KINDS: Record<NodeLockKind, { readonly space: string; readonly holder: string }> = {
-  lifecycle: { space: 'hosted-node', holder: 'its start or stop' },
-  deletion: { space: 'hosted-node-deletion', holder: 'a step of its deletion' },
+const KINDS: Record<
+  NodeLockKind,
+  { readonly space: string; readonly holder: string; readonly name: (key: string) => string }
+> = {
+  lifecycle: { space: 'hosted-node', holder: 'its start or stop', name: (key) => `node ${key}` },
+  deletion: { space: 'hosted-node-deletion', holder: 'a step of its deletion', name: (key) => `node ${key}` },
+  admission: {
+    space: 'lsps-admission',
+    holder: 'its earlier request',
+    name: (key) => `LSPS order owner ${key}`,
+  },
 };
 /** Postgres' code for a lock not had within `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -70,7 +79,7 @@ export class PostgresNodeLocks implements NodeLocks {
       p.on('error', () => {});
       return p;
     };
-    this.#pools = { lifecycle: pool(), deletion: pool() };
+    this.#pools = { lifecycle: pool(), deletion: pool(), admission: pool() };
   }
 
   async withLock<T>(
@@ -80,8 +89,9 @@ export class PostgresNodeLocks implements NodeLocks {
     kind: NodeLockKind = 'lifecycle',
   ): Promise<T> {
     const { space, holder } = KINDS[kind];
-    if (signal.aborted) throw gaveUp(nodeId, signal.reason);
-    const client = await this.#connect(this.#pools[kind], nodeId, signal);
+    const subject = KINDS[kind].name(nodeId);
+    if (signal.aborted) throw gaveUp(subject, signal.reason);
+    const client = await this.#connect(this.#pools[kind], subject, signal);
     let broken = false;
     let released = false;
     const release = (destroy: boolean) => {
@@ -106,24 +116,24 @@ export class PostgresNodeLocks implements NodeLocks {
         await client.query('select pg_advisory_lock(hashtext($1), hashtext($2))', [space, nodeId]);
         held = true;
       } catch (err) {
-        if (signal.aborted) throw gaveUp(nodeId, err);
+        if (signal.aborted) throw gaveUp(subject, err);
         if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE)
           throw new LspError(
             ErrorCode.Conflict,
-            `node ${nodeId} is busy: ${holder} on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
+            `${subject} is busy: ${holder} on another server did not end within ${Math.round(this.#maxWaitMs / 1000)} s`,
             undefined,
             { cause: err },
           );
         throw new LspError(
           ErrorCode.DatabaseUnavailable,
-          `node ${nodeId}: the node's lock could not be taken (${(err as Error).message})`,
+          `${subject}: its lock could not be taken (${(err as Error).message})`,
           undefined,
           { cause: err },
         );
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
-      if (signal.aborted) throw gaveUp(nodeId, signal.reason);
+      if (signal.aborted) throw gaveUp(subject, signal.reason);
       return await op();
     } finally {
       // Unlocked for the next caller; a connection whose unlock fails (or that broke) is
@@ -146,14 +156,14 @@ export class PostgresNodeLocks implements NodeLocks {
    * A lock connection: `conflict` when none is free within the bound or before `signal` aborts
    * (one had later goes back to the pool), `database_unavailable` when none can be opened.
    */
-  async #connect(pool: pg.Pool, nodeId: string, signal: AbortSignal): Promise<pg.PoolClient> {
+  async #connect(pool: pg.Pool, subject: string, signal: AbortSignal): Promise<pg.PoolClient> {
     // Every lock connection in use: the wait for one is bounded like the wait for the lock.
     const full = pool.totalCount >= MAX_LOCK_CONNECTIONS && pool.idleCount === 0;
     const connecting = pool.connect();
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(gaveUp(nodeId, signal.reason));
+      onAbort = () => reject(gaveUp(subject, signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
       if (full)
         timer = setTimeout(
@@ -175,18 +185,18 @@ export class PostgresNodeLocks implements NodeLocks {
           (c) => c.release(),
           () => {},
         );
-        throw gaveUp(nodeId, signal.reason);
+        throw gaveUp(subject, signal.reason);
       }
       if (/timeout exceeded/i.test((err as Error).message))
         throw new LspError(
           ErrorCode.Conflict,
-          `node ${nodeId} is busy: no connection for the node's lock was free within ${Math.round(this.#maxWaitMs / 1000)} s`,
+          `${subject} is busy: no connection for its lock was free within ${Math.round(this.#maxWaitMs / 1000)} s`,
           undefined,
           { cause: err },
         );
       throw new LspError(
         ErrorCode.DatabaseUnavailable,
-        `node ${nodeId}: the database cannot be reached to take the node's lock`,
+        `${subject}: the database cannot be reached to take its lock`,
         undefined,
         { cause: err },
       );
@@ -216,8 +226,8 @@ export class PostgresNodeLocks implements NodeLocks {
   }
 }
 
-function gaveUp(nodeId: string, cause: unknown): LspError {
-  return new LspError(ErrorCode.Conflict, `node ${nodeId}: gave up waiting for the node's lock`, undefined, {
+function gaveUp(subject: string, cause: unknown): LspError {
+  return new LspError(ErrorCode.Conflict, `${subject}: gave up waiting for its lock`, undefined, {
     cause,
   });
 }

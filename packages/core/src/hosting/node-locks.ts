@@ -10,10 +10,14 @@
  *   sweeps, and the removal a `DELETE` of a node holding nothing starts on the replica that
  *   served it). Held around the whole step, which takes the `lifecycle` lock inside it for each
  *   start or removal: always in that order, never the other.
+ *
+ * The same port also gives the LSPS admission its turns (`admission`), keyed by an order's owner
+ * (a client node or a tenant) rather than a hosted node: an owner's requests, served by any
+ * replica, are counted against its cap one at a time (`lsps0/admission.ts`).
  */
 
-/** Which of a node's locks: see the module's comment. */
-export type NodeLockKind = 'lifecycle' | 'deletion';
+/** Which lock: see the module's comment. */
+export type NodeLockKind = 'lifecycle' | 'deletion' | 'admission';
 
 /** A lock per hosted node, shared by every replica. */
 export interface NodeLocks {

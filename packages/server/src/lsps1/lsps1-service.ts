@@ -88,6 +88,7 @@ export class Lsps1Service {
       'unpaid orders',
       { perOwner: deps.limits.maxUnpaidOrdersPerClient, total: deps.limits.maxUnpaidOrders },
       (kind, owner) => new Lsps1OrdersRepository(deps.database.db).countUnpaid(kind, owner),
+      deps.database.nodeLocks,
     );
     this.#log = deps.log;
     this.#options = lsps1Options({

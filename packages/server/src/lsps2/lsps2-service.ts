@@ -99,6 +99,7 @@ export class Lsps2Service {
         total: deps.limits.maxOpenBuys,
       },
       (kind, owner) => new Lsps2JitChannelsRepository(deps.database.db).countOpenBuys(kind, owner),
+      deps.database.nodeLocks,
     );
     this.#promises = deps.promises;
     this.#log = deps.log;
