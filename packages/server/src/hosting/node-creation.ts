@@ -209,11 +209,9 @@ export class NodeCreation {
     return { view: await this.#view(record), seed: this.#seedToShow(record), replayed: true };
   }
 
-  /** The seed, while it may still be shown (provisioned, not acknowledged, within its time). */
+  /** The seed, while it may still be shown ({@link seedMayBeShown}). */
   #seedToShow(record: HostedNodeRecord): readonly string[] | undefined {
-    if (!record.sealedSecrets || record.seedAcknowledgedAt || record.state === 'failed') return undefined;
-    if (record.seedAvailableUntil && record.seedAvailableUntil.getTime() < Date.now()) return undefined;
-    return this.#nodes.secretsOf(record).seed;
+    return seedMayBeShown(record, Date.now()) ? this.#nodes.secretsOf(record).seed : undefined;
   }
 
   /**
@@ -361,6 +359,21 @@ export class NodeCreation {
     if (!record) throw new Error(`hosted node ${nodeId} vanished`);
     return record;
   }
+}
+
+/**
+ * Whether a node's seed may be shown to its tenant at `now`: its wallet made (the seed sealed),
+ * the creation finished (a node still `creating` may yet fail and be removed, so its seed never
+ * leaves the LSP before the node is the tenant's: nothing can have been paid to a wallet whose
+ * seed nobody outside was shown), not acknowledged, within `hosting.seedRedeliverySeconds`.
+ */
+export function seedMayBeShown(
+  record: Pick<HostedNodeRecord, 'sealedSecrets' | 'seedAcknowledgedAt' | 'state' | 'seedAvailableUntil'>,
+  now: number,
+): boolean {
+  if (!record.sealedSecrets || record.seedAcknowledgedAt) return false;
+  if (record.state === 'creating' || record.state === 'failed') return false;
+  return !record.seedAvailableUntil || record.seedAvailableUntil.getTime() >= now;
 }
 
 /** A digest of a creation request, kept with its idempotency key. */
