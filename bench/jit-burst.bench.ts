@@ -21,9 +21,11 @@
  * the nodes share it: a saturated machine bounds the figures), and how long this process's
  * event loop (the server's, beside the wallets' clients) made work wait during the burst, and
  * where the burst's CPU time went (the LSP's LND, the wallets', alice's, this process, the rest).
- * `BENCH_LSP_PROFILE=<file>` writes a CPU profile of the LSP's LND over the burst's first 3 s.
+ * `BENCH_LSP_PROFILE=<file>` writes a CPU profile of the LSP's LND over the burst's first 3 s,
+ * `BENCH_NODE_PROFILE=<file>` one of this process over the burst.
  */
 import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -54,6 +56,11 @@ const CLIENT_TRUSTS_LSP = process.env.BENCH_CLIENT_TRUSTS_LSP !== '0';
  * the burst is written to that file (read it with `go tool pprof -top <file>`).
  */
 const PROFILE_FILE = process.env.BENCH_LSP_PROFILE;
+/**
+ * `BENCH_NODE_PROFILE=<file>`: a V8 CPU profile of this process (the server and the wallets'
+ * clients) over the burst, written to that file (open it in Chrome's DevTools, Performance).
+ */
+const NODE_PROFILE_FILE = process.env.BENCH_NODE_PROFILE;
 const PROFILE_PORT = PROFILE_FILE ? 21_000 + (process.pid % 1_000) : undefined;
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
@@ -100,6 +107,26 @@ function profileLsp(): { save(): Promise<void> } | undefined {
     async save() {
       writeFileSync(PROFILE_FILE, await fetching);
       say(`a CPU profile of the LSP's LND over the burst's first 3 s: ${PROFILE_FILE}`);
+    },
+  };
+}
+
+/** With `BENCH_NODE_PROFILE`, a V8 CPU profile of this process from now until `save`. */
+async function profileSelf(): Promise<{ save(): Promise<void> } | undefined> {
+  if (!NODE_PROFILE_FILE) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return {
+    async save() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      writeFileSync(NODE_PROFILE_FILE, JSON.stringify(profile));
+      say(
+        `a CPU profile of this process (the server, the wallets' clients) over the burst: ${NODE_PROFILE_FILE}`,
+      );
     },
   };
 }
@@ -166,6 +193,7 @@ try {
     const burstCpu = readMachineCpu();
     const byProcess = cpuOf({ lsp, alice, wallets: wallets.map((w) => w.node) });
     const profile = profileLsp();
+    const selfProfile = await profileSelf();
     const jit = await payAtOnce(
       alice,
       firsts.map((f) => f.paymentRequest),
@@ -175,6 +203,7 @@ try {
     const burstByProcess = byProcess.since(machineCpuMs(burstCpu, burstEnd));
     loop.disable();
     await profile?.save();
+    await selfProfile?.save();
     const succeeded = jit.filter((o) => o.status === 'succeeded').length;
     const txs = await fundingTransactions(
       lsp,
