@@ -4,7 +4,9 @@
  * Redocly's recommended rules (what generators of clients in other languages rely on).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { ErrorCode } from '@blgv/core';
 import { LSPClient } from '@blgv/lsp-client';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { type InProcessApp, startInProcessApp } from './in-process-app.ts';
@@ -146,4 +148,20 @@ test('each operation is named as the SDK names it, and requires the signature un
     ) as Record<string, unknown>;
     assert.equal(typeof target?.[name], 'function', `${key}: the SDK has ${owner ? `${owner}.` : ''}${name}`);
   }
+});
+
+test('docs/api.md names every route the server serves and every error code it answers', () => {
+  const api = readFileSync(new URL('../../../../docs/api.md', import.meta.url), 'utf8');
+  // The docs write a path's parameters as `:id`, the document as `{id}`.
+  const routes = operations().map(([key]) => key.replace(/\{(\w+)\}/g, ':$1'));
+  assert.deepEqual(
+    routes.filter((r) => !api.includes(`\`${r}\``) && !api.includes(`\`${r}?`)), // `?`: its query
+    [],
+    'routes the API reference does not name',
+  );
+  assert.deepEqual(
+    Object.values(ErrorCode).filter((code) => !api.includes(`\`${code}\``)),
+    [],
+    'error codes the API reference does not explain',
+  );
 });
