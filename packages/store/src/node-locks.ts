@@ -28,13 +28,15 @@ import pg from 'pg';
 /** How long a lifecycle call waits for the node's lock by default: more than a start may take. */
 export const NODE_LOCK_WAIT_MS = 150_000;
 /**
- * The most lock connections of one kind open at once: calls beyond it (more than this many
- * nodes starting, or being stepped through their deletion, at once on one replica) wait for one,
- * within the same bound as for the lock itself. Each kind has a pool of its own: a deletion step
- * takes its node's lifecycle lock while it holds the deletion lock, so deletion locks holding
- * every connection of a shared pool would leave none for the lifecycle locks they wait for.
+ * The most lock connections of each kind open at once: calls beyond it (more than this many
+ * nodes starting, or being stepped through their deletion, or owners' LSPS requests being
+ * admitted, at once on one replica) wait for one, within the same bound as for the lock itself.
+ * Each kind has a pool of its own: a deletion step takes its node's lifecycle lock while it
+ * holds the deletion lock, so deletion locks holding every connection of a shared pool would
+ * leave none for the lifecycle locks they wait for. An admission holds its lock for a count and
+ * an insert (milliseconds), so it needs fewer.
  */
-const MAX_LOCK_CONNECTIONS = 10;
+const MAX_LOCK_CONNECTIONS: Record<NodeLockKind, number> = { lifecycle: 10, deletion: 10, admission: 4 };
 /**
  * How long opening a lock connection may take before the database counts as unreachable: apart
  * from the wait for a free one (the lock's bound), so a slow connect on a busy server is not
@@ -67,10 +69,10 @@ export class PostgresNodeLocks implements NodeLocks {
   constructor(client: pg.ClientConfig, options: { maxWaitMs?: number } = {}) {
     this.#client = client;
     this.#maxWaitMs = options.maxWaitMs ?? NODE_LOCK_WAIT_MS;
-    const pool = () => {
+    const pool = (kind: NodeLockKind) => {
       const p = new pg.Pool({
         ...client,
-        max: MAX_LOCK_CONNECTIONS,
+        max: MAX_LOCK_CONNECTIONS[kind],
         idleTimeoutMillis: 30_000,
         connectionTimeoutMillis: Math.max(this.#maxWaitMs, CONNECT_TIMEOUT_MS),
         allowExitOnIdle: true,
@@ -79,7 +81,7 @@ export class PostgresNodeLocks implements NodeLocks {
       p.on('error', () => {});
       return p;
     };
-    this.#pools = { lifecycle: pool(), deletion: pool(), admission: pool() };
+    this.#pools = { lifecycle: pool('lifecycle'), deletion: pool('deletion'), admission: pool('admission') };
   }
 
   async withLock<T>(
@@ -91,7 +93,7 @@ export class PostgresNodeLocks implements NodeLocks {
     const { space, holder } = KINDS[kind];
     const subject = KINDS[kind].name(nodeId);
     if (signal.aborted) throw gaveUp(subject, signal.reason);
-    const client = await this.#connect(this.#pools[kind], subject, signal);
+    const client = await this.#connect(kind, subject, signal);
     let broken = false;
     let released = false;
     const release = (destroy: boolean) => {
@@ -156,9 +158,10 @@ export class PostgresNodeLocks implements NodeLocks {
    * A lock connection: `conflict` when none is free within the bound or before `signal` aborts
    * (one had later goes back to the pool), `database_unavailable` when none can be opened.
    */
-  async #connect(pool: pg.Pool, subject: string, signal: AbortSignal): Promise<pg.PoolClient> {
+  async #connect(kind: NodeLockKind, subject: string, signal: AbortSignal): Promise<pg.PoolClient> {
+    const pool = this.#pools[kind];
     // Every lock connection in use: the wait for one is bounded like the wait for the lock.
-    const full = pool.totalCount >= MAX_LOCK_CONNECTIONS && pool.idleCount === 0;
+    const full = pool.totalCount >= MAX_LOCK_CONNECTIONS[kind] && pool.idleCount === 0;
     const connecting = pool.connect();
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
