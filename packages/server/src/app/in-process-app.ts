@@ -10,6 +10,7 @@ import type { FeeEstimate, LightningBackend } from '@blgv/core';
 import { signRequest } from '@blgv/protocol';
 import { type Database, openMigratedMemoryDatabase } from '@blgv/store';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { loadConfig } from '../config/config.ts';
 import type { HostingRuntime } from '../hosting/hosting-setup.ts';
 import { createLogger } from '../logger.ts';
@@ -79,14 +80,20 @@ const idleHosting: HostingRuntime = {
   archiveDir: '/nonexistent/blgv-lsp-test-archives',
 };
 
-/** Starts the application in process, configured by `file` (as a `BLGV_CONFIG` file holds it). */
-export async function startInProcessApp(file: Record<string, unknown> = {}): Promise<InProcessApp> {
+/**
+ * Starts the application in process, configured by `file` (as a `BLGV_CONFIG` file holds it),
+ * logging to `options.log` (nowhere by default).
+ */
+export async function startInProcessApp(
+  file: Record<string, unknown> = {},
+  options: { readonly log?: Logger } = {},
+): Promise<InProcessApp> {
   const database = await openMigratedMemoryDatabase();
   const config = loadConfig(
     { BLGV_PORT: '0', BLGV_SECRETS_KEY: randomBytes(32).toString('hex'), BLGV_CONFIG: 'test-config.json' },
     () => JSON.stringify(file),
   );
-  const log = createLogger('silent', false);
+  const log = options.log ?? createLogger('silent', false);
   const lightning = regtestStandIn();
   const services = createServices({ config, database, lightning, log, hosting: idleHosting });
   const app = buildApp({ log, lightning, database, services, rateLimit: config.auth.rateLimit });

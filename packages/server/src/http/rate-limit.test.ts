@@ -2,17 +2,32 @@
  * The signed API's limit per tenant, over HTTP (the application in process): past it a request
  * is refused with 429 `rate_limited`, `Retry-After` and how long to wait, before any work; every
  * key of the tenant counts together; another tenant, an admin key, an unsigned route and a
- * request whose signature fails are not held to it.
+ * request whose signature fails are not held to it. The operator sees it: one warning per tenant
+ * and window, and the refusals in `/metrics` by status.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import { type InProcessApp, startInProcessApp } from '../app/in-process-app.ts';
 
 const MAX = 3;
+const METRICS_TOKEN = 'metrics-token-for-the-limit-test';
 let lsp: InProcessApp;
+/** The application's log lines. */
+const lines: { level: number; msg: string; tenantId?: string }[] = [];
 
 before(async () => {
-  lsp = await startInProcessApp({ auth: { rateLimit: { max: MAX, windowSeconds: 60 } } });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  lsp = await startInProcessApp(
+    { auth: { rateLimit: { max: MAX, windowSeconds: 60 } }, monitoring: { prometheusToken: METRICS_TOKEN } },
+    { log: pino(sink) },
+  );
 });
 after(() => lsp?.close());
 
@@ -73,4 +88,22 @@ test("a tenant's keys together get MAX signed requests a window, then 429 with w
     assert.notEqual(health.statusCode, 429);
     assert.equal(health.headers['x-ratelimit-limit'], undefined);
   }
+});
+
+test("a tenant's first refusal in a window is logged with the tenant, the rest of the window's are not", async () => {
+  const noisy = await lsp.newTenant('noisy-limits');
+  for (let i = 0; i < MAX + 4; i++) await lsp.send(noisy, 'GET', '/v1/account');
+  const warnings = lines.filter((l) => l.tenantId === noisy.tenantId && /request limit/.test(l.msg));
+  assert.equal(warnings.length, 1, 'one warning for four refusals');
+  assert.equal(warnings[0]?.level, 40);
+  const metrics = await lsp.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  assert.match(
+    metrics.body,
+    /lsp_http_requests_total\{[^}]*status="429"[^}]*\} \d+/,
+    'refusals counted by status',
+  );
 });

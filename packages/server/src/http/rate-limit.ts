@@ -8,7 +8,8 @@
  * wrapped-invoice route with its own limits, `/metrics` with its token) are not counted.
  *
  * Counted in this process's memory (`@fastify/rate-limit`, a fixed window per tenant): with
- * several replicas behind a balancer, each allows `max`.
+ * several replicas behind a balancer, each allows `max`. A tenant's first refused request in a
+ * window is logged (a warning naming the tenant), the rest of that window's refusals are not.
  */
 import { ErrorCode, LspError } from '@blgv/core';
 import rateLimit from '@fastify/rate-limit';
@@ -26,6 +27,7 @@ const TENANTS_KEPT = 100_000;
 /** Installs the limit on `api`'s routes registered after it (await it before them). */
 export async function installRateLimit(api: FastifyInstance, limit: ApiRateLimit): Promise<void> {
   if (limit.max === 0) return;
+  const logged = new WindowLog(limit.windowSeconds * 1000);
   await api.register(rateLimit, {
     global: true,
     // A route's own `preValidation` hook: after the signature hook of the routes' instance
@@ -37,6 +39,13 @@ export async function installRateLimit(api: FastifyInstance, limit: ApiRateLimit
     cache: TENANTS_KEPT,
     allowList: (req) => req.principal === undefined || req.principal.scope === 'admin',
     keyGenerator: (req) => req.principal?.tenantId ?? req.ip,
+    onExceeded: (req, tenantId) => {
+      if (!logged.firstInWindow(tenantId, Date.now())) return;
+      req.log.warn(
+        { tenantId, max: limit.max, windowSeconds: limit.windowSeconds },
+        "a tenant's requests passed its request limit; refused until its window ends",
+      );
+    },
     errorResponseBuilder: (_req, context) => {
       const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
       return new LspError(
@@ -46,4 +55,24 @@ export async function installRateLimit(api: FastifyInstance, limit: ApiRateLimit
       );
     },
   });
+}
+
+/** Which tenants' refusals were logged in their current window (so each window logs one). */
+class WindowLog {
+  readonly #windowMs: number;
+  /** Tenant -> when its logged window ends. */
+  readonly #until = new Map<string, number>();
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+  }
+
+  /** True for a tenant's first refusal at `now` since its last logged one's window ended. */
+  firstInWindow(tenantId: string, now: number): boolean {
+    if ((this.#until.get(tenantId) ?? 0) > now) return false;
+    if (this.#until.size >= TENANTS_KEPT)
+      for (const [key, until] of this.#until) if (until <= now) this.#until.delete(key);
+    this.#until.set(tenantId, now + this.#windowMs);
+    return true;
+  }
 }
