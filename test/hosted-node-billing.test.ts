@@ -1,7 +1,7 @@
 /**
  * Hosted nodes that live on their own: a tenant that cannot pay the next month sees its node
- * suspended after the grace period (stopped, data kept) and running again, unlocked, once it
- * has topped up, each month charged exactly once; a funded node with autopilot on opens its
+ * suspended after the grace period (refused to the tenant, yet kept online to guard its coins)
+ * and its own again, with its data, once it has topped up, each month charged exactly once; a funded node with autopilot on opens its
  * channel to the LSP by itself, and one whose try at the LSP failed is started again by the
  * keeper and opens it then. Months are 30 seconds here, so the story sees several.
  */
@@ -63,8 +63,23 @@ test('a tenant without funds for the next month is suspended after the grace per
     { what: 'the unpaid node suspended', timeoutMs: (PERIOD_SECONDS + 60) * 1000 },
   );
   assert.equal(suspended.paidUntil, node.paidUntil, 'nothing was charged for the unpaid month');
-  await h.waitFor(async () => !(await answers(node.endpoint, mac)), { what: 'the suspended node stopped' });
+  // Refused to its tenant (its endpoint answers 503; it cannot be started or stopped)...
+  await h.waitFor(async () => (await nodeRest(node.endpoint, mac, 'GET', '/v1/getinfo')).status === 503, {
+    what: 'the suspended node refused to its tenant',
+  });
+  assert.equal(await answers(node.endpoint, mac), false);
   await assert.rejects(poor.nodes.start(node.nodeId), (err: { status?: number }) => err.status === 409);
+  await assert.rejects(poor.nodes.stop(node.nodeId), (err: { status?: number }) => err.status === 409);
+  // ...but online on the network, where it guards its coins (an HTLC in flight claimed in time,
+  // a revoked commitment punished): a peer reaches it.
+  await h.waitFor(
+    () =>
+      alice.lnd.connectPeer(node.pubkey as never, node.p2pHost ?? '', within(10_000)).then(
+        () => true,
+        (err: unknown) => /already connected/.test(String(err)),
+      ),
+    { what: 'the suspended node reachable by a peer' },
+  );
 
   // A top-up pays the month owed: the node runs again, unlocked, with its data.
   await topUp(h, alice, poor, 3 * MONTH);

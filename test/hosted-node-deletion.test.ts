@@ -3,7 +3,8 @@
  *
  * - A stopped node and a suspended node (its tenant's second month unpaid), each holding
  *   300,000 sat on chain and an inbound channel from the LSP: `DELETE` without options is a 409
- *   naming what it holds (the node is started to look, and stopped again); an address of another
+ *   naming what it holds (the stopped node is started to look, and stopped again; the suspended
+ *   one runs, guarding its coins); an address of another
  *   network is a 400 naming `sweepAddress` and changes nothing. With `closeChannels` and alice's
  *   address, the channel is closed, the coins are swept to alice (seen with `lncli` on alice's
  *   node) and only once the sweep confirmed is the node `deleted`.
@@ -227,8 +228,14 @@ async function deleteHoldingNode(tenant: LSPClient, node: HostedNodeResponse, st
   const after = await tenant.nodes.get(node.nodeId);
   assert.equal(after.status, state, 'nothing changed');
   assert.equal(after.deletion, null);
-  // Started to be looked at, then stopped again.
-  assert.equal(pidAlive(hosting.pidOf(node.nodeId)), false, 'the node is not left running');
+  // A stopped node was started to be looked at, then stopped again; a suspended one runs (it
+  // guards its coins), and was looked at as it was.
+  const runs = state === 'suspended';
+  assert.equal(
+    pidAlive(hosting.pidOf(node.nodeId)),
+    runs,
+    runs ? 'a suspended node runs' : 'not left running',
+  );
 
   const sweepAddress = await net.alice.lnd.newAddress(within());
   const deleting = await tenant.nodes.remove(node.nodeId, { closeChannels: true, sweepAddress });

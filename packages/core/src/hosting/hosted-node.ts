@@ -13,6 +13,12 @@
  * `running` is what the tenant asked for; whether the process answers right now is the keeper's
  * business (it restarts a dead one and unlocks it), not a state of the machine.
  *
+ * A `suspended` node (its hosting unpaid) keeps running: its tenant is refused (its endpoint
+ * answers 503, it cannot be stopped or started), but the node stays online to guard its
+ * coins: an HTLC in flight is claimed or failed back before its time-out, and a peer that
+ * publishes a revoked commitment is punished. A stopped node that is suspended is started for
+ * the same reason. Only the tenant's own `stop` takes a node offline.
+ *
  * Effects (performed by the server right after the step is written, each through one method
  * the keeper's reconcile loop also calls, so a step cut short by a restart is finished there):
  * `start_process` and `stop_process` start or stop the node's process now; `remove` archives
@@ -113,9 +119,9 @@ export interface HostedNodeFacts {
 /** Final states. */
 export const FINAL_HOSTED_NODE_STATES: readonly HostedNodeState[] = ['failed', 'deleted'];
 
-/** States in which the node's process should be running. */
+/** States in which the node's process should be running: a suspended node guards its coins. */
 export function shouldRun(state: HostedNodeState): boolean {
-  return state === 'running';
+  return state === 'running' || state === 'suspended';
 }
 
 /** The transition function. */
@@ -144,9 +150,9 @@ export function nextHostedNodeState(
         ? go('running', [{ type: 'start_process' }])
         : refuse(state, event.type, `a ${state} node cannot be started`);
     case 'suspended':
-      return state === 'running' || state === 'stopped'
-        ? go('suspended', [{ type: 'stop_process' }])
-        : refuse(state, event.type);
+      // Kept online (started, if its tenant had stopped it): see the module's comment.
+      if (state === 'running') return go('suspended');
+      return state === 'stopped' ? go('suspended', [{ type: 'start_process' }]) : refuse(state, event.type);
     case 'resumed':
       return state === 'suspended' ? go('running', [{ type: 'start_process' }]) : refuse(state, event.type);
     case 'delete':

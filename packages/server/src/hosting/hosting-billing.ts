@@ -1,14 +1,15 @@
 /**
  * Billing of hosted nodes (one job, under its lease). Each month (`billingPeriodSeconds`) is
  * charged when the last one runs out; a tenant whose balance does not cover it keeps the node
- * for the grace period, then it is suspended (stopped, data kept) and runs again as soon as a charge
+ * for the grace period, then it is suspended (its tenant refused; the node kept running to guard
+ * its coins) and is its tenant's again as soon as a charge
  * succeeds. Each payment a node sent successfully, as the LSP's own record has it
  * (`payment-record.ts`, which this job keeps fed while it runs), is billed the schedule's
  * transaction fee once, in payment-index order (the ledger reference names the node and the
  * payment index): charged, or owed as a debt when the balance does not cover it. A debt unpaid
  * past the grace period suspends the tenant's nodes like an unpaid month (`hosting-debt.ts`).
  */
-import type { FeeSchedule } from '@blgv/core';
+import { type FeeSchedule, shouldRun } from '@blgv/core';
 import { type Database, HostedNodePaymentsRepository, type HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
 import { ShortBalance } from '../accounts/short-balance.ts';
@@ -81,9 +82,12 @@ export async function billHostedNodes(deps: HostingBillingDeps, signal: AbortSig
   }
 }
 
-/** A node whose payments are followed: one that may send them (provisioned and running, or being deleted). */
+/**
+ * A node whose payments are followed: one that may send them (provisioned and running, kept
+ * running while suspended, or being deleted).
+ */
 function isFollowed(node: HostedNodeRecord): boolean {
-  return (node.state === 'running' || node.state === 'deleting') && node.rpcAddress !== null;
+  return (shouldRun(node.state) || node.state === 'deleting') && node.rpcAddress !== null;
 }
 
 async function billMonths(deps: HostingBillingDeps, node: HostedNodeRecord): Promise<void> {

@@ -27,6 +27,7 @@ import {
   type NodeWalletState,
   type NodeWallets,
   oneProcessNodeLocks,
+  shouldRun,
 } from '@blgv/core';
 import { assertLeaseHeld, type HostedNodeRecord } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -128,8 +129,7 @@ export class NodeConnections {
    * and does not answer (after a restart it finishes a start cut short). Callers at
    * the same time (the keeper and a `start` request, say) share one attempt: two unlocks of one
    * wallet race, and the loser's call hangs until it times out. The attempt takes the node's
-   * turn and is refused (`conflict`) when the node has been stopped, suspended or removed by
-   * then.
+   * turn and is refused (`conflict`) when the node has been stopped or removed by then.
    */
   ensureRunning(record: HostedNodeRecord, signal: AbortSignal): Promise<void> {
     let attempt = this.#ensuring.get(record.id);
@@ -139,7 +139,7 @@ export class NodeConnections {
       const deadline = AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS);
       attempt = this.#inTurn(record.id, deadline, async () => {
         const state = await this.#stateOf(record.id);
-        if (state !== 'running' && state !== 'deleting' && state !== 'creating')
+        if (state === undefined || !(shouldRun(state) || state === 'deleting' || state === 'creating'))
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
         await this.#ensureRunning(record, deadline);
       }).finally(() => this.#ensuring.delete(record.id));
@@ -154,8 +154,7 @@ export class NodeConnections {
   /**
    * Runs `look` on a node whatever its state: a node that is not running is started (and
    * unlocked) for it and stopped again afterwards unless its state now asks it to run. This is
-   * how a stopped or suspended node is looked at before it is deleted (no month is charged for
-   * it). The whole look takes the node's turn, so the keeper cannot stop it halfway.
+   * how a stopped node is looked at before it is deleted (no month is charged for it). The whole look takes the node's turn, so the keeper cannot stop it halfway.
    */
   inspect<T>(
     record: HostedNodeRecord,
@@ -172,7 +171,11 @@ export class NodeConnections {
         return await look(this.backend(record));
       } finally {
         const state = await this.#stateOf(record.id).catch(() => undefined);
-        if (!wasRunning && state !== 'running' && state !== 'deleting' && state !== 'creating')
+        if (
+          !wasRunning &&
+          state !== undefined &&
+          !(shouldRun(state) || state === 'deleting' || state === 'creating')
+        )
           await this.#orchestrator.stop(record.id, AbortSignal.timeout(60_000)).catch((err: unknown) => {
             this.#log.warn({ nodeId: record.id, err }, 'node started to be looked at could not be stopped');
           });
@@ -181,7 +184,7 @@ export class NodeConnections {
   }
 
   /**
-   * Stops the process of a node that should not run (stopped or suspended): the node's
+   * Stops the process of a node that should not run (stopped by its tenant): the node's
    * `stop_process` effect, and what the keeper does each tick for such a node (after a restart
    * it finishes a stop cut short). Callers at the same time share one attempt, with its own
    * deadline; it takes the node's turn and stops the process only if the node's state still
@@ -193,7 +196,7 @@ export class NodeConnections {
       const deadline = AbortSignal.timeout(STOP_TIMEOUT_MS);
       attempt = this.stop(nodeId, deadline, async () => {
         const state = await this.#stateOf(nodeId);
-        return state === 'stopped' || state === 'suspended';
+        return state === 'stopped';
       }).finally(() => this.#stopping.delete(nodeId));
       attempt.catch(() => {}); // heard by each caller's own wait (see ensureRunning)
       this.#stopping.set(nodeId, attempt);

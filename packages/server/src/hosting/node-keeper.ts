@@ -53,13 +53,15 @@ export async function keepNodes(
         try {
           if (shouldRun(node.state)) {
             running.add(node.id);
-            if ((await keepRunning(node)) && lspPeers) await hosting.lspPreference.keep(node, lspPeers);
+            // A suspended node is kept up to guard its coins, not served: no autopilot steering.
+            if ((await keepRunning(node)) && lspPeers && node.state === 'running')
+              await hosting.lspPreference.keep(node, lspPeers);
           } else if (node.state === 'deleting') {
             running.add(node.id);
             await hosting.deletions.step(node, signal);
             if (!backups.has(node.id) && (await hosting.repo.get(node.id))?.state === 'deleting')
               followBackups(node);
-          } else if (node.state === 'stopped' || node.state === 'suspended') {
+          } else if (node.state === 'stopped') {
             // The state is asked again in the node's turn: a start may have moved the node since
             // this tick listed it, and stopping it then would kill the process the start brings up.
             if (await hosting.nodes.stopProcess(node.id, signal)) {

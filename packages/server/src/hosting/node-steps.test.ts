@@ -69,11 +69,11 @@ test('stop, suspend, resume and start perform their process effects once the ste
   await move(id, 'suspended', { type: 'resumed' });
   await move(id, 'running', { type: 'stop' });
   await move(id, 'stopped', { type: 'start' });
+  // A suspended node is kept running (started if its tenant had stopped it): never stopped.
   assert.deepEqual(done, [
     `stop ${id} (stopped)`,
-    `stop ${id} (suspended)`,
+    `start ${id} (suspended)`,
     `start ${id} (running)`,
-    `stop ${id} (suspended)`,
     `start ${id} (running)`,
     `stop ${id} (stopped)`,
     `start ${id} (running)`,
