@@ -1,8 +1,8 @@
 /**
  * Hosted nodes that live on their own: a tenant that cannot pay the next month sees its node
- * suspended after the grace period (refused to the tenant, yet kept online to guard its coins)
- * and its own again, with its data, once it has topped up, each month charged exactly once; a funded node with autopilot on opens its
- * channel to the LSP by itself, and one whose try at the LSP failed is started again by the
+ * suspended after the grace period (refused through the LSP, yet kept online to guard its
+ * coins) and its own again, with its data, once it has topped up, each month charged exactly
+ * once; a funded node with autopilot on opens its channel to the LSP by itself, and one whose try at the LSP failed is started again by the
  * keeper and opens it then. Months are 30 seconds here, so the story sees several.
  */
 import assert from 'node:assert/strict';

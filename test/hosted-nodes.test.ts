@@ -1,13 +1,14 @@
 /**
  * Hosted nodes: a tenant creates an LND of its own with one inbound channel from the LSP, and
  * uses it only through what the LSP handed back (endpoint, macaroons, TLS certificate, gRPC
- * address). The node is paid for, kept alive, isolated from other tenants, and suspended when
- * its month is not paid. Its payment fees are billed from the LSP's own record of what it sent,
+ * address). The node is paid for, kept alive, isolated from other tenants, not stopped while an
+ * HTLC is in flight at it, and suspended when its month is not paid. Its payment fees are billed from the LSP's own record of what it sent,
  * whatever the tenant deletes, a fee the balance cannot cover is a debt the next top-up pays
  * first, and each of its macaroons can be revoked alone.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,56 @@ test('a tenant creates a node with a 500,000 sat inbound channel and uses it wit
     { encoding: 'utf8' },
   );
   assert.equal((JSON.parse(out) as { identity_pubkey: string }).identity_pubkey, node.pubkey);
+});
+
+test('a node with an HTLC in flight is not stopped until it resolves: offline, the node could lose it', async () => {
+  const { h, alice } = ctx.net;
+  const mac = node.macaroon ?? '';
+  // The tenant holds an invoice on its node; alice pays it, and the HTLC waits at the node.
+  const preimage = randomBytes(32);
+  const hash = createHash('sha256').update(preimage).digest();
+  const hold = await nodeRest<{ payment_request: string }>(node.endpoint, mac, 'POST', '/v2/invoices/hodl', {
+    hash: hash.toString('base64'),
+    value: '2000',
+  });
+  assert.equal(hold.status, 200, JSON.stringify(hold.body));
+  const paying = alice.lnd.sendPayment(
+    { paymentRequest: hold.body.payment_request, feeLimit: msat(10_000), timeoutSeconds: 60 },
+    within(90_000),
+  );
+  const held = async () => {
+    const r = await nodeRest<{ channels?: { pending_htlcs?: unknown[] }[] }>(
+      node.endpoint,
+      mac,
+      'GET',
+      '/v1/channels',
+    );
+    return (r.body.channels ?? []).reduce((n, c) => n + (c.pending_htlcs ?? []).length, 0);
+  };
+  await h.waitFor(async () => (await held()) === 1, { what: 'the HTLC held at the node' });
+
+  const refused = await tenant.nodes.stop(node.nodeId).then(
+    () => assert.fail('stopped with an HTLC in flight'),
+    (err: { status?: number; message?: string; details?: Record<string, unknown> }) => err,
+  );
+  assert.equal(refused.status, 409, refused.message);
+  assert.match(refused.message ?? '', /1 HTLC in flight/);
+  assert.equal(refused.details?.htlcsInFlight, 1);
+  assert.equal((await tenant.nodes.get(node.nodeId)).status, 'running', 'still running');
+
+  // The tenant settles its invoice: alice has paid, nothing is in flight, the stop goes through.
+  const settled = await nodeRest(node.endpoint, mac, 'POST', '/v2/invoices/settle', {
+    preimage: preimage.toString('base64'),
+  });
+  assert.equal(settled.status, 200, JSON.stringify(settled.body));
+  assert.equal((await paying).status, 'succeeded');
+  await h.waitFor(async () => (await held()) === 0, { what: 'the HTLC resolved at the node' });
+  assert.equal((await tenant.nodes.stop(node.nodeId)).status, 'stopped');
+  assert.equal((await tenant.nodes.start(node.nodeId)).status, 'running');
+  await h.waitFor(() => channelActive(node.endpoint, mac), {
+    what: 'the channel active again',
+    timeoutMs: 90_000,
+  });
 });
 
 test('the customer macaroon cannot bake macaroons or stop the daemon; the read-only one cannot pay; other tenants are strangers', async () => {

@@ -13,8 +13,8 @@
  * `running` is what the tenant asked for; whether the process answers right now is the keeper's
  * business (it restarts a dead one and unlocks it), not a state of the machine.
  *
- * A `suspended` node (its hosting unpaid) keeps running: its tenant is refused (its endpoint
- * answers 503, it cannot be stopped or started), but the node stays online to guard its
+ * A `suspended` node (its hosting unpaid) keeps running: the LSP refuses its tenant (the REST
+ * endpoint answers 503, it cannot be stopped or started), but the node stays online to guard its
  * coins: an HTLC in flight is claimed or failed back before its time-out, and a peer that
  * publishes a revoked commitment is punished. A stopped node that is suspended is started for
  * the same reason. Only the tenant's own `stop` takes a node offline.

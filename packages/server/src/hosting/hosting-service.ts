@@ -23,7 +23,9 @@ import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { ChannelService } from '../channels/channel-service.ts';
+import { errorMessage } from '../error-message.ts';
 import type { HostedNodeView, HostingLimits } from './hosted-node-view.ts';
+import { htlcsInFlight, refuseStopWithHtlcs } from './htlcs-in-flight.ts';
 import { LspPreference, type LspPreferenceLightning } from './lsp-preference.ts';
 import { NodeMacaroons } from './macaroon-keys.ts';
 import type { NodeArchives } from './node-archives.ts';
@@ -42,6 +44,9 @@ import { type MoveNode, nodeMover } from './node-steps.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 export type { CreatedNode, HostedNodeQuote };
+
+/** How long a stop waits for the node to count its HTLCs in flight. */
+const HTLC_COUNT_MS = 10_000;
 
 /** Hosted nodes for tenants. */
 export class HostingService {
@@ -254,9 +259,22 @@ export class HostingService {
     };
   }
 
-  /** Stops a running node (its data kept); answers once its process is stopped (`stop_process`). */
+  /**
+   * Stops a running node (its data kept); answers once its process is stopped (`stop_process`).
+   * Refused (409) while the node has HTLCs in flight ({@link htlcsInFlight}); a node that does
+   * not answer the count is stopped all the same (it is not resolving anything either).
+   */
   async stop(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
+    if (record.state === 'running') {
+      const count = await htlcsInFlight(this.nodes.backend(record), AbortSignal.timeout(HTLC_COUNT_MS)).catch(
+        (err: unknown) => {
+          this.#log.warn({ nodeId, err: errorMessage(err) }, 'HTLCs in flight not counted before a stop');
+          return 0;
+        },
+      );
+      refuseStopWithHtlcs(nodeId, count);
+    }
     await this.#move(nodeId, record.state, { type: 'stop' });
     return this.get(tenantId, nodeId);
   }
@@ -295,8 +313,9 @@ export class HostingService {
   }
 
   /**
-   * Moves a node by an event (for the jobs), performing the step's effects: a suspension
-   * answers once the node's process is stopped, a resumption once it runs again.
+   * Moves a node by an event (for the jobs), performing the step's effects: a suspension of a
+   * stopped node answers once it runs (a suspended node is kept running), a resumption once it
+   * runs.
    */
   move(record: HostedNodeRecord, event: HostedNodeEvent): Promise<HostedNodeState> {
     return this.#move(record.id, record.state, event);

@@ -223,6 +223,8 @@ export function registerNodeRoutes(
       schema: {
         operationId: 'nodesStop',
         summary: 'Stop a node (data kept; still billed)',
+        description:
+          'Refused (409, `details.htlcsInFlight`) while the node has HTLCs in flight on its open or force-closed channels: offline past their time-out it would lose them; stop it once they have resolved. A suspended node cannot be stopped (409).',
         tags,
         params: IdParams,
         response: { 200: HostedNodeResponse, ...errors },
