@@ -139,7 +139,7 @@ export class NodeConnections {
       const deadline = AbortSignal.timeout(ENSURE_RUNNING_TIMEOUT_MS);
       attempt = this.#inTurn(record.id, deadline, async () => {
         const state = await this.#stateOf(record.id);
-        if (state === undefined || !(shouldRun(state) || state === 'deleting' || state === 'creating'))
+        if (!processWanted(state))
           throw new LspError(ErrorCode.Conflict, `node ${record.id} is ${state ?? 'gone'}: not started`);
         await this.#ensureRunning(record, deadline);
       }).finally(() => this.#ensuring.delete(record.id));
@@ -154,7 +154,8 @@ export class NodeConnections {
   /**
    * Runs `look` on a node whatever its state: a node that is not running is started (and
    * unlocked) for it and stopped again afterwards unless its state now asks it to run. This is
-   * how a stopped node is looked at before it is deleted (no month is charged for it). The whole look takes the node's turn, so the keeper cannot stop it halfway.
+   * how a stopped node is looked at before it is deleted (no month is charged for it). The
+   * whole look takes the node's turn, so the keeper cannot stop it halfway.
    */
   inspect<T>(
     record: HostedNodeRecord,
@@ -171,11 +172,7 @@ export class NodeConnections {
         return await look(this.backend(record));
       } finally {
         const state = await this.#stateOf(record.id).catch(() => undefined);
-        if (
-          !wasRunning &&
-          state !== undefined &&
-          !(shouldRun(state) || state === 'deleting' || state === 'creating')
-        )
+        if (!wasRunning && !processWanted(state))
           await this.#orchestrator.stop(record.id, AbortSignal.timeout(60_000)).catch((err: unknown) => {
             this.#log.warn({ nodeId: record.id, err }, 'node started to be looked at could not be stopped');
           });
@@ -334,4 +331,13 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/**
+ * Whether a node in `state` should have its process up: one that runs (or is kept running while
+ * suspended), one being created, one being deleted (its closes and sweep need it). Not a node
+ * its tenant stopped, nor one whose state cannot be read.
+ */
+function processWanted(state: HostedNodeState | undefined): boolean {
+  return state !== undefined && (shouldRun(state) || state === 'deleting' || state === 'creating');
 }
