@@ -45,6 +45,10 @@ export function hostedNodesApi(t: SignedTransport) {
       t.call('GET', `/v1/nodes${queryString(query)}`),
     get: (nodeId: string): Promise<HostedNodeResponse> =>
       t.call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}`),
+    /**
+     * Stops the node (its data kept, still billed). Refused (409 `conflict`,
+     * `details.htlcsInFlight`) while it has HTLCs in flight, and for a suspended node.
+     */
     stop: (nodeId: string): Promise<HostedNodeResponse> =>
       t.call('POST', `/v1/nodes/${encodeURIComponent(nodeId)}/stop`),
     start: (nodeId: string): Promise<HostedNodeResponse> =>
