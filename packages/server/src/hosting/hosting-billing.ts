@@ -2,8 +2,7 @@
  * Billing of hosted nodes (one job, under its lease). Each month (`billingPeriodSeconds`) is
  * charged when the last one runs out; a tenant whose balance does not cover it keeps the node
  * for the grace period, then it is suspended (its tenant refused; the node kept running to guard
- * its coins) and is its tenant's again as soon as a charge
- * succeeds. Each payment a node sent successfully, as the LSP's own record has it
+ * its coins) and is its tenant's again as soon as a charge succeeds. Each payment a node sent successfully, as the LSP's own record has it
  * (`payment-record.ts`, which this job keeps fed while it runs), is billed the schedule's
  * transaction fee once, in payment-index order (the ledger reference names the node and the
  * payment index): charged, or owed as a debt when the balance does not cover it. A debt unpaid

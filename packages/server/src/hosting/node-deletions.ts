@@ -3,9 +3,9 @@
  *
  * - `DELETE /v1/nodes/:id` ({@link NodeDeletions.request}) looks at what the node holds, in every
  *   state: a stopped node is started to look (no month is charged) and stopped again (a
- *   suspended one runs: see `shouldRun`); one that cannot be started is not deleted. A node holding anything (a channel in any
- *   phase, time-locked or unswept funds, coins on chain, confirmed or not) is refused (409
- *   naming what it holds) unless the request says `closeChannels` and gives a `sweepAddress`
+ *   suspended one is kept running); one that cannot be started is not deleted. A node holding
+ *   anything (a channel in any phase, time-locked or unswept funds, coins on chain, confirmed or
+ *   not) is refused (409 naming what it holds) unless the request says `closeChannels` and gives a `sweepAddress`
  *   (checked for the nodes' network: 400 otherwise). Then the node moves to `deleting`.
  * - The keeper looks at a deleting node each tick ({@link NodeDeletions.step}): the pure
  *   {@link planDeletion} decides (cooperative closes, force closes after
@@ -24,7 +24,6 @@ import {
   type NodeHoldings,
   planDeletion,
   type SweepRecord,
-  shouldRun,
   summariseHoldings,
 } from '@blgv/core';
 import {
@@ -162,7 +161,10 @@ export class NodeDeletions {
     await after.perform();
   }
 
-  /** What a node holds now; a stopped node is started to look, and stopped again. */
+  /**
+   * What a node holds now; a node that is not running is started to look, and a stopped one
+   * stopped again (a suspended one is kept running: `NodeConnections.inspect`).
+   */
   async #look(record: HostedNodeRecord): Promise<NodeHoldings> {
     const signal = AbortSignal.timeout(LOOK_TIMEOUT_MS);
     // A node just started answers some calls before others, and syncs to the chain first.
@@ -173,13 +175,13 @@ export class NodeDeletions {
         signal,
       );
     try {
-      if (shouldRun(record.state)) return await look(this.#nodes.backend(record));
+      if (record.state === 'running') return await look(this.#nodes.backend(record));
       return await this.#nodes.inspect(record, look, signal);
     } catch (err) {
       if (err instanceof LspError && err.code === ErrorCode.Conflict) throw err;
       throw new LspError(
         ErrorCode.LightningUnavailable,
-        `the node could not be ${shouldRun(record.state) ? 'asked' : 'started to see'} what it holds, so it is not deleted: ${errorMessage(err)}`,
+        `the node could not be ${record.state === 'running' ? 'asked' : 'started to see'} what it holds, so it is not deleted: ${errorMessage(err)}`,
         { nodeId: record.id },
         { cause: err },
       );
