@@ -56,6 +56,8 @@ const PROTOS = [
   'peersrpc/peers.proto',
   'autopilotrpc/autopilot.proto',
   'verrpc/verrpc.proto',
+  'watchtowerrpc/watchtower.proto',
+  'wtclientrpc/wtclient.proto',
 ];
 
 function log(msg: string): void {
@@ -69,8 +71,10 @@ function lndModuleDir(): string {
 
 /** Copies the pinned protos next to the adapter and generates their TypeScript types. */
 function protos(): void {
+  // The stamp names the version and the protos: a checkout that adds a proto regenerates.
   const stamp = join(generatedDir, 'VERSION');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === lndVersion()) return;
+  const want = `${lndVersion()} ${PROTOS.join(',')}`;
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return;
   const src = join(lndModuleDir(), 'lnrpc');
   const tmp = `${generatedDir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -98,7 +102,7 @@ function protos(): void {
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`proto-loader-gen-types failed:\n${r.stderr}${r.stdout}`);
-  writeFileSync(join(tmp, 'VERSION'), `${lndVersion()}\n`);
+  writeFileSync(join(tmp, 'VERSION'), `${want}\n`);
   rmSync(generatedDir, { recursive: true, force: true });
   renameSync(tmp, generatedDir);
   log(`protos and types ready in ${relative(root, generatedDir)}`);

@@ -26,9 +26,11 @@ export async function startDemoNetwork(log: Logger): Promise<EmbeddedNetwork> {
   const harness = await Harness.start({ log: (line) => log.info(line) });
   try {
     const [lsp, client] = await Promise.all([
-      // --requireinterceptor: JIT (LSPS2) HTLCs stay held while the server restarts.
+      // --requireinterceptor: JIT (LSPS2) HTLCs stay held while the server restarts. The tower
+      // watches the hosted nodes' channels while they are offline (`hosting.watchtower`).
       harness.newNode('lsp', {
         requireInterceptor: true,
+        watchtower: true,
         extraArgs: ['--bitcoin.basefee=1000', '--bitcoin.feerate=100'],
       }),
       harness.newNode('client'),

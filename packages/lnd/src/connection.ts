@@ -18,6 +18,10 @@ import type { ProtoGrpcType as RouterProto } from '../generated/types/router.ts'
 import type { RouterClient } from '../generated/types/routerrpc/Router.ts';
 import type { ProtoGrpcType as WalletKitProto } from '../generated/types/walletkit.ts';
 import type { WalletKitClient } from '../generated/types/walletrpc/WalletKit.ts';
+import type { ProtoGrpcType as WatchtowerProto } from '../generated/types/watchtower.ts';
+import type { WatchtowerClient } from '../generated/types/watchtowerrpc/Watchtower.ts';
+import type { ProtoGrpcType as WtClientProto } from '../generated/types/wtclient.ts';
+import type { WatchtowerClientClient } from '../generated/types/wtclientrpc/WatchtowerClient.ts';
 
 /** How to reach one LND node. */
 export interface LndConnectionConfig {
@@ -60,6 +64,10 @@ export interface LndClients {
   readonly autopilot: AutopilotClient;
   /** peersrpc: the node's own announcement (on nodes built with it). */
   readonly peers: PeersClient;
+  /** watchtowerrpc: the node's own tower (on nodes built with it). */
+  readonly watchtower: WatchtowerClient;
+  /** wtclientrpc: the node's tower client (on nodes built with it). */
+  readonly wtclient: WatchtowerClientClient;
   close(): void;
 }
 
@@ -72,9 +80,18 @@ const protoFiles = [
   'walletrpc/walletkit.proto',
   'autopilotrpc/autopilot.proto',
   'peersrpc/peers.proto',
+  'watchtowerrpc/watchtower.proto',
+  'wtclientrpc/wtclient.proto',
 ];
 
-type Loaded = LightningProto & RouterProto & InvoicesProto & WalletKitProto & AutopilotProto & PeersProto;
+type Loaded = LightningProto &
+  RouterProto &
+  InvoicesProto &
+  WalletKitProto &
+  AutopilotProto &
+  PeersProto &
+  WatchtowerProto &
+  WtClientProto;
 let loaded: Loaded | undefined;
 
 function loadProtos(): Loaded {
@@ -129,6 +146,8 @@ export function connectLnd(config: LndConnectionConfig): LndClients {
   const walletKit = new pkg.walletrpc.WalletKit(config.rpcAddress, creds, shared);
   const autopilot = new pkg.autopilotrpc.Autopilot(config.rpcAddress, creds, shared);
   const peers = new pkg.peersrpc.Peers(config.rpcAddress, creds, shared);
+  const watchtower = new pkg.watchtowerrpc.Watchtower(config.rpcAddress, creds, shared);
+  const wtclient = new pkg.wtclientrpc.WatchtowerClient(config.rpcAddress, creds, shared);
   return {
     lightning,
     router,
@@ -136,6 +155,8 @@ export function connectLnd(config: LndConnectionConfig): LndClients {
     walletKit,
     autopilot,
     peers,
+    watchtower,
+    wtclient,
     close() {
       lightning.close();
     },

@@ -1,7 +1,7 @@
 /**
  * The LND implementation of {@link LightningBackend}: one gRPC connection, and each port
  * implemented in `ports/` (node, peers, graph, channels, funding, wallet, invoices, payments,
- * HTLC interception), put together here. No LND type leaves this package.
+ * HTLC interception, watchtowers), put together here. No LND type leaves this package.
  */
 import type { LightningBackend } from '@blgv/core';
 import { connectLnd, type LndConnectionConfig } from './connection.ts';
@@ -15,6 +15,7 @@ import { lndPayments } from './ports/payments.ts';
 import { lndPeers } from './ports/peers.ts';
 import { lndRouteEstimation } from './ports/route-estimation.ts';
 import { lndWallet } from './ports/wallet.ts';
+import { lndWatchtower } from './ports/watchtower.ts';
 import type { StreamHooks } from './streams.ts';
 
 /** Options of {@link LndBackend}. */
@@ -42,6 +43,7 @@ export function lndBackend(config: LndConnectionConfig, options: LndBackendOptio
     ...lndPayments(c, hooks),
     ...lndHtlcInterception(c, hooks),
     ...lndRouteEstimation(c),
+    ...lndWatchtower(c),
     close: () => c.close(),
   };
 }

@@ -13,8 +13,21 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const toolsDir = join(repoRoot, 'tools', 'lnd');
 
-/** lnd build tags: the RPC sub-servers the LSP uses. No `integration` tag (it disables anchors). */
-export const LND_BUILD_TAGS = ['signrpc', 'walletrpc', 'chainrpc', 'invoicesrpc', 'peersrpc', 'autopilotrpc'];
+/**
+ * lnd build tags: the RPC sub-servers the LSP uses. `watchtowerrpc` tells where the LSP's own
+ * tower listens; `wtclientrpc` registers that tower with each hosted node. No `integration` tag
+ * (it disables anchors).
+ */
+export const LND_BUILD_TAGS = [
+  'signrpc',
+  'walletrpc',
+  'chainrpc',
+  'invoicesrpc',
+  'peersrpc',
+  'autopilotrpc',
+  'watchtowerrpc',
+  'wtclientrpc',
+];
 
 /**
  * The binaries we build. `lnd-lsps2-client` is lnd with the LSPS2 client hook

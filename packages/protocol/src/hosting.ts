@@ -193,6 +193,22 @@ export const HostedNodeResponse = Type.Object({
       },
     ),
   ),
+  watchtower: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          tower: Type.String({ description: "the tower's pubkey@host:port" }),
+          backups: Type.Integer({ minimum: 0, description: 'revoked channel states the tower holds' }),
+          pendingBackups: Type.Integer({ minimum: 0, description: 'revoked states still to be sent to it' }),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          '`GET /v1/nodes/:id` only: what the node has backed up to the watchtower that punishes a peer publishing a revoked state while the node is offline (docs/hosting.md, Watchtower); null when no tower watches it; absent when the node did not answer',
+      },
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type HostedNodeResponse = Static<typeof HostedNodeResponse>;

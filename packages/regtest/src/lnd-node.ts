@@ -36,6 +36,11 @@ export interface LndNodeOptions {
    * wallet that runs lnd out of the box does: a few seconds more to create its wallet.
    */
   readonly release?: boolean;
+  /**
+   * Run a watchtower (`watchtower.active`) listening on a port of its own, as an LSP does for
+   * its hosted nodes (`hosting.watchtower`).
+   */
+  readonly watchtower?: boolean;
   /** More lnd flags. */
   readonly extraArgs?: readonly string[];
 }
@@ -78,7 +83,11 @@ export class LndNode {
   static async start(name: string, dir: string, btcd: Btcd, options: LndNodeOptions = {}): Promise<LndNode> {
     return startWithRetries(name, dir, async () => {
       mkdirSync(dir, { recursive: true });
-      const ports = { rpc: await freePort(), p2p: await freePort() };
+      const ports = {
+        rpc: await freePort(),
+        p2p: await freePort(),
+        ...(options.watchtower ? { tower: await freePort() } : {}),
+      };
       const binary = options.lsps2Client ? 'lnd-lsps2-client' : 'lnd';
       const args = regtestArgs(name, dir, btcd, ports, options);
       const node = new LndNode(
@@ -193,7 +202,7 @@ function regtestArgs(
   name: string,
   dir: string,
   btcd: Btcd,
-  ports: { rpc: number; p2p: number },
+  ports: { rpc: number; p2p: number; tower?: number },
   options: LndNodeOptions,
 ): string[] {
   return lndArgs({
@@ -212,6 +221,7 @@ function regtestArgs(
       '--maxpendingchannels=50',
       ...REGTEST_SPEED_ARGS,
       ...(options.requireInterceptor ? ['--requireinterceptor'] : []),
+      ...(ports.tower ? ['--watchtower.active', `--watchtower.listen=127.0.0.1:${ports.tower}`] : []),
       ...(options.extraArgs ?? []),
     ],
   });

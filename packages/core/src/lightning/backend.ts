@@ -1,7 +1,7 @@
 /**
  * The Lightning node, as the LSP reaches it through small ports, each owned by what uses it
  * (`ports/`): the node itself, peers, the graph, channels, funding, the wallet, invoices,
- * payments and HTLC interception. The LND adapter in `@blgv/lnd` implements them all;
+ * payments, HTLC interception and watchtowers. The LND adapter in `@blgv/lnd` implements them all;
  * `LightningBackend` is only their intersection, for wiring. A service names the ports it uses
  * (`FundingPort & Pick<ChannelsPort, 'listChannels'>`), so a unit test fakes just those.
  *
@@ -19,6 +19,7 @@ import type { PaymentsPort } from './ports/payments.ts';
 import type { PeersPort } from './ports/peers.ts';
 import type { RouteEstimationPort } from './ports/route-estimation.ts';
 import type { WalletPort } from './ports/wallet.ts';
+import type { WatchtowerPort } from './ports/watchtower.ts';
 import type { ChannelPoint } from './types.ts';
 
 export type { ChannelsPort } from './ports/channels.ts';
@@ -36,6 +37,7 @@ export type {
   RouteProbabilityRequest,
 } from './ports/route-estimation.ts';
 export type { WalletPort } from './ports/wallet.ts';
+export type { OwnTower, TowerAddress, TowerBackups, WatchtowerPort } from './ports/watchtower.ts';
 export type { StreamOptions } from './stream-options.ts';
 
 /** Everything the LSP needs from a Lightning node: every port, and releasing the connection. */
@@ -48,7 +50,8 @@ export type LightningBackend = NodePort &
   InvoicesPort &
   PaymentsPort &
   HtlcInterceptionPort &
-  RouteEstimationPort & {
+  RouteEstimationPort &
+  WatchtowerPort & {
     /** Releases connections. */
     close(): void;
   };

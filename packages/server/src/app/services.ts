@@ -230,6 +230,7 @@ export function createServices(deps: {
         database,
         ...deps.hosting,
         lightning,
+        watchtower: config.hosting.watchtower,
         accounts,
         channels,
         box,

@@ -124,6 +124,21 @@ export const HostingConfigSchema = Type.Object(
     archivePurgeIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 3_600_000 }),
     /** The lnd binary (default: the one `npm run build:lightning` built). */
     lndBinary: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * The watchtower every hosted node backs its revoked channel states up to, so that a peer
+     * publishing an old state while the node is stopped or down is still punished (docs/hosting.md,
+     * "Watchtower"): `lsp` (default) the LSP's own LND's tower when it runs one
+     * (`watchtower.active`, `watchtower.externalip` so the nodes can dial it), `off` none, or a
+     * tower's `pubkey@host:port`.
+     */
+    watchtower: Type.Union(
+      [
+        Type.Literal('lsp'),
+        Type.Literal('off'),
+        Type.String({ pattern: '^0[23][0-9a-f]{64}@[^@\\s]+:[0-9]{1,5}$', description: 'pubkey@host:port' }),
+      ],
+      { default: 'lsp' },
+    ),
     /** More lnd flags for every hosted node. */
     extraLndArgs: Type.Array(Type.String(), { default: [] }),
     /** The nodes' chain backend when the LSP runs on an existing LND (bitcoind in production). */

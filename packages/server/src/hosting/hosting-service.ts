@@ -41,6 +41,7 @@ import {
 import { type DeleteOptions, type DeletionConfig, NodeDeletions } from './node-deletions.ts';
 import { NodeProvisioning } from './node-provisioning.ts';
 import { type MoveNode, nodeMover } from './node-steps.ts';
+import { NodeWatchtower, type NodeWatchtowerLightning, type WatchtowerSetting } from './node-watchtower.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 export type { CreatedNode, HostedNodeQuote };
@@ -65,6 +66,8 @@ export class HostingService {
   readonly nodes: NodeConnections;
   /** Autopilot nodes kept pointed at the LSP (peered, scored, the LSP in their graph). */
   readonly lspPreference: LspPreference;
+  /** The tower that watches the nodes' channels while they are offline. */
+  readonly watchtower: NodeWatchtower;
   /** Deletions: looking at what a node holds, closing, sweeping, archiving, removing. */
   readonly deletions: NodeDeletions;
   /** Creations: quotes, charging, provisioning, repeats, finishing what a crash cut short. */
@@ -79,8 +82,13 @@ export class HostingService {
     orchestrator: NodeOrchestrator;
     wallets: NodeWallets;
     connect: LightningConnector;
-    /** The LSP's own node, as the autopilot preference uses it (hosted nodes are reached through `connect`). */
-    lightning: LspPreferenceLightning;
+    /**
+     * The LSP's own node, as the autopilot preference and the watchtower use it (hosted nodes are
+     * reached through `connect`).
+     */
+    lightning: LspPreferenceLightning & NodeWatchtowerLightning;
+    /** `hosting.watchtower`. */
+    watchtower: WatchtowerSetting;
     accounts: Accounts;
     channels: ChannelService;
     box: SecretBox;
@@ -117,6 +125,12 @@ export class HostingService {
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
       locks: deps.database.nodeLocks,
     });
+    this.watchtower = new NodeWatchtower({
+      setting: deps.watchtower,
+      lightning: deps.lightning,
+      nodes: this.nodes,
+      log: deps.log.child({ part: 'watchtower' }),
+    });
     this.macaroons = new NodeMacaroons({ database: deps.database, backend: (r) => this.nodes.backend(r) });
     this.lspPreference = new LspPreference({
       lightning: deps.lightning,
@@ -138,7 +152,10 @@ export class HostingService {
       config: deps.deletion,
       network: deps.network,
       move,
-      forget: (nodeId) => this.lspPreference.forget(nodeId),
+      forget: (nodeId) => {
+        this.lspPreference.forget(nodeId);
+        this.watchtower.forget(nodeId);
+      },
       log: deps.log.child({ part: 'deletion' }),
     });
     this.#creation = new NodeCreation({
@@ -159,6 +176,7 @@ export class HostingService {
       nodes: this.nodes,
       archives: deps.archives,
       prefer: (record) => this.lspPreference.prefer(record),
+      watch: (record) => this.watchtower.guard(record),
       view: (record) => this.#view(record),
       move,
       log: deps.log,

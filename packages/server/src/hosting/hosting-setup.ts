@@ -59,6 +59,8 @@ export function hostingFromConfig(
   const extraArgs = [
     ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
     ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
+    // The client backs revoked states up to the towers the keeper registers (`node-watchtower.ts`).
+    ...(h.watchtower !== 'off' ? ['--wtclient.active'] : []),
     ...h.extraLndArgs,
   ];
   const orchestrator: NodeOrchestrator =

@@ -81,6 +81,7 @@ export class NodeCreation {
   readonly #nodes: NodeConnections;
   readonly #archives: NodeArchives;
   readonly #prefer: (record: HostedNodeRecord) => Promise<void>;
+  readonly #watch: (record: HostedNodeRecord) => Promise<void>;
   readonly #view: (record: HostedNodeRecord) => Promise<HostedNodeView>;
   readonly #move: MoveNode;
   readonly #log: Logger;
@@ -98,6 +99,8 @@ export class NodeCreation {
     archives: NodeArchives;
     /** Keeps an autopilot node pointed at the LSP. */
     prefer: (record: HostedNodeRecord) => Promise<void>;
+    /** Registers the watchtower with the node (logs, does not throw, when it cannot). */
+    watch: (record: HostedNodeRecord) => Promise<void>;
     /** The node as its tenant sees it. */
     view: (record: HostedNodeRecord) => Promise<HostedNodeView>;
     /** Moves a node's machine (compare-and-set) and performs the step's effects. */
@@ -114,6 +117,7 @@ export class NodeCreation {
     this.#nodes = deps.nodes;
     this.#archives = deps.archives;
     this.#prefer = deps.prefer;
+    this.#watch = deps.watch;
     this.#view = deps.view;
     this.#move = deps.move;
     this.#log = deps.log;
@@ -254,6 +258,8 @@ export class NodeCreation {
     provisioned: Provisioned,
     config: HostedNodeConfig,
   ): Promise<void> {
+    // The tower first, so that the node's channels are watched from their first state on.
+    await this.#watch(await this.#require(nodeId));
     await this.#openInitialChannels(tenantId, nodeId, provisioned.pubkey, provisioned.p2pAddress, config);
     if (config.autopilot.enabled) await this.#prefer(await this.#require(nodeId));
   }

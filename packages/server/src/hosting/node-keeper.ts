@@ -3,7 +3,8 @@
  * that should run, restarts a dead one (with backoff per node) and unlocks a locked one,
  * records whether it was up, i.e. answered synced to chain and graph (the uptime intervals
  * monitoring reads; `node-health.ts`), keeps each running (or
- * deleting) node's latest static channel backup, keeps autopilot nodes peers of the LSP, takes
+ * deleting) node's latest static channel backup, registers the watchtower with each
+ * (`node-watchtower.ts`), keeps autopilot nodes peers of the LSP, takes
  * each deletion one step further (closes, sweeps, removal: `NodeDeletions`), finishes creations
  * whose creator died, and stops nodes that should not run.
  *
@@ -54,10 +55,14 @@ export async function keepNodes(
           if (shouldRun(node.state)) {
             running.add(node.id);
             // A suspended node is kept up to guard its coins, not served: no autopilot steering.
-            if ((await keepRunning(node)) && lspPeers && node.state === 'running')
-              await hosting.lspPreference.keep(node, lspPeers);
+            if (await keepRunning(node)) {
+              await hosting.watchtower.guard(node, signal);
+              if (lspPeers && node.state === 'running') await hosting.lspPreference.keep(node, lspPeers);
+            }
           } else if (node.state === 'deleting') {
             running.add(node.id);
+            // Its channels are still open (or closing) while it is deleted: still watched.
+            await hosting.watchtower.guard(node, signal);
             await hosting.deletions.step(node, signal);
             if (!backups.has(node.id) && (await hosting.repo.get(node.id))?.state === 'deleting')
               followBackups(node);

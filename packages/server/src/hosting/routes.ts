@@ -211,8 +211,15 @@ export function registerNodeRoutes(
     },
     async (req) => {
       const view = await hosting.get(principalOf(req).tenantId, req.params.id);
-      const process = await hosting.processOf(view.record.id);
-      return { ...wire(view), ...(process !== undefined ? { process } : {}) };
+      const [process, watchtower] = await Promise.all([
+        hosting.processOf(view.record.id),
+        hosting.watchtower.status(view.record, AbortSignal.timeout(3_000)),
+      ]);
+      return {
+        ...wire(view),
+        ...(process !== undefined ? { process } : {}),
+        ...(watchtower !== undefined ? { watchtower } : {}),
+      };
     },
   );
 

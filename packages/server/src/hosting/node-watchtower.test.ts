@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { OwnTower, Pubkey, TowerAddress } from '@blgv/core';
+import type { HostedNodeRecord } from '@blgv/store';
+import pino from 'pino';
+import { NodeWatchtower, parseTowerUri, towerAddressOf } from './node-watchtower.ts';
+
+const PUBKEY = `02${'ab'.repeat(32)}` as Pubkey;
+const log = pino({ level: 'silent' });
+const signal = () => AbortSignal.timeout(1_000);
+const record = (id: string) => ({ id }) as HostedNodeRecord;
+
+test('a tower is dialled at the URI it announces, else at a listener bound to a definite host', () => {
+  const own = (listeners: string[], uris: string[] = []): OwnTower => ({ pubkey: PUBKEY, listeners, uris });
+  assert.deepEqual(towerAddressOf(own(['0.0.0.0:9911'], [`${PUBKEY}@tower.example:9911`])), {
+    pubkey: PUBKEY,
+    address: 'tower.example:9911',
+  });
+  assert.deepEqual(towerAddressOf(own(['[::]:9911', '127.0.0.1:9911'])), {
+    pubkey: PUBKEY,
+    address: '127.0.0.1:9911',
+  });
+  assert.equal(
+    towerAddressOf(own(['0.0.0.0:9911', '[::]:9911'])),
+    undefined,
+    'every interface: no address to give',
+  );
+  assert.deepEqual(parseTowerUri(`${PUBKEY}@10.0.0.5:9911`), { pubkey: PUBKEY, address: '10.0.0.5:9911' });
+});
+
+/** A watchtower over fake nodes: `has` says whether each node has a tower client. */
+function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (id: string) => boolean) {
+  const added: { nodeId: string; tower: TowerAddress }[] = [];
+  let asked = 0;
+  const watchtower = new NodeWatchtower({
+    setting,
+    lightning: {
+      ownTower: async () => {
+        asked += 1;
+        return lspTower;
+      },
+    },
+    nodes: {
+      backend: (r: HostedNodeRecord) =>
+        ({
+          addTower: async (tower: TowerAddress) => {
+            if (!has(r.id)) return false;
+            added.push({ nodeId: r.id, tower });
+            return true;
+          },
+          towerBackups: async () => ({ backups: 3, pendingBackups: 1, sessions: 1 }),
+        }) as never,
+    },
+    log,
+  });
+  return { watchtower, added, asked: () => asked };
+}
+
+test("each node is given the LSP's tower once; a node without a tower client is not asked again", async () => {
+  const { watchtower, added, asked } = fakeWatchtower(
+    'lsp',
+    { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] },
+    (id) => id !== 'old-image',
+  );
+  await watchtower.guard(record('n1'), signal());
+  await watchtower.guard(record('n1'), signal());
+  await watchtower.guard(record('n2'), signal());
+  await watchtower.guard(record('old-image'), signal());
+  await watchtower.guard(record('old-image'), signal());
+  assert.deepEqual(
+    added.map((a) => a.nodeId),
+    ['n1', 'n2'],
+  );
+  assert.deepEqual(added[0]?.tower, { pubkey: PUBKEY, address: '127.0.0.1:9911' });
+  assert.equal(asked(), 1, "the LSP's tower is asked once, then kept");
+  assert.deepEqual(await watchtower.status(record('n1'), signal()), {
+    tower: `${PUBKEY}@127.0.0.1:9911`,
+    backups: 3,
+    pendingBackups: 1,
+  });
+});
+
+test('without a tower (the LSP runs none, or off) no node is touched and none is shown watched', async () => {
+  for (const [setting, tower] of [
+    ['lsp', undefined],
+    ['off', { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] }],
+  ] as const) {
+    const { watchtower, added, asked } = fakeWatchtower(setting, tower, () => true);
+    await watchtower.guard(record('n1'), signal());
+    await watchtower.guard(record('n1'), signal());
+    assert.deepEqual(added, []);
+    assert.equal(asked(), setting === 'lsp' ? 1 : 0, 'an LSP without a tower is not asked on every tick');
+    assert.equal(await watchtower.status(record('n1'), signal()), null);
+  }
+  const named = fakeWatchtower(`${PUBKEY}@tower.example:9911`, undefined, () => true);
+  await named.watchtower.guard(record('n1'), signal());
+  assert.deepEqual(named.added[0]?.tower, { pubkey: PUBKEY, address: 'tower.example:9911' });
+  assert.equal(named.asked(), 0, "a named tower: the LSP's node is not asked");
+});

@@ -1,0 +1,177 @@
+/**
+ * The watchtower that guards hosted nodes' channels while they are offline
+ * (`hosting.watchtower`, docs/hosting.md "Watchtower").
+ *
+ * A node its tenant stopped, or one down for a while, cannot answer a peer that publishes a
+ * revoked commitment: once the commitment's delay has passed, the peer takes the whole channel.
+ * Each node's tower client (`--wtclient.active`) sends every revoked state, encrypted, to the
+ * tower; the tower publishes the justice transaction itself when the old state appears on chain,
+ * paying everything to the node's own wallet.
+ *
+ * The tower is the LSP's own LND's (`lsp`: asked until it answers with one, then kept), one the
+ * operator names (`pubkey@host:port`), or none (`off`). It is registered with each node when the
+ * node is created, before its first channel, and again by the keeper once per server run (the
+ * node keeps its towers; adding one again is harmless).
+ */
+import { type OwnTower, parsePubkey, type TowerAddress, type WatchtowerPort } from '@blgv/core';
+import type { HostedNodeRecord } from '@blgv/store';
+import type { Logger } from 'pino';
+import type { NodeConnections } from './node-connections.ts';
+
+/** `hosting.watchtower`: `lsp`, `off` or a tower's `pubkey@host:port`. */
+export type WatchtowerSetting = string;
+
+/** What the LSP's own node is asked: its tower. */
+export type NodeWatchtowerLightning = Pick<WatchtowerPort, 'ownTower'>;
+
+/** What a node's tower client has done, as `GET /v1/nodes/:id` shows it. */
+export interface NodeWatchtowerStatus {
+  /** `pubkey@host:port` of the tower. */
+  readonly tower: string;
+  /** Revoked states the tower holds. */
+  readonly backups: number;
+  /** Revoked states still to be sent to it. */
+  readonly pendingBackups: number;
+}
+
+/** The most registering the tower with one node may take (its session is set up later). */
+const REGISTER_TIMEOUT_MS = 15_000;
+/** How long after the LSP's node answered without a tower it is asked again. */
+const ASK_AGAIN_MS = 60_000;
+
+/** Hosts a listener may bind that no other machine can dial. */
+const UNSPECIFIED_HOSTS = new Set(['', '0.0.0.0', '::', '[::]']);
+
+/**
+ * Where a tower can be dialled: the first URI it announces (`watchtower.externalip`), else a
+ * listener bound to a definite host; `undefined` when it only listens on every interface and
+ * announces nothing (the nodes would not know which address reaches it).
+ */
+export function towerAddressOf(own: OwnTower): TowerAddress | undefined {
+  const uri = own.uris.find((u) => u.includes('@'));
+  if (uri) return { pubkey: own.pubkey, address: uri.slice(uri.indexOf('@') + 1) };
+  const listener = own.listeners.find((l) => !UNSPECIFIED_HOSTS.has(l.slice(0, l.lastIndexOf(':'))));
+  return listener ? { pubkey: own.pubkey, address: listener } : undefined;
+}
+
+/** A configured tower, `pubkey@host:port` (the config schema checked its form). */
+export function parseTowerUri(uri: string): TowerAddress {
+  const at = uri.indexOf('@');
+  return { pubkey: parsePubkey(uri.slice(0, at)), address: uri.slice(at + 1) };
+}
+
+/** The tower the hosted nodes use, and each node's registration with it. */
+export class NodeWatchtower {
+  readonly #setting: WatchtowerSetting;
+  readonly #lightning: NodeWatchtowerLightning;
+  readonly #nodes: Pick<NodeConnections, 'backend'>;
+  readonly #log: Logger;
+  #tower: TowerAddress | undefined;
+  #askedAt = Number.NEGATIVE_INFINITY;
+  /** Nodes that have the tower (this server run). */
+  readonly #registered = new Set<string>();
+  /** Nodes whose LND has no tower client (warned once). */
+  readonly #unable = new Set<string>();
+  /** Nodes a registration failed for (warned once; the next tries are logged at debug). */
+  readonly #failed = new Set<string>();
+
+  constructor(deps: {
+    setting: WatchtowerSetting;
+    lightning: NodeWatchtowerLightning;
+    nodes: Pick<NodeConnections, 'backend'>;
+    log: Logger;
+  }) {
+    this.#setting = deps.setting;
+    this.#lightning = deps.lightning;
+    this.#nodes = deps.nodes;
+    this.#log = deps.log;
+    if (deps.setting !== 'lsp' && deps.setting !== 'off') this.#tower = parseTowerUri(deps.setting);
+  }
+
+  /**
+   * The tower the nodes back up to: the configured one, or the LSP's node's own once it answers
+   * with one (asked at most once a minute until then); `undefined` when there is none.
+   */
+  async tower(signal: AbortSignal): Promise<TowerAddress | undefined> {
+    if (this.#tower || this.#setting !== 'lsp') return this.#tower;
+    if (Date.now() - this.#askedAt < ASK_AGAIN_MS) return undefined;
+    this.#askedAt = Date.now();
+    const own = await this.#lightning.ownTower(signal);
+    const tower = own && towerAddressOf(own);
+    if (!tower) {
+      this.#log.warn(
+        own
+          ? "the LSP's watchtower listens on every interface and announces no address: hosted nodes are not watched while offline (set watchtower.externalip on the LSP's lnd, or hosting.watchtower)"
+          : "the LSP's lnd runs no watchtower (watchtower.active): hosted nodes are not watched while offline (docs/hosting.md, Watchtower)",
+      );
+      return undefined;
+    }
+    this.#tower = tower;
+    this.#log.info(
+      { tower: `${tower.pubkey}@${tower.address}` },
+      "hosted nodes back up to the LSP's watchtower",
+    );
+    return tower;
+  }
+
+  /**
+   * Registers the tower with `record`'s node, once per server run, within 15 s (or until
+   * `signal` aborts). A failure is logged, not thrown (the next call tries again): the node runs
+   * unwatched meanwhile.
+   */
+  async guard(record: HostedNodeRecord, until?: AbortSignal): Promise<void> {
+    if (this.#registered.has(record.id) || this.#unable.has(record.id)) return;
+    const bound = AbortSignal.timeout(REGISTER_TIMEOUT_MS);
+    const signal = until ? AbortSignal.any([until, bound]) : bound;
+    try {
+      const tower = await this.tower(signal);
+      if (!tower) return;
+      if (await this.#nodes.backend(record).addTower(tower, signal)) {
+        this.#registered.add(record.id);
+        this.#failed.delete(record.id);
+        this.#log.info({ nodeId: record.id }, 'hosted node backs up to the watchtower');
+      } else {
+        this.#unable.add(record.id);
+        this.#log.warn(
+          { nodeId: record.id },
+          "hosted node's lnd has no tower client (built without wtclientrpc, or started without wtclient.active): not watched while offline",
+        );
+      }
+    } catch (err) {
+      // Once per node at warn (the keeper tries on every tick while the node does not answer).
+      const level = this.#failed.has(record.id) ? 'debug' : 'warn';
+      this.#failed.add(record.id);
+      this.#log[level]({ nodeId: record.id, err }, 'registering the watchtower with a hosted node failed');
+    }
+  }
+
+  /**
+   * What `record`'s node has backed up: `null` when no tower watches it (none configured, or the
+   * node does not have it yet), `undefined` when the node did not answer.
+   */
+  async status(
+    record: HostedNodeRecord,
+    signal: AbortSignal,
+  ): Promise<NodeWatchtowerStatus | null | undefined> {
+    const tower = this.#tower;
+    if (!tower) return null;
+    try {
+      const backups = await this.#nodes.backend(record).towerBackups(tower.pubkey, signal);
+      if (!backups) return null;
+      return {
+        tower: `${tower.pubkey}@${tower.address}`,
+        backups: backups.backups,
+        pendingBackups: backups.pendingBackups,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets a removed node. */
+  forget(nodeId: string): void {
+    this.#registered.delete(nodeId);
+    this.#unable.delete(nodeId);
+    this.#failed.delete(nodeId);
+  }
+}
