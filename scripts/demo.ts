@@ -136,6 +136,12 @@ try {
   say(`  hosted node ${node.nodeId}: ${node.status}, paid until ${node.paidUntil}`);
   say(`  GET ${node.endpoint}/v1/getinfo with its macaroon: ${info.alias} ${info.identity_pubkey}`);
   if (info.identity_pubkey !== node.pubkey) throw new Error('the endpoint answered for another node');
+  const { watchtower } = await lspClient.nodes.get(node.nodeId);
+  say(
+    watchtower
+      ? `  watched while offline by the LSP's watchtower ${watchtower.tower} (${watchtower.backups} revoked states backed up)`
+      : '  not watched by a watchtower (the LSP runs none)',
+  );
 
   say("\n4. Operator: the LSP node's payment success");
   let metrics = await admin.admin.lspMetrics();
