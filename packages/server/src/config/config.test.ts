@@ -129,3 +129,16 @@ test("an open deadline the hold invoice's CLTV cannot cover is refused, naming b
   const tiny = JSON.stringify({ lsps1: { holdInvoiceCltv: 20 } });
   assert.throws(() => loadConfig({ BLGV_CONFIG: 'c.json' }, () => tiny), /\/lsps1\/holdInvoiceCltv/);
 });
+
+test("hosting.watchtower is the LSP's tower by default, off, or a tower's pubkey@host:port; anything else is named", () => {
+  assert.equal(loadConfig({}).hosting.watchtower, 'lsp');
+  const tower = `02${'ab'.repeat(32)}@tower.example:9911`;
+  for (const watchtower of ['off', tower]) {
+    const file = JSON.stringify({ hosting: { watchtower } });
+    assert.equal(loadConfig({ BLGV_CONFIG: 'c.json' }, () => file).hosting.watchtower, watchtower);
+  }
+  for (const bad of ['on', `${'ab'.repeat(33)}@tower.example:9911`, `02${'ab'.repeat(32)}@tower.example`]) {
+    const file = JSON.stringify({ hosting: { watchtower: bad } });
+    assert.throws(() => loadConfig({ BLGV_CONFIG: 'c.json' }, () => file), /\/hosting\/watchtower/);
+  }
+});
