@@ -62,6 +62,22 @@ const PROFILE_FILE = process.env.BENCH_LSP_PROFILE;
  */
 const NODE_PROFILE_FILE = process.env.BENCH_NODE_PROFILE;
 const PROFILE_PORT = PROFILE_FILE ? 21_000 + (process.pid % 1_000) : undefined;
+/**
+ * The rig's Go runtimes: the wallets' and alice's lnds (stand-ins for devices of their own) and
+ * btcd (the Bitcoin network) share this machine's few cores with the LSP. `BENCH_RIG_THREADS`
+ * (default 1, 0 for Go's default of one per core) is how many threads each runs Go code on
+ * (`GOMAXPROCS`): twenty-three runtimes of two threads each keep threads spinning for work
+ * against each other. `BENCH_RIG_GOGC` (default Go's 100) is how much each lets its heap grow
+ * before it collects. Both only change what the rig costs: the LSP's LND always runs with Go's
+ * defaults.
+ */
+const RIG_THREADS = Number(process.env.BENCH_RIG_THREADS ?? 1);
+const RIG_GOGC = process.env.BENCH_RIG_GOGC;
+const rigEnv = {
+  ...(RIG_THREADS > 0 ? { GOMAXPROCS: String(RIG_THREADS) } : {}),
+  ...(RIG_GOGC ? { GOGC: RIG_GOGC } : {}),
+};
+const rig = { env: rigEnv };
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
 const CAPACITY = 250_000n;
@@ -131,7 +147,7 @@ async function profileSelf(): Promise<{ save(): Promise<void> } | undefined> {
   };
 }
 
-const h = await Harness.start();
+const h = await Harness.start({ btcdEnv: rigEnv });
 /** A funding transaction once published (a withheld one goes out after its payment settles). */
 const published = (txid: string) =>
   h.waitFor(() => chainTransaction(h, txid).catch(() => false as const), {
@@ -141,12 +157,12 @@ const streams = new AbortController();
 try {
   say(`starting alice, the LSP and ${N + 1} wallet nodes`);
   const nodes = await Promise.all([
-    h.newNode('alice'),
+    h.newNode('alice', rig),
     h.newNode('lsp', {
       requireInterceptor: true,
       ...(PROFILE_PORT ? { extraArgs: [`--profile=127.0.0.1:${PROFILE_PORT}`] } : {}),
     }),
-    ...Array.from({ length: N + 1 }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true })),
+    ...Array.from({ length: N + 1 }, (_, i) => h.newNode(`wallet${i}`, { lsps2Client: true, ...rig })),
   ]);
   const [alice, lsp, lone, ...burst] = nodes as [LndNode, LndNode, LndNode, ...LndNode[]];
   // The LSP's wallet: a few outputs, each enough for a whole burst's batch of CAPACITY channels.

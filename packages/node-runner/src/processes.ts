@@ -51,17 +51,24 @@ export interface ManagedProcess {
   readonly running: boolean;
 }
 
-/** Starts `binary` with `args`, stdout and stderr appended to `logFile`. */
+/**
+ * Starts `binary` with `args`, stdout and stderr appended to `logFile`; `env` adds to (or
+ * overrides) this process's environment.
+ */
 export function startProcess(
   name: string,
   binary: string,
   args: readonly string[],
   logFile: string,
+  env?: Readonly<Record<string, string>>,
 ): ManagedProcess {
   installHandlers();
   const fd = openSync(logFile, 'a');
   const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', binary, ...args]] : [binary, [...args]];
-  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', fd, fd],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`cannot start ${name} (${binary})`);
   live.add(child);

@@ -33,15 +33,24 @@ export interface Btcd {
 }
 
 /**
- * Starts btcd in `dir`, paying block rewards to `miningAddress`. A btcd that exits while
+ * Starts btcd in `dir`, paying block rewards to `miningAddress` (`env` added to its
+ * environment). A btcd that exits while
  * starting is started again on fresh ports in an emptied `dir`; its log's last lines are printed
  * and end the error.
  */
-export function startBtcd(dir: string, miningAddress: string): Promise<Btcd> {
-  return startWithRetries('btcd', dir, () => startBtcdOnce(dir, miningAddress));
+export function startBtcd(
+  dir: string,
+  miningAddress: string,
+  env?: Readonly<Record<string, string>>,
+): Promise<Btcd> {
+  return startWithRetries('btcd', dir, () => startBtcdOnce(dir, miningAddress, env));
 }
 
-async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> {
+async function startBtcdOnce(
+  dir: string,
+  miningAddress: string,
+  env: Readonly<Record<string, string>> | undefined,
+): Promise<Btcd> {
   mkdirSync(dir, { recursive: true });
   const [rpcPort, p2pPort] = [await freePort(), await freePort()];
   const rpcUser = 'blgv';
@@ -72,6 +81,7 @@ async function startBtcdOnce(dir: string, miningAddress: string): Promise<Btcd> 
       `--miningaddr=${miningAddress}`,
     ],
     join(dir, 'btcd.out.log'),
+    env,
   );
   const rpcHost = `127.0.0.1:${rpcPort}`;
   // The certificate is read again until a call succeeds: btcd may still be writing it when it

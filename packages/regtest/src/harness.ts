@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly keepDir?: boolean;
   /** Progress lines (default: silent). */
   readonly log?: (line: string) => void;
+  /** Added to btcd's environment (see `LndNodeOptions.env`). */
+  readonly btcdEnv?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link Harness.openChannel}. */
@@ -77,7 +79,7 @@ export class Harness implements AsyncDisposable {
     const dir = mkdtempSync(join(tmpdir(), 'blgv-regtest-'));
     const miner = new Miner();
     log(`starting btcd (regtest) in ${dir}`);
-    const btcd = await startBtcd(join(dir, 'btcd'), miner.address);
+    const btcd = await startBtcd(join(dir, 'btcd'), miner.address, options.btcdEnv);
     miner.attach(btcd);
     const fees = await FeeServer.start(DEFAULT_FEE_RATE);
     const h = new Harness(dir, btcd, miner, fees, options);

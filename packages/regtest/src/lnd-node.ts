@@ -41,6 +41,11 @@ export interface LndNodeOptions {
    * its hosted nodes (`hosting.watchtower`).
    */
   readonly watchtower?: boolean;
+  /**
+   * Added to lnd's environment: a bench that runs tens of wallet nodes on a few cores sets Go's
+   * runtime (`GOMAXPROCS`, `GOGC`) for them, so that the rig spends less of the cores.
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** More lnd flags. */
   readonly extraArgs?: readonly string[];
 }
@@ -54,6 +59,7 @@ export class LndNode {
   readonly #args: string[];
   readonly #binary: 'lnd' | 'lnd-lsps2-client';
   readonly #release: boolean;
+  readonly #env: Readonly<Record<string, string>> | undefined;
   #process: ManagedProcess | undefined;
   #backend: LightningBackend | undefined;
   #pubkey: Pubkey | undefined;
@@ -65,6 +71,7 @@ export class LndNode {
     args: string[],
     binary: 'lnd' | 'lnd-lsps2-client',
     release = false,
+    env?: Readonly<Record<string, string>>,
   ) {
     this.name = name;
     this.dir = dir;
@@ -73,6 +80,7 @@ export class LndNode {
     this.#args = args;
     this.#binary = binary;
     this.#release = release;
+    this.#env = env;
   }
 
   /**
@@ -97,6 +105,7 @@ export class LndNode {
         args,
         binary,
         options.release === true && !options.lsps2Client,
+        options.env,
       );
       try {
         await node.start();
@@ -147,6 +156,7 @@ export class LndNode {
       this.#release ? lightningBinary('lnd') : regtestLightningBinary(this.#binary),
       this.#args,
       join(this.dir, 'lnd.out.log'),
+      this.#env,
     );
     const proc = this.#process;
     const macaroon = join(this.dir, 'data', 'chain', 'bitcoin', 'regtest', 'admin.macaroon');
