@@ -43,6 +43,11 @@ export function hostedNodesApi(t: SignedTransport) {
      */
     list: (query: HostedNodesQuery = {}): Promise<HostedNodesResponse> =>
       t.call('GET', `/v1/nodes${queryString(query)}`),
+    /**
+     * One node, with what only this call reads live: `process` (the node's process as the driver
+     * sees it) and `watchtower` (the tower that guards its channels while it is offline, and how
+     * many revoked states it holds; `null` when none watches it).
+     */
     get: (nodeId: string): Promise<HostedNodeResponse> =>
       t.call('GET', `/v1/nodes/${encodeURIComponent(nodeId)}`),
     /**
