@@ -6,7 +6,7 @@
  * the peer would take it all once the commitment's delay had passed.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -33,6 +33,8 @@ const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;
 let tenant: LSPClient;
 let mallory: LndNode;
+/** Where mallory keeps its old channel database. */
+const keep = mkdtempSync(join(tmpdir(), 'mallory-'));
 
 before(async () => {
   // The LSP's LND runs a watchtower (`watchtower.active`); `hosting.watchtower` defaults to it.
@@ -49,6 +51,7 @@ before(async () => {
 after(async () => {
   await hosting?.stop();
   await ctx.net?.h.stop();
+  rmSync(keep, { recursive: true, force: true });
 });
 
 /** The node as `GET /v1/nodes/:id` shows it to its tenant. */
@@ -79,7 +82,7 @@ test("a peer's revoked state published while the tenant's node is stopped is pun
 
   // mallory keeps a copy of this state, then pays the node 400,000 sat: the copy is revoked.
   await mallory.stop();
-  const oldState = join(mkdtempSync(join(tmpdir(), 'mallory-')), 'channel.db');
+  const oldState = join(keep, 'channel.db');
   copyFileSync(channelDb(mallory), oldState);
   await mallory.start();
   await h.waitChannelActive(mallory, channelPoint);
