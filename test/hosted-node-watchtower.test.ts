@@ -26,6 +26,7 @@ import {
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
 
+const METRICS_TOKEN = 'watchtower-story-metrics-token';
 const CAPACITY = 1_000_000;
 const PAID = 400_000;
 
@@ -40,7 +41,7 @@ before(async () => {
   // The LSP's LND runs a watchtower (`watchtower.active`); `hosting.watchtower` defaults to it.
   ctx.net = await startNetwork({ lsp: { watchtower: true } });
   const { h, alice, lsp } = ctx.net;
-  hosting = await startHostingLsp(ctx.net);
+  hosting = await startHostingLsp(ctx.net, {}, { monitoring: { prometheusToken: METRICS_TOKEN } });
   tenant = (await hosting.lsp.newTenant('merchant')).client;
   mallory = await h.newNode('mallory');
   await h.fund([mallory, sat(3_000_000)]);
@@ -57,6 +58,14 @@ after(async () => {
 /** The node as `GET /v1/nodes/:id` shows it to its tenant. */
 const look = (node: HostedNodeResponse) => tenant.nodes.get(node.nodeId);
 
+/** `lsp_hosted_nodes_unwatched` as the LSP's `/metrics` says it now. */
+async function unwatchedNodes(): Promise<string | undefined> {
+  const res = await fetch(`${hosting.lsp.url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  return /^lsp_hosted_nodes_unwatched (\S+)$/m.exec(await res.text())?.[1];
+}
+
 /** The channel database of a stopped lnd (what a peer restoring an old backup puts back). */
 const channelDb = (node: LndNode) => join(node.dir, 'data', 'graph', 'regtest', 'channel.db');
 
@@ -67,6 +76,7 @@ test("a peer's revoked state published while the tenant's node is stopped is pun
   await h.waitFor(async () => (await look(node)).watchtower?.tower, {
     what: "the node registered with the LSP's tower",
   });
+  assert.equal(await unwatchedNodes(), '0', 'no hosted node left unguarded in /metrics');
 
   // mallory opens a 1,000,000 sat channel to the node: all of it mallory's.
   await mallory.lnd.connectPeer(node.pubkey as never, node.p2pHost ?? '', within());

@@ -195,6 +195,8 @@ test('a hosted node is paid through the LSP: Prometheus reads the node and LSP s
       [`lnd_channels_open_balance_sat{node_id="${id}"}`, '12345'],
       [`lsp_node_up{node_id="${id}"}`, '1'],
       ['lsp_hosted_nodes{state="running"}', '1'],
+      // This network's LSP runs no watchtower: the node is counted unguarded.
+      ['lsp_hosted_nodes_unwatched', '1'],
       ['lsp_job_held{job_name="node-monitor"}', '1'],
       ['count(lsp_http_requests_total{route="/metrics",status="200"}) > bool 0', '1'],
       ['count(lsp_http_requests_total{route="/v1/nodes",method="POST"}) > bool 0', '1'],

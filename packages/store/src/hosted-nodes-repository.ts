@@ -43,6 +43,8 @@ export interface HostedNodeRecord {
   /** Until when a repeated creation request is shown the seed again (unless acknowledged). */
   readonly seedAvailableUntil: Date | null;
   readonly seedAcknowledgedAt: Date | null;
+  /** The watchtower (`pubkey@host:port`) registered with the node; null while none watches it. */
+  readonly watchtower: string | null;
 }
 
 /** What a provisioned node records (endpoints and sealed secrets). */
@@ -90,6 +92,7 @@ function toRecord(r: Selectable<HostedNodesTable>): HostedNodeRecord {
     creationHeartbeatAt: r.creation_heartbeat_at,
     seedAvailableUntil: r.seed_available_until,
     seedAcknowledgedAt: r.seed_acknowledged_at,
+    watchtower: r.watchtower,
   };
 }
 
@@ -305,6 +308,11 @@ export class HostedNodesRepository {
       .set({ paid_until: paidUntil, updated_at: sql`now()` })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Records the watchtower registered with the node (`pubkey@host:port`). */
+  async setWatchtower(id: string, tower: string): Promise<void> {
+    await this.#db.updateTable('hosted_nodes').set({ watchtower: tower }).where('id', '=', id).execute();
   }
 
   /** Keeps the latest static channel backup (base64). */

@@ -129,6 +129,7 @@ export class HostingService {
       setting: deps.watchtower,
       lightning: deps.lightning,
       nodes: this.nodes,
+      repo: this.#repo,
       log: deps.log.child({ part: 'watchtower' }),
     });
     this.macaroons = new NodeMacaroons({ database: deps.database, backend: (r) => this.nodes.backend(r) });

@@ -8,7 +8,7 @@ import { NodeWatchtower, parseTowerUri, towerAddressOf } from './node-watchtower
 const PUBKEY = `02${'ab'.repeat(32)}` as Pubkey;
 const log = pino({ level: 'silent' });
 const signal = () => AbortSignal.timeout(1_000);
-const record = (id: string) => ({ id }) as HostedNodeRecord;
+const record = (id: string) => ({ id, watchtower: null }) as HostedNodeRecord;
 
 test('a tower is dialled at the URI it announces, else at a listener bound to a definite host', () => {
   const own = (listeners: string[], uris: string[] = []): OwnTower => ({ pubkey: PUBKEY, listeners, uris });
@@ -31,6 +31,7 @@ test('a tower is dialled at the URI it announces, else at a listener bound to a 
 /** A watchtower over fake nodes: `has` says whether each node has a tower client. */
 function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (id: string) => boolean) {
   const added: { nodeId: string; tower: TowerAddress }[] = [];
+  const recorded = new Map<string, string>();
   let asked = 0;
   const watchtower = new NodeWatchtower({
     setting,
@@ -51,13 +52,18 @@ function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (i
           towerBackups: async () => ({ backups: 3, pendingBackups: 1, sessions: 1 }),
         }) as never,
     },
+    repo: {
+      setWatchtower: async (id: string, tower: string) => {
+        recorded.set(id, tower);
+      },
+    },
     log,
   });
-  return { watchtower, added, asked: () => asked };
+  return { watchtower, added, recorded, asked: () => asked };
 }
 
 test("each node is given the LSP's tower once; a node without a tower client is not asked again", async () => {
-  const { watchtower, added, asked } = fakeWatchtower(
+  const { watchtower, added, recorded, asked } = fakeWatchtower(
     'lsp',
     { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] },
     (id) => id !== 'old-image',
@@ -73,6 +79,14 @@ test("each node is given the LSP's tower once; a node without a tower client is 
   );
   assert.deepEqual(added[0]?.tower, { pubkey: PUBKEY, address: '127.0.0.1:9911' });
   assert.equal(asked(), 1, "the LSP's tower is asked once, then kept");
+  assert.deepEqual(
+    [...recorded],
+    [
+      ['n1', `${PUBKEY}@127.0.0.1:9911`],
+      ['n2', `${PUBKEY}@127.0.0.1:9911`],
+    ],
+    'each registration recorded; none for the node that could not take it',
+  );
   assert.deepEqual(await watchtower.status(record('n1'), signal()), {
     tower: `${PUBKEY}@127.0.0.1:9911`,
     backups: 3,
@@ -85,10 +99,11 @@ test('without a tower (the LSP runs none, or off) no node is touched and none is
     ['lsp', undefined],
     ['off', { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] }],
   ] as const) {
-    const { watchtower, added, asked } = fakeWatchtower(setting, tower, () => true);
+    const { watchtower, added, recorded, asked } = fakeWatchtower(setting, tower, () => true);
     await watchtower.guard(record('n1'), signal());
     await watchtower.guard(record('n1'), signal());
     assert.deepEqual(added, []);
+    assert.equal(recorded.size, 0);
     assert.equal(asked(), setting === 'lsp' ? 1 : 0, 'an LSP without a tower is not asked on every tick');
     assert.equal(await watchtower.status(record('n1'), signal()), null);
   }

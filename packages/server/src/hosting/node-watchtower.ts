@@ -11,10 +11,11 @@
  * The tower is the LSP's own LND's (`lsp`: asked until it answers with one, then kept), one the
  * operator names (`pubkey@host:port`), or none (`off`). It is registered with each node when the
  * node is created, before its first channel, and again by the keeper once per server run (the
- * node keeps its towers; adding one again is harmless).
+ * node keeps its towers; adding one again is harmless); the node's record keeps which tower it
+ * has, and `/metrics` counts the live nodes that have none.
  */
 import { type OwnTower, parsePubkey, type TowerAddress, type WatchtowerPort } from '@blgv/core';
-import type { HostedNodeRecord } from '@blgv/store';
+import type { HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import type { NodeConnections } from './node-connections.ts';
 
@@ -65,6 +66,7 @@ export class NodeWatchtower {
   readonly #setting: WatchtowerSetting;
   readonly #lightning: NodeWatchtowerLightning;
   readonly #nodes: Pick<NodeConnections, 'backend'>;
+  readonly #repo: Pick<HostedNodesRepository, 'setWatchtower'>;
   readonly #log: Logger;
   #tower: TowerAddress | undefined;
   #askedAt = Number.NEGATIVE_INFINITY;
@@ -79,11 +81,14 @@ export class NodeWatchtower {
     setting: WatchtowerSetting;
     lightning: NodeWatchtowerLightning;
     nodes: Pick<NodeConnections, 'backend'>;
+    /** Where each node's registration is recorded (`/metrics` counts the nodes without one). */
+    repo: Pick<HostedNodesRepository, 'setWatchtower'>;
     log: Logger;
   }) {
     this.#setting = deps.setting;
     this.#lightning = deps.lightning;
     this.#nodes = deps.nodes;
+    this.#repo = deps.repo;
     this.#log = deps.log;
     if (deps.setting !== 'lsp' && deps.setting !== 'off') this.#tower = parseTowerUri(deps.setting);
   }
@@ -127,6 +132,8 @@ export class NodeWatchtower {
       const tower = await this.tower(signal);
       if (!tower) return;
       if (await this.#nodes.backend(record).addTower(tower, signal)) {
+        const uri = `${tower.pubkey}@${tower.address}`;
+        if (record.watchtower !== uri) await this.#repo.setWatchtower(record.id, uri);
         this.#registered.add(record.id);
         this.#failed.delete(record.id);
         this.#log.info({ nodeId: record.id }, 'hosted node backs up to the watchtower');

@@ -2,7 +2,7 @@
  * The operator's figures as Prometheus series (`lsp_*`), set at scrape time from the database:
  * revenue by source, channels sold and JIT channels opened (all-time), JIT first-payment latency
  * (last 24 h), liquidity (the monitor's last reading of the LSP's node, and live reservations),
- * open orders, hosted nodes by state; and this replica's jobs.
+ * open orders, hosted nodes by state and those no watchtower guards; and this replica's jobs.
  */
 import { REVENUE_SOURCES } from '@blgv/store';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -16,6 +16,9 @@ const LATENCY_QUANTILES = [
   ['1', 'maxMs'],
 ] as const;
 
+/** The states in which a hosted node has channels a watchtower should guard. */
+const GUARDED_STATES: ReadonlySet<string> = new Set(['running', 'suspended', 'stopped', 'deleting']);
+
 /** The figures' gauges of one registry. */
 export class LspSeries {
   readonly #revenue: Gauge<'source'>;
@@ -26,6 +29,7 @@ export class LspSeries {
   readonly #liquidity: Gauge<'kind'>;
   readonly #openOrders: Gauge<'kind' | 'state'>;
   readonly #hosted: Gauge<'state'>;
+  readonly #unwatched: Gauge;
   readonly #jobHeld: Gauge<'job_name'>;
   readonly #jobRestarts: Counter<'job_name'>;
   readonly #jobRefused: Counter<'job_name'>;
@@ -82,6 +86,11 @@ export class LspSeries {
       name: 'lsp_hosted_nodes',
       help: 'hosted nodes (not deleted) by state',
       labelNames: ['state'],
+      registers,
+    });
+    this.#unwatched = new Gauge({
+      name: 'lsp_hosted_nodes_unwatched',
+      help: 'hosted nodes whose channels no watchtower guards while they are offline (running, suspended, stopped or deleting, with no tower registered; docs/hosting.md, Watchtower)',
       registers,
     });
     this.#jobHeld = new Gauge({
@@ -175,6 +184,7 @@ export class LspSeries {
     this.#liquidity.set({ kind: 'reserved' }, Number(data.reserved));
     for (const o of data.openOrders) this.#openOrders.set({ kind: o.kind, state: o.state }, o.count);
     for (const n of data.hostedNodes) this.#hosted.inc({ state: n.state });
+    this.#unwatched.set(data.hostedNodes.filter((n) => GUARDED_STATES.has(n.state) && !n.watched).length);
     for (const j of data.jobs) {
       this.#jobHeld.set({ job_name: j.name }, j.running ? 1 : 0);
       this.#jobRestarts.inc({ job_name: j.name }, j.restarts);

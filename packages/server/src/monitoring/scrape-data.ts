@@ -51,8 +51,8 @@ export interface ScrapeData {
   readonly openOrders: readonly OpenOrders[];
   /** Sat still held by live reservations. */
   readonly reserved: bigint;
-  /** Hosted nodes not deleted, with their state. */
-  readonly hostedNodes: readonly { readonly id: string; readonly state: string }[];
+  /** Hosted nodes not deleted, with their state and whether a watchtower was registered with them. */
+  readonly hostedNodes: readonly { readonly id: string; readonly state: string; readonly watched: boolean }[];
   /** This replica's jobs. */
   readonly jobs: readonly JobStatus[];
   /** What this replica's fundings met of the wallet's coins. */
@@ -130,7 +130,7 @@ export class ScrapeReader {
       jitLatency,
       openOrders,
       reserved: BigInt(committed.reservedRemaining),
-      hostedNodes: hosted.map((n) => ({ id: n.id, state: n.state })),
+      hostedNodes: hosted.map((n) => ({ id: n.id, state: n.state, watched: n.watchtower !== null })),
       jobs: this.#jobs(),
       coins: this.#coins(),
       rebalancing: totals.rebalancing,

@@ -39,6 +39,8 @@ export interface HostedNodesTable {
   creation_heartbeat_at: Date | null;
   seed_available_until: Date | null;
   seed_acknowledged_at: Date | null;
+  /** The tower the node backs its revoked states up to, once registered (0039). */
+  watchtower: string | null;
 }
 
 /** `hosted_node_checks`: intervals a node was up (or down). */
