@@ -153,23 +153,20 @@ export class NodeWatchtower {
   }
 
   /**
-   * What `record`'s node has backed up: `null` when no tower watches it (none configured, or the
-   * node does not have it yet), `undefined` when the node did not answer.
+   * What `record`'s node has backed up to the tower its record says it was given (by whichever
+   * replica registered it): `null` when no tower was registered with it, or the node no longer
+   * knows it; `undefined` when the node did not answer.
    */
   async status(
     record: HostedNodeRecord,
     signal: AbortSignal,
   ): Promise<NodeWatchtowerStatus | null | undefined> {
-    const tower = this.#tower;
-    if (!tower) return null;
+    if (!record.watchtower) return null;
     try {
-      const backups = await this.#nodes.backend(record).towerBackups(tower.pubkey, signal);
+      const { pubkey } = parseTowerUri(record.watchtower);
+      const backups = await this.#nodes.backend(record).towerBackups(pubkey, signal);
       if (!backups) return null;
-      return {
-        tower: `${tower.pubkey}@${tower.address}`,
-        backups: backups.backups,
-        pendingBackups: backups.pendingBackups,
-      };
+      return { tower: record.watchtower, backups: backups.backups, pendingBackups: backups.pendingBackups };
     } catch {
       return undefined;
     }
