@@ -310,8 +310,8 @@ export class HostedNodesRepository {
       .execute();
   }
 
-  /** Records the watchtower registered with the node (`pubkey@host:port`). */
-  async setWatchtower(id: string, tower: string): Promise<void> {
+  /** Records the watchtower registered with the node (`pubkey@host:port`), or none. */
+  async setWatchtower(id: string, tower: string | null): Promise<void> {
     await this.#db.updateTable('hosted_nodes').set({ watchtower: tower }).where('id', '=', id).execute();
   }
 

@@ -31,7 +31,7 @@ test('a tower is dialled at the URI it announces, else at a listener bound to a 
 /** A watchtower over fake nodes: `has` says whether each node has a tower client. */
 function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (id: string) => boolean) {
   const added: { nodeId: string; tower: TowerAddress }[] = [];
-  const recorded = new Map<string, string>();
+  const recorded = new Map<string, string | null>();
   let asked = 0;
   const watchtower = new NodeWatchtower({
     setting,
@@ -53,7 +53,7 @@ function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (i
         }) as never,
     },
     repo: {
-      setWatchtower: async (id: string, tower: string) => {
+      setWatchtower: async (id: string, tower: string | null) => {
         recorded.set(id, tower);
       },
     },
@@ -109,6 +109,13 @@ test('without a tower (the LSP runs none, or off) no node is touched and none is
     assert.equal(asked(), setting === 'lsp' ? 1 : 0, 'an LSP without a tower is not asked on every tick');
     assert.equal(await watchtower.status(record('n1'), signal()), null);
   }
+  // Turned off after a tower was given: the record no longer says the node is watched.
+  const off = fakeWatchtower('off', undefined, () => true);
+  await off.watchtower.guard(
+    { id: 'n1', watchtower: `${PUBKEY}@127.0.0.1:9911` } as HostedNodeRecord,
+    signal(),
+  );
+  assert.deepEqual([...off.recorded], [['n1', null]]);
   const named = fakeWatchtower(`${PUBKEY}@tower.example:9911`, undefined, () => true);
   await named.watchtower.guard(record('n1'), signal());
   assert.deepEqual(named.added[0]?.tower, { pubkey: PUBKEY, address: 'tower.example:9911' });

@@ -70,8 +70,8 @@ export class NodeWatchtower {
   readonly #log: Logger;
   #tower: TowerAddress | undefined;
   #askedAt = Number.NEGATIVE_INFINITY;
-  /** Nodes that have the tower (this server run). */
-  readonly #registered = new Set<string>();
+  /** Nodes this server run has nothing more to do for: they have the tower (or it is `off`). */
+  readonly #settled = new Set<string>();
   /** Nodes whose LND has no tower client (warned once). */
   readonly #unable = new Set<string>();
   /** Nodes a registration failed for (warned once; the next tries are logged at debug). */
@@ -125,7 +125,13 @@ export class NodeWatchtower {
    * unwatched meanwhile.
    */
   async guard(record: HostedNodeRecord, until?: AbortSignal): Promise<void> {
-    if (this.#registered.has(record.id) || this.#unable.has(record.id)) return;
+    if (this.#settled.has(record.id) || this.#unable.has(record.id)) return;
+    if (this.#setting === 'off') {
+      // A tower given before it was turned off no longer watches: the record says so.
+      if (record.watchtower) await this.#repo.setWatchtower(record.id, null);
+      this.#settled.add(record.id);
+      return;
+    }
     const bound = AbortSignal.timeout(REGISTER_TIMEOUT_MS);
     const signal = until ? AbortSignal.any([until, bound]) : bound;
     try {
@@ -134,7 +140,7 @@ export class NodeWatchtower {
       if (await this.#nodes.backend(record).addTower(tower, signal)) {
         const uri = `${tower.pubkey}@${tower.address}`;
         if (record.watchtower !== uri) await this.#repo.setWatchtower(record.id, uri);
-        this.#registered.add(record.id);
+        this.#settled.add(record.id);
         this.#failed.delete(record.id);
         this.#log.info({ nodeId: record.id }, 'hosted node backs up to the watchtower');
       } else {
@@ -174,7 +180,7 @@ export class NodeWatchtower {
 
   /** Forgets a removed node. */
   forget(nodeId: string): void {
-    this.#registered.delete(nodeId);
+    this.#settled.delete(nodeId);
     this.#unable.delete(nodeId);
     this.#failed.delete(nodeId);
   }
