@@ -123,6 +123,7 @@ for (const [name, config] of Object.entries(dialects)) {
         '0036_lsps1_late_receipts',
         '0037_lsps1_holds_client_coins',
         '0038_unpaid_channel_close_fees',
+        '0039_hosted_node_watchtower',
       ]);
       assert.deepEqual(await migrate(database.db), []);
       const rows = await database.db.selectFrom('schema_migrations').select(['version', 'name']).execute();
@@ -130,7 +131,7 @@ for (const [name, config] of Object.entries(dialects)) {
         rows.map((r) => r.version),
         [
           1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-          28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+          28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39,
         ],
       );
     });
