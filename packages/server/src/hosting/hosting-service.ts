@@ -121,7 +121,11 @@ export class HostingService {
       connect: deps.connect,
       box: deps.box,
       log: deps.log,
-      onUnlocked: (record) => this.lspPreference.prefer(record),
+      onUnlocked: (record) => {
+        // A node started anew (with this version's flags) is offered the tower again.
+        this.watchtower.forget(record.id);
+        return this.lspPreference.prefer(record);
+      },
       stateOf: async (nodeId) => (await this.#repo.get(nodeId))?.state,
       locks: deps.database.nodeLocks,
     });

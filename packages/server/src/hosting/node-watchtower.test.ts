@@ -96,6 +96,25 @@ test("each node is given the LSP's tower once; a node without a tower client is 
   });
 });
 
+test('a node without a tower client is offered the tower again once it is started anew', async () => {
+  let hasClient = false;
+  const { watchtower, added } = fakeWatchtower(
+    'lsp',
+    { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] },
+    () => hasClient,
+  );
+  await watchtower.guard(record('n1'), signal());
+  hasClient = true; // restarted with --wtclient.active
+  await watchtower.guard(record('n1'), signal());
+  assert.equal(added.length, 0, 'not asked again on every tick');
+  watchtower.forget('n1'); // what an unlock does
+  await watchtower.guard(record('n1'), signal());
+  assert.deepEqual(
+    added.map((a) => a.nodeId),
+    ['n1'],
+  );
+});
+
 test('without a tower (the LSP runs none, or off) no node is touched and none is shown watched', async () => {
   for (const [setting, tower] of [
     ['lsp', undefined],

@@ -178,7 +178,10 @@ export class NodeWatchtower {
     }
   }
 
-  /** Forgets a removed node. */
+  /**
+   * Forgets a node: a removed one, or one started anew (unlocked), which the next
+   * {@link guard} offers the tower again (one whose LND had no tower client may have one now).
+   */
   forget(nodeId: string): void {
     this.#settled.delete(nodeId);
     this.#unable.delete(nodeId);
