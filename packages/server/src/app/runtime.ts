@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { CreatedKey } from '../auth/api-keys.ts';
 import { type Config, ConfigError } from '../config/config.ts';
 import type { EmbeddedNetwork, EmbeddedNetworkStarter } from '../embedded-network.ts';
-import { type HostingRuntime, hostingFromConfig } from '../hosting/hosting-setup.ts';
+import { type HostingRuntime, hostingFromConfig, nodesRunTowerClient } from '../hosting/hosting-setup.ts';
 import { buildApp } from './build-app.ts';
 import { createServices, type LspServices } from './services.ts';
 
@@ -92,6 +92,11 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const configured = hostingFromConfig(config, {
       ...(network ? { regtest: { chain: network.btcd.chain, dir: network.dir } } : {}),
       lspPubkey: node.pubkey,
+      towerClient: await nodesRunTowerClient(
+        config.hosting.watchtower,
+        lightning,
+        AbortSignal.timeout(15_000),
+      ),
     });
     const hosting = configured && options.wrapHosting ? options.wrapHosting(configured) : configured;
     if (hosting) {

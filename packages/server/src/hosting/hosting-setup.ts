@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { LightningConnector, NodeOrchestrator, NodeWallets } from '@blgv/core';
+import type { LightningConnector, NodeOrchestrator, NodeWallets, WatchtowerPort } from '@blgv/core';
 import { LocalOrchestrator } from '@blgv/hosting';
 import { connectLightning, lndNodeWallets } from '@blgv/lnd';
 import {
@@ -18,6 +18,7 @@ import {
 import type { Config } from '../config/config.ts';
 import { kubernetesOrchestrator } from './kubernetes-setup.ts';
 import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
+import { towerAddressOf } from './node-watchtower.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 /** What the hosting service runs on. */
@@ -35,6 +36,24 @@ export interface HostingRuntime {
   readonly archiveDir: string;
 }
 
+/**
+ * Whether hosted nodes run LND's tower client (`--wtclient.active`): `setting`
+ * (`hosting.watchtower`) names
+ * a tower, or is `lsp` and the LSP's LND runs one the nodes can dial. Decided at the server's
+ * start. Without any tower lnd's client keeps looking for one: about 1.5 % of a core per idle
+ * node against 0.4 % (`npm run bench -- hosted-nodes`), so it is left off.
+ */
+export async function nodesRunTowerClient(
+  setting: Config['hosting']['watchtower'],
+  lsp: Pick<WatchtowerPort, 'ownTower'>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (setting === 'off') return false;
+  if (setting !== 'lsp') return true;
+  const own = await lsp.ownTower(signal).catch(() => undefined);
+  return own !== undefined && towerAddressOf(own) !== undefined;
+}
+
 /** `hosting.reannounceIntervalMs` off regtest unless configured. */
 const PUBLIC_REANNOUNCE_MS = 10 * 60_000;
 
@@ -49,6 +68,8 @@ export function hostingFromConfig(
   options: {
     readonly regtest?: { readonly chain: ChainBackend; readonly dir: string };
     readonly lspPubkey?: string;
+    /** Whether the nodes run LND's tower client ({@link nodesRunTowerClient}; default: unless `off`). */
+    readonly towerClient?: boolean;
   } = {},
 ): HostingRuntime | undefined {
   const { regtest, lspPubkey } = options;
@@ -60,7 +81,7 @@ export function hostingFromConfig(
     ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
     ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
     // The client backs revoked states up to the towers the keeper registers (`node-watchtower.ts`).
-    ...(h.watchtower !== 'off' ? ['--wtclient.active'] : []),
+    ...((options.towerClient ?? h.watchtower !== 'off') ? ['--wtclient.active'] : []),
     ...h.extraLndArgs,
   ];
   const orchestrator: NodeOrchestrator =
