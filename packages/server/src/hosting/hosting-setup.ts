@@ -38,9 +38,8 @@ export interface HostingRuntime {
 
 /**
  * Whether hosted nodes run LND's tower client (`--wtclient.active`): `setting`
- * (`hosting.watchtower`) names
- * a tower, or is `lsp` and the LSP's LND runs one the nodes can dial. Decided at the server's
- * start. Without any tower lnd's client keeps looking for one: 2.1 % of a core per idle node,
+ * (`hosting.watchtower`) names a tower, or is `lsp` and the LSP's LND runs one the nodes can
+ * dial. Decided at the server's start. Without any tower lnd's client keeps looking for one: 2.1 % of a core per idle node,
  * against 0.55 % with a tower (`npm run bench -- hosted-nodes`), so it is left off.
  */
 export async function nodesRunTowerClient(
