@@ -156,6 +156,11 @@ const published = (txid: string) =>
 const streams = new AbortController();
 try {
   say(`starting alice, the LSP and ${N + 1} wallet nodes`);
+  say(
+    RIG_THREADS > 0
+      ? `the rig's Go processes (wallets, alice, btcd) on ${RIG_THREADS} thread(s) each (BENCH_RIG_THREADS); the LSP's LND on Go's defaults`
+      : "every Go process on Go's defaults (BENCH_RIG_THREADS=0)",
+  );
   const nodes = await Promise.all([
     h.newNode('alice', rig),
     h.newNode('lsp', {
