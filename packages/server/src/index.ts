@@ -6,5 +6,6 @@ export { SecretBox } from './auth/secret-box.ts';
 export { type CliOptions, runCli } from './cli/run-cli.ts';
 export { type Config, ConfigError, ConfigSchema, ENV_VARS, loadConfig } from './config/config.ts';
 export type { EmbeddedNetwork, EmbeddedNetworkStarter, EmbeddedNode } from './embedded-network.ts';
-export { type HostingRuntime, hostingFromConfig, nodesRunTowerClient } from './hosting/hosting-setup.ts';
+export { type HostingRuntime, hostingFromConfig } from './hosting/hosting-setup.ts';
+export { resolveWatchtower } from './hosting/node-watchtower.ts';
 export { createLogger } from './logger.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LightningBackend, msat, type NodeOrchestrator } from '@blgv/core';
 import type { Harness, LndNode } from '@blgv/regtest';
-import { hostingFromConfig, nodesRunTowerClient } from '@blgv/server';
+import { hostingFromConfig, resolveWatchtower } from '@blgv/server';
 import { startTestLsp, type TestLsp } from './lsp-server.ts';
 import type { Network } from './network.ts';
 
@@ -46,7 +46,7 @@ export async function startHostingLsp(
   options: HostingLspOptions = {},
 ): Promise<HostingLsp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'blgv-hosted-'));
-  const towerClient = await nodesRunTowerClient(
+  const { tower } = await resolveWatchtower(
     (hosting.watchtower as string | undefined) ?? 'lsp',
     net.lsp.lnd,
     AbortSignal.timeout(15_000),
@@ -76,7 +76,7 @@ export async function startHostingLsp(
       const runtime = hostingFromConfig(config, {
         regtest: { chain: net.h.btcd.chain, dir: dataDir },
         lspPubkey: net.lsp.pubkey,
-        towerClient,
+        ...(tower ? { watchtower: tower } : {}),
       });
       const wrap = options.wrapOrchestrator;
       return runtime && wrap ? { ...runtime, orchestrator: wrap(runtime.orchestrator) } : runtime;

@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { CreatedKey } from '../auth/api-keys.ts';
 import { type Config, ConfigError } from '../config/config.ts';
 import type { EmbeddedNetwork, EmbeddedNetworkStarter } from '../embedded-network.ts';
-import { type HostingRuntime, hostingFromConfig, nodesRunTowerClient } from '../hosting/hosting-setup.ts';
+import { type HostingRuntime, hostingFromConfig } from '../hosting/hosting-setup.ts';
+import { resolveWatchtower, towerUri } from '../hosting/node-watchtower.ts';
 import { buildApp } from './build-app.ts';
 import { createServices, type LspServices } from './services.ts';
 
@@ -89,20 +90,21 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
     const applied = await migrate(database.db);
     log.info({ database: config.database.kind, applied }, 'database ready');
 
+    const { tower, why } = config.hosting.enabled
+      ? await resolveWatchtower(config.hosting.watchtower, lightning, AbortSignal.timeout(15_000))
+      : {};
     const configured = hostingFromConfig(config, {
       ...(network ? { regtest: { chain: network.btcd.chain, dir: network.dir } } : {}),
       lspPubkey: node.pubkey,
-      towerClient: await nodesRunTowerClient(
-        config.hosting.watchtower,
-        lightning,
-        AbortSignal.timeout(15_000),
-      ),
+      ...(tower ? { watchtower: tower } : {}),
     });
     const hosting = configured && options.wrapHosting ? options.wrapHosting(configured) : configured;
     if (hosting) {
       // Without outliveServer (the demo) this stops the nodes; otherwise they keep running.
       cleanup.push(() => hosting.orchestrator.close());
       log.info({ driver: hosting.orchestrator.driver }, 'hosted nodes enabled');
+      if (tower) log.info({ tower: towerUri(tower) }, 'hosted nodes back up to the watchtower');
+      else log.warn(`hosted nodes are not watched while offline: ${why} (docs/hosting.md, Watchtower)`);
     }
     const services = createServices({ config, database, lightning, log, ...(hosting ? { hosting } : {}) });
     cleanup.push(async () => services.hosting?.close());

@@ -230,7 +230,6 @@ export function createServices(deps: {
         database,
         ...deps.hosting,
         lightning,
-        watchtower: config.hosting.watchtower,
         accounts,
         channels,
         box,

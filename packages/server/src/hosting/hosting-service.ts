@@ -9,6 +9,7 @@ import {
   type NodeOrchestrator,
   type NodeRunStatus,
   type NodeWallets,
+  type TowerAddress,
 } from '@blgv/core';
 import type { HostedNodeConfigBody } from '@blgv/protocol';
 import {
@@ -41,7 +42,7 @@ import {
 import { type DeleteOptions, type DeletionConfig, NodeDeletions } from './node-deletions.ts';
 import { NodeProvisioning } from './node-provisioning.ts';
 import { type MoveNode, nodeMover } from './node-steps.ts';
-import { NodeWatchtower, type NodeWatchtowerLightning, type WatchtowerSetting } from './node-watchtower.ts';
+import { NodeWatchtower } from './node-watchtower.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 export type { CreatedNode, HostedNodeQuote };
@@ -82,13 +83,10 @@ export class HostingService {
     orchestrator: NodeOrchestrator;
     wallets: NodeWallets;
     connect: LightningConnector;
-    /**
-     * The LSP's own node, as the autopilot preference and the watchtower use it (hosted nodes are
-     * reached through `connect`).
-     */
-    lightning: LspPreferenceLightning & NodeWatchtowerLightning;
-    /** `hosting.watchtower`. */
-    watchtower: WatchtowerSetting;
+    /** The LSP's own node, as the autopilot preference uses it (hosted nodes are reached through `connect`). */
+    lightning: LspPreferenceLightning;
+    /** The tower the nodes back up to, resolved at start (none: they are not watched offline). */
+    watchtower?: TowerAddress;
     accounts: Accounts;
     channels: ChannelService;
     box: SecretBox;
@@ -130,8 +128,7 @@ export class HostingService {
       locks: deps.database.nodeLocks,
     });
     this.watchtower = new NodeWatchtower({
-      setting: deps.watchtower,
-      lightning: deps.lightning,
+      tower: deps.watchtower,
       nodes: this.nodes,
       repo: this.#repo,
       log: deps.log.child({ part: 'watchtower' }),

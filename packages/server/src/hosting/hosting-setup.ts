@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { LightningConnector, NodeOrchestrator, NodeWallets, WatchtowerPort } from '@blgv/core';
+import type { LightningConnector, NodeOrchestrator, NodeWallets, TowerAddress } from '@blgv/core';
 import { LocalOrchestrator } from '@blgv/hosting';
 import { connectLightning, lndNodeWallets } from '@blgv/lnd';
 import {
@@ -18,7 +18,6 @@ import {
 import type { Config } from '../config/config.ts';
 import { kubernetesOrchestrator } from './kubernetes-setup.ts';
 import { REGTEST_REANNOUNCE_MS } from './lsp-graph-watch.ts';
-import { towerAddressOf } from './node-watchtower.ts';
 import type { ChainNetwork } from './sweep-address.ts';
 
 /** What the hosting service runs on. */
@@ -34,23 +33,8 @@ export interface HostingRuntime {
   readonly network: ChainNetwork;
   /** Where removed nodes' archives are kept (`hosting.archiveDir`). */
   readonly archiveDir: string;
-}
-
-/**
- * Whether hosted nodes run LND's tower client (`--wtclient.active`): `setting`
- * (`hosting.watchtower`) names a tower, or is `lsp` and the LSP's LND runs one the nodes can
- * dial. Decided at the server's start. Without any tower lnd's client keeps looking for one: 2.1 % of a core per idle node,
- * against 0.55 % with a tower (`npm run bench -- hosted-nodes`), so it is left off.
- */
-export async function nodesRunTowerClient(
-  setting: Config['hosting']['watchtower'],
-  lsp: Pick<WatchtowerPort, 'ownTower'>,
-  signal: AbortSignal,
-): Promise<boolean> {
-  if (setting === 'off') return false;
-  if (setting !== 'lsp') return true;
-  const own = await lsp.ownTower(signal).catch(() => undefined);
-  return own !== undefined && towerAddressOf(own) !== undefined;
+  /** The tower the nodes back up to (none: they are not watched while offline). */
+  readonly watchtower?: TowerAddress;
 }
 
 /** `hosting.reannounceIntervalMs` off regtest unless configured. */
@@ -67,8 +51,12 @@ export function hostingFromConfig(
   options: {
     readonly regtest?: { readonly chain: ChainBackend; readonly dir: string };
     readonly lspPubkey?: string;
-    /** Whether the nodes run LND's tower client ({@link nodesRunTowerClient}; default: unless `off`). */
-    readonly towerClient?: boolean;
+    /**
+     * The tower the nodes back up to, resolved at start (`resolveWatchtower`); with none they run
+     * no tower client: without a tower, lnd's keeps looking for one (2.1 % of a core per idle
+     * node against 0.55 % with a tower, `npm run bench -- hosted-nodes`).
+     */
+    readonly watchtower?: TowerAddress;
   } = {},
 ): HostingRuntime | undefined {
   const { regtest, lspPubkey } = options;
@@ -80,7 +68,7 @@ export function hostingFromConfig(
     ...(chain.network === 'regtest' ? REGTEST_SPEED_ARGS : []),
     ...(lspPubkey ? [`--gossip.pinned-syncers=${lspPubkey}`] : []),
     // The client backs revoked states up to the towers the keeper registers (`node-watchtower.ts`).
-    ...((options.towerClient ?? h.watchtower !== 'off') ? ['--wtclient.active'] : []),
+    ...(options.watchtower ? ['--wtclient.active'] : []),
     ...h.extraLndArgs,
   ];
   const orchestrator: NodeOrchestrator =
@@ -114,5 +102,6 @@ export function hostingFromConfig(
           ? join(regtest.dir, 'hosted-node-archives')
           : join(home, 'node-archives')),
     ...(h.publicUrl ? { publicUrl: h.publicUrl } : {}),
+    ...(options.watchtower ? { watchtower: options.watchtower } : {}),
   };
 }

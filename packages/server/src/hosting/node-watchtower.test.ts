@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { OwnTower, Pubkey, TowerAddress } from '@blgv/core';
 import type { HostedNodeRecord } from '@blgv/store';
 import pino from 'pino';
-import { NodeWatchtower, parseTowerUri, towerAddressOf } from './node-watchtower.ts';
+import { NodeWatchtower, parseTowerUri, resolveWatchtower, towerAddressOf } from './node-watchtower.ts';
 
 const PUBKEY = `02${'ab'.repeat(32)}` as Pubkey;
 const log = pino({ level: 'silent' });
@@ -28,46 +28,66 @@ test('a tower is dialled at the URI it announces, else at a listener bound to a 
   assert.deepEqual(parseTowerUri(`${PUBKEY}@10.0.0.5:9911`), { pubkey: PUBKEY, address: '10.0.0.5:9911' });
 });
 
+const TOWER: TowerAddress = { pubkey: PUBKEY, address: '127.0.0.1:9911' };
+const lspWith = (tower: OwnTower | undefined | Error) => ({
+  ownTower: async () => {
+    if (tower instanceof Error) throw tower;
+    return tower;
+  },
+});
+
+test("the tower is resolved at start: a named one, or the LSP's own where the nodes can dial it", async () => {
+  const listening = { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] };
+  assert.deepEqual((await resolveWatchtower('lsp', lspWith(listening), signal())).tower, TOWER);
+  assert.deepEqual(
+    (await resolveWatchtower(`${PUBKEY}@tower.example:9911`, lspWith(undefined), signal())).tower,
+    {
+      pubkey: PUBKEY,
+      address: 'tower.example:9911',
+    },
+  );
+  // None: the nodes then run no tower client (without a tower, lnd's keeps looking for one).
+  for (const [setting, lsp, why] of [
+    ['lsp', lspWith(undefined), /runs no watchtower/],
+    ['lsp', lspWith({ ...listening, listeners: ['0.0.0.0:9911'] }), /every interface/],
+    ['lsp', lspWith(new Error('LND down')), /runs no watchtower/],
+    ['off', lspWith(listening), /off/],
+  ] as const) {
+    const resolved = await resolveWatchtower(setting, lsp, signal());
+    assert.equal(resolved.tower, undefined);
+    assert.match(resolved.why ?? '', why);
+  }
+});
+
 /** A watchtower over fake nodes: `has` says whether each node has a tower client. */
-function fakeWatchtower(setting: string, lspTower: OwnTower | undefined, has: (id: string) => boolean) {
+function fakeWatchtower(tower: TowerAddress | undefined, has: (id: string) => boolean) {
   const added: { nodeId: string; tower: TowerAddress }[] = [];
   const recorded = new Map<string, string | null>();
-  let asked = 0;
   const watchtower = new NodeWatchtower({
-    setting,
-    lightning: {
-      ownTower: async () => {
-        asked += 1;
-        return lspTower;
-      },
-    },
+    tower,
     nodes: {
       backend: (r: HostedNodeRecord) =>
         ({
-          addTower: async (tower: TowerAddress) => {
+          addTower: async (t: TowerAddress) => {
             if (!has(r.id)) return false;
-            added.push({ nodeId: r.id, tower });
+            added.push({ nodeId: r.id, tower: t });
             return true;
           },
           towerBackups: async () => ({ backups: 3, pendingBackups: 1, sessions: 1 }),
         }) as never,
     },
     repo: {
-      setWatchtower: async (id: string, tower: string | null) => {
-        recorded.set(id, tower);
+      setWatchtower: async (id: string, t: string | null) => {
+        recorded.set(id, t);
       },
     },
     log,
   });
-  return { watchtower, added, recorded, asked: () => asked };
+  return { watchtower, added, recorded };
 }
 
-test("each node is given the LSP's tower once; a node without a tower client is not asked again", async () => {
-  const { watchtower, added, recorded, asked } = fakeWatchtower(
-    'lsp',
-    { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] },
-    (id) => id !== 'old-image',
-  );
+test('each node is given the tower once; a node without a tower client is not asked again', async () => {
+  const { watchtower, added, recorded } = fakeWatchtower(TOWER, (id) => id !== 'old-image');
   await watchtower.guard(record('n1'), signal());
   await watchtower.guard(record('n1'), signal());
   await watchtower.guard(record('n2'), signal());
@@ -77,8 +97,7 @@ test("each node is given the LSP's tower once; a node without a tower client is 
     added.map((a) => a.nodeId),
     ['n1', 'n2'],
   );
-  assert.deepEqual(added[0]?.tower, { pubkey: PUBKEY, address: '127.0.0.1:9911' });
-  assert.equal(asked(), 1, "the LSP's tower is asked once, then kept");
+  assert.deepEqual(added[0]?.tower, TOWER);
   assert.deepEqual(
     [...recorded],
     [
@@ -89,7 +108,7 @@ test("each node is given the LSP's tower once; a node without a tower client is 
   );
   // The status reads the record (another replica may have registered the tower).
   const n1 = { id: 'n1', watchtower: recorded.get('n1') ?? null } as HostedNodeRecord;
-  assert.deepEqual(await fakeWatchtower('lsp', undefined, () => true).watchtower.status(n1, signal()), {
+  assert.deepEqual(await fakeWatchtower(undefined, () => true).watchtower.status(n1, signal()), {
     tower: `${PUBKEY}@127.0.0.1:9911`,
     backups: 3,
     pendingBackups: 1,
@@ -98,11 +117,7 @@ test("each node is given the LSP's tower once; a node without a tower client is 
 
 test('a node without a tower client is offered the tower again once it is started anew', async () => {
   let hasClient = false;
-  const { watchtower, added } = fakeWatchtower(
-    'lsp',
-    { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] },
-    () => hasClient,
-  );
+  const { watchtower, added } = fakeWatchtower(TOWER, () => hasClient);
   await watchtower.guard(record('n1'), signal());
   hasClient = true; // restarted with --wtclient.active
   await watchtower.guard(record('n1'), signal());
@@ -115,28 +130,18 @@ test('a node without a tower client is offered the tower again once it is starte
   );
 });
 
-test('without a tower (the LSP runs none, or off) no node is touched and none is shown watched', async () => {
-  for (const [setting, tower] of [
-    ['lsp', undefined],
-    ['off', { pubkey: PUBKEY, listeners: ['127.0.0.1:9911'], uris: [] }],
-  ] as const) {
-    const { watchtower, added, recorded, asked } = fakeWatchtower(setting, tower, () => true);
-    await watchtower.guard(record('n1'), signal());
-    await watchtower.guard(record('n1'), signal());
-    assert.deepEqual(added, []);
-    assert.equal(recorded.size, 0);
-    assert.equal(asked(), setting === 'lsp' ? 1 : 0, 'an LSP without a tower is not asked on every tick');
-    assert.equal(await watchtower.status(record('n1'), signal()), null);
-  }
-  // Turned off after a tower was given: the record no longer says the node is watched.
-  const off = fakeWatchtower('off', undefined, () => true);
+test('without a tower no node is touched and none is shown watched', async () => {
+  const { watchtower, added, recorded } = fakeWatchtower(undefined, () => true);
+  await watchtower.guard(record('n1'), signal());
+  await watchtower.guard(record('n1'), signal());
+  assert.deepEqual(added, []);
+  assert.equal(recorded.size, 0);
+  assert.equal(await watchtower.status(record('n1'), signal()), null);
+  // A tower given in an earlier run (before it was turned off): the record no longer says watched.
+  const off = fakeWatchtower(undefined, () => true);
   await off.watchtower.guard(
     { id: 'n1', watchtower: `${PUBKEY}@127.0.0.1:9911` } as HostedNodeRecord,
     signal(),
   );
   assert.deepEqual([...off.recorded], [['n1', null]]);
-  const named = fakeWatchtower(`${PUBKEY}@tower.example:9911`, undefined, () => true);
-  await named.watchtower.guard(record('n1'), signal());
-  assert.deepEqual(named.added[0]?.tower, { pubkey: PUBKEY, address: 'tower.example:9911' });
-  assert.equal(named.asked(), 0, "a named tower: the LSP's node is not asked");
 });

@@ -8,11 +8,12 @@
  * tower; the tower publishes the justice transaction itself when the old state appears on chain,
  * paying everything to the node's own wallet.
  *
- * The tower is the LSP's own LND's (`lsp`: asked until it answers with one, then kept), one the
- * operator names (`pubkey@host:port`), or none (`off`). It is registered with each node when the
- * node is created, before its first channel, and again by the keeper once per server run (the
- * node keeps its towers; adding one again is harmless); the node's record keeps which tower it
- * has, and `/metrics` counts the live nodes that have none.
+ * The tower is resolved once, at the server's start ({@link resolveWatchtower}): the LSP's own
+ * LND's (`lsp`), one the operator names (`pubkey@host:port`), or none (`off`, or an LSP whose LND
+ * runs none the nodes can dial). The nodes run the tower client only when there is one. It is
+ * registered with each node when the node is created, before its first channel, and again by the
+ * keeper once per server run (the node keeps its towers; adding one again is harmless); the
+ * node's record keeps which tower it has, and `/metrics` counts the live nodes that have none.
  */
 import { type OwnTower, parsePubkey, type TowerAddress, type WatchtowerPort } from '@blgv/core';
 import type { HostedNodeRecord, HostedNodesRepository } from '@blgv/store';
@@ -21,9 +22,6 @@ import type { NodeConnections } from './node-connections.ts';
 
 /** `hosting.watchtower`: `lsp`, `off` or a tower's `pubkey@host:port`. */
 export type WatchtowerSetting = string;
-
-/** What the LSP's own node is asked: its tower. */
-export type NodeWatchtowerLightning = Pick<WatchtowerPort, 'ownTower'>;
 
 /** What a node's tower client has done, as `GET /v1/nodes/:id` shows it. */
 export interface NodeWatchtowerStatus {
@@ -37,8 +35,6 @@ export interface NodeWatchtowerStatus {
 
 /** The most registering the tower with one node may take (its session is set up later). */
 const REGISTER_TIMEOUT_MS = 15_000;
-/** How long after the LSP's node answered without a tower it is asked again. */
-const ASK_AGAIN_MS = 60_000;
 
 /** Hosts a listener may bind that no other machine can dial. */
 const UNSPECIFIED_HOSTS = new Set(['', '0.0.0.0', '::', '[::]']);
@@ -55,22 +51,46 @@ export function towerAddressOf(own: OwnTower): TowerAddress | undefined {
   return listener ? { pubkey: own.pubkey, address: listener } : undefined;
 }
 
+/** A tower as `pubkey@host:port` (what the node's record keeps and the API shows). */
+export function towerUri(tower: TowerAddress): string {
+  return `${tower.pubkey}@${tower.address}`;
+}
+
 /** A configured tower, `pubkey@host:port` (the config schema checked its form). */
 export function parseTowerUri(uri: string): TowerAddress {
   const at = uri.indexOf('@');
   return { pubkey: parsePubkey(uri.slice(0, at)), address: uri.slice(at + 1) };
 }
 
+/**
+ * The tower of `setting` (`hosting.watchtower`): the named one, or for `lsp` the LSP's LND's own
+ * where the nodes can dial it; `undefined` for `off`, or when the LSP's LND runs none (or does not
+ * answer), or its tower announces no address and listens on every interface. `why` says which.
+ */
+export async function resolveWatchtower(
+  setting: WatchtowerSetting,
+  lsp: Pick<WatchtowerPort, 'ownTower'>,
+  signal: AbortSignal,
+): Promise<{ readonly tower?: TowerAddress; readonly why?: string }> {
+  if (setting === 'off') return { why: 'hosting.watchtower is off' };
+  if (setting !== 'lsp') return { tower: parseTowerUri(setting) };
+  const own = await lsp.ownTower(signal).catch(() => undefined);
+  if (!own) return { why: "the LSP's lnd runs no watchtower (watchtower.active)" };
+  const tower = towerAddressOf(own);
+  return tower
+    ? { tower }
+    : {
+        why: "the LSP's watchtower listens on every interface and announces no address (set watchtower.externalip on the LSP's lnd, or hosting.watchtower)",
+      };
+}
+
 /** The tower the hosted nodes use, and each node's registration with it. */
 export class NodeWatchtower {
-  readonly #setting: WatchtowerSetting;
-  readonly #lightning: NodeWatchtowerLightning;
+  readonly #tower: TowerAddress | undefined;
   readonly #nodes: Pick<NodeConnections, 'backend'>;
   readonly #repo: Pick<HostedNodesRepository, 'setWatchtower'>;
   readonly #log: Logger;
-  #tower: TowerAddress | undefined;
-  #askedAt = Number.NEGATIVE_INFINITY;
-  /** Nodes this server run has nothing more to do for: they have the tower (or it is `off`). */
+  /** Nodes this server run has nothing more to do for: they have the tower (or there is none). */
   readonly #settled = new Set<string>();
   /** Nodes whose LND has no tower client (warned once). */
   readonly #unable = new Set<string>();
@@ -78,56 +98,29 @@ export class NodeWatchtower {
   readonly #failed = new Set<string>();
 
   constructor(deps: {
-    setting: WatchtowerSetting;
-    lightning: NodeWatchtowerLightning;
+    /** The tower resolved at start ({@link resolveWatchtower}); none: the nodes are unwatched. */
+    tower: TowerAddress | undefined;
     nodes: Pick<NodeConnections, 'backend'>;
     /** Where each node's registration is recorded (`/metrics` counts the nodes without one). */
     repo: Pick<HostedNodesRepository, 'setWatchtower'>;
     log: Logger;
   }) {
-    this.#setting = deps.setting;
-    this.#lightning = deps.lightning;
+    this.#tower = deps.tower;
     this.#nodes = deps.nodes;
     this.#repo = deps.repo;
     this.#log = deps.log;
-    if (deps.setting !== 'lsp' && deps.setting !== 'off') this.#tower = parseTowerUri(deps.setting);
-  }
-
-  /**
-   * The tower the nodes back up to: the configured one, or the LSP's node's own once it answers
-   * with one (asked at most once a minute until then); `undefined` when there is none.
-   */
-  async tower(signal: AbortSignal): Promise<TowerAddress | undefined> {
-    if (this.#tower || this.#setting !== 'lsp') return this.#tower;
-    if (Date.now() - this.#askedAt < ASK_AGAIN_MS) return undefined;
-    this.#askedAt = Date.now();
-    const own = await this.#lightning.ownTower(signal);
-    const tower = own && towerAddressOf(own);
-    if (!tower) {
-      this.#log.warn(
-        own
-          ? "the LSP's watchtower listens on every interface and announces no address: hosted nodes are not watched while offline (set watchtower.externalip on the LSP's lnd, or hosting.watchtower)"
-          : "the LSP's lnd runs no watchtower (watchtower.active): hosted nodes are not watched while offline (docs/hosting.md, Watchtower)",
-      );
-      return undefined;
-    }
-    this.#tower = tower;
-    this.#log.info(
-      { tower: `${tower.pubkey}@${tower.address}` },
-      "hosted nodes back up to the LSP's watchtower",
-    );
-    return tower;
   }
 
   /**
    * Registers the tower with `record`'s node, once per server run, within 15 s (or until
    * `signal` aborts). A failure is logged, not thrown (the next call tries again): the node runs
-   * unwatched meanwhile.
+   * unwatched meanwhile. Without a tower, a record that says the node is watched is cleared.
    */
   async guard(record: HostedNodeRecord, until?: AbortSignal): Promise<void> {
     if (this.#settled.has(record.id) || this.#unable.has(record.id)) return;
-    if (this.#setting === 'off') {
-      // A tower given before it was turned off no longer watches: the record says so.
+    const tower = this.#tower;
+    if (!tower) {
+      // A tower given in an earlier run no longer watches (its nodes run no client now).
       if (record.watchtower) await this.#repo.setWatchtower(record.id, null);
       this.#settled.add(record.id);
       return;
@@ -135,10 +128,8 @@ export class NodeWatchtower {
     const bound = AbortSignal.timeout(REGISTER_TIMEOUT_MS);
     const signal = until ? AbortSignal.any([until, bound]) : bound;
     try {
-      const tower = await this.tower(signal);
-      if (!tower) return;
       if (await this.#nodes.backend(record).addTower(tower, signal)) {
-        const uri = `${tower.pubkey}@${tower.address}`;
+        const uri = towerUri(tower);
         if (record.watchtower !== uri) await this.#repo.setWatchtower(record.id, uri);
         this.#settled.add(record.id);
         this.#failed.delete(record.id);
@@ -147,7 +138,7 @@ export class NodeWatchtower {
         this.#unable.add(record.id);
         this.#log.warn(
           { nodeId: record.id },
-          "hosted node's lnd has no tower client (built without wtclientrpc, or started without wtclient.active): not watched while offline",
+          "hosted node's lnd has no tower client (built without wtclientrpc, or started before the tower client was on): not watched while offline",
         );
       }
     } catch (err) {
