@@ -4,7 +4,7 @@ export { adoptDetached, startDetached } from './detached.ts';
 export { fileWritten } from './files.ts';
 export * from './kubernetes-binary.ts';
 export { type ChainBackend, type LndLaunch, lndArgs, REGTEST_SPEED_ARGS } from './lnd-args.ts';
-export { freePort, PortRange } from './ports.ts';
+export { claimPortBlock, freePort, PortRange } from './ports.ts';
 export { logTail, type ManagedProcess, onShutdown, pidAlive, startProcess } from './processes.ts';
 export * from './prometheus-binary.ts';
 export { START_ATTEMPTS, startWithRetries } from './start-attempts.ts';

@@ -2,6 +2,7 @@
 // the tests and scripts that drive a harness.
 export {
   chromiumExecutable,
+  claimPortBlock,
   freePort,
   LIGHTNING_BINARIES,
   lightningBinary,

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LightningBackend, msat, type NodeOrchestrator } from '@blgv/core';
-import type { Harness, LndNode } from '@blgv/regtest';
+import { claimPortBlock, type Harness, type LndNode } from '@blgv/regtest';
 import { hostingFromConfig, resolveWatchtower } from '@blgv/server';
 import { startTestLsp, type TestLsp } from './lsp-server.ts';
 import type { Network } from './network.ts';
@@ -93,10 +93,14 @@ export async function startHostingLsp(
   };
 }
 
-/** A free range of 120 ports for one story's nodes, below the ephemeral range. */
+/**
+ * A range of 120 ports for one story's nodes, held by this test process alone (above the ports
+ * the harness picks, below the ephemeral range): a node's ports are bound only while it runs,
+ * and no other story may take them meanwhile.
+ */
 export function hostedPortRange(): { portFrom: number; portTo: number } {
-  const portFrom = 20_000 + Math.floor(Math.random() * 100) * 120;
-  return { portFrom, portTo: portFrom + 119 };
+  const { from, to } = claimPortBlock(120);
+  return { portFrom: from, portTo: to };
 }
 
 /** The pid of the lnd of hosted node `nodeId` kept under `dataDir`. */
