@@ -5,8 +5,10 @@
  * The graph is started twice on one network, each copy with its own LSP node (so neither copy's
  * mission control learns from the other's payments). The same `BENCH_PAYMENTS` random payments
  * (destination and amount drawn from the seed, `BENCH_MIN_SAT` 1,000 to `BENCH_MAX_SAT` 200,000 sat,
- * log-uniform) are sent in
- * batches of `BENCH_CONCURRENCY`, each batch on both sides at once:
+ * log-uniform) arrive as a tenant's traffic does: payment i starts at i × `BENCH_ARRIVAL_MS`
+ * (125 ms: 8 a second) on both sides at once, whatever is still in flight
+ * (`BENCH_ARRIVAL_MS=0`: in batches of `BENCH_CONCURRENCY` instead, each batch waiting for the one
+ * before on both sides, which hides what a payment held in flight costs the ones after it):
  * - **service**: a tenant pays through the LSP server (`POST /v1/payments`, the SDK's
  *   `sendPayment`) on copy A: the routing service's way (the LSP's defaults: one part;
  *   `BENCH_MAX_PARTS` above 1 lets it split, one part first and split only when no path has the
@@ -24,6 +26,7 @@
  * (`POST /v1/routing/quote` with a destination and amount), against LND's `EstimateRouteFee`
  * called directly in the same run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Msat, msat, ppmOfCeil, sat } from '@blgv/core';
 import { type LSPClient, LspApiError } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -36,10 +39,16 @@ const GRAPH_NODES = Number(process.env.BENCH_GRAPH_NODES ?? 8);
 const SEED = Number(process.env.BENCH_SEED ?? 20);
 const GRAPH_QUOTES = Number(process.env.BENCH_QUOTES ?? 100);
 /**
- * Payments sent at once on each side (the same batch on both). A multi-part payment that fails
- * can take two minutes: its destination holds the parts that arrived until its MPP timeout.
+ * With `BENCH_ARRIVAL_MS=0`: payments sent at once on each side (the same batch on both). A
+ * multi-part payment that fails can take two minutes: its destination holds the parts that
+ * arrived until its MPP timeout.
  */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+/**
+ * Open-loop arrivals: payment i starts at i times this on both sides, whatever is still in
+ * flight (as a tenant's traffic arrives); 0 sends batches of `CONCURRENCY` instead.
+ */
+const ARRIVAL_MS = Number(process.env.BENCH_ARRIVAL_MS ?? 125);
 /** The payments' amounts: log-uniform between these (sat). */
 const MIN_SAT = Number(process.env.BENCH_MIN_SAT ?? 1_000);
 const MAX_SAT = Number(process.env.BENCH_MAX_SAT ?? 200_000);
@@ -66,6 +75,12 @@ interface Outcome {
   readonly ms: number;
   /** The successful route's hops, by node (`BENCH_DEBUG`). */
   readonly path?: string;
+}
+
+/** Waits until `performance.now()` reaches `at`: the arrivals' schedule, not a synchronisation. */
+async function sleepUntil(at: number): Promise<void> {
+  const left = at - performance.now();
+  if (left > 0) await sleep(left);
 }
 
 /** The payments to send: each a destination (plan index) and an amount, from the seed. */
@@ -219,41 +234,46 @@ try {
 
     const service: Outcome[] = [];
     const baseline: Outcome[] = [];
-    for (let start = 0; start < payments.length; start += CONCURRENCY) {
-      const batch = payments.slice(start, start + CONCURRENCY);
-      const done = await Promise.all(
-        batch.map(async (p) => {
-          const [toA, toB] = [a.nodes[p.to], b.nodes[p.to]];
-          if (!toA || !toB) throw new Error(`no node ${p.to}`);
-          // The baseline takes the service's fee limit: the same schedule fee, computed the same way.
-          const amount = msat(BigInt(p.amountSat) * 1000n);
-          const limit = msat(
-            BigInt(ROUTING_FEE.baseFeeMsat) + ppmOfCeil(amount, BigInt(ROUTING_FEE.feeRatePpm)),
-          );
-          const [paid, base] = await Promise.all([
-            payWithService(client, toA, p.amountSat),
-            payWithLndDefaults(lspB, toB, p.amountSat, limit),
-          ]);
-          if (paid.feeLimit !== limit)
-            throw new Error(`the service's fee limit ${paid.feeLimit} is not ${limit}`);
-          return [paid.outcome, base] as const;
+    let finished = 0;
+    /** Sends payment `i` on both sides at once; the service's fee limit is the baseline's too. */
+    const payBoth = async (i: number) => {
+      const p = payments[i];
+      const [toA, toB] = [a.nodes[p?.to ?? -1], b.nodes[p?.to ?? -1]];
+      if (!p || !toA || !toB) throw new Error(`no payment ${i}`);
+      // The baseline takes the service's fee limit: the same schedule fee, computed the same way.
+      const amount = msat(BigInt(p.amountSat) * 1000n);
+      const limit = msat(BigInt(ROUTING_FEE.baseFeeMsat) + ppmOfCeil(amount, BigInt(ROUTING_FEE.feeRatePpm)));
+      const [paid, base] = await Promise.all([
+        payWithService(client, toA, p.amountSat).then((r) => {
+          if (r.feeLimit !== limit) throw new Error(`the service's fee limit ${r.feeLimit} is not ${limit}`);
+          service[i] = r.outcome;
+        }),
+        payWithLndDefaults(lspB, toB, p.amountSat, limit).then((o) => {
+          baseline[i] = o;
+        }),
+      ]).then(() => [service[i], baseline[i]] as const);
+      if (process.env.BENCH_DEBUG && paid?.ok && base?.ok && paid.fee !== base.fee)
+        process.stdout.write(
+          `# fees differ, ${p.amountSat} sat: service ${paid.fee} msat ${paid.path}, LND ${base.fee} msat ${base.path}\n`,
+        );
+      const done = ++finished;
+      if (done % 20 === 0 || done === payments.length)
+        process.stdout.write(
+          `# ${done}/${payments.length} payments: service ${service.filter((o) => o?.ok).length} paid, LND defaults ${baseline.filter((o) => o?.ok).length} paid\n`,
+        );
+    };
+    if (ARRIVAL_MS > 0) {
+      // Open loop: payment i starts at i × ARRIVAL_MS on both sides, whatever is still in flight.
+      const t0 = performance.now();
+      await Promise.all(
+        payments.map(async (_, i) => {
+          await sleepUntil(t0 + i * ARRIVAL_MS);
+          await payBoth(i);
         }),
       );
-      for (const [i, [s, b]] of done.entries()) {
-        if (process.env.BENCH_DEBUG && s.ok && b.ok && s.fee !== b.fee)
-          process.stdout.write(
-            `# fees differ, ${batch[i]?.amountSat} sat: service ${s.fee} msat ${s.path}, LND ${b.fee} msat ${b.path}\n`,
-          );
-        service.push(s);
-        baseline.push(b);
-      }
-      if (service.length % 20 === 0 || service.length === payments.length) {
-        const okA = service.filter((o) => o.ok).length;
-        const okB = baseline.filter((o) => o.ok).length;
-        process.stdout.write(
-          `# ${service.length}/${payments.length} payments: service ${okA} paid, LND defaults ${okB} paid\n`,
-        );
-      }
+    } else {
+      for (let start = 0; start < payments.length; start += CONCURRENCY)
+        await Promise.all(payments.slice(start, start + CONCURRENCY).map((_, j) => payBoth(start + j)));
     }
     if (process.env.BENCH_DEBUG) {
       // Where the payments neither side paid were going: each such node's inbound per channel at
