@@ -11,7 +11,11 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { NodeSpec } from '@blgv/core';
-import { KubernetesOrchestrator, RETAIN_UNTIL_ANNOTATION } from '@blgv/hosting';
+import {
+  KubernetesOrchestrator,
+  type KubernetesOrchestratorOptions,
+  RETAIN_UNTIL_ANNOTATION,
+} from '@blgv/hosting';
 import { bindDriverRole, type KubeCluster, startKubeCluster } from '@blgv/testkit';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 
@@ -40,7 +44,12 @@ before(async () => {
   net = admin.makeApiClient(NetworkingV1Api);
   // The shipped Role, bound to the driver's token (in a cluster, to the LSP's service account).
   await bindDriverRole(cluster, NAMESPACE);
-  driver = new KubernetesOrchestrator({
+  driver = new KubernetesOrchestrator(driverOptions());
+});
+
+/** The driver's options, acting with the driver's token. */
+function driverOptions(): KubernetesOrchestratorOptions {
+  return {
     kubeConfig: cluster.kubeConfig(cluster.driverToken),
     namespace: NAMESPACE,
     image: 'lightninglabs/lnd:v0.21.3-beta',
@@ -63,8 +72,8 @@ before(async () => {
     extraArgs: [],
     retentionMs: RETENTION_MS,
     startTimeoutMs: 1_500,
-  });
-});
+  };
+}
 
 after(async () => {
   await cluster?.stop();
@@ -274,6 +283,27 @@ test('stop scales the node to zero and start back to one', async () => {
     1,
   );
   assert.equal(await driver.status(NODE, signal), 'pending');
+});
+
+test("a start writes the node's lnd.conf again from the settings now, from the spec it was made with", async () => {
+  const signal = AbortSignal.timeout(20_000);
+  const conf = async () =>
+    (await core.readNamespacedConfigMap({ name: NAME, namespace: NAMESPACE })).data?.['lnd.conf'] ?? '';
+  const before = await conf();
+  assert.doesNotMatch(before, /wtclient\.active/, 'made without a tower client');
+  // The same driver after the operator's change: the nodes now back up to a watchtower.
+  const changed = new KubernetesOrchestrator({ ...driverOptions(), extraArgs: ['--wtclient.active'] });
+  await driver.stop(NODE, signal);
+  await assert.rejects(changed.start(NODE, signal), /pending/);
+  const after = await conf();
+  assert.match(after, /^wtclient\.active=true$/m, 'written again with the tower client');
+  assert.equal(
+    after.replace('wtclient.active=true\n', ''),
+    before,
+    'the rest as the node was made: its alias, colour and features from the spec',
+  );
+  await changed.start(NODE, signal).catch(() => undefined);
+  assert.equal(await conf(), after, 'unchanged settings: nothing written');
 });
 
 test('deleting a node leaves only its volume, kept until the retention period ends', async () => {

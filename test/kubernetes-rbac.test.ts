@@ -59,11 +59,14 @@ test("the driver's Role allows nothing beyond what the driver does", async () =>
   assert.ok(await can('create', 'statefulsets', NAMESPACE, 'apps'));
   assert.ok(await can('get', 'secrets', NAMESPACE));
   assert.ok(await can('list', 'persistentvolumeclaims', NAMESPACE));
+  assert.ok(await can('patch', 'configmaps', NAMESPACE));
   // Nothing else.
   const denied: [string, string, string | undefined, string?, string?][] = [
     ['list', 'secrets', NAMESPACE],
     ['watch', 'secrets', NAMESPACE],
     ['update', 'secrets', NAMESPACE],
+    ['patch', 'secrets', NAMESPACE],
+    ['patch', 'configmaps', 'default'],
     ['get', 'secrets', 'default'],
     ['create', 'statefulsets', 'default', 'apps'],
     ['create', 'pods', NAMESPACE],

@@ -8,7 +8,9 @@
  *   start its container `failed`, anything else (no pod yet, scheduling, pulling) `pending`.
  * - `stop` and `start` scale the StatefulSet to 0 and 1; lnd unlocks its own wallet at each start
  *   with the password in the node's Secret, which {@link KubernetesOrchestrator.walletPassword}
- *   hands to the LSP to create the wallet with.
+ *   hands to the LSP to create the wallet with. `start` first writes the node's `lnd.conf` again
+ *   from the spec it was made with and the driver's settings now (a tower client turned on,
+ *   extra args): lnd reads it at its next start, as the local driver's nodes do.
  * - `destroy` deletes everything but the PVC, which is marked to be kept until the retention
  *   period ends; {@link KubernetesOrchestrator.purgeRetained} deletes those whose time is up.
  * - `exportData` is the driver's record of the node (its objects, the Secret's values left out):
@@ -39,7 +41,9 @@ import { selfSignedCert } from '../tls-cert.ts';
 import {
   configMap,
   LND_PORTS,
+  lndConf,
   NODE_ID_LABEL,
+  NODE_SPEC_ANNOTATION,
   type NodeObjectSettings,
   networkPolicy,
   objectName,
@@ -49,6 +53,7 @@ import {
   secret,
   service,
   serviceHost,
+  specFromJson,
   statefulSet,
   tlsNames,
   volumeClaim,
@@ -62,6 +67,8 @@ export interface KubernetesOrchestratorOptions extends NodeObjectSettings {
   readonly retentionMs: number;
   /** How long a start may take until the pod is ready (default 80 s). */
   readonly startTimeoutMs?: number;
+  /** Told when a node's `lnd.conf` could not be written again (its start goes on). */
+  readonly log?: { warn(fields: object, message: string): void };
 }
 
 /** Waiting reasons of a container that will not start by waiting longer. */
@@ -145,6 +152,12 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
     const status = await this.status(nodeId, signal);
     if (status === 'missing')
       throw new Error(`hosted node ${nodeId} has no StatefulSet in ${this.#o.namespace}`);
+    await this.#rewriteConfig(nodeId).catch((err: unknown) =>
+      this.#o.log?.warn(
+        { nodeId, err: err instanceof Error ? err.message : String(err) },
+        "hosted node's lnd.conf not written again (the Role needs patch on configmaps): it keeps the one it has",
+      ),
+    );
     if (status === 'running') return;
     await this.#scale(nodeId, 1);
     await this.#untilRunning(nodeId, signal);
@@ -291,6 +304,24 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
   #pod(nodeId: string): Promise<V1Pod | undefined> {
     return orUndefined(() =>
       this.#core.readNamespacedPod({ name: `${objectName(nodeId)}-0`, namespace: this.#o.namespace }),
+    );
+  }
+
+  /**
+   * Writes the node's `lnd.conf` from the spec on its ConfigMap and the settings now, when that
+   * differs from what it holds. A ConfigMap made before the spec was kept on it is left alone.
+   */
+  async #rewriteConfig(nodeId: string): Promise<void> {
+    const name = objectName(nodeId);
+    const namespace = this.#o.namespace;
+    const current = await orUndefined(() => this.#core.readNamespacedConfigMap({ name, namespace }));
+    const spec = specFromJson(current?.metadata?.annotations?.[NODE_SPEC_ANNOTATION]);
+    if (!spec) return;
+    const conf = lndConf(spec, this.#settingsFor(nodeId));
+    if (current?.data?.['lnd.conf'] === conf) return;
+    await this.#core.patchNamespacedConfigMap(
+      { name, namespace, body: { data: { 'lnd.conf': conf } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }
 

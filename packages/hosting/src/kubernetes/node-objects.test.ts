@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig, podStatus } from './kubernetes-orchestrator.ts';
-import { lndConf, type NodeObjectSettings, objectName, statefulSet, tlsNames } from './node-objects.ts';
+import {
+  lndConf,
+  type NodeObjectSettings,
+  objectName,
+  specFromJson,
+  specJson,
+  statefulSet,
+  tlsNames,
+} from './node-objects.ts';
 
 const settings: NodeObjectSettings = {
   namespace: 'lsp-nodes',
@@ -114,4 +122,12 @@ test('outside a pod, the driver needs a kubeconfig file', () => {
   } finally {
     if (inPod !== undefined) process.env.KUBERNETES_SERVICE_HOST = inPod;
   }
+});
+
+test("the spec kept on a node's ConfigMap comes back as it was, the autopilot's sizes as bigints", () => {
+  assert.deepEqual(specFromJson(specJson(spec)), spec);
+  const { autopilot: _, ...manual } = spec;
+  assert.deepEqual(specFromJson(specJson(manual)), manual);
+  for (const bad of [undefined, '', 'not json', '{"alias":"x"}', '[]'])
+    assert.equal(specFromJson(bad), undefined, `${bad}: no spec`);
 });

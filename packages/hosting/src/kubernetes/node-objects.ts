@@ -39,6 +39,8 @@ export const POD_LND_DIR = `${MOUNTS.data}/lnd`;
 export const NODE_ID_LABEL = 'blgv.io/node-id';
 /** Annotation on a deleted node's PVC: when it may be deleted (ISO 8601). */
 export const RETAIN_UNTIL_ANNOTATION = 'blgv.io/retain-until';
+/** On a node's ConfigMap: the spec its `lnd.conf` is written from (JSON), to write it again. */
+export const NODE_SPEC_ANNOTATION = 'blgv.io/node-spec';
 /** Label on a deleted node's PVC, to find the retained ones. */
 export const RETAINED_LABEL = 'blgv.io/retained';
 
@@ -231,9 +233,38 @@ export function configMap(
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: meta(spec.nodeId, s, owners),
+    metadata: { ...meta(spec.nodeId, s, owners), annotations: { [NODE_SPEC_ANNOTATION]: specJson(spec) } },
     data: { 'lnd.conf': lndConf(spec, s), 'tls.cert': tlsCert },
   };
+}
+
+/** A spec as {@link NODE_SPEC_ANNOTATION} holds it (the autopilot's sizes as decimal strings). */
+export function specJson(spec: NodeSpec): string {
+  return JSON.stringify(spec, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+}
+
+/** The spec {@link NODE_SPEC_ANNOTATION} holds; `undefined` when there is none or it is not one. */
+export function specFromJson(json: string | undefined): NodeSpec | undefined {
+  if (!json) return undefined;
+  try {
+    const spec = JSON.parse(json) as NodeSpec;
+    if (typeof spec.nodeId !== 'string' || typeof spec.alias !== 'string' || !spec.features) return undefined;
+    const pilot = spec.autopilot;
+    return pilot
+      ? {
+          ...spec,
+          autopilot: {
+            ...pilot,
+            minChannelSize: BigInt(pilot.minChannelSize),
+            maxChannelSize: BigInt(pilot.maxChannelSize),
+          },
+        }
+      : spec;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The Secret: TLS key (and certificate, for lnd) and wallet password. */

@@ -97,6 +97,7 @@ export async function startLsp(config: Config, log: Logger, options: StartOption
       ...(network ? { regtest: { chain: network.btcd.chain, dir: network.dir } } : {}),
       lspPubkey: node.pubkey,
       ...(tower ? { watchtower: tower } : {}),
+      log,
     });
     const hosting = configured && options.wrapHosting ? options.wrapHosting(configured) : configured;
     if (hosting) {

@@ -57,6 +57,8 @@ export function hostingFromConfig(
      * node against 0.55 % with a tower, `npm run bench -- hosted-nodes`).
      */
     readonly watchtower?: TowerAddress;
+    /** Where the drivers' warnings go (the server's log). */
+    readonly log?: { warn(fields: object, message: string): void };
   } = {},
 ): HostingRuntime | undefined {
   const { regtest, lspPubkey } = options;
@@ -73,7 +75,7 @@ export function hostingFromConfig(
   ];
   const orchestrator: NodeOrchestrator =
     h.driver === 'kubernetes'
-      ? kubernetesOrchestrator(config, chain, extraArgs)
+      ? kubernetesOrchestrator(config, chain, extraArgs, options.log)
       : new LocalOrchestrator({
           dataDir: h.dataDir ?? (regtest ? join(regtest.dir, 'hosted-nodes') : join(home, 'nodes')),
           // On regtest, lnd built with cheap wallet encryption (regtest coins are worthless).

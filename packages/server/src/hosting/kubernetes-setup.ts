@@ -2,7 +2,7 @@
  * The `kubernetes` driver from `hosting.kubernetes`: the cluster from a kubeconfig file or the
  * pod's own service account, the nodes' objects from the settings (docs/kubernetes.md).
  */
-import { KubernetesOrchestrator, loadKubeConfig } from '@blgv/hosting';
+import { KubernetesOrchestrator, type KubernetesOrchestratorOptions, loadKubeConfig } from '@blgv/hosting';
 import type { ChainBackend } from '@blgv/node-runner';
 import type { Config } from '../config/config.ts';
 
@@ -11,6 +11,7 @@ export function kubernetesOrchestrator(
   config: Config,
   chain: ChainBackend,
   extraArgs: readonly string[],
+  log?: KubernetesOrchestratorOptions['log'],
 ): KubernetesOrchestrator {
   const k = config.hosting.kubernetes;
   return new KubernetesOrchestrator({
@@ -28,5 +29,6 @@ export function kubernetesOrchestrator(
     publicHost: k.publicHost ?? `lnd-{nodeId}.${k.namespace}.svc`,
     extraArgs,
     retentionMs: config.hosting.archiveRetentionSeconds * 1000,
+    ...(log ? { log } : {}),
   });
 }
