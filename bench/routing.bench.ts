@@ -297,6 +297,11 @@ try {
     report('service', service, paidByBoth);
     report('lnd_defaults', baseline, paidByBoth);
     result('routing_payments_paid_by_both', paidByBoth.length, 'payments', 0);
+    // Which side paid what the other did not: a higher rate that is not a subset is a trade.
+    const onlyBy = (side: readonly Outcome[], other: readonly Outcome[]) =>
+      payments.filter((_, i) => side[i]?.ok && !other[i]?.ok).length;
+    result('routing_payments_paid_by_service_only', onlyBy(service, baseline), 'payments', 0);
+    result('routing_payments_paid_by_lnd_defaults_only', onlyBy(baseline, service), 'payments', 0);
 
     // Graph-mode quotes: each for another amount, so none comes from the cache.
     const quoteMs: number[] = [];
