@@ -236,23 +236,22 @@ try {
     const baseline: Outcome[] = [];
     let finished = 0;
     /** Sends payment `i` on both sides at once; the service's fee limit is the baseline's too. */
-    const payBoth = async (i: number) => {
-      const p = payments[i];
-      const [toA, toB] = [a.nodes[p?.to ?? -1], b.nodes[p?.to ?? -1]];
-      if (!p || !toA || !toB) throw new Error(`no payment ${i}`);
+    const payBoth = async (p: (typeof payments)[number], i: number) => {
+      const [toA, toB] = [a.nodes[p.to], b.nodes[p.to]];
+      if (!toA || !toB) throw new Error(`no node ${p.to}`);
       // The baseline takes the service's fee limit: the same schedule fee, computed the same way.
       const amount = msat(BigInt(p.amountSat) * 1000n);
       const limit = msat(BigInt(ROUTING_FEE.baseFeeMsat) + ppmOfCeil(amount, BigInt(ROUTING_FEE.feeRatePpm)));
-      const [paid, base] = await Promise.all([
-        payWithService(client, toA, p.amountSat).then((r) => {
-          if (r.feeLimit !== limit) throw new Error(`the service's fee limit ${r.feeLimit} is not ${limit}`);
-          service[i] = r.outcome;
-        }),
-        payWithLndDefaults(lspB, toB, p.amountSat, limit).then((o) => {
-          baseline[i] = o;
-        }),
-      ]).then(() => [service[i], baseline[i]] as const);
-      if (process.env.BENCH_DEBUG && paid?.ok && base?.ok && paid.fee !== base.fee)
+      const [sent, base] = await Promise.all([
+        payWithService(client, toA, p.amountSat),
+        payWithLndDefaults(lspB, toB, p.amountSat, limit),
+      ]);
+      if (sent.feeLimit !== limit)
+        throw new Error(`the service's fee limit ${sent.feeLimit} is not ${limit}`);
+      const paid = sent.outcome;
+      service[i] = paid;
+      baseline[i] = base;
+      if (process.env.BENCH_DEBUG && paid.ok && base.ok && paid.fee !== base.fee)
         process.stdout.write(
           `# fees differ, ${p.amountSat} sat: service ${paid.fee} msat ${paid.path}, LND ${base.fee} msat ${base.path}\n`,
         );
@@ -266,14 +265,14 @@ try {
       // Open loop: payment i starts at i × ARRIVAL_MS on both sides, whatever is still in flight.
       const t0 = performance.now();
       await Promise.all(
-        payments.map(async (_, i) => {
+        payments.map(async (p, i) => {
           await sleepUntil(t0 + i * ARRIVAL_MS);
-          await payBoth(i);
+          await payBoth(p, i);
         }),
       );
     } else {
       for (let start = 0; start < payments.length; start += CONCURRENCY)
-        await Promise.all(payments.slice(start, start + CONCURRENCY).map((_, j) => payBoth(start + j)));
+        await Promise.all(payments.slice(start, start + CONCURRENCY).map((p, j) => payBoth(p, start + j)));
     }
     if (process.env.BENCH_DEBUG) {
       // Where the payments neither side paid were going: each such node's inbound per channel at

@@ -25,7 +25,10 @@ const [low, high] = [10_000, 18_999];
 const BLOCKS_FROM = 20_000;
 const blocksTo = ephemeralLow() - 1;
 
-/** The first port of the kernel's ephemeral range (32,768 where it cannot be read). */
+/**
+ * The first port of the kernel's ephemeral range; 32,768 where it cannot be read or starts too low
+ * to leave room for blocks above 20,000.
+ */
 function ephemeralLow(): number {
   try {
     const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);

@@ -155,7 +155,7 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
     await this.#rewriteConfig(nodeId).catch((err: unknown) =>
       this.#o.log?.warn(
         { nodeId, err: err instanceof Error ? err.message : String(err) },
-        "hosted node's lnd.conf not written again (the Role needs patch on configmaps): it keeps the one it has",
+        "hosted node's lnd.conf could not be written again (a Role without patch on ConfigMaps refuses it): it starts with the one it has",
       ),
     );
     if (status === 'running') return;
