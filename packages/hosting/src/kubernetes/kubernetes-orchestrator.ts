@@ -26,10 +26,9 @@ import { join } from 'node:path';
 import type { NodeEndpoints, NodeOrchestrator, NodeRunStatus, NodeSpec } from '@blgv/core';
 import { waitFor } from '@blgv/node-runner';
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
+  type KubeConfig,
   NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
@@ -38,6 +37,7 @@ import {
 } from '@kubernetes/client-node';
 import { create as createTar } from 'tar';
 import { selfSignedCert } from '../tls-cert.ts';
+import { existing, gone, orUndefined, podStatus } from './cluster.ts';
 import {
   configMap,
   LND_PORTS,
@@ -70,16 +70,6 @@ export interface KubernetesOrchestratorOptions extends NodeObjectSettings {
   /** Told when a node's `lnd.conf` could not be written again (its start goes on). */
   readonly log?: { warn(fields: object, message: string): void };
 }
-
-/** Waiting reasons of a container that will not start by waiting longer. */
-const FAILED_REASONS = new Set([
-  'CrashLoopBackOff',
-  'ErrImagePull',
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-]);
 
 /** A StatefulSet per node in a Kubernetes namespace. */
 export class KubernetesOrchestrator implements NodeOrchestrator {
@@ -356,56 +346,5 @@ export class KubernetesOrchestrator implements NodeOrchestrator {
         },
       );
     }
-  }
-}
-
-/** The cluster and identity from a kubeconfig file, or (no path) from the pod's service account. */
-export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (kubeconfigPath) kubeConfig.loadFromFile(kubeconfigPath);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
-  else
-    throw new Error(
-      'hosting.kubernetes.kubeconfigPath is unset and this is not a pod (no KUBERNETES_SERVICE_HOST): set one of them',
-    );
-  return kubeConfig;
-}
-
-/** A pod's state as the driver reports it (no pod: `pending`). */
-export function podStatus(pod: V1Pod | undefined): NodeRunStatus {
-  if (!pod) return 'pending';
-  if (pod.status?.phase === 'Failed') return 'failed';
-  const waiting = pod.status?.containerStatuses?.map((c) => c.state?.waiting?.reason);
-  if (waiting?.some((r) => r && FAILED_REASONS.has(r))) return 'failed';
-  const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  return pod.status?.phase === 'Running' && ready ? 'running' : 'pending';
-}
-
-/** Creates an object, or reads the one that exists already (409). */
-async function existing<T>(create: () => Promise<T>, read: () => Promise<T>): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    if (err instanceof ApiException && err.code === 409) return read();
-    throw err;
-  }
-}
-
-/** Runs a deletion (or patch); gone already (404) is fine. */
-async function gone(op: () => Promise<unknown>): Promise<void> {
-  try {
-    await op();
-  } catch (err) {
-    if (!(err instanceof ApiException && err.code === 404)) throw err;
-  }
-}
-
-/** A read, or undefined when the object does not exist (404). */
-async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof ApiException && err.code === 404) return undefined;
-    throw err;
   }
 }

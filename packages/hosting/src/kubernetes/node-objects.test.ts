@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { loadKubeConfig, podStatus } from './kubernetes-orchestrator.ts';
+import { loadKubeConfig, podStatus } from './cluster.ts';
 import {
   lndConf,
   type NodeObjectSettings,
