@@ -21,10 +21,12 @@
  * the nodes share it: a saturated machine bounds the figures), and how long this process's
  * event loop (the server's, beside the wallets' clients) made work wait during the burst, and
  * where the burst's CPU time went (the LSP's LND, the wallets', alice's, this process, the rest).
+ * The rig (the wallets', alice's lnds, btcd) runs on one Go thread each (`BENCH_RIG_THREADS`)
+ * and keeps its data in memory (`BENCH_RIG_DIR`); the LSP's LND runs as in production.
  * `BENCH_LSP_PROFILE=<file>` writes a CPU profile of the LSP's LND over the burst's first 3 s,
  * `BENCH_NODE_PROFILE=<file>` one of this process over the burst.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { msat, sat } from '@blgv/core';
@@ -77,7 +79,15 @@ const rigEnv = {
   ...(RIG_THREADS > 0 ? { GOMAXPROCS: String(RIG_THREADS) } : {}),
   ...(RIG_GOGC ? { GOGC: RIG_GOGC } : {}),
 };
-const rig = { env: rigEnv };
+/**
+ * Where the rig's data lives (`BENCH_RIG_DIR`): the wallets', alice's and btcd's directories in
+ * a directory backed by memory (default `/dev/shm` where there is one), so that their disk writes
+ * (each channel's wallet keys, backups and states, fsynced by twenty-two processes) do not load
+ * the disk and kernel the LSP's LND writes to; `disk` keeps them on disk beside the LSP's. The
+ * LSP's LND always keeps its data on disk, as in production.
+ */
+const RIG_DIR = process.env.BENCH_RIG_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : 'disk');
+const rig = { env: rigEnv, inMemory: true };
 const AMOUNT = msat(50_000_000n);
 /** Each JIT channel (sat): room for the first payment and the baseline's second. */
 const CAPACITY = 250_000n;
@@ -147,7 +157,7 @@ async function profileSelf(): Promise<{ save(): Promise<void> } | undefined> {
   };
 }
 
-const h = await Harness.start({ btcdEnv: rigEnv });
+const h = await Harness.start({ btcdEnv: rigEnv, ...(RIG_DIR === 'disk' ? {} : { memoryDir: RIG_DIR }) });
 /** A funding transaction once published (a withheld one goes out after its payment settles). */
 const published = (txid: string) =>
   h.waitFor(() => chainTransaction(h, txid).catch(() => false as const), {
@@ -160,6 +170,11 @@ try {
     RIG_THREADS > 0
       ? `the rig's Go processes (wallets, alice, btcd) on ${RIG_THREADS} thread(s) each (BENCH_RIG_THREADS); the LSP's LND on Go's defaults`
       : "every Go process on Go's defaults (BENCH_RIG_THREADS=0)",
+  );
+  say(
+    h.memoryDir
+      ? `the rig's data (wallets, alice, btcd) in memory under ${RIG_DIR} (BENCH_RIG_DIR); the LSP's LND on disk`
+      : "every node's data on disk (BENCH_RIG_DIR=disk)",
   );
   const nodes = await Promise.all([
     h.newNode('alice', rig),

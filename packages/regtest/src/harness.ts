@@ -38,6 +38,19 @@ export interface HarnessOptions {
   readonly log?: (line: string) => void;
   /** Added to btcd's environment (see `LndNodeOptions.env`). */
   readonly btcdEnv?: Readonly<Record<string, string>>;
+  /**
+   * A directory backed by memory (a tmpfs such as `/dev/shm`). When set, btcd's data and that of
+   * the nodes started with {@link NewNodeOptions.inMemory} go in a temp dir under it, not on
+   * disk: for a bench's rig, the nodes that stand for other machines, whose disk writes would
+   * otherwise load the disk of the node being measured. Removed at stop as the temp dir is.
+   */
+  readonly memoryDir?: string;
+}
+
+/** Options of {@link Harness.newNode}. */
+export interface NewNodeOptions extends LndNodeOptions {
+  /** The node's data in the harness's memory directory ({@link HarnessOptions.memoryDir}), when it has one. */
+  readonly inMemory?: boolean;
 }
 
 /** Options of {@link Harness.openChannel}. */
@@ -51,6 +64,8 @@ export interface OpenOptions {
 /** A regtest network and the verbs to drive it. */
 export class Harness implements AsyncDisposable {
   readonly dir: string;
+  /** The temp dir in memory for btcd and the `inMemory` nodes ({@link HarnessOptions.memoryDir}). */
+  readonly memoryDir: string | undefined;
   readonly btcd: Btcd;
   readonly miner: Miner;
   /** The fee estimates the nodes use: `fees.set(n)` makes every node estimate n sat/vB. */
@@ -63,8 +78,15 @@ export class Harness implements AsyncDisposable {
   readonly #unregister: () => void;
   #stopped = false;
 
-  private constructor(dir: string, btcd: Btcd, miner: Miner, fees: FeeServer, options: HarnessOptions) {
-    this.dir = dir;
+  private constructor(
+    dirs: { dir: string; memoryDir: string | undefined },
+    btcd: Btcd,
+    miner: Miner,
+    fees: FeeServer,
+    options: HarnessOptions,
+  ) {
+    this.dir = dirs.dir;
+    this.memoryDir = dirs.memoryDir;
     this.btcd = btcd;
     this.miner = miner;
     this.fees = fees;
@@ -77,12 +99,14 @@ export class Harness implements AsyncDisposable {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const log = options.log ?? (() => {});
     const dir = mkdtempSync(join(tmpdir(), 'blgv-regtest-'));
+    const memoryDir = options.memoryDir ? mkdtempSync(join(options.memoryDir, 'blgv-regtest-')) : undefined;
     const miner = new Miner();
-    log(`starting btcd (regtest) in ${dir}`);
-    const btcd = await startBtcd(join(dir, 'btcd'), miner.address, options.btcdEnv);
+    const btcdDir = join(memoryDir ?? dir, 'btcd');
+    log(`starting btcd (regtest) in ${btcdDir}`);
+    const btcd = await startBtcd(btcdDir, miner.address, options.btcdEnv);
     miner.attach(btcd);
     const fees = await FeeServer.start(DEFAULT_FEE_RATE);
-    const h = new Harness(dir, btcd, miner, fees, options);
+    const h = new Harness({ dir, memoryDir }, btcd, miner, fees, options);
     try {
       log(`mining ${SEGWIT_ACTIVATION_BLOCKS} blocks to activate segwit`);
       await miner.mine(SEGWIT_ACTIVATION_BLOCKS);
@@ -99,12 +123,13 @@ export class Harness implements AsyncDisposable {
   }
 
   /** Starts an LND node named `name` and waits until it is synced. */
-  async newNode(name: string, options: LndNodeOptions = {}): Promise<LndNode> {
+  async newNode(name: string, options: NewNodeOptions = {}): Promise<LndNode> {
     if (this.nodes.has(name)) throw new Error(`node ${name} exists`);
     if (this.#stopped) throw new Error(`the harness is stopped; cannot start ${name}`);
     this.#log(`starting lnd node ${name}`);
     const starting = (async () => {
-      const node = await LndNode.start(name, join(this.dir, name), this.btcd, {
+      const root = (options.inMemory && this.memoryDir) || this.dir;
+      const node = await LndNode.start(name, join(root, name), this.btcd, {
         ...options,
         extraArgs: [`--fee.url=${this.fees.url}`, ...(options.extraArgs ?? [])],
       });
@@ -288,7 +313,7 @@ export class Harness implements AsyncDisposable {
     return waitFor(check, options);
   }
 
-  /** Stops every node and btcd, and removes the temp dir unless asked to keep it. */
+  /** Stops every node and btcd, and removes the temp dirs unless asked to keep them. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -297,8 +322,9 @@ export class Harness implements AsyncDisposable {
     await Promise.allSettled([...this.nodes.values()].map((n) => n.shutdown()));
     await this.btcd.stop();
     await this.fees.stop();
-    if (this.#keepDir) this.#log(`regtest data kept in ${this.dir}`);
-    else rmSync(this.dir, { recursive: true, force: true });
+    const dirs = [this.dir, ...(this.memoryDir ? [this.memoryDir] : [])];
+    if (this.#keepDir) this.#log(`regtest data kept in ${dirs.join(' and ')}`);
+    else for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -20,6 +20,6 @@ export {
 } from '@blgv/node-runner';
 export { type Btcd, startBtcd } from './btcd.ts';
 export { FeeServer } from './fee-server.ts';
-export { Harness, type HarnessOptions, type OpenOptions } from './harness.ts';
+export { Harness, type HarnessOptions, type NewNodeOptions, type OpenOptions } from './harness.ts';
 export { LndNode, type LndNodeOptions } from './lnd-node.ts';
 export { Miner, REGTEST_NETWORK } from './miner.ts';
