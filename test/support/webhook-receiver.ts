@@ -19,14 +19,15 @@ export interface ReceivedRequest {
   readonly at: number;
   /** The status it was answered. */
   readonly answered: number;
-  /** When the connection it came on was accepted (a sender's requests share connections). */
-  readonly connectedAt: number;
+  /** The sender's port of the connection it came on (which process sent it: `tcpPortsTo`). */
+  readonly remotePort: number;
 }
 
 /** A running receiver. */
 export interface WebhookReceiver {
   /** `https://127.0.0.1:<port>`. */
   readonly base: string;
+  readonly port: number;
   /** The PEM file of its certificate, for the LSP's `webhooks.caCertPath`. */
   readonly certPath: string;
   /** Every request so far, in arrival order. */
@@ -53,7 +54,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   let status = 200;
   let holding = false;
   const held: (() => void)[] = [];
-  const connectedAt = new WeakMap<object, number>();
   const server = createServer({ cert: cert.cert, key: readFileSync(cert.keyPath) }, (req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -67,7 +67,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body,
         at: Date.now(),
         answered,
-        connectedAt: connectedAt.get(req.socket) ?? 0,
+        remotePort: req.socket.remotePort ?? 0,
       });
       res.writeHead(answered).end(answered === 200 ? 'ok' : 'unavailable');
     };
@@ -76,12 +76,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       else respond();
     });
   });
-  server.on('secureConnection', (socket) => connectedAt.set(socket, Date.now()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the receiver has no address');
   return {
     base: `https://127.0.0.1:${address.port}`,
+    port: address.port,
     certPath: cert.certPath,
     received,
     answer: (s) => {
