@@ -4,8 +4,11 @@
  * their channels share one withheld funding, published with the first preimage, and every
  * payment succeeds. Then a batch in which one wallet never settles (its invoice cancelled): the
  * others complete and the funding is published with their preimages, so the channel of the
- * wallet that never paid is on chain too; the LSP closes it at once, at its own cost. Each ends
- * with a clean audit.
+ * wallet that never paid is on chain too; the LSP closes it at once, at its own cost. The same
+ * again with the LSP's cooperative close refused (as when the client does not answer): it
+ * force-closes, and the close is priced once LND has swept the LSP's output, at all that did not
+ * come back to its wallet (the commitment's fee, the anchors, the sweep's fee). Each ends with a
+ * clean audit.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,12 +24,20 @@ import {
   within,
 } from '@blgv/testkit';
 import { assertCleanAudit } from './support/audit.ts';
-import { assertUnpaidChannelCost, assertUnpaidCloseCost } from './support/unpaid-channel.ts';
+import { Faults } from './support/faulty-backend.ts';
+import {
+  assertUnpaidChannelCost,
+  assertUnpaidCloseCost,
+  assertUnpaidForceCloseCost,
+  unpaidCosts,
+} from './support/unpaid-channel.ts';
 
 const WALLETS = 4;
 const AMOUNT = msat(50_000_000n);
 
 let net: LaunchDay;
+/** Faults around the LSP node's backend, for the story whose cooperative close fails. */
+const faults = new Faults();
 
 before(async () => {
   net = await startLaunchDay({
@@ -35,7 +46,8 @@ before(async () => {
     // The default menu; a window wide enough for payments sent together to reach the LSP
     // within it on a busy test machine (the default is 50 ms).
     file: { lsps2: { batchWindowMs: 500 } },
-    canSend: msat(AMOUNT * BigInt(2 * WALLETS)),
+    canSend: msat(AMOUNT * BigInt(3 * WALLETS)),
+    wrap: (l) => faults.wrap(l),
   });
 });
 after(() => net?.stop());
@@ -70,9 +82,15 @@ test('four first payments at once, each funding withheld until its client settle
   await assertCleanAudit(server);
 });
 
-test('a batch in which one wallet never settles: the others complete, its channel went out with theirs and the LSP closes it', async () => {
+/**
+ * A batch of first payments in which the first wallet's never settles (its invoice cancelled):
+ * the others succeed, and the LSP closes the channel the funding put on chain for the first.
+ * Answers that close as the LSP's node lists it, and the figures' unpaid costs before the batch.
+ */
+async function batchWithOneUnpaid() {
   const { h, alice, lsp, wallets, vendor, server } = net;
   const [unpaid, ...payers] = wallets as [JitWallet, ...JitWallet[]];
+  const before = await unpaidCosts(server);
   const [never, ...others] = await Promise.all(
     [unpaid, ...payers].map((w) => firstPayment(vendor, w, AMOUNT)),
   );
@@ -120,15 +138,36 @@ test('a batch in which one wallet never settles: the others complete, its channe
     server,
     closing.channelPoint.txid,
     (othersTxs.get(closing.channelPoint.txid) ?? 0) + 1,
+    before,
   );
+  const keepsNone = async () =>
+    assert.equal(
+      (await unpaid.node.lnd.listChannels(within())).filter(
+        (c) => !channelsBefore.has(`${c.channelPoint.txid}:${c.channelPoint.outputIndex}`),
+      ).length,
+      0,
+      'the wallet that never paid keeps no new channel open',
+    );
+  return { closing, before, keepsNone };
+}
+
+test('a batch in which one wallet never settles: the others complete, its channel went out with theirs and the LSP closes it', async () => {
+  const { h, lsp, server } = net;
+  const { closing, keepsNone } = await batchWithOneUnpaid();
   // Once its close is mined, what the close cost is the LSP's expense too.
   await assertUnpaidCloseCost(h, server, lsp, closing);
-  assert.equal(
-    (await unpaid.node.lnd.listChannels(within())).filter(
-      (c) => !channelsBefore.has(`${c.channelPoint.txid}:${c.channelPoint.outputIndex}`),
-    ).length,
-    0,
-    'the wallet that never paid keeps no new channel open',
-  );
+  await keepsNone();
+  await assertCleanAudit(server);
+});
+
+test("an unpaid channel whose cooperative close fails is force-closed, and priced with its sweep: all that did not come back to the LSP's wallet", async () => {
+  const { h, lsp, server } = net;
+  // The LSP's cooperative close is refused once (as when the client does not answer): it
+  // force-closes the channel.
+  const { hit } = faults.inject('closeChannel', 'fail');
+  const { closing, before, keepsNone } = await batchWithOneUnpaid();
+  await hit;
+  await assertUnpaidForceCloseCost(h, server, lsp, closing, before);
+  await keepsNone();
   await assertCleanAudit(server);
 });

@@ -1,5 +1,6 @@
 export * from './channels/channel-price.ts';
 export * from './channels/channel-request-machine.ts';
+export * from './channels/close-cost.ts';
 export * from './channels/confirmation.ts';
 export * from './channels/funding-machine.ts';
 export * from './errors.ts';

@@ -4,7 +4,7 @@
  * wallet vendor's tenant. Each story says how the LSP's wallet is funded and how it is
  * configured; after a burst, each wallet's channels are read once no HTLC is in flight.
  */
-import { type Channel, type Msat, msat, type Sat, sat } from '@blgv/core';
+import { type Channel, type LightningBackend, type Msat, msat, type Sat, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import { Harness, type LndNode } from '@blgv/regtest';
 import { JitWallet } from './jit-wallet.ts';
@@ -33,6 +33,8 @@ export async function startLaunchDay(options: {
   readonly file: Record<string, unknown>;
   /** What alice must be able to send the LSP over her channel. */
   readonly canSend: Msat;
+  /** Wraps the LSP node's backend for the server (e.g. to inject faults around the real LND). */
+  readonly wrap?: (lightning: LightningBackend) => LightningBackend;
 }): Promise<LaunchDay> {
   const h = await Harness.start();
   const streams = new AbortController();
@@ -45,7 +47,10 @@ export async function startLaunchDay(options: {
     ]);
     const [alice, lsp] = nodes as [LndNode, LndNode];
     await h.fund([alice, sat(5_000_000)], ...options.lspCoins.map((c) => [lsp, c] as const));
-    server = await startTestLsp({ h, alice, lsp, bob: alice }, { file: options.file });
+    server = await startTestLsp(
+      { h, alice, lsp, bob: alice },
+      { file: options.file, ...(options.wrap ? { wrap: options.wrap } : {}) },
+    );
     const channel = await h.openChannel(alice, lsp, sat(3_000_000));
     await h.waitCanSend(alice, lsp, channel.scid, msat(options.canSend));
     const wallets = await Promise.all(nodes.slice(2).map((n) => JitWallet.start(h, n, lsp, streams.signal)));

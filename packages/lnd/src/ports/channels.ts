@@ -34,6 +34,7 @@ import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { ChannelAcceptRequest__Output } from '../../generated/types/lnrpc/ChannelAcceptRequest.ts';
 import type { ChannelAcceptResponse } from '../../generated/types/lnrpc/ChannelAcceptResponse.ts';
 import { aborted, unary } from '../call.ts';
+import { closeResolutionsFromLnd } from '../close-resolutions.ts';
 import type { LndClients } from '../connection.ts';
 import { toLspError } from '../errors.ts';
 import {
@@ -114,6 +115,8 @@ export function lndChannels(c: LndClients, hooks: StreamHooks): ChannelsPort {
           capacity: sat(c.capacity),
           closeType: c.close_type,
           settledBalance: sat(c.settled_balance),
+          closeHeight: c.close_height,
+          resolutions: closeResolutionsFromLnd(c.resolutions),
         })),
         ...closing,
       ];

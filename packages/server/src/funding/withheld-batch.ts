@@ -20,10 +20,11 @@
 import {
   type ChannelPoint,
   type ChannelsPort,
+  closeCost,
   formatChannelPoint,
   parseHex32,
   type Sat,
-  sat,
+  type WalletPort,
 } from '@blgv/core';
 import type { NewUnpaidChannel, UnpricedClose } from '@blgv/store';
 import type { Logger } from 'pino';
@@ -69,7 +70,8 @@ export interface WithheldMembers {
 }
 
 /** The Lightning calls closing an unpaid member's channel makes. */
-export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'closedChannels' | 'listChannels'>;
+export type WithheldBatchLightning = Pick<ChannelsPort, 'closeChannel' | 'closedChannels' | 'listChannels'> &
+  Pick<WalletPort, 'listOnchainTransactions'>;
 
 /** Where an unpaid member's channel is recorded as the LSP's expense (once; again: nothing). */
 export interface UnpaidChannelsLog {
@@ -210,7 +212,8 @@ export class WithheldBatch {
   /**
    * Waits (in the background, looking less and less often) for an unpaid channel's close to be
    * resolved (the LSP's, or one its client made: the LSP funded it, so the fee is its own either
-   * way), and records what it cost: the channel's capacity less what it settled back to the LSP.
+   * way), and records what it cost: the channel's capacity less what came back to the LSP's
+   * wallet ({@link closeCost}: a force close's outputs net of their sweeps' fees).
    */
   #priceClose(close: UnpricedClose): void {
     if (this.#pricing.has(close.owner)) return;
@@ -226,9 +229,23 @@ export class WithheldBatch {
           (c) => formatChannelPoint(c.channelPoint) === close.channelPoint && c.settledBalance !== undefined,
         );
         if (closed?.settledBalance === undefined) continue;
-        // Abandoned: never on chain (nothing an unpaid channel's funding should come to), no cost.
-        const settled = closed.closeType === 'ABANDONED' ? close.capacity : closed.settledBalance;
-        const fee = sat(close.capacity > settled ? close.capacity - settled : 0n);
+        // A force close's sweeps, and what their other inputs spent, are among the wallet's
+        // transactions from the close on (a cooperative close needs none).
+        const walletTxs = closed.resolutions?.some((r) => r.sweepTxid)
+          ? await this.#lightning
+              .listOnchainTransactions(
+                { startHeight: closed.closeHeight ?? 0 },
+                AbortSignal.timeout(COOP_CLOSE_MS),
+              )
+              .catch(() => undefined)
+          : [];
+        if (!walletTxs) continue;
+        const { cost: fee, unsplitSweeps } = closeCost(closed, walletTxs);
+        if (unsplitSweeps.length > 0)
+          this.#log.warn(
+            { owner: close.owner, sweeps: unsplitSweeps },
+            "an unpaid channel's sweep spent inputs of unknown value: its fee is left out of the close's cost",
+          );
         // A write that fails (the database away) is tried again at the next look.
         const recorded = await this.#unpaid.recordCloseFee(close.owner, fee).catch((err: unknown) => {
           this.#log.warn(

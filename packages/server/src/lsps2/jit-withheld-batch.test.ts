@@ -78,6 +78,9 @@ function fakes(options: { coopFails?: boolean } = {}) {
   /** Closes resolved, by channel point: what each settled back to the LSP. */
   const resolved = new Map<string, bigint>();
   const lightning = {
+    async listOnchainTransactions() {
+      return [];
+    },
     async closedChannels() {
       return [...resolved].map(([p, settled]) => {
         const [txid, index] = p.split(':');

@@ -69,6 +69,9 @@ function fakes(TXID: string, closed: readonly number[] = []) {
       async published() {},
     },
     lightning: {
+      async listOnchainTransactions() {
+        return [];
+      },
       async closedChannels() {
         return [];
       },

@@ -60,7 +60,7 @@ export type WrappedRunnerLightning = Pick<
 > &
   Pick<PaymentsPort, 'payOverChannel' | 'trackPayment'> &
   Pick<ChannelsPort, 'listChannels' | 'channelEvents' | 'closeChannel' | 'closedChannels'> &
-  Pick<WalletPort, 'estimateFee'> &
+  Pick<WalletPort, 'estimateFee' | 'listOnchainTransactions'> &
   Pick<NodePort, 'getInfo'>;
 
 const ACTIVE_STATES = ['awaiting_payment', 'opening', 'paying', 'settling'] as const;

@@ -105,6 +105,26 @@ export interface ClosedChannel {
    * cooperative close: its output; a force close: its outputs before they are swept).
    */
   readonly settledBalance?: Sat;
+  /** The block its close transaction confirmed in (once resolved). */
+  readonly closeHeight?: number;
+  /** A force close, once resolved: what became of each of its outputs (LND's resolutions). */
+  readonly resolutions?: readonly CloseResolution[];
+}
+
+/** What became of one output of a force close, as LND resolved it. */
+export interface CloseResolution {
+  /** `commit` (this node's own output), `anchor`, `incoming_htlc`, `outgoing_htlc`. */
+  readonly kind: 'commit' | 'anchor' | 'incoming_htlc' | 'outgoing_htlc' | 'unknown';
+  /**
+   * `claimed`: swept to this node's wallet; `timeout`: an outgoing HTLC taken back; `unclaimed`,
+   * `abandoned`: nothing came back; `first_stage`: an HTLC's first transaction only.
+   */
+  readonly outcome: 'claimed' | 'timeout' | 'unclaimed' | 'abandoned' | 'first_stage' | 'unknown';
+  /** The output, `txid:index`. */
+  readonly outpoint: ChannelPoint;
+  readonly amount: Sat;
+  /** The transaction that swept it to this node's wallet, when one did. */
+  readonly sweepTxid?: Hex32;
 }
 
 /** Parameters of a new channel. */
