@@ -19,7 +19,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -275,6 +275,7 @@ test('a stopped node holding coins and a channel: refused until told where the c
   assert.ok(opened.channelBackup, 'and its latest channel backup');
   assert.equal(opened.sweeps.length, 1);
   assert.ok(existsSync(join(out, stopped.nodeId, 'lnd')), "and the node's LND directory");
+  rmSync(out, { recursive: true, force: true });
 });
 
 test('a suspended node (month unpaid) is deleted the same way, without a month charged', async () => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -138,6 +138,7 @@ test('a tenant creates a node with a 500,000 sat inbound channel and uses it wit
     ],
     { encoding: 'utf8' },
   );
+  rmSync(dir, { recursive: true, force: true });
   assert.equal((JSON.parse(out) as { identity_pubkey: string }).identity_pubkey, node.pubkey);
 });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pidAlive, waitFor } from '@blgv/regtest';
@@ -48,16 +48,18 @@ test('Ctrl-C stops btcd and lnd and removes the temp dir', async () => {
 });
 
 test('SIGKILL of the parent still takes btcd and lnd down', async () => {
-  const { proc, exited, pids } = await startChild('wait');
+  const { proc, exited, pids, dir } = await startChild('wait');
   proc.kill('SIGKILL');
   await exited;
   await allGone(pids);
+  rmSync(dir, { recursive: true, force: true }); // a killed parent cannot remove it
 });
 
 test('an uncaught exception in the parent takes btcd and lnd down', async () => {
-  const { proc, exited, pids } = await startChild('crash');
+  const { proc, exited, pids, dir } = await startChild('crash');
   proc.kill('SIGUSR2');
   await exited;
   assert.notEqual(proc.exitCode, 0);
   await allGone(pids);
+  rmSync(dir, { recursive: true, force: true }); // kept by a crash, for its logs
 });
