@@ -6,9 +6,9 @@
  * back to the LSP's wallet (the commitment's fee, its anchors, its sweeps' fees).
  */
 import assert from 'node:assert/strict';
-import type { ClosingChannel } from '@blgv/core';
+import { type ClosingChannel, formatChannelPoint } from '@blgv/core';
 import type { Harness, LndNode } from '@blgv/regtest';
-import { chainTransaction, type TestLsp, transactionFee, within } from '@blgv/testkit';
+import { chainSat, chainTransaction, type TestLsp, transactionFee, within } from '@blgv/testkit';
 
 /**
  * Waits for the figures to show one unpaid channel more than `before` (none by default), funded
@@ -89,11 +89,11 @@ export async function assertUnpaidForceCloseCost(
   before: { readonly count: number; readonly closeFeeSat: number },
 ): Promise<bigint> {
   // A force close waits for its commitment to confirm among the closes, then is force_closing.
-  const point = `${closing.channelPoint.txid}:${closing.channelPoint.outputIndex}`;
+  const point = formatChannelPoint(closing.channelPoint);
   const forced = await h.waitFor(
     async () => {
       const c = (await lspNode.lnd.closingChannels(within())).find(
-        (c) => `${c.channelPoint.txid}:${c.channelPoint.outputIndex}` === point,
+        (c) => formatChannelPoint(c.channelPoint) === point,
       );
       if (c?.kind === 'force_closing') return c;
       await h.mine(1);
@@ -117,7 +117,6 @@ export async function assertUnpaidForceCloseCost(
   );
   // What came back: every output of the LSP's wallet transactions that spent the commitment's
   // outputs (here each sweep spends nothing else, so all it pays is this channel's).
-  const satOf = (btc: number) => BigInt(Math.round(btc * 1e8));
   const sweeps = (await lspNode.lnd.listOnchainTransactions({ startHeight: 0 }, within())).filter((t) =>
     t.inputs.some((i) => i.txid === closingTxid),
   );
@@ -129,7 +128,7 @@ export async function assertUnpaidForceCloseCost(
       tx.vin.every((i) => i.txid === closingTxid),
       `sweep ${sweep.txid} spends only the commitment's outputs`,
     );
-    for (const o of tx.vout) back += satOf(o.value);
+    for (const o of tx.vout) back += chainSat(o.value);
   }
   const cost = BigInt(closing.capacity) - back;
   assert.equal(

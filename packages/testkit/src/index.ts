@@ -32,6 +32,7 @@ export {
 export {
   type BurstOutcome,
   type ChainTransaction,
+  chainSat,
   chainTransaction,
   type FirstPayment,
   firstPayment,

@@ -124,17 +124,23 @@ export function chainTransaction(h: Harness, txid: string): Promise<ChainTransac
   return h.btcd.rpc<ChainTransaction>('getrawtransaction', [txid, 1]);
 }
 
+/**
+ * A value btcd answers (BTC, as a JSON number) in sat: exact to the satoshi once scaled and
+ * rounded.
+ */
+export function chainSat(btc: number): bigint {
+  return BigInt(Math.round(btc * 1e8));
+}
+
 /** What transaction `txid` paid the miners, from btcd (its inputs' outputs less its own), sat. */
 export async function transactionFee(h: Harness, txid: string): Promise<bigint> {
-  // btcd answers values in BTC as JSON numbers: exact to the satoshi once scaled and rounded.
-  const satOf = (btc: number) => BigInt(Math.round(btc * 1e8));
   const tx = await chainTransaction(h, txid);
   let fee = 0n;
   for (const i of tx.vin) {
     const spent = (await chainTransaction(h, i.txid)).vout[i.vout];
     if (!spent) throw new Error(`${txid} spends ${i.txid}:${i.vout}, which btcd does not have`);
-    fee += satOf(spent.value);
+    fee += chainSat(spent.value);
   }
-  for (const o of tx.vout) fee -= satOf(o.value);
+  for (const o of tx.vout) fee -= chainSat(o.value);
   return fee;
 }

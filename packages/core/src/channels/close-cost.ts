@@ -11,6 +11,7 @@
  *   commitment's fee, its anchors and the sweeps' shares are all in the cost.
  * - Abandoned (never on chain): nothing was spent.
  */
+import { formatChannelPoint } from '../lightning/backend.ts';
 import type { ClosedChannel, OnchainTransaction } from '../lightning/types.ts';
 import { type Sat, sat } from '../money.ts';
 
@@ -20,8 +21,6 @@ export interface CloseCost {
   /** Sweeps counted at the whole value of this channel's outputs in them, their fee unknown. */
   readonly unsplitSweeps: readonly string[];
 }
-
-const key = (p: { readonly txid: string; readonly outputIndex: number }) => `${p.txid}:${p.outputIndex}`;
 
 /**
  * The cost of `closed` (resolved: its `settledBalance` known). `walletTxs` are the node's
@@ -40,15 +39,17 @@ export function closeCost(closed: ClosedChannel, walletTxs: readonly OnchainTran
   );
   // Every output value known: the wallet's transactions' outputs, and this channel's own.
   const values = new Map<string, bigint>();
-  for (const tx of walletTxs) for (const o of tx.outputs) values.set(`${tx.txid}:${o.outputIndex}`, o.amount);
-  for (const r of resolutions) values.set(key(r.outpoint), r.amount);
+  for (const tx of walletTxs)
+    for (const o of tx.outputs)
+      values.set(formatChannelPoint({ txid: tx.txid, outputIndex: o.outputIndex }), o.amount);
+  for (const r of resolutions) values.set(formatChannelPoint(r.outpoint), r.amount);
   const byTxid = new Map(walletTxs.map((tx) => [tx.txid as string, tx]));
 
   let back = 0n;
   const unsplit = new Set<string>();
   for (const r of swept) {
     const sweep = byTxid.get(r.sweepTxid as string);
-    const inputs = sweep?.inputs.map((i) => values.get(key(i)));
+    const inputs = sweep?.inputs.map((i) => values.get(formatChannelPoint(i)));
     if (!sweep || !inputs || inputs.some((v) => v === undefined)) {
       unsplit.add(r.sweepTxid as string);
       back += r.amount;
