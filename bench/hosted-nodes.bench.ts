@@ -27,7 +27,7 @@ import type { HostedNodeResponse } from '@blgv/protocol';
 import { Harness, type LndNode, pidAlive, waitFor } from '@blgv/regtest';
 import { nodeRest, startHostingLsp, topUp } from '@blgv/testkit';
 import { result } from './support/database.ts';
-import { median, percentile } from './support/stats.ts';
+import { median, percentile, sum } from './support/stats.ts';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10);
 const BARE_NODES = Number(process.env.BENCH_BARE_NODES ?? Math.min(NODES, 3));
@@ -70,7 +70,7 @@ async function idle(pids: readonly number[]): Promise<{ rssKiB: number[]; cpuPct
   for (let i = 1; i < MAX_SAMPLES && (steady < 2 || performance.now() - t0 < CPU_WINDOW_MS); i++) {
     await new Promise((r) => setTimeout(r, SAMPLE_MS));
     const now = pids.map(rssKiB);
-    const [before, after] = [last, now].map((xs) => xs.reduce((a, b) => a + b, 0)) as [number, number];
+    const [before, after] = [sum(last), sum(now)];
     process.stdout.write(`# RSS sample ${i}: ${(after / 1024).toFixed(0)} MiB over ${pids.length} lnd\n`);
     last = now;
     steady = Math.abs(after - before) / before < SETTLED ? steady + 1 : 0;

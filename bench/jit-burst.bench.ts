@@ -20,7 +20,9 @@
  * the commit point). Also prints how busy the whole machine's CPUs were during each round (all
  * the nodes share it: a saturated machine bounds the figures), and how long this process's
  * event loop (the server's, beside the wallets' clients) made work wait during the burst, and
- * where the burst's CPU time went (the LSP's LND, the wallets', alice's, this process, the rest).
+ * where each round's CPU time went (the LSP's LND, the wallets', alice's, this process, the rest),
+ * how much more the LSP's LND and the whole machine used in the burst than in the baseline (the
+ * opens' work), and that over the cores: an estimate of the least overhead the machine allows.
  * The rig (the wallets', alice's lnds, btcd) runs on one Go thread each (`BENCH_RIG_THREADS`)
  * and keeps its data in memory (`BENCH_RIG_DIR`); the LSP's LND runs as in production.
  * `BENCH_LSP_PROFILE=<file>` writes a CPU profile of the LSP's LND over the burst's first 3 s,
@@ -28,6 +30,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { msat, sat } from '@blgv/core';
 import { Harness, type LndNode } from '@blgv/regtest';
@@ -42,7 +45,7 @@ import {
   within,
 } from '@blgv/testkit';
 import { busyPct, machineCpuMs, readMachineCpu, readProcessCpuMs } from './support/machine-cpu.ts';
-import { median, percentile } from './support/stats.ts';
+import { median, percentile, sum } from './support/stats.ts';
 
 const N = Number(process.env.BENCH_WALLETS ?? 20);
 const WINDOW_MS = process.env.BENCH_WINDOW_MS === undefined ? undefined : Number(process.env.BENCH_WINDOW_MS);
@@ -112,7 +115,7 @@ function cpuOf(groups: { lsp: LndNode; alice: LndNode; wallets: readonly LndNode
       const used = Object.fromEntries(
         Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
       );
-      const known = Object.values(used).reduce((a, b) => a + b, 0);
+      const known = sum(Object.values(used));
       return { ...used, other: Math.max(0, machineMs - known) };
     },
   };
@@ -247,7 +250,7 @@ try {
     );
     let burstVsize = 0;
     for (const txid of txs.keys()) burstVsize += (await published(txid)).vsize;
-    const channels = [...txs.values()].reduce((a, b) => a + b, 0);
+    const channels = sum([...txs.values()]);
     say(`funding transactions: ${[...txs].map(([t, n]) => `${t.slice(0, 8)}… ${n} channels`).join(', ')}`);
 
     // Baseline: the same N payments at once over the channels now open.
@@ -271,8 +274,11 @@ try {
       }),
     );
     const openCpu = readMachineCpu();
+    const openByProcessStart = cpuOf({ lsp, alice, wallets: paid.map((w) => w.node) });
     const open = await payAtOnce(alice, again);
-    const openBusy = busyPct(openCpu, readMachineCpu());
+    const openEnd = readMachineCpu();
+    const openBusy = busyPct(openCpu, openEnd);
+    const openByProcess = openByProcessStart.since(machineCpuMs(openCpu, openEnd));
     const failures = [...jit, ...open].flatMap((o) => o.failures);
     if (failures.length > 0) say(`failures: ${failures.join(', ')}`);
     const openSucceeded = open.filter((o) => o.status === 'succeeded').length;
@@ -295,6 +301,21 @@ try {
     // Where the burst's CPU time went (ms of CPU, all cores): the LSP's LND, the wallets' LNDs,
     // alice's, this process (the server and the wallets' clients), the rest (btcd, Postgres…).
     for (const [who, ms] of Object.entries(burstByProcess)) result(`jit_burst_cpu_${who}_ms`, ms, 'ms');
+    for (const [who, ms] of Object.entries(openByProcess))
+      result(`open_channel_burst_cpu_${who}_ms`, ms, 'ms');
+    // What the opens cost the LSP's LND beyond forwarding the same payments: its funding work,
+    // which it does one channel at a time (the last channel of the burst waits for all of it).
+    result(
+      'jit_burst_lsp_lnd_cpu_beyond_baseline_ms',
+      (burstByProcess.lsp_lnd ?? 0) - (openByProcess.lsp_lnd ?? 0),
+      'ms',
+    );
+    // What the opens cost the whole machine (every process), and that over its cores: how long
+    // that work keeps every core busy. Where both rounds keep the cores busy, it estimates the
+    // least overhead this machine allows, whatever the LSP does.
+    const beyond = sum(Object.values(burstByProcess)) - sum(Object.values(openByProcess));
+    result('jit_burst_cpu_beyond_baseline_ms', beyond, 'ms');
+    result('jit_burst_overhead_floor_ms', beyond / availableParallelism(), 'ms');
     result('jit_burst_event_loop_delay_p99_ms', loop.percentile(99) / 1e6, 'ms');
     result('jit_burst_event_loop_delay_max_ms', loop.max / 1e6, 'ms');
     result('single_open_vbytes', singleVsize, 'vB');

@@ -1,5 +1,5 @@
 /**
- * The statistics benchmarks print: medians and nearest-rank percentiles of samples.
+ * The statistics benchmarks print: medians and nearest-rank percentiles of samples, and sums.
  */
 
 /** The median of `xs` (the mean of the middle two when even); NaN when empty. */
@@ -14,4 +14,9 @@ export function median(xs: readonly number[]): number {
 export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+}
+
+/** The sum of `xs` (0 when empty). */
+export function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
