@@ -14,9 +14,11 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 const toolsDir = join(repoRoot, 'tools', 'lnd');
 
 /**
- * lnd build tags: the RPC sub-servers the LSP uses. `watchtowerrpc` tells where the LSP's own
- * tower listens; `wtclientrpc` registers that tower with each hosted node. No `integration` tag
- * (it disables anchors).
+ * lnd build tags: the RPC sub-servers the LSP uses, all among lnd's own release tags (so a
+ * `lightninglabs/lnd` image serves the same). `watchtowerrpc` tells where the LSP's own tower
+ * listens. The tower client's sub-server (`wtclientrpc`, which registers that tower with each
+ * hosted node) needs no tag: lnd v0.21 compiles it into every build. No `integration` tag (it
+ * disables anchors).
  */
 export const LND_BUILD_TAGS = [
   'signrpc',
@@ -26,7 +28,6 @@ export const LND_BUILD_TAGS = [
   'peersrpc',
   'autopilotrpc',
   'watchtowerrpc',
-  'wtclientrpc',
 ];
 
 /**

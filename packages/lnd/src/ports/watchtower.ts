@@ -18,8 +18,9 @@ import type { LndClients } from '../connection.ts';
 
 /**
  * True when LND says it has no such service: not built with the sub-server's tag (`unknown
- * service`), or the tower or its client not started (`watchtower not active`, `watchtower
- * client not active`).
+ * service`: `watchtowerrpc`; lnd v0.21 builds `wtclientrpc` in whatever the tags, older ones
+ * needed its tag), or the tower or its client not started (`watchtower not active`,
+ * `watchtower client not active`).
  */
 export function isNoTowerService(err: unknown): boolean {
   if (!(err instanceof LspError)) return false;

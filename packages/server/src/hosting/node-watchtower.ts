@@ -138,7 +138,7 @@ export class NodeWatchtower {
         this.#unable.add(record.id);
         this.#log.warn(
           { nodeId: record.id },
-          "hosted node's lnd has no tower client (built without wtclientrpc, or started before the tower client was on): not watched while offline",
+          "hosted node's lnd has no tower client (started before the tower client was on, or an lnd too old to serve wtclientrpc): not watched while offline",
         );
       }
     } catch (err) {

@@ -41,8 +41,8 @@ export interface WatchtowerPort {
 
   /**
    * Registers a tower with the node's client (LND `wtclientrpc.AddTower`; the node keeps it, and
-   * adding one it has is harmless). False when the node has no tower client (not built with
-   * `wtclientrpc`, or started without `wtclient.active`).
+   * adding one it has is harmless). False when the node has no tower client (started without
+   * `wtclient.active`, or an older lnd built without the `wtclientrpc` tag).
    */
   addTower(tower: TowerAddress, signal: AbortSignal): Promise<boolean>;
 
