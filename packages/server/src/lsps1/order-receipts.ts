@@ -38,6 +38,7 @@ import {
   type FundingPort,
   type OnchainTransaction,
   type Outpoint,
+  type OutputLease,
   type WalletPort,
 } from '@blgv/core';
 import {
@@ -51,10 +52,11 @@ import {
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.ts';
 import type { FundingGuard } from '../funding/channel-funder.ts';
-import { REFUND_LABEL_PREFIX, refundFeeRate } from './lsps1-refunds.ts';
+import { REFUND_LABEL_PREFIX } from './lsps1-refunds.ts';
 import {
   type CustodyOrder,
   holdsClientCoins,
+  inUseElsewhere,
   outpointKey,
   overpaidBy,
   refundingOutpoints,
@@ -91,15 +93,9 @@ const LATE_LOOKUP_CHUNK = 1_000;
 /** How old a scan the funding guard accepts (the wallet is about to pick inputs). */
 const GUARD_SCAN_AGE_MS = 500;
 
-/**
- * The Lightning calls order receipts make: leasing the receipts' outputs, scanning the wallet
- * and the refund fee rate (what an overpayment must be worth to be sent back).
- */
+/** The Lightning calls order receipts make: leasing the receipts' outputs, scanning the wallet. */
 export type OrderReceiptsLightning = Pick<FundingPort, 'leaseOutput' | 'listLeases' | 'releaseOutput'> &
-  Pick<WalletPort, 'listOnchainTransactions' | 'estimateFee'>;
-
-/** How long a refund fee rate read for the overpayment floor is used. */
-const FEE_RATE_TTL_MS = 30_000;
+  Pick<WalletPort, 'listOnchainTransactions'>;
 
 /** Keeps the receipts of LSPS1 orders leased while they are the client's. */
 export class OrderReceipts implements FundingGuard {
@@ -112,7 +108,6 @@ export class OrderReceipts implements FundingGuard {
   readonly #watchAfterEndMs: number;
   /** Leases this process took lately: outpoint -> when it ends (ms). */
   readonly #leased = new Map<string, number>();
-  #feeRate?: { readonly rate: Promise<bigint>; readonly at: number };
 
   constructor(deps: {
     database: Database;
@@ -133,50 +128,41 @@ export class OrderReceipts implements FundingGuard {
 
   /**
    * Sorts an order's receipts ({@link sortReceipts}) in `txs` (the wallet's transactions since
-   * the order began), given its refunds on record: an overpayment is the client's when it is
-   * worth its refund at the refund fee rate of now.
+   * the order began), given its refunds on record and the wallet's leases (read when not
+   * given). An overpayment is the client's when it would pay for its refund at the lowest
+   * refund fee rate (`minFeeRate`), the rate custody goes by ({@link holdsClientCoins}): a
+   * figure that does not move with the fee market, so a receipt released as paid is not taken
+   * back when fees fall (it may be in a funding by then), nor an overpayment held for the
+   * client released when they rise. Its refund waits for a rate it can pay.
    */
   async sort(
     order: CustodyOrder & Pick<Lsps1OrderRecord, 'id' | 'onchainAddress' | 'refundOnchainAddress'>,
     txs: readonly OnchainTransaction[],
     refunds: readonly Lsps1Refund[],
     signal: AbortSignal,
+    leases?: readonly OutputLease[],
   ): Promise<SortedReceipts> {
     const receipts = order.onchainAddress ? outputsTo(txs, order.onchainAddress) : [];
     const over = overpaidBy(order, receipts);
     const floor =
       over >= REFUND_DUST_LIMIT && order.onchainAddress && order.refundOnchainAddress
         ? overpaymentFloor(
-            await this.#refundFeeRate(signal),
+            BigInt(this.#feeRates.minFeeRate),
             order.onchainAddress,
             order.refundOnchainAddress,
           )
         : undefined;
-    return sortReceipts(
-      order,
-      receipts,
-      spentForGood(txs),
-      refundingOutpoints(refunds, txs, `${REFUND_LABEL_PREFIX}${order.id}`),
-      floor,
-    );
-  }
-
-  /** The rate a refund would be sent at now (read at most every {@link FEE_RATE_TTL_MS}). */
-  #refundFeeRate(signal: AbortSignal): Promise<bigint> {
-    const now = Date.now();
-    if (!this.#feeRate || now - this.#feeRate.at > FEE_RATE_TTL_MS) {
-      // Unknown, the lowest rate: an overpayment is held rather than taken as paid (the
-      // refund itself reads the rate again when it is sent).
-      const rate = refundFeeRate(this.#lightning, this.#feeRates, signal).catch((err: unknown) => {
-        this.#log.warn({ err: errorMessage(err) }, 'no fee estimate for refunds; the lowest rate assumed');
-        return BigInt(this.#feeRates.minFeeRate);
-      });
-      rate.catch(() => {
-        if (this.#feeRate?.rate === rate) this.#feeRate = undefined;
-      });
-      this.#feeRate = { rate, at: now };
-    }
-    return this.#feeRate.rate;
+    const refunding = refundingOutpoints(refunds, txs, `${REFUND_LABEL_PREFIX}${order.id}`);
+    const inUse =
+      floor === undefined
+        ? new Set<string>()
+        : inUseElsewhere(
+            txs,
+            refunding,
+            leases ?? (await this.#lightning.listLeases(signal)),
+            receiptLockId(order.id),
+          );
+    return sortReceipts(order, receipts, spentForGood(txs), refunding, floor, inUse);
   }
 
   /**
@@ -220,6 +206,7 @@ export class OrderReceipts implements FundingGuard {
       { height: lateFrom ?? 0, first: stored === undefined },
       since,
       maxScanAgeMs,
+      leases,
       signal,
     );
     const orders = [...inCustody, ...late.orders];
@@ -239,6 +226,7 @@ export class OrderReceipts implements FundingGuard {
         txs,
         refunds.filter((r) => r.orderId === order.id),
         signal,
+        leases,
       );
       const paid = new Set(sorted.paid.map((r) => outpointKey(r.outpoint)));
       const released = leasesUnder(leases, lockId).filter((o) => paid.has(outpointKey(o)));
@@ -287,6 +275,7 @@ export class OrderReceipts implements FundingGuard {
     cursor: { readonly height: number; readonly first: boolean },
     since: Date,
     maxScanAgeMs: number,
+    leases: readonly OutputLease[],
     signal: AbortSignal,
   ): Promise<{ orders: Lsps1OrderRecord[]; txs: readonly OnchainTransaction[] }> {
     const known = new Set(watched.map((o) => o.onchainAddress));
@@ -315,6 +304,7 @@ export class OrderReceipts implements FundingGuard {
         txs,
         refunds.filter((r) => r.orderId === order.id),
         signal,
+        leases,
       );
       // Its own, accounted for; or not confirmed yet (found above the cursor once it confirms).
       if (sorted.unrefunded.length === 0 && !sorted.overpaid) continue;
@@ -346,7 +336,7 @@ export class OrderReceipts implements FundingGuard {
       this.#lightning.listLeases(signal),
       new Lsps1RefundsRepository(this.#database.db).forOrders([order.id]),
     ]);
-    const sorted = await this.sort({ ...order, state: 'settling' }, txs, refunds, signal);
+    const sorted = await this.sort({ ...order, state: 'settling' }, txs, refunds, signal, leases);
     const paid = new Set(sorted.paid.map((r) => outpointKey(r.outpoint)));
     const released = leasesUnder(leases, receiptLockId(order.id)).filter((o) => paid.has(outpointKey(o)));
     if (released.length > 0) await this.release(order.id, released, signal);

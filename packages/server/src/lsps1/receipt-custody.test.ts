@@ -4,6 +4,7 @@ import { type OnchainTransaction, type OrderState, parseHex32, sat } from '@blgv
 import { p2wpkh, TEST_NETWORK, Transaction } from '@scure/btc-signer';
 import {
   holdsClientCoins,
+  inUseElsewhere,
   overpaidBy,
   paidReceipts,
   type ReceiptOutput,
@@ -137,6 +138,37 @@ test('what the receipt that paid an order paid over its total is the client’s 
   );
   assert.equal(dust.overpaid?.kept, 0n, 'the LSP forgoes a part that small: no dust output');
   assert.equal(overpaidBy(completed, [receipt('aa', 99_900n, 5), receipt('bb', 50_000n, 4)]), 49_900n);
+});
+
+test('a crossing receipt the wallet has put to another use stays paid: it is never taken back for a refund', () => {
+  const completed = order('completed', 'onchain');
+  const receipts = [receipt('aa', 60_000n, 5), receipt('bb', 50_000n, 4)];
+  const inFunding = sortReceipts(completed, receipts, none, none, 5_000n, new Set([`${txid('bb')}:0`]));
+  assert.equal(inFunding.overpaid, undefined, 'released as paid earlier, now in a funding: not the refund’s');
+  assert.deepEqual(keys(inFunding.paid), ['aa:0', 'bb:0']);
+  const otherInUse = sortReceipts(completed, receipts, none, none, 5_000n, new Set([`${txid('aa')}:0`]));
+  assert.deepEqual(
+    otherInUse.overpaid && keys([otherInUse.overpaid.receipt]),
+    ['bb:0'],
+    'only the crossing one counts',
+  );
+});
+
+test('what the wallet put to another use: spent unconfirmed by no refund of the order, or leased under another lock', () => {
+  const orderLock = 'ab'.repeat(32);
+  const tx = (b: string, confirmations: number, inputs: ReturnType<typeof point>[]) =>
+    ({ txid: txid(b), confirmations, inputs, outputs: [] }) as unknown as OnchainTransaction;
+  const txs = [
+    tx('d1', 0, [point('aa')]), // a funding not confirmed yet
+    tx('d2', 0, [point('bb')]), // the order's own refund
+    tx('d3', 2, [point('cc')]), // confirmed: spent for good, not "in use"
+  ];
+  const leases = [
+    { lockId: parseHex32('cd'.repeat(32)), outpoint: point('ee'), expiresAt: new Date() },
+    { lockId: parseHex32(orderLock), outpoint: point('ff'), expiresAt: new Date() },
+  ];
+  const inUse = inUseElsewhere(txs, new Set([`${txid('bb')}:0`]), leases as never, orderLock);
+  assert.deepEqual([...inUse].map((k) => k.slice(0, 2)).sort(), ['aa', 'ee']);
 });
 
 test('a receipt a live refund spends is held; one spent for good is gone; the rest are refunded', () => {

@@ -4,7 +4,7 @@
  * past its total paid over it, is the client's, held while the order runs or a refund spends
  * it, and refunded once the order is over. `OrderReceipts` acts on it.
  */
-import type { OnchainTransaction, Outpoint, Sat } from '@blgv/core';
+import type { OnchainTransaction, Outpoint, OutputLease, Sat } from '@blgv/core';
 import { sat } from '@blgv/core';
 import type { Lsps1OrderRecord, Lsps1Refund } from '@blgv/store';
 import { REFUND_DUST_LIMIT, type RefundInput, refundVsize, spentOutpoints } from './refund-transaction.ts';
@@ -41,7 +41,10 @@ export type CustodyOrder = Pick<Lsps1OrderRecord, 'state' | 'paymentMethod' | 'o
  * receipts spent for good (`spent`) are left out, `refunding` are the outpoints a refund not
  * yet confirmed spends. An overpayment ({@link overpaidBy}) of at least `overpaymentFloor` is
  * the client's too: the receipt holding it is `overpaid` rather than `paid` until a refund
- * spends it (no floor given: never).
+ * spends it (no floor given: never), unless the wallet has put that receipt to another use
+ * already (`inUse`: leased or spent by something other than the order's refund; it was
+ * released as paid when the floor was higher): a coin the LSP committed elsewhere is never
+ * taken back for a refund.
  */
 export function sortReceipts(
   order: CustodyOrder,
@@ -49,13 +52,20 @@ export function sortReceipts(
   spent: ReadonlySet<string>,
   refunding: ReadonlySet<string>,
   overpaymentFloor?: bigint,
+  inUse: ReadonlySet<string> = new Set(),
 ): SortedReceipts {
   const paidList = paidFor(order) ? paidReceipts(receipts, order.orderTotalSat) : [];
   const paidKeys = new Set(paidList.map((r) => outpointKey(r.outpoint)));
   const sum = paidList.reduce((s, r) => s + r.amount, 0n);
   const over = sum > order.orderTotalSat ? sum - order.orderTotalSat : 0n;
   const crossing = paidList.at(-1);
-  const split = crossing && overpaymentFloor !== undefined && over >= overpaymentFloor ? crossing : undefined;
+  const split =
+    crossing &&
+    overpaymentFloor !== undefined &&
+    over >= overpaymentFloor &&
+    !inUse.has(outpointKey(crossing.outpoint))
+      ? crossing
+      : undefined;
   const paid: RefundInput[] = [];
   const inRefund: RefundInput[] = [];
   const unrefunded: RefundInput[] = [];
@@ -142,6 +152,25 @@ export function refundingOutpoints(
       .filter((t) => t.label === label && t.confirmations === 0)
       .flatMap((t) => t.inputs.map(outpointKey)),
   ]);
+}
+
+/**
+ * The outpoints the wallet has put to another use than the order's custody: spent by an
+ * unconfirmed transaction that is no refund of the order (`refunding`), or leased under another
+ * lock than the order's (`lockId`: a funding holds them while it is negotiated or withheld).
+ */
+export function inUseElsewhere(
+  txs: readonly OnchainTransaction[],
+  refunding: ReadonlySet<string>,
+  leases: readonly OutputLease[],
+  lockId: string,
+): Set<string> {
+  const inUse = new Set<string>();
+  for (const t of txs)
+    if (t.confirmations === 0)
+      for (const i of t.inputs) if (!refunding.has(outpointKey(i))) inUse.add(outpointKey(i));
+  for (const l of leases) if (l.lockId !== lockId) inUse.add(outpointKey(l.outpoint));
+  return inUse;
 }
 
 /** The outpoints `txs` spend in confirmed transactions (spent for good). */
