@@ -3,17 +3,20 @@
  * revoked channel state, the one where the peer still had everything. The node cannot answer;
  * the LSP's watchtower, which the node has been sending each revoked state to, publishes the
  * justice transaction and the whole channel goes to the node's own wallet. Without the tower,
- * the peer would take it all once the commitment's delay had passed.
+ * the peer would take it all once the commitment's delay had passed. And a node whose own
+ * force close is still waiting for its confirmations is not stopped (LND lists that channel's
+ * HTLCs only once it has them).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
-import type { LndNode } from '@blgv/regtest';
+import { type LndNode, lightningBinary } from '@blgv/regtest';
 import {
   type HostingLsp,
   type Network,
@@ -34,6 +37,8 @@ const ctx = { net: undefined as unknown as Network };
 let hosting: HostingLsp;
 let tenant: LSPClient;
 let mallory: LndNode;
+/** The tenant's node (the first story makes it). */
+let node: HostedNodeResponse;
 /** Where mallory keeps its old channel database. */
 const keep = mkdtempSync(join(tmpdir(), 'mallory-'));
 
@@ -71,7 +76,7 @@ const channelDb = (node: LndNode) => join(node.dir, 'data', 'graph', 'regtest', 
 
 test("a peer's revoked state published while the tenant's node is stopped is punished by the LSP's watchtower", async () => {
   const { h } = ctx.net;
-  const node = await tenant.nodes.create({ alias: 'shop', channels: [], autopilot: { enabled: false } });
+  node = await tenant.nodes.create({ alias: 'shop', channels: [], autopilot: { enabled: false } });
   const macaroon = node.macaroon ?? '';
   await h.waitFor(async () => (await look(node)).watchtower?.tower, {
     what: "the node registered with the LSP's tower",
@@ -166,5 +171,88 @@ test("a peer's revoked state published while the tenant's node is stopped is pun
   );
   assert.ok(balance > PAID, `the node holds ${balance} sat on chain, more than the ${PAID} it was paid`);
   assert.ok(balance > CAPACITY * 0.9, 'nearly the whole channel: the revoked state cost mallory everything');
+  await assertCleanAudit(hosting.lsp);
+});
+
+test("a node whose own force close waits for its confirmations is not stopped: LND lists the channel's HTLCs only then", async () => {
+  const { h } = ctx.net;
+  const macaroon = node.macaroon ?? '';
+  // mallory opens another channel to the node.
+  await mallory.lnd.connectPeer(node.pubkey as never, node.p2pHost ?? '', within());
+  const { channelPoint } = await h.waitFor(
+    () =>
+      mallory.lnd
+        .openChannel({ remotePubkey: node.pubkey as never, localAmount: sat(200_000n) }, within())
+        .catch(() => undefined),
+    { what: 'mallory opening a second channel to the node' },
+  );
+  await h.mine(6);
+  await h.waitChannelActive(mallory, channelPoint);
+
+  // The tenant force-closes it from its node (lncli, with what it was given).
+  const dir = mkdtempSync(join(tmpdir(), 'lncli-'));
+  writeFileSync(join(dir, 'tls.cert'), node.tlsCert ?? '');
+  writeFileSync(join(dir, 'customer.macaroon'), Buffer.from(macaroon, 'hex'));
+  try {
+    execFileSync(
+      lightningBinary('lncli'),
+      [
+        `--rpcserver=${node.grpcHost}`,
+        `--tlscertpath=${join(dir, 'tls.cert')}`,
+        `--macaroonpath=${join(dir, 'customer.macaroon')}`,
+        '--network=regtest',
+        'closechannel',
+        '--force',
+        `--funding_txid=${channelPoint.txid}`,
+        `--output_index=${channelPoint.outputIndex}`,
+      ],
+      { encoding: 'utf8' },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  type Pending = { channel?: { channel_point?: string } };
+  const point = `${channelPoint.txid}:${channelPoint.outputIndex}`;
+  /** Where the closed channel is among the node's pending channels. */
+  const closing = async () => {
+    const r = await nodeRest<{
+      waiting_close_channels?: Pending[];
+      pending_force_closing_channels?: Pending[];
+    }>(node.endpoint, macaroon, 'GET', '/v1/channels/pending');
+    const has = (list?: Pending[]) => (list ?? []).some((c) => c.channel?.channel_point === point);
+    if (has(r.body.waiting_close_channels)) return 'waiting_close';
+    return has(r.body.pending_force_closing_channels) ? 'force_closing' : 'closed';
+  };
+  await h.waitFor(async () => (await closing()) === 'waiting_close', {
+    what: 'the force close waiting for its confirmations',
+  });
+
+  const refused = await tenant.nodes.stop(node.nodeId).then(
+    () => assert.fail('stopped while its force close had not confirmed'),
+    (err: { status?: number; message?: string; details?: Record<string, unknown> }) => err,
+  );
+  assert.equal(refused.status, 409, refused.message);
+  assert.match(refused.message ?? '', /a force close waiting for confirmations/);
+  assert.equal(refused.details?.unconfirmedForceCloses, 1);
+  assert.equal((await look(node)).status, 'running', 'still running');
+
+  // Once the close has its confirmations, LND lists the channel's HTLCs if it has any (none
+  // here, nor anything of the node's: it is closed outright): the stop goes through.
+  let last = '';
+  await h
+    .waitFor(
+      async () => {
+        last = await closing();
+        // Force closing with its HTLCs listed, or closed outright (nothing of the node's in it).
+        if (last !== 'waiting_close') return true;
+        await h.mine(1);
+        return false;
+      },
+      { what: 'the force close confirmed' },
+    )
+    .catch((err: Error) => {
+      throw new Error(`${err.message}; the channel was last ${last}`);
+    });
+  assert.equal((await tenant.nodes.stop(node.nodeId)).status, 'stopped');
   await assertCleanAudit(hosting.lsp);
 });

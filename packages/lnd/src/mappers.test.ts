@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HTLCAttempt__Output } from '../generated/types/lnrpc/HTLCAttempt.ts';
-import { htlcAttemptFromLnd, parseChannelPointString, txidFromBytes, uint64MapKey } from './mappers.ts';
+import {
+  closingChannelsFromLnd,
+  htlcAttemptFromLnd,
+  parseChannelPointString,
+  txidFromBytes,
+  uint64MapKey,
+} from './mappers.ts';
 
 test('uint64 map keys decode from decimal strings and protobufjs long hashes', () => {
   assert.equal(uint64MapKey('65537'), 65537n);
@@ -74,4 +80,31 @@ test('a failed HTLC attempt names the node that failed it and the channel it cou
     sourceIndex: 2,
     pubkey: BOB,
   });
+});
+
+test("a waiting close's HTLCs are unknown unless it is a cooperative close (LND lists them only once it confirms)", () => {
+  const waiting = (flags: string) => ({
+    channel: {
+      channel_point: `${'11'.repeat(32)}:0`,
+      remote_node_pub: CAROL,
+      capacity: '500000',
+      chan_status_flags: flags,
+    },
+    closing_txid: '22'.repeat(32),
+    limbo_balance: '150000',
+  });
+  const closing = closingChannelsFromLnd({
+    waiting_close_channels: [
+      waiting('ChanStatusCommitBroadcasted|ChanStatusLocalCloseInitiator'),
+      waiting('ChanStatusCoopBroadcasted|ChanStatusLocalCloseInitiator'),
+    ],
+    pending_force_closing_channels: [],
+  } as never);
+  assert.deepEqual(
+    closing.map((c) => [c.kind, c.htlcsUnknown]),
+    [
+      ['waiting_close', true],
+      ['waiting_close', false],
+    ],
+  );
 });

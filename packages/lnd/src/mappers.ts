@@ -146,6 +146,8 @@ export function closingChannelsFromLnd(r: PendingChannelsResponse__Output): Clos
             maturityHeight: undefined,
             blocksTilMaturity: undefined,
             pendingHtlcs: 0,
+            // A cooperative close has no HTLCs (shutdown waits for them); any other may.
+            htlcsUnknown: !w.channel.chan_status_flags.includes('ChanStatusCoopBroadcasted'),
           },
         ]
       : [],
@@ -163,6 +165,7 @@ export function closingChannelsFromLnd(r: PendingChannelsResponse__Output): Clos
             maturityHeight: f.maturity_height || undefined,
             blocksTilMaturity: f.blocks_til_maturity,
             pendingHtlcs: f.pending_htlcs.length,
+            htlcsUnknown: false,
           },
         ]
       : [],

@@ -23,6 +23,7 @@ const closing = (n: number, over: Partial<ClosingChannel> = {}): ClosingChannel 
   remotePubkey: `02${'11'.repeat(32)}` as ClosingChannel['remotePubkey'],
   capacity: sat(500_000),
   kind: 'force_closing',
+  htlcsUnknown: false,
   closingTxid: txid(n + 100),
   limboBalance: sat(150_000),
   maturityHeight: 520,

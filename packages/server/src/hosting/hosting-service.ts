@@ -287,13 +287,14 @@ export class HostingService {
   async stop(tenantId: string, nodeId: string): Promise<HostedNodeView> {
     const record = await this.#owned(tenantId, nodeId);
     if (record.state === 'running') {
-      const count = await htlcsInFlight(this.nodes.backend(record), AbortSignal.timeout(HTLC_COUNT_MS)).catch(
-        (err: unknown) => {
-          this.#log.warn({ nodeId, err: errorMessage(err) }, 'HTLCs in flight not counted before a stop');
-          return 0;
-        },
-      );
-      refuseStopWithHtlcs(nodeId, count);
+      const inFlight = await htlcsInFlight(
+        this.nodes.backend(record),
+        AbortSignal.timeout(HTLC_COUNT_MS),
+      ).catch((err: unknown) => {
+        this.#log.warn({ nodeId, err: errorMessage(err) }, 'HTLCs in flight not counted before a stop');
+        return { htlcs: 0, unconfirmedForceCloses: 0 };
+      });
+      refuseStopWithHtlcs(nodeId, inFlight);
     }
     await this.#move(nodeId, record.state, { type: 'stop' });
     return this.get(tenantId, nodeId);

@@ -231,7 +231,7 @@ export function registerNodeRoutes(
         operationId: 'nodesStop',
         summary: 'Stop a node (data kept; still billed)',
         description:
-          'Refused (409, `details.htlcsInFlight`) while the node has HTLCs in flight on its open or force-closed channels: offline past their time-out it would lose them; stop it once they have resolved. A suspended node cannot be stopped (409).',
+          'Refused (409, `details.htlcsInFlight`) while the node has HTLCs in flight on its open or force-closed channels, or a force close still waiting for its confirmations (`details.unconfirmedForceCloses`: LND lists its HTLCs only then): offline past their time-out it would lose them; stop it once they have resolved. A suspended node cannot be stopped (409).',
         tags,
         params: IdParams,
         response: { 200: HostedNodeResponse, ...errors },

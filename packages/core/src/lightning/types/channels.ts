@@ -91,6 +91,12 @@ export interface ClosingChannel {
   readonly blocksTilMaturity: number | undefined;
   /** `force_closing`: HTLCs still to resolve on chain. */
   readonly pendingHtlcs: number;
+  /**
+   * `waiting_close` after a force close (any close but a cooperative one): LND does not list
+   * its HTLCs until the closing transaction has its confirmations (`force_closing` then), so
+   * whether it has any to resolve on chain is not known yet.
+   */
+  readonly htlcsUnknown: boolean;
 }
 
 /** A channel that is closed, abandoned or closing, as the node remembers it. */
