@@ -35,6 +35,7 @@ import { NodeConnections } from './node-connections.ts';
 import {
   type CreatedNode,
   type HostedNodeQuote,
+  handedOver,
   initialChannelKey,
   NodeCreation,
   PROVISION_TIMEOUT_MS,
@@ -265,13 +266,14 @@ export class HostingService {
       }),
     );
     const keys = await this.macaroons.keysOf(record.id);
+    const shown = handedOver(record);
     return {
       record,
       macaroon:
-        record.sealedCustomerMacaroon && keys.customer !== null
+        shown && record.sealedCustomerMacaroon && keys.customer !== null
           ? this.#box.open(record.sealedCustomerMacaroon)
           : null,
-      readOnlyMacaroon: keys.readOnly !== null ? secrets?.readOnlyMacaroon || null : null,
+      readOnlyMacaroon: shown && keys.readOnly !== null ? secrets?.readOnlyMacaroon || null : null,
       macaroonRootKeyId: record.sealedCustomerMacaroon ? keys.customer : null,
       readOnlyMacaroonRootKeyId: secrets?.readOnlyMacaroon ? keys.readOnly : null,
       channels,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostedNodeRecord } from '@blgv/store';
-import { seedMayBeShown } from './node-creation.ts';
+import { handedOver, seedMayBeShown } from './node-creation.ts';
 
 const now = Date.parse('2026-12-07T12:00:00Z');
 const made = {
@@ -26,4 +26,11 @@ test("a node's seed is shown once the node is its tenant's, until acknowledged o
 test('the seed of a node still being created (it may yet fail and be removed), or failed, is never shown', () => {
   assert.equal(seedMayBeShown({ ...made, state: 'creating' }, now), false);
   assert.equal(seedMayBeShown({ ...made, state: 'failed' }, now), false);
+});
+
+test('nor are its macaroons: a node is its tenant’s once created, whatever it does after', () => {
+  assert.equal(handedOver({ state: 'creating' }), false, 'may yet fail and be removed unlooked at');
+  assert.equal(handedOver({ state: 'failed' }), false);
+  for (const state of ['running', 'stopped', 'suspended', 'deleting', 'deleted'] as const)
+    assert.equal(handedOver({ state }), true, state);
 });

@@ -378,8 +378,18 @@ export function seedMayBeShown(
   now: number,
 ): boolean {
   if (!record.sealedSecrets || record.seedAcknowledgedAt) return false;
-  if (record.state === 'creating' || record.state === 'failed') return false;
+  if (!handedOver(record)) return false;
   return !record.seedAvailableUntil || record.seedAvailableUntil.getTime() >= now;
+}
+
+/**
+ * Whether a node is its tenant's yet: its creation finished (not `creating`, not `failed`).
+ * Before, nothing that reaches its wallet leaves the LSP (its seed, its macaroons, an
+ * `lndconnect` URI): a creation that fails removes the node without looking at its wallet, so
+ * nothing may have been paid to it.
+ */
+export function handedOver(record: Pick<HostedNodeRecord, 'state'>): boolean {
+  return record.state !== 'creating' && record.state !== 'failed';
 }
 
 /** A digest of a creation request, kept with its idempotency key. */
