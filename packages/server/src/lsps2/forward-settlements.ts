@@ -45,9 +45,13 @@ export class ForwardSettlements {
     this.#onOutcome = deps.onOutcome;
   }
 
-  /** The parts of a JIT channel's forward, to be told how they end (call before letting them go). */
+  /**
+   * The parts of a JIT channel's forward, to be told how they end (call before letting them
+   * go); parts of the same forward let go later join those still pending.
+   */
   expect(jitId: string, parts: readonly IncomingHtlc[]): void {
-    const keys = new Set(parts.map(key));
+    const keys = this.#pending.get(jitId) ?? new Set<string>();
+    for (const p of parts) keys.add(key(p));
     this.#pending.set(jitId, keys);
     for (const k of keys) this.#owner.set(k, jitId);
   }

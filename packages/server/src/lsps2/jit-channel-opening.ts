@@ -102,8 +102,10 @@ export class JitChannelOpening {
         refused: false,
       });
     }
-    if (record.state === 'forwarding' || record.state === 'awaiting_preimage')
-      return this.#forwarding.forwardHeld(record, held);
+    if (record.state === 'forwarding' || record.state === 'awaiting_preimage') {
+      await this.#forwarding.forwardHeld(record, held);
+      return;
+    }
     if (record.state !== 'publishing' && record.state !== 'withheld') return;
     if (held) held.opening = true;
     try {

@@ -265,8 +265,15 @@ export class JitForwarder {
     if (state === 'completed' || state === 'releasing') return this.#held.release(id, held, 'resume');
     // The JIT scid no longer leads anywhere (or to a channel that was not paid for).
     if (FINAL_JIT_STATES.includes(state)) return this.#held.release(id, held, refusalOf(record));
-    if (state === 'forwarding' || state === 'awaiting_preimage')
-      return this.#forwarding.forwardHeld(record, held);
+    if (state === 'forwarding' || state === 'awaiting_preimage') {
+      // Parts short of the payment (a part replayed after a restart, the others gone on before
+      // it) wait as for any payment, failed back at the MPP timeout ({@link #timeout}).
+      if (await this.#forwarding.forwardHeld(record, held)) {
+        clearTimeout(held.timer);
+        held.timer = undefined;
+      } else held.timer ??= setTimeout(() => this.#timeout(id, held), this.#limits.mppTimeoutSeconds * 1000);
+      return;
+    }
     if (state === 'opening' || state === 'publishing' || state === 'withheld') {
       // This process is opening it: the part waits. Otherwise we were restarted mid-open.
       if (!held.opening) await this.#opening.resume(record, held);
@@ -315,11 +322,17 @@ export class JitForwarder {
     }
   }
 
-  /** The MPP timeout: parts still short of the payment when it fires are failed back. */
+  /**
+   * The MPP timeout: parts still short of the payment when it fires are failed back (before the
+   * channel is opened, or after: the rest of the payment went on before a restart and will not
+   * come again; failed back, its forward ends and is judged).
+   */
   #timeout(id: string, held: Held): void {
     held.queue = held.queue.then(async () => {
+      held.timer = undefined;
       const record = await this.#repo().get(id);
-      if (record?.state !== 'awaiting_payment') return;
+      const waiting = ['awaiting_payment', 'forwarding', 'awaiting_preimage'];
+      if (!record || !waiting.includes(record.state) || held.parts.size === 0) return;
       this.#log.info(
         { jit: id, parts: held.parts.size },
         'JIT parts did not cover the payment in time; failing them back',
@@ -365,7 +378,9 @@ export class JitForwarder {
         open_channel: (effect) => this.#opening.open(after, effect.withhold),
         publish: () => this.#funding.activate(after),
         activate: () => this.#funding.activate(after),
-        forward_htlcs: () => this.#forwarding.forwardHeld(after, this.#held.get(record.id)),
+        forward_htlcs: async () => {
+          await this.#forwarding.forwardHeld(after, this.#held.get(record.id));
+        },
         fail_htlcs: (effect) => this.#held.failHeld(record.id, effect.failure),
         release_funding: () => this.#funding.release(after),
         withdraw_funding: () => this.#funding.withdraw(after),

@@ -19,7 +19,7 @@ import {
 import { type Database, type JitChannelRecord, Lsps2JitChannelsRepository } from '@blgv/store';
 import type { Logger } from 'pino';
 import { type ForwardOutcome, ForwardSettlements } from './forward-settlements.ts';
-import { type Held, type HeldHtlcs, htlcIds, toPart } from './held-htlcs.ts';
+import { type Held, type HeldHtlcs, htlcIds, htlcKey, toPart } from './held-htlcs.ts';
 import type { ApplyJitEvent } from './jit-step.ts';
 
 /** TLV type of bLIP-25 `extra_fee`: what the LSP deducted from an HTLC. */
@@ -40,6 +40,13 @@ export class JitPaymentForwarding {
   readonly #apply: ApplyJitEvent;
   readonly #log: Logger;
   readonly #settlements: ForwardSettlements;
+  /**
+   * JIT id -> how each part of its payment goes on, decided when the payment was forwarded (the
+   * fee split once over its parts), until the forward ends. A part that comes again (its
+   * resolve failed and LND replays it) goes on as decided; one the decision did not cover goes
+   * on whole: the fee was taken.
+   */
+  readonly #plans = new Map<string, Map<string, PartForward<string>>>();
   #signal: AbortSignal = AbortSignal.abort();
 
   constructor(deps: {
@@ -71,9 +78,12 @@ export class JitPaymentForwarding {
 
   /**
    * Forwards the held parts with the recorded fee split over them (the `forward_htlcs` effect,
-   * and a part arriving for a channel `forwarding`).
+   * and a part arriving for a channel `forwarding`). Once the payment was forwarded, a part of
+   * it held again goes on as the split decided, or whole (the fee was taken once): a part whose
+   * resolve failed, which LND replays, or one more part of a payment of no fixed size. False
+   * while parts wait (short of a fixed size: after a restart LND replays them one by one).
    */
-  async forwardHeld(record: JitChannelRecord, held: Held | undefined): Promise<void> {
+  async forwardHeld(record: JitChannelRecord, held: Held | undefined): Promise<boolean> {
     const parts = [...(held?.parts.values() ?? [])].filter((p) => p.paymentHash === record.paymentHash);
     // Nothing of the payment is held (LND failed it back while no server ran): a funded channel
     // waits for the payment to come again; it is not forwarded, nor its fee earned. One whose
@@ -85,15 +95,52 @@ export class JitPaymentForwarding {
           ? 'JIT channel usable, but its payment is not held any more; its forward is judged'
           : 'JIT channel open, but its payment is not held any more; waiting for it to come again',
       );
-      return;
+      return true;
     }
-    const total = parts.reduce((s, p) => s + p.outgoingAmount, 0n) as Msat;
     const size = record.paymentSizeMsat;
+    const planned = this.#plans.get(record.id);
+    const unplanned = parts.filter((p) => !planned?.has(htlcKey(p)));
+    // Parts outside the plan that make a fixed-size payment by themselves are the payment sent
+    // again (the forward before failed, its end missed): a new forward, its fee split anew.
+    if (planned && size !== null && sumOf(unplanned) >= size) this.#plans.delete(record.id);
+    else if (planned) {
+      const again = parts
+        .map(toPart)
+        .map((p) => planned.get(p.id) ?? { id: p.id, amount: p.amount, extraFee: msat(0n) });
+      this.#log.info(
+        { jit: record.id, parts: again.length, beyond: unplanned.length },
+        'parts of a JIT payment already forwarded go on (as decided, or whole: its fee was taken)',
+      );
+      await this.#resume(record.id, held, parts, again);
+      return true;
+    }
+    const total = sumOf(parts);
     // After a restart LND replays the parts one by one: wait until they cover the payment again.
-    if (size !== null && total < size) return;
+    if (size !== null && total < size) return false;
     const forwards: PartForward<string>[] = splitFee(parts.map(toPart), total, record.feeMsat ?? msat(0n));
+    this.#plans.set(record.id, new Map(forwards.map((f) => [f.id, f])));
+    await this.#resume(record.id, held, parts, forwards);
+    this.#log.info(
+      { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
+      record.state === 'awaiting_preimage'
+        ? 'JIT payment forwarded; its funding released once it settles'
+        : 'JIT payment forwarded; completed once it settles',
+    );
+    // Anything else held for this scid (another payment hash) goes back; the scid now leads to
+    // the channel, so unknown_next_peer is not ours to give.
+    await this.#held.release(record.id, held, 'temporary_channel_failure');
+    return true;
+  }
+
+  /** Lets the parts go on as `forwards` say, told how they end before they go. */
+  async #resume(
+    id: string,
+    held: Held,
+    parts: Parameters<ForwardSettlements['expect']>[1],
+    forwards: readonly PartForward<string>[],
+  ): Promise<void> {
     // Told how they end before they go: completed (the fee earned) only once they settle.
-    this.#settlements.expect(record.id, parts);
+    this.#settlements.expect(id, parts);
     for (const f of forwards) {
       const htlc = held.parts.get(f.id);
       if (!htlc) continue;
@@ -105,15 +152,6 @@ export class JitPaymentForwarding {
         outgoingCustomRecords: new Map([[EXTRA_FEE_TLV, u64(f.extraFee)]]),
       });
     }
-    this.#log.info(
-      { jit: record.id, parts: forwards.length, feeMsat: String(record.feeMsat) },
-      record.state === 'awaiting_preimage'
-        ? 'JIT payment forwarded; its funding released once it settles'
-        : 'JIT payment forwarded; completed once it settles',
-    );
-    // Anything else held for this scid (another payment hash) goes back; the scid now leads to
-    // the channel, so unknown_next_peer is not ours to give.
-    await this.#held.release(record.id, held, 'temporary_channel_failure');
   }
 
   /**
@@ -205,6 +243,8 @@ export class JitPaymentForwarding {
    * `forwarding` for the payment to come again, and one whose funding is withheld is judged.
    */
   async #forwardEnded(id: string, outcome: ForwardOutcome): Promise<void> {
+    // Failed, a payment that comes again is a new forward, its fee split anew.
+    this.#plans.delete(id);
     const record = await this.#repo().get(id);
     if (record?.state === 'awaiting_preimage') {
       // Settled: the LSP holds the preimage. Failed: judged from LND before anything is withdrawn.
@@ -227,6 +267,11 @@ export class JitPaymentForwarding {
   #repo() {
     return new Lsps2JitChannelsRepository(this.#database.db);
   }
+}
+
+/** What `parts` ask to forward together. */
+function sumOf(parts: readonly { readonly outgoingAmount: Msat }[]): Msat {
+  return parts.reduce((s, p) => s + p.outgoingAmount, 0n) as Msat;
 }
 
 function u64(value: bigint): Uint8Array {

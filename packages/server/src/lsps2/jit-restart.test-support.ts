@@ -11,6 +11,7 @@ import {
   type HtlcResolution,
   type InterceptedHtlc,
   type JitChannelState,
+  type Msat,
   msat,
   parseHex32,
   type Scid,
@@ -50,10 +51,16 @@ const silent = (signal: AbortSignal): AsyncIterable<never> => ({
 });
 
 /**
- * A backend whose interceptor hands over `replayed` and whose node lists `channels` (all active);
- * it records the resolutions, the aliases added and how often the channels were listed.
+ * A backend whose interceptor hands over `replayed` (waiting on a promise among them before the
+ * HTLCs after it) and whose node lists `channels` (all active); it records the resolutions, the
+ * aliases added and how often the channels were listed. A resolution `refuse` picks is refused
+ * (the interceptor reconnecting) and not recorded.
  */
-export function fakeLightning(channels: Channel[], replayed: InterceptedHtlc[]) {
+export function fakeLightning(
+  channels: Channel[],
+  replayed: (InterceptedHtlc | Promise<void>)[],
+  refuse: (r: HtlcResolution) => boolean = () => false,
+) {
   const resolutions: HtlcResolution[] = [];
   const aliases: [Scid, Scid][] = [];
   const listed = { count: 0 };
@@ -61,10 +68,14 @@ export function fakeLightning(channels: Channel[], replayed: InterceptedHtlc[]) 
     interceptHtlcs: ({ signal, onConnected }: { signal: AbortSignal; onConnected?: () => void }) => ({
       htlcs: (async function* () {
         onConnected?.();
-        yield* replayed;
+        for (const item of replayed) {
+          if (item instanceof Promise) await item;
+          else yield item;
+        }
         await aborted(signal);
       })(),
       resolve: async (r: HtlcResolution) => {
+        if (refuse(r)) throw new Error('the interceptor is reconnecting; LND will replay the HTLC');
         resolutions.push(r);
       },
     }),
@@ -140,6 +151,7 @@ export function fakeFunder(database: Database): { funder: ChannelFunder; calls: 
 const PATHS: Partial<Record<JitChannelState, readonly JitChannelState[]>> = {
   opening: [],
   publishing: ['publishing'],
+  forwarding: ['publishing', 'forwarding'],
   withheld: ['withheld'],
   awaiting_preimage: ['withheld', 'awaiting_preimage'],
   releasing: ['withheld', 'awaiting_preimage', 'releasing'],
@@ -147,7 +159,8 @@ const PATHS: Partial<Record<JitChannelState, readonly JitChannelState[]>> = {
 };
 
 /**
- * A JIT channel bought for a fixed-size payment (trusting the client, or trusted by it when
+ * A JIT channel bought for a fixed-size payment (or one of no fixed size: `paymentSize` null;
+ * trusting the client, or trusted by it when
  * `clientTrustsLsp`), moved to `state` as a killed server left it; past the commit point it has
  * a funding, withheld when the client trusts the LSP.
  */
@@ -155,6 +168,7 @@ export async function storedJit(
   database: Database,
   state: JitChannelState,
   clientTrustsLsp = false,
+  paymentSize: Msat | null = PAYMENT,
 ): Promise<JitChannelRecord> {
   const repo = new Lsps2JitChannelsRepository(database.db);
   const record = await repo.insert({
@@ -170,7 +184,7 @@ export async function storedJit(
     maxClientToSelfDelay: 2016,
     minPaymentSizeMsat: msat(1_000n),
     maxPaymentSizeMsat: msat(1_000_000_000n),
-    paymentSizeMsat: PAYMENT,
+    paymentSizeMsat: paymentSize,
     clientTrustsLsp,
   });
   const opening: JitChannelUpdate = {
@@ -198,14 +212,17 @@ export async function storedJit(
   return stored;
 }
 
-/** The part of the payment LND replays to the restarted server. */
-export const part = (record: JitChannelRecord): InterceptedHtlc => ({
+/**
+ * The part of the payment LND replays to the restarted server (the whole payment, unless
+ * `amount` and `htlcId` say which part).
+ */
+export const part = (record: JitChannelRecord, amount: Msat = PAYMENT, htlcId = 7n): InterceptedHtlc => ({
   incomingScid: scid(123n),
-  incomingHtlcId: 7n,
+  incomingHtlcId: htlcId,
   outgoingScid: scid(record.jitScid),
   paymentHash: parseHex32(record.paymentHash ?? ''),
-  incomingAmount: msat(PAYMENT + 1_000n),
-  outgoingAmount: PAYMENT,
+  incomingAmount: msat(amount + 1_000n),
+  outgoingAmount: amount,
   incomingExpiry: 900,
   outgoingExpiry: 800,
   customRecords: new Map(),
@@ -219,6 +236,7 @@ export async function restarted(
   lightning: JitForwarderLightning,
   funder: ChannelFunder,
   done: () => boolean | Promise<boolean>,
+  mppTimeoutSeconds = 90,
 ): Promise<void> {
   const forwarder = new JitForwarder({
     database,
@@ -231,7 +249,7 @@ export async function restarted(
       maxClientToSelfDelay: 2016,
       minFeeRate: 1,
       maxFeeRate: 100,
-      mppTimeoutSeconds: 90,
+      mppTimeoutSeconds,
       batchWindowMs: 0,
       maxBatchChannels: 1,
       batchMaxWaitMs: 0,
