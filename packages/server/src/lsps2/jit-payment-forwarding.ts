@@ -201,6 +201,7 @@ export class JitPaymentForwarding {
       const record = await this.#repo().get(id);
       if (record?.state !== 'awaiting_preimage') return;
       const verdict = await this.#verdict(record, signal);
+      if (verdict !== 'pending') this.#plans.delete(id);
       if (verdict === 'settled') {
         await this.#apply(record, { type: 'forwarded' });
         this.#log.info(
