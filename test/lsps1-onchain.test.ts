@@ -446,3 +446,27 @@ test('an order paid by its invoice after a part came on chain: the on-chain part
   );
   await assertCleanAudit(lsp);
 });
+
+test('on-chain payment turned off: new orders are not offered it, and an order that took it still gets its payment back', async () => {
+  const refund = await net.bob.lnd.newAddress(within());
+  const created = await order({ ...ORDER, refund_onchain_address: refund });
+  const onchain = created.payment.onchain;
+  assert.ok(onchain);
+  // The operator turns on-chain payment off and restarts the LSP.
+  await lsp.restart((c) => ({
+    ...c,
+    lsps1: { ...c.lsps1, onchain: { ...c.lsps1.onchain, enabled: false } },
+  }));
+  const later = await order({ ...ORDER, refund_onchain_address: await net.bob.lnd.newAddress(within()) });
+  assert.ok(!later.payment.onchain, 'no on-chain option for a new order');
+
+  // The client pays the first order's address anyway (too little): it still goes back.
+  const paid = sat(BigInt(onchain.order_total_sat) - 10_000n);
+  await net.bob.lnd.sendCoins({ address: onchain.address, amount: paid }, within());
+  const failed = await waitOrder(created.order_id, (o) => o.order_state === 'FAILED', 'the order to expire');
+  assert.equal(failed.payment.onchain?.state, 'REFUNDED');
+  const [back] = await refundsAt(refund, 1);
+  assert.ok(back, 'the refund reached bob');
+  assert.equal(back.amount, paid - back.sent.fee, 'everything that arrived, minus the refund fee');
+  await assertCleanAudit(lsp);
+});

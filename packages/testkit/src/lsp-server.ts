@@ -24,8 +24,11 @@ export interface TestLsp {
   readonly database: Database;
   /** Creates a tenant and returns a client signed with a fresh tenant key. */
   newTenant(name: string): Promise<{ client: LSPClient; tenantId: string; keyId: string; secret: string }>;
-  /** Stops the server and starts a new one on the same database (nothing kept in memory). */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts a new one on the same database (nothing kept in memory), with
+   * its configuration as `change` makes it (an operator's edit between two runs).
+   */
+  restart(change?: (config: Config) => Config): Promise<void>;
   /** Stops the server (its jobs and HTTP), keeping the database: the LSP is down. */
   down(): Promise<void>;
   /** Starts a new server on the same database and port after {@link down}. */
@@ -67,7 +70,7 @@ export async function startTestLsp(
   const lightning = options.wrap ? options.wrap(node) : node;
   const schema = `lsp_test_${randomBytes(4).toString('hex')}`;
   // A fixed secrets key, as in production: a restarted server must read what the last one sealed.
-  const config: Config = loadConfig(
+  let config: Config = loadConfig(
     {
       BLGV_PORT: '0',
       BLGV_SECRETS_KEY: randomBytes(32).toString('hex'),
@@ -121,8 +124,9 @@ export async function startTestLsp(
         secret: key.secret,
       };
     },
-    async restart() {
+    async restart(change) {
       await server.halt();
+      if (change) config = change(config);
       server = await boot(Number(new URL(url).port));
     },
     async down() {

@@ -130,7 +130,7 @@ export function createServices(deps: {
     schedule: fees,
     limits: {
       ...config.lsps1,
-      onchain: config.lsps1.onchain.enabled ? config.lsps1.onchain : undefined,
+      onchain: config.lsps1.onchain,
       minLspBalance: config.channels.minCapacity,
       maxLspBalance: config.channels.maxCapacity,
       openTimeoutSeconds: config.channels.openTimeoutSeconds,

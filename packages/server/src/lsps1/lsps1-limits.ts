@@ -19,7 +19,10 @@ export interface Lsps1Limits {
   /** Bounds of the funding fee rate (sat/vB) the network fee is priced at. */
   readonly minFeeRate: number;
   readonly maxFeeRate: number;
-  /** On-chain payment of orders that give a refund address; absent: bolt11 only. */
+  /**
+   * On-chain payment of orders that give a refund address (offered to new orders while
+   * `enabled`); absent: bolt11 only.
+   */
   readonly onchain?: OnchainPaymentLimits;
   /** Unpaid orders one client, and all together, may have at once. */
   readonly maxUnpaidOrdersPerClient: number;

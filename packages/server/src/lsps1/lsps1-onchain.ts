@@ -34,6 +34,11 @@ import { outputsTo, type RefundInput } from './refund-transaction.ts';
 
 /** On-chain payment settings (from config). */
 export interface OnchainPaymentLimits {
+  /**
+   * Offered to new orders. Off, the orders that took it keep it: their addresses are still
+   * watched, their payments opened for or refunded.
+   */
+  readonly enabled: boolean;
   /** Confirmations a payment needs before the channel opens. */
   readonly confirmations: number;
   /** How long the on-chain option stays open (at least as long as the invoice). */

@@ -177,7 +177,7 @@ export class Lsps1Service {
     const id = randomUUID();
     const invoiceExpiresAt = new Date(Date.now() + l.invoiceExpirySeconds * 1000);
     const onchain =
-      p.refund_onchain_address && this.#onchain
+      p.refund_onchain_address && this.#onchain && this.#limits.onchain?.enabled
         ? await this.#onchain.option(p.refund_onchain_address, invoiceExpiresAt, signal)
         : NO_ONCHAIN_OPTION;
     const { paymentRequest } = await this.#lightning.addHoldInvoice(
