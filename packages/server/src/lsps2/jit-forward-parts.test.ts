@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type HtlcResolution, msat } from '@blgv/core';
-import { type Database, Lsps2JitChannelsRepository, openMigratedMemoryDatabase } from '@blgv/store';
+import { EXTRA_FEE_TLV } from './jit-forwarder.ts';
 import {
   channelOf,
   FEE,
@@ -18,25 +18,16 @@ import {
   PAYMENT,
   part,
   restarted,
+  stateOf,
   storedJit,
+  withDatabase,
 } from './jit-restart.test-support.ts';
 
-async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
-  const database = await openMigratedMemoryDatabase();
-  try {
-    await run(database);
-  } finally {
-    await database.close();
-  }
-}
-
-const stateOf = async (database: Database, id: string) =>
-  (await new Lsps2JitChannelsRepository(database.db).get(id))?.state;
 const forwardsIn = (resolutions: readonly HtlcResolution[]) =>
   resolutions.flatMap((r) => (r.action === 'resume_modified' ? [r] : []));
 /** The fee a forward deducted (TLV 65537, big-endian u64). */
 const extraFee = (r: ReturnType<typeof forwardsIn>[number]) => {
-  const tlv = r.outgoingCustomRecords?.get(65537n);
+  const tlv = r.outgoingCustomRecords?.get(EXTRA_FEE_TLV);
   return tlv ? new DataView(tlv.buffer, tlv.byteOffset).getBigUint64(0) : 0n;
 };
 

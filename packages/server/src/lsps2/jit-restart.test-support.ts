@@ -23,6 +23,7 @@ import {
   type JitChannelRecord,
   type JitChannelUpdate,
   Lsps2JitChannelsRepository,
+  openMigratedMemoryDatabase,
 } from '@blgv/store';
 import pino from 'pino';
 import type { ChannelFunder } from '../funding/channel-funder.ts';
@@ -271,3 +272,17 @@ export async function restarted(
     await running;
   }
 }
+
+/** Runs `run` over a fresh migrated in-memory database, closed after. */
+export async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
+  const database = await openMigratedMemoryDatabase();
+  try {
+    await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** A stored JIT channel's state now. */
+export const stateOf = async (database: Database, id: string) =>
+  (await new Lsps2JitChannelsRepository(database.db).get(id))?.state;

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Database, Lsps2JitChannelsRepository, openMigratedMemoryDatabase } from '@blgv/store';
+import { Lsps2JitChannelsRepository } from '@blgv/store';
 import {
   channelOf,
   FEE,
@@ -17,20 +17,10 @@ import {
   PAYMENT,
   part,
   restarted,
+  stateOf,
   storedJit,
+  withDatabase,
 } from './jit-restart.test-support.ts';
-
-async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
-  const database = await openMigratedMemoryDatabase();
-  try {
-    await run(database);
-  } finally {
-    await database.close();
-  }
-}
-
-const stateOf = async (database: Database, id: string) =>
-  (await new Lsps2JitChannelsRepository(database.db).get(id))?.state;
 
 test('restarted withheld: the channel is made usable with nothing published, and the replayed part forwarded', async () => {
   await withDatabase(async (database) => {
