@@ -7,7 +7,7 @@
  * restarts; the next server adopts them from their pid files. Without it (the `npm start` demo,
  * tests that want it) they die with the server.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { NodeEndpoints, NodeOrchestrator, NodeRunStatus, NodeSpec } from '@blgv/core';
@@ -38,6 +38,14 @@ export interface LocalOrchestratorOptions extends HostedLndSettings {
   readonly startTimeoutMs?: number;
 }
 
+/**
+ * The prefix of a removed node's directory while its files are deleted (no node id has a dot):
+ * the directory is moved aside in one step first, so a crash part-way never leaves a node with
+ * its record (`node.json`) and only part of its files, which would read as `stopped` and never
+ * as removed. What a crash left aside is deleted when the next orchestrator starts.
+ */
+const REMOVING_PREFIX = '.removing-';
+
 /** What `node.json` holds. */
 interface NodeRecord {
   readonly spec: NodeSpec;
@@ -55,6 +63,9 @@ export class LocalOrchestrator implements NodeOrchestrator {
   constructor(options: LocalOrchestratorOptions) {
     this.#o = options;
     mkdirSync(options.dataDir, { recursive: true });
+    for (const name of readdirSync(options.dataDir))
+      if (name.startsWith(REMOVING_PREFIX))
+        rmSync(join(options.dataDir, name), { recursive: true, force: true });
   }
 
   async create(spec: NodeSpec, signal: AbortSignal): Promise<NodeEndpoints> {
@@ -98,7 +109,11 @@ export class LocalOrchestrator implements NodeOrchestrator {
 
   async destroy(nodeId: string, signal: AbortSignal): Promise<void> {
     await this.stop(nodeId, signal);
-    rmSync(this.#dir(nodeId), { recursive: true, force: true });
+    const dir = this.#dir(nodeId);
+    if (!existsSync(dir)) return;
+    const aside = join(this.#o.dataDir, `${REMOVING_PREFIX}${nodeId}-${Date.now()}`);
+    renameSync(dir, aside);
+    rmSync(aside, { recursive: true, force: true });
   }
 
   async status(nodeId: string, _signal: AbortSignal): Promise<NodeRunStatus> {
