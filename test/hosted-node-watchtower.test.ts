@@ -8,18 +8,18 @@
  * HTLCs only once it has them).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
-import { type LndNode, lightningBinary } from '@blgv/regtest';
+import type { LndNode } from '@blgv/regtest';
 import {
   type HostingLsp,
   type Network,
+  nodeLncli,
   nodeRest,
   payUntilSucceeded,
   startHostingLsp,
@@ -190,27 +190,12 @@ test("a node whose own force close waits for its confirmations is not stopped: L
   await h.waitChannelActive(mallory, channelPoint);
 
   // The tenant force-closes it from its node (lncli, with what it was given).
-  const dir = mkdtempSync(join(tmpdir(), 'lncli-'));
-  writeFileSync(join(dir, 'tls.cert'), node.tlsCert ?? '');
-  writeFileSync(join(dir, 'customer.macaroon'), Buffer.from(macaroon, 'hex'));
-  try {
-    execFileSync(
-      lightningBinary('lncli'),
-      [
-        `--rpcserver=${node.grpcHost}`,
-        `--tlscertpath=${join(dir, 'tls.cert')}`,
-        `--macaroonpath=${join(dir, 'customer.macaroon')}`,
-        '--network=regtest',
-        'closechannel',
-        '--force',
-        `--funding_txid=${channelPoint.txid}`,
-        `--output_index=${channelPoint.outputIndex}`,
-      ],
-      { encoding: 'utf8' },
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  nodeLncli(node, macaroon, [
+    'closechannel',
+    '--force',
+    `--funding_txid=${channelPoint.txid}`,
+    `--output_index=${channelPoint.outputIndex}`,
+  ]);
   type Pending = { channel?: { channel_point?: string } };
   const point = `${channelPoint.txid}:${channelPoint.outputIndex}`;
   /** Where the closed channel is among the node's pending channels. */

@@ -7,20 +7,16 @@
  * first, and each of its macaroons can be revoked alone.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { msat, sat } from '@blgv/core';
 import type { LSPClient } from '@blgv/lsp-client';
 import type { HostedNodeResponse } from '@blgv/protocol';
-import { lightningBinary } from '@blgv/regtest';
 import {
   channelActive,
   type HostingLsp,
   type Network,
+  nodeLncli,
   nodePays,
   nodeRest,
   payTopup,
@@ -124,21 +120,7 @@ test('a tenant creates a node with a 500,000 sat inbound channel and uses it wit
   );
 
   // lncli with the returned certificate and macaroon at the returned gRPC address.
-  const dir = mkdtempSync(join(tmpdir(), 'lncli-'));
-  writeFileSync(join(dir, 'tls.cert'), node.tlsCert ?? '');
-  writeFileSync(join(dir, 'customer.macaroon'), Buffer.from(node.macaroon, 'hex'));
-  const out = execFileSync(
-    lightningBinary('lncli'),
-    [
-      `--rpcserver=${node.grpcHost}`,
-      `--tlscertpath=${join(dir, 'tls.cert')}`,
-      `--macaroonpath=${join(dir, 'customer.macaroon')}`,
-      '--network=regtest',
-      'getinfo',
-    ],
-    { encoding: 'utf8' },
-  );
-  rmSync(dir, { recursive: true, force: true });
+  const out = nodeLncli(node, node.macaroon ?? '', ['getinfo']);
   assert.equal((JSON.parse(out) as { identity_pubkey: string }).identity_pubkey, node.pubkey);
 });
 

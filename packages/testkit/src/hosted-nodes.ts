@@ -3,11 +3,12 @@
  * directory of their own, ports from a range of their own), a node's LND REST API called
  * through the endpoint the LSP returned, and the clean-up that leaves no node process behind.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LightningBackend, msat, type NodeOrchestrator } from '@blgv/core';
-import { claimPortBlock, type Harness, type LndNode } from '@blgv/regtest';
+import { claimPortBlock, type Harness, type LndNode, lightningBinary } from '@blgv/regtest';
 import { hostingFromConfig, resolveWatchtower } from '@blgv/server';
 import { startTestLsp, type TestLsp } from './lsp-server.ts';
 import type { Network } from './network.ts';
@@ -152,6 +153,35 @@ export async function nodeRest<T = Record<string, unknown>>(
     // Not JSON (an error page); kept as text.
   }
   return { status: res.status, body: parsed as T };
+}
+
+/**
+ * Runs `lncli` against a hosted node as its tenant would: at the returned gRPC address, with the
+ * returned TLS certificate and `macaroon` (hex); answers what it printed.
+ */
+export function nodeLncli(
+  node: { readonly grpcHost: string | null; readonly tlsCert: string | null },
+  macaroon: string,
+  args: readonly string[],
+): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lncli-'));
+  try {
+    writeFileSync(join(dir, 'tls.cert'), node.tlsCert ?? '');
+    writeFileSync(join(dir, 'customer.macaroon'), Buffer.from(macaroon, 'hex'));
+    return execFileSync(
+      lightningBinary('lncli'),
+      [
+        `--rpcserver=${node.grpcHost}`,
+        `--tlscertpath=${join(dir, 'tls.cert')}`,
+        `--macaroonpath=${join(dir, 'customer.macaroon')}`,
+        '--network=regtest',
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** True when the node lists an active channel (asked through its endpoint). */

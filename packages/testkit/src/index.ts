@@ -23,6 +23,7 @@ export {
   type HostingLspOptions,
   hostedNodePid,
   hostedPortRange,
+  nodeLncli,
   nodePays,
   nodeRest,
   payUntilSucceeded,
